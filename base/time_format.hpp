@@ -1,0 +1,16 @@
+#pragma once
+// UTC timestamps for people: nanoseconds since the Unix epoch <-> ISO 8601.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace trader {
+
+// 1723161253937085768 -> "2024-08-08T23:54:13.937085768Z"
+std::string format_utc_ns(std::int64_t ns);
+
+// Accepts integer nanoseconds, or "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fraction]][Z]" (UTC).
+std::optional<std::int64_t> parse_time_ns(std::string_view text);
+
+}  // namespace trader

@@ -1,0 +1,245 @@
+#include "exchange/binance/frame_parser.hpp"
+
+#include <simdjson.h>
+
+#include "messages/fixed_point.hpp"
+
+namespace trader::binance {
+namespace sj = simdjson;
+namespace od = simdjson::ondemand;
+
+namespace {
+
+// Field readers: each returns false and records what failed.
+struct Fields {
+  od::object obj;
+  std::string* error;
+
+  bool fail(std::string_view key, std::string_view what) {
+    if (error->empty()) *error = std::string("field \"").append(key).append("\": ").append(what);
+    return false;
+  }
+  bool str(std::string_view key, std::string_view& out) {
+    if (obj[key].get_string().get(out) != sj::SUCCESS) return fail(key, "missing or not a string");
+    return true;
+  }
+  bool text(std::string_view key, std::string& out) {
+    std::string_view v;
+    if (!str(key, v)) return false;
+    out.assign(v);
+    return true;
+  }
+  bool fixed(std::string_view key, std::int64_t& out) {
+    std::string_view v;
+    if (!str(key, v)) return false;
+    auto f = parse_fixed(v);
+    if (!f) return fail(key, "not a decimal with at most 8 places");
+    out = *f;
+    return true;
+  }
+  bool i64(std::string_view key, std::int64_t& out) {
+    if (obj[key].get_int64().get(out) != sj::SUCCESS) return fail(key, "missing or not an integer");
+    return true;
+  }
+  bool u64(std::string_view key, std::uint64_t& out) {
+    if (obj[key].get_uint64().get(out) != sj::SUCCESS) return fail(key, "missing or not an unsigned integer");
+    return true;
+  }
+  bool boolean(std::string_view key, bool& out) {
+    if (obj[key].get_bool().get(out) != sj::SUCCESS) return fail(key, "missing or not a boolean");
+    return true;
+  }
+  bool levels(std::string_view key, std::vector<PriceLevel>& out) {
+    od::array arr;
+    if (obj[key].get_array().get(arr) != sj::SUCCESS) return fail(key, "missing or not an array");
+    for (auto item : arr) {
+      od::array pair;
+      if (item.get_array().get(pair) != sj::SUCCESS) return fail(key, "level is not an array");
+      PriceLevel level;
+      int n = 0;
+      for (auto v : pair) {
+        std::string_view s;
+        if (v.get_string().get(s) != sj::SUCCESS) return fail(key, "level value is not a string");
+        auto f = parse_fixed(s);
+        if (!f) return fail(key, "level value is not a decimal with at most 8 places");
+        if (n == 0) level.price = *f;
+        else if (n == 1) level.qty = *f;
+        ++n;
+      }
+      if (n != 2) return fail(key, "level must be [price, qty]");
+      out.push_back(level);
+    }
+    return true;
+  }
+};
+
+bool parse_trade(Fields& f, Message& out) {
+  Trade t;
+  if (!(f.i64("E", t.exchange_ts_ms) && f.text("s", t.symbol) && f.u64("t", t.trade_id) &&
+        f.fixed("p", t.price) && f.fixed("q", t.qty) && f.i64("T", t.trade_ts_ms) && f.boolean("m", t.buyer_maker)))
+    return false;
+  out = std::move(t);
+  return true;
+}
+
+bool parse_agg_trade(Fields& f, Message& out) {
+  AggTrade t;
+  if (!(f.i64("E", t.exchange_ts_ms) && f.text("s", t.symbol) && f.u64("a", t.agg_trade_id) &&
+        f.fixed("p", t.price) && f.fixed("q", t.qty) && f.u64("f", t.first_trade_id) &&
+        f.u64("l", t.last_trade_id) && f.i64("T", t.trade_ts_ms) && f.boolean("m", t.buyer_maker)))
+    return false;
+  out = std::move(t);
+  return true;
+}
+
+bool parse_book_ticker(Fields& f, Message& out) {
+  BookTicker b;
+  if (!(f.u64("u", b.update_id) && f.text("s", b.symbol) && f.fixed("b", b.bid_price) && f.fixed("B", b.bid_qty) &&
+        f.fixed("a", b.ask_price) && f.fixed("A", b.ask_qty)))
+    return false;
+  std::int64_t e = 0;  // spot bookTicker has no event time; futures streams do
+  if (f.obj["E"].get_int64().get(e) == sj::SUCCESS) b.exchange_ts_ms = e;
+  out = std::move(b);
+  return true;
+}
+
+bool parse_depth_update(Fields& f, Message& out) {
+  DepthUpdate d;
+  if (!(f.i64("E", d.exchange_ts_ms) && f.text("s", d.symbol) && f.u64("U", d.first_update_id) &&
+        f.u64("u", d.final_update_id) && f.levels("b", d.bids) && f.levels("a", d.asks)))
+    return false;
+  out = std::move(d);
+  return true;
+}
+
+bool parse_depth_snapshot(Fields& f, std::string symbol, Message& out) {
+  DepthSnapshot d;
+  d.symbol = std::move(symbol);
+  if (!(f.u64("lastUpdateId", d.last_update_id) && f.levels("bids", d.bids) && f.levels("asks", d.asks)))
+    return false;
+  out = std::move(d);
+  return true;
+}
+
+bool parse_kline(Fields& f, Message& out) {
+  Kline k;
+  if (!f.i64("E", k.exchange_ts_ms)) return false;
+  od::object ko;
+  if (f.obj["k"].get_object().get(ko) != sj::SUCCESS) return f.fail("k", "missing or not an object");
+  Fields kf{ko, f.error};
+  std::string_view interval;
+  if (!(kf.i64("t", k.open_time_ms) && kf.i64("T", k.close_time_ms) && kf.text("s", k.symbol) &&
+        kf.str("i", interval) && kf.i64("f", k.first_trade_id) && kf.i64("L", k.last_trade_id) &&
+        kf.fixed("o", k.open) && kf.fixed("c", k.close) && kf.fixed("h", k.high) && kf.fixed("l", k.low) &&
+        kf.fixed("v", k.volume) && kf.u64("n", k.trades) && kf.boolean("x", k.closed) &&
+        kf.fixed("q", k.quote_volume) && kf.fixed("V", k.taker_buy_volume) &&
+        kf.fixed("Q", k.taker_buy_quote_volume)))
+    return false;
+  k.interval_s = interval_seconds(interval);
+  if (k.interval_s == 0) return kf.fail("i", "unknown kline interval");
+  out = std::move(k);
+  return true;
+}
+
+}  // namespace
+
+std::uint32_t interval_seconds(std::string_view s) {
+  if (s.size() < 2) return 0;
+  std::uint32_t n = 0;
+  std::size_t i = 0;
+  for (; i + 1 < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return 0;
+    n = n * 10 + static_cast<std::uint32_t>(s[i] - '0');
+    if (n > 1000) return 0;
+  }
+  switch (s.back()) {
+    case 's': return n;
+    case 'm': return n * 60;
+    case 'h': return n * 3600;
+    case 'd': return n * 86400;
+    case 'w': return n * 604800;
+    case 'M': return n * 2592000;
+    default: return 0;
+  }
+}
+
+struct FrameParser::Impl {
+  od::parser parser;
+  std::string snapshot_symbol;
+  std::string padded;  // for parse(string_view)
+};
+
+FrameParser::FrameParser() : impl_(std::make_unique<Impl>()) {}
+FrameParser::~FrameParser() = default;
+
+void FrameParser::set_snapshot_symbol(std::string symbol) { impl_->snapshot_symbol = std::move(symbol); }
+
+ParsedFrame FrameParser::parse(std::string_view json) {
+  impl_->padded.assign(json);
+  impl_->padded.append(sj::SIMDJSON_PADDING, ' ');
+  return parse(impl_->padded.data(), json.size(), impl_->padded.size());
+}
+
+ParsedFrame FrameParser::parse(const char* json, std::size_t len, std::size_t capacity) {
+  ParsedFrame out;
+  od::document doc;
+  if (auto err = impl_->parser.iterate(json, len, capacity).get(doc); err != sj::SUCCESS) {
+    out.error = std::string("not JSON: ") + sj::error_message(err);
+    return out;
+  }
+  od::object root;
+  if (doc.get_object().get(root) != sj::SUCCESS) {
+    out.error = "not a JSON object";
+    return out;
+  }
+  std::string_view stream;
+  bool ok = false;
+  if (root["stream"].get_string().get(stream) == sj::SUCCESS) {
+    out.stream.assign(stream);
+    const auto at = stream.find('@');
+    const std::string_view channel = at == std::string_view::npos ? std::string_view{} : stream.substr(at + 1);
+    od::object data;
+    if (root["data"].get_object().get(data) != sj::SUCCESS) {
+      out.error = "field \"data\": missing or not an object";
+      return out;
+    }
+    Fields f{data, &out.error};
+    if (channel == "trade") {
+      ok = parse_trade(f, out.message);
+    } else if (channel == "aggTrade") {
+      ok = parse_agg_trade(f, out.message);
+    } else if (channel == "bookTicker") {
+      ok = parse_book_ticker(f, out.message);
+    } else if (channel == "depth" || channel.starts_with("depth@")) {
+      ok = parse_depth_update(f, out.message);
+    } else if (channel.starts_with("depth") && channel.size() > 5 && channel[5] >= '0' && channel[5] <= '9') {
+      // Partial book depth (depth5/10/20): a snapshot named by the stream.
+      std::string symbol(stream.substr(0, at));
+      for (auto& c : symbol) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      ok = parse_depth_snapshot(f, std::move(symbol), out.message);
+    } else if (channel.starts_with("kline_")) {
+      ok = parse_kline(f, out.message);
+    } else {
+      out.kind = ParsedFrame::Kind::unknown_stream;
+      return out;
+    }
+  } else {
+    // No stream envelope: the REST depth snapshot is the only such line we know.
+    std::uint64_t last_update_id = 0;
+    if (root["lastUpdateId"].get_uint64().get(last_update_id) != sj::SUCCESS) {
+      out.error = "neither a combined-stream frame (\"stream\") nor a depth snapshot (\"lastUpdateId\")";
+      return out;
+    }
+    if (impl_->snapshot_symbol.empty()) {
+      out.error = "depth snapshot without a symbol (no stream frame before it; give the symbol explicitly)";
+      return out;
+    }
+    root.reset();
+    Fields f{root, &out.error};
+    ok = parse_depth_snapshot(f, impl_->snapshot_symbol, out.message);
+  }
+  if (ok) out.kind = ParsedFrame::Kind::message;
+  return out;
+}
+
+}  // namespace trader::binance

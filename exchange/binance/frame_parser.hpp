@@ -1,0 +1,50 @@
+#pragma once
+// Parses Binance spot market-data JSON into message values: combined-stream frames
+// ({"stream":"<symbol>@<channel>","data":{...}}) for trade, aggTrade, bookTicker,
+// depth (diff and partial book) and kline, plus the REST depth snapshot
+// ({"lastUpdateId":...,"bids":...,"asks":...}). Exchange ids and timestamps are kept;
+// prices and quantities become fixed point exactly or the frame is malformed.
+// The same parser serves capture import and the live WebSocket feed.
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "messages/message_types.hpp"
+
+namespace trader::binance {
+
+struct ParsedFrame {
+  enum class Kind { message, unknown_stream, malformed };
+  Kind kind = Kind::malformed;
+  Message message;
+  std::string stream;  // the frame's stream name, when it has one
+  std::string error;   // for malformed frames: what is wrong
+};
+
+class FrameParser {
+ public:
+  FrameParser();
+  ~FrameParser();
+
+  // `json` must stay readable for `capacity` bytes, with capacity >= len + 64
+  // (simdjson's padding); the bytes past `len` are never interpreted.
+  ParsedFrame parse(const char* json, std::size_t len, std::size_t capacity);
+  // For callers without padding: copies into an internal padded buffer first.
+  ParsedFrame parse(std::string_view json);
+
+  // REST depth snapshots carry no symbol; they take this one (set from the stream
+  // frames around them, or by the caller).
+  void set_snapshot_symbol(std::string symbol);
+
+  FrameParser(const FrameParser&) = delete;
+  FrameParser& operator=(const FrameParser&) = delete;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// "1m" -> 60, "4h" -> 14400, "1M" -> 2592000 (30 days). 0 when not an interval.
+std::uint32_t interval_seconds(std::string_view interval);
+
+}  // namespace trader::binance

@@ -1,0 +1,173 @@
+#pragma once
+// The LMDB journal: the node's total order of messages.
+//
+// Contract:
+//  - One writer per journal (an exclusive lock file enforces it across processes).
+//    append() assigns the next seq (1-based, no gaps) and stages the record; commit()
+//    writes everything staged in one LMDB transaction (group commit) together with a
+//    batch entry whose SHA-256 chains to the previous batch. Nothing is durable before
+//    commit() returns; with Durability::sync it then survives power loss, with
+//    Durability::nosync it survives a process crash but not an OS crash.
+//  - Every record carries a checksum; readers check it on every read.
+//  - Readers never block the writer and see only committed batches.
+//  - Opening a journal of another format version is an error naming both versions.
+// Errors are values (Result/Status) with one-line messages.
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <capnp/any.h>
+
+#include "base/result.hpp"
+#include "messages/message_types.hpp"
+
+namespace trader::journal {
+
+inline constexpr std::uint32_t kFormatVersion = 1;
+
+enum class Durability { sync, nosync };
+
+struct Options {
+  Durability durability = Durability::sync;
+  std::size_t initial_map_bytes = std::size_t{64} << 20;  // grows by doubling on MDB_MAP_FULL
+  std::size_t max_batch_records = 4096;                    // batch_full() threshold for callers
+};
+
+using Hash = std::array<std::uint8_t, 32>;
+std::string to_hex(const Hash& h);
+
+// One committed batch: the unit of the hash chain and a sparse index for scans.
+struct BatchInfo {
+  std::uint64_t first_seq = 0, last_seq = 0;
+  std::int64_t min_recv_ts_ns = 0, max_recv_ts_ns = 0;
+  std::uint64_t type_mask = 0;  // bit (type_id % 64) set when the batch holds that type
+  Hash chain{};                 // SHA-256(previous chain, records, first_seq, last_seq)
+};
+
+struct SessionInfo {
+  std::uint64_t id = 0;
+  std::uint64_t start_seq = 0, end_seq = 0;
+  std::int64_t start_ts_ns = 0, end_ts_ns = 0;
+  std::string end_reason;  // "" while open
+  std::string node_id, config_hash, code_version;
+};
+
+class Writer {
+ public:
+  static Result<std::unique_ptr<Writer>> open(const std::string& dir, const Options& options = {});
+  ~Writer();
+
+  // Stages `body` with `header` (its seq is ignored and assigned); returns the seq.
+  std::uint64_t append(const EnvelopeHeader& header, const Message& body);
+  bool batch_full() const;
+  std::size_t staged() const;
+
+  // Commits the staged records as one batch. On error nothing staged is committed and
+  // the records stay staged (a retry may succeed, e.g. after disk space is freed).
+  Result<BatchInfo> commit();
+
+  std::uint64_t last_committed_seq() const;
+  std::uint64_t next_seq() const;
+  const Hash& chain_head() const;
+
+  Status put_meta(const std::string& key, const std::string& value);
+  // Commits what is staged, then records a session starting at the next seq.
+  Result<std::uint64_t> begin_session(SessionInfo info);
+  Status end_session(std::uint64_t id, std::int64_t end_ts_ns, const std::string& reason);
+
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+ private:
+  struct Impl;
+  explicit Writer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// What a scan selects. Empty optionals select everything.
+struct Filter {
+  std::uint64_t from_seq = 1;
+  std::uint64_t to_seq = std::numeric_limits<std::uint64_t>::max();
+  std::int64_t from_ts_ns = std::numeric_limits<std::int64_t>::min();
+  std::int64_t to_ts_ns = std::numeric_limits<std::int64_t>::max();
+  std::optional<std::uint16_t> type_id;
+  std::optional<Actor> source;
+};
+
+// A record as read: valid until the cursor moves.
+struct RecordView {
+  EnvelopeHeader header;
+  capnp::AnyPointer::Reader body;
+  std::span<const std::uint8_t> stored;  // the value as stored (checksum + packed envelope)
+  Result<Message> decode() const;
+};
+
+class Reader;
+
+// Walks records in seq order; skips whole batches the filter excludes (by time or type).
+class Cursor {
+ public:
+  // nullptr at the end. An error names the seq (checksum mismatch, gap, bad data);
+  // the cursor cannot continue after one.
+  Result<const RecordView*> next();
+  ~Cursor();
+  Cursor(Cursor&&) noexcept;
+  Cursor& operator=(Cursor&&) noexcept;
+
+ private:
+  friend class Reader;
+  struct Impl;
+  explicit Cursor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct Summary {
+  std::uint64_t records = 0;
+  std::uint64_t first_seq = 0, last_seq = 0;
+  std::uint64_t batches = 0;
+  std::uint64_t file_bytes = 0;
+  Hash chain_head{};
+};
+
+class Reader {
+ public:
+  static Result<std::unique_ptr<Reader>> open(const std::string& dir);
+  ~Reader();
+
+  Result<Summary> summary();
+  Result<Cursor> scan(const Filter& filter = {});
+  Result<std::map<std::string, std::string>> meta();
+  Result<std::vector<SessionInfo>> sessions();
+  Result<std::vector<BatchInfo>> batches();
+  const std::string& dir() const;
+
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+ private:
+  struct Impl;
+  explicit Reader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct VerifyReport {
+  std::uint64_t records = 0, batches = 0;
+  Hash chain_head{};
+};
+
+// Checks every record's checksum, seq continuity and the whole hash chain. The error
+// names the first bad seq.
+Result<VerifyReport> verify(const std::string& dir);
+
+// The seq a reader in this process touched last; used to name the place when LMDB
+// itself faults on a corrupted file (see tools' fatal-signal handler).
+std::uint64_t last_seq_touched();
+
+}  // namespace trader::journal

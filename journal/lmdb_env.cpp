@@ -1,0 +1,126 @@
+#include "journal/lmdb_env.hpp"
+
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "journal/lmdb_file_check.hpp"
+
+namespace trader::journal {
+namespace fs = std::filesystem;
+
+LmdbEnv::~LmdbEnv() {
+  if (env) mdb_env_close(env);
+}
+
+std::string lmdb_error(int rc) { return mdb_strerror(rc); }
+
+std::uint64_t val_u64(const MDB_val& v) {
+  std::uint64_t x = 0;
+  std::memcpy(&x, v.mv_data, sizeof(x));
+  return x;
+}
+
+namespace {
+
+Status open_dbis(LmdbEnv& e, bool writer) {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(e.env, nullptr, writer ? 0 : MDB_RDONLY, &txn);
+  if (rc != 0) return fail(fmt::format("journal {}: cannot begin transaction: {}", e.dir, lmdb_error(rc)));
+  const unsigned create = writer ? MDB_CREATE : 0;
+  struct Db { const char* name; unsigned flags; MDB_dbi* dbi; };
+  const Db dbs[] = {{"records", MDB_INTEGERKEY, &e.records},
+                    {"batches", MDB_INTEGERKEY, &e.batches},
+                    {"meta", 0, &e.meta},
+                    {"sessions", MDB_INTEGERKEY, &e.sessions}};
+  for (const auto& db : dbs) {
+    rc = mdb_dbi_open(txn, db.name, db.flags | create, db.dbi);
+    if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
+      mdb_txn_abort(txn);
+      return fail(fmt::format("{} is not a trader journal (no '{}' database)", e.dir, db.name));
+    }
+    if (rc != 0) {
+      mdb_txn_abort(txn);
+      return fail(fmt::format("journal {}: cannot open database '{}': {}", e.dir, db.name, lmdb_error(rc)));
+    }
+  }
+  // The format version: written when the journal is created, checked on every open.
+  const std::string key = "format_version";
+  MDB_val k{key.size(), const_cast<char*>(key.data())}, v{};
+  rc = mdb_get(txn, e.meta, &k, &v);
+  if (rc == MDB_NOTFOUND && writer) {
+    const std::string ver = std::to_string(kFormatVersion);
+    MDB_val nv{ver.size(), const_cast<char*>(ver.data())};
+    rc = mdb_put(txn, e.meta, &k, &nv, 0);
+    if (rc == 0) rc = mdb_txn_commit(txn);
+    else mdb_txn_abort(txn);
+    if (rc != 0) return fail(fmt::format("journal {}: cannot initialise: {}", e.dir, lmdb_error(rc)));
+    return {};
+  }
+  if (rc != 0) {
+    mdb_txn_abort(txn);
+    return fail(fmt::format("{} is not a trader journal (no format version)", e.dir));
+  }
+  const std::string found(static_cast<const char*>(v.mv_data), v.mv_size);
+  if (found != std::to_string(kFormatVersion)) {
+    mdb_txn_abort(txn);
+    return fail(fmt::format("journal {} is format v{}, this build reads v{}", e.dir, found, kFormatVersion));
+  }
+  // Committing (even a read-only txn) is what keeps the DBI handles open for later txns.
+  rc = mdb_txn_commit(txn);
+  if (rc != 0) return fail(fmt::format("journal {}: {}", e.dir, lmdb_error(rc)));
+  return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, const Options& options) {
+  std::error_code ec;
+  const fs::path data = fs::path(dir) / "data.mdb";
+  if (!fs::exists(dir, ec)) {
+    if (!writer) return fail(fmt::format("journal directory {} does not exist", dir));
+    fs::create_directories(dir, ec);
+    if (ec) return fail(fmt::format("cannot create journal directory {}: {}", dir, ec.message()));
+  } else if (!fs::is_directory(dir, ec)) {
+    return fail(fmt::format("{} is not a directory (a journal is a directory)", dir));
+  }
+  const bool exists = fs::exists(data, ec);
+  if (!exists && !writer) return fail(fmt::format("{} is not a journal (no data.mdb)", dir));
+  if (exists) {
+    if (auto st = check_lmdb_file(data.string()); !st) return tl::unexpected(st.error());
+  }
+
+  auto e = std::make_shared<LmdbEnv>();
+  e->dir = dir;
+  int rc = mdb_env_create(&e->env);
+  if (rc != 0) return fail(fmt::format("lmdb: {}", lmdb_error(rc)));
+  mdb_env_set_maxdbs(e->env, 8);
+  if (writer) mdb_env_set_mapsize(e->env, options.initial_map_bytes);
+  unsigned flags = MDB_NORDAHEAD;
+  if (!writer) flags |= MDB_RDONLY;
+  if (writer && options.durability == Durability::nosync) flags |= MDB_NOSYNC;
+  rc = mdb_env_open(e->env, dir.c_str(), flags, 0644);
+  if (rc != 0) return fail(fmt::format("cannot open journal {}: {}", dir, lmdb_error(rc)));
+  if (writer) {
+    // Never shrink below what the file already uses.
+    MDB_envinfo info{};
+    mdb_env_info(e->env, &info);
+    if (info.me_mapsize < options.initial_map_bytes) mdb_env_set_mapsize(e->env, options.initial_map_bytes);
+  }
+  if (auto st = open_dbis(*e, writer); !st) return tl::unexpected(st.error());
+  return e;
+}
+
+Result<MDB_txn*> begin_read(LmdbEnv& env) {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env.env, nullptr, MDB_RDONLY, &txn);
+  if (rc == MDB_MAP_RESIZED) {  // the writer grew the map: adopt its size
+    mdb_env_set_mapsize(env.env, 0);
+    rc = mdb_txn_begin(env.env, nullptr, MDB_RDONLY, &txn);
+  }
+  if (rc != 0) return fail(fmt::format("journal {}: cannot begin read: {}", env.dir, lmdb_error(rc)));
+  return txn;
+}
+
+}  // namespace trader::journal

@@ -1,0 +1,46 @@
+#pragma once
+// Internal: an LMDB environment holding the journal's four databases, opened for the
+// single writer or for readers, with the checks every open does (directory, file
+// sanity, format version).
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <lmdb.h>
+
+#include "base/result.hpp"
+#include "journal/journal.hpp"
+
+namespace trader::journal {
+
+struct LmdbEnv {
+  MDB_env* env = nullptr;
+  MDB_dbi records = 0;   // seq (u64) -> stored record
+  MDB_dbi batches = 0;   // last seq of batch (u64) -> encoded BatchInfo
+  MDB_dbi meta = 0;      // text -> text
+  MDB_dbi sessions = 0;  // session id (u64) -> packed capnp Session
+  std::string dir;
+
+  ~LmdbEnv();
+};
+
+std::string lmdb_error(int rc);
+
+// Opens the journal in `dir`. A writer creates the directory and databases if needed.
+Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, const Options& options);
+
+// Begins a read-only transaction, following a map grown by the writer.
+Result<MDB_txn*> begin_read(LmdbEnv& env);
+
+// RAII for a read transaction.
+struct ReadTxn {
+  MDB_txn* txn = nullptr;
+  ~ReadTxn() { if (txn) mdb_txn_abort(txn); }
+};
+
+inline MDB_val as_val(const std::uint64_t& key) {
+  return MDB_val{sizeof(key), const_cast<std::uint64_t*>(&key)};
+}
+std::uint64_t val_u64(const MDB_val& v);
+
+}  // namespace trader::journal

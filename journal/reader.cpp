@@ -1,0 +1,238 @@
+#include <atomic>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "journal/journal.hpp"
+#include "journal/lmdb_env.hpp"
+#include "journal/record_format.hpp"
+
+namespace trader::journal {
+namespace {
+
+std::atomic<std::uint64_t> g_last_seq_touched{0};
+
+std::span<const std::uint8_t> bytes_of(const MDB_val& v) {
+  return {static_cast<const std::uint8_t*>(v.mv_data), v.mv_size};
+}
+
+bool batch_selected(const BatchInfo& b, const Filter& f) {
+  if (b.max_recv_ts_ns < f.from_ts_ns || b.min_recv_ts_ns > f.to_ts_ns) return false;
+  if (f.type_id && (b.type_mask & (std::uint64_t{1} << (*f.type_id % 64))) == 0) return false;
+  return true;
+}
+
+bool record_selected(const EnvelopeHeader& h, const Filter& f) {
+  if (h.recv_ts_ns < f.from_ts_ns || h.recv_ts_ns > f.to_ts_ns) return false;
+  if (f.type_id && h.type_id != *f.type_id) return false;
+  if (f.source && h.source != *f.source) return false;
+  return true;
+}
+
+}  // namespace
+
+std::uint64_t last_seq_touched() { return g_last_seq_touched.load(std::memory_order_relaxed); }
+
+// ---- Cursor --------------------------------------------------------------------------
+struct Cursor::Impl {
+  std::shared_ptr<LmdbEnv> env;
+  ReadTxn txn;
+  MDB_cursor* records = nullptr;
+  MDB_cursor* batches = nullptr;
+  Filter filter;
+  std::uint64_t next_seq = 0;    // the seq we want next
+  std::uint64_t prev_seq = 0;    // last record read (0 before the first)
+  bool reposition = true;        // next read must seek to next_seq
+  bool failed = false;
+  std::optional<BatchInfo> batch;  // batch covering next_seq, when batch skipping is on
+  bool use_batches = false;
+  RecordDecoder decoder;
+
+  ~Impl() {
+    if (records) mdb_cursor_close(records);
+    if (batches) mdb_cursor_close(batches);
+  }
+
+  // Moves next_seq past batches the filter excludes. Returns false at the end.
+  Result<bool> skip_batches() {
+    while (!batch || next_seq > batch->last_seq) {
+      std::uint64_t key = next_seq;
+      MDB_val k = as_val(key), v{};
+      const int rc = mdb_cursor_get(batches, &k, &v, MDB_SET_RANGE);
+      if (rc == MDB_NOTFOUND) return false;
+      if (rc != 0) return fail(fmt::format("batch index near seq {}: {}", next_seq, lmdb_error(rc)));
+      auto b = decode_batch(bytes_of(v));
+      if (!b) return fail(fmt::format("batch index near seq {}: {}", next_seq, b.error().message));
+      batch = *b;
+      if (!batch_selected(*batch, filter)) {
+        next_seq = batch->last_seq + 1;
+        reposition = true;
+      } else if (next_seq < batch->first_seq) {
+        next_seq = batch->first_seq;
+        reposition = true;
+      }
+    }
+    return true;
+  }
+
+  Result<const RecordView*> next() {
+    if (failed) return fail("cursor already failed");
+    for (;;) {
+      if (next_seq > filter.to_seq || next_seq == 0) return nullptr;
+      if (use_batches) {
+        auto more = skip_batches();
+        if (!more) { failed = true; return tl::unexpected(more.error()); }
+        if (!*more) return nullptr;
+        if (next_seq > filter.to_seq) return nullptr;
+      }
+      std::uint64_t key = next_seq;
+      MDB_val k = as_val(key), v{};
+      const int rc = mdb_cursor_get(records, &k, &v, reposition ? MDB_SET_RANGE : MDB_NEXT);
+      reposition = false;
+      if (rc == MDB_NOTFOUND) return nullptr;
+      if (rc != 0) {
+        failed = true;
+        return fail(fmt::format("seq {}: {}", next_seq, lmdb_error(rc)));
+      }
+      const std::uint64_t seq = val_u64(k);
+      g_last_seq_touched.store(seq, std::memory_order_relaxed);
+      if (prev_seq != 0 && seq != prev_seq + 1 && seq != next_seq) {
+        failed = true;
+        return fail(fmt::format("seq {} is missing (the next record is seq {})", prev_seq + 1, seq));
+      }
+      if (seq > filter.to_seq) return nullptr;
+      prev_seq = seq;
+      next_seq = seq + 1;
+      auto rec = decoder.decode(seq, bytes_of(v));
+      if (!rec) { failed = true; return rec; }
+      if (record_selected((*rec)->header, filter)) return rec;
+    }
+  }
+};
+
+Cursor::Cursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Cursor::~Cursor() = default;
+Cursor::Cursor(Cursor&&) noexcept = default;
+Cursor& Cursor::operator=(Cursor&&) noexcept = default;
+Result<const RecordView*> Cursor::next() { return impl_->next(); }
+
+// ---- Reader --------------------------------------------------------------------------
+struct Reader::Impl {
+  std::shared_ptr<LmdbEnv> env;
+};
+
+Reader::Reader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Reader::~Reader() = default;
+const std::string& Reader::dir() const { return impl_->env->dir; }
+
+Result<std::unique_ptr<Reader>> Reader::open(const std::string& dir) {
+  auto env = open_env(dir, /*writer=*/false, Options{});
+  if (!env) return tl::unexpected(env.error());
+  auto impl = std::make_unique<Impl>();
+  impl->env = *env;
+  return std::unique_ptr<Reader>(new Reader(std::move(impl)));
+}
+
+Result<Cursor> Reader::scan(const Filter& filter) {
+  auto impl = std::make_unique<Cursor::Impl>();
+  impl->env = impl_->env;
+  auto txn = begin_read(*impl->env);
+  if (!txn) return tl::unexpected(txn.error());
+  impl->txn.txn = *txn;
+  mdb_cursor_open(impl->txn.txn, impl->env->records, &impl->records);
+  mdb_cursor_open(impl->txn.txn, impl->env->batches, &impl->batches);
+  impl->filter = filter;
+  impl->next_seq = std::max<std::uint64_t>(filter.from_seq, 1);
+  impl->use_batches = filter.type_id.has_value() ||
+                      filter.from_ts_ns != std::numeric_limits<std::int64_t>::min() ||
+                      filter.to_ts_ns != std::numeric_limits<std::int64_t>::max();
+  return Cursor(std::move(impl));
+}
+
+Result<Summary> Reader::summary() {
+  auto txn = begin_read(*impl_->env);
+  if (!txn) return tl::unexpected(txn.error());
+  ReadTxn guard{*txn};
+  Summary s;
+  MDB_stat st{};
+  mdb_stat(guard.txn, impl_->env->records, &st);
+  s.records = st.ms_entries;
+  mdb_stat(guard.txn, impl_->env->batches, &st);
+  s.batches = st.ms_entries;
+  MDB_cursor* cur = nullptr;
+  MDB_val k{}, v{};
+  mdb_cursor_open(guard.txn, impl_->env->records, &cur);
+  if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0) s.first_seq = val_u64(k);
+  if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) s.last_seq = val_u64(k);
+  mdb_cursor_close(cur);
+  mdb_cursor_open(guard.txn, impl_->env->batches, &cur);
+  if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) {
+    auto b = decode_batch(bytes_of(v));
+    if (!b) {
+      mdb_cursor_close(cur);
+      return tl::unexpected(b.error());
+    }
+    s.chain_head = b->chain;
+  }
+  mdb_cursor_close(cur);
+  std::error_code ec;
+  s.file_bytes = std::filesystem::file_size(std::filesystem::path(impl_->env->dir) / "data.mdb", ec);
+  return s;
+}
+
+Result<std::map<std::string, std::string>> Reader::meta() {
+  auto txn = begin_read(*impl_->env);
+  if (!txn) return tl::unexpected(txn.error());
+  ReadTxn guard{*txn};
+  std::map<std::string, std::string> out;
+  MDB_cursor* cur = nullptr;
+  mdb_cursor_open(guard.txn, impl_->env->meta, &cur);
+  MDB_val k{}, v{};
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    out.emplace(std::string(static_cast<const char*>(k.mv_data), k.mv_size),
+                std::string(static_cast<const char*>(v.mv_data), v.mv_size));
+  mdb_cursor_close(cur);
+  return out;
+}
+
+Result<std::vector<SessionInfo>> Reader::sessions() {
+  auto txn = begin_read(*impl_->env);
+  if (!txn) return tl::unexpected(txn.error());
+  ReadTxn guard{*txn};
+  std::vector<SessionInfo> out;
+  MDB_cursor* cur = nullptr;
+  mdb_cursor_open(guard.txn, impl_->env->sessions, &cur);
+  MDB_val k{}, v{};
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    auto s = decode_session(bytes_of(v));
+    if (!s) {
+      mdb_cursor_close(cur);
+      return fail(fmt::format("session {}: {}", val_u64(k), s.error().message));
+    }
+    out.push_back(std::move(*s));
+  }
+  mdb_cursor_close(cur);
+  return out;
+}
+
+Result<std::vector<BatchInfo>> Reader::batches() {
+  auto txn = begin_read(*impl_->env);
+  if (!txn) return tl::unexpected(txn.error());
+  ReadTxn guard{*txn};
+  std::vector<BatchInfo> out;
+  MDB_cursor* cur = nullptr;
+  mdb_cursor_open(guard.txn, impl_->env->batches, &cur);
+  MDB_val k{}, v{};
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    auto b = decode_batch(bytes_of(v));
+    if (!b) {
+      mdb_cursor_close(cur);
+      return fail(fmt::format("batch ending at seq {}: {}", val_u64(k), b.error().message));
+    }
+    out.push_back(*b);
+  }
+  mdb_cursor_close(cur);
+  return out;
+}
+
+}  // namespace trader::journal

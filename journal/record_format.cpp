@@ -1,0 +1,193 @@
+#include "journal/record_format.hpp"
+
+#include <cstring>
+
+#include <capnp/message.h>
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <xxhash.h>
+
+#include "messages/message_codec.hpp"
+#include "messages/schema/envelope.capnp.h"
+
+namespace trader::journal {
+namespace {
+
+// Lets Cap'n Proto write straight into our staging vector.
+class VectorSink final : public kj::OutputStream {
+ public:
+  explicit VectorSink(std::vector<std::uint8_t>& out) : out_(out) {}
+  void write(const void* buffer, size_t size) override {
+    const auto* p = static_cast<const std::uint8_t*>(buffer);
+    out_.insert(out_.end(), p, p + size);
+  }
+
+ private:
+  std::vector<std::uint8_t>& out_;
+};
+
+constexpr unsigned kFirstSegmentWords = 128;  // a trade envelope fits in one small segment
+constexpr std::size_t kScratchWords = 16 * 1024;
+
+}  // namespace
+
+std::uint32_t record_checksum(std::span<const std::uint8_t> packed) {
+  return static_cast<std::uint32_t>(XXH3_64bits(packed.data(), packed.size()));
+}
+
+void encode_record(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out) {
+  capnp::MallocMessageBuilder builder(kFirstSegmentWords);
+  auto env = builder.initRoot<schema::Envelope>();
+  env.setSeq(header.seq);
+  env.setRecvTsNs(header.recv_ts_ns);
+  env.setSource(static_cast<schema::Actor>(header.source));
+  env.setDestination(static_cast<schema::Actor>(header.destination));
+  env.setDestSeq(header.dest_seq);
+  env.setTypeId(type_id_of(body));
+  env.setSchemaVersion(header.schema_version);
+  encode_body(body, env.initBody());
+
+  const std::size_t start = out.size();
+  out.resize(start + kChecksumBytes);
+  {
+    VectorSink sink(out);
+    capnp::writePackedMessage(sink, builder);
+  }
+  const std::uint32_t sum = record_checksum({out.data() + start + kChecksumBytes, out.size() - start - kChecksumBytes});
+  std::memcpy(out.data() + start, &sum, kChecksumBytes);
+}
+
+RecordDecoder::RecordDecoder() : scratch_(kScratchWords) {}
+
+Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<const std::uint8_t> stored) {
+  message_.reset();
+  input_.reset();
+  if (stored.size() < kChecksumBytes + 8)
+    return fail(fmt::format("seq {}: record too short ({} bytes)", seq, stored.size()));
+  std::uint32_t sum = 0;
+  std::memcpy(&sum, stored.data(), kChecksumBytes);
+  const auto packed = stored.subspan(kChecksumBytes);
+  const std::uint32_t actual = record_checksum(packed);
+  if (sum != actual)
+    return fail(fmt::format("seq {}: checksum mismatch (stored {:08x}, computed {:08x})", seq, sum, actual));
+  try {
+    input_.emplace(kj::ArrayPtr<const kj::byte>(packed.data(), packed.size()));
+    message_.emplace(*input_, capnp::ReaderOptions(), kj::ArrayPtr<capnp::word>(scratch_.data(), scratch_.size()));
+    auto env = message_->getRoot<schema::Envelope>();
+    view_.header = EnvelopeHeader{env.getSeq(),
+                                  env.getRecvTsNs(),
+                                  static_cast<Actor>(env.getSource()),
+                                  static_cast<Actor>(env.getDestination()),
+                                  env.getDestSeq(),
+                                  env.getTypeId(),
+                                  env.getSchemaVersion()};
+    view_.body = env.getBody();
+    view_.stored = stored;
+  } catch (const kj::Exception& e) {
+    message_.reset();
+    input_.reset();
+    return fail(fmt::format("seq {}: undecodable record: {}", seq, e.getDescription().cStr()));
+  }
+  if (view_.header.seq != seq)
+    return fail(fmt::format("seq {}: record claims seq {} (moved or edited)", seq, view_.header.seq));
+  return &view_;
+}
+
+Result<Message> RecordView::decode() const { return decode_body(header.type_id, body); }
+
+// ---- batches -------------------------------------------------------------------------
+namespace {
+constexpr std::size_t kBatchBytes = 8 * 5 + 32;
+}
+
+std::vector<std::uint8_t> encode_batch(const BatchInfo& b) {
+  std::vector<std::uint8_t> out(kBatchBytes);
+  auto* p = out.data();
+  std::memcpy(p, &b.first_seq, 8);
+  std::memcpy(p + 8, &b.last_seq, 8);
+  std::memcpy(p + 16, &b.min_recv_ts_ns, 8);
+  std::memcpy(p + 24, &b.max_recv_ts_ns, 8);
+  std::memcpy(p + 32, &b.type_mask, 8);
+  std::memcpy(p + 40, b.chain.data(), 32);
+  return out;
+}
+
+Result<BatchInfo> decode_batch(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() != kBatchBytes) return fail(fmt::format("batch entry has {} bytes, expected {}", bytes.size(), kBatchBytes));
+  BatchInfo b;
+  const auto* p = bytes.data();
+  std::memcpy(&b.first_seq, p, 8);
+  std::memcpy(&b.last_seq, p + 8, 8);
+  std::memcpy(&b.min_recv_ts_ns, p + 16, 8);
+  std::memcpy(&b.max_recv_ts_ns, p + 24, 8);
+  std::memcpy(&b.type_mask, p + 32, 8);
+  std::memcpy(b.chain.data(), p + 40, 32);
+  return b;
+}
+
+// ---- sessions ------------------------------------------------------------------------
+std::vector<std::uint8_t> encode_session(const SessionInfo& s) {
+  capnp::MallocMessageBuilder builder;
+  auto o = builder.initRoot<schema::Session>();
+  o.setId(s.id);
+  o.setStartSeq(s.start_seq);
+  o.setEndSeq(s.end_seq);
+  o.setStartTsNs(s.start_ts_ns);
+  o.setEndTsNs(s.end_ts_ns);
+  o.setEndReason(s.end_reason);
+  o.setNodeId(s.node_id);
+  o.setConfigHash(s.config_hash);
+  o.setCodeVersion(s.code_version);
+  std::vector<std::uint8_t> out;
+  VectorSink sink(out);
+  capnp::writePackedMessage(sink, builder);
+  return out;
+}
+
+Result<SessionInfo> decode_session(std::span<const std::uint8_t> bytes) {
+  try {
+    kj::ArrayInputStream in(kj::ArrayPtr<const kj::byte>(bytes.data(), bytes.size()));
+    capnp::PackedMessageReader msg(in);
+    auto s = msg.getRoot<schema::Session>();
+    return SessionInfo{s.getId(), s.getStartSeq(), s.getEndSeq(), s.getStartTsNs(), s.getEndTsNs(),
+                       s.getEndReason().cStr(), s.getNodeId().cStr(), s.getConfigHash().cStr(),
+                       s.getCodeVersion().cStr()};
+  } catch (const kj::Exception& e) {
+    return fail(fmt::format("undecodable session entry: {}", e.getDescription().cStr()));
+  }
+}
+
+// ---- hashing -------------------------------------------------------------------------
+BatchHasher::BatchHasher(const Hash& previous) : ctx_(EVP_MD_CTX_new()) {
+  auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, previous.data(), previous.size());
+}
+
+BatchHasher::~BatchHasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void BatchHasher::add_record(std::span<const std::uint8_t> stored) {
+  auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
+  const auto len = static_cast<std::uint32_t>(stored.size());
+  EVP_DigestUpdate(ctx, &len, sizeof(len));
+  EVP_DigestUpdate(ctx, stored.data(), stored.size());
+}
+
+Hash BatchHasher::finish(std::uint64_t first_seq, std::uint64_t last_seq) {
+  auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
+  EVP_DigestUpdate(ctx, &first_seq, sizeof(first_seq));
+  EVP_DigestUpdate(ctx, &last_seq, sizeof(last_seq));
+  Hash h{};
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx, h.data(), &n);
+  return h;
+}
+
+std::string to_hex(const Hash& h) {
+  std::string s;
+  s.reserve(64);
+  for (auto b : h) s += fmt::format("{:02x}", b);
+  return s;
+}
+
+}  // namespace trader::journal

@@ -1,0 +1,64 @@
+#pragma once
+// Internal: the stored form of one record and of the journal's side tables.
+//   record value = u32 checksum (low 32 bits of XXH3-64 of what follows, little endian)
+//                  + the Envelope as a packed Cap'n Proto message.
+// Packing keeps trade records small and unpacking copies into an aligned buffer,
+// so Cap'n Proto never reads LMDB's 2-byte-aligned memory directly.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <capnp/serialize-packed.h>
+#include <kj/io.h>
+
+#include "base/result.hpp"
+#include "journal/journal.hpp"
+#include "messages/message_types.hpp"
+
+namespace trader::journal {
+
+inline constexpr std::size_t kChecksumBytes = 4;
+
+std::uint32_t record_checksum(std::span<const std::uint8_t> packed);
+
+// Appends the stored form of (header, body) to `out`.
+void encode_record(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out);
+
+// Decodes stored records, reusing its buffers. A decoded view lives until the next decode().
+class RecordDecoder {
+ public:
+  RecordDecoder();
+  // `seq` is the key the record was stored under; errors name it.
+  Result<const RecordView*> decode(std::uint64_t seq, std::span<const std::uint8_t> stored);
+
+ private:
+  std::vector<capnp::word> scratch_;
+  std::optional<kj::ArrayInputStream> input_;
+  std::optional<capnp::PackedMessageReader> message_;
+  RecordView view_;
+};
+
+std::vector<std::uint8_t> encode_batch(const BatchInfo& b);
+Result<BatchInfo> decode_batch(std::span<const std::uint8_t> bytes);
+
+std::vector<std::uint8_t> encode_session(const SessionInfo& s);
+Result<SessionInfo> decode_session(std::span<const std::uint8_t> bytes);
+
+// Incremental SHA-256 of one batch: previous chain hash, each stored record
+// (length-prefixed), then first and last seq.
+class BatchHasher {
+ public:
+  explicit BatchHasher(const Hash& previous);
+  ~BatchHasher();
+  void add_record(std::span<const std::uint8_t> stored);
+  Hash finish(std::uint64_t first_seq, std::uint64_t last_seq);
+  BatchHasher(const BatchHasher&) = delete;
+  BatchHasher& operator=(const BatchHasher&) = delete;
+
+ private:
+  void* ctx_;
+};
+
+}  // namespace trader::journal

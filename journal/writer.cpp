@@ -1,0 +1,237 @@
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "journal/journal.hpp"
+#include "journal/lmdb_env.hpp"
+#include "journal/record_format.hpp"
+
+namespace trader::journal {
+
+struct Writer::Impl {
+  std::shared_ptr<LmdbEnv> env;
+  Options options;
+  int lock_fd = -1;
+  std::uint64_t last_committed = 0;
+  Hash head{};
+  // Staged (appended, not yet committed) records, contiguous.
+  std::vector<std::uint8_t> arena;
+  std::vector<std::size_t> offsets;  // start of each staged record in arena
+  std::int64_t min_ts = 0, max_ts = 0;
+  std::uint64_t type_mask = 0;
+
+  ~Impl() {
+    if (lock_fd >= 0) ::close(lock_fd);  // releases the flock
+  }
+
+  std::uint64_t next_seq() const { return last_committed + offsets.size() + 1; }
+
+  std::span<const std::uint8_t> staged_record(std::size_t i) const {
+    const std::size_t end = i + 1 < offsets.size() ? offsets[i + 1] : arena.size();
+    return {arena.data() + offsets[i], end - offsets[i]};
+  }
+
+  Status grow_map() {
+    MDB_envinfo info{};
+    mdb_env_info(env->env, &info);
+    const std::size_t next = info.me_mapsize * 2;
+    const int rc = mdb_env_set_mapsize(env->env, next);
+    if (rc != 0) return fail(fmt::format("journal {}: cannot grow map to {} bytes: {}", env->dir, next, lmdb_error(rc)));
+    return {};
+  }
+
+  // Runs `body` in a write transaction, growing the map and retrying on MDB_MAP_FULL.
+  template <class F>
+  Status write_txn(F&& body) {
+    for (;;) {
+      MDB_txn* txn = nullptr;
+      int rc = mdb_txn_begin(env->env, nullptr, 0, &txn);
+      if (rc != 0) return fail(fmt::format("journal {}: cannot begin write: {}", env->dir, lmdb_error(rc)));
+      rc = body(txn);
+      if (rc == 0) {
+        rc = mdb_txn_commit(txn);
+      } else {
+        mdb_txn_abort(txn);
+      }
+      if (rc == MDB_MAP_FULL) {
+        if (auto st = grow_map(); !st) return st;
+        continue;
+      }
+      if (rc != 0) return fail(fmt::format("journal {}: write failed: {}", env->dir, lmdb_error(rc)));
+      return {};
+    }
+  }
+};
+
+Writer::Writer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Writer::~Writer() = default;
+
+Result<std::unique_ptr<Writer>> Writer::open(const std::string& dir, const Options& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  auto env = open_env(dir, /*writer=*/true, options);
+  if (!env) return tl::unexpected(env.error());
+  impl->env = *env;
+
+  // One writer per journal, across processes: the seq counter lives in this process.
+  const std::string lock_path = dir + "/writer.lock";
+  impl->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (impl->lock_fd < 0) return fail(fmt::format("cannot open {}: {}", lock_path, std::strerror(errno)));
+  if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    return fail(fmt::format("journal {} is already open for writing by another process", dir));
+
+  // Resume after the last committed record and batch.
+  auto txn = begin_read(*impl->env);
+  if (!txn) return tl::unexpected(txn.error());
+  ReadTxn guard{*txn};
+  MDB_cursor* cur = nullptr;
+  mdb_cursor_open(guard.txn, impl->env->records, &cur);
+  MDB_val k{}, v{};
+  std::uint64_t last_record = 0;
+  if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) last_record = val_u64(k);
+  mdb_cursor_close(cur);
+  mdb_cursor_open(guard.txn, impl->env->batches, &cur);
+  std::uint64_t last_batch_seq = 0;
+  if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) {
+    auto b = decode_batch({static_cast<const std::uint8_t*>(v.mv_data), v.mv_size});
+    if (!b) {
+      mdb_cursor_close(cur);
+      return fail(fmt::format("journal {}: last batch entry: {}", dir, b.error().message));
+    }
+    impl->head = b->chain;
+    last_batch_seq = b->last_seq;
+  }
+  mdb_cursor_close(cur);
+  if (last_record != last_batch_seq)
+    return fail(fmt::format("journal {} is inconsistent: records end at seq {} but the last batch ends at seq {}; "
+                            "run 'trader-tools verify'",
+                            dir, last_record, last_batch_seq));
+  impl->last_committed = last_record;
+  return std::unique_ptr<Writer>(new Writer(std::move(impl)));
+}
+
+std::uint64_t Writer::append(const EnvelopeHeader& header, const Message& body) {
+  auto& s = *impl_;
+  EnvelopeHeader h = header;
+  h.seq = s.next_seq();
+  h.type_id = type_id_of(body);
+  if (s.offsets.empty()) {
+    s.min_ts = s.max_ts = h.recv_ts_ns;
+    s.type_mask = 0;
+  } else {
+    s.min_ts = std::min(s.min_ts, h.recv_ts_ns);
+    s.max_ts = std::max(s.max_ts, h.recv_ts_ns);
+  }
+  s.type_mask |= std::uint64_t{1} << (h.type_id % 64);
+  s.offsets.push_back(s.arena.size());
+  encode_record(h, body, s.arena);
+  return h.seq;
+}
+
+bool Writer::batch_full() const { return impl_->offsets.size() >= impl_->options.max_batch_records; }
+std::size_t Writer::staged() const { return impl_->offsets.size(); }
+std::uint64_t Writer::last_committed_seq() const { return impl_->last_committed; }
+std::uint64_t Writer::next_seq() const { return impl_->next_seq(); }
+const Hash& Writer::chain_head() const { return impl_->head; }
+
+Result<BatchInfo> Writer::commit() {
+  auto& s = *impl_;
+  if (s.offsets.empty()) return BatchInfo{};
+  BatchInfo batch;
+  batch.first_seq = s.last_committed + 1;
+  batch.last_seq = s.last_committed + s.offsets.size();
+  batch.min_recv_ts_ns = s.min_ts;
+  batch.max_recv_ts_ns = s.max_ts;
+  batch.type_mask = s.type_mask;
+  BatchHasher hasher(s.head);
+  for (std::size_t i = 0; i < s.offsets.size(); ++i) hasher.add_record(s.staged_record(i));
+  batch.chain = hasher.finish(batch.first_seq, batch.last_seq);
+  const auto batch_bytes = encode_batch(batch);
+
+  auto st = s.write_txn([&](MDB_txn* txn) -> int {
+    for (std::size_t i = 0; i < s.offsets.size(); ++i) {
+      const std::uint64_t seq = batch.first_seq + i;
+      MDB_val k = as_val(seq);
+      const auto rec = s.staged_record(i);
+      MDB_val v{rec.size(), const_cast<std::uint8_t*>(rec.data())};
+      if (int rc = mdb_put(txn, s.env->records, &k, &v, MDB_APPEND); rc != 0) return rc;
+    }
+    MDB_val k = as_val(batch.last_seq);
+    MDB_val v{batch_bytes.size(), const_cast<std::uint8_t*>(batch_bytes.data())};
+    return mdb_put(txn, s.env->batches, &k, &v, MDB_APPEND);
+  });
+  if (!st) return tl::unexpected(st.error());
+  s.last_committed = batch.last_seq;
+  s.head = batch.chain;
+  s.arena.clear();
+  s.offsets.clear();
+  return batch;
+}
+
+Status Writer::put_meta(const std::string& key, const std::string& value) {
+  return impl_->write_txn([&](MDB_txn* txn) -> int {
+    MDB_val k{key.size(), const_cast<char*>(key.data())};
+    MDB_val v{value.size(), const_cast<char*>(value.data())};
+    return mdb_put(txn, impl_->env->meta, &k, &v, 0);
+  });
+}
+
+Result<std::uint64_t> Writer::begin_session(SessionInfo info) {
+  if (auto c = commit(); !c) return tl::unexpected(c.error());
+  auto& s = *impl_;
+  std::uint64_t id = 1;
+  {
+    auto txn = begin_read(*s.env);
+    if (!txn) return tl::unexpected(txn.error());
+    ReadTxn guard{*txn};
+    MDB_cursor* cur = nullptr;
+    mdb_cursor_open(guard.txn, s.env->sessions, &cur);
+    MDB_val k{}, v{};
+    if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) id = val_u64(k) + 1;
+    mdb_cursor_close(cur);
+  }
+  info.id = id;
+  info.start_seq = s.next_seq();
+  info.end_seq = 0;
+  info.end_reason.clear();
+  const auto bytes = encode_session(info);
+  auto st = s.write_txn([&](MDB_txn* txn) -> int {
+    MDB_val k = as_val(id);
+    MDB_val v{bytes.size(), const_cast<std::uint8_t*>(bytes.data())};
+    return mdb_put(txn, s.env->sessions, &k, &v, 0);
+  });
+  if (!st) return tl::unexpected(st.error());
+  return id;
+}
+
+Status Writer::end_session(std::uint64_t id, std::int64_t end_ts_ns, const std::string& reason) {
+  if (auto c = commit(); !c) return tl::unexpected(c.error());
+  auto& s = *impl_;
+  SessionInfo info;
+  {
+    auto txn = begin_read(*s.env);
+    if (!txn) return tl::unexpected(txn.error());
+    ReadTxn guard{*txn};
+    MDB_val k = as_val(id), v{};
+    if (mdb_get(guard.txn, s.env->sessions, &k, &v) != 0)
+      return fail(fmt::format("journal {}: no session {}", s.env->dir, id));
+    auto decoded = decode_session({static_cast<const std::uint8_t*>(v.mv_data), v.mv_size});
+    if (!decoded) return tl::unexpected(decoded.error());
+    info = *decoded;
+  }
+  info.end_seq = s.last_committed;
+  info.end_ts_ns = end_ts_ns;
+  info.end_reason = reason.empty() ? "completed" : reason;
+  const auto bytes = encode_session(info);
+  return s.write_txn([&](MDB_txn* txn) -> int {
+    MDB_val k = as_val(id);
+    MDB_val v{bytes.size(), const_cast<std::uint8_t*>(bytes.data())};
+    return mdb_put(txn, s.env->sessions, &k, &v, 0);
+  });
+}
+
+}  // namespace trader::journal

@@ -1,0 +1,25 @@
+#pragma once
+// Fixed-point numbers: prices, quantities and money are int64 scaled by 10^8
+// (Binance's precision). Parsing is exact; a value that needs more than 8 decimals
+// or does not fit is an error, never a rounding.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace trader {
+
+inline constexpr int kFixedDecimals = 8;
+inline constexpr std::int64_t kFixedScale = 100'000'000;
+
+// "61737.63000000" -> 6173763000000. Accepts an optional leading '-', digits,
+// an optional '.' and up to 8 significant decimals (extra trailing zeros are fine).
+std::optional<std::int64_t> parse_fixed(std::string_view text, int decimals = kFixedDecimals);
+
+// Exact decimal string with trailing zeros trimmed: 6173763000000 -> "61737.63".
+std::string format_fixed(std::int64_t value, int decimals = kFixedDecimals);
+
+// a * b / scale, rounded toward zero, computed in 128 bits (price * qty -> notional).
+std::int64_t mul_fixed(std::int64_t a, std::int64_t b, std::int64_t scale = kFixedScale);
+
+}  // namespace trader

@@ -1,0 +1,272 @@
+#include "messages/message_codec.hpp"
+
+#include <string>
+
+#include <kj/exception.h>
+
+#include "messages/schema/market.capnp.h"
+#include "messages/schema/system.capnp.h"
+#include "messages/schema/trading.capnp.h"
+
+namespace trader {
+namespace s = schema;
+namespace {
+
+std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+// Enums share numbering between the C++ and capnp definitions by construction.
+template <class To, class From>
+To cast_enum(From v) { return static_cast<To>(static_cast<std::uint16_t>(v)); }
+
+// ---- levels ------------------------------------------------------------------------
+void put_levels(capnp::List<s::PriceLevel>::Builder out, const std::vector<PriceLevel>& in) {
+  for (unsigned i = 0; i < in.size(); ++i) {
+    out[i].setPrice(in[i].price);
+    out[i].setQty(in[i].qty);
+  }
+}
+std::vector<PriceLevel> get_levels(capnp::List<s::PriceLevel>::Reader in) {
+  std::vector<PriceLevel> out;
+  out.reserve(in.size());
+  for (auto l : in) out.push_back({l.getPrice(), l.getQty()});
+  return out;
+}
+
+// ---- encode ------------------------------------------------------------------------
+void enc(const Trade& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::Trade>();
+  o.setSymbol(m.symbol); o.setPrice(m.price); o.setQty(m.qty); o.setTradeId(m.trade_id);
+  o.setExchangeTsMs(m.exchange_ts_ms); o.setTradeTsMs(m.trade_ts_ms); o.setBuyerMaker(m.buyer_maker);
+}
+void enc(const AggTrade& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::AggTrade>();
+  o.setSymbol(m.symbol); o.setPrice(m.price); o.setQty(m.qty); o.setAggTradeId(m.agg_trade_id);
+  o.setFirstTradeId(m.first_trade_id); o.setLastTradeId(m.last_trade_id);
+  o.setExchangeTsMs(m.exchange_ts_ms); o.setTradeTsMs(m.trade_ts_ms); o.setBuyerMaker(m.buyer_maker);
+}
+void enc(const BookTicker& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::BookTicker>();
+  o.setSymbol(m.symbol); o.setUpdateId(m.update_id); o.setBidPrice(m.bid_price); o.setBidQty(m.bid_qty);
+  o.setAskPrice(m.ask_price); o.setAskQty(m.ask_qty); o.setExchangeTsMs(m.exchange_ts_ms);
+}
+void enc(const DepthUpdate& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::DepthUpdate>();
+  o.setSymbol(m.symbol); o.setFirstUpdateId(m.first_update_id); o.setFinalUpdateId(m.final_update_id);
+  o.setExchangeTsMs(m.exchange_ts_ms);
+  put_levels(o.initBids(static_cast<unsigned>(m.bids.size())), m.bids);
+  put_levels(o.initAsks(static_cast<unsigned>(m.asks.size())), m.asks);
+}
+void enc(const DepthSnapshot& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::DepthSnapshot>();
+  o.setSymbol(m.symbol); o.setLastUpdateId(m.last_update_id);
+  put_levels(o.initBids(static_cast<unsigned>(m.bids.size())), m.bids);
+  put_levels(o.initAsks(static_cast<unsigned>(m.asks.size())), m.asks);
+}
+void enc(const Kline& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::Kline>();
+  o.setSymbol(m.symbol); o.setIntervalS(m.interval_s); o.setOpenTimeMs(m.open_time_ms);
+  o.setCloseTimeMs(m.close_time_ms); o.setOpen(m.open); o.setHigh(m.high); o.setLow(m.low);
+  o.setClose(m.close); o.setVolume(m.volume); o.setQuoteVolume(m.quote_volume); o.setTrades(m.trades);
+  o.setTakerBuyVolume(m.taker_buy_volume); o.setTakerBuyQuoteVolume(m.taker_buy_quote_volume);
+  o.setFirstTradeId(m.first_trade_id); o.setLastTradeId(m.last_trade_id); o.setClosed(m.closed);
+  o.setExchangeTsMs(m.exchange_ts_ms);
+}
+void enc(const Candle& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::Candle>();
+  o.setSymbol(m.symbol); o.setIntervalS(m.interval_s); o.setOpenTimeMs(m.open_time_ms);
+  o.setCloseTimeMs(m.close_time_ms); o.setOpen(m.open); o.setHigh(m.high); o.setLow(m.low);
+  o.setClose(m.close); o.setVolume(m.volume); o.setQuoteVolume(m.quote_volume); o.setTrades(m.trades);
+  o.setVwap(m.vwap); o.setFromExchange(m.from_exchange);
+}
+void enc(const Signal& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::Signal>();
+  o.setSymbol(m.symbol); o.setTsMs(m.ts_ms); o.setDirection(cast_enum<s::Direction>(m.direction));
+  o.setConfidencePpm(m.confidence_ppm); o.setModelId(m.model_id); o.setReason(m.reason);
+  o.setCandleOpenTimeMs(m.candle_open_time_ms); o.setIntervalS(m.interval_s);
+}
+void enc(const OrderIntent& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::OrderIntent>();
+  o.setIntentId(m.intent_id); o.setSymbol(m.symbol); o.setSide(cast_enum<s::Side>(m.side));
+  o.setType(cast_enum<s::OrderType>(m.type)); o.setQty(m.qty); o.setLimitPrice(m.limit_price);
+  o.setIsExit(m.is_exit); o.setReason(m.reason); o.setSignalSeq(m.signal_seq); o.setTsMs(m.ts_ms);
+  o.setConfidencePpm(m.confidence_ppm);
+}
+void enc(const RiskDecision& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::RiskDecision>();
+  o.setIntentId(m.intent_id); o.setApproved(m.approved); o.setApprovedQty(m.approved_qty);
+  o.setReasonCode(m.reason_code); o.setReason(m.reason); o.setState(cast_enum<s::TradingState>(m.state));
+  o.setTsMs(m.ts_ms);
+}
+void enc(const RiskState& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::RiskState>();
+  o.setTsMs(m.ts_ms); o.setState(cast_enum<s::TradingState>(m.state)); o.setReason(m.reason);
+  o.setDailyPnl(m.daily_pnl); o.setDrawdownPpm(m.drawdown_ppm); o.setOrdersLastMinute(m.orders_last_minute);
+  o.setTradesToday(m.trades_today); o.setOpenPositions(m.open_positions);
+}
+void enc(const OrderRequest& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::OrderRequest>();
+  o.setClientOrderId(m.client_order_id); o.setIntentId(m.intent_id); o.setSymbol(m.symbol);
+  o.setSide(cast_enum<s::Side>(m.side)); o.setType(cast_enum<s::OrderType>(m.type)); o.setQty(m.qty);
+  o.setLimitPrice(m.limit_price); o.setTimeInForce(cast_enum<s::TimeInForce>(m.time_in_force));
+  o.setTsMs(m.ts_ms); o.setCancel(m.cancel);
+}
+void enc(const OrderEvent& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::OrderEvent>();
+  o.setClientOrderId(m.client_order_id); o.setExchangeOrderId(m.exchange_order_id); o.setSymbol(m.symbol);
+  o.setSide(cast_enum<s::Side>(m.side)); o.setKind(cast_enum<s::OrderEventKind>(m.kind));
+  o.setFillQty(m.fill_qty); o.setFillPrice(m.fill_price); o.setCumQty(m.cum_qty); o.setOrderQty(m.order_qty);
+  o.setFee(m.fee); o.setFeeAsset(m.fee_asset); o.setLiquidity(cast_enum<s::Liquidity>(m.liquidity));
+  o.setTradeId(m.trade_id); o.setReason(m.reason); o.setTsMs(m.ts_ms);
+}
+void enc(const PortfolioState& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::PortfolioState>();
+  o.setTsMs(m.ts_ms); o.setQuoteAsset(m.quote_asset); o.setCash(m.cash); o.setEquity(m.equity);
+  o.setRealizedPnl(m.realized_pnl); o.setUnrealizedPnl(m.unrealized_pnl); o.setFees(m.fees);
+  o.setPeakEquity(m.peak_equity); o.setDrawdownPpm(m.drawdown_ppm);
+  auto ps = o.initPositions(static_cast<unsigned>(m.positions.size()));
+  for (unsigned i = 0; i < m.positions.size(); ++i) {
+    const auto& p = m.positions[i];
+    ps[i].setSymbol(p.symbol); ps[i].setQty(p.qty); ps[i].setAvgEntryPrice(p.avg_entry_price);
+    ps[i].setLastPrice(p.last_price); ps[i].setUnrealizedPnl(p.unrealized_pnl); ps[i].setRealizedPnl(p.realized_pnl);
+  }
+}
+void enc(const ClockTick& m, capnp::AnyPointer::Builder b) { b.initAs<s::ClockTick>().setTsNs(m.ts_ns); }
+void enc(const OperatorCommand& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::OperatorCommand>();
+  o.setKind(cast_enum<s::OperatorCommandKind>(m.kind)); o.setIssuedBy(m.issued_by); o.setReason(m.reason);
+  o.setTsNs(m.ts_ns);
+}
+void enc(const FeedStatus& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::FeedStatus>();
+  o.setKind(cast_enum<s::FeedStatusKind>(m.kind)); o.setSymbol(m.symbol); o.setStream(m.stream);
+  o.setExpectedId(m.expected_id); o.setReceivedId(m.received_id); o.setDetail(m.detail); o.setTsNs(m.ts_ns);
+}
+void enc(const ErrorReport& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::Error>();
+  o.setCode(m.code); o.setMessage(m.message); o.setContext(m.context); o.setRefSeq(m.ref_seq); o.setTsNs(m.ts_ns);
+}
+
+// ---- decode ------------------------------------------------------------------------
+Message dec(Trade*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::Trade>();
+  return Trade{text(i.getSymbol()), i.getPrice(), i.getQty(), i.getTradeId(), i.getExchangeTsMs(),
+               i.getTradeTsMs(), i.getBuyerMaker()};
+}
+Message dec(AggTrade*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::AggTrade>();
+  return AggTrade{text(i.getSymbol()), i.getPrice(), i.getQty(), i.getAggTradeId(), i.getFirstTradeId(),
+                  i.getLastTradeId(), i.getExchangeTsMs(), i.getTradeTsMs(), i.getBuyerMaker()};
+}
+Message dec(BookTicker*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::BookTicker>();
+  return BookTicker{text(i.getSymbol()), i.getUpdateId(), i.getBidPrice(), i.getBidQty(), i.getAskPrice(),
+                    i.getAskQty(), i.getExchangeTsMs()};
+}
+Message dec(DepthUpdate*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::DepthUpdate>();
+  return DepthUpdate{text(i.getSymbol()), i.getFirstUpdateId(), i.getFinalUpdateId(), i.getExchangeTsMs(),
+                     get_levels(i.getBids()), get_levels(i.getAsks())};
+}
+Message dec(DepthSnapshot*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::DepthSnapshot>();
+  return DepthSnapshot{text(i.getSymbol()), i.getLastUpdateId(), get_levels(i.getBids()), get_levels(i.getAsks())};
+}
+Message dec(Kline*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::Kline>();
+  return Kline{text(i.getSymbol()), i.getIntervalS(), i.getOpenTimeMs(), i.getCloseTimeMs(), i.getOpen(),
+               i.getHigh(), i.getLow(), i.getClose(), i.getVolume(), i.getQuoteVolume(), i.getTrades(),
+               i.getTakerBuyVolume(), i.getTakerBuyQuoteVolume(), i.getFirstTradeId(), i.getLastTradeId(),
+               i.getClosed(), i.getExchangeTsMs()};
+}
+Message dec(Candle*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::Candle>();
+  return Candle{text(i.getSymbol()), i.getIntervalS(), i.getOpenTimeMs(), i.getCloseTimeMs(), i.getOpen(),
+                i.getHigh(), i.getLow(), i.getClose(), i.getVolume(), i.getQuoteVolume(), i.getTrades(),
+                i.getVwap(), i.getFromExchange()};
+}
+Message dec(Signal*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::Signal>();
+  return Signal{text(i.getSymbol()), i.getTsMs(), cast_enum<Direction>(i.getDirection()), i.getConfidencePpm(),
+                text(i.getModelId()), text(i.getReason()), i.getCandleOpenTimeMs(), i.getIntervalS()};
+}
+Message dec(OrderIntent*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::OrderIntent>();
+  return OrderIntent{i.getIntentId(), text(i.getSymbol()), cast_enum<Side>(i.getSide()),
+                     cast_enum<OrderType>(i.getType()), i.getQty(), i.getLimitPrice(), i.getIsExit(),
+                     text(i.getReason()), i.getSignalSeq(), i.getTsMs(), i.getConfidencePpm()};
+}
+Message dec(RiskDecision*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::RiskDecision>();
+  return RiskDecision{i.getIntentId(), i.getApproved(), i.getApprovedQty(), text(i.getReasonCode()),
+                      text(i.getReason()), cast_enum<TradingState>(i.getState()), i.getTsMs()};
+}
+Message dec(RiskState*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::RiskState>();
+  return RiskState{i.getTsMs(), cast_enum<TradingState>(i.getState()), text(i.getReason()), i.getDailyPnl(),
+                   i.getDrawdownPpm(), i.getOrdersLastMinute(), i.getTradesToday(), i.getOpenPositions()};
+}
+Message dec(OrderRequest*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::OrderRequest>();
+  return OrderRequest{text(i.getClientOrderId()), i.getIntentId(), text(i.getSymbol()),
+                      cast_enum<Side>(i.getSide()), cast_enum<OrderType>(i.getType()), i.getQty(),
+                      i.getLimitPrice(), cast_enum<TimeInForce>(i.getTimeInForce()), i.getTsMs(), i.getCancel()};
+}
+Message dec(OrderEvent*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::OrderEvent>();
+  return OrderEvent{text(i.getClientOrderId()), text(i.getExchangeOrderId()), text(i.getSymbol()),
+                    cast_enum<Side>(i.getSide()), cast_enum<OrderEventKind>(i.getKind()), i.getFillQty(),
+                    i.getFillPrice(), i.getCumQty(), i.getOrderQty(), i.getFee(), text(i.getFeeAsset()),
+                    cast_enum<Liquidity>(i.getLiquidity()), i.getTradeId(), text(i.getReason()), i.getTsMs()};
+}
+Message dec(PortfolioState*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::PortfolioState>();
+  PortfolioState m{i.getTsMs(), text(i.getQuoteAsset()), i.getCash(), i.getEquity(), i.getRealizedPnl(),
+                   i.getUnrealizedPnl(), i.getFees(), i.getPeakEquity(), i.getDrawdownPpm(), {}};
+  for (auto p : i.getPositions())
+    m.positions.push_back({text(p.getSymbol()), p.getQty(), p.getAvgEntryPrice(), p.getLastPrice(),
+                           p.getUnrealizedPnl(), p.getRealizedPnl()});
+  return m;
+}
+Message dec(ClockTick*, capnp::AnyPointer::Reader b) { return ClockTick{b.getAs<s::ClockTick>().getTsNs()}; }
+Message dec(OperatorCommand*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::OperatorCommand>();
+  return OperatorCommand{cast_enum<OperatorCommandKind>(i.getKind()), text(i.getIssuedBy()), text(i.getReason()),
+                         i.getTsNs()};
+}
+Message dec(FeedStatus*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::FeedStatus>();
+  return FeedStatus{cast_enum<FeedStatusKind>(i.getKind()), text(i.getSymbol()), text(i.getStream()),
+                    i.getExpectedId(), i.getReceivedId(), text(i.getDetail()), i.getTsNs()};
+}
+Message dec(ErrorReport*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::Error>();
+  return ErrorReport{text(i.getCode()), text(i.getMessage()), text(i.getContext()), i.getRefSeq(), i.getTsNs()};
+}
+
+template <std::size_t I = 0>
+Result<Message> decode_index(std::uint16_t type_id, capnp::AnyPointer::Reader body) {
+  if constexpr (I == std::variant_size_v<Message>) {
+    return fail("unknown message type id " + std::to_string(type_id));
+  } else {
+    using T = std::variant_alternative_t<I, Message>;
+    if (T::kTypeId == type_id) return dec(static_cast<T*>(nullptr), body);
+    return decode_index<I + 1>(type_id, body);
+  }
+}
+
+}  // namespace
+
+void encode_body(const Message& message, capnp::AnyPointer::Builder body) {
+  std::visit([&](const auto& m) { enc(m, body); }, message);
+}
+
+Result<Message> decode_body(std::uint16_t type_id, capnp::AnyPointer::Reader body) {
+  try {
+    return decode_index(type_id, body);
+  } catch (const kj::Exception& e) {
+    return fail("malformed message body (type id " + std::to_string(type_id) + "): " +
+                std::string(e.getDescription().cStr()));
+  }
+}
+
+}  // namespace trader

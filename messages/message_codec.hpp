@@ -1,0 +1,19 @@
+#pragma once
+// Maps the C++ value types to their Cap'n Proto structs and back. The journal stores
+// the Cap'n Proto form inside an Envelope's `body`.
+#include <cstdint>
+
+#include <capnp/any.h>
+
+#include "base/result.hpp"
+#include "messages/message_types.hpp"
+
+namespace trader {
+
+// Writes `message` as the struct its type id names into `body`.
+void encode_body(const Message& message, capnp::AnyPointer::Builder body);
+
+// Reads the struct named by `type_id`. Unknown ids and malformed data are errors.
+Result<Message> decode_body(std::uint16_t type_id, capnp::AnyPointer::Reader body);
+
+}  // namespace trader

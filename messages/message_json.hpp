@@ -1,0 +1,36 @@
+#pragma once
+// Renders a journaled message body as JSON, generically, from its Cap'n Proto schema:
+// field names in snake_case, fixed-point fields (annotated `$fixed(n)`) as exact decimal
+// strings, enums by name, 64-bit integers as JSON numbers. One renderer serves every
+// message type, so a new type is dumpable the day it is registered.
+#include <string>
+
+#include <capnp/any.h>
+
+#include "base/result.hpp"
+#include "messages/type_registry.hpp"
+
+namespace trader {
+
+class MessageJson {
+ public:
+  // Appends the body of type `type` as a JSON object to `out`.
+  Status append_body(std::string& out, const TypeInfo& type, capnp::AnyPointer::Reader body);
+
+  MessageJson();
+  ~MessageJson();
+  MessageJson(const MessageJson&) = delete;
+  MessageJson& operator=(const MessageJson&) = delete;
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+// Appends `text` as a JSON string literal (quoted and escaped).
+void append_json_string(std::string& out, std::string_view text);
+
+// "exchangeTsMs" -> "exchange_ts_ms".
+std::string snake_case(std::string_view camel);
+
+}  // namespace trader

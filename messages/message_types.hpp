@@ -1,0 +1,257 @@
+#pragma once
+// Plain C++ value types of every message the actors exchange. Cores use these;
+// the codec (message_codec.hpp) maps them to the Cap'n Proto schemas in schema/.
+// Prices, quantities and money are fixed point (see fixed_point.hpp); ratios are ppm.
+// No Cap'n Proto or CAF headers here: cores include this and stay light.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace trader {
+
+enum class Actor : std::uint16_t {
+  none = 0, market_feed, candle_builder, strategy, risk, portfolio, order,
+  operator_, timer, exchange, journal, tools,
+};
+inline constexpr int kActorCount = 12;
+const char* actor_name(Actor a);                 // "market_feed"
+bool parse_actor(std::string_view name, Actor* out);
+
+// ---- market data -----------------------------------------------------------------
+struct Trade {
+  static constexpr std::uint16_t kTypeId = 1;
+  std::string symbol;
+  std::int64_t price = 0, qty = 0;
+  std::uint64_t trade_id = 0;
+  std::int64_t exchange_ts_ms = 0, trade_ts_ms = 0;
+  bool buyer_maker = false;
+  bool operator==(const Trade&) const = default;
+};
+
+struct AggTrade {
+  static constexpr std::uint16_t kTypeId = 2;
+  std::string symbol;
+  std::int64_t price = 0, qty = 0;
+  std::uint64_t agg_trade_id = 0, first_trade_id = 0, last_trade_id = 0;
+  std::int64_t exchange_ts_ms = 0, trade_ts_ms = 0;
+  bool buyer_maker = false;
+  bool operator==(const AggTrade&) const = default;
+};
+
+struct BookTicker {
+  static constexpr std::uint16_t kTypeId = 3;
+  std::string symbol;
+  std::uint64_t update_id = 0;
+  std::int64_t bid_price = 0, bid_qty = 0, ask_price = 0, ask_qty = 0;
+  std::int64_t exchange_ts_ms = 0;
+  bool operator==(const BookTicker&) const = default;
+};
+
+struct PriceLevel {
+  std::int64_t price = 0, qty = 0;
+  bool operator==(const PriceLevel&) const = default;
+};
+
+struct DepthUpdate {
+  static constexpr std::uint16_t kTypeId = 4;
+  std::string symbol;
+  std::uint64_t first_update_id = 0, final_update_id = 0;
+  std::int64_t exchange_ts_ms = 0;
+  std::vector<PriceLevel> bids, asks;
+  bool operator==(const DepthUpdate&) const = default;
+};
+
+struct DepthSnapshot {
+  static constexpr std::uint16_t kTypeId = 5;
+  std::string symbol;
+  std::uint64_t last_update_id = 0;
+  std::vector<PriceLevel> bids, asks;
+  bool operator==(const DepthSnapshot&) const = default;
+};
+
+struct Kline {
+  static constexpr std::uint16_t kTypeId = 6;
+  std::string symbol;
+  std::uint32_t interval_s = 0;
+  std::int64_t open_time_ms = 0, close_time_ms = 0;
+  std::int64_t open = 0, high = 0, low = 0, close = 0, volume = 0, quote_volume = 0;
+  std::uint64_t trades = 0;
+  std::int64_t taker_buy_volume = 0, taker_buy_quote_volume = 0;
+  std::int64_t first_trade_id = -1, last_trade_id = -1;
+  bool closed = false;
+  std::int64_t exchange_ts_ms = 0;
+  bool operator==(const Kline&) const = default;
+};
+
+// ---- trading ---------------------------------------------------------------------
+enum class Side : std::uint8_t { buy = 0, sell };
+enum class OrderType : std::uint8_t { market = 0, limit };
+enum class TimeInForce : std::uint8_t { gtc = 0, ioc, fok };
+enum class Direction : std::uint8_t { flat = 0, long_, short_ };
+enum class TradingState : std::uint8_t { active = 0, reducing, halted };
+enum class OrderEventKind : std::uint8_t { accepted = 0, partially_filled, filled, canceled, rejected, expired };
+enum class Liquidity : std::uint8_t { none = 0, maker, taker };
+
+struct Candle {
+  static constexpr std::uint16_t kTypeId = 10;
+  std::string symbol;
+  std::uint32_t interval_s = 0;
+  std::int64_t open_time_ms = 0, close_time_ms = 0;
+  std::int64_t open = 0, high = 0, low = 0, close = 0, volume = 0, quote_volume = 0;
+  std::uint64_t trades = 0;
+  std::int64_t vwap = 0;
+  bool from_exchange = false;
+  bool operator==(const Candle&) const = default;
+};
+
+struct Signal {
+  static constexpr std::uint16_t kTypeId = 20;
+  std::string symbol;
+  std::int64_t ts_ms = 0;
+  Direction direction = Direction::flat;
+  std::uint32_t confidence_ppm = 0;
+  std::string model_id, reason;
+  std::int64_t candle_open_time_ms = 0;
+  std::uint32_t interval_s = 0;
+  bool operator==(const Signal&) const = default;
+};
+
+struct OrderIntent {
+  static constexpr std::uint16_t kTypeId = 21;
+  std::uint64_t intent_id = 0;
+  std::string symbol;
+  Side side = Side::buy;
+  OrderType type = OrderType::market;
+  std::int64_t qty = 0, limit_price = 0;
+  bool is_exit = false;
+  std::string reason;
+  std::uint64_t signal_seq = 0;
+  std::int64_t ts_ms = 0;
+  std::uint32_t confidence_ppm = 0;
+  bool operator==(const OrderIntent&) const = default;
+};
+
+struct RiskDecision {
+  static constexpr std::uint16_t kTypeId = 30;
+  std::uint64_t intent_id = 0;
+  bool approved = false;
+  std::int64_t approved_qty = 0;
+  std::string reason_code, reason;
+  TradingState state = TradingState::active;
+  std::int64_t ts_ms = 0;
+  bool operator==(const RiskDecision&) const = default;
+};
+
+struct RiskState {
+  static constexpr std::uint16_t kTypeId = 31;
+  std::int64_t ts_ms = 0;
+  TradingState state = TradingState::active;
+  std::string reason;
+  std::int64_t daily_pnl = 0;
+  std::uint32_t drawdown_ppm = 0, orders_last_minute = 0, trades_today = 0, open_positions = 0;
+  bool operator==(const RiskState&) const = default;
+};
+
+struct OrderRequest {
+  static constexpr std::uint16_t kTypeId = 40;
+  std::string client_order_id;
+  std::uint64_t intent_id = 0;
+  std::string symbol;
+  Side side = Side::buy;
+  OrderType type = OrderType::market;
+  std::int64_t qty = 0, limit_price = 0;
+  TimeInForce time_in_force = TimeInForce::gtc;
+  std::int64_t ts_ms = 0;
+  bool cancel = false;
+  bool operator==(const OrderRequest&) const = default;
+};
+
+struct OrderEvent {
+  static constexpr std::uint16_t kTypeId = 41;
+  std::string client_order_id, exchange_order_id, symbol;
+  Side side = Side::buy;
+  OrderEventKind kind = OrderEventKind::accepted;
+  std::int64_t fill_qty = 0, fill_price = 0, cum_qty = 0, order_qty = 0, fee = 0;
+  std::string fee_asset;
+  Liquidity liquidity = Liquidity::none;
+  std::uint64_t trade_id = 0;
+  std::string reason;
+  std::int64_t ts_ms = 0;
+  bool operator==(const OrderEvent&) const = default;
+};
+
+struct Position {
+  std::string symbol;
+  std::int64_t qty = 0, avg_entry_price = 0, last_price = 0, unrealized_pnl = 0, realized_pnl = 0;
+  bool operator==(const Position&) const = default;
+};
+
+struct PortfolioState {
+  static constexpr std::uint16_t kTypeId = 50;
+  std::int64_t ts_ms = 0;
+  std::string quote_asset;
+  std::int64_t cash = 0, equity = 0, realized_pnl = 0, unrealized_pnl = 0, fees = 0, peak_equity = 0;
+  std::uint32_t drawdown_ppm = 0;
+  std::vector<Position> positions;
+  bool operator==(const PortfolioState&) const = default;
+};
+
+// ---- system ----------------------------------------------------------------------
+enum class OperatorCommandKind : std::uint8_t { halt = 0, resume, flatten, shutdown };
+enum class FeedStatusKind : std::uint8_t { connected = 0, disconnected, gap, reconnecting, end_of_data };
+
+struct ClockTick {
+  static constexpr std::uint16_t kTypeId = 60;
+  std::int64_t ts_ns = 0;
+  bool operator==(const ClockTick&) const = default;
+};
+
+struct OperatorCommand {
+  static constexpr std::uint16_t kTypeId = 61;
+  OperatorCommandKind kind = OperatorCommandKind::halt;
+  std::string issued_by, reason;
+  std::int64_t ts_ns = 0;
+  bool operator==(const OperatorCommand&) const = default;
+};
+
+struct FeedStatus {
+  static constexpr std::uint16_t kTypeId = 62;
+  FeedStatusKind kind = FeedStatusKind::connected;
+  std::string symbol, stream;
+  std::uint64_t expected_id = 0, received_id = 0;
+  std::string detail;
+  std::int64_t ts_ns = 0;
+  bool operator==(const FeedStatus&) const = default;
+};
+
+struct ErrorReport {
+  static constexpr std::uint16_t kTypeId = 63;
+  std::string code, message, context;
+  std::uint64_t ref_seq = 0;
+  std::int64_t ts_ns = 0;
+  bool operator==(const ErrorReport&) const = default;
+};
+
+using Message = std::variant<Trade, AggTrade, BookTicker, DepthUpdate, DepthSnapshot, Kline, Candle,
+                             Signal, OrderIntent, RiskDecision, RiskState, OrderRequest, OrderEvent,
+                             PortfolioState, ClockTick, OperatorCommand, FeedStatus, ErrorReport>;
+
+inline std::uint16_t type_id_of(const Message& m) {
+  return std::visit([](const auto& v) { return std::decay_t<decltype(v)>::kTypeId; }, m);
+}
+
+// The routing header of a journaled message, without its body.
+struct EnvelopeHeader {
+  std::uint64_t seq = 0;
+  std::int64_t recv_ts_ns = 0;
+  Actor source = Actor::none;
+  Actor destination = Actor::none;
+  std::uint64_t dest_seq = 0;
+  std::uint16_t type_id = 0;
+  std::uint16_t schema_version = 0;
+  bool operator==(const EnvelopeHeader&) const = default;
+};
+
+}  // namespace trader

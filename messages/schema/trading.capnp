@@ -1,0 +1,142 @@
+@0x9095c8d6ef276896;
+# Messages between the business actors: candles, signals, intents, risk decisions,
+# orders, fills and state. Money, prices and quantities are fixed point (8 decimals);
+# ratios are parts per million.
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("trader::schema");
+using import "annotations.capnp".fixed;
+
+enum Side { buy @0; sell @1; }
+enum OrderType { market @0; limit @1; }
+enum TimeInForce { gtc @0; ioc @1; fok @2; }
+
+struct Candle {
+  symbol @0 :Text;
+  intervalS @1 :UInt32;
+  openTimeMs @2 :Int64;
+  closeTimeMs @3 :Int64;     # open time + interval - 1
+  open @4 :Int64 $fixed(8);
+  high @5 :Int64 $fixed(8);
+  low @6 :Int64 $fixed(8);
+  close @7 :Int64 $fixed(8);
+  volume @8 :Int64 $fixed(8);
+  quoteVolume @9 :Int64 $fixed(8);
+  trades @10 :UInt64;
+  vwap @11 :Int64 $fixed(8);
+  fromExchange @12 :Bool;    # built from exchange klines rather than trades
+}
+
+enum Direction { flat @0; long @1; short @2; }
+
+struct Signal {
+  symbol @0 :Text;
+  tsMs @1 :Int64;            # data time the signal was computed at
+  direction @2 :Direction;
+  confidencePpm @3 :UInt32;  # 0..1,000,000
+  modelId @4 :Text;          # SHA-256 of the model file, or the rule strategy's name
+  reason @5 :Text;
+  candleOpenTimeMs @6 :Int64;
+  intervalS @7 :UInt32;
+}
+
+struct OrderIntent {
+  intentId @0 :UInt64;
+  symbol @1 :Text;
+  side @2 :Side;
+  type @3 :OrderType;
+  qty @4 :Int64 $fixed(8);
+  limitPrice @5 :Int64 $fixed(8);   # 0 for market orders
+  isExit @6 :Bool;           # closes or reduces a position
+  reason @7 :Text;
+  signalSeq @8 :UInt64;      # journal seq of the signal that caused it (0 if none)
+  tsMs @9 :Int64;
+  confidencePpm @10 :UInt32;
+}
+
+enum TradingState { active @0; reducing @1; halted @2; }
+
+struct RiskDecision {
+  intentId @0 :UInt64;
+  approved @1 :Bool;
+  approvedQty @2 :Int64 $fixed(8);
+  reasonCode @3 :Text;       # e.g. "ok", "max_position_notional", "halted"
+  reason @4 :Text;           # human-readable detail
+  state @5 :TradingState;
+  tsMs @6 :Int64;
+}
+
+struct RiskState {
+  tsMs @0 :Int64;
+  state @1 :TradingState;
+  reason @2 :Text;
+  dailyPnl @3 :Int64 $fixed(8);
+  drawdownPpm @4 :UInt32;
+  ordersLastMinute @5 :UInt32;
+  tradesToday @6 :UInt32;
+  openPositions @7 :UInt32;
+}
+
+struct OrderRequest {
+  clientOrderId @0 :Text;
+  intentId @1 :UInt64;
+  symbol @2 :Text;
+  side @3 :Side;
+  type @4 :OrderType;
+  qty @5 :Int64 $fixed(8);
+  limitPrice @6 :Int64 $fixed(8);
+  timeInForce @7 :TimeInForce;
+  tsMs @8 :Int64;
+  cancel @9 :Bool;           # a cancel request for clientOrderId
+}
+
+enum OrderEventKind {
+  accepted @0;
+  partiallyFilled @1;
+  filled @2;
+  canceled @3;
+  rejected @4;
+  expired @5;
+}
+
+enum Liquidity { none @0; maker @1; taker @2; }
+
+struct OrderEvent {
+  clientOrderId @0 :Text;
+  exchangeOrderId @1 :Text;
+  symbol @2 :Text;
+  side @3 :Side;
+  kind @4 :OrderEventKind;
+  fillQty @5 :Int64 $fixed(8);      # this fill (0 for non-fill events)
+  fillPrice @6 :Int64 $fixed(8);
+  cumQty @7 :Int64 $fixed(8);
+  orderQty @8 :Int64 $fixed(8);
+  fee @9 :Int64 $fixed(8);          # in feeAsset
+  feeAsset @10 :Text;
+  liquidity @11 :Liquidity;
+  tradeId @12 :UInt64;
+  reason @13 :Text;                 # reject/cancel reason, exchange code and message
+  tsMs @14 :Int64;
+}
+
+struct Position {
+  symbol @0 :Text;
+  qty @1 :Int64 $fixed(8);
+  avgEntryPrice @2 :Int64 $fixed(8);
+  lastPrice @3 :Int64 $fixed(8);
+  unrealizedPnl @4 :Int64 $fixed(8);
+  realizedPnl @5 :Int64 $fixed(8);
+}
+
+struct PortfolioState {
+  tsMs @0 :Int64;
+  quoteAsset @1 :Text;
+  cash @2 :Int64 $fixed(8);
+  equity @3 :Int64 $fixed(8);
+  realizedPnl @4 :Int64 $fixed(8);
+  unrealizedPnl @5 :Int64 $fixed(8);
+  fees @6 :Int64 $fixed(8);
+  peakEquity @7 :Int64 $fixed(8);
+  drawdownPpm @8 :UInt32;
+  positions @9 :List(Position);
+}

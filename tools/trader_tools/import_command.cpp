@@ -1,0 +1,106 @@
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "tools/trader_tools/capture_import.hpp"
+#include "tools/trader_tools/commands.hpp"
+
+namespace trader::tools {
+namespace {
+
+struct ImportArgs {
+  std::vector<std::string> files;
+  std::string journal;
+  std::string durability = "sync";
+  std::string snapshot_symbol;
+  bool strict = false;
+};
+
+int run_import(const ImportArgs& args) {
+  journal::Options options;
+  options.durability = args.durability == "nosync" ? journal::Durability::nosync : journal::Durability::sync;
+  auto writer = journal::Writer::open(args.journal, options);
+  if (!writer) {
+    fmt::print(stderr, "error: {}\n", writer.error().message);
+    return kExitError;
+  }
+  const auto wall_ns = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  journal::SessionInfo session;
+  session.node_id = "import";
+  session.start_ts_ns = wall_ns();
+  session.code_version = "trader 0.1.0";
+  auto session_id = (*writer)->begin_session(session);
+  if (!session_id) {
+    fmt::print(stderr, "error: {}\n", session_id.error().message);
+    return kExitError;
+  }
+
+  constexpr std::uint64_t kShownMalformed = 50;
+  std::uint64_t malformed_seen = 0;
+  ImportOptions opts;
+  opts.files = args.files;
+  opts.strict = args.strict;
+  opts.snapshot_symbol = args.snapshot_symbol;
+  opts.on_malformed = [&](const std::string& what) {
+    if (++malformed_seen <= kShownMalformed) fmt::print(stderr, "malformed: {}\n", what);
+  };
+  const auto start = std::chrono::steady_clock::now();
+  auto report = import_captures(**writer, opts);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto now_ns = wall_ns();
+  if (!report) {
+    (void)(*writer)->end_session(*session_id, now_ns, "error: " + report.error().message);
+    fmt::print(stderr, "error: {} (records read before it are committed)\n", report.error().message);
+    return kExitError;
+  }
+  const auto& r = *report;
+  auto ended = (*writer)->end_session(*session_id, now_ns, r.stopped_early ? "stopped: malformed line (--strict)" : "completed");
+  if (!ended) {
+    fmt::print(stderr, "error: {}\n", ended.error().message);
+    return kExitError;
+  }
+  if (malformed_seen > kShownMalformed)
+    fmt::print(stderr, "malformed: {} more not shown\n", malformed_seen - kShownMalformed);
+
+  fmt::print("imported {} records from {} lines of {} file(s) into {} (seq {}..{}) in {:.2f} s, {:.0f} lines/s\n",
+             r.records, r.lines, args.files.size(), args.journal, r.first_seq, r.last_seq, secs,
+             secs > 0 ? static_cast<double>(r.lines) / secs : 0.0);
+  for (const auto& [type, n] : r.by_type) fmt::print("  {:<16} {:>10}\n", type, n);
+  if (r.unknown_streams.empty()) {
+    fmt::print("unknown streams: none\n");
+  } else {
+    for (const auto& [stream, n] : r.unknown_streams) fmt::print("unknown stream: {:<24} {:>8} lines (not imported)\n", stream, n);
+  }
+  fmt::print("malformed lines: {}{}\n", r.malformed, r.malformed ? " (journaled as error records)" : "");
+  if (r.stopped_early) {
+    fmt::print(stderr, "stopped at the first malformed line (--strict)\n");
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_import_command(CLI::App& app, int& exit_code) {
+  auto* import = app.add_subcommand("import", "Import recorded market data into a journal");
+  import->require_subcommand(1);
+  auto args = std::make_shared<ImportArgs>();
+  auto* capture = import->add_subcommand(
+      "binance-capture",
+      "Raw Binance combined-stream captures: one line '<receive_ns> <frame>' each, gzip or plain");
+  capture->add_option("files", args->files, "capture files")->required()->check(CLI::ExistingFile);
+  capture->add_option("--journal", args->journal, "journal directory (created if missing)")->required();
+  capture->add_option("--durability", args->durability, "sync: fsync each commit; nosync: survive process crash only")
+      ->check(CLI::IsMember({"sync", "nosync"}));
+  capture->add_option("--snapshot-symbol", args->snapshot_symbol,
+                      "symbol for REST depth snapshots (default: the symbol of the frames before them)");
+  capture->add_flag("--strict", args->strict, "stop at the first malformed line (exit 1)");
+  capture->callback([args, &exit_code] { exit_code = run_import(*args); });
+}
+
+}  // namespace trader::tools
