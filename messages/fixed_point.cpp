@@ -6,52 +6,76 @@ namespace trader {
 
 std::optional<std::int64_t> parse_fixed(std::string_view text, int decimals) {
   if (decimals < 0 || decimals > 18) return std::nullopt;
-  bool negative = false;
   std::size_t i = 0;
-  if (i < text.size() && (text[i] == '-' || text[i] == '+')) {
-    negative = text[i] == '-';
-    ++i;
-  }
-  unsigned __int128 acc = 0;
-  // Magnitude of INT64_MIN; anything above it cannot be represented. The accumulator is
-  // capped far below the 128-bit range so multiplying by 10 can never wrap.
-  constexpr unsigned __int128 kLimit = static_cast<unsigned __int128>(std::numeric_limits<std::int64_t>::max()) + 1;
-  constexpr unsigned __int128 kCap = kLimit * 1'000'000'000'000'000'000ULL;
-  bool any_digit = false;
-  for (; i < text.size() && text[i] != '.'; ++i) {
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+
+  // value = digits * 10^exp10, built from the significant digits only.
+  constexpr int kMaxDigits = 36;  // keeps every product below in 128 bits
+  unsigned __int128 digits = 0;
+  int significant = 0;
+  int exp10 = 0;
+  int pending_zeros = 0;  // zeros seen after the last non-zero digit, not yet multiplied in
+  bool any_digit = false, in_fraction = false;
+  for (; i < text.size(); ++i) {
     const char c = text[i];
-    if (c < '0' || c > '9') return std::nullopt;
-    acc = acc * 10 + static_cast<unsigned>(c - '0');
-    any_digit = true;
-    if (acc > kCap) return std::nullopt;
-  }
-  int frac_digits = 0;
-  if (i < text.size()) {  // at '.'
-    ++i;
-    for (; i < text.size(); ++i) {
-      const char c = text[i];
-      if (c < '0' || c > '9') return std::nullopt;
-      any_digit = true;
-      if (frac_digits < decimals) {
-        acc = acc * 10 + static_cast<unsigned>(c - '0');
-        ++frac_digits;
-        if (acc > kCap) return std::nullopt;
-      } else if (c != '0') {
-        return std::nullopt;  // more precision than the scale holds
-      }
+    if (c == '.') {
+      if (in_fraction) return std::nullopt;
+      in_fraction = true;
+      continue;
     }
+    if (c < '0' || c > '9') break;
+    any_digit = true;
+    if (in_fraction) --exp10;
+    if (c == '0') {
+      ++pending_zeros;  // trailing zeros never need to be multiplied in
+      continue;
+    }
+    if (significant > 0) {
+      significant += pending_zeros;
+      if (significant + 1 > kMaxDigits) return std::nullopt;
+      for (; pending_zeros > 0; --pending_zeros) digits *= 10;
+    }
+    pending_zeros = 0;
+    digits = digits * 10 + static_cast<unsigned>(c - '0');
+    ++significant;
   }
   if (!any_digit) return std::nullopt;
-  for (; frac_digits < decimals; ++frac_digits) {
-    acc *= 10;
-    if (acc > kCap) return std::nullopt;
+  exp10 += pending_zeros;  // the zeros dropped after the last significant digit
+  if (i < text.size()) {   // an exponent: e.g. "5.4e-05" as written by float formatters
+    if (text[i] != 'e' && text[i] != 'E') return std::nullopt;
+    ++i;
+    bool exp_negative = false;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) exp_negative = text[i++] == '-';
+    int e = 0;
+    bool exp_digit = false;
+    for (; i < text.size(); ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      e = e * 10 + (text[i] - '0');
+      exp_digit = true;
+      if (e > 1000) return std::nullopt;
+    }
+    if (!exp_digit) return std::nullopt;
+    exp10 += exp_negative ? -e : e;
+  }
+
+  int shift = exp10 + decimals;  // scaled = digits * 10^shift, exactly or not at all
+  if (digits == 0) return 0;
+  for (; shift < 0; ++shift) {
+    if (digits % 10 != 0) return std::nullopt;  // more precision than the scale holds
+    digits /= 10;
+  }
+  constexpr unsigned __int128 kLimit = static_cast<unsigned __int128>(std::numeric_limits<std::int64_t>::max()) + 1;
+  for (; shift > 0; --shift) {
+    digits *= 10;
+    if (digits > kLimit) return std::nullopt;
   }
   if (negative) {
-    if (acc > kLimit) return std::nullopt;
-    return static_cast<std::int64_t>(-static_cast<__int128>(acc));
+    if (digits > kLimit) return std::nullopt;
+    return static_cast<std::int64_t>(-static_cast<__int128>(digits));
   }
-  if (acc >= kLimit) return std::nullopt;
-  return static_cast<std::int64_t>(acc);
+  if (digits >= kLimit) return std::nullopt;
+  return static_cast<std::int64_t>(digits);
 }
 
 std::string format_fixed(std::int64_t value, int decimals) {

@@ -12,8 +12,9 @@ namespace trader {
 inline constexpr int kFixedDecimals = 8;
 inline constexpr std::int64_t kFixedScale = 100'000'000;
 
-// "61737.63000000" -> 6173763000000. Accepts an optional leading '-', digits,
-// an optional '.' and up to 8 significant decimals (extra trailing zeros are fine).
+// "61737.63000000" -> 6173763000000. Accepts an optional sign, digits, an optional '.'
+// and an optional exponent ("5.4e-05", as float formatters write it); the value must be
+// exact at the scale (extra trailing zeros are fine, a ninth significant decimal is not).
 std::optional<std::int64_t> parse_fixed(std::string_view text, int decimals = kFixedDecimals);
 
 // Exact decimal string with trailing zeros trimmed: 6173763000000 -> "61737.63".

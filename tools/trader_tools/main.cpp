@@ -56,6 +56,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+      std::fprintf(stderr, "error: unknown command '%s'; expected one of: import, dump, stats, verify\n", argv[1]);
+      return trader::tools::kExitError;
+    }
     std::fprintf(stderr, "error: %s (see 'trader-tools%s --help')\n", e.what(),
                  app.get_subcommands().empty() ? "" : (" " + app.get_subcommands().front()->get_name()).c_str());
     return trader::tools::kExitError;

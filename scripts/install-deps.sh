@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs everything the project needs to build and test on Debian 12, from Debian's packages.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential cmake ninja-build pkg-config git ca-certificates \
+  capnproto libcapnp-dev \
+  liblmdb-dev lmdb-utils \
+  libcaf-dev \
+  libboost-dev libboost-system-dev libssl-dev \
+  libxgboost-dev xgboost \
+  libspdlog-dev libfmt-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev \
+  libexpected-dev libxxhash-dev zlib1g-dev \
+  doctest-dev libbenchmark-dev \
+  python3 gzip

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Bad input gets one clear line and a non-zero exit, never a crash or a hang:
+# missing or non-journal directories, another format version, truncated or corrupted
+# files, malformed capture lines, wrong CLI use.
+source "$(dirname "$0")/lib.sh"
+
+j="$SCRATCH/j"
+"$TOOLS" import binance-capture "$DATA/btcusdt_20240808_head20k.gz" --journal "$j" > /dev/null || bad "setup import"
+
+# ---- directories that are not journals
+expect_fail "missing directory" 2 "does not exist" "$TOOLS" stats "$SCRATCH/nope"
+mkdir -p "$SCRATCH/empty"
+expect_fail "empty directory" 2 "not a journal (no data.mdb)" "$TOOLS" dump "$SCRATCH/empty"
+expect_fail "a file, not a directory" 2 "not a directory" "$TOOLS" verify "$DATA/malformed_capture.txt"
+mkdir -p "$SCRATCH/junk" && head -c 200000 /dev/urandom > "$SCRATCH/junk/data.mdb"
+expect_fail "random bytes as data.mdb" 2 "not an LMDB file" "$TOOLS" stats "$SCRATCH/junk"
+
+# ---- another format version
+cp -r "$j" "$SCRATCH/v99"
+"$JOURNAL_FAULT" set-meta "$SCRATCH/v99" format_version 99
+expect_fail "format v99 (stats)" 2 "format v99, this build reads v1" "$TOOLS" stats "$SCRATCH/v99"
+expect_fail "format v99 (import into it)" 2 "format v99, this build reads v1" \
+  "$TOOLS" import binance-capture "$DATA/malformed_capture.txt" --journal "$SCRATCH/v99"
+
+# ---- truncated file
+cp -r "$j" "$SCRATCH/trunc"
+size=$(stat -c %s "$SCRATCH/trunc/data.mdb")
+truncate -s $((size / 2)) "$SCRATCH/trunc/data.mdb"
+for cmd in stats verify dump; do
+  expect_fail "truncated data.mdb ($cmd)" 2 "truncated" "$TOOLS" $cmd "$SCRATCH/trunc"
+done
+
+# ---- corrupted pages: overwrite pages in the middle of the file with random bytes.
+# Whatever LMDB makes of it, each command must end with a one-line error (exit 1 or 2),
+# never a signal.
+for round in 1 2 3; do
+  cp -r "$j" "$SCRATCH/pages$round"
+  pages=$(( $(stat -c %s "$SCRATCH/pages$round/data.mdb") / 4096 ))
+  dd if=/dev/urandom of="$SCRATCH/pages$round/data.mdb" bs=4096 seek=$(( pages * round / 4 )) count=3 \
+     conv=notrunc status=none
+  for cmd in verify stats; do
+    err=$(timeout 60 "$TOOLS" $cmd "$SCRATCH/pages$round" 2>&1 >/dev/null); rc=$?
+    if [ "$rc" -eq 1 ] || [ "$rc" -eq 2 ]; then
+      ok "corrupted pages round $round ($cmd): exit $rc: $(head -1 <<<"$err")"
+    elif [ "$rc" -eq 0 ] && [ "$cmd" = stats ]; then
+      ok "corrupted pages round $round ($cmd): damage outside what stats reads"
+    else
+      bad "corrupted pages round $round ($cmd): exit $rc: $err"
+    fi
+  done
+done
+
+# ---- malformed capture lines: reported with line numbers, counted, journaled; --strict stops
+out=$("$TOOLS" import binance-capture "$DATA/malformed_capture.txt" --journal "$SCRATCH/m" 2>&1); rc=$?
+expect_eq "malformed lines: import still succeeds" 0 "$rc"
+for line in 4 5 6 8; do
+  grep -q "malformed_capture.txt:$line:" <<<"$out" && ok "malformed line $line reported" || bad "line $line not reported: $out"
+done
+grep -q "malformed lines: 4" <<<"$out" && ok "malformed lines counted" || bad "malformed count: $out"
+grep -q "unknown stream: btcusdt@miniTicker *1" <<<"$out" && ok "unknown stream counted" || bad "unknown stream: $out"
+expect_eq "malformed lines journaled as error records" 4 "$("$TOOLS" dump "$SCRATCH/m" --type error | wc -l)"
+expect_fail "--strict stops at the first malformed line" 1 "malformed_capture.txt:4:" \
+  "$TOOLS" import binance-capture "$DATA/malformed_capture.txt" --journal "$SCRATCH/strict" --strict
+expect_eq "--strict keeps the records before it" 4 "$("$TOOLS" dump "$SCRATCH/strict" | wc -l)"
+gz="$SCRATCH/cut.gz"
+zcat "$DATA/btcusdt_20240808_head20k.gz" | gzip -1 | head -c 100000 > "$gz"
+expect_fail "truncated gzip capture" 2 "truncated gzip data after line" \
+  "$TOOLS" import binance-capture "$gz" --journal "$SCRATCH/cut"
+"$TOOLS" verify "$SCRATCH/cut" > /dev/null && ok "lines before the gzip damage are committed and verify" || bad "cut journal"
+
+# ---- wrong CLI use: say what was expected
+expect_fail "no subcommand" 2 "subcommand" "$TOOLS"
+expect_fail "unknown subcommand" 2 "frobnicate" "$TOOLS" frobnicate
+expect_fail "dump without a directory" 2 "dir is required" "$TOOLS" dump
+expect_fail "non-numeric --from" 2 "from" "$TOOLS" dump "$j" --from abc
+expect_fail "unknown --type" 2 "expected one of: trade, agg_trade" "$TOOLS" dump "$j" --type nosuch
+expect_fail "unknown --source" 2 "expected one of: market_feed" "$TOOLS" dump "$j" --source nobody
+expect_fail "bad --since" 2 "expected nanoseconds or an ISO time" "$TOOLS" dump "$j" --since yesterday
+expect_fail "import of a missing file" 2 "File does not exist" \
+  "$TOOLS" import binance-capture "$SCRATCH/none.gz" --journal "$SCRATCH/x"
+expect_fail "import without --journal" 2 "journal is required" "$TOOLS" import binance-capture "$DATA/malformed_capture.txt"
+expect_fail "bad --durability" 2 "durability" \
+  "$TOOLS" import binance-capture "$DATA/malformed_capture.txt" --journal "$SCRATCH/x" --durability maybe
+"$TOOLS" dump --help | grep -q -- "--json" && ok "dump --help documents --json" || bad "dump --help"
+finish

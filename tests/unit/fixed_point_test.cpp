@@ -1,0 +1,79 @@
+#include <doctest/doctest.h>
+
+#include <limits>
+
+#include "base/time_format.hpp"
+#include "messages/fixed_point.hpp"
+
+using namespace trader;
+
+TEST_CASE("parse_fixed reads exchange decimals exactly") {
+  CHECK(parse_fixed("61737.63000000") == 6173763000000);
+  CHECK(parse_fixed("0.00100000") == 100000);
+  CHECK(parse_fixed("0.00000001") == 1);
+  CHECK(parse_fixed("23143.82") == 2314382000000);
+  CHECK(parse_fixed("5") == 500000000);
+  CHECK(parse_fixed("-1.5") == -150000000);
+  CHECK(parse_fixed("0.0") == 0);
+  CHECK(parse_fixed(".5") == 50000000);
+  CHECK(parse_fixed("1.1234567800000") == 112345678);  // extra zeros lose nothing
+  CHECK(parse_fixed("100") == 10000000000);
+  CHECK(parse_fixed("00012.5000") == 1250000000);
+}
+
+TEST_CASE("parse_fixed takes exponents when the value is exact (real kline volumes: 5.4e-05)") {
+  CHECK(parse_fixed("5.4e-05") == 5400);
+  CHECK(parse_fixed("1e-8") == 1);
+  CHECK(parse_fixed("1E+2") == 10000000000);
+  CHECK(parse_fixed("2.5e3") == 250000000000);
+  CHECK(parse_fixed("0e5") == 0);
+  CHECK_FALSE(parse_fixed("1e-9"));
+  CHECK_FALSE(parse_fixed("1e"));
+  CHECK_FALSE(parse_fixed("1e+"));
+  CHECK_FALSE(parse_fixed("e5"));
+  CHECK_FALSE(parse_fixed("1e20"));
+  CHECK_FALSE(parse_fixed("1e99999"));
+}
+
+TEST_CASE("parse_fixed refuses what it cannot hold exactly") {
+  CHECK_FALSE(parse_fixed("61837.630000001"));  // a ninth significant decimal
+  CHECK_FALSE(parse_fixed(""));
+  CHECK_FALSE(parse_fixed("-"));
+  CHECK_FALSE(parse_fixed("."));
+  CHECK_FALSE(parse_fixed("12a"));
+  CHECK_FALSE(parse_fixed("1.2.3"));
+  CHECK_FALSE(parse_fixed("92233720368.54775808"));  // INT64_MAX + 1 units
+  CHECK(parse_fixed("92233720368.54775807") == std::numeric_limits<std::int64_t>::max());
+  CHECK(parse_fixed("-92233720368.54775808") == std::numeric_limits<std::int64_t>::min());
+  CHECK_FALSE(parse_fixed("99999999999999999999999999999999999999999"));
+}
+
+TEST_CASE("format_fixed prints the exact value, trailing zeros trimmed") {
+  CHECK(format_fixed(6173763000000) == "61737.63");
+  CHECK(format_fixed(1) == "0.00000001");
+  CHECK(format_fixed(0) == "0");
+  CHECK(format_fixed(-150000000) == "-1.5");
+  CHECK(format_fixed(500000000) == "5");
+  CHECK(format_fixed(std::numeric_limits<std::int64_t>::min()) == "-92233720368.54775808");
+  for (std::int64_t v : {std::int64_t{1}, std::int64_t{123456789012}, std::int64_t{-42}, std::int64_t{100000000}})
+    CHECK(parse_fixed(format_fixed(v)) == v);
+}
+
+TEST_CASE("mul_fixed multiplies in 128 bits") {
+  // 61737.63 * 2.5 = 154344.075
+  CHECK(mul_fixed(6173763000000, 250000000) == 15434407500000);
+  // would overflow 64 bits in the intermediate product
+  CHECK(mul_fixed(9000000000000000, 900000000) == 81000000000000000);
+}
+
+TEST_CASE("UTC time formatting and parsing agree") {
+  CHECK(format_utc_ns(1723161253937085768) == "2024-08-08T23:54:13.937085768Z");
+  CHECK(format_utc_ns(0) == "1970-01-01T00:00:00.000000000Z");
+  CHECK(parse_time_ns("2024-08-08T23:54:13.937085768Z") == 1723161253937085768);
+  CHECK(parse_time_ns("2024-08-08T23:54:13Z") == 1723161253000000000);
+  CHECK(parse_time_ns("2024-08-08") == 1723075200000000000);
+  CHECK(parse_time_ns("1723161253937085768") == 1723161253937085768);
+  CHECK_FALSE(parse_time_ns("2024-13-01"));
+  CHECK_FALSE(parse_time_ns("yesterday"));
+  CHECK_FALSE(parse_time_ns("2024-08-08T25:00"));
+}

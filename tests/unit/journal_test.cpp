@@ -1,0 +1,424 @@
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "journal/journal.hpp"
+#include "journal_fault.hpp"
+#include "message_samples.hpp"
+#include "test_support.hpp"
+
+using namespace trader;
+using namespace trader::journal;
+using test::header_at;
+using test::sample_trade;
+
+namespace {
+
+std::unique_ptr<Writer> open_writer(const std::string& dir, Options o = {}) {
+  auto w = Writer::open(dir, o);
+  REQUIRE_MESSAGE(w.has_value(), (w ? "" : w.error().message));
+  return std::move(*w);
+}
+
+std::unique_ptr<Reader> open_reader(const std::string& dir) {
+  auto r = Reader::open(dir);
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+  return std::move(*r);
+}
+
+// Writes `n` trades (trade i at recv time 1000 + i) in batches of `batch`.
+void write_trades(const std::string& dir, std::uint64_t n, std::uint64_t batch, Options o = {}) {
+  auto w = open_writer(dir, o);
+  const auto base = w->next_seq();
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const auto seq = w->append(header_at(static_cast<std::int64_t>(1000 + base + i)), sample_trade(base + i));
+    CHECK(seq == base + i);
+    if ((i + 1) % batch == 0) REQUIRE(w->commit().has_value());
+  }
+  REQUIRE(w->commit().has_value());
+}
+
+std::vector<std::uint64_t> scan_seqs(Reader& r, const Filter& f) {
+  auto cur = r.scan(f);
+  REQUIRE(cur.has_value());
+  std::vector<std::uint64_t> seqs;
+  for (;;) {
+    auto rec = cur->next();
+    REQUIRE_MESSAGE(rec.has_value(), (rec ? "" : rec.error().message));
+    if (*rec == nullptr) break;
+    seqs.push_back((*rec)->header.seq);
+  }
+  return seqs;
+}
+
+}  // namespace
+
+TEST_CASE("every message type survives the journal: envelope header and body") {
+  test::TempDir dir;
+  const auto samples = test::all_message_samples();
+  {
+    auto w = open_writer(dir.path());
+    std::uint64_t i = 0;
+    for (const auto& m : samples) {
+      EnvelopeHeader h{0, 1723161300000000000 + static_cast<std::int64_t>(i), Actor::strategy, Actor::risk, 40 + i, 0, 1};
+      CHECK(w->append(h, m) == i + 1);
+      ++i;
+    }
+    REQUIRE(w->commit().has_value());
+  }
+  auto r = open_reader(dir.path());
+  auto cur = r->scan();
+  REQUIRE(cur.has_value());
+  for (std::uint64_t i = 0; i < samples.size(); ++i) {
+    auto rec = cur->next();
+    REQUIRE(rec.has_value());
+    REQUIRE(*rec != nullptr);
+    const auto& h = (*rec)->header;
+    CHECK(h == EnvelopeHeader{i + 1, 1723161300000000000 + static_cast<std::int64_t>(i), Actor::strategy, Actor::risk,
+                              40 + i, type_id_of(samples[i]), 1});
+    auto body = (*rec)->decode();
+    REQUIRE(body.has_value());
+    CHECK(*body == samples[i]);
+  }
+  auto end = cur->next();
+  REQUIRE(end.has_value());
+  CHECK(*end == nullptr);
+}
+
+TEST_CASE("thousands of records across group commits read back in order, chain verified") {
+  test::TempDir dir;
+  write_trades(dir.path(), 5000, 128);
+  write_trades(dir.path(), 1234, 1000);  // reopen: seq continues
+  auto r = open_reader(dir.path());
+  auto s = r->summary();
+  REQUIRE(s.has_value());
+  CHECK(s->records == 6234);
+  CHECK(s->first_seq == 1);
+  CHECK(s->last_seq == 6234);
+  CHECK(s->batches == 5000 / 128 + 1 + 2);
+  auto cur = r->scan();
+  REQUIRE(cur.has_value());
+  std::uint64_t expect = 1;
+  for (;;) {
+    auto rec = cur->next();
+    REQUIRE(rec.has_value());
+    if (*rec == nullptr) break;
+    CHECK((*rec)->header.seq == expect);
+    auto body = (*rec)->decode();
+    REQUIRE(body.has_value());
+    CHECK(std::get<Trade>(*body) == sample_trade(expect));
+    ++expect;
+  }
+  CHECK(expect == 6235);
+  r.reset();
+  auto v = verify(dir.path());
+  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
+  CHECK(v->records == 6234);
+  CHECK(v->chain_head == s->chain_head);
+}
+
+TEST_CASE("cursor filters: seq range, time range, type, source") {
+  test::TempDir dir;
+  {
+    auto w = open_writer(dir.path(), Options{Durability::nosync, 64 << 20, 4096});
+    for (std::uint64_t i = 1; i <= 3000; ++i) {
+      const Actor src = i % 3 == 0 ? Actor::timer : Actor::market_feed;
+      if (i % 3 == 0) w->append(header_at(static_cast<std::int64_t>(i) * 10, src), ClockTick{static_cast<std::int64_t>(i)});
+      else w->append(header_at(static_cast<std::int64_t>(i) * 10, src), sample_trade(i));
+      if (i % 100 == 0) REQUIRE(w->commit().has_value());
+    }
+    REQUIRE(w->commit().has_value());
+  }
+  auto r = open_reader(dir.path());
+  Filter f;
+  f.from_seq = 10;
+  f.to_seq = 19;
+  auto seqs = scan_seqs(*r, f);
+  CHECK(seqs == std::vector<std::uint64_t>{10, 11, 12, 13, 14, 15, 16, 17, 18, 19});
+
+  f = {};
+  f.from_ts_ns = 25000;  // seq 2500..2600 by time
+  f.to_ts_ns = 26000;
+  seqs = scan_seqs(*r, f);
+  REQUIRE(seqs.size() == 101);
+  CHECK(seqs.front() == 2500);
+  CHECK(seqs.back() == 2600);
+
+  f = {};
+  f.type_id = ClockTick::kTypeId;
+  seqs = scan_seqs(*r, f);
+  CHECK(seqs.size() == 1000);
+  for (auto s : seqs) CHECK(s % 3 == 0);
+
+  f = {};
+  f.source = Actor::market_feed;
+  f.to_seq = 10;
+  seqs = scan_seqs(*r, f);
+  CHECK(seqs == std::vector<std::uint64_t>{1, 2, 4, 5, 7, 8, 10});
+
+  f = {};
+  f.from_seq = 5000;
+  CHECK(scan_seqs(*r, f).empty());
+}
+
+TEST_CASE("time-range scans skip batches that cannot match") {
+  test::TempDir dir;
+  {
+    auto w = open_writer(dir.path());
+    // Two batches far apart in time, then a batch of a type the filter skips.
+    for (int i = 0; i < 50; ++i) w->append(header_at(100 + i), sample_trade(i));
+    REQUIRE(w->commit().has_value());
+    for (int i = 0; i < 50; ++i) w->append(header_at(9000 + i), sample_trade(i));
+    REQUIRE(w->commit().has_value());
+  }
+  auto r = open_reader(dir.path());
+  Filter f;
+  f.from_ts_ns = 9000;
+  auto seqs = scan_seqs(*r, f);
+  REQUIRE(seqs.size() == 50);
+  CHECK(seqs.front() == 51);
+  f = {};
+  f.type_id = ClockTick::kTypeId;
+  CHECK(scan_seqs(*r, f).empty());
+}
+
+TEST_CASE("the map grows instead of failing when the journal outgrows it") {
+  test::TempDir dir;
+  Options o{Durability::nosync, std::size_t{1} << 20, 4096};  // 1 MiB to start
+  write_trades(dir.path(), 60000, 5000, o);
+  auto v = verify(dir.path());
+  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
+  CHECK(v->records == 60000);
+  CHECK(std::filesystem::file_size(dir.sub("data.mdb")) > (std::size_t{1} << 20));
+}
+
+TEST_CASE("meta and sessions") {
+  test::TempDir dir;
+  {
+    auto w = open_writer(dir.path());
+    REQUIRE(w->put_meta("node_id", "paper-1").has_value());
+    SessionInfo s;
+    s.node_id = "paper-1";
+    s.config_hash = "abc";
+    s.start_ts_ns = 5;
+    auto id = w->begin_session(s);
+    REQUIRE(id.has_value());
+    CHECK(*id == 1);
+    w->append(header_at(1), sample_trade(1));
+    w->append(header_at(2), sample_trade(2));
+    REQUIRE(w->end_session(*id, 99, "completed").has_value());
+    auto id2 = w->begin_session(s);
+    REQUIRE(id2.has_value());
+    CHECK(*id2 == 2);
+  }
+  auto r = open_reader(dir.path());
+  auto meta = r->meta();
+  REQUIRE(meta.has_value());
+  CHECK(meta->at("node_id") == "paper-1");
+  CHECK(meta->at("format_version") == std::to_string(kFormatVersion));
+  auto sessions = r->sessions();
+  REQUIRE(sessions.has_value());
+  REQUIRE(sessions->size() == 2);
+  CHECK((*sessions)[0].start_seq == 1);
+  CHECK((*sessions)[0].end_seq == 2);
+  CHECK((*sessions)[0].end_reason == "completed");
+  CHECK((*sessions)[0].config_hash == "abc");
+  CHECK((*sessions)[1].start_seq == 3);
+  CHECK((*sessions)[1].end_reason.empty());  // still open
+}
+
+TEST_CASE("only one writer at a time") {
+  test::TempDir dir;
+  auto w = open_writer(dir.path());
+  // A second writer in another process must be refused: fork so the flock is held by another process.
+  const pid_t pid = fork();
+  if (pid == 0) {
+    auto second = Writer::open(dir.path());
+    _exit(!second.has_value() && second.error().message.find("already open for writing") != std::string::npos ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("a flipped byte in a record is found by verify and by readers, naming its seq") {
+  test::TempDir dir;
+  write_trades(dir.path(), 2000, 300);
+  REQUIRE(verify(dir.path()).has_value());
+  REQUIRE(test::flip_record_byte(dir.path(), 1234, -1));
+  auto v = verify(dir.path());
+  REQUIRE_FALSE(v.has_value());
+  CHECK(v.error().message.rfind("seq 1234:", 0) == 0);
+  CHECK(v.error().message.find("checksum") != std::string::npos);
+
+  auto r = open_reader(dir.path());
+  auto cur = r->scan(Filter{1200});
+  REQUIRE(cur.has_value());
+  Result<const RecordView*> rec = nullptr;
+  for (int i = 0; i < 100; ++i) {
+    rec = cur->next();
+    if (!rec) break;
+  }
+  REQUIRE_FALSE(rec.has_value());
+  CHECK(rec.error().message.rfind("seq 1234:", 0) == 0);
+}
+
+TEST_CASE("a flipped byte in the checksum itself is also caught") {
+  test::TempDir dir;
+  write_trades(dir.path(), 10, 10);
+  REQUIRE(test::flip_record_byte(dir.path(), 7, 0, 0x80));
+  auto v = verify(dir.path());
+  REQUIRE_FALSE(v.has_value());
+  CHECK(v.error().message.rfind("seq 7:", 0) == 0);
+}
+
+TEST_CASE("a record rewritten with a valid checksum breaks the hash chain") {
+  test::TempDir dir;
+  write_trades(dir.path(), 100, 50);
+  {
+    // Replace record 60 with another valid record, as someone editing the journal would.
+    test::TempDir other;
+    {
+      auto w = open_writer(other.path());
+      for (std::uint64_t i = 1; i <= 60; ++i) {
+        Trade t = sample_trade(i);
+        if (i == 60) t.price += 1;  // the edit
+        w->append(header_at(static_cast<std::int64_t>(1000 + i)), t);
+      }
+      REQUIRE(w->commit().has_value());
+    }
+    std::size_t size_a = 0, size_b = 0;
+    const auto off_a = test::record_offset(dir.path(), 60, &size_a);
+    const auto off_b = test::record_offset(other.path(), 60, &size_b);
+    REQUIRE(off_a > 0);
+    REQUIRE(off_b > 0);
+    REQUIRE(size_a == size_b);
+    std::string bytes(size_b, '\0');
+    std::ifstream(other.sub("data.mdb"), std::ios::binary).seekg(off_b).read(bytes.data(), static_cast<std::streamsize>(size_b));
+    std::fstream f(dir.sub("data.mdb"), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(off_a).write(bytes.data(), static_cast<std::streamsize>(size_b));
+  }
+  auto v = verify(dir.path());
+  REQUIRE_FALSE(v.has_value());
+  CHECK(v.error().message.find("hash chain broken in batch seq 51..100") != std::string::npos);
+}
+
+TEST_CASE("opening what is not a journal gives one clear error") {
+  test::TempDir dir;
+  auto missing = Reader::open(dir.sub("nope"));
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().message.find("does not exist") != std::string::npos);
+
+  auto empty = Reader::open(dir.path());
+  REQUIRE_FALSE(empty.has_value());
+  CHECK(empty.error().message.find("no data.mdb") != std::string::npos);
+
+  std::filesystem::create_directory(dir.sub("junk"));
+  std::ofstream(dir.sub("junk/data.mdb")) << std::string(100000, 'j');
+  auto junk = Reader::open(dir.sub("junk"));
+  REQUIRE_FALSE(junk.has_value());
+  CHECK(junk.error().message.find("not an LMDB file") != std::string::npos);
+
+  std::ofstream(dir.sub("file")) << "x";
+  auto file = Reader::open(dir.sub("file"));
+  REQUIRE_FALSE(file.has_value());
+  CHECK(file.error().message.find("not a directory") != std::string::npos);
+}
+
+TEST_CASE("a journal of another format version is refused with both versions named") {
+  test::TempDir dir;
+  write_trades(dir.path(), 3, 3);
+  REQUIRE(test::set_meta(dir.path(), "format_version", "99"));
+  const std::string expect = "is format v99, this build reads v" + std::to_string(kFormatVersion);
+  auto r = Reader::open(dir.path());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message.find(expect) != std::string::npos);
+  auto w = Writer::open(dir.path());
+  REQUIRE_FALSE(w.has_value());
+  CHECK(w.error().message.find(expect) != std::string::npos);
+}
+
+TEST_CASE("a truncated data file is refused before LMDB maps it") {
+  test::TempDir dir;
+  write_trades(dir.path(), 20000, 5000, Options{Durability::nosync, std::size_t{64} << 20, 4096});
+  const auto size = std::filesystem::file_size(dir.sub("data.mdb"));
+  std::filesystem::resize_file(dir.sub("data.mdb"), size / 2);
+  auto r = Reader::open(dir.path());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message.find("truncated") != std::string::npos);
+  std::filesystem::resize_file(dir.sub("data.mdb"), 100);
+  auto r2 = Reader::open(dir.path());
+  REQUIRE_FALSE(r2.has_value());
+  CHECK(r2.error().message.find("truncated") != std::string::npos);
+}
+
+TEST_CASE("a writer killed with SIGKILL while appending loses no committed record; seq continues") {
+  test::TempDir dir;
+  std::uint64_t known_committed = 0;
+  // Several crash/reopen rounds: each child resumes the same journal and is killed mid-stream.
+  for (int round = 0; round < 4; ++round) {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      close(fds[0]);
+      auto w = Writer::open(dir.path(), Options{round % 2 ? Durability::sync : Durability::nosync, 1 << 20, 4096});
+      if (!w) _exit(3);
+      for (;;) {
+        for (int i = 0; i < 97; ++i) {
+          const auto seq = (*w)->next_seq();
+          (*w)->append(header_at(static_cast<std::int64_t>(1000 + seq)), sample_trade(seq));
+        }
+        auto c = (*w)->commit();
+        if (!c) _exit(4);
+        const std::uint64_t last = c->last_seq;
+        if (write(fds[1], &last, sizeof last) != sizeof last) _exit(5);
+      }
+    }
+    close(fds[1]);
+    std::uint64_t last = 0;
+    for (int commits = 0; commits < 5 + round * 7; ++commits) {
+      REQUIRE(read(fds[0], &last, sizeof last) == sizeof last);
+    }
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(fds[0]);
+    REQUIRE(WIFSIGNALED(status));
+    CHECK(last > known_committed);
+    known_committed = last;
+
+    auto v = verify(dir.path());
+    REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
+    CHECK(v->records >= known_committed);  // commits after the last report may also have landed
+    auto r = open_reader(dir.path());
+    auto cur = r->scan();
+    REQUIRE(cur.has_value());
+    std::uint64_t expect = 1;
+    for (;;) {
+      auto rec = cur->next();
+      REQUIRE(rec.has_value());
+      if (*rec == nullptr) break;
+      auto body = (*rec)->decode();
+      REQUIRE(body.has_value());
+      CHECK(std::get<Trade>(*body) == sample_trade(expect));
+      ++expect;
+    }
+    CHECK(expect - 1 == v->records);
+    known_committed = v->records;
+  }
+  // A writer opened after the crashes continues the seq and the chain.
+  auto w = open_writer(dir.path());
+  CHECK(w->next_seq() == known_committed + 1);
+  CHECK(w->append(header_at(1), sample_trade(known_committed + 1)) == known_committed + 1);
+  REQUIRE(w->commit().has_value());
+  w.reset();
+  auto v = verify(dir.path());
+  REQUIRE(v.has_value());
+  CHECK(v->records == known_committed + 1);
+}

@@ -1,0 +1,44 @@
+#pragma once
+// One sample of every message type with every field set to a non-default value, so a
+// round trip that loses or swaps a field cannot pass (message_codec_test checks this).
+#include "messages/message_types.hpp"
+
+namespace trader::test {
+
+inline std::vector<Message> all_message_samples() {
+  const std::vector<PriceLevel> bids{{6173763000000, 378826000}, {6173762000000, 61700000}};
+  const std::vector<PriceLevel> asks{{6173764000000, 154698000}};
+  return {
+      Trade{"BTCUSDT", 6173763000000, 2000000, 3735683259, 1723161255343, 1723161255342, true},
+      AggTrade{"XRPETH", 141342, 2300000000, 13519807, 15373518, 15373519, 1570752011620, 1570752011621, true},
+      BookTicker{"BTCUSDT", 50093239212, 6183763000000, 378826000, 6183764000000, 154698000, 1723161255000},
+      DepthUpdate{"BTCUSDT", 50093239189, 50093239202, 1723161255208, bids, asks},
+      DepthSnapshot{"BTCUSDT", 50093239218, bids, asks},
+      Kline{"BTCUSDC", 60, 1677628800000, 1677628859999, 2314382000000, 2315265000000, 2314002000000,
+            2315265000000, 26395000, 610900000000, 17, 1200000, 27700000000, 100, 117, true, 1677628860000},
+      Candle{"BTCUSDT", 300, 1723161240000, 1723161539999, 6173763000000, 6180000000000, 6170000000000,
+             6175000000000, 123400000, 7620000000000, 321, 6174500000000, true},
+      Signal{"BTCUSDT", 1723161300000, Direction::long_, 734000, "rule:momentum-v1", "ret_5m above 0.1%",
+             1723161240000, 60},
+      OrderIntent{7, "BTCUSDT", Side::sell, OrderType::limit, 150000, 6180000000000, true, "take profit", 1234,
+                  1723161300000, 812000},
+      RiskDecision{7, true, 100000, "max_position_notional", "reduced to the notional limit",
+                   TradingState::reducing, 1723161300001},
+      RiskState{1723161300002, TradingState::halted, "max drawdown 5% reached", -12345000000, 51000, 3, 12, 2},
+      OrderRequest{"t-1234", 7, "BTCUSDT", Side::sell, OrderType::limit, 100000, 6180000000000,
+                   TimeInForce::ioc, 1723161300003, true},
+      OrderEvent{"t-1234", "ex-98765", "BTCUSDT", Side::sell, OrderEventKind::partially_filled, 50000,
+                 6180000000000, 50000, 100000, 3090000, "USDT", Liquidity::maker, 3735683300, "partial",
+                 1723161300004},
+      PortfolioState{1723161300005, "USDT", 1000000000000, 1012345000000, 12345000000, -200000000, 4500000,
+                     1013000000000, 640,
+                     {Position{"BTCUSDT", 150000, 6170000000000, 6175000000000, 7500000, 1000000}}},
+      ClockTick{1723161300000000000},
+      OperatorCommand{OperatorCommandKind::flatten, "cli", "end of day", 1723161300000000001},
+      FeedStatus{FeedStatusKind::gap, "BTCUSDT", "btcusdt@trade", 3735683260, 3735683262, "2 trades missing",
+                 1723161300000000002},
+      ErrorReport{"malformed_frame", "not JSON", "day.gz:42", 99, 1723161300000000003},
+  };
+}
+
+}  // namespace trader::test
