@@ -98,7 +98,7 @@ struct Cursor::Impl {
       g_last_seq_touched.store(seq, std::memory_order_relaxed);
       if (prev_seq != 0 && seq != prev_seq + 1 && seq != next_seq) {
         failed = true;
-        return fail(fmt::format("seq {} is missing (the next record is seq {})", prev_seq + 1, seq));
+        return fail(fmt::format("seq {} is missing or its page is damaged (the next key read is {})", prev_seq + 1, seq));
       }
       if (seq > filter.to_seq) return nullptr;
       prev_seq = seq;

@@ -11,8 +11,8 @@
 
 namespace {
 
-// LMDB maps the journal and trusts its pages; a corrupted file can make it fault.
-// Say so in one line, naming the place, instead of dying silently.
+// LMDB maps the journal and trusts its pages; a corrupted file can make it fault or
+// fail one of its internal assertions (abort). Say so in one line, naming the place.
 void on_fatal_signal(int sig) {
   char buf[160];
   const char* head = "error: the journal file is corrupted: reading it faulted near seq ";
@@ -38,6 +38,7 @@ void on_fatal_signal(int sig) {
 int main(int argc, char** argv) {
   std::signal(SIGSEGV, on_fatal_signal);
   std::signal(SIGBUS, on_fatal_signal);
+  std::signal(SIGABRT, on_fatal_signal);
 
   CLI::App app{"trader-tools: import, inspect and verify trading journals"};
   app.require_subcommand(1);
