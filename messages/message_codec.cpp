@@ -95,7 +95,8 @@ void enc(const RiskDecision& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::RiskDecision>();
   o.setIntentId(m.intent_id); o.setApproved(m.approved); o.setApprovedQty(m.approved_qty);
   o.setReasonCode(m.reason_code); o.setReason(m.reason); o.setState(cast_enum<s::TradingState>(m.state));
-  o.setTsMs(m.ts_ms);
+  o.setTsMs(m.ts_ms); o.setSymbol(m.symbol); o.setSide(cast_enum<s::Side>(m.side));
+  o.setType(cast_enum<s::OrderType>(m.type)); o.setLimitPrice(m.limit_price); o.setIsExit(m.is_exit);
 }
 void enc(const RiskState& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::RiskState>();
@@ -122,7 +123,9 @@ void enc(const PortfolioState& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::PortfolioState>();
   o.setTsMs(m.ts_ms); o.setQuoteAsset(m.quote_asset); o.setCash(m.cash); o.setEquity(m.equity);
   o.setRealizedPnl(m.realized_pnl); o.setUnrealizedPnl(m.unrealized_pnl); o.setFees(m.fees);
-  o.setPeakEquity(m.peak_equity); o.setDrawdownPpm(m.drawdown_ppm);
+  o.setPeakEquity(m.peak_equity); o.setDrawdownPpm(m.drawdown_ppm); o.setMaxDrawdownPpm(m.max_drawdown_ppm);
+  o.setStartingCash(m.starting_cash); o.setFills(m.fills); o.setRoundTrips(m.round_trips);
+  o.setWinningRoundTrips(m.winning_round_trips);
   auto ps = o.initPositions(static_cast<unsigned>(m.positions.size()));
   for (unsigned i = 0; i < m.positions.size(); ++i) {
     const auto& p = m.positions[i];
@@ -198,7 +201,9 @@ Message dec(OrderIntent*, capnp::AnyPointer::Reader b) {
 Message dec(RiskDecision*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::RiskDecision>();
   return RiskDecision{i.getIntentId(), i.getApproved(), i.getApprovedQty(), text(i.getReasonCode()),
-                      text(i.getReason()), cast_enum<TradingState>(i.getState()), i.getTsMs()};
+                      text(i.getReason()), cast_enum<TradingState>(i.getState()), i.getTsMs(),
+                      text(i.getSymbol()), cast_enum<Side>(i.getSide()), cast_enum<OrderType>(i.getType()),
+                      i.getLimitPrice(), i.getIsExit()};
 }
 Message dec(RiskState*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::RiskState>();
@@ -221,7 +226,9 @@ Message dec(OrderEvent*, capnp::AnyPointer::Reader b) {
 Message dec(PortfolioState*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::PortfolioState>();
   PortfolioState m{i.getTsMs(), text(i.getQuoteAsset()), i.getCash(), i.getEquity(), i.getRealizedPnl(),
-                   i.getUnrealizedPnl(), i.getFees(), i.getPeakEquity(), i.getDrawdownPpm(), {}};
+                   i.getUnrealizedPnl(), i.getFees(), i.getPeakEquity(), i.getDrawdownPpm(), {},
+                   i.getMaxDrawdownPpm(), i.getStartingCash(), i.getFills(), i.getRoundTrips(),
+                   i.getWinningRoundTrips()};
   for (auto p : i.getPositions())
     m.positions.push_back({text(p.getSymbol()), p.getQty(), p.getAvgEntryPrice(), p.getLastPrice(),
                            p.getUnrealizedPnl(), p.getRealizedPnl()});

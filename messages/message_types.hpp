@@ -141,6 +141,11 @@ struct RiskDecision {
   std::string reason_code, reason;
   TradingState state = TradingState::active;
   std::int64_t ts_ms = 0;
+  std::string symbol;
+  Side side = Side::buy;
+  OrderType type = OrderType::market;
+  std::int64_t limit_price = 0;
+  bool is_exit = false;
   bool operator==(const RiskDecision&) const = default;
 };
 
@@ -195,6 +200,9 @@ struct PortfolioState {
   std::int64_t cash = 0, equity = 0, realized_pnl = 0, unrealized_pnl = 0, fees = 0, peak_equity = 0;
   std::uint32_t drawdown_ppm = 0;
   std::vector<Position> positions;
+  std::uint32_t max_drawdown_ppm = 0;
+  std::int64_t starting_cash = 0;
+  std::uint32_t fills = 0, round_trips = 0, winning_round_trips = 0;
   bool operator==(const PortfolioState&) const = default;
 };
 

@@ -64,6 +64,12 @@ struct RiskDecision {
   reason @4 :Text;           # human-readable detail
   state @5 :TradingState;
   tsMs @6 :Int64;
+  # What was decided on, so the order actor needs nothing else:
+  symbol @7 :Text;
+  side @8 :Side;
+  type @9 :OrderType;
+  limitPrice @10 :Int64 $fixed(8);
+  isExit @11 :Bool;
 }
 
 struct RiskState {
@@ -139,4 +145,9 @@ struct PortfolioState {
   peakEquity @7 :Int64 $fixed(8);
   drawdownPpm @8 :UInt32;
   positions @9 :List(Position);
+  maxDrawdownPpm @10 :UInt32;       # worst drawdown seen in the session
+  startingCash @11 :Int64 $fixed(8);
+  fills @12 :UInt32;
+  roundTrips @13 :UInt32;           # positions opened and closed back to flat
+  winningRoundTrips @14 :UInt32;
 }

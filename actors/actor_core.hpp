@@ -1,0 +1,34 @@
+#pragma once
+// The contract every business core implements: a plain class fed one delivered message
+// at a time, producing outputs. No I/O, no clock, no threads, no randomness: time is
+// what the messages say (`recv_ts_ns` and the bodies' exchange times). The CAF shell in
+// the live node and the replay engine drive the same cores.
+#include <cstdint>
+#include <vector>
+
+#include "messages/message_types.hpp"
+
+namespace trader {
+
+struct Delivery {
+  std::uint64_t seq;          // journal seq of this message
+  std::int64_t recv_ts_ns;    // when it entered the node (data time)
+  Actor source;
+  const Message& message;
+};
+
+struct Outgoing {
+  Actor destination = Actor::none;  // none: published to the subscribers of its type
+  Message message;
+};
+
+using Outbox = std::vector<Outgoing>;
+
+class ActorCore {
+ public:
+  virtual ~ActorCore() = default;
+  virtual Actor id() const = 0;
+  virtual void on(const Delivery& in, Outbox& out) = 0;
+};
+
+}  // namespace trader

@@ -1,0 +1,127 @@
+#include "actors/candle_builder/candle_builder_core.hpp"
+
+#include <algorithm>
+
+#include "messages/fixed_point.hpp"
+
+namespace trader {
+
+CandleBuilderCore::CandleBuilderCore(CandleBuilderConfig config) : config_(std::move(config)) {
+  std::sort(config_.intervals_s.begin(), config_.intervals_s.end());
+}
+
+void CandleBuilderCore::emit(const std::string& symbol, std::uint32_t interval_s, Bucket& b, Outbox& out) {
+  const std::int64_t len_ms = std::int64_t{interval_s} * 1000;
+  Candle c;
+  c.symbol = symbol;
+  c.interval_s = interval_s;
+  c.open_time_ms = b.open_time_ms;
+  c.close_time_ms = b.open_time_ms + len_ms - 1;
+  if (b.has_data) {
+    c.open = b.open;
+    c.high = b.high;
+    c.low = b.low;
+    c.close = b.close;
+    c.volume = b.volume;
+    c.quote_volume = b.quote_known ? b.quote_volume : 0;
+    c.trades = b.trades;
+    c.from_exchange = b.from_exchange;
+    if (b.quote_known && b.volume > 0 && b.quote_volume > 0) {
+      c.vwap = static_cast<std::int64_t>(static_cast<__int128>(b.quote_volume) * kFixedScale / b.volume);
+    } else {
+      c.vwap = (b.high + b.low + b.close) / 3;
+    }
+    b.last_close = b.close;
+  } else {  // flat candle for an interval without trades
+    c.open = c.high = c.low = c.close = c.vwap = b.last_close;
+    c.from_exchange = b.from_exchange;
+  }
+  out.push_back({Actor::none, std::move(c)});
+  b.open_time_ms += len_ms;
+  b.has_data = false;
+  b.volume = b.quote_volume = 0;
+  b.trades = 0;
+  b.quote_known = true;
+}
+
+void CandleBuilderCore::close_until(const std::string& symbol, std::uint32_t interval_s, Bucket& b,
+                                    std::int64_t now_ms, Outbox& out) {
+  if (!b.started) return;
+  const std::int64_t len_ms = std::int64_t{interval_s} * 1000;
+  while (b.open_time_ms + len_ms <= now_ms) emit(symbol, interval_s, b, out);
+}
+
+void CandleBuilderCore::add(const std::string& symbol, std::uint32_t interval_s, Bucket& b, const Piece& p,
+                            Outbox& out) {
+  const std::int64_t len_ms = std::int64_t{interval_s} * 1000;
+  const std::int64_t start = p.time_ms - (((p.time_ms % len_ms) + len_ms) % len_ms);
+  if (!b.started) {
+    b.started = true;
+    b.open_time_ms = start;
+  }
+  close_until(symbol, interval_s, b, start, out);
+  if (!b.has_data) {
+    b.has_data = true;
+    b.open = p.open;
+    b.high = p.high;
+    b.low = p.low;
+    b.from_exchange = p.from_exchange;
+  } else {
+    b.high = std::max(b.high, p.high);
+    b.low = std::min(b.low, p.low);
+  }
+  b.close = p.close;
+  b.volume += p.volume;
+  b.quote_volume += p.quote_volume;
+  b.quote_known = b.quote_known && p.quote_known;
+  b.trades += p.trades;
+}
+
+void CandleBuilderCore::on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty,
+                                 std::int64_t trade_ts_ms, const Delivery& in, Outbox& out) {
+  auto& per_interval = buckets_[symbol];
+  // A trade older than what is already published cannot be added without rewriting history.
+  for (std::uint32_t iv : config_.intervals_s) {
+    const auto it = per_interval.find(iv);
+    if (it != per_interval.end() && it->second.started && trade_ts_ms < it->second.open_time_ms) {
+      out.push_back({Actor::none, ErrorReport{"late_trade",
+                                              "trade time " + std::to_string(trade_ts_ms) +
+                                                  " is before the open candle (" + std::to_string(iv) + "s at " +
+                                                  std::to_string(it->second.open_time_ms) + "); not added",
+                                              symbol, in.seq, in.recv_ts_ns}});
+      return;
+    }
+  }
+  const Piece p{trade_ts_ms, price, price, price, price, qty, mul_fixed(price, qty), 1, false, true};
+  for (std::uint32_t iv : config_.intervals_s) add(symbol, iv, per_interval[iv], p, out);
+}
+
+void CandleBuilderCore::on_kline(const Kline& k, Outbox& out) {
+  if (!k.closed || k.interval_s == 0) return;
+  const Piece p{k.open_time_ms, k.open, k.high, k.low, k.close, k.volume, k.quote_volume, k.trades, true,
+                k.quote_volume != 0 || k.volume == 0};
+  auto& per_interval = buckets_[k.symbol];
+  const std::int64_t kline_end_ms = k.open_time_ms + std::int64_t{k.interval_s} * 1000;
+  for (std::uint32_t iv : config_.intervals_s) {
+    if (iv < k.interval_s || iv % k.interval_s != 0) continue;
+    Bucket& b = per_interval[iv];
+    add(k.symbol, iv, b, p, out);
+    close_until(k.symbol, iv, b, kline_end_ms, out);  // the last kline of the interval closes it
+  }
+}
+
+void CandleBuilderCore::on(const Delivery& in, Outbox& out) {
+  if (const auto* t = std::get_if<Trade>(&in.message)) {
+    if (!config_.use_agg_trades) on_trade(t->symbol, t->price, t->qty, t->trade_ts_ms, in, out);
+  } else if (const auto* a = std::get_if<AggTrade>(&in.message)) {
+    if (config_.use_agg_trades) on_trade(a->symbol, a->price, a->qty, a->trade_ts_ms, in, out);
+  } else if (const auto* k = std::get_if<Kline>(&in.message)) {
+    on_kline(*k, out);
+  } else if (const auto* tick = std::get_if<ClockTick>(&in.message)) {
+    const std::int64_t now_ms = tick->ts_ns / 1'000'000 - config_.close_grace_ms;
+    for (auto& [symbol, per_interval] : buckets_)
+      for (auto& [iv, b] : per_interval) close_until(symbol, iv, b, now_ms, out);
+  }
+}
+
+}  // namespace trader

@@ -1,0 +1,71 @@
+#pragma once
+// candle_builder: trades (or aggTrades) and exchange klines -> closed OHLCV candles per
+// symbol and interval, by data time.
+//
+// Policy:
+//  - A trade belongs to the interval containing its exchange trade time (T). A candle
+//    closes when a trade of a later interval arrives, or when a ClockTick's time passes
+//    the interval's end plus `close_grace_ms` (quiet markets; ticks are receive time).
+//  - An interval with no trades still closes as a flat candle: open = high = low = close
+//    = the previous close, volume 0, trades 0, vwap = that price. Nothing is emitted for
+//    a symbol before its first trade.
+//  - A trade for an interval already closed (late beyond the grace) is not added, so
+//    published candles never change; it is reported as an `error` record (late_trade).
+//  - Closed exchange klines (x=true) of interval I are published as candles of interval I
+//    (from_exchange) when I is configured, and rolled up into every configured interval
+//    that is a multiple of I; such a candle closes when its last kline arrives. Open
+//    klines (x=false) are ignored. VWAP = quote volume / volume when both are known,
+//    else the typical price (high + low + close) / 3.
+//  - Candles are emitted in ascending interval order, then time order.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/actor_core.hpp"
+
+namespace trader {
+
+struct CandleBuilderConfig {
+  std::vector<std::uint32_t> intervals_s{60};  // ascending
+  bool use_agg_trades = false;                 // aggregate aggTrade instead of trade
+  std::int64_t close_grace_ms = 2000;
+};
+
+class CandleBuilderCore final : public ActorCore {
+ public:
+  explicit CandleBuilderCore(CandleBuilderConfig config);
+  Actor id() const override { return Actor::candle_builder; }
+  void on(const Delivery& in, Outbox& out) override;
+
+ private:
+  struct Bucket {
+    std::int64_t open_time_ms = 0;  // start of the interval being filled
+    bool has_data = false;          // at least one trade/kline in it
+    bool started = false;           // the symbol has had a first trade
+    std::int64_t open = 0, high = 0, low = 0, close = 0, volume = 0, quote_volume = 0;
+    std::uint64_t trades = 0;
+    bool from_exchange = false;
+    bool quote_known = true;
+    std::int64_t last_close = 0;
+  };
+  struct Piece {  // a trade, or a kline rolled up
+    std::int64_t time_ms;
+    std::int64_t open, high, low, close, volume, quote_volume;
+    std::uint64_t trades;
+    bool from_exchange, quote_known;
+  };
+
+  void add(const std::string& symbol, std::uint32_t interval_s, Bucket& b, const Piece& p, Outbox& out);
+  void close_until(const std::string& symbol, std::uint32_t interval_s, Bucket& b, std::int64_t now_ms, Outbox& out);
+  void emit(const std::string& symbol, std::uint32_t interval_s, Bucket& b, Outbox& out);
+  void on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty, std::int64_t trade_ts_ms,
+                const Delivery& in, Outbox& out);
+  void on_kline(const Kline& k, Outbox& out);
+
+  CandleBuilderConfig config_;
+  // symbol -> interval -> bucket. std::map: iteration order is part of the output order.
+  std::map<std::string, std::map<std::uint32_t, Bucket>> buckets_;
+};
+
+}  // namespace trader

@@ -1,0 +1,45 @@
+#include "actors/market_feed/market_feed_core.hpp"
+
+namespace trader {
+
+void MarketFeedCore::check(const std::string& symbol, const char* stream, std::uint64_t first, std::uint64_t last,
+                           std::int64_t recv_ts_ns, std::vector<FeedInput>& out) {
+  auto [it, inserted] = last_id_.try_emplace({symbol, stream}, last);
+  if (inserted) return;
+  const std::uint64_t expected = it->second + 1;
+  if (first > expected) {
+    ++gaps_;
+    out.push_back({Actor::market_feed, recv_ts_ns,
+                   FeedStatus{FeedStatusKind::gap, symbol, stream, expected, first,
+                              std::to_string(first - expected) + " id(s) missing", recv_ts_ns}});
+  }
+  if (last > it->second) it->second = last;
+}
+
+void MarketFeedCore::on_market_data(std::int64_t recv_ts_ns, Message message, std::vector<FeedInput>& out) {
+  if (tick_ns_ > 0) {
+    const std::int64_t boundary = recv_ts_ns - recv_ts_ns % tick_ns_;
+    if (last_tick_ns_ == 0) {
+      last_tick_ns_ = boundary;  // the clock starts with the data
+    } else if (boundary > last_tick_ns_) {
+      last_tick_ns_ = boundary;
+      out.push_back({Actor::timer, boundary, ClockTick{boundary}});
+    }
+  }
+  if (const auto* t = std::get_if<Trade>(&message)) {
+    check(t->symbol, "trade", t->trade_id, t->trade_id, recv_ts_ns, out);
+  } else if (const auto* a = std::get_if<AggTrade>(&message)) {
+    check(a->symbol, "aggTrade", a->agg_trade_id, a->agg_trade_id, recv_ts_ns, out);
+  } else if (const auto* d = std::get_if<DepthUpdate>(&message)) {
+    check(d->symbol, "depth", d->first_update_id, d->final_update_id, recv_ts_ns, out);
+  } else if (const auto* s = std::get_if<DepthSnapshot>(&message)) {
+    last_id_[{s->symbol, "depth"}] = s->last_update_id;  // the book restarts from the snapshot
+  }
+  out.push_back({Actor::market_feed, recv_ts_ns, std::move(message)});
+}
+
+void MarketFeedCore::on_end(std::int64_t recv_ts_ns, const std::string& detail, std::vector<FeedInput>& out) {
+  out.push_back({Actor::market_feed, recv_ts_ns, FeedStatus{FeedStatusKind::end_of_data, "", "", 0, 0, detail, recv_ts_ns}});
+}
+
+}  // namespace trader

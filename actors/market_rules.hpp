@@ -1,0 +1,19 @@
+#pragma once
+// Exchange trading rules the cores respect when sizing orders (one set for all symbols;
+// per-symbol filters come with live exchange info).
+#include <cstdint>
+
+namespace trader {
+
+struct MarketRules {
+  std::int64_t lot_step = 1000;            // fixed point: 0.00001
+  std::int64_t min_notional = 500000000;   // fixed point quote: 5
+};
+
+// Rounds a positive quantity down to the lot step.
+inline std::int64_t floor_to_lot(std::int64_t qty, std::int64_t lot_step) {
+  if (qty <= 0 || lot_step <= 0) return qty <= 0 ? 0 : qty;
+  return qty - qty % lot_step;
+}
+
+}  // namespace trader

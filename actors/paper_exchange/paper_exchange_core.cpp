@@ -1,0 +1,140 @@
+#include "actors/paper_exchange/paper_exchange_core.hpp"
+
+#include <algorithm>
+
+#include "messages/fixed_point.hpp"
+
+namespace trader {
+namespace {
+// value * bps / 10000, rounded up (fees) or toward the side's disadvantage (prices).
+std::int64_t bps_up(std::int64_t value, std::uint32_t bps) {
+  const __int128 p = static_cast<__int128>(value) * bps;
+  return static_cast<std::int64_t>((p + 9999) / 10000);
+}
+}  // namespace
+
+PaperExchangeCore::PaperExchangeCore(PaperExchangeConfig config) : config_(std::move(config)) {}
+
+OrderEvent PaperExchangeCore::event(const Working& w, OrderEventKind kind, std::int64_t ts_ms) const {
+  OrderEvent e;
+  e.client_order_id = w.request.client_order_id;
+  e.exchange_order_id = w.exchange_id;
+  e.symbol = w.request.symbol;
+  e.side = w.request.side;
+  e.kind = kind;
+  e.cum_qty = w.cum_qty;
+  e.order_qty = w.request.qty;
+  e.fee_asset = config_.fee_asset;
+  e.ts_ms = ts_ms;
+  return e;
+}
+
+void PaperExchangeCore::on_request(const OrderRequest& r, const Delivery& in, Outbox& out) {
+  const std::int64_t ts_ms = in.recv_ts_ns / 1'000'000;
+  if (r.cancel) {
+    auto it = std::find_if(working_.begin(), working_.end(),
+                           [&](const Working& w) { return w.request.client_order_id == r.client_order_id; });
+    if (it == working_.end()) {
+      Working ghost{r, "", 0, 0};
+      auto e = event(ghost, OrderEventKind::rejected, ts_ms);
+      e.reason = "cancel: unknown order";
+      out.push_back({Actor::none, std::move(e)});
+      return;
+    }
+    auto e = event(*it, OrderEventKind::canceled, ts_ms);
+    e.reason = "canceled on request";
+    working_.erase(it);
+    out.push_back({Actor::none, std::move(e)});
+    return;
+  }
+  Working w{r, "p" + std::to_string(next_order_id_++), in.recv_ts_ns + config_.latency_ms * 1'000'000, 0};
+  std::string problem;
+  if (r.qty <= 0) problem = "quantity must be positive";
+  else if (r.type == OrderType::limit && r.limit_price <= 0) problem = "limit order without a price";
+  if (!problem.empty()) {
+    auto e = event(w, OrderEventKind::rejected, ts_ms);
+    e.reason = problem;
+    out.push_back({Actor::none, std::move(e)});
+    return;
+  }
+  out.push_back({Actor::none, event(w, OrderEventKind::accepted, ts_ms)});
+  working_.push_back(std::move(w));
+}
+
+void PaperExchangeCore::on_print(const std::string& symbol, std::int64_t price, std::int64_t low,
+                                 std::int64_t high, std::int64_t size, std::uint64_t trade_id, bool is_kline,
+                                 const Delivery& in, Outbox& out) {
+  std::int64_t available = size;
+  const std::int64_t ts_ms = in.recv_ts_ns / 1'000'000;
+  for (auto it = working_.begin(); it != working_.end() && available > 0;) {
+    Working& w = *it;
+    const auto& r = w.request;
+    if (r.symbol != symbol || in.recv_ts_ns < w.live_from_ns) {
+      ++it;
+      continue;
+    }
+    std::int64_t fill_price = 0;
+    bool maker = false;
+    if (r.type == OrderType::market) {
+      fill_price = r.side == Side::buy ? price + bps_up(price, config_.slippage_bps)
+                                       : price - bps_up(price, config_.slippage_bps);
+    } else {
+      const bool crosses = r.side == Side::buy ? (is_kline ? low : price) < r.limit_price
+                                               : (is_kline ? high : price) > r.limit_price;
+      if (!crosses) {
+        ++it;
+        continue;
+      }
+      fill_price = r.limit_price;
+      maker = true;
+    }
+    const std::int64_t qty = std::min(r.qty - w.cum_qty, available);
+    available -= qty;
+    w.cum_qty += qty;
+    const bool done = w.cum_qty >= r.qty;
+    auto e = event(w, done ? OrderEventKind::filled : OrderEventKind::partially_filled, ts_ms);
+    e.fill_qty = qty;
+    e.fill_price = fill_price;
+    e.fee = bps_up(mul_fixed(qty, fill_price), maker ? config_.maker_fee_bps : config_.taker_fee_bps);
+    e.liquidity = maker ? Liquidity::maker : Liquidity::taker;
+    e.trade_id = trade_id;
+    out.push_back({Actor::none, std::move(e)});
+    it = done ? working_.erase(it) : it + 1;
+  }
+}
+
+void PaperExchangeCore::expire(const Delivery& in, Outbox& out) {
+  const std::int64_t timeout_ns = config_.market_timeout_ms * 1'000'000;
+  for (auto it = working_.begin(); it != working_.end();) {
+    if (it->request.type == OrderType::market && in.recv_ts_ns - it->live_from_ns >= timeout_ns) {
+      auto e = event(*it, OrderEventKind::expired, in.recv_ts_ns / 1'000'000);
+      e.reason = "market order not filled within " + std::to_string(config_.market_timeout_ms) + " ms";
+      out.push_back({Actor::none, std::move(e)});
+      it = working_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void PaperExchangeCore::on(const Delivery& in, Outbox& out) {
+  if (const auto* r = std::get_if<OrderRequest>(&in.message)) {
+    on_request(*r, in, out);
+    return;
+  }
+  if (working_.empty()) return;
+  if (const auto* t = std::get_if<Trade>(&in.message)) {
+    on_print(t->symbol, t->price, t->price, t->price, t->qty, t->trade_id, false, in, out);
+  } else if (const auto* a = std::get_if<AggTrade>(&in.message)) {
+    on_print(a->symbol, a->price, a->price, a->price, a->qty, a->agg_trade_id, false, in, out);
+  } else if (const auto* k = std::get_if<Kline>(&in.message)) {
+    if (k->closed && k->volume > 0) {
+      const std::int64_t cap = static_cast<std::int64_t>(static_cast<__int128>(k->volume) *
+                                                         config_.kline_participation_ppm / 1'000'000);
+      on_print(k->symbol, k->open, k->low, k->high, cap, 0, true, in, out);
+    }
+  }
+  expire(in, out);
+}
+
+}  // namespace trader

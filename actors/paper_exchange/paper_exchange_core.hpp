@@ -1,0 +1,59 @@
+#pragma once
+// The paper venue (actor `exchange` in paper mode): fills orders against the market data
+// that follows them, as close to an exchange as recorded data allows.
+//  - An order is live from its request's receive time + latency_ms; only prints received
+//    after that can fill it.
+//  - Market orders fill against following trades (or aggTrades) of their symbol at the
+//    trade price moved against the order by slippage_bps, taker fee; each print fills at
+//    most its own quantity, so large orders fill partially over several prints.
+//  - Limit orders rest until a print trades through them (buy: price below the limit,
+//    sell: above), then fill at the limit with the maker fee, at most the print's size.
+//  - On kline-only data a closed kline is the print: market orders fill at its open,
+//    limits when its low/high passes them; at most kline_participation of its volume.
+//  - Market orders not filled within market_timeout_ms of data time expire (cum qty kept).
+//  - Fees are charged in the quote asset, rounded up to 1e-8; slipped prices are rounded
+//    against the order.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/actor_core.hpp"
+
+namespace trader {
+
+struct PaperExchangeConfig {
+  std::uint32_t taker_fee_bps = 10;
+  std::uint32_t maker_fee_bps = 10;
+  std::uint32_t slippage_bps = 2;
+  std::int64_t latency_ms = 50;
+  std::uint32_t kline_participation_ppm = 100'000;  // 10% of a kline's volume
+  std::int64_t market_timeout_ms = 60'000;
+  std::string fee_asset = "USDT";
+};
+
+class PaperExchangeCore final : public ActorCore {
+ public:
+  explicit PaperExchangeCore(PaperExchangeConfig config);
+  Actor id() const override { return Actor::exchange; }
+  void on(const Delivery& in, Outbox& out) override;
+
+ private:
+  struct Working {
+    OrderRequest request;
+    std::string exchange_id;
+    std::int64_t live_from_ns = 0;
+    std::int64_t cum_qty = 0;
+  };
+  void on_request(const OrderRequest& r, const Delivery& in, Outbox& out);
+  // One print: price/size, or a kline (open, low, high) when is_kline.
+  void on_print(const std::string& symbol, std::int64_t price, std::int64_t low, std::int64_t high,
+                std::int64_t size, std::uint64_t trade_id, bool is_kline, const Delivery& in, Outbox& out);
+  void expire(const Delivery& in, Outbox& out);
+  OrderEvent event(const Working& w, OrderEventKind kind, std::int64_t ts_ms) const;
+
+  PaperExchangeConfig config_;
+  std::vector<Working> working_;  // in arrival order: earlier orders fill first
+  std::uint64_t next_order_id_ = 1;
+};
+
+}  // namespace trader

@@ -1,0 +1,81 @@
+#include "actors/portfolio/portfolio_core.hpp"
+
+#include "messages/fixed_point.hpp"
+
+namespace trader {
+
+PortfolioCore::PortfolioCore(PortfolioConfig config) : config_(std::move(config)) {
+  state_.quote_asset = config_.quote_asset;
+  state_.cash = state_.equity = state_.peak_equity = state_.starting_cash = config_.starting_cash;
+}
+
+void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
+  Holding& h = holdings_[e.symbol];
+  const std::int64_t notional = mul_fixed(e.fill_qty, e.fill_price);
+  state_.fees += e.fee;
+  ++state_.fills;
+  if (e.side == Side::buy) {
+    if (h.qty == 0) h.trip_net = 0;
+    const __int128 cost_basis = static_cast<__int128>(h.qty) * h.avg_entry + static_cast<__int128>(e.fill_qty) * e.fill_price;
+    h.qty += e.fill_qty;
+    h.avg_entry = h.qty > 0 ? static_cast<std::int64_t>(cost_basis / h.qty) : 0;
+    state_.cash -= notional + e.fee;
+    h.trip_net -= e.fee;
+  } else {
+    const std::int64_t pnl = mul_fixed(e.fill_price - h.avg_entry, e.fill_qty);
+    h.realized += pnl;
+    state_.realized_pnl += pnl;
+    state_.cash += notional - e.fee;
+    h.trip_net += pnl - e.fee;
+    h.qty -= e.fill_qty;
+    if (h.qty < 0) {
+      out.push_back({Actor::none, ErrorReport{"oversold", "sold more " + e.symbol + " than held (spot cannot short)",
+                                              e.client_order_id, 0, e.ts_ms * 1'000'000}});
+    }
+    if (h.qty <= 0) {
+      ++state_.round_trips;
+      if (h.trip_net > 0) ++state_.winning_round_trips;
+      h.qty = 0;
+      h.avg_entry = 0;
+      h.trip_net = 0;
+    }
+  }
+  h.last_price = e.fill_price;
+}
+
+void PortfolioCore::publish(std::int64_t ts_ms, Outbox& out) {
+  state_.ts_ms = ts_ms;
+  state_.unrealized_pnl = 0;
+  std::int64_t holdings_value = 0;
+  state_.positions.clear();
+  for (const auto& [symbol, h] : holdings_) {
+    if (h.qty == 0) continue;
+    const std::int64_t unrealized = mul_fixed(h.last_price - h.avg_entry, h.qty);
+    state_.unrealized_pnl += unrealized;
+    holdings_value += mul_fixed(h.last_price, h.qty);
+    state_.positions.push_back({symbol, h.qty, h.avg_entry, h.last_price, unrealized, h.realized});
+  }
+  state_.equity = state_.cash + holdings_value;
+  if (state_.equity > state_.peak_equity) state_.peak_equity = state_.equity;
+  state_.drawdown_ppm = state_.peak_equity > 0
+                            ? static_cast<std::uint32_t>(static_cast<__int128>(state_.peak_equity - state_.equity) *
+                                                         1'000'000 / state_.peak_equity)
+                            : 0;
+  if (state_.drawdown_ppm > state_.max_drawdown_ppm) state_.max_drawdown_ppm = state_.drawdown_ppm;
+  out.push_back({Actor::none, state_});
+}
+
+void PortfolioCore::on(const Delivery& in, Outbox& out) {
+  if (const auto* e = std::get_if<OrderEvent>(&in.message)) {
+    if (e->fill_qty > 0) {  // only fill events carry a fill quantity
+      on_fill(*e, out);
+      publish(e->ts_ms, out);
+    }
+  } else if (const auto* c = std::get_if<Candle>(&in.message)) {
+    if (c->interval_s != config_.mark_interval_s) return;
+    if (auto it = holdings_.find(c->symbol); it != holdings_.end()) it->second.last_price = c->close;
+    publish(c->close_time_ms, out);
+  }
+}
+
+}  // namespace trader

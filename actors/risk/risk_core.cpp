@@ -1,0 +1,256 @@
+#include "actors/risk/risk_core.hpp"
+
+#include <algorithm>
+
+#include "messages/fixed_point.hpp"
+
+namespace trader {
+namespace {
+constexpr std::int64_t kDayMs = 86'400'000;
+std::int64_t ppm_of(std::int64_t value, std::uint32_t ppm) {
+  return static_cast<std::int64_t>(static_cast<__int128>(value) * ppm / 1'000'000);
+}
+}  // namespace
+
+RiskCore::RiskCore(RiskConfig config) : config_(std::move(config)) {}
+
+std::int64_t RiskCore::position_qty(const std::string& symbol) const {
+  for (const auto& p : portfolio_.positions)
+    if (p.symbol == symbol) return p.qty;
+  return 0;
+}
+
+std::int64_t RiskCore::atr(const SymbolState& s) const {
+  if (s.true_ranges.empty()) return 0;
+  __int128 sum = 0;
+  for (auto tr : s.true_ranges) sum += tr;
+  return static_cast<std::int64_t>(sum / static_cast<__int128>(s.true_ranges.size()));
+}
+
+void RiskCore::set_state(TradingState s, std::string reason, std::int64_t ts_ms, Outbox& out) {
+  if (s == state_ && reason == state_reason_) return;
+  state_ = s;
+  state_reason_ = std::move(reason);
+  RiskState rs;
+  rs.ts_ms = ts_ms;
+  rs.state = state_;
+  rs.reason = state_reason_;
+  rs.daily_pnl = day_start_known_ ? portfolio_.equity - day_start_equity_ : 0;
+  rs.drawdown_ppm = portfolio_.drawdown_ppm;
+  rs.orders_last_minute = static_cast<std::uint32_t>(approvals_ms_.size());
+  rs.trades_today = trades_today_;
+  rs.open_positions = static_cast<std::uint32_t>(portfolio_.positions.size());
+  out.push_back({Actor::none, std::move(rs)});
+}
+
+void RiskCore::roll_day(std::int64_t ts_ms) {
+  const std::int64_t day = ts_ms / kDayMs;
+  if (day == day_) return;
+  day_ = day;
+  trades_today_ = 0;
+  day_start_known_ = false;  // the next portfolio state sets the day's starting equity
+}
+
+void RiskCore::exit_position(const std::string& symbol, std::int64_t qty, const char* code, std::string reason,
+                             std::uint64_t intent_id, std::int64_t ts_ms, Outbox& out) {
+  RiskDecision d;
+  d.intent_id = intent_id;
+  d.approved = true;
+  d.approved_qty = qty;
+  d.reason_code = code;
+  d.reason = std::move(reason);
+  d.state = state_;
+  d.ts_ms = ts_ms;
+  d.symbol = symbol;
+  d.side = Side::sell;
+  d.type = OrderType::market;
+  d.is_exit = true;
+  symbols_[symbol].exit_pending = true;
+  out.push_back({Actor::none, std::move(d)});
+}
+
+void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& out) {
+  last_ts_ms_ = std::max(last_ts_ms_, intent.ts_ms);
+  roll_day(intent.ts_ms);
+  while (!approvals_ms_.empty() && approvals_ms_.front() <= intent.ts_ms - 60'000) approvals_ms_.pop_front();
+
+  RiskDecision d;
+  d.intent_id = intent.intent_id;
+  d.ts_ms = intent.ts_ms;
+  d.symbol = intent.symbol;
+  d.side = intent.side;
+  d.type = intent.type;
+  d.limit_price = intent.limit_price;
+  d.is_exit = intent.is_exit;
+  auto reject = [&](const char* code, std::string why) {
+    d.approved = false;
+    d.reason_code = code;
+    d.reason = std::move(why);
+    d.state = state_;
+    out.push_back({Actor::none, std::move(d)});
+  };
+  const std::int64_t held = position_qty(intent.symbol);
+
+  if (intent.is_exit) {
+    if (state_ == TradingState::halted) return reject("halted", "trading halted: " + state_reason_);
+    if (held <= 0) return reject("no_position", "nothing to exit in " + intent.symbol);
+    d.approved = true;
+    d.approved_qty = std::min(intent.qty, held);
+    d.reason_code = d.approved_qty < intent.qty ? "reduced_to_position" : "ok";
+    d.reason = "exit";
+    d.state = state_;
+    approvals_ms_.push_back(intent.ts_ms);
+    symbols_[intent.symbol].exit_pending = true;
+    out.push_back({Actor::none, std::move(d)});
+    return;
+  }
+
+  if (state_ == TradingState::halted) return reject("halted", "trading halted: " + state_reason_);
+  if (state_ == TradingState::reducing) return reject("reducing", "only exits allowed: " + state_reason_);
+  if (intent.confidence_ppm < config_.min_confidence_ppm)
+    return reject("min_confidence", "confidence " + std::to_string(intent.confidence_ppm) + " ppm below " +
+                                        std::to_string(config_.min_confidence_ppm));
+  if (approvals_ms_.size() >= config_.max_orders_per_minute)
+    return reject("max_orders_per_minute", std::to_string(approvals_ms_.size()) + " orders in the last minute");
+  if (trades_today_ >= config_.max_trades_per_day)
+    return reject("max_trades_per_day", std::to_string(trades_today_) + " entries today");
+  if (held == 0 && portfolio_.positions.size() >= config_.max_open_positions)
+    return reject("max_open_positions", std::to_string(portfolio_.positions.size()) + " positions open");
+  const std::int64_t price = intent.limit_price > 0 ? intent.limit_price : symbols_[intent.symbol].last_price;
+  if (price <= 0) return reject("no_price", "no price known for " + intent.symbol);
+  if (!have_portfolio_) return reject("no_portfolio", "portfolio state not known yet");
+
+  const std::int64_t by_equity = ppm_of(portfolio_.equity, config_.max_position_equity_ppm);
+  const bool equity_binds = by_equity < config_.max_position_notional;
+  const std::int64_t cap = std::min(config_.max_position_notional, by_equity);
+  const std::int64_t room = cap - mul_fixed(held, price);
+  const char* limit_code = equity_binds ? "max_position_equity" : "max_position_notional";
+  if (room <= 0) return reject(limit_code, "position already at the limit");
+  std::int64_t qty = intent.qty;
+  const std::int64_t max_qty =
+      floor_to_lot(static_cast<std::int64_t>(static_cast<__int128>(room) * kFixedScale / price), config_.market.lot_step);
+  bool reduced = false;
+  if (qty > max_qty) {
+    qty = max_qty;
+    reduced = true;
+  }
+  if (qty <= 0 || mul_fixed(qty, price) < config_.market.min_notional)
+    return reject(limit_code, "order below the minimum notional after applying the limit");
+
+  d.approved = true;
+  d.approved_qty = qty;
+  d.reason_code = reduced ? "reduced_to_limit" : "ok";
+  d.reason = reduced ? std::string("reduced by ") + limit_code : "within limits";
+  d.state = state_;
+  approvals_ms_.push_back(intent.ts_ms);
+  ++trades_today_;
+  out.push_back({Actor::none, std::move(d)});
+  (void)in;
+}
+
+void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
+  if (c.interval_s != config_.candle_interval_s) return;
+  last_ts_ms_ = std::max(last_ts_ms_, c.close_time_ms);
+  roll_day(c.close_time_ms);
+  if (state_ == TradingState::reducing && halted_by_drawdown_or_operator_ == false && !day_start_known_)
+    set_state(TradingState::active, "new trading day", c.close_time_ms, out);
+  SymbolState& s = symbols_[c.symbol];
+  if (s.prev_close > 0) {
+    const std::int64_t tr = std::max({c.high - c.low, c.high - s.prev_close, s.prev_close - c.low});
+    s.true_ranges.push_back(tr);
+    while (s.true_ranges.size() > config_.atr_candles) s.true_ranges.pop_front();
+  }
+  s.prev_close = c.close;
+  s.last_price = c.close;
+
+  const std::int64_t held = position_qty(c.symbol);
+  if (held <= 0 || s.exit_pending) return;
+  std::int64_t entry = 0;
+  for (const auto& p : portfolio_.positions)
+    if (p.symbol == c.symbol) entry = p.avg_entry_price;
+  if (entry <= 0) return;
+  const std::int64_t a = atr(s);
+  auto distance = [&](StopMode mode, std::uint32_t ppm, std::uint32_t atr_milli) -> std::int64_t {
+    if (mode == StopMode::percent) return ppm_of(entry, ppm);
+    if (mode == StopMode::volatility && a > 0) return static_cast<std::int64_t>(static_cast<__int128>(a) * atr_milli / 1000);
+    return 0;
+  };
+  const std::uint64_t intent_id = in.seq * 16 + 1;
+  if (const auto d = distance(config_.stop_loss_mode, config_.stop_loss_ppm, config_.stop_loss_atr_milli);
+      d > 0 && c.low <= entry - d) {
+    exit_position(c.symbol, held, "stop_loss",
+                  "low " + format_fixed(c.low) + " reached stop " + format_fixed(entry - d) + " (entry " +
+                      format_fixed(entry) + ")",
+                  intent_id, c.close_time_ms, out);
+  } else if (const auto t = distance(config_.take_profit_mode, config_.take_profit_ppm, config_.take_profit_atr_milli);
+             t > 0 && c.high >= entry + t) {
+    exit_position(c.symbol, held, "take_profit",
+                  "high " + format_fixed(c.high) + " reached target " + format_fixed(entry + t) + " (entry " +
+                      format_fixed(entry) + ")",
+                  intent_id, c.close_time_ms, out);
+  }
+}
+
+void RiskCore::on_portfolio(const PortfolioState& p, Outbox& out) {
+  portfolio_ = p;
+  have_portfolio_ = true;
+  last_ts_ms_ = std::max(last_ts_ms_, p.ts_ms);
+  roll_day(p.ts_ms);
+  if (!day_start_known_) {
+    day_start_equity_ = p.equity;
+    day_start_known_ = true;
+  }
+  for (auto& [symbol, s] : symbols_)
+    if (s.exit_pending && position_qty(symbol) == 0) s.exit_pending = false;
+  if (state_ != TradingState::halted && p.drawdown_ppm >= config_.max_drawdown_ppm) {
+    halted_by_drawdown_or_operator_ = true;
+    set_state(TradingState::halted,
+              "drawdown " + std::to_string(p.drawdown_ppm / 100) + " bp reached the maximum of " +
+                  std::to_string(config_.max_drawdown_ppm / 100) + " bp",
+              p.ts_ms, out);
+  } else if (state_ == TradingState::active && day_start_equity_ - p.equity >= config_.max_daily_loss) {
+    set_state(TradingState::reducing, "daily loss " + format_fixed(day_start_equity_ - p.equity) +
+                                          " reached the maximum of " + format_fixed(config_.max_daily_loss),
+              p.ts_ms, out);
+  }
+}
+
+void RiskCore::on_operator(const OperatorCommand& c, const Delivery& in, Outbox& out) {
+  const std::int64_t ts_ms = std::max(last_ts_ms_, c.ts_ns / 1'000'000);
+  switch (c.kind) {
+    case OperatorCommandKind::halt:
+      halted_by_drawdown_or_operator_ = true;
+      set_state(TradingState::halted, "operator halt by " + c.issued_by + ": " + c.reason, ts_ms, out);
+      break;
+    case OperatorCommandKind::resume:
+      halted_by_drawdown_or_operator_ = false;
+      set_state(TradingState::active, "operator resume by " + c.issued_by + ": " + c.reason, ts_ms, out);
+      break;
+    case OperatorCommandKind::flatten: {
+      halted_by_drawdown_or_operator_ = true;
+      set_state(TradingState::halted, "operator flatten by " + c.issued_by + ": " + c.reason, ts_ms, out);
+      std::uint64_t k = 2;
+      for (const auto& p : portfolio_.positions)
+        if (p.qty > 0) exit_position(p.symbol, p.qty, "flatten", "operator flatten", in.seq * 16 + k++, ts_ms, out);
+      break;
+    }
+    case OperatorCommandKind::shutdown: break;  // the node handles shutdown
+  }
+}
+
+void RiskCore::on(const Delivery& in, Outbox& out) {
+  if (const auto* i = std::get_if<OrderIntent>(&in.message)) on_intent(*i, in, out);
+  else if (const auto* c = std::get_if<Candle>(&in.message)) on_candle(*c, in, out);
+  else if (const auto* p = std::get_if<PortfolioState>(&in.message)) on_portfolio(*p, out);
+  else if (const auto* o = std::get_if<OperatorCommand>(&in.message)) on_operator(*o, in, out);
+  else if (const auto* e = std::get_if<OrderEvent>(&in.message)) {
+    // A failed exit frees the symbol for the next protective exit.
+    if (e->side == Side::sell && (e->kind == OrderEventKind::rejected || e->kind == OrderEventKind::canceled ||
+                                  e->kind == OrderEventKind::expired))
+      symbols_[e->symbol].exit_pending = false;
+  } else if (const auto* t = std::get_if<ClockTick>(&in.message)) {
+    roll_day(t->ts_ns / 1'000'000);
+  }
+}
+
+}  // namespace trader

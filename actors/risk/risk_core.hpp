@@ -1,0 +1,94 @@
+#pragma once
+// risk: every order intent gets a RiskDecision with its reason; the trading state is
+// ACTIVE, REDUCING (only exits pass) or HALTED (no strategy order passes).
+//
+// Checks on an entry intent, in order (first failure rejects):
+//   state (halted / reducing), min_confidence, max_orders_per_minute,
+//   max_trades_per_day, max_open_positions (new symbol), a known price,
+//   then the size: the position's notional after the order may not exceed
+//   max_position_notional nor max_position_equity x equity; a larger order is approved
+//   reduced to fit (reason code "reduced_to_limit"), or rejected if less than the lot
+//   step or the minimum notional would remain.
+// Exit intents pass unless HALTED, capped at the position held.
+// State: equity falling max_daily_loss below the day's first equity -> REDUCING until
+// the next UTC day; drawdown from peak >= max_drawdown -> HALTED until an operator
+// resumes. Operator halt/resume/flatten are obeyed; flatten closes every position.
+// Stop-loss / take-profit: on each candle of `candle_interval_s`, a position whose low
+// reached the stop (or high the target) is closed with a market exit decided by risk
+// itself; these protective exits are issued in every state. Stops are a percent of the
+// average entry, or a multiple of the average true range (ATR over `atr_candles`).
+// Every state change is published as RiskState.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+
+#include "actors/actor_core.hpp"
+#include "actors/market_rules.hpp"
+
+namespace trader {
+
+enum class StopMode { off, percent, volatility };
+
+struct RiskConfig {
+  std::int64_t max_position_notional = 5000 * 100000000LL;
+  std::uint32_t max_position_equity_ppm = 250'000;  // 25% of equity
+  std::uint32_t max_open_positions = 3;
+  std::uint32_t max_orders_per_minute = 10;
+  std::uint32_t max_trades_per_day = 50;
+  std::int64_t max_daily_loss = 500 * 100000000LL;
+  std::uint32_t max_drawdown_ppm = 100'000;         // 10%
+  std::uint32_t min_confidence_ppm = 0;
+  StopMode stop_loss_mode = StopMode::percent;
+  std::uint32_t stop_loss_ppm = 20'000;             // 2% (percent mode)
+  std::uint32_t stop_loss_atr_milli = 3000;         // 3.0 x ATR (volatility mode)
+  StopMode take_profit_mode = StopMode::percent;
+  std::uint32_t take_profit_ppm = 40'000;
+  std::uint32_t take_profit_atr_milli = 6000;
+  std::uint32_t candle_interval_s = 60;
+  std::uint32_t atr_candles = 14;
+  MarketRules market;
+};
+
+class RiskCore final : public ActorCore {
+ public:
+  explicit RiskCore(RiskConfig config);
+  Actor id() const override { return Actor::risk; }
+  void on(const Delivery& in, Outbox& out) override;
+
+  TradingState trading_state() const { return state_; }
+
+ private:
+  struct SymbolState {
+    std::int64_t last_price = 0;
+    std::int64_t prev_close = 0;
+    std::deque<std::int64_t> true_ranges;
+    bool exit_pending = false;
+  };
+  void on_intent(const OrderIntent& intent, const Delivery& in, Outbox& out);
+  void on_candle(const Candle& c, const Delivery& in, Outbox& out);
+  void on_portfolio(const PortfolioState& p, Outbox& out);
+  void on_operator(const OperatorCommand& c, const Delivery& in, Outbox& out);
+  void set_state(TradingState s, std::string reason, std::int64_t ts_ms, Outbox& out);
+  void exit_position(const std::string& symbol, std::int64_t qty, const char* code, std::string reason,
+                     std::uint64_t intent_id, std::int64_t ts_ms, Outbox& out);
+  std::int64_t position_qty(const std::string& symbol) const;
+  std::int64_t atr(const SymbolState& s) const;
+  void roll_day(std::int64_t ts_ms);
+
+  RiskConfig config_;
+  TradingState state_ = TradingState::active;
+  std::string state_reason_ = "start";
+  bool halted_by_drawdown_or_operator_ = false;
+  PortfolioState portfolio_;
+  bool have_portfolio_ = false;
+  std::map<std::string, SymbolState> symbols_;
+  std::deque<std::int64_t> approvals_ms_;  // approvals in the last minute
+  std::int64_t day_ = -1;                  // UTC day number of the current trading day
+  std::int64_t day_start_equity_ = 0;
+  bool day_start_known_ = false;
+  std::uint32_t trades_today_ = 0;
+  std::int64_t last_ts_ms_ = 0;
+};
+
+}  // namespace trader
