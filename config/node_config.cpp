@@ -1,0 +1,347 @@
+#include "config/node_config.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "exchange/binance/frame_parser.hpp"
+#include "messages/fixed_point.hpp"
+
+namespace trader {
+namespace {
+
+// Reads typed values by dotted path, remembering which keys exist in the schema and
+// collecting every error with its place.
+class Reader {
+ public:
+  Reader(const toml::table& root, std::string file) : root_(root), file_(std::move(file)) {}
+
+  std::vector<std::string> errors;
+
+  std::string where(std::string_view path, const toml::node* n) const {
+    if (n && n->source().begin.line > 0) return fmt::format("{}:{}: {}", file_, n->source().begin.line, path);
+    if (n) return fmt::format("--set {}", path);
+    return fmt::format("{}: {}", file_, path);
+  }
+  void error(std::string_view path, const toml::node* n, const std::string& what) {
+    errors.push_back(fmt::format("{}: {}", where(path, n), what));
+  }
+  const toml::node* find(std::string_view path) {
+    known_.insert(std::string(path));
+    return root_.at_path(path).node();
+  }
+  static const char* type_name(const toml::node& n) {
+    switch (n.type()) {
+      case toml::node_type::string: return "a string";
+      case toml::node_type::integer: return "an integer";
+      case toml::node_type::floating_point: return "a number with a fraction";
+      case toml::node_type::boolean: return "a boolean";
+      case toml::node_type::array: return "an array";
+      case toml::node_type::table: return "a table";
+      default: return "a date/time";
+    }
+  }
+  void wrong_type(std::string_view path, const toml::node* n, const char* expected) {
+    error(path, n, fmt::format("expected {}, got {}", expected, type_name(*n)));
+  }
+
+  void string(std::string_view path, std::string& out, std::initializer_list<std::string_view> allowed = {}) {
+    const auto* n = find(path);
+    if (!n) return;
+    const auto* v = n->as_string();
+    if (!v) return wrong_type(path, n, "a string");
+    if (allowed.size() && std::find(allowed.begin(), allowed.end(), v->get()) == allowed.end()) {
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string("\"") + std::string(a) + "\"";
+      return error(path, n, fmt::format("\"{}\" is not one of {}", v->get(), list));
+    }
+    out = v->get();
+  }
+  template <class T>
+  void integer(std::string_view path, T& out, std::int64_t min, std::int64_t max) {
+    const auto* n = find(path);
+    if (!n) return;
+    const auto* v = n->as_integer();
+    if (!v) return wrong_type(path, n, "an integer");
+    if (v->get() < min || v->get() > max)
+      return error(path, n, fmt::format("{} is out of range [{}, {}]", v->get(), min, max));
+    out = static_cast<T>(v->get());
+  }
+  void number(std::string_view path, double& out, double min, double max) {
+    const auto* n = find(path);
+    if (!n) return;
+    double d = 0;
+    if (const auto* f = n->as_floating_point()) d = f->get();
+    else if (const auto* i = n->as_integer()) d = static_cast<double>(i->get());
+    else return wrong_type(path, n, "a number");
+    if (!(d >= min && d <= max)) return error(path, n, fmt::format("{} is out of range [{}, {}]", d, min, max));
+    out = d;
+  }
+  // A fraction 0..1 stored as parts per million.
+  void ppm(std::string_view path, std::uint32_t& out, double max = 1.0) {
+    double d = static_cast<double>(out) / 1e6;
+    const auto before = errors.size();
+    number(path, d, 0.0, max);
+    if (errors.size() == before) out = static_cast<std::uint32_t>(std::llround(d * 1e6));
+  }
+  // A "multiple" like 3.0 stored in thousandths.
+  void milli(std::string_view path, std::uint32_t& out) {
+    double d = static_cast<double>(out) / 1e3;
+    const auto before = errors.size();
+    number(path, d, 0.0, 1e6);
+    if (errors.size() == before) out = static_cast<std::uint32_t>(std::llround(d * 1e3));
+  }
+  void boolean(std::string_view path, bool& out) {
+    const auto* n = find(path);
+    if (!n) return;
+    const auto* v = n->as_boolean();
+    if (!v) return wrong_type(path, n, "true or false");
+    out = v->get();
+  }
+  // Prices, quantities, money: exact decimals, written as strings ("0.00001") or integers.
+  void fixed(std::string_view path, std::int64_t& out, bool allow_negative = false) {
+    const auto* n = find(path);
+    if (!n) return;
+    std::optional<std::int64_t> v;
+    if (const auto* s = n->as_string()) v = parse_fixed(s->get());
+    else if (const auto* i = n->as_integer()) v = parse_fixed(std::to_string(i->get()));
+    else if (n->is_floating_point())
+      return error(path, n, "write exact amounts as strings, e.g. \"0.00001\" (a float cannot hold them exactly)");
+    else return wrong_type(path, n, "a decimal string");
+    if (!v) return error(path, n, "not a decimal with at most 8 places");
+    if (*v < 0 && !allow_negative) return error(path, n, "must not be negative");
+    out = *v;
+  }
+  void strings(std::string_view path, std::vector<std::string>& out) {
+    const auto* n = find(path);
+    if (!n) return;
+    const auto* a = n->as_array();
+    if (!a) return wrong_type(path, n, "an array of strings");
+    std::vector<std::string> v;
+    for (const auto& e : *a) {
+      if (!e.is_string()) return error(path, n, fmt::format("expected an array of strings, found {}", type_name(e)));
+      v.push_back(e.as_string()->get());
+    }
+    out = std::move(v);
+  }
+  void interval(std::string_view path, std::uint32_t& out) {
+    std::string s;
+    const auto before = errors.size();
+    string(path, s);
+    if (errors.size() != before || s.empty()) return;
+    const auto secs = binance::interval_seconds(s);
+    if (secs == 0) return error(path, find(path), fmt::format("\"{}\" is not an interval like \"1m\", \"5m\", \"1h\"", s));
+    out = secs;
+  }
+  void intervals(std::string_view path, std::vector<std::uint32_t>& out) {
+    std::vector<std::string> list;
+    const auto before = errors.size();
+    strings(path, list);
+    if (errors.size() != before || !find(path)) return;
+    std::vector<std::uint32_t> v;
+    for (const auto& s : list) {
+      const auto secs = binance::interval_seconds(s);
+      if (secs == 0) return error(path, find(path), fmt::format("\"{}\" is not an interval like \"1m\", \"5m\", \"1h\"", s));
+      v.push_back(secs);
+    }
+    if (v.empty()) return error(path, find(path), "needs at least one interval");
+    out = std::move(v);
+  }
+  void stop_mode(std::string_view path, StopMode& out) {
+    std::string s;
+    string(path, s, {"off", "percent", "volatility"});
+    if (s == "off") out = StopMode::off;
+    else if (s == "percent") out = StopMode::percent;
+    else if (s == "volatility") out = StopMode::volatility;
+  }
+
+  // Every key present in the file must be one the schema asked for.
+  void check_unknown(const toml::table& t, const std::string& prefix) {
+    for (const auto& [k, v] : t) {
+      const std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      if (known_.count(path)) continue;
+      if (const auto* sub = v.as_table()) {
+        bool is_section = false;
+        for (const auto& known : known_)
+          if (known.rfind(path + ".", 0) == 0) is_section = true;
+        if (is_section) {
+          check_unknown(*sub, path);
+          continue;
+        }
+        error(path, &v, "unknown section");
+        continue;
+      }
+      error(path, &v, "unknown key");
+    }
+  }
+
+ private:
+  const toml::table& root_;
+  std::string file_;
+  std::set<std::string> known_;
+};
+
+Status apply_override(toml::table& root, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    return fail(fmt::format("--set {}: expected key=value, e.g. --set journal.path=runs/day1", assignment));
+  const std::string key = assignment.substr(0, eq);
+  const std::string value = assignment.substr(eq + 1);
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + value);
+  } catch (const toml::parse_error&) {
+    parsed.insert("v", value);  // not TOML: a bare word is a string
+  }
+  toml::table* t = &root;
+  std::size_t start = 0;
+  for (;;) {
+    const auto dot = key.find('.', start);
+    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty()) return fail(fmt::format("--set {}: empty part in the key", key));
+    if (dot == std::string::npos) {
+      t->insert_or_assign(part, parsed["v"]);
+      return {};
+    }
+    auto* next = t->get(part);
+    if (!next) {
+      t->insert(part, toml::table{});
+      next = t->get(part);
+    }
+    if (!next->is_table()) return fail(fmt::format("--set {}: {} is not a section", key, key.substr(0, dot)));
+    t = next->as_table();
+    start = dot + 1;
+  }
+}
+
+}  // namespace
+
+Result<NodeConfig> load_node_config(const std::string& path, const std::vector<std::string>& overrides) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return fail(fmt::format("config file {} does not exist", path));
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return fail(fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
+  }
+  for (const auto& o : overrides)
+    if (auto st = apply_override(root, o); !st) return tl::unexpected(st.error());
+
+  NodeConfig c;
+  c.source_path = path;
+  Reader r(root, path);
+  constexpr std::int64_t kMaxI32 = std::numeric_limits<std::int32_t>::max();
+
+  r.string("node.id", c.node_id);
+  r.integer("node.clock_tick_ms", c.clock_tick_ms, 0, 3'600'000);
+
+  r.string("journal.path", c.journal_path);
+  std::string durability = "nosync";
+  r.string("journal.durability", durability, {"sync", "nosync"});
+  c.durability = durability == "sync" ? journal::Durability::sync : journal::Durability::nosync;
+  r.integer("journal.max_batch", c.max_batch, 1, 1'000'000);
+  r.string("journal.if_exists", c.if_exists, {"error", "replace"});
+
+  r.string("feed.source", c.feed_source, {"capture"});
+  r.strings("feed.files", c.feed_files);
+  r.strings("feed.symbols", c.feed_symbols);
+  r.string("feed.snapshot_symbol", c.snapshot_symbol);
+  if (const auto* n = r.find("feed.speed")) {
+    if (const auto* s = n->as_string()) {
+      if (s->get() == "max") c.speed = 0;
+      else if (s->get() == "realtime") c.speed = 1;
+      else r.error("feed.speed", n, "expected \"max\", \"realtime\" or a multiple like 10");
+    } else {
+      r.number("feed.speed", c.speed, 0.001, 1e9);
+    }
+  }
+  if (c.feed_files.empty()) r.error("feed.files", r.find("feed.files"), "needs at least one capture file");
+  for (const auto& f : c.feed_files)
+    if (!fs::exists(f, ec)) r.error("feed.files", r.find("feed.files"), fmt::format("file {} does not exist", f));
+
+  r.intervals("candles.intervals", c.candles.intervals_s);
+  std::string candle_source = "trade";
+  r.string("candles.source", candle_source, {"trade", "agg_trade"});
+  c.candles.use_agg_trades = candle_source == "agg_trade";
+  r.integer("candles.close_grace_ms", c.candles.close_grace_ms, 0, 3'600'000);
+  std::sort(c.candles.intervals_s.begin(), c.candles.intervals_s.end());
+
+  MarketRules market;
+  r.fixed("market.lot_step", market.lot_step);
+  r.fixed("market.min_notional", market.min_notional);
+  if (market.lot_step <= 0) r.error("market.lot_step", r.find("market.lot_step"), "must be positive");
+
+  r.string("strategy.kind", c.strategy_kind, {"rule"});
+  r.interval("strategy.interval", c.strategy.interval_s);
+  r.strings("strategy.symbols", c.strategy.symbols);
+  r.integer("strategy.fast_ema", c.strategy.fast_ema, 1, 100000);
+  r.integer("strategy.slow_ema", c.strategy.slow_ema, 2, 100000);
+  r.integer("strategy.momentum_candles", c.strategy.momentum_candles, 1, 100000);
+  r.number("strategy.entry_momentum_bps", c.strategy.entry_momentum_bps, -1e6, 1e6);
+  r.number("strategy.confidence_full_z", c.strategy.confidence_full_z, 1e-9, 1e6);
+  r.ppm("strategy.position_fraction", c.strategy.position_fraction_ppm);
+  r.integer("strategy.reentry_cooldown_candles", c.strategy.reentry_cooldown_candles, 0, kMaxI32);
+  if (c.strategy.fast_ema >= c.strategy.slow_ema)
+    r.error("strategy.fast_ema", r.find("strategy.fast_ema"), "must be shorter than strategy.slow_ema");
+  c.strategy.market = market;
+
+  r.fixed("risk.max_position_notional", c.risk.max_position_notional);
+  r.ppm("risk.max_position_equity", c.risk.max_position_equity_ppm);
+  r.integer("risk.max_open_positions", c.risk.max_open_positions, 0, 10000);
+  r.integer("risk.max_orders_per_minute", c.risk.max_orders_per_minute, 0, 1'000'000);
+  r.integer("risk.max_trades_per_day", c.risk.max_trades_per_day, 0, 10'000'000);
+  r.fixed("risk.max_daily_loss", c.risk.max_daily_loss);
+  r.ppm("risk.max_drawdown", c.risk.max_drawdown_ppm);
+  r.ppm("risk.min_confidence", c.risk.min_confidence_ppm);
+  r.stop_mode("risk.stop_loss", c.risk.stop_loss_mode);
+  r.ppm("risk.stop_loss_pct", c.risk.stop_loss_ppm, 100.0);
+  c.risk.stop_loss_ppm /= 100;  // percent -> fraction
+  r.milli("risk.stop_loss_atr", c.risk.stop_loss_atr_milli);
+  r.stop_mode("risk.take_profit", c.risk.take_profit_mode);
+  r.ppm("risk.take_profit_pct", c.risk.take_profit_ppm, 1000.0);
+  c.risk.take_profit_ppm /= 100;
+  r.milli("risk.take_profit_atr", c.risk.take_profit_atr_milli);
+  r.integer("risk.atr_candles", c.risk.atr_candles, 1, 100000);
+  c.risk.candle_interval_s = c.strategy.interval_s;
+  c.risk.market = market;
+
+  r.string("portfolio.quote_asset", c.portfolio.quote_asset);
+  r.fixed("portfolio.starting_cash", c.portfolio.starting_cash);
+  c.portfolio.mark_interval_s = c.candles.intervals_s.front();
+
+  r.string("order.mode", c.order_mode, {"paper"});
+  r.integer("order.taker_fee_bps", c.paper.taker_fee_bps, 0, 10000);
+  r.integer("order.maker_fee_bps", c.paper.maker_fee_bps, 0, 10000);
+  r.integer("order.slippage_bps", c.paper.slippage_bps, 0, 10000);
+  r.integer("order.latency_ms", c.paper.latency_ms, 0, 3'600'000);
+  r.ppm("order.kline_participation", c.paper.kline_participation_ppm);
+  r.integer("order.market_timeout_ms", c.paper.market_timeout_ms, 1, 86'400'000);
+  r.string("order.client_id_prefix", c.order.client_id_prefix);
+  c.paper.fee_asset = c.portfolio.quote_asset;
+
+  r.string("logging.level", c.log_level, {"trace", "debug", "info", "warn", "error", "off"});
+
+  if (std::find(c.candles.intervals_s.begin(), c.candles.intervals_s.end(), c.strategy.interval_s) ==
+      c.candles.intervals_s.end())
+    r.error("strategy.interval", r.find("strategy.interval"), "must be one of candles.intervals");
+
+  r.check_unknown(root, "");
+  if (!r.errors.empty()) {
+    std::string msg = r.errors.front();
+    for (std::size_t i = 1; i < r.errors.size(); ++i) msg += "\n" + r.errors[i];
+    return fail(msg);
+  }
+  std::ostringstream text;
+  text << root;
+  c.effective_toml = text.str();
+  return c;
+}
+
+}  // namespace trader

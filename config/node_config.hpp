@@ -1,0 +1,56 @@
+#pragma once
+// The node's configuration: a TOML file plus `--set key=value` overrides.
+// Every key has a default (see config/paper.toml for the documented list). Unknown keys,
+// wrong types, out-of-range values and missing files are errors that name the key and
+// the line (or "--set" for an override); all of them are reported at once.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/candle_builder/candle_builder_core.hpp"
+#include "actors/order/order_core.hpp"
+#include "actors/paper_exchange/paper_exchange_core.hpp"
+#include "actors/portfolio/portfolio_core.hpp"
+#include "actors/risk/risk_core.hpp"
+#include "actors/strategy/rule_strategy_core.hpp"
+#include "base/result.hpp"
+#include "journal/journal.hpp"
+
+namespace trader {
+
+struct NodeConfig {
+  // [node]
+  std::string node_id = "paper-1";
+  std::int64_t clock_tick_ms = 1000;
+  // [journal]
+  std::string journal_path = "runs/paper";
+  journal::Durability durability = journal::Durability::nosync;
+  std::size_t max_batch = 4096;
+  std::string if_exists = "error";  // error | replace
+  // [feed]
+  std::string feed_source = "capture";
+  std::vector<std::string> feed_files;
+  std::vector<std::string> feed_symbols;  // empty: all
+  double speed = 0;                       // 0: as fast as possible; 1: real time; 10: ten times
+  std::string snapshot_symbol;
+  // [candles] [strategy] [risk] [portfolio] [order]
+  CandleBuilderConfig candles;
+  std::string strategy_kind = "rule";
+  RuleStrategyConfig strategy;
+  RiskConfig risk;
+  PortfolioConfig portfolio;
+  std::string order_mode = "paper";
+  OrderConfig order;
+  PaperExchangeConfig paper;
+  // [logging]
+  std::string log_level = "info";
+
+  std::string source_path;     // the file it came from
+  std::string effective_toml;  // file + overrides, as TOML: journaled with each session
+};
+
+// `overrides` are "dotted.key=value", value in TOML syntax; a value that is not valid TOML
+// is taken as a string (`--set journal.path=runs/day1`).
+Result<NodeConfig> load_node_config(const std::string& path, const std::vector<std::string>& overrides);
+
+}  // namespace trader
