@@ -35,18 +35,23 @@ std::uint32_t record_checksum(std::span<const std::uint8_t> packed) {
   return static_cast<std::uint32_t>(XXH3_64bits(packed.data(), packed.size()));
 }
 
-void encode_record(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out) {
-  capnp::MallocMessageBuilder builder(kFirstSegmentWords);
+namespace {
+
+schema::Envelope::Builder init_envelope(capnp::MessageBuilder& builder, const EnvelopeHeader& header,
+                                        std::uint16_t type_id) {
   auto env = builder.initRoot<schema::Envelope>();
   env.setSeq(header.seq);
   env.setRecvTsNs(header.recv_ts_ns);
   env.setSource(static_cast<schema::Actor>(header.source));
   env.setDestination(static_cast<schema::Actor>(header.destination));
   env.setDestSeq(header.dest_seq);
-  env.setTypeId(type_id_of(body));
+  env.setTypeId(type_id);
   env.setSchemaVersion(header.schema_version);
-  encode_body(body, env.initBody());
+  return env;
+}
 
+// Packs the envelope after a checksum placeholder, then fills the checksum in.
+void append_stored(capnp::MessageBuilder& builder, std::vector<std::uint8_t>& out) {
   const std::size_t start = out.size();
   out.resize(start + kChecksumBytes);
   {
@@ -55,6 +60,30 @@ void encode_record(const EnvelopeHeader& header, const Message& body, std::vecto
   }
   const std::uint32_t sum = record_checksum({out.data() + start + kChecksumBytes, out.size() - start - kChecksumBytes});
   std::memcpy(out.data() + start, &sum, kChecksumBytes);
+}
+
+}  // namespace
+
+void encode_record(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out) {
+  capnp::MallocMessageBuilder builder(kFirstSegmentWords);
+  auto env = init_envelope(builder, header, type_id_of(body));
+  encode_body(body, env.initBody());
+  append_stored(builder, out);
+}
+
+Status encode_record_packed(const EnvelopeHeader& header, std::uint16_t type_id,
+                            std::span<const std::uint8_t> packed_body, std::vector<std::uint8_t>& out) {
+  try {
+    kj::ArrayInputStream in(kj::ArrayPtr<const kj::byte>(packed_body.data(), packed_body.size()));
+    capnp::PackedMessageReader body(in);
+    capnp::MallocMessageBuilder builder(kFirstSegmentWords);
+    auto env = init_envelope(builder, header, type_id);
+    env.getBody().set(body.getRoot<capnp::AnyPointer>());
+    append_stored(builder, out);
+    return {};
+  } catch (const kj::Exception& e) {
+    return fail(fmt::format("malformed message body (type id {}): {}", type_id, e.getDescription().cStr()));
+  }
 }
 
 RecordDecoder::RecordDecoder() : scratch_(kScratchWords) {}
@@ -88,7 +117,7 @@ Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<con
     input_.reset();
     return fail(fmt::format("seq {}: undecodable record: {}", seq, e.getDescription().cStr()));
   }
-  if (view_.header.seq != seq)
+  if (seq != 0 && view_.header.seq != seq)
     return fail(fmt::format("seq {}: record claims seq {} (moved or edited)", seq, view_.header.seq));
   return &view_;
 }

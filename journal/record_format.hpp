@@ -26,11 +26,17 @@ std::uint32_t record_checksum(std::span<const std::uint8_t> packed);
 // Appends the stored form of (header, body) to `out`.
 void encode_record(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out);
 
+// The same, for a body already encoded as a packed message (encode_body_packed).
+// Malformed bodies are an error, nothing is appended.
+Status encode_record_packed(const EnvelopeHeader& header, std::uint16_t type_id,
+                            std::span<const std::uint8_t> packed_body, std::vector<std::uint8_t>& out);
+
 // Decodes stored records, reusing its buffers. A decoded view lives until the next decode().
 class RecordDecoder {
  public:
   RecordDecoder();
-  // `seq` is the key the record was stored under; errors name it.
+  // `seq` is the key the record was stored under; errors name it. 0: a record outside
+  // the database (as delivered to an actor), taken with the seq it carries.
   Result<const RecordView*> decode(std::uint64_t seq, std::span<const std::uint8_t> stored);
 
  private:

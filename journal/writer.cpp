@@ -114,11 +114,10 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dir, const Optio
   return std::unique_ptr<Writer>(new Writer(std::move(impl)));
 }
 
-std::uint64_t Writer::append(const EnvelopeHeader& header, const Message& body) {
-  auto& s = *impl_;
-  EnvelopeHeader h = header;
-  h.seq = s.next_seq();
-  h.type_id = type_id_of(body);
+namespace {
+// Updates the staged batch's index data for one more record.
+template <class Impl>
+void note_staged(Impl& s, const EnvelopeHeader& h) {
   if (s.offsets.empty()) {
     s.min_ts = s.max_ts = h.recv_ts_ns;
     s.type_mask = 0;
@@ -128,8 +127,36 @@ std::uint64_t Writer::append(const EnvelopeHeader& header, const Message& body) 
   }
   s.type_mask |= std::uint64_t{1} << (h.type_id % 64);
   s.offsets.push_back(s.arena.size());
+}
+}  // namespace
+
+std::uint64_t Writer::append(const EnvelopeHeader& header, const Message& body) {
+  auto& s = *impl_;
+  EnvelopeHeader h = header;
+  h.seq = s.next_seq();
+  h.type_id = type_id_of(body);
+  note_staged(s, h);
   encode_record(h, body, s.arena);
   return h.seq;
+}
+
+Result<std::uint64_t> Writer::append_packed(const EnvelopeHeader& header, std::uint16_t type_id,
+                                            std::span<const std::uint8_t> packed_body) {
+  auto& s = *impl_;
+  EnvelopeHeader h = header;
+  h.seq = s.next_seq();
+  h.type_id = type_id;
+  std::vector<std::uint8_t> stored;
+  if (auto st = encode_record_packed(h, type_id, packed_body, stored); !st) return tl::unexpected(st.error());
+  note_staged(s, h);
+  s.arena.insert(s.arena.end(), stored.begin(), stored.end());
+  return h.seq;
+}
+
+std::span<const std::uint8_t> Writer::last_appended() const {
+  const auto& s = *impl_;
+  if (s.offsets.empty()) return {};
+  return s.staged_record(s.offsets.size() - 1);
 }
 
 bool Writer::batch_full() const { return impl_->offsets.size() >= impl_->options.max_batch_records; }

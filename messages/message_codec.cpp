@@ -2,7 +2,10 @@
 
 #include <string>
 
+#include <capnp/message.h>
+#include <capnp/serialize-packed.h>
 #include <kj/exception.h>
+#include <kj/io.h>
 
 #include "messages/schema/market.capnp.h"
 #include "messages/schema/system.capnp.h"
@@ -274,6 +277,15 @@ Result<Message> decode_body(std::uint16_t type_id, capnp::AnyPointer::Reader bod
     return fail("malformed message body (type id " + std::to_string(type_id) + "): " +
                 std::string(e.getDescription().cStr()));
   }
+}
+
+std::vector<std::uint8_t> encode_body_packed(const Message& message) {
+  capnp::MallocMessageBuilder builder(128);
+  encode_body(message, builder.initRoot<capnp::AnyPointer>());
+  kj::VectorOutputStream out;
+  capnp::writePackedMessage(out, builder);
+  auto bytes = out.getArray();
+  return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
 }
 
 }  // namespace trader

@@ -2,6 +2,7 @@
 // Maps the C++ value types to their Cap'n Proto structs and back. The journal stores
 // the Cap'n Proto form inside an Envelope's `body`.
 #include <cstdint>
+#include <vector>
 
 #include <capnp/any.h>
 
@@ -15,5 +16,9 @@ void encode_body(const Message& message, capnp::AnyPointer::Builder body);
 
 // Reads the struct named by `type_id`. Unknown ids and malformed data are errors.
 Result<Message> decode_body(std::uint16_t type_id, capnp::AnyPointer::Reader body);
+
+// A body as a standalone packed Cap'n Proto message (root = the body struct): the form
+// actors hand their outputs to the journal in.
+std::vector<std::uint8_t> encode_body_packed(const Message& message);
 
 }  // namespace trader

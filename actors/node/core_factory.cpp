@@ -1,0 +1,23 @@
+#include "actors/node/core_factory.hpp"
+
+#include "actors/candle_builder/candle_builder_core.hpp"
+#include "actors/order/order_core.hpp"
+#include "actors/paper_exchange/paper_exchange_core.hpp"
+#include "actors/portfolio/portfolio_core.hpp"
+#include "actors/risk/risk_core.hpp"
+#include "actors/strategy/rule_strategy_core.hpp"
+
+namespace trader::node {
+
+std::map<Actor, std::unique_ptr<ActorCore>> make_cores(const NodeConfig& c) {
+  std::map<Actor, std::unique_ptr<ActorCore>> cores;
+  cores[Actor::candle_builder] = std::make_unique<CandleBuilderCore>(c.candles);
+  cores[Actor::strategy] = std::make_unique<RuleStrategyCore>(c.strategy);
+  cores[Actor::risk] = std::make_unique<RiskCore>(c.risk);
+  cores[Actor::portfolio] = std::make_unique<PortfolioCore>(c.portfolio);
+  cores[Actor::order] = std::make_unique<OrderCore>(c.order);
+  cores[Actor::exchange] = std::make_unique<PaperExchangeCore>(c.paper);
+  return cores;
+}
+
+}  // namespace trader::node

@@ -1,0 +1,437 @@
+#include "actors/node/node_runtime.hpp"
+
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include "actors/market_feed/market_feed_core.hpp"
+#include "actors/node/core_factory.hpp"
+#include "actors/node/wire.hpp"
+#include "actors/routing.hpp"
+#include "exchange/capture_stream.hpp"
+#include "journal/journal.hpp"
+#include "journal/record_format.hpp"
+#include "messages/message_codec.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<trader::ActorCore>)
+
+namespace trader::node {
+
+void add_wire_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<WireRecord>("trader.WireRecord");
+  cfg.add_message_type<WireOutput>("trader.WireOutput");
+  cfg.add_message_type<WireBatch>("trader.WireBatch");
+  cfg.add_message_type<std::vector<WireOutput>>("std::vector<trader.WireOutput>");
+}
+
+namespace {
+
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(text.data(), text.size(), md, &n, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned i = 0; i < n; ++i) hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+
+WireOutput to_wire(Actor source, Actor destination, std::int64_t recv_ts_ns, const Message& m) {
+  return WireOutput{static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination), type_id_of(m),
+                    recv_ts_ns, encode_body_packed(m)};
+}
+
+// ---- business actors ------------------------------------------------------------------
+struct CoreState {
+  std::shared_ptr<ActorCore> core;
+  journal::RecordDecoder decoder;
+  Outbox outbox;
+};
+
+core_actor::behavior_type core_fn(core_actor::stateful_pointer<CoreState> self, std::shared_ptr<ActorCore> core) {
+  self->state.core = std::move(core);
+  return {[self](deliver_atom, const WireRecord& record) -> WireBatch {
+    auto& st = self->state;
+    WireBatch batch;
+    const Actor me = st.core->id();
+    auto rec = st.decoder.decode(0, record.bytes);
+    Result<Message> body = rec ? (*rec)->decode() : tl::unexpected(rec.error());
+    if (!body) {  // cannot happen for bytes the sequencer just wrote; say so if it does
+      batch.items.push_back(to_wire(me, Actor::none, 0,
+                                    ErrorReport{"undeliverable", body.error().message, actor_name(me), 0, 0}));
+      return batch;
+    }
+    const auto& h = (*rec)->header;
+    st.outbox.clear();
+    st.core->on(Delivery{h.seq, h.recv_ts_ns, h.source, *body}, st.outbox);
+    batch.items.reserve(st.outbox.size());
+    for (const auto& o : st.outbox) batch.items.push_back(to_wire(me, o.destination, h.recv_ts_ns, o.message));
+    return batch;
+  }};
+}
+
+// ---- market feed (ingress) --------------------------------------------------------------
+struct FeedStats {
+  std::atomic<std::uint64_t> lines{0}, malformed{0}, unknown{0}, gaps{0}, filtered{0};
+};
+
+struct FeedState {
+  std::unique_ptr<CaptureStream> stream;
+  std::unique_ptr<MarketFeedCore> core;
+  std::set<std::string> symbols;  // empty: all
+  std::set<std::string> unknown_seen;
+  double speed = 0;
+  std::int64_t first_data_ns = 0, start_wall_ns = 0;
+  bool ended = false;
+  std::int64_t last_ts = 0;
+  const std::atomic<bool>* stop = nullptr;
+  std::shared_ptr<FeedStats> stats;
+};
+
+const std::string* symbol_of(const Message& m) {
+  return std::visit(
+      [](const auto& v) -> const std::string* {
+        if constexpr (requires { v.symbol; }) return &v.symbol;
+        else return nullptr;
+      },
+      m);
+}
+
+// Waits until data time `ts` is due at the configured speed (never at speed "max").
+void pace(FeedState& st, std::int64_t ts) {
+  if (st.speed <= 0) return;
+  if (st.first_data_ns == 0) {
+    st.first_data_ns = ts;
+    st.start_wall_ns = wall_ns();
+  }
+  const auto due = st.start_wall_ns + static_cast<std::int64_t>(static_cast<double>(ts - st.first_data_ns) / st.speed);
+  while (!st.stop->load()) {
+    const auto now = wall_ns();
+    if (now >= due) return;
+    std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(due - now, 100'000'000)));
+  }
+}
+
+feed_actor::behavior_type feed_fn(feed_actor::stateful_pointer<FeedState> self, std::shared_ptr<FeedState> init) {
+  self->state = std::move(*init);
+  return {[self](next_atom) -> WireBatch {
+    auto& st = self->state;
+    WireBatch batch;
+    if (st.ended) {
+      batch.end_of_data = true;
+      return batch;
+    }
+    const std::size_t want = st.speed > 0 ? 1 : 256;
+    std::vector<FeedInput> inputs;
+    CaptureItem item;
+    while (batch.items.size() < want && !st.ended) {
+      if (st.stop->load()) {
+        st.ended = true;
+        break;
+      }
+      inputs.clear();
+      auto more = st.stream->next(item);
+      if (!more) {
+        inputs.push_back({Actor::market_feed, st.last_ts,
+                          ErrorReport{"capture_read_error", more.error().message, "", 0, st.last_ts}});
+        st.core->on_end(st.last_ts, "capture unreadable: " + more.error().message, inputs);
+        st.ended = true;
+      } else if (!*more) {
+        st.core->on_end(st.last_ts, "end of capture", inputs);
+        st.ended = true;
+      } else {
+        st.stats->lines++;
+        st.last_ts = std::max(st.last_ts, item.recv_ts_ns);
+        switch (item.kind) {
+          case CaptureItem::Kind::message: {
+            const std::string* sym = symbol_of(item.message);
+            if (!st.symbols.empty() && sym && !st.symbols.count(*sym)) {
+              st.stats->filtered++;
+              continue;
+            }
+            pace(st, item.recv_ts_ns);
+            const auto gaps_before = st.core->gaps();
+            st.core->on_market_data(item.recv_ts_ns, std::move(item.message), inputs);
+            st.stats->gaps += st.core->gaps() - gaps_before;
+            break;
+          }
+          case CaptureItem::Kind::unknown_stream:
+            st.stats->unknown++;
+            if (!st.unknown_seen.insert(item.stream).second) continue;
+            inputs.push_back({Actor::market_feed, item.recv_ts_ns,
+                              ErrorReport{"unknown_stream", "stream " + item.stream + " is not handled; its frames are counted, not journaled",
+                                          item.where, 0, item.recv_ts_ns}});
+            break;
+          case CaptureItem::Kind::malformed:
+            st.stats->malformed++;
+            spdlog::warn("malformed frame {}: {}", item.where, item.error);
+            inputs.push_back({Actor::market_feed, item.recv_ts_ns,
+                              ErrorReport{"malformed_frame", item.error, item.where, 0, item.recv_ts_ns}});
+            break;
+        }
+      }
+      for (const auto& in : inputs) batch.items.push_back(to_wire(in.source, Actor::none, in.recv_ts_ns, in.message));
+    }
+    batch.end_of_data = st.ended;
+    return batch;
+  }};
+}
+
+// ---- the journal actor: sequencer --------------------------------------------------------
+struct SequencerState {
+  std::shared_ptr<journal::Writer> writer;
+  std::uint64_t session_id = 0;
+  std::map<Actor, core_actor> actors;
+  feed_actor feed;
+  std::deque<WireOutput> queue;     // sequenced work: FIFO
+  std::deque<WireOutput> external;  // inputs fetched from the feed, not yet started
+  bool feed_done = false, stopping = false, finished = false, idle_commit = false;
+  std::size_t in_flight = 0;
+  std::vector<WireBatch> replies;
+  RunSummary summary;
+  journal::RecordDecoder decoder;
+  const std::atomic<bool>* stop = nullptr;
+  std::shared_ptr<std::promise<Result<RunSummary>>> done;
+  std::string failure;
+};
+
+using sequencer_ptr = caf::stateful_actor<SequencerState>*;
+void pump(sequencer_ptr self);
+
+void finish(sequencer_ptr self) {
+  auto& st = self->state;
+  st.finished = true;
+  auto committed = st.writer->commit();
+  std::string reason = !st.failure.empty() ? "error: " + st.failure : st.stopping ? "stopped by signal" : "completed";
+  if (!committed && st.failure.empty()) reason = "error: " + committed.error().message;
+  auto ended = st.writer->end_session(st.session_id, wall_ns(), reason);
+  st.summary.end_reason = reason;
+  for (auto& [actor, handle] : st.actors) self->send_exit(handle, caf::exit_reason::user_shutdown);
+  self->send_exit(st.feed, caf::exit_reason::user_shutdown);
+  if (!st.failure.empty()) st.done->set_value(fail(st.failure));
+  else if (!committed) st.done->set_value(tl::unexpected(committed.error()));
+  else if (!ended) st.done->set_value(tl::unexpected(ended.error()));
+  else st.done->set_value(st.summary);
+  st.writer.reset();
+  self->quit();
+}
+
+void abort_run(sequencer_ptr self, std::string why) {
+  auto& st = self->state;
+  if (st.finished) return;
+  st.failure = std::move(why);
+  st.in_flight = 0;
+  finish(self);
+}
+
+// Appends one message and delivers it; returns false when it had no recipient.
+bool sequence_one(sequencer_ptr self, WireOutput msg) {
+  auto& st = self->state;
+  const EnvelopeHeader header{0, msg.recv_ts_ns, static_cast<Actor>(msg.source), static_cast<Actor>(msg.destination),
+                              0, msg.type_id, 1};
+  auto seq = st.writer->append_packed(header, msg.type_id, msg.body);
+  if (!seq) {
+    abort_run(self, seq.error().message);
+    return false;
+  }
+  auto& s = st.summary;
+  if (s.first_seq == 0) s.first_seq = *seq;
+  s.last_seq = *seq;
+  ++s.by_source[header.source];
+  ++s.by_type[msg.type_id];
+  const auto stored = st.writer->last_appended();
+  if (msg.type_id == PortfolioState::kTypeId) {
+    if (auto rec = st.decoder.decode(0, stored); rec)
+      if (auto body = (*rec)->decode(); body) s.portfolio = std::get<PortfolioState>(*body);
+  }
+  const auto to = recipients(msg.type_id, header.destination);
+  bool delivered = false;
+  if (!to.empty()) {
+    WireRecord record{std::vector<std::uint8_t>(stored.begin(), stored.end())};
+    st.in_flight = to.size();
+    st.replies.assign(to.size(), WireBatch{});
+    for (std::size_t i = 0; i < to.size(); ++i) {
+      auto it = st.actors.find(to[i]);
+      if (it == st.actors.end()) {  // a recipient this node does not run
+        --st.in_flight;
+        continue;
+      }
+      delivered = true;
+      self->request(it->second, caf::infinite, deliver_atom::value, record)
+          .then(
+              [self, i](WireBatch& reply) {
+                auto& st = self->state;
+                if (st.finished) return;
+                st.replies[i] = std::move(reply);
+                if (--st.in_flight == 0) {
+                  for (auto& r : st.replies)
+                    for (auto& item : r.items) st.queue.push_back(std::move(item));
+                  pump(self);
+                }
+              },
+              [self](caf::error& e) { abort_run(self, "actor failed: " + self->system().render(e)); });
+    }
+  }
+  if (st.writer->batch_full()) {
+    if (auto c = st.writer->commit(); !c) {
+      abort_run(self, c.error().message);
+      return false;
+    }
+  }
+  return delivered;
+}
+
+void pump(sequencer_ptr self) {
+  auto& st = self->state;
+  while (!st.finished && st.in_flight == 0) {
+    if (st.queue.empty()) {
+      if (st.stop->load() && !st.stopping) st.stopping = true;
+      if (!st.external.empty() && !st.stopping) {
+        st.queue.push_back(std::move(st.external.front()));
+        st.external.pop_front();
+        continue;
+      }
+      if (st.feed_done || st.stopping) return finish(self);
+      if (st.idle_commit && st.writer->staged() > 0) {  // paced feeds: commit while waiting
+        if (auto c = st.writer->commit(); !c) return abort_run(self, c.error().message);
+      }
+      self->request(st.feed, caf::infinite, next_atom::value)
+          .then(
+              [self](WireBatch& batch) {
+                auto& st = self->state;
+                for (auto& item : batch.items) st.external.push_back(std::move(item));
+                if (batch.end_of_data) st.feed_done = true;
+                pump(self);
+              },
+              [self](caf::error& e) { abort_run(self, "market feed failed: " + self->system().render(e)); });
+      return;
+    }
+    WireOutput msg = std::move(st.queue.front());
+    st.queue.pop_front();
+    sequence_one(self, std::move(msg));
+  }
+}
+
+struct SequencerInit {
+  std::shared_ptr<journal::Writer> writer;
+  std::uint64_t session_id;
+  std::map<Actor, core_actor> actors;
+  feed_actor feed;
+  const std::atomic<bool>* stop;
+  std::shared_ptr<std::promise<Result<RunSummary>>> done;
+  bool idle_commit;
+};
+
+caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> init) {
+  auto& st = self->state;
+  st.writer = init->writer;
+  st.session_id = init->session_id;
+  st.actors = init->actors;
+  st.feed = init->feed;
+  st.stop = init->stop;
+  st.done = init->done;
+  st.idle_commit = init->idle_commit;
+  st.summary.session_id = init->session_id;
+  return {[self](start_atom) { pump(self); }};
+}
+
+Status prepare_journal_dir(const NodeConfig& c) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(c.journal_path, ec)) return {};
+  if (!fs::exists(fs::path(c.journal_path) / "data.mdb", ec)) {
+    if (fs::is_directory(c.journal_path, ec) && fs::is_empty(c.journal_path, ec)) return {};
+    return fail(fmt::format("journal.path {} exists and is not a journal; refusing to use it", c.journal_path));
+  }
+  if (c.if_exists == "replace") {
+    fs::remove_all(c.journal_path, ec);
+    if (ec) return fail(fmt::format("cannot remove {}: {}", c.journal_path, ec.message()));
+    return {};
+  }
+  auto reader = journal::Reader::open(c.journal_path);
+  std::uint64_t n = 0;
+  if (reader)
+    if (auto s = (*reader)->summary(); s) n = s->records;
+  return fail(fmt::format("journal {} already holds {} records (journal.if_exists = \"error\"); choose another "
+                          "journal.path or set journal.if_exists = \"replace\"",
+                          c.journal_path, n));
+}
+
+}  // namespace
+
+Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& stop) {
+  const auto started = std::chrono::steady_clock::now();
+  if (auto st = prepare_journal_dir(config); !st) return tl::unexpected(st.error());
+  auto stream = CaptureStream::open(config.feed_files, config.snapshot_symbol);
+  if (!stream) return tl::unexpected(stream.error());
+
+  journal::Options jopts;
+  jopts.durability = config.durability;
+  jopts.max_batch_records = config.max_batch;
+  auto opened = journal::Writer::open(config.journal_path, jopts);
+  if (!opened) return tl::unexpected(opened.error());
+  std::shared_ptr<journal::Writer> writer = std::move(*opened);
+  for (const auto& [k, v] : {std::pair<std::string, std::string>{"node_id", config.node_id},
+                             {"config", config.effective_toml},
+                             {"config_path", config.source_path},
+                             {"code_version", "trader 0.1.0"}}) {
+    if (auto st = writer->put_meta(k, v); !st) return tl::unexpected(st.error());
+  }
+  journal::SessionInfo session;
+  session.node_id = config.node_id;
+  session.config_hash = sha256_hex(config.effective_toml);
+  session.code_version = "trader 0.1.0";
+  session.start_ts_ns = wall_ns();
+  auto session_id = writer->begin_session(session);
+  if (!session_id) return tl::unexpected(session_id.error());
+
+  caf::actor_system_config cfg;
+  add_wire_types(cfg);
+  caf::actor_system system{cfg};
+
+  std::map<Actor, core_actor> actors;
+  for (auto& [actor, core] : make_cores(config))
+    actors[actor] = system.spawn(core_fn, std::shared_ptr<ActorCore>(std::move(core)));
+
+  auto feed_stats = std::make_shared<FeedStats>();
+  auto feed_init = std::make_shared<FeedState>();
+  feed_init->stream = std::move(*stream);
+  feed_init->core = std::make_unique<MarketFeedCore>(config.clock_tick_ms);
+  feed_init->symbols = std::set<std::string>(config.feed_symbols.begin(), config.feed_symbols.end());
+  feed_init->speed = config.speed;
+  feed_init->stop = &stop;
+  feed_init->stats = feed_stats;
+  auto feed = system.spawn<caf::detached>(feed_fn, feed_init);
+
+  auto done = std::make_shared<std::promise<Result<RunSummary>>>();
+  auto result = done->get_future();
+  auto init = std::make_shared<SequencerInit>(
+      SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0});
+  writer.reset();  // the sequencer owns it now
+  auto sequencer = system.spawn(sequencer_fn, init);
+  init.reset();
+  caf::anon_send(sequencer, start_atom::value);
+
+  auto summary = result.get();
+  system.await_all_actors_done();
+  if (!summary) return summary;
+  summary->feed_lines = feed_stats->lines;
+  summary->malformed_lines = feed_stats->malformed;
+  summary->unknown_stream_lines = feed_stats->unknown;
+  summary->gaps = feed_stats->gaps;
+  summary->wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return summary;
+}
+
+}  // namespace trader::node

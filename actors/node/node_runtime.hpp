@@ -1,0 +1,38 @@
+#pragma once
+// Runs the live node: the market feed, the six business actors and the journal actor as
+// CAF actors. The journal actor is the sequencer:
+//   - it takes one message at a time from its FIFO queue, appends it to the journal
+//     (assigning its seq), delivers the journaled bytes to every recipient, and waits for
+//     all of them to answer with their outputs;
+//   - the outputs join the queue in recipient order (routing.hpp), each recipient's in
+//     the order it sent them;
+//   - only when the queue is empty does it take the next external input from the feed.
+// This schedule is a pure function of the external inputs, so a replay that follows the
+// same rule (replay/) reproduces every decision, bit for bit.
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "base/result.hpp"
+#include "config/node_config.hpp"
+#include "messages/message_types.hpp"
+
+namespace trader::node {
+
+struct RunSummary {
+  std::uint64_t session_id = 0;
+  std::uint64_t first_seq = 0, last_seq = 0;
+  std::map<Actor, std::uint64_t> by_source;
+  std::map<std::uint16_t, std::uint64_t> by_type;
+  PortfolioState portfolio;  // the last one published
+  std::uint64_t feed_lines = 0, malformed_lines = 0, unknown_stream_lines = 0, gaps = 0;
+  std::string end_reason;
+  double wall_seconds = 0;
+};
+
+// Runs until the feed ends or `stop` becomes true (then it drains what is queued, closes
+// the session and returns). The journal holds everything on return.
+Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& stop);
+
+}  // namespace trader::node

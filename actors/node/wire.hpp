@@ -1,0 +1,56 @@
+#pragma once
+// What travels between the node's CAF actors: Cap'n Proto bytes only.
+//  - WireRecord: a journaled record (checksum + packed Envelope), delivered to an actor
+//    exactly as the journal holds it.
+//  - WireOutput: one message an actor sends, its body a packed Cap'n Proto message of the
+//    type named by type_id; the sequencer journals it and assigns its seq.
+#include <cstdint>
+#include <vector>
+
+#include <caf/all.hpp>
+
+namespace trader::node {
+
+struct WireRecord {
+  std::vector<std::uint8_t> bytes;
+};
+
+struct WireOutput {
+  std::uint16_t source = 0;       // Actor
+  std::uint16_t destination = 0;  // Actor; 0 = published to the type's subscribers
+  std::uint16_t type_id = 0;
+  std::int64_t recv_ts_ns = 0;    // set by ingress; outputs of cores inherit their input's
+  std::vector<std::uint8_t> body;
+};
+
+struct WireBatch {
+  std::vector<WireOutput> items;
+  bool end_of_data = false;  // from the feed: nothing follows
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WireRecord& x) {
+  return f(caf::meta::type_name("trader.WireRecord"), x.bytes);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WireOutput& x) {
+  return f(caf::meta::type_name("trader.WireOutput"), x.source, x.destination, x.type_id, x.recv_ts_ns, x.body);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WireBatch& x) {
+  return f(caf::meta::type_name("trader.WireBatch"), x.items, x.end_of_data);
+}
+
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using next_atom = caf::atom_constant<caf::atom("next")>;
+using start_atom = caf::atom_constant<caf::atom("start")>;
+
+// A business actor: takes a delivered record, answers with what it sends.
+using core_actor = caf::typed_actor<caf::replies_to<deliver_atom, WireRecord>::with<WireBatch>>;
+// The market feed: answers each request with the next external inputs.
+using feed_actor = caf::typed_actor<caf::replies_to<next_atom>::with<WireBatch>>;
+
+// Registers the wire types with an actor system config.
+void add_wire_types(caf::actor_system_config& cfg);
+
+}  // namespace trader::node
