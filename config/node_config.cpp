@@ -325,6 +325,7 @@ Result<NodeConfig> load_node_config(const std::string& path, const std::vector<s
   r.integer("order.market_timeout_ms", c.paper.market_timeout_ms, 1, 86'400'000);
   r.string("order.client_id_prefix", c.order.client_id_prefix);
   c.paper.fee_asset = c.portfolio.quote_asset;
+  c.paper.lot_step = market.lot_step;
 
   r.string("logging.level", c.log_level, {"trace", "debug", "info", "warn", "error", "off"});
 

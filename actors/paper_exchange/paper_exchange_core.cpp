@@ -129,8 +129,9 @@ void PaperExchangeCore::on(const Delivery& in, Outbox& out) {
     on_print(a->symbol, a->price, a->price, a->price, a->qty, a->agg_trade_id, false, in, out);
   } else if (const auto* k = std::get_if<Kline>(&in.message)) {
     if (k->closed && k->volume > 0) {
-      const std::int64_t cap = static_cast<std::int64_t>(static_cast<__int128>(k->volume) *
-                                                         config_.kline_participation_ppm / 1'000'000);
+      const std::int64_t cap = floor_to_lot(static_cast<std::int64_t>(static_cast<__int128>(k->volume) *
+                                                                      config_.kline_participation_ppm / 1'000'000),
+                                            config_.lot_step);
       on_print(k->symbol, k->open, k->low, k->high, cap, 0, true, in, out);
     }
   }

@@ -9,7 +9,8 @@
 //  - Limit orders rest until a print trades through them (buy: price below the limit,
 //    sell: above), then fill at the limit with the maker fee, at most the print's size.
 //  - On kline-only data a closed kline is the print: market orders fill at its open,
-//    limits when its low/high passes them; at most kline_participation of its volume.
+//    limits when its low/high passes them; at most kline_participation of its volume,
+//    rounded down to the lot step.
 //  - Market orders not filled within market_timeout_ms of data time expire (cum qty kept).
 //  - Fees are charged in the quote asset, rounded up to 1e-8; slipped prices are rounded
 //    against the order.
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "actors/actor_core.hpp"
+#include "actors/market_rules.hpp"
 
 namespace trader {
 
@@ -29,6 +31,7 @@ struct PaperExchangeConfig {
   std::uint32_t kline_participation_ppm = 100'000;  // 10% of a kline's volume
   std::int64_t market_timeout_ms = 60'000;
   std::string fee_asset = "USDT";
+  std::int64_t lot_step = 1000;  // kline-capped fills are whole lots
 };
 
 class PaperExchangeCore final : public ActorCore {

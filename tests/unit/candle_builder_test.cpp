@@ -1,0 +1,169 @@
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "actors/candle_builder/candle_builder_core.hpp"
+#include "core_harness.hpp"
+#include "exchange/capture_stream.hpp"
+#include "messages/fixed_point.hpp"
+
+using namespace trader;
+using test::CoreHarness;
+using test::of_type;
+using test::px;
+
+namespace {
+Trade trade_at(std::int64_t t_ms, double price, double qty, std::uint64_t id = 1) {
+  return Trade{"BTCUSDT", px(price), px(qty), id, t_ms, t_ms, false};
+}
+}  // namespace
+
+TEST_CASE("1-minute candles of the real BTCUSDT capture equal an independent aggregation of each minute") {
+  auto stream = CaptureStream::open({std::string(TRADER_TEST_DATA_DIR) + "/btcusdt_20240808_head20k.gz"});
+  REQUIRE(stream.has_value());
+  CandleBuilderCore core({{60, 300}, false, 2000});
+  CoreHarness h(core);
+
+  struct Agg {
+    std::int64_t open = 0, high = 0, low = 0, close = 0, volume = 0;
+    std::uint64_t count = 0;
+  };
+  std::map<std::int64_t, Agg> expected;  // minute start -> aggregation, computed here independently
+  std::vector<Candle> got;
+  CaptureItem item;
+  for (;;) {
+    auto more = (*stream)->next(item);
+    REQUIRE(more.has_value());
+    if (!*more) break;
+    if (item.kind != CaptureItem::Kind::message) continue;
+    const auto* t = std::get_if<Trade>(&item.message);
+    if (!t) continue;
+    Agg& a = expected[t->trade_ts_ms / 60000 * 60000];
+    if (a.count == 0) a.open = a.high = a.low = t->price;
+    a.high = std::max(a.high, t->price);
+    a.low = std::min(a.low, t->price);
+    a.close = t->price;
+    a.volume += t->qty;
+    ++a.count;
+    for (const auto& c : of_type<Candle>(h.feed(item.message, item.recv_ts_ns))) got.push_back(c);
+  }
+  std::vector<Candle> minutes;
+  for (const auto& c : got)
+    if (c.interval_s == 60) minutes.push_back(c);
+  REQUIRE(expected.size() >= 4);
+  CHECK(minutes.size() == expected.size() - 1);  // the last minute is still open at the end of the data
+  for (const auto& c : minutes) {
+    INFO("minute " << c.open_time_ms);
+    REQUIRE(expected.count(c.open_time_ms));
+    const Agg& a = expected[c.open_time_ms];
+    CHECK(c.open == a.open);
+    CHECK(c.high == a.high);
+    CHECK(c.low == a.low);
+    CHECK(c.close == a.close);
+    CHECK(c.volume == a.volume);
+    CHECK(c.trades == a.count);
+    CHECK(c.close_time_ms == c.open_time_ms + 59999);
+    CHECK(c.symbol == "BTCUSDT");
+    CHECK_FALSE(c.from_exchange);
+    CHECK(c.vwap >= c.low);
+    CHECK(c.vwap <= c.high);
+  }
+}
+
+TEST_CASE("minutes without trades close as flat candles at the previous close") {
+  CandleBuilderCore core({{60}, false, 2000});
+  CoreHarness h(core);
+  CHECK(h.feed(trade_at(10'000, 100, 1)).empty());
+  CHECK(h.feed(trade_at(20'000, 101, 2)).empty());
+  const auto candles = of_type<Candle>(h.feed(trade_at(3 * 60'000 + 5, 99, 1)));
+  REQUIRE(candles.size() == 3);
+  CHECK(candles[0].open_time_ms == 0);
+  CHECK(candles[0].open == px(100));
+  CHECK(candles[0].high == px(101));
+  CHECK(candles[0].close == px(101));
+  CHECK(candles[0].volume == px(3));
+  CHECK(candles[0].trades == 2);
+  CHECK(candles[0].quote_volume == px(302));
+  CHECK(candles[0].vwap == 10066666666);  // 302 / 3, rounded down
+  for (int i = 1; i <= 2; ++i) {
+    CHECK(candles[i].open_time_ms == i * 60'000);
+    CHECK(candles[i].open == px(101));
+    CHECK(candles[i].high == px(101));
+    CHECK(candles[i].low == px(101));
+    CHECK(candles[i].close == px(101));
+    CHECK(candles[i].volume == 0);
+    CHECK(candles[i].trades == 0);
+  }
+}
+
+TEST_CASE("a clock tick closes a quiet interval only after the grace period") {
+  CandleBuilderCore core({{60}, false, 2000});
+  CoreHarness h(core);
+  h.feed(trade_at(1'000, 100, 1));
+  CHECK(h.feed(ClockTick{61'999'000'000LL}).empty());  // 60 s + 1.999 s
+  const auto c = of_type<Candle>(h.feed(ClockTick{62'000'000'000LL}));
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].open_time_ms == 0);
+  CHECK(h.feed(ClockTick{62'000'000'000LL}).empty());  // nothing twice
+}
+
+TEST_CASE("a trade for an interval already published is reported, not added") {
+  CandleBuilderCore core({{60}, false, 2000});
+  CoreHarness h(core);
+  h.feed(trade_at(1'000, 100, 1));
+  h.feed(trade_at(61'000, 100, 1));  // closes minute 0
+  const auto& out = h.feed(trade_at(59'000, 100, 1));
+  REQUIRE(of_type<ErrorReport>(out).size() == 1);
+  CHECK(of_type<ErrorReport>(out)[0].code == "late_trade");
+  CHECK(of_type<Candle>(out).empty());
+}
+
+TEST_CASE("aggTrades are used only when configured") {
+  CandleBuilderCore trades_only({{60}, false, 2000});
+  CandleBuilderCore aggs({{60}, true, 2000});
+  CoreHarness ht(trades_only), ha(aggs);
+  const AggTrade a{"XRPETH", px(0.0014), px(10), 1, 1, 1, 1'000, 1'000, false};
+  const AggTrade b{"XRPETH", px(0.0015), px(10), 2, 2, 2, 61'000, 61'000, false};
+  ht.feed(a);
+  CHECK(ht.feed(b).empty());
+  ha.feed(a);
+  const auto c = of_type<Candle>(ha.feed(b));
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].symbol == "XRPETH");
+  CHECK(c[0].close == px(0.0014));
+}
+
+TEST_CASE("closed klines pass through and roll up into longer intervals") {
+  CandleBuilderCore core({{60, 300}, false, 2000});
+  CoreHarness h(core);
+  std::vector<Candle> c1, c5;
+  for (int i = 0; i < 5; ++i) {
+    Kline k;
+    k.symbol = "BTCUSDC";
+    k.interval_s = 60;
+    k.open_time_ms = i * 60'000;
+    k.close_time_ms = k.open_time_ms + 59'999;
+    k.open = px(100 + i);
+    k.high = px(110 + i);
+    k.low = px(90 - i);
+    k.close = px(101 + i);
+    k.volume = px(1);
+    k.closed = true;
+    for (const auto& c : of_type<Candle>(h.feed(k))) (c.interval_s == 60 ? c1 : c5).push_back(c);
+    CHECK(c1.size() == static_cast<std::size_t>(i + 1));  // each kline is its own 1m candle at once
+  }
+  REQUIRE(c5.size() == 1);  // the fifth kline closes the 5m candle
+  CHECK(c5[0].open_time_ms == 0);
+  CHECK(c5[0].open == px(100));
+  CHECK(c5[0].high == px(114));
+  CHECK(c5[0].low == px(86));
+  CHECK(c5[0].close == px(105));
+  CHECK(c5[0].volume == px(5));
+  CHECK(c5[0].from_exchange);
+  Kline open_kline;
+  open_kline.symbol = "BTCUSDC";
+  open_kline.interval_s = 60;
+  open_kline.open_time_ms = 300'000;
+  open_kline.closed = false;
+  CHECK(h.feed(open_kline).empty());  // open klines are ignored
+}

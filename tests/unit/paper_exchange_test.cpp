@@ -1,0 +1,142 @@
+#include <doctest/doctest.h>
+
+#include "actors/paper_exchange/paper_exchange_core.hpp"
+#include "core_harness.hpp"
+
+using namespace trader;
+using test::CoreHarness;
+using test::of_type;
+using test::px;
+
+namespace {
+constexpr std::int64_t kMs = 1'000'000;
+OrderRequest order(const char* id, Side side, OrderType type, double qty, double limit = 0) {
+  OrderRequest r;
+  r.client_order_id = id;
+  r.symbol = "BTCUSDT";
+  r.side = side;
+  r.type = type;
+  r.qty = px(qty);
+  r.limit_price = px(limit);
+  return r;
+}
+Trade print(double price, double qty, std::uint64_t id = 7) { return Trade{"BTCUSDT", px(price), px(qty), id, 0, 0, false}; }
+PaperExchangeConfig cfg() {
+  PaperExchangeConfig c;
+  c.taker_fee_bps = 10;
+  c.maker_fee_bps = 2;
+  c.slippage_bps = 5;
+  c.latency_ms = 50;
+  c.kline_participation_ppm = 100'000;
+  c.market_timeout_ms = 60'000;
+  c.lot_step = px(0.001);
+  return c;
+}
+}  // namespace
+
+TEST_CASE("a market buy fills against the following trades with slippage and taker fee, partially when large") {
+  PaperExchangeCore core(cfg());
+  CoreHarness h(core);
+  auto acc = of_type<OrderEvent>(h.feed(order("c1", Side::buy, OrderType::market, 1.5), 1000 * kMs));
+  REQUIRE(acc.size() == 1);
+  CHECK(acc[0].kind == OrderEventKind::accepted);
+  CHECK(h.feed(print(100, 5), 1040 * kMs).empty());  // inside the 50 ms latency: not seen
+  auto f = of_type<OrderEvent>(h.feed(print(100, 1, 11), 1050 * kMs));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].kind == OrderEventKind::partially_filled);
+  CHECK(f[0].fill_qty == px(1));
+  CHECK(f[0].fill_price == px(100.05));  // +5 bp
+  CHECK(f[0].fee == px(0.10005));        // 10 bp of 100.05
+  CHECK(f[0].liquidity == Liquidity::taker);
+  CHECK(f[0].trade_id == 11);
+  f = of_type<OrderEvent>(h.feed(print(101, 3, 12), 1060 * kMs));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].kind == OrderEventKind::filled);
+  CHECK(f[0].fill_qty == px(0.5));
+  CHECK(f[0].cum_qty == px(1.5));
+  CHECK(h.feed(print(101, 3), 1070 * kMs).empty());  // done
+}
+
+TEST_CASE("a market sell slips down") {
+  PaperExchangeCore core(cfg());
+  CoreHarness h(core);
+  h.feed(order("c1", Side::sell, OrderType::market, 1), 0);
+  auto f = of_type<OrderEvent>(h.feed(print(100, 1), 100 * kMs));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].fill_price == px(99.95));
+}
+
+TEST_CASE("limit orders rest until a print trades through them, then fill at the limit as maker") {
+  PaperExchangeCore core(cfg());
+  CoreHarness h(core);
+  h.feed(order("b", Side::buy, OrderType::limit, 1, 99), 0);
+  h.feed(order("s", Side::sell, OrderType::limit, 1, 102), 0);
+  CHECK(h.feed(print(99, 5), 100 * kMs).empty());   // at the limit: not through it
+  CHECK(h.feed(print(102, 5), 110 * kMs).empty());
+  auto f = of_type<OrderEvent>(h.feed(print(98.5, 0.4), 120 * kMs));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].client_order_id == "b");
+  CHECK(f[0].fill_price == px(99));
+  CHECK(f[0].fill_qty == px(0.4));
+  CHECK(f[0].fee == px(0.00792));  // 2 bp of 39.6
+  CHECK(f[0].liquidity == Liquidity::maker);
+  f = of_type<OrderEvent>(h.feed(print(102.5, 2), 130 * kMs));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].client_order_id == "s");
+  CHECK(f[0].kind == OrderEventKind::filled);
+}
+
+TEST_CASE("on kline data: market fills at the open, capped by participation and lot step; no fill on zero volume") {
+  PaperExchangeCore core(cfg());
+  CoreHarness h(core);
+  h.feed(order("c1", Side::buy, OrderType::market, 1), 0);
+  Kline k;
+  k.symbol = "BTCUSDT";
+  k.interval_s = 60;
+  k.open = px(200);
+  k.high = px(210);
+  k.low = px(190);
+  k.close = px(205);
+  k.closed = true;
+  k.volume = 0;
+  CHECK(h.feed(k, 30'000 * kMs).empty());
+  k.volume = px(2.5678);  // 10% = 0.25678 -> 0.256 by the lot step
+  auto f = of_type<OrderEvent>(h.feed(k, 59'000 * kMs));  // within the market timeout
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].fill_qty == px(0.256));
+  CHECK(f[0].fill_price == px(200.1));
+}
+
+TEST_CASE("market orders expire after the timeout, keeping what filled") {
+  PaperExchangeCore core(cfg());
+  CoreHarness h(core);
+  h.feed(order("c1", Side::buy, OrderType::market, 2), 0);
+  h.feed(print(100, 1), 100 * kMs);
+  auto e = of_type<OrderEvent>(h.feed(Trade{"ETHUSDT", px(1), px(1), 1, 0, 0, false}, 60'050 * kMs));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].kind == OrderEventKind::expired);
+  CHECK(e[0].cum_qty == px(1));
+  CHECK(e[0].fill_qty == 0);
+}
+
+TEST_CASE("cancel, and rejects of invalid orders") {
+  PaperExchangeCore core(cfg());
+  CoreHarness h(core);
+  h.feed(order("b", Side::buy, OrderType::limit, 1, 99), 0);
+  OrderRequest cancel = order("b", Side::buy, OrderType::limit, 0);
+  cancel.cancel = true;
+  auto e = of_type<OrderEvent>(h.feed(cancel, kMs));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].kind == OrderEventKind::canceled);
+  CHECK(h.feed(print(1, 100), 200 * kMs).empty());  // nothing left to fill
+  e = of_type<OrderEvent>(h.feed(cancel, 300 * kMs));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].kind == OrderEventKind::rejected);
+  e = of_type<OrderEvent>(h.feed(order("z", Side::buy, OrderType::market, 0), 0));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].kind == OrderEventKind::rejected);
+  CHECK(e[0].reason == "quantity must be positive");
+  e = of_type<OrderEvent>(h.feed(order("l", Side::buy, OrderType::limit, 1, 0), 0));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].kind == OrderEventKind::rejected);
+}

@@ -1,0 +1,258 @@
+#include <doctest/doctest.h>
+
+#include "actors/risk/risk_core.hpp"
+#include "core_harness.hpp"
+
+using namespace trader;
+using test::CoreHarness;
+using test::of_type;
+using test::px;
+
+namespace {
+RiskConfig base() {
+  RiskConfig c;
+  c.max_position_notional = px(5000);
+  c.max_position_equity_ppm = 500'000;
+  c.max_open_positions = 2;
+  c.max_orders_per_minute = 100;
+  c.max_trades_per_day = 100;
+  c.max_daily_loss = px(500);
+  c.max_drawdown_ppm = 100'000;
+  c.min_confidence_ppm = 300'000;
+  c.stop_loss_mode = StopMode::percent;
+  c.stop_loss_ppm = 20'000;
+  c.take_profit_mode = StopMode::percent;
+  c.take_profit_ppm = 40'000;
+  c.candle_interval_s = 60;
+  c.market.lot_step = px(0.001);
+  c.market.min_notional = px(5);
+  return c;
+}
+PortfolioState portfolio(double equity, std::vector<Position> positions = {}, std::uint32_t dd_ppm = 0,
+                         std::int64_t ts_ms = 1000) {
+  PortfolioState p;
+  p.ts_ms = ts_ms;
+  p.equity = px(equity);
+  p.drawdown_ppm = dd_ppm;
+  p.positions = std::move(positions);
+  return p;
+}
+Candle candle(const char* symbol, double low, double high, double close, std::int64_t close_time_ms = 59'999) {
+  Candle c;
+  c.symbol = symbol;
+  c.interval_s = 60;
+  c.low = px(low);
+  c.high = px(high);
+  c.close = px(close);
+  c.open = px(close);
+  c.close_time_ms = close_time_ms;
+  return c;
+}
+OrderIntent entry(const char* symbol, double qty, std::uint32_t confidence = 900'000, std::int64_t ts_ms = 60'000) {
+  OrderIntent i;
+  i.intent_id = 42;
+  i.symbol = symbol;
+  i.side = Side::buy;
+  i.qty = px(qty);
+  i.confidence_ppm = confidence;
+  i.ts_ms = ts_ms;
+  return i;
+}
+RiskDecision decide(CoreHarness& h, const OrderIntent& i) {
+  const auto d = of_type<RiskDecision>(h.feed(i));
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].intent_id == i.intent_id);
+  CHECK(d[0].symbol == i.symbol);
+  return d[0];
+}
+// A risk core that knows a price for BTCUSDT (100) and ETHUSDT (10) and an equity of 10000.
+struct Ready {
+  RiskCore core;
+  CoreHarness h{core};
+  explicit Ready(RiskConfig c = base()) : core(c) {
+    h.feed(candle("BTCUSDT", 100, 100, 100));
+    h.feed(candle("ETHUSDT", 10, 10, 10));
+    h.feed(portfolio(10000));
+  }
+};
+}  // namespace
+
+TEST_CASE("an entry within every limit is approved as asked") {
+  Ready r;
+  const auto d = decide(r.h, entry("BTCUSDT", 10));
+  CHECK(d.approved);
+  CHECK(d.approved_qty == px(10));
+  CHECK(d.reason_code == "ok");
+  CHECK(d.side == Side::buy);
+}
+
+TEST_CASE("min_confidence rejects") {
+  Ready r;
+  const auto d = decide(r.h, entry("BTCUSDT", 1, 299'999));
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason_code == "min_confidence");
+}
+
+TEST_CASE("max_position_notional reduces the order to fit, or rejects when nothing fits") {
+  Ready r;
+  auto d = decide(r.h, entry("BTCUSDT", 80));  // 8000 > 5000
+  CHECK(d.approved);
+  CHECK(d.approved_qty == px(50));
+  CHECK(d.reason_code == "reduced_to_limit");
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(50), px(100), px(100), 0, 0}}));
+  d = decide(r.h, entry("BTCUSDT", 1));
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason_code == "max_position_notional");
+}
+
+TEST_CASE("max_position_equity binds when tighter than the notional limit") {
+  RiskConfig c = base();
+  c.max_daily_loss = px(1'000'000);  // the equity drop below is not what this test is about
+  Ready r(c);
+  r.h.feed(portfolio(6000));  // 50% of 6000 = 3000 < 5000
+  const auto d = decide(r.h, entry("BTCUSDT", 40));
+  CHECK(d.approved);
+  CHECK(d.approved_qty == px(30));
+  r.h.feed(portfolio(6000, {Position{"BTCUSDT", px(30), px(100), px(100), 0, 0}}));
+  const auto d2 = decide(r.h, entry("BTCUSDT", 1));
+  CHECK_FALSE(d2.approved);
+  CHECK(d2.reason_code == "max_position_equity");
+}
+
+TEST_CASE("max_open_positions rejects a new symbol but not adding to a held one") {
+  RiskConfig c = base();
+  c.max_open_positions = 1;
+  Ready r(c);
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(1), px(100), px(100), 0, 0}}));
+  auto d = decide(r.h, entry("ETHUSDT", 1));
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason_code == "max_open_positions");
+  d = decide(r.h, entry("BTCUSDT", 1));
+  CHECK(d.approved);
+}
+
+TEST_CASE("max_orders_per_minute rejects within a minute and frees up after it") {
+  RiskConfig c = base();
+  c.max_orders_per_minute = 2;
+  Ready r(c);
+  CHECK(decide(r.h, entry("BTCUSDT", 1, 900'000, 60'000)).approved);
+  CHECK(decide(r.h, entry("BTCUSDT", 1, 900'000, 70'000)).approved);
+  const auto d = decide(r.h, entry("BTCUSDT", 1, 900'000, 80'000));
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason_code == "max_orders_per_minute");
+  CHECK(decide(r.h, entry("BTCUSDT", 1, 900'000, 120'001)).approved);  // the first one left the window
+}
+
+TEST_CASE("max_trades_per_day rejects until the next UTC day") {
+  RiskConfig c = base();
+  c.max_trades_per_day = 1;
+  Ready r(c);
+  CHECK(decide(r.h, entry("BTCUSDT", 1, 900'000, 60'000)).approved);
+  const auto d = decide(r.h, entry("BTCUSDT", 1, 900'000, 3'600'000));
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason_code == "max_trades_per_day");
+  CHECK(decide(r.h, entry("BTCUSDT", 1, 900'000, 86'400'000 + 60'000)).approved);
+}
+
+TEST_CASE("an unknown price rejects") {
+  Ready r;
+  const auto d = decide(r.h, entry("SOLUSDT", 1));
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason_code == "no_price");
+}
+
+TEST_CASE("max_daily_loss -> REDUCING: entries rejected, exits allowed, a new day trades again") {
+  Ready r;
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(1), px(100), px(100), 0, 0}}, 0, 2000));
+  const auto states = of_type<RiskState>(r.h.feed(portfolio(9499, {Position{"BTCUSDT", px(1), px(100), px(100), 0, 0}}, 0, 3000)));
+  REQUIRE(states.size() == 1);
+  CHECK(states[0].state == TradingState::reducing);
+  CHECK(r.core.trading_state() == TradingState::reducing);
+  auto d = decide(r.h, entry("BTCUSDT", 1));
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason_code == "reducing");
+  OrderIntent exit = entry("BTCUSDT", 5);
+  exit.side = Side::sell;
+  exit.is_exit = true;
+  d = decide(r.h, exit);
+  CHECK(d.approved);
+  CHECK(d.approved_qty == px(1));  // capped at what is held
+  r.h.feed(candle("BTCUSDT", 100, 100, 100, 86'400'000 + 59'999));
+  CHECK(r.core.trading_state() == TradingState::active);
+}
+
+TEST_CASE("max_drawdown -> HALTED: nothing from the strategy passes until an operator resumes") {
+  Ready r;
+  const auto states = of_type<RiskState>(r.h.feed(portfolio(9000, {}, 100'000)));
+  REQUIRE(states.size() == 1);
+  CHECK(states[0].state == TradingState::halted);
+  auto d = decide(r.h, entry("BTCUSDT", 1));
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason_code == "halted");
+  OrderIntent exit = entry("BTCUSDT", 1);
+  exit.is_exit = true;
+  exit.side = Side::sell;
+  CHECK_FALSE(decide(r.h, exit).approved);
+  r.h.feed(OperatorCommand{OperatorCommandKind::resume, "test", "checked", 0});
+  CHECK(r.core.trading_state() == TradingState::active);
+  CHECK(decide(r.h, entry("BTCUSDT", 1)).approved);
+}
+
+TEST_CASE("operator halt rejects with reason HALTED") {
+  Ready r;
+  const auto s = of_type<RiskState>(r.h.feed(OperatorCommand{OperatorCommandKind::halt, "cli", "manual", 0}));
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].state == TradingState::halted);
+  CHECK(decide(r.h, entry("BTCUSDT", 1)).reason_code == "halted");
+}
+
+TEST_CASE("percent stop-loss and take-profit close the position with a market exit") {
+  Ready r;
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(2), px(100), px(100), 0, 0}}));
+  CHECK(of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 98.01, 101, 99))).empty());  // stop at 98
+  auto d = of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 97.5, 99, 98)));
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].approved);
+  CHECK(d[0].reason_code == "stop_loss");
+  CHECK(d[0].is_exit);
+  CHECK(d[0].side == Side::sell);
+  CHECK(d[0].approved_qty == px(2));
+  CHECK(of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 90, 99, 95))).empty());  // exit already working
+
+  Ready t;
+  t.h.feed(portfolio(10000, {Position{"BTCUSDT", px(2), px(100), px(100), 0, 0}}));
+  d = of_type<RiskDecision>(t.h.feed(candle("BTCUSDT", 100, 104, 103)));
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].reason_code == "take_profit");
+}
+
+TEST_CASE("volatility stop: a multiple of the average true range") {
+  RiskConfig c = base();
+  c.stop_loss_mode = StopMode::volatility;
+  c.stop_loss_atr_milli = 2000;  // 2 x ATR
+  c.take_profit_mode = StopMode::off;
+  c.atr_candles = 3;
+  Ready r(c);  // one BTC candle at 100 seen
+  for (int i = 0; i < 3; ++i) r.h.feed(candle("BTCUSDT", 99, 101, 100));  // true range 2 -> ATR 2
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(1), px(100), px(100), 0, 0}}));
+  // The range widens with the move: TR 4.5 -> ATR (2+2+4.5)/3 = 2.83 -> stop 94.33.
+  CHECK(of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 96.5, 101, 100))).empty());
+  // TR 15 -> ATR (2+4.5+15)/3 = 7.17 -> stop 85.67: a low of 85 reaches it.
+  auto d = of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 85, 100, 95)));
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].reason_code == "stop_loss");
+}
+
+TEST_CASE("operator flatten halts and exits every position") {
+  Ready r;
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(1), px(100), px(100), 0, 0},
+                             Position{"ETHUSDT", px(3), px(10), px(10), 0, 0}}));
+  const auto& out = r.h.feed(OperatorCommand{OperatorCommandKind::flatten, "cli", "emergency", 0});
+  const auto d = of_type<RiskDecision>(out);
+  REQUIRE(d.size() == 2);
+  CHECK(d[0].symbol == "BTCUSDT");
+  CHECK(d[1].symbol == "ETHUSDT");
+  CHECK(d[1].approved_qty == px(3));
+  CHECK(d[0].reason_code == "flatten");
+  CHECK(r.core.trading_state() == TradingState::halted);
+}

@@ -1,0 +1,108 @@
+#include <doctest/doctest.h>
+
+#include "actors/strategy/rule_strategy_core.hpp"
+#include "core_harness.hpp"
+
+using namespace trader;
+using test::CoreHarness;
+using test::of_type;
+using test::px;
+
+namespace {
+RuleStrategyConfig cfg() {
+  RuleStrategyConfig c;
+  c.interval_s = 60;
+  c.fast_ema = 3;
+  c.slow_ema = 6;
+  c.momentum_candles = 3;
+  c.entry_momentum_bps = 5;
+  c.position_fraction_ppm = 200'000;
+  c.reentry_cooldown_candles = 0;
+  c.market.lot_step = px(0.001);
+  c.market.min_notional = px(5);
+  return c;
+}
+Candle candle(int i, double close) {
+  Candle c;
+  c.symbol = "BTCUSDT";
+  c.interval_s = 60;
+  c.open_time_ms = i * 60'000;
+  c.close_time_ms = c.open_time_ms + 59'999;
+  c.open = c.high = c.low = c.close = px(close);
+  return c;
+}
+PortfolioState equity(double e, double held = 0) {
+  PortfolioState p;
+  p.equity = px(e);
+  if (held > 0) p.positions.push_back(Position{"BTCUSDT", px(held), px(100), px(100), 0, 0});
+  return p;
+}
+}  // namespace
+
+TEST_CASE("rule strategy: warms up, goes long on a rising market sized by equity, exits on a falling one") {
+  RuleStrategyCore core(cfg());
+  CoreHarness h(core);
+  h.feed(equity(10000));
+  for (int i = 0; i < 5; ++i) CHECK(h.feed(candle(i, 100 + (i % 2) * 0.01)).empty());  // warming up, flat
+  Outbox out;
+  int i = 5;
+  for (; i < 30 && of_type<OrderIntent>(out).empty(); ++i) out = h.feed(candle(i, 100 + i));
+  const auto signals = of_type<Signal>(out);
+  const auto intents = of_type<OrderIntent>(out);
+  REQUIRE(intents.size() == 1);
+  REQUIRE(signals.size() == 1);
+  CHECK(signals[0].direction == Direction::long_);
+  CHECK(signals[0].model_id == "rule:ema-momentum-v1");
+  CHECK(signals[0].confidence_ppm > 0);
+  CHECK(intents[0].side == Side::buy);
+  CHECK_FALSE(intents[0].is_exit);
+  const std::int64_t close = px(100 + i - 1);
+  const auto expected_qty =
+      static_cast<std::int64_t>(static_cast<__int128>(px(2000)) * 100000000 / close) / px(0.001) * px(0.001);
+  CHECK(intents[0].qty == expected_qty);  // 20% of equity at the close, rounded down to the lot step
+  CHECK(intents[0].confidence_ppm == signals[0].confidence_ppm);
+
+  // While the intent is undecided, nothing more is sent.
+  CHECK(of_type<OrderIntent>(h.feed(candle(i++, 140))).empty());
+  // Filled: the position shows up in the portfolio.
+  OrderEvent filled;
+  filled.symbol = "BTCUSDT";
+  filled.kind = OrderEventKind::filled;
+  h.feed(filled);
+  h.feed(equity(10000, 15));
+  // Prices fall: the view turns flat and the whole position is sold.
+  out.clear();
+  for (int k = 0; k < 20 && of_type<OrderIntent>(out).empty(); ++k) out = h.feed(candle(i++, 130 - 3 * k));
+  const auto exits = of_type<OrderIntent>(out);
+  REQUIRE(exits.size() == 1);
+  CHECK(exits[0].side == Side::sell);
+  CHECK(exits[0].is_exit);
+  CHECK(exits[0].qty == px(15));
+  CHECK(of_type<Signal>(out).at(0).direction == Direction::flat);
+}
+
+TEST_CASE("rule strategy: no entry while risk is halted") {
+  RuleStrategyCore core(cfg());
+  CoreHarness h(core);
+  h.feed(equity(10000));
+  RiskState halted;
+  halted.state = TradingState::halted;
+  h.feed(halted);
+  std::size_t intents = 0, signals = 0;
+  for (int i = 0; i < 30; ++i) {
+    const auto& out = h.feed(candle(i, 100 + i));
+    intents += of_type<OrderIntent>(out).size();
+    signals += of_type<Signal>(out).size();
+  }
+  CHECK(signals == 1);  // the view is still reported
+  CHECK(intents == 0);
+}
+
+TEST_CASE("rule strategy: other intervals and symbols are ignored") {
+  RuleStrategyConfig c = cfg();
+  c.symbols = {"ETHUSDT"};
+  RuleStrategyCore core(c);
+  CoreHarness h(core);
+  h.feed(equity(10000));
+  for (int i = 0; i < 30; ++i) CHECK(h.feed(candle(i, 100 + i)).empty());
+}
