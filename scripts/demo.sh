@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# The main job on the bundled real data: import the recorded BTCUSDT and ETHUSDT
-# captures into a fresh LMDB journal (runs/demo), then verify and summarise it.
+# The main job: paper trading on the bundled real data (7 days of Binance BTCUSDC
+# 1-minute klines) with config/paper.toml, every message journaled in runs/paper;
+# then the journal is verified and the first fills are exported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-journal=${1:-runs/demo}
-rm -rf "$journal"
-./build/bin/trader-tools import binance-capture \
-  tests/data/btcusdt_20240808_head20k.gz tests/data/ethusdt_20240808_head8k.gz --journal "$journal"
-./build/bin/trader-tools verify "$journal"
-./build/bin/trader-tools stats "$journal"
+./build/bin/trader-node --config config/paper.toml "$@"
+journal=$(grep -E '^path *=' config/paper.toml | sed -E 's/.*"(.*)".*/\1/')
+for arg in "$@"; do case "$arg" in journal.path=*) journal=${arg#journal.path=} ;; esac; done
 echo
-echo "first trades:"
-./build/bin/trader-tools dump "$journal" --type trade --limit 3
+./build/bin/trader-tools verify "$journal"
+./build/bin/trader-tools export trades "$journal" --csv "$journal/trades.csv"
+echo "first fills:"
+head -4 "$journal/trades.csv" | cut -c1-160

@@ -33,7 +33,10 @@ void MarketFeedCore::on_market_data(std::int64_t recv_ts_ns, Message message, st
   } else if (const auto* d = std::get_if<DepthUpdate>(&message)) {
     check(d->symbol, "depth", d->first_update_id, d->final_update_id, recv_ts_ns, out);
   } else if (const auto* s = std::get_if<DepthSnapshot>(&message)) {
-    last_id_[{s->symbol, "depth"}] = s->last_update_id;  // the book restarts from the snapshot
+    // A snapshot resynchronises a stream that broke, but never rewinds it: diffs received
+    // before it may already reach past its lastUpdateId (as in the bundled BTCUSDT capture).
+    auto [it, inserted] = last_id_.try_emplace({s->symbol, "depth"}, s->last_update_id);
+    if (!inserted && s->last_update_id > it->second) it->second = s->last_update_id;
   }
   out.push_back({Actor::market_feed, recv_ts_ns, std::move(message)});
 }

@@ -39,6 +39,18 @@ TEST_CASE("market feed: depth update continuity, restarted by a snapshot") {
   CHECK(core.gaps() == 1);
 }
 
+TEST_CASE("market feed: a snapshot older than the diffs already received does not rewind them") {
+  // The ids of the first lines of the bundled BTCUSDT capture.
+  MarketFeedCore core(0);
+  std::vector<FeedInput> out;
+  core.on_market_data(1, DepthUpdate{"BTCUSDT", 50093239189, 50093239202, 0, {}, {}}, out);
+  core.on_market_data(2, DepthUpdate{"BTCUSDT", 50093239203, 50093239207, 0, {}, {}}, out);
+  core.on_market_data(3, DepthUpdate{"BTCUSDT", 50093239208, 50093239224, 0, {}, {}}, out);
+  core.on_market_data(4, DepthSnapshot{"BTCUSDT", 50093239218, {}, {}}, out);
+  core.on_market_data(5, DepthUpdate{"BTCUSDT", 50093239225, 50093239237, 0, {}, {}}, out);
+  CHECK(core.gaps() == 0);
+}
+
 TEST_CASE("market feed: one clock tick per crossed boundary, at the latest boundary, from timer") {
   MarketFeedCore core(1000);
   std::vector<FeedInput> out;

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Broken configs are errors that name the key and the line; the node starts nothing.
+source "$(dirname "$0")/lib.sh"
+NODE=${TRADER_NODE:?set TRADER_NODE}
+cd "$DATA/../.."
+
+cfg="$SCRATCH/c.toml"
+write() { printf '%s\n' "$@" > "$cfg"; }
+
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[risk]' 'max_open_positionz = 3'
+expect_fail "unknown key: named with its line" 2 "c.toml:4: risk.max_open_positionz: unknown key" "$NODE" --config "$cfg"
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[riskk]' 'x = 1'
+expect_fail "unknown section" 2 "c.toml:3: riskk: unknown section" "$NODE" --config "$cfg"
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[risk]' 'max_open_positions = "three"'
+expect_fail "wrong type: named with its line" 2 "c.toml:4: risk.max_open_positions: expected an integer, got a string" "$NODE" --config "$cfg"
+write '[feed]' 'files = ["no/such/day.gz"]'
+expect_fail "missing capture file" 2 "c.toml:2: feed.files: file no/such/day.gz does not exist" "$NODE" --config "$cfg"
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[market]' 'lot_step = 0.00001'
+expect_fail "float for an exact amount" 2 "market.lot_step: write exact amounts as strings" "$NODE" --config "$cfg"
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[risk]' 'max_drawdown = 1.5'
+expect_fail "out of range" 2 "risk.max_drawdown: 1.5 is out of range" "$NODE" --config "$cfg"
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[strategy]' 'interval = "7m"'
+expect_fail "strategy interval not built" 2 "strategy.interval: must be one of candles.intervals" "$NODE" --config "$cfg"
+write '[feed' 'files = 1'
+expect_fail "TOML syntax error with line and column" 2 "c.toml:1:" "$NODE" --config "$cfg"
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[order]' 'mode = "live"'
+expect_fail "live mode is not available in this build" 2 'order.mode: "live" is not one of "paper"' "$NODE" --config "$cfg"
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]'
+expect_fail "--set with a wrong type names the override" 2 "--set risk.max_open_positions: expected an integer" \
+  "$NODE" --config "$cfg" --set risk.max_open_positions=many
+expect_fail "--set without =" 2 "expected key=value" "$NODE" --config "$cfg" --set journal.path
+expect_fail "--set unknown key" 2 "--set risk.nope: unknown key" "$NODE" --config "$cfg" --set risk.nope=1
+expect_fail "missing config file" 2 "config file $SCRATCH/none.toml does not exist" "$NODE" --config "$SCRATCH/none.toml"
+expect_fail "no --config" 2 "--config is required" "$NODE"
+finish
