@@ -24,14 +24,6 @@ Result<bool> advance(Source& s) {
   return s.has_line;
 }
 
-const std::string* symbol_of(const Message& m) {
-  return std::visit(
-      [](const auto& v) -> const std::string* {
-        if constexpr (requires { v.symbol; }) return &v.symbol;
-        else return nullptr;
-      },
-      m);
-}
 
 }  // namespace
 

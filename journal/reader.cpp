@@ -29,6 +29,22 @@ bool record_selected(const EnvelopeHeader& h, const Filter& f) {
   return true;
 }
 
+// Calls `f(key, value)` for every entry of `dbi` in key order; stops at the first error.
+template <class F>
+Status for_each_entry(LmdbEnv& env, MDB_dbi dbi, F&& f) {
+  auto txn = begin_read(env);
+  if (!txn) return tl::unexpected(txn.error());
+  ReadTxn guard{*txn};
+  MDB_cursor* cur = nullptr;
+  mdb_cursor_open(guard.txn, dbi, &cur);
+  MDB_val k{}, v{};
+  Status st;
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && st; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    st = f(k, v);
+  mdb_cursor_close(cur);
+  return st;
+}
+
 }  // namespace
 
 std::uint64_t last_seq_touched() { return g_last_seq_touched.load(std::memory_order_relaxed); }
@@ -181,57 +197,37 @@ Result<Summary> Reader::summary() {
 }
 
 Result<std::map<std::string, std::string>> Reader::meta() {
-  auto txn = begin_read(*impl_->env);
-  if (!txn) return tl::unexpected(txn.error());
-  ReadTxn guard{*txn};
   std::map<std::string, std::string> out;
-  MDB_cursor* cur = nullptr;
-  mdb_cursor_open(guard.txn, impl_->env->meta, &cur);
-  MDB_val k{}, v{};
-  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+  auto st = for_each_entry(*impl_->env, impl_->env->meta, [&](const MDB_val& k, const MDB_val& v) -> Status {
     out.emplace(std::string(static_cast<const char*>(k.mv_data), k.mv_size),
                 std::string(static_cast<const char*>(v.mv_data), v.mv_size));
-  mdb_cursor_close(cur);
+    return {};
+  });
+  if (!st) return tl::unexpected(st.error());
   return out;
 }
 
 Result<std::vector<SessionInfo>> Reader::sessions() {
-  auto txn = begin_read(*impl_->env);
-  if (!txn) return tl::unexpected(txn.error());
-  ReadTxn guard{*txn};
   std::vector<SessionInfo> out;
-  MDB_cursor* cur = nullptr;
-  mdb_cursor_open(guard.txn, impl_->env->sessions, &cur);
-  MDB_val k{}, v{};
-  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+  auto st = for_each_entry(*impl_->env, impl_->env->sessions, [&](const MDB_val& k, const MDB_val& v) -> Status {
     auto s = decode_session(bytes_of(v));
-    if (!s) {
-      mdb_cursor_close(cur);
-      return fail(fmt::format("session {}: {}", val_u64(k), s.error().message));
-    }
+    if (!s) return fail(fmt::format("session {}: {}", val_u64(k), s.error().message));
     out.push_back(std::move(*s));
-  }
-  mdb_cursor_close(cur);
+    return {};
+  });
+  if (!st) return tl::unexpected(st.error());
   return out;
 }
 
 Result<std::vector<BatchInfo>> Reader::batches() {
-  auto txn = begin_read(*impl_->env);
-  if (!txn) return tl::unexpected(txn.error());
-  ReadTxn guard{*txn};
   std::vector<BatchInfo> out;
-  MDB_cursor* cur = nullptr;
-  mdb_cursor_open(guard.txn, impl_->env->batches, &cur);
-  MDB_val k{}, v{};
-  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+  auto st = for_each_entry(*impl_->env, impl_->env->batches, [&](const MDB_val& k, const MDB_val& v) -> Status {
     auto b = decode_batch(bytes_of(v));
-    if (!b) {
-      mdb_cursor_close(cur);
-      return fail(fmt::format("batch ending at seq {}: {}", val_u64(k), b.error().message));
-    }
+    if (!b) return fail(fmt::format("batch ending at seq {}: {}", val_u64(k), b.error().message));
     out.push_back(*b);
-  }
-  mdb_cursor_close(cur);
+    return {};
+  });
+  if (!st) return tl::unexpected(st.error());
   return out;
 }
 

@@ -246,6 +246,16 @@ using Message = std::variant<Trade, AggTrade, BookTicker, DepthUpdate, DepthSnap
                              Signal, OrderIntent, RiskDecision, RiskState, OrderRequest, OrderEvent,
                              PortfolioState, ClockTick, OperatorCommand, FeedStatus, ErrorReport>;
 
+// The symbol a message is about, or nullptr for messages without one.
+inline const std::string* symbol_of(const Message& m) {
+  return std::visit(
+      [](const auto& v) -> const std::string* {
+        if constexpr (requires { v.symbol; }) return &v.symbol;
+        else return nullptr;
+      },
+      m);
+}
+
 inline std::uint16_t type_id_of(const Message& m) {
   return std::visit([](const auto& v) { return std::decay_t<decltype(v)>::kTypeId; }, m);
 }

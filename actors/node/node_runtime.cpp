@@ -99,14 +99,6 @@ struct FeedState {
   std::shared_ptr<FeedStats> stats;
 };
 
-const std::string* symbol_of(const Message& m) {
-  return std::visit(
-      [](const auto& v) -> const std::string* {
-        if constexpr (requires { v.symbol; }) return &v.symbol;
-        else return nullptr;
-      },
-      m);
-}
 
 // Waits until data time `ts` is due at the configured speed (never at speed "max").
 void pace(FeedState& st, std::int64_t ts) {
