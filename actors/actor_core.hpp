@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "actors/state_codec.hpp"
+#include "base/result.hpp"
 #include "messages/message_types.hpp"
 
 namespace trader {
@@ -29,6 +31,11 @@ class ActorCore {
   virtual ~ActorCore() = default;
   virtual Actor id() const = 0;
   virtual void on(const Delivery& in, Outbox& out) = 0;
+
+  // Snapshots: everything that influences future outputs, byte-exact. load() replaces the
+  // whole state; a core restored from save() behaves exactly like the one saved.
+  virtual void save(StateWriter& w) const = 0;
+  virtual Status load(StateReader& r) = 0;
 };
 
 }  // namespace trader

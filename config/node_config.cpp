@@ -221,16 +221,39 @@ Status apply_override(toml::table& root, const std::string& assignment) {
 
 }  // namespace
 
+namespace {
+Result<NodeConfig> read_config(toml::table root, const std::string& path, const std::vector<std::string>& overrides,
+                               ConfigUse use);
+}  // namespace
+
 Result<NodeConfig> load_node_config(const std::string& path, const std::vector<std::string>& overrides) {
-  namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::exists(path, ec)) return fail(fmt::format("config file {} does not exist", path));
+  if (!std::filesystem::exists(path, ec)) return fail(fmt::format("config file {} does not exist", path));
   toml::table root;
   try {
     root = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
     return fail(fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
   }
+  return read_config(std::move(root), path, overrides, ConfigUse::node);
+}
+
+Result<NodeConfig> parse_node_config(const std::string& text, const std::string& origin,
+                                     const std::vector<std::string>& overrides, ConfigUse use) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    return fail(fmt::format("{}:{}:{}: {}", origin, e.source().begin.line, e.source().begin.column, e.description()));
+  }
+  return read_config(std::move(root), origin, overrides, use);
+}
+
+namespace {
+Result<NodeConfig> read_config(toml::table root, const std::string& path, const std::vector<std::string>& overrides,
+                               ConfigUse use) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
   for (const auto& o : overrides)
     if (auto st = apply_override(root, o); !st) return tl::unexpected(st.error());
 
@@ -248,6 +271,7 @@ Result<NodeConfig> load_node_config(const std::string& path, const std::vector<s
   c.durability = durability == "sync" ? journal::Durability::sync : journal::Durability::nosync;
   r.integer("journal.max_batch", c.max_batch, 1, 1'000'000);
   r.string("journal.if_exists", c.if_exists, {"error", "replace"});
+  r.integer("journal.snapshot_every", c.snapshot_every, 0, std::numeric_limits<std::int64_t>::max());
 
   r.string("feed.source", c.feed_source, {"capture"});
   r.strings("feed.files", c.feed_files);
@@ -262,9 +286,11 @@ Result<NodeConfig> load_node_config(const std::string& path, const std::vector<s
       r.number("feed.speed", c.speed, 0.001, 1e9);
     }
   }
-  if (c.feed_files.empty()) r.error("feed.files", r.find("feed.files"), "needs at least one capture file");
-  for (const auto& f : c.feed_files)
-    if (!fs::exists(f, ec)) r.error("feed.files", r.find("feed.files"), fmt::format("file {} does not exist", f));
+  if (use == ConfigUse::node) {
+    if (c.feed_files.empty()) r.error("feed.files", r.find("feed.files"), "needs at least one capture file");
+    for (const auto& f : c.feed_files)
+      if (!fs::exists(f, ec)) r.error("feed.files", r.find("feed.files"), fmt::format("file {} does not exist", f));
+  }
 
   r.intervals("candles.intervals", c.candles.intervals_s);
   std::string candle_source = "trade";
@@ -344,5 +370,6 @@ Result<NodeConfig> load_node_config(const std::string& path, const std::vector<s
   c.effective_toml = text.str();
   return c;
 }
+}  // namespace
 
 }  // namespace trader

@@ -27,6 +27,7 @@ struct NodeConfig {
   journal::Durability durability = journal::Durability::nosync;
   std::size_t max_batch = 4096;
   std::string if_exists = "error";  // error | replace
+  std::uint64_t snapshot_every = 10000;  // actor state saved about every N records (0: never)
   // [feed]
   std::string feed_source = "capture";
   std::vector<std::string> feed_files;
@@ -52,5 +53,13 @@ struct NodeConfig {
 // `overrides` are "dotted.key=value", value in TOML syntax; a value that is not valid TOML
 // is taken as a string (`--set journal.path=runs/day1`).
 Result<NodeConfig> load_node_config(const std::string& path, const std::vector<std::string>& overrides);
+
+// What a config is loaded for: a node needs its capture files; a replay takes its inputs
+// from a journal, so feed.files may be empty or gone.
+enum class ConfigUse { node, replay };
+
+// The same from TOML text (e.g. the config a session journaled); `origin` names it in errors.
+Result<NodeConfig> parse_node_config(const std::string& text, const std::string& origin,
+                                     const std::vector<std::string>& overrides, ConfigUse use);
 
 }  // namespace trader

@@ -88,6 +88,8 @@ class Writer {
   // Commits what is staged, then records a session starting at the next seq.
   Result<std::uint64_t> begin_session(SessionInfo info);
   Status end_session(std::uint64_t id, std::int64_t end_ts_ns, const std::string& reason);
+  // Commits what is staged, then stores the actors' state as of `seq` (<= last committed).
+  Status put_snapshot(std::uint64_t seq, std::span<const std::uint8_t> state);
 
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -153,6 +155,10 @@ class Reader {
   Result<std::map<std::string, std::string>> meta();
   Result<std::vector<SessionInfo>> sessions();
   Result<std::vector<BatchInfo>> batches();
+  // The latest snapshot taken at a seq in [min_seq, max_seq], if any: (seq, state).
+  Result<std::optional<std::pair<std::uint64_t, std::vector<std::uint8_t>>>> snapshot_between(std::uint64_t min_seq,
+                                                                                              std::uint64_t max_seq);
+  Result<std::vector<std::uint64_t>> snapshot_seqs();
   const std::string& dir() const;
 
   Reader(const Reader&) = delete;

@@ -33,7 +33,8 @@ Status open_dbis(LmdbEnv& e, bool writer) {
   const Db dbs[] = {{"records", MDB_INTEGERKEY, &e.records},
                     {"batches", MDB_INTEGERKEY, &e.batches},
                     {"meta", 0, &e.meta},
-                    {"sessions", MDB_INTEGERKEY, &e.sessions}};
+                    {"sessions", MDB_INTEGERKEY, &e.sessions},
+                    {"snapshots", MDB_INTEGERKEY, &e.snapshots}};
   for (const auto& db : dbs) {
     rc = mdb_dbi_open(txn, db.name, db.flags | create, db.dbi);
     if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {

@@ -19,6 +19,7 @@ struct LmdbEnv {
   MDB_dbi batches = 0;   // last seq of batch (u64) -> encoded BatchInfo
   MDB_dbi meta = 0;      // text -> text
   MDB_dbi sessions = 0;  // session id (u64) -> packed capnp Session
+  MDB_dbi snapshots = 0; // seq (u64) -> actor states after that seq (opaque bytes)
   std::string dir;
 
   ~LmdbEnv();

@@ -231,4 +231,36 @@ Result<std::vector<BatchInfo>> Reader::batches() {
   return out;
 }
 
+Result<std::optional<std::pair<std::uint64_t, std::vector<std::uint8_t>>>> Reader::snapshot_between(
+    std::uint64_t min_seq, std::uint64_t max_seq) {
+  auto txn = begin_read(*impl_->env);
+  if (!txn) return tl::unexpected(txn.error());
+  ReadTxn guard{*txn};
+  MDB_cursor* cur = nullptr;
+  mdb_cursor_open(guard.txn, impl_->env->snapshots, &cur);
+  std::uint64_t key = max_seq;
+  MDB_val k = as_val(key), v{};
+  // The first snapshot at or after max_seq, then step back to the one at or before it.
+  int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+  if (rc == 0 && val_u64(k) > max_seq) rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+  else if (rc == MDB_NOTFOUND) rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+  std::optional<std::pair<std::uint64_t, std::vector<std::uint8_t>>> out;
+  if (rc == 0 && val_u64(k) >= min_seq && val_u64(k) <= max_seq) {
+    const auto bytes = bytes_of(v);
+    out.emplace(val_u64(k), std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+  }
+  mdb_cursor_close(cur);
+  return out;
+}
+
+Result<std::vector<std::uint64_t>> Reader::snapshot_seqs() {
+  std::vector<std::uint64_t> out;
+  auto st = for_each_entry(*impl_->env, impl_->env->snapshots, [&](const MDB_val& k, const MDB_val&) -> Status {
+    out.push_back(val_u64(k));
+    return {};
+  });
+  if (!st) return tl::unexpected(st.error());
+  return out;
+}
+
 }  // namespace trader::journal

@@ -207,6 +207,17 @@ Status Writer::put_meta(const std::string& key, const std::string& value) {
   });
 }
 
+Status Writer::put_snapshot(std::uint64_t seq, std::span<const std::uint8_t> state) {
+  if (auto c = commit(); !c) return tl::unexpected(c.error());
+  if (seq > impl_->last_committed)
+    return fail(fmt::format("snapshot at seq {} is ahead of the journal (last seq {})", seq, impl_->last_committed));
+  return impl_->write_txn([&](MDB_txn* txn) -> int {
+    MDB_val k = as_val(seq);
+    MDB_val v{state.size(), const_cast<std::uint8_t*>(state.data())};
+    return mdb_put(txn, impl_->env->snapshots, &k, &v, 0);
+  });
+}
+
 Result<std::uint64_t> Writer::begin_session(SessionInfo info) {
   if (auto c = commit(); !c) return tl::unexpected(c.error());
   auto& s = *impl_;

@@ -7,6 +7,9 @@
 #include <fmt/format.h>
 
 #include "messages/fixed_point.hpp"
+#include "messages/message_codec.hpp"
+
+#include <capnp/message.h>
 
 namespace trader {
 namespace {
@@ -130,6 +133,16 @@ Status MessageJson::append_body(std::string& out, const TypeInfo& type, capnp::A
     out.resize(mark);
     return fail(fmt::format("malformed {} body: {}", type.name, e.getDescription().cStr()));
   }
+}
+
+std::string to_json(const Message& message) {
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<capnp::AnyPointer>();
+  encode_body(message, root);
+  std::string out;
+  MessageJson json;
+  if (const TypeInfo* t = find_type(type_id_of(message)); !t || !json.append_body(out, *t, root.asReader())) return "null";
+  return out;
 }
 
 void append_json_string(std::string& out, std::string_view text) {

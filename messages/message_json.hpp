@@ -8,6 +8,7 @@
 #include <capnp/any.h>
 
 #include "base/result.hpp"
+#include "messages/message_types.hpp"
 #include "messages/type_registry.hpp"
 
 namespace trader {
@@ -26,6 +27,9 @@ class MessageJson {
   struct Impl;
   Impl* impl_;
 };
+
+// A message value as JSON, the same rendering as dump --json gives its body.
+std::string to_json(const Message& message);
 
 // Appends `text` as a JSON string literal (quoted and escaped).
 void append_json_string(std::string& out, std::string_view text);

@@ -124,4 +124,43 @@ void CandleBuilderCore::on(const Delivery& in, Outbox& out) {
   }
 }
 
+void CandleBuilderCore::save(StateWriter& w) const {
+  w.u32(static_cast<std::uint32_t>(buckets_.size()));
+  for (const auto& [symbol, per_interval] : buckets_) {
+    w.str(symbol);
+    w.u32(static_cast<std::uint32_t>(per_interval.size()));
+    for (const auto& [iv, b] : per_interval) {
+      w.u32(iv);
+      w.i64(b.open_time_ms);
+      w.boolean(b.has_data);
+      w.boolean(b.started);
+      for (auto v : {b.open, b.high, b.low, b.close, b.volume, b.quote_volume}) w.i64(v);
+      w.u64(b.trades);
+      w.boolean(b.from_exchange);
+      w.boolean(b.quote_known);
+      w.i64(b.last_close);
+    }
+  }
+}
+
+Status CandleBuilderCore::load(StateReader& r) {
+  buckets_.clear();
+  for (auto n = r.count(); n > 0 && r.ok(); --n) {
+    auto& per_interval = buckets_[r.str()];
+    for (auto m = r.count(); m > 0 && r.ok(); --m) {
+      Bucket& b = per_interval[r.u32()];
+      b.open_time_ms = r.i64();
+      b.has_data = r.boolean();
+      b.started = r.boolean();
+      for (auto* v : {&b.open, &b.high, &b.low, &b.close, &b.volume, &b.quote_volume}) *v = r.i64();
+      b.trades = r.u64();
+      b.from_exchange = r.boolean();
+      b.quote_known = r.boolean();
+      b.last_close = r.i64();
+    }
+  }
+  if (!r.ok()) return fail("candle_builder snapshot is truncated or corrupt");
+  return {};
+}
+
 }  // namespace trader

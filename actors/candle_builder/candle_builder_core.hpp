@@ -37,6 +37,8 @@ class CandleBuilderCore final : public ActorCore {
   explicit CandleBuilderCore(CandleBuilderConfig config);
   Actor id() const override { return Actor::candle_builder; }
   void on(const Delivery& in, Outbox& out) override;
+  void save(StateWriter& w) const override;
+  Status load(StateReader& r) override;
 
  private:
   struct Bucket {

@@ -19,8 +19,9 @@
 #include "journal/journal.hpp"
 #include "journal/record_format.hpp"
 #include "messages/message_codec.hpp"
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<trader::ActorCore>)
+#include "replay/decision_hash.hpp"
+#include "replay/replay.hpp"
+#include "replay/simulator.hpp"
 
 namespace trader::node {
 
@@ -78,7 +79,12 @@ core_actor::behavior_type core_fn(core_actor::stateful_pointer<CoreState> self, 
     batch.items.reserve(st.outbox.size());
     for (const auto& o : st.outbox) batch.items.push_back(to_wire(me, o.destination, h.recv_ts_ns, o.message));
     return batch;
-  }};
+  },
+          [self](snapshot_atom) -> WireRecord {
+            StateWriter w;
+            self->state.core->save(w);
+            return WireRecord{std::move(w.bytes())};
+          }};
 }
 
 // ---- market feed (ingress) --------------------------------------------------------------
@@ -196,6 +202,9 @@ struct SequencerState {
   const std::atomic<bool>* stop = nullptr;
   std::shared_ptr<std::promise<Result<RunSummary>>> done;
   std::string failure;
+  replay::DecisionHash decisions;
+  std::uint64_t snapshot_every = 0, last_snapshot_seq = 0;
+  bool snapshotting = false;
 };
 
 using sequencer_ptr = caf::stateful_actor<SequencerState>*;
@@ -209,6 +218,8 @@ void finish(sequencer_ptr self) {
   if (!committed && st.failure.empty()) reason = "error: " + committed.error().message;
   auto ended = st.writer->end_session(st.session_id, wall_ns(), reason);
   st.summary.end_reason = reason;
+  st.summary.decisions = st.decisions.decisions();
+  st.summary.decision_hash = st.decisions.hex();
   for (auto& [actor, handle] : st.actors) self->send_exit(handle, caf::exit_reason::user_shutdown);
   self->send_exit(st.feed, caf::exit_reason::user_shutdown);
   if (!st.failure.empty()) st.done->set_value(fail(st.failure));
@@ -243,9 +254,21 @@ bool sequence_one(sequencer_ptr self, WireOutput msg) {
   ++s.by_source[header.source];
   ++s.by_type[msg.type_id];
   const auto stored = st.writer->last_appended();
-  if (msg.type_id == PortfolioState::kTypeId) {
-    if (auto rec = st.decoder.decode(0, stored); rec)
-      if (auto body = (*rec)->decode(); body) s.portfolio = std::get<PortfolioState>(*body);
+  switch (msg.type_id) {  // decode only what the summary and the decision hash need
+    case PortfolioState::kTypeId:
+    case Signal::kTypeId:
+    case OrderIntent::kTypeId:
+    case RiskDecision::kTypeId:
+    case OrderRequest::kTypeId:
+    case OrderEvent::kTypeId:
+      if (auto rec = st.decoder.decode(0, stored); rec) {
+        if (auto body = (*rec)->decode(); body) {
+          st.decisions.add(*body);
+          if (auto* p = std::get_if<PortfolioState>(&*body)) s.portfolio = std::move(*p);
+        }
+      }
+      break;
+    default: break;
   }
   const auto to = recipients(msg.type_id, header.destination);
   bool delivered = false;
@@ -284,10 +307,41 @@ bool sequence_one(sequencer_ptr self, WireOutput msg) {
   return delivered;
 }
 
+// Asks every actor for its state (in actor order) and journals the set as a snapshot
+// at the last seq; the queue is empty and nothing is in flight, so it is a clean cut.
+void take_snapshot(sequencer_ptr self) {
+  auto& st = self->state;
+  st.snapshotting = true;
+  auto states = std::make_shared<std::vector<std::pair<Actor, std::vector<std::uint8_t>>>>();
+  auto remaining = std::make_shared<std::size_t>(st.actors.size());
+  const std::uint64_t at = st.summary.last_seq;
+  for (auto& [actor, handle] : st.actors) {
+    states->emplace_back(actor, std::vector<std::uint8_t>{});
+    const std::size_t i = states->size() - 1;
+    self->request(handle, caf::infinite, snapshot_atom::value)
+        .then(
+            [self, states, remaining, i, at](WireRecord& state) {
+              auto& st = self->state;
+              if (st.finished) return;
+              (*states)[i].second = std::move(state.bytes);
+              if (--*remaining > 0) return;
+              if (auto put = st.writer->put_snapshot(at, replay::encode_snapshot(*states)); !put)
+                return abort_run(self, put.error().message);
+              st.last_snapshot_seq = at;
+              ++st.summary.snapshots;
+              st.snapshotting = false;
+              pump(self);
+            },
+            [self](caf::error& e) { abort_run(self, "snapshot failed: " + self->system().render(e)); });
+  }
+}
+
 void pump(sequencer_ptr self) {
   auto& st = self->state;
-  while (!st.finished && st.in_flight == 0) {
+  while (!st.finished && st.in_flight == 0 && !st.snapshotting) {
     if (st.queue.empty()) {
+      if (st.snapshot_every > 0 && st.summary.last_seq - st.last_snapshot_seq >= st.snapshot_every)
+        return take_snapshot(self);
       if (st.stop->load() && !st.stopping) st.stopping = true;
       if (!st.external.empty() && !st.stopping) {
         st.queue.push_back(std::move(st.external.front()));
@@ -323,6 +377,7 @@ struct SequencerInit {
   const std::atomic<bool>* stop;
   std::shared_ptr<std::promise<Result<RunSummary>>> done;
   bool idle_commit;
+  std::uint64_t snapshot_every;
 };
 
 caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> init) {
@@ -334,6 +389,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.stop = init->stop;
   st.done = init->done;
   st.idle_commit = init->idle_commit;
+  st.snapshot_every = init->snapshot_every;
   st.summary.session_id = init->session_id;
   return {[self](start_atom) { pump(self); }};
 }
@@ -387,6 +443,9 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   session.start_ts_ns = wall_ns();
   auto session_id = writer->begin_session(session);
   if (!session_id) return tl::unexpected(session_id.error());
+  // Replay rebuilds this session's actors from the config journaled with it.
+  if (auto st = writer->put_meta(replay::session_config_key(*session_id), config.effective_toml); !st)
+    return tl::unexpected(st.error());
 
   caf::actor_system_config cfg;
   add_wire_types(cfg);
@@ -409,7 +468,7 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   auto done = std::make_shared<std::promise<Result<RunSummary>>>();
   auto result = done->get_future();
   auto init = std::make_shared<SequencerInit>(
-      SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0});
+      SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0, config.snapshot_every});
   writer.reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
   init.reset();

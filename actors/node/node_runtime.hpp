@@ -9,6 +9,8 @@
 //   - only when the queue is empty does it take the next external input from the feed.
 // This schedule is a pure function of the external inputs, so a replay that follows the
 // same rule (replay/) reproduces every decision, bit for bit.
+// Every `journal.snapshot_every` records, at a point where nothing is queued or in flight,
+// it asks each actor for its state and journals the set as a snapshot at the last seq.
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -29,6 +31,9 @@ struct RunSummary {
   std::uint64_t feed_lines = 0, malformed_lines = 0, unknown_stream_lines = 0, gaps = 0;
   std::string end_reason;
   double wall_seconds = 0;
+  std::uint64_t decisions = 0;
+  std::string decision_hash;  // replay/decision_hash.hpp
+  std::uint64_t snapshots = 0;
 };
 
 // Runs until the feed ends or `stop` becomes true (then it drains what is queued, closes

@@ -44,9 +44,12 @@ typename Inspector::result_type inspect(Inspector& f, WireBatch& x) {
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using next_atom = caf::atom_constant<caf::atom("next")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 
-// A business actor: takes a delivered record, answers with what it sends.
-using core_actor = caf::typed_actor<caf::replies_to<deliver_atom, WireRecord>::with<WireBatch>>;
+// A business actor: takes a delivered record, answers with what it sends; on request,
+// answers with its state (actors/state_codec.hpp bytes in a WireRecord).
+using core_actor = caf::typed_actor<caf::replies_to<deliver_atom, WireRecord>::with<WireBatch>,
+                                    caf::replies_to<snapshot_atom>::with<WireRecord>>;
 // The market feed: answers each request with the next external inputs.
 using feed_actor = caf::typed_actor<caf::replies_to<next_atom>::with<WireBatch>>;
 

@@ -45,4 +45,30 @@ void OrderCore::on(const Delivery& in, Outbox& out) {
   }
 }
 
+void OrderCore::save(StateWriter& w) const {
+  w.u32(static_cast<std::uint32_t>(open_.size()));
+  for (const auto& [id, o] : open_) {
+    w.str(id);
+    w.str(o.symbol);
+    w.u32(static_cast<std::uint32_t>(o.side));
+    w.i64(o.qty);
+    w.i64(o.cum_qty);
+    w.u64(o.intent_id);
+  }
+}
+
+Status OrderCore::load(StateReader& r) {
+  open_.clear();
+  for (auto n = r.count(); n > 0 && r.ok(); --n) {
+    Open& o = open_[r.str()];
+    o.symbol = r.str();
+    o.side = static_cast<Side>(r.u32());
+    o.qty = r.i64();
+    o.cum_qty = r.i64();
+    o.intent_id = r.u64();
+  }
+  if (!r.ok()) return fail("order snapshot is truncated or corrupt");
+  return {};
+}
+
 }  // namespace trader

@@ -21,6 +21,8 @@ class OrderCore final : public ActorCore {
   explicit OrderCore(OrderConfig config);
   Actor id() const override { return Actor::order; }
   void on(const Delivery& in, Outbox& out) override;
+  void save(StateWriter& w) const override;
+  Status load(StateReader& r) override;
 
   struct Open {
     std::string symbol;

@@ -138,4 +138,31 @@ void PaperExchangeCore::on(const Delivery& in, Outbox& out) {
   expire(in, out);
 }
 
+void PaperExchangeCore::save(StateWriter& w) const {
+  w.u32(static_cast<std::uint32_t>(working_.size()));
+  for (const auto& o : working_) {
+    w.message(o.request);
+    w.str(o.exchange_id);
+    w.i64(o.live_from_ns);
+    w.i64(o.cum_qty);
+  }
+  w.u64(next_order_id_);
+}
+
+Status PaperExchangeCore::load(StateReader& r) {
+  working_.clear();
+  for (auto n = r.count(); n > 0 && r.ok(); --n) {
+    auto m = r.message();
+    auto* req = std::get_if<OrderRequest>(&m);
+    if (!req) return fail("exchange snapshot: expected an order request");
+    Working o{std::move(*req), r.str(), 0, 0};
+    o.live_from_ns = r.i64();
+    o.cum_qty = r.i64();
+    working_.push_back(std::move(o));
+  }
+  next_order_id_ = r.u64();
+  if (!r.ok()) return fail("exchange snapshot is truncated or corrupt");
+  return {};
+}
+
 }  // namespace trader

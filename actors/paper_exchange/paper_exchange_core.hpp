@@ -39,6 +39,8 @@ class PaperExchangeCore final : public ActorCore {
   explicit PaperExchangeCore(PaperExchangeConfig config);
   Actor id() const override { return Actor::exchange; }
   void on(const Delivery& in, Outbox& out) override;
+  void save(StateWriter& w) const override;
+  Status load(StateReader& r) override;
 
  private:
   struct Working {

@@ -78,4 +78,26 @@ void PortfolioCore::on(const Delivery& in, Outbox& out) {
   }
 }
 
+void PortfolioCore::save(StateWriter& w) const {
+  w.u32(static_cast<std::uint32_t>(holdings_.size()));
+  for (const auto& [symbol, h] : holdings_) {
+    w.str(symbol);
+    for (auto v : {h.qty, h.avg_entry, h.last_price, h.realized, h.trip_net}) w.i64(v);
+  }
+  w.message(state_);
+}
+
+Status PortfolioCore::load(StateReader& r) {
+  holdings_.clear();
+  for (auto n = r.count(); n > 0 && r.ok(); --n) {
+    Holding& h = holdings_[r.str()];
+    for (auto* v : {&h.qty, &h.avg_entry, &h.last_price, &h.realized, &h.trip_net}) *v = r.i64();
+  }
+  auto m = r.message();
+  if (auto* ps = std::get_if<PortfolioState>(&m)) state_ = std::move(*ps);
+  else if (r.ok()) return fail("portfolio snapshot: expected a portfolio state");
+  if (!r.ok()) return fail("portfolio snapshot is truncated or corrupt");
+  return {};
+}
+
 }  // namespace trader

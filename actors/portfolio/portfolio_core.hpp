@@ -27,6 +27,8 @@ class PortfolioCore final : public ActorCore {
   explicit PortfolioCore(PortfolioConfig config);
   Actor id() const override { return Actor::portfolio; }
   void on(const Delivery& in, Outbox& out) override;
+  void save(StateWriter& w) const override;
+  Status load(StateReader& r) override;
 
   const PortfolioState& state() const { return state_; }
 

@@ -253,4 +253,55 @@ void RiskCore::on(const Delivery& in, Outbox& out) {
   }
 }
 
+void RiskCore::save(StateWriter& w) const {
+  w.u32(static_cast<std::uint32_t>(state_));
+  w.str(state_reason_);
+  w.boolean(halted_by_drawdown_or_operator_);
+  w.message(portfolio_);
+  w.boolean(have_portfolio_);
+  w.u32(static_cast<std::uint32_t>(symbols_.size()));
+  for (const auto& [symbol, s] : symbols_) {
+    w.str(symbol);
+    w.i64(s.last_price);
+    w.i64(s.prev_close);
+    w.u32(static_cast<std::uint32_t>(s.true_ranges.size()));
+    for (auto tr : s.true_ranges) w.i64(tr);
+    w.boolean(s.exit_pending);
+  }
+  w.u32(static_cast<std::uint32_t>(approvals_ms_.size()));
+  for (auto t : approvals_ms_) w.i64(t);
+  w.i64(day_);
+  w.i64(day_start_equity_);
+  w.boolean(day_start_known_);
+  w.u32(trades_today_);
+  w.i64(last_ts_ms_);
+}
+
+Status RiskCore::load(StateReader& r) {
+  state_ = static_cast<TradingState>(r.u32());
+  state_reason_ = r.str();
+  halted_by_drawdown_or_operator_ = r.boolean();
+  auto p = r.message();
+  if (auto* ps = std::get_if<PortfolioState>(&p)) portfolio_ = std::move(*ps);
+  else if (r.ok()) return fail("risk snapshot: expected a portfolio state");
+  have_portfolio_ = r.boolean();
+  symbols_.clear();
+  for (auto n = r.count(); n > 0 && r.ok(); --n) {
+    SymbolState& s = symbols_[r.str()];
+    s.last_price = r.i64();
+    s.prev_close = r.i64();
+    for (auto m = r.count(); m > 0 && r.ok(); --m) s.true_ranges.push_back(r.i64());
+    s.exit_pending = r.boolean();
+  }
+  approvals_ms_.clear();
+  for (auto n = r.count(); n > 0 && r.ok(); --n) approvals_ms_.push_back(r.i64());
+  day_ = r.i64();
+  day_start_equity_ = r.i64();
+  day_start_known_ = r.boolean();
+  trades_today_ = r.u32();
+  last_ts_ms_ = r.i64();
+  if (!r.ok()) return fail("risk snapshot is truncated or corrupt");
+  return {};
+}
+
 }  // namespace trader

@@ -55,6 +55,8 @@ class RiskCore final : public ActorCore {
   explicit RiskCore(RiskConfig config);
   Actor id() const override { return Actor::risk; }
   void on(const Delivery& in, Outbox& out) override;
+  void save(StateWriter& w) const override;
+  Status load(StateReader& r) override;
 
   TradingState trading_state() const { return state_; }
 

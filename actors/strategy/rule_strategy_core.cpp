@@ -123,4 +123,48 @@ void RuleStrategyCore::on(const Delivery& in, Outbox& out) {
   }
 }
 
+void RuleStrategyCore::save(StateWriter& w) const {
+  w.u32(static_cast<std::uint32_t>(symbols_.size()));
+  for (const auto& [symbol, s] : symbols_) {
+    w.str(symbol);
+    w.u64(s.candles);
+    w.f64(s.ema_fast);
+    w.f64(s.ema_slow);
+    w.u32(static_cast<std::uint32_t>(s.closes.size()));
+    for (double c : s.closes) w.f64(c);
+    w.u32(static_cast<std::uint32_t>(s.returns.size()));
+    for (double x : s.returns) w.f64(x);
+    w.u32(static_cast<std::uint32_t>(s.view));
+    w.boolean(s.pending);
+    w.u64(s.pending_intent);
+    w.i64(s.held);
+    w.u64(s.cooldown_until);
+  }
+  w.i64(equity_);
+  w.boolean(have_equity_);
+  w.u32(static_cast<std::uint32_t>(risk_state_));
+}
+
+Status RuleStrategyCore::load(StateReader& r) {
+  symbols_.clear();
+  for (auto n = r.count(); n > 0 && r.ok(); --n) {
+    SymbolState& s = symbols_[r.str()];
+    s.candles = r.u64();
+    s.ema_fast = r.f64();
+    s.ema_slow = r.f64();
+    for (auto m = r.count(); m > 0 && r.ok(); --m) s.closes.push_back(r.f64());
+    for (auto m = r.count(); m > 0 && r.ok(); --m) s.returns.push_back(r.f64());
+    s.view = static_cast<Direction>(r.u32());
+    s.pending = r.boolean();
+    s.pending_intent = r.u64();
+    s.held = r.i64();
+    s.cooldown_until = r.u64();
+  }
+  equity_ = r.i64();
+  have_equity_ = r.boolean();
+  risk_state_ = static_cast<TradingState>(r.u32());
+  if (!r.ok()) return fail("strategy snapshot is truncated or corrupt");
+  return {};
+}
+
 }  // namespace trader

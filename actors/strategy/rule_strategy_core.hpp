@@ -43,6 +43,8 @@ class RuleStrategyCore final : public ActorCore {
   explicit RuleStrategyCore(RuleStrategyConfig config);
   Actor id() const override { return Actor::strategy; }
   void on(const Delivery& in, Outbox& out) override;
+  void save(StateWriter& w) const override;
+  Status load(StateReader& r) override;
 
  private:
   struct SymbolState {

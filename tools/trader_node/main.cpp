@@ -46,6 +46,7 @@ void print_summary(const trader::NodeConfig& c, const trader::node::RunSummary& 
   fmt::print("  max drawdown  {:.2f}%\n", static_cast<double>(p.max_drawdown_ppm) / 1e4);
   fmt::print("  final equity  {} {} (started with {})\n", format_fixed(equity), c.portfolio.quote_asset,
              format_fixed(start));
+  fmt::print("  decision hash {} ({} decisions, {} snapshots)\n", s.decision_hash, s.decisions, s.snapshots);
 }
 
 }  // namespace

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   std::signal(SIGBUS, on_fatal_signal);
   std::signal(SIGABRT, on_fatal_signal);
 
-  CLI::App app{"trader-tools: import, inspect, verify and export trading journals"};
+  CLI::App app{"trader-tools: import, inspect, verify, export and replay trading journals"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "trader-tools 0.1.0");
   int exit_code = trader::tools::kExitOk;
@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   trader::tools::add_stats_command(app, exit_code);
   trader::tools::add_verify_command(app, exit_code);
   trader::tools::add_export_command(app, exit_code);
+  trader::tools::add_replay_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
-      std::fprintf(stderr, "error: unknown command '%s'; expected one of: import, dump, stats, verify, export\n", argv[1]);
+      std::fprintf(stderr, "error: unknown command '%s'; expected one of: import, dump, stats, verify, export, replay\n", argv[1]);
       return trader::tools::kExitError;
     }
     std::fprintf(stderr, "error: %s (see 'trader-tools%s --help')\n", e.what(),

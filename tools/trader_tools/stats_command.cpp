@@ -9,6 +9,7 @@
 #include "journal/journal.hpp"
 #include "messages/message_json.hpp"
 #include "messages/type_registry.hpp"
+#include "replay/decision_hash.hpp"
 #include "tools/trader_tools/commands.hpp"
 
 namespace trader::tools {
@@ -41,6 +42,7 @@ int run_stats(const StatsArgs& a) {
   std::int64_t min_ts = 0, max_ts = 0;
   std::uint64_t records = 0, payload_bytes = 0;
   std::map<std::uint16_t, std::uint64_t> by_type_id;
+  replay::DecisionHash decisions;
   for (;;) {
     auto rec = cursor->next();
     if (!rec) {
@@ -56,6 +58,13 @@ int run_stats(const StatsArgs& a) {
     max_ts = records == 0 ? h.recv_ts_ns : std::max(max_ts, h.recv_ts_ns);
     payload_bytes += (*rec)->stored.size();
     ++records;
+    switch (h.type_id) {  // only decision types are decoded
+      case Signal::kTypeId: case OrderIntent::kTypeId: case RiskDecision::kTypeId:
+      case OrderRequest::kTypeId: case OrderEvent::kTypeId:
+        if (auto body = (*rec)->decode(); body) decisions.add(*body);
+        break;
+      default: break;
+    }
   }
   for (const auto& [id, n] : by_type_id) {
     const TypeInfo* t = find_type(id);
@@ -72,7 +81,8 @@ int run_stats(const StatsArgs& a) {
                        s.first_seq, s.last_seq, s.batches, format);
     out += fmt::format(R"("first_recv_ts_ns":{},"last_recv_ts_ns":{},"file_bytes":{},"payload_bytes":{},)", min_ts,
                        max_ts, s.file_bytes, payload_bytes);
-    out += fmt::format(R"("chain_head":"{}","by_type":{{)", journal::to_hex(s.chain_head));
+    out += fmt::format(R"("chain_head":"{}","decisions":{},"decision_hash":"{}","by_type":{{)",
+                       journal::to_hex(s.chain_head), decisions.decisions(), decisions.hex());
     bool first = true;
     for (const auto& [name, n] : by_type) {
       out += fmt::format(R"({}"{}":{})", first ? "" : ",", name, n);
@@ -113,6 +123,7 @@ int run_stats(const StatsArgs& a) {
   fmt::print("file size    {} bytes, {:.1f} bytes/record on disk, {:.1f} bytes/record stored\n", s.file_bytes,
              per_record_disk, per_record_payload);
   fmt::print("chain head   {}\n", journal::to_hex(s.chain_head));
+  fmt::print("decisions    {}, decision hash {}\n", decisions.decisions(), decisions.hex());
   fmt::print("by type\n");
   for (const auto& [name, n] : by_type) fmt::print("  {:<18} {:>12}\n", name, n);
   fmt::print("by source\n");

@@ -1,0 +1,73 @@
+#pragma once
+// Replay of recorded sessions, driving the node's own cores without threads.
+//  - verify: for each node session, rebuild its cores from the config it journaled, feed
+//    the recorded external inputs (messages from actors the run does not simulate:
+//    market_feed, timer, operator) through the node's schedule (simulator.hpp), and
+//    compare every message produced with the record at the same seq: identical, or the
+//    first divergence. Starting later than a session's start uses the nearest snapshot.
+//  - what-if: feed the external inputs of a journal through the cores of another config
+//    (paper fills) and write a complete new journal, itself verifiable.
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "base/result.hpp"
+#include "config/node_config.hpp"
+#include "replay/simulator.hpp"
+
+namespace trader::replay {
+
+struct Range {
+  std::uint64_t from_seq = 1;
+  std::uint64_t to_seq = std::numeric_limits<std::uint64_t>::max();
+};
+
+// The records received on one UTC day ("YYYY-MM-DD"), as a seq range.
+Result<Range> day_range(const std::string& dir, const std::string& day);
+
+// Builds a run's cores; the default is the node's (actors/node/core_factory.hpp).
+using CoreFactory = std::function<Cores(const NodeConfig&)>;
+Cores node_cores(const NodeConfig& config);
+
+// The meta key under which a session's effective config is journaled.
+std::string session_config_key(std::uint64_t session_id);
+
+struct Divergence {
+  std::uint64_t seq = 0;       // where the journal and the replay part ways
+  Actor actor = Actor::none;   // who produced the message that differs
+  std::uint64_t input_seq = 0; // the delivery that produced it
+  std::string input;           // that input, decoded (JSON)
+  std::string expected;        // the journal's record at `seq` (JSON), or what is missing
+  std::string got;             // what the replay produced (JSON), or what is missing
+};
+
+struct VerifyReport {
+  std::uint64_t messages = 0;          // records compared
+  std::uint64_t inputs = 0;            // external inputs fed
+  std::uint64_t sessions = 0;          // node sessions replayed
+  std::uint64_t sessions_skipped = 0;  // sessions without actors (imports)
+  std::uint64_t snapshot_seq = 0;      // the snapshot replay started from (0: none)
+  std::uint64_t decisions = 0;
+  std::string decision_hash;           // over the decisions in the range
+  double seconds = 0;
+  std::optional<Divergence> divergence;  // empty: identical
+};
+
+Result<VerifyReport> verify(const std::string& dir, const Range& range, const CoreFactory& factory = node_cores);
+
+struct WhatIfReport {
+  std::uint64_t inputs = 0, records = 0;
+  std::uint64_t decisions = 0;
+  std::string decision_hash;
+  bool derived_ticks = false;  // the source had no clock ticks (an import): derived from data time
+  PortfolioState portfolio;    // the last one published
+  double seconds = 0;
+};
+
+// `out_dir` must not hold a journal yet.
+Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, const NodeConfig& config,
+                             const std::string& out_dir, const CoreFactory& factory = node_cores);
+
+}  // namespace trader::replay

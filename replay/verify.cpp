@@ -1,0 +1,212 @@
+#include <chrono>
+#include <deque>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "actors/node/core_factory.hpp"
+#include "base/time_format.hpp"
+#include "journal/journal.hpp"
+#include "messages/message_json.hpp"
+#include "messages/type_registry.hpp"
+#include "replay/decision_hash.hpp"
+#include "replay/replay.hpp"
+
+namespace trader::replay {
+
+Cores node_cores(const NodeConfig& config) { return node::make_cores(config); }
+
+std::string session_config_key(std::uint64_t session_id) { return fmt::format("session.{}.config", session_id); }
+
+Result<Range> day_range(const std::string& dir, const std::string& day) {
+  const auto start = parse_time_ns(day);
+  if (!start || day.size() != 10) return fail(fmt::format("--day {}: expected a UTC date like 2023-03-01", day));
+  auto reader = journal::Reader::open(dir);
+  if (!reader) return tl::unexpected(reader.error());
+  journal::Filter f;
+  f.from_ts_ns = *start;
+  f.to_ts_ns = *start + 86'400'000'000'000LL - 1;
+  auto cursor = (*reader)->scan(f);
+  if (!cursor) return tl::unexpected(cursor.error());
+  Range r{0, 0};
+  for (;;) {
+    auto rec = cursor->next();
+    if (!rec) return tl::unexpected(rec.error());
+    if (*rec == nullptr) break;
+    if (r.from_seq == 0) r.from_seq = (*rec)->header.seq;
+    r.to_seq = (*rec)->header.seq;
+  }
+  if (r.from_seq == 0) return fail(fmt::format("journal {} has no records received on {}", dir, day));
+  return r;
+}
+
+namespace {
+
+struct Recorded {
+  EnvelopeHeader header;
+  Message message;
+};
+
+std::string describe(const EnvelopeHeader& h, const Message& m) {
+  const TypeInfo* t = find_type(type_id_of(m));
+  return fmt::format(R"({{"source":"{}","destination":"{}","recv_ts_ns":{},"type":"{}","body":{}}})",
+                     actor_name(h.source), actor_name(h.destination), h.recv_ts_ns, t ? t->name : "?", to_json(m));
+}
+
+// Reads a session's records one ahead.
+class RecordedFeed {
+ public:
+  explicit RecordedFeed(journal::Cursor cursor) : cursor_(std::move(cursor)) {}
+  Result<const Recorded*> peek() {
+    if (!ahead_ && !end_) {
+      auto rec = cursor_.next();
+      if (!rec) return tl::unexpected(rec.error());
+      if (*rec == nullptr) {
+        end_ = true;
+      } else {
+        auto body = (*rec)->decode();
+        if (!body) return fail(fmt::format("seq {}: {}", (*rec)->header.seq, body.error().message));
+        ahead_ = Recorded{(*rec)->header, std::move(*body)};
+      }
+    }
+    return ahead_ ? &*ahead_ : nullptr;
+  }
+  Recorded take() {
+    Recorded r = std::move(*ahead_);
+    ahead_.reset();
+    return r;
+  }
+
+ private:
+  journal::Cursor cursor_;
+  std::optional<Recorded> ahead_;
+  bool end_ = false;
+};
+
+// Compares each message the replay sequences with the journal's record at that seq.
+class ComparingSink final : public RecordSink {
+ public:
+  ComparingSink(RecordedFeed& feed, const Range& range, DecisionHash& hash, VerifyReport& report)
+      : feed_(feed), range_(range), hash_(hash), report_(report) {}
+
+  Result<std::uint64_t> append(const EnvelopeHeader& h, const Message& m, std::uint64_t cause_seq) override {
+    auto next = feed_.peek();
+    if (!next) return tl::unexpected(next.error());
+    if (*next == nullptr) {
+      diverge({last_seq_ + 1, h.source, cause_seq, input_of(cause_seq),
+               "(the journal ends here: the session did not record this message)", describe(h, m)});
+      return fail("divergence");
+    }
+    const Recorded& r = **next;
+    const bool same = r.header.source == h.source && r.header.destination == h.destination &&
+                      r.header.recv_ts_ns == h.recv_ts_ns && r.header.type_id == type_id_of(m) && r.message == m;
+    if (!same) {
+      diverge({r.header.seq, h.source, cause_seq, input_of(cause_seq), describe(r.header, r.message), describe(h, m)});
+      return fail("divergence");
+    }
+    const std::uint64_t seq = r.header.seq;
+    if (seq >= range_.from_seq && seq <= range_.to_seq) {
+      ++report_.messages;
+      hash_.add(r.message);
+    }
+    last_seq_ = seq;
+    remember(feed_.take());
+    return seq;
+  }
+
+  void diverge(Divergence d) { report_.divergence = std::move(d); }
+  std::string input_of(std::uint64_t seq) const {
+    for (const auto& r : recent_)
+      if (r.header.seq == seq) return describe(r.header, r.message);
+    return "(input not at hand)";
+  }
+
+ private:
+  // The recent records, as values: rendered only if a divergence needs its cause.
+  void remember(Recorded r) {
+    recent_.push_back(std::move(r));
+    if (recent_.size() > 4096) recent_.pop_front();
+  }
+
+  RecordedFeed& feed_;
+  const Range& range_;
+  DecisionHash& hash_;
+  VerifyReport& report_;
+  std::deque<Recorded> recent_;
+  std::uint64_t last_seq_ = 0;
+};
+
+}  // namespace
+
+Result<VerifyReport> verify(const std::string& dir, const Range& range, const CoreFactory& factory) {
+  const auto started = std::chrono::steady_clock::now();
+  auto reader = journal::Reader::open(dir);
+  if (!reader) return tl::unexpected(reader.error());
+  auto sessions = (*reader)->sessions();
+  if (!sessions) return tl::unexpected(sessions.error());
+  auto meta = (*reader)->meta();
+  if (!meta) return tl::unexpected(meta.error());
+  auto summary = (*reader)->summary();
+  if (!summary) return tl::unexpected(summary.error());
+
+  VerifyReport report;
+  DecisionHash hash;
+  for (std::size_t i = 0; i < sessions->size() && !report.divergence; ++i) {
+    const auto& s = (*sessions)[i];
+    // An open session (crashed or running) ends where the next one starts, or at the end.
+    const std::uint64_t end = s.end_seq != 0 ? s.end_seq
+                              : i + 1 < sessions->size() ? (*sessions)[i + 1].start_seq - 1
+                                                         : summary->last_seq;
+    if (end < s.start_seq || end < range.from_seq || s.start_seq > range.to_seq) continue;
+    auto text = meta->find(session_config_key(s.id));
+    if (text == meta->end()) {
+      ++report.sessions_skipped;  // no actors ran in it (an import)
+      continue;
+    }
+    auto config = parse_node_config(text->second, fmt::format("session {} config", s.id), {}, ConfigUse::replay);
+    if (!config) return tl::unexpected(config.error());
+    Simulator sim(factory(*config));
+
+    std::uint64_t start = s.start_seq;
+    if (range.from_seq > s.start_seq) {
+      auto snap = (*reader)->snapshot_between(s.start_seq, range.from_seq - 1);
+      if (!snap) return tl::unexpected(snap.error());
+      if (*snap) {
+        if (auto st = load_cores(sim.cores(), (*snap)->second); !st)
+          return fail(fmt::format("snapshot at seq {}: {}", (*snap)->first, st.error().message));
+        start = (*snap)->first + 1;
+        report.snapshot_seq = (*snap)->first;
+      }
+    }
+    journal::Filter f;
+    f.from_seq = start;
+    f.to_seq = end;
+    auto cursor = (*reader)->scan(f);
+    if (!cursor) return tl::unexpected(cursor.error());
+    RecordedFeed feed(std::move(*cursor));
+    ComparingSink sink(feed, range, hash, report);
+    ++report.sessions;
+    for (;;) {
+      auto next = feed.peek();
+      if (!next) return tl::unexpected(next.error());
+      if (*next == nullptr || (*next)->header.seq > range.to_seq) break;
+      const Recorded& r = **next;
+      if (sim.cores().count(r.header.source)) {
+        sink.diverge({r.header.seq, r.header.source, 0, "(none: the replay had nothing left to deliver)",
+                      describe(r.header, r.message), "(nothing: the replay's actors produced no such message)"});
+        break;
+      }
+      ++report.inputs;
+      if (auto st = sim.run(r.header, r.message, sink); !st) {
+        if (report.divergence) break;
+        return tl::unexpected(st.error());
+      }
+    }
+  }
+  report.decisions = hash.decisions();
+  report.decision_hash = hash.hex();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+}  // namespace trader::replay

@@ -1,0 +1,140 @@
+#include <chrono>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "actors/market_feed/market_feed_core.hpp"
+#include "journal/journal.hpp"
+#include "replay/decision_hash.hpp"
+#include "replay/replay.hpp"
+
+namespace trader::replay {
+namespace {
+
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Writes what the replay sequences into a new journal.
+class JournalSink final : public RecordSink {
+ public:
+  JournalSink(journal::Writer& writer, DecisionHash& hash, WhatIfReport& report)
+      : writer_(writer), hash_(hash), report_(report) {}
+  Result<std::uint64_t> append(const EnvelopeHeader& h, const Message& m, std::uint64_t) override {
+    const auto seq = writer_.append(h, m);
+    hash_.add(m);
+    ++report_.records;
+    if (const auto* p = std::get_if<PortfolioState>(&m)) report_.portfolio = *p;
+    if (writer_.batch_full())
+      if (auto c = writer_.commit(); !c) return tl::unexpected(c.error());
+    return seq;
+  }
+
+ private:
+  journal::Writer& writer_;
+  DecisionHash& hash_;
+  WhatIfReport& report_;
+};
+
+bool is_external(Actor source) {
+  return source == Actor::market_feed || source == Actor::timer || source == Actor::operator_;
+}
+
+}  // namespace
+
+Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, const NodeConfig& config,
+                             const std::string& out_dir, const CoreFactory& factory) {
+  const auto started = std::chrono::steady_clock::now();
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(out_dir) / "data.mdb", ec))
+    return fail(fmt::format("--out {} already holds a journal; a what-if writes a new one", out_dir));
+  if (std::filesystem::equivalent(source_dir, out_dir, ec))
+    return fail("--out must differ from the journal replayed");
+  auto reader = journal::Reader::open(source_dir);
+  if (!reader) return tl::unexpected(reader.error());
+  auto source_summary = (*reader)->summary();
+  if (!source_summary) return tl::unexpected(source_summary.error());
+
+  // A journal without clock ticks (an import) gets them from data time, as the node's feed would.
+  bool has_ticks = false;
+  {
+    journal::Filter f;
+    f.type_id = ClockTick::kTypeId;
+    auto c = (*reader)->scan(f);
+    if (!c) return tl::unexpected(c.error());
+    auto first = c->next();
+    if (!first) return tl::unexpected(first.error());
+    has_ticks = *first != nullptr;
+  }
+
+  journal::Options opts;
+  opts.durability = config.durability;
+  opts.max_batch_records = config.max_batch;
+  auto writer = journal::Writer::open(out_dir, opts);
+  if (!writer) return tl::unexpected(writer.error());
+  journal::SessionInfo session;
+  session.node_id = config.node_id + " (what-if)";
+  session.code_version = "trader 0.1.0";
+  session.start_ts_ns = wall_ns();
+  auto id = (*writer)->begin_session(session);
+  if (!id) return tl::unexpected(id.error());
+  for (const auto& [k, v] : {std::pair<std::string, std::string>{session_config_key(*id), config.effective_toml},
+                             {"config", config.effective_toml},
+                             {"code_version", "trader 0.1.0"},
+                             {"what_if.source", source_dir},
+                             {"what_if.source_chain_head", journal::to_hex(source_summary->chain_head)},
+                             {"what_if.range", fmt::format("{}..{}", range.from_seq, std::min(range.to_seq, source_summary->last_seq))}}) {
+    if (auto st = (*writer)->put_meta(k, v); !st) return tl::unexpected(st.error());
+  }
+
+  WhatIfReport report;
+  report.derived_ticks = !has_ticks;
+  DecisionHash hash;
+  Simulator sim(factory(config));
+  JournalSink sink(**writer, hash, report);
+  MarketFeedCore ticker(has_ticks ? 0 : config.clock_tick_ms);
+  std::vector<FeedInput> inputs;
+  std::uint64_t last_snapshot = 0;
+
+  journal::Filter f;
+  f.from_seq = range.from_seq;
+  f.to_seq = range.to_seq;
+  auto cursor = (*reader)->scan(f);
+  if (!cursor) return tl::unexpected(cursor.error());
+  for (;;) {
+    auto rec = cursor->next();
+    if (!rec) return tl::unexpected(rec.error());
+    if (*rec == nullptr) break;
+    const auto& h = (*rec)->header;
+    if (!is_external(h.source)) continue;  // everything else the cores regenerate
+    auto body = (*rec)->decode();
+    if (!body) return fail(fmt::format("seq {}: {}", h.seq, body.error().message));
+    inputs.clear();
+    if (!has_ticks && h.source == Actor::market_feed && !std::holds_alternative<FeedStatus>(*body) &&
+        !std::holds_alternative<ErrorReport>(*body)) {
+      ticker.on_market_data(h.recv_ts_ns, std::move(*body), inputs);
+    } else {
+      inputs.push_back({h.source, h.recv_ts_ns, std::move(*body)});
+    }
+    for (auto& in : inputs) {
+      ++report.inputs;
+      if (auto st = sim.run(EnvelopeHeader{0, in.recv_ts_ns, in.source, Actor::none, 0, 0, 1}, std::move(in.message), sink);
+          !st)
+        return tl::unexpected(st.error());
+    }
+    const auto last = (*writer)->next_seq() - 1;
+    if (config.snapshot_every > 0 && last - last_snapshot >= config.snapshot_every) {
+      if (auto st = (*writer)->put_snapshot(last, save_cores(sim.cores())); !st) return tl::unexpected(st.error());
+      last_snapshot = last;
+    }
+  }
+  if (auto c = (*writer)->commit(); !c) return tl::unexpected(c.error());
+  if (auto st = (*writer)->end_session(*id, wall_ns(), "completed"); !st) return tl::unexpected(st.error());
+  report.decisions = hash.decisions();
+  report.decision_hash = hash.hex();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+}  // namespace trader::replay

@@ -1,0 +1,201 @@
+#include <doctest/doctest.h>
+
+#include "journal/journal.hpp"
+#include "replay/replay.hpp"
+#include "test_support.hpp"
+#include "tools/trader_tools/capture_import.hpp"
+
+using namespace trader;
+
+namespace {
+
+// The bundled 7 days of klines, imported: the external inputs of every run below.
+std::string imported_klines(const test::TempDir& dir) {
+  const std::string path = dir.sub("import");
+  auto w = journal::Writer::open(path);
+  REQUIRE(w.has_value());
+  journal::SessionInfo session;
+  session.node_id = "import";
+  auto id = (*w)->begin_session(session);
+  REQUIRE(id.has_value());
+  ImportOptions o;
+  o.files = {std::string(TRADER_TEST_DATA_DIR) + "/btcusdc_kline1m_20230301-07.gz"};
+  auto r = import_captures(**w, o);
+  REQUIRE(r.has_value());
+  CHECK(r->records == 10080);
+  REQUIRE((*w)->end_session(*id, 0, "completed").has_value());
+  return path;
+}
+
+NodeConfig paper_config(std::vector<std::string> overrides = {}) {
+  auto c = load_node_config(std::string(TRADER_SOURCE_DIR) + "/config/paper.toml", overrides);
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
+  return *c;
+}
+
+// A core that reads something outside its inputs: a global the test changes between
+// the recorded run and its replay.
+int g_outside = 0;
+class LeakyCore final : public ActorCore {
+ public:
+  explicit LeakyCore(std::unique_ptr<ActorCore> inner) : inner_(std::move(inner)) {}
+  Actor id() const override { return inner_->id(); }
+  void on(const Delivery& in, Outbox& out) override {
+    inner_->on(in, out);
+    if (std::holds_alternative<Candle>(in.message) && ++candles_ == 500)
+      out.push_back({Actor::none, ErrorReport{"outside", "g_outside=" + std::to_string(g_outside), "", in.seq, 0}});
+  }
+  void save(StateWriter& w) const override { inner_->save(w); }
+  Status load(StateReader& r) override { return inner_->load(r); }
+
+ private:
+  std::unique_ptr<ActorCore> inner_;
+  int candles_ = 0;
+};
+
+replay::Cores leaky_cores(const NodeConfig& c) {
+  auto cores = replay::node_cores(c);
+  cores[Actor::strategy] = std::make_unique<LeakyCore>(std::move(cores[Actor::strategy]));
+  return cores;
+}
+
+// Records all messages' seqs without writing anything (a replay of a known schedule).
+class CountingSink final : public replay::RecordSink {
+ public:
+  explicit CountingSink(std::uint64_t next) : next_(next) {}
+  Result<std::uint64_t> append(const EnvelopeHeader&, const Message&, std::uint64_t) override { return next_++; }
+
+ private:
+  std::uint64_t next_;
+};
+
+// Feeds the external records of `dir` with seq > after through `sim`.
+void feed_inputs(const std::string& dir, std::uint64_t after, replay::Simulator& sim) {
+  auto r = journal::Reader::open(dir);
+  REQUIRE(r.has_value());
+  journal::Filter f;
+  f.from_seq = after + 1;
+  auto cur = (*r)->scan(f);
+  REQUIRE(cur.has_value());
+  CountingSink sink(after + 1);
+  for (;;) {
+    auto rec = cur->next();
+    REQUIRE(rec.has_value());
+    if (*rec == nullptr) break;
+    const auto src = (*rec)->header.source;
+    if (src != Actor::market_feed && src != Actor::timer && src != Actor::operator_) continue;
+    auto body = (*rec)->decode();
+    REQUIRE(body.has_value());
+    REQUIRE(sim.run((*rec)->header, std::move(*body), sink).has_value());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("what-if with the same config is identical; a changed risk limit changes the decisions") {
+  test::TempDir dir;
+  const auto source = imported_klines(dir);
+  auto a = replay::what_if(source, {}, paper_config(), dir.sub("a"));
+  REQUIRE_MESSAGE(a.has_value(), (a ? "" : a.error().message));
+  CHECK(a->derived_ticks);  // an import has no ticks: derived as the node's feed would
+  CHECK(a->decisions > 100);
+  CHECK(a->portfolio.fills > 0);
+  auto b = replay::what_if(source, {}, paper_config(), dir.sub("b"));
+  REQUIRE(b.has_value());
+  CHECK(b->decision_hash == a->decision_hash);
+  CHECK(b->records == a->records);
+
+  auto changed = replay::what_if(source, {}, paper_config({"risk.max_position_equity=0.05"}), dir.sub("c"));
+  REQUIRE(changed.has_value());
+  CHECK(changed->decision_hash != a->decision_hash);
+
+  // A what-if journal verifies clean, with the same decision hash.
+  auto v = replay::verify(dir.sub("a"), {});
+  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
+  CHECK_FALSE(v->divergence.has_value());
+  CHECK(v->messages == a->records);
+  CHECK(v->decision_hash == a->decision_hash);
+  CHECK(v->sessions == 1);
+  // The import itself has no actors to re-drive.
+  auto vi = replay::verify(source, {});
+  REQUIRE(vi.has_value());
+  CHECK(vi->sessions == 0);
+  CHECK(vi->sessions_skipped == 1);
+}
+
+TEST_CASE("an actor that reads something outside its inputs is caught at the right seq") {
+  test::TempDir dir;
+  const auto source = imported_klines(dir);
+  g_outside = 1;
+  auto run = replay::what_if(source, {}, paper_config(), dir.sub("leaky"), leaky_cores);
+  REQUIRE(run.has_value());
+  // Where the leak was recorded.
+  std::uint64_t leak_seq = 0;
+  {
+    auto r = journal::Reader::open(dir.sub("leaky"));
+    REQUIRE(r.has_value());
+    journal::Filter f;
+    f.type_id = ErrorReport::kTypeId;
+    auto cur = (*r)->scan(f);
+    REQUIRE(cur.has_value());
+    auto rec = cur->next();
+    REQUIRE(rec.has_value());
+    REQUIRE(*rec != nullptr);
+    leak_seq = (*rec)->header.seq;
+  }
+  // Same outside world: identical.
+  auto same = replay::verify(dir.sub("leaky"), {}, leaky_cores);
+  REQUIRE(same.has_value());
+  CHECK_FALSE(same->divergence.has_value());
+  // The outside world changed: the first divergence is exactly that record.
+  g_outside = 2;
+  auto diff = replay::verify(dir.sub("leaky"), {}, leaky_cores);
+  REQUIRE(diff.has_value());
+  REQUIRE(diff->divergence.has_value());
+  CHECK(diff->divergence->seq == leak_seq);
+  CHECK(diff->divergence->actor == Actor::strategy);
+  CHECK(diff->divergence->expected.find("g_outside=1") != std::string::npos);
+  CHECK(diff->divergence->got.find("g_outside=2") != std::string::npos);
+  CHECK(diff->divergence->input.find("\"type\":\"candle\"") != std::string::npos);
+  CHECK(diff->messages == leak_seq - 1);
+}
+
+TEST_CASE("a snapshot plus the tail gives the same state as a full replay") {
+  test::TempDir dir;
+  const auto source = imported_klines(dir);
+  auto run = replay::what_if(source, {}, paper_config({"journal.snapshot_every=3000"}), dir.sub("run"));
+  REQUIRE(run.has_value());
+  auto reader = journal::Reader::open(dir.sub("run"));
+  REQUIRE(reader.has_value());
+  auto seqs = (*reader)->snapshot_seqs();
+  REQUIRE(seqs.has_value());
+  REQUIRE(seqs->size() >= 5);
+  const std::uint64_t middle = (*seqs)[seqs->size() / 2];
+  auto snap = (*reader)->snapshot_between(1, middle);
+  REQUIRE(snap.has_value());
+  REQUIRE(snap->has_value());
+  CHECK((*snap)->first == middle);
+  reader->reset();
+
+  replay::Simulator full(replay::node_cores(paper_config()));
+  feed_inputs(dir.sub("run"), 0, full);
+  replay::Simulator tail(replay::node_cores(paper_config()));
+  REQUIRE(replay::load_cores(tail.cores(), (*snap)->second).has_value());
+  feed_inputs(dir.sub("run"), middle, tail);
+  CHECK(replay::save_cores(tail.cores()) == replay::save_cores(full.cores()));
+  CHECK(tail.deliveries() < full.deliveries());
+
+  // verify --from uses that snapshot and agrees with the recorded tail.
+  auto v = replay::verify(dir.sub("run"), {middle + 1, std::numeric_limits<std::uint64_t>::max()});
+  REQUIRE(v.has_value());
+  CHECK_FALSE(v->divergence.has_value());
+  CHECK(v->snapshot_seq == middle);
+}
+
+TEST_CASE("a corrupt snapshot is an error, not a wrong replay") {
+  replay::Cores cores = replay::node_cores(paper_config());
+  std::vector<std::uint8_t> bytes = replay::save_cores(cores);
+  bytes.resize(bytes.size() / 2);
+  auto st = replay::load_cores(cores, bytes);
+  CHECK_FALSE(st.has_value());
+}

@@ -1,0 +1,126 @@
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "config/node_config.hpp"
+#include "messages/fixed_point.hpp"
+#include "replay/replay.hpp"
+#include "tools/trader_tools/commands.hpp"
+
+namespace trader::tools {
+namespace {
+
+struct ReplayArgs {
+  std::string dir;
+  bool verify = false, what_if = false;
+  std::uint64_t from = 1, to = std::numeric_limits<std::uint64_t>::max();
+  std::string day;
+  std::string config, out;
+  std::vector<std::string> overrides;
+};
+
+int print_verify(const replay::VerifyReport& r) {
+  const double rate = r.seconds > 0 ? static_cast<double>(r.messages) / r.seconds : 0.0;
+  if (r.divergence) {
+    const auto& d = *r.divergence;
+    fmt::print("divergence at seq {} (from {}, in response to seq {}):\n", d.seq, actor_name(d.actor), d.input_seq);
+    fmt::print("  input:    {}\n", d.input);
+    fmt::print("  expected: {}\n", d.expected);
+    fmt::print("  got:      {}\n", d.got);
+    fmt::print("({} messages identical before it, {:.2f} s)\n", r.messages, r.seconds);
+    return kExitFailed;
+  }
+  if (r.sessions == 0) {
+    fmt::print(stderr, "error: nothing to replay: no node session in the range ({} session(s) without actors, e.g. "
+                       "imports)\n", r.sessions_skipped);
+    return kExitError;
+  }
+  fmt::print("identical: {} messages, decision hash {}\n", r.messages, r.decision_hash);
+  fmt::print("  {} decisions, {} external inputs, {} session(s){}, {:.2f} s, {:.0f} messages/s\n", r.decisions,
+             r.inputs, r.sessions, r.snapshot_seq ? fmt::format(", from the snapshot at seq {}", r.snapshot_seq) : "",
+             r.seconds, rate);
+  return kExitOk;
+}
+
+int run_replay(const ReplayArgs& a) {
+  if (a.verify == a.what_if) {
+    fmt::print(stderr, "error: replay needs exactly one of --verify or --what-if (see 'trader-tools replay --help')\n");
+    return kExitError;
+  }
+  replay::Range range{a.from, a.to};
+  if (!a.day.empty()) {
+    auto day = replay::day_range(a.dir, a.day);
+    if (!day) {
+      fmt::print(stderr, "error: {}\n", day.error().message);
+      return kExitError;
+    }
+    range = *day;
+  }
+  if (a.verify) {
+    if (!a.config.empty() || !a.out.empty()) {
+      fmt::print(stderr, "error: --verify replays the recorded config; --config and --out go with --what-if\n");
+      return kExitError;
+    }
+    auto report = replay::verify(a.dir, range);
+    if (!report) {
+      fmt::print(stderr, "error: {}\n", report.error().message);
+      return kExitFailed;  // a damaged journal is a failed verification
+    }
+    return print_verify(*report);
+  }
+  if (a.config.empty() || a.out.empty()) {
+    fmt::print(stderr, "error: --what-if needs --config FILE and --out DIR\n");
+    return kExitError;
+  }
+  auto config = load_node_config(a.config, a.overrides);
+  if (!config) {
+    // A what-if takes its inputs from the journal: the config's capture files need not exist.
+    std::string text;
+    if (std::FILE* f = std::fopen(a.config.c_str(), "rb")) {
+      char buf[4096];
+      for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+      std::fclose(f);
+      config = parse_node_config(text, a.config, a.overrides, ConfigUse::replay);
+    }
+    if (!config) {
+      fmt::print(stderr, "error: {}\n", config.error().message);
+      return kExitError;
+    }
+  }
+  auto report = replay::what_if(a.dir, range, *config, a.out);
+  if (!report) {
+    fmt::print(stderr, "error: {}\n", report.error().message);
+    return kExitFailed;
+  }
+  const auto& r = *report;
+  const auto& p = r.portfolio;
+  fmt::print("what-if: {} inputs -> {} records in {} in {:.2f} s{}\n", r.inputs, r.records, a.out, r.seconds,
+             r.derived_ticks ? " (clock ticks derived from data time)" : "");
+  fmt::print("  decision hash {} ({} decisions)\n", r.decision_hash, r.decisions);
+  if (p.starting_cash)
+    fmt::print("  {} fills, {} round trips, pnl {} {}, fees {}, max drawdown {:.2f}%, final equity {}\n", p.fills,
+               p.round_trips, format_fixed(p.equity - p.starting_cash), p.quote_asset, format_fixed(p.fees),
+               p.max_drawdown_ppm / 1e4, format_fixed(p.equity));
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_replay_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ReplayArgs>();
+  auto* cmd = app.add_subcommand("replay", "Re-run recorded sessions through the node's cores: --verify or --what-if");
+  cmd->add_option("dir", args->dir, "journal directory")->required();
+  cmd->add_flag("--verify", args->verify,
+                "re-drive every actor with its recorded inputs and compare every output; exit 1 at the first divergence");
+  cmd->add_flag("--what-if", args->what_if,
+                "feed the recorded external inputs through the cores of --config, writing a new journal to --out");
+  cmd->add_option("--from", args->from, "first seq");
+  cmd->add_option("--to", args->to, "last seq");
+  cmd->add_option("--day", args->day, "only records received on this UTC day (YYYY-MM-DD)");
+  cmd->add_option("--config", args->config, "what-if: the config to run");
+  cmd->add_option("--set", args->overrides, "what-if: override a config key, key=value");
+  cmd->add_option("--out", args->out, "what-if: the new journal's directory");
+  cmd->callback([args, &exit_code] { exit_code = run_replay(*args); });
+}
+
+}  // namespace trader::tools
