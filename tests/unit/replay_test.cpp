@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 #include "journal/journal.hpp"
 #include "replay/replay.hpp"
 #include "test_support.hpp"
@@ -27,8 +29,12 @@ std::string imported_klines(const test::TempDir& dir) {
   return path;
 }
 
+// config/paper.toml as replay loads it: inputs come from journals, not its capture files.
 NodeConfig paper_config(std::vector<std::string> overrides = {}) {
-  auto c = load_node_config(std::string(TRADER_SOURCE_DIR) + "/config/paper.toml", overrides);
+  std::ifstream in(std::string(TRADER_SOURCE_DIR) + "/config/paper.toml");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE_FALSE(text.empty());
+  auto c = parse_node_config(text, "config/paper.toml", overrides, ConfigUse::replay);
   REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
   return *c;
 }
