@@ -304,7 +304,19 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.fixed("market.min_notional", market.min_notional);
   if (market.lot_step <= 0) r.error("market.lot_step", r.find("market.lot_step"), "must be positive");
 
-  r.string("strategy.kind", c.strategy_kind, {"rule"});
+  r.string("strategy.kind", c.strategy_kind, {"rule", "xgboost"});
+  r.string("strategy.model", c.model_path);
+  r.number("strategy.entry_probability", c.xgb.entry_probability, 0.0, 1.0);
+  r.number("strategy.exit_probability", c.xgb.exit_probability, 0.0, 1.0);
+  r.number("strategy.full_probability", c.xgb.full_probability, 0.0, 1.0);
+  r.ppm("strategy.min_fraction", c.xgb.min_fraction_ppm);
+  r.ppm("strategy.max_fraction", c.xgb.max_fraction_ppm);
+  if (c.strategy_kind == "xgboost") {
+    if (c.model_path.empty()) r.error("strategy.model", r.find("strategy.kind"), "strategy.kind = \"xgboost\" needs strategy.model = PATH");
+    else if (!fs::exists(c.model_path, ec)) r.error("strategy.model", r.find("strategy.model"), fmt::format("model file {} does not exist", c.model_path));
+  }
+  if (c.xgb.exit_probability > c.xgb.entry_probability)
+    r.error("strategy.exit_probability", r.find("strategy.exit_probability"), "must not exceed strategy.entry_probability");
   r.interval("strategy.interval", c.strategy.interval_s);
   r.strings("strategy.symbols", c.strategy.symbols);
   r.integer("strategy.fast_ema", c.strategy.fast_ema, 1, 100000);
@@ -317,6 +329,10 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   if (c.strategy.fast_ema >= c.strategy.slow_ema)
     r.error("strategy.fast_ema", r.find("strategy.fast_ema"), "must be shorter than strategy.slow_ema");
   c.strategy.market = market;
+  c.xgb.interval_s = c.strategy.interval_s;
+  c.xgb.symbols = c.strategy.symbols;
+  c.xgb.reentry_cooldown_candles = c.strategy.reentry_cooldown_candles;
+  c.xgb.market = market;
 
   r.fixed("risk.max_position_notional", c.risk.max_position_notional);
   r.ppm("risk.max_position_equity", c.risk.max_position_equity_ppm);

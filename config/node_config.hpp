@@ -13,6 +13,7 @@
 #include "actors/portfolio/portfolio_core.hpp"
 #include "actors/risk/risk_core.hpp"
 #include "actors/strategy/rule_strategy_core.hpp"
+#include "actors/strategy/xgb_strategy_core.hpp"
 #include "base/result.hpp"
 #include "journal/journal.hpp"
 
@@ -36,8 +37,10 @@ struct NodeConfig {
   std::string snapshot_symbol;
   // [candles] [strategy] [risk] [portfolio] [order]
   CandleBuilderConfig candles;
-  std::string strategy_kind = "rule";
-  RuleStrategyConfig strategy;
+  std::string strategy_kind = "rule";  // rule | xgboost
+  RuleStrategyConfig strategy;         // interval, symbols, cooldown and market rules serve both kinds
+  std::string model_path;              // strategy.model (xgboost)
+  XgbStrategyConfig xgb;
   RiskConfig risk;
   PortfolioConfig portfolio;
   std::string order_mode = "paper";

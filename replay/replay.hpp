@@ -28,11 +28,13 @@ struct Range {
 Result<Range> day_range(const std::string& dir, const std::string& day);
 
 // Builds a run's cores; the default is the node's (actors/node/core_factory.hpp).
-using CoreFactory = std::function<Cores(const NodeConfig&)>;
-Cores node_cores(const NodeConfig& config);
+// `model_id` receives the strategy's model id (may be null).
+using CoreFactory = std::function<Result<Cores>(const NodeConfig&, std::string* model_id)>;
+Result<Cores> node_cores(const NodeConfig& config, std::string* model_id = nullptr);
 
-// The meta key under which a session's effective config is journaled.
+// The meta keys under which a session's effective config and model id are journaled.
 std::string session_config_key(std::uint64_t session_id);
+std::string session_model_key(std::uint64_t session_id);
 
 struct Divergence {
   std::uint64_t seq = 0;       // where the journal and the replay part ways
@@ -64,6 +66,7 @@ struct WhatIfReport {
   bool derived_ticks = false;  // the source had no clock ticks (an import): derived from data time
   PortfolioState portfolio;    // the last one published
   double seconds = 0;
+  std::string model_id;
 };
 
 // `out_dir` must not hold a journal yet.

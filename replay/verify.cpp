@@ -14,9 +14,10 @@
 
 namespace trader::replay {
 
-Cores node_cores(const NodeConfig& config) { return node::make_cores(config); }
+Result<Cores> node_cores(const NodeConfig& config, std::string* model_id) { return node::make_cores(config, model_id); }
 
 std::string session_config_key(std::uint64_t session_id) { return fmt::format("session.{}.config", session_id); }
+std::string session_model_key(std::uint64_t session_id) { return fmt::format("session.{}.model_id", session_id); }
 
 Result<Range> day_range(const std::string& dir, const std::string& day) {
   const auto start = parse_time_ns(day);
@@ -165,7 +166,14 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
     }
     auto config = parse_node_config(text->second, fmt::format("session {} config", s.id), {}, ConfigUse::replay);
     if (!config) return tl::unexpected(config.error());
-    Simulator sim(factory(*config));
+    std::string model_id;
+    auto cores = factory(*config, &model_id);
+    if (!cores) return fail(fmt::format("session {}: {}", s.id, cores.error().message));
+    // The audit is only as good as the model: it must be the very file the session ran.
+    if (auto recorded = meta->find(session_model_key(s.id)); recorded != meta->end() && recorded->second != model_id)
+      return fail(fmt::format("session {} ran model {}, but {} is now {}: replay needs the original model file",
+                              s.id, recorded->second, config->model_path, model_id));
+    Simulator sim(std::move(*cores));
 
     std::uint64_t start = s.start_seq;
     if (range.from_seq > s.start_seq) {

@@ -71,6 +71,9 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
   journal::Options opts;
   opts.durability = config.durability;
   opts.max_batch_records = config.max_batch;
+  std::string model_id;
+  auto cores = factory(config, &model_id);
+  if (!cores) return tl::unexpected(cores.error());
   auto writer = journal::Writer::open(out_dir, opts);
   if (!writer) return tl::unexpected(writer.error());
   journal::SessionInfo session;
@@ -82,6 +85,7 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
   for (const auto& [k, v] : {std::pair<std::string, std::string>{session_config_key(*id), config.effective_toml},
                              {"config", config.effective_toml},
                              {"code_version", "trader 0.1.0"},
+                             {session_model_key(*id), model_id},
                              {"what_if.source", source_dir},
                              {"what_if.source_chain_head", journal::to_hex(source_summary->chain_head)},
                              {"what_if.range", fmt::format("{}..{}", range.from_seq, std::min(range.to_seq, source_summary->last_seq))}}) {
@@ -91,7 +95,8 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
   WhatIfReport report;
   report.derived_ticks = !has_ticks;
   DecisionHash hash;
-  Simulator sim(factory(config));
+  report.model_id = model_id;
+  Simulator sim(std::move(*cores));
   JournalSink sink(**writer, hash, report);
   MarketFeedCore ticker(has_ticks ? 0 : config.clock_tick_ms);
   std::vector<FeedInput> inputs;

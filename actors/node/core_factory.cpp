@@ -6,13 +6,22 @@
 #include "actors/portfolio/portfolio_core.hpp"
 #include "actors/risk/risk_core.hpp"
 #include "actors/strategy/rule_strategy_core.hpp"
+#include "actors/strategy/xgb_strategy_core.hpp"
 
 namespace trader::node {
 
-std::map<Actor, std::unique_ptr<ActorCore>> make_cores(const NodeConfig& c) {
-  std::map<Actor, std::unique_ptr<ActorCore>> cores;
+Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
+  Cores cores;
   cores[Actor::candle_builder] = std::make_unique<CandleBuilderCore>(c.candles);
-  cores[Actor::strategy] = std::make_unique<RuleStrategyCore>(c.strategy);
+  if (c.strategy_kind == "xgboost") {
+    auto model = model::XgbModel::load(c.model_path, model::kFeatureCount);
+    if (!model) return fail("strategy.model: " + model.error().message);
+    if (model_id) *model_id = (*model)->id();
+    cores[Actor::strategy] = std::make_unique<XgbStrategyCore>(c.xgb, std::move(*model));
+  } else {
+    if (model_id) *model_id = c.strategy.name;
+    cores[Actor::strategy] = std::make_unique<RuleStrategyCore>(c.strategy);
+  }
   cores[Actor::risk] = std::make_unique<RiskCore>(c.risk);
   cores[Actor::portfolio] = std::make_unique<PortfolioCore>(c.portfolio);
   cores[Actor::order] = std::make_unique<OrderCore>(c.order);

@@ -5,11 +5,17 @@
 #include <memory>
 
 #include "actors/actor_core.hpp"
+#include "base/result.hpp"
 #include "config/node_config.hpp"
 
 namespace trader::node {
 
-// One core per business actor except market_feed (ingress), keyed by actor.
-std::map<Actor, std::unique_ptr<ActorCore>> make_cores(const NodeConfig& config);
+using Cores = std::map<Actor, std::unique_ptr<ActorCore>>;
+
+// One core per business actor except market_feed (ingress), keyed by actor. For the
+// xgboost strategy it loads the model (checking its feature count); `model_id` receives
+// its SHA-256 (or the rule strategy's name). A bad model file is an error here, before
+// anything runs.
+Result<Cores> make_cores(const NodeConfig& config, std::string* model_id = nullptr);
 
 }  // namespace trader::node

@@ -447,12 +447,20 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   if (auto st = writer->put_meta(replay::session_config_key(*session_id), config.effective_toml); !st)
     return tl::unexpected(st.error());
 
+  std::string model_id;
+  auto cores = make_cores(config, &model_id);
+  if (!cores) {
+    (void)writer->end_session(*session_id, wall_ns(), "error: " + cores.error().message);
+    return tl::unexpected(cores.error());
+  }
+  if (auto st = writer->put_meta(replay::session_model_key(*session_id), model_id); !st) return tl::unexpected(st.error());
+
   caf::actor_system_config cfg;
   add_wire_types(cfg);
   caf::actor_system system{cfg};
 
   std::map<Actor, core_actor> actors;
-  for (auto& [actor, core] : make_cores(config))
+  for (auto& [actor, core] : *cores)
     actors[actor] = system.spawn(core_fn, std::shared_ptr<ActorCore>(std::move(core)));
 
   auto feed_stats = std::make_shared<FeedStats>();

@@ -1,17 +1,12 @@
 #pragma once
-// strategy (kind "rule"): the baseline until the XGBoost strategy lands. Long-only on
-// candles of one interval:
+// strategy kind "rule": the baseline, long-only, on candles of one interval
+// (what it does with its view: strategy_base.hpp):
 //   features: fast and slow EMA of the close, momentum = close / close N candles ago - 1,
 //             volatility = standard deviation of 1-candle returns over the slow window.
 //   long  when fast EMA > slow EMA and momentum > entry_momentum_bps;
 //   flat  when fast EMA < slow EMA;  otherwise keep the previous view.
-//   confidence = min(1, |fast/slow - 1| / volatility / confidence_full_z).
-// A change of view emits a Signal (direction, confidence, reason). Whenever the view and
-// the position disagree (level-triggered), an intent follows: entering, a market buy for
-// position_fraction of equity rounded down to the lot step; exiting, a market sell of the
-// whole position. No new intent while one is undecided or its order works, no entry
-// while risk is HALTED or REDUCING (exits still go unless HALTED), and no entry for
-// `reentry_cooldown_candles` after a position closes or an intent is rejected.
+//   confidence = min(1, |fast/slow - 1| / volatility / confidence_full_z);
+//   entries use position_fraction of equity.
 // Features use doubles (deterministic on one build: no -ffast-math); sizes are fixed point.
 #include <cstdint>
 #include <deque>
@@ -19,8 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/actor_core.hpp"
-#include "actors/market_rules.hpp"
+#include "actors/strategy/strategy_base.hpp"
 
 namespace trader {
 
@@ -38,34 +32,23 @@ struct RuleStrategyConfig {
   MarketRules market;
 };
 
-class RuleStrategyCore final : public ActorCore {
+class RuleStrategyCore final : public StrategyBase {
  public:
   explicit RuleStrategyCore(RuleStrategyConfig config);
-  Actor id() const override { return Actor::strategy; }
-  void on(const Delivery& in, Outbox& out) override;
-  void save(StateWriter& w) const override;
-  Status load(StateReader& r) override;
 
  private:
-  struct SymbolState {
+  struct Series {
     std::uint64_t candles = 0;
     double ema_fast = 0, ema_slow = 0;
     std::deque<double> closes;   // last momentum_candles + 1 closes
     std::deque<double> returns;  // last slow_ema returns
-    Direction view = Direction::flat;
-    bool pending = false;        // an intent undecided or its order working
-    std::uint64_t pending_intent = 0;
-    std::int64_t held = 0;
-    std::uint64_t cooldown_until = 0;  // candle count before which no entry
   };
-  void on_candle(const Candle& c, const Delivery& in, Outbox& out);
-  bool wants(const std::string& symbol) const;
+  std::optional<View> evaluate(const Candle& c, Direction current) override;
+  void save_view_state(StateWriter& w) const override;
+  Status load_view_state(StateReader& r) override;
 
   RuleStrategyConfig config_;
-  std::map<std::string, SymbolState> symbols_;
-  std::int64_t equity_ = 0;
-  bool have_equity_ = false;
-  TradingState risk_state_ = TradingState::active;
+  std::map<std::string, Series> series_;
 };
 
 }  // namespace trader

@@ -59,10 +59,16 @@ class LeakyCore final : public ActorCore {
   int candles_ = 0;
 };
 
-replay::Cores leaky_cores(const NodeConfig& c) {
-  auto cores = replay::node_cores(c);
-  cores[Actor::strategy] = std::make_unique<LeakyCore>(std::move(cores[Actor::strategy]));
+Result<replay::Cores> leaky_cores(const NodeConfig& c, std::string* model_id) {
+  auto cores = replay::node_cores(c, model_id);
+  REQUIRE(cores.has_value());
+  (*cores)[Actor::strategy] = std::make_unique<LeakyCore>(std::move((*cores)[Actor::strategy]));
   return cores;
+}
+replay::Cores cores_of(const NodeConfig& c) {
+  auto cores = replay::node_cores(c);
+  REQUIRE(cores.has_value());
+  return std::move(*cores);
 }
 
 // Records all messages' seqs without writing anything (a replay of a known schedule).
@@ -183,9 +189,9 @@ TEST_CASE("a snapshot plus the tail gives the same state as a full replay") {
   CHECK((*snap)->first == middle);
   reader->reset();
 
-  replay::Simulator full(replay::node_cores(paper_config()));
+  replay::Simulator full(cores_of(paper_config()));
   feed_inputs(dir.sub("run"), 0, full);
-  replay::Simulator tail(replay::node_cores(paper_config()));
+  replay::Simulator tail(cores_of(paper_config()));
   REQUIRE(replay::load_cores(tail.cores(), (*snap)->second).has_value());
   feed_inputs(dir.sub("run"), middle, tail);
   CHECK(replay::save_cores(tail.cores()) == replay::save_cores(full.cores()));
@@ -199,7 +205,7 @@ TEST_CASE("a snapshot plus the tail gives the same state as a full replay") {
 }
 
 TEST_CASE("a corrupt snapshot is an error, not a wrong replay") {
-  replay::Cores cores = replay::node_cores(paper_config());
+  replay::Cores cores = cores_of(paper_config());
   std::vector<std::uint8_t> bytes = replay::save_cores(cores);
   bytes.resize(bytes.size() / 2);
   auto st = replay::load_cores(cores, bytes);

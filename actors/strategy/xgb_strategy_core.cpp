@@ -1,0 +1,57 @@
+#include "actors/strategy/xgb_strategy_core.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace trader {
+
+XgbStrategyCore::XgbStrategyCore(XgbStrategyConfig config, std::shared_ptr<const model::XgbModel> model)
+    : StrategyBase(StrategyCommon{model->id(), config.interval_s, config.symbols, config.reentry_cooldown_candles,
+                                  config.market}),
+      config_(std::move(config)),
+      model_(std::move(model)) {}
+
+std::optional<View> XgbStrategyCore::evaluate(const Candle& c, Direction current) {
+  auto x = features_[c.symbol].add(c);
+  if (!x) return std::nullopt;
+  auto p = model_->predict(*x);
+  if (!p) return std::nullopt;  // cannot happen for a checked model and a full row
+  const double prob = *p;
+  View v;
+  v.direction = current;
+  if (prob >= config_.entry_probability) v.direction = Direction::long_;
+  else if (prob < config_.exit_probability) v.direction = Direction::flat;
+  v.confidence_ppm = static_cast<std::uint32_t>(std::llround(std::clamp(prob, 0.0, 1.0) * 1e6));
+  const double span = config_.full_probability - config_.entry_probability;
+  const double t = span > 0 ? std::clamp((prob - config_.entry_probability) / span, 0.0, 1.0) : 1.0;
+  v.fraction_ppm = static_cast<std::uint32_t>(std::llround(
+      config_.min_fraction_ppm + t * (static_cast<double>(config_.max_fraction_ppm) - config_.min_fraction_ppm)));
+  char reason[96];
+  std::snprintf(reason, sizeof reason, "p=%.4f (enter >= %.2f, exit < %.2f)", prob, config_.entry_probability,
+                config_.exit_probability);
+  v.reason = reason;
+  return v;
+}
+
+void XgbStrategyCore::save_view_state(StateWriter& w) const {
+  w.str(model_->id());
+  w.u32(static_cast<std::uint32_t>(features_.size()));
+  for (const auto& [symbol, f] : features_) {
+    w.str(symbol);
+    f.save(w);
+  }
+}
+
+Status XgbStrategyCore::load_view_state(StateReader& r) {
+  const std::string id = r.str();
+  if (r.ok() && id != model_->id())
+    return fail("snapshot was taken with model " + id + ", this run has model " + model_->id());
+  features_.clear();
+  for (auto n = r.count(); n > 0 && r.ok(); --n)
+    if (auto st = features_[r.str()].load(r); !st) return st;
+  if (!r.ok()) return fail("xgboost strategy snapshot is truncated or corrupt");
+  return {};
+}
+
+}  // namespace trader

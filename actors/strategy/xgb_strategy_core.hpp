@@ -1,0 +1,46 @@
+#pragma once
+// strategy kind "xgboost": the view of a candle comes from a trained model (model/):
+//   p = the model's probability that the close `horizon` candles ahead beats the
+//       round-trip cost, from the candle features of model/features.hpp;
+//   long when p >= entry_probability, flat when p < exit_probability, else keep;
+//   confidence = p; position size linear in p, from min_fraction of equity at
+//   entry_probability to max_fraction at full_probability and above (then risk limits).
+// The model is loaded (and its feature count checked) before the core exists; the core
+// only predicts, single-threaded.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "actors/strategy/strategy_base.hpp"
+#include "model/features.hpp"
+#include "model/xgb_model.hpp"
+
+namespace trader {
+
+struct XgbStrategyConfig {
+  std::uint32_t interval_s = 60;
+  std::vector<std::string> symbols;
+  double entry_probability = 0.55;
+  double exit_probability = 0.50;
+  double full_probability = 0.70;
+  std::uint32_t min_fraction_ppm = 50'000;
+  std::uint32_t max_fraction_ppm = 250'000;
+  std::uint32_t reentry_cooldown_candles = 10;
+  MarketRules market;
+};
+
+class XgbStrategyCore final : public StrategyBase {
+ public:
+  XgbStrategyCore(XgbStrategyConfig config, std::shared_ptr<const model::XgbModel> model);
+
+ private:
+  std::optional<View> evaluate(const Candle& c, Direction current) override;
+  void save_view_state(StateWriter& w) const override;
+  Status load_view_state(StateReader& r) override;
+
+  XgbStrategyConfig config_;
+  std::shared_ptr<const model::XgbModel> model_;
+  std::map<std::string, model::FeatureBuilder> features_;
+};
+
+}  // namespace trader

@@ -1,0 +1,86 @@
+#include "model/xgb_model.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <xgboost/c_api.h>
+
+namespace trader::model {
+
+std::string sha256_hex(std::span<const std::uint8_t> bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &n, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned i = 0; i < n; ++i) hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+
+Result<std::vector<std::uint8_t>> read_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return fail(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  std::vector<std::uint8_t> bytes;
+  std::uint8_t buf[65536];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) bytes.insert(bytes.end(), buf, buf + n);
+  const bool bad = std::ferror(f);
+  std::fclose(f);
+  if (bad) return fail(fmt::format("cannot read {}", path));
+  return bytes;
+}
+
+Result<std::shared_ptr<const XgbModel>> XgbModel::load(const std::string& path, std::size_t expected_features) {
+  auto bytes = read_file(path);
+  if (!bytes) return tl::unexpected(bytes.error());
+  return from_bytes(std::move(*bytes), path, expected_features);
+}
+
+Result<std::shared_ptr<const XgbModel>> XgbModel::from_bytes(std::vector<std::uint8_t> bytes, const std::string& name,
+                                                             std::size_t expected_features) {
+  std::shared_ptr<XgbModel> m(new XgbModel());
+  BoosterHandle booster = nullptr;
+  if (XGBoosterCreate(nullptr, 0, &booster) != 0) return fail(fmt::format("xgboost: {}", XGBGetLastError()));
+  m->booster_ = booster;
+  if (bytes.empty() || XGBoosterLoadModelFromBuffer(booster, bytes.data(), bytes.size()) != 0)
+    return fail(fmt::format("model {} is not a valid XGBoost model: {}", name, bytes.empty() ? "empty file" : XGBGetLastError()));
+  XGBoosterSetParam(booster, "nthread", "1");  // deterministic and no thread pool in the actors
+  bst_ulong n = 0;
+  if (XGBoosterGetNumFeature(booster, &n) != 0) return fail(fmt::format("model {}: {}", name, XGBGetLastError()));
+  m->features_ = n;
+  if (expected_features != 0 && n != expected_features)
+    return fail(fmt::format("model {} takes {} features, the strategy computes {} (see model/features.hpp)", name, n,
+                            expected_features));
+  m->id_ = sha256_hex(bytes);
+  return std::shared_ptr<const XgbModel>(std::move(m));
+}
+
+XgbModel::~XgbModel() {
+  if (booster_) XGBoosterFree(static_cast<BoosterHandle>(booster_));
+}
+
+Result<std::vector<float>> XgbModel::predict_many(std::span<const float> rows, std::size_t n_rows) const {
+  if (n_rows == 0) return std::vector<float>{};
+  if (rows.size() != n_rows * features_)
+    return fail(fmt::format("prediction input has {} values, expected {} x {}", rows.size(), n_rows, features_));
+  const std::string array = fmt::format(R"({{"data":[{},true],"shape":[{},{}],"typestr":"<f4","version":3}})",
+                                        reinterpret_cast<std::uintptr_t>(rows.data()), n_rows, features_);
+  static const char* kConfig =
+      R"({"type":0,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false,"missing":NaN})";
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* result = nullptr;
+  if (XGBoosterPredictFromDense(static_cast<BoosterHandle>(booster_), array.c_str(), kConfig, nullptr, &shape, &dim,
+                                &result) != 0)
+    return fail(fmt::format("xgboost prediction failed: {}", XGBGetLastError()));
+  return std::vector<float>(result, result + n_rows);
+}
+
+Result<float> XgbModel::predict(std::span<const float> row) const {
+  auto p = predict_many(row, 1);
+  if (!p) return tl::unexpected(p.error());
+  return (*p)[0];
+}
+
+}  // namespace trader::model

@@ -1,0 +1,46 @@
+#pragma once
+// An XGBoost booster behind the C API, loaded from a model file. The model id is the
+// SHA-256 of the file's bytes; the bytes hashed are the bytes loaded. Prediction is
+// single-threaded (nthread=1) and deterministic on one build. A missing or invalid file,
+// or a model whose feature count is not the one expected, is an error at load time.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace trader::model {
+
+class XgbModel {
+ public:
+  static Result<std::shared_ptr<const XgbModel>> load(const std::string& path, std::size_t expected_features);
+  static Result<std::shared_ptr<const XgbModel>> from_bytes(std::vector<std::uint8_t> bytes, const std::string& name,
+                                                            std::size_t expected_features);
+  ~XgbModel();
+
+  // Probability of the positive class for one dense row.
+  Result<float> predict(std::span<const float> row) const;
+  // The same for many rows (row-major), as the training tool evaluates.
+  Result<std::vector<float>> predict_many(std::span<const float> rows, std::size_t n_rows) const;
+
+  const std::string& id() const { return id_; }
+  std::size_t features() const { return features_; }
+
+  XgbModel(const XgbModel&) = delete;
+  XgbModel& operator=(const XgbModel&) = delete;
+
+ private:
+  XgbModel() = default;
+  void* booster_ = nullptr;
+  std::string id_;
+  std::size_t features_ = 0;
+};
+
+std::string sha256_hex(std::span<const std::uint8_t> bytes);
+
+// Reads a whole file; the error names it.
+Result<std::vector<std::uint8_t>> read_file(const std::string& path);
+
+}  // namespace trader::model
