@@ -238,6 +238,18 @@ Result<NodeConfig> load_node_config(const std::string& path, const std::vector<s
   return read_config(std::move(root), path, overrides, ConfigUse::node);
 }
 
+Result<NodeConfig> load_node_config_for_replay(const std::string& path, const std::vector<std::string>& overrides) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return fail(fmt::format("config file {} does not exist", path));
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return fail(fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
+  }
+  return read_config(std::move(root), path, overrides, ConfigUse::replay);
+}
+
 Result<NodeConfig> parse_node_config(const std::string& text, const std::string& origin,
                                      const std::vector<std::string>& overrides, ConfigUse use) {
   toml::table root;

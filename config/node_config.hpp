@@ -61,6 +61,10 @@ Result<NodeConfig> load_node_config(const std::string& path, const std::vector<s
 // from a journal, so feed.files may be empty or gone.
 enum class ConfigUse { node, replay };
 
+// A config file for replay, what-if, train and diff: inputs come from journals, so the
+// capture files it names need not exist.
+Result<NodeConfig> load_node_config_for_replay(const std::string& path, const std::vector<std::string>& overrides);
+
 // The same from TOML text (e.g. the config a session journaled); `origin` names it in errors.
 Result<NodeConfig> parse_node_config(const std::string& text, const std::string& origin,
                                      const std::vector<std::string>& overrides, ConfigUse use);

@@ -19,6 +19,14 @@ std::string sha256_hex(std::span<const std::uint8_t> bytes) {
   return hex;
 }
 
+namespace {
+// XGBoost appends a stack trace to its messages; one line is what a person needs.
+std::string first_line(const char* msg) {
+  std::string s(msg ? msg : "");
+  return s.substr(0, s.find('\n'));
+}
+}  // namespace
+
 Result<std::vector<std::uint8_t>> read_file(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return fail(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
@@ -44,7 +52,8 @@ Result<std::shared_ptr<const XgbModel>> XgbModel::from_bytes(std::vector<std::ui
   if (XGBoosterCreate(nullptr, 0, &booster) != 0) return fail(fmt::format("xgboost: {}", XGBGetLastError()));
   m->booster_ = booster;
   if (bytes.empty() || XGBoosterLoadModelFromBuffer(booster, bytes.data(), bytes.size()) != 0)
-    return fail(fmt::format("model {} is not a valid XGBoost model: {}", name, bytes.empty() ? "empty file" : XGBGetLastError()));
+    return fail(fmt::format("model {} is not a valid XGBoost model: {}", name,
+                            bytes.empty() ? "empty file" : first_line(XGBGetLastError())));
   XGBoosterSetParam(booster, "nthread", "1");  // deterministic and no thread pool in the actors
   bst_ulong n = 0;
   if (XGBoosterGetNumFeature(booster, &n) != 0) return fail(fmt::format("model {}: {}", name, XGBGetLastError()));
@@ -53,6 +62,9 @@ Result<std::shared_ptr<const XgbModel>> XgbModel::from_bytes(std::vector<std::ui
     return fail(fmt::format("model {} takes {} features, the strategy computes {} (see model/features.hpp)", name, n,
                             expected_features));
   m->id_ = sha256_hex(bytes);
+  // Exercise the prediction path once now: a model that cannot predict fails at start.
+  std::vector<float> zeros(m->features_, 0.0f);
+  if (auto p = m->predict(zeros); !p) return fail(fmt::format("model {}: {}", name, p.error().message));
   return std::shared_ptr<const XgbModel>(std::move(m));
 }
 
@@ -67,13 +79,13 @@ Result<std::vector<float>> XgbModel::predict_many(std::span<const float> rows, s
   const std::string array = fmt::format(R"({{"data":[{},true],"shape":[{},{}],"typestr":"<f4","version":3}})",
                                         reinterpret_cast<std::uintptr_t>(rows.data()), n_rows, features_);
   static const char* kConfig =
-      R"({"type":0,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false,"missing":NaN})";
+      R"({"type":0,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false,"cache_id":0,"missing":NaN})";
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* result = nullptr;
   if (XGBoosterPredictFromDense(static_cast<BoosterHandle>(booster_), array.c_str(), kConfig, nullptr, &shape, &dim,
                                 &result) != 0)
-    return fail(fmt::format("xgboost prediction failed: {}", XGBGetLastError()));
+    return fail(fmt::format("xgboost prediction failed: {}", first_line(XGBGetLastError())));
   return std::vector<float>(result, result + n_rows);
 }
 

@@ -13,7 +13,7 @@ RuleStrategyCore::RuleStrategyCore(RuleStrategyConfig config)
                                   config.market}),
       config_(std::move(config)) {}
 
-std::optional<View> RuleStrategyCore::evaluate(const Candle& c, Direction current) {
+Result<std::optional<View>> RuleStrategyCore::evaluate(const Candle& c, Direction current) {
   Series& s = series_[c.symbol];
   const double close = static_cast<double>(c.close) / static_cast<double>(kFixedScale);
   const double a_fast = 2.0 / (config_.fast_ema + 1.0);
@@ -31,7 +31,7 @@ std::optional<View> RuleStrategyCore::evaluate(const Candle& c, Direction curren
   s.closes.push_back(close);
   if (s.closes.size() > config_.momentum_candles + 1) s.closes.pop_front();
   ++s.candles;
-  if (s.candles < std::max(config_.slow_ema, config_.momentum_candles + 1)) return std::nullopt;
+  if (s.candles < std::max(config_.slow_ema, config_.momentum_candles + 1)) return std::optional<View>{};
 
   double mean = 0, var = 0;
   for (double r : s.returns) mean += r;
@@ -52,7 +52,7 @@ std::optional<View> RuleStrategyCore::evaluate(const Candle& c, Direction curren
   std::snprintf(reason, sizeof reason, "ema%u/ema%u spread %.2f bp, momentum %.2f bp, vol %.2f bp", config_.fast_ema,
                 config_.slow_ema, spread * 1e4, momentum * 1e4, vol * 1e4);
   v.reason = reason;
-  return v;
+  return std::optional<View>(std::move(v));
 }
 
 void RuleStrategyCore::save_view_state(StateWriter& w) const {

@@ -43,7 +43,7 @@ class RuleStrategyCore final : public StrategyBase {
     std::deque<double> closes;   // last momentum_candles + 1 closes
     std::deque<double> returns;  // last slow_ema returns
   };
-  std::optional<View> evaluate(const Candle& c, Direction current) override;
+  Result<std::optional<View>> evaluate(const Candle& c, Direction current) override;
   void save_view_state(StateWriter& w) const override;
   Status load_view_state(StateReader& r) override;
 

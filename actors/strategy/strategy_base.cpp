@@ -15,7 +15,13 @@ void StrategyBase::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   if (c.interval_s != common_.interval_s || !wants(c.symbol)) return;
   SymbolState& s = symbols_[c.symbol];
   ++s.candles;
-  auto v = evaluate(c, s.view);
+  auto evaluated = evaluate(c, s.view);
+  if (!evaluated) {
+    out.push_back({Actor::none, ErrorReport{"strategy_failed", evaluated.error().message, c.symbol, in.seq,
+                                            in.recv_ts_ns}});
+    return;
+  }
+  const auto& v = *evaluated;
   if (!v) return;  // warming up
   if (v->direction != s.view) {
     s.view = v->direction;

@@ -45,7 +45,8 @@ class StrategyBase : public ActorCore {
  protected:
   explicit StrategyBase(StrategyCommon common) : common_(std::move(common)) {}
   // The view after this candle, or nullopt while warming up. `current` is the last view.
-  virtual std::optional<View> evaluate(const Candle& c, Direction current) = 0;
+  // An error (e.g. a failed prediction) is journaled as an `error` record, never swallowed.
+  virtual Result<std::optional<View>> evaluate(const Candle& c, Direction current) = 0;
   virtual void save_view_state(StateWriter& w) const = 0;
   virtual Status load_view_state(StateReader& r) = 0;
 

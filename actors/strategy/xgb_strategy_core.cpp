@@ -12,11 +12,11 @@ XgbStrategyCore::XgbStrategyCore(XgbStrategyConfig config, std::shared_ptr<const
       config_(std::move(config)),
       model_(std::move(model)) {}
 
-std::optional<View> XgbStrategyCore::evaluate(const Candle& c, Direction current) {
+Result<std::optional<View>> XgbStrategyCore::evaluate(const Candle& c, Direction current) {
   auto x = features_[c.symbol].add(c);
-  if (!x) return std::nullopt;
+  if (!x) return std::optional<View>{};
   auto p = model_->predict(*x);
-  if (!p) return std::nullopt;  // cannot happen for a checked model and a full row
+  if (!p) return tl::unexpected(p.error());
   const double prob = *p;
   View v;
   v.direction = current;
@@ -31,7 +31,7 @@ std::optional<View> XgbStrategyCore::evaluate(const Candle& c, Direction current
   std::snprintf(reason, sizeof reason, "p=%.4f (enter >= %.2f, exit < %.2f)", prob, config_.entry_probability,
                 config_.exit_probability);
   v.reason = reason;
-  return v;
+  return std::optional<View>(std::move(v));
 }
 
 void XgbStrategyCore::save_view_state(StateWriter& w) const {

@@ -34,7 +34,7 @@ class XgbStrategyCore final : public StrategyBase {
   XgbStrategyCore(XgbStrategyConfig config, std::shared_ptr<const model::XgbModel> model);
 
  private:
-  std::optional<View> evaluate(const Candle& c, Direction current) override;
+  Result<std::optional<View>> evaluate(const Candle& c, Direction current) override;
   void save_view_state(StateWriter& w) const override;
   Status load_view_state(StateReader& r) override;
 

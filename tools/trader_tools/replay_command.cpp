@@ -72,20 +72,10 @@ int run_replay(const ReplayArgs& a) {
     fmt::print(stderr, "error: --what-if needs --config FILE and --out DIR\n");
     return kExitError;
   }
-  auto config = load_node_config(a.config, a.overrides);
+  auto config = load_node_config_for_replay(a.config, a.overrides);
   if (!config) {
-    // A what-if takes its inputs from the journal: the config's capture files need not exist.
-    std::string text;
-    if (std::FILE* f = std::fopen(a.config.c_str(), "rb")) {
-      char buf[4096];
-      for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-      std::fclose(f);
-      config = parse_node_config(text, a.config, a.overrides, ConfigUse::replay);
-    }
-    if (!config) {
-      fmt::print(stderr, "error: {}\n", config.error().message);
-      return kExitError;
-    }
+    fmt::print(stderr, "error: {}\n", config.error().message);
+    return kExitError;
   }
   auto report = replay::what_if(a.dir, range, *config, a.out);
   if (!report) {

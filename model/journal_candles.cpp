@@ -1,0 +1,62 @@
+#include "model/journal_candles.hpp"
+
+#include <fmt/format.h>
+
+#include "journal/journal.hpp"
+
+namespace trader::model {
+
+Result<JournalCandles> journal_candles(const std::string& dir, std::uint32_t interval_s,
+                                       const CandleBuilderConfig& builder) {
+  auto reader = journal::Reader::open(dir);
+  if (!reader) return tl::unexpected(reader.error());
+  auto summary = (*reader)->summary();
+  if (!summary) return tl::unexpected(summary.error());
+  JournalCandles out;
+  out.first_seq = summary->first_seq;
+  out.last_seq = summary->last_seq;
+  out.chain_head = journal::to_hex(summary->chain_head);
+
+  journal::Filter f;
+  f.type_id = Candle::kTypeId;
+  auto cursor = (*reader)->scan(f);
+  if (!cursor) return tl::unexpected(cursor.error());
+  for (;;) {
+    auto rec = cursor->next();
+    if (!rec) return tl::unexpected(rec.error());
+    if (*rec == nullptr) break;
+    auto body = (*rec)->decode();
+    if (!body) return fail(fmt::format("seq {}: {}", (*rec)->header.seq, body.error().message));
+    const auto& c = std::get<Candle>(*body);
+    if (c.interval_s == interval_s) out.by_symbol[c.symbol].push_back(c);
+  }
+  if (!out.by_symbol.empty()) return out;
+
+  // No candles journaled: build them as the node would.
+  CandleBuilderConfig cfg = builder;
+  if (std::find(cfg.intervals_s.begin(), cfg.intervals_s.end(), interval_s) == cfg.intervals_s.end())
+    cfg.intervals_s.push_back(interval_s);
+  CandleBuilderCore core(cfg);
+  auto all = (*reader)->scan();
+  if (!all) return tl::unexpected(all.error());
+  Outbox outbox;
+  for (;;) {
+    auto rec = all->next();
+    if (!rec) return tl::unexpected(rec.error());
+    if (*rec == nullptr) break;
+    const auto type = (*rec)->header.type_id;
+    if (type != Trade::kTypeId && type != AggTrade::kTypeId && type != Kline::kTypeId) continue;
+    auto body = (*rec)->decode();
+    if (!body) return fail(fmt::format("seq {}: {}", (*rec)->header.seq, body.error().message));
+    outbox.clear();
+    core.on(Delivery{(*rec)->header.seq, (*rec)->header.recv_ts_ns, (*rec)->header.source, *body}, outbox);
+    for (auto& o : outbox)
+      if (auto* c = std::get_if<Candle>(&o.message); c && c->interval_s == interval_s)
+        out.by_symbol[c->symbol].push_back(std::move(*c));
+  }
+  out.built = true;
+  if (out.by_symbol.empty()) return fail(fmt::format("journal {} has no candles, trades or klines to train on", dir));
+  return out;
+}
+
+}  // namespace trader::model

@@ -1,0 +1,169 @@
+#include "replay/diff.hpp"
+
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "journal/journal.hpp"
+#include "messages/fixed_point.hpp"
+#include "replay/replay.hpp"
+
+namespace trader::replay {
+namespace {
+
+using Key = std::pair<std::int64_t, std::string>;  // (data time ms, symbol)
+
+const char* direction_name(Direction d) {
+  return d == Direction::long_ ? "long" : d == Direction::short_ ? "short" : "flat";
+}
+const char* side_name(Side s) { return s == Side::buy ? "buy" : "sell"; }
+double to_double(std::int64_t fixed) { return static_cast<double>(fixed) / static_cast<double>(kFixedScale); }
+
+void append_part(Action& a, const std::string& text, const std::string& canonical) {
+  a.present = true;
+  a.text += (a.text.empty() ? "" : "; ") + text;
+  a.canonical += canonical + "|";
+}
+
+struct Loaded {
+  std::map<Key, Action> actions;
+  VersionStats stats;
+  std::string inputs_hash;  // of external inputs: the same day?
+};
+
+Result<Loaded> load(const std::string& dir, const std::string& label) {
+  auto reader = journal::Reader::open(dir);
+  if (!reader) return tl::unexpected(reader.error());
+  auto cursor = (*reader)->scan();
+  if (!cursor) return tl::unexpected(cursor.error());
+  Loaded out;
+  out.stats.label = label;
+  out.stats.dir = dir;
+  std::map<std::uint64_t, Key> intent_key;  // intent id -> its key
+  PortfolioState last;
+  bool have_last = false;
+  std::uint64_t marks = 0, exposed = 0, inputs = 0;
+  std::int64_t hour = -1;
+  std::vector<double> hourly;
+  std::uint64_t input_digest = 1469598103934665603ULL;  // FNV-1a over input seqs' times and types
+  for (;;) {
+    auto rec = cursor->next();
+    if (!rec) return tl::unexpected(rec.error());
+    if (*rec == nullptr) break;
+    const auto& h = (*rec)->header;
+    if (h.source == Actor::market_feed || h.source == Actor::operator_) {
+      ++inputs;
+      for (std::uint64_t v : {static_cast<std::uint64_t>(h.recv_ts_ns), std::uint64_t{h.type_id}})
+        input_digest = (input_digest ^ v) * 1099511628211ULL;
+      continue;
+    }
+    switch (h.type_id) {
+      case Signal::kTypeId: case OrderIntent::kTypeId: case RiskDecision::kTypeId: case PortfolioState::kTypeId: break;
+      default: continue;
+    }
+    auto body = (*rec)->decode();
+    if (!body) return fail(fmt::format("{}: seq {}: {}", dir, h.seq, body.error().message));
+    if (const auto* s = std::get_if<Signal>(&*body)) {
+      if (out.stats.model_id.empty()) out.stats.model_id = s->model_id;
+      append_part(out.actions[{s->ts_ms, s->symbol}],
+                  fmt::format("signal {} {:.3f}", direction_name(s->direction), s->confidence_ppm / 1e6),
+                  fmt::format("S{}:{}", static_cast<int>(s->direction), s->confidence_ppm));
+    } else if (const auto* i = std::get_if<OrderIntent>(&*body)) {
+      const Key k{i->ts_ms, i->symbol};
+      intent_key[i->intent_id] = k;
+      append_part(out.actions[k], fmt::format("{} {}{}", side_name(i->side), format_fixed(i->qty), i->is_exit ? " (exit)" : ""),
+                  fmt::format("I{}:{}:{}", static_cast<int>(i->side), i->qty, i->is_exit));
+    } else if (const auto* d = std::get_if<RiskDecision>(&*body)) {
+      auto it = intent_key.find(d->intent_id);
+      if (it != intent_key.end()) {
+        append_part(out.actions[it->second],
+                    d->approved ? fmt::format("approved {}", format_fixed(d->approved_qty)) : "rejected: " + d->reason_code,
+                    fmt::format("D{}:{}:{}", d->approved, d->approved_qty, d->reason_code));
+      } else {  // risk's own exit (stop loss, take profit, flatten)
+        append_part(out.actions[{d->ts_ms, d->symbol}],
+                    fmt::format("{} {} {}", d->reason_code, side_name(d->side), format_fixed(d->approved_qty)),
+                    fmt::format("R{}:{}", d->reason_code, d->approved_qty));
+      }
+    } else if (const auto* p = std::get_if<PortfolioState>(&*body)) {
+      out.stats.equity.push_back({p->ts_ms, to_double(p->equity)});
+      ++marks;
+      if (!p->positions.empty()) ++exposed;
+      const std::int64_t this_hour = p->ts_ms / 3'600'000;
+      if (this_hour != hour) {
+        hourly.push_back(to_double(p->equity));
+        hour = this_hour;
+      } else {
+        hourly.back() = to_double(p->equity);
+      }
+      last = *p;
+      have_last = true;
+    }
+  }
+  out.inputs_hash = fmt::format("{}:{:016x}", inputs, input_digest);
+  auto& st = out.stats;
+  if (have_last) {
+    st.quote_asset = last.quote_asset;
+    st.fills = last.fills;
+    st.round_trips = last.round_trips;
+    st.wins = last.winning_round_trips;
+    st.win_rate = last.round_trips ? static_cast<double>(last.winning_round_trips) / last.round_trips : 0.0;
+    st.fees = to_double(last.fees);
+    st.net_pnl = to_double(last.equity - last.starting_cash);
+    st.gross_pnl = st.net_pnl + st.fees;
+    st.max_drawdown = last.max_drawdown_ppm / 1e6;
+    st.exposure = marks ? static_cast<double>(exposed) / static_cast<double>(marks) : 0.0;
+    std::vector<double> returns;
+    for (std::size_t i = 1; i < hourly.size(); ++i)
+      if (hourly[i - 1] > 0) returns.push_back(hourly[i] / hourly[i - 1] - 1.0);
+    if (returns.size() > 1) {
+      double mean = 0, var = 0;
+      for (double r : returns) mean += r;
+      mean /= static_cast<double>(returns.size());
+      for (double r : returns) var += (r - mean) * (r - mean);
+      const double sd = std::sqrt(var / static_cast<double>(returns.size() - 1));
+      st.sharpe = sd > 0 ? mean / sd * std::sqrt(24.0 * 365.0) : 0.0;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<DiffReport> diff_journals(const std::string& dir_a, const std::string& dir_b) {
+  auto a = load(dir_a, "A");
+  if (!a) return tl::unexpected(a.error());
+  auto b = load(dir_b, "B");
+  if (!b) return tl::unexpected(b.error());
+  DiffReport r;
+  r.same_inputs = a->inputs_hash == b->inputs_hash;
+  auto ia = a->actions.begin(), ib = b->actions.begin();
+  while (ia != a->actions.end() || ib != b->actions.end()) {
+    DiffRow row;
+    if (ib == b->actions.end() || (ia != a->actions.end() && ia->first < ib->first)) {
+      row = {ia->first.first, ia->first.second, ia->second, {}};
+      ++r.only_a;
+      ++ia;
+    } else if (ia == a->actions.end() || ib->first < ia->first) {
+      row = {ib->first.first, ib->first.second, {}, ib->second};
+      ++r.only_b;
+      ++ib;
+    } else {
+      const bool same = ia->second.canonical == ib->second.canonical;
+      row = {ia->first.first, ia->first.second, ia->second, ib->second};
+      ++ia;
+      ++ib;
+      if (same) {
+        ++r.same;
+        continue;
+      }
+      ++r.different;
+    }
+    r.rows.push_back(std::move(row));
+  }
+  r.a = std::move(a->stats);
+  r.b = std::move(b->stats);
+  return r;
+}
+
+}  // namespace trader::replay

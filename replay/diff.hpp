@@ -1,0 +1,59 @@
+#pragma once
+// Compares the decisions of two journals of the same inputs (two configs, two models).
+// Decisions are aligned by (data time, symbol): what each version's strategy and risk
+// did on that candle -- its signal (direction, confidence), its intent (side, quantity)
+// and the risk decision on it (approved or the reason code), or a protective exit.
+// Every key is same, only in A, only in B, or different; the counts add up to the keys.
+// Per version: trades, win rate, gross and net PnL, fees, max drawdown, Sharpe and
+// exposure, from the portfolio states each journal holds.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace trader::replay {
+
+struct Action {
+  bool present = false;
+  std::string text;        // what it did, for people: "signal long 0.62; buy 0.0123 approved"
+  std::string canonical;   // what is compared
+};
+
+struct DiffRow {
+  std::int64_t ts_ms = 0;
+  std::string symbol;
+  Action a, b;
+};
+
+struct EquityPoint {
+  std::int64_t ts_ms;
+  double equity;
+};
+
+struct VersionStats {
+  std::string label, dir, model_id;
+  std::uint64_t fills = 0, round_trips = 0, wins = 0;
+  double win_rate = 0;
+  double gross_pnl = 0, net_pnl = 0, fees = 0;  // quote asset
+  double max_drawdown = 0;                       // fraction of peak equity
+  double sharpe = 0;      // hourly equity returns, annualised by sqrt(24 * 365)
+  double exposure = 0;    // share of mark intervals with an open position
+  std::string quote_asset;
+  std::vector<EquityPoint> equity;  // one point per portfolio state
+};
+
+struct DiffReport {
+  std::uint64_t same = 0, only_a = 0, only_b = 0, different = 0;
+  std::vector<DiffRow> rows;  // every key that is not "same", in time order
+  VersionStats a, b;
+  bool same_inputs = true;    // the two journals saw the same external inputs
+};
+
+Result<DiffReport> diff_journals(const std::string& dir_a, const std::string& dir_b);
+
+// A single self-contained HTML page (inline SVG, no scripts, no network): both equity
+// curves, the points where decisions differ, the per-version table and the differences.
+std::string render_diff_html(const DiffReport& report);
+
+}  // namespace trader::replay
