@@ -98,7 +98,9 @@ Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, c
   if (rc != 0) return fail(fmt::format("lmdb: {}", lmdb_error(rc)));
   mdb_env_set_maxdbs(e->env, 8);
   if (writer) mdb_env_set_mapsize(e->env, options.initial_map_bytes);
-  unsigned flags = MDB_NORDAHEAD;
+  // MDB_NOTLS: read transactions belong to their cursor, not to a thread, so one thread may
+  // hold several (e.g. two scans at once) and a cursor may move between threads.
+  unsigned flags = MDB_NORDAHEAD | MDB_NOTLS;
   if (!writer) flags |= MDB_RDONLY;
   if (writer && options.durability == Durability::nosync) flags |= MDB_NOSYNC;
   rc = mdb_env_open(e->env, dir.c_str(), flags, 0644);

@@ -423,6 +423,10 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   if (auto st = prepare_journal_dir(config); !st) return tl::unexpected(st.error());
   auto stream = CaptureStream::open(config.feed_files, config.snapshot_symbol);
   if (!stream) return tl::unexpected(stream.error());
+  // Cores (and the model) first: a bad model stops the node before it writes anything.
+  std::string model_id;
+  auto cores = make_cores(config, &model_id);
+  if (!cores) return tl::unexpected(cores.error());
 
   journal::Options jopts;
   jopts.durability = config.durability;
@@ -447,12 +451,6 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   if (auto st = writer->put_meta(replay::session_config_key(*session_id), config.effective_toml); !st)
     return tl::unexpected(st.error());
 
-  std::string model_id;
-  auto cores = make_cores(config, &model_id);
-  if (!cores) {
-    (void)writer->end_session(*session_id, wall_ns(), "error: " + cores.error().message);
-    return tl::unexpected(cores.error());
-  }
   if (auto st = writer->put_meta(replay::session_model_key(*session_id), model_id); !st) return tl::unexpected(st.error());
 
   caf::actor_system_config cfg;

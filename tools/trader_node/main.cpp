@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   spdlog::info("node {} starting: journal {}, {} capture file(s), strategy {}", config->node_id,
-               config->journal_path, config->feed_files.size(), config->strategy.name);
+               config->journal_path, config->feed_files.size(),
+               config->strategy_kind == "xgboost" ? "xgboost " + config->model_path : config->strategy.name);
   auto summary = trader::node::run_node(*config, g_stop);
   if (!summary) {
     std::fprintf(stderr, "error: %s\n", summary.error().message.c_str());

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "base/time_format.hpp"
 #include "config/node_config.hpp"
 #include "exchange/binance/frame_parser.hpp"
 #include "messages/message_json.hpp"
@@ -15,7 +16,7 @@ namespace trader::tools {
 namespace {
 
 struct TrainArgs {
-  std::string dir, config, out, horizon = "15m";
+  std::string dir, config, out, horizon = "15m", until;
   std::vector<std::string> overrides;
   std::uint64_t seed = 7;
   int rounds = 150;
@@ -51,6 +52,16 @@ int run_train(const TrainArgs& a) {
     return kExitError;
   }
   auto samples = model::build_samples(candles->by_symbol, horizon, cost);
+  if (!a.until.empty()) {
+    const auto until = parse_time_ns(a.until);
+    if (!until) {
+      fmt::print(stderr, "error: --until {}: expected nanoseconds or an ISO time like 2023-03-15T00:00:00Z\n", a.until);
+      return kExitError;
+    }
+    // Keep only samples whose label is known before the cut-off: nothing after it leaks in.
+    const std::int64_t cut_ms = *until / 1'000'000 - static_cast<std::int64_t>(horizon_s) * 1000;
+    std::erase_if(samples, [&](const model::Sample& s) { return s.ts_ms >= cut_ms; });
+  }
   model::TrainParams params;
   params.seed = a.seed;
   params.rounds = a.rounds;
@@ -80,8 +91,8 @@ int run_train(const TrainArgs& a) {
   append_json_string(meta, a.dir);
   meta += fmt::format(", \"first_seq\": {}, \"last_seq\": {}, \"chain_head\": \"{}\", \"candles_built_from_market_data\": {}}},\n",
                       candles->first_seq, candles->last_seq, candles->chain_head, candles->built ? "true" : "false");
-  meta += fmt::format("  \"samples\": {{\"total\": {}, \"train\": {}, \"validation\": {}, \"first_ts_ms\": {}, \"last_ts_ms\": {}}},\n",
-                      n_samples, r.train_rows, r.validation_rows, first_ts, last_ts);
+  meta += fmt::format("  \"samples\": {{\"total\": {}, \"train\": {}, \"validation\": {}, \"first_ts_ms\": {}, \"last_ts_ms\": {}, \"until\": \"{}\"}},\n",
+                      n_samples, r.train_rows, r.validation_rows, first_ts, last_ts, a.until);
   meta += fmt::format("  \"params\": {{\"objective\": \"binary:logistic\", \"tree_method\": \"hist\", \"nthread\": 1, "
                       "\"rounds\": {}, \"max_depth\": {}, \"eta\": {}, \"subsample\": {}, \"colsample_bytree\": {}, "
                       "\"min_child_weight\": {}, \"seed\": {}, \"validation_fraction\": {}}},\n",
@@ -114,6 +125,8 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--set", args->overrides, "override a config key, key=value");
   cmd->add_option("--out", args->out, "model file to write (JSON); metadata goes to OUT.meta.json")->required();
   cmd->add_option("--horizon", args->horizon, "label horizon: how far ahead the return is taken (e.g. 15m, 1h)");
+  cmd->add_option("--until", args->until,
+                  "train only on data before this time (ns or ISO 8601 UTC), leaving the rest out of sample");
   cmd->add_option("--seed", args->seed, "training seed");
   cmd->add_option("--rounds", args->rounds, "boosting rounds")->check(CLI::Range(1, 100000));
   cmd->callback([args, &exit_code] { exit_code = run_train(*args); });

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# train -> what-if -> verify -> diff on the bundled week of real klines: training is
+# reproducible to the byte, an xgboost session verifies, a journal diffed against its own
+# what-if has no differences, two models' diff has differences whose counts add up, and
+# the HTML report is well-formed and self-contained. Bad models stop the node at start.
+source "$(dirname "$0")/lib.sh"
+NODE=${TRADER_NODE:?set TRADER_NODE}
+CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG}
+cd "$(dirname "$CONFIG")/.."
+
+run="$SCRATCH/paper"
+"$NODE" --config "$CONFIG" --set journal.path="$run" > /dev/null 2>&1 || bad "node run failed"
+
+"$TOOLS" train "$run" --config "$CONFIG" --out "$SCRATCH/m15.json" --horizon 15m --rounds 60 > "$SCRATCH/train.txt" \
+  && ok "train --horizon 15m" || bad "train failed: $(cat "$SCRATCH/train.txt")"
+grep -q "validation: accuracy [0-9.]*, AUC [0-9.]*, log loss [0-9.]*" "$SCRATCH/train.txt" \
+  && ok "train prints validation accuracy, AUC and log loss" || bad "train output: $(cat "$SCRATCH/train.txt")"
+"$TOOLS" train "$run" --config "$CONFIG" --out "$SCRATCH/m15-again.json" --horizon 15m --rounds 60 > /dev/null
+cmp -s "$SCRATCH/m15.json" "$SCRATCH/m15-again.json" && ok "training twice gives byte-identical models" || bad "models differ"
+python3 - "$SCRATCH/m15.json.meta.json" <<'PY' && ok "model metadata: features, horizon, journal range and hash, params" || bad "metadata"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert len(m["features"]) == 15 and m["features"][0] == "ret_1"
+assert m["horizon"] == "15m" and m["horizon_candles"] == 15
+assert len(m["journal"]["chain_head"]) == 64 and m["journal"]["last_seq"] > m["journal"]["first_seq"]
+assert m["params"]["seed"] == 7 and m["params"]["nthread"] == 1
+assert 0 <= m["validation"]["auc"] <= 1
+PY
+"$TOOLS" train "$run" --config "$CONFIG" --out "$SCRATCH/m1h.json" --horizon 1h --rounds 60 > /dev/null || bad "train 1h"
+
+# A node session with the model verifies, and journals the model id on every signal.
+"$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/xgb" --set strategy.kind=xgboost \
+  --set strategy.model="$SCRATCH/m15.json" --set strategy.entry_probability=0.3 --set strategy.exit_probability=0.2 \
+  > "$SCRATCH/xgb.txt" 2>&1 || bad "xgboost node run failed: $(cat "$SCRATCH/xgb.txt")"
+grep -q "^identical" <<<"$("$TOOLS" replay "$SCRATCH/xgb" --verify)" && ok "an xgboost session verifies identical" || bad "xgb verify"
+model_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_id"])' "$SCRATCH/m15.json.meta.json")
+ids=$("$TOOLS" dump "$SCRATCH/xgb" --type signal --json | python3 -c 'import json,sys; print(" ".join(sorted({json.loads(l)["body"]["model_id"] for l in sys.stdin})))')
+expect_eq "every signal carries the model id (SHA-256 of the file)" "$model_id" "$ids"
+
+# A journal diffed against its own what-if: no differences.
+"$TOOLS" replay "$run" --what-if --config "$CONFIG" --out "$SCRATCH/self" > /dev/null
+out=$("$TOOLS" diff "$run" "$SCRATCH/self")
+grep -q "only A 0, only B 0, different 0" <<<"$out" && ok "diff against its own what-if: zero differences" || bad "self diff: $out"
+
+# Two models over one journal.
+out=$("$TOOLS" diff "$run" --model-a "$SCRATCH/m15.json" --model-b "$SCRATCH/m1h.json" \
+  --set strategy.entry_probability=0.3 --set strategy.exit_probability=0.2 --html "$SCRATCH/diff.html" --limit 0)
+python3 - <<PY && ok "two models: differences found and the counts add up" || bad "model diff: $out"
+import re
+out = """$out"""
+m = re.search(r"same (\d+), only A (\d+), only B (\d+), different (\d+) \(of (\d+) decision points\)", out)
+same, a, b, d, total = map(int, m.groups())
+assert a + b + d > 0
+assert same + a + b + d == total
+listed = len(re.findall(r"^  \d{4}-\d\d-\d\dT\d\d:\d\d ", out, re.M))
+assert listed == a + b + d, (listed, a + b + d)
+for k in ("fills", "win rate", "gross PnL", "fees", "net PnL", "max drawdown", "Sharpe", "exposure"):
+    assert k in out, k
+PY
+python3 - "$SCRATCH/diff.html" <<'PY' && ok "HTML report: well-formed, self-contained, two curves" || bad "HTML report"
+import sys, xml.etree.ElementTree as ET
+text = open(sys.argv[1]).read()
+root = ET.fromstring(text.split("\n", 1)[1])  # after the doctype
+ns = {"svg": "http://www.w3.org/2000/svg"}
+assert len(root.findall(".//svg:polyline", ns)) == 2
+for ref in ("src=", "href=", "<script", "<link", "url(", "http://", "https://"):
+    assert ref not in text.replace('xmlns="http://www.w3.org/2000/svg"', ""), ref
+PY
+if command -v chromium > /dev/null; then
+  timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --user-data-dir="$SCRATCH/chromium" --window-size=1100,900 \
+    --screenshot="$SCRATCH/diff.png" "file://$SCRATCH/diff.html" > /dev/null 2>&1
+  size=$(stat -c %s "$SCRATCH/diff.png" 2>/dev/null || echo 0)
+  [ "$size" -gt 20000 ] && ok "headless chromium renders the report ($size bytes of PNG)" || bad "screenshot: $size bytes"
+fi
+
+# Bad models stop the node before it runs anything.
+printf 'not a model' > "$SCRATCH/junk.json"
+expect_fail "invalid model file" 1 "not a valid XGBoost model" \
+  "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/bad1" --set strategy.kind=xgboost --set strategy.model="$SCRATCH/junk.json"
+expect_fail "missing model file" 2 "strategy.model: model file $SCRATCH/none.json does not exist" \
+  "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/bad2" --set strategy.kind=xgboost --set strategy.model="$SCRATCH/none.json"
+expect_fail "xgboost without a model" 2 "needs strategy.model" \
+  "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/bad3" --set strategy.kind=xgboost
+expect_fail "train with a horizon that is not a multiple of the interval" 2 "multiple of strategy.interval" \
+  "$TOOLS" train "$run" --config "$CONFIG" --out "$SCRATCH/x.json" --horizon 90s
+expect_fail "diff with one journal and no models" 2 "expected a second journal" "$TOOLS" diff "$run"
+# The model must be the one the session ran: replacing the file is caught by replay.
+cp "$SCRATCH/m1h.json" "$SCRATCH/m15.json"
+expect_fail "replay refuses a changed model file" 1 "replay needs the original model file" "$TOOLS" replay "$SCRATCH/xgb" --verify
+finish
