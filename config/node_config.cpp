@@ -276,6 +276,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
 
   r.string("node.id", c.node_id);
   r.integer("node.clock_tick_ms", c.clock_tick_ms, 0, 3'600'000);
+  r.boolean("node.busy_poll", c.busy_poll);
 
   r.string("journal.path", c.journal_path);
   std::string durability = "nosync";

@@ -23,6 +23,7 @@ struct NodeConfig {
   // [node]
   std::string node_id = "paper-1";
   std::int64_t clock_tick_ms = 1000;
+  bool busy_poll = false;  // scheduler threads spin when idle: lower latency, busy cores
   // [journal]
   std::string journal_path = "runs/paper";
   journal::Durability durability = journal::Durability::nosync;

@@ -179,7 +179,11 @@ feed_actor::behavior_type feed_fn(feed_actor::stateful_pointer<FeedState> self, 
             break;
         }
       }
-      for (const auto& in : inputs) batch.items.push_back(to_wire(in.source, Actor::none, in.recv_ts_ns, in.message));
+      const std::int64_t ingress = wall_ns();
+      for (const auto& in : inputs) {
+        batch.items.push_back(to_wire(in.source, Actor::none, in.recv_ts_ns, in.message));
+        batch.items.back().ingress_wall_ns = ingress;
+      }
     }
     batch.end_of_data = st.ended;
     return batch;
@@ -205,6 +209,7 @@ struct SequencerState {
   replay::DecisionHash decisions;
   std::uint64_t snapshot_every = 0, last_snapshot_seq = 0;
   bool snapshotting = false;
+  std::int64_t current_ingress_ns = 0;  // of the external input whose consequences are being sequenced
 };
 
 using sequencer_ptr = caf::stateful_actor<SequencerState>*;
@@ -249,6 +254,8 @@ bool sequence_one(sequencer_ptr self, WireOutput msg) {
     return false;
   }
   auto& s = st.summary;
+  if (msg.type_id == OrderRequest::kTypeId && st.current_ingress_ns != 0)
+    s.tick_to_order_ns.push_back(wall_ns() - st.current_ingress_ns);
   if (s.first_seq == 0) s.first_seq = *seq;
   s.last_seq = *seq;
   ++s.by_source[header.source];
@@ -344,6 +351,7 @@ void pump(sequencer_ptr self) {
         return take_snapshot(self);
       if (st.stop->load() && !st.stopping) st.stopping = true;
       if (!st.external.empty() && !st.stopping) {
+        st.current_ingress_ns = st.external.front().ingress_wall_ns;
         st.queue.push_back(std::move(st.external.front()));
         st.external.pop_front();
         continue;
@@ -455,6 +463,11 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
 
   caf::actor_system_config cfg;
   add_wire_types(cfg);
+  if (config.busy_poll) {
+    // Idle workers keep polling instead of sleeping (CAF's default sleeps 50 us, then
+    // 10 ms), so a message never waits for a thread to wake up.
+    cfg.set("work-stealing.aggressive-poll-attempts", std::numeric_limits<std::int64_t>::max() / 2);
+  }
   caf::actor_system system{cfg};
 
   std::map<Actor, core_actor> actors;

@@ -34,6 +34,9 @@ struct RunSummary {
   std::uint64_t decisions = 0;
   std::string decision_hash;  // replay/decision_hash.hpp
   std::uint64_t snapshots = 0;
+  // Wall-clock ns from a market-data message entering market_feed to each order request
+  // it caused being sequenced (the order actor's output). Measurement only.
+  std::vector<std::int64_t> tick_to_order_ns;
 };
 
 // Runs until the feed ends or `stop` becomes true (then it drains what is queued, closes

@@ -21,6 +21,7 @@ struct WireOutput {
   std::uint16_t type_id = 0;
   std::int64_t recv_ts_ns = 0;    // set by ingress; outputs of cores inherit their input's
   std::vector<std::uint8_t> body;
+  std::int64_t ingress_wall_ns = 0;  // wall clock when the feed read it (latency only; never journaled)
 };
 
 struct WireBatch {
@@ -34,7 +35,8 @@ typename Inspector::result_type inspect(Inspector& f, WireRecord& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireOutput& x) {
-  return f(caf::meta::type_name("trader.WireOutput"), x.source, x.destination, x.type_id, x.recv_ts_ns, x.body);
+  return f(caf::meta::type_name("trader.WireOutput"), x.source, x.destination, x.type_id, x.recv_ts_ns, x.body,
+           x.ingress_wall_ns);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireBatch& x) {

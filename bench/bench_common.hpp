@@ -1,0 +1,43 @@
+#pragma once
+// Shared by the benchmark parts: results, timing, temporary directories, real data.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "messages/message_types.hpp"
+
+namespace trader::bench {
+
+struct Options {
+  bool smoke = false;          // tiny sizes: checks that everything runs, measures nothing
+  std::string data_dir;        // the shared real data (captures, klines)
+  std::string work_dir;        // scratch space
+};
+
+// Ordered: the JSON lists keys in a stable order.
+using Results = std::map<std::string, double>;
+
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The first file in the data dir whose name starts with `prefix` (the shared data's full
+// files, or the test slices for --smoke); "" if none.
+std::string data_file(const Options& o, const std::string& prefix);
+
+// A fresh directory under the work dir.
+std::string fresh_dir(const Options& o, const std::string& name);
+
+// Real trades of the shared BTCUSDT and ETHUSDT captures, repeated with shifted ids and
+// times until there are `n`.
+std::vector<Trade> real_trades(const Options& o, std::size_t n);
+
+void bench_journal(const Options& o, Results& r);   // append (nosync, sync), read, bytes per trade
+void bench_import(const Options& o, Results& r);    // import vs bare simdjson
+void bench_replay(const Options& o, Results& r);    // replay --verify of a >= 1M-event journal
+void bench_latency(const Options& o, Results& r);   // tick-to-order in the live CAF node
+
+}  // namespace trader::bench

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# trader-bench --smoke on the bundled data: every part runs and prints every documented key
+# with a positive number. Speed is not asserted (tests never assert on time).
+source "$(dirname "$0")/lib.sh"
+BENCH=${TRADER_BENCH:?set TRADER_BENCH}
+"$BENCH" --smoke --json --data "$DATA" --work "$SCRATCH/bench" > "$SCRATCH/bench.json" 2> "$SCRATCH/bench.err" \
+  && ok "trader-bench --smoke runs" || bad "trader-bench failed: $(cat "$SCRATCH/bench.err")"
+python3 - "$SCRATCH/bench.json" <<'PY' && ok "every key present with a positive value" || bad "bench keys: $(cat "$SCRATCH/bench.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+keys = ["journal_append_ratio_nosync", "journal_append_ratio_sync", "journal_append_per_s_nosync",
+        "raw_lmdb_append_per_s_nosync", "raw_lmdb_append_per_s_sync", "journal_read_ratio", "journal_read_per_s",
+        "raw_lmdb_scan_per_s", "replay_events_per_s", "replay_events", "tick_to_order_p50_us", "tick_to_order_p99_us",
+        "tick_to_order_p999_us", "tick_to_order_samples", "bytes_per_trade_record", "import_ratio",
+        "import_lines_per_s", "simdjson_parse_lines_per_s"]
+missing = [k for k in keys if not (isinstance(d.get(k), (int, float)) and d[k] > 0)]
+assert not missing, missing
+PY
+expect_fail "bench with no data" 2 "expected the real data files" "$BENCH" --smoke --data "$SCRATCH/nowhere"
+finish
