@@ -283,7 +283,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.string("journal.durability", durability, {"sync", "nosync"});
   c.durability = durability == "sync" ? journal::Durability::sync : journal::Durability::nosync;
   r.integer("journal.max_batch", c.max_batch, 1, 1'000'000);
-  r.string("journal.if_exists", c.if_exists, {"error", "replace"});
+  r.string("journal.if_exists", c.if_exists, {"error", "replace", "resume"});
   r.integer("journal.snapshot_every", c.snapshot_every, 0, std::numeric_limits<std::int64_t>::max());
 
   r.string("feed.source", c.feed_source, {"capture"});

@@ -28,7 +28,7 @@ struct NodeConfig {
   std::string journal_path = "runs/paper";
   journal::Durability durability = journal::Durability::nosync;
   std::size_t max_batch = 4096;
-  std::string if_exists = "error";  // error | replace
+  std::string if_exists = "error";  // error | replace | resume (restore the actors, continue the feed)
   std::uint64_t snapshot_every = 10000;  // actor state saved about every N records (0: never)
   // [feed]
   std::string feed_source = "capture";

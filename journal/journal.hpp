@@ -159,6 +159,8 @@ class Reader {
   Result<std::optional<std::pair<std::uint64_t, std::vector<std::uint8_t>>>> snapshot_between(std::uint64_t min_seq,
                                                                                               std::uint64_t max_seq);
   Result<std::vector<std::uint64_t>> snapshot_seqs();
+  // Visits records from the last one backwards until `visit` returns false.
+  Status scan_backward(const std::function<bool(const RecordView&)>& visit);
   const std::string& dir() const;
 
   Reader(const Reader&) = delete;

@@ -253,6 +253,27 @@ Result<std::optional<std::pair<std::uint64_t, std::vector<std::uint8_t>>>> Reade
   return out;
 }
 
+Status Reader::scan_backward(const std::function<bool(const RecordView&)>& visit) {
+  auto txn = begin_read(*impl_->env);
+  if (!txn) return tl::unexpected(txn.error());
+  ReadTxn guard{*txn};
+  MDB_cursor* cur = nullptr;
+  mdb_cursor_open(guard.txn, impl_->env->records, &cur);
+  RecordDecoder decoder;
+  MDB_val k{}, v{};
+  Status st;
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_LAST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+    auto rec = decoder.decode(val_u64(k), bytes_of(v));
+    if (!rec) {
+      st = tl::unexpected(rec.error());
+      break;
+    }
+    if (!visit(**rec)) break;
+  }
+  mdb_cursor_close(cur);
+  return st;
+}
+
 Result<std::vector<std::uint64_t>> Reader::snapshot_seqs() {
   std::vector<std::uint64_t> out;
   auto st = for_each_entry(*impl_->env, impl_->env->snapshots, [&](const MDB_val& k, const MDB_val&) -> Status {

@@ -47,6 +47,7 @@ schema::Envelope::Builder init_envelope(capnp::MessageBuilder& builder, const En
   env.setDestSeq(header.dest_seq);
   env.setTypeId(type_id);
   env.setSchemaVersion(header.schema_version);
+  env.setIngressSeq(header.ingress_seq);
   return env;
 }
 
@@ -109,7 +110,8 @@ Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<con
                                   static_cast<Actor>(env.getDestination()),
                                   env.getDestSeq(),
                                   env.getTypeId(),
-                                  env.getSchemaVersion()};
+                                  env.getSchemaVersion(),
+                                  env.getIngressSeq()};
     view_.body = env.getBody();
     view_.stored = stored;
   } catch (const kj::Exception& e) {

@@ -269,6 +269,7 @@ struct EnvelopeHeader {
   std::uint64_t dest_seq = 0;
   std::uint16_t type_id = 0;
   std::uint16_t schema_version = 0;
+  std::uint64_t ingress_seq = 0;  // external inputs: position in the feed (0: not an ingress record)
   bool operator==(const EnvelopeHeader&) const = default;
 };
 

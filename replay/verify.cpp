@@ -176,8 +176,18 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
     Simulator sim(std::move(*cores));
 
     std::uint64_t start = s.start_seq;
+    // A resumed session starts from the state recovery rebuilt, kept as a snapshot.
+    std::uint64_t min_snapshot = s.start_seq;
+    if (auto it = meta->find(fmt::format("session.{}.resumed_from", s.id)); it != meta->end()) {
+      min_snapshot = std::stoull(it->second);
+      auto snap = (*reader)->snapshot_between(min_snapshot, min_snapshot);
+      if (!snap) return tl::unexpected(snap.error());
+      if (!*snap) return fail(fmt::format("session {} resumed from the snapshot at seq {}, which is missing", s.id, min_snapshot));
+      if (auto st = load_cores(sim.cores(), (*snap)->second); !st)
+        return fail(fmt::format("snapshot at seq {}: {}", min_snapshot, st.error().message));
+    }
     if (range.from_seq > s.start_seq) {
-      auto snap = (*reader)->snapshot_between(s.start_seq, range.from_seq - 1);
+      auto snap = (*reader)->snapshot_between(min_snapshot, range.from_seq - 1);
       if (!snap) return tl::unexpected(snap.error());
       if (*snap) {
         if (auto st = load_cores(sim.cores(), (*snap)->second); !st)

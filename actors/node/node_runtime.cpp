@@ -13,6 +13,7 @@
 
 #include "actors/market_feed/market_feed_core.hpp"
 #include "actors/node/core_factory.hpp"
+#include "actors/node/recovery.hpp"
 #include "actors/node/wire.hpp"
 #include "actors/routing.hpp"
 #include "exchange/capture_stream.hpp"
@@ -103,8 +104,10 @@ struct FeedState {
   std::int64_t last_ts = 0;
   const std::atomic<bool>* stop = nullptr;
   std::shared_ptr<FeedStats> stats;
+  // Resuming after a crash: items before `resume_item` were journaled already (they only
+  // rebuild the feed's state); of item `resume_item`, the first `resume_skip` inputs were.
+  std::uint64_t resume_item = 0, resume_skip = 0;
 };
-
 
 // Waits until data time `ts` is due at the configured speed (never at speed "max").
 void pace(FeedState& st, std::int64_t ts) {
@@ -118,6 +121,38 @@ void pace(FeedState& st, std::int64_t ts) {
     const auto now = wall_ns();
     if (now >= due) return;
     std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(due - now, 100'000'000)));
+  }
+}
+
+// What one capture item puts into the node (none for a filtered symbol or a known
+// unknown stream). The same for live and for fast-forwarding after a crash.
+void feed_item(FeedState& st, CaptureItem& item, std::vector<FeedInput>& inputs) {
+  st.last_ts = std::max(st.last_ts, item.recv_ts_ns);
+  switch (item.kind) {
+    case CaptureItem::Kind::message: {
+      const std::string* sym = symbol_of(item.message);
+      if (!st.symbols.empty() && sym && !st.symbols.count(*sym)) {
+        st.stats->filtered++;
+        return;
+      }
+      const auto gaps_before = st.core->gaps();
+      st.core->on_market_data(item.recv_ts_ns, std::move(item.message), inputs);
+      st.stats->gaps += st.core->gaps() - gaps_before;
+      return;
+    }
+    case CaptureItem::Kind::unknown_stream:
+      st.stats->unknown++;
+      if (!st.unknown_seen.insert(item.stream).second) return;
+      inputs.push_back({Actor::market_feed, item.recv_ts_ns,
+                        ErrorReport{"unknown_stream", "stream " + item.stream + " is not handled; its frames are counted, not journaled",
+                                    item.where, 0, item.recv_ts_ns}});
+      return;
+    case CaptureItem::Kind::malformed:
+      st.stats->malformed++;
+      spdlog::warn("malformed frame {}: {}", item.where, item.error);
+      inputs.push_back({Actor::market_feed, item.recv_ts_ns,
+                        ErrorReport{"malformed_frame", item.error, item.where, 0, item.recv_ts_ns}});
+      return;
   }
 }
 
@@ -139,50 +174,33 @@ feed_actor::behavior_type feed_fn(feed_actor::stateful_pointer<FeedState> self, 
         break;
       }
       inputs.clear();
+      std::uint64_t item_no = 0;
       auto more = st.stream->next(item);
-      if (!more) {
-        inputs.push_back({Actor::market_feed, st.last_ts,
-                          ErrorReport{"capture_read_error", more.error().message, "", 0, st.last_ts}});
-        st.core->on_end(st.last_ts, "capture unreadable: " + more.error().message, inputs);
-        st.ended = true;
-      } else if (!*more) {
-        st.core->on_end(st.last_ts, "end of capture", inputs);
+      if (!more || !*more) {
+        // The end has a feed position too (one past the last item), so a node resuming a
+        // finished session knows its end was journaled already.
+        item_no = st.stream->lines() + 1;
+        if (!more)
+          inputs.push_back({Actor::market_feed, st.last_ts,
+                            ErrorReport{"capture_read_error", more.error().message, "", 0, st.last_ts}});
+        st.core->on_end(st.last_ts, more ? "end of capture" : "capture unreadable: " + more.error().message, inputs);
         st.ended = true;
       } else {
+        item_no = st.stream->lines();
         st.stats->lines++;
-        st.last_ts = std::max(st.last_ts, item.recv_ts_ns);
-        switch (item.kind) {
-          case CaptureItem::Kind::message: {
-            const std::string* sym = symbol_of(item.message);
-            if (!st.symbols.empty() && sym && !st.symbols.count(*sym)) {
-              st.stats->filtered++;
-              continue;
-            }
-            pace(st, item.recv_ts_ns);
-            const auto gaps_before = st.core->gaps();
-            st.core->on_market_data(item.recv_ts_ns, std::move(item.message), inputs);
-            st.stats->gaps += st.core->gaps() - gaps_before;
-            break;
-          }
-          case CaptureItem::Kind::unknown_stream:
-            st.stats->unknown++;
-            if (!st.unknown_seen.insert(item.stream).second) continue;
-            inputs.push_back({Actor::market_feed, item.recv_ts_ns,
-                              ErrorReport{"unknown_stream", "stream " + item.stream + " is not handled; its frames are counted, not journaled",
-                                          item.where, 0, item.recv_ts_ns}});
-            break;
-          case CaptureItem::Kind::malformed:
-            st.stats->malformed++;
-            spdlog::warn("malformed frame {}: {}", item.where, item.error);
-            inputs.push_back({Actor::market_feed, item.recv_ts_ns,
-                              ErrorReport{"malformed_frame", item.error, item.where, 0, item.recv_ts_ns}});
-            break;
-        }
+        if (item_no >= st.resume_item && item.kind == CaptureItem::Kind::message) pace(st, item.recv_ts_ns);
+        feed_item(st, item, inputs);
+      }
+      if (item_no < st.resume_item) continue;  // journaled before the crash: it only rebuilt state
+      if (item_no == st.resume_item) {
+        const auto skip = std::min<std::size_t>(st.resume_skip, inputs.size());
+        inputs.erase(inputs.begin(), inputs.begin() + static_cast<std::ptrdiff_t>(skip));
       }
       const std::int64_t ingress = wall_ns();
       for (const auto& in : inputs) {
         batch.items.push_back(to_wire(in.source, Actor::none, in.recv_ts_ns, in.message));
         batch.items.back().ingress_wall_ns = ingress;
+        batch.items.back().ingress_seq = item_no;
       }
     }
     batch.end_of_data = st.ended;
@@ -247,7 +265,7 @@ void abort_run(sequencer_ptr self, std::string why) {
 bool sequence_one(sequencer_ptr self, WireOutput msg) {
   auto& st = self->state;
   const EnvelopeHeader header{0, msg.recv_ts_ns, static_cast<Actor>(msg.source), static_cast<Actor>(msg.destination),
-                              0, msg.type_id, 1};
+                              0, msg.type_id, 1, msg.ingress_seq};
   auto seq = st.writer->append_packed(header, msg.type_id, msg.body);
   if (!seq) {
     abort_run(self, seq.error().message);
@@ -386,6 +404,8 @@ struct SequencerInit {
   std::shared_ptr<std::promise<Result<RunSummary>>> done;
   bool idle_commit;
   std::uint64_t snapshot_every;
+  std::uint64_t last_snapshot_seq;
+  RunSummary summary;  // what is known before the run (recovery)
 };
 
 caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> init) {
@@ -398,6 +418,8 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.done = init->done;
   st.idle_commit = init->idle_commit;
   st.snapshot_every = init->snapshot_every;
+  st.last_snapshot_seq = init->last_snapshot_seq;
+  st.summary = init->summary;
   st.summary.session_id = init->session_id;
   return {[self](start_atom) { pump(self); }};
 }
@@ -428,13 +450,24 @@ Status prepare_journal_dir(const NodeConfig& c) {
 
 Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& stop) {
   const auto started = std::chrono::steady_clock::now();
-  if (auto st = prepare_journal_dir(config); !st) return tl::unexpected(st.error());
+  std::error_code ec;
+  const bool resuming = config.if_exists == "resume" &&
+                        std::filesystem::exists(std::filesystem::path(config.journal_path) / "data.mdb", ec);
+  std::optional<Recovery> recovery;
+  if (resuming) {
+    auto r = recover(config.journal_path, config);
+    if (!r) return fail("cannot resume " + config.journal_path + ": " + r.error().message);
+    recovery = std::move(*r);
+  } else if (config.if_exists != "resume") {
+    if (auto st = prepare_journal_dir(config); !st) return tl::unexpected(st.error());
+  }
   auto stream = CaptureStream::open(config.feed_files, config.snapshot_symbol);
   if (!stream) return tl::unexpected(stream.error());
   // Cores (and the model) first: a bad model stops the node before it writes anything.
   std::string model_id;
-  auto cores = make_cores(config, &model_id);
+  Result<Cores> cores = recovery ? Result<Cores>(std::move(recovery->cores)) : make_cores(config, &model_id);
   if (!cores) return tl::unexpected(cores.error());
+  if (recovery) model_id = recovery->model_id;
 
   journal::Options jopts;
   jopts.durability = config.durability;
@@ -442,6 +475,27 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   auto opened = journal::Writer::open(config.journal_path, jopts);
   if (!opened) return tl::unexpected(opened.error());
   std::shared_ptr<journal::Writer> writer = std::move(*opened);
+  RunSummary known;
+  std::uint64_t snapshot_seq = 0;
+  if (recovery) {
+    // The consequences the crash cut short, regenerated; then the state as of here.
+    for (const auto& [h, m] : recovery->completion) {
+      const auto seq = writer->append(h, m);
+      if (seq != h.seq) return fail(fmt::format("recovery: expected seq {}, the journal gave {}", h.seq, seq));
+    }
+    if (auto c = writer->commit(); !c) return tl::unexpected(c.error());
+    snapshot_seq = writer->last_committed_seq();
+    if (auto st = writer->put_snapshot(snapshot_seq, replay::save_cores(*cores)); !st) return tl::unexpected(st.error());
+    known.resumed = true;
+    known.resumed_session = recovery->session;
+    known.resumed_session_end = recovery->session_end;
+    known.resumed_from_snapshot = recovery->started_from;
+    known.recovery_replayed = recovery->replayed;
+    known.recovery_completed = recovery->completion.size();
+    spdlog::info("resumed session {} from seq {}: {} records replayed and matched, {} completed after the crash; "
+                 "the feed continues after item {}", recovery->session, recovery->started_from, recovery->replayed,
+                 recovery->completion.size(), recovery->resume_item);
+  }
   for (const auto& [k, v] : {std::pair<std::string, std::string>{"node_id", config.node_id},
                              {"config", config.effective_toml},
                              {"config_path", config.source_path},
@@ -458,6 +512,9 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   // Replay rebuilds this session's actors from the config journaled with it.
   if (auto st = writer->put_meta(replay::session_config_key(*session_id), config.effective_toml); !st)
     return tl::unexpected(st.error());
+  if (recovery)
+    if (auto st = writer->put_meta(session_resumed_from_key(*session_id), std::to_string(snapshot_seq)); !st)
+      return tl::unexpected(st.error());
 
   if (auto st = writer->put_meta(replay::session_model_key(*session_id), model_id); !st) return tl::unexpected(st.error());
 
@@ -482,12 +539,17 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   feed_init->speed = config.speed;
   feed_init->stop = &stop;
   feed_init->stats = feed_stats;
+  if (recovery) {
+    feed_init->resume_item = recovery->resume_item;
+    feed_init->resume_skip = recovery->resume_skip;
+  }
   auto feed = system.spawn<caf::detached>(feed_fn, feed_init);
 
   auto done = std::make_shared<std::promise<Result<RunSummary>>>();
   auto result = done->get_future();
   auto init = std::make_shared<SequencerInit>(
-      SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0, config.snapshot_every});
+      SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0, config.snapshot_every, snapshot_seq,
+                    known});
   writer.reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
   init.reset();

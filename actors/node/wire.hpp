@@ -22,6 +22,7 @@ struct WireOutput {
   std::int64_t recv_ts_ns = 0;    // set by ingress; outputs of cores inherit their input's
   std::vector<std::uint8_t> body;
   std::int64_t ingress_wall_ns = 0;  // wall clock when the feed read it (latency only; never journaled)
+  std::uint64_t ingress_seq = 0;     // the feed item it came from (journaled; 0 for actors' outputs)
 };
 
 struct WireBatch {
@@ -36,7 +37,7 @@ typename Inspector::result_type inspect(Inspector& f, WireRecord& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireOutput& x) {
   return f(caf::meta::type_name("trader.WireOutput"), x.source, x.destination, x.type_id, x.recv_ts_ns, x.body,
-           x.ingress_wall_ns);
+           x.ingress_wall_ns, x.ingress_seq);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireBatch& x) {

@@ -29,6 +29,8 @@ struct Envelope {
   typeId @5 :UInt16;         # see messages/type_registry.hpp
   schemaVersion @6 :UInt16;
   body @7 :AnyPointer;       # the struct named by typeId
+  ingressSeq @8 :UInt64;     # external inputs: their position in the feed (e.g. capture item), 0 otherwise;
+                             # a node resuming after a crash continues its feed after it
 }
 
 # A recording session of the node (journal sub-database `sessions`).

@@ -26,6 +26,11 @@ void print_summary(const trader::NodeConfig& c, const trader::node::RunSummary& 
   using trader::format_fixed;
   const auto& p = s.portfolio;
   const std::uint64_t records = s.last_seq >= s.first_seq && s.first_seq ? s.last_seq - s.first_seq + 1 : 0;
+  if (s.resumed)
+    fmt::print("resumed session {} ({}) from {}: {} records replayed and matched, {} completed after the crash\n",
+               s.resumed_session, s.resumed_session_end.empty() ? "it had crashed" : "it ended: " + s.resumed_session_end,
+               s.resumed_from_snapshot ? fmt::format("the snapshot at seq {}", s.resumed_from_snapshot) : "its start",
+               s.recovery_replayed, s.recovery_completed);
   fmt::print("session {} {}: journal {}, seq {}..{} ({} records) in {:.2f} s\n", s.session_id, s.end_reason,
              c.journal_path, s.first_seq, s.last_seq, records, s.wall_seconds);
   fmt::print("  feed          {} lines, {} malformed, {} of unknown streams, {} gaps\n", s.feed_lines,

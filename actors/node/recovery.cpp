@@ -1,0 +1,144 @@
+#include "actors/node/recovery.hpp"
+
+#include <fmt/format.h>
+
+#include "actors/node/core_factory.hpp"
+#include "journal/journal.hpp"
+#include "replay/replay.hpp"
+
+namespace trader::node {
+
+std::string session_resumed_from_key(std::uint64_t session_id) {
+  return fmt::format("session.{}.resumed_from", session_id);
+}
+
+namespace {
+
+struct Recorded {
+  EnvelopeHeader header;
+  Message message;
+};
+
+// Matches regenerated messages with the journal while it has records, then collects.
+class RecoverySink final : public replay::RecordSink {
+ public:
+  RecoverySink(journal::Cursor& cursor, Recovery& r) : cursor_(cursor), r_(r) {}
+
+  Result<const Recorded*> peek() {
+    if (!ahead_ && !end_) {
+      auto rec = cursor_.next();
+      if (!rec) return tl::unexpected(rec.error());
+      if (*rec == nullptr) {
+        end_ = true;
+      } else {
+        auto body = (*rec)->decode();
+        if (!body) return fail(fmt::format("seq {}: {}", (*rec)->header.seq, body.error().message));
+        ahead_ = Recorded{(*rec)->header, std::move(*body)};
+      }
+    }
+    return ahead_ ? &*ahead_ : nullptr;
+  }
+
+  Result<std::uint64_t> append(const EnvelopeHeader& h, const Message& m, std::uint64_t) override {
+    auto next = peek();
+    if (!next) return tl::unexpected(next.error());
+    if (*next == nullptr) {  // the crash cut this chain here: regenerate the rest
+      EnvelopeHeader header = h;
+      header.seq = r_.last_seq + r_.completion.size() + 1;
+      r_.completion.emplace_back(header, m);
+      return header.seq;
+    }
+    const Recorded& rec = **next;
+    if (rec.header.source != h.source || rec.header.destination != h.destination ||
+        rec.header.recv_ts_ns != h.recv_ts_ns || rec.header.type_id != type_id_of(m) || !(rec.message == m))
+      return fail(fmt::format("the journal does not replay at seq {} (from {}): resuming needs the same config, "
+                              "model and code as the session being resumed; run 'trader-tools replay --verify'",
+                              rec.header.seq, actor_name(rec.header.source)));
+    const std::uint64_t seq = rec.header.seq;
+    ++r_.replayed;
+    ahead_.reset();
+    return seq;
+  }
+
+ private:
+  journal::Cursor& cursor_;
+  Recovery& r_;
+  std::optional<Recorded> ahead_;
+  bool end_ = false;
+};
+
+}  // namespace
+
+Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
+  auto reader = journal::Reader::open(dir);
+  if (!reader) return tl::unexpected(reader.error());
+  auto sessions = (*reader)->sessions();
+  if (!sessions) return tl::unexpected(sessions.error());
+  auto meta = (*reader)->meta();
+  if (!meta) return tl::unexpected(meta.error());
+  auto summary = (*reader)->summary();
+  if (!summary) return tl::unexpected(summary.error());
+
+  const journal::SessionInfo* last = nullptr;
+  for (const auto& s : *sessions)
+    if (meta->count(replay::session_config_key(s.id))) last = &s;
+  if (!last) return fail(fmt::format("journal {} has no node session to resume", dir));
+
+  Recovery r;
+  r.session = last->id;
+  r.session_end = last->end_reason;
+  r.last_seq = summary->last_seq;
+  auto cores = make_cores(config, &r.model_id);
+  if (!cores) return tl::unexpected(cores.error());
+  replay::Simulator sim(std::move(*cores));
+
+  // Where this session's state begins: its start, or the snapshot it resumed from.
+  std::uint64_t min_snapshot = last->start_seq;
+  bool must_load = false;
+  if (auto it = meta->find(session_resumed_from_key(last->id)); it != meta->end()) {
+    min_snapshot = std::stoull(it->second);
+    must_load = true;
+  }
+  std::uint64_t start = last->start_seq;
+  auto snap = (*reader)->snapshot_between(min_snapshot, r.last_seq);
+  if (!snap) return tl::unexpected(snap.error());
+  if (*snap) {
+    if (auto st = replay::load_cores(sim.cores(), (*snap)->second); !st)
+      return fail(fmt::format("snapshot at seq {}: {}", (*snap)->first, st.error().message));
+    start = (*snap)->first + 1;
+    r.started_from = (*snap)->first;
+  } else if (must_load) {
+    return fail(fmt::format("session {} resumed from the snapshot at seq {}, which is missing", last->id, min_snapshot));
+  }
+
+  journal::Filter f;
+  f.from_seq = start;
+  auto cursor = (*reader)->scan(f);
+  if (!cursor) return tl::unexpected(cursor.error());
+  RecoverySink sink(*cursor, r);
+  for (;;) {
+    auto next = sink.peek();
+    if (!next) return tl::unexpected(next.error());
+    if (*next == nullptr) break;
+    const Recorded rec = **next;
+    if (sim.cores().count(rec.header.source))
+      return fail(fmt::format("the journal does not replay at seq {}: a message from {} that no input explains",
+                              rec.header.seq, actor_name(rec.header.source)));
+    if (auto st = sim.run(rec.header, rec.message, sink); !st) return tl::unexpected(st.error());
+  }
+  // Where the feed stands: the last feed item with journaled inputs, and how many of its
+  // inputs were journaled (an item can yield a clock tick, a gap report and the message).
+  auto st = (*reader)->scan_backward([&](const journal::RecordView& rec) {
+    const auto item = rec.header.ingress_seq;
+    if (item == 0) return true;  // an actor's output: keep looking
+    if (r.resume_item == 0) r.resume_item = item;
+    if (item != r.resume_item) return false;
+    ++r.resume_skip;
+    return true;
+  });
+  if (!st) return tl::unexpected(st.error());
+  r.cores = std::move(sim.cores());
+  return r;
+}
+
+}  // namespace trader::node
