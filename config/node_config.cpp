@@ -383,6 +383,9 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   c.paper.lot_step = market.lot_step;
 
   r.string("logging.level", c.log_level, {"trace", "debug", "info", "warn", "error", "off"});
+  r.string("control.listen", c.control_listen);
+  r.string("control.token_env", c.control_token_env);
+  r.string("control.token_file", c.control_token_file);
 
   if (std::find(c.candles.intervals_s.begin(), c.candles.intervals_s.end(), c.strategy.interval_s) ==
       c.candles.intervals_s.end())

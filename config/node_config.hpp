@@ -49,6 +49,10 @@ struct NodeConfig {
   PaperExchangeConfig paper;
   // [logging]
   std::string log_level = "info";
+  // [control]
+  std::string control_listen;                            // "" disables the control API
+  std::string control_token_env = "TRADER_CONTROL_TOKEN";
+  std::string control_token_file;
 
   std::string source_path;     // the file it came from
   std::string effective_toml;  // file + overrides, as TOML: journaled with each session

@@ -33,6 +33,11 @@ std::string to_json(const Message& message);
 
 // Appends `text` as a JSON string literal (quoted and escaped).
 void append_json_string(std::string& out, std::string_view text);
+inline std::string to_json_string(std::string_view text) {
+  std::string out;
+  append_json_string(out, text);
+  return out;
+}
 
 // "exchangeTsMs" -> "exchange_ts_ms".
 std::string snake_case(std::string_view camel);

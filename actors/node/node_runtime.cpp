@@ -3,6 +3,7 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <set>
 #include <thread>
@@ -12,7 +13,9 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/market_feed/market_feed_core.hpp"
+#include "actors/node/control_server.hpp"
 #include "actors/node/core_factory.hpp"
+#include "actors/node/node_status.hpp"
 #include "actors/node/recovery.hpp"
 #include "actors/node/wire.hpp"
 #include "actors/routing.hpp"
@@ -228,7 +231,18 @@ struct SequencerState {
   std::uint64_t snapshot_every = 0, last_snapshot_seq = 0;
   bool snapshotting = false;
   std::int64_t current_ingress_ns = 0;  // of the external input whose consequences are being sequenced
+  std::unique_ptr<NodeStatus> status;    // what the control API shows
+  bool awaiting_feed = false;
+  std::int64_t data_time_ns = 0;         // receive time of the last message sequenced
 };
+
+// Group commit, timed for /metrics.
+Result<journal::BatchInfo> commit_timed(SequencerState& st) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto c = st.writer->commit();
+  if (c && c->last_seq != 0) st.status->on_commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return c;
+}
 
 using sequencer_ptr = caf::stateful_actor<SequencerState>*;
 void pump(sequencer_ptr self);
@@ -236,7 +250,7 @@ void pump(sequencer_ptr self);
 void finish(sequencer_ptr self) {
   auto& st = self->state;
   st.finished = true;
-  auto committed = st.writer->commit();
+  auto committed = commit_timed(st);
   std::string reason = !st.failure.empty() ? "error: " + st.failure : st.stopping ? "stopped by signal" : "completed";
   if (!committed && st.failure.empty()) reason = "error: " + committed.error().message;
   auto ended = st.writer->end_session(st.session_id, wall_ns(), reason);
@@ -272,28 +286,27 @@ bool sequence_one(sequencer_ptr self, WireOutput msg) {
     return false;
   }
   auto& s = st.summary;
-  if (msg.type_id == OrderRequest::kTypeId && st.current_ingress_ns != 0)
+  if (msg.type_id == OrderRequest::kTypeId && st.current_ingress_ns != 0) {
     s.tick_to_order_ns.push_back(wall_ns() - st.current_ingress_ns);
+    st.status->on_tick_to_order(static_cast<double>(s.tick_to_order_ns.back()) / 1e9);
+  }
+  st.data_time_ns = std::max(st.data_time_ns, msg.recv_ts_ns);
   if (s.first_seq == 0) s.first_seq = *seq;
   s.last_seq = *seq;
   ++s.by_source[header.source];
   ++s.by_type[msg.type_id];
   const auto stored = st.writer->last_appended();
-  switch (msg.type_id) {  // decode only what the summary and the decision hash need
-    case PortfolioState::kTypeId:
-    case Signal::kTypeId:
-    case OrderIntent::kTypeId:
-    case RiskDecision::kTypeId:
-    case OrderRequest::kTypeId:
-    case OrderEvent::kTypeId:
-      if (auto rec = st.decoder.decode(0, stored); rec) {
-        if (auto body = (*rec)->decode(); body) {
-          st.decisions.add(*body);
-          if (auto* p = std::get_if<PortfolioState>(&*body)) s.portfolio = std::move(*p);
-        }
+  // Decode only what the summary, the decision hash and the status view need.
+  if (NodeStatus::wants(msg.type_id) || msg.type_id == Signal::kTypeId || msg.type_id == OrderIntent::kTypeId) {
+    if (auto rec = st.decoder.decode(0, stored); rec) {
+      if (auto body = (*rec)->decode(); body) {
+        st.decisions.add(*body);
+        st.status->on_message(*seq, msg.type_id, &*body);
+        if (auto* p = std::get_if<PortfolioState>(&*body)) s.portfolio = std::move(*p);
       }
-      break;
-    default: break;
+    }
+  } else {
+    st.status->on_message(*seq, msg.type_id, nullptr);
   }
   const auto to = recipients(msg.type_id, header.destination);
   bool delivered = false;
@@ -324,7 +337,7 @@ bool sequence_one(sequencer_ptr self, WireOutput msg) {
     }
   }
   if (st.writer->batch_full()) {
-    if (auto c = st.writer->commit(); !c) {
+    if (auto c = commit_timed(st); !c) {
       abort_run(self, c.error().message);
       return false;
     }
@@ -376,12 +389,15 @@ void pump(sequencer_ptr self) {
       }
       if (st.feed_done || st.stopping) return finish(self);
       if (st.idle_commit && st.writer->staged() > 0) {  // paced feeds: commit while waiting
-        if (auto c = st.writer->commit(); !c) return abort_run(self, c.error().message);
+        if (auto c = commit_timed(st); !c) return abort_run(self, c.error().message);
       }
+      st.status->set_queues(st.queue.size(), st.external.size(), st.writer->staged());
+      st.awaiting_feed = true;
       self->request(st.feed, caf::infinite, next_atom::value)
           .then(
               [self](WireBatch& batch) {
                 auto& st = self->state;
+                st.awaiting_feed = false;
                 for (auto& item : batch.items) st.external.push_back(std::move(item));
                 if (batch.end_of_data) st.feed_done = true;
                 pump(self);
@@ -406,6 +422,7 @@ struct SequencerInit {
   std::uint64_t snapshot_every;
   std::uint64_t last_snapshot_seq;
   RunSummary summary;  // what is known before the run (recovery)
+  std::string node_id, model_id;
 };
 
 caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> init) {
@@ -421,7 +438,30 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.last_snapshot_seq = init->last_snapshot_seq;
   st.summary = init->summary;
   st.summary.session_id = init->session_id;
-  return {[self](start_atom) { pump(self); }};
+  st.status = std::make_unique<NodeStatus>(init->node_id, init->model_id, init->session_id);
+  return {
+      [self](start_atom) { pump(self); },
+      [self](status_atom, const std::string& what) -> std::string {
+        auto& st = self->state;
+        st.status->set_queues(st.queue.size(), st.external.size(), st.writer ? st.writer->staged() : 0);
+        st.status->set_feed_done(st.feed_done);
+        if (what == "health") return st.status->health_json();
+        if (what == "metrics") return st.status->metrics_text();
+        return st.status->status_json();
+      },
+      // An operator command is an external input like market data: journaled, then
+      // delivered, so replay reproduces it. It goes ahead of queued market data.
+      [self](operator_atom, std::uint8_t kind, const std::string& by, const std::string& reason) -> std::string {
+        auto& st = self->state;
+        if (st.finished || st.stopping) return R"({"error":"the node is stopping"})";
+        const OperatorCommand cmd{static_cast<OperatorCommandKind>(kind), by, reason, st.data_time_ns};
+        WireOutput w = to_wire(Actor::operator_, Actor::none, st.data_time_ns, cmd);
+        w.ingress_wall_ns = wall_ns();
+        st.external.push_front(std::move(w));
+        if (st.in_flight == 0 && !st.awaiting_feed && !st.snapshotting) pump(self);
+        static const char* names[] = {"halt", "resume", "flatten", "shutdown"};
+        return fmt::format(R"({{"accepted":"{}"}})", names[kind % 4]);
+      }};
 }
 
 Status prepare_journal_dir(const NodeConfig& c) {
@@ -527,6 +567,28 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   }
   caf::actor_system system{cfg};
 
+  std::unique_ptr<ControlServer> control;
+  if (!config.control_listen.empty()) {
+    std::string token;
+    if (!config.control_token_file.empty()) {
+      std::ifstream in(config.control_token_file);
+      std::getline(in, token);
+    } else if (const char* env = std::getenv(config.control_token_env.c_str())) {
+      token = env;
+    }
+    if (token.empty())
+      spdlog::warn("control API: no token (set ${} or control.token_file): halt, resume and flatten will be refused",
+                   config.control_token_env);
+    auto server = ControlServer::start(config.control_listen, token, system);
+    if (!server) {
+      (void)writer->end_session(*session_id, wall_ns(), "error: " + server.error().message);
+      return tl::unexpected(server.error());
+    }
+    control = std::move(*server);
+    spdlog::info("control API on http://{}:{}", config.control_listen.substr(0, config.control_listen.rfind(':')),
+                 control->port());
+  }
+
   std::map<Actor, core_actor> actors;
   for (auto& [actor, core] : *cores)
     actors[actor] = system.spawn(core_fn, std::shared_ptr<ActorCore>(std::move(core)));
@@ -549,13 +611,15 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   auto result = done->get_future();
   auto init = std::make_shared<SequencerInit>(
       SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0, config.snapshot_every, snapshot_seq,
-                    known});
+                    known, config.node_id, model_id});
   writer.reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
   init.reset();
+  if (control) control->attach(caf::actor_cast<caf::actor>(sequencer));
   caf::anon_send(sequencer, start_atom::value);
 
   auto summary = result.get();
+  if (control) control->stop();
   system.await_all_actors_done();
   if (!summary) return summary;
   summary->feed_lines = feed_stats->lines;

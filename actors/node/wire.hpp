@@ -48,6 +48,9 @@ using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using next_atom = caf::atom_constant<caf::atom("next")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
+using operator_atom = caf::atom_constant<caf::atom("operator")>;
 
 // A business actor: takes a delivered record, answers with what it sends; on request,
 // answers with its state (actors/state_codec.hpp bytes in a WireRecord).

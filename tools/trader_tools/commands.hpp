@@ -18,5 +18,6 @@ void add_export_command(CLI::App& app, int& exit_code);
 void add_replay_command(CLI::App& app, int& exit_code);
 void add_train_command(CLI::App& app, int& exit_code);
 void add_diff_command(CLI::App& app, int& exit_code);
+void add_ctl_command(CLI::App& app, int& exit_code);
 
 }  // namespace trader::tools

@@ -1,0 +1,167 @@
+#include "actors/node/node_status.hpp"
+
+#include <fmt/format.h>
+
+#include "messages/fixed_point.hpp"
+#include "messages/message_json.hpp"
+#include "messages/type_registry.hpp"
+
+namespace trader::node {
+namespace {
+const char* state_name(TradingState s) {
+  return s == TradingState::halted ? "halted" : s == TradingState::reducing ? "reducing" : "active";
+}
+const char* feed_kind_name(FeedStatusKind k) {
+  switch (k) {
+    case FeedStatusKind::connected: return "connected";
+    case FeedStatusKind::disconnected: return "disconnected";
+    case FeedStatusKind::gap: return "gap";
+    case FeedStatusKind::reconnecting: return "reconnecting";
+    case FeedStatusKind::end_of_data: return "end_of_data";
+  }
+  return "unknown";
+}
+double dbl(std::int64_t fixed) { return static_cast<double>(fixed) / static_cast<double>(kFixedScale); }
+// Prometheus label values: backslash, double quote and newline escaped.
+std::string label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+}  // namespace
+
+void Histogram::add(double seconds) {
+  for (std::size_t i = 0; i < kBounds.size(); ++i)
+    if (seconds <= kBounds[i]) ++counts_[i];
+  ++count_;
+  sum_ += seconds;
+}
+
+void Histogram::render(std::string& out, const std::string& name, const std::string& help) const {
+  out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
+  for (std::size_t i = 0; i < kBounds.size(); ++i)
+    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, kBounds[i], counts_[i]);
+  out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n{}_sum {}\n{}_count {}\n", name, count_, name, sum_, name, count_);
+}
+
+bool NodeStatus::wants(std::uint16_t type_id) {
+  switch (type_id) {
+    case PortfolioState::kTypeId:
+    case RiskState::kTypeId:
+    case RiskDecision::kTypeId:
+    case OrderRequest::kTypeId:
+    case OrderEvent::kTypeId:
+    case FeedStatus::kTypeId: return true;
+    default: return false;
+  }
+}
+
+void NodeStatus::on_message(std::uint64_t seq, std::uint16_t type_id, const Message* body) {
+  last_seq_ = seq;
+  ++messages_[type_id];
+  if (!body) return;
+  if (const auto* p = std::get_if<PortfolioState>(body)) {
+    portfolio_ = *p;
+    have_portfolio_ = true;
+    const std::int64_t day = p->ts_ms / 86'400'000;
+    if (day != day_) {
+      day_ = day;
+      day_start_equity_ = p->equity;
+    }
+  } else if (const auto* r = std::get_if<RiskState>(body)) {
+    risk_ = *r;
+  } else if (const auto* d = std::get_if<RiskDecision>(body)) {
+    if (!d->approved) ++rejects_[d->reason_code];
+  } else if (const auto* o = std::get_if<OrderRequest>(body)) {
+    if (!o->cancel) open_orders_[o->client_order_id] = *o;
+  } else if (const auto* e = std::get_if<OrderEvent>(body)) {
+    if (e->kind == OrderEventKind::filled || e->kind == OrderEventKind::canceled ||
+        e->kind == OrderEventKind::rejected || e->kind == OrderEventKind::expired)
+      open_orders_.erase(e->client_order_id);
+  } else if (const auto* f = std::get_if<FeedStatus>(body)) {
+    feed_ = *f;
+    have_feed_ = true;
+    if (f->kind == FeedStatusKind::gap) ++gaps_;
+  }
+}
+
+std::string NodeStatus::health_json() const {
+  return fmt::format(R"({{"status":"ok","node_id":{},"session":{},"last_seq":{},"feed":"{}","journal":{{"uncommitted":{}}}}})",
+                     to_json_string(node_id_), session_id_, last_seq_,
+                     feed_done_ ? "ended" : have_feed_ ? feed_kind_name(feed_.kind) : "receiving", uncommitted_);
+}
+
+std::string NodeStatus::status_json() const {
+  std::string out = "{";
+  out += fmt::format(R"("node_id":{},"session":{},"model_id":{},"trading_state":"{}","risk_reason":{},)",
+                     to_json_string(node_id_), session_id_, to_json_string(model_id_), state_name(risk_.state),
+                     to_json_string(risk_.reason));
+  out += fmt::format(R"("last_seq":{},"journal_lag":{},"queues":{{"internal":{},"external":{}}},)", last_seq_,
+                     uncommitted_, internal_, external_);
+  out += fmt::format(R"("feed":{{"status":"{}","gaps":{}}},)",
+                     feed_done_ ? "ended" : have_feed_ ? feed_kind_name(feed_.kind) : "receiving", gaps_);
+  const std::string q = to_json_string(portfolio_.quote_asset);
+  out += fmt::format(R"("quote_asset":{},"equity":"{}","cash":"{}","pnl_today":"{}","realized_pnl":"{}","unrealized_pnl":"{}",)",
+                     q, format_fixed(portfolio_.equity), format_fixed(portfolio_.cash),
+                     format_fixed(have_portfolio_ ? portfolio_.equity - day_start_equity_ : 0),
+                     format_fixed(portfolio_.realized_pnl), format_fixed(portfolio_.unrealized_pnl));
+  out += fmt::format(R"("fees":"{}","drawdown":{},"max_drawdown":{},"positions":[)", format_fixed(portfolio_.fees),
+                     portfolio_.drawdown_ppm / 1e6, portfolio_.max_drawdown_ppm / 1e6);
+  bool first = true;
+  for (const auto& p : portfolio_.positions) {
+    out += fmt::format(R"({}{{"symbol":{},"qty":"{}","avg_entry_price":"{}","last_price":"{}","unrealized_pnl":"{}"}})",
+                       first ? "" : ",", to_json_string(p.symbol), format_fixed(p.qty), format_fixed(p.avg_entry_price),
+                       format_fixed(p.last_price), format_fixed(p.unrealized_pnl));
+    first = false;
+  }
+  out += R"(],"open_orders":[)";
+  first = true;
+  for (const auto& [id, o] : open_orders_) {
+    out += fmt::format(R"({}{{"client_order_id":{},"symbol":{},"side":"{}","qty":"{}"}})", first ? "" : ",",
+                       to_json_string(id), to_json_string(o.symbol), o.side == Side::buy ? "buy" : "sell",
+                       format_fixed(o.qty));
+    first = false;
+  }
+  return out + "]}";
+}
+
+std::string NodeStatus::metrics_text() const {
+  std::string out;
+  out += "# HELP trader_messages_total Messages journaled, by type.\n# TYPE trader_messages_total counter\n";
+  for (const auto& [type, n] : messages_) {
+    const TypeInfo* t = find_type(type);
+    out += fmt::format("trader_messages_total{{type=\"{}\"}} {}\n", label(t ? t->name : "unknown"), n);
+  }
+  out += "# HELP trader_last_seq The last journal seq.\n# TYPE trader_last_seq gauge\n";
+  out += fmt::format("trader_last_seq {}\n", last_seq_);
+  out += "# HELP trader_queue_depth Messages waiting in the sequencer.\n# TYPE trader_queue_depth gauge\n";
+  out += fmt::format("trader_queue_depth{{queue=\"internal\"}} {}\ntrader_queue_depth{{queue=\"external\"}} {}\n", internal_, external_);
+  out += "# HELP trader_journal_uncommitted Records appended but not yet committed.\n# TYPE trader_journal_uncommitted gauge\n";
+  out += fmt::format("trader_journal_uncommitted {}\n", uncommitted_);
+  commit_.render(out, "trader_journal_commit_seconds", "Duration of journal group commits.");
+  tick_to_order_.render(out, "trader_tick_to_order_seconds", "From a market-data message entering the node to the order request it caused.");
+  out += "# HELP trader_equity Equity in the quote asset.\n# TYPE trader_equity gauge\n";
+  out += fmt::format("trader_equity {}\n", dbl(portfolio_.equity));
+  out += "# HELP trader_pnl_today Equity change since the first portfolio state of the UTC day.\n# TYPE trader_pnl_today gauge\n";
+  out += fmt::format("trader_pnl_today {}\n", have_portfolio_ ? dbl(portfolio_.equity - day_start_equity_) : 0.0);
+  out += "# HELP trader_realized_pnl Realized PnL of the session.\n# TYPE trader_realized_pnl gauge\n";
+  out += fmt::format("trader_realized_pnl {}\n", dbl(portfolio_.realized_pnl));
+  out += "# HELP trader_drawdown_ratio Drawdown from peak equity (0..1).\n# TYPE trader_drawdown_ratio gauge\n";
+  out += fmt::format("trader_drawdown_ratio {}\n", portfolio_.drawdown_ppm / 1e6);
+  out += "# HELP trader_open_positions Positions held.\n# TYPE trader_open_positions gauge\n";
+  out += fmt::format("trader_open_positions {}\n", portfolio_.positions.size());
+  out += "# HELP trader_trading_state 0 active, 1 reducing, 2 halted.\n# TYPE trader_trading_state gauge\n";
+  out += fmt::format("trader_trading_state {}\n", static_cast<int>(risk_.state));
+  out += "# HELP trader_rejects_total Intents rejected by risk, by reason code.\n# TYPE trader_rejects_total counter\n";
+  for (const auto& [reason, n] : rejects_) out += fmt::format("trader_rejects_total{{reason=\"{}\"}} {}\n", label(reason), n);
+  return out;
+}
+
+}  // namespace trader::node

@@ -1,0 +1,69 @@
+#pragma once
+// What the control API shows: a view built from the messages the sequencer journals (so it
+// is exactly what the journal says), plus journal commit and tick-to-order latencies.
+// Renders /status as JSON and /metrics in the Prometheus text exposition format.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "messages/message_types.hpp"
+
+namespace trader::node {
+
+class Histogram {
+ public:
+  void add(double seconds);
+  // Appends `name`_bucket/_sum/_count lines (cumulative buckets, +Inf last).
+  void render(std::string& out, const std::string& name, const std::string& help) const;
+
+ private:
+  static constexpr std::array<double, 12> kBounds = {1e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4,
+                                                     2.5e-4, 1e-3, 1e-2, 0.1,  1.0,  10.0};
+  std::array<std::uint64_t, kBounds.size()> counts_{};
+  std::uint64_t count_ = 0;
+  double sum_ = 0;
+};
+
+class NodeStatus {
+ public:
+  NodeStatus(std::string node_id, std::string model_id, std::uint64_t session_id)
+      : node_id_(std::move(node_id)), model_id_(std::move(model_id)), session_id_(session_id) {}
+
+  // Every journaled message; `body` is its decoded form when the view needs it, else null.
+  void on_message(std::uint64_t seq, std::uint16_t type_id, const Message* body);
+  void on_commit(double seconds) { commit_.add(seconds); }
+  void on_tick_to_order(double seconds) { tick_to_order_.add(seconds); }
+  void set_queues(std::size_t internal, std::size_t external, std::size_t uncommitted) {
+    internal_ = internal;
+    external_ = external;
+    uncommitted_ = uncommitted;
+  }
+  void set_feed_done(bool done) { feed_done_ = done; }
+
+  std::string status_json() const;
+  std::string metrics_text() const;
+  std::string health_json() const;
+
+  // Which message types the view decodes (the sequencer decodes only these for it).
+  static bool wants(std::uint16_t type_id);
+
+ private:
+  std::string node_id_, model_id_;
+  std::uint64_t session_id_;
+  std::uint64_t last_seq_ = 0;
+  std::map<std::uint16_t, std::uint64_t> messages_;  // by type id
+  std::map<std::string, std::uint64_t> rejects_;     // by reason code
+  std::map<std::string, OrderRequest> open_orders_;  // by client order id
+  PortfolioState portfolio_;
+  bool have_portfolio_ = false;
+  std::int64_t day_ = -1, day_start_equity_ = 0;
+  RiskState risk_;
+  FeedStatus feed_;
+  bool have_feed_ = false, feed_done_ = false;
+  std::uint64_t gaps_ = 0;
+  std::size_t internal_ = 0, external_ = 0, uncommitted_ = 0;
+  Histogram commit_, tick_to_order_;
+};
+
+}  // namespace trader::node

@@ -1,0 +1,97 @@
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include "tools/trader_tools/commands.hpp"
+
+namespace trader::tools {
+namespace {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+struct CtlArgs {
+  std::string command, url = "http://127.0.0.1:8787", reason, token_file, token_env = "TRADER_CONTROL_TOKEN";
+};
+
+int run_ctl(const CtlArgs& a) {
+  // http://host:port only: the control API listens on loopback (or a private address).
+  const std::string prefix = "http://";
+  if (a.url.rfind(prefix, 0) != 0 || a.url.find(':', prefix.size()) == std::string::npos) {
+    fmt::print(stderr, "error: --url {}: expected http://HOST:PORT\n", a.url);
+    return kExitError;
+  }
+  const std::string hostport = a.url.substr(prefix.size());
+  const std::string host = hostport.substr(0, hostport.rfind(':'));
+  const std::string port = hostport.substr(hostport.rfind(':') + 1);
+  const bool mutating = a.command == "halt" || a.command == "resume" || a.command == "flatten";
+  std::string token;
+  if (mutating) {
+    if (!a.token_file.empty()) {
+      std::ifstream in(a.token_file);
+      std::getline(in, token);
+    } else if (const char* env = std::getenv(a.token_env.c_str())) {
+      token = env;
+    }
+    if (token.empty()) {
+      fmt::print(stderr, "error: {} needs the control token: set ${} or pass --token-file\n", a.command, a.token_env);
+      return kExitError;
+    }
+  }
+  try {
+    asio::io_context ioc;
+    asio::ip::tcp::resolver resolver(ioc);
+    boost::beast::tcp_stream stream(ioc);
+    stream.expires_after(std::chrono::seconds(5));
+    stream.connect(resolver.resolve(host, port));
+    std::string target = "/" + a.command;
+    if (mutating && !a.reason.empty()) {
+      std::string encoded;  // keep the reason URL-safe
+      for (unsigned char c : a.reason)
+        encoded += std::isalnum(c) || c == '-' || c == '_' || c == '.' ? std::string(1, static_cast<char>(c))
+                                                                       : fmt::format("%{:02X}", c);
+      target += "?reason=" + encoded;
+    }
+    http::request<http::string_body> req{mutating ? http::verb::post : http::verb::get, target, 11};
+    req.set(http::field::host, host);
+    if (mutating) req.set(http::field::authorization, "Bearer " + token);
+    http::write(stream, req);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    boost::beast::error_code ec;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    const auto status = res.result_int();
+    if (status == 200) {
+      fmt::print("{}{}", res.body(), res.body().empty() || res.body().back() == '\n' ? "" : "\n");
+      return kExitOk;
+    }
+    fmt::print(stderr, "error: {} answered {}: {}\n", a.url, status, res.body());
+    return status == 401 || status == 403 ? kExitFailed : kExitError;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: cannot reach the node at {}: {}\n", a.url, e.what());
+    return kExitError;
+  }
+}
+
+}  // namespace
+
+void add_ctl_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<CtlArgs>();
+  auto* cmd = app.add_subcommand("ctl", "Talk to a running node's control API: status, health, metrics, halt, resume, flatten");
+  cmd->add_option("command", args->command, "status | health | metrics | halt | resume | flatten")
+      ->required()
+      ->check(CLI::IsMember({"status", "health", "metrics", "halt", "resume", "flatten"}));
+  cmd->add_option("--url", args->url, "the node's control API (control.listen)");
+  cmd->add_option("--reason", args->reason, "halt/resume/flatten: why (journaled with the command)");
+  cmd->add_option("--token-file", args->token_file, "file holding the control token (default: $TRADER_CONTROL_TOKEN)");
+  cmd->callback([args, &exit_code] { exit_code = run_ctl(*args); });
+}
+
+}  // namespace trader::tools
