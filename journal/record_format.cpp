@@ -89,9 +89,40 @@ Status encode_record_packed(const EnvelopeHeader& header, std::uint16_t type_id,
 
 RecordDecoder::RecordDecoder() : scratch_(kScratchWords) {}
 
+Result<kj::ArrayPtr<const capnp::word>> RecordDecoder::unpack(std::uint64_t seq,
+                                                              std::span<const std::uint8_t> packed) {
+  // Mirrors Cap'n Proto's stream reader: the segment table's first word, the rest of the
+  // table, then all segments in one read (packed runs never cross those boundaries).
+  constexpr std::size_t kWord = sizeof(capnp::word);
+  constexpr std::uint64_t kMaxWords = 8u << 20;  // 64 MiB: far beyond any message we write
+  kj::ArrayInputStream raw(kj::ArrayPtr<const kj::byte>(packed.data(), packed.size()));
+  capnp::_::PackedInputStream in(raw);
+  auto read_words = [&](std::size_t at, std::size_t words) {
+    if (scratch_.size() < at + words) scratch_.resize(at + words);
+    return in.tryRead(scratch_.data() + at, words * kWord, words * kWord) == words * kWord;
+  };
+  if (!read_words(0, 1)) return fail(fmt::format("seq {}: undecodable record: truncated segment table", seq));
+  std::uint32_t head[2];
+  std::memcpy(head, scratch_.data(), sizeof head);
+  const std::uint64_t segments = std::uint64_t{head[0]} + 1;
+  if (segments > 512) return fail(fmt::format("seq {}: undecodable record: {} segments", seq, segments));
+  const std::size_t table_words = (segments + 2) / 2;  // count + sizes, padded to a word
+  if (table_words > 1 && !read_words(1, table_words - 1))
+    return fail(fmt::format("seq {}: undecodable record: truncated segment table", seq));
+  std::uint64_t total = 0;
+  for (std::uint64_t i = 0; i < segments; ++i) {
+    std::uint32_t size = 0;
+    std::memcpy(&size, reinterpret_cast<const std::uint8_t*>(scratch_.data()) + 4 * (i + 1), 4);
+    total += size;
+  }
+  if (total > kMaxWords) return fail(fmt::format("seq {}: undecodable record: claims {} words", seq, total));
+  if (total > 0 && !read_words(table_words, total))
+    return fail(fmt::format("seq {}: undecodable record: ends inside its {} words", seq, total));
+  return kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(scratch_.data()), table_words + total);
+}
+
 Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<const std::uint8_t> stored) {
   message_.reset();
-  input_.reset();
   if (stored.size() < kChecksumBytes + 8)
     return fail(fmt::format("seq {}: record too short ({} bytes)", seq, stored.size()));
   std::uint32_t sum = 0;
@@ -101,8 +132,9 @@ Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<con
   if (sum != actual)
     return fail(fmt::format("seq {}: checksum mismatch (stored {:08x}, computed {:08x})", seq, sum, actual));
   try {
-    input_.emplace(kj::ArrayPtr<const kj::byte>(packed.data(), packed.size()));
-    message_.emplace(*input_, capnp::ReaderOptions(), kj::ArrayPtr<capnp::word>(scratch_.data(), scratch_.size()));
+    auto words = unpack(seq, packed);
+    if (!words) return tl::unexpected(words.error());
+    message_.emplace(*words);
     auto env = message_->getRoot<schema::Envelope>();
     view_.header = EnvelopeHeader{env.getSeq(),
                                   env.getRecvTsNs(),
@@ -116,7 +148,6 @@ Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<con
     view_.stored = stored;
   } catch (const kj::Exception& e) {
     message_.reset();
-    input_.reset();
     return fail(fmt::format("seq {}: undecodable record: {}", seq, e.getDescription().cStr()));
   }
   if (seq != 0 && view_.header.seq != seq)

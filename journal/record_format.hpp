@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <capnp/serialize-packed.h>
+#include <capnp/serialize.h>
 #include <kj/io.h>
 
 #include "base/result.hpp"
@@ -40,9 +41,13 @@ class RecordDecoder {
   Result<const RecordView*> decode(std::uint64_t seq, std::span<const std::uint8_t> stored);
 
  private:
-  std::vector<capnp::word> scratch_;
-  std::optional<kj::ArrayInputStream> input_;
-  std::optional<capnp::PackedMessageReader> message_;
+  // Unpacks the whole record into scratch_ and returns the message's words.
+  Result<kj::ArrayPtr<const capnp::word>> unpack(std::uint64_t seq, std::span<const std::uint8_t> packed);
+
+  std::vector<std::uint64_t> scratch_;  // words (capnp::word itself is not copyable)
+  // A flat reader over fully unpacked words: unlike the stream readers, destroying it
+  // never touches the input, so a truncated record cannot throw from a destructor.
+  std::optional<capnp::FlatArrayMessageReader> message_;
   RecordView view_;
 };
 

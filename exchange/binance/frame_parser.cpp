@@ -194,7 +194,14 @@ ParsedFrame FrameParser::parse(const char* json, std::size_t len, std::size_t ca
   }
   std::string_view stream;
   bool ok = false;
-  if (root["stream"].get_string().get(stream) == sj::SUCCESS) {
+  const auto stream_err = root["stream"].get_string().get(stream);
+  if (stream_err != sj::SUCCESS && stream_err != sj::NO_SUCH_FIELD) {
+    // On-demand parsing stops at the first error; the document cannot be read further.
+    out.error = stream_err == sj::INCORRECT_TYPE ? std::string("field \"stream\": not a string")
+                                                 : std::string("not JSON: ") + sj::error_message(stream_err);
+    return out;
+  }
+  if (stream_err == sj::SUCCESS) {
     out.stream.assign(stream);
     const auto at = stream.find('@');
     const std::string_view channel = at == std::string_view::npos ? std::string_view{} : stream.substr(at + 1);

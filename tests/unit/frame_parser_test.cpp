@@ -107,6 +107,10 @@ TEST_CASE("malformed frames say what is wrong") {
       {R"({"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,"b":[["1"]],"a":[]}})", "[price, qty]"},
       {R"({"stream":"btcusdc@kline_1m","data":{"e":"kline","E":1,"k":{"t":1,"T":2,"s":"X","i":"7q","f":-1,"L":-1,"o":"1","c":"1","h":"1","l":"1","v":"1","n":0,"x":true,"q":"0","V":"0","Q":"0"}}})", "interval"},
       {"", "JSON"},
+      {R"({"stream":5,"data":{}})", "\"stream\": not a string"},
+      // Found by fuzz/frame_parser_fuzz: no "stream" key and broken JSON after it used to
+      // be read further after simdjson had stopped (SEGV).
+      {R"({"stre-am":"btcusdt@trade","data":{"e":"trade",2E":172t{"str00","f":1})", "JSON"},
   };
   for (const auto& c : cases) {
     INFO(c.json);
