@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures (Release by default) and builds into build/; binaries land in build/bin/.
+# Extra arguments go to cmake's configure step (e.g. -DTRADER_CHECKS=ON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" "$@"
 cmake --build build

@@ -16,4 +16,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libexpected-dev libxxhash-dev zlib1g-dev \
   doctest-dev libbenchmark-dev \
   python3 gzip \
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev \
   chromium  # the diff report's screenshot test renders it in a real browser
