@@ -285,6 +285,8 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("journal.max_batch", c.max_batch, 1, 1'000'000);
   r.string("journal.if_exists", c.if_exists, {"error", "replace", "resume"});
   r.integer("journal.snapshot_every", c.snapshot_every, 0, std::numeric_limits<std::int64_t>::max());
+  r.integer("journal.max_size_mb", c.max_size_mb, 0, std::int64_t{1} << 30);
+  r.integer("journal.min_free_mb", c.min_free_mb, 0, std::int64_t{1} << 30);
 
   r.string("feed.source", c.feed_source, {"capture"});
   r.strings("feed.files", c.feed_files);

@@ -30,6 +30,8 @@ struct NodeConfig {
   std::size_t max_batch = 4096;
   std::string if_exists = "error";  // error | replace | resume (restore the actors, continue the feed)
   std::uint64_t snapshot_every = 10000;  // actor state saved about every N records (0: never)
+  std::uint64_t max_size_mb = 0;         // the journal never grows past this (0: the filesystem is the limit)
+  std::uint64_t min_free_mb = 64;        // below this much room left, trading halts (journaled)
   // [feed]
   std::string feed_source = "capture";
   std::vector<std::string> feed_files;

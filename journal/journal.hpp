@@ -38,6 +38,16 @@ struct Options {
   Durability durability = Durability::sync;
   std::size_t initial_map_bytes = std::size_t{64} << 20;  // grows by doubling on MDB_MAP_FULL
   std::size_t max_batch_records = 4096;                    // batch_full() threshold for callers
+  std::size_t max_map_bytes = 0;  // the map never grows past this (0: no cap; the filesystem is the limit)
+};
+
+// Room left for the journal to grow: the smaller of what its map cap and its
+// filesystem allow.
+struct Space {
+  std::uint64_t used_bytes = 0;       // pages in use in the data file
+  std::uint64_t cap_left_bytes = 0;   // to Options::max_map_bytes (UINT64_MAX without a cap)
+  std::uint64_t fs_free_bytes = 0;    // available to this user on the journal's filesystem
+  std::uint64_t left() const { return cap_left_bytes < fs_free_bytes ? cap_left_bytes : fs_free_bytes; }
 };
 
 using Hash = std::array<std::uint8_t, 32>;
@@ -81,6 +91,7 @@ class Writer {
   Result<BatchInfo> commit();
 
   std::uint64_t last_committed_seq() const;
+  Result<Space> space() const;
   std::uint64_t next_seq() const;
   const Hash& chain_head() const;
 

@@ -1,7 +1,9 @@
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -38,7 +40,11 @@ struct Writer::Impl {
   Status grow_map() {
     MDB_envinfo info{};
     mdb_env_info(env->env, &info);
-    const std::size_t next = info.me_mapsize * 2;
+    std::size_t next = info.me_mapsize * 2;
+    const std::size_t cap = options.max_map_bytes;
+    if (cap != 0 && info.me_mapsize >= cap)
+      return fail(fmt::format("journal {} is full: its map reached the cap of {} MiB", env->dir, cap >> 20));
+    if (cap != 0 && next > cap) next = cap;
     const int rc = mdb_env_set_mapsize(env->env, next);
     if (rc != 0) return fail(fmt::format("journal {}: cannot grow map to {} bytes: {}", env->dir, next, lmdb_error(rc)));
     return {};
@@ -61,6 +67,8 @@ struct Writer::Impl {
         if (auto st = grow_map(); !st) return st;
         continue;
       }
+      if (rc == ENOSPC)
+        return fail(fmt::format("journal {} is full: no space left on its filesystem", env->dir));
       if (rc != 0) return fail(fmt::format("journal {}: write failed: {}", env->dir, lmdb_error(rc)));
       return {};
     }
@@ -73,7 +81,9 @@ Writer::~Writer() = default;
 Result<std::unique_ptr<Writer>> Writer::open(const std::string& dir, const Options& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  auto env = open_env(dir, /*writer=*/true, options);
+  if (options.max_map_bytes != 0 && impl->options.initial_map_bytes > options.max_map_bytes)
+    impl->options.initial_map_bytes = options.max_map_bytes;
+  auto env = open_env(dir, /*writer=*/true, impl->options);
   if (!env) return tl::unexpected(env.error());
   impl->env = *env;
 
@@ -162,6 +172,22 @@ std::span<const std::uint8_t> Writer::last_appended() const {
 bool Writer::batch_full() const { return impl_->offsets.size() >= impl_->options.max_batch_records; }
 std::size_t Writer::staged() const { return impl_->offsets.size(); }
 std::uint64_t Writer::last_committed_seq() const { return impl_->last_committed; }
+
+Result<Space> Writer::space() const {
+  MDB_envinfo info{};
+  MDB_stat stat{};
+  mdb_env_info(impl_->env->env, &info);
+  mdb_env_stat(impl_->env->env, &stat);
+  struct statvfs fs{};
+  if (::statvfs(impl_->env->dir.c_str(), &fs) != 0)
+    return fail(fmt::format("journal {}: cannot read free space: {}", impl_->env->dir, std::strerror(errno)));
+  Space s;
+  s.used_bytes = (std::uint64_t{info.me_last_pgno} + 1) * stat.ms_psize;
+  const std::uint64_t cap = impl_->options.max_map_bytes;
+  s.cap_left_bytes = cap == 0 ? UINT64_MAX : cap > s.used_bytes ? cap - s.used_bytes : 0;
+  s.fs_free_bytes = std::uint64_t{fs.f_bavail} * fs.f_frsize;
+  return s;
+}
 std::uint64_t Writer::next_seq() const { return impl_->next_seq(); }
 const Hash& Writer::chain_head() const { return impl_->head; }
 

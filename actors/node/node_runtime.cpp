@@ -15,6 +15,7 @@
 #include "actors/market_feed/market_feed_core.hpp"
 #include "actors/node/control_server.hpp"
 #include "actors/node/core_factory.hpp"
+#include "actors/node/journal_space.hpp"
 #include "actors/node/node_status.hpp"
 #include "actors/node/recovery.hpp"
 #include "actors/node/wire.hpp"
@@ -234,13 +235,38 @@ struct SequencerState {
   std::unique_ptr<NodeStatus> status;    // what the control API shows
   bool awaiting_feed = false;
   std::int64_t data_time_ns = 0;         // receive time of the last message sequenced
+  std::uint64_t min_free_bytes = 0;      // journal room below which trading halts
+  bool space_halted = false;             // that halt has been journaled
 };
+
+// After a commit: when the journal is running out of room, a halt goes in ahead of
+// everything else, journaled like an operator's, while there is still room to record it.
+void check_journal_space(SequencerState& st) {
+  auto space = st.writer->space();
+  if (!space) {
+    spdlog::warn("{}", space.error().message);
+    return;
+  }
+  st.status->set_journal_space(space->left());
+  if (st.space_halted) return;
+  auto reason = journal_space_halt(*space, st.min_free_bytes);
+  if (!reason) return;
+  st.space_halted = true;
+  spdlog::error("{}", *reason);
+  const OperatorCommand cmd{OperatorCommandKind::halt, "journal", *reason, st.data_time_ns};
+  WireOutput w = to_wire(Actor::operator_, Actor::none, st.data_time_ns, cmd);
+  w.ingress_wall_ns = wall_ns();
+  st.external.push_front(std::move(w));
+}
 
 // Group commit, timed for /metrics.
 Result<journal::BatchInfo> commit_timed(SequencerState& st) {
   const auto t0 = std::chrono::steady_clock::now();
   auto c = st.writer->commit();
-  if (c && c->last_seq != 0) st.status->on_commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  if (c && c->last_seq != 0) {
+    st.status->on_commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    check_journal_space(st);
+  }
   return c;
 }
 
@@ -273,6 +299,15 @@ void abort_run(sequencer_ptr self, std::string why) {
   st.failure = std::move(why);
   st.in_flight = 0;
   finish(self);
+}
+
+// A commit that failed (journal full, I/O error): nothing more may be delivered, so the
+// session stops; what was committed stays, and the node can resume from it.
+void commit_failed(sequencer_ptr self, const Error& e) {
+  auto& st = self->state;
+  abort_run(self, fmt::format("{}; the node stopped: records up to seq {} are committed{}", e.message,
+                              st.writer->last_committed_seq(),
+                              st.space_halted ? ", trading had been halted for lack of journal space" : ""));
 }
 
 // Appends one message and delivers it; returns false when it had no recipient.
@@ -338,7 +373,7 @@ bool sequence_one(sequencer_ptr self, WireOutput msg) {
   }
   if (st.writer->batch_full()) {
     if (auto c = commit_timed(st); !c) {
-      abort_run(self, c.error().message);
+      commit_failed(self, c.error());
       return false;
     }
   }
@@ -389,7 +424,7 @@ void pump(sequencer_ptr self) {
       }
       if (st.feed_done || st.stopping) return finish(self);
       if (st.idle_commit && st.writer->staged() > 0) {  // paced feeds: commit while waiting
-        if (auto c = commit_timed(st); !c) return abort_run(self, c.error().message);
+        if (auto c = commit_timed(st); !c) return commit_failed(self, c.error());
       }
       st.status->set_queues(st.queue.size(), st.external.size(), st.writer->staged());
       st.awaiting_feed = true;
@@ -423,6 +458,7 @@ struct SequencerInit {
   std::uint64_t last_snapshot_seq;
   RunSummary summary;  // what is known before the run (recovery)
   std::string node_id, model_id;
+  std::uint64_t min_free_bytes;
 };
 
 caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> init) {
@@ -436,6 +472,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.idle_commit = init->idle_commit;
   st.snapshot_every = init->snapshot_every;
   st.last_snapshot_seq = init->last_snapshot_seq;
+  st.min_free_bytes = init->min_free_bytes;
   st.summary = init->summary;
   st.summary.session_id = init->session_id;
   st.status = std::make_unique<NodeStatus>(init->node_id, init->model_id, init->session_id);
@@ -512,6 +549,7 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   journal::Options jopts;
   jopts.durability = config.durability;
   jopts.max_batch_records = config.max_batch;
+  jopts.max_map_bytes = config.max_size_mb << 20;
   auto opened = journal::Writer::open(config.journal_path, jopts);
   if (!opened) return tl::unexpected(opened.error());
   std::shared_ptr<journal::Writer> writer = std::move(*opened);
@@ -611,7 +649,7 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   auto result = done->get_future();
   auto init = std::make_shared<SequencerInit>(
       SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0, config.snapshot_every, snapshot_seq,
-                    known, config.node_id, model_id});
+                    known, config.node_id, model_id, config.min_free_mb << 20});
   writer.reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
   init.reset();

@@ -93,9 +93,10 @@ void NodeStatus::on_message(std::uint64_t seq, std::uint16_t type_id, const Mess
 }
 
 std::string NodeStatus::health_json() const {
-  return fmt::format(R"({{"status":"ok","node_id":{},"session":{},"last_seq":{},"feed":"{}","journal":{{"uncommitted":{}}}}})",
+  return fmt::format(R"({{"status":"ok","node_id":{},"session":{},"last_seq":{},"feed":"{}","journal":{{"uncommitted":{},"free_bytes":{}}}}})",
                      to_json_string(node_id_), session_id_, last_seq_,
-                     feed_done_ ? "ended" : have_feed_ ? feed_kind_name(feed_.kind) : "receiving", uncommitted_);
+                     feed_done_ ? "ended" : have_feed_ ? feed_kind_name(feed_.kind) : "receiving", uncommitted_,
+                     journal_free_);
 }
 
 std::string NodeStatus::status_json() const {
@@ -145,6 +146,8 @@ std::string NodeStatus::metrics_text() const {
   out += fmt::format("trader_queue_depth{{queue=\"internal\"}} {}\ntrader_queue_depth{{queue=\"external\"}} {}\n", internal_, external_);
   out += "# HELP trader_journal_uncommitted Records appended but not yet committed.\n# TYPE trader_journal_uncommitted gauge\n";
   out += fmt::format("trader_journal_uncommitted {}\n", uncommitted_);
+  out += "# HELP trader_journal_free_bytes Room the journal may still grow by (its size cap or its filesystem).\n# TYPE trader_journal_free_bytes gauge\n";
+  out += fmt::format("trader_journal_free_bytes {}\n", journal_free_);
   commit_.render(out, "trader_journal_commit_seconds", "Duration of journal group commits.");
   tick_to_order_.render(out, "trader_tick_to_order_seconds", "From a market-data message entering the node to the order request it caused.");
   out += "# HELP trader_equity Equity in the quote asset.\n# TYPE trader_equity gauge\n";

@@ -40,6 +40,7 @@ class NodeStatus {
     uncommitted_ = uncommitted;
   }
   void set_feed_done(bool done) { feed_done_ = done; }
+  void set_journal_space(std::uint64_t left_bytes) { journal_free_ = left_bytes; }
 
   std::string status_json() const;
   std::string metrics_text() const;
@@ -63,6 +64,7 @@ class NodeStatus {
   bool have_feed_ = false, feed_done_ = false;
   std::uint64_t gaps_ = 0;
   std::size_t internal_ = 0, external_ = 0, uncommitted_ = 0;
+  std::uint64_t journal_free_ = 0;  // bytes the journal may still grow by
   Histogram commit_, tick_to_order_;
 };
 

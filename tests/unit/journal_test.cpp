@@ -467,3 +467,36 @@ TEST_CASE("damaged records that pass their checksum are errors naming the seq, n
   REQUIRE(body.has_value());
   CHECK(*body == depth);
 }
+
+TEST_CASE("a journal at its size cap refuses the commit, keeps what was committed, and says so") {
+  test::TempDir dir;
+  Options o;
+  o.max_map_bytes = std::size_t{1} << 20;
+  auto w = open_writer(dir.path(), o);
+  auto before = w->space();
+  REQUIRE(before.has_value());
+  CHECK(before->cap_left_bytes < o.max_map_bytes);
+  CHECK(before->fs_free_bytes > 0);
+  std::uint64_t committed = 0;
+  std::string error;
+  for (std::uint64_t i = 0; i < 100000 && error.empty(); ++i) {
+    w->append(header_at(static_cast<std::int64_t>(1000 + i)), sample_trade(i));
+    if ((i + 1) % 500 == 0) {
+      if (auto c = w->commit(); c) committed = c->last_seq;
+      else error = c.error().message;
+    }
+  }
+  REQUIRE_FALSE(error.empty());
+  CHECK(error.find("is full") != std::string::npos);
+  CHECK(error.find("1 MiB") != std::string::npos);
+  CHECK(committed > 1000);
+  CHECK(w->last_committed_seq() == committed);
+  CHECK(w->staged() == 500);  // the failed batch stays staged, not half-written
+  auto after = w->space();
+  REQUIRE(after.has_value());
+  CHECK(after->left() < before->left());
+  w.reset();
+  auto v = verify(dir.path());
+  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
+  CHECK(v->records == committed);
+}
