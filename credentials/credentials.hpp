@@ -1,0 +1,48 @@
+#pragma once
+// API credentials for a venue, and where they come from: environment variables or a key
+// file encrypted with a passphrase. The secret never leaves this object except to sign;
+// it has no formatter, and errors about it never include it.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace trader::credentials {
+
+struct ApiCredentials {
+  std::string api_key;
+  std::string api_secret;
+  // A short public name for the key (first 8 hex of its SHA-256), for logs and messages.
+  std::string fingerprint() const;
+};
+
+// From two environment variables (e.g. BINANCE_API_KEY, BINANCE_API_SECRET).
+Result<ApiCredentials> from_env(const char* key_var, const char* secret_var);
+
+// Key file: AES-256-GCM over the credentials, key derived from the passphrase with
+// PBKDF2-HMAC-SHA256 (salted, iteration count in the file). Text, one field per line.
+inline constexpr std::uint32_t kDefaultIterations = 600'000;
+std::string encrypt_key_file(const ApiCredentials& c, std::string_view passphrase,
+                             std::uint32_t iterations = kDefaultIterations);
+Result<ApiCredentials> decrypt_key_file(std::string_view file_text, std::string_view passphrase);
+
+// Reads and decrypts `path`; errors name the file, never the secret.
+Result<ApiCredentials> load_key_file(const std::string& path, std::string_view passphrase);
+
+// HMAC-SHA256 of `payload` with `secret`, lowercase hex (Binance's request signature).
+std::string hmac_sha256_hex(std::string_view secret, std::string_view payload);
+
+// Constant-time comparison (signatures, tokens).
+bool equal_constant_time(std::string_view a, std::string_view b);
+
+}  // namespace trader::credentials
+
+namespace trader::credentials {
+
+// The key file's passphrase: from the environment variable `env_var` if set, else typed at
+// the terminal (not echoed), else one line of standard input (a pipe). Non-interactive
+// runs (CI) without the variable and without input get an error, not a hang.
+Result<std::string> read_passphrase(const char* env_var, const char* prompt);
+
+}  // namespace trader::credentials
