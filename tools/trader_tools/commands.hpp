@@ -21,5 +21,7 @@ void add_diff_command(CLI::App& app, int& exit_code);
 void add_ctl_command(CLI::App& app, int& exit_code);
 void add_keys_command(CLI::App& app, int& exit_code);
 void add_sign_command(CLI::App& app, int& exit_code);
+void add_exchange_sim_command(CLI::App& app, int& exit_code);
+void add_record_command(CLI::App& app, int& exit_code);
 
 }  // namespace trader::tools

@@ -1,0 +1,382 @@
+#include "exchange/sim/sim_server.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "exchange/binance/frame_parser.hpp"
+#include "exchange/capture_file.hpp"
+#include "exchange/sim/rest_auth.hpp"
+#include "exchange/sim/sim_venue.hpp"
+
+namespace trader::sim {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+namespace {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Frame {
+  std::string stream, text;
+};
+
+}  // namespace
+
+class WsSession;
+
+struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
+  SimOptions options;
+  asio::io_context io{1};
+  asio::ssl::context tls{asio::ssl::context::tls_server};
+  tcp::acceptor acceptor{io};
+  SimVenue venue;
+  std::list<std::weak_ptr<WsSession>> sessions;  // touched on the io thread only
+  std::uint64_t rest_requests = 0;
+  int burst_left = 0;
+  // The replay starts with the first subscriber, so a client never misses the beginning.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool subscribed = false, stopping = false;
+  std::thread replayer;
+
+  explicit Impl(SimOptions o) : options(std::move(o)), venue(options.balances) {}
+  void accept();
+  void replay();
+  void broadcast(const std::shared_ptr<const Frame>& f);
+  void on_subscriber() {
+    std::lock_guard lock(mu);
+    subscribed = true;
+    cv.notify_all();
+  }
+};
+
+// One combined-stream connection: frames go out in order through a queue; reads only
+// serve the protocol (ping/pong, close).
+class WsSession : public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(tls_stream&& s, std::shared_ptr<SimServer::Impl> sim) : ws_(std::move(s)), sim_(std::move(sim)) {}
+
+  void accept(http::request<http::string_body> req) {
+    const std::string target(req.target());
+    if (auto q = target.find("streams="); q != std::string::npos) {
+      std::string list = target.substr(q + 8);
+      list = list.substr(0, list.find('&'));
+      std::size_t from = 0;
+      while (from <= list.size()) {
+        const auto slash = list.find('/', from);
+        streams_.insert(list.substr(from, slash == std::string::npos ? std::string::npos : slash - from));
+        if (slash == std::string::npos) break;
+        from = slash + 1;
+      }
+    }
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      self->sim_->sessions.push_back(self);
+      self->sim_->on_subscriber();
+      spdlog::info("stream: client subscribed to {} stream(s)", self->streams_.size());
+      self->read();
+    });
+  }
+
+  void send(const std::shared_ptr<const Frame>& f) {
+    if (closed_ || (!streams_.empty() && !streams_.count(f->stream))) return;
+    const auto& o = sim_->options;
+    ++sent_;
+    if (o.drop_every > 0 && sent_ > static_cast<std::uint64_t>(o.drop_every)) {
+      spdlog::info("fault: dropping a stream connection after {} frames", o.drop_every);
+      closed_ = true;
+      beast::error_code ec;
+      beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+      beast::get_lowest_layer(ws_).socket().close(ec);
+      return;
+    }
+    if (o.malformed_every > 0 && sent_ % static_cast<std::uint64_t>(o.malformed_every) == 0)
+      queue_.push_back(std::make_shared<const std::string>(f->text.substr(0, f->text.size() / 2)));
+    else
+      queue_.push_back(std::shared_ptr<const std::string>(f, &f->text));
+    if (!writing_) write();
+  }
+
+ private:
+  void read() {
+    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->closed_ = true;
+        return;
+      }
+      self->in_.consume(self->in_.size());
+      self->read();
+    });
+  }
+  void write() {
+    if (queue_.empty() || closed_) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    auto msg = queue_.front();
+    queue_.pop_front();
+    ws_.text(true);
+    ws_.async_write(asio::buffer(*msg), [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->closed_ = true;
+        self->writing_ = false;
+        return;
+      }
+      self->write();
+    });
+  }
+
+  websocket::stream<tls_stream> ws_;
+  std::shared_ptr<SimServer::Impl> sim_;
+  std::set<std::string> streams_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  beast::flat_buffer in_;
+  bool writing_ = false, closed_ = false;
+  std::uint64_t sent_ = 0;
+};
+
+// HTTPS: REST requests (keep-alive), or the upgrade to the stream.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket&& s, std::shared_ptr<SimServer::Impl> sim)
+      : stream_(std::move(s), sim->tls), sim_(std::move(sim)), timer_(stream_.get_executor()) {}
+
+  void start() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+    stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return spdlog::info("TLS handshake failed: {}", ec.message());
+      self->read();
+    });
+  }
+
+ private:
+  void read() {
+    req_ = {};
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
+    http::async_read(stream_, buf_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      if (websocket::is_upgrade(self->req_)) {
+        std::make_shared<WsSession>(std::move(self->stream_), self->sim_)->accept(std::move(self->req_));
+        return;
+      }
+      self->respond();
+    });
+  }
+
+  void respond() {
+    auto& sim = *sim_;
+    const auto& o = sim.options;
+    ++sim.rest_requests;
+    res_ = {};
+    res_.version(req_.version());
+    res_.keep_alive(req_.keep_alive());
+    res_.set(http::field::content_type, "application/json;charset=UTF-8");
+    res_.set("X-MBX-USED-WEIGHT-1M", std::to_string(sim.rest_requests));
+    const std::string target(req_.target());
+    const auto qmark = target.find('?');
+    const std::string path = target.substr(0, qmark);
+    const std::string query = qmark == std::string::npos ? "" : target.substr(qmark + 1);
+    if (o.burst_429_every > 0 && sim.burst_left == 0 && sim.rest_requests % o.burst_429_every == 0) sim.burst_left = 3;
+    if (sim.burst_left > 0) {
+      --sim.burst_left;
+      res_.result(http::status::too_many_requests);
+      res_.set(http::field::retry_after, "1");
+      res_.body() = R"({"code":-1003,"msg":"Too many requests; current limit of IP(127.0.0.1) request weight per 1 MINUTE is 6000."})";
+    } else {
+      route(path, query);
+    }
+    spdlog::info("{} {} -> {}", std::string(req_.method_string()), path, res_.result_int());
+    res_.prepare_payload();
+    if (o.delay_ms > 0) {
+      timer_.expires_after(std::chrono::milliseconds(o.delay_ms));
+      timer_.async_wait([self = shared_from_this()](beast::error_code) { self->write(); });
+    } else {
+      write();
+    }
+  }
+
+  void route(const std::string& path, const std::string& query) {
+    auto& sim = *sim_;
+    const auto method = req_.method();
+    const std::int64_t now = wall_ms();
+    auto answer = [&](const VenueResult<std::string>& r) {
+      if (r) {
+        res_.result(http::status::ok);
+        res_.body() = *r;
+      } else {
+        res_.result(static_cast<http::status>(r.error().http_status));
+        res_.body() = r.error().json();
+      }
+    };
+    if (path == "/api/v3/ping") return answer(std::string("{}"));
+    if (path == "/api/v3/time") return answer(fmt::format(R"({{"serverTime":{}}})", now));
+    const bool known = path == "/api/v3/order" || path == "/api/v3/openOrders" || path == "/api/v3/account";
+    if (!known) return answer(tl::unexpected(VenueError{404, -1000, "Unknown endpoint."}));
+    const auto key = req_[std::string("X-MBX-APIKEY")];
+    auto params = authenticate(SignedRequest{std::string_view(key.data(), key.size()), query, req_.body()}, sim.options.api_key,
+                               sim.options.api_secret, now);
+    if (!params) return answer(tl::unexpected(params.error()));
+    if (path == "/api/v3/order" && method == http::verb::post) return answer(sim.venue.new_order(*params, now));
+    if (path == "/api/v3/order" && method == http::verb::delete_) return answer(sim.venue.cancel_order(*params, now));
+    if (path == "/api/v3/order" && method == http::verb::get) return answer(sim.venue.query_order(*params));
+    if (path == "/api/v3/openOrders" && method == http::verb::get) return answer(sim.venue.open_orders(*params));
+    if (path == "/api/v3/account" && method == http::verb::get) return answer(sim.venue.account(now));
+    answer(tl::unexpected(VenueError{405, -1000, "Method not allowed."}));
+  }
+
+  void write() {
+    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec || !self->res_.keep_alive()) {
+        beast::get_lowest_layer(self->stream_).close();
+        return;
+      }
+      self->read();
+    });
+  }
+
+  tls_stream stream_;
+  std::shared_ptr<SimServer::Impl> sim_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buf_;
+  http::request<http::string_body> req_;
+  http::response<http::string_body> res_;
+};
+
+void SimServer::Impl::accept() {
+  acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (ec) return;  // the acceptor closed: stopping
+    std::make_shared<HttpSession>(std::move(socket), self)->start();
+    self->accept();
+  });
+}
+
+void SimServer::Impl::broadcast(const std::shared_ptr<const Frame>& f) {
+  for (auto it = sessions.begin(); it != sessions.end();) {
+    if (auto s = it->lock()) {
+      s->send(f);
+      ++it;
+    } else {
+      it = sessions.erase(it);
+    }
+  }
+}
+
+// Plays the captures on a thread of its own, paced by their receive times; trades reach
+// the venue (fills) and every frame the subscribers, on the io thread.
+void SimServer::Impl::replay() {
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return subscribed || stopping; });
+    if (stopping) return;
+  }
+  binance::FrameParser parser;
+  std::uint64_t frames = 0;
+  for (const auto& path : options.captures) {
+    auto file = CaptureFile::open(path);
+    if (!file) {
+      spdlog::error("{}", file.error().message);
+      continue;
+    }
+    std::int64_t first_ts = 0;
+    const auto started = std::chrono::steady_clock::now();
+    CaptureLine line;
+    for (;;) {
+      auto more = (*file)->next(line);
+      if (!more || !*more) break;
+      if (!line.ts_ok) continue;
+      auto parsed = parser.parse(std::string_view(line.frame, line.frame_len));
+      if (parsed.stream.empty()) continue;  // REST snapshot lines are not stream frames
+      if (first_ts == 0) first_ts = line.recv_ts_ns;
+      if (options.speed > 0) {
+        const auto due = started + std::chrono::nanoseconds(
+                                       static_cast<std::int64_t>(static_cast<double>(line.recv_ts_ns - first_ts) / options.speed));
+        std::unique_lock lock(mu);
+        if (cv.wait_until(lock, due, [&] { return stopping; })) return;
+      } else if (std::lock_guard lock(mu); stopping) {
+        return;
+      }
+      auto frame = std::make_shared<const Frame>(Frame{parsed.stream, std::string(line.frame, line.frame_len)});
+      // What sets the venue's price: trades, aggregate trades, closed klines.
+      std::optional<Trade> trade;
+      if (auto* t = std::get_if<Trade>(&parsed.message)) trade = *t;
+      if (auto* a = std::get_if<AggTrade>(&parsed.message)) trade = Trade{a->symbol, a->price, a->qty, 0, 0, a->trade_ts_ms};
+      if (auto* k = std::get_if<Kline>(&parsed.message); k && k->closed)
+        trade = Trade{k->symbol, k->close, k->volume, 0, 0, k->close_time_ms};
+      asio::post(io, [self = shared_from_this(), frame, trade] {
+        if (trade) self->venue.on_trade(trade->symbol, trade->price, trade->qty, trade->trade_ts_ms);
+        self->broadcast(frame);
+      });
+      ++frames;
+    }
+  }
+  spdlog::info("stream: capture replayed ({} frames); REST stays up", frames);
+}
+
+SimServer::SimServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SimServer::~SimServer() {
+  stop();
+  if (impl_->replayer.joinable()) impl_->replayer.join();
+}
+
+Result<std::unique_ptr<SimServer>> SimServer::start(const SimOptions& options, const net::SelfSigned& cert) {
+  auto impl = std::make_shared<Impl>(options);
+  auto ctx = net::server_context(cert);
+  if (!ctx) return tl::unexpected(ctx.error());
+  impl->tls = std::move(*ctx);
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(options.host, ec);
+  if (ec) return fail(fmt::format("--listen: bad address {}: {}", options.host, ec.message()));
+  const tcp::endpoint at(address, options.port);
+  impl->acceptor.open(at.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(at, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail(fmt::format("cannot listen on {}:{}: {}", options.host, options.port, ec.message()));
+  impl->accept();
+  impl->replayer = std::thread([impl] { impl->replay(); });
+  return std::unique_ptr<SimServer>(new SimServer(impl));
+}
+
+unsigned short SimServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void SimServer::run() { impl_->io.run(); }
+
+void SimServer::stop() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  impl_->io.stop();
+}
+
+}  // namespace trader::sim

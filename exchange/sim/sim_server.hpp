@@ -1,0 +1,45 @@
+#pragma once
+// trader-tools exchange-sim: a local Binance-compatible venue over TLS. The WebSocket
+// combined stream (/stream?streams=a/b) replays captures; REST serves time, orders, open
+// orders and account, checking signatures like Binance, and fills orders against the
+// replayed trades (SimVenue). Fault injection for the live path's tests.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "exchange/net/tls.hpp"
+
+namespace trader::sim {
+
+struct SimOptions {
+  std::string host = "127.0.0.1";
+  unsigned short port = 0;            // 0: any free port
+  std::vector<std::string> captures;  // replayed on the stream, from the first subscriber on
+  double speed = 1;                   // multiple of real time; 0: as fast as possible
+  std::string api_key, api_secret;    // the one account's credentials
+  std::map<std::string, std::int64_t> balances{{"USDT", 10'000'00000000}, {"USDC", 10'000'00000000}};
+  int drop_every = 0;       // fault: close each stream connection after N frames
+  int malformed_every = 0;  // fault: every N-th stream frame cut in half
+  int delay_ms = 0;         // fault: delay every REST response
+  int burst_429_every = 0;  // fault: after every N REST requests, the next 3 get 429 + Retry-After
+};
+
+class SimServer {
+ public:
+  static Result<std::unique_ptr<SimServer>> start(const SimOptions& options, const net::SelfSigned& cert);
+  ~SimServer();
+  unsigned short port() const;
+  void run();   // serves until stop() (or a signal handler calls stop())
+  void stop();  // thread-safe
+
+  struct Impl;  // the server's state, shared with its sessions (sim_server.cpp)
+
+ private:
+  explicit SimServer(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace trader::sim

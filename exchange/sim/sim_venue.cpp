@@ -1,0 +1,230 @@
+#include "exchange/sim/sim_venue.hpp"
+
+#include <fmt/format.h>
+
+#include "messages/fixed_point.hpp"
+
+namespace trader::sim {
+namespace {
+
+constexpr std::int64_t kOne = 100'000'000;  // fixed point 1e-8
+
+std::int64_t notional(std::int64_t qty, std::int64_t price) {
+  return static_cast<std::int64_t>(static_cast<__int128>(qty) * price / kOne);
+}
+
+std::int64_t less_fee(std::int64_t amount, std::int64_t fee_ppm) {
+  return amount - static_cast<std::int64_t>(static_cast<__int128>(amount) * fee_ppm / 1'000'000);
+}
+
+VenueError mandatory(const char* name) {
+  return {400, -1102, fmt::format("Mandatory parameter '{}' was not sent, was empty/null, or malformed.", name)};
+}
+
+const std::string* get(const Params& p, const char* name) {
+  auto it = p.find(name);
+  return it == p.end() || it->second.empty() ? nullptr : &it->second;
+}
+
+// Escapes nothing: every string the venue echoes is validated or its own.
+std::string q(const std::string& s) { return "\"" + s + "\""; }
+
+}  // namespace
+
+std::string VenueError::json() const { return fmt::format(R"({{"code":{},"msg":"{}"}})", code, msg); }
+
+std::pair<std::string, std::string> split_symbol(const std::string& symbol) {
+  for (const char* quote : {"USDT", "USDC", "BUSD", "BTC", "ETH"}) {
+    const std::string qs(quote);
+    if (symbol.size() > qs.size() && symbol.compare(symbol.size() - qs.size(), qs.size(), qs) == 0)
+      return {symbol.substr(0, symbol.size() - qs.size()), qs};
+  }
+  return {};
+}
+
+SimVenue::SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm)
+    : balances_(std::move(balances)), fee_ppm_(fee_ppm) {}
+
+std::string SimVenue::order_json(const SimOrder& o) {
+  return fmt::format(
+      R"({{"symbol":{},"orderId":{},"orderListId":-1,"clientOrderId":{},"price":"{}","origQty":"{}","executedQty":"{}",)"
+      R"("cummulativeQuoteQty":"{}","status":{},"timeInForce":{},"type":{},"side":{},"time":{},"updateTime":{}}})",
+      q(o.symbol), o.order_id, q(o.client_order_id), format_fixed(o.price), format_fixed(o.qty),
+      format_fixed(o.executed_qty), format_fixed(o.quote_qty), q(o.status), q(o.time_in_force), q(o.type), q(o.side),
+      o.time_ms, o.update_ms);
+}
+
+void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t ts_ms, std::string* fills_json) {
+  const auto [base, quote] = split_symbol(o.symbol);
+  const std::int64_t qty = o.qty - o.executed_qty;
+  const std::int64_t cost = notional(qty, price);
+  std::int64_t commission = 0;
+  std::string commission_asset;
+  if (o.side == "BUY") {
+    if (o.type == "LIMIT") {
+      locked_[quote] -= notional(qty, o.price);
+      balances_[quote] += notional(qty, o.price) - cost;  // a better price returns the difference
+    } else {
+      balances_[quote] -= cost;
+    }
+    commission = qty - less_fee(qty, fee_ppm_);
+    commission_asset = base;
+    balances_[base] += qty - commission;
+  } else {
+    if (o.type == "LIMIT") locked_[base] -= qty;
+    else balances_[base] -= qty;
+    commission = cost - less_fee(cost, fee_ppm_);
+    commission_asset = quote;
+    balances_[quote] += cost - commission;
+  }
+  o.executed_qty = o.qty;
+  o.quote_qty += cost;
+  o.status = "FILLED";
+  o.update_ms = ts_ms;
+  if (fills_json != nullptr)
+    *fills_json += fmt::format(R"({{"price":"{}","qty":"{}","commission":"{}","commissionAsset":{},"tradeId":{}}})",
+                               format_fixed(price), format_fixed(qty), format_fixed(commission), q(commission_asset),
+                               next_trade_id_);
+  ++next_trade_id_;
+}
+
+void SimVenue::on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty, std::int64_t ts_ms) {
+  last_price_[symbol] = price;
+  (void)qty;  // a crossing trade fills the whole order: the simulator does not model queue position
+  for (auto& [id, o] : orders_) {
+    if (o.symbol != symbol || o.status != "NEW") continue;
+    const bool crosses = o.side == "BUY" ? price <= o.price : price >= o.price;
+    if (crosses) fill(o, o.price, ts_ms, nullptr);
+  }
+}
+
+VenueResult<std::string> SimVenue::new_order(const Params& p, std::int64_t now_ms) {
+  SimOrder o;
+  const std::string* symbol = get(p, "symbol");
+  if (symbol == nullptr) return tl::unexpected(mandatory("symbol"));
+  const auto [base, quote] = split_symbol(*symbol);
+  if (base.empty()) return tl::unexpected(VenueError{400, -1121, "Invalid symbol."});
+  const std::string* side = get(p, "side");
+  if (side == nullptr || (*side != "BUY" && *side != "SELL")) return tl::unexpected(mandatory("side"));
+  const std::string* type = get(p, "type");
+  if (type == nullptr) return tl::unexpected(mandatory("type"));
+  if (*type != "MARKET" && *type != "LIMIT")
+    return tl::unexpected(VenueError{400, -1116, "Invalid orderType."});
+  const std::string* qty_text = get(p, "quantity");
+  const auto qty = qty_text ? parse_fixed(*qty_text) : std::nullopt;
+  if (!qty || *qty <= 0) return tl::unexpected(mandatory("quantity"));
+  o.symbol = *symbol;
+  o.side = *side;
+  o.type = *type;
+  o.qty = *qty;
+  o.time_in_force = *type == "LIMIT" ? (get(p, "timeInForce") ? p.at("timeInForce") : "") : "GTC";
+  if (*type == "LIMIT") {
+    const std::string* price_text = get(p, "price");
+    const auto price = price_text ? parse_fixed(*price_text) : std::nullopt;
+    if (!price || *price <= 0) return tl::unexpected(mandatory("price"));
+    if (o.time_in_force != "GTC" && o.time_in_force != "IOC" && o.time_in_force != "FOK")
+      return tl::unexpected(mandatory("timeInForce"));
+    o.price = *price;
+  }
+  if (const std::string* cid = get(p, "newClientOrderId")) {
+    if (by_client_id_.count(*cid)) return tl::unexpected(VenueError{400, -2010, "Duplicate order sent."});
+    o.client_order_id = *cid;
+  } else {
+    o.client_order_id = fmt::format("sim-{}", next_order_id_);
+  }
+  const auto last = last_price_.find(o.symbol);
+  const bool marketable = last != last_price_.end() &&
+                          (o.type == "MARKET" || (o.side == "BUY" ? last->second <= o.price : last->second >= o.price));
+  if (o.type == "MARKET" && last == last_price_.end())
+    return tl::unexpected(VenueError{400, -2010, "Market is closed."});  // no trade replayed yet
+  // Funds: what the order may spend must be free.
+  const std::int64_t fill_price = o.type == "MARKET" ? last->second : o.price;
+  const std::string& spend_asset = o.side == "BUY" ? quote : base;
+  const std::int64_t spend = o.side == "BUY" ? notional(o.qty, fill_price) : o.qty;
+  if (balances_[spend_asset] < spend)
+    return tl::unexpected(VenueError{400, -2010, "Account has insufficient balance for requested action."});
+
+  o.order_id = next_order_id_++;
+  o.status = "NEW";
+  o.time_ms = o.update_ms = now_ms;
+  std::string fills;
+  if (o.type == "LIMIT") {
+    balances_[spend_asset] -= spend;
+    locked_[spend_asset] += spend;
+  }
+  if (marketable) {
+    fill(o, last->second, now_ms, &fills);  // a marketable limit takes the (equal or better) last price
+  } else if (o.time_in_force == "IOC" || o.time_in_force == "FOK") {
+    balances_[spend_asset] += spend;
+    locked_[spend_asset] -= spend;
+    o.status = "EXPIRED";
+  }
+  by_client_id_[o.client_order_id] = o.order_id;
+  auto& stored = orders_[o.order_id] = o;
+  std::string out = order_json(stored);
+  out.pop_back();
+  return fmt::format(R"({},"transactTime":{},"fills":[{}]}})", out, now_ms, fills);
+}
+
+const SimOrder* SimVenue::find(const Params& p) const {
+  if (const std::string* id = get(p, "orderId")) {
+    auto it = orders_.find(std::strtoull(id->c_str(), nullptr, 10));
+    return it == orders_.end() ? nullptr : &it->second;
+  }
+  if (const std::string* cid = get(p, "origClientOrderId")) {
+    auto it = by_client_id_.find(*cid);
+    return it == by_client_id_.end() ? nullptr : &orders_.at(it->second);
+  }
+  return nullptr;
+}
+
+VenueResult<std::string> SimVenue::query_order(const Params& p) const {
+  if (get(p, "symbol") == nullptr) return tl::unexpected(mandatory("symbol"));
+  const SimOrder* o = find(p);
+  if (o == nullptr || o->symbol != p.at("symbol")) return tl::unexpected(VenueError{400, -2013, "Order does not exist."});
+  return order_json(*o);
+}
+
+VenueResult<std::string> SimVenue::cancel_order(const Params& p, std::int64_t now_ms) {
+  if (get(p, "symbol") == nullptr) return tl::unexpected(mandatory("symbol"));
+  const SimOrder* found = find(p);
+  if (found == nullptr || found->symbol != p.at("symbol") || found->status != "NEW")
+    return tl::unexpected(VenueError{400, -2011, "Unknown order sent."});
+  SimOrder& o = orders_.at(found->order_id);
+  const auto [base, quote] = split_symbol(o.symbol);
+  const std::string& asset = o.side == "BUY" ? quote : base;
+  const std::int64_t held = o.side == "BUY" ? notional(o.qty, o.price) : o.qty;
+  locked_[asset] -= held;
+  balances_[asset] += held;
+  o.status = "CANCELED";
+  o.update_ms = now_ms;
+  return order_json(o);
+}
+
+std::string SimVenue::open_orders(const Params& p) const {
+  const std::string* symbol = get(p, "symbol");
+  std::string out = "[";
+  for (const auto& [id, o] : orders_) {
+    if (o.status != "NEW" || (symbol != nullptr && o.symbol != *symbol)) continue;
+    if (out.size() > 1) out += ",";
+    out += order_json(o);
+  }
+  return out + "]";
+}
+
+std::string SimVenue::account(std::int64_t now_ms) const {
+  std::string out = fmt::format(
+      R"({{"makerCommission":10,"takerCommission":10,"canTrade":true,"canWithdraw":false,"canDeposit":false,)"
+      R"("updateTime":{},"accountType":"SPOT","balances":[)",
+      now_ms);
+  bool first = true;
+  for (const auto& [asset, free] : balances_) {
+    const auto l = locked_.find(asset);
+    out += fmt::format(R"({}{{"asset":{},"free":"{}","locked":"{}"}})", first ? "" : ",", q(asset), format_fixed(free),
+                       format_fixed(l == locked_.end() ? 0 : l->second));
+    first = false;
+  }
+  return out + R"(],"permissions":["SPOT"]})";
+}
+
+}  // namespace trader::sim

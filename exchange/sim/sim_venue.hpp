@@ -1,0 +1,68 @@
+#pragma once
+// The exchange simulator's venue: a spot account, orders and fills against the trades the
+// simulator replays. Pure logic (no I/O, no clock: times come in as arguments), answering
+// in Binance's REST shapes and error codes so the live order path meets the same
+// responses it will meet on the real venue.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+namespace trader::sim {
+
+// A Binance-style error: HTTP status, error code, message ({"code":-2010,"msg":"..."}).
+struct VenueError {
+  int http_status = 400;
+  int code = 0;
+  std::string msg;
+  std::string json() const;
+};
+template <class T>
+using VenueResult = tl::expected<T, VenueError>;
+
+// Request parameters, decoded from the query string or form body.
+using Params = std::map<std::string, std::string>;
+
+struct SimOrder {
+  std::uint64_t order_id = 0;
+  std::string client_order_id, symbol, side, type, time_in_force, status;
+  std::int64_t qty = 0, price = 0, executed_qty = 0, quote_qty = 0;  // fixed point, 1e-8
+  std::int64_t time_ms = 0, update_ms = 0;
+};
+
+class SimVenue {
+ public:
+  // `balances`: asset -> free amount (fixed point). `fee_ppm`: commission on what is received.
+  SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm = 1000);
+
+  // The replayed trades: fill resting limit orders they cross; remember the last price.
+  void on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty, std::int64_t ts_ms);
+
+  VenueResult<std::string> new_order(const Params& p, std::int64_t now_ms);  // POST /api/v3/order
+  VenueResult<std::string> cancel_order(const Params& p, std::int64_t now_ms);  // DELETE /api/v3/order
+  VenueResult<std::string> query_order(const Params& p) const;  // GET /api/v3/order
+  std::string open_orders(const Params& p) const;                 // GET /api/v3/openOrders
+  std::string account(std::int64_t now_ms) const;                 // GET /api/v3/account
+
+  std::size_t orders() const { return orders_.size(); }
+
+ private:
+  const SimOrder* find(const Params& p) const;
+  void fill(SimOrder& o, std::int64_t price, std::int64_t ts_ms, std::string* fills_json);
+  static std::string order_json(const SimOrder& o);
+
+  std::map<std::string, std::int64_t> balances_, locked_;
+  std::int64_t fee_ppm_;
+  std::map<std::string, std::int64_t> last_price_;
+  std::map<std::uint64_t, SimOrder> orders_;                   // by order id (ordered: deterministic)
+  std::map<std::string, std::uint64_t> by_client_id_;
+  std::uint64_t next_order_id_ = 1;
+  std::uint64_t next_trade_id_ = 1;
+};
+
+// "BTCUSDT" -> {"BTC", "USDT"} for the quote assets the simulator knows; empty if none.
+std::pair<std::string, std::string> split_symbol(const std::string& symbol);
+
+}  // namespace trader::sim

@@ -1,0 +1,109 @@
+#include <doctest/doctest.h>
+
+#include "credentials/credentials.hpp"
+#include "exchange/net/backoff.hpp"
+#include "exchange/sim/rest_auth.hpp"
+#include "exchange/sim/sim_venue.hpp"
+
+using namespace trader;
+using namespace trader::sim;
+
+namespace {
+constexpr std::int64_t kOne = 100'000'000;
+SimVenue venue() { return SimVenue({{"USDT", 1000 * kOne}}); }
+}  // namespace
+
+TEST_CASE("sim venue: market orders fill at the last trade with the fee on what is received") {
+  auto v = venue();
+  auto closed = v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "0.01"}}, 1);
+  REQUIRE_FALSE(closed.has_value());
+  CHECK(closed.error().code == -2010);  // no trade yet
+  v.on_trade("BTCUSDT", 50000 * kOne, kOne, 2);
+  auto r = v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "0.01"},
+                        {"newClientOrderId", "c1"}}, 3);
+  REQUIRE(r.has_value());
+  CHECK(r->find(R"("status":"FILLED")") != std::string::npos);
+  CHECK(r->find(R"("cummulativeQuoteQty":"500")") != std::string::npos);
+  CHECK(r->find(R"("commission":"0.00001","commissionAsset":"BTC")") != std::string::npos);
+  CHECK(v.account(4).find(R"({"asset":"BTC","free":"0.00999","locked":"0"})") != std::string::npos);
+  CHECK(v.account(4).find(R"({"asset":"USDT","free":"500","locked":"0"})") != std::string::npos);
+  auto dup = v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "0.01"},
+                          {"newClientOrderId", "c1"}}, 5);
+  REQUIRE_FALSE(dup.has_value());
+  CHECK(dup.error().msg == "Duplicate order sent.");
+  auto broke = v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "1"}}, 6);
+  REQUIRE_FALSE(broke.has_value());
+  CHECK(broke.error().msg.find("insufficient balance") != std::string::npos);
+  CHECK(v.query_order({{"symbol", "BTCUSDT"}, {"origClientOrderId", "c1"}}).has_value());
+  CHECK(v.query_order({{"symbol", "BTCUSDT"}, {"origClientOrderId", "nope"}}).error().code == -2013);
+}
+
+TEST_CASE("sim venue: limit orders lock funds, fill when a trade crosses, cancel releases") {
+  auto v = venue();
+  v.on_trade("BTCUSDT", 50000 * kOne, kOne, 1);
+  auto r = v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"timeInForce", "GTC"},
+                        {"quantity", "0.01"}, {"price", "49000"}, {"newClientOrderId", "l1"}}, 2);
+  REQUIRE(r.has_value());
+  CHECK(r->find(R"("status":"NEW")") != std::string::npos);
+  CHECK(v.account(3).find(R"({"asset":"USDT","free":"510","locked":"490"})") != std::string::npos);
+  CHECK(v.open_orders({}).find(R"("clientOrderId":"l1")") != std::string::npos);
+  v.on_trade("BTCUSDT", 49500 * kOne, kOne, 4);  // not low enough
+  CHECK(v.open_orders({}) != "[]");
+  v.on_trade("BTCUSDT", 48999 * kOne, kOne, 5);
+  CHECK(v.open_orders({}) == "[]");
+  CHECK(v.query_order({{"symbol", "BTCUSDT"}, {"orderId", "1"}})->find(R"("status":"FILLED")") != std::string::npos);
+  CHECK(v.account(6).find(R"({"asset":"USDT","free":"510","locked":"0"})") != std::string::npos);
+
+  REQUIRE(v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"timeInForce", "GTC"},
+                       {"quantity", "0.01"}, {"price", "40000"}, {"newClientOrderId", "l2"}}, 7));
+  auto c = v.cancel_order({{"symbol", "BTCUSDT"}, {"origClientOrderId", "l2"}}, 8);
+  REQUIRE(c.has_value());
+  CHECK(c->find(R"("status":"CANCELED")") != std::string::npos);
+  CHECK(v.account(9).find(R"({"asset":"USDT","free":"510","locked":"0"})") != std::string::npos);
+  CHECK(v.cancel_order({{"symbol", "BTCUSDT"}, {"origClientOrderId", "l2"}}, 10).error().code == -2011);
+  auto ioc = v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"timeInForce", "IOC"},
+                          {"quantity", "0.01"}, {"price", "40000"}}, 11);
+  REQUIRE(ioc.has_value());
+  CHECK(ioc->find(R"("status":"EXPIRED")") != std::string::npos);
+  CHECK(v.new_order({{"symbol", "NOPE"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "1"}}, 12).error().code == -1121);
+  CHECK(v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"quantity", "1"}}, 12).error().code == -1102);
+}
+
+TEST_CASE("sim auth: Binance's checks in Binance's order, signature over query + body") {
+  const std::string key = "k", secret = "s";
+  const std::string q = "symbol=BTCUSDT&timestamp=1000";
+  const std::string sig = credentials::hmac_sha256_hex(secret, q);
+  auto ok = authenticate({key, q + "&signature=" + sig, ""}, key, secret, 1500);
+  REQUIRE(ok.has_value());
+  CHECK(ok->at("symbol") == "BTCUSDT");
+  CHECK_FALSE(ok->count("signature"));
+  // Split between query and body: the body is appended to the query for the signature.
+  const std::string body = "side=BUY&quantity=1";
+  auto split = authenticate({key, "timestamp=1000", body + "&signature=" + credentials::hmac_sha256_hex(secret, "timestamp=1000" + body)},
+                            key, secret, 1500);
+  REQUIRE(split.has_value());
+  CHECK(split->at("side") == "BUY");
+  CHECK(authenticate({"", q + "&signature=" + sig, ""}, key, secret, 1500).error().code == -2014);
+  CHECK(authenticate({"x", q + "&signature=" + sig, ""}, key, secret, 1500).error().code == -2015);
+  CHECK(authenticate({key, q + "&signature=" + sig, ""}, key, secret, 7000).error().code == -1021);  // too old
+  CHECK(authenticate({key, q + "&signature=" + sig, ""}, key, secret, -1000).error().code == -1021);  // from the future
+  CHECK(authenticate({key, q, ""}, key, secret, 1500).error().code == -1102);
+  CHECK(authenticate({key, q + "&signature=" + std::string(64, '0'), ""}, key, secret, 1500).error().code == -1022);
+  CHECK(authenticate({key, "symbol=X&timestamp=1000&recvWindow=70000&signature=00", ""}, key, secret, 1500).error().code == -1131);
+  CHECK(parse_params("a=1&b=%41%42&c=x+y&d")["b"] == "AB");
+  CHECK(parse_params("a=1&b=%41%42&c=x+y&d")["c"] == "x y");
+}
+
+TEST_CASE("backoff: exponential with jitter, capped, reset") {
+  using ms = std::chrono::milliseconds;
+  net::Backoff b(ms(100), ms(1000), 7);
+  std::int64_t cap = 100;
+  for (int i = 0; i < 8; ++i) {
+    const auto d = b.next().count();
+    CHECK(d >= cap / 2);
+    CHECK(d <= cap);
+    cap = std::min<std::int64_t>(cap * 2, 1000);
+  }
+  b.reset();
+  CHECK(b.next().count() <= 100);
+}

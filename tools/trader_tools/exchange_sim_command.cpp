@@ -1,0 +1,113 @@
+// trader-tools exchange-sim: the local Binance-compatible venue the live path is tested on.
+#include <csignal>
+#include <fstream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "credentials/credentials.hpp"
+#include "exchange/sim/sim_server.hpp"
+#include "messages/fixed_point.hpp"
+#include "tools/trader_tools/commands.hpp"
+
+namespace trader::tools {
+namespace {
+
+sim::SimServer* g_running = nullptr;
+void on_stop_signal(int) {
+  if (g_running != nullptr) g_running->stop();
+}
+
+struct SimArgs {
+  sim::SimOptions options;
+  std::string listen = "127.0.0.1:0", cert_out, port_file, speed = "1";
+  std::string key_env = "BINANCE_API_KEY", secret_env = "BINANCE_API_SECRET";
+  std::vector<std::string> balances;
+};
+
+Status parse_args(SimArgs& a) {
+  const auto colon = a.listen.rfind(':');
+  if (colon == std::string::npos) return fail(fmt::format("--listen {}: expected HOST:PORT", a.listen));
+  a.options.host = a.listen.substr(0, colon);
+  try {
+    const int port = std::stoi(a.listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    a.options.port = static_cast<unsigned short>(port);
+  } catch (const std::exception&) {
+    return fail(fmt::format("--listen {}: expected HOST:PORT with a port 0-65535", a.listen));
+  }
+  if (a.speed == "max") {
+    a.options.speed = 0;
+  } else {
+    try {
+      a.options.speed = std::stod(a.speed);
+    } catch (const std::exception&) {
+      return fail(fmt::format("--speed {}: expected \"max\" or a multiple of real time", a.speed));
+    }
+    if (a.options.speed <= 0) return fail(fmt::format("--speed {}: expected a positive multiple", a.speed));
+  }
+  if (!a.balances.empty()) a.options.balances.clear();
+  for (const auto& b : a.balances) {
+    const auto eq = b.find('=');
+    const auto amount = eq == std::string::npos ? std::nullopt : parse_fixed(b.substr(eq + 1));
+    if (!amount) return fail(fmt::format("--balance {}: expected ASSET=AMOUNT, e.g. USDT=10000", b));
+    a.options.balances[b.substr(0, eq)] = *amount;
+  }
+  auto creds = credentials::from_env(a.key_env.c_str(), a.secret_env.c_str());
+  if (!creds) return fail(fmt::format("{} (the simulator's one account uses these credentials)", creds.error().message));
+  a.options.api_key = creds->api_key;
+  a.options.api_secret = creds->api_secret;
+  return {};
+}
+
+}  // namespace
+
+void add_exchange_sim_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<SimArgs>();
+  auto* cmd = app.add_subcommand("exchange-sim",
+                                 "A local Binance-compatible venue over TLS: the combined stream replays captures, "
+                                 "REST takes signed orders and fills them against the replayed trades");
+  cmd->add_option("--listen", a->listen, "HOST:PORT (port 0: any free one)")->capture_default_str();
+  cmd->add_option("--capture", a->options.captures, "capture file(s) the stream replays")->required();
+  cmd->add_option("--speed", a->speed, "multiple of real time, or \"max\"")->capture_default_str();
+  cmd->add_option("--cert-out", a->cert_out, "write the self-signed certificate (PEM) here for the client's CA file");
+  cmd->add_option("--port-file", a->port_file, "write the port listened on here once ready");
+  cmd->add_option("--key-env", a->key_env, "variable with the account's API key")->capture_default_str();
+  cmd->add_option("--secret-env", a->secret_env, "variable with the account's API secret")->capture_default_str();
+  cmd->add_option("--balance", a->balances, "starting balance ASSET=AMOUNT (repeatable; default USDT and USDC 10000)");
+  cmd->add_option("--drop-every", a->options.drop_every, "fault: close each stream connection after N frames");
+  cmd->add_option("--malformed-every", a->options.malformed_every, "fault: cut every N-th stream frame in half");
+  cmd->add_option("--delay-ms", a->options.delay_ms, "fault: delay every REST response");
+  cmd->add_option("--burst-429-every", a->options.burst_429_every,
+                  "fault: after every N REST requests answer the next 3 with 429 and Retry-After");
+  cmd->callback([a, &exit_code] {
+    exit_code = kExitError;
+    if (auto st = parse_args(*a); !st) return fmt::print(stderr, "error: {}\n", st.error().message);
+    auto cert = net::make_self_signed();
+    if (!cert) return fmt::print(stderr, "error: {}\n", cert.error().message);
+    if (!a->cert_out.empty()) {
+      std::ofstream out(a->cert_out);
+      out << cert->cert_pem;
+      if (!out) return fmt::print(stderr, "error: cannot write {}\n", a->cert_out);
+    }
+    auto server = sim::SimServer::start(a->options, *cert);
+    if (!server) return fmt::print(stderr, "error: {}\n", server.error().message);
+    const auto port = (*server)->port();
+    fmt::print("exchange-sim: https://{0}:{1} (REST), wss://{0}:{1}/stream (combined stream){2}\n", a->options.host,
+               port, a->cert_out.empty() ? "" : ", certificate in " + a->cert_out);
+    std::fflush(stdout);
+    if (!a->port_file.empty()) {
+      const std::string tmp = a->port_file + ".tmp";
+      std::ofstream(tmp) << port << "\n";
+      std::rename(tmp.c_str(), a->port_file.c_str());  // readers never see a half-written file
+    }
+    g_running = server->get();
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
+    (*server)->run();
+    g_running = nullptr;
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace trader::tools
