@@ -288,7 +288,11 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("journal.max_size_mb", c.max_size_mb, 0, std::int64_t{1} << 30);
   r.integer("journal.min_free_mb", c.min_free_mb, 0, std::int64_t{1} << 30);
 
-  r.string("feed.source", c.feed_source, {"capture"});
+  r.string("feed.source", c.feed_source, {"capture", "binance"});
+  r.string("feed.url", c.feed_url);
+  r.strings("feed.channels", c.feed_channels);
+  r.string("feed.ca_file", c.feed_ca_file);
+  r.integer("feed.idle_timeout_s", c.feed_idle_timeout_s, 1, 3600);
   r.strings("feed.files", c.feed_files);
   r.strings("feed.symbols", c.feed_symbols);
   r.string("feed.snapshot_symbol", c.snapshot_symbol);
@@ -301,7 +305,13 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
       r.number("feed.speed", c.speed, 0.001, 1e9);
     }
   }
-  if (use == ConfigUse::node) {
+  if (c.feed_source == "binance") {
+    if (c.feed_url.rfind("wss://", 0) != 0) r.error("feed.url", r.find("feed.url"), "expected a wss:// URL");
+    if (c.feed_symbols.empty()) r.error("feed.symbols", r.find("feed.symbols"), "the live feed needs the symbols to subscribe to");
+    if (c.feed_channels.empty()) r.error("feed.channels", r.find("feed.channels"), "needs at least one channel, e.g. \"trade\"");
+    if (use == ConfigUse::node && !c.feed_ca_file.empty() && !fs::exists(c.feed_ca_file, ec))
+      r.error("feed.ca_file", r.find("feed.ca_file"), fmt::format("file {} does not exist", c.feed_ca_file));
+  } else if (use == ConfigUse::node) {
     if (c.feed_files.empty()) r.error("feed.files", r.find("feed.files"), "needs at least one capture file");
     for (const auto& f : c.feed_files)
       if (!fs::exists(f, ec)) r.error("feed.files", r.find("feed.files"), fmt::format("file {} does not exist", f));

@@ -38,6 +38,11 @@ struct NodeConfig {
   std::vector<std::string> feed_symbols;  // empty: all
   double speed = 0;                       // 0: as fast as possible; 1: real time; 10: ten times
   std::string snapshot_symbol;
+  // feed.source = "binance": the live combined stream
+  std::string feed_url = "wss://stream.binance.com:9443/stream";
+  std::vector<std::string> feed_channels{"trade", "bookTicker"};
+  std::string feed_ca_file;         // empty: the system CA store
+  std::int64_t feed_idle_timeout_s = 10;
   // [candles] [strategy] [risk] [portfolio] [order]
   CandleBuilderConfig candles;
   std::string strategy_kind = "rule";  // rule | xgboost

@@ -77,24 +77,11 @@ Result<bool> CaptureStream::next(CaptureItem& item) {
     item.error = "line does not start with a receive time in nanoseconds followed by a space";
     return true;
   }
-  auto parsed = next->parser.parse(line.frame, line.frame_len, line.frame_capacity);
-  switch (parsed.kind) {
-    case binance::ParsedFrame::Kind::message:
-      item.kind = CaptureItem::Kind::message;
-      item.message = std::move(parsed.message);
-      // Later snapshots in this file take this file's symbol.
-      if (!st.fixed_snapshot_symbol && !std::holds_alternative<DepthSnapshot>(item.message))
-        if (const std::string* sym = symbol_of(item.message)) next->parser.set_snapshot_symbol(*sym);
-      break;
-    case binance::ParsedFrame::Kind::unknown_stream:
-      item.kind = CaptureItem::Kind::unknown_stream;
-      item.stream = std::move(parsed.stream);
-      break;
-    case binance::ParsedFrame::Kind::malformed:
-      item.kind = CaptureItem::Kind::malformed;
-      item.error = std::move(parsed.error);
-      break;
-  }
+  set_from_frame(next->parser.parse(line.frame, line.frame_len, line.frame_capacity), item);
+  // Later snapshots in this file take this file's symbol.
+  if (item.kind == CaptureItem::Kind::message && !st.fixed_snapshot_symbol &&
+      !std::holds_alternative<DepthSnapshot>(item.message))
+    if (const std::string* sym = symbol_of(item.message)) next->parser.set_snapshot_symbol(*sym);
   return true;
 }
 

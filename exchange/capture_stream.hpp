@@ -8,21 +8,11 @@
 #include <vector>
 
 #include "base/result.hpp"
-#include "messages/message_types.hpp"
+#include "exchange/feed_source.hpp"
 
 namespace trader {
 
-struct CaptureItem {
-  enum class Kind { message, unknown_stream, malformed };
-  Kind kind = Kind::malformed;
-  std::int64_t recv_ts_ns = 0;  // for a line without a valid time: the file's previous one
-  Message message;
-  std::string stream;           // unknown_stream: its name
-  std::string error;            // malformed: what is wrong
-  std::string where;            // "file:line"
-};
-
-class CaptureStream {
+class CaptureStream final : public FeedSource {
  public:
   // `snapshot_symbol`: the symbol for REST depth snapshots; by default each file's
   // snapshots take the symbol of the frames before them.
@@ -31,8 +21,8 @@ class CaptureStream {
   ~CaptureStream();
 
   // The next line; false at the end. A read error (damaged gzip) names the file and line.
-  Result<bool> next(CaptureItem& item);
-  std::uint64_t lines() const;
+  Result<bool> next(CaptureItem& item) override;
+  std::uint64_t lines() const override;
 
   CaptureStream(const CaptureStream&) = delete;
   CaptureStream& operator=(const CaptureStream&) = delete;

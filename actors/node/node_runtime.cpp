@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/market_feed/market_feed_core.hpp"
+#include "exchange/binance/live_stream.hpp"
 #include "actors/node/control_server.hpp"
 #include "actors/node/core_factory.hpp"
 #include "actors/node/journal_space.hpp"
@@ -98,7 +99,7 @@ struct FeedStats {
 };
 
 struct FeedState {
-  std::unique_ptr<CaptureStream> stream;
+  std::unique_ptr<FeedSource> stream;  // a capture, or the live stream
   std::unique_ptr<MarketFeedCore> core;
   std::set<std::string> symbols;  // empty: all
   std::set<std::string> unknown_seen;
@@ -151,6 +152,11 @@ void feed_item(FeedState& st, CaptureItem& item, std::vector<FeedInput>& inputs)
                         ErrorReport{"unknown_stream", "stream " + item.stream + " is not handled; its frames are counted, not journaled",
                                     item.where, 0, item.recv_ts_ns}});
       return;
+    case CaptureItem::Kind::status:  // the live source's connects and disconnects, journaled
+      if (const auto* f = std::get_if<FeedStatus>(&item.message))
+        spdlog::info("market feed {}: {}", f->kind == FeedStatusKind::connected ? "connected" : "disconnected", f->detail);
+      inputs.push_back({Actor::market_feed, item.recv_ts_ns, std::move(item.message)});
+      return;
     case CaptureItem::Kind::malformed:
       st.stats->malformed++;
       spdlog::warn("malformed frame {}: {}", item.where, item.error);
@@ -169,7 +175,7 @@ feed_actor::behavior_type feed_fn(feed_actor::stateful_pointer<FeedState> self, 
       batch.end_of_data = true;
       return batch;
     }
-    const std::size_t want = st.speed > 0 ? 1 : 256;
+    const std::size_t want = st.speed > 0 || st.stream->live() ? 1 : 256;
     std::vector<FeedInput> inputs;
     CaptureItem item;
     while (batch.items.size() < want && !st.ended) {
@@ -186,13 +192,19 @@ feed_actor::behavior_type feed_fn(feed_actor::stateful_pointer<FeedState> self, 
         item_no = st.stream->lines() + 1;
         if (!more)
           inputs.push_back({Actor::market_feed, st.last_ts,
-                            ErrorReport{"capture_read_error", more.error().message, "", 0, st.last_ts}});
-        st.core->on_end(st.last_ts, more ? "end of capture" : "capture unreadable: " + more.error().message, inputs);
+                            ErrorReport{st.stream->live() ? "feed_error" : "capture_read_error", more.error().message,
+                                        "", 0, st.last_ts}});
+        const char* what = st.stream->live() ? "live feed" : "capture";
+        st.core->on_end(st.last_ts,
+                        more ? (st.stream->live() ? std::string("live feed stopped") : std::string("end of capture"))
+                             : fmt::format("{} failed: {}", what, more.error().message),
+                        inputs);
         st.ended = true;
       } else {
         item_no = st.stream->lines();
         st.stats->lines++;
-        if (item_no >= st.resume_item && item.kind == CaptureItem::Kind::message) pace(st, item.recv_ts_ns);
+        if (!st.stream->live() && item_no >= st.resume_item && item.kind == CaptureItem::Kind::message)
+          pace(st, item.recv_ts_ns);
         feed_item(st, item, inputs);
       }
       if (item_no < st.resume_item) continue;  // journaled before the crash: it only rebuilt state
@@ -538,8 +550,20 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   } else if (config.if_exists != "resume") {
     if (auto st = prepare_journal_dir(config); !st) return tl::unexpected(st.error());
   }
-  auto stream = CaptureStream::open(config.feed_files, config.snapshot_symbol);
-  if (!stream) return tl::unexpected(stream.error());
+  std::unique_ptr<FeedSource> source;
+  if (config.feed_source == "binance") {
+    binance::LiveStreamOptions live;
+    live.url = binance::combined_stream_url(config.feed_url, config.feed_symbols, config.feed_channels);
+    live.ca_file = config.feed_ca_file;
+    live.idle_timeout = std::chrono::seconds(config.feed_idle_timeout_s);
+    live.stop = &stop;
+    source = std::make_unique<binance::LiveStream>(std::move(live));
+  } else {
+    auto stream = CaptureStream::open(config.feed_files, config.snapshot_symbol);
+    if (!stream) return tl::unexpected(stream.error());
+    source = std::move(*stream);
+  }
+  const bool live_feed = source->live();
   // Cores (and the model) first: a bad model stops the node before it writes anything.
   std::string model_id;
   Result<Cores> cores = recovery ? Result<Cores>(std::move(recovery->cores)) : make_cores(config, &model_id);
@@ -633,13 +657,13 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
 
   auto feed_stats = std::make_shared<FeedStats>();
   auto feed_init = std::make_shared<FeedState>();
-  feed_init->stream = std::move(*stream);
+  feed_init->stream = std::move(source);
   feed_init->core = std::make_unique<MarketFeedCore>(config.clock_tick_ms);
   feed_init->symbols = std::set<std::string>(config.feed_symbols.begin(), config.feed_symbols.end());
   feed_init->speed = config.speed;
   feed_init->stop = &stop;
   feed_init->stats = feed_stats;
-  if (recovery) {
+  if (recovery && !live_feed) {  // a live stream continues where it is; a capture fast-forwards
     feed_init->resume_item = recovery->resume_item;
     feed_init->resume_skip = recovery->resume_skip;
   }
@@ -648,7 +672,7 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   auto done = std::make_shared<std::promise<Result<RunSummary>>>();
   auto result = done->get_future();
   auto init = std::make_shared<SequencerInit>(
-      SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0, config.snapshot_every, snapshot_seq,
+      SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0 || live_feed, config.snapshot_every, snapshot_seq,
                     known, config.node_id, model_id, config.min_free_mb << 20});
   writer.reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);

@@ -87,7 +87,7 @@ Result<std::unique_ptr<WsClient>> WsClient::connect(const WsUrl& url, const std:
   return std::unique_ptr<WsClient>(new WsClient(std::move(impl)));
 }
 
-Result<std::string> WsClient::read() {
+Result<std::string> WsClient::read(const std::atomic<bool>* stop) {
   impl_->buffer.clear();
   beast::error_code ec;
   // Blocking reads ignore the stream's timeout option, which only async operations honour:
@@ -98,8 +98,15 @@ Result<std::string> WsClient::read() {
     done = true;
   });
   impl_->io.restart();
-  while (!done && impl_->io.run_one() > 0) {
+  bool stopped = false;
+  while (!done) {
+    impl_->io.run_one_for(std::chrono::milliseconds(100));
+    if (!done && !stopped && stop != nullptr && stop->load()) {
+      stopped = true;
+      beast::get_lowest_layer(impl_->ws).cancel();  // completes the read with operation_aborted
+    }
   }
+  if (stopped) return fail("stopped");
   if (ec) return fail(ec == beast::error::timeout ? std::string("idle timeout") : ec.message());
   return beast::buffers_to_string(impl_->buffer.data());
 }

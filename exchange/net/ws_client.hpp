@@ -1,6 +1,7 @@
 #pragma once
 // A TLS WebSocket client for market streams (blocking, one connection): SNI, certificate
 // and host name verification, ping/pong answered by Beast, an idle timeout on reads.
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -21,8 +22,9 @@ class WsClient {
   static Result<std::unique_ptr<WsClient>> connect(const WsUrl& url, const std::string& ca_file,
                                                    std::chrono::seconds idle_timeout, bool* permanent = nullptr);
   ~WsClient();
-  // The next text frame; an error when the connection drops or stays idle too long.
-  Result<std::string> read();
+  // The next text frame; an error when the connection drops or stays idle too long, or
+  // (promptly) once `*stop` turns true.
+  Result<std::string> read(const std::atomic<bool>* stop = nullptr);
   void close();
 
  private:

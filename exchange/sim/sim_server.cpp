@@ -46,6 +46,31 @@ struct Frame {
   std::string stream, text;
 };
 
+// A venue speaks of now: event, trade and kline times (13-digit millisecond numbers within
+// a day of the capture's start) move by `offset_ms`, so the recorded day replays as today.
+std::string shift_times(std::string_view text, std::int64_t capture_start_ms, std::int64_t offset_ms) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == ':' && i + 14 <= text.size()) {
+      std::size_t j = i + 1;
+      while (j < text.size() && j - i - 1 < 14 && text[j] >= '0' && text[j] <= '9') ++j;
+      const bool delimited = j < text.size() && (text[j] == ',' || text[j] == '}');
+      if (j - i - 1 == 13 && delimited) {
+        const std::int64_t v = std::stoll(std::string(text.substr(i + 1, 13)));
+        if (std::llabs(v - capture_start_ms) <= 86'400'000) {
+          out += fmt::format(":{}", v + offset_ms);
+          i = j;
+          continue;
+        }
+      }
+    }
+    out.push_back(text[i++]);
+  }
+  return out;
+}
+
 }  // namespace
 
 class WsSession;
@@ -300,22 +325,28 @@ void SimServer::Impl::replay() {
   }
   binance::FrameParser parser;
   std::uint64_t frames = 0;
+  std::int64_t offset_ms = 0;
   for (const auto& path : options.captures) {
     auto file = CaptureFile::open(path);
     if (!file) {
       spdlog::error("{}", file.error().message);
       continue;
     }
-    std::int64_t first_ts = 0;
+    std::int64_t first_ts = 0, capture_start_ms = 0;
     const auto started = std::chrono::steady_clock::now();
     CaptureLine line;
     for (;;) {
       auto more = (*file)->next(line);
       if (!more || !*more) break;
       if (!line.ts_ok) continue;
-      auto parsed = parser.parse(std::string_view(line.frame, line.frame_len));
+      if (first_ts == 0) {
+        first_ts = line.recv_ts_ns;
+        capture_start_ms = first_ts / 1'000'000;
+        if (offset_ms == 0) offset_ms = wall_ms() - capture_start_ms;  // the first file sets the clock
+      }
+      const std::string text = shift_times(std::string_view(line.frame, line.frame_len), capture_start_ms, offset_ms);
+      auto parsed = parser.parse(text);
       if (parsed.stream.empty()) continue;  // REST snapshot lines are not stream frames
-      if (first_ts == 0) first_ts = line.recv_ts_ns;
       if (options.speed > 0) {
         const auto due = started + std::chrono::nanoseconds(
                                        static_cast<std::int64_t>(static_cast<double>(line.recv_ts_ns - first_ts) / options.speed));
@@ -324,7 +355,7 @@ void SimServer::Impl::replay() {
       } else if (std::lock_guard lock(mu); stopping) {
         return;
       }
-      auto frame = std::make_shared<const Frame>(Frame{parsed.stream, std::string(line.frame, line.frame_len)});
+      auto frame = std::make_shared<const Frame>(Frame{parsed.stream, text});
       // What sets the venue's price: trades, aggregate trades, closed klines.
       std::optional<Trade> trade;
       if (auto* t = std::get_if<Trade>(&parsed.message)) trade = *t;

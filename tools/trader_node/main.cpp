@@ -85,8 +85,9 @@ int main(int argc, char** argv) {
 
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  spdlog::info("node {} starting: journal {}, {} capture file(s), strategy {}", config->node_id,
-               config->journal_path, config->feed_files.size(),
+  spdlog::info("node {} starting: journal {}, feed {}, strategy {}", config->node_id, config->journal_path,
+               config->feed_source == "binance" ? "live " + config->feed_url
+                                                : std::to_string(config->feed_files.size()) + " capture file(s)",
                config->strategy_kind == "xgboost" ? "xgboost " + config->model_path : config->strategy.name);
   auto summary = trader::node::run_node(*config, g_stop);
   if (!summary) {

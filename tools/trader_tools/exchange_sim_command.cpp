@@ -4,6 +4,8 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "credentials/credentials.hpp"
 #include "exchange/sim/sim_server.hpp"
@@ -82,6 +84,7 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
                   "fault: after every N REST requests answer the next 3 with 429 and Retry-After");
   cmd->callback([a, &exit_code] {
     exit_code = kExitError;
+    spdlog::set_default_logger(spdlog::stderr_color_mt("exchange-sim"));  // stdout says where it listens
     if (auto st = parse_args(*a); !st) return fmt::print(stderr, "error: {}\n", st.error().message);
     auto cert = net::make_self_signed();
     if (!cert) return fmt::print(stderr, "error: {}\n", cert.error().message);
