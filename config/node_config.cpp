@@ -383,7 +383,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.fixed("portfolio.starting_cash", c.portfolio.starting_cash);
   c.portfolio.mark_interval_s = c.candles.intervals_s.front();
 
-  r.string("order.mode", c.order_mode, {"paper"});
+  r.string("order.mode", c.order_mode, {"paper", "testnet", "live"});
   r.integer("order.taker_fee_bps", c.paper.taker_fee_bps, 0, 10000);
   r.integer("order.maker_fee_bps", c.paper.maker_fee_bps, 0, 10000);
   r.integer("order.slippage_bps", c.paper.slippage_bps, 0, 10000);
@@ -392,6 +392,34 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("order.market_timeout_ms", c.paper.market_timeout_ms, 1, 86'400'000);
   r.string("order.client_id_prefix", c.order.client_id_prefix);
   c.paper.fee_asset = c.portfolio.quote_asset;
+
+  r.string("venue.rest_url", c.venue.rest_url);
+  r.string("venue.ca_file", c.venue.ca_file);
+  r.string("venue.key_env", c.venue.key_env);
+  r.string("venue.secret_env", c.venue.secret_env);
+  r.string("venue.key_file", c.venue.key_file);
+  r.integer("venue.recv_window_ms", c.venue.recv_window_ms, 1, 60'000);
+  r.integer("venue.timeout_ms", c.venue.timeout_ms, 100, 120'000);
+  r.integer("venue.poll_ms", c.venue.poll_ms, 50, 3'600'000);
+  r.integer("venue.weight_limit", c.venue.weight_limit, 1, 1'000'000);
+  r.integer("venue.max_unavailable_attempts", c.venue.max_unavailable_attempts, 1, 1000);
+  if (c.venue.rest_url.empty())
+    c.venue.rest_url = c.order_mode == "live" ? "https://api.binance.com" : "https://testnet.binance.vision";
+  if (c.order_mode != "paper") {
+    if (c.venue.rest_url.rfind("https://", 0) != 0)
+      r.error("venue.rest_url", r.find("venue.rest_url"), "expected an https:// URL");
+    // The two switches must agree: testnet orders never go to the live venue, and back.
+    const bool live_host = c.venue.rest_url.find("api.binance.com") != std::string::npos ||
+                           c.venue.rest_url.find("api1.binance.com") != std::string::npos;
+    if (c.order_mode == "testnet" && live_host)
+      r.error("venue.rest_url", r.find("venue.rest_url"), "order.mode is \"testnet\" but this is the live venue");
+    if (c.order_mode == "live" && c.venue.rest_url.find("testnet") != std::string::npos)
+      r.error("venue.rest_url", r.find("venue.rest_url"), "order.mode is \"live\" but this is the testnet");
+    if (use == ConfigUse::node && !c.venue.ca_file.empty() && !fs::exists(c.venue.ca_file, ec))
+      r.error("venue.ca_file", r.find("venue.ca_file"), fmt::format("file {} does not exist", c.venue.ca_file));
+    if (use == ConfigUse::node && !c.venue.key_file.empty() && !fs::exists(c.venue.key_file, ec))
+      r.error("venue.key_file", r.find("venue.key_file"), fmt::format("file {} does not exist", c.venue.key_file));
+  }
   c.paper.lot_step = market.lot_step;
 
   r.string("logging.level", c.log_level, {"trace", "debug", "info", "warn", "error", "off"});

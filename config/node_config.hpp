@@ -51,8 +51,18 @@ struct NodeConfig {
   XgbStrategyConfig xgb;
   RiskConfig risk;
   PortfolioConfig portfolio;
-  std::string order_mode = "paper";
+  std::string order_mode = "paper";  // paper | testnet | live (live also needs --confirm-live)
   OrderConfig order;
+  // [venue]: where testnet and live orders go; the keys come from the environment or an
+  // encrypted key file (trader-tools keys encrypt), never from this file.
+  struct Venue {
+    std::string rest_url;  // empty: https://testnet.binance.vision (testnet), https://api.binance.com (live)
+    std::string ca_file;   // empty: the system CA store
+    std::string key_env = "BINANCE_API_KEY", secret_env = "BINANCE_API_SECRET";
+    std::string key_file;  // if set, used instead of the environment (passphrase: $TRADER_KEYS_PASSPHRASE or asked)
+    std::int64_t recv_window_ms = 5000, timeout_ms = 5000, poll_ms = 1000, weight_limit = 6000;
+    std::int64_t max_unavailable_attempts = 5;
+  } venue;
   PaperExchangeConfig paper;
   // [logging]
   std::string log_level = "info";

@@ -43,9 +43,17 @@ bool is_external(Actor source) {
 
 }  // namespace
 
-Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, const NodeConfig& config,
+Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, const NodeConfig& given,
                              const std::string& out_dir, const CoreFactory& factory) {
   const auto started = std::chrono::steady_clock::now();
+  // A what-if fills on paper: a testnet or live config is run with order.mode = "paper"
+  // (and journaled so, so the new journal verifies).
+  NodeConfig config = given;
+  if (given.order_mode != "paper") {
+    auto paper = parse_node_config(given.effective_toml, "what-if config", {"order.mode=\"paper\""}, ConfigUse::replay);
+    if (!paper) return tl::unexpected(paper.error());
+    config = std::move(*paper);
+  }
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::path(out_dir) / "data.mdb", ec))
     return fail(fmt::format("--out {} already holds a journal; a what-if writes a new one", out_dir));

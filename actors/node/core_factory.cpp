@@ -25,7 +25,9 @@ Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
   cores[Actor::risk] = std::make_unique<RiskCore>(c.risk);
   cores[Actor::portfolio] = std::make_unique<PortfolioCore>(c.portfolio);
   cores[Actor::order] = std::make_unique<OrderCore>(c.order);
-  cores[Actor::exchange] = std::make_unique<PaperExchangeCore>(c.paper);
+  // Paper: the exchange is a core like the others. Testnet and live: the venue is outside
+  // the node; its answers are external inputs in the journal, so replay has no core for it.
+  if (c.order_mode == "paper") cores[Actor::exchange] = std::make_unique<PaperExchangeCore>(c.paper);
   return cores;
 }
 

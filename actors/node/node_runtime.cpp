@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/market_feed/market_feed_core.hpp"
@@ -19,6 +20,9 @@
 #include "actors/node/journal_space.hpp"
 #include "actors/node/node_status.hpp"
 #include "actors/node/recovery.hpp"
+#include "actors/node/venue_gateway.hpp"
+#include "actors/order/order_core.hpp"
+#include "actors/portfolio/portfolio_core.hpp"
 #include "actors/node/wire.hpp"
 #include "actors/routing.hpp"
 #include "exchange/capture_stream.hpp"
@@ -30,13 +34,6 @@
 #include "replay/simulator.hpp"
 
 namespace trader::node {
-
-void add_wire_types(caf::actor_system_config& cfg) {
-  cfg.add_message_type<WireRecord>("trader.WireRecord");
-  cfg.add_message_type<WireOutput>("trader.WireOutput");
-  cfg.add_message_type<WireBatch>("trader.WireBatch");
-  cfg.add_message_type<std::vector<WireOutput>>("std::vector<trader.WireOutput>");
-}
 
 namespace {
 
@@ -52,11 +49,6 @@ std::string sha256_hex(const std::string& text) {
   std::string hex;
   for (unsigned i = 0; i < n; ++i) hex += fmt::format("{:02x}", md[i]);
   return hex;
-}
-
-WireOutput to_wire(Actor source, Actor destination, std::int64_t recv_ts_ns, const Message& m) {
-  return WireOutput{static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination), type_id_of(m),
-                    recv_ts_ns, encode_body_packed(m)};
 }
 
 // ---- business actors ------------------------------------------------------------------
@@ -249,6 +241,7 @@ struct SequencerState {
   std::int64_t data_time_ns = 0;         // receive time of the last message sequenced
   std::uint64_t min_free_bytes = 0;      // journal room below which trading halts
   bool space_halted = false;             // that halt has been journaled
+  caf::actor venue;                      // testnet/live: the venue gateway (the `exchange` actor)
 };
 
 // After a commit: when the journal is running out of room, a halt goes in ahead of
@@ -297,6 +290,7 @@ void finish(sequencer_ptr self) {
   st.summary.decision_hash = st.decisions.hex();
   for (auto& [actor, handle] : st.actors) self->send_exit(handle, caf::exit_reason::user_shutdown);
   self->send_exit(st.feed, caf::exit_reason::user_shutdown);
+  if (st.venue) self->send_exit(st.venue, caf::exit_reason::user_shutdown);
   if (!st.failure.empty()) st.done->set_value(fail(st.failure));
   else if (!committed) st.done->set_value(tl::unexpected(committed.error()));
   else if (!ended) st.done->set_value(tl::unexpected(ended.error()));
@@ -362,6 +356,18 @@ bool sequence_one(sequencer_ptr self, WireOutput msg) {
     st.in_flight = to.size();
     st.replies.assign(to.size(), WireBatch{});
     for (std::size_t i = 0; i < to.size(); ++i) {
+      if (to[i] == Actor::exchange && st.venue) {
+        // A real venue hears of an order only once the order is durable in the journal:
+        // after a crash, every order the venue knows is one the node can look up.
+        --st.in_flight;
+        if (msg.type_id != OrderRequest::kTypeId) continue;  // market data is for the paper venue
+        if (auto c = commit_timed(st); !c) {
+          commit_failed(self, c.error());
+          return false;
+        }
+        self->send(st.venue, venue_order_atom::value, record);
+        continue;
+      }
       auto it = st.actors.find(to[i]);
       if (it == st.actors.end()) {  // a recipient this node does not run
         --st.in_flight;
@@ -471,6 +477,7 @@ struct SequencerInit {
   RunSummary summary;  // what is known before the run (recovery)
   std::string node_id, model_id;
   std::uint64_t min_free_bytes;
+  std::vector<WireOutput> first_inputs;  // journaled before anything else (venue reconciliation)
 };
 
 caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> init) {
@@ -488,8 +495,17 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.summary = init->summary;
   st.summary.session_id = init->session_id;
   st.status = std::make_unique<NodeStatus>(init->node_id, init->model_id, init->session_id);
+  for (auto& w : init->first_inputs) st.external.push_back(std::move(w));
   return {
       [self](start_atom) { pump(self); },
+      [self](attach_venue_atom, caf::actor venue) { self->state.venue = std::move(venue); },
+      // The venue's answers are external inputs, journaled in the order they arrive.
+      [self](venue_event_atom, WireBatch& batch) {
+        auto& st = self->state;
+        if (st.finished) return;
+        for (auto& item : batch.items) st.external.push_back(std::move(item));
+        if (st.in_flight == 0 && !st.awaiting_feed && !st.snapshotting) pump(self);
+      },
       [self](status_atom, const std::string& what) -> std::string {
         auto& st = self->state;
         st.status->set_queues(st.queue.size(), st.external.size(), st.writer ? st.writer->staged() : 0);
@@ -511,6 +527,31 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
         static const char* names[] = {"halt", "resume", "flatten", "shutdown"};
         return fmt::format(R"({{"accepted":"{}"}})", names[kind % 4]);
       }};
+}
+
+// Orders on a real account need client order ids no other journal uses (the venue looks
+// orders up by them): a new journal gets a random prefix part, kept in its meta and in the
+// journaled config; a resumed one keeps its own.
+Result<NodeConfig> with_journal_client_ids(const NodeConfig& c, bool resuming) {
+  if (c.order_mode == "paper") return c;
+  std::string prefix;
+  if (resuming) {
+    auto reader = journal::Reader::open(c.journal_path);
+    if (!reader) return tl::unexpected(reader.error());
+    auto meta = (*reader)->meta();
+    if (!meta) return tl::unexpected(meta.error());
+    auto it = meta->find("order.client_id_prefix");
+    if (it == meta->end()) return c;  // a paper journal continued on a venue: its ids as they were
+    prefix = it->second;
+  } else {
+    unsigned char bytes[4];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) return fail("no randomness for the client order id prefix");
+    prefix = c.order.client_id_prefix;
+    for (unsigned char b : bytes) prefix += fmt::format("{:02x}", b);
+    prefix += "-";
+  }
+  return parse_node_config(c.effective_toml, c.source_path, {fmt::format("order.client_id_prefix=\"{}\"", prefix)},
+                           ConfigUse::node);
 }
 
 Status prepare_journal_dir(const NodeConfig& c) {
@@ -537,11 +578,14 @@ Status prepare_journal_dir(const NodeConfig& c) {
 
 }  // namespace
 
-Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& stop) {
+Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& stop) {
   const auto started = std::chrono::steady_clock::now();
   std::error_code ec;
-  const bool resuming = config.if_exists == "resume" &&
-                        std::filesystem::exists(std::filesystem::path(config.journal_path) / "data.mdb", ec);
+  const bool resuming = given.if_exists == "resume" &&
+                        std::filesystem::exists(std::filesystem::path(given.journal_path) / "data.mdb", ec);
+  auto prefixed = with_journal_client_ids(given, resuming);
+  if (!prefixed) return tl::unexpected(prefixed.error());
+  const NodeConfig& config = *prefixed;
   std::optional<Recovery> recovery;
   if (resuming) {
     auto r = recover(config.journal_path, config);
@@ -569,6 +613,34 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   Result<Cores> cores = recovery ? Result<Cores>(std::move(recovery->cores)) : make_cores(config, &model_id);
   if (!cores) return tl::unexpected(cores.error());
   if (recovery) model_id = recovery->model_id;
+
+  // Testnet and live: reach the venue and reconcile with it before anything new happens.
+  std::unique_ptr<Venue> venue;
+  OrderTracker tracker;
+  std::vector<WireOutput> first_inputs;
+  if (config.order_mode != "paper") {
+    auto made = make_venue(config);
+    if (!made) return tl::unexpected(made.error());
+    std::vector<std::pair<OrderRequest, std::int64_t>> open;
+    for (const auto& [cid, o] : static_cast<const OrderCore&>(*cores->at(Actor::order)).open_orders()) {
+      OrderRequest r;
+      r.client_order_id = cid;
+      r.intent_id = o.intent_id;
+      r.symbol = o.symbol;
+      r.side = o.side;
+      r.qty = o.qty;
+      open.emplace_back(std::move(r), o.cum_qty);
+    }
+    const auto& portfolio = static_cast<const PortfolioCore&>(*cores->at(Actor::portfolio));
+    auto reconciled = reconcile_at_start(**made, tracker, open, portfolio, wall_ns() / 1'000'000);
+    if (!reconciled) return tl::unexpected(reconciled.error());
+    spdlog::info("{} ({})", reconciled->summary, config.venue.rest_url);
+    for (const auto& m : reconciled->messages) {
+      first_inputs.push_back(to_wire(Actor::exchange, Actor::none, wall_ns(), m));
+      first_inputs.back().ingress_wall_ns = wall_ns();
+    }
+    venue = std::move(*made);
+  }
 
   journal::Options jopts;
   jopts.durability = config.durability;
@@ -601,6 +673,7 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   for (const auto& [k, v] : {std::pair<std::string, std::string>{"node_id", config.node_id},
                              {"config", config.effective_toml},
                              {"config_path", config.source_path},
+                             {"order.client_id_prefix", config.order.client_id_prefix},
                              {"code_version", "trader 0.1.0"}}) {
     if (auto st = writer->put_meta(k, v); !st) return tl::unexpected(st.error());
   }
@@ -673,10 +746,19 @@ Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& s
   auto result = done->get_future();
   auto init = std::make_shared<SequencerInit>(
       SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0 || live_feed, config.snapshot_every, snapshot_seq,
-                    known, config.node_id, model_id, config.min_free_mb << 20});
+                    known, config.node_id, model_id, config.min_free_mb << 20, std::move(first_inputs)});
   writer.reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
   init.reset();
+  if (venue) {
+    VenueGatewayOptions gateway;
+    gateway.poll_interval = std::chrono::milliseconds(config.venue.poll_ms);
+    gateway.max_unavailable_attempts = static_cast<int>(config.venue.max_unavailable_attempts);
+    gateway.weight_limit = config.venue.weight_limit;
+    auto handle = spawn_venue_gateway(system, std::move(venue), std::move(tracker), gateway,
+                                      caf::actor_cast<caf::actor>(sequencer));
+    caf::anon_send(sequencer, attach_venue_atom::value, handle);  // arrives before start: same sender
+  }
   if (control) control->attach(caf::actor_cast<caf::actor>(sequencer));
   caf::anon_send(sequencer, start_atom::value);
 

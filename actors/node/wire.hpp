@@ -9,6 +9,8 @@
 
 #include <caf/all.hpp>
 
+#include "messages/message_types.hpp"
+
 namespace trader::node {
 
 struct WireRecord {
@@ -61,5 +63,8 @@ using feed_actor = caf::typed_actor<caf::replies_to<next_atom>::with<WireBatch>>
 
 // Registers the wire types with an actor system config.
 void add_wire_types(caf::actor_system_config& cfg);
+
+// One message as an actor's output (or an ingress input), body packed.
+WireOutput to_wire(Actor source, Actor destination, std::int64_t recv_ts_ns, const Message& m);
 
 }  // namespace trader::node

@@ -12,22 +12,35 @@ PortfolioCore::PortfolioCore(PortfolioConfig config) : config_(std::move(config)
 void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   Holding& h = holdings_[e.symbol];
   const std::int64_t notional = mul_fixed(e.fill_qty, e.fill_price);
-  state_.fees += e.fee;
+  // Fees in the quote asset come out of cash. A venue may take its commission in the asset
+  // bought (Binance does on spot buys): then less of it arrives, and the fee's value is
+  // that quantity at the fill price.
+  const bool quote_fee = e.fee_asset.empty() || e.fee_asset == state_.quote_asset;
+  const bool base_fee = !quote_fee && e.symbol.size() > e.fee_asset.size() && e.symbol.rfind(e.fee_asset, 0) == 0;
+  if (!quote_fee && !base_fee)
+    out.push_back({Actor::none, ErrorReport{"fee_asset_unvalued", "fee in " + e.fee_asset + " is not valued (neither " +
+                                                                      e.symbol + "'s base nor " + state_.quote_asset + ")",
+                                            e.client_order_id, 0, e.ts_ms * 1'000'000}});
+  const std::int64_t fee_in_base = base_fee ? e.fee : 0;
+  const std::int64_t fee_value = quote_fee ? e.fee : mul_fixed(fee_in_base, e.fill_price);
+  const std::int64_t cash_fee = quote_fee ? e.fee : 0;
+  state_.fees += fee_value;
   ++state_.fills;
   if (e.side == Side::buy) {
     if (h.qty == 0) h.trip_net = 0;
-    const __int128 cost_basis = static_cast<__int128>(h.qty) * h.avg_entry + static_cast<__int128>(e.fill_qty) * e.fill_price;
-    h.qty += e.fill_qty;
+    const std::int64_t received = e.fill_qty - fee_in_base;
+    const __int128 cost_basis = static_cast<__int128>(h.qty) * h.avg_entry + static_cast<__int128>(received) * e.fill_price;
+    h.qty += received;
     h.avg_entry = h.qty > 0 ? static_cast<std::int64_t>(cost_basis / h.qty) : 0;
-    state_.cash -= notional + e.fee;
-    h.trip_net -= e.fee;
+    state_.cash -= notional + cash_fee;
+    h.trip_net -= fee_value;
   } else {
     const std::int64_t pnl = mul_fixed(e.fill_price - h.avg_entry, e.fill_qty);
     h.realized += pnl;
     state_.realized_pnl += pnl;
-    state_.cash += notional - e.fee;
-    h.trip_net += pnl - e.fee;
-    h.qty -= e.fill_qty;
+    state_.cash += notional - cash_fee;
+    h.trip_net += pnl - fee_value;
+    h.qty -= e.fill_qty + fee_in_base;
     if (h.qty < 0) {
       out.push_back({Actor::none, ErrorReport{"oversold", "sold more " + e.symbol + " than held (spot cannot short)",
                                               e.client_order_id, 0, e.ts_ms * 1'000'000}});

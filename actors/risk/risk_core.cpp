@@ -94,6 +94,10 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   if (intent.is_exit) {
     if (state_ == TradingState::halted) return reject("halted", "trading halted: " + state_reason_);
     if (held <= 0) return reject("no_position", "nothing to exit in " + intent.symbol);
+    // One exit at a time: a second would sell what the first is already selling (on a
+    // venue that answers slowly, a stop-loss and the strategy's exit can meet).
+    if (symbols_[intent.symbol].exit_pending)
+      return reject("exit_pending", "an exit of " + intent.symbol + " is already working");
     d.approved = true;
     d.approved_qty = std::min(intent.qty, held);
     d.reason_code = d.approved_qty < intent.qty ? "reduced_to_position" : "ok";

@@ -84,6 +84,7 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   std::list<std::weak_ptr<WsSession>> sessions;  // touched on the io thread only
   std::uint64_t rest_requests = 0;
   int burst_left = 0;
+  std::int64_t weight_minute = 0, weight_used = 0;  // Binance's weight counts per clock minute
   // The replay starts with the first subscriber, so a client never misses the beginning.
   std::mutex mu;
   std::condition_variable cv;
@@ -225,7 +226,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res_.version(req_.version());
     res_.keep_alive(req_.keep_alive());
     res_.set(http::field::content_type, "application/json;charset=UTF-8");
-    res_.set("X-MBX-USED-WEIGHT-1M", std::to_string(sim.rest_requests));
+    if (const std::int64_t minute = wall_ms() / 60'000; minute != sim.weight_minute) {
+      sim.weight_minute = minute;
+      sim.weight_used = 0;
+    }
+    res_.set("X-MBX-USED-WEIGHT-1M", std::to_string(++sim.weight_used));
     const std::string target(req_.target());
     const auto qmark = target.find('?');
     const std::string path = target.substr(0, qmark);
@@ -264,7 +269,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     };
     if (path == "/api/v3/ping") return answer(std::string("{}"));
     if (path == "/api/v3/time") return answer(fmt::format(R"({{"serverTime":{}}})", now));
-    const bool known = path == "/api/v3/order" || path == "/api/v3/openOrders" || path == "/api/v3/account";
+    const bool known = path == "/api/v3/order" || path == "/api/v3/openOrders" || path == "/api/v3/account" ||
+                       path == "/api/v3/myTrades";
     if (!known) return answer(tl::unexpected(VenueError{404, -1000, "Unknown endpoint."}));
     const auto key = req_[std::string("X-MBX-APIKEY")];
     auto params = authenticate(SignedRequest{std::string_view(key.data(), key.size()), query, req_.body()}, sim.options.api_key,
@@ -275,6 +281,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (path == "/api/v3/order" && method == http::verb::get) return answer(sim.venue.query_order(*params));
     if (path == "/api/v3/openOrders" && method == http::verb::get) return answer(sim.venue.open_orders(*params));
     if (path == "/api/v3/account" && method == http::verb::get) return answer(sim.venue.account(now));
+    if (path == "/api/v3/myTrades" && method == http::verb::get) return answer(sim.venue.my_trades(*params));
     answer(tl::unexpected(VenueError{405, -1000, "Method not allowed."}));
   }
 

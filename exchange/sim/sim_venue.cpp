@@ -81,11 +81,15 @@ void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t ts_ms, std::st
   o.quote_qty += cost;
   o.status = "FILLED";
   o.update_ms = ts_ms;
+  // A resting limit that a later trade crosses is the maker; an order that crossed on arrival took.
+  const bool maker = o.type == "LIMIT" && fills_json == nullptr;
+  trades_.push_back({next_trade_id_++, o.order_id, o.symbol, commission_asset, price, qty, commission, ts_ms,
+                     o.side == "BUY", maker});
+  const SimTrade& t = trades_.back();
   if (fills_json != nullptr)
     *fills_json += fmt::format(R"({{"price":"{}","qty":"{}","commission":"{}","commissionAsset":{},"tradeId":{}}})",
-                               format_fixed(price), format_fixed(qty), format_fixed(commission), q(commission_asset),
-                               next_trade_id_);
-  ++next_trade_id_;
+                               format_fixed(t.price), format_fixed(t.qty), format_fixed(t.commission),
+                               q(t.commission_asset), t.trade_id);
 }
 
 void SimVenue::on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty, std::int64_t ts_ms) {
@@ -208,6 +212,25 @@ std::string SimVenue::open_orders(const Params& p) const {
     if (o.status != "NEW" || (symbol != nullptr && o.symbol != *symbol)) continue;
     if (out.size() > 1) out += ",";
     out += order_json(o);
+  }
+  return out + "]";
+}
+
+VenueResult<std::string> SimVenue::my_trades(const Params& p) const {
+  const std::string* symbol = get(p, "symbol");
+  if (symbol == nullptr) return tl::unexpected(mandatory("symbol"));
+  const std::string* order_id = get(p, "orderId");
+  const std::uint64_t only = order_id ? std::strtoull(order_id->c_str(), nullptr, 10) : 0;
+  std::string out = "[";
+  for (const auto& t : trades_) {
+    if (t.symbol != *symbol || (only != 0 && t.order_id != only)) continue;
+    if (out.size() > 1) out += ",";
+    out += fmt::format(
+        R"({{"symbol":{},"id":{},"orderId":{},"orderListId":-1,"price":"{}","qty":"{}","quoteQty":"{}","commission":"{}",)"
+        R"("commissionAsset":{},"time":{},"isBuyer":{},"isMaker":{},"isBestMatch":true}})",
+        q(t.symbol), t.trade_id, t.order_id, format_fixed(t.price), format_fixed(t.qty),
+        format_fixed(notional(t.qty, t.price)), format_fixed(t.commission), q(t.commission_asset), t.time_ms, t.buyer,
+        t.maker);
   }
   return out + "]";
 }

@@ -32,6 +32,13 @@ struct SimOrder {
   std::int64_t time_ms = 0, update_ms = 0;
 };
 
+struct SimTrade {
+  std::uint64_t trade_id = 0, order_id = 0;
+  std::string symbol, commission_asset;
+  std::int64_t price = 0, qty = 0, commission = 0, time_ms = 0;
+  bool buyer = false, maker = false;
+};
+
 class SimVenue {
  public:
   // `balances`: asset -> free amount (fixed point). `fee_ppm`: commission on what is received.
@@ -44,6 +51,7 @@ class SimVenue {
   VenueResult<std::string> cancel_order(const Params& p, std::int64_t now_ms);  // DELETE /api/v3/order
   VenueResult<std::string> query_order(const Params& p) const;  // GET /api/v3/order
   std::string open_orders(const Params& p) const;                 // GET /api/v3/openOrders
+  VenueResult<std::string> my_trades(const Params& p) const;      // GET /api/v3/myTrades
   std::string account(std::int64_t now_ms) const;                 // GET /api/v3/account
 
   std::size_t orders() const { return orders_.size(); }
@@ -58,6 +66,7 @@ class SimVenue {
   std::map<std::string, std::int64_t> last_price_;
   std::map<std::uint64_t, SimOrder> orders_;                   // by order id (ordered: deterministic)
   std::map<std::string, std::uint64_t> by_client_id_;
+  std::vector<SimTrade> trades_;  // every fill, in trade id order
   std::uint64_t next_order_id_ = 1;
   std::uint64_t next_trade_id_ = 1;
 };

@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> overrides;
   app.add_option("--config", config_path, "TOML config file (see config/paper.toml)")->required();
   app.add_option("--set", overrides, "override a config key: --set key=value (TOML value; bare words are strings)");
+  bool confirm_live = false;
+  app.add_flag("--confirm-live", confirm_live,
+               "required with order.mode = \"live\": confirms that this run sends real orders with real money");
   app.set_version_flag("--version", "trader-node 0.1.0");
   try {
     app.parse(argc, argv);
@@ -79,13 +82,25 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", config.error().message.c_str());
     return 2;
   }
+  if (config->order_mode == "live" && !confirm_live) {
+    std::fprintf(stderr,
+                 "error: order.mode = \"live\" sends real orders with real money to %s; add --confirm-live to the "
+                 "command line to confirm (or use order.mode = \"testnet\")\n",
+                 config->venue.rest_url.c_str());
+    return 2;
+  }
+  if (config->order_mode != "live" && confirm_live) {
+    std::fprintf(stderr, "error: --confirm-live given, but order.mode is \"%s\", not \"live\"\n", config->order_mode.c_str());
+    return 2;
+  }
   auto logger = spdlog::stderr_color_mt("node");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(config->log_level));
 
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  spdlog::info("node {} starting: journal {}, feed {}, strategy {}", config->node_id, config->journal_path,
+  spdlog::info("node {} starting: journal {}, orders {}, feed {}, strategy {}", config->node_id, config->journal_path,
+               config->order_mode == "paper" ? std::string("on paper") : config->order_mode + " at " + config->venue.rest_url,
                config->feed_source == "binance" ? "live " + config->feed_url
                                                 : std::to_string(config->feed_files.size()) + " capture file(s)",
                config->strategy_kind == "xgboost" ? "xgboost " + config->model_path : config->strategy.name);

@@ -1,0 +1,31 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "actors/node/venue_gateway.hpp"
+#include "credentials/credentials.hpp"
+#include "exchange/binance/rest_venue.hpp"
+
+namespace trader::node {
+
+Result<std::unique_ptr<Venue>> make_venue(const NodeConfig& config) {
+  const auto& v = config.venue;
+  Result<credentials::ApiCredentials> keys = [&]() -> Result<credentials::ApiCredentials> {
+    if (v.key_file.empty()) return credentials::from_env(v.key_env.c_str(), v.secret_env.c_str());
+    auto passphrase = credentials::read_passphrase("TRADER_KEYS_PASSPHRASE", "passphrase for the venue key file: ");
+    if (!passphrase) return tl::unexpected(passphrase.error());
+    return credentials::load_key_file(v.key_file, *passphrase);
+  }();
+  if (!keys) return fail(fmt::format("order.mode = \"{}\" needs API keys: {}", config.order_mode, keys.error().message));
+  spdlog::info("{} orders signed with API key {} (fingerprint)", config.order_mode, keys->fingerprint());
+  binance::RestVenueOptions options;
+  options.base_url = v.rest_url;
+  options.ca_file = v.ca_file;
+  options.credentials = std::move(*keys);
+  options.recv_window_ms = v.recv_window_ms;
+  options.timeout = std::chrono::milliseconds(v.timeout_ms);
+  auto venue = binance::RestVenue::create(std::move(options));
+  if (!venue) return fail(fmt::format("venue.rest_url {}: {}", v.rest_url, venue.error().message));
+  return std::unique_ptr<Venue>(std::move(*venue));
+}
+
+}  // namespace trader::node

@@ -1,0 +1,350 @@
+#include "actors/node/venue_gateway.hpp"
+
+#include <deque>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "exchange/net/backoff.hpp"
+#include "journal/record_format.hpp"
+#include "actors/portfolio/portfolio_core.hpp"
+#include "messages/fixed_point.hpp"
+
+namespace trader::node {
+namespace {
+
+using clock = std::chrono::steady_clock;
+using drain_atom = caf::atom_constant<caf::atom("vdrain")>;
+using poll_atom = caf::atom_constant<caf::atom("vpoll")>;
+
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ErrorReport report(std::string code, std::string message, std::string context) {
+  return ErrorReport{std::move(code), std::move(message), std::move(context), 0, wall_ns()};
+}
+
+std::string describe(const VenueFailure& f) {
+  return f.code != 0 ? fmt::format("code {}: {}", f.code, f.message) : f.message;
+}
+
+// The venue's view of an order with its fills, fetching its trades when the view lacks them.
+VenueReply<VenueOrder> with_fills(Venue& venue, const OrderTracker& tracker, VenueReply<VenueOrder> order) {
+  if (!order || !tracker.missing_fills(*order)) return order;
+  auto trades = venue.trades(order->symbol, order->exchange_order_id);
+  if (!trades) return tl::unexpected(trades.error());
+  order->fills = std::move(*trades);
+  return order;
+}
+
+template <class T>
+void append(std::vector<Message>& out, std::vector<T> items) {
+  for (auto& i : items) out.emplace_back(std::move(i));
+}
+
+struct Pending {
+  OrderRequest request;
+  int attempts = 0;
+  bool look_up_first = false;  // an earlier attempt may have reached the venue
+};
+
+struct GatewayState {
+  std::unique_ptr<Venue> venue;
+  OrderTracker tracker;
+  VenueGatewayOptions options;
+  caf::actor sequencer;
+  journal::RecordDecoder decoder;
+  std::deque<Pending> pending;
+  clock::time_point resume_at{};
+  std::int64_t weight_pause_minute = -1;
+  bool drain_scheduled = false;
+  net::Backoff backoff{std::chrono::milliseconds(200), std::chrono::seconds(10),
+                       static_cast<std::uint64_t>(wall_ns())};
+};
+using gateway_ptr = caf::stateful_actor<GatewayState>*;
+
+void emit(gateway_ptr self, std::vector<Message> messages) {
+  if (messages.empty()) return;
+  WireBatch batch;
+  const std::int64_t now = wall_ns();
+  for (const auto& m : messages) {
+    batch.items.push_back(to_wire(Actor::exchange, Actor::none, now, m));
+    batch.items.back().ingress_wall_ns = now;
+  }
+  self->send(self->state.sequencer, venue_event_atom::value, std::move(batch));
+}
+
+enum class Step { done, later };
+
+// A failed request: what to journal, and whether to try again later.
+Step on_failure(gateway_ptr self, Pending& p, const VenueFailure& f, const char* what, std::vector<Message>& out) {
+  auto& st = self->state;
+  const std::string& cid = p.request.client_order_id;
+  switch (f.kind) {
+    case VenueFailure::Kind::rate_limited:
+      out.push_back(report("venue_rate_limited", fmt::format("{} {}: {}; nothing sent for {} ms", what, cid,
+                                                             describe(f), f.retry_after_ms), cid));
+      st.resume_at = clock::now() + std::chrono::milliseconds(f.retry_after_ms);
+      return Step::later;
+    case VenueFailure::Kind::unavailable: {
+      ++p.attempts;
+      if (p.attempts >= st.options.max_unavailable_attempts && !p.look_up_first) {
+        out.push_back(report("venue_unavailable", fmt::format("{} {}: {}; giving up after {} attempts", what, cid,
+                                                              describe(f), p.attempts), cid));
+        if (!p.request.cancel) append(out, st.tracker.reject(cid, "venue unreachable: " + describe(f), wall_ns() / 1'000'000));
+        return Step::done;
+      }
+      const auto delay = st.backoff.next();
+      out.push_back(report("venue_unavailable", fmt::format("{} {}: {}; retrying in {} ms", what, cid, describe(f),
+                                                            delay.count()), cid));
+      st.resume_at = clock::now() + delay;
+      return Step::later;
+    }
+    case VenueFailure::Kind::unknown: {
+      ++p.attempts;
+      p.look_up_first = true;
+      const auto delay = st.backoff.next();
+      out.push_back(report("venue_no_answer", fmt::format("{} {}: {}; it may have reached the venue: looking it up "
+                                                          "by client order id in {} ms before any resend",
+                                                          what, cid, describe(f), delay.count()), cid));
+      st.resume_at = clock::now() + delay;
+      return Step::later;
+    }
+    case VenueFailure::Kind::rejected: break;
+  }
+  return Step::done;  // rejections are handled by the caller
+}
+
+Step process(gateway_ptr self, Pending& p, std::vector<Message>& out) {
+  auto& st = self->state;
+  Venue& venue = *st.venue;
+  const OrderRequest& r = p.request;
+  const std::string& cid = r.client_order_id;
+  if (p.look_up_first) {
+    auto found = with_fills(venue, st.tracker, venue.query(r.symbol, cid));
+    if (found) {
+      append(out, st.tracker.update(*found));
+      if (!r.cancel) return Step::done;  // it had reached the venue: never send it twice
+    } else if (!found.error().not_found()) {
+      if (found.error().kind == VenueFailure::Kind::rejected) {
+        out.push_back(report("venue_lookup_failed", fmt::format("looking up {}: {}", cid, describe(found.error())), cid));
+        return Step::done;
+      }
+      return on_failure(self, p, found.error(), "looking up", out);
+    }
+    p.look_up_first = false;  // the venue does not have it: sending it is safe
+  }
+  if (r.cancel) {
+    auto canceled = with_fills(venue, st.tracker, venue.cancel(r.symbol, cid));
+    if (canceled) {
+      append(out, st.tracker.update(*canceled));
+      return Step::done;
+    }
+    if (canceled.error().kind == VenueFailure::Kind::rejected) {
+      // Most often it filled first; the next poll reports what happened to it.
+      out.push_back(report("venue_cancel_rejected", fmt::format("cancel {}: {}", cid, describe(canceled.error())), cid));
+      return Step::done;
+    }
+    return on_failure(self, p, canceled.error(), "cancel", out);
+  }
+  auto placed = venue.place(r);
+  if (placed) {
+    auto full = with_fills(venue, st.tracker, std::move(placed));
+    if (!full) {  // placed, but its trades could not be read now: the poll will fetch them
+      out.push_back(report("venue_trades_unread", fmt::format("{}: {}", cid, describe(full.error())), cid));
+      return Step::done;
+    }
+    append(out, st.tracker.update(*full));
+    return Step::done;
+  }
+  const VenueFailure& f = placed.error();
+  if (f.kind == VenueFailure::Kind::rejected) {
+    if (f.code == -1021 && p.attempts < 2) {  // our clock and the venue's disagree: resync, resend (nothing was placed)
+      ++p.attempts;
+      (void)venue.sync_time();
+      out.push_back(report("venue_clock_resync", fmt::format("{}: {}; resending after a time sync", cid, describe(f)), cid));
+      return process(self, p, out);
+    }
+    append(out, st.tracker.reject(cid, "venue rejected: " + describe(f), wall_ns() / 1'000'000));
+    return Step::done;
+  }
+  return on_failure(self, p, f, "new order", out);
+}
+
+void schedule_drain(gateway_ptr self) {
+  auto& st = self->state;
+  if (st.drain_scheduled) return;
+  st.drain_scheduled = true;
+  const auto wait = std::max(clock::duration::zero(), st.resume_at - clock::now());
+  self->delayed_send(self, std::chrono::duration_cast<std::chrono::milliseconds>(wait) + std::chrono::milliseconds(1),
+                     drain_atom::value);
+}
+
+void drain(gateway_ptr self) {
+  auto& st = self->state;
+  while (!st.pending.empty()) {
+    if (clock::now() < st.resume_at) return schedule_drain(self);
+    // Near the venue's weight limit: wait for its next minute instead of earning a 429.
+    const std::int64_t minute = wall_ns() / 60'000'000'000LL;
+    if (st.venue->used_weight() * 10 >= st.options.weight_limit * 9 && minute != st.weight_pause_minute) {
+      st.weight_pause_minute = minute;
+      const std::int64_t to_next_ms = 60'000 - (wall_ns() / 1'000'000) % 60'000;
+      spdlog::warn("venue request weight {} of {} used this minute: waiting {} ms", st.venue->used_weight(),
+                   st.options.weight_limit, to_next_ms);
+      st.resume_at = clock::now() + std::chrono::milliseconds(to_next_ms);
+      continue;
+    }
+    std::vector<Message> out;
+    const Step step = process(self, st.pending.front(), out);
+    emit(self, std::move(out));
+    if (step == Step::later) continue;
+    st.pending.pop_front();
+    st.backoff.reset();
+  }
+}
+
+// Resting orders: look each up and report what changed.
+void poll(gateway_ptr self) {
+  auto& st = self->state;
+  if (!st.pending.empty() || clock::now() < st.resume_at) return;
+  std::vector<Message> out;
+  for (const auto& r : st.tracker.open()) {
+    auto o = with_fills(*st.venue, st.tracker, st.venue->query(r.symbol, r.client_order_id));
+    if (!o) {
+      if (o.error().kind == VenueFailure::Kind::rate_limited)
+        st.resume_at = clock::now() + std::chrono::milliseconds(o.error().retry_after_ms);
+      spdlog::warn("looking up order {}: {}", r.client_order_id, describe(o.error()));
+      break;
+    }
+    append(out, st.tracker.update(*o));
+  }
+  emit(self, std::move(out));
+}
+
+caf::behavior gateway_fn(gateway_ptr self, std::shared_ptr<GatewayState> init) {
+  self->state.venue = std::move(init->venue);
+  self->state.tracker = std::move(init->tracker);
+  self->state.options = init->options;
+  self->state.sequencer = init->sequencer;
+  self->delayed_send(self, self->state.options.poll_interval, poll_atom::value);
+  return {
+      [self](venue_order_atom, const WireRecord& record) {
+        auto& st = self->state;
+        auto rec = st.decoder.decode(0, record.bytes);
+        Result<Message> body = rec ? (*rec)->decode() : tl::unexpected(rec.error());
+        const auto* r = body ? std::get_if<OrderRequest>(&*body) : nullptr;
+        if (r == nullptr) {
+          emit(self, {report("undeliverable", body ? "the venue gateway takes order requests only" : body.error().message,
+                             "exchange")});
+          return;
+        }
+        if (!r->cancel) st.tracker.track(*r);
+        st.pending.push_back(Pending{*r});
+        drain(self);
+      },
+      [self](drain_atom) {
+        self->state.drain_scheduled = false;
+        drain(self);
+      },
+      [self](poll_atom) {
+        poll(self);
+        self->delayed_send(self, self->state.options.poll_interval, poll_atom::value);
+      }};
+}
+
+// At start-up nothing trades yet, so waiting is fine: a request the venue throttled or
+// could not take is tried again a few times before the node gives up starting.
+template <class Call>
+auto patiently(Call&& call) {
+  auto reply = call();
+  for (int attempt = 1; attempt < 6 && !reply; ++attempt) {
+    const auto& f = reply.error();
+    if (f.kind != VenueFailure::Kind::rate_limited && f.kind != VenueFailure::Kind::unavailable) break;
+    const std::int64_t wait_ms = f.kind == VenueFailure::Kind::rate_limited ? f.retry_after_ms : 250 * attempt;
+    spdlog::warn("venue at start-up: {}; trying again in {} ms", describe(f), wait_ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    reply = call();
+  }
+  return reply;
+}
+
+}  // namespace
+
+Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tracker,
+                                                 const std::vector<std::pair<OrderRequest, std::int64_t>>& open_orders,
+                                                 const PortfolioCore& journal_portfolio, std::int64_t now_ms) {
+  StartupReconciliation r;
+  auto offset = patiently([&] { return venue.sync_time(); });
+  if (!offset) return fail(fmt::format("venue {}: {}", venue.name(), describe(offset.error())));
+  std::size_t found = 0, lost = 0;
+  for (const auto& [request, cum_qty] : open_orders) {
+    tracker.restore(request, cum_qty);
+    auto o = patiently([&] { return with_fills(venue, tracker, venue.query(request.symbol, request.client_order_id)); });
+    if (o) {
+      ++found;
+      append(r.messages, tracker.update(*o));
+    } else if (o.error().not_found()) {
+      ++lost;
+      append(r.messages, tracker.reject(request.client_order_id,
+                                        "not at the venue after a restart: it never reached it; not resent", now_ms));
+    } else {
+      return fail(fmt::format("venue {}: looking up order {}: {}", venue.name(), request.client_order_id,
+                              describe(o.error())));
+    }
+  }
+  auto open = patiently([&] { return venue.open_orders(); });
+  if (!open) return fail(fmt::format("venue {}: open orders: {}", venue.name(), describe(open.error())));
+  std::size_t unknown = 0;
+  for (const auto& o : *open)
+    if (!tracker.tracks(o.client_order_id) && ++unknown)
+      r.messages.emplace_back(report("venue_order_unknown",
+                                     fmt::format("open order {} ({} {} {}) at the venue is not in the journal; left alone",
+                                                 o.client_order_id, o.symbol, o.side == Side::buy ? "buy" : "sell",
+                                                 format_fixed(o.orig_qty - o.executed_qty)),
+                                     o.client_order_id));
+  auto balances = patiently([&] { return venue.balances(); });
+  // Compare with the portfolio as it will be once the fills just found are journaled.
+  PortfolioCore preview = journal_portfolio;
+  Outbox ignored;
+  for (const auto& m : r.messages)
+    if (std::holds_alternative<OrderEvent>(m)) preview.on(Delivery{0, 0, Actor::exchange, m}, ignored);
+  const PortfolioState& portfolio = preview.state();
+  if (!balances) return fail(fmt::format("venue {}: account: {}", venue.name(), describe(balances.error())));
+  auto held = [&](const std::string& asset) {
+    for (const auto& b : *balances)
+      if (b.asset == asset) return b.free + b.locked;
+    return std::int64_t{0};
+  };
+  std::vector<std::pair<std::string, std::int64_t>> expected{{portfolio.quote_asset, portfolio.cash}};
+  for (const auto& p : portfolio.positions)
+    if (p.symbol.size() > portfolio.quote_asset.size())
+      expected.emplace_back(p.symbol.substr(0, p.symbol.size() - portfolio.quote_asset.size()), p.qty);
+  std::size_t differences = 0;
+  for (const auto& [asset, qty] : expected) {
+    if (held(asset) == qty) continue;
+    ++differences;
+    r.messages.emplace_back(report("venue_balance_differs",
+                                   fmt::format("{}: the venue holds {}, the journal's portfolio {}", asset,
+                                               format_fixed(held(asset)), format_fixed(qty)),
+                                   asset));
+  }
+  r.summary = fmt::format("venue {}: clock offset {} ms; {} open order(s) from the journal found, {} not at the "
+                          "venue; {} unknown open order(s); {} balance difference(s)",
+                          venue.name(), *offset, found, lost, unknown, differences);
+  return r;
+}
+
+caf::actor spawn_venue_gateway(caf::actor_system& system, std::unique_ptr<Venue> venue, OrderTracker tracker,
+                               VenueGatewayOptions options, caf::actor sequencer) {
+  auto init = std::make_shared<GatewayState>();
+  init->venue = std::move(venue);
+  init->tracker = std::move(tracker);
+  init->options = options;
+  init->sequencer = std::move(sequencer);
+  return system.spawn<caf::detached>(gateway_fn, init);
+}
+
+}  // namespace trader::node

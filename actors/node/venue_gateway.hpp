@@ -1,0 +1,62 @@
+#pragma once
+// The `exchange` actor when orders go to a real venue (order.mode = testnet | live): a
+// thin CAF shell around a Venue (exchange/venue.hpp) and the OrderTracker.
+//  - The sequencer hands it an OrderRequest only after the request is committed to the
+//    journal, so an order the venue knows of is always in the journal.
+//  - Client order ids come from the journal seq (OrderCore): after a timeout, or after a
+//    restart, an order is looked up by that id before anything is resent; an order the
+//    venue does not know after a restart is reported rejected, never resent blindly.
+//  - Every outcome goes back to the sequencer as an external input, journaled before it
+//    is delivered: order events, and ErrorReports for timeouts, rate limits, unreachable
+//    venue, reconciliation differences. No secret is in any of them.
+//  - 429/418: nothing more is sent until Retry-After has passed; near the weight limit,
+//    requests wait for the next minute.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/node/wire.hpp"
+#include "actors/venue_gateway/order_tracker.hpp"
+#include "config/node_config.hpp"
+#include "exchange/venue.hpp"
+
+namespace trader {
+class PortfolioCore;
+}
+
+namespace trader::node {
+
+struct VenueGatewayOptions {
+  std::chrono::milliseconds poll_interval{1000};  // how often resting orders are looked up
+  int max_unavailable_attempts = 5;               // a venue unreachable this often: the order is rejected
+  std::int64_t weight_limit = 6000;               // the venue's request weight per minute
+};
+
+// Start-up, before the first new message: sync the clock, look up every order the journal
+// says is open, compare balances with the portfolio. Returns what must be journaled first.
+struct StartupReconciliation {
+  std::vector<Message> messages;  // OrderEvents and ErrorReports, in order
+  std::string summary;            // for the log
+};
+// The venue `config` names (today: Binance spot REST, for testnet, live and exchange-sim),
+// with its credentials from the environment or the encrypted key file. A new exchange is a
+// new folder under exchange/ implementing Venue, plus its case here.
+Result<std::unique_ptr<Venue>> make_venue(const NodeConfig& config);
+
+Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tracker,
+                                                 const std::vector<std::pair<OrderRequest, std::int64_t>>& open_orders,
+                                                 const PortfolioCore& portfolio, std::int64_t now_ms);
+
+using venue_order_atom = caf::atom_constant<caf::atom("vorder")>;
+using venue_event_atom = caf::atom_constant<caf::atom("vevent")>;
+using attach_venue_atom = caf::atom_constant<caf::atom("vattach")>;
+
+// Spawns the gateway (a detached actor: it blocks on the venue's I/O). Its outputs go to
+// `sequencer` as (venue_event_atom, WireBatch).
+caf::actor spawn_venue_gateway(caf::actor_system& system, std::unique_ptr<Venue> venue, OrderTracker tracker,
+                               VenueGatewayOptions options, caf::actor sequencer);
+
+}  // namespace trader::node

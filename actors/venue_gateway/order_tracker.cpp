@@ -1,0 +1,111 @@
+#include "actors/venue_gateway/order_tracker.hpp"
+
+#include <algorithm>
+
+namespace trader {
+
+void OrderTracker::track(const OrderRequest& request) {
+  Tracked& t = orders_[request.client_order_id];
+  t.request = request;
+  t.order = next_++;
+}
+
+void OrderTracker::restore(const OrderRequest& request, std::int64_t cum_qty) {
+  track(request);
+  Tracked& t = orders_[request.client_order_id];
+  t.accepted = true;  // it was sent; an accepted event may be journaled already
+  t.cum_qty = t.restored_qty = cum_qty;
+}
+
+OrderEvent OrderTracker::event(const Tracked& t, OrderEventKind kind, std::int64_t ts_ms) const {
+  OrderEvent e;
+  e.client_order_id = t.request.client_order_id;
+  e.exchange_order_id = t.exchange_id;
+  e.symbol = t.request.symbol;
+  e.side = t.request.side;
+  e.kind = kind;
+  e.cum_qty = t.cum_qty;
+  e.order_qty = t.request.qty;
+  e.ts_ms = ts_ms;
+  return e;
+}
+
+std::vector<OrderEvent> OrderTracker::update(const VenueOrder& order) {
+  std::vector<OrderEvent> out;
+  auto it = orders_.find(order.client_order_id);
+  if (it == orders_.end() || it->second.final) return out;
+  Tracked& t = it->second;
+  if (t.exchange_id.empty()) t.exchange_id = order.exchange_order_id;
+  if (!t.accepted && order.status != VenueOrderStatus::rejected) {
+    t.accepted = true;
+    out.push_back(event(t, OrderEventKind::accepted, order.update_ms));
+  }
+  std::vector<VenueFill> fills = order.fills;
+  std::sort(fills.begin(), fills.end(), [](const VenueFill& a, const VenueFill& b) { return a.trade_id < b.trade_id; });
+  for (const auto& f : fills) {
+    if (f.qty <= 0 || !t.trade_ids.insert(f.trade_id).second) continue;
+    if (t.restored_qty > 0) {  // reported before the restart
+      t.restored_qty -= std::min(t.restored_qty, f.qty);
+      continue;
+    }
+    t.cum_qty += f.qty;
+    const bool done = t.cum_qty >= t.request.qty;
+    OrderEvent e = event(t, done ? OrderEventKind::filled : OrderEventKind::partially_filled, order.update_ms);
+    e.fill_qty = f.qty;
+    e.fill_price = f.price;
+    e.fee = f.commission;
+    e.fee_asset = f.commission_asset;
+    e.liquidity = t.request.type == OrderType::market ? Liquidity::taker : Liquidity::maker;
+    e.trade_id = f.trade_id;
+    if (done) t.final = true;
+    out.push_back(std::move(e));
+  }
+  if (t.final) return out;
+  OrderEventKind end{};
+  switch (order.status) {
+    case VenueOrderStatus::canceled: end = OrderEventKind::canceled; break;
+    case VenueOrderStatus::expired: end = OrderEventKind::expired; break;
+    case VenueOrderStatus::rejected: end = OrderEventKind::rejected; break;
+    default: return out;  // open, partially filled, or filled with fills still to fetch
+  }
+  t.final = true;
+  OrderEvent e = event(t, end, order.update_ms);
+  e.reason = "venue status";
+  out.push_back(std::move(e));
+  return out;
+}
+
+std::vector<OrderEvent> OrderTracker::reject(const std::string& client_order_id, const std::string& reason,
+                                             std::int64_t ts_ms) {
+  auto it = orders_.find(client_order_id);
+  if (it == orders_.end() || it->second.final) return {};
+  it->second.final = true;
+  OrderEvent e = event(it->second, OrderEventKind::rejected, ts_ms);
+  e.reason = reason;
+  return {e};
+}
+
+bool OrderTracker::missing_fills(const VenueOrder& order) const {
+  auto it = orders_.find(order.client_order_id);
+  if (it == orders_.end() || it->second.final) return false;
+  std::int64_t reported = 0;
+  for (const auto& f : order.fills) reported += f.qty;
+  return order.executed_qty > std::max(it->second.cum_qty, reported);
+}
+
+std::vector<OrderRequest> OrderTracker::open() const {
+  std::vector<const Tracked*> list;
+  for (const auto& [id, t] : orders_)
+    if (!t.final) list.push_back(&t);
+  std::sort(list.begin(), list.end(), [](const Tracked* a, const Tracked* b) { return a->order < b->order; });
+  std::vector<OrderRequest> out;
+  for (const auto* t : list) out.push_back(t->request);
+  return out;
+}
+
+std::string OrderTracker::exchange_id(const std::string& client_order_id) const {
+  auto it = orders_.find(client_order_id);
+  return it == orders_.end() ? std::string() : it->second.exchange_id;
+}
+
+}  // namespace trader

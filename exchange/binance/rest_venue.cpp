@@ -1,0 +1,262 @@
+#include "exchange/binance/rest_venue.hpp"
+
+#include <simdjson.h>
+
+#include <fmt/format.h>
+
+#include "exchange/net/https_client.hpp"
+#include "messages/fixed_point.hpp"
+
+namespace trader::binance {
+namespace {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+VenueFailure bad_answer(std::string what) {
+  // An answer we cannot read: whatever it was, the request reached the venue.
+  return VenueFailure{VenueFailure::Kind::unknown, 0, 0, "unreadable venue answer: " + std::move(what), 0};
+}
+
+std::optional<VenueOrderStatus> parse_status(std::string_view s) {
+  if (s == "NEW" || s == "PENDING_NEW" || s == "PENDING_CANCEL") return VenueOrderStatus::open;
+  if (s == "PARTIALLY_FILLED") return VenueOrderStatus::partially_filled;
+  if (s == "FILLED") return VenueOrderStatus::filled;
+  if (s == "CANCELED") return VenueOrderStatus::canceled;
+  if (s == "REJECTED") return VenueOrderStatus::rejected;
+  if (s == "EXPIRED" || s == "EXPIRED_IN_MATCH") return VenueOrderStatus::expired;
+  return std::nullopt;
+}
+
+// A decimal string field as fixed point.
+bool fixed_field(simdjson::dom::element e, const char* key, std::int64_t* out) {
+  std::string_view text;
+  if (e[key].get_string().get(text) != simdjson::SUCCESS) return false;
+  auto v = parse_fixed(text);
+  if (!v) return false;
+  *out = *v;
+  return true;
+}
+
+VenueReply<VenueOrder> order_from(simdjson::dom::element e) {
+  VenueOrder o;
+  std::string_view s;
+  std::int64_t id = 0;
+  if (e["symbol"].get_string().get(s)) return tl::unexpected(bad_answer("order without symbol"));
+  o.symbol = std::string(s);
+  if (e["clientOrderId"].get_string().get(s)) return tl::unexpected(bad_answer("order without clientOrderId"));
+  o.client_order_id = std::string(s);
+  if (e["orderId"].get_int64().get(id)) return tl::unexpected(bad_answer("order without orderId"));
+  o.exchange_order_id = std::to_string(id);
+  if (e["side"].get_string().get(s) || (s != "BUY" && s != "SELL")) return tl::unexpected(bad_answer("order without side"));
+  o.side = s == "BUY" ? Side::buy : Side::sell;
+  if (e["status"].get_string().get(s)) return tl::unexpected(bad_answer("order without status"));
+  auto status = parse_status(s);
+  if (!status) return tl::unexpected(bad_answer(fmt::format("order status {}", s)));
+  o.status = *status;
+  if (!fixed_field(e, "origQty", &o.orig_qty) || !fixed_field(e, "executedQty", &o.executed_qty) ||
+      !fixed_field(e, "cummulativeQuoteQty", &o.quote_qty))
+    return tl::unexpected(bad_answer("order quantities"));
+  std::int64_t t = 0;
+  if (!e["updateTime"].get_int64().get(t) || !e["transactTime"].get_int64().get(t)) o.update_ms = t;
+  simdjson::dom::array fills;
+  if (!e["fills"].get_array().get(fills)) {
+    for (simdjson::dom::element f : fills) {
+      VenueFill fill;
+      std::uint64_t trade = 0;
+      if (!fixed_field(f, "price", &fill.price) || !fixed_field(f, "qty", &fill.qty) ||
+          !fixed_field(f, "commission", &fill.commission) || f["commissionAsset"].get_string().get(s))
+        return tl::unexpected(bad_answer("order fill"));
+      fill.commission_asset = std::string(s);
+      if (!f["tradeId"].get_uint64().get(trade)) fill.trade_id = trade;
+      o.fills.push_back(std::move(fill));
+    }
+  }
+  return o;
+}
+
+// Percent-encodes what a client order id or symbol could hold (they are [A-Za-z0-9._-]).
+std::string encode(std::string_view v) {
+  std::string out;
+  for (unsigned char c : v) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+}  // namespace
+
+VenueReply<VenueOrder> parse_order(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(bad_answer("not JSON"));
+  return order_from(e);
+}
+
+struct RestVenue::Impl {
+  RestVenueOptions options;
+  std::unique_ptr<net::HttpsClient> http;
+  std::int64_t offset_ms = 0;
+  std::int64_t used_weight = 0;
+  simdjson::dom::parser parser;
+
+  // One request; `signed_` adds timestamp, recvWindow and the signature. The answer's
+  // JSON is handed to `read` when the status is 2xx.
+  template <class T, class Read>
+  VenueReply<T> call(const char* method, const char* path, std::string query, bool signed_, Read&& read) {
+    net::HttpRequest req;
+    req.method = method;
+    if (signed_) {
+      query += fmt::format("{}timestamp={}&recvWindow={}", query.empty() ? "" : "&", wall_ms() + offset_ms,
+                           options.recv_window_ms);
+      query += "&signature=" + credentials::hmac_sha256_hex(options.credentials.api_secret, query);
+      req.headers["X-MBX-APIKEY"] = options.credentials.api_key;
+    }
+    req.target = query.empty() ? std::string(path) : fmt::format("{}?{}", path, query);
+    auto out = http->send(req);
+    using K = net::HttpOutcome::Kind;
+    if (out.kind == K::not_sent)
+      return tl::unexpected(VenueFailure{VenueFailure::Kind::unavailable, 0, 0, out.error, 0});
+    if (out.kind == K::no_answer)
+      return tl::unexpected(VenueFailure{VenueFailure::Kind::unknown, 0, 0, out.error, 0});
+    const auto& res = out.response;
+    if (auto w = res.header("x-mbx-used-weight-1m"); !w.empty()) used_weight = std::strtoll(w.c_str(), nullptr, 10);
+    simdjson::dom::element doc;
+    const bool json = !parser.parse(simdjson::padded_string(res.body)).get(doc);
+    if (res.status == 429 || res.status == 418) {
+      const auto after = res.header("retry-after");
+      const std::int64_t ms = after.empty() ? 1000 : std::max<std::int64_t>(1, std::strtoll(after.c_str(), nullptr, 10)) * 1000;
+      return tl::unexpected(VenueFailure{VenueFailure::Kind::rate_limited, res.status, 0,
+                                         res.status == 418 ? "IP banned for too many requests" : "too many requests", ms});
+    }
+    if (res.status >= 200 && res.status < 300) {
+      if (!json) return tl::unexpected(bad_answer(fmt::format("{} {}: not JSON", method, path)));
+      return read(doc);
+    }
+    VenueFailure f;
+    f.http_status = res.status;
+    // 5xx: Binance says the request may or may not have been executed.
+    f.kind = res.status >= 500 ? VenueFailure::Kind::unknown : VenueFailure::Kind::rejected;
+    std::int64_t code = 0;
+    std::string_view msg;
+    if (json && !doc["code"].get_int64().get(code) && !doc["msg"].get_string().get(msg)) {
+      f.code = static_cast<int>(code);
+      f.message = std::string(msg);
+    } else {
+      f.message = fmt::format("HTTP {}", res.status);
+    }
+    return tl::unexpected(f);
+  }
+};
+
+RestVenue::RestVenue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RestVenue::~RestVenue() = default;
+
+Result<std::unique_ptr<RestVenue>> RestVenue::create(RestVenueOptions options) {
+  auto url = net::parse_https_url(options.base_url);
+  if (!url) return tl::unexpected(url.error());
+  auto http = net::HttpsClient::create(*url, options.ca_file, options.timeout);
+  if (!http) return tl::unexpected(http.error());
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->http = std::move(*http);
+  return std::unique_ptr<RestVenue>(new RestVenue(std::move(impl)));
+}
+
+std::int64_t RestVenue::used_weight() const { return impl_->used_weight; }
+
+VenueReply<std::int64_t> RestVenue::sync_time() {
+  const std::int64_t before = wall_ms();
+  return impl_->call<std::int64_t>("GET", "/api/v3/time", "", false,
+                                   [&](simdjson::dom::element doc) -> VenueReply<std::int64_t> {
+                                     std::int64_t server = 0;
+                                     if (doc["serverTime"].get_int64().get(server))
+                                       return tl::unexpected(bad_answer("time without serverTime"));
+                                     const std::int64_t after = wall_ms();
+                                     impl_->offset_ms = server - (before + after) / 2;
+                                     return impl_->offset_ms;
+                                   });
+}
+
+VenueReply<VenueOrder> RestVenue::place(const OrderRequest& r) {
+  std::string q = fmt::format("symbol={}&side={}&type={}&quantity={}&newClientOrderId={}&newOrderRespType=FULL",
+                              encode(r.symbol), r.side == Side::buy ? "BUY" : "SELL",
+                              r.type == OrderType::limit ? "LIMIT" : "MARKET", format_fixed(r.qty),
+                              encode(r.client_order_id));
+  if (r.type == OrderType::limit) {
+    const char* tif = r.time_in_force == TimeInForce::ioc ? "IOC" : r.time_in_force == TimeInForce::fok ? "FOK" : "GTC";
+    q += fmt::format("&price={}&timeInForce={}", format_fixed(r.limit_price), tif);
+  }
+  return impl_->call<VenueOrder>("POST", "/api/v3/order", std::move(q), true, order_from);
+}
+
+VenueReply<VenueOrder> RestVenue::cancel(const std::string& symbol, const std::string& client_order_id) {
+  return impl_->call<VenueOrder>("DELETE", "/api/v3/order",
+                                 fmt::format("symbol={}&origClientOrderId={}", encode(symbol), encode(client_order_id)),
+                                 true, order_from);
+}
+
+VenueReply<VenueOrder> RestVenue::query(const std::string& symbol, const std::string& client_order_id) {
+  return impl_->call<VenueOrder>("GET", "/api/v3/order",
+                                 fmt::format("symbol={}&origClientOrderId={}", encode(symbol), encode(client_order_id)),
+                                 true, order_from);
+}
+
+VenueReply<std::vector<VenueFill>> RestVenue::trades(const std::string& symbol, const std::string& exchange_order_id) {
+  return impl_->call<std::vector<VenueFill>>(
+      "GET", "/api/v3/myTrades", fmt::format("symbol={}&orderId={}", encode(symbol), encode(exchange_order_id)), true,
+      [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueFill>> {
+        simdjson::dom::array list;
+        if (doc.get_array().get(list)) return tl::unexpected(bad_answer("trades: not a list"));
+        std::vector<VenueFill> out;
+        for (simdjson::dom::element e : list) {
+          VenueFill f;
+          std::string_view asset;
+          if (e["id"].get_uint64().get(f.trade_id) || !fixed_field(e, "price", &f.price) || !fixed_field(e, "qty", &f.qty) ||
+              !fixed_field(e, "commission", &f.commission) || e["commissionAsset"].get_string().get(asset))
+            return tl::unexpected(bad_answer("trade"));
+          f.commission_asset = std::string(asset);
+          out.push_back(std::move(f));
+        }
+        return out;
+      });
+}
+
+VenueReply<std::vector<VenueOrder>> RestVenue::open_orders() {
+  return impl_->call<std::vector<VenueOrder>>(
+      "GET", "/api/v3/openOrders", "", true, [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueOrder>> {
+        simdjson::dom::array list;
+        if (doc.get_array().get(list)) return tl::unexpected(bad_answer("open orders: not a list"));
+        std::vector<VenueOrder> out;
+        for (simdjson::dom::element e : list) {
+          auto o = order_from(e);
+          if (!o) return tl::unexpected(o.error());
+          out.push_back(std::move(*o));
+        }
+        return out;
+      });
+}
+
+VenueReply<std::vector<VenueBalance>> RestVenue::balances() {
+  return impl_->call<std::vector<VenueBalance>>(
+      "GET", "/api/v3/account", "omitZeroBalances=true", true,
+      [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueBalance>> {
+        simdjson::dom::array list;
+        if (doc["balances"].get_array().get(list)) return tl::unexpected(bad_answer("account without balances"));
+        std::vector<VenueBalance> out;
+        for (simdjson::dom::element e : list) {
+          VenueBalance b;
+          std::string_view asset;
+          if (e["asset"].get_string().get(asset) || !fixed_field(e, "free", &b.free) || !fixed_field(e, "locked", &b.locked))
+            return tl::unexpected(bad_answer("account balance"));
+          b.asset = std::string(asset);
+          out.push_back(std::move(b));
+        }
+        return out;
+      });
+}
+
+}  // namespace trader::binance

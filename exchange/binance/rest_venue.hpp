@@ -1,0 +1,46 @@
+#pragma once
+// Binance spot REST as a Venue (exchange/venue.hpp): SIGNED requests (HMAC-SHA256 over
+// the query, `timestamp` on the venue's clock via the offset from /api/v3/time,
+// `recvWindow`), the used-weight header remembered, 429/418 turned into rate_limited with
+// Retry-After. The same code talks to the spot testnet, the live venue and exchange-sim.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "credentials/credentials.hpp"
+#include "exchange/venue.hpp"
+
+namespace trader::binance {
+
+struct RestVenueOptions {
+  std::string base_url;  // https://testnet.binance.vision, https://api.binance.com, https://127.0.0.1:PORT
+  std::string ca_file;   // empty: the system CA store
+  credentials::ApiCredentials credentials;
+  std::int64_t recv_window_ms = 5000;
+  std::chrono::milliseconds timeout{5000};
+};
+
+// Parses an order as Binance answers it (new order, query, cancel, open orders).
+VenueReply<VenueOrder> parse_order(std::string_view json);
+
+class RestVenue final : public Venue {
+ public:
+  static Result<std::unique_ptr<RestVenue>> create(RestVenueOptions options);
+  ~RestVenue() override;
+  std::string name() const override { return "binance"; }
+  VenueReply<std::int64_t> sync_time() override;
+  VenueReply<VenueOrder> place(const OrderRequest& request) override;
+  VenueReply<VenueOrder> cancel(const std::string& symbol, const std::string& client_order_id) override;
+  VenueReply<VenueOrder> query(const std::string& symbol, const std::string& client_order_id) override;
+  VenueReply<std::vector<VenueFill>> trades(const std::string& symbol, const std::string& exchange_order_id) override;
+  VenueReply<std::vector<VenueOrder>> open_orders() override;
+  VenueReply<std::vector<VenueBalance>> balances() override;
+  std::int64_t used_weight() const override;
+
+ private:
+  struct Impl;
+  explicit RestVenue(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace trader::binance

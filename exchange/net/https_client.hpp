@@ -1,0 +1,59 @@
+#pragma once
+// A blocking HTTPS client for REST venues: one keep-alive TLS connection (SNI, certificate
+// and host name verification), every step bounded by a timeout.
+// What happened to a request matters to an order path, so the outcome says whether the
+// request can have reached the server: `not_sent` (it cannot; safe to retry) or
+// `no_answer` (it may have; look before resending).
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/result.hpp"
+
+namespace trader::net {
+
+struct HttpsUrl {
+  std::string host, port;  // https://host[:port]
+};
+Result<HttpsUrl> parse_https_url(const std::string& url);
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+struct HttpOutcome {
+  enum class Kind { answered, not_sent, no_answer } kind = Kind::not_sent;
+  HttpResponse response;  // when answered
+  std::string error;      // otherwise: what went wrong
+};
+
+struct HttpRequest {
+  std::string method;  // GET, POST, DELETE, PUT
+  std::string target;  // path?query
+  std::string body;    // form body (may be empty)
+  std::map<std::string, std::string> headers;
+};
+
+class HttpsClient {
+ public:
+  // `ca_file` empty: the system CA store.
+  static Result<std::unique_ptr<HttpsClient>> create(const HttpsUrl& url, const std::string& ca_file,
+                                                     std::chrono::milliseconds timeout);
+  ~HttpsClient();
+  HttpOutcome send(const HttpRequest& request);
+  const HttpsUrl& url() const;
+
+ private:
+  struct Impl;
+  explicit HttpsClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace trader::net

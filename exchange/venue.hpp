@@ -1,0 +1,74 @@
+#pragma once
+// What the node's order path needs from a venue, and nothing more. A venue is an
+// exchange's REST API seen through this interface; adding Coinbase Advanced Trade or
+// KuCoin means a new folder implementing it (exchange/binance/rest_venue.* is Binance).
+// Quantities and prices are the node's fixed point (1e-8). Failures are values that say
+// whether the request can have reached the venue, because that decides whether an order
+// may be retried.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "messages/message_types.hpp"
+
+namespace trader {
+
+struct VenueFill {
+  std::int64_t price = 0, qty = 0, commission = 0;
+  std::string commission_asset;
+  std::uint64_t trade_id = 0;
+};
+
+enum class VenueOrderStatus : std::uint8_t { open, partially_filled, filled, canceled, rejected, expired };
+
+struct VenueOrder {
+  std::string client_order_id, exchange_order_id, symbol;
+  Side side = Side::buy;
+  VenueOrderStatus status = VenueOrderStatus::open;
+  std::int64_t orig_qty = 0, executed_qty = 0, quote_qty = 0;  // quote_qty: cumulative
+  std::int64_t update_ms = 0;
+  std::vector<VenueFill> fills;  // when the venue reports them (Binance: in the new-order answer)
+};
+
+struct VenueBalance {
+  std::string asset;
+  std::int64_t free = 0, locked = 0;
+};
+
+struct VenueFailure {
+  enum class Kind {
+    rejected,      // the venue answered no (code, message): final for this request
+    rate_limited,  // 429/418: nothing was done; wait retry_after_ms
+    unavailable,   // it never reached the venue (connect failed, 5xx before processing)
+    unknown,       // it may have reached the venue (timeout): look it up before retrying
+  } kind = Kind::unavailable;
+  int http_status = 0;
+  int code = 0;         // the venue's error code (Binance: -2010 ...)
+  std::string message;  // never holds a secret
+  std::int64_t retry_after_ms = 0;
+  bool not_found() const { return kind == Kind::rejected && (code == -2013 || code == -2011); }
+};
+
+template <class T>
+using VenueReply = tl::expected<T, VenueFailure>;
+
+class Venue {
+ public:
+  virtual ~Venue() = default;
+  virtual std::string name() const = 0;
+  // Time sync and connectivity: the venue's clock minus ours, in ms.
+  virtual VenueReply<std::int64_t> sync_time() = 0;
+  virtual VenueReply<VenueOrder> place(const OrderRequest& request) = 0;
+  virtual VenueReply<VenueOrder> cancel(const std::string& symbol, const std::string& client_order_id) = 0;
+  virtual VenueReply<VenueOrder> query(const std::string& symbol, const std::string& client_order_id) = 0;
+  // The order's trades (its fills with their commissions), oldest first.
+  virtual VenueReply<std::vector<VenueFill>> trades(const std::string& symbol, const std::string& exchange_order_id) = 0;
+  virtual VenueReply<std::vector<VenueOrder>> open_orders() = 0;
+  virtual VenueReply<std::vector<VenueBalance>> balances() = 0;
+  // Request weight used in the venue's current window, as it last reported it (0: unknown).
+  virtual std::int64_t used_weight() const = 0;
+};
+
+}  // namespace trader

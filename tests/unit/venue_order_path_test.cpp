@@ -1,0 +1,342 @@
+// The live order path: the tracker turning venue answers into order events, Binance's
+// order answers parsed, and the REST venue talking to exchange-sim over real TLS.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/node/venue_gateway.hpp"
+#include "actors/portfolio/portfolio_core.hpp"
+#include "actors/risk/risk_core.hpp"
+#include "actors/venue_gateway/order_tracker.hpp"
+#include "exchange/binance/rest_venue.hpp"
+#include "exchange/net/tls.hpp"
+#include "exchange/sim/sim_server.hpp"
+
+using namespace trader;
+
+namespace {
+constexpr std::int64_t kOne = 100'000'000;
+// The in-process simulator logs each request; the tests read its answers instead.
+const bool quiet = [] {
+  spdlog::set_level(spdlog::level::warn);
+  return true;
+}();
+
+OrderRequest market_buy(const std::string& cid, std::int64_t qty) {
+  OrderRequest r;
+  r.client_order_id = cid;
+  r.symbol = "BTCUSDT";
+  r.side = Side::buy;
+  r.type = OrderType::market;
+  r.qty = qty;
+  return r;
+}
+
+VenueOrder view(const std::string& cid, VenueOrderStatus status, std::int64_t qty, std::int64_t executed,
+                std::vector<VenueFill> fills = {}) {
+  VenueOrder o;
+  o.client_order_id = cid;
+  o.exchange_order_id = "77";
+  o.symbol = "BTCUSDT";
+  o.status = status;
+  o.orig_qty = qty;
+  o.executed_qty = executed;
+  o.update_ms = 1000;
+  o.fills = std::move(fills);
+  return o;
+}
+}  // namespace
+
+TEST_CASE("order tracker: accepted once, each fill once by trade id, one final event") {
+  OrderTracker t;
+  t.track(market_buy("c1", 10 * kOne));
+  auto first = t.update(view("c1", VenueOrderStatus::partially_filled, 10 * kOne, 4 * kOne,
+                             {{100 * kOne, 4 * kOne, 4000, "BTC", 1}}));
+  REQUIRE(first.size() == 2);
+  CHECK(first[0].kind == OrderEventKind::accepted);
+  CHECK(first[0].exchange_order_id == "77");
+  CHECK(first[1].kind == OrderEventKind::partially_filled);
+  CHECK(first[1].fill_qty == 4 * kOne);
+  CHECK(first[1].fee_asset == "BTC");
+  CHECK(first[1].liquidity == Liquidity::taker);
+  // The same view again (a poll): nothing new.
+  CHECK(t.update(view("c1", VenueOrderStatus::partially_filled, 10 * kOne, 4 * kOne,
+                      {{100 * kOne, 4 * kOne, 4000, "BTC", 1}})).empty());
+  // A poll without fills while more executed: the trades must be fetched first.
+  CHECK(t.missing_fills(view("c1", VenueOrderStatus::filled, 10 * kOne, 10 * kOne)));
+  CHECK(t.update(view("c1", VenueOrderStatus::filled, 10 * kOne, 10 * kOne)).empty());
+  auto done = t.update(view("c1", VenueOrderStatus::filled, 10 * kOne, 10 * kOne,
+                            {{101 * kOne, 6 * kOne, 6000, "BTC", 2}, {100 * kOne, 4 * kOne, 4000, "BTC", 1}}));
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].kind == OrderEventKind::filled);
+  CHECK(done[0].cum_qty == 10 * kOne);
+  CHECK(done[0].trade_id == 2);
+  CHECK(t.open().empty());
+  CHECK(t.update(view("c1", VenueOrderStatus::filled, 10 * kOne, 10 * kOne)).empty());
+}
+
+TEST_CASE("order tracker: cancel after a partial fill, rejection, restore after a restart") {
+  OrderTracker t;
+  t.track(market_buy("c1", 10 * kOne));
+  auto ev = t.update(view("c1", VenueOrderStatus::canceled, 10 * kOne, 3 * kOne, {{100 * kOne, 3 * kOne, 0, "BTC", 5}}));
+  REQUIRE(ev.size() == 3);
+  CHECK(ev[1].kind == OrderEventKind::partially_filled);
+  CHECK(ev[2].kind == OrderEventKind::canceled);
+  CHECK(ev[2].cum_qty == 3 * kOne);
+
+  t.track(market_buy("c2", kOne));
+  auto rej = t.reject("c2", "venue rejected: code -2010: Account has insufficient balance", 5);
+  REQUIRE(rej.size() == 1);
+  CHECK(rej[0].kind == OrderEventKind::rejected);
+  CHECK(rej[0].reason.find("-2010") != std::string::npos);
+  CHECK(t.reject("c2", "again", 6).empty());
+
+  // Restored with 4 of 10 filled before the crash: the old trade is not reported again.
+  t.restore(market_buy("c3", 10 * kOne), 4 * kOne);
+  auto after = t.update(view("c3", VenueOrderStatus::filled, 10 * kOne, 10 * kOne,
+                             {{100 * kOne, 4 * kOne, 0, "BTC", 8}, {100 * kOne, 6 * kOne, 0, "BTC", 9}}));
+  REQUIRE(after.size() == 1);  // no second accepted, the old fill skipped
+  CHECK(after[0].kind == OrderEventKind::filled);
+  CHECK(after[0].fill_qty == 6 * kOne);
+  CHECK(after[0].cum_qty == 10 * kOne);
+}
+
+TEST_CASE("binance order answers parse into the venue's view") {
+  // The shape of Binance's documented FULL new-order answer.
+  auto o = binance::parse_order(
+      R"({"symbol":"BTCUSDT","orderId":28,"orderListId":-1,"clientOrderId":"6gCrw2kRUAF9CvJDGP16IP",)"
+      R"("transactTime":1507725176595,"price":"0.00000000","origQty":"10.00000000","executedQty":"10.00000000",)"
+      R"("cummulativeQuoteQty":"10.00000000","status":"FILLED","timeInForce":"GTC","type":"MARKET","side":"SELL",)"
+      R"("fills":[{"price":"4000.00000000","qty":"1.00000000","commission":"4.00000000","commissionAsset":"USDT","tradeId":56},)"
+      R"({"price":"3999.00000000","qty":"5.00000000","commission":"19.99500000","commissionAsset":"USDT","tradeId":57}]})");
+  REQUIRE(o.has_value());
+  CHECK(o->exchange_order_id == "28");
+  CHECK(o->side == Side::sell);
+  CHECK(o->status == VenueOrderStatus::filled);
+  CHECK(o->executed_qty == 10 * kOne);
+  CHECK(o->update_ms == 1507725176595);
+  REQUIRE(o->fills.size() == 2);
+  CHECK(o->fills[1].commission == 1999500000);
+  CHECK(o->fills[1].trade_id == 57);
+  auto bad = binance::parse_order(R"({"symbol":"BTCUSDT","orderId":1,"status":"WEIRD"})");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().kind == VenueFailure::Kind::unknown);  // unreadable: it may exist, look it up
+}
+
+TEST_CASE("portfolio: a commission taken in the asset bought reduces the position, valued at the fill") {
+  PortfolioCore p({"USDT", 1000 * kOne, 60});
+  Outbox out;
+  OrderEvent buy;
+  buy.symbol = "BTCUSDT";
+  buy.side = Side::buy;
+  buy.kind = OrderEventKind::filled;
+  buy.fill_qty = kOne / 100;  // 0.01 BTC at 10000
+  buy.fill_price = 10000 * kOne;
+  buy.fee = kOne / 100'000;  // 0.00001 BTC
+  buy.fee_asset = "BTC";
+  const Message m = buy;
+  p.on(Delivery{1, 0, Actor::exchange, m}, out);
+  CHECK(p.state().cash == 900 * kOne);     // no quote fee
+  CHECK(p.state().fees == kOne / 10);      // 0.00001 BTC at 10000 = 0.1 USDT
+  REQUIRE(p.state().positions.size() == 1);
+  CHECK(p.state().positions[0].qty == kOne / 100 - kOne / 100'000);
+  CHECK(p.state().equity == 1000 * kOne - kOne / 10);
+}
+
+TEST_CASE("risk: a second exit is refused while one is working") {
+  RiskConfig config;
+  RiskCore risk(config);
+  Outbox out;
+  PortfolioState ps;
+  ps.ts_ms = 1;
+  ps.cash = ps.equity = ps.peak_equity = ps.starting_cash = 1000 * kOne;
+  ps.positions.push_back({"BTCUSDT", kOne / 100, 10000 * kOne, 10000 * kOne, 0, 0});
+  const Message state = ps;
+  risk.on(Delivery{1, 0, Actor::portfolio, state}, out);
+  OrderIntent exit;
+  exit.intent_id = 16;
+  exit.symbol = "BTCUSDT";
+  exit.side = Side::sell;
+  exit.qty = kOne / 100;
+  exit.is_exit = true;
+  exit.ts_ms = 2;
+  for (std::uint64_t seq : {2, 3}) {
+    exit.intent_id = seq * 16;
+    const Message m = exit;
+    risk.on(Delivery{seq, 0, Actor::strategy, m}, out);
+  }
+  std::vector<RiskDecision> decisions;
+  for (const auto& o : out)
+    if (const auto* d = std::get_if<RiskDecision>(&o.message)) decisions.push_back(*d);
+  REQUIRE(decisions.size() == 2);
+  CHECK(decisions[0].approved);
+  CHECK_FALSE(decisions[1].approved);
+  CHECK(decisions[1].reason_code == "exit_pending");
+}
+
+TEST_CASE("binance REST venue against exchange-sim over TLS: orders, lookups, trades, signatures, 429") {
+  auto cert = net::make_self_signed();
+  REQUIRE(cert.has_value());
+  const std::string dir = std::filesystem::temp_directory_path() / "trader_venue_test";
+  std::filesystem::create_directories(dir);
+  const std::string ca = dir + "/sim.pem";
+  { std::ofstream(ca) << cert->cert_pem; }
+  sim::SimOptions options;
+  options.api_key = "key-1";
+  options.api_secret = "secret-1";
+  options.captures = {std::string(TRADER_TEST_DATA_DIR) + "/btcusdt_20240808_head20k.gz"};
+  options.burst_429_every = 0;
+  auto server = sim::SimServer::start(options, *cert);
+  REQUIRE(server.has_value());
+  std::thread serving([&] { (*server)->run(); });
+
+  binance::RestVenueOptions vo;
+  vo.base_url = "https://127.0.0.1:" + std::to_string((*server)->port());
+  vo.ca_file = ca;
+  vo.credentials = {"key-1", "secret-1"};
+  auto venue = binance::RestVenue::create(vo);
+  REQUIRE(venue.has_value());
+  auto& v = **venue;
+  auto offset = v.sync_time();
+  REQUIRE(offset.has_value());
+  CHECK(std::abs(*offset) < 1000);
+
+  // No trade replayed yet (nobody subscribed): a market order is refused with Binance's code.
+  auto closed = v.place(market_buy("t-1", kOne / 1000));
+  REQUIRE_FALSE(closed.has_value());
+  CHECK(closed.error().kind == VenueFailure::Kind::rejected);
+  CHECK(closed.error().code == -2010);
+  // A resting limit buy far below the market.
+  OrderRequest limit = market_buy("t-2", kOne / 1000);
+  limit.type = OrderType::limit;
+  limit.limit_price = 1000 * kOne;
+  auto placed = v.place(limit);
+  REQUIRE(placed.has_value());
+  CHECK(placed->status == VenueOrderStatus::open);
+  auto open = v.open_orders();
+  REQUIRE(open.has_value());
+  REQUIRE(open->size() == 1);
+  CHECK((*open)[0].client_order_id == "t-2");
+  auto found = v.query("BTCUSDT", "t-2");
+  REQUIRE(found.has_value());
+  CHECK(found->exchange_order_id == placed->exchange_order_id);
+  auto missing = v.query("BTCUSDT", "t-nope");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().not_found());
+  auto canceled = v.cancel("BTCUSDT", "t-2");
+  REQUIRE(canceled.has_value());
+  CHECK(canceled->status == VenueOrderStatus::canceled);
+  auto trades = v.trades("BTCUSDT", placed->exchange_order_id);
+  REQUIRE(trades.has_value());
+  CHECK(trades->empty());
+  auto balances = v.balances();
+  REQUIRE(balances.has_value());
+  CHECK_FALSE(balances->empty());
+  CHECK(v.used_weight() > 0);
+
+  // The wrong secret: Binance's -1022, reported as a rejection, and the secret nowhere in it.
+  vo.credentials = {"key-1", "not-the-secret"};
+  auto wrong = binance::RestVenue::create(vo);
+  REQUIRE(wrong.has_value());
+  auto refused = (*wrong)->open_orders();
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == -1022);
+  CHECK(refused.error().message.find("not-the-secret") == std::string::npos);
+
+  // Nothing listening: never sent, safe to retry.
+  vo.base_url = "https://127.0.0.1:1";
+  auto nowhere = binance::RestVenue::create(vo);
+  REQUIRE(nowhere.has_value());
+  auto unsent = (*nowhere)->place(market_buy("t-3", kOne));
+  REQUIRE_FALSE(unsent.has_value());
+  CHECK(unsent.error().kind == VenueFailure::Kind::unavailable);
+
+  (*server)->stop();
+  serving.join();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("exchange-sim's 429 bursts come back as rate_limited with Retry-After") {
+  auto cert = net::make_self_signed();
+  REQUIRE(cert.has_value());
+  const std::string dir = std::filesystem::temp_directory_path() / "trader_venue_429_test";
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir + "/sim.pem") << cert->cert_pem; }
+  sim::SimOptions options;
+  options.api_key = "k";
+  options.api_secret = "s";
+  options.burst_429_every = 4;  // requests 4, 5 and 6 get 429
+  auto server = sim::SimServer::start(options, *cert);
+  REQUIRE(server.has_value());
+  std::thread serving([&] { (*server)->run(); });
+  binance::RestVenueOptions vo;
+  vo.base_url = "https://127.0.0.1:" + std::to_string((*server)->port());
+  vo.ca_file = dir + "/sim.pem";
+  vo.credentials = {"k", "s"};
+  auto venue = binance::RestVenue::create(vo);
+  REQUIRE(venue.has_value());
+  int limited = 0, answered = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto r = (*venue)->balances();
+    if (r) ++answered;
+    else if (r.error().kind == VenueFailure::Kind::rate_limited && r.error().retry_after_ms == 1000) ++limited;
+  }
+  CHECK(limited == 3);
+  CHECK(answered == 3);
+  (*server)->stop();
+  serving.join();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("start-up reconciliation: lost orders rejected (not resent), unknown venue orders and balance differences reported") {
+  auto cert = net::make_self_signed();
+  REQUIRE(cert.has_value());
+  const std::string dir = std::filesystem::temp_directory_path() / "trader_venue_reconcile_test";
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir + "/sim.pem") << cert->cert_pem; }
+  sim::SimOptions options;
+  options.api_key = "k";
+  options.api_secret = "s";
+  auto server = sim::SimServer::start(options, *cert);
+  REQUIRE(server.has_value());
+  std::thread serving([&] { (*server)->run(); });
+  binance::RestVenueOptions vo;
+  vo.base_url = "https://127.0.0.1:" + std::to_string((*server)->port());
+  vo.ca_file = dir + "/sim.pem";
+  vo.credentials = {"k", "s"};
+  auto venue = binance::RestVenue::create(vo);
+  REQUIRE(venue.has_value());
+  // An order someone else placed on the account, resting.
+  OrderRequest other = market_buy("manual-1", kOne / 1000);
+  other.type = OrderType::limit;
+  other.limit_price = 1000 * kOne;
+  REQUIRE((*venue)->place(other).has_value());
+
+  OrderTracker tracker;
+  PortfolioCore portfolio({"USDT", 9000 * kOne, 60});  // the sim holds 10000 USDT (1 locked by the manual order)
+  auto r = node::reconcile_at_start(**venue, tracker, {{market_buy("c-lost-7", kOne / 100), 0}}, portfolio, 123);
+  REQUIRE(r.has_value());
+  std::vector<std::string> seen;
+  for (const auto& m : r->messages) {
+    if (const auto* e = std::get_if<OrderEvent>(&m)) {
+      CHECK(e->client_order_id == "c-lost-7");
+      CHECK(e->kind == OrderEventKind::rejected);
+      CHECK(e->reason.find("not resent") != std::string::npos);
+      seen.push_back("rejected");
+    } else if (const auto* er = std::get_if<ErrorReport>(&m)) {
+      seen.push_back(er->code);
+      if (er->code == "venue_balance_differs") CHECK(er->message == "USDT: the venue holds 10000, the journal's portfolio 9000");
+    }
+  }
+  CHECK(seen == std::vector<std::string>{"rejected", "venue_order_unknown", "venue_balance_differs"});
+  CHECK(r->summary.find("0 open order(s) from the journal found, 1 not at the venue; 1 unknown open order(s); 1 balance difference(s)") !=
+        std::string::npos);
+  CHECK(tracker.open().empty());
+  (*server)->stop();
+  serving.join();
+  std::filesystem::remove_all(dir);
+}
