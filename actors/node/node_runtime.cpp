@@ -478,6 +478,7 @@ struct SequencerInit {
   std::string node_id, model_id;
   std::uint64_t min_free_bytes;
   std::vector<WireOutput> first_inputs;  // journaled before anything else (venue reconciliation)
+  std::string order_mode;
 };
 
 caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> init) {
@@ -495,6 +496,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.summary = init->summary;
   st.summary.session_id = init->session_id;
   st.status = std::make_unique<NodeStatus>(init->node_id, init->model_id, init->session_id);
+  st.status->set_order_mode(init->order_mode);
   for (auto& w : init->first_inputs) st.external.push_back(std::move(w));
   return {
       [self](start_atom) { pump(self); },
@@ -746,7 +748,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   auto result = done->get_future();
   auto init = std::make_shared<SequencerInit>(
       SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0 || live_feed, config.snapshot_every, snapshot_seq,
-                    known, config.node_id, model_id, config.min_free_mb << 20, std::move(first_inputs)});
+                    known, config.node_id, model_id, config.min_free_mb << 20, std::move(first_inputs), config.order_mode});
   writer.reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
   init.reset();

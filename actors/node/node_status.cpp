@@ -58,7 +58,8 @@ bool NodeStatus::wants(std::uint16_t type_id) {
     case RiskDecision::kTypeId:
     case OrderRequest::kTypeId:
     case OrderEvent::kTypeId:
-    case FeedStatus::kTypeId: return true;
+    case FeedStatus::kTypeId:
+    case ErrorReport::kTypeId: return true;
     default: return false;
   }
 }
@@ -85,6 +86,11 @@ void NodeStatus::on_message(std::uint64_t seq, std::uint16_t type_id, const Mess
     if (e->kind == OrderEventKind::filled || e->kind == OrderEventKind::canceled ||
         e->kind == OrderEventKind::rejected || e->kind == OrderEventKind::expired)
       open_orders_.erase(e->client_order_id);
+  } else if (const auto* er = std::get_if<ErrorReport>(body)) {
+    if (er->code.rfind("venue_", 0) == 0) {
+      ++venue_errors_[er->code];
+      last_venue_error_ = er->code + ": " + er->message;
+    }
   } else if (const auto* f = std::get_if<FeedStatus>(body)) {
     feed_ = *f;
     have_feed_ = true;
@@ -93,10 +99,13 @@ void NodeStatus::on_message(std::uint64_t seq, std::uint16_t type_id, const Mess
 }
 
 std::string NodeStatus::health_json() const {
-  return fmt::format(R"({{"status":"ok","node_id":{},"session":{},"last_seq":{},"feed":"{}","journal":{{"uncommitted":{},"free_bytes":{}}}}})",
+  std::uint64_t venue_errors = 0;
+  for (const auto& [code, n] : venue_errors_) venue_errors += n;
+  return fmt::format(R"({{"status":"ok","node_id":{},"session":{},"last_seq":{},"feed":"{}","journal":{{"uncommitted":{},"free_bytes":{}}},)"
+                     R"("exchange":{{"mode":"{}","errors":{},"last_error":{}}}}})",
                      to_json_string(node_id_), session_id_, last_seq_,
                      feed_done_ ? "ended" : have_feed_ ? feed_kind_name(feed_.kind) : "receiving", uncommitted_,
-                     journal_free_);
+                     journal_free_, order_mode_, venue_errors, to_json_string(last_venue_error_));
 }
 
 std::string NodeStatus::status_json() const {
@@ -164,6 +173,9 @@ std::string NodeStatus::metrics_text() const {
   out += fmt::format("trader_trading_state {}\n", static_cast<int>(risk_.state));
   out += "# HELP trader_rejects_total Intents rejected by risk, by reason code.\n# TYPE trader_rejects_total counter\n";
   for (const auto& [reason, n] : rejects_) out += fmt::format("trader_rejects_total{{reason=\"{}\"}} {}\n", label(reason), n);
+  out += "# HELP trader_venue_errors_total Venue gateway error records (rate limits, timeouts, unreachable, reconciliation), by code.\n"
+         "# TYPE trader_venue_errors_total counter\n";
+  for (const auto& [code, n] : venue_errors_) out += fmt::format("trader_venue_errors_total{{code=\"{}\"}} {}\n", label(code), n);
   return out;
 }
 

@@ -41,6 +41,7 @@ class NodeStatus {
   }
   void set_feed_done(bool done) { feed_done_ = done; }
   void set_journal_space(std::uint64_t left_bytes) { journal_free_ = left_bytes; }
+  void set_order_mode(std::string mode) { order_mode_ = std::move(mode); }
 
   std::string status_json() const;
   std::string metrics_text() const;
@@ -65,6 +66,9 @@ class NodeStatus {
   std::uint64_t gaps_ = 0;
   std::size_t internal_ = 0, external_ = 0, uncommitted_ = 0;
   std::uint64_t journal_free_ = 0;  // bytes the journal may still grow by
+  std::string order_mode_ = "paper";
+  std::map<std::string, std::uint64_t> venue_errors_;  // the venue gateway's error records, by code
+  std::string last_venue_error_;
   Histogram commit_, tick_to_order_;
 };
 

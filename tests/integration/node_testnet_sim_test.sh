@@ -29,12 +29,21 @@ node_args=(--config "$CONFIG" --set journal.path="$run" --set order.mode=testnet
   --set 'feed.channels=["trade"]' --set "feed.ca_file=$SCRATCH/sim.pem"
   --set 'candles.intervals=["5s"]' --set strategy.interval=5s --set strategy.fast_ema=2 --set strategy.slow_ema=4
   --set strategy.momentum_candles=2 --set strategy.entry_momentum_bps=0 --set strategy.reentry_cooldown_candles=1
-  --set risk.stop_loss_pct=0.01 --set risk.take_profit_pct=0.01 --set portfolio.quote_asset=USDT)
+  --set risk.stop_loss_pct=0.01 --set risk.take_profit_pct=0.01 --set portfolio.quote_asset=USDT
+  --set control.listen=127.0.0.1:0)
 "$NODE" "${node_args[@]}" > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" &
 NODE_PID=$!
 for _ in $(seq 600); do grep -q "capture replayed" "$SCRATCH/sim.log" && break; sleep 0.1; done
 grep -q "capture replayed" "$SCRATCH/sim.log" && ok "the simulator replayed its capture to the node" || bad "sim: $(tail -3 "$SCRATCH/sim.log")"
 sleep 2  # answers to the last orders
+CTL=$(grep -o "control API on http://[0-9.:]*" "$SCRATCH/node.log" | sed 's/control API on //')
+curl -s "$CTL/health" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["exchange"]["mode"] == "testnet" and d["exchange"]["errors"] >= 1, d
+assert d["exchange"]["last_error"].startswith("venue_"), d' && ok "/health shows the venue: mode and its errors" || bad "/health: $(curl -s "$CTL/health")"
+curl -s "$CTL/metrics" | grep -q '^trader_venue_errors_total{code="venue_rate_limited"} [1-9]' \
+  && ok "/metrics counts venue errors by code" || bad "/metrics lacks venue errors"
 kill -TERM "$NODE_PID"
 for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$NODE_PID" 2>/dev/null; then bad "the node did not stop within 10 s of SIGTERM"; kill -9 "$NODE_PID"; fi
