@@ -242,6 +242,9 @@ struct SequencerState {
   std::uint64_t min_free_bytes = 0;      // journal room below which trading halts
   bool space_halted = false;             // that halt has been journaled
   caf::actor venue;                      // testnet/live: the venue gateway (the `exchange` actor)
+  std::size_t venue_outstanding = 0;     // requests handed to it and not yet done
+  std::chrono::milliseconds venue_wait{0};  // how long a stop waits for those
+  bool venue_waiting = false, venue_wait_over = false;
 };
 
 // After a commit: when the journal is running out of room, a halt goes in ahead of
@@ -361,11 +364,16 @@ bool sequence_one(sequencer_ptr self, WireOutput msg) {
         // after a crash, every order the venue knows is one the node can look up.
         --st.in_flight;
         if (msg.type_id != OrderRequest::kTypeId) continue;  // market data is for the paper venue
+        if (st.stopping) {  // a stopping node places nothing new; the next start finds it unsent
+          spdlog::warn("stopping: order request seq {} is journaled but not sent", s.last_seq);
+          continue;
+        }
         if (auto c = commit_timed(st); !c) {
           commit_failed(self, c.error());
           return false;
         }
         self->send(st.venue, venue_order_atom::value, record);
+        ++st.venue_outstanding;
         continue;
       }
       auto it = st.actors.find(to[i]);
@@ -434,11 +442,23 @@ void pump(sequencer_ptr self) {
       if (st.snapshot_every > 0 && st.summary.last_seq - st.last_snapshot_seq >= st.snapshot_every)
         return take_snapshot(self);
       if (st.stop->load() && !st.stopping) st.stopping = true;
-      if (!st.external.empty() && !st.stopping) {
+      if (st.stopping && st.venue_outstanding > 0)  // only the venue's answers still go in
+        std::erase_if(st.external, [](const WireOutput& w) { return w.source != static_cast<std::uint16_t>(Actor::exchange); });
+      if (!st.external.empty() && (!st.stopping || st.venue_outstanding > 0)) {
         st.current_ingress_ns = st.external.front().ingress_wall_ns;
         st.queue.push_back(std::move(st.external.front()));
         st.external.pop_front();
         continue;
+      }
+      if ((st.feed_done || st.stopping) && st.venue_outstanding > 0 && !st.venue_wait_over) {
+        // Orders at the venue whose answers are not back: wait for them (bounded), so the
+        // journal ends with what the venue did rather than leaving it to the next start.
+        if (!st.venue_waiting) {
+          st.venue_waiting = true;
+          spdlog::info("stopping: waiting for the venue's answers to {} order request(s)", st.venue_outstanding);
+          self->delayed_send(self, st.venue_wait, venue_wait_over_atom::value);
+        }
+        return;
       }
       if (st.feed_done || st.stopping) return finish(self);
       if (st.idle_commit && st.writer->staged() > 0) {  // paced feeds: commit while waiting
@@ -500,7 +520,23 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   for (auto& w : init->first_inputs) st.external.push_back(std::move(w));
   return {
       [self](start_atom) { pump(self); },
-      [self](attach_venue_atom, caf::actor venue) { self->state.venue = std::move(venue); },
+      [self](attach_venue_atom, caf::actor venue, std::int64_t wait_ms) {
+        self->state.venue = std::move(venue);
+        self->state.venue_wait = std::chrono::milliseconds(wait_ms);
+      },
+      [self](venue_done_atom) {
+        auto& st = self->state;
+        if (st.venue_outstanding > 0) --st.venue_outstanding;
+        if (!st.finished && st.venue_waiting && st.in_flight == 0 && !st.awaiting_feed && !st.snapshotting) pump(self);
+      },
+      [self](venue_wait_over_atom) {
+        auto& st = self->state;
+        if (st.finished) return;
+        spdlog::warn("stopping without the venue's answers to {} order request(s): the next start looks them up",
+                     st.venue_outstanding);
+        st.venue_wait_over = true;
+        if (st.in_flight == 0 && !st.awaiting_feed && !st.snapshotting) pump(self);
+      },
       // The venue's answers are external inputs, journaled in the order they arrive.
       [self](venue_event_atom, WireBatch& batch) {
         auto& st = self->state;
@@ -759,7 +795,8 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
     gateway.weight_limit = config.venue.weight_limit;
     auto handle = spawn_venue_gateway(system, std::move(venue), std::move(tracker), gateway,
                                       caf::actor_cast<caf::actor>(sequencer));
-    caf::anon_send(sequencer, attach_venue_atom::value, handle);  // arrives before start: same sender
+    // Arrives before start (same sender). A stop waits up to two request timeouts for answers.
+    caf::anon_send(sequencer, attach_venue_atom::value, handle, std::int64_t{2 * config.venue.timeout_ms});
   }
   if (control) control->attach(caf::actor_cast<caf::actor>(sequencer));
   caf::anon_send(sequencer, start_atom::value);

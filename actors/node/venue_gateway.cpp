@@ -203,6 +203,7 @@ void drain(gateway_ptr self) {
     if (step == Step::later) continue;
     st.pending.pop_front();
     st.backoff.reset();
+    self->send(st.sequencer, venue_done_atom::value);
   }
 }
 
@@ -239,6 +240,7 @@ caf::behavior gateway_fn(gateway_ptr self, std::shared_ptr<GatewayState> init) {
         if (r == nullptr) {
           emit(self, {report("undeliverable", body ? "the venue gateway takes order requests only" : body.error().message,
                              "exchange")});
+          self->send(st.sequencer, venue_done_atom::value);
           return;
         }
         if (!r->cancel) st.tracker.track(*r);

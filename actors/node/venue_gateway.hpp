@@ -53,6 +53,8 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
 using venue_order_atom = caf::atom_constant<caf::atom("vorder")>;
 using venue_event_atom = caf::atom_constant<caf::atom("vevent")>;
 using attach_venue_atom = caf::atom_constant<caf::atom("vattach")>;
+using venue_done_atom = caf::atom_constant<caf::atom("vdone")>;          // one request handled (after its events)
+using venue_wait_over_atom = caf::atom_constant<caf::atom("vwaitover")>;
 
 // Spawns the gateway (a detached actor: it blocks on the venue's I/O). Its outputs go to
 // `sequencer` as (venue_event_atom, WireBatch).
