@@ -2,15 +2,42 @@
 # The hardening builds CI runs besides the Release build:
 #   build-asan/  unit tests, trader-node and trader-tools under AddressSanitizer +
 #                UndefinedBehaviorSanitizer (g++)
+#   build-tsan/  trader-node and trader-tools under ThreadSanitizer, linked with a CAF core
+#                built from Debian's source of the installed version (0.17.6) with
+#                -fsanitize=thread: TSan reports false races in uninstrumented code that
+#                hands memory between threads, which is all CAF does
 #   build-fuzz/  libFuzzer targets (clang-14, with ASan + UBSan): frame parser, config
 #                loader, journal record decoder
-# Then `cmake -S . -B build -DTRADER_CHECKS=ON` registers them as tests (labels sanitize, fuzz).
+# Then `cmake -S . -B build -DTRADER_CHECKS=ON` registers them as tests (labels sanitize,
+# tsan, fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS="$san" -DCMAKE_CXX_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" > /dev/null
 cmake --build build-asan --target unit_tests trader-node trader-tools journal-fault
+
+tsan="-fsanitize=thread -fno-omit-frame-pointer"
+caf=build-tsan/caf
+if [ ! -f "$caf/lib/libcaf_core_static.a" ]; then
+  # The same release libcaf-dev packages, from Debian's archive, checked against its hash.
+  mkdir -p build-tsan/caf-src
+  tarball=build-tsan/caf-src/actor-framework_0.17.6.orig.tar.gz
+  curl -sSfL --retry 3 -o "$tarball" \
+    http://deb.debian.org/debian/pool/main/a/actor-framework/actor-framework_0.17.6.orig.tar.gz
+  echo "e2bf5bd243f08bb7d8adde197cfe3e6d71314ed3378fe0692f8932f4c3b3928c  $tarball" | sha256sum -c --quiet
+  tar xzf "$tarball" -C build-tsan/caf-src
+  cmake -S build-tsan/caf-src/actor-framework-0.17.6 -B build-tsan/caf-build -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$tsan" -DCMAKE_INSTALL_PREFIX="$PWD/$caf" \
+    -DCAF_BUILD_STATIC_ONLY=yes -DCAF_NO_IO=yes -DCAF_NO_OPENSSL=yes -DCAF_NO_OPENCL=yes -DCAF_NO_PYTHON=yes \
+    -DCAF_NO_TOOLS=yes -DCAF_NO_EXAMPLES=yes -DCAF_NO_UNIT_TESTS=yes > /dev/null
+  cmake --build build-tsan/caf-build
+  cmake --install build-tsan/caf-build > /dev/null
+fi
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF -DTRADER_CAF_PREFIX="$PWD/$caf" \
+  -DCMAKE_C_FLAGS="$tsan" -DCMAKE_CXX_FLAGS="$tsan" -DCMAKE_EXE_LINKER_FLAGS="$tsan" > /dev/null
+cmake --build build-tsan --target trader-node trader-tools
+
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRADER_FUZZ=ON \
   -DBUILD_TESTING=OFF -DCMAKE_C_FLAGS="$san -fsanitize=fuzzer-no-link" -DCMAKE_CXX_FLAGS="$san -fsanitize=fuzzer-no-link" > /dev/null
 cmake --build build-fuzz --target fuzz_frame_parser fuzz_config fuzz_record_decoder

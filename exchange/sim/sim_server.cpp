@@ -74,6 +74,7 @@ std::string shift_times(std::string_view text, std::int64_t capture_start_ms, st
 }  // namespace
 
 class WsSession;
+class HttpSession;
 
 struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   SimOptions options;
@@ -82,6 +83,7 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   tcp::acceptor acceptor{io};
   SimVenue venue;
   std::list<std::weak_ptr<WsSession>> sessions;  // touched on the io thread only
+  std::list<std::weak_ptr<HttpSession>> http_sessions;  // likewise: to close them at the end
   std::uint64_t rest_requests = 0;
   int burst_left = 0;
   std::int64_t weight_minute = 0, weight_used = 0;  // Binance's weight counts per clock minute
@@ -95,6 +97,7 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   void accept();
   void replay();
   void broadcast(const std::shared_ptr<const Frame>& f);
+  void close_all();
   void on_subscriber() {
     std::lock_guard lock(mu);
     subscribed = true;
@@ -181,6 +184,13 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     });
   }
 
+ public:
+  void close_now() {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+
+ private:
   websocket::stream<tls_stream> ws_;
   std::shared_ptr<SimServer::Impl> sim_;
   std::set<std::string> streams_;
@@ -298,6 +308,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   tls_stream stream_;
   std::shared_ptr<SimServer::Impl> sim_;
   asio::steady_timer timer_;
+
+ public:
+  void close_now() {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).socket().close(ec);
+    timer_.cancel();
+  }
+
+ private:
   beast::flat_buffer buf_;
   http::request<http::string_body> req_;
   http::response<http::string_body> res_;
@@ -306,9 +325,23 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 void SimServer::Impl::accept() {
   acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (ec) return;  // the acceptor closed: stopping
-    std::make_shared<HttpSession>(std::move(socket), self)->start();
+    auto session = std::make_shared<HttpSession>(std::move(socket), self);
+    self->http_sessions.remove_if([](const auto& w) { return w.expired(); });
+    self->http_sessions.push_back(session);
+    session->start();
     self->accept();
   });
+}
+
+// Closing every connection completes every pending operation, so the handlers that hold
+// the sessions (and through them this server) are released.
+void SimServer::Impl::close_all() {
+  beast::error_code ec;
+  acceptor.close(ec);
+  for (auto& w : sessions)
+    if (auto s = w.lock()) s->close_now();
+  for (auto& w : http_sessions)
+    if (auto s = w.lock()) s->close_now();
 }
 
 void SimServer::Impl::broadcast(const std::shared_ptr<const Frame>& f) {
@@ -383,6 +416,11 @@ SimServer::SimServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SimServer::~SimServer() {
   stop();
   if (impl_->replayer.joinable()) impl_->replayer.join();
+  // Pending handlers hold the sessions, which hold the server: close everything and let
+  // them finish, or none of it is ever freed.
+  asio::post(impl_->io, [impl = impl_.get()] { impl->close_all(); });
+  impl_->io.restart();
+  impl_->io.run_for(std::chrono::seconds(2));
 }
 
 Result<std::unique_ptr<SimServer>> SimServer::start(const SimOptions& options, const net::SelfSigned& cert) {
