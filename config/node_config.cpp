@@ -421,6 +421,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
       r.error("venue.key_file", r.find("venue.key_file"), fmt::format("file {} does not exist", c.venue.key_file));
   }
   c.paper.lot_step = market.lot_step;
+  c.portfolio.dust_below = market.lot_step;
 
   r.string("logging.level", c.log_level, {"trace", "debug", "info", "warn", "error", "off"});
   r.string("control.listen", c.control_listen);

@@ -27,7 +27,7 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   state_.fees += fee_value;
   ++state_.fills;
   if (e.side == Side::buy) {
-    if (h.qty == 0) h.trip_net = 0;
+    if (h.qty < std::max<std::int64_t>(1, config_.dust_below)) h.trip_net = 0;
     const std::int64_t received = e.fill_qty - fee_in_base;
     const __int128 cost_basis = static_cast<__int128>(h.qty) * h.avg_entry + static_cast<__int128>(received) * e.fill_price;
     h.qty += received;
@@ -45,12 +45,14 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
       out.push_back({Actor::none, ErrorReport{"oversold", "sold more " + e.symbol + " than held (spot cannot short)",
                                               e.client_order_id, 0, e.ts_ms * 1'000'000}});
     }
-    if (h.qty <= 0) {
+    if (h.qty < std::max<std::int64_t>(1, config_.dust_below)) {  // closed (perhaps leaving dust)
       ++state_.round_trips;
       if (h.trip_net > 0) ++state_.winning_round_trips;
-      h.qty = 0;
-      h.avg_entry = 0;
       h.trip_net = 0;
+      if (h.qty <= 0) {
+        h.qty = 0;
+        h.avg_entry = 0;
+      }
     }
   }
   h.last_price = e.fill_price;
@@ -66,6 +68,7 @@ void PortfolioCore::publish(std::int64_t ts_ms, Outbox& out) {
     const std::int64_t unrealized = mul_fixed(h.last_price - h.avg_entry, h.qty);
     state_.unrealized_pnl += unrealized;
     holdings_value += mul_fixed(h.last_price, h.qty);
+    if (h.qty < config_.dust_below) continue;  // dust: valued, not traded
     state_.positions.push_back({symbol, h.qty, h.avg_entry, h.last_price, unrealized, h.realized});
   }
   state_.equity = state_.cash + holdings_value;

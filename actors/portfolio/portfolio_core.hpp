@@ -20,6 +20,9 @@ struct PortfolioConfig {
   std::string quote_asset = "USDT";
   std::int64_t starting_cash = 10000 * 100000000LL;
   std::uint32_t mark_interval_s = 60;  // candles of this interval mark positions to market
+  // Holdings below this (less than one lot: what a venue's base-asset commission leaves
+  // after the lots are sold) count in equity but are not positions to trade.
+  std::int64_t dust_below = 0;
 };
 
 class PortfolioCore final : public ActorCore {

@@ -51,8 +51,11 @@ void RiskCore::roll_day(std::int64_t ts_ms) {
   day_start_known_ = false;  // the next portfolio state sets the day's starting equity
 }
 
-void RiskCore::exit_position(const std::string& symbol, std::int64_t qty, const char* code, std::string reason,
+void RiskCore::exit_position(const std::string& symbol, std::int64_t held, const char* code, std::string reason,
                              std::uint64_t intent_id, std::int64_t ts_ms, Outbox& out) {
+  // Whole lots only (a venue refuses the rest); what is left below one lot is dust.
+  const std::int64_t qty = floor_to_lot(held, config_.market.lot_step);
+  if (qty <= 0) return;
   RiskDecision d;
   d.intent_id = intent_id;
   d.approved = true;
@@ -98,8 +101,9 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
     // venue that answers slowly, a stop-loss and the strategy's exit can meet).
     if (symbols_[intent.symbol].exit_pending)
       return reject("exit_pending", "an exit of " + intent.symbol + " is already working");
+    d.approved_qty = floor_to_lot(std::min(intent.qty, held), config_.market.lot_step);
+    if (d.approved_qty <= 0) return reject("below_lot", "less than one lot of " + intent.symbol + " to exit");
     d.approved = true;
-    d.approved_qty = std::min(intent.qty, held);
     d.reason_code = d.approved_qty < intent.qty ? "reduced_to_position" : "ok";
     d.reason = "exit";
     d.state = state_;

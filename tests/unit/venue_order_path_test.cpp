@@ -147,6 +147,60 @@ TEST_CASE("portfolio: a commission taken in the asset bought reduces the positio
   CHECK(p.state().equity == 1000 * kOne - kOne / 10);
 }
 
+TEST_CASE("portfolio: what a base-asset commission leaves below one lot is dust: valued, not a position") {
+  PortfolioConfig config{"USDT", 1000 * kOne, 60};
+  config.dust_below = kOne / 100'000;  // lot 0.00001
+  PortfolioCore p(config);
+  Outbox out;
+  OrderEvent e;
+  e.symbol = "BTCUSDT";
+  e.kind = OrderEventKind::filled;
+  e.fill_price = 10000 * kOne;
+  e.side = Side::buy;
+  e.fill_qty = kOne / 100;       // 0.01
+  e.fee = 1000;                  // 0.00001 BTC
+  e.fee_asset = "BTC";
+  const Message buy = e;
+  p.on(Delivery{1, 0, Actor::exchange, buy}, out);
+  REQUIRE(p.state().positions.size() == 1);
+  CHECK(p.state().positions[0].qty == 999000);  // 0.00999
+  e.side = Side::sell;
+  e.fill_qty = 998500;  // all but 0.000005
+  e.fee = 0;
+  e.fee_asset = "USDT";
+  const Message sell = e;
+  p.on(Delivery{2, 0, Actor::exchange, sell}, out);
+  CHECK(p.state().positions.empty());           // 0.000005 BTC: dust
+  CHECK(p.state().round_trips == 1);
+  CHECK(p.state().equity == p.state().cash + 500 * 10000);  // the dust still counts, at 10000
+}
+
+TEST_CASE("risk: exits are whole lots; less than a lot is not exited") {
+  RiskConfig config;
+  config.market.lot_step = 1000;  // 0.00001
+  RiskCore risk(config);
+  Outbox out;
+  PortfolioState ps;
+  ps.ts_ms = 1;
+  ps.cash = ps.equity = ps.peak_equity = ps.starting_cash = 1000 * kOne;
+  ps.positions.push_back({"BTCUSDT", 3230766, 10000 * kOne, 10000 * kOne, 0, 0});  // 0.03230766
+  const Message state = ps;
+  risk.on(Delivery{1, 0, Actor::portfolio, state}, out);
+  OrderIntent exit;
+  exit.intent_id = 32;
+  exit.symbol = "BTCUSDT";
+  exit.side = Side::sell;
+  exit.qty = 3230766;
+  exit.is_exit = true;
+  exit.ts_ms = 2;
+  const Message m = exit;
+  risk.on(Delivery{2, 0, Actor::strategy, m}, out);
+  const auto* d = std::get_if<RiskDecision>(&out.back().message);
+  REQUIRE(d != nullptr);
+  CHECK(d->approved);
+  CHECK(d->approved_qty == 3230000);  // 0.0323
+}
+
 TEST_CASE("risk: a second exit is refused while one is working") {
   RiskConfig config;
   RiskCore risk(config);
