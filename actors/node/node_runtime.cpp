@@ -442,9 +442,9 @@ void pump(sequencer_ptr self) {
       if (st.snapshot_every > 0 && st.summary.last_seq - st.last_snapshot_seq >= st.snapshot_every)
         return take_snapshot(self);
       if (st.stop->load() && !st.stopping) st.stopping = true;
-      if (st.stopping && st.venue_outstanding > 0)  // only the venue's answers still go in
+      if (st.stopping && st.venue)  // only the venue's answers still go in
         std::erase_if(st.external, [](const WireOutput& w) { return w.source != static_cast<std::uint16_t>(Actor::exchange); });
-      if (!st.external.empty() && (!st.stopping || st.venue_outstanding > 0)) {
+      if (!st.external.empty() && (!st.stopping || st.venue)) {
         st.current_ingress_ns = st.external.front().ingress_wall_ns;
         st.queue.push_back(std::move(st.external.front()));
         st.external.pop_front();

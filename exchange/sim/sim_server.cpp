@@ -246,7 +246,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const std::string path = target.substr(0, qmark);
     const std::string query = qmark == std::string::npos ? "" : target.substr(qmark + 1);
     if (o.burst_429_every > 0 && sim.burst_left == 0 && sim.rest_requests % o.burst_429_every == 0) sim.burst_left = 3;
-    if (sim.burst_left > 0) {
+    const bool throttled = sim.burst_left > 0;
+    if (throttled) {
       --sim.burst_left;
       res_.result(http::status::too_many_requests);
       res_.set(http::field::retry_after, "1");
@@ -256,8 +257,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     spdlog::info("{} {} -> {}", std::string(req_.method_string()), path, res_.result_int());
     res_.prepare_payload();
-    if (o.delay_ms > 0) {
-      timer_.expires_after(std::chrono::milliseconds(o.delay_ms));
+    const bool new_order = !throttled && path == "/api/v3/order" && req_.method() == http::verb::post;
+    const int delay = o.delay_ms + (new_order ? o.slow_orders_ms : 0);
+    if (delay > 0) {
+      timer_.expires_after(std::chrono::milliseconds(delay));
       timer_.async_wait([self = shared_from_this()](beast::error_code) { self->write(); });
     } else {
       write();

@@ -24,6 +24,7 @@ struct SimOptions {
   int drop_every = 0;       // fault: close each stream connection after N frames
   int malformed_every = 0;  // fault: every N-th stream frame cut in half
   int delay_ms = 0;         // fault: delay every REST response
+  int slow_orders_ms = 0;   // fault: delay the answers to new orders only (placed at once, answered late)
   int burst_429_every = 0;  // fault: after every N REST requests, the next 3 get 429 + Retry-After
 };
 

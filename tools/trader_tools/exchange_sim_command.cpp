@@ -80,6 +80,8 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--drop-every", a->options.drop_every, "fault: close each stream connection after N frames");
   cmd->add_option("--malformed-every", a->options.malformed_every, "fault: cut every N-th stream frame in half");
   cmd->add_option("--delay-ms", a->options.delay_ms, "fault: delay every REST response");
+  cmd->add_option("--slow-orders-ms", a->options.slow_orders_ms,
+                  "fault: answer new orders this late (they are placed at once): the client's timeout path");
   cmd->add_option("--burst-429-every", a->options.burst_429_every,
                   "fault: after every N REST requests answer the next 3 with 429 and Retry-After");
   cmd->callback([a, &exit_code] {
