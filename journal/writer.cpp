@@ -19,6 +19,7 @@ struct Writer::Impl {
   Options options;
   int lock_fd = -1;
   std::uint64_t last_committed = 0;
+  std::uint64_t session_start = 0;  // first seq of the session this writer began (0: none)
   Hash head{};
   // Staged (appended, not yet committed) records, contiguous.
   std::vector<std::uint8_t> arena;
@@ -237,6 +238,11 @@ Status Writer::put_snapshot(std::uint64_t seq, std::span<const std::uint8_t> sta
   if (auto c = commit(); !c) return tl::unexpected(c.error());
   if (seq > impl_->last_committed)
     return fail(fmt::format("snapshot at seq {} is ahead of the journal (last seq {})", seq, impl_->last_committed));
+  // A session's actors only hold the state of seqs from its start on; an older seq would
+  // label this state with another session's moment (and mislead replay and recovery).
+  if (impl_->session_start != 0 && seq + 1 < impl_->session_start)
+    return fail(fmt::format("snapshot at seq {} predates the open session (it starts at seq {})", seq,
+                            impl_->session_start));
   return impl_->write_txn([&](MDB_txn* txn) -> int {
     MDB_val k = as_val(seq);
     MDB_val v{state.size(), const_cast<std::uint8_t*>(state.data())};
@@ -269,6 +275,7 @@ Result<std::uint64_t> Writer::begin_session(SessionInfo info) {
     return mdb_put(txn, s.env->sessions, &k, &v, 0);
   });
   if (!st) return tl::unexpected(st.error());
+  s.session_start = info.start_seq;
   return id;
 }
 

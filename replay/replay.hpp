@@ -55,6 +55,8 @@ struct VerifyReport {
   std::string decision_hash;           // over the decisions in the range
   double seconds = 0;
   std::optional<Divergence> divergence;  // empty: identical
+  std::uint64_t snapshots_checked = 0;   // snapshots compared with the replayed state
+  std::string bad_snapshot;              // why a snapshot is wrong (empty: none is)
 };
 
 Result<VerifyReport> verify(const std::string& dir, const Range& range, const CoreFactory& factory = node_cores);

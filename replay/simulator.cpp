@@ -53,18 +53,28 @@ std::vector<std::uint8_t> save_cores(const Cores& cores) {
   return encode_snapshot(states);
 }
 
-Status load_cores(Cores& cores, std::span<const std::uint8_t> snapshot) {
+Result<std::vector<std::pair<Actor, std::vector<std::uint8_t>>>> decode_snapshot(std::span<const std::uint8_t> snapshot) {
   StateReader r(snapshot);
+  std::vector<std::pair<Actor, std::vector<std::uint8_t>>> states;
   for (auto n = r.count(); n > 0 && r.ok(); --n) {
     const auto actor = static_cast<Actor>(r.u32());
     const std::string state = r.str();
+    if (r.ok()) states.emplace_back(actor, std::vector<std::uint8_t>(state.begin(), state.end()));
+  }
+  if (!r.ok() || !r.at_end()) return fail("snapshot is truncated or corrupt");
+  return states;
+}
+
+Status load_cores(Cores& cores, std::span<const std::uint8_t> snapshot) {
+  auto states = decode_snapshot(snapshot);
+  if (!states) return tl::unexpected(states.error());
+  for (const auto& [actor, state] : *states) {
     auto it = cores.find(actor);
-    if (!r.ok() || it == cores.end()) return fail(fmt::format("snapshot holds state for {}, which this run does not have", actor_name(actor)));
-    StateReader one({reinterpret_cast<const std::uint8_t*>(state.data()), state.size()});
+    if (it == cores.end()) return fail(fmt::format("snapshot holds state for {}, which this run does not have", actor_name(actor)));
+    StateReader one(state);
     if (auto st = it->second->load(one); !st) return st;
     if (!one.at_end()) return fail(fmt::format("snapshot of {} has trailing bytes", actor_name(actor)));
   }
-  if (!r.ok() || !r.at_end()) return fail("snapshot is truncated or corrupt");
   return {};
 }
 

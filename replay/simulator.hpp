@@ -54,6 +54,8 @@ class Simulator {
 std::vector<std::uint8_t> save_cores(const Cores& cores);
 // The same blob from states saved one by one (the live node asks each actor for its own).
 std::vector<std::uint8_t> encode_snapshot(const std::vector<std::pair<Actor, std::vector<std::uint8_t>>>& states);
+// Each actor's state in a snapshot blob, in the blob's order.
+Result<std::vector<std::pair<Actor, std::vector<std::uint8_t>>>> decode_snapshot(std::span<const std::uint8_t> snapshot);
 Status load_cores(Cores& cores, std::span<const std::uint8_t> snapshot);
 
 }  // namespace trader::replay

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -116,6 +117,7 @@ class ComparingSink final : public RecordSink {
   }
 
   void diverge(Divergence d) { report_.divergence = std::move(d); }
+  std::uint64_t last_seq() const { return last_seq_; }
   std::string input_of(std::uint64_t seq) const {
     for (const auto& r : recent_)
       if (r.header.seq == seq) return describe(r.header, r.message);
@@ -137,6 +139,37 @@ class ComparingSink final : public RecordSink {
   std::uint64_t last_seq_ = 0;
 };
 
+// Recovery and replays that start late load snapshots: each must be the state that the
+// records before it lead to, taken between two inputs (after every consequence).
+Status check_snapshot(journal::Reader& reader, std::uint64_t seq, std::uint64_t replayed_to, const Cores& cores,
+                      VerifyReport& report) {
+  auto snap = reader.snapshot_between(seq, seq);
+  if (!snap) return tl::unexpected(snap.error());
+  if (!*snap) return fail(fmt::format("snapshot at seq {} vanished while verifying", seq));
+  if (seq != replayed_to) {
+    report.bad_snapshot = fmt::format("the snapshot at seq {} falls inside the consequences of an input "
+                                      "(they run to seq {}): no state was complete there", seq, replayed_to);
+    return {};
+  }
+  ++report.snapshots_checked;
+  const auto replayed = save_cores(cores);
+  if (replayed == (*snap)->second) return {};
+  auto recorded = decode_snapshot((*snap)->second);
+  auto ours = decode_snapshot(replayed);
+  std::string actors;
+  if (recorded && ours) {
+    for (const auto& [actor, state] : *ours) {
+      auto it = std::find_if(recorded->begin(), recorded->end(), [&](const auto& p) { return p.first == actor; });
+      if (it == recorded->end() || it->second != state) actors += fmt::format("{}{}", actors.empty() ? "" : ", ", actor_name(actor));
+    }
+  }
+  report.bad_snapshot = fmt::format("the snapshot at seq {} is not the state the records before it lead to ({})", seq,
+                                    !recorded ? recorded.error().message
+                                    : actors.empty() ? std::string("other actors")
+                                                     : "differs for " + actors);
+  return {};
+}
+
 }  // namespace
 
 Result<VerifyReport> verify(const std::string& dir, const Range& range, const CoreFactory& factory) {
@@ -149,6 +182,9 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
   if (!meta) return tl::unexpected(meta.error());
   auto summary = (*reader)->summary();
   if (!summary) return tl::unexpected(summary.error());
+
+  auto snapshot_seqs = (*reader)->snapshot_seqs();
+  if (!snapshot_seqs) return tl::unexpected(snapshot_seqs.error());
 
   VerifyReport report;
   DecisionHash hash;
@@ -204,6 +240,11 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
     RecordedFeed feed(std::move(*cursor));
     ComparingSink sink(feed, range, hash, report);
     ++report.sessions;
+    // The snapshots this session took (those at start - 1 are the state it started from).
+    std::vector<std::uint64_t> due;
+    for (auto seq : *snapshot_seqs)
+      if (seq >= start && seq <= end) due.push_back(seq);
+    auto next_due = due.begin();
     for (;;) {
       auto next = feed.peek();
       if (!next) return tl::unexpected(next.error());
@@ -219,6 +260,12 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
         if (report.divergence) break;
         return tl::unexpected(st.error());
       }
+      for (; next_due != due.end() && *next_due <= sink.last_seq(); ++next_due) {
+        if (auto st = check_snapshot(**reader, *next_due, sink.last_seq(), sim.cores(), report); !st)
+          return tl::unexpected(st.error());
+        if (!report.bad_snapshot.empty()) break;
+      }
+      if (!report.bad_snapshot.empty()) break;
     }
   }
   report.decisions = hash.decisions();

@@ -439,7 +439,7 @@ void pump(sequencer_ptr self) {
   auto& st = self->state;
   while (!st.finished && st.in_flight == 0 && !st.snapshotting) {
     if (st.queue.empty()) {
-      if (st.snapshot_every > 0 && st.summary.last_seq - st.last_snapshot_seq >= st.snapshot_every)
+      if (st.snapshot_every > 0 && st.summary.last_seq >= st.last_snapshot_seq + st.snapshot_every)
         return take_snapshot(self);
       if (st.stop->load() && !st.stopping) st.stopping = true;
       if (st.stopping && st.venue)  // only the venue's answers still go in
@@ -511,9 +511,12 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.done = init->done;
   st.idle_commit = init->idle_commit;
   st.snapshot_every = init->snapshot_every;
-  st.last_snapshot_seq = init->last_snapshot_seq;
   st.min_free_bytes = init->min_free_bytes;
   st.summary = init->summary;
+  // Seqs (and the snapshot schedule) go on from the journal as it stands: a resumed or
+  // appended session must not count from zero.
+  st.summary.last_seq = st.writer->last_committed_seq();
+  st.last_snapshot_seq = std::max(init->last_snapshot_seq, st.summary.last_seq);
   st.summary.session_id = init->session_id;
   st.status = std::make_unique<NodeStatus>(init->node_id, init->model_id, init->session_id);
   st.status->set_order_mode(init->order_mode);

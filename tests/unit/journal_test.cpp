@@ -233,6 +233,27 @@ TEST_CASE("meta and sessions") {
   CHECK((*sessions)[1].end_reason.empty());  // still open
 }
 
+TEST_CASE("a session snapshots only seqs it reached: from the seq before its start on") {
+  test::TempDir dir;
+  auto w = open_writer(dir.path());
+  const std::vector<std::uint8_t> state{1, 2, 3};
+  w->append(header_at(1), sample_trade(1));
+  w->append(header_at(2), sample_trade(2));
+  REQUIRE(w->commit().has_value());
+  REQUIRE(w->put_snapshot(2, state).has_value());  // before any session: recovery's snapshot
+  REQUIRE(w->begin_session(SessionInfo{}).has_value());
+  CHECK(w->put_snapshot(2, state).has_value());  // the state the session starts from
+  auto old = w->put_snapshot(0, state);  // a resumed session counting seqs from zero did this
+  REQUIRE_FALSE(old.has_value());
+  CHECK(old.error().message == "snapshot at seq 0 predates the open session (it starts at seq 3)");
+  w->append(header_at(3), sample_trade(3));
+  REQUIRE(w->commit().has_value());
+  CHECK(w->put_snapshot(3, state).has_value());
+  auto seqs = open_reader(dir.path())->snapshot_seqs();
+  REQUIRE(seqs.has_value());
+  CHECK(*seqs == std::vector<std::uint64_t>{2, 3});
+}
+
 TEST_CASE("only one writer at a time") {
   test::TempDir dir;
   auto w = open_writer(dir.path());

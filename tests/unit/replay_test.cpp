@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <fstream>
 
 #include "journal/journal.hpp"
@@ -210,4 +212,38 @@ TEST_CASE("a corrupt snapshot is an error, not a wrong replay") {
   bytes.resize(bytes.size() / 2);
   auto st = replay::load_cores(cores, bytes);
   CHECK_FALSE(st.has_value());
+}
+
+TEST_CASE("verify checks every snapshot against the replayed state; a wrong one is named") {
+  test::TempDir dir;
+  const auto source = imported_klines(dir);
+  REQUIRE(replay::what_if(source, {}, paper_config({"journal.snapshot_every=3000"}), dir.sub("run")).has_value());
+  std::vector<std::uint64_t> seqs;
+  std::vector<std::uint8_t> first_state;
+  {
+    auto reader = journal::Reader::open(dir.sub("run"));
+    REQUIRE(reader.has_value());
+    seqs = *(*reader)->snapshot_seqs();
+    REQUIRE(seqs.size() >= 3);
+    first_state = (*(*reader)->snapshot_between(seqs[0], seqs[0]))->second;
+  }
+  auto good = replay::verify(dir.sub("run"), {});
+  REQUIRE(good.has_value());
+  CHECK_FALSE(good->divergence.has_value());
+  CHECK(good->bad_snapshot.empty());
+  CHECK(good->snapshots_checked == seqs.size());
+
+  // The state of an earlier moment filed under a later seq (what a session counting its
+  // seqs wrongly would write): every record still matches, the snapshot does not.
+  {
+    auto w = journal::Writer::open(dir.sub("run"));
+    REQUIRE(w.has_value());
+    REQUIRE((*w)->put_snapshot(seqs[1], first_state).has_value());
+  }
+  auto bad = replay::verify(dir.sub("run"), {});
+  REQUIRE(bad.has_value());
+  CHECK_FALSE(bad->divergence.has_value());
+  CHECK(bad->snapshots_checked == 2);
+  CHECK(bad->bad_snapshot.find(fmt::format("the snapshot at seq {} is not the state", seqs[1])) != std::string::npos);
+  CHECK(bad->bad_snapshot.find("candle_builder") != std::string::npos);
 }

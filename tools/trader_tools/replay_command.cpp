@@ -30,14 +30,19 @@ int print_verify(const replay::VerifyReport& r) {
     fmt::print("({} messages identical before it, {:.2f} s)\n", r.messages, r.seconds);
     return kExitFailed;
   }
+  if (!r.bad_snapshot.empty()) {
+    fmt::print("snapshot wrong: {}\n({} messages identical before it, {:.2f} s)\n", r.bad_snapshot, r.messages, r.seconds);
+    return kExitFailed;
+  }
   if (r.sessions == 0) {
     fmt::print(stderr, "error: nothing to replay: no node session in the range ({} session(s) without actors, e.g. "
                        "imports)\n", r.sessions_skipped);
     return kExitError;
   }
   fmt::print("identical: {} messages, decision hash {}\n", r.messages, r.decision_hash);
-  fmt::print("  {} decisions, {} external inputs, {} session(s){}, {:.2f} s, {:.0f} messages/s\n", r.decisions,
-             r.inputs, r.sessions, r.snapshot_seq ? fmt::format(", from the snapshot at seq {}", r.snapshot_seq) : "",
+  fmt::print("  {} decisions, {} external inputs, {} session(s){}, {} snapshot(s) checked, {:.2f} s, {:.0f} messages/s\n",
+             r.decisions, r.inputs, r.sessions,
+             r.snapshot_seq ? fmt::format(", from the snapshot at seq {}", r.snapshot_seq) : "", r.snapshots_checked,
              r.seconds, rate);
   return kExitOk;
 }
