@@ -49,7 +49,11 @@ assert connected >= 3 and disconnected >= 2, kinds
 assert kinds[0] == "connected"
 assert gaps >= 2, kinds
 assert len(errors) >= 5, len(errors)
-assert len(trades) > 2000, len(trades)
+# How many trades arrive depends on how fast the node reconnects (the sim plays on while
+# it is away; slower under TSan on a loaded machine): data must flow, and after reconnects.
+assert len(trades) > 500, len(trades)
+first_reconnect = [s["seq"] for s in status if s["body"]["kind"] == "connected"][1]
+assert any(r["seq"] > first_reconnect for r in trades), "no trade after a reconnect"
 last_error = max(e["seq"] for e in errors)
 assert any(r["seq"] > last_error for r in trades) or last_error > rows[-50]["seq"], "no data after the last error"
 # every disconnect is followed by a connect
