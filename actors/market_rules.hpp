@@ -1,6 +1,7 @@
 #pragma once
-// Exchange trading rules the cores respect when sizing orders (one set for all symbols;
-// per-symbol filters come with live exchange info).
+// Exchange trading rules the cores respect when sizing orders (one set for all symbols,
+// from config, so replay sizes orders the same; a testnet/live start checks them against
+// the venue's filters for each symbol: node::check_market_rules).
 #include <cstdint>
 
 namespace trader {

@@ -37,6 +37,15 @@ struct VenueBalance {
   std::int64_t free = 0, locked = 0;
 };
 
+// What the venue accepts for a symbol (Binance: the LOT_SIZE, PRICE_FILTER and
+// NOTIONAL/MIN_NOTIONAL filters of /api/v3/exchangeInfo). 0: the venue sets no such limit.
+struct SymbolRules {
+  std::string symbol;
+  std::int64_t step_size = 0, min_qty = 0, max_qty = 0;  // quantity: a multiple of step_size
+  std::int64_t tick_size = 0;                            // limit price: a multiple of tick_size
+  std::int64_t min_notional = 0;                         // price x quantity, quote asset
+};
+
 struct VenueFailure {
   enum class Kind {
     rejected,      // the venue answered no (code, message): final for this request
@@ -67,6 +76,7 @@ class Venue {
   virtual VenueReply<std::vector<VenueFill>> trades(const std::string& symbol, const std::string& exchange_order_id) = 0;
   virtual VenueReply<std::vector<VenueOrder>> open_orders() = 0;
   virtual VenueReply<std::vector<VenueBalance>> balances() = 0;
+  virtual VenueReply<SymbolRules> rules(const std::string& symbol) = 0;
   // Request weight used in the venue's current window, as it last reported it (0: unknown).
   virtual std::int64_t used_weight() const = 0;
 };

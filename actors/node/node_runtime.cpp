@@ -673,7 +673,8 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
       open.emplace_back(std::move(r), o.cum_qty);
     }
     const auto& portfolio = static_cast<const PortfolioCore&>(*cores->at(Actor::portfolio));
-    auto reconciled = reconcile_at_start(**made, tracker, open, portfolio, wall_ns() / 1'000'000);
+    auto reconciled = reconcile_at_start(**made, tracker, open, portfolio, config.risk.market, config.feed_symbols,
+                                         wall_ns() / 1'000'000);
     if (!reconciled) return tl::unexpected(reconciled.error());
     spdlog::info("{} ({})", reconciled->summary, config.venue.rest_url);
     for (const auto& m : reconciled->messages) {

@@ -275,12 +275,31 @@ auto patiently(Call&& call) {
 
 }  // namespace
 
+Status check_market_rules(const MarketRules& ours, const SymbolRules& venue) {
+  if (venue.step_size > 0 && ours.lot_step % venue.step_size != 0)
+    return fail(fmt::format("market.lot_step = {}: {} takes quantities in steps of {} (LOT_SIZE); set market.lot_step "
+                            "to a multiple of it",
+                            format_fixed(ours.lot_step), venue.symbol, format_fixed(venue.step_size)));
+  if (ours.min_notional < venue.min_notional)
+    return fail(fmt::format("market.min_notional = {}: {} refuses orders worth less than {} (NOTIONAL); set "
+                            "market.min_notional to at least that",
+                            format_fixed(ours.min_notional), venue.symbol, format_fixed(venue.min_notional)));
+  return {};
+}
+
 Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tracker,
                                                  const std::vector<std::pair<OrderRequest, std::int64_t>>& open_orders,
-                                                 const PortfolioCore& journal_portfolio, std::int64_t now_ms) {
+                                                 const PortfolioCore& journal_portfolio, const MarketRules& market,
+                                                 const std::vector<std::string>& symbols, std::int64_t now_ms) {
   StartupReconciliation r;
   auto offset = patiently([&] { return venue.sync_time(); });
   if (!offset) return fail(fmt::format("venue {}: {}", venue.name(), describe(offset.error())));
+  for (const auto& symbol : symbols) {
+    auto rules = patiently([&] { return venue.rules(symbol); });
+    if (!rules) return fail(fmt::format("venue {}: rules of {}: {}", venue.name(), symbol, describe(rules.error())));
+    if (auto st = check_market_rules(market, *rules); !st)
+      return fail(fmt::format("venue {}: {}", venue.name(), st.error().message));
+  }
   std::size_t found = 0, lost = 0;
   for (const auto& [request, cum_qty] : open_orders) {
     tracker.restore(request, cum_qty);
@@ -333,9 +352,10 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
                                                format_fixed(held(asset)), format_fixed(qty)),
                                    asset));
   }
-  r.summary = fmt::format("venue {}: clock offset {} ms; {} open order(s) from the journal found, {} not at the "
-                          "venue; {} unknown open order(s); {} balance difference(s)",
-                          venue.name(), *offset, found, lost, unknown, differences);
+  r.summary = fmt::format("venue {}: clock offset {} ms; market rules of {} symbol(s) match market.*; {} open "
+                          "order(s) from the journal found, {} not at the venue; {} unknown open order(s); {} balance "
+                          "difference(s)",
+                          venue.name(), *offset, symbols.size(), found, lost, unknown, differences);
   return r;
 }
 

@@ -18,6 +18,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/market_rules.hpp"
 #include "actors/node/wire.hpp"
 #include "actors/venue_gateway/order_tracker.hpp"
 #include "config/node_config.hpp"
@@ -46,9 +47,17 @@ struct StartupReconciliation {
 // new folder under exchange/ implementing Venue, plus its case here.
 Result<std::unique_ptr<Venue>> make_venue(const NodeConfig& config);
 
+// The node sizes orders by `market.*` (journaled with its config, so replay sizes them the
+// same); the venue's filters for a symbol must accept what that produces. An error says
+// which key to set to what.
+Status check_market_rules(const MarketRules& ours, const SymbolRules& venue);
+
+// Also checks `market.*` against the venue's rules for each of `symbols`: a mismatch stops
+// the start, before any order could be refused for it.
 Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tracker,
                                                  const std::vector<std::pair<OrderRequest, std::int64_t>>& open_orders,
-                                                 const PortfolioCore& portfolio, std::int64_t now_ms);
+                                                 const PortfolioCore& portfolio, const MarketRules& market,
+                                                 const std::vector<std::string>& symbols, std::int64_t now_ms);
 
 using venue_order_atom = caf::atom_constant<caf::atom("vorder")>;
 using venue_event_atom = caf::atom_constant<caf::atom("vevent")>;

@@ -77,6 +77,34 @@ VenueReply<VenueOrder> order_from(simdjson::dom::element e) {
   return o;
 }
 
+VenueReply<SymbolRules> rules_from(simdjson::dom::element doc, const std::string& symbol) {
+  simdjson::dom::array symbols;
+  if (doc["symbols"].get_array().get(symbols)) return tl::unexpected(bad_answer("exchange info without symbols"));
+  for (simdjson::dom::element e : symbols) {
+    std::string_view name;
+    if (e["symbol"].get_string().get(name) || name != symbol) continue;
+    SymbolRules r;
+    r.symbol = symbol;
+    simdjson::dom::array filters;
+    if (e["filters"].get_array().get(filters)) return tl::unexpected(bad_answer("symbol without filters"));
+    for (simdjson::dom::element f : filters) {
+      std::string_view type;
+      if (f["filterType"].get_string().get(type)) return tl::unexpected(bad_answer("filter without filterType"));
+      bool read = true;
+      if (type == "LOT_SIZE")
+        read = fixed_field(f, "stepSize", &r.step_size) && fixed_field(f, "minQty", &r.min_qty) &&
+               fixed_field(f, "maxQty", &r.max_qty);
+      else if (type == "PRICE_FILTER")
+        read = fixed_field(f, "tickSize", &r.tick_size);
+      else if (type == "NOTIONAL" || type == "MIN_NOTIONAL")  // MIN_NOTIONAL: the older name
+        read = fixed_field(f, "minNotional", &r.min_notional);
+      if (!read) return tl::unexpected(bad_answer(fmt::format("{} filter of {}", type, symbol)));
+    }
+    return r;
+  }
+  return tl::unexpected(VenueFailure{VenueFailure::Kind::rejected, 400, -1121, "Invalid symbol.", 0});
+}
+
 // Percent-encodes what a client order id or symbol could hold (they are [A-Za-z0-9._-]).
 std::string encode(std::string_view v) {
   std::string out;
@@ -94,6 +122,13 @@ VenueReply<VenueOrder> parse_order(std::string_view json) {
   simdjson::dom::element e;
   if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(bad_answer("not JSON"));
   return order_from(e);
+}
+
+VenueReply<SymbolRules> parse_symbol_rules(std::string_view json, const std::string& symbol) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(bad_answer("not JSON"));
+  return rules_from(e, symbol);
 }
 
 struct RestVenue::Impl {
@@ -257,6 +292,11 @@ VenueReply<std::vector<VenueBalance>> RestVenue::balances() {
         }
         return out;
       });
+}
+
+VenueReply<SymbolRules> RestVenue::rules(const std::string& symbol) {
+  return impl_->call<SymbolRules>("GET", "/api/v3/exchangeInfo", "symbol=" + encode(symbol), false,
+                                  [&](simdjson::dom::element doc) { return rules_from(doc, symbol); });
 }
 
 }  // namespace trader::binance

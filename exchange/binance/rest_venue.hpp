@@ -22,6 +22,8 @@ struct RestVenueOptions {
 
 // Parses an order as Binance answers it (new order, query, cancel, open orders).
 VenueReply<VenueOrder> parse_order(std::string_view json);
+// Parses /api/v3/exchangeInfo for one symbol into its rules.
+VenueReply<SymbolRules> parse_symbol_rules(std::string_view json, const std::string& symbol);
 
 class RestVenue final : public Venue {
  public:
@@ -35,6 +37,7 @@ class RestVenue final : public Venue {
   VenueReply<std::vector<VenueFill>> trades(const std::string& symbol, const std::string& exchange_order_id) override;
   VenueReply<std::vector<VenueOrder>> open_orders() override;
   VenueReply<std::vector<VenueBalance>> balances() override;
+  VenueReply<SymbolRules> rules(const std::string& symbol) override;
   std::int64_t used_weight() const override;
 
  private:

@@ -93,7 +93,7 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   bool subscribed = false, stopping = false;
   std::thread replayer;
 
-  explicit Impl(SimOptions o) : options(std::move(o)), venue(options.balances) {}
+  explicit Impl(SimOptions o) : options(std::move(o)), venue(options.balances, 1000, options.filters) {}
   void accept();
   void replay();
   void broadcast(const std::shared_ptr<const Frame>& f);
@@ -282,6 +282,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     };
     if (path == "/api/v3/ping") return answer(std::string("{}"));
     if (path == "/api/v3/time") return answer(fmt::format(R"({{"serverTime":{}}})", now));
+    if (path == "/api/v3/exchangeInfo") return answer(sim.venue.exchange_info(parse_params(query), now));
     const bool known = path == "/api/v3/order" || path == "/api/v3/openOrders" || path == "/api/v3/account" ||
                        path == "/api/v3/myTrades";
     if (!known) return answer(tl::unexpected(VenueError{404, -1000, "Unknown endpoint."}));

@@ -1,8 +1,9 @@
 #pragma once
 // trader-tools exchange-sim: a local Binance-compatible venue over TLS. The WebSocket
-// combined stream (/stream?streams=a/b) replays captures; REST serves time, orders, open
-// orders and account, checking signatures like Binance, and fills orders against the
-// replayed trades (SimVenue). Fault injection for the live path's tests.
+// combined stream (/stream?streams=a/b) replays captures; REST serves time, exchange info,
+// orders, open orders and account, checking signatures and filters like Binance, and
+// fills orders against the replayed trades (SimVenue). Fault injection for the live
+// path's tests.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include "base/result.hpp"
 #include "exchange/net/tls.hpp"
+#include "exchange/sim/sim_venue.hpp"
 
 namespace trader::sim {
 
@@ -26,6 +28,7 @@ struct SimOptions {
   int delay_ms = 0;         // fault: delay every REST response
   int slow_orders_ms = 0;   // fault: delay the answers to new orders only (placed at once, answered late)
   int burst_429_every = 0;  // fault: after every N REST requests, the next 3 get 429 + Retry-After
+  SymbolFilters filters;    // every symbol's LOT_SIZE, PRICE_FILTER and NOTIONAL
 };
 
 class SimServer {

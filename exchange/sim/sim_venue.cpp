@@ -42,8 +42,25 @@ std::pair<std::string, std::string> split_symbol(const std::string& symbol) {
   return {};
 }
 
-SimVenue::SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm)
-    : balances_(std::move(balances)), fee_ppm_(fee_ppm) {}
+SimVenue::SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm, SymbolFilters filters)
+    : balances_(std::move(balances)), fee_ppm_(fee_ppm), filters_(filters) {}
+
+VenueResult<std::string> SimVenue::exchange_info(const Params& p, std::int64_t now_ms) const {
+  const std::string* symbol = get(p, "symbol");
+  if (symbol == nullptr) return tl::unexpected(mandatory("symbol"));
+  const auto [base, quote] = split_symbol(*symbol);
+  if (base.empty()) return tl::unexpected(VenueError{400, -1121, "Invalid symbol."});
+  const SymbolFilters& f = filters_;
+  return fmt::format(
+      R"({{"timezone":"UTC","serverTime":{},"rateLimits":[],"symbols":[{{"symbol":{},"status":"TRADING","baseAsset":{},)"
+      R"("quoteAsset":{},"orderTypes":["LIMIT","MARKET"],"filters":[)"
+      R"({{"filterType":"PRICE_FILTER","minPrice":"{}","maxPrice":"1000000","tickSize":"{}"}},)"
+      R"({{"filterType":"LOT_SIZE","minQty":"{}","maxQty":"{}","stepSize":"{}"}},)"
+      R"({{"filterType":"NOTIONAL","minNotional":"{}","applyMinToMarket":true,"maxNotional":"9000000",)"
+      R"("applyMaxToMarket":false,"avgPriceMins":5}}]}}]}})",
+      now_ms, q(*symbol), q(base), q(quote), format_fixed(f.tick_size), format_fixed(f.tick_size),
+      format_fixed(f.min_qty), format_fixed(f.max_qty), format_fixed(f.step_size), format_fixed(f.min_notional));
+}
 
 std::string SimVenue::order_json(const SimOrder& o) {
   return fmt::format(
@@ -141,8 +158,16 @@ VenueResult<std::string> SimVenue::new_order(const Params& p, std::int64_t now_m
                           (o.type == "MARKET" || (o.side == "BUY" ? last->second <= o.price : last->second >= o.price));
   if (o.type == "MARKET" && last == last_price_.end())
     return tl::unexpected(VenueError{400, -2010, "Market is closed."});  // no trade replayed yet
-  // Funds: what the order may spend must be free.
   const std::int64_t fill_price = o.type == "MARKET" ? last->second : o.price;
+  // The symbol's filters, in the venue's order: price, lot, notional.
+  const SymbolFilters& f = filters_;
+  if (o.type == "LIMIT" && f.tick_size > 0 && o.price % f.tick_size != 0)
+    return tl::unexpected(VenueError{400, -1013, "Filter failure: PRICE_FILTER"});
+  if (o.qty < f.min_qty || o.qty > f.max_qty || (f.step_size > 0 && o.qty % f.step_size != 0))
+    return tl::unexpected(VenueError{400, -1013, "Filter failure: LOT_SIZE"});
+  if (notional(o.qty, fill_price) < f.min_notional)
+    return tl::unexpected(VenueError{400, -1013, "Filter failure: NOTIONAL"});
+  // Funds: what the order may spend must be free.
   const std::string& spend_asset = o.side == "BUY" ? quote : base;
   const std::int64_t spend = o.side == "BUY" ? notional(o.qty, fill_price) : o.qty;
   if (balances_[spend_asset] < spend)

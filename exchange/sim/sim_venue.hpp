@@ -39,10 +39,18 @@ struct SimTrade {
   bool buyer = false, maker = false;
 };
 
+// The filters every symbol gets (Binance's for BTCUSDT, fixed point 1e-8): orders that
+// break them are refused with -1013 "Filter failure: ...", as the venue does.
+struct SymbolFilters {
+  std::int64_t step_size = 1'000, min_qty = 1'000, max_qty = 9'000'00000000;  // 0.00001 .. 9000
+  std::int64_t tick_size = 1'000'000;                                         // 0.01
+  std::int64_t min_notional = 5'00000000;                                     // 5
+};
+
 class SimVenue {
  public:
   // `balances`: asset -> free amount (fixed point). `fee_ppm`: commission on what is received.
-  SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm = 1000);
+  SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm = 1000, SymbolFilters filters = {});
 
   // The replayed trades: fill resting limit orders they cross; remember the last price.
   void on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty, std::int64_t ts_ms);
@@ -53,6 +61,7 @@ class SimVenue {
   std::string open_orders(const Params& p) const;                 // GET /api/v3/openOrders
   VenueResult<std::string> my_trades(const Params& p) const;      // GET /api/v3/myTrades
   std::string account(std::int64_t now_ms) const;                 // GET /api/v3/account
+  VenueResult<std::string> exchange_info(const Params& p, std::int64_t now_ms) const;  // GET /api/v3/exchangeInfo
 
   std::size_t orders() const { return orders_.size(); }
 
@@ -63,6 +72,7 @@ class SimVenue {
 
   std::map<std::string, std::int64_t> balances_, locked_;
   std::int64_t fee_ppm_;
+  SymbolFilters filters_;
   std::map<std::string, std::int64_t> last_price_;
   std::map<std::uint64_t, SimOrder> orders_;                   // by order id (ordered: deterministic)
   std::map<std::string, std::uint64_t> by_client_id_;

@@ -163,6 +163,11 @@ PY
 # A wrong secret: the venue's -1022 names the problem; the node stops before trading.
 expect_fail "a bad signature is rejected and reported" 1 "code -1022: Signature for this request is not valid" \
   env BINANCE_API_SECRET=wrong-secret-1234 "$NODE" "${crash_args[@]}" --set journal.path="$SCRATCH/badsig"
+# market.* must fit the venue's filters (exchangeInfo), or orders would be refused later.
+expect_fail "market.lot_step finer than the venue's LOT_SIZE" 1 \
+  "market.lot_step = 0.000001: BTCUSDT takes quantities in steps of 0.00001 (LOT_SIZE)" \
+  "$NODE" "${crash_args[@]}" --set journal.path="$SCRATCH/lots" --set 'market.lot_step="0.000001"'
+[ ! -e "$SCRATCH/lots" ] && ok "nothing was journaled for the refused start" || bad "a journal was created for a refused start"
 expect_fail "testnet without keys" 1 "BINANCE_API_KEY" env -u BINANCE_API_KEY "$NODE" "${crash_args[@]}" --set journal.path="$SCRATCH/nokey"
 expect_fail "live without --confirm-live" 2 "add --confirm-live" "$NODE" "${node_args[@]}" --set order.mode=live \
   --set journal.path="$SCRATCH/live"

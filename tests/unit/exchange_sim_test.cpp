@@ -69,6 +69,32 @@ TEST_CASE("sim venue: limit orders lock funds, fill when a trade crosses, cancel
   CHECK(v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"quantity", "1"}}, 12).error().code == -1102);
 }
 
+TEST_CASE("sim venue: exchangeInfo shows the symbol's filters; orders that break them get -1013") {
+  SymbolFilters f;
+  f.step_size = f.min_qty = 100'000;  // 0.001
+  f.min_notional = 10 * kOne;
+  SimVenue v({{"USDT", 1000 * kOne}}, 1000, f);
+  auto info = v.exchange_info({{"symbol", "BTCUSDT"}}, 1);
+  REQUIRE(info.has_value());
+  CHECK(info->find(R"({"filterType":"LOT_SIZE","minQty":"0.001","maxQty":"9000","stepSize":"0.001"})") != std::string::npos);
+  CHECK(info->find(R"("minNotional":"10")") != std::string::npos);
+  CHECK(v.exchange_info({{"symbol", "NOPE"}}, 1).error().code == -1121);
+  CHECK(v.exchange_info({}, 1).error().code == -1102);
+  v.on_trade("BTCUSDT", 50000 * kOne, kOne, 2);
+  auto order = [&](const char* qty, const char* type, const char* price) {
+    Params p{{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", type}, {"quantity", qty}};
+    if (price != nullptr) p.insert({{"price", price}, {"timeInForce", "GTC"}});
+    return v.new_order(p, 3);
+  };
+  CHECK(order("0.0015", "MARKET", nullptr).error().msg == "Filter failure: LOT_SIZE");
+  CHECK(order("0.0001", "MARKET", nullptr).error().msg == "Filter failure: LOT_SIZE");  // below minQty
+  CHECK(order("0.001", "LIMIT", "9000").error().msg == "Filter failure: NOTIONAL");     // 9 < 10
+  CHECK(order("0.001", "LIMIT", "20000.005").error().msg == "Filter failure: PRICE_FILTER");
+  CHECK(order("0.001", "LIMIT", "20000.005").error().code == -1013);
+  CHECK(order("0.002", "MARKET", nullptr).has_value());
+  CHECK(v.orders() == 1);  // the refused ones were never placed
+}
+
 TEST_CASE("sim auth: Binance's checks in Binance's order, signature over query + body") {
   const std::string key = "k", secret = "s";
   const std::string q = "symbol=BTCUSDT&timestamp=1000";

@@ -265,7 +265,7 @@ TEST_CASE("binance REST venue against exchange-sim over TLS: orders, lookups, tr
   CHECK(closed.error().kind == VenueFailure::Kind::rejected);
   CHECK(closed.error().code == -2010);
   // A resting limit buy far below the market.
-  OrderRequest limit = market_buy("t-2", kOne / 1000);
+  OrderRequest limit = market_buy("t-2", kOne / 100);
   limit.type = OrderType::limit;
   limit.limit_price = 1000 * kOne;
   auto placed = v.place(limit);
@@ -281,6 +281,21 @@ TEST_CASE("binance REST venue against exchange-sim over TLS: orders, lookups, tr
   auto missing = v.query("BTCUSDT", "t-nope");
   REQUIRE_FALSE(missing.has_value());
   CHECK(missing.error().not_found());
+  // The venue's filters: what exchangeInfo says, and what it refuses.
+  auto rules = v.rules("BTCUSDT");
+  REQUIRE(rules.has_value());
+  CHECK(rules->step_size == kOne / 100'000);
+  CHECK(rules->min_qty == kOne / 100'000);
+  CHECK(rules->tick_size == kOne / 100);
+  CHECK(rules->min_notional == 5 * kOne);
+  CHECK(v.rules("NOPE").error().code == -1121);
+  OrderRequest odd_lot = limit;
+  odd_lot.client_order_id = "t-odd";
+  odd_lot.qty = kOne / 100 + 1;
+  auto refused_lot = v.place(odd_lot);
+  REQUIRE_FALSE(refused_lot.has_value());
+  CHECK(refused_lot.error().code == -1013);
+  CHECK(refused_lot.error().message == "Filter failure: LOT_SIZE");
   auto canceled = v.cancel("BTCUSDT", "t-2");
   REQUIRE(canceled.has_value());
   CHECK(canceled->status == VenueOrderStatus::canceled);
@@ -365,14 +380,15 @@ TEST_CASE("start-up reconciliation: lost orders rejected (not resent), unknown v
   auto venue = binance::RestVenue::create(vo);
   REQUIRE(venue.has_value());
   // An order someone else placed on the account, resting.
-  OrderRequest other = market_buy("manual-1", kOne / 1000);
+  OrderRequest other = market_buy("manual-1", kOne / 100);
   other.type = OrderType::limit;
   other.limit_price = 1000 * kOne;
   REQUIRE((*venue)->place(other).has_value());
 
   OrderTracker tracker;
-  PortfolioCore portfolio({"USDT", 9000 * kOne, 60});  // the sim holds 10000 USDT (1 locked by the manual order)
-  auto r = node::reconcile_at_start(**venue, tracker, {{market_buy("c-lost-7", kOne / 100), 0}}, portfolio, 123);
+  PortfolioCore portfolio({"USDT", 9000 * kOne, 60});  // the sim holds 10000 USDT (10 locked by the manual order)
+  auto r = node::reconcile_at_start(**venue, tracker, {{market_buy("c-lost-7", kOne / 100), 0}}, portfolio,
+                                    MarketRules{}, {"BTCUSDT"}, 123);
   REQUIRE(r.has_value());
   std::vector<std::string> seen;
   for (const auto& m : r->messages) {
@@ -387,10 +403,52 @@ TEST_CASE("start-up reconciliation: lost orders rejected (not resent), unknown v
     }
   }
   CHECK(seen == std::vector<std::string>{"rejected", "venue_order_unknown", "venue_balance_differs"});
-  CHECK(r->summary.find("0 open order(s) from the journal found, 1 not at the venue; 1 unknown open order(s); 1 balance difference(s)") !=
-        std::string::npos);
+  CHECK(r->summary.find("market rules of 1 symbol(s) match market.*; 0 open order(s) from the journal found, 1 not at "
+                        "the venue; 1 unknown open order(s); 1 balance difference(s)") != std::string::npos);
   CHECK(tracker.open().empty());
+  // A venue with coarser lots than market.lot_step: the start stops, naming the key.
+  MarketRules fine;
+  fine.lot_step = 1;
+  OrderTracker other_tracker;
+  auto refused = node::reconcile_at_start(**venue, other_tracker, {}, portfolio, fine, {"BTCUSDT"}, 124);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message.find("market.lot_step = 0.00000001: BTCUSDT takes quantities in steps of 0.00001") !=
+        std::string::npos);
   (*server)->stop();
   serving.join();
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("exchangeInfo filters parse (NOTIONAL or the older MIN_NOTIONAL); market.* is checked against them") {
+  const std::string info = R"({"timezone":"UTC","serverTime":1,"symbols":[
+    {"symbol":"ETHUSDT","filters":[{"filterType":"LOT_SIZE","minQty":"0.00010000","maxQty":"9000.00000000","stepSize":"0.00010000"}]},
+    {"symbol":"BTCUSDT","status":"TRADING","filters":[
+      {"filterType":"PRICE_FILTER","minPrice":"0.01000000","maxPrice":"1000000.00000000","tickSize":"0.01000000"},
+      {"filterType":"LOT_SIZE","minQty":"0.00001000","maxQty":"9000.00000000","stepSize":"0.00001000"},
+      {"filterType":"ICEBERG_PARTS","limit":10},
+      {"filterType":"MIN_NOTIONAL","minNotional":"10.00000000","applyToMarket":true,"avgPriceMins":5}]}]})";
+  auto r = binance::parse_symbol_rules(info, "BTCUSDT");
+  REQUIRE(r.has_value());
+  CHECK(r->step_size == 1000);
+  CHECK(r->max_qty == 9000 * kOne);
+  CHECK(r->tick_size == kOne / 100);
+  CHECK(r->min_notional == 10 * kOne);
+  CHECK(binance::parse_symbol_rules(info, "XRPUSDT").error().code == -1121);
+  CHECK(binance::parse_symbol_rules(R"({"symbols":[{"symbol":"BTCUSDT","filters":[{"filterType":"LOT_SIZE"}]}]})", "BTCUSDT")
+            .error()
+            .message.find("LOT_SIZE filter of BTCUSDT") != std::string::npos);
+
+  MarketRules ours;  // lot 0.00001, min notional 5
+  auto below = node::check_market_rules(ours, *r);
+  REQUIRE_FALSE(below.has_value());
+  CHECK(below.error().message ==
+        "market.min_notional = 5: BTCUSDT refuses orders worth less than 10 (NOTIONAL); set market.min_notional to at least that");
+  ours.min_notional = 10 * kOne;
+  CHECK(node::check_market_rules(ours, *r).has_value());
+  ours.lot_step = 1500;  // 0.000015: not whole steps of 0.00001
+  auto lot = node::check_market_rules(ours, *r);
+  REQUIRE_FALSE(lot.has_value());
+  CHECK(lot.error().message.find("market.lot_step = 0.000015: BTCUSDT takes quantities in steps of 0.00001") == 0);
+  ours.lot_step = 2000;  // coarser whole steps are fine
+  CHECK(node::check_market_rules(ours, *r).has_value());
 }

@@ -25,6 +25,7 @@ struct SimArgs {
   std::string listen = "127.0.0.1:0", cert_out, port_file, speed = "1";
   std::string key_env = "BINANCE_API_KEY", secret_env = "BINANCE_API_SECRET";
   std::vector<std::string> balances;
+  std::string lot_step = "0.00001", min_notional = "5";
 };
 
 Status parse_args(SimArgs& a) {
@@ -55,6 +56,12 @@ Status parse_args(SimArgs& a) {
     if (!amount) return fail(fmt::format("--balance {}: expected ASSET=AMOUNT, e.g. USDT=10000", b));
     a.options.balances[b.substr(0, eq)] = *amount;
   }
+  const auto step = parse_fixed(a.lot_step);
+  if (!step || *step <= 0) return fail(fmt::format("--lot-step {}: expected a positive decimal, e.g. 0.00001", a.lot_step));
+  a.options.filters.step_size = a.options.filters.min_qty = *step;
+  const auto notional = parse_fixed(a.min_notional);
+  if (!notional || *notional < 0) return fail(fmt::format("--min-notional {}: expected a decimal, e.g. 5", a.min_notional));
+  a.options.filters.min_notional = *notional;
   auto creds = credentials::from_env(a.key_env.c_str(), a.secret_env.c_str());
   if (!creds) return fail(fmt::format("{} (the simulator's one account uses these credentials)", creds.error().message));
   a.options.api_key = creds->api_key;
@@ -77,6 +84,8 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--key-env", a->key_env, "variable with the account's API key")->capture_default_str();
   cmd->add_option("--secret-env", a->secret_env, "variable with the account's API secret")->capture_default_str();
   cmd->add_option("--balance", a->balances, "starting balance ASSET=AMOUNT (repeatable; default USDT and USDC 10000)");
+  cmd->add_option("--lot-step", a->lot_step, "every symbol's LOT_SIZE stepSize and minQty")->capture_default_str();
+  cmd->add_option("--min-notional", a->min_notional, "every symbol's NOTIONAL minNotional")->capture_default_str();
   cmd->add_option("--drop-every", a->options.drop_every, "fault: close each stream connection after N frames");
   cmd->add_option("--malformed-every", a->options.malformed_every, "fault: cut every N-th stream frame in half");
   cmd->add_option("--delay-ms", a->options.delay_ms, "fault: delay every REST response");
