@@ -23,6 +23,7 @@
 #include "actors/node/venue_gateway.hpp"
 #include "actors/order/order_core.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
+#include "actors/risk/risk_core.hpp"
 #include "actors/node/wire.hpp"
 #include "actors/routing.hpp"
 #include "exchange/capture_stream.hpp"
@@ -36,6 +37,21 @@
 namespace trader::node {
 
 namespace {
+
+// The orders the order actor holds open, as the requests that opened them.
+std::map<std::string, OrderRequest> open_requests(const Cores& cores) {
+  std::map<std::string, OrderRequest> out;
+  for (const auto& [cid, o] : static_cast<const OrderCore&>(*cores.at(Actor::order)).open_orders()) {
+    OrderRequest r;
+    r.client_order_id = cid;
+    r.intent_id = o.intent_id;
+    r.symbol = o.symbol;
+    r.side = o.side;
+    r.qty = o.qty;
+    out.emplace(cid, std::move(r));
+  }
+  return out;
+}
 
 std::int64_t wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -499,6 +515,7 @@ struct SequencerInit {
   std::uint64_t min_free_bytes;
   std::vector<WireOutput> first_inputs;  // journaled before anything else (venue reconciliation)
   std::string order_mode;
+  std::function<void(NodeStatus&, std::uint64_t)> restore_status;  // set when resumed
 };
 
 caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> init) {
@@ -520,6 +537,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.summary.session_id = init->session_id;
   st.status = std::make_unique<NodeStatus>(init->node_id, init->model_id, init->session_id);
   st.status->set_order_mode(init->order_mode);
+  if (init->restore_status) init->restore_status(*st.status, st.summary.last_seq);
   for (auto& w : init->first_inputs) st.external.push_back(std::move(w));
   return {
       [self](start_atom) { pump(self); },
@@ -663,15 +681,8 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
     auto made = make_venue(config);
     if (!made) return tl::unexpected(made.error());
     std::vector<std::pair<OrderRequest, std::int64_t>> open;
-    for (const auto& [cid, o] : static_cast<const OrderCore&>(*cores->at(Actor::order)).open_orders()) {
-      OrderRequest r;
-      r.client_order_id = cid;
-      r.intent_id = o.intent_id;
-      r.symbol = o.symbol;
-      r.side = o.side;
-      r.qty = o.qty;
-      open.emplace_back(std::move(r), o.cum_qty);
-    }
+    const auto& working = static_cast<const OrderCore&>(*cores->at(Actor::order)).open_orders();
+    for (auto& [cid, r] : open_requests(*cores)) open.emplace_back(std::move(r), working.at(cid).cum_qty);
     const auto& portfolio = static_cast<const PortfolioCore&>(*cores->at(Actor::portfolio));
     auto reconciled = reconcile_at_start(**made, tracker, open, portfolio, config.risk.market, config.feed_symbols,
                                          wall_ns() / 1'000'000);
@@ -766,6 +777,16 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
                  control->port());
   }
 
+  // A resumed node's status view starts from the state recovery rebuilt.
+  std::function<void(NodeStatus&, std::uint64_t)> restore_status;
+  if (recovery) {
+    const auto& portfolio = static_cast<const PortfolioCore&>(*cores->at(Actor::portfolio)).state();
+    restore_status = [portfolio,
+                      risk = static_cast<const RiskCore&>(*cores->at(Actor::risk)).state_message(portfolio.ts_ms),
+                      open = open_requests(*cores)](NodeStatus& status, std::uint64_t last_seq) {
+      status.restore(last_seq, portfolio, risk, open);
+    };
+  }
   std::map<Actor, core_actor> actors;
   for (auto& [actor, core] : *cores)
     actors[actor] = system.spawn(core_fn, std::shared_ptr<ActorCore>(std::move(core)));
@@ -788,7 +809,8 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   auto result = done->get_future();
   auto init = std::make_shared<SequencerInit>(
       SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0 || live_feed, config.snapshot_every, snapshot_seq,
-                    known, config.node_id, model_id, config.min_free_mb << 20, std::move(first_inputs), config.order_mode});
+                    known, config.node_id, model_id, config.min_free_mb << 20, std::move(first_inputs), config.order_mode,
+                    std::move(restore_status)});
   writer.reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
   init.reset();

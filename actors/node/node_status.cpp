@@ -64,18 +64,30 @@ bool NodeStatus::wants(std::uint16_t type_id) {
   }
 }
 
+void NodeStatus::restore(std::uint64_t last_seq, const PortfolioState& portfolio, const RiskState& risk,
+                         std::map<std::string, OrderRequest> open_orders) {
+  last_seq_ = last_seq;
+  on_portfolio(portfolio);
+  risk_ = risk;
+  open_orders_ = std::move(open_orders);
+}
+
+void NodeStatus::on_portfolio(const PortfolioState& p) {
+  portfolio_ = p;
+  have_portfolio_ = true;
+  const std::int64_t day = p.ts_ms / 86'400'000;
+  if (day != day_) {
+    day_ = day;
+    day_start_equity_ = p.equity;
+  }
+}
+
 void NodeStatus::on_message(std::uint64_t seq, std::uint16_t type_id, const Message* body) {
   last_seq_ = seq;
   ++messages_[type_id];
   if (!body) return;
   if (const auto* p = std::get_if<PortfolioState>(body)) {
-    portfolio_ = *p;
-    have_portfolio_ = true;
-    const std::int64_t day = p->ts_ms / 86'400'000;
-    if (day != day_) {
-      day_ = day;
-      day_start_equity_ = p->equity;
-    }
+    on_portfolio(*p);
   } else if (const auto* r = std::get_if<RiskState>(body)) {
     risk_ = *r;
   } else if (const auto* d = std::get_if<RiskDecision>(body)) {

@@ -32,6 +32,10 @@ class NodeStatus {
 
   // Every journaled message; `body` is its decoded form when the view needs it, else null.
   void on_message(std::uint64_t seq, std::uint16_t type_id, const Message* body);
+  // A resumed node starts from the state recovery rebuilt, not from an empty view; the
+  // counters (messages, rejects, errors) are this process's.
+  void restore(std::uint64_t last_seq, const PortfolioState& portfolio, const RiskState& risk,
+               std::map<std::string, OrderRequest> open_orders);
   void on_commit(double seconds) { commit_.add(seconds); }
   void on_tick_to_order(double seconds) { tick_to_order_.add(seconds); }
   void set_queues(std::size_t internal, std::size_t external, std::size_t uncommitted) {
@@ -51,6 +55,8 @@ class NodeStatus {
   static bool wants(std::uint16_t type_id);
 
  private:
+  void on_portfolio(const PortfolioState& p);
+
   std::string node_id_, model_id_;
   std::uint64_t session_id_;
   std::uint64_t last_seq_ = 0;

@@ -31,6 +31,10 @@ void RiskCore::set_state(TradingState s, std::string reason, std::int64_t ts_ms,
   if (s == state_ && reason == state_reason_) return;
   state_ = s;
   state_reason_ = std::move(reason);
+  out.push_back({Actor::none, state_message(ts_ms)});
+}
+
+RiskState RiskCore::state_message(std::int64_t ts_ms) const {
   RiskState rs;
   rs.ts_ms = ts_ms;
   rs.state = state_;
@@ -40,7 +44,7 @@ void RiskCore::set_state(TradingState s, std::string reason, std::int64_t ts_ms,
   rs.orders_last_minute = static_cast<std::uint32_t>(approvals_ms_.size());
   rs.trades_today = trades_today_;
   rs.open_positions = static_cast<std::uint32_t>(portfolio_.positions.size());
-  out.push_back({Actor::none, std::move(rs)});
+  return rs;
 }
 
 void RiskCore::roll_day(std::int64_t ts_ms) {

@@ -59,6 +59,8 @@ class RiskCore final : public ActorCore {
   Status load(StateReader& r) override;
 
   TradingState trading_state() const { return state_; }
+  // The state as the last RiskState published it (e.g. for a resumed node's status view).
+  RiskState state_message(std::int64_t ts_ms) const;
 
  private:
   struct SymbolState {

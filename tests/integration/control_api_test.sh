@@ -9,17 +9,23 @@ CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG}
 cd "$(dirname "$CONFIG")/.."
 export TRADER_CONTROL_TOKEN="ctl-$RANDOM-$RANDOM-secret"
 run="$SCRATCH/run"
-"$NODE" --config "$CONFIG" --set journal.path="$run" --set feed.speed=20000 --set control.listen=127.0.0.1:0 \
-  > "$SCRATCH/node.out" 2> "$SCRATCH/node.err" &
-pid=$!
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*control API on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$SCRATCH/node.err")
-  [ -n "$port" ] && break
-  sleep 0.05
-done
+# Starts the node on $run with the control API on an ephemeral port: sets pid, port, url.
+start_node() {
+  local log=$1
+  shift
+  "$NODE" --config "$CONFIG" --set journal.path="$run" --set control.listen=127.0.0.1:0 "$@" \
+    > "$SCRATCH/$log.out" 2> "$SCRATCH/$log.err" &
+  pid=$!
+  port=""
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's/.*control API on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$SCRATCH/$log.err")
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+  url="http://127.0.0.1:$port"
+}
+start_node node --set feed.speed=20000
 [ -n "$port" ] && ok "control API listening on an ephemeral loopback port ($port)" || bad "no control API: $(cat "$SCRATCH/node.err")"
-url="http://127.0.0.1:$port"
 ctl() { "$TOOLS" ctl "$@" --url "$url"; }
 
 ctl health | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["status"]=="ok" and d["last_seq"]>0, d' \
@@ -106,7 +112,21 @@ import json, sys
 print("|".join(":".join((b["kind"], b["issued_by"], b["reason"])) for b in (json.loads(l)["body"] for l in sys.stdin)))')
 expect_eq "every command journaled, with who and why" "halt:http:ops drill|flatten:http:emergency stop|resume:http:drill over" "$cmds"
 grep -q "^identical" <<<"$("$TOOLS" replay "$run" --verify)" && ok "replay reproduces the session with its operator commands" || bad "replay"
-if "$TOOLS" dump "$run" --json | grep -q "$TRADER_CONTROL_TOKEN" || grep -rq "$TRADER_CONTROL_TOKEN" "$run" "$SCRATCH/node.err" "$SCRATCH/node.out"; then
+# Restarted on the same journal (at real-time speed, so nothing new happens for a while):
+# /status starts from the recovered state, not from an empty view.
+start_node node2 --set journal.if_exists=resume --set feed.speed=1
+ctl status > "$SCRATCH/status2.json"
+kill -TERM "$pid"; wait "$pid"
+last=$("$TOOLS" dump "$run" --type portfolio_state --json | tail -1)
+python3 - "$SCRATCH/status2.json" "$last" <<'PY' && ok "a resumed node's /status starts from the journal's state" || bad "resumed /status: $(cat "$SCRATCH/status2.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = json.loads(sys.argv[2])
+assert d["last_seq"] >= p["seq"] > 0, (d["last_seq"], p["seq"])
+assert d["equity"] == p["body"]["equity"] and d["equity"] != "0", (d["equity"], p["body"]["equity"])
+assert len(d["positions"]) == len(p["body"]["positions"]) and d["trading_state"] == "active", d
+PY
+if "$TOOLS" dump "$run" --json | grep -q "$TRADER_CONTROL_TOKEN" || grep -rq "$TRADER_CONTROL_TOKEN" "$run" "$SCRATCH"/node*.err "$SCRATCH"/node*.out; then
   bad "the token leaked into the journal or the logs"
 else
   ok "the token is in neither the journal nor the logs"
