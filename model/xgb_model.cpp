@@ -1,5 +1,6 @@
 #include "model/xgb_model.hpp"
 
+#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -65,7 +66,44 @@ Result<std::shared_ptr<const XgbModel>> XgbModel::from_bytes(std::vector<std::ui
   // Exercise the prediction path once now: a model that cannot predict fails at start.
   std::vector<float> zeros(m->features_, 0.0f);
   if (auto p = m->predict(zeros); !p) return fail(fmt::format("model {}: {}", name, p.error().message));
+  m->use_native_walk_if_identical();
   return std::shared_ptr<const XgbModel>(std::move(m));
+}
+
+void XgbModel::use_native_walk_if_identical() {
+  // The booster's own JSON, whatever format the file was in.
+  bst_ulong len = 0;
+  const char* json = nullptr;
+  if (XGBoosterSaveModelToBuffer(static_cast<BoosterHandle>(booster_), R"({"format":"json"})", &len, &json) != 0) {
+    predictor_ = fmt::format("XGBoost C API (the model could not be read as JSON: {})", first_line(XGBGetLastError()));
+    return;
+  }
+  auto walk = TreeEnsemble::from_xgboost_json(std::string_view(json, len));
+  if (!walk) {
+    predictor_ = fmt::format("XGBoost C API ({})", walk.error().message);
+    return;
+  }
+  if (walk->features() != features_) {
+    predictor_ = "XGBoost C API (the JSON model's feature count differs from the booster's)";
+    return;
+  }
+  const std::vector<float> probes = walk->probe_rows();
+  const std::size_t n = probes.size() / features_;
+  auto reference = predict_many(probes, n);
+  if (!reference) {
+    predictor_ = fmt::format("XGBoost C API (probe rows: {})", reference.error().message);
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const float got = walk->probability(std::span(probes).subspan(i * features_, features_));
+    if (std::bit_cast<std::uint32_t>(got) != std::bit_cast<std::uint32_t>((*reference)[i])) {
+      predictor_ = fmt::format("XGBoost C API (the native walk gave {} where the C API gave {} on probe row {} of {})",
+                               got, (*reference)[i], i, n);
+      return;
+    }
+  }
+  predictor_ = fmt::format("native tree walk ({} trees; identical to the C API on {} probe rows)", walk->trees(), n);
+  native_ = std::move(*walk);
 }
 
 XgbModel::~XgbModel() {
@@ -90,6 +128,11 @@ Result<std::vector<float>> XgbModel::predict_many(std::span<const float> rows, s
 }
 
 Result<float> XgbModel::predict(std::span<const float> row) const {
+  if (native_) {
+    if (row.size() != features_)
+      return fail(fmt::format("prediction input has {} values, expected {}", row.size(), features_));
+    return native_->probability(row);
+  }
   auto p = predict_many(row, 1);
   if (!p) return tl::unexpected(p.error());
   return (*p)[0];

@@ -3,13 +3,20 @@
 // SHA-256 of the file's bytes; the bytes hashed are the bytes loaded. Prediction is
 // single-threaded (nthread=1) and deterministic on one build. A missing or invalid file,
 // or a model whose feature count is not the one expected, is an error at load time.
+//
+// One-row predictions (the strategy's, one per candle) walk the trees natively
+// (tree_ensemble.hpp) when the booster is one the walk supports and the walk agreed bit
+// for bit with the C API on probe rows at load; otherwise they go through the C API.
+// Either way the numbers are the C API's; predictor() says which path is in use and why.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "base/result.hpp"
+#include "model/tree_ensemble.hpp"
 
 namespace trader::model {
 
@@ -26,6 +33,8 @@ class XgbModel {
   Result<std::vector<float>> predict_many(std::span<const float> rows, std::size_t n_rows) const;
 
   const std::string& id() const { return id_; }
+  // "native tree walk (...)" or "XGBoost C API (...)", with the reason; for logs.
+  const std::string& predictor() const { return predictor_; }
   std::size_t features() const { return features_; }
 
   XgbModel(const XgbModel&) = delete;
@@ -33,7 +42,11 @@ class XgbModel {
 
  private:
   XgbModel() = default;
+  void use_native_walk_if_identical();
+
   void* booster_ = nullptr;
+  std::optional<TreeEnsemble> native_;
+  std::string predictor_;
   std::string id_;
   std::size_t features_ = 0;
 };

@@ -24,6 +24,7 @@
 #include "actors/order/order_core.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
 #include "actors/risk/risk_core.hpp"
+#include "actors/strategy/xgb_strategy_core.hpp"
 #include "actors/node/wire.hpp"
 #include "actors/routing.hpp"
 #include "exchange/capture_stream.hpp"
@@ -672,6 +673,9 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   Result<Cores> cores = recovery ? Result<Cores>(std::move(recovery->cores)) : make_cores(config, &model_id);
   if (!cores) return tl::unexpected(cores.error());
   if (recovery) model_id = recovery->model_id;
+  if (config.strategy_kind == "xgboost")
+    spdlog::info("strategy model {}: {}", model_id,
+                 static_cast<const XgbStrategyCore&>(*cores->at(Actor::strategy)).model().predictor());
 
   // Testnet and live: reach the venue and reconcile with it before anything new happens.
   std::unique_ptr<Venue> venue;

@@ -32,6 +32,7 @@ struct XgbStrategyConfig {
 class XgbStrategyCore final : public StrategyBase {
  public:
   XgbStrategyCore(XgbStrategyConfig config, std::shared_ptr<const model::XgbModel> model);
+  const model::XgbModel& model() const { return *model_; }
 
  private:
   Result<std::optional<View>> evaluate(const Candle& c, Direction current) override;

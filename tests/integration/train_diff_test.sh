@@ -33,6 +33,8 @@ PY
   --set strategy.model="$SCRATCH/m15.json" --set strategy.entry_probability=0.3 --set strategy.exit_probability=0.2 \
   > "$SCRATCH/xgb.txt" 2>&1 || bad "xgboost node run failed: $(cat "$SCRATCH/xgb.txt")"
 grep -q "^identical" <<<"$("$TOOLS" replay "$SCRATCH/xgb" --verify)" && ok "an xgboost session verifies identical" || bad "xgb verify"
+grep -q "native tree walk (60 trees; identical to the C API on [0-9]* probe rows)" "$SCRATCH/xgb.txt" \
+  && ok "the node walks the model's trees natively after they matched the C API" || bad "predictor: $(grep 'strategy model' "$SCRATCH/xgb.txt")"
 model_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_id"])' "$SCRATCH/m15.json.meta.json")
 ids=$("$TOOLS" dump "$SCRATCH/xgb" --type signal --json | python3 -c 'import json,sys; print(" ".join(sorted({json.loads(l)["body"]["model_id"] for l in sys.stdin})))')
 expect_eq "every signal carries the model id (SHA-256 of the file)" "$model_id" "$ids"
