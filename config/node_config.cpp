@@ -296,6 +296,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.strings("feed.files", c.feed_files);
   r.strings("feed.symbols", c.feed_symbols);
   r.string("feed.snapshot_symbol", c.snapshot_symbol);
+  r.integer("feed.max_time_skew_ms", c.feed_max_time_skew_ms, 0, std::int64_t{1} << 40);
   if (const auto* n = r.find("feed.speed")) {
     if (const auto* s = n->as_string()) {
       if (s->get() == "max") c.speed = 0;
@@ -322,6 +323,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.string("candles.source", candle_source, {"trade", "agg_trade"});
   c.candles.use_agg_trades = candle_source == "agg_trade";
   r.integer("candles.close_grace_ms", c.candles.close_grace_ms, 0, 3'600'000);
+  r.integer("candles.max_flat_candles", c.candles.max_flat_candles, 1, 100'000'000);
   std::sort(c.candles.intervals_s.begin(), c.candles.intervals_s.end());
 
   MarketRules market;

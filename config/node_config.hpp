@@ -36,6 +36,7 @@ struct NodeConfig {
   std::string feed_source = "capture";
   std::vector<std::string> feed_files;
   std::vector<std::string> feed_symbols;  // empty: all
+  std::int64_t feed_max_time_skew_ms = 3'600'000;  // exchange time vs receive time; 0: not checked
   double speed = 0;                       // 0: as fast as possible; 1: real time; 10: ten times
   std::string snapshot_symbol;
   // feed.source = "binance": the live combined stream

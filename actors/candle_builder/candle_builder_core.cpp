@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "messages/fixed_point.hpp"
 
 namespace trader {
@@ -45,21 +47,34 @@ void CandleBuilderCore::emit(const std::string& symbol, std::uint32_t interval_s
 }
 
 void CandleBuilderCore::close_until(const std::string& symbol, std::uint32_t interval_s, Bucket& b,
-                                    std::int64_t now_ms, Outbox& out) {
+                                    std::int64_t now_ms, const Delivery& in, Outbox& out) {
   if (!b.started) return;
   const std::int64_t len_ms = std::int64_t{interval_s} * 1000;
+  if (b.has_data && b.open_time_ms + len_ms <= now_ms) emit(symbol, interval_s, b, out);
+  const std::int64_t empty = now_ms >= b.open_time_ms + len_ms ? (now_ms - b.open_time_ms) / len_ms : 0;
+  if (empty > config_.max_flat_candles) {
+    const std::int64_t resume_ms = b.open_time_ms + empty * len_ms;
+    out.push_back({Actor::none, ErrorReport{"candle_gap",
+                                            fmt::format("{}s candles: no data from {} to {} ms ({} intervals, more than "
+                                                        "candles.max_flat_candles = {}); no flat candles for them",
+                                                        interval_s, b.open_time_ms, resume_ms, empty,
+                                                        config_.max_flat_candles),
+                                            symbol, in.seq, in.recv_ts_ns}});
+    b.open_time_ms = resume_ms;
+    return;
+  }
   while (b.open_time_ms + len_ms <= now_ms) emit(symbol, interval_s, b, out);
 }
 
 void CandleBuilderCore::add(const std::string& symbol, std::uint32_t interval_s, Bucket& b, const Piece& p,
-                            Outbox& out) {
+                            const Delivery& in, Outbox& out) {
   const std::int64_t len_ms = std::int64_t{interval_s} * 1000;
   const std::int64_t start = p.time_ms - (((p.time_ms % len_ms) + len_ms) % len_ms);
   if (!b.started) {
     b.started = true;
     b.open_time_ms = start;
   }
-  close_until(symbol, interval_s, b, start, out);
+  close_until(symbol, interval_s, b, start, in, out);
   if (!b.has_data) {
     b.has_data = true;
     b.open = p.open;
@@ -93,10 +108,10 @@ void CandleBuilderCore::on_trade(const std::string& symbol, std::int64_t price, 
     }
   }
   const Piece p{trade_ts_ms, price, price, price, price, qty, mul_fixed(price, qty), 1, false, true};
-  for (std::uint32_t iv : config_.intervals_s) add(symbol, iv, per_interval[iv], p, out);
+  for (std::uint32_t iv : config_.intervals_s) add(symbol, iv, per_interval[iv], p, in, out);
 }
 
-void CandleBuilderCore::on_kline(const Kline& k, Outbox& out) {
+void CandleBuilderCore::on_kline(const Kline& k, const Delivery& in, Outbox& out) {
   if (!k.closed || k.interval_s == 0) return;
   const Piece p{k.open_time_ms, k.open, k.high, k.low, k.close, k.volume, k.quote_volume, k.trades, true,
                 k.quote_volume != 0 || k.volume == 0};
@@ -105,8 +120,8 @@ void CandleBuilderCore::on_kline(const Kline& k, Outbox& out) {
   for (std::uint32_t iv : config_.intervals_s) {
     if (iv < k.interval_s || iv % k.interval_s != 0) continue;
     Bucket& b = per_interval[iv];
-    add(k.symbol, iv, b, p, out);
-    close_until(k.symbol, iv, b, kline_end_ms, out);  // the last kline of the interval closes it
+    add(k.symbol, iv, b, p, in, out);
+    close_until(k.symbol, iv, b, kline_end_ms, in, out);  // the last kline of the interval closes it
   }
 }
 
@@ -116,11 +131,11 @@ void CandleBuilderCore::on(const Delivery& in, Outbox& out) {
   } else if (const auto* a = std::get_if<AggTrade>(&in.message)) {
     if (config_.use_agg_trades) on_trade(a->symbol, a->price, a->qty, a->trade_ts_ms, in, out);
   } else if (const auto* k = std::get_if<Kline>(&in.message)) {
-    on_kline(*k, out);
+    on_kline(*k, in, out);
   } else if (const auto* tick = std::get_if<ClockTick>(&in.message)) {
     const std::int64_t now_ms = tick->ts_ns / 1'000'000 - config_.close_grace_ms;
     for (auto& [symbol, per_interval] : buckets_)
-      for (auto& [iv, b] : per_interval) close_until(symbol, iv, b, now_ms, out);
+      for (auto& [iv, b] : per_interval) close_until(symbol, iv, b, now_ms, in, out);
   }
 }
 

@@ -9,6 +9,10 @@
 //  - An interval with no trades still closes as a flat candle: open = high = low = close
 //    = the previous close, volume 0, trades 0, vwap = that price. Nothing is emitted for
 //    a symbol before its first trade.
+//  - A gap longer than `max_flat_candles` intervals (a node resumed after days away, two
+//    capture days far apart) is not filled: one `candle_gap` error record says which
+//    intervals have no candle, and the next candle opens where the data resumes. The work
+//    one input can cause stays bounded.
 //  - A trade for an interval already closed (late beyond the grace) is not added, so
 //    published candles never change; it is reported as an `error` record (late_trade).
 //  - Closed exchange klines (x=true) of interval I are published as candles of interval I
@@ -30,6 +34,7 @@ struct CandleBuilderConfig {
   std::vector<std::uint32_t> intervals_s{60};  // ascending
   bool use_agg_trades = false;                 // aggregate aggTrade instead of trade
   std::int64_t close_grace_ms = 2000;
+  std::int64_t max_flat_candles = 1440;  // per symbol and interval, in one gap
 };
 
 class CandleBuilderCore final : public ActorCore {
@@ -58,12 +63,14 @@ class CandleBuilderCore final : public ActorCore {
     bool from_exchange, quote_known;
   };
 
-  void add(const std::string& symbol, std::uint32_t interval_s, Bucket& b, const Piece& p, Outbox& out);
-  void close_until(const std::string& symbol, std::uint32_t interval_s, Bucket& b, std::int64_t now_ms, Outbox& out);
+  void add(const std::string& symbol, std::uint32_t interval_s, Bucket& b, const Piece& p, const Delivery& in,
+           Outbox& out);
+  void close_until(const std::string& symbol, std::uint32_t interval_s, Bucket& b, std::int64_t now_ms,
+                   const Delivery& in, Outbox& out);
   void emit(const std::string& symbol, std::uint32_t interval_s, Bucket& b, Outbox& out);
   void on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty, std::int64_t trade_ts_ms,
                 const Delivery& in, Outbox& out);
-  void on_kline(const Kline& k, Outbox& out);
+  void on_kline(const Kline& k, const Delivery& in, Outbox& out);
 
   CandleBuilderConfig config_;
   // symbol -> interval -> bucket. std::map: iteration order is part of the output order.

@@ -104,7 +104,7 @@ core_actor::behavior_type core_fn(core_actor::stateful_pointer<CoreState> self, 
 
 // ---- market feed (ingress) --------------------------------------------------------------
 struct FeedStats {
-  std::atomic<std::uint64_t> lines{0}, malformed{0}, unknown{0}, gaps{0}, filtered{0};
+  std::atomic<std::uint64_t> lines{0}, malformed{0}, unknown{0}, gaps{0}, filtered{0}, implausible{0};
 };
 
 struct FeedState {
@@ -150,8 +150,12 @@ void feed_item(FeedState& st, CaptureItem& item, std::vector<FeedInput>& inputs)
         return;
       }
       const auto gaps_before = st.core->gaps();
+      const auto implausible_before = st.core->implausible_times();
       st.core->on_market_data(item.recv_ts_ns, std::move(item.message), inputs);
       st.stats->gaps += st.core->gaps() - gaps_before;
+      if (st.core->implausible_times() > implausible_before && st.stats->implausible++ == 0)
+        spdlog::warn("{} (further ones are journaled and counted, not logged)",
+                     std::get<ErrorReport>(inputs.back().message).message);
       return;
     }
     case CaptureItem::Kind::unknown_stream:
@@ -798,7 +802,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   auto feed_stats = std::make_shared<FeedStats>();
   auto feed_init = std::make_shared<FeedState>();
   feed_init->stream = std::move(source);
-  feed_init->core = std::make_unique<MarketFeedCore>(config.clock_tick_ms);
+  feed_init->core = std::make_unique<MarketFeedCore>(config.clock_tick_ms, config.feed_max_time_skew_ms);
   feed_init->symbols = std::set<std::string>(config.feed_symbols.begin(), config.feed_symbols.end());
   feed_init->speed = config.speed;
   feed_init->stop = &stop;
@@ -839,6 +843,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   summary->malformed_lines = feed_stats->malformed;
   summary->unknown_stream_lines = feed_stats->unknown;
   summary->gaps = feed_stats->gaps;
+  summary->implausible_times = feed_stats->implausible;
   summary->wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;
 }

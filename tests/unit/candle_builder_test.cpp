@@ -96,6 +96,43 @@ TEST_CASE("minutes without trades close as flat candles at the previous close") 
   }
 }
 
+TEST_CASE("a gap longer than max_flat_candles is one candle_gap error, and candles resume with the data") {
+  CandleBuilderCore core({{60, 300}, false, 2000, 5});
+  CoreHarness h(core);
+  h.feed(trade_at(10'000, 100, 1));
+  // 5 quiet minutes: filled with flat candles (the limit is inclusive).
+  auto five = h.feed(trade_at(6 * 60'000 + 1, 101, 1, 2));
+  CHECK(of_type<Candle>(five).size() == 6 + 1);  // minute 0, five flat minutes, and the 5m candle 0..5m
+  CHECK(of_type<ErrorReport>(five).empty());
+
+  // A year later: no half a million flat candles, one error per interval, then business as usual.
+  const std::int64_t later = 365LL * 24 * 3'600'000 + 30'000;
+  const auto& out = h.feed(trade_at(later, 102, 1, 3));
+  const auto errors = of_type<ErrorReport>(out);
+  const auto candles = of_type<Candle>(out);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].code == "candle_gap");
+  CHECK(errors[0].context == "BTCUSDT");
+  CHECK(errors[0].message.find("60s candles: no data from 420000 to ") == 0);
+  CHECK(errors[0].message.find("more than candles.max_flat_candles = 5") != std::string::npos);
+  CHECK(errors[1].message.find("300s candles") == 0);
+  REQUIRE(candles.size() == 2);  // only the real candles that closed: minute 6 and the 5m candle 5..10m
+  CHECK(candles[0].open_time_ms == 6 * 60'000);
+  CHECK(candles[0].close == px(101));
+  CHECK(candles[1].interval_s == 300);
+  CHECK(candles[1].open_time_ms == 300'000);
+  const auto next = of_type<Candle>(h.feed(trade_at(later + 60'000, 103, 1, 4)));
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].open_time_ms == later - 30'000);  // the minute of the trade after the gap
+  CHECK(next[0].open == px(102));
+  CHECK(next[0].trades == 1);
+
+  // A clock tick far ahead is bounded the same way.
+  const auto& tick = h.feed(ClockTick{(later + 30LL * 24 * 3'600'000) * 1'000'000});
+  CHECK(of_type<Candle>(tick).size() <= 2);
+  CHECK(of_type<ErrorReport>(tick).size() == 2);
+}
+
 TEST_CASE("a clock tick closes a quiet interval only after the grace period") {
   CandleBuilderCore core({{60}, false, 2000});
   CoreHarness h(core);

@@ -66,3 +66,52 @@ TEST_CASE("market feed: one clock tick per crossed boundary, at the latest bound
   CHECK(std::get<ClockTick>(out[0].message).ts_ns == 9'000'000'000);
   CHECK(out[0].recv_ts_ns == 9'000'000'000);
 }
+
+TEST_CASE("market feed: an exchange time far from the receive time is an error record, not market data") {
+  MarketFeedCore core(0, 3'600'000);
+  std::vector<FeedInput> out;
+  const std::int64_t now_ms = 1'723'100'000'000;  // receive time, ms
+  auto at = [](std::uint64_t id, std::int64_t t_ms) { return Trade{"BTCUSDT", 1, 1, id, t_ms, t_ms, false}; };
+  core.on_market_data(now_ms * 1'000'000, at(1, now_ms - 900), out);
+  REQUIRE(out.size() == 1);
+  CHECK(std::holds_alternative<Trade>(out[0].message));
+  out.clear();
+  // Seconds where milliseconds belong, and a far-future year.
+  core.on_market_data(now_ms * 1'000'000, at(2, now_ms / 1000), out);
+  core.on_market_data(now_ms * 1'000'000, at(3, now_ms * 1000), out);
+  REQUIRE(out.size() == 2);
+  for (const auto& in : out) {
+    const auto* e = std::get_if<ErrorReport>(&in.message);
+    REQUIRE(e != nullptr);
+    CHECK(e->code == "implausible_exchange_time");
+    CHECK(e->context == "BTCUSDT");
+    CHECK(e->message.find("feed.max_time_skew_ms = 3600000") != std::string::npos);
+  }
+  CHECK(core.implausible_times() == 2);
+  out.clear();
+  core.on_market_data(now_ms * 1'000'000, at(4, now_ms), out);  // ids 2 and 3 did arrive: no gap
+  REQUIRE(out.size() == 1);
+  CHECK(std::holds_alternative<Trade>(out[0].message));
+  CHECK(core.gaps() == 0);
+
+  // An open daily kline opened hours ago and closes hours ahead: plausible.
+  Kline day{"BTCUSDT", 86'400, now_ms - 20 * 3'600'000, now_ms + 4 * 3'600'000};
+  out.clear();
+  core.on_market_data(now_ms * 1'000'000, day, out);
+  REQUIRE(out.size() == 1);
+  CHECK(std::holds_alternative<Kline>(out[0].message));
+  Kline old = day;
+  old.open_time_ms -= 2 * 86'400'000;
+  old.close_time_ms -= 2 * 86'400'000;
+  out.clear();
+  core.on_market_data(now_ms * 1'000'000, old, out);
+  REQUIRE(out.size() == 1);
+  CHECK(std::holds_alternative<ErrorReport>(out[0].message));
+
+  // 0: not checked (what-if re-reads what the node let in).
+  MarketFeedCore unchecked(0);
+  out.clear();
+  unchecked.on_market_data(now_ms * 1'000'000, at(1, 0), out);
+  REQUIRE(out.size() == 1);
+  CHECK(std::holds_alternative<Trade>(out[0].message));
+}
