@@ -24,8 +24,8 @@ std::optional<ErrorReport> MarketFeedCore::implausible_time(const Message& messa
   auto off = [&](std::int64_t t) { return t < recv_ms - max_skew_ms_ || t > recv_ms + max_skew_ms_; };
   auto report = [&](const std::string& symbol, const char* what, std::int64_t t) {
     return ErrorReport{"implausible_exchange_time",
-                       fmt::format("{} time {} ms is {} ms from its receive time {} ms (feed.max_time_skew_ms = {}); "
-                                   "not let in", what, t, t - recv_ms, recv_ms, max_skew_ms_),
+                       fmt::format("{} time {} ms is more than feed.max_time_skew_ms = {} from its receive time "
+                                   "{} ms; not let in", what, t, max_skew_ms_, recv_ms),
                        symbol, 0, recv_ts_ns};
   };
   if (const auto* t = std::get_if<Trade>(&message); t && off(t->trade_ts_ms))
