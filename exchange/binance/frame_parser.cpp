@@ -41,6 +41,14 @@ struct Fields {
     if (obj[key].get_int64().get(out) != sj::SUCCESS) return fail(key, "missing or not an integer");
     return true;
   }
+  // Exchange times: milliseconds since 1970, before year 10000. Anything else is garbled,
+  // and letting it in would put candles and arithmetic near the ends of int64.
+  bool time_ms(std::string_view key, std::int64_t& out) {
+    constexpr std::int64_t kYear10000Ms = 253'402'300'800'000;
+    if (!i64(key, out)) return false;
+    if (out < 0 || out >= kYear10000Ms) return fail(key, "not a millisecond time between 1970 and 9999");
+    return true;
+  }
   bool u64(std::string_view key, std::uint64_t& out) {
     if (obj[key].get_uint64().get(out) != sj::SUCCESS) return fail(key, "missing or not an unsigned integer");
     return true;
@@ -75,8 +83,8 @@ struct Fields {
 
 bool parse_trade(Fields& f, Message& out) {
   Trade t;
-  if (!(f.i64("E", t.exchange_ts_ms) && f.text("s", t.symbol) && f.u64("t", t.trade_id) &&
-        f.fixed("p", t.price) && f.fixed("q", t.qty) && f.i64("T", t.trade_ts_ms) && f.boolean("m", t.buyer_maker)))
+  if (!(f.time_ms("E", t.exchange_ts_ms) && f.text("s", t.symbol) && f.u64("t", t.trade_id) &&
+        f.fixed("p", t.price) && f.fixed("q", t.qty) && f.time_ms("T", t.trade_ts_ms) && f.boolean("m", t.buyer_maker)))
     return false;
   out = std::move(t);
   return true;
@@ -84,9 +92,9 @@ bool parse_trade(Fields& f, Message& out) {
 
 bool parse_agg_trade(Fields& f, Message& out) {
   AggTrade t;
-  if (!(f.i64("E", t.exchange_ts_ms) && f.text("s", t.symbol) && f.u64("a", t.agg_trade_id) &&
+  if (!(f.time_ms("E", t.exchange_ts_ms) && f.text("s", t.symbol) && f.u64("a", t.agg_trade_id) &&
         f.fixed("p", t.price) && f.fixed("q", t.qty) && f.u64("f", t.first_trade_id) &&
-        f.u64("l", t.last_trade_id) && f.i64("T", t.trade_ts_ms) && f.boolean("m", t.buyer_maker)))
+        f.u64("l", t.last_trade_id) && f.time_ms("T", t.trade_ts_ms) && f.boolean("m", t.buyer_maker)))
     return false;
   out = std::move(t);
   return true;
@@ -105,7 +113,7 @@ bool parse_book_ticker(Fields& f, Message& out) {
 
 bool parse_depth_update(Fields& f, Message& out) {
   DepthUpdate d;
-  if (!(f.i64("E", d.exchange_ts_ms) && f.text("s", d.symbol) && f.u64("U", d.first_update_id) &&
+  if (!(f.time_ms("E", d.exchange_ts_ms) && f.text("s", d.symbol) && f.u64("U", d.first_update_id) &&
         f.u64("u", d.final_update_id) && f.levels("b", d.bids) && f.levels("a", d.asks)))
     return false;
   out = std::move(d);
@@ -123,12 +131,12 @@ bool parse_depth_snapshot(Fields& f, std::string symbol, Message& out) {
 
 bool parse_kline(Fields& f, Message& out) {
   Kline k;
-  if (!f.i64("E", k.exchange_ts_ms)) return false;
+  if (!f.time_ms("E", k.exchange_ts_ms)) return false;
   od::object ko;
   if (f.obj["k"].get_object().get(ko) != sj::SUCCESS) return f.fail("k", "missing or not an object");
   Fields kf{ko, f.error};
   std::string_view interval;
-  if (!(kf.i64("t", k.open_time_ms) && kf.i64("T", k.close_time_ms) && kf.text("s", k.symbol) &&
+  if (!(kf.time_ms("t", k.open_time_ms) && kf.time_ms("T", k.close_time_ms) && kf.text("s", k.symbol) &&
         kf.str("i", interval) && kf.i64("f", k.first_trade_id) && kf.i64("L", k.last_trade_id) &&
         kf.fixed("o", k.open) && kf.fixed("c", k.close) && kf.fixed("h", k.high) && kf.fixed("l", k.low) &&
         kf.fixed("v", k.volume) && kf.u64("n", k.trades) && kf.boolean("x", k.closed) &&

@@ -108,6 +108,10 @@ TEST_CASE("malformed frames say what is wrong") {
       {R"({"stream":"btcusdc@kline_1m","data":{"e":"kline","E":1,"k":{"t":1,"T":2,"s":"X","i":"7q","f":-1,"L":-1,"o":"1","c":"1","h":"1","l":"1","v":"1","n":0,"x":true,"q":"0","V":"0","Q":"0"}}})", "interval"},
       {"", "JSON"},
       {R"({"stream":5,"data":{}})", "\"stream\": not a string"},
+      // Times that cannot be exchange times: negative, and past year 9999 (as INT64_MAX).
+      {R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"1","q":"1","T":-5,"m":true}})", "\"T\": not a millisecond time"},
+      {R"({"stream":"btcusdt@trade","data":{"e":"trade","E":9223372036854775807,"s":"BTCUSDT","t":1,"p":"1","q":"1","T":1,"m":true}})", "\"E\": not a millisecond time"},
+      {R"({"stream":"btcusdc@kline_1m","data":{"e":"kline","E":1,"k":{"t":253402300800000,"T":2,"s":"X","i":"1m","f":-1,"L":-1,"o":"1","c":"1","h":"1","l":"1","v":"1","n":0,"x":true,"q":"0","V":"0","Q":"0"}}})", "\"t\": not a millisecond time"},
       // Found by fuzz/frame_parser_fuzz: no "stream" key and broken JSON after it used to
       // be read further after simdjson had stopped (SEGV).
       {R"({"stre-am":"btcusdt@trade","data":{"e":"trade",2E":172t{"str00","f":1})", "JSON"},
