@@ -120,7 +120,7 @@ void enc(const OrderEvent& m, capnp::AnyPointer::Builder b) {
   o.setSide(cast_enum<s::Side>(m.side)); o.setKind(cast_enum<s::OrderEventKind>(m.kind));
   o.setFillQty(m.fill_qty); o.setFillPrice(m.fill_price); o.setCumQty(m.cum_qty); o.setOrderQty(m.order_qty);
   o.setFee(m.fee); o.setFeeAsset(m.fee_asset); o.setLiquidity(cast_enum<s::Liquidity>(m.liquidity));
-  o.setTradeId(m.trade_id); o.setReason(m.reason); o.setTsMs(m.ts_ms);
+  o.setTradeId(m.trade_id); o.setReason(m.reason); o.setTsMs(m.ts_ms); o.setIntentId(m.intent_id);
 }
 void enc(const PortfolioState& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::PortfolioState>();
@@ -224,7 +224,8 @@ Message dec(OrderEvent*, capnp::AnyPointer::Reader b) {
   return OrderEvent{text(i.getClientOrderId()), text(i.getExchangeOrderId()), text(i.getSymbol()),
                     cast_enum<Side>(i.getSide()), cast_enum<OrderEventKind>(i.getKind()), i.getFillQty(),
                     i.getFillPrice(), i.getCumQty(), i.getOrderQty(), i.getFee(), text(i.getFeeAsset()),
-                    cast_enum<Liquidity>(i.getLiquidity()), i.getTradeId(), text(i.getReason()), i.getTsMs()};
+                    cast_enum<Liquidity>(i.getLiquidity()), i.getTradeId(), text(i.getReason()), i.getTsMs(),
+                    i.getIntentId()};
 }
 Message dec(PortfolioState*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::PortfolioState>();

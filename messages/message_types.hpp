@@ -118,6 +118,13 @@ struct Signal {
   bool operator==(const Signal&) const = default;
 };
 
+// Intent ids are unique in a journal by construction: the issuing core in the top byte,
+// a counter that core keeps in its state (and snapshots) below it.
+enum class IntentIssuer : std::uint8_t { strategy = 1, risk = 2 };
+inline constexpr std::uint64_t make_intent_id(IntentIssuer by, std::uint64_t n) {
+  return (static_cast<std::uint64_t>(by) << 56) | (n & ((std::uint64_t{1} << 56) - 1));
+}
+
 struct OrderIntent {
   static constexpr std::uint16_t kTypeId = 21;
   std::uint64_t intent_id = 0;
@@ -184,6 +191,7 @@ struct OrderEvent {
   std::uint64_t trade_id = 0;
   std::string reason;
   std::int64_t ts_ms = 0;
+  std::uint64_t intent_id = 0;  // the intent its order carries out
   bool operator==(const OrderEvent&) const = default;
 };
 

@@ -24,6 +24,7 @@ OrderEvent PaperExchangeCore::event(const Working& w, OrderEventKind kind, std::
   e.kind = kind;
   e.cum_qty = w.cum_qty;
   e.order_qty = w.request.qty;
+  e.intent_id = w.request.intent_id;
   e.fee_asset = config_.fee_asset;
   e.ts_ms = ts_ms;
   return e;

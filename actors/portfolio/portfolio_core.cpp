@@ -1,5 +1,8 @@
 #include "actors/portfolio/portfolio_core.hpp"
 
+#include <limits>
+#include <vector>
+
 #include "messages/fixed_point.hpp"
 
 namespace trader {
@@ -9,71 +12,115 @@ PortfolioCore::PortfolioCore(PortfolioConfig config) : config_(std::move(config)
   state_.cash = state_.equity = state_.peak_equity = state_.starting_cash = config_.starting_cash;
 }
 
+namespace {
+bool fits(__int128 v) {
+  return v >= std::numeric_limits<std::int64_t>::min() && v <= std::numeric_limits<std::int64_t>::max();
+}
+// a * b / kFixedScale in 128 bits, toward zero (as mul_fixed, without narrowing).
+__int128 mul_wide(std::int64_t a, std::int64_t b) { return static_cast<__int128>(a) * b / kFixedScale; }
+}  // namespace
+
 void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
-  Holding& h = holdings_[e.symbol];
-  const std::int64_t notional = mul_fixed(e.fill_qty, e.fill_price);
+  auto error = [&](const char* code, std::string what) {
+    out.push_back({Actor::none, ErrorReport{code, std::move(what), e.client_order_id, 0, e.ts_ms * 1'000'000}});
+  };
   // Fees in the quote asset come out of cash. A venue may take its commission in the asset
   // bought (Binance does on spot buys): then less of it arrives, and the fee's value is
   // that quantity at the fill price.
   const bool quote_fee = e.fee_asset.empty() || e.fee_asset == state_.quote_asset;
   const bool base_fee = !quote_fee && e.symbol.size() > e.fee_asset.size() && e.symbol.rfind(e.fee_asset, 0) == 0;
   if (!quote_fee && !base_fee)
-    out.push_back({Actor::none, ErrorReport{"fee_asset_unvalued", "fee in " + e.fee_asset + " is not valued (neither " +
-                                                                      e.symbol + "'s base nor " + state_.quote_asset + ")",
-                                            e.client_order_id, 0, e.ts_ms * 1'000'000}});
+    error("fee_asset_unvalued",
+          "fee in " + e.fee_asset + " is not valued (neither " + e.symbol + "'s base nor " + state_.quote_asset + ")");
   const std::int64_t fee_in_base = base_fee ? e.fee : 0;
-  const std::int64_t fee_value = quote_fee ? e.fee : mul_fixed(fee_in_base, e.fill_price);
   const std::int64_t cash_fee = quote_fee ? e.fee : 0;
-  state_.fees += fee_value;
-  ++state_.fills;
+
+  // Everything in 128 bits; the fill is booked only if every result fits, so a wrapped
+  // number never reaches the state (the venue's fill is then reported, not booked).
+  Holding h = holdings_[e.symbol];
+  PortfolioState s = state_;
+  const __int128 notional = mul_wide(e.fill_qty, e.fill_price);  // what the quote side moves
+  const __int128 base_fee_value = mul_wide(fee_in_base, e.fill_price);
+  const __int128 fee_value = cash_fee + base_fee_value;
+  __int128 qty = h.qty, cost = h.cost, cash = s.cash, fees = s.fees, realized = 0, trip = h.trip_net;
+  fees += fee_value;
   if (e.side == Side::buy) {
-    if (h.qty < std::max<std::int64_t>(1, config_.dust_below)) h.trip_net = 0;
-    const std::int64_t received = e.fill_qty - fee_in_base;
-    const __int128 cost_basis = static_cast<__int128>(h.qty) * h.avg_entry + static_cast<__int128>(received) * e.fill_price;
-    h.qty += received;
-    h.avg_entry = h.qty > 0 ? static_cast<std::int64_t>(cost_basis / h.qty) : 0;
-    state_.cash -= notional + cash_fee;
-    h.trip_net -= fee_value;
+    if (h.qty < std::max<std::int64_t>(1, config_.dust_below)) trip = 0;
+    // The commission's part of the notional is a fee, the rest is what the holding cost.
+    qty += static_cast<__int128>(e.fill_qty) - fee_in_base;
+    cost += notional - base_fee_value;
+    cash -= notional + cash_fee;
+    trip -= fee_value;
   } else {
-    const std::int64_t pnl = mul_fixed(e.fill_price - h.avg_entry, e.fill_qty);
-    h.realized += pnl;
-    state_.realized_pnl += pnl;
-    state_.cash += notional - cash_fee;
-    h.trip_net += pnl - fee_value;
-    h.qty -= e.fill_qty + fee_in_base;
-    if (h.qty < 0) {
-      out.push_back({Actor::none, ErrorReport{"oversold", "sold more " + e.symbol + " than held (spot cannot short)",
-                                              e.client_order_id, 0, e.ts_ms * 1'000'000}});
-    }
-    if (h.qty < std::max<std::int64_t>(1, config_.dust_below)) {  // closed (perhaps leaving dust)
-      ++state_.round_trips;
-      if (h.trip_net > 0) ++state_.winning_round_trips;
-      h.trip_net = 0;
-      if (h.qty <= 0) {
-        h.qty = 0;
-        h.avg_entry = 0;
-      }
-    }
+    // Units leaving: those sold and those taken as a base-asset commission, valued at the
+    // fill price; they take their share of the cost basis with them.
+    const __int128 units = static_cast<__int128>(e.fill_qty) + fee_in_base;
+    const __int128 value_out = notional + base_fee_value;
+    const __int128 held = qty > 0 ? qty : 0;
+    const __int128 take = units < held ? units : held;
+    const __int128 cost_out = held > 0 ? cost * take / held : 0;  // all of it when all is sold
+    // More than was held (spot cannot short; risk refuses such orders): the excess is
+    // carried at what it was sold for, so it books no profit it did not make.
+    const __int128 excess_value = units > take ? value_out * (units - take) / units : 0;
+    if (units > take)
+      error("oversold", "sold more " + e.symbol + " than held (spot cannot short): the excess is carried at its "
+                        "sale price, not booked as profit");
+    realized = value_out - excess_value - cost_out;
+    qty -= units;
+    cost -= cost_out + excess_value;
+    cash += notional - cash_fee;
+    trip += realized - fee_value;
   }
+  if (!fits(qty) || !fits(cost) || !fits(cash) || !fits(fees) || !fits(realized) || !fits(s.realized_pnl + realized) ||
+      !fits(h.realized + realized) || !fits(trip) || !fits(notional) || !fits(fee_value)) {
+    error("arithmetic_overflow", "fill of " + e.symbol + " overflows 64-bit fixed point; not booked");
+    return;
+  }
+  h.qty = static_cast<std::int64_t>(qty);
+  h.cost = static_cast<std::int64_t>(cost);
+  h.realized += static_cast<std::int64_t>(realized);
+  h.trip_net = static_cast<std::int64_t>(trip);
   h.last_price = e.fill_price;
+  s.cash = static_cast<std::int64_t>(cash);
+  s.fees = static_cast<std::int64_t>(fees);
+  s.realized_pnl += static_cast<std::int64_t>(realized);
+  ++s.fills;
+  if (e.side == Side::sell && h.qty < std::max<std::int64_t>(1, config_.dust_below)) {  // closed (perhaps to dust)
+    ++s.round_trips;
+    if (h.trip_net > 0) ++s.winning_round_trips;
+    h.trip_net = 0;
+  }
+  holdings_[e.symbol] = h;
+  state_ = std::move(s);
 }
 
 void PortfolioCore::publish(std::int64_t ts_ms, Outbox& out) {
-  state_.ts_ms = ts_ms;
-  state_.unrealized_pnl = 0;
-  std::int64_t holdings_value = 0;
-  state_.positions.clear();
+  // equity - starting cash == realized + unrealized - fees, exactly: every fill moves both
+  // sides by the same integers (see the header), and unrealized is value minus cost basis.
+  __int128 unrealized = 0, holdings_value = 0;
+  std::vector<Position> positions;
   for (const auto& [symbol, h] : holdings_) {
-    if (h.qty == 0) continue;
-    const std::int64_t unrealized = mul_fixed(h.last_price - h.avg_entry, h.qty);
-    state_.unrealized_pnl += unrealized;
-    holdings_value += mul_fixed(h.last_price, h.qty);
-    if (h.qty < config_.dust_below) continue;  // dust: valued, not traded
-    state_.positions.push_back({symbol, h.qty, h.avg_entry, h.last_price, unrealized, h.realized});
+    if (h.qty == 0 && h.cost == 0) continue;
+    const __int128 value = mul_wide(h.last_price, h.qty);
+    holdings_value += value;
+    unrealized += value - h.cost;
+    if (h.qty < config_.dust_below || h.qty <= 0) continue;  // dust: valued, not traded
+    if (!fits(value - h.cost)) continue;  // reported below with the totals
+    const auto avg_entry = static_cast<std::int64_t>(static_cast<__int128>(h.cost) * kFixedScale / h.qty);
+    positions.push_back({symbol, h.qty, avg_entry, h.last_price, static_cast<std::int64_t>(value - h.cost), h.realized});
   }
-  state_.equity = state_.cash + holdings_value;
+  const __int128 equity = state_.cash + holdings_value;
+  if (!fits(unrealized) || !fits(equity) || !fits(holdings_value)) {
+    out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", "portfolio value overflows 64-bit fixed point; "
+                                            "state not published", "", 0, ts_ms * 1'000'000}});
+    return;
+  }
+  state_.ts_ms = ts_ms;
+  state_.unrealized_pnl = static_cast<std::int64_t>(unrealized);
+  state_.positions = std::move(positions);
+  state_.equity = static_cast<std::int64_t>(equity);
   if (state_.equity > state_.peak_equity) state_.peak_equity = state_.equity;
-  state_.drawdown_ppm = state_.peak_equity > 0
+  state_.drawdown_ppm = state_.peak_equity > 0 && state_.equity < state_.peak_equity
                             ? static_cast<std::uint32_t>(static_cast<__int128>(state_.peak_equity - state_.equity) *
                                                          1'000'000 / state_.peak_equity)
                             : 0;
@@ -98,7 +145,7 @@ void PortfolioCore::save(StateWriter& w) const {
   w.u32(static_cast<std::uint32_t>(holdings_.size()));
   for (const auto& [symbol, h] : holdings_) {
     w.str(symbol);
-    for (auto v : {h.qty, h.avg_entry, h.last_price, h.realized, h.trip_net}) w.i64(v);
+    for (auto v : {h.qty, h.cost, h.last_price, h.realized, h.trip_net}) w.i64(v);
   }
   w.message(state_);
 }
@@ -107,7 +154,7 @@ Status PortfolioCore::load(StateReader& r) {
   holdings_.clear();
   for (auto n = r.count(); n > 0 && r.ok(); --n) {
     Holding& h = holdings_[r.str()];
-    for (auto* v : {&h.qty, &h.avg_entry, &h.last_price, &h.realized, &h.trip_net}) *v = r.i64();
+    for (auto* v : {&h.qty, &h.cost, &h.last_price, &h.realized, &h.trip_net}) *v = r.i64();
   }
   auto m = r.message();
   if (auto* ps = std::get_if<PortfolioState>(&m)) state_ = std::move(*ps);

@@ -3,11 +3,20 @@
 // peak equity and drawdown, from fills (OrderEvent) and marks (candles of one interval).
 // Publishes PortfolioState after every fill and every mark candle.
 //
-// Accounting (spot, fees in the quote asset): a buy adds to the position at a
-// quantity-weighted average entry and costs qty*price + fee; a sell realises
-// (price - average entry) * qty and returns qty*price - fee. A round trip is a position
-// opened from flat and closed back to flat; it wins when its realised PnL net of all its
-// fees is positive. All arithmetic is fixed point in 128-bit intermediates.
+// Accounting (spot). Each holding carries its exact cost basis (quote units), not a
+// rounded average entry:
+//  - a buy adds qty*price to the cost basis (less the value of a commission taken in the
+//    asset bought, which is a fee) and costs qty*price (+ a quote fee) in cash;
+//  - a sell (and a base-asset commission on it) takes units out with their share of the
+//    cost basis, cost * units / held rounded toward zero (all of it when all is sold), and
+//    realises value - that share; cash gets qty*price (- a quote fee);
+//  - unrealized = Σ (last price * qty - cost basis); avg entry in messages = cost / qty.
+// qty*price is rounded toward zero once per fill and that one number moves both cash and
+// the PnL, so equity - starting cash == realized + unrealized - fees holds exactly in
+// every published state. A round trip is a position opened from flat and closed back to
+// flat (or to dust); it wins when its realised PnL net of all its fees is positive.
+// Arithmetic is in 128 bits; a fill whose results do not fit int64 is reported as an
+// arithmetic_overflow error and not booked.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -37,7 +46,7 @@ class PortfolioCore final : public ActorCore {
 
  private:
   struct Holding {
-    std::int64_t qty = 0, avg_entry = 0, last_price = 0, realized = 0;
+    std::int64_t qty = 0, cost = 0, last_price = 0, realized = 0;  // cost: exact cost basis of qty
     std::int64_t trip_net = 0;  // realized minus fees since the position opened
   };
   void on_fill(const OrderEvent& e, Outbox& out);

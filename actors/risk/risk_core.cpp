@@ -56,12 +56,12 @@ void RiskCore::roll_day(std::int64_t ts_ms) {
 }
 
 void RiskCore::exit_position(const std::string& symbol, std::int64_t held, const char* code, std::string reason,
-                             std::uint64_t intent_id, std::int64_t ts_ms, Outbox& out) {
+                             std::int64_t ts_ms, Outbox& out) {
   // Whole lots only (a venue refuses the rest); what is left below one lot is dust.
   const std::int64_t qty = floor_to_lot(held, config_.market.lot_step);
   if (qty <= 0) return;
   RiskDecision d;
-  d.intent_id = intent_id;
+  d.intent_id = make_intent_id(IntentIssuer::risk, ++next_intent_);  // risk's own exit
   d.approved = true;
   d.approved_qty = qty;
   d.reason_code = code;
@@ -118,6 +118,10 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   }
 
   if (state_ == TradingState::halted) return reject("halted", "trading halted: " + state_reason_);
+  // Spot cannot short: a sell that is not an exit never reaches a venue (an exit is cut
+  // to what is held, above).
+  if (intent.side == Side::sell)
+    return reject("no_short", "a sell of " + intent.symbol + " that is not an exit (spot cannot sell what it does not hold)");
   if (state_ == TradingState::reducing) return reject("reducing", "only exits allowed: " + state_reason_);
   if (intent.confidence_ppm < config_.min_confidence_ppm)
     return reject("min_confidence", "confidence " + std::to_string(intent.confidence_ppm) + " ppm below " +
@@ -187,19 +191,18 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
     if (mode == StopMode::volatility && a > 0) return static_cast<std::int64_t>(static_cast<__int128>(a) * atr_milli / 1000);
     return 0;
   };
-  const std::uint64_t intent_id = in.seq * 16 + 1;
   if (const auto d = distance(config_.stop_loss_mode, config_.stop_loss_ppm, config_.stop_loss_atr_milli);
       d > 0 && c.low <= entry - d) {
     exit_position(c.symbol, held, "stop_loss",
                   "low " + format_fixed(c.low) + " reached stop " + format_fixed(entry - d) + " (entry " +
                       format_fixed(entry) + ")",
-                  intent_id, c.close_time_ms, out);
+                  c.close_time_ms, out);
   } else if (const auto t = distance(config_.take_profit_mode, config_.take_profit_ppm, config_.take_profit_atr_milli);
              t > 0 && c.high >= entry + t) {
     exit_position(c.symbol, held, "take_profit",
                   "high " + format_fixed(c.high) + " reached target " + format_fixed(entry + t) + " (entry " +
                       format_fixed(entry) + ")",
-                  intent_id, c.close_time_ms, out);
+                  c.close_time_ms, out);
   }
 }
 
@@ -241,9 +244,9 @@ void RiskCore::on_operator(const OperatorCommand& c, const Delivery& in, Outbox&
     case OperatorCommandKind::flatten: {
       halted_by_drawdown_or_operator_ = true;
       set_state(TradingState::halted, "operator flatten by " + c.issued_by + ": " + c.reason, ts_ms, out);
-      std::uint64_t k = 2;
       for (const auto& p : portfolio_.positions)
-        if (p.qty > 0) exit_position(p.symbol, p.qty, "flatten", "operator flatten", in.seq * 16 + k++, ts_ms, out);
+        if (p.qty > 0)
+          exit_position(p.symbol, p.qty, "flatten", "operator flatten", ts_ms, out);
       break;
     }
     case OperatorCommandKind::shutdown: break;  // the node handles shutdown
@@ -287,6 +290,7 @@ void RiskCore::save(StateWriter& w) const {
   w.boolean(day_start_known_);
   w.u32(trades_today_);
   w.i64(last_ts_ms_);
+  w.u64(next_intent_);
 }
 
 Status RiskCore::load(StateReader& r) {
@@ -312,6 +316,7 @@ Status RiskCore::load(StateReader& r) {
   day_start_known_ = r.boolean();
   trades_today_ = r.u32();
   last_ts_ms_ = r.i64();
+  next_intent_ = r.u64();
   if (!r.ok()) return fail("risk snapshot is truncated or corrupt");
   return {};
 }

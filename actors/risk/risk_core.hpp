@@ -75,7 +75,7 @@ class RiskCore final : public ActorCore {
   void on_operator(const OperatorCommand& c, const Delivery& in, Outbox& out);
   void set_state(TradingState s, std::string reason, std::int64_t ts_ms, Outbox& out);
   void exit_position(const std::string& symbol, std::int64_t qty, const char* code, std::string reason,
-                     std::uint64_t intent_id, std::int64_t ts_ms, Outbox& out);
+                     std::int64_t ts_ms, Outbox& out);
   std::int64_t position_qty(const std::string& symbol) const;
   std::int64_t atr(const SymbolState& s) const;
   void roll_day(std::int64_t ts_ms);
@@ -93,6 +93,7 @@ class RiskCore final : public ActorCore {
   bool day_start_known_ = false;
   std::uint32_t trades_today_ = 0;
   std::int64_t last_ts_ms_ = 0;
+  std::uint64_t next_intent_ = 0;  // risk's own exits (stops, flatten): make_intent_id(risk, n)
 };
 
 }  // namespace trader

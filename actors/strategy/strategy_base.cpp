@@ -30,7 +30,7 @@ void StrategyBase::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   }
   if (s.pending) return;
   OrderIntent intent;
-  intent.intent_id = in.seq * 16;
+  intent.intent_id = make_intent_id(IntentIssuer::strategy, next_intent_ + 1);
   intent.symbol = c.symbol;
   intent.type = OrderType::market;
   intent.signal_seq = in.seq;  // the candle the view was computed on
@@ -55,6 +55,7 @@ void StrategyBase::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   } else {
     return;
   }
+  ++next_intent_;
   s.pending = true;
   s.pending_intent = intent.intent_id;
   out.push_back({Actor::none, std::move(intent)});
@@ -80,8 +81,10 @@ void StrategyBase::on(const Delivery& in, Outbox& out) {
       it->second.cooldown_until = it->second.candles + common_.reentry_cooldown_candles;
     }
   } else if (const auto* e = std::get_if<OrderEvent>(&in.message)) {
+    // Only the final event of this symbol's own pending order ends the wait (a stop-loss
+    // exit of the same symbol may be working beside it).
     auto it = symbols_.find(e->symbol);
-    if (it != symbols_.end() &&
+    if (it != symbols_.end() && it->second.pending && e->intent_id == it->second.pending_intent &&
         (e->kind == OrderEventKind::filled || e->kind == OrderEventKind::canceled ||
          e->kind == OrderEventKind::rejected || e->kind == OrderEventKind::expired))
       it->second.pending = false;
@@ -104,6 +107,7 @@ void StrategyBase::save(StateWriter& w) const {
   w.i64(equity_);
   w.boolean(have_equity_);
   w.u32(static_cast<std::uint32_t>(risk_state_));
+  w.u64(next_intent_);
   save_view_state(w);
 }
 
@@ -121,6 +125,7 @@ Status StrategyBase::load(StateReader& r) {
   equity_ = r.i64();
   have_equity_ = r.boolean();
   risk_state_ = static_cast<TradingState>(r.u32());
+  next_intent_ = r.u64();
   if (!r.ok()) return fail("strategy snapshot is truncated or corrupt");
   return load_view_state(r);
 }

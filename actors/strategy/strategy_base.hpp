@@ -67,6 +67,7 @@ class StrategyBase : public ActorCore {
   std::int64_t equity_ = 0;
   bool have_equity_ = false;
   TradingState risk_state_ = TradingState::active;
+  std::uint64_t next_intent_ = 0;  // intent ids: make_intent_id(strategy, n)
 };
 
 }  // namespace trader

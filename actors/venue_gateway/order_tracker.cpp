@@ -26,6 +26,7 @@ OrderEvent OrderTracker::event(const Tracked& t, OrderEventKind kind, std::int64
   e.kind = kind;
   e.cum_qty = t.cum_qty;
   e.order_qty = t.request.qty;
+  e.intent_id = t.request.intent_id;
   e.ts_ms = ts_ms;
   return e;
 }

@@ -123,6 +123,7 @@ struct OrderEvent {
   tradeId @12 :UInt64;
   reason @13 :Text;                 # reject/cancel reason, exchange code and message
   tsMs @14 :Int64;
+  intentId @15 :UInt64;             # the intent the order carries out (its OrderRequest's)
 }
 
 struct Position {

@@ -30,7 +30,7 @@ inline std::vector<Message> all_message_samples() {
                    TimeInForce::ioc, 1723161300003, true},
       OrderEvent{"t-1234", "ex-98765", "BTCUSDT", Side::sell, OrderEventKind::partially_filled, 50000,
                  6180000000000, 50000, 100000, 3090000, "USDT", Liquidity::maker, 3735683300, "partial",
-                 1723161300004},
+                 1723161300004, 7},
       PortfolioState{1723161300005, "USDT", 1000000000000, 1012345000000, 12345000000, -200000000, 4500000,
                      1013000000000, 640,
                      {Position{"BTCUSDT", 150000, 6170000000000, 6175000000000, 7500000, 1000000}}, 7000,

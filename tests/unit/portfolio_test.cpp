@@ -1,6 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <limits>
+#include <map>
+
 #include "actors/portfolio/portfolio_core.hpp"
+#include "messages/fixed_point.hpp"
 #include "core_harness.hpp"
 
 using namespace trader;
@@ -102,4 +106,105 @@ TEST_CASE("candles of other intervals do not mark") {
   Candle c = mark(100);
   c.interval_s = 300;
   CHECK(h.feed(c).empty());
+}
+
+namespace {
+// A small deterministic generator (the test must be the same on every run and build).
+struct Lcg {
+  std::uint64_t s;
+  std::uint64_t next() {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return s >> 33;
+  }
+  std::int64_t in(std::int64_t lo, std::int64_t hi) { return lo + static_cast<std::int64_t>(next() % (hi - lo + 1)); }
+};
+}  // namespace
+
+TEST_CASE("property: equity - starting cash == realized + unrealized - fees, to the unit, in every state") {
+  const char* symbols[] = {"BTCUSDT", "ETHUSDT", "PEPEUSDT"};
+  const char* bases[] = {"BTC", "ETH", "PEPE"};
+  std::uint64_t states = 0, oversold = 0;
+  for (std::uint64_t run = 0; run < 300; ++run) {
+    Lcg g{run * 7919 + 1};
+    PortfolioCore core({"USDT", px(100000), 60, /*dust_below=*/1000});
+    CoreHarness h(core);
+    std::map<std::string, std::int64_t> held;
+    for (int step = 0; step < 40; ++step) {
+      const int k = static_cast<int>(g.in(0, 2));
+      // Odd prices and quantities (not multiples of anything) make every rounding bite.
+      const std::int64_t price = k == 2 ? g.in(1, 5000) : g.in(px(10), px(90000));
+      Outbox out;
+      if (g.in(0, 9) < 2) {  // a mark candle
+        Candle c;
+        c.symbol = symbols[k];
+        c.interval_s = 60;
+        c.close = price;
+        c.close_time_ms = step * 60'000;
+        out = h.feed(c);
+      } else {
+        OrderEvent e;
+        e.client_order_id = "c" + std::to_string(step);
+        e.symbol = symbols[k];
+        e.kind = OrderEventKind::filled;
+        e.fill_price = price;
+        e.ts_ms = step * 60'000;
+        const bool buy = held[symbols[k]] == 0 || g.in(0, 1) == 0;
+        e.side = buy ? Side::buy : Side::sell;
+        if (buy) {
+          e.fill_qty = k == 2 ? g.in(1, px(5e6)) : g.in(1, px(0.5));
+        } else {
+          // partial or whole sells, and now and then more than is held
+          const auto h_qty = held[symbols[k]];
+          const auto r = g.in(0, 9);
+          e.fill_qty = r < 6 ? std::max<std::int64_t>(1, h_qty * g.in(1, 99) / 100) : r < 9 ? h_qty : h_qty + g.in(1, 1000);
+          if (e.fill_qty > h_qty) ++oversold;
+        }
+        // fees in the quote asset, in the base asset (as Binance takes on buys), or none
+        const auto f = g.in(0, 2);
+        e.fee_asset = f == 0 ? "USDT" : f == 1 ? bases[k] : "USDT";
+        e.fee = f == 2 ? 0 : f == 0 ? g.in(0, mul_fixed(e.fill_qty, price) / 500 + 1) : g.in(0, e.fill_qty / 500);
+        if (buy) held[symbols[k]] += e.fill_qty - (f == 1 ? e.fee : 0);
+        else held[symbols[k]] -= e.fill_qty + (f == 1 ? e.fee : 0);
+        if (held[symbols[k]] < 0) held[symbols[k]] = 0;  // what the next sell is sized against
+        out = h.feed(e);
+      }
+      for (const auto& ps : of_type<PortfolioState>(out)) {
+        ++states;
+        CAPTURE(run);
+        CAPTURE(step);
+        REQUIRE(ps.equity - ps.starting_cash == ps.realized_pnl + ps.unrealized_pnl - ps.fees);
+      }
+    }
+  }
+  CHECK(states > 9000);
+  CHECK(oversold > 100);
+}
+
+TEST_CASE("a sell of more than is held books no profit it did not make") {
+  PortfolioCore core({"USDT", px(10000), 60});
+  CoreHarness h(core);
+  h.feed(fill(Side::buy, 0.1, 60000, 0));
+  auto out = h.feed(fill(Side::sell, 0.3, 61000, 0));  // 0.2 more than held
+  auto s = of_type<PortfolioState>(out);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].realized_pnl == px(100));  // 0.1 * (61000 - 60000), nothing on the excess
+  CHECK(s[0].unrealized_pnl == 0);      // the excess is carried at its sale price
+  CHECK(of_type<ErrorReport>(out).size() == 1);
+  CHECK(of_type<ErrorReport>(out)[0].code == "oversold");
+  CHECK(s[0].equity - s[0].starting_cash == s[0].realized_pnl + s[0].unrealized_pnl - s[0].fees);
+}
+
+TEST_CASE("a fill that would overflow 64-bit fixed point is reported, not booked") {
+  PortfolioCore core({"USDT", px(10000), 60});
+  CoreHarness h(core);
+  OrderEvent e = fill(Side::buy, 0, 0, 0);
+  e.fill_qty = std::numeric_limits<std::int64_t>::max() / 2;  // PEPE-like quantity...
+  e.fill_price = px(90000);                                  // ...at a BTC-like price
+  auto out = h.feed(e);
+  REQUIRE(of_type<ErrorReport>(out).size() == 1);
+  CHECK(of_type<ErrorReport>(out)[0].code == "arithmetic_overflow");
+  auto s = of_type<PortfolioState>(out);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].cash == px(10000));
+  CHECK(s[0].fills == 0);
 }

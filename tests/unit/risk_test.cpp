@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "actors/risk/risk_core.hpp"
 #include "core_harness.hpp"
 
@@ -255,4 +257,41 @@ TEST_CASE("operator flatten halts and exits every position") {
   CHECK(d[1].approved_qty == px(3));
   CHECK(d[0].reason_code == "flatten");
   CHECK(r.core.trading_state() == TradingState::halted);
+}
+
+TEST_CASE("a flatten of 20 positions gives 20 distinct intent ids, none shared with the next input's") {
+  RiskConfig c = base();
+  c.max_open_positions = 100;
+  Ready r(c);
+  std::vector<Position> positions;
+  for (int k = 0; k < 20; ++k) positions.push_back(Position{"S" + std::to_string(k) + "USDT", px(1), px(100), px(100), 0, 0});
+  r.h.feed(portfolio(10000, positions));
+  const auto d = of_type<RiskDecision>(r.h.feed(OperatorCommand{OperatorCommandKind::flatten, "cli", "all", 0}));
+  REQUIRE(d.size() == 20);
+  std::set<std::uint64_t> ids;
+  for (const auto& x : d) ids.insert(x.intent_id);
+  // the next input's exits (a stop-loss) must not reuse one either
+  r.h.feed(OperatorCommand{OperatorCommandKind::resume, "cli", "", 0});
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(1), px(100), px(100), 0, 0}}));
+  const auto stop = of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 90, 100, 95, 119'999)));
+  REQUIRE(stop.size() == 1);
+  CHECK(stop[0].reason_code == "stop_loss");
+  ids.insert(stop[0].intent_id);
+  CHECK(ids.size() == 21);
+  for (auto id : ids) CHECK((id >> 56) == static_cast<std::uint64_t>(IntentIssuer::risk));
+}
+
+TEST_CASE("a sell that is not an exit is refused: spot cannot sell what it does not hold") {
+  Ready r;
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(1), px(100), px(100), 0, 0}}));
+  OrderIntent i = entry("BTCUSDT", 5);
+  i.side = Side::sell;
+  const auto d = decide(r.h, i);
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason_code == "no_short");
+  // an exit asking for more than is held is cut to the holding
+  i.is_exit = true;
+  const auto e = decide(r.h, i);
+  CHECK(e.approved);
+  CHECK(e.approved_qty == px(1));
 }

@@ -64,10 +64,19 @@ TEST_CASE("rule strategy: warms up, goes long on a rising market sized by equity
 
   // While the intent is undecided, nothing more is sent.
   CHECK(of_type<OrderIntent>(h.feed(candle(i++, 140))).empty());
-  // Filled: the position shows up in the portfolio.
+  // Another order of the same symbol ends (say, a stop-loss exit risk sent): the strategy
+  // still waits for its own.
+  OrderEvent other;
+  other.symbol = "BTCUSDT";
+  other.kind = OrderEventKind::filled;
+  other.intent_id = make_intent_id(IntentIssuer::risk, 1);
+  h.feed(other);
+  CHECK(of_type<OrderIntent>(h.feed(candle(i++, 141))).empty());
+  // Its own order filled: the position shows up in the portfolio.
   OrderEvent filled;
   filled.symbol = "BTCUSDT";
   filled.kind = OrderEventKind::filled;
+  filled.intent_id = intents[0].intent_id;
   h.feed(filled);
   h.feed(equity(10000, 15));
   // Prices fall: the view turns flat and the whole position is sold.
@@ -105,4 +114,16 @@ TEST_CASE("rule strategy: other intervals and symbols are ignored") {
   CoreHarness h(core);
   h.feed(equity(10000));
   for (int i = 0; i < 30; ++i) CHECK(h.feed(candle(i, 100 + i)).empty());
+}
+
+TEST_CASE("strategy: intent ids are unique by construction, whoever issues them and however many per input") {
+  RuleStrategyCore core(cfg());
+  CoreHarness h(core);
+  h.feed(equity(10000));
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 40; ++i)
+    for (const auto& in : of_type<OrderIntent>(h.feed(candle(i, 100 + i)))) ids.push_back(in.intent_id);
+  REQUIRE(ids.size() == 1);
+  CHECK(ids[0] == make_intent_id(IntentIssuer::strategy, 1));
+  CHECK(ids[0] != make_intent_id(IntentIssuer::risk, 1));
 }
