@@ -1,5 +1,7 @@
 #include "config/node_config.hpp"
 
+#include <arpa/inet.h>
+
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -50,110 +52,172 @@ class Reader {
     error(path, n, fmt::format("expected {}, got {}", expected, type_name(*n)));
   }
 
+  // The effective value of every key the schema reads, in the order read, with where it
+  // came from: what --print-config shows and what the defaults test walks.
+  std::vector<ConfigKey> keys;
+
+  std::string source_of(const toml::node* n) const {
+    if (!n) return "default";
+    if (n->source().begin.line > 0) return fmt::format("{}:{}", file_, n->source().begin.line);
+    return "--set";
+  }
+  void record(std::string_view path, const toml::node* n, std::string value) {
+    keys.push_back({std::string(path), std::move(value), source_of(n)});
+  }
+  static std::string quoted(const std::string& s) {  // a TOML basic string
+    std::string t = "\"";
+    for (const char ch : s) {
+      if (ch == '"' || ch == '\\') t += '\\';
+      if (static_cast<unsigned char>(ch) < 0x20) t += fmt::format("\\u{:04x}", static_cast<int>(ch));
+      else t += ch;
+    }
+    return t + "\"";
+  }
+  static std::string real(double d) {
+    auto t = fmt::format("{}", d);
+    if (t.find_first_of(".en") == std::string::npos) t += ".0";  // stays a float in TOML
+    return t;
+  }
+
   void string(std::string_view path, std::string& out, std::initializer_list<std::string_view> allowed = {}) {
     const auto* n = find(path);
-    if (!n) return;
-    const auto* v = n->as_string();
-    if (!v) return wrong_type(path, n, "a string");
-    if (allowed.size() && std::find(allowed.begin(), allowed.end(), v->get()) == allowed.end()) {
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string("\"") + std::string(a) + "\"";
-      return error(path, n, fmt::format("\"{}\" is not one of {}", v->get(), list));
+    if (n) {
+      const auto* v = n->as_string();
+      if (!v) return wrong_type(path, n, "a string");
+      if (allowed.size() && std::find(allowed.begin(), allowed.end(), v->get()) == allowed.end()) {
+        std::string list;
+        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string("\"") + std::string(a) + "\"";
+        return error(path, n, fmt::format("\"{}\" is not one of {}", v->get(), list));
+      }
+      out = v->get();
     }
-    out = v->get();
+    record(path, n, quoted(out));
   }
   template <class T>
   void integer(std::string_view path, T& out, std::int64_t min, std::int64_t max) {
     const auto* n = find(path);
-    if (!n) return;
-    const auto* v = n->as_integer();
-    if (!v) return wrong_type(path, n, "an integer");
-    if (v->get() < min || v->get() > max)
-      return error(path, n, fmt::format("{} is out of range [{}, {}]", v->get(), min, max));
-    out = static_cast<T>(v->get());
+    if (n) {
+      const auto* v = n->as_integer();
+      if (!v) return wrong_type(path, n, "an integer");
+      if (v->get() < min || v->get() > max)
+        return error(path, n, fmt::format("{} is out of range [{}, {}]", v->get(), min, max));
+      out = static_cast<T>(v->get());
+    }
+    record(path, n, std::to_string(out));
   }
-  void number(std::string_view path, double& out, double min, double max) {
-    const auto* n = find(path);
-    if (!n) return;
+  bool read_number(std::string_view path, const toml::node* n, double& out, double min, double max) {
     double d = 0;
     if (const auto* f = n->as_floating_point()) d = f->get();
     else if (const auto* i = n->as_integer()) d = static_cast<double>(i->get());
-    else return wrong_type(path, n, "a number");
-    if (!(d >= min && d <= max)) return error(path, n, fmt::format("{} is out of range [{}, {}]", d, min, max));
+    else return wrong_type(path, n, "a number"), false;
+    if (!(d >= min && d <= max)) return error(path, n, fmt::format("{} is out of range [{}, {}]", d, min, max)), false;
     out = d;
+    return true;
   }
-  // A fraction 0..1 stored as parts per million.
-  void ppm(std::string_view path, std::uint32_t& out, double max = 1.0) {
-    double d = static_cast<double>(out) / 1e6;
-    const auto before = errors.size();
-    number(path, d, 0.0, max);
-    if (errors.size() == before) out = static_cast<std::uint32_t>(std::llround(d * 1e6));
+  void number(std::string_view path, double& out, double min, double max) {
+    const auto* n = find(path);
+    if (n && !read_number(path, n, out, min, max)) return;
+    record(path, n, real(out));
   }
-  // A "multiple" like 3.0 stored in thousandths.
-  void milli(std::string_view path, std::uint32_t& out) {
-    double d = static_cast<double>(out) / 1e3;
-    const auto before = errors.size();
-    number(path, d, 0.0, 1e6);
-    if (errors.size() == before) out = static_cast<std::uint32_t>(std::llround(d * 1e3));
+  // A quantity in the user's unit (`unit` per stored step) stored as an integer number of
+  // steps: a fraction 0..1 in parts per million, a percent in ppm, a multiple in thousandths.
+  void scaled(std::string_view path, std::uint32_t& out, double max, double steps_per_unit) {
+    const auto* n = find(path);
+    double d = static_cast<double>(out) / steps_per_unit;
+    if (n) {
+      if (!read_number(path, n, d, 0.0, max)) return;
+      out = static_cast<std::uint32_t>(std::llround(d * steps_per_unit));
+    }
+    record(path, n, real(d));
   }
+  void ppm(std::string_view path, std::uint32_t& out, double max = 1.0) { scaled(path, out, max, 1e6); }
+  // Written in percent ("2.0" = 2 %), stored as a fraction in ppm.
+  void percent(std::string_view path, std::uint32_t& out, double max) { scaled(path, out, max, 1e4); }
+  void milli(std::string_view path, std::uint32_t& out) { scaled(path, out, 1e6, 1e3); }
   void boolean(std::string_view path, bool& out) {
     const auto* n = find(path);
-    if (!n) return;
-    const auto* v = n->as_boolean();
-    if (!v) return wrong_type(path, n, "true or false");
-    out = v->get();
+    if (n) {
+      const auto* v = n->as_boolean();
+      if (!v) return wrong_type(path, n, "true or false");
+      out = v->get();
+    }
+    record(path, n, out ? "true" : "false");
   }
   // Prices, quantities, money: exact decimals, written as strings ("0.00001") or integers.
   void fixed(std::string_view path, std::int64_t& out, bool allow_negative = false) {
     const auto* n = find(path);
-    if (!n) return;
-    std::optional<std::int64_t> v;
-    if (const auto* s = n->as_string()) v = parse_fixed(s->get());
-    else if (const auto* i = n->as_integer()) v = parse_fixed(std::to_string(i->get()));
-    else if (n->is_floating_point())
-      return error(path, n, "write exact amounts as strings, e.g. \"0.00001\" (a float cannot hold them exactly)");
-    else return wrong_type(path, n, "a decimal string");
-    if (!v) return error(path, n, "not a decimal with at most 8 places");
-    if (*v < 0 && !allow_negative) return error(path, n, "must not be negative");
-    out = *v;
+    if (n) {
+      std::optional<std::int64_t> v;
+      if (const auto* s = n->as_string()) v = parse_fixed(s->get());
+      else if (const auto* i = n->as_integer()) v = parse_fixed(std::to_string(i->get()));
+      else if (n->is_floating_point())
+        return error(path, n, "write exact amounts as strings, e.g. \"0.00001\" (a float cannot hold them exactly)");
+      else return wrong_type(path, n, "a decimal string");
+      if (!v) return error(path, n, "not a decimal with at most 8 places");
+      if (*v < 0 && !allow_negative) return error(path, n, "must not be negative");
+      out = *v;
+    }
+    record(path, n, quoted(format_fixed(out)));
   }
-  void strings(std::string_view path, std::vector<std::string>& out) {
-    const auto* n = find(path);
-    if (!n) return;
+  static std::string quoted_list(const std::vector<std::string>& v) {
+    std::string t = "[";
+    for (const auto& e : v) t += (t.size() > 1 ? ", " : "") + quoted(e);
+    return t + "]";
+  }
+  bool read_strings(std::string_view path, const toml::node* n, std::vector<std::string>& out) {
     const auto* a = n->as_array();
-    if (!a) return wrong_type(path, n, "an array of strings");
+    if (!a) return wrong_type(path, n, "an array of strings"), false;
     std::vector<std::string> v;
     for (const auto& e : *a) {
-      if (!e.is_string()) return error(path, n, fmt::format("expected an array of strings, found {}", type_name(e)));
+      if (!e.is_string())
+        return error(path, n, fmt::format("expected an array of strings, found {}", type_name(e))), false;
       v.push_back(e.as_string()->get());
     }
     out = std::move(v);
+    return true;
+  }
+  void strings(std::string_view path, std::vector<std::string>& out) {
+    const auto* n = find(path);
+    if (n && !read_strings(path, n, out)) return;
+    record(path, n, quoted_list(out));
+  }
+  static std::string interval_name(std::uint32_t secs) {
+    if (secs % 86400 == 0) return fmt::format("{}d", secs / 86400);
+    if (secs % 3600 == 0) return fmt::format("{}h", secs / 3600);
+    if (secs % 60 == 0) return fmt::format("{}m", secs / 60);
+    return fmt::format("{}s", secs);
   }
   void interval(std::string_view path, std::uint32_t& out) {
-    std::string s;
-    const auto before = errors.size();
-    string(path, s);
-    if (errors.size() != before || s.empty()) return;
-    const auto secs = binance::interval_seconds(s);
-    if (secs == 0) return error(path, find(path), fmt::format("\"{}\" is not an interval like \"1m\", \"5m\", \"1h\"", s));
-    out = secs;
+    const auto* n = find(path);
+    if (n) {
+      const auto* v = n->as_string();
+      if (!v) return wrong_type(path, n, "a string");
+      const auto secs = binance::interval_seconds(v->get());
+      if (secs == 0) return error(path, n, fmt::format("\"{}\" is not an interval like \"1m\", \"5m\", \"1h\"", v->get()));
+      out = secs;
+    }
+    record(path, n, quoted(interval_name(out)));
   }
   void intervals(std::string_view path, std::vector<std::uint32_t>& out) {
-    std::vector<std::string> list;
-    const auto before = errors.size();
-    strings(path, list);
-    if (errors.size() != before || !find(path)) return;
-    std::vector<std::uint32_t> v;
-    for (const auto& s : list) {
-      const auto secs = binance::interval_seconds(s);
-      if (secs == 0) return error(path, find(path), fmt::format("\"{}\" is not an interval like \"1m\", \"5m\", \"1h\"", s));
-      v.push_back(secs);
+    const auto* n = find(path);
+    if (n) {
+      std::vector<std::string> list;
+      if (!read_strings(path, n, list)) return;
+      std::vector<std::uint32_t> v;
+      for (const auto& s : list) {
+        const auto secs = binance::interval_seconds(s);
+        if (secs == 0) return error(path, n, fmt::format("\"{}\" is not an interval like \"1m\", \"5m\", \"1h\"", s));
+        v.push_back(secs);
+      }
+      if (v.empty()) return error(path, n, "needs at least one interval");
+      out = std::move(v);
     }
-    if (v.empty()) return error(path, find(path), "needs at least one interval");
-    out = std::move(v);
+    std::vector<std::string> names;
+    for (auto secs : out) names.push_back(interval_name(secs));
+    record(path, n, quoted_list(names));
   }
   void stop_mode(std::string_view path, StopMode& out) {
-    std::string s;
+    std::string s = out == StopMode::off ? "off" : out == StopMode::percent ? "percent" : "volatility";
     string(path, s, {"off", "percent", "volatility"});
     if (s == "off") out = StopMode::off;
     else if (s == "percent") out = StopMode::percent;
@@ -275,15 +339,16 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   constexpr std::int64_t kMaxI32 = std::numeric_limits<std::int32_t>::max();
 
   r.string("node.id", c.node_id);
-  r.integer("node.clock_tick_ms", c.clock_tick_ms, 0, 3'600'000);
+  r.integer("node.clock_tick_ms", c.clock_tick_ms, 1, 3'600'000);
   r.boolean("node.busy_poll", c.busy_poll);
 
   r.string("journal.path", c.journal_path);
+  if (c.journal_path.empty()) r.error("journal.path", r.find("journal.path"), "must name the journal's directory");
   std::string durability = "nosync";
   r.string("journal.durability", durability, {"sync", "nosync"});
   c.durability = durability == "sync" ? journal::Durability::sync : journal::Durability::nosync;
   r.integer("journal.max_batch", c.max_batch, 1, 1'000'000);
-  r.string("journal.if_exists", c.if_exists, {"error", "replace", "resume"});
+  r.string("journal.if_exists", c.if_exists, {"error", "archive", "replace", "resume"});
   r.integer("journal.snapshot_every", c.snapshot_every, 0, std::numeric_limits<std::int64_t>::max());
   r.integer("journal.max_size_mb", c.max_size_mb, 0, std::int64_t{1} << 30);
   r.integer("journal.min_free_mb", c.min_free_mb, 0, std::int64_t{1} << 30);
@@ -297,14 +362,13 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.strings("feed.symbols", c.feed_symbols);
   r.string("feed.snapshot_symbol", c.snapshot_symbol);
   r.integer("feed.max_time_skew_ms", c.feed_max_time_skew_ms, 0, std::int64_t{1} << 40);
-  if (const auto* n = r.find("feed.speed")) {
-    if (const auto* s = n->as_string()) {
-      if (s->get() == "max") c.speed = 0;
-      else if (s->get() == "realtime") c.speed = 1;
-      else r.error("feed.speed", n, "expected \"max\", \"realtime\" or a multiple like 10");
-    } else {
-      r.number("feed.speed", c.speed, 0.001, 1e9);
-    }
+  if (const auto* n = r.find("feed.speed"); n && !n->as_string()) {
+    r.number("feed.speed", c.speed, 0.001, 1e9);
+  } else {
+    if (n && n->as_string()->get() == "max") c.speed = 0;
+    else if (n && n->as_string()->get() == "realtime") c.speed = 1;
+    else if (n) r.error("feed.speed", n, "expected \"max\", \"realtime\" or a multiple like 10");
+    r.record("feed.speed", n, c.speed == 1 ? "\"realtime\"" : "\"max\"");
   }
   if (c.feed_source == "binance") {
     if (c.feed_url.rfind("wss://", 0) != 0) r.error("feed.url", r.find("feed.url"), "expected a wss:// URL");
@@ -370,12 +434,10 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.ppm("risk.max_drawdown", c.risk.max_drawdown_ppm);
   r.ppm("risk.min_confidence", c.risk.min_confidence_ppm);
   r.stop_mode("risk.stop_loss", c.risk.stop_loss_mode);
-  r.ppm("risk.stop_loss_pct", c.risk.stop_loss_ppm, 100.0);
-  c.risk.stop_loss_ppm /= 100;  // percent -> fraction
+  r.percent("risk.stop_loss_pct", c.risk.stop_loss_ppm, 100.0);
   r.milli("risk.stop_loss_atr", c.risk.stop_loss_atr_milli);
   r.stop_mode("risk.take_profit", c.risk.take_profit_mode);
-  r.ppm("risk.take_profit_pct", c.risk.take_profit_ppm, 1000.0);
-  c.risk.take_profit_ppm /= 100;
+  r.percent("risk.take_profit_pct", c.risk.take_profit_ppm, 1000.0);
   r.milli("risk.take_profit_atr", c.risk.take_profit_atr_milli);
   r.integer("risk.atr_candles", c.risk.atr_candles, 1, 100000);
   c.risk.candle_interval_s = c.strategy.interval_s;
@@ -427,6 +489,22 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
 
   r.string("logging.level", c.log_level, {"trace", "debug", "info", "warn", "error", "off"});
   r.string("control.listen", c.control_listen);
+  if (!c.control_listen.empty()) {
+    const auto colon = c.control_listen.rfind(':');
+    const std::string host = colon == std::string::npos ? "" : c.control_listen.substr(0, colon);
+    const std::string port = colon == std::string::npos ? "" : c.control_listen.substr(colon + 1);
+    unsigned char addr[16];
+    const bool ip = inet_pton(AF_INET, host.c_str(), addr) == 1 || inet_pton(AF_INET6, host.c_str(), addr) == 1;
+    const bool port_ok = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos &&
+                         std::stoul(port) <= 65535;
+    if (colon == std::string::npos)
+      r.error("control.listen", r.find("control.listen"), "expected IP:PORT, e.g. \"127.0.0.1:8787\"");
+    else if (!ip)
+      r.error("control.listen", r.find("control.listen"),
+              fmt::format("\"{}\" is not an IP address (e.g. 127.0.0.1 or ::1; host names are not resolved)", host));
+    else if (!port_ok)
+      r.error("control.listen", r.find("control.listen"), fmt::format("\"{}\" is not a port in 0..65535", port));
+  }
   r.string("control.token_env", c.control_token_env);
   r.string("control.token_file", c.control_token_file);
 
@@ -443,8 +521,26 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   std::ostringstream text;
   text << root;
   c.effective_toml = text.str();
+  c.keys = std::move(r.keys);
   return c;
 }
 }  // namespace
+
+std::string render_effective_config(const NodeConfig& config) {
+  std::string out, section;
+  std::size_t width = 0;
+  for (const auto& k : config.keys) width = std::max(width, k.key.size() - k.key.find('.') - 1 + 3 + k.value.size());
+  for (const auto& k : config.keys) {
+    const auto dot = k.key.find('.');
+    const std::string sec = k.key.substr(0, dot), name = k.key.substr(dot + 1);
+    if (sec != section) {
+      out += fmt::format("{}[{}]\n", out.empty() ? "" : "\n", sec);
+      section = sec;
+    }
+    const std::string line = name + " = " + k.value;
+    out += fmt::format("{:<{}}  # {}\n", line, width, k.source);
+  }
+  return out;
+}
 
 }  // namespace trader

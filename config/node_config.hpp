@@ -19,6 +19,11 @@
 
 namespace trader {
 
+// One key's effective value (as TOML) and where it came from: "default", "FILE:LINE" or "--set".
+struct ConfigKey {
+  std::string key, value, source;
+};
+
 struct NodeConfig {
   // [node]
   std::string node_id = "paper-1";
@@ -28,7 +33,7 @@ struct NodeConfig {
   std::string journal_path = "runs/paper";
   journal::Durability durability = journal::Durability::nosync;
   std::size_t max_batch = 4096;
-  std::string if_exists = "error";  // error | replace | resume (restore the actors, continue the feed)
+  std::string if_exists = "error";  // error | archive | replace | resume (restore the actors, continue the feed)
   std::uint64_t snapshot_every = 10000;  // actor state saved about every N records (0: never)
   std::uint64_t max_size_mb = 0;         // the journal never grows past this (0: the filesystem is the limit)
   std::uint64_t min_free_mb = 64;        // below this much room left, trading halts (journaled)
@@ -74,7 +79,12 @@ struct NodeConfig {
 
   std::string source_path;     // the file it came from
   std::string effective_toml;  // file + overrides, as TOML: journaled with each session
+  std::vector<ConfigKey> keys; // every key the loader knows, in its order, with its effective value
 };
+
+// The effective config as TOML, one key a line, each with its source as a comment
+// (trader-node --print-config).
+std::string render_effective_config(const NodeConfig& config);
 
 // `overrides` are "dotted.key=value", value in TOML syntax; a value that is not valid TOML
 // is taken as a string (`--set journal.path=runs/day1`).

@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   bool confirm_live = false;
   app.add_flag("--confirm-live", confirm_live,
                "required with order.mode = \"live\": confirms that this run sends real orders with real money");
+  bool print_config = false;
+  app.add_flag("--print-config", print_config,
+               "print the effective config as TOML, each value with its source (default, FILE:LINE or --set), and exit");
   app.set_version_flag("--version", "trader-node 0.1.0");
   try {
     app.parse(argc, argv);
@@ -81,6 +84,10 @@ int main(int argc, char** argv) {
   if (!config) {
     std::fprintf(stderr, "error: %s\n", config.error().message.c_str());
     return 2;
+  }
+  if (print_config) {
+    fmt::print("{}", trader::render_effective_config(*config));
+    return 0;
   }
   if (config->order_mode == "live" && !confirm_live) {
     std::fprintf(stderr,
@@ -110,5 +117,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   print_summary(*config, *summary);
+  if (!summary->feed_failure.empty()) {
+    std::fprintf(stderr, "error: the feed failed: %s (everything before it is journaled)\n",
+                 summary->feed_failure.c_str());
+    return 1;
+  }
   return 0;
 }
