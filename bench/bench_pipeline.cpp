@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include <simdjson.h>
+#include <spdlog/spdlog.h>
 
 #include "actors/node/node_runtime.hpp"
 #include "bench/bench_common.hpp"
@@ -207,6 +208,7 @@ Result<Latency> run_latency(const Options& o, const std::string& capture, bool b
                                   {"feed.files=[\"" + capture + "\"]", "journal.path=" + journal}, ConfigUse::node);
   if (!config) return tl::unexpected(config.error());
   std::atomic<bool> stop{false};
+  spdlog::set_level(spdlog::level::from_str(config->log_level));  // the bench's stdout is its report
   auto summary = node::run_node(*config, stop);
   if (!summary) return tl::unexpected(summary.error());
   if (summary->tick_to_order_ns.empty()) return fail("no orders");

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "journal/directory.hpp"
 #include "journal/journal.hpp"
 #include "journal/lmdb_env.hpp"
 #include "journal/record_format.hpp"
@@ -92,8 +93,16 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dir, const Optio
   const std::string lock_path = dir + "/writer.lock";
   impl->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (impl->lock_fd < 0) return fail(fmt::format("cannot open {}: {}", lock_path, std::strerror(errno)));
-  if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0)
-    return fail(fmt::format("journal {} is already open for writing by another process", dir));
+  if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    const auto pid = writer_lock_holder(dir);
+    return fail(fmt::format("journal {} is already open for writing by {}", dir,
+                            pid.empty() ? "another process" : "process " + pid));
+  }
+  // Who holds it, for the error a second writer (or a replace) gets.
+  const auto pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(impl->lock_fd, 0) != 0 ||
+      ::pwrite(impl->lock_fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+    return fail(fmt::format("cannot write {}: {}", lock_path, std::strerror(errno)));
 
   // Resume after the last committed record and batch.
   auto txn = begin_read(*impl->env);

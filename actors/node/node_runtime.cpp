@@ -28,6 +28,7 @@
 #include "actors/node/wire.hpp"
 #include "actors/routing.hpp"
 #include "exchange/capture_stream.hpp"
+#include "journal/directory.hpp"
 #include "journal/journal.hpp"
 #include "journal/record_format.hpp"
 #include "messages/message_codec.hpp"
@@ -306,7 +307,10 @@ void finish(sequencer_ptr self) {
   auto& st = self->state;
   st.finished = true;
   auto committed = commit_timed(st);
-  std::string reason = !st.failure.empty() ? "error: " + st.failure : st.stopping ? "stopped by signal" : "completed";
+  std::string reason = !st.failure.empty()              ? "error: " + st.failure
+                       : !st.summary.feed_failure.empty() ? "feed failed: " + st.summary.feed_failure
+                       : st.stopping                      ? "stopped by signal"
+                                                          : "completed";
   if (!committed && st.failure.empty()) reason = "error: " + committed.error().message;
   auto ended = st.writer->end_session(st.session_id, wall_ns(), reason);
   st.summary.end_reason = reason;
@@ -361,6 +365,13 @@ bool sequence_one(sequencer_ptr self, WireOutput msg) {
   ++s.by_source[header.source];
   ++s.by_type[msg.type_id];
   const auto stored = st.writer->last_appended();
+  // A feed that failed (a cut capture, a live feed that gave up) ends the session as a
+  // failure, not as "completed".
+  if (msg.type_id == ErrorReport::kTypeId && header.source == Actor::market_feed)
+    if (auto rec = st.decoder.decode(0, stored); rec)
+      if (auto body = (*rec)->decode(); body)
+        if (auto* e = std::get_if<ErrorReport>(&*body); e && (e->code == "capture_read_error" || e->code == "feed_error"))
+          s.feed_failure = e->message;
   // Decode only what the summary, the decision hash and the status view need.
   if (NodeStatus::wants(msg.type_id) || msg.type_id == Signal::kTypeId || msg.type_id == OrderIntent::kTypeId) {
     if (auto rec = st.decoder.decode(0, stored); rec) {
@@ -618,28 +629,6 @@ Result<NodeConfig> with_journal_client_ids(const NodeConfig& c, bool resuming) {
                            ConfigUse::node);
 }
 
-Status prepare_journal_dir(const NodeConfig& c) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(c.journal_path, ec)) return {};
-  if (!fs::exists(fs::path(c.journal_path) / "data.mdb", ec)) {
-    if (fs::is_directory(c.journal_path, ec) && fs::is_empty(c.journal_path, ec)) return {};
-    return fail(fmt::format("journal.path {} exists and is not a journal; refusing to use it", c.journal_path));
-  }
-  if (c.if_exists == "replace") {
-    fs::remove_all(c.journal_path, ec);
-    if (ec) return fail(fmt::format("cannot remove {}: {}", c.journal_path, ec.message()));
-    return {};
-  }
-  auto reader = journal::Reader::open(c.journal_path);
-  std::uint64_t n = 0;
-  if (reader)
-    if (auto s = (*reader)->summary(); s) n = s->records;
-  return fail(fmt::format("journal {} already holds {} records (journal.if_exists = \"error\"); choose another "
-                          "journal.path or set journal.if_exists = \"replace\"",
-                          c.journal_path, n));
-}
-
 }  // namespace
 
 Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& stop) {
@@ -655,8 +644,6 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
     auto r = recover(config.journal_path, config);
     if (!r) return fail("cannot resume " + config.journal_path + ": " + r.error().message);
     recovery = std::move(*r);
-  } else if (config.if_exists != "resume") {
-    if (auto st = prepare_journal_dir(config); !st) return tl::unexpected(st.error());
   }
   std::unique_ptr<FeedSource> source;
   if (config.feed_source == "binance") {
@@ -703,6 +690,49 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
     venue = std::move(*made);
   }
 
+  // The control API binds before the journal is touched: every check that can refuse the
+  // start has run by the time an existing journal is archived or replaced.
+  caf::actor_system_config cfg;
+  add_wire_types(cfg);
+  if (config.busy_poll) {
+    // Idle workers keep polling instead of sleeping (CAF's default sleeps 50 us, then
+    // 10 ms), so a message never waits for a thread to wake up.
+    cfg.set("work-stealing.aggressive-poll-attempts", std::numeric_limits<std::int64_t>::max() / 2);
+  }
+  caf::actor_system system{cfg};
+
+  std::unique_ptr<ControlServer> control;
+  if (!config.control_listen.empty()) {
+    std::string token;
+    if (!config.control_token_file.empty()) {
+      std::ifstream in(config.control_token_file);
+      std::getline(in, token);
+    } else if (const char* env = std::getenv(config.control_token_env.c_str())) {
+      token = env;
+    }
+    if (token.empty())
+      spdlog::warn("control API: no token (set ${} or control.token_file): halt, resume and flatten will be refused",
+                   config.control_token_env);
+    const std::string host = config.control_listen.substr(0, config.control_listen.rfind(':'));
+    if (host.rfind("127.", 0) != 0 && host != "::1")
+      spdlog::warn("control API on {}, which is not loopback: anyone who reaches it can read /status (positions, "
+                   "orders, equity) without a token; put it behind a firewall or use 127.0.0.1",
+                   host);
+    auto server = ControlServer::start(config.control_listen, token, system);
+    if (!server) return tl::unexpected(server.error());
+    control = std::move(*server);
+    spdlog::info("control API on http://{}:{}", config.control_listen.substr(0, config.control_listen.rfind(':')),
+                 control->port());
+  }
+
+  if (!resuming && config.if_exists != "resume") {
+    const auto how = config.if_exists == "replace"   ? journal::Existing::replace
+                     : config.if_exists == "archive" ? journal::Existing::archive
+                                                     : journal::Existing::error;
+    auto made = journal::make_room(config.journal_path, how);
+    if (!made) return tl::unexpected(made.error());
+    if (!made->empty()) spdlog::info("{}", *made);
+  }
   journal::Options jopts;
   jopts.durability = config.durability;
   jopts.max_batch_records = config.max_batch;
@@ -753,37 +783,6 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
       return tl::unexpected(st.error());
 
   if (auto st = writer->put_meta(replay::session_model_key(*session_id), model_id); !st) return tl::unexpected(st.error());
-
-  caf::actor_system_config cfg;
-  add_wire_types(cfg);
-  if (config.busy_poll) {
-    // Idle workers keep polling instead of sleeping (CAF's default sleeps 50 us, then
-    // 10 ms), so a message never waits for a thread to wake up.
-    cfg.set("work-stealing.aggressive-poll-attempts", std::numeric_limits<std::int64_t>::max() / 2);
-  }
-  caf::actor_system system{cfg};
-
-  std::unique_ptr<ControlServer> control;
-  if (!config.control_listen.empty()) {
-    std::string token;
-    if (!config.control_token_file.empty()) {
-      std::ifstream in(config.control_token_file);
-      std::getline(in, token);
-    } else if (const char* env = std::getenv(config.control_token_env.c_str())) {
-      token = env;
-    }
-    if (token.empty())
-      spdlog::warn("control API: no token (set ${} or control.token_file): halt, resume and flatten will be refused",
-                   config.control_token_env);
-    auto server = ControlServer::start(config.control_listen, token, system);
-    if (!server) {
-      (void)writer->end_session(*session_id, wall_ns(), "error: " + server.error().message);
-      return tl::unexpected(server.error());
-    }
-    control = std::move(*server);
-    spdlog::info("control API on http://{}:{}", config.control_listen.substr(0, config.control_listen.rfind(':')),
-                 control->port());
-  }
 
   // A resumed node's status view starts from the state recovery rebuilt.
   std::function<void(NodeStatus&, std::uint64_t)> restore_status;

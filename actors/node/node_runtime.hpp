@@ -30,6 +30,7 @@ struct RunSummary {
   PortfolioState portfolio;  // the last one published
   std::uint64_t feed_lines = 0, malformed_lines = 0, unknown_stream_lines = 0, gaps = 0, implausible_times = 0;
   std::string end_reason;
+  std::string feed_failure;  // the feed's read error, if it ended on one (the run then failed)
   double wall_seconds = 0;
   std::uint64_t decisions = 0;
   std::string decision_hash;  // replay/decision_hash.hpp

@@ -6,10 +6,17 @@
 # record for record, so the same orders and the same final portfolio), and send no client
 # order id twice.
 #   tests/fault/kill_loop.sh [N] [capture file]     (defaults: 5, the bundled 7 days)
+# The first run also meets racing second writers: a node with "replace" and one with
+# "resume" on the same journal, both refused while the first holds it (no journal lost).
 # Run from the repository root after building; CI runs it with a small N (ctest -L fault).
+root=$(cd "$(dirname "$0")/../.." && pwd)
+export TRADER_TOOLS=${TRADER_TOOLS:-$root/build/bin/trader-tools}
+export TRADER_TEST_DATA=${TRADER_TEST_DATA:-$root/tests/data}
+export TRADER_NODE=${TRADER_NODE:-$root/build/bin/trader-node}
+export TRADER_CONFIG=${TRADER_CONFIG:-$root/config/paper.toml}
 source "$(dirname "$0")/../integration/lib.sh"
-NODE=${TRADER_NODE:-build/bin/trader-node}
-CONFIG=${TRADER_CONFIG:-config/paper.toml}
+NODE=$TRADER_NODE
+CONFIG=$TRADER_CONFIG
 cd "$(dirname "$CONFIG")/.."
 N=${1:-5}
 CAPTURE=${2:-tests/data/btcusdc_kline1m_20230301-07.gz}
@@ -26,15 +33,30 @@ start=$(date +%s)
 "$NODE" "${common[@]}" --set journal.path="$SCRATCH/reference" > /dev/null 2>&1 || bad "reference run failed"
 
 crash="$SCRATCH/crashed"
-kills=0 resumes=0 completed=0 finished=0
+kills=0 resumes=0 completed=0 finished=0 races=0
 for ((i = 1; i <= N; i++)); do
   # Mostly paced runs (they commit between inputs); every tenth at full speed, where group
   # commits fall inside causal chains, so a kill can leave a chain half journaled.
   full=$([ $((i % 10)) -eq 0 ] && echo 1 || echo 0)
   speed=$([ "$full" = 1 ] && echo '"max"' || echo "$paced")
+  [ "$i" = 1 ] && speed=1000
   "$NODE" "${common[@]}" --set journal.path="$crash" --set journal.if_exists=resume --set feed.speed="$speed" \
     > "$SCRATCH/run.txt" 2>&1 &
   pid=$!
+  if [ "$i" = 1 ]; then
+    # The first run is slow enough to outlive the race: once it holds the journal, a
+    # second writer of either kind is refused and changes nothing.
+    for _ in $(seq 200); do [ "$(cat "$crash/writer.lock" 2>/dev/null)" = "$pid" ] && break; sleep 0.01; done
+    for mode in replace resume; do
+      if "$NODE" "${common[@]}" --set journal.path="$crash" --set journal.if_exists=$mode > /dev/null 2> "$SCRATCH/race.txt"; then
+        bad "a racing writer ($mode) was let in: $(tail -1 "$SCRATCH/race.txt")"
+      elif grep -q "open for writing by process $pid" "$SCRATCH/race.txt"; then
+        races=$((races + 1))
+      else
+        bad "a racing writer ($mode) failed for another reason: $(tail -1 "$SCRATCH/race.txt")"
+      fi
+    done
+  fi
   sleep "0.$(printf '%03d' $([ "$full" = 1 ] && echo $((20 + RANDOM % 40)) || echo $((RANDOM % 400))))"
   if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); else finished=$((finished + 1)); fi
   wait "$pid" 2>/dev/null
@@ -64,5 +86,5 @@ expect_eq "no client order id sent twice (duplicates, orders)" "0" "${dups%% *}"
 last_portfolio() { "$TOOLS" dump "$1" --type portfolio_state --json | tail -1 | python3 -c 'import json,sys; print(json.dumps(json.loads(sys.stdin.read())["body"], sort_keys=True))'; }
 expect_eq "the final portfolio equals the uninterrupted run's" "$(last_portfolio "$SCRATCH/reference")" "$(last_portfolio "$crash")"
 sessions=$("$TOOLS" stats "$crash" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sessions"]))')
-echo "kill_loop: $N runs, $kills killed with SIGKILL, $finished had finished first, $resumes resumed, $completed messages regenerated after crashes, $sessions sessions, $(( $(date +%s) - start )) s"
+echo "kill_loop: $N runs, $races racing writers refused, $kills killed with SIGKILL, $finished had finished first, $resumes resumed, $completed messages regenerated after crashes, $sessions sessions, $(( $(date +%s) - start )) s"
 finish

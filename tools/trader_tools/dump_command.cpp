@@ -1,3 +1,5 @@
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <memory>
 
@@ -14,9 +16,9 @@ namespace {
 
 struct DumpArgs {
   std::string dir;
-  std::uint64_t from = 1, to = std::numeric_limits<std::uint64_t>::max();
+  std::int64_t from = 1, to = std::numeric_limits<std::int64_t>::max();  // signed: "-1" is an error, not 2^64-1
   std::string type, source, since, until;
-  std::uint64_t limit = 0;
+  std::int64_t limit = 0;
   bool json = false;
 };
 
@@ -26,11 +28,31 @@ std::string type_names() {
   return s;
 }
 
+// Writes and clears `out`. A reader that went away (EPIPE) ends the dump quietly, leaving
+// `out` unchanged; any other failure (a full disk) is an error.
+int write_out(std::string& out) {
+  if (std::fwrite(out.data(), 1, out.size(), stdout) == out.size()) {
+    out.clear();
+    return kExitOk;
+  }
+  if (errno == EPIPE) return kExitOk;
+  fmt::print(stderr, "error: cannot write the output: {}\n", std::strerror(errno));
+  return kExitFailed;
+}
+
 // Streams records; memory stays constant whatever the journal's size.
 int run_dump(const DumpArgs& a) {
+  if (a.from < 1 || a.to < 1 || a.limit < 0) {
+    fmt::print(stderr, "error: --from and --to are seqs (1 or more) and --limit a count (0 or more)\n");
+    return kExitError;
+  }
+  if (a.from > a.to) {
+    fmt::print(stderr, "error: --from {} is after --to {}; expected --from <= --to\n", a.from, a.to);
+    return kExitError;
+  }
   journal::Filter filter;
-  filter.from_seq = a.from;
-  filter.to_seq = a.to;
+  filter.from_seq = static_cast<std::uint64_t>(a.from);
+  filter.to_seq = static_cast<std::uint64_t>(a.to);
   if (!a.type.empty()) {
     const TypeInfo* t = find_type(a.type);
     if (!t) {
@@ -104,12 +126,16 @@ int run_dump(const DumpArgs& a) {
     if (a.json) out.push_back('}');
     out.push_back('\n');
     if (out.size() > (1 << 20) - 4096) {
-      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) return kExitOk;  // reader went away
-      out.clear();
+      if (auto code = write_out(out); code != kExitOk) return code;
+      if (!out.empty()) return kExitOk;  // the reader went away
     }
-    if (a.limit && ++printed >= a.limit) break;
+    if (a.limit && ++printed >= static_cast<std::uint64_t>(a.limit)) break;
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (auto code = write_out(out); code != kExitOk) return code;
+  if (std::fflush(stdout) != 0 && errno != EPIPE) {
+    fmt::print(stderr, "error: cannot write the output: {}\n", std::strerror(errno));
+    return kExitFailed;
+  }
   return kExitOk;
 }
 

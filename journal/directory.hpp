@@ -1,0 +1,31 @@
+#pragma once
+// A journal directory: its own files, the lock its writer holds, and what a new session
+// may do with a journal already there. Nothing a user recorded is removed unless they
+// asked for it (Existing::replace), and never while a writer holds the journal.
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace trader::journal {
+
+// The files a journal directory consists of (LMDB's data and lock files, the writer lock).
+bool is_own_file(std::string_view name);
+
+// What to do with a journal already at the path a new session writes to.
+enum class Existing {
+  error,    // refuse, saying how many records it holds
+  archive,  // move the directory aside to PATH.1 (or .2, ...): nothing is deleted
+  replace,  // delete the journal's own files; refused if the directory holds anything else
+};
+
+// Makes `dir` ready for a new journal. Refuses (with the holder's pid) while another
+// process has the journal open for writing. Returns what it did, for the log ("" when
+// there was nothing to do).
+Result<std::string> make_room(const std::string& dir, Existing how);
+
+// The pid written in `dir`'s writer lock while a writer holds it, as text ("" if none
+// holds it or it cannot be read).
+std::string writer_lock_holder(const std::string& dir);
+
+}  // namespace trader::journal

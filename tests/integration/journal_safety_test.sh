@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Nothing a user recorded is lost by a mistake: a second node never replaces a journal a
+# running node writes, a config that fails any check touches no journal, "replace" deletes
+# only a journal's own files, "archive" moves the old journal aside, and a feed that fails
+# (a cut capture) fails the run instead of reporting it completed.
+source "$(dirname "$0")/lib.sh"
+NODE=${TRADER_NODE:?set TRADER_NODE}
+CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
+cd "$(dirname "$CONFIG")/.."
+A_PID=""
+trap 'kill $A_PID 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+records() { "$TOOLS" stats "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])'; }
+sessions() { "$TOOLS" stats "$1" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sessions"]))'; }
+
+# 1. A second node with "replace" while the first one writes: refused, naming the holder.
+race="$SCRATCH/race"
+"$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=error --set feed.speed=60000 \
+  --set node.id=a > "$SCRATCH/a.out" 2> "$SCRATCH/a.log" &
+A_PID=$!
+for _ in $(seq 200); do [ "$(cat "$race/writer.lock" 2>/dev/null)" = "$A_PID" ] && break; sleep 0.05; done
+expect_eq "the running node's pid is in its journal's writer lock" "$A_PID" "$(cat "$race/writer.lock" 2>/dev/null)"
+expect_fail "a second node with replace is refused and names the holder" 1 "open for writing by process $A_PID" \
+  "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=replace --set node.id=b
+expect_fail "a second node with archive is refused too" 1 "open for writing by process $A_PID" \
+  "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=archive --set node.id=b
+expect_fail "a second writer resuming it is refused" 1 "already open for writing by process $A_PID" \
+  "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=resume --set node.id=b
+kill -TERM "$A_PID"
+wait "$A_PID"
+expect_eq "the first node stops cleanly" 0 "$?"
+A_PID=""
+expect_eq "its journal holds its one session" 1 "$(sessions "$race")"
+"$TOOLS" verify "$race" > /dev/null && ok "its journal verifies" || bad "verify after the race"
+n=$(records "$race")
+
+# 2. Every check runs before the journal is touched.
+expect_fail "control.listen with a host name is a config error" 2 'control.listen: "localhost" is not an IP address' \
+  "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=replace --set control.listen=localhost:8787
+expect_fail "control.listen with a port out of range" 2 'control.listen: "80800" is not a port' \
+  "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=replace --set control.listen=127.0.0.1:80800
+# a port another process holds on loopback
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)' \
+  > "$SCRATCH/held.port" &
+HOLDER=$!
+for _ in $(seq 100); do [ -s "$SCRATCH/held.port" ] && break; sleep 0.05; done
+expect_fail "a control address the node cannot bind" 1 "control API cannot listen" \
+  "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=replace \
+  --set "control.listen=127.0.0.1:$(cat "$SCRATCH/held.port")"
+kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null
+expect_eq "after those failures the journal still holds every record" "$n" "$(records "$race")"
+expect_fail "node.clock_tick_ms = 0" 2 "node.clock_tick_ms: 0 is out of range" \
+  "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/x" --set node.clock_tick_ms=0
+expect_fail "an empty journal.path" 2 "journal.path: must name the journal's directory" \
+  "$NODE" --config "$CONFIG" --set 'journal.path=""'
+
+# 3. "replace" deletes only the journal's own files, and refuses a directory with others.
+mkdir -p "$race/plots"
+echo "notes" > "$race/analysis.txt"
+expect_fail "replace refuses a directory holding other files, naming them" 1 "also holds analysis.txt, plots/" \
+  "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=replace
+expect_eq "the user's file is still there" "notes" "$(cat "$race/analysis.txt")"
+expect_eq "and the journal" "$n" "$(records "$race")"
+expect_fail "the default refuses an existing journal and suggests archive" 1 'journal.if_exists = "archive"' \
+  "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=error
+rm -r "$race/plots" "$race/analysis.txt"
+"$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=replace > /dev/null 2>&1
+expect_eq "replace on a journal-only directory starts afresh" 1 "$(sessions "$race")"
+
+# 4. "archive" (the shipped config's choice): the old journal moves aside, nothing is deleted.
+arch="$SCRATCH/runs/paper"
+"$NODE" --config "$CONFIG" --set journal.path="$arch" > /dev/null 2>&1 || bad "first archive run"
+echo "kept" > "$arch/trades.csv"
+first=$(records "$arch")
+"$NODE" --config "$CONFIG" --set journal.path="$arch" > /dev/null 2> "$SCRATCH/arch.log" || bad "second archive run"
+grep -q "moved the journal at $arch to $arch.1" "$SCRATCH/arch.log" && ok "the log says where the old journal went" \
+  || bad "archive log: $(cat "$SCRATCH/arch.log")"
+expect_eq "the old journal is whole at PATH.1" "$first" "$(records "$arch.1")"
+expect_eq "with the files beside it" "kept" "$(cat "$arch.1/trades.csv")"
+"$NODE" --config "$CONFIG" --set journal.path="$arch" > /dev/null 2>&1 || bad "third archive run"
+[ -d "$arch.2" ] && ok "a third run archives to PATH.2" || bad "no $arch.2"
+
+# 6. A cut gzip in the node's feed fails the run and says so.
+head -c 51850 "$DATA/btcusdc_kline1m_20230301-07.gz" > "$SCRATCH/cut.gz"
+"$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/cut" --set "feed.files=[\"$SCRATCH/cut.gz\"]" \
+  > "$SCRATCH/cut.out" 2> "$SCRATCH/cut.log"
+expect_eq "a cut capture: the node exits 1" 1 "$?"
+grep -q "^session 1 feed failed: " "$SCRATCH/cut.out" && ok "the summary says the feed failed" \
+  || bad "summary: $(head -2 "$SCRATCH/cut.out")"
+grep -q "error: the feed failed" "$SCRATCH/cut.log" && ok "stderr says why" || bad "stderr: $(tail -2 "$SCRATCH/cut.log")"
+"$TOOLS" stats "$SCRATCH/cut" --json | grep -q '"end_reason": *"feed failed' && ok "the session ends as failed in the journal" \
+  || bad "session end: $("$TOOLS" stats "$SCRATCH/cut" --json | head -c 600)"
+
+# Smaller: dump's usage errors.
+expect_fail "dump --from after --to" 2 "expected --from <= --to" "$TOOLS" dump "$race" --from 500 --to 100
+expect_fail "dump --from -1" 2 "seqs (1 or more)" "$TOOLS" dump "$race" --from -1
+expect_fail "dump --limit -5" 2 "a count (0 or more)" "$TOOLS" dump "$race" --limit -5
+if [ -w /dev/full ]; then
+  expect_fail "dump to a full disk fails and says so" 1 "cannot write the output: No space left" \
+    sh -c "'$TOOLS' dump '$race' > /dev/full"
+fi
+finish
