@@ -15,6 +15,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libspdlog-dev libfmt-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev \
   libexpected-dev libxxhash-dev zlib1g-dev \
   doctest-dev libbenchmark-dev \
-  python3 gzip curl \
+  python3 gzip curl ccache \
   clang-14 libfuzzer-14-dev libclang-rt-14-dev \
   chromium  # the diff report's screenshot test renders it in a real browser

@@ -91,7 +91,11 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   std::mutex mu;
   std::condition_variable cv;
   bool subscribed = false, stopping = false;
+  int connected = 0;  // open stream connections (under mu)
   std::thread replayer;
+  // hold_while_away: frames that found no open connection, for the next one (io thread)
+  std::deque<std::shared_ptr<const Frame>> held;
+  bool replay_done = false;  // io thread
 
   explicit Impl(SimOptions o) : options(std::move(o)), venue(options.balances, 1000, options.filters) {}
   void accept();
@@ -101,7 +105,20 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   void on_subscriber() {
     std::lock_guard lock(mu);
     subscribed = true;
+    ++connected;
     cv.notify_all();
+  }
+  void on_unsubscribed() {
+    std::lock_guard lock(mu);
+    --connected;
+  }
+  bool anyone_connected() {
+    std::lock_guard lock(mu);
+    return connected > 0;
+  }
+  void hand_over_held(WsSession& to);
+  void log_if_delivered() {
+    if (replay_done && held.empty()) spdlog::info("stream: every frame handed to a client");
   }
 };
 
@@ -131,20 +148,22 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       self->sim_->sessions.push_back(self);
       self->sim_->on_subscriber();
       spdlog::info("stream: client subscribed to {} stream(s)", self->streams_.size());
+      self->sim_->hand_over_held(*self);
       self->read();
     });
   }
 
   void send(const std::shared_ptr<const Frame>& f) {
-    if (closed_ || (!streams_.empty() && !streams_.count(f->stream))) return;
+    if (closed_ || draining_ || (!streams_.empty() && !streams_.count(f->stream))) return;
     const auto& o = sim_->options;
     ++sent_;
     if (o.drop_every > 0 && sent_ > static_cast<std::uint64_t>(o.drop_every)) {
+      // This frame is lost with the connection; the client gets exactly the frames queued
+      // before it, then the end of the stream (what it sees does not depend on its speed).
       spdlog::info("fault: dropping a stream connection after {} frames", o.drop_every);
-      closed_ = true;
-      beast::error_code ec;
-      beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
-      beast::get_lowest_layer(ws_).socket().close(ec);
+      draining_ = true;
+      sim_->on_unsubscribed();  // from here on, frames wait for the next client (hold mode)
+      if (!writing_) end_stream();
       return;
     }
     if (o.malformed_every > 0 && sent_ % static_cast<std::uint64_t>(o.malformed_every) == 0)
@@ -158,16 +177,28 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void read() {
     ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) {
-        self->closed_ = true;
+        self->mark_closed();
         return;
       }
       self->in_.consume(self->in_.size());
       self->read();
     });
   }
+  void mark_closed() {
+    if (closed_) return;
+    closed_ = true;
+    if (!draining_) sim_->on_unsubscribed();
+  }
+  // The drop: no more data from this side (the client reads what was sent, then the end);
+  // the socket closes when the client's side does (read error).
+  void end_stream() {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
   void write() {
     if (queue_.empty() || closed_) {
       writing_ = false;
+      if (draining_ && !closed_) end_stream();
       return;
     }
     writing_ = true;
@@ -176,7 +207,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     ws_.text(true);
     ws_.async_write(asio::buffer(*msg), [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
       if (ec) {
-        self->closed_ = true;
+        self->mark_closed();
         self->writing_ = false;
         return;
       }
@@ -196,7 +227,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::set<std::string> streams_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   beast::flat_buffer in_;
-  bool writing_ = false, closed_ = false;
+  bool writing_ = false, closed_ = false, draining_ = false;
   std::uint64_t sent_ = 0;
 };
 
@@ -348,7 +379,20 @@ void SimServer::Impl::close_all() {
     if (auto s = w.lock()) s->close_now();
 }
 
+void SimServer::Impl::hand_over_held(WsSession& to) {
+  while (!held.empty() && anyone_connected()) {
+    auto f = std::move(held.front());
+    held.pop_front();
+    to.send(f);
+  }
+  log_if_delivered();
+}
+
 void SimServer::Impl::broadcast(const std::shared_ptr<const Frame>& f) {
+  if (options.hold_while_away && (!held.empty() || !anyone_connected())) {
+    held.push_back(f);
+    return;
+  }
   for (auto it = sessions.begin(); it != sessions.end();) {
     if (auto s = it->lock()) {
       s->send(f);
@@ -377,7 +421,7 @@ void SimServer::Impl::replay() {
       continue;
     }
     std::int64_t first_ts = 0, capture_start_ms = 0;
-    const auto started = std::chrono::steady_clock::now();
+    auto started = std::chrono::steady_clock::now();
     CaptureLine line;
     for (;;) {
       auto more = (*file)->next(line);
@@ -391,6 +435,13 @@ void SimServer::Impl::replay() {
       const std::string text = shift_times(std::string_view(line.frame, line.frame_len), capture_start_ms, offset_ms);
       auto parsed = parser.parse(text);
       if (parsed.stream.empty()) continue;  // REST snapshot lines are not stream frames
+      if (options.hold_while_away) {  // nobody there: wait, and move the pace along with the wait
+        const auto waited_from = std::chrono::steady_clock::now();
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return connected > 0 || stopping; });
+        if (stopping) return;
+        started += std::chrono::steady_clock::now() - waited_from;
+      }
       if (options.speed > 0) {
         const auto due = started + std::chrono::nanoseconds(
                                        static_cast<std::int64_t>(static_cast<double>(line.recv_ts_ns - first_ts) / options.speed));
@@ -414,6 +465,10 @@ void SimServer::Impl::replay() {
     }
   }
   spdlog::info("stream: capture replayed ({} frames); REST stays up", frames);
+  asio::post(io, [self = shared_from_this()] {
+    self->replay_done = true;
+    self->log_if_delivered();
+  });
 }
 
 SimServer::SimServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}

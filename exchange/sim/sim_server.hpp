@@ -24,6 +24,11 @@ struct SimOptions {
   std::string api_key, api_secret;    // the one account's credentials
   std::map<std::string, std::int64_t> balances{{"USDT", 10'000'00000000}, {"USDC", 10'000'00000000}};
   int drop_every = 0;       // fault: close each stream connection after N frames
+  // The stream waits while no client is connected (after the first), and frames already
+  // on their way are kept for the next client: what a client receives, where the drops,
+  // cuts and gaps fall, depends only on the capture and the counts, not on how fast the
+  // client reconnects (deterministic live-path tests).
+  bool hold_while_away = false;
   int malformed_every = 0;  // fault: every N-th stream frame cut in half
   int delay_ms = 0;         // fault: delay every REST response
   int slow_orders_ms = 0;   // fault: delay the answers to new orders only (placed at once, answered late)

@@ -87,6 +87,9 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--lot-step", a->lot_step, "every symbol's LOT_SIZE stepSize and minQty")->capture_default_str();
   cmd->add_option("--min-notional", a->min_notional, "every symbol's NOTIONAL minNotional")->capture_default_str();
   cmd->add_option("--drop-every", a->options.drop_every, "fault: close each stream connection after N frames");
+  cmd->add_flag("--hold-while-away", a->options.hold_while_away,
+                "the stream waits while no client is connected and keeps what was on its way for the next one, "
+                "so faults fall at the same frames whatever the client's speed");
   cmd->add_option("--malformed-every", a->options.malformed_every, "fault: cut every N-th stream frame in half");
   cmd->add_option("--delay-ms", a->options.delay_ms, "fault: delay every REST response");
   cmd->add_option("--slow-orders-ms", a->options.slow_orders_ms,
