@@ -1,10 +1,13 @@
 #include "journal/lmdb_env.hpp"
 
+#include <unistd.h>
+
 #include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
 
+#include "journal/directory.hpp"
 #include "journal/lmdb_file_check.hpp"
 
 namespace trader::journal {
@@ -102,6 +105,18 @@ Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, c
   // hold several (e.g. two scans at once) and a cursor may move between threads.
   unsigned flags = MDB_NORDAHEAD | MDB_NOTLS;
   if (!writer) flags |= MDB_RDONLY;
+  // A journal on read-only media (an archive, a copy made read-only for an audit): LMDB's
+  // lock file cannot be written, so read without it. That is safe only while no writer
+  // has the journal open, which its writer lock tells.
+  const fs::path lock = fs::path(dir) / "lock.mdb";
+  const bool lock_writable =
+      fs::exists(lock, ec) ? ::access(lock.c_str(), W_OK) == 0 : ::access(dir.c_str(), W_OK) == 0;
+  if (!writer && !lock_writable) {
+    if (const auto pid = writer_lock_holder(dir); !pid.empty())
+      return fail(fmt::format("cannot read journal {}: process {} is writing it and its lock file is not writable "
+                              "by this user", dir, pid));
+    flags |= MDB_NOLOCK;
+  }
   if (writer && options.durability == Durability::nosync) flags |= MDB_NOSYNC;
   rc = mdb_env_open(e->env, dir.c_str(), flags, 0644);
   if (rc != 0) return fail(fmt::format("cannot open journal {}: {}", dir, lmdb_error(rc)));

@@ -112,9 +112,11 @@ struct Cursor::Impl {
       }
       const std::uint64_t seq = val_u64(k);
       g_last_seq_touched.store(seq, std::memory_order_relaxed);
-      if (prev_seq != 0 && seq != prev_seq + 1 && seq != next_seq) {
+      // Seqs have no gaps (1-based, every one committed), so a read that does not land on
+      // the seq wanted is a hole: a missing record or a damaged page, never a skip.
+      if (seq != next_seq) {
         failed = true;
-        return fail(fmt::format("seq {} is missing or its page is damaged (the next key read is {})", prev_seq + 1, seq));
+        return fail(fmt::format("seq {} is missing or its page is damaged (the next key read is {})", next_seq, seq));
       }
       if (seq > filter.to_seq) return nullptr;
       prev_seq = seq;
