@@ -135,8 +135,13 @@ chmod -R u+w "$RO"; rm -rf "$RO"
 expect_fail "dump --from after --to" 2 "expected --from <= --to" "$TOOLS" dump "$race" --from 500 --to 100
 expect_fail "dump --from -1" 2 "seqs (1 or more)" "$TOOLS" dump "$race" --from -1
 expect_fail "dump --limit -5" 2 "a count (0 or more)" "$TOOLS" dump "$race" --limit -5
+# 9. A tool that cannot write its output says so (not "the journal is corrupted") and fails.
 if [ -w /dev/full ]; then
   expect_fail "dump to a full disk fails and says so" 1 "cannot write the output: No space left" \
     sh -c "'$TOOLS' dump '$race' > /dev/full"
+  expect_fail "export to a full disk fails and says so" 1 "No space left on device" \
+    "$TOOLS" export trades "$race" --csv /dev/full
+  err=$("$TOOLS" export trades "$race" --csv /dev/full 2>&1)
+  grep -q "corrupted" <<<"$err" && bad "a full disk reported as a corrupted journal: $err" || ok "a full disk is not called a corrupted journal"
 fi
 finish

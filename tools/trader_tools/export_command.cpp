@@ -1,3 +1,5 @@
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -52,7 +54,7 @@ int run_export(const ExportArgs& a) {
   }
   std::FILE* out = a.csv == "-" ? stdout : std::fopen(a.csv.c_str(), "w");
   if (!out) {
-    fmt::print(stderr, "error: cannot write {}\n", a.csv);
+    fmt::print(stderr, "error: cannot write {}: {}\n", a.csv, std::strerror(errno));
     return kExitError;
   }
   fmt::print(out, "time,seq,symbol,side,qty,price,fee,fee_asset,liquidity,realized_pnl,client_order_id,reason,"
@@ -120,7 +122,17 @@ int run_export(const ExportArgs& a) {
       ++rows;
     }
   }
-  if (out != stdout) std::fclose(out);
+  // A full disk shows at the latest when the buffer is flushed: a failed write is a failed export.
+  const bool written = std::fflush(out) == 0 && !std::ferror(out);
+  const int write_errno = errno;
+  if (out != stdout && std::fclose(out) != 0 && written) {
+    fmt::print(stderr, "error: cannot write {}: {}\n", a.csv, std::strerror(errno));
+    return kExitFailed;
+  }
+  if (!written) {
+    fmt::print(stderr, "error: cannot write {}: {}\n", a.csv, std::strerror(write_errno));
+    return kExitFailed;
+  }
   if (a.csv != "-") fmt::print("{} fills written to {}\n", rows, a.csv);
   return kExitOk;
 }

@@ -1,5 +1,7 @@
 // trader-tools: the offline tools around a journal.
 #include <csignal>
+#include <new>
+#include <system_error>
 #include <cstdio>
 #include <cstring>
 #include <unistd.h>
@@ -73,6 +75,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s (see 'trader-tools%s --help')\n", e.what(),
                  app.get_subcommands().empty() ? "" : (" " + app.get_subcommands().front()->get_name()).c_str());
     return trader::tools::kExitError;
+  } catch (const std::bad_alloc&) {
+    // Its real cause, not a journal fault: the journal is fine, the machine ran out.
+    std::fprintf(stderr, "error: out of memory\n");
+    return trader::tools::kExitFailed;
+  } catch (const std::system_error& e) {  // e.g. a write to a full disk (fmt::print throws)
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return trader::tools::kExitFailed;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return trader::tools::kExitFailed;
   }
   return exit_code;
 }
