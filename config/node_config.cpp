@@ -378,8 +378,12 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
       r.error("feed.ca_file", r.find("feed.ca_file"), fmt::format("file {} does not exist", c.feed_ca_file));
   } else if (use == ConfigUse::node) {
     if (c.feed_files.empty()) r.error("feed.files", r.find("feed.files"), "needs at least one capture file");
-    for (const auto& f : c.feed_files)
+    for (const auto& f : c.feed_files) {
       if (!fs::exists(f, ec)) r.error("feed.files", r.find("feed.files"), fmt::format("file {} does not exist", f));
+      else if (!fs::is_regular_file(f, ec))
+        r.error("feed.files", r.find("feed.files"),
+                fmt::format("{} is not a regular file (a FIFO, a device or a directory); captures are recorded files", f));
+    }
   }
 
   r.intervals("candles.intervals", c.candles.intervals_s);

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 #include <fmt/format.h>
@@ -13,6 +14,8 @@ namespace {
 constexpr std::size_t kPadding = 64;       // simdjson::SIMDJSON_PADDING
 constexpr std::size_t kReadChunk = 1 << 20;
 }  // namespace
+
+constexpr std::size_t kMaxLineBytes = std::size_t{64} << 20;
 
 struct CaptureFile::Impl {
   std::string path;
@@ -61,6 +64,13 @@ CaptureFile::~CaptureFile() = default;
 const std::string& CaptureFile::path() const { return impl_->path; }
 
 Result<std::unique_ptr<CaptureFile>> CaptureFile::open(const std::string& path) {
+  // Captures are recorded files: a FIFO or a device could block the open or never end.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    return fail(fmt::format("capture {} is not a regular file (a FIFO, a device or a directory); captures are "
+                            "recorded files",
+                            path));
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->gz = gzopen(path.c_str(), "rb");  // reads plain files transparently
@@ -79,6 +89,11 @@ Result<bool> CaptureFile::next(CaptureLine& line) {
     if (nl) {
       len = static_cast<std::size_t>(nl - start);
     } else {
+      // A line this long is not a capture line (e.g. /dev/zero, a binary file): stop with
+      // an error rather than grow without bound.
+      if (s.end - s.begin > kMaxLineBytes)
+        return fail(fmt::format("{}: line {} is longer than {} MiB without a newline: not a capture file", s.path,
+                                s.line_no + 1, kMaxLineBytes >> 20));
       auto more = s.fill();
       if (!more) return tl::unexpected(more.error());
       if (*more) continue;

@@ -131,6 +131,18 @@ done
   && ok "read-only journal: export trades works" || bad "read-only journal: export: $(head -2 "$SCRATCH/ro.out")"
 chmod -R u+w "$RO"; rm -rf "$RO"
 
+# 7. Endless or stalled inputs never hang the node: a device, a FIFO with no writer, a
+# line with no end (bounded memory, an error instead).
+mkfifo "$SCRATCH/fifo"
+expect_fail "feed.files = /dev/zero is refused" 2 "/dev/zero is not a regular file" \
+  timeout 20 "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/z" --set 'feed.files=["/dev/zero"]'
+expect_fail "a FIFO with no writer is refused" 2 "fifo is not a regular file" \
+  timeout 20 "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/z" --set "feed.files=[\"$SCRATCH/fifo\"]"
+head -c 70000000 /dev/zero > "$SCRATCH/zeros"
+expect_fail "a 70 MB line without a newline is an error, not unbounded memory" 1 "longer than 64 MiB without a newline" \
+  timeout 60 "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/z" --set "feed.files=[\"$SCRATCH/zeros\"]"
+rm -f "$SCRATCH/zeros"
+
 # Smaller: dump's usage errors.
 expect_fail "dump --from after --to" 2 "expected --from <= --to" "$TOOLS" dump "$race" --from 500 --to 100
 expect_fail "dump --from -1" 2 "seqs (1 or more)" "$TOOLS" dump "$race" --from -1
