@@ -640,6 +640,9 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   if (!prefixed) return tl::unexpected(prefixed.error());
   const NodeConfig& config = *prefixed;
   std::optional<Recovery> recovery;
+  if (resuming)  // say so at once, before recovery reads the whole journal (Writer::open would refuse too)
+    if (const auto pid = journal::writer_lock_holder(config.journal_path); !pid.empty())
+      return fail(fmt::format("journal {} is already open for writing by process {}", config.journal_path, pid));
   if (resuming) {
     auto r = recover(config.journal_path, config);
     if (!r) return fail("cannot resume " + config.journal_path + ": " + r.error().message);

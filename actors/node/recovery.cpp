@@ -1,5 +1,7 @@
 #include "actors/node/recovery.hpp"
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include "actors/node/core_factory.hpp"
@@ -69,7 +71,33 @@ class RecoverySink final : public replay::RecordSink {
 
 }  // namespace
 
+namespace {
+// A resume continues the same inputs: a key that selects them may not change, or data of
+// another market (or day) would be appended to this session's.
+Status check_same_inputs(const std::string& journaled_toml, const NodeConfig& now) {
+  auto then = parse_node_config(journaled_toml, "the journaled config", {}, ConfigUse::replay);
+  if (!then) return fail("the session's journaled config does not load: " + then.error().message);
+  std::map<std::string, std::string> before;
+  for (const auto& k : then->keys) before[k.key] = k.value;
+  for (const auto& k : now.keys) {
+    const bool input = k.key == "feed.source" || k.key == "feed.files" || k.key == "feed.symbols" ||
+                       k.key == "feed.snapshot_symbol" || k.key == "feed.url" || k.key == "feed.channels";
+    if (!input) continue;
+    if (auto it = before.find(k.key); it != before.end() && it->second != k.value)
+      return fail(fmt::format("{} is {} now but {} in the session being resumed; a resume continues the same "
+                              "inputs (start a new journal for others)",
+                              k.key, k.value, it->second));
+  }
+  return {};
+}
+}  // namespace
+
 Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
+  // Nothing is resumed on a record that does not verify: checksums and the whole hash
+  // chain, before the snapshot and after it (a bad record before the snapshot would
+  // otherwise stay in an audited journal unnoticed).
+  if (auto verified = journal::verify(dir); !verified)
+    return fail("the journal does not verify: " + verified.error().message + " (run 'trader-tools verify')");
   auto reader = journal::Reader::open(dir);
   if (!reader) return tl::unexpected(reader.error());
   auto sessions = (*reader)->sessions();
@@ -83,6 +111,9 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
   for (const auto& s : *sessions)
     if (meta->count(replay::session_config_key(s.id))) last = &s;
   if (!last) return fail(fmt::format("journal {} has no node session to resume", dir));
+
+  if (auto st = check_same_inputs(meta->at(replay::session_config_key(last->id)), config); !st)
+    return tl::unexpected(st.error());
 
   Recovery r;
   r.session = last->id;

@@ -79,6 +79,19 @@ expect_eq "with the files beside it" "kept" "$(cat "$arch.1/trades.csv")"
 "$NODE" --config "$CONFIG" --set journal.path="$arch" > /dev/null 2>&1 || bad "third archive run"
 [ -d "$arch.2" ] && ok "a third run archives to PATH.2" || bad "no $arch.2"
 
+# 5. A resume with other inputs is refused, naming the key; 10. so is a resume of a
+# journal with a bad record before its last snapshot.
+expect_fail "resume with other capture files" 1 "feed.files is .*ethusdt.* now but .*btcusdc.* in the session being resumed" \
+  "$NODE" --config "$CONFIG" --set journal.path="$arch.1" --set journal.if_exists=resume \
+  --set "feed.files=[\"$DATA/ethusdt_20240808_head8k.gz\"]"
+expect_eq "the refused resume left the journal as it was" "$first" "$(records "$arch.1")"
+if [ -n "$FAULT" ]; then
+  cp -r "$arch.1" "$SCRATCH/tampered"
+  "$FAULT" flip "$SCRATCH/tampered" 100
+  expect_fail "resume of a journal with a bad record before its snapshot" 1 "does not verify: .*seq 100" \
+    "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/tampered" --set journal.if_exists=resume
+fi
+
 # 6. A cut gzip in the node's feed fails the run and says so.
 head -c 51850 "$DATA/btcusdc_kline1m_20230301-07.gz" > "$SCRATCH/cut.gz"
 "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/cut" --set "feed.files=[\"$SCRATCH/cut.gz\"]" \
