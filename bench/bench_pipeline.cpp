@@ -189,10 +189,10 @@ struct Latency {
   double input_per_s = 0;
 };
 
-Result<Latency> run_latency(const Options& o, const std::string& capture, bool busy_poll) {
+Result<Latency> run_latency(const Options& o, const std::string& capture, bool busy_poll, bool sync = false) {
   const std::string journal = (fs::path(o.work_dir) / "latency-journal").string();
   const std::string text = std::string("[node]\nclock_tick_ms = 100\nbusy_poll = ") + (busy_poll ? "true" : "false") + "\n"
-                           "[journal]\ndurability = \"nosync\"\nif_exists = \"replace\"\nsnapshot_every = 0\n"
+                           "[journal]\ndurability = \"" + std::string(sync ? "sync" : "nosync") + "\"\nif_exists = \"replace\"\nsnapshot_every = 0\n"
                            "[feed]\nspeed = " + std::string(o.smoke ? "20" : "30") + "\n"
                            "[candles]\nintervals = [\"1s\"]\nclose_grace_ms = 500\n"
                            "[market]\nlot_step = \"0.00001\"\nmin_notional = \"1\"\n"
@@ -262,6 +262,13 @@ void bench_latency(const Options& o, Results& r) {
       r["tick_to_order_p50_us_default_scheduler"] = percentile_us(l->ns, 0.50);
       r["tick_to_order_p99_us_default_scheduler"] = percentile_us(l->ns, 0.99);
     }
+  }
+  // What testnet and live pay: every commit fsynced (journal.durability = "sync").
+  if (auto l = run_latency(o, capture, true, /*sync=*/true); l) {
+    r["tick_to_order_p50_us_sync"] = percentile_us(l->ns, 0.50);
+    r["tick_to_order_p99_us_sync"] = percentile_us(l->ns, 0.99);
+  } else {
+    std::fprintf(stderr, "latency bench (sync): %s\n", l.error().message.c_str());
   }
 }
 

@@ -452,6 +452,20 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   c.portfolio.mark_interval_s = c.candles.intervals_s.front();
 
   r.string("order.mode", c.order_mode, {"paper", "testnet", "live"});
+  // An order leaves the process only once the batch holding it is committed; on a venue
+  // that commit must also be on disk, or an OS crash could forget an order the venue has.
+  if (c.order_mode != "paper") {
+    if (const auto* n = r.find("journal.durability"); !n) {
+      c.durability = journal::Durability::sync;
+      for (auto& k : r.keys)
+        if (k.key == "journal.durability") k = {k.key, "\"sync\"", "default (order.mode = \"" + c.order_mode + "\")"};
+    } else if (c.durability != journal::Durability::sync) {
+      r.error("journal.durability", n,
+              fmt::format("order.mode = \"{}\" needs \"sync\": an order may leave the process only once its journal "
+                          "batch is on disk (an OS crash must not forget an order the venue has)",
+                          c.order_mode));
+    }
+  }
   r.integer("order.taker_fee_bps", c.paper.taker_fee_bps, 0, 10000);
   r.integer("order.maker_fee_bps", c.paper.maker_fee_bps, 0, 10000);
   r.integer("order.slippage_bps", c.paper.slippage_bps, 0, 10000);

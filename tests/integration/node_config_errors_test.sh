@@ -34,6 +34,8 @@ expect_fail "--set with a wrong type names the override" 2 "--set risk.max_open_
   "$NODE" --config "$cfg" --set risk.max_open_positions=many
 expect_fail "--set without =" 2 "expected key=value" "$NODE" --config "$cfg" --set journal.path
 expect_fail "--set unknown key" 2 "--set risk.nope: unknown key" "$NODE" --config "$cfg" --set risk.nope=1
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[journal]' 'durability = "nosync"' '[order]' 'mode = "testnet"'
+expect_fail "testnet with an unsynced journal is refused" 2 'c.toml:4: journal.durability: order.mode = "testnet" needs "sync"' "$NODE" --config "$cfg"
 expect_fail "missing config file" 2 "config file $SCRATCH/none.toml does not exist" "$NODE" --config "$SCRATCH/none.toml"
 expect_fail "no --config" 2 "--config is required" "$NODE"
 finish

@@ -24,7 +24,7 @@ PORT=$(cat "$SCRATCH/sim.port")
 
 run="$SCRATCH/testnet"
 # A fast strategy on 5-second candles so that ~200 s of real trades give several round trips.
-node_args=(--config "$CONFIG" --set journal.path="$run" --set order.mode=testnet
+node_args=(--config "$CONFIG" --set journal.path="$run" --set order.mode=testnet --set journal.durability=sync
   --set "venue.rest_url=https://127.0.0.1:$PORT" --set "venue.ca_file=$SCRATCH/sim.pem" --set venue.poll_ms=200
   --set venue.timeout_ms=1000
   --set feed.source=binance --set "feed.url=wss://127.0.0.1:$PORT/stream" --set 'feed.symbols=["BTCUSDT"]'

@@ -111,3 +111,17 @@ TEST_CASE("config: each effective value says where it came from") {
     CHECK(keys.at(k.key).value == k.value);
   }
 }
+
+TEST_CASE("config: testnet and live journal with fsync; an explicit nosync is refused, naming the key") {
+  auto paper = parse_node_config("", "x.toml", {}, ConfigUse::replay);
+  REQUIRE(paper);
+  CHECK(paper->durability == journal::Durability::nosync);
+  auto testnet = parse_node_config("[order]\nmode = \"testnet\"\n", "x.toml", {}, ConfigUse::replay);
+  REQUIRE(testnet);
+  CHECK(testnet->durability == journal::Durability::sync);
+  CHECK(by_key(*testnet).at("journal.durability").value == "\"sync\"");
+  auto refused = parse_node_config("[journal]\ndurability = \"nosync\"\n[order]\nmode = \"live\"\n", "x.toml", {},
+                                   ConfigUse::replay);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("x.toml:2: journal.durability") != std::string::npos);
+}
