@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "actors/market_feed/market_feed_core.hpp"
+#include "base/code_version.hpp"
 #include "journal/journal.hpp"
 #include "replay/decision_hash.hpp"
 #include "replay/replay.hpp"
@@ -86,13 +87,13 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
   if (!writer) return tl::unexpected(writer.error());
   journal::SessionInfo session;
   session.node_id = config.node_id + " (what-if)";
-  session.code_version = "trader 0.1.0";
+  session.code_version = code_version();
   session.start_ts_ns = wall_ns();
   auto id = (*writer)->begin_session(session);
   if (!id) return tl::unexpected(id.error());
   for (const auto& [k, v] : {std::pair<std::string, std::string>{session_config_key(*id), config.effective_toml},
                              {"config", config.effective_toml},
-                             {"code_version", "trader 0.1.0"},
+                             {"code_version", code_version()},
                              {session_model_key(*id), model_id},
                              {"what_if.source", source_dir},
                              {"what_if.source_chain_head", journal::to_hex(source_summary->chain_head)},

@@ -1,4 +1,5 @@
 #include "actors/node/node_runtime.hpp"
+#include "base/code_version.hpp"
 
 #include <chrono>
 #include <deque>
@@ -768,13 +769,13 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
                              {"config", config.effective_toml},
                              {"config_path", config.source_path},
                              {"order.client_id_prefix", config.order.client_id_prefix},
-                             {"code_version", "trader 0.1.0"}}) {
+                             {"code_version", code_version()}}) {
     if (auto st = writer->put_meta(k, v); !st) return tl::unexpected(st.error());
   }
   journal::SessionInfo session;
   session.node_id = config.node_id;
   session.config_hash = sha256_hex(config.effective_toml);
-  session.code_version = "trader 0.1.0";
+  session.code_version = code_version();
   session.start_ts_ns = wall_ns();
   auto session_id = writer->begin_session(session);
   if (!session_id) return tl::unexpected(session_id.error());

@@ -8,6 +8,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "base/code_version.hpp"
 #include "actors/node/node_runtime.hpp"
 #include "config/node_config.hpp"
 #include "messages/fixed_point.hpp"
@@ -68,7 +69,7 @@ int main(int argc, char** argv) {
   bool print_config = false;
   app.add_flag("--print-config", print_config,
                "print the effective config as TOML, each value with its source (default, FILE:LINE or --set), and exit");
-  app.set_version_flag("--version", "trader-node 0.1.0");
+  app.set_version_flag("--version", std::string("trader-node: ") + trader::code_version());
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "tools/trader_tools/capture_import.hpp"
+#include "base/code_version.hpp"
 #include "tools/trader_tools/commands.hpp"
 
 namespace trader::tools {
@@ -33,7 +34,7 @@ int run_import(const ImportArgs& args) {
   journal::SessionInfo session;
   session.node_id = "import";
   session.start_ts_ns = wall_ns();
-  session.code_version = "trader 0.1.0";
+  session.code_version = code_version();
   auto session_id = (*writer)->begin_session(session);
   if (!session_id) {
     fmt::print(stderr, "error: {}\n", session_id.error().message);

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/code_version.hpp"
 #include "journal/journal.hpp"
 #include "tools/trader_tools/commands.hpp"
 
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"trader-tools: import, inspect, verify, export and replay trading journals"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "trader-tools 0.1.0");
+  app.set_version_flag("--version", std::string("trader-tools: ") + trader::code_version());
   int exit_code = trader::tools::kExitOk;
   trader::tools::add_import_command(app, exit_code);
   trader::tools::add_dump_command(app, exit_code);
