@@ -4,21 +4,27 @@
 #                UndefinedBehaviorSanitizer (g++)
 #   build-tsan/  trader-node and trader-tools under ThreadSanitizer, linked with a CAF core
 #                built from Debian's source of the installed version (0.17.6) with
-#                -fsanitize=thread: TSan reports false races in uninstrumented code that
-#                hands memory between threads, which is all CAF does
+#                -fsanitize=thread, built once per machine into ~/.cache/trader/: TSan
+#                reports false races in uninstrumented code that hands memory between
+#                threads, which is all CAF does
 #   build-fuzz/  libFuzzer targets (clang-14, with ASan + UBSan): frame parser, config
 #                loader, journal record decoder
 # Then `cmake -S . -B build -DTRADER_CHECKS=ON` registers them as tests (labels sanitize,
 # tsan, fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache: paths relative to the checkout, so another clone of the same sources hits too.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS="$san" -DCMAKE_CXX_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" > /dev/null
 cmake --build build-asan --target unit_tests trader-node trader-tools journal-fault
 
 tsan="-fsanitize=thread -fno-omit-frame-pointer"
-caf=build-tsan/caf
+# The instrumented CAF depends only on the pinned tarball and these flags: built once per
+# machine and kept in the user's cache, keyed by both (a fresh checkout reuses it).
+caf_key=$(echo "e2bf5bd243f08bb7d8adde197cfe3e6d71314ed3378fe0692f8932f4c3b3928c $tsan" | sha256sum | cut -c1-16)
+caf="${XDG_CACHE_HOME:-$HOME/.cache}/trader/caf-tsan-$caf_key"
 if [ ! -f "$caf/lib/libcaf_core_static.a" ]; then
   # The same release libcaf-dev packages, from Debian's archive, checked against its hash.
   mkdir -p build-tsan/caf-src
@@ -28,13 +34,15 @@ if [ ! -f "$caf/lib/libcaf_core_static.a" ]; then
   echo "e2bf5bd243f08bb7d8adde197cfe3e6d71314ed3378fe0692f8932f4c3b3928c  $tarball" | sha256sum -c --quiet
   tar xzf "$tarball" -C build-tsan/caf-src
   cmake -S build-tsan/caf-src/actor-framework-0.17.6 -B build-tsan/caf-build -G Ninja \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$tsan" -DCMAKE_INSTALL_PREFIX="$PWD/$caf" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$tsan" -DCMAKE_INSTALL_PREFIX="$caf.part.$$" \
     -DCAF_BUILD_STATIC_ONLY=yes -DCAF_NO_IO=yes -DCAF_NO_OPENSSL=yes -DCAF_NO_OPENCL=yes -DCAF_NO_PYTHON=yes \
     -DCAF_NO_TOOLS=yes -DCAF_NO_EXAMPLES=yes -DCAF_NO_UNIT_TESTS=yes > /dev/null
   cmake --build build-tsan/caf-build
   cmake --install build-tsan/caf-build > /dev/null
+  mkdir -p "$(dirname "$caf")"
+  mv -T "$caf.part.$$" "$caf" 2>/dev/null || rm -rf "$caf.part.$$"  # another run may have put it there first
 fi
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF -DTRADER_CAF_PREFIX="$PWD/$caf" \
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF -DTRADER_CAF_PREFIX="$caf" \
   -DCMAKE_C_FLAGS="$tsan" -DCMAKE_CXX_FLAGS="$tsan" -DCMAKE_EXE_LINKER_FLAGS="$tsan" > /dev/null
 cmake --build build-tsan --target trader-node trader-tools
 
