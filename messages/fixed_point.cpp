@@ -108,4 +108,24 @@ std::int64_t mul_fixed(std::int64_t a, std::int64_t b, std::int64_t scale) {
   return static_cast<std::int64_t>(static_cast<__int128>(a) * b / scale);
 }
 
+std::optional<std::int64_t> narrow_checked(__int128 v) {
+  if (v < std::numeric_limits<std::int64_t>::min() || v > std::numeric_limits<std::int64_t>::max()) return std::nullopt;
+  return static_cast<std::int64_t>(v);
+}
+
+std::optional<std::int64_t> mul_fixed_checked(std::int64_t a, std::int64_t b, std::int64_t scale) {
+  return narrow_checked(static_cast<__int128>(a) * b / scale);  // |a*b| < 2^126: no 128-bit overflow
+}
+
+std::optional<std::int64_t> div_fixed_checked(std::int64_t a, std::int64_t b, std::int64_t scale) {
+  if (b <= 0) return std::nullopt;
+  return narrow_checked(static_cast<__int128>(a) * scale / b);
+}
+
+std::optional<std::int64_t> add_checked(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
 }  // namespace trader

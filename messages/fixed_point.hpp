@@ -21,6 +21,16 @@ std::optional<std::int64_t> parse_fixed(std::string_view text, int decimals = kF
 std::string format_fixed(std::int64_t value, int decimals = kFixedDecimals);
 
 // a * b / scale, rounded toward zero, computed in 128 bits (price * qty -> notional).
+// Only where the result provably fits (e.g. below a configured cap); otherwise use the
+// checked form and refuse the action on nullopt.
 std::int64_t mul_fixed(std::int64_t a, std::int64_t b, std::int64_t scale = kFixedScale);
+
+// Checked arithmetic: std::nullopt when the exact result does not fit in int64 (then the
+// caller journals an arithmetic_overflow error and refuses what it was about to do).
+std::optional<std::int64_t> narrow_checked(__int128 v);
+std::optional<std::int64_t> mul_fixed_checked(std::int64_t a, std::int64_t b, std::int64_t scale = kFixedScale);
+// a * scale / b, toward zero (quote budget / price -> quantity); b must be positive.
+std::optional<std::int64_t> div_fixed_checked(std::int64_t a, std::int64_t b, std::int64_t scale = kFixedScale);
+std::optional<std::int64_t> add_checked(std::int64_t a, std::int64_t b);
 
 }  // namespace trader

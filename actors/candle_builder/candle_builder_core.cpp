@@ -75,6 +75,19 @@ void CandleBuilderCore::add(const std::string& symbol, std::uint32_t interval_s,
     b.open_time_ms = start;
   }
   close_until(symbol, interval_s, b, start, in, out);
+  // Volumes of low-priced coins reach 1e12+ units a minute at 1e-8: a sum that would wrap
+  // is refused whole, with an error, and never reaches a candle.
+  const auto volume = add_checked(b.volume, p.volume);
+  const auto quote_volume = add_checked(b.quote_volume, p.quote_volume);
+  const auto trades = add_checked(static_cast<std::int64_t>(b.trades), static_cast<std::int64_t>(p.trades));
+  if (!volume || !quote_volume || !trades) {
+    out.push_back({Actor::none, ErrorReport{"arithmetic_overflow",
+                                            "the " + std::to_string(interval_s) + "s candle's volume at " +
+                                                std::to_string(b.open_time_ms) +
+                                                " overflows 64-bit fixed point; this print is not added",
+                                            symbol, in.seq, in.recv_ts_ns}});
+    return;
+  }
   if (!b.has_data) {
     b.has_data = true;
     b.open = p.open;
@@ -86,10 +99,10 @@ void CandleBuilderCore::add(const std::string& symbol, std::uint32_t interval_s,
     b.low = std::min(b.low, p.low);
   }
   b.close = p.close;
-  b.volume += p.volume;
-  b.quote_volume += p.quote_volume;
+  b.volume = *volume;
+  b.quote_volume = *quote_volume;
   b.quote_known = b.quote_known && p.quote_known;
-  b.trades += p.trades;
+  b.trades = static_cast<decltype(b.trades)>(*trades);
 }
 
 void CandleBuilderCore::on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty,
@@ -107,7 +120,15 @@ void CandleBuilderCore::on_trade(const std::string& symbol, std::int64_t price, 
       return;
     }
   }
-  const Piece p{trade_ts_ms, price, price, price, price, qty, mul_fixed(price, qty), 1, false, true};
+  const auto quote = mul_fixed_checked(price, qty);
+  if (!quote) {
+    out.push_back({Actor::none, ErrorReport{"arithmetic_overflow",
+                                            "trade value " + format_fixed(price) + " x " + format_fixed(qty) +
+                                                " overflows 64-bit fixed point; not added",
+                                            symbol, in.seq, in.recv_ts_ns}});
+    return;
+  }
+  const Piece p{trade_ts_ms, price, price, price, price, qty, *quote, 1, false, true};
   for (std::uint32_t iv : config_.intervals_s) add(symbol, iv, per_interval[iv], p, in, out);
 }
 

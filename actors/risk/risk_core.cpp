@@ -139,18 +139,22 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   const std::int64_t by_equity = ppm_of(portfolio_.equity, config_.max_position_equity_ppm);
   const bool equity_binds = by_equity < config_.max_position_notional;
   const std::int64_t cap = std::min(config_.max_position_notional, by_equity);
-  const std::int64_t room = cap - mul_fixed(held, price);
   const char* limit_code = equity_binds ? "max_position_equity" : "max_position_notional";
+  // A wrapped number never reaches a decision: what does not fit is refused as such.
+  const auto held_value = mul_fixed_checked(held, price);
+  if (!held_value) return reject("arithmetic_overflow", "the position's value overflows 64-bit fixed point");
+  const std::int64_t room = cap - *held_value;
   if (room <= 0) return reject(limit_code, "position already at the limit");
   std::int64_t qty = intent.qty;
-  const std::int64_t max_qty =
-      floor_to_lot(static_cast<std::int64_t>(static_cast<__int128>(room) * kFixedScale / price), config_.market.lot_step);
+  const auto room_units = div_fixed_checked(room, price);
+  if (!room_units) return reject("arithmetic_overflow", "the room left / price overflows 64-bit fixed point");
+  const std::int64_t max_qty = floor_to_lot(*room_units, config_.market.lot_step);
   bool reduced = false;
   if (qty > max_qty) {
     qty = max_qty;
     reduced = true;
   }
-  if (qty <= 0 || mul_fixed(qty, price) < config_.market.min_notional)
+  if (qty <= 0 || mul_fixed(qty, price) < config_.market.min_notional)  // qty <= max_qty: fits the cap
     return reject(limit_code, "order below the minimum notional after applying the limit");
 
   d.approved = true;

@@ -40,9 +40,17 @@ void StrategyBase::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
     if (risk_state_ != TradingState::active || !have_equity_ || s.candles < s.cooldown_until) return;
     const std::int64_t budget =
         static_cast<std::int64_t>(static_cast<__int128>(equity_) * v->fraction_ppm / 1'000'000);
-    const std::int64_t qty = floor_to_lot(
-        static_cast<std::int64_t>(static_cast<__int128>(budget) * kFixedScale / c.close), common_.market.lot_step);
-    if (qty <= 0 || mul_fixed(qty, c.close) < common_.market.min_notional) return;
+    const auto units = div_fixed_checked(budget, c.close);  // a near-zero price could make it wrap
+    if (!units) {
+      out.push_back({Actor::none, ErrorReport{"arithmetic_overflow",
+                                              "entry size " + format_fixed(budget) + " / " + format_fixed(c.close) +
+                                                  " overflows 64-bit fixed point; no intent",
+                                              c.symbol, in.seq, in.recv_ts_ns}});
+      return;
+    }
+    const std::int64_t qty = floor_to_lot(*units, common_.market.lot_step);
+    const auto notional = mul_fixed_checked(qty, c.close);
+    if (qty <= 0 || !notional || *notional < common_.market.min_notional) return;
     intent.side = Side::buy;
     intent.qty = qty;
     intent.reason = "enter long: " + v->reason;

@@ -204,3 +204,23 @@ TEST_CASE("closed klines pass through and roll up into longer intervals") {
   open_kline.closed = false;
   CHECK(h.feed(open_kline).empty());  // open klines are ignored
 }
+
+TEST_CASE("a low-priced coin's minute volume that would wrap int64 is refused with an error, never wrapped") {
+  CandleBuilderCore core({{60}, false, 2000});
+  CoreHarness h(core);
+  // PEPE-like: 9e10 coins a print at 1e-8 scale is 9e18 units; two of them do not fit.
+  const std::int64_t huge = 9'000'000'000'000'000'000LL;
+  Trade t{"PEPEUSDT", 100, huge, 1, 1'000, 1'000, false};  // price 0.000001
+  CHECK(of_type<ErrorReport>(h.feed(t)).empty());
+  t.trade_id = 2;
+  t.trade_ts_ms = t.exchange_ts_ms = 2'000;
+  const auto errors = of_type<ErrorReport>(h.feed(t));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].code == "arithmetic_overflow");
+  t.trade_id = 3;
+  t.trade_ts_ms = t.exchange_ts_ms = 61'000;  // closes the minute
+  const auto candles = of_type<Candle>(h.feed(t));
+  REQUIRE(candles.size() == 1);
+  CHECK(candles[0].volume == huge);  // the first print only: the second was refused, not wrapped
+  CHECK(candles[0].volume > 0);
+}

@@ -77,3 +77,16 @@ TEST_CASE("UTC time formatting and parsing agree") {
   CHECK_FALSE(parse_time_ns("yesterday"));
   CHECK_FALSE(parse_time_ns("2024-08-08T25:00"));
 }
+
+TEST_CASE("checked fixed-point arithmetic says when a result does not fit instead of wrapping") {
+  const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  CHECK(mul_fixed_checked(max, kFixedScale) == max);
+  CHECK_FALSE(mul_fixed_checked(max, kFixedScale + 1).has_value());
+  CHECK(mul_fixed_checked(-max, kFixedScale) == -max);
+  CHECK(div_fixed_checked(100, 1) == 100 * kFixedScale);
+  CHECK_FALSE(div_fixed_checked(max / 2, 1).has_value());  // a budget over a near-zero price
+  CHECK_FALSE(div_fixed_checked(1, 0).has_value());
+  CHECK(add_checked(max - 1, 1) == max);
+  CHECK_FALSE(add_checked(max, 1).has_value());
+  CHECK_FALSE(add_checked(std::numeric_limits<std::int64_t>::min(), -1).has_value());
+}

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "actors/strategy/rule_strategy_core.hpp"
 #include "core_harness.hpp"
 
@@ -126,4 +128,31 @@ TEST_CASE("strategy: intent ids are unique by construction, whoever issues them 
   REQUIRE(ids.size() == 1);
   CHECK(ids[0] == make_intent_id(IntentIssuer::strategy, 1));
   CHECK(ids[0] != make_intent_id(IntentIssuer::risk, 1));
+}
+
+TEST_CASE("strategy: an entry size that would overflow at a near-zero price is an error, not a wrapped intent") {
+  RuleStrategyConfig c = cfg();
+  c.market.lot_step = 1;
+  c.market.min_notional = 1;
+  RuleStrategyCore core(c);
+  CoreHarness h(core);
+  PortfolioState p;
+  p.equity = std::numeric_limits<std::int64_t>::max() / 4;  // 20% of it, over a price of 1e-8...
+  h.feed(p);
+  std::vector<ErrorReport> errors;
+  std::vector<OrderIntent> intents;
+  for (int i = 0; i < 30; ++i) {
+    Candle k;
+    k.symbol = "BTCUSDT";
+    k.interval_s = 60;
+    k.open_time_ms = i * 60'000;
+    k.close_time_ms = k.open_time_ms + 59'999;
+    k.open = k.high = k.low = k.close = 1 + i;  // ...rising, so the rule wants in
+    const auto& out = h.feed(k);
+    for (const auto& e : of_type<ErrorReport>(out)) errors.push_back(e);
+    for (const auto& x : of_type<OrderIntent>(out)) intents.push_back(x);
+  }
+  REQUIRE_FALSE(errors.empty());
+  CHECK(errors[0].code == "arithmetic_overflow");
+  for (const auto& x : intents) CHECK(x.qty > 0);
 }
