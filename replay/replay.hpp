@@ -36,6 +36,11 @@ Result<Cores> node_cores(const NodeConfig& config, std::string* model_id = nullp
 std::string session_config_key(std::uint64_t session_id);
 std::string session_model_key(std::uint64_t session_id);
 
+// Each node session's journaled config must hash to the config_hash its session record
+// holds: an edited config (which would make replay audit another run) fails, naming the
+// session. Sessions without a hash (imports, what-ifs of older builds) are skipped.
+Status check_session_configs(journal::Reader& reader);
+
 struct Divergence {
   std::uint64_t seq = 0;       // where the journal and the replay part ways
   Actor actor = Actor::none;   // who produced the message that differs

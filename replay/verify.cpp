@@ -4,6 +4,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include "actors/node/core_factory.hpp"
 #include "base/time_format.hpp"
@@ -172,6 +173,32 @@ Status check_snapshot(journal::Reader& reader, std::uint64_t seq, std::uint64_t 
 
 }  // namespace
 
+namespace {
+std::string sha256_of(const std::string& text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(text.data(), text.size(), md, &n, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned i = 0; i < n; ++i) hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+}  // namespace
+
+Status check_session_configs(journal::Reader& reader) {
+  auto sessions = reader.sessions();
+  if (!sessions) return tl::unexpected(sessions.error());
+  auto meta = reader.meta();
+  if (!meta) return tl::unexpected(meta.error());
+  for (const auto& s : *sessions) {
+    auto text = meta->find(session_config_key(s.id));
+    if (text == meta->end() || s.config_hash.empty()) continue;
+    if (const auto h = sha256_of(text->second); h != s.config_hash)
+      return fail(fmt::format("session {}: its journaled config was edited (SHA-256 {}, the session recorded {})",
+                              s.id, h.substr(0, 16), s.config_hash.substr(0, 16)));
+  }
+  return {};
+}
+
 Result<VerifyReport> verify(const std::string& dir, const Range& range, const CoreFactory& factory) {
   const auto started = std::chrono::steady_clock::now();
   auto reader = journal::Reader::open(dir);
@@ -183,6 +210,7 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
   auto summary = (*reader)->summary();
   if (!summary) return tl::unexpected(summary.error());
 
+  if (auto st = check_session_configs(**reader); !st) return tl::unexpected(st.error());
   auto snapshot_seqs = (*reader)->snapshot_seqs();
   if (!snapshot_seqs) return tl::unexpected(snapshot_seqs.error());
 

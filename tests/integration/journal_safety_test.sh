@@ -92,6 +92,17 @@ if [ -n "$FAULT" ]; then
     "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/tampered" --set journal.if_exists=resume
 fi
 
+# An edited session config (which would make replay audit another run) fails verify and
+# replay, naming the session.
+if [ -n "$FAULT" ]; then
+  cp -r "$arch.1" "$SCRATCH/edited"
+  "$FAULT" set-meta "$SCRATCH/edited" session.1.config "$(printf '[risk]\nmax_open_positions = 1\n')"
+  expect_fail "verify of a journal whose session config was edited" 1 "session 1: its journaled config was edited" \
+    "$TOOLS" verify "$SCRATCH/edited"
+  expect_fail "replay --verify of it" 1 "session 1: its journaled config was edited" \
+    "$TOOLS" replay "$SCRATCH/edited" --verify
+fi
+
 # 6. A cut gzip in the node's feed fails the run and says so.
 head -c 51850 "$DATA/btcusdc_kline1m_20230301-07.gz" > "$SCRATCH/cut.gz"
 "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/cut" --set "feed.files=[\"$SCRATCH/cut.gz\"]" \

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "journal/journal.hpp"
+#include "replay/replay.hpp"
 #include "tools/trader_tools/commands.hpp"
 
 namespace trader::tools {
@@ -22,6 +23,17 @@ void add_verify_command(CLI::App& app, int& exit_code) {
     auto report = journal::verify(*dir);
     if (!report) {
       fmt::print(stderr, "corrupt: {}\n", report.error().message);
+      exit_code = kExitFailed;
+      return;
+    }
+    auto again = journal::Reader::open(*dir);
+    if (!again) {
+      fmt::print(stderr, "error: {}\n", again.error().message);
+      exit_code = kExitError;
+      return;
+    }
+    if (auto st = replay::check_session_configs(**again); !st) {
+      fmt::print(stderr, "corrupt: {}\n", st.error().message);
       exit_code = kExitFailed;
       return;
     }
