@@ -54,6 +54,8 @@ expect_fail "replay with both modes" 2 "exactly one of --verify or --what-if" "$
 expect_fail "what-if without --out" 2 "needs --config FILE and --out DIR" "$TOOLS" replay "$run" --what-if --config "$CONFIG"
 expect_fail "what-if onto an existing journal" 1 "already holds a journal" \
   "$TOOLS" replay "$run" --what-if --config "$CONFIG" --out "$SCRATCH/same"
+expect_fail "replay of a directory that does not exist" 2 "does not exist" "$TOOLS" replay "$SCRATCH/none" --verify
+expect_fail "replay --from after --to" 2 "expected --from <= --to" "$TOOLS" replay "$run" --verify --from 10 --to 5
 expect_fail "bad --day" 2 "expected a UTC date" "$TOOLS" replay "$run" --verify --day 3/4/2023
 "$TOOLS" import binance-capture "$DATA/xrpeth_aggtrade_20191011_head3k.gz" --journal "$SCRATCH/imp" > /dev/null
 expect_fail "verify of an import: nothing to replay" 2 "no node session" "$TOOLS" replay "$SCRATCH/imp" --verify

@@ -4,6 +4,7 @@
 
 #include "config/node_config.hpp"
 #include "messages/fixed_point.hpp"
+#include "journal/journal.hpp"
 #include "replay/replay.hpp"
 #include "tools/trader_tools/commands.hpp"
 
@@ -50,6 +51,16 @@ int print_verify(const replay::VerifyReport& r) {
 int run_replay(const ReplayArgs& a) {
   if (a.verify == a.what_if) {
     fmt::print(stderr, "error: replay needs exactly one of --verify or --what-if (see 'trader-tools replay --help')\n");
+    return kExitError;
+  }
+  if (a.from > a.to) {
+    fmt::print(stderr, "error: --from {} is after --to {}; expected --from <= --to\n", a.from, a.to);
+    return kExitError;
+  }
+  // A missing directory or one that is not a journal is bad input (exit 2); damage found
+  // while replaying is a failed verification (exit 1).
+  if (auto reader = journal::Reader::open(a.dir); !reader) {
+    fmt::print(stderr, "error: {}\n", reader.error().message);
     return kExitError;
   }
   replay::Range range{a.from, a.to};
