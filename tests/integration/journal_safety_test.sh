@@ -142,16 +142,23 @@ chmod 755 "$RO"
 chmod 555 "$RO/j"
 chmod 444 "$RO/j"/*
 as_reader=()
-[ "$(id -u)" = 0 ] && as_reader=(runuser -u nobody --)  # root ignores file modes
+RO_TOOLS=$TOOLS
+if [ "$(id -u)" = 0 ]; then  # root ignores file modes: read as nobody
+  as_reader=(runuser -u nobody --)
+  # nobody may not reach the build tree (a checkout in a private directory): a copy it can run
+  cp "$TOOLS" "$RO/trader-tools"
+  chmod 755 "$RO/trader-tools"
+  RO_TOOLS=$RO/trader-tools
+fi
 for cmd in "verify" "stats" "dump --limit 3" "replay --verify"; do
   # shellcheck disable=SC2086
-  if "${as_reader[@]}" "$TOOLS" ${cmd%% *} "$RO/j" $( [ "$cmd" = "${cmd#* }" ] || echo "${cmd#* }") > "$SCRATCH/ro.out" 2>&1; then
+  if "${as_reader[@]}" "$RO_TOOLS" ${cmd%% *} "$RO/j" $( [ "$cmd" = "${cmd#* }" ] || echo "${cmd#* }") > "$SCRATCH/ro.out" 2>&1; then
     ok "read-only journal: $cmd works"
   else
     bad "read-only journal: $cmd: $(head -2 "$SCRATCH/ro.out")"
   fi
 done
-"${as_reader[@]}" "$TOOLS" export trades "$RO/j" --csv /dev/stdout > /dev/null 2> "$SCRATCH/ro.out" \
+"${as_reader[@]}" "$RO_TOOLS" export trades "$RO/j" --csv /dev/stdout > /dev/null 2> "$SCRATCH/ro.out" \
   && ok "read-only journal: export trades works" || bad "read-only journal: export: $(head -2 "$SCRATCH/ro.out")"
 chmod -R u+w "$RO"; rm -rf "$RO"
 
