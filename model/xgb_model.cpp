@@ -20,6 +20,10 @@ std::string sha256_hex(std::span<const std::uint8_t> bytes) {
   return hex;
 }
 
+std::string sha256_hex(std::string_view text) {
+  return sha256_hex(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
 namespace {
 // XGBoost appends a stack trace to its messages; one line is what a person needs.
 std::string first_line(const char* msg) {

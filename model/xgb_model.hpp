@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -52,6 +53,7 @@ class XgbModel {
 };
 
 std::string sha256_hex(std::span<const std::uint8_t> bytes);
+std::string sha256_hex(std::string_view text);  // of the text's bytes (a journaled config)
 
 // Reads a whole file; the error names it.
 Result<std::vector<std::uint8_t>> read_file(const std::string& path);

@@ -4,13 +4,13 @@
 #include <map>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "actors/node/core_factory.hpp"
 #include "base/time_format.hpp"
 #include "journal/journal.hpp"
 #include "messages/message_json.hpp"
 #include "messages/type_registry.hpp"
+#include "model/xgb_model.hpp"
 #include "replay/decision_hash.hpp"
 #include "replay/replay.hpp"
 
@@ -173,16 +173,6 @@ Status check_snapshot(journal::Reader& reader, std::uint64_t seq, std::uint64_t 
 
 }  // namespace
 
-namespace {
-std::string sha256_of(const std::string& text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(text.data(), text.size(), md, &n, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned i = 0; i < n; ++i) hex += fmt::format("{:02x}", md[i]);
-  return hex;
-}
-}  // namespace
 
 Status check_session_configs(journal::Reader& reader) {
   auto sessions = reader.sessions();
@@ -192,7 +182,7 @@ Status check_session_configs(journal::Reader& reader) {
   for (const auto& s : *sessions) {
     auto text = meta->find(session_config_key(s.id));
     if (text == meta->end() || s.config_hash.empty()) continue;
-    if (const auto h = sha256_of(text->second); h != s.config_hash)
+    if (const auto h = model::sha256_hex(text->second); h != s.config_hash)
       return fail(fmt::format("session {}: its journaled config was edited (SHA-256 {}, the session recorded {})",
                               s.id, h.substr(0, 16), s.config_hash.substr(0, 16)));
   }

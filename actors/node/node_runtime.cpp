@@ -10,7 +10,6 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
@@ -33,6 +32,7 @@
 #include "journal/journal.hpp"
 #include "journal/record_format.hpp"
 #include "messages/message_codec.hpp"
+#include "model/xgb_model.hpp"
 #include "replay/decision_hash.hpp"
 #include "replay/replay.hpp"
 #include "replay/simulator.hpp"
@@ -59,15 +59,6 @@ std::map<std::string, OrderRequest> open_requests(const Cores& cores) {
 std::int64_t wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string sha256_hex(const std::string& text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(text.data(), text.size(), md, &n, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned i = 0; i < n; ++i) hex += fmt::format("{:02x}", md[i]);
-  return hex;
 }
 
 // ---- business actors ------------------------------------------------------------------
@@ -774,7 +765,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   }
   journal::SessionInfo session;
   session.node_id = config.node_id;
-  session.config_hash = sha256_hex(config.effective_toml);
+  session.config_hash = model::sha256_hex(config.effective_toml);
   session.code_version = code_version();
   session.start_ts_ns = wall_ns();
   auto session_id = writer->begin_session(session);
