@@ -28,14 +28,9 @@ class LockHold {
     if (fd_ >= 0) ::close(fd_);
   }
   Status take(const std::string& dir) {
-    const std::string path = dir + "/writer.lock";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) return fail(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      const auto pid = writer_lock_holder(dir);
-      return fail(fmt::format("journal {} is open for writing by {}; it is left as it is", dir,
-                              pid.empty() ? "another process" : "process " + pid));
-    }
+    auto fd = take_writer_lock(dir);
+    if (!fd) return fail(fd.error().message + "; it is left as it is");
+    fd_ = *fd;
     return {};
   }
 
@@ -54,6 +49,19 @@ std::uint64_t records_in(const std::string& dir) {
 
 bool is_own_file(std::string_view name) {
   return std::find(std::begin(kOwnFiles), std::end(kOwnFiles), name) != std::end(kOwnFiles);
+}
+
+Result<int> take_writer_lock(const std::string& dir) {
+  const std::string path = dir + "/writer.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return fail(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    const auto pid = writer_lock_holder(dir);
+    return fail(fmt::format("journal {} is already open for writing by {}", dir,
+                            pid.empty() ? "another process" : "process " + pid));
+  }
+  return fd;
 }
 
 std::string writer_lock_holder(const std::string& dir) {

@@ -24,6 +24,10 @@ enum class Existing {
 // there was nothing to do).
 Result<std::string> make_room(const std::string& dir, Existing how);
 
+// Takes `dir`'s writer lock (an exclusive flock on writer.lock, the one a Writer holds) and
+// returns its descriptor; closing it releases the lock. The error names the holder.
+Result<int> take_writer_lock(const std::string& dir);
+
 // The pid written in `dir`'s writer lock while a writer holds it, as text ("" if none
 // holds it or it cannot be read).
 std::string writer_lock_holder(const std::string& dir);

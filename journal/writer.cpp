@@ -91,13 +91,9 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dir, const Optio
 
   // One writer per journal, across processes: the seq counter lives in this process.
   const std::string lock_path = dir + "/writer.lock";
-  impl->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (impl->lock_fd < 0) return fail(fmt::format("cannot open {}: {}", lock_path, std::strerror(errno)));
-  if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    const auto pid = writer_lock_holder(dir);
-    return fail(fmt::format("journal {} is already open for writing by {}", dir,
-                            pid.empty() ? "another process" : "process " + pid));
-  }
+  auto lock = take_writer_lock(dir);
+  if (!lock) return tl::unexpected(lock.error());
+  impl->lock_fd = *lock;
   // Who holds it, for the error a second writer (or a replace) gets.
   const auto pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(impl->lock_fd, 0) != 0 ||
