@@ -4,6 +4,8 @@
 // what the messages say (`recv_ts_ns` and the bodies' exchange times). The CAF shell in
 // the live node and the replay engine drive the same cores.
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <vector>
 
 #include "actors/state_codec.hpp"
@@ -37,5 +39,8 @@ class ActorCore {
   virtual void save(StateWriter& w) const = 0;
   virtual Status load(StateReader& r) = 0;
 };
+
+// A node's business cores, one per actor, in actor order (the order snapshots list them).
+using Cores = std::map<Actor, std::unique_ptr<ActorCore>>;
 
 }  // namespace trader

@@ -2,35 +2,35 @@
 
 #include <fmt/format.h>
 
-#include "actors/routing.hpp"
 
 namespace trader::replay {
 
-Simulator::Simulator(Cores cores) : cores_(std::move(cores)) {}
+Simulator::Simulator(Cores cores, std::uint64_t snapshot_every, std::uint64_t last_seq, std::uint64_t last_snapshot_seq)
+    : cores_(std::move(cores)), sequencer_(snapshot_every, last_seq, last_snapshot_seq) {}
 
 Status Simulator::run(const EnvelopeHeader& header, Message input, RecordSink& sink) {
-  queue_.push_back({header, std::move(input), 0});
-  while (!queue_.empty()) {
-    Pending p = std::move(queue_.front());
-    queue_.pop_front();
-    p.header.type_id = type_id_of(p.message);
-    auto seq = sink.append(p.header, p.message, p.cause_seq);
-    if (!seq) {
-      queue_.clear();
-      return tl::unexpected(seq.error());
-    }
-    for (const Actor to : recipients(p.header.type_id, p.header.destination)) {
-      auto it = cores_.find(to);
-      if (it == cores_.end()) continue;
-      outbox_.clear();
-      it->second->on(Delivery{*seq, p.header.recv_ts_ns, p.header.source, p.message}, outbox_);
-      ++deliveries_;
-      for (auto& o : outbox_)
-        queue_.push_back({EnvelopeHeader{0, p.header.recv_ts_ns, to, o.destination, 0, type_id_of(o.message), 1},
-                          std::move(o.message), *seq});
+  EnvelopeHeader h = header;
+  h.type_id = type_id_of(input);
+  sequencer_.begin(h, std::move(input));
+  for (;;) {
+    auto delivery = sequencer_.next(sink);
+    if (!delivery) return tl::unexpected(delivery.error());
+    if (*delivery == nullptr) return {};
+    const auto& d = **delivery;
+    for (std::size_t i = 0; i < d.recipients.size(); ++i) {
+      outputs_.clear();
+      if (auto it = cores_.find(d.recipients[i]); it != cores_.end()) {  // a recipient this run has
+        outbox_.clear();
+        it->second->on(Delivery{d.header.seq, d.header.recv_ts_ns, d.header.source, d.body}, outbox_);
+        ++deliveries_;
+        for (auto& o : outbox_) {
+          const auto type = type_id_of(o.message);
+          outputs_.push_back({o.destination, type, std::move(o.message)});
+        }
+      }
+      sequencer_.answer(i, std::move(outputs_));
     }
   }
-  return {};
 }
 
 std::vector<std::uint8_t> encode_snapshot(const std::vector<std::pair<Actor, std::vector<std::uint8_t>>>& states) {

@@ -1,52 +1,41 @@
 #pragma once
-// The node's schedule, run synchronously on one thread: the same rule the live journal
-// actor follows (actors/node/node_runtime.hpp), so it reproduces a live session.
-//   An external input is sequenced, then everything it causes: a FIFO queue; each message
-//   is given its seq by the sink, delivered to its recipients (actors/routing.hpp) in
-//   order, and their outputs join the queue recipient by recipient.
+// The node's schedule (actors/sequencer/sequencer.hpp), driven synchronously on one
+// thread: each recipient's core is called in place. Verify, what-if and crash recovery
+// run sessions through it; the live node drives the same Sequencer through CAF actors.
 #include <cstdint>
-#include <deque>
-#include <map>
-#include <memory>
 #include <span>
 #include <vector>
 
 #include "actors/actor_core.hpp"
+#include "actors/sequencer/sequencer.hpp"
 #include "base/result.hpp"
 
 namespace trader::replay {
 
-using Cores = std::map<Actor, std::unique_ptr<ActorCore>>;
-
 // Where sequenced messages go: a new journal (what-if) or a comparison with a recorded
-// one (verify). Returns the seq the message gets; an error stops the run.
-class RecordSink {
- public:
-  virtual ~RecordSink() = default;
-  // `cause_seq`: the seq of the delivery that produced the message (0 for an input).
-  virtual Result<std::uint64_t> append(const EnvelopeHeader& header, const Message& message,
-                                       std::uint64_t cause_seq) = 0;
-};
+// one (verify, recovery).
+using RecordSink = SequencerSink<Message>;
 
 class Simulator {
  public:
-  explicit Simulator(Cores cores);
+  // `snapshot_every`, `last_seq`, `last_snapshot_seq`: the snapshot schedule (see Sequencer).
+  explicit Simulator(Cores cores, std::uint64_t snapshot_every = 0, std::uint64_t last_seq = 0,
+                     std::uint64_t last_snapshot_seq = 0);
 
   // Sequences one external input and everything it causes.
   Status run(const EnvelopeHeader& header, Message input, RecordSink& sink);
 
+  bool snapshot_due() const { return sequencer_.snapshot_due(); }
+  void snapshot_taken() { sequencer_.snapshot_taken(); }
+  std::uint64_t last_seq() const { return sequencer_.last_seq(); }
   std::uint64_t deliveries() const { return deliveries_; }
   Cores& cores() { return cores_; }
 
  private:
-  struct Pending {
-    EnvelopeHeader header;
-    Message message;
-    std::uint64_t cause_seq;
-  };
   Cores cores_;
-  std::deque<Pending> queue_;
+  Sequencer<Message> sequencer_;
   Outbox outbox_;
+  std::vector<Sequencer<Message>::Output> outputs_;
   std::uint64_t deliveries_ = 0;
 };
 

@@ -27,9 +27,12 @@ class JournalSink final : public RecordSink {
     hash_.add(m);
     ++report_.records;
     if (const auto* p = std::get_if<PortfolioState>(&m)) report_.portfolio = *p;
-    if (writer_.batch_full())
-      if (auto c = writer_.commit(); !c) return tl::unexpected(c.error());
     return seq;
+  }
+  bool batch_full() const override { return writer_.batch_full(); }
+  Status commit() override {
+    if (auto c = writer_.commit(); !c) return tl::unexpected(c.error());
+    return {};
   }
 
  private:
@@ -105,11 +108,10 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
   report.derived_ticks = !has_ticks;
   DecisionHash hash;
   report.model_id = model_id;
-  Simulator sim(std::move(*cores));
+  Simulator sim(std::move(*cores), config.snapshot_every, (*writer)->next_seq() - 1, 0);
   JournalSink sink(**writer, hash, report);
   MarketFeedCore ticker(has_ticks ? 0 : config.clock_tick_ms);
   std::vector<FeedInput> inputs;
-  std::uint64_t last_snapshot = 0;
 
   journal::Filter f;
   f.from_seq = range.from_seq;
@@ -136,11 +138,11 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
       if (auto st = sim.run(EnvelopeHeader{0, in.recv_ts_ns, in.source, Actor::none, 0, 0, 1}, std::move(in.message), sink);
           !st)
         return tl::unexpected(st.error());
-    }
-    const auto last = (*writer)->next_seq() - 1;
-    if (config.snapshot_every > 0 && last - last_snapshot >= config.snapshot_every) {
-      if (auto st = (*writer)->put_snapshot(last, save_cores(sim.cores())); !st) return tl::unexpected(st.error());
-      last_snapshot = last;
+      if (sim.snapshot_due()) {
+        if (auto st = (*writer)->put_snapshot(sim.last_seq(), save_cores(sim.cores())); !st)
+          return tl::unexpected(st.error());
+        sim.snapshot_taken();
+      }
     }
   }
   if (auto c = (*writer)->commit(); !c) return tl::unexpected(c.error());

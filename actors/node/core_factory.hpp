@@ -1,16 +1,11 @@
 #pragma once
 // Builds the business cores of a node from its configuration. The live node and the
 // replay engine use this same function, so both run identical cores.
-#include <map>
-#include <memory>
-
 #include "actors/actor_core.hpp"
 #include "base/result.hpp"
 #include "config/node_config.hpp"
 
 namespace trader::node {
-
-using Cores = std::map<Actor, std::unique_ptr<ActorCore>>;
 
 // One core per business actor except market_feed (ingress), keyed by actor. For the
 // xgboost strategy it loads the model (checking its feature count); `model_id` receives

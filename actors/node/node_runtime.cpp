@@ -26,7 +26,7 @@
 #include "actors/risk/risk_core.hpp"
 #include "actors/strategy/xgb_strategy_core.hpp"
 #include "actors/node/wire.hpp"
-#include "actors/routing.hpp"
+#include "actors/sequencer/sequencer.hpp"
 #include "exchange/capture_stream.hpp"
 #include "journal/directory.hpp"
 #include "journal/journal.hpp"
@@ -230,24 +230,42 @@ feed_actor::behavior_type feed_fn(feed_actor::stateful_pointer<FeedState> self, 
   }};
 }
 
-// ---- the journal actor: sequencer --------------------------------------------------------
+// ---- the journal actor: drives the Sequencer (actors/sequencer/sequencer.hpp) ------------
+using Packed = std::vector<std::uint8_t>;  // a message body, packed Cap'n Proto
+using Schedule = Sequencer<Packed>;
+struct SequencerState;
+
+// The node's journal, as the sequencer sees it. The summary, the status view and the
+// decision hash watch each record go in.
+class NodeJournalSink final : public SequencerSink<Packed> {
+ public:
+  explicit NodeJournalSink(SequencerState& st) : st_(st) {}
+  Result<std::uint64_t> append(const EnvelopeHeader& header, const Packed& body, std::uint64_t cause_seq) override;
+  bool batch_full() const override;
+  Status commit() override;
+  // The stored bytes of the last record: what its recipients are handed.
+  const std::vector<std::uint8_t>& last_record() const { return last_record_; }
+
+ private:
+  SequencerState& st_;
+  std::vector<std::uint8_t> last_record_;
+};
+
 struct SequencerState {
   std::shared_ptr<journal::Writer> writer;
   std::uint64_t session_id = 0;
   std::map<Actor, core_actor> actors;
   feed_actor feed;
-  std::deque<WireOutput> queue;     // sequenced work: FIFO
-  std::deque<WireOutput> external;  // inputs fetched from the feed, not yet started
+  std::unique_ptr<Schedule> schedule;
+  std::unique_ptr<NodeJournalSink> sink;
+  std::deque<WireOutput> external;  // inputs fetched from the feed (or the venue, an operator), not yet started
   bool feed_done = false, stopping = false, finished = false, idle_commit = false;
-  std::size_t in_flight = 0;
-  std::vector<WireBatch> replies;
   RunSummary summary;
   journal::RecordDecoder decoder;
   const std::atomic<bool>* stop = nullptr;
   std::shared_ptr<std::promise<Result<RunSummary>>> done;
   std::string failure;
   replay::DecisionHash decisions;
-  std::uint64_t snapshot_every = 0, last_snapshot_seq = 0;
   bool snapshotting = false;
   std::int64_t current_ingress_ns = 0;  // of the external input whose consequences are being sequenced
   std::unique_ptr<NodeStatus> status;    // what the control API shows
@@ -323,112 +341,108 @@ void abort_run(sequencer_ptr self, std::string why) {
   auto& st = self->state;
   if (st.finished) return;
   st.failure = std::move(why);
-  st.in_flight = 0;
+  st.schedule->clear();
   finish(self);
 }
 
-// A commit that failed (journal full, I/O error): nothing more may be delivered, so the
-// session stops; what was committed stays, and the node can resume from it.
-void commit_failed(sequencer_ptr self, const Error& e) {
-  auto& st = self->state;
-  abort_run(self, fmt::format("{}; the node stopped: records up to seq {} are committed{}", e.message,
-                              st.writer->last_committed_seq(),
-                              st.space_halted ? ", trading had been halted for lack of journal space" : ""));
+// Why a failed commit (journal full, I/O error) stops the session: nothing more may be
+// delivered; what was committed stays, and the node can resume from it.
+std::string commit_failure(const SequencerState& st, const Error& e) {
+  return fmt::format("{}; the node stopped: records up to seq {} are committed{}", e.message,
+                     st.writer->last_committed_seq(),
+                     st.space_halted ? ", trading had been halted for lack of journal space" : "");
 }
 
-// Appends one message and delivers it; returns false when it had no recipient.
-bool sequence_one(sequencer_ptr self, WireOutput msg) {
-  auto& st = self->state;
-  const EnvelopeHeader header{0, msg.recv_ts_ns, static_cast<Actor>(msg.source), static_cast<Actor>(msg.destination),
-                              0, msg.type_id, 1, msg.ingress_seq};
-  auto seq = st.writer->append_packed(header, msg.type_id, msg.body);
-  if (!seq) {
-    abort_run(self, seq.error().message);
-    return false;
-  }
+Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, const Packed& body, std::uint64_t) {
+  auto& st = st_;
+  auto seq = st.writer->append_packed(header, header.type_id, body);
+  if (!seq) return seq;
   auto& s = st.summary;
-  if (msg.type_id == OrderRequest::kTypeId && st.current_ingress_ns != 0) {
+  const auto type_id = header.type_id;
+  if (type_id == OrderRequest::kTypeId && st.current_ingress_ns != 0) {
     s.tick_to_order_ns.push_back(wall_ns() - st.current_ingress_ns);
     st.status->on_tick_to_order(static_cast<double>(s.tick_to_order_ns.back()) / 1e9);
   }
-  st.data_time_ns = std::max(st.data_time_ns, msg.recv_ts_ns);
+  st.data_time_ns = std::max(st.data_time_ns, header.recv_ts_ns);
   if (s.first_seq == 0) s.first_seq = *seq;
   s.last_seq = *seq;
   ++s.by_source[header.source];
-  ++s.by_type[msg.type_id];
+  ++s.by_type[type_id];
   const auto stored = st.writer->last_appended();
+  last_record_.assign(stored.begin(), stored.end());
   // A feed that failed (a cut capture, a live feed that gave up) ends the session as a
   // failure, not as "completed".
-  if (msg.type_id == ErrorReport::kTypeId && header.source == Actor::market_feed)
+  if (type_id == ErrorReport::kTypeId && header.source == Actor::market_feed)
     if (auto rec = st.decoder.decode(0, stored); rec)
-      if (auto body = (*rec)->decode(); body)
-        if (auto* e = std::get_if<ErrorReport>(&*body); e && (e->code == "capture_read_error" || e->code == "feed_error"))
+      if (auto m = (*rec)->decode(); m)
+        if (auto* e = std::get_if<ErrorReport>(&*m); e && (e->code == "capture_read_error" || e->code == "feed_error"))
           s.feed_failure = e->message;
   // Decode only what the summary, the decision hash and the status view need.
-  if (NodeStatus::wants(msg.type_id) || msg.type_id == Signal::kTypeId || msg.type_id == OrderIntent::kTypeId) {
+  if (NodeStatus::wants(type_id) || type_id == Signal::kTypeId || type_id == OrderIntent::kTypeId) {
     if (auto rec = st.decoder.decode(0, stored); rec) {
-      if (auto body = (*rec)->decode(); body) {
-        st.decisions.add(*body);
-        st.status->on_message(*seq, msg.type_id, &*body);
-        if (auto* p = std::get_if<PortfolioState>(&*body)) s.portfolio = std::move(*p);
+      if (auto m = (*rec)->decode(); m) {
+        st.decisions.add(*m);
+        st.status->on_message(*seq, type_id, &*m);
+        if (auto* p = std::get_if<PortfolioState>(&*m)) s.portfolio = std::move(*p);
       }
     }
   } else {
-    st.status->on_message(*seq, msg.type_id, nullptr);
+    st.status->on_message(*seq, type_id, nullptr);
   }
-  const auto to = recipients(msg.type_id, header.destination);
-  bool delivered = false;
-  if (!to.empty()) {
-    WireRecord record{std::vector<std::uint8_t>(stored.begin(), stored.end())};
-    st.in_flight = to.size();
-    st.replies.assign(to.size(), WireBatch{});
-    for (std::size_t i = 0; i < to.size(); ++i) {
-      if (to[i] == Actor::exchange && st.venue) {
-        // A real venue hears of an order only once the order is durable in the journal:
-        // after a crash, every order the venue knows is one the node can look up.
-        --st.in_flight;
-        if (msg.type_id != OrderRequest::kTypeId) continue;  // market data is for the paper venue
-        if (st.stopping) {  // a stopping node places nothing new; the next start finds it unsent
-          spdlog::warn("stopping: order request seq {} is journaled but not sent", s.last_seq);
-          continue;
-        }
-        if (auto c = commit_timed(st); !c) {
-          commit_failed(self, c.error());
-          return false;
-        }
-        self->send(st.venue, venue_order_atom::value, record);
-        ++st.venue_outstanding;
-        continue;
-      }
-      auto it = st.actors.find(to[i]);
-      if (it == st.actors.end()) {  // a recipient this node does not run
-        --st.in_flight;
-        continue;
-      }
-      delivered = true;
-      self->request(it->second, caf::infinite, deliver_atom::value, record)
-          .then(
-              [self, i](WireBatch& reply) {
-                auto& st = self->state;
-                if (st.finished) return;
-                st.replies[i] = std::move(reply);
-                if (--st.in_flight == 0) {
-                  for (auto& r : st.replies)
-                    for (auto& item : r.items) st.queue.push_back(std::move(item));
-                  pump(self);
-                }
-              },
-              [self](caf::error& e) { abort_run(self, "actor failed: " + self->system().render(e)); });
-    }
-  }
-  if (st.writer->batch_full()) {
-    if (auto c = commit_timed(st); !c) {
-      commit_failed(self, c.error());
-      return false;
-    }
-  }
-  return delivered;
+  return seq;
 }
+
+bool NodeJournalSink::batch_full() const { return st_.writer->batch_full(); }
+
+Status NodeJournalSink::commit() {
+  if (auto c = commit_timed(st_); !c) return fail(commit_failure(st_, c.error()));
+  return {};
+}
+
+// Hands a journaled message to its recipients; each answer goes back to the schedule.
+void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
+  auto& st = self->state;
+  const WireRecord record{st.sink->last_record()};
+  for (std::size_t i = 0; i < d.recipients.size(); ++i) {
+    const Actor to = d.recipients[i];
+    if (to == Actor::exchange && st.venue) {
+      // A real venue hears of an order only once the order is durable in the journal:
+      // after a crash, every order the venue knows is one the node can look up. Its
+      // answers come back later, as external inputs.
+      if (d.header.type_id == OrderRequest::kTypeId) {  // market data is for the paper venue
+        if (st.stopping) {  // a stopping node places nothing new; the next start finds it unsent
+          spdlog::warn("stopping: order request seq {} is journaled but not sent", d.header.seq);
+        } else {
+          if (auto c = st.schedule->commit(*st.sink); !c) return abort_run(self, c.error().message);
+          self->send(st.venue, venue_order_atom::value, record);
+          ++st.venue_outstanding;
+        }
+      }
+      st.schedule->answer(i, {});
+      continue;
+    }
+    auto it = st.actors.find(to);
+    if (it == st.actors.end()) {  // a recipient this node does not run
+      st.schedule->answer(i, {});
+      continue;
+    }
+    self->request(it->second, caf::infinite, deliver_atom::value, record)
+        .then(
+            [self, i](WireBatch& reply) {
+              auto& st = self->state;
+              if (st.finished) return;
+              std::vector<Schedule::Output> outputs;
+              outputs.reserve(reply.items.size());
+              for (auto& o : reply.items)
+                outputs.push_back({static_cast<Actor>(o.destination), o.type_id, std::move(o.body)});
+              if (st.schedule->answer(i, std::move(outputs))) pump(self);
+            },
+            [self](caf::error& e) { abort_run(self, "actor failed: " + self->system().render(e)); });
+  }
+}
+
+// Nothing under way that an answer will resume: an event may start the pump.
+bool quiet(const SequencerState& st) { return st.schedule->answered() && !st.awaiting_feed && !st.snapshotting; }
 
 // Asks every actor for its state (in actor order) and journals the set as a snapshot
 // at the last seq; the queue is empty and nothing is in flight, so it is a clean cut.
@@ -437,7 +451,7 @@ void take_snapshot(sequencer_ptr self) {
   st.snapshotting = true;
   auto states = std::make_shared<std::vector<std::pair<Actor, std::vector<std::uint8_t>>>>();
   auto remaining = std::make_shared<std::size_t>(st.actors.size());
-  const std::uint64_t at = st.summary.last_seq;
+  const std::uint64_t at = st.schedule->last_seq();
   for (auto& [actor, handle] : st.actors) {
     states->emplace_back(actor, std::vector<std::uint8_t>{});
     const std::size_t i = states->size() - 1;
@@ -450,7 +464,7 @@ void take_snapshot(sequencer_ptr self) {
               if (--*remaining > 0) return;
               if (auto put = st.writer->put_snapshot(at, replay::encode_snapshot(*states)); !put)
                 return abort_run(self, put.error().message);
-              st.last_snapshot_seq = at;
+              st.schedule->snapshot_taken();
               ++st.summary.snapshots;
               st.snapshotting = false;
               pump(self);
@@ -461,50 +475,54 @@ void take_snapshot(sequencer_ptr self) {
 
 void pump(sequencer_ptr self) {
   auto& st = self->state;
-  while (!st.finished && st.in_flight == 0 && !st.snapshotting) {
-    if (st.queue.empty()) {
-      if (st.snapshot_every > 0 && st.summary.last_seq >= st.last_snapshot_seq + st.snapshot_every)
-        return take_snapshot(self);
-      if (st.stop->load() && !st.stopping) st.stopping = true;
-      if (st.stopping && st.venue)  // only the venue's answers still go in
-        std::erase_if(st.external, [](const WireOutput& w) { return w.source != static_cast<std::uint16_t>(Actor::exchange); });
-      if (!st.external.empty() && (!st.stopping || st.venue)) {
-        st.current_ingress_ns = st.external.front().ingress_wall_ns;
-        st.queue.push_back(std::move(st.external.front()));
-        st.external.pop_front();
-        continue;
+  auto& schedule = *st.schedule;
+  while (!st.finished && schedule.answered() && !st.snapshotting) {
+    if (!schedule.idle()) {  // the cascade goes on: journal the next message, deliver it
+      auto delivery = schedule.next(*st.sink);
+      if (!delivery) return abort_run(self, delivery.error().message);
+      if (*delivery) dispatch(self, **delivery);
+      continue;
+    }
+    if (schedule.snapshot_due()) return take_snapshot(self);
+    if (st.stop->load() && !st.stopping) st.stopping = true;
+    if (st.stopping && st.venue)  // only the venue's answers still go in
+      std::erase_if(st.external, [](const WireOutput& w) { return w.source != static_cast<std::uint16_t>(Actor::exchange); });
+    if (!st.external.empty() && (!st.stopping || st.venue)) {
+      WireOutput in = std::move(st.external.front());
+      st.external.pop_front();
+      st.current_ingress_ns = in.ingress_wall_ns;
+      schedule.begin(EnvelopeHeader{0, in.recv_ts_ns, static_cast<Actor>(in.source), static_cast<Actor>(in.destination),
+                                    0, in.type_id, 1, in.ingress_seq},
+                     std::move(in.body));
+      continue;
+    }
+    if ((st.feed_done || st.stopping) && st.venue_outstanding > 0 && !st.venue_wait_over) {
+      // Orders at the venue whose answers are not back: wait for them (bounded), so the
+      // journal ends with what the venue did rather than leaving it to the next start.
+      if (!st.venue_waiting) {
+        st.venue_waiting = true;
+        spdlog::info("stopping: waiting for the venue's answers to {} order request(s)", st.venue_outstanding);
+        self->delayed_send(self, st.venue_wait, venue_wait_over_atom::value);
       }
-      if ((st.feed_done || st.stopping) && st.venue_outstanding > 0 && !st.venue_wait_over) {
-        // Orders at the venue whose answers are not back: wait for them (bounded), so the
-        // journal ends with what the venue did rather than leaving it to the next start.
-        if (!st.venue_waiting) {
-          st.venue_waiting = true;
-          spdlog::info("stopping: waiting for the venue's answers to {} order request(s)", st.venue_outstanding);
-          self->delayed_send(self, st.venue_wait, venue_wait_over_atom::value);
-        }
-        return;
-      }
-      if (st.feed_done || st.stopping) return finish(self);
-      if (st.idle_commit && st.writer->staged() > 0) {  // paced feeds: commit while waiting
-        if (auto c = commit_timed(st); !c) return commit_failed(self, c.error());
-      }
-      st.status->set_queues(st.queue.size(), st.external.size(), st.writer->staged());
-      st.awaiting_feed = true;
-      self->request(st.feed, caf::infinite, next_atom::value)
-          .then(
-              [self](WireBatch& batch) {
-                auto& st = self->state;
-                st.awaiting_feed = false;
-                for (auto& item : batch.items) st.external.push_back(std::move(item));
-                if (batch.end_of_data) st.feed_done = true;
-                pump(self);
-              },
-              [self](caf::error& e) { abort_run(self, "market feed failed: " + self->system().render(e)); });
       return;
     }
-    WireOutput msg = std::move(st.queue.front());
-    st.queue.pop_front();
-    sequence_one(self, std::move(msg));
+    if (st.feed_done || st.stopping) return finish(self);
+    if (st.idle_commit && st.writer->staged() > 0) {  // paced feeds: commit while waiting
+      if (auto c = schedule.commit(*st.sink); !c) return abort_run(self, c.error().message);
+    }
+    st.status->set_queues(schedule.queued(), st.external.size(), st.writer->staged());
+    st.awaiting_feed = true;
+    self->request(st.feed, caf::infinite, next_atom::value)
+        .then(
+            [self](WireBatch& batch) {
+              auto& st = self->state;
+              st.awaiting_feed = false;
+              for (auto& item : batch.items) st.external.push_back(std::move(item));
+              if (batch.end_of_data) st.feed_done = true;
+              pump(self);
+            },
+            [self](caf::error& e) { abort_run(self, "market feed failed: " + self->system().render(e)); });
+    return;
   }
 }
 
@@ -535,13 +553,14 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.stop = init->stop;
   st.done = init->done;
   st.idle_commit = init->idle_commit;
-  st.snapshot_every = init->snapshot_every;
   st.min_free_bytes = init->min_free_bytes;
   st.summary = init->summary;
   // Seqs (and the snapshot schedule) go on from the journal as it stands: a resumed or
   // appended session must not count from zero.
   st.summary.last_seq = st.writer->last_committed_seq();
-  st.last_snapshot_seq = std::max(init->last_snapshot_seq, st.summary.last_seq);
+  st.schedule = std::make_unique<Schedule>(init->snapshot_every, st.summary.last_seq,
+                                           std::max(init->last_snapshot_seq, st.summary.last_seq));
+  st.sink = std::make_unique<NodeJournalSink>(st);
   st.summary.session_id = init->session_id;
   st.status = std::make_unique<NodeStatus>(init->node_id, init->model_id, init->session_id);
   st.status->set_order_mode(init->order_mode);
@@ -556,7 +575,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
       [self](venue_done_atom) {
         auto& st = self->state;
         if (st.venue_outstanding > 0) --st.venue_outstanding;
-        if (!st.finished && st.venue_waiting && st.in_flight == 0 && !st.awaiting_feed && !st.snapshotting) pump(self);
+        if (!st.finished && st.venue_waiting && quiet(st)) pump(self);
       },
       [self](venue_wait_over_atom) {
         auto& st = self->state;
@@ -564,18 +583,18 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
         spdlog::warn("stopping without the venue's answers to {} order request(s): the next start looks them up",
                      st.venue_outstanding);
         st.venue_wait_over = true;
-        if (st.in_flight == 0 && !st.awaiting_feed && !st.snapshotting) pump(self);
+        if (quiet(st)) pump(self);
       },
       // The venue's answers are external inputs, journaled in the order they arrive.
       [self](venue_event_atom, WireBatch& batch) {
         auto& st = self->state;
         if (st.finished) return;
         for (auto& item : batch.items) st.external.push_back(std::move(item));
-        if (st.in_flight == 0 && !st.awaiting_feed && !st.snapshotting) pump(self);
+        if (quiet(st)) pump(self);
       },
       [self](status_atom, const std::string& what) -> std::string {
         auto& st = self->state;
-        st.status->set_queues(st.queue.size(), st.external.size(), st.writer ? st.writer->staged() : 0);
+        st.status->set_queues(st.schedule->queued(), st.external.size(), st.writer ? st.writer->staged() : 0);
         st.status->set_feed_done(st.feed_done);
         if (what == "health") return st.status->health_json();
         if (what == "metrics") return st.status->metrics_text();
@@ -590,7 +609,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
         WireOutput w = to_wire(Actor::operator_, Actor::none, st.data_time_ns, cmd);
         w.ingress_wall_ns = wall_ns();
         st.external.push_front(std::move(w));
-        if (st.in_flight == 0 && !st.awaiting_feed && !st.snapshotting) pump(self);
+        if (quiet(st)) pump(self);
         static const char* names[] = {"halt", "resume", "flatten", "shutdown"};
         return fmt::format(R"({{"accepted":"{}"}})", names[kind % 4]);
       }};

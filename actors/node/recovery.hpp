@@ -22,7 +22,7 @@
 namespace trader::node {
 
 struct Recovery {
-  replay::Cores cores;  // the actors' state at the end of the journal (after the completion)
+  Cores cores;  // the actors' state at the end of the journal (after the completion)
   std::vector<std::pair<EnvelopeHeader, Message>> completion;  // to journal first, in order
   std::uint64_t last_seq = 0;        // the journal's last seq before the completion
   std::uint64_t started_from = 0;    // snapshot seq recovery started from (0: a session start)

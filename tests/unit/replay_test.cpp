@@ -61,13 +61,13 @@ class LeakyCore final : public ActorCore {
   int candles_ = 0;
 };
 
-Result<replay::Cores> leaky_cores(const NodeConfig& c, std::string* model_id) {
+Result<Cores> leaky_cores(const NodeConfig& c, std::string* model_id) {
   auto cores = replay::node_cores(c, model_id);
   REQUIRE(cores.has_value());
   (*cores)[Actor::strategy] = std::make_unique<LeakyCore>(std::move((*cores)[Actor::strategy]));
   return cores;
 }
-replay::Cores cores_of(const NodeConfig& c) {
+Cores cores_of(const NodeConfig& c) {
   auto cores = replay::node_cores(c);
   REQUIRE(cores.has_value());
   return std::move(*cores);
@@ -207,7 +207,7 @@ TEST_CASE("a snapshot plus the tail gives the same state as a full replay") {
 }
 
 TEST_CASE("a corrupt snapshot is an error, not a wrong replay") {
-  replay::Cores cores = cores_of(paper_config());
+  Cores cores = cores_of(paper_config());
   std::vector<std::uint8_t> bytes = replay::save_cores(cores);
   bytes.resize(bytes.size() / 2);
   auto st = replay::load_cores(cores, bytes);

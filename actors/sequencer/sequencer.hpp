@@ -1,0 +1,162 @@
+#pragma once
+// The node's schedule, written once. The live node (actors/node, CAF actors answering
+// asynchronously) and replay (replay/simulator, cores called in place) both drive this
+// class; neither orders anything itself. The rule:
+//
+//   1. One external input at a time: everything it causes is sequenced before the next
+//      input is taken (begin() only when idle()).
+//   2. What it causes is a FIFO queue. The message at its head is appended to the journal,
+//      which gives it its seq, and is then delivered to its recipients
+//      (actors/routing.hpp), in their fixed order. A message nobody receives is journaled
+//      and goes no further.
+//   3. When every recipient has answered, their outputs join the queue recipient by
+//      recipient, each recipient's in the order it sent them, whatever order the answers
+//      arrived in. An output's source is its recipient, its receive time the delivered
+//      message's, and its cause the delivered message's seq.
+//   4. A snapshot is due once a cascade is over and at least `snapshot_every` records
+//      have been sequenced since the last one.
+//   5. The journal batch is committed as soon as the sink reports it full.
+//
+// No threads, no clock, no CAF: `Body` is how the driver carries a message (packed bytes
+// in the node, a decoded Message in replay); the sequencer only reads the header.
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "actors/actor_core.hpp"
+#include "actors/routing.hpp"
+#include "base/result.hpp"
+
+namespace trader {
+
+// Where sequenced messages go: a journal (the node, what-if), or a comparison with a
+// recorded journal (verify, recovery).
+template <class Body>
+class SequencerSink {
+ public:
+  virtual ~SequencerSink() = default;
+  // Journals one message and returns its seq. `cause_seq`: the seq of the delivery that
+  // produced it (0 for an external input). An error stops the cascade.
+  virtual Result<std::uint64_t> append(const EnvelopeHeader& header, const Body& body, std::uint64_t cause_seq) = 0;
+  virtual bool batch_full() const { return false; }
+  virtual Status commit() { return {}; }
+};
+
+template <class Body>
+class Sequencer {
+ public:
+  struct Output {
+    Actor destination = Actor::none;  // none: published to the type's subscribers
+    std::uint16_t type_id = 0;
+    Body body;
+  };
+  // The message being delivered: journaled at header.seq, waiting for its recipients.
+  struct Delivery {
+    EnvelopeHeader header;
+    Body body;
+    std::span<const Actor> recipients;
+  };
+
+  // `last_seq`: the journal's last seq before this run; `last_snapshot_seq`: its last
+  // snapshot (the schedule of snapshots goes on from there).
+  Sequencer(std::uint64_t snapshot_every, std::uint64_t last_seq, std::uint64_t last_snapshot_seq)
+      : snapshot_every_(snapshot_every), last_seq_(last_seq), last_snapshot_seq_(last_snapshot_seq) {}
+
+  // No cascade under way: the next external input may begin.
+  bool idle() const { return queue_.empty() && !current_; }
+
+  // Starts the cascade of one external input. `header.type_id` names its type.
+  void begin(const EnvelopeHeader& header, Body body) {
+    queue_.push_back({header, std::move(body), 0});
+  }
+
+  // Journals queued messages up to the next one with recipients and returns it, or nullptr
+  // when the cascade is over. Call it again only after every recipient has answered.
+  Result<const Delivery*> next(SequencerSink<Body>& sink) {
+    current_.reset();
+    while (!queue_.empty()) {
+      Queued q = std::move(queue_.front());
+      queue_.pop_front();
+      auto seq = sink.append(q.header, q.body, q.cause_seq);
+      if (!seq) return abandon(seq.error());
+      q.header.seq = *seq;
+      last_seq_ = *seq;
+      if (sink.batch_full())
+        if (auto c = sink.commit(); !c) return abandon(c.error());
+      const auto to = recipients(q.header.type_id, q.header.destination);
+      if (to.empty()) continue;
+      current_.emplace(Delivery{q.header, std::move(q.body), to});
+      answers_.assign(to.size(), {});
+      answered_.assign(to.size(), false);
+      waiting_ = to.size();
+      return &*current_;
+    }
+    return nullptr;
+  }
+
+  // Recipient `index` of the current delivery answered. Returns true once all have, when
+  // their outputs are queued in recipient order.
+  bool answer(std::size_t index, std::vector<Output> outputs) {
+    if (!current_ || index >= answered_.size() || answered_[index]) return false;  // not asked, or twice
+    answered_[index] = true;
+    answers_[index] = std::move(outputs);
+    if (--waiting_ > 0) return false;
+    const auto& in = current_->header;
+    for (std::size_t i = 0; i < answers_.size(); ++i)
+      for (auto& o : answers_[i])
+        queue_.push_back({EnvelopeHeader{0, in.recv_ts_ns, current_->recipients[i], o.destination, 0, o.type_id, 1},
+                          std::move(o.body), in.seq});
+    answers_.clear();
+    return true;
+  }
+  // Every recipient of the current delivery has answered (or there is none).
+  bool answered() const { return waiting_ == 0; }
+
+  bool snapshot_due() const {
+    return idle() && snapshot_every_ > 0 && last_seq_ >= last_snapshot_seq_ + snapshot_every_;
+  }
+  // A snapshot of every core's state was taken at last_seq().
+  void snapshot_taken() { last_snapshot_seq_ = last_seq_; }
+
+  // Commits the journal batch now (before an order leaves for a venue, at the end).
+  Status commit(SequencerSink<Body>& sink) { return sink.commit(); }
+
+  std::uint64_t last_seq() const { return last_seq_; }
+  std::size_t queued() const { return queue_.size(); }
+
+  // Drops the cascade under way (the run is failing).
+  void clear() {
+    queue_.clear();
+    current_.reset();
+    answers_.clear();
+    answered_.clear();
+    waiting_ = 0;
+  }
+
+ private:
+  struct Queued {
+    EnvelopeHeader header;
+    Body body;
+    std::uint64_t cause_seq;
+  };
+
+  tl::unexpected<Error> abandon(Error e) {
+    clear();
+    return tl::unexpected(std::move(e));
+  }
+
+  std::uint64_t snapshot_every_;
+  std::uint64_t last_seq_;
+  std::uint64_t last_snapshot_seq_;
+  std::deque<Queued> queue_;
+  std::optional<Delivery> current_;
+  std::vector<std::vector<Output>> answers_;
+  std::vector<bool> answered_;
+  std::size_t waiting_ = 0;
+};
+
+}  // namespace trader
