@@ -38,6 +38,7 @@ std::vector<Trade> real_trades(const Options& o, std::size_t n);
 void bench_journal(const Options& o, Results& r);   // append (nosync, sync), read, bytes per trade
 void bench_import(const Options& o, Results& r);    // import vs bare simdjson
 void bench_replay(const Options& o, Results& r);    // replay --verify of a >= 1M-event journal
+void bench_node_vs_replay(const Options& o, Results& r);  // the CAF node vs what-if, same config and data
 void bench_latency(const Options& o, Results& r);   // tick-to-order in the live CAF node
 
 }  // namespace trader::bench

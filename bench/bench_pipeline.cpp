@@ -183,10 +183,59 @@ void bench_replay(const Options& o, Results& r) {
   }
 }
 
+void bench_node_vs_replay(const Options& o, Results& r) {
+  // The same config and the same data through the live CAF node (capture in, journal out)
+  // and through what-if (that journal's inputs in, a new journal out): the actor shell's
+  // cost over the sequencer's own.
+  static const char* kConfig = R"(
+[candles]
+intervals = ["1m", "5m", "1h"]
+[portfolio]
+quote_asset = "USDC"
+[journal]
+durability = "nosync"
+if_exists = "replace"
+snapshot_every = 100000
+[logging]
+level = "off"
+)";
+  const std::string capture = data_file(o, "btcusdc_kline1m_");
+  const std::string node_dir = fresh_dir(o, "node-vs-replay");
+  auto node_config = parse_node_config(kConfig, "bench config", {"feed.files=[\"" + capture + "\"]", "journal.path=" + node_dir},
+                                       ConfigUse::node);
+  auto replay_config = parse_node_config(kConfig, "bench config", {}, ConfigUse::replay);
+  if (!node_config || !replay_config) return;
+  spdlog::set_level(spdlog::level::off);
+  double node_best = 0, replay_best = 0, records = 0;
+  for (int round = 0; round < (o.smoke ? 1 : 3); ++round) {  // alternating; the better run of each
+    std::atomic<bool> stop{false};
+    auto summary = node::run_node(*node_config, stop);
+    if (!summary) {
+      std::fprintf(stderr, "node vs replay bench: %s\n", summary.error().message.c_str());
+      return;
+    }
+    records = static_cast<double>(summary->last_seq - summary->first_seq + 1);
+    node_best = std::max(node_best, records / summary->wall_seconds);
+    const std::string out = fresh_dir(o, "node-vs-replay-whatif");
+    fs::remove_all(out);
+    auto w = replay::what_if(node_dir, {}, *replay_config, out);
+    if (!w) {
+      std::fprintf(stderr, "node vs replay bench: %s\n", w.error().message.c_str());
+      return;
+    }
+    replay_best = std::max(replay_best, static_cast<double>(w->records) / w->seconds);
+  }
+  r["node_events_per_s"] = node_best;
+  r["node_vs_replay_events"] = records;
+  r["what_if_same_data_events_per_s"] = replay_best;
+  r["node_vs_replay_ratio"] = replay_best > 0 ? node_best / replay_best : 0;
+}
+
 namespace {
 struct Latency {
   std::vector<std::int64_t> ns;
   double input_per_s = 0;
+  std::uint32_t hops = 0;  // the median order's deliveries between its input and itself
 };
 
 Result<Latency> run_latency(const Options& o, const std::string& capture, bool busy_poll, bool sync = false) {
@@ -214,6 +263,9 @@ Result<Latency> run_latency(const Options& o, const std::string& capture, bool b
   if (summary->tick_to_order_ns.empty()) return fail("no orders");
   Latency l{summary->tick_to_order_ns, static_cast<double>(summary->feed_lines) / summary->wall_seconds};
   std::sort(l.ns.begin(), l.ns.end());
+  auto hops = summary->tick_to_order_hops;
+  std::nth_element(hops.begin(), hops.begin() + static_cast<std::ptrdiff_t>(hops.size() / 2), hops.end());
+  l.hops = hops[hops.size() / 2];
   return l;
 }
 
@@ -258,6 +310,8 @@ void bench_latency(const Options& o, Results& r) {
       r["tick_to_order_max_us"] = static_cast<double>(l->ns.back()) / 1000.0;
       r["tick_to_order_samples"] = static_cast<double>(l->ns.size());
       r["tick_to_order_input_per_s"] = l->input_per_s;
+      r["tick_to_order_hops"] = l->hops;
+      r["tick_to_order_p50_us_per_hop"] = percentile_us(l->ns, 0.50) / std::max<std::uint32_t>(l->hops, 1);
     } else {
       r["tick_to_order_p50_us_default_scheduler"] = percentile_us(l->ns, 0.50);
       r["tick_to_order_p99_us_default_scheduler"] = percentile_us(l->ns, 0.99);

@@ -19,8 +19,8 @@ int main(int argc, char** argv) {
   app.add_flag("--smoke", o.smoke, "tiny sizes: checks that every part runs (numbers mean nothing)");
   app.add_option("--data", o.data_dir, "the shared real data: captures and klines");
   app.add_option("--work", o.work_dir, "scratch directory (default: a temporary one, removed after)");
-  app.add_option("--only", only, "run one part: journal, import, replay or tick-to-order (for profiling)")
-      ->check(CLI::IsMember({"journal", "import", "replay", "tick-to-order"}));
+  app.add_option("--only", only, "run one part: journal, import, replay, node-vs-replay or tick-to-order (for profiling)")
+      ->check(CLI::IsMember({"journal", "import", "replay", "node-vs-replay", "tick-to-order"}));
   CLI11_PARSE(app, argc, argv);
   namespace fs = std::filesystem;
   if (!fs::is_directory(o.data_dir) || trader::bench::data_file(o, "btcusdt_20240808").empty() ||
@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
       {"journal", trader::bench::bench_journal},
       {"import", trader::bench::bench_import},
       {"replay", trader::bench::bench_replay},
+      {"node-vs-replay", trader::bench::bench_node_vs_replay},
       {"tick-to-order", trader::bench::bench_latency},
   };
   for (const auto& [name, run] : parts) {

@@ -249,6 +249,9 @@ class NodeJournalSink final : public SequencerSink<Packed> {
  private:
   SequencerState& st_;
   std::vector<std::uint8_t> last_record_;
+  // Hops from the cascade's input to each of its records, by seq - first_seq_ (latency only).
+  std::uint64_t first_seq_ = 0;
+  std::vector<std::uint32_t> hops_;
 };
 
 struct SequencerState {
@@ -353,13 +356,19 @@ std::string commit_failure(const SequencerState& st, const Error& e) {
                      st.space_halted ? ", trading had been halted for lack of journal space" : "");
 }
 
-Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, const Packed& body, std::uint64_t) {
+Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, const Packed& body, std::uint64_t cause_seq) {
   auto& st = st_;
   auto seq = st.writer->append_packed(header, header.type_id, body);
   if (!seq) return seq;
+  if (cause_seq == 0) {  // an input: a new cascade
+    first_seq_ = *seq;
+    hops_.clear();
+  }
+  hops_.push_back(cause_seq >= first_seq_ && cause_seq - first_seq_ < hops_.size() ? hops_[cause_seq - first_seq_] + 1 : 0);
   auto& s = st.summary;
   const auto type_id = header.type_id;
   if (type_id == OrderRequest::kTypeId && st.current_ingress_ns != 0) {
+    s.tick_to_order_hops.push_back(hops_.back());
     s.tick_to_order_ns.push_back(wall_ns() - st.current_ingress_ns);
     st.status->on_tick_to_order(static_cast<double>(s.tick_to_order_ns.back()) / 1e9);
   }

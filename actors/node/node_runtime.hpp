@@ -38,6 +38,8 @@ struct RunSummary {
   // Wall-clock ns from a market-data message entering market_feed to each order request
   // it caused being sequenced (the order actor's output). Measurement only.
   std::vector<std::int64_t> tick_to_order_ns;
+  // For each of those, the deliveries between the input and the order request (hops).
+  std::vector<std::uint32_t> tick_to_order_hops;
   // Set when the run resumed a journal (journal.if_exists = "resume").
   bool resumed = false;
   std::uint64_t resumed_session = 0, resumed_from_snapshot = 0, recovery_replayed = 0, recovery_completed = 0;
