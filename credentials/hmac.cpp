@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "credentials/credentials.hpp"
+#include "base/hex.hpp"
 
 namespace trader::credentials {
 
@@ -12,10 +13,7 @@ std::string hmac_sha256_hex(std::string_view secret, std::string_view payload) {
   unsigned int len = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), mac, &len);
-  std::string out;
-  out.reserve(2 * len);
-  for (unsigned i = 0; i < len; ++i) fmt::format_to(std::back_inserter(out), "{:02x}", mac[i]);
-  return out;
+  return to_hex({mac, len});
 }
 
 bool equal_constant_time(std::string_view a, std::string_view b) {

@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 
 #include "credentials/credentials.hpp"
+#include "base/hex.hpp"
 
 namespace trader::credentials {
 namespace {
@@ -15,11 +16,7 @@ namespace {
 constexpr std::string_view kMagic = "trader-keys v1";
 constexpr int kKeyBytes = 32, kSaltBytes = 16, kNonceBytes = 12, kTagBytes = 16;
 
-std::string to_hex(const unsigned char* p, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) fmt::format_to(std::back_inserter(out), "{:02x}", p[i]);
-  return out;
-}
+std::string to_hex(const unsigned char* p, std::size_t n) { return trader::to_hex({p, n}); }
 
 bool from_hex(std::string_view hex, std::string& out) {
   if (hex.size() % 2) return false;

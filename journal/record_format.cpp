@@ -1,4 +1,5 @@
 #include "journal/record_format.hpp"
+#include "base/hex.hpp"
 
 #include <cstring>
 
@@ -245,11 +246,6 @@ Hash BatchHasher::finish(std::uint64_t first_seq, std::uint64_t last_seq) {
   return h;
 }
 
-std::string to_hex(const Hash& h) {
-  std::string s;
-  s.reserve(64);
-  for (auto b : h) s += fmt::format("{:02x}", b);
-  return s;
-}
+std::string to_hex(const Hash& h) { return trader::to_hex(h); }
 
 }  // namespace trader::journal

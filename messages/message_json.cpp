@@ -1,4 +1,5 @@
 #include "messages/message_json.hpp"
+#include "base/hex.hpp"
 
 #include <map>
 #include <vector>
@@ -70,7 +71,7 @@ struct MessageJson::Impl {
       case capnp::DynamicValue::DATA: {
         auto d = v.as<capnp::Data>();
         out.push_back('"');
-        for (auto byte : d) fmt::format_to(std::back_inserter(out), "{:02x}", byte);
+        append_hex(out, {d.begin(), d.size()});
         out.push_back('"');
         break;
       }

@@ -1,4 +1,5 @@
 #include "model/xgb_model.hpp"
+#include "base/hex.hpp"
 
 #include <bit>
 #include <cerrno>
@@ -15,9 +16,7 @@ std::string sha256_hex(std::span<const std::uint8_t> bytes) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_Digest(bytes.data(), bytes.size(), md, &n, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned i = 0; i < n; ++i) hex += fmt::format("{:02x}", md[i]);
-  return hex;
+  return to_hex({md, n});
 }
 
 std::string sha256_hex(std::string_view text) {

@@ -1,4 +1,5 @@
 #include "replay/decision_hash.hpp"
+#include "base/hex.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -42,9 +43,7 @@ std::string DecisionHash::hex() const {
   unsigned int n = 0;
   EVP_DigestFinal_ex(copy, md, &n);
   EVP_MD_CTX_free(copy);
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) out += fmt::format("{:02x}", md[i]);
-  return out;
+  return to_hex({md, n});
 }
 
 }  // namespace trader::replay

@@ -27,7 +27,7 @@ struct Range {
 // The records received on one UTC day ("YYYY-MM-DD"), as a seq range.
 Result<Range> day_range(const std::string& dir, const std::string& day);
 
-// Builds a run's cores; the default is the node's (actors/node/core_factory.hpp).
+// Builds a run's cores; the default is the node's (actors/core_factory/core_factory.hpp).
 // `model_id` receives the strategy's model id (may be null).
 using CoreFactory = std::function<Result<Cores>(const NodeConfig&, std::string* model_id)>;
 Result<Cores> node_cores(const NodeConfig& config, std::string* model_id = nullptr);

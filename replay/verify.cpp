@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "actors/node/core_factory.hpp"
+#include "actors/core_factory/core_factory.hpp"
 #include "base/time_format.hpp"
 #include "journal/journal.hpp"
 #include "messages/message_json.hpp"
@@ -16,7 +16,7 @@
 
 namespace trader::replay {
 
-Result<Cores> node_cores(const NodeConfig& config, std::string* model_id) { return node::make_cores(config, model_id); }
+Result<Cores> node_cores(const NodeConfig& config, std::string* model_id) { return make_cores(config, model_id); }
 
 std::string session_config_key(std::uint64_t session_id) { return fmt::format("session.{}.config", session_id); }
 std::string session_model_key(std::uint64_t session_id) { return fmt::format("session.{}.model_id", session_id); }

@@ -1,4 +1,5 @@
 #include "actors/node/node_runtime.hpp"
+#include "base/hex.hpp"
 #include "base/code_version.hpp"
 
 #include <chrono>
@@ -16,7 +17,7 @@
 #include "actors/market_feed/market_feed_core.hpp"
 #include "exchange/binance/live_stream.hpp"
 #include "actors/node/control_server.hpp"
-#include "actors/node/core_factory.hpp"
+#include "actors/core_factory/core_factory.hpp"
 #include "actors/node/journal_space.hpp"
 #include "actors/node/node_status.hpp"
 #include "actors/node/recovery.hpp"
@@ -642,7 +643,7 @@ Result<NodeConfig> with_journal_client_ids(const NodeConfig& c, bool resuming) {
     unsigned char bytes[4];
     if (RAND_bytes(bytes, sizeof bytes) != 1) return fail("no randomness for the client order id prefix");
     prefix = c.order.client_id_prefix;
-    for (unsigned char b : bytes) prefix += fmt::format("{:02x}", b);
+    append_hex(prefix, bytes);
     prefix += "-";
   }
   return parse_node_config(c.effective_toml, c.source_path, {fmt::format("order.client_id_prefix=\"{}\"", prefix)},

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "actors/node/core_factory.hpp"
+#include "actors/core_factory/core_factory.hpp"
 #include "journal/journal.hpp"
 #include "replay/replay.hpp"
 

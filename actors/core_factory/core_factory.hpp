@@ -5,7 +5,7 @@
 #include "base/result.hpp"
 #include "config/node_config.hpp"
 
-namespace trader::node {
+namespace trader {
 
 // One core per business actor except market_feed (ingress), keyed by actor. For the
 // xgboost strategy it loads the model (checking its feature count); `model_id` receives
@@ -13,4 +13,4 @@ namespace trader::node {
 // anything runs.
 Result<Cores> make_cores(const NodeConfig& config, std::string* model_id = nullptr);
 
-}  // namespace trader::node
+}  // namespace trader

@@ -1,4 +1,4 @@
-#include "actors/node/core_factory.hpp"
+#include "actors/core_factory/core_factory.hpp"
 
 #include "actors/candle_builder/candle_builder_core.hpp"
 #include "actors/order/order_core.hpp"
@@ -8,7 +8,7 @@
 #include "actors/strategy/rule_strategy_core.hpp"
 #include "actors/strategy/xgb_strategy_core.hpp"
 
-namespace trader::node {
+namespace trader {
 
 Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
   Cores cores;
@@ -31,4 +31,4 @@ Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
   return cores;
 }
 
-}  // namespace trader::node
+}  // namespace trader
