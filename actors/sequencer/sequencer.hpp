@@ -87,12 +87,14 @@ class Sequencer {
       last_seq_ = *seq;
       if (sink.batch_full())
         if (auto c = sink.commit(); !c) return abandon(c.error());
-      const auto to = recipients(q.header.type_id, q.header.destination);
-      if (to.empty()) continue;
-      current_.emplace(Delivery{q.header, std::move(q.body), to});
-      answers_.assign(to.size(), {});
-      answered_.assign(to.size(), false);
-      waiting_ = to.size();
+      if (recipients(q.header.type_id, q.header.destination).empty()) continue;
+      current_.emplace(Delivery{q.header, std::move(q.body), {}});
+      // A message with a destination has that one recipient: the span points at the
+      // delivery's own header, which lives as long as the delivery.
+      current_->recipients = recipients(current_->header.type_id, current_->header.destination);
+      answers_.assign(current_->recipients.size(), {});
+      answered_.assign(current_->recipients.size(), false);
+      waiting_ = current_->recipients.size();
       return &*current_;
     }
     return nullptr;

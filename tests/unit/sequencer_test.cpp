@@ -100,6 +100,27 @@ TEST_CASE("sequencer: outputs join the queue in recipient order, whatever order 
   CHECK(sink.commits == 1);  // the batch was full after three appends
 }
 
+TEST_CASE("sequencer: a message with a destination goes to that actor only") {
+  ListSink sink;
+  Seq seq(0, 0, 0);
+  seq.begin(input(Candle::kTypeId, 5), "candle");
+  auto d = seq.next(sink);
+  REQUIRE(d.has_value());
+  REQUIRE(*d != nullptr);
+  // The order actor's request is addressed to the exchange; a paper fill goes to everyone.
+  seq.answer(0, {});
+  seq.answer(1, {});
+  seq.answer(2, {{Actor::exchange, OrderRequest::kTypeId, "request"}});
+  d = seq.next(sink);
+  REQUIRE(d.has_value());
+  REQUIRE(*d != nullptr);
+  CHECK((*d)->body == "request");
+  REQUIRE((*d)->recipients.size() == 1);
+  CHECK((*d)->recipients[0] == Actor::exchange);
+  CHECK((*d)->header.destination == Actor::exchange);
+  CHECK(seq.answer(0, {}));
+}
+
 TEST_CASE("sequencer: a snapshot is due only between cascades, every N records") {
   ListSink sink;
   Seq seq(2, 0, 0);
