@@ -185,6 +185,14 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
 
   const std::int64_t held = position_qty(c.symbol);
   if (held <= 0 || s.exit_pending) return;
+  if (flattening_) {  // the flatten's exit of this symbol ended unfilled: again, at this candle
+    // Below the minimum notional a venue refuses it every time: that rest is dust.
+    const auto notional = mul_fixed_checked(floor_to_lot(held, config_.market.lot_step), c.close);
+    if (!notional || *notional >= config_.market.min_notional)  // no notional: beyond 64 bits, far above
+      exit_position(c.symbol, held, "flatten", "operator flatten: the last exit ended unfilled, exiting again",
+                    c.close_time_ms, out);
+    return;
+  }
   std::int64_t entry = 0;
   for (const auto& p : portfolio_.positions)
     if (p.symbol == c.symbol) entry = p.avg_entry_price;
@@ -221,6 +229,8 @@ void RiskCore::on_portfolio(const PortfolioState& p, Outbox& out) {
   }
   for (auto& [symbol, s] : symbols_)
     if (s.exit_pending && position_qty(symbol) == 0) s.exit_pending = false;
+  if (flattening_ && std::none_of(p.positions.begin(), p.positions.end(), [](const Position& x) { return x.qty > 0; }))
+    flattening_ = false;  // flat: the flatten is done
   if (state_ != TradingState::halted && p.drawdown_ppm >= config_.max_drawdown_ppm) {
     halted_by_drawdown_or_operator_ = true;
     set_state(TradingState::halted,
@@ -243,11 +253,13 @@ void RiskCore::on_operator(const OperatorCommand& c, const Delivery& in, Outbox&
       break;
     case OperatorCommandKind::resume:
       halted_by_drawdown_or_operator_ = false;
+      flattening_ = false;
       set_state(TradingState::active, "operator resume by " + c.issued_by + ": " + c.reason, ts_ms, out);
       break;
     case OperatorCommandKind::flatten: {
       halted_by_drawdown_or_operator_ = true;
       set_state(TradingState::halted, "operator flatten by " + c.issued_by + ": " + c.reason, ts_ms, out);
+      flattening_ = true;
       for (const auto& p : portfolio_.positions)
         if (p.qty > 0)
           exit_position(p.symbol, p.qty, "flatten", "operator flatten", ts_ms, out);
@@ -295,6 +307,7 @@ void RiskCore::save(StateWriter& w) const {
   w.u32(trades_today_);
   w.i64(last_ts_ms_);
   w.u64(next_intent_);
+  w.boolean(flattening_);
 }
 
 Status RiskCore::load(StateReader& r) {
@@ -321,6 +334,7 @@ Status RiskCore::load(StateReader& r) {
   trades_today_ = r.u32();
   last_ts_ms_ = r.i64();
   next_intent_ = r.u64();
+  flattening_ = !r.at_end() && r.boolean();  // absent from snapshots taken before flatten retried
   if (!r.ok()) return fail("risk snapshot is truncated or corrupt");
   return {};
 }

@@ -12,7 +12,9 @@
 // Exit intents pass unless HALTED, capped at the position held.
 // State: equity falling max_daily_loss below the day's first equity -> REDUCING until
 // the next UTC day; drawdown from peak >= max_drawdown -> HALTED until an operator
-// resumes. Operator halt/resume/flatten are obeyed; flatten closes every position.
+// resumes. Operator halt/resume/flatten are obeyed; flatten closes every position and
+// keeps at it: while a position is left (its exit expired, was rejected or canceled),
+// each candle issues its exit again, until nothing is held or an operator resumes.
 // Stop-loss / take-profit: on each candle of `candle_interval_s`, a position whose low
 // reached the stop (or high the target) is closed with a market exit decided by risk
 // itself; these protective exits are issued in every state. Stops are a percent of the
@@ -94,6 +96,7 @@ class RiskCore final : public ActorCore {
   std::uint32_t trades_today_ = 0;
   std::int64_t last_ts_ms_ = 0;
   std::uint64_t next_intent_ = 0;  // risk's own exits (stops, flatten): make_intent_id(risk, n)
+  bool flattening_ = false;        // an operator flatten is still working: exits again until flat
 };
 
 }  // namespace trader

@@ -295,3 +295,71 @@ TEST_CASE("a sell that is not an exit is refused: spot cannot sell what it does 
   CHECK(e.approved);
   CHECK(e.approved_qty == px(1));
 }
+
+TEST_CASE("a flatten whose exit ends unfilled exits again at the next candle, until flat or resumed") {
+  Ready r;
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(1), px(100), px(100), 0, 0}}));
+  auto d = of_type<RiskDecision>(r.h.feed(OperatorCommand{OperatorCommandKind::flatten, "cli", "emergency", 0}));
+  REQUIRE(d.size() == 1);
+  // While that exit works, candles add nothing.
+  CHECK(of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 100, 100, 100, 119'999))).empty());
+  // The market order expires unfilled (a paper night without volume; a venue that refused it).
+  OrderEvent expired;
+  expired.symbol = "BTCUSDT";
+  expired.side = Side::sell;
+  expired.kind = OrderEventKind::expired;
+  r.h.feed(expired);
+  d = of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 100, 100, 100, 179'999)));
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].reason_code == "flatten");
+  CHECK(d[0].approved_qty == px(1));
+  CHECK(r.core.trading_state() == TradingState::halted);
+
+  // The state survives a snapshot: a restored core retries too.
+  StateWriter w;
+  r.core.save(w);
+  RiskCore restored(base());
+  StateReader rd(w.bytes());
+  REQUIRE(restored.load(rd).has_value());
+  CHECK(rd.at_end());
+  test::CoreHarness h2{restored};
+  h2.feed(expired);
+  CHECK(of_type<RiskDecision>(h2.feed(candle("BTCUSDT", 100, 100, 100, 239'999))).size() == 1);
+
+  // Once flat it stops: a later position is the strategy's again (no flatten exit).
+  r.h.feed(portfolio(10000));
+  r.h.feed(OperatorCommand{OperatorCommandKind::resume, "cli", "", 0});
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(1), px(100), px(100), 0, 0}}));
+  r.h.feed(expired);
+  CHECK(of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 100, 100, 100, 299'999))).empty());
+}
+
+TEST_CASE("a resume ends a flatten that had not finished; dust below the minimum notional is not retried") {
+  Ready r;
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(1), px(100), px(100), 0, 0},
+                             Position{"ETHUSDT", px(0.4), px(10), px(10), 0, 0}}));  // 4 < min notional 5
+  auto d = of_type<RiskDecision>(r.h.feed(OperatorCommand{OperatorCommandKind::flatten, "cli", "x", 0}));
+  REQUIRE(d.size() == 2);
+  OrderEvent expired;
+  expired.side = Side::sell;
+  expired.kind = OrderEventKind::rejected;
+  expired.symbol = "ETHUSDT";
+  r.h.feed(expired);
+  CHECK(of_type<RiskDecision>(r.h.feed(candle("ETHUSDT", 10, 10, 10, 119'999))).empty());
+  expired.symbol = "BTCUSDT";
+  r.h.feed(expired);
+  r.h.feed(OperatorCommand{OperatorCommandKind::resume, "cli", "", 0});
+  CHECK(of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 100, 100, 100, 119'999))).empty());
+}
+
+TEST_CASE("a risk snapshot taken before flatten retried still loads (the flag reads as off)") {
+  Ready r;
+  StateWriter w;
+  r.core.save(w);
+  auto bytes = w.bytes();
+  bytes.pop_back();  // the flatten flag is the last byte
+  RiskCore old(base());
+  StateReader rd(bytes);
+  REQUIRE(old.load(rd).has_value());
+  CHECK(rd.at_end());
+}
