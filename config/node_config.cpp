@@ -216,6 +216,29 @@ class Reader {
     for (auto secs : out) names.push_back(interval_name(secs));
     record(path, n, quoted_list(names));
   }
+  // A string key naming one of a mode's values.
+  template <class E>
+  void mode(std::string_view path, E& out, const ModeNames<E>& names) {
+    std::string s(mode_name(names, out));
+    const auto* n = find(path);
+    if (n) {
+      const auto* v = n->as_string();
+      if (!v) return wrong_type(path, n, "a string");
+      bool known = false;
+      std::string list;
+      for (const auto& [name, value] : names) {
+        if (name.empty()) continue;
+        list += (list.empty() ? "" : ", ") + std::string("\"") + std::string(name) + "\"";
+        if (name == v->get()) {
+          out = value;
+          known = true;
+        }
+      }
+      if (!known) return error(path, n, fmt::format("\"{}\" is not one of {}", v->get(), list));
+      s = v->get();
+    }
+    record(path, n, quoted(s));
+  }
   void stop_mode(std::string_view path, StopMode& out) {
     std::string s = out == StopMode::off ? "off" : out == StopMode::percent ? "percent" : "volatility";
     string(path, s, {"off", "percent", "volatility"});
@@ -348,12 +371,12 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.string("journal.durability", durability, {"sync", "nosync"});
   c.durability = durability == "sync" ? journal::Durability::sync : journal::Durability::nosync;
   r.integer("journal.max_batch", c.max_batch, 1, 1'000'000);
-  r.string("journal.if_exists", c.if_exists, {"error", "archive", "replace", "resume"});
+  r.mode("journal.if_exists", c.if_exists, kIfExists);
   r.integer("journal.snapshot_every", c.snapshot_every, 0, std::numeric_limits<std::int64_t>::max());
   r.integer("journal.max_size_mb", c.max_size_mb, 0, std::int64_t{1} << 30);
   r.integer("journal.min_free_mb", c.min_free_mb, 0, std::int64_t{1} << 30);
 
-  r.string("feed.source", c.feed_source, {"capture", "binance"});
+  r.mode("feed.source", c.feed_source, kFeedSources);
   r.string("feed.url", c.feed_url);
   r.strings("feed.channels", c.feed_channels);
   r.string("feed.ca_file", c.feed_ca_file);
@@ -370,7 +393,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     else if (n) r.error("feed.speed", n, "expected \"max\", \"realtime\" or a multiple like 10");
     r.record("feed.speed", n, c.speed == 1 ? "\"realtime\"" : "\"max\"");
   }
-  if (c.feed_source == "binance") {
+  if (c.feed_source == FeedSourceKind::binance) {
     if (c.feed_url.rfind("wss://", 0) != 0) r.error("feed.url", r.find("feed.url"), "expected a wss:// URL");
     if (c.feed_symbols.empty()) r.error("feed.symbols", r.find("feed.symbols"), "the live feed needs the symbols to subscribe to");
     if (c.feed_channels.empty()) r.error("feed.channels", r.find("feed.channels"), "needs at least one channel, e.g. \"trade\"");
@@ -399,14 +422,14 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.fixed("market.min_notional", market.min_notional);
   if (market.lot_step <= 0) r.error("market.lot_step", r.find("market.lot_step"), "must be positive");
 
-  r.string("strategy.kind", c.strategy_kind, {"rule", "xgboost"});
+  r.mode("strategy.kind", c.strategy_kind, kStrategyKinds);
   r.string("strategy.model", c.model_path);
   r.number("strategy.entry_probability", c.xgb.entry_probability, 0.0, 1.0);
   r.number("strategy.exit_probability", c.xgb.exit_probability, 0.0, 1.0);
   r.number("strategy.full_probability", c.xgb.full_probability, 0.0, 1.0);
   r.ppm("strategy.min_fraction", c.xgb.min_fraction_ppm);
   r.ppm("strategy.max_fraction", c.xgb.max_fraction_ppm);
-  if (c.strategy_kind == "xgboost") {
+  if (c.strategy_kind == StrategyKind::xgboost) {
     if (c.model_path.empty()) r.error("strategy.model", r.find("strategy.kind"), "strategy.kind = \"xgboost\" needs strategy.model = PATH");
     else if (!fs::exists(c.model_path, ec)) r.error("strategy.model", r.find("strategy.model"), fmt::format("model file {} does not exist", c.model_path));
   }
@@ -451,19 +474,19 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.fixed("portfolio.starting_cash", c.portfolio.starting_cash);
   c.portfolio.mark_interval_s = c.candles.intervals_s.front();
 
-  r.string("order.mode", c.order_mode, {"paper", "testnet", "live"});
+  r.mode("order.mode", c.order_mode, kOrderModes);
   // An order leaves the process only once the batch holding it is committed; on a venue
   // that commit must also be on disk, or an OS crash could forget an order the venue has.
-  if (c.order_mode != "paper") {
+  if (c.order_mode != OrderMode::paper) {
     if (const auto* n = r.find("journal.durability"); !n) {
       c.durability = journal::Durability::sync;
       for (auto& k : r.keys)
-        if (k.key == "journal.durability") k = {k.key, "\"sync\"", "default (order.mode = \"" + c.order_mode + "\")"};
+        if (k.key == "journal.durability") k = {k.key, "\"sync\"", "default (order.mode = \"" + std::string(name(c.order_mode)) + "\")"};
     } else if (c.durability != journal::Durability::sync) {
       r.error("journal.durability", n,
               fmt::format("order.mode = \"{}\" needs \"sync\": an order may leave the process only once its journal "
                           "batch is on disk (an OS crash must not forget an order the venue has)",
-                          c.order_mode));
+                          name(c.order_mode)));
     }
   }
   r.integer("order.taker_fee_bps", c.paper.taker_fee_bps, 0, 10000);
@@ -486,16 +509,16 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("venue.weight_limit", c.venue.weight_limit, 1, 1'000'000);
   r.integer("venue.max_unavailable_attempts", c.venue.max_unavailable_attempts, 1, 1000);
   if (c.venue.rest_url.empty())
-    c.venue.rest_url = c.order_mode == "live" ? "https://api.binance.com" : "https://testnet.binance.vision";
-  if (c.order_mode != "paper") {
+    c.venue.rest_url = c.order_mode == OrderMode::live ? "https://api.binance.com" : "https://testnet.binance.vision";
+  if (c.order_mode != OrderMode::paper) {
     if (c.venue.rest_url.rfind("https://", 0) != 0)
       r.error("venue.rest_url", r.find("venue.rest_url"), "expected an https:// URL");
     // The two switches must agree: testnet orders never go to the live venue, and back.
     const bool live_host = c.venue.rest_url.find("api.binance.com") != std::string::npos ||
                            c.venue.rest_url.find("api1.binance.com") != std::string::npos;
-    if (c.order_mode == "testnet" && live_host)
+    if (c.order_mode == OrderMode::testnet && live_host)
       r.error("venue.rest_url", r.find("venue.rest_url"), "order.mode is \"testnet\" but this is the live venue");
-    if (c.order_mode == "live" && c.venue.rest_url.find("testnet") != std::string::npos)
+    if (c.order_mode == OrderMode::live && c.venue.rest_url.find("testnet") != std::string::npos)
       r.error("venue.rest_url", r.find("venue.rest_url"), "order.mode is \"live\" but this is the testnet");
     if (use == ConfigUse::node && !c.venue.ca_file.empty() && !fs::exists(c.venue.ca_file, ec))
       r.error("venue.ca_file", r.find("venue.ca_file"), fmt::format("file {} does not exist", c.venue.ca_file));

@@ -3,8 +3,11 @@
 // Every key has a default (see config/paper.toml for the documented list). Unknown keys,
 // wrong types, out-of-range values and missing files are errors that name the key and
 // the line (or "--set" for an override); all of them are reported at once.
+#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "actors/candle_builder/candle_builder_core.hpp"
@@ -18,6 +21,31 @@
 #include "journal/journal.hpp"
 
 namespace trader {
+
+// The modes a config chooses among, parsed once here; each name table serves the loader
+// and everything that prints the mode.
+enum class OrderMode { paper, testnet, live };        // live also needs --confirm-live
+enum class FeedSourceKind { capture, binance };
+enum class IfExists { error, archive, replace, resume };  // resume: restore the actors, continue the feed
+enum class StrategyKind { rule, xgboost };
+
+template <class E>
+using ModeNames = std::array<std::pair<std::string_view, E>, 4>;  // unused slots: empty names
+inline constexpr ModeNames<OrderMode> kOrderModes{{{"paper", OrderMode::paper}, {"testnet", OrderMode::testnet}, {"live", OrderMode::live}, {}}};
+inline constexpr ModeNames<FeedSourceKind> kFeedSources{{{"capture", FeedSourceKind::capture}, {"binance", FeedSourceKind::binance}, {}, {}}};
+inline constexpr ModeNames<IfExists> kIfExists{{{"error", IfExists::error}, {"archive", IfExists::archive}, {"replace", IfExists::replace}, {"resume", IfExists::resume}}};
+inline constexpr ModeNames<StrategyKind> kStrategyKinds{{{"rule", StrategyKind::rule}, {"xgboost", StrategyKind::xgboost}, {}, {}}};
+
+template <class E>
+constexpr std::string_view mode_name(const ModeNames<E>& names, E value) {
+  for (const auto& [name, v] : names)
+    if (!name.empty() && v == value) return name;
+  return "?";
+}
+inline std::string_view name(OrderMode m) { return mode_name(kOrderModes, m); }
+inline std::string_view name(FeedSourceKind m) { return mode_name(kFeedSources, m); }
+inline std::string_view name(IfExists m) { return mode_name(kIfExists, m); }
+inline std::string_view name(StrategyKind m) { return mode_name(kStrategyKinds, m); }
 
 // One key's effective value (as TOML) and where it came from: "default", "FILE:LINE" or "--set".
 struct ConfigKey {
@@ -33,12 +61,12 @@ struct NodeConfig {
   std::string journal_path = "runs/paper";
   journal::Durability durability = journal::Durability::nosync;
   std::size_t max_batch = 4096;
-  std::string if_exists = "error";  // error | archive | replace | resume (restore the actors, continue the feed)
+  IfExists if_exists = IfExists::error;
   std::uint64_t snapshot_every = 10000;  // actor state saved about every N records (0: never)
   std::uint64_t max_size_mb = 0;         // the journal never grows past this (0: the filesystem is the limit)
   std::uint64_t min_free_mb = 64;        // below this much room left, trading halts (journaled)
   // [feed]
-  std::string feed_source = "capture";
+  FeedSourceKind feed_source = FeedSourceKind::capture;
   std::vector<std::string> feed_files;
   std::vector<std::string> feed_symbols;  // empty: all
   std::int64_t feed_max_time_skew_ms = 3'600'000;  // exchange time vs receive time; 0: not checked
@@ -51,13 +79,13 @@ struct NodeConfig {
   std::int64_t feed_idle_timeout_s = 10;
   // [candles] [strategy] [risk] [portfolio] [order]
   CandleBuilderConfig candles;
-  std::string strategy_kind = "rule";  // rule | xgboost
+  StrategyKind strategy_kind = StrategyKind::rule;
   RuleStrategyConfig strategy;         // interval, symbols, cooldown and market rules serve both kinds
   std::string model_path;              // strategy.model (xgboost)
   XgbStrategyConfig xgb;
   RiskConfig risk;
   PortfolioConfig portfolio;
-  std::string order_mode = "paper";  // paper | testnet | live (live also needs --confirm-live)
+  OrderMode order_mode = OrderMode::paper;
   OrderConfig order;
   // [venue]: where testnet and live orders go; the keys come from the environment or an
   // encrypted key file (trader-tools keys encrypt), never from this file.

@@ -15,6 +15,7 @@
 
 #include "base/result.hpp"
 #include "config/node_config.hpp"
+#include "replay/session_record.hpp"
 #include "replay/simulator.hpp"
 
 namespace trader::replay {
@@ -31,10 +32,6 @@ Result<Range> day_range(const std::string& dir, const std::string& day);
 // `model_id` receives the strategy's model id (may be null).
 using CoreFactory = std::function<Result<Cores>(const NodeConfig&, std::string* model_id)>;
 Result<Cores> node_cores(const NodeConfig& config, std::string* model_id = nullptr);
-
-// The meta keys under which a session's effective config and model id are journaled.
-std::string session_config_key(std::uint64_t session_id);
-std::string session_model_key(std::uint64_t session_id);
 
 // Each node session's journaled config must hash to the config_hash its session record
 // holds: an edited config (which would make replay audit another run) fails, naming the

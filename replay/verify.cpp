@@ -18,8 +18,6 @@ namespace trader::replay {
 
 Result<Cores> node_cores(const NodeConfig& config, std::string* model_id) { return make_cores(config, model_id); }
 
-std::string session_config_key(std::uint64_t session_id) { return fmt::format("session.{}.config", session_id); }
-std::string session_model_key(std::uint64_t session_id) { return fmt::format("session.{}.model_id", session_id); }
 
 Result<Range> day_range(const std::string& dir, const std::string& day) {
   const auto start = parse_time_ns(day);

@@ -4,18 +4,13 @@
 #include <fmt/format.h>
 
 #include "actors/market_feed/market_feed_core.hpp"
-#include "base/code_version.hpp"
+#include "base/wall_clock.hpp"
 #include "journal/journal.hpp"
 #include "replay/decision_hash.hpp"
 #include "replay/replay.hpp"
 
 namespace trader::replay {
 namespace {
-
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Writes what the replay sequences into a new journal.
 class JournalSink final : public RecordSink {
@@ -53,7 +48,7 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
   // A what-if fills on paper: a testnet or live config is run with order.mode = "paper"
   // (and journaled so, so the new journal verifies).
   NodeConfig config = given;
-  if (given.order_mode != "paper") {
+  if (given.order_mode != OrderMode::paper) {
     auto paper = parse_node_config(given.effective_toml, "what-if config", {"order.mode=\"paper\""}, ConfigUse::replay);
     if (!paper) return tl::unexpected(paper.error());
     config = std::move(*paper);
@@ -88,17 +83,9 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
   if (!cores) return tl::unexpected(cores.error());
   auto writer = journal::Writer::open(out_dir, opts);
   if (!writer) return tl::unexpected(writer.error());
-  journal::SessionInfo session;
-  session.node_id = config.node_id + " (what-if)";
-  session.code_version = code_version();
-  session.start_ts_ns = wall_ns();
-  auto id = (*writer)->begin_session(session);
+  auto id = begin_recorded_session(**writer, config, config.node_id + " (what-if)", model_id, wall_ns());
   if (!id) return tl::unexpected(id.error());
-  for (const auto& [k, v] : {std::pair<std::string, std::string>{session_config_key(*id), config.effective_toml},
-                             {"config", config.effective_toml},
-                             {"code_version", code_version()},
-                             {session_model_key(*id), model_id},
-                             {"what_if.source", source_dir},
+  for (const auto& [k, v] : {std::pair<std::string, std::string>{"what_if.source", source_dir},
                              {"what_if.source_chain_head", journal::to_hex(source_summary->chain_head)},
                              {"what_if.range", fmt::format("{}..{}", range.from_seq, std::min(range.to_seq, source_summary->last_seq))}}) {
     if (auto st = (*writer)->put_meta(k, v); !st) return tl::unexpected(st.error());

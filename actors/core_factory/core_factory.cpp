@@ -13,7 +13,7 @@ namespace trader {
 Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
   Cores cores;
   cores[Actor::candle_builder] = std::make_unique<CandleBuilderCore>(c.candles);
-  if (c.strategy_kind == "xgboost") {
+  if (c.strategy_kind == StrategyKind::xgboost) {
     auto model = model::XgbModel::load(c.model_path, model::kFeatureCount);
     if (!model) return fail("strategy.model: " + model.error().message);
     if (model_id) *model_id = (*model)->id();
@@ -27,7 +27,7 @@ Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
   cores[Actor::order] = std::make_unique<OrderCore>(c.order);
   // Paper: the exchange is a core like the others. Testnet and live: the venue is outside
   // the node; its answers are external inputs in the journal, so replay has no core for it.
-  if (c.order_mode == "paper") cores[Actor::exchange] = std::make_unique<PaperExchangeCore>(c.paper);
+  if (c.order_mode == OrderMode::paper) cores[Actor::exchange] = std::make_unique<PaperExchangeCore>(c.paper);
   return cores;
 }
 

@@ -1,6 +1,5 @@
 #include "actors/node/node_runtime.hpp"
-#include "base/hex.hpp"
-#include "base/code_version.hpp"
+#include "base/wall_clock.hpp"
 
 #include <chrono>
 #include <deque>
@@ -11,12 +10,12 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/market_feed/market_feed_core.hpp"
 #include "exchange/binance/live_stream.hpp"
 #include "actors/node/control_server.hpp"
+#include "actors/node/feed_actor.hpp"
 #include "actors/core_factory/core_factory.hpp"
 #include "actors/node/journal_space.hpp"
 #include "actors/node/node_status.hpp"
@@ -27,13 +26,13 @@
 #include "actors/risk/risk_core.hpp"
 #include "actors/strategy/xgb_strategy_core.hpp"
 #include "actors/node/wire.hpp"
+#include "config/client_ids.hpp"
 #include "actors/sequencer/sequencer.hpp"
 #include "exchange/capture_stream.hpp"
 #include "journal/directory.hpp"
 #include "journal/journal.hpp"
 #include "journal/record_format.hpp"
 #include "messages/message_codec.hpp"
-#include "model/xgb_model.hpp"
 #include "replay/decision_hash.hpp"
 #include "replay/replay.hpp"
 #include "replay/simulator.hpp"
@@ -55,11 +54,6 @@ std::map<std::string, OrderRequest> open_requests(const Cores& cores) {
     out.emplace(cid, std::move(r));
   }
   return out;
-}
-
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // ---- business actors ------------------------------------------------------------------
@@ -94,141 +88,6 @@ core_actor::behavior_type core_fn(core_actor::stateful_pointer<CoreState> self, 
             self->state.core->save(w);
             return WireRecord{std::move(w.bytes())};
           }};
-}
-
-// ---- market feed (ingress) --------------------------------------------------------------
-struct FeedStats {
-  std::atomic<std::uint64_t> lines{0}, malformed{0}, unknown{0}, gaps{0}, filtered{0}, implausible{0};
-};
-
-struct FeedState {
-  std::unique_ptr<FeedSource> stream;  // a capture, or the live stream
-  std::unique_ptr<MarketFeedCore> core;
-  std::set<std::string> symbols;  // empty: all
-  std::set<std::string> unknown_seen;
-  double speed = 0;
-  std::int64_t first_data_ns = 0, start_wall_ns = 0;
-  bool ended = false;
-  std::int64_t last_ts = 0;
-  const std::atomic<bool>* stop = nullptr;
-  std::shared_ptr<FeedStats> stats;
-  // Resuming after a crash: items before `resume_item` were journaled already (they only
-  // rebuild the feed's state); of item `resume_item`, the first `resume_skip` inputs were.
-  std::uint64_t resume_item = 0, resume_skip = 0;
-};
-
-// Waits until data time `ts` is due at the configured speed (never at speed "max").
-void pace(FeedState& st, std::int64_t ts) {
-  if (st.speed <= 0) return;
-  if (st.first_data_ns == 0) {
-    st.first_data_ns = ts;
-    st.start_wall_ns = wall_ns();
-  }
-  const auto due = st.start_wall_ns + static_cast<std::int64_t>(static_cast<double>(ts - st.first_data_ns) / st.speed);
-  while (!st.stop->load()) {
-    const auto now = wall_ns();
-    if (now >= due) return;
-    std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(due - now, 100'000'000)));
-  }
-}
-
-// What one capture item puts into the node (none for a filtered symbol or a known
-// unknown stream). The same for live and for fast-forwarding after a crash.
-void feed_item(FeedState& st, CaptureItem& item, std::vector<FeedInput>& inputs) {
-  st.last_ts = std::max(st.last_ts, item.recv_ts_ns);
-  switch (item.kind) {
-    case CaptureItem::Kind::message: {
-      const std::string* sym = symbol_of(item.message);
-      if (!st.symbols.empty() && sym && !st.symbols.count(*sym)) {
-        st.stats->filtered++;
-        return;
-      }
-      const auto gaps_before = st.core->gaps();
-      const auto implausible_before = st.core->implausible_times();
-      st.core->on_market_data(item.recv_ts_ns, std::move(item.message), inputs);
-      st.stats->gaps += st.core->gaps() - gaps_before;
-      if (st.core->implausible_times() > implausible_before && st.stats->implausible++ == 0)
-        spdlog::warn("{} (further ones are journaled and counted, not logged)",
-                     std::get<ErrorReport>(inputs.back().message).message);
-      return;
-    }
-    case CaptureItem::Kind::unknown_stream:
-      st.stats->unknown++;
-      if (!st.unknown_seen.insert(item.stream).second) return;
-      inputs.push_back({Actor::market_feed, item.recv_ts_ns,
-                        ErrorReport{"unknown_stream", "stream " + item.stream + " is not handled; its frames are counted, not journaled",
-                                    item.where, 0, item.recv_ts_ns}});
-      return;
-    case CaptureItem::Kind::status:  // the live source's connects and disconnects, journaled
-      if (const auto* f = std::get_if<FeedStatus>(&item.message))
-        spdlog::info("market feed {}: {}", f->kind == FeedStatusKind::connected ? "connected" : "disconnected", f->detail);
-      inputs.push_back({Actor::market_feed, item.recv_ts_ns, std::move(item.message)});
-      return;
-    case CaptureItem::Kind::malformed:
-      st.stats->malformed++;
-      spdlog::warn("malformed frame {}: {}", item.where, item.error);
-      inputs.push_back({Actor::market_feed, item.recv_ts_ns,
-                        ErrorReport{"malformed_frame", item.error, item.where, 0, item.recv_ts_ns}});
-      return;
-  }
-}
-
-feed_actor::behavior_type feed_fn(feed_actor::stateful_pointer<FeedState> self, std::shared_ptr<FeedState> init) {
-  self->state = std::move(*init);
-  return {[self](next_atom) -> WireBatch {
-    auto& st = self->state;
-    WireBatch batch;
-    if (st.ended) {
-      batch.end_of_data = true;
-      return batch;
-    }
-    const std::size_t want = st.speed > 0 || st.stream->live() ? 1 : 256;
-    std::vector<FeedInput> inputs;
-    CaptureItem item;
-    while (batch.items.size() < want && !st.ended) {
-      if (st.stop->load()) {
-        st.ended = true;
-        break;
-      }
-      inputs.clear();
-      std::uint64_t item_no = 0;
-      auto more = st.stream->next(item);
-      if (!more || !*more) {
-        // The end has a feed position too (one past the last item), so a node resuming a
-        // finished session knows its end was journaled already.
-        item_no = st.stream->lines() + 1;
-        if (!more)
-          inputs.push_back({Actor::market_feed, st.last_ts,
-                            ErrorReport{st.stream->live() ? "feed_error" : "capture_read_error", more.error().message,
-                                        "", 0, st.last_ts}});
-        const char* what = st.stream->live() ? "live feed" : "capture";
-        st.core->on_end(st.last_ts,
-                        more ? (st.stream->live() ? std::string("live feed stopped") : std::string("end of capture"))
-                             : fmt::format("{} failed: {}", what, more.error().message),
-                        inputs);
-        st.ended = true;
-      } else {
-        item_no = st.stream->lines();
-        st.stats->lines++;
-        if (!st.stream->live() && item_no >= st.resume_item && item.kind == CaptureItem::Kind::message)
-          pace(st, item.recv_ts_ns);
-        feed_item(st, item, inputs);
-      }
-      if (item_no < st.resume_item) continue;  // journaled before the crash: it only rebuilt state
-      if (item_no == st.resume_item) {
-        const auto skip = std::min<std::size_t>(st.resume_skip, inputs.size());
-        inputs.erase(inputs.begin(), inputs.begin() + static_cast<std::ptrdiff_t>(skip));
-      }
-      const std::int64_t ingress = wall_ns();
-      for (const auto& in : inputs) {
-        batch.items.push_back(to_wire(in.source, Actor::none, in.recv_ts_ns, in.message));
-        batch.items.back().ingress_wall_ns = ingress;
-        batch.items.back().ingress_seq = item_no;
-      }
-    }
-    batch.end_of_data = st.ended;
-    return batch;
-  }};
 }
 
 // ---- the journal actor: drives the Sequencer (actors/sequencer/sequencer.hpp) ------------
@@ -550,7 +409,7 @@ struct SequencerInit {
   std::string node_id, model_id;
   std::uint64_t min_free_bytes;
   std::vector<WireOutput> first_inputs;  // journaled before anything else (venue reconciliation)
-  std::string order_mode;
+  OrderMode order_mode;
   std::function<void(NodeStatus&, std::uint64_t)> restore_status;  // set when resumed
 };
 
@@ -573,7 +432,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.sink = std::make_unique<NodeJournalSink>(st);
   st.summary.session_id = init->session_id;
   st.status = std::make_unique<NodeStatus>(init->node_id, init->model_id, init->session_id);
-  st.status->set_order_mode(init->order_mode);
+  st.status->set_order_mode(std::string(name(init->order_mode)));
   if (init->restore_status) init->restore_status(*st.status, st.summary.last_seq);
   for (auto& w : init->first_inputs) st.external.push_back(std::move(w));
   return {
@@ -625,37 +484,12 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
       }};
 }
 
-// Orders on a real account need client order ids no other journal uses (the venue looks
-// orders up by them): a new journal gets a random prefix part, kept in its meta and in the
-// journaled config; a resumed one keeps its own.
-Result<NodeConfig> with_journal_client_ids(const NodeConfig& c, bool resuming) {
-  if (c.order_mode == "paper") return c;
-  std::string prefix;
-  if (resuming) {
-    auto reader = journal::Reader::open(c.journal_path);
-    if (!reader) return tl::unexpected(reader.error());
-    auto meta = (*reader)->meta();
-    if (!meta) return tl::unexpected(meta.error());
-    auto it = meta->find("order.client_id_prefix");
-    if (it == meta->end()) return c;  // a paper journal continued on a venue: its ids as they were
-    prefix = it->second;
-  } else {
-    unsigned char bytes[4];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) return fail("no randomness for the client order id prefix");
-    prefix = c.order.client_id_prefix;
-    append_hex(prefix, bytes);
-    prefix += "-";
-  }
-  return parse_node_config(c.effective_toml, c.source_path, {fmt::format("order.client_id_prefix=\"{}\"", prefix)},
-                           ConfigUse::node);
-}
-
 }  // namespace
 
 Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& stop) {
   const auto started = std::chrono::steady_clock::now();
   std::error_code ec;
-  const bool resuming = given.if_exists == "resume" &&
+  const bool resuming = given.if_exists == IfExists::resume &&
                         std::filesystem::exists(std::filesystem::path(given.journal_path) / "data.mdb", ec);
   auto prefixed = with_journal_client_ids(given, resuming);
   if (!prefixed) return tl::unexpected(prefixed.error());
@@ -670,7 +504,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
     recovery = std::move(*r);
   }
   std::unique_ptr<FeedSource> source;
-  if (config.feed_source == "binance") {
+  if (config.feed_source == FeedSourceKind::binance) {
     binance::LiveStreamOptions live;
     live.url = binance::combined_stream_url(config.feed_url, config.feed_symbols, config.feed_channels);
     live.ca_file = config.feed_ca_file;
@@ -688,7 +522,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   Result<Cores> cores = recovery ? Result<Cores>(std::move(recovery->cores)) : make_cores(config, &model_id);
   if (!cores) return tl::unexpected(cores.error());
   if (recovery) model_id = recovery->model_id;
-  if (config.strategy_kind == "xgboost")
+  if (config.strategy_kind == StrategyKind::xgboost)
     spdlog::info("strategy model {}: {}", model_id,
                  static_cast<const XgbStrategyCore&>(*cores->at(Actor::strategy)).model().predictor());
 
@@ -696,7 +530,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   std::unique_ptr<Venue> venue;
   OrderTracker tracker;
   std::vector<WireOutput> first_inputs;
-  if (config.order_mode != "paper") {
+  if (config.order_mode != OrderMode::paper) {
     auto made = make_venue(config);
     if (!made) return tl::unexpected(made.error());
     std::vector<std::pair<OrderRequest, std::int64_t>> open;
@@ -749,10 +583,10 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
                  control->port());
   }
 
-  if (!resuming && config.if_exists != "resume") {
-    const auto how = config.if_exists == "replace"   ? journal::Existing::replace
-                     : config.if_exists == "archive" ? journal::Existing::archive
-                                                     : journal::Existing::error;
+  if (!resuming && config.if_exists != IfExists::resume) {
+    const auto how = config.if_exists == IfExists::replace   ? journal::Existing::replace
+                     : config.if_exists == IfExists::archive ? journal::Existing::archive
+                                                             : journal::Existing::error;
     auto made = journal::make_room(config.journal_path, how);
     if (!made) return tl::unexpected(made.error());
     if (!made->empty()) spdlog::info("{}", *made);
@@ -786,27 +620,16 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
                  recovery->completion.size(), recovery->resume_item);
   }
   for (const auto& [k, v] : {std::pair<std::string, std::string>{"node_id", config.node_id},
-                             {"config", config.effective_toml},
                              {"config_path", config.source_path},
-                             {"order.client_id_prefix", config.order.client_id_prefix},
-                             {"code_version", code_version()}}) {
+                             {"order.client_id_prefix", config.order.client_id_prefix}}) {
     if (auto st = writer->put_meta(k, v); !st) return tl::unexpected(st.error());
   }
-  journal::SessionInfo session;
-  session.node_id = config.node_id;
-  session.config_hash = model::sha256_hex(config.effective_toml);
-  session.code_version = code_version();
-  session.start_ts_ns = wall_ns();
-  auto session_id = writer->begin_session(session);
-  if (!session_id) return tl::unexpected(session_id.error());
   // Replay rebuilds this session's actors from the config journaled with it.
-  if (auto st = writer->put_meta(replay::session_config_key(*session_id), config.effective_toml); !st)
-    return tl::unexpected(st.error());
+  auto session_id = replay::begin_recorded_session(*writer, config, config.node_id, model_id, wall_ns());
+  if (!session_id) return tl::unexpected(session_id.error());
   if (recovery)
     if (auto st = writer->put_meta(session_resumed_from_key(*session_id), std::to_string(snapshot_seq)); !st)
       return tl::unexpected(st.error());
-
-  if (auto st = writer->put_meta(replay::session_model_key(*session_id), model_id); !st) return tl::unexpected(st.error());
 
   // A resumed node's status view starts from the state recovery rebuilt.
   std::function<void(NodeStatus&, std::uint64_t)> restore_status;

@@ -15,8 +15,8 @@ Result<std::unique_ptr<Venue>> make_venue(const NodeConfig& config) {
     if (!passphrase) return tl::unexpected(passphrase.error());
     return credentials::load_key_file(v.key_file, *passphrase);
   }();
-  if (!keys) return fail(fmt::format("order.mode = \"{}\" needs API keys: {}", config.order_mode, keys.error().message));
-  spdlog::info("{} orders signed with API key {} (fingerprint)", config.order_mode, keys->fingerprint());
+  if (!keys) return fail(fmt::format("order.mode = \"{}\" needs API keys: {}", name(config.order_mode), keys.error().message));
+  spdlog::info("{} orders signed with API key {} (fingerprint)", name(config.order_mode), keys->fingerprint());
   binance::RestVenueOptions options;
   options.base_url = v.rest_url;
   options.ca_file = v.ca_file;

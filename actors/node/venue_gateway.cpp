@@ -1,4 +1,5 @@
 #include "actors/node/venue_gateway.hpp"
+#include "base/wall_clock.hpp"
 
 #include <deque>
 #include <thread>
@@ -17,11 +18,6 @@ namespace {
 using clock = std::chrono::steady_clock;
 using drain_atom = caf::atom_constant<caf::atom("vdrain")>;
 using poll_atom = caf::atom_constant<caf::atom("vpoll")>;
-
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 ErrorReport report(std::string code, std::string message, std::string context) {
   return ErrorReport{std::move(code), std::move(message), std::move(context), 0, wall_ns()};

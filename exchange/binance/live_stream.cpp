@@ -1,4 +1,5 @@
 #include "exchange/binance/live_stream.hpp"
+#include "base/wall_clock.hpp"
 
 #include <thread>
 #include <utility>
@@ -12,11 +13,6 @@
 
 namespace trader::binance {
 namespace {
-
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 

@@ -294,3 +294,36 @@ TEST_CASE("verify reads a snapshot an earlier build wrote (a state field added s
   REQUIRE(bad.has_value());
   CHECK(bad->bad_snapshot.find("differs for risk") != std::string::npos);
 }
+
+TEST_CASE("a what-if session records itself as the node does: its config hash, so an edited config is caught") {
+  test::TempDir dir;
+  const auto source = imported_klines(dir);
+  REQUIRE(replay::what_if(source, {}, paper_config(), dir.sub("run")).has_value());
+  std::uint64_t id = 0;
+  {
+    auto reader = journal::Reader::open(dir.sub("run"));
+    REQUIRE(reader.has_value());
+    auto sessions = (*reader)->sessions();
+    REQUIRE(sessions.has_value());
+    REQUIRE(sessions->size() == 1);
+    const auto& s = sessions->front();
+    id = s.id;
+    CHECK(s.node_id == "paper-1 (what-if)");
+    CHECK(s.config_hash.size() == 64);
+    CHECK_FALSE(s.code_version.empty());
+    auto meta = (*reader)->meta();
+    REQUIRE(meta.has_value());
+    CHECK(meta->count(replay::session_model_key(id)) == 1);
+    CHECK(meta->at("config") == meta->at(replay::session_config_key(id)));
+    CHECK(replay::check_session_configs(**reader).has_value());
+  }
+  {
+    auto w = journal::Writer::open(dir.sub("run"));
+    REQUIRE(w.has_value());
+    const auto edited = paper_config({"risk.max_drawdown=0.5"}).effective_toml;
+    REQUIRE((*w)->put_meta(replay::session_config_key(id), edited).has_value());
+  }
+  auto v = replay::verify(dir.sub("run"), {});
+  REQUIRE_FALSE(v.has_value());
+  CHECK(v.error().message.find(fmt::format("session {}: its journaled config was edited", id)) != std::string::npos);
+}

@@ -90,15 +90,15 @@ int main(int argc, char** argv) {
     fmt::print("{}", trader::render_effective_config(*config));
     return 0;
   }
-  if (config->order_mode == "live" && !confirm_live) {
+  if (config->order_mode == trader::OrderMode::live && !confirm_live) {
     std::fprintf(stderr,
                  "error: order.mode = \"live\" sends real orders with real money to %s; add --confirm-live to the "
                  "command line to confirm (or use order.mode = \"testnet\")\n",
                  config->venue.rest_url.c_str());
     return 2;
   }
-  if (config->order_mode != "live" && confirm_live) {
-    std::fprintf(stderr, "error: --confirm-live given, but order.mode is \"%s\", not \"live\"\n", config->order_mode.c_str());
+  if (config->order_mode != trader::OrderMode::live && confirm_live) {
+    std::fprintf(stderr, "error: --confirm-live given, but order.mode is \"%s\", not \"live\"\n", std::string(trader::name(config->order_mode)).c_str());
     return 2;
   }
   auto logger = spdlog::stderr_color_mt("node");
@@ -108,10 +108,11 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   spdlog::info("node {} starting: journal {}, orders {}, feed {}, strategy {}", config->node_id, config->journal_path,
-               config->order_mode == "paper" ? std::string("on paper") : config->order_mode + " at " + config->venue.rest_url,
-               config->feed_source == "binance" ? "live " + config->feed_url
+               config->order_mode == trader::OrderMode::paper ? std::string("on paper")
+                                                      : std::string(trader::name(config->order_mode)) + " at " + config->venue.rest_url,
+               config->feed_source == trader::FeedSourceKind::binance ? "live " + config->feed_url
                                                 : std::to_string(config->feed_files.size()) + " capture file(s)",
-               config->strategy_kind == "xgboost" ? "xgboost " + config->model_path : config->strategy.name);
+               config->strategy_kind == trader::StrategyKind::xgboost ? "xgboost " + config->model_path : config->strategy.name);
   auto summary = trader::node::run_node(*config, g_stop);
   if (!summary) {
     std::fprintf(stderr, "error: %s\n", summary.error().message.c_str());

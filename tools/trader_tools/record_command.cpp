@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "exchange/binance/frame_parser.hpp"
+#include "base/wall_clock.hpp"
 #include "exchange/net/backoff.hpp"
 #include "exchange/net/ws_client.hpp"
 #include "tools/trader_tools/commands.hpp"
@@ -23,11 +24,6 @@ struct RecordArgs {
   int idle_timeout_s = 10;
   int max_reconnects = 20;
 };
-
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 

@@ -1,0 +1,25 @@
+#pragma once
+// How a run of the node's cores records itself in a journal, the same for the live node
+// and for what-if: the journal-wide `config` and `code_version` keys, then a session
+// (node id, the config's SHA-256, the code version, the start time) with the config it ran
+// and its model id under the session's own keys, which replay rebuilds the cores from.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+#include "config/node_config.hpp"
+#include "journal/journal.hpp"
+
+namespace trader::replay {
+
+// The meta keys under which a session's effective config and model id are journaled.
+std::string session_config_key(std::uint64_t session_id);
+std::string session_model_key(std::uint64_t session_id);
+
+// Begins the session and writes its keys; returns its id.
+Result<std::uint64_t> begin_recorded_session(journal::Writer& writer, const NodeConfig& config,
+                                             std::string_view node_id, std::string_view model_id,
+                                             std::int64_t start_ts_ns);
+
+}  // namespace trader::replay
