@@ -69,7 +69,7 @@ double import_lines_per_s(const Options& o, const std::string& file) {
   return r ? static_cast<double>(r->lines) / secs : 0;
 }
 
-Result<NodeConfig> bench_config(const std::vector<std::string>& overrides) {
+Result<NodeConfig> bench_config(const std::vector<std::string>& overrides, ConfigUse use = ConfigUse::replay) {
   static const char* kBase = R"(
 [candles]
 intervals = ["1m", "5m", "1h"]
@@ -81,7 +81,7 @@ snapshot_every = 100000
 [logging]
 level = "off"
 )";
-  return parse_node_config(kBase, "bench config", overrides, ConfigUse::replay);
+  return parse_node_config(kBase, "bench config", overrides, use);
 }
 
 // The 3-week kline file, repeated `rounds` times back to back (times shifted), as an import.
@@ -187,23 +187,12 @@ void bench_node_vs_replay(const Options& o, Results& r) {
   // The same config and the same data through the live CAF node (capture in, journal out)
   // and through what-if (that journal's inputs in, a new journal out): the actor shell's
   // cost over the sequencer's own.
-  static const char* kConfig = R"(
-[candles]
-intervals = ["1m", "5m", "1h"]
-[portfolio]
-quote_asset = "USDC"
-[journal]
-durability = "nosync"
-if_exists = "replace"
-snapshot_every = 100000
-[logging]
-level = "off"
-)";
   const std::string capture = data_file(o, "btcusdc_kline1m_");
   const std::string node_dir = fresh_dir(o, "node-vs-replay");
-  auto node_config = parse_node_config(kConfig, "bench config", {"feed.files=[\"" + capture + "\"]", "journal.path=" + node_dir},
-                                       ConfigUse::node);
-  auto replay_config = parse_node_config(kConfig, "bench config", {}, ConfigUse::replay);
+  auto node_config = bench_config({"feed.files=[\"" + capture + "\"]", "journal.path=" + node_dir,
+                                   "journal.if_exists=\"replace\""},
+                                  ConfigUse::node);
+  auto replay_config = bench_config({});
   if (!node_config || !replay_config) return;
   spdlog::set_level(spdlog::level::off);
   double node_best = 0, replay_best = 0, records = 0;

@@ -103,8 +103,8 @@ class NodeJournalSink final : public SequencerSink<Packed> {
   Result<std::uint64_t> append(const EnvelopeHeader& header, const Packed& body, std::uint64_t cause_seq) override;
   bool batch_full() const override;
   Status commit() override;
-  // The stored bytes of the last record: what its recipients are handed.
-  const std::vector<std::uint8_t>& last_record() const { return last_record_; }
+  // The stored bytes of the last record, handed over once: what its recipients get.
+  std::vector<std::uint8_t> take_last_record() { return std::move(last_record_); }
 
  private:
   SequencerState& st_;
@@ -271,7 +271,7 @@ Status NodeJournalSink::commit() {
 // Hands a journaled message to its recipients; each answer goes back to the schedule.
 void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
   auto& st = self->state;
-  const WireRecord record{st.sink->last_record()};
+  const WireRecord record{st.sink->take_last_record()};
   for (std::size_t i = 0; i < d.recipients.size(); ++i) {
     const Actor to = d.recipients[i];
     if (to == Actor::exchange && st.venue) {
