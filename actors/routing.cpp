@@ -39,6 +39,7 @@ std::span<const Actor> subscribers(std::uint16_t type_id) {
 }
 
 std::span<const Actor> recipients(std::uint16_t type_id, const Actor& destination) {
+  if (destination == Actor::market_feed) return {};  // quarantined by the feed: journaled, delivered to no one
   if (destination != Actor::none) return {&destination, 1};
   return subscribers(type_id);
 }

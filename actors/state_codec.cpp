@@ -1,8 +1,5 @@
 #include "actors/state_codec.hpp"
 
-#include <capnp/serialize-packed.h>
-#include <kj/io.h>
-
 #include "messages/message_codec.hpp"
 
 namespace trader {
@@ -21,20 +18,13 @@ Message StateReader::message() {
     ok_ = false;
     return Message{};
   }
-  try {
-    kj::ArrayInputStream stream(kj::ArrayPtr<const kj::byte>(in_.data() + pos_, n));
-    capnp::PackedMessageReader reader(stream);
-    pos_ += n;
-    auto m = decode_body(type, reader.getRoot<capnp::AnyPointer>());
-    if (!m) {
-      ok_ = false;
-      return Message{};
-    }
-    return std::move(*m);
-  } catch (const kj::Exception&) {
+  auto m = decode_body_packed(type, in_.subspan(pos_, n));
+  pos_ += n;
+  if (!m) {
     ok_ = false;
     return Message{};
   }
+  return std::move(*m);
 }
 
 }  // namespace trader

@@ -289,4 +289,14 @@ std::vector<std::uint8_t> encode_body_packed(const Message& message) {
   return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
 }
 
+Result<Message> decode_body_packed(std::uint16_t type_id, std::span<const std::uint8_t> packed) {
+  try {
+    kj::ArrayInputStream in(kj::ArrayPtr<const kj::byte>(packed.data(), packed.size()));
+    capnp::PackedMessageReader reader(in);
+    return decode_body(type_id, reader.getRoot<capnp::AnyPointer>());
+  } catch (const kj::Exception& e) {
+    return fail(std::string("malformed packed body: ") + e.getDescription().cStr());
+  }
+}
+
 }  // namespace trader

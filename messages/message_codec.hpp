@@ -2,6 +2,7 @@
 // Maps the C++ value types to their Cap'n Proto structs and back. The journal stores
 // the Cap'n Proto form inside an Envelope's `body`.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include <capnp/any.h>
@@ -20,5 +21,7 @@ Result<Message> decode_body(std::uint16_t type_id, capnp::AnyPointer::Reader bod
 // A body as a standalone packed Cap'n Proto message (root = the body struct): the form
 // actors hand their outputs to the journal in.
 std::vector<std::uint8_t> encode_body_packed(const Message& message);
+// And back: a packed body of the type `type_id` names. Malformed bytes are an error.
+Result<Message> decode_body_packed(std::uint16_t type_id, std::span<const std::uint8_t> packed);
 
 }  // namespace trader

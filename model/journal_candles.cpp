@@ -46,6 +46,7 @@ Result<JournalCandles> journal_candles(const std::string& dir, std::uint32_t int
     if (*rec == nullptr) break;
     const auto type = (*rec)->header.type_id;
     if (type != Trade::kTypeId && type != AggTrade::kTypeId && type != Kline::kTypeId) continue;
+    if ((*rec)->header.destination == Actor::market_feed) continue;  // refused by the feed: the node's builder never saw it
     auto body = (*rec)->decode();
     if (!body) return fail(fmt::format("seq {}: {}", (*rec)->header.seq, body.error().message));
     outbox.clear();

@@ -67,7 +67,6 @@ struct WhatIfReport {
   std::uint64_t inputs = 0, records = 0;
   std::uint64_t decisions = 0;
   std::string decision_hash;
-  bool derived_ticks = false;  // the source had no clock ticks (an import): derived from data time
   PortfolioState portfolio;    // the last one published
   double seconds = 0;
   std::string model_id;

@@ -1,16 +1,25 @@
 #include "replay/simulator.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 
 namespace trader::replay {
 
 Simulator::Simulator(Cores cores, std::uint64_t snapshot_every, std::uint64_t last_seq, std::uint64_t last_snapshot_seq)
-    : cores_(std::move(cores)), sequencer_(snapshot_every, last_seq, last_snapshot_seq) {}
+    : cores_(std::move(cores)), sequencer_(snapshot_every, last_seq, last_snapshot_seq) {
+  if (auto it = cores_.find(Actor::market_feed); it != cores_.end()) feed_ = dynamic_cast<MarketFeedCore*>(it->second.get());
+}
 
 Status Simulator::run(const EnvelopeHeader& header, Message input, RecordSink& sink) {
   EnvelopeHeader h = header;
   h.type_id = type_id_of(input);
+  if (feed_ && from_feed(h.source))
+    if (auto st = feed_->record(h, input); !st) {
+      feed_refusal_ = st.error().message;
+      return fail("the journal holds what the market feed would not have written: " + feed_refusal_);
+    }
   sequencer_.begin(h, std::move(input));
   for (;;) {
     auto delivery = sequencer_.next(sink);
@@ -68,6 +77,11 @@ Result<std::vector<std::pair<Actor, std::vector<std::uint8_t>>>> decode_snapshot
 Status load_cores(Cores& cores, std::span<const std::uint8_t> snapshot) {
   auto states = decode_snapshot(snapshot);
   if (!states) return tl::unexpected(states.error());
+  // Snapshots before the feed kept state have none for it: its decisions after this point
+  // are taken on trust.
+  const bool has_feed = std::any_of(states->begin(), states->end(), [](const auto& s) { return s.first == Actor::market_feed; });
+  if (auto it = cores.find(Actor::market_feed); it != cores.end() && !has_feed)
+    if (auto* feed = dynamic_cast<MarketFeedCore*>(it->second.get())) feed->trust();
   for (const auto& [actor, state] : *states) {
     auto it = cores.find(actor);
     if (it == cores.end()) return fail(fmt::format("snapshot holds state for {}, which this run does not have", actor_name(actor)));

@@ -4,9 +4,11 @@
 // run sessions through it; the live node drives the same Sequencer through CAF actors.
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "actors/actor_core.hpp"
+#include "actors/market_feed/market_feed_core.hpp"
 #include "actors/sequencer/sequencer.hpp"
 #include "base/result.hpp"
 
@@ -22,8 +24,15 @@ class Simulator {
   explicit Simulator(Cores cores, std::uint64_t snapshot_every = 0, std::uint64_t last_seq = 0,
                      std::uint64_t last_snapshot_seq = 0);
 
-  // Sequences one external input and everything it causes.
+  // Sequences one external input and everything it causes. A record of the feed's
+  // (from_feed) goes through the feed core first, which refuses one it would not have
+  // written there (feed_refusal() then says why).
   Status run(const EnvelopeHeader& header, Message input, RecordSink& sink);
+
+  // The market feed's core, if this run has one (what-if admits received messages
+  // through it; recovery settles it).
+  MarketFeedCore* feed() { return feed_; }
+  const std::string& feed_refusal() const { return feed_refusal_; }
 
   bool snapshot_due() const { return sequencer_.snapshot_due(); }
   void snapshot_taken() { sequencer_.snapshot_taken(); }
@@ -33,6 +42,8 @@ class Simulator {
 
  private:
   Cores cores_;
+  MarketFeedCore* feed_ = nullptr;  // in cores_
+  std::string feed_refusal_;
   Sequencer<Message> sequencer_;
   Outbox outbox_;
   std::vector<Sequencer<Message>::Output> outputs_;

@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include "actors/market_feed/market_feed_core.hpp"
 #include "base/wall_clock.hpp"
 #include "journal/journal.hpp"
 #include "replay/decision_hash.hpp"
@@ -63,18 +62,6 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
   auto source_summary = (*reader)->summary();
   if (!source_summary) return tl::unexpected(source_summary.error());
 
-  // A journal without clock ticks (an import) gets them from data time, as the node's feed would.
-  bool has_ticks = false;
-  {
-    journal::Filter f;
-    f.type_id = ClockTick::kTypeId;
-    auto c = (*reader)->scan(f);
-    if (!c) return tl::unexpected(c.error());
-    auto first = c->next();
-    if (!first) return tl::unexpected(first.error());
-    has_ticks = *first != nullptr;
-  }
-
   journal::Options opts;
   opts.durability = config.durability;
   opts.max_batch_records = config.max_batch;
@@ -92,12 +79,13 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
   }
 
   WhatIfReport report;
-  report.derived_ticks = !has_ticks;
   DecisionHash hash;
   report.model_id = model_id;
   Simulator sim(std::move(*cores), config.snapshot_every, (*writer)->next_seq() - 1, 0);
   JournalSink sink(**writer, hash, report);
-  MarketFeedCore ticker(has_ticks ? 0 : config.clock_tick_ms);
+  // The feed's decisions are made again from what it received, with this config (an
+  // import has none yet): ticks, gaps and refusals exactly as a node would journal them.
+  MarketFeedCore* feed = sim.feed();
   std::vector<FeedInput> inputs;
 
   journal::Filter f;
@@ -114,15 +102,15 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
     auto body = (*rec)->decode();
     if (!body) return fail(fmt::format("seq {}: {}", h.seq, body.error().message));
     inputs.clear();
-    if (!has_ticks && h.source == Actor::market_feed && !std::holds_alternative<FeedStatus>(*body) &&
-        !std::holds_alternative<ErrorReport>(*body)) {
-      ticker.on_market_data(h.recv_ts_ns, std::move(*body), inputs);
+    if (from_feed(h.source) && feed) {
+      if (MarketFeedCore::is_decision(h.source, *body)) continue;  // made again below
+      feed->admit(h.recv_ts_ns, std::move(*body), inputs);
     } else {
       inputs.push_back({h.source, h.recv_ts_ns, std::move(*body)});
     }
     for (auto& in : inputs) {
       ++report.inputs;
-      if (auto st = sim.run(EnvelopeHeader{0, in.recv_ts_ns, in.source, Actor::none, 0, 0, 1}, std::move(in.message), sink);
+      if (auto st = sim.run(EnvelopeHeader{0, in.recv_ts_ns, in.source, in.destination, 0, 0, 1}, std::move(in.message), sink);
           !st)
         return tl::unexpected(st.error());
       if (sim.snapshot_due()) {

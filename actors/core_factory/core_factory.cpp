@@ -1,6 +1,7 @@
 #include "actors/core_factory/core_factory.hpp"
 
 #include "actors/candle_builder/candle_builder_core.hpp"
+#include "actors/market_feed/market_feed_core.hpp"
 #include "actors/order/order_core.hpp"
 #include "actors/paper_exchange/paper_exchange_core.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
@@ -12,6 +13,9 @@ namespace trader {
 
 Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
   Cores cores;
+  // The feed's decisions (ticks, gaps, refusals) are state like any core's: snapshotted,
+  // recovered, and re-derived by replay.
+  cores[Actor::market_feed] = std::make_unique<MarketFeedCore>(c.clock_tick_ms, c.feed_max_time_skew_ms);
   cores[Actor::candle_builder] = std::make_unique<CandleBuilderCore>(c.candles);
   if (c.strategy_kind == StrategyKind::xgboost) {
     auto model = model::XgbModel::load(c.model_path, model::kFeatureCount);

@@ -2,28 +2,60 @@
 
 #include <fmt/format.h>
 
-namespace trader {
+#include "messages/message_json.hpp"
+#include "messages/type_registry.hpp"
 
-void MarketFeedCore::check(const std::string& symbol, const char* stream, std::uint64_t first, std::uint64_t last,
-                           std::int64_t recv_ts_ns, std::vector<FeedInput>& out) {
-  auto [it, inserted] = last_id_.try_emplace({symbol, stream}, last);
-  if (inserted) return;
-  const std::uint64_t expected = it->second + 1;
-  if (first > expected) {
-    ++gaps_;
-    out.push_back({Actor::market_feed, recv_ts_ns,
-                   FeedStatus{FeedStatusKind::gap, symbol, stream, expected, first,
-                              std::to_string(first - expected) + " id(s) missing", recv_ts_ns}});
-  }
-  if (last > it->second) it->second = last;
+namespace trader {
+namespace {
+
+constexpr std::uint32_t kStateFormat = 1;
+constexpr const char* kStale = "stale_id";
+constexpr const char* kImplausible = "implausible_exchange_time";
+
+// The ids a message carries on its stream, if its stream has ids.
+struct StreamIds {
+  const std::string& symbol;
+  const char* stream;
+  std::uint64_t first, last;
+  bool resync;  // a depth snapshot: raises the stream's position, never a gap or stale
+};
+
+std::optional<StreamIds> ids_of(const Message& m) {
+  if (const auto* t = std::get_if<Trade>(&m)) return StreamIds{t->symbol, "trade", t->trade_id, t->trade_id, false};
+  if (const auto* a = std::get_if<AggTrade>(&m))
+    return StreamIds{a->symbol, "aggTrade", a->agg_trade_id, a->agg_trade_id, false};
+  if (const auto* d = std::get_if<DepthUpdate>(&m))
+    return StreamIds{d->symbol, "depth", d->first_update_id, d->final_update_id, false};
+  // A snapshot resynchronises a stream that broke, but never rewinds it: diffs received
+  // before it may already reach past its lastUpdateId (as in the bundled BTCUSDT capture).
+  if (const auto* s = std::get_if<DepthSnapshot>(&m))
+    return StreamIds{s->symbol, "depth", s->last_update_id, s->last_update_id, true};
+  return std::nullopt;
 }
+
+// Market data moves the clock; statuses and errors the shell made do not.
+bool is_market_data(const Message& m) {
+  return !std::holds_alternative<FeedStatus>(m) && !std::holds_alternative<ErrorReport>(m);
+}
+
+std::string describe(const std::vector<FeedInput>& group) {
+  std::string s;
+  for (const auto& in : group) {
+    const TypeInfo* t = find_type(type_id_of(in.message));
+    s += fmt::format("{}[{} -> {} at {}: {} {}]", s.empty() ? "" : ", ", actor_name(in.source),
+                     actor_name(in.destination), in.recv_ts_ns, t ? t->name : "?", to_json(in.message));
+  }
+  return s;
+}
+
+}  // namespace
 
 std::optional<ErrorReport> MarketFeedCore::implausible_time(const Message& message, std::int64_t recv_ts_ns) const {
   if (max_skew_ms_ <= 0) return std::nullopt;
   const std::int64_t recv_ms = recv_ts_ns / 1'000'000;
   auto off = [&](std::int64_t t) { return t < recv_ms - max_skew_ms_ || t > recv_ms + max_skew_ms_; };
   auto report = [&](const std::string& symbol, const char* what, std::int64_t t) {
-    return ErrorReport{"implausible_exchange_time",
+    return ErrorReport{kImplausible,
                        fmt::format("{} time {} ms is more than feed.max_time_skew_ms = {} from its receive time "
                                    "{} ms; not let in", what, t, max_skew_ms_, recv_ms),
                        symbol, 0, recv_ts_ns};
@@ -39,39 +71,118 @@ std::optional<ErrorReport> MarketFeedCore::implausible_time(const Message& messa
   return std::nullopt;
 }
 
-void MarketFeedCore::on_market_data(std::int64_t recv_ts_ns, Message message, std::vector<FeedInput>& out) {
-  if (tick_ns_ > 0) {
+void MarketFeedCore::admit(std::int64_t recv_ts_ns, Message message, std::vector<FeedInput>& out) const {
+  if (tick_ns_ > 0 && is_market_data(message)) {
     const std::int64_t boundary = recv_ts_ns - recv_ts_ns % tick_ns_;
-    if (last_tick_ns_ == 0) {
-      last_tick_ns_ = boundary;  // the clock starts with the data
-    } else if (boundary > last_tick_ns_) {
-      last_tick_ns_ = boundary;
+    if (last_tick_ns_ != 0 && boundary > last_tick_ns_)  // the clock starts with the data
       out.push_back({Actor::timer, boundary, ClockTick{boundary}});
+  }
+  auto quarantine = [&](ErrorReport why) {
+    out.push_back({Actor::market_feed, recv_ts_ns, std::move(why)});
+    out.push_back({Actor::market_feed, recv_ts_ns, std::move(message), Actor::market_feed});
+  };
+  if (const auto ids = ids_of(message); ids && !ids->resync) {
+    if (auto it = last_id_.find({ids->symbol, ids->stream}); it != last_id_.end()) {
+      if (ids->last <= it->second)
+        return quarantine(ErrorReport{kStale,
+                                      fmt::format("{} id {} is at or below the last one received ({}); not let in",
+                                                  ids->stream, ids->last, it->second),
+                                      ids->symbol, 0, recv_ts_ns});
+      const std::uint64_t expected = it->second + 1;
+      if (ids->first > expected)
+        out.push_back({Actor::market_feed, recv_ts_ns,
+                       FeedStatus{FeedStatusKind::gap, ids->symbol, ids->stream, expected, ids->first,
+                                  std::to_string(ids->first - expected) + " id(s) missing", recv_ts_ns}});
     }
   }
-  if (const auto* t = std::get_if<Trade>(&message)) {
-    check(t->symbol, "trade", t->trade_id, t->trade_id, recv_ts_ns, out);
-  } else if (const auto* a = std::get_if<AggTrade>(&message)) {
-    check(a->symbol, "aggTrade", a->agg_trade_id, a->agg_trade_id, recv_ts_ns, out);
-  } else if (const auto* d = std::get_if<DepthUpdate>(&message)) {
-    check(d->symbol, "depth", d->first_update_id, d->final_update_id, recv_ts_ns, out);
-  } else if (const auto* s = std::get_if<DepthSnapshot>(&message)) {
-    // A snapshot resynchronises a stream that broke, but never rewinds it: diffs received
-    // before it may already reach past its lastUpdateId (as in the bundled BTCUSDT capture).
-    auto [it, inserted] = last_id_.try_emplace({s->symbol, "depth"}, s->last_update_id);
-    if (!inserted && s->last_update_id > it->second) it->second = s->last_update_id;
-  }
-  // After the id check: the id did arrive, so the next one is not a gap.
-  if (auto error = implausible_time(message, recv_ts_ns)) {
-    ++implausible_;
-    out.push_back({Actor::market_feed, recv_ts_ns, std::move(*error)});
-    return;
-  }
+  if (auto error = implausible_time(message, recv_ts_ns)) return quarantine(std::move(*error));
   out.push_back({Actor::market_feed, recv_ts_ns, std::move(message)});
 }
 
-void MarketFeedCore::on_end(std::int64_t recv_ts_ns, const std::string& detail, std::vector<FeedInput>& out) {
-  out.push_back({Actor::market_feed, recv_ts_ns, FeedStatus{FeedStatusKind::end_of_data, "", "", 0, 0, detail, recv_ts_ns}});
+void MarketFeedCore::apply(std::int64_t recv_ts_ns, const Message& message) {
+  if (tick_ns_ > 0 && is_market_data(message)) {
+    const std::int64_t boundary = recv_ts_ns - recv_ts_ns % tick_ns_;
+    if (boundary > last_tick_ns_) last_tick_ns_ = boundary;
+  }
+  // An id that arrived is not missing, even if the message was not let in.
+  if (const auto ids = ids_of(message)) {
+    auto [it, inserted] = last_id_.try_emplace({ids->symbol, ids->stream}, ids->last);
+    if (!inserted && ids->last > it->second) it->second = ids->last;
+  }
+}
+
+bool MarketFeedCore::is_decision(Actor source, const Message& message) {
+  if (source == Actor::timer) return true;
+  if (const auto* f = std::get_if<FeedStatus>(&message)) return f->kind == FeedStatusKind::gap;
+  if (const auto* e = std::get_if<ErrorReport>(&message)) return e->code == kStale || e->code == kImplausible;
+  return false;
+}
+
+Status MarketFeedCore::record(const EnvelopeHeader& header, const Message& message) {
+  FeedInput in{header.source, header.recv_ts_ns, message, header.destination};
+  if (is_decision(in.source, in.message)) {
+    pending_.push_back(std::move(in));
+    return {};
+  }
+  // The group's received message: the decisions before it must be exactly the feed's.
+  std::vector<FeedInput> expected;
+  admit(in.recv_ts_ns, in.message, expected);
+  const bool same = expected.size() == pending_.size() + 1 &&
+                    std::equal(pending_.begin(), pending_.end(), expected.begin()) && expected.back() == in;
+  if (!same && !trusting_) {
+    pending_.push_back(std::move(in));
+    auto error = fail(fmt::format("the feed decides {} where the journal holds {}", describe(expected), describe(pending_)));
+    pending_.clear();
+    return error;
+  }
+  apply(in.recv_ts_ns, in.message);
+  pending_.clear();
+  return {};
+}
+
+void MarketFeedCore::settle() {
+  for (const auto& in : pending_)
+    if (const auto* t = std::get_if<ClockTick>(&in.message); t && t->ts_ns > last_tick_ns_) last_tick_ns_ = t->ts_ns;
+  pending_.clear();
+}
+
+void MarketFeedCore::save(StateWriter& w) const {
+  w.u32(kStateFormat);
+  w.i64(last_tick_ns_);
+  w.u32(static_cast<std::uint32_t>(last_id_.size()));
+  for (const auto& [key, id] : last_id_) {
+    w.str(key.first);
+    w.str(key.second);
+    w.u64(id);
+  }
+  w.u32(static_cast<std::uint32_t>(pending_.size()));
+  for (const auto& in : pending_) {
+    w.u32(static_cast<std::uint32_t>(in.source));
+    w.i64(in.recv_ts_ns);
+    w.u32(static_cast<std::uint32_t>(in.destination));
+    w.message(in.message);
+  }
+}
+
+Status MarketFeedCore::load(StateReader& r) {
+  if (const auto format = r.u32(); r.ok() && format != kStateFormat)
+    return fail(fmt::format("market_feed state format {} is not one this build reads ({})", format, kStateFormat));
+  last_tick_ns_ = r.i64();
+  last_id_.clear();
+  for (auto n = r.count(); n > 0 && r.ok(); --n) {
+    std::string symbol = r.str();
+    std::string stream = r.str();
+    last_id_[{std::move(symbol), std::move(stream)}] = r.u64();
+  }
+  pending_.clear();
+  for (auto n = r.count(); n > 0 && r.ok(); --n) {
+    FeedInput in{static_cast<Actor>(r.u32()), r.i64(), Message{}};
+    in.destination = static_cast<Actor>(r.u32());
+    in.message = r.message();
+    pending_.push_back(std::move(in));
+  }
+  if (!r.ok()) return fail("market_feed state is truncated or corrupt");
+  return {};
 }
 
 }  // namespace trader

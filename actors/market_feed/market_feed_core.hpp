@@ -1,15 +1,29 @@
 #pragma once
-// market_feed: the ingress core. Every market-data message from a venue (live stream or
-// capture) passes through it before it is journaled. It checks continuity per symbol and
-// stream -- trade ids, aggTrade ids, depth update ids (U = previous u + 1) -- and reports
-// a break as a FeedStatus gap (expected id, received id) ahead of the message.
-// It also derives the data-time clock: before a message whose receive time crosses a
-// tick boundary, one ClockTick at the latest crossed boundary (not one per skipped tick).
-// A trade, aggTrade or kline whose exchange time is further than `max_time_skew_ms` from
-// its receive time is not let in: an `implausible_exchange_time` error record takes its
-// place. Real frames are within a second or two; a garbled time (seconds for
-// milliseconds, a far-future year) would otherwise open candles years away and make
-// every later trade "late".
+// market_feed: the ingress core. Every message from a venue (live stream or capture)
+// passes through it before it is journaled. It decides three things:
+//  - the data-time clock: before a market-data message whose receive time crosses a tick
+//    boundary, one ClockTick (source timer) at the latest crossed boundary;
+//  - continuity per symbol and stream (trade ids, aggTrade ids, depth update ids, U =
+//    previous u + 1): a break is a FeedStatus gap (expected id, received id) ahead of the
+//    message; an id at or below the last one received (a resent trade, a stale depth
+//    diff) is not let in (`stale_id`);
+//  - plausibility: a trade, aggTrade or kline whose exchange time is further than
+//    `max_time_skew_ms` from its receive time is not let in (`implausible_exchange_time`).
+//    A garbled time (seconds for milliseconds, a far-future year) would otherwise open
+//    candles years away and make every later trade late.
+//
+// Its decisions are journaled together with what they were made on, so replay re-derives
+// them. Each received message ends a *group* of records: maybe a tick, maybe a gap report,
+// maybe the error saying why it is not let in, and then the message itself, let in
+// (destination none: to its subscribers) or quarantined (destination market_feed:
+// journaled for audit, delivered to no one).
+//
+// admit() decides a group and changes nothing. record() takes every record the feed
+// journals, in journal order; at the end of each group it checks that the group is
+// exactly what admit() decides from the state before it, and only then applies it. The
+// node, what-if, verify and recovery all pass the feed's records through record(), so the
+// state is always the journal's: snapshots hold it, a resumed live feed reports the gap
+// since the crash, and `replay --verify` re-checks every tick, gap and refusal.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -17,44 +31,70 @@
 #include <utility>
 #include <vector>
 
+#include "actors/actor_core.hpp"
 #include "messages/message_types.hpp"
 
 namespace trader {
 
-struct FeedInput {  // one message entering the node from outside
-  Actor source;     // market_feed for market data, timer for ticks
+struct FeedInput {  // one record the feed puts into the journal
+  Actor source;     // market_feed, or timer for ticks
   std::int64_t recv_ts_ns;
   Message message;
+  Actor destination = Actor::none;  // market_feed: quarantined (delivered to no one)
+  bool operator==(const FeedInput&) const = default;
 };
 
-class MarketFeedCore {
+// A journaled record the feed wrote (received messages and its own decisions).
+inline bool from_feed(Actor source) { return source == Actor::market_feed || source == Actor::timer; }
+
+class MarketFeedCore final : public ActorCore {
  public:
-  // max_time_skew_ms = 0: exchange times are not checked (what-if re-reads what was let in).
+  // max_time_skew_ms = 0: exchange times are not checked.
   explicit MarketFeedCore(std::int64_t tick_ms, std::int64_t max_time_skew_ms = 0)
       : tick_ns_(tick_ms * 1'000'000), max_skew_ms_(max_time_skew_ms) {}
 
-  // Appends what enters the node for one received message: maybe a tick, maybe a gap
-  // report, then the message itself.
-  void on_market_data(std::int64_t recv_ts_ns, Message message, std::vector<FeedInput>& out);
-  // End of a recorded feed.
-  void on_end(std::int64_t recv_ts_ns, const std::string& detail, std::vector<FeedInput>& out);
+  Actor id() const override { return Actor::market_feed; }
+  // Nothing is routed to the feed: its inputs come from outside, through admit().
+  void on(const Delivery&, Outbox&) override {}
+  void save(StateWriter& w) const override;
+  Status load(StateReader& r) override;
 
-  std::uint64_t gaps() const { return gaps_; }
-  std::uint64_t implausible_times() const { return implausible_; }
+  // Appends the group one received message makes (see above), in journal order. The
+  // message may be market data, or a status or error the shell made (connected,
+  // malformed_frame, end of data...), which passes as it is.
+  void admit(std::int64_t recv_ts_ns, Message message, std::vector<FeedInput>& out) const;
+
+  // One journaled record of the feed's (from_feed(header.source)), in journal order. An
+  // error means the journal holds what the feed would not have written there.
+  Status record(const EnvelopeHeader& header, const Message& message);
+
+  // Whether a journaled record is one of the feed's own decisions (a tick, a gap, why a
+  // message was refused): part of a group, not its end.
+  static bool is_decision(Actor source, const Message& message);
+
+  // A group is under way: its received message is not journaled yet.
+  bool group_open() const { return !pending_.empty(); }
+  std::size_t group_size() const { return pending_.size(); }
+
+  // A live feed resumes after a crash that cut a group short. The message is gone; a tick
+  // it caused stands (the next one is later), a gap it reported is reported again, wider.
+  void settle();
+
+  // The state is not known (a snapshot from a build that did not keep it): records are
+  // applied from here on, not checked.
+  void trust() { trusting_ = true; }
 
  private:
-  void check(const std::string& symbol, const char* stream, std::uint64_t first, std::uint64_t last,
-             std::int64_t recv_ts_ns, std::vector<FeedInput>& out);
-
-  // The error that replaces a message whose exchange time is implausible, if it is.
+  void apply(std::int64_t recv_ts_ns, const Message& message);
   std::optional<ErrorReport> implausible_time(const Message& message, std::int64_t recv_ts_ns) const;
 
   std::int64_t tick_ns_;
   std::int64_t max_skew_ms_;
-  std::uint64_t implausible_ = 0;
+  // State (snapshotted): the last tick, the last id per (symbol, stream), the open group.
   std::int64_t last_tick_ns_ = 0;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> last_id_;  // (symbol, stream) -> last id
-  std::uint64_t gaps_ = 0;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> last_id_;
+  std::vector<FeedInput> pending_;
+  bool trusting_ = false;
 };
 
 }  // namespace trader

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
-#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -29,45 +29,34 @@ void pace(FeedState& st, std::int64_t ts) {
   }
 }
 
-// What one capture item puts into the node (none for a filtered symbol or a known
+// The record one capture item is received as (none for a filtered symbol or a known
 // unknown stream). The same for live and for fast-forwarding after a crash.
-void feed_item(FeedState& st, CaptureItem& item, std::vector<FeedInput>& inputs) {
+std::optional<Message> received(FeedState& st, CaptureItem& item) {
   st.last_ts = std::max(st.last_ts, item.recv_ts_ns);
   switch (item.kind) {
     case CaptureItem::Kind::message: {
       const std::string* sym = symbol_of(item.message);
       if (!st.symbols.empty() && sym && !st.symbols.count(*sym)) {
         st.stats->filtered++;
-        return;
+        return std::nullopt;
       }
-      const auto gaps_before = st.core->gaps();
-      const auto implausible_before = st.core->implausible_times();
-      st.core->on_market_data(item.recv_ts_ns, std::move(item.message), inputs);
-      st.stats->gaps += st.core->gaps() - gaps_before;
-      if (st.core->implausible_times() > implausible_before && st.stats->implausible++ == 0)
-        spdlog::warn("{} (further ones are journaled and counted, not logged)",
-                     std::get<ErrorReport>(inputs.back().message).message);
-      return;
+      return std::move(item.message);
     }
     case CaptureItem::Kind::unknown_stream:
       st.stats->unknown++;
-      if (!st.unknown_seen.insert(item.stream).second) return;
-      inputs.push_back({Actor::market_feed, item.recv_ts_ns,
-                        ErrorReport{"unknown_stream", "stream " + item.stream + " is not handled; its frames are counted, not journaled",
-                                    item.where, 0, item.recv_ts_ns}});
-      return;
+      if (!st.unknown_seen.insert(item.stream).second) return std::nullopt;
+      return ErrorReport{"unknown_stream", "stream " + item.stream + " is not handled; its frames are counted, not journaled",
+                         item.where, 0, item.recv_ts_ns};
     case CaptureItem::Kind::status:  // the live source's connects and disconnects, journaled
       if (const auto* f = std::get_if<FeedStatus>(&item.message))
         spdlog::info("market feed {}: {}", f->kind == FeedStatusKind::connected ? "connected" : "disconnected", f->detail);
-      inputs.push_back({Actor::market_feed, item.recv_ts_ns, std::move(item.message)});
-      return;
+      return std::move(item.message);
     case CaptureItem::Kind::malformed:
       st.stats->malformed++;
       spdlog::warn("malformed frame {}: {}", item.where, item.error);
-      inputs.push_back({Actor::market_feed, item.recv_ts_ns,
-                        ErrorReport{"malformed_frame", item.error, item.where, 0, item.recv_ts_ns}});
-      return;
+      return ErrorReport{"malformed_frame", item.error, item.where, 0, item.recv_ts_ns};
   }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -82,48 +71,39 @@ feed_actor::behavior_type feed_fn(feed_actor::stateful_pointer<FeedState> self, 
       return batch;
     }
     const std::size_t want = st.speed > 0 || st.stream->live() ? 1 : 256;
-    std::vector<FeedInput> inputs;
     CaptureItem item;
+    auto send = [&](std::uint64_t item_no, std::int64_t recv_ts_ns, const Message& m) {
+      batch.items.push_back(to_wire(Actor::market_feed, Actor::none, recv_ts_ns, m));
+      batch.items.back().ingress_wall_ns = wall_ns();
+      batch.items.back().ingress_seq = item_no;
+    };
     while (batch.items.size() < want && !st.ended) {
       if (st.stop->load()) {
         st.ended = true;
         break;
       }
-      inputs.clear();
-      std::uint64_t item_no = 0;
       auto more = st.stream->next(item);
       if (!more || !*more) {
-        // The end has a feed position too (one past the last item), so a node resuming a
-        // finished session knows its end was journaled already.
-        item_no = st.stream->lines() + 1;
-        if (!more)
-          inputs.push_back({Actor::market_feed, st.last_ts,
-                            ErrorReport{st.stream->live() ? "feed_error" : "capture_read_error", more.error().message,
-                                        "", 0, st.last_ts}});
-        const char* what = st.stream->live() ? "live feed" : "capture";
-        st.core->on_end(st.last_ts,
-                        more ? (st.stream->live() ? std::string("live feed stopped") : std::string("end of capture"))
-                             : fmt::format("{} failed: {}", what, more.error().message),
-                        inputs);
+        // The end has a feed position too (one past the last item; a failure before it
+        // another), so a node resuming a finished session knows its end was journaled.
+        std::uint64_t item_no = st.stream->lines();
         st.ended = true;
-      } else {
-        item_no = st.stream->lines();
-        st.stats->lines++;
-        if (!st.stream->live() && item_no >= st.resume_item && item.kind == CaptureItem::Kind::message)
-          pace(st, item.recv_ts_ns);
-        feed_item(st, item, inputs);
+        const char* what = st.stream->live() ? "live feed" : "capture";
+        if (!more && ++item_no >= st.resume_item)
+          send(item_no, st.last_ts,
+               ErrorReport{st.stream->live() ? "feed_error" : "capture_read_error", more.error().message, "", 0, st.last_ts});
+        const std::string detail = more ? (st.stream->live() ? std::string("live feed stopped") : std::string("end of capture"))
+                                        : fmt::format("{} failed: {}", what, more.error().message);
+        if (++item_no >= st.resume_item)
+          send(item_no, st.last_ts, FeedStatus{FeedStatusKind::end_of_data, "", "", 0, 0, detail, st.last_ts});
+        break;
       }
-      if (item_no < st.resume_item) continue;  // journaled before the crash: it only rebuilt state
-      if (item_no == st.resume_item) {
-        const auto skip = std::min<std::size_t>(st.resume_skip, inputs.size());
-        inputs.erase(inputs.begin(), inputs.begin() + static_cast<std::ptrdiff_t>(skip));
-      }
-      const std::int64_t ingress = wall_ns();
-      for (const auto& in : inputs) {
-        batch.items.push_back(to_wire(in.source, Actor::none, in.recv_ts_ns, in.message));
-        batch.items.back().ingress_wall_ns = ingress;
-        batch.items.back().ingress_seq = item_no;
-      }
+      const std::uint64_t item_no = st.stream->lines();
+      st.stats->lines++;
+      if (!st.stream->live() && item_no >= st.resume_item && item.kind == CaptureItem::Kind::message)
+        pace(st, item.recv_ts_ns);
+      auto m = received(st, item);
+      if (m && item_no >= st.resume_item) send(item_no, item.recv_ts_ns, *m);  // before it: journaled before the crash
     }
     batch.end_of_data = st.ended;
     return batch;

@@ -122,6 +122,15 @@ struct SequencerState {
   std::unique_ptr<Schedule> schedule;
   std::unique_ptr<NodeJournalSink> sink;
   std::deque<WireOutput> external;  // inputs fetched from the feed (or the venue, an operator), not yet started
+  // The feed's core decides next to the journal, so its state is the journal's: the group
+  // it made of the last received message, still to be started, decoded and packed.
+  std::shared_ptr<MarketFeedCore> feed_core;
+  struct Admitted {
+    WireOutput wire;
+    Message message;
+  };
+  std::deque<Admitted> admitted;
+  std::uint64_t resume_item = 0, resume_skip = 0;  // a capture item whose group a crash cut short
   bool feed_done = false, stopping = false, finished = false, idle_commit = false;
   RunSummary summary;
   journal::RecordDecoder decoder;
@@ -310,6 +319,42 @@ void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
   }
 }
 
+// The group the feed core makes of the next received message (a tick, a gap, a refusal,
+// the message), queued to be journaled record by record. After a crash, the part of a
+// group that was journaled already is not queued again.
+Status admit_received(SequencerState& st) {
+  WireOutput in = std::move(st.external.front());
+  st.external.pop_front();
+  auto message = decode_body_packed(in.type_id, in.body);
+  if (!message) return fail(fmt::format("market feed item {}: {}", in.ingress_seq, message.error().message));
+  std::vector<FeedInput> group;
+  st.feed_core->admit(in.recv_ts_ns, std::move(*message), group);
+  std::size_t skip = 0;
+  if (in.ingress_seq != 0 && in.ingress_seq == st.resume_item) skip = std::min<std::size_t>(st.resume_skip, group.size());
+  for (std::size_t i = skip; i < group.size(); ++i) {
+    auto& g = group[i];
+    auto& s = st.summary;
+    if (const auto* f = std::get_if<FeedStatus>(&g.message); f && f->kind == FeedStatusKind::gap) ++s.gaps;
+    if (const auto* e = std::get_if<ErrorReport>(&g.message); e && g.source == Actor::market_feed) {
+      if (e->code == "implausible_exchange_time" && s.implausible_times++ == 0)
+        spdlog::warn("{} (further ones are journaled and counted, not logged)", e->message);
+      if (e->code == "stale_id" && s.stale_ids++ == 0)
+        spdlog::warn("{} {} (further ones are journaled and counted, not logged)", e->context, e->message);
+    }
+    WireOutput w;
+    if (i + 1 == group.size()) {  // the received message itself: its bytes as they came
+      w = std::move(in);
+      w.destination = static_cast<std::uint16_t>(g.destination);
+    } else {
+      w = to_wire(g.source, g.destination, g.recv_ts_ns, g.message);
+      w.ingress_wall_ns = in.ingress_wall_ns;
+      w.ingress_seq = in.ingress_seq;
+    }
+    st.admitted.push_back({std::move(w), std::move(g.message)});
+  }
+  return {};
+}
+
 // Nothing under way that an answer will resume: an event may start the pump.
 bool quiet(const SequencerState& st) { return st.schedule->answered() && !st.awaiting_feed && !st.snapshotting; }
 
@@ -321,6 +366,9 @@ void take_snapshot(sequencer_ptr self) {
   auto states = std::make_shared<std::vector<std::pair<Actor, std::vector<std::uint8_t>>>>();
   auto remaining = std::make_shared<std::size_t>(st.actors.size());
   const std::uint64_t at = st.schedule->last_seq();
+  StateWriter feed_state;  // market_feed comes first in actor order
+  st.feed_core->save(feed_state);
+  states->emplace_back(Actor::market_feed, std::move(feed_state.bytes()));
   for (auto& [actor, handle] : st.actors) {
     states->emplace_back(actor, std::vector<std::uint8_t>{});
     const std::size_t i = states->size() - 1;
@@ -354,8 +402,26 @@ void pump(sequencer_ptr self) {
     }
     if (schedule.snapshot_due()) return take_snapshot(self);
     if (st.stop->load() && !st.stopping) st.stopping = true;
-    if (st.stopping && st.venue)  // only the venue's answers still go in
+    if (st.stopping && st.venue) {  // only the venue's answers still go in
       std::erase_if(st.external, [](const WireOutput& w) { return w.source != static_cast<std::uint16_t>(Actor::exchange); });
+      st.admitted.clear();  // a group cut short: the next start reads its message again
+    }
+    if (!st.admitted.empty() && !st.stopping) {  // the feed's group goes in record by record
+      auto& [in, message] = st.admitted.front();
+      EnvelopeHeader header{0, in.recv_ts_ns, static_cast<Actor>(in.source), static_cast<Actor>(in.destination),
+                            0, in.type_id, 1, in.ingress_seq};
+      if (auto recorded = st.feed_core->record(header, message); !recorded)
+        return abort_run(self, "market feed: " + recorded.error().message);
+      st.current_ingress_ns = in.ingress_wall_ns;
+      schedule.begin(header, std::move(in.body));
+      st.admitted.pop_front();
+      continue;
+    }
+    if (!st.external.empty() && st.external.front().source == static_cast<std::uint16_t>(Actor::market_feed) &&
+        !st.stopping) {
+      if (auto admitted = admit_received(st); !admitted) return abort_run(self, admitted.error().message);
+      continue;
+    }
     if (!st.external.empty() && (!st.stopping || st.venue)) {
       WireOutput in = std::move(st.external.front());
       st.external.pop_front();
@@ -406,6 +472,8 @@ struct SequencerInit {
   std::uint64_t snapshot_every;
   std::uint64_t last_snapshot_seq;
   RunSummary summary;  // what is known before the run (recovery)
+  std::shared_ptr<MarketFeedCore> feed_core;
+  std::uint64_t resume_item, resume_skip;
   std::string node_id, model_id;
   std::uint64_t min_free_bytes;
   std::vector<WireOutput> first_inputs;  // journaled before anything else (venue reconciliation)
@@ -424,6 +492,9 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.idle_commit = init->idle_commit;
   st.min_free_bytes = init->min_free_bytes;
   st.summary = init->summary;
+  st.feed_core = init->feed_core;
+  st.resume_item = init->resume_item;
+  st.resume_skip = init->resume_skip;
   // Seqs (and the snapshot schedule) go on from the journal as it stands: a resumed or
   // appended session must not count from zero.
   st.summary.last_seq = st.writer->last_committed_seq();
@@ -641,6 +712,9 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
       status.restore(last_seq, portfolio, risk, open);
     };
   }
+  // The feed core decides next to the journal, not as an actor (its state is the journal's).
+  std::shared_ptr<MarketFeedCore> feed_core(static_cast<MarketFeedCore*>(cores->at(Actor::market_feed).release()));
+  cores->erase(Actor::market_feed);
   std::map<Actor, core_actor> actors;
   for (auto& [actor, core] : *cores)
     actors[actor] = system.spawn(core_fn, std::shared_ptr<ActorCore>(std::move(core)));
@@ -648,22 +722,20 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   auto feed_stats = std::make_shared<FeedStats>();
   auto feed_init = std::make_shared<FeedState>();
   feed_init->stream = std::move(source);
-  feed_init->core = std::make_unique<MarketFeedCore>(config.clock_tick_ms, config.feed_max_time_skew_ms);
   feed_init->symbols = std::set<std::string>(config.feed_symbols.begin(), config.feed_symbols.end());
   feed_init->speed = config.speed;
   feed_init->stop = &stop;
   feed_init->stats = feed_stats;
-  if (recovery && !live_feed) {  // a live stream continues where it is; a capture fast-forwards
-    feed_init->resume_item = recovery->resume_item;
-    feed_init->resume_skip = recovery->resume_skip;
-  }
+  const bool fast_forward = recovery && !live_feed;  // a live stream continues where it is
+  if (fast_forward) feed_init->resume_item = recovery->resume_item;
   auto feed = system.spawn<caf::detached>(feed_fn, feed_init);
 
   auto done = std::make_shared<std::promise<Result<RunSummary>>>();
   auto result = done->get_future();
   auto init = std::make_shared<SequencerInit>(
       SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0 || live_feed, config.snapshot_every, snapshot_seq,
-                    known, config.node_id, model_id, config.min_free_mb << 20, std::move(first_inputs), config.order_mode,
+                    known, feed_core, fast_forward ? recovery->resume_item : 0, fast_forward ? recovery->resume_skip : 0,
+                    config.node_id, model_id, config.min_free_mb << 20, std::move(first_inputs), config.order_mode,
                     std::move(restore_status)});
   writer.reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
@@ -688,8 +760,6 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   summary->feed_lines = feed_stats->lines;
   summary->malformed_lines = feed_stats->malformed;
   summary->unknown_stream_lines = feed_stats->unknown;
-  summary->gaps = feed_stats->gaps;
-  summary->implausible_times = feed_stats->implausible;
   summary->wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;
 }

@@ -28,7 +28,8 @@ struct RunSummary {
   std::map<Actor, std::uint64_t> by_source;
   std::map<std::uint16_t, std::uint64_t> by_type;
   PortfolioState portfolio;  // the last one published
-  std::uint64_t feed_lines = 0, malformed_lines = 0, unknown_stream_lines = 0, gaps = 0, implausible_times = 0;
+  std::uint64_t feed_lines = 0, malformed_lines = 0, unknown_stream_lines = 0;
+  std::uint64_t gaps = 0, implausible_times = 0, stale_ids = 0;  // the feed core's decisions
   std::string end_reason;
   std::string feed_failure;  // the feed's read error, if it ended on one (the run then failed)
   double wall_seconds = 0;

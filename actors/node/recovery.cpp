@@ -152,7 +152,7 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
     if (!next) return tl::unexpected(next.error());
     if (*next == nullptr) break;
     const Recorded rec = **next;
-    if (sim.cores().count(rec.header.source))
+    if (!from_feed(rec.header.source) && sim.cores().count(rec.header.source))
       return fail(fmt::format("the journal does not replay at seq {}: a message from {} that no input explains",
                               rec.header.seq, actor_name(rec.header.source)));
     if (auto st = sim.run(rec.header, rec.message, sink); !st) return tl::unexpected(st.error());
@@ -168,6 +168,17 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
     return true;
   });
   if (!st) return tl::unexpected(st.error());
+  if (auto* feed = sim.feed(); feed && feed->group_open()) {
+    if (config.feed_source == FeedSourceKind::binance) {
+      feed->settle();  // the live message the crash cut short is gone; the stream goes on
+    } else if (feed->group_size() != r.resume_skip) {
+      return fail(fmt::format("the journal's last feed item {} has {} record(s) of an open group, but {} journaled",
+                              r.resume_item, feed->group_size(), r.resume_skip));
+    }
+  } else if (r.resume_item != 0) {
+    ++r.resume_item;  // the last item is wholly journaled: the capture goes on after it
+    r.resume_skip = 0;
+  }
   r.cores = std::move(sim.cores());
   return r;
 }

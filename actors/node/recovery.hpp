@@ -27,7 +27,9 @@ struct Recovery {
   std::uint64_t last_seq = 0;        // the journal's last seq before the completion
   std::uint64_t started_from = 0;    // snapshot seq recovery started from (0: a session start)
   std::uint64_t replayed = 0;        // records re-driven and matched
-  std::uint64_t resume_item = 0, resume_skip = 0;  // feed position (see FeedState)
+  // Where a capture goes on: item `resume_item`, after its first `resume_skip` records
+  // (they are the feed core's open group).
+  std::uint64_t resume_item = 0, resume_skip = 0;
   std::uint64_t session = 0;         // the session resumed
   std::string session_end;           // how it ended ("" if it crashed)
   std::string model_id;

@@ -6,10 +6,31 @@ using namespace trader;
 
 namespace {
 Trade trade(std::uint64_t id) { return Trade{"BTCUSDT", 1, 1, id, 0, 0, false}; }
+
+EnvelopeHeader header_of(const FeedInput& in) {
+  return EnvelopeHeader{0, in.recv_ts_ns, in.source, in.destination, 0, type_id_of(in.message), 1};
+}
+
+// What the node does with each received message: the feed decides its group, and each
+// record of it is journaled (here: recorded) in order.
+struct Feed {
+  MarketFeedCore core;
+  std::size_t gaps = 0, refused = 0;
+  void on_market_data(std::int64_t recv_ts_ns, Message m, std::vector<FeedInput>& out) {
+    const auto from = out.size();
+    core.admit(recv_ts_ns, std::move(m), out);
+    for (auto i = from; i < out.size(); ++i) {
+      REQUIRE(core.record(header_of(out[i]), out[i].message));
+      if (const auto* f = std::get_if<FeedStatus>(&out[i].message); f && f->kind == FeedStatusKind::gap) ++gaps;
+      if (out[i].destination == Actor::market_feed) ++refused;
+    }
+    CHECK_FALSE(core.group_open());
+  }
+};
 }  // namespace
 
 TEST_CASE("market feed: trade-id gaps are reported ahead of the trade") {
-  MarketFeedCore core(0);
+  Feed core{MarketFeedCore(0)};
   std::vector<FeedInput> out;
   core.on_market_data(1, trade(100), out);
   core.on_market_data(2, trade(101), out);
@@ -23,36 +44,36 @@ TEST_CASE("market feed: trade-id gaps are reported ahead of the trade") {
   CHECK(gap.received_id == 105);
   CHECK(gap.stream == "trade");
   CHECK(std::holds_alternative<Trade>(out[1].message));
-  CHECK(core.gaps() == 1);
+  CHECK(core.gaps == 1);
 }
 
 TEST_CASE("market feed: depth update continuity, restarted by a snapshot") {
-  MarketFeedCore core(0);
+  Feed core{MarketFeedCore(0)};
   std::vector<FeedInput> out;
   core.on_market_data(1, DepthUpdate{"BTCUSDT", 10, 20, 0, {}, {}}, out);
   core.on_market_data(2, DepthUpdate{"BTCUSDT", 21, 25, 0, {}, {}}, out);
-  CHECK(core.gaps() == 0);
+  CHECK(core.gaps == 0);
   core.on_market_data(3, DepthUpdate{"BTCUSDT", 30, 31, 0, {}, {}}, out);
-  CHECK(core.gaps() == 1);
+  CHECK(core.gaps == 1);
   core.on_market_data(4, DepthSnapshot{"BTCUSDT", 100, {}, {}}, out);
   core.on_market_data(5, DepthUpdate{"BTCUSDT", 95, 105, 0, {}, {}}, out);  // overlaps the snapshot: fine
-  CHECK(core.gaps() == 1);
+  CHECK(core.gaps == 1);
 }
 
 TEST_CASE("market feed: a snapshot older than the diffs already received does not rewind them") {
   // The ids of the first lines of the bundled BTCUSDT capture.
-  MarketFeedCore core(0);
+  Feed core{MarketFeedCore(0)};
   std::vector<FeedInput> out;
   core.on_market_data(1, DepthUpdate{"BTCUSDT", 50093239189, 50093239202, 0, {}, {}}, out);
   core.on_market_data(2, DepthUpdate{"BTCUSDT", 50093239203, 50093239207, 0, {}, {}}, out);
   core.on_market_data(3, DepthUpdate{"BTCUSDT", 50093239208, 50093239224, 0, {}, {}}, out);
   core.on_market_data(4, DepthSnapshot{"BTCUSDT", 50093239218, {}, {}}, out);
   core.on_market_data(5, DepthUpdate{"BTCUSDT", 50093239225, 50093239237, 0, {}, {}}, out);
-  CHECK(core.gaps() == 0);
+  CHECK(core.gaps == 0);
 }
 
 TEST_CASE("market feed: one clock tick per crossed boundary, at the latest boundary, from timer") {
-  MarketFeedCore core(1000);
+  Feed core{MarketFeedCore(1000)};
   std::vector<FeedInput> out;
   core.on_market_data(1'500'000'000, trade(1), out);  // starts the clock, no tick
   CHECK(out.size() == 1);
@@ -68,7 +89,7 @@ TEST_CASE("market feed: one clock tick per crossed boundary, at the latest bound
 }
 
 TEST_CASE("market feed: an exchange time far from the receive time is an error record, not market data") {
-  MarketFeedCore core(0, 3'600'000);
+  Feed core{MarketFeedCore(0, 3'600'000)};
   std::vector<FeedInput> out;
   const std::int64_t now_ms = 1'723'100'000'000;  // receive time, ms
   auto at = [](std::uint64_t id, std::int64_t t_ms) { return Trade{"BTCUSDT", 1, 1, id, t_ms, t_ms, false}; };
@@ -79,20 +100,23 @@ TEST_CASE("market feed: an exchange time far from the receive time is an error r
   // Seconds where milliseconds belong, and a far-future year.
   core.on_market_data(now_ms * 1'000'000, at(2, now_ms / 1000), out);
   core.on_market_data(now_ms * 1'000'000, at(3, now_ms * 1000), out);
-  REQUIRE(out.size() == 2);
-  for (const auto& in : out) {
-    const auto* e = std::get_if<ErrorReport>(&in.message);
+  REQUIRE(out.size() == 4);  // each: the error saying why, then the message, quarantined
+  for (std::size_t i = 0; i < out.size(); i += 2) {
+    const auto* e = std::get_if<ErrorReport>(&out[i].message);
     REQUIRE(e != nullptr);
     CHECK(e->code == "implausible_exchange_time");
     CHECK(e->context == "BTCUSDT");
     CHECK(e->message.find("more than feed.max_time_skew_ms = 3600000 from its receive time") != std::string::npos);
+    CHECK(out[i].destination == Actor::none);
+    CHECK(std::holds_alternative<Trade>(out[i + 1].message));
+    CHECK(out[i + 1].destination == Actor::market_feed);
   }
-  CHECK(core.implausible_times() == 2);
+  CHECK(core.refused == 2);
   out.clear();
   core.on_market_data(now_ms * 1'000'000, at(4, now_ms), out);  // ids 2 and 3 did arrive: no gap
   REQUIRE(out.size() == 1);
   CHECK(std::holds_alternative<Trade>(out[0].message));
-  CHECK(core.gaps() == 0);
+  CHECK(core.gaps == 0);
 
   // An open daily kline opened hours ago and closes hours ahead: plausible.
   Kline day{"BTCUSDT", 86'400, now_ms - 20 * 3'600'000, now_ms + 4 * 3'600'000};
@@ -105,13 +129,138 @@ TEST_CASE("market feed: an exchange time far from the receive time is an error r
   old.close_time_ms -= 2 * 86'400'000;
   out.clear();
   core.on_market_data(now_ms * 1'000'000, old, out);
-  REQUIRE(out.size() == 1);
+  REQUIRE(out.size() == 2);
   CHECK(std::holds_alternative<ErrorReport>(out[0].message));
+  CHECK(out[1].destination == Actor::market_feed);
 
-  // 0: not checked (what-if re-reads what the node let in).
-  MarketFeedCore unchecked(0);
+  // 0: not checked.
+  Feed unchecked{MarketFeedCore(0)};
   out.clear();
   unchecked.on_market_data(now_ms * 1'000'000, at(1, 0), out);
   REQUIRE(out.size() == 1);
   CHECK(std::holds_alternative<Trade>(out[0].message));
+}
+
+TEST_CASE("market feed: an id at or below the last one received is not let in") {
+  Feed core{MarketFeedCore(0)};
+  std::vector<FeedInput> out;
+  core.on_market_data(1, trade(100), out);
+  core.on_market_data(2, trade(101), out);
+  out.clear();
+  core.on_market_data(3, trade(101), out);  // resent after a reconnect
+  core.on_market_data(4, trade(90), out);
+  REQUIRE(out.size() == 4);
+  CHECK(std::get<ErrorReport>(out[0].message).code == "stale_id");
+  CHECK(std::get<ErrorReport>(out[0].message).message == "trade id 101 is at or below the last one received (101); not let in");
+  CHECK(out[1].destination == Actor::market_feed);
+  CHECK(std::get<ErrorReport>(out[2].message).code == "stale_id");
+  out.clear();
+  core.on_market_data(5, trade(102), out);  // no gap: the stream goes on from 101
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].destination == Actor::none);
+  // A depth diff wholly covered already is stale; one reaching past the last id is not.
+  core.on_market_data(6, DepthUpdate{"BTCUSDT", 10, 20, 0, {}, {}}, out);
+  out.clear();
+  core.on_market_data(7, DepthUpdate{"BTCUSDT", 15, 20, 0, {}, {}}, out);
+  core.on_market_data(8, DepthUpdate{"BTCUSDT", 15, 25, 0, {}, {}}, out);
+  REQUIRE(out.size() == 3);
+  CHECK(out[1].destination == Actor::market_feed);
+  CHECK(out[2].destination == Actor::none);
+  CHECK(core.gaps == 0);
+  CHECK(core.refused == 3);
+}
+
+namespace {
+// The journal of a few messages through the feed: records, as the node writes them.
+std::vector<FeedInput> journal_of(MarketFeedCore core, const std::vector<std::pair<std::int64_t, Message>>& received) {
+  std::vector<FeedInput> all;
+  for (const auto& [ts, m] : received) {
+    std::vector<FeedInput> group;
+    core.admit(ts, m, group);
+    for (const auto& in : group) REQUIRE(core.record(header_of(in), in.message));
+    all.insert(all.end(), group.begin(), group.end());
+  }
+  return all;
+}
+Status replay_into(MarketFeedCore& core, const std::vector<FeedInput>& records) {
+  for (const auto& in : records)
+    if (auto st = core.record(header_of(in), in.message); !st) return st;
+  return {};
+}
+}  // namespace
+
+TEST_CASE("market feed: record() re-derives every decision and refuses a journal the feed would not write") {
+  const std::vector<std::pair<std::int64_t, Message>> received{
+      {1'500'000'000, trade(1)}, {2'100'000'000, trade(2)}, {5'300'000'000, trade(7)}, {5'400'000'000, trade(7)}};
+  const auto records = journal_of(MarketFeedCore(1000), received);
+  REQUIRE(records.size() == 8);  // 1 | tick 2 | tick 5, gap, 7 | stale, 7 quarantined
+  {
+    MarketFeedCore fresh(1000);
+    CHECK(replay_into(fresh, records));
+  }
+  auto refused = [&](std::vector<FeedInput> edited) {
+    MarketFeedCore fresh(1000);
+    auto st = replay_into(fresh, edited);
+    REQUIRE_FALSE(st);
+    return st.error().message;
+  };
+  auto no_gap = records;
+  no_gap.erase(no_gap.begin() + 4);  // the gap report
+  CHECK(refused(no_gap).find("feed_status") != std::string::npos);
+  auto no_tick = records;
+  no_tick.erase(no_tick.begin() + 1);
+  CHECK(refused(no_tick).find("clock_tick") != std::string::npos);
+  auto let_in = records;  // the resent trade let in after all
+  let_in.erase(let_in.begin() + 6);
+  let_in.back().destination = Actor::none;
+  refused(let_in);
+  auto moved = records;  // a trade with another receive time than the feed saw
+  moved[5].recv_ts_ns += 1'000'000'000;
+  refused(moved);
+  // Another configuration decides otherwise: ticks every 2 s.
+  MarketFeedCore other(2000);
+  CHECK_FALSE(replay_into(other, records));
+  // Trusting (a state not known): applied, not checked.
+  MarketFeedCore trusting(1000);
+  trusting.trust();
+  CHECK(replay_into(trusting, no_gap));
+}
+
+TEST_CASE("market feed: a snapshot mid-group holds the group; settle() ends a group a crash cut") {
+  const std::vector<std::pair<std::int64_t, Message>> received{{1'500'000'000, trade(1)}, {3'100'000'000, trade(5)}};
+  const auto records = journal_of(MarketFeedCore(1000), received);
+  REQUIRE(records.size() == 4);  // 1 | tick 3, gap, 5
+  MarketFeedCore before(1000);
+  REQUIRE(replay_into(before, {records[0], records[1]}));  // the tick is journaled, the rest not yet
+  CHECK(before.group_open());
+  StateWriter w;
+  before.save(w);
+  MarketFeedCore restored(1000);
+  StateReader r(w.bytes());
+  REQUIRE(restored.load(r));
+  CHECK(r.at_end());
+  StateWriter again;
+  restored.save(again);
+  CHECK(again.bytes() == w.bytes());
+  CHECK(replay_into(restored, {records[2], records[3]}));  // the group completes from the snapshot
+  CHECK_FALSE(restored.group_open());
+
+  // A live feed resumed after the crash: trade 5 is gone; trade 9 arrives at 3.2 s.
+  MarketFeedCore live(1000);
+  REQUIRE(replay_into(live, {records[0], records[1], records[2]}));
+  live.settle();
+  CHECK_FALSE(live.group_open());
+  std::vector<FeedInput> next;
+  live.admit(3'200'000'000, trade(9), next);
+  REQUIRE(next.size() == 2);  // no second tick at 3 s; the gap since trade 1, wider
+  CHECK(std::get<FeedStatus>(next[0].message).expected_id == 2);
+  CHECK(std::get<FeedStatus>(next[0].message).received_id == 9);
+  for (const auto& in : next) CHECK(live.record(header_of(in), in.message));
+
+  // A state format this build does not know is refused, not guessed at.
+  StateWriter future;
+  future.u32(99);
+  StateReader fr(future.bytes());
+  MarketFeedCore f(1000);
+  CHECK_FALSE(f.load(fr));
 }

@@ -111,7 +111,7 @@ TEST_CASE("what-if with the same config is identical; a changed risk limit chang
   const auto source = imported_klines(dir);
   auto a = replay::what_if(source, {}, paper_config(), dir.sub("a"));
   REQUIRE_MESSAGE(a.has_value(), (a ? "" : a.error().message));
-  CHECK(a->derived_ticks);  // an import has no ticks: derived as the node's feed would
+  // An import has no ticks: the feed core derives them as the node would.
   CHECK(a->decisions > 100);
   CHECK(a->portfolio.fills > 0);
   auto b = replay::what_if(source, {}, paper_config(), dir.sub("b"));
@@ -326,4 +326,30 @@ TEST_CASE("a what-if session records itself as the node does: its config hash, s
   auto v = replay::verify(dir.sub("run"), {});
   REQUIRE_FALSE(v.has_value());
   CHECK(v.error().message.find(fmt::format("session {}: its journaled config was edited", id)) != std::string::npos);
+}
+
+TEST_CASE("verify re-derives the feed's own decisions: a feed that decides otherwise is caught at the record") {
+  test::TempDir dir;
+  const auto source = imported_klines(dir);
+  const auto config = paper_config();
+  REQUIRE(replay::what_if(source, {}, config, dir.sub("run")).has_value());
+  auto same = replay::verify(dir.sub("run"), {});
+  REQUIRE(same.has_value());
+  CHECK_FALSE(same->divergence.has_value());
+  // The same records, checked by a feed whose clock ticks every 7 minutes.
+  auto other_clock = [&](const NodeConfig& c, std::string* model_id) -> Result<Cores> {
+    auto cores = replay::node_cores(c, model_id);
+    REQUIRE(cores.has_value());
+    (*cores)[Actor::market_feed] = std::make_unique<MarketFeedCore>(420'000, config.feed_max_time_skew_ms);
+    return cores;
+  };
+  auto diff = replay::verify(dir.sub("run"), {}, other_clock);
+  REQUIRE(diff.has_value());
+  REQUIRE(diff->divergence.has_value());
+  // Caught at the first received message whose group (its tick, its kline) the other
+  // clock makes differently, before anything it would cause.
+  CHECK(diff->divergence->seq > 1);
+  CHECK(diff->divergence->actor == Actor::market_feed);
+  CHECK(diff->divergence->got.find("the feed decides") != std::string::npos);
+  CHECK(diff->divergence->expected.find("\"type\":\"kline\"") != std::string::npos);
 }

@@ -100,8 +100,7 @@ int run_replay(const ReplayArgs& a) {
   }
   const auto& r = *report;
   const auto& p = r.portfolio;
-  fmt::print("what-if: {} inputs -> {} records in {} in {:.2f} s{}\n", r.inputs, r.records, a.out, r.seconds,
-             r.derived_ticks ? " (clock ticks derived from data time)" : "");
+  fmt::print("what-if: {} inputs -> {} records in {} in {:.2f} s\n", r.inputs, r.records, a.out, r.seconds);
   fmt::print("  decision hash {} ({} decisions)\n", r.decision_hash, r.decisions);
   if (p.starting_cash)
     fmt::print("  {} fills, {} round trips, pnl {} {}, fees {}, max drawdown {:.2f}%, final equity {}\n", p.fills,
