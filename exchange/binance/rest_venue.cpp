@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/percent_encoding.hpp"
 #include "exchange/net/https_client.hpp"
 #include "messages/fixed_point.hpp"
 
@@ -105,15 +106,8 @@ VenueReply<SymbolRules> rules_from(simdjson::dom::element doc, const std::string
   return tl::unexpected(VenueFailure{VenueFailure::Kind::rejected, 400, -1121, "Invalid symbol.", 0});
 }
 
-// Percent-encodes what a client order id or symbol could hold (they are [A-Za-z0-9._-]).
-std::string encode(std::string_view v) {
-  std::string out;
-  for (unsigned char c : v) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else out += fmt::format("%{:02X}", c);
-  }
-  return out;
-}
+// What a client order id or symbol could hold ([A-Za-z0-9._-]), safe in a query anyway.
+std::string encode(std::string_view v) { return percent_encode(v); }
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include "actors/portfolio/portfolio_core.hpp"
 #include "actors/risk/risk_core.hpp"
 #include "actors/venue_gateway/order_tracker.hpp"
+#include "base/percent_encoding.hpp"
 #include "exchange/binance/rest_venue.hpp"
 #include "exchange/net/tls.hpp"
 #include "exchange/sim/sim_server.hpp"
@@ -50,6 +51,14 @@ VenueOrder view(const std::string& cid, VenueOrderStatus status, std::int64_t qt
   return o;
 }
 }  // namespace
+
+TEST_CASE("query values are percent-encoded: unreserved characters stay, every other byte is %XX") {
+  CHECK(percent_encode("BTCUSDT") == "BTCUSDT");
+  CHECK(percent_encode("n1-7_a.b~") == "n1-7_a.b~");
+  CHECK(percent_encode("stop now & flat=1") == "stop%20now%20%26%20flat%3D1");
+  CHECK(percent_encode("\xC3\xA9/?#") == "%C3%A9%2F%3F%23");
+  CHECK(percent_encode("") == "");
+}
 
 TEST_CASE("order tracker: accepted once, each fill once by trade id, one final event") {
   OrderTracker t;

@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include "base/percent_encoding.hpp"
 #include "tools/trader_tools/commands.hpp"
 
 namespace trader::tools {
@@ -52,11 +53,7 @@ int run_ctl(const CtlArgs& a) {
     stream.connect(resolver.resolve(host, port));
     std::string target = "/" + a.command;
     if (mutating && !a.reason.empty()) {
-      std::string encoded;  // keep the reason URL-safe
-      for (unsigned char c : a.reason)
-        encoded += std::isalnum(c) || c == '-' || c == '_' || c == '.' ? std::string(1, static_cast<char>(c))
-                                                                       : fmt::format("%{:02X}", c);
-      target += "?reason=" + encoded;
+      target += "?reason=" + percent_encode(a.reason);
     }
     http::request<http::string_body> req{mutating ? http::verb::post : http::verb::get, target, 11};
     req.set(http::field::host, host);
