@@ -1,4 +1,6 @@
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -22,9 +24,13 @@ struct TrainArgs {
   int rounds = 150;
 };
 
+// Writes the model file, making its directory first (`--out models/m.json` on a fresh checkout).
 Status write_file(const std::string& path, const void* data, std::size_t n) {
+  std::error_code ec;
+  if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty())
+    std::filesystem::create_directories(parent, ec);
   std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return fail(fmt::format("cannot write {}", path));
+  if (!f) return fail(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
   const bool ok = std::fwrite(data, 1, n, f) == n;
   if (std::fclose(f) != 0 || !ok) return fail(fmt::format("cannot write {}", path));
   return {};

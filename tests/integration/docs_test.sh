@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The docs hold: every `console` transcript in the README and docs/ is run and its counts,
+# hashes and amounts must still be what the page says (tests/docs/check_transcripts.py),
+# and every option the pages use must be in its command's --help
+# (tests/docs/check_options.py). Both are shown to fail on a page edited on purpose.
+source "$(dirname "$0")/lib.sh"
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+PAGES=("$REPO/README.md" "$REPO"/docs/*.md "$REPO/bench/README.md")
+
+out=$(python3 "$REPO/tests/docs/check_transcripts.py" "$REPO" "${PAGES[@]}" 2>&1)
+rc=$?
+ran=$(grep -o '[0-9]* transcript command(s)' <<<"$out" | awk '{s += $1} END {print s + 0}')
+[ "$rc" -eq 0 ] && [ "$ran" -ge 12 ] && ok "every transcript holds ($ran commands run)" || bad "transcripts (exit $rc): $out"
+
+# A figure edited on purpose: the main job's fill count in a copy of the README.
+sed 's/  trades        302 fills, 92 round trips/  trades        303 fills, 92 round trips/' "$REPO/README.md" > "$SCRATCH/README.md"
+grep -q "303 fills" "$SCRATCH/README.md" || bad "the edit did not apply"
+out=$(python3 "$REPO/tests/docs/check_transcripts.py" "$REPO" "$SCRATCH/README.md" 2>&1)
+rc=$?
+line=$(grep -n "303 fills" "$SCRATCH/README.md" | cut -d: -f1)
+[ "$rc" -eq 1 ] && grep -q "FAIL $SCRATCH/README.md:$line: " <<<"$out" && grep -q "now:  *trades        302 fills" <<<"$out" \
+  && ok "a drifted figure fails, naming the line: $(grep -m1 FAIL <<<"$out" | sed "s|$SCRATCH/||")" || bad "edited figure not caught (exit $rc): $out"
+
+out=$(python3 "$REPO/tests/docs/check_options.py" "$REPO" "${PAGES[@]}" 2>&1)
+rc=$?
+[ "$rc" -eq 0 ] && ok "$out" || bad "options (exit $rc): $out"
+printf '```sh\nbuild/bin/trader-tools replay runs/paper --verify --fast\n```\n' > "$SCRATCH/page.md"
+out=$(python3 "$REPO/tests/docs/check_options.py" "$REPO" "$SCRATCH/page.md" 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "page.md:2: trader-tools replay has no option --fast" <<<"$out" \
+  && ok "an option --help does not know fails, naming the line" || bad "bogus option not caught (exit $rc): $out"
+finish
