@@ -1,60 +1,39 @@
 #include "actors/node/node_runtime.hpp"
-#include "base/wall_clock.hpp"
 
 #include <chrono>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <set>
-#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "actors/market_feed/market_feed_core.hpp"
-#include "exchange/binance/live_stream.hpp"
-#include "actors/node/control_server.hpp"
-#include "actors/node/feed_actor.hpp"
 #include "actors/core_factory/core_factory.hpp"
+#include "actors/market_feed/market_feed_core.hpp"
+#include "actors/node/feed_actor.hpp"
 #include "actors/node/journal_space.hpp"
+#include "actors/node/node_startup.hpp"
 #include "actors/node/node_status.hpp"
 #include "actors/node/recovery.hpp"
 #include "actors/node/venue_gateway.hpp"
-#include "actors/order/order_core.hpp"
+#include "actors/node/wire.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
 #include "actors/risk/risk_core.hpp"
-#include "actors/strategy/xgb_strategy_core.hpp"
-#include "actors/node/wire.hpp"
-#include "config/client_ids.hpp"
 #include "actors/sequencer/sequencer.hpp"
-#include "exchange/capture_stream.hpp"
+#include "actors/strategy/xgb_strategy_core.hpp"
+#include "base/wall_clock.hpp"
+#include "config/client_ids.hpp"
 #include "journal/directory.hpp"
 #include "journal/journal.hpp"
 #include "journal/record_format.hpp"
 #include "messages/message_codec.hpp"
 #include "replay/decision_hash.hpp"
-#include "replay/replay.hpp"
 #include "replay/simulator.hpp"
 
 namespace trader::node {
 
 namespace {
-
-// The orders the order actor holds open, as the requests that opened them.
-std::map<std::string, OrderRequest> open_requests(const Cores& cores) {
-  std::map<std::string, OrderRequest> out;
-  for (const auto& [cid, o] : static_cast<const OrderCore&>(*cores.at(Actor::order)).open_orders()) {
-    OrderRequest r;
-    r.client_order_id = cid;
-    r.intent_id = o.intent_id;
-    r.symbol = o.symbol;
-    r.side = o.side;
-    r.qty = o.qty;
-    out.emplace(cid, std::move(r));
-  }
-  return out;
-}
 
 // ---- business actors ------------------------------------------------------------------
 struct CoreState {
@@ -574,20 +553,9 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
     if (!r) return fail("cannot resume " + config.journal_path + ": " + r.error().message);
     recovery = std::move(*r);
   }
-  std::unique_ptr<FeedSource> source;
-  if (config.feed_source == FeedSourceKind::binance) {
-    binance::LiveStreamOptions live;
-    live.url = binance::combined_stream_url(config.feed_url, config.feed_symbols, config.feed_channels);
-    live.ca_file = config.feed_ca_file;
-    live.idle_timeout = std::chrono::seconds(config.feed_idle_timeout_s);
-    live.stop = &stop;
-    source = std::make_unique<binance::LiveStream>(std::move(live));
-  } else {
-    auto stream = CaptureStream::open(config.feed_files, config.snapshot_symbol);
-    if (!stream) return tl::unexpected(stream.error());
-    source = std::move(*stream);
-  }
-  const bool live_feed = source->live();
+  auto source = open_feed_source(config, stop);
+  if (!source) return tl::unexpected(source.error());
+  const bool live_feed = (*source)->live();
   // Cores (and the model) first: a bad model stops the node before it writes anything.
   std::string model_id;
   Result<Cores> cores = recovery ? Result<Cores>(std::move(recovery->cores)) : make_cores(config, &model_id);
@@ -598,26 +566,8 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
                  static_cast<const XgbStrategyCore&>(*cores->at(Actor::strategy)).model().predictor());
 
   // Testnet and live: reach the venue and reconcile with it before anything new happens.
-  std::unique_ptr<Venue> venue;
-  OrderTracker tracker;
-  std::vector<WireOutput> first_inputs;
-  if (config.order_mode != OrderMode::paper) {
-    auto made = make_venue(config);
-    if (!made) return tl::unexpected(made.error());
-    std::vector<std::pair<OrderRequest, std::int64_t>> open;
-    const auto& working = static_cast<const OrderCore&>(*cores->at(Actor::order)).open_orders();
-    for (auto& [cid, r] : open_requests(*cores)) open.emplace_back(std::move(r), working.at(cid).cum_qty);
-    const auto& portfolio = static_cast<const PortfolioCore&>(*cores->at(Actor::portfolio));
-    auto reconciled = reconcile_at_start(**made, tracker, open, portfolio, config.risk.market, config.feed_symbols,
-                                         wall_ns() / 1'000'000);
-    if (!reconciled) return tl::unexpected(reconciled.error());
-    spdlog::info("{} ({})", reconciled->summary, config.venue.rest_url);
-    for (const auto& m : reconciled->messages) {
-      first_inputs.push_back(to_wire(Actor::exchange, Actor::none, wall_ns(), m));
-      first_inputs.back().ingress_wall_ns = wall_ns();
-    }
-    venue = std::move(*made);
-  }
+  auto venue = connect_venue(config, *cores);
+  if (!venue) return tl::unexpected(venue.error());
 
   // The control API binds before the journal is touched: every check that can refuse the
   // start has run by the time an existing journal is archived or replaced.
@@ -630,77 +580,12 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   }
   caf::actor_system system{cfg};
 
-  std::unique_ptr<ControlServer> control;
-  if (!config.control_listen.empty()) {
-    std::string token;
-    if (!config.control_token_file.empty()) {
-      std::ifstream in(config.control_token_file);
-      std::getline(in, token);
-    } else if (const char* env = std::getenv(config.control_token_env.c_str())) {
-      token = env;
-    }
-    if (token.empty())
-      spdlog::warn("control API: no token (set ${} or control.token_file): halt, resume and flatten will be refused",
-                   config.control_token_env);
-    const std::string host = config.control_listen.substr(0, config.control_listen.rfind(':'));
-    if (host.rfind("127.", 0) != 0 && host != "::1")
-      spdlog::warn("control API on {}, which is not loopback: anyone who reaches it can read /status (positions, "
-                   "orders, equity) without a token; put it behind a firewall or use 127.0.0.1",
-                   host);
-    auto server = ControlServer::start(config.control_listen, token, system);
-    if (!server) return tl::unexpected(server.error());
-    control = std::move(*server);
-    spdlog::info("control API on http://{}:{}", config.control_listen.substr(0, config.control_listen.rfind(':')),
-                 control->port());
-  }
-
-  if (!resuming && config.if_exists != IfExists::resume) {
-    const auto how = config.if_exists == IfExists::replace   ? journal::Existing::replace
-                     : config.if_exists == IfExists::archive ? journal::Existing::archive
-                                                             : journal::Existing::error;
-    auto made = journal::make_room(config.journal_path, how);
-    if (!made) return tl::unexpected(made.error());
-    if (!made->empty()) spdlog::info("{}", *made);
-  }
-  journal::Options jopts;
-  jopts.durability = config.durability;
-  jopts.max_batch_records = config.max_batch;
-  jopts.max_map_bytes = config.max_size_mb << 20;
-  auto opened = journal::Writer::open(config.journal_path, jopts);
-  if (!opened) return tl::unexpected(opened.error());
-  std::shared_ptr<journal::Writer> writer = std::move(*opened);
-  RunSummary known;
-  std::uint64_t snapshot_seq = 0;
-  if (recovery) {
-    // The consequences the crash cut short, regenerated; then the state as of here.
-    for (const auto& [h, m] : recovery->completion) {
-      const auto seq = writer->append(h, m);
-      if (seq != h.seq) return fail(fmt::format("recovery: expected seq {}, the journal gave {}", h.seq, seq));
-    }
-    if (auto c = writer->commit(); !c) return tl::unexpected(c.error());
-    snapshot_seq = writer->last_committed_seq();
-    if (auto st = writer->put_snapshot(snapshot_seq, replay::save_cores(*cores)); !st) return tl::unexpected(st.error());
-    known.resumed = true;
-    known.resumed_session = recovery->session;
-    known.resumed_session_end = recovery->session_end;
-    known.resumed_from_snapshot = recovery->started_from;
-    known.recovery_replayed = recovery->replayed;
-    known.recovery_completed = recovery->completion.size();
-    spdlog::info("resumed session {} from seq {}: {} records replayed and matched, {} completed after the crash; "
-                 "the feed continues after item {}", recovery->session, recovery->started_from, recovery->replayed,
-                 recovery->completion.size(), recovery->resume_item);
-  }
-  for (const auto& [k, v] : {std::pair<std::string, std::string>{"node_id", config.node_id},
-                             {"config_path", config.source_path},
-                             {"order.client_id_prefix", config.order.client_id_prefix}}) {
-    if (auto st = writer->put_meta(k, v); !st) return tl::unexpected(st.error());
-  }
-  // Replay rebuilds this session's actors from the config journaled with it.
-  auto session_id = replay::begin_recorded_session(*writer, config, config.node_id, model_id, wall_ns());
-  if (!session_id) return tl::unexpected(session_id.error());
-  if (recovery)
-    if (auto st = writer->put_meta(session_resumed_from_key(*session_id), std::to_string(snapshot_seq)); !st)
-      return tl::unexpected(st.error());
+  auto control = start_control_api(config, system);
+  if (!control) return tl::unexpected(control.error());
+  auto writer = open_node_journal(config, resuming);
+  if (!writer) return tl::unexpected(writer.error());
+  auto session = begin_node_session(**writer, config, model_id, recovery ? &*recovery : nullptr, *cores);
+  if (!session) return tl::unexpected(session.error());
 
   // A resumed node's status view starts from the state recovery rebuilt.
   std::function<void(NodeStatus&, std::uint64_t)> restore_status;
@@ -721,7 +606,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
 
   auto feed_stats = std::make_shared<FeedStats>();
   auto feed_init = std::make_shared<FeedState>();
-  feed_init->stream = std::move(source);
+  feed_init->stream = std::move(*source);
   feed_init->symbols = std::set<std::string>(config.feed_symbols.begin(), config.feed_symbols.end());
   feed_init->speed = config.speed;
   feed_init->stop = &stop;
@@ -733,28 +618,29 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   auto done = std::make_shared<std::promise<Result<RunSummary>>>();
   auto result = done->get_future();
   auto init = std::make_shared<SequencerInit>(
-      SequencerInit{writer, *session_id, actors, feed, &stop, done, config.speed > 0 || live_feed, config.snapshot_every, snapshot_seq,
-                    known, feed_core, fast_forward ? recovery->resume_item : 0, fast_forward ? recovery->resume_skip : 0,
-                    config.node_id, model_id, config.min_free_mb << 20, std::move(first_inputs), config.order_mode,
+      SequencerInit{*writer, session->session_id, actors, feed, &stop, done, config.speed > 0 || live_feed,
+                    config.snapshot_every, session->snapshot_seq, session->known, feed_core,
+                    fast_forward ? recovery->resume_item : 0, fast_forward ? recovery->resume_skip : 0,
+                    config.node_id, model_id, config.min_free_mb << 20, std::move(venue->first_inputs), config.order_mode,
                     std::move(restore_status)});
-  writer.reset();  // the sequencer owns it now
+  writer->reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
   init.reset();
-  if (venue) {
+  if (venue->venue) {
     VenueGatewayOptions gateway;
     gateway.poll_interval = std::chrono::milliseconds(config.venue.poll_ms);
     gateway.max_unavailable_attempts = static_cast<int>(config.venue.max_unavailable_attempts);
     gateway.weight_limit = config.venue.weight_limit;
-    auto handle = spawn_venue_gateway(system, std::move(venue), std::move(tracker), gateway,
+    auto handle = spawn_venue_gateway(system, std::move(venue->venue), std::move(venue->tracker), gateway,
                                       caf::actor_cast<caf::actor>(sequencer));
     // Arrives before start (same sender). A stop waits up to two request timeouts for answers.
     caf::anon_send(sequencer, attach_venue_atom::value, handle, std::int64_t{2 * config.venue.timeout_ms});
   }
-  if (control) control->attach(caf::actor_cast<caf::actor>(sequencer));
+  if (*control) (*control)->attach(caf::actor_cast<caf::actor>(sequencer));
   caf::anon_send(sequencer, start_atom::value);
 
   auto summary = result.get();
-  if (control) control->stop();
+  if (*control) (*control)->stop();
   system.await_all_actors_done();
   if (!summary) return summary;
   summary->feed_lines = feed_stats->lines;

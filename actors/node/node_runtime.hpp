@@ -1,16 +1,9 @@
 #pragma once
 // Runs the live node: the market feed, the six business actors and the journal actor as
-// CAF actors. The journal actor is the sequencer:
-//   - it takes one message at a time from its FIFO queue, appends it to the journal
-//     (assigning its seq), delivers the journaled bytes to every recipient, and waits for
-//     all of them to answer with their outputs;
-//   - the outputs join the queue in recipient order (routing.hpp), each recipient's in
-//     the order it sent them;
-//   - only when the queue is empty does it take the next external input from the feed.
-// This schedule is a pure function of the external inputs, so a replay that follows the
-// same rule (replay/) reproduces every decision, bit for bit.
-// Every `journal.snapshot_every` records, at a point where nothing is queued or in flight,
-// it asks each actor for its state and journals the set as a snapshot at the last seq.
+// CAF actors. The journal actor drives the node's schedule, the Sequencer
+// (actors/sequencer/sequencer.hpp, which states the rule), the same class replay drives;
+// the feed's core decides next to it, so its state is the journal's. The start-up steps
+// (feed, venue, control API, journal, session) are in node_startup.hpp.
 #include <atomic>
 #include <cstdint>
 #include <map>

@@ -1,0 +1,150 @@
+#include "actors/node/node_startup.hpp"
+
+#include <chrono>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "actors/node/venue_gateway.hpp"
+#include "actors/order/order_core.hpp"
+#include "actors/portfolio/portfolio_core.hpp"
+#include "base/wall_clock.hpp"
+#include "exchange/binance/live_stream.hpp"
+#include "exchange/capture_stream.hpp"
+#include "journal/directory.hpp"
+#include "replay/session_record.hpp"
+#include "replay/simulator.hpp"
+
+namespace trader::node {
+
+Result<std::unique_ptr<FeedSource>> open_feed_source(const NodeConfig& config, const std::atomic<bool>& stop) {
+  if (config.feed_source == FeedSourceKind::binance) {
+    binance::LiveStreamOptions live;
+    live.url = binance::combined_stream_url(config.feed_url, config.feed_symbols, config.feed_channels);
+    live.ca_file = config.feed_ca_file;
+    live.idle_timeout = std::chrono::seconds(config.feed_idle_timeout_s);
+    live.stop = &stop;
+    return std::make_unique<binance::LiveStream>(std::move(live));
+  }
+  auto stream = CaptureStream::open(config.feed_files, config.snapshot_symbol);
+  if (!stream) return tl::unexpected(stream.error());
+  return std::unique_ptr<FeedSource>(std::move(*stream));
+}
+
+std::map<std::string, OrderRequest> open_requests(const Cores& cores) {
+  std::map<std::string, OrderRequest> out;
+  for (const auto& [cid, o] : static_cast<const OrderCore&>(*cores.at(Actor::order)).open_orders()) {
+    OrderRequest r;
+    r.client_order_id = cid;
+    r.intent_id = o.intent_id;
+    r.symbol = o.symbol;
+    r.side = o.side;
+    r.qty = o.qty;
+    out.emplace(cid, std::move(r));
+  }
+  return out;
+}
+
+Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores) {
+  VenueStart start;
+  if (config.order_mode == OrderMode::paper) return start;
+  auto made = make_venue(config);
+  if (!made) return tl::unexpected(made.error());
+  std::vector<std::pair<OrderRequest, std::int64_t>> open;
+  const auto& working = static_cast<const OrderCore&>(*cores.at(Actor::order)).open_orders();
+  for (auto& [cid, r] : open_requests(cores)) open.emplace_back(std::move(r), working.at(cid).cum_qty);
+  const auto& portfolio = static_cast<const PortfolioCore&>(*cores.at(Actor::portfolio));
+  auto reconciled = reconcile_at_start(**made, start.tracker, open, portfolio, config.risk.market, config.feed_symbols,
+                                       wall_ns() / 1'000'000);
+  if (!reconciled) return tl::unexpected(reconciled.error());
+  spdlog::info("{} ({})", reconciled->summary, config.venue.rest_url);
+  for (const auto& m : reconciled->messages) {
+    start.first_inputs.push_back(to_wire(Actor::exchange, Actor::none, wall_ns(), m));
+    start.first_inputs.back().ingress_wall_ns = wall_ns();
+  }
+  start.venue = std::move(*made);
+  return start;
+}
+
+Result<std::unique_ptr<ControlServer>> start_control_api(const NodeConfig& config, caf::actor_system& system) {
+  if (config.control_listen.empty()) return std::unique_ptr<ControlServer>();
+  std::string token;
+  if (!config.control_token_file.empty()) {
+    std::ifstream in(config.control_token_file);
+    std::getline(in, token);
+  } else if (const char* env = std::getenv(config.control_token_env.c_str())) {
+    token = env;
+  }
+  if (token.empty())
+    spdlog::warn("control API: no token (set ${} or control.token_file): halt, resume and flatten will be refused",
+                 config.control_token_env);
+  const std::string host = config.control_listen.substr(0, config.control_listen.rfind(':'));
+  if (host.rfind("127.", 0) != 0 && host != "::1")
+    spdlog::warn("control API on {}, which is not loopback: anyone who reaches it can read /status (positions, "
+                 "orders, equity) without a token; put it behind a firewall or use 127.0.0.1",
+                 host);
+  auto server = ControlServer::start(config.control_listen, token, system);
+  if (!server) return tl::unexpected(server.error());
+  spdlog::info("control API on http://{}:{}", host, (*server)->port());
+  return std::move(*server);
+}
+
+Result<std::shared_ptr<journal::Writer>> open_node_journal(const NodeConfig& config, bool resuming) {
+  if (!resuming && config.if_exists != IfExists::resume) {
+    const auto how = config.if_exists == IfExists::replace   ? journal::Existing::replace
+                     : config.if_exists == IfExists::archive ? journal::Existing::archive
+                                                             : journal::Existing::error;
+    auto made = journal::make_room(config.journal_path, how);
+    if (!made) return tl::unexpected(made.error());
+    if (!made->empty()) spdlog::info("{}", *made);
+  }
+  journal::Options options;
+  options.durability = config.durability;
+  options.max_batch_records = config.max_batch;
+  options.max_map_bytes = config.max_size_mb << 20;
+  auto opened = journal::Writer::open(config.journal_path, options);
+  if (!opened) return tl::unexpected(opened.error());
+  return std::shared_ptr<journal::Writer>(std::move(*opened));
+}
+
+Result<SessionStart> begin_node_session(journal::Writer& writer, const NodeConfig& config, const std::string& model_id,
+                                        const Recovery* recovery, const Cores& cores) {
+  SessionStart start;
+  if (recovery) {
+    // The consequences the crash cut short, regenerated; then the state as of here.
+    for (const auto& [h, m] : recovery->completion) {
+      const auto seq = writer.append(h, m);
+      if (seq != h.seq) return fail(fmt::format("recovery: expected seq {}, the journal gave {}", h.seq, seq));
+    }
+    if (auto c = writer.commit(); !c) return tl::unexpected(c.error());
+    start.snapshot_seq = writer.last_committed_seq();
+    if (auto st = writer.put_snapshot(start.snapshot_seq, replay::save_cores(cores)); !st)
+      return tl::unexpected(st.error());
+    auto& k = start.known;
+    k.resumed = true;
+    k.resumed_session = recovery->session;
+    k.resumed_session_end = recovery->session_end;
+    k.resumed_from_snapshot = recovery->started_from;
+    k.recovery_replayed = recovery->replayed;
+    k.recovery_completed = recovery->completion.size();
+    spdlog::info("resumed session {} from seq {}: {} records replayed and matched, {} completed after the crash; "
+                 "the feed continues after item {}", recovery->session, recovery->started_from, recovery->replayed,
+                 recovery->completion.size(), recovery->resume_item);
+  }
+  for (const auto& [k, v] : {std::pair<std::string, std::string>{"node_id", config.node_id},
+                             {"config_path", config.source_path},
+                             {"order.client_id_prefix", config.order.client_id_prefix}}) {
+    if (auto st = writer.put_meta(k, v); !st) return tl::unexpected(st.error());
+  }
+  // Replay rebuilds this session's actors from the config journaled with it.
+  auto id = replay::begin_recorded_session(writer, config, config.node_id, model_id, wall_ns());
+  if (!id) return tl::unexpected(id.error());
+  start.session_id = *id;
+  if (recovery)
+    if (auto st = writer.put_meta(session_resumed_from_key(*id), std::to_string(start.snapshot_seq)); !st)
+      return tl::unexpected(st.error());
+  return start;
+}
+
+}  // namespace trader::node
