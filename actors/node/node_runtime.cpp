@@ -334,8 +334,10 @@ Status admit_received(SequencerState& st) {
   return {};
 }
 
-// Nothing under way that an answer will resume: an event may start the pump.
-bool quiet(const SequencerState& st) { return st.schedule->answered() && !st.awaiting_feed && !st.snapshotting; }
+// Nothing under way that an answer will resume: an event may start the pump. A request
+// to the feed may be outstanding: a live feed answers when the market trades, and the
+// venue's answers and operator commands must not wait for that.
+bool quiet(const SequencerState& st) { return st.schedule->answered() && !st.snapshotting; }
 
 // Asks every actor for its state (in actor order) and journals the set as a snapshot
 // at the last seq; the queue is empty and nothing is in flight, so it is a clean cut.
@@ -425,6 +427,7 @@ void pump(sequencer_ptr self) {
       if (auto c = schedule.commit(*st.sink); !c) return abort_run(self, c.error().message);
     }
     st.status->set_queues(schedule.queued(), st.external.size(), st.writer->staged());
+    if (st.awaiting_feed) return;  // its answer resumes the pump
     st.awaiting_feed = true;
     self->request(st.feed, caf::infinite, next_atom::value)
         .then(

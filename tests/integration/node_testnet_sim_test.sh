@@ -37,7 +37,23 @@ node_args=(--config "$CONFIG" --set journal.path="$run" --set order.mode=testnet
 NODE_PID=$!
 for _ in $(seq 600); do grep -q "capture replayed" "$SCRATCH/sim.log" && break; sleep 0.1; done
 grep -q "capture replayed" "$SCRATCH/sim.log" && ok "the simulator replayed its capture to the node" || bad "sim: $(tail -3 "$SCRATCH/sim.log")"
-sleep 2  # answers to the last orders
+# Until every order the sim accepted has its acceptance and its final event in the
+# journal (hang guard only; under load the answers take longer, never fewer).
+journal_count() {  # journal_count DIR PATTERN: order events matching PATTERN, committed so far
+  "$TOOLS" dump "$1" --type order_event --json 2>/dev/null | grep -c "$2"
+}
+for _ in $(seq 600); do
+  at_sim=$(grep -c "POST /api/v3/order -> 200" "$SCRATCH/sim.log")
+  accepted=$(journal_count "$run" '"kind":"accepted"')
+  final=$(journal_count "$run" '"kind":"\(filled\|canceled\|rejected\|expired\)"')
+  [ "$at_sim" -gt 0 ] && [ "$accepted" -ge "$at_sim" ] && [ "$final" -ge "$accepted" ] && break
+  sleep 0.1
+done
+# The capture is over, so the feed is silent: the venue's answers must not wait for the
+# next trade to be journaled (they once did, until the stop).
+[ "$at_sim" -gt 0 ] && [ "$accepted" -ge "$at_sim" ] && [ "$final" -ge "$accepted" ] \
+  && ok "while the feed is silent, the venue's answers are journaled as they come ($at_sim accepted, $final final)" \
+  || bad "venue answers held up: the sim accepted $at_sim, the journal has $accepted accepted, $final final"
 CTL=$(grep -o "control API on http://[0-9.:]*" "$SCRATCH/node.log" | sed 's/control API on //')
 curl -s "$CTL/health" | python3 -c '
 import json, sys
@@ -136,7 +152,8 @@ grep -q "POST /api/v3/order -> 200" "$SCRATCH/sim2.log" && ok "killed -9 while t
 "$NODE" "${crash_args[@]}" --set journal.if_exists=resume > /dev/null 2> "$SCRATCH/crash2.log" &
 NODE_PID=$!
 for _ in $(seq 200); do grep -q "venue binance: clock offset" "$SCRATCH/crash2.log" && break; sleep 0.1; done
-sleep 1
+# Until what the venue did with the unanswered order is journaled (hang guard only).
+for _ in $(seq 300); do [ "$(journal_count "$SCRATCH/crash" '"kind":"filled"')" -ge 1 ] && break; sleep 0.1; done
 kill -TERM "$NODE_PID"; wait "$NODE_PID"; NODE_PID=""
 line=$(grep -o "venue binance: clock offset.*" "$SCRATCH/crash2.log")
 grep -q "1 open order(s) from the journal found, 0 not at the venue; 0 unknown open order(s); 0 balance difference(s)" <<<"$line" \
