@@ -32,6 +32,9 @@ class Simulator {
   // The market feed's core, if this run has one (what-if admits received messages
   // through it; recovery settles it).
   MarketFeedCore* feed() { return feed_; }
+  // Whether a record from `source` is one of this run's cores' outputs, which it must
+  // produce itself, rather than an input (the feed's records are inputs).
+  bool produces(Actor source) const { return !from_feed(source) && cores_.count(source) != 0; }
   const std::string& feed_refusal() const { return feed_refusal_; }
 
   bool snapshot_due() const { return sequencer_.snapshot_due(); }

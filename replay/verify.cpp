@@ -285,7 +285,7 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
       if (!next) return tl::unexpected(next.error());
       if (*next == nullptr || (*next)->header.seq > range.to_seq) break;
       const Recorded& r = **next;
-      if (!from_feed(r.header.source) && sim.cores().count(r.header.source)) {
+      if (sim.produces(r.header.source)) {
         sink.diverge({r.header.seq, r.header.source, 0, "(none: the replay had nothing left to deliver)",
                       describe(r.header, r.message), "(nothing: the replay's actors produced no such message)"});
         break;

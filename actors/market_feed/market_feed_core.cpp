@@ -9,8 +9,6 @@ namespace trader {
 namespace {
 
 constexpr std::uint32_t kStateFormat = 1;
-constexpr const char* kStale = "stale_id";
-constexpr const char* kImplausible = "implausible_exchange_time";
 
 // The ids a message carries on its stream, if its stream has ids.
 struct StreamIds {
@@ -55,7 +53,7 @@ std::optional<ErrorReport> MarketFeedCore::implausible_time(const Message& messa
   const std::int64_t recv_ms = recv_ts_ns / 1'000'000;
   auto off = [&](std::int64_t t) { return t < recv_ms - max_skew_ms_ || t > recv_ms + max_skew_ms_; };
   auto report = [&](const std::string& symbol, const char* what, std::int64_t t) {
-    return ErrorReport{kImplausible,
+    return ErrorReport{kImplausibleTime,
                        fmt::format("{} time {} ms is more than feed.max_time_skew_ms = {} from its receive time "
                                    "{} ms; not let in", what, t, max_skew_ms_, recv_ms),
                        symbol, 0, recv_ts_ns};
@@ -84,7 +82,7 @@ void MarketFeedCore::admit(std::int64_t recv_ts_ns, Message message, std::vector
   if (const auto ids = ids_of(message); ids && !ids->resync) {
     if (auto it = last_id_.find({ids->symbol, ids->stream}); it != last_id_.end()) {
       if (ids->last <= it->second)
-        return quarantine(ErrorReport{kStale,
+        return quarantine(ErrorReport{kStaleId,
                                       fmt::format("{} id {} is at or below the last one received ({}); not let in",
                                                   ids->stream, ids->last, it->second),
                                       ids->symbol, 0, recv_ts_ns});
@@ -114,7 +112,7 @@ void MarketFeedCore::apply(std::int64_t recv_ts_ns, const Message& message) {
 bool MarketFeedCore::is_decision(Actor source, const Message& message) {
   if (source == Actor::timer) return true;
   if (const auto* f = std::get_if<FeedStatus>(&message)) return f->kind == FeedStatusKind::gap;
-  if (const auto* e = std::get_if<ErrorReport>(&message)) return e->code == kStale || e->code == kImplausible;
+  if (const auto* e = std::get_if<ErrorReport>(&message)) return e->code == kStaleId || e->code == kImplausibleTime;
   return false;
 }
 

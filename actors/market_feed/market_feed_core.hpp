@@ -49,6 +49,10 @@ inline bool from_feed(Actor source) { return source == Actor::market_feed || sou
 
 class MarketFeedCore final : public ActorCore {
  public:
+  // The codes of the errors that say why a message was not let in.
+  static constexpr const char* kStaleId = "stale_id";
+  static constexpr const char* kImplausibleTime = "implausible_exchange_time";
+
   // max_time_skew_ms = 0: exchange times are not checked.
   explicit MarketFeedCore(std::int64_t tick_ms, std::int64_t max_time_skew_ms = 0)
       : tick_ns_(tick_ms * 1'000'000), max_skew_ms_(max_time_skew_ms) {}

@@ -314,10 +314,10 @@ Status admit_received(SequencerState& st) {
     auto& g = group[i];
     auto& s = st.summary;
     if (const auto* f = std::get_if<FeedStatus>(&g.message); f && f->kind == FeedStatusKind::gap) ++s.gaps;
-    if (const auto* e = std::get_if<ErrorReport>(&g.message); e && g.source == Actor::market_feed) {
-      if (e->code == "implausible_exchange_time" && s.implausible_times++ == 0)
+    if (const auto* e = std::get_if<ErrorReport>(&g.message)) {
+      if (e->code == MarketFeedCore::kImplausibleTime && s.implausible_times++ == 0)
         spdlog::warn("{} (further ones are journaled and counted, not logged)", e->message);
-      if (e->code == "stale_id" && s.stale_ids++ == 0)
+      if (e->code == MarketFeedCore::kStaleId && s.stale_ids++ == 0)
         spdlog::warn("{} {} (further ones are journaled and counted, not logged)", e->context, e->message);
     }
     WireOutput w;

@@ -152,7 +152,7 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
     if (!next) return tl::unexpected(next.error());
     if (*next == nullptr) break;
     const Recorded rec = **next;
-    if (!from_feed(rec.header.source) && sim.cores().count(rec.header.source))
+    if (sim.produces(rec.header.source))
       return fail(fmt::format("the journal does not replay at seq {}: a message from {} that no input explains",
                               rec.header.seq, actor_name(rec.header.source)));
     if (auto st = sim.run(rec.header, rec.message, sink); !st) return tl::unexpected(st.error());

@@ -34,3 +34,17 @@ finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+
+# node_with_sim_setup KEY SECRET: for the tests that run the node against exchange-sim.
+# NODE and CONFIG from the environment, the repository root as working directory, the
+# simulator's account in BINANCE_API_KEY/SECRET, and the sim ($SIM) and node ($NODE_PID)
+# killed by PID at exit.
+node_with_sim_setup() {
+  NODE=${TRADER_NODE:?set TRADER_NODE}
+  CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
+  cd "$(dirname "$CONFIG")/.." || exit 1
+  export BINANCE_API_KEY=$1 BINANCE_API_SECRET=$2
+  SIM=""
+  NODE_PID=""
+  trap 'kill $SIM $NODE_PID 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+}

@@ -7,13 +7,7 @@
 # trade-id gaps the drops cause, and each malformed frame as an error, keeps running,
 # stops on SIGTERM, and its journal replays --verify identical. No secret anywhere.
 source "$(dirname "$0")/lib.sh"
-NODE=${TRADER_NODE:?set TRADER_NODE}
-CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
-cd "$(dirname "$CONFIG")/.."
-export BINANCE_API_KEY=live-test-key-55aa BINANCE_API_SECRET=live-test-secret-never-shown-77bb
-SIM=""
-NODE_PID=""
-trap 'kill $SIM $NODE_PID 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+node_with_sim_setup live-test-key-55aa live-test-secret-never-shown-77bb
 
 "$TOOLS" exchange-sim --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 40 --drop-every 3000 --malformed-every 1100 --hold-while-away \
   --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &

@@ -8,13 +8,7 @@
 # one gap report whose expected id is session 1's last trade + 1. Both sessions replay
 # --verify identical, which re-derives every tick, gap and refusal.
 source "$(dirname "$0")/lib.sh"
-NODE=${TRADER_NODE:?set TRADER_NODE}
-CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
-cd "$(dirname "$CONFIG")/.."
-export BINANCE_API_KEY=live-test-key-55aa BINANCE_API_SECRET=live-test-secret-never-shown-77bb
-SIM=""
-NODE_PID=""
-trap 'kill $SIM $NODE_PID 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+node_with_sim_setup live-test-key-55aa live-test-secret-never-shown-77bb
 
 CAPTURE="$DATA/btcusdt_20240808_head20k.gz"
 zcat "$CAPTURE" | sed -n '1,6000p' | gzip > "$SCRATCH/first.gz"

@@ -8,13 +8,7 @@
 # --verify identical. Bad keys, missing keys and the live switch are clear
 # errors. No secret anywhere.
 source "$(dirname "$0")/lib.sh"
-NODE=${TRADER_NODE:?set TRADER_NODE}
-CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
-cd "$(dirname "$CONFIG")/.."
-export BINANCE_API_KEY=testnet-key-3c3c BINANCE_API_SECRET=testnet-secret-never-shown-9d9d
-SIM=""
-NODE_PID=""
-trap 'kill $SIM $NODE_PID 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+node_with_sim_setup testnet-key-3c3c testnet-secret-never-shown-9d9d
 
 "$TOOLS" exchange-sim --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 10 --drop-every 3000 --malformed-every 1100 \
   --burst-429-every 7 --slow-orders-ms 1500 --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
