@@ -364,6 +364,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.string("node.id", c.node_id);
   r.integer("node.clock_tick_ms", c.clock_tick_ms, 1, 3'600'000);
   r.boolean("node.busy_poll", c.busy_poll);
+  r.integer("node.threads", c.threads, 1, 64);
 
   r.string("journal.path", c.journal_path);
   if (c.journal_path.empty()) r.error("journal.path", r.find("journal.path"), "must name the journal's directory");

@@ -57,6 +57,10 @@ struct NodeConfig {
   std::string node_id = "paper-1";
   std::int64_t clock_tick_ms = 1000;
   bool busy_poll = false;  // scheduler threads spin when idle: lower latency, busy cores
+  // Scheduler threads for the sequencer and the business actors (the feed, the venue and
+  // the control API have threads of their own). One is fastest: the sequencer runs one
+  // delivery at a time, so a second thread mostly adds hand-offs (bench/README.md).
+  std::int64_t threads = 1;
   // [journal]
   std::string journal_path = "runs/paper";
   journal::Durability durability = journal::Durability::nosync;

@@ -581,6 +581,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
     // 10 ms), so a message never waits for a thread to wake up.
     cfg.set("work-stealing.aggressive-poll-attempts", std::numeric_limits<std::int64_t>::max() / 2);
   }
+  cfg.set("scheduler.max-threads", static_cast<std::size_t>(config.threads));
   caf::actor_system system{cfg};
 
   auto control = start_control_api(config, system);
