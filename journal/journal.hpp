@@ -76,12 +76,11 @@ class Writer {
 
   // Stages `body` with `header` (its seq is ignored and assigned); returns the seq.
   std::uint64_t append(const EnvelopeHeader& header, const Message& body);
-  // The same for a body encoded by encode_body_packed (as actors send them); malformed
-  // bytes are an error and nothing is staged.
-  Result<std::uint64_t> append_packed(const EnvelopeHeader& header, std::uint16_t type_id,
-                                      std::span<const std::uint8_t> packed_body);
-  // The stored bytes of the record appended last (valid until the next append/commit):
-  // what is delivered to actors is exactly what the journal holds.
+  // The same for a body encoded by encode_body_flat (as the node's actors send them);
+  // malformed bytes are an error and nothing is staged.
+  Result<std::uint64_t> append_flat(const EnvelopeHeader& header, std::uint16_t type_id,
+                                    std::span<const std::uint8_t> flat_body);
+  // The stored bytes of the record appended last (valid until the next append/commit).
   std::span<const std::uint8_t> last_appended() const;
   bool batch_full() const;
   std::size_t staged() const;

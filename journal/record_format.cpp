@@ -73,17 +73,21 @@ void encode_record(const EnvelopeHeader& header, const Message& body, std::vecto
   append_stored(builder, out);
 }
 
-Status encode_record_packed(const EnvelopeHeader& header, std::uint16_t type_id,
-                            std::span<const std::uint8_t> packed_body, std::vector<std::uint8_t>& out) {
+Status encode_record_flat(const EnvelopeHeader& header, std::uint16_t type_id,
+                          std::span<const std::uint8_t> flat_body, std::vector<std::uint8_t>& out) {
+  std::vector<std::uint64_t> scratch;
+  auto words = flat_words(flat_body, scratch);
+  if (!words) return fail(fmt::format("malformed message body (type id {}): {}", type_id, words.error().message));
+  const std::size_t before = out.size();
   try {
-    kj::ArrayInputStream in(kj::ArrayPtr<const kj::byte>(packed_body.data(), packed_body.size()));
-    capnp::PackedMessageReader body(in);
+    capnp::FlatArrayMessageReader body(*words);
     capnp::MallocMessageBuilder builder(kFirstSegmentWords);
     auto env = init_envelope(builder, header, type_id);
     env.getBody().set(body.getRoot<capnp::AnyPointer>());
     append_stored(builder, out);
     return {};
   } catch (const kj::Exception& e) {
+    out.resize(before);
     return fail(fmt::format("malformed message body (type id {}): {}", type_id, e.getDescription().cStr()));
   }
 }

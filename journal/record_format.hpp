@@ -27,10 +27,10 @@ std::uint32_t record_checksum(std::span<const std::uint8_t> packed);
 // Appends the stored form of (header, body) to `out`.
 void encode_record(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out);
 
-// The same, for a body already encoded as a packed message (encode_body_packed).
-// Malformed bodies are an error, nothing is appended.
-Status encode_record_packed(const EnvelopeHeader& header, std::uint16_t type_id,
-                            std::span<const std::uint8_t> packed_body, std::vector<std::uint8_t>& out);
+// The same, for a body already encoded as a flat message (encode_body_flat), as the
+// node's actors send them. Malformed bodies are an error, and `out` is left as it was.
+Status encode_record_flat(const EnvelopeHeader& header, std::uint16_t type_id,
+                          std::span<const std::uint8_t> flat_body, std::vector<std::uint8_t>& out);
 
 // Decodes stored records, reusing its buffers. A decoded view lives until the next decode().
 class RecordDecoder {

@@ -133,7 +133,8 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dir, const Optio
 namespace {
 // Updates the staged batch's index data for one more record.
 template <class Impl>
-void note_staged(Impl& s, const EnvelopeHeader& h) {
+// A record was staged at `offset` in the arena.
+void note_staged(Impl& s, const EnvelopeHeader& h, std::size_t offset) {
   if (s.offsets.empty()) {
     s.min_ts = s.max_ts = h.recv_ts_ns;
     s.type_mask = 0;
@@ -142,7 +143,7 @@ void note_staged(Impl& s, const EnvelopeHeader& h) {
     s.max_ts = std::max(s.max_ts, h.recv_ts_ns);
   }
   s.type_mask |= std::uint64_t{1} << (h.type_id % 64);
-  s.offsets.push_back(s.arena.size());
+  s.offsets.push_back(offset);
 }
 }  // namespace
 
@@ -151,21 +152,20 @@ std::uint64_t Writer::append(const EnvelopeHeader& header, const Message& body) 
   EnvelopeHeader h = header;
   h.seq = s.next_seq();
   h.type_id = type_id_of(body);
-  note_staged(s, h);
+  note_staged(s, h, s.arena.size());
   encode_record(h, body, s.arena);
   return h.seq;
 }
 
-Result<std::uint64_t> Writer::append_packed(const EnvelopeHeader& header, std::uint16_t type_id,
-                                            std::span<const std::uint8_t> packed_body) {
+Result<std::uint64_t> Writer::append_flat(const EnvelopeHeader& header, std::uint16_t type_id,
+                                          std::span<const std::uint8_t> flat_body) {
   auto& s = *impl_;
   EnvelopeHeader h = header;
   h.seq = s.next_seq();
   h.type_id = type_id;
-  std::vector<std::uint8_t> stored;
-  if (auto st = encode_record_packed(h, type_id, packed_body, stored); !st) return tl::unexpected(st.error());
-  note_staged(s, h);
-  s.arena.insert(s.arena.end(), stored.begin(), stored.end());
+  const std::size_t offset = s.arena.size();
+  if (auto st = encode_record_flat(h, type_id, flat_body, s.arena); !st) return tl::unexpected(st.error());
+  note_staged(s, h, offset);
   return h.seq;
 }
 

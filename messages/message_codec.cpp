@@ -1,9 +1,11 @@
 #include "messages/message_codec.hpp"
 
+#include <cstring>
 #include <string>
 
 #include <capnp/message.h>
 #include <capnp/serialize-packed.h>
+#include <capnp/serialize.h>
 #include <kj/exception.h>
 #include <kj/io.h>
 
@@ -296,6 +298,41 @@ Result<Message> decode_body_packed(std::uint16_t type_id, std::span<const std::u
     return decode_body(type_id, reader.getRoot<capnp::AnyPointer>());
   } catch (const kj::Exception& e) {
     return fail(std::string("malformed packed body: ") + e.getDescription().cStr());
+  }
+}
+
+std::vector<std::uint8_t> encode_body_flat(const Message& message) {
+  capnp::MallocMessageBuilder builder(128);
+  encode_body(message, builder.initRoot<capnp::AnyPointer>());
+  std::vector<std::uint8_t> out(capnp::computeSerializedSizeInWords(builder) * sizeof(capnp::word));
+  kj::ArrayOutputStream stream(kj::ArrayPtr<kj::byte>(out.data(), out.size()));
+  capnp::writeMessage(stream, builder);
+  return out;
+}
+
+Result<kj::ArrayPtr<const capnp::word>> flat_words(std::span<const std::uint8_t> flat,
+                                                    std::vector<std::uint64_t>& scratch) {
+  constexpr std::size_t kWord = sizeof(capnp::word);
+  if (flat.empty() || flat.size() % kWord != 0)
+    return fail("malformed flat message: " + std::to_string(flat.size()) + " bytes, not a whole number of words");
+  const std::size_t words = flat.size() / kWord;
+  if (reinterpret_cast<std::uintptr_t>(flat.data()) % alignof(capnp::word) == 0)
+    return kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(flat.data()), words);
+  scratch.resize(words);
+  std::memcpy(scratch.data(), flat.data(), flat.size());
+  return kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(scratch.data()), words);
+}
+
+Result<Message> decode_body_flat(std::uint16_t type_id, std::span<const std::uint8_t> flat) {
+  std::vector<std::uint64_t> scratch;
+  auto words = flat_words(flat, scratch);
+  if (!words) return tl::unexpected(words.error());
+  try {
+    capnp::FlatArrayMessageReader reader(*words);
+    if (reader.getEnd() != words->end()) return fail("malformed flat message: bytes after its last segment");
+    return decode_body(type_id, reader.getRoot<capnp::AnyPointer>());
+  } catch (const kj::Exception& e) {
+    return fail(std::string("malformed flat message: ") + e.getDescription().cStr());
   }
 }
 

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include <capnp/any.h>
+#include <capnp/common.h>
+#include <kj/common.h>
 
 #include "base/result.hpp"
 #include "messages/message_types.hpp"
@@ -23,5 +25,15 @@ Result<Message> decode_body(std::uint16_t type_id, capnp::AnyPointer::Reader bod
 std::vector<std::uint8_t> encode_body_packed(const Message& message);
 // And back: a packed body of the type `type_id` names. Malformed bytes are an error.
 Result<Message> decode_body_packed(std::uint16_t type_id, std::span<const std::uint8_t> packed);
+
+// A body as a standalone unpacked Cap'n Proto message (segment table, then segments): the
+// form messages travel in between the node's actors. Reading it unpacks nothing.
+std::vector<std::uint8_t> encode_body_flat(const Message& message);
+// And back. Malformed bytes are an error.
+Result<Message> decode_body_flat(std::uint16_t type_id, std::span<const std::uint8_t> flat);
+// The words of a flat message, for a capnp::FlatArrayMessageReader: in place when the
+// bytes are word-aligned, else copied into `scratch`. A size that is not whole words is an error.
+Result<kj::ArrayPtr<const capnp::word>> flat_words(std::span<const std::uint8_t> flat,
+                                                    std::vector<std::uint64_t>& scratch);
 
 }  // namespace trader

@@ -38,56 +38,50 @@ namespace {
 // ---- business actors ------------------------------------------------------------------
 struct CoreState {
   std::shared_ptr<ActorCore> core;
-  journal::RecordDecoder decoder;
   Outbox outbox;
 };
 
 core_actor::behavior_type core_fn(core_actor::stateful_pointer<CoreState> self, std::shared_ptr<ActorCore> core) {
   self->state.core = std::move(core);
-  return {[self](deliver_atom, const WireRecord& record) -> WireBatch {
+  return {[self](deliver_atom, const WireDelivery& d) -> WireBatch {
     auto& st = self->state;
     WireBatch batch;
     const Actor me = st.core->id();
-    auto rec = st.decoder.decode(0, record.bytes);
-    Result<Message> body = rec ? (*rec)->decode() : tl::unexpected(rec.error());
-    if (!body) {  // cannot happen for bytes the sequencer just wrote; say so if it does
+    auto body = decode_body_flat(d.type_id, d.body);
+    if (!body) {  // cannot happen for bytes the sequencer just journaled; say so if it does
       batch.items.push_back(to_wire(me, Actor::none, 0,
                                     ErrorReport{"undeliverable", body.error().message, actor_name(me), 0, 0}));
       return batch;
     }
-    const auto& h = (*rec)->header;
     st.outbox.clear();
-    st.core->on(Delivery{h.seq, h.recv_ts_ns, h.source, *body}, st.outbox);
+    st.core->on(Delivery{d.seq, d.recv_ts_ns, static_cast<Actor>(d.source), *body}, st.outbox);
     batch.items.reserve(st.outbox.size());
-    for (const auto& o : st.outbox) batch.items.push_back(to_wire(me, o.destination, h.recv_ts_ns, o.message));
+    for (const auto& o : st.outbox) batch.items.push_back(to_wire(me, o.destination, d.recv_ts_ns, o.message));
     return batch;
   },
-          [self](snapshot_atom) -> WireRecord {
+          [self](snapshot_atom) -> WireState {
             StateWriter w;
             self->state.core->save(w);
-            return WireRecord{std::move(w.bytes())};
+            return WireState{std::move(w.bytes())};
           }};
 }
 
 // ---- the journal actor: drives the Sequencer (actors/sequencer/sequencer.hpp) ------------
-using Packed = std::vector<std::uint8_t>;  // a message body, packed Cap'n Proto
-using Schedule = Sequencer<Packed>;
+using FlatBody = std::vector<std::uint8_t>;  // a message body, flat Cap'n Proto (encode_body_flat)
+using Schedule = Sequencer<FlatBody>;
 struct SequencerState;
 
 // The node's journal, as the sequencer sees it. The summary, the status view and the
 // decision hash watch each record go in.
-class NodeJournalSink final : public SequencerSink<Packed> {
+class NodeJournalSink final : public SequencerSink<FlatBody> {
  public:
   explicit NodeJournalSink(SequencerState& st) : st_(st) {}
-  Result<std::uint64_t> append(const EnvelopeHeader& header, const Packed& body, std::uint64_t cause_seq) override;
+  Result<std::uint64_t> append(const EnvelopeHeader& header, const FlatBody& body, std::uint64_t cause_seq) override;
   bool batch_full() const override;
   Status commit() override;
-  // The stored bytes of the last record, handed over once: what its recipients get.
-  std::vector<std::uint8_t> take_last_record() { return std::move(last_record_); }
 
  private:
   SequencerState& st_;
-  std::vector<std::uint8_t> last_record_;
   // Hops from the cascade's input to each of its records, by seq - first_seq_ (latency only).
   std::uint64_t first_seq_ = 0;
   std::vector<std::uint32_t> hops_;
@@ -112,7 +106,6 @@ struct SequencerState {
   std::uint64_t resume_item = 0, resume_skip = 0;  // a capture item whose group a crash cut short
   bool feed_done = false, stopping = false, finished = false, idle_commit = false;
   RunSummary summary;
-  journal::RecordDecoder decoder;
   const std::atomic<bool>* stop = nullptr;
   std::shared_ptr<std::promise<Result<RunSummary>>> done;
   std::string failure;
@@ -204,9 +197,9 @@ std::string commit_failure(const SequencerState& st, const Error& e) {
                      st.space_halted ? ", trading had been halted for lack of journal space" : "");
 }
 
-Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, const Packed& body, std::uint64_t cause_seq) {
+Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, const FlatBody& body, std::uint64_t cause_seq) {
   auto& st = st_;
-  auto seq = st.writer->append_packed(header, header.type_id, body);
+  auto seq = st.writer->append_flat(header, header.type_id, body);
   if (!seq) return seq;
   if (cause_seq == 0) {  // an input: a new cascade
     first_seq_ = *seq;
@@ -225,27 +218,22 @@ Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, cons
   s.last_seq = *seq;
   ++s.by_source[header.source];
   ++s.by_type[type_id];
-  const auto stored = st.writer->last_appended();
-  last_record_.assign(stored.begin(), stored.end());
+  // Decode only what the summary, the decision hash, the status view and the feed-failure
+  // check need (the journal has the bytes; they decoded on the way in).
+  if (!NodeStatus::wants(type_id) && type_id != Signal::kTypeId && type_id != OrderIntent::kTypeId) {
+    st.status->on_message(*seq, type_id, nullptr);
+    return seq;
+  }
+  auto m = decode_body_flat(type_id, body);
+  if (!m) return tl::unexpected(m.error());  // append_flat read these same bytes: cannot happen
   // A feed that failed (a cut capture, a live feed that gave up) ends the session as a
   // failure, not as "completed".
-  if (type_id == ErrorReport::kTypeId && header.source == Actor::market_feed)
-    if (auto rec = st.decoder.decode(0, stored); rec)
-      if (auto m = (*rec)->decode(); m)
-        if (auto* e = std::get_if<ErrorReport>(&*m); e && (e->code == "capture_read_error" || e->code == "feed_error"))
-          s.feed_failure = e->message;
-  // Decode only what the summary, the decision hash and the status view need.
-  if (NodeStatus::wants(type_id) || type_id == Signal::kTypeId || type_id == OrderIntent::kTypeId) {
-    if (auto rec = st.decoder.decode(0, stored); rec) {
-      if (auto m = (*rec)->decode(); m) {
-        st.decisions.add(*m);
-        st.status->on_message(*seq, type_id, &*m);
-        if (auto* p = std::get_if<PortfolioState>(&*m)) s.portfolio = std::move(*p);
-      }
-    }
-  } else {
-    st.status->on_message(*seq, type_id, nullptr);
-  }
+  if (header.source == Actor::market_feed)
+    if (const auto* e = std::get_if<ErrorReport>(&*m); e && (e->code == "capture_read_error" || e->code == "feed_error"))
+      s.feed_failure = e->message;
+  st.decisions.add(*m);
+  st.status->on_message(*seq, type_id, &*m);
+  if (auto* p = std::get_if<PortfolioState>(&*m)) s.portfolio = std::move(*p);
   return seq;
 }
 
@@ -259,7 +247,8 @@ Status NodeJournalSink::commit() {
 // Hands a journaled message to its recipients; each answer goes back to the schedule.
 void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
   auto& st = self->state;
-  const WireRecord record{st.sink->take_last_record()};
+  const WireDelivery delivery{d.header.seq, d.header.recv_ts_ns, static_cast<std::uint16_t>(d.header.source),
+                              d.header.type_id, d.body};
   for (std::size_t i = 0; i < d.recipients.size(); ++i) {
     const Actor to = d.recipients[i];
     if (to == Actor::exchange && st.venue) {
@@ -271,7 +260,7 @@ void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
           spdlog::warn("stopping: order request seq {} is journaled but not sent", d.header.seq);
         } else {
           if (auto c = st.schedule->commit(*st.sink); !c) return abort_run(self, c.error().message);
-          self->send(st.venue, venue_order_atom::value, record);
+          self->send(st.venue, venue_order_atom::value, delivery);
           ++st.venue_outstanding;
         }
       }
@@ -283,7 +272,7 @@ void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
       st.schedule->answer(i, {});
       continue;
     }
-    self->request(it->second, caf::infinite, deliver_atom::value, record)
+    self->request(it->second, caf::infinite, deliver_atom::value, delivery)
         .then(
             [self, i](WireBatch& reply) {
               auto& st = self->state;
@@ -304,7 +293,7 @@ void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
 Status admit_received(SequencerState& st) {
   WireOutput in = std::move(st.external.front());
   st.external.pop_front();
-  auto message = decode_body_packed(in.type_id, in.body);
+  auto message = decode_body_flat(in.type_id, in.body);
   if (!message) return fail(fmt::format("market feed item {}: {}", in.ingress_seq, message.error().message));
   std::vector<FeedInput> group;
   st.feed_core->admit(in.recv_ts_ns, std::move(*message), group);
@@ -355,7 +344,7 @@ void take_snapshot(sequencer_ptr self) {
     const std::size_t i = states->size() - 1;
     self->request(handle, caf::infinite, snapshot_atom::value)
         .then(
-            [self, states, remaining, i, at](WireRecord& state) {
+            [self, states, remaining, i, at](WireState& state) {
               auto& st = self->state;
               if (st.finished) return;
               (*states)[i].second = std::move(state.bytes);

@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "exchange/net/backoff.hpp"
-#include "journal/record_format.hpp"
+#include "messages/message_codec.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
 #include "messages/fixed_point.hpp"
 
@@ -52,7 +52,6 @@ struct GatewayState {
   OrderTracker tracker;
   VenueGatewayOptions options;
   caf::actor sequencer;
-  journal::RecordDecoder decoder;
   std::deque<Pending> pending;
   clock::time_point resume_at{};
   std::int64_t weight_pause_minute = -1;
@@ -228,10 +227,9 @@ caf::behavior gateway_fn(gateway_ptr self, std::shared_ptr<GatewayState> init) {
   self->state.sequencer = init->sequencer;
   self->delayed_send(self, self->state.options.poll_interval, poll_atom::value);
   return {
-      [self](venue_order_atom, const WireRecord& record) {
+      [self](venue_order_atom, const WireDelivery& delivery) {
         auto& st = self->state;
-        auto rec = st.decoder.decode(0, record.bytes);
-        Result<Message> body = rec ? (*rec)->decode() : tl::unexpected(rec.error());
+        Result<Message> body = decode_body_flat(delivery.type_id, delivery.body);
         const auto* r = body ? std::get_if<OrderRequest>(&*body) : nullptr;
         if (r == nullptr) {
           emit(self, {report("undeliverable", body ? "the venue gateway takes order requests only" : body.error().message,

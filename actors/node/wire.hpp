@@ -1,9 +1,11 @@
 #pragma once
-// What travels between the node's CAF actors: Cap'n Proto bytes only.
-//  - WireRecord: a journaled record (checksum + packed Envelope), delivered to an actor
-//    exactly as the journal holds it.
-//  - WireOutput: one message an actor sends, its body a packed Cap'n Proto message of the
-//    type named by type_id; the sequencer journals it and assigns its seq.
+// What travels between the node's CAF actors: Cap'n Proto bytes only, unpacked (flat:
+// encode_body_flat), so that reading them copies and unpacks nothing; only the journal packs.
+//  - WireDelivery: a journaled message on its way to a recipient: its seq, receive time
+//    and source as the journal holds them, and the body the journal stored.
+//  - WireOutput: one message an actor sends, its body of the type named by type_id; the
+//    sequencer journals it and assigns its seq.
+//  - WireState: an actor's saved state (actors/state_codec.hpp bytes).
 #include <cstdint>
 #include <vector>
 
@@ -13,8 +15,16 @@
 
 namespace trader::node {
 
-struct WireRecord {
+struct WireState {
   std::vector<std::uint8_t> bytes;
+};
+
+struct WireDelivery {
+  std::uint64_t seq = 0;
+  std::int64_t recv_ts_ns = 0;
+  std::uint16_t source = 0;  // Actor
+  std::uint16_t type_id = 0;
+  std::vector<std::uint8_t> body;
 };
 
 struct WireOutput {
@@ -33,8 +43,12 @@ struct WireBatch {
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, WireRecord& x) {
-  return f(caf::meta::type_name("trader.WireRecord"), x.bytes);
+typename Inspector::result_type inspect(Inspector& f, WireState& x) {
+  return f(caf::meta::type_name("trader.WireState"), x.bytes);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WireDelivery& x) {
+  return f(caf::meta::type_name("trader.WireDelivery"), x.seq, x.recv_ts_ns, x.source, x.type_id, x.body);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireOutput& x) {
@@ -54,17 +68,17 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 using operator_atom = caf::atom_constant<caf::atom("operator")>;
 
-// A business actor: takes a delivered record, answers with what it sends; on request,
-// answers with its state (actors/state_codec.hpp bytes in a WireRecord).
-using core_actor = caf::typed_actor<caf::replies_to<deliver_atom, WireRecord>::with<WireBatch>,
-                                    caf::replies_to<snapshot_atom>::with<WireRecord>>;
+// A business actor: takes a delivered message, answers with what it sends; on request,
+// answers with its state (actors/state_codec.hpp bytes in a WireState).
+using core_actor = caf::typed_actor<caf::replies_to<deliver_atom, WireDelivery>::with<WireBatch>,
+                                    caf::replies_to<snapshot_atom>::with<WireState>>;
 // The market feed: answers each request with the next external inputs.
 using feed_actor = caf::typed_actor<caf::replies_to<next_atom>::with<WireBatch>>;
 
 // Registers the wire types with an actor system config.
 void add_wire_types(caf::actor_system_config& cfg);
 
-// One message as an actor's output (or an ingress input), body packed.
+// One message as an actor's output (or an ingress input), body flat.
 WireOutput to_wire(Actor source, Actor destination, std::int64_t recv_ts_ns, const Message& m);
 
 }  // namespace trader::node

@@ -10,6 +10,7 @@
 #include "journal/journal.hpp"
 #include "journal/record_format.hpp"
 #include "journal_fault.hpp"
+#include "messages/message_codec.hpp"
 #include "message_samples.hpp"
 #include "test_support.hpp"
 
@@ -58,6 +59,36 @@ std::vector<std::uint64_t> scan_seqs(Reader& r, const Filter& f) {
 }
 
 }  // namespace
+
+TEST_CASE("a flat body (the node's path) is stored byte for byte as append(Message) stores it; a malformed one stages nothing") {
+  test::TempDir a, b;
+  auto by_message = open_writer(a.path());
+  auto by_flat = open_writer(b.path());
+  const auto samples = test::all_message_samples();
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const EnvelopeHeader h{0, 1723161300000000000 + static_cast<std::int64_t>(i), Actor::strategy, Actor::none, 0, 0, 1};
+    by_message->append(h, samples[i]);
+    auto seq = by_flat->append_flat(h, type_id_of(samples[i]), encode_body_flat(samples[i]));
+    REQUIRE(seq.has_value());
+    CHECK(*seq == i + 1);
+    const auto x = by_message->last_appended(), y = by_flat->last_appended();
+    CHECK(std::vector<std::uint8_t>(x.begin(), x.end()) == std::vector<std::uint8_t>(y.begin(), y.end()));
+  }
+  const auto staged = by_flat->staged();
+  const auto before = by_flat->last_appended();
+  const std::vector<std::uint8_t> last(before.begin(), before.end());
+  auto flat = encode_body_flat(ClockTick{5});
+  flat.resize(flat.size() - 8);  // cut short
+  auto bad = by_flat->append_flat(EnvelopeHeader{}, ClockTick::kTypeId, flat);
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message.find("malformed message body") != std::string::npos);
+  CHECK(by_flat->staged() == staged);
+  const auto after = by_flat->last_appended();
+  CHECK(std::vector<std::uint8_t>(after.begin(), after.end()) == last);
+  auto next = by_flat->append_flat(EnvelopeHeader{}, ClockTick::kTypeId, encode_body_flat(ClockTick{6}));
+  REQUIRE(next.has_value());
+  CHECK(*next == samples.size() + 1);
+}
 
 TEST_CASE("every message type survives the journal: envelope header and body") {
   test::TempDir dir;
