@@ -218,6 +218,17 @@ void bench_node_vs_replay(const Options& o, Results& r) {
   r["node_vs_replay_events"] = records;
   r["what_if_same_data_events_per_s"] = replay_best;
   r["node_vs_replay_ratio"] = replay_best > 0 ? node_best / replay_best : 0;
+  // The best any shell could do that sends each delivery as a CAF request and waits for
+  // the answer: what-if's own work per record plus that many bare round trips.
+  auto deliveries = deliveries_per_record(node_dir);
+  if (!deliveries) {
+    std::fprintf(stderr, "node vs replay bench: %s\n", deliveries.error().message.c_str());
+    return;
+  }
+  const double rtt_us = caf_round_trip_us(o.smoke ? 2'000 : 300'000);
+  r["node_deliveries_per_record"] = *deliveries;
+  r["caf_round_trip_us"] = rtt_us;
+  r["node_vs_replay_ceiling"] = 1.0 / (1.0 + replay_best * *deliveries * rtt_us * 1e-6);
 }
 
 namespace {
