@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "base/result.hpp"
 #include "messages/message_types.hpp"
 
 namespace trader::bench {
@@ -37,10 +36,8 @@ std::string fresh_dir(const Options& o, const std::string& name);
 std::vector<Trade> real_trades(const Options& o, std::size_t n);
 
 // The shell's floor (bench_shell_floor.cpp): microseconds per CAF request/answer of a
-// delivery between two actors on one scheduler thread, with no work on either side; and
-// how many deliveries a journal's records make (routing's recipients of each record).
+// delivery between two actors on one scheduler thread, with no work on either side.
 double caf_round_trip_us(std::size_t round_trips);
-Result<double> deliveries_per_record(const std::string& journal_dir);
 
 void bench_journal(const Options& o, Results& r);   // append (nosync, sync), read, bytes per trade
 void bench_import(const Options& o, Results& r);    // import vs bare simdjson

@@ -1,16 +1,13 @@
-// The floor under the node's actor shell: what CAF alone costs per delivery, and how many
-// deliveries a journal's records make. Together with what-if's rate they bound the
-// node-vs-replay ratio any shell can reach that delivers each record with one CAF
-// request and one answer.
+// The floor under the node's actor shell: what CAF alone costs per delivery. With the
+// node's deliveries per record and what-if's rate it bounds the node-vs-replay ratio any
+// shell can reach that delivers each record with one CAF request and one answer.
 #include <chrono>
 #include <future>
 
 #include <caf/all.hpp>
 
 #include "actors/node/wire.hpp"
-#include "actors/routing.hpp"
 #include "bench/bench_common.hpp"
-#include "journal/journal.hpp"
 #include "messages/message_codec.hpp"
 
 namespace trader::bench {
@@ -65,22 +62,6 @@ double caf_round_trip_us(std::size_t round_trips) {
   const double us = seconds_since(t0) * 1e6 / static_cast<double>(round_trips);
   caf::anon_send_exit(peer, caf::exit_reason::user_shutdown);
   return us;
-}
-
-Result<double> deliveries_per_record(const std::string& journal_dir) {
-  auto reader = journal::Reader::open(journal_dir);
-  if (!reader) return tl::unexpected(reader.error());
-  auto cursor = (*reader)->scan();
-  if (!cursor) return tl::unexpected(cursor.error());
-  std::uint64_t records = 0, deliveries = 0;
-  while (true) {
-    auto rec = cursor->next();
-    if (!rec) return tl::unexpected(rec.error());
-    if (*rec == nullptr) break;
-    ++records;
-    deliveries += recipients((*rec)->header.type_id, (*rec)->header.destination).size();
-  }
-  return records == 0 ? 0.0 : static_cast<double>(deliveries) / static_cast<double>(records);
 }
 
 }  // namespace trader::bench

@@ -272,6 +272,7 @@ void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
       st.schedule->answer(i, {});
       continue;
     }
+    ++st.summary.deliveries;
     self->request(it->second, caf::infinite, deliver_atom::value, delivery)
         .then(
             [self, i](WireBatch& reply) {
