@@ -521,6 +521,13 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
       r.error("venue.rest_url", r.find("venue.rest_url"), "order.mode is \"testnet\" but this is the live venue");
     if (c.order_mode == OrderMode::live && c.venue.rest_url.find("testnet") != std::string::npos)
       r.error("venue.rest_url", r.find("venue.rest_url"), "order.mode is \"live\" but this is the testnet");
+    // Each traded symbol's rules are checked at the venue before the start; with none
+    // listed nothing would be checked.
+    if (use == ConfigUse::node && c.feed_symbols.empty())
+      r.error("feed.symbols", r.find("feed.symbols"),
+              fmt::format("order.mode = \"{}\" needs the symbols it trades, so that their rules (lot size, minimum "
+                          "notional) are checked at the venue before the start, e.g. [\"BTCUSDT\"]",
+                          name(c.order_mode)));
     if (use == ConfigUse::node && !c.venue.ca_file.empty() && !fs::exists(c.venue.ca_file, ec))
       r.error("venue.ca_file", r.find("venue.ca_file"), fmt::format("file {} does not exist", c.venue.ca_file));
     if (use == ConfigUse::node && !c.venue.key_file.empty() && !fs::exists(c.venue.key_file, ec))

@@ -49,7 +49,7 @@ struct SymbolRules {
 struct VenueFailure {
   enum class Kind {
     rejected,      // the venue answered no (code, message): final for this request
-    rate_limited,  // 429/418: nothing was done; wait retry_after_ms
+    rate_limited,  // 429/418: nothing was done; wait retry_after_ms (0: the venue did not say)
     unavailable,   // it never reached the venue (connect failed, 5xx before processing)
     unknown,       // it may have reached the venue (timeout): look it up before retrying
   } kind = Kind::unavailable;

@@ -47,6 +47,11 @@ struct Pending {
   bool look_up_first = false;  // an earlier attempt may have reached the venue
 };
 
+// After a rate limit without Retry-After: 1 s, then doubling (jittered) up to 5 minutes.
+net::RateLimitWait rate_limit_policy() {
+  return net::RateLimitWait(std::chrono::seconds(1), std::chrono::minutes(5), static_cast<std::uint64_t>(wall_ns()));
+}
+
 struct GatewayState {
   std::unique_ptr<Venue> venue;
   OrderTracker tracker;
@@ -58,6 +63,7 @@ struct GatewayState {
   bool drain_scheduled = false;
   net::Backoff backoff{std::chrono::milliseconds(200), std::chrono::seconds(10),
                        static_cast<std::uint64_t>(wall_ns())};
+  net::RateLimitWait rate_limit_wait = rate_limit_policy();
 };
 using gateway_ptr = caf::stateful_actor<GatewayState>*;
 
@@ -79,11 +85,15 @@ Step on_failure(gateway_ptr self, Pending& p, const VenueFailure& f, const char*
   auto& st = self->state;
   const std::string& cid = p.request.client_order_id;
   switch (f.kind) {
-    case VenueFailure::Kind::rate_limited:
-      out.push_back(report("venue_rate_limited", fmt::format("{} {}: {}; nothing sent for {} ms", what, cid,
-                                                             describe(f), f.retry_after_ms), cid));
-      st.resume_at = clock::now() + std::chrono::milliseconds(f.retry_after_ms);
+    case VenueFailure::Kind::rate_limited: {
+      const auto wait = st.rate_limit_wait.next(f.retry_after_ms);
+      out.push_back(report("venue_rate_limited", fmt::format("{} {}: {}; nothing sent for {} ms{}", what, cid,
+                                                             describe(f), wait.count(),
+                                                             f.retry_after_ms > 0 ? "" : " (no Retry-After: backing off)"),
+                           cid));
+      st.resume_at = clock::now() + wait;
       return Step::later;
+    }
     case VenueFailure::Kind::unavailable: {
       ++p.attempts;
       if (p.attempts >= st.options.max_unavailable_attempts && !p.look_up_first) {
@@ -198,6 +208,7 @@ void drain(gateway_ptr self) {
     if (step == Step::later) continue;
     st.pending.pop_front();
     st.backoff.reset();
+    st.rate_limit_wait.reset();
     self->send(st.sequencer, venue_done_atom::value);
   }
 }
@@ -211,10 +222,11 @@ void poll(gateway_ptr self) {
     auto o = with_fills(*st.venue, st.tracker, st.venue->query(r.symbol, r.client_order_id));
     if (!o) {
       if (o.error().kind == VenueFailure::Kind::rate_limited)
-        st.resume_at = clock::now() + std::chrono::milliseconds(o.error().retry_after_ms);
+        st.resume_at = clock::now() + st.rate_limit_wait.next(o.error().retry_after_ms);
       spdlog::warn("looking up order {}: {}", r.client_order_id, describe(o.error()));
       break;
     }
+    st.rate_limit_wait.reset();
     append(out, st.tracker.update(*o));
   }
   emit(self, std::move(out));
@@ -256,10 +268,12 @@ caf::behavior gateway_fn(gateway_ptr self, std::shared_ptr<GatewayState> init) {
 template <class Call>
 auto patiently(Call&& call) {
   auto reply = call();
+  auto rate_limit_wait = rate_limit_policy();
   for (int attempt = 1; attempt < 6 && !reply; ++attempt) {
     const auto& f = reply.error();
     if (f.kind != VenueFailure::Kind::rate_limited && f.kind != VenueFailure::Kind::unavailable) break;
-    const std::int64_t wait_ms = f.kind == VenueFailure::Kind::rate_limited ? f.retry_after_ms : 250 * attempt;
+    const std::int64_t wait_ms =
+        f.kind == VenueFailure::Kind::rate_limited ? rate_limit_wait.next(f.retry_after_ms).count() : 250 * attempt;
     spdlog::warn("venue at start-up: {}; trying again in {} ms", describe(f), wait_ms);
     std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
     reply = call();

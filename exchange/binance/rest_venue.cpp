@@ -157,7 +157,8 @@ struct RestVenue::Impl {
     const bool json = !parser.parse(simdjson::padded_string(res.body)).get(doc);
     if (res.status == 429 || res.status == 418) {
       const auto after = res.header("retry-after");
-      const std::int64_t ms = after.empty() ? 1000 : std::max<std::int64_t>(1, std::strtoll(after.c_str(), nullptr, 10)) * 1000;
+      // No Retry-After: 0, and the caller backs off (net::RateLimitWait).
+      const std::int64_t ms = after.empty() ? 0 : std::max<std::int64_t>(1, std::strtoll(after.c_str(), nullptr, 10)) * 1000;
       return tl::unexpected(VenueFailure{VenueFailure::Kind::rate_limited, res.status, 0,
                                          res.status == 418 ? "IP banned for too many requests" : "too many requests", ms});
     }

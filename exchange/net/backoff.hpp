@@ -27,4 +27,20 @@ class Backoff {
   std::mt19937_64 rng_;
 };
 
+// How long to send nothing after the venue said "too many requests" (429, or 418 for an IP
+// ban): its Retry-After when it gave one; when it did not (retry_after_ms 0), longer each
+// time, from `initial` doubling to `max` with jitter, until a request gets through
+// (reset()). A venue that bans without saying for how long is then never asked again every
+// second, which is what extends a ban.
+class RateLimitWait {
+ public:
+  using ms = std::chrono::milliseconds;
+  RateLimitWait(ms initial, ms max, std::uint64_t seed) : unsaid_(initial, max, seed) {}
+  ms next(std::int64_t retry_after_ms) { return retry_after_ms > 0 ? ms(retry_after_ms) : unsaid_.next(); }
+  void reset() { unsaid_.reset(); }
+
+ private:
+  Backoff unsaid_;
+};
+
 }  // namespace trader::net

@@ -280,9 +280,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool throttled = sim.burst_left > 0;
     if (throttled) {
       --sim.burst_left;
-      res_.result(http::status::too_many_requests);
-      res_.set(http::field::retry_after, "1");
-      res_.body() = R"({"code":-1003,"msg":"Too many requests; current limit of IP(127.0.0.1) request weight per 1 MINUTE is 6000."})";
+      if (o.burst_as_418) {
+        res_.result(static_cast<http::status>(418));
+        res_.body() = R"({"code":-1003,"msg":"Way too many requests; IP(127.0.0.1) banned."})";
+      } else {
+        res_.result(http::status::too_many_requests);
+        res_.set(http::field::retry_after, "1");
+        res_.body() = R"({"code":-1003,"msg":"Too many requests; current limit of IP(127.0.0.1) request weight per 1 MINUTE is 6000."})";
+      }
     } else {
       route(path, query);
     }

@@ -23,12 +23,15 @@ write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[strateg
 expect_fail "strategy interval not built" 2 "strategy.interval: must be one of candles.intervals" "$NODE" --config "$cfg"
 write '[feed' 'files = 1'
 expect_fail "TOML syntax error with line and column" 2 "c.toml:1:" "$NODE" --config "$cfg"
-write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[order]' 'mode = "live"'
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' 'symbols = ["BTCUSDC"]' '[order]' 'mode = "live"'
 expect_fail "live mode needs --confirm-live" 2 'add --confirm-live' "$NODE" --config "$cfg"
 write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[order]' 'mode = "real"'
 expect_fail "an unknown order mode names the choices" 2 'c.toml:4: order.mode: "real" is not one of "paper", "testnet", "live"' "$NODE" --config "$cfg"
 write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[order]' 'mode = "testnet"' '[venue]' 'rest_url = "http://x"'
 expect_fail "a venue URL that is not https" 2 'c.toml:6: venue.rest_url: expected an https:// URL' "$NODE" --config "$cfg"
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[order]' 'mode = "testnet"'
+expect_fail "a venue mode without feed.symbols is refused (no symbol's rules would be checked)" 2 \
+  'c.toml: feed.symbols: order.mode = "testnet" needs the symbols it trades' "$NODE" --config "$cfg"
 write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]'
 expect_fail "--set with a wrong type names the override" 2 "--set risk.max_open_positions: expected an integer" \
   "$NODE" --config "$cfg" --set risk.max_open_positions=many

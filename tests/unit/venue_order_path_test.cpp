@@ -2,6 +2,8 @@
 // order answers parsed, and the REST venue talking to exchange-sim over real TLS.
 #include <doctest/doctest.h>
 
+#include "exchange/net/backoff.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -368,6 +370,56 @@ TEST_CASE("exchange-sim's 429 bursts come back as rate_limited with Retry-After"
   (*server)->stop();
   serving.join();
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a 418 without Retry-After comes back as rate_limited with no wait given; the wait then backs off, capped") {
+  auto cert = net::make_self_signed();
+  REQUIRE(cert.has_value());
+  const std::string dir = std::filesystem::temp_directory_path() / "trader_venue_418_test";
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir + "/sim.pem") << cert->cert_pem; }
+  sim::SimOptions options;
+  options.api_key = "k";
+  options.api_secret = "s";
+  options.burst_429_every = 2;
+  options.burst_as_418 = true;
+  auto server = sim::SimServer::start(options, *cert);
+  REQUIRE(server.has_value());
+  std::thread serving([&] { (*server)->run(); });
+  binance::RestVenueOptions vo;
+  vo.base_url = "https://127.0.0.1:" + std::to_string((*server)->port());
+  vo.ca_file = dir + "/sim.pem";
+  vo.credentials = {"k", "s"};
+  auto venue = binance::RestVenue::create(vo);
+  REQUIRE(venue.has_value());
+  int banned = 0;
+  for (int i = 0; i < 4; ++i) {
+    auto r = (*venue)->balances();
+    if (!r && r.error().kind == VenueFailure::Kind::rate_limited && r.error().http_status == 418 &&
+        r.error().retry_after_ms == 0)
+      ++banned;
+  }
+  CHECK(banned == 3);
+  (*server)->stop();
+  serving.join();
+  std::filesystem::remove_all(dir);
+
+  // What the gateway waits: the venue's Retry-After when given (and the backoff does not
+  // move); otherwise 1 s, 2 s, 4 s ... (each jittered down to half) up to the cap.
+  using ms = std::chrono::milliseconds;
+  net::RateLimitWait wait(ms(1000), ms(8000), 11);
+  CHECK(wait.next(3000) == ms(3000));
+  std::int64_t cap = 1000;
+  for (int i = 0; i < 6; ++i) {
+    const auto w = wait.next(0).count();
+    CHECK(w >= cap / 2);
+    CHECK(w <= cap);
+    cap = std::min<std::int64_t>(cap * 2, 8000);
+  }
+  CHECK(wait.next(0).count() >= 4000);  // capped at 8 s, never back to 1 s while banned
+  CHECK(wait.next(2000) == ms(2000));
+  wait.reset();  // a request got through
+  CHECK(wait.next(0).count() <= 1000);
 }
 
 TEST_CASE("start-up reconciliation: lost orders rejected (not resent), unknown venue orders and balance differences reported") {
