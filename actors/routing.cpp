@@ -16,6 +16,7 @@ constexpr std::array kPortfolio{Actor::risk, Actor::strategy};
 constexpr std::array kClock{Actor::candle_builder, Actor::risk, Actor::exchange};
 constexpr std::array kOperator{Actor::risk, Actor::order};
 constexpr std::array kFeedStatus{Actor::risk};
+constexpr std::array kBalances{Actor::portfolio};
 
 }  // namespace
 
@@ -34,6 +35,7 @@ std::span<const Actor> subscribers(std::uint16_t type_id) {
     case ClockTick::kTypeId: return kClock;
     case OperatorCommand::kTypeId: return kOperator;
     case FeedStatus::kTypeId: return kFeedStatus;
+    case AccountBalances::kTypeId: return kBalances;
     default: return {};  // recorded for audit and what-if, read by no actor yet
   }
 }

@@ -153,6 +153,15 @@ void enc(const ErrorReport& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::Error>();
   o.setCode(m.code); o.setMessage(m.message); o.setContext(m.context); o.setRefSeq(m.ref_seq); o.setTsNs(m.ts_ns);
 }
+void enc(const AccountBalances& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::AccountBalances>();
+  o.setVenue(m.venue); o.setTsMs(m.ts_ms); o.setQuoteAsset(m.quote_asset);
+  auto bs = o.initBalances(static_cast<unsigned>(m.balances.size()));
+  for (unsigned i = 0; i < m.balances.size(); ++i) {
+    const auto& a = m.balances[i];
+    bs[i].setAsset(a.asset); bs[i].setSymbol(a.symbol); bs[i].setFree(a.free); bs[i].setLocked(a.locked);
+  }
+}
 
 // ---- decode ------------------------------------------------------------------------
 Message dec(Trade*, capnp::AnyPointer::Reader b) {
@@ -254,6 +263,13 @@ Message dec(FeedStatus*, capnp::AnyPointer::Reader b) {
 Message dec(ErrorReport*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::Error>();
   return ErrorReport{text(i.getCode()), text(i.getMessage()), text(i.getContext()), i.getRefSeq(), i.getTsNs()};
+}
+Message dec(AccountBalances*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::AccountBalances>();
+  AccountBalances m{text(i.getVenue()), i.getTsMs(), text(i.getQuoteAsset()), {}};
+  for (auto a : i.getBalances())
+    m.balances.push_back({text(a.getAsset()), text(a.getSymbol()), a.getFree(), a.getLocked()});
+  return m;
 }
 
 template <std::size_t I = 0>

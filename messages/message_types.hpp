@@ -250,9 +250,28 @@ struct ErrorReport {
   bool operator==(const ErrorReport&) const = default;
 };
 
+// What the venue says the account holds, journaled at the start of a testnet or live
+// session: the portfolio starts from it (actors/portfolio/portfolio_core.hpp).
+struct AssetBalance {
+  std::string asset;
+  std::string symbol;  // the traded symbol whose base asset it is; empty for the quote asset
+  std::int64_t free = 0, locked = 0;
+  bool operator==(const AssetBalance&) const = default;
+};
+
+struct AccountBalances {
+  static constexpr std::uint16_t kTypeId = 51;
+  std::string venue;
+  std::int64_t ts_ms = 0;
+  std::string quote_asset;
+  std::vector<AssetBalance> balances;
+  bool operator==(const AccountBalances&) const = default;
+};
+
 using Message = std::variant<Trade, AggTrade, BookTicker, DepthUpdate, DepthSnapshot, Kline, Candle,
                              Signal, OrderIntent, RiskDecision, RiskState, OrderRequest, OrderEvent,
-                             PortfolioState, ClockTick, OperatorCommand, FeedStatus, ErrorReport>;
+                             PortfolioState, ClockTick, OperatorCommand, FeedStatus, ErrorReport,
+                             AccountBalances>;
 
 // The symbol a message is about, or nullptr for messages without one.
 inline const std::string* symbol_of(const Message& m) {

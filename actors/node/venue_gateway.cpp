@@ -360,10 +360,29 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
                                                format_fixed(held(asset)), format_fixed(qty)),
                                    asset));
   }
+  // The session starts from the account as the venue reports it (the portfolio adopts it),
+  // journaled after the fills just found so that those are booked first.
+  AccountBalances account{venue.name(), now_ms, portfolio.quote_asset, {}};
+  account.balances.push_back({portfolio.quote_asset, "", 0, 0});
+  for (const auto& b : *balances)
+    if (b.asset == portfolio.quote_asset) account.balances.back() = {b.asset, "", b.free, b.locked};
+  std::string adopted = fmt::format("{} {}", portfolio.quote_asset,
+                                    format_fixed(account.balances[0].free + account.balances[0].locked));
+  for (const auto& symbol : symbols) {
+    const auto& quote = portfolio.quote_asset;
+    if (symbol.size() <= quote.size() || symbol.compare(symbol.size() - quote.size(), quote.size(), quote) != 0) continue;
+    const std::string base = symbol.substr(0, symbol.size() - quote.size());
+    AssetBalance a{base, symbol, 0, 0};
+    for (const auto& b : *balances)
+      if (b.asset == base) a = {base, symbol, b.free, b.locked};
+    adopted += fmt::format(", {} {}", base, format_fixed(a.free + a.locked));
+    account.balances.push_back(std::move(a));
+  }
+  r.messages.emplace_back(std::move(account));
   r.summary = fmt::format("venue {}: clock offset {} ms; market rules of {} symbol(s) match market.*; {} open "
                           "order(s) from the journal found, {} not at the venue; {} unknown open order(s); {} balance "
-                          "difference(s)",
-                          venue.name(), *offset, symbols.size(), found, lost, unknown, differences);
+                          "difference(s); the portfolio starts from the venue's balances: {}",
+                          venue.name(), *offset, symbols.size(), found, lost, unknown, differences, adopted);
   return r;
 }
 

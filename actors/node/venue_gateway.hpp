@@ -39,7 +39,7 @@ struct VenueGatewayOptions {
 // Start-up, before the first new message: sync the clock, look up every order the journal
 // says is open, compare balances with the portfolio. Returns what must be journaled first.
 struct StartupReconciliation {
-  std::vector<Message> messages;  // OrderEvents and ErrorReports, in order
+  std::vector<Message> messages;  // OrderEvents and ErrorReports, in order, then the AccountBalances to start from
   std::string summary;            // for the log
 };
 // The venue `config` names (today: Binance spot REST, for testnet, live and exchange-sim),

@@ -94,6 +94,84 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   state_ = std::move(s);
 }
 
+void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
+  auto error = [&](const char* code, std::string what) {
+    out.push_back({Actor::none, ErrorReport{code, std::move(what), b.venue, 0, b.ts_ms * 1'000'000}});
+  };
+  if (b.quote_asset != state_.quote_asset) {
+    error("venue_quote_asset_differs", "the venue's account is in " + b.quote_asset + ", the portfolio in " +
+                                           state_.quote_asset + "; its balances are not adopted");
+    return;
+  }
+  // Build the adopted state aside, in 128 bits, and take it only if everything fits.
+  __int128 cash = state_.cash, capital = state_.starting_cash;
+  std::map<std::string, Holding> holdings = holdings_;
+  std::map<std::string, std::int64_t> unvalued = unvalued_;
+  for (const auto& a : b.balances) {
+    const __int128 total = static_cast<__int128>(a.free) + a.locked;
+    if (a.free < 0 || a.locked < 0 || !fits(total)) {
+      error("venue_balance_invalid", a.asset + ": the venue reports a negative or oversized balance; not adopted");
+      return;
+    }
+    if (a.symbol.empty()) {  // the quote asset: the cash the node trades with
+      capital += total - cash;
+      cash = total;
+      continue;
+    }
+    Holding& h = holdings[a.symbol];
+    std::int64_t& pending = unvalued[a.symbol];
+    // The journal knows the cost of h.qty (and pending has none yet): keep the known part's
+    // cost for as much as the venue holds, drop the rest from the capital.
+    const __int128 known = std::min<__int128>(total, std::max<std::int64_t>(h.qty, 0));
+    const __int128 kept_cost = h.qty > 0 ? static_cast<__int128>(h.cost) * known / h.qty : 0;
+    capital -= h.cost - kept_cost;
+    h.cost = static_cast<std::int64_t>(kept_cost);
+    h.qty = static_cast<std::int64_t>(known);
+    pending = static_cast<std::int64_t>(total - known);
+    if (pending > 0 && h.last_price > 0) {  // a price is known already: value it now
+      const __int128 value = mul_wide(pending, h.last_price);
+      h.cost += static_cast<std::int64_t>(value);
+      h.qty += pending;
+      capital += value;
+      pending = 0;
+    }
+    if (!fits(capital)) break;
+  }
+  if (!fits(cash) || !fits(capital)) {
+    error("arithmetic_overflow", "the venue's balances overflow 64-bit fixed point; not adopted");
+    return;
+  }
+  std::erase_if(unvalued, [](const auto& kv) { return kv.second == 0; });
+  holdings_ = std::move(holdings);
+  unvalued_ = std::move(unvalued);
+  state_.cash = static_cast<std::int64_t>(cash);
+  state_.starting_cash = static_cast<std::int64_t>(capital);
+}
+
+void PortfolioCore::value_adopted(const std::string& symbol, std::int64_t price, std::int64_t ts_ms, Outbox& out) {
+  auto it = unvalued_.find(symbol);
+  if (it == unvalued_.end() || price <= 0) return;
+  const __int128 value = mul_wide(it->second, price);
+  Holding& h = holdings_[symbol];
+  if (!fits(value) || !fits(h.cost + value) || !fits(static_cast<__int128>(h.qty) + it->second) ||
+      !fits(state_.starting_cash + value)) {
+    out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", symbol + ": valuing the adopted holding overflows "
+                                            "64-bit fixed point; not valued", "", 0, ts_ms * 1'000'000}});
+    return;
+  }
+  out.push_back({Actor::none,
+                 ErrorReport{"holding_valued_at_start_price",
+                             symbol + ": " + format_fixed(it->second) + " held at the venue with no cost basis in the "
+                                 "journal, valued at the first price seen, " + format_fixed(price) + " (cost basis " +
+                                 format_fixed(static_cast<std::int64_t>(value)) + ")",
+                             symbol, 0, ts_ms * 1'000'000}});
+  h.qty += it->second;
+  h.cost += static_cast<std::int64_t>(value);
+  h.last_price = price;
+  state_.starting_cash += static_cast<std::int64_t>(value);
+  unvalued_.erase(it);
+}
+
 void PortfolioCore::publish(std::int64_t ts_ms, Outbox& out) {
   // equity - starting cash == realized + unrealized - fees, exactly: every fill moves both
   // sides by the same integers (see the header), and unrealized is value minus cost basis.
@@ -131,13 +209,18 @@ void PortfolioCore::publish(std::int64_t ts_ms, Outbox& out) {
 void PortfolioCore::on(const Delivery& in, Outbox& out) {
   if (const auto* e = std::get_if<OrderEvent>(&in.message)) {
     if (e->fill_qty > 0) {  // only fill events carry a fill quantity
+      value_adopted(e->symbol, e->fill_price, e->ts_ms, out);
       on_fill(*e, out);
       publish(e->ts_ms, out);
     }
   } else if (const auto* c = std::get_if<Candle>(&in.message)) {
     if (c->interval_s != config_.mark_interval_s) return;
+    value_adopted(c->symbol, c->close, c->close_time_ms, out);
     if (auto it = holdings_.find(c->symbol); it != holdings_.end()) it->second.last_price = c->close;
     publish(c->close_time_ms, out);
+  } else if (const auto* b = std::get_if<AccountBalances>(&in.message)) {
+    adopt(*b, out);
+    publish(b->ts_ms, out);
   }
 }
 
@@ -148,6 +231,14 @@ void PortfolioCore::save(StateWriter& w) const {
     for (auto v : {h.qty, h.cost, h.last_price, h.realized, h.trip_net}) w.i64(v);
   }
   w.message(state_);
+  // Last and only when there is any, so that a paper session's snapshots are what they
+  // were before adoption existed, and those older snapshots still load.
+  if (unvalued_.empty()) return;
+  w.u32(static_cast<std::uint32_t>(unvalued_.size()));
+  for (const auto& [symbol, qty] : unvalued_) {
+    w.str(symbol);
+    w.i64(qty);
+  }
 }
 
 Status PortfolioCore::load(StateReader& r) {
@@ -159,6 +250,12 @@ Status PortfolioCore::load(StateReader& r) {
   auto m = r.message();
   if (auto* ps = std::get_if<PortfolioState>(&m)) state_ = std::move(*ps);
   else if (r.ok()) return fail("portfolio snapshot: expected a portfolio state");
+  unvalued_.clear();
+  if (r.ok() && !r.at_end())
+    for (auto n = r.count(); n > 0 && r.ok(); --n) {
+      std::string symbol = r.str();
+      unvalued_[symbol] = r.i64();
+    }
   if (!r.ok()) return fail("portfolio snapshot is truncated or corrupt");
   return {};
 }

@@ -17,6 +17,15 @@
 // flat (or to dust); it wins when its realised PnL net of all its fees is positive.
 // Arithmetic is in 128 bits; a fill whose results do not fit int64 is reported as an
 // arithmetic_overflow error and not booked.
+//
+// Starting state. Paper: `starting_cash`. Testnet and live: the venue's account
+// (AccountBalances, journaled at the start): cash becomes the venue's quote balance and
+// each traded symbol's holding its base balance (free + locked). The cost basis the
+// journal knows is kept for as much as the venue still holds; anything more is valued at
+// the first price seen for the symbol (a mark candle or a fill) and journaled as such
+// (`holding_valued_at_start_price`); until then it counts for nothing. Adopting moves no
+// PnL: `starting_cash` moves by exactly the value it adds or removes (it is the capital
+// the PnL is measured from), so the identity above still holds.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -50,11 +59,16 @@ class PortfolioCore final : public ActorCore {
     std::int64_t trip_net = 0;  // realized minus fees since the position opened
   };
   void on_fill(const OrderEvent& e, Outbox& out);
+  void adopt(const AccountBalances& b, Outbox& out);
+  void value_adopted(const std::string& symbol, std::int64_t price, std::int64_t ts_ms, Outbox& out);
   void publish(std::int64_t ts_ms, Outbox& out);
 
   PortfolioConfig config_;
   std::map<std::string, Holding> holdings_;
   PortfolioState state_;
+  // Quantities adopted from the venue with no cost basis, by symbol: valued at the next
+  // price seen (value_adopted).
+  std::map<std::string, std::int64_t> unvalued_;
 };
 
 }  // namespace trader

@@ -152,3 +152,19 @@ struct PortfolioState {
   roundTrips @13 :UInt32;           # positions opened and closed back to flat
   winningRoundTrips @14 :UInt32;
 }
+
+# What the venue says the account holds, journaled at the start of a testnet or live
+# session (after reconciliation): the portfolio starts from it, not from a configured cash.
+struct AssetBalance {
+  asset @0 :Text;            # e.g. "BTC", "USDT"
+  symbol @1 :Text;           # the traded symbol whose base asset it is; "" for the quote asset
+  free @2 :Int64 $fixed(8);
+  locked @3 :Int64 $fixed(8); # held by open orders
+}
+
+struct AccountBalances {
+  venue @0 :Text;
+  tsMs @1 :Int64;
+  quoteAsset @2 :Text;
+  balances @3 :List(AssetBalance);  # the quote asset, then the base asset of each traded symbol
+}

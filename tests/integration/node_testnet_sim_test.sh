@@ -10,8 +10,9 @@
 source "$(dirname "$0")/lib.sh"
 node_with_sim_setup testnet-key-3c3c testnet-secret-never-shown-9d9d
 
+# A funded account: the node starts from what the venue holds, not from portfolio.starting_cash.
 "$TOOLS" exchange-sim --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 10 --drop-every 3000 --malformed-every 1100 \
-  --burst-429-every 7 --slow-orders-ms 1500 --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
+  --burst-429-every 7 --slow-orders-ms 1500 --balance USDT=12345.67 --balance BTC=0.05 --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
 SIM=$!
 for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
 PORT=$(cat "$SCRATCH/sim.port")
@@ -67,6 +68,27 @@ grep -q "orders testnet at https://127.0.0.1:$PORT" "$SCRATCH/node.log" && ok "t
 
 "$TOOLS" dump "$run" --json > "$SCRATCH/dump.jsonl"
 accepted_at_sim=$(grep -c "POST /api/v3/order -> 200" "$SCRATCH/sim.log")
+python3 - "$SCRATCH/dump.jsonl" <<'PY' && ok "the session starts from the venue's account (USDT 12345.67, BTC 0.05 valued at the first price), and every portfolio state adds up" || bad "starting state: $(grep -m3 'account_balances\|holding_valued' "$SCRATCH/dump.jsonl")"
+import json, sys
+from decimal import Decimal as D
+rows = [json.loads(l) for l in open(sys.argv[1])]
+acct = [r for r in rows if r["type"] == "account_balances"]
+assert len(acct) == 1 and acct[0]["source"] == "exchange", acct
+first_trade = min(r["seq"] for r in rows if r["type"] == "trade")
+assert acct[0]["seq"] < first_trade, "journaled before any market data"
+bal = {b["asset"]: D(b["free"]) + D(b["locked"]) for b in acct[0]["body"]["balances"]}
+assert bal == {"USDT": D("12345.67"), "BTC": D("0.05")}, bal
+states = [r for r in rows if r["type"] == "portfolio_state"]
+assert D(states[0]["body"]["cash"]) == D("12345.67") and D(states[0]["body"]["starting_cash"]) == D("12345.67"), states[0]
+note = [r for r in rows if r["type"] == "error" and r["body"]["code"] == "holding_valued_at_start_price"]
+assert len(note) == 1 and note[0]["body"]["context"] == "BTCUSDT", note
+after = next(r for r in states if r["seq"] > note[0]["seq"])
+btc = [p for p in after["body"]["positions"] if p["symbol"] == "BTCUSDT"]
+assert btc and D(btc[0]["qty"]) >= D("0.05"), after
+for r in states:
+    b = r["body"]
+    assert D(b["equity"]) - D(b["starting_cash"]) == D(b["realized_pnl"]) + D(b["unrealized_pnl"]) - D(b["fees"]), r
+PY
 python3 - "$SCRATCH/dump.jsonl" "$accepted_at_sim" <<'PY' && ok "journal: orders sent once each, every venue answer journaled, 429s backed off, drops and malformed frames survived" || bad "journal content"
 import json, re, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]

@@ -134,7 +134,14 @@ TEST_CASE("property: equity - starting cash == realized + unrealized - fees, to 
       // Odd prices and quantities (not multiples of anything) make every rounding bite.
       const std::int64_t price = k == 2 ? g.in(1, 5000) : g.in(px(10), px(90000));
       Outbox out;
-      if (g.in(0, 9) < 2) {  // a mark candle
+      if (g.in(0, 19) == 0) {  // the venue's account adopted (a testnet/live start): more, less or as much as held
+        AccountBalances b{"venue", step * 60'000, "USDT", {AssetBalance{"USDT", "", g.in(0, px(50000)), g.in(0, px(100))}}};
+        const auto r = g.in(0, 2);
+        const std::int64_t qty = r == 0 ? held[symbols[k]] : r == 1 ? held[symbols[k]] / 2 : held[symbols[k]] + g.in(1, px(0.3));
+        b.balances.push_back({bases[k], symbols[k], qty, 0});
+        held[symbols[k]] = qty;
+        out = h.feed(b);
+      } else if (g.in(0, 9) < 2) {  // a mark candle
         Candle c;
         c.symbol = symbols[k];
         c.interval_s = 60;
@@ -207,4 +214,83 @@ TEST_CASE("a fill that would overflow 64-bit fixed point is reported, not booked
   REQUIRE(s.size() == 1);
   CHECK(s[0].cash == px(10000));
   CHECK(s[0].fills == 0);
+}
+
+TEST_CASE("a venue start: cash and holdings from the venue, the journal's cost basis kept, the rest valued at the first price") {
+  PortfolioCore core({"USDT", px(10000), 60});
+  CoreHarness h(core);
+  h.feed(fill(Side::buy, 0.1, 20000, 0));  // the journal knows 0.1 BTC at 2,000
+  AccountBalances b{"binance-testnet", 2000, "USDT",
+                    {AssetBalance{"USDT", "", px(5000), px(100)}, AssetBalance{"BTC", "BTCUSDT", px(0.25), 0},
+                     AssetBalance{"ETH", "ETHUSDT", px(2), 0}}};
+  auto out = h.feed(b);
+  auto states = of_type<PortfolioState>(out);
+  REQUIRE(states.size() == 1);
+  const auto& s = states[0];
+  CHECK(s.cash == px(5100));  // free + locked
+  REQUIRE(s.positions.size() == 1);  // ETH has no price yet: it counts for nothing until it has one
+  CHECK(s.positions[0].symbol == "BTCUSDT");
+  CHECK(s.positions[0].qty == px(0.25));
+  // 0.1 at the journal's cost (2,000), 0.15 more valued at the last price known (20,000): 3,000
+  CHECK(s.positions[0].avg_entry_price == px(20000));
+  CHECK(s.equity == px(5100 + 5000));
+  CHECK(s.realized_pnl == 0);
+  CHECK(s.starting_cash == px(10000) + px(5100 - 8000) + px(3000));  // adopting moves capital, not PnL
+  CHECK(s.equity - s.starting_cash == s.realized_pnl + s.unrealized_pnl - s.fees);
+
+  // The snapshot keeps what is still unvalued; a restored core goes on identically.
+  StateWriter w;
+  core.save(w);
+  PortfolioCore restored({"USDT", px(10000), 60});
+  StateReader r(w.bytes());
+  REQUIRE(restored.load(r).has_value());
+  CHECK(r.at_end());
+  Candle eth = mark(1500);
+  eth.symbol = "ETHUSDT";
+  CoreHarness h2(restored);
+  for (auto* harness : {&h, &h2}) {
+    out = harness->feed(eth);
+    auto notes = of_type<ErrorReport>(out);
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0].code == "holding_valued_at_start_price");
+    CHECK(notes[0].message == "ETHUSDT: 2 held at the venue with no cost basis in the journal, valued at the "
+                              "first price seen, 1500 (cost basis 3000)");
+    states = of_type<PortfolioState>(out);
+    REQUIRE(states.size() == 1);
+    CHECK(states[0].positions.size() == 2);
+    CHECK(states[0].equity == px(5100 + 5000 + 3000));
+    CHECK(states[0].starting_cash == px(10100 + 3000));
+    CHECK(states[0].equity - states[0].starting_cash ==
+          states[0].realized_pnl + states[0].unrealized_pnl - states[0].fees);
+  }
+  // A second mark values nothing again.
+  CHECK(of_type<ErrorReport>(h.feed(eth)).empty());
+}
+
+TEST_CASE("a venue start holding less than the journal: the journal's cost shrinks in proportion, no PnL is booked") {
+  PortfolioCore core({"USDT", px(10000), 60});
+  CoreHarness h(core);
+  h.feed(fill(Side::buy, 0.1, 20000, 0));
+  h.feed(mark(25000));
+  auto s = of_type<PortfolioState>(h.feed(AccountBalances{"v", 2000, "USDT",
+                                                         {AssetBalance{"USDT", "", px(8000), 0},
+                                                          AssetBalance{"BTC", "BTCUSDT", px(0.04), 0}}}))[0];
+  CHECK(s.positions.at(0).qty == px(0.04));
+  CHECK(s.positions.at(0).avg_entry_price == px(20000));
+  CHECK(s.realized_pnl == 0);
+  CHECK(s.unrealized_pnl == px(0.04 * 5000));
+  CHECK(s.starting_cash == px(10000 - 1200));  // 0.06 BTC left the account at their cost, 1,200
+  CHECK(s.equity - s.starting_cash == s.realized_pnl + s.unrealized_pnl - s.fees);
+}
+
+TEST_CASE("a venue account in another quote asset, or with a negative balance, is refused and nothing is adopted") {
+  PortfolioCore core({"USDT", px(10000), 60});
+  CoreHarness h(core);
+  auto out = h.feed(AccountBalances{"v", 1, "USDC", {AssetBalance{"USDC", "", px(5), 0}}});
+  REQUIRE(of_type<ErrorReport>(out).size() == 1);
+  CHECK(of_type<ErrorReport>(out)[0].code == "venue_quote_asset_differs");
+  CHECK(of_type<PortfolioState>(out).at(0).cash == px(10000));
+  out = h.feed(AccountBalances{"v", 1, "USDT", {AssetBalance{"USDT", "", px(5), 0}, AssetBalance{"BTC", "BTCUSDT", -1, 0}}});
+  CHECK(of_type<ErrorReport>(out).at(0).code == "venue_balance_invalid");
+  CHECK(of_type<PortfolioState>(out).at(0).cash == px(10000));
 }
