@@ -54,11 +54,27 @@ using Hash = std::array<std::uint8_t, 32>;
 std::string to_hex(const Hash& h);
 
 // One committed batch: the unit of the hash chain and a sparse index for scans.
+// A value kept beside the records (a meta key, a snapshot, the opening of a session),
+// brought under the hash chain: its SHA-256 goes into the next batch the writer commits
+// (or, at the session's end, into the last one), so an edit made afterwards fails verify.
+struct Attestation {
+  enum class Kind : std::uint8_t { meta = 1, snapshot = 2, session = 3 };
+  Kind kind = Kind::meta;
+  std::string key;  // the meta key; the snapshot's seq or the session's id, in decimal
+  Hash digest{};
+  bool operator==(const Attestation&) const = default;
+};
+
 struct BatchInfo {
   std::uint64_t first_seq = 0, last_seq = 0;
   std::int64_t min_recv_ts_ns = 0, max_recv_ts_ns = 0;
   std::uint64_t type_mask = 0;  // bit (type_id % 64) set when the batch holds that type
-  Hash chain{};                 // SHA-256(previous chain, records, first_seq, last_seq)
+  // Without attestations: records_hash = SHA-256(previous chain, records, first_seq,
+  // last_seq) and chain = records_hash. With them: chain = SHA-256(records_hash,
+  // attestations). Journals written before attestations have none.
+  Hash chain{};
+  Hash records_hash{};
+  std::vector<Attestation> attests;
 };
 
 struct SessionInfo {
@@ -97,7 +113,11 @@ class Writer {
   Status put_meta(const std::string& key, const std::string& value);
   // Commits what is staged, then records a session starting at the next seq.
   Result<std::uint64_t> begin_session(SessionInfo info);
+  // Also brings what was written beside the records since the last commit under the
+  // chain (attest_in_last_batch).
   Status end_session(std::uint64_t id, std::int64_t end_ts_ns, const std::string& reason);
+  // Attests the values written since the last commit in the last committed batch.
+  Status attest_in_last_batch();
   // Commits what is staged, then stores the actors' state as of `seq` (<= last committed).
   Status put_snapshot(std::uint64_t seq, std::span<const std::uint8_t> state);
 
@@ -165,6 +185,8 @@ class Reader {
   Result<std::map<std::string, std::string>> meta();
   Result<std::vector<SessionInfo>> sessions();
   Result<std::vector<BatchInfo>> batches();
+  // Every snapshot's seq and the SHA-256 of its state.
+  Result<std::map<std::uint64_t, Hash>> snapshot_digests();
   // The latest snapshot taken at a seq in [min_seq, max_seq], if any: (seq, state).
   Result<std::optional<std::pair<std::uint64_t, std::vector<std::uint8_t>>>> snapshot_between(std::uint64_t min_seq,
                                                                                               std::uint64_t max_seq);
@@ -185,11 +207,19 @@ class Reader {
 struct VerifyReport {
   std::uint64_t records = 0, batches = 0;
   Hash chain_head{};
+  std::uint64_t attested = 0;  // meta keys, snapshots and sessions whose values the chain holds
+  // Values outside the chain, named: a journal written before attestations has only
+  // these; in a later one only what followed its last batch (a crash before a commit).
+  std::vector<std::string> unattested;
 };
 
-// Checks every record's checksum, seq continuity and the whole hash chain. The error
-// names the first bad seq.
+// Checks every record's checksum, seq continuity and the whole hash chain, and that every
+// meta value, snapshot and session opening the chain attests is still what it was. The
+// error names the first bad seq, or the edited value.
 Result<VerifyReport> verify(const std::string& dir);
+// The part of verify() that reads no record: each batch's attestations against its chain
+// link, and every attested value against what is stored now (replay runs this).
+Result<VerifyReport> check_attestations(Reader& reader);
 
 // The seq a reader in this process touched last; used to name the place when LMDB
 // itself faults on a corrupted file (see tools' fatal-signal handler).

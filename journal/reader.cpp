@@ -233,6 +233,16 @@ Result<std::vector<BatchInfo>> Reader::batches() {
   return out;
 }
 
+Result<std::map<std::uint64_t, Hash>> Reader::snapshot_digests() {
+  std::map<std::uint64_t, Hash> out;
+  auto st = for_each_entry(*impl_->env, impl_->env->snapshots, [&](const MDB_val& k, const MDB_val& v) -> Status {
+    out.emplace(val_u64(k), sha256_of(bytes_of(v)));
+    return {};
+  });
+  if (!st) return tl::unexpected(st.error());
+  return out;
+}
+
 Result<std::optional<std::pair<std::uint64_t, std::vector<std::uint8_t>>>> Reader::snapshot_between(
     std::uint64_t min_seq, std::uint64_t max_seq) {
   auto txn = begin_read(*impl_->env);

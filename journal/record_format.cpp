@@ -176,11 +176,24 @@ std::vector<std::uint8_t> encode_batch(const BatchInfo& b) {
   std::memcpy(p + 24, &b.max_recv_ts_ns, 8);
   std::memcpy(p + 32, &b.type_mask, 8);
   std::memcpy(p + 40, b.chain.data(), 32);
+  if (b.attests.empty()) return out;
+  // Attested: the records hash, then each attestation (kind, key length, key, digest).
+  out.insert(out.end(), b.records_hash.begin(), b.records_hash.end());
+  const auto n = static_cast<std::uint32_t>(b.attests.size());
+  out.insert(out.end(), reinterpret_cast<const std::uint8_t*>(&n), reinterpret_cast<const std::uint8_t*>(&n) + 4);
+  for (const auto& a : b.attests) {
+    out.push_back(static_cast<std::uint8_t>(a.kind));
+    const auto len = static_cast<std::uint16_t>(a.key.size());
+    out.insert(out.end(), reinterpret_cast<const std::uint8_t*>(&len), reinterpret_cast<const std::uint8_t*>(&len) + 2);
+    out.insert(out.end(), a.key.begin(), a.key.end());
+    out.insert(out.end(), a.digest.begin(), a.digest.end());
+  }
   return out;
 }
 
 Result<BatchInfo> decode_batch(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() != kBatchBytes) return fail(fmt::format("batch entry has {} bytes, expected {}", bytes.size(), kBatchBytes));
+  if (bytes.size() < kBatchBytes)
+    return fail(fmt::format("batch entry has {} bytes, expected at least {}", bytes.size(), kBatchBytes));
   BatchInfo b;
   const auto* p = bytes.data();
   std::memcpy(&b.first_seq, p, 8);
@@ -189,7 +202,44 @@ Result<BatchInfo> decode_batch(std::span<const std::uint8_t> bytes) {
   std::memcpy(&b.max_recv_ts_ns, p + 24, 8);
   std::memcpy(&b.type_mask, p + 32, 8);
   std::memcpy(b.chain.data(), p + 40, 32);
+  b.records_hash = b.chain;
+  if (bytes.size() == kBatchBytes) return b;
+  std::size_t at = kBatchBytes;
+  auto take = [&](void* to, std::size_t n) {
+    if (bytes.size() - at < n) return false;
+    std::memcpy(to, bytes.data() + at, n);
+    at += n;
+    return true;
+  };
+  std::uint32_t n = 0;
+  if (!take(b.records_hash.data(), 32) || !take(&n, 4) || n == 0)
+    return fail("batch entry: attestations truncated or empty");
+  for (std::uint32_t i = 0; i < n; ++i) {
+    Attestation a;
+    std::uint8_t kind = 0;
+    std::uint16_t len = 0;
+    if (!take(&kind, 1) || kind < 1 || kind > 3 || !take(&len, 2)) return fail("batch entry: attestation malformed");
+    a.kind = static_cast<Attestation::Kind>(kind);
+    a.key.resize(len);
+    if (!take(a.key.data(), len) || !take(a.digest.data(), 32)) return fail("batch entry: attestation truncated");
+    b.attests.push_back(std::move(a));
+  }
+  if (at != bytes.size()) return fail("batch entry: bytes after its attestations");
   return b;
+}
+
+Hash sha256_of(std::span<const std::uint8_t> bytes) {
+  Hash h{};
+  unsigned int n = 0;
+  EVP_Digest(bytes.data(), bytes.size(), h.data(), &n, EVP_sha256(), nullptr);
+  return h;
+}
+
+Hash session_opening_digest(SessionInfo s) {
+  s.end_seq = 0;
+  s.end_ts_ns = 0;
+  s.end_reason.clear();
+  return sha256_of(encode_session(s));
 }
 
 // ---- sessions ------------------------------------------------------------------------
@@ -247,6 +297,26 @@ Hash BatchHasher::finish(std::uint64_t first_seq, std::uint64_t last_seq) {
   Hash h{};
   unsigned int n = 0;
   EVP_DigestFinal_ex(ctx, h.data(), &n);
+  return h;
+}
+
+Hash BatchHasher::chain(const Hash& records_hash, const std::vector<Attestation>& attests) {
+  if (attests.empty()) return records_hash;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, records_hash.data(), records_hash.size());
+  for (const auto& a : attests) {
+    const auto kind = static_cast<std::uint8_t>(a.kind);
+    const auto len = static_cast<std::uint32_t>(a.key.size());
+    EVP_DigestUpdate(ctx, &kind, 1);
+    EVP_DigestUpdate(ctx, &len, sizeof len);
+    EVP_DigestUpdate(ctx, a.key.data(), a.key.size());
+    EVP_DigestUpdate(ctx, a.digest.data(), a.digest.size());
+  }
+  Hash h{};
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx, h.data(), &n);
+  EVP_MD_CTX_free(ctx);
   return h;
 }
 

@@ -52,6 +52,9 @@ class RecordDecoder {
 };
 
 std::vector<std::uint8_t> encode_batch(const BatchInfo& b);
+Hash sha256_of(std::span<const std::uint8_t> bytes);
+// What a session's attestation covers: the session as begin_session stored it.
+Hash session_opening_digest(SessionInfo s);
 Result<BatchInfo> decode_batch(std::span<const std::uint8_t> bytes);
 
 std::vector<std::uint8_t> encode_session(const SessionInfo& s);
@@ -65,6 +68,8 @@ class BatchHasher {
   ~BatchHasher();
   void add_record(std::span<const std::uint8_t> stored);
   Hash finish(std::uint64_t first_seq, std::uint64_t last_seq);
+  // A batch's chain link: its records hash alone, or that and its attestations (BatchInfo).
+  static Hash chain(const Hash& records_hash, const std::vector<Attestation>& attests);
   BatchHasher(const BatchHasher&) = delete;
   BatchHasher& operator=(const BatchHasher&) = delete;
 

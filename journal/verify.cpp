@@ -5,6 +5,60 @@
 
 namespace trader::journal {
 
+namespace {
+
+using Attested = std::map<std::pair<Attestation::Kind, std::string>, std::pair<Hash, std::uint64_t>>;
+
+// Every value the chain attests must still be what it was; values it does not attest are
+// named in the report.
+Status check_attested(Reader& reader, const Attested& attested, VerifyReport& report) {
+  using K = Attestation::Kind;
+  std::map<std::pair<K, std::string>, Hash> now;
+  auto meta = reader.meta();
+  if (!meta) return tl::unexpected(meta.error());
+  for (const auto& [k, v] : *meta) now[{K::meta, k}] = sha256_of({reinterpret_cast<const std::uint8_t*>(v.data()), v.size()});
+  auto snapshots = reader.snapshot_digests();
+  if (!snapshots) return tl::unexpected(snapshots.error());
+  for (const auto& [seq, h] : *snapshots) now[{K::snapshot, std::to_string(seq)}] = h;
+  auto sessions = reader.sessions();
+  if (!sessions) return tl::unexpected(sessions.error());
+  for (const auto& session : *sessions) now[{K::session, std::to_string(session.id)}] = session_opening_digest(session);
+  auto name = [](K kind, const std::string& key) {
+    return kind == K::meta ? fmt::format("meta value `{}`", key)
+           : kind == K::snapshot ? fmt::format("the snapshot at seq {}", key)
+                                 : fmt::format("session {}'s record (node id, config hash, code version, start)", key);
+  };
+  for (const auto& [what, at] : attested) {
+    auto it = now.find(what);
+    if (it == now.end())
+      return fail(fmt::format("{} is missing: the batch ending at seq {} attests it", name(what.first, what.second), at.second));
+    if (it->second != at.first)
+      return fail(fmt::format("{} was edited after it was journaled: the batch ending at seq {} attests another value",
+                              name(what.first, what.second), at.second));
+    ++report.attested;
+  }
+  for (const auto& [what, h] : now)
+    if (!attested.count(what)) report.unattested.push_back(name(what.first, what.second));
+  return {};
+}
+
+}  // namespace
+
+Result<VerifyReport> check_attestations(Reader& reader) {
+  auto batches = reader.batches();
+  if (!batches) return tl::unexpected(batches.error());
+  VerifyReport report;
+  Attested attested;
+  for (const auto& b : *batches) {
+    if (BatchHasher::chain(b.records_hash, b.attests) != b.chain)
+      return fail(fmt::format("seq {}: hash chain broken in batch seq {}..{}: its attestations changed after commit",
+                              b.first_seq, b.first_seq, b.last_seq));
+    for (const auto& a : b.attests) attested[{a.kind, a.key}] = {a.digest, b.last_seq};
+  }
+  if (auto st = check_attested(reader, attested, report); !st) return tl::unexpected(st.error());
+  return report;
+}
+
 Result<VerifyReport> verify(const std::string& dir) {
   auto reader = Reader::open(dir);
   if (!reader) return tl::unexpected(reader.error());
@@ -14,6 +68,8 @@ Result<VerifyReport> verify(const std::string& dir) {
   if (!cursor) return tl::unexpected(cursor.error());
 
   VerifyReport report;
+  // The last attestation of each value, in chain order: (digest, the batch's last seq).
+  std::map<std::pair<Attestation::Kind, std::string>, std::pair<Hash, std::uint64_t>> attested;
   Hash previous{};
   std::uint64_t expected = 1;
   for (const auto& b : *batches) {
@@ -37,13 +93,17 @@ Result<VerifyReport> verify(const std::string& dir) {
       ++report.records;
     }
     const Hash h = hasher.finish(b.first_seq, b.last_seq);
-    if (h != b.chain)
+    if (h != b.records_hash)
       return fail(fmt::format("seq {}: hash chain broken in batch seq {}..{}: records changed after commit",
                               b.first_seq, b.first_seq, b.last_seq));
+    if (BatchHasher::chain(h, b.attests) != b.chain)
+      return fail(fmt::format("seq {}: hash chain broken in batch seq {}..{}: its attestations changed after commit",
+                              b.first_seq, b.first_seq, b.last_seq));
+    for (const auto& a : b.attests) attested[{a.kind, a.key}] = {a.digest, b.last_seq};
     if (min_ts != b.min_recv_ts_ns || max_ts != b.max_recv_ts_ns || mask != b.type_mask)
       return fail(fmt::format("seq {}: batch index of seq {}..{} does not match its records", b.first_seq,
                               b.first_seq, b.last_seq));
-    previous = h;
+    previous = b.chain;
     expected = b.last_seq + 1;
     ++report.batches;
   }
@@ -59,6 +119,7 @@ Result<VerifyReport> verify(const std::string& dir) {
       return fail(fmt::format("seq {}: record not covered by any committed batch", seq));
   }
   report.chain_head = previous;
+  if (auto st = check_attested(**reader, attested, report); !st) return tl::unexpected(st.error());
   return report;
 }
 

@@ -27,6 +27,8 @@ struct Writer::Impl {
   std::vector<std::size_t> offsets;  // start of each staged record in arena
   std::int64_t min_ts = 0, max_ts = 0;
   std::uint64_t type_mask = 0;
+  // Values written beside the records since the last commit, to attest in the next batch.
+  std::vector<Attestation> pending_attests;
 
   ~Impl() {
     if (lock_fd >= 0) ::close(lock_fd);  // releases the flock
@@ -127,13 +129,17 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dir, const Optio
                             "run 'trader-tools verify'",
                             dir, last_record, last_batch_seq));
   impl->last_committed = last_record;
+  if (last_batch_seq == 0) {  // a new journal: its first batch attests the format it was created in
+    const std::string version = std::to_string(kFormatVersion);
+    impl->pending_attests.push_back({Attestation::Kind::meta, "format_version",
+                                     sha256_of({reinterpret_cast<const std::uint8_t*>(version.data()), version.size()})});
+  }
   return std::unique_ptr<Writer>(new Writer(std::move(impl)));
 }
 
 namespace {
-// Updates the staged batch's index data for one more record.
+// Updates the staged batch's index data for one more record, staged at `offset` in the arena.
 template <class Impl>
-// A record was staged at `offset` in the arena.
 void note_staged(Impl& s, const EnvelopeHeader& h, std::size_t offset) {
   if (s.offsets.empty()) {
     s.min_ts = s.max_ts = h.recv_ts_ns;
@@ -208,7 +214,9 @@ Result<BatchInfo> Writer::commit() {
   batch.type_mask = s.type_mask;
   BatchHasher hasher(s.head);
   for (std::size_t i = 0; i < s.offsets.size(); ++i) hasher.add_record(s.staged_record(i));
-  batch.chain = hasher.finish(batch.first_seq, batch.last_seq);
+  batch.records_hash = hasher.finish(batch.first_seq, batch.last_seq);
+  batch.attests = s.pending_attests;
+  batch.chain = BatchHasher::chain(batch.records_hash, batch.attests);
   const auto batch_bytes = encode_batch(batch);
 
   auto st = s.write_txn([&](MDB_txn* txn) -> int {
@@ -228,15 +236,44 @@ Result<BatchInfo> Writer::commit() {
   s.head = batch.chain;
   s.arena.clear();
   s.offsets.clear();
+  s.pending_attests.clear();
   return batch;
 }
 
+// Nothing follows to carry the pending attestations (the session is ending): they go into
+// the last batch, whose chain link is re-made from its records hash. Nothing depends on
+// that link yet; verify re-checks it like any other.
+Status Writer::attest_in_last_batch() {
+  auto& s = *impl_;
+  if (s.pending_attests.empty() || s.last_committed == 0) return {};
+  Hash chain{};
+  auto st = s.write_txn([&](MDB_txn* txn) -> int {
+    MDB_val k = as_val(s.last_committed), v{};
+    if (int rc = mdb_get(txn, s.env->batches, &k, &v); rc != 0) return rc;
+    auto batch = decode_batch({static_cast<const std::uint8_t*>(v.mv_data), v.mv_size});
+    if (!batch) return MDB_CORRUPTED;
+    batch->attests.insert(batch->attests.end(), s.pending_attests.begin(), s.pending_attests.end());
+    batch->chain = chain = BatchHasher::chain(batch->records_hash, batch->attests);
+    const auto bytes = encode_batch(*batch);
+    MDB_val nv{bytes.size(), const_cast<std::uint8_t*>(bytes.data())};
+    return mdb_put(txn, s.env->batches, &k, &nv, 0);
+  });
+  if (!st) return st;
+  s.head = chain;
+  s.pending_attests.clear();
+  return {};
+}
+
 Status Writer::put_meta(const std::string& key, const std::string& value) {
-  return impl_->write_txn([&](MDB_txn* txn) -> int {
+  auto st = impl_->write_txn([&](MDB_txn* txn) -> int {
     MDB_val k{key.size(), const_cast<char*>(key.data())};
     MDB_val v{value.size(), const_cast<char*>(value.data())};
     return mdb_put(txn, impl_->env->meta, &k, &v, 0);
   });
+  if (st)
+    impl_->pending_attests.push_back(
+        {Attestation::Kind::meta, key, sha256_of({reinterpret_cast<const std::uint8_t*>(value.data()), value.size()})});
+  return st;
 }
 
 Status Writer::put_snapshot(std::uint64_t seq, std::span<const std::uint8_t> state) {
@@ -248,11 +285,13 @@ Status Writer::put_snapshot(std::uint64_t seq, std::span<const std::uint8_t> sta
   if (impl_->session_start != 0 && seq + 1 < impl_->session_start)
     return fail(fmt::format("snapshot at seq {} predates the open session (it starts at seq {})", seq,
                             impl_->session_start));
-  return impl_->write_txn([&](MDB_txn* txn) -> int {
+  auto st = impl_->write_txn([&](MDB_txn* txn) -> int {
     MDB_val k = as_val(seq);
     MDB_val v{state.size(), const_cast<std::uint8_t*>(state.data())};
     return mdb_put(txn, impl_->env->snapshots, &k, &v, 0);
   });
+  if (st) impl_->pending_attests.push_back({Attestation::Kind::snapshot, std::to_string(seq), sha256_of(state)});
+  return st;
 }
 
 Result<std::uint64_t> Writer::begin_session(SessionInfo info) {
@@ -281,11 +320,13 @@ Result<std::uint64_t> Writer::begin_session(SessionInfo info) {
   });
   if (!st) return tl::unexpected(st.error());
   s.session_start = info.start_seq;
+  s.pending_attests.push_back({Attestation::Kind::session, std::to_string(id), session_opening_digest(info)});
   return id;
 }
 
 Status Writer::end_session(std::uint64_t id, std::int64_t end_ts_ns, const std::string& reason) {
   if (auto c = commit(); !c) return tl::unexpected(c.error());
+  if (auto a = attest_in_last_batch(); !a) return a;
   auto& s = *impl_;
   SessionInfo info;
   {

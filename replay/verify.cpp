@@ -217,6 +217,7 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
   auto summary = (*reader)->summary();
   if (!summary) return tl::unexpected(summary.error());
 
+  if (auto st = journal::check_attestations(**reader); !st) return tl::unexpected(st.error());
   if (auto st = check_session_configs(**reader); !st) return tl::unexpected(st.error());
   auto snapshot_seqs = (*reader)->snapshot_seqs();
   if (!snapshot_seqs) return tl::unexpected(snapshot_seqs.error());

@@ -93,13 +93,13 @@ if [ -n "$FAULT" ]; then
 fi
 
 # An edited session config (which would make replay audit another run) fails verify and
-# replay, naming the session.
+# replay, naming what was edited: the hash chain attests every meta value.
 if [ -n "$FAULT" ]; then
   cp -r "$arch.1" "$SCRATCH/edited"
   "$FAULT" set-meta "$SCRATCH/edited" session.1.config "$(printf '[risk]\nmax_open_positions = 1\n')"
-  expect_fail "verify of a journal whose session config was edited" 1 "session 1: its journaled config was edited" \
-    "$TOOLS" verify "$SCRATCH/edited"
-  expect_fail "replay --verify of it" 1 "session 1: its journaled config was edited" \
+  expect_fail "verify of a journal whose session config was edited" 1 \
+    'meta value `session.1.config` was edited after it was journaled' "$TOOLS" verify "$SCRATCH/edited"
+  expect_fail "replay --verify of it" 1 'meta value `session.1.config` was edited after it was journaled' \
     "$TOOLS" replay "$SCRATCH/edited" --verify
 fi
 

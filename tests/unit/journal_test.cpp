@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "journal/journal.hpp"
 #include "journal/record_format.hpp"
 #include "journal_fault.hpp"
@@ -360,6 +362,131 @@ TEST_CASE("a record rewritten with a valid checksum breaks the hash chain") {
   auto v = verify(dir.path());
   REQUIRE_FALSE(v.has_value());
   CHECK(v.error().message.find("hash chain broken in batch seq 51..100") != std::string::npos);
+}
+
+namespace {
+// Writes one value straight into a journal's LMDB database, as someone editing it would.
+void raw_put(const std::string& dir, const char* db, std::span<const std::uint8_t> key, std::span<const std::uint8_t> value) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  mdb_env_set_maxdbs(env, 16);
+  REQUIRE(mdb_env_open(env, dir.c_str(), 0, 0644) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  MDB_dbi dbi = 0;
+  REQUIRE(mdb_dbi_open(txn, db, 0, &dbi) == 0);
+  MDB_val k{key.size(), const_cast<std::uint8_t*>(key.data())};
+  MDB_val v{value.size(), const_cast<std::uint8_t*>(value.data())};
+  REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+}
+
+// A session with meta, a snapshot, records after it and a clean end.
+void write_attested(const std::string& dir) {
+  auto w = open_writer(dir);
+  SessionInfo info;
+  info.node_id = "paper-1";
+  info.config_hash = "abc";
+  info.code_version = "v";
+  REQUIRE(w->begin_session(info).has_value());
+  REQUIRE(w->put_meta("session.1.config", "max_drawdown = 0.2").has_value());
+  for (std::uint64_t i = 1; i <= 10; ++i) w->append(header_at(static_cast<std::int64_t>(1000 + i)), sample_trade(i));
+  REQUIRE(w->commit().has_value());
+  const std::vector<std::uint8_t> state{1, 2, 3};
+  REQUIRE(w->put_snapshot(10, state).has_value());
+  for (std::uint64_t i = 11; i <= 20; ++i) w->append(header_at(static_cast<std::int64_t>(1000 + i)), sample_trade(i));
+  REQUIRE(w->end_session(1, 5, "completed").has_value());
+  REQUIRE(w->put_snapshot(20, state).has_value());  // after the last commit, and no end follows
+}
+}  // namespace
+
+TEST_CASE("meta values, snapshots and session openings are under the hash chain: an edit fails verify, naming it") {
+  test::TempDir dir;
+  write_attested(dir.path());
+  auto ok = verify(dir.path());
+  REQUIRE(ok.has_value());
+  CHECK(ok->attested == 4);  // format_version, session 1, its config, the snapshot at seq 10
+  CHECK(ok->unattested == std::vector<std::string>{"the snapshot at seq 20"});
+  auto reader = Reader::open(dir.path());
+  REQUIRE(reader.has_value());
+  REQUIRE(check_attestations(**reader).has_value());
+
+  auto expect_edit = [](const std::string& path, const std::string& what) {
+    auto v = verify(path);
+    REQUIRE_FALSE(v.has_value());
+    CHECK(v.error().message == what);
+    auto r = Reader::open(path);
+    REQUIRE(r.has_value());
+    auto light = check_attestations(**r);  // what replay runs: the same finding, no record read
+    REQUIRE_FALSE(light.has_value());
+    CHECK(light.error().message == what);
+  };
+  auto bytes = [](const std::string& text) {
+    return std::vector<std::uint8_t>(text.begin(), text.end());
+  };
+  raw_put(dir.path(), "meta", bytes("session.1.config"), bytes("max_drawdown = 0.9"));
+  expect_edit(dir.path(), "meta value `session.1.config` was edited after it was journaled: the batch ending at seq "
+                          "10 attests another value");
+
+  test::TempDir snap;
+  write_attested(snap.path());
+  const std::uint64_t seq = 10;
+  raw_put(snap.path(), "snapshots", {reinterpret_cast<const std::uint8_t*>(&seq), 8}, std::vector<std::uint8_t>{1, 2, 4});
+  expect_edit(snap.path(), "the snapshot at seq 10 was edited after it was journaled: the batch ending at seq 20 "
+                           "attests another value");
+
+  test::TempDir session;
+  write_attested(session.path());
+  {
+    auto r = Reader::open(session.path());
+    REQUIRE(r.has_value());
+    auto sessions = (*r)->sessions();
+    REQUIRE(sessions.has_value());
+    auto s = sessions->at(0);
+    s.config_hash = "def";  // with the config edited to match, as a careful editor would
+    const std::uint64_t id = 1;
+    raw_put(session.path(), "sessions", {reinterpret_cast<const std::uint8_t*>(&id), 8}, encode_session(s));
+  }
+  expect_edit(session.path(), "session 1's record (node id, config hash, code version, start) was edited after it "
+                              "was journaled: the batch ending at seq 10 attests another value");
+
+  // The attestation itself cannot be swapped: the batch's chain link covers it.
+  test::TempDir link;
+  write_attested(link.path());
+  {
+    auto r = Reader::open(link.path());
+    REQUIRE(r.has_value());
+    auto batches = (*r)->batches();
+    REQUIRE(batches.has_value());
+    auto b = batches->back();
+    REQUIRE_FALSE(b.attests.empty());
+    b.attests.back().digest[0] ^= 1;
+    const std::uint64_t last = b.last_seq;
+    raw_put(link.path(), "batches", {reinterpret_cast<const std::uint8_t*>(&last), 8}, encode_batch(b));
+  }
+  expect_edit(link.path(), "seq 11: hash chain broken in batch seq 11..20: its attestations changed after commit");
+}
+
+TEST_CASE("batch entries from before attestations read as before; malformed attestations are refused") {
+  BatchInfo b{1, 2, 3, 4, 5, Hash{}, Hash{}, {}};
+  b.chain[0] = 9;
+  auto plain = encode_batch(b);
+  CHECK(plain.size() == 72);
+  auto back = decode_batch(plain);
+  REQUIRE(back.has_value());
+  CHECK(back->records_hash == b.chain);
+  CHECK(back->attests.empty());
+  b.records_hash = b.chain;
+  b.attests.push_back({Attestation::Kind::meta, "config", Hash{}});
+  auto attested = encode_batch(b);
+  auto again = decode_batch(attested);
+  REQUIRE(again.has_value());
+  CHECK(again->attests == b.attests);
+  for (std::size_t cut = 73; cut < attested.size(); cut += 5)
+    CHECK_FALSE(decode_batch(std::span<const std::uint8_t>(attested).first(cut)).has_value());
+  attested.push_back(0);
+  CHECK_FALSE(decode_batch(attested).has_value());
 }
 
 TEST_CASE("opening what is not a journal gives one clear error") {

@@ -239,6 +239,7 @@ TEST_CASE("verify checks every snapshot against the replayed state; a wrong one 
     auto w = journal::Writer::open(dir.sub("run"));
     REQUIRE(w.has_value());
     REQUIRE((*w)->put_snapshot(seqs[1], first_state).has_value());
+    REQUIRE((*w)->attest_in_last_batch().has_value());  // written and attested as a writer would
   }
   auto bad = replay::verify(dir.sub("run"), {});
   REQUIRE(bad.has_value());
@@ -276,6 +277,7 @@ TEST_CASE("verify reads a snapshot an earlier build wrote (a state field added s
     auto w = journal::Writer::open(dir.sub("run"));
     REQUIRE(w.has_value());
     REQUIRE((*w)->put_snapshot(seqs[1], replay::encode_snapshot(*states)).has_value());
+    REQUIRE((*w)->attest_in_last_batch().has_value());  // as that build's writer would have
   }
   auto v = replay::verify(dir.sub("run"), {});
   REQUIRE(v.has_value());
@@ -289,6 +291,7 @@ TEST_CASE("verify reads a snapshot an earlier build wrote (a state field added s
     auto w = journal::Writer::open(dir.sub("run"));
     REQUIRE(w.has_value());
     REQUIRE((*w)->put_snapshot(seqs[1], replay::encode_snapshot(*states)).has_value());
+    REQUIRE((*w)->attest_in_last_batch().has_value());  // as that build's writer would have
   }
   auto bad = replay::verify(dir.sub("run"), {});
   REQUIRE(bad.has_value());
@@ -323,7 +326,19 @@ TEST_CASE("a what-if session records itself as the node does: its config hash, s
     const auto edited = paper_config({"risk.max_drawdown=0.5"}).effective_toml;
     REQUIRE((*w)->put_meta(replay::session_config_key(id), edited).has_value());
   }
+  // The edit is caught by the chain, which attests the config as it was journaled...
   auto v = replay::verify(dir.sub("run"), {});
+  REQUIRE_FALSE(v.has_value());
+  CHECK(v.error().message.find(fmt::format("meta value `{}` was edited after it was journaled",
+                                           replay::session_config_key(id))) != std::string::npos);
+  // ...and, were the edit attested too (a writer re-attesting it), by the session's config hash.
+  {
+    auto w = journal::Writer::open(dir.sub("run"));
+    REQUIRE(w.has_value());
+    REQUIRE((*w)->put_meta(replay::session_config_key(id), paper_config({"risk.max_drawdown=0.5"}).effective_toml).has_value());
+    REQUIRE((*w)->attest_in_last_batch().has_value());
+  }
+  v = replay::verify(dir.sub("run"), {});
   REQUIRE_FALSE(v.has_value());
   CHECK(v.error().message.find(fmt::format("session {}: its journaled config was edited", id)) != std::string::npos);
 }

@@ -1,6 +1,7 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "journal/journal.hpp"
 #include "replay/replay.hpp"
@@ -39,6 +40,17 @@ void add_verify_command(CLI::App& app, int& exit_code) {
     }
     fmt::print("ok: {} records in {} batches, chain head {}\n", report->records, report->batches,
                journal::to_hex(report->chain_head));
+    fmt::print("    {} meta values, snapshots and session records under the chain", report->attested);
+    if (report->unattested.empty()) {
+      fmt::print("\n");
+    } else {
+      // Written before attestations existed, or after the last commit of a crashed run.
+      fmt::print("; {} outside it: {}{}\n", report->unattested.size(),
+                 fmt::join(report->unattested.begin(),
+                           report->unattested.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(report->unattested.size(), 5)),
+                           ", "),
+                 report->unattested.size() > 5 ? ", ..." : "");
+    }
     exit_code = kExitOk;
   });
 }
