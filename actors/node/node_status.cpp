@@ -59,7 +59,8 @@ bool NodeStatus::wants(std::uint16_t type_id) {
     case OrderRequest::kTypeId:
     case OrderEvent::kTypeId:
     case FeedStatus::kTypeId:
-    case ErrorReport::kTypeId: return true;
+    case ErrorReport::kTypeId:
+    case AccountBalances::kTypeId: return true;
     default: return false;
   }
 }
@@ -78,9 +79,13 @@ void NodeStatus::on_portfolio(const PortfolioState& p) {
   const std::int64_t day = p.ts_ms / 86'400'000;
   if (day != day_) {
     day_ = day;
-    day_start_equity_ = p.equity;
+    day_start_pnl_ = pnl(p);
   }
 }
+
+// Equity less the capital it started from: capital the venue's account adds (or a holding
+// valued at its first price) moves both, so it is never reported as profit.
+std::int64_t NodeStatus::pnl(const PortfolioState& p) { return p.equity - p.starting_cash; }
 
 void NodeStatus::on_message(std::uint64_t seq, std::uint16_t type_id, const Message* body) {
   last_seq_ = seq;
@@ -98,7 +103,18 @@ void NodeStatus::on_message(std::uint64_t seq, std::uint16_t type_id, const Mess
     if (e->kind == OrderEventKind::filled || e->kind == OrderEventKind::canceled ||
         e->kind == OrderEventKind::rejected || e->kind == OrderEventKind::expired)
       open_orders_.erase(e->client_order_id);
+  } else if (const auto* b = std::get_if<AccountBalances>(body)) {
+    start_account_ = *b;
+    awaiting_price_.clear();
+    for (const auto& a : b->balances) {  // held beyond what the journal knew: valued at its first price
+      if (a.symbol.empty()) continue;
+      std::int64_t known = 0;
+      for (const auto& p : portfolio_.positions)
+        if (p.symbol == a.symbol) known = p.qty;
+      if (a.free + a.locked > known) awaiting_price_.insert(a.symbol);
+    }
   } else if (const auto* er = std::get_if<ErrorReport>(body)) {
+    if (er->code == "holding_valued_at_start_price") awaiting_price_.erase(er->context);
     if (er->code.rfind("venue_", 0) == 0) {
       ++venue_errors_[er->code];
       last_venue_error_ = er->code + ": " + er->message;
@@ -132,10 +148,30 @@ std::string NodeStatus::status_json() const {
   const std::string q = to_json_string(portfolio_.quote_asset);
   out += fmt::format(R"("quote_asset":{},"equity":"{}","cash":"{}","pnl_today":"{}","realized_pnl":"{}","unrealized_pnl":"{}",)",
                      q, format_fixed(portfolio_.equity), format_fixed(portfolio_.cash),
-                     format_fixed(have_portfolio_ ? portfolio_.equity - day_start_equity_ : 0),
+                     format_fixed(have_portfolio_ ? pnl(portfolio_) - day_start_pnl_ : 0),
                      format_fixed(portfolio_.realized_pnl), format_fixed(portfolio_.unrealized_pnl));
-  out += fmt::format(R"("fees":"{}","drawdown":{},"max_drawdown":{},"positions":[)", format_fixed(portfolio_.fees),
+  out += fmt::format(R"("fees":"{}","drawdown":{},"max_drawdown":{},)", format_fixed(portfolio_.fees),
                      portfolio_.drawdown_ppm / 1e6, portfolio_.max_drawdown_ppm / 1e6);
+  // Where the starting capital came from: the venue's account (testnet, live) or the config.
+  out += fmt::format(R"("starting_capital":"{}","starting_state":{{"from":"{}")", format_fixed(portfolio_.starting_cash),
+                     start_account_ ? "venue" : "config");
+  if (start_account_) {
+    out += fmt::format(R"(,"venue":{},"balances":[)", to_json_string(start_account_->venue));
+    bool first_balance = true;
+    for (const auto& a : start_account_->balances) {
+      out += fmt::format(R"({}{{"asset":{},"free":"{}","locked":"{}"}})", first_balance ? "" : ",",
+                         to_json_string(a.asset), format_fixed(a.free), format_fixed(a.locked));
+      first_balance = false;
+    }
+    out += R"(],"awaiting_first_price":[)";
+    bool first_symbol = true;
+    for (const auto& symbol : awaiting_price_) {
+      out += fmt::format("{}{}", first_symbol ? "" : ",", to_json_string(symbol));
+      first_symbol = false;
+    }
+    out += "]";
+  }
+  out += R"(},"positions":[)";
   bool first = true;
   for (const auto& p : portfolio_.positions) {
     out += fmt::format(R"({}{{"symbol":{},"qty":"{}","avg_entry_price":"{}","last_price":"{}","unrealized_pnl":"{}"}})",
@@ -173,8 +209,8 @@ std::string NodeStatus::metrics_text() const {
   tick_to_order_.render(out, "trader_tick_to_order_seconds", "From a market-data message entering the node to the order request it caused.");
   out += "# HELP trader_equity Equity in the quote asset.\n# TYPE trader_equity gauge\n";
   out += fmt::format("trader_equity {}\n", dbl(portfolio_.equity));
-  out += "# HELP trader_pnl_today Equity change since the first portfolio state of the UTC day.\n# TYPE trader_pnl_today gauge\n";
-  out += fmt::format("trader_pnl_today {}\n", have_portfolio_ ? dbl(portfolio_.equity - day_start_equity_) : 0.0);
+  out += "# HELP trader_pnl_today Net PnL (equity less starting capital) since the first portfolio state of the UTC day.\n# TYPE trader_pnl_today gauge\n";
+  out += fmt::format("trader_pnl_today {}\n", have_portfolio_ ? dbl(pnl(portfolio_) - day_start_pnl_) : 0.0);
   out += "# HELP trader_realized_pnl Realized PnL of the session.\n# TYPE trader_realized_pnl gauge\n";
   out += fmt::format("trader_realized_pnl {}\n", dbl(portfolio_.realized_pnl));
   out += "# HELP trader_drawdown_ratio Drawdown from peak equity (0..1).\n# TYPE trader_drawdown_ratio gauge\n";

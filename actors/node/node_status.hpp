@@ -5,6 +5,8 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "messages/message_types.hpp"
@@ -64,8 +66,13 @@ class NodeStatus {
   std::map<std::string, std::uint64_t> rejects_;     // by reason code
   std::map<std::string, OrderRequest> open_orders_;  // by client order id
   PortfolioState portfolio_;
+  // Testnet and live: the account the session started from, and the held symbols the
+  // portfolio has not valued yet (until their first price).
+  std::optional<AccountBalances> start_account_;
+  std::set<std::string> awaiting_price_;
   bool have_portfolio_ = false;
-  std::int64_t day_ = -1, day_start_equity_ = 0;
+  std::int64_t day_ = -1, day_start_pnl_ = 0;
+  static std::int64_t pnl(const PortfolioState& p);
   RiskState risk_;
   FeedStatus feed_;
   bool have_feed_ = false, feed_done_ = false;

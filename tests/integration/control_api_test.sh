@@ -45,6 +45,7 @@ for k in ("trading_state", "positions", "open_orders", "equity", "pnl_today", "d
     assert k in d, k
 assert d["trading_state"] == "active" and d["model_id"] == "rule:ema-momentum-v1"
 assert isinstance(d["positions"], list) and isinstance(d["open_orders"], list)
+assert d["starting_state"] == {"from": "config"} and d["starting_capital"] == "10000", d  # paper: portfolio.starting_cash
 PY
 ctl metrics > "$SCRATCH/metrics.txt"
 python3 - "$SCRATCH/metrics.txt" <<'PY' && ok "/metrics follows the Prometheus text format" || bad "/metrics: $(head -20 "$SCRATCH/metrics.txt")"

@@ -55,6 +55,18 @@ import json, sys
 d = json.load(sys.stdin)
 assert d["exchange"]["mode"] == "testnet" and d["exchange"]["errors"] >= 1, d
 assert d["exchange"]["last_error"].startswith("venue_"), d' && ok "/health shows the venue: mode and its errors" || bad "/health: $(curl -s "$CTL/health")"
+curl -s "$CTL/status" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+s = d["starting_state"]
+assert s["from"] == "venue" and s["venue"] == "binance", s
+assert [(b["asset"], b["free"]) for b in s["balances"]] == [("USDT", "12345.67"), ("BTC", "0.05")], s
+assert s["awaiting_first_price"] == [], s  # BTC was valued at its first price long ago
+# valuing the BTC held at the start (~3,000 USDT) raised equity and starting capital alike:
+# it is not profit (a few minutes of trading moves PnL by a few USDT)
+assert abs(float(d["pnl_today"])) < 100 and float(d["equity"]) - float(d["starting_capital"]) < 100, d' \
+  && ok "/status: the session started from the venue balances, and valuing them is not profit" \
+  || bad "/status: $(curl -s "$CTL/status")"
 curl -s "$CTL/metrics" | grep -q '^trader_venue_errors_total{code="venue_rate_limited"} [1-9]' \
   && ok "/metrics counts venue errors by code" || bad "/metrics lacks venue errors"
 kill -TERM "$NODE_PID"

@@ -50,8 +50,10 @@ void print_summary(const trader::NodeConfig& c, const trader::node::RunSummary& 
   fmt::print("  pnl           {} {} net (realized {}, unrealized {}), fees {}\n", format_fixed(equity - start),
              c.portfolio.quote_asset, format_fixed(p.realized_pnl), format_fixed(p.unrealized_pnl), format_fixed(p.fees));
   fmt::print("  max drawdown  {:.2f}%\n", static_cast<double>(p.max_drawdown_ppm) / 1e4);
-  fmt::print("  final equity  {} {} (started with {})\n", format_fixed(equity), c.portfolio.quote_asset,
-             format_fixed(start));
+  // Testnet and live start from the venue's account (the portfolio adopts it), paper from the config.
+  fmt::print("  final equity  {} {} (started with {}{})\n", format_fixed(equity), c.portfolio.quote_asset,
+             format_fixed(start),
+             c.order_mode == trader::OrderMode::paper ? "" : ", the venue's balances at the start and what they were valued at");
   fmt::print("  decision hash {} ({} decisions, {} snapshots)\n", s.decision_hash, s.decisions, s.snapshots);
 }
 
