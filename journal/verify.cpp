@@ -7,6 +7,7 @@ namespace trader::journal {
 
 namespace {
 
+// The last attestation of each value, in chain order: (digest, the batch's last seq).
 using Attested = std::map<std::pair<Attestation::Kind, std::string>, std::pair<Hash, std::uint64_t>>;
 
 // Every value the chain attests must still be what it was; values it does not attest are
@@ -68,8 +69,7 @@ Result<VerifyReport> verify(const std::string& dir) {
   if (!cursor) return tl::unexpected(cursor.error());
 
   VerifyReport report;
-  // The last attestation of each value, in chain order: (digest, the batch's last seq).
-  std::map<std::pair<Attestation::Kind, std::string>, std::pair<Hash, std::uint64_t>> attested;
+  Attested attested;
   Hash previous{};
   std::uint64_t expected = 1;
   for (const auto& b : *batches) {

@@ -30,6 +30,7 @@ Result<ImportReport> import_captures(journal::Writer& writer, const ImportOption
     const EnvelopeHeader header{0, item.recv_ts_ns, Actor::market_feed, Actor::none, 0, 0, 1};
     switch (item.kind) {
       case CaptureItem::Kind::message:
+      case CaptureItem::Kind::status:  // the source's own FeedStatus: journaled like the node does, never dropped
         note_seq(writer.append(header, item.message));
         ++report.records;
         ++report.by_type[std::string(find_type(type_id_of(item.message))->name)];
