@@ -23,6 +23,44 @@ using namespace trader;
 
 namespace {
 constexpr std::int64_t kOne = 100'000'000;
+
+// exchange-sim serving over TLS on loopback for the account ("k", "s"), and a Binance REST
+// venue signed for it; stopped and cleaned up at the end of the test.
+class SimOverTls {
+ public:
+  SimOverTls(const std::string& name, sim::SimOptions options)
+      : dir_(std::filesystem::temp_directory_path() / name) {
+    auto cert = net::make_self_signed();
+    REQUIRE(cert.has_value());
+    std::filesystem::create_directories(dir_);
+    { std::ofstream(dir_ + "/sim.pem") << cert->cert_pem; }
+    options.api_key = "k";
+    options.api_secret = "s";
+    auto server = sim::SimServer::start(options, *cert);
+    REQUIRE(server.has_value());
+    server_ = std::move(*server);
+    serving_ = std::thread([this] { server_->run(); });
+    binance::RestVenueOptions vo;
+    vo.base_url = "https://127.0.0.1:" + std::to_string(server_->port());
+    vo.ca_file = dir_ + "/sim.pem";
+    vo.credentials = {"k", "s"};
+    auto venue = binance::RestVenue::create(vo);
+    REQUIRE(venue.has_value());
+    venue_ = std::move(*venue);
+  }
+  ~SimOverTls() {
+    server_->stop();
+    serving_.join();
+    std::filesystem::remove_all(dir_);
+  }
+  binance::RestVenue& venue() { return *venue_; }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<sim::SimServer> server_;
+  std::thread serving_;
+  std::unique_ptr<binance::RestVenue> venue_;
+};
 // The in-process simulator logs each request; the tests read its answers instead.
 const bool quiet = [] {
   spdlog::set_level(spdlog::level::warn);
@@ -341,68 +379,34 @@ TEST_CASE("binance REST venue against exchange-sim over TLS: orders, lookups, tr
 }
 
 TEST_CASE("exchange-sim's 429 bursts come back as rate_limited with Retry-After") {
-  auto cert = net::make_self_signed();
-  REQUIRE(cert.has_value());
-  const std::string dir = std::filesystem::temp_directory_path() / "trader_venue_429_test";
-  std::filesystem::create_directories(dir);
-  { std::ofstream(dir + "/sim.pem") << cert->cert_pem; }
   sim::SimOptions options;
-  options.api_key = "k";
-  options.api_secret = "s";
   options.burst_429_every = 4;  // requests 4, 5 and 6 get 429
-  auto server = sim::SimServer::start(options, *cert);
-  REQUIRE(server.has_value());
-  std::thread serving([&] { (*server)->run(); });
-  binance::RestVenueOptions vo;
-  vo.base_url = "https://127.0.0.1:" + std::to_string((*server)->port());
-  vo.ca_file = dir + "/sim.pem";
-  vo.credentials = {"k", "s"};
-  auto venue = binance::RestVenue::create(vo);
-  REQUIRE(venue.has_value());
+  SimOverTls sim("trader_venue_429_test", options);
+  auto& venue = sim.venue();
   int limited = 0, answered = 0;
   for (int i = 0; i < 6; ++i) {
-    auto r = (*venue)->balances();
+    auto r = venue.balances();
     if (r) ++answered;
     else if (r.error().kind == VenueFailure::Kind::rate_limited && r.error().retry_after_ms == 1000) ++limited;
   }
   CHECK(limited == 3);
   CHECK(answered == 3);
-  (*server)->stop();
-  serving.join();
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a 418 without Retry-After comes back as rate_limited with no wait given; the wait then backs off, capped") {
-  auto cert = net::make_self_signed();
-  REQUIRE(cert.has_value());
-  const std::string dir = std::filesystem::temp_directory_path() / "trader_venue_418_test";
-  std::filesystem::create_directories(dir);
-  { std::ofstream(dir + "/sim.pem") << cert->cert_pem; }
   sim::SimOptions options;
-  options.api_key = "k";
-  options.api_secret = "s";
   options.burst_429_every = 2;
   options.burst_as_418 = true;
-  auto server = sim::SimServer::start(options, *cert);
-  REQUIRE(server.has_value());
-  std::thread serving([&] { (*server)->run(); });
-  binance::RestVenueOptions vo;
-  vo.base_url = "https://127.0.0.1:" + std::to_string((*server)->port());
-  vo.ca_file = dir + "/sim.pem";
-  vo.credentials = {"k", "s"};
-  auto venue = binance::RestVenue::create(vo);
-  REQUIRE(venue.has_value());
+  SimOverTls sim("trader_venue_418_test", options);
+  auto& venue = sim.venue();
   int banned = 0;
   for (int i = 0; i < 4; ++i) {
-    auto r = (*venue)->balances();
+    auto r = venue.balances();
     if (!r && r.error().kind == VenueFailure::Kind::rate_limited && r.error().http_status == 418 &&
         r.error().retry_after_ms == 0)
       ++banned;
   }
   CHECK(banned == 3);
-  (*server)->stop();
-  serving.join();
-  std::filesystem::remove_all(dir);
 
   // What the gateway waits: the venue's Retry-After when given (and the backoff does not
   // move); otherwise 1 s, 2 s, 4 s ... (each jittered down to half) up to the cap.
@@ -423,32 +427,18 @@ TEST_CASE("a 418 without Retry-After comes back as rate_limited with no wait giv
 }
 
 TEST_CASE("start-up reconciliation: lost orders rejected (not resent), unknown venue orders and balance differences reported") {
-  auto cert = net::make_self_signed();
-  REQUIRE(cert.has_value());
-  const std::string dir = std::filesystem::temp_directory_path() / "trader_venue_reconcile_test";
-  std::filesystem::create_directories(dir);
-  { std::ofstream(dir + "/sim.pem") << cert->cert_pem; }
   sim::SimOptions options;
-  options.api_key = "k";
-  options.api_secret = "s";
-  auto server = sim::SimServer::start(options, *cert);
-  REQUIRE(server.has_value());
-  std::thread serving([&] { (*server)->run(); });
-  binance::RestVenueOptions vo;
-  vo.base_url = "https://127.0.0.1:" + std::to_string((*server)->port());
-  vo.ca_file = dir + "/sim.pem";
-  vo.credentials = {"k", "s"};
-  auto venue = binance::RestVenue::create(vo);
-  REQUIRE(venue.has_value());
+  SimOverTls sim("trader_venue_reconcile_test", options);
+  auto& venue = sim.venue();
   // An order someone else placed on the account, resting.
   OrderRequest other = market_buy("manual-1", kOne / 100);
   other.type = OrderType::limit;
   other.limit_price = 1000 * kOne;
-  REQUIRE((*venue)->place(other).has_value());
+  REQUIRE(venue.place(other).has_value());
 
   OrderTracker tracker;
   PortfolioCore portfolio({"USDT", 9000 * kOne, 60});  // the sim holds 10000 USDT (10 locked by the manual order)
-  auto r = node::reconcile_at_start(**venue, tracker, {{market_buy("c-lost-7", kOne / 100), 0}}, portfolio,
+  auto r = node::reconcile_at_start(venue, tracker, {{market_buy("c-lost-7", kOne / 100), 0}}, portfolio,
                                     MarketRules{}, {"BTCUSDT"}, 123);
   REQUIRE(r.has_value());
   std::vector<std::string> seen;
@@ -471,13 +461,10 @@ TEST_CASE("start-up reconciliation: lost orders rejected (not resent), unknown v
   MarketRules fine;
   fine.lot_step = 1;
   OrderTracker other_tracker;
-  auto refused = node::reconcile_at_start(**venue, other_tracker, {}, portfolio, fine, {"BTCUSDT"}, 124);
+  auto refused = node::reconcile_at_start(venue, other_tracker, {}, portfolio, fine, {"BTCUSDT"}, 124);
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().message.find("market.lot_step = 0.00000001: BTCUSDT takes quantities in steps of 0.00001") !=
         std::string::npos);
-  (*server)->stop();
-  serving.join();
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("exchangeInfo filters parse (NOTIONAL or the older MIN_NOTIONAL); market.* is checked against them") {
