@@ -1,5 +1,7 @@
 #include "exchange/sim/sim_venue.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "messages/fixed_point.hpp"
@@ -71,16 +73,21 @@ std::string SimVenue::order_json(const SimOrder& o) {
       o.time_ms, o.update_ms);
 }
 
-void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t ts_ms, std::string* fills_json) {
+void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int64_t ts_ms, std::string* fills_json) {
   const auto [base, quote] = split_symbol(o.symbol);
-  const std::int64_t qty = o.qty - o.executed_qty;
+  qty = std::min(qty, o.qty - o.executed_qty);
+  const bool last_piece = qty == o.qty - o.executed_qty;
   const std::int64_t cost = notional(qty, price);
   std::int64_t commission = 0;
   std::string commission_asset;
   if (o.side == "BUY") {
     if (o.type == "LIMIT") {
-      locked_[quote] -= notional(qty, o.price);
-      balances_[quote] += notional(qty, o.price) - cost;  // a better price returns the difference
+      // Pieces release their share of what the order locked; the last releases the rest,
+      // so rounding never strands a unit in `locked`.
+      const std::int64_t release = last_piece ? o.locked : notional(qty, o.price);
+      o.locked -= release;
+      locked_[quote] -= release;
+      balances_[quote] += release - cost;  // a better price returns the difference
     } else {
       balances_[quote] -= cost;
     }
@@ -88,15 +95,19 @@ void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t ts_ms, std::st
     commission_asset = base;
     balances_[base] += qty - commission;
   } else {
-    if (o.type == "LIMIT") locked_[base] -= qty;
-    else balances_[base] -= qty;
+    if (o.type == "LIMIT") {
+      o.locked -= qty;
+      locked_[base] -= qty;
+    } else {
+      balances_[base] -= qty;
+    }
     commission = cost - less_fee(cost, fee_ppm_);
     commission_asset = quote;
     balances_[quote] += cost - commission;
   }
-  o.executed_qty = o.qty;
+  o.executed_qty += qty;
   o.quote_qty += cost;
-  o.status = "FILLED";
+  o.status = last_piece ? "FILLED" : "PARTIALLY_FILLED";
   o.update_ms = ts_ms;
   // A resting limit that a later trade crosses is the maker; an order that crossed on arrival took.
   const bool maker = o.type == "LIMIT" && fills_json == nullptr;
@@ -111,11 +122,16 @@ void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t ts_ms, std::st
 
 void SimVenue::on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty, std::int64_t ts_ms) {
   last_price_[symbol] = price;
-  (void)qty;  // a crossing trade fills the whole order: the simulator does not model queue position
+  // No queue position is modelled: resting orders at a crossed price share the trade's
+  // quantity in the order they arrived.
   for (auto& [id, o] : orders_) {
-    if (o.symbol != symbol || o.status != "NEW") continue;
+    if (qty <= 0) break;
+    if (o.symbol != symbol || !o.working()) continue;
     const bool crosses = o.side == "BUY" ? price <= o.price : price >= o.price;
-    if (crosses) fill(o, o.price, ts_ms, nullptr);
+    if (!crosses) continue;
+    const std::int64_t take = std::min(qty, o.qty - o.executed_qty);
+    fill(o, o.price, take, ts_ms, nullptr);
+    qty -= take;
   }
 }
 
@@ -180,12 +196,14 @@ VenueResult<std::string> SimVenue::new_order(const Params& p, std::int64_t now_m
   if (o.type == "LIMIT") {
     balances_[spend_asset] -= spend;
     locked_[spend_asset] += spend;
+    o.locked = spend;
   }
   if (marketable) {
-    fill(o, last->second, now_ms, &fills);  // a marketable limit takes the (equal or better) last price
+    fill(o, last->second, o.qty, now_ms, &fills);  // a marketable limit takes the (equal or better) last price
   } else if (o.time_in_force == "IOC" || o.time_in_force == "FOK") {
     balances_[spend_asset] += spend;
     locked_[spend_asset] -= spend;
+    o.locked = 0;
     o.status = "EXPIRED";
   }
   by_client_id_[o.client_order_id] = o.order_id;
@@ -217,14 +235,14 @@ VenueResult<std::string> SimVenue::query_order(const Params& p) const {
 VenueResult<std::string> SimVenue::cancel_order(const Params& p, std::int64_t now_ms) {
   if (get(p, "symbol") == nullptr) return tl::unexpected(mandatory("symbol"));
   const SimOrder* found = find(p);
-  if (found == nullptr || found->symbol != p.at("symbol") || found->status != "NEW")
+  if (found == nullptr || found->symbol != p.at("symbol") || !found->working())
     return tl::unexpected(VenueError{400, -2011, "Unknown order sent."});
   SimOrder& o = orders_.at(found->order_id);
   const auto [base, quote] = split_symbol(o.symbol);
   const std::string& asset = o.side == "BUY" ? quote : base;
-  const std::int64_t held = o.side == "BUY" ? notional(o.qty, o.price) : o.qty;
-  locked_[asset] -= held;
-  balances_[asset] += held;
+  locked_[asset] -= o.locked;
+  balances_[asset] += o.locked;
+  o.locked = 0;
   o.status = "CANCELED";
   o.update_ms = now_ms;
   return order_json(o);
@@ -234,7 +252,7 @@ std::string SimVenue::open_orders(const Params& p) const {
   const std::string* symbol = get(p, "symbol");
   std::string out = "[";
   for (const auto& [id, o] : orders_) {
-    if (o.status != "NEW" || (symbol != nullptr && o.symbol != *symbol)) continue;
+    if (!o.working() || (symbol != nullptr && o.symbol != *symbol)) continue;
     if (out.size() > 1) out += ",";
     out += order_json(o);
   }

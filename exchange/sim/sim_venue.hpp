@@ -29,7 +29,9 @@ struct SimOrder {
   std::uint64_t order_id = 0;
   std::string client_order_id, symbol, side, type, time_in_force, status;
   std::int64_t qty = 0, price = 0, executed_qty = 0, quote_qty = 0;  // fixed point, 1e-8
+  std::int64_t locked = 0;  // what a resting limit still holds of the account (quote for a buy, base for a sell)
   std::int64_t time_ms = 0, update_ms = 0;
+  bool working() const { return status == "NEW" || status == "PARTIALLY_FILLED"; }
 };
 
 struct SimTrade {
@@ -52,7 +54,8 @@ class SimVenue {
   // `balances`: asset -> free amount (fixed point). `fee_ppm`: commission on what is received.
   SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm = 1000, SymbolFilters filters = {});
 
-  // The replayed trades: fill resting limit orders they cross; remember the last price.
+  // The replayed trades: fill resting limit orders they cross, oldest first, up to the
+  // trade's quantity (a smaller trade fills an order partly); remember the last price.
   void on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty, std::int64_t ts_ms);
 
   VenueResult<std::string> new_order(const Params& p, std::int64_t now_ms);  // POST /api/v3/order
@@ -67,7 +70,8 @@ class SimVenue {
 
  private:
   const SimOrder* find(const Params& p) const;
-  void fill(SimOrder& o, std::int64_t price, std::int64_t ts_ms, std::string* fills_json);
+  // Fills `qty` of the order (at most what is left of it) at `price`.
+  void fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int64_t ts_ms, std::string* fills_json);
   static std::string order_json(const SimOrder& o);
 
   std::map<std::string, std::int64_t> balances_, locked_;

@@ -69,6 +69,45 @@ TEST_CASE("sim venue: limit orders lock funds, fill when a trade crosses, cancel
   CHECK(v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"quantity", "1"}}, 12).error().code == -1102);
 }
 
+TEST_CASE("sim venue: a trade smaller than a resting limit fills it partly; the order keeps working and cancels with "
+          "the rest released") {
+  auto v = venue();
+  v.on_trade("BTCUSDT", 50000 * kOne, kOne, 1);
+  REQUIRE(v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"timeInForce", "GTC"},
+                       {"quantity", "0.01"}, {"price", "33333.33"}, {"newClientOrderId", "p1"}}, 2));
+  // locked: 0.01 x 33333.33 = 333.3333
+  CHECK(v.account(3).find(R"({"asset":"USDT","free":"666.6667","locked":"333.3333"})") != std::string::npos);
+  v.on_trade("BTCUSDT", 33000 * kOne, 300'000, 4);  // 0.003 crosses
+  auto part = v.query_order({{"symbol", "BTCUSDT"}, {"origClientOrderId", "p1"}});
+  REQUIRE(part.has_value());
+  CHECK(part->find(R"("executedQty":"0.003")") != std::string::npos);
+  CHECK(part->find(R"("status":"PARTIALLY_FILLED")") != std::string::npos);
+  CHECK(v.open_orders({}).find(R"("clientOrderId":"p1")") != std::string::npos);
+  // 0.003 x 33333.33 = 99.99999 released and spent at the limit price (the maker's price)
+  CHECK(v.account(5).find(R"({"asset":"USDT","free":"666.6667","locked":"233.33331"})") != std::string::npos);
+  CHECK(v.my_trades({{"symbol", "BTCUSDT"}})->find(R"("qty":"0.003")") != std::string::npos);
+  auto c = v.cancel_order({{"symbol", "BTCUSDT"}, {"origClientOrderId", "p1"}}, 6);
+  REQUIRE(c.has_value());
+  CHECK(c->find(R"("status":"CANCELED")") != std::string::npos);
+  CHECK(c->find(R"("executedQty":"0.003")") != std::string::npos);
+  // Nothing stays locked, and cash + spent adds up to the 1000 the account began with.
+  CHECK(v.account(7).find(R"({"asset":"USDT","free":"900.00001","locked":"0"})") != std::string::npos);
+
+  // Two resting orders share one trade in arrival order; the second takes what is left.
+  REQUIRE(v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"timeInForce", "GTC"},
+                       {"quantity", "0.002"}, {"price", "30000"}, {"newClientOrderId", "a"}}, 8));
+  REQUIRE(v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"timeInForce", "GTC"},
+                       {"quantity", "0.002"}, {"price", "30000"}, {"newClientOrderId", "b"}}, 9));
+  v.on_trade("BTCUSDT", 29000 * kOne, 300'000, 10);
+  CHECK(v.query_order({{"symbol", "BTCUSDT"}, {"origClientOrderId", "a"}})->find(R"("status":"FILLED")") != std::string::npos);
+  auto b = v.query_order({{"symbol", "BTCUSDT"}, {"origClientOrderId", "b"}});
+  CHECK(b->find(R"("executedQty":"0.001")") != std::string::npos);
+  CHECK(b->find(R"("status":"PARTIALLY_FILLED")") != std::string::npos);
+  v.on_trade("BTCUSDT", 29000 * kOne, kOne, 11);
+  CHECK(v.query_order({{"symbol", "BTCUSDT"}, {"origClientOrderId", "b"}})->find(R"("status":"FILLED")") != std::string::npos);
+  CHECK(v.account(12).find(R"({"asset":"USDT","free":"780.00001","locked":"0"})") != std::string::npos);
+}
+
 TEST_CASE("sim venue: exchangeInfo shows the symbol's filters; orders that break them get -1013") {
   SymbolFilters f;
   f.step_size = f.min_qty = 100'000;  // 0.001
