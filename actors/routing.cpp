@@ -13,7 +13,7 @@ constexpr std::array kRiskState{Actor::strategy};
 constexpr std::array kOrderRequest{Actor::exchange};
 constexpr std::array kOrderEvent{Actor::order, Actor::portfolio, Actor::risk, Actor::strategy};
 constexpr std::array kPortfolio{Actor::risk, Actor::strategy};
-constexpr std::array kClock{Actor::candle_builder, Actor::risk, Actor::exchange};
+constexpr std::array kClock{Actor::candle_builder, Actor::risk, Actor::exchange, Actor::order};  // order: limit expiry
 constexpr std::array kOperator{Actor::risk, Actor::order};
 constexpr std::array kFeedStatus{Actor::risk};
 constexpr std::array kBalances{Actor::portfolio};

@@ -421,7 +421,9 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   MarketRules market;
   r.fixed("market.lot_step", market.lot_step);
   r.fixed("market.min_notional", market.min_notional);
+  r.fixed("market.tick_size", market.tick_size);
   if (market.lot_step <= 0) r.error("market.lot_step", r.find("market.lot_step"), "must be positive");
+  if (market.tick_size <= 0) r.error("market.tick_size", r.find("market.tick_size"), "must be positive");
 
   r.mode("strategy.kind", c.strategy_kind, kStrategyKinds);
   r.string("strategy.model", c.model_path);
@@ -445,6 +447,8 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.number("strategy.confidence_full_z", c.strategy.confidence_full_z, 1e-9, 1e6);
   r.ppm("strategy.position_fraction", c.strategy.position_fraction_ppm);
   r.integer("strategy.reentry_cooldown_candles", c.strategy.reentry_cooldown_candles, 0, kMaxI32);
+  r.mode("strategy.entry_order", c.strategy.entry.type, kEntryOrders);
+  r.integer("strategy.limit_offset_bps", c.strategy.entry.limit_offset_bps, 0, 1000);
   if (c.strategy.fast_ema >= c.strategy.slow_ema)
     r.error("strategy.fast_ema", r.find("strategy.fast_ema"), "must be shorter than strategy.slow_ema");
   c.strategy.market = market;
@@ -452,6 +456,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   c.xgb.symbols = c.strategy.symbols;
   c.xgb.reentry_cooldown_candles = c.strategy.reentry_cooldown_candles;
   c.xgb.market = market;
+  c.xgb.entry = c.strategy.entry;
 
   r.fixed("risk.max_position_notional", c.risk.max_position_notional);
   r.ppm("risk.max_position_equity", c.risk.max_position_equity_ppm);
@@ -497,6 +502,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.ppm("order.kline_participation", c.paper.kline_participation_ppm);
   r.integer("order.market_timeout_ms", c.paper.market_timeout_ms, 1, 86'400'000);
   r.string("order.client_id_prefix", c.order.client_id_prefix);
+  r.integer("order.limit_ttl_ms", c.order.limit_ttl_ms, 0, std::int64_t{1} << 40);
   c.paper.fee_asset = c.portfolio.quote_asset;
 
   r.string("venue.rest_url", c.venue.rest_url);

@@ -35,6 +35,7 @@ inline constexpr ModeNames<OrderMode> kOrderModes{{{"paper", OrderMode::paper}, 
 inline constexpr ModeNames<FeedSourceKind> kFeedSources{{{"capture", FeedSourceKind::capture}, {"binance", FeedSourceKind::binance}, {}, {}}};
 inline constexpr ModeNames<IfExists> kIfExists{{{"error", IfExists::error}, {"archive", IfExists::archive}, {"replace", IfExists::replace}, {"resume", IfExists::resume}}};
 inline constexpr ModeNames<StrategyKind> kStrategyKinds{{{"rule", StrategyKind::rule}, {"xgboost", StrategyKind::xgboost}, {}, {}}};
+inline constexpr ModeNames<OrderType> kEntryOrders{{{"market", OrderType::market}, {"limit", OrderType::limit}, {}, {}}};
 
 template <class E>
 constexpr std::string_view mode_name(const ModeNames<E>& names, E value) {

@@ -288,6 +288,10 @@ Status check_market_rules(const MarketRules& ours, const SymbolRules& venue) {
     return fail(fmt::format("market.lot_step = {}: {} takes quantities in steps of {} (LOT_SIZE); set market.lot_step "
                             "to a multiple of it",
                             format_fixed(ours.lot_step), venue.symbol, format_fixed(venue.step_size)));
+  if (venue.tick_size > 0 && ours.tick_size % venue.tick_size != 0)
+    return fail(fmt::format("market.tick_size = {}: {} takes prices in steps of {} (PRICE_FILTER); set market.tick_size "
+                            "to a multiple of it",
+                            format_fixed(ours.tick_size), venue.symbol, format_fixed(venue.tick_size)));
   if (ours.min_notional < venue.min_notional)
     return fail(fmt::format("market.min_notional = {}: {} refuses orders worth less than {} (NOTIONAL); set "
                             "market.min_notional to at least that",

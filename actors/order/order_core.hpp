@@ -3,7 +3,13 @@
 // order's lifecycle from the venue's events.
 //  - client order id = "<prefix><journal seq of the approving decision>": unique within a
 //    journal and the same on every replay, so a retry can look an order up by it.
+//  - A limit order still open `limit_ttl_ms` after its decision is canceled at the first
+//    clock tick past that (0: it rests until filled or canceled). An approved exit cancels
+//    the symbol's resting limit entries first, so that what rests cannot buy back what
+//    the exit sells.
 //  - Operator flatten cancels every open order.
+//  - A cancel is sent once per order; the venue's answer (canceled, or filled first)
+//    ends the order.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -14,6 +20,7 @@ namespace trader {
 
 struct OrderConfig {
   std::string client_id_prefix = "c";
+  std::int64_t limit_ttl_ms = 60'000;
 };
 
 class OrderCore final : public ActorCore {
@@ -29,10 +36,16 @@ class OrderCore final : public ActorCore {
     Side side;
     std::int64_t qty = 0, cum_qty = 0;
     std::uint64_t intent_id = 0;
+    OrderType type = OrderType::market;
+    bool is_exit = false;
+    std::int64_t placed_ms = 0;  // the decision's time
+    bool cancel_sent = false;
   };
   const std::map<std::string, Open>& open_orders() const { return open_; }
 
  private:
+  OrderRequest cancel_of(const std::string& client_order_id, Open& o, std::int64_t ts_ms);
+
   OrderConfig config_;
   std::map<std::string, Open> open_;  // by client order id
 };

@@ -97,6 +97,13 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
     out.push_back({Actor::none, std::move(d)});
   };
   const std::int64_t held = position_qty(intent.symbol);
+  // The venue refuses a limit price off its tick (PRICE_FILTER); it is refused here first,
+  // journaled with its reason, instead of leaving the process.
+  if (intent.type == OrderType::limit && intent.limit_price <= 0)
+    return reject("no_limit_price", "a limit order for " + intent.symbol + " without a price");
+  if (intent.type == OrderType::limit && config_.market.tick_size > 0 && intent.limit_price % config_.market.tick_size != 0)
+    return reject("price_off_tick", "limit price " + format_fixed(intent.limit_price) + " is not a multiple of "
+                                        "market.tick_size = " + format_fixed(config_.market.tick_size));
 
   if (intent.is_exit) {
     if (state_ == TradingState::halted) return reject("halted", "trading halted: " + state_reason_);

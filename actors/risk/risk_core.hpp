@@ -2,6 +2,7 @@
 // risk: every order intent gets a RiskDecision with its reason; the trading state is
 // ACTIVE, REDUCING (only exits pass) or HALTED (no strategy order passes).
 //
+// A limit intent first needs a price on market.tick_size ("price_off_tick").
 // Checks on an entry intent, in order (first failure rejects):
 //   state (halted / reducing), min_confidence, max_orders_per_minute,
 //   max_trades_per_day, max_open_positions (new symbol), a known price,

@@ -30,6 +30,7 @@ struct RuleStrategyConfig {
   std::uint32_t position_fraction_ppm = 200'000;  // 20% of equity per entry
   std::uint32_t reentry_cooldown_candles = 10;
   MarketRules market;
+  EntryOrder entry;
 };
 
 class RuleStrategyCore final : public StrategyBase {

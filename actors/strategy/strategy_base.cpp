@@ -40,16 +40,25 @@ void StrategyBase::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
     if (risk_state_ != TradingState::active || !have_equity_ || s.candles < s.cooldown_until) return;
     const std::int64_t budget =
         static_cast<std::int64_t>(static_cast<__int128>(equity_) * v->fraction_ppm / 1'000'000);
-    const auto units = div_fixed_checked(budget, c.close);  // a near-zero price could make it wrap
+    std::int64_t price = c.close;
+    if (common_.entry.type == OrderType::limit) {
+      const auto below = static_cast<std::int64_t>(static_cast<__int128>(c.close) *
+                                                   (10'000 - common_.entry.limit_offset_bps) / 10'000);
+      price = floor_to_tick(below, common_.market.tick_size);
+      if (price <= 0) return;  // below one tick: no price to bid
+      intent.type = OrderType::limit;
+      intent.limit_price = price;
+    }
+    const auto units = div_fixed_checked(budget, price);  // a near-zero price could make it wrap
     if (!units) {
       out.push_back({Actor::none, ErrorReport{"arithmetic_overflow",
-                                              "entry size " + format_fixed(budget) + " / " + format_fixed(c.close) +
+                                              "entry size " + format_fixed(budget) + " / " + format_fixed(price) +
                                                   " overflows 64-bit fixed point; no intent",
                                               c.symbol, in.seq, in.recv_ts_ns}});
       return;
     }
     const std::int64_t qty = floor_to_lot(*units, common_.market.lot_step);
-    const auto notional = mul_fixed_checked(qty, c.close);
+    const auto notional = mul_fixed_checked(qty, price);
     if (qty <= 0 || !notional || *notional < common_.market.min_notional) return;
     intent.side = Side::buy;
     intent.qty = qty;

@@ -4,8 +4,9 @@
 // confidence, position size as a share of equity, reason).
 //  - A change of direction emits a Signal (direction, confidence, model id, reason).
 //  - Whenever the view and the position disagree (level-triggered), an intent follows:
-//    entering, a market buy for `fraction` of equity rounded down to the lot step;
-//    exiting, a market sell of the whole position.
+//    entering, a buy for `fraction` of equity rounded down to the lot step: at market, or
+//    (entry.type = limit) a limit `limit_offset_bps` below the candle's close, rounded
+//    down to the tick, sized at that price; exiting, a market sell of the whole position.
 //  - No new intent while one is undecided or its order works; no entry while risk is
 //    HALTED or REDUCING (exits still go unless HALTED); no entry for
 //    `reentry_cooldown_candles` after a position closes or an intent is rejected.
@@ -20,12 +21,20 @@
 
 namespace trader {
 
+// How a strategy enters: at market, or with a limit below the close (order.limit_ttl_ms
+// cancels it if it rests that long: OrderCore).
+struct EntryOrder {
+  OrderType type = OrderType::market;
+  std::uint32_t limit_offset_bps = 0;
+};
+
 struct StrategyCommon {
   std::string model_id;  // the rule's name, or the model file's SHA-256
   std::uint32_t interval_s = 60;
   std::vector<std::string> symbols;  // empty: every symbol with candles
   std::uint32_t reentry_cooldown_candles = 10;
   MarketRules market;
+  EntryOrder entry;
 };
 
 struct View {

@@ -27,6 +27,7 @@ struct XgbStrategyConfig {
   std::uint32_t max_fraction_ppm = 250'000;
   std::uint32_t reentry_cooldown_candles = 10;
   MarketRules market;
+  EntryOrder entry;
 };
 
 class XgbStrategyCore final : public StrategyBase {

@@ -88,6 +88,26 @@ TEST_CASE("an entry within every limit is approved as asked") {
   CHECK(d.side == Side::buy);
 }
 
+TEST_CASE("a limit entry off market.tick_size, or without a price, is refused before any other check") {
+  RiskConfig c = base();
+  c.market.tick_size = px(0.01);
+  Ready r(c);
+  OrderIntent i = entry("BTCUSDT", 1);
+  i.type = OrderType::limit;
+  i.limit_price = px(99.995);
+  auto d = decide(r.h, i);
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason_code == "price_off_tick");
+  CHECK(d.reason == "limit price 99.995 is not a multiple of market.tick_size = 0.01");
+  i.limit_price = 0;
+  CHECK(decide(r.h, i).reason_code == "no_limit_price");
+  i.limit_price = px(99.99);
+  d = decide(r.h, i);
+  CHECK(d.approved);
+  CHECK(d.type == OrderType::limit);
+  CHECK(d.limit_price == px(99.99));
+}
+
 TEST_CASE("min_confidence rejects") {
   Ready r;
   const auto d = decide(r.h, entry("BTCUSDT", 1, 299'999));

@@ -156,3 +156,43 @@ TEST_CASE("strategy: an entry size that would overflow at a near-zero price is a
   CHECK(errors[0].code == "arithmetic_overflow");
   for (const auto& x : intents) CHECK(x.qty > 0);
 }
+
+TEST_CASE("strategy: a limit entry bids limit_offset_bps below the close, rounded down to the tick, sized at that "
+          "price; exits stay market orders") {
+  RuleStrategyConfig c = cfg();
+  c.entry.type = OrderType::limit;
+  c.entry.limit_offset_bps = 25;  // 0.25 %
+  c.market.tick_size = px(0.1);
+  RuleStrategyCore core(c);
+  CoreHarness h(core);
+  h.feed(equity(10000));
+  Outbox out;
+  int i = 0;
+  for (; i < 40 && of_type<OrderIntent>(out).empty(); ++i) out = h.feed(candle(i, 100 + i * 1.37));
+  const auto entries = of_type<OrderIntent>(out);
+  REQUIRE(entries.size() == 1);
+  const std::int64_t close = px(100 + (i - 1) * 1.37);
+  // close x 0.9975, down to a multiple of 0.1
+  const std::int64_t below = static_cast<std::int64_t>(static_cast<__int128>(close) * 9975 / 10000);
+  const std::int64_t limit = below - below % px(0.1);
+  CHECK(entries[0].type == OrderType::limit);
+  CHECK(entries[0].limit_price == limit);
+  CHECK(entries[0].limit_price % px(0.1) == 0);
+  CHECK(entries[0].limit_price < close);
+  const auto qty = static_cast<std::int64_t>(static_cast<__int128>(px(2000)) * 100000000 / limit) / px(0.001) * px(0.001);
+  CHECK(entries[0].qty == qty);  // 20 % of equity at the limit price, whole lots
+
+  OrderEvent canceled;  // rested too long, partly filled: the position is what filled
+  canceled.symbol = "BTCUSDT";
+  canceled.kind = OrderEventKind::canceled;
+  canceled.intent_id = entries[0].intent_id;
+  h.feed(canceled);
+  h.feed(equity(10000, 3));
+  out.clear();
+  for (int k = 0; k < 30 && of_type<OrderIntent>(out).empty(); ++k) out = h.feed(candle(i++, 150 - 3 * k));
+  const auto exits = of_type<OrderIntent>(out);
+  REQUIRE(exits.size() == 1);
+  CHECK(exits[0].is_exit);
+  CHECK(exits[0].type == OrderType::market);
+  CHECK(exits[0].qty == px(3));
+}

@@ -499,4 +499,12 @@ TEST_CASE("exchangeInfo filters parse (NOTIONAL or the older MIN_NOTIONAL); mark
   CHECK(lot.error().message.find("market.lot_step = 0.000015: BTCUSDT takes quantities in steps of 0.00001") == 0);
   ours.lot_step = 2000;  // coarser whole steps are fine
   CHECK(node::check_market_rules(ours, *r).has_value());
+  ours.tick_size = kOne / 1000;  // 0.001: finer than the venue's 0.01
+  auto tick = node::check_market_rules(ours, *r);
+  REQUIRE_FALSE(tick.has_value());
+  CHECK(tick.error().message ==
+        "market.tick_size = 0.001: BTCUSDT takes prices in steps of 0.01 (PRICE_FILTER); set market.tick_size to a "
+        "multiple of it");
+  ours.tick_size = kOne / 10;  // 0.1: whole ticks
+  CHECK(node::check_market_rules(ours, *r).has_value());
 }
