@@ -34,7 +34,10 @@ void OrderCore::on(const Delivery& in, Outbox& out) {
     r.limit_price = d->type == OrderType::limit ? d->limit_price : 0;
     r.time_in_force = TimeInForce::gtc;
     r.ts_ms = d->ts_ms;
-    open_[r.client_order_id] = Open{r.symbol, r.side, r.qty, 0, r.intent_id, r.type, d->is_exit, d->ts_ms, false};
+    // Expiry runs on the receive-time clock the clock ticks come from (journaled, so
+    // replay expires the same orders), not on the exchange's data time.
+    open_[r.client_order_id] =
+        Open{r.symbol, r.side, r.qty, 0, r.intent_id, r.type, d->is_exit, in.recv_ts_ns / 1'000'000, false};
     out.push_back({Actor::exchange, std::move(r)});
   } else if (const auto* e = std::get_if<OrderEvent>(&in.message)) {
     auto it = open_.find(e->client_order_id);

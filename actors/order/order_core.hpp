@@ -4,7 +4,7 @@
 //  - client order id = "<prefix><journal seq of the approving decision>": unique within a
 //    journal and the same on every replay, so a retry can look an order up by it.
 //  - A limit order still open `limit_ttl_ms` after its decision is canceled at the first
-//    clock tick past that (0: it rests until filled or canceled). An approved exit cancels
+//    clock tick past that (both times are receive times) (0: it rests until filled or canceled). An approved exit cancels
 //    the symbol's resting limit entries first, so that what rests cannot buy back what
 //    the exit sells.
 //  - Operator flatten cancels every open order.
@@ -38,7 +38,7 @@ class OrderCore final : public ActorCore {
     std::uint64_t intent_id = 0;
     OrderType type = OrderType::market;
     bool is_exit = false;
-    std::int64_t placed_ms = 0;  // the decision's time
+    std::int64_t placed_ms = 0;  // when the decision's input was received
     bool cancel_sent = false;
   };
   const std::map<std::string, Open>& open_orders() const { return open_; }

@@ -60,14 +60,16 @@ RiskDecision approved(const char* symbol, Side side, OrderType type, double qty,
   return d;
 }
 ClockTick tick_at_ms(std::int64_t ms) { return ClockTick{ms * 1'000'000}; }
+// A decision whose input was received at `ms`: expiry counts from then.
+const Outbox& decide_at(CoreHarness& h, const RiskDecision& d) { return h.feed(d, d.ts_ms * 1'000'000); }
 }  // namespace
 
 TEST_CASE("a limit order still open limit_ttl_ms after its decision is canceled once, at the first tick past it") {
   OrderCore core({"c", 30'000});
   CoreHarness h(core);
-  const auto placed = of_type<OrderRequest>(h.feed(approved("BTCUSDT", Side::buy, OrderType::limit, 0.5, 100, 60'000)));
+  const auto placed = of_type<OrderRequest>(decide_at(h, approved("BTCUSDT", Side::buy, OrderType::limit, 0.5, 100, 60'000)));
   REQUIRE(placed.size() == 1);
-  h.feed(approved("BTCUSDT", Side::buy, OrderType::market, 0.1, 0, 60'000));  // a market order never expires here
+  decide_at(h, approved("BTCUSDT", Side::buy, OrderType::market, 0.1, 0, 60'000));  // a market order never expires here
   CHECK(h.feed(tick_at_ms(89'999)).empty());
   // Partly filled meanwhile: still open, still canceled at its time.
   OrderEvent part;
@@ -90,16 +92,16 @@ TEST_CASE("a limit order still open limit_ttl_ms after its decision is canceled 
 
   OrderCore forever({"c", 0});  // 0: rests until filled or canceled
   CoreHarness f(forever);
-  f.feed(approved("BTCUSDT", Side::buy, OrderType::limit, 0.5, 100, 0));
+  decide_at(f, approved("BTCUSDT", Side::buy, OrderType::limit, 0.5, 100, 0));
   CHECK(f.feed(tick_at_ms(86'400'000)).empty());
 }
 
 TEST_CASE("an approved exit cancels the symbol's resting limit entries before it is sent") {
   OrderCore core({"c", 0});
   CoreHarness h(core);
-  const auto btc = of_type<OrderRequest>(h.feed(approved("BTCUSDT", Side::buy, OrderType::limit, 0.5, 100, 1)));
-  h.feed(approved("ETHUSDT", Side::buy, OrderType::limit, 1, 10, 1));
-  const auto& out = h.feed(approved("BTCUSDT", Side::sell, OrderType::market, 0.2, 0, 2, true));
+  const auto btc = of_type<OrderRequest>(decide_at(h, approved("BTCUSDT", Side::buy, OrderType::limit, 0.5, 100, 1)));
+  decide_at(h, approved("ETHUSDT", Side::buy, OrderType::limit, 1, 10, 1));
+  const auto& out = decide_at(h, approved("BTCUSDT", Side::sell, OrderType::market, 0.2, 0, 2, true));
   const auto requests = of_type<OrderRequest>(out);
   REQUIRE(requests.size() == 2);
   CHECK(requests[0].cancel);
@@ -116,7 +118,7 @@ TEST_CASE("an approved exit cancels the symbol's resting limit entries before it
 TEST_CASE("order snapshots keep limit orders' expiry; a snapshot of market orders alone is as before") {
   OrderCore market({"c", 1000});
   CoreHarness m(market);
-  m.feed(approved("BTCUSDT", Side::buy, OrderType::market, 0.5, 0, 5));
+  decide_at(m, approved("BTCUSDT", Side::buy, OrderType::market, 0.5, 0, 5));
   StateWriter before;
   market.save(before);
   // The layout of a market order's entry, field by field, with nothing after it.
@@ -132,8 +134,8 @@ TEST_CASE("order snapshots keep limit orders' expiry; a snapshot of market order
 
   OrderCore core({"c", 1000});
   CoreHarness h(core);
-  h.feed(approved("BTCUSDT", Side::buy, OrderType::limit, 0.5, 100, 5));
-  h.feed(approved("BTCUSDT", Side::buy, OrderType::market, 0.1, 0, 5));
+  decide_at(h, approved("BTCUSDT", Side::buy, OrderType::limit, 0.5, 100, 5));
+  decide_at(h, approved("BTCUSDT", Side::buy, OrderType::market, 0.1, 0, 5));
   StateWriter w;
   core.save(w);
   OrderCore restored({"c", 1000});
@@ -160,7 +162,7 @@ TEST_CASE("order snapshots keep limit orders' expiry; a snapshot of market order
 TEST_CASE("a cancel sent before a snapshot is not sent again after a restore") {
   OrderCore core({"c", 0});
   CoreHarness h(core);
-  h.feed(approved("BTCUSDT", Side::buy, OrderType::market, 0.5, 0, 5));
+  decide_at(h, approved("BTCUSDT", Side::buy, OrderType::market, 0.5, 0, 5));
   CHECK(of_type<OrderRequest>(h.feed(OperatorCommand{OperatorCommandKind::flatten, "cli", "", 0})).size() == 1);
   StateWriter w;
   core.save(w);
@@ -169,4 +171,14 @@ TEST_CASE("a cancel sent before a snapshot is not sent again after a restore") {
   REQUIRE(restored.load(r).has_value());
   CoreHarness h2(restored);
   CHECK(h2.feed(OperatorCommand{OperatorCommandKind::flatten, "cli", "", 0}).empty());
+}
+
+TEST_CASE("limit expiry counts receive time, the clock ticks' own clock, whatever the exchange's data time says") {
+  OrderCore core({"c", 30'000});
+  CoreHarness h(core);
+  // A feed replayed faster than real time runs its data time ahead of its receive time.
+  const RiskDecision ahead = approved("BTCUSDT", Side::buy, OrderType::limit, 0.5, 100, 600'000);
+  h.feed(ahead, 60'000LL * 1'000'000);
+  CHECK(h.feed(tick_at_ms(89'000)).empty());
+  CHECK(of_type<OrderRequest>(h.feed(tick_at_ms(90'000))).size() == 1);
 }
