@@ -515,8 +515,24 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("venue.poll_ms", c.venue.poll_ms, 50, 3'600'000);
   r.integer("venue.weight_limit", c.venue.weight_limit, 1, 1'000'000);
   r.integer("venue.max_unavailable_attempts", c.venue.max_unavailable_attempts, 1, 1000);
+  r.boolean("venue.user_stream", c.venue.user_stream);
+  r.string("venue.ws_api_url", c.venue.ws_api_url);
   if (c.venue.rest_url.empty())
     c.venue.rest_url = c.order_mode == OrderMode::live ? "https://api.binance.com" : "https://testnet.binance.vision";
+  if (c.venue.ws_api_url.empty()) {
+    // Binance serves its WebSocket API on hosts of its own; anything else (exchange-sim)
+    // serves it beside its REST API.
+    if (c.venue.rest_url == "https://api.binance.com") c.venue.ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
+    else if (c.venue.rest_url == "https://testnet.binance.vision")
+      c.venue.ws_api_url = "wss://ws-api.testnet.binance.vision/ws-api/v3";
+    else if (c.venue.rest_url.rfind("https://", 0) == 0)
+      c.venue.ws_api_url = "wss://" + c.venue.rest_url.substr(8, c.venue.rest_url.find('/', 8) - 8) + "/ws-api/v3";
+    for (auto& k : r.keys)
+      if (k.key == "venue.ws_api_url" && !c.venue.ws_api_url.empty())
+        k = {k.key, "\"" + c.venue.ws_api_url + "\"", k.source};  // the effective URL
+  } else if (c.venue.ws_api_url.rfind("wss://", 0) != 0) {
+    r.error("venue.ws_api_url", r.find("venue.ws_api_url"), "expected a wss:// URL");
+  }
   if (c.order_mode != OrderMode::paper) {
     if (c.venue.rest_url.rfind("https://", 0) != 0)
       r.error("venue.rest_url", r.find("venue.rest_url"), "expected an https:// URL");

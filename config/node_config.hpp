@@ -101,6 +101,8 @@ struct NodeConfig {
     std::string key_file;  // if set, used instead of the environment (passphrase: $TRADER_KEYS_PASSPHRASE or asked)
     std::int64_t recv_window_ms = 5000, timeout_ms = 5000, poll_ms = 1000, weight_limit = 6000;
     std::int64_t max_unavailable_attempts = 5;
+    bool user_stream = true;  // follow the user-data stream as well as polling
+    std::string ws_api_url;   // empty: the WebSocket API beside rest_url (Binance's, or exchange-sim's)
   } venue;
   PaperExchangeConfig paper;
   // [logging]

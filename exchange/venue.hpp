@@ -5,7 +5,9 @@
 // Quantities and prices are the node's fixed point (1e-8). Failures are values that say
 // whether the request can have reached the venue, because that decides whether an order
 // may be retried.
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,28 @@ struct VenueFailure {
 template <class T>
 using VenueReply = tl::expected<T, VenueFailure>;
 
+// What a venue pushes about the account's orders as it happens (Binance: the user-data
+// stream of the WebSocket API). Polling stays the fallback and the cross-check.
+struct VenueUpdate {
+  enum class Kind : std::uint8_t {
+    subscribed,  // connected and subscribed: updates flow from here on
+    dropped,     // the connection ended (or could not be made): updates may have been missed
+    refused,     // the venue refused the subscription (e.g. the signature): retrying will not help
+    order,       // an order changed
+    other        // anything else the channel carries (account positions, ...)
+  } kind = Kind::other;
+  VenueOrder order;    // kind order: the order after the change, `fills` the one trade it reports (if any)
+  std::string detail;  // what happened, for the journal (never a secret)
+};
+
+// One push channel, blocking, for a thread of its own.
+class VenueUpdates {
+ public:
+  virtual ~VenueUpdates() = default;
+  virtual VenueUpdate subscribe(const std::atomic<bool>* stop) = 0;  // subscribed, dropped or refused
+  virtual VenueUpdate next(const std::atomic<bool>* stop) = 0;       // dropped when the connection ends or *stop
+};
+
 class Venue {
  public:
   virtual ~Venue() = default;
@@ -79,6 +103,9 @@ class Venue {
   virtual VenueReply<SymbolRules> rules(const std::string& symbol) = 0;
   // Request weight used in the venue's current window, as it last reported it (0: unknown).
   virtual std::int64_t used_weight() const = 0;
+  // A new push channel for the account's order updates, or nullptr if the venue (or the
+  // config) has none.
+  virtual std::unique_ptr<VenueUpdates> updates() { return nullptr; }
 };
 
 }  // namespace trader

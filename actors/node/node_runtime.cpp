@@ -625,6 +625,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
     gateway.poll_interval = std::chrono::milliseconds(config.venue.poll_ms);
     gateway.max_unavailable_attempts = static_cast<int>(config.venue.max_unavailable_attempts);
     gateway.weight_limit = config.venue.weight_limit;
+    gateway.user_stream = config.venue.user_stream;
     auto handle = spawn_venue_gateway(system, std::move(venue->venue), std::move(venue->tracker), gateway,
                                       caf::actor_cast<caf::actor>(sequencer));
     // Arrives before start (same sender). A stop waits up to two request timeouts for answers.

@@ -23,6 +23,7 @@ Result<std::unique_ptr<Venue>> make_venue(const NodeConfig& config) {
   options.credentials = std::move(*keys);
   options.recv_window_ms = v.recv_window_ms;
   options.timeout = std::chrono::milliseconds(v.timeout_ms);
+  options.ws_api_url = v.ws_api_url;
   auto venue = binance::RestVenue::create(std::move(options));
   if (!venue) return fail(fmt::format("venue.rest_url {}: {}", v.rest_url, venue.error().message));
   return std::unique_ptr<Venue>(std::move(*venue));

@@ -2,6 +2,8 @@
 #include "base/wall_clock.hpp"
 
 #include <deque>
+#include <mutex>
+#include <atomic>
 #include <thread>
 
 #include <fmt/format.h>
@@ -18,6 +20,60 @@ namespace {
 using clock = std::chrono::steady_clock;
 using drain_atom = caf::atom_constant<caf::atom("vdrain")>;
 using poll_atom = caf::atom_constant<caf::atom("vpoll")>;
+using update_atom = caf::atom_constant<caf::atom("vupdate")>;  // the push stream queued updates
+
+// The venue's push stream on a thread of its own: subscribe, hand every update to the
+// gateway through a queue (then a wake-up message), reconnect with backoff after a drop;
+// a refused subscription is not retried (polling carries on). Stops and joins with the
+// gateway's state.
+class UpdateListener {
+ public:
+  UpdateListener(std::unique_ptr<VenueUpdates> updates, caf::actor gateway)
+      : thread_([this, u = std::move(updates), gateway]() mutable { run(*u, gateway); }) {}
+  ~UpdateListener() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::deque<VenueUpdate> take() {
+    std::lock_guard lock(mu_);
+    return std::exchange(queue_, {});
+  }
+
+ private:
+  void push(VenueUpdate u, const caf::actor& gateway) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(u));
+    }
+    caf::anon_send(gateway, update_atom::value);
+  }
+  void run(VenueUpdates& updates, const caf::actor& gateway) {
+    net::Backoff backoff{std::chrono::milliseconds(200), std::chrono::seconds(10), static_cast<std::uint64_t>(wall_ns())};
+    while (!stop_) {
+      VenueUpdate u = updates.subscribe(&stop_);
+      if (stop_) return;
+      const auto kind = u.kind;
+      push(std::move(u), gateway);
+      if (kind == VenueUpdate::Kind::refused) return;
+      if (kind == VenueUpdate::Kind::subscribed) {
+        backoff.reset();
+        for (;;) {
+          VenueUpdate next = updates.next(&stop_);
+          if (stop_) return;
+          const bool dropped = next.kind == VenueUpdate::Kind::dropped;
+          push(std::move(next), gateway);
+          if (dropped) break;
+        }
+      }
+      const auto until = clock::now() + backoff.next();
+      while (!stop_ && clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::deque<VenueUpdate> queue_;
+  std::thread thread_;  // last: starts once the rest is built
+};
 
 ErrorReport report(std::string code, std::string message, std::string context) {
   return ErrorReport{std::move(code), std::move(message), std::move(context), 0, wall_ns()};
@@ -64,6 +120,9 @@ struct GatewayState {
   net::Backoff backoff{std::chrono::milliseconds(200), std::chrono::seconds(10),
                        static_cast<std::uint64_t>(wall_ns())};
   net::RateLimitWait rate_limit_wait = rate_limit_policy();
+  std::unique_ptr<VenueUpdates> updates;    // handed to the listener at start
+  std::unique_ptr<UpdateListener> listener;  // the push stream, if the venue has one
+  bool stream_live = false, stream_seen = false;
 };
 using gateway_ptr = caf::stateful_actor<GatewayState>*;
 
@@ -218,7 +277,7 @@ void poll(gateway_ptr self) {
   auto& st = self->state;
   if (!st.pending.empty() || clock::now() < st.resume_at) return;
   std::vector<Message> out;
-  for (const auto& r : st.tracker.open()) {
+  for (const auto& r : st.tracker.to_poll()) {
     auto o = with_fills(*st.venue, st.tracker, st.venue->query(r.symbol, r.client_order_id));
     if (!o) {
       if (o.error().kind == VenueFailure::Kind::rate_limited)
@@ -229,7 +288,64 @@ void poll(gateway_ptr self) {
     st.rate_limit_wait.reset();
     append(out, st.tracker.update(*o));
   }
+  for (auto& d : st.tracker.cross_check()) out.push_back(report(d.code, d.message, d.client_order_id));
   emit(self, std::move(out));
+}
+
+// What the push stream said: order changes become events (a gap in them is looked up at
+// once), and its subscriptions and drops are journaled as the stream's status.
+void on_updates(gateway_ptr self) {
+  auto& st = self->state;
+  if (!st.listener) return;
+  std::vector<Message> out;
+  bool look_up_all = false;
+  const std::int64_t now = wall_ns();
+  auto status = [&](FeedStatusKind kind, const std::string& detail) {
+    out.emplace_back(FeedStatus{kind, "", "userData", 0, 0, detail, now});
+  };
+  for (auto& u : st.listener->take()) {
+    switch (u.kind) {
+      case VenueUpdate::Kind::subscribed:
+        st.stream_live = true;
+        st.tracker.set_stream_live(true);
+        status(FeedStatusKind::connected, "user-data stream: " + u.detail);
+        // Anything that happened while it was away is found by looking the open orders up.
+        look_up_all = st.stream_seen;
+        st.stream_seen = true;
+        break;
+      case VenueUpdate::Kind::dropped:
+        if (st.stream_live) status(FeedStatusKind::disconnected, "user-data stream: " + u.detail);
+        st.stream_live = false;
+        st.tracker.set_stream_live(false);
+        break;
+      case VenueUpdate::Kind::refused:
+        st.stream_live = false;
+        st.tracker.set_stream_live(false);
+        out.push_back(report("user_stream_refused",
+                             "the venue refused the user-data stream subscription (" + u.detail +
+                                 "); orders are followed by polling only",
+                             "userData"));
+        break;
+      case VenueUpdate::Kind::order: {
+        if (!st.tracker.tracks(u.order.client_order_id)) break;  // not this node's (or journal's) order
+        append(out, st.tracker.update(u.order, ReportPath::stream));
+        if (st.tracker.missing_fills(u.order)) {  // an execution report went missing: ask REST
+          out.push_back(report("user_stream_gap",
+                               fmt::format("{}: the user stream reports {} executed, more than its reports so far; "
+                                           "looking the order up",
+                                           u.order.client_order_id, format_fixed(u.order.executed_qty)),
+                               u.order.client_order_id));
+          auto found = with_fills(*st.venue, st.tracker, st.venue->query(u.order.symbol, u.order.client_order_id));
+          if (found) append(out, st.tracker.update(*found));
+          else look_up_all = true;  // the next poll tries again
+        }
+        break;
+      }
+      case VenueUpdate::Kind::other: break;
+    }
+  }
+  emit(self, std::move(out));
+  if (look_up_all) poll(self);
 }
 
 caf::behavior gateway_fn(gateway_ptr self, std::shared_ptr<GatewayState> init) {
@@ -237,6 +353,8 @@ caf::behavior gateway_fn(gateway_ptr self, std::shared_ptr<GatewayState> init) {
   self->state.tracker = std::move(init->tracker);
   self->state.options = init->options;
   self->state.sequencer = init->sequencer;
+  if (init->updates)
+    self->state.listener = std::make_unique<UpdateListener>(std::move(init->updates), caf::actor_cast<caf::actor>(self));
   self->delayed_send(self, self->state.options.poll_interval, poll_atom::value);
   return {
       [self](venue_order_atom, const WireDelivery& delivery) {
@@ -257,6 +375,7 @@ caf::behavior gateway_fn(gateway_ptr self, std::shared_ptr<GatewayState> init) {
         self->state.drain_scheduled = false;
         drain(self);
       },
+      [self](update_atom) { on_updates(self); },
       [self](poll_atom) {
         poll(self);
         self->delayed_send(self, self->state.options.poll_interval, poll_atom::value);
@@ -397,6 +516,7 @@ caf::actor spawn_venue_gateway(caf::actor_system& system, std::unique_ptr<Venue>
   init->tracker = std::move(tracker);
   init->options = options;
   init->sequencer = std::move(sequencer);
+  if (options.user_stream) init->updates = init->venue->updates();
   return system.spawn<caf::detached>(gateway_fn, init);
 }
 

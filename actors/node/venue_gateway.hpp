@@ -11,6 +11,10 @@
 //    venue, reconciliation differences. No secret is in any of them.
 //  - 429/418: nothing more is sent until Retry-After has passed; near the weight limit,
 //    requests wait for the next minute.
+//  - The venue's push stream (Binance: the user-data stream), when it has one, reports
+//    fills as they happen; polling every poll_interval stays, as the fallback and as the
+//    cross-check (OrderTracker). Its subscriptions and drops are journaled as FeedStatus
+//    of stream "userData"; a gap in its reports, or a drop, is looked up over REST.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -34,6 +38,7 @@ struct VenueGatewayOptions {
   std::chrono::milliseconds poll_interval{1000};  // how often resting orders are looked up
   int max_unavailable_attempts = 5;               // a venue unreachable this often: the order is rejected
   std::int64_t weight_limit = 6000;               // the venue's request weight per minute
+  bool user_stream = true;                        // follow the venue's push stream too (if it has one)
 };
 
 // Start-up, before the first new message: sync the clock, look up every order the journal

@@ -2,12 +2,31 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "messages/fixed_point.hpp"
+
 namespace trader {
+
+namespace {
+bool is_final(VenueOrderStatus s) {
+  return s == VenueOrderStatus::filled || s == VenueOrderStatus::canceled || s == VenueOrderStatus::rejected ||
+         s == VenueOrderStatus::expired;
+}
+}  // namespace
 
 void OrderTracker::track(const OrderRequest& request) {
   Tracked& t = orders_[request.client_order_id];
   t.request = request;
   t.order = next_++;
+  t.watched = stream_live_;
+}
+
+void OrderTracker::set_stream_live(bool live) {
+  stream_live_ = live;
+  if (live) return;
+  for (auto& [id, t] : orders_)
+    if (!t.checked) t.watched = false;
 }
 
 void OrderTracker::restore(const OrderRequest& request, std::int64_t cum_qty) {
@@ -15,6 +34,7 @@ void OrderTracker::restore(const OrderRequest& request, std::int64_t cum_qty) {
   Tracked& t = orders_[request.client_order_id];
   t.accepted = true;  // it was sent; an accepted event may be journaled already
   t.cum_qty = t.restored_qty = cum_qty;
+  t.watched = false;  // what happened while the node was down reached no stream
 }
 
 OrderEvent OrderTracker::event(const Tracked& t, OrderEventKind kind, std::int64_t ts_ms) const {
@@ -31,11 +51,20 @@ OrderEvent OrderTracker::event(const Tracked& t, OrderEventKind kind, std::int64
   return e;
 }
 
-std::vector<OrderEvent> OrderTracker::update(const VenueOrder& order) {
+std::vector<OrderEvent> OrderTracker::update(const VenueOrder& order, ReportPath path) {
   std::vector<OrderEvent> out;
   auto it = orders_.find(order.client_order_id);
-  if (it == orders_.end() || it->second.final) return out;
+  if (it == orders_.end()) return out;
   Tracked& t = it->second;
+  if (path == ReportPath::stream) {
+    for (const auto& f : order.fills)
+      if (f.qty > 0 && t.stream_trades.insert(f.trade_id).second) t.stream_qty += f.qty;
+    if (is_final(order.status)) t.stream_final = true;
+  } else {
+    t.rest_executed = std::max(t.rest_executed, order.executed_qty);
+    if (is_final(order.status)) t.rest_final = true;
+  }
+  if (t.final) return out;
   if (t.exchange_id.empty()) t.exchange_id = order.exchange_order_id;
   if (!t.accepted && order.status != VenueOrderStatus::rejected) {
     t.accepted = true;
@@ -58,6 +87,7 @@ std::vector<OrderEvent> OrderTracker::update(const VenueOrder& order) {
     e.fee_asset = f.commission_asset;
     e.liquidity = t.request.type == OrderType::market ? Liquidity::taker : Liquidity::maker;
     e.trade_id = f.trade_id;
+    e.reason = path == ReportPath::stream ? "user stream" : "REST";
     if (done) t.final = true;
     out.push_back(std::move(e));
   }
@@ -71,7 +101,7 @@ std::vector<OrderEvent> OrderTracker::update(const VenueOrder& order) {
   }
   t.final = true;
   OrderEvent e = event(t, end, order.update_ms);
-  e.reason = "venue status";
+  e.reason = path == ReportPath::stream ? "venue status (user stream)" : "venue status";
   out.push_back(std::move(e));
   return out;
 }
@@ -81,6 +111,7 @@ std::vector<OrderEvent> OrderTracker::reject(const std::string& client_order_id,
   auto it = orders_.find(client_order_id);
   if (it == orders_.end() || it->second.final) return {};
   it->second.final = true;
+  it->second.rest_final = true;  // the venue has no such order: nothing for either path to report
   OrderEvent e = event(it->second, OrderEventKind::rejected, ts_ms);
   e.reason = reason;
   return {e};
@@ -101,6 +132,34 @@ std::vector<OrderRequest> OrderTracker::open() const {
   std::sort(list.begin(), list.end(), [](const Tracked* a, const Tracked* b) { return a->order < b->order; });
   std::vector<OrderRequest> out;
   for (const auto* t : list) out.push_back(t->request);
+  return out;
+}
+
+std::vector<OrderRequest> OrderTracker::to_poll() const {
+  std::vector<const Tracked*> list;
+  for (const auto& [id, t] : orders_)
+    if (!t.final || (t.watched && !t.checked && !t.rest_final)) list.push_back(&t);
+  std::sort(list.begin(), list.end(), [](const Tracked* a, const Tracked* b) { return a->order < b->order; });
+  std::vector<OrderRequest> out;
+  for (const auto* t : list) out.push_back(t->request);
+  return out;
+}
+
+std::vector<PathDifference> OrderTracker::cross_check(int patience) {
+  std::vector<PathDifference> out;
+  for (auto& [id, t] : orders_) {
+    if (!t.watched || t.checked || !t.final || !t.rest_final) continue;
+    if (!t.stream_final && ++t.waits <= patience) continue;  // its end may still be on its way
+    t.checked = true;
+    ++cross_checked_;
+    if (t.stream_qty == t.rest_executed) continue;
+    const bool stream_short = t.stream_qty < t.rest_executed;
+    out.push_back({id, stream_short ? "user_stream_missed_fill" : "rest_missed_fill",
+                   fmt::format("{}: REST reports {} executed, the user stream {}{}", id, format_fixed(t.rest_executed),
+                               format_fixed(t.stream_qty),
+                               stream_short ? "; the fills it missed were reported from REST"
+                                            : "; the venue's REST view lacks fills its stream reported")});
+  }
   return out;
 }
 

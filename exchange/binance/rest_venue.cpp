@@ -1,25 +1,18 @@
 #include "exchange/binance/rest_venue.hpp"
 
+#include <atomic>
+
 #include <simdjson.h>
 
 #include <fmt/format.h>
 
 #include "base/percent_encoding.hpp"
+#include "exchange/binance/answer_fields.hpp"
+#include "exchange/binance/user_stream.hpp"
 #include "exchange/net/https_client.hpp"
 #include "messages/fixed_point.hpp"
 
 namespace trader::binance {
-namespace {
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-VenueFailure bad_answer(std::string what) {
-  // An answer we cannot read: whatever it was, the request reached the venue.
-  return VenueFailure{VenueFailure::Kind::unknown, 0, 0, "unreadable venue answer: " + std::move(what), 0};
-}
 
 std::optional<VenueOrderStatus> parse_status(std::string_view s) {
   if (s == "NEW" || s == "PENDING_NEW" || s == "PENDING_CANCEL") return VenueOrderStatus::open;
@@ -31,7 +24,6 @@ std::optional<VenueOrderStatus> parse_status(std::string_view s) {
   return std::nullopt;
 }
 
-// A decimal string field as fixed point.
 bool fixed_field(simdjson::dom::element e, const char* key, std::int64_t* out) {
   std::string_view text;
   if (e[key].get_string().get(text) != simdjson::SUCCESS) return false;
@@ -39,6 +31,18 @@ bool fixed_field(simdjson::dom::element e, const char* key, std::int64_t* out) {
   if (!v) return false;
   *out = *v;
   return true;
+}
+
+namespace {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+VenueFailure bad_answer(std::string what) {
+  // An answer we cannot read: whatever it was, the request reached the venue.
+  return VenueFailure{VenueFailure::Kind::unknown, 0, 0, "unreadable venue answer: " + std::move(what), 0};
 }
 
 VenueReply<VenueOrder> order_from(simdjson::dom::element e) {
@@ -128,7 +132,8 @@ VenueReply<SymbolRules> parse_symbol_rules(std::string_view json, const std::str
 struct RestVenue::Impl {
   RestVenueOptions options;
   std::unique_ptr<net::HttpsClient> http;
-  std::int64_t offset_ms = 0;
+  // The venue's clock minus ours; shared with the user stream's signer (another thread).
+  std::shared_ptr<std::atomic<std::int64_t>> offset_ms = std::make_shared<std::atomic<std::int64_t>>(0);
   std::int64_t used_weight = 0;
   simdjson::dom::parser parser;
 
@@ -139,7 +144,7 @@ struct RestVenue::Impl {
     net::HttpRequest req;
     req.method = method;
     if (signed_) {
-      query += fmt::format("{}timestamp={}&recvWindow={}", query.empty() ? "" : "&", wall_ms() + offset_ms,
+      query += fmt::format("{}timestamp={}&recvWindow={}", query.empty() ? "" : "&", wall_ms() + offset_ms->load(),
                            options.recv_window_ms);
       query += "&signature=" + credentials::hmac_sha256_hex(options.credentials.api_secret, query);
       req.headers["X-MBX-APIKEY"] = options.credentials.api_key;
@@ -198,6 +203,18 @@ Result<std::unique_ptr<RestVenue>> RestVenue::create(RestVenueOptions options) {
 
 std::int64_t RestVenue::used_weight() const { return impl_->used_weight; }
 
+std::unique_ptr<VenueUpdates> RestVenue::updates() {
+  const auto& o = impl_->options;
+  if (o.ws_api_url.empty()) return nullptr;
+  UserStreamOptions u;
+  u.url = o.ws_api_url;
+  u.ca_file = o.ca_file;
+  u.credentials = o.credentials;
+  u.recv_window_ms = o.recv_window_ms;
+  u.venue_time_ms = [offset = impl_->offset_ms] { return wall_ms() + offset->load(); };
+  return make_user_stream(std::move(u));
+}
+
 VenueReply<std::int64_t> RestVenue::sync_time() {
   const std::int64_t before = wall_ms();
   return impl_->call<std::int64_t>("GET", "/api/v3/time", "", false,
@@ -206,8 +223,9 @@ VenueReply<std::int64_t> RestVenue::sync_time() {
                                      if (doc["serverTime"].get_int64().get(server))
                                        return tl::unexpected(bad_answer("time without serverTime"));
                                      const std::int64_t after = wall_ms();
-                                     impl_->offset_ms = server - (before + after) / 2;
-                                     return impl_->offset_ms;
+                                     const std::int64_t offset = server - (before + after) / 2;
+                                     impl_->offset_ms->store(offset);
+                                     return offset;
                                    });
 }
 

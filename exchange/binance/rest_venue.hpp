@@ -18,6 +18,7 @@ struct RestVenueOptions {
   credentials::ApiCredentials credentials;
   std::int64_t recv_window_ms = 5000;
   std::chrono::milliseconds timeout{5000};
+  std::string ws_api_url;  // the WebSocket API for the user-data stream; empty: polling only
 };
 
 // Parses an order as Binance answers it (new order, query, cancel, open orders).
@@ -39,6 +40,7 @@ class RestVenue final : public Venue {
   VenueReply<std::vector<VenueBalance>> balances() override;
   VenueReply<SymbolRules> rules(const std::string& symbol) override;
   std::int64_t used_weight() const override;
+  std::unique_ptr<VenueUpdates> updates() override;
 
  private:
   struct Impl;

@@ -111,6 +111,14 @@ Result<std::string> WsClient::read(const std::atomic<bool>* stop) {
   return beast::buffers_to_string(impl_->buffer.data());
 }
 
+Status WsClient::write(const std::string& text) {
+  beast::error_code ec;
+  impl_->ws.text(true);
+  impl_->ws.write(asio::buffer(text), ec);
+  if (ec) return fail(ec.message());
+  return {};
+}
+
 void WsClient::close() {
   beast::error_code ec;
   impl_->ws.close(websocket::close_code::normal, ec);

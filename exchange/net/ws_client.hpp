@@ -1,5 +1,5 @@
 #pragma once
-// A TLS WebSocket client for market streams (blocking, one connection): SNI, certificate
+// A TLS WebSocket client for market streams and the WebSocket API (blocking, one connection): SNI, certificate
 // and host name verification, ping/pong answered by Beast, an idle timeout on reads.
 #include <atomic>
 #include <chrono>
@@ -25,6 +25,8 @@ class WsClient {
   // The next text frame; an error when the connection drops or stays idle too long, or
   // (promptly) once `*stop` turns true.
   Result<std::string> read(const std::atomic<bool>* stop = nullptr);
+  // Sends one text frame (a request on a WebSocket API).
+  Status write(const std::string& text);
   void close();
 
  private:

@@ -22,6 +22,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <simdjson.h>
+
+#include "credentials/credentials.hpp"
 #include "exchange/binance/frame_parser.hpp"
 #include "exchange/capture_file.hpp"
 #include "exchange/sim/rest_auth.hpp"
@@ -75,6 +78,7 @@ std::string shift_times(std::string_view text, std::int64_t capture_start_ms, st
 
 class WsSession;
 class HttpSession;
+class ApiSession;
 
 struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   SimOptions options;
@@ -84,6 +88,8 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   SimVenue venue;
   std::list<std::weak_ptr<WsSession>> sessions;  // touched on the io thread only
   std::list<std::weak_ptr<HttpSession>> http_sessions;  // likewise: to close them at the end
+  std::list<std::weak_ptr<ApiSession>> api_sessions;    // WebSocket API connections (io thread)
+  std::uint64_t next_subscription = 0;
   std::uint64_t rest_requests = 0;
   int burst_left = 0;
   std::int64_t weight_minute = 0, weight_used = 0;  // Binance's weight counts per clock minute
@@ -101,6 +107,7 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   void accept();
   void replay();
   void broadcast(const std::shared_ptr<const Frame>& f);
+  void publish_events();  // the venue's user-data events to every subscribed API connection
   void close_all();
   void on_subscriber() {
     std::lock_guard lock(mu);
@@ -231,7 +238,132 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::uint64_t sent_ = 0;
 };
 
-// HTTPS: REST requests (keep-alive), or the upgrade to the stream.
+
+// One WebSocket API connection (/ws-api/v3): requests in, answers and, once subscribed,
+// the account's user-data events out, in order through a queue.
+class ApiSession : public std::enable_shared_from_this<ApiSession> {
+ public:
+  ApiSession(tls_stream&& s, std::shared_ptr<SimServer::Impl> sim) : ws_(std::move(s)), sim_(std::move(sim)) {}
+
+  void accept(http::request<http::string_body> req) {
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      self->sim_->api_sessions.push_back(self);
+      self->read();
+    });
+  }
+
+  void event(const std::string& e) {
+    if (closed_ || subscription_ < 0) return;
+    const int drop = sim_->options.user_stream_drop_every;
+    if (drop > 0 && ++events_ > static_cast<std::uint64_t>(drop)) {
+      // This event is lost with the connection, as one in flight would be.
+      spdlog::info("fault: dropping a user-data stream connection after {} events", drop);
+      close_now();
+      return;
+    }
+    queue(fmt::format(R"({{"subscriptionId":{},"event":{}}})", subscription_, e));
+  }
+
+  void close_now() {
+    closed_ = true;
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+
+ private:
+  void read() {
+    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->closed_ = true;
+        return;
+      }
+      const std::string text = beast::buffers_to_string(self->in_.data());
+      self->in_.consume(self->in_.size());
+      self->handle(text);
+      self->read();
+    });
+  }
+
+  void handle(const std::string& text) {
+    auto& sim = *sim_;
+    const auto answer_error = [&](const std::string& id, int status, int code, const std::string& msg) {
+      queue(fmt::format(R"({{"id":{},"status":{},"error":{{"code":{},"msg":"{}"}}}})", id, status, code, msg));
+    };
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (parser.parse(simdjson::padded_string(text)).get(doc)) return answer_error("null", 400, -1100, "Malformed request.");
+    simdjson::dom::element id_element;
+    const std::string id = doc["id"].get(id_element) ? std::string("null") : simdjson::minify(id_element);
+    std::string_view method;
+    if (doc["method"].get_string().get(method)) return answer_error(id, 400, -1102, "Mandatory parameter 'method' was not sent.");
+    if (method != "userDataStream.subscribe.signature") return answer_error(id, 400, -1100, "Unknown method.");
+    // SIGNED as Binance's WebSocket API does it: every parameter but the signature, sorted
+    // by name, name=value joined by &, HMAC-SHA256 with the account's secret.
+    simdjson::dom::object params;
+    if (doc["params"].get_object().get(params)) return answer_error(id, 400, -1102, "Mandatory parameter 'params' was not sent.");
+    std::map<std::string, std::string> fields;
+    std::string signature;
+    for (auto [key, value] : params) {
+      std::string v = value.is_string() ? std::string(std::string_view(value.get_string())) : simdjson::minify(value);
+      if (key == "signature") signature = v;
+      else fields[std::string(key)] = v;
+    }
+    std::string payload;
+    for (const auto& [k, v] : fields) payload += (payload.empty() ? "" : "&") + k + "=" + v;
+    const std::int64_t now = wall_ms();
+    const std::int64_t ts = fields.count("timestamp") ? std::strtoll(fields["timestamp"].c_str(), nullptr, 10) : 0;
+    const std::int64_t window = fields.count("recvWindow") ? std::strtoll(fields["recvWindow"].c_str(), nullptr, 10) : 5000;
+    if (fields["apiKey"] != sim.options.api_key)
+      return answer_error(id, 401, -2015, "Invalid API-key, IP, or permissions for action.");
+    if (ts == 0 || ts >= now + 1000 || now - ts > window)
+      return answer_error(id, 400, -1021, "Timestamp for this request is outside of the recvWindow.");
+    if (sim.options.refuse_user_stream ||
+        !credentials::equal_constant_time(signature, credentials::hmac_sha256_hex(sim.options.api_secret, payload))) {
+      spdlog::info("user-data stream: subscription refused (signature)");
+      return answer_error(id, 400, -1022, "Signature for this request is not valid.");
+    }
+    subscription_ = static_cast<std::int64_t>(sim.next_subscription++);
+    events_ = 0;
+    spdlog::info("user-data stream: subscription {}", subscription_);
+    queue(fmt::format(R"({{"id":{},"status":200,"result":{{"subscriptionId":{}}}}})", id, subscription_));
+  }
+
+  void queue(std::string text) {
+    queue_.push_back(std::move(text));
+    if (!writing_) write();
+  }
+  void write() {
+    if (queue_.empty() || closed_) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    auto msg = std::make_shared<std::string>(std::move(queue_.front()));
+    queue_.pop_front();
+    ws_.text(true);
+    ws_.async_write(asio::buffer(*msg), [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->closed_ = true;
+        self->writing_ = false;
+        return;
+      }
+      self->write();
+    });
+  }
+
+  websocket::stream<tls_stream> ws_;
+  std::shared_ptr<SimServer::Impl> sim_;
+  std::deque<std::string> queue_;
+  beast::flat_buffer in_;
+  bool writing_ = false, closed_ = false;
+  std::int64_t subscription_ = -1;
+  std::uint64_t events_ = 0;
+};
+
+// HTTPS: REST requests (keep-alive), or the upgrade to the stream or the WebSocket API.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& s, std::shared_ptr<SimServer::Impl> sim)
@@ -252,7 +384,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     http::async_read(stream_, buf_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return;
       if (websocket::is_upgrade(self->req_)) {
-        std::make_shared<WsSession>(std::move(self->stream_), self->sim_)->accept(std::move(self->req_));
+        if (std::string(self->req_.target()).rfind("/ws-api/v3", 0) == 0)
+          std::make_shared<ApiSession>(std::move(self->stream_), self->sim_)->accept(std::move(self->req_));
+        else
+          std::make_shared<WsSession>(std::move(self->stream_), self->sim_)->accept(std::move(self->req_));
         return;
       }
       self->respond();
@@ -290,6 +425,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       }
     } else {
       route(path, query);
+      sim.publish_events();
     }
     spdlog::info("{} {} -> {}", std::string(req_.method_string()), path, res_.result_int());
     res_.prepare_payload();
@@ -382,6 +518,8 @@ void SimServer::Impl::close_all() {
     if (auto s = w.lock()) s->close_now();
   for (auto& w : http_sessions)
     if (auto s = w.lock()) s->close_now();
+  for (auto& w : api_sessions)
+    if (auto s = w.lock()) s->close_now();
 }
 
 void SimServer::Impl::hand_over_held(WsSession& to) {
@@ -406,6 +544,18 @@ void SimServer::Impl::broadcast(const std::shared_ptr<const Frame>& f) {
       it = sessions.erase(it);
     }
   }
+}
+
+void SimServer::Impl::publish_events() {
+  for (const auto& e : venue.take_events())
+    for (auto it = api_sessions.begin(); it != api_sessions.end();) {
+      if (auto s = it->lock()) {
+        s->event(e);
+        ++it;
+      } else {
+        it = api_sessions.erase(it);
+      }
+    }
 }
 
 // Plays the captures on a thread of its own, paced by their receive times; trades reach
@@ -464,6 +614,7 @@ void SimServer::Impl::replay() {
         trade = Trade{k->symbol, k->close, k->volume, 0, 0, k->close_time_ms};
       asio::post(io, [self = shared_from_this(), frame, trade] {
         if (trade) self->venue.on_trade(trade->symbol, trade->price, trade->qty, trade->trade_ts_ms);
+        self->publish_events();
         self->broadcast(frame);
       });
       ++frames;

@@ -2,8 +2,9 @@
 // trader-tools exchange-sim: a local Binance-compatible venue over TLS. The WebSocket
 // combined stream (/stream?streams=a/b) replays captures; REST serves time, exchange info,
 // orders, open orders and account, checking signatures and filters like Binance, and
-// fills orders against the replayed trades (SimVenue). Fault injection for the live
-// path's tests.
+// fills orders against the replayed trades (SimVenue); the WebSocket API (/ws-api/v3)
+// takes signed user-data stream subscriptions and pushes every order change to them.
+// Fault injection for the live path's tests.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -35,6 +36,8 @@ struct SimOptions {
   int burst_429_every = 0;  // fault: after every N REST requests, the next 3 get 429 + Retry-After
   bool burst_as_418 = false;  // fault: those 3 get 418 (IP banned) without Retry-After instead
   SymbolFilters filters;    // every symbol's LOT_SIZE, PRICE_FILTER and NOTIONAL
+  int user_stream_drop_every = 0;   // fault: close a user-data stream connection after N events (the next is lost)
+  bool refuse_user_stream = false;  // fault: refuse every user-data stream subscription (-1022)
 };
 
 class SimServer {

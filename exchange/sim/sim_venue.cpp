@@ -73,6 +73,20 @@ std::string SimVenue::order_json(const SimOrder& o) {
       o.time_ms, o.update_ms);
 }
 
+void SimVenue::report(const SimOrder& o, const char* execution, std::int64_t ts_ms, const SimTrade* t,
+                      const std::string& cancel_id) {
+  // A cancel is reported under the cancel request's own id (c), the order's in C.
+  events_.push_back(fmt::format(
+      R"({{"e":"executionReport","E":{},"s":{},"c":{},"S":{},"o":{},"f":{},"q":"{}","p":"{}","x":{},"X":{},"r":"NONE",)"
+      R"("i":{},"l":"{}","z":"{}","L":"{}","n":"{}","N":{},"T":{},"t":{},"w":{},"m":{},"O":{},"Z":"{}","C":{}}})",
+      ts_ms, q(o.symbol), q(cancel_id.empty() ? o.client_order_id : cancel_id), q(o.side), q(o.type),
+      q(o.time_in_force), format_fixed(o.qty), format_fixed(o.price), q(execution), q(o.status), o.order_id,
+      format_fixed(t ? t->qty : 0), format_fixed(o.executed_qty), format_fixed(t ? t->price : 0),
+      format_fixed(t ? t->commission : 0), t ? q(t->commission_asset) : std::string("null"), ts_ms,
+      t ? static_cast<std::int64_t>(t->trade_id) : -1, o.working(), t ? t->maker : false, o.time_ms,
+      format_fixed(o.quote_qty), q(cancel_id.empty() ? "" : o.client_order_id)));
+}
+
 void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int64_t ts_ms, std::string* fills_json) {
   const auto [base, quote] = split_symbol(o.symbol);
   qty = std::min(qty, o.qty - o.executed_qty);
@@ -114,6 +128,7 @@ void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int6
   trades_.push_back({next_trade_id_++, o.order_id, o.symbol, commission_asset, price, qty, commission, ts_ms,
                      o.side == "BUY", maker});
   const SimTrade& t = trades_.back();
+  report(o, "TRADE", ts_ms, &t);
   if (fills_json != nullptr)
     *fills_json += fmt::format(R"({{"price":"{}","qty":"{}","commission":"{}","commissionAsset":{},"tradeId":{}}})",
                                format_fixed(t.price), format_fixed(t.qty), format_fixed(t.commission),
@@ -193,6 +208,7 @@ VenueResult<std::string> SimVenue::new_order(const Params& p, std::int64_t now_m
   o.status = "NEW";
   o.time_ms = o.update_ms = now_ms;
   std::string fills;
+  report(o, "NEW", now_ms);
   if (o.type == "LIMIT") {
     balances_[spend_asset] -= spend;
     locked_[spend_asset] += spend;
@@ -205,6 +221,7 @@ VenueResult<std::string> SimVenue::new_order(const Params& p, std::int64_t now_m
     locked_[spend_asset] -= spend;
     o.locked = 0;
     o.status = "EXPIRED";
+    report(o, "EXPIRED", now_ms);
   }
   by_client_id_[o.client_order_id] = o.order_id;
   auto& stored = orders_[o.order_id] = o;
@@ -245,6 +262,8 @@ VenueResult<std::string> SimVenue::cancel_order(const Params& p, std::int64_t no
   o.locked = 0;
   o.status = "CANCELED";
   o.update_ms = now_ms;
+  const std::string* cancel_id = get(p, "newClientOrderId");
+  report(o, "CANCELED", now_ms, nullptr, cancel_id ? *cancel_id : fmt::format("cancel-{}", o.order_id));
   return order_json(o);
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tl/expected.hpp>
@@ -67,12 +68,17 @@ class SimVenue {
   VenueResult<std::string> exchange_info(const Params& p, std::int64_t now_ms) const;  // GET /api/v3/exchangeInfo
 
   std::size_t orders() const { return orders_.size(); }
+  // The user-data stream's events since the last call, oldest first: an `executionReport`
+  // for every order change (NEW, TRADE, CANCELED, EXPIRED), as Binance sends them.
+  std::vector<std::string> take_events() { return std::exchange(events_, {}); }
 
  private:
   const SimOrder* find(const Params& p) const;
   // Fills `qty` of the order (at most what is left of it) at `price`.
   void fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int64_t ts_ms, std::string* fills_json);
   static std::string order_json(const SimOrder& o);
+  void report(const SimOrder& o, const char* execution, std::int64_t ts_ms, const SimTrade* trade = nullptr,
+              const std::string& cancel_id = "");
 
   std::map<std::string, std::int64_t> balances_, locked_;
   std::int64_t fee_ppm_;
@@ -81,6 +87,7 @@ class SimVenue {
   std::map<std::uint64_t, SimOrder> orders_;                   // by order id (ordered: deterministic)
   std::map<std::string, std::uint64_t> by_client_id_;
   std::vector<SimTrade> trades_;  // every fill, in trade id order
+  std::vector<std::string> events_;
   std::uint64_t next_order_id_ = 1;
   std::uint64_t next_trade_id_ = 1;
 };

@@ -120,6 +120,16 @@ assert states[-1]["body"]["fills"] == len(fills), (states[-1]["body"]["fills"], 
 for r in states:
     b = r["body"]
     assert D(b["equity"]) - D(b["starting_cash"]) == D(b["realized_pnl"]) + D(b["unrealized_pnl"]) - D(b["fees"]), r
+# fills arrive through the user-data stream (REST answers first only what it answers at once,
+# market orders' fills), and the polling cross-check found no difference
+from collections import Counter
+by_path = Counter(f["body"]["reason"] for f in fills)
+assert by_path["user stream"] > by_path["REST"], by_path
+codes = [r["body"]["code"] for r in rows if r["type"] == "error"]
+assert not {"user_stream_missed_fill", "rest_missed_fill", "user_stream_gap", "user_stream_refused"} & set(codes), codes
+subscribed = [r for r in rows if r["type"] == "feed_status" and r["body"]["stream"] == "userData" and r["body"]["kind"] == "connected"]
+assert len(subscribed) == 2, subscribed  # one subscription per session
+print(f"  fills by path: {dict(by_path)}; user stream subscriptions: {len(subscribed)}")
 print(f"  {len(requests)} orders ({len(limits)} limit), {len(cancels)} cancels, {len(fills)} fills, "
       f"{len(partial_then_canceled)} partly filled then canceled; the sim took {posted} orders, {posted_before} before the crash; "
       f"{resting}: {mine}")

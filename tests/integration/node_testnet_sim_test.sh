@@ -37,11 +37,13 @@ grep -q "capture replayed" "$SCRATCH/sim.log" && ok "the simulator replayed its 
 journal_count() {  # journal_count DIR PATTERN: order events matching PATTERN, committed so far
   "$TOOLS" dump "$1" --type order_event --json 2>/dev/null | grep -c "$2"
 }
+# An order still waiting out a 429 has not reached the sim yet: every request must have ended.
 for _ in $(seq 600); do
   at_sim=$(grep -c "POST /api/v3/order -> 200" "$SCRATCH/sim.log")
   accepted=$(journal_count "$run" '"kind":"accepted"')
   final=$(journal_count "$run" '"kind":"\(filled\|canceled\|rejected\|expired\)"')
-  [ "$at_sim" -gt 0 ] && [ "$accepted" -ge "$at_sim" ] && [ "$final" -ge "$accepted" ] && break
+  requested=$("$TOOLS" dump "$run" --type order_request --json 2>/dev/null | grep -c '"cancel":false')
+  [ "$at_sim" -gt 0 ] && [ "$accepted" -ge "$at_sim" ] && [ "$final" -ge "$accepted" ] && [ "$final" -ge "$requested" ] && break
   sleep 0.1
 done
 # The capture is over, so the feed is silent: the venue's answers must not wait for the

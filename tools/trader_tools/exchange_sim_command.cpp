@@ -96,6 +96,10 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
                   "fault: answer new orders this late (they are placed at once): the client's timeout path");
   cmd->add_option("--burst-429-every", a->options.burst_429_every,
                   "fault: after every N REST requests answer the next 3 with 429 and Retry-After");
+  cmd->add_option("--user-stream-drop-every", a->options.user_stream_drop_every,
+                  "fault: close a user-data stream connection after N events (the next event is lost with it)");
+  cmd->add_flag("--refuse-user-stream", a->options.refuse_user_stream,
+                "fault: refuse every user-data stream subscription as a bad signature (-1022)");
   cmd->callback([a, &exit_code] {
     exit_code = kExitError;
     spdlog::set_default_logger(spdlog::stderr_color_mt("exchange-sim"));  // stdout says where it listens
