@@ -5,14 +5,15 @@
 # node's timeout). The node trades end to end, backs off on 429, looks an unanswered order
 # up instead of sending it twice, journals every venue answer, keeps running through drops
 # and malformed frames, resumes and reconciles with the venue, and its journal replays
-# --verify identical. Bad keys, missing keys and the live switch are clear
+# --verify identical. Fills also arrive on the user-data stream (dropped every 5 events,
+# resubscribed, cross-checked against polling); a sim that refuses it leaves polling. Bad keys, missing keys and the live switch are clear
 # errors. No secret anywhere.
 source "$(dirname "$0")/lib.sh"
 node_with_sim_setup testnet-key-3c3c testnet-secret-never-shown-9d9d
 
 # A funded account: the node starts from what the venue holds, not from portfolio.starting_cash.
 "$TOOLS" exchange-sim --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 10 --drop-every 3000 --malformed-every 1100 \
-  --burst-429-every 7 --slow-orders-ms 1500 --balance USDT=12345.67 --balance BTC=0.05 --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
+  --burst-429-every 7 --slow-orders-ms 1500 --user-stream-drop-every 5 --balance USDT=12345.67 --balance BTC=0.05 --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
 SIM=$!
 for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
 PORT=$(cat "$SCRATCH/sim.port")
@@ -114,7 +115,7 @@ accepted = [e for e in events if e["body"]["kind"] == "accepted"]
 fills = [e for e in events if e["body"]["kind"] in ("filled", "partially_filled")]
 errors = [r for r in rows if r["type"] == "error"]
 codes = [e["body"]["code"] for e in errors]
-status = [r["body"]["kind"] for r in rows if r["type"] == "feed_status"]
+status = [r["body"]["kind"] for r in rows if r["type"] == "feed_status" and r["body"]["stream"] != "userData"]
 print(f"  {len(requests)} orders, {len(accepted)} accepted, {len(fills)} fills, {codes.count('venue_rate_limited')} rate limited, "
       f"{codes.count('venue_no_answer')} unanswered (looked up), {status.count('disconnected')} disconnects, {status.count('gap')} gaps, {codes.count('malformed_frame')} malformed; "
       f"the sim accepted {accepted_at_sim}")
@@ -139,6 +140,13 @@ assert len(fills) == len(accepted), (len(fills), len(accepted))
 states = [r for r in rows if r["type"] == "portfolio_state"]
 assert states[-1]["body"]["fills"] == len(fills), (states[-1]["body"]["fills"], len(fills))
 assert any(f["body"]["fee_asset"] == "BTC" for f in fills) and any(f["body"]["fee_asset"] == "USDT" for f in fills)
+# the user-data stream: dropped after 5 events (the 6th lost), resubscribed each time;
+# fills reached the journal all the same (above: every accepted order has its fill)
+user = [r["body"]["kind"] for r in rows if r["type"] == "feed_status" and r["body"]["stream"] == "userData"]
+assert user.count("disconnected") >= 1 and user.count("connected") >= 2, user
+assert not {"user_stream_missed_fill", "rest_missed_fill"} & set(codes), codes
+print(f"  user-data stream: {user.count('connected')} subscriptions, {user.count('disconnected')} drops; "
+      f"fills by path: { {p: sum(f['body']['reason'] == p for f in fills) for p in ('user stream', 'REST')} }")
 # trading continued after the last malformed frame
 last_bad = max(e["seq"] for e in errors if e["body"]["code"] == "malformed_frame")
 assert any(r["type"] == "trade" and r["seq"] > last_bad for r in rows)
@@ -168,7 +176,7 @@ grep -q "0 not at the venue; 0 unknown open order(s); 0 balance difference(s)" <
 # with it, and does not send it again.
 kill "$SIM"; wait "$SIM" 2>/dev/null
 "$TOOLS" exchange-sim --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 10 --delay-ms 1500 \
-  --cert-out "$SCRATCH/sim2.pem" --port-file "$SCRATCH/sim2.port" > /dev/null 2> "$SCRATCH/sim2.log" &
+  --refuse-user-stream --cert-out "$SCRATCH/sim2.pem" --port-file "$SCRATCH/sim2.port" > /dev/null 2> "$SCRATCH/sim2.log" &
 SIM=$!
 for _ in $(seq 100); do [ -s "$SCRATCH/sim2.port" ] && break; sleep 0.05; done
 P2=$(cat "$SCRATCH/sim2.port")
@@ -200,6 +208,9 @@ answered = {r["body"]["client_order_id"] for r in rows if r["type"] == "order_ev
 requests = [r for r in rows if r["type"] == "order_request"]
 print(f"  {cid}: {about}; the sim took {posted} new orders; the journal has {len(requests)} requests, {len(answered)} answered")
 assert about == ["filled"], about  # looked up, not resent; it was sent before the crash, so no second 'accepted'
+# this sim refuses the user-data stream: said once per session, and polling carried on
+refused = [r for r in rows if r["type"] == "error" and r["body"]["code"] == "user_stream_refused"]
+assert len(refused) == 2 and "code -1022" in refused[0]["body"]["message"], refused
 # a stop waits for the venue's answers: every order the venue took has its answer journaled
 assert len(answered) == posted, (len(answered), posted)
 assert len({r["body"]["client_order_id"] for r in requests}) == len(requests)

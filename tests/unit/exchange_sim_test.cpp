@@ -172,3 +172,30 @@ TEST_CASE("backoff: exponential with jitter, capped, reset") {
   b.reset();
   CHECK(b.next().count() <= 100);
 }
+
+TEST_CASE("sim venue: every order change is an executionReport for the user-data stream") {
+  auto v = venue();
+  v.on_trade("BTCUSDT", 50000 * kOne, kOne, 1);
+  CHECK(v.take_events().empty());
+  REQUIRE(v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"timeInForce", "GTC"},
+                       {"quantity", "0.01"}, {"price", "49000"}, {"newClientOrderId", "u1"}}, 2));
+  auto events = v.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].find(R"("e":"executionReport")") != std::string::npos);
+  CHECK(events[0].find(R"("c":"u1")") != std::string::npos);
+  CHECK(events[0].find(R"("x":"NEW","X":"NEW")") != std::string::npos);
+  v.on_trade("BTCUSDT", 48000 * kOne, 400'000, 3);  // 0.004 crosses
+  events = v.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].find(R"("x":"TRADE","X":"PARTIALLY_FILLED")") != std::string::npos);
+  CHECK(events[0].find(R"("l":"0.004","z":"0.004","L":"49000")") != std::string::npos);
+  CHECK(events[0].find(R"("t":1,)") != std::string::npos);
+  CHECK(events[0].find(R"("m":true)") != std::string::npos);
+  REQUIRE(v.cancel_order({{"symbol", "BTCUSDT"}, {"origClientOrderId", "u1"}}, 4));
+  events = v.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].find(R"("x":"CANCELED","X":"CANCELED")") != std::string::npos);
+  CHECK(events[0].find(R"("c":"cancel-1")") != std::string::npos);
+  CHECK(events[0].find(R"("C":"u1")") != std::string::npos);
+  CHECK(v.take_events().empty());
+}

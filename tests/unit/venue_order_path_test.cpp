@@ -16,6 +16,7 @@
 #include "actors/venue_gateway/order_tracker.hpp"
 #include "base/percent_encoding.hpp"
 #include "exchange/binance/rest_venue.hpp"
+#include "exchange/binance/user_stream.hpp"
 #include "exchange/net/tls.hpp"
 #include "exchange/sim/sim_server.hpp"
 
@@ -507,4 +508,118 @@ TEST_CASE("exchangeInfo filters parse (NOTIONAL or the older MIN_NOTIONAL); mark
         "multiple of it");
   ours.tick_size = kOne / 10;  // 0.1: whole ticks
   CHECK(node::check_market_rules(ours, *r).has_value());
+}
+
+TEST_CASE("order tracker cross-check: the user stream and REST must agree on each order they both watched") {
+  OrderTracker t;
+  t.set_stream_live(true);
+  t.track(market_buy("agree", 10 * kOne));
+  t.track(market_buy("stream_short", 10 * kOne));
+  t.track(market_buy("rest_short", 10 * kOne));
+  // agree: the stream reports both fills first (their reason says so), REST confirms.
+  auto ev = t.update(view("agree", VenueOrderStatus::partially_filled, 10 * kOne, 4 * kOne, {{100 * kOne, 4 * kOne, 0, "BTC", 1}}),
+                     ReportPath::stream);
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[1].reason == "user stream");
+  ev = t.update(view("agree", VenueOrderStatus::filled, 10 * kOne, 10 * kOne, {{100 * kOne, 6 * kOne, 0, "BTC", 2}}),
+                ReportPath::stream);
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].kind == OrderEventKind::filled);
+  // Ended by the stream, not yet confirmed by REST: the poll still looks it up.
+  auto polled = t.to_poll();
+  CHECK(std::count_if(polled.begin(), polled.end(), [](const OrderRequest& r) { return r.client_order_id == "agree"; }) == 1);
+  CHECK(t.update(view("agree", VenueOrderStatus::filled, 10 * kOne, 10 * kOne)).empty());
+  // stream_short: one fill reached REST only (its event says REST).
+  t.update(view("stream_short", VenueOrderStatus::partially_filled, 10 * kOne, 4 * kOne, {{100 * kOne, 4 * kOne, 0, "BTC", 3}}),
+           ReportPath::stream);
+  ev = t.update(view("stream_short", VenueOrderStatus::filled, 10 * kOne, 10 * kOne,
+                     {{100 * kOne, 4 * kOne, 0, "BTC", 3}, {100 * kOne, 6 * kOne, 0, "BTC", 4}}));
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].reason == "REST");
+  // rest_short: the stream ended it with 10 executed, REST's final view says 7.
+  t.update(view("rest_short", VenueOrderStatus::filled, 10 * kOne, 10 * kOne, {{100 * kOne, 10 * kOne, 0, "BTC", 5}}),
+           ReportPath::stream);
+  t.update(view("rest_short", VenueOrderStatus::canceled, 10 * kOne, 7 * kOne));
+
+  // stream_short waits for its end on the stream (it may still be on its way), then counts it missing.
+  auto first = t.cross_check(1);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].client_order_id == "rest_short");
+  CHECK(first[0].code == "rest_missed_fill");
+  CHECK(first[0].message == "rest_short: REST reports 7 executed, the user stream 10; the venue's REST view lacks fills "
+                            "its stream reported");
+  auto second = t.cross_check(1);
+  REQUIRE(second.size() == 1);
+  CHECK(second[0].code == "user_stream_missed_fill");
+  CHECK(second[0].message == "stream_short: REST reports 10 executed, the user stream 4; the fills it missed were "
+                             "reported from REST");
+  CHECK(t.cross_check(1).empty());  // each order once
+  CHECK(t.cross_checked() == 3);    // agree passed
+
+  // An order that lived through a drop, or was sent while the stream was down, is not cross-checked.
+  t.track(market_buy("through_drop", 10 * kOne));
+  t.set_stream_live(false);
+  t.track(market_buy("while_down", 10 * kOne));
+  t.update(view("through_drop", VenueOrderStatus::filled, 10 * kOne, 10 * kOne, {{100 * kOne, 10 * kOne, 0, "BTC", 6}}));
+  t.update(view("while_down", VenueOrderStatus::filled, 10 * kOne, 10 * kOne, {{100 * kOne, 10 * kOne, 0, "BTC", 7}}));
+  for (int i = 0; i < 5; ++i) CHECK(t.cross_check(1).empty());
+  CHECK(t.cross_checked() == 3);
+  CHECK(t.to_poll().empty());
+}
+
+TEST_CASE("user-data stream frames: execution reports become order views with their trade; answers say subscribed or "
+          "refused; unreadable frames are errors") {
+  auto trade = binance::parse_user_stream_frame(
+      R"({"subscriptionId":0,"event":{"e":"executionReport","E":1,"s":"BTCUSDT","c":"c1","S":"BUY","o":"LIMIT","f":"GTC",)"
+      R"("q":"0.01","p":"50000","x":"TRADE","X":"PARTIALLY_FILLED","r":"NONE","i":7,"l":"0.004","z":"0.004","L":"49999.5",)"
+      R"("n":"0.000004","N":"BTC","T":123,"t":42,"w":true,"m":true,"O":1,"Z":"199.998","C":""}})");
+  REQUIRE(trade.has_value());
+  CHECK(trade->kind == VenueUpdate::Kind::order);
+  CHECK(trade->order.client_order_id == "c1");
+  CHECK(trade->order.exchange_order_id == "7");
+  CHECK(trade->order.status == VenueOrderStatus::partially_filled);
+  CHECK(trade->order.orig_qty == kOne / 100);
+  CHECK(trade->order.executed_qty == 400'000);
+  CHECK(trade->order.update_ms == 123);
+  REQUIRE(trade->order.fills.size() == 1);
+  CHECK(trade->order.fills[0].price == 4'999'950'000'000);
+  CHECK(trade->order.fills[0].qty == 400'000);
+  CHECK(trade->order.fills[0].commission == 400);
+  CHECK(trade->order.fills[0].commission_asset == "BTC");
+  CHECK(trade->order.fills[0].trade_id == 42);
+  // A cancel names the canceled order in C (c is the cancel request's own id).
+  auto cancel = binance::parse_user_stream_frame(
+      R"({"subscriptionId":0,"event":{"e":"executionReport","s":"BTCUSDT","c":"cancel-7","S":"BUY","q":"0.01","x":"CANCELED",)"
+      R"("X":"CANCELED","i":7,"l":"0","z":"0.004","L":"0","n":"0","N":null,"T":124,"t":-1,"Z":"199.998","C":"c1"}})");
+  REQUIRE(cancel.has_value());
+  CHECK(cancel->order.client_order_id == "c1");
+  CHECK(cancel->order.status == VenueOrderStatus::canceled);
+  CHECK(cancel->order.fills.empty());
+  auto ok = binance::parse_user_stream_frame(R"({"id":"sub-1","status":200,"result":{"subscriptionId":3}})");
+  REQUIRE(ok.has_value());
+  CHECK(ok->kind == VenueUpdate::Kind::subscribed);
+  auto refused = binance::parse_user_stream_frame(
+      R"({"id":"sub-1","status":400,"error":{"code":-1022,"msg":"Signature for this request is not valid."}})");
+  REQUIRE(refused.has_value());
+  CHECK(refused->kind == VenueUpdate::Kind::refused);
+  CHECK(refused->detail == "status 400, code -1022: Signature for this request is not valid.");
+  CHECK(binance::parse_user_stream_frame(R"({"event":{"e":"outboundAccountPosition","B":[]}})")->kind ==
+        VenueUpdate::Kind::other);
+  CHECK(binance::parse_user_stream_frame(R"({"event":{"e":"eventStreamTerminated"}})")->kind ==
+        VenueUpdate::Kind::dropped);
+  CHECK(binance::parse_user_stream_frame("{not json").error().message == "not JSON");
+  auto no_qty = binance::parse_user_stream_frame(
+      R"({"event":{"e":"executionReport","s":"BTCUSDT","c":"c1","S":"BUY","x":"NEW","X":"NEW","i":7}})");
+  REQUIRE_FALSE(no_qty.has_value());
+  CHECK(no_qty.error().message == "executionReport without a readable quantity (q, z, Z)");
+}
+
+TEST_CASE("the user-data stream subscription is signed over its sorted parameters") {
+  credentials::ApiCredentials keys{"key-1", "secret-1"};
+  const auto request = binance::user_stream_subscribe_request("sub-9", keys, 1700000000000, 5000);
+  const std::string signature =
+      credentials::hmac_sha256_hex("secret-1", "apiKey=key-1&recvWindow=5000&timestamp=1700000000000");
+  CHECK(request == R"({"id":"sub-9","method":"userDataStream.subscribe.signature","params":{"apiKey":"key-1",)"
+                   R"("recvWindow":5000,"timestamp":1700000000000,"signature":")" + signature + R"("}})");
+  CHECK(request.find("secret-1") == std::string::npos);
 }
