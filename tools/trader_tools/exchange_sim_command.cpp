@@ -114,7 +114,7 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
     auto server = sim::SimServer::start(a->options, *cert);
     if (!server) return fmt::print(stderr, "error: {}\n", server.error().message);
     const auto port = (*server)->port();
-    fmt::print("exchange-sim: https://{0}:{1} (REST), wss://{0}:{1}/stream (combined stream){2}\n", a->options.host,
+    fmt::print("exchange-sim: https://{0}:{1} (REST), wss://{0}:{1}/stream (combined stream), wss://{0}:{1}/ws-api/v3 (WebSocket API){2}\n", a->options.host,
                port, a->cert_out.empty() ? "" : ", certificate in " + a->cert_out);
     std::fflush(stdout);
     if (!a->port_file.empty()) {
