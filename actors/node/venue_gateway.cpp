@@ -1,9 +1,9 @@
 #include "actors/node/venue_gateway.hpp"
 #include "base/wall_clock.hpp"
 
+#include <atomic>
 #include <deque>
 #include <mutex>
-#include <atomic>
 #include <thread>
 
 #include <fmt/format.h>
@@ -328,17 +328,23 @@ void on_updates(gateway_ptr self) {
         break;
       case VenueUpdate::Kind::order: {
         if (!st.tracker.tracks(u.order.client_order_id)) break;  // not this node's (or journal's) order
-        append(out, st.tracker.update(u.order, ReportPath::stream));
-        if (st.tracker.missing_fills(u.order)) {  // an execution report went missing: ask REST
+        if (st.tracker.stream_gap(u.order)) {
+          // An execution report went missing: REST reports the order whole (its trades
+          // included) before this update may end it, or the missed fill would be lost.
           out.push_back(report("user_stream_gap",
                                fmt::format("{}: the user stream reports {} executed, more than its reports so far; "
                                            "looking the order up",
                                            u.order.client_order_id, format_fixed(u.order.executed_qty)),
                                u.order.client_order_id));
           auto found = with_fills(*st.venue, st.tracker, st.venue->query(u.order.symbol, u.order.client_order_id));
-          if (found) append(out, st.tracker.update(*found));
-          else look_up_all = true;  // the next poll tries again
+          if (found) {
+            append(out, st.tracker.update(*found));
+          } else {
+            look_up_all = true;  // the next poll tries again; until then the order stays open
+            u.order.status = VenueOrderStatus::partially_filled;
+          }
         }
+        append(out, st.tracker.update(u.order, ReportPath::stream));
         break;
       }
       case VenueUpdate::Kind::other: break;

@@ -125,6 +125,15 @@ bool OrderTracker::missing_fills(const VenueOrder& order) const {
   return order.executed_qty > std::max(it->second.cum_qty, reported);
 }
 
+bool OrderTracker::stream_gap(const VenueOrder& update) const {
+  auto it = orders_.find(update.client_order_id);
+  if (it == orders_.end() || it->second.final) return false;
+  std::int64_t unseen = 0;
+  for (const auto& f : update.fills)
+    if (!it->second.trade_ids.count(f.trade_id)) unseen += f.qty;
+  return update.executed_qty > it->second.cum_qty + unseen;
+}
+
 std::vector<OrderRequest> OrderTracker::open() const {
   std::vector<const Tracked*> list;
   for (const auto& [id, t] : orders_)

@@ -47,6 +47,9 @@ class OrderTracker {
 
   // The venue says more has executed than the fills reported so far: fetch its trades.
   bool missing_fills(const VenueOrder& order) const;
+  // A push update (one trade at most) says more has executed than every fill reported so
+  // far plus its own: an update before it went missing.
+  bool stream_gap(const VenueOrder& update) const;
   // Orders sent and not final, oldest first.
   std::vector<OrderRequest> open() const;
   // What a poll looks up: the open orders, and ended ones whose end REST has not yet

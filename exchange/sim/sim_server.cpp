@@ -264,6 +264,11 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
       close_now();
       return;
     }
+    const int lose = sim_->options.user_stream_lose_every;
+    if (lose > 0 && ++published_ % static_cast<std::uint64_t>(lose) == 0) {
+      spdlog::info("fault: user-data event not sent: {}", e);
+      return;
+    }
     queue(fmt::format(R"({{"subscriptionId":{},"event":{}}})", subscription_, e));
   }
 
@@ -360,7 +365,7 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
   beast::flat_buffer in_;
   bool writing_ = false, closed_ = false;
   std::int64_t subscription_ = -1;
-  std::uint64_t events_ = 0;
+  std::uint64_t events_ = 0, published_ = 0;
 };
 
 // HTTPS: REST requests (keep-alive), or the upgrade to the stream or the WebSocket API.

@@ -38,6 +38,7 @@ struct SimOptions {
   SymbolFilters filters;    // every symbol's LOT_SIZE, PRICE_FILTER and NOTIONAL
   int user_stream_drop_every = 0;   // fault: close a user-data stream connection after N events (the next is lost)
   bool refuse_user_stream = false;  // fault: refuse every user-data stream subscription (-1022)
+  int user_stream_lose_every = 0;   // fault: every N-th user-data event is not sent (the connection stays)
 };
 
 class SimServer {

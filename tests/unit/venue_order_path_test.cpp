@@ -623,3 +623,28 @@ TEST_CASE("the user-data stream subscription is signed over its sorted parameter
                    R"("recvWindow":5000,"timestamp":1700000000000,"signature":")" + signature + R"("}})");
   CHECK(request.find("secret-1") == std::string::npos);
 }
+
+TEST_CASE("order tracker: a push update that shows more executed than was reported is a gap, found before it ends "
+          "the order") {
+  OrderTracker t;
+  t.track(market_buy("g", 10 * kOne));
+  t.update(view("g", VenueOrderStatus::partially_filled, 10 * kOne, 4 * kOne, {{100 * kOne, 4 * kOne, 0, "BTC", 1}}),
+           ReportPath::stream);
+  // The next trade's report, as expected: no gap.
+  CHECK_FALSE(t.stream_gap(view("g", VenueOrderStatus::partially_filled, 10 * kOne, 6 * kOne,
+                                {{100 * kOne, 2 * kOne, 0, "BTC", 2}})));
+  // The report of trade 2 was lost; the cancel says 6 executed with no trade of its own.
+  const auto cancel = view("g", VenueOrderStatus::canceled, 10 * kOne, 6 * kOne);
+  CHECK(t.stream_gap(cancel));
+  // What the gateway does: REST first (with the order's trades), then the push update.
+  auto found = t.update(view("g", VenueOrderStatus::canceled, 10 * kOne, 6 * kOne,
+                             {{100 * kOne, 4 * kOne, 0, "BTC", 1}, {100 * kOne, 2 * kOne, 0, "BTC", 2}}));
+  REQUIRE(found.size() == 2);
+  CHECK(found[0].kind == OrderEventKind::partially_filled);
+  CHECK(found[0].fill_qty == 2 * kOne);
+  CHECK(found[0].reason == "REST");
+  CHECK(found[1].kind == OrderEventKind::canceled);
+  CHECK(found[1].cum_qty == 6 * kOne);
+  CHECK(t.update(cancel, ReportPath::stream).empty());
+  CHECK_FALSE(t.stream_gap(cancel));  // ended
+}

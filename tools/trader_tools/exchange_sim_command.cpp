@@ -98,6 +98,8 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
                   "fault: after every N REST requests answer the next 3 with 429 and Retry-After");
   cmd->add_option("--user-stream-drop-every", a->options.user_stream_drop_every,
                   "fault: close a user-data stream connection after N events (the next event is lost with it)");
+  cmd->add_option("--user-stream-lose-every", a->options.user_stream_lose_every,
+                  "fault: do not send every N-th user-data event (the connection stays up)");
   cmd->add_flag("--refuse-user-stream", a->options.refuse_user_stream,
                 "fault: refuse every user-data stream subscription as a bad signature (-1022)");
   cmd->callback([a, &exit_code] {
