@@ -74,7 +74,10 @@ std::vector<OrderEvent> OrderTracker::update(const VenueOrder& order, ReportPath
   std::sort(fills.begin(), fills.end(), [](const VenueFill& a, const VenueFill& b) { return a.trade_id < b.trade_id; });
   for (const auto& f : fills) {
     if (f.qty <= 0 || !t.trade_ids.insert(f.trade_id).second) continue;
-    if (t.restored_qty > 0) {  // reported before the restart
+    // Reported before the restart: REST lists an order's trades oldest first, so the first
+    // `restored_qty` of them are those. The stream pushes only trades made since it
+    // subscribed, which no journal has seen.
+    if (t.restored_qty > 0 && path == ReportPath::rest) {
       t.restored_qty -= std::min(t.restored_qty, f.qty);
       continue;
     }

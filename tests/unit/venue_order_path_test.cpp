@@ -648,3 +648,25 @@ TEST_CASE("order tracker: a push update that shows more executed than was report
   CHECK(t.update(cancel, ReportPath::stream).empty());
   CHECK_FALSE(t.stream_gap(cancel));  // ended
 }
+
+TEST_CASE("order tracker: after a restart, a trade the user stream pushes is new, never one reported before the crash") {
+  OrderTracker t;
+  // 4 of 10 filled (trade 8) before the crash; the restart's lookup saw nothing more, so
+  // no trades were read and the tracker still counts 4 as reported.
+  t.restore(market_buy("r", 10 * kOne), 4 * kOne);
+  auto pushed = t.update(view("r", VenueOrderStatus::partially_filled, 10 * kOne, 6 * kOne,
+                              {{100 * kOne, 2 * kOne, 0, "BTC", 9}}),
+                         ReportPath::stream);
+  REQUIRE(pushed.size() == 1);
+  CHECK(pushed[0].kind == OrderEventKind::partially_filled);
+  CHECK(pushed[0].trade_id == 9);
+  CHECK(pushed[0].cum_qty == 6 * kOne);
+  // REST's whole list later: trade 8 is the one from before the crash, 9 was pushed, 10 is new.
+  auto listed = t.update(view("r", VenueOrderStatus::filled, 10 * kOne, 10 * kOne,
+                              {{100 * kOne, 4 * kOne, 0, "BTC", 8}, {100 * kOne, 2 * kOne, 0, "BTC", 9},
+                               {100 * kOne, 4 * kOne, 0, "BTC", 10}}));
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].kind == OrderEventKind::filled);
+  CHECK(listed[0].trade_id == 10);
+  CHECK(listed[0].cum_qty == 10 * kOne);
+}
