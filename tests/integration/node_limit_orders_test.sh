@@ -116,6 +116,9 @@ partial_then_canceled = [cid for cid in ids
     and any(e["body"]["kind"] == "partially_filled" for e in events if e["body"]["client_order_id"] == cid)]
 # every fill is booked, and the money adds up in every portfolio state
 fills = [e for e in events if e["body"]["kind"] in ("filled", "partially_filled")]
+# no trade booked twice (a restart must not report again what was journaled before it)
+tids = [f["body"]["trade_id"] for f in fills]
+assert len(tids) == len(set(tids)), "a trade was booked twice"
 states = [r for r in rows if r["type"] == "portfolio_state"]
 assert states[-1]["body"]["fills"] == len(fills), (states[-1]["body"]["fills"], len(fills))
 for r in states:
@@ -146,6 +149,16 @@ print(f"  {len(requests)} orders ({len(limits)} limit), {len(cancels)} cancels, 
 PY
 "$TOOLS" replay "$run" --verify > "$SCRATCH/replay.txt" && ok "crashed and resumed with a resting order: $(head -1 "$SCRATCH/replay.txt")" \
   || bad "replay: $(cat "$SCRATCH/replay.txt")"
+# One more start: what the venue holds now is what the journal booked, to the unit.
+"$NODE" "${node_args[@]}" --set journal.if_exists=resume > /dev/null 2> "$SCRATCH/node3.log" &
+NODE_PID=$!
+for _ in $(seq 300); do grep -q "venue binance: clock offset" "$SCRATCH/node3.log" && break; sleep 0.1; done
+kill -TERM "$NODE_PID"; wait "$NODE_PID"; NODE_PID=""
+line=$(grep -o "venue binance: clock offset.*" "$SCRATCH/node3.log")
+grep -q "0 not at the venue; 0 unknown open order(s); 0 balance difference(s)" <<<"$line" \
+  && ok "the venue's balances are the journal's, after the crash and all the fills since: $line" \
+  || bad "balances after the session: $line $(tail -3 "$SCRATCH/node3.log")"
+
 # The node's tick must be whole ticks of the venue's PRICE_FILTER, checked before the start.
 expect_fail "market.tick_size finer than the venue's PRICE_FILTER" 1 \
   "market.tick_size = 0.001: BTCUSDT takes prices in steps of 0.01 (PRICE_FILTER)" \
