@@ -20,6 +20,7 @@ struct RunSummary {
   std::uint64_t first_seq = 0, last_seq = 0;
   std::map<Actor, std::uint64_t> by_source;
   std::map<std::uint16_t, std::uint64_t> by_type;
+  std::uint64_t cancels = 0;  // order requests that cancel (by_type counts them with the orders)
   PortfolioState portfolio;  // the last one published
   std::uint64_t feed_lines = 0, malformed_lines = 0, unknown_stream_lines = 0;
   std::uint64_t gaps = 0, implausible_times = 0, stale_ids = 0;  // the feed core's decisions

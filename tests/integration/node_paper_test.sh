@@ -157,4 +157,20 @@ assert last_candle < 1723161253937 + 86400000, last_candle
 ' && ok "journal: one implausible_exchange_time error, no late trades, candles stay in the data's day" || bad "garbled journal"
 grep -q "^identical" <<<"$("$TOOLS" replay "$SCRATCH/garbled" --verify)" && ok "the session with the garbled trade replays identical" \
   || bad "garbled replay"
+
+# Limit entries on paper: the summary counts orders and cancels (a limit order's expiry) apart,
+# as the journal has them, and the session replays identical.
+"$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/limits" --set 'strategy.entry_order="limit"' \
+  --set strategy.limit_offset_bps=5 --set order.limit_ttl_ms=120000 > "$SCRATCH/limits.txt" 2>&1
+line=$(grep "^  decisions" "$SCRATCH/limits.txt")
+"$TOOLS" dump "$SCRATCH/limits" --type order_request --json | python3 -c '
+import json, re, sys
+rows = [json.loads(l)["body"] for l in sys.stdin]
+cancels = sum(r["cancel"] for r in rows)
+orders, said = len(rows) - cancels, re.search(r"(\d+) orders, (\d+) cancels", sys.argv[1])
+assert said and (int(said[1]), int(said[2])) == (orders, cancels) and cancels > 0, (sys.argv[1], orders, cancels)
+assert all(r["limit_price"] != "0" for r in rows if r["type"] == "limit" and not r["cancel"])
+' "$line" && ok "limit entries on paper: $line" || bad "limit summary: $line"
+grep -q "^identical" <<<"$("$TOOLS" replay "$SCRATCH/limits" --verify)" && ok "the limit-entry session replays identical" \
+  || bad "limit replay"
 finish

@@ -40,9 +40,10 @@ void print_summary(const trader::NodeConfig& c, const trader::node::RunSummary& 
   for (const auto& [actor, n] : s.by_source) by_source += fmt::format("{}{} {}", by_source.empty() ? "" : ", ", trader::actor_name(actor), n);
   fmt::print("  messages      {}\n", by_source);
   auto count = [&](std::uint16_t type) { auto it = s.by_type.find(type); return it == s.by_type.end() ? 0 : it->second; };
-  fmt::print("  decisions     {} candles, {} signals, {} intents, {} risk decisions, {} orders\n",
+  fmt::print("  decisions     {} candles, {} signals, {} intents, {} risk decisions, {} orders{}\n",
              count(trader::Candle::kTypeId), count(trader::Signal::kTypeId), count(trader::OrderIntent::kTypeId),
-             count(trader::RiskDecision::kTypeId), count(trader::OrderRequest::kTypeId));
+             count(trader::RiskDecision::kTypeId), count(trader::OrderRequest::kTypeId) - s.cancels,
+             s.cancels > 0 ? fmt::format(", {} cancels", s.cancels) : std::string());
   const std::int64_t start = p.starting_cash ? p.starting_cash : c.portfolio.starting_cash;
   const std::int64_t equity = p.starting_cash ? p.equity : start;
   fmt::print("  trades        {} fills, {} round trips, win rate {}\n", p.fills, p.round_trips,
