@@ -28,8 +28,19 @@ using update_atom = caf::atom_constant<caf::atom("vupdate")>;  // the push strea
 // gateway's state.
 class UpdateListener {
  public:
-  UpdateListener(std::unique_ptr<VenueUpdates> updates, caf::actor gateway)
-      : thread_([this, u = std::move(updates), gateway]() mutable { run(*u, gateway); }) {}
+  // Holds the gateway weakly: the gateway owns the listener, and a strong handle here
+  // would keep it alive from its own thread.
+  UpdateListener(std::unique_ptr<VenueUpdates> updates, caf::actor_addr gateway)
+      : thread_([this, u = std::move(updates), gateway]() mutable {
+          try {
+            run(*u, gateway);
+          } catch (const std::exception& e) {  // never std::terminate: polling carries on
+            VenueUpdate dropped;
+            dropped.kind = VenueUpdate::Kind::dropped;
+            dropped.detail = std::string("the user stream's thread stopped: ") + e.what();
+            push(std::move(dropped), gateway);
+          }
+        }) {}
   ~UpdateListener() {
     stop_ = true;
     thread_.join();
@@ -40,14 +51,14 @@ class UpdateListener {
   }
 
  private:
-  void push(VenueUpdate u, const caf::actor& gateway) {
+  void push(VenueUpdate u, const caf::actor_addr& gateway) {
     {
       std::lock_guard lock(mu_);
       queue_.push_back(std::move(u));
     }
-    caf::anon_send(gateway, update_atom::value);
+    if (auto handle = caf::actor_cast<caf::actor>(gateway)) caf::anon_send(handle, update_atom::value);
   }
-  void run(VenueUpdates& updates, const caf::actor& gateway) {
+  void run(VenueUpdates& updates, const caf::actor_addr& gateway) {
     net::Backoff backoff{std::chrono::milliseconds(200), std::chrono::seconds(10), static_cast<std::uint64_t>(wall_ns())};
     while (!stop_) {
       VenueUpdate u = updates.subscribe(&stop_);
@@ -360,7 +371,7 @@ caf::behavior gateway_fn(gateway_ptr self, std::shared_ptr<GatewayState> init) {
   self->state.options = init->options;
   self->state.sequencer = init->sequencer;
   if (init->updates)
-    self->state.listener = std::make_unique<UpdateListener>(std::move(init->updates), caf::actor_cast<caf::actor>(self));
+    self->state.listener = std::make_unique<UpdateListener>(std::move(init->updates), self->address());
   self->delayed_send(self, self->state.options.poll_interval, poll_atom::value);
   return {
       [self](venue_order_atom, const WireDelivery& delivery) {

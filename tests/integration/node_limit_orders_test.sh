@@ -81,6 +81,7 @@ for _ in $(seq 300); do
 done
 kill -TERM "$NODE_PID"; wait "$NODE_PID"; rc=$?; NODE_PID=""
 expect_eq "the resumed node exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || tail -40 "$SCRATCH/node2.log"
 line=$(grep -o "venue binance: clock offset.*" "$SCRATCH/node2.log")
 grep -q "[1-9][0-9]* open order(s) from the journal found, 0 not at the venue; 0 unknown open order(s); 0 balance difference(s)" <<<"$line" \
   && ok "the restart looked the resting order up: $line" || bad "reconciliation: $line $(tail -3 "$SCRATCH/node2.log")"
