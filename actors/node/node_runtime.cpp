@@ -208,18 +208,6 @@ Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, cons
   hops_.push_back(cause_seq >= first_seq_ && cause_seq - first_seq_ < hops_.size() ? hops_[cause_seq - first_seq_] + 1 : 0);
   auto& s = st.summary;
   const auto type_id = header.type_id;
-  if (type_id == OrderRequest::kTypeId) {
-    // A cancel (a limit order's expiry, say) is no order: not counted as one, not timed.
-    auto request = decode_body_flat(type_id, body);
-    const bool cancel = request && std::get<OrderRequest>(*request).cancel;
-    if (cancel) {
-      ++s.cancels;
-    } else if (st.current_ingress_ns != 0) {
-      s.tick_to_order_hops.push_back(hops_.back());
-      s.tick_to_order_ns.push_back(wall_ns() - st.current_ingress_ns);
-      st.status->on_tick_to_order(static_cast<double>(s.tick_to_order_ns.back()) / 1e9);
-    }
-  }
   st.data_time_ns = std::max(st.data_time_ns, header.recv_ts_ns);
   if (s.first_seq == 0) s.first_seq = *seq;
   s.last_seq = *seq;
@@ -233,6 +221,16 @@ Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, cons
   }
   auto m = decode_body_flat(type_id, body);
   if (!m) return tl::unexpected(m.error());  // append_flat read these same bytes: cannot happen
+  if (const auto* request = std::get_if<OrderRequest>(&*m)) {
+    // A cancel (a limit order's expiry, say) is no order: not counted as one, not timed.
+    if (request->cancel) {
+      ++s.cancels;
+    } else if (st.current_ingress_ns != 0) {
+      s.tick_to_order_hops.push_back(hops_.back());
+      s.tick_to_order_ns.push_back(wall_ns() - st.current_ingress_ns);
+      st.status->on_tick_to_order(static_cast<double>(s.tick_to_order_ns.back()) / 1e9);
+    }
+  }
   // A feed that failed (a cut capture, a live feed that gave up) ends the session as a
   // failure, not as "completed".
   if (header.source == Actor::market_feed)
