@@ -34,15 +34,8 @@ Result<std::unique_ptr<FeedSource>> open_feed_source(const NodeConfig& config, c
 
 std::map<std::string, OrderRequest> open_requests(const Cores& cores) {
   std::map<std::string, OrderRequest> out;
-  for (const auto& [cid, o] : static_cast<const OrderCore&>(*cores.at(Actor::order)).open_orders()) {
-    OrderRequest r;
-    r.client_order_id = cid;
-    r.intent_id = o.intent_id;
-    r.symbol = o.symbol;
-    r.side = o.side;
-    r.qty = o.qty;
-    out.emplace(cid, std::move(r));
-  }
+  const auto& order = static_cast<const OrderCore&>(*cores.at(Actor::order));
+  for (const auto& [cid, o] : order.open_orders()) out.emplace(cid, order.request_of(cid, o));
   return out;
 }
 

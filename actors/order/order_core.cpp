@@ -4,14 +4,21 @@ namespace trader {
 
 OrderCore::OrderCore(OrderConfig config) : config_(std::move(config)) {}
 
+OrderRequest OrderCore::request_of(const std::string& client_order_id, const Open& o) {
+  OrderRequest r;
+  r.client_order_id = client_order_id;
+  r.intent_id = o.intent_id;
+  r.symbol = o.symbol;
+  r.side = o.side;
+  r.type = o.type;
+  r.qty = o.qty;
+  return r;
+}
+
 OrderRequest OrderCore::cancel_of(const std::string& client_order_id, Open& o, std::int64_t ts_ms) {
   o.cancel_sent = true;
-  OrderRequest cancel;
-  cancel.client_order_id = client_order_id;
-  cancel.intent_id = o.intent_id;
-  cancel.symbol = o.symbol;
-  cancel.side = o.side;
-  cancel.type = o.type;
+  OrderRequest cancel = request_of(client_order_id, o);
+  cancel.qty = 0;
   cancel.cancel = true;
   cancel.ts_ms = ts_ms;
   return cancel;

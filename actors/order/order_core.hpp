@@ -42,6 +42,9 @@ class OrderCore final : public ActorCore {
     bool cancel_sent = false;
   };
   const std::map<std::string, Open>& open_orders() const { return open_; }
+  // What was requested for an open order, as the venue path needs it after a restart
+  // (a limit order's fills are the maker's).
+  static OrderRequest request_of(const std::string& client_order_id, const Open& o);
 
  private:
   OrderRequest cancel_of(const std::string& client_order_id, Open& o, std::int64_t ts_ms);
