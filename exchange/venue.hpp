@@ -101,6 +101,8 @@ class Venue {
   virtual VenueReply<std::vector<VenueOrder>> open_orders() = 0;
   virtual VenueReply<std::vector<VenueBalance>> balances() = 0;
   virtual VenueReply<SymbolRules> rules(const std::string& symbol) = 0;
+  // The symbol's last traded price (Binance: /api/v3/ticker/price).
+  virtual VenueReply<std::int64_t> price(const std::string& symbol) = 0;
   // Request weight used in the venue's current window, as it last reported it (0: unknown).
   virtual std::int64_t used_weight() const = 0;
   // A new push channel for the account's order updates, or nullptr if the venue (or the

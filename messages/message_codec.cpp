@@ -160,6 +160,7 @@ void enc(const AccountBalances& m, capnp::AnyPointer::Builder b) {
   for (unsigned i = 0; i < m.balances.size(); ++i) {
     const auto& a = m.balances[i];
     bs[i].setAsset(a.asset); bs[i].setSymbol(a.symbol); bs[i].setFree(a.free); bs[i].setLocked(a.locked);
+    bs[i].setPrice(a.price);
   }
 }
 
@@ -268,7 +269,7 @@ Message dec(AccountBalances*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::AccountBalances>();
   AccountBalances m{text(i.getVenue()), i.getTsMs(), text(i.getQuoteAsset()), {}};
   for (auto a : i.getBalances())
-    m.balances.push_back({text(a.getAsset()), text(a.getSymbol()), a.getFree(), a.getLocked()});
+    m.balances.push_back({text(a.getAsset()), text(a.getSymbol()), a.getFree(), a.getLocked(), a.getPrice()});
   return m;
 }
 

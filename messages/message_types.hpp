@@ -256,6 +256,7 @@ struct AssetBalance {
   std::string asset;
   std::string symbol;  // the traded symbol whose base asset it is; empty for the quote asset
   std::int64_t free = 0, locked = 0;
+  std::int64_t price = 0;  // the symbol's last price at the venue when read (0: not read)
   bool operator==(const AssetBalance&) const = default;
 };
 

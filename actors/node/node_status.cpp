@@ -106,7 +106,7 @@ void NodeStatus::on_message(std::uint64_t seq, std::uint16_t type_id, const Mess
   } else if (const auto* b = std::get_if<AccountBalances>(body)) {
     start_account_ = *b;
     awaiting_price_.clear();
-    for (const auto& a : b->balances) {  // held beyond what the journal knew: valued at its first price
+    for (const auto& a : b->balances) {  // held beyond what the journal knew: valued at the venue's or the first price
       if (a.symbol.empty()) continue;
       std::int64_t known = 0;
       for (const auto& p : portfolio_.positions)
@@ -159,8 +159,10 @@ std::string NodeStatus::status_json() const {
     out += fmt::format(R"(,"venue":{},"balances":[)", to_json_string(start_account_->venue));
     bool first_balance = true;
     for (const auto& a : start_account_->balances) {
-      out += fmt::format(R"({}{{"asset":{},"free":"{}","locked":"{}"}})", first_balance ? "" : ",",
+      out += fmt::format(R"({}{{"asset":{},"free":"{}","locked":"{}")", first_balance ? "" : ",",
                          to_json_string(a.asset), format_fixed(a.free), format_fixed(a.locked));
+      if (a.price > 0) out += fmt::format(R"(,"price":"{}")", format_fixed(a.price));
+      out += "}";
       first_balance = false;
     }
     out += R"(],"awaiting_first_price":[)";

@@ -516,6 +516,12 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
     for (const auto& b : *balances)
       if (b.asset == base) a = {base, symbol, b.free, b.locked};
     adopted += fmt::format(", {} {}", base, format_fixed(a.free + a.locked));
+    if (a.free + a.locked > 0) {  // what is held is valued at the venue's price now, not at one seen later
+      auto price = patiently([&] { return venue.price(symbol); });
+      if (!price) return fail(fmt::format("venue {}: price of {}: {}", venue.name(), symbol, describe(price.error())));
+      a.price = *price;
+      adopted += fmt::format(" at {}", format_fixed(a.price));
+    }
     account.balances.push_back(std::move(a));
   }
   r.messages.emplace_back(std::move(account));

@@ -128,14 +128,7 @@ void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
     h.cost = static_cast<std::int64_t>(kept_cost);
     h.qty = static_cast<std::int64_t>(known);
     pending = static_cast<std::int64_t>(total - known);
-    if (pending > 0 && h.last_price > 0) {  // a price is known already: value it now
-      const __int128 value = mul_wide(pending, h.last_price);
-      h.cost += static_cast<std::int64_t>(value);
-      h.qty += pending;
-      capital += value;
-      pending = 0;
-    }
-    if (!fits(capital)) break;
+    if (a.price > 0) h.last_price = a.price;  // the venue's price now, newer than any the journal has
   }
   if (!fits(cash) || !fits(capital)) {
     error("arithmetic_overflow", "the venue's balances overflow 64-bit fixed point; not adopted");
@@ -146,9 +139,15 @@ void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
   unvalued_ = std::move(unvalued);
   state_.cash = static_cast<std::int64_t>(cash);
   state_.starting_cash = static_cast<std::int64_t>(capital);
+  // What has a price already (the venue's, read at the start) is valued now.
+  for (const auto& a : b.balances)
+    if (!a.symbol.empty() && holdings_[a.symbol].last_price > 0)
+      value_adopted(a.symbol, holdings_[a.symbol].last_price, b.ts_ms, out,
+                    a.price > 0 ? "the venue's price at the start" : "the last price in the journal");
 }
 
-void PortfolioCore::value_adopted(const std::string& symbol, std::int64_t price, std::int64_t ts_ms, Outbox& out) {
+void PortfolioCore::value_adopted(const std::string& symbol, std::int64_t price, std::int64_t ts_ms, Outbox& out,
+                                  const char* price_source) {
   auto it = unvalued_.find(symbol);
   if (it == unvalued_.end() || price <= 0) return;
   const __int128 value = mul_wide(it->second, price);
@@ -162,7 +161,7 @@ void PortfolioCore::value_adopted(const std::string& symbol, std::int64_t price,
   out.push_back({Actor::none,
                  ErrorReport{"holding_valued_at_start_price",
                              symbol + ": " + format_fixed(it->second) + " held at the venue with no cost basis in the "
-                                 "journal, valued at the first price seen, " + format_fixed(price) + " (cost basis " +
+                                 "journal, valued at " + price_source + ", " + format_fixed(price) + " (cost basis " +
                                  format_fixed(static_cast<std::int64_t>(value)) + ")",
                              symbol, 0, ts_ms * 1'000'000}});
   h.qty += it->second;

@@ -22,7 +22,8 @@
 // (AccountBalances, journaled at the start): cash becomes the venue's quote balance and
 // each traded symbol's holding its base balance (free + locked). The cost basis the
 // journal knows is kept for as much as the venue still holds; anything more is valued at
-// the first price seen for the symbol (a mark candle or a fill) and journaled as such
+// the venue's price read at the start (AssetBalance::price), or, if none was read, at the
+// first price seen for the symbol (a mark candle or a fill), and journaled as such
 // (`holding_valued_at_start_price`); until then it counts for nothing. Adopting moves no
 // PnL: `starting_cash` moves by exactly the value it adds or removes (it is the capital
 // the PnL is measured from), so the identity above still holds.
@@ -60,7 +61,8 @@ class PortfolioCore final : public ActorCore {
   };
   void on_fill(const OrderEvent& e, Outbox& out);
   void adopt(const AccountBalances& b, Outbox& out);
-  void value_adopted(const std::string& symbol, std::int64_t price, std::int64_t ts_ms, Outbox& out);
+  void value_adopted(const std::string& symbol, std::int64_t price, std::int64_t ts_ms, Outbox& out,
+                     const char* price_source = "the first price seen");
   void publish(std::int64_t ts_ms, Outbox& out);
 
   PortfolioConfig config_;

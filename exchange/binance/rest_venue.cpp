@@ -312,4 +312,16 @@ VenueReply<SymbolRules> RestVenue::rules(const std::string& symbol) {
                                   [&](simdjson::dom::element doc) { return rules_from(doc, symbol); });
 }
 
+VenueReply<std::int64_t> RestVenue::price(const std::string& symbol) {
+  return impl_->call<std::int64_t>("GET", "/api/v3/ticker/price", "symbol=" + encode(symbol), false,
+                                   [&](simdjson::dom::element doc) -> VenueReply<std::int64_t> {
+                                     std::int64_t price = 0;
+                                     std::string_view name;
+                                     if (doc["symbol"].get_string().get(name) || name != symbol ||
+                                         !fixed_field(doc, "price", &price) || price <= 0)
+                                       return tl::unexpected(bad_answer("ticker price of " + symbol));
+                                     return price;
+                                   });
+}
+
 }  // namespace trader::binance

@@ -39,6 +39,7 @@ class RestVenue final : public Venue {
   VenueReply<std::vector<VenueOrder>> open_orders() override;
   VenueReply<std::vector<VenueBalance>> balances() override;
   VenueReply<SymbolRules> rules(const std::string& symbol) override;
+  VenueReply<std::int64_t> price(const std::string& symbol) override;
   std::int64_t used_weight() const override;
   std::unique_ptr<VenueUpdates> updates() override;
 

@@ -74,6 +74,32 @@ std::string shift_times(std::string_view text, std::int64_t capture_start_ms, st
   return out;
 }
 
+// What sets the venue's price: trades, aggregate trades, closed klines.
+std::optional<Trade> price_print(const binance::ParsedFrame& parsed) {
+  if (const auto* t = std::get_if<Trade>(&parsed.message)) return *t;
+  if (const auto* a = std::get_if<AggTrade>(&parsed.message)) return Trade{a->symbol, a->price, a->qty, 0, 0, a->trade_ts_ms};
+  if (const auto* k = std::get_if<Kline>(&parsed.message); k && k->closed)
+    return Trade{k->symbol, k->close, k->volume, 0, 0, k->close_time_ms};
+  return std::nullopt;
+}
+
+// The market opens at each symbol's first price in the captures, so that the venue
+// quotes a price (/api/v3/ticker/price) before the replay starts, as a real one does.
+void open_market(const std::vector<std::string>& captures, SimVenue& venue) {
+  binance::FrameParser parser;
+  for (const auto& path : captures) {
+    auto file = CaptureFile::open(path);
+    if (!file) continue;  // the replay reports it
+    CaptureLine line;
+    for (;;) {
+      auto more = (*file)->next(line);
+      if (!more || !*more) break;
+      if (auto print = price_print(parser.parse(std::string_view(line.frame, line.frame_len))))
+        venue.open_at(print->symbol, print->price);
+    }
+  }
+}
+
 }  // namespace
 
 class WsSession;
@@ -460,6 +486,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (path == "/api/v3/ping") return answer(std::string("{}"));
     if (path == "/api/v3/time") return answer(fmt::format(R"({{"serverTime":{}}})", now));
     if (path == "/api/v3/exchangeInfo") return answer(sim.venue.exchange_info(parse_params(query), now));
+    if (path == "/api/v3/ticker/price") return answer(sim.venue.ticker_price(parse_params(query)));
     const bool known = path == "/api/v3/order" || path == "/api/v3/openOrders" || path == "/api/v3/account" ||
                        path == "/api/v3/myTrades";
     if (!known) return answer(tl::unexpected(VenueError{404, -1000, "Unknown endpoint."}));
@@ -611,12 +638,7 @@ void SimServer::Impl::replay() {
         return;
       }
       auto frame = std::make_shared<const Frame>(Frame{parsed.stream, text});
-      // What sets the venue's price: trades, aggregate trades, closed klines.
-      std::optional<Trade> trade;
-      if (auto* t = std::get_if<Trade>(&parsed.message)) trade = *t;
-      if (auto* a = std::get_if<AggTrade>(&parsed.message)) trade = Trade{a->symbol, a->price, a->qty, 0, 0, a->trade_ts_ms};
-      if (auto* k = std::get_if<Kline>(&parsed.message); k && k->closed)
-        trade = Trade{k->symbol, k->close, k->volume, 0, 0, k->close_time_ms};
+      const std::optional<Trade> trade = price_print(parsed);
       asio::post(io, [self = shared_from_this(), frame, trade] {
         if (trade) self->venue.on_trade(trade->symbol, trade->price, trade->qty, trade->trade_ts_ms);
         self->publish_events();
@@ -645,6 +667,7 @@ SimServer::~SimServer() {
 
 Result<std::unique_ptr<SimServer>> SimServer::start(const SimOptions& options, const net::SelfSigned& cert) {
   auto impl = std::make_shared<Impl>(options);
+  open_market(options.captures, impl->venue);
   auto ctx = net::server_context(cert);
   if (!ctx) return tl::unexpected(ctx.error());
   impl->tls = std::move(*ctx);

@@ -1,7 +1,7 @@
 #pragma once
 // trader-tools exchange-sim: a local Binance-compatible venue over TLS. The WebSocket
 // combined stream (/stream?streams=a/b) replays captures; REST serves time, exchange info,
-// orders, open orders and account, checking signatures and filters like Binance, and
+// prices, orders, open orders and account, checking signatures and filters like Binance, and
 // fills orders against the replayed trades (SimVenue); the WebSocket API (/ws-api/v3)
 // takes signed user-data stream subscriptions and pushes every order change to them.
 // Fault injection for the live path's tests.

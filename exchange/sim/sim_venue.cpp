@@ -64,6 +64,16 @@ VenueResult<std::string> SimVenue::exchange_info(const Params& p, std::int64_t n
       format_fixed(f.min_qty), format_fixed(f.max_qty), format_fixed(f.step_size), format_fixed(f.min_notional));
 }
 
+VenueResult<std::string> SimVenue::ticker_price(const Params& p) const {
+  const std::string* symbol = get(p, "symbol");
+  if (symbol == nullptr) return tl::unexpected(mandatory("symbol"));
+  const auto last = last_price_.find(*symbol);
+  if (last == last_price_.end()) return tl::unexpected(VenueError{400, -1121, "Invalid symbol."});
+  return fmt::format(R"({{"symbol":{},"price":"{}"}})", q(*symbol), format_fixed(last->second));
+}
+
+void SimVenue::open_at(const std::string& symbol, std::int64_t price) { last_price_.emplace(symbol, price); }
+
 std::string SimVenue::order_json(const SimOrder& o) {
   return fmt::format(
       R"({{"symbol":{},"orderId":{},"orderListId":-1,"clientOrderId":{},"price":"{}","origQty":"{}","executedQty":"{}",)"

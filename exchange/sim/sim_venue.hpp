@@ -58,6 +58,8 @@ class SimVenue {
   // The replayed trades: fill resting limit orders they cross, oldest first, up to the
   // trade's quantity (a smaller trade fills an order partly); remember the last price.
   void on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty, std::int64_t ts_ms);
+  // The symbol's price before any trade is replayed (a trade replaces it); fills nothing.
+  void open_at(const std::string& symbol, std::int64_t price);
 
   VenueResult<std::string> new_order(const Params& p, std::int64_t now_ms);  // POST /api/v3/order
   VenueResult<std::string> cancel_order(const Params& p, std::int64_t now_ms);  // DELETE /api/v3/order
@@ -66,6 +68,7 @@ class SimVenue {
   VenueResult<std::string> my_trades(const Params& p) const;      // GET /api/v3/myTrades
   std::string account(std::int64_t now_ms) const;                 // GET /api/v3/account
   VenueResult<std::string> exchange_info(const Params& p, std::int64_t now_ms) const;  // GET /api/v3/exchangeInfo
+  VenueResult<std::string> ticker_price(const Params& p) const;  // GET /api/v3/ticker/price
 
   std::size_t orders() const { return orders_.size(); }
   // The user-data stream's events since the last call, oldest first: an `executionReport`

@@ -160,6 +160,7 @@ struct AssetBalance {
   symbol @1 :Text;           # the traded symbol whose base asset it is; "" for the quote asset
   free @2 :Int64 $fixed(8);
   locked @3 :Int64 $fixed(8); # held by open orders
+  price @4 :Int64 $fixed(8);  # the symbol's last price at the venue when read (0: not read)
 }
 
 struct AccountBalances {

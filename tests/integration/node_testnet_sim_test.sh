@@ -64,7 +64,7 @@ d = json.load(sys.stdin)
 s = d["starting_state"]
 assert s["from"] == "venue" and s["venue"] == "binance", s
 assert [(b["asset"], b["free"]) for b in s["balances"]] == [("USDT", "12345.67"), ("BTC", "0.05")], s
-assert s["awaiting_first_price"] == [], s  # BTC was valued at its first price long ago
+assert s["awaiting_first_price"] == [] and float(s["balances"][1]["price"]) > 0, s  # BTC: valued at the venue price read at the start
 # valuing the BTC held at the start (~3,000 USDT) raised equity and starting capital alike:
 # it is not profit (a few minutes of trading moves PnL by a few USDT)
 assert abs(float(d["pnl_today"])) < 100 and float(d["equity"]) - float(d["starting_capital"]) < 100, d' \
@@ -83,7 +83,7 @@ grep -q "orders testnet at https://127.0.0.1:$PORT" "$SCRATCH/node.log" && ok "t
 
 "$TOOLS" dump "$run" --json > "$SCRATCH/dump.jsonl"
 accepted_at_sim=$(grep -c "POST /api/v3/order -> 200" "$SCRATCH/sim.log")
-python3 - "$SCRATCH/dump.jsonl" <<'PY' && ok "the session starts from the venue's account (USDT 12345.67, BTC 0.05 valued at the first price), and every portfolio state adds up" || bad "starting state: $(grep -m3 'account_balances\|holding_valued' "$SCRATCH/dump.jsonl")"
+python3 - "$SCRATCH/dump.jsonl" <<'PY' && ok "the session starts from the venue's account (USDT 12345.67, BTC 0.05 valued at the venue's price in the first state), and every portfolio state adds up" || bad "starting state: $(grep -m3 'account_balances\|holding_valued' "$SCRATCH/dump.jsonl")"
 import json, sys
 from decimal import Decimal as D
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -94,12 +94,16 @@ assert acct[0]["seq"] < first_trade, "journaled before any market data"
 bal = {b["asset"]: D(b["free"]) + D(b["locked"]) for b in acct[0]["body"]["balances"]}
 assert bal == {"USDT": D("12345.67"), "BTC": D("0.05")}, bal
 states = [r for r in rows if r["type"] == "portfolio_state"]
-assert D(states[0]["body"]["cash"]) == D("12345.67") and D(states[0]["body"]["starting_cash"]) == D("12345.67"), states[0]
+assert D(states[0]["body"]["cash"]) == D("12345.67"), states[0]
 note = [r for r in rows if r["type"] == "error" and r["body"]["code"] == "holding_valued_at_start_price"]
 assert len(note) == 1 and note[0]["body"]["context"] == "BTCUSDT", note
-after = next(r for r in states if r["seq"] > note[0]["seq"])
-btc = [p for p in after["body"]["positions"] if p["symbol"] == "BTCUSDT"]
-assert btc and D(btc[0]["qty"]) >= D("0.05"), after
+# the BTC held is valued at the venue's price read at the start, in the very first state
+price = next(D(b["price"]) for b in acct[0]["body"]["balances"] if b["asset"] == "BTC")
+assert price > 0 and f"valued at the venue's price at the start, {price.normalize():f}" in note[0]["body"]["message"], note
+assert note[0]["seq"] < states[0]["seq"], "valued before the first state"
+btc = [p for p in states[0]["body"]["positions"] if p["symbol"] == "BTCUSDT"]
+assert btc and D(btc[0]["qty"]) == D("0.05") and D(btc[0]["last_price"]) == price, states[0]
+assert D(states[0]["body"]["equity"]) == D(states[0]["body"]["starting_cash"]) == D("12345.67") + D("0.05") * price, states[0]
 for r in states:
     b = r["body"]
     assert D(b["equity"]) - D(b["starting_cash"]) == D(b["realized_pnl"]) + D(b["unrealized_pnl"]) - D(b["fees"]), r

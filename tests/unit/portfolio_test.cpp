@@ -267,6 +267,31 @@ TEST_CASE("a venue start: cash and holdings from the venue, the journal's cost b
   CHECK(of_type<ErrorReport>(h.feed(eth)).empty());
 }
 
+TEST_CASE("a venue start with the venue's prices: every holding is valued in the first state, the journal's cost kept") {
+  PortfolioCore core({"USDT", px(10000), 60});
+  CoreHarness h(core);
+  h.feed(fill(Side::buy, 0.1, 20000, 0));  // the journal knows 0.1 BTC at 2,000
+  auto out = h.feed(AccountBalances{"binance-testnet", 2000, "USDT",
+                                    {AssetBalance{"USDT", "", px(5100), 0}, AssetBalance{"BTC", "BTCUSDT", px(0.25), 0, px(30000)},
+                                     AssetBalance{"ETH", "ETHUSDT", px(2), 0, px(1500)}}});
+  auto notes = of_type<ErrorReport>(out);
+  REQUIRE(notes.size() == 2);
+  CHECK(notes[0].message == "BTCUSDT: 0.15 held at the venue with no cost basis in the journal, valued at the venue's "
+                            "price at the start, 30000 (cost basis 4500)");
+  CHECK(notes[1].message == "ETHUSDT: 2 held at the venue with no cost basis in the journal, valued at the venue's "
+                            "price at the start, 1500 (cost basis 3000)");
+  const auto s = of_type<PortfolioState>(out).at(0);
+  REQUIRE(s.positions.size() == 2);
+  CHECK(s.positions[0].avg_entry_price == px(26000));  // (2,000 + 4,500) / 0.25
+  CHECK(s.positions[0].last_price == px(30000));       // the venue's price, not the journal's last (20,000)
+  CHECK(s.equity == px(5100 + 7500 + 3000));
+  CHECK(s.starting_cash == px(10000 - 2900 + 4500 + 3000));
+  CHECK(s.unrealized_pnl == px(1000));  // the journal's 0.1 BTC, bought at 20,000, now at 30,000
+  CHECK(s.realized_pnl == 0);
+  CHECK(s.equity - s.starting_cash == s.realized_pnl + s.unrealized_pnl - s.fees);
+  CHECK(of_type<ErrorReport>(h.feed(mark(31000))).empty());  // nothing is left to value
+}
+
 TEST_CASE("a venue start holding less than the journal: the journal's cost shrinks in proportion, no PnL is booked") {
   PortfolioCore core({"USDT", px(10000), 60});
   CoreHarness h(core);

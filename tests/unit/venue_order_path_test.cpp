@@ -309,8 +309,17 @@ TEST_CASE("binance REST venue against exchange-sim over TLS: orders, lookups, tr
   REQUIRE(offset.has_value());
   CHECK(std::abs(*offset) < 1000);
 
-  // No trade replayed yet (nobody subscribed): a market order is refused with Binance's code.
-  auto closed = v.place(market_buy("t-1", kOne / 1000));
+  // Nobody subscribed, so no trade is replayed yet: the venue quotes the capture's first
+  // price (its opening), and a symbol the capture never trades has no price, and no market.
+  auto opening = v.price("BTCUSDT");
+  REQUIRE(opening.has_value());
+  CHECK(*opening == 6183763000000);  // the capture's first trade: 61837.63
+  auto none = v.price("ETHUSDT");
+  REQUIRE_FALSE(none.has_value());
+  CHECK(none.error().code == -1121);
+  OrderRequest eth = market_buy("t-1", kOne / 1000);
+  eth.symbol = "ETHUSDT";
+  auto closed = v.place(eth);
   REQUIRE_FALSE(closed.has_value());
   CHECK(closed.error().kind == VenueFailure::Kind::rejected);
   CHECK(closed.error().code == -2010);
