@@ -49,6 +49,7 @@ schema::Envelope::Builder init_envelope(capnp::MessageBuilder& builder, const En
   env.setTypeId(type_id);
   env.setSchemaVersion(header.schema_version);
   env.setIngressSeq(header.ingress_seq);
+  env.setCauseSeq(header.cause_seq);
   return env;
 }
 
@@ -148,7 +149,8 @@ Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<con
                                   env.getDestSeq(),
                                   env.getTypeId(),
                                   env.getSchemaVersion(),
-                                  env.getIngressSeq()};
+                                  env.getIngressSeq(),
+                                  env.getCauseSeq()};
     view_.body = env.getBody();
     view_.stored = stored;
   } catch (const kj::Exception& e) {

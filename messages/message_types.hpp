@@ -298,6 +298,7 @@ struct EnvelopeHeader {
   std::uint16_t type_id = 0;
   std::uint16_t schema_version = 0;
   std::uint64_t ingress_seq = 0;  // external inputs: position in the feed (0: not an ingress record)
+  std::uint64_t cause_seq = 0;    // the delivery this message answers (0: an external input)
   bool operator==(const EnvelopeHeader&) const = default;
 };
 

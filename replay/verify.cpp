@@ -50,8 +50,9 @@ struct Recorded {
 
 std::string describe(const EnvelopeHeader& h, const Message& m) {
   const TypeInfo* t = find_type(type_id_of(m));
-  return fmt::format(R"({{"source":"{}","destination":"{}","recv_ts_ns":{},"type":"{}","body":{}}})",
-                     actor_name(h.source), actor_name(h.destination), h.recv_ts_ns, t ? t->name : "?", to_json(m));
+  return fmt::format(R"({{"source":"{}","destination":"{}","recv_ts_ns":{},"cause_seq":{},"type":"{}","body":{}}})",
+                     actor_name(h.source), actor_name(h.destination), h.recv_ts_ns, h.cause_seq, t ? t->name : "?",
+                     to_json(m));
 }
 
 // Reads a session's records one ahead.
@@ -90,7 +91,8 @@ class ComparingSink final : public RecordSink {
   ComparingSink(RecordedFeed& feed, const Range& range, DecisionHash& hash, VerifyReport& report)
       : feed_(feed), range_(range), hash_(hash), report_(report) {}
 
-  Result<std::uint64_t> append(const EnvelopeHeader& h, const Message& m, std::uint64_t cause_seq) override {
+  Result<std::uint64_t> append(const EnvelopeHeader& h, const Message& m) override {
+    const std::uint64_t cause_seq = h.cause_seq;
     auto next = feed_.peek();
     if (!next) return tl::unexpected(next.error());
     if (*next == nullptr) {
@@ -99,8 +101,13 @@ class ComparingSink final : public RecordSink {
       return fail("divergence");
     }
     const Recorded& r = **next;
+    // Records journaled before causes were (cause 0 on every record) replay with causes; once
+    // a record shows its cause, every later one must show the replay's.
+    if (r.header.cause_seq != 0) causes_journaled_ = true;
+    const bool same_cause = r.header.cause_seq == cause_seq || (!causes_journaled_ && r.header.cause_seq == 0);
     const bool same = r.header.source == h.source && r.header.destination == h.destination &&
-                      r.header.recv_ts_ns == h.recv_ts_ns && r.header.type_id == type_id_of(m) && r.message == m;
+                      r.header.recv_ts_ns == h.recv_ts_ns && r.header.type_id == type_id_of(m) && r.message == m &&
+                      same_cause;
     if (!same) {
       diverge({r.header.seq, h.source, cause_seq, input_of(cause_seq), describe(r.header, r.message), describe(h, m)});
       return fail("divergence");
@@ -136,6 +143,7 @@ class ComparingSink final : public RecordSink {
   VerifyReport& report_;
   std::deque<Recorded> recent_;
   std::uint64_t last_seq_ = 0;
+  bool causes_journaled_ = false;
 };
 
 // Recovery and replays that start late load snapshots: each must be the state that the

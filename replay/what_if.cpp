@@ -16,7 +16,7 @@ class JournalSink final : public RecordSink {
  public:
   JournalSink(journal::Writer& writer, DecisionHash& hash, WhatIfReport& report)
       : writer_(writer), hash_(hash), report_(report) {}
-  Result<std::uint64_t> append(const EnvelopeHeader& h, const Message& m, std::uint64_t) override {
+  Result<std::uint64_t> append(const EnvelopeHeader& h, const Message& m) override {
     const auto seq = writer_.append(h, m);
     hash_.add(m);
     ++report_.records;

@@ -76,7 +76,7 @@ struct SequencerState;
 class NodeJournalSink final : public SequencerSink<FlatBody> {
  public:
   explicit NodeJournalSink(SequencerState& st) : st_(st) {}
-  Result<std::uint64_t> append(const EnvelopeHeader& header, const FlatBody& body, std::uint64_t cause_seq) override;
+  Result<std::uint64_t> append(const EnvelopeHeader& header, const FlatBody& body) override;
   bool batch_full() const override;
   Status commit() override;
 
@@ -197,8 +197,9 @@ std::string commit_failure(const SequencerState& st, const Error& e) {
                      st.space_halted ? ", trading had been halted for lack of journal space" : "");
 }
 
-Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, const FlatBody& body, std::uint64_t cause_seq) {
+Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, const FlatBody& body) {
   auto& st = st_;
+  const std::uint64_t cause_seq = header.cause_seq;
   auto seq = st.writer->append_flat(header, header.type_id, body);
   if (!seq) return seq;
   if (cause_seq == 0) {  // an input: a new cascade

@@ -41,7 +41,7 @@ class RecoverySink final : public replay::RecordSink {
     return ahead_ ? &*ahead_ : nullptr;
   }
 
-  Result<std::uint64_t> append(const EnvelopeHeader& h, const Message& m, std::uint64_t) override {
+  Result<std::uint64_t> append(const EnvelopeHeader& h, const Message& m) override {
     auto next = peek();
     if (!next) return tl::unexpected(next.error());
     if (*next == nullptr) {  // the crash cut this chain here: regenerate the rest

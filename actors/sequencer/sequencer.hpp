@@ -12,7 +12,7 @@
 //   3. When every recipient has answered, their outputs join the queue recipient by
 //      recipient, each recipient's in the order it sent them, whatever order the answers
 //      arrived in. An output's source is its recipient, its receive time the delivered
-//      message's, and its cause the delivered message's seq.
+//      message's, and its cause (journaled in its header) the delivered message's seq.
 //   4. A snapshot is due once a cascade is over and at least `snapshot_every` records
 //      have been sequenced since the last one.
 //   5. The journal batch is committed as soon as the sink reports it full.
@@ -39,9 +39,9 @@ template <class Body>
 class SequencerSink {
  public:
   virtual ~SequencerSink() = default;
-  // Journals one message and returns its seq. `cause_seq`: the seq of the delivery that
-  // produced it (0 for an external input). An error stops the cascade.
-  virtual Result<std::uint64_t> append(const EnvelopeHeader& header, const Body& body, std::uint64_t cause_seq) = 0;
+  // Journals one message and returns its seq. `header.cause_seq`: the seq of the delivery
+  // that produced it (0 for an external input). An error stops the cascade.
+  virtual Result<std::uint64_t> append(const EnvelopeHeader& header, const Body& body) = 0;
   virtual bool batch_full() const { return false; }
   virtual Status commit() { return {}; }
 };
@@ -70,8 +70,9 @@ class Sequencer {
   bool idle() const { return queue_.empty() && !current_; }
 
   // Starts the cascade of one external input. `header.type_id` names its type.
-  void begin(const EnvelopeHeader& header, Body body) {
-    queue_.push_back({header, std::move(body), 0});
+  void begin(EnvelopeHeader header, Body body) {
+    header.cause_seq = 0;
+    queue_.push_back({header, std::move(body)});
   }
 
   // Journals queued messages up to the next one with recipients and returns it, or nullptr
@@ -81,7 +82,7 @@ class Sequencer {
     while (!queue_.empty()) {
       Queued q = std::move(queue_.front());
       queue_.pop_front();
-      auto seq = sink.append(q.header, q.body, q.cause_seq);
+      auto seq = sink.append(q.header, q.body);
       if (!seq) return abandon(seq.error());
       q.header.seq = *seq;
       last_seq_ = *seq;
@@ -110,8 +111,9 @@ class Sequencer {
     const auto& in = current_->header;
     for (std::size_t i = 0; i < answers_.size(); ++i)
       for (auto& o : answers_[i])
-        queue_.push_back({EnvelopeHeader{0, in.recv_ts_ns, current_->recipients[i], o.destination, 0, o.type_id, 1},
-                          std::move(o.body), in.seq});
+        queue_.push_back({EnvelopeHeader{0, in.recv_ts_ns, current_->recipients[i], o.destination, 0, o.type_id, 1, 0,
+                                         in.seq},
+                          std::move(o.body)});
     answers_.clear();
     return true;
   }
@@ -143,7 +145,6 @@ class Sequencer {
   struct Queued {
     EnvelopeHeader header;
     Body body;
-    std::uint64_t cause_seq;
   };
 
   tl::unexpected<Error> abandon(Error e) {

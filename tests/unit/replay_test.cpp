@@ -77,7 +77,7 @@ Cores cores_of(const NodeConfig& c) {
 class CountingSink final : public replay::RecordSink {
  public:
   explicit CountingSink(std::uint64_t next) : next_(next) {}
-  Result<std::uint64_t> append(const EnvelopeHeader&, const Message&, std::uint64_t) override { return next_++; }
+  Result<std::uint64_t> append(const EnvelopeHeader&, const Message&) override { return next_++; }
 
  private:
   std::uint64_t next_;

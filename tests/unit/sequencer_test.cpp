@@ -22,9 +22,9 @@ struct ListSink final : SequencerSink<std::string> {
   std::uint64_t fail_at = 0;  // the append that fails (0: none)
   std::size_t batch = 0, commits = 0;
 
-  Result<std::uint64_t> append(const EnvelopeHeader& h, const std::string& body, std::uint64_t cause) override {
+  Result<std::uint64_t> append(const EnvelopeHeader& h, const std::string& body) override {
     if (entries.size() + 1 == fail_at) return fail("disk full");
-    entries.push_back({h, body, cause});
+    entries.push_back({h, body, h.cause_seq});
     ++batch;
     return entries.size();
   }

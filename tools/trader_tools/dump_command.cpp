@@ -109,8 +109,9 @@ int run_dump(const DumpArgs& a) {
     const std::string type_name = type ? std::string(type->name) : fmt::format("type_{}", h.type_id);
     if (a.json) {
       fmt::format_to(std::back_inserter(out),
-                     R"({{"seq":{},"recv_ts_ns":{},"source":"{}","destination":"{}","dest_seq":{},"type":"{}","body":)",
-                     h.seq, h.recv_ts_ns, actor_name(h.source), actor_name(h.destination), h.dest_seq, type_name);
+                     R"({{"seq":{},"recv_ts_ns":{},"source":"{}","destination":"{}","dest_seq":{},"cause_seq":{},"type":"{}","body":)",
+                     h.seq, h.recv_ts_ns, actor_name(h.source), actor_name(h.destination), h.dest_seq, h.cause_seq,
+                     type_name);
     } else {
       fmt::format_to(std::back_inserter(out), "{} {} {}->{} {} ", h.seq, format_utc_ns(h.recv_ts_ns),
                      actor_name(h.source), actor_name(h.destination), type_name);
@@ -152,7 +153,7 @@ void add_dump_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--since", args->since, "only records received at or after this time (ns or ISO 8601, UTC)");
   cmd->add_option("--until", args->until, "only records received at or before this time");
   cmd->add_option("--limit", args->limit, "stop after N records");
-  cmd->add_flag("--json", args->json, "JSON Lines: seq, recv_ts_ns, source, destination, dest_seq, type, body");
+  cmd->add_flag("--json", args->json, "JSON Lines: seq, recv_ts_ns, source, destination, dest_seq, cause_seq (the record it answers), type, body");
   cmd->callback([args, &exit_code] { exit_code = run_dump(*args); });
 }
 
