@@ -161,6 +161,24 @@ PY
   && "$TOOLS" replay "$SCRATCH/paper-what-if" --verify > /dev/null \
   && ok "what-if of the testnet day on paper fills, and it verifies" || bad "what-if: $(cat "$SCRATCH/what-if.txt")"
 
+# explain a venue fill by its trade id: the order's chain from market data to the request,
+# then the venue's answers with that fill among them
+tid=$(python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["type"] == "order_event" and r["body"]["trade_id"] > 0: print(r["body"]["trade_id"]); break' "$SCRATCH/dump.jsonl")
+"$TOOLS" explain "$run" --fill "$tid" --json | python3 -c '
+import json, sys
+e = json.load(sys.stdin)
+steps = [c["step"] for c in e["chain"]]
+assert steps[0] == "market data" and steps[-2:] == ["risk decision", "order request"], steps  # risk decides exits itself
+fill = [a for a in e["after"] if a["step"] == "fill" and a["body"]["trade_id"] == int(sys.argv[1])]
+assert len(fill) == 1 and fill[0]["seq"] == e["target_seq"] and fill[0]["cause_seq"] == 0, e["after"]  # a venue answer is an input
+assert e["chain"][-1]["body"]["client_order_id"] == fill[0]["body"]["client_order_id"] == e["client_order_id"]
+print("  " + " -> ".join(steps) + f" ... fill {sys.argv[1]} of {e['"'"'client_order_id'"'"']}")' "$tid" \
+  && ok "explain --fill $tid: the venue fill, its order, and the order's chain" || bad "explain --fill $tid"
+
 # Restart on the same journal: reconcile with the venue (orders looked up, balances
 # compared), then continue; both sessions replay identical.
 "$NODE" "${node_args[@]}" --set journal.if_exists=resume > "$SCRATCH/node2.out" 2> "$SCRATCH/node2.log" &

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   trader::tools::add_dump_command(app, exit_code);
   trader::tools::add_stats_command(app, exit_code);
   trader::tools::add_verify_command(app, exit_code);
+  trader::tools::add_explain_command(app, exit_code);
   trader::tools::add_export_command(app, exit_code);
   trader::tools::add_replay_command(app, exit_code);
   trader::tools::add_train_command(app, exit_code);
