@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -211,6 +212,7 @@ struct VerifyReport {
   // Values outside the chain, named: a journal written before attestations has only
   // these; in a later one only what followed its last batch (a crash before a commit).
   std::vector<std::string> unattested;
+  std::set<std::uint64_t> unattested_snapshots;  // their seqs (recovery does not start from them)
 };
 
 // Checks every record's checksum, seq continuity and the whole hash chain, and that every

@@ -38,8 +38,11 @@ Status check_attested(Reader& reader, const Attested& attested, VerifyReport& re
                               name(what.first, what.second), at.second));
     ++report.attested;
   }
-  for (const auto& [what, h] : now)
-    if (!attested.count(what)) report.unattested.push_back(name(what.first, what.second));
+  for (const auto& [what, h] : now) {
+    if (attested.count(what)) continue;
+    report.unattested.push_back(name(what.first, what.second));
+    if (what.first == K::snapshot) report.unattested_snapshots.insert(std::stoull(what.second));
+  }
   return {};
 }
 

@@ -121,6 +121,13 @@ Result<SessionStart> begin_node_session(journal::Writer& writer, const NodeConfi
     k.resumed_from_snapshot = recovery->started_from;
     k.recovery_replayed = recovery->replayed;
     k.recovery_completed = recovery->completion.size();
+    for (auto seq : recovery->unattested_snapshots)
+      spdlog::warn("recovery: the snapshot at seq {} was written after the last commit, so the hash chain does not "
+                   "attest it; the state is rebuilt from seq {} instead", seq, recovery->started_from);
+    if (recovery->started_unattested)
+      spdlog::warn("recovery: session {} resumed from the snapshot at seq {}, and crashed before a commit attested it; "
+                   "it is the only state that session has, so the state starts from it", recovery->session,
+                   recovery->started_from);
     spdlog::info("resumed session {} from seq {}: {} records replayed and matched, {} completed after the crash; "
                  "the feed continues after item {}", recovery->session, recovery->started_from, recovery->replayed,
                  recovery->completion.size(), recovery->resume_item);

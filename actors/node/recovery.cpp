@@ -96,8 +96,8 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
   // Nothing is resumed on a record that does not verify: checksums and the whole hash
   // chain, before the snapshot and after it (a bad record before the snapshot would
   // otherwise stay in an audited journal unnoticed).
-  if (auto verified = journal::verify(dir); !verified)
-    return fail("the journal does not verify: " + verified.error().message + " (run 'trader-tools verify')");
+  auto verified = journal::verify(dir);
+  if (!verified) return fail("the journal does not verify: " + verified.error().message + " (run 'trader-tools verify')");
   auto reader = journal::Reader::open(dir);
   if (!reader) return tl::unexpected(reader.error());
   auto sessions = (*reader)->sessions();
@@ -131,7 +131,28 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
     must_load = true;
   }
   std::uint64_t start = last->start_seq;
-  auto snap = (*reader)->snapshot_between(min_snapshot, r.last_seq);
+  // The latest snapshot in range that the hash chain attests. One written after the last
+  // commit of a crashed run is not attested: it could have been changed since, unnoticed,
+  // so the state is rebuilt from an earlier one (the same state, more records replayed).
+  // A journal written before attestations attests none; its snapshots are used as before.
+  auto seqs = (*reader)->snapshot_seqs();
+  if (!seqs) return tl::unexpected(seqs.error());
+  const bool attests = verified->attested > 0;
+  std::optional<std::uint64_t> chosen;
+  for (auto it = seqs->rbegin(); it != seqs->rend() && !chosen; ++it) {
+    if (*it < min_snapshot || *it > r.last_seq) continue;
+    if (attests && verified->unattested_snapshots.count(*it)) r.unattested_snapshots.push_back(*it);
+    else chosen = *it;
+  }
+  // A resumed session's state exists only from its snapshot on: if the crash came before a
+  // batch attested it, it is still the state to start from (and says so).
+  if (!chosen && must_load && verified->unattested_snapshots.count(min_snapshot)) {
+    chosen = min_snapshot;
+    r.started_unattested = true;
+    std::erase(r.unattested_snapshots, min_snapshot);
+  }
+  Result<std::optional<std::pair<std::uint64_t, std::vector<std::uint8_t>>>> snap = std::nullopt;
+  if (chosen) snap = (*reader)->snapshot_between(*chosen, *chosen);
   if (!snap) return tl::unexpected(snap.error());
   if (*snap) {
     if (auto st = replay::load_cores(sim.cores(), (*snap)->second); !st)
@@ -139,7 +160,9 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
     start = (*snap)->first + 1;
     r.started_from = (*snap)->first;
   } else if (must_load) {
-    return fail(fmt::format("session {} resumed from the snapshot at seq {}, which is missing", last->id, min_snapshot));
+    return fail(fmt::format("session {} resumed from the snapshot at seq {}, which is missing or not under the hash "
+                            "chain",
+                            last->id, min_snapshot));
   }
 
   journal::Filter f;

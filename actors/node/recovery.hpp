@@ -26,6 +26,8 @@ struct Recovery {
   std::vector<std::pair<EnvelopeHeader, Message>> completion;  // to journal first, in order
   std::uint64_t last_seq = 0;        // the journal's last seq before the completion
   std::uint64_t started_from = 0;    // snapshot seq recovery started from (0: a session start)
+  std::vector<std::uint64_t> unattested_snapshots;  // later snapshots passed over: not under the hash chain
+  bool started_unattested = false;  // started_from is the resumed session's own snapshot, not yet attested
   std::uint64_t replayed = 0;        // records re-driven and matched
   // Where a capture goes on: item `resume_item`, after its first `resume_skip` records
   // (they are the feed core's open group).

@@ -42,11 +42,48 @@ std::vector<Record> records_of(const std::string& dir) {
   return out;
 }
 
-}  // namespace
+// `full` cut after its first `cut` records, as a crash leaves it: the session left open,
+// the snapshots up to the cut written after the last commit (so the hash chain does not
+// attest them) except the first `attested` of them, written before it. `tamper_last`: the
+// last snapshot holds the first one's state, as if it had been changed after the crash.
+void write_crashed(const std::string& full, const std::vector<Record>& all, std::size_t cut, const std::string& crashed,
+                   std::size_t attested, bool tamper_last) {
+  auto src = journal::Reader::open(full);
+  REQUIRE(src.has_value());
+  auto meta = (*src)->meta();
+  auto sessions = (*src)->sessions();
+  auto snaps = (*src)->snapshot_seqs();
+  REQUIRE(meta.has_value());
+  REQUIRE(sessions.has_value());
+  REQUIRE(snaps.has_value());
+  std::vector<std::pair<std::uint64_t, std::vector<std::uint8_t>>> keep;
+  for (auto seq : *snaps)
+    if (seq <= cut) keep.push_back(**(*src)->snapshot_between(seq, seq));
+  REQUIRE(keep.size() > attested);
+  if (tamper_last) keep.back().second = keep.front().second;
+  src->reset();
+  auto w = journal::Writer::open(crashed);
+  REQUIRE(w.has_value());
+  journal::SessionInfo s = sessions->front();
+  auto id = (*w)->begin_session(s);  // left open: the session crashed
+  REQUIRE(id.has_value());
+  for (const auto& [k, v] : *meta) REQUIRE((*w)->put_meta(k, v).has_value());
+  std::size_t next = 0;  // a snapshot is attested by the batch committed after it
+  for (std::size_t i = 0; i < cut; ++i) {
+    CHECK((*w)->append(all[i].header, all[i].message) == all[i].header.seq);
+    if (next < attested && keep[next].first == all[i].header.seq) {
+      REQUIRE((*w)->put_snapshot(keep[next].first, keep[next].second).has_value());
+      ++next;
+    }
+  }
+  REQUIRE(next == attested);
+  REQUIRE((*w)->commit().has_value());
+  for (std::size_t i = attested; i < keep.size(); ++i)
+    REQUIRE((*w)->put_snapshot(keep[i].first, keep[i].second).has_value());
+}
 
-TEST_CASE("recovery regenerates exactly the consequences a crash cut short, and where the feed stands") {
-  test::TempDir dir;
-  // A complete session (what-if over the bundled week: the same schedule as the node).
+// A complete session: a what-if over the bundled week (the same schedule as the node).
+std::string full_session(test::TempDir& dir) {
   const std::string source = dir.sub("import");
   {
     auto w = journal::Writer::open(source);
@@ -57,6 +94,14 @@ TEST_CASE("recovery regenerates exactly the consequences a crash cut short, and 
   }
   const std::string full = dir.sub("full");
   REQUIRE(replay::what_if(source, {}, config(), full).has_value());
+  return full;
+}
+
+}  // namespace
+
+TEST_CASE("recovery regenerates exactly the consequences a crash cut short, and where the feed stands") {
+  test::TempDir dir;
+  const std::string full = full_session(dir);
   const auto all = records_of(full);
 
   // Cut inside a causal chain: just after an order request, before the venue's answer.
@@ -65,29 +110,7 @@ TEST_CASE("recovery regenerates exactly the consequences a crash cut short, and 
     if (std::holds_alternative<OrderRequest>(all[i].message)) cut = i + 1;
   REQUIRE(cut > 0);
   const std::string crashed = dir.sub("crashed");
-  {
-    auto src = journal::Reader::open(full);
-    REQUIRE(src.has_value());
-    auto meta = (*src)->meta();
-    auto sessions = (*src)->sessions();
-    auto snaps = (*src)->snapshot_seqs();
-    REQUIRE(meta.has_value());
-    REQUIRE(sessions.has_value());
-    REQUIRE(snaps.has_value());
-    std::vector<std::pair<std::uint64_t, std::vector<std::uint8_t>>> keep;
-    for (auto seq : *snaps)
-      if (seq <= cut) keep.push_back(**(*src)->snapshot_between(seq, seq));
-    src->reset();
-    auto w = journal::Writer::open(crashed);
-    REQUIRE(w.has_value());
-    journal::SessionInfo s = sessions->front();
-    auto id = (*w)->begin_session(s);  // left open: the session crashed
-    REQUIRE(id.has_value());
-    for (const auto& [k, v] : *meta) REQUIRE((*w)->put_meta(k, v).has_value());
-    for (std::size_t i = 0; i < cut; ++i) CHECK((*w)->append(all[i].header, all[i].message) == all[i].header.seq);
-    REQUIRE((*w)->commit().has_value());
-    for (const auto& [seq, bytes] : keep) REQUIRE((*w)->put_snapshot(seq, bytes).has_value());
-  }
+  write_crashed(full, all, cut, crashed, 1, false);
 
   auto r = node::recover(crashed, config());
   REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
@@ -111,6 +134,40 @@ TEST_CASE("recovery regenerates exactly the consequences a crash cut short, and 
   // as an import has no feed positions: then the node would start the feed over).
   CHECK(r->resume_item == 0);
   CHECK(r->replayed > 0);
+}
+
+TEST_CASE("recovery starts from the latest snapshot the hash chain attests, never from one written after the last commit") {
+  test::TempDir dir;
+  const std::string full = full_session(dir);
+  const auto all = records_of(full);
+  const std::size_t cut = all.size() / 2;
+  auto snaps = journal::Reader::open(full).value()->snapshot_seqs().value();
+  std::erase_if(snaps, [&](std::uint64_t s) { return s > cut; });
+  REQUIRE(snaps.size() >= 3);
+  // The last snapshot holds another state (the first one's): loaded, it would not replay
+  // (recovery failed on this journal before it left unattested snapshots alone).
+  const std::string crashed = dir.sub("crashed");
+  write_crashed(full, all, cut, crashed, 2, true);
+  auto r = node::recover(crashed, config());
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+  CHECK(r->started_from == snaps[1]);  // the second snapshot, the last one attested
+  CHECK(r->unattested_snapshots == std::vector<std::uint64_t>(snaps.rbegin(), snaps.rend() - 2));
+  CHECK(r->replayed == cut - snaps[1]);
+  CHECK_FALSE(r->started_unattested);
+
+  // A session that resumed from a snapshot and crashed before any batch attested it: that
+  // snapshot is the only state the session has, so recovery starts from it (and says so).
+  const std::string resumed = dir.sub("resumed");
+  write_crashed(full, all, cut, resumed, 0, false);
+  {
+    auto w = journal::Writer::open(resumed);
+    REQUIRE(w.has_value());
+    REQUIRE((*w)->put_meta(node::session_resumed_from_key(1), std::to_string(snaps[0])).has_value());
+  }
+  r = node::recover(resumed, config());
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+  CHECK(r->started_from == snaps[0]);
+  CHECK(r->started_unattested);
 }
 
 TEST_CASE("recovery refuses a journal that its config does not replay") {
