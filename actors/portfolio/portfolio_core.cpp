@@ -128,7 +128,17 @@ void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
     h.cost = static_cast<std::int64_t>(kept_cost);
     h.qty = static_cast<std::int64_t>(known);
     pending = static_cast<std::int64_t>(total - known);
-    if (a.price > 0) h.last_price = a.price;  // the venue's price now, newer than any the journal has
+    if (a.price > 0) {
+      h.last_price = a.price;  // the venue's price now, newer than any the journal has
+    } else if (pending > 0 && h.last_price > 0) {
+      // An account record from before prices were read: the journal's last price values
+      // it at once, unannounced, as the build that journaled it did (so it replays).
+      const __int128 value = mul_wide(pending, h.last_price);
+      h.cost += static_cast<std::int64_t>(value);
+      h.qty += pending;
+      capital += value;
+      pending = 0;
+    }
   }
   if (!fits(cash) || !fits(capital)) {
     error("arithmetic_overflow", "the venue's balances overflow 64-bit fixed point; not adopted");
@@ -139,11 +149,9 @@ void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
   unvalued_ = std::move(unvalued);
   state_.cash = static_cast<std::int64_t>(cash);
   state_.starting_cash = static_cast<std::int64_t>(capital);
-  // What has a price already (the venue's, read at the start) is valued now.
+  // What the venue priced at the start is valued now.
   for (const auto& a : b.balances)
-    if (!a.symbol.empty() && holdings_[a.symbol].last_price > 0)
-      value_adopted(a.symbol, holdings_[a.symbol].last_price, b.ts_ms, out,
-                    a.price > 0 ? "the venue's price at the start" : "the last price in the journal");
+    if (!a.symbol.empty() && a.price > 0) value_adopted(a.symbol, a.price, b.ts_ms, out, "the venue's price at the start");
 }
 
 void PortfolioCore::value_adopted(const std::string& symbol, std::int64_t price, std::int64_t ts_ms, Outbox& out,
