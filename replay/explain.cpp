@@ -130,7 +130,7 @@ Result<std::vector<ExplainedRecord>> caused_by(journal::Reader& reader, std::uin
   return out;
 }
 
-// The first record of `type_id` after `from` that `match` accepts.
+// The first record of `type_id` that `match` accepts.
 template <class Match>
 Result<std::optional<ExplainedRecord>> find_first(journal::Reader& reader, std::uint16_t type_id, Match match) {
   journal::Filter f;
@@ -145,6 +145,16 @@ Result<std::optional<ExplainedRecord>> find_first(journal::Reader& reader, std::
     if (!r) return tl::unexpected(r.error());
     if (match(r->message)) return std::optional<ExplainedRecord>(std::move(*r));
   }
+}
+
+bool is_request_of(const Message& m, const std::string& client_order_id) {
+  const auto* q = std::get_if<OrderRequest>(&m);
+  return q != nullptr && !q->cancel && q->client_order_id == client_order_id;
+}
+
+// The order's request (not a cancel), if the journal has one.
+Result<std::optional<ExplainedRecord>> find_request(journal::Reader& reader, const std::string& client_order_id) {
+  return find_first(reader, OrderRequest::kTypeId, [&](const Message& m) { return is_request_of(m, client_order_id); });
 }
 
 bool is_final(OrderEventKind k) {
@@ -223,10 +233,7 @@ Result<std::uint64_t> find_target(journal::Reader& reader, const ExplainTarget& 
       return target.seq;
     }
     case ExplainTarget::Kind::order: {
-      auto r = find_first(reader, OrderRequest::kTypeId, [&](const Message& m) {
-        const auto& q = std::get<OrderRequest>(m);
-        return !q.cancel && q.client_order_id == target.client_order_id;
-      });
+      auto r = find_request(reader, target.client_order_id);
       if (!r) return tl::unexpected(r.error());
       if (!*r) return fail(fmt::format("the journal has no order request with client order id {}", target.client_order_id));
       return (*r)->header.seq;
@@ -262,20 +269,24 @@ Result<Explanation> explain(journal::Reader& reader, std::uint64_t seq) {
     for (const auto& r : *list)
       if (e.client_order_id.empty()) e.client_order_id = order_of(r.message);
   if (e.client_order_id.empty()) return e;
-  auto request = find_first(reader, OrderRequest::kTypeId, [&](const Message& m) {
-    const auto& q = std::get<OrderRequest>(m);
-    return !q.cancel && q.client_order_id == e.client_order_id;
-  });
-  if (!request) return tl::unexpected(request.error());
-  if (!*request) return e;  // an order the journal never requested (a venue's unknown order)
-  if (std::none_of(e.chain.begin(), e.chain.end(), [&](const auto& r) { return r.header.seq == (*request)->header.seq; })) {
-    // The target is an answer or a fill: the chain to show is its order's.
-    auto order_chain = explained_chain(reader, (*request)->header.seq);
+  // The request is in the chain when the target is it or one of its causes; otherwise the
+  // target is an answer or a fill, and the chain to show is its order's.
+  const auto in_chain = std::find_if(e.chain.begin(), e.chain.end(),
+                                     [&](const ExplainedRecord& r) { return is_request_of(r.message, e.client_order_id); });
+  std::uint64_t request_seq = 0;
+  if (in_chain != e.chain.end()) {
+    request_seq = in_chain->header.seq;
+  } else {
+    auto request = find_request(reader, e.client_order_id);
+    if (!request) return tl::unexpected(request.error());
+    if (!*request) return e;  // an order the journal never requested (a venue's unknown order)
+    request_seq = (*request)->header.seq;
+    auto order_chain = explained_chain(reader, request_seq);
     if (!order_chain) return tl::unexpected(order_chain.error());
     e.caused.clear();
     e.chain = std::move(*order_chain);
   }
-  auto after = order_after(reader, (*request)->header.seq, e.client_order_id);
+  auto after = order_after(reader, request_seq, e.client_order_id);
   if (!after) return tl::unexpected(after.error());
   e.after = std::move(*after);
   std::erase_if(e.caused, [&](const ExplainedRecord& c) {  // shown with the order
