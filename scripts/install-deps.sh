@@ -18,3 +18,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   python3 gzip curl ccache \
   clang-14 libfuzzer-14-dev libclang-rt-14-dev \
   chromium  # the diff report's screenshot test renders it in a real browser
+# A third-party client the tests drive against exchange-sim (ccxt), pinned in
+# tests/js/package-lock.json. Node.js from Debian where the machine has none.
+if ! command -v npm > /dev/null; then $SUDO apt-get install -y -qq --no-install-recommends nodejs npm; fi
+npm ci --prefix "$(dirname "$0")/../tests/js" --no-audit --no-fund --loglevel=error

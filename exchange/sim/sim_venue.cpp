@@ -47,21 +47,30 @@ std::pair<std::string, std::string> split_symbol(const std::string& symbol) {
 SimVenue::SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm, SymbolFilters filters)
     : balances_(std::move(balances)), fee_ppm_(fee_ppm), filters_(filters) {}
 
-VenueResult<std::string> SimVenue::exchange_info(const Params& p, std::int64_t now_ms) const {
-  const std::string* symbol = get(p, "symbol");
-  if (symbol == nullptr) return tl::unexpected(mandatory("symbol"));
-  const auto [base, quote] = split_symbol(*symbol);
-  if (base.empty()) return tl::unexpected(VenueError{400, -1121, "Invalid symbol."});
+// One symbol's entry, every symbol with the same filters.
+std::string SimVenue::symbol_info(const std::string& symbol) const {
+  const auto [base, quote] = split_symbol(symbol);
   const SymbolFilters& f = filters_;
   return fmt::format(
-      R"({{"timezone":"UTC","serverTime":{},"rateLimits":[],"symbols":[{{"symbol":{},"status":"TRADING","baseAsset":{},)"
-      R"("quoteAsset":{},"orderTypes":["LIMIT","MARKET"],"filters":[)"
+      R"({{"symbol":{},"status":"TRADING","baseAsset":{},"quoteAsset":{},"orderTypes":["LIMIT","MARKET"],"filters":[)"
       R"({{"filterType":"PRICE_FILTER","minPrice":"{}","maxPrice":"1000000","tickSize":"{}"}},)"
       R"({{"filterType":"LOT_SIZE","minQty":"{}","maxQty":"{}","stepSize":"{}"}},)"
       R"({{"filterType":"NOTIONAL","minNotional":"{}","applyMinToMarket":true,"maxNotional":"9000000",)"
-      R"("applyMaxToMarket":false,"avgPriceMins":5}}]}}]}})",
-      now_ms, q(*symbol), q(base), q(quote), format_fixed(f.tick_size), format_fixed(f.tick_size),
-      format_fixed(f.min_qty), format_fixed(f.max_qty), format_fixed(f.step_size), format_fixed(f.min_notional));
+      R"("applyMaxToMarket":false,"avgPriceMins":5}}]}})",
+      q(symbol), q(base), q(quote), format_fixed(f.tick_size), format_fixed(f.tick_size), format_fixed(f.min_qty),
+      format_fixed(f.max_qty), format_fixed(f.step_size), format_fixed(f.min_notional));
+}
+
+VenueResult<std::string> SimVenue::exchange_info(const Params& p, std::int64_t now_ms) const {
+  std::string symbols;
+  if (const std::string* symbol = get(p, "symbol")) {
+    if (split_symbol(*symbol).first.empty()) return tl::unexpected(VenueError{400, -1121, "Invalid symbol."});
+    symbols = symbol_info(*symbol);
+  } else {  // as Binance: without a symbol, every symbol it trades (here: those its capture prints)
+    for (const auto& [symbol, price] : last_price_)
+      if (!split_symbol(symbol).first.empty()) symbols += (symbols.empty() ? "" : ",") + symbol_info(symbol);
+  }
+  return fmt::format(R"({{"timezone":"UTC","serverTime":{},"rateLimits":[],"symbols":[{}]}})", now_ms, symbols);
 }
 
 VenueResult<std::string> SimVenue::ticker_price(const Params& p) const {

@@ -67,7 +67,7 @@ class SimVenue {
   std::string open_orders(const Params& p) const;                 // GET /api/v3/openOrders
   VenueResult<std::string> my_trades(const Params& p) const;      // GET /api/v3/myTrades
   std::string account(std::int64_t now_ms) const;                 // GET /api/v3/account
-  VenueResult<std::string> exchange_info(const Params& p, std::int64_t now_ms) const;  // GET /api/v3/exchangeInfo
+  VenueResult<std::string> exchange_info(const Params& p, std::int64_t now_ms) const;  // GET /api/v3/exchangeInfo[?symbol=]
   VenueResult<std::string> ticker_price(const Params& p) const;  // GET /api/v3/ticker/price
 
   std::size_t orders() const { return orders_.size(); }
@@ -77,6 +77,7 @@ class SimVenue {
 
  private:
   const SimOrder* find(const Params& p) const;
+  std::string symbol_info(const std::string& symbol) const;
   // Fills `qty` of the order (at most what is left of it) at `price`.
   void fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int64_t ts_ms, std::string* fills_json);
   static std::string order_json(const SimOrder& o);

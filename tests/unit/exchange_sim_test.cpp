@@ -108,7 +108,7 @@ TEST_CASE("sim venue: a trade smaller than a resting limit fills it partly; the 
   CHECK(v.account(12).find(R"({"asset":"USDT","free":"780.00001","locked":"0"})") != std::string::npos);
 }
 
-TEST_CASE("sim venue: exchangeInfo shows the symbol's filters; orders that break them get -1013") {
+TEST_CASE("sim venue: exchangeInfo shows the symbol's filters (or every symbol's); orders that break them get -1013") {
   SymbolFilters f;
   f.step_size = f.min_qty = 100'000;  // 0.001
   f.min_notional = 10 * kOne;
@@ -118,8 +118,14 @@ TEST_CASE("sim venue: exchangeInfo shows the symbol's filters; orders that break
   CHECK(info->find(R"({"filterType":"LOT_SIZE","minQty":"0.001","maxQty":"9000","stepSize":"0.001"})") != std::string::npos);
   CHECK(info->find(R"("minNotional":"10")") != std::string::npos);
   CHECK(v.exchange_info({{"symbol", "NOPE"}}, 1).error().code == -1121);
-  CHECK(v.exchange_info({}, 1).error().code == -1102);
+  // Without a symbol, as on Binance (ccxt's loadMarkets asks so): every symbol it trades.
+  CHECK(*v.exchange_info({}, 1) == R"({"timezone":"UTC","serverTime":1,"rateLimits":[],"symbols":[]})");
   v.on_trade("BTCUSDT", 50000 * kOne, kOne, 2);
+  v.open_at("ETHUSDT", 3000 * kOne);
+  auto all = v.exchange_info({}, 1);
+  REQUIRE(all.has_value());
+  CHECK(all->find(R"("symbols":[{"symbol":"BTCUSDT","status":"TRADING","baseAsset":"BTC","quoteAsset":"USDT")") != std::string::npos);
+  CHECK(all->find(R"(},{"symbol":"ETHUSDT","status":"TRADING","baseAsset":"ETH")") != std::string::npos);
   auto order = [&](const char* qty, const char* type, const char* price) {
     Params p{{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", type}, {"quantity", qty}};
     if (price != nullptr) p.insert({{"price", price}, {"timeInForce", "GTC"}});
