@@ -579,6 +579,39 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.string("control.token_env", c.control_token_env);
   r.string("control.token_file", c.control_token_file);
 
+  auto& al = c.alerts;
+  r.boolean("alerts.fills", al.rules.fills);
+  r.boolean("alerts.daily_summary", al.rules.daily_summary);
+  r.integer("alerts.feed_down_after_s", al.rules.feed_down_after_s, 1, 86'400);
+  r.string("alerts.ca_file", al.ca_file);
+  r.integer("alerts.timeout_ms", al.timeout_ms, 100, 60'000);
+  if (use == ConfigUse::node && !al.ca_file.empty() && !fs::exists(al.ca_file, ec))
+    r.error("alerts.ca_file", r.find("alerts.ca_file"), fmt::format("file {} does not exist", al.ca_file));
+  for (auto [channel, ch] : {std::pair{"slack", &al.slack}, std::pair{"discord", &al.discord},
+                             std::pair{"telegram", &al.telegram}, std::pair{"webhook", &al.webhook}}) {
+    const std::string key = fmt::format("alerts.{}.", channel);
+    const bool telegram = ch == &al.telegram;
+    r.string(key + (telegram ? "token_env" : "url_env"), ch->secret_env);
+    if (telegram) {
+      // Telegram's chat ids are numbers (-1001234567890) or @channel names: either is taken.
+      if (const auto* n = r.find(key + "chat_id"); n && n->is_integer())
+        ch->chat_id = std::to_string(n->as_integer()->get()), r.record(key + "chat_id", n, Reader::quoted(ch->chat_id));
+      else
+        r.string(key + "chat_id", ch->chat_id);
+      r.string(key + "api_url", ch->api_url);
+      if (!ch->secret_env.empty() && ch->chat_id.empty())
+        r.error(key + "chat_id", r.find(key + "chat_id"), "the Telegram channel needs the chat to post to");
+      if (ch->api_url.rfind("https://", 0) != 0)
+        r.error(key + "api_url", r.find(key + "api_url"), "expected an https:// URL");
+    }
+    std::string severity(alerts::severity_name(ch->min_severity));
+    r.string(key + "min_severity", severity, {"info", "warning", "critical"});
+    ch->min_severity = severity == "info" ? alerts::Severity::info
+                       : severity == "critical" ? alerts::Severity::critical
+                                                : alerts::Severity::warning;
+    r.integer(key + "max_per_minute", ch->max_per_minute, 0, 10'000);
+  }
+
   if (std::find(c.candles.intervals_s.begin(), c.candles.intervals_s.end(), c.strategy.interval_s) ==
       c.candles.intervals_s.end())
     r.error("strategy.interval", r.find("strategy.interval"), "must be one of candles.intervals");

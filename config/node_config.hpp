@@ -17,6 +17,7 @@
 #include "actors/risk/risk_core.hpp"
 #include "actors/strategy/rule_strategy_core.hpp"
 #include "actors/strategy/xgb_strategy_core.hpp"
+#include "alerts/alert_rules.hpp"
 #include "base/result.hpp"
 #include "journal/journal.hpp"
 
@@ -111,6 +112,21 @@ struct NodeConfig {
   std::string control_listen;                            // "" disables the control API
   std::string control_token_env = "TRADER_CONTROL_TOKEN";
   std::string control_token_file;
+  // [alerts]: notifications (alerts/). A channel is on when its secret's environment
+  // variable is named; the URL or token itself never appears in a config or a journal.
+  struct AlertChannel {
+    std::string secret_env;  // slack, discord, webhook: url_env; telegram: token_env
+    std::string chat_id;     // telegram
+    std::string api_url = "https://api.telegram.org";  // telegram
+    alerts::Severity min_severity = alerts::Severity::warning;
+    std::int64_t max_per_minute = 20;  // 0: no limit
+  };
+  struct Alerts {
+    alerts::AlertRulesConfig rules;
+    std::string ca_file;  // empty: the system CA store
+    std::int64_t timeout_ms = 5000;
+    AlertChannel slack, discord, telegram, webhook;
+  } alerts;
 
   std::string source_path;     // the file it came from
   std::string effective_toml;  // file + overrides, as TOML: journaled with each session

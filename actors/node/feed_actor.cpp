@@ -49,7 +49,8 @@ std::optional<Message> received(FeedState& st, CaptureItem& item) {
                          item.where, 0, item.recv_ts_ns};
     case CaptureItem::Kind::status:  // the live source's connects and disconnects, journaled
       if (const auto* f = std::get_if<FeedStatus>(&item.message))
-        spdlog::info("market feed {}: {}", f->kind == FeedStatusKind::connected ? "connected" : "disconnected", f->detail);
+        if (f->kind != FeedStatusKind::reconnecting)  // its failed attempts are logged by the stream itself
+          spdlog::info("market feed {}: {}", f->kind == FeedStatusKind::connected ? "connected" : "disconnected", f->detail);
       return std::move(item.message);
     case CaptureItem::Kind::malformed:
       st.stats->malformed++;

@@ -13,6 +13,7 @@
 #include "actors/market_feed/market_feed_core.hpp"
 #include "actors/node/feed_actor.hpp"
 #include "actors/node/journal_space.hpp"
+#include "actors/node/node_alerts.hpp"
 #include "actors/node/node_startup.hpp"
 #include "actors/node/node_status.hpp"
 #include "actors/node/recovery.hpp"
@@ -121,6 +122,7 @@ struct SequencerState {
   std::size_t venue_outstanding = 0;     // requests handed to it and not yet done
   std::chrono::milliseconds venue_wait{0};  // how long a stop waits for those
   bool venue_waiting = false, venue_wait_over = false;
+  std::shared_ptr<NodeAlerts> alerts;       // null: no channel on
 };
 
 // After a commit: when the journal is running out of room, a halt goes in ahead of
@@ -132,6 +134,7 @@ void check_journal_space(SequencerState& st) {
     return;
   }
   st.status->set_journal_space(space->left());
+  if (st.alerts) st.alerts->on_journal_space(space->left(), st.min_free_bytes, st.data_time_ns);
   if (st.space_halted) return;
   auto reason = journal_space_halt(*space, st.min_free_bytes);
   if (!reason) return;
@@ -149,6 +152,7 @@ Result<journal::BatchInfo> commit_timed(SequencerState& st) {
   auto c = st.writer->commit();
   if (c && c->last_seq != 0) {
     st.status->on_commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (st.alerts) st.alerts->on_commit();  // what the committed records raised goes out now, not before
     check_journal_space(st);
   }
   return c;
@@ -167,6 +171,7 @@ void finish(sequencer_ptr self) {
                                                           : "completed";
   if (!committed && st.failure.empty()) reason = "error: " + committed.error().message;
   auto ended = st.writer->end_session(st.session_id, wall_ns(), reason);
+  if (st.alerts) st.alerts->on_end(committed.has_value(), reason, reason != "completed" && reason != "stopped by signal");
   st.summary.end_reason = reason;
   st.summary.decisions = st.decisions.decisions();
   st.summary.decision_hash = st.decisions.hex();
@@ -216,7 +221,8 @@ Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, cons
   ++s.by_type[type_id];
   // Decode only what the summary, the decision hash, the status view and the feed-failure
   // check need (the journal has the bytes; they decoded on the way in).
-  if (!NodeStatus::wants(type_id) && type_id != Signal::kTypeId && type_id != OrderIntent::kTypeId) {
+  if (!NodeStatus::wants(type_id) && type_id != Signal::kTypeId && type_id != OrderIntent::kTypeId &&
+      !(st.alerts && st.alerts->wants(type_id))) {
     st.status->on_message(*seq, type_id, nullptr);
     return seq;
   }
@@ -239,6 +245,7 @@ Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, cons
       s.feed_failure = e->message;
   st.decisions.add(*m);
   st.status->on_message(*seq, type_id, &*m);
+  if (st.alerts) st.alerts->on_record(*seq, *m);
   if (auto* p = std::get_if<PortfolioState>(&*m)) s.portfolio = std::move(*p);
   return seq;
 }
@@ -457,6 +464,7 @@ struct SequencerInit {
   std::vector<WireOutput> first_inputs;  // journaled before anything else (venue reconciliation)
   OrderMode order_mode;
   std::function<void(NodeStatus&, std::uint64_t)> restore_status;  // set when resumed
+  std::shared_ptr<NodeAlerts> alerts;
 };
 
 caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> init) {
@@ -473,6 +481,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.feed_core = init->feed_core;
   st.resume_item = init->resume_item;
   st.resume_skip = init->resume_skip;
+  st.alerts = init->alerts;
   // Seqs (and the snapshot schedule) go on from the journal as it stands: a resumed or
   // appended session must not count from zero.
   st.summary.last_seq = st.writer->last_committed_seq();
@@ -552,6 +561,9 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
     if (!r) return fail("cannot resume " + config.journal_path + ": " + r.error().message);
     recovery = std::move(*r);
   }
+  auto alerts = NodeAlerts::create(config);  // a channel's secret unset: refused before anything starts
+  if (!alerts) return tl::unexpected(alerts.error());
+  std::shared_ptr<NodeAlerts> node_alerts = std::move(*alerts);
   auto source = open_feed_source(config, stop);
   if (!source) return tl::unexpected(source.error());
   const bool live_feed = (*source)->live();
@@ -622,7 +634,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
                     config.snapshot_every, session->snapshot_seq, session->known, feed_core,
                     fast_forward ? recovery->resume_item : 0, fast_forward ? recovery->resume_skip : 0,
                     config.node_id, model_id, config.min_free_mb << 20, std::move(venue->first_inputs), config.order_mode,
-                    std::move(restore_status)});
+                    std::move(restore_status), node_alerts});
   writer->reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
   init.reset();
@@ -642,6 +654,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
 
   auto summary = result.get();
   if (*control) (*control)->stop();
+  if (node_alerts) node_alerts->stop();  // bounded: what a dead channel has not sent by then is dropped, and said
   system.await_all_actors_done();
   if (!summary) return summary;
   summary->feed_lines = feed_stats->lines;

@@ -83,10 +83,14 @@ Result<bool> LiveStream::next(CaptureItem& item) {
       if (++s.failures > s.options.max_failures)
         return fail(fmt::format("giving up after {} failed connection attempts: {}", s.options.max_failures,
                                 ws.error().message));
+      // Each failed attempt is journaled, so an outage shows in the journal while it lasts
+      // (alerts judge a feed down by these records' times), not only once it is over.
       const auto delay = s.backoff.next();
       spdlog::warn("market feed: {}; retrying in {} ms", ws.error().message, delay.count());
-      s.wait(delay);
-      if (s.stopping()) return false;
+      ++s.items;
+      s.status(item, FeedStatusKind::reconnecting, fmt::format("{}; retrying in {} ms", ws.error().message, delay.count()));
+      s.reconnect_delay = delay;
+      return true;
     }
   }
   auto frame = s.ws->read(s.options.stop);

@@ -115,7 +115,8 @@ HttpOutcome HttpsClient::send(const HttpRequest& request) {
   req.set(http::field::user_agent, "trader-node/0.1");
   for (const auto& [k, v] : request.headers) req.set(k, v);
   if (!request.body.empty()) {
-    req.set(http::field::content_type, "application/x-www-form-urlencoded");
+    if (req.find(http::field::content_type) == req.end())  // a form, unless the caller says otherwise
+      req.set(http::field::content_type, "application/x-www-form-urlencoded");
     req.body() = request.body;
   }
   req.keep_alive(true);

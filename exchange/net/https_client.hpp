@@ -37,7 +37,7 @@ struct HttpOutcome {
 struct HttpRequest {
   std::string method;  // GET, POST, DELETE, PUT
   std::string target;  // path?query
-  std::string body;    // form body (may be empty)
+  std::string body;    // a form body (may be empty), unless headers give another Content-Type
   std::map<std::string, std::string> headers;
 };
 

@@ -29,7 +29,7 @@ std::map<std::string, std::string> documented_defaults(const std::string& path) 
   std::ifstream in(path);
   std::map<std::string, std::string> out;
   const auto file = toml::parse_file(path);
-  const std::regex section(R"(^\[([a-z_]+)\])"), key(R"(^([a-z_]+)\s*=)"), note(R"(\(default: (.*?)\))");
+  const std::regex section(R"(^\[([a-z_]+)\])"), key(R"(^([a-z_.]+)\s*=)"), note(R"(\(default: (.*?)\))");
   std::string line, sec;
   std::smatch m;
   while (std::getline(in, line)) {

@@ -1,0 +1,150 @@
+#include "alerts/alert_rules.hpp"
+
+#include <fmt/format.h>
+
+#include "base/time_format.hpp"
+#include "messages/fixed_point.hpp"
+
+namespace trader::alerts {
+namespace {
+
+constexpr std::int64_t kDayMs = 86'400'000;
+
+std::string money(std::optional<std::int64_t> v) { return v ? format_fixed(*v) : std::string("(out of range)"); }
+std::optional<std::int64_t> net_of(const PortfolioState& p) {
+  return narrow_checked(static_cast<__int128>(p.equity) - p.starting_cash);
+}
+std::string day_name(std::int64_t day) { return format_utc_ns(day * kDayMs * 1'000'000).substr(0, 10); }
+std::string stream_of(const FeedStatus& f) {
+  if (f.stream.empty()) return f.symbol.empty() ? "market data" : f.symbol;
+  return f.symbol.empty() ? f.stream : f.symbol + " " + f.stream;
+}
+
+}  // namespace
+
+std::string_view severity_name(Severity s) {
+  switch (s) {
+    case Severity::info: return "info";
+    case Severity::warning: return "warning";
+    case Severity::critical: return "critical";
+  }
+  return "?";
+}
+
+bool AlertRules::wants(std::uint16_t type_id) {
+  return type_id == RiskState::kTypeId || type_id == ErrorReport::kTypeId || type_id == FeedStatus::kTypeId ||
+         type_id == ClockTick::kTypeId || type_id == OrderEvent::kTypeId || type_id == PortfolioState::kTypeId;
+}
+
+void AlertRules::on_record(std::uint64_t seq, const Message& message, std::vector<Alert>& out) {
+  if (const auto* r = std::get_if<RiskState>(&message)) {
+    if (r->state == trading_) return;
+    const std::int64_t at = r->ts_ms * 1'000'000;
+    switch (r->state) {
+      case TradingState::halted: out.push_back({Severity::critical, "halted", "HALTED: " + r->reason, seq, at}); break;
+      case TradingState::reducing:
+        out.push_back({Severity::warning, "reducing", "REDUCING: " + r->reason, seq, at});
+        break;
+      case TradingState::active:
+        out.push_back({Severity::info, "active", "ACTIVE again" + (r->reason.empty() ? "" : ": " + r->reason), seq, at});
+        break;
+    }
+    trading_ = r->state;
+  } else if (const auto* e = std::get_if<ErrorReport>(&message)) {
+    if (e->code == "venue_rate_limited") {
+      out.push_back({Severity::warning, "rate_limited", "venue rate limit: " + e->message, seq, e->ts_ns});
+    } else if (e->code.rfind("venue_", 0) == 0) {
+      out.push_back({Severity::warning, "venue_error", e->code + ": " + e->message, seq, e->ts_ns});
+    } else if (e->code == "feed_error" || e->code == "capture_read_error") {
+      out.push_back({Severity::critical, "feed_failed", "the market feed failed: " + e->message, seq, e->ts_ns});
+    }
+  } else if (const auto* f = std::get_if<FeedStatus>(&message)) {
+    const std::string stream = stream_of(*f);
+    if (f->kind == FeedStatusKind::disconnected || f->kind == FeedStatusKind::reconnecting) {
+      // A down feed journals each failed attempt to come back: those records (or the
+      // clock ticks) tell how long it has been down.
+      auto& d = down_.try_emplace(stream, Down{f->ts_ns, false}).first->second;
+      announce_if_long(stream, d, seq, f->ts_ns, out);
+    } else if (f->kind == FeedStatusKind::connected) {
+      auto it = down_.find(stream);
+      if (it == down_.end()) return;
+      if (it->second.announced)
+        out.push_back({Severity::info, "feed_back",
+                       fmt::format("feed {} connected again after {} s", stream, (f->ts_ns - it->second.since_ns) / 1'000'000'000),
+                       seq, f->ts_ns});
+      down_.erase(it);
+    }
+  } else if (const auto* t = std::get_if<ClockTick>(&message)) {
+    // The journal's clock judges how long a feed has been down: a replay raises the same.
+    for (auto& [stream, d] : down_) announce_if_long(stream, d, seq, t->ts_ns, out);
+  } else if (const auto* o = std::get_if<OrderEvent>(&message)) {
+    if (!config_.fills || o->fill_qty == 0) return;
+    out.push_back({Severity::info, "fill",
+                   fmt::format("fill: {} {} {} at {} (order {}, fee {} {})", o->side == Side::buy ? "BUY" : "SELL",
+                               format_fixed(o->fill_qty), o->symbol, format_fixed(o->fill_price), o->client_order_id,
+                               format_fixed(o->fee), o->fee_asset),
+                   seq, o->ts_ms * 1'000'000});
+  } else if (const auto* p = std::get_if<PortfolioState>(&message)) {
+    on_portfolio(seq, *p, out);
+  }
+}
+
+void AlertRules::announce_if_long(const std::string& stream, Down& d, std::uint64_t seq, std::int64_t now_ns,
+                                  std::vector<Alert>& out) const {
+  if (d.announced || now_ns - d.since_ns < config_.feed_down_after_s * 1'000'000'000) return;
+  d.announced = true;
+  out.push_back({Severity::warning, "feed_down",
+                 fmt::format("feed {} down for {} s (since {})", stream, (now_ns - d.since_ns) / 1'000'000'000,
+                             format_utc_ns(d.since_ns)),
+                 seq, now_ns});
+}
+
+void AlertRules::on_portfolio(std::uint64_t seq, const PortfolioState& p, std::vector<Alert>& out) {
+  if (!config_.daily_summary) return;
+  const std::int64_t day = p.ts_ms / kDayMs;
+  if (day_ && day != day_->day) {
+    day_summary(out, false);
+    const auto start_net = net_of(day_->last);
+    day_ = Day{day, start_net.value_or(0), day_->last.fills, p, seq};
+    return;
+  }
+  if (!day_) day_ = Day{day, net_of(p).value_or(0), p.fills, p, seq};
+  day_->last = p;
+  day_->last_seq = seq;
+}
+
+void AlertRules::day_summary(std::vector<Alert>& out, bool partial) {
+  const PortfolioState& p = day_->last;
+  const auto net = net_of(p);
+  const auto day_pnl = net ? narrow_checked(static_cast<__int128>(*net) - day_->start_net) : std::nullopt;
+  out.push_back({Severity::info, "daily_summary",
+                 fmt::format("{}{}: PnL {} {} (net since start {}), equity {}, {} fills, {} open positions, "
+                             "max drawdown {:.2f}%",
+                             day_name(day_->day), partial ? " so far" : "", money(day_pnl), p.quote_asset, money(net),
+                             format_fixed(p.equity), p.fills - day_->start_fills, p.positions.size(),
+                             p.max_drawdown_ppm / 1e4),
+                 day_->last_seq, p.ts_ms * 1'000'000});
+}
+
+void AlertRules::on_journal_space(std::uint64_t left_bytes, std::uint64_t min_free_bytes, std::int64_t time_ns,
+                                  std::vector<Alert>& out) {
+  // Warned once when under twice the halting threshold; again only after room was made.
+  if (!space_low_ && left_bytes < 2 * min_free_bytes) {
+    space_low_ = true;
+    out.push_back({Severity::critical, "journal_near_full",
+                   fmt::format("journal near full: {} MiB left, trading halts below {} MiB", left_bytes >> 20,
+                               min_free_bytes >> 20),
+                   0, time_ns});
+  } else if (space_low_ && left_bytes >= 4 * min_free_bytes) {
+    space_low_ = false;
+  }
+}
+
+void AlertRules::on_end(std::string_view reason, bool failed, std::vector<Alert>& out) {
+  if (config_.daily_summary && day_) day_summary(out, true);
+  if (failed)
+    out.push_back({Severity::critical, "session_failed", fmt::format("the session ended: {}", reason), 0,
+                   day_ ? day_->last.ts_ms * 1'000'000 : 0});
+}
+
+}  // namespace trader::alerts

@@ -1,0 +1,83 @@
+#pragma once
+// What deserves a notification, decided from committed journal records alone: a pure
+// class (no clock, no I/O), so the same journal always raises the same alerts, and the
+// node's shell only carries them to the channels (alerts/alert_sender.hpp).
+//
+// Raised on: HALTED and REDUCING (and back to ACTIVE), venue errors and rate-limit waits,
+// a feed down longer than `feed_down_after_s` (judged by the times of its own journaled
+// reconnection attempts, or the clock ticks),
+// a failed feed, the journal running out of room, fills (optional), and a daily summary
+// of the portfolio at each day boundary of the data (UTC) and at the end.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "messages/message_types.hpp"
+
+namespace trader::alerts {
+
+enum class Severity : std::uint8_t { info = 0, warning, critical };
+std::string_view severity_name(Severity s);  // "info", "warning", "critical"
+
+struct Alert {
+  Severity severity = Severity::info;
+  std::string kind;  // halted, reducing, active, venue_error, rate_limited, feed_down, feed_back, feed_failed,
+                     // journal_near_full, fill, daily_summary, session_failed
+  std::string text;  // one line for a person
+  std::uint64_t seq = 0;  // the record that raised it (0: not a record)
+  std::int64_t time_ns = 0;  // the data time it refers to
+  bool operator==(const Alert&) const = default;
+};
+
+struct AlertRulesConfig {
+  bool fills = false;          // a notice per fill
+  bool daily_summary = true;   // a summary at each UTC day boundary of the data, and at the end
+  std::int64_t feed_down_after_s = 60;
+};
+
+class AlertRules {
+ public:
+  explicit AlertRules(AlertRulesConfig config) : config_(config) {}
+
+  // The message types on_record reads (the shell decodes only these for it).
+  static bool wants(std::uint16_t type_id);
+
+  // A record the journal committed, in seq order.
+  void on_record(std::uint64_t seq, const Message& message, std::vector<Alert>& out);
+  // Room left in the journal after a commit; trading halts below `min_free_bytes`.
+  void on_journal_space(std::uint64_t left_bytes, std::uint64_t min_free_bytes, std::int64_t time_ns,
+                        std::vector<Alert>& out);
+  // The session ends, for `reason` ("completed", "stopped by signal", "error: ..."): the
+  // summary of the day under way, and a critical alert when it ended in failure.
+  void on_end(std::string_view reason, bool failed, std::vector<Alert>& out);
+
+ private:
+  void on_portfolio(std::uint64_t seq, const PortfolioState& p, std::vector<Alert>& out);
+  void day_summary(std::vector<Alert>& out, bool partial);
+
+  AlertRulesConfig config_;
+  TradingState trading_ = TradingState::active;
+  // Streams reported disconnected: since when (data time), and whether that was announced.
+  struct Down {
+    std::int64_t since_ns = 0;
+    bool announced = false;
+  };
+  std::map<std::string, Down> down_;
+  void announce_if_long(const std::string& stream, Down& d, std::uint64_t seq, std::int64_t now_ns,
+                        std::vector<Alert>& out) const;
+  bool space_low_ = false;
+  // The day under way (UTC days of the data's time): its first and last portfolio states.
+  struct Day {
+    std::int64_t day = 0;
+    std::int64_t start_net = 0;  // net PnL when the day began
+    std::uint32_t start_fills = 0;
+    PortfolioState last;
+    std::uint64_t last_seq = 0;
+  };
+  std::optional<Day> day_;
+};
+
+}  // namespace trader::alerts
