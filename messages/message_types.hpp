@@ -92,6 +92,11 @@ enum class TimeInForce : std::uint8_t { gtc = 0, ioc, fok };
 enum class Direction : std::uint8_t { flat = 0, long_, short_ };
 enum class TradingState : std::uint8_t { active = 0, reducing, halted };
 enum class OrderEventKind : std::uint8_t { accepted = 0, partially_filled, filled, canceled, rejected, expired };
+// An event after which the order is over: nothing more will fill it.
+constexpr bool ends_order(OrderEventKind k) {
+  return k == OrderEventKind::filled || k == OrderEventKind::canceled || k == OrderEventKind::rejected ||
+         k == OrderEventKind::expired;
+}
 enum class Liquidity : std::uint8_t { none = 0, maker, taker };
 
 struct Candle {

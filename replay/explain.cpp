@@ -157,11 +157,6 @@ Result<std::optional<ExplainedRecord>> find_request(journal::Reader& reader, con
   return find_first(reader, OrderRequest::kTypeId, [&](const Message& m) { return is_request_of(m, client_order_id); });
 }
 
-bool is_final(OrderEventKind k) {
-  return k == OrderEventKind::filled || k == OrderEventKind::canceled || k == OrderEventKind::rejected ||
-         k == OrderEventKind::expired;
-}
-
 // What followed the order's request: its answers, cancels and fills, and the portfolio
 // state each fill caused; up to the end of the cascade that ended the order.
 Result<std::vector<ExplainedRecord>> order_after(journal::Reader& reader, std::uint64_t request_seq,
@@ -186,7 +181,7 @@ Result<std::vector<ExplainedRecord>> order_after(journal::Reader& reader, std::u
     if (const auto* e = std::get_if<OrderEvent>(&r->message)) {
       if (e->client_order_id != cid) continue;
       if (e->fill_qty > 0) fills.insert(r->header.seq);
-      if (is_final(e->kind)) ended = true;
+      if (ends_order(e->kind)) ended = true;
     } else if (const auto* q = std::get_if<OrderRequest>(&r->message)) {
       if (q->client_order_id != cid) continue;
     }

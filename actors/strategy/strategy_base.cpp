@@ -101,9 +101,7 @@ void StrategyBase::on(const Delivery& in, Outbox& out) {
     // Only the final event of this symbol's own pending order ends the wait (a stop-loss
     // exit of the same symbol may be working beside it).
     auto it = symbols_.find(e->symbol);
-    if (it != symbols_.end() && it->second.pending && e->intent_id == it->second.pending_intent &&
-        (e->kind == OrderEventKind::filled || e->kind == OrderEventKind::canceled ||
-         e->kind == OrderEventKind::rejected || e->kind == OrderEventKind::expired))
+    if (it != symbols_.end() && it->second.pending && e->intent_id == it->second.pending_intent && ends_order(e->kind))
       it->second.pending = false;
   } else if (const auto* r = std::get_if<RiskState>(&in.message)) {
     risk_state_ = r->state;

@@ -32,7 +32,7 @@ struct Envelope {
   ingressSeq @8 :UInt64;     # external inputs: their position in the feed (e.g. capture item), 0 otherwise;
                              # a node resuming after a crash continues its feed after it
   causeSeq @9 :UInt64;       # the seq of the delivered message this one answers (its cause);
-                             # 0: an external input, or a record journaled before causes were
+                             # 0: an external input, or a record journaled before causes were recorded
 }
 
 # A recording session of the node (journal sub-database `sessions`).
