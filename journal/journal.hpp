@@ -86,6 +86,9 @@ struct SessionInfo {
   std::string node_id, config_hash, code_version;
 };
 
+class Reader;
+struct LmdbEnv;
+
 class Writer {
  public:
   static Result<std::unique_ptr<Writer>> open(const std::string& dir, const Options& options = {});
@@ -121,6 +124,10 @@ class Writer {
   Status attest_in_last_batch();
   // Commits what is staged, then stores the actors' state as of `seq` (<= last committed).
   Status put_snapshot(std::uint64_t seq, std::span<const std::uint8_t> state);
+  // A reader of this journal that shares the writer's LMDB environment: the only way to
+  // read it in the writer's process (LMDB forbids opening one file twice in a process).
+  // It sees what is committed, and may be used from another thread.
+  std::unique_ptr<Reader> reader() const;
 
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -200,6 +207,8 @@ class Reader {
   Reader& operator=(const Reader&) = delete;
 
  private:
+  friend class Writer;
+  static std::unique_ptr<Reader> sharing(std::shared_ptr<LmdbEnv> env);
   struct Impl;
   explicit Reader(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

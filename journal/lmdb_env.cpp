@@ -132,12 +132,16 @@ Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, c
 
 Result<MDB_txn*> begin_read(LmdbEnv& env) {
   MDB_txn* txn = nullptr;
+  env.remap.lock_shared();
   int rc = mdb_txn_begin(env.env, nullptr, MDB_RDONLY, &txn);
-  if (rc == MDB_MAP_RESIZED) {  // the writer grew the map: adopt its size
+  if (rc == MDB_MAP_RESIZED) {  // another process's writer grew the map: adopt its size
     mdb_env_set_mapsize(env.env, 0);
     rc = mdb_txn_begin(env.env, nullptr, MDB_RDONLY, &txn);
   }
-  if (rc != 0) return fail(fmt::format("journal {}: cannot begin read: {}", env.dir, lmdb_error(rc)));
+  if (rc != 0) {
+    env.remap.unlock_shared();
+    return fail(fmt::format("journal {}: cannot begin read: {}", env.dir, lmdb_error(rc)));
+  }
   return txn;
 }
 

@@ -4,6 +4,7 @@
 // sanity, format version).
 #include <cstdint>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 
 #include <lmdb.h>
@@ -21,6 +22,10 @@ struct LmdbEnv {
   MDB_dbi sessions = 0;  // session id (u64) -> packed capnp Session
   MDB_dbi snapshots = 0; // seq (u64) -> actor states after that seq (opaque bytes)
   std::string dir;
+  // Read transactions hold it shared, growing the map holds it alone: LMDB remaps the file
+  // when the map grows, which must not happen under a read transaction of this process
+  // (the node reads its own journal from another thread: Writer::reader()).
+  std::shared_mutex remap;
 
   ~LmdbEnv();
 };
@@ -30,13 +35,23 @@ std::string lmdb_error(int rc);
 // Opens the journal in `dir`. A writer creates the directory and databases if needed.
 Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, const Options& options);
 
-// Begins a read-only transaction, following a map grown by the writer.
+// Begins a read-only transaction, following a map grown by the writer. It holds
+// env.remap shared until ReadTxn ends it.
 Result<MDB_txn*> begin_read(LmdbEnv& env);
 
-// RAII for a read transaction.
+// RAII for a read transaction begun by begin_read.
 struct ReadTxn {
   MDB_txn* txn = nullptr;
-  ~ReadTxn() { if (txn) mdb_txn_abort(txn); }
+  LmdbEnv* env = nullptr;
+  ReadTxn() = default;
+  ReadTxn(MDB_txn* t, LmdbEnv& e) : txn(t), env(&e) {}
+  ReadTxn(const ReadTxn&) = delete;
+  ReadTxn& operator=(const ReadTxn&) = delete;
+  ~ReadTxn() {
+    if (!txn) return;
+    mdb_txn_abort(txn);
+    env->remap.unlock_shared();
+  }
 };
 
 inline MDB_val as_val(const std::uint64_t& key) {

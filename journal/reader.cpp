@@ -34,7 +34,7 @@ template <class F>
 Status for_each_entry(LmdbEnv& env, MDB_dbi dbi, F&& f) {
   auto txn = begin_read(env);
   if (!txn) return tl::unexpected(txn.error());
-  ReadTxn guard{*txn};
+  ReadTxn guard{*txn, env};
   MDB_cursor* cur = nullptr;
   mdb_cursor_open(guard.txn, dbi, &cur);
   MDB_val k{}, v{};
@@ -151,12 +151,19 @@ Result<std::unique_ptr<Reader>> Reader::open(const std::string& dir) {
   return std::unique_ptr<Reader>(new Reader(std::move(impl)));
 }
 
+std::unique_ptr<Reader> Reader::sharing(std::shared_ptr<LmdbEnv> env) {
+  auto impl = std::make_unique<Impl>();
+  impl->env = std::move(env);
+  return std::unique_ptr<Reader>(new Reader(std::move(impl)));
+}
+
 Result<Cursor> Reader::scan(const Filter& filter) {
   auto impl = std::make_unique<Cursor::Impl>();
   impl->env = impl_->env;
   auto txn = begin_read(*impl->env);
   if (!txn) return tl::unexpected(txn.error());
   impl->txn.txn = *txn;
+  impl->txn.env = impl->env.get();
   mdb_cursor_open(impl->txn.txn, impl->env->records, &impl->records);
   mdb_cursor_open(impl->txn.txn, impl->env->batches, &impl->batches);
   impl->filter = filter;
@@ -170,7 +177,7 @@ Result<Cursor> Reader::scan(const Filter& filter) {
 Result<Summary> Reader::summary() {
   auto txn = begin_read(*impl_->env);
   if (!txn) return tl::unexpected(txn.error());
-  ReadTxn guard{*txn};
+  ReadTxn guard{*txn, *impl_->env};
   Summary s;
   MDB_stat st{};
   mdb_stat(guard.txn, impl_->env->records, &st);
@@ -247,7 +254,7 @@ Result<std::optional<std::pair<std::uint64_t, std::vector<std::uint8_t>>>> Reade
     std::uint64_t min_seq, std::uint64_t max_seq) {
   auto txn = begin_read(*impl_->env);
   if (!txn) return tl::unexpected(txn.error());
-  ReadTxn guard{*txn};
+  ReadTxn guard{*txn, *impl_->env};
   MDB_cursor* cur = nullptr;
   mdb_cursor_open(guard.txn, impl_->env->snapshots, &cur);
   std::uint64_t key = max_seq;
@@ -268,7 +275,7 @@ Result<std::optional<std::pair<std::uint64_t, std::vector<std::uint8_t>>>> Reade
 Status Reader::scan_backward(const std::function<bool(const RecordView&)>& visit) {
   auto txn = begin_read(*impl_->env);
   if (!txn) return tl::unexpected(txn.error());
-  ReadTxn guard{*txn};
+  ReadTxn guard{*txn, *impl_->env};
   MDB_cursor* cur = nullptr;
   mdb_cursor_open(guard.txn, impl_->env->records, &cur);
   RecordDecoder decoder;

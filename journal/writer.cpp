@@ -1,6 +1,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/statvfs.h>
@@ -49,6 +50,7 @@ struct Writer::Impl {
     if (cap != 0 && info.me_mapsize >= cap)
       return fail(fmt::format("journal {} is full: its map reached the cap of {} MiB", env->dir, cap >> 20));
     if (cap != 0 && next > cap) next = cap;
+    std::unique_lock remapping(env->remap);  // no read transaction of this process under the remap
     const int rc = mdb_env_set_mapsize(env->env, next);
     if (rc != 0) return fail(fmt::format("journal {}: cannot grow map to {} bytes: {}", env->dir, next, lmdb_error(rc)));
     return {};
@@ -105,7 +107,7 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dir, const Optio
   // Resume after the last committed record and batch.
   auto txn = begin_read(*impl->env);
   if (!txn) return tl::unexpected(txn.error());
-  ReadTxn guard{*txn};
+  ReadTxn guard{*txn, *impl->env};
   MDB_cursor* cur = nullptr;
   mdb_cursor_open(guard.txn, impl->env->records, &cur);
   MDB_val k{}, v{};
@@ -183,6 +185,8 @@ std::span<const std::uint8_t> Writer::last_appended() const {
 
 bool Writer::batch_full() const { return impl_->offsets.size() >= impl_->options.max_batch_records; }
 std::size_t Writer::staged() const { return impl_->offsets.size(); }
+std::unique_ptr<Reader> Writer::reader() const { return Reader::sharing(impl_->env); }
+
 std::uint64_t Writer::last_committed_seq() const { return impl_->last_committed; }
 
 Result<Space> Writer::space() const {
@@ -301,7 +305,7 @@ Result<std::uint64_t> Writer::begin_session(SessionInfo info) {
   {
     auto txn = begin_read(*s.env);
     if (!txn) return tl::unexpected(txn.error());
-    ReadTxn guard{*txn};
+    ReadTxn guard{*txn, *s.env};
     MDB_cursor* cur = nullptr;
     mdb_cursor_open(guard.txn, s.env->sessions, &cur);
     MDB_val k{}, v{};
@@ -332,7 +336,7 @@ Status Writer::end_session(std::uint64_t id, std::int64_t end_ts_ns, const std::
   {
     auto txn = begin_read(*s.env);
     if (!txn) return tl::unexpected(txn.error());
-    ReadTxn guard{*txn};
+    ReadTxn guard{*txn, *s.env};
     MDB_val k = as_val(id), v{};
     if (mdb_get(guard.txn, s.env->sessions, &k, &v) != 0)
       return fail(fmt::format("journal {}: no session {}", s.env->dir, id));
