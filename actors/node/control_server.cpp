@@ -13,8 +13,12 @@
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 
+#include "actors/node/dashboard_page.hpp"
 #include "actors/node/wire.hpp"
+#include "journal/journal.hpp"
+#include "messages/message_json.hpp"
 #include "messages/message_types.hpp"
+#include "replay/explain.hpp"
 
 namespace trader::node {
 namespace asio = boost::asio;
@@ -55,8 +59,17 @@ struct ControlServer::Impl {
   caf::actor_system* system = nullptr;
   std::mutex mutex;
   caf::actor sequencer;  // guarded by mutex
+  std::shared_ptr<journal::Reader> journal;  // guarded by mutex
   std::atomic<bool> stopping{false};
   std::thread thread;
+  // Dashboards following /events, each on a thread of its own (the API stays responsive).
+  static constexpr int kMaxStreams = 8;
+  std::atomic<int> streams{0};
+  struct Stream {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Stream> stream_threads;  // joined once done, and all at stop
 
   // Asks the journal actor for a view or to take a command; a second is plenty.
   std::optional<std::string> ask(const caf::message& msg) {
@@ -85,17 +98,32 @@ struct ControlServer::Impl {
     const std::string target(req.target());
     const std::string path = target.substr(0, target.find('?'));
     const std::string query = target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1);
-    if (path == "/health" || path == "/status" || path == "/metrics") {
+    if (path == "/health" || path == "/status" || path == "/metrics" || path == "/dashboard.json") {
       if (req.method() != http::verb::get) return reply(http::status::method_not_allowed, R"({"error":"use GET"})");
-      auto view = ask(caf::make_message(status_atom::value, path.substr(1)));
+      const std::string what = path == "/dashboard.json" ? "dashboard" : path.substr(1);
+      auto view = ask(caf::make_message(status_atom::value, what));
       if (!view) return reply(http::status::service_unavailable, R"({"error":"the node is not answering"})");
       return reply(http::status::ok, *view, path == "/metrics" ? "text/plain; version=0.0.4" : "application/json");
+    }
+    if (path == "/") {
+      if (req.method() != http::verb::get) return reply(http::status::method_not_allowed, R"({"error":"use GET"})");
+      auto res = reply(http::status::ok, std::string(dashboard_page()), "text/html; charset=utf-8");
+      // Nothing but this origin: the page's own inline style and script, and its API.
+      res.set("Content-Security-Policy",
+              "default-src 'none'; connect-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:");
+      return res;
+    }
+    if (path == "/explain") {
+      if (req.method() != http::verb::get) return reply(http::status::method_not_allowed, R"({"error":"use GET"})");
+      return explain(query);
     }
     OperatorCommandKind kind{};
     if (path == "/halt") kind = OperatorCommandKind::halt;
     else if (path == "/resume") kind = OperatorCommandKind::resume;
     else if (path == "/flatten") kind = OperatorCommandKind::flatten;
-    else return reply(http::status::not_found, R"({"error":"unknown path; try /health, /status, /metrics, /halt, /resume, /flatten"})");
+    else
+      return reply(http::status::not_found,
+                   R"({"error":"unknown path; try /, /health, /status, /metrics, /events, /explain?seq=N, /halt, /resume, /flatten"})");
     if (req.method() != http::verb::post) return reply(http::status::method_not_allowed, R"({"error":"use POST"})");
     const auto auth = req[http::field::authorization];
     if (auth.empty()) {
@@ -111,6 +139,61 @@ struct ControlServer::Impl {
     auto ack = ask(caf::make_message(operator_atom::value, static_cast<std::uint8_t>(kind), std::string("http"), reason));
     if (!ack) return reply(http::status::service_unavailable, R"({"error":"the node is not answering"})");
     return reply(http::status::ok, *ack);
+  }
+
+  // /explain?seq=N: read from the journal (what is committed), never from the actors.
+  http::response<http::string_body> explain(const std::string& query) {
+    auto answer = [](http::status status, std::string body) {
+      http::response<http::string_body> res{status, 11};
+      res.set(http::field::content_type, "application/json");
+      res.set(http::field::cache_control, "no-store");
+      res.body() = std::move(body);
+      res.prepare_payload();
+      return res;
+    };
+    const std::string digits = query.rfind("seq=", 0) == 0 ? query.substr(4, query.find('&') - 4) : "";
+    if (digits.empty() || digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string::npos)
+      return answer(http::status::bad_request, R"({"error":"expected /explain?seq=N"})");
+    std::shared_ptr<journal::Reader> reader;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      reader = journal;
+    }
+    if (!reader) return answer(http::status::service_unavailable, R"({"error":"the journal is not open yet"})");
+    auto explained = replay::explain(*reader, std::stoull(digits));
+    if (!explained)
+      return answer(http::status::not_found, fmt::format(R"({{"error":{}}})", to_json_string(explained.error().message)));
+    return answer(http::status::ok, replay::explain_json(*explained));
+  }
+
+  // One dashboard's /events: the dashboard view whenever it changed (checked twice a
+  // second), and a comment every 15 s so idle proxies keep the connection.
+  void stream_events(tcp::socket socket, std::atomic<bool>& done) {
+    timeval tv{2, 0};  // a client that stops reading is dropped, not waited for
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    boost::system::error_code ec;
+    asio::write(socket, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                                      "Cache-Control: no-store\r\nConnection: close\r\n\r\n")),
+                ec);
+    std::string last;
+    auto last_sent = std::chrono::steady_clock::now();
+    while (!ec && !stopping.load()) {
+      auto view = ask(caf::make_message(status_atom::value, std::string("dashboard")));
+      if (!view) break;  // the node has stopped answering: the page reconnects to the next one
+      const auto now = std::chrono::steady_clock::now();
+      if (*view != last) {
+        asio::write(socket, asio::buffer("data: " + *view + "\n\n"), ec);
+        last = std::move(*view);
+        last_sent = now;
+      } else if (now - last_sent > std::chrono::seconds(15)) {
+        asio::write(socket, asio::buffer(std::string_view(": idle\n\n")), ec);
+        last_sent = now;
+      }
+      for (int i = 0; i < 10 && !stopping.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    --streams;
+    done = true;
   }
 
   void serve() {
@@ -130,6 +213,26 @@ struct ControlServer::Impl {
       http::request<http::string_body> req;
       http::read(socket, buffer, req, ec);
       if (ec) continue;
+      if (req.target() == "/events" && req.method() == http::verb::get) {
+        if (streams.load() >= kMaxStreams) {
+          http::response<http::string_body> busy{http::status::service_unavailable, req.version()};
+          busy.set(http::field::content_type, "application/json");
+          busy.body() = R"({"error":"too many dashboards are following /events"})";
+          busy.prepare_payload();
+          http::write(socket, busy, ec);
+          continue;
+        }
+        std::erase_if(stream_threads, [](Stream& st) {
+          if (!*st.done) return false;
+          st.thread.join();
+          return true;
+        });
+        ++streams;
+        auto done = std::make_shared<std::atomic<bool>>(false);
+        stream_threads.push_back(
+            {std::thread([this, done, s = std::move(socket)]() mutable { stream_events(std::move(s), *done); }), done});
+        continue;
+      }
       auto res = handle(req);
       res.keep_alive(false);
       http::write(socket, res, ec);
@@ -141,9 +244,10 @@ struct ControlServer::Impl {
 ControlServer::ControlServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ControlServer::~ControlServer() { stop(); }
 
-void ControlServer::attach(const caf::actor& sequencer) {
+void ControlServer::attach(const caf::actor& sequencer, std::shared_ptr<journal::Reader> journal) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->sequencer = sequencer;
+  impl_->journal = std::move(journal);
 }
 
 Result<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& listen, std::string token,
@@ -179,6 +283,7 @@ unsigned short ControlServer::port() const { return impl_->acceptor.local_endpoi
 void ControlServer::stop() {
   if (!impl_ || impl_->stopping.exchange(true)) return;
   if (impl_->thread.joinable()) impl_->thread.join();
+  for (auto& st : impl_->stream_threads) st.thread.join();  // each sees `stopping` within half a second
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
 }

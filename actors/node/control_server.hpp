@@ -4,16 +4,24 @@
 //   GET  /status   trading state, positions, open orders, equity, PnL today, drawdown,
 //                  model id, last seq, journal lag, feed status (JSON)
 //   GET  /metrics  Prometheus text format
+//   GET  /         the dashboard (one page compiled into the binary), which reads
+//   GET  /events   server-sent events: the dashboard view (/dashboard.json) as it changes
+//   GET  /explain?seq=N   the causal chain of a journaled record (trader-tools explain)
 //   POST /halt, /resume, /flatten   need "Authorization: Bearer <token>" (401 without,
 //                  403 wrong); each becomes a journaled OperatorCommand, so replay
 //                  reproduces it. ?reason=... is journaled with it (never the token).
 // Views come from the journal actor, so they are exactly what the journal says.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
 #include "base/result.hpp"
+
+namespace trader::journal {
+class Reader;
+}
 
 namespace trader::node {
 
@@ -24,7 +32,8 @@ class ControlServer {
   // It answers 503 until attach() names the journal actor.
   static Result<std::unique_ptr<ControlServer>> start(const std::string& listen, std::string token,
                                                       caf::actor_system& system);
-  void attach(const caf::actor& sequencer);
+  // `journal` reads the node's own journal for /explain (journal::Writer::reader()).
+  void attach(const caf::actor& sequencer, std::shared_ptr<journal::Reader> journal);
   ~ControlServer();
   unsigned short port() const;
   void stop();

@@ -465,6 +465,7 @@ struct SequencerInit {
   OrderMode order_mode;
   std::function<void(NodeStatus&, std::uint64_t)> restore_status;  // set when resumed
   std::shared_ptr<NodeAlerts> alerts;
+  RiskLimits limits;  // what the status view shows each limit's use against
 };
 
 caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> init) {
@@ -491,6 +492,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.summary.session_id = init->session_id;
   st.status = std::make_unique<NodeStatus>(init->node_id, init->model_id, init->session_id);
   st.status->set_order_mode(std::string(name(init->order_mode)));
+  st.status->set_limits(init->limits);
   if (init->restore_status) init->restore_status(*st.status, st.summary.last_seq);
   for (auto& w : init->first_inputs) st.external.push_back(std::move(w));
   return {
@@ -525,6 +527,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
         st.status->set_feed_done(st.feed_done);
         if (what == "health") return st.status->health_json();
         if (what == "metrics") return st.status->metrics_text();
+        if (what == "dashboard") return st.status->dashboard_json();
         return st.status->status_json();
       },
       // An operator command is an external input like market data: journaled, then
@@ -634,7 +637,10 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
                     config.snapshot_every, session->snapshot_seq, session->known, feed_core,
                     fast_forward ? recovery->resume_item : 0, fast_forward ? recovery->resume_skip : 0,
                     config.node_id, model_id, config.min_free_mb << 20, std::move(venue->first_inputs), config.order_mode,
-                    std::move(restore_status), node_alerts});
+                    std::move(restore_status), node_alerts,
+                    RiskLimits{config.risk.max_daily_loss, config.risk.max_drawdown_ppm, config.risk.max_orders_per_minute,
+                               config.risk.max_trades_per_day, config.risk.max_open_positions}});
+  std::shared_ptr<journal::Reader> journal_reader = (*writer)->reader();  // /explain reads what is committed
   writer->reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
   init.reset();
@@ -649,7 +655,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
     // Arrives before start (same sender). A stop waits up to two request timeouts for answers.
     caf::anon_send(sequencer, attach_venue_atom::value, handle, std::int64_t{2 * config.venue.timeout_ms});
   }
-  if (*control) (*control)->attach(caf::actor_cast<caf::actor>(sequencer));
+  if (*control) (*control)->attach(caf::actor_cast<caf::actor>(sequencer), journal_reader);
   caf::anon_send(sequencer, start_atom::value);
 
   auto summary = result.get();

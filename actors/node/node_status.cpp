@@ -76,6 +76,17 @@ void NodeStatus::restore(std::uint64_t last_seq, const PortfolioState& portfolio
 void NodeStatus::on_portfolio(const PortfolioState& p) {
   portfolio_ = p;
   have_portfolio_ = true;
+  // The curve keeps a point per step of data time; when full, every other point goes and
+  // the step doubles, so a day or a year both fit in kEquityPoints.
+  if (equity_.empty() || p.ts_ms - equity_.back().ts_ms >= equity_step_ms_) {
+    equity_.push_back({p.ts_ms, p.equity, p.drawdown_ppm});
+    if (equity_.size() > kEquityPoints) {
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < equity_.size(); i += 2) equity_[kept++] = equity_[i];
+      equity_.resize(kept);
+      equity_step_ms_ *= 2;
+    }
+  }
   const std::int64_t day = p.ts_ms / 86'400'000;
   if (day != day_) {
     day_ = day;
@@ -97,12 +108,12 @@ void NodeStatus::on_message(std::uint64_t seq, std::uint16_t type_id, const Mess
     risk_ = *r;
   } else if (const auto* d = std::get_if<RiskDecision>(body)) {
     if (!d->approved) ++rejects_[d->reason_code];
+    decisions_.push_front({seq, *d});
+    if (decisions_.size() > kDecisions) decisions_.pop_back();
   } else if (const auto* o = std::get_if<OrderRequest>(body)) {
     if (!o->cancel) open_orders_[o->client_order_id] = *o;
   } else if (const auto* e = std::get_if<OrderEvent>(body)) {
-    if (e->kind == OrderEventKind::filled || e->kind == OrderEventKind::canceled ||
-        e->kind == OrderEventKind::rejected || e->kind == OrderEventKind::expired)
-      open_orders_.erase(e->client_order_id);
+    if (ends_order(e->kind)) open_orders_.erase(e->client_order_id);
   } else if (const auto* b = std::get_if<AccountBalances>(body)) {
     start_account_ = *b;
     awaiting_price_.clear();
@@ -189,6 +200,46 @@ std::string NodeStatus::status_json() const {
                        format_fixed(o.qty));
     first = false;
   }
+  return out + "]}";
+}
+
+std::string NodeStatus::dashboard_json() const {
+  std::string out = fmt::format(R"({{"status":{},"health":{},"data_time_ms":{},"limits":[)", status_json(), health_json(),
+                                portfolio_.ts_ms);
+  // name, used, limit (as shown), and the share of the limit used (0..1, beyond at a breach)
+  auto limit = [&](const char* name, const std::string& used, const std::string& of, double share, bool first) {
+    out += fmt::format(R"({}{{"name":"{}","used":{},"limit":{},"share":{:.4f}}})", first ? "" : ",", name,
+                       to_json_string(used), to_json_string(of), share);
+  };
+  auto share = [](double used, double of) { return of > 0 ? used / of : 0.0; };
+  const std::int64_t loss = std::max<std::int64_t>(0, -risk_.daily_pnl);
+  limit("daily loss", format_fixed(loss), format_fixed(limits_.max_daily_loss),
+        share(static_cast<double>(loss), static_cast<double>(limits_.max_daily_loss)), true);
+  limit("drawdown", fmt::format("{:.2f}%", risk_.drawdown_ppm / 1e4), fmt::format("{:.2f}%", limits_.max_drawdown_ppm / 1e4),
+        share(risk_.drawdown_ppm, limits_.max_drawdown_ppm), false);
+  limit("orders in the last minute", std::to_string(risk_.orders_last_minute), std::to_string(limits_.max_orders_per_minute),
+        share(risk_.orders_last_minute, limits_.max_orders_per_minute), false);
+  limit("trades today", std::to_string(risk_.trades_today), std::to_string(limits_.max_trades_per_day),
+        share(risk_.trades_today, limits_.max_trades_per_day), false);
+  limit("open positions", std::to_string(risk_.open_positions), std::to_string(limits_.max_open_positions),
+        share(risk_.open_positions, limits_.max_open_positions), false);
+  out += R"(],"decisions":[)";
+  bool first = true;
+  for (const auto& [seq, d] : decisions_) {
+    out += fmt::format(R"({}{{"seq":{},"ts_ms":{},"symbol":{},"side":"{}","qty":"{}","approved":{},"reason_code":{},"reason":{}}})",
+                       first ? "" : ",", seq, d.ts_ms, to_json_string(d.symbol), d.side == Side::buy ? "buy" : "sell",
+                       format_fixed(d.approved_qty), d.approved, to_json_string(d.reason_code), to_json_string(d.reason));
+    first = false;
+  }
+  out += R"(],"equity":[)";
+  first = true;
+  auto point = [&](std::int64_t ts, std::int64_t equity, std::uint32_t dd) {
+    out += fmt::format(R"({}[{},"{}",{}])", first ? "" : ",", ts, format_fixed(equity), dd);
+    first = false;
+  };
+  for (const auto& p : equity_) point(p.ts_ms, p.equity, p.drawdown_ppm);
+  if (have_portfolio_ && (equity_.empty() || equity_.back().ts_ms != portfolio_.ts_ms))
+    point(portfolio_.ts_ms, portfolio_.equity, portfolio_.drawdown_ppm);  // the latest state, always
   return out + "]}";
 }
 

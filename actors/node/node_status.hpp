@@ -4,6 +4,7 @@
 // Renders /status as JSON and /metrics in the Prometheus text exposition format.
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -27,6 +28,12 @@ class Histogram {
   double sum_ = 0;
 };
 
+// The risk limits the dashboard shows each one's use of (from the node's RiskConfig).
+struct RiskLimits {
+  std::int64_t max_daily_loss = 0;  // quote asset, fixed point
+  std::uint32_t max_drawdown_ppm = 0, max_orders_per_minute = 0, max_trades_per_day = 0, max_open_positions = 0;
+};
+
 class NodeStatus {
  public:
   NodeStatus(std::string node_id, std::string model_id, std::uint64_t session_id)
@@ -48,8 +55,14 @@ class NodeStatus {
   void set_feed_done(bool done) { feed_done_ = done; }
   void set_journal_space(std::uint64_t left_bytes) { journal_free_ = left_bytes; }
   void set_order_mode(std::string mode) { order_mode_ = std::move(mode); }
+  void set_limits(const RiskLimits& limits) { limits_ = limits; }
 
   std::string status_json() const;
+  // What the dashboard draws (GET /dashboard.json and each /events message): /status and
+  // /health as they are, each risk limit's use, the latest risk decisions, and the equity
+  // curve (at most kEquityPoints points, evenly thinned, the latest state last).
+  std::string dashboard_json() const;
+  static constexpr std::size_t kDecisions = 30, kEquityPoints = 600;
   std::string metrics_text() const;
   std::string health_json() const;
 
@@ -83,6 +96,18 @@ class NodeStatus {
   std::map<std::string, std::uint64_t> venue_errors_;  // the venue gateway's error records, by code
   std::string last_venue_error_;
   Histogram commit_, tick_to_order_;
+  RiskLimits limits_;
+  struct DecisionRow {
+    std::uint64_t seq;
+    RiskDecision decision;
+  };
+  std::deque<DecisionRow> decisions_;  // the latest first
+  struct EquityPoint {
+    std::int64_t ts_ms, equity;
+    std::uint32_t drawdown_ppm;
+  };
+  std::vector<EquityPoint> equity_;      // one point per equity_step_ms of data time, at most kEquityPoints
+  std::int64_t equity_step_ms_ = 60'000;  // doubles whenever the curve would grow past kEquityPoints
 };
 
 }  // namespace trader::node
