@@ -8,13 +8,8 @@
 namespace trader::alerts {
 namespace {
 
-constexpr std::int64_t kDayMs = 86'400'000;
-
 std::string money(std::optional<std::int64_t> v) { return v ? format_fixed(*v) : std::string("(out of range)"); }
-std::optional<std::int64_t> net_of(const PortfolioState& p) {
-  return narrow_checked(static_cast<__int128>(p.equity) - p.starting_cash);
-}
-std::string day_name(std::int64_t day) { return format_utc_ns(day * kDayMs * 1'000'000).substr(0, 10); }
+std::string day_name(std::int64_t day) { return format_utc_ns(day * 86'400'000'000'000).substr(0, 10); }
 std::string stream_of(const FeedStatus& f) {
   if (f.stream.empty()) return f.symbol.empty() ? "market data" : f.symbol;
   return f.symbol.empty() ? f.stream : f.symbol + " " + f.stream;
@@ -85,7 +80,8 @@ void AlertRules::on_record(std::uint64_t seq, const Message& message, std::vecto
                                format_fixed(o->fee), o->fee_asset),
                    seq, o->ts_ms * 1'000'000});
   } else if (const auto* p = std::get_if<PortfolioState>(&message)) {
-    on_portfolio(seq, *p, out);
+    if (!config_.daily_summary) return;
+    if (auto done = days_.add(seq, *p)) day_summary(*done, false, out);
   }
 }
 
@@ -99,31 +95,15 @@ void AlertRules::announce_if_long(const std::string& stream, Down& d, std::uint6
                  seq, now_ns});
 }
 
-void AlertRules::on_portfolio(std::uint64_t seq, const PortfolioState& p, std::vector<Alert>& out) {
-  if (!config_.daily_summary) return;
-  const std::int64_t day = p.ts_ms / kDayMs;
-  if (day_ && day != day_->day) {
-    day_summary(out, false);
-    const auto start_net = net_of(day_->last);
-    day_ = Day{day, start_net.value_or(0), day_->last.fills, p, seq};
-    return;
-  }
-  if (!day_) day_ = Day{day, net_of(p).value_or(0), p.fills, p, seq};
-  day_->last = p;
-  day_->last_seq = seq;
-}
-
-void AlertRules::day_summary(std::vector<Alert>& out, bool partial) {
-  const PortfolioState& p = day_->last;
-  const auto net = net_of(p);
-  const auto day_pnl = net ? narrow_checked(static_cast<__int128>(*net) - day_->start_net) : std::nullopt;
+void AlertRules::day_summary(const DayResult& day, bool partial, std::vector<Alert>& out) const {
+  const PortfolioState& p = day.last;
   out.push_back({Severity::info, "daily_summary",
                  fmt::format("{}{}: PnL {} {} (net since start {}), equity {}, {} fills, {} open positions, "
-                             "max drawdown {:.2f}%",
-                             day_name(day_->day), partial ? " so far" : "", money(day_pnl), p.quote_asset, money(net),
-                             format_fixed(p.equity), p.fills - day_->start_fills, p.positions.size(),
-                             p.max_drawdown_ppm / 1e4),
-                 day_->last_seq, p.ts_ms * 1'000'000});
+                             "drawdown up to {:.2f}%",
+                             day_name(day.day), partial ? " so far" : "", money(day.pnl), p.quote_asset,
+                             money(DayBook::net_of(p)), format_fixed(p.equity), day.fills, p.positions.size(),
+                             day.max_drawdown_ppm / 1e4),
+                 day.last_seq, p.ts_ms * 1'000'000});
 }
 
 void AlertRules::on_journal_space(std::uint64_t left_bytes, std::uint64_t min_free_bytes, std::int64_t time_ns,
@@ -141,10 +121,11 @@ void AlertRules::on_journal_space(std::uint64_t left_bytes, std::uint64_t min_fr
 }
 
 void AlertRules::on_end(std::string_view reason, bool failed, std::vector<Alert>& out) {
-  if (config_.daily_summary && day_) day_summary(out, true);
+  const auto today = days_.current();
+  if (config_.daily_summary && today) day_summary(*today, true, out);
   if (failed)
     out.push_back({Severity::critical, "session_failed", fmt::format("the session ended: {}", reason), 0,
-                   day_ ? day_->last.ts_ms * 1'000'000 : 0});
+                   today ? today->last.ts_ms * 1'000'000 : 0});
 }
 
 }  // namespace trader::alerts

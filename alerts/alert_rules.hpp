@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/portfolio/day_book.hpp"
 #include "messages/message_types.hpp"
 
 namespace trader::alerts {
@@ -55,8 +56,7 @@ class AlertRules {
   void on_end(std::string_view reason, bool failed, std::vector<Alert>& out);
 
  private:
-  void on_portfolio(std::uint64_t seq, const PortfolioState& p, std::vector<Alert>& out);
-  void day_summary(std::vector<Alert>& out, bool partial);
+  void day_summary(const DayResult& day, bool partial, std::vector<Alert>& out) const;
 
   AlertRulesConfig config_;
   TradingState trading_ = TradingState::active;
@@ -69,15 +69,7 @@ class AlertRules {
   void announce_if_long(const std::string& stream, Down& d, std::uint64_t seq, std::int64_t now_ns,
                         std::vector<Alert>& out) const;
   bool space_low_ = false;
-  // The day under way (UTC days of the data's time): its first and last portfolio states.
-  struct Day {
-    std::int64_t day = 0;
-    std::int64_t start_net = 0;  // net PnL when the day began
-    std::uint32_t start_fills = 0;
-    PortfolioState last;
-    std::uint64_t last_seq = 0;
-  };
-  std::optional<Day> day_;
+  DayBook days_;  // the portfolio by UTC day of the data
 };
 
 }  // namespace trader::alerts

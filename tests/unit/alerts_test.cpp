@@ -35,7 +35,7 @@ PortfolioState portfolio(std::int64_t ts_ms, std::int64_t equity, std::uint32_t 
   p.equity = equity;
   p.starting_cash = 10'000 * kOne;
   p.fills = fills;
-  p.max_drawdown_ppm = 12'345;
+  p.drawdown_ppm = 12'345;
   return p;
 }
 
@@ -131,14 +131,14 @@ TEST_CASE("alerts: a daily summary at each UTC day boundary of the data, and the
   REQUIRE(summary.size() == 1);
   CHECK(summary[0] == Alert{Severity::info, "daily_summary",
                             "2022-01-08: PnL 10.00000005 USDT (net since start 10.00000005), equity 10010.00000005, "
-                            "3 fills, 0 open positions, max drawdown 1.23%",
+                            "3 fills, 0 open positions, drawdown up to 1.23%",
                             11, (d1 + day - 1) * 1'000'000});
   std::vector<Alert> end;
   rules.on_end("completed", false, end);
   REQUIRE(end.size() == 1);
   CHECK(end[0].text ==
         "2022-01-09 so far: PnL -5.00000005 USDT (net since start 5), equity 10005, 1 fills, 0 open positions, "
-        "max drawdown 1.23%");
+        "drawdown up to 1.23%");
   std::vector<Alert> failed;
   rules.on_end("error: journal full", true, failed);
   REQUIRE(failed.size() == 2);
