@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/file_write.hpp"
 #include "base/time_format.hpp"
 #include "config/node_config.hpp"
 #include "journal/journal.hpp"
@@ -132,14 +133,11 @@ int run_diff(const DiffArgs& a) {
     }
   }
   if (!a.html.empty()) {
-    const std::string page = replay::render_diff_html(r);
-    std::FILE* f = std::fopen(a.html.c_str(), "wb");
-    if (!f || std::fwrite(page.data(), 1, page.size(), f) != page.size()) {
-      fmt::print(stderr, "error: cannot write {}\n", a.html);
-      if (f) std::fclose(f);
+    if (auto written = write_file_atomically(a.html, replay::render_diff_html(r)); !written) {
+      fmt::print(stderr, "error: {}\n", written.error().message);
+      if (remove_work) std::filesystem::remove_all(work, ec);
       return kExitError;
     }
-    std::fclose(f);
     fmt::print("report: {}\n", a.html);
   }
   if (remove_work) std::filesystem::remove_all(work, ec);
