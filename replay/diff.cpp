@@ -1,6 +1,5 @@
 #include "replay/diff.hpp"
 
-#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
@@ -18,7 +17,6 @@ const char* direction_name(Direction d) {
   return d == Direction::long_ ? "long" : d == Direction::short_ ? "short" : "flat";
 }
 const char* side_name(Side s) { return s == Side::buy ? "buy" : "sell"; }
-double to_double(std::int64_t fixed) { return static_cast<double>(fixed) / static_cast<double>(kFixedScale); }
 
 void append_part(Action& a, const std::string& text, const std::string& canonical) {
   a.present = true;
@@ -41,11 +39,8 @@ Result<Loaded> load(const std::string& dir, const std::string& label) {
   out.stats.label = label;
   out.stats.dir = dir;
   std::map<std::uint64_t, Key> intent_key;  // intent id -> its key
-  PortfolioState last;
-  bool have_last = false;
-  std::uint64_t marks = 0, exposed = 0, inputs = 0;
-  std::int64_t hour = -1;
-  std::vector<double> hourly;
+  StatsBuilder stats;
+  std::uint64_t inputs = 0;
   std::uint64_t input_digest = 1469598103934665603ULL;  // FNV-1a over input seqs' times and types
   for (;;) {
     auto rec = cursor->next();
@@ -86,45 +81,11 @@ Result<Loaded> load(const std::string& dir, const std::string& label) {
                     fmt::format("R{}:{}", d->reason_code, d->approved_qty));
       }
     } else if (const auto* p = std::get_if<PortfolioState>(&*body)) {
-      out.stats.equity.push_back({p->ts_ms, to_double(p->equity)});
-      ++marks;
-      if (!p->positions.empty()) ++exposed;
-      const std::int64_t this_hour = p->ts_ms / 3'600'000;
-      if (this_hour != hour) {
-        hourly.push_back(to_double(p->equity));
-        hour = this_hour;
-      } else {
-        hourly.back() = to_double(p->equity);
-      }
-      last = *p;
-      have_last = true;
+      stats.add(*p);
     }
   }
   out.inputs_hash = fmt::format("{}:{:016x}", inputs, input_digest);
-  auto& st = out.stats;
-  if (have_last) {
-    st.quote_asset = last.quote_asset;
-    st.fills = last.fills;
-    st.round_trips = last.round_trips;
-    st.wins = last.winning_round_trips;
-    st.win_rate = last.round_trips ? static_cast<double>(last.winning_round_trips) / last.round_trips : 0.0;
-    st.fees = to_double(last.fees);
-    st.net_pnl = to_double(last.equity - last.starting_cash);
-    st.gross_pnl = st.net_pnl + st.fees;
-    st.max_drawdown = last.max_drawdown_ppm / 1e6;
-    st.exposure = marks ? static_cast<double>(exposed) / static_cast<double>(marks) : 0.0;
-    std::vector<double> returns;
-    for (std::size_t i = 1; i < hourly.size(); ++i)
-      if (hourly[i - 1] > 0) returns.push_back(hourly[i] / hourly[i - 1] - 1.0);
-    if (returns.size() > 1) {
-      double mean = 0, var = 0;
-      for (double r : returns) mean += r;
-      mean /= static_cast<double>(returns.size());
-      for (double r : returns) var += (r - mean) * (r - mean);
-      const double sd = std::sqrt(var / static_cast<double>(returns.size() - 1));
-      st.sharpe = sd > 0 ? mean / sd * std::sqrt(24.0 * 365.0) : 0.0;
-    }
-  }
+  stats.finish(out.stats);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "replay/session_stats.hpp"
 
 namespace trader::replay {
 
@@ -24,23 +25,6 @@ struct DiffRow {
   std::int64_t ts_ms = 0;
   std::string symbol;
   Action a, b;
-};
-
-struct EquityPoint {
-  std::int64_t ts_ms;
-  double equity;
-};
-
-struct VersionStats {
-  std::string label, dir, model_id;
-  std::uint64_t fills = 0, round_trips = 0, wins = 0;
-  double win_rate = 0;
-  double gross_pnl = 0, net_pnl = 0, fees = 0;  // quote asset
-  double max_drawdown = 0;                       // fraction of peak equity
-  double sharpe = 0;      // hourly equity returns, annualised by sqrt(24 * 365)
-  double exposure = 0;    // share of mark intervals with an open position
-  std::string quote_asset;
-  std::vector<EquityPoint> equity;  // one point per portfolio state
 };
 
 struct DiffReport {

@@ -2,27 +2,11 @@
 
 #include <fmt/format.h>
 
-#include "base/time_format.hpp"
 #include "replay/diff.hpp"
+#include "replay/html.hpp"
 
 namespace trader::replay {
 namespace {
-
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string utc_minute(std::int64_t ts_ms) { return format_utc_ns(ts_ms * 1'000'000).substr(0, 16) + "Z"; }
 
 constexpr double kW = 960, kH = 340, kLeft = 80, kRight = 20, kTop = 20, kBottom = 60;
 constexpr const char* kColorA = "#1f77b4";
@@ -42,32 +26,10 @@ std::string svg(const DiffReport& r) {
                                 kW, kH, kW, kH);
   out += "\n";
   if (t0 >= t1) return out + "<text x=\"20\" y=\"40\">no portfolio states to plot</text></svg>\n";
-  if (e1 - e0 < 1e-9) {
-    e0 -= 1;
-    e1 += 1;
-  }
-  const double pad = (e1 - e0) * 0.05;
-  e0 -= pad;
-  e1 += pad;
   const double pw = kW - kLeft - kRight, ph = kH - kTop - kBottom;
-  auto x = [&](std::int64_t t) { return kLeft + pw * static_cast<double>(t - t0) / static_cast<double>(t1 - t0); };
-  auto y = [&](double e) { return kTop + ph * (1.0 - (e - e0) / (e1 - e0)); };
-  // Axes and labels.
-  out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="#fafafa" stroke="#ccc"/>)", kLeft, kTop, pw, ph);
-  out += "\n";
-  for (int i = 0; i <= 4; ++i) {
-    const double e = e0 + (e1 - e0) * i / 4.0;
-    out += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#e5e5e5"/>)", kLeft, y(e), kLeft + pw, y(e));
-    out += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="end">{:.2f}</text>)", kLeft - 6, y(e) + 4, e);
-    out += "\n";
-  }
-  for (int i = 0; i <= 4; ++i) {
-    const auto t = t0 + (t1 - t0) * i / 4;
-    const char* anchor = i == 0 ? "start" : i == 4 ? "end" : "middle";  // keep the ends inside the picture
-    out += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="{}">{}</text>)", x(t), kTop + ph + 16,
-                       anchor, esc(utc_minute(t)));
-    out += "\n";
-  }
+  const PlotFrame frame(kLeft, kTop, pw, ph, t0, t1, e0, e1);
+  auto x = [&](std::int64_t t) { return frame.x(t); };
+  out += frame.grid("{:.2f}");
   // Where decisions differ: ticks along the bottom of the plot.
   std::size_t shown = 0;
   for (const auto& row : r.rows) {
@@ -79,14 +41,9 @@ std::string svg(const DiffReport& r) {
   out += "\n";
   // The two curves, at most ~2000 points each.
   for (const auto* v : {&r.a, &r.b}) {
-    if (v->equity.empty()) continue;
-    const std::size_t step = std::max<std::size_t>(1, v->equity.size() / 2000);
-    std::string pts;
-    for (std::size_t i = 0; i < v->equity.size(); i += step)
-      pts += fmt::format("{:.1f},{:.1f} ", x(v->equity[i].ts_ms), y(v->equity[i].equity));
-    pts += fmt::format("{:.1f},{:.1f}", x(v->equity.back().ts_ms), y(v->equity.back().equity));
-    out += fmt::format(R"(<polyline fill="none" stroke="{}" stroke-width="1.5" points="{}"/>)", v == &r.a ? kColorA : kColorB, pts);
-    out += "\n";
+    std::vector<std::pair<std::int64_t, double>> points;
+    for (const auto& p : v->equity) points.emplace_back(p.ts_ms, p.equity);
+    out += frame.polyline(points, v == &r.a ? kColorA : kColorB);
   }
   out += fmt::format(R"(<text x="{}" y="{}" font-size="12" fill="{}">&#9632; A</text>)", kLeft, kH - 12, kColorA);
   out += fmt::format(R"(<text x="{}" y="{}" font-size="12" fill="{}">&#9632; B</text>)", kLeft + 50, kH - 12, kColorB);
@@ -96,7 +53,7 @@ std::string svg(const DiffReport& r) {
 }
 
 std::string stats_row(const char* name, const std::string& a, const std::string& b) {
-  return fmt::format("<tr><th>{}</th><td>{}</td><td>{}</td></tr>\n", name, esc(a), esc(b));
+  return fmt::format("<tr><th>{}</th><td>{}</td><td>{}</td></tr>\n", name, html_escape(a), html_escape(b));
 }
 
 }  // namespace
@@ -108,7 +65,7 @@ std::string render_diff_html(const DiffReport& r) {
        "td.num{text-align:right}.a{color:#1f77b4}.b{color:#ff7f0e}</style>\n</head>\n<body>\n";
   h += "<h1>Decision diff</h1>\n";
   h += fmt::format("<p><span class=\"a\">A</span>: {} (model {})<br/><span class=\"b\">B</span>: {} (model {})</p>\n",
-                   esc(r.a.dir), esc(r.a.model_id), esc(r.b.dir), esc(r.b.model_id));
+                   html_escape(r.a.dir), html_escape(r.a.model_id), html_escape(r.b.dir), html_escape(r.b.model_id));
   if (!r.same_inputs) h += "<p><strong>Warning: the two journals did not see the same inputs.</strong></p>\n";
   h += svg(r);
   h += "<h2>Per version</h2>\n<table>\n<tr><th></th><th class=\"a\">A</th><th class=\"b\">B</th></tr>\n";
@@ -133,8 +90,8 @@ std::string render_diff_html(const DiffReport& r) {
       h += fmt::format("<tr><td colspan=\"4\">... {} more (see the text report)</td></tr>\n", r.rows.size() - 1000);
       break;
     }
-    h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(utc_minute(row.ts_ms)),
-                     esc(row.symbol), esc(row.a.present ? row.a.text : "-"), esc(row.b.present ? row.b.text : "-"));
+    h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(utc_minute(row.ts_ms)),
+                     html_escape(row.symbol), html_escape(row.a.present ? row.a.text : "-"), html_escape(row.b.present ? row.b.text : "-"));
   }
   h += "</table>\n</body>\n</html>\n";
   return h;

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   trader::tools::add_replay_command(app, exit_code);
   trader::tools::add_train_command(app, exit_code);
   trader::tools::add_diff_command(app, exit_code);
+  trader::tools::add_report_command(app, exit_code);
   trader::tools::add_ctl_command(app, exit_code);
   trader::tools::add_keys_command(app, exit_code);
   trader::tools::add_sign_command(app, exit_code);
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
-      std::fprintf(stderr, "error: unknown command '%s'; expected one of: import, dump, stats, verify, export, replay, train, diff, ctl, keys, sign, exchange-sim, record\n", argv[1]);
+      std::fprintf(stderr, "error: unknown command '%s'; expected one of: import, dump, stats, verify, explain, export, replay, train, diff, report, ctl, keys, sign, exchange-sim, record\n", argv[1]);
       return trader::tools::kExitError;
     }
     std::fprintf(stderr, "error: %s (see 'trader-tools%s --help')\n", e.what(),

@@ -1,0 +1,130 @@
+#include "replay/report.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "base/time_format.hpp"
+#include "journal/journal.hpp"
+#include "messages/fixed_point.hpp"
+
+namespace trader::replay {
+namespace {
+
+constexpr const char* kRiskExits = "risk (stops, take-profits, flatten)";
+
+std::string day_name(std::int64_t day) { return format_utc_ns(day * 86'400'000'000'000).substr(0, 10); }
+std::string money(const std::optional<std::int64_t>& v) { return v ? format_fixed(*v) : "(out of range)"; }
+
+}  // namespace
+
+Result<SessionReport> build_report(const std::string& dir) {
+  auto reader = journal::Reader::open(dir);
+  if (!reader) return tl::unexpected(reader.error());
+  auto sessions = (*reader)->sessions();
+  if (!sessions) return tl::unexpected(sessions.error());
+  auto cursor = (*reader)->scan();
+  if (!cursor) return tl::unexpected(cursor.error());
+  SessionReport r;
+  r.dir = dir;
+  r.stats.dir = dir;
+  r.sessions = sessions->size();
+  StatsBuilder stats;
+  DayBook days;
+  // Who decided what: a signal's strategy is its model id; an intent is the strategy's
+  // whose signal answered the same candle (both journal it as their cause), or risk's own
+  // exit; an order carries its intent id.
+  std::map<std::uint64_t, std::string> strategy_of_cause;   // the candle's seq -> the strategy that signalled on it
+  std::map<std::uint64_t, std::string> strategy_of_intent;  // intent id -> strategy
+  std::map<std::string, std::string> strategy_of_order;     // client order id -> strategy
+  std::map<std::string, StrategyResult> strategies;
+  std::map<std::pair<std::string, std::uint32_t>, std::vector<PricePoint>> candles;
+  for (;;) {
+    auto rec = cursor->next();
+    if (!rec) return tl::unexpected(rec.error());
+    if (*rec == nullptr) break;
+    const auto& h = (*rec)->header;
+    switch (h.type_id) {
+      case Candle::kTypeId: case Signal::kTypeId: case OrderIntent::kTypeId: case RiskDecision::kTypeId:
+      case OrderRequest::kTypeId: case OrderEvent::kTypeId: case PortfolioState::kTypeId: break;
+      default: continue;
+    }
+    auto body = (*rec)->decode();
+    if (!body) return fail(fmt::format("{}: seq {}: {}", dir, h.seq, body.error().message));
+    if (const auto* c = std::get_if<Candle>(&*body)) {
+      candles[{c->symbol, c->interval_s}].push_back({c->close_time_ms, c->close});
+    } else if (const auto* s = std::get_if<Signal>(&*body)) {
+      if (r.stats.model_id.empty()) r.stats.model_id = s->model_id;
+      strategy_of_cause[h.cause_seq] = s->model_id;
+      ++strategies[s->model_id].signals;
+    } else if (const auto* i = std::get_if<OrderIntent>(&*body)) {
+      auto it = strategy_of_cause.find(h.cause_seq);
+      const std::string name = h.source == Actor::strategy && it != strategy_of_cause.end() ? it->second : kRiskExits;
+      strategy_of_intent[i->intent_id] = name;
+      ++strategies[name].intents;
+    } else if (const auto* d = std::get_if<RiskDecision>(&*body)) {
+      auto it = strategy_of_intent.find(d->intent_id);
+      const std::string name = it != strategy_of_intent.end() ? it->second : kRiskExits;
+      if (it == strategy_of_intent.end()) ++strategies[name].intents;  // risk's own exit: no intent record
+      ++(d->approved ? strategies[name].approved : strategies[name].refused);
+    } else if (const auto* o = std::get_if<OrderRequest>(&*body)) {
+      if (o->cancel) continue;
+      auto it = strategy_of_intent.find(o->intent_id);
+      strategy_of_order[o->client_order_id] = it != strategy_of_intent.end() ? it->second : kRiskExits;
+    } else if (const auto* e = std::get_if<OrderEvent>(&*body)) {
+      if (e->fill_qty == 0) continue;
+      r.fills.push_back({h.seq, e->ts_ms, e->symbol, e->client_order_id, e->fee_asset, e->side, e->fill_qty,
+                         e->fill_price, e->fee});
+      auto it = strategy_of_order.find(e->client_order_id);
+      auto& st = strategies[it != strategy_of_order.end() ? it->second : kRiskExits];
+      ++st.fills;
+      st.fees += e->fee;
+    } else if (const auto* p = std::get_if<PortfolioState>(&*body)) {
+      stats.add(*p);
+      r.drawdown.emplace_back(p->ts_ms, p->drawdown_ppm);
+      if (auto done = days.add(h.seq, *p)) r.days.push_back(std::move(*done));
+    }
+  }
+  if (stats.empty()) return fail(fmt::format("journal {} has no portfolio state to report on", dir));
+  stats.finish(r.stats);
+  r.last = stats.last();
+  if (auto today = days.current()) r.days.push_back(std::move(*today));
+  for (auto& [key, points] : candles) {  // each symbol at its shortest interval
+    const auto& [symbol, interval] = key;
+    auto it = r.price_interval_s.find(symbol);
+    if (it != r.price_interval_s.end() && it->second <= interval) continue;
+    r.price_interval_s[symbol] = interval;
+    r.prices[symbol] = std::move(points);
+  }
+  for (auto& [name, st] : strategies) {
+    st.strategy = name;
+    r.strategies.push_back(std::move(st));
+  }
+  return r;
+}
+
+std::string render_report_text(const SessionReport& r) {
+  const auto& s = r.stats;
+  const auto& p = r.last;
+  std::string out = fmt::format("journal {} ({} session(s), model {})\n", r.dir, r.sessions, s.model_id);
+  out += fmt::format("  net PnL       {} {} (realized {}, unrealized {}), fees {}\n", money(DayBook::net_of(p)),
+                     p.quote_asset, format_fixed(p.realized_pnl), format_fixed(p.unrealized_pnl), format_fixed(p.fees));
+  out += fmt::format("  equity        {} (started with {})\n", format_fixed(p.equity), format_fixed(p.starting_cash));
+  out += fmt::format("  trades        {} fills, {} round trips, win rate {:.1f}%\n", s.fills, s.round_trips, s.win_rate * 100);
+  out += fmt::format("  risk          max drawdown {:.2f}%, Sharpe {:.2f} (hourly, x sqrt(8760)), exposure {:.1f}%\n",
+                     s.max_drawdown * 100, s.sharpe, s.exposure * 100);
+  out += "by day (UTC, data time)\n";
+  out += fmt::format("  {:<10} {:>16} {:>14} {:>6} {:>6} {:>5} {:>9} {:>18}\n", "day", "PnL", "fees", "fills", "trips",
+                     "wins", "drawdown", "equity at the end");
+  for (const auto& d : r.days)
+    out += fmt::format("  {:<10} {:>16} {:>14} {:>6} {:>6} {:>5} {:>8.2f}% {:>18}\n", day_name(d.day), money(d.pnl),
+                       format_fixed(d.fees), d.fills, d.round_trips, d.wins, d.max_drawdown_ppm / 1e4,
+                       format_fixed(d.last.equity));
+  out += "by strategy\n";
+  for (const auto& st : r.strategies)
+    out += fmt::format("  {}: {} signals, {} intents, {} approved, {} refused, {} fills, fees {}\n", st.strategy,
+                       st.signals, st.intents, st.approved, st.refused, st.fills, format_fixed(st.fees));
+  return out;
+}
+
+}  // namespace trader::replay

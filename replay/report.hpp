@@ -1,0 +1,55 @@
+#pragma once
+// `trader-tools report`: one journal's session(s) told from the journal alone. The totals
+// (as `diff` tabulates them), each UTC day of the data exactly (actors/portfolio/
+// day_book.hpp), the fills on the price of their symbol, and what each strategy decided.
+// Rendered as text or as one self-contained HTML page (inline SVG, no script, no network).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/portfolio/day_book.hpp"
+#include "base/result.hpp"
+#include "replay/session_stats.hpp"
+
+namespace trader::replay {
+
+struct ReportFill {
+  std::uint64_t seq = 0;
+  std::int64_t ts_ms = 0;
+  std::string symbol, client_order_id, fee_asset;
+  Side side = Side::buy;
+  std::int64_t qty = 0, price = 0, fee = 0;
+};
+
+struct PricePoint {
+  std::int64_t ts_ms = 0, close = 0;
+};
+
+// What one strategy (a model id, or risk's own exits) decided. PnL is booked per symbol,
+// not per strategy, so it is not split here.
+struct StrategyResult {
+  std::string strategy;
+  std::uint64_t signals = 0, intents = 0, approved = 0, refused = 0, fills = 0;
+  std::int64_t fees = 0;  // on its fills, in the fee asset
+};
+
+struct SessionReport {
+  std::string dir;
+  VersionStats stats;          // the totals, as diff gives them
+  PortfolioState last;         // the exact figures of the last state
+  std::vector<std::pair<std::int64_t, std::uint32_t>> drawdown;  // (ts_ms, ppm) per state
+  std::vector<DayResult> days;                                  // the last one may be partial
+  std::map<std::string, std::vector<PricePoint>> prices;        // by symbol: its shortest candles' closes
+  std::map<std::string, std::uint32_t> price_interval_s;        // which interval that was
+  std::vector<ReportFill> fills;
+  std::vector<StrategyResult> strategies;  // by name
+  std::uint64_t sessions = 0;
+};
+
+// Errors: the journal cannot be read (naming the seq), or holds no portfolio state.
+Result<SessionReport> build_report(const std::string& dir);
+std::string render_report_text(const SessionReport& report);
+std::string render_report_html(const SessionReport& report);
+
+}  // namespace trader::replay

@@ -1,0 +1,54 @@
+#include "replay/session_stats.hpp"
+
+#include <cmath>
+
+#include "messages/fixed_point.hpp"
+
+namespace trader::replay {
+namespace {
+double to_double(std::int64_t fixed) { return static_cast<double>(fixed) / static_cast<double>(kFixedScale); }
+}  // namespace
+
+void StatsBuilder::add(const PortfolioState& p) {
+  equity_.push_back({p.ts_ms, to_double(p.equity)});
+  ++marks_;
+  if (!p.positions.empty()) ++exposed_;
+  const std::int64_t this_hour = p.ts_ms / 3'600'000;
+  if (this_hour != hour_) {
+    hourly_.push_back(to_double(p.equity));
+    hour_ = this_hour;
+  } else {
+    hourly_.back() = to_double(p.equity);
+  }
+  last_ = p;
+  have_last_ = true;
+}
+
+void StatsBuilder::finish(VersionStats& st) const {
+  st.equity = equity_;
+  if (!have_last_) return;
+  const PortfolioState& last = last_;
+  st.quote_asset = last.quote_asset;
+  st.fills = last.fills;
+  st.round_trips = last.round_trips;
+  st.wins = last.winning_round_trips;
+  st.win_rate = last.round_trips ? static_cast<double>(last.winning_round_trips) / last.round_trips : 0.0;
+  st.fees = to_double(last.fees);
+  st.net_pnl = to_double(last.equity - last.starting_cash);
+  st.gross_pnl = st.net_pnl + st.fees;
+  st.max_drawdown = last.max_drawdown_ppm / 1e6;
+  st.exposure = marks_ ? static_cast<double>(exposed_) / static_cast<double>(marks_) : 0.0;
+  std::vector<double> returns;
+  for (std::size_t i = 1; i < hourly_.size(); ++i)
+    if (hourly_[i - 1] > 0) returns.push_back(hourly_[i] / hourly_[i - 1] - 1.0);
+  if (returns.size() > 1) {
+    double mean = 0, var = 0;
+    for (double r : returns) mean += r;
+    mean /= static_cast<double>(returns.size());
+    for (double r : returns) var += (r - mean) * (r - mean);
+    const double sd = std::sqrt(var / static_cast<double>(returns.size() - 1));
+    st.sharpe = sd > 0 ? mean / sd * std::sqrt(24.0 * 365.0) : 0.0;
+  }
+}
+
+}  // namespace trader::replay

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# trader-tools report on the main job's journal: the totals are the node's own summary, the
+# days' PnL add up to the session's net PnL to the unit (and their fills to its fills), the
+# strategies' fills add up too; the HTML is well-formed and self-contained, draws every
+# fill on the price, and renders in headless chromium. A missing journal, one without a
+# portfolio, and an output that cannot be written are clear errors that leave nothing half
+# written.
+source "$(dirname "$0")/lib.sh"
+NODE=${TRADER_NODE:?set TRADER_NODE}
+CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
+cd "$(dirname "$CONFIG")/.." || exit 1
+
+"$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/run" > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" \
+  || bad "the main job failed: $(tail -3 "$SCRATCH/node.log")"
+"$TOOLS" report "$SCRATCH/run" --html "$SCRATCH/report.html" > "$SCRATCH/report.txt" 2> "$SCRATCH/report.err"
+expect_eq "report exits" 0 "$?"
+python3 - "$SCRATCH/node.out" "$SCRATCH/report.txt" <<'PY' && ok "the totals are the node's summary; the days add up to them exactly, and so do the strategies' fills" || bad "report: $(cat "$SCRATCH/report.txt")"
+import re, sys
+from decimal import Decimal
+node, text = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+net = re.search(r"pnl +(-?[0-9.]+) \w+ net", node).group(1)
+fills = int(re.search(r"trades +(\d+) fills", node).group(1))
+assert re.search(r"net PnL +%s " % re.escape(net), text), (net, text[:300])
+days = re.findall(r"^  (\d{4}-\d\d-\d\d) +(-?[0-9.]+) +([0-9.]+) +(\d+) ", text, re.M)
+assert len(days) == 7, days
+assert sum(Decimal(d[1]) for d in days) == Decimal(net), (sum(Decimal(d[1]) for d in days), net)
+assert sum(int(d[3]) for d in days) == fills, days
+by_strategy = re.findall(r"^  (.+): (\d+) signals, (\d+) intents, (\d+) approved, (\d+) refused, (\d+) fills", text, re.M)
+assert sum(int(s[5]) for s in by_strategy) == fills and any(s[0].startswith("rule:") and int(s[5]) > 0 for s in by_strategy), by_strategy
+print(f"{len(days)} days adding up to {net}, {fills} fills, strategies {[(s[0], int(s[5])) for s in by_strategy]}")
+PY
+python3 - "$SCRATCH/report.html" "$SCRATCH/node.out" <<'PY' && ok "the HTML: well-formed, self-contained, every fill on the price, 7 days, the same net PnL" || bad "html"
+import re, sys
+from html.parser import HTMLParser
+text, node = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+class Check(HTMLParser):
+    void = {"meta", "br", "rect", "line", "polyline", "path", "text", "title"}
+    def __init__(self):
+        super().__init__(); self.stack = []
+    def handle_starttag(self, tag, attrs):
+        if tag not in ("meta", "br"): self.stack.append(tag)
+    def handle_startendtag(self, tag, attrs): pass
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, (tag, self.stack[-3:]); self.stack.pop()
+c = Check(); c.feed(text); assert not c.stack, c.stack
+for ref in ("src=", "href=", "<script", "<link", "url(", "http://", "https://"):
+    assert ref not in text.replace('xmlns="http://www.w3.org/2000/svg"', ""), ref
+fills = int(re.search(r"trades +(\d+) fills", node).group(1))
+assert text.count('class="fill buy"') + text.count('class="fill sell"') == fills, fills
+assert len(re.findall(r"<tr><td>\d{4}-\d\d-\d\d</td>", text)) == 7
+net = re.search(r"pnl +(-?[0-9.]+) \w+ net", node).group(1)
+assert f"<td>{net} " in text, net
+PY
+if command -v chromium > /dev/null; then
+  timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --user-data-dir="$SCRATCH/chromium" --window-size=1050,1400 \
+    --screenshot="$SCRATCH/report.png" "file://$SCRATCH/report.html" > /dev/null 2>&1
+  size=$(stat -c %s "$SCRATCH/report.png" 2>/dev/null || echo 0)
+  [ "$size" -gt 30000 ] && ok "headless chromium renders the report ($size bytes of PNG)" || bad "screenshot: $size bytes"
+fi
+
+# Bad input: clear errors, exit 2, nothing half written.
+expect_fail "a journal that does not exist" 2 "does not exist\|no journal\|cannot open" "$TOOLS" report "$SCRATCH/none"
+"$TOOLS" import binance-capture "$DATA/btcusdt_20240808_head20k.gz" --journal "$SCRATCH/capture" > /dev/null 2>&1
+expect_fail "a journal of market data only" 2 "has no portfolio state to report on" "$TOOLS" report "$SCRATCH/capture"
+echo "keep me" > "$SCRATCH/old.html"
+expect_fail "an output whose directory is a file" 2 "cannot write $SCRATCH/old.html/r.html" \
+  "$TOOLS" report "$SCRATCH/run" --html "$SCRATCH/old.html/r.html"
+expect_eq "...and the file in the way is untouched" "keep me" "$(cat "$SCRATCH/old.html")"
+ls "$SCRATCH" | grep -q "\.tmp-" && bad "a temporary file was left behind" || ok "no temporary file left behind"
+expect_fail "report without a journal" 2 "dir is required" "$TOOLS" report
+finish
