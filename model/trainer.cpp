@@ -86,7 +86,8 @@ Result<DMatrixHandle> matrix(const std::vector<Sample>& rows, std::size_t begin,
 
 }  // namespace
 
-Result<TrainResult> train(std::vector<Sample> samples, const TrainParams& params) {
+Result<TrainResult> train(std::vector<Sample> samples, const TrainParams& params,
+                          const std::function<void(int round)>& on_round) {
   const std::size_t n = samples.size();
   const auto n_valid = static_cast<std::size_t>(std::floor(static_cast<double>(n) * params.validation_fraction));
   const std::size_t n_train = n - n_valid;
@@ -124,9 +125,11 @@ Result<TrainResult> train(std::vector<Sample> samples, const TrainParams& params
   for (const auto& [k, v] : settings)
     if (XGBoosterSetParam(h.booster, k.c_str(), v.c_str()) != 0)
       return fail(fmt::format("xgboost parameter {}={}: {}", k, v, XGBGetLastError()));
-  for (int i = 0; i < params.rounds; ++i)
+  for (int i = 0; i < params.rounds; ++i) {
     if (XGBoosterUpdateOneIter(h.booster, i, h.train) != 0)
       return fail(fmt::format("xgboost training round {}: {}", i, XGBGetLastError()));
+    if (on_round) on_round(i + 1);
+  }
 
   bst_ulong len = 0;
   const char* buf = nullptr;

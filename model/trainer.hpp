@@ -6,6 +6,7 @@
 // XGBoost C API with one thread and a fixed seed, so the same data and parameters give a
 // byte-identical model.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -47,7 +48,9 @@ struct TrainResult {
   std::vector<Sample> validation;              // the rows they belong to
 };
 
-Result<TrainResult> train(std::vector<Sample> samples, const TrainParams& params);
+// `on_round` (may be empty) hears of each boosting round done, for a progress line.
+Result<TrainResult> train(std::vector<Sample> samples, const TrainParams& params,
+                          const std::function<void(int round)>& on_round = {});
 
 // Area under the ROC curve (ties share ranks); 0.5 when one class is absent.
 double auc(const std::vector<float>& predictions, const std::vector<float>& labels);

@@ -61,7 +61,12 @@ struct VerifyReport {
   std::string bad_snapshot;              // why a snapshot is wrong (empty: none is)
 };
 
-Result<VerifyReport> verify(const std::string& dir, const Range& range, const CoreFactory& factory = node_cores);
+// How far a run is: the seq of the record it has reached, and the last seq it will reach.
+// Called every few thousand records (for a progress line); may be empty.
+using ProgressFn = std::function<void(std::uint64_t seq, std::uint64_t last_seq)>;
+
+Result<VerifyReport> verify(const std::string& dir, const Range& range, const CoreFactory& factory = node_cores,
+                            const ProgressFn& progress = {});
 
 struct WhatIfReport {
   std::uint64_t inputs = 0, records = 0;
@@ -74,6 +79,7 @@ struct WhatIfReport {
 
 // `out_dir` must not hold a journal yet.
 Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, const NodeConfig& config,
-                             const std::string& out_dir, const CoreFactory& factory = node_cores);
+                             const std::string& out_dir, const CoreFactory& factory = node_cores,
+                             const ProgressFn& progress = {});
 
 }  // namespace trader::replay

@@ -214,7 +214,8 @@ Status check_session_configs(journal::Reader& reader) {
   return {};
 }
 
-Result<VerifyReport> verify(const std::string& dir, const Range& range, const CoreFactory& factory) {
+Result<VerifyReport> verify(const std::string& dir, const Range& range, const CoreFactory& factory,
+                            const ProgressFn& progress) {
   const auto started = std::chrono::steady_clock::now();
   auto reader = journal::Reader::open(dir);
   if (!reader) return tl::unexpected(reader.error());
@@ -300,6 +301,7 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
         break;
       }
       ++report.inputs;
+      if (progress && report.inputs % 4096 == 0) progress(r.header.seq, std::min(end, range.to_seq));
       if (auto st = sim.run(r.header, r.message, sink); !st) {
         if (report.divergence) break;
         if (!sim.feed_refusal().empty()) {  // the feed's own decisions do not replay

@@ -42,7 +42,7 @@ bool is_external(Actor source) {
 }  // namespace
 
 Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, const NodeConfig& given,
-                             const std::string& out_dir, const CoreFactory& factory) {
+                             const std::string& out_dir, const CoreFactory& factory, const ProgressFn& progress) {
   const auto started = std::chrono::steady_clock::now();
   // A what-if fills on paper: a testnet or live config is run with order.mode = "paper"
   // (and journaled so, so the new journal verifies).
@@ -98,6 +98,7 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
     if (!rec) return tl::unexpected(rec.error());
     if (*rec == nullptr) break;
     const auto& h = (*rec)->header;
+    if (progress && h.seq % 4096 == 0) progress(h.seq, std::min(range.to_seq, source_summary->last_seq));
     if (!is_external(h.source)) continue;  // everything else the cores regenerate
     auto body = (*rec)->decode();
     if (!body) return fail(fmt::format("seq {}: {}", h.seq, body.error().message));

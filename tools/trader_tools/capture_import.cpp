@@ -27,6 +27,7 @@ Result<ImportReport> import_captures(journal::Writer& writer, const ImportOption
     }
     if (!*more) break;
     ++report.lines;
+    if (options.on_progress && report.lines % 4096 == 0) options.on_progress(report.lines);
     const EnvelopeHeader header{0, item.recv_ts_ns, Actor::market_feed, Actor::none, 0, 0, 1};
     switch (item.kind) {
       case CaptureItem::Kind::message:

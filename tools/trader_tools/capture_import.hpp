@@ -19,6 +19,7 @@ struct ImportOptions {
   bool strict = false;              // stop at the first malformed line
   std::string snapshot_symbol;      // symbol for REST depth snapshots seen before any frame
   std::function<void(const std::string&)> on_malformed;  // "file:line: reason"
+  std::function<void(std::uint64_t lines)> on_progress;  // every few thousand lines read
 };
 
 struct ImportReport {

@@ -6,6 +6,7 @@
 
 #include "tools/trader_tools/capture_import.hpp"
 #include "base/code_version.hpp"
+#include "base/progress.hpp"
 #include "tools/trader_tools/commands.hpp"
 
 namespace trader::tools {
@@ -50,8 +51,11 @@ int run_import(const ImportArgs& args) {
   opts.on_malformed = [&](const std::string& what) {
     if (++malformed_seen <= kShownMalformed) fmt::print(stderr, "malformed: {}\n", what);
   };
+  Progress bar("import", 0, "lines");
+  opts.on_progress = [&bar](std::uint64_t lines) { bar.update(lines); };
   const auto start = std::chrono::steady_clock::now();
   auto report = import_captures(**writer, opts);
+  bar.clear();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto now_ns = wall_ns();
   if (!report) {

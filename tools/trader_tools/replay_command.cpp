@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "base/progress.hpp"
 #include "config/node_config.hpp"
 #include "messages/fixed_point.hpp"
 #include "journal/journal.hpp"
@@ -19,6 +20,15 @@ struct ReplayArgs {
   std::string config, out;
   std::vector<std::string> overrides;
 };
+
+// Records of the range read so far, for the progress line (drawn only on a terminal).
+replay::ProgressFn progress_of(Progress& bar, const replay::Range& range) {
+  if (!Progress::wanted()) return {};
+  return [&bar, from = range.from_seq](std::uint64_t seq, std::uint64_t last) {
+    bar.set_total(last >= from ? last - from + 1 : 0);
+    bar.update(seq >= from ? seq - from + 1 : 0);
+  };
+}
 
 int print_verify(const replay::VerifyReport& r) {
   const double rate = r.seconds > 0 ? static_cast<double>(r.messages) / r.seconds : 0.0;
@@ -77,7 +87,9 @@ int run_replay(const ReplayArgs& a) {
       fmt::print(stderr, "error: --verify replays the recorded config; --config and --out go with --what-if\n");
       return kExitError;
     }
-    auto report = replay::verify(a.dir, range);
+    Progress bar("verify", 0, "records");
+    auto report = replay::verify(a.dir, range, replay::node_cores, progress_of(bar, range));
+    bar.clear();
     if (!report) {
       fmt::print(stderr, "error: {}\n", report.error().message);
       return kExitFailed;  // a damaged journal is a failed verification
@@ -93,7 +105,9 @@ int run_replay(const ReplayArgs& a) {
     fmt::print(stderr, "error: {}\n", config.error().message);
     return kExitError;
   }
-  auto report = replay::what_if(a.dir, range, *config, a.out);
+  Progress bar("what-if", 0, "records");
+  auto report = replay::what_if(a.dir, range, *config, a.out, replay::node_cores, progress_of(bar, range));
+  bar.clear();
   if (!report) {
     fmt::print(stderr, "error: {}\n", report.error().message);
     return kExitFailed;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "base/progress.hpp"
 #include "base/time_format.hpp"
 #include "config/node_config.hpp"
 #include "exchange/binance/frame_parser.hpp"
@@ -74,7 +75,9 @@ int run_train(const TrainArgs& a) {
   const auto n_samples = samples.size();
   const std::int64_t first_ts = samples.empty() ? 0 : samples.front().ts_ms;
   const std::int64_t last_ts = samples.empty() ? 0 : samples.back().ts_ms;
-  auto result = model::train(std::move(samples), params);
+  Progress bar("train", static_cast<std::uint64_t>(params.rounds), "rounds");
+  auto result = model::train(std::move(samples), params, [&bar](int round) { bar.update(static_cast<std::uint64_t>(round)); });
+  bar.clear();
   if (!result) {
     fmt::print(stderr, "error: {}\n", result.error().message);
     return kExitFailed;
