@@ -15,7 +15,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libspdlog-dev libfmt-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev \
   libexpected-dev libxxhash-dev zlib1g-dev \
   doctest-dev libbenchmark-dev \
-  python3 gzip curl ccache \
+  python3 gzip curl ccache openssl bsdutils \
   clang-14 libfuzzer-14-dev libclang-rt-14-dev \
   chromium  # the diff report's screenshot test renders it in a real browser
 # A third-party client the tests drive against exchange-sim (ccxt), pinned in

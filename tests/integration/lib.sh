@@ -30,6 +30,23 @@ expect_fail() {
   ok "$what: exit $rc: $(head -1 <<<"$err")"
 }
 
+# renders_in_chromium PAGE.html MIN_BYTES WIDTH,HEIGHT: a screenshot of the self-contained
+# page in headless chromium (installed by scripts/install-deps.sh) must hold at least
+# MIN_BYTES of PNG; a blank or failed page gives far fewer.
+renders_in_chromium() {
+  local page=$1 min=$2 png="${1%.html}.png" size
+  if ! command -v chromium > /dev/null; then
+    bad "chromium is missing (scripts/install-deps.sh installs it)"
+    return
+  fi
+  timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --user-data-dir="$SCRATCH/chromium" --window-size="$3" \
+    --screenshot="$png" "file://$page" > /dev/null 2>&1
+  size=$(stat -c %s "$png" 2>/dev/null || echo 0)
+  [ "$size" -gt "$min" ] && ok "headless chromium renders $(basename "$page") ($size bytes of PNG)" \
+    || bad "screenshot of $(basename "$page"): $size bytes"
+}
+
 finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]

@@ -51,13 +51,7 @@ assert len(re.findall(r"<tr><td>\d{4}-\d\d-\d\d</td>", text)) == 7
 net = re.search(r"pnl +(-?[0-9.]+) \w+ net", node).group(1)
 assert f"<td>{net} " in text, net
 PY
-if command -v chromium > /dev/null; then
-  timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
-    --disable-component-update --disable-sync --user-data-dir="$SCRATCH/chromium" --window-size=1050,1400 \
-    --screenshot="$SCRATCH/report.png" "file://$SCRATCH/report.html" > /dev/null 2>&1
-  size=$(stat -c %s "$SCRATCH/report.png" 2>/dev/null || echo 0)
-  [ "$size" -gt 30000 ] && ok "headless chromium renders the report ($size bytes of PNG)" || bad "screenshot: $size bytes"
-fi
+renders_in_chromium "$SCRATCH/report.html" 30000 1050,1400
 
 # Bad input: clear errors, exit 2, nothing half written.
 expect_fail "a journal that does not exist" 2 "does not exist\|no journal\|cannot open" "$TOOLS" report "$SCRATCH/none"

@@ -68,13 +68,7 @@ assert len(root.findall(".//svg:polyline", ns)) == 2
 for ref in ("src=", "href=", "<script", "<link", "url(", "http://", "https://"):
     assert ref not in text.replace('xmlns="http://www.w3.org/2000/svg"', ""), ref
 PY
-if command -v chromium > /dev/null; then
-  timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
-    --disable-component-update --disable-sync --user-data-dir="$SCRATCH/chromium" --window-size=1100,900 \
-    --screenshot="$SCRATCH/diff.png" "file://$SCRATCH/diff.html" > /dev/null 2>&1
-  size=$(stat -c %s "$SCRATCH/diff.png" 2>/dev/null || echo 0)
-  [ "$size" -gt 20000 ] && ok "headless chromium renders the report ($size bytes of PNG)" || bad "screenshot: $size bytes"
-fi
+renders_in_chromium "$SCRATCH/diff.html" 20000 1100,900
 
 # Bad models stop the node before it runs anything.
 printf 'not a model' > "$SCRATCH/junk.json"
