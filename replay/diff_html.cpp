@@ -59,10 +59,7 @@ std::string stats_row(const char* name, const std::string& a, const std::string&
 }  // namespace
 
 std::string render_diff_html(const DiffReport& r) {
-  std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>decision diff</title>\n";
-  h += "<style>body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0}"
-       "th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;font-size:13px}th{background:#f3f3f3}"
-       "td.num{text-align:right}.a{color:#1f77b4}.b{color:#ff7f0e}</style>\n</head>\n<body>\n";
+  std::string h = html_head("decision diff", "td.num{text-align:right}.a{color:#1f77b4}.b{color:#ff7f0e}");
   h += "<h1>Decision diff</h1>\n";
   h += fmt::format("<p><span class=\"a\">A</span>: {} (model {})<br/><span class=\"b\">B</span>: {} (model {})</p>\n",
                    html_escape(r.a.dir), html_escape(r.a.model_id), html_escape(r.b.dir), html_escape(r.b.model_id));

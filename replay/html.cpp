@@ -22,6 +22,13 @@ std::string html_escape(const std::string& s) {
   return out;
 }
 
+std::string html_head(const std::string& title, const std::string& extra_css) {
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>" + html_escape(title) +
+         "</title>\n<style>body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0}"
+         "th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;font-size:13px}th{background:#f3f3f3}" +
+         extra_css + "</style>\n</head>\n<body>\n";
+}
+
 std::string utc_minute(std::int64_t ts_ms) { return format_utc_ns(ts_ms * 1'000'000).substr(0, 16) + "Z"; }
 
 PlotFrame::PlotFrame(double left, double top, double width, double height, std::int64_t t0, std::int64_t t1, double v0,

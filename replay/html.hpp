@@ -8,6 +8,9 @@
 namespace trader::replay {
 
 std::string html_escape(const std::string& s);
+// "<!DOCTYPE html>" up to and including "<body>": the title and the reports' one style
+// (`extra_css` appended to it).
+std::string html_head(const std::string& title, const std::string& extra_css = "");
 std::string utc_minute(std::int64_t ts_ms);  // "2023-03-01T01:14Z"
 
 // A plot area inside an SVG, `left`/`top` its corner in pixels. Values are padded by 5%

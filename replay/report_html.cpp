@@ -92,10 +92,7 @@ std::string row(std::initializer_list<std::string> cells, const char* tag = "td"
 std::string render_report_html(const SessionReport& r) {
   const auto& s = r.stats;
   const auto& p = r.last;
-  std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>session report</title>\n";
-  h += "<style>body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0}"
-       "th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;font-size:13px}th{background:#f3f3f3}"
-       "td{font-variant-numeric:tabular-nums}</style>\n</head>\n<body>\n";
+  std::string h = html_head("session report", "td{font-variant-numeric:tabular-nums}");
   h += "<h1>Session report</h1>\n";
   h += fmt::format("<p>journal {} &middot; {} session(s) &middot; model {} &middot; {} to {} (UTC, data time)</p>\n",
                    html_escape(r.dir), r.sessions, html_escape(s.model_id),

@@ -140,11 +140,13 @@ void NodeStatus::on_message(std::uint64_t seq, std::uint16_t type_id, const Mess
 std::string NodeStatus::health_json() const {
   std::uint64_t venue_errors = 0;
   for (const auto& [code, n] : venue_errors_) venue_errors += n;
+  const auto limited = venue_errors_.find("venue_rate_limited");
   return fmt::format(R"({{"status":"ok","node_id":{},"session":{},"last_seq":{},"feed":"{}","journal":{{"uncommitted":{},"free_bytes":{}}},)"
-                     R"("exchange":{{"mode":"{}","errors":{},"last_error":{}}}}})",
+                     R"("exchange":{{"mode":"{}","errors":{},"rate_limited":{},"last_error":{}}}}})",
                      to_json_string(node_id_), session_id_, last_seq_,
                      feed_done_ ? "ended" : have_feed_ ? feed_kind_name(feed_.kind) : "receiving", uncommitted_,
-                     journal_free_, order_mode_, venue_errors, to_json_string(last_venue_error_));
+                     journal_free_, order_mode_, venue_errors, limited == venue_errors_.end() ? 0 : limited->second,
+                     to_json_string(last_venue_error_));
 }
 
 std::string NodeStatus::status_json() const {

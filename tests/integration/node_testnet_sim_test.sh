@@ -57,7 +57,8 @@ curl -s "$CTL/health" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 assert d["exchange"]["mode"] == "testnet" and d["exchange"]["errors"] >= 1, d
-assert d["exchange"]["last_error"].startswith("venue_"), d' && ok "/health shows the venue: mode and its errors" || bad "/health: $(curl -s "$CTL/health")"
+assert d["exchange"]["last_error"].startswith("venue_"), d
+assert d["exchange"]["rate_limited"] >= 1, d  # the sim answers 429 in bursts' && ok "/health shows the venue: mode, its errors and rate-limit waits" || bad "/health: $(curl -s "$CTL/health")"
 curl -s "$CTL/status" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
