@@ -12,6 +12,7 @@
 #include "messages/type_registry.hpp"
 #include "model/xgb_model.hpp"
 #include "replay/decision_hash.hpp"
+#include "replay/recorded.hpp"
 #include "replay/replay.hpp"
 
 namespace trader::replay {
@@ -43,47 +44,12 @@ Result<Range> day_range(const std::string& dir, const std::string& day) {
 
 namespace {
 
-struct Recorded {
-  EnvelopeHeader header;
-  Message message;
-};
-
 std::string describe(const EnvelopeHeader& h, const Message& m) {
   const TypeInfo* t = find_type(type_id_of(m));
   return fmt::format(R"({{"source":"{}","destination":"{}","recv_ts_ns":{},"cause_seq":{},"type":"{}","body":{}}})",
                      actor_name(h.source), actor_name(h.destination), h.recv_ts_ns, h.cause_seq, t ? t->name : "?",
                      to_json(m));
 }
-
-// Reads a session's records one ahead.
-class RecordedFeed {
- public:
-  explicit RecordedFeed(journal::Cursor cursor) : cursor_(std::move(cursor)) {}
-  Result<const Recorded*> peek() {
-    if (!ahead_ && !end_) {
-      auto rec = cursor_.next();
-      if (!rec) return tl::unexpected(rec.error());
-      if (*rec == nullptr) {
-        end_ = true;
-      } else {
-        auto body = (*rec)->decode();
-        if (!body) return fail(fmt::format("seq {}: {}", (*rec)->header.seq, body.error().message));
-        ahead_ = Recorded{(*rec)->header, std::move(*body)};
-      }
-    }
-    return ahead_ ? &*ahead_ : nullptr;
-  }
-  Recorded take() {
-    Recorded r = std::move(*ahead_);
-    ahead_.reset();
-    return r;
-  }
-
- private:
-  journal::Cursor cursor_;
-  std::optional<Recorded> ahead_;
-  bool end_ = false;
-};
 
 // Compares each message the replay sequences with the journal's record at that seq.
 class ComparingSink final : public RecordSink {
@@ -101,14 +67,7 @@ class ComparingSink final : public RecordSink {
       return fail("divergence");
     }
     const Recorded& r = **next;
-    // Records journaled before causes were (cause 0 on every record) replay with causes; once
-    // a record shows its cause, every later one must show the replay's.
-    if (r.header.cause_seq != 0) causes_journaled_ = true;
-    const bool same_cause = r.header.cause_seq == cause_seq || (!causes_journaled_ && r.header.cause_seq == 0);
-    const bool same = r.header.source == h.source && r.header.destination == h.destination &&
-                      r.header.recv_ts_ns == h.recv_ts_ns && r.header.type_id == type_id_of(m) && r.message == m &&
-                      same_cause;
-    if (!same) {
+    if (!match_.same(r, h, m)) {
       diverge({r.header.seq, h.source, cause_seq, input_of(cause_seq), describe(r.header, r.message), describe(h, m)});
       return fail("divergence");
     }
@@ -143,7 +102,7 @@ class ComparingSink final : public RecordSink {
   VerifyReport& report_;
   std::deque<Recorded> recent_;
   std::uint64_t last_seq_ = 0;
-  bool causes_journaled_ = false;
+  RecordMatch match_;
 };
 
 // Recovery and replays that start late load snapshots: each must be the state that the

@@ -6,6 +6,7 @@
 
 #include "actors/core_factory/core_factory.hpp"
 #include "journal/journal.hpp"
+#include "replay/recorded.hpp"
 #include "replay/replay.hpp"
 
 namespace trader::node {
@@ -16,33 +17,15 @@ std::string session_resumed_from_key(std::uint64_t session_id) {
 
 namespace {
 
-struct Recorded {
-  EnvelopeHeader header;
-  Message message;
-};
-
 // Matches regenerated messages with the journal while it has records, then collects.
 class RecoverySink final : public replay::RecordSink {
  public:
-  RecoverySink(journal::Cursor& cursor, Recovery& r) : cursor_(cursor), r_(r) {}
+  RecoverySink(journal::Cursor cursor, Recovery& r) : feed_(std::move(cursor)), r_(r) {}
 
-  Result<const Recorded*> peek() {
-    if (!ahead_ && !end_) {
-      auto rec = cursor_.next();
-      if (!rec) return tl::unexpected(rec.error());
-      if (*rec == nullptr) {
-        end_ = true;
-      } else {
-        auto body = (*rec)->decode();
-        if (!body) return fail(fmt::format("seq {}: {}", (*rec)->header.seq, body.error().message));
-        ahead_ = Recorded{(*rec)->header, std::move(*body)};
-      }
-    }
-    return ahead_ ? &*ahead_ : nullptr;
-  }
+  Result<const replay::Recorded*> peek() { return feed_.peek(); }
 
   Result<std::uint64_t> append(const EnvelopeHeader& h, const Message& m) override {
-    auto next = peek();
+    auto next = feed_.peek();
     if (!next) return tl::unexpected(next.error());
     if (*next == nullptr) {  // the crash cut this chain here: regenerate the rest
       EnvelopeHeader header = h;
@@ -50,23 +33,21 @@ class RecoverySink final : public replay::RecordSink {
       r_.completion.emplace_back(header, m);
       return header.seq;
     }
-    const Recorded& rec = **next;
-    if (rec.header.source != h.source || rec.header.destination != h.destination ||
-        rec.header.recv_ts_ns != h.recv_ts_ns || rec.header.type_id != type_id_of(m) || !(rec.message == m))
+    const replay::Recorded& rec = **next;
+    if (!match_.same(rec, h, m))
       return fail(fmt::format("the journal does not replay at seq {} (from {}): resuming needs the same config, "
                               "model and code as the session being resumed; run 'trader-tools replay --verify'",
                               rec.header.seq, actor_name(rec.header.source)));
     const std::uint64_t seq = rec.header.seq;
     ++r_.replayed;
-    ahead_.reset();
+    feed_.take();
     return seq;
   }
 
  private:
-  journal::Cursor& cursor_;
+  replay::RecordedFeed feed_;
   Recovery& r_;
-  std::optional<Recorded> ahead_;
-  bool end_ = false;
+  replay::RecordMatch match_;
 };
 
 }  // namespace
@@ -169,12 +150,12 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
   f.from_seq = start;
   auto cursor = (*reader)->scan(f);
   if (!cursor) return tl::unexpected(cursor.error());
-  RecoverySink sink(*cursor, r);
+  RecoverySink sink(std::move(*cursor), r);
   for (;;) {
     auto next = sink.peek();
     if (!next) return tl::unexpected(next.error());
     if (*next == nullptr) break;
-    const Recorded rec = **next;
+    const replay::Recorded rec = **next;
     if (sim.produces(rec.header.source))
       return fail(fmt::format("the journal does not replay at seq {}: a message from {} that no input explains",
                               rec.header.seq, actor_name(rec.header.source)));

@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "actors/node/recovery.hpp"
 #include "journal/journal.hpp"
 #include "replay/replay.hpp"
@@ -168,6 +170,26 @@ TEST_CASE("recovery starts from the latest snapshot the hash chain attests, neve
   REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
   CHECK(r->started_from == snaps[0]);
   CHECK(r->started_unattested);
+}
+
+TEST_CASE("recovery refuses a journal whose records name other causes than the replay gives them") {
+  test::TempDir dir;
+  const std::string full = full_session(dir);
+  auto all = records_of(full);
+  // Cut just after an order request; that request now names another cause (the record
+  // before the one it answers). Everything else is the uninterrupted run's, byte for byte.
+  std::size_t cut = 0;
+  for (std::size_t i = all.size() / 2; i < all.size() && !cut; ++i)
+    if (std::holds_alternative<OrderRequest>(all[i].message)) cut = i + 1;
+  REQUIRE(cut > 0);
+  auto& request = all[cut - 1].header;
+  REQUIRE(request.cause_seq > 1);
+  --request.cause_seq;
+  const std::string crashed = dir.sub("crashed");
+  write_crashed(full, all, cut, crashed, 1, false);
+  auto r = node::recover(crashed, config());
+  REQUIRE_FALSE(r.has_value());  // recovery compared all but the cause before
+  CHECK(r.error().message.find(fmt::format("does not replay at seq {}", request.seq)) != std::string::npos);
 }
 
 TEST_CASE("recovery refuses a journal that its config does not replay") {
