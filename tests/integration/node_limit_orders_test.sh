@@ -119,12 +119,12 @@ partial_then_canceled = [cid for cid in ids
 fills = [e for e in events if e["body"]["kind"] in ("filled", "partially_filled")]
 # no trade booked twice (a restart must not report again what was journaled before it)
 tids = [f["body"]["trade_id"] for f in fills]
+assert len(tids) == len(set(tids)), "a trade was booked twice"
 # a limit order's fills are the maker's, a market order's the taker's, before a restart and after
 kind = {r["body"]["client_order_id"]: r["body"]["type"] for r in requests}
 wrong = [(f["body"]["client_order_id"], f["body"].get("liquidity")) for f in fills
          if f["body"].get("liquidity") != ("maker" if kind[f["body"]["client_order_id"]] == "limit" else "taker")]
 assert not wrong, f"{len(wrong)} fills labelled with the wrong side of the book, e.g. {wrong[:3]}"
-assert len(tids) == len(set(tids)), "a trade was booked twice"
 states = [r for r in rows if r["type"] == "portfolio_state"]
 assert states[-1]["body"]["fills"] == len(fills), (states[-1]["body"]["fills"], len(fills))
 for r in states:
