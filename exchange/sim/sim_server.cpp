@@ -541,17 +541,29 @@ void SimServer::Impl::accept() {
   });
 }
 
+namespace {
+// Calls `f` on each session still open, forgetting those that are gone.
+template <class Session, class F>
+void for_each_open(std::list<std::weak_ptr<Session>>& sessions, F&& f) {
+  for (auto it = sessions.begin(); it != sessions.end();) {
+    if (auto s = it->lock()) {
+      f(*s);
+      ++it;
+    } else {
+      it = sessions.erase(it);
+    }
+  }
+}
+}  // namespace
+
 // Closing every connection completes every pending operation, so the handlers that hold
 // the sessions (and through them this server) are released.
 void SimServer::Impl::close_all() {
   beast::error_code ec;
   acceptor.close(ec);
-  for (auto& w : sessions)
-    if (auto s = w.lock()) s->close_now();
-  for (auto& w : http_sessions)
-    if (auto s = w.lock()) s->close_now();
-  for (auto& w : api_sessions)
-    if (auto s = w.lock()) s->close_now();
+  for_each_open(sessions, [](WsSession& s) { s.close_now(); });
+  for_each_open(http_sessions, [](HttpSession& s) { s.close_now(); });
+  for_each_open(api_sessions, [](ApiSession& s) { s.close_now(); });
 }
 
 void SimServer::Impl::hand_over_held(WsSession& to) {
@@ -568,26 +580,11 @@ void SimServer::Impl::broadcast(const std::shared_ptr<const Frame>& f) {
     held.push_back(f);
     return;
   }
-  for (auto it = sessions.begin(); it != sessions.end();) {
-    if (auto s = it->lock()) {
-      s->send(f);
-      ++it;
-    } else {
-      it = sessions.erase(it);
-    }
-  }
+  for_each_open(sessions, [&](WsSession& s) { s.send(f); });
 }
 
 void SimServer::Impl::publish_events() {
-  for (const auto& e : venue.take_events())
-    for (auto it = api_sessions.begin(); it != api_sessions.end();) {
-      if (auto s = it->lock()) {
-        s->event(e);
-        ++it;
-      } else {
-        it = api_sessions.erase(it);
-      }
-    }
+  for (const auto& e : venue.take_events()) for_each_open(api_sessions, [&](ApiSession& s) { s.event(e); });
 }
 
 // Plays the captures on a thread of its own, paced by their receive times; trades reach
