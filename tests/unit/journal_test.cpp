@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -154,6 +156,57 @@ TEST_CASE("thousands of records across group commits read back in order, chain v
   REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
   CHECK(v->records == 6234);
   CHECK(v->chain_head == s->chain_head);
+}
+
+TEST_CASE("a reader sharing the writer's environment reads whole records while the map grows under it") {
+  // The node reads its own journal (/explain) on another thread while the sequencer
+  // commits; growing the map remaps the file, which must wait for a read under way.
+  test::TempDir dir;
+  Options o;
+  o.initial_map_bytes = std::size_t{1} << 20;
+  auto w = Writer::open(dir.path(), o);
+  REQUIRE(w.has_value());
+  std::shared_ptr<Reader> reader = (*w)->reader();
+  std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> scans{0}, records_read{0}, bad{0};
+  std::thread scanning([&] {
+    while (!done.load()) {
+      auto cur = reader->scan();
+      if (!cur) {
+        ++bad;
+        continue;
+      }
+      std::uint64_t expect = 1;
+      for (;;) {
+        auto rec = cur->next();
+        if (!rec) {
+          ++bad;
+          break;
+        }
+        if (*rec == nullptr) break;
+        auto body = (*rec)->decode();
+        if ((*rec)->header.seq != expect || !body || !(std::get<Trade>(*body) == sample_trade(expect))) ++bad;
+        ++expect;
+      }
+      records_read += expect - 1;
+      ++scans;
+    }
+  });
+  constexpr std::uint64_t kRecords = 60'000;  // several MiB: the 1 MiB map doubles a few times
+  for (std::uint64_t i = 1; i <= kRecords; ++i) {
+    (*w)->append(header_at(static_cast<std::int64_t>(i)), sample_trade(i));
+    if (i % 512 == 0) REQUIRE((*w)->commit().has_value());
+  }
+  REQUIRE((*w)->commit().has_value());
+  done = true;
+  scanning.join();
+  CHECK(bad.load() == 0);
+  CHECK(scans.load() > 1);
+  CHECK(records_read.load() > 0);
+  auto grown = reader->summary();
+  REQUIRE(grown.has_value());
+  CHECK(grown->records == kRecords);
+  CHECK(grown->file_bytes > (std::uint64_t{2} << 20));  // the map did grow while it was read
 }
 
 TEST_CASE("cursor filters: seq range, time range, type, source") {
