@@ -206,8 +206,10 @@ std::string NodeStatus::status_json() const {
 }
 
 std::string NodeStatus::dashboard_json() const {
-  std::string out = fmt::format(R"({{"status":{},"health":{},"data_time_ms":{},"limits":[)", status_json(), health_json(),
-                                portfolio_.ts_ms);
+  // Drawdown and open positions are the portfolio's now (what risk reads too); the daily
+  // loss and the order counts are risk's own, as of its last state report (risk_as_of_ms).
+  std::string out = fmt::format(R"({{"status":{},"health":{},"data_time_ms":{},"risk_as_of_ms":{},"limits":[)",
+                                status_json(), health_json(), portfolio_.ts_ms, risk_.ts_ms);
   // name, used, limit (as shown), and the share of the limit used (0..1, beyond at a breach)
   auto limit = [&](const char* name, const std::string& used, const std::string& of, double share, bool first) {
     out += fmt::format(R"({}{{"name":"{}","used":{},"limit":{},"share":{:.4f}}})", first ? "" : ",", name,
@@ -217,14 +219,15 @@ std::string NodeStatus::dashboard_json() const {
   const std::int64_t loss = std::max<std::int64_t>(0, -risk_.daily_pnl);
   limit("daily loss", format_fixed(loss), format_fixed(limits_.max_daily_loss),
         share(static_cast<double>(loss), static_cast<double>(limits_.max_daily_loss)), true);
-  limit("drawdown", fmt::format("{:.2f}%", risk_.drawdown_ppm / 1e4), fmt::format("{:.2f}%", limits_.max_drawdown_ppm / 1e4),
-        share(risk_.drawdown_ppm, limits_.max_drawdown_ppm), false);
+  limit("drawdown", fmt::format("{:.2f}%", portfolio_.drawdown_ppm / 1e4),
+        fmt::format("{:.2f}%", limits_.max_drawdown_ppm / 1e4), share(portfolio_.drawdown_ppm, limits_.max_drawdown_ppm),
+        false);
   limit("orders in the last minute", std::to_string(risk_.orders_last_minute), std::to_string(limits_.max_orders_per_minute),
         share(risk_.orders_last_minute, limits_.max_orders_per_minute), false);
   limit("trades today", std::to_string(risk_.trades_today), std::to_string(limits_.max_trades_per_day),
         share(risk_.trades_today, limits_.max_trades_per_day), false);
-  limit("open positions", std::to_string(risk_.open_positions), std::to_string(limits_.max_open_positions),
-        share(risk_.open_positions, limits_.max_open_positions), false);
+  limit("open positions", std::to_string(portfolio_.positions.size()), std::to_string(limits_.max_open_positions),
+        share(static_cast<double>(portfolio_.positions.size()), limits_.max_open_positions), false);
   out += R"(],"decisions":[)";
   bool first = true;
   for (const auto& [seq, d] : decisions_) {
