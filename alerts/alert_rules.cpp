@@ -4,12 +4,11 @@
 
 #include "base/time_format.hpp"
 #include "messages/fixed_point.hpp"
+#include "messages/fixed_point_display.hpp"
 
 namespace trader::alerts {
 namespace {
 
-std::string money(std::optional<std::int64_t> v) { return v ? format_fixed(*v) : std::string("(out of range)"); }
-std::string day_name(std::int64_t day) { return format_utc_ns(day * 86'400'000'000'000).substr(0, 10); }
 std::string stream_of(const FeedStatus& f) {
   if (f.stream.empty()) return f.symbol.empty() ? "market data" : f.symbol;
   return f.symbol.empty() ? f.stream : f.symbol + " " + f.stream;
@@ -100,8 +99,8 @@ void AlertRules::day_summary(const DayResult& day, bool partial, std::vector<Ale
   out.push_back({Severity::info, "daily_summary",
                  fmt::format("{}{}: PnL {} {} (net since start {}), equity {}, {} fills, {} open positions, "
                              "drawdown up to {:.2f}%",
-                             day_name(day.day), partial ? " so far" : "", money(day.pnl), p.quote_asset,
-                             money(DayBook::net_of(p)), format_fixed(p.equity), day.fills, p.positions.size(),
+                             format_utc_day(day.day), partial ? " so far" : "", format_checked(day.pnl), p.quote_asset,
+                             format_checked(DayBook::net_of(p)), format_fixed(p.equity), day.fills, p.positions.size(),
                              day.max_drawdown_ppm / 1e4),
                  day.last_seq, p.ts_ms * 1'000'000});
 }

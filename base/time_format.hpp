@@ -10,6 +10,9 @@ namespace trader {
 // 1723161253937085768 -> "2024-08-08T23:54:13.937085768Z"
 std::string format_utc_ns(std::int64_t ns);
 
+// A day counted from 1970-01-01 (UTC): 19417 -> "2023-03-01"
+std::string format_utc_day(std::int64_t day);
+
 // Accepts integer nanoseconds, or "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fraction]][Z]" (UTC).
 std::optional<std::int64_t> parse_time_ns(std::string_view text);
 

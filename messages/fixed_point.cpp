@@ -1,4 +1,5 @@
 #include "messages/fixed_point.hpp"
+#include "messages/fixed_point_display.hpp"
 
 #include <limits>
 
@@ -127,5 +128,9 @@ std::optional<std::int64_t> add_checked(std::int64_t a, std::int64_t b) {
   if (__builtin_add_overflow(a, b, &r)) return std::nullopt;
   return r;
 }
+
+double fixed_to_double(std::int64_t fixed) { return static_cast<double>(fixed) / static_cast<double>(kFixedScale); }
+
+std::string format_checked(const std::optional<std::int64_t>& v) { return v ? format_fixed(*v) : "(out of range)"; }
 
 }  // namespace trader

@@ -7,14 +7,13 @@
 #include "base/time_format.hpp"
 #include "journal/journal.hpp"
 #include "messages/fixed_point.hpp"
+#include "messages/fixed_point_display.hpp"
 
 namespace trader::replay {
 namespace {
 
 constexpr const char* kRiskExits = "risk (stops, take-profits, flatten)";
 
-std::string day_name(std::int64_t day) { return format_utc_ns(day * 86'400'000'000'000).substr(0, 10); }
-std::string money(const std::optional<std::int64_t>& v) { return v ? format_fixed(*v) : "(out of range)"; }
 
 }  // namespace
 
@@ -107,7 +106,7 @@ std::string render_report_text(const SessionReport& r) {
   const auto& s = r.stats;
   const auto& p = r.last;
   std::string out = fmt::format("journal {} ({} session(s), model {})\n", r.dir, r.sessions, s.model_id);
-  out += fmt::format("  net PnL       {} {} (realized {}, unrealized {}), fees {}\n", money(DayBook::net_of(p)),
+  out += fmt::format("  net PnL       {} {} (realized {}, unrealized {}), fees {}\n", format_checked(DayBook::net_of(p)),
                      p.quote_asset, format_fixed(p.realized_pnl), format_fixed(p.unrealized_pnl), format_fixed(p.fees));
   out += fmt::format("  equity        {} (started with {})\n", format_fixed(p.equity), format_fixed(p.starting_cash));
   out += fmt::format("  trades        {} fills, {} round trips, win rate {:.1f}%\n", s.fills, s.round_trips, s.win_rate * 100);
@@ -117,7 +116,7 @@ std::string render_report_text(const SessionReport& r) {
   out += fmt::format("  {:<10} {:>16} {:>14} {:>6} {:>6} {:>5} {:>9} {:>18}\n", "day", "PnL", "fees", "fills", "trips",
                      "wins", "drawdown", "equity at the end");
   for (const auto& d : r.days)
-    out += fmt::format("  {:<10} {:>16} {:>14} {:>6} {:>6} {:>5} {:>8.2f}% {:>18}\n", day_name(d.day), money(d.pnl),
+    out += fmt::format("  {:<10} {:>16} {:>14} {:>6} {:>6} {:>5} {:>8.2f}% {:>18}\n", format_utc_day(d.day), format_checked(d.pnl),
                        format_fixed(d.fees), d.fills, d.round_trips, d.wins, d.max_drawdown_ppm / 1e4,
                        format_fixed(d.last.equity));
   out += "by strategy\n";

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "base/time_format.hpp"
 #include "messages/fixed_point.hpp"
+#include "messages/fixed_point_display.hpp"
 #include "replay/html.hpp"
 #include "replay/report.hpp"
 
@@ -11,9 +13,6 @@ namespace {
 
 constexpr double kW = 960, kLeft = 90, kRight = 20;
 constexpr std::size_t kMaxFillRows = 1000;
-double to_double(std::int64_t fixed) { return static_cast<double>(fixed) / static_cast<double>(kFixedScale); }
-std::string day_name(std::int64_t day) { return utc_minute(day * 86'400'000).substr(0, 10); }
-std::string money(const std::optional<std::int64_t>& v) { return v ? format_fixed(*v) : "(out of range)"; }
 std::string svg_open(double h, const char* label) {
   return fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">)",
                      kW, h, kW, h, label) + "\n";
@@ -52,15 +51,15 @@ std::string price_svg(const SessionReport& r, const std::string& symbol, const s
   std::vector<std::pair<std::int64_t, double>> line;
   double lo = 1e300, hi = -1e300;
   for (const auto& p : prices) {
-    line.emplace_back(p.ts_ms, to_double(p.close));
-    lo = std::min(lo, to_double(p.close));
-    hi = std::max(hi, to_double(p.close));
+    line.emplace_back(p.ts_ms, fixed_to_double(p.close));
+    lo = std::min(lo, fixed_to_double(p.close));
+    hi = std::max(hi, fixed_to_double(p.close));
   }
   std::size_t n = 0;
   for (const auto& f : r.fills)
     if (f.symbol == symbol) {
-      lo = std::min(lo, to_double(f.price));
-      hi = std::max(hi, to_double(f.price));
+      lo = std::min(lo, fixed_to_double(f.price));
+      hi = std::max(hi, fixed_to_double(f.price));
       ++n;
     }
   if (line.size() < 2) return fmt::format("<p>{}: too few candles to plot.</p>\n", html_escape(symbol));
@@ -69,7 +68,7 @@ std::string price_svg(const SessionReport& r, const std::string& symbol, const s
   out += frame.grid("{:.2f}") + frame.polyline(line, "#555");
   for (const auto& f : r.fills) {
     if (f.symbol != symbol) continue;
-    const double x = frame.x(f.ts_ms), y = frame.y(to_double(f.price));
+    const double x = frame.x(f.ts_ms), y = frame.y(fixed_to_double(f.price));
     const bool buy = f.side == Side::buy;
     out += fmt::format(R"(<path class="fill {}" d="M{:.1f},{:.1f} l-4,{} l8,0 z" fill="{}"><title>seq {}: {} {} at {}</title></path>)",
                        buy ? "buy" : "sell", x, y, buy ? 7 : -7, buy ? "#2ca02c" : "#d62728", f.seq,
@@ -99,7 +98,7 @@ std::string render_report_html(const SessionReport& r) {
                    html_escape(s.equity.empty() ? "" : utc_minute(s.equity.front().ts_ms)),
                    html_escape(s.equity.empty() ? "" : utc_minute(s.equity.back().ts_ms)));
   h += "<table id=\"summary\">\n";
-  h += row({"net PnL", money(DayBook::net_of(p)) + " " + p.quote_asset});
+  h += row({"net PnL", format_checked(DayBook::net_of(p)) + " " + p.quote_asset});
   h += row({"realized / unrealized", format_fixed(p.realized_pnl) + " / " + format_fixed(p.unrealized_pnl)});
   h += row({"fees", format_fixed(p.fees)});
   h += row({"equity at the end", format_fixed(p.equity) + " (started with " + format_fixed(p.starting_cash) + ")"});
@@ -113,7 +112,7 @@ std::string render_report_html(const SessionReport& r) {
   h += "<h2>By day (UTC, data time)</h2>\n<table id=\"days\">\n";
   h += row({"day", "PnL", "fees", "fills", "round trips", "wins", "worst drawdown", "equity at the end"}, "th");
   for (const auto& d : r.days)
-    h += row({day_name(d.day), money(d.pnl), format_fixed(d.fees), std::to_string(d.fills), std::to_string(d.round_trips),
+    h += row({format_utc_day(d.day), format_checked(d.pnl), format_fixed(d.fees), std::to_string(d.fills), std::to_string(d.round_trips),
               std::to_string(d.wins), fmt::format("{:.2f}%", d.max_drawdown_ppm / 1e4), format_fixed(d.last.equity)});
   h += "</table>\n<h2>By strategy</h2>\n<table id=\"strategies\">\n";
   h += row({"strategy", "signals", "intents", "approved", "refused", "fills", "fees"}, "th");

@@ -2,23 +2,19 @@
 
 #include <cmath>
 
-#include "messages/fixed_point.hpp"
+#include "messages/fixed_point_display.hpp"
 
 namespace trader::replay {
-namespace {
-double to_double(std::int64_t fixed) { return static_cast<double>(fixed) / static_cast<double>(kFixedScale); }
-}  // namespace
-
 void StatsBuilder::add(const PortfolioState& p) {
-  equity_.push_back({p.ts_ms, to_double(p.equity)});
+  equity_.push_back({p.ts_ms, fixed_to_double(p.equity)});
   ++marks_;
   if (!p.positions.empty()) ++exposed_;
   const std::int64_t this_hour = p.ts_ms / 3'600'000;
   if (this_hour != hour_) {
-    hourly_.push_back(to_double(p.equity));
+    hourly_.push_back(fixed_to_double(p.equity));
     hour_ = this_hour;
   } else {
-    hourly_.back() = to_double(p.equity);
+    hourly_.back() = fixed_to_double(p.equity);
   }
   last_ = p;
   have_last_ = true;
@@ -33,8 +29,8 @@ void StatsBuilder::finish(VersionStats& st) const {
   st.round_trips = last.round_trips;
   st.wins = last.winning_round_trips;
   st.win_rate = last.round_trips ? static_cast<double>(last.winning_round_trips) / last.round_trips : 0.0;
-  st.fees = to_double(last.fees);
-  st.net_pnl = to_double(last.equity - last.starting_cash);
+  st.fees = fixed_to_double(last.fees);
+  st.net_pnl = fixed_to_double(last.equity - last.starting_cash);
   st.gross_pnl = st.net_pnl + st.fees;
   st.max_drawdown = last.max_drawdown_ppm / 1e6;
   st.exposure = marks_ ? static_cast<double>(exposed_) / static_cast<double>(marks_) : 0.0;

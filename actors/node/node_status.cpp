@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "messages/fixed_point.hpp"
+#include "messages/fixed_point_display.hpp"
 #include "messages/message_json.hpp"
 #include "messages/type_registry.hpp"
 
@@ -21,7 +22,6 @@ const char* feed_kind_name(FeedStatusKind k) {
   }
   return "unknown";
 }
-double dbl(std::int64_t fixed) { return static_cast<double>(fixed) / static_cast<double>(kFixedScale); }
 // Prometheus label values: backslash, double quote and newline escaped.
 std::string label(std::string_view v) {
   std::string out;
@@ -266,11 +266,11 @@ std::string NodeStatus::metrics_text() const {
   commit_.render(out, "trader_journal_commit_seconds", "Duration of journal group commits.");
   tick_to_order_.render(out, "trader_tick_to_order_seconds", "From a market-data message entering the node to the order request it caused.");
   out += "# HELP trader_equity Equity in the quote asset.\n# TYPE trader_equity gauge\n";
-  out += fmt::format("trader_equity {}\n", dbl(portfolio_.equity));
+  out += fmt::format("trader_equity {}\n", fixed_to_double(portfolio_.equity));
   out += "# HELP trader_pnl_today Net PnL (equity less starting capital) since the first portfolio state of the UTC day.\n# TYPE trader_pnl_today gauge\n";
-  out += fmt::format("trader_pnl_today {}\n", have_portfolio_ ? dbl(pnl(portfolio_) - day_start_pnl_) : 0.0);
+  out += fmt::format("trader_pnl_today {}\n", have_portfolio_ ? fixed_to_double(pnl(portfolio_) - day_start_pnl_) : 0.0);
   out += "# HELP trader_realized_pnl Realized PnL of the session.\n# TYPE trader_realized_pnl gauge\n";
-  out += fmt::format("trader_realized_pnl {}\n", dbl(portfolio_.realized_pnl));
+  out += fmt::format("trader_realized_pnl {}\n", fixed_to_double(portfolio_.realized_pnl));
   out += "# HELP trader_drawdown_ratio Drawdown from peak equity (0..1).\n# TYPE trader_drawdown_ratio gauge\n";
   out += fmt::format("trader_drawdown_ratio {}\n", portfolio_.drawdown_ppm / 1e6);
   out += "# HELP trader_open_positions Positions held.\n# TYPE trader_open_positions gauge\n";
