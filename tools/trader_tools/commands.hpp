@@ -25,5 +25,6 @@ void add_keys_command(CLI::App& app, int& exit_code);
 void add_sign_command(CLI::App& app, int& exit_code);
 void add_exchange_sim_command(CLI::App& app, int& exit_code);
 void add_record_command(CLI::App& app, int& exit_code);
+void add_project_command(CLI::App& app, int& exit_code);
 
 }  // namespace trader::tools

@@ -1,0 +1,152 @@
+#include "projection/projector.hpp"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "base/time_format.hpp"
+#include "replay/session_record.hpp"
+
+namespace trader::projection {
+namespace {
+
+bool projected_type(std::uint16_t type_id, const RowOptions& o) {
+  switch (type_id) {
+    case Signal::kTypeId: case OrderIntent::kTypeId: case RiskDecision::kTypeId: case RiskState::kTypeId:
+    case OrderRequest::kTypeId: case OrderEvent::kTypeId: case PortfolioState::kTypeId:
+    case AccountBalances::kTypeId: case ErrorReport::kTypeId: case FeedStatus::kTypeId:
+    case OperatorCommand::kTypeId:
+      return true;
+    case Candle::kTypeId: return o.candles;
+    default: return false;
+  }
+}
+
+bool same_sessions(const std::vector<journal::SessionInfo>& a, const std::vector<journal::SessionInfo>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].id != b[i].id || a[i].end_seq != b[i].end_seq || a[i].end_reason != b[i].end_reason) return false;
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> journal_identity(journal::Reader& reader) {
+  auto batches = reader.batches();
+  if (!batches) return tl::unexpected(batches.error());
+  if (batches->empty()) return fail(fmt::format("{}: the journal has no committed record yet", reader.dir()));
+  // A session is written before the first batch it opens, so what is seen here never changes.
+  auto sessions = reader.sessions();
+  if (!sessions) return tl::unexpected(sessions.error());
+  if (!sessions->empty() && sessions->front().start_seq == 1)
+    return fmt::format("{}@{}", sessions->front().node_id, format_utc_ns(sessions->front().start_ts_ns));
+  return "journal@" + journal::to_hex(batches->front().chain).substr(0, 16);
+}
+
+Result<Projector> Projector::open(journal::Reader& reader, Store& store, std::string journal_dir,
+                                  ProjectOptions options) {
+  Projector p(reader, store, std::move(journal_dir), options);
+  auto id = journal_identity(reader);
+  if (!id) return tl::unexpected(id.error());
+  p.journal_id_ = std::move(*id);
+  auto done = store.last_seq(p.journal_id_);
+  if (!done) return tl::unexpected(done.error());
+  p.progress_ = *done;
+  if (options.from_seq == 0) {
+    p.next_seq_ = p.progress_ + 1;
+  } else if (p.progress_ > 0 && options.from_seq > p.progress_ + 1) {
+    return fail(fmt::format("--from {} would leave a gap: {} holds journal {} up to seq {} (use --from {} or less, "
+                            "or leave --from out to resume)",
+                            options.from_seq, store.describe(), p.journal_id_, p.progress_, p.progress_ + 1));
+  } else {
+    p.next_seq_ = options.from_seq;
+  }
+  return p;
+}
+
+Result<std::vector<Row>> Projector::session_rows() {
+  auto sessions = reader_->sessions();
+  if (!sessions) return tl::unexpected(sessions.error());
+  auto meta = reader_->meta();
+  if (!meta) return tl::unexpected(meta.error());
+  std::vector<Row> rows;
+  for (const auto& s : *sessions) {
+    std::string mode, strategy, model_id;
+    if (auto it = meta->find(replay::session_config_key(s.id)); it != meta->end()) {
+      // The session's effective config: it parsed when the session began, and the
+      // attestation check of verify says whether it is still what was journaled.
+      try {
+        const toml::table cfg = toml::parse(it->second);
+        mode = cfg["order"]["mode"].value_or(std::string("paper"));
+        strategy = cfg["strategy"]["kind"].value_or(std::string());
+      } catch (const toml::parse_error& e) {
+        return fail(fmt::format("session {}: its journaled config does not parse: {}", s.id, e.description()));
+      }
+    }
+    if (auto it = meta->find(replay::session_model_key(s.id)); it != meta->end()) model_id = it->second;
+    rows.push_back(session_row(s, std::move(mode), std::move(strategy), std::move(model_id)));
+  }
+  if (same_sessions(*sessions, sessions_written_)) rows.clear();
+  else sessions_written_ = std::move(*sessions);
+  return rows;
+}
+
+Result<CatchUp> Projector::catch_up() {
+  CatchUp done;
+  auto summary = reader_->summary();
+  if (!summary) return tl::unexpected(summary.error());
+  auto sessions = session_rows();
+  if (!sessions) return tl::unexpected(sessions.error());
+  Batch batch{journal_id_, journal_dir_, {}, std::move(*sessions), 0};
+  std::uint64_t batch_records = 0, last_read = 0;
+  auto flush = [&]() -> Status {
+    batch.last_seq = std::max(last_read, progress_);
+    if (auto st = store_->write(batch); !st) return st;
+    progress_ = batch.last_seq;
+    done.rows += batch.rows.size() + batch.sessions.size();
+    ++done.batches;
+    batch.rows.clear();
+    batch.sessions.clear();
+    batch_records = 0;
+    return {};
+  };
+  // Reports a failure; the next call starts again after the progress. A bad record keeps
+  // what was read before it (`keep_read`); a failed write is not retried here.
+  auto stop = [&](Error e, bool keep_read = true) -> tl::unexpected<Error> {
+    if (keep_read && (batch_records > 0 || !batch.sessions.empty())) (void)flush();
+    next_seq_ = progress_ + 1;
+    sessions_written_.clear();
+    return tl::unexpected(std::move(e));
+  };
+
+  if (summary->records > 0 && summary->last_seq >= next_seq_) {
+    journal::Filter filter;
+    filter.from_seq = next_seq_;
+    filter.to_seq = summary->last_seq;
+    auto cursor = reader_->scan(filter);
+    if (!cursor) return stop(cursor.error());
+    for (;;) {
+      auto rec = cursor->next();
+      if (!rec) return stop(rec.error());
+      if (*rec == nullptr) break;
+      const auto& h = (*rec)->header;
+      if (projected_type(h.type_id, options_.rows)) {
+        auto body = (*rec)->decode();
+        if (!body) return stop(Error{fmt::format("seq {}: {}", h.seq, body.error().message)});
+        if (auto st = add_rows(h, *body, options_.rows, batch.rows); !st) return stop(st.error());
+      }
+      last_read = h.seq;
+      if (done.first_seq == 0) done.first_seq = h.seq;
+      ++done.records;
+      ++batch_records;
+      if (batch_records >= options_.batch_records || batch.rows.size() >= options_.batch_rows)
+        if (auto st = flush(); !st) return stop(st.error(), false);
+    }
+    done.last_seq = last_read;
+    if (last_read > 0) next_seq_ = last_read + 1;
+  }
+  if (batch_records > 0 || !batch.sessions.empty())
+    if (auto st = flush(); !st) return stop(st.error(), false);
+  return done;
+}
+
+}  // namespace trader::projection

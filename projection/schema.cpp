@@ -1,0 +1,93 @@
+#include "projection/schema.hpp"
+
+#include <fmt/format.h>
+
+namespace trader::projection {
+namespace {
+
+std::string_view sql_type(ColumnKind k, Dialect d) {
+  switch (k) {
+    case ColumnKind::integer: return d == Dialect::sqlite ? "INTEGER" : "BIGINT";
+    case ColumnKind::text: return "TEXT";
+    case ColumnKind::money: return d == Dialect::sqlite ? "TEXT" : "NUMERIC(38,8)";
+    case ColumnKind::boolean: return d == Dialect::sqlite ? "INTEGER" : "BOOLEAN";
+  }
+  return "TEXT";
+}
+
+std::string key_list(const Table& t) {
+  std::string out = "journal_id";
+  for (auto k : t.key) out += fmt::format(", {}", k);
+  return out;
+}
+
+// The order's lifecycle, one row per order: its request and its latest event.
+constexpr std::string_view kOrdersView = R"(CREATE VIEW orders AS
+SELECT r.journal_id, r.client_order_id, r.seq AS request_seq, r.ts_ms, r.intent_id, r.symbol, r.side, r.type,
+       r.qty, r.limit_price, r.time_in_force,
+       COALESCE(e.kind, 'sent') AS status, e.cum_qty, e.seq AS last_event_seq,
+       (SELECT count(*) FROM order_events n WHERE n.journal_id = r.journal_id
+          AND n.client_order_id = r.client_order_id) AS events,
+       (SELECT count(*) FROM order_requests c WHERE c.journal_id = r.journal_id
+          AND c.client_order_id = r.client_order_id AND c.cancel) AS cancel_requests
+FROM order_requests r
+LEFT JOIN order_events e ON e.journal_id = r.journal_id AND e.client_order_id = r.client_order_id
+  AND e.seq = (SELECT max(m.seq) FROM order_events m WHERE m.journal_id = r.journal_id
+                 AND m.client_order_id = r.client_order_id)
+WHERE NOT r.cancel)";
+
+}  // namespace
+
+std::string column_list(const Table& t) {
+  std::string out = "(journal_id";
+  for (const auto& c : t.columns) out += fmt::format(", {}", c.name);
+  return out + ")";
+}
+
+std::string on_conflict(const Table& t) {
+  std::string out = fmt::format(" ON CONFLICT ({}) DO ", key_list(t));
+  if (!t.replace_on_conflict) return out + "NOTHING";
+  out += "UPDATE SET ";
+  bool first = true;
+  for (const auto& c : t.columns) {
+    bool is_key = false;
+    for (auto k : t.key) is_key = is_key || k == c.name;
+    if (is_key) continue;
+    out += fmt::format("{}{} = excluded.{}", first ? "" : ", ", c.name, c.name);
+    first = false;
+  }
+  return out;
+}
+
+std::vector<std::string> create_schema(Dialect d) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < kTableCount; ++i) {
+    const Table& t = table(static_cast<TableId>(i));
+    std::string sql = fmt::format("CREATE TABLE {} (\n  journal_id TEXT NOT NULL", t.name);
+    for (const auto& c : t.columns)
+      sql += fmt::format(",\n  {} {}{}", c.name, sql_type(c.kind, d), c.nullable ? "" : " NOT NULL");
+    sql += fmt::format(",\n  PRIMARY KEY ({})\n)", key_list(t));
+    out.push_back(std::move(sql));
+  }
+  // What the shipped queries and the orders view look up.
+  out.emplace_back("CREATE INDEX order_events_by_order ON order_events (journal_id, client_order_id, seq)");
+  out.emplace_back("CREATE INDEX order_requests_by_order ON order_requests (journal_id, client_order_id)");
+  out.emplace_back("CREATE INDEX intents_by_id ON intents (journal_id, intent_id)");
+  out.emplace_back("CREATE INDEX signals_by_time ON signals (ts_ms)");
+  out.emplace_back("CREATE INDEX portfolio_by_day ON portfolio (journal_id, day, seq)");
+  out.emplace_back(kOrdersView);
+  out.emplace_back(fmt::format("CREATE TABLE projection_progress (\n  journal_id TEXT PRIMARY KEY,\n  last_seq {} NOT NULL,\n"
+                               "  journal_dir TEXT NOT NULL\n)",
+                               sql_type(ColumnKind::integer, d)));
+  out.emplace_back("CREATE TABLE trader_schema (version INTEGER NOT NULL)");
+  out.emplace_back(fmt::format("INSERT INTO trader_schema (version) VALUES ({})", kSchemaVersion));
+  return out;
+}
+
+std::vector<std::string> migrations_from(int from, Dialect d) {
+  (void)from;
+  (void)d;
+  return {};
+}
+
+}  // namespace trader::projection

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# trader-tools project: the main job's journal into SQLite and into a real PostgreSQL (its
+# own cluster, started here and stopped by PID). The row counts are the journal's (stats,
+# the node's summary); both databases hold the same rows; every query of docs/sql.md runs
+# on both and answers what report, stats and the journal say; kill -9 at random moments
+# loses and doubles nothing; --follow keeps up with a live node; bad input is refused
+# without touching what the user has.
+source "$(dirname "$0")/lib.sh"
+NODE=${TRADER_NODE:?set TRADER_NODE}
+CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
+cd "$(dirname "$CONFIG")/.." || exit 1
+REPO=$(pwd)
+HERE="$REPO/tests/integration"
+
+"$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/run" > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" \
+  || bad "the main job failed: $(tail -3 "$SCRATCH/node.log")"
+"$TOOLS" stats --json "$SCRATCH/run" > "$SCRATCH/stats.json" || bad "stats"
+"$TOOLS" report "$SCRATCH/run" > "$SCRATCH/report.txt" || bad "report"
+"$TOOLS" dump --json "$SCRATCH/run" > "$SCRATCH/dump.jsonl" || bad "dump"
+
+# --- SQLite, the default --------------------------------------------------------------
+"$TOOLS" project "$SCRATCH/run" --db "sqlite:$SCRATCH/a.db" > "$SCRATCH/p1.out" 2>&1
+expect_eq "project into SQLite exits" 0 "$?"
+grep -q "^seq 1\.\.46748: 46748 records" "$SCRATCH/p1.out" && ok "it read every record: $(tail -1 "$SCRATCH/p1.out")" \
+  || bad "project output: $(cat "$SCRATCH/p1.out")"
+"$TOOLS" project "$SCRATCH/run" --db "sqlite:$SCRATCH/a.db" > "$SCRATCH/p2.out" 2>&1
+grep -q "nothing new: up to date at seq 46748" "$SCRATCH/p2.out" && ok "a second run finds nothing new" \
+  || bad "second run: $(cat "$SCRATCH/p2.out")"
+
+python3 "$HERE/projection_check.py" counts "$SCRATCH" "sqlite:$SCRATCH/a.db" \
+  && ok "SQLite row counts are the journal's" || bad "SQLite row counts"
+
+# --- PostgreSQL -------------------------------------------------------------------------
+start_postgres
+"$TOOLS" project "$SCRATCH/run" --db "$PG_URL" > "$SCRATCH/pg1.out" 2>&1
+expect_eq "project into PostgreSQL exits" 0 "$?"
+python3 "$HERE/projection_check.py" counts "$SCRATCH" "$PG_URL" \
+  && ok "PostgreSQL row counts are the journal's" || bad "PostgreSQL row counts"
+python3 "$HERE/projection_check.py" same "sqlite:$SCRATCH/a.db" "$PG_URL" \
+  && ok "SQLite and PostgreSQL hold the same rows, value for value" || bad "the two databases differ"
+
+# --- the documented queries, on both ------------------------------------------------------
+for db in "sqlite:$SCRATCH/a.db" "$PG_URL"; do
+  python3 "$HERE/projection_check.py" queries "$SCRATCH" "$db" "$REPO/docs/sql.md" \
+    && ok "every query of docs/sql.md answers as the journal does (${db%%:*})" || bad "queries on ${db%%:*}"
+done
+
+# --- exactly once under kill -9 -------------------------------------------------------------
+# Small batches so kills land inside transactions; each run is killed after a random delay
+# until one finishes. The result must be the uninterrupted database, row for row.
+kill_loop() {
+  local db=$1 batch=$2 kills=0 rc
+  for i in $(seq 1 80); do
+    "$TOOLS" project "$SCRATCH/run" --db "$db" --batch "$batch" --candles > "$SCRATCH/kl.out" 2>&1 &
+    local pid=$!
+    # 10-90 ms, a little longer each time, so that a run finishes in the end
+    sleep "$(( (RANDOM % 9 + 1) * 10 + i * 5 ))e-3"
+    if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
+    wait "$pid" 2>/dev/null
+    rc=$?
+    [ "$rc" -ne 0 ] && [ "$rc" -ne 137 ] && { bad "a killed run's successor failed (exit $rc): $(cat "$SCRATCH/kl.out")"; return; }
+    grep -q "nothing new: up to date at seq 46748" "$SCRATCH/kl.out" && break
+  done
+  echo "$kills"
+}
+"$TOOLS" project "$SCRATCH/run" --db "sqlite:$SCRATCH/whole.db" --candles > /dev/null || bad "uninterrupted run"
+kills=$(kill_loop "sqlite:$SCRATCH/killed.db" 100)
+[ "${kills:-0}" -ge 3 ] && python3 "$HERE/projection_check.py" same "sqlite:$SCRATCH/whole.db" "sqlite:$SCRATCH/killed.db" \
+  && ok "SQLite: $kills kill -9s mid-run, then the same rows as one uninterrupted run (none lost, none twice)" \
+  || bad "SQLite kill loop ($kills kills)"
+psql -h "$SCRATCH/pg" -U postgres -d postgres -X -q -c "CREATE DATABASE killed" > /dev/null || bad "createdb killed"
+kills=$(kill_loop "postgresql://postgres@/killed?host=$SCRATCH/pg" 1000)
+[ "${kills:-0}" -ge 3 ] && python3 "$HERE/projection_check.py" same "sqlite:$SCRATCH/whole.db" "postgresql://postgres@/killed?host=$SCRATCH/pg" \
+  && ok "PostgreSQL: $kills kill -9s mid-run, then the same rows as one uninterrupted run" \
+  || bad "PostgreSQL kill loop ($kills kills)"
+
+# --- following a live node --------------------------------------------------------------------
+# The node paced at 100,000x real time (the week of klines in about 6 s); the projector follows
+# it from its first commit and must hold every record soon after the node ends.
+"$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/live" --set feed.speed=100000 > "$SCRATCH/live.out" 2> "$SCRATCH/live.log" &
+live=$!
+for _ in $(seq 1 100); do
+  "$TOOLS" stats "$SCRATCH/live" > /dev/null 2>&1 && break
+  sleep 0.1
+done
+"$TOOLS" project "$SCRATCH/live" --db "$PG_URL" --follow > "$SCRATCH/follow.out" 2> "$SCRATCH/follow.err" &
+follower=$!
+wait "$live" || bad "the paced node failed: $(tail -3 "$SCRATCH/live.log")"
+ended=$(date +%s%N)
+last=$("$TOOLS" stats --json "$SCRATCH/live" | python3 -c "import json,sys; print(json.load(sys.stdin)['last_seq'])")
+caught=""
+for _ in $(seq 1 300); do
+  got=$("${PSQL[@]}" -c "SELECT last_seq FROM projection_progress WHERE journal_dir = '$SCRATCH/live'")
+  [ "$got" = "$last" ] && { caught=$(date +%s%N); break; }
+  sleep 0.1
+done
+kill -TERM "$follower" 2>/dev/null
+wait "$follower"
+rc=$?
+updates=$(grep -c "^seq " "$SCRATCH/follow.out")
+[ -n "$caught" ] && [ "$rc" -eq 0 ] && [ "$updates" -ge 3 ] \
+  && ok "--follow kept up with the live node in $updates catch-ups, and held all $last records $(( (caught - ended) / 1000000 )) ms after the node ended; SIGTERM stops it (exit 0)" \
+  || bad "--follow: caught='$caught' rc=$rc updates=$updates: $(tail -3 "$SCRATCH/follow.out") $(cat "$SCRATCH/follow.err")"
+
+# --- bad input ----------------------------------------------------------------------------------
+expect_fail "no journal there" 2 "error: " "$TOOLS" project "$SCRATCH/nothing" --db "sqlite:$SCRATCH/x.db"
+expect_fail "not a database URL (and no password echoed)" 2 "a database is sqlite:FILE" \
+  "$TOOLS" project "$SCRATCH/run" --db "mysql://root:hunter2@db/x"
+"$TOOLS" project "$SCRATCH/run" --db "mysql://root:hunter2@db/x" 2>&1 | grep -q hunter2 && bad "the password was echoed"
+expect_fail "a negative --from" 2 "--from takes a seq" "$TOOLS" project "$SCRATCH/run" --db "sqlite:$SCRATCH/x.db" --from -1
+expect_fail "--from past the progress" 2 "would leave a gap" "$TOOLS" project "$SCRATCH/run" --db "sqlite:$SCRATCH/a.db" --from 50000
+printf 'my notes\n' > "$SCRATCH/notes.db"
+expect_fail "a file that is not a database" 2 "not a database" "$TOOLS" project "$SCRATCH/run" --db "sqlite:$SCRATCH/notes.db"
+expect_eq "and it is left as it was" "my notes" "$(cat "$SCRATCH/notes.db")"
+expect_fail "a PostgreSQL that is not there" 2 "cannot connect to PostgreSQL" \
+  "$TOOLS" project "$SCRATCH/run" --db "postgresql://postgres@/trader?host=$SCRATCH/nowhere"
+if [ -n "$FAULT" ]; then
+  cp -r "$SCRATCH/run" "$SCRATCH/bad"
+  "$FAULT" flip "$SCRATCH/bad" 20000 > /dev/null
+  expect_fail "a corrupted record stops the projection, naming its seq" 1 "seq 20000" \
+    "$TOOLS" project "$SCRATCH/bad" --db "sqlite:$SCRATCH/bad.db" --batch 1000
+  expect_eq "the rows before it are kept, and the progress says so" "19999" \
+    "$(python3 -c "import sqlite3; print(sqlite3.connect('$SCRATCH/bad.db').execute('SELECT last_seq FROM projection_progress').fetchone()[0])")"
+fi
+finish

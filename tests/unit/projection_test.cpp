@@ -1,0 +1,281 @@
+// The SQL read model: every record's rows fill their table's columns, a record projected
+// twice changes nothing, a failed batch is all or nothing, and the store refuses a database
+// it does not understand before writing to it.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "journal/journal.hpp"
+#include "message_samples.hpp"
+#include "messages/enum_names.hpp"
+#include "messages/fixed_point.hpp"
+#include "projection/projector.hpp"
+#include "projection/tables.hpp"
+#include "test_support.hpp"
+
+using namespace trader;
+using namespace trader::projection;
+
+namespace {
+
+EnvelopeHeader at_seq(std::uint64_t seq, std::uint16_t type_id) {
+  EnvelopeHeader h{};
+  h.seq = seq;
+  h.cause_seq = seq - 1;
+  h.type_id = type_id;
+  return h;
+}
+
+// Rows per table name, read back from a SQLite file.
+std::int64_t count_rows(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+  const auto n = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return n;
+}
+
+// A whole SQLite database as text, table by table in key order: two projections are equal
+// when these are.
+std::string dump_tables(const std::string& path) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  std::string out;
+  for (std::size_t i = 0; i < kTableCount; ++i) {
+    const auto name = std::string(table(static_cast<TableId>(i)).name);
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, ("SELECT * FROM " + name + " ORDER BY 1, 2, 3").c_str(), -1, &s, nullptr) ==
+            SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      out += name;
+      for (int c = 0; c < sqlite3_column_count(s); ++c) {
+        const auto* t = sqlite3_column_text(s, c);
+        out += "|" + std::string(t ? reinterpret_cast<const char*>(t) : "NULL");
+      }
+      out += "\n";
+    }
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+// A journal with one session and every message type, `copies` times over.
+void write_journal(const std::string& dir, int copies) {
+  auto w = journal::Writer::open(dir, {journal::Durability::nosync});
+  REQUIRE(w.has_value());
+  REQUIRE((*w)->put_meta("session.1.config", "[order]\nmode = \"paper\"\n[strategy]\nkind = \"rule\"\n").has_value());
+  REQUIRE((*w)->put_meta("session.1.model_id", "rule:test").has_value());
+  journal::SessionInfo s;
+  s.node_id = "paper-7";
+  s.start_ts_ns = 1723161300000000000;
+  REQUIRE((*w)->begin_session(s).has_value());
+  for (int c = 0; c < copies; ++c)
+    for (const auto& m : test::all_message_samples()) {
+      EnvelopeHeader h = test::header_at(1723161300000000000 + c, Actor::exchange);
+      h.type_id = type_id_of(m);
+      (*w)->append(h, m);
+    }
+  REQUIRE((*w)->commit().has_value());
+  REQUIRE((*w)->end_session(1, 1723161400000000000, "completed").has_value());
+}
+
+// Fails the n-th write, as a database that goes away mid-run would.
+class FailingStore final : public Store {
+ public:
+  FailingStore(Store& inner, int fail_at) : inner_(inner), fail_at_(fail_at) {}
+  Result<std::uint64_t> last_seq(const std::string& id) override { return inner_.last_seq(id); }
+  Status write(const Batch& b) override {
+    if (++writes_ == fail_at_) return fail("the database went away");
+    return inner_.write(b);
+  }
+  std::string describe() const override { return inner_.describe(); }
+
+ private:
+  Store& inner_;
+  int fail_at_, writes_ = 0;
+};
+
+Result<CatchUp> project_all(const std::string& journal_dir, Store& store, ProjectOptions o = {}) {
+  auto reader = journal::Reader::open(journal_dir);
+  REQUIRE(reader.has_value());
+  auto p = Projector::open(**reader, store, journal_dir, o);
+  if (!p) return tl::unexpected(p.error());
+  return p->catch_up();
+}
+
+}  // namespace
+
+TEST_CASE("every message's rows fill exactly their table's columns; market data and ticks give none") {
+  RowOptions with_candles{true};
+  std::size_t projected = 0;
+  for (const auto& m : test::all_message_samples()) {
+    std::vector<Row> rows;
+    REQUIRE(add_rows(at_seq(42, type_id_of(m)), m, with_candles, rows).has_value());
+    for (const auto& r : rows) {
+      CAPTURE(table(r.table).name);
+      CHECK(r.values.size() == table(r.table).columns.size());
+      CHECK(std::get<std::int64_t>(r.values[0]) == 42);  // seq
+      CHECK(std::get<std::int64_t>(r.values[1]) == 41);  // cause_seq
+    }
+    const auto t = type_id_of(m);
+    const bool decision_or_state = t == Signal::kTypeId || t == OrderIntent::kTypeId || t == RiskDecision::kTypeId ||
+                                   t == RiskState::kTypeId || t == OrderRequest::kTypeId ||
+                                   t == OrderEvent::kTypeId || t == PortfolioState::kTypeId ||
+                                   t == AccountBalances::kTypeId || t == ErrorReport::kTypeId ||
+                                   t == FeedStatus::kTypeId || t == OperatorCommand::kTypeId || t == Candle::kTypeId;
+    CHECK(rows.empty() == !decision_or_state);
+    projected += decision_or_state;
+  }
+  CHECK(projected == 12);
+  std::vector<Row> rows;
+  Candle c;
+  REQUIRE(add_rows(at_seq(5, Candle::kTypeId), c, RowOptions{}, rows).has_value());
+  CHECK(rows.empty());  // candles only on request
+}
+
+TEST_CASE("a fill is one order_events row and one fills row, its quote amount exact") {
+  OrderEvent e;
+  e.client_order_id = "c1";
+  e.kind = OrderEventKind::partially_filled;
+  e.fill_qty = 123456;              // 0.00123456
+  e.fill_price = 6173763000001;     // 61737.63000001
+  e.ts_ms = 1677628860000;
+  std::vector<Row> rows;
+  REQUIRE(add_rows(at_seq(9, OrderEvent::kTypeId), e, {}, rows).has_value());
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].table == TableId::order_events);
+  CHECK(rows[1].table == TableId::fills);
+  auto col_of = [](TableId t, std::string_view name) {
+    const auto& cols = table(t).columns;
+    for (std::size_t i = 0; i < cols.size(); ++i)
+      if (cols[i].name == name) return i;
+    FAIL("no column " << name);
+    return std::size_t{0};
+  };
+  // 0.00123456 x 61737.63000001 = 76.2188084935... (toward zero at 8 decimals)
+  CHECK(format_fixed(std::get<Money>(rows[1].values[col_of(TableId::fills, "quote_qty")]).fixed) == "76.21880849");
+  CHECK(std::get<std::string>(rows[1].values[col_of(TableId::fills, "day")]) == "2023-03-01");
+  CHECK(std::get<std::string>(rows[0].values[col_of(TableId::order_events, "kind")]) == "partially_filled");
+}
+
+TEST_CASE("an id that a BIGINT column cannot hold is an error naming the seq, and adds no row") {
+  OrderEvent e;
+  e.fill_qty = 1;
+  e.trade_id = 0x8000000000000000ull;
+  std::vector<Row> rows;
+  auto st = add_rows(at_seq(77, OrderEvent::kTypeId), e, {}, rows);
+  REQUIRE_FALSE(st.has_value());
+  CHECK(st.error().message.find("seq 77") != std::string::npos);
+  CHECK(rows.empty());
+}
+
+TEST_CASE("enum names are the schema's, as dump --json prints them") {
+  CHECK(enum_name(OrderEventKind::partially_filled) == "partially_filled");
+  CHECK(enum_name(Direction::long_) == "long");
+  CHECK(enum_name(FeedStatusKind::end_of_data) == "end_of_data");
+  CHECK(enum_name(Side::sell) == "sell");
+  CHECK(enum_name(static_cast<Side>(9)) == "unknown");
+}
+
+TEST_CASE("SQLite: a journal projects once; again changes nothing; a failed batch is all or nothing") {
+  test::TempDir dir;
+  write_journal(dir.sub("j"), 3);
+  auto store = open_store("sqlite:" + dir.sub("a.db"));
+  REQUIRE(store.has_value());
+  ProjectOptions small;
+  small.batch_records = 7;  // several transactions
+  auto first = project_all(dir.sub("j"), **store, small);
+  REQUIRE(first.has_value());
+  CHECK(first->records == 57);
+  CHECK(first->batches == 9);
+  CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM order_events") == 3);
+  CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM fills") == 3);
+  CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM positions") == 3);
+  CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM balances") == 6);
+  CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM sessions WHERE end_reason = 'completed' AND "
+                                    "strategy = 'rule' AND mode = 'paper' AND model_id = 'rule:test'") == 1);
+  CHECK(count_rows(dir.sub("a.db"), "SELECT last_seq FROM projection_progress") == 57);
+  const auto once = dump_tables(dir.sub("a.db"));
+
+  auto again = project_all(dir.sub("j"), **store);
+  REQUIRE(again.has_value());
+  CHECK(again->records == 0);
+  ProjectOptions from_start;
+  from_start.from_seq = 1;  // everything again: kept as it was
+  REQUIRE(project_all(dir.sub("j"), **store, from_start).has_value());
+  CHECK(dump_tables(dir.sub("a.db")) == once);
+
+  // A database that fails the third write: the first two batches and their progress stay;
+  // the next run goes on from there, and the result is the same database.
+  auto b = open_store("sqlite:" + dir.sub("b.db"));
+  REQUIRE(b.has_value());
+  FailingStore failing(**b, 3);
+  auto broken = project_all(dir.sub("j"), failing, small);
+  REQUIRE_FALSE(broken.has_value());
+  CHECK(broken.error().message == "the database went away");
+  CHECK(count_rows(dir.sub("b.db"), "SELECT last_seq FROM projection_progress") == 14);
+  REQUIRE(project_all(dir.sub("j"), **b, small).has_value());
+  CHECK(dump_tables(dir.sub("b.db")) == once);
+}
+
+TEST_CASE("--from past the progress would leave a gap: refused, naming what the database holds") {
+  test::TempDir dir;
+  write_journal(dir.sub("j"), 2);
+  auto store = open_store("sqlite:" + dir.sub("a.db"));
+  REQUIRE(store.has_value());
+  ProjectOptions upto;
+  REQUIRE(project_all(dir.sub("j"), **store, upto).has_value());
+  ProjectOptions gap;
+  gap.from_seq = 60;
+  auto r = project_all(dir.sub("j"), **store, gap);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message.find("would leave a gap") != std::string::npos);
+  CHECK(r.error().message.find("up to seq 38") != std::string::npos);
+}
+
+TEST_CASE("a database that is not a read model of ours is refused before anything is written") {
+  test::TempDir dir;
+  SUBCASE("a file that is not a database") {
+    { std::ofstream(dir.sub("notes.db")) << "my notes, not a database\n"; }
+    auto s = open_store("sqlite:" + dir.sub("notes.db"));
+    REQUIRE_FALSE(s.has_value());
+    CHECK(s.error().message.find("not a database") != std::string::npos);
+    std::ifstream in(dir.sub("notes.db"));
+    std::string line;
+    std::getline(in, line);
+    CHECK(line == "my notes, not a database");
+    CHECK(std::filesystem::file_size(dir.sub("notes.db")) == 25);
+  }
+  SUBCASE("a database with tables of someone else's") {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(dir.sub("other.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE orders (id INTEGER)", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto s = open_store("sqlite:" + dir.sub("other.db"));
+    REQUIRE_FALSE(s.has_value());
+    CHECK(s.error().message.find("none is a trader read model") != std::string::npos);
+    CHECK(count_rows(dir.sub("other.db"), "SELECT count(*) FROM sqlite_master") == 1);
+  }
+  SUBCASE("a read model newer than this build") {
+    REQUIRE(open_store("sqlite:" + dir.sub("new.db")).has_value());
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(dir.sub("new.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "UPDATE trader_schema SET version = 99", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto s = open_store("sqlite:" + dir.sub("new.db"));
+    REQUIRE_FALSE(s.has_value());
+    CHECK(s.error().message.find("schema version 99, newer than this build's 1") != std::string::npos);
+  }
+  SUBCASE("not a database URL") {
+    auto s = open_store("mysql://root:secret@db/trader");
+    REQUIRE_FALSE(s.has_value());
+    CHECK(s.error().message.find("secret") == std::string::npos);
+  }
+}
