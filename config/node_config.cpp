@@ -17,6 +17,17 @@
 namespace trader {
 namespace {
 
+// A libpq URI's password: "user:secret@host" in its authority, or a password= parameter.
+bool uri_has_password(std::string_view uri) {
+  const auto start = uri.find("//");
+  if (start == std::string_view::npos) return false;
+  const auto rest = uri.substr(start + 2);
+  const auto authority = rest.substr(0, rest.find_first_of("/?"));
+  const auto at = authority.rfind('@');
+  return (at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos) ||
+         uri.find("password=") != std::string_view::npos;
+}
+
 // Reads typed values by dotted path, remembering which keys exist in the schema and
 // collecting every error with its place.
 class Reader {
@@ -578,6 +589,20 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   }
   r.string("control.token_env", c.control_token_env);
   r.string("control.token_file", c.control_token_file);
+
+  r.string("projection.db", c.projection.db);
+  r.boolean("projection.candles", c.projection.candles);
+  if (const auto& db = c.projection.db; !db.empty()) {
+    const bool sqlite = db.rfind("sqlite:", 0) == 0 && db.size() > 7;
+    const bool pg = db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+    if (!sqlite && !pg)
+      r.error("projection.db", r.find("projection.db"),
+              "expected sqlite:FILE or postgresql://[user@]host[:port]/dbname");
+    else if (pg && uri_has_password(db))
+      r.error("projection.db", r.find("projection.db"),
+              "holds a password, and the config is journaled with every session: give it in PGPASSWORD or "
+              "~/.pgpass instead");
+  }
 
   auto& al = c.alerts;
   r.boolean("alerts.fills", al.rules.fills);

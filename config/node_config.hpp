@@ -127,6 +127,12 @@ struct NodeConfig {
     std::int64_t timeout_ms = 5000;
     AlertChannel slack, discord, telegram, webhook;
   } alerts;
+  // [projection]: the SQL read model the node keeps itself, after each commit
+  // (projection/, docs/sql.md). Its failures are logged and retried, never stop trading.
+  struct Projection {
+    std::string db;  // "": off; sqlite:FILE or postgresql://... (never a password: the config is journaled)
+    bool candles = false;
+  } projection;
 
   std::string source_path;     // the file it came from
   std::string effective_toml;  // file + overrides, as TOML: journaled with each session

@@ -14,6 +14,7 @@
 #include "actors/node/feed_actor.hpp"
 #include "actors/node/journal_space.hpp"
 #include "actors/node/node_alerts.hpp"
+#include "actors/node/node_projection.hpp"
 #include "actors/node/node_startup.hpp"
 #include "actors/node/node_status.hpp"
 #include "actors/node/recovery.hpp"
@@ -641,6 +642,13 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
                     RiskLimits{config.risk.max_daily_loss, config.risk.max_drawdown_ppm, config.risk.max_orders_per_minute,
                                config.risk.max_trades_per_day, config.risk.max_open_positions}});
   std::shared_ptr<journal::Reader> journal_reader = (*writer)->reader();  // /explain reads what is committed
+  std::unique_ptr<NodeProjection> projection;
+  if (!config.projection.db.empty()) {
+    projection::ProjectOptions options;
+    options.rows.candles = config.projection.candles;
+    projection = std::make_unique<NodeProjection>((*writer)->reader(), config.projection.db, config.journal_path,
+                                                  options);
+  }
   writer->reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
   init.reset();
@@ -661,6 +669,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   auto summary = result.get();
   if (*control) (*control)->stop();
   if (node_alerts) node_alerts->stop();  // bounded: what a dead channel has not sent by then is dropped, and said
+  if (projection) projection->stop(std::chrono::seconds(10));  // the session's end included
   system.await_all_actors_done();
   if (!summary) return summary;
   summary->feed_lines = feed_stats->lines;

@@ -68,9 +68,10 @@ node_with_sim_setup() {
 
 # start_postgres: a PostgreSQL cluster of the test's own in $SCRATCH/pg (Debian's
 # postgresql package, installed by scripts/install-deps.sh), on a unix socket there and no
-# TCP, with a database `trader`. Sets PG_URL (a libpq URI), PG_PID and PSQL (psql on that
-# database, one value per line); the server is stopped by its PID at exit. initdb refuses
-# root, so as root the cluster runs as the `postgres` user.
+# TCP, with a database `trader`. Sets PG_URL (a libpq URI), PSQL (psql on that database,
+# one value per line) and PG_CTL (pg_ctl on the cluster, to stop and start it again); the
+# server is stopped by its PID at exit. initdb refuses root, so as root the cluster runs
+# as the `postgres` user.
 start_postgres() {
   local bin as=()
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -84,15 +85,22 @@ start_postgres() {
   [ "$(id -u)" -eq 0 ] && chown postgres "$SCRATCH/pg"
   "${as[@]}" "$bin/initdb" -D "$SCRATCH/pg/data" -A trust -U postgres -E UTF8 --no-sync > "$SCRATCH/pg/initdb.log" 2>&1 \
     || { bad "initdb: $(tail -3 "$SCRATCH/pg/initdb.log")"; finish; exit 1; }
-  "${as[@]}" "$bin/pg_ctl" -D "$SCRATCH/pg/data" -l "$SCRATCH/pg/server.log" -w -t 60 \
-    -o "-k $SCRATCH/pg -c listen_addresses= -F" start > /dev/null 2>&1 \
-    || { bad "pg_ctl start: $(tail -3 "$SCRATCH/pg/server.log")"; finish; exit 1; }
-  PG_PID=$(head -1 "$SCRATCH/pg/data/postmaster.pid")
-  PG_CLEANUP="kill -INT $PG_PID 2>/dev/null; while kill -0 $PG_PID 2>/dev/null; do sleep 0.1; done"
-  trap "$PG_CLEANUP; rm -rf \"$SCRATCH\"" EXIT
+  PG_CTL=("${as[@]}" "$bin/pg_ctl" -D "$SCRATCH/pg/data" -l "$SCRATCH/pg/server.log" -w -t 60
+          -o "-k $SCRATCH/pg -c listen_addresses= -F")
+  trap 'stop_postgres; rm -rf "$SCRATCH"' EXIT
+  "${PG_CTL[@]}" start > /dev/null 2>&1 || { bad "pg_ctl start: $(tail -3 "$SCRATCH/pg/server.log")"; finish; exit 1; }
   PSQL=(psql -h "$SCRATCH/pg" -U postgres -d trader -X -q -t -A -v ON_ERROR_STOP=1)
   psql -h "$SCRATCH/pg" -U postgres -d postgres -X -q -c "CREATE DATABASE trader" > /dev/null \
     || { bad "createdb failed"; finish; exit 1; }
   PG_URL="postgresql://postgres@/trader?host=$SCRATCH/pg"
-  ok "PostgreSQL $("${PSQL[@]}" -c 'SHOW server_version') started (pid $PG_PID)"
+  ok "PostgreSQL $("${PSQL[@]}" -c 'SHOW server_version') started (pid $(head -1 "$SCRATCH/pg/data/postmaster.pid"))"
+}
+
+# stop_postgres: stops the test's cluster by the PID its postmaster.pid names, and waits.
+stop_postgres() {
+  local pid
+  pid=$(head -1 "$SCRATCH/pg/data/postmaster.pid" 2>/dev/null) || return 0
+  [ -n "$pid" ] || return 0
+  kill -INT "$pid" 2>/dev/null
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 }

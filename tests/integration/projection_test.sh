@@ -53,8 +53,8 @@ kill_loop() {
   for i in $(seq 1 80); do
     "$TOOLS" project "$SCRATCH/run" --db "$db" --batch "$batch" --candles > "$SCRATCH/kl.out" 2>&1 &
     local pid=$!
-    # 10-90 ms, a little longer each time, so that a run finishes in the end
-    sleep "$(( (RANDOM % 9 + 1) * 10 + i * 5 ))e-3"
+    # 5-40 ms, a little longer each time, so that a run finishes in the end
+    sleep "$(( (RANDOM % 8 + 1) * 5 + i * 2 ))e-3"
     if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
     wait "$pid" 2>/dev/null
     rc=$?
@@ -102,6 +102,33 @@ updates=$(grep -c "^seq " "$SCRATCH/follow.out")
   && ok "--follow kept up with the live node in $updates catch-ups, and held all $last records $(( (caught - ended) / 1000000 )) ms after the node ended; SIGTERM stops it (exit 0)" \
   || bad "--follow: caught='$caught' rc=$rc updates=$updates: $(tail -3 "$SCRATCH/follow.out") $(cat "$SCRATCH/follow.err")"
 
+# --- the node keeps the read model itself ([projection] db) ------------------------------------------
+hash=$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/node.out")
+"$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/inproc" --set projection.db="sqlite:$SCRATCH/inproc.db" \
+  > "$SCRATCH/inproc.out" 2> "$SCRATCH/inproc.log" || bad "the node with a projection failed: $(tail -3 "$SCRATCH/inproc.log")"
+expect_eq "the node with a projection decides exactly as without" "$hash" "$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/inproc.out")"
+python3 "$HERE/projection_check.py" counts "$SCRATCH" "sqlite:$SCRATCH/inproc.db" \
+  && ok "the node's own projection holds the whole session when it ends, its end included" || bad "in-node projection counts"
+expect_eq "its session row says how it ended" "completed" \
+  "$(python3 -c "import sqlite3; print(sqlite3.connect('$SCRATCH/inproc.db').execute('SELECT end_reason FROM sessions').fetchone()[0])")"
+
+# The database is down when the node starts and comes back while it trades: the node trades
+# on, says so once, and the projection resumes and holds everything at the end.
+stop_postgres
+"$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/outage" --set feed.speed=100000 --set projection.db="$PG_URL" \
+  > "$SCRATCH/outage.out" 2> "$SCRATCH/outage.log" &
+outage=$!
+sleep 2
+"${PG_CTL[@]}" start > /dev/null 2>&1 || bad "pg_ctl start again: $(tail -3 "$SCRATCH/pg/server.log")"
+wait "$outage" || bad "the node failed while its database was down: $(tail -3 "$SCRATCH/outage.log")"
+expect_eq "it decides exactly as without" "$hash" "$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/outage.out")"
+last=$("$TOOLS" stats --json "$SCRATCH/outage" | python3 -c "import json,sys; print(json.load(sys.stdin)['last_seq'])")
+got=$("${PSQL[@]}" -c "SELECT last_seq FROM projection_progress WHERE journal_dir = '$SCRATCH/outage'")
+warned=$(grep -c "projection: cannot connect to PostgreSQL.*trading goes on; retrying" "$SCRATCH/outage.log")
+[ "$got" = "$last" ] && [ "$warned" -eq 1 ] && grep -q "projection: resumed" "$SCRATCH/outage.log" \
+  && ok "a database down at the start: said once, trading went on, the projection resumed and holds all $last records" \
+  || bad "outage: progress '$got' of $last, warned $warned times: $(grep projection "$SCRATCH/outage.log" | head -5)"
+
 # --- bad input ----------------------------------------------------------------------------------
 expect_fail "no journal there" 2 "error: " "$TOOLS" project "$SCRATCH/nothing" --db "sqlite:$SCRATCH/x.db"
 expect_fail "not a database URL (and no password echoed)" 2 "a database is sqlite:FILE" \
@@ -114,6 +141,11 @@ expect_fail "a file that is not a database" 2 "not a database" "$TOOLS" project 
 expect_eq "and it is left as it was" "my notes" "$(cat "$SCRATCH/notes.db")"
 expect_fail "a PostgreSQL that is not there" 2 "cannot connect to PostgreSQL" \
   "$TOOLS" project "$SCRATCH/run" --db "postgresql://postgres@/trader?host=$SCRATCH/nowhere"
+expect_fail "a password in [projection] db (the config is journaled)" 2 "projection.db: holds a password" \
+  "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/never" --set projection.db="postgresql://u:hunter2@db/x"
+expect_fail "a [projection] db that is no database URL" 2 "projection.db: expected sqlite:FILE" \
+  "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/never" --set projection.db="history.db"
+[ ! -e "$SCRATCH/never" ] && ok "and no journal was created" || bad "a refused config created a journal"
 if [ -n "$FAULT" ]; then
   cp -r "$SCRATCH/run" "$SCRATCH/bad"
   "$FAULT" flip "$SCRATCH/bad" 20000 > /dev/null
