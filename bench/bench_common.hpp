@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
+#include "config/node_config.hpp"
 #include "messages/message_types.hpp"
 
 namespace trader::bench {
@@ -15,6 +17,7 @@ struct Options {
   bool smoke = false;          // tiny sizes: checks that everything runs, measures nothing
   std::string data_dir;        // the shared real data (captures, klines)
   std::string work_dir;        // scratch space
+  std::string pg_url;          // an empty PostgreSQL database the projection part may use ("": skipped)
 };
 
 // Ordered: the JSON lists keys in a stable order.
@@ -35,6 +38,13 @@ std::string fresh_dir(const Options& o, const std::string& name);
 // times until there are `n`.
 std::vector<Trade> real_trades(const Options& o, std::size_t n);
 
+// The benchmarks' node config (paper, the rule strategy, nosync journal) with `overrides`.
+Result<NodeConfig> bench_config(const std::vector<std::string>& overrides, ConfigUse use = ConfigUse::replay);
+
+// The 3-week kline file, repeated `rounds` times back to back (times shifted), as an
+// import journal; returns its directory.
+Result<std::string> repeated_klines(const Options& o, int rounds, std::size_t limit);
+
 // The shell's floor (bench_shell_floor.cpp): microseconds per CAF request/answer of a
 // delivery between two actors on one scheduler thread, with no work on either side.
 double caf_round_trip_us(std::size_t round_trips);
@@ -44,5 +54,6 @@ void bench_import(const Options& o, Results& r);    // import vs bare simdjson
 void bench_replay(const Options& o, Results& r);    // replay --verify of a >= 1M-event journal
 void bench_node_vs_replay(const Options& o, Results& r);  // the CAF node vs what-if, same config and data
 void bench_latency(const Options& o, Results& r);   // tick-to-order in the live CAF node
+void bench_projection(const Options& o, Results& r);  // project into SQLite (and PostgreSQL) vs bare bulk inserts
 
 }  // namespace trader::bench

@@ -69,7 +69,9 @@ double import_lines_per_s(const Options& o, const std::string& file) {
   return r ? static_cast<double>(r->lines) / secs : 0;
 }
 
-Result<NodeConfig> bench_config(const std::vector<std::string>& overrides, ConfigUse use = ConfigUse::replay) {
+}  // namespace
+
+Result<NodeConfig> bench_config(const std::vector<std::string>& overrides, ConfigUse use) {
   static const char* kBase = R"(
 [candles]
 intervals = ["1m", "5m", "1h"]
@@ -115,8 +117,6 @@ Result<std::string> repeated_klines(const Options& o, int rounds, std::size_t li
   if (auto c = (*w)->commit(); !c) return tl::unexpected(c.error());
   return dir;
 }
-
-}  // namespace
 
 void bench_import(const Options& o, Results& r) {
   const std::string file = data_file(o, "btcusdt_20240808");

@@ -18,9 +18,12 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "print one JSON object (keys in bench/README.md)");
   app.add_flag("--smoke", o.smoke, "tiny sizes: checks that every part runs (numbers mean nothing)");
   app.add_option("--data", o.data_dir, "the shared real data: captures and klines");
+  app.add_option("--pg", o.pg_url, "an empty PostgreSQL database (libpq URI) for the projection part; without it, "
+                                   "only SQLite is measured");
   app.add_option("--work", o.work_dir, "scratch directory (default: a temporary one, removed after)");
-  app.add_option("--only", only, "run one part: journal, import, replay, node-vs-replay or tick-to-order (for profiling)")
-      ->check(CLI::IsMember({"journal", "import", "replay", "node-vs-replay", "tick-to-order"}));
+  app.add_option("--only", only,
+                 "run one part: journal, import, replay, node-vs-replay, tick-to-order or projection (for profiling)")
+      ->check(CLI::IsMember({"journal", "import", "replay", "node-vs-replay", "tick-to-order", "projection"}));
   CLI11_PARSE(app, argc, argv);
   namespace fs = std::filesystem;
   if (!fs::is_directory(o.data_dir) || trader::bench::data_file(o, "btcusdt_20240808").empty() ||
@@ -45,6 +48,7 @@ int main(int argc, char** argv) {
       {"replay", trader::bench::bench_replay},
       {"node-vs-replay", trader::bench::bench_node_vs_replay},
       {"tick-to-order", trader::bench::bench_latency},
+      {"projection", trader::bench::bench_projection},
   };
   for (const auto& [name, run] : parts) {
     if (!only.empty() && only != name) continue;

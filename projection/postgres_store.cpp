@@ -1,59 +1,16 @@
-// The read model in PostgreSQL, through libpq: each batch is COPY'd into temporary
-// staging tables and moved into the tables with one INSERT ... SELECT per table, in the
-// batch's transaction.
+// The read model in PostgreSQL, through libpq: each batch is COPY'd in, in one transaction
+// with the progress.
 #include <array>
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
-#include "messages/fixed_point.hpp"
+#include "projection/copy_text.hpp"
 #include "projection/schema_setup.hpp"
 #include "projection/store.hpp"
 
 namespace trader::projection {
 namespace {
-
-// COPY's text format: tab-separated, \N for null, backslash escapes. Text that is not
-// valid UTF-8 (a venue's message, say) would fail the whole batch: its bad bytes become U+FFFD.
-void append_copy_text(std::string& out, std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (!ok) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-      continue;
-    }
-    if (len == 1) {
-      switch (c) {
-        case '\\': out += "\\\\"; break;
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case 0: out += "\xEF\xBF\xBD"; break;  // PostgreSQL text holds no NUL
-        default: out.push_back(static_cast<char>(c));
-      }
-    } else {
-      out.append(s.substr(i, len));
-    }
-    i += len;
-  }
-}
-
-void append_copy_row(std::string& out, const std::string& journal_id, const Row& row) {
-  append_copy_text(out, journal_id);
-  for (const auto& v : row.values) {
-    out.push_back('\t');
-    if (const auto* n = std::get_if<std::int64_t>(&v)) out += std::to_string(*n);
-    else if (const auto* m = std::get_if<Money>(&v)) out += format_fixed(m->fixed);
-    else if (const auto* t = std::get_if<std::string>(&v)) append_copy_text(out, *t);
-    else if (const auto* f = std::get_if<bool>(&v)) out.push_back(*f ? 't' : 'f');
-    else out += "\\N";
-  }
-  out.push_back('\n');
-}
 
 std::string first_line(const char* text) {
   std::string s = text ? text : "";
@@ -131,8 +88,8 @@ class PostgresStore final : public Store, public SqlAccess {
     return v;
   }
 
-  Status copy_into_stage(const Table& t, const std::string& data) {
-    if (auto st = exec_copy_start(fmt::format("COPY stage_{} {} FROM STDIN", t.name, column_list(t))); !st) return st;
+  Status copy_into(const std::string& table_name, const std::string& columns, const std::string& data) {
+    if (auto st = exec_copy_start(fmt::format("COPY {} {} FROM STDIN", table_name, columns)); !st) return st;
     if (PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) != 1 ||
         PQputCopyEnd(conn_, nullptr) != 1)
       return fail(fmt::format("{}: {}", where_, first_line(PQerrorMessage(conn_))));
@@ -154,28 +111,46 @@ class PostgresStore final : public Store, public SqlAccess {
     return fail(fmt::format("{}: {}", where_, why));
   }
 
+  // Rows of records past the stored progress cannot be there yet, and go straight in by
+  // COPY; a batch that may overlap what is stored (--from an earlier seq) goes through a
+  // staging table and keeps the rows already there. The progress row is locked first, so
+  // two projectors of one journal take turns instead of racing.
   Status write_rows(const Batch& b) {
+    if (auto st = exec_params("INSERT INTO projection_progress (journal_id, last_seq, journal_dir) VALUES ($1, 0, $2) "
+                              "ON CONFLICT (journal_id) DO NOTHING",
+                              {b.journal_id.c_str(), b.journal_dir.c_str()});
+        !st)
+      return st;
+    auto stored = query_int("SELECT last_seq FROM projection_progress WHERE journal_id = $1 FOR UPDATE",
+                            {b.journal_id.c_str()});
+    if (!stored) return tl::unexpected(stored.error());
+    const bool fresh = static_cast<std::uint64_t>(*stored) < b.first_seq;
     std::array<std::string, kTableCount> data;
     for (const auto* rows : {&b.rows, &b.sessions})
       for (const auto& r : *rows) append_copy_row(data[static_cast<std::size_t>(r.table)], b.journal_id, r);
     for (std::size_t i = 0; i < kTableCount; ++i) {
       if (data[i].empty()) continue;
       const Table& t = table(static_cast<TableId>(i));
-      if (auto st = copy_into_stage(t, data[i]); !st) return st;
       const std::string cols = column_list(t);
+      if (fresh && !t.replace_on_conflict) {
+        if (auto st = copy_into(std::string(t.name), cols, data[i]); !st) return st;
+        continue;
+      }
+      if (auto st = copy_into("stage_" + std::string(t.name), cols, data[i]); !st) return st;
       if (auto st = exec(fmt::format("INSERT INTO {0} {1} SELECT {2} FROM stage_{0}{3}", t.name, cols,
                                      cols.substr(1, cols.size() - 2), on_conflict(t)));
           !st)
         return st;
     }
     const std::string seq = std::to_string(b.last_seq);
-    PGresult* r = PQexecParams(
-        conn_,
-        "INSERT INTO projection_progress (journal_id, last_seq, journal_dir) VALUES ($1, $2, $3) "
-        "ON CONFLICT (journal_id) DO UPDATE SET last_seq = excluded.last_seq, journal_dir = excluded.journal_dir "
-        "WHERE excluded.last_seq > projection_progress.last_seq",
-        3, nullptr, std::array<const char*, 3>{b.journal_id.c_str(), seq.c_str(), b.journal_dir.c_str()}.data(),
-        nullptr, nullptr, 0);
+    return exec_params("UPDATE projection_progress SET last_seq = $2, journal_dir = $3 WHERE journal_id = $1 AND "
+                       "last_seq < $2",
+                       {b.journal_id.c_str(), seq.c_str(), b.journal_dir.c_str()});
+  }
+
+  Status exec_params(const char* sql, std::initializer_list<const char*> params) {
+    std::vector<const char*> p(params);
+    PGresult* r = PQexecParams(conn_, sql, static_cast<int>(p.size()), nullptr, p.data(), nullptr, nullptr, 0);
     const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     const std::string why = ok ? "" : first_line(PQresultErrorMessage(r));
     PQclear(r);

@@ -96,7 +96,7 @@ Result<CatchUp> Projector::catch_up() {
   if (!summary) return tl::unexpected(summary.error());
   auto sessions = session_rows();
   if (!sessions) return tl::unexpected(sessions.error());
-  Batch batch{journal_id_, journal_dir_, {}, std::move(*sessions), 0};
+  Batch batch{journal_id_, journal_dir_, {}, std::move(*sessions), next_seq_, 0};
   std::uint64_t batch_records = 0, last_read = 0;
   auto flush = [&]() -> Status {
     batch.last_seq = std::max(last_read, progress_);
@@ -106,6 +106,7 @@ Result<CatchUp> Projector::catch_up() {
     ++done.batches;
     batch.rows.clear();
     batch.sessions.clear();
+    batch.first_seq = last_read + 1;
     batch_records = 0;
     return {};
   };

@@ -16,7 +16,8 @@ struct Batch {
   std::string journal_id, journal_dir;
   std::vector<Row> rows;      // the records' rows, in seq order
   std::vector<Row> sessions;  // every session of the journal as it stands now
-  std::uint64_t last_seq = 0; // the progress this batch brings the journal to
+  std::uint64_t first_seq = 0;  // the first record read into this batch (its rows' seqs are >= it)
+  std::uint64_t last_seq = 0;   // the progress this batch brings the journal to
 };
 
 class Store {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# trader-bench --smoke on the bundled data: every part runs and prints every documented key
-# with a positive number. Speed is not asserted (tests never assert on time).
+# trader-bench --smoke on the bundled data (and a PostgreSQL of its own for the projection
+# part): every part runs and prints every documented key with a positive number. Speed is not asserted (tests never assert on time).
 source "$(dirname "$0")/lib.sh"
 BENCH=${TRADER_BENCH:?set TRADER_BENCH}
-"$BENCH" --smoke --json --data "$DATA" --work "$SCRATCH/bench" > "$SCRATCH/bench.json" 2> "$SCRATCH/bench.err" \
+start_postgres  # the projection part measures PostgreSQL too
+"$BENCH" --smoke --json --data "$DATA" --work "$SCRATCH/bench" --pg "$PG_URL" > "$SCRATCH/bench.json" 2> "$SCRATCH/bench.err" \
   && ok "trader-bench --smoke runs" || bad "trader-bench failed: $(cat "$SCRATCH/bench.err")"
 python3 - "$SCRATCH/bench.json" <<'PY' && ok "every key present with a positive value" || bad "bench keys: $(cat "$SCRATCH/bench.json")"
 import json, sys
@@ -14,7 +15,9 @@ keys = ["journal_append_ratio_nosync", "journal_append_ratio_sync", "journal_app
         "tick_to_order_p999_us", "tick_to_order_samples", "tick_to_order_p99_us_sync", "bytes_per_trade_record", "import_ratio",
         "import_lines_per_s", "simdjson_parse_lines_per_s", "node_vs_replay_ratio", "node_events_per_s",
         "what_if_same_data_events_per_s", "tick_to_order_hops", "tick_to_order_p50_us_per_hop",
-        "caf_round_trip_us", "node_deliveries_per_record", "node_vs_replay_ceiling"]
+        "caf_round_trip_us", "node_deliveries_per_record", "node_vs_replay_ceiling",
+        "projection_rows", "projection_rows_per_s_sqlite", "sqlite_bulk_insert_rows_per_s", "projection_ratio_sqlite",
+        "projection_rows_per_s_postgresql", "postgresql_copy_rows_per_s", "projection_ratio_postgresql"]
 missing = [k for k in keys if not (isinstance(d.get(k), (int, float)) and d[k] > 0)]
 assert not missing, missing
 PY

@@ -74,6 +74,20 @@ kills=$(kill_loop "postgresql://postgres@/killed?host=$SCRATCH/pg" 1000)
   && ok "PostgreSQL: $kills kill -9s mid-run, then the same rows as one uninterrupted run" \
   || bad "PostgreSQL kill loop ($kills kills)"
 
+# --- two projectors of one journal at once: they take turns, and the rows are the same -------------
+for db in "sqlite:$SCRATCH/twice.db" "postgresql://postgres@/twice?host=$SCRATCH/pg"; do
+  [ "${db%%:*}" = postgresql ] && { psql -h "$SCRATCH/pg" -U postgres -d postgres -X -q -c "CREATE DATABASE twice" > /dev/null || bad "createdb twice"; }
+  "$TOOLS" project "$SCRATCH/run" --db "$db" --batch 500 --candles > "$SCRATCH/one.out" 2>&1 &
+  one=$!
+  "$TOOLS" project "$SCRATCH/run" --db "$db" --batch 700 --candles > "$SCRATCH/two.out" 2>&1
+  rc2=$?
+  wait "$one"
+  rc1=$?
+  [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && python3 "$HERE/projection_check.py" same "sqlite:$SCRATCH/whole.db" "$db" \
+    && ok "two projectors at once into ${db%%:*}: both succeed, the rows are one run's" \
+    || bad "two projectors into ${db%%:*}: exits $rc1 $rc2: $(cat "$SCRATCH/one.out" "$SCRATCH/two.out" | grep -v '^seq')"
+done
+
 # --- following a live node --------------------------------------------------------------------
 # The node paced at 100,000x real time (the week of klines in about 6 s); the projector follows
 # it from its first commit and must hold every record soon after the node ends.

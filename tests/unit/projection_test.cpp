@@ -11,6 +11,7 @@
 #include "message_samples.hpp"
 #include "messages/enum_names.hpp"
 #include "messages/fixed_point.hpp"
+#include "projection/copy_text.hpp"
 #include "projection/projector.hpp"
 #include "projection/tables.hpp"
 #include "test_support.hpp"
@@ -278,4 +279,12 @@ TEST_CASE("a database that is not a read model of ours is refused before anythin
     REQUIRE_FALSE(s.has_value());
     CHECK(s.error().message.find("secret") == std::string::npos);
   }
+}
+
+TEST_CASE("COPY text: tabs, newlines and backslashes escaped, nulls as \\N, bytes that are not UTF-8 replaced") {
+  Row r{TableId::errors, {std::int64_t{5}, Null{}, std::string("a\tb\nc\\d"), Money{-150000000}, true,
+                          std::string("caf\xC3\xA9 \xFF end"), std::string("x\ry")}};
+  std::string out;
+  append_copy_row(out, "j", r);
+  CHECK(out == "j\t5\t\\N\ta\\tb\\nc\\\\d\t-1.5\tt\tcaf\xC3\xA9 \xEF\xBF\xBD end\tx\\ry\n");
 }
