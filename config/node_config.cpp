@@ -485,6 +485,25 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.milli("risk.take_profit_atr", c.risk.take_profit_atr_milli);
   r.integer("risk.atr_candles", c.risk.atr_candles, 1, 100000);
   c.risk.candle_interval_s = c.strategy.interval_s;
+
+  // Sizing: the stop and take profit it sizes against are risk's own (one value each).
+  auto& sz = c.strategy.sizing;
+  r.mode("sizing.policy", sz.policy, kSizingPolicies);
+  r.ppm("sizing.fraction", sz.fraction_ppm);
+  r.ppm("sizing.risk_per_trade", sz.risk_ppm);
+  r.ppm("sizing.kelly_fraction", sz.kelly_fraction_ppm);
+  r.ppm("sizing.max_fraction", sz.max_fraction_ppm);
+  sz.stop_loss_ppm = c.risk.stop_loss_ppm;
+  sz.take_profit_ppm = c.risk.take_profit_ppm;
+  const bool sizes_on_stop = sz.policy == SizingPolicy::risk_per_trade || sz.policy == SizingPolicy::kelly;
+  if (sizes_on_stop && c.risk.stop_loss_mode != StopMode::percent)
+    r.error("sizing.policy", r.find("sizing.policy"),
+            fmt::format("\"{}\" sizes on the stop's distance, known at entry only with risk.stop_loss = \"percent\"",
+                        mode_name(kSizingPolicies, sz.policy)));
+  else if (sz.policy == SizingPolicy::kelly && c.risk.take_profit_mode != StopMode::percent)
+    r.error("sizing.policy", r.find("sizing.policy"),
+            "\"kelly\" sizes on the take profit's distance, known at entry only with risk.take_profit = \"percent\"");
+  c.xgb.sizing = sz;
   c.risk.market = market;
 
   r.string("portfolio.quote_asset", c.portfolio.quote_asset);

@@ -31,12 +31,17 @@ enum class IfExists { error, archive, replace, resume };  // resume: restore the
 enum class StrategyKind { rule, xgboost };
 
 template <class E>
-using ModeNames = std::array<std::pair<std::string_view, E>, 4>;  // unused slots: empty names
+using ModeNames = std::array<std::pair<std::string_view, E>, 6>;  // unused slots: empty names
 inline constexpr ModeNames<OrderMode> kOrderModes{{{"paper", OrderMode::paper}, {"testnet", OrderMode::testnet}, {"live", OrderMode::live}, {}}};
 inline constexpr ModeNames<FeedSourceKind> kFeedSources{{{"capture", FeedSourceKind::capture}, {"binance", FeedSourceKind::binance}, {}, {}}};
 inline constexpr ModeNames<IfExists> kIfExists{{{"error", IfExists::error}, {"archive", IfExists::archive}, {"replace", IfExists::replace}, {"resume", IfExists::resume}}};
 inline constexpr ModeNames<StrategyKind> kStrategyKinds{{{"rule", StrategyKind::rule}, {"xgboost", StrategyKind::xgboost}, {}, {}}};
 inline constexpr ModeNames<OrderType> kEntryOrders{{{"market", OrderType::market}, {"limit", OrderType::limit}, {}, {}}};
+inline constexpr ModeNames<SizingPolicy> kSizingPolicies{{{"strategy", SizingPolicy::strategy},
+                                                          {"fixed_fraction", SizingPolicy::fixed_fraction},
+                                                          {"confidence_scaled", SizingPolicy::confidence_scaled},
+                                                          {"risk_per_trade", SizingPolicy::risk_per_trade},
+                                                          {"kelly", SizingPolicy::kelly}}};
 
 template <class E>
 constexpr std::string_view mode_name(const ModeNames<E>& names, E value) {

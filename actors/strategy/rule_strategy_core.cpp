@@ -10,7 +10,7 @@ namespace trader {
 
 RuleStrategyCore::RuleStrategyCore(RuleStrategyConfig config)
     : StrategyBase(StrategyCommon{config.name, config.interval_s, config.symbols, config.reentry_cooldown_candles,
-                                  config.market, config.entry}),
+                                  config.market, config.entry, config.sizing}),
       config_(std::move(config)) {}
 
 Result<std::optional<View>> RuleStrategyCore::evaluate(const Candle& c, Direction current) {

@@ -31,6 +31,7 @@ struct RuleStrategyConfig {
   std::uint32_t reentry_cooldown_candles = 10;
   MarketRules market;
   EntryOrder entry;
+  SizingConfig sizing;
 };
 
 class RuleStrategyCore final : public StrategyBase {

@@ -38,8 +38,9 @@ void StrategyBase::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   intent.confidence_ppm = v->confidence_ppm;
   if (v->direction == Direction::long_ && s.held == 0) {
     if (risk_state_ != TradingState::active || !have_equity_ || s.candles < s.cooldown_until) return;
+    const EntrySize size = size_entry(common_.sizing, v->fraction_ppm, v->confidence_ppm);
     const std::int64_t budget =
-        static_cast<std::int64_t>(static_cast<__int128>(equity_) * v->fraction_ppm / 1'000'000);
+        static_cast<std::int64_t>(static_cast<__int128>(equity_) * size.fraction_ppm / 1'000'000);
     std::int64_t price = c.close;
     if (common_.entry.type == OrderType::limit) {
       const auto below = static_cast<std::int64_t>(static_cast<__int128>(c.close) *
@@ -62,7 +63,7 @@ void StrategyBase::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
     if (qty <= 0 || !notional || *notional < common_.market.min_notional) return;
     intent.side = Side::buy;
     intent.qty = qty;
-    intent.reason = "enter long: " + v->reason;
+    intent.reason = "enter long: " + v->reason + (size.why.empty() ? "" : "; " + size.why);
   } else if (v->direction == Direction::flat && s.held > 0) {
     if (risk_state_ == TradingState::halted) return;
     intent.side = Side::sell;

@@ -4,7 +4,8 @@
 // confidence, position size as a share of equity, reason).
 //  - A change of direction emits a Signal (direction, confidence, model id, reason).
 //  - Whenever the view and the position disagree (level-triggered), an intent follows:
-//    entering, a buy for `fraction` of equity rounded down to the lot step: at market, or
+//    entering, a buy for the sizing policy's share of equity (by default the view's
+//    `fraction`), rounded down to the lot step: at market, or
 //    (entry.type = limit) a limit `limit_offset_bps` below the candle's close, rounded
 //    down to the tick, sized at that price; exiting, a market sell of the whole position.
 //  - No new intent while one is undecided or its order works; no entry while risk is
@@ -18,6 +19,7 @@
 
 #include "actors/actor_core.hpp"
 #include "actors/market_rules.hpp"
+#include "actors/strategy/sizing.hpp"
 
 namespace trader {
 
@@ -35,6 +37,7 @@ struct StrategyCommon {
   std::uint32_t reentry_cooldown_candles = 10;
   MarketRules market;
   EntryOrder entry;
+  SizingConfig sizing;  // how much an entry spends (sizing.hpp)
 };
 
 struct View {

@@ -8,7 +8,7 @@ namespace trader {
 
 XgbStrategyCore::XgbStrategyCore(XgbStrategyConfig config, std::shared_ptr<const model::XgbModel> model)
     : StrategyBase(StrategyCommon{model->id(), config.interval_s, config.symbols, config.reentry_cooldown_candles,
-                                  config.market, config.entry}),
+                                  config.market, config.entry, config.sizing}),
       config_(std::move(config)),
       model_(std::move(model)) {}
 

@@ -28,6 +28,7 @@ struct XgbStrategyConfig {
   std::uint32_t reentry_cooldown_candles = 10;
   MarketRules market;
   EntryOrder entry;
+  SizingConfig sizing;
 };
 
 class XgbStrategyCore final : public StrategyBase {

@@ -125,3 +125,25 @@ TEST_CASE("config: testnet and live journal with fsync; an explicit nosync is re
   REQUIRE_FALSE(refused);
   CHECK(refused.error().message.find("x.toml:2: journal.durability") != std::string::npos);
 }
+
+TEST_CASE("config: sizing policies; those that size on the stop need percent stops, named at their line") {
+  auto kelly = parse_node_config("[sizing]\npolicy = \"kelly\"\nkelly_fraction = 0.25\nmax_fraction = 0.1\n", "x.toml",
+                                 {}, ConfigUse::replay);
+  REQUIRE(kelly);
+  CHECK(kelly->strategy.sizing.policy == SizingPolicy::kelly);
+  CHECK(kelly->strategy.sizing.kelly_fraction_ppm == 250'000);
+  CHECK(kelly->strategy.sizing.max_fraction_ppm == 100'000);
+  CHECK(kelly->strategy.sizing.stop_loss_ppm == kelly->risk.stop_loss_ppm);  // risk's own stop, not a copy of its own
+  CHECK(kelly->strategy.sizing.take_profit_ppm == kelly->risk.take_profit_ppm);
+  CHECK(kelly->xgb.sizing.policy == SizingPolicy::kelly);  // the XGBoost strategy sizes the same way
+
+  auto atr = parse_node_config("[risk]\nstop_loss = \"volatility\"\n[sizing]\npolicy = \"risk_per_trade\"\n", "x.toml",
+                               {}, ConfigUse::replay);
+  REQUIRE_FALSE(atr);
+  CHECK(atr.error().message.find("x.toml:4: sizing.policy") != std::string::npos);
+  CHECK(atr.error().message.find("risk.stop_loss = \"percent\"") != std::string::npos);
+
+  auto unknown = parse_node_config("[sizing]\npolicy = \"martingale\"\n", "x.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message.find("\"kelly\"") != std::string::npos);  // the known names are listed
+}
