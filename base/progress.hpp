@@ -1,5 +1,5 @@
 #pragma once
-// A progress line for long commands (import, replay, what-if, train) on a terminal: how
+// A progress line for long commands (import, replay, what-if, train, project) on a terminal: how
 // far, how fast, and how long is left. It stays silent when stderr is not a terminal or
 // `CI` is set, so logs, pipes and CI output carry no control characters. It reads the wall
 // clock: it belongs to the tools' shell, never to a core.

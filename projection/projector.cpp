@@ -90,7 +90,7 @@ Result<std::vector<Row>> Projector::session_rows() {
   return rows;
 }
 
-Result<CatchUp> Projector::catch_up() {
+Result<CatchUp> Projector::catch_up(const ProgressFn& on_progress) {
   CatchUp done;
   auto summary = reader_->summary();
   if (!summary) return tl::unexpected(summary.error());
@@ -137,7 +137,7 @@ Result<CatchUp> Projector::catch_up() {
       }
       last_read = h.seq;
       if (done.first_seq == 0) done.first_seq = h.seq;
-      ++done.records;
+      if (++done.records % 4096 == 0 && on_progress) on_progress(done.records, filter.to_seq - filter.from_seq + 1);
       ++batch_records;
       if (batch_records >= options_.batch_records || batch.rows.size() >= options_.batch_rows)
         if (auto st = flush(); !st) return stop(st.error(), false);

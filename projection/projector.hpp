@@ -3,6 +3,7 @@
 // in seq order and writes their rows in batches, each with its progress in the same
 // transaction. Run it once to catch up, or again and again to follow a live journal.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,7 +41,9 @@ class Projector {
 
   // Projects everything the journal has committed past the progress. On a bad record the
   // rows before it are kept (and the progress says so) and the error names its seq.
-  Result<CatchUp> catch_up();
+  // `on_progress(records read, records to read)` is called every few thousand records.
+  using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
+  Result<CatchUp> catch_up(const ProgressFn& on_progress = {});
 
   const std::string& journal_id() const { return journal_id_; }
   std::uint64_t progress() const { return progress_; }

@@ -132,7 +132,10 @@ stop_postgres
 "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/outage" --set feed.speed=100000 --set projection.db="$PG_URL" \
   > "$SCRATCH/outage.out" 2> "$SCRATCH/outage.log" &
 outage=$!
-sleep 2
+for _ in $(seq 1 600); do  # until the node has said it cannot reach the database
+  grep -q "projection: cannot connect" "$SCRATCH/outage.log" && break
+  sleep 0.1
+done
 "${PG_CTL[@]}" start > /dev/null 2>&1 || bad "pg_ctl start again: $(tail -3 "$SCRATCH/pg/server.log")"
 wait "$outage" || bad "the node failed while its database was down: $(tail -3 "$SCRATCH/outage.log")"
 expect_eq "it decides exactly as without" "$hash" "$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/outage.out")"

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "base/progress.hpp"
 #include "journal/journal.hpp"
 #include "projection/projector.hpp"
 #include "tools/trader_tools/commands.hpp"
@@ -56,7 +57,12 @@ int run_project(const ProjectArgs& a) {
   }
   for (;;) {
     const auto t0 = std::chrono::steady_clock::now();
-    auto done = projector->catch_up();
+    Progress bar("project", 0, "records");
+    auto done = projector->catch_up([&bar](std::uint64_t read, std::uint64_t total) {
+      bar.set_total(total);
+      bar.update(read);
+    });
+    bar.clear();
     if (!done) {
       fmt::print(stderr, "error: {} (the rows before it are kept: projected up to seq {})\n", done.error().message,
                  projector->progress());
