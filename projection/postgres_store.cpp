@@ -26,15 +26,12 @@ class PostgresStore final : public Store, public SqlAccess {
 
   Status open() {
     if (auto st = exec("SET client_min_messages = warning"); !st) return st;
-    if (auto st = exec("BEGIN"); !st) return st;
     // Two projectors creating the schema at once would collide: one waits for the other.
-    auto st = exec("SELECT pg_advisory_xact_lock(7403272615)");
-    if (st) st = ensure_schema(*this, where_);
-    if (!st) {
-      (void)exec("ROLLBACK");
-      return st;
-    }
-    if (auto c = exec("COMMIT"); !c) return c;
+    auto setup = [&]() -> Status {
+      if (auto st = exec("SELECT pg_advisory_xact_lock(7403272615)"); !st) return st;
+      return ensure_schema(*this, where_);
+    };
+    if (auto st = in_transaction(*this, "BEGIN", setup); !st) return st;
     for (std::size_t i = 0; i < kTableCount; ++i) {
       const Table& t = table(static_cast<TableId>(i));
       if (auto s = exec(fmt::format("CREATE TEMP TABLE stage_{0} (LIKE {0}) ON COMMIT DELETE ROWS", t.name)); !s)
@@ -65,13 +62,7 @@ class PostgresStore final : public Store, public SqlAccess {
   }
 
   Status write(const Batch& b) override {
-    if (auto st = exec("BEGIN"); !st) return st;
-    auto st = write_rows(b);
-    if (!st) {
-      (void)exec("ROLLBACK");
-      return st;
-    }
-    return exec("COMMIT");
+    return in_transaction(*this, "BEGIN", [&] { return write_rows(b); });
   }
 
   std::string describe() const override { return where_; }

@@ -1,5 +1,7 @@
 #include "projection/projector.hpp"
 
+#include <optional>
+
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
@@ -119,33 +121,54 @@ Result<CatchUp> Projector::catch_up(const ProgressFn& on_progress) {
     return tl::unexpected(std::move(e));
   };
 
-  if (summary->records > 0 && summary->last_seq >= next_seq_) {
-    journal::Filter filter;
-    filter.from_seq = next_seq_;
-    filter.to_seq = summary->last_seq;
-    auto cursor = reader_->scan(filter);
-    if (!cursor) return stop(cursor.error());
-    for (;;) {
-      auto rec = cursor->next();
-      if (!rec) return stop(rec.error());
-      if (*rec == nullptr) break;
-      const auto& h = (*rec)->header;
-      if (projected_type(h.type_id, options_.rows)) {
-        auto body = (*rec)->decode();
-        if (!body) return stop(Error{fmt::format("seq {}: {}", h.seq, body.error().message)});
-        if (auto st = add_rows(h, *body, options_.rows, batch.rows); !st) return stop(st.error());
+  // Batch by batch, each read by a cursor of its own that is closed before the batch is
+  // written: a read transaction held across a slow database would keep the journal's
+  // writer from growing its map (journal/lmdb_env.hpp), and so hold up a node.
+  const std::uint64_t to_read =
+      summary->records > 0 && summary->last_seq >= next_seq_ ? summary->last_seq - next_seq_ + 1 : 0;
+  while (summary->records > 0 && next_seq_ <= summary->last_seq) {
+    std::optional<Error> bad;
+    bool full = false;
+    {
+      journal::Filter filter;
+      filter.from_seq = next_seq_;
+      filter.to_seq = summary->last_seq;
+      auto cursor = reader_->scan(filter);
+      if (!cursor) return stop(cursor.error());
+      while (!full && !bad) {
+        auto rec = cursor->next();
+        if (!rec) {
+          bad = rec.error();
+          break;
+        }
+        if (*rec == nullptr) break;
+        const auto& h = (*rec)->header;
+        if (projected_type(h.type_id, options_.rows)) {
+          auto body = (*rec)->decode();
+          if (!body) {
+            bad = Error{fmt::format("seq {}: {}", h.seq, body.error().message)};
+            break;
+          }
+          if (auto st = add_rows(h, *body, options_.rows, batch.rows); !st) {
+            bad = st.error();
+            break;
+          }
+        }
+        last_read = h.seq;
+        next_seq_ = h.seq + 1;
+        if (done.first_seq == 0) done.first_seq = h.seq;
+        if (++done.records % 4096 == 0 && on_progress) on_progress(done.records, to_read);
+        ++batch_records;
+        full = batch_records >= options_.batch_records || batch.rows.size() >= options_.batch_rows;
       }
-      last_read = h.seq;
-      if (done.first_seq == 0) done.first_seq = h.seq;
-      if (++done.records % 4096 == 0 && on_progress) on_progress(done.records, filter.to_seq - filter.from_seq + 1);
-      ++batch_records;
-      if (batch_records >= options_.batch_records || batch.rows.size() >= options_.batch_rows)
-        if (auto st = flush(); !st) return stop(st.error(), false);
-    }
-    done.last_seq = last_read;
-    if (last_read > 0) next_seq_ = last_read + 1;
+    }  // the read transaction ends here
+    if (bad) return stop(std::move(*bad));
+    if (batch_records > 0)
+      if (auto st = flush(); !st) return stop(st.error(), false);
+    if (!full) break;  // the cursor reached the end
   }
-  if (batch_records > 0 || !batch.sessions.empty())
+  done.last_seq = last_read;
+  if (!batch.sessions.empty())
     if (auto st = flush(); !st) return stop(st.error(), false);
   return done;
 }

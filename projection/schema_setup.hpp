@@ -22,4 +22,15 @@ class SqlAccess {
 // `where` names the database in messages.
 Status ensure_schema(SqlAccess& db, const std::string& where);
 
+// Runs `body` between `begin` and COMMIT; rolls back when it fails.
+template <class Body>
+Status in_transaction(SqlAccess& db, const std::string& begin, Body&& body) {
+  if (auto st = db.exec(begin); !st) return st;
+  if (Status st = body(); !st) {
+    (void)db.exec("ROLLBACK");
+    return st;
+  }
+  return db.exec("COMMIT");
+}
+
 }  // namespace trader::projection

@@ -24,12 +24,7 @@ class SqliteStore final : public Store, public SqlAccess {
   Status open() {
     for (const char* pragma : {"PRAGMA busy_timeout = 10000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"})
       if (auto st = exec(pragma); !st) return st;
-    if (auto st = exec("BEGIN IMMEDIATE"); !st) return st;
-    if (auto st = ensure_schema(*this, path_); !st) {
-      (void)exec("ROLLBACK");
-      return st;
-    }
-    if (auto st = exec("COMMIT"); !st) return st;
+    if (auto st = in_transaction(*this, "BEGIN IMMEDIATE", [&] { return ensure_schema(*this, path_); }); !st) return st;
     for (std::size_t i = 0; i < kTableCount; ++i) {
       const Table& t = table(static_cast<TableId>(i));
       std::string sql = fmt::format("INSERT INTO {} {} VALUES (?1", t.name, column_list(t));
@@ -77,13 +72,7 @@ class SqliteStore final : public Store, public SqlAccess {
   }
 
   Status write(const Batch& b) override {
-    if (auto st = exec("BEGIN IMMEDIATE"); !st) return st;
-    auto st = write_rows(b);
-    if (!st) {
-      (void)exec("ROLLBACK");
-      return st;
-    }
-    return exec("COMMIT");
+    return in_transaction(*this, "BEGIN IMMEDIATE", [&] { return write_rows(b); });
   }
 
   std::string describe() const override { return "sqlite:" + path_; }

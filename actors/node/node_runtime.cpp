@@ -646,6 +646,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   if (!config.projection.db.empty()) {
     projection::ProjectOptions options;
     options.rows.candles = config.projection.candles;
+    options.batch_records = 5'000;  // short reads: the journal's writer never waits long to grow its map
     projection = std::make_unique<NodeProjection>((*writer)->reader(), config.projection.db, config.journal_path,
                                                   options);
   }

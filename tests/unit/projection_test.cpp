@@ -4,8 +4,12 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
+#include <thread>
 
 #include "journal/journal.hpp"
 #include "message_samples.hpp"
@@ -40,6 +44,13 @@ std::int64_t count_rows(const std::string& path, const std::string& sql) {
   sqlite3_finalize(s);
   sqlite3_close(db);
   return n;
+}
+
+void exec_sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
 }
 
 // A whole SQLite database as text, table by table in key order: two projections are equal
@@ -255,10 +266,7 @@ TEST_CASE("a database that is not a read model of ours is refused before anythin
     CHECK(std::filesystem::file_size(dir.sub("notes.db")) == 25);
   }
   SUBCASE("a database with tables of someone else's") {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(dir.sub("other.db").c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db, "CREATE TABLE orders (id INTEGER)", nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
+    exec_sql(dir.sub("other.db"), "CREATE TABLE orders (id INTEGER)");
     auto s = open_store("sqlite:" + dir.sub("other.db"));
     REQUIRE_FALSE(s.has_value());
     CHECK(s.error().message.find("none is a trader read model") != std::string::npos);
@@ -266,10 +274,7 @@ TEST_CASE("a database that is not a read model of ours is refused before anythin
   }
   SUBCASE("a read model newer than this build") {
     REQUIRE(open_store("sqlite:" + dir.sub("new.db")).has_value());
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(dir.sub("new.db").c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db, "UPDATE trader_schema SET version = 99", nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
+    exec_sql(dir.sub("new.db"), "UPDATE trader_schema SET version = 99");
     auto s = open_store("sqlite:" + dir.sub("new.db"));
     REQUIRE_FALSE(s.has_value());
     CHECK(s.error().message.find("schema version 99, newer than this build's 1") != std::string::npos);
@@ -287,4 +292,80 @@ TEST_CASE("COPY text: tabs, newlines and backslashes escaped, nulls as \\N, byte
   std::string out;
   append_copy_row(out, "j", r);
   CHECK(out == "j\t5\t\\N\ta\\tb\\nc\\\\d\t-1.5\tt\tcaf\xC3\xA9 \xEF\xBF\xBD end\tx\\ry\n");
+}
+
+namespace {
+// A database that takes its time: write() waits until released.
+class StalledStore final : public Store {
+ public:
+  explicit StalledStore(Store& inner) : inner_(inner) {}
+  Result<std::uint64_t> last_seq(const std::string& id) override { return inner_.last_seq(id); }
+  Status write(const Batch& b) override {
+    std::unique_lock lock(m_);
+    entered_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return released_; });
+    return inner_.write(b);
+  }
+  std::string describe() const override { return inner_.describe(); }
+  bool wait_entered() {
+    std::unique_lock lock(m_);
+    return cv_.wait_for(lock, std::chrono::seconds(60), [&] { return entered_; });
+  }
+  void release() {
+    std::lock_guard lock(m_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  Store& inner_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool entered_ = false, released_ = false;
+};
+}  // namespace
+
+TEST_CASE("a database that stalls never keeps the journal's writer from growing its map (the node goes on)") {
+  // The node's projection reads the node's own journal. Were its read transaction open
+  // while it writes to the database, the writer could not remap a growing file until the
+  // database answered: trading would wait on the database.
+  test::TempDir dir;
+  journal::Options o;
+  o.durability = journal::Durability::nosync;
+  o.initial_map_bytes = std::size_t{1} << 20;
+  auto w = journal::Writer::open(dir.sub("j"), o);
+  REQUIRE(w.has_value());
+  journal::SessionInfo s;
+  s.node_id = "paper-9";
+  REQUIRE((*w)->begin_session(s).has_value());
+  for (std::uint64_t i = 1; i <= 100; ++i) {
+    PortfolioState p;
+    p.ts_ms = static_cast<std::int64_t>(i);
+    EnvelopeHeader h = test::header_at(static_cast<std::int64_t>(i), Actor::portfolio);
+    h.type_id = PortfolioState::kTypeId;
+    (*w)->append(h, p);
+  }
+  REQUIRE((*w)->commit().has_value());
+  std::shared_ptr<journal::Reader> reader = (*w)->reader();
+  auto sqlite = open_store("sqlite:" + dir.sub("h.db"));
+  REQUIRE(sqlite.has_value());
+  StalledStore stalled(**sqlite);
+  std::thread projecting([&] {
+    ProjectOptions batches_of_10;  // the first write comes while records remain to be read
+    batches_of_10.batch_records = 10;
+    auto p = Projector::open(*reader, stalled, dir.sub("j"), batches_of_10);
+    if (p) (void)p->catch_up();
+  });
+  REQUIRE(stalled.wait_entered());  // the projector is inside a database write now
+  // Meanwhile the node journals on, well past the 1 MiB map: the map must grow.
+  auto writing = std::async(std::launch::async, [&] {
+    for (std::uint64_t i = 0; i < 30'000; ++i) (*w)->append(test::header_at(1), test::sample_trade(i));
+    return (*w)->commit().has_value();
+  });
+  const bool wrote_while_stalled = writing.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  stalled.release();
+  projecting.join();
+  CHECK(wrote_while_stalled);
+  CHECK(writing.get());
 }
