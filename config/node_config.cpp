@@ -484,6 +484,8 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.percent("risk.take_profit_pct", c.risk.take_profit_ppm, 1000.0);
   r.milli("risk.take_profit_atr", c.risk.take_profit_atr_milli);
   r.integer("risk.atr_candles", c.risk.atr_candles, 1, 100000);
+  r.ppm("risk.max_total_exposure", c.risk.exposure.max_total_ppm);
+  r.ppm("risk.max_asset_exposure", c.risk.exposure.max_asset_ppm);
   c.risk.candle_interval_s = c.strategy.interval_s;
 
   // Sizing: the stop and take profit it sizes against are risk's own (one value each).

@@ -150,8 +150,17 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   // A wrapped number never reaches a decision: what does not fit is refused as such.
   const auto held_value = mul_fixed_checked(held, price);
   if (!held_value) return reject("arithmetic_overflow", "the position's value overflows 64-bit fixed point");
-  const std::int64_t room = cap - *held_value;
-  if (room <= 0) return reject(limit_code, "position already at the limit");
+  std::int64_t room = cap - *held_value;
+  // Exposure across positions may bind first; its numbers then go into the reason.
+  const auto exposure = exposure_room(config_.exposure, portfolio_, intent.symbol);
+  if (!exposure) return reject("arithmetic_overflow", "the positions' value overflows 64-bit fixed point");
+  std::string detail;
+  if (exposure->code && exposure->quote < room) {
+    room = exposure->quote;
+    limit_code = exposure->code;
+    detail = exposure->why;
+  }
+  if (room <= 0) return reject(limit_code, detail.empty() ? "position already at the limit" : detail);
   std::int64_t qty = intent.qty;
   const auto room_units = div_fixed_checked(room, price);
   if (!room_units) return reject("arithmetic_overflow", "the room left / price overflows 64-bit fixed point");
@@ -167,7 +176,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   d.approved = true;
   d.approved_qty = qty;
   d.reason_code = reduced ? "reduced_to_limit" : "ok";
-  d.reason = reduced ? std::string("reduced by ") + limit_code : "within limits";
+  d.reason = reduced ? std::string("reduced by ") + limit_code + (detail.empty() ? "" : ": " + detail) : "within limits";
   d.state = state_;
   approvals_ms_.push_back(intent.ts_ms);
   ++trades_today_;

@@ -28,6 +28,7 @@
 
 #include "actors/actor_core.hpp"
 #include "actors/market_rules.hpp"
+#include "actors/risk/exposure.hpp"
 
 namespace trader {
 
@@ -50,6 +51,7 @@ struct RiskConfig {
   std::uint32_t take_profit_atr_milli = 6000;
   std::uint32_t candle_interval_s = 60;
   std::uint32_t atr_candles = 14;
+  ExposureLimits exposure;  // across positions (exposure.hpp); off by default
   MarketRules market;
 };
 

@@ -1,0 +1,55 @@
+#include "actors/risk/exposure.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "messages/fixed_point.hpp"
+
+namespace trader {
+namespace {
+
+std::string percent(std::uint32_t ppm) { return fmt::format("{}.{:02}%", ppm / 10'000, ppm / 100 % 100); }
+
+}  // namespace
+
+std::string_view base_asset(std::string_view symbol) {
+  // Longest first: "FDUSD" before "USD".
+  static constexpr std::array<std::string_view, 8> kQuotes{"FDUSD", "USDT", "USDC", "BUSD", "TUSD", "DAI", "USD", "EUR"};
+  for (auto q : kQuotes)
+    if (symbol.size() > q.size() && symbol.substr(symbol.size() - q.size()) == q)
+      return symbol.substr(0, symbol.size() - q.size());
+  return symbol;
+}
+
+std::optional<ExposureRoom> exposure_room(const ExposureLimits& limits, const PortfolioState& book,
+                                          std::string_view symbol) {
+  ExposureRoom room;
+  if (limits.max_total_ppm == 0 && limits.max_asset_ppm == 0) return room;
+  const std::string_view asset = base_asset(symbol);
+  __int128 total = 0, of_asset = 0;
+  for (const auto& p : book.positions) {
+    const auto value = mul_fixed_checked(p.qty < 0 ? -p.qty : p.qty, p.last_price);
+    if (!value) return std::nullopt;
+    total += *value;
+    if (base_asset(p.symbol) == asset) of_asset += *value;
+  }
+  const __int128 equity = book.equity > 0 ? book.equity : 0;
+  auto consider = [&](std::uint32_t ppm, __int128 used, const char* code, std::string what) {
+    if (ppm == 0) return;
+    const __int128 cap = equity * ppm / 1'000'000;
+    const __int128 left = std::max<__int128>(cap - used, 0);
+    if (left >= room.quote) return;
+    room.quote = static_cast<std::int64_t>(left);  // <= cap <= equity: fits
+    room.code = code;
+    room.why = fmt::format("{} {} of equity {} = {}, {} held", what, percent(ppm), format_fixed(book.equity),
+                           format_fixed(static_cast<std::int64_t>(cap)), format_fixed(static_cast<std::int64_t>(used)));
+  };
+  if (total > std::numeric_limits<std::int64_t>::max()) return std::nullopt;
+  consider(limits.max_total_ppm, total, "max_total_exposure", "total exposure");
+  consider(limits.max_asset_ppm, of_asset, "max_asset_exposure", fmt::format("{} exposure", asset));
+  return room;
+}
+
+}  // namespace trader
