@@ -30,10 +30,13 @@ Result<SessionReport> build_report(const std::string& dir) {
   r.sessions = sessions->size();
   StatsBuilder stats;
   DayBook days;
-  // Who decided what: a signal's strategy is its model id; an intent is the strategy's
-  // whose signal answered the same candle (both journal it as their cause), or risk's own
+  // Who decided what: a signal's strategy is its model id; an intent the strategy journals
+  // is that of the strategy whose signal answered the same candle (both journal it as their
+  // cause) or, on a candle without a new signal (intents follow the view, signals only its
+  // changes), of the strategy's latest signal; an intent without a record is risk's own
   // exit; an order carries its intent id.
   std::map<std::uint64_t, std::string> strategy_of_cause;   // the candle's seq -> the strategy that signalled on it
+  std::string latest_strategy;                              // the model id of the latest signal
   std::map<std::uint64_t, std::string> strategy_of_intent;  // intent id -> strategy
   std::map<std::string, std::string> strategy_of_order;     // client order id -> strategy
   std::map<std::string, StrategyResult> strategies;
@@ -55,10 +58,14 @@ Result<SessionReport> build_report(const std::string& dir) {
     } else if (const auto* s = std::get_if<Signal>(&*body)) {
       if (r.stats.model_id.empty()) r.stats.model_id = s->model_id;
       strategy_of_cause[h.cause_seq] = s->model_id;
+      latest_strategy = s->model_id;
       ++strategies[s->model_id].signals;
     } else if (const auto* i = std::get_if<OrderIntent>(&*body)) {
       auto it = strategy_of_cause.find(h.cause_seq);
-      const std::string name = h.source == Actor::strategy && it != strategy_of_cause.end() ? it->second : kRiskExits;
+      const std::string name = h.source != Actor::strategy       ? kRiskExits
+                               : it != strategy_of_cause.end()   ? it->second
+                               : !latest_strategy.empty()        ? latest_strategy
+                                                                 : "strategy";
       strategy_of_intent[i->intent_id] = name;
       ++strategies[name].intents;
     } else if (const auto* d = std::get_if<RiskDecision>(&*body)) {

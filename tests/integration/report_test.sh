@@ -14,8 +14,9 @@ cd "$(dirname "$CONFIG")/.." || exit 1
   || bad "the main job failed: $(tail -3 "$SCRATCH/node.log")"
 "$TOOLS" report "$SCRATCH/run" --html "$SCRATCH/report.html" > "$SCRATCH/report.txt" 2> "$SCRATCH/report.err"
 expect_eq "report exits" 0 "$?"
-python3 - "$SCRATCH/node.out" "$SCRATCH/report.txt" <<'PY' && ok "the totals are the node's summary; the days add up to them exactly, and so do the strategies' fills" || bad "report: $(cat "$SCRATCH/report.txt")"
-import re, sys
+"$TOOLS" dump --json "$SCRATCH/run" > "$SCRATCH/dump.jsonl" || bad "dump"
+python3 - "$SCRATCH/node.out" "$SCRATCH/report.txt" "$SCRATCH/dump.jsonl" <<'PY' && ok "the totals are the node's summary; the days add up to them exactly, and so do the strategies' fills" || bad "report: $(cat "$SCRATCH/report.txt")"
+import json, re, sys
 from decimal import Decimal
 node, text = open(sys.argv[1]).read(), open(sys.argv[2]).read()
 net = re.search(r"pnl +(-?[0-9.]+) \w+ net", node).group(1)
@@ -27,6 +28,14 @@ assert sum(Decimal(d[1]) for d in days) == Decimal(net), (sum(Decimal(d[1]) for 
 assert sum(int(d[3]) for d in days) == fills, days
 by_strategy = re.findall(r"^  (.+): (\d+) signals, (\d+) intents, (\d+) approved, (\d+) refused, (\d+) fills", text, re.M)
 assert sum(int(s[5]) for s in by_strategy) == fills and any(s[0].startswith("rule:") and int(s[5]) > 0 for s in by_strategy), by_strategy
+# Who issued each intent is in its id's top byte (1: the strategy, 2: risk's own exit):
+# the strategies' intents are the journal's order intents, risk's row its own decisions.
+records = [json.loads(l) for l in open(sys.argv[3])]
+strategy_intents = sum(1 for r in records if r["type"] == "order_intent")
+risk_exits = sum(1 for r in records if r["type"] == "risk_decision" and r["body"]["intent_id"] >> 56 == 2)
+rows = {s[0]: int(s[2]) for s in by_strategy}
+assert sum(n for name, n in rows.items() if not name.startswith("risk")) == strategy_intents, (rows, strategy_intents)
+assert rows.get("risk (stops, take-profits, flatten)", 0) == risk_exits, (rows, risk_exits)
 print(f"{len(days)} days adding up to {net}, {fills} fills, strategies {[(s[0], int(s[5])) for s in by_strategy]}")
 PY
 python3 - "$SCRATCH/report.html" "$SCRATCH/node.out" <<'PY' && ok "the HTML: well-formed, self-contained, every fill on the price, 7 days, the same net PnL" || bad "html"
