@@ -26,5 +26,6 @@ void add_sign_command(CLI::App& app, int& exit_code);
 void add_exchange_sim_command(CLI::App& app, int& exit_code);
 void add_record_command(CLI::App& app, int& exit_code);
 void add_project_command(CLI::App& app, int& exit_code);
+void add_sweep_command(CLI::App& app, int& exit_code);
 
 }  // namespace trader::tools

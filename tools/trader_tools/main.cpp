@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   trader::tools::add_exchange_sim_command(app, exit_code);
   trader::tools::add_record_command(app, exit_code);
   trader::tools::add_project_command(app, exit_code);
+  trader::tools::add_sweep_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
