@@ -54,6 +54,7 @@ void bench_import(const Options& o, Results& r);    // import vs bare simdjson
 void bench_replay(const Options& o, Results& r);    // replay --verify of a >= 1M-event journal
 void bench_node_vs_replay(const Options& o, Results& r);  // the CAF node vs what-if, same config and data
 void bench_latency(const Options& o, Results& r);   // tick-to-order in the live CAF node
-void bench_projection(const Options& o, Results& r);  // project into SQLite (and PostgreSQL) vs bare bulk inserts
+void bench_projection(const Options& o, Results& r);
+void bench_sweep(const Options& o, Results& r);  // the same sweep on 2 workers against 1  // project into SQLite (and PostgreSQL) vs bare bulk inserts
 
 }  // namespace trader::bench

@@ -17,7 +17,8 @@ keys = ["journal_append_ratio_nosync", "journal_append_ratio_sync", "journal_app
         "what_if_same_data_events_per_s", "tick_to_order_hops", "tick_to_order_p50_us_per_hop",
         "caf_round_trip_us", "node_deliveries_per_record", "node_vs_replay_ceiling",
         "projection_rows", "projection_rows_per_s_sqlite", "sqlite_bulk_insert_rows_per_s", "projection_ratio_sqlite",
-        "projection_rows_per_s_postgresql", "postgresql_copy_rows_per_s", "projection_ratio_postgresql"]
+        "projection_rows_per_s_postgresql", "postgresql_copy_rows_per_s", "projection_ratio_postgresql",
+        "sweep_tasks", "sweep_tasks_per_s_1_worker", "sweep_tasks_per_s_2_workers", "sweep_scaling_2_workers"]
 missing = [k for k in keys if not (isinstance(d.get(k), (int, float)) and d[k] > 0)]
 assert not missing, missing
 PY
