@@ -1,6 +1,8 @@
 // The read model in one SQLite file (WAL, so readers such as a dashboard or Grafana never
 // block the projector).
 #include <array>
+#include <chrono>
+#include <thread>
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -22,9 +24,16 @@ class SqliteStore final : public Store, public SqlAccess {
   }
 
   Status open() {
-    for (const char* pragma : {"PRAGMA busy_timeout = 10000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"})
-      if (auto st = exec(pragma); !st) return st;
-    if (auto st = in_transaction(*this, "BEGIN IMMEDIATE", [&] { return ensure_schema(*this, path_); }); !st) return st;
+    // Another projector opening the same new file at the same moment holds it for a moment
+    // (switching to WAL needs the file alone, and SQLite does not wait for that on its busy
+    // handler): wait and try again, for up to 15 s.
+    for (int attempt = 1;; ++attempt) {
+      auto st = set_up();
+      if (st) break;
+      const int code = sqlite3_errcode(db_);
+      if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || attempt == 300) return st;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     for (std::size_t i = 0; i < kTableCount; ++i) {
       const Table& t = table(static_cast<TableId>(i));
       std::string sql = fmt::format("INSERT INTO {} {} VALUES (?1", t.name, column_list(t));
@@ -40,6 +49,12 @@ class SqliteStore final : public Store, public SqlAccess {
   }
 
   Dialect dialect() const override { return Dialect::sqlite; }
+
+  Status set_up() {
+    for (const char* pragma : {"PRAGMA busy_timeout = 10000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"})
+      if (auto st = exec(pragma); !st) return st;
+    return in_transaction(*this, "BEGIN IMMEDIATE", [&] { return ensure_schema(*this, path_); });
+  }
 
   Status exec(const std::string& sql) override {
     char* msg = nullptr;
