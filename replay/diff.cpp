@@ -7,16 +7,13 @@
 #include "journal/journal.hpp"
 #include "messages/fixed_point.hpp"
 #include "replay/replay.hpp"
+#include "messages/enum_names.hpp"
 
 namespace trader::replay {
 namespace {
 
 using Key = std::pair<std::int64_t, std::string>;  // (data time ms, symbol)
 
-const char* direction_name(Direction d) {
-  return d == Direction::long_ ? "long" : d == Direction::short_ ? "short" : "flat";
-}
-const char* side_name(Side s) { return s == Side::buy ? "buy" : "sell"; }
 
 void append_part(Action& a, const std::string& text, const std::string& canonical) {
   a.present = true;
@@ -62,12 +59,12 @@ Result<Loaded> load(const std::string& dir, const std::string& label) {
     if (const auto* s = std::get_if<Signal>(&*body)) {
       if (out.stats.model_id.empty()) out.stats.model_id = s->model_id;
       append_part(out.actions[{s->ts_ms, s->symbol}],
-                  fmt::format("signal {} {:.3f}", direction_name(s->direction), s->confidence_ppm / 1e6),
+                  fmt::format("signal {} {:.3f}", enum_name(s->direction), s->confidence_ppm / 1e6),
                   fmt::format("S{}:{}", static_cast<int>(s->direction), s->confidence_ppm));
     } else if (const auto* i = std::get_if<OrderIntent>(&*body)) {
       const Key k{i->ts_ms, i->symbol};
       intent_key[i->intent_id] = k;
-      append_part(out.actions[k], fmt::format("{} {}{}", side_name(i->side), format_fixed(i->qty), i->is_exit ? " (exit)" : ""),
+      append_part(out.actions[k], fmt::format("{} {}{}", enum_name(i->side), format_fixed(i->qty), i->is_exit ? " (exit)" : ""),
                   fmt::format("I{}:{}:{}", static_cast<int>(i->side), i->qty, i->is_exit));
     } else if (const auto* d = std::get_if<RiskDecision>(&*body)) {
       auto it = intent_key.find(d->intent_id);
@@ -77,7 +74,7 @@ Result<Loaded> load(const std::string& dir, const std::string& label) {
                     fmt::format("D{}:{}:{}", d->approved, d->approved_qty, d->reason_code));
       } else {  // risk's own exit (stop loss, take profit, flatten)
         append_part(out.actions[{d->ts_ms, d->symbol}],
-                    fmt::format("{} {} {}", d->reason_code, side_name(d->side), format_fixed(d->approved_qty)),
+                    fmt::format("{} {} {}", d->reason_code, enum_name(d->side), format_fixed(d->approved_qty)),
                     fmt::format("R{}:{}", d->reason_code, d->approved_qty));
       }
     } else if (const auto* p = std::get_if<PortfolioState>(&*body)) {

@@ -7,6 +7,7 @@
 #include "messages/fixed_point_display.hpp"
 #include "replay/html.hpp"
 #include "replay/report.hpp"
+#include "messages/enum_names.hpp"
 
 namespace trader::replay {
 namespace {
@@ -128,7 +129,7 @@ std::string render_report_html(const SessionReport& r) {
       h += fmt::format("<tr><td colspan=\"8\">... {} more (trader-tools export trades)</td></tr>\n", r.fills.size() - kMaxFillRows);
       break;
     }
-    h += row({std::to_string(f.seq), utc_minute(f.ts_ms), f.symbol, f.side == Side::buy ? "buy" : "sell",
+    h += row({std::to_string(f.seq), utc_minute(f.ts_ms), f.symbol, std::string(enum_name(f.side)),
               format_fixed(f.qty), format_fixed(f.price), format_fixed(f.fee) + " " + f.fee_asset, f.client_order_id});
   }
   h += "</table>\n</body>\n</html>\n";

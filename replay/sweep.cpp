@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "base/csv.hpp"
 #include "base/file_write.hpp"
 #include "config/node_config.hpp"
 #include "messages/fixed_point.hpp"
@@ -59,13 +60,6 @@ void run_task(const SweepOptions& o, TaskResult& r) {
     std::error_code ec;
     fs::remove_all(journal, ec);
   }
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 std::string value_of(const std::string& override_kv) { return override_kv.substr(override_kv.find('=') + 1); }

@@ -6,6 +6,7 @@
 #include "messages/fixed_point_display.hpp"
 #include "messages/message_json.hpp"
 #include "messages/type_registry.hpp"
+#include "messages/enum_names.hpp"
 
 namespace trader::node {
 namespace {
@@ -198,7 +199,7 @@ std::string NodeStatus::status_json() const {
   first = true;
   for (const auto& [id, o] : open_orders_) {
     out += fmt::format(R"({}{{"client_order_id":{},"symbol":{},"side":"{}","qty":"{}"}})", first ? "" : ",",
-                       to_json_string(id), to_json_string(o.symbol), o.side == Side::buy ? "buy" : "sell",
+                       to_json_string(id), to_json_string(o.symbol), enum_name(o.side),
                        format_fixed(o.qty));
     first = false;
   }
@@ -232,7 +233,7 @@ std::string NodeStatus::dashboard_json() const {
   bool first = true;
   for (const auto& [seq, d] : decisions_) {
     out += fmt::format(R"({}{{"seq":{},"ts_ms":{},"symbol":{},"side":"{}","qty":"{}","approved":{},"reason_code":{},"reason":{}}})",
-                       first ? "" : ",", seq, d.ts_ms, to_json_string(d.symbol), d.side == Side::buy ? "buy" : "sell",
+                       first ? "" : ",", seq, d.ts_ms, to_json_string(d.symbol), enum_name(d.side),
                        format_fixed(d.approved_qty), d.approved, to_json_string(d.reason_code), to_json_string(d.reason));
     first = false;
   }

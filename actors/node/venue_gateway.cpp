@@ -13,6 +13,7 @@
 #include "messages/message_codec.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
 #include "messages/fixed_point.hpp"
+#include "messages/enum_names.hpp"
 
 namespace trader::node {
 namespace {
@@ -471,7 +472,7 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
     if (!tracker.tracks(o.client_order_id) && ++unknown)
       r.messages.emplace_back(report("venue_order_unknown",
                                      fmt::format("open order {} ({} {} {}) at the venue is not in the journal; left alone",
-                                                 o.client_order_id, o.symbol, o.side == Side::buy ? "buy" : "sell",
+                                                 o.client_order_id, o.symbol, enum_name(o.side),
                                                  format_fixed(o.orig_qty - o.executed_qty)),
                                      o.client_order_id));
   auto balances = patiently([&] { return venue.balances(); });

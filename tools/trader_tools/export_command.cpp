@@ -10,6 +10,8 @@
 #include "journal/journal.hpp"
 #include "messages/fixed_point.hpp"
 #include "tools/trader_tools/commands.hpp"
+#include "base/csv.hpp"
+#include "messages/enum_names.hpp"
 
 namespace trader::tools {
 namespace {
@@ -19,17 +21,7 @@ struct ExportArgs {
   std::string csv;
 };
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
-const char* side_name(Side s) { return s == Side::buy ? "buy" : "sell"; }
-const char* direction_name(Direction d) {
-  return d == Direction::long_ ? "long" : d == Direction::short_ ? "short" : "flat";
-}
 
 struct SignalInfo {
   std::uint64_t seq = 0;
@@ -92,7 +84,7 @@ int run_export(const ExportArgs& a) {
       return kExitFailed;
     }
     if (const auto* s = std::get_if<Signal>(&*body)) {
-      last_signal[s->symbol] = {h.seq, fmt::format("{} {:.2f} {}", direction_name(s->direction),
+      last_signal[s->symbol] = {h.seq, fmt::format("{} {:.2f} {}", enum_name(s->direction),
                                                    s->confidence_ppm / 1e6, s->reason)};
     } else if (const auto* i = std::get_if<OrderIntent>(&*body)) {
       by_intent[i->intent_id] = {i->reason, last_signal[i->symbol]};
@@ -113,7 +105,7 @@ int run_export(const ExportArgs& a) {
                               ? by_intent[intent_of_order[e.client_order_id]]
                               : Cause{};
       fmt::print(out, "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", format_utc_ns(e.ts_ms * 1'000'000), seq,
-                 csv_field(e.symbol), side_name(e.side), format_fixed(e.fill_qty), format_fixed(e.fill_price),
+                 csv_field(e.symbol), enum_name(e.side), format_fixed(e.fill_qty), format_fixed(e.fill_price),
                  format_fixed(e.fee), csv_field(e.fee_asset),
                  e.liquidity == Liquidity::maker ? "maker" : e.liquidity == Liquidity::taker ? "taker" : "",
                  format_fixed(realized), csv_field(e.client_order_id), csv_field(cause.reason),
