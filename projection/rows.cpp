@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "actors/portfolio/positions_value.hpp"
 #include "base/time_format.hpp"
 #include "messages/enum_names.hpp"
 #include "messages/fixed_point.hpp"
@@ -105,12 +106,7 @@ Status add_rows(const EnvelopeHeader& h, const Message& body, const RowOptions& 
                                  money(m.fee), text(m.fee_asset), text(enum_name(m.liquidity)),
                                  rows.id(m.trade_id, "trade id")});
         } else if constexpr (std::is_same_v<T, PortfolioState>) {
-          // Exposure: what the positions are worth at their last prices, long or short.
-          std::optional<std::int64_t> exposure = 0;
-          for (const auto& p : m.positions) {
-            auto v = mul_fixed_checked(p.qty < 0 ? -p.qty : p.qty, p.last_price);
-            exposure = exposure && v ? add_checked(*exposure, *v) : std::nullopt;
-          }
+          const auto exposure = positions_value(m.positions);
           const auto net = narrow_checked(static_cast<__int128>(m.equity) - m.starting_cash);
           put(TableId::portfolio,
               {num(m.ts_ms), text(day_of(m.ts_ms)), text(m.quote_asset), money(m.cash), money(m.equity),

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "actors/portfolio/positions_value.hpp"
 #include "messages/fixed_point.hpp"
 
 namespace trader {
@@ -28,13 +29,9 @@ std::optional<ExposureRoom> exposure_room(const ExposureLimits& limits, const Po
   ExposureRoom room;
   if (limits.max_total_ppm == 0 && limits.max_asset_ppm == 0) return room;
   const std::string_view asset = base_asset(symbol);
-  __int128 total = 0, of_asset = 0;
-  for (const auto& p : book.positions) {
-    const auto value = mul_fixed_checked(p.qty < 0 ? -p.qty : p.qty, p.last_price);
-    if (!value) return std::nullopt;
-    total += *value;
-    if (base_asset(p.symbol) == asset) of_asset += *value;
-  }
+  const auto total = positions_value(book.positions);
+  if (!total) return std::nullopt;  // the asset's share is part of the total: it fits too
+  const auto of_asset = positions_value(book.positions, [&](const Position& p) { return base_asset(p.symbol) == asset; });
   const __int128 equity = book.equity > 0 ? book.equity : 0;
   auto consider = [&](std::uint32_t ppm, __int128 used, const char* code, std::string what) {
     if (ppm == 0) return;
@@ -46,9 +43,8 @@ std::optional<ExposureRoom> exposure_room(const ExposureLimits& limits, const Po
     room.why = fmt::format("{} {} of equity {} = {}, {} held", what, percent(ppm), format_fixed(book.equity),
                            format_fixed(static_cast<std::int64_t>(cap)), format_fixed(static_cast<std::int64_t>(used)));
   };
-  if (total > std::numeric_limits<std::int64_t>::max()) return std::nullopt;
-  consider(limits.max_total_ppm, total, "max_total_exposure", "total exposure");
-  consider(limits.max_asset_ppm, of_asset, "max_asset_exposure", fmt::format("{} exposure", asset));
+  consider(limits.max_total_ppm, *total, "max_total_exposure", "total exposure");
+  consider(limits.max_asset_ppm, *of_asset, "max_asset_exposure", fmt::format("{} exposure", asset));
   return room;
 }
 
