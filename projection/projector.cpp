@@ -68,6 +68,8 @@ Result<Projector> Projector::open(journal::Reader& reader, Store& store, std::st
 Result<std::vector<Row>> Projector::session_rows() {
   auto sessions = reader_->sessions();
   if (!sessions) return tl::unexpected(sessions.error());
+  // Followed, this runs at every look: the configs are read only when a session began or ended.
+  if (same_sessions(*sessions, sessions_written_)) return std::vector<Row>{};
   auto meta = reader_->meta();
   if (!meta) return tl::unexpected(meta.error());
   std::vector<Row> rows;
@@ -87,8 +89,7 @@ Result<std::vector<Row>> Projector::session_rows() {
     if (auto it = meta->find(replay::session_model_key(s.id)); it != meta->end()) model_id = it->second;
     rows.push_back(session_row(s, std::move(mode), std::move(strategy), std::move(model_id)));
   }
-  if (same_sessions(*sessions, sessions_written_)) rows.clear();
-  else sessions_written_ = std::move(*sessions);
+  sessions_written_ = std::move(*sessions);
   return rows;
 }
 

@@ -45,13 +45,19 @@ void follow(const std::shared_ptr<NodeProjection::Shared>& s) {
       else st = tl::unexpected(opened.error());
     }
     if (st && !projector) {
-      auto p = projection::Projector::open(*s->reader, *store, s->journal_dir, s->options);
-      if (p) {
-        projector.emplace(std::move(*p));
-        spdlog::info("projection: {} into {}, from seq {}", projector->journal_id(), store->describe(),
-                     projector->progress() + 1);
-      } else if (p.error().message.find("no committed record yet") == std::string::npos) {
-        st = tl::unexpected(p.error());
+      // A journal is named by its first batch: before the node's first commit there is
+      // nothing to project yet.
+      auto summary = s->reader->summary();
+      if (!summary) {
+        st = tl::unexpected(summary.error());
+      } else if (summary->batches > 0) {
+        auto p = projection::Projector::open(*s->reader, *store, s->journal_dir, s->options);
+        if (!p) st = tl::unexpected(p.error());
+        else {
+          projector.emplace(std::move(*p));
+          spdlog::info("projection: {} into {}, from seq {}", projector->journal_id(), store->describe(),
+                       projector->progress() + 1);
+        }
       }
     }
     if (st && projector) {
