@@ -68,10 +68,8 @@ double sqlite_bulk_rows_per_s(const std::string& path, const std::vector<Row>& r
   for (const auto& sql : projection::create_schema(projection::Dialect::sqlite)) ok = ok && exec(sql);
   std::vector<sqlite3_stmt*> inserts(projection::kTableCount, nullptr);
   for (std::size_t i = 0; ok && i < inserts.size(); ++i) {
-    const auto& t = projection::table(static_cast<projection::TableId>(i));
-    std::string sql = fmt::format("INSERT INTO {} {} VALUES (?1", t.name, projection::column_list(t));
-    for (std::size_t c = 0; c < t.columns.size(); ++c) sql += fmt::format(", ?{}", c + 2);
-    ok = sqlite3_prepare_v2(db, (sql + ")").c_str(), -1, &inserts[i], nullptr) == SQLITE_OK;
+    const auto sql = projection::sqlite_insert(projection::table(static_cast<projection::TableId>(i)));
+    ok = sqlite3_prepare_v2(db, sql.c_str(), -1, &inserts[i], nullptr) == SQLITE_OK;
   }
   const std::string id = "bench";
   const auto t0 = std::chrono::steady_clock::now();

@@ -1,6 +1,8 @@
 // The read model in PostgreSQL, through libpq: each batch is COPY'd in, in one transaction
 // with the progress.
 #include <array>
+#include <memory>
+#include <vector>
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -43,13 +45,9 @@ class PostgresStore final : public Store, public SqlAccess {
   Dialect dialect() const override { return Dialect::postgresql; }
 
   Status exec(const std::string& sql) override {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    const auto status = PQresultStatus(r);
-    const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
-    std::string why = ok ? "" : first_line(PQresultErrorMessage(r));
-    PQclear(r);
-    if (ok) return {};
-    return fail(fmt::format("{}: {}", where_, why.empty() ? first_line(PQerrorMessage(conn_)) : why));
+    auto r = run(sql.c_str(), {}, {PGRES_COMMAND_OK, PGRES_TUPLES_OK});
+    if (!r) return tl::unexpected(r.error());
+    return {};
   }
 
   Result<std::int64_t> scalar(const std::string& sql) override { return query_int(sql.c_str(), {}); }
@@ -68,19 +66,33 @@ class PostgresStore final : public Store, public SqlAccess {
   std::string describe() const override { return where_; }
 
  private:
-  Result<std::int64_t> query_int(const char* sql, std::initializer_list<const char*> params) {
+  using PgResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+  // Runs `sql` (with `params`, if any); its result when its status is one of `want`, else
+  // an error naming the database and libpq's first line of why.
+  Result<PgResult> run(const char* sql, std::initializer_list<const char*> params,
+                       std::initializer_list<ExecStatusType> want) {
     std::vector<const char*> p(params);
-    PGresult* r = PQexecParams(conn_, sql, static_cast<int>(p.size()), nullptr, p.data(), nullptr, nullptr, 0);
-    const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-    const std::string why = ok ? "" : first_line(PQresultErrorMessage(r));
-    const std::int64_t v = ok && !PQgetisnull(r, 0, 0) ? std::stoll(PQgetvalue(r, 0, 0)) : 0;
-    PQclear(r);
-    if (!ok) return fail(fmt::format("{}: {}", where_, why.empty() ? "the query returned no row" : why));
-    return v;
+    PgResult r(p.empty() ? PQexec(conn_, sql)
+                         : PQexecParams(conn_, sql, static_cast<int>(p.size()), nullptr, p.data(), nullptr, nullptr, 0),
+               &PQclear);
+    for (auto w : want)
+      if (PQresultStatus(r.get()) == w) return r;
+    std::string why = first_line(PQresultErrorMessage(r.get()));
+    if (why.empty()) why = first_line(PQerrorMessage(conn_));
+    return fail(fmt::format("{}: {}", where_, why));
+  }
+
+  Result<std::int64_t> query_int(const char* sql, std::initializer_list<const char*> params) {
+    auto r = run(sql, params, {PGRES_TUPLES_OK});
+    if (!r) return tl::unexpected(r.error());
+    if (PQntuples(r->get()) != 1) return fail(fmt::format("{}: the query returned no row", where_));
+    return PQgetisnull(r->get(), 0, 0) ? 0 : std::stoll(PQgetvalue(r->get(), 0, 0));
   }
 
   Status copy_into(const std::string& table_name, const std::string& columns, const std::string& data) {
-    if (auto st = exec_copy_start(fmt::format("COPY {} {} FROM STDIN", table_name, columns)); !st) return st;
+    if (auto r = run(fmt::format("COPY {} {} FROM STDIN", table_name, columns).c_str(), {}, {PGRES_COPY_IN}); !r)
+      return tl::unexpected(r.error());
     if (PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) != 1 ||
         PQputCopyEnd(conn_, nullptr) != 1)
       return fail(fmt::format("{}: {}", where_, first_line(PQerrorMessage(conn_))));
@@ -91,15 +103,6 @@ class PostgresStore final : public Store, public SqlAccess {
     }
     if (!why.empty()) return fail(fmt::format("{}: {}", where_, why));
     return {};
-  }
-
-  Status exec_copy_start(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    const bool ok = PQresultStatus(r) == PGRES_COPY_IN;
-    const std::string why = ok ? "" : first_line(PQresultErrorMessage(r));
-    PQclear(r);
-    if (ok) return {};
-    return fail(fmt::format("{}: {}", where_, why));
   }
 
   // Rows of records past the stored progress cannot be there yet, and go straight in by
@@ -140,12 +143,8 @@ class PostgresStore final : public Store, public SqlAccess {
   }
 
   Status exec_params(const char* sql, std::initializer_list<const char*> params) {
-    std::vector<const char*> p(params);
-    PGresult* r = PQexecParams(conn_, sql, static_cast<int>(p.size()), nullptr, p.data(), nullptr, nullptr, 0);
-    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    const std::string why = ok ? "" : first_line(PQresultErrorMessage(r));
-    PQclear(r);
-    if (!ok) return fail(fmt::format("{}: {}", where_, why));
+    auto r = run(sql, params, {PGRES_COMMAND_OK});
+    if (!r) return tl::unexpected(r.error());
     return {};
   }
 

@@ -44,6 +44,12 @@ std::string column_list(const Table& t) {
   return out + ")";
 }
 
+std::string sqlite_insert(const Table& t) {
+  std::string sql = fmt::format("INSERT INTO {} {} VALUES (?1", t.name, column_list(t));
+  for (std::size_t c = 0; c < t.columns.size(); ++c) sql += fmt::format(", ?{}", c + 2);
+  return sql + ")";
+}
+
 std::string on_conflict(const Table& t) {
   std::string out = fmt::format(" ON CONFLICT ({}) DO ", key_list(t));
   if (!t.replace_on_conflict) return out + "NOTHING";

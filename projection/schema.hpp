@@ -20,6 +20,8 @@ std::vector<std::string> migrations_from(int from, Dialect d);
 
 // "(journal_id, a, b, ...)": the column list of a table.
 std::string column_list(const Table& t);
+// "INSERT INTO t (journal_id, a, ...) VALUES (?1, ?2, ...)": a row of `t` as SQLite binds it.
+std::string sqlite_insert(const Table& t);
 // " ON CONFLICT (journal_id, key...) DO NOTHING" (or DO UPDATE for tables replaced on conflict).
 std::string on_conflict(const Table& t);
 

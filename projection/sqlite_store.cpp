@@ -36,10 +36,7 @@ class SqliteStore final : public Store, public SqlAccess {
     }
     for (std::size_t i = 0; i < kTableCount; ++i) {
       const Table& t = table(static_cast<TableId>(i));
-      std::string sql = fmt::format("INSERT INTO {} {} VALUES (?1", t.name, column_list(t));
-      for (std::size_t c = 0; c < t.columns.size(); ++c) sql += fmt::format(", ?{}", c + 2);
-      sql += ")" + on_conflict(t);
-      if (auto st = prepare(sql, &inserts_[i]); !st) return st;
+      if (auto st = prepare(sqlite_insert(t) + on_conflict(t), &inserts_[i]); !st) return st;
     }
     return prepare(
         "INSERT INTO projection_progress (journal_id, last_seq, journal_dir) VALUES (?1, ?2, ?3) "
