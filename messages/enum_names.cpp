@@ -36,5 +36,6 @@ std::string_view enum_name(OrderEventKind v) { return from_schema<schema::OrderE
 std::string_view enum_name(Liquidity v) { return from_schema<schema::Liquidity>(v); }
 std::string_view enum_name(OperatorCommandKind v) { return from_schema<schema::OperatorCommandKind>(v); }
 std::string_view enum_name(FeedStatusKind v) { return from_schema<schema::FeedStatusKind>(v); }
+std::string_view enum_name(RiskLimit v) { return from_schema<schema::RiskLimit>(v); }
 
 }  // namespace trader

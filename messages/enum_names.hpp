@@ -17,5 +17,6 @@ std::string_view enum_name(OrderEventKind v);
 std::string_view enum_name(Liquidity v);
 std::string_view enum_name(OperatorCommandKind v);
 std::string_view enum_name(FeedStatusKind v);
+std::string_view enum_name(RiskLimit v);
 
 }  // namespace trader

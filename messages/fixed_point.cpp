@@ -133,4 +133,11 @@ double fixed_to_double(std::int64_t fixed) { return static_cast<double>(fixed) /
 
 std::string format_checked(const std::optional<std::int64_t>& v) { return v ? format_fixed(*v) : "(out of range)"; }
 
+std::string percent_of_ppm(std::int64_t ppm) {
+  const std::uint64_t a = ppm < 0 ? 0 - static_cast<std::uint64_t>(ppm) : static_cast<std::uint64_t>(ppm);
+  const auto hundredths = a / 100 % 100;
+  return (ppm < 0 ? "-" : "") + std::to_string(a / 10'000) + (hundredths < 10 ? ".0" : ".") +
+         std::to_string(hundredths) + "%";
+}
+
 }  // namespace trader

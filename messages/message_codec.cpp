@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include <capnp/any.h>
 #include <capnp/message.h>
 #include <capnp/serialize-packed.h>
 #include <capnp/serialize.h>
@@ -34,6 +35,23 @@ std::vector<PriceLevel> get_levels(capnp::List<s::PriceLevel>::Reader in) {
   std::vector<PriceLevel> out;
   out.reserve(in.size());
   for (auto l : in) out.push_back({l.getPrice(), l.getQty()});
+  return out;
+}
+
+// ---- a strategy's values -------------------------------------------------------------
+template <class Builder>
+void put_values(Builder o, const std::vector<SignalValue>& in) {
+  if (in.empty()) return;  // none stays a null pointer, as in a record older than the field
+  auto values = o.initValues(static_cast<unsigned>(in.size()));
+  for (unsigned i = 0; i < in.size(); ++i) {
+    values[i].setName(in[i].name);
+    values[i].setValue(in[i].value);
+  }
+}
+std::vector<SignalValue> get_values(capnp::List<s::SignalValue>::Reader in) {
+  std::vector<SignalValue> out;
+  out.reserve(in.size());
+  for (auto v : in) out.push_back({text(v.getName()), v.getValue()});
   return out;
 }
 
@@ -88,6 +106,7 @@ void enc(const Signal& m, capnp::AnyPointer::Builder b) {
   o.setSymbol(m.symbol); o.setTsMs(m.ts_ms); o.setDirection(cast_enum<s::Direction>(m.direction));
   o.setConfidencePpm(m.confidence_ppm); o.setModelId(m.model_id); o.setReason(m.reason);
   o.setCandleOpenTimeMs(m.candle_open_time_ms); o.setIntervalS(m.interval_s);
+  put_values(o, m.values);
 }
 void enc(const OrderIntent& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::OrderIntent>();
@@ -95,6 +114,7 @@ void enc(const OrderIntent& m, capnp::AnyPointer::Builder b) {
   o.setType(cast_enum<s::OrderType>(m.type)); o.setQty(m.qty); o.setLimitPrice(m.limit_price);
   o.setIsExit(m.is_exit); o.setReason(m.reason); o.setSignalSeq(m.signal_seq); o.setTsMs(m.ts_ms);
   o.setConfidencePpm(m.confidence_ppm);
+  put_values(o, m.values);
 }
 void enc(const RiskDecision& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::RiskDecision>();
@@ -102,6 +122,15 @@ void enc(const RiskDecision& m, capnp::AnyPointer::Builder b) {
   o.setReasonCode(m.reason_code); o.setReason(m.reason); o.setState(cast_enum<s::TradingState>(m.state));
   o.setTsMs(m.ts_ms); o.setSymbol(m.symbol); o.setSide(cast_enum<s::Side>(m.side));
   o.setType(cast_enum<s::OrderType>(m.type)); o.setLimitPrice(m.limit_price); o.setIsExit(m.is_exit);
+  if (!m.checks.empty()) {
+    auto checks = o.initChecks(static_cast<unsigned>(m.checks.size()));
+    for (unsigned i = 0; i < m.checks.size(); ++i) {
+      checks[i].setLimit(cast_enum<s::RiskLimit>(m.checks[i].limit));
+      checks[i].setValue(m.checks[i].value);
+      checks[i].setBound(m.checks[i].bound);
+      checks[i].setWithin(m.checks[i].within);
+    }
+  }
 }
 void enc(const RiskState& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::RiskState>();
@@ -204,21 +233,28 @@ Message dec(Candle*, capnp::AnyPointer::Reader b) {
 }
 Message dec(Signal*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::Signal>();
-  return Signal{text(i.getSymbol()), i.getTsMs(), cast_enum<Direction>(i.getDirection()), i.getConfidencePpm(),
-                text(i.getModelId()), text(i.getReason()), i.getCandleOpenTimeMs(), i.getIntervalS()};
+  Signal m{text(i.getSymbol()), i.getTsMs(), cast_enum<Direction>(i.getDirection()), i.getConfidencePpm(),
+           text(i.getModelId()), text(i.getReason()), i.getCandleOpenTimeMs(), i.getIntervalS(),
+           get_values(i.getValues())};
+  return m;
 }
 Message dec(OrderIntent*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::OrderIntent>();
   return OrderIntent{i.getIntentId(), text(i.getSymbol()), cast_enum<Side>(i.getSide()),
                      cast_enum<OrderType>(i.getType()), i.getQty(), i.getLimitPrice(), i.getIsExit(),
-                     text(i.getReason()), i.getSignalSeq(), i.getTsMs(), i.getConfidencePpm()};
+                     text(i.getReason()), i.getSignalSeq(), i.getTsMs(), i.getConfidencePpm(),
+                     get_values(i.getValues())};
 }
 Message dec(RiskDecision*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::RiskDecision>();
-  return RiskDecision{i.getIntentId(), i.getApproved(), i.getApprovedQty(), text(i.getReasonCode()),
-                      text(i.getReason()), cast_enum<TradingState>(i.getState()), i.getTsMs(),
-                      text(i.getSymbol()), cast_enum<Side>(i.getSide()), cast_enum<OrderType>(i.getType()),
-                      i.getLimitPrice(), i.getIsExit()};
+  RiskDecision m{i.getIntentId(), i.getApproved(), i.getApprovedQty(), text(i.getReasonCode()),
+                 text(i.getReason()), cast_enum<TradingState>(i.getState()), i.getTsMs(),
+                 text(i.getSymbol()), cast_enum<Side>(i.getSide()), cast_enum<OrderType>(i.getType()),
+                 i.getLimitPrice(), i.getIsExit(), {}};
+  m.checks.reserve(i.getChecks().size());
+  for (auto c : i.getChecks())
+    m.checks.push_back({cast_enum<RiskLimit>(c.getLimit()), c.getValue(), c.getBound(), c.getWithin()});
+  return m;
 }
 Message dec(RiskState*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::RiskState>();
@@ -316,6 +352,14 @@ Result<Message> decode_body_packed(std::uint16_t type_id, std::span<const std::u
   } catch (const kj::Exception& e) {
     return fail(std::string("malformed packed body: ") + e.getDescription().cStr());
   }
+}
+
+std::vector<std::uint8_t> encode_body_canonical(const Message& message) {
+  capnp::MallocMessageBuilder builder(128);
+  encode_body(message, builder.initRoot<capnp::AnyPointer>());
+  auto words = builder.getRoot<capnp::AnyStruct>().asReader().canonicalize();
+  const auto bytes = words.asBytes();
+  return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
 }
 
 std::vector<std::uint8_t> encode_body_flat(const Message& message) {

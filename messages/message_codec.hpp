@@ -26,6 +26,11 @@ std::vector<std::uint8_t> encode_body_packed(const Message& message);
 // And back: a packed body of the type `type_id` names. Malformed bytes are an error.
 Result<Message> decode_body_packed(std::uint16_t type_id, std::span<const std::uint8_t> packed);
 
+// A body in Cap'n Proto's canonical form (one segment, trailing zero words and null
+// pointers dropped): the same bytes for the same content on any build, and for a record
+// written before the schema grew fields it leaves empty. What decision hashes are over.
+std::vector<std::uint8_t> encode_body_canonical(const Message& message);
+
 // A body as a standalone unpacked Cap'n Proto message (segment table, then segments): the
 // form messages travel in between the node's actors. Reading it unpacks nothing.
 std::vector<std::uint8_t> encode_body_flat(const Message& message);

@@ -1,6 +1,7 @@
 #include "messages/message_json.hpp"
 #include "base/hex.hpp"
 
+#include <cmath>
 #include <map>
 #include <vector>
 
@@ -62,7 +63,12 @@ struct MessageJson::Impl {
         }
         break;
       case capnp::DynamicValue::UINT: fmt::format_to(std::back_inserter(out), "{}", v.as<std::uint64_t>()); break;
-      case capnp::DynamicValue::FLOAT: fmt::format_to(std::back_inserter(out), "{}", v.as<double>()); break;
+      case capnp::DynamicValue::FLOAT: {  // the shortest text that reads back as the same double
+        const double d = v.as<double>();
+        if (std::isfinite(d)) fmt::format_to(std::back_inserter(out), "{}", d);
+        else out += "null";  // JSON has no NaN or infinity
+        break;
+      }
       case capnp::DynamicValue::TEXT: {
         auto t = v.as<capnp::Text>();
         append_json_string(out, std::string_view(t.cStr(), t.size()));

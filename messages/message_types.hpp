@@ -3,6 +3,7 @@
 // the codec (message_codec.hpp) maps them to the Cap'n Proto schemas in schema/.
 // Prices, quantities and money are fixed point (see fixed_point.hpp); ratios are ppm.
 // No Cap'n Proto or CAF headers here: cores include this and stay light.
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -111,6 +112,16 @@ struct Candle {
   bool operator==(const Candle&) const = default;
 };
 
+// A number a strategy computed its view from. Equal means the same bits: a replay
+// reproduces the very double (NaN included), not one that compares equal.
+struct SignalValue {
+  std::string name;
+  double value = 0;
+  bool operator==(const SignalValue& o) const {
+    return name == o.name && std::bit_cast<std::uint64_t>(value) == std::bit_cast<std::uint64_t>(o.value);
+  }
+};
+
 struct Signal {
   static constexpr std::uint16_t kTypeId = 20;
   std::string symbol;
@@ -120,6 +131,7 @@ struct Signal {
   std::string model_id, reason;
   std::int64_t candle_open_time_ms = 0;
   std::uint32_t interval_s = 0;
+  std::vector<SignalValue> values;  // features and the model's "p", or the rule's numbers
   bool operator==(const Signal&) const = default;
 };
 
@@ -142,7 +154,24 @@ struct OrderIntent {
   std::uint64_t signal_seq = 0;
   std::int64_t ts_ms = 0;
   std::uint32_t confidence_ppm = 0;
+  std::vector<SignalValue> values;  // the view's values at this candle (a signal has them only on a change)
   bool operator==(const OrderIntent&) const = default;
+};
+
+// The limits risk checks (units and sides: risk_limits.hpp).
+enum class RiskLimit : std::uint8_t {
+  max_drawdown = 0, max_daily_loss, min_confidence, max_orders_per_minute, max_trades_per_day,
+  max_open_positions, max_position_notional, max_position_equity, max_total_exposure, max_asset_exposure,
+  position_held, stop_loss, take_profit,
+};
+
+// A limit as risk checked it: what is used before the order (for a stop or target, the
+// candle's low or high), the limit, and whether the intent as asked fits it.
+struct LimitCheck {
+  RiskLimit limit = RiskLimit::max_drawdown;
+  std::int64_t value = 0, bound = 0;
+  bool within = false;
+  bool operator==(const LimitCheck&) const = default;
 };
 
 struct RiskDecision {
@@ -158,6 +187,7 @@ struct RiskDecision {
   OrderType type = OrderType::market;
   std::int64_t limit_price = 0;
   bool is_exit = false;
+  std::vector<LimitCheck> checks;  // in the order checked; a refusal by a limit ends with it
   bool operator==(const RiskDecision&) const = default;
 };
 

@@ -28,7 +28,7 @@ DecisionHash& DecisionHash::operator=(DecisionHash&&) noexcept = default;
 void DecisionHash::add(const Message& m) {
   if (!is_decision(m)) return;
   const std::uint16_t type = type_id_of(m);
-  const auto body = encode_body_packed(m);
+  const auto body = encode_body_canonical(m);
   const auto len = static_cast<std::uint32_t>(body.size());
   EVP_DigestUpdate(ctx_->md, &type, sizeof type);
   EVP_DigestUpdate(ctx_->md, &len, sizeof len);

@@ -5,7 +5,12 @@
 
 #include <fmt/format.h>
 
+#include "messages/enum_names.hpp"
+#include "messages/explanation_json.hpp"
+#include "messages/fixed_point.hpp"
+#include "messages/fixed_point_display.hpp"
 #include "messages/message_json.hpp"
+#include "messages/risk_limits.hpp"
 #include "messages/type_registry.hpp"
 
 namespace trader::replay {
@@ -197,15 +202,57 @@ std::string order_of(const Message& m) {
   return "";
 }
 
-void append_record(std::string& out, const ExplainedRecord& r, bool json) {
+// A limit's number in its unit: an amount, a quantity or a price as a decimal, a ppm as a
+// percent, a count as itself.
+std::string limit_number(RiskLimit limit, std::int64_t v) {
+  switch (limit_unit(limit)) {
+    case LimitUnit::ppm: return percent_of_ppm(v);
+    case LimitUnit::count: return std::to_string(v);
+    default: return format_fixed(v);
+  }
+}
+
+const std::vector<SignalValue>* values_of(const Message& m) {
+  if (const auto* s = std::get_if<Signal>(&m)) return &s->values;
+  if (const auto* i = std::get_if<OrderIntent>(&m)) return &i->values;
+  return nullptr;
+}
+
+// Under a record in the text form: what a signal's or an intent's view was computed from
+// (once, when an intent's are its signal's), a risk decision's limits and headroom.
+void append_detail_text(std::string& out, const Message& m, const Message* above) {
+  constexpr std::string_view kIndent = "                                             ";
+  const auto* values = values_of(m);
+  const auto* shown = above ? values_of(*above) : nullptr;
+  if (values && !values->empty() && !(shown && *shown == *values)) {
+    out += fmt::format("{}computed from:", kIndent);
+    for (const auto& v : *values) out += fmt::format(" {} {}", v.name, v.value);  // the exact double, shortest
+    out += "\n";
+  }
+  if (const auto* d = std::get_if<RiskDecision>(&m)) {
+    for (const auto& c : d->checks) {
+      const bool floor = limit_is_floor(c.limit);
+      out += fmt::format("{}{:<22} {} ({} {}), headroom {}{}\n", kIndent, enum_name(c.limit),
+                         limit_number(c.limit, c.value), floor ? "at least" : "at most", limit_number(c.limit, c.bound),
+                         headroom(c) ? limit_number(c.limit, *headroom(c)) : "(out of range)",
+                         c.within ? "" : "  <- binds");
+    }
+  }
+}
+
+void append_record(std::string& out, const ExplainedRecord& r, bool json, const ExplainedRecord* above = nullptr) {
   const TypeInfo* t = find_type(r.header.type_id);
   if (json) {
-    out += fmt::format(R"({{"seq":{},"step":{},"type":"{}","source":"{}","cause_seq":{},"recv_ts_ns":{},"body":{}}})",
+    out += fmt::format(R"({{"seq":{},"step":{},"type":"{}","source":"{}","cause_seq":{},"recv_ts_ns":{},"body":{})",
                        r.header.seq, to_json_string(r.step), t ? t->name : "?", actor_name(r.header.source),
                        r.header.cause_seq, r.header.recv_ts_ns, to_json(r.message));
+    if (const auto* d = std::get_if<RiskDecision>(&r.message))  // each limit's headroom, in its unit
+      out += R"(,"limits":)" + checks_json(d->checks);
+    out += "}";
   } else {
     out += fmt::format("  {:>8} {:>8}  {:<17} {:<15} {}\n", r.header.seq, r.header.cause_seq, r.step, t ? t->name : "?",
                        to_json(r.message));
+    append_detail_text(out, r.message, above ? &above->message : nullptr);
   }
 }
 
@@ -295,7 +342,7 @@ std::string explain_text(const Explanation& e) {
   if (!e.client_order_id.empty()) out += fmt::format(", order {}", e.client_order_id);
   out += ": its causes, from the input that started them (each record answers the one above it)\n";
   out += fmt::format("  {:>8} {:>8}  {:<17} {:<15} {}\n", "seq", "cause", "step", "type", "body");
-  for (const auto& r : e.chain) append_record(out, r, false);
+  for (std::size_t i = 0; i < e.chain.size(); ++i) append_record(out, e.chain[i], false, i ? &e.chain[i - 1] : nullptr);
   if (!e.caused.empty()) {
     out += "what it caused\n";
     for (const auto& r : e.caused) append_record(out, r, false);

@@ -32,12 +32,15 @@ class RecordedFeed {
 // Whether a regenerated message (its header as the sequencer made it) is the record: the
 // same source, destination, receive time, type, body and cause. A journal written before
 // causes were recorded has cause 0 on every record: until one shows a cause, 0 matches.
+// Likewise for what decisions were computed from (the values of a signal or an intent,
+// a risk decision's checks): until a record carries them, a record without them matches one with them.
 class RecordMatch {
  public:
   bool same(const Recorded& recorded, const EnvelopeHeader& header, const Message& message);
 
  private:
   bool causes_journaled_ = false;
+  bool explanations_journaled_ = false;
 };
 
 }  // namespace trader::replay

@@ -7,14 +7,9 @@
 
 #include "actors/portfolio/positions_value.hpp"
 #include "messages/fixed_point.hpp"
+#include "messages/fixed_point_display.hpp"
 
 namespace trader {
-namespace {
-
-std::string percent(std::uint32_t ppm) { return fmt::format("{}.{:02}%", ppm / 10'000, ppm / 100 % 100); }
-
-}  // namespace
-
 std::string_view base_asset(std::string_view symbol) {
   // Longest first: "FDUSD" before "USD".
   static constexpr std::array<std::string_view, 8> kQuotes{"FDUSD", "USDT", "USDC", "BUSD", "TUSD", "DAI", "USD", "EUR"};
@@ -33,18 +28,19 @@ std::optional<ExposureRoom> exposure_room(const ExposureLimits& limits, const Po
   if (!total) return std::nullopt;  // the asset's share is part of the total: it fits too
   const auto of_asset = positions_value(book.positions, [&](const Position& p) { return base_asset(p.symbol) == asset; });
   const __int128 equity = book.equity > 0 ? book.equity : 0;
-  auto consider = [&](std::uint32_t ppm, __int128 used, const char* code, std::string what) {
+  auto consider = [&](std::uint32_t ppm, std::int64_t used, RiskLimit limit, std::string what) {
     if (ppm == 0) return;
     const __int128 cap = equity * ppm / 1'000'000;
+    room.uses.push_back({limit, used, static_cast<std::int64_t>(cap)});  // <= equity: fits
     const __int128 left = std::max<__int128>(cap - used, 0);
     if (left >= room.quote) return;
     room.quote = static_cast<std::int64_t>(left);  // <= cap <= equity: fits
-    room.code = code;
-    room.why = fmt::format("{} {} of equity {} = {}, {} held", what, percent(ppm), format_fixed(book.equity),
+    room.binds = limit;
+    room.why = fmt::format("{} {} of equity {} = {}, {} held", what, percent_of_ppm(ppm), format_fixed(book.equity),
                            format_fixed(static_cast<std::int64_t>(cap)), format_fixed(static_cast<std::int64_t>(used)));
   };
-  consider(limits.max_total_ppm, *total, "max_total_exposure", "total exposure");
-  consider(limits.max_asset_ppm, *of_asset, "max_asset_exposure", fmt::format("{} exposure", asset));
+  consider(limits.max_total_ppm, *total, RiskLimit::max_total_exposure, "total exposure");
+  consider(limits.max_asset_ppm, *of_asset, RiskLimit::max_asset_exposure, fmt::format("{} exposure", asset));
   return room;
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "messages/message_types.hpp"
 
@@ -22,8 +23,13 @@ struct ExposureLimits {
 
 struct ExposureRoom {
   std::int64_t quote = std::numeric_limits<std::int64_t>::max();  // what an entry may still spend
-  const char* code = nullptr;  // the limit that binds ("max_total_exposure", "max_asset_exposure"), or none
+  std::optional<RiskLimit> binds;  // the limit that binds (max_total_exposure, max_asset_exposure), or none
   std::string why;             // its numbers, for the decision's reason
+  struct Use {
+    RiskLimit limit;
+    std::int64_t used, cap;  // held now, and the most allowed (a share of equity)
+  };
+  std::vector<Use> uses;  // each limit that is on, for the decision's checks
 };
 
 // The asset a symbol trades: the symbol without its quote (a stablecoin or fiat suffix:

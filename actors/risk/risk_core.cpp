@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "messages/enum_names.hpp"
 #include "messages/fixed_point.hpp"
 
 namespace trader {
@@ -56,7 +57,7 @@ void RiskCore::roll_day(std::int64_t ts_ms) {
 }
 
 void RiskCore::exit_position(const std::string& symbol, std::int64_t held, const char* code, std::string reason,
-                             std::int64_t ts_ms, Outbox& out) {
+                             std::int64_t ts_ms, Outbox& out, std::vector<LimitCheck> checks) {
   // Whole lots only (a venue refuses the rest); what is left below one lot is dust.
   const std::int64_t qty = floor_to_lot(held, config_.market.lot_step);
   if (qty <= 0) return;
@@ -72,6 +73,7 @@ void RiskCore::exit_position(const std::string& symbol, std::int64_t held, const
   d.side = Side::sell;
   d.type = OrderType::market;
   d.is_exit = true;
+  d.checks = std::move(checks);
   symbols_[symbol].exit_pending = true;
   out.push_back({Actor::none, std::move(d)});
 }
@@ -89,12 +91,18 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   d.type = intent.type;
   d.limit_price = intent.limit_price;
   d.is_exit = intent.is_exit;
-  auto reject = [&](const char* code, std::string why) {
+  auto reject = [&](std::string_view code, std::string why) {
     d.approved = false;
     d.reason_code = code;
     d.reason = std::move(why);
     d.state = state_;
     out.push_back({Actor::none, std::move(d)});
+  };
+  // Each limit checked goes into the decision with its numbers, so `explain` shows the
+  // headroom left; the check's result is what decides.
+  auto check = [&](RiskLimit limit, std::int64_t value, std::int64_t bound, bool within) {
+    d.checks.push_back({limit, value, bound, within});
+    return within;
   };
   const std::int64_t held = position_qty(intent.symbol);
   // The venue refuses a limit price off its tick (PRICE_FILTER); it is refused here first,
@@ -107,6 +115,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
 
   if (intent.is_exit) {
     if (state_ == TradingState::halted) return reject("halted", "trading halted: " + state_reason_);
+    check(RiskLimit::position_held, intent.qty, held, intent.qty <= held);
     if (held <= 0) return reject("no_position", "nothing to exit in " + intent.symbol);
     // One exit at a time: a second would sell what the first is already selling (on a
     // venue that answers slowly, a stop-loss and the strategy's exit can meet).
@@ -130,14 +139,27 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   if (intent.side == Side::sell)
     return reject("no_short", "a sell of " + intent.symbol + " that is not an exit (spot cannot sell what it does not hold)");
   if (state_ == TradingState::reducing) return reject("reducing", "only exits allowed: " + state_reason_);
-  if (intent.confidence_ppm < config_.min_confidence_ppm)
+  if (have_portfolio_) {  // the limits that keep the state ACTIVE, as they stand
+    check(RiskLimit::max_drawdown, portfolio_.drawdown_ppm, config_.max_drawdown_ppm,
+          portfolio_.drawdown_ppm < config_.max_drawdown_ppm);
+    if (const auto loss = narrow_checked(static_cast<__int128>(day_start_equity_) - portfolio_.equity);
+        day_start_known_ && loss)
+      check(RiskLimit::max_daily_loss, *loss, config_.max_daily_loss, *loss < config_.max_daily_loss);
+  }
+  if (!check(RiskLimit::min_confidence, intent.confidence_ppm, config_.min_confidence_ppm,
+             intent.confidence_ppm >= config_.min_confidence_ppm))
     return reject("min_confidence", "confidence " + std::to_string(intent.confidence_ppm) + " ppm below " +
                                         std::to_string(config_.min_confidence_ppm));
-  if (approvals_ms_.size() >= config_.max_orders_per_minute)
+  const auto orders = static_cast<std::int64_t>(approvals_ms_.size());
+  if (!check(RiskLimit::max_orders_per_minute, orders, config_.max_orders_per_minute,
+             orders < config_.max_orders_per_minute))
     return reject("max_orders_per_minute", std::to_string(approvals_ms_.size()) + " orders in the last minute");
-  if (trades_today_ >= config_.max_trades_per_day)
+  if (!check(RiskLimit::max_trades_per_day, trades_today_, config_.max_trades_per_day,
+             trades_today_ < config_.max_trades_per_day))
     return reject("max_trades_per_day", std::to_string(trades_today_) + " entries today");
-  if (held == 0 && portfolio_.positions.size() >= config_.max_open_positions)
+  const auto open = static_cast<std::int64_t>(portfolio_.positions.size());
+  if (held == 0 &&
+      !check(RiskLimit::max_open_positions, open, config_.max_open_positions, open < config_.max_open_positions))
     return reject("max_open_positions", std::to_string(portfolio_.positions.size()) + " positions open");
   const std::int64_t price = intent.limit_price > 0 ? intent.limit_price : symbols_[intent.symbol].last_price;
   if (price <= 0) return reject("no_price", "no price known for " + intent.symbol);
@@ -146,7 +168,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   const std::int64_t by_equity = ppm_of(portfolio_.equity, config_.max_position_equity_ppm);
   const bool equity_binds = by_equity < config_.max_position_notional;
   const std::int64_t cap = std::min(config_.max_position_notional, by_equity);
-  const char* limit_code = equity_binds ? "max_position_equity" : "max_position_notional";
+  RiskLimit binding = equity_binds ? RiskLimit::max_position_equity : RiskLimit::max_position_notional;
   // A wrapped number never reaches a decision: what does not fit is refused as such.
   const auto held_value = mul_fixed_checked(held, price);
   if (!held_value) return reject("arithmetic_overflow", "the position's value overflows 64-bit fixed point");
@@ -155,11 +177,22 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   const auto exposure = exposure_room(config_.exposure, portfolio_, intent.symbol);
   if (!exposure) return reject("arithmetic_overflow", "the positions' value overflows 64-bit fixed point");
   std::string detail;
-  if (exposure->code && exposure->quote < room) {
+  if (exposure->binds && exposure->quote < room) {
     room = exposure->quote;
-    limit_code = exposure->code;
+    binding = *exposure->binds;
     detail = exposure->why;
   }
+  // Each size limit's numbers; the intent fits one when its quantity is within the whole
+  // lots that limit's room buys at this price (the rule the binding limit decides by, below).
+  auto size_check = [&](RiskLimit limit, std::int64_t used, std::int64_t bound) {
+    const auto left = narrow_checked(static_cast<__int128>(bound) - used);
+    const auto units = left && *left > 0 ? div_fixed_checked(*left, price) : std::optional<std::int64_t>(0);
+    check(limit, used, bound, left && *left > 0 && (!units || intent.qty <= floor_to_lot(*units, config_.market.lot_step)));
+  };
+  size_check(RiskLimit::max_position_notional, *held_value, config_.max_position_notional);
+  size_check(RiskLimit::max_position_equity, *held_value, by_equity);
+  for (const auto& use : exposure->uses) size_check(use.limit, use.used, use.cap);
+  const std::string_view limit_code = enum_name(binding);
   if (room <= 0) return reject(limit_code, detail.empty() ? "position already at the limit" : detail);
   std::int64_t qty = intent.qty;
   const auto room_units = div_fixed_checked(room, price);
@@ -176,7 +209,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   d.approved = true;
   d.approved_qty = qty;
   d.reason_code = reduced ? "reduced_to_limit" : "ok";
-  d.reason = reduced ? std::string("reduced by ") + limit_code + (detail.empty() ? "" : ": " + detail) : "within limits";
+  d.reason = reduced ? "reduced by " + std::string(limit_code) + (detail.empty() ? "" : ": " + detail) : "within limits";
   d.state = state_;
   approvals_ms_.push_back(intent.ts_ms);
   ++trades_today_;
@@ -224,13 +257,13 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
     exit_position(c.symbol, held, "stop_loss",
                   "low " + format_fixed(c.low) + " reached stop " + format_fixed(entry - d) + " (entry " +
                       format_fixed(entry) + ")",
-                  c.close_time_ms, out);
+                  c.close_time_ms, out, {{RiskLimit::stop_loss, c.low, entry - d, false}});
   } else if (const auto t = distance(config_.take_profit_mode, config_.take_profit_ppm, config_.take_profit_atr_milli);
              t > 0 && c.high >= entry + t) {
     exit_position(c.symbol, held, "take_profit",
                   "high " + format_fixed(c.high) + " reached target " + format_fixed(entry + t) + " (entry " +
                       format_fixed(entry) + ")",
-                  c.close_time_ms, out);
+                  c.close_time_ms, out, {{RiskLimit::take_profit, c.high, entry + t, false}});
   }
 }
 

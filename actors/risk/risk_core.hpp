@@ -20,11 +20,14 @@
 // reached the stop (or high the target) is closed with a market exit decided by risk
 // itself; these protective exits are issued in every state. Stops are a percent of the
 // average entry, or a multiple of the average true range (ATR over `atr_candles`).
-// Every state change is published as RiskState.
+// Every state change is published as RiskState. Every decision lists the limits it checked
+// with their numbers (LimitCheck: what is used, the limit, whether the intent fits), so
+// explain shows each one's headroom.
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "actors/actor_core.hpp"
 #include "actors/market_rules.hpp"
@@ -80,7 +83,7 @@ class RiskCore final : public ActorCore {
   void on_operator(const OperatorCommand& c, const Delivery& in, Outbox& out);
   void set_state(TradingState s, std::string reason, std::int64_t ts_ms, Outbox& out);
   void exit_position(const std::string& symbol, std::int64_t qty, const char* code, std::string reason,
-                     std::int64_t ts_ms, Outbox& out);
+                     std::int64_t ts_ms, Outbox& out, std::vector<LimitCheck> checks = {});
   std::int64_t position_qty(const std::string& symbol) const;
   std::int64_t atr(const SymbolState& s) const;
   void roll_day(std::int64_t ts_ms);

@@ -52,6 +52,7 @@ Result<std::optional<View>> RuleStrategyCore::evaluate(const Candle& c, Directio
   std::snprintf(reason, sizeof reason, "ema%u/ema%u spread %.2f bp, momentum %.2f bp, vol %.2f bp", config_.fast_ema,
                 config_.slow_ema, spread * 1e4, momentum * 1e4, vol * 1e4);
   v.reason = reason;
+  v.values = {{"spread", spread}, {"momentum", momentum}, {"vol", vol}, {"z", z}};
   return std::optional<View>(std::move(v));
 }
 

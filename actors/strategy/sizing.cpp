@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "messages/fixed_point_display.hpp"
+
 namespace trader {
 namespace {
 
@@ -18,8 +20,6 @@ EntrySize capped(const SizingConfig& c, std::uint64_t fraction_ppm, std::string 
 }
 
 }  // namespace
-
-std::string percent_of_ppm(std::uint64_t ppm) { return fmt::format("{}.{:02}%", ppm / 10'000, ppm / 100 % 100); }
 
 EntrySize size_entry(const SizingConfig& c, std::uint32_t view_fraction_ppm, std::uint32_t confidence_ppm) {
   const std::uint64_t p = std::min<std::uint64_t>(confidence_ppm, kPpm);

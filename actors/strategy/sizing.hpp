@@ -37,7 +37,4 @@ struct EntrySize {
 // `view_fraction_ppm` and `confidence_ppm` are the strategy's view of this candle.
 EntrySize size_entry(const SizingConfig& config, std::uint32_t view_fraction_ppm, std::uint32_t confidence_ppm);
 
-// "12.34%" for 123'400 ppm (toward zero at two decimals).
-std::string percent_of_ppm(std::uint64_t ppm);
-
 }  // namespace trader

@@ -26,7 +26,7 @@ void StrategyBase::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   if (v->direction != s.view) {
     s.view = v->direction;
     out.push_back({Actor::none, Signal{c.symbol, c.close_time_ms, v->direction, v->confidence_ppm, common_.model_id,
-                                       v->reason, c.open_time_ms, c.interval_s}});
+                                       v->reason, c.open_time_ms, c.interval_s, v->values}});
   }
   if (s.pending) return;
   OrderIntent intent;
@@ -36,6 +36,7 @@ void StrategyBase::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   intent.signal_seq = in.seq;  // the candle the view was computed on
   intent.ts_ms = c.close_time_ms;
   intent.confidence_ppm = v->confidence_ppm;
+  intent.values = v->values;
   if (v->direction == Direction::long_ && s.held == 0) {
     if (risk_state_ != TradingState::active || !have_equity_ || s.candles < s.cooldown_until) return;
     const EntrySize size = size_entry(common_.sizing, v->fraction_ppm, v->confidence_ppm);

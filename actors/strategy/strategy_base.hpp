@@ -2,7 +2,8 @@
 // What every strategy does with its view of the market, so that strategies differ only in
 // the view: on each candle of its interval a strategy evaluates a View (direction,
 // confidence, position size as a share of equity, reason).
-//  - A change of direction emits a Signal (direction, confidence, model id, reason).
+//  - A change of direction emits a Signal (direction, confidence, model id, reason, and
+//    the values the view was computed from; an intent carries them too, as of its candle).
 //  - Whenever the view and the position disagree (level-triggered), an intent follows:
 //    entering, a buy for the sizing policy's share of equity (by default the view's
 //    `fraction`), rounded down to the lot step: at market, or
@@ -45,6 +46,7 @@ struct View {
   std::uint32_t confidence_ppm = 0;
   std::uint32_t fraction_ppm = 0;  // share of equity for an entry
   std::string reason;
+  std::vector<SignalValue> values;  // what it was computed from: journaled with signal and intent
 };
 
 class StrategyBase : public ActorCore {

@@ -31,6 +31,10 @@ Result<std::optional<View>> XgbStrategyCore::evaluate(const Candle& c, Direction
   std::snprintf(reason, sizeof reason, "p=%.4f (enter >= %.2f, exit < %.2f)", prob, config_.entry_probability,
                 config_.exit_probability);
   v.reason = reason;
+  const auto& names = model::feature_names();
+  v.values.reserve(x->size() + 1);
+  for (std::size_t i = 0; i < x->size(); ++i) v.values.push_back({std::string(names[i]), (*x)[i]});
+  v.values.push_back({"p", prob});
   return std::optional<View>(std::move(v));
 }
 

@@ -29,6 +29,13 @@ struct Candle {
 
 enum Direction { flat @0; long @1; short @2; }
 
+# A number a strategy computed its view from, by name: a model's feature, the model's
+# probability ("p"), or a rule's value. The exact double the strategy compared.
+struct SignalValue {
+  name @0 :Text;
+  value @1 :Float64;
+}
+
 struct Signal {
   symbol @0 :Text;
   tsMs @1 :Int64;            # data time the signal was computed at
@@ -38,6 +45,7 @@ struct Signal {
   reason @5 :Text;
   candleOpenTimeMs @6 :Int64;
   intervalS @7 :UInt32;
+  values @8 :List(SignalValue);  # what the view was computed from, in the strategy's order
 }
 
 struct OrderIntent {
@@ -52,9 +60,39 @@ struct OrderIntent {
   signalSeq @8 :UInt64;      # journal seq of the signal that caused it (0 if none)
   tsMs @9 :Int64;
   confidencePpm @10 :UInt32;
+  values @11 :List(SignalValue);  # what the strategy's view at this candle was computed from
 }
 
 enum TradingState { active @0; reducing @1; halted @2; }
+
+# The limits risk checks. Each has a unit (messages/risk_limits.hpp: a quote amount, a
+# base quantity or a price in fixed point 8, parts per million, or a count) and a side:
+# most are ceilings; minConfidence and stopLoss are floors.
+enum RiskLimit {
+  maxDrawdown @0;
+  maxDailyLoss @1;
+  minConfidence @2;
+  maxOrdersPerMinute @3;
+  maxTradesPerDay @4;
+  maxOpenPositions @5;
+  maxPositionNotional @6;
+  maxPositionEquity @7;
+  maxTotalExposure @8;
+  maxAssetExposure @9;
+  positionHeld @10;
+  stopLoss @11;
+  takeProfit @12;
+}
+
+# One limit as risk checked it for a decision: what is used now (before the order; for a
+# stop or target, the candle's low or high), the limit, and whether the intent as asked
+# fits. Headroom is bound - value for a ceiling, value - bound for a floor.
+struct LimitCheck {
+  limit @0 :RiskLimit;
+  value @1 :Int64;
+  bound @2 :Int64;
+  within @3 :Bool;
+}
 
 struct RiskDecision {
   intentId @0 :UInt64;
@@ -70,6 +108,7 @@ struct RiskDecision {
   type @9 :OrderType;
   limitPrice @10 :Int64 $fixed(8);
   isExit @11 :Bool;
+  checks @12 :List(LimitCheck);  # the limits checked, in order; a refusal by a limit ends with it
 }
 
 struct RiskState {

@@ -84,6 +84,75 @@ print(f"  order {cid}: input seq {chain[0]['seq']}, request seq {chain[-1]['seq'
       f"{len(states)} portfolio state(s) after them")
 PY
 
+# Steps 3 and 6 as the chain shows them, then for every decision of the session: the values
+# a signal and its intent carry agree with the reason the strategy wrote from them, and each
+# risk check's numbers are re-derived here from the config and the journal's own records.
+python3 - "$SCRATCH/explain.json" "$SCRATCH/dump.jsonl" "$CONFIG" <<'PY' && ok "steps 3 and 6: what the view was computed from, and every limit checked with its headroom, re-derived for every decision" || bad "steps 3 and 6"
+import json, re, sys, tomllib
+from decimal import Decimal
+e = json.load(open(sys.argv[1]))
+rows = [json.loads(l) for l in open(sys.argv[2])]
+risk = tomllib.load(open(sys.argv[3], "rb"))["risk"]
+FIX = Decimal(10) ** 8
+signal, intent, decision = (next(c for c in e["chain"] if c["step"] == s) for s in ("signal", "intent", "risk decision"))
+names = [v["name"] for v in signal["body"]["values"]]
+assert names == ["spread", "momentum", "vol", "z"], names
+assert intent["body"]["values"] == signal["body"]["values"], "the intent answers the same candle as its signal"
+limits = [l["limit"] for l in decision["limits"]]
+assert limits == ["max_drawdown", "max_daily_loss", "min_confidence", "max_orders_per_minute", "max_trades_per_day",
+                  "max_open_positions", "max_position_notional", "max_position_equity"], limits
+for l in decision["limits"]:  # headroom in the limit's unit: decimals for amounts, integers otherwise
+    if l["unit"] == "quote":
+        assert Decimal(l["headroom"]) == Decimal(l["bound"]) - Decimal(l["value"]), l
+    else:
+        assert l["headroom"] == (l["value"] - l["bound"] if l["floor"] else l["bound"] - l["value"]), l
+
+def bp(x):  # as the strategy's reason prints a value: basis points, two decimals
+    return f"{x * 1e4:.2f}"
+last_portfolio, day_start, approvals, entries_by_day = None, {}, [], {}
+checked = signals = 0
+for r in rows:
+    b = r["body"]
+    if r["type"] in ("signal", "order_intent") and r["source"] == "strategy":
+        v = {x["name"]: x["value"] for x in b["values"]}
+        m = re.search(r"spread (-?[\d.]+) bp, momentum (-?[\d.]+) bp, vol (-?[\d.]+) bp", b["reason"])
+        assert m and m.groups() == (bp(v["spread"]), bp(v["momentum"]), bp(v["vol"])), (b["reason"], v)
+        signals += r["type"] == "signal"
+    if r["type"] == "portfolio_state":
+        last_portfolio = b
+        day_start.setdefault(b["ts_ms"] // 86_400_000, Decimal(b["equity"]))
+    if r["type"] != "risk_decision" or b["intent_id"] >> 56 != 1:
+        continue
+    # A strategy intent's decision: each check, re-derived.
+    ts, day = b["ts_ms"], b["ts_ms"] // 86_400_000
+    c = {x["limit"]: x for x in b["checks"]}
+    recent = [t for t in approvals if t > ts - 60_000]
+    if not b["is_exit"] and b["state"] == "active":
+        equity = Decimal(last_portfolio["equity"])
+        assert c["max_drawdown"]["value"] == last_portfolio["drawdown_ppm"]
+        assert c["max_drawdown"]["bound"] == round(risk["max_drawdown"] * 1e6)
+        assert Decimal(c["max_daily_loss"]["value"]) / FIX == day_start[day] - equity, (r, day_start[day], equity)
+        assert Decimal(c["max_daily_loss"]["bound"]) / FIX == Decimal(risk["max_daily_loss"])
+        if "max_orders_per_minute" in c:
+            assert c["max_orders_per_minute"]["value"] == len(recent), (r, recent)
+        if "max_trades_per_day" in c:
+            assert c["max_trades_per_day"]["value"] == entries_by_day.get(day, 0), r
+        if "max_open_positions" in c:
+            assert c["max_open_positions"]["value"] == len(last_portfolio["positions"]), r
+        if "max_position_equity" in c:
+            cap = int(equity * FIX * Decimal(str(risk["max_position_equity"]))) 
+            assert c["max_position_equity"]["bound"] == cap, (c["max_position_equity"], cap)
+            assert Decimal(c["max_position_notional"]["bound"]) / FIX == Decimal(risk["max_position_notional"])
+        assert all(x["within"] for x in b["checks"]) == (b["approved"] and b["reason_code"] == "ok"), r
+        checked += 1
+    if b["approved"]:
+        approvals.append(ts)
+        if not b["is_exit"]:
+            entries_by_day[day] = entries_by_day.get(day, 0) + 1
+assert checked > 100 and signals > 100, (checked, signals)
+print(f"  {signals} signals' values agree with their reasons; {checked} entry decisions' checks re-derived")
+PY
+
 # --seq of a fill explains its order; --seq of an input lists what it caused
 fill_seq=$(python3 -c 'import json,sys; print(next(a["seq"] for a in json.load(open(sys.argv[1]))["after"] if a["step"] == "fill"))' "$SCRATCH/explain.json")
 [ "$("$TOOLS" explain "$run" --seq "$fill_seq" --json | python3 -c 'import json,sys; e=json.load(sys.stdin); print(e["client_order_id"], e["chain"][-1]["step"])')" = "$cid order request" ] \

@@ -34,12 +34,12 @@ TEST_CASE("exposure room: total across positions, one asset across its symbols, 
   // held: BTC 3000 + 1200 = 4200, ETH 3000, total 7200
   auto none = exposure_room({}, b, "BTCUSDT");
   REQUIRE(none);
-  CHECK(none->code == nullptr);
+  CHECK(!none->binds);
 
   auto total = exposure_room({800'000, 0}, b, "SOLUSDT");
   REQUIRE(total);
   CHECK(total->quote == px(800));  // 80% of 10000 = 8000, 7200 held
-  CHECK(std::string(total->code) == "max_total_exposure");
+  CHECK(total->binds == RiskLimit::max_total_exposure);
   CHECK(total->why == "total exposure 80.00% of equity 10000 = 8000, 7200 held");
 
   auto btc = exposure_room({800'000, 500'000}, b, "BTCUSDC");
@@ -48,7 +48,7 @@ TEST_CASE("exposure room: total across positions, one asset across its symbols, 
   auto btc_tight = exposure_room({900'000, 450'000}, b, "BTCUSDC");
   REQUIRE(btc_tight);
   CHECK(btc_tight->quote == px(300));  // 4500 - 4200, below the total's 1800
-  CHECK(std::string(btc_tight->code) == "max_asset_exposure");
+  CHECK(btc_tight->binds == RiskLimit::max_asset_exposure);
   CHECK(btc_tight->why == "BTC exposure 45.00% of equity 10000 = 4500, 4200 held");
 
   auto full = exposure_room({500'000, 0}, b, "SOLUSDT");

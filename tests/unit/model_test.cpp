@@ -3,9 +3,12 @@
 #include <bit>
 #include <cmath>
 #include <fstream>
+#include <map>
 
 #include <xgboost/c_api.h>
 
+#include "actors/strategy/xgb_strategy_core.hpp"
+#include "core_harness.hpp"
 #include "journal/journal.hpp"
 #include "model/features.hpp"
 #include "model/journal_candles.hpp"
@@ -19,8 +22,8 @@ using namespace trader;
 
 namespace {
 
-// Samples from the bundled 7 days of real klines, candles built by the node's builder.
-std::vector<model::Sample> kline_samples(std::uint32_t horizon) {
+// The bundled 7 days of real klines, as candles built by the node's builder.
+std::map<std::string, std::vector<Candle>> kline_candles() {
   test::TempDir dir;
   {
     auto w = journal::Writer::open(dir.path());
@@ -34,7 +37,12 @@ std::vector<model::Sample> kline_samples(std::uint32_t horizon) {
   CHECK(candles->built);
   REQUIRE(candles->by_symbol.count("BTCUSDC"));
   CHECK(candles->by_symbol.at("BTCUSDC").size() == 10080);
-  return model::build_samples(candles->by_symbol, horizon, 0.0024);
+  return candles->by_symbol;
+}
+
+// Samples from them.
+std::vector<model::Sample> kline_samples(std::uint32_t horizon) {
+  return model::build_samples(kline_candles(), horizon, 0.0024);
 }
 
 model::TrainParams quick() {
@@ -259,4 +267,37 @@ TEST_CASE("a model the walk does not support predicts through the C API and says
   auto q = (*reg)->predict_many(std::vector<float>{1, 2, 3}, 1);
   REQUIRE(q.has_value());
   CHECK(bits(*p) == bits((*q)[0]));
+}
+
+TEST_CASE("an xgboost signal journals the features it decided on and the model's probability, bit for bit") {
+  const auto candles = kline_candles().at("BTCUSDC");
+  auto trained = model::train(kline_samples(15), quick());
+  REQUIRE(trained.has_value());
+  auto loaded = model::XgbModel::from_bytes(trained->model, "trained", model::kFeatureCount);
+  REQUIRE(loaded.has_value());
+  XgbStrategyConfig c;
+  c.entry_probability = 0.0;  // long at the first view: a signal as soon as warmed up
+  c.exit_probability = 0.0;
+  XgbStrategyCore core(c, *loaded);
+  test::CoreHarness h(core);
+  model::FeatureBuilder features;  // the same builder, fed alongside: what the model saw
+  std::optional<model::FeatureRow> row;
+  std::vector<Signal> signals;
+  for (std::size_t i = 0; i < candles.size() && signals.empty(); ++i) {
+    row = features.add(candles[i]);
+    signals = test::of_type<Signal>(h.feed(candles[i]));
+  }
+  REQUIRE(signals.size() == 1);
+  REQUIRE(row.has_value());
+  const auto& v = signals[0].values;
+  REQUIRE(v.size() == model::kFeatureCount + 1);
+  for (std::size_t i = 0; i < model::kFeatureCount; ++i) {
+    CHECK(v[i].name == model::feature_names()[i]);
+    CHECK(v[i].value == static_cast<double>((*row)[i]));
+  }
+  const auto p = (*loaded)->predict(*row);
+  REQUIRE(p.has_value());
+  CHECK(v.back().name == "p");
+  CHECK(v.back().value == static_cast<double>(*p));
+  CHECK(signals[0].confidence_ppm == static_cast<std::uint32_t>(std::llround(static_cast<double>(*p) * 1e6)));
 }

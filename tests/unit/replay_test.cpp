@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "journal/journal.hpp"
+#include "replay/recorded.hpp"
 #include "replay/replay.hpp"
 #include "test_support.hpp"
 #include "tools/trader_tools/capture_import.hpp"
@@ -367,4 +368,31 @@ TEST_CASE("verify re-derives the feed's own decisions: a feed that decides other
   CHECK(diff->divergence->actor == Actor::market_feed);
   CHECK(diff->divergence->got.find("the feed decides") != std::string::npos);
   CHECK(diff->divergence->expected.find("\"type\":\"kline\"") != std::string::npos);
+}
+
+TEST_CASE("record match: a journal older than decision values matches without them; one that has them keeps them") {
+  EnvelopeHeader h;
+  h.type_id = Signal::kTypeId;
+  Signal with;
+  with.symbol = "BTCUSDC";
+  with.values = {{"z", 1.5}};
+  Signal bare = with;
+  bare.values.clear();
+  replay::RecordMatch match;
+  CHECK(match.same(replay::Recorded{h, bare}, h, with));   // written before signals carried values
+  CHECK(match.same(replay::Recorded{h, with}, h, with));   // from here on, the journal has them
+  CHECK_FALSE(match.same(replay::Recorded{h, bare}, h, with));  // so losing them is a difference
+  Signal other = with;
+  other.values[0].value = 1.5000000000000002;
+  replay::RecordMatch fresh;
+  CHECK_FALSE(fresh.same(replay::Recorded{h, with}, h, other));  // one bit off is a difference
+
+  h.type_id = RiskDecision::kTypeId;
+  RiskDecision checked;
+  checked.checks = {{RiskLimit::max_drawdown, 0, 100'000, true}};
+  RiskDecision unchecked = checked;
+  unchecked.checks.clear();
+  replay::RecordMatch old;
+  CHECK(old.same(replay::Recorded{h, unchecked}, h, checked));
+  CHECK_FALSE(old.same(replay::Recorded{h, checked}, h, unchecked));  // a check the replay lost
 }

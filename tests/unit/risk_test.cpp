@@ -1,9 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <set>
+#include <string>
 
 #include "actors/risk/risk_core.hpp"
 #include "core_harness.hpp"
+#include "messages/enum_names.hpp"
+#include "messages/risk_limits.hpp"
 
 using namespace trader;
 using test::CoreHarness;
@@ -382,4 +386,82 @@ TEST_CASE("a risk snapshot taken before flatten retried still loads (the flag re
   StateReader rd(bytes);
   REQUIRE(old.load(rd).has_value());
   CHECK(rd.at_end());
+}
+
+namespace {
+// The checks of a decision as "limit value bound within", one per line, for whole-list checks.
+std::string checks_of(const RiskDecision& d) {
+  std::string out;
+  for (const auto& c : d.checks)
+    out += std::string(enum_name(c.limit)) + " " + std::to_string(c.value) + " " + std::to_string(c.bound) +
+           (c.within ? " within\n" : " not within\n");
+  return out;
+}
+}  // namespace
+
+TEST_CASE("an approved entry lists every limit checked with its numbers, in the order checked") {
+  RiskConfig c = base();
+  c.exposure.max_total_ppm = 800'000;
+  Ready r(c);
+  r.h.feed(portfolio(10000, {Position{"ETHUSDT", px(100), px(10), px(10), 0, 0}}, 20'000));
+  const auto d = decide(r.h, entry("BTCUSDT", 10));
+  REQUIRE(d.approved);
+  // equity 10000 at the day's start and now: no loss; one position of 1000 held
+  CHECK(checks_of(d) == "max_drawdown 20000 100000 within\n"
+                        "max_daily_loss 0 50000000000 within\n"
+                        "min_confidence 900000 300000 within\n"
+                        "max_orders_per_minute 0 100 within\n"
+                        "max_trades_per_day 0 100 within\n"
+                        "max_open_positions 1 2 within\n"
+                        "max_position_notional 0 500000000000 within\n"
+                        "max_position_equity 0 500000000000 within\n"
+                        "max_total_exposure 100000000000 800000000000 within\n");
+  CHECK(headroom(d.checks[0]) == 80'000);           // 8% of drawdown left
+  CHECK(headroom(d.checks[2]) == 600'000);          // a floor: confidence above its minimum
+  CHECK(headroom(d.checks[8]) == px(7000));         // total exposure: 8000 - 1000
+  CHECK(limit_unit(d.checks[8].limit) == LimitUnit::quote);
+}
+
+TEST_CASE("a reduced entry marks the limits it did not fit; a refusal's checks end with the limit that refused") {
+  Ready r;
+  auto d = decide(r.h, entry("BTCUSDT", 80));  // 8000 > 5000 (both position limits are 5000)
+  REQUIRE(d.reason_code == "reduced_to_limit");
+  REQUIRE(d.checks.size() >= 2);
+  CHECK(d.checks[d.checks.size() - 2].limit == RiskLimit::max_position_notional);
+  CHECK_FALSE(d.checks[d.checks.size() - 2].within);
+  CHECK_FALSE(d.checks.back().within);
+  CHECK(decide(r.h, entry("BTCUSDT", 50)).checks.back().within);  // 50 x 100 fits 5000 exactly
+
+  RiskConfig c = base();
+  c.max_orders_per_minute = 1;
+  Ready q(c);
+  REQUIRE(decide(q.h, entry("BTCUSDT", 1)).approved);
+  d = decide(q.h, entry("BTCUSDT", 1));
+  CHECK(d.reason_code == "max_orders_per_minute");
+  REQUIRE_FALSE(d.checks.empty());
+  CHECK(d.checks.back() == LimitCheck{RiskLimit::max_orders_per_minute, 1, 1, false});
+  CHECK(std::count_if(d.checks.begin(), d.checks.end(), [](const LimitCheck& x) { return !x.within; }) == 1);
+
+  d = decide(q.h, entry("BTCUSDT", 1, 10));
+  CHECK(d.reason_code == "min_confidence");
+  CHECK(d.checks.back() == LimitCheck{RiskLimit::min_confidence, 10, 300'000, false});
+  CHECK(headroom(d.checks.back()) == 10 - 300'000);
+}
+
+TEST_CASE("exits list the position held; risk's own stops list the price that triggered them") {
+  Ready r;
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(2), px(100), px(100), 0, 0}}));
+  OrderIntent x = entry("BTCUSDT", 3);
+  x.side = Side::sell;
+  x.is_exit = true;
+  auto d = decide(r.h, x);
+  CHECK(d.reason_code == "reduced_to_position");
+  CHECK(d.checks == std::vector<LimitCheck>{{RiskLimit::position_held, px(3), px(2), false}});
+
+  Ready s;
+  s.h.feed(portfolio(10000, {Position{"BTCUSDT", px(2), px(100), px(100), 0, 0}}));
+  auto stops = of_type<RiskDecision>(s.h.feed(candle("BTCUSDT", 97.5, 99, 98)));
+  REQUIRE(stops.size() == 1);
+  CHECK(stops[0].checks == std::vector<LimitCheck>{{RiskLimit::stop_loss, px(97.5), px(98), false}});
+  CHECK(headroom(stops[0].checks[0]) == -px(0.5));  // a floor: the low went 0.5 below the stop
 }

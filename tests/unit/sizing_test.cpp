@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "actors/strategy/sizing.hpp"
+#include "messages/fixed_point_display.hpp"
 
 using namespace trader;
 
@@ -71,4 +72,5 @@ TEST_CASE("percentages of ppm are exact decimals, toward zero") {
   CHECK(percent_of_ppm(0) == "0.00%");
   CHECK(percent_of_ppm(1'000'000) == "100.00%");
   CHECK(percent_of_ppm(5) == "0.00%");
+  CHECK(percent_of_ppm(-5000) == "-0.50%");
 }

@@ -56,6 +56,14 @@ TEST_CASE("rule strategy: warms up, goes long on a rising market sized by equity
   CHECK(signals[0].direction == Direction::long_);
   CHECK(signals[0].model_id == "rule:ema-momentum-v1");
   CHECK(signals[0].confidence_ppm > 0);
+  // What the view was computed from: the spread of the EMAs and the momentum that sent it long.
+  REQUIRE(signals[0].values.size() == 4);
+  CHECK(signals[0].values[0].name == "spread");
+  CHECK(signals[0].values[0].value > 0);
+  CHECK(signals[0].values[1].name == "momentum");
+  CHECK(signals[0].values[1].value * 1e4 > 5);  // above entry_momentum_bps
+  CHECK(signals[0].values[2].name == "vol");
+  CHECK(signals[0].values[3].name == "z");
   CHECK(intents[0].side == Side::buy);
   CHECK_FALSE(intents[0].is_exit);
   const std::int64_t close = px(100 + i - 1);
