@@ -7,6 +7,7 @@
 #include "actors/portfolio/positions_value.hpp"
 #include "base/time_format.hpp"
 #include "messages/enum_names.hpp"
+#include "messages/explanation_json.hpp"
 #include "messages/fixed_point.hpp"
 
 namespace trader::projection {
@@ -72,7 +73,8 @@ Status add_rows(const EnvelopeHeader& h, const Message& body, const RowOptions& 
         if constexpr (std::is_same_v<T, Signal>) {
           put(TableId::signals, {num(m.ts_ms), text(day_of(m.ts_ms)), text(m.symbol), text(enum_name(m.direction)),
                                  num(m.confidence_ppm), text(m.model_id), text(m.reason), num(m.interval_s),
-                                 num(m.candle_open_time_ms)});
+                                 num(m.candle_open_time_ms),
+                                 m.values.empty() ? Value{Null{}} : text(values_json(m.values))});
         } else if constexpr (std::is_same_v<T, OrderIntent>) {
           put(TableId::intents, {num(m.ts_ms), rows.id(m.intent_id, "intent id"), text(m.symbol),
                                  text(enum_name(m.side)), text(enum_name(m.type)), money(m.qty), money(m.limit_price),
@@ -82,7 +84,8 @@ Status add_rows(const EnvelopeHeader& h, const Message& body, const RowOptions& 
           put(TableId::risk_decisions,
               {num(m.ts_ms), rows.id(m.intent_id, "intent id"), text(m.symbol),
                text(enum_name(m.side)), text(enum_name(m.type)), m.approved, money(m.approved_qty),
-               money(m.limit_price), text(m.reason_code), text(m.reason), text(enum_name(m.state)), m.is_exit});
+               money(m.limit_price), text(m.reason_code), text(m.reason), text(enum_name(m.state)), m.is_exit,
+               m.checks.empty() ? Value{Null{}} : text(checks_json(m.checks))});
         } else if constexpr (std::is_same_v<T, RiskState>) {
           put(TableId::risk_states, {num(m.ts_ms), text(enum_name(m.state)), text(m.reason), money(m.daily_pnl),
                                      num(m.drawdown_ppm), num(m.orders_last_minute), num(m.trades_today),

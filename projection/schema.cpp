@@ -11,6 +11,7 @@ std::string_view sql_type(ColumnKind k, Dialect d) {
     case ColumnKind::text: return "TEXT";
     case ColumnKind::money: return d == Dialect::sqlite ? "TEXT" : "NUMERIC(38,8)";
     case ColumnKind::boolean: return d == Dialect::sqlite ? "INTEGER" : "BOOLEAN";
+    case ColumnKind::json: return d == Dialect::sqlite ? "TEXT" : "JSONB";
   }
   return "TEXT";
 }
@@ -91,9 +92,13 @@ std::vector<std::string> create_schema(Dialect d) {
 }
 
 std::vector<std::string> migrations_from(int from, Dialect d) {
-  (void)from;
-  (void)d;
-  return {};
+  std::vector<std::string> out;
+  if (from < 2) {  // what signals were computed from, and each risk check (NULL for older journals)
+    const auto json = sql_type(ColumnKind::json, d);
+    out.push_back(fmt::format("ALTER TABLE signals ADD COLUMN inputs {}", json));
+    out.push_back(fmt::format("ALTER TABLE risk_decisions ADD COLUMN checks {}", json));
+  }
+  return out;
 }
 
 }  // namespace trader::projection

@@ -14,7 +14,7 @@ constexpr Column kSessions[] = {
 constexpr Column kSignals[] = {
     {"seq", K::integer}, {"cause_seq", K::integer}, {"ts_ms", K::integer}, {"day", K::text}, {"symbol", K::text}, {"direction", K::text},
     {"confidence_ppm", K::integer}, {"model_id", K::text}, {"reason", K::text}, {"interval_s", K::integer},
-    {"candle_open_time_ms", K::integer}};
+    {"candle_open_time_ms", K::integer}, {"inputs", K::json, true}};
 constexpr Column kIntents[] = {
     {"seq", K::integer}, {"cause_seq", K::integer}, {"ts_ms", K::integer}, {"intent_id", K::integer}, {"symbol", K::text},
     {"side", K::text}, {"type", K::text}, {"qty", K::money}, {"limit_price", K::money},
@@ -23,7 +23,7 @@ constexpr Column kRiskDecisions[] = {
     {"seq", K::integer}, {"cause_seq", K::integer}, {"ts_ms", K::integer}, {"intent_id", K::integer},
     {"symbol", K::text}, {"side", K::text}, {"type", K::text}, {"approved", K::boolean},
     {"approved_qty", K::money}, {"limit_price", K::money}, {"reason_code", K::text}, {"reason", K::text},
-    {"state", K::text}, {"is_exit", K::boolean}};
+    {"state", K::text}, {"is_exit", K::boolean}, {"checks", K::json, true}};
 constexpr Column kRiskStates[] = {
     {"seq", K::integer}, {"cause_seq", K::integer}, {"ts_ms", K::integer}, {"state", K::text}, {"reason", K::text},
     {"daily_pnl", K::money}, {"drawdown_ppm", K::integer}, {"orders_last_minute", K::integer},

@@ -15,9 +15,10 @@
 namespace trader::projection {
 
 // Bumped with every change to a table; schema.cpp keeps the steps from each older version.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
-enum class ColumnKind : std::uint8_t { integer, text, money, boolean };
+// json: JSONB in PostgreSQL, text SQLite's json functions read.
+enum class ColumnKind : std::uint8_t { integer, text, money, boolean, json };
 
 struct Column {
   std::string_view name;

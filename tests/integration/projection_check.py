@@ -34,7 +34,10 @@ def query(db, sql):
 
 
 def norm(v):
-    """One spelling per value: NUMERIC's trailing zeros, SQLite's float repr, booleans."""
+    """One spelling per value: NUMERIC's trailing zeros, SQLite's float repr, booleans, JSON
+    (JSONB orders keys and spells numbers its own way)."""
+    if v[:1] in ("{", "["):
+        return json.dumps(json.loads(v), sort_keys=True)
     if v in ("t", "f"):
         return "1" if v == "t" else "0"
     if NUMBER.match(v):
@@ -124,9 +127,11 @@ def queries(scratch, db, md):
             statuses[k] = statuses.get(k, 0) + 1
 
     checks = [
-        # predictions of the last 24 hours of data
-        lambda rows: [int(r[0]) for r in rows] == [s["seq"] for s in signals if s["body"]["ts_ms"] > last_ts - 86400000]
-                     and len(rows) > 0,
+        # predictions of the last 24 hours of data, with what each was computed from
+        lambda rows: [(int(r[0]), json.loads(r[7])) for r in rows]
+                     == [(s["seq"], {v["name"]: v["value"] for v in s["body"]["values"]})
+                         for s in signals if s["body"]["ts_ms"] > last_ts - 86400000]
+                     and len(rows) > 0 and all(r[6] == "NULL" for r in rows),  # a rule has no probability
         # PnL by day: report's days, to the unit, adding up to the net PnL
         lambda rows: {r[0]: Decimal(norm(r[3])) for r in rows} == days and sum(Decimal(norm(r[3])) for r in rows) == net
                      and all(r[1] == "rule" for r in rows),

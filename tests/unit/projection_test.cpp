@@ -237,6 +237,29 @@ TEST_CASE("SQLite: a journal projects once; again changes nothing; a failed batc
   CHECK(dump_tables(dir.sub("b.db")) == once);
 }
 
+TEST_CASE("a version 1 read model is migrated: the new columns are added, older rows keep NULL in them") {
+  test::TempDir dir;
+  write_journal(dir.sub("j"), 1);
+  {  // version 1: signals without inputs, risk decisions without checks, holding one journal's rows
+    auto store = open_store("sqlite:" + dir.sub("v1.db"));
+    REQUIRE(store.has_value());
+    REQUIRE(project_all(dir.sub("j"), **store).has_value());
+  }
+  exec_sql(dir.sub("v1.db"), "ALTER TABLE signals DROP COLUMN inputs; ALTER TABLE risk_decisions DROP COLUMN checks; "
+                             "UPDATE signals SET journal_id = 'older'; UPDATE risk_decisions SET journal_id = 'older'; "
+                             "UPDATE trader_schema SET version = 1; "
+                             "DELETE FROM projection_progress");
+  auto store = open_store("sqlite:" + dir.sub("v1.db"));
+  REQUIRE_MESSAGE(store.has_value(), (store ? "" : store.error().message));
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT version FROM trader_schema") == 2);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE journal_id = 'older' AND inputs IS NULL") == 1);
+  REQUIRE(project_all(dir.sub("j"), **store).has_value());
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE json_extract(inputs, '$.p') = 0.71875") == 1);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM risk_decisions, json_each(risk_decisions.checks) "
+                                     "WHERE json_extract(value, '$.limit') = 'max_position_notional' AND "
+                                     "json_extract(value, '$.headroom') = '4960' AND NOT json_extract(value, '$.within')") == 1);
+}
+
 TEST_CASE("--from past the progress would leave a gap: refused, naming what the database holds") {
   test::TempDir dir;
   write_journal(dir.sub("j"), 2);
@@ -277,7 +300,7 @@ TEST_CASE("a database that is not a read model of ours is refused before anythin
     exec_sql(dir.sub("new.db"), "UPDATE trader_schema SET version = 99");
     auto s = open_store("sqlite:" + dir.sub("new.db"));
     REQUIRE_FALSE(s.has_value());
-    CHECK(s.error().message.find("schema version 99, newer than this build's 1") != std::string::npos);
+    CHECK(s.error().message.find("schema version 99, newer than this build's 2") != std::string::npos);
   }
   SUBCASE("not a database URL") {
     auto s = open_store("mysql://root:secret@db/trader");
