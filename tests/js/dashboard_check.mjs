@@ -70,6 +70,12 @@ try {
   const chain = await page.$$eval('#explain div', (ds) => ds.map((d) => d.textContent));
   check(chain.some((l) => l.startsWith(`${seq}  risk decision`)) && /market data|clock tick/.test(chain[0]),
     `clicking decision ${seq} shows its chain from the market data (${chain.length} records)`, chain.slice(0, 4));
+  // Under the decision, each limit it checked with its headroom, as /explain lists them.
+  const limits = (await (await fetch(`${url}/explain?seq=${seq}`)).json()).chain.find((r) => r.seq === Number(seq)).limits;
+  const limitLines = await page.$$eval('#explain div', (ds, s) => [...ds.find((d) => d.textContent.startsWith(`${s}  risk decision`))
+    .querySelectorAll('span.why')].map((x) => x.textContent), seq);
+  check(limitLines.length === limits.length && limits.every((l, i) => limitLines[i].startsWith(`${l.limit} `) && limitLines[i].includes("headroom")),
+    `decision ${seq}'s ${limits.length} limit check(s), each with its headroom`, { limitLines, limits });
 
   await page.screenshot({ path: screenshot, fullPage: true });
   ok(`screenshot ${screenshot}`);
