@@ -187,7 +187,7 @@ struct RiskDecision {
   OrderType type = OrderType::market;
   std::int64_t limit_price = 0;
   bool is_exit = false;
-  std::vector<LimitCheck> checks;  // in the order checked; a refusal by a limit ends with it
+  std::vector<LimitCheck> checks;  // in the order checked; the reason names the one that refused or reduced
   bool operator==(const RiskDecision&) const = default;
 };
 

@@ -108,7 +108,7 @@ struct RiskDecision {
   type @9 :OrderType;
   limitPrice @10 :Int64 $fixed(8);
   isExit @11 :Bool;
-  checks @12 :List(LimitCheck);  # the limits checked, in order; a refusal by a limit ends with it
+  checks @12 :List(LimitCheck);  # the limits checked, in order; the reason names the one that refused or reduced
 }
 
 struct RiskState {

@@ -422,7 +422,7 @@ TEST_CASE("an approved entry lists every limit checked with its numbers, in the 
   CHECK(limit_unit(d.checks[8].limit) == LimitUnit::quote);
 }
 
-TEST_CASE("a reduced entry marks the limits it did not fit; a refusal's checks end with the limit that refused") {
+TEST_CASE("a reduced entry marks the limits it did not fit; a refusal by a count or a floor ends its checks") {
   Ready r;
   auto d = decide(r.h, entry("BTCUSDT", 80));  // 8000 > 5000 (both position limits are 5000)
   REQUIRE(d.reason_code == "reduced_to_limit");
