@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "alerts/alert_rules.hpp"
 #include "base/time_format.hpp"
 #include "replay/session_record.hpp"
 
@@ -21,6 +22,15 @@ bool projected_type(std::uint16_t type_id, const RowOptions& o) {
     case Candle::kTypeId: return o.candles;
     default: return false;
   }
+}
+
+// The session a record belongs to: the last one begun at or before it and not ended
+// before it (records between sessions, an import's, belong to none).
+const journal::SessionInfo* session_at(const std::vector<journal::SessionInfo>& sessions, std::uint64_t seq) {
+  const journal::SessionInfo* found = nullptr;
+  for (const auto& s : sessions)
+    if (s.start_seq <= seq && (s.end_reason.empty() || seq <= s.end_seq)) found = &s;
+  return found;
 }
 
 bool same_sessions(const std::vector<journal::SessionInfo>& a, const std::vector<journal::SessionInfo>& b) {
@@ -68,10 +78,12 @@ Result<Projector> Projector::open(journal::Reader& reader, Store& store, std::st
 Result<std::vector<Row>> Projector::session_rows() {
   auto sessions = reader_->sessions();
   if (!sessions) return tl::unexpected(sessions.error());
+  sessions_ = *sessions;
   // Followed, this runs at every look: the configs are read only when a session began or ended.
   if (same_sessions(*sessions, sessions_written_)) return std::vector<Row>{};
   auto meta = reader_->meta();
   if (!meta) return tl::unexpected(meta.error());
+  meta_ = *meta;
   std::vector<Row> rows;
   for (const auto& s : *sessions) {
     std::string mode, strategy, model_id;
@@ -91,6 +103,60 @@ Result<std::vector<Row>> Projector::session_rows() {
   }
   sessions_written_ = std::move(*sessions);
   return rows;
+}
+
+Status Projector::alert_record(std::uint64_t seq, std::uint16_t type_id, const journal::RecordView& record,
+                               const Message* body, std::vector<Row>* out) {
+  const auto* s = session_at(sessions_, seq);
+  if (alerts_ && (!s || s->id != alerts_->session_id())) {
+    if (out)
+      if (auto st = alert_end(*out); !st) return st;
+    alerts_.reset();
+  }
+  if (s == nullptr) return {};
+  if (!alerts_) {
+    alerts::AlertRulesConfig settings;
+    if (auto it = meta_.find(replay::session_config_key(s->id)); it != meta_.end()) {
+      auto read = alert_settings(s->id, it->second);
+      if (!read) return tl::unexpected(read.error());
+      settings = *read;
+    }
+    alerts_.emplace(s->id, settings);
+  }
+  if (!alerts::AlertRules::wants(type_id)) return {};
+  if (body) {
+    alerts_->on_record(seq, *body, out);
+    return {};
+  }
+  auto decoded = record.decode();
+  if (!decoded) return fail(fmt::format("seq {}: {}", seq, decoded.error().message));
+  alerts_->on_record(seq, *decoded, out);
+  return {};
+}
+
+Status Projector::alert_end(std::vector<Row>& out) {
+  if (!alerts_ || alerts_->ended()) return {};
+  for (const auto& s : sessions_)
+    if (s.id == alerts_->session_id() && !s.end_reason.empty() && s.end_seq < next_seq_) alerts_->on_end(s.end_reason, &out);
+  return {};
+}
+
+Status Projector::alert_warm_up() {
+  alerts_.reset();
+  alerts_ready_ = true;
+  const auto* s = next_seq_ > 1 ? session_at(sessions_, next_seq_ - 1) : nullptr;
+  if (s == nullptr) return {};
+  journal::Filter f;
+  f.from_seq = s->start_seq;
+  f.to_seq = next_seq_ - 1;
+  auto cursor = reader_->scan(f);
+  if (!cursor) return tl::unexpected(cursor.error());
+  for (;;) {
+    auto rec = cursor->next();
+    if (!rec) return tl::unexpected(rec.error());
+    if (*rec == nullptr) return {};
+    if (auto st = alert_record((*rec)->header.seq, (*rec)->header.type_id, **rec, nullptr, nullptr); !st) return st;
+  }
 }
 
 Result<CatchUp> Projector::catch_up(const ProgressFn& on_progress) {
@@ -119,8 +185,11 @@ Result<CatchUp> Projector::catch_up(const ProgressFn& on_progress) {
     if (keep_read && (batch_records > 0 || !batch.sessions.empty())) (void)flush();
     next_seq_ = progress_ + 1;
     sessions_written_.clear();
+    alerts_ready_ = false;  // rebuilt from the session's start at the next call
     return tl::unexpected(std::move(e));
   };
+  if (!alerts_ready_)
+    if (auto st = alert_warm_up(); !st) return stop(st.error(), false);
 
   // Batch by batch, each read by a cursor of its own that is closed before the batch is
   // written: a read transaction held across a slow database would keep the journal's
@@ -144,16 +213,22 @@ Result<CatchUp> Projector::catch_up(const ProgressFn& on_progress) {
         }
         if (*rec == nullptr) break;
         const auto& h = (*rec)->header;
+        std::optional<Message> body;
         if (projected_type(h.type_id, options_.rows)) {
-          auto body = (*rec)->decode();
-          if (!body) {
-            bad = Error{fmt::format("seq {}: {}", h.seq, body.error().message)};
+          auto decoded = (*rec)->decode();
+          if (!decoded) {
+            bad = Error{fmt::format("seq {}: {}", h.seq, decoded.error().message)};
             break;
           }
+          body = std::move(*decoded);
           if (auto st = add_rows(h, *body, options_.rows, batch.rows); !st) {
             bad = st.error();
             break;
           }
+        }
+        if (auto st = alert_record(h.seq, h.type_id, **rec, body ? &*body : nullptr, &batch.rows); !st) {
+          bad = st.error();
+          break;
         }
         last_read = h.seq;
         next_seq_ = h.seq + 1;
@@ -164,12 +239,15 @@ Result<CatchUp> Projector::catch_up(const ProgressFn& on_progress) {
       }
     }  // the read transaction ends here
     if (bad) return stop(std::move(*bad));
+    if (!full)  // read to the end: a session that ended there has its last alerts in this batch
+      if (auto st = alert_end(batch.rows); !st) return stop(st.error());
     if (batch_records > 0)
       if (auto st = flush(); !st) return stop(st.error(), false);
     if (!full) break;  // the cursor reached the end
   }
   done.last_seq = last_read;
-  if (!batch.sessions.empty())
+  if (auto st = alert_end(batch.rows); !st) return stop(st.error(), false);
+  if (!batch.sessions.empty() || !batch.rows.empty())
     if (auto st = flush(); !st) return stop(st.error(), false);
   return done;
 }

@@ -4,12 +4,15 @@
 // transaction. Run it once to catch up, or again and again to follow a live journal.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.hpp"
 #include "journal/journal.hpp"
+#include "projection/alert_rows.hpp"
 #include "projection/store.hpp"
 
 namespace trader::projection {
@@ -52,6 +55,14 @@ class Projector {
   Projector(journal::Reader& reader, Store& store, std::string journal_dir, ProjectOptions options)
       : reader_(&reader), store_(&store), journal_dir_(std::move(journal_dir)), options_(options) {}
   Result<std::vector<Row>> session_rows();
+  // The alert rules, session by session: the record at `seq` (its body if decoded) goes to
+  // its session's rules, opened or ended as sessions change; rows to `out` (null: quiet).
+  Status alert_record(std::uint64_t seq, std::uint16_t type_id, const journal::RecordView& record,
+                      const Message* body, std::vector<Row>* out);
+  // The alerts of a session that ended up to the progress and has not had its end yet.
+  Status alert_end(std::vector<Row>& out);
+  // After open or a failure: the rules rebuilt from the start of the session being read.
+  Status alert_warm_up();
 
   journal::Reader* reader_;
   Store* store_;
@@ -60,6 +71,10 @@ class Projector {
   std::uint64_t progress_ = 0;
   std::uint64_t next_seq_ = 1;
   std::vector<journal::SessionInfo> sessions_written_;
+  std::vector<journal::SessionInfo> sessions_;   // as read at the start of this catch-up
+  std::map<std::string, std::string> meta_;      // likewise: the sessions' configs
+  std::optional<SessionAlerts> alerts_;
+  bool alerts_ready_ = false;
 };
 
 }  // namespace trader::projection

@@ -13,13 +13,7 @@
 namespace trader::projection {
 namespace {
 
-constexpr std::int64_t kDayMs = 86'400'000;
-
-std::string day_of(std::int64_t ts_ms) {
-  // Floor division: a time before 1970 still falls on its own day.
-  const std::int64_t day = ts_ms >= 0 ? ts_ms / kDayMs : -((-ts_ms + kDayMs - 1) / kDayMs);
-  return format_utc_day(day);
-}
+std::string day_of(std::int64_t ts_ms) { return utc_day_of_ms(ts_ms); }
 
 // Collects one record's rows; the first value that does not fit fails the whole record.
 class Rows {
@@ -146,6 +140,13 @@ Status add_rows(const EnvelopeHeader& h, const Message& body, const RowOptions& 
       },
       body);
   return rows.finish(out);
+}
+
+std::string utc_day_of_ms(std::int64_t ts_ms) {
+  constexpr std::int64_t kDayMs = 86'400'000;
+  // Floor division: a time before 1970 still falls on its own day.
+  const std::int64_t day = ts_ms >= 0 ? ts_ms / kDayMs : -((-ts_ms + kDayMs - 1) / kDayMs);
+  return format_utc_day(day);
 }
 
 Row session_row(const journal::SessionInfo& s, std::string mode, std::string strategy, std::string model_id) {

@@ -31,6 +31,9 @@ struct RowOptions {
 // the seq; nothing is appended then.
 Status add_rows(const EnvelopeHeader& header, const Message& body, const RowOptions& options, std::vector<Row>& out);
 
+// The UTC day of a time in milliseconds, "2023-03-01" (floor: before 1970 too).
+std::string utc_day_of_ms(std::int64_t ts_ms);
+
 // A session's row. `strategy`, `mode` and `model_id` come from its journaled config.
 Row session_row(const journal::SessionInfo& s, std::string mode, std::string strategy, std::string model_id);
 

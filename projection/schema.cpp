@@ -66,16 +66,16 @@ std::string on_conflict(const Table& t) {
   return out;
 }
 
+std::string create_table(const Table& t, Dialect d) {
+  std::string sql = fmt::format("CREATE TABLE {} (\n  journal_id TEXT NOT NULL", t.name);
+  for (const auto& c : t.columns)
+    sql += fmt::format(",\n  {} {}{}", c.name, sql_type(c.kind, d), c.nullable ? "" : " NOT NULL");
+  return sql + fmt::format(",\n  PRIMARY KEY ({})\n)", key_list(t));
+}
+
 std::vector<std::string> create_schema(Dialect d) {
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < kTableCount; ++i) {
-    const Table& t = table(static_cast<TableId>(i));
-    std::string sql = fmt::format("CREATE TABLE {} (\n  journal_id TEXT NOT NULL", t.name);
-    for (const auto& c : t.columns)
-      sql += fmt::format(",\n  {} {}{}", c.name, sql_type(c.kind, d), c.nullable ? "" : " NOT NULL");
-    sql += fmt::format(",\n  PRIMARY KEY ({})\n)", key_list(t));
-    out.push_back(std::move(sql));
-  }
+  for (std::size_t i = 0; i < kTableCount; ++i) out.push_back(create_table(table(static_cast<TableId>(i)), d));
   // What the shipped queries and the orders view look up.
   out.emplace_back("CREATE INDEX order_events_by_order ON order_events (journal_id, client_order_id, seq)");
   out.emplace_back("CREATE INDEX order_requests_by_order ON order_requests (journal_id, client_order_id)");
@@ -98,6 +98,7 @@ std::vector<std::string> migrations_from(int from, Dialect d) {
     out.push_back(fmt::format("ALTER TABLE signals ADD COLUMN inputs {}", json));
     out.push_back(fmt::format("ALTER TABLE risk_decisions ADD COLUMN checks {}", json));
   }
+  if (from < 3) out.push_back(create_table(table(TableId::alerts), d));  // what the alert rules raise
   return out;
 }
 

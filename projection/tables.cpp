@@ -70,7 +70,12 @@ constexpr Column kFeedStatus[] = {
 constexpr Column kOperatorCommands[] = {
     {"seq", K::integer}, {"cause_seq", K::integer}, {"ts_ns", K::integer}, {"kind", K::text}, {"issued_by", K::text}, {"reason", K::text}};
 
+constexpr Column kAlerts[] = {
+    {"session_id", K::integer}, {"n", K::integer}, {"seq", K::integer, true}, {"time_ns", K::integer},
+    {"day", K::text}, {"severity", K::text}, {"kind", K::text}, {"text", K::text}};
+
 constexpr std::string_view kBySession[] = {"session_id"};
+constexpr std::string_view kBySessionAlert[] = {"session_id", "n"};
 constexpr std::string_view kBySeq[] = {"seq"};
 constexpr std::string_view kBySeqSymbol[] = {"seq", "symbol"};
 constexpr std::string_view kBySeqAsset[] = {"seq", "asset"};
@@ -91,6 +96,8 @@ constexpr std::array<Table, kTableCount> kTables{{
     {"errors", kErrors, kBySeq},
     {"feed_status", kFeedStatus, kBySeq},
     {"operator_commands", kOperatorCommands, kBySeq},
+    // A session's last alerts come with its end, which may be after the progress: always upserted.
+    {"alerts", kAlerts, kBySessionAlert, true},
 }};
 
 }  // namespace

@@ -15,7 +15,7 @@
 namespace trader::projection {
 
 // Bumped with every change to a table; schema.cpp keeps the steps from each older version.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // json: JSONB in PostgreSQL, text SQLite's json functions read.
 enum class ColumnKind : std::uint8_t { integer, text, money, boolean, json };
@@ -42,8 +42,9 @@ enum class TableId : std::uint8_t {
   errors,
   feed_status,
   operator_commands,
+  alerts,  // what the alert rules raise (alert_rows.hpp)
 };
-inline constexpr std::size_t kTableCount = 15;
+inline constexpr std::size_t kTableCount = 16;
 
 struct Table {
   std::string_view name;

@@ -30,6 +30,7 @@
 #include "journal/journal.hpp"
 #include "journal/record_format.hpp"
 #include "messages/message_codec.hpp"
+#include "alerts/session_end.hpp"
 #include "replay/decision_hash.hpp"
 #include "replay/simulator.hpp"
 
@@ -172,7 +173,7 @@ void finish(sequencer_ptr self) {
                                                           : "completed";
   if (!committed && st.failure.empty()) reason = "error: " + committed.error().message;
   auto ended = st.writer->end_session(st.session_id, wall_ns(), reason);
-  if (st.alerts) st.alerts->on_end(committed.has_value(), reason, reason != "completed" && reason != "stopped by signal");
+  if (st.alerts) st.alerts->on_end(committed.has_value(), reason, alerts::session_failed(reason));
   st.summary.end_reason = reason;
   st.summary.decisions = st.decisions.decisions();
   st.summary.decision_hash = st.decisions.hex();

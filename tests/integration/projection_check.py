@@ -13,11 +13,12 @@ import re
 import sqlite3
 import subprocess
 import sys
+import time
 from decimal import Decimal
 
 TABLES = ["sessions", "signals", "intents", "risk_decisions", "risk_states", "order_requests", "order_events",
           "fills", "portfolio", "positions", "balances", "candles", "errors", "feed_status", "operator_commands",
-          "projection_progress"]
+          "alerts", "projection_progress"]
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -54,6 +55,14 @@ def load(scratch):
     return stats, node, report, records
 
 
+def state_changes(records):
+    changes, state = 0, "active"
+    for r in records:
+        if r["type"] == "risk_state" and r["body"]["state"] != state:
+            changes, state = changes + 1, r["body"]["state"]
+    return changes
+
+
 def counts(scratch, db):
     stats, node, _, records = load(scratch)
     by_type = stats["by_type"]
@@ -67,6 +76,8 @@ def counts(scratch, db):
         "fills": fills, "portfolio": by_type.get("portfolio_state", 0), "positions": positions,
         "errors": by_type.get("error", 0), "feed_status": by_type.get("feed_status", 0),
         "operator_commands": by_type.get("operator_command", 0), "orders": orders,
+        "alerts": state_changes(records) + len({r["body"]["ts_ms"] // 86_400_000 for r in records
+                                                if r["type"] == "portfolio_state"}),
     }
     bad = []
     for table, want in expected.items():
@@ -126,6 +137,16 @@ def queries(scratch, db, md):
             k = last_event.get(r["body"]["client_order_id"], "sent")
             statuses[k] = statuses.get(k, 0) + 1
 
+    def day(ms):
+        return time.strftime("%Y-%m-%d", time.gmtime(ms // 1000))
+    alerts, state = {}, "active"  # what the rules raise: each change of risk's state, a summary a day
+    for r in records:
+        if r["type"] == "risk_state" and r["body"]["state"] != state:
+            state = r["body"]["state"]
+            alerts[(day(r["body"]["ts_ms"]), state)] = alerts.get((day(r["body"]["ts_ms"]), state), 0) + 1
+    for d in {day(r["body"]["ts_ms"]) for r in records if r["type"] == "portfolio_state"}:
+        alerts[(d, "daily_summary")] = 1
+
     checks = [
         # predictions of the last 24 hours of data, with what each was computed from
         lambda rows: [(int(r[0]), json.loads(r[7])) for r in rows]
@@ -145,6 +166,8 @@ def queries(scratch, db, md):
         lambda rows: len(rows) == stats["by_type"]["portfolio_state"] and Decimal(norm(rows[-1][1])) == equity,
         # orders by how they ended
         lambda rows: {r[0]: int(r[1]) for r in rows} == statuses,
+        # alerts by day and kind: state changes and daily summaries, as the journal has them
+        lambda rows: {(r[0], r[1]): int(r[3]) for r in rows} == alerts and len(alerts) >= 7,
     ]
     if len(blocks) != len(checks):
         print(f"{md} has {len(blocks)} queries, this check knows {len(checks)}")

@@ -2,6 +2,7 @@
 // twice changes nothing, a failed batch is all or nothing, and the store refuses a database
 // it does not understand before writing to it.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <condition_variable>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "alerts/alert_rules.hpp"
 #include "journal/journal.hpp"
 #include "message_samples.hpp"
 #include "messages/enum_names.hpp"
@@ -237,7 +239,7 @@ TEST_CASE("SQLite: a journal projects once; again changes nothing; a failed batc
   CHECK(dump_tables(dir.sub("b.db")) == once);
 }
 
-TEST_CASE("a version 1 read model is migrated: the new columns are added, older rows keep NULL in them") {
+TEST_CASE("a version 1 read model is migrated: the new columns and tables are added, older rows keep NULL") {
   test::TempDir dir;
   write_journal(dir.sub("j"), 1);
   {  // version 1: signals without inputs, risk decisions without checks, holding one journal's rows
@@ -246,12 +248,14 @@ TEST_CASE("a version 1 read model is migrated: the new columns are added, older 
     REQUIRE(project_all(dir.sub("j"), **store).has_value());
   }
   exec_sql(dir.sub("v1.db"), "ALTER TABLE signals DROP COLUMN inputs; ALTER TABLE risk_decisions DROP COLUMN checks; "
+                             "DROP TABLE alerts; "
                              "UPDATE signals SET journal_id = 'older'; UPDATE risk_decisions SET journal_id = 'older'; "
                              "UPDATE trader_schema SET version = 1; "
                              "DELETE FROM projection_progress");
   auto store = open_store("sqlite:" + dir.sub("v1.db"));
   REQUIRE_MESSAGE(store.has_value(), (store ? "" : store.error().message));
-  CHECK(count_rows(dir.sub("v1.db"), "SELECT version FROM trader_schema") == 2);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT version FROM trader_schema") == 3);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM alerts") == 0);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE journal_id = 'older' AND inputs IS NULL") == 1);
   REQUIRE(project_all(dir.sub("j"), **store).has_value());
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE json_extract(inputs, '$.p') = 0.71875") == 1);
@@ -300,7 +304,7 @@ TEST_CASE("a database that is not a read model of ours is refused before anythin
     exec_sql(dir.sub("new.db"), "UPDATE trader_schema SET version = 99");
     auto s = open_store("sqlite:" + dir.sub("new.db"));
     REQUIRE_FALSE(s.has_value());
-    CHECK(s.error().message.find("schema version 99, newer than this build's 2") != std::string::npos);
+    CHECK(s.error().message.find("schema version 99, newer than this build's 3") != std::string::npos);
   }
   SUBCASE("not a database URL") {
     auto s = open_store("mysql://root:secret@db/trader");
@@ -391,4 +395,109 @@ TEST_CASE("a database that stalls never keeps the journal's writer from growing 
   projecting.join();
   CHECK(wrote_while_stalled);
   CHECK(writing.get());
+}
+
+TEST_CASE("alerts: what the rules raise from each session's records, with its own settings; the same after a failure") {
+  test::TempDir dir;
+  {
+    auto w = journal::Writer::open(dir.sub("j"), {journal::Durability::nosync});
+    REQUIRE(w.has_value());
+    REQUIRE((*w)->put_meta("session.1.config", "[order]\nmode = \"paper\"\n").has_value());
+    REQUIRE((*w)->put_meta("session.2.config", "[alerts]\nfills = true\ndaily_summary = false\n").has_value());
+    for (std::uint64_t id = 1; id <= 2; ++id) {
+      journal::SessionInfo s;
+      s.node_id = "paper-7";
+      s.start_ts_ns = 1723161300000000000 + static_cast<std::int64_t>(id);
+      REQUIRE((*w)->begin_session(s).has_value());
+      for (int c = 0; c < 3; ++c)
+        for (const auto& m : test::all_message_samples()) {
+          EnvelopeHeader h = test::header_at(1723161300000000000 + c, Actor::exchange);
+          h.type_id = type_id_of(m);
+          (*w)->append(h, m);
+        }
+      REQUIRE((*w)->commit().has_value());
+      REQUIRE((*w)->end_session(id, 1723161400000000000, id == 1 ? "completed" : "error: the feed failed").has_value());
+    }
+  }
+  // What the rules raise, fed here record by record, session by session.
+  std::string expected;
+  {
+    auto reader = journal::Reader::open(dir.sub("j"));
+    REQUIRE(reader.has_value());
+    auto sessions = (*reader)->sessions();
+    REQUIRE(sessions.has_value());
+    REQUIRE(sessions->size() == 2);
+    for (const auto& s : *sessions) {
+      alerts::AlertRulesConfig c;
+      if (s.id == 2) {
+        c.fills = true;
+        c.daily_summary = false;
+      }
+      alerts::AlertRules rules(c);
+      std::vector<alerts::Alert> raised;
+      journal::Filter f;
+      f.from_seq = s.start_seq;
+      f.to_seq = s.end_seq;
+      auto cursor = (*reader)->scan(f);
+      REQUIRE(cursor.has_value());
+      for (;;) {
+        auto v = cursor->next();
+        REQUIRE(v.has_value());
+        if (*v == nullptr) break;
+        auto m = (*v)->decode();
+        REQUIRE(m.has_value());
+        rules.on_record((*v)->header.seq, *m, raised);
+      }
+      rules.on_end(s.end_reason, s.end_reason != "completed", raised);
+      for (std::size_t n = 0; n < raised.size(); ++n)
+        expected += fmt::format("{}|{}|{}|{}|{}\n", s.id, n, raised[n].seq ? std::to_string(raised[n].seq) : "NULL",
+                                raised[n].kind, raised[n].text);
+    }
+  }
+  auto alerts_of = [&](const std::string& db) {
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h, "SELECT session_id, n, seq, kind, text FROM alerts ORDER BY session_id, n", -1, &s,
+                               nullptr) == SQLITE_OK);
+    std::string out;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      for (int c = 0; c < 5; ++c) {
+        const auto* t = sqlite3_column_text(s, c);
+        out += (c ? "|" : "") + std::string(t ? reinterpret_cast<const char*>(t) : "NULL");
+      }
+      out += "\n";
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return out;
+  };
+  // Session 1 (defaults): halted, the day's summary. Session 2: halted and the fills, no
+  // summary, and the failure.
+  CHECK(expected.find("1|0|11|halted|") == 0);
+  CHECK(expected.find("|fill|") != std::string::npos);
+  CHECK(expected.find("2|") != std::string::npos);
+  CHECK(expected.find("|session_failed|the session ended: error: the feed failed") != std::string::npos);
+
+  auto once = open_store("sqlite:" + dir.sub("once.db"));
+  REQUIRE(once.has_value());
+  REQUIRE(project_all(dir.sub("j"), **once).has_value());
+  CHECK(alerts_of(dir.sub("once.db")) == expected);
+
+  // Batches of 5 records, the 15th write failing (inside session 2, just after its first fill): the
+  // run after it rebuilds the rules from the session's start and numbers on where it stopped.
+  auto b = open_store("sqlite:" + dir.sub("b.db"));
+  REQUIRE(b.has_value());
+  ProjectOptions small;
+  small.batch_records = 5;
+  FailingStore failing(**b, 15);
+  REQUIRE_FALSE(project_all(dir.sub("j"), failing, small).has_value());
+  CHECK(count_rows(dir.sub("b.db"), "SELECT last_seq FROM projection_progress") == 70);
+  REQUIRE(project_all(dir.sub("j"), **b, small).has_value());
+  CHECK(alerts_of(dir.sub("b.db")) == expected);
+  // And once more from the start: every row already there, nothing changes.
+  ProjectOptions again;
+  again.from_seq = 1;
+  REQUIRE(project_all(dir.sub("j"), **b, again).has_value());
+  CHECK(dump_tables(dir.sub("b.db")) == dump_tables(dir.sub("once.db")));
 }
