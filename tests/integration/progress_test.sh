@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
 # Progress lines: on a terminal (a pseudo-terminal from `script`, with CI unset) replay
-# --verify, what-if, import, train and project draw one, and erase it before their result; with CI
+# --verify, what-if, import, train, project and sweep draw one, and erase it before their result; with CI
 # set, or with output to a pipe, there is none, and the results are the same.
 source "$(dirname "$0")/lib.sh"
 NODE=${TRADER_NODE:?set TRADER_NODE}
 CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
 cd "$(dirname "$CONFIG")/.." || exit 1
-command -v script > /dev/null || { bad "script (util-linux) is missing"; on_tty project "$TOOLS" project "$SCRATCH/run" --db "sqlite:$SCRATCH/history.db"
-drawn project 'project  \[[#.]*\] *[0-9]*%  [0-9]*/46748 records' && grep -q $'\r\e\[Kseq 1\.\.46748: ' "$SCRATCH/project.tty" \
-  && ok "project draws a bar out of 46748 records and erases it" || bad "project: $(cat -v "$SCRATCH/project.tty" | head -c 400)"
-finish; exit 1; }
+command -v script > /dev/null || { bad "script (util-linux) is missing"; finish; exit 1; }
 "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/run" > /dev/null 2>&1 || bad "the main job failed"
 
 # on_tty NAME CMD...: CMD on a pseudo-terminal, CI unset; its output (CR and escapes kept) in $SCRATCH/NAME.tty
@@ -43,4 +40,7 @@ drawn train 'train  \[[#.]*\] *[0-9]*%  [0-9]*/400 rounds' && ok "train draws it
 on_tty project "$TOOLS" project "$SCRATCH/run" --db "sqlite:$SCRATCH/history.db"
 drawn project 'project  \[[#.]*\] *[0-9]*%  [0-9]*/46748 records' && grep -q $'\r\e\[Kseq 1\.\.46748: ' "$SCRATCH/project.tty" \
   && ok "project draws a bar out of 46748 records and erases it" || bad "project: $(cat -v "$SCRATCH/project.tty" | head -c 400)"
+on_tty sweep "$TOOLS" sweep "$SCRATCH/run" --config "$CONFIG" --grid 'risk.max_trades_per_day=[20, 50]' -j 1 --out "$SCRATCH/sw"
+drawn sweep 'sweep  \[[#.]*\] *[0-9]*%  [0-9]/2 tasks' && grep -q $'\r\e\[Ksweep: 2 task(s)' "$SCRATCH/sweep.tty" \
+  && ok "sweep draws a bar out of its 2 tasks and erases it" || bad "sweep: $(cat -v "$SCRATCH/sweep.tty" | head -c 400)"
 finish
