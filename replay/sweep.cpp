@@ -1,3 +1,4 @@
+#include "replay/sweep_report.hpp"
 #include "replay/sweep.hpp"
 
 #include <atomic>
@@ -146,6 +147,15 @@ Result<std::vector<TaskResult>> run_sweep(const SweepOptions& o,
   return results;
 }
 
+double sweep_metric(const TaskResult& r, std::string_view name) {
+  const auto& s = r.stats;
+  if (name == "net_pnl") return s.net_pnl;
+  if (name == "sharpe") return s.sharpe;
+  if (name == "win_rate") return s.win_rate;
+  if (name == "max_drawdown") return -s.max_drawdown;  // smaller is better
+  return -s.fees;
+}
+
 Status write_sweep_results(const SweepOptions& o, const std::vector<TaskResult>& results) {
   std::string csv = "task";
   for (const auto& axis : o.axes) csv += "," + csv_field(axis.key);
@@ -178,7 +188,8 @@ Status write_sweep_results(const SweepOptions& o, const std::vector<TaskResult>&
   }
   json += "]\n";
   if (auto st = write_file_atomically((fs::path(o.out_dir) / "results.csv").string(), csv); !st) return st;
-  return write_file_atomically((fs::path(o.out_dir) / "results.json").string(), json);
+  if (auto st = write_file_atomically((fs::path(o.out_dir) / "results.json").string(), json); !st) return st;
+  return write_file_atomically((fs::path(o.out_dir) / "report.html").string(), sweep_report_html(o, results, o.rank_by));
 }
 
 }  // namespace trader::replay

@@ -38,6 +38,7 @@ struct SweepOptions {
   std::string out_dir;                    // must not exist, or be empty
   unsigned workers = 1;
   Keep keep = Keep::summary;
+  std::string rank_by = "net_pnl";  // a sweep_metric name: how the report ranks
 };
 
 struct TaskResult {
@@ -55,7 +56,12 @@ struct TaskResult {
 Result<std::vector<TaskResult>> run_sweep(const SweepOptions& options,
                                           const std::function<void(std::size_t, std::size_t)>& on_done = {});
 
-// results.csv and results.json in the out dir: one row per task, in task order.
+// A task's figure by name, larger is better: net_pnl, sharpe, win_rate, max_drawdown
+// (negated) or fees (negated).
+double sweep_metric(const TaskResult& result, std::string_view name);
+
+// results.csv and results.json in the out dir, one row per task in task order, and
+// report.html (sweep_report.hpp).
 Status write_sweep_results(const SweepOptions& options, const std::vector<TaskResult>& results);
 
 }  // namespace trader::replay

@@ -27,6 +27,31 @@ cmp -s "$SCRATCH/one/results.csv" "$SCRATCH/two/results.csv" && cmp -s "$SCRATCH
 distinct=$(tail -n +2 "$SCRATCH/two/results.csv" | cut -d, -f6 | sort -u | wc -l)
 [ "$distinct" -eq 12 ] && ok "the values matter: $distinct distinct decision hashes among 12 tasks" || bad "only $distinct distinct hashes"
 
+# The report: it renders, ranks every task as results.csv does, and names the best one's
+# grid neighbours as counted here from the results.
+html="$SCRATCH/two/report.html"
+renders_in_chromium "$html" 30000 1200,1600
+python3 - "$html" "$SCRATCH/two/results.csv" <<'PY' && ok "report.html: 12 tasks ranked by net PnL, 3 charts, 3 heatmaps, the best one's grid neighbours" || bad "report.html"
+import csv, re, sys
+from decimal import Decimal
+page = open(sys.argv[1]).read()
+rows = list(csv.DictReader(open(sys.argv[2])))
+axes = ["strategy.position_fraction", "strategy.entry_momentum_bps", "risk.max_trades_per_day"]
+ranked = sorted(rows, key=lambda r: -Decimal(r["net_pnl"]))  # stable, as the report ranks
+ranking = page[page.index("<h2>Ranked by net_pnl</h2>"):]
+tasks = [int(t) for t in re.findall(r"<tr><td>\d+</td><td>(\d+)</td>", ranking)]
+assert tasks == [int(r["task"]) for r in ranked], tasks
+assert page.count('<div class="chart">') == 3 and page.count('<table class="heat">') == 3
+values = {a: sorted({r[a] for r in rows}, key=float) for a in axes}
+def pos(r):
+    return [values[a].index(r[a]) for a in axes]
+best = pos(ranked[0])
+near = [r for r in rows if sum(abs(x - y) for x, y in zip(pos(r), best)) == 1]
+m = re.search(r"The best, task (\d+) \([^)]*\), has (\d+) grid neighbour", page)
+assert m and int(m.group(1)) == int(ranked[0]["task"]) and int(m.group(2)) == len(near), (m and m.groups(), len(near))
+print(f"  best task {m.group(1)}, {len(near)} neighbours")
+PY
+
 # Two tasks, each run alone as a what-if with its values.
 for task in 2 11; do
   IFS=, read -r _ frac bps cap _ hash _ < <(sed -n "$((task + 1))p" "$SCRATCH/two/results.csv")

@@ -18,15 +18,6 @@ struct SweepArgs {
   int jobs = 0;  // 0: one per core
 };
 
-double metric(const replay::TaskResult& r, const std::string& name) {
-  const auto& s = r.stats;
-  if (name == "net_pnl") return s.net_pnl;
-  if (name == "sharpe") return s.sharpe;
-  if (name == "win_rate") return s.win_rate;
-  if (name == "max_drawdown") return -s.max_drawdown;  // smaller is better
-  return -s.fees;
-}
-
 int run(const SweepArgs& a) {
   replay::SweepOptions o;
   o.source_dir = a.dir;
@@ -35,6 +26,7 @@ int run(const SweepArgs& a) {
   o.out_dir = a.out;
   o.workers = a.jobs > 0 ? static_cast<unsigned>(a.jobs) : std::max(1u, std::thread::hardware_concurrency());
   o.keep = a.keep == "journal" ? replay::Keep::journal : replay::Keep::summary;
+  o.rank_by = a.rank_by;
   for (const auto& g : a.grid) {
     auto axis = replay::parse_grid_axis(g);
     if (!axis) {
@@ -59,8 +51,10 @@ int run(const SweepArgs& a) {
   for (const auto& r : *results)
     if (r.error.empty()) ranked.push_back(&r);
   std::stable_sort(ranked.begin(), ranked.end(),
-                   [&](const auto* x, const auto* y) { return metric(*x, a.rank_by) > metric(*y, a.rank_by); });
-  fmt::print("sweep: {} task(s) on {} worker(s), {} failed; results in {}/results.csv and results.json\n",
+                   [&](const auto* x, const auto* y) {
+                     return replay::sweep_metric(*x, a.rank_by) > replay::sweep_metric(*y, a.rank_by);
+                   });
+  fmt::print("sweep: {} task(s) on {} worker(s), {} failed; results in {}/results.csv, results.json and report.html\n",
              results->size(), o.workers, results->size() - ranked.size(), a.out);
   fmt::print("ranked by {}:\n  task  {:>14}  {:>6}  {:>7}  {:>9}  {:>7}  values\n", a.rank_by, "net PnL", "fills",
              "win", "drawdown", "Sharpe");
