@@ -1,5 +1,7 @@
 #include "projection/projector.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 
 #include <fmt/format.h>
@@ -24,13 +26,15 @@ bool projected_type(std::uint16_t type_id, const RowOptions& o) {
   }
 }
 
-// The session a record belongs to: the last one begun at or before it and not ended
-// before it (records between sessions, an import's, belong to none).
+// The session a record belongs to: the last one begun at or before it, unless it ended
+// before it (records between sessions, an import's, belong to none). Sessions are in seq
+// order; a journal resumed many times has many, so this is a binary search.
 const journal::SessionInfo* session_at(const std::vector<journal::SessionInfo>& sessions, std::uint64_t seq) {
-  const journal::SessionInfo* found = nullptr;
-  for (const auto& s : sessions)
-    if (s.start_seq <= seq && (s.end_reason.empty() || seq <= s.end_seq)) found = &s;
-  return found;
+  auto after = std::upper_bound(sessions.begin(), sessions.end(), seq,
+                                [](std::uint64_t v, const journal::SessionInfo& s) { return v < s.start_seq; });
+  if (after == sessions.begin()) return nullptr;
+  const auto& s = *std::prev(after);
+  return s.end_reason.empty() || seq <= s.end_seq ? &s : nullptr;
 }
 
 bool same_sessions(const std::vector<journal::SessionInfo>& a, const std::vector<journal::SessionInfo>& b) {
@@ -109,8 +113,7 @@ Status Projector::alert_record(std::uint64_t seq, std::uint16_t type_id, const j
                                const Message* body, std::vector<Row>* out) {
   const auto* s = session_at(sessions_, seq);
   if (alerts_ && (!s || s->id != alerts_->session_id())) {
-    if (out)
-      if (auto st = alert_end(*out); !st) return st;
+    if (out) alert_end(*out);
     alerts_.reset();
   }
   if (s == nullptr) return {};
@@ -134,11 +137,10 @@ Status Projector::alert_record(std::uint64_t seq, std::uint16_t type_id, const j
   return {};
 }
 
-Status Projector::alert_end(std::vector<Row>& out) {
-  if (!alerts_ || alerts_->ended()) return {};
+void Projector::alert_end(std::vector<Row>& out) {
+  if (!alerts_ || alerts_->ended()) return;
   for (const auto& s : sessions_)
     if (s.id == alerts_->session_id() && !s.end_reason.empty() && s.end_seq < next_seq_) alerts_->on_end(s.end_reason, &out);
-  return {};
 }
 
 Status Projector::alert_warm_up() {
@@ -239,14 +241,13 @@ Result<CatchUp> Projector::catch_up(const ProgressFn& on_progress) {
       }
     }  // the read transaction ends here
     if (bad) return stop(std::move(*bad));
-    if (!full)  // read to the end: a session that ended there has its last alerts in this batch
-      if (auto st = alert_end(batch.rows); !st) return stop(st.error());
+    if (!full) alert_end(batch.rows);  // read to the end: a session that ended there has its last alerts here
     if (batch_records > 0)
       if (auto st = flush(); !st) return stop(st.error(), false);
     if (!full) break;  // the cursor reached the end
   }
   done.last_seq = last_read;
-  if (auto st = alert_end(batch.rows); !st) return stop(st.error(), false);
+  alert_end(batch.rows);
   if (!batch.sessions.empty() || !batch.rows.empty())
     if (auto st = flush(); !st) return stop(st.error(), false);
   return done;

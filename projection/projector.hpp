@@ -60,7 +60,7 @@ class Projector {
   Status alert_record(std::uint64_t seq, std::uint16_t type_id, const journal::RecordView& record,
                       const Message* body, std::vector<Row>* out);
   // The alerts of a session that ended up to the progress and has not had its end yet.
-  Status alert_end(std::vector<Row>& out);
+  void alert_end(std::vector<Row>& out);
   // After open or a failure: the rules rebuilt from the start of the session being read.
   Status alert_warm_up();
 
