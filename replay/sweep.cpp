@@ -1,6 +1,6 @@
-#include "replay/sweep_report.hpp"
 #include "replay/sweep.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <mutex>
@@ -18,6 +18,7 @@
 #include "messages/message_json.hpp"
 #include "replay/replay.hpp"
 #include "replay/report.hpp"
+#include "replay/sweep_report.hpp"
 
 namespace trader::replay {
 namespace fs = std::filesystem;
@@ -63,9 +64,9 @@ void run_task(const SweepOptions& o, TaskResult& r) {
   }
 }
 
-std::string value_of(const std::string& override_kv) { return override_kv.substr(override_kv.find('=') + 1); }
-
 }  // namespace
+
+std::string grid_value(const std::string& override_kv) { return override_kv.substr(override_kv.find('=') + 1); }
 
 Result<GridAxis> parse_grid_axis(std::string_view arg) {
   const auto eq = arg.find('=');
@@ -156,6 +157,15 @@ double sweep_metric(const TaskResult& r, std::string_view name) {
   return -s.fees;
 }
 
+std::vector<const TaskResult*> ranked_tasks(const std::vector<TaskResult>& results, std::string_view metric) {
+  std::vector<const TaskResult*> ranked;
+  for (const auto& r : results)
+    if (r.error.empty()) ranked.push_back(&r);
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [&](const auto* x, const auto* y) { return sweep_metric(*x, metric) > sweep_metric(*y, metric); });
+  return ranked;
+}
+
 Status write_sweep_results(const SweepOptions& o, const std::vector<TaskResult>& results) {
   std::string csv = "task";
   for (const auto& axis : o.axes) csv += "," + csv_field(axis.key);
@@ -163,7 +173,7 @@ Status write_sweep_results(const SweepOptions& o, const std::vector<TaskResult>&
   std::string json = "[";
   for (const auto& r : results) {
     csv += std::to_string(r.index + 1);
-    for (const auto& kv : r.overrides) csv += "," + csv_field(value_of(kv));
+    for (const auto& kv : r.overrides) csv += "," + csv_field(grid_value(kv));
     const auto& s = r.stats;
     csv += fmt::format(",{},{},{},{},{},{:.4f},{},{:.8f},{:.6f},{:.4f}\n", r.error.empty() ? "ok" : "failed",
                        r.decision_hash, r.decisions, s.fills, s.round_trips, s.win_rate, r.net_pnl, s.fees,
@@ -173,7 +183,7 @@ Status write_sweep_results(const SweepOptions& o, const std::vector<TaskResult>&
       json += i == 0 ? "" : ",";
       append_json_string(json, o.axes[i].key);
       json += ":";
-      append_json_string(json, value_of(r.overrides[i]));
+      append_json_string(json, grid_value(r.overrides[i]));
     }
     json += "},\"status\":";
     append_json_string(json, r.error.empty() ? "ok" : "failed");

@@ -27,6 +27,8 @@ Result<GridAxis> parse_grid_axis(std::string_view arg);
 
 // Every combination, the first axis varying slowest; each as "key=value" overrides.
 std::vector<std::vector<std::string>> grid_points(const std::vector<GridAxis>& axes);
+// The value of one such override: "risk.stop_loss_pct=2.0" -> "2.0".
+std::string grid_value(const std::string& override_kv);
 
 enum class Keep { summary, journal };
 
@@ -59,6 +61,8 @@ Result<std::vector<TaskResult>> run_sweep(const SweepOptions& options,
 // A task's figure by name, larger is better: net_pnl, sharpe, win_rate, max_drawdown
 // (negated) or fees (negated).
 double sweep_metric(const TaskResult& result, std::string_view name);
+// The tasks that ran, best first by that metric (ties in task order).
+std::vector<const TaskResult*> ranked_tasks(const std::vector<TaskResult>& results, std::string_view metric);
 
 // results.csv and results.json in the out dir, one row per task in task order, and
 // report.html (sweep_report.hpp).

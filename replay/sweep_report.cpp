@@ -21,8 +21,6 @@ std::string shown(std::string_view metric, double v) {
   return fmt::format("{:.2f}", v);
 }
 
-std::string value_of(const std::string& override_kv) { return override_kv.substr(override_kv.find('=') + 1); }
-
 // Each task's position on every axis (the first axis varies slowest, as grid_points makes them).
 std::vector<std::size_t> position(std::size_t index, const std::vector<GridAxis>& axes) {
   std::vector<std::size_t> at(axes.size());
@@ -57,7 +55,7 @@ std::string ranking(const SweepOptions& o, const std::vector<const TaskResult*>&
   for (std::size_t k = 0; k < ranked.size(); ++k) {
     const auto& r = *ranked[k];
     out += fmt::format("<tr><td>{}</td><td>{}</td>", k + 1, r.index + 1);
-    for (const auto& kv : r.overrides) out += "<td>" + html_escape(value_of(kv)) + "</td>";
+    for (const auto& kv : r.overrides) out += "<td>" + html_escape(grid_value(kv)) + "</td>";
     out += fmt::format("<td>{}</td><td>{}</td><td>{:.1f}%</td><td>{:.2f}%</td><td>{:.2f}</td><td><code>{}</code></td></tr>\n",
                        html_escape(r.net_pnl), r.stats.fills, 100 * r.stats.win_rate, 100 * r.stats.max_drawdown,
                        r.stats.sharpe, r.decision_hash.substr(0, 12));
@@ -66,11 +64,12 @@ std::string ranking(const SweepOptions& o, const std::vector<const TaskResult*>&
 }
 
 // The metric against one axis: a dot for the best and one for the mean at each value.
-std::string axis_chart(const SweepOptions& o, std::size_t axis, const std::vector<const TaskResult*>& ok,
+std::string axis_chart(const SweepOptions& o, std::size_t axis, const std::vector<TaskResult>& results,
                        std::string_view rank_by) {
   const auto& values = o.axes[axis].values;
   std::vector<Summary> at(values.size());
-  for (const auto* r : ok) at[position(r->index, o.axes)[axis]].add(sweep_metric(*r, rank_by));
+  for (const auto& r : results)
+    if (r.error.empty()) at[position(r.index, o.axes)[axis]].add(sweep_metric(r, rank_by));
   double lo = std::numeric_limits<double>::max(), hi = std::numeric_limits<double>::lowest();
   for (const auto& s : at)
     if (s.n) {
@@ -105,15 +104,16 @@ std::string axis_chart(const SweepOptions& o, std::size_t axis, const std::vecto
 }
 
 // Two axes as a grid of cells, each the best metric over the other axes.
-std::string heatmap(const SweepOptions& o, std::size_t a, std::size_t b, const std::vector<const TaskResult*>& ok,
+std::string heatmap(const SweepOptions& o, std::size_t a, std::size_t b, const std::vector<TaskResult>& results,
                     std::string_view rank_by) {
   const auto& va = o.axes[a].values;
   const auto& vb = o.axes[b].values;
   std::vector<std::vector<Summary>> cell(va.size(), std::vector<Summary>(vb.size()));
   double lo = std::numeric_limits<double>::max(), hi = std::numeric_limits<double>::lowest();
-  for (const auto* r : ok) {
-    const auto at = position(r->index, o.axes);
-    const double m = sweep_metric(*r, rank_by);
+  for (const auto& r : results) {
+    if (!r.error.empty()) continue;
+    const auto at = position(r.index, o.axes);
+    const double m = sweep_metric(r, rank_by);
     cell[at[a]][at[b]].add(m);
     lo = std::min(lo, m);
     hi = std::max(hi, m);
@@ -166,26 +166,21 @@ std::string neighbours(const SweepOptions& o, const std::vector<const TaskResult
 }  // namespace
 
 std::string sweep_report_html(const SweepOptions& o, const std::vector<TaskResult>& results, std::string_view rank_by) {
-  std::vector<const TaskResult*> ok;
-  for (const auto& r : results)
-    if (r.error.empty()) ok.push_back(&r);
-  std::vector<const TaskResult*> ranked = ok;
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [&](const auto* x, const auto* y) { return sweep_metric(*x, rank_by) > sweep_metric(*y, rank_by); });
+  const std::vector<const TaskResult*> ranked = ranked_tasks(results, rank_by);
   std::string out = html_head("sweep of " + o.source_dir,
                               ".chart{display:inline-block;margin:0 16px 16px 0}.heat td{text-align:right;min-width:70px}"
                               ".heat td.none{color:#999;text-align:center}code{font-size:12px}");
   out += fmt::format("<h1>Sweep: {} task(s), {} failed</h1>\n<p>Inputs <code>{}</code>, config <code>{}</code>; "
                      "ranked by <b>{}</b>.</p>\n",
-                     results.size(), results.size() - ok.size(), html_escape(o.source_dir), html_escape(o.config_path),
+                     results.size(), results.size() - ranked.size(), html_escape(o.source_dir), html_escape(o.config_path),
                      html_escape(std::string(rank_by)));
   out += neighbours(o, ranked, rank_by);
   out += "<h2>The metric against each parameter</h2>\n<p>Filled: the best over the other parameters; ring: their mean.</p>\n";
-  for (std::size_t i = 0; i < o.axes.size(); ++i) out += axis_chart(o, i, ok, rank_by);
+  for (std::size_t i = 0; i < o.axes.size(); ++i) out += axis_chart(o, i, results, rank_by);
   if (o.axes.size() >= 2) {
     out += "<h2>Pairs of parameters</h2>\n<p>Each cell: the best over the other parameters.</p>\n";
     for (std::size_t a = 0; a < o.axes.size(); ++a)
-      for (std::size_t b = a + 1; b < o.axes.size(); ++b) out += heatmap(o, a, b, ok, rank_by);
+      for (std::size_t b = a + 1; b < o.axes.size(); ++b) out += heatmap(o, a, b, results, rank_by);
   }
   out += ranking(o, ranked, rank_by);
   return out + "</body>\n</html>\n";

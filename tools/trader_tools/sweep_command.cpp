@@ -47,13 +47,7 @@ int run(const SweepArgs& a) {
     fmt::print(stderr, "error: {}\n", st.error().message);
     return kExitError;
   }
-  std::vector<const replay::TaskResult*> ranked;
-  for (const auto& r : *results)
-    if (r.error.empty()) ranked.push_back(&r);
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [&](const auto* x, const auto* y) {
-                     return replay::sweep_metric(*x, a.rank_by) > replay::sweep_metric(*y, a.rank_by);
-                   });
+  const auto ranked = replay::ranked_tasks(*results, a.rank_by);
   fmt::print("sweep: {} task(s) on {} worker(s), {} failed; results in {}/results.csv, results.json and report.html\n",
              results->size(), o.workers, results->size() - ranked.size(), a.out);
   fmt::print("ranked by {}:\n  task  {:>14}  {:>6}  {:>7}  {:>9}  {:>7}  values\n", a.rank_by, "net PnL", "fills",
