@@ -1,6 +1,5 @@
 #include "messages/explanation_json.hpp"
 
-#include <cmath>
 #include <optional>
 #include <string_view>
 
@@ -39,8 +38,7 @@ std::string values_json(const std::vector<SignalValue>& values) {
     if (i) out += ",";
     out += to_json_string(values[i].name);
     out += ":";
-    if (std::isfinite(values[i].value)) fmt::format_to(std::back_inserter(out), "{}", values[i].value);
-    else out += "null";
+    append_json_number(out, values[i].value);
   }
   return out + "}";
 }

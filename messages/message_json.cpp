@@ -63,12 +63,7 @@ struct MessageJson::Impl {
         }
         break;
       case capnp::DynamicValue::UINT: fmt::format_to(std::back_inserter(out), "{}", v.as<std::uint64_t>()); break;
-      case capnp::DynamicValue::FLOAT: {  // the shortest text that reads back as the same double
-        const double d = v.as<double>();
-        if (std::isfinite(d)) fmt::format_to(std::back_inserter(out), "{}", d);
-        else out += "null";  // JSON has no NaN or infinity
-        break;
-      }
+      case capnp::DynamicValue::FLOAT: append_json_number(out, v.as<double>()); break;
       case capnp::DynamicValue::TEXT: {
         auto t = v.as<capnp::Text>();
         append_json_string(out, std::string_view(t.cStr(), t.size()));
@@ -150,6 +145,11 @@ std::string to_json(const Message& message) {
   MessageJson json;
   if (const TypeInfo* t = find_type(type_id_of(message)); !t || !json.append_body(out, *t, root.asReader())) return "null";
   return out;
+}
+
+void append_json_number(std::string& out, double value) {
+  if (std::isfinite(value)) fmt::format_to(std::back_inserter(out), "{}", value);
+  else out += "null";
 }
 
 void append_json_string(std::string& out, std::string_view text) {

@@ -39,6 +39,10 @@ inline std::string to_json_string(std::string_view text) {
   return out;
 }
 
+// Appends a double as the shortest JSON number that reads back as the same double; NaN and
+// infinity, which JSON lacks, as null.
+void append_json_number(std::string& out, double value);
+
 // "exchangeTsMs" -> "exchange_ts_ms".
 std::string snake_case(std::string_view camel);
 

@@ -13,8 +13,6 @@
 namespace trader::projection {
 namespace {
 
-std::string day_of(std::int64_t ts_ms) { return utc_day_of_ms(ts_ms); }
-
 // Collects one record's rows; the first value that does not fit fails the whole record.
 class Rows {
  public:
@@ -65,7 +63,7 @@ Status add_rows(const EnvelopeHeader& h, const Message& body, const RowOptions& 
       [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, Signal>) {
-          put(TableId::signals, {num(m.ts_ms), text(day_of(m.ts_ms)), text(m.symbol), text(enum_name(m.direction)),
+          put(TableId::signals, {num(m.ts_ms), text(utc_day_of_ms(m.ts_ms)), text(m.symbol), text(enum_name(m.direction)),
                                  num(m.confidence_ppm), text(m.model_id), text(m.reason), num(m.interval_s),
                                  num(m.candle_open_time_ms),
                                  m.values.empty() ? Value{Null{}} : text(values_json(m.values))});
@@ -96,7 +94,7 @@ Status add_rows(const EnvelopeHeader& h, const Message& body, const RowOptions& 
                money(m.fill_price), money(m.cum_qty), money(m.order_qty), money(m.fee), text(m.fee_asset),
                text(enum_name(m.liquidity)), rows.id(m.trade_id, "trade id"), text(m.reason)});
           if (m.fill_qty != 0)
-            put(TableId::fills, {num(m.ts_ms), text(day_of(m.ts_ms)), text(m.client_order_id),
+            put(TableId::fills, {num(m.ts_ms), text(utc_day_of_ms(m.ts_ms)), text(m.client_order_id),
                                  rows.id(m.intent_id, "intent id"), text(m.symbol), text(enum_name(m.side)),
                                  money(m.fill_qty), money(m.fill_price),
                                  rows.money(mul_fixed_checked(m.fill_qty, m.fill_price), "the fill's quote amount"),
@@ -106,7 +104,7 @@ Status add_rows(const EnvelopeHeader& h, const Message& body, const RowOptions& 
           const auto exposure = positions_value(m.positions);
           const auto net = narrow_checked(static_cast<__int128>(m.equity) - m.starting_cash);
           put(TableId::portfolio,
-              {num(m.ts_ms), text(day_of(m.ts_ms)), text(m.quote_asset), money(m.cash), money(m.equity),
+              {num(m.ts_ms), text(utc_day_of_ms(m.ts_ms)), text(m.quote_asset), money(m.cash), money(m.equity),
                rows.money(net, "net PnL (equity - starting cash)"), money(m.realized_pnl), money(m.unrealized_pnl),
                money(m.fees), rows.money(exposure, "exposure"), num(m.drawdown_ppm), num(m.max_drawdown_ppm),
                num(static_cast<std::int64_t>(m.positions.size())), num(m.fills), num(m.round_trips),

@@ -231,10 +231,10 @@ void append_detail_text(std::string& out, const Message& m, const Message* above
   }
   if (const auto* d = std::get_if<RiskDecision>(&m)) {
     for (const auto& c : d->checks) {
-      const bool floor = limit_is_floor(c.limit);
+      const auto room = headroom(c);
       out += fmt::format("{}{:<22} {} ({} {}), headroom {}{}\n", kIndent, enum_name(c.limit),
-                         limit_number(c.limit, c.value), floor ? "at least" : "at most", limit_number(c.limit, c.bound),
-                         headroom(c) ? limit_number(c.limit, *headroom(c)) : "(out of range)",
+                         limit_number(c.limit, c.value), limit_is_floor(c.limit) ? "at least" : "at most",
+                         limit_number(c.limit, c.bound), room ? limit_number(c.limit, *room) : "(out of range)",
                          c.within ? "" : "  <- binds");
     }
   }
