@@ -52,6 +52,17 @@ finish() {
   [ "$failed" -eq 0 ]
 }
 
+# main_job_setup: the main job (config/paper.toml) into the journal $SCRATCH/run, run from
+# the repository root (which it leaves as the working directory), with NODE and CONFIG
+# from the environment; its summary in $SCRATCH/node.out, its log in $SCRATCH/node.log.
+main_job_setup() {
+  NODE=${TRADER_NODE:?set TRADER_NODE}
+  CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
+  cd "$(dirname "$CONFIG")/.." || exit 1
+  "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/run" > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" \
+    || bad "the main job failed: $(tail -3 "$SCRATCH/node.log")"
+}
+
 # node_with_sim_setup KEY SECRET: for the tests that run the node against exchange-sim.
 # NODE and CONFIG from the environment, the repository root as working directory, the
 # simulator's account in BINANCE_API_KEY/SECRET, and the sim ($SIM) and node ($NODE_PID)

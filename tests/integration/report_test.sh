@@ -6,12 +6,7 @@
 # portfolio, and an output that cannot be written are clear errors that leave nothing half
 # written.
 source "$(dirname "$0")/lib.sh"
-NODE=${TRADER_NODE:?set TRADER_NODE}
-CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
-cd "$(dirname "$CONFIG")/.." || exit 1
-
-"$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/run" > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" \
-  || bad "the main job failed: $(tail -3 "$SCRATCH/node.log")"
+main_job_setup
 "$TOOLS" report "$SCRATCH/run" --html "$SCRATCH/report.html" > "$SCRATCH/report.txt" 2> "$SCRATCH/report.err"
 expect_eq "report exits" 0 "$?"
 "$TOOLS" dump --json "$SCRATCH/run" > "$SCRATCH/dump.jsonl" || bad "dump"

@@ -5,12 +5,7 @@
 # the grid point of the main job's own config gives the main job's hash. Bad grids, unknown
 # keys and an out dir in use are refused before anything runs or is written.
 source "$(dirname "$0")/lib.sh"
-NODE=${TRADER_NODE:?set TRADER_NODE}
-CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
-cd "$(dirname "$CONFIG")/.." || exit 1
-
-"$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/run" > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" \
-  || bad "the main job failed: $(tail -3 "$SCRATCH/node.log")"
+main_job_setup
 main_hash=$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/node.out" | cut -d' ' -f3)
 GRID=(--grid 'strategy.position_fraction=[0.1, 0.2, 0.3]' --grid 'strategy.entry_momentum_bps=[3.0, 5.0]'
       --grid 'risk.max_trades_per_day=[20, 50]')
