@@ -41,7 +41,26 @@ struct AlertRulesConfig {
 
 class AlertRules {
  public:
+  // A stream reported disconnected: since when (data time), and whether that was announced.
+  struct Down {
+    std::int64_t since_ns = 0;
+    bool announced = false;
+    bool operator==(const Down&) const = default;
+  };
+  // All the rules remember between records, so that they can resume where they were
+  // (the projection keeps it with its progress: projection/alert_state.hpp).
+  struct State {
+    TradingState trading = TradingState::active;
+    std::map<std::string, Down> down;  // by stream
+    bool space_low = false;
+    DayBook::State days;
+  };
+
   explicit AlertRules(AlertRulesConfig config) : config_(config) {}
+  AlertRules(AlertRulesConfig config, State state)
+      : config_(config), trading_(state.trading), down_(std::move(state.down)), space_low_(state.space_low),
+        days_(std::move(state.days)) {}
+  State state() const { return {trading_, down_, space_low_, days_.state()}; }
 
   // The message types on_record reads (the shell decodes only these for it).
   static bool wants(std::uint16_t type_id);
@@ -58,16 +77,12 @@ class AlertRules {
  private:
   void day_summary(const DayResult& day, bool partial, std::vector<Alert>& out) const;
 
-  AlertRulesConfig config_;
-  TradingState trading_ = TradingState::active;
-  // Streams reported disconnected: since when (data time), and whether that was announced.
-  struct Down {
-    std::int64_t since_ns = 0;
-    bool announced = false;
-  };
-  std::map<std::string, Down> down_;
   void announce_if_long(const std::string& stream, Down& d, std::uint64_t seq, std::int64_t now_ns,
                         std::vector<Alert>& out) const;
+
+  AlertRulesConfig config_;
+  TradingState trading_ = TradingState::active;
+  std::map<std::string, Down> down_;
   bool space_low_ = false;
   DayBook days_;  // the portfolio by UTC day of the data
 };

@@ -23,6 +23,17 @@ class SessionAlerts {
   SessionAlerts(std::uint64_t session_id, alerts::AlertRulesConfig config) : session_(session_id), rules_(config) {}
   std::uint64_t session_id() const { return session_; }
 
+  // All it remembers: resumed from, a restart reads none of the session's earlier records.
+  struct State {
+    std::uint64_t session = 0;
+    std::uint64_t next = 0;
+    bool ended = false;
+    alerts::AlertRules::State rules;
+  };
+  SessionAlerts(alerts::AlertRulesConfig config, State s)
+      : session_(s.session), rules_(config, std::move(s.rules)), next_(s.next), ended_(s.ended) {}
+  State state() const { return {session_, next_, ended_, rules_.state()}; }
+
   // A record of the session, in seq order. The rows of what it raises go to `out`, or
   // nowhere while catching up on records already projected (`out` null).
   void on_record(std::uint64_t seq, const Message& message, std::vector<Row>* out);

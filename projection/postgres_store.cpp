@@ -52,11 +52,16 @@ class PostgresStore final : public Store, public SqlAccess {
 
   Result<std::int64_t> scalar(const std::string& sql) override { return query_int(sql.c_str(), {}); }
 
-  Result<std::uint64_t> last_seq(const std::string& journal_id) override {
-    auto v = query_int("SELECT COALESCE((SELECT last_seq FROM projection_progress WHERE journal_id = $1), 0)",
-                       {journal_id.c_str()});
-    if (!v) return tl::unexpected(v.error());
-    return static_cast<std::uint64_t>(*v);
+  Result<Progress> progress(const std::string& journal_id) override {
+    auto r = run("SELECT last_seq, resume_state FROM projection_progress WHERE journal_id = $1", {journal_id.c_str()},
+                 {PGRES_TUPLES_OK});
+    if (!r) return tl::unexpected(r.error());
+    Progress p;
+    if (PQntuples(r->get()) == 1) {
+      p.last_seq = std::stoull(PQgetvalue(r->get(), 0, 0));
+      if (!PQgetisnull(r->get(), 0, 1)) p.state = PQgetvalue(r->get(), 0, 1);
+    }
+    return p;
   }
 
   Status write(const Batch& b) override {
@@ -137,9 +142,9 @@ class PostgresStore final : public Store, public SqlAccess {
         return st;
     }
     const std::string seq = std::to_string(b.last_seq);
-    return exec_params("UPDATE projection_progress SET last_seq = $2, journal_dir = $3 WHERE journal_id = $1 AND "
-                       "last_seq < $2",
-                       {b.journal_id.c_str(), seq.c_str(), b.journal_dir.c_str()});
+    return exec_params("UPDATE projection_progress SET last_seq = $2, journal_dir = $3, "
+                       "resume_state = COALESCE($4, resume_state) WHERE journal_id = $1 AND last_seq <= $2",
+                       {b.journal_id.c_str(), seq.c_str(), b.journal_dir.c_str(), b.state ? b.state->c_str() : nullptr});
   }
 
   Status exec_params(const char* sql, std::initializer_list<const char*> params) {

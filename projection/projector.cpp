@@ -9,6 +9,7 @@
 
 #include "alerts/alert_rules.hpp"
 #include "base/time_format.hpp"
+#include "projection/alert_state.hpp"
 #include "replay/session_record.hpp"
 
 namespace trader::projection {
@@ -64,9 +65,10 @@ Result<Projector> Projector::open(journal::Reader& reader, Store& store, std::st
   auto id = journal_identity(reader);
   if (!id) return tl::unexpected(id.error());
   p.journal_id_ = std::move(*id);
-  auto done = store.last_seq(p.journal_id_);
+  auto done = store.progress(p.journal_id_);
   if (!done) return tl::unexpected(done.error());
-  p.progress_ = *done;
+  p.progress_ = done->last_seq;
+  p.stored_state_ = std::move(done->state);
   if (options.from_seq == 0) {
     p.next_seq_ = p.progress_ + 1;
   } else if (p.progress_ > 0 && options.from_seq > p.progress_ + 1) {
@@ -118,13 +120,9 @@ Status Projector::alert_record(std::uint64_t seq, std::uint16_t type_id, const j
   }
   if (s == nullptr) return {};
   if (!alerts_) {
-    alerts::AlertRulesConfig settings;
-    if (auto it = meta_.find(replay::session_config_key(s->id)); it != meta_.end()) {
-      auto read = alert_settings(s->id, it->second);
-      if (!read) return tl::unexpected(read.error());
-      settings = *read;
-    }
-    alerts_.emplace(s->id, settings);
+    auto settings = session_alert_settings(s->id);
+    if (!settings) return tl::unexpected(settings.error());
+    alerts_.emplace(s->id, *settings);
   }
   if (!alerts::AlertRules::wants(type_id)) return {};
   if (body) {
@@ -137,27 +135,49 @@ Status Projector::alert_record(std::uint64_t seq, std::uint16_t type_id, const j
   return {};
 }
 
+Result<alerts::AlertRulesConfig> Projector::session_alert_settings(std::uint64_t session_id) const {
+  auto it = meta_.find(replay::session_config_key(session_id));
+  if (it == meta_.end()) return alerts::AlertRulesConfig{};
+  return alert_settings(session_id, it->second);
+}
+
 void Projector::alert_end(std::vector<Row>& out) {
   if (!alerts_ || alerts_->ended()) return;
   for (const auto& s : sessions_)
     if (s.id == alerts_->session_id() && !s.end_reason.empty() && s.end_seq < next_seq_) alerts_->on_end(s.end_reason, &out);
 }
 
-Status Projector::alert_warm_up() {
+bool Projector::alert_resume() {
+  if (next_seq_ != progress_ + 1 || stored_state_.empty()) return false;
+  auto saved = decode_alert_state(stored_state_);
+  if (!saved || saved->at_seq != progress_) return false;
+  const auto* s = session_at(sessions_, progress_);
+  if (!saved->state) return s == nullptr;
+  if (s == nullptr || s->id != saved->state->session) return false;
+  auto settings = session_alert_settings(s->id);
+  if (!settings) return false;
+  alerts_.emplace(*settings, std::move(*saved->state));
+  return true;
+}
+
+Result<std::uint64_t> Projector::alert_warm_up() {
   alerts_.reset();
   alerts_ready_ = true;
+  if (alert_resume()) return 0;
+  alerts_.reset();
   const auto* s = next_seq_ > 1 ? session_at(sessions_, next_seq_ - 1) : nullptr;
-  if (s == nullptr) return {};
+  if (s == nullptr) return 0;
   journal::Filter f;
   f.from_seq = s->start_seq;
   f.to_seq = next_seq_ - 1;
   auto cursor = reader_->scan(f);
   if (!cursor) return tl::unexpected(cursor.error());
-  for (;;) {
+  for (std::uint64_t read = 0;; ++read) {
     auto rec = cursor->next();
     if (!rec) return tl::unexpected(rec.error());
-    if (*rec == nullptr) return {};
-    if (auto st = alert_record((*rec)->header.seq, (*rec)->header.type_id, **rec, nullptr, nullptr); !st) return st;
+    if (*rec == nullptr) return read;
+    if (auto st = alert_record((*rec)->header.seq, (*rec)->header.type_id, **rec, nullptr, nullptr); !st)
+      return tl::unexpected(st.error());
   }
 }
 
@@ -171,7 +191,13 @@ Result<CatchUp> Projector::catch_up(const ProgressFn& on_progress) {
   std::uint64_t batch_records = 0, last_read = 0;
   auto flush = [&]() -> Status {
     batch.last_seq = std::max(last_read, progress_);
+    // The rules' state is after next_seq_ - 1: it goes with the progress when that is it
+    // (not when records before the progress were projected again).
+    batch.state.reset();
+    if (batch.last_seq + 1 == next_seq_)
+      batch.state = encode_alert_state({batch.last_seq, alerts_ ? std::optional(alerts_->state()) : std::nullopt});
     if (auto st = store_->write(batch); !st) return st;
+    if (batch.state && batch.last_seq >= progress_) stored_state_ = *batch.state;
     progress_ = batch.last_seq;
     done.rows += batch.rows.size() + batch.sessions.size();
     ++done.batches;
@@ -187,11 +213,14 @@ Result<CatchUp> Projector::catch_up(const ProgressFn& on_progress) {
     if (keep_read && (batch_records > 0 || !batch.sessions.empty())) (void)flush();
     next_seq_ = progress_ + 1;
     sessions_written_.clear();
-    alerts_ready_ = false;  // rebuilt from the session's start at the next call
+    alerts_ready_ = false;  // resumed from the state stored with the progress at the next call
     return tl::unexpected(std::move(e));
   };
-  if (!alerts_ready_)
-    if (auto st = alert_warm_up(); !st) return stop(st.error(), false);
+  if (!alerts_ready_) {
+    auto reread = alert_warm_up();
+    if (!reread) return stop(reread.error(), false);
+    done.warm_up_records = *reread;
+  }
 
   // Batch by batch, each read by a cursor of its own that is closed before the batch is
   // written: a read transaction held across a slow database would keep the journal's

@@ -30,6 +30,9 @@ struct ProjectOptions {
 struct CatchUp {
   std::uint64_t first_seq = 0, last_seq = 0;  // the records read (0, 0: none were new)
   std::uint64_t records = 0, rows = 0, batches = 0;
+  // Records re-read to rebuild the alert rules: none when they resumed from the state stored
+  // with the progress, the session so far when there was none to resume from.
+  std::uint64_t warm_up_records = 0;
 };
 
 // The name a journal's rows carry in the database, fixed by its first committed batch: the
@@ -59,10 +62,15 @@ class Projector {
   // its session's rules, opened or ended as sessions change; rows to `out` (null: quiet).
   Status alert_record(std::uint64_t seq, std::uint16_t type_id, const journal::RecordView& record,
                       const Message* body, std::vector<Row>* out);
+  // The [alerts] settings of a session's journaled config (the defaults without one).
+  Result<alerts::AlertRulesConfig> session_alert_settings(std::uint64_t session_id) const;
   // The alerts of a session that ended up to the progress and has not had its end yet.
   void alert_end(std::vector<Row>& out);
-  // After open or a failure: the rules rebuilt from the start of the session being read.
-  Status alert_warm_up();
+  // After open or a failure: the rules as they were after next_seq_ - 1, from the state
+  // stored with the progress when it is that, else rebuilt from the start of the session.
+  // Returns the records re-read.
+  Result<std::uint64_t> alert_warm_up();
+  bool alert_resume();
 
   journal::Reader* reader_;
   Store* store_;
@@ -75,6 +83,7 @@ class Projector {
   std::map<std::string, std::string> meta_;      // likewise: the sessions' configs
   std::optional<SessionAlerts> alerts_;
   bool alerts_ready_ = false;
+  std::string stored_state_;  // the state stored with progress_
 };
 
 }  // namespace trader::projection

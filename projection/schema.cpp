@@ -84,7 +84,7 @@ std::vector<std::string> create_schema(Dialect d) {
   out.emplace_back("CREATE INDEX portfolio_by_day ON portfolio (journal_id, day, seq)");
   out.emplace_back(kOrdersView);
   out.emplace_back(fmt::format("CREATE TABLE projection_progress (\n  journal_id TEXT PRIMARY KEY,\n  last_seq {} NOT NULL,\n"
-                               "  journal_dir TEXT NOT NULL\n)",
+                               "  journal_dir TEXT NOT NULL,\n  resume_state TEXT\n)",
                                sql_type(ColumnKind::integer, d)));
   out.emplace_back("CREATE TABLE trader_schema (version INTEGER NOT NULL)");
   out.emplace_back(fmt::format("INSERT INTO trader_schema (version) VALUES ({})", kSchemaVersion));
@@ -99,6 +99,8 @@ std::vector<std::string> migrations_from(int from, Dialect d) {
     out.push_back(fmt::format("ALTER TABLE risk_decisions ADD COLUMN checks {}", json));
   }
   if (from < 3) out.push_back(create_table(table(TableId::alerts), d));  // what the alert rules raise
+  // The alert rules' state with the progress, so a restart does not re-read the session.
+  if (from < 4) out.emplace_back("ALTER TABLE projection_progress ADD COLUMN resume_state TEXT");
   return out;
 }
 

@@ -11,7 +11,7 @@ namespace trader::projection {
 enum class Dialect { sqlite, postgresql };
 
 // Creates every table, index and view of kSchemaVersion, the progress table
-// (journal_id, last_seq) and the version table. Run on an empty database only.
+// (journal_id, last_seq, journal_dir, resume_state) and the version table. Run on an empty database only.
 std::vector<std::string> create_schema(Dialect d);
 
 // The steps that bring a database at `from` (< kSchemaVersion) to kSchemaVersion; an

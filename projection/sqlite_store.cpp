@@ -39,9 +39,10 @@ class SqliteStore final : public Store, public SqlAccess {
       if (auto st = prepare(sqlite_insert(t) + on_conflict(t), &inserts_[i]); !st) return st;
     }
     return prepare(
-        "INSERT INTO projection_progress (journal_id, last_seq, journal_dir) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (journal_id) DO UPDATE SET last_seq = excluded.last_seq, journal_dir = excluded.journal_dir "
-        "WHERE excluded.last_seq > projection_progress.last_seq",
+        "INSERT INTO projection_progress (journal_id, last_seq, journal_dir, resume_state) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (journal_id) DO UPDATE SET last_seq = excluded.last_seq, journal_dir = excluded.journal_dir, "
+        "resume_state = COALESCE(excluded.resume_state, projection_progress.resume_state) "
+        "WHERE excluded.last_seq >= projection_progress.last_seq",
         &progress_);
   }
 
@@ -71,16 +72,21 @@ class SqliteStore final : public Store, public SqlAccess {
     return v;
   }
 
-  Result<std::uint64_t> last_seq(const std::string& journal_id) override {
+  Result<Progress> progress(const std::string& journal_id) override {
     sqlite3_stmt* s = nullptr;
-    if (auto st = prepare("SELECT last_seq FROM projection_progress WHERE journal_id = ?1", &s); !st)
+    if (auto st = prepare("SELECT last_seq, resume_state FROM projection_progress WHERE journal_id = ?1", &s); !st)
       return tl::unexpected(st.error());
     sqlite3_bind_text(s, 1, journal_id.data(), static_cast<int>(journal_id.size()), SQLITE_TRANSIENT);
     const int rc = sqlite3_step(s);
-    const std::int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    Progress p;
+    if (rc == SQLITE_ROW) {
+      p.last_seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+      if (const auto* text = sqlite3_column_text(s, 1))
+        p.state.assign(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+    }
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(fmt::format("{}: {}", path_, sqlite3_errmsg(db_)));
-    return static_cast<std::uint64_t>(v);
+    return p;
   }
 
   Status write(const Batch& b) override {
@@ -117,6 +123,8 @@ class SqliteStore final : public Store, public SqlAccess {
     sqlite3_bind_text(progress_, 1, b.journal_id.data(), static_cast<int>(b.journal_id.size()), SQLITE_STATIC);
     sqlite3_bind_int64(progress_, 2, static_cast<std::int64_t>(b.last_seq));
     sqlite3_bind_text(progress_, 3, b.journal_dir.data(), static_cast<int>(b.journal_dir.size()), SQLITE_STATIC);
+    if (b.state) sqlite3_bind_text(progress_, 4, b.state->data(), static_cast<int>(b.state->size()), SQLITE_STATIC);
+    else sqlite3_bind_null(progress_, 4);
     return step(progress_);
   }
 

@@ -23,6 +23,15 @@ struct DayResult {
 
 class DayBook {
  public:
+  // All it remembers, to resume where it was (the projection keeps it with its progress).
+  struct State {
+    std::optional<DayResult> day;  // the day under way: its day, start_net, max drawdown, last state and seq
+    PortfolioState first;          // that day's baseline
+  };
+  DayBook() = default;
+  explicit DayBook(State s) : day_(std::move(s.day)), first_(std::move(s.first)) {}
+  State state() const { return {day_, first_}; }
+
   // A state, in journal order. Returns the day it completed when it is the first of a new day.
   std::optional<DayResult> add(std::uint64_t seq, const PortfolioState& p);
   // The day under way, so far (none before the first state).

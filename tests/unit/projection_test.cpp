@@ -17,6 +17,7 @@
 #include "message_samples.hpp"
 #include "messages/enum_names.hpp"
 #include "messages/fixed_point.hpp"
+#include "projection/alert_state.hpp"
 #include "projection/copy_text.hpp"
 #include "projection/projector.hpp"
 #include "projection/tables.hpp"
@@ -104,7 +105,7 @@ void write_journal(const std::string& dir, int copies) {
 class FailingStore final : public Store {
  public:
   FailingStore(Store& inner, int fail_at) : inner_(inner), fail_at_(fail_at) {}
-  Result<std::uint64_t> last_seq(const std::string& id) override { return inner_.last_seq(id); }
+  Result<Progress> progress(const std::string& id) override { return inner_.progress(id); }
   Status write(const Batch& b) override {
     if (++writes_ == fail_at_) return fail("the database went away");
     return inner_.write(b);
@@ -242,22 +243,24 @@ TEST_CASE("SQLite: a journal projects once; again changes nothing; a failed batc
 TEST_CASE("a version 1 read model is migrated: the new columns and tables are added, older rows keep NULL") {
   test::TempDir dir;
   write_journal(dir.sub("j"), 1);
-  {  // version 1: signals without inputs, risk decisions without checks, holding one journal's rows
+  {  // version 1: signals without inputs, risk decisions without checks, no alerts, progress without a
+     // resume state, holding one journal's rows
     auto store = open_store("sqlite:" + dir.sub("v1.db"));
     REQUIRE(store.has_value());
     REQUIRE(project_all(dir.sub("j"), **store).has_value());
   }
   exec_sql(dir.sub("v1.db"), "ALTER TABLE signals DROP COLUMN inputs; ALTER TABLE risk_decisions DROP COLUMN checks; "
-                             "DROP TABLE alerts; "
+                             "DROP TABLE alerts; ALTER TABLE projection_progress DROP COLUMN resume_state; "
                              "UPDATE signals SET journal_id = 'older'; UPDATE risk_decisions SET journal_id = 'older'; "
                              "UPDATE trader_schema SET version = 1; "
                              "DELETE FROM projection_progress");
   auto store = open_store("sqlite:" + dir.sub("v1.db"));
   REQUIRE_MESSAGE(store.has_value(), (store ? "" : store.error().message));
-  CHECK(count_rows(dir.sub("v1.db"), "SELECT version FROM trader_schema") == 3);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT version FROM trader_schema") == 4);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM alerts") == 0);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE journal_id = 'older' AND inputs IS NULL") == 1);
   REQUIRE(project_all(dir.sub("j"), **store).has_value());
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM projection_progress WHERE resume_state LIKE '{\"v\":1,%'") == 1);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE json_extract(inputs, '$.p') = 0.71875") == 1);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM risk_decisions, json_each(risk_decisions.checks) "
                                      "WHERE json_extract(value, '$.limit') = 'max_position_notional' AND "
@@ -304,7 +307,7 @@ TEST_CASE("a database that is not a read model of ours is refused before anythin
     exec_sql(dir.sub("new.db"), "UPDATE trader_schema SET version = 99");
     auto s = open_store("sqlite:" + dir.sub("new.db"));
     REQUIRE_FALSE(s.has_value());
-    CHECK(s.error().message.find("schema version 99, newer than this build's 3") != std::string::npos);
+    CHECK(s.error().message.find("schema version 99, newer than this build's 4") != std::string::npos);
   }
   SUBCASE("not a database URL") {
     auto s = open_store("mysql://root:secret@db/trader");
@@ -326,7 +329,7 @@ namespace {
 class StalledStore final : public Store {
  public:
   explicit StalledStore(Store& inner) : inner_(inner) {}
-  Result<std::uint64_t> last_seq(const std::string& id) override { return inner_.last_seq(id); }
+  Result<Progress> progress(const std::string& id) override { return inner_.progress(id); }
   Status write(const Batch& b) override {
     std::unique_lock lock(m_);
     entered_ = true;
@@ -509,4 +512,94 @@ TEST_CASE("alerts: what the rules raise from each session's records, with its ow
   again.from_seq = 1;
   REQUIRE(project_all(dir.sub("j"), **b, again).has_value());
   CHECK(dump_tables(dir.sub("b.db")) == dump_tables(dir.sub("once.db")));
+
+  // Stopped after every batch in turn: the run after it resumes the rules from the state
+  // stored with the progress (it re-reads no record) and raises exactly the same alerts.
+  for (int fail_at = 2;; ++fail_at) {
+    CAPTURE(fail_at);
+    const std::string db = dir.sub(fmt::format("stop{}.db", fail_at));
+    auto store = open_store("sqlite:" + db);
+    REQUIRE(store.has_value());
+    FailingStore stops(**store, fail_at);
+    if (project_all(dir.sub("j"), stops, small).has_value()) {  // past the last write: every batch was tried
+      CHECK(fail_at == 28);
+      break;
+    }
+    auto resumed = project_all(dir.sub("j"), **store, small);
+    REQUIRE(resumed.has_value());
+    CHECK(resumed->warm_up_records == 0);
+    CHECK(alerts_of(db) == expected);
+  }
+  // A stored state that cannot be read is rebuilt from the journal: the same alerts.
+  {
+    const std::string db = dir.sub("garbled.db");
+    auto store = open_store("sqlite:" + db);
+    REQUIRE(store.has_value());
+    FailingStore stops(**store, 19);
+    REQUIRE_FALSE(project_all(dir.sub("j"), stops, small).has_value());
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(h, "UPDATE projection_progress SET resume_state = '{\"v\":1,\"at\":' || last_seq ||"
+                            " ',\"session\":2,\"next\":\"x\"}'", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(h);
+    auto resumed = project_all(dir.sub("j"), **store, small);
+    REQUIRE(resumed.has_value());
+    CHECK(resumed->warm_up_records == 90 - 76);  // session 2 up to the progress, read again
+    CHECK(alerts_of(db) == expected);
+  }
+}
+
+TEST_CASE("alert state: the rules' state as text and back, exactly; text it did not write is an error") {
+  SessionAlerts::State s;
+  s.session = 3;
+  s.next = 17;
+  s.rules.trading = TradingState::reducing;
+  s.rules.space_low = true;
+  s.rules.down["BTCUSDT \"trades\"\n"] = {1723161300000000000, true};
+  s.rules.down["depth"] = {-5, false};
+  DayResult day;
+  day.day = 19'943;
+  day.start_net = -8'628'144'280;
+  day.max_drawdown_ppm = 11'296;
+  day.last_seq = 46'747;
+  for (const auto& m : test::all_message_samples())
+    if (const auto* p = std::get_if<PortfolioState>(&m)) day.last = *p;
+  day.last.positions.push_back({"ETHUSDT", 500'000'000, 200'000'000'000, 3, -7, 11});
+  PortfolioState first = day.last;
+  first.fills = 2;
+  s.rules.days = {day, first};
+  const std::string text = encode_alert_state({46'748, s});
+  auto back = decode_alert_state(text);
+  REQUIRE(back.has_value());
+  CHECK(back->at_seq == 46'748);
+  REQUIRE(back->state.has_value());
+  CHECK(back->state->session == 3);
+  CHECK(back->state->next == 17);
+  CHECK_FALSE(back->state->ended);
+  CHECK(back->state->rules.trading == TradingState::reducing);
+  CHECK(back->state->rules.space_low);
+  CHECK(back->state->rules.down == s.rules.down);
+  REQUIRE(back->state->rules.days.day.has_value());
+  const DayResult& d = *back->state->rules.days.day;
+  CHECK(d.day == day.day);
+  CHECK(d.start_net == day.start_net);
+  CHECK(d.max_drawdown_ppm == day.max_drawdown_ppm);
+  CHECK(d.last_seq == day.last_seq);
+  CHECK(d.last == day.last);
+  CHECK(back->state->rules.days.first == first);
+  CHECK(encode_alert_state(*back) == text);
+
+  auto none = decode_alert_state(encode_alert_state({9, std::nullopt}));
+  REQUIRE(none.has_value());
+  CHECK(none->at_seq == 9);
+  CHECK_FALSE(none->state.has_value());
+
+  for (const char* bad : {"", "{}", "[1]", "{\"v\":2,\"at\":1}", "{\"v\":1,\"at\":1,\"session\":1}",
+                          "{\"v\":1,\"at\":1,\"session\":1,\"next\":0,\"ended\":false,\"trading\":7,"
+                          "\"space_low\":false,\"down\":[]}"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(decode_alert_state(bad).has_value());
+  }
+  const std::string bad_hex = text.substr(0, text.find("\"last\":\"") + 8) + "zz" + text.substr(text.find("\"last\":\"") + 10);
+  CHECK_FALSE(decode_alert_state(bad_hex).has_value());
 }
