@@ -10,6 +10,9 @@ namespace trader {
 // 1723161253937085768 -> "2024-08-08T23:54:13.937085768Z"
 std::string format_utc_ns(std::int64_t ns);
 
+// To the minute: 1677628860000000000 -> "2023-03-01T00:01Z"
+std::string format_utc_minute(std::int64_t ns);
+
 // A day counted from 1970-01-01 (UTC): 19417 -> "2023-03-01"
 std::string format_utc_day(std::int64_t day);
 

@@ -44,12 +44,12 @@ void bench_sweep(const Options& o, Results& r) {
         std::fprintf(stderr, "sweep bench: %s\n", results.error().message.c_str());
         return;
       }
-      for (const auto& t : *results)
+      for (const auto& t : results->tasks)
         if (!t.error.empty()) {
           std::fprintf(stderr, "sweep bench: task %zu: %s\n", t.index + 1, t.error.c_str());
           return;
         }
-      tasks = results->size();
+      tasks = results->tasks.size();
       best[workers] = std::max(best[workers], static_cast<double>(tasks) / secs);
     }
   }

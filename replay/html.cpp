@@ -29,7 +29,7 @@ std::string html_head(const std::string& title, const std::string& extra_css) {
          extra_css + "</style>\n</head>\n<body>\n";
 }
 
-std::string utc_minute(std::int64_t ts_ms) { return format_utc_ns(ts_ms * 1'000'000).substr(0, 16) + "Z"; }
+std::string utc_minute(std::int64_t ts_ms) { return format_utc_minute(ts_ms * 1'000'000); }
 
 PlotFrame::PlotFrame(double left, double top, double width, double height, std::int64_t t0, std::int64_t t1, double v0,
                      double v1)

@@ -6,6 +6,7 @@
 // `replay --what-if` with the same values gives alone.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +31,27 @@ std::vector<std::vector<std::string>> grid_points(const std::vector<GridAxis>& a
 // The value of one such override: "risk.stop_loss_pct=2.0" -> "2.0".
 std::string grid_value(const std::string& override_kv);
 
+// --random N --seed S: N of the grid's points drawn without replacement by a generator
+// with that seed (the same on every machine), kept in grid order. All of them when N is at
+// least the grid's size.
+std::vector<std::size_t> random_points(std::size_t grid_size, std::size_t n, std::uint64_t seed);
+
+// --walk-forward TRAIN:TEST:STEP, e.g. "3d:1d:1d": train a model on a window of TRAIN,
+// judge every configuration on the TEST after it, move on by STEP, repeat.
+struct WalkForward {
+  std::int64_t train_ns = 0, test_ns = 0, step_ns = 0;
+};
+Result<WalkForward> parse_walk_forward(std::string_view arg);
+
+struct Fold {
+  std::size_t number = 0;                                  // 1, 2, ...
+  std::int64_t train_from_ns = 0, test_from_ns = 0, test_to_ns = 0;  // [train_from, test_from), [test_from, test_to)
+};
+// The folds over data received in [first_ns, last_ns]: the first starts at first_ns rounded
+// down to the coarsest unit (day, hour, minute, second) of which TRAIN, TEST and STEP are
+// whole multiples; a fold is kept when its test window ends by the data's end.
+std::vector<Fold> walk_forward_folds(const WalkForward& wf, std::int64_t first_ns, std::int64_t last_ns);
+
 enum class Keep { summary, journal };
 
 struct SweepOptions {
@@ -41,22 +63,53 @@ struct SweepOptions {
   unsigned workers = 1;
   Keep keep = Keep::summary;
   std::string rank_by = "net_pnl";  // a sweep_metric name: how the report ranks
+  std::optional<std::size_t> random;  // --random N: that many of the grid's points
+  std::uint64_t seed = 1;             // --seed
+  std::optional<WalkForward> walk_forward;
+  // Walk-forward training: the label horizon, rounds and seed, as `train` takes them.
+  std::string train_horizon = "15m";
+  int train_rounds = 150;
+  std::uint64_t train_seed = 7;
 };
 
+// What a what-if is run on: the whole journal, or one fold's training or test window.
+enum class Window { whole, in_sample, out_of_sample };
+std::string_view window_name(Window w);  // "all", "in", "out"
+
 struct TaskResult {
-  std::size_t index = 0;
+  std::size_t index = 0;               // the task's number - 1, in task order
+  std::size_t point = 0;               // its configuration: the index of its point in the whole grid
   std::vector<std::string> overrides;  // the grid's values for this task
+  std::size_t fold = 0;                // walk-forward: its fold's number (0: none)
+  Window window = Window::whole;
+  std::string model_id;                // walk-forward: the fold's model
   std::string error;                   // "" when it ran
   std::string decision_hash;
   std::uint64_t decisions = 0, records = 0;
   std::string net_pnl;                 // exact: equity - starting cash of the last state
+  std::optional<std::int64_t> net_pnl_units;  // the same in fixed-point units
   VersionStats stats;
 };
 
+// A walk-forward fold as it ran: its windows and its model.
+struct FoldResult {
+  Fold fold;
+  std::string model_path, model_id, error;  // error: training failed
+};
+
+struct SweepResults {
+  std::vector<TaskResult> tasks;
+  std::vector<FoldResult> folds;  // walk-forward only
+};
+
 // Checks every task's config before running any (a bad value stops the sweep before it
-// writes anything), then runs them. `on_done(finished, total)` is called as tasks end.
-Result<std::vector<TaskResult>> run_sweep(const SweepOptions& options,
-                                          const std::function<void(std::size_t, std::size_t)>& on_done = {});
+// writes anything), then runs them: for a walk-forward, first each fold's model, trained
+// by the same code as `train --since --until` on the fold's training window, then a
+// what-if of every configuration with it on the training window (in sample) and on the
+// test window (out of sample). `on_done(finished, total)` is called once before the first
+// step (with 0) and as each step ends: each task, and each model a walk-forward trains.
+Result<SweepResults> run_sweep(const SweepOptions& options,
+                               const std::function<void(std::size_t, std::size_t)>& on_done = {});
 
 // A task's figure by name, larger is better: net_pnl, sharpe, win_rate, max_drawdown
 // (negated) or fees (negated).
@@ -64,8 +117,31 @@ double sweep_metric(const TaskResult& result, std::string_view name);
 // The tasks that ran, best first by that metric (ties in task order).
 std::vector<const TaskResult*> ranked_tasks(const std::vector<TaskResult>& results, std::string_view metric);
 
+// A configuration across a walk-forward's folds: its metric in and out of sample, per fold
+// and on average, and its exact out-of-sample net PnL over all folds.
+struct ConfigAcrossFolds {
+  std::size_t point = 0;
+  std::vector<std::string> overrides;
+  std::vector<std::optional<double>> in_sample, out_of_sample;  // per fold (none: the task failed)
+  double in_mean = 0, out_mean = 0;                             // over the folds where both ran
+  std::size_t folds_ran = 0;
+  std::optional<std::int64_t> out_net_pnl_units;                // summed, checked
+};
+std::vector<ConfigAcrossFolds> across_folds(const SweepResults& results, std::size_t folds, std::string_view metric);
+
+// The guard against overfitting, per fold: the configuration best in sample, and where it
+// ranks out of sample among those that ran (1 = best).
+struct FoldVerdict {
+  std::size_t fold = 0;
+  const ConfigAcrossFolds* best_in_sample = nullptr;
+  std::size_t out_rank = 0, ranked = 0;
+  // Out of sample it did worse than half the configurations: choosing in sample failed here.
+  bool lower_half() const { return best_in_sample && 2 * out_rank > ranked; }
+};
+std::vector<FoldVerdict> fold_verdicts(const std::vector<ConfigAcrossFolds>& configs, std::size_t folds);
+
 // results.csv and results.json in the out dir, one row per task in task order, and
 // report.html (sweep_report.hpp).
-Status write_sweep_results(const SweepOptions& options, const std::vector<TaskResult>& results);
+Status write_sweep_results(const SweepOptions& options, const SweepResults& results);
 
 }  // namespace trader::replay

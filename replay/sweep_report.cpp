@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "base/time_format.hpp"
+#include "messages/fixed_point_display.hpp"
 #include "replay/html.hpp"
 
 namespace trader::replay {
@@ -48,13 +50,25 @@ struct Summary {
   }
 };
 
-std::string ranking(const SweepOptions& o, const std::vector<const TaskResult*>& ranked, std::string_view rank_by) {
-  std::string out = "<h2>Ranked by " + html_escape(std::string(rank_by)) + "</h2>\n<table>\n<tr><th>rank</th><th>task</th>";
+// A configuration and the figure it is judged by: a task's metric, or for a walk-forward a
+// configuration's mean out-of-sample metric over the folds. Best first.
+struct Scored {
+  std::size_t point = 0;
+  std::string label;  // "task 4", "configuration 4"
+  double value = 0;
+};
+
+// The tasks in the order given (`title` says which), with their values and figures.
+std::string task_table(const SweepOptions& o, const std::vector<const TaskResult*>& ranked, const std::string& title) {
+  const bool wf = o.walk_forward.has_value();
+  std::string out = "<h2>" + html_escape(title) + "</h2>\n<table>\n<tr><th>#</th><th>task</th>";
+  if (wf) out += "<th>fold</th><th>window</th>";
   for (const auto& axis : o.axes) out += "<th>" + html_escape(axis.key) + "</th>";
   out += "<th>net PnL</th><th>fills</th><th>win rate</th><th>max drawdown</th><th>Sharpe</th><th>decision hash</th></tr>\n";
   for (std::size_t k = 0; k < ranked.size(); ++k) {
     const auto& r = *ranked[k];
     out += fmt::format("<tr><td>{}</td><td>{}</td>", k + 1, r.index + 1);
+    if (wf) out += fmt::format("<td>{}</td><td>{}</td>", r.fold, r.window == Window::in_sample ? "in sample" : "out of sample");
     for (const auto& kv : r.overrides) out += "<td>" + html_escape(grid_value(kv)) + "</td>";
     out += fmt::format("<td>{}</td><td>{}</td><td>{:.1f}%</td><td>{:.2f}%</td><td>{:.2f}</td><td><code>{}</code></td></tr>\n",
                        html_escape(r.net_pnl), r.stats.fills, 100 * r.stats.win_rate, 100 * r.stats.max_drawdown,
@@ -64,12 +78,11 @@ std::string ranking(const SweepOptions& o, const std::vector<const TaskResult*>&
 }
 
 // The metric against one axis: a dot for the best and one for the mean at each value.
-std::string axis_chart(const SweepOptions& o, std::size_t axis, const std::vector<TaskResult>& results,
+std::string axis_chart(const SweepOptions& o, std::size_t axis, const std::vector<Scored>& scored,
                        std::string_view rank_by) {
   const auto& values = o.axes[axis].values;
   std::vector<Summary> at(values.size());
-  for (const auto& r : results)
-    if (r.error.empty()) at[position(r.index, o.axes)[axis]].add(sweep_metric(r, rank_by));
+  for (const auto& c : scored) at[position(c.point, o.axes)[axis]].add(c.value);
   double lo = std::numeric_limits<double>::max(), hi = std::numeric_limits<double>::lowest();
   for (const auto& s : at)
     if (s.n) {
@@ -104,16 +117,15 @@ std::string axis_chart(const SweepOptions& o, std::size_t axis, const std::vecto
 }
 
 // Two axes as a grid of cells, each the best metric over the other axes.
-std::string heatmap(const SweepOptions& o, std::size_t a, std::size_t b, const std::vector<TaskResult>& results,
+std::string heatmap(const SweepOptions& o, std::size_t a, std::size_t b, const std::vector<Scored>& scored,
                     std::string_view rank_by) {
   const auto& va = o.axes[a].values;
   const auto& vb = o.axes[b].values;
   std::vector<std::vector<Summary>> cell(va.size(), std::vector<Summary>(vb.size()));
   double lo = std::numeric_limits<double>::max(), hi = std::numeric_limits<double>::lowest();
-  for (const auto& r : results) {
-    if (!r.error.empty()) continue;
-    const auto at = position(r.index, o.axes);
-    const double m = sweep_metric(r, rank_by);
+  for (const auto& c : scored) {
+    const auto at = position(c.point, o.axes);
+    const double m = c.value;
     cell[at[a]][at[b]].add(m);
     lo = std::min(lo, m);
     hi = std::max(hi, m);
@@ -134,14 +146,15 @@ std::string heatmap(const SweepOptions& o, std::size_t a, std::size_t b, const s
   return out + "</table>\n";
 }
 
-// How the best task's grid neighbours rank among all tasks.
-std::string neighbours(const SweepOptions& o, const std::vector<const TaskResult*>& ranked, std::string_view rank_by) {
+// How the best configuration's grid neighbours rank among all of them.
+std::string neighbours(const SweepOptions& o, const std::vector<Scored>& ranked, std::string_view rank_by,
+                       std::string_view judged) {
   if (ranked.empty()) return "";
-  const auto best = position(ranked.front()->index, o.axes);
+  const auto best = position(ranked.front().point, o.axes);
   std::vector<std::string> seen;
   std::size_t beaten_median = 0, n = 0;
   for (std::size_t k = 1; k < ranked.size(); ++k) {
-    const auto at = position(ranked[k]->index, o.axes);
+    const auto at = position(ranked[k].point, o.axes);
     std::size_t steps = 0, moved = 0;
     for (std::size_t i = 0; i < at.size(); ++i)
       if (at[i] != best[i]) {
@@ -149,40 +162,120 @@ std::string neighbours(const SweepOptions& o, const std::vector<const TaskResult
         steps += at[i] > best[i] ? at[i] - best[i] : best[i] - at[i];
       }
     if (moved != 1 || steps != 1) continue;
-    seen.push_back(fmt::format("task {} (rank {}, {})", ranked[k]->index + 1, k + 1,
-                               html_escape(shown(rank_by, sweep_metric(*ranked[k], rank_by)))));
+    seen.push_back(fmt::format("{} (rank {}, {})", ranked[k].label, k + 1, html_escape(shown(rank_by, ranked[k].value))));
     ++n;
     if (k < ranked.size() / 2) ++beaten_median;
   }
-  std::string out = fmt::format("<h2>Is the best a plateau or a peak?</h2>\n<p>The best, task {} ({}), has {} grid "
-                                "neighbour(s), one step along one axis: ",
-                                ranked.front()->index + 1, html_escape(shown(rank_by, sweep_metric(*ranked.front(), rank_by))), n);
+  std::string out = fmt::format("<h2>Is the best a plateau or a peak?</h2>\n<p>The best, {} ({}), has {} grid "
+                                "neighbour(s) that ran, one step along one axis: ",
+                                ranked.front().label, html_escape(shown(rank_by, ranked.front().value)), n);
   for (std::size_t i = 0; i < seen.size(); ++i) out += (i ? ", " : "") + seen[i];
-  out += fmt::format(". {} of them rank in the top half of the {} tasks.", beaten_median, ranked.size());
-  out += " These figures are in sample: the same data chose the configuration and judged it.</p>\n";
+  out += fmt::format(". {} of them rank in the top half of the {}. {}</p>\n", beaten_median, ranked.size(), judged);
   return out;
+}
+
+std::string values_cells(const std::vector<std::string>& overrides) {
+  std::string out;
+  for (const auto& kv : overrides) out += "<td>" + html_escape(grid_value(kv)) + "</td>";
+  return out;
+}
+
+std::string shown_or_dash(std::string_view metric, const std::optional<double>& v) {
+  return v ? html_escape(shown(metric, *v)) : "-";
+}
+
+// Walk-forward: the folds, each fold's verdict, and every configuration in and out of sample.
+std::string in_against_out(const SweepOptions& o, const SweepResults& results,
+                           const std::vector<ConfigAcrossFolds>& configs, std::string_view rank_by) {
+  const auto verdicts = fold_verdicts(configs, results.folds.size());
+  std::size_t lower_half = 0, judged = 0;
+  std::string out = "<h2>In sample against out of sample</h2>\n<p>Each fold's model was trained on its training "
+                    "window; every configuration then ran on that window (in sample) and on the test window after "
+                    "it (out of sample), each from a fresh portfolio. The guard against overfitting: where the "
+                    "configuration best in sample ranks out of sample.</p>\n<table>\n<tr><th>fold</th><th>training "
+                    "window</th><th>test window</th><th>model</th><th>best in sample</th><th>in sample</th><th>out of "
+                    "sample</th><th>its rank out of sample</th></tr>\n";
+  for (std::size_t f = 0; f < results.folds.size(); ++f) {
+    const auto& fr = results.folds[f];
+    const auto& v = verdicts[f];
+    out += fmt::format("<tr><td>{}</td><td>{} to {}</td><td>{} to {}</td><td><code>{}</code></td>", fr.fold.number,
+                       format_utc_minute(fr.fold.train_from_ns), format_utc_minute(fr.fold.test_from_ns),
+                       format_utc_minute(fr.fold.test_from_ns), format_utc_minute(fr.fold.test_to_ns),
+                       fr.error.empty() ? fr.model_id.substr(0, 12) : "not trained: " + html_escape(fr.error));
+    if (!v.best_in_sample) {
+      out += "<td colspan=\"4\">no configuration ran</td></tr>\n";
+      continue;
+    }
+    ++judged;
+    if (v.lower_half()) ++lower_half;
+    out += fmt::format("<td>configuration {}</td><td>{}</td><td>{}</td><td>{} of {}</td></tr>\n",
+                       v.best_in_sample->point + 1, shown_or_dash(rank_by, v.best_in_sample->in_sample[f]),
+                       shown_or_dash(rank_by, v.best_in_sample->out_of_sample[f]), v.out_rank, v.ranked);
+  }
+  out += fmt::format("</table>\n<p><b>The configuration best in sample ranked in the lower half out of sample in {} of "
+                     "{} fold(s).</b> Near half would mean that choosing in sample is no better than chance here.</p>\n",
+                     lower_half, judged);
+  out += "<table>\n<tr><th>configuration</th>";
+  for (const auto& axis : o.axes) out += "<th>" + html_escape(axis.key) + "</th>";
+  for (const auto& fr : results.folds) out += fmt::format("<th>fold {} in</th><th>fold {} out</th>", fr.fold.number, fr.fold.number);
+  out += "<th>mean in</th><th>mean out</th><th>net PnL out, all folds</th></tr>\n";
+  for (const auto& c : configs) {
+    out += fmt::format("<tr><td>{}</td>", c.point + 1) + values_cells(c.overrides);
+    for (std::size_t f = 0; f < results.folds.size(); ++f)
+      out += fmt::format("<td>{}</td><td>{}</td>", shown_or_dash(rank_by, c.in_sample[f]), shown_or_dash(rank_by, c.out_of_sample[f]));
+    out += fmt::format("<td>{}</td><td>{}</td><td>{}</td></tr>\n", c.folds_ran ? html_escape(shown(rank_by, c.in_mean)) : "-",
+                       c.folds_ran ? html_escape(shown(rank_by, c.out_mean)) : "-",
+                       c.out_net_pnl_units ? html_escape(format_checked(c.out_net_pnl_units)) : "-");
+  }
+  return out + "</table>\n";
 }
 
 }  // namespace
 
-std::string sweep_report_html(const SweepOptions& o, const std::vector<TaskResult>& results, std::string_view rank_by) {
-  const std::vector<const TaskResult*> ranked = ranked_tasks(results, rank_by);
+std::string sweep_report_html(const SweepOptions& o, const SweepResults& results, std::string_view rank_by) {
+  const bool wf = o.walk_forward.has_value();
+  const std::vector<const TaskResult*> ran = ranked_tasks(results.tasks, rank_by);
+  // What the charts judge: each task, or each configuration out of sample across the folds.
+  std::vector<Scored> scored;
+  std::vector<ConfigAcrossFolds> configs;
+  if (wf) {
+    configs = across_folds(results, results.folds.size(), rank_by);
+    for (const auto& c : configs)
+      if (c.folds_ran) scored.push_back({c.point, fmt::format("configuration {}", c.point + 1), c.out_mean});
+    std::stable_sort(scored.begin(), scored.end(), [](const Scored& x, const Scored& y) { return x.value > y.value; });
+  } else {
+    for (const auto* r : ran) scored.push_back({r->point, fmt::format("task {}", r->index + 1), sweep_metric(*r, rank_by)});
+  }
   std::string out = html_head("sweep of " + o.source_dir,
                               ".chart{display:inline-block;margin:0 16px 16px 0}.heat td{text-align:right;min-width:70px}"
                               ".heat td.none{color:#999;text-align:center}code{font-size:12px}");
   out += fmt::format("<h1>Sweep: {} task(s), {} failed</h1>\n<p>Inputs <code>{}</code>, config <code>{}</code>; "
-                     "ranked by <b>{}</b>.</p>\n",
-                     results.size(), results.size() - ranked.size(), html_escape(o.source_dir), html_escape(o.config_path),
-                     html_escape(std::string(rank_by)));
-  out += neighbours(o, ranked, rank_by);
-  out += "<h2>The metric against each parameter</h2>\n<p>Filled: the best over the other parameters; ring: their mean.</p>\n";
-  for (std::size_t i = 0; i < o.axes.size(); ++i) out += axis_chart(o, i, results, rank_by);
+                     "ranked by <b>{}</b>{}.</p>\n",
+                     results.tasks.size(), results.tasks.size() - ran.size(), html_escape(o.source_dir),
+                     html_escape(o.config_path), html_escape(std::string(rank_by)),
+                     wf ? fmt::format(", walk-forward over {} fold(s): each configuration judged by its mean out of "
+                                      "sample", results.folds.size())
+                        : "");
+  if (wf) out += in_against_out(o, results, configs, rank_by);
+  out += neighbours(o, scored, rank_by,
+                    wf ? "These figures are out of sample: each fold's test window played no part in its model."
+                       : "These figures are in sample: the same data chose the configuration and judged it.");
+  out += fmt::format("<h2>The metric against each parameter{}</h2>\n<p>Filled: the best over the other parameters; "
+                     "ring: their mean.</p>\n", wf ? ", out of sample" : "");
+  for (std::size_t i = 0; i < o.axes.size(); ++i) out += axis_chart(o, i, scored, rank_by);
   if (o.axes.size() >= 2) {
     out += "<h2>Pairs of parameters</h2>\n<p>Each cell: the best over the other parameters.</p>\n";
     for (std::size_t a = 0; a < o.axes.size(); ++a)
-      for (std::size_t b = a + 1; b < o.axes.size(); ++b) out += heatmap(o, a, b, results, rank_by);
+      for (std::size_t b = a + 1; b < o.axes.size(); ++b) out += heatmap(o, a, b, scored, rank_by);
   }
-  out += ranking(o, ranked, rank_by);
+  if (wf) {
+    std::vector<const TaskResult*> in_order;
+    for (const auto& r : results.tasks)
+      if (r.error.empty()) in_order.push_back(&r);
+    out += task_table(o, in_order, "Every task that ran, in task order");
+  } else {
+    out += task_table(o, ran, "Ranked by " + std::string(rank_by));
+  }
   return out + "</body>\n</html>\n";
 }
 
