@@ -2,163 +2,23 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
-#include <atomic>
 #include <filesystem>
-#include <mutex>
+#include <map>
 #include <sstream>
-#include <thread>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "base/csv.hpp"
-#include "base/time_format.hpp"
 #include "base/file_write.hpp"
-#include "config/node_config.hpp"
 #include "exchange/binance/frame_parser.hpp"
 #include "messages/fixed_point.hpp"
-#include "messages/fixed_point_display.hpp"
 #include "messages/message_json.hpp"
-#include "model/journal_training.hpp"
-#include "replay/replay.hpp"
-#include "replay/report.hpp"
 #include "replay/sweep_report.hpp"
 
 namespace trader::replay {
 namespace fs = std::filesystem;
 namespace {
-
-std::string task_dir(const SweepOptions& o, std::size_t index) {
-  return (fs::path(o.out_dir) / fmt::format("task-{:04}", index + 1)).string();
-}
-
-std::vector<std::string> overrides_of(const SweepOptions& o, const std::vector<std::string>& point) {
-  std::vector<std::string> all = o.base_overrides;
-  all.insert(all.end(), point.begin(), point.end());
-  return all;
-}
-
-// A task as it is run: its configuration, and for a walk-forward its model and window.
-struct TaskPlan {
-  std::string model_path;
-  Range range;
-};
-
-void run_task(const SweepOptions& o, const TaskPlan& plan, TaskResult& r) {
-  if (plan.range.from_seq > plan.range.to_seq) {
-    r.error = "no records were received in this window";
-    return;
-  }
-  auto overrides = overrides_of(o, r.overrides);
-  if (!plan.model_path.empty()) overrides.push_back("strategy.model=" + to_json_string(plan.model_path));
-  auto config = load_node_config_for_replay(o.config_path, overrides);
-  if (!config) {
-    r.error = config.error().message;
-    return;
-  }
-  const std::string dir = task_dir(o, r.index);
-  fs::create_directories(dir);
-  const std::string journal = (fs::path(dir) / "journal").string();
-  auto w = what_if(o.source_dir, plan.range, *config, journal);
-  if (!w) {
-    r.error = w.error().message;
-    return;
-  }
-  r.decision_hash = w->decision_hash;
-  r.decisions = w->decisions;
-  r.records = w->records;
-  r.model_id = w->model_id;
-  auto report = build_report(journal);
-  if (!report) {
-    r.error = report.error().message;
-    return;
-  }
-  r.stats = report->stats;
-  r.net_pnl_units = narrow_checked(static_cast<__int128>(report->last.equity) - report->last.starting_cash);
-  r.net_pnl = format_checked(r.net_pnl_units);
-  if (o.keep == Keep::summary) {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-}
-
-// What a fold's model is trained from, beyond the fold: the candle interval and how candles
-// are built, and the round-trip cost. Configurations that agree on it share one model.
-std::string training_key(const NodeConfig& c) {
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}", c.strategy.interval_s, fmt::join(c.candles.intervals_s, ","),
-                     c.candles.use_agg_trades, c.candles.close_grace_ms, c.candles.max_flat_candles,
-                     c.paper.taker_fee_bps, c.paper.slippage_bps);
-}
-
-model::JournalTraining training_of(const SweepOptions& o, const NodeConfig& c, const Fold& f) {
-  model::JournalTraining t;
-  t.journal_dir = o.source_dir;
-  t.interval_s = c.strategy.interval_s;
-  t.candles = c.candles;
-  t.horizon = o.train_horizon;
-  t.horizon_s = binance::interval_seconds(o.train_horizon);
-  t.cost = model::round_trip_cost(c.paper.taker_fee_bps, c.paper.slippage_bps);
-  t.since_ns = f.train_from_ns;
-  t.until_ns = f.test_from_ns;
-  t.params.rounds = o.train_rounds;
-  t.params.seed = o.train_seed;
-  return t;
-}
-
-// The records received in [from_ns, to_ns), as a seq range; empty (from > to) when none were.
-Result<Range> received_between(journal::Reader& reader, std::int64_t from_ns, std::int64_t to_ns) {
-  journal::Filter f;
-  f.from_ts_ns = from_ns;
-  f.to_ts_ns = to_ns - 1;
-  auto cursor = reader.scan(f);
-  if (!cursor) return tl::unexpected(cursor.error());
-  Range r{1, 0};
-  for (bool first = true;; first = false) {
-    auto rec = cursor->next();
-    if (!rec) return tl::unexpected(rec.error());
-    if (*rec == nullptr) return r;
-    if (first) r.from_seq = (*rec)->header.seq;
-    r.to_seq = (*rec)->header.seq;
-  }
-}
-
-// The receive times of the journal's first and last records.
-Result<std::pair<std::int64_t, std::int64_t>> received_span(journal::Reader& reader) {
-  auto summary = reader.summary();
-  if (!summary) return tl::unexpected(summary.error());
-  if (summary->records == 0) return fail(fmt::format("journal {} has no records", reader.dir()));
-  std::pair<std::int64_t, std::int64_t> span;
-  for (auto [seq, into] : {std::pair{summary->first_seq, &span.first}, std::pair{summary->last_seq, &span.second}}) {
-    journal::Filter f;
-    f.from_seq = f.to_seq = seq;
-    auto cursor = reader.scan(f);
-    if (!cursor) return tl::unexpected(cursor.error());
-    auto rec = cursor->next();
-    if (!rec) return tl::unexpected(rec.error());
-    if (*rec == nullptr) return fail(fmt::format("journal {}: seq {} is missing", reader.dir(), seq));
-    *into = (*rec)->header.recv_ts_ns;
-  }
-  return span;
-}
-
-// Runs `jobs` (0..n-1) on `workers` threads, each index once, and reports each as it ends.
-void run_pool(std::size_t n, unsigned workers, const std::function<void(std::size_t)>& job,
-              const std::function<void()>& on_done) {
-  std::atomic<std::size_t> next{0};
-  std::mutex done_mutex;
-  auto worker = [&] {
-    for (std::size_t i = next++; i < n; i = next++) {
-      job(i);
-      std::lock_guard lock(done_mutex);
-      on_done();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::max(1u, workers); ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-}
 
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -279,130 +139,6 @@ std::vector<Fold> walk_forward_folds(const WalkForward& wf, std::int64_t first_n
     folds.push_back(f);
   }
   return folds;
-}
-
-Result<SweepResults> run_sweep(const SweepOptions& o, const std::function<void(std::size_t, std::size_t)>& on_done) {
-  // Everything is checked before anything is written.
-  if (std::error_code ec; fs::exists(o.out_dir, ec) && !(fs::is_directory(o.out_dir, ec) && fs::is_empty(o.out_dir, ec)))
-    return fail(fmt::format("--out {} already holds something: a sweep writes into a new or empty directory", o.out_dir));
-  auto reader = journal::Reader::open(o.source_dir);
-  if (!reader) return tl::unexpected(reader.error());
-  const auto grid = grid_points(o.axes);
-  const auto chosen = o.random ? random_points(grid.size(), *o.random, o.seed) : random_points(grid.size(), grid.size(), 0);
-  std::vector<Fold> folds;
-  if (o.walk_forward) {
-    for (const auto& kv : o.base_overrides)
-      if (kv.rfind("strategy.model=", 0) == 0)
-        return fail("--walk-forward trains each fold's model: strategy.model cannot be set");
-    for (const auto& axis : o.axes)
-      if (axis.key == "strategy.model") return fail("--walk-forward trains each fold's model: strategy.model cannot be swept");
-    if (!model::horizon_candles(binance::interval_seconds(o.train_horizon), 1))
-      return fail(fmt::format("--train-horizon {}: expected a duration like 15m", o.train_horizon));
-    auto span = received_span(**reader);
-    if (!span) return tl::unexpected(span.error());
-    folds = walk_forward_folds(*o.walk_forward, span->first, span->second);
-    if (folds.empty())
-      return fail(fmt::format("--walk-forward: the journal's data, received {} to {}, is shorter than one fold's "
-                              "TRAIN + TEST", format_utc_ns(span->first), format_utc_ns(span->second)));
-  }
-  // Each configuration's config, checked. A walk-forward's models do not exist yet: the
-  // config file stands in for the model file here, and each model is checked when a task
-  // loads it.
-  std::vector<NodeConfig> configs;
-  for (const std::size_t p : chosen) {
-    auto overrides = overrides_of(o, grid[p]);
-    if (o.walk_forward) overrides.push_back("strategy.model=" + to_json_string(o.config_path));
-    auto c = load_node_config_for_replay(o.config_path, overrides);
-    if (!c) return fail(fmt::format("task with {}: {}", fmt::join(grid[p], " "), c.error().message));
-    if (o.walk_forward && c->strategy_kind != StrategyKind::xgboost)
-      return fail(fmt::format("--walk-forward trains an XGBoost model per fold: the task with {} has strategy.kind "
-                              "\"{}\" (set strategy.kind = \"xgboost\")",
-                              fmt::join(grid[p], " "), c->strategy_kind == StrategyKind::rule ? "rule" : "?"));
-    if (o.walk_forward)
-      if (auto t = training_of(o, *c, folds.front()); !model::horizon_candles(t.horizon_s, t.interval_s))
-        return fail(fmt::format("--train-horizon {}: expected a multiple of strategy.interval ({} s)", o.train_horizon,
-                                t.interval_s));
-    configs.push_back(std::move(*c));
-  }
-
-  SweepResults out;
-  std::vector<TaskPlan> plans;
-  auto add_task = [&](std::size_t k, std::size_t fold, Window window, TaskPlan plan) {
-    TaskResult r;
-    r.index = out.tasks.size();
-    r.point = chosen[k];
-    r.overrides = grid[chosen[k]];
-    r.fold = fold;
-    r.window = window;
-    out.tasks.push_back(std::move(r));
-    plans.push_back(std::move(plan));
-  };
-  // A walk-forward: the models to train (one per fold and training key), and each task's.
-  struct ModelJob {
-    std::size_t fold_index = 0;
-    model::JournalTraining training;
-    std::string path, error, model_id;
-  };
-  std::vector<ModelJob> models;
-  if (!o.walk_forward) {
-    for (std::size_t k = 0; k < chosen.size(); ++k) add_task(k, 0, Window::whole, {});
-  } else {
-    for (std::size_t fi = 0; fi < folds.size(); ++fi) {
-      const Fold& f = folds[fi];
-      auto in = received_between(**reader, f.train_from_ns, f.test_from_ns);
-      if (!in) return tl::unexpected(in.error());
-      auto oos = received_between(**reader, f.test_from_ns, f.test_to_ns);
-      if (!oos) return tl::unexpected(oos.error());
-      std::map<std::string, std::size_t> by_key;  // training key -> model job
-      for (std::size_t k = 0; k < chosen.size(); ++k) {
-        const std::string key = training_key(configs[k]);
-        auto [it, added] = by_key.try_emplace(key, models.size());
-        if (added) {
-          const std::string name = by_key.size() == 1 ? fmt::format("fold-{:02}.json", f.number)
-                                                      : fmt::format("fold-{:02}-{}.json", f.number, by_key.size());
-          models.push_back({fi, training_of(o, configs[k], f), (fs::path(o.out_dir) / "models" / name).string(), {}, {}});
-        }
-        add_task(k, f.number, Window::in_sample, {models[it->second].path, *in});
-        add_task(k, f.number, Window::out_of_sample, {models[it->second].path, *oos});
-      }
-    }
-  }
-  reader->reset();  // the tasks open the journal themselves
-
-  fs::create_directories(o.out_dir);
-  const std::size_t total = models.size() + out.tasks.size();
-  std::size_t finished = 0;
-  auto step_done = [&] {
-    ++finished;
-    if (on_done) on_done(finished, total);
-  };
-  if (on_done) on_done(0, total);
-  run_pool(models.size(), o.workers, [&](std::size_t i) {
-    auto& m = models[i];
-    auto trained = model::train_on_journal(m.training);
-    if (!trained) {
-      m.error = trained.error().message;
-      return;
-    }
-    m.model_id = trained->model_id;
-    if (auto st = model::write_model_files(m.path, m.training, *trained); !st) m.error = st.error().message;
-  }, step_done);
-  for (const auto& m : models) {
-    FoldResult fr{folds[m.fold_index], m.path, m.model_id, m.error};
-    // One row per fold: a fold with several models (training keys) lists the first.
-    if (out.folds.size() <= m.fold_index) out.folds.push_back(std::move(fr));
-  }
-  std::map<std::string, std::string> failed_models;
-  for (const auto& m : models)
-    if (!m.error.empty()) failed_models[m.path] = m.error;
-  run_pool(out.tasks.size(), o.workers, [&](std::size_t i) {
-    if (auto it = failed_models.find(plans[i].model_path); it != failed_models.end()) {
-      out.tasks[i].error = "the fold's model was not trained: " + it->second;
-      return;
-    }
-    run_task(o, plans[i], out.tasks[i]);
-  }, step_done);
-  return out;
 }
 
 double sweep_metric(const TaskResult& r, std::string_view name) {

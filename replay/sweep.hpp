@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "config/node_config.hpp"
 #include "replay/session_stats.hpp"
 
 namespace trader::replay {
@@ -102,14 +103,70 @@ struct SweepResults {
   std::vector<FoldResult> folds;  // walk-forward only
 };
 
-// Checks every task's config before running any (a bad value stops the sweep before it
-// writes anything), then runs them: for a walk-forward, first each fold's model, trained
-// by the same code as `train --since --until` on the fold's training window, then a
-// what-if of every configuration with it on the training window (in sample) and on the
-// test window (out of sample). `on_done(finished, total)` is called once before the first
-// step (with 0) and as each step ends: each task, and each model a walk-forward trains.
-Result<SweepResults> run_sweep(const SweepOptions& options,
-                               const std::function<void(std::size_t, std::size_t)>& on_done = {});
+// ---- the plan and its steps (sweep_plan.cpp, sweep_steps.cpp) --------------------------
+// A sweep is planned once from its options, the journal and the config: a walk-forward's
+// models, then its tasks. Every way of running it (the local pool, one element of a Slurm
+// job array, --resume) runs steps of that plan, and each step leaves a result file in the
+// out dir; the results are always read back from those files, so a sweep gives the same
+// results wherever its steps ran.
+struct ModelStep {
+  Fold fold;
+  std::size_t config = 0;  // the configuration whose training inputs it uses
+  std::string path;        // models/fold-NN.json (fold-NN-K.json when a fold has several)
+};
+struct TaskStep {
+  TaskResult task;                    // what identifies it: index, point, values, fold, window
+  std::optional<std::size_t> model;   // walk-forward: its model step
+  std::uint64_t from_seq = 1, to_seq = UINT64_MAX;  // the records it replays (from > to: none)
+};
+struct SweepPlan {
+  SweepOptions options;             // paths made absolute
+  std::string cwd;                  // where the config's own relative paths resolve
+  std::string config_sha256, journal_head;  // what it was planned from
+  std::vector<Fold> folds;
+  std::vector<std::size_t> points;  // the grid points it runs
+  std::vector<NodeConfig> configs;  // theirs, checked (walk-forward: with a stand-in model path)
+  std::vector<ModelStep> models;
+  std::vector<TaskStep> tasks;
+};
+
+// Checks everything before anything is written: the journal, the grid, every task's
+// config; a walk-forward's spec, strategy and folds. It does not look at the out dir.
+Result<SweepPlan> plan_sweep(const SweepOptions& options);
+
+// The plan's inputs in the out dir (sweep.json): its options, cwd and the hashes of the
+// config and the journal it was planned from.
+Status write_plan_file(const SweepPlan& plan);
+struct PlanFile {
+  SweepOptions options;
+  std::string cwd, config_sha256, journal_head;
+};
+Result<PlanFile> read_plan_file(const std::string& out_dir);
+// The same plan again, from the current directory (the file's cwd); refused when the
+// config or the journal is no longer what the sweep was planned from.
+Result<SweepPlan> replan(const PlanFile& file);
+
+enum class StepKind { model, task };
+// Runs step `index` (0-based) and writes its result file; a failed step writes one too
+// (the error), and returns the error. A task whose model failed fails with its error.
+Status run_step(const SweepPlan& plan, StepKind kind, std::size_t index);
+// The steps that have no result file, or a failed one: what --resume runs again.
+std::vector<std::size_t> pending_steps(const SweepPlan& plan, StepKind kind);
+// Every step's result, read back from its file; a step with none failed ("no result").
+SweepResults collect_results(const SweepPlan& plan);
+
+// Runs the pending steps on a pool of `workers` threads: models first, then tasks.
+// `on_done(finished, total)` is called with 0 first, then as each step ends.
+using StepProgress = std::function<void(std::size_t, std::size_t)>;
+void run_steps_locally(const SweepPlan& plan, unsigned workers, const StepProgress& on_done = {});
+
+// A new sweep: its out dir new or empty, its plan, and the plan file written there.
+Result<SweepPlan> start_sweep(const SweepOptions& options);
+
+// A whole sweep on this machine: start_sweep, every step, the results. For a walk-forward, each fold's model is trained by the same code as
+// `train --since --until` on the fold's training window; every configuration then runs a
+// what-if with it on the training window (in sample) and on the test window (out of sample).
+Result<SweepResults> run_sweep(const SweepOptions& options, const StepProgress& on_done = {});
 
 // A task's figure by name, larger is better: net_pnl, sharpe, win_rate, max_drawdown
 // (negated) or fees (negated).

@@ -17,6 +17,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   doctest-dev libbenchmark-dev \
   python3 gzip curl ccache openssl bsdutils \
   libsqlite3-dev libpq-dev postgresql \
+  slurm-wlm munge \
   clang-14 libfuzzer-14-dev libclang-rt-14-dev \
   chromium  # the diff report's screenshot test renders it in a real browser
 # A third-party client the tests drive against exchange-sim (ccxt), pinned in

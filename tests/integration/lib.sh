@@ -107,6 +107,83 @@ start_postgres() {
   ok "PostgreSQL $("${PSQL[@]}" -c 'SHOW server_version') started (pid $(head -1 "$SCRATCH/pg/data/postmaster.pid"))"
 }
 
+# start_slurm: a one-host Slurm cluster of the test's own in $SCRATCH/slurm (Debian's
+# slurm-wlm and munge, installed by scripts/install-deps.sh): a munge key and socket of its
+# own, slurmctld and slurmd on free loopback ports, no accounting, a scheduler that starts
+# a job as soon as it is submitted, jobcomp/filetxt keeping each array task's exit code.
+# Exports SLURM_CONF for the clients; the three daemons are stopped by PID at exit.
+start_slurm() {
+  local dir="$SCRATCH/slurm" p1 p2 bin
+  for bin in munged slurmctld slurmd sbatch sinfo; do
+    command -v "$bin" > /dev/null || { bad "$bin is missing (scripts/install-deps.sh installs slurm-wlm and munge)"; finish; exit 1; }
+  done
+  mkdir -p "$dir/munge" "$dir/state" "$dir/spool"
+  chmod 755 "$SCRATCH" "$dir" "$dir/munge"
+  head -c 1024 /dev/urandom > "$dir/munge/munge.key"
+  chmod 400 "$dir/munge/munge.key"
+  trap 'stop_slurm; rm -rf "$SCRATCH"' EXIT
+  munged --force --socket="$dir/munge/socket" --key-file="$dir/munge/munge.key" --pid-file="$dir/munge/munged.pid" \
+    --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/seed" \
+    || { bad "munged: $(tail -3 "$dir/munge/munged.log")"; finish; exit 1; }
+  read -r p1 p2 < <(python3 -c 'import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+  cat > "$dir/slurm.conf" <<CONF
+ClusterName=tradertest
+SlurmctldHost=localhost
+SlurmctldPort=$p1
+SlurmdPort=$p2
+AuthType=auth/munge
+AuthInfo=socket=$dir/munge/socket
+CryptoType=crypto/munge
+MpiDefault=none
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+ReturnToService=2
+SlurmctldPidFile=$dir/slurmctld.pid
+SlurmdPidFile=$dir/slurmd.pid
+SlurmdSpoolDir=$dir/spool
+StateSaveLocation=$dir/state
+SlurmUser=$(id -un)
+SlurmdUser=root
+SchedulerType=sched/builtin
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+MinJobAge=2
+SchedulerParameters=batch_sched_delay=0,sched_interval=1
+JobCompType=jobcomp/filetxt
+JobCompLoc=$dir/jobcomp.txt
+AccountingStorageType=accounting_storage/none
+JobAcctGatherType=jobacct_gather/none
+SlurmctldLogFile=$dir/slurmctld.log
+SlurmdLogFile=$dir/slurmd.log
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
+PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+CONF
+  export SLURM_CONF="$dir/slurm.conf"
+  slurmctld -D > "$dir/slurmctld.out" 2>&1 &
+  SLURMCTLD_PID=$!
+  slurmd -D -N localhost > "$dir/slurmd.out" 2>&1 &
+  SLURMD_PID=$!
+  for _ in $(seq 1 150); do
+    sinfo -h -o %t 2>/dev/null | grep -qx idle && break
+    sleep 0.1
+  done
+  sinfo -h -o %t 2>/dev/null | grep -qx idle \
+    || { bad "the Slurm node did not come up: $(tail -3 "$dir/slurmctld.log" "$dir/slurmd.log" 2>/dev/null)"; finish; exit 1; }
+  ok "Slurm $(sinfo -V | cut -d' ' -f2) one-host cluster up (slurmctld $SLURMCTLD_PID, slurmd $SLURMD_PID)"
+}
+
+# stop_slurm: stops slurmd, slurmctld and munged by their PIDs, and waits for each.
+stop_slurm() {
+  local pid
+  for pid in ${SLURMD_PID:-} ${SLURMCTLD_PID:-} $(cat "$SCRATCH/slurm/munge/munged.pid" 2>/dev/null); do
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+}
+
 # stop_postgres: stops the test's cluster by the PID its postmaster.pid names, and waits.
 stop_postgres() {
   local pid

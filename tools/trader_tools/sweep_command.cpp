@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -9,11 +10,13 @@
 #include "base/time_format.hpp"
 #include "messages/fixed_point_display.hpp"
 #include "replay/sweep.hpp"
+#include "tools/trader_tools/slurm_array.hpp"
 #include "tools/trader_tools/commands.hpp"
 
 namespace trader::tools {
 
 namespace {
+namespace fs = std::filesystem;
 
 struct SweepArgs {
   std::string dir, config, out, keep = "summary", rank_by = "net_pnl", walk_forward, train_horizon = "15m";
@@ -22,7 +25,13 @@ struct SweepArgs {
   std::size_t random = 0;  // 0: the whole grid
   std::uint64_t seed = 1, train_seed = 7;
   int train_rounds = 150;
+  bool slurm = false, resume = false;
+  std::vector<std::string> sbatch;
 };
+
+unsigned workers_of(const SweepArgs& a) {
+  return a.jobs > 0 ? static_cast<unsigned>(a.jobs) : std::max(1u, std::thread::hardware_concurrency());
+}
 
 void print_ranked(const std::vector<const replay::TaskResult*>& ranked, const std::string& rank_by) {
   fmt::print("ranked by {}:\n  task  {:>14}  {:>6}  {:>7}  {:>9}  {:>7}  values\n", rank_by, "net PnL", "fills",
@@ -63,13 +72,16 @@ void print_walk_forward(const replay::SweepResults& results, const std::string& 
                format_checked(c->out_net_pnl_units), fmt::join(c->overrides, " "));
 }
 
-int run(const SweepArgs& a) {
+// The options of a new sweep, from the command line; an error is a usage error.
+Result<replay::SweepOptions> options_of(const SweepArgs& a) {
+  if (a.dir.empty() || a.config.empty() || a.grid.empty() || a.out.empty())
+    return fail("a sweep takes DIR, --config, --grid and --out (or --resume --out DIR to complete one)");
   replay::SweepOptions o;
   o.source_dir = a.dir;
   o.config_path = a.config;
   o.base_overrides = a.overrides;
   o.out_dir = a.out;
-  o.workers = a.jobs > 0 ? static_cast<unsigned>(a.jobs) : std::max(1u, std::thread::hardware_concurrency());
+  o.workers = workers_of(a);
   o.keep = a.keep == "journal" ? replay::Keep::journal : replay::Keep::summary;
   o.rank_by = a.rank_by;
   if (a.random > 0) o.random = a.random;
@@ -79,51 +91,138 @@ int run(const SweepArgs& a) {
   o.train_seed = a.train_seed;
   if (!a.walk_forward.empty()) {
     auto wf = replay::parse_walk_forward(a.walk_forward);
-    if (!wf) {
-      fmt::print(stderr, "error: {}\n", wf.error().message);
-      return kExitError;
-    }
+    if (!wf) return tl::unexpected(wf.error());
     o.walk_forward = *wf;
   }
   for (const auto& g : a.grid) {
     auto axis = replay::parse_grid_axis(g);
-    if (!axis) {
-      fmt::print(stderr, "error: {}\n", axis.error().message);
-      return kExitError;
-    }
+    if (!axis) return tl::unexpected(axis.error());
     o.axes.push_back(std::move(*axis));
   }
-  std::optional<Progress> bar;
-  auto results = replay::run_sweep(o, [&](std::size_t done, std::size_t total) {
-    if (!bar) bar.emplace("sweep", total, o.walk_forward ? "models and tasks" : "tasks");
-    bar->update(done);
-  });
-  if (bar) bar->clear();
-  if (!results) {
-    fmt::print(stderr, "error: {}\n", results.error().message);
+  return o;
+}
+
+// The plan: a new sweep's, written to its out dir; or, with --resume, the one planned there.
+Result<replay::SweepPlan> plan_of(const SweepArgs& a) {
+  if (a.resume) {
+    if (!a.dir.empty() || !a.config.empty() || !a.grid.empty() || !a.overrides.empty() || !a.walk_forward.empty() ||
+        a.random > 0)
+      return fail("--resume completes the sweep planned in --out DIR as it was planned: give only --out, -j, --slurm "
+                  "and --sbatch");
+    auto file = replay::read_plan_file(a.out);
+    if (!file) return tl::unexpected(file.error());
+    if (std::error_code ec; fs::current_path(file->cwd, ec), ec)
+      return fail(fmt::format("the sweep was planned in {}, which is no more: {}", file->cwd, ec.message()));
+    return replay::replan(*file);
+  }
+  auto o = options_of(a);
+  if (!o) return tl::unexpected(o.error());
+  return replay::start_sweep(*o);
+}
+
+// The pending steps on the Slurm cluster: the models' array, then the tasks'.
+Status run_on_slurm(const replay::SweepPlan& plan, const std::vector<std::string>& sbatch_args) {
+  for (auto kind : {replay::StepKind::model, replay::StepKind::task}) {
+    const auto steps = replay::pending_steps(plan, kind);
+    if (steps.empty()) continue;
+    auto run = run_slurm_array(plan, kind, steps, sbatch_args);
+    if (!run) return tl::unexpected(run.error());
+    fmt::print("slurm: {} {}(s) ran as array job {}\n", steps.size(), kind == replay::StepKind::model ? "model" : "task",
+               run->job_id);
+  }
+  return {};
+}
+
+int run(const SweepArgs& a) {
+  auto plan = plan_of(a);
+  if (!plan) {
+    fmt::print(stderr, "error: {}\n", plan.error().message);
     return kExitError;
   }
-  if (auto st = replay::write_sweep_results(o, *results); !st) {
+  const auto& o = plan->options;
+  if (a.resume)
+    fmt::print("resume: {} of {} model(s) and {} of {} task(s) to run\n",
+               replay::pending_steps(*plan, replay::StepKind::model).size(), plan->models.size(),
+               replay::pending_steps(*plan, replay::StepKind::task).size(), plan->tasks.size());
+  if (a.slurm) {
+    if (auto st = run_on_slurm(*plan, a.sbatch); !st) {
+      fmt::print(stderr, "error: {}\n", st.error().message);
+      return kExitFailed;
+    }
+  } else {
+    std::optional<Progress> bar;
+    replay::run_steps_locally(*plan, workers_of(a), [&](std::size_t done, std::size_t total) {
+      if (!bar) bar.emplace("sweep", total, o.walk_forward ? "models and tasks" : "tasks");
+      bar->update(done);
+    });
+  }
+  const auto results = replay::collect_results(*plan);
+  if (auto st = replay::write_sweep_results(o, results); !st) {
     fmt::print(stderr, "error: {}\n", st.error().message);
     return kExitError;
   }
-  const auto ranked = replay::ranked_tasks(results->tasks, a.rank_by);
-  fmt::print("sweep: {} task(s) on {} worker(s), {} failed; results in {}/results.csv, results.json and report.html\n",
-             results->tasks.size(), o.workers, results->tasks.size() - ranked.size(), a.out);
-  if (o.walk_forward) print_walk_forward(*results, a.rank_by);
-  else print_ranked(ranked, a.rank_by);
-  for (const auto& f : results->folds)
-    if (!f.error.empty()) fmt::print(stderr, "fold {}: its model was not trained: {}\n", f.fold.number, f.error);
+  const auto ranked = replay::ranked_tasks(results.tasks, o.rank_by);
+  fmt::print("sweep: {} task(s) {}, {} failed; results in {}/results.csv, results.json and report.html\n",
+             results.tasks.size(), a.slurm ? std::string("on Slurm") : fmt::format("on {} worker(s)", workers_of(a)),
+             results.tasks.size() - ranked.size(), a.out);
+  if (o.walk_forward) print_walk_forward(results, o.rank_by);
+  else print_ranked(ranked, o.rank_by);
+  // What failed, and where its output is.
+  auto log_of = [&](replay::StepKind kind, std::size_t index) {
+    const std::string log = slurm_step_log(*plan, kind, index);
+    std::error_code ec;
+    return fs::exists(log, ec) ? " (log " + log + ")" : std::string();
+  };
+  for (std::size_t i = 0; i < plan->models.size(); ++i)
+    for (const auto& f : results.folds)
+      if (f.model_path == plan->models[i].path && !f.error.empty())
+        fmt::print(stderr, "fold {}: its model was not trained: {}{}\n", f.fold.number, f.error,
+                   log_of(replay::StepKind::model, i));
   int failed = 0;
-  for (const auto& r : results->tasks)
+  for (const auto& r : results.tasks)
     if (!r.error.empty()) {
-      fmt::print(stderr, "task {} ({}{}) failed: {}\n", r.index + 1, fmt::join(r.overrides, " "),
+      fmt::print(stderr, "task {} ({}{}) failed: {}{}\n", r.index + 1, fmt::join(r.overrides, " "),
                  r.fold ? fmt::format(", fold {} {} of sample", r.fold, r.window == replay::Window::in_sample ? "in" : "out")
                         : "",
-                 r.error);
+                 r.error, log_of(replay::StepKind::task, r.index));
       ++failed;
     }
   return failed ? kExitFailed : kExitOk;
+}
+
+struct StepArgs {
+  std::string out;
+  std::size_t model = 0, task = 0;  // 1-based
+};
+
+// One step of a planned sweep: what each element of a Slurm array runs.
+int run_step(const StepArgs& a) {
+  if ((a.model == 0) == (a.task == 0)) {
+    fmt::print(stderr, "error: sweep-step takes one of --model K or --task K\n");
+    return kExitError;
+  }
+  auto file = replay::read_plan_file(a.out);
+  if (!file) {
+    fmt::print(stderr, "error: {}\n", file.error().message);
+    return kExitError;
+  }
+  if (std::error_code ec; fs::current_path(file->cwd, ec), ec) {
+    fmt::print(stderr, "error: the sweep was planned in {}: {}\n", file->cwd, ec.message());
+    return kExitError;
+  }
+  auto plan = replay::replan(*file);
+  if (!plan) {
+    fmt::print(stderr, "error: {}\n", plan.error().message);
+    return kExitError;
+  }
+  const auto kind = a.model ? replay::StepKind::model : replay::StepKind::task;
+  const std::size_t index = (a.model ? a.model : a.task) - 1;
+  if (auto st = replay::run_step(*plan, kind, index); !st) {
+    fmt::print(stderr, "{} {} failed: {}\n", a.model ? "model" : "task", index + 1, st.error().message);
+    return kExitFailed;
+  }
+  fmt::print("{} {} done\n", a.model ? "model" : "task", index + 1);
+  return kExitOk;
 }
 
 }  // namespace
@@ -132,10 +231,9 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<SweepArgs>();
   auto* cmd = app.add_subcommand("sweep", "What-if over a grid of config values, on a pool of workers: one task per "
                                           "combination, results ranked and written as CSV and JSON");
-  cmd->add_option("dir", a->dir, "journal of the recorded inputs")->required();
-  cmd->add_option("--config", a->config, "the config every task starts from")->required();
-  cmd->add_option("--grid", a->grid, "KEY=[VALUE, ...]: a TOML array of values for one key (repeat for more keys)")
-      ->required();
+  cmd->add_option("dir", a->dir, "journal of the recorded inputs");
+  cmd->add_option("--config", a->config, "the config every task starts from");
+  cmd->add_option("--grid", a->grid, "KEY=[VALUE, ...]: a TOML array of values for one key (repeat for more keys)");
   cmd->add_option("--set", a->overrides, "a fixed override for every task, key=value");
   cmd->add_option("--out", a->out, "a new (or empty) directory for the results")->required();
   cmd->add_option("-j,--jobs", a->jobs, "workers (default: one per core)")->check(CLI::Range(1, 256));
@@ -153,7 +251,22 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--train-rounds", a->train_rounds, "walk-forward: boosting rounds, as train --rounds (default 150)")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--train-seed", a->train_seed, "walk-forward: the training seed, as train --seed (default 7)");
+  cmd->add_flag("--slurm", a->slurm,
+                "run the steps as Slurm job arrays (sbatch --wait) instead of on this machine; the out dir, the "
+                "journal, the config and trader-tools at the same paths on every node");
+  cmd->add_option("--sbatch", a->sbatch, "an option for sbatch with --slurm, e.g. --sbatch=--partition=research "
+                                         "(repeat for more)");
+  cmd->add_flag("--resume", a->resume,
+                "complete the sweep planned in --out: run again only the steps with no result or a failed one");
   cmd->callback([a, &exit_code] { exit_code = run(*a); });
+
+  auto s = std::make_shared<StepArgs>();
+  auto* step = app.add_subcommand("sweep-step", "Run one step of a sweep planned in OUT (what each element of a "
+                                               "sweep --slurm job array runs)");
+  step->add_option("out", s->out, "the sweep's out dir")->required();
+  step->add_option("--model", s->model, "the model step to run (1-based)")->check(CLI::PositiveNumber);
+  step->add_option("--task", s->task, "the task to run (1-based)")->check(CLI::PositiveNumber);
+  step->callback([s, &exit_code] { exit_code = run_step(*s); });
 }
 
 }  // namespace trader::tools
