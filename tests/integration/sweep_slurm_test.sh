@@ -71,6 +71,8 @@ echo "# edited" >> "$SCRATCH/config.toml"
 rm "$SCRATCH/edited/task-0001/result.json"
 expect_fail "--resume after the config changed" 2 "changed since the sweep" "$TOOLS" sweep --resume --out "$SCRATCH/edited"
 expect_fail "--resume of a directory with no sweep" 2 "no sweep planned there" "$TOOLS" sweep --resume --out "$SCRATCH/run"
-expect_fail "--resume with a grid" 2 "give only --out" "$TOOLS" sweep --resume --out "$SCRATCH/on-slurm" --grid 'risk.stop_loss_pct=[1]'
+expect_fail "--resume with a grid" 2 "give only --out.*(not --grid)" "$TOOLS" sweep --resume --out "$SCRATCH/on-slurm" --grid 'risk.stop_loss_pct=[1]'
+expect_fail "--resume with another ranking" 2 "(not --rank-by)" "$TOOLS" sweep --resume --out "$SCRATCH/on-slurm" --rank-by sharpe
+expect_fail "--sbatch without --slurm" 2 "goes with --slurm" "$TOOLS" sweep --resume --out "$SCRATCH/on-slurm" --sbatch=--partition=x
 expect_fail "a sweep without its grid" 2 "takes DIR, --config, --grid and --out" "$TOOLS" sweep "$SCRATCH/run" --out "$SCRATCH/x"
 finish

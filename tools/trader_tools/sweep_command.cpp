@@ -27,6 +27,7 @@ struct SweepArgs {
   int train_rounds = 150;
   bool slurm = false, resume = false;
   std::vector<std::string> sbatch;
+  std::vector<std::string> planning_given;  // options that shape the plan, as given (--resume takes none)
 };
 
 unsigned workers_of(const SweepArgs& a) {
@@ -105,10 +106,9 @@ Result<replay::SweepOptions> options_of(const SweepArgs& a) {
 // The plan: a new sweep's, written to its out dir; or, with --resume, the one planned there.
 Result<replay::SweepPlan> plan_of(const SweepArgs& a) {
   if (a.resume) {
-    if (!a.dir.empty() || !a.config.empty() || !a.grid.empty() || !a.overrides.empty() || !a.walk_forward.empty() ||
-        a.random > 0)
-      return fail("--resume completes the sweep planned in --out DIR as it was planned: give only --out, -j, --slurm "
-                  "and --sbatch");
+    if (!a.planning_given.empty())
+      return fail(fmt::format("--resume completes the sweep planned in --out DIR as it was planned: give only --out, "
+                              "-j, --slurm and --sbatch (not {})", fmt::join(a.planning_given, ", ")));
     auto file = replay::read_plan_file(a.out);
     if (!file) return tl::unexpected(file.error());
     if (std::error_code ec; fs::current_path(file->cwd, ec), ec)
@@ -134,6 +134,10 @@ Status run_on_slurm(const replay::SweepPlan& plan, const std::vector<std::string
 }
 
 int run(const SweepArgs& a) {
+  if (!a.sbatch.empty() && !a.slurm) {
+    fmt::print(stderr, "error: --sbatch passes options to sbatch: it goes with --slurm\n");
+    return kExitError;
+  }
   auto plan = plan_of(a);
   if (!plan) {
     fmt::print(stderr, "error: {}\n", plan.error().message);
@@ -258,7 +262,12 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
                                          "(repeat for more)");
   cmd->add_flag("--resume", a->resume,
                 "complete the sweep planned in --out: run again only the steps with no result or a failed one");
-  cmd->callback([a, &exit_code] { exit_code = run(*a); });
+  cmd->callback([a, cmd, &exit_code] {
+    for (const char* name : {"dir", "--config", "--grid", "--set", "--keep", "--rank-by", "--random", "--seed",
+                             "--walk-forward", "--train-horizon", "--train-rounds", "--train-seed"})
+      if (cmd->count(name) > 0) a->planning_given.emplace_back(std::string_view(name) == "dir" ? "DIR" : name);
+    exit_code = run(*a);
+  });
 
   auto s = std::make_shared<StepArgs>();
   auto* step = app.add_subcommand("sweep-step", "Run one step of a sweep planned in OUT (what each element of a "
