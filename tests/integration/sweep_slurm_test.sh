@@ -74,5 +74,6 @@ expect_fail "--resume of a directory with no sweep" 2 "no sweep planned there" "
 expect_fail "--resume with a grid" 2 "give only --out.*(not --grid)" "$TOOLS" sweep --resume --out "$SCRATCH/on-slurm" --grid 'risk.stop_loss_pct=[1]'
 expect_fail "--resume with another ranking" 2 "(not --rank-by)" "$TOOLS" sweep --resume --out "$SCRATCH/on-slurm" --rank-by sharpe
 expect_fail "--sbatch without --slurm" 2 "goes with --slurm" "$TOOLS" sweep --resume --out "$SCRATCH/on-slurm" --sbatch=--partition=x
+expect_fail "sweep-step past the plan's tasks" 2 "has 12 task(s)" "$TOOLS" sweep-step "$SCRATCH/on-slurm" --task 13
 expect_fail "a sweep without its grid" 2 "takes DIR, --config, --grid and --out" "$TOOLS" sweep "$SCRATCH/run" --out "$SCRATCH/x"
 finish

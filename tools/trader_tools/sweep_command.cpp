@@ -221,6 +221,11 @@ int run_step(const StepArgs& a) {
   }
   const auto kind = a.model ? replay::StepKind::model : replay::StepKind::task;
   const std::size_t index = (a.model ? a.model : a.task) - 1;
+  if (const std::size_t steps = a.model ? plan->models.size() : plan->tasks.size(); index >= steps) {
+    fmt::print(stderr, "error: --{} {}: the sweep in {} has {} {}(s)\n", a.model ? "model" : "task", index + 1, a.out,
+               steps, a.model ? "model" : "task");
+    return kExitError;
+  }
   if (auto st = replay::run_step(*plan, kind, index); !st) {
     fmt::print(stderr, "{} {} failed: {}\n", a.model ? "model" : "task", index + 1, st.error().message);
     return kExitFailed;
