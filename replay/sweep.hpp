@@ -1,9 +1,12 @@
 #pragma once
-// `trader-tools sweep`: what-if over a grid of config values. Each point of the grid is one
-// task (one what-if of the same recorded inputs); tasks run on a pool of worker threads
-// and their results are kept in task order, so the results do not depend on how many
-// workers ran them or in which order they finished. A task's decision hash is the one a
-// `replay --what-if` with the same values gives alone.
+// `trader-tools sweep`: what-if over a grid of config values (or N of its points drawn at
+// random). Each point is one task (one what-if of the same recorded inputs); a walk-forward
+// trains a model per fold and runs each point on the fold's training and test windows.
+// A sweep is planned once; its steps run on a pool of worker threads, as Slurm array
+// elements or as a --resume, each leaving a result file, and the results are read back
+// from those files in task order, so they do not depend on where, how many at once or in
+// which order the steps ran. A task's decision hash is the one a `replay --what-if` with
+// the same values (and window and model) gives alone.
 #include <cstdint>
 #include <functional>
 #include <optional>

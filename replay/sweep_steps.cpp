@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
-#include <map>
+#include <limits>
 #include <mutex>
 #include <thread>
 
