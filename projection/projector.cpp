@@ -164,7 +164,6 @@ Result<std::uint64_t> Projector::alert_warm_up() {
   alerts_.reset();
   alerts_ready_ = true;
   if (alert_resume()) return 0;
-  alerts_.reset();
   const auto* s = next_seq_ > 1 ? session_at(sessions_, next_seq_ - 1) : nullptr;
   if (s == nullptr) return 0;
   journal::Filter f;
@@ -197,7 +196,7 @@ Result<CatchUp> Projector::catch_up(const ProgressFn& on_progress) {
     if (batch.last_seq + 1 == next_seq_)
       batch.state = encode_alert_state({batch.last_seq, alerts_ ? std::optional(alerts_->state()) : std::nullopt});
     if (auto st = store_->write(batch); !st) return st;
-    if (batch.state && batch.last_seq >= progress_) stored_state_ = *batch.state;
+    if (batch.state) stored_state_ = *batch.state;
     progress_ = batch.last_seq;
     done.rows += batch.rows.size() + batch.sessions.size();
     ++done.batches;

@@ -159,7 +159,8 @@ std::vector<const TaskResult*> ranked_tasks(const std::vector<TaskResult>& resul
   return ranked;
 }
 
-std::vector<ConfigAcrossFolds> across_folds(const SweepResults& results, std::size_t folds, std::string_view metric) {
+std::vector<ConfigAcrossFolds> across_folds(const SweepResults& results, std::string_view metric) {
+  const std::size_t folds = results.folds.size();
   std::vector<ConfigAcrossFolds> configs;
   std::map<std::size_t, std::size_t> at;  // point -> configs index, in task order
   for (const auto& r : results.tasks) {
@@ -174,16 +175,13 @@ std::vector<ConfigAcrossFolds> across_folds(const SweepResults& results, std::si
       c.out_net_pnl_units = 0;
       configs.push_back(std::move(c));
     }
-    if (!r.error.empty()) continue;
     auto& c = configs[it->second];
-    (r.window == Window::in_sample ? c.in_sample : c.out_of_sample)[r.fold - 1] = sweep_metric(r, metric);
-  }
-  for (const auto& r : results.tasks) {
-    if (r.fold == 0 || r.fold > folds || r.window != Window::out_of_sample) continue;
-    auto& c = configs[at[r.point]];
-    c.out_net_pnl_units = c.out_net_pnl_units && r.error.empty() && r.net_pnl_units
-                              ? add_checked(*c.out_net_pnl_units, *r.net_pnl_units)
-                              : std::nullopt;
+    if (r.window == Window::out_of_sample)  // a failed window leaves no total that would mislead
+      c.out_net_pnl_units = c.out_net_pnl_units && r.error.empty() && r.net_pnl_units
+                                ? add_checked(*c.out_net_pnl_units, *r.net_pnl_units)
+                                : std::nullopt;
+    if (r.error.empty())
+      (r.window == Window::in_sample ? c.in_sample : c.out_of_sample)[r.fold - 1] = sweep_metric(r, metric);
   }
   for (auto& c : configs) {
     double in = 0, out = 0;
@@ -199,6 +197,14 @@ std::vector<ConfigAcrossFolds> across_folds(const SweepResults& results, std::si
     }
   }
   return configs;
+}
+
+std::vector<const ConfigAcrossFolds*> ranked_configs(const std::vector<ConfigAcrossFolds>& configs) {
+  std::vector<const ConfigAcrossFolds*> ranked;
+  for (const auto& c : configs)
+    if (c.folds_ran) ranked.push_back(&c);
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto* x, const auto* y) { return x->out_mean > y->out_mean; });
+  return ranked;
 }
 
 std::vector<FoldVerdict> fold_verdicts(const std::vector<ConfigAcrossFolds>& configs, std::size_t folds) {

@@ -187,7 +187,9 @@ struct ConfigAcrossFolds {
   std::size_t folds_ran = 0;
   std::optional<std::int64_t> out_net_pnl_units;                // summed, checked
 };
-std::vector<ConfigAcrossFolds> across_folds(const SweepResults& results, std::size_t folds, std::string_view metric);
+std::vector<ConfigAcrossFolds> across_folds(const SweepResults& results, std::string_view metric);
+// Those that ran in at least one fold, best mean out of sample first (ties in task order).
+std::vector<const ConfigAcrossFolds*> ranked_configs(const std::vector<ConfigAcrossFolds>& configs);
 
 // The guard against overfitting, per fold: the configuration best in sample, and where it
 // ranks out of sample among those that ran (1 = best).

@@ -2,9 +2,7 @@
 // and the plan file that lets another process (a Slurm array element, --resume) plan the
 // very same sweep again.
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -68,14 +66,6 @@ Result<std::pair<std::int64_t, std::int64_t>> received_span(journal::Reader& rea
   return span;
 }
 
-Result<std::string> file_sha256(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) return fail(fmt::format("cannot read {}", path));
-  return model::sha256_hex(text.str());
-}
-
 std::string absolute(const std::string& path) { return fs::absolute(path).lexically_normal().string(); }
 
 }  // namespace
@@ -116,9 +106,9 @@ Result<SweepPlan> plan_sweep(const SweepOptions& given) {
   auto summary = (*reader)->summary();
   if (!summary) return tl::unexpected(summary.error());
   plan.journal_head = journal::to_hex(summary->chain_head);
-  auto config_hash = file_sha256(o.config_path);
-  if (!config_hash) return tl::unexpected(config_hash.error());
-  plan.config_sha256 = *config_hash;
+  auto config_bytes = model::read_file(o.config_path);
+  if (!config_bytes) return tl::unexpected(config_bytes.error());
+  plan.config_sha256 = model::sha256_hex(*config_bytes);
 
   const auto grid = grid_points(o.axes);
   plan.points = random_points(grid.size(), o.random.value_or(grid.size()), o.seed);

@@ -58,6 +58,12 @@ struct Scored {
   double value = 0;
 };
 
+std::string values_cells(const std::vector<std::string>& overrides) {
+  std::string out;
+  for (const auto& kv : overrides) out += "<td>" + html_escape(grid_value(kv)) + "</td>";
+  return out;
+}
+
 // The tasks in the order given (`title` says which), with their values and figures.
 std::string task_table(const SweepOptions& o, const std::vector<const TaskResult*>& ranked, const std::string& title) {
   const bool wf = o.walk_forward.has_value();
@@ -69,7 +75,7 @@ std::string task_table(const SweepOptions& o, const std::vector<const TaskResult
     const auto& r = *ranked[k];
     out += fmt::format("<tr><td>{}</td><td>{}</td>", k + 1, r.index + 1);
     if (wf) out += fmt::format("<td>{}</td><td>{}</td>", r.fold, r.window == Window::in_sample ? "in sample" : "out of sample");
-    for (const auto& kv : r.overrides) out += "<td>" + html_escape(grid_value(kv)) + "</td>";
+    out += values_cells(r.overrides);
     out += fmt::format("<td>{}</td><td>{}</td><td>{:.1f}%</td><td>{:.2f}%</td><td>{:.2f}</td><td><code>{}</code></td></tr>\n",
                        html_escape(r.net_pnl), r.stats.fills, 100 * r.stats.win_rate, 100 * r.stats.max_drawdown,
                        r.stats.sharpe, r.decision_hash.substr(0, 12));
@@ -174,12 +180,6 @@ std::string neighbours(const SweepOptions& o, const std::vector<Scored>& ranked,
   return out;
 }
 
-std::string values_cells(const std::vector<std::string>& overrides) {
-  std::string out;
-  for (const auto& kv : overrides) out += "<td>" + html_escape(grid_value(kv)) + "</td>";
-  return out;
-}
-
 std::string shown_or_dash(std::string_view metric, const std::optional<double>& v) {
   return v ? html_escape(shown(metric, *v)) : "-";
 }
@@ -239,10 +239,9 @@ std::string sweep_report_html(const SweepOptions& o, const SweepResults& results
   std::vector<Scored> scored;
   std::vector<ConfigAcrossFolds> configs;
   if (wf) {
-    configs = across_folds(results, results.folds.size(), rank_by);
-    for (const auto& c : configs)
-      if (c.folds_ran) scored.push_back({c.point, fmt::format("configuration {}", c.point + 1), c.out_mean});
-    std::stable_sort(scored.begin(), scored.end(), [](const Scored& x, const Scored& y) { return x.value > y.value; });
+    configs = across_folds(results, rank_by);
+    for (const auto* c : ranked_configs(configs))
+      scored.push_back({c->point, fmt::format("configuration {}", c->point + 1), c->out_mean});
   } else {
     for (const auto* r : ran) scored.push_back({r->point, fmt::format("task {}", r->index + 1), sweep_metric(*r, rank_by)});
   }

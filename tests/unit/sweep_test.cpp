@@ -97,7 +97,7 @@ TEST_CASE("across folds: each configuration in and out of sample, exact out-of-s
     results.tasks.push_back(task(p, 2, Window::out_of_sample, out2[p], static_cast<std::int64_t>(out2[p] * 1e8) + 1));
   }
   results.tasks[5].error = "failed";  // configuration 1, fold 1 out of sample... (index 5 = p1 f1 out)
-  const auto configs = across_folds(results, 2, "net_pnl");
+  const auto configs = across_folds(results, "net_pnl");
   REQUIRE(configs.size() == 3);
   CHECK(configs[0].in_sample[0] == 9);
   CHECK(configs[0].out_of_sample[0] == -3);

@@ -44,7 +44,7 @@ void print_ranked(const std::vector<const replay::TaskResult*>& ranked, const st
 
 // Walk-forward: each fold's verdict, then the configurations by their mean out of sample.
 void print_walk_forward(const replay::SweepResults& results, const std::string& rank_by) {
-  const auto configs = replay::across_folds(results, results.folds.size(), rank_by);
+  const auto configs = replay::across_folds(results, rank_by);
   const auto verdicts = replay::fold_verdicts(configs, results.folds.size());
   std::size_t lower_half = 0, judged = 0;
   for (std::size_t f = 0; f < results.folds.size(); ++f) {
@@ -62,20 +62,16 @@ void print_walk_forward(const replay::SweepResults& results, const std::string& 
                v.out_rank, v.ranked);
   }
   fmt::print("the best in sample ranked in the lower half out of sample in {} of {} fold(s)\n", lower_half, judged);
-  std::vector<const replay::ConfigAcrossFolds*> ranked;
-  for (const auto& c : configs)
-    if (c.folds_ran) ranked.push_back(&c);
-  std::stable_sort(ranked.begin(), ranked.end(), [](const auto* x, const auto* y) { return x->out_mean > y->out_mean; });
   fmt::print("configurations by mean {} out of sample:\n  config  {:>12}  {:>12}  {:>16}  values\n", rank_by,
              "mean in", "mean out", "net PnL out");
-  for (const auto* c : ranked)
+  for (const auto* c : replay::ranked_configs(configs))
     fmt::print("  {:>6}  {:>12.4f}  {:>12.4f}  {:>16}  {}\n", c->point + 1, c->in_mean, c->out_mean,
                format_checked(c->out_net_pnl_units), fmt::join(c->overrides, " "));
 }
 
 // The options of a new sweep, from the command line; an error is a usage error.
 Result<replay::SweepOptions> options_of(const SweepArgs& a) {
-  if (a.dir.empty() || a.config.empty() || a.grid.empty() || a.out.empty())
+  if (a.dir.empty() || a.config.empty() || a.grid.empty())
     return fail("a sweep takes DIR, --config, --grid and --out (or --resume --out DIR to complete one)");
   replay::SweepOptions o;
   o.source_dir = a.dir;
