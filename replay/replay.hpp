@@ -47,6 +47,9 @@ struct Divergence {
   std::string got;             // what the replay produced (JSON), or what is missing
 };
 
+// The lines `replay --verify` prints for a divergence: where, who, and the three records.
+std::string describe(const Divergence& d);
+
 struct VerifyReport {
   std::uint64_t messages = 0;          // records compared
   std::uint64_t inputs = 0;            // external inputs fed

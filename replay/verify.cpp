@@ -284,4 +284,9 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
   return report;
 }
 
+std::string describe(const Divergence& d) {
+  return fmt::format("divergence at seq {} (from {}, in response to seq {}):\n  input:    {}\n  expected: {}\n  got:      {}\n",
+                     d.seq, actor_name(d.actor), d.input_seq, d.input, d.expected, d.got);
+}
+
 }  // namespace trader::replay

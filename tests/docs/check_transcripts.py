@@ -19,6 +19,16 @@ standard output:
     a transcript holds counts, hashes and money, not timings.
 Any other difference fails, naming the file, the line and both texts.
 
+Output that no reader's command prints by itself (a log seen through a local stand-in for
+Slack, a divergence only a test can provoke) is quoted under a comment naming the command
+that produces it; the fenced block after the comment is its expected output, checked the
+same way:
+
+    <!-- output of: bash tests/docs/alerts_demo.sh -->
+    ```
+    [node] [info] alerts to slack ...
+    ```
+
 Usage: check_transcripts.py REPO FILE.md...   (exit 0: all hold; 1: a transcript drifted)
 """
 import os
@@ -40,11 +50,32 @@ def mask(line):
     return line.rstrip()
 
 
+PRODUCER = re.compile(r"^<!-- output of: (.+) -->$")
+
+
+def fenced_block(lines, i):
+    """[(line number, line)] of the fenced block opening at or after line i, and the index after it."""
+    while i < len(lines) and not lines[i].startswith("```"):
+        i += 1
+    i += 1
+    body = []
+    while i < len(lines) and lines[i].strip() != "```":
+        body.append((i + 1, lines[i]))
+        i += 1
+    return body, i + 1
+
+
 def transcripts(path):
     """Yields (line number, command, [(line number, expected line)]) in file order."""
     lines = open(path, encoding="utf-8").read().split("\n")
     i = 0
     while i < len(lines):
+        producer = PRODUCER.match(lines[i].strip())
+        if producer:
+            expected, after = fenced_block(lines, i + 1)
+            yield (i + 1, producer.group(1), expected)
+            i = after
+            continue
         if lines[i].strip() == "```console":
             i += 1
             command = None

@@ -21,6 +21,15 @@ line=$(grep -n "303 fills" "$SCRATCH/README.md" | cut -d: -f1)
 [ "$rc" -eq 1 ] && grep -q "FAIL $SCRATCH/README.md:$line: " <<<"$out" && grep -q "now:  *trades        302 fills" <<<"$out" \
   && ok "a drifted figure fails, naming the line: $(grep -m1 FAIL <<<"$out" | sed "s|$SCRATCH/||")" || bad "edited figure not caught (exit $rc): $out"
 
+# The same for output quoted under an "output of:" comment: the divergence replay.md quotes.
+sed 's/^divergence at seq 1796 /divergence at seq 1797 /' "$REPO/docs/replay.md" > "$SCRATCH/replay.md"
+grep -q "seq 1797" "$SCRATCH/replay.md" || bad "the edit of replay.md did not apply"
+out=$(python3 "$REPO/tests/docs/check_transcripts.py" "$REPO" "$SCRATCH/replay.md" 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "now:  *divergence at seq 1796 " <<<"$out" \
+  && ok "a drifted quote of a producer's output fails too: $(grep -m1 FAIL <<<"$out" | sed "s|$SCRATCH/||" | cut -c1-60)..." \
+  || bad "edited divergence not caught (exit $rc): $out"
+
 out=$(python3 "$REPO/tests/docs/check_options.py" "$REPO" "${PAGES[@]}" 2>&1)
 rc=$?
 [ "$rc" -eq 0 ] && ok "$out" || bad "options (exit $rc): $out"

@@ -33,11 +33,7 @@ replay::ProgressFn progress_of(Progress& bar, const replay::Range& range) {
 int print_verify(const replay::VerifyReport& r) {
   const double rate = r.seconds > 0 ? static_cast<double>(r.messages) / r.seconds : 0.0;
   if (r.divergence) {
-    const auto& d = *r.divergence;
-    fmt::print("divergence at seq {} (from {}, in response to seq {}):\n", d.seq, actor_name(d.actor), d.input_seq);
-    fmt::print("  input:    {}\n", d.input);
-    fmt::print("  expected: {}\n", d.expected);
-    fmt::print("  got:      {}\n", d.got);
+    fmt::print("{}", replay::describe(*r.divergence));
     fmt::print("({} messages identical before it, {:.2f} s)\n", r.messages, r.seconds);
     return kExitFailed;
   }
