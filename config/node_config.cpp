@@ -262,6 +262,10 @@ class Reader {
   void check_unknown(const toml::table& t, const std::string& prefix) {
     for (const auto& [k, v] : t) {
       const std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      if (const auto* a = v.as_array(); a && a->is_array_of_tables()) {  // [[name]]: each entry's keys
+        for (std::size_t i = 0; i < a->size(); ++i) check_unknown(*a->get(i)->as_table(), fmt::format("{}[{}]", path, i));
+        if (known_.count(path)) continue;
+      }
       if (known_.count(path)) continue;
       if (const auto* sub = v.as_table()) {
         bool is_section = false;
@@ -306,10 +310,24 @@ Status apply_override(toml::table& root, const std::string& assignment) {
       t->insert_or_assign(part, parsed["v"]);
       return {};
     }
-    auto* next = t->get(part);
-    if (!next) {
-      t->insert(part, toml::table{});
+    toml::node* next = nullptr;
+    if (const auto open = part.find('['); open != std::string::npos && part.back() == ']') {
+      // name[i]: the i-th entry of [[name]] (strategies[1].weight=2)
+      std::size_t index = 0;
+      const std::string digits = part.substr(open + 1, part.size() - open - 2);
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 6)
+        return fail(fmt::format("--set {}: expected NAME[INDEX] with a number, e.g. strategies[0]", key));
+      index = std::stoul(digits);
+      auto* array = t->get(part.substr(0, open));
+      if (!array || !array->is_array_of_tables() || index >= array->as_array()->size())
+        return fail(fmt::format("--set {}: the config has no entry {} in [[{}]]", key, index, part.substr(0, open)));
+      next = array->as_array()->get(index);
+    } else {
       next = t->get(part);
+      if (!next) {
+        t->insert(part, toml::table{});
+        next = t->get(part);
+      }
     }
     if (!next->is_table()) return fail(fmt::format("--set {}: {} is not a section", key, key.substr(0, dot)));
     t = next->as_table();
@@ -436,38 +454,107 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   if (market.lot_step <= 0) r.error("market.lot_step", r.find("market.lot_step"), "must be positive");
   if (market.tick_size <= 0) r.error("market.tick_size", r.find("market.tick_size"), "must be positive");
 
-  r.mode("strategy.kind", c.strategy_kind, kStrategyKinds);
-  r.string("strategy.model", c.model_path);
-  r.number("strategy.entry_probability", c.xgb.entry_probability, 0.0, 1.0);
-  r.number("strategy.exit_probability", c.xgb.exit_probability, 0.0, 1.0);
-  r.number("strategy.full_probability", c.xgb.full_probability, 0.0, 1.0);
-  r.ppm("strategy.min_fraction", c.xgb.min_fraction_ppm);
-  r.ppm("strategy.max_fraction", c.xgb.max_fraction_ppm);
-  if (c.strategy_kind == StrategyKind::xgboost) {
-    if (c.model_path.empty()) r.error("strategy.model", r.find("strategy.kind"), "strategy.kind = \"xgboost\" needs strategy.model = PATH");
-    else if (!fs::exists(c.model_path, ec)) r.error("strategy.model", r.find("strategy.model"), fmt::format("model file {} does not exist", c.model_path));
+  // A strategy's own keys under `p` ("strategy." or "strategies[i]."): the model's and the
+  // rule's parameters (only its kind's in a [[strategies]] entry), its interval and symbols.
+  auto read_strategy = [&](const std::string& p, StrategyKind kind, bool every_kind, RuleStrategyConfig& rule,
+                           XgbStrategyConfig& xgb, std::string& model_path) {
+    if (every_kind || kind == StrategyKind::xgboost) {
+      r.string(p + "model", model_path);
+      r.number(p + "entry_probability", xgb.entry_probability, 0.0, 1.0);
+      r.number(p + "exit_probability", xgb.exit_probability, 0.0, 1.0);
+      r.number(p + "full_probability", xgb.full_probability, 0.0, 1.0);
+      r.ppm(p + "min_fraction", xgb.min_fraction_ppm);
+      r.ppm(p + "max_fraction", xgb.max_fraction_ppm);
+      if (kind == StrategyKind::xgboost) {
+        if (model_path.empty())
+          r.error(p + "model", r.find(p + "kind"), fmt::format("{}kind = \"xgboost\" needs {}model = PATH", p, p));
+        else if (!fs::exists(model_path, ec))
+          r.error(p + "model", r.find(p + "model"), fmt::format("model file {} does not exist", model_path));
+      }
+      if (xgb.exit_probability > xgb.entry_probability)
+        r.error(p + "exit_probability", r.find(p + "exit_probability"), fmt::format("must not exceed {}entry_probability", p));
+    }
+    r.interval(p + "interval", rule.interval_s);
+    r.strings(p + "symbols", rule.symbols);
+    if (every_kind || kind == StrategyKind::rule) {
+      r.integer(p + "fast_ema", rule.fast_ema, 1, 100000);
+      r.integer(p + "slow_ema", rule.slow_ema, 2, 100000);
+      r.integer(p + "momentum_candles", rule.momentum_candles, 1, 100000);
+      r.number(p + "entry_momentum_bps", rule.entry_momentum_bps, -1e6, 1e6);
+      r.number(p + "confidence_full_z", rule.confidence_full_z, 1e-9, 1e6);
+      r.ppm(p + "position_fraction", rule.position_fraction_ppm);
+      if (rule.fast_ema >= rule.slow_ema)
+        r.error(p + "fast_ema", r.find(p + "fast_ema"), fmt::format("must be shorter than {}slow_ema", p));
+    }
+    if (std::find(c.candles.intervals_s.begin(), c.candles.intervals_s.end(), rule.interval_s) ==
+        c.candles.intervals_s.end())
+      r.error(p + "interval", r.find(p + "interval"), "must be one of candles.intervals");
+    xgb.interval_s = rule.interval_s;
+    xgb.symbols = rule.symbols;
+  };
+
+  // [[strategies]]: several strategies, each with its id, kind, interval, symbols and
+  // parameters; [strategy] then holds only what they share. Without it, [strategy] is the
+  // one strategy.
+  const toml::array* entries = nullptr;
+  if (const auto* n = r.find("strategies")) {
+    entries = n->as_array();
+    if (!entries || !entries->is_array_of_tables() || entries->empty()) {
+      r.error("strategies", n, "expected [[strategies]] entries (tables with an id and a kind each)");
+      entries = nullptr;
+    }
   }
-  if (c.xgb.exit_probability > c.xgb.entry_probability)
-    r.error("strategy.exit_probability", r.find("strategy.exit_probability"), "must not exceed strategy.entry_probability");
-  r.interval("strategy.interval", c.strategy.interval_s);
-  r.strings("strategy.symbols", c.strategy.symbols);
-  r.integer("strategy.fast_ema", c.strategy.fast_ema, 1, 100000);
-  r.integer("strategy.slow_ema", c.strategy.slow_ema, 2, 100000);
-  r.integer("strategy.momentum_candles", c.strategy.momentum_candles, 1, 100000);
-  r.number("strategy.entry_momentum_bps", c.strategy.entry_momentum_bps, -1e6, 1e6);
-  r.number("strategy.confidence_full_z", c.strategy.confidence_full_z, 1e-9, 1e6);
-  r.ppm("strategy.position_fraction", c.strategy.position_fraction_ppm);
+  if (!entries) {
+    r.mode("strategy.kind", c.strategy_kind, kStrategyKinds);
+    read_strategy("strategy.", c.strategy_kind, true, c.strategy, c.xgb, c.model_path);
+  } else {
+    static constexpr std::array kShared{"reentry_cooldown_candles", "entry_order", "limit_offset_bps"};
+    if (const auto* t = root["strategy"].as_table())
+      for (const auto& [k, v] : *t)
+        if (std::find(kShared.begin(), kShared.end(), k.str()) == kShared.end())
+          r.error("strategy." + std::string(k.str()), &v,
+                  "with [[strategies]], [strategy] holds only what they share (reentry_cooldown_candles, entry_order, "
+                  "limit_offset_bps): put this key in a [[strategies]] entry");
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < entries->size(); ++i) {
+      const std::string p = fmt::format("strategies[{}].", i);
+      StrategyEntry e;
+      r.string(p + "id", e.id);
+      const bool id_ok = !e.id.empty() && e.id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                                   "0123456789_.-") == std::string::npos;
+      if (!id_ok)
+        r.error(p + "id", r.find(p + "id") ? r.find(p + "id") : entries->get(i),
+                "each [[strategies]] entry needs an id of letters, digits, '_', '.' or '-', e.g. \"ema-1m\"");
+      else if (!ids.insert(e.id).second)
+        r.error(p + "id", r.find(p + "id"), fmt::format("\"{}\" names another [[strategies]] entry too", e.id));
+      r.mode(p + "kind", e.kind, kStrategyKinds);
+      r.ppm(p + "weight", e.weight_ppm, 1000.0);
+      read_strategy(p, e.kind, false, e.rule, e.xgb, e.model_path);
+      c.strategies.push_back(std::move(e));
+    }
+    // Risk's candles (stops, the day's turn) and what a sweep trains on: the shortest interval.
+    c.strategy.interval_s = c.strategies.front().rule.interval_s;
+    for (const auto& e : c.strategies) c.strategy.interval_s = std::min(c.strategy.interval_s, e.rule.interval_s);
+  }
   r.integer("strategy.reentry_cooldown_candles", c.strategy.reentry_cooldown_candles, 0, kMaxI32);
   r.mode("strategy.entry_order", c.strategy.entry.type, kEntryOrders);
   r.integer("strategy.limit_offset_bps", c.strategy.entry.limit_offset_bps, 0, 1000);
-  if (c.strategy.fast_ema >= c.strategy.slow_ema)
-    r.error("strategy.fast_ema", r.find("strategy.fast_ema"), "must be shorter than strategy.slow_ema");
   c.strategy.market = market;
   c.xgb.interval_s = c.strategy.interval_s;
   c.xgb.symbols = c.strategy.symbols;
   c.xgb.reentry_cooldown_candles = c.strategy.reentry_cooldown_candles;
   c.xgb.market = market;
   c.xgb.entry = c.strategy.entry;
+
+  // [combine]: how the strategies' views of one symbol become the one traded.
+  r.mode("combine.policy", c.combine.policy, kCombinePolicies);
+  r.integer("combine.k", c.combine.k, 1, 1000);
+  r.ppm("combine.min_score", c.combine.min_score_ppm);
+  const std::size_t strategy_count = entries ? c.strategies.size() : 1;
+  if (c.combine.policy == CombinePolicy::k_of_n && c.combine.k > strategy_count)
+    r.error("combine.k", r.find("combine.k"),
+            fmt::format("{} is more than the {} strateg{} configured", c.combine.k, strategy_count,
+                        strategy_count == 1 ? "y" : "ies"));
 
   r.fixed("risk.max_position_notional", c.risk.max_position_notional);
   r.ppm("risk.max_position_equity", c.risk.max_position_equity_ppm);
@@ -658,10 +745,6 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     r.integer(key + "max_per_minute", ch->max_per_minute, 0, 10'000);
   }
 
-  if (std::find(c.candles.intervals_s.begin(), c.candles.intervals_s.end(), c.strategy.interval_s) ==
-      c.candles.intervals_s.end())
-    r.error("strategy.interval", r.find("strategy.interval"), "must be one of candles.intervals");
-
   r.check_unknown(root, "");
   if (!r.errors.empty()) {
     std::string msg = r.errors.front();
@@ -684,7 +767,9 @@ std::string render_effective_config(const NodeConfig& config) {
     const auto dot = k.key.find('.');
     const std::string sec = k.key.substr(0, dot), name = k.key.substr(dot + 1);
     if (sec != section) {
-      out += fmt::format("{}[{}]\n", out.empty() ? "" : "\n", sec);
+      const auto bracket = sec.find('[');  // strategies[1] -> [[strategies]]
+      out += bracket == std::string::npos ? fmt::format("{}[{}]\n", out.empty() ? "" : "\n", sec)
+                                          : fmt::format("{}[[{}]]\n", out.empty() ? "" : "\n", sec.substr(0, bracket));
       section = sec;
     }
     const std::string line = name + " = " + k.value;

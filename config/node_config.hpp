@@ -42,6 +42,7 @@ inline constexpr ModeNames<SizingPolicy> kSizingPolicies{{{"strategy", SizingPol
                                                           {"confidence_scaled", SizingPolicy::confidence_scaled},
                                                           {"risk_per_trade", SizingPolicy::risk_per_trade},
                                                           {"kelly", SizingPolicy::kelly}}};
+inline constexpr ModeNames<CombinePolicy> kCombinePolicies{{{"any", CombinePolicy::any}, {"k_of_n", CombinePolicy::k_of_n}, {"weighted", CombinePolicy::weighted}, {}}};
 
 template <class E>
 constexpr std::string_view mode_name(const ModeNames<E>& names, E value) {
@@ -53,6 +54,17 @@ inline std::string_view name(OrderMode m) { return mode_name(kOrderModes, m); }
 inline std::string_view name(FeedSourceKind m) { return mode_name(kFeedSources, m); }
 inline std::string_view name(IfExists m) { return mode_name(kIfExists, m); }
 inline std::string_view name(StrategyKind m) { return mode_name(kStrategyKinds, m); }
+
+// One [[strategies]] entry: a strategy with its own id, interval, symbols and parameters
+// (the rule's or the model's, by kind). What the entries share is in [strategy].
+struct StrategyEntry {
+  std::string id;
+  StrategyKind kind = StrategyKind::rule;
+  RuleStrategyConfig rule;  // interval, symbols and the rule's parameters
+  std::string model_path;   // kind xgboost
+  XgbStrategyConfig xgb;    // kind xgboost: the model's thresholds and shares
+  std::uint32_t weight_ppm = 1'000'000;  // for combine.policy = "weighted"
+};
 
 // One key's effective value (as TOML) and where it came from: "default", "FILE:LINE" or "--set".
 struct ConfigKey {
@@ -94,6 +106,11 @@ struct NodeConfig {
   RuleStrategyConfig strategy;         // interval, symbols, cooldown and market rules serve both kinds
   std::string model_path;              // strategy.model (xgboost)
   XgbStrategyConfig xgb;
+  // [[strategies]]: several strategies in one node (empty: the one [strategy]); their
+  // interval there is the shortest, and [strategy] holds what they share. [combine]: how
+  // their views of one symbol become one.
+  std::vector<StrategyEntry> strategies;
+  CombineConfig combine;
   RiskConfig risk;
   PortfolioConfig portfolio;
   OrderMode order_mode = OrderMode::paper;

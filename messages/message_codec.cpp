@@ -107,6 +107,7 @@ void enc(const Signal& m, capnp::AnyPointer::Builder b) {
   o.setConfidencePpm(m.confidence_ppm); o.setModelId(m.model_id); o.setReason(m.reason);
   o.setCandleOpenTimeMs(m.candle_open_time_ms); o.setIntervalS(m.interval_s);
   put_values(o, m.values);
+  if (!m.strategy_id.empty()) o.setStrategyId(m.strategy_id);  // none stays null, as in older records
 }
 void enc(const OrderIntent& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::OrderIntent>();
@@ -115,6 +116,14 @@ void enc(const OrderIntent& m, capnp::AnyPointer::Builder b) {
   o.setIsExit(m.is_exit); o.setReason(m.reason); o.setSignalSeq(m.signal_seq); o.setTsMs(m.ts_ms);
   o.setConfidencePpm(m.confidence_ppm);
   put_values(o, m.values);
+  if (!m.votes.empty()) {
+    auto votes = o.initVotes(static_cast<unsigned>(m.votes.size()));
+    for (unsigned i = 0; i < m.votes.size(); ++i) {
+      votes[i].setStrategyId(m.votes[i].strategy_id);
+      votes[i].setDirection(cast_enum<s::Direction>(m.votes[i].direction));
+      votes[i].setConfidencePpm(m.votes[i].confidence_ppm);
+    }
+  }
 }
 void enc(const RiskDecision& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::RiskDecision>();
@@ -235,15 +244,19 @@ Message dec(Signal*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::Signal>();
   Signal m{text(i.getSymbol()), i.getTsMs(), cast_enum<Direction>(i.getDirection()), i.getConfidencePpm(),
            text(i.getModelId()), text(i.getReason()), i.getCandleOpenTimeMs(), i.getIntervalS(),
-           get_values(i.getValues())};
+           get_values(i.getValues()), text(i.getStrategyId())};
   return m;
 }
 Message dec(OrderIntent*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::OrderIntent>();
-  return OrderIntent{i.getIntentId(), text(i.getSymbol()), cast_enum<Side>(i.getSide()),
-                     cast_enum<OrderType>(i.getType()), i.getQty(), i.getLimitPrice(), i.getIsExit(),
-                     text(i.getReason()), i.getSignalSeq(), i.getTsMs(), i.getConfidencePpm(),
-                     get_values(i.getValues())};
+  OrderIntent m{i.getIntentId(), text(i.getSymbol()), cast_enum<Side>(i.getSide()),
+                cast_enum<OrderType>(i.getType()), i.getQty(), i.getLimitPrice(), i.getIsExit(),
+                text(i.getReason()), i.getSignalSeq(), i.getTsMs(), i.getConfidencePpm(),
+                get_values(i.getValues()), {}};
+  m.votes.reserve(i.getVotes().size());
+  for (auto v : i.getVotes())
+    m.votes.push_back({text(v.getStrategyId()), cast_enum<Direction>(v.getDirection()), v.getConfidencePpm()});
+  return m;
 }
 Message dec(RiskDecision*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::RiskDecision>();

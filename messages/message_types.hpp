@@ -132,7 +132,16 @@ struct Signal {
   std::int64_t candle_open_time_ms = 0;
   std::uint32_t interval_s = 0;
   std::vector<SignalValue> values;  // features and the model's "p", or the rule's numbers
+  std::string strategy_id;          // the [[strategies]] entry ("" for a one-strategy [strategy] config)
   bool operator==(const Signal&) const = default;
+};
+
+// A named strategy's view of a symbol when an intent was formed (schema: StrategyVote).
+struct StrategyVote {
+  std::string strategy_id;
+  Direction direction = Direction::flat;
+  std::uint32_t confidence_ppm = 0;
+  bool operator==(const StrategyVote&) const = default;
 };
 
 // Intent ids are unique in a journal by construction: the issuing core in the top byte,
@@ -155,6 +164,7 @@ struct OrderIntent {
   std::int64_t ts_ms = 0;
   std::uint32_t confidence_ppm = 0;
   std::vector<SignalValue> values;  // the view's values at this candle (a signal has them only on a change)
+  std::vector<StrategyVote> votes;  // the named strategies' views it was formed from, in config order
   bool operator==(const OrderIntent&) const = default;
 };
 
@@ -162,7 +172,7 @@ struct OrderIntent {
 enum class RiskLimit : std::uint8_t {
   max_drawdown = 0, max_daily_loss, min_confidence, max_orders_per_minute, max_trades_per_day,
   max_open_positions, max_position_notional, max_position_equity, max_total_exposure, max_asset_exposure,
-  position_held, stop_loss, take_profit,
+  position_held, stop_loss, take_profit, max_correlation,
 };
 
 // A limit as risk checked it: what is used before the order (for a stop or target, the

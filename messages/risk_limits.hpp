@@ -20,7 +20,8 @@ enum class LimitUnit : std::uint8_t {
 constexpr LimitUnit limit_unit(RiskLimit l) {
   switch (l) {
     case RiskLimit::max_drawdown:
-    case RiskLimit::min_confidence: return LimitUnit::ppm;
+    case RiskLimit::min_confidence:
+    case RiskLimit::max_correlation: return LimitUnit::ppm;
     case RiskLimit::max_orders_per_minute:
     case RiskLimit::max_trades_per_day:
     case RiskLimit::max_open_positions: return LimitUnit::count;

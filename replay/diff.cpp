@@ -7,6 +7,7 @@
 #include "journal/journal.hpp"
 #include "messages/fixed_point.hpp"
 #include "replay/replay.hpp"
+#include "replay/strategy_book.hpp"
 #include "messages/enum_names.hpp"
 
 namespace trader::replay {
@@ -25,6 +26,7 @@ struct Loaded {
   std::map<Key, Action> actions;
   VersionStats stats;
   std::string inputs_hash;  // of external inputs: the same day?
+  std::vector<StrategyResult> strategies;  // with [[strategies]]: each one's part
 };
 
 Result<Loaded> load(const std::string& dir, const std::string& label) {
@@ -37,6 +39,7 @@ Result<Loaded> load(const std::string& dir, const std::string& label) {
   out.stats.dir = dir;
   std::map<std::uint64_t, Key> intent_key;  // intent id -> its key
   StatsBuilder stats;
+  StrategyBook strategies;
   std::uint64_t inputs = 0;
   std::uint64_t input_digest = 1469598103934665603ULL;  // FNV-1a over input seqs' times and types
   for (;;) {
@@ -50,12 +53,10 @@ Result<Loaded> load(const std::string& dir, const std::string& label) {
         input_digest = (input_digest ^ v) * 1099511628211ULL;
       continue;
     }
-    switch (h.type_id) {
-      case Signal::kTypeId: case OrderIntent::kTypeId: case RiskDecision::kTypeId: case PortfolioState::kTypeId: break;
-      default: continue;
-    }
+    if (!StrategyBook::reads(h.type_id)) continue;
     auto body = (*rec)->decode();
     if (!body) return fail(fmt::format("{}: seq {}: {}", dir, h.seq, body.error().message));
+    strategies.add(h, *body);
     if (const auto* s = std::get_if<Signal>(&*body)) {
       if (out.stats.model_id.empty()) out.stats.model_id = s->model_id;
       append_part(out.actions[{s->ts_ms, s->symbol}],
@@ -83,6 +84,7 @@ Result<Loaded> load(const std::string& dir, const std::string& label) {
   }
   out.inputs_hash = fmt::format("{}:{:016x}", inputs, input_digest);
   stats.finish(out.stats);
+  if (strategies.named()) out.strategies = strategies.results();
   return out;
 }
 
@@ -121,6 +123,8 @@ Result<DiffReport> diff_journals(const std::string& dir_a, const std::string& di
   }
   r.a = std::move(a->stats);
   r.b = std::move(b->stats);
+  r.strategies_a = std::move(a->strategies);
+  r.strategies_b = std::move(b->strategies);
   return r;
 }
 

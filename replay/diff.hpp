@@ -5,13 +5,15 @@
 // and the risk decision on it (approved or the reason code), or a protective exit.
 // Every key is same, only in A, only in B, or different; the counts add up to the keys.
 // Per version: trades, win rate, gross and net PnL, fees, max drawdown, Sharpe and
-// exposure, from the portfolio states each journal holds.
+// exposure, from the portfolio states each journal holds; with [[strategies]], each
+// strategy's part (strategy_book.hpp).
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "base/result.hpp"
 #include "replay/session_stats.hpp"
+#include "replay/strategy_book.hpp"
 
 namespace trader::replay {
 
@@ -31,6 +33,7 @@ struct DiffReport {
   std::uint64_t same = 0, only_a = 0, only_b = 0, different = 0;
   std::vector<DiffRow> rows;  // every key that is not "same", in time order
   VersionStats a, b;
+  std::vector<StrategyResult> strategies_a, strategies_b;  // by strategy, with [[strategies]] (else empty)
   bool same_inputs = true;    // the two journals saw the same external inputs
 };
 

@@ -12,9 +12,6 @@
 namespace trader::replay {
 namespace {
 
-constexpr const char* kRiskExits = "risk (stops, take-profits, flatten)";
-
-
 }  // namespace
 
 Result<SessionReport> build_report(const std::string& dir) {
@@ -30,61 +27,25 @@ Result<SessionReport> build_report(const std::string& dir) {
   r.sessions = sessions->size();
   StatsBuilder stats;
   DayBook days;
-  // Who decided what: a signal's strategy is its model id; an intent the strategy journals
-  // is that of the strategy whose signal answered the same candle (both journal it as their
-  // cause) or, on a candle without a new signal (intents follow the view, signals only its
-  // changes), of the strategy's latest signal; an intent without a record is risk's own
-  // exit; an order carries its intent id.
-  std::map<std::uint64_t, std::string> strategy_of_cause;   // the candle's seq -> the strategy that signalled on it
-  std::string latest_strategy;                              // the model id of the latest signal
-  std::map<std::uint64_t, std::string> strategy_of_intent;  // intent id -> strategy
-  std::map<std::string, std::string> strategy_of_order;     // client order id -> strategy
-  std::map<std::string, StrategyResult> strategies;
+  StrategyBook strategies;  // who decided what, and whose positions made which PnL
   std::map<std::pair<std::string, std::uint32_t>, std::vector<PricePoint>> candles;
   for (;;) {
     auto rec = cursor->next();
     if (!rec) return tl::unexpected(rec.error());
     if (*rec == nullptr) break;
     const auto& h = (*rec)->header;
-    switch (h.type_id) {
-      case Candle::kTypeId: case Signal::kTypeId: case OrderIntent::kTypeId: case RiskDecision::kTypeId:
-      case OrderRequest::kTypeId: case OrderEvent::kTypeId: case PortfolioState::kTypeId: break;
-      default: continue;
-    }
+    if (h.type_id != Candle::kTypeId && !StrategyBook::reads(h.type_id)) continue;
     auto body = (*rec)->decode();
     if (!body) return fail(fmt::format("{}: seq {}: {}", dir, h.seq, body.error().message));
+    strategies.add(h, *body);
     if (const auto* c = std::get_if<Candle>(&*body)) {
       candles[{c->symbol, c->interval_s}].push_back({c->close_time_ms, c->close});
     } else if (const auto* s = std::get_if<Signal>(&*body)) {
       if (r.stats.model_id.empty()) r.stats.model_id = s->model_id;
-      strategy_of_cause[h.cause_seq] = s->model_id;
-      latest_strategy = s->model_id;
-      ++strategies[s->model_id].signals;
-    } else if (const auto* i = std::get_if<OrderIntent>(&*body)) {
-      auto it = strategy_of_cause.find(h.cause_seq);
-      const std::string name = h.source != Actor::strategy       ? kRiskExits
-                               : it != strategy_of_cause.end()   ? it->second
-                               : !latest_strategy.empty()        ? latest_strategy
-                                                                 : "strategy";
-      strategy_of_intent[i->intent_id] = name;
-      ++strategies[name].intents;
-    } else if (const auto* d = std::get_if<RiskDecision>(&*body)) {
-      auto it = strategy_of_intent.find(d->intent_id);
-      const std::string name = it != strategy_of_intent.end() ? it->second : kRiskExits;
-      if (it == strategy_of_intent.end()) ++strategies[name].intents;  // risk's own exit: no intent record
-      ++(d->approved ? strategies[name].approved : strategies[name].refused);
-    } else if (const auto* o = std::get_if<OrderRequest>(&*body)) {
-      if (o->cancel) continue;
-      auto it = strategy_of_intent.find(o->intent_id);
-      strategy_of_order[o->client_order_id] = it != strategy_of_intent.end() ? it->second : kRiskExits;
     } else if (const auto* e = std::get_if<OrderEvent>(&*body)) {
-      if (e->fill_qty == 0) continue;
-      r.fills.push_back({h.seq, e->ts_ms, e->symbol, e->client_order_id, e->fee_asset, e->side, e->fill_qty,
-                         e->fill_price, e->fee});
-      auto it = strategy_of_order.find(e->client_order_id);
-      auto& st = strategies[it != strategy_of_order.end() ? it->second : kRiskExits];
-      ++st.fills;
-      st.fees += e->fee;
+      if (e->fill_qty != 0)
+        r.fills.push_back({h.seq, e->ts_ms, e->symbol, e->client_order_id, e->fee_asset, e->side, e->fill_qty,
+                           e->fill_price, e->fee});
     } else if (const auto* p = std::get_if<PortfolioState>(&*body)) {
       stats.add(*p);
       r.drawdown.emplace_back(p->ts_ms, p->drawdown_ppm);
@@ -102,10 +63,7 @@ Result<SessionReport> build_report(const std::string& dir) {
     r.price_interval_s[symbol] = interval;
     r.prices[symbol] = std::move(points);
   }
-  for (auto& [name, st] : strategies) {
-    st.strategy = name;
-    r.strategies.push_back(std::move(st));
-  }
+  r.strategies = strategies.results();
   return r;
 }
 
@@ -128,8 +86,10 @@ std::string render_report_text(const SessionReport& r) {
                        format_fixed(d.last.equity));
   out += "by strategy\n";
   for (const auto& st : r.strategies)
-    out += fmt::format("  {}: {} signals, {} intents, {} approved, {} refused, {} fills, fees {}\n", st.strategy,
-                       st.signals, st.intents, st.approved, st.refused, st.fills, format_fixed(st.fees));
+    out += fmt::format("  {}: {} signals, {} intents, {} approved, {} refused, {} fills, fees {}; net PnL {} "
+                       "(realized {}, unrealized {})\n",
+                       st.strategy, st.signals, st.intents, st.approved, st.refused, st.fills, format_fixed(st.fees),
+                       format_fixed(st.net()), format_fixed(st.realized), format_fixed(st.unrealized));
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "actors/portfolio/day_book.hpp"
 #include "base/result.hpp"
 #include "replay/session_stats.hpp"
+#include "replay/strategy_book.hpp"
 
 namespace trader::replay {
 
@@ -26,14 +27,6 @@ struct PricePoint {
   std::int64_t ts_ms = 0, close = 0;
 };
 
-// What one strategy (a model id, or risk's own exits) decided. PnL is booked per symbol,
-// not per strategy, so it is not split here.
-struct StrategyResult {
-  std::string strategy;
-  std::uint64_t signals = 0, intents = 0, approved = 0, refused = 0, fills = 0;
-  std::int64_t fees = 0;  // on its fills, in the fee asset
-};
-
 struct SessionReport {
   std::string dir;
   VersionStats stats;          // the totals, as diff gives them
@@ -43,7 +36,7 @@ struct SessionReport {
   std::map<std::string, std::vector<PricePoint>> prices;        // by symbol: its shortest candles' closes
   std::map<std::string, std::uint32_t> price_interval_s;        // which interval that was
   std::vector<ReportFill> fills;
-  std::vector<StrategyResult> strategies;  // by name
+  std::vector<StrategyResult> strategies;  // strategy_book.hpp: who decided what, and whose PnL
   std::uint64_t sessions = 0;
 };
 

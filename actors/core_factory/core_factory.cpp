@@ -1,5 +1,7 @@
 #include "actors/core_factory/core_factory.hpp"
 
+#include <fmt/format.h>
+
 #include "actors/candle_builder/candle_builder_core.hpp"
 #include "actors/market_feed/market_feed_core.hpp"
 #include "actors/order/order_core.hpp"
@@ -17,7 +19,29 @@ Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
   // recovered, and re-derived by replay.
   cores[Actor::market_feed] = std::make_unique<MarketFeedCore>(c.clock_tick_ms, c.feed_max_time_skew_ms);
   cores[Actor::candle_builder] = std::make_unique<CandleBuilderCore>(c.candles);
-  if (c.strategy_kind == StrategyKind::xgboost) {
+  if (!c.strategies.empty()) {
+    // Several strategies in one actor; the session's model id names each: "id=model,...".
+    std::vector<StrategyMember> members;
+    std::string ids;
+    for (const auto& e : c.strategies) {
+      StrategyMember m{e.id, e.rule.name, e.rule.interval_s, e.rule.symbols, e.weight_ppm, nullptr};
+      if (e.kind == StrategyKind::xgboost) {
+        auto model = model::XgbModel::load(e.model_path, model::kFeatureCount);
+        if (!model) return fail(fmt::format("strategies {}: model: {}", e.id, model.error().message));
+        m.model_id = (*model)->id();
+        m.view = std::make_unique<XgbView>(e.xgb, std::move(*model));
+      } else {
+        m.view = std::make_unique<RuleView>(e.rule);
+      }
+      ids += fmt::format("{}{}={}", ids.empty() ? "" : ",", e.id, m.model_id);
+      members.push_back(std::move(m));
+    }
+    if (model_id) *model_id = ids;
+    const auto& shared = c.strategy;
+    cores[Actor::strategy] = std::make_unique<StrategyCore>(
+        std::move(members), StrategyCommon{shared.reentry_cooldown_candles, shared.market, shared.entry,
+                                           shared.sizing, c.combine});
+  } else if (c.strategy_kind == StrategyKind::xgboost) {
     auto model = model::XgbModel::load(c.model_path, model::kFeatureCount);
     if (!model) return fail("strategy.model: " + model.error().message);
     if (model_id) *model_id = (*model)->id();

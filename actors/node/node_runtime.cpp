@@ -577,9 +577,9 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   Result<Cores> cores = recovery ? Result<Cores>(std::move(recovery->cores)) : make_cores(config, &model_id);
   if (!cores) return tl::unexpected(cores.error());
   if (recovery) model_id = recovery->model_id;
-  if (config.strategy_kind == StrategyKind::xgboost)
-    spdlog::info("strategy model {}: {}", model_id,
-                 static_cast<const XgbStrategyCore&>(*cores->at(Actor::strategy)).model().predictor());
+  for (const auto& m : static_cast<const StrategyCore&>(*cores->at(Actor::strategy)).members())
+    if (const auto* xgb = dynamic_cast<const XgbView*>(m.view.get()))
+      spdlog::info("strategy {}model {}: {}", m.id.empty() ? "" : m.id + " ", m.model_id, xgb->model().predictor());
 
   // Testnet and live: reach the venue and reconcile with it before anything new happens.
   auto venue = connect_venue(config, *cores);

@@ -8,12 +8,20 @@
 
 namespace trader {
 
-RuleStrategyCore::RuleStrategyCore(RuleStrategyConfig config)
-    : StrategyBase(StrategyCommon{config.name, config.interval_s, config.symbols, config.reentry_cooldown_candles,
-                                  config.market, config.entry, config.sizing}),
-      config_(std::move(config)) {}
+namespace {
 
-Result<std::optional<View>> RuleStrategyCore::evaluate(const Candle& c, Direction current) {
+std::vector<StrategyMember> alone(const RuleStrategyConfig& c) {
+  std::vector<StrategyMember> members;
+  members.push_back({"", c.name, c.interval_s, c.symbols, 1'000'000, std::make_unique<RuleView>(c)});
+  return members;
+}
+
+}  // namespace
+
+RuleStrategyCore::RuleStrategyCore(const RuleStrategyConfig& c)
+    : StrategyCore(alone(c), StrategyCommon{c.reentry_cooldown_candles, c.market, c.entry, c.sizing, {}}) {}
+
+Result<std::optional<View>> RuleView::evaluate(const Candle& c, Direction current) {
   Series& s = series_[c.symbol];
   const double close = static_cast<double>(c.close) / static_cast<double>(kFixedScale);
   const double a_fast = 2.0 / (config_.fast_ema + 1.0);
@@ -56,7 +64,7 @@ Result<std::optional<View>> RuleStrategyCore::evaluate(const Candle& c, Directio
   return std::optional<View>(std::move(v));
 }
 
-void RuleStrategyCore::save_view_state(StateWriter& w) const {
+void RuleView::save(StateWriter& w) const {
   w.u32(static_cast<std::uint32_t>(series_.size()));
   for (const auto& [symbol, s] : series_) {
     w.str(symbol);
@@ -70,7 +78,7 @@ void RuleStrategyCore::save_view_state(StateWriter& w) const {
   }
 }
 
-Status RuleStrategyCore::load_view_state(StateReader& r) {
+Status RuleView::load(StateReader& r) {
   series_.clear();
   for (auto n = r.count(); n > 0 && r.ok(); --n) {
     Series& s = series_[r.str()];

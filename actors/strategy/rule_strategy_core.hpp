@@ -1,6 +1,6 @@
 #pragma once
 // strategy kind "rule": the baseline, long-only, on candles of one interval
-// (what it does with its view: strategy_base.hpp):
+// (what the strategy actor does with its view: strategy_core.hpp):
 //   features: fast and slow EMA of the close, momentum = close / close N candles ago - 1,
 //             volatility = standard deviation of 1-candle returns over the slow window.
 //   long  when fast EMA > slow EMA and momentum > entry_momentum_bps;
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/strategy/strategy_base.hpp"
+#include "actors/strategy/strategy_core.hpp"
 
 namespace trader {
 
@@ -34,9 +34,13 @@ struct RuleStrategyConfig {
   SizingConfig sizing;
 };
 
-class RuleStrategyCore final : public StrategyBase {
+// The rule's view of each symbol.
+class RuleView final : public StrategyView {
  public:
-  explicit RuleStrategyCore(RuleStrategyConfig config);
+  explicit RuleView(RuleStrategyConfig config) : config_(std::move(config)) {}
+  Result<std::optional<View>> evaluate(const Candle& c, Direction current) override;
+  void save(StateWriter& w) const override;
+  Status load(StateReader& r) override;
 
  private:
   struct Series {
@@ -45,12 +49,14 @@ class RuleStrategyCore final : public StrategyBase {
     std::deque<double> closes;   // last momentum_candles + 1 closes
     std::deque<double> returns;  // last slow_ema returns
   };
-  Result<std::optional<View>> evaluate(const Candle& c, Direction current) override;
-  void save_view_state(StateWriter& w) const override;
-  Status load_view_state(StateReader& r) override;
-
   RuleStrategyConfig config_;
   std::map<std::string, Series> series_;
+};
+
+// A strategy actor core running the rule alone (a [strategy] config of kind "rule").
+class RuleStrategyCore final : public StrategyCore {
+ public:
+  explicit RuleStrategyCore(const RuleStrategyConfig& config);
 };
 
 }  // namespace trader

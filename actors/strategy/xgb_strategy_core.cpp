@@ -6,13 +6,16 @@
 
 namespace trader {
 
-XgbStrategyCore::XgbStrategyCore(XgbStrategyConfig config, std::shared_ptr<const model::XgbModel> model)
-    : StrategyBase(StrategyCommon{model->id(), config.interval_s, config.symbols, config.reentry_cooldown_candles,
-                                  config.market, config.entry, config.sizing}),
-      config_(std::move(config)),
-      model_(std::move(model)) {}
+XgbStrategyCore::XgbStrategyCore(const XgbStrategyConfig& c, std::shared_ptr<const model::XgbModel> model)
+    : StrategyCore(
+          [&] {
+            std::vector<StrategyMember> members;
+            members.push_back({"", model->id(), c.interval_s, c.symbols, 1'000'000, std::make_unique<XgbView>(c, model)});
+            return members;
+          }(),
+          StrategyCommon{c.reentry_cooldown_candles, c.market, c.entry, c.sizing, {}}) {}
 
-Result<std::optional<View>> XgbStrategyCore::evaluate(const Candle& c, Direction current) {
+Result<std::optional<View>> XgbView::evaluate(const Candle& c, Direction current) {
   auto x = features_[c.symbol].add(c);
   if (!x) return std::optional<View>{};
   auto p = model_->predict(*x);
@@ -38,7 +41,7 @@ Result<std::optional<View>> XgbStrategyCore::evaluate(const Candle& c, Direction
   return std::optional<View>(std::move(v));
 }
 
-void XgbStrategyCore::save_view_state(StateWriter& w) const {
+void XgbView::save(StateWriter& w) const {
   w.str(model_->id());
   w.u32(static_cast<std::uint32_t>(features_.size()));
   for (const auto& [symbol, f] : features_) {
@@ -47,7 +50,7 @@ void XgbStrategyCore::save_view_state(StateWriter& w) const {
   }
 }
 
-Status XgbStrategyCore::load_view_state(StateReader& r) {
+Status XgbView::load(StateReader& r) {
   const std::string id = r.str();
   if (r.ok() && id != model_->id())
     return fail("snapshot was taken with model " + id + ", this run has model " + model_->id());

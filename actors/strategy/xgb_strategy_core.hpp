@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "actors/strategy/strategy_base.hpp"
+#include "actors/strategy/strategy_core.hpp"
 #include "model/features.hpp"
 #include "model/xgb_model.hpp"
 
@@ -31,19 +31,26 @@ struct XgbStrategyConfig {
   SizingConfig sizing;
 };
 
-class XgbStrategyCore final : public StrategyBase {
+// The model's view of each symbol.
+class XgbView final : public StrategyView {
  public:
-  XgbStrategyCore(XgbStrategyConfig config, std::shared_ptr<const model::XgbModel> model);
+  XgbView(XgbStrategyConfig config, std::shared_ptr<const model::XgbModel> model)
+      : config_(std::move(config)), model_(std::move(model)) {}
   const model::XgbModel& model() const { return *model_; }
+  Result<std::optional<View>> evaluate(const Candle& c, Direction current) override;
+  void save(StateWriter& w) const override;
+  Status load(StateReader& r) override;
 
  private:
-  Result<std::optional<View>> evaluate(const Candle& c, Direction current) override;
-  void save_view_state(StateWriter& w) const override;
-  Status load_view_state(StateReader& r) override;
-
   XgbStrategyConfig config_;
   std::shared_ptr<const model::XgbModel> model_;
   std::map<std::string, model::FeatureBuilder> features_;
+};
+
+// A strategy actor core running one model alone (a [strategy] config of kind "xgboost").
+class XgbStrategyCore final : public StrategyCore {
+ public:
+  XgbStrategyCore(const XgbStrategyConfig& config, std::shared_ptr<const model::XgbModel> model);
 };
 
 }  // namespace trader

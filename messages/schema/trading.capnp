@@ -46,6 +46,15 @@ struct Signal {
   candleOpenTimeMs @6 :Int64;
   intervalS @7 :UInt32;
   values @8 :List(SignalValue);  # what the view was computed from, in the strategy's order
+  strategyId @9 :Text;       # the [[strategies]] entry that made it ("" for a one-strategy [strategy] config)
+}
+
+# One named strategy's view of a symbol when an intent was formed from several: what its
+# latest signal on the symbol said (the strategies' views are combined by [combine]).
+struct StrategyVote {
+  strategyId @0 :Text;
+  direction @1 :Direction;
+  confidencePpm @2 :UInt32;
 }
 
 struct OrderIntent {
@@ -61,6 +70,7 @@ struct OrderIntent {
   tsMs @9 :Int64;
   confidencePpm @10 :UInt32;
   values @11 :List(SignalValue);  # what the strategy's view at this candle was computed from
+  votes @12 :List(StrategyVote);  # each named strategy with a view of the symbol, in config order (none for a one-strategy [strategy] config)
 }
 
 enum TradingState { active @0; reducing @1; halted @2; }
@@ -82,6 +92,7 @@ enum RiskLimit {
   positionHeld @10;
   stopLoss @11;
   takeProfit @12;
+  maxCorrelation @13;
 }
 
 # One limit as risk checked it for a decision: what is used now (before the order; for a

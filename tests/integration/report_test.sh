@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # trader-tools report on the main job's journal: the totals are the node's own summary, the
 # days' PnL add up to the session's net PnL to the unit (and their fills to its fills), the
-# strategies' fills add up too; the HTML is well-formed and self-contained, draws every
+# strategies' fills and net PnL add up too; the HTML is well-formed and self-contained, draws every
 # fill on the price, and renders in headless chromium. A missing journal, one without a
 # portfolio, and an output that cannot be written are clear errors that leave nothing half
 # written.
@@ -10,7 +10,7 @@ main_job_setup
 "$TOOLS" report "$SCRATCH/run" --html "$SCRATCH/report.html" > "$SCRATCH/report.txt" 2> "$SCRATCH/report.err"
 expect_eq "report exits" 0 "$?"
 "$TOOLS" dump --json "$SCRATCH/run" > "$SCRATCH/dump.jsonl" || bad "dump"
-python3 - "$SCRATCH/node.out" "$SCRATCH/report.txt" "$SCRATCH/dump.jsonl" <<'PY' && ok "the totals are the node's summary; the days add up to them exactly, and so do the strategies' fills" || bad "report: $(cat "$SCRATCH/report.txt")"
+python3 - "$SCRATCH/node.out" "$SCRATCH/report.txt" "$SCRATCH/dump.jsonl" <<'PY' && ok "the totals are the node's summary; the days add up to them exactly, and so do the strategies' fills and net PnL" || bad "report: $(cat "$SCRATCH/report.txt")"
 import json, re, sys
 from decimal import Decimal
 node, text = open(sys.argv[1]).read(), open(sys.argv[2]).read()
@@ -31,6 +31,9 @@ risk_exits = sum(1 for r in records if r["type"] == "risk_decision" and r["body"
 rows = {s[0]: int(s[2]) for s in by_strategy}
 assert sum(n for name, n in rows.items() if not name.startswith("risk")) == strategy_intents, (rows, strategy_intents)
 assert rows.get("risk (stops, take-profits, flatten)", 0) == risk_exits, (rows, risk_exits)
+# Each strategy's net PnL (of the positions it opened) adds up to the session's to the unit.
+parts = re.findall(r"^  .+: \d+ signals, .* fills, fees [0-9.]+; net PnL (-?[0-9.]+) \(realized", text, re.M)
+assert len(parts) == len(by_strategy) and sum(Decimal(p) for p in parts) == Decimal(net), (parts, net)
 print(f"{len(days)} days adding up to {net}, {fills} fills, strategies {[(s[0], int(s[5])) for s in by_strategy]}")
 PY
 python3 - "$SCRATCH/report.html" "$SCRATCH/node.out" <<'PY' && ok "the HTML: well-formed, self-contained, every fill on the price, 7 days, the same net PnL" || bad "html"

@@ -147,3 +147,78 @@ TEST_CASE("config: sizing policies; those that size on the stop need percent sto
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error().message.find("\"kelly\"") != std::string::npos);  // the known names are listed
 }
+
+TEST_CASE("config: [[strategies]] entries, each with its kind's keys; [strategy] keeps what they share; [combine]") {
+  const std::string text = R"([candles]
+intervals = ["1m", "5m"]
+[strategy]
+reentry_cooldown_candles = 4
+[combine]
+policy = "k_of_n"
+k = 2
+[[strategies]]
+id = "ema-1m"
+fast_ema = 6
+slow_ema = 24
+[[strategies]]
+id = "ema-5m"
+kind = "rule"
+interval = "5m"
+symbols = ["BTCUSDC"]
+weight = 2.5
+)";
+  auto c = parse_node_config(text, "m.toml", {}, ConfigUse::replay);
+  REQUIRE_MESSAGE(c, c.error().message);
+  REQUIRE(c->strategies.size() == 2);
+  CHECK(c->strategies[0].id == "ema-1m");
+  CHECK(c->strategies[0].rule.fast_ema == 6);
+  CHECK(c->strategies[0].rule.interval_s == 60);
+  CHECK(c->strategies[1].rule.interval_s == 300);
+  CHECK(c->strategies[1].rule.symbols == std::vector<std::string>{"BTCUSDC"});
+  CHECK(c->strategies[1].weight_ppm == 2'500'000);
+  CHECK(c->strategy.reentry_cooldown_candles == 4);
+  CHECK(c->strategy.interval_s == 60);  // risk's candles: the shortest interval
+  CHECK(c->combine.policy == CombinePolicy::k_of_n);
+  CHECK(c->combine.k == 2);
+  // --set reaches an entry by its index; --print-config shows the entries as [[strategies]].
+  auto set = parse_node_config(text, "m.toml", {"strategies[1].weight=4", "strategies[0].slow_ema=30"}, ConfigUse::replay);
+  REQUIRE_MESSAGE(set, set.error().message);
+  CHECK(set->strategies[1].weight_ppm == 4'000'000);
+  CHECK(set->strategies[0].rule.slow_ema == 30);
+  const auto printed = render_effective_config(*set);
+  CHECK(printed.find("[[strategies]]\nid = \"ema-1m\"") != std::string::npos);
+  CHECK(printed.find("weight = 4.0") != std::string::npos);
+  auto beyond = parse_node_config(text, "m.toml", {"strategies[2].weight=4"}, ConfigUse::replay);
+  REQUIRE_FALSE(beyond);
+  CHECK(beyond.error().message.find("the config has no entry 2 in [[strategies]]") != std::string::npos);
+}
+
+TEST_CASE("config: a wrong [[strategies]] entry is named with its line, and every error is reported") {
+  const std::string text = R"([strategy]
+fast_ema = 5
+[combine]
+policy = "k_of_n"
+k = 3
+[[strategies]]
+id = "a"
+[[strategies]]
+id = "a"
+kind = "xgboost"
+fast_ema = 3
+[[strategies]]
+kind = "rule"
+)";
+  auto c = parse_node_config(text, "m.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(c);
+  const auto& m = c.error().message;
+  CAPTURE(m);
+  CHECK(m.find("m.toml:2: strategy.fast_ema: with [[strategies]], [strategy] holds only what they share") != std::string::npos);
+  CHECK(m.find("m.toml:9: strategies[1].id: \"a\" names another [[strategies]] entry too") != std::string::npos);
+  CHECK(m.find("m.toml:10: strategies[1].model: strategies[1].kind = \"xgboost\" needs strategies[1].model = PATH") != std::string::npos);
+  CHECK(m.find("m.toml:11: strategies[1].fast_ema: unknown key") != std::string::npos);  // a rule's key on a model
+  CHECK(m.find("strategies[2].id: each [[strategies]] entry needs an id") != std::string::npos);
+  CHECK(m.find("combine.k") == std::string::npos);  // 3 of 3 entries is a consensus of all
+  auto k = parse_node_config("[combine]\npolicy = \"k_of_n\"\nk = 2\n", "k.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(k);
+  CHECK(k.error().message.find("k.toml:3: combine.k: 2 is more than the 1 strategy configured") != std::string::npos);
+}

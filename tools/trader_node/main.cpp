@@ -11,6 +11,7 @@
 #include "base/code_version.hpp"
 #include "actors/node/node_runtime.hpp"
 #include "config/node_config.hpp"
+#include "replay/strategy_book.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/type_registry.hpp"
 
@@ -56,6 +57,19 @@ void print_summary(const trader::NodeConfig& c, const trader::node::RunSummary& 
              format_fixed(start),
              c.order_mode == trader::OrderMode::paper ? "" : ", the venue's balances at the start and what they were valued at");
   fmt::print("  decision hash {} ({} decisions, {} snapshots)\n", s.decision_hash, s.decisions, s.snapshots);
+  if (c.strategies.empty()) return;
+  // Several strategies: each one's part, read back from the journal (replay/strategy_book.hpp).
+  auto book = trader::replay::read_strategy_book(c.journal_path, 1, s.last_seq);
+  if (!book) {
+    fmt::print("  by strategy   (not read: {})\n", book.error().message);
+    return;
+  }
+  const char* label = "  by strategy   ";
+  for (const auto& st : book->results()) {
+    fmt::print("{}{}: {} signals, {} intents, {} fills, net PnL {} (fees {})\n", label, st.strategy, st.signals,
+               st.intents, st.fills, format_fixed(st.net()), format_fixed(st.fees));
+    label = "                ";
+  }
 }
 
 }  // namespace
@@ -110,12 +124,23 @@ int main(int argc, char** argv) {
 
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  spdlog::info("node {} starting: journal {}, orders {}, feed {}, strategy {}", config->node_id, config->journal_path,
+  // "strategy rule:ema-momentum-v1", or "strategies ema-1m (rule, 1m), xgb-15m (xgboost models/m15.json, 15m); k_of_n 2"
+  const auto strategies_of = [](const trader::NodeConfig& c) -> std::string {
+    if (c.strategies.empty())
+      return "strategy " + (c.strategy_kind == trader::StrategyKind::xgboost ? "xgboost " + c.model_path : c.strategy.name);
+    std::string list;
+    for (const auto& e : c.strategies)
+      list += fmt::format("{}{} ({}{}, {}s)", list.empty() ? "" : ", ", e.id, trader::name(e.kind),
+                          e.kind == trader::StrategyKind::xgboost ? " " + e.model_path : "", e.rule.interval_s);
+    return fmt::format("strategies {}; combined by {}{}", list, trader::mode_name(trader::kCombinePolicies, c.combine.policy),
+                       c.combine.policy == trader::CombinePolicy::k_of_n ? fmt::format(" {}", c.combine.k) : "");
+  };
+  spdlog::info("node {} starting: journal {}, orders {}, feed {}, {}", config->node_id, config->journal_path,
                config->order_mode == trader::OrderMode::paper ? std::string("on paper")
                                                       : std::string(trader::name(config->order_mode)) + " at " + config->venue.rest_url,
                config->feed_source == trader::FeedSourceKind::binance ? "live " + config->feed_url
                                                 : std::to_string(config->feed_files.size()) + " capture file(s)",
-               config->strategy_kind == trader::StrategyKind::xgboost ? "xgboost " + config->model_path : config->strategy.name);
+               strategies_of(*config));
   auto summary = trader::node::run_node(*config, g_stop);
   if (!summary) {
     std::fprintf(stderr, "error: %s\n", summary.error().message.c_str());

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -8,6 +9,7 @@
 #include "base/time_format.hpp"
 #include "config/node_config.hpp"
 #include "journal/journal.hpp"
+#include "messages/fixed_point.hpp"
 #include "replay/diff.hpp"
 #include "replay/replay.hpp"
 #include "tools/trader_tools/commands.hpp"
@@ -67,6 +69,19 @@ void print_version_table(const replay::DiffReport& r) {
   row("max drawdown", fmt::format("{:.2f}%", r.a.max_drawdown * 100), fmt::format("{:.2f}%", r.b.max_drawdown * 100));
   row("Sharpe (hourly returns, x sqrt(8760))", fmt::format("{:.2f}", r.a.sharpe), fmt::format("{:.2f}", r.b.sharpe));
   row("exposure (time in a position)", fmt::format("{:.1f}%", r.a.exposure * 100), fmt::format("{:.1f}%", r.b.exposure * 100));
+  if (r.strategies_a.empty() && r.strategies_b.empty()) return;
+  // Each strategy's part: the net PnL of the positions it opened (signals, fills).
+  std::vector<std::string> names;
+  for (const auto* list : {&r.strategies_a, &r.strategies_b})
+    for (const auto& st : *list)
+      if (std::find(names.begin(), names.end(), st.strategy) == names.end()) names.push_back(st.strategy);
+  auto part = [](const std::vector<replay::StrategyResult>& list, const std::string& name) -> std::string {
+    for (const auto& st : list)
+      if (st.strategy == name) return fmt::format("{} ({}, {})", format_fixed(st.net()), st.signals, st.fills);
+    return "-";
+  };
+  fmt::print("by strategy: net PnL of the positions it opened (signals, fills)\n");
+  for (const auto& name : names) row(name.c_str(), part(r.strategies_a, name), part(r.strategies_b, name));
 }
 
 int run_diff(const DiffArgs& a) {

@@ -1,0 +1,228 @@
+#include "actors/strategy/strategy_core.hpp"
+
+#include <algorithm>
+
+#include "messages/fixed_point.hpp"
+
+namespace trader {
+
+namespace {
+
+bool trades(const StrategyMember& m, const std::string& symbol) {
+  return m.symbols.empty() || std::find(m.symbols.begin(), m.symbols.end(), symbol) != m.symbols.end();
+}
+
+void save_view(StateWriter& w, const View& v) {
+  w.u32(static_cast<std::uint32_t>(v.direction));
+  w.u32(v.confidence_ppm);
+  w.u32(v.fraction_ppm);
+  w.str(v.reason);
+  w.u32(static_cast<std::uint32_t>(v.values.size()));
+  for (const auto& value : v.values) {
+    w.str(value.name);
+    w.f64(value.value);
+  }
+}
+
+View load_view(StateReader& r) {
+  View v;
+  v.direction = static_cast<Direction>(r.u32());
+  v.confidence_ppm = r.u32();
+  v.fraction_ppm = r.u32();
+  v.reason = r.str();
+  for (auto n = r.count(); n > 0 && r.ok(); --n) {
+    SignalValue value;
+    value.name = r.str();
+    value.value = r.f64();
+    v.values.push_back(std::move(value));
+  }
+  return v;
+}
+
+}  // namespace
+
+StrategyCore::StrategyCore(std::vector<StrategyMember> members, StrategyCommon common)
+    : members_(std::move(members)), common_(std::move(common)) {}
+
+void StrategyCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
+  SymbolState* s = nullptr;
+  bool failed = false;
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    const auto& m = members_[i];
+    if (c.interval_s != m.interval_s || !trades(m, c.symbol)) continue;
+    if (!s) {
+      s = &symbols_[c.symbol];
+      s->views.resize(members_.size());
+      ++s->candles;
+    }
+    auto& latest = s->views[i];
+    const Direction before = latest ? latest->direction : Direction::flat;
+    auto evaluated = m.view->evaluate(c, before);
+    if (!evaluated) {
+      out.push_back({Actor::none, ErrorReport{"strategy_failed", evaluated.error().message, c.symbol, in.seq,
+                                              in.recv_ts_ns}});
+      failed = true;
+      continue;
+    }
+    latest = std::move(*evaluated);  // none: warming up
+    if (latest && latest->direction != before)
+      out.push_back({Actor::none, Signal{c.symbol, c.close_time_ms, latest->direction, latest->confidence_ppm,
+                                         m.model_id, latest->reason, c.open_time_ms, c.interval_s, latest->values,
+                                         m.id}});
+  }
+  if (!s || failed) return;
+  std::vector<Ballot> ballots;
+  for (std::size_t i = 0; i < members_.size(); ++i)
+    if (trades(members_[i], c.symbol))
+      ballots.push_back({members_[i].id, members_[i].weight_ppm, s->views[i] ? &*s->views[i] : nullptr});
+  const auto v = combine(common_.combine, ballots);
+  if (!v) return;  // every strategy still warming up
+  s->view = v->direction;
+  intend(c, in, *s, *v, out);
+}
+
+void StrategyCore::intend(const Candle& c, const Delivery& in, SymbolState& s, const View& view, Outbox& out) {
+  if (s.pending) return;
+  OrderIntent intent;
+  for (std::size_t i = 0; i < members_.size(); ++i)  // the named strategies' views it is formed from
+    if (!members_[i].id.empty() && s.views[i])
+      intent.votes.push_back({members_[i].id, s.views[i]->direction, s.views[i]->confidence_ppm});
+  intent.intent_id = make_intent_id(IntentIssuer::strategy, next_intent_ + 1);
+  intent.symbol = c.symbol;
+  intent.type = OrderType::market;
+  intent.signal_seq = in.seq;  // the candle the view was computed on
+  intent.ts_ms = c.close_time_ms;
+  intent.confidence_ppm = view.confidence_ppm;
+  intent.values = view.values;
+  if (view.direction == Direction::long_ && s.held == 0) {
+    if (risk_state_ != TradingState::active || !have_equity_ || s.candles < s.cooldown_until) return;
+    const EntrySize size = size_entry(common_.sizing, view.fraction_ppm, view.confidence_ppm);
+    const std::int64_t budget =
+        static_cast<std::int64_t>(static_cast<__int128>(equity_) * size.fraction_ppm / 1'000'000);
+    std::int64_t price = c.close;
+    if (common_.entry.type == OrderType::limit) {
+      const auto below = static_cast<std::int64_t>(static_cast<__int128>(c.close) *
+                                                   (10'000 - common_.entry.limit_offset_bps) / 10'000);
+      price = floor_to_tick(below, common_.market.tick_size);
+      if (price <= 0) return;  // below one tick: no price to bid
+      intent.type = OrderType::limit;
+      intent.limit_price = price;
+    }
+    const auto units = div_fixed_checked(budget, price);  // a near-zero price could make it wrap
+    if (!units) {
+      out.push_back({Actor::none, ErrorReport{"arithmetic_overflow",
+                                              "entry size " + format_fixed(budget) + " / " + format_fixed(price) +
+                                                  " overflows 64-bit fixed point; no intent",
+                                              c.symbol, in.seq, in.recv_ts_ns}});
+      return;
+    }
+    const std::int64_t qty = floor_to_lot(*units, common_.market.lot_step);
+    const auto notional = mul_fixed_checked(qty, price);
+    if (qty <= 0 || !notional || *notional < common_.market.min_notional) return;
+    intent.side = Side::buy;
+    intent.qty = qty;
+    intent.reason = "enter long: " + view.reason + (size.why.empty() ? "" : "; " + size.why);
+  } else if (view.direction == Direction::flat && s.held > 0) {
+    if (risk_state_ == TradingState::halted) return;
+    intent.side = Side::sell;
+    intent.qty = s.held;
+    intent.is_exit = true;
+    intent.reason = "exit: " + view.reason;
+  } else {
+    return;
+  }
+  ++next_intent_;
+  s.pending = true;
+  s.pending_intent = intent.intent_id;
+  out.push_back({Actor::none, std::move(intent)});
+}
+
+void StrategyCore::on(const Delivery& in, Outbox& out) {
+  if (const auto* c = std::get_if<Candle>(&in.message)) {
+    on_candle(*c, in, out);
+  } else if (const auto* p = std::get_if<PortfolioState>(&in.message)) {
+    equity_ = p->equity;
+    have_equity_ = true;
+    for (auto& [symbol, s] : symbols_) {
+      std::int64_t held = 0;
+      for (const auto& pos : p->positions)
+        if (pos.symbol == symbol) held = pos.qty;
+      if (s.held > 0 && held == 0) s.cooldown_until = s.candles + common_.reentry_cooldown_candles;
+      s.held = held;
+    }
+  } else if (const auto* d = std::get_if<RiskDecision>(&in.message)) {
+    auto it = symbols_.find(d->symbol);
+    if (it != symbols_.end() && it->second.pending_intent == d->intent_id && !d->approved) {
+      it->second.pending = false;  // retry after the cooldown, not on every candle
+      it->second.cooldown_until = it->second.candles + common_.reentry_cooldown_candles;
+    }
+  } else if (const auto* e = std::get_if<OrderEvent>(&in.message)) {
+    // Only the final event of this symbol's own pending order ends the wait (a stop-loss
+    // exit of the same symbol may be working beside it).
+    auto it = symbols_.find(e->symbol);
+    if (it != symbols_.end() && it->second.pending && e->intent_id == it->second.pending_intent && ends_order(e->kind))
+      it->second.pending = false;
+  } else if (const auto* r = std::get_if<RiskState>(&in.message)) {
+    risk_state_ = r->state;
+  }
+}
+
+void StrategyCore::save(StateWriter& w) const {
+  w.u32(static_cast<std::uint32_t>(symbols_.size()));
+  for (const auto& [symbol, s] : symbols_) {
+    w.str(symbol);
+    w.u64(s.candles);
+    w.u32(static_cast<std::uint32_t>(s.view));
+    w.boolean(s.pending);
+    w.u64(s.pending_intent);
+    w.i64(s.held);
+    w.u64(s.cooldown_until);
+  }
+  w.i64(equity_);
+  w.boolean(have_equity_);
+  w.u32(static_cast<std::uint32_t>(risk_state_));
+  w.u64(next_intent_);
+  for (const auto& m : members_) m.view->save(w);
+  // Several strategies: each one's latest view of each symbol, which the next candle
+  // combines. One strategy's view is re-evaluated before it is used, so a one-strategy
+  // snapshot (the format before [[strategies]]) has none.
+  if (members_.size() == 1) return;
+  for (const auto& [symbol, s] : symbols_)
+    for (const auto& v : s.views) {
+      w.boolean(v.has_value());
+      if (v) save_view(w, *v);
+    }
+}
+
+Status StrategyCore::load(StateReader& r) {
+  symbols_.clear();
+  for (auto n = r.count(); n > 0 && r.ok(); --n) {
+    SymbolState& s = symbols_[r.str()];
+    s.candles = r.u64();
+    s.view = static_cast<Direction>(r.u32());
+    s.pending = r.boolean();
+    s.pending_intent = r.u64();
+    s.held = r.i64();
+    s.cooldown_until = r.u64();
+  }
+  equity_ = r.i64();
+  have_equity_ = r.boolean();
+  risk_state_ = static_cast<TradingState>(r.u32());
+  next_intent_ = r.u64();
+  if (!r.ok()) return fail("strategy snapshot is truncated or corrupt");
+  for (auto& m : members_)
+    if (auto st = m.view->load(r); !st) return st;
+  for (auto& [symbol, s] : symbols_) {
+    s.views.assign(members_.size(), std::nullopt);
+    if (members_.size() == 1) {
+      s.views[0] = View{s.view, 0, 0, {}, {}};  // its direction is all the next candle reads
+      continue;
+    }
+    for (auto& v : s.views)
+      if (r.boolean()) v = load_view(r);
+  }
+  if (!r.ok()) return fail("strategy snapshot is truncated or corrupt");
+  return {};
+}
+
+}  // namespace trader

@@ -1,0 +1,157 @@
+#include "replay/strategy_book.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "journal/journal.hpp"
+
+namespace trader::replay {
+namespace {
+
+constexpr const char* kUnattributed = "(unattributed)";
+
+}  // namespace
+
+bool StrategyBook::reads(std::uint16_t type_id) {
+  switch (type_id) {
+    case Signal::kTypeId: case OrderIntent::kTypeId: case RiskDecision::kTypeId: case OrderRequest::kTypeId:
+    case OrderEvent::kTypeId: case PortfolioState::kTypeId: return true;
+    default: return false;
+  }
+}
+
+StrategyResult& StrategyBook::row(const std::string& name) {
+  auto [it, inserted] = rows_.try_emplace(name);
+  if (inserted) {
+    it->second.strategy = name;
+    order_.push_back(name);
+  }
+  return it->second;
+}
+
+// Equal shares, the remainder unit to the first owner: the shares add up to `amount`.
+void StrategyBook::split(const Owners& owners, std::int64_t amount, std::int64_t StrategyResult::*field) {
+  if (amount == 0) return;
+  if (owners.empty()) {
+    row(kUnattributed).*field += amount;
+    return;
+  }
+  const auto n = static_cast<std::int64_t>(owners.size());
+  const std::int64_t share = amount / n;
+  for (std::size_t i = 0; i < owners.size(); ++i) row(owners[i]).*field += share + (i == 0 ? amount - share * n : 0);
+}
+
+void StrategyBook::add(const EnvelopeHeader& h, const Message& m) {
+  if (const auto* s = std::get_if<Signal>(&m)) {
+    const std::string& name = s->strategy_id.empty() ? s->model_id : s->strategy_id;
+    named_ = named_ || !s->strategy_id.empty();
+    strategy_of_cause_[h.cause_seq] = name;
+    latest_ = name;
+    ++row(name).signals;
+  } else if (const auto* i = std::get_if<OrderIntent>(&m)) {
+    named_ = named_ || !i->votes.empty();
+    Owners owners;
+    if (h.source != Actor::strategy) {
+      owners = {kRiskExits};
+    } else if (!i->votes.empty()) {
+      if (i->is_exit) {
+        if (auto it = position_owners_.find(i->symbol); it != position_owners_.end()) owners = it->second;
+      } else {
+        for (const auto& v : i->votes)
+          if (v.direction == Direction::long_) owners.push_back(v.strategy_id);
+      }
+      if (owners.empty())  // an exit of a position nobody here opened: those who voted for it
+        for (const auto& v : i->votes)
+          if (v.direction != Direction::long_) owners.push_back(v.strategy_id);
+    } else if (auto it = strategy_of_cause_.find(h.cause_seq); it != strategy_of_cause_.end()) {
+      owners = {it->second};
+    } else {
+      owners = {latest_.empty() ? std::string("strategy") : latest_};
+    }
+    for (const auto& o : owners) ++row(o).intents;
+    intent_owners_[i->intent_id] = std::move(owners);
+  } else if (const auto* d = std::get_if<RiskDecision>(&m)) {
+    auto it = intent_owners_.find(d->intent_id);
+    if (it == intent_owners_.end()) {  // risk's own exit: no intent record
+      it = intent_owners_.emplace(d->intent_id, Owners{kRiskExits}).first;
+      ++row(kRiskExits).intents;
+    }
+    for (const auto& o : it->second) ++(d->approved ? row(o).approved : row(o).refused);
+  } else if (const auto* o = std::get_if<OrderRequest>(&m)) {
+    if (o->cancel) return;
+    auto it = intent_owners_.find(o->intent_id);
+    order_owners_[o->client_order_id] = it != intent_owners_.end() ? it->second : Owners{kRiskExits};
+  } else if (const auto* e = std::get_if<OrderEvent>(&m)) {
+    if (e->fill_qty == 0) return;
+    auto it = order_owners_.find(e->client_order_id);
+    const Owners owners = it != order_owners_.end() ? it->second : Owners{};
+    for (const auto& name : owners) ++row(name).fills;
+    // A fill into a flat symbol opens a position: it belongs to this order's strategies.
+    if (held_[e->symbol] == 0 && !position_owners_.count(e->symbol)) {
+      Owners opened;
+      for (const auto& name : owners)
+        if (name != kRiskExits) opened.push_back(name);
+      position_owners_[e->symbol] = opened;
+    }
+    fill_symbol_[h.seq] = e->symbol;
+  } else if (const auto* p = std::get_if<PortfolioState>(&m)) {
+    const std::int64_t realized = have_last_ ? p->realized_pnl - last_.realized_pnl : p->realized_pnl;
+    const std::int64_t fees = have_last_ ? p->fees - last_.fees : p->fees;
+    held_.clear();
+    for (const auto& pos : p->positions) held_[pos.symbol] = pos.qty;
+    Owners owners;
+    // Only the state a fill caused changes PnL and fees (the candles' states between a fill
+    // and its own state do not know of it yet).
+    if (auto f = fill_symbol_.find(h.cause_seq); f != fill_symbol_.end()) {
+      if (auto it = position_owners_.find(f->second); it != position_owners_.end()) {
+        owners = it->second;
+        if (held_[f->second] == 0) position_owners_.erase(it);  // closed: the next fill opens anew
+      }
+      fill_symbol_.erase(f);
+    }
+    split(owners, realized, &StrategyResult::realized);
+    split(owners, fees, &StrategyResult::fees);
+    last_ = *p;
+    have_last_ = true;
+  }
+}
+
+std::vector<StrategyResult> StrategyBook::results() const {
+  StrategyBook copy = *this;  // the open positions' unrealized PnL, as of the last state
+  if (have_last_)
+    for (const auto& pos : last_.positions) {
+      auto it = copy.position_owners_.find(pos.symbol);
+      copy.split(it != copy.position_owners_.end() ? it->second : Owners{}, pos.unrealized_pnl,
+                 &StrategyResult::unrealized);
+    }
+  std::vector<StrategyResult> out;
+  for (const auto& name : copy.order_)
+    if (name != kRiskExits && name != kUnattributed) out.push_back(copy.rows_.at(name));
+  for (const char* name : {kRiskExits, kUnattributed})
+    if (auto it = copy.rows_.find(name); it != copy.rows_.end()) out.push_back(it->second);
+  return out;
+}
+
+Result<StrategyBook> read_strategy_book(const std::string& dir, std::uint64_t from_seq, std::uint64_t to_seq) {
+  auto reader = journal::Reader::open(dir);
+  if (!reader) return tl::unexpected(reader.error());
+  journal::Filter f;
+  f.from_seq = from_seq;
+  f.to_seq = to_seq;
+  auto cursor = (*reader)->scan(f);
+  if (!cursor) return tl::unexpected(cursor.error());
+  StrategyBook book;
+  for (;;) {
+    auto rec = cursor->next();
+    if (!rec) return tl::unexpected(rec.error());
+    if (*rec == nullptr) return book;
+    const auto& h = (*rec)->header;
+    if (!StrategyBook::reads(h.type_id)) continue;
+    auto body = (*rec)->decode();
+    if (!body) return fail(fmt::format("{}: seq {}: {}", dir, h.seq, body.error().message));
+    book.add(h, *body);
+  }
+}
+
+}  // namespace trader::replay

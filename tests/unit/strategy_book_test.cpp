@@ -1,0 +1,97 @@
+#include <doctest/doctest.h>
+
+#include "messages/fixed_point.hpp"
+#include "replay/strategy_book.hpp"
+
+using namespace trader;
+using replay::StrategyBook;
+
+namespace {
+
+std::int64_t px(double v) { return static_cast<std::int64_t>(v * 1e8 + (v >= 0 ? 0.5 : -0.5)); }
+
+// Feeds a book records in journal order, each answering the one `cause` names.
+struct Journal {
+  StrategyBook book;
+  std::uint64_t seq = 0;
+  std::uint64_t add(Actor source, const Message& m, std::uint64_t cause = 0) {
+    EnvelopeHeader h;
+    h.seq = ++seq;
+    h.source = source;
+    h.cause_seq = cause;
+    h.type_id = type_id_of(m);
+    book.add(h, m);
+    return h.seq;
+  }
+  // An intent, its approval, its order and one fill of it, then the portfolio after it.
+  void trade(std::uint64_t intent_id, Side side, std::int64_t qty, std::vector<StrategyVote> votes,
+             const PortfolioState& after, std::uint64_t candle) {
+    OrderIntent i;
+    i.intent_id = intent_id;
+    i.symbol = "BTCUSDT";
+    i.side = side;
+    i.qty = qty;
+    i.is_exit = side == Side::sell;
+    i.votes = std::move(votes);
+    const auto intent = add(Actor::strategy, i, candle);
+    RiskDecision d;
+    d.intent_id = intent_id;
+    d.approved = true;
+    const auto decision = add(Actor::risk, d, intent);
+    OrderRequest o;
+    o.client_order_id = "c" + std::to_string(intent_id);
+    o.intent_id = intent_id;
+    const auto request = add(Actor::order, o, decision);
+    OrderEvent e;
+    e.client_order_id = o.client_order_id;
+    e.symbol = "BTCUSDT";
+    e.side = side;
+    e.kind = OrderEventKind::filled;
+    e.fill_qty = qty;
+    const auto fill = add(Actor::exchange, e, request);
+    add(Actor::portfolio, after, fill);
+  }
+};
+
+PortfolioState state(std::int64_t realized, std::int64_t fees, std::int64_t held, std::int64_t unrealized) {
+  PortfolioState p;
+  p.realized_pnl = realized;
+  p.fees = fees;
+  p.unrealized_pnl = unrealized;
+  if (held) p.positions.push_back({"BTCUSDT", held, 0, 0, unrealized, 0});
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("strategy book: a position's PnL belongs to the strategies that opened it, and the rows add up") {
+  Journal j;
+  const auto candle = j.add(Actor::candle_builder, Candle{});
+  j.add(Actor::portfolio, state(0, 0, 0, 0), candle);
+  // a and b long, c flat: a and b open the position; c's exit vote later does not own it.
+  j.trade(1, Side::buy, px(1), {{"a", Direction::long_, 600'000}, {"b", Direction::long_, 700'000},
+                                {"c", Direction::flat, 100'000}},
+          state(0, px(0.3), px(1), px(1.01)), candle);
+  j.trade(2, Side::sell, px(1), {{"a", Direction::flat, 0}, {"b", Direction::flat, 0}, {"c", Direction::flat, 0}},
+          state(px(10.00000001), px(0.6), 0, 0), candle);
+  // c alone opens the next one, still open at the end.
+  j.trade(3, Side::buy, px(2), {{"a", Direction::flat, 0}, {"b", Direction::flat, 0}, {"c", Direction::long_, 900'000}},
+          state(px(10.00000001), px(0.9), px(2), px(-4)), candle);
+  const auto rows = j.book.results();
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].strategy == "a");
+  CHECK(rows[0].realized == px(5.00000001));  // the odd unit goes to the first owner
+  CHECK(rows[1].realized == px(5));
+  CHECK(rows[0].fees == px(0.3));
+  CHECK(rows[1].fees == px(0.3));
+  CHECK(rows[2].strategy == "c");
+  CHECK(rows[2].realized == 0);
+  CHECK(rows[2].fees == px(0.3));
+  CHECK(rows[2].unrealized == px(-4));
+  CHECK(rows[0].intents == 2);  // its entry and the exit of its position
+  CHECK(rows[2].intents == 1);
+  std::int64_t net = 0;
+  for (const auto& r : rows) net += r.net();
+  CHECK(net == px(10.00000001) - px(0.9) + px(-4));
+  CHECK(j.book.named());
+}
