@@ -573,6 +573,11 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("risk.atr_candles", c.risk.atr_candles, 1, 100000);
   r.ppm("risk.max_total_exposure", c.risk.exposure.max_total_ppm);
   r.ppm("risk.max_asset_exposure", c.risk.exposure.max_asset_ppm);
+  r.integer("risk.correlation_window", c.risk.correlation.window, 0, 1000);
+  r.ppm("risk.max_correlation", c.risk.correlation.max_ppm);
+  r.integer("risk.max_correlated_positions", c.risk.correlation.max_correlated, 1, 10000);
+  if (c.risk.correlation.window == 1)
+    r.error("risk.correlation_window", r.find("risk.correlation_window"), "a correlation needs at least 2 returns (0: off)");
   c.risk.candle_interval_s = c.strategy.interval_s;
 
   // Sizing: the stop and take profit it sizes against are risk's own (one value each).

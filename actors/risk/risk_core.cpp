@@ -161,6 +161,11 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   if (held == 0 &&
       !check(RiskLimit::max_open_positions, open, config_.max_open_positions, open < config_.max_open_positions))
     return reject("max_open_positions", std::to_string(portfolio_.positions.size()) + " positions open");
+  if (held == 0) {
+    auto correlated = check_correlation(config_.correlation, returns_, portfolio_, intent.symbol);
+    if (correlated.check) d.checks.push_back(*correlated.check);
+    if (correlated.refused) return reject("max_correlation", correlated.why);
+  }
   const std::int64_t price = intent.limit_price > 0 ? intent.limit_price : symbols_[intent.symbol].last_price;
   if (price <= 0) return reject("no_price", "no price known for " + intent.symbol);
   if (!have_portfolio_) return reject("no_portfolio", "portfolio state not known yet");
@@ -231,6 +236,8 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   }
   s.prev_close = c.close;
   s.last_price = c.close;
+  // Twice the window: the symbols' latest candles need not close at the same time.
+  if (config_.correlation.window > 0) returns_.add(c.symbol, c.close_time_ms, c.close, 2 * config_.correlation.window);
 
   const std::int64_t held = position_qty(c.symbol);
   if (held <= 0 || s.exit_pending) return;
@@ -357,6 +364,7 @@ void RiskCore::save(StateWriter& w) const {
   w.i64(last_ts_ms_);
   w.u64(next_intent_);
   w.boolean(flattening_);
+  if (config_.correlation.window > 0) returns_.save(w);  // only then: a state without it keeps its bytes
 }
 
 Status RiskCore::load(StateReader& r) {
@@ -384,6 +392,7 @@ Status RiskCore::load(StateReader& r) {
   last_ts_ms_ = r.i64();
   next_intent_ = r.u64();
   flattening_ = !r.at_end() && r.boolean();  // absent from snapshots taken before flatten retried
+  if (!r.at_end()) returns_.load(r);          // kept with correlation limits on
   if (!r.ok()) return fail("risk snapshot is truncated or corrupt");
   return {};
 }

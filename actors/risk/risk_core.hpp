@@ -5,7 +5,8 @@
 // A limit intent first needs a price on market.tick_size ("price_off_tick").
 // Checks on an entry intent, in order (first failure rejects):
 //   state (halted / reducing), min_confidence, max_orders_per_minute,
-//   max_trades_per_day, max_open_positions (new symbol), a known price,
+//   max_trades_per_day, max_open_positions (new symbol), the correlation group
+//   (correlation.hpp: a new symbol moving with those held), a known price,
 //   then the size: the position's notional after the order may not exceed
 //   max_position_notional nor max_position_equity x equity; a larger order is approved
 //   reduced to fit (reason code "reduced_to_limit"), or rejected if less than the lot
@@ -31,6 +32,7 @@
 
 #include "actors/actor_core.hpp"
 #include "actors/market_rules.hpp"
+#include "actors/risk/correlation.hpp"
 #include "actors/risk/exposure.hpp"
 
 namespace trader {
@@ -55,6 +57,7 @@ struct RiskConfig {
   std::uint32_t candle_interval_s = 60;
   std::uint32_t atr_candles = 14;
   ExposureLimits exposure;  // across positions (exposure.hpp); off by default
+  CorrelationLimits correlation;  // correlated groups (correlation.hpp); off by default
   MarketRules market;
 };
 
@@ -103,6 +106,7 @@ class RiskCore final : public ActorCore {
   std::int64_t last_ts_ms_ = 0;
   std::uint64_t next_intent_ = 0;  // risk's own exits (stops, flatten): make_intent_id(risk, n)
   bool flattening_ = false;        // an operator flatten is still working: exits again until flat
+  ReturnHistory returns_;          // candle returns per symbol, kept only with correlation limits on
 };
 
 }  // namespace trader
