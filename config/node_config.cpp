@@ -529,6 +529,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
         r.error(p + "id", r.find(p + "id"), fmt::format("\"{}\" names another [[strategies]] entry too", e.id));
       r.mode(p + "kind", e.kind, kStrategyKinds);
       r.ppm(p + "weight", e.weight_ppm, 1000.0);
+      if (e.weight_ppm == 0) r.error(p + "weight", r.find(p + "weight"), "must be above 0 (at least 0.000001)");
       read_strategy(p, e.kind, false, e.rule, e.xgb, e.model_path);
       c.strategies.push_back(std::move(e));
     }

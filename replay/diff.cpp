@@ -85,6 +85,7 @@ Result<Loaded> load(const std::string& dir, const std::string& label) {
   out.inputs_hash = fmt::format("{}:{:016x}", inputs, input_digest);
   stats.finish(out.stats);
   if (strategies.named()) out.strategies = strategies.results();
+  out.stats.strategy_ids = strategies.strategy_ids();
   return out;
 }
 

@@ -61,8 +61,8 @@ std::string stats_row(const char* name, const std::string& a, const std::string&
 std::string render_diff_html(const DiffReport& r) {
   std::string h = html_head("decision diff", "td.num{text-align:right}.a{color:#1f77b4}.b{color:#ff7f0e}");
   h += "<h1>Decision diff</h1>\n";
-  h += fmt::format("<p><span class=\"a\">A</span>: {} (model {})<br/><span class=\"b\">B</span>: {} (model {})</p>\n",
-                   html_escape(r.a.dir), html_escape(r.a.model_id), html_escape(r.b.dir), html_escape(r.b.model_id));
+  h += fmt::format("<p><span class=\"a\">A</span>: {} ({})<br/><span class=\"b\">B</span>: {} ({})</p>\n",
+                   html_escape(r.a.dir), html_escape(decided_by(r.a)), html_escape(r.b.dir), html_escape(decided_by(r.b)));
   if (!r.same_inputs) h += "<p><strong>Warning: the two journals did not see the same inputs.</strong></p>\n";
   h += svg(r);
   h += "<h2>Per version</h2>\n<table>\n<tr><th></th><th class=\"a\">A</th><th class=\"b\">B</th></tr>\n";

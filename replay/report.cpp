@@ -64,13 +64,14 @@ Result<SessionReport> build_report(const std::string& dir) {
     r.prices[symbol] = std::move(points);
   }
   r.strategies = strategies.results();
+  r.stats.strategy_ids = strategies.strategy_ids();
   return r;
 }
 
 std::string render_report_text(const SessionReport& r) {
   const auto& s = r.stats;
   const auto& p = r.last;
-  std::string out = fmt::format("journal {} ({} session(s), model {})\n", r.dir, r.sessions, s.model_id);
+  std::string out = fmt::format("journal {} ({} session(s), {})\n", r.dir, r.sessions, decided_by(s));
   out += fmt::format("  net PnL       {} {} (realized {}, unrealized {}), fees {}\n", format_checked(DayBook::net_of(p)),
                      p.quote_asset, format_fixed(p.realized_pnl), format_fixed(p.unrealized_pnl), format_fixed(p.fees));
   out += fmt::format("  equity        {} (started with {})\n", format_fixed(p.equity), format_fixed(p.starting_cash));

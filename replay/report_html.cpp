@@ -94,8 +94,8 @@ std::string render_report_html(const SessionReport& r) {
   const auto& p = r.last;
   std::string h = html_head("session report", "td{font-variant-numeric:tabular-nums}");
   h += "<h1>Session report</h1>\n";
-  h += fmt::format("<p>journal {} &middot; {} session(s) &middot; model {} &middot; {} to {} (UTC, data time)</p>\n",
-                   html_escape(r.dir), r.sessions, html_escape(s.model_id),
+  h += fmt::format("<p>journal {} &middot; {} session(s) &middot; {} &middot; {} to {} (UTC, data time)</p>\n",
+                   html_escape(r.dir), r.sessions, html_escape(decided_by(s)),
                    html_escape(s.equity.empty() ? "" : utc_minute(s.equity.front().ts_ms)),
                    html_escape(s.equity.empty() ? "" : utc_minute(s.equity.back().ts_ms)));
   h += "<table id=\"summary\">\n";

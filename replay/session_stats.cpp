@@ -47,4 +47,11 @@ void StatsBuilder::finish(VersionStats& st) const {
   }
 }
 
+std::string decided_by(const VersionStats& stats) {
+  if (stats.strategy_ids.empty()) return "model " + stats.model_id;
+  std::string out = "strategies ";
+  for (std::size_t i = 0; i < stats.strategy_ids.size(); ++i) out += (i ? ", " : "") + stats.strategy_ids[i];
+  return out;
+}
+
 }  // namespace trader::replay

@@ -18,6 +18,7 @@ struct EquityPoint {
 
 struct VersionStats {
   std::string label, dir, model_id;
+  std::vector<std::string> strategy_ids;  // the [[strategies]] that decided (empty: one strategy, model_id)
   std::uint64_t fills = 0, round_trips = 0, wins = 0;
   double win_rate = 0;
   double gross_pnl = 0, net_pnl = 0, fees = 0;  // quote asset
@@ -27,6 +28,9 @@ struct VersionStats {
   std::string quote_asset;
   std::vector<EquityPoint> equity;  // one point per portfolio state
 };
+
+// Who decided: "model ID", or "strategies A, B, C".
+std::string decided_by(const VersionStats& stats);
 
 class StatsBuilder {
  public:

@@ -23,10 +23,7 @@ bool StrategyBook::reads(std::uint16_t type_id) {
 
 StrategyResult& StrategyBook::row(const std::string& name) {
   auto [it, inserted] = rows_.try_emplace(name);
-  if (inserted) {
-    it->second.strategy = name;
-    order_.push_back(name);
-  }
+  if (inserted) it->second.strategy = name;
   return it->second;
 }
 
@@ -117,6 +114,14 @@ void StrategyBook::add(const EnvelopeHeader& h, const Message& m) {
   }
 }
 
+std::vector<std::string> StrategyBook::strategy_ids() const {
+  std::vector<std::string> ids;
+  if (named_)
+    for (const auto& [name, row] : rows_)
+      if (name != kRiskExits && name != kUnattributed) ids.push_back(name);
+  return ids;
+}
+
 std::vector<StrategyResult> StrategyBook::results() const {
   StrategyBook copy = *this;  // the open positions' unrealized PnL, as of the last state
   if (have_last_)
@@ -125,9 +130,9 @@ std::vector<StrategyResult> StrategyBook::results() const {
       copy.split(it != copy.position_owners_.end() ? it->second : Owners{}, pos.unrealized_pnl,
                  &StrategyResult::unrealized);
     }
-  std::vector<StrategyResult> out;
-  for (const auto& name : copy.order_)
-    if (name != kRiskExits && name != kUnattributed) out.push_back(copy.rows_.at(name));
+  std::vector<StrategyResult> out;  // the strategies by name (the map's order), then the two rows apart
+  for (const auto& [name, row] : copy.rows_)
+    if (name != kRiskExits && name != kUnattributed) out.push_back(row);
   for (const char* name : {kRiskExits, kUnattributed})
     if (auto it = copy.rows_.find(name); it != copy.rows_.end()) out.push_back(it->second);
   return out;

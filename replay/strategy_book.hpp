@@ -38,10 +38,12 @@ class StrategyBook {
   // Whether the book reads records of this type (the others need not be decoded).
   static bool reads(std::uint16_t type_id);
   void add(const EnvelopeHeader& h, const Message& m);
-  // One row per strategy by name, then risk's exits and what no fill explains (if any).
+  // One row per strategy, by name, then risk's exits and what no fill explains (if any).
   std::vector<StrategyResult> results() const;
   // Several named strategies (a [[strategies]] config) took part.
   bool named() const { return named_; }
+  // Their ids, by name (empty unless named()).
+  std::vector<std::string> strategy_ids() const;
 
  private:
   using Owners = std::vector<std::string>;
@@ -49,7 +51,6 @@ class StrategyBook {
   void split(const Owners& owners, std::int64_t amount, std::int64_t StrategyResult::*field);
 
   std::map<std::string, StrategyResult> rows_;
-  std::vector<std::string> order_;            // names in order of appearance
   std::map<std::uint64_t, std::string> strategy_of_cause_;  // the candle's seq -> the strategy that signalled on it
   std::string latest_;                        // the latest signal's strategy
   std::map<std::uint64_t, Owners> intent_owners_;

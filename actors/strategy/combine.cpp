@@ -61,7 +61,7 @@ std::optional<View> combine(const CombineConfig& c, std::span<const Ballot> ball
     case CombinePolicy::weighted: {
       const auto score = weights > 0 ? static_cast<std::uint32_t>(weighted_conf / weights) : 0u;
       v.confidence_ppm = score;
-      if (longs > 0 && score >= c.min_score_ppm) {
+      if (longs > 0 && long_weights > 0 && score >= c.min_score_ppm) {
         v.direction = Direction::long_;
         v.fraction_ppm = static_cast<std::uint32_t>(weighted_fraction / long_weights);
       }

@@ -81,7 +81,8 @@ void print_version_table(const replay::DiffReport& r) {
     return "-";
   };
   fmt::print("by strategy: net PnL of the positions it opened (signals, fills)\n");
-  for (const auto& name : names) row(name.c_str(), part(r.strategies_a, name), part(r.strategies_b, name));
+  for (const auto& name : names)
+    fmt::print("  {:<34} {:>28} {:>28}\n", name, part(r.strategies_a, name), part(r.strategies_b, name));
 }
 
 int run_diff(const DiffArgs& a) {
@@ -133,7 +134,7 @@ int run_diff(const DiffArgs& a) {
     report->b.dir = a.model_b + (remove_work ? "" : " -> " + dir_b);
   }
   const auto& r = *report;
-  fmt::print("A: {} (model {})\nB: {} (model {})\n", r.a.dir, r.a.model_id, r.b.dir, r.b.model_id);
+  fmt::print("A: {} ({})\nB: {} ({})\n", r.a.dir, replay::decided_by(r.a), r.b.dir, replay::decided_by(r.b));
   if (!r.same_inputs) fmt::print("warning: the two journals did not see the same inputs\n");
   fmt::print("decisions: same {}, only A {}, only B {}, different {} (of {} decision points)\n", r.same, r.only_a,
              r.only_b, r.different, r.same + r.only_a + r.only_b + r.different);
