@@ -55,4 +55,13 @@ std::string checks_json(const std::vector<LimitCheck>& checks) {
   return out + "]";
 }
 
+std::string votes_json(const std::vector<StrategyVote>& votes) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < votes.size(); ++i)
+    fmt::format_to(std::back_inserter(out), R"({}{{"strategy_id":{},"direction":"{}","confidence_ppm":{}}})",
+                   i ? "," : "", to_json_string(votes[i].strategy_id), enum_name(votes[i].direction),
+                   votes[i].confidence_ppm);
+  return out + "]";
+}
+
 }  // namespace trader

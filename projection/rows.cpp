@@ -66,12 +66,13 @@ Status add_rows(const EnvelopeHeader& h, const Message& body, const RowOptions& 
           put(TableId::signals, {num(m.ts_ms), text(utc_day_of_ms(m.ts_ms)), text(m.symbol), text(enum_name(m.direction)),
                                  num(m.confidence_ppm), text(m.model_id), text(m.reason), num(m.interval_s),
                                  num(m.candle_open_time_ms),
-                                 m.values.empty() ? Value{Null{}} : text(values_json(m.values))});
+                                 m.values.empty() ? Value{Null{}} : text(values_json(m.values)),
+                                 m.strategy_id.empty() ? Value{Null{}} : text(m.strategy_id)});
         } else if constexpr (std::is_same_v<T, OrderIntent>) {
           put(TableId::intents, {num(m.ts_ms), rows.id(m.intent_id, "intent id"), text(m.symbol),
                                  text(enum_name(m.side)), text(enum_name(m.type)), money(m.qty), money(m.limit_price),
                                  m.is_exit, text(m.reason), rows.id(m.signal_seq, "candle seq"),
-                                 num(m.confidence_ppm)});
+                                 num(m.confidence_ppm), m.votes.empty() ? Value{Null{}} : text(votes_json(m.votes))});
         } else if constexpr (std::is_same_v<T, RiskDecision>) {
           put(TableId::risk_decisions,
               {num(m.ts_ms), rows.id(m.intent_id, "intent id"), text(m.symbol),

@@ -101,6 +101,10 @@ std::vector<std::string> migrations_from(int from, Dialect d) {
   if (from < 3) out.push_back(create_table(table(TableId::alerts), d));  // what the alert rules raise
   // The alert rules' state with the progress, so a restart does not re-read the session.
   if (from < 4) out.emplace_back("ALTER TABLE projection_progress ADD COLUMN resume_state TEXT");
+  if (from < 5) {  // several strategies: which made a signal, and the views an intent was formed from
+    out.emplace_back("ALTER TABLE signals ADD COLUMN strategy_id TEXT");
+    out.push_back(fmt::format("ALTER TABLE intents ADD COLUMN votes {}", sql_type(ColumnKind::json, d)));
+  }
   return out;
 }
 

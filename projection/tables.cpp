@@ -14,11 +14,12 @@ constexpr Column kSessions[] = {
 constexpr Column kSignals[] = {
     {"seq", K::integer}, {"cause_seq", K::integer}, {"ts_ms", K::integer}, {"day", K::text}, {"symbol", K::text}, {"direction", K::text},
     {"confidence_ppm", K::integer}, {"model_id", K::text}, {"reason", K::text}, {"interval_s", K::integer},
-    {"candle_open_time_ms", K::integer}, {"inputs", K::json, true}};
+    {"candle_open_time_ms", K::integer}, {"inputs", K::json, true}, {"strategy_id", K::text, true}};
 constexpr Column kIntents[] = {
     {"seq", K::integer}, {"cause_seq", K::integer}, {"ts_ms", K::integer}, {"intent_id", K::integer}, {"symbol", K::text},
     {"side", K::text}, {"type", K::text}, {"qty", K::money}, {"limit_price", K::money},
-    {"is_exit", K::boolean}, {"reason", K::text}, {"candle_seq", K::integer}, {"confidence_ppm", K::integer}};
+    {"is_exit", K::boolean}, {"reason", K::text}, {"candle_seq", K::integer}, {"confidence_ppm", K::integer},
+    {"votes", K::json, true}};
 constexpr Column kRiskDecisions[] = {
     {"seq", K::integer}, {"cause_seq", K::integer}, {"ts_ms", K::integer}, {"intent_id", K::integer},
     {"symbol", K::text}, {"side", K::text}, {"type", K::text}, {"approved", K::boolean},

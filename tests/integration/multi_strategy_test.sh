@@ -7,7 +7,8 @@
 #  - every entry intent had at least 2 of 3 long votes, every exit fewer; each entry is
 #    sized by Kelly;
 #  - the strategies' net PnL in the summary adds up to the session's to the unit;
-#  - the journal verifies; what-if and diff show each strategy's part.
+#  - the journal verifies; what-if and diff show each strategy's part; the SQL history
+#    holds each signal's strategy and each intent's votes.
 # Then correlation on the real BTCUSDT and ETHUSDT trades of one evening: an entry in one
 # while the other is held is refused, and its rho is the one computed here from the
 # journal's candles (exact integer Pearson).
@@ -77,6 +78,25 @@ assert fills_b > fills_a, (fills_a, fills_b)
 net = Decimal(re.search(r"net PnL +(-?[0-9.]+) USDC", report).group(1))
 parts = re.findall(r"^  .+: \d+ signals, .*; net PnL (-?[0-9.]+) \(realized", report, re.M)
 assert len(parts) >= 3 and sum(Decimal(p) for p in parts) == net, (parts, net)
+PY
+
+# The SQL history: each signal's strategy, each intent's votes, as the journal has them.
+"$TRADER_TOOLS" project "$SCRATCH/multi" --db "sqlite:$SCRATCH/multi.db" > "$SCRATCH/project.out" 2>&1 \
+  || bad "project: $(tail -2 "$SCRATCH/project.out")"
+python3 - "$SCRATCH/multi.db" "$SCRATCH/multi.jsonl" <<'PY' && ok "SQL: signals.strategy_id and intents.votes are the journal's" || bad "sql"
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+records = [json.loads(l) for l in open(sys.argv[2])]
+want = {}
+for r in records:
+    if r["type"] == "signal":
+        want[r["body"]["strategy_id"]] = want.get(r["body"]["strategy_id"], 0) + 1
+got = dict(db.execute("SELECT strategy_id, count(*) FROM signals GROUP BY strategy_id"))
+assert got == want, (got, want)
+votes = {r["seq"]: r["body"]["votes"] for r in records if r["type"] == "order_intent"}
+rows = {seq: json.loads(v) for seq, v in db.execute("SELECT seq, votes FROM intents")}
+assert rows == votes, [s for s in votes if rows.get(s) != votes[s]][:3]
+print(f"signals by strategy {got}; {len(rows)} intents with their votes")
 PY
 
 # Correlation on real data: BTCUSDT and ETHUSDT trades, 10-second candles.

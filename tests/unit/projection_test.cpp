@@ -241,6 +241,7 @@ TEST_CASE("SQLite: a journal projects once; again changes nothing; a failed batc
 }
 
 TEST_CASE("a version 1 read model is migrated: the new columns and tables are added, older rows keep NULL") {
+  // (version 5 added signals.strategy_id and intents.votes, dropped here too)
   test::TempDir dir;
   write_journal(dir.sub("j"), 1);
   {  // version 1: signals without inputs, risk decisions without checks, no alerts, progress without a
@@ -250,18 +251,25 @@ TEST_CASE("a version 1 read model is migrated: the new columns and tables are ad
     REQUIRE(project_all(dir.sub("j"), **store).has_value());
   }
   exec_sql(dir.sub("v1.db"), "ALTER TABLE signals DROP COLUMN inputs; ALTER TABLE risk_decisions DROP COLUMN checks; "
+                             "ALTER TABLE signals DROP COLUMN strategy_id; ALTER TABLE intents DROP COLUMN votes; "
                              "DROP TABLE alerts; ALTER TABLE projection_progress DROP COLUMN resume_state; "
                              "UPDATE signals SET journal_id = 'older'; UPDATE risk_decisions SET journal_id = 'older'; "
+                             "UPDATE intents SET journal_id = 'older'; "
                              "UPDATE trader_schema SET version = 1; "
                              "DELETE FROM projection_progress");
   auto store = open_store("sqlite:" + dir.sub("v1.db"));
   REQUIRE_MESSAGE(store.has_value(), (store ? "" : store.error().message));
-  CHECK(count_rows(dir.sub("v1.db"), "SELECT version FROM trader_schema") == 4);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT version FROM trader_schema") == 5);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM alerts") == 0);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE journal_id = 'older' AND inputs IS NULL") == 1);
   REQUIRE(project_all(dir.sub("j"), **store).has_value());
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM projection_progress WHERE resume_state LIKE '{\"v\":1,%'") == 1);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE json_extract(inputs, '$.p') = 0.71875") == 1);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE strategy_id = 'xgb-15m'") == 1);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM intents, json_each(intents.votes) "
+                                     "WHERE json_extract(value, '$.strategy_id') = 'ema-1m' AND "
+                                     "json_extract(value, '$.direction') = 'long' AND "
+                                     "json_extract(value, '$.confidence_ppm') = 410000") == 1);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM risk_decisions, json_each(risk_decisions.checks) "
                                      "WHERE json_extract(value, '$.limit') = 'max_position_notional' AND "
                                      "json_extract(value, '$.headroom') = '4960' AND NOT json_extract(value, '$.within')") == 1);
@@ -307,7 +315,7 @@ TEST_CASE("a database that is not a read model of ours is refused before anythin
     exec_sql(dir.sub("new.db"), "UPDATE trader_schema SET version = 99");
     auto s = open_store("sqlite:" + dir.sub("new.db"));
     REQUIRE_FALSE(s.has_value());
-    CHECK(s.error().message.find("schema version 99, newer than this build's 4") != std::string::npos);
+    CHECK(s.error().message.find("schema version 99, newer than this build's 5") != std::string::npos);
   }
   SUBCASE("not a database URL") {
     auto s = open_store("mysql://root:secret@db/trader");
