@@ -120,6 +120,13 @@ Result<SweepPlan> plan_sweep(const SweepOptions& given) {
       if (axis.key == "strategy.model") return fail("--walk-forward trains each fold's model: strategy.model cannot be swept");
     if (!model::horizon_candles(binance::interval_seconds(o.train_horizon), 1))
       return fail(fmt::format("--train-horizon {}: expected a duration like 15m", o.train_horizon));
+    // One model per fold stands in for strategy.model: a config of several strategies has
+    // none (and several models would each need their own training).
+    if (auto base = load_node_config_for_replay(o.config_path, o.base_overrides); base && !base->strategies.empty())
+      return fail(fmt::format("--walk-forward trains one model per fold for strategy.model, and {} has {} "
+                              "[[strategies]]: not supported yet (sweep it without --walk-forward, or train its "
+                              "models with trader-tools train)",
+                              o.config_path, base->strategies.size()));
     auto span = received_span(**reader, *summary);
     if (!span) return tl::unexpected(span.error());
     plan.folds = walk_forward_folds(*o.walk_forward, span->first, span->second);

@@ -80,6 +80,13 @@ parts = re.findall(r"^  .+: \d+ signals, .*; net PnL (-?[0-9.]+) \(realized", re
 assert len(parts) >= 3 and sum(Decimal(p) for p in parts) == net, (parts, net)
 PY
 
+# A walk-forward trains one model for strategy.model: refused for [[strategies]], nothing written.
+"$TRADER_TOOLS" sweep "$SCRATCH/multi" --config "$MULTI" "${models[@]}" --grid 'combine.k=[1, 2]' \
+  --walk-forward 3d:1d:1d --out "$SCRATCH/wf" > "$SCRATCH/wf.out" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "has 3 \[\[strategies\]\]: not supported yet" "$SCRATCH/wf.out" && [ ! -e "$SCRATCH/wf" ] \
+  && ok "a walk-forward of several strategies is refused before anything is written (exit 2)" || bad "walk-forward (exit $rc): $(cat "$SCRATCH/wf.out")"
+
 # The SQL history: each signal's strategy, each intent's votes, as the journal has them.
 "$TRADER_TOOLS" project "$SCRATCH/multi" --db "sqlite:$SCRATCH/multi.db" > "$SCRATCH/project.out" 2>&1 \
   || bad "project: $(tail -2 "$SCRATCH/project.out")"
