@@ -77,7 +77,6 @@ void StrategyCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
       ballots.push_back({members_[i].id, members_[i].weight_ppm, s->views[i] ? &*s->views[i] : nullptr});
   const auto v = combine(common_.combine, ballots);
   if (!v) return;  // every strategy still warming up
-  s->view = v->direction;
   intend(c, in, *s, *v, out);
 }
 
@@ -172,7 +171,8 @@ void StrategyCore::save(StateWriter& w) const {
   for (const auto& [symbol, s] : symbols_) {
     w.str(symbol);
     w.u64(s.candles);
-    w.u32(static_cast<std::uint32_t>(s.view));
+    // The first strategy's direction: all a one-strategy snapshot keeps of its view (below).
+    w.u32(static_cast<std::uint32_t>(!s.views.empty() && s.views[0] ? s.views[0]->direction : Direction::flat));
     w.boolean(s.pending);
     w.u64(s.pending_intent);
     w.i64(s.held);
@@ -196,10 +196,12 @@ void StrategyCore::save(StateWriter& w) const {
 
 Status StrategyCore::load(StateReader& r) {
   symbols_.clear();
+  std::map<std::string, Direction> first;  // the first strategy's direction, per symbol
   for (auto n = r.count(); n > 0 && r.ok(); --n) {
-    SymbolState& s = symbols_[r.str()];
+    const std::string symbol = r.str();
+    SymbolState& s = symbols_[symbol];
     s.candles = r.u64();
-    s.view = static_cast<Direction>(r.u32());
+    first[symbol] = static_cast<Direction>(r.u32());
     s.pending = r.boolean();
     s.pending_intent = r.u64();
     s.held = r.i64();
@@ -215,7 +217,7 @@ Status StrategyCore::load(StateReader& r) {
   for (auto& [symbol, s] : symbols_) {
     s.views.assign(members_.size(), std::nullopt);
     if (members_.size() == 1) {
-      s.views[0] = View{s.view, 0, 0, {}, {}};  // its direction is all the next candle reads
+      s.views[0] = View{first[symbol], 0, 0, {}, {}};  // its direction is all the next candle reads
       continue;
     }
     for (auto& v : s.views)

@@ -81,7 +81,6 @@ class StrategyCore : public ActorCore {
  private:
   struct SymbolState {
     std::uint64_t candles = 0;
-    Direction view = Direction::flat;  // the combined view's direction
     bool pending = false;              // an intent undecided or its order working
     std::uint64_t pending_intent = 0;
     std::int64_t held = 0;

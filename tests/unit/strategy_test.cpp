@@ -292,3 +292,41 @@ TEST_CASE("several strategies: a snapshot holds every strategy's latest view; th
     }
   CHECK(intents > 0);
 }
+
+TEST_CASE("one named strategy under weighted: a restored snapshot keeps the strategy's own direction, not the combined one") {
+  // The rule's confidence stays below min_score, so the combined view is flat while the
+  // rule itself is long: the snapshot must restore the rule's direction (its hysteresis
+  // and its signals depend on it), not the combined one.
+  auto one = [] {
+    std::vector<StrategyMember> members;
+    const auto c = cfg();
+    members.push_back({"rule", c.name, 60, {}, 1'000'000, std::make_unique<RuleView>(c)});
+    return std::make_unique<StrategyCore>(
+        std::move(members),
+        StrategyCommon{c.reentry_cooldown_candles, c.market, c.entry, c.sizing, {CombinePolicy::weighted, 1, 1'000'001}});
+  };
+  auto a = one();
+  CoreHarness ha(*a);
+  ha.feed(equity(10000));
+  std::size_t longs = 0;
+  int i = 0;
+  for (; i < 30; ++i)
+    for (const auto& s : of_type<Signal>(ha.feed(candle(i, 100 + i)))) longs += s.direction == Direction::long_;
+  REQUIRE(longs == 1);  // the rule went long; nothing was combined long
+  StateWriter w;
+  a->save(w);
+  auto b = one();
+  StateReader r(w.bytes());
+  REQUIRE(b->load(r));
+  CoreHarness hb(*b);
+  std::size_t compared = 0;
+  for (; i < 90; ++i) {
+    const Candle c = candle(i, 130 - (i - 30) * 0.3 + (i % 3) * 0.2);
+    const Outbox out_a = ha.feed(c);
+    const Outbox out_b = hb.feed(c);
+    REQUIRE(out_a.size() == out_b.size());
+    for (std::size_t k = 0; k < out_a.size(); ++k) CHECK(out_a[k].message == out_b[k].message);
+    compared += of_type<Signal>(out_a).size();
+  }
+  CHECK(compared > 0);  // the rule turned flat again: a signal both must agree on
+}
