@@ -10,9 +10,6 @@
 #include "messages/fixed_point_display.hpp"
 
 namespace trader::replay {
-namespace {
-
-}  // namespace
 
 Result<SessionReport> build_report(const std::string& dir) {
   auto reader = journal::Reader::open(dir);

@@ -8,18 +8,9 @@
 
 namespace trader {
 
-namespace {
-
-std::vector<StrategyMember> alone(const RuleStrategyConfig& c) {
-  std::vector<StrategyMember> members;
-  members.push_back({"", c.name, c.interval_s, c.symbols, 1'000'000, std::make_unique<RuleView>(c)});
-  return members;
-}
-
-}  // namespace
-
 RuleStrategyCore::RuleStrategyCore(const RuleStrategyConfig& c)
-    : StrategyCore(alone(c), StrategyCommon{c.reentry_cooldown_candles, c.market, c.entry, c.sizing, {}}) {}
+    : StrategyCore(StrategyMember{"", c.name, c.interval_s, c.symbols, 1'000'000, std::make_unique<RuleView>(c)},
+                   StrategyCommon{c.reentry_cooldown_candles, c.market, c.entry, c.sizing, {}}) {}
 
 Result<std::optional<View>> RuleView::evaluate(const Candle& c, Direction current) {
   Series& s = series_[c.symbol];

@@ -44,6 +44,10 @@ View load_view(StateReader& r) {
 StrategyCore::StrategyCore(std::vector<StrategyMember> members, StrategyCommon common)
     : members_(std::move(members)), common_(std::move(common)) {}
 
+StrategyCore::StrategyCore(StrategyMember alone, StrategyCommon common) : common_(std::move(common)) {
+  members_.push_back(std::move(alone));
+}
+
 void StrategyCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   SymbolState* s = nullptr;
   bool failed = false;

@@ -72,6 +72,8 @@ struct StrategyCommon {
 class StrategyCore : public ActorCore {
  public:
   StrategyCore(std::vector<StrategyMember> members, StrategyCommon common);
+  // One strategy alone (a [strategy] config): no id, its view passed through.
+  StrategyCore(StrategyMember alone, StrategyCommon common);
   Actor id() const override { return Actor::strategy; }
   void on(const Delivery& in, Outbox& out) final;
   void save(StateWriter& w) const final;

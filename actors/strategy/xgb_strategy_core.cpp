@@ -7,13 +7,8 @@
 namespace trader {
 
 XgbStrategyCore::XgbStrategyCore(const XgbStrategyConfig& c, std::shared_ptr<const model::XgbModel> model)
-    : StrategyCore(
-          [&] {
-            std::vector<StrategyMember> members;
-            members.push_back({"", model->id(), c.interval_s, c.symbols, 1'000'000, std::make_unique<XgbView>(c, model)});
-            return members;
-          }(),
-          StrategyCommon{c.reentry_cooldown_candles, c.market, c.entry, c.sizing, {}}) {}
+    : StrategyCore(StrategyMember{"", model->id(), c.interval_s, c.symbols, 1'000'000, std::make_unique<XgbView>(c, model)},
+                   StrategyCommon{c.reentry_cooldown_candles, c.market, c.entry, c.sizing, {}}) {}
 
 Result<std::optional<View>> XgbView::evaluate(const Candle& c, Direction current) {
   auto x = features_[c.symbol].add(c);

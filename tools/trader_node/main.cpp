@@ -124,7 +124,8 @@ int main(int argc, char** argv) {
 
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  // "strategy rule:ema-momentum-v1", or "strategies ema-1m (rule, 1m), xgb-15m (xgboost models/m15.json, 15m); k_of_n 2"
+  // "strategy rule:ema-momentum-v1", or "strategies ema-1m (rule, 60s), xgb-5m (xgboost models/m5-1h.json, 300s);
+  // combined by k_of_n 2"
   const auto strategies_of = [](const trader::NodeConfig& c) -> std::string {
     if (c.strategies.empty())
       return "strategy " + (c.strategy_kind == trader::StrategyKind::xgboost ? "xgboost " + c.model_path : c.strategy.name);
