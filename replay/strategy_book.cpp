@@ -21,22 +21,23 @@ bool StrategyBook::reads(std::uint16_t type_id) {
   }
 }
 
-StrategyResult& StrategyBook::row(const std::string& name) {
-  auto [it, inserted] = rows_.try_emplace(name);
+StrategyResult& StrategyBook::row(Rows& rows, const std::string& name) {
+  auto [it, inserted] = rows.try_emplace(name);
   if (inserted) it->second.strategy = name;
   return it->second;
 }
 
-// Equal shares, the remainder unit to the first owner: the shares add up to `amount`.
-void StrategyBook::split(const Owners& owners, std::int64_t amount, std::int64_t StrategyResult::*field) {
+// The shares add up to `amount`; with no owner it is booked as unattributed.
+void StrategyBook::split(Rows& rows, const Owners& owners, std::int64_t amount, std::int64_t StrategyResult::*field) {
   if (amount == 0) return;
   if (owners.empty()) {
-    row(kUnattributed).*field += amount;
+    row(rows, kUnattributed).*field += amount;
     return;
   }
   const auto n = static_cast<std::int64_t>(owners.size());
   const std::int64_t share = amount / n;
-  for (std::size_t i = 0; i < owners.size(); ++i) row(owners[i]).*field += share + (i == 0 ? amount - share * n : 0);
+  for (std::size_t i = 0; i < owners.size(); ++i)
+    row(rows, owners[i]).*field += share + (i == 0 ? amount - share * n : 0);
 }
 
 void StrategyBook::add(const EnvelopeHeader& h, const Message& m) {
@@ -45,7 +46,7 @@ void StrategyBook::add(const EnvelopeHeader& h, const Message& m) {
     named_ = named_ || !s->strategy_id.empty();
     strategy_of_cause_[h.cause_seq] = name;
     latest_ = name;
-    ++row(name).signals;
+    ++row(rows_, name).signals;
   } else if (const auto* i = std::get_if<OrderIntent>(&m)) {
     named_ = named_ || !i->votes.empty();
     Owners owners;
@@ -66,15 +67,15 @@ void StrategyBook::add(const EnvelopeHeader& h, const Message& m) {
     } else {
       owners = {latest_.empty() ? std::string("strategy") : latest_};
     }
-    for (const auto& o : owners) ++row(o).intents;
+    for (const auto& o : owners) ++row(rows_, o).intents;
     intent_owners_[i->intent_id] = std::move(owners);
   } else if (const auto* d = std::get_if<RiskDecision>(&m)) {
     auto it = intent_owners_.find(d->intent_id);
     if (it == intent_owners_.end()) {  // risk's own exit: no intent record
       it = intent_owners_.emplace(d->intent_id, Owners{kRiskExits}).first;
-      ++row(kRiskExits).intents;
+      ++row(rows_, kRiskExits).intents;
     }
-    for (const auto& o : it->second) ++(d->approved ? row(o).approved : row(o).refused);
+    for (const auto& o : it->second) ++(d->approved ? row(rows_, o).approved : row(rows_, o).refused);
   } else if (const auto* o = std::get_if<OrderRequest>(&m)) {
     if (o->cancel) return;
     auto it = intent_owners_.find(o->intent_id);
@@ -83,7 +84,7 @@ void StrategyBook::add(const EnvelopeHeader& h, const Message& m) {
     if (e->fill_qty == 0) return;
     auto it = order_owners_.find(e->client_order_id);
     const Owners owners = it != order_owners_.end() ? it->second : Owners{};
-    for (const auto& name : owners) ++row(name).fills;
+    for (const auto& name : owners) ++row(rows_, name).fills;
     // A fill into a flat symbol opens a position: it belongs to this order's strategies.
     if (held_[e->symbol] == 0 && !position_owners_.count(e->symbol)) {
       Owners opened;
@@ -107,8 +108,8 @@ void StrategyBook::add(const EnvelopeHeader& h, const Message& m) {
       }
       fill_symbol_.erase(f);
     }
-    split(owners, realized, &StrategyResult::realized);
-    split(owners, fees, &StrategyResult::fees);
+    split(rows_, owners, realized, &StrategyResult::realized);
+    split(rows_, owners, fees, &StrategyResult::fees);
     last_ = *p;
     have_last_ = true;
   }
@@ -123,18 +124,17 @@ std::vector<std::string> StrategyBook::strategy_ids() const {
 }
 
 std::vector<StrategyResult> StrategyBook::results() const {
-  StrategyBook copy = *this;  // the open positions' unrealized PnL, as of the last state
+  Rows rows = rows_;  // with the open positions' unrealized PnL, as of the last state
   if (have_last_)
     for (const auto& pos : last_.positions) {
-      auto it = copy.position_owners_.find(pos.symbol);
-      copy.split(it != copy.position_owners_.end() ? it->second : Owners{}, pos.unrealized_pnl,
-                 &StrategyResult::unrealized);
+      auto it = position_owners_.find(pos.symbol);
+      split(rows, it != position_owners_.end() ? it->second : Owners{}, pos.unrealized_pnl, &StrategyResult::unrealized);
     }
   std::vector<StrategyResult> out;  // the strategies by name (the map's order), then the two rows apart
-  for (const auto& [name, row] : copy.rows_)
+  for (const auto& [name, row] : rows)
     if (name != kRiskExits && name != kUnattributed) out.push_back(row);
   for (const char* name : {kRiskExits, kUnattributed})
-    if (auto it = copy.rows_.find(name); it != copy.rows_.end()) out.push_back(it->second);
+    if (auto it = rows.find(name); it != rows.end()) out.push_back(it->second);
   return out;
 }
 

@@ -47,10 +47,12 @@ class StrategyBook {
 
  private:
   using Owners = std::vector<std::string>;
-  StrategyResult& row(const std::string& name);
-  void split(const Owners& owners, std::int64_t amount, std::int64_t StrategyResult::*field);
+  using Rows = std::map<std::string, StrategyResult>;
+  static StrategyResult& row(Rows& rows, const std::string& name);
+  // Equal shares of `amount` into `rows`, the remainder unit to the first owner.
+  static void split(Rows& rows, const Owners& owners, std::int64_t amount, std::int64_t StrategyResult::*field);
 
-  std::map<std::string, StrategyResult> rows_;
+  Rows rows_;
   std::map<std::uint64_t, std::string> strategy_of_cause_;  // the candle's seq -> the strategy that signalled on it
   std::string latest_;                        // the latest signal's strategy
   std::map<std::uint64_t, Owners> intent_owners_;
