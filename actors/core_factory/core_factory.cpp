@@ -45,10 +45,10 @@ Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
     auto model = model::XgbModel::load(c.model_path, model::kFeatureCount);
     if (!model) return fail("strategy.model: " + model.error().message);
     if (model_id) *model_id = (*model)->id();
-    cores[Actor::strategy] = std::make_unique<XgbStrategyCore>(c.xgb, std::move(*model));
+    cores[Actor::strategy] = std::make_unique<XgbStrategyCore>(c.xgb, std::move(*model), c.combine);
   } else {
     if (model_id) *model_id = c.strategy.name;
-    cores[Actor::strategy] = std::make_unique<RuleStrategyCore>(c.strategy);
+    cores[Actor::strategy] = std::make_unique<RuleStrategyCore>(c.strategy, c.combine);
   }
   cores[Actor::risk] = std::make_unique<RiskCore>(c.risk);
   cores[Actor::portfolio] = std::make_unique<PortfolioCore>(c.portfolio);

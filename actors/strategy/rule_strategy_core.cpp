@@ -8,9 +8,9 @@
 
 namespace trader {
 
-RuleStrategyCore::RuleStrategyCore(const RuleStrategyConfig& c)
+RuleStrategyCore::RuleStrategyCore(const RuleStrategyConfig& c, const CombineConfig& combine)
     : StrategyCore(StrategyMember{"", c.name, c.interval_s, c.symbols, 1'000'000, std::make_unique<RuleView>(c)},
-                   StrategyCommon{c.reentry_cooldown_candles, c.market, c.entry, c.sizing, {}}) {}
+                   StrategyCommon{c.reentry_cooldown_candles, c.market, c.entry, c.sizing, combine}) {}
 
 Result<std::optional<View>> RuleView::evaluate(const Candle& c, Direction current) {
   Series& s = series_[c.symbol];

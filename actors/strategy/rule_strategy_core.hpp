@@ -56,7 +56,8 @@ class RuleView final : public StrategyView {
 // A strategy actor core running the rule alone (a [strategy] config of kind "rule").
 class RuleStrategyCore final : public StrategyCore {
  public:
-  explicit RuleStrategyCore(const RuleStrategyConfig& config);
+  // combine: [combine] applies to one strategy too (weighted: its confidence must reach min_score).
+  explicit RuleStrategyCore(const RuleStrategyConfig& config, const CombineConfig& combine = {});
 };
 
 }  // namespace trader

@@ -6,9 +6,10 @@
 
 namespace trader {
 
-XgbStrategyCore::XgbStrategyCore(const XgbStrategyConfig& c, std::shared_ptr<const model::XgbModel> model)
+XgbStrategyCore::XgbStrategyCore(const XgbStrategyConfig& c, std::shared_ptr<const model::XgbModel> model,
+                                 const CombineConfig& combine)
     : StrategyCore(StrategyMember{"", model->id(), c.interval_s, c.symbols, 1'000'000, std::make_unique<XgbView>(c, model)},
-                   StrategyCommon{c.reentry_cooldown_candles, c.market, c.entry, c.sizing, {}}) {}
+                   StrategyCommon{c.reentry_cooldown_candles, c.market, c.entry, c.sizing, combine}) {}
 
 Result<std::optional<View>> XgbView::evaluate(const Candle& c, Direction current) {
   auto x = features_[c.symbol].add(c);

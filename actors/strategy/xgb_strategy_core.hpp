@@ -50,7 +50,8 @@ class XgbView final : public StrategyView {
 // A strategy actor core running one model alone (a [strategy] config of kind "xgboost").
 class XgbStrategyCore final : public StrategyCore {
  public:
-  XgbStrategyCore(const XgbStrategyConfig& config, std::shared_ptr<const model::XgbModel> model);
+  XgbStrategyCore(const XgbStrategyConfig& config, std::shared_ptr<const model::XgbModel> model,
+                  const CombineConfig& combine = {});
 };
 
 }  // namespace trader

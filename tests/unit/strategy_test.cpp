@@ -2,7 +2,11 @@
 
 #include <limits>
 
+#include <fmt/format.h>
+
+#include "actors/core_factory/core_factory.hpp"
 #include "actors/strategy/rule_strategy_core.hpp"
+#include "config/node_config.hpp"
 #include "core_harness.hpp"
 
 using namespace trader;
@@ -329,4 +333,48 @@ TEST_CASE("one named strategy under weighted: a restored snapshot keeps the stra
     compared += of_type<Signal>(out_a).size();
   }
   CHECK(compared > 0);  // the rule turned flat again: a signal both must agree on
+}
+
+// The one [strategy] form is built by core_factory like [[strategies]]: its [combine] is
+// not ignored. Under "weighted", the one strategy's confidence must reach min_score.
+TEST_CASE("a one-strategy [strategy] config obeys [combine]: weighted's min_score is its confidence floor") {
+  struct Seen {
+    std::vector<Signal> signals;
+    std::vector<OrderIntent> intents;
+  };
+  auto run = [](std::vector<std::string> sets) {
+    for (const char* s : {"strategy.fast_ema=3", "strategy.slow_ema=6", "strategy.momentum_candles=3",
+                          "strategy.reentry_cooldown_candles=0"})
+      sets.emplace_back(s);
+    auto config = load_node_config_for_replay(std::string(TRADER_SOURCE_DIR) + "/config/paper.toml", sets);
+    REQUIRE(config);
+    auto cores = make_cores(*config, nullptr);
+    REQUIRE(cores);
+    CoreHarness h(*cores->at(Actor::strategy));
+    h.feed(equity(10000));
+    Seen seen;
+    for (int i = 0; i < 40; ++i) {
+      Candle c = candle(i, i < 6 ? 100 + (i % 2) * 0.01 : 100 + i * 0.3 + (i % 3) * 0.2);
+      c.symbol = "BTCUSDC";
+      for (const auto& o : h.feed(c)) {
+        if (const auto* s = std::get_if<Signal>(&o.message)) seen.signals.push_back(*s);
+        if (const auto* in = std::get_if<OrderIntent>(&o.message)) seen.intents.push_back(*in);
+      }
+    }
+    return seen;
+  };
+  const Seen any = run({});
+  REQUIRE(!any.intents.empty());
+  REQUIRE(!any.signals.empty());
+  const std::uint32_t confidence = any.intents.front().confidence_ppm;
+  REQUIRE(confidence < 1'000'000);  // so a floor of 1 must refuse it
+  // The floor at the entry's own confidence lets it through; one unit above does not.
+  const Seen at = run({"combine.policy=weighted", fmt::format("combine.min_score={}", confidence / 1e6)});
+  REQUIRE(!at.intents.empty());
+  CHECK(at.intents.front().confidence_ppm == confidence);
+  CHECK(at.intents.front().ts_ms == any.intents.front().ts_ms);
+  const Seen above = run({"combine.policy=weighted", "combine.min_score=1"});
+  CHECK(above.intents.empty());
+  // The strategy's own view is unchanged: it still signals what it sees.
+  CHECK(above.signals.size() == any.signals.size());
 }
