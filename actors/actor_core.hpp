@@ -38,6 +38,10 @@ class ActorCore {
   // whole state; a core restored from save() behaves exactly like the one saved.
   virtual void save(StateWriter& w) const = 0;
   virtual Status load(StateReader& r) = 0;
+
+  // How much candle history (ms of data time) the core needs before it decides as well as
+  // it ever will: what a live session's warm-up fetches. 0: none.
+  virtual std::int64_t warmup_ms() const { return 0; }
 };
 
 // A node's business cores, one per actor, in actor order (the order snapshots list them).

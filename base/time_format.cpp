@@ -35,6 +35,8 @@ bool take_char(std::string_view& s, char c) {
 }
 }  // namespace
 
+std::string format_utc_ms(std::int64_t ms) { return format_utc_ns(ms * 1'000'000).substr(0, 23) + "Z"; }
+
 std::string format_utc_minute(std::int64_t ns) { return format_utc_ns(ns).substr(0, 16) + "Z"; }
 
 std::string format_utc_day(std::int64_t day) { return format_utc_ns(day * 86'400'000'000'000).substr(0, 10); }

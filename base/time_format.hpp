@@ -10,6 +10,9 @@ namespace trader {
 // 1723161253937085768 -> "2024-08-08T23:54:13.937085768Z"
 std::string format_utc_ns(std::int64_t ns);
 
+// Milliseconds, to the millisecond: 1677628860000 -> "2023-03-01T00:01:00.000Z"
+std::string format_utc_ms(std::int64_t ms);
+
 // To the minute: 1677628860000000000 -> "2023-03-01T00:01Z"
 std::string format_utc_minute(std::int64_t ns);
 

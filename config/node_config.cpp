@@ -439,6 +439,29 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     }
   }
 
+  // [history]: the warm-up of a live feed's session (actors/node/warmup.hpp).
+  r.boolean("history.warmup", c.history.warmup);
+  r.integer("history.days", c.history.days, 0, 3650);
+  r.string("history.rest_url", c.history.rest_url);
+  r.string("history.ca_file", c.history.ca_file);
+  r.string("history.cache_dir", c.history.cache_dir);
+  if (!c.history.rest_url.empty() && c.history.rest_url.rfind("https://", 0) != 0)
+    r.error("history.rest_url", r.find("history.rest_url"), "expected an https:// URL");
+  if (c.feed_source == FeedSourceKind::binance && c.history.warmup) {
+    if (c.history.rest_url.empty()) {
+      // Binance serves REST on hosts of its own; anything else (exchange-sim) beside its stream.
+      const std::string host = c.feed_url.substr(6, c.feed_url.find('/', 6) - 6);
+      c.history.rest_url = host.rfind("stream.binance.com", 0) == 0             ? "https://api.binance.com"
+                           : host.rfind("stream.testnet.binance.vision", 0) == 0 ? "https://testnet.binance.vision"
+                                                                                 : "https://" + host;
+      for (auto& k : r.keys)
+        if (k.key == "history.rest_url") k = {k.key, "\"" + c.history.rest_url + "\"", k.source};  // the effective URL
+    }
+    if (c.history.ca_file.empty()) c.history.ca_file = c.feed_ca_file;
+    if (use == ConfigUse::node && !c.history.ca_file.empty() && !fs::exists(c.history.ca_file, ec))
+      r.error("history.ca_file", r.find("history.ca_file"), fmt::format("file {} does not exist", c.history.ca_file));
+  }
+
   r.intervals("candles.intervals", c.candles.intervals_s);
   std::string candle_source = "trade";
   r.string("candles.source", candle_source, {"trade", "agg_trade"});

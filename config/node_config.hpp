@@ -100,6 +100,15 @@ struct NodeConfig {
   std::vector<std::string> feed_channels{"trade", "bookTicker"};
   std::string feed_ca_file;         // empty: the system CA store
   std::int64_t feed_idle_timeout_s = 10;
+  // [history]: a live feed's session starts with each symbol's recent closed klines
+  // (actors/node/warmup.hpp), journaled as history klines ahead of the stream.
+  struct History {
+    bool warmup = true;
+    std::int64_t days = 0;   // 0: as far back as the strategies and risk need (ActorCore::warmup_ms)
+    std::string rest_url;    // empty: beside feed.url (stream.binance.com: https://api.binance.com; else https://HOST:PORT)
+    std::string ca_file;     // empty: feed.ca_file
+    std::string cache_dir;   // empty: $XDG_CACHE_HOME/trader/klines (or ~/.cache/trader/klines); "off": no cache
+  } history;
   // [candles] [strategy] [risk] [portfolio] [order]
   CandleBuilderConfig candles;
   StrategyKind strategy_kind = StrategyKind::rule;

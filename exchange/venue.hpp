@@ -103,6 +103,12 @@ class Venue {
   virtual VenueReply<SymbolRules> rules(const std::string& symbol) = 0;
   // The symbol's last traded price (Binance: /api/v3/ticker/price).
   virtual VenueReply<std::int64_t> price(const std::string& symbol) = 0;
+  // One page of the symbol's klines of `interval_s` that open in [start_ms, end_ms], oldest
+  // first, at most `limit` (Binance: /api/v3/klines). The venue's clock decides whether the
+  // last is over: `closed` is set on those whose close time is before `now_ms` (its time).
+  virtual VenueReply<std::vector<Kline>> klines(const std::string& symbol, std::uint32_t interval_s,
+                                                std::int64_t start_ms, std::int64_t end_ms, int limit,
+                                                std::int64_t now_ms) = 0;
   // Request weight used in the venue's current window, as it last reported it (0: unknown).
   virtual std::int64_t used_weight() const = 0;
   // A new push channel for the account's order updates, or nullptr if the venue (or the

@@ -92,14 +92,14 @@ void enc(const Kline& m, capnp::AnyPointer::Builder b) {
   o.setClose(m.close); o.setVolume(m.volume); o.setQuoteVolume(m.quote_volume); o.setTrades(m.trades);
   o.setTakerBuyVolume(m.taker_buy_volume); o.setTakerBuyQuoteVolume(m.taker_buy_quote_volume);
   o.setFirstTradeId(m.first_trade_id); o.setLastTradeId(m.last_trade_id); o.setClosed(m.closed);
-  o.setExchangeTsMs(m.exchange_ts_ms);
+  o.setExchangeTsMs(m.exchange_ts_ms); o.setHistory(m.history);
 }
 void enc(const Candle& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::Candle>();
   o.setSymbol(m.symbol); o.setIntervalS(m.interval_s); o.setOpenTimeMs(m.open_time_ms);
   o.setCloseTimeMs(m.close_time_ms); o.setOpen(m.open); o.setHigh(m.high); o.setLow(m.low);
   o.setClose(m.close); o.setVolume(m.volume); o.setQuoteVolume(m.quote_volume); o.setTrades(m.trades);
-  o.setVwap(m.vwap); o.setFromExchange(m.from_exchange);
+  o.setVwap(m.vwap); o.setFromExchange(m.from_exchange); o.setHistory(m.history);
 }
 void enc(const Signal& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::Signal>();
@@ -232,13 +232,13 @@ Message dec(Kline*, capnp::AnyPointer::Reader b) {
   return Kline{text(i.getSymbol()), i.getIntervalS(), i.getOpenTimeMs(), i.getCloseTimeMs(), i.getOpen(),
                i.getHigh(), i.getLow(), i.getClose(), i.getVolume(), i.getQuoteVolume(), i.getTrades(),
                i.getTakerBuyVolume(), i.getTakerBuyQuoteVolume(), i.getFirstTradeId(), i.getLastTradeId(),
-               i.getClosed(), i.getExchangeTsMs()};
+               i.getClosed(), i.getExchangeTsMs(), i.getHistory()};
 }
 Message dec(Candle*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::Candle>();
   return Candle{text(i.getSymbol()), i.getIntervalS(), i.getOpenTimeMs(), i.getCloseTimeMs(), i.getOpen(),
                 i.getHigh(), i.getLow(), i.getClose(), i.getVolume(), i.getQuoteVolume(), i.getTrades(),
-                i.getVwap(), i.getFromExchange()};
+                i.getVwap(), i.getFromExchange(), i.getHistory()};
 }
 Message dec(Signal*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::Signal>();

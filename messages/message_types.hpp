@@ -83,6 +83,9 @@ struct Kline {
   std::int64_t first_trade_id = -1, last_trade_id = -1;
   bool closed = false;
   std::int64_t exchange_ts_ms = 0;
+  // Fetched from the venue's REST history when a live session warms up (closed, and as old
+  // as the history asked for), not pushed by the stream: exempt from the receive-time check.
+  bool history = false;
   bool operator==(const Kline&) const = default;
 };
 
@@ -109,6 +112,9 @@ struct Candle {
   std::uint64_t trades = 0;
   std::int64_t vwap = 0;
   bool from_exchange = false;
+  // Closed by a history kline (a live session's warm-up): the strategies' views and risk's
+  // volatility learn from it, but no intent, exit or equity mark is made on it.
+  bool history = false;
   bool operator==(const Candle&) const = default;
 };
 
@@ -261,7 +267,8 @@ struct PortfolioState {
 
 // ---- system ----------------------------------------------------------------------
 enum class OperatorCommandKind : std::uint8_t { halt = 0, resume, flatten, shutdown };
-enum class FeedStatusKind : std::uint8_t { connected = 0, disconnected, gap, reconnecting, end_of_data };
+// history: what a live session's warm-up fetched (or why it could not), before the stream.
+enum class FeedStatusKind : std::uint8_t { connected = 0, disconnected, gap, reconnecting, end_of_data, history };
 
 struct ClockTick {
   static constexpr std::uint16_t kTypeId = 60;

@@ -105,21 +105,26 @@ void CandleBuilderCore::add(const std::string& symbol, std::uint32_t interval_s,
   b.trades = static_cast<decltype(b.trades)>(*trades);
 }
 
+// Data older than what is already published cannot be added without rewriting history.
+bool CandleBuilderCore::late(const std::string& symbol, const char* what, std::int64_t time_ms, const Delivery& in,
+                             Outbox& out) const {
+  const auto per_interval = buckets_.find(symbol);
+  if (per_interval == buckets_.end()) return false;
+  for (const auto& [iv, b] : per_interval->second) {
+    if (!b.started || time_ms >= b.open_time_ms) continue;
+    out.push_back({Actor::none, ErrorReport{fmt::format("late_{}", what),
+                                            fmt::format("{} time {} is before the open candle ({}s at {}); not added",
+                                                        what, time_ms, iv, b.open_time_ms),
+                                            symbol, in.seq, in.recv_ts_ns}});
+    return true;
+  }
+  return false;
+}
+
 void CandleBuilderCore::on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty,
                                  std::int64_t trade_ts_ms, const Delivery& in, Outbox& out) {
   auto& per_interval = buckets_[symbol];
-  // A trade older than what is already published cannot be added without rewriting history.
-  for (std::uint32_t iv : config_.intervals_s) {
-    const auto it = per_interval.find(iv);
-    if (it != per_interval.end() && it->second.started && trade_ts_ms < it->second.open_time_ms) {
-      out.push_back({Actor::none, ErrorReport{"late_trade",
-                                              "trade time " + std::to_string(trade_ts_ms) +
-                                                  " is before the open candle (" + std::to_string(iv) + "s at " +
-                                                  std::to_string(it->second.open_time_ms) + "); not added",
-                                              symbol, in.seq, in.recv_ts_ns}});
-      return;
-    }
-  }
+  if (late(symbol, "trade", trade_ts_ms, in, out)) return;
   const auto quote = mul_fixed_checked(price, qty);
   if (!quote) {
     out.push_back({Actor::none, ErrorReport{"arithmetic_overflow",
@@ -134,16 +139,21 @@ void CandleBuilderCore::on_trade(const std::string& symbol, std::int64_t price, 
 
 void CandleBuilderCore::on_kline(const Kline& k, const Delivery& in, Outbox& out) {
   if (!k.closed || k.interval_s == 0) return;
+  if (late(k.symbol, "kline", k.open_time_ms, in, out)) return;  // e.g. history a resumed session already has
   const Piece p{k.open_time_ms, k.open, k.high, k.low, k.close, k.volume, k.quote_volume, k.trades, true,
                 k.quote_volume != 0 || k.volume == 0};
   auto& per_interval = buckets_[k.symbol];
   const std::int64_t kline_end_ms = k.open_time_ms + std::int64_t{k.interval_s} * 1000;
+  const std::size_t first = out.size();
   for (std::uint32_t iv : config_.intervals_s) {
     if (iv < k.interval_s || iv % k.interval_s != 0) continue;
     Bucket& b = per_interval[iv];
     add(k.symbol, iv, b, p, in, out);
     close_until(k.symbol, iv, b, kline_end_ms, in, out);  // the last kline of the interval closes it
   }
+  if (k.history)  // what a history kline closes is history too
+    for (std::size_t i = first; i < out.size(); ++i)
+      if (auto* c = std::get_if<Candle>(&out[i].message)) c->history = true;
 }
 
 void CandleBuilderCore::on(const Delivery& in, Outbox& out) {
@@ -158,6 +168,19 @@ void CandleBuilderCore::on(const Delivery& in, Outbox& out) {
     for (auto& [symbol, per_interval] : buckets_)
       for (auto& [iv, b] : per_interval) close_until(symbol, iv, b, now_ms, in, out);
   }
+}
+
+std::optional<std::int64_t> CandleBuilderCore::history_resume_ms(const std::string& symbol) const {
+  const auto per_interval = buckets_.find(symbol);
+  if (per_interval == buckets_.end()) return std::nullopt;
+  std::optional<std::int64_t> resume;
+  for (const auto& [iv, b] : per_interval->second) {
+    if (!b.started) continue;
+    const bool shortest = iv == config_.intervals_s.front();
+    const std::int64_t t = b.open_time_ms + (shortest && b.has_data ? std::int64_t{iv} * 1000 : 0);
+    resume = std::max(resume.value_or(t), t);
+  }
+  return resume;
 }
 
 void CandleBuilderCore::save(StateWriter& w) const {

@@ -13,16 +13,20 @@
 //    capture days far apart) is not filled: one `candle_gap` error record says which
 //    intervals have no candle, and the next candle opens where the data resumes. The work
 //    one input can cause stays bounded.
-//  - A trade for an interval already closed (late beyond the grace) is not added, so
-//    published candles never change; it is reported as an `error` record (late_trade).
+//  - A trade or kline for an interval already closed (late beyond the grace) is not added,
+//    so published candles never change; it is reported as an `error` record (late_trade,
+//    late_kline).
 //  - Closed exchange klines (x=true) of interval I are published as candles of interval I
 //    (from_exchange) when I is configured, and rolled up into every configured interval
 //    that is a multiple of I; such a candle closes when its last kline arrives. Open
 //    klines (x=false) are ignored. VWAP = quote volume / volume when both are known,
 //    else the typical price (high + low + close) / 3.
+//  - The candles a history kline (a live session's warm-up) closes are marked history:
+//    the strategies learn from them, nobody trades on them.
 //  - Candles are emitted in ascending interval order, then time order.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +48,11 @@ class CandleBuilderCore final : public ActorCore {
   void on(const Delivery& in, Outbox& out) override;
   void save(StateWriter& w) const override;
   Status load(StateReader& r) override;
+
+  // Where history for the symbol may start without being late or counted twice: after
+  // every candle it published and after the shortest interval's open one if it has data.
+  // nullopt: nothing of the symbol yet.
+  std::optional<std::int64_t> history_resume_ms(const std::string& symbol) const;
 
  private:
   struct Bucket {
@@ -71,6 +80,7 @@ class CandleBuilderCore final : public ActorCore {
   void on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty, std::int64_t trade_ts_ms,
                 const Delivery& in, Outbox& out);
   void on_kline(const Kline& k, const Delivery& in, Outbox& out);
+  bool late(const std::string& symbol, const char* what, std::int64_t time_ms, const Delivery& in, Outbox& out) const;
 
   CandleBuilderConfig config_;
   // symbol -> interval -> bucket. std::map: iteration order is part of the output order.

@@ -46,6 +46,13 @@ std::string describe(const std::vector<FeedInput>& group) {
   return s;
 }
 
+// Market data moves the data-time clock; history klines (a warm-up) do not: a tick amid
+// them would close the candles they are about to fill with flat ones.
+bool moves_clock(const Message& m) {
+  if (const auto* k = std::get_if<Kline>(&m)) return !k->history;
+  return is_market_data(m);
+}
+
 }  // namespace
 
 std::optional<ErrorReport> MarketFeedCore::implausible_time(const Message& message, std::int64_t recv_ts_ns) const {
@@ -63,14 +70,17 @@ std::optional<ErrorReport> MarketFeedCore::implausible_time(const Message& messa
   if (const auto* a = std::get_if<AggTrade>(&message); a && off(a->trade_ts_ms))
     return report(a->symbol, "aggTrade", a->trade_ts_ms);
   // A kline's interval must reach the receive time: an open 1d kline's close is hours away.
-  if (const auto* k = std::get_if<Kline>(&message);
-      k && (k->open_time_ms > recv_ms + max_skew_ms_ || k->close_time_ms < recv_ms - max_skew_ms_))
+  // A history kline (warm-up) is old by design; it must only be over by its receive time.
+  if (const auto* k = std::get_if<Kline>(&message); k && k->history) {
+    if (k->close_time_ms > recv_ms + max_skew_ms_) return report(k->symbol, "history kline close", k->close_time_ms);
+  } else if (k && (k->open_time_ms > recv_ms + max_skew_ms_ || k->close_time_ms < recv_ms - max_skew_ms_)) {
     return report(k->symbol, "kline", k->open_time_ms > recv_ms ? k->open_time_ms : k->close_time_ms);
+  }
   return std::nullopt;
 }
 
 void MarketFeedCore::admit(std::int64_t recv_ts_ns, Message message, std::vector<FeedInput>& out) const {
-  if (tick_ns_ > 0 && is_market_data(message)) {
+  if (tick_ns_ > 0 && moves_clock(message)) {
     const std::int64_t boundary = recv_ts_ns - recv_ts_ns % tick_ns_;
     if (last_tick_ns_ != 0 && boundary > last_tick_ns_)  // the clock starts with the data
       out.push_back({Actor::timer, boundary, ClockTick{boundary}});
@@ -98,7 +108,7 @@ void MarketFeedCore::admit(std::int64_t recv_ts_ns, Message message, std::vector
 }
 
 void MarketFeedCore::apply(std::int64_t recv_ts_ns, const Message& message) {
-  if (tick_ns_ > 0 && is_market_data(message)) {
+  if (tick_ns_ > 0 && moves_clock(message)) {
     const std::int64_t boundary = recv_ts_ns - recv_ts_ns % tick_ns_;
     if (boundary > last_tick_ns_) last_tick_ns_ = boundary;
   }

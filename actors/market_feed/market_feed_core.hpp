@@ -10,7 +10,9 @@
 //  - plausibility: a trade, aggTrade or kline whose exchange time is further than
 //    `max_time_skew_ms` from its receive time is not let in (`implausible_exchange_time`).
 //    A garbled time (seconds for milliseconds, a far-future year) would otherwise open
-//    candles years away and make every later trade late.
+//    candles years away and make every later trade late. A history kline (what a live
+//    session's warm-up fetched, Kline.history) is old by design: it must only be closed
+//    by its receive time, and it moves no clock.
 //
 // Its decisions are journaled together with what they were made on, so replay re-derives
 // them. Each received message ends a *group* of records: maybe a tick, maybe a gap report,

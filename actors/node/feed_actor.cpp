@@ -47,9 +47,10 @@ std::optional<Message> received(FeedState& st, CaptureItem& item) {
       if (!st.unknown_seen.insert(item.stream).second) return std::nullopt;
       return ErrorReport{"unknown_stream", "stream " + item.stream + " is not handled; its frames are counted, not journaled",
                          item.where, 0, item.recv_ts_ns};
-    case CaptureItem::Kind::status:  // the live source's connects and disconnects, journaled
+    case CaptureItem::Kind::status:  // the live source's connects and disconnects (and warm-up), journaled
       if (const auto* f = std::get_if<FeedStatus>(&item.message))
-        if (f->kind != FeedStatusKind::reconnecting)  // its failed attempts are logged by the stream itself
+        // A reconnect's failed attempts are logged by the stream itself, the warm-up by itself.
+        if (f->kind == FeedStatusKind::connected || f->kind == FeedStatusKind::disconnected)
           spdlog::info("market feed {}: {}", f->kind == FeedStatusKind::connected ? "connected" : "disconnected", f->detail);
       return std::move(item.message);
     case CaptureItem::Kind::malformed:

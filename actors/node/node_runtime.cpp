@@ -18,6 +18,7 @@
 #include "actors/node/node_startup.hpp"
 #include "actors/node/node_status.hpp"
 #include "actors/node/recovery.hpp"
+#include "actors/node/warmup.hpp"
 #include "actors/node/venue_gateway.hpp"
 #include "actors/node/wire.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
@@ -580,6 +581,9 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   for (const auto& m : static_cast<const StrategyCore&>(*cores->at(Actor::strategy)).members())
     if (const auto* xgb = dynamic_cast<const XgbView*>(m.view.get()))
       spdlog::info("strategy {}model {}: {}", m.id.empty() ? "" : m.id + " ", m.model_id, xgb->model().predictor());
+  if (live_feed && config.history.warmup)  // the recent klines first, as far back as the cores need
+    *source = with_warmup(std::move(*source), plan_warmup(config, *cores),
+                          [&config] { return make_history_venue(config); }, &stop);
 
   // Testnet and live: reach the venue and reconcile with it before anything new happens.
   auto venue = connect_venue(config, *cores);

@@ -20,6 +20,7 @@ const char* feed_kind_name(FeedStatusKind k) {
     case FeedStatusKind::gap: return "gap";
     case FeedStatusKind::reconnecting: return "reconnecting";
     case FeedStatusKind::end_of_data: return "end_of_data";
+    case FeedStatusKind::history: return "history";
   }
   return "unknown";
 }

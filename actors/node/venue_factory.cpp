@@ -29,4 +29,14 @@ Result<std::unique_ptr<Venue>> make_venue(const NodeConfig& config) {
   return std::unique_ptr<Venue>(std::move(*venue));
 }
 
+Result<std::unique_ptr<Venue>> make_history_venue(const NodeConfig& config) {
+  binance::RestVenueOptions options;
+  options.base_url = config.history.rest_url;
+  options.ca_file = config.history.ca_file;
+  options.timeout = std::chrono::milliseconds(config.venue.timeout_ms);
+  auto venue = binance::RestVenue::create(std::move(options));
+  if (!venue) return fail(fmt::format("history.rest_url {}: {}", config.history.rest_url, venue.error().message));
+  return std::unique_ptr<Venue>(std::move(*venue));
+}
+
 }  // namespace trader::node

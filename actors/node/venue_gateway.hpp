@@ -51,6 +51,8 @@ struct StartupReconciliation {
 // with its credentials from the environment or the encrypted key file. A new exchange is a
 // new folder under exchange/ implementing Venue, plus its case here.
 Result<std::unique_ptr<Venue>> make_venue(const NodeConfig& config);
+// The venue a live feed's warm-up reads klines from (history.rest_url): public data, no keys.
+Result<std::unique_ptr<Venue>> make_history_venue(const NodeConfig& config);
 
 // The node sizes orders by `market.*` (journaled with its config, so replay sizes them the
 // same); the venue's filters for a symbol must accept what that produces. An error says

@@ -221,7 +221,8 @@ void PortfolioCore::on(const Delivery& in, Outbox& out) {
       publish(e->ts_ms, out);
     }
   } else if (const auto* c = std::get_if<Candle>(&in.message)) {
-    if (c->interval_s != config_.mark_interval_s) return;
+    // A warm-up's candles are the past: equity is marked from the first live one on.
+    if (c->interval_s != config_.mark_interval_s || c->history) return;
     value_adopted(c->symbol, c->close, c->close_time_ms, out);
     if (auto it = holdings_.find(c->symbol); it != holdings_.end()) it->second.last_price = c->close;
     publish(c->close_time_ms, out);

@@ -15,6 +15,14 @@ std::int64_t ppm_of(std::int64_t value, std::uint32_t ppm) {
 
 RiskCore::RiskCore(RiskConfig config) : config_(std::move(config)) {}
 
+std::int64_t RiskCore::warmup_ms() const {
+  std::int64_t candles = 0;
+  if (config_.stop_loss_mode == StopMode::volatility || config_.take_profit_mode == StopMode::volatility)
+    candles = config_.atr_candles + 1;  // a true range needs the close before
+  if (config_.correlation.window > 0) candles = std::max<std::int64_t>(candles, 2 * config_.correlation.window + 1);
+  return candles * config_.candle_interval_s * 1000;
+}
+
 std::int64_t RiskCore::position_qty(const std::string& symbol) const {
   for (const auto& p : portfolio_.positions)
     if (p.symbol == symbol) return p.qty;
@@ -238,6 +246,7 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   s.last_price = c.close;
   // Twice the window: the symbols' latest candles need not close at the same time.
   if (config_.correlation.window > 0) returns_.add(c.symbol, c.close_time_ms, c.close, 2 * config_.correlation.window);
+  if (c.history) return;  // a warm-up's candle: volatility and returns learn from it; no exit is made on it
 
   const std::int64_t held = position_qty(c.symbol);
   if (held <= 0 || s.exit_pending) return;

@@ -68,6 +68,8 @@ class RiskCore final : public ActorCore {
   void on(const Delivery& in, Outbox& out) override;
   void save(StateWriter& w) const override;
   Status load(StateReader& r) override;
+  // ATR's candles, and the correlation's returns (it keeps twice its window), plus one.
+  std::int64_t warmup_ms() const override;
 
   TradingState trading_state() const { return state_; }
   // The state as the last RiskState published it (e.g. for a resumed node's status view).

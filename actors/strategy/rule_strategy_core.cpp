@@ -30,7 +30,7 @@ Result<std::optional<View>> RuleView::evaluate(const Candle& c, Direction curren
   s.closes.push_back(close);
   if (s.closes.size() > config_.momentum_candles + 1) s.closes.pop_front();
   ++s.candles;
-  if (s.candles < std::max(config_.slow_ema, config_.momentum_candles + 1)) return std::optional<View>{};
+  if (s.candles < warmup_candles()) return std::optional<View>{};
 
   double mean = 0, var = 0;
   for (double r : s.returns) mean += r;

@@ -8,6 +8,7 @@
 //   confidence = min(1, |fast/slow - 1| / volatility / confidence_full_z);
 //   entries use position_fraction of equity.
 // Features use doubles (deterministic on one build: no -ffast-math); sizes are fixed point.
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -41,6 +42,9 @@ class RuleView final : public StrategyView {
   Result<std::optional<View>> evaluate(const Candle& c, Direction current) override;
   void save(StateWriter& w) const override;
   Status load(StateReader& r) override;
+  std::uint32_t warmup_candles() const override {
+    return std::max(config_.slow_ema, config_.momentum_candles + 1);  // what evaluate() waits for
+  }
 
  private:
   struct Series {

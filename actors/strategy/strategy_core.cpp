@@ -48,6 +48,13 @@ StrategyCore::StrategyCore(StrategyMember alone, StrategyCommon common) : common
   members_.push_back(std::move(alone));
 }
 
+std::int64_t StrategyCore::warmup_ms() const {
+  std::int64_t longest = 0;
+  for (const auto& m : members_)
+    longest = std::max(longest, std::int64_t{m.view->warmup_candles()} * m.interval_s * 1000);
+  return longest;
+}
+
 void StrategyCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   SymbolState* s = nullptr;
   bool failed = false;
@@ -74,7 +81,7 @@ void StrategyCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
                                          m.model_id, latest->reason, c.open_time_ms, c.interval_s, latest->values,
                                          m.id}});
   }
-  if (!s || failed) return;
+  if (!s || failed || c.history) return;  // a warm-up's candle teaches the views; nobody trades on it
   std::vector<Ballot> ballots;
   for (std::size_t i = 0; i < members_.size(); ++i)
     if (trades(members_[i], c.symbol))

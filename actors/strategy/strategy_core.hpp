@@ -19,6 +19,8 @@
 //    `reentry_cooldown_candles` (candles of the symbol that a strategy evaluated) after a
 //    position closes or an intent is rejected. A strategy that fails to evaluate (an
 //    error record) leaves its view as it was, and that candle forms no intent.
+//  - A history candle (a live session's warm-up) updates the views, and may signal, but
+//    forms no intent.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -49,6 +51,8 @@ class StrategyView {
   virtual Result<std::optional<View>> evaluate(const Candle& c, Direction current) = 0;
   virtual void save(StateWriter& w) const = 0;
   virtual Status load(StateReader& r) = 0;
+  // Candles of its interval before evaluate() gives a view.
+  virtual std::uint32_t warmup_candles() const = 0;
 };
 
 struct StrategyMember {
@@ -78,6 +82,7 @@ class StrategyCore : public ActorCore {
   void on(const Delivery& in, Outbox& out) final;
   void save(StateWriter& w) const final;
   Status load(StateReader& r) final;
+  std::int64_t warmup_ms() const final;  // the longest of its strategies' warm-ups
   const std::vector<StrategyMember>& members() const { return members_; }
 
  private:

@@ -40,6 +40,7 @@ class XgbView final : public StrategyView {
   Result<std::optional<View>> evaluate(const Candle& c, Direction current) override;
   void save(StateWriter& w) const override;
   Status load(StateReader& r) override;
+  std::uint32_t warmup_candles() const override { return model::kWarmup; }
 
  private:
   XgbStrategyConfig config_;

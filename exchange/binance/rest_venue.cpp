@@ -122,6 +122,64 @@ VenueReply<VenueOrder> parse_order(std::string_view json) {
   return order_from(e);
 }
 
+namespace {
+
+VenueReply<std::vector<Kline>> klines_from(simdjson::dom::element doc, const std::string& symbol,
+                                           std::uint32_t interval_s, std::int64_t now_ms) {
+  simdjson::dom::array rows;
+  if (doc.get_array().get(rows)) return tl::unexpected(bad_answer("klines: not a list"));
+  std::vector<Kline> out;
+  for (simdjson::dom::element row : rows) {
+    simdjson::dom::array a;
+    if (row.get_array().get(a) || a.size() < 11)
+      return tl::unexpected(bad_answer(fmt::format("kline {} of {}: not a list of 11 or more", out.size() + 1, symbol)));
+    Kline k;
+    k.symbol = symbol;
+    k.interval_s = interval_s;
+    auto number = [&](std::size_t i, std::int64_t& v) { return !a.at(i).get_int64().get(v); };
+    auto decimal = [&](std::size_t i, std::int64_t& v) {
+      std::string_view text;
+      if (a.at(i).get_string().get(text)) return false;
+      const auto parsed = parse_fixed(text);
+      if (parsed) v = *parsed;
+      return parsed.has_value();
+    };
+    std::int64_t trades = 0;
+    if (!number(0, k.open_time_ms) || !decimal(1, k.open) || !decimal(2, k.high) || !decimal(3, k.low) ||
+        !decimal(4, k.close) || !decimal(5, k.volume) || !number(6, k.close_time_ms) || !decimal(7, k.quote_volume) ||
+        !number(8, trades) || trades < 0 || !decimal(9, k.taker_buy_volume) || !decimal(10, k.taker_buy_quote_volume))
+      return tl::unexpected(bad_answer(fmt::format("kline {} of {}: a field is missing or not a number", out.size() + 1, symbol)));
+    if (k.close_time_ms < k.open_time_ms || (!out.empty() && k.open_time_ms <= out.back().open_time_ms))
+      return tl::unexpected(bad_answer(fmt::format("kline {} of {}: times out of order", out.size() + 1, symbol)));
+    k.trades = static_cast<std::uint64_t>(trades);
+    k.closed = k.close_time_ms < now_ms;
+    k.exchange_ts_ms = k.close_time_ms;  // a history kline has no event time: it is known once over
+    k.history = true;
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string interval_name(std::uint32_t seconds) {
+  static constexpr std::pair<std::uint32_t, const char*> kNames[] = {
+      {1, "1s"},       {60, "1m"},     {180, "3m"},     {300, "5m"},     {900, "15m"},     {1800, "30m"},
+      {3600, "1h"},    {7200, "2h"},   {14400, "4h"},   {21600, "6h"},   {28800, "8h"},    {43200, "12h"},
+      {86400, "1d"},   {259200, "3d"}, {604800, "1w"}};
+  for (const auto& [s, name] : kNames)
+    if (s == seconds) return name;
+  return "";
+}
+
+VenueReply<std::vector<Kline>> parse_klines(std::string_view json, const std::string& symbol, std::uint32_t interval_s,
+                                            std::int64_t now_ms) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(bad_answer("not JSON"));
+  return klines_from(e, symbol, interval_s, now_ms);
+}
+
 VenueReply<SymbolRules> parse_symbol_rules(std::string_view json, const std::string& symbol) {
   simdjson::dom::parser parser;
   simdjson::dom::element e;
@@ -322,6 +380,19 @@ VenueReply<std::int64_t> RestVenue::price(const std::string& symbol) {
                                        return tl::unexpected(bad_answer("ticker price of " + symbol));
                                      return price;
                                    });
+}
+
+VenueReply<std::vector<Kline>> RestVenue::klines(const std::string& symbol, std::uint32_t interval_s,
+                                                 std::int64_t start_ms, std::int64_t end_ms, int limit,
+                                                 std::int64_t now_ms) {
+  const std::string name = interval_name(interval_s);
+  if (name.empty())
+    return tl::unexpected(VenueFailure{VenueFailure::Kind::rejected, 0, 0,
+                                       fmt::format("Binance has no kline interval of {} s", interval_s), 0});
+  return impl_->call<std::vector<Kline>>(
+      "GET", "/api/v3/klines",
+      fmt::format("symbol={}&interval={}&startTime={}&endTime={}&limit={}", encode(symbol), name, start_ms, end_ms, limit),
+      false, [&](simdjson::dom::element doc) { return klines_from(doc, symbol, interval_s, now_ms); });
 }
 
 }  // namespace trader::binance

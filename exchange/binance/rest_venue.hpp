@@ -25,6 +25,13 @@ struct RestVenueOptions {
 VenueReply<VenueOrder> parse_order(std::string_view json);
 // Parses /api/v3/exchangeInfo for one symbol into its rules.
 VenueReply<SymbolRules> parse_symbol_rules(std::string_view json, const std::string& symbol);
+// Parses /api/v3/klines ([[open time, "open", "high", "low", "close", "volume", close time,
+// "quote volume", trades, "taker buy volume", "taker buy quote volume", ...], ...]) into
+// history klines (Kline.history); those closing before `now_ms` are closed.
+VenueReply<std::vector<Kline>> parse_klines(std::string_view json, const std::string& symbol, std::uint32_t interval_s,
+                                            std::int64_t now_ms);
+// The venue's name of a kline interval ("1m", "4h", "1d"); "" for one it has no name for.
+std::string interval_name(std::uint32_t seconds);
 
 class RestVenue final : public Venue {
  public:
@@ -40,6 +47,8 @@ class RestVenue final : public Venue {
   VenueReply<std::vector<VenueBalance>> balances() override;
   VenueReply<SymbolRules> rules(const std::string& symbol) override;
   VenueReply<std::int64_t> price(const std::string& symbol) override;
+  VenueReply<std::vector<Kline>> klines(const std::string& symbol, std::uint32_t interval_s, std::int64_t start_ms,
+                                        std::int64_t end_ms, int limit, std::int64_t now_ms) override;
   std::int64_t used_weight() const override;
   std::unique_ptr<VenueUpdates> updates() override;
 

@@ -28,6 +28,7 @@
 #include "exchange/binance/frame_parser.hpp"
 #include "exchange/capture_file.hpp"
 #include "exchange/sim/rest_auth.hpp"
+#include "exchange/sim/sim_klines.hpp"
 #include "exchange/sim/sim_venue.hpp"
 
 namespace trader::sim {
@@ -50,8 +51,8 @@ struct Frame {
 };
 
 // A venue speaks of now: event, trade and kline times (13-digit millisecond numbers within
-// a day of the capture's start) move by `offset_ms`, so the recorded day replays as today.
-std::string shift_times(std::string_view text, std::int64_t capture_start_ms, std::int64_t offset_ms) {
+// a day of the line's receive time) move by `offset_ms`, so the recorded day replays as today.
+std::string shift_times(std::string_view text, std::int64_t received_ms, std::int64_t offset_ms) {
   std::string out;
   out.reserve(text.size() + 8);
   std::size_t i = 0;
@@ -62,7 +63,7 @@ std::string shift_times(std::string_view text, std::int64_t capture_start_ms, st
       const bool delimited = j < text.size() && (text[j] == ',' || text[j] == '}');
       if (j - i - 1 == 13 && delimited) {
         const std::int64_t v = std::stoll(std::string(text.substr(i + 1, 13)));
-        if (std::llabs(v - capture_start_ms) <= 86'400'000) {
+        if (std::llabs(v - received_ms) <= 86'400'000) {
           out += fmt::format(":{}", v + offset_ms);
           i = j;
           continue;
@@ -84,9 +85,11 @@ std::optional<Trade> price_print(const binance::ParsedFrame& parsed) {
 }
 
 // The market opens at each symbol's first price in the captures, so that the venue
-// quotes a price (/api/v3/ticker/price) before the replay starts, as a real one does.
-void open_market(const std::vector<std::string>& captures, SimVenue& venue) {
+// quotes a price (/api/v3/ticker/price) before the replay starts, as a real one does. The
+// captures' closed klines are its kline history. Returns the first line's receive time (ms).
+std::int64_t open_market(const std::vector<std::string>& captures, SimVenue& venue, SimKlines& klines) {
   binance::FrameParser parser;
+  std::int64_t first_ms = 0;
   for (const auto& path : captures) {
     auto file = CaptureFile::open(path);
     if (!file) continue;  // the replay reports it
@@ -94,10 +97,13 @@ void open_market(const std::vector<std::string>& captures, SimVenue& venue) {
     for (;;) {
       auto more = (*file)->next(line);
       if (!more || !*more) break;
-      if (auto print = price_print(parser.parse(std::string_view(line.frame, line.frame_len))))
-        venue.open_at(print->symbol, print->price);
+      if (line.ts_ok && first_ms == 0) first_ms = line.recv_ts_ns / 1'000'000;
+      auto parsed = parser.parse(std::string_view(line.frame, line.frame_len));
+      if (const auto* k = std::get_if<Kline>(&parsed.message); k && k->closed) klines.add(*k);
+      if (auto print = price_print(parsed)) venue.open_at(print->symbol, print->price);
     }
   }
+  return first_ms;
 }
 
 }  // namespace
@@ -112,6 +118,8 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   asio::ssl::context tls{asio::ssl::context::tls_server};
   tcp::acceptor acceptor{io};
   SimVenue venue;
+  SimKlines klines;
+  std::int64_t stream_start_ms = 0;  // capture time where the stream starts (and the history ends)
   std::list<std::weak_ptr<WsSession>> sessions;  // touched on the io thread only
   std::list<std::weak_ptr<HttpSession>> http_sessions;  // likewise: to close them at the end
   std::list<std::weak_ptr<ApiSession>> api_sessions;    // WebSocket API connections (io thread)
@@ -124,6 +132,7 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   std::condition_variable cv;
   bool subscribed = false, stopping = false;
   int connected = 0;  // open stream connections (under mu)
+  std::optional<std::int64_t> offset_ms;  // venue time - capture time, set at the first need (under mu)
   std::thread replayer;
   // hold_while_away: frames that found no open connection, for the next one (io thread)
   std::deque<std::shared_ptr<const Frame>> held;
@@ -135,6 +144,14 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   void broadcast(const std::shared_ptr<const Frame>& f);
   void publish_events();  // the venue's user-data events to every subscribed API connection
   void close_all();
+  // The sim's clock: the stream's start is "now" when first needed (its first subscriber,
+  // or a kline history asked for before it). A history ended a second before: a client
+  // that asks for it at once, on a clock a little behind, still finds its last kline over.
+  std::int64_t clock_offset() {
+    std::lock_guard lock(mu);
+    if (!offset_ms) offset_ms = wall_ms() - stream_start_ms - (options.history_ms > 0 ? 1000 : 0);
+    return *offset_ms;
+  }
   void on_subscriber() {
     std::lock_guard lock(mu);
     subscribed = true;
@@ -487,6 +504,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (path == "/api/v3/time") return answer(fmt::format(R"({{"serverTime":{}}})", now));
     if (path == "/api/v3/exchangeInfo") return answer(sim.venue.exchange_info(parse_params(query), now));
     if (path == "/api/v3/ticker/price") return answer(sim.venue.ticker_price(parse_params(query)));
+    if (path == "/api/v3/klines") {
+      const auto params = parse_params(query);
+      const auto symbol = params.count("symbol") ? params.at("symbol") : std::string();
+      return answer(sim.klines.answer(params, sim.venue.trades_symbol(symbol), now,
+                                      sim.klines.has(symbol) ? sim.clock_offset() : 0));
+    }
     const bool known = path == "/api/v3/order" || path == "/api/v3/openOrders" || path == "/api/v3/account" ||
                        path == "/api/v3/myTrades";
     if (!known) return answer(tl::unexpected(VenueError{404, -1000, "Unknown endpoint."}));
@@ -597,26 +620,26 @@ void SimServer::Impl::replay() {
   }
   binance::FrameParser parser;
   std::uint64_t frames = 0;
-  std::int64_t offset_ms = 0;
   for (const auto& path : options.captures) {
     auto file = CaptureFile::open(path);
     if (!file) {
       spdlog::error("{}", file.error().message);
       continue;
     }
-    std::int64_t first_ts = 0, capture_start_ms = 0;
+    std::int64_t first_ts = 0, offset_ms = 0;
     auto started = std::chrono::steady_clock::now();
     CaptureLine line;
     for (;;) {
       auto more = (*file)->next(line);
       if (!more || !*more) break;
-      if (!line.ts_ok) continue;
+      // History is not streamed: what was received by its end (a kline that closed then) is REST's.
+      if (!line.ts_ok || (options.history_ms > 0 && line.recv_ts_ns / 1'000'000 <= stream_start_ms)) continue;
       if (first_ts == 0) {
-        first_ts = line.recv_ts_ns;
-        capture_start_ms = first_ts / 1'000'000;
-        if (offset_ms == 0) offset_ms = wall_ms() - capture_start_ms;  // the first file sets the clock
+        first_ts = options.history_ms > 0 ? stream_start_ms * 1'000'000 : line.recv_ts_ns;  // paced from the clock's start
+        offset_ms = clock_offset();
       }
-      const std::string text = shift_times(std::string_view(line.frame, line.frame_len), capture_start_ms, offset_ms);
+      const std::string text =
+          shift_times(std::string_view(line.frame, line.frame_len), line.recv_ts_ns / 1'000'000, offset_ms);
       auto parsed = parser.parse(text);
       if (parsed.stream.empty()) continue;  // REST snapshot lines are not stream frames
       if (options.hold_while_away) {  // nobody there: wait, and move the pace along with the wait
@@ -664,7 +687,7 @@ SimServer::~SimServer() {
 
 Result<std::unique_ptr<SimServer>> SimServer::start(const SimOptions& options, const net::SelfSigned& cert) {
   auto impl = std::make_shared<Impl>(options);
-  open_market(options.captures, impl->venue);
+  impl->stream_start_ms = open_market(options.captures, impl->venue, impl->klines) + options.history_ms;
   auto ctx = net::server_context(cert);
   if (!ctx) return tl::unexpected(ctx.error());
   impl->tls = std::move(*ctx);

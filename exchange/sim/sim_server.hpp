@@ -22,6 +22,9 @@ struct SimOptions {
   unsigned short port = 0;            // 0: any free port
   std::vector<std::string> captures;  // replayed on the stream, from the first subscriber on
   double speed = 1;                   // multiple of real time; 0: as fast as possible
+  // The captures' first history_ms are not streamed: the stream starts after them, and
+  // their closed klines are what REST /api/v3/klines has to serve (a warm-up's history).
+  std::int64_t history_ms = 0;
   std::string api_key, api_secret;    // the one account's credentials
   std::map<std::string, std::int64_t> balances{{"USDT", 10'000'00000000}, {"USDC", 10'000'00000000}};
   int drop_every = 0;       // fault: close each stream connection after N frames

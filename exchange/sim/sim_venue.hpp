@@ -60,6 +60,7 @@ class SimVenue {
   void on_trade(const std::string& symbol, std::int64_t price, std::int64_t qty, std::int64_t ts_ms);
   // The symbol's price before any trade is replayed (a trade replaces it); fills nothing.
   void open_at(const std::string& symbol, std::int64_t price);
+  bool trades_symbol(const std::string& symbol) const { return last_price_.count(symbol) > 0; }
 
   VenueResult<std::string> new_order(const Params& p, std::int64_t now_ms);  // POST /api/v3/order
   VenueResult<std::string> cancel_order(const Params& p, std::int64_t now_ms);  // DELETE /api/v3/order

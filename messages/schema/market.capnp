@@ -79,4 +79,5 @@ struct Kline {
   lastTradeId @14 :Int64;
   closed @15 :Bool;
   exchangeTsMs @16 :Int64;
+  history @17 :Bool;         # fetched from the venue's kline history at warm-up, not pushed by the stream
 }

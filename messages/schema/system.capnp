@@ -18,7 +18,7 @@ struct OperatorCommand {
   tsNs @3 :Int64;
 }
 
-enum FeedStatusKind { connected @0; disconnected @1; gap @2; reconnecting @3; endOfData @4; }
+enum FeedStatusKind { connected @0; disconnected @1; gap @2; reconnecting @3; endOfData @4; history @5; }
 
 struct FeedStatus {
   kind @0 :FeedStatusKind;

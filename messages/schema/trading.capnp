@@ -25,6 +25,7 @@ struct Candle {
   trades @10 :UInt64;
   vwap @11 :Int64 $fixed(8);
   fromExchange @12 :Bool;    # built from exchange klines rather than trades
+  history @13 :Bool;         # closed by a history kline (warm-up): features learn from it, nobody trades on it
 }
 
 enum Direction { flat @0; long @1; short @2; }

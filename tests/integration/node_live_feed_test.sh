@@ -54,7 +54,9 @@ print(f"  {len(trades)} trades, {connected} connects, {disconnected} disconnects
 # Exact: the simulator holds its stream while the node is away, so nothing here depends
 # on how fast the node reconnects (under TSan on a loaded machine as on a quiet one).
 assert (connected, disconnected) == (7, 6), kinds
-assert kinds[0] == "connected"
+# First the warm-up, which finds no klines in a capture of trades, then the stream.
+assert kinds[:2] == ["history", "connected"], kinds[:2]
+assert status[0]["body"]["detail"].startswith("no closed kline_1m klines"), status[0]["body"]
 assert gaps == 3, kinds
 assert len(errors) == 12, len(errors)
 import os

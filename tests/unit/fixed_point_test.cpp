@@ -69,6 +69,8 @@ TEST_CASE("mul_fixed multiplies in 128 bits") {
 TEST_CASE("UTC time formatting and parsing agree") {
   CHECK(format_utc_ns(1723161253937085768) == "2024-08-08T23:54:13.937085768Z");
   CHECK(format_utc_ns(0) == "1970-01-01T00:00:00.000000000Z");
+  CHECK(format_utc_ms(1677628860000) == "2023-03-01T00:01:00.000Z");
+  CHECK(format_utc_ms(1723161253937) == "2024-08-08T23:54:13.937Z");
   CHECK(parse_time_ns("2024-08-08T23:54:13.937085768Z") == 1723161253937085768);
   CHECK(parse_time_ns("2024-08-08T23:54:13Z") == 1723161253000000000);
   CHECK(parse_time_ns("2024-08-08") == 1723075200000000000);

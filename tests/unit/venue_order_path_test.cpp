@@ -19,49 +19,13 @@
 #include "exchange/binance/user_stream.hpp"
 #include "exchange/net/tls.hpp"
 #include "exchange/sim/sim_server.hpp"
+#include "sim_over_tls.hpp"
 
 using namespace trader;
 
 namespace {
 constexpr std::int64_t kOne = 100'000'000;
 
-// exchange-sim serving over TLS on loopback for the account ("k", "s"), and a Binance REST
-// venue signed for it; stopped and cleaned up at the end of the test.
-class SimOverTls {
- public:
-  SimOverTls(const std::string& name, sim::SimOptions options)
-      : dir_(std::filesystem::temp_directory_path() / name) {
-    auto cert = net::make_self_signed();
-    REQUIRE(cert.has_value());
-    std::filesystem::create_directories(dir_);
-    { std::ofstream(dir_ + "/sim.pem") << cert->cert_pem; }
-    options.api_key = "k";
-    options.api_secret = "s";
-    auto server = sim::SimServer::start(options, *cert);
-    REQUIRE(server.has_value());
-    server_ = std::move(*server);
-    serving_ = std::thread([this] { server_->run(); });
-    binance::RestVenueOptions vo;
-    vo.base_url = "https://127.0.0.1:" + std::to_string(server_->port());
-    vo.ca_file = dir_ + "/sim.pem";
-    vo.credentials = {"k", "s"};
-    auto venue = binance::RestVenue::create(vo);
-    REQUIRE(venue.has_value());
-    venue_ = std::move(*venue);
-  }
-  ~SimOverTls() {
-    server_->stop();
-    serving_.join();
-    std::filesystem::remove_all(dir_);
-  }
-  binance::RestVenue& venue() { return *venue_; }
-
- private:
-  std::string dir_;
-  std::unique_ptr<sim::SimServer> server_;
-  std::thread serving_;
-  std::unique_ptr<binance::RestVenue> venue_;
-};
 // The in-process simulator logs each request; the tests read its answers instead.
 const bool quiet = [] {
   spdlog::set_level(spdlog::level::warn);
@@ -391,7 +355,7 @@ TEST_CASE("binance REST venue against exchange-sim over TLS: orders, lookups, tr
 TEST_CASE("exchange-sim's 429 bursts come back as rate_limited with Retry-After") {
   sim::SimOptions options;
   options.burst_429_every = 4;  // requests 4, 5 and 6 get 429
-  SimOverTls sim("trader_venue_429_test", options);
+  test::SimOverTls sim("trader_venue_429_test", options);
   auto& venue = sim.venue();
   int limited = 0, answered = 0;
   for (int i = 0; i < 6; ++i) {
@@ -407,7 +371,7 @@ TEST_CASE("a 418 without Retry-After comes back as rate_limited with no wait giv
   sim::SimOptions options;
   options.burst_429_every = 2;
   options.burst_as_418 = true;
-  SimOverTls sim("trader_venue_418_test", options);
+  test::SimOverTls sim("trader_venue_418_test", options);
   auto& venue = sim.venue();
   int banned = 0;
   for (int i = 0; i < 4; ++i) {
@@ -438,7 +402,7 @@ TEST_CASE("a 418 without Retry-After comes back as rate_limited with no wait giv
 
 TEST_CASE("start-up reconciliation: lost orders rejected (not resent), unknown venue orders and balance differences reported") {
   sim::SimOptions options;
-  SimOverTls sim("trader_venue_reconcile_test", options);
+  test::SimOverTls sim("trader_venue_reconcile_test", options);
   auto& venue = sim.venue();
   // An order someone else placed on the account, resting.
   OrderRequest other = market_buy("manual-1", kOne / 100);

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "credentials/credentials.hpp"
+#include "exchange/binance/frame_parser.hpp"
 #include "exchange/sim/sim_server.hpp"
 #include "messages/fixed_point.hpp"
 #include "tools/trader_tools/commands.hpp"
@@ -26,6 +27,7 @@ struct SimArgs {
   std::string key_env = "BINANCE_API_KEY", secret_env = "BINANCE_API_SECRET";
   std::vector<std::string> balances;
   std::string lot_step = "0.00001", min_notional = "5";
+  std::string history;
 };
 
 Status parse_args(SimArgs& a) {
@@ -62,6 +64,11 @@ Status parse_args(SimArgs& a) {
   const auto notional = parse_fixed(a.min_notional);
   if (!notional || *notional < 0) return fail(fmt::format("--min-notional {}: expected a decimal, e.g. 5", a.min_notional));
   a.options.filters.min_notional = *notional;
+  if (!a.history.empty()) {
+    const auto s = a.history.back() == 'M' ? 0 : binance::interval_seconds(a.history);
+    if (s == 0) return fail(fmt::format("--history {}: expected a duration like 20h or 2d (s, m, h, d or w)", a.history));
+    a.options.history_ms = std::int64_t{s} * 1000;
+  }
   auto creds = credentials::from_env(a.key_env.c_str(), a.secret_env.c_str());
   if (!creds) return fail(fmt::format("{} (the simulator's one account uses these credentials)", creds.error().message));
   a.options.api_key = creds->api_key;
@@ -79,6 +86,9 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--listen", a->listen, "HOST:PORT (port 0: any free one)")->capture_default_str();
   cmd->add_option("--capture", a->options.captures, "capture file(s) the stream replays")->required();
   cmd->add_option("--speed", a->speed, "multiple of real time, or \"max\"")->capture_default_str();
+  cmd->add_option("--history", a->history,
+                  "the captures' first DURATION (e.g. 20h) is history: not streamed, its closed klines served by "
+                  "/api/v3/klines");
   cmd->add_option("--cert-out", a->cert_out, "write the self-signed certificate (PEM) here for the client's CA file");
   cmd->add_option("--port-file", a->port_file, "write the port listened on here once ready");
   cmd->add_option("--key-env", a->key_env, "variable with the account's API key")->capture_default_str();
