@@ -208,8 +208,16 @@ TEST_CASE("warm-up against exchange-sim over TLS: paged history, then the cache,
   CHECK(second.status.received_id == second.klines.size() - first.klines.size());
   CHECK(std::equal(first.klines.begin(), first.klines.end(), second.klines.begin()));
 
-  // A damaged cache is named, fetched past and rewritten.
+  // A cache holding only the first 500 klines: the venue is asked for the rest only.
   const std::string path = kline_cache_path(plan.cache_dir, plan.venue, "BTCUSDC", 60);
+  REQUIRE(write_kline_cache(path, std::vector<Kline>(first.klines.begin(), first.klines.begin() + 500)).has_value());
+  const auto partial = node::fetch_history(sim.venue(), plan, "BTCUSDC", now(), nullptr);
+  INFO(partial.status.detail);
+  CHECK(partial.status.expected_id == 500);
+  CHECK(partial.status.received_id == partial.klines.size() - 500);
+  CHECK(std::equal(first.klines.begin(), first.klines.end(), partial.klines.begin()));
+
+  // A damaged cache is named, fetched past and rewritten.
   { std::ofstream(path, std::ios::app) << "garbage\n"; }
   const auto third = node::fetch_history(sim.venue(), plan, "BTCUSDC", now(), nullptr);
   INFO(third.status.detail);
