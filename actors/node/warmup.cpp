@@ -138,7 +138,7 @@ SymbolHistory fetch_history(Venue& venue, const WarmupPlan& plan, const std::str
   s.stream = stream_name(plan.interval_s);
   std::vector<std::string> notes;
 
-  // The cache's unbroken run of closed klines from the start, then the venue's after it.
+  // What the cache holds: none if it does not read back (it is then rewritten).
   std::vector<Kline> cached;
   const std::string path =
       plan.cache_dir.empty() ? "" : kline_cache_path(plan.cache_dir, plan.venue, symbol, plan.interval_s);
