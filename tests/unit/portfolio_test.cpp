@@ -323,3 +323,15 @@ TEST_CASE("a venue account in another quote asset, or with a negative balance, i
   CHECK(of_type<ErrorReport>(out).at(0).code == "venue_balance_invalid");
   CHECK(of_type<PortfolioState>(out).at(0).cash == px(10000));
 }
+
+TEST_CASE("a history candle (a warm-up's) marks nothing: equity is marked from the first live candle") {
+  PortfolioCore core({"USDT", px(10000), 60});
+  CoreHarness h(core);
+  h.feed(fill(Side::buy, 1, 100, 0));
+  Candle past = mark(90);
+  past.history = true;
+  CHECK(of_type<PortfolioState>(h.feed(past)).empty());
+  const auto live = of_type<PortfolioState>(h.feed(mark(110)));
+  REQUIRE(live.size() == 1);
+  CHECK(live[0].equity == px(10010));  // 9900 cash + 1 x 110
+}

@@ -465,3 +465,14 @@ TEST_CASE("exits list the position held; risk's own stops list the price that tr
   CHECK(stops[0].checks == std::vector<LimitCheck>{{RiskLimit::stop_loss, px(97.5), px(98), false}});
   CHECK(headroom(stops[0].checks[0]) == -px(0.5));  // a floor: the low went 0.5 below the stop
 }
+
+TEST_CASE("a history candle (a warm-up's) makes no stop exit; the same prices live do") {
+  Ready r;
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(2), px(100), px(100), 0, 0}}));
+  Candle past = candle("BTCUSDT", 97.5, 99, 98);  // below the 98 stop
+  past.history = true;
+  CHECK(of_type<RiskDecision>(r.h.feed(past)).empty());
+  const auto d = of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 97.5, 99, 98, 119'999)));
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].reason_code == "stop_loss");
+}

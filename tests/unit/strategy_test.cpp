@@ -378,3 +378,23 @@ TEST_CASE("a one-strategy [strategy] config obeys [combine]: weighted's min_scor
   // The strategy's own view is unchanged: it still signals what it sees.
   CHECK(above.signals.size() == any.signals.size());
 }
+
+// A warm-up's candles (Candle.history) teach the view and may signal; no intent is formed
+// on them, even with equity known (a resumed session). The first live candle trades.
+TEST_CASE("history candles: the rule learns and signals on them, and trades from the first live candle only") {
+  RuleStrategyCore core(cfg());
+  CoreHarness h(core);
+  h.feed(equity(10000));
+  std::size_t signals = 0;
+  for (int i = 0; i < 30; ++i) {
+    Candle c = candle(i, 100 + i);
+    c.history = true;
+    const auto& out = h.feed(c);
+    CHECK(of_type<OrderIntent>(out).empty());
+    signals += of_type<Signal>(out).size();
+  }
+  CHECK(signals == 1);  // it went long on history
+  const auto& live = h.feed(candle(30, 130));
+  REQUIRE(of_type<OrderIntent>(live).size() == 1);  // its first live candle enters at once
+  CHECK(of_type<Signal>(live).empty());             // no change of view: it was long already
+}
