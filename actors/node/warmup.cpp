@@ -108,10 +108,12 @@ WarmupPlan plan_warmup(const NodeConfig& c, const Cores& cores) {
   p.symbols = c.feed_symbols;
   const auto& intervals = c.candles.intervals_s;
   p.align_s = intervals.empty() ? 60 : *std::max_element(intervals.begin(), intervals.end());
-  // The longest interval the venue names that divides every candle interval.
+  // The longest interval the venue names that divides every candle interval, up to a day:
+  // Binance's 3d and 1w klines do not open on the candle builder's epoch-aligned boundaries.
   p.interval_s = 1;
-  for (std::uint32_t v : {1u, 60u, 180u, 300u, 900u, 1800u, 3600u, 7200u, 14400u, 21600u, 28800u, 43200u, 86400u})
-    if (std::all_of(intervals.begin(), intervals.end(), [v](std::uint32_t i) { return i % v == 0; })) p.interval_s = v;
+  for (const auto& v : binance::kline_intervals())
+    if (v.seconds <= 86'400 && std::all_of(intervals.begin(), intervals.end(), [&v](std::uint32_t i) { return i % v.seconds == 0; }))
+      p.interval_s = v.seconds;
   if (c.history.days > 0) {
     p.span_ms = c.history.days * 86'400'000;
   } else {

@@ -162,13 +162,17 @@ VenueReply<std::vector<Kline>> klines_from(simdjson::dom::element doc, const std
 
 }  // namespace
 
-std::string interval_name(std::uint32_t seconds) {
-  static constexpr std::pair<std::uint32_t, const char*> kNames[] = {
+std::span<const KlineInterval> kline_intervals() {
+  static constexpr KlineInterval kIntervals[] = {
       {1, "1s"},       {60, "1m"},     {180, "3m"},     {300, "5m"},     {900, "15m"},     {1800, "30m"},
       {3600, "1h"},    {7200, "2h"},   {14400, "4h"},   {21600, "6h"},   {28800, "8h"},    {43200, "12h"},
       {86400, "1d"},   {259200, "3d"}, {604800, "1w"}};
-  for (const auto& [s, name] : kNames)
-    if (s == seconds) return name;
+  return kIntervals;
+}
+
+std::string interval_name(std::uint32_t seconds) {
+  for (const auto& i : kline_intervals())
+    if (i.seconds == seconds) return i.name;
   return "";
 }
 

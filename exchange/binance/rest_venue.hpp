@@ -5,6 +5,7 @@
 // Retry-After. The same code talks to the spot testnet, the live venue and exchange-sim.
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "credentials/credentials.hpp"
@@ -30,7 +31,13 @@ VenueReply<SymbolRules> parse_symbol_rules(std::string_view json, const std::str
 // history klines (Kline.history); those closing before `now_ms` are closed.
 VenueReply<std::vector<Kline>> parse_klines(std::string_view json, const std::string& symbol, std::uint32_t interval_s,
                                             std::int64_t now_ms);
-// The venue's name of a kline interval ("1m", "4h", "1d"); "" for one it has no name for.
+// The kline intervals Binance serves, shortest first, and the name of one ("1m", "4h",
+// "1d"; "" for one it has no name for).
+struct KlineInterval {
+  std::uint32_t seconds;
+  const char* name;
+};
+std::span<const KlineInterval> kline_intervals();
 std::string interval_name(std::uint32_t seconds);
 
 class RestVenue final : public Venue {
