@@ -11,6 +11,7 @@
 #include "base/wall_clock.hpp"
 #include "exchange/binance/rest_venue.hpp"
 #include "exchange/kline_cache.hpp"
+#include "exchange/net/https_client.hpp"
 
 namespace trader::node {
 
@@ -123,7 +124,7 @@ WarmupPlan plan_warmup(const NodeConfig& c, const Cores& cores) {
     for (const auto& symbol : p.symbols)
       if (auto t = static_cast<const CandleBuilderCore&>(*it->second).history_resume_ms(symbol)) p.resume_ms[symbol] = *t;
   p.cache_dir = c.history.cache_dir == "off" ? "" : c.history.cache_dir.empty() ? default_cache_dir() : c.history.cache_dir;
-  p.venue = c.history.rest_url.substr(c.history.rest_url.find("://") == std::string::npos ? 0 : c.history.rest_url.find("://") + 3);
+  if (const auto url = net::parse_https_url(c.history.rest_url)) p.venue = url->host + ":" + url->port;
   return p;
 }
 
