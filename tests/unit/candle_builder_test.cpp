@@ -224,3 +224,39 @@ TEST_CASE("a low-priced coin's minute volume that would wrap int64 is refused wi
   CHECK(candles[0].volume == huge);  // the first print only: the second was refused, not wrapped
   CHECK(candles[0].volume > 0);
 }
+
+// A kline older than the open candles (a resumed warm-up's history, a venue resending) is
+// reported, not added: before, it was folded into the open candle as if it were new.
+// What history klines close is marked history.
+TEST_CASE("a kline for an interval already published is reported, not added; history klines close history candles") {
+  CandleBuilderCore core({{60, 300}, false, 2000});
+  CoreHarness h(core);
+  auto kline = [](int minute, double price, bool history) {
+    Kline k;
+    k.symbol = "BTCUSDC";
+    k.interval_s = 60;
+    k.open_time_ms = minute * 60'000;
+    k.close_time_ms = k.open_time_ms + 59'999;
+    k.open = k.high = k.low = k.close = px(price);
+    k.volume = px(1);
+    k.closed = true;
+    k.history = history;
+    return k;
+  };
+  const auto first = of_type<Candle>(h.feed(kline(0, 100, true)));
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].history);
+  h.feed(kline(1, 101, false));
+  const auto& out = h.feed(kline(0, 500, false));  // minute 0 again, at another price
+  REQUIRE(of_type<ErrorReport>(out).size() == 1);
+  CHECK(of_type<ErrorReport>(out)[0].code == "late_kline");
+  CHECK(of_type<Candle>(out).empty());
+  std::vector<Candle> five;
+  for (int m = 2; m < 5; ++m)
+    for (const auto& c : of_type<Candle>(h.feed(kline(m, 100 + m, false))))
+      if (c.interval_s == 300) five.push_back(c);
+  REQUIRE(five.size() == 1);
+  CHECK(five[0].high == px(104));  // the late 500 was not added
+  CHECK(five[0].volume == px(5));
+  CHECK_FALSE(five[0].history);    // closed by a live kline
+}
