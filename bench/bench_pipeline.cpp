@@ -139,9 +139,9 @@ void bench_replay(const Options& o, Results& r) {
   }
   // A model trained on the first three weeks, as `trader-tools train` would.
   auto cfg = bench_config({});
-  auto candles = model::journal_candles(*klines, 60, cfg->candles);
+  auto candles = model::journal_candles(*klines, {60}, cfg->candles);
   if (!candles) return;
-  auto samples = model::build_samples(candles->by_symbol, 15, 0.0024);
+  auto samples = model::build_samples(candles->by_symbol, 60, {}, 15, 0.0024);
   if (samples.size() > 30000) samples.resize(30000);
   model::TrainParams params;
   params.rounds = o.smoke ? 10 : 100;

@@ -227,6 +227,46 @@ class Reader {
     for (auto secs : out) names.push_back(interval_name(secs));
     record(path, n, quoted_list(names));
   }
+  // A model's feature columns: "ret_1" of the strategy's own interval, "rsi_14@1h" of
+  // another of candles.intervals (model/timeframe_features.hpp). Empty: every feature of
+  // the strategy's interval.
+  void features(std::string_view path, std::uint32_t base_s, const std::vector<std::uint32_t>& intervals,
+                std::vector<model::FeatureColumn>& out) {
+    const auto* n = find(path);
+    if (n) {
+      std::vector<std::string> list;
+      if (!read_strings(path, n, list)) return;
+      std::vector<model::FeatureColumn> v;
+      const auto& names = model::feature_names();
+      for (const auto& s : list) {
+        const auto at = s.find('@');
+        const std::string feature = s.substr(0, at);
+        std::uint32_t interval = base_s;
+        if (at != std::string::npos) {
+          interval = binance::interval_seconds(s.substr(at + 1));
+          if (interval == 0)
+            return error(path, n, fmt::format("\"{}\": \"{}\" is not an interval like \"1m\", \"1h\"", s, s.substr(at + 1)));
+          if (std::find(intervals.begin(), intervals.end(), interval) == intervals.end())
+            return error(path, n, fmt::format("\"{}\": {} is not one of candles.intervals", s, s.substr(at + 1)));
+        }
+        const auto it = std::find(names.begin(), names.end(), feature);
+        if (it == names.end()) {
+          std::string known;
+          for (auto name : names) known += (known.empty() ? "" : ", ") + std::string(name);
+          return error(path, n, fmt::format("\"{}\" is not a feature; they are {}", feature, known));
+        }
+        model::FeatureColumn col{interval, static_cast<std::size_t>(it - names.begin()),
+                                 interval == base_s ? feature : feature + "@" + interval_name(interval)};
+        if (std::any_of(v.begin(), v.end(), [&col](const auto& c) { return c.name == col.name; }))
+          return error(path, n, fmt::format("\"{}\" is listed twice", col.name));
+        v.push_back(std::move(col));
+      }
+      out = std::move(v);
+    }
+    std::vector<std::string> names;
+    for (const auto& c : out) names.push_back(c.name);
+    record(path, n, quoted_list(names));
+  }
   // A string key naming one of a mode's values.
   template <class E>
   void mode(std::string_view path, E& out, const ModeNames<E>& names) {
@@ -514,6 +554,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
       r.error(p + "interval", r.find(p + "interval"), "must be one of candles.intervals");
     xgb.interval_s = rule.interval_s;
     xgb.symbols = rule.symbols;
+    if (every_kind || kind == StrategyKind::xgboost) r.features(p + "features", rule.interval_s, c.candles.intervals_s, xgb.features);
   };
 
   // [[strategies]]: several strategies, each with its id, kind, interval, symbols and

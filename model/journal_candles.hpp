@@ -1,7 +1,8 @@
 #pragma once
-// The closed candles of one interval in a journal, per symbol and in time order: the
-// journaled candles when there are any (a node or what-if run), otherwise built from the
-// journal's trades or klines by the node's own candle builder (an imported capture).
+// The closed candles of some intervals in a journal, per symbol and in journal order (the
+// order a strategy sees them): the journaled candles when there are some of every interval
+// asked for (a node or what-if run), otherwise all built from the journal's trades or
+// klines by the node's own candle builder (an imported capture).
 #include <map>
 #include <string>
 #include <vector>
@@ -18,7 +19,7 @@ struct JournalCandles {
   std::string chain_head;
 };
 
-Result<JournalCandles> journal_candles(const std::string& dir, std::uint32_t interval_s,
+Result<JournalCandles> journal_candles(const std::string& dir, const std::vector<std::uint32_t>& intervals_s,
                                        const CandleBuilderConfig& builder);
 
 }  // namespace trader::model

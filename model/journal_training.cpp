@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <simdjson.h>
 
 #include "base/file_write.hpp"
 #include "base/time_format.hpp"
@@ -31,9 +33,9 @@ Result<TrainedModel> train_on_journal(const JournalTraining& t, const std::funct
                             t.horizon, t.interval_s));
   TrainedModel m;
   m.horizon_candles = *horizon;
-  auto candles = journal_candles(t.journal_dir, t.interval_s, t.candles);
+  auto candles = journal_candles(t.journal_dir, column_intervals(t.interval_s, t.features), t.candles);
   if (!candles) return tl::unexpected(candles.error());
-  auto samples = build_samples(candles->by_symbol, m.horizon_candles, t.cost);
+  auto samples = build_samples(candles->by_symbol, t.interval_s, t.features, m.horizon_candles, t.cost);
   // A sample's label is the close horizon_s after it: it is known before `until` only when
   // the sample is at least horizon_s before it.
   if (t.until_ns) {
@@ -66,7 +68,8 @@ Status write_model_files(const std::string& path, const JournalTraining& t, cons
   const auto& r = m.result;
   const auto& p = t.params;
   std::string features;
-  for (auto name : feature_names()) features += (features.empty() ? "" : ",") + to_json_string(name);
+  for (const auto& c : columns_or_default(t.interval_s, t.features))
+    features += (features.empty() ? "" : ",") + to_json_string(c.name);
   std::string meta = "{\n";
   meta += fmt::format("  \"model_id\": \"{}\",\n  \"features\": [{}],\n", m.model_id, features);
   meta += fmt::format("  \"interval_s\": {},\n  \"horizon\": {},\n  \"horizon_candles\": {},\n", t.interval_s,
@@ -91,6 +94,31 @@ Status write_model_files(const std::string& path, const JournalTraining& t, cons
   const std::string_view bytes(reinterpret_cast<const char*>(r.model.data()), r.model.size());
   if (auto st = write_file_atomically(path, bytes); !st) return st;
   return write_file_atomically(path + ".meta.json", meta);
+}
+
+Status check_model_columns(const std::string& path, const std::vector<FeatureColumn>& columns) {
+  const std::string meta_path = path + ".meta.json";
+  std::error_code ec;
+  if (!std::filesystem::exists(meta_path, ec)) return {};
+  auto bytes = read_file(meta_path);
+  if (!bytes) return tl::unexpected(bytes.error());
+  std::vector<std::string> trained;
+  simdjson::dom::parser parser;
+  simdjson::dom::array names;
+  const auto error = parser.parse(reinterpret_cast<const char*>(bytes->data()), bytes->size())["features"].get(names);
+  if (error) return fail(fmt::format("{}: no \"features\" list: {}", meta_path, simdjson::error_message(error)));
+  for (auto n : names) {
+    std::string_view name;
+    if (n.get(name)) return fail(fmt::format("{}: \"features\" holds a value that is not a name", meta_path));
+    trained.emplace_back(name);
+  }
+  std::vector<std::string> wanted;
+  for (const auto& c : columns) wanted.push_back(c.name);
+  if (trained != wanted)
+    return fail(fmt::format("the model was trained on features [{}] ({}), the strategy reads [{}]: train it with "
+                            "the strategy's features, or set them to the model's",
+                            fmt::join(trained, ", "), meta_path, fmt::join(wanted, ", ")));
+  return {};
 }
 
 }  // namespace trader::model

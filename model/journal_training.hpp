@@ -23,6 +23,7 @@ std::optional<std::uint32_t> horizon_candles(std::uint32_t horizon_s, std::uint3
 struct JournalTraining {
   std::string journal_dir;
   std::uint32_t interval_s = 60;   // the strategy's candle interval
+  std::vector<FeatureColumn> features;  // the model's columns; empty: every feature of interval_s
   CandleBuilderConfig candles;     // how candles are built from market data (an imported capture)
   std::uint32_t horizon_s = 900;   // the label's horizon, a multiple of the interval
   std::string horizon = "15m";     // the same, as given (for the metadata)
@@ -51,5 +52,10 @@ Result<TrainedModel> train_on_journal(const JournalTraining& t, const std::funct
 // The model at `path` and its metadata at `path`.meta.json (features, label, the journal
 // range and hash, the window, parameters, validation figures); directories made first.
 Status write_model_files(const std::string& path, const JournalTraining& t, const TrainedModel& m);
+
+// A model trained on other columns than a strategy reads would predict from the wrong
+// numbers without a word (the count alone may match): when `path`.meta.json exists, its
+// feature names must be `columns`' names, in order. No metadata file: nothing to check.
+Status check_model_columns(const std::string& path, const std::vector<FeatureColumn>& columns);
 
 }  // namespace trader::model

@@ -11,23 +11,33 @@
 
 namespace trader::model {
 
-std::vector<Sample> build_samples(const std::map<std::string, std::vector<Candle>>& candles, std::uint32_t horizon,
-                                  double round_trip_cost) {
+std::vector<Sample> build_samples(const std::map<std::string, std::vector<Candle>>& candles,
+                                  std::uint32_t base_interval_s, const std::vector<FeatureColumn>& columns,
+                                  std::uint32_t horizon, double round_trip_cost) {
   std::vector<Sample> out;
   for (const auto& [symbol, series] : candles) {
-    FeatureBuilder fb;
-    for (std::size_t i = 0; i < series.size(); ++i) {
-      auto x = fb.add(series[i]);
-      if (!x || i + horizon >= series.size()) continue;
-      const double now = static_cast<double>(series[i].close);
-      const double later = static_cast<double>(series[i + horizon].close);
+    // What the strategy does, candle by candle; then each row is labelled by the base
+    // candle `horizon` later.
+    TimeframeFeatures features(base_interval_s, columns_or_default(base_interval_s, columns));
+    std::vector<const Candle*> base;
+    std::vector<std::optional<std::vector<float>>> rows;
+    for (const auto& c : series) {
+      auto row = features.add(c);
+      if (c.interval_s != base_interval_s) continue;
+      base.push_back(&c);
+      rows.push_back(std::move(row));
+    }
+    for (std::size_t i = 0; i + horizon < base.size(); ++i) {
+      if (!rows[i]) continue;
+      const double now = static_cast<double>(base[i]->close);
+      const double later = static_cast<double>(base[i + horizon]->close);
       Sample s;
-      s.ts_ms = series[i].close_time_ms;
+      s.ts_ms = base[i]->close_time_ms;
       s.symbol = symbol;
-      s.x = *x;
+      s.x = std::move(*rows[i]);
       s.forward_return = now > 0 ? later / now - 1.0 : 0.0;
       s.label = s.forward_return > round_trip_cost ? 1.0f : 0.0f;
-      out.push_back(s);
+      out.push_back(std::move(s));
     }
   }
   std::stable_sort(out.begin(), out.end(),
@@ -71,14 +81,15 @@ struct Handles {
 };
 
 Result<DMatrixHandle> matrix(const std::vector<Sample>& rows, std::size_t begin, std::size_t end) {
+  const std::size_t width = rows[begin].x.size();
   std::vector<float> data, labels;
-  data.reserve((end - begin) * kFeatureCount);
+  data.reserve((end - begin) * width);
   for (std::size_t i = begin; i < end; ++i) {
     data.insert(data.end(), rows[i].x.begin(), rows[i].x.end());
     labels.push_back(rows[i].label);
   }
   DMatrixHandle m = nullptr;
-  if (XGDMatrixCreateFromMat(data.data(), end - begin, kFeatureCount, std::nanf(""), &m) != 0 ||
+  if (XGDMatrixCreateFromMat(data.data(), end - begin, width, std::nanf(""), &m) != 0 ||
       XGDMatrixSetFloatInfo(m, "label", labels.data(), labels.size()) != 0)
     return fail(fmt::format("xgboost: {}", XGBGetLastError()));
   return m;

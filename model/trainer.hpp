@@ -1,5 +1,6 @@
 #pragma once
-// Training data and training. A sample is a candle with features (features.hpp); its
+// Training data and training. A sample is a candle with its feature row (the columns of
+// timeframe_features.hpp, every feature of features.hpp by default); its
 // label is 1 when the close `horizon` candles later is above this close by more than the
 // round-trip cost (fees + slippage), else 0. Samples are split in time order: the first
 // part trains, the last `validation_fraction` validates. Training goes through the
@@ -12,21 +13,24 @@
 #include <vector>
 
 #include "base/result.hpp"
-#include "model/features.hpp"
+#include "model/timeframe_features.hpp"
 
 namespace trader::model {
 
 struct Sample {
   std::int64_t ts_ms = 0;  // the candle's close time
   std::string symbol;
-  FeatureRow x{};
+  std::vector<float> x;  // one value per column
   float label = 0;
   double forward_return = 0;
 };
 
-// `candles`: per symbol, closed candles of one interval in time order.
-std::vector<Sample> build_samples(const std::map<std::string, std::vector<Candle>>& candles, std::uint32_t horizon,
-                                  double round_trip_cost);
+// `candles`: per symbol, closed candles in journal order: those of the base interval, and
+// of every other interval the columns read (empty columns: every feature of the base).
+// The label's horizon counts candles of the base interval.
+std::vector<Sample> build_samples(const std::map<std::string, std::vector<Candle>>& candles,
+                                  std::uint32_t base_interval_s, const std::vector<FeatureColumn>& columns,
+                                  std::uint32_t horizon, double round_trip_cost);
 
 struct TrainParams {
   int rounds = 150;

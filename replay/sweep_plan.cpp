@@ -82,6 +82,7 @@ model::JournalTraining training_of(const SweepOptions& o, const NodeConfig& c, c
   model::JournalTraining t;
   t.journal_dir = o.source_dir;
   t.interval_s = c.strategy.interval_s;
+  t.features = c.xgb.features;
   t.candles = c.candles;
   t.horizon = o.train_horizon;
   t.horizon_s = binance::interval_seconds(o.train_horizon);

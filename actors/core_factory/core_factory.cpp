@@ -10,8 +10,19 @@
 #include "actors/risk/risk_core.hpp"
 #include "actors/strategy/rule_strategy_core.hpp"
 #include "actors/strategy/xgb_strategy_core.hpp"
+#include "model/journal_training.hpp"
 
 namespace trader {
+
+namespace {
+// The model a strategy reads, checked against the columns it will be given: their count,
+// and their names when the model's metadata is beside it.
+Result<std::shared_ptr<const model::XgbModel>> load_model(const std::string& path, const XgbStrategyConfig& x) {
+  const auto columns = model::columns_or_default(x.interval_s, x.features);
+  if (auto st = model::check_model_columns(path, columns); !st) return tl::unexpected(st.error());
+  return model::XgbModel::load(path, columns.size());
+}
+}  // namespace
 
 Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
   Cores cores;
@@ -26,7 +37,7 @@ Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
     for (const auto& e : c.strategies) {
       StrategyMember m{e.id, e.rule.name, e.rule.interval_s, e.rule.symbols, e.weight_ppm, nullptr};
       if (e.kind == StrategyKind::xgboost) {
-        auto model = model::XgbModel::load(e.model_path, model::kFeatureCount);
+        auto model = load_model(e.model_path, e.xgb);
         if (!model) return fail(fmt::format("strategies {}: model: {}", e.id, model.error().message));
         m.model_id = (*model)->id();
         m.view = std::make_unique<XgbView>(e.xgb, std::move(*model));
@@ -42,7 +53,7 @@ Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
         std::move(members), StrategyCommon{shared.reentry_cooldown_candles, shared.market, shared.entry,
                                            shared.sizing, c.combine});
   } else if (c.strategy_kind == StrategyKind::xgboost) {
-    auto model = model::XgbModel::load(c.model_path, model::kFeatureCount);
+    auto model = load_model(c.model_path, c.xgb);
     if (!model) return fail("strategy.model: " + model.error().message);
     if (model_id) *model_id = (*model)->id();
     cores[Actor::strategy] = std::make_unique<XgbStrategyCore>(c.xgb, std::move(*model), c.combine);

@@ -60,7 +60,11 @@ void StrategyCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   bool failed = false;
   for (std::size_t i = 0; i < members_.size(); ++i) {
     const auto& m = members_[i];
-    if (c.interval_s != m.interval_s || !trades(m, c.symbol)) continue;
+    if (!trades(m, c.symbol)) continue;
+    if (c.interval_s != m.interval_s) {
+      m.view->observe(c);
+      continue;
+    }
     if (!s) {
       s = &symbols_[c.symbol];
       s->views.resize(members_.size());

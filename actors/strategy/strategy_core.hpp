@@ -49,6 +49,9 @@ class StrategyView {
   // The view after this candle, or nullopt while warming up. `current` is its last
   // direction. An error (e.g. a failed prediction) is journaled, never swallowed.
   virtual Result<std::optional<View>> evaluate(const Candle& c, Direction current) = 0;
+  // A candle of another interval, of a symbol it trades: what a view reading several
+  // intervals learns from (a model's multi-timeframe features). Most ignore it.
+  virtual void observe(const Candle&) {}
   virtual void save(StateWriter& w) const = 0;
   virtual Status load(StateReader& r) = 0;
   // Candles of its interval before evaluate() gives a view.

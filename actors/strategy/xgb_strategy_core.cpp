@@ -11,8 +11,21 @@ XgbStrategyCore::XgbStrategyCore(const XgbStrategyConfig& c, std::shared_ptr<con
     : StrategyCore(StrategyMember{"", model->id(), c.interval_s, c.symbols, 1'000'000, std::make_unique<XgbView>(c, model)},
                    StrategyCommon{c.reentry_cooldown_candles, c.market, c.entry, c.sizing, combine}) {}
 
+XgbView::XgbView(XgbStrategyConfig config, std::shared_ptr<const model::XgbModel> model)
+    : config_(std::move(config)),
+      model_(std::move(model)),
+      columns_(model::columns_or_default(config_.interval_s, config_.features)) {}
+
+std::uint32_t XgbView::warmup_candles() const { return model::warmup_candles(config_.interval_s, columns_); }
+
+model::TimeframeFeatures& XgbView::features_of(const std::string& symbol) {
+  return features_.try_emplace(symbol, config_.interval_s, columns_).first->second;
+}
+
+void XgbView::observe(const Candle& c) { features_of(c.symbol).add(c); }
+
 Result<std::optional<View>> XgbView::evaluate(const Candle& c, Direction current) {
-  auto x = features_[c.symbol].add(c);
+  auto x = features_of(c.symbol).add(c);
   if (!x) return std::optional<View>{};
   auto p = model_->predict(*x);
   if (!p) return tl::unexpected(p.error());
@@ -30,9 +43,8 @@ Result<std::optional<View>> XgbView::evaluate(const Candle& c, Direction current
   std::snprintf(reason, sizeof reason, "p=%.4f (enter >= %.2f, exit < %.2f)", prob, config_.entry_probability,
                 config_.exit_probability);
   v.reason = reason;
-  const auto& names = model::feature_names();
   v.values.reserve(x->size() + 1);
-  for (std::size_t i = 0; i < x->size(); ++i) v.values.push_back({std::string(names[i]), (*x)[i]});
+  for (std::size_t i = 0; i < x->size(); ++i) v.values.push_back({columns_[i].name, (*x)[i]});
   v.values.push_back({"p", prob});
   return std::optional<View>(std::move(v));
 }
@@ -52,7 +64,7 @@ Status XgbView::load(StateReader& r) {
     return fail("snapshot was taken with model " + id + ", this run has model " + model_->id());
   features_.clear();
   for (auto n = r.count(); n > 0 && r.ok(); --n)
-    if (auto st = features_[r.str()].load(r); !st) return st;
+    if (auto st = features_of(r.str()).load(r); !st) return st;
   if (!r.ok()) return fail("xgboost strategy snapshot is truncated or corrupt");
   return {};
 }

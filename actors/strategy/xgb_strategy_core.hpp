@@ -1,7 +1,9 @@
 #pragma once
 // strategy kind "xgboost": the view of a candle comes from a trained model (model/):
 //   p = the model's probability that the close `horizon` candles ahead beats the
-//       round-trip cost, from the candle features of model/features.hpp;
+//       round-trip cost, from the candle features of model/features.hpp: every one of its
+//       own interval, or the (interval, feature) columns `features` names
+//       (model/timeframe_features.hpp);
 //   long when p >= entry_probability, flat when p < exit_probability, else keep;
 //   confidence = p; position size linear in p, from min_fraction of equity at
 //   entry_probability to max_fraction at full_probability and above (then risk limits).
@@ -12,7 +14,7 @@
 #include <string>
 
 #include "actors/strategy/strategy_core.hpp"
-#include "model/features.hpp"
+#include "model/timeframe_features.hpp"
 #include "model/xgb_model.hpp"
 
 namespace trader {
@@ -20,6 +22,7 @@ namespace trader {
 struct XgbStrategyConfig {
   std::uint32_t interval_s = 60;
   std::vector<std::string> symbols;
+  std::vector<model::FeatureColumn> features;  // empty: every feature of interval_s
   double entry_probability = 0.55;
   double exit_probability = 0.50;
   double full_probability = 0.70;
@@ -34,18 +37,20 @@ struct XgbStrategyConfig {
 // The model's view of each symbol.
 class XgbView final : public StrategyView {
  public:
-  XgbView(XgbStrategyConfig config, std::shared_ptr<const model::XgbModel> model)
-      : config_(std::move(config)), model_(std::move(model)) {}
+  XgbView(XgbStrategyConfig config, std::shared_ptr<const model::XgbModel> model);
   const model::XgbModel& model() const { return *model_; }
   Result<std::optional<View>> evaluate(const Candle& c, Direction current) override;
+  void observe(const Candle& c) override;
   void save(StateWriter& w) const override;
   Status load(StateReader& r) override;
-  std::uint32_t warmup_candles() const override { return model::kWarmup; }
+  std::uint32_t warmup_candles() const override;
 
  private:
   XgbStrategyConfig config_;
   std::shared_ptr<const model::XgbModel> model_;
-  std::map<std::string, model::FeatureBuilder> features_;
+  std::vector<model::FeatureColumn> columns_;
+  std::map<std::string, model::TimeframeFeatures> features_;
+  model::TimeframeFeatures& features_of(const std::string& symbol);
 };
 
 // A strategy actor core running one model alone (a [strategy] config of kind "xgboost").

@@ -2,7 +2,8 @@
 # train -> what-if -> verify -> diff on the bundled week of real klines: training is
 # reproducible to the byte, an xgboost session verifies, a journal diffed against its own
 # what-if has no differences, two models' diff has differences whose counts add up, and
-# the HTML report is well-formed and self-contained. Bad models stop the node at start.
+# the HTML report is well-formed and self-contained. A multi-timeframe model's session
+# verifies. Bad models stop the node at start.
 source "$(dirname "$0")/lib.sh"
 NODE=${TRADER_NODE:?set TRADER_NODE}
 CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG}
@@ -69,6 +70,34 @@ for ref in ("src=", "href=", "<script", "<link", "url(", "http://", "https://"):
     assert ref not in text.replace('xmlns="http://www.w3.org/2000/svg"', ""), ref
 PY
 renders_in_chromium "$SCRATCH/diff.html" 20000 1100,900
+
+# Multi-timeframe features: a model on columns of the 1m, 5m and 1h candles. The node
+# journals each signal's columns by name, its first row waits for 61 hourly candles, and
+# the session verifies. The same model with the default columns is refused at start.
+features='strategy.features=["ret_1","ret_15","vol_60","rsi_14@5m","macd@1h","vol_15@1h"]'
+"$TOOLS" train "$run" --config "$CONFIG" --set "$features" --out "$SCRATCH/mtf.json" --horizon 15m --rounds 60 \
+  > /dev/null || bad "train with multi-timeframe features"
+"$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/mtf" --set strategy.kind=xgboost --set strategy.model="$SCRATCH/mtf.json" \
+  --set "$features" --set strategy.entry_probability=0.3 --set strategy.exit_probability=0.2 > "$SCRATCH/mtf.txt" 2>&1 \
+  || bad "multi-timeframe node run failed: $(cat "$SCRATCH/mtf.txt")"
+grep -q "^identical" <<<"$("$TOOLS" replay "$SCRATCH/mtf" --verify)" && ok "a multi-timeframe session verifies identical" || bad "mtf verify"
+"$TOOLS" dump "$SCRATCH/mtf" --type signal --json > "$SCRATCH/mtf-signals.json"
+python3 - "$SCRATCH/mtf.json.meta.json" "$SCRATCH/mtf-signals.json" <<'PY' \
+  && ok "multi-timeframe: trained and journaled on the same named columns; the first row after 61 hourly candles" || bad "mtf signals"
+import json, sys
+columns = ["ret_1", "ret_15", "vol_60", "rsi_14@5m", "macd@1h", "vol_15@1h"]
+assert json.load(open(sys.argv[1]))["features"] == columns
+signals = [json.loads(l)["body"] for l in open(sys.argv[2])]
+assert len(signals) > 5, len(signals)
+for s in signals:
+    assert [v["name"] for v in s["values"]] == columns + ["p"], s["values"]
+# The week starts 2023-03-01T00:00Z; the 61st hourly candle closes at 13:00 on the 3rd and
+# comes after the minute closing with it: the first row is the minute closing at 13:01.
+assert min(s["ts_ms"] for s in signals) >= 1677628800000 + 61 * 3600000 + 60000 - 1, min(s["ts_ms"] for s in signals)
+PY
+expect_fail "a model trained on other features than the strategy reads" 1 \
+  "the model was trained on features .ret_1, ret_15, vol_60, rsi_14@5m, macd@1h, vol_15@1h. (.*), the strategy reads .ret_1, ret_5," \
+  "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/bad0" --set strategy.kind=xgboost --set strategy.model="$SCRATCH/mtf.json"
 
 # Bad models stop the node before it runs anything.
 printf 'not a model' > "$SCRATCH/junk.json"

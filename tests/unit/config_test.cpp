@@ -222,3 +222,43 @@ kind = "rule"
   REQUIRE_FALSE(k);
   CHECK(k.error().message.find("k.toml:3: combine.k: 2 is more than the 1 strategy configured") != std::string::npos);
 }
+
+TEST_CASE("config: a model's features name (interval, feature) columns; a wrong one is named at its line") {
+  auto c = parse_node_config(R"([candles]
+intervals = ["1m", "5m", "1h"]
+[strategy]
+features = ["ret_1", "vol_15@1m", "rsi_14@1h", "macd@5m"]
+)", "f.toml", {}, ConfigUse::replay);
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
+  const auto& f = c->xgb.features;
+  REQUIRE(f.size() == 4);
+  CHECK(f[0] == model::FeatureColumn{60, 0, "ret_1"});
+  CHECK(f[1] == model::FeatureColumn{60, 4, "vol_15"});  // its own interval: the plain name
+  CHECK(f[2] == model::FeatureColumn{3600, 6, "rsi_14@1h"});
+  CHECK(f[3] == model::FeatureColumn{300, 7, "macd@5m"});
+  CHECK(by_key(*c).at("strategy.features").value == R"(["ret_1", "vol_15", "rsi_14@1h", "macd@5m"])");
+  auto plain = parse_node_config("", "p.toml", {}, ConfigUse::replay);
+  REQUIRE(plain.has_value());
+  CHECK(plain->xgb.features.empty());  // every feature of the strategy's interval
+
+  for (const auto& [line, says] : std::vector<std::pair<std::string, std::string>>{
+           {R"(features = ["rsi_14@4h"])", "f.toml:2: strategy.features: \"rsi_14@4h\": 4h is not one of candles.intervals"},
+           {R"(features = ["rsi_14@2x"])", "f.toml:2: strategy.features: \"rsi_14@2x\": \"2x\" is not an interval"},
+           {R"(features = ["rsi_15"])", "f.toml:2: strategy.features: \"rsi_15\" is not a feature; they are ret_1, ret_5"},
+           {R"(features = ["ret_1", "ret_1@1m"])", "f.toml:2: strategy.features: \"ret_1\" is listed twice"},
+           {R"(features = "ret_1")", "f.toml:2: strategy.features:"}}) {
+    auto bad = parse_node_config("[strategy]\n" + line + "\n", "f.toml", {}, ConfigUse::replay);
+    REQUIRE_FALSE(bad.has_value());
+    CAPTURE(bad.error().message);
+    CHECK(bad.error().message.find(says) != std::string::npos);
+  }
+  auto entry = parse_node_config(R"([candles]
+intervals = ["1m", "5m"]
+[[strategies]]
+id = "m"
+kind = "rule"
+features = ["macd@5m"]
+)", "e.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(entry.has_value());
+  CHECK(entry.error().message.find("e.toml:6: strategies[0].features: unknown key") != std::string::npos);  // a model's key on a rule
+}

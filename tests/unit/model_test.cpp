@@ -32,7 +32,7 @@ std::map<std::string, std::vector<Candle>> kline_candles() {
     o.files = {std::string(TRADER_TEST_DATA_DIR) + "/btcusdc_kline1m_20230301-07.gz"};
     REQUIRE(import_captures(**w, o).has_value());
   }
-  auto candles = model::journal_candles(dir.path(), 60, CandleBuilderConfig{{60}, false, 2000});
+  auto candles = model::journal_candles(dir.path(), {60}, CandleBuilderConfig{{60}, false, 2000});
   REQUIRE_MESSAGE(candles.has_value(), (candles ? "" : candles.error().message));
   CHECK(candles->built);
   REQUIRE(candles->by_symbol.count("BTCUSDC"));
@@ -42,7 +42,7 @@ std::map<std::string, std::vector<Candle>> kline_candles() {
 
 // Samples from them.
 std::vector<model::Sample> kline_samples(std::uint32_t horizon) {
-  return model::build_samples(kline_candles(), horizon, 0.0024);
+  return model::build_samples(kline_candles(), 60, {}, horizon, 0.0024);
 }
 
 model::TrainParams quick() {

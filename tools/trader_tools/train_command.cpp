@@ -29,6 +29,7 @@ int run_train(const TrainArgs& a) {
   model::JournalTraining t;
   t.journal_dir = a.dir;
   t.interval_s = config->strategy.interval_s;
+  t.features = config->xgb.features;
   t.candles = config->candles;
   t.horizon = a.horizon;
   t.horizon_s = binance::interval_seconds(a.horizon);
