@@ -58,7 +58,7 @@ TEST_CASE("alerts: HALTED, REDUCING and ACTIVE again, once per change") {
   CHECK(reducing[0].kind == "reducing");
 }
 
-TEST_CASE("alerts: venue errors and rate-limit waits warn; a failed feed is critical; other notes are not alerts") {
+TEST_CASE("alerts: venue errors and rate-limit waits warn, a failed feed is critical, other notes are not alerts") {
   AlertRules rules({});
   auto limited = feed(rules, 7, ErrorReport{"venue_rate_limited", "new order c-7: HTTP 429; nothing sent for 1000 ms", "c-7", 0, 5});
   REQUIRE(limited.size() == 1);
@@ -201,7 +201,7 @@ TEST_CASE("alert channels: each channel's request, and its secret never in an er
   CHECK(make_post(long_discord, big, "n")->body.size() < 2100);
 }
 
-TEST_CASE("alert channels: at most max_per_minute in any 60 s; what is held back is counted") {
+TEST_CASE("alert channels: at most max_per_minute in any 60 s, what is held back is counted") {
   RateLimit limit(2);
   CHECK(limit.admit(0));
   CHECK(limit.admit(1 * kSec));

@@ -228,7 +228,7 @@ TEST_CASE("a low-priced coin's minute volume that would wrap int64 is refused wi
 // A kline older than the open candles (a resumed warm-up's history, a venue resending) is
 // reported, not added: before, it was folded into the open candle as if it were new.
 // What history klines close is marked history.
-TEST_CASE("a kline for an interval already published is reported, not added; history klines close history candles") {
+TEST_CASE("a kline for an interval already published is reported, not added, history klines close history candles") {
   CandleBuilderCore core({{60, 300}, false, 2000});
   CoreHarness h(core);
   auto kline = [](int minute, double price, bool history) {

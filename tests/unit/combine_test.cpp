@@ -55,7 +55,7 @@ TEST_CASE("combine: any goes long on one long view, led by the most confident") 
   CHECK(combine(policy(CombinePolicy::any), std::span(none_long, 1))->direction == Direction::flat);
 }
 
-TEST_CASE("combine: k_of_n needs k long views; a strategy warming up is not long; the means are exact") {
+TEST_CASE("combine: k_of_n needs k long views, a strategy warming up is not long, the means are exact") {
   const View a = view(Direction::long_, 400'000, 100'000), b = view(Direction::long_, 500'001, 200'001);
   const View flat = view(Direction::flat, 0, 0);
   const Ballot two_of_three[] = {{"a", 1'000'000, &a}, {"b", 1'000'000, &b}, {"c", 1'000'000, nullptr}};
@@ -72,7 +72,7 @@ TEST_CASE("combine: k_of_n needs k long views; a strategy warming up is not long
   CHECK(v->reason.rfind("k_of_n: 1 of 3 long, 2 needed", 0) == 0);
 }
 
-TEST_CASE("combine: weighted scores weight x confidence of the long views over every weight; the bound is inclusive") {
+TEST_CASE("combine: weighted scores weight x confidence of the long views over every weight, the bound is inclusive") {
   const View a = view(Direction::long_, 800'000, 100'000), b = view(Direction::flat, 900'000, 300'000);
   // weights 3 and 1: score = 3 x 0.8 / 4 = 0.6
   const Ballot ballots[] = {{"a", 3'000'000, &a}, {"b", 1'000'000, &b}};

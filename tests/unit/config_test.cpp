@@ -112,7 +112,7 @@ TEST_CASE("config: each effective value says where it came from") {
   }
 }
 
-TEST_CASE("config: testnet and live journal with fsync; an explicit nosync is refused, naming the key") {
+TEST_CASE("config: testnet and live journal with fsync, an explicit nosync is refused, naming the key") {
   auto paper = parse_node_config("", "x.toml", {}, ConfigUse::replay);
   REQUIRE(paper);
   CHECK(paper->durability == journal::Durability::nosync);
@@ -126,7 +126,7 @@ TEST_CASE("config: testnet and live journal with fsync; an explicit nosync is re
   CHECK(refused.error().message.find("x.toml:2: journal.durability") != std::string::npos);
 }
 
-TEST_CASE("config: sizing policies; those that size on the stop need percent stops, named at their line") {
+TEST_CASE("config: sizing policies, those that size on the stop need percent stops, named at their line") {
   auto kelly = parse_node_config("[sizing]\npolicy = \"kelly\"\nkelly_fraction = 0.25\nmax_fraction = 0.1\n", "x.toml",
                                  {}, ConfigUse::replay);
   REQUIRE(kelly);
@@ -148,7 +148,7 @@ TEST_CASE("config: sizing policies; those that size on the stop need percent sto
   CHECK(unknown.error().message.find("\"kelly\"") != std::string::npos);  // the known names are listed
 }
 
-TEST_CASE("config: [[strategies]] entries, each with its kind's keys; [strategy] keeps what they share; [combine]") {
+TEST_CASE("config: [[strategies]] entries, each with its kind's keys, [strategy] keeps what they share, [combine]") {
   const std::string text = R"([candles]
 intervals = ["1m", "5m"]
 [strategy]
@@ -223,7 +223,7 @@ kind = "rule"
   CHECK(k.error().message.find("k.toml:3: combine.k: 2 is more than the 1 strategy configured") != std::string::npos);
 }
 
-TEST_CASE("config: a model's features name (interval, feature) columns; a wrong one is named at its line") {
+TEST_CASE("config: a model's features name (interval, feature) columns, a wrong one is named at its line") {
   auto c = parse_node_config(R"([candles]
 intervals = ["1m", "5m", "1h"]
 [strategy]

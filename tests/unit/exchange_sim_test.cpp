@@ -69,7 +69,7 @@ TEST_CASE("sim venue: limit orders lock funds, fill when a trade crosses, cancel
   CHECK(v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"quantity", "1"}}, 12).error().code == -1102);
 }
 
-TEST_CASE("sim venue: a trade smaller than a resting limit fills it partly; the order keeps working and cancels with "
+TEST_CASE("sim venue: a trade smaller than a resting limit fills it partly, the order keeps working and cancels with "
           "the rest released") {
   auto v = venue();
   v.on_trade("BTCUSDT", 50000 * kOne, kOne, 1);
@@ -108,7 +108,7 @@ TEST_CASE("sim venue: a trade smaller than a resting limit fills it partly; the 
   CHECK(v.account(12).find(R"({"asset":"USDT","free":"780.00001","locked":"0"})") != std::string::npos);
 }
 
-TEST_CASE("sim venue: exchangeInfo shows the symbol's filters (or every symbol's); orders that break them get -1013") {
+TEST_CASE("sim venue: exchangeInfo shows the symbol's filters (or every symbol's), orders that break them get -1013") {
   SymbolFilters f;
   f.step_size = f.min_qty = 100'000;  // 0.001
   f.min_notional = 10 * kOne;

@@ -60,7 +60,7 @@ TEST_CASE("exposure room: total across positions, one asset across its symbols, 
   CHECK_FALSE(exposure_room({800'000, 0}, huge, "BTCUSDT").has_value());  // does not fit: an error, not a wrap
 }
 
-TEST_CASE("risk cuts an entry to the exposure room, naming the limit and its numbers; refuses when none is left") {
+TEST_CASE("risk cuts an entry to the exposure room, naming the limit and its numbers, refuses when none is left") {
   RiskConfig c;
   c.max_position_notional = px(100000);
   c.max_position_equity_ppm = 1'000'000;

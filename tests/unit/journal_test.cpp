@@ -64,7 +64,7 @@ std::vector<std::uint64_t> scan_seqs(Reader& r, const Filter& f) {
 
 }  // namespace
 
-TEST_CASE("a flat body (the node's path) is stored byte for byte as append(Message) stores it; a malformed one stages nothing") {
+TEST_CASE("a flat body (the node's path) is stored byte for byte as append(Message) stores it, a malformed one stages nothing") {
   test::TempDir a, b;
   auto by_message = open_writer(a.path());
   auto by_flat = open_writer(b.path());
@@ -521,7 +521,7 @@ TEST_CASE("meta values, snapshots and session openings are under the hash chain:
   expect_edit(link.path(), "seq 11: hash chain broken in batch seq 11..20: its attestations changed after commit");
 }
 
-TEST_CASE("batch entries from before attestations read as before; malformed attestations are refused") {
+TEST_CASE("batch entries from before attestations read as before, malformed attestations are refused") {
   BatchInfo b{1, 2, 3, 4, 5, Hash{}, Hash{}, {}};
   b.chain[0] = 9;
   auto plain = encode_batch(b);
@@ -591,7 +591,7 @@ TEST_CASE("a truncated data file is refused before LMDB maps it") {
   CHECK(r2.error().message.find("truncated") != std::string::npos);
 }
 
-TEST_CASE("a writer killed with SIGKILL while appending loses no committed record; seq continues") {
+TEST_CASE("a writer killed with SIGKILL while appending loses no committed record, seq continues") {
   test::TempDir dir;
   std::uint64_t known_committed = 0;
   // Several crash/reopen rounds: each child resumes the same journal and is killed mid-stream.

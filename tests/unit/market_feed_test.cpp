@@ -226,7 +226,7 @@ TEST_CASE("market feed: record() re-derives every decision and refuses a journal
   CHECK(replay_into(trusting, no_gap));
 }
 
-TEST_CASE("market feed: a snapshot mid-group holds the group; settle() ends a group a crash cut") {
+TEST_CASE("market feed: a snapshot mid-group holds the group, settle() ends a group a crash cut") {
   const std::vector<std::pair<std::int64_t, Message>> received{{1'500'000'000, trade(1)}, {3'100'000'000, trade(5)}};
   const auto records = journal_of(MarketFeedCore(1000), received);
   REQUIRE(records.size() == 4);  // 1 | tick 3, gap, 5

@@ -97,7 +97,7 @@ TEST_CASE("snake_case") {
   CHECK(snake_case("symbol") == "symbol");
 }
 
-TEST_CASE("flat bodies, as the node's actors exchange them, round-trip at any alignment; malformed ones are errors") {
+TEST_CASE("flat bodies, as the node's actors exchange them, round-trip at any alignment, malformed ones are errors") {
   for (const auto& sample : test::all_message_samples()) {
     const auto id = type_id_of(sample);
     INFO("type " << find_type(id)->name);
@@ -175,7 +175,7 @@ TEST_CASE("canonical bodies: what decisions are hashed over does not change when
   }
 }
 
-TEST_CASE("JSON: a signal's values are the shortest text of the exact double; NaN and infinity are null") {
+TEST_CASE("JSON: a signal's values are the shortest text of the exact double, NaN and infinity are null") {
   Signal s;
   s.values = {{"a", 0.1}, {"b", 1.0 / 3.0}, {"nan", std::nan("")}, {"inf", HUGE_VAL}};
   const auto json = to_json(Message{s});

@@ -9,14 +9,13 @@
 
 #include "actors/strategy/xgb_strategy_core.hpp"
 #include "core_harness.hpp"
-#include "journal/journal.hpp"
 #include "model/features.hpp"
 #include "model/journal_candles.hpp"
 #include "model/trainer.hpp"
 #include "model/tree_ensemble.hpp"
 #include "model/xgb_model.hpp"
+#include "bundled_week.hpp"
 #include "test_support.hpp"
-#include "tools/trader_tools/capture_import.hpp"
 
 using namespace trader;
 
@@ -25,13 +24,7 @@ namespace {
 // The bundled 7 days of real klines, as candles built by the node's builder.
 std::map<std::string, std::vector<Candle>> kline_candles() {
   test::TempDir dir;
-  {
-    auto w = journal::Writer::open(dir.path());
-    REQUIRE(w.has_value());
-    ImportOptions o;
-    o.files = {std::string(TRADER_TEST_DATA_DIR) + "/btcusdc_kline1m_20230301-07.gz"};
-    REQUIRE(import_captures(**w, o).has_value());
-  }
+  test::import_bundled_week(dir.path());
   auto candles = model::journal_candles(dir.path(), {60}, CandleBuilderConfig{{60}, false, 2000});
   REQUIRE_MESSAGE(candles.has_value(), (candles ? "" : candles.error().message));
   CHECK(candles->built);

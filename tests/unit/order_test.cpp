@@ -115,7 +115,7 @@ TEST_CASE("an approved exit cancels the symbol's resting limit entries before it
   CHECK(flatten[1].client_order_id == "c3");  // the exit itself
 }
 
-TEST_CASE("order snapshots keep limit orders' expiry; a snapshot of market orders alone is as before") {
+TEST_CASE("order snapshots keep limit orders' expiry, a snapshot of market orders alone is as before") {
   OrderCore market({"c", 1000});
   CoreHarness m(market);
   decide_at(m, approved("BTCUSDT", Side::buy, OrderType::market, 0.5, 0, 5));

@@ -86,7 +86,7 @@ TEST_CASE("limit orders rest until a print trades through them, then fill at the
   CHECK(f[0].kind == OrderEventKind::filled);
 }
 
-TEST_CASE("on kline data: market fills at the open, capped by participation and lot step; no fill on zero volume") {
+TEST_CASE("on kline data: market fills at the open, capped by participation and lot step, no fill on zero volume") {
   PaperExchangeCore core(cfg());
   CoreHarness h(core);
   h.feed(order("c1", Side::buy, OrderType::market, 1), 0);

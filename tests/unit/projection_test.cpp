@@ -127,7 +127,7 @@ Result<CatchUp> project_all(const std::string& journal_dir, Store& store, Projec
 
 }  // namespace
 
-TEST_CASE("every message's rows fill exactly their table's columns; market data and ticks give none") {
+TEST_CASE("every message's rows fill exactly their table's columns, market data and ticks give none") {
   RowOptions with_candles{true};
   std::size_t projected = 0;
   for (const auto& m : test::all_message_samples()) {
@@ -199,7 +199,7 @@ TEST_CASE("enum names are the schema's, as dump --json prints them") {
   CHECK(enum_name(static_cast<Side>(9)) == "unknown");
 }
 
-TEST_CASE("SQLite: a journal projects once; again changes nothing; a failed batch is all or nothing") {
+TEST_CASE("SQLite: a journal projects once, again changes nothing, a failed batch is all or nothing") {
   test::TempDir dir;
   write_journal(dir.sub("j"), 3);
   auto store = open_store("sqlite:" + dir.sub("a.db"));
@@ -408,7 +408,7 @@ TEST_CASE("a database that stalls never keeps the journal's writer from growing 
   CHECK(writing.get());
 }
 
-TEST_CASE("alerts: what the rules raise from each session's records, with its own settings; the same after a failure") {
+TEST_CASE("alerts: what the rules raise from each session's records, with its own settings, the same after a failure") {
   test::TempDir dir;
   {
     auto w = journal::Writer::open(dir.sub("j"), {journal::Durability::nosync});
@@ -557,7 +557,7 @@ TEST_CASE("alerts: what the rules raise from each session's records, with its ow
   }
 }
 
-TEST_CASE("alert state: the rules' state as text and back, exactly; text it did not write is an error") {
+TEST_CASE("alert state: the rules' state as text and back, exactly, text it did not write is an error") {
   SessionAlerts::State s;
   s.session = 3;
   s.next = 17;

@@ -109,7 +109,7 @@ void feed_inputs(const std::string& dir, std::uint64_t after, replay::Simulator&
 
 }  // namespace
 
-TEST_CASE("what-if with the same config is identical; a changed risk limit changes the decisions") {
+TEST_CASE("what-if with the same config is identical, a changed risk limit changes the decisions") {
   test::TempDir dir;
   const auto source = imported_klines(dir);
   auto a = replay::what_if(source, {}, paper_config(), dir.sub("a"));
@@ -219,7 +219,7 @@ TEST_CASE("a corrupt snapshot is an error, not a wrong replay") {
   CHECK_FALSE(st.has_value());
 }
 
-TEST_CASE("verify checks every snapshot against the replayed state; a wrong one is named") {
+TEST_CASE("verify checks every snapshot against the replayed state, a wrong one is named") {
   test::TempDir dir;
   const auto source = imported_klines(dir);
   REQUIRE(replay::what_if(source, {}, paper_config({"journal.snapshot_every=3000"}), dir.sub("run")).has_value());
@@ -374,7 +374,7 @@ TEST_CASE("verify re-derives the feed's own decisions: a feed that decides other
   CHECK(diff->divergence->expected.find("\"type\":\"kline\"") != std::string::npos);
 }
 
-TEST_CASE("record match: a journal older than decision values matches without them; one that has them keeps them") {
+TEST_CASE("record match: a journal older than decision values matches without them, one that has them keeps them") {
   EnvelopeHeader h;
   h.type_id = Signal::kTypeId;
   Signal with;

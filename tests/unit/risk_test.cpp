@@ -358,7 +358,7 @@ TEST_CASE("a flatten whose exit ends unfilled exits again at the next candle, un
   CHECK(of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 100, 100, 100, 299'999))).empty());
 }
 
-TEST_CASE("a resume ends a flatten that had not finished; dust below the minimum notional is not retried") {
+TEST_CASE("a resume ends a flatten that had not finished, dust below the minimum notional is not retried") {
   Ready r;
   r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(1), px(100), px(100), 0, 0},
                              Position{"ETHUSDT", px(0.4), px(10), px(10), 0, 0}}));  // 4 < min notional 5
@@ -422,7 +422,7 @@ TEST_CASE("an approved entry lists every limit checked with its numbers, in the 
   CHECK(limit_unit(d.checks[8].limit) == LimitUnit::quote);
 }
 
-TEST_CASE("a reduced entry marks the limits it did not fit; a refusal by a count or a floor ends its checks") {
+TEST_CASE("a reduced entry marks the limits it did not fit, a refusal by a count or a floor ends its checks") {
   Ready r;
   auto d = decide(r.h, entry("BTCUSDT", 80));  // 8000 > 5000 (both position limits are 5000)
   REQUIRE(d.reason_code == "reduced_to_limit");
@@ -448,7 +448,7 @@ TEST_CASE("a reduced entry marks the limits it did not fit; a refusal by a count
   CHECK(headroom(d.checks.back()) == 10 - 300'000);
 }
 
-TEST_CASE("exits list the position held; risk's own stops list the price that triggered them") {
+TEST_CASE("exits list the position held, risk's own stops list the price that triggered them") {
   Ready r;
   r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(2), px(100), px(100), 0, 0}}));
   OrderIntent x = entry("BTCUSDT", 3);
@@ -466,7 +466,7 @@ TEST_CASE("exits list the position held; risk's own stops list the price that tr
   CHECK(headroom(stops[0].checks[0]) == -px(0.5));  // a floor: the low went 0.5 below the stop
 }
 
-TEST_CASE("a history candle (a warm-up's) makes no stop exit; the same prices live do") {
+TEST_CASE("a history candle (a warm-up's) makes no stop exit, the same prices live do") {
   Ready r;
   r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(2), px(100), px(100), 0, 0}}));
   Candle past = candle("BTCUSDT", 97.5, 99, 98);  // below the 98 stop

@@ -170,7 +170,7 @@ TEST_CASE("strategy: an entry size that would overflow at a near-zero price is a
 }
 
 TEST_CASE("strategy: a limit entry bids limit_offset_bps below the close, rounded down to the tick, sized at that "
-          "price; exits stay market orders") {
+          "price, exits stay market orders") {
   RuleStrategyConfig c = cfg();
   c.entry.type = OrderType::limit;
   c.entry.limit_offset_bps = 25;  // 0.25 %
@@ -234,7 +234,7 @@ std::vector<Candle> minute(int i, double close) {
 }
 }  // namespace
 
-TEST_CASE("several strategies: signals name their strategy; k_of_n waits for both; the intent carries their votes") {
+TEST_CASE("several strategies: signals name their strategy, k_of_n waits for both, the intent carries their votes") {
   auto core = two_rules(CombineConfig{CombinePolicy::k_of_n, 2, 500'000});
   CoreHarness h(*core);
   h.feed(equity(10000));
@@ -261,7 +261,7 @@ TEST_CASE("several strategies: signals name their strategy; k_of_n waits for bot
   CHECK(entry.reason.rfind("enter long: k_of_n: 2 of 2 long, 2 needed", 0) == 0);
 }
 
-TEST_CASE("several strategies: a snapshot holds every strategy's latest view; the restored core decides the same") {
+TEST_CASE("several strategies: a snapshot holds every strategy's latest view, the restored core decides the same") {
   auto a = two_rules(CombineConfig{CombinePolicy::k_of_n, 2, 500'000});
   CoreHarness ha(*a);
   ha.feed(equity(10000));

@@ -35,7 +35,7 @@ TEST_CASE("--random N --seed S: N distinct points in grid order, the same for th
   CHECK(seen.size() == 6);
 }
 
-TEST_CASE("--walk-forward: three durations; anything else is an error that says what was expected") {
+TEST_CASE("--walk-forward: three durations, anything else is an error that says what was expected") {
   auto wf = parse_walk_forward("3d:1d:12h");
   REQUIRE(wf.has_value());
   CHECK(wf->train_ns == 3 * kDay);

@@ -8,14 +8,13 @@
 
 #include "actors/strategy/xgb_strategy_core.hpp"
 #include "core_harness.hpp"
-#include "journal/journal.hpp"
 #include "model/journal_candles.hpp"
 #include "model/journal_training.hpp"
 #include "model/timeframe_features.hpp"
 #include "model/trainer.hpp"
 #include "model/xgb_model.hpp"
+#include "bundled_week.hpp"
 #include "test_support.hpp"
-#include "tools/trader_tools/capture_import.hpp"
 
 using namespace trader;
 
@@ -24,13 +23,7 @@ namespace {
 // BTCUSDC's 1m and 5m candles of the 7 bundled days, in the builder's order.
 std::vector<Candle> mixed_candles() {
   test::TempDir dir;
-  {
-    auto w = journal::Writer::open(dir.path());
-    REQUIRE(w.has_value());
-    ImportOptions o;
-    o.files = {std::string(TRADER_TEST_DATA_DIR) + "/btcusdc_kline1m_20230301-07.gz"};
-    REQUIRE(import_captures(**w, o).has_value());
-  }
+  test::import_bundled_week(dir.path());
   auto candles = model::journal_candles(dir.path(), {60, 300}, CandleBuilderConfig{{60}, false, 2000});
   REQUIRE_MESSAGE(candles.has_value(), (candles ? "" : candles.error().message));
   CHECK(candles->built);
@@ -84,7 +77,7 @@ TEST_CASE("multi-timeframe features: a row holds its own candle's features and t
   CHECK(rows == base_candles - first_row_at + 1);
 }
 
-TEST_CASE("multi-timeframe features: a snapshot resumes to the same rows; the default columns' state is FeatureBuilder's") {
+TEST_CASE("multi-timeframe features: a snapshot resumes to the same rows, the default columns' state is FeatureBuilder's") {
   const auto series = mixed_candles();
   model::TimeframeFeatures a(60, columns());
   const std::size_t half = series.size() / 2;

@@ -189,7 +189,7 @@ TEST_CASE("portfolio: what a base-asset commission leaves below one lot is dust:
   CHECK(p.state().equity == p.state().cash + 500 * 10000);  // the dust still counts, at 10000
 }
 
-TEST_CASE("risk: exits are whole lots; less than a lot is not exited") {
+TEST_CASE("risk: exits are whole lots, less than a lot is not exited") {
   RiskConfig config;
   config.market.lot_step = 1000;  // 0.00001
   RiskCore risk(config);
@@ -367,7 +367,7 @@ TEST_CASE("exchange-sim's 429 bursts come back as rate_limited with Retry-After"
   CHECK(answered == 3);
 }
 
-TEST_CASE("a 418 without Retry-After comes back as rate_limited with no wait given; the wait then backs off, capped") {
+TEST_CASE("a 418 without Retry-After comes back as rate_limited with no wait given, the wait then backs off, capped") {
   sim::SimOptions options;
   options.burst_429_every = 2;
   options.burst_as_418 = true;
@@ -441,7 +441,7 @@ TEST_CASE("start-up reconciliation: lost orders rejected (not resent), unknown v
         std::string::npos);
 }
 
-TEST_CASE("exchangeInfo filters parse (NOTIONAL or the older MIN_NOTIONAL); market.* is checked against them") {
+TEST_CASE("exchangeInfo filters parse (NOTIONAL or the older MIN_NOTIONAL), market.* is checked against them") {
   const std::string info = R"({"timezone":"UTC","serverTime":1,"symbols":[
     {"symbol":"ETHUSDT","filters":[{"filterType":"LOT_SIZE","minQty":"0.00010000","maxQty":"9000.00000000","stepSize":"0.00010000"}]},
     {"symbol":"BTCUSDT","status":"TRADING","filters":[
@@ -540,8 +540,8 @@ TEST_CASE("order tracker cross-check: the user stream and REST must agree on eac
   CHECK(t.to_poll().empty());
 }
 
-TEST_CASE("user-data stream frames: execution reports become order views with their trade; answers say subscribed or "
-          "refused; unreadable frames are errors") {
+TEST_CASE("user-data stream frames: execution reports become order views with their trade, answers say subscribed or "
+          "refused, unreadable frames are errors") {
   auto trade = binance::parse_user_stream_frame(
       R"({"subscriptionId":0,"event":{"e":"executionReport","E":1,"s":"BTCUSDT","c":"c1","S":"BUY","o":"LIMIT","f":"GTC",)"
       R"("q":"0.01","p":"50000","x":"TRADE","X":"PARTIALLY_FILLED","r":"NONE","i":7,"l":"0.004","z":"0.004","L":"49999.5",)"

@@ -38,7 +38,7 @@ std::string temp_dir(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("warm-up: Binance's /api/v3/klines answer becomes history klines; the open one is not closed") {
+TEST_CASE("warm-up: Binance's /api/v3/klines answer becomes history klines, the open one is not closed") {
   const std::string answer =
       R"([[1677628800000,"23143.82","23152.65","23140.02","23152.65","0.26395",1677628859999,"6110.1",12,"0.1","2314.4","0"],)"
       R"([1677628860000,"23152.65","23160","23150","23155.5","1.5",1677628919999,"34733.25",40,"0.7","16208.8","0"]])";
