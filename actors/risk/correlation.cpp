@@ -7,27 +7,24 @@
 
 #include <fmt/format.h>
 
+#include "base/int_sqrt.hpp"
+
 namespace trader {
 namespace {
 
 constexpr std::int64_t kPpm = 1'000'000;
 
-// floor(sqrt(n)), exactly: a floating estimate, then corrected to the integer root.
-unsigned __int128 isqrt(unsigned __int128 n) {
-  auto x = static_cast<unsigned __int128>(std::sqrt(static_cast<long double>(n)));
-  while (x > 0 && x * x > n) --x;
-  while ((x + 1) * (x + 1) <= n) ++x;
-  return x;
-}
-
 }  // namespace
+
+std::int64_t candle_return_ppm(std::int64_t prev_close, std::int64_t close) {
+  const auto r = static_cast<std::int64_t>(static_cast<__int128>(close - prev_close) * kPpm / prev_close);
+  return std::clamp<std::int64_t>(r, -kPpm, kPpm);  // past +-100% counts as 100%: the sums stay in 128 bits
+}
 
 void ReturnHistory::add(const std::string& symbol, std::int64_t close_time_ms, std::int64_t close, std::uint32_t keep) {
   Series& s = series_[symbol];
   if (s.prev_close > 0 && close > 0) {
-    auto r = static_cast<std::int64_t>(static_cast<__int128>(close - s.prev_close) * kPpm / s.prev_close);
-    r = std::clamp<std::int64_t>(r, -kPpm, kPpm);  // a candle past +-100% counts as 100%: the sums stay in 128 bits
-    s.returns.emplace_back(close_time_ms, r);
+    s.returns.emplace_back(close_time_ms, candle_return_ppm(s.prev_close, close));
     while (s.returns.size() > keep) s.returns.pop_front();
   }
   if (close > 0) s.prev_close = close;

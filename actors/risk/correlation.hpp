@@ -27,6 +27,10 @@ struct CorrelationLimits {
   std::uint32_t max_correlated = 1;       // positions in one correlated group, the new one included
 };
 
+// A candle's return, close to close, in ppm, clamped to +-100%: how the exact statistics
+// (rho here, regimes) count a return. Both closes positive.
+std::int64_t candle_return_ppm(std::int64_t prev_close, std::int64_t close);
+
 // Each symbol's last returns, keyed by candle close time.
 class ReturnHistory {
  public:
