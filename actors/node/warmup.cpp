@@ -1,7 +1,9 @@
 #include "actors/node/warmup.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,6 +13,7 @@
 #include "base/wall_clock.hpp"
 #include "exchange/binance/rest_venue.hpp"
 #include "exchange/kline_cache.hpp"
+#include "exchange/net/backoff.hpp"
 #include "exchange/net/https_client.hpp"
 
 namespace trader::node {
@@ -18,6 +21,22 @@ namespace trader::node {
 namespace {
 
 constexpr int kPageLimit = 1000;  // Binance's most klines per request
+// A venue that says "too many requests" (or cannot be reached) is asked again after its
+// Retry-After, or a growing wait: a few times in a row, and never after a wait longer than
+// a minute (an IP ban), since the session waits for its warm-up before it starts.
+constexpr int kMaxRetries = 5;
+constexpr std::chrono::milliseconds kLongestWait{60'000};
+
+// Sleeps `wait`, waking early when `stop` is raised. False if stopped.
+bool pause(std::chrono::milliseconds wait, const std::atomic<bool>* stop) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < until) {
+    if (stop && stop->load()) return false;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(100), until - std::chrono::steady_clock::now()));
+  }
+  return !(stop && stop->load());
+}
 
 std::int64_t floor_to(std::int64_t t, std::int64_t step) { return t - (((t % step) + step) % step); }
 
@@ -157,14 +176,29 @@ SymbolHistory fetch_history(Venue& venue, const WarmupPlan& plan, const std::str
     }
   }
   // The venue's closed klines opening in [from, until], page by page, onto `out`.
+  net::RateLimitWait wait(std::chrono::seconds(1), std::chrono::seconds(30), static_cast<std::uint64_t>(now_ms));
+  int retries = 0, in_a_row = 0;  // in all, and since the last page answered
+  std::chrono::milliseconds waited{0};
   auto fetch = [&](std::int64_t from, std::int64_t until, std::vector<Kline>& out) {
     while (from <= until && !(stop && stop->load())) {
       auto page = venue.klines(symbol, plan.interval_s, from, until, kPageLimit, now_ms);
       if (!page) {
+        using Kind = VenueFailure::Kind;
+        const auto kind = page.error().kind;
+        const auto delay = wait.next(kind == Kind::rate_limited ? page.error().retry_after_ms : 0);
+        if ((kind == Kind::rate_limited || kind == Kind::unavailable) && in_a_row < kMaxRetries && delay <= kLongestWait) {
+          spdlog::warn("warm-up {}: {}; asking again in {} ms", symbol, page.error().message, delay.count());
+          ++retries;
+          ++in_a_row;
+          waited += delay;
+          if (pause(delay, stop)) continue;
+        }
         notes.push_back(fmt::format("the venue stopped answering at {}: {}", format_utc_ms(from),
                                     page.error().message));
         return false;
       }
+      wait.reset();
+      in_a_row = 0;
       std::size_t added = 0;
       for (auto& k : *page) {
         if (!k.closed || k.open_time_ms > until) break;
@@ -208,6 +242,9 @@ SymbolHistory fetch_history(Venue& venue, const WarmupPlan& plan, const std::str
                  : fmt::format("{} {} klines from {} to {}: {} from the cache, {} from the venue", h.klines.size(),
                                s.stream, format_utc_ms(h.klines.front().open_time_ms),
                                format_utc_ms(h.klines.back().close_time_ms + 1), s.expected_id, s.received_id);
+  if (retries > 0)
+    notes.insert(notes.begin(), fmt::format("asked again {} time(s) after the venue refused or was unreachable "
+                                            "({} s waited)", retries, waited.count() / 1000.0));
   for (const auto& n : notes) s.detail += "; " + n;
   return h;
 }

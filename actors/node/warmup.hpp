@@ -53,7 +53,9 @@ struct SymbolHistory {
 
 // The closed klines of [start, now) for a symbol: the cache's first, then the venue's,
 // page by page (1000 a request); the cache rewritten with what it now holds. `now_ms` is
-// the venue's time.
+// the venue's time. A page the venue refuses with "too many requests" or cannot answer is
+// asked again after its Retry-After or a growing wait, up to 5 times in a row and never
+// after a wait over a minute; the status says how often and how long. `stop` ends the waits.
 SymbolHistory fetch_history(Venue& venue, const WarmupPlan& plan, const std::string& symbol, std::int64_t now_ms,
                             const std::atomic<bool>* stop);
 

@@ -242,3 +242,35 @@ TEST_CASE("warm-up against exchange-sim over TLS: paged history, then the cache,
   CHECK(unknown.status.detail.find("Invalid symbol") != std::string::npos);
   std::filesystem::remove_all(temp_dir("trader_warmup_cache"));
 }
+
+TEST_CASE("warm-up against exchange-sim over TLS: a page refused with 429 is asked again after its Retry-After") {
+  sim::SimOptions options;
+  options.captures = {std::string(TRADER_TEST_DATA_DIR) + "/btcusdc_kline1m_20230301.gz"};
+  options.history_ms = 20 * 3'600'000;
+  // Every second request starts a burst of three 429s with Retry-After: 1 (the sim counts
+  // refused requests too): after the time sync, each of the two pages is refused 3 times.
+  options.burst_429_every = 2;
+  test::SimOverTls sim("trader_warmup_429_test", options);
+  auto offset = sim.venue().sync_time();
+  REQUIRE(offset.has_value());
+  node::WarmupPlan plan;
+  plan.symbols = {"BTCUSDC"};
+  plan.span_ms = 86'400'000;
+  plan.venue = sim.url().substr(8);  // no cache: every kline from the venue
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count() + *offset;
+  const auto h = node::fetch_history(sim.venue(), plan, "BTCUSDC", now, nullptr);
+  INFO(h.status.detail);
+  REQUIRE(h.klines.size() >= 1200);  // both pages, none missing: from the capture's first kline
+  CHECK(h.klines.front().open == 2314382000000);
+  CHECK(h.klines.back().close_time_ms + 60'000 >= now);  // to the last that closed before now
+  for (std::size_t i = 1; i < h.klines.size(); ++i) CHECK(h.klines[i].open_time_ms == h.klines[i - 1].open_time_ms + 60'000);
+  CHECK(h.status.detail.find("asked again 6 time(s) after the venue refused or was unreachable (6 s waited)") !=
+        std::string::npos);
+  CHECK(h.status.detail.find("stopped answering") == std::string::npos);
+
+  // A node stopping during its warm-up asks nothing more.
+  std::atomic<bool> stop{true};
+  const auto stopped = node::fetch_history(sim.venue(), plan, "BTCUSDC", now, &stop);
+  CHECK(stopped.klines.empty());
+}
