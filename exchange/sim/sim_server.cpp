@@ -28,6 +28,7 @@
 #include "exchange/binance/frame_parser.hpp"
 #include "exchange/capture_file.hpp"
 #include "exchange/sim/rest_auth.hpp"
+#include "exchange/sim/shift_times.hpp"
 #include "exchange/sim/sim_klines.hpp"
 #include "exchange/sim/sim_venue.hpp"
 
@@ -49,31 +50,6 @@ std::int64_t wall_ms() {
 struct Frame {
   std::string stream, text;
 };
-
-// A venue speaks of now: event, trade and kline times (13-digit millisecond numbers within
-// a day of the line's receive time) move by `offset_ms`, so the recorded day replays as today.
-std::string shift_times(std::string_view text, std::int64_t received_ms, std::int64_t offset_ms) {
-  std::string out;
-  out.reserve(text.size() + 8);
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] == ':' && i + 14 <= text.size()) {
-      std::size_t j = i + 1;
-      while (j < text.size() && j - i - 1 < 14 && text[j] >= '0' && text[j] <= '9') ++j;
-      const bool delimited = j < text.size() && (text[j] == ',' || text[j] == '}');
-      if (j - i - 1 == 13 && delimited) {
-        const std::int64_t v = std::stoll(std::string(text.substr(i + 1, 13)));
-        if (std::llabs(v - received_ms) <= 86'400'000) {
-          out += fmt::format(":{}", v + offset_ms);
-          i = j;
-          continue;
-        }
-      }
-    }
-    out.push_back(text[i++]);
-  }
-  return out;
-}
 
 // What sets the venue's price: trades, aggregate trades, closed klines.
 std::optional<Trade> price_print(const binance::ParsedFrame& parsed) {

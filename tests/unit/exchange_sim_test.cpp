@@ -3,6 +3,7 @@
 #include "credentials/credentials.hpp"
 #include "exchange/net/backoff.hpp"
 #include "exchange/sim/rest_auth.hpp"
+#include "exchange/sim/shift_times.hpp"
 #include "exchange/sim/sim_venue.hpp"
 
 using namespace trader;
@@ -204,4 +205,24 @@ TEST_CASE("sim venue: every order change is an executionReport for the user-data
   CHECK(events[0].find(R"("c":"cancel-1")") != std::string::npos);
   CHECK(events[0].find(R"("C":"u1")") != std::string::npos);
   CHECK(v.take_events().empty());
+}
+
+TEST_CASE("sim clock: a frame's times within a day of its receive time move to today, nothing else does") {
+  const std::int64_t received = 1677628860000;  // 2023-03-01T00:01:00Z
+  const std::int64_t offset = 1'000'000'000;
+  // A kline frame: event, open, close and trade ids; the kline opened a minute before.
+  const std::string kline = R"({"e":"kline","E":1677628860000,"s":"BTCUSDC","k":{"t":1677628800000,"T":1677628859999,)"
+                            R"("f":1234567890123,"L":1234567890999,"o":"23143.82","x":true}})";
+  CHECK(sim::shift_times(kline, received, offset) ==
+        R"({"e":"kline","E":1678628860000,"s":"BTCUSDC","k":{"t":1678628800000,"T":1678628859999,)"
+        R"("f":1234567890123,"L":1234567890999,"o":"23143.82","x":true}})");
+  // History: a kline closed 23 hours before the line that carries it still moves; a day and
+  // a millisecond away is not a time of this line.
+  const std::int64_t day = 86'400'000;
+  CHECK(sim::shift_times(R"({"T":1677628860000})", received + day, offset) == R"({"T":1678628860000})");
+  CHECK(sim::shift_times(R"({"T":1677628860000})", received + day + 1, offset) == R"({"T":1677628860000})");
+  // Not 13 digits, not after ':' or not before ',' or '}': left alone.
+  for (const std::string same : {R"({"E":16776288600001})", R"({"E":"1677628860000"})", R"({"E":1677628860000.5})",
+                                 R"([1677628860000,1])"})
+    CHECK(sim::shift_times(same, received, offset) == same);
 }

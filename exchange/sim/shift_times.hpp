@@ -1,0 +1,14 @@
+#pragma once
+// exchange-sim speaks of now: the times in a recorded frame (event, trade and kline times:
+// 13-digit millisecond numbers after a ':' and before a ',' or '}', within a day of the
+// line's receive time) move by `offset_ms`, so a recorded day replays as today. Other
+// numbers (trade ids, prices, quoted strings) stay as they are.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace trader::sim {
+
+std::string shift_times(std::string_view text, std::int64_t received_ms, std::int64_t offset_ms);
+
+}  // namespace trader::sim
