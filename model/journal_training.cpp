@@ -96,10 +96,10 @@ Status write_model_files(const std::string& path, const JournalTraining& t, cons
   return write_file_atomically(path + ".meta.json", meta);
 }
 
-Status check_model_columns(const std::string& path, const std::vector<FeatureColumn>& columns) {
+Result<std::optional<std::vector<std::string>>> model_feature_names(const std::string& path) {
   const std::string meta_path = path + ".meta.json";
   std::error_code ec;
-  if (!std::filesystem::exists(meta_path, ec)) return {};
+  if (!std::filesystem::exists(meta_path, ec)) return std::optional<std::vector<std::string>>{};
   auto bytes = read_file(meta_path);
   if (!bytes) return tl::unexpected(bytes.error());
   std::vector<std::string> trained;
@@ -112,6 +112,15 @@ Status check_model_columns(const std::string& path, const std::vector<FeatureCol
     if (n.get(name)) return fail(fmt::format("{}: \"features\" holds a value that is not a name", meta_path));
     trained.emplace_back(name);
   }
+  return std::optional<std::vector<std::string>>(std::move(trained));
+}
+
+Status check_model_columns(const std::string& path, const std::vector<FeatureColumn>& columns) {
+  auto names = model_feature_names(path);
+  if (!names) return tl::unexpected(names.error());
+  if (!*names) return {};
+  const auto& trained = **names;
+  const std::string meta_path = path + ".meta.json";
   std::vector<std::string> wanted;
   for (const auto& c : columns) wanted.push_back(c.name);
   if (trained != wanted)

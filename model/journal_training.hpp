@@ -53,6 +53,9 @@ Result<TrainedModel> train_on_journal(const JournalTraining& t, const std::funct
 // range and hash, the window, parameters, validation figures); directories made first.
 Status write_model_files(const std::string& path, const JournalTraining& t, const TrainedModel& m);
 
+// The feature names `path`.meta.json gives its model, in order; nullopt without that file.
+Result<std::optional<std::vector<std::string>>> model_feature_names(const std::string& path);
+
 // A model trained on other columns than a strategy reads would predict from the wrong
 // numbers without a word (the count alone may match): when `path`.meta.json exists, its
 // feature names must be `columns`' names, in order. No metadata file: nothing to check.

@@ -95,6 +95,11 @@ for s in signals:
 # comes after the minute closing with it: the first row is the minute closing at 13:01.
 assert min(s["ts_ms"] for s in signals) >= 1677628800000 + 61 * 3600000 + 60000 - 1, min(s["ts_ms"] for s in signals)
 PY
+# Two versions that read different columns: diff gives each the columns its metadata names.
+out=$("$TOOLS" diff "$run" --model-a "$SCRATCH/m15.json" --model-b "$SCRATCH/mtf.json" --limit 0 \
+  --set strategy.entry_probability=0.3 --set strategy.exit_probability=0.2 2>&1) \
+  && grep -q "decisions: same [0-9]*, only A [0-9]*, only B [0-9]*, different [0-9]*" <<<"$out" \
+  && ok "diff of a 15-feature model and a multi-timeframe one: each runs on its own columns" || bad "mtf diff: $out"
 expect_fail "a model trained on other features than the strategy reads" 1 \
   "the model was trained on features .ret_1, ret_15, vol_60, rsi_14@5m, macd@1h, vol_15@1h. (.*), the strategy reads .ret_1, ret_5," \
   "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/bad0" --set strategy.kind=xgboost --set strategy.model="$SCRATCH/mtf.json"

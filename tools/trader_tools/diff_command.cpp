@@ -10,6 +10,8 @@
 #include "config/node_config.hpp"
 #include "journal/journal.hpp"
 #include "messages/fixed_point.hpp"
+#include "messages/message_json.hpp"
+#include "model/journal_training.hpp"
 #include "replay/diff.hpp"
 #include "replay/replay.hpp"
 #include "tools/trader_tools/commands.hpp"
@@ -37,7 +39,17 @@ Result<std::string> session_config(const std::string& dir) {
 }
 
 Result<std::string> run_model(const DiffArgs& a, const std::string& model, const std::string& out) {
-  std::vector<std::string> overrides = a.overrides;
+  // Each model reads the columns its metadata names (two versions may differ in them);
+  // a --set of strategy.features comes after, and wins.
+  std::vector<std::string> overrides;
+  auto names = model::model_feature_names(model);
+  if (!names) return tl::unexpected(names.error());
+  if (*names) {
+    std::string list;
+    for (const auto& n : **names) list += (list.empty() ? "" : ", ") + to_json_string(n);
+    overrides.push_back("strategy.features=[" + list + "]");
+  }
+  overrides.insert(overrides.end(), a.overrides.begin(), a.overrides.end());
   overrides.push_back("strategy.kind=xgboost");
   overrides.push_back("strategy.model=" + model);
   Result<NodeConfig> config = tl::unexpected(Error{});
