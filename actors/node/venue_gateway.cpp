@@ -1,4 +1,5 @@
 #include "actors/node/venue_gateway.hpp"
+#include "base/stoppable_sleep.hpp"
 #include "base/wall_clock.hpp"
 
 #include <atomic>
@@ -77,8 +78,7 @@ class UpdateListener {
           if (dropped) break;
         }
       }
-      const auto until = clock::now() + backoff.next();
-      while (!stop_ && clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      sleep_unless_stopped(backoff.next(), &stop_);
     }
   }
   std::atomic<bool> stop_{false};

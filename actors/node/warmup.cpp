@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/candle_builder/candle_builder_core.hpp"
+#include "base/stoppable_sleep.hpp"
 #include "base/time_format.hpp"
 #include "base/wall_clock.hpp"
 #include "exchange/binance/rest_venue.hpp"
@@ -26,17 +26,6 @@ constexpr int kPageLimit = 1000;  // Binance's most klines per request
 // a minute (an IP ban), since the session waits for its warm-up before it starts.
 constexpr int kMaxRetries = 5;
 constexpr std::chrono::milliseconds kLongestWait{60'000};
-
-// Sleeps `wait`, waking early when `stop` is raised. False if stopped.
-bool pause(std::chrono::milliseconds wait, const std::atomic<bool>* stop) {
-  const auto until = std::chrono::steady_clock::now() + wait;
-  while (std::chrono::steady_clock::now() < until) {
-    if (stop && stop->load()) return false;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        std::chrono::milliseconds(100), until - std::chrono::steady_clock::now()));
-  }
-  return !(stop && stop->load());
-}
 
 std::int64_t floor_to(std::int64_t t, std::int64_t step) { return t - (((t % step) + step) % step); }
 
@@ -191,7 +180,7 @@ SymbolHistory fetch_history(Venue& venue, const WarmupPlan& plan, const std::str
           ++retries;
           ++in_a_row;
           waited += delay;
-          if (pause(delay, stop)) continue;
+          if (sleep_unless_stopped(delay, stop)) continue;
         }
         notes.push_back(fmt::format("the venue stopped answering at {}: {}", format_utc_ms(from),
                                     page.error().message));

@@ -1,4 +1,5 @@
 #include "exchange/binance/live_stream.hpp"
+#include "base/stoppable_sleep.hpp"
 #include "base/wall_clock.hpp"
 
 #include <thread>
@@ -41,11 +42,7 @@ struct LiveStream::Impl {
   bool stopping() const { return options.stop != nullptr && options.stop->load(); }
 
   // Sleeps `d`, waking early when told to stop.
-  void wait(std::chrono::milliseconds d) {
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (!stopping() && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  void wait(std::chrono::milliseconds d) { sleep_unless_stopped(d, options.stop); }
 
   void status(CaptureItem& item, FeedStatusKind kind, std::string detail) {
     item.kind = CaptureItem::Kind::status;
