@@ -39,14 +39,18 @@ std::map<std::string, OrderRequest> open_requests(const Cores& cores) {
   return out;
 }
 
-Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores) {
+Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores,
+                                 const std::map<std::string, BookedFills>& booked) {
   VenueStart start;
   if (config.order_mode == OrderMode::paper) return start;
   auto made = make_venue(config);
   if (!made) return tl::unexpected(made.error());
-  std::vector<std::pair<OrderRequest, std::int64_t>> open;
+  std::vector<JournalOpenOrder> open;
   const auto& working = static_cast<const OrderCore&>(*cores.at(Actor::order)).open_orders();
-  for (auto& [cid, r] : open_requests(cores)) open.emplace_back(std::move(r), working.at(cid).cum_qty);
+  for (auto& [cid, r] : open_requests(cores)) {
+    auto b = booked.find(cid);
+    open.push_back({std::move(r), working.at(cid).cum_qty, b == booked.end() ? BookedFills{} : b->second});
+  }
   const auto& portfolio = static_cast<const PortfolioCore&>(*cores.at(Actor::portfolio));
   auto reconciled = reconcile_at_start(**made, start.tracker, open, portfolio, config.risk.market, config.feed_symbols,
                                        wall_ns() / 1'000'000);

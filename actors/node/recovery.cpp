@@ -1,10 +1,12 @@
 #include "actors/node/recovery.hpp"
 
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "actors/core_factory/core_factory.hpp"
+#include "actors/order/order_core.hpp"
 #include "journal/journal.hpp"
 #include "replay/recorded.hpp"
 #include "replay/replay.hpp"
@@ -72,6 +74,29 @@ Status check_same_inputs(const std::string& journaled_toml, const NodeConfig& no
   return {};
 }
 }  // namespace
+
+Result<std::map<std::string, BookedFills>> booked_fills(journal::Reader& reader,
+                                                       const std::set<std::string>& client_order_ids) {
+  std::map<std::string, BookedFills> out;
+  if (client_order_ids.empty()) return out;
+  journal::Filter f;
+  f.type_id = OrderEvent::kTypeId;
+  auto cursor = reader.scan(f);
+  if (!cursor) return tl::unexpected(cursor.error());
+  for (;;) {
+    auto rec = cursor->next();
+    if (!rec) return tl::unexpected(rec.error());
+    if (*rec == nullptr) break;
+    auto m = (*rec)->decode();
+    if (!m) return fail(fmt::format("seq {}: {}", (*rec)->header.seq, m.error().message));
+    const auto* e = std::get_if<OrderEvent>(&*m);
+    if (e == nullptr || e->fill_qty <= 0 || e->trade_id == 0 || !client_order_ids.count(e->client_order_id))
+      continue;
+    BookedFills& b = out[e->client_order_id];
+    if (b.trade_ids.insert(e->trade_id).second) b.qty += e->fill_qty;
+  }
+  return out;
+}
 
 Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
   // Nothing is resumed on a record that does not verify: checksums and the whole hash
@@ -184,6 +209,11 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
     r.resume_skip = 0;
   }
   r.cores = std::move(sim.cores());
+  std::set<std::string> open;
+  for (const auto& [cid, o] : static_cast<const OrderCore&>(*r.cores.at(Actor::order)).open_orders()) open.insert(cid);
+  auto booked = booked_fills(**reader, open);
+  if (!booked) return tl::unexpected(booked.error());
+  r.booked_fills = std::move(*booked);
   return r;
 }
 

@@ -11,13 +11,20 @@
 //     by client order id instead (live connectivity).
 //  3. The feed resumes after the last journaled input (Envelope.ingressSeq).
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "actors/venue_gateway/order_tracker.hpp"
 #include "base/result.hpp"
 #include "config/node_config.hpp"
 #include "replay/simulator.hpp"
+
+namespace trader::journal {
+class Reader;
+}
 
 namespace trader::node {
 
@@ -35,11 +42,20 @@ struct Recovery {
   std::uint64_t session = 0;         // the session resumed
   std::string session_end;           // how it ended ("" if it crashed)
   std::string model_id;
+  // For each order left open: the venue trades the journal booked for it, before the
+  // snapshot or after (a restart must report every other trade of it, and none of these).
+  std::map<std::string, BookedFills> booked_fills;
 };
 
 // The meta key recording the snapshot a resumed session's state starts from.
 std::string session_resumed_from_key(std::uint64_t session_id);
 
 Result<Recovery> recover(const std::string& dir, const NodeConfig& config);
+
+// The fills the journal booked for each of `client_order_ids`, by trade id. Every order
+// event in the journal is read (batches without one are skipped): an order can be older
+// than any snapshot.
+Result<std::map<std::string, BookedFills>> booked_fills(journal::Reader& reader,
+                                                       const std::set<std::string>& client_order_ids);
 
 }  // namespace trader::node

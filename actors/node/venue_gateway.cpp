@@ -437,7 +437,7 @@ Status check_market_rules(const MarketRules& ours, const SymbolRules& venue) {
 }
 
 Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tracker,
-                                                 const std::vector<std::pair<OrderRequest, std::int64_t>>& open_orders,
+                                                 const std::vector<JournalOpenOrder>& open_orders,
                                                  const PortfolioCore& journal_portfolio, const MarketRules& market,
                                                  const std::vector<std::string>& symbols, std::int64_t now_ms) {
   StartupReconciliation r;
@@ -450,8 +450,8 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
       return fail(fmt::format("venue {}: {}", venue.name(), st.error().message));
   }
   std::size_t found = 0, lost = 0;
-  for (const auto& [request, cum_qty] : open_orders) {
-    tracker.restore(request, cum_qty);
+  for (const auto& [request, cum_qty, booked] : open_orders) {
+    tracker.restore(request, cum_qty, booked);
     auto o = patiently([&] { return with_fills(venue, tracker, venue.query(request.symbol, request.client_order_id)); });
     if (o) {
       ++found;

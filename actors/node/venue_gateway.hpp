@@ -43,6 +43,11 @@ struct VenueGatewayOptions {
 
 // Start-up, before the first new message: sync the clock, look up every order the journal
 // says is open, compare balances with the portfolio. Returns what must be journaled first.
+struct JournalOpenOrder {
+  OrderRequest request;
+  std::int64_t cum_qty = 0;  // filled, as the journal booked it
+  BookedFills booked;        // by which trades
+};
 struct StartupReconciliation {
   std::vector<Message> messages;  // OrderEvents and ErrorReports, in order, then the AccountBalances to start from
   std::string summary;            // for the log
@@ -62,7 +67,7 @@ Status check_market_rules(const MarketRules& ours, const SymbolRules& venue);
 // Also checks `market.*` against the venue's rules for each of `symbols`: a mismatch stops
 // the start, before any order could be refused for it.
 Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tracker,
-                                                 const std::vector<std::pair<OrderRequest, std::int64_t>>& open_orders,
+                                                 const std::vector<JournalOpenOrder>& open_orders,
                                                  const PortfolioCore& portfolio, const MarketRules& market,
                                                  const std::vector<std::string>& symbols, std::int64_t now_ms);
 

@@ -29,11 +29,13 @@ void OrderTracker::set_stream_live(bool live) {
     if (!t.checked) t.watched = false;
 }
 
-void OrderTracker::restore(const OrderRequest& request, std::int64_t cum_qty) {
+void OrderTracker::restore(const OrderRequest& request, std::int64_t cum_qty, const BookedFills& booked) {
   track(request);
   Tracked& t = orders_[request.client_order_id];
   t.accepted = true;  // it was sent; an accepted event may be journaled already
-  t.cum_qty = t.restored_qty = cum_qty;
+  t.cum_qty = cum_qty;
+  t.trade_ids = booked.trade_ids;
+  t.restored_qty = std::max<std::int64_t>(0, cum_qty - booked.qty);
   t.watched = false;  // what happened while the node was down reached no stream
 }
 
@@ -74,9 +76,10 @@ std::vector<OrderEvent> OrderTracker::update(const VenueOrder& order, ReportPath
   std::sort(fills.begin(), fills.end(), [](const VenueFill& a, const VenueFill& b) { return a.trade_id < b.trade_id; });
   for (const auto& f : fills) {
     if (f.qty <= 0 || !t.trade_ids.insert(f.trade_id).second) continue;
-    // Reported before the restart: REST lists an order's trades oldest first, so the first
-    // `restored_qty` of them are those. The stream pushes only trades made since it
-    // subscribed, which no journal has seen.
+    // Booked before the restart without a trade id (the booked ids were skipped above):
+    // REST lists an order's trades oldest first, so the first `restored_qty` of the rest
+    // are those. The stream pushes only trades made since it subscribed, which no journal
+    // has seen.
     if (t.restored_qty > 0 && path == ReportPath::rest) {
       t.restored_qty -= std::min(t.restored_qty, f.qty);
       continue;

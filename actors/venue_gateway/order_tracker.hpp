@@ -28,13 +28,21 @@ struct PathDifference {
   std::string message;
 };
 
+// What the journal booked of an order's fills, by the venue's trade ids.
+struct BookedFills {
+  std::set<std::uint64_t> trade_ids;
+  std::int64_t qty = 0;  // the quantity those trades filled
+};
+
 class OrderTracker {
  public:
   // An order about to be sent.
   void track(const OrderRequest& request);
-  // An order sent before a restart: the journal says `cum_qty` of it has filled already;
-  // fills up to that quantity (oldest trade first) are not reported again.
-  void restore(const OrderRequest& request, std::int64_t cum_qty);
+  // An order sent before a restart: the journal says `cum_qty` of it has filled already,
+  // by the trades in `booked`. Those are never reported again; any other trade is new,
+  // even one older than a booked one (a report lost just before the crash). Fills the
+  // journal booked without a trade id, if any, are matched by quantity, oldest first.
+  void restore(const OrderRequest& request, std::int64_t cum_qty, const BookedFills& booked = {});
 
   // Events for the venue's view of an order (its fills, when the view carries them), as
   // reported by `path`.
@@ -68,7 +76,7 @@ class OrderTracker {
     std::string exchange_id;
     bool accepted = false, final = false;
     std::int64_t cum_qty = 0;
-    std::int64_t restored_qty = 0;  // filled before a restart, not yet matched to trades
+    std::int64_t restored_qty = 0;  // booked before a restart without a trade id, not yet matched
     std::set<std::uint64_t> trade_ids;
     std::uint64_t order = 0;  // tracking order
     // The cross-check: what each path has seen of it.

@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/node/recovery.hpp"
 #include "actors/node/venue_gateway.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
 #include "actors/risk/risk_core.hpp"
@@ -19,7 +20,9 @@
 #include "exchange/binance/user_stream.hpp"
 #include "exchange/net/tls.hpp"
 #include "exchange/sim/sim_server.hpp"
+#include "journal/journal.hpp"
 #include "sim_over_tls.hpp"
+#include "test_support.hpp"
 
 using namespace trader;
 
@@ -642,4 +645,57 @@ TEST_CASE("order tracker: after a restart, a trade the user stream pushes is new
   CHECK(listed[0].kind == OrderEventKind::filled);
   CHECK(listed[0].trade_id == 10);
   CHECK(listed[0].cum_qty == 10 * kOne);
+}
+
+TEST_CASE("after a restart, a trade whose report was lost just before the crash is reported, though a later trade of "
+          "the order was booked") {
+  // The journal: c1 accepted, trade 8 (4) booked, trade 9's report lost (its lookup failed,
+  // and the node crashed before the poll that would have found it), trade 10 (2) booked.
+  test::TempDir dir;
+  const std::string path = dir.sub("journal");
+  auto fill = [](const std::string& cid, std::uint64_t trade, std::int64_t qty, std::int64_t cum) {
+    OrderEvent e;
+    e.client_order_id = cid;
+    e.symbol = "BTCUSDT";
+    e.kind = OrderEventKind::partially_filled;
+    e.fill_qty = qty;
+    e.fill_price = 100 * kOne;
+    e.cum_qty = cum;
+    e.order_qty = 10 * kOne;
+    e.trade_id = trade;
+    return e;
+  };
+  {
+    auto w = journal::Writer::open(path);
+    REQUIRE(w.has_value());
+    OrderEvent accepted = fill("c1", 0, 0, 0);
+    accepted.kind = OrderEventKind::accepted;
+    std::int64_t ts = 1;
+    for (const Message& m : {Message{fill("c0", 5, kOne, kOne)}, Message{accepted}, Message{fill("c1", 8, 4 * kOne, 4 * kOne)},
+                             Message{ClockTick{7}}, Message{fill("c1", 10, 2 * kOne, 6 * kOne)}})
+      (*w)->append(test::header_at(ts++, Actor::exchange), m);
+    REQUIRE((*w)->commit().has_value());
+  }
+  auto reader = journal::Reader::open(path);
+  REQUIRE(reader.has_value());
+  auto booked = node::booked_fills(**reader, {"c1", "c2"});
+  REQUIRE(booked.has_value());
+  REQUIRE(booked->size() == 1);  // c0 is not asked for; c2 has no fill
+  const BookedFills& c1 = booked->at("c1");
+  CHECK(c1.trade_ids == std::set<std::uint64_t>{8, 10});
+  CHECK(c1.qty == 6 * kOne);
+
+  OrderTracker t;
+  t.restore(market_buy("c1", 10 * kOne), 6 * kOne, c1);
+  const auto no_trades = view("c1", VenueOrderStatus::partially_filled, 10 * kOne, 7 * kOne);
+  CHECK(t.missing_fills(no_trades));
+  auto found = t.update(view("c1", VenueOrderStatus::partially_filled, 10 * kOne, 7 * kOne,
+                             {{100 * kOne, 4 * kOne, 0, "BTC", 8}, {100 * kOne, kOne, 0, "BTC", 9},
+                              {100 * kOne, 2 * kOne, 0, "BTC", 10}}));
+  REQUIRE(found.size() == 1);  // 8 and 10 were booked; by quantity alone, 9 would pass for one of them
+  CHECK(found[0].kind == OrderEventKind::partially_filled);
+  CHECK(found[0].trade_id == 9);
+  CHECK(found[0].fill_qty == kOne);
+  CHECK(found[0].cum_qty == 7 * kOne);
+  CHECK_FALSE(t.missing_fills(no_trades));
 }
