@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "messages/fixed_point.hpp"
 
@@ -94,6 +95,9 @@ std::string SimVenue::order_json(const SimOrder& o) {
 
 void SimVenue::report(const SimOrder& o, const char* execution, std::int64_t ts_ms, const SimTrade* t,
                       const std::string& cancel_id) {
+  // The log line lets a test follow an order as the venue sees it without asking the node.
+  spdlog::info("order {} {} {}: {} ({} of {} executed)", o.client_order_id, o.type, o.side, o.status,
+               format_fixed(o.executed_qty), format_fixed(o.qty));
   // A cancel is reported under the cancel request's own id (c), the order's in C.
   events_.push_back(fmt::format(
       R"({{"e":"executionReport","E":{},"s":{},"c":{},"S":{},"o":{},"f":{},"q":"{}","p":"{}","x":{},"X":{},"r":"NONE",)"

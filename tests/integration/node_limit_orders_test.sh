@@ -46,20 +46,33 @@ for cid, kinds in orders.items():
     print(cid, *kinds)'
 }
 final_re=' filled$\| canceled\| rejected\| expired'  # "partially_filled" is not an end
+# venue_orders: one line per order the sim has reported: client id, type, then its statuses
+# in order. The sim logs each as it happens, so following it costs no journal dump (under
+# a sanitizer, a dump per look was slow enough for orders to end between two looks).
+venue_orders() {
+  sed -n 's/.* order \([^ ]*\) \([A-Z_]*\) [A-Z]*: \([A-Z_]*\) (.*/\1 \2 \3/p' "$SCRATCH/sim.log" |
+    awk '{ if (!($1 in t)) { n[++k] = $1; t[$1] = $2 } s[$1] = s[$1] " " $3 } END { for (i = 1; i <= k; i++) print n[i], t[n[i]] s[n[i]] }'
+}
 
 "$NODE" "${node_args[@]}" > /dev/null 2> "$SCRATCH/node1.log" &
 NODE_PID=$!
-# Run until a limit order was partly filled and then canceled, and one has been accepted
-# and not ended, then kill -9 (hang guard only: the loop ends on what the journal shows).
-resting=""
-for _ in $(seq 600); do
+# Run until the journal shows a limit order partly filled and then canceled, and the venue
+# holds a limit order not yet ended, then kill -9 (hang guard only: the loop ends on what
+# the venue and the journal show). The journal is read only once the venue has canceled a
+# partly filled order, until the journal has it too.
+resting="" partial_cancel_journaled=""
+for _ in $(seq 3000); do
   kill -0 "$NODE_PID" 2>/dev/null || break
-  journal_orders "$run" > "$SCRATCH/orders1.txt"
-  if grep -q "partially_filled.* canceled" "$SCRATCH/orders1.txt"; then
-    resting=$(grep " accepted" "$SCRATCH/orders1.txt" | grep -v "$final_re" | tail -1 | cut -d' ' -f1)
+  venue_orders > "$SCRATCH/venue1.txt"
+  if [ -z "$partial_cancel_journaled" ] && grep -q "^[^ ]* LIMIT .*PARTIALLY_FILLED.* CANCELED$" "$SCRATCH/venue1.txt"; then
+    journal_orders "$run" > "$SCRATCH/orders1.txt"
+    grep -q "partially_filled.* canceled" "$SCRATCH/orders1.txt" && partial_cancel_journaled=1
+  fi
+  if [ -n "$partial_cancel_journaled" ]; then
+    resting=$(grep "^[^ ]* LIMIT " "$SCRATCH/venue1.txt" | grep -E " (NEW|PARTIALLY_FILLED)$" | tail -1 | cut -d' ' -f1)
     [ -n "$resting" ] && break
   fi
-  sleep 0.1
+  sleep 0.05
 done
 kill -9 "$NODE_PID"; wait "$NODE_PID" 2>/dev/null; NODE_PID=""
 journal_orders "$run" > "$SCRATCH/orders1.txt"
@@ -67,13 +80,19 @@ grep -q "partially_filled.* canceled" "$SCRATCH/orders1.txt" \
   && ok "a limit order rested, filled in part, and was canceled when it outlived order.limit_ttl_ms: $(grep -m1 'partially_filled.* canceled' "$SCRATCH/orders1.txt")" \
   || bad "no partly filled order was canceled: $(head -5 "$SCRATCH/orders1.txt"); $(tail -3 "$SCRATCH/node1.log")"
 [ -n "$resting" ] && ok "killed -9 while limit order $resting rested at the venue" \
-  || bad "no limit order was resting: $(tail -5 "$SCRATCH/orders1.txt")"
+  || bad "no limit order was resting: $(tail -5 "$SCRATCH/venue1.txt")"
 posted_before=$(grep -c "POST /api/v3/order -> 200" "$SCRATCH/sim.log")
 
 "$NODE" "${node_args[@]}" --set journal.if_exists=resume > "$SCRATCH/node2.out" 2> "$SCRATCH/node2.log" &
 NODE_PID=$!
 for _ in $(seq 300); do grep -q "venue binance: clock offset" "$SCRATCH/node2.log" && break; sleep 0.1; done
-# Until the adopted order has ended (filled, or canceled by its TTL).
+# Until the adopted order has ended (filled, or canceled by its TTL): at the venue, then in
+# the journal.
+for _ in $(seq 600); do
+  kill -0 "$NODE_PID" 2>/dev/null || break
+  venue_orders | grep "^$resting " | grep -qE " (FILLED|CANCELED)$" && break
+  sleep 0.05
+done
 for _ in $(seq 300); do
   kill -0 "$NODE_PID" 2>/dev/null || break
   journal_orders "$run" | grep "^$resting " | grep -q "$final_re" && break
