@@ -17,6 +17,7 @@ constexpr std::array kClock{Actor::candle_builder, Actor::risk, Actor::exchange,
 constexpr std::array kOperator{Actor::risk, Actor::order};
 constexpr std::array kFeedStatus{Actor::risk};
 constexpr std::array kBalances{Actor::portfolio};
+constexpr std::array kRegime{Actor::risk};
 
 }  // namespace
 
@@ -36,6 +37,7 @@ std::span<const Actor> subscribers(std::uint16_t type_id) {
     case OperatorCommand::kTypeId: return kOperator;
     case FeedStatus::kTypeId: return kFeedStatus;
     case AccountBalances::kTypeId: return kBalances;
+    case Regime::kTypeId: return kRegime;
     default: return {};  // recorded for audit and what-if, read by no actor yet
   }
 }

@@ -267,6 +267,35 @@ class Reader {
     for (const auto& c : out) names.push_back(c.name);
     record(path, n, quoted_list(names));
   }
+  // The regimes a strategy trades in, by name: trends and volatilities (regime_filter.hpp);
+  // none of one kind listed: any of it.
+  void regimes(std::string_view path, RegimeFilter& out) {
+    static constexpr std::array<std::string_view, 6> kNames{"range", "up", "down", "normal_vol", "low_vol", "high_vol"};
+    const auto* n = find(path);
+    if (n) {
+      std::vector<std::string> list;
+      if (!read_strings(path, n, list)) return;
+      RegimeFilter f{0, 0};
+      for (const auto& name : list) {
+        const auto it = std::find(kNames.begin(), kNames.end(), name);
+        if (it == kNames.end())
+          return error(path, n, fmt::format("\"{}\" is not a regime; they are \"range\", \"up\", \"down\", "
+                                            "\"low_vol\", \"normal_vol\", \"high_vol\"", name));
+        const auto i = static_cast<unsigned>(it - kNames.begin());
+        if (i < 3) f.trends |= static_cast<std::uint8_t>(1U << i);
+        else f.volatilities |= static_cast<std::uint8_t>(1U << (i - 3));
+      }
+      if (f.trends == 0) f.trends = 0b111;
+      if (f.volatilities == 0) f.volatilities = 0b111;
+      out = f;
+    }
+    std::vector<std::string> names;
+    for (unsigned i = 0; i < 6; ++i) {
+      const std::uint8_t mask = i < 3 ? out.trends : out.volatilities;
+      if (mask != 0b111 && (mask >> (i % 3) & 1U)) names.emplace_back(kNames[i]);
+    }
+    record(path, n, quoted_list(names));
+  }
   // A string key naming one of a mode's values.
   template <class E>
   void mode(std::string_view path, E& out, const ModeNames<E>& names) {
@@ -510,6 +539,33 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("candles.max_flat_candles", c.candles.max_flat_candles, 1, 100'000'000);
   std::sort(c.candles.intervals_s.begin(), c.candles.intervals_s.end());
 
+  // [regime]: read when the table is there (regime_classifier.hpp bounds the windows and
+  // t: the classifier's sums stay exact within them).
+  if (root["regime"].as_table()) {
+    RegimeSettings g;
+    r.interval("regime.interval", g.interval_s);
+    if (std::find(c.candles.intervals_s.begin(), c.candles.intervals_s.end(), g.interval_s) ==
+        c.candles.intervals_s.end())
+      r.error("regime.interval", r.find("regime.interval"), "must be one of candles.intervals");
+    r.integer("regime.trend_window", g.classifier.trend_window, 2, kMaxRegimeWindow);
+    r.scaled("regime.trend_t", g.classifier.trend_t_centi, kMaxTrendTCenti / 100.0, 100);
+    if (g.classifier.trend_t_centi == 0)
+      r.error("regime.trend_t", r.find("regime.trend_t"), "must be at least 0.01 (0 would call every market a trend)");
+    r.integer("regime.vol_window", g.classifier.vol_window, 2, kMaxRegimeWindow);
+    r.integer("regime.vol_history", g.classifier.vol_history, 1, 10'000);
+    r.percent("regime.high_vol_pct", g.classifier.high_vol_ppm, 100.0);
+    r.percent("regime.low_vol_pct", g.classifier.low_vol_ppm, 100.0);
+    if (g.classifier.low_vol_ppm >= g.classifier.high_vol_ppm)
+      r.error("regime.low_vol_pct", r.find("regime.low_vol_pct"), "must be below regime.high_vol_pct");
+    c.regime = g;
+  }
+  // A strategy's regimes need the regime read.
+  auto read_regimes = [&](const std::string& path, RegimeFilter& out) {
+    r.regimes(path, out);
+    if (!out.any() && !c.regime)
+      r.error(path, r.find(path), "needs a [regime] table: the candles each symbol's regime is read from");
+  };
+
   MarketRules market;
   r.fixed("market.lot_step", market.lot_step);
   r.fixed("market.min_notional", market.min_notional);
@@ -571,6 +627,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   if (!entries) {
     r.mode("strategy.kind", c.strategy_kind, kStrategyKinds);
     read_strategy("strategy.", c.strategy_kind, true, c.strategy, c.xgb, c.model_path);
+    read_regimes("strategy.regimes", c.strategy_regimes);
   } else {
     static constexpr std::array kShared{"reentry_cooldown_candles", "entry_order", "limit_offset_bps"};
     if (const auto* t = root["strategy"].as_table())
@@ -595,6 +652,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
       r.ppm(p + "weight", e.weight_ppm, 1000.0);
       if (e.weight_ppm == 0) r.error(p + "weight", r.find(p + "weight"), "must be above 0 (at least 0.000001)");
       read_strategy(p, e.kind, false, e.rule, e.xgb, e.model_path);
+      read_regimes(p + "regimes", e.regimes);
       c.strategies.push_back(std::move(e));
     }
     // Risk's candles (stops, the day's turn) and what a sweep trains on: the shortest interval.
@@ -643,6 +701,14 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("risk.max_correlated_positions", c.risk.correlation.max_correlated, 1, 10000);
   if (c.risk.correlation.window == 1)
     r.error("risk.correlation_window", r.find("risk.correlation_window"), "a correlation needs at least 2 returns (0: off)");
+  auto& f = c.risk.regime_size;
+  for (const auto& [name, factor] : {std::pair{"range", &f.range}, {"up", &f.up}, {"down", &f.down},
+                                     {"low_vol", &f.low_vol}, {"normal_vol", &f.normal_vol}, {"high_vol", &f.high_vol}}) {
+    const std::string path = fmt::format("risk.regime_size_factor.{}", name);
+    r.ppm(path, *factor);
+    if (*factor != 1'000'000 && !c.regime)
+      r.error(path, r.find(path), "needs a [regime] table: the candles each symbol's regime is read from");
+  }
   c.risk.candle_interval_s = c.strategy.interval_s;
 
   // Sizing: the stop and take profit it sizes against are risk's own (one value each).

@@ -5,6 +5,7 @@
 // the line (or "--set" for an override); all of them are reported at once.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -64,6 +65,7 @@ struct StrategyEntry {
   std::string model_path;   // kind xgboost
   XgbStrategyConfig xgb;    // kind xgboost: the model's thresholds and shares
   std::uint32_t weight_ppm = 1'000'000;  // for combine.policy = "weighted"
+  RegimeFilter regimes;                  // the regimes it trades in (needs [regime])
 };
 
 // One key's effective value (as TOML) and where it came from: "default", "FILE:LINE" or "--set".
@@ -120,6 +122,10 @@ struct NodeConfig {
   // their views of one symbol become one.
   std::vector<StrategyEntry> strategies;
   CombineConfig combine;
+  // [regime]: each symbol's trend and volatility regime, read from its candles of one
+  // interval (none: not read). strategy.regimes: the regimes the one [strategy] trades in.
+  std::optional<RegimeSettings> regime;
+  RegimeFilter strategy_regimes;
   RiskConfig risk;
   PortfolioConfig portfolio;
   OrderMode order_mode = OrderMode::paper;

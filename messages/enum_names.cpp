@@ -37,5 +37,7 @@ std::string_view enum_name(Liquidity v) { return from_schema<schema::Liquidity>(
 std::string_view enum_name(OperatorCommandKind v) { return from_schema<schema::OperatorCommandKind>(v); }
 std::string_view enum_name(FeedStatusKind v) { return from_schema<schema::FeedStatusKind>(v); }
 std::string_view enum_name(RiskLimit v) { return from_schema<schema::RiskLimit>(v); }
+std::string_view enum_name(TrendRegime v) { return from_schema<schema::TrendRegime>(v); }
+std::string_view enum_name(VolatilityRegime v) { return from_schema<schema::VolatilityRegime>(v); }
 
 }  // namespace trader

@@ -18,5 +18,7 @@ std::string_view enum_name(Liquidity v);
 std::string_view enum_name(OperatorCommandKind v);
 std::string_view enum_name(FeedStatusKind v);
 std::string_view enum_name(RiskLimit v);
+std::string_view enum_name(TrendRegime v);
+std::string_view enum_name(VolatilityRegime v);
 
 }  // namespace trader

@@ -101,6 +101,12 @@ void enc(const Candle& m, capnp::AnyPointer::Builder b) {
   o.setClose(m.close); o.setVolume(m.volume); o.setQuoteVolume(m.quote_volume); o.setTrades(m.trades);
   o.setVwap(m.vwap); o.setFromExchange(m.from_exchange); o.setHistory(m.history);
 }
+void enc(const Regime& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::Regime>();
+  o.setSymbol(m.symbol); o.setIntervalS(m.interval_s); o.setTsMs(m.ts_ms);
+  o.setTrend(cast_enum<s::TrendRegime>(m.trend)); o.setVolatility(cast_enum<s::VolatilityRegime>(m.volatility));
+  o.setTrendTCenti(m.trend_t_centi); o.setVolRankPpm(m.vol_rank_ppm);
+}
 void enc(const Signal& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::Signal>();
   o.setSymbol(m.symbol); o.setTsMs(m.ts_ms); o.setDirection(cast_enum<s::Direction>(m.direction));
@@ -239,6 +245,11 @@ Message dec(Candle*, capnp::AnyPointer::Reader b) {
   return Candle{text(i.getSymbol()), i.getIntervalS(), i.getOpenTimeMs(), i.getCloseTimeMs(), i.getOpen(),
                 i.getHigh(), i.getLow(), i.getClose(), i.getVolume(), i.getQuoteVolume(), i.getTrades(),
                 i.getVwap(), i.getFromExchange(), i.getHistory()};
+}
+Message dec(Regime*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::Regime>();
+  return Regime{text(i.getSymbol()), i.getIntervalS(), i.getTsMs(), cast_enum<TrendRegime>(i.getTrend()),
+                cast_enum<VolatilityRegime>(i.getVolatility()), i.getTrendTCenti(), i.getVolRankPpm()};
 }
 Message dec(Signal*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::Signal>();

@@ -128,6 +128,22 @@ struct SignalValue {
   }
 };
 
+// A symbol's market regime (actors/regime/regime_classifier.hpp), journaled when it changes.
+enum class TrendRegime : std::uint8_t { range, up, down };
+enum class VolatilityRegime : std::uint8_t { normal, low, high };
+
+struct Regime {
+  static constexpr std::uint16_t kTypeId = 11;
+  std::string symbol;
+  std::uint32_t interval_s = 0;
+  std::int64_t ts_ms = 0;  // close time of the candle it was read on
+  TrendRegime trend = TrendRegime::range;
+  VolatilityRegime volatility = VolatilityRegime::normal;
+  std::int32_t trend_t_centi = 0;
+  std::uint32_t vol_rank_ppm = 0;
+  bool operator==(const Regime&) const = default;
+};
+
 struct Signal {
   static constexpr std::uint16_t kTypeId = 20;
   std::string symbol;
@@ -324,7 +340,7 @@ struct AccountBalances {
 using Message = std::variant<Trade, AggTrade, BookTicker, DepthUpdate, DepthSnapshot, Kline, Candle,
                              Signal, OrderIntent, RiskDecision, RiskState, OrderRequest, OrderEvent,
                              PortfolioState, ClockTick, OperatorCommand, FeedStatus, ErrorReport,
-                             AccountBalances>;
+                             AccountBalances, Regime>;
 
 // The symbol a message is about, or nullptr for messages without one.
 inline const std::string* symbol_of(const Message& m) {

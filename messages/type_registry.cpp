@@ -15,9 +15,9 @@ TypeInfo info(std::string_view name) {
   return TypeInfo{Value::kTypeId, name, 1, capnp::Schema::from<Schema>()};
 }
 
-const std::array<TypeInfo, 19>& registry() {
+const std::array<TypeInfo, 20>& registry() {
   namespace s = schema;
-  static const std::array<TypeInfo, 19> types = {
+  static const std::array<TypeInfo, 20> types = {
       info<Trade, s::Trade>("trade"),
       info<AggTrade, s::AggTrade>("agg_trade"),
       info<BookTicker, s::BookTicker>("book_ticker"),
@@ -37,8 +37,9 @@ const std::array<TypeInfo, 19>& registry() {
       info<FeedStatus, s::FeedStatus>("feed_status"),
       info<ErrorReport, s::Error>("error"),
       info<AccountBalances, s::AccountBalances>("account_balances"),
+      info<Regime, s::Regime>("regime"),
   };
-  static_assert(std::variant_size_v<Message> == 19, "register every Message alternative");
+  static_assert(std::variant_size_v<Message> == 20, "register every Message alternative");
   return types;
 }
 

@@ -61,6 +61,14 @@ Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
     if (model_id) *model_id = c.strategy.name;
     cores[Actor::strategy] = std::make_unique<RuleStrategyCore>(c.strategy, c.combine);
   }
+  if (c.regime) {
+    std::vector<RegimeFilter> filters{c.strategy_regimes};
+    if (!c.strategies.empty()) {
+      filters.clear();
+      for (const auto& e : c.strategies) filters.push_back(e.regimes);
+    }
+    static_cast<StrategyCore&>(*cores[Actor::strategy]).read_regimes(*c.regime, filters);
+  }
   cores[Actor::risk] = std::make_unique<RiskCore>(c.risk);
   cores[Actor::portfolio] = std::make_unique<PortfolioCore>(c.portfolio);
   cores[Actor::order] = std::make_unique<OrderCore>(c.order);

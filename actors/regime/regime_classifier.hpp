@@ -34,9 +34,6 @@ struct RegimeConfig {
   std::uint32_t low_vol_ppm = 200'000;   // rank at or below: low volatility
 };
 
-enum class TrendRegime : std::uint8_t { range, up, down };
-enum class VolatilityRegime : std::uint8_t { normal, low, high };
-
 struct RegimeReading {
   TrendRegime trend = TrendRegime::range;
   VolatilityRegime volatility = VolatilityRegime::normal;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "messages/enum_names.hpp"
 #include "messages/fixed_point.hpp"
 
@@ -195,19 +197,35 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
     binding = *exposure->binds;
     detail = exposure->why;
   }
+  // The symbol's regime scales the entry first (risk.regime_size_factor).
+  std::int64_t qty = intent.qty;
+  std::string scaled;
+  if (auto g = regimes_.find(intent.symbol); g != regimes_.end()) {
+    const auto& f = config_.regime_size;
+    const std::uint64_t factor =
+        std::uint64_t{f.of(g->second.trend)} * f.of(g->second.volatility) / 1'000'000;  // ppm
+    if (factor != 1'000'000) {
+      const std::string where = fmt::format("{}: trend {}, volatility {}", intent.symbol,
+                                            enum_name(g->second.trend), enum_name(g->second.volatility));
+      if (factor == 0) return reject("regime", "risk.regime_size_factor is 0 for " + where);
+      qty = floor_to_lot(static_cast<std::int64_t>(static_cast<__int128>(qty) * factor / 1'000'000),
+                         config_.market.lot_step);
+      scaled = fmt::format("size x {:.4g} (risk.regime_size_factor: {})", static_cast<double>(factor) / 1e6, where);
+      if (qty <= 0) return reject("regime", "less than one lot after " + scaled);
+    }
+  }
   // Each size limit's numbers; the intent fits one when its quantity is within the whole
   // lots that limit's room buys at this price (the rule the binding limit decides by, below).
   auto size_check = [&](RiskLimit limit, std::int64_t used, std::int64_t bound) {
     const auto left = narrow_checked(static_cast<__int128>(bound) - used);
     const auto units = left && *left > 0 ? div_fixed_checked(*left, price) : std::optional<std::int64_t>(0);
-    check(limit, used, bound, left && *left > 0 && (!units || intent.qty <= floor_to_lot(*units, config_.market.lot_step)));
+    check(limit, used, bound, left && *left > 0 && (!units || qty <= floor_to_lot(*units, config_.market.lot_step)));
   };
   size_check(RiskLimit::max_position_notional, *held_value, config_.max_position_notional);
   size_check(RiskLimit::max_position_equity, *held_value, by_equity);
   for (const auto& use : exposure->uses) size_check(use.limit, use.used, use.cap);
   const std::string_view limit_code = enum_name(binding);
   if (room <= 0) return reject(limit_code, detail.empty() ? "position already at the limit" : detail);
-  std::int64_t qty = intent.qty;
   const auto room_units = div_fixed_checked(room, price);
   if (!room_units) return reject("arithmetic_overflow", "the room left / price overflows 64-bit fixed point");
   const std::int64_t max_qty = floor_to_lot(*room_units, config_.market.lot_step);
@@ -221,8 +239,9 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
 
   d.approved = true;
   d.approved_qty = qty;
-  d.reason_code = reduced ? "reduced_to_limit" : "ok";
+  d.reason_code = reduced ? "reduced_to_limit" : scaled.empty() ? "ok" : "regime_scaled";
   d.reason = reduced ? "reduced by " + std::string(limit_code) + (detail.empty() ? "" : ": " + detail) : "within limits";
+  if (!scaled.empty()) d.reason += "; " + scaled;
   d.state = state_;
   approvals_ms_.push_back(intent.ts_ms);
   ++trades_today_;
@@ -346,6 +365,8 @@ void RiskCore::on(const Delivery& in, Outbox& out) {
       symbols_[e->symbol].exit_pending = false;
   } else if (const auto* t = std::get_if<ClockTick>(&in.message)) {
     roll_day(t->ts_ns / 1'000'000);
+  } else if (const auto* g = std::get_if<Regime>(&in.message)) {
+    if (config_.regime_size.any()) regimes_[g->symbol] = {g->trend, g->volatility};
   }
 }
 
@@ -374,6 +395,13 @@ void RiskCore::save(StateWriter& w) const {
   w.u64(next_intent_);
   w.boolean(flattening_);
   if (config_.correlation.window > 0) returns_.save(w);  // only then: a state without it keeps its bytes
+  if (!config_.regime_size.any()) return;               // likewise
+  w.u32(static_cast<std::uint32_t>(regimes_.size()));
+  for (const auto& [symbol, g] : regimes_) {
+    w.str(symbol);
+    w.u32(static_cast<std::uint32_t>(g.trend));
+    w.u32(static_cast<std::uint32_t>(g.volatility));
+  }
 }
 
 Status RiskCore::load(StateReader& r) {
@@ -401,7 +429,14 @@ Status RiskCore::load(StateReader& r) {
   last_ts_ms_ = r.i64();
   next_intent_ = r.u64();
   flattening_ = !r.at_end() && r.boolean();  // absent from snapshots taken before flatten retried
-  if (!r.at_end()) returns_.load(r);          // kept with correlation limits on
+  if (config_.correlation.window > 0 && !r.at_end()) returns_.load(r);  // kept with correlation limits on
+  regimes_.clear();
+  if (config_.regime_size.any())
+    for (auto n = r.count(); n > 0 && r.ok(); --n) {
+      SymbolRegime& g = regimes_[r.str()];
+      g.trend = static_cast<TrendRegime>(r.u32());
+      g.volatility = static_cast<VolatilityRegime>(r.u32());
+    }
   if (!r.ok()) return fail("risk snapshot is truncated or corrupt");
   return {};
 }

@@ -21,6 +21,10 @@
 // reached the stop (or high the target) is closed with a market exit decided by risk
 // itself; these protective exits are issued in every state. Stops are a percent of the
 // average entry, or a multiple of the average true range (ATR over `atr_candles`).
+// Regimes (Regime messages from the strategy actor, with [regime]): an entry's size is
+// multiplied by risk.regime_size_factor of the symbol's trend and of its volatility (both
+// 1 until its first regime is read), rounded down to the lot, before the size limits; a
+// factor of 0 refuses entries in that regime ("regime").
 // Every state change is published as RiskState. Every decision lists the limits it checked
 // with their numbers (LimitCheck: what is used, the limit, whether the intent fits), so
 // explain shows each one's headroom.
@@ -32,6 +36,7 @@
 
 #include "actors/actor_core.hpp"
 #include "actors/market_rules.hpp"
+#include "actors/regime/regime_filter.hpp"
 #include "actors/risk/correlation.hpp"
 #include "actors/risk/exposure.hpp"
 
@@ -58,6 +63,7 @@ struct RiskConfig {
   std::uint32_t atr_candles = 14;
   ExposureLimits exposure;  // across positions (exposure.hpp); off by default
   CorrelationLimits correlation;  // correlated groups (correlation.hpp); off by default
+  RegimeSizeFactors regime_size;  // an entry's size in each regime; 1 (as is) by default
   MarketRules market;
 };
 
@@ -81,6 +87,10 @@ class RiskCore final : public ActorCore {
     std::int64_t prev_close = 0;
     std::deque<std::int64_t> true_ranges;
     bool exit_pending = false;
+  };
+  struct SymbolRegime {
+    TrendRegime trend = TrendRegime::range;
+    VolatilityRegime volatility = VolatilityRegime::normal;
   };
   void on_intent(const OrderIntent& intent, const Delivery& in, Outbox& out);
   void on_candle(const Candle& c, const Delivery& in, Outbox& out);
@@ -109,6 +119,7 @@ class RiskCore final : public ActorCore {
   std::uint64_t next_intent_ = 0;  // risk's own exits (stops, flatten): make_intent_id(risk, n)
   bool flattening_ = false;        // an operator flatten is still working: exits again until flat
   ReturnHistory returns_;          // candle returns per symbol, kept only with correlation limits on
+  std::map<std::string, SymbolRegime> regimes_;  // the last regime read per symbol, kept only with factors set
 };
 
 }  // namespace trader

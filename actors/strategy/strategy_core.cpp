@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "messages/enum_names.hpp"
 #include "messages/fixed_point.hpp"
 
 namespace trader {
@@ -52,10 +55,51 @@ std::int64_t StrategyCore::warmup_ms() const {
   std::int64_t longest = 0;
   for (const auto& m : members_)
     longest = std::max(longest, std::int64_t{m.view->warmup_candles()} * m.interval_s * 1000);
+  if (regime_)
+    longest = std::max(longest, std::int64_t{RegimeClassifier(regime_->classifier).warmup_candles()} *
+                                    regime_->interval_s * 1000);
   return longest;
 }
 
+void StrategyCore::read_regimes(RegimeSettings settings, const std::vector<RegimeFilter>& filters) {
+  regime_ = settings;
+  for (std::size_t i = 0; i < filters.size() && i < members_.size(); ++i) members_[i].regimes = filters[i];
+}
+
+void StrategyCore::on_regime_candle(const Candle& c, Outbox& out) {
+  auto it = regimes_.find(c.symbol);
+  if (it == regimes_.end())
+    it = regimes_.emplace(c.symbol, SymbolRegime{RegimeClassifier(regime_->classifier), std::nullopt}).first;
+  SymbolRegime& r = it->second;
+  const auto reading = r.classifier.add(c);
+  if (!reading) return;
+  const bool changed = !r.current || r.current->trend != reading->trend || r.current->volatility != reading->volatility;
+  r.current = reading;
+  if (changed)
+    out.push_back({Actor::none, Regime{c.symbol, c.interval_s, c.close_time_ms, reading->trend, reading->volatility,
+                                       reading->trend_t_centi, reading->vol_rank_ppm}});
+}
+
+std::vector<std::optional<View>> StrategyCore::counted_views(const std::string& symbol, const SymbolState& s) const {
+  std::vector<std::optional<View>> views = s.views;
+  auto it = regimes_.find(symbol);
+  const RegimeReading* now = it != regimes_.end() && it->second.current ? &*it->second.current : nullptr;
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    auto& v = views[i];
+    const RegimeFilter& allowed = members_[i].regimes;
+    if (!v || v->direction == Direction::flat || allowed.any() || (now && allowed.allows(now->trend, now->volatility)))
+      continue;
+    v->direction = Direction::flat;
+    v->confidence_ppm = 0;
+    v->reason = now ? fmt::format("outside its regimes (trend {}, volatility {})", enum_name(now->trend),
+                                  enum_name(now->volatility))
+                    : "outside its regimes (none read yet)";
+  }
+  return views;
+}
+
 void StrategyCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
+  if (regime_ && c.interval_s == regime_->interval_s) on_regime_candle(c, out);
   SymbolState* s = nullptr;
   bool failed = false;
   for (std::size_t i = 0; i < members_.size(); ++i) {
@@ -86,21 +130,24 @@ void StrategyCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
                                          m.id}});
   }
   if (!s || failed || c.history) return;  // a warm-up's candle teaches the views; nobody trades on it
+  std::vector<std::optional<View>> counted;
+  const auto& views = regime_ ? (counted = counted_views(c.symbol, *s)) : s->views;
   std::vector<Ballot> ballots;
   for (std::size_t i = 0; i < members_.size(); ++i)
     if (trades(members_[i], c.symbol))
-      ballots.push_back({members_[i].id, members_[i].weight_ppm, s->views[i] ? &*s->views[i] : nullptr});
+      ballots.push_back({members_[i].id, members_[i].weight_ppm, views[i] ? &*views[i] : nullptr});
   const auto v = combine(common_.combine, ballots);
   if (!v) return;  // every strategy still warming up
-  intend(c, in, *s, *v, out);
+  intend(c, in, *s, views, *v, out);
 }
 
-void StrategyCore::intend(const Candle& c, const Delivery& in, SymbolState& s, const View& view, Outbox& out) {
+void StrategyCore::intend(const Candle& c, const Delivery& in, SymbolState& s,
+                          const std::vector<std::optional<View>>& views, const View& view, Outbox& out) {
   if (s.pending) return;
   OrderIntent intent;
   for (std::size_t i = 0; i < members_.size(); ++i)  // the named strategies' views it is formed from
-    if (!members_[i].id.empty() && s.views[i])
-      intent.votes.push_back({members_[i].id, s.views[i]->direction, s.views[i]->confidence_ppm});
+    if (!members_[i].id.empty() && views[i])
+      intent.votes.push_back({members_[i].id, views[i]->direction, views[i]->confidence_ppm});
   intent.intent_id = make_intent_id(IntentIssuer::strategy, next_intent_ + 1);
   intent.symbol = c.symbol;
   intent.type = OrderType::market;
@@ -201,12 +248,25 @@ void StrategyCore::save(StateWriter& w) const {
   // Several strategies: each one's latest view of each symbol, which the next candle
   // combines. One strategy's view is re-evaluated before it is used, so a one-strategy
   // snapshot (the format before [[strategies]]) has none.
-  if (members_.size() == 1) return;
-  for (const auto& [symbol, s] : symbols_)
-    for (const auto& v : s.views) {
-      w.boolean(v.has_value());
-      if (v) save_view(w, *v);
-    }
+  if (members_.size() > 1)
+    for (const auto& [symbol, s] : symbols_)
+      for (const auto& v : s.views) {
+        w.boolean(v.has_value());
+        if (v) save_view(w, *v);
+      }
+  // Each symbol's regime, with [regime] only: a state without it keeps its bytes.
+  if (!regime_) return;
+  w.u32(static_cast<std::uint32_t>(regimes_.size()));
+  for (const auto& [symbol, r] : regimes_) {
+    w.str(symbol);
+    r.classifier.save(w);
+    w.boolean(r.current.has_value());
+    if (!r.current) continue;
+    w.u32(static_cast<std::uint32_t>(r.current->trend));
+    w.u32(static_cast<std::uint32_t>(r.current->volatility));
+    w.i64(r.current->trend_t_centi);
+    w.u32(r.current->vol_rank_ppm);
+  }
 }
 
 Status StrategyCore::load(StateReader& r) {
@@ -237,6 +297,22 @@ Status StrategyCore::load(StateReader& r) {
     }
     for (auto& v : s.views)
       if (r.boolean()) v = load_view(r);
+  }
+  regimes_.clear();
+  if (regime_) {
+    for (auto n = r.count(); n > 0 && r.ok(); --n) {
+      const std::string symbol = r.str();
+      SymbolRegime& sr = regimes_.emplace(symbol, SymbolRegime{RegimeClassifier(regime_->classifier), std::nullopt})
+                             .first->second;
+      if (auto st = sr.classifier.load(r); !st) return st;
+      if (!r.boolean()) continue;
+      RegimeReading now;
+      now.trend = static_cast<TrendRegime>(r.u32());
+      now.volatility = static_cast<VolatilityRegime>(r.u32());
+      now.trend_t_centi = static_cast<std::int32_t>(r.i64());
+      now.vol_rank_ppm = r.u32();
+      sr.current = now;
+    }
   }
   if (!r.ok()) return fail("strategy snapshot is truncated or corrupt");
   return {};

@@ -21,6 +21,11 @@
 //    error record) leaves its view as it was, and that candle forms no intent.
 //  - A history candle (a live session's warm-up) updates the views, and may signal, but
 //    forms no intent.
+//  - With [regime]: each symbol's regime is read from its candles of the regime's interval
+//    (regime_classifier.hpp), before the strategies see the candle, and a Regime message
+//    is emitted whenever its trend or volatility changes. A strategy given regimes trades
+//    only in them: outside them (or before the first reading) its view counts as flat, so
+//    it makes no entry and what it holds is exited.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -30,6 +35,7 @@
 
 #include "actors/actor_core.hpp"
 #include "actors/market_rules.hpp"
+#include "actors/regime/regime_filter.hpp"
 #include "actors/strategy/combine.hpp"
 #include "actors/strategy/sizing.hpp"
 
@@ -65,6 +71,7 @@ struct StrategyMember {
   std::vector<std::string> symbols;  // empty: every symbol with candles
   std::uint32_t weight_ppm = 1'000'000;  // for combine = weighted
   std::unique_ptr<StrategyView> view;
+  RegimeFilter regimes;                  // the regimes it trades in (with [regime])
 };
 
 // What the strategies share: how their views combine and how an intent is made.
@@ -85,8 +92,11 @@ class StrategyCore : public ActorCore {
   void on(const Delivery& in, Outbox& out) final;
   void save(StateWriter& w) const final;
   Status load(StateReader& r) final;
-  std::int64_t warmup_ms() const final;  // the longest of its strategies' warm-ups
+  std::int64_t warmup_ms() const final;  // the longest of its strategies' warm-ups (and the regime's)
   const std::vector<StrategyMember>& members() const { return members_; }
+  // Read each symbol's regime, and condition each strategy on its `regimes` (one filter per
+  // member, in order; none: any regime). Set before the first delivery.
+  void read_regimes(RegimeSettings settings, const std::vector<RegimeFilter>& filters = {});
 
  private:
   struct SymbolState {
@@ -97,8 +107,16 @@ class StrategyCore : public ActorCore {
     std::uint64_t cooldown_until = 0;  // candle count before which no entry
     std::vector<std::optional<View>> views;  // each strategy's latest view (none: warming up)
   };
+  struct SymbolRegime {
+    RegimeClassifier classifier;
+    std::optional<RegimeReading> current;
+  };
   void on_candle(const Candle& c, const Delivery& in, Outbox& out);
-  void intend(const Candle& c, const Delivery& in, SymbolState& s, const View& v, Outbox& out);
+  void on_regime_candle(const Candle& c, Outbox& out);
+  // Each strategy's view as it counts: flat outside the regimes it trades in.
+  std::vector<std::optional<View>> counted_views(const std::string& symbol, const SymbolState& s) const;
+  void intend(const Candle& c, const Delivery& in, SymbolState& s, const std::vector<std::optional<View>>& views,
+              const View& v, Outbox& out);
 
   std::vector<StrategyMember> members_;
   StrategyCommon common_;
@@ -107,6 +125,8 @@ class StrategyCore : public ActorCore {
   bool have_equity_ = false;
   TradingState risk_state_ = TradingState::active;
   std::uint64_t next_intent_ = 0;  // intent ids: make_intent_id(strategy, n)
+  std::optional<RegimeSettings> regime_;
+  std::map<std::string, SymbolRegime> regimes_;  // by symbol (with [regime])
 };
 
 }  // namespace trader

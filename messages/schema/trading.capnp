@@ -28,6 +28,20 @@ struct Candle {
   history @13 :Bool;         # closed by a history kline (warm-up): features learn from it, nobody trades on it
 }
 
+# A symbol's market regime, read from its candles of one interval (actors/regime) and
+# journaled by the strategy actor when it changes; strategies and risk condition on it.
+enum TrendRegime { range @0; up @1; down @2; }
+enum VolatilityRegime { normal @0; low @1; high @2; }
+struct Regime {
+  symbol @0 :Text;
+  intervalS @1 :UInt32;
+  tsMs @2 :Int64;                 # close time of the candle it was read on
+  trend @3 :TrendRegime;
+  volatility @4 :VolatilityRegime;
+  trendTCenti @5 :Int32;          # the slope's t-statistic, in hundredths (toward zero)
+  volRankPpm @6 :UInt32;          # share of the past variances below the current one
+}
+
 enum Direction { flat @0; long @1; short @2; }
 
 # A number a strategy computed its view from, by name: a model's feature, the model's

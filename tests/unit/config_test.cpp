@@ -262,3 +262,57 @@ features = ["macd@5m"]
   REQUIRE_FALSE(entry.has_value());
   CHECK(entry.error().message.find("e.toml:6: strategies[0].features: unknown key") != std::string::npos);  // a model's key on a rule
 }
+
+TEST_CASE("config: [regime] is read when present, strategies and risk condition on it, a wrong key is named at its line") {
+  auto c = parse_node_config(R"([candles]
+intervals = ["1m", "1h"]
+[regime]
+interval = "1h"
+trend_t = 3.5
+vol_history = 72
+[strategy]
+regimes = ["up", "high_vol", "normal_vol"]
+[risk]
+regime_size_factor.high_vol = 0.5
+regime_size_factor.range = 0
+)", "g.toml", {}, ConfigUse::replay);
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
+  REQUIRE(c->regime.has_value());
+  CHECK(c->regime->interval_s == 3600);
+  CHECK(c->regime->classifier.trend_t_centi == 350);
+  CHECK(c->regime->classifier.vol_history == 72);
+  CHECK(c->regime->classifier.trend_window == 24);  // the defaults
+  CHECK(c->regime->classifier.high_vol_ppm == 800'000);
+  CHECK(c->strategy_regimes.allows(TrendRegime::up, VolatilityRegime::high));
+  CHECK(c->strategy_regimes.allows(TrendRegime::up, VolatilityRegime::normal));
+  CHECK_FALSE(c->strategy_regimes.allows(TrendRegime::range, VolatilityRegime::high));
+  CHECK_FALSE(c->strategy_regimes.allows(TrendRegime::up, VolatilityRegime::low));
+  CHECK(c->risk.regime_size.high_vol == 500'000);
+  CHECK(c->risk.regime_size.range == 0);
+  CHECK(c->risk.regime_size.up == 1'000'000);
+  CHECK(by_key(*c).at("strategy.regimes").value == R"(["up", "normal_vol", "high_vol"])");
+  CHECK(by_key(*c).at("regime.trend_t").value == "3.5");
+  auto plain = parse_node_config("", "p.toml", {}, ConfigUse::replay);
+  REQUIRE(plain.has_value());
+  CHECK_FALSE(plain->regime.has_value());
+  CHECK(plain->strategy_regimes.any());
+
+  for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
+           {"[strategy]\nregimes = [\"up\"]\n", "g.toml:4: strategy.regimes: needs a [regime] table"},
+           {"[risk]\nregime_size_factor.up = 0.5\n", "g.toml:4: risk.regime_size_factor.up: needs a [regime] table"},
+           {"[regime]\n[strategy]\nregimes = [\"sideways\"]\n", "g.toml:5: strategy.regimes: \"sideways\" is not a regime"},
+           {"[regime]\ninterval = \"4h\"\n", "g.toml:4: regime.interval: must be one of candles.intervals"},
+           {"[regime]\ntrend_window = 201\n", "g.toml:4: regime.trend_window: 201 is out of range [2, 200]"},
+           {"[regime]\nvol_window = 1\n", "g.toml:4: regime.vol_window: 1 is out of range [2, 200]"},
+           {"[regime]\ntrend_t = 0\n", "g.toml:4: regime.trend_t: must be at least 0.01"},
+           {"[regime]\ntrend_t = 100.5\n", "g.toml:4: regime.trend_t: 100.5 is out of range [0, 100]"},
+           {"[regime]\nlow_vol_pct = 90\n", "g.toml:4: regime.low_vol_pct: must be below regime.high_vol_pct"},
+           {"[regime]\nwindow = 3\n", "g.toml:4: regime.window: unknown key"},
+           {"[regime]\n[risk]\nregime_size_factor.up = 1.5\n", "g.toml:5: risk.regime_size_factor.up: 1.5 is out of range [0, 1]"}}) {
+    auto bad = parse_node_config("[candles]\nintervals = [\"1m\", \"1h\"]\n" + text, "g.toml", {}, ConfigUse::replay);
+    REQUIRE_FALSE(bad.has_value());
+    CAPTURE(text);
+    CAPTURE(bad.error().message);
+    CHECK(bad.error().message.find(says) != std::string::npos);
+  }
+}

@@ -45,6 +45,7 @@ inline std::vector<Message> all_message_samples() {
       ErrorReport{"malformed_frame", "not JSON", "day.gz:42", 99, 1723161300000000003},
       AccountBalances{"binance-testnet", 1723161300006, "USDT",
                       {AssetBalance{"USDT", "", 1000000000000, 2500000000}, AssetBalance{"BTC", "BTCUSDT", 50000000, 1000000, 6543210000000}}},
+      Regime{"BTCUSDT", 3600, 1723161599999, TrendRegime::down, VolatilityRegime::high, -612, 912000},
   };
 }
 

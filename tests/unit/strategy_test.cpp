@@ -8,6 +8,7 @@
 #include "actors/strategy/rule_strategy_core.hpp"
 #include "config/node_config.hpp"
 #include "core_harness.hpp"
+#include "fast_rule.hpp"
 
 using namespace trader;
 using test::CoreHarness;
@@ -15,19 +16,7 @@ using test::of_type;
 using test::px;
 
 namespace {
-RuleStrategyConfig cfg() {
-  RuleStrategyConfig c;
-  c.interval_s = 60;
-  c.fast_ema = 3;
-  c.slow_ema = 6;
-  c.momentum_candles = 3;
-  c.entry_momentum_bps = 5;
-  c.position_fraction_ppm = 200'000;
-  c.reentry_cooldown_candles = 0;
-  c.market.lot_step = px(0.001);
-  c.market.min_notional = px(5);
-  return c;
-}
+RuleStrategyConfig cfg() { return test::fast_rule(); }
 Candle candle(int i, double close) {
   Candle c;
   c.symbol = "BTCUSDT";
