@@ -9,9 +9,9 @@
 // Returns are close to close in integer ppm, clamped to +-100% (as the correlation limit
 // counts them); sums are 128-bit and t is compared squared, so a regime is exact and the
 // same on every build. The sums stay in 128 bits for windows up to kMaxRegimeWindow and
-// trend_t up to kMaxTrendTCenti: the config that will run the classifier (not written yet)
-// must refuse more, and windows under 2. No regime until both windows are full and the
-// volatility has `vol_history` values to be ranked among.
+// trend_t up to kMaxTrendTCenti: the config ([regime]) refuses more, and windows under 2.
+// No regime until both windows are full and the volatility has `vol_history` values to be
+// ranked among. The strategy actor runs one per symbol (strategy_core.hpp).
 #include <cstdint>
 #include <deque>
 #include <optional>
