@@ -586,7 +586,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
                           [&config] { return make_history_venue(config); }, &stop);
 
   // Testnet and live: reach the venue and reconcile with it before anything new happens.
-  auto venue = connect_venue(config, *cores, recovery ? recovery->booked_fills : std::map<std::string, BookedFills>{});
+  auto venue = connect_venue(config, *cores);
   if (!venue) return tl::unexpected(venue.error());
 
   // The control API binds before the journal is touched: every check that can refuse the

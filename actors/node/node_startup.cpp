@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -39,14 +40,24 @@ std::map<std::string, OrderRequest> open_requests(const Cores& cores) {
   return out;
 }
 
-Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores,
-                                 const std::map<std::string, BookedFills>& booked) {
+Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores) {
   VenueStart start;
   if (config.order_mode == OrderMode::paper) return start;
   auto made = make_venue(config);
   if (!made) return tl::unexpected(made.error());
-  std::vector<JournalOpenOrder> open;
   const auto& working = static_cast<const OrderCore&>(*cores.at(Actor::order)).open_orders();
+  // Orders left open by a resumed session: which of their trades the journal booked.
+  std::map<std::string, BookedFills> booked;
+  if (!working.empty()) {
+    std::set<std::string> ids;
+    for (const auto& [cid, o] : working) ids.insert(cid);
+    auto reader = journal::Reader::open(config.journal_path);
+    if (!reader) return tl::unexpected(reader.error());
+    auto read = booked_fills(**reader, ids);
+    if (!read) return fail(fmt::format("journal {}: {}", config.journal_path, read.error().message));
+    booked = std::move(*read);
+  }
+  std::vector<JournalOpenOrder> open;
   for (auto& [cid, r] : open_requests(cores)) {
     auto b = booked.find(cid);
     open.push_back({std::move(r), working.at(cid).cum_qty, b == booked.end() ? BookedFills{} : b->second});

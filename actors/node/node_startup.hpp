@@ -39,9 +39,9 @@ struct VenueStart {
   OrderTracker tracker;
   std::vector<WireOutput> first_inputs;
 };
-// `booked`: what the journal booked of each open order's fills (Recovery::booked_fills).
-Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores,
-                                 const std::map<std::string, BookedFills>& booked);
+// Orders the cores hold open (a resumed session's) are looked up with the trades the
+// journal booked for them (booked_fills).
+Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores);
 
 // The control API, bound (nullptr when control.listen is empty).
 Result<std::unique_ptr<ControlServer>> start_control_api(const NodeConfig& config, caf::actor_system& system);

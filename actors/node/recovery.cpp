@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "actors/core_factory/core_factory.hpp"
-#include "actors/order/order_core.hpp"
 #include "journal/journal.hpp"
 #include "replay/recorded.hpp"
 #include "replay/replay.hpp"
@@ -209,11 +208,6 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
     r.resume_skip = 0;
   }
   r.cores = std::move(sim.cores());
-  std::set<std::string> open;
-  for (const auto& [cid, o] : static_cast<const OrderCore&>(*r.cores.at(Actor::order)).open_orders()) open.insert(cid);
-  auto booked = booked_fills(**reader, open);
-  if (!booked) return tl::unexpected(booked.error());
-  r.booked_fills = std::move(*booked);
   return r;
 }
 

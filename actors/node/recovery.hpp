@@ -42,9 +42,6 @@ struct Recovery {
   std::uint64_t session = 0;         // the session resumed
   std::string session_end;           // how it ended ("" if it crashed)
   std::string model_id;
-  // For each order left open: the venue trades the journal booked for it, before the
-  // snapshot or after (a restart must report every other trade of it, and none of these).
-  std::map<std::string, BookedFills> booked_fills;
 };
 
 // The meta key recording the snapshot a resumed session's state starts from.
@@ -52,9 +49,10 @@ std::string session_resumed_from_key(std::uint64_t session_id);
 
 Result<Recovery> recover(const std::string& dir, const NodeConfig& config);
 
-// The fills the journal booked for each of `client_order_ids`, by trade id. Every order
-// event in the journal is read (batches without one are skipped): an order can be older
-// than any snapshot.
+// The fills the journal booked for each of `client_order_ids`, by trade id: what a restart
+// on a venue must never report again of the orders left open (and every other trade of
+// them it must). Every order event in the journal is read (batches without one are
+// skipped): an order can be older than any snapshot.
 Result<std::map<std::string, BookedFills>> booked_fills(journal::Reader& reader,
                                                        const std::set<std::string>& client_order_ids);
 

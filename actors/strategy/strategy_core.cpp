@@ -130,8 +130,12 @@ void StrategyCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
                                          m.id}});
   }
   if (!s || failed || c.history) return;  // a warm-up's candle teaches the views; nobody trades on it
+  // Views are copied only when a strategy trades in some regimes alone (risk's factors
+  // need the regime read, not the views changed).
+  const bool conditioned =
+      regime_ && std::any_of(members_.begin(), members_.end(), [](const auto& m) { return !m.regimes.any(); });
   std::vector<std::optional<View>> counted;
-  const auto& views = regime_ ? (counted = counted_views(c.symbol, *s)) : s->views;
+  const auto& views = conditioned ? (counted = counted_views(c.symbol, *s)) : s->views;
   std::vector<Ballot> ballots;
   for (std::size_t i = 0; i < members_.size(); ++i)
     if (trades(members_[i], c.symbol))
