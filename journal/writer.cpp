@@ -268,16 +268,36 @@ Status Writer::attest_in_last_batch() {
   return {};
 }
 
+// A value and its attestation are written in one transaction, into the last committed
+// batch (as attest_in_last_batch does): a key written again (each session journals
+// "config") must never be seen beside a chain that attests its old value, or a crash
+// before the next commit would leave a journal that no longer verifies. Before the first
+// batch no value can be attested yet, so the attestation waits for it.
 Status Writer::put_meta(const std::string& key, const std::string& value) {
-  auto st = impl_->write_txn([&](MDB_txn* txn) -> int {
+  auto& s = *impl_;
+  const Attestation attest{Attestation::Kind::meta, key,
+                           sha256_of({reinterpret_cast<const std::uint8_t*>(value.data()), value.size()})};
+  const bool in_last_batch = s.last_committed != 0;
+  Hash chain{};
+  auto st = s.write_txn([&](MDB_txn* txn) -> int {
     MDB_val k{key.size(), const_cast<char*>(key.data())};
     MDB_val v{value.size(), const_cast<char*>(value.data())};
-    return mdb_put(txn, impl_->env->meta, &k, &v, 0);
+    if (int rc = mdb_put(txn, s.env->meta, &k, &v, 0); rc != 0) return rc;
+    if (!in_last_batch) return 0;
+    MDB_val bk = as_val(s.last_committed), bv{};
+    if (int rc = mdb_get(txn, s.env->batches, &bk, &bv); rc != 0) return rc;
+    auto batch = decode_batch({static_cast<const std::uint8_t*>(bv.mv_data), bv.mv_size});
+    if (!batch) return MDB_CORRUPTED;
+    batch->attests.push_back(attest);
+    batch->chain = chain = BatchHasher::chain(batch->records_hash, batch->attests);
+    const auto bytes = encode_batch(*batch);
+    MDB_val nv{bytes.size(), const_cast<std::uint8_t*>(bytes.data())};
+    return mdb_put(txn, s.env->batches, &bk, &nv, 0);
   });
-  if (st)
-    impl_->pending_attests.push_back(
-        {Attestation::Kind::meta, key, sha256_of({reinterpret_cast<const std::uint8_t*>(value.data()), value.size()})});
-  return st;
+  if (!st) return st;
+  if (in_last_batch) s.head = chain;
+  else s.pending_attests.push_back(attest);
+  return {};
 }
 
 Status Writer::put_snapshot(std::uint64_t seq, std::span<const std::uint8_t> state) {

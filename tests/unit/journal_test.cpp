@@ -521,6 +521,37 @@ TEST_CASE("meta values, snapshots and session openings are under the hash chain:
   expect_edit(link.path(), "seq 11: hash chain broken in batch seq 11..20: its attestations changed after commit");
 }
 
+// A resumed session journals its config again under the same key. A crash before the
+// next commit once left the new value beside a chain that attested the old one: the
+// journal no longer verified, and no resume could open it (found by the kill loop).
+TEST_CASE("a meta value written again is attested with it, so a crash right after loses no journal") {
+  test::TempDir dir;
+  {
+    auto w = open_writer(dir.path());
+    REQUIRE(w->put_meta("config", "speed = 1").has_value());
+    for (std::uint64_t i = 1; i <= 10; ++i) w->append(header_at(static_cast<std::int64_t>(1000 + i)), sample_trade(i));
+    REQUIRE(w->commit().has_value());  // attests "speed = 1"
+    REQUIRE(w->put_meta("config", "speed = 2").has_value());
+    // the process dies here: no commit, no session end
+  }
+  auto v = verify(dir.path());
+  REQUIRE(v.has_value());
+  auto reader = Reader::open(dir.path());
+  REQUIRE(reader.has_value());
+  auto meta = (*reader)->meta();
+  REQUIRE(meta.has_value());
+  CHECK(meta->at("config") == "speed = 2");
+  // And the chain goes on from the batch that now attests it.
+  {
+    auto w = open_writer(dir.path());
+    for (std::uint64_t i = 11; i <= 20; ++i) w->append(header_at(static_cast<std::int64_t>(1000 + i)), sample_trade(i));
+    REQUIRE(w->commit().has_value());
+  }
+  v = verify(dir.path());
+  REQUIRE(v.has_value());
+  CHECK(v->records == 20);
+}
+
 TEST_CASE("batch entries from before attestations read as before, malformed attestations are refused") {
   BatchInfo b{1, 2, 3, 4, 5, Hash{}, Hash{}, {}};
   b.chain[0] = 9;
