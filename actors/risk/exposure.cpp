@@ -1,7 +1,6 @@
 #include "actors/risk/exposure.hpp"
 
 #include <algorithm>
-#include <array>
 
 #include <fmt/format.h>
 
@@ -10,15 +9,6 @@
 #include "messages/fixed_point_display.hpp"
 
 namespace trader {
-std::string_view base_asset(std::string_view symbol) {
-  // Longest first: "FDUSD" before "USD".
-  static constexpr std::array<std::string_view, 8> kQuotes{"FDUSD", "USDT", "USDC", "BUSD", "TUSD", "DAI", "USD", "EUR"};
-  for (auto q : kQuotes)
-    if (symbol.size() > q.size() && symbol.substr(symbol.size() - q.size()) == q)
-      return symbol.substr(0, symbol.size() - q.size());
-  return symbol;
-}
-
 std::optional<ExposureRoom> exposure_room(const ExposureLimits& limits, const PortfolioState& book,
                                           std::string_view symbol) {
   ExposureRoom room;

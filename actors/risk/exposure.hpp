@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "messages/instrument.hpp"  // base_asset: per-asset limits add one asset across venues
 #include "messages/message_types.hpp"
 
 namespace trader {
@@ -31,10 +32,6 @@ struct ExposureRoom {
   };
   std::vector<Use> uses;  // each limit that is on, for the decision's checks
 };
-
-// The asset a symbol trades: the symbol without its quote (a stablecoin or fiat suffix:
-// USDT, USDC, FDUSD, BUSD, TUSD, DAI, USD, EUR); the symbol itself when it has none.
-std::string_view base_asset(std::string_view symbol);
 
 // std::nullopt when a position's value overflows 64-bit fixed point.
 std::optional<ExposureRoom> exposure_room(const ExposureLimits& limits, const PortfolioState& book,

@@ -1,0 +1,89 @@
+#include "messages/instrument.hpp"
+
+#include <array>
+
+#include <fmt/format.h>
+
+namespace trader {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, VenueId>, 3> kVenueNames{
+    {{"binance", VenueId::binance}, {"coinbase", VenueId::coinbase}, {"kucoin", VenueId::kucoin}}};
+
+// Binance glues base and quote; the quote is one of these, longest first ("FDUSD" before "USD").
+constexpr std::array<std::string_view, 8> kGluedQuotes{"FDUSD", "USDT", "USDC", "BUSD", "TUSD", "DAI", "USD", "EUR"};
+
+// Venues that write BASE-QUOTE.
+bool dashed(VenueId v) { return v != VenueId::binance; }
+
+std::pair<std::string_view, std::string_view> split(VenueId venue, std::string_view symbol) {
+  if (dashed(venue)) {
+    const auto dash = symbol.find('-');
+    if (dash == std::string_view::npos) return {symbol, {}};
+    return {symbol.substr(0, dash), symbol.substr(dash + 1)};
+  }
+  for (auto q : kGluedQuotes)
+    if (symbol.size() > q.size() && symbol.substr(symbol.size() - q.size()) == q)
+      return {symbol.substr(0, symbol.size() - q.size()), q};
+  return {symbol, {}};
+}
+
+}  // namespace
+
+std::string_view venue_name(VenueId venue) {
+  for (const auto& [name, v] : kVenueNames)
+    if (v == venue) return name;
+  return "?";
+}
+
+std::optional<VenueId> parse_venue(std::string_view name) {
+  for (const auto& [n, v] : kVenueNames)
+    if (n == name) return v;
+  return std::nullopt;
+}
+
+std::string Instrument::name() const { return instrument_name(venue, symbol); }
+
+std::string instrument_name(VenueId venue, std::string_view venue_symbol) {
+  if (venue == VenueId::binance) return std::string(venue_symbol);
+  return fmt::format("{}@{}", venue_symbol, venue_name(venue));
+}
+
+Result<Instrument> parse_instrument(std::string_view text) {
+  Instrument out;
+  std::string_view symbol = text;
+  if (const auto at = text.rfind('@'); at != std::string_view::npos) {
+    const auto venue = parse_venue(text.substr(at + 1));
+    if (!venue)
+      return fail(fmt::format("\"{}\": unknown venue \"{}\" (expected binance, coinbase or kucoin)", text,
+                              text.substr(at + 1)));
+    out.venue = *venue;
+    symbol = text.substr(0, at);
+  }
+  if (symbol.empty()) return fail(fmt::format("\"{}\": no symbol before the venue", text));
+  for (char c : symbol)
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+      return fail(fmt::format("\"{}\": a symbol is upper-case letters and digits{}", text,
+                              dashed(out.venue) ? ", BASE-QUOTE" : ""));
+  const auto [base, quote] = split(out.venue, symbol);
+  if (dashed(out.venue) && (quote.empty() || base.empty() || quote.find('-') != std::string_view::npos))
+    return fail(fmt::format("\"{}\": {} writes its symbols BASE-QUOTE, e.g. BTC-USD", text, venue_name(out.venue)));
+  if (!dashed(out.venue) && symbol.find('-') != std::string_view::npos)
+    return fail(fmt::format("\"{}\": binance writes its symbols without a dash, e.g. BTCUSDT", text));
+  out.symbol = std::string(symbol);
+  out.base = std::string(base);
+  out.quote = std::string(quote);
+  return out;
+}
+
+std::string_view base_asset(std::string_view instrument) {
+  VenueId venue = VenueId::binance;
+  std::string_view symbol = instrument;
+  if (const auto at = instrument.rfind('@'); at != std::string_view::npos) {
+    if (const auto v = parse_venue(instrument.substr(at + 1))) venue = *v;
+    symbol = instrument.substr(0, at);
+  }
+  return split(venue, symbol).first;
+}
+
+}  // namespace trader

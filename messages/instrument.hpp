@@ -1,0 +1,41 @@
+#pragma once
+// What a symbol in a message names: an instrument of one venue. The text form is the
+// venue's own symbol, then "@" and the venue ("BTC-USD@coinbase"). Binance's symbols are
+// written bare ("BTCUSDT"): every journal before other venues holds them so, and
+// "BTCUSDT@binance" in a config means the same instrument. Assets come from the venue's
+// symbol: Coinbase and KuCoin write BASE-QUOTE, Binance glues them (the quote is a known
+// suffix), so per-asset limits add one asset held on several venues.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace trader {
+
+enum class VenueId : std::uint8_t { binance = 0, coinbase, kucoin };
+
+std::string_view venue_name(VenueId venue);
+std::optional<VenueId> parse_venue(std::string_view name);
+
+struct Instrument {
+  VenueId venue = VenueId::binance;
+  std::string symbol;  // the venue's own: "BTCUSDT", "BTC-USD"
+  std::string base, quote;
+  // The form messages and configs use: "BTCUSDT", "BTC-USD@coinbase".
+  std::string name() const;
+};
+
+// "BTCUSDT", "BTCUSDT@binance", "BTC-USD@coinbase". An unknown venue, an empty symbol or
+// a symbol the venue does not write that way is an error saying so.
+Result<Instrument> parse_instrument(std::string_view text);
+
+// The form messages use for a venue's symbol: binance bare, others "SYMBOL@venue".
+std::string instrument_name(VenueId venue, std::string_view venue_symbol);
+
+// The base asset of an instrument's text form: "BTCUSDT" -> "BTC", "BTC-USD@coinbase" ->
+// "BTC". A text that names no known quote is its own asset.
+std::string_view base_asset(std::string_view instrument);
+
+}  // namespace trader

@@ -1,0 +1,48 @@
+#include <doctest/doctest.h>
+
+#include "messages/instrument.hpp"
+
+using namespace trader;
+
+TEST_CASE("instruments: the venue after @, binance written bare, assets from the venue's symbol") {
+  auto i = parse_instrument("BTC-USD@coinbase");
+  REQUIRE(i);
+  CHECK(i->venue == VenueId::coinbase);
+  CHECK(i->symbol == "BTC-USD");
+  CHECK(i->base == "BTC");
+  CHECK(i->quote == "USD");
+  CHECK(i->name() == "BTC-USD@coinbase");
+  i = parse_instrument("BTCUSDT@binance");
+  REQUIRE(i);
+  CHECK(i->name() == "BTCUSDT");  // as every journal before other venues holds it
+  CHECK(i->base == "BTC");
+  CHECK(i->quote == "USDT");
+  i = parse_instrument("ETHFDUSD");
+  REQUIRE(i);
+  CHECK(i->venue == VenueId::binance);
+  CHECK(i->base == "ETH");
+  i = parse_instrument("BTC-USDT@kucoin");
+  REQUIRE(i);
+  CHECK(i->quote == "USDT");
+}
+
+TEST_CASE("instruments that are not: each error says what is expected") {
+  auto err = [](const char* text) {
+    auto i = parse_instrument(text);
+    REQUIRE_FALSE(i);
+    return i.error().message;
+  };
+  CHECK(err("BTCUSD@kraken").find("unknown venue \"kraken\"") != std::string::npos);
+  CHECK(err("BTCUSD@coinbase").find("BASE-QUOTE") != std::string::npos);
+  CHECK(err("BTC-USD").find("without a dash") != std::string::npos);  // a Coinbase symbol with no venue
+  CHECK(err("@coinbase").find("no symbol") != std::string::npos);
+  CHECK(err("btcusdt").find("upper-case") != std::string::npos);
+  CHECK(err("BTC-USD-X@coinbase").find("BASE-QUOTE") != std::string::npos);
+}
+
+TEST_CASE("one asset on several venues is one asset") {
+  CHECK(base_asset("BTCUSDT") == "BTC");
+  CHECK(base_asset("BTC-USD@coinbase") == "BTC");
+  CHECK(base_asset("BTC-USDT@kucoin") == "BTC");
+  CHECK(base_asset("ETHBTC") == "ETHBTC");  // no stable quote: counts on its own
+}
