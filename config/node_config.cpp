@@ -1,5 +1,7 @@
 #include "config/node_config.hpp"
 
+#include "messages/instrument.hpp"
+
 #include <arpa/inet.h>
 
 #include <cmath>
@@ -13,6 +15,7 @@
 
 #include "exchange/binance/frame_parser.hpp"
 #include "messages/fixed_point.hpp"
+#include "messages/instrument.hpp"
 
 namespace trader {
 namespace {
@@ -483,6 +486,24 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.strings("feed.files", c.feed_files);
   r.strings("feed.symbols", c.feed_symbols);
   r.string("feed.snapshot_symbol", c.snapshot_symbol);
+  std::string capture_venue = "binance";
+  r.string("feed.capture_venue", capture_venue, {"binance", "coinbase"});
+  c.feed_capture_venue = parse_venue(capture_venue).value_or(VenueId::binance);
+  // Symbols name instruments ("BTC-USD@coinbase"): a name of another venue's, or of none,
+  // would filter out every message of this feed without a word.
+  const VenueId feed_venue = c.feed_source == FeedSourceKind::capture ? c.feed_capture_venue : VenueId::binance;
+  for (auto& symbol : c.feed_symbols) {
+    auto instrument = parse_instrument(symbol);
+    if (!instrument) {
+      r.error("feed.symbols", r.find("feed.symbols"), instrument.error().message);
+    } else if (instrument->venue != feed_venue) {
+      r.error("feed.symbols", r.find("feed.symbols"),
+              fmt::format("\"{}\" is a {} instrument; this feed reads {} (write \"SYMBOL@{}\")", symbol,
+                          venue_name(instrument->venue), venue_name(feed_venue), venue_name(feed_venue)));
+    } else {
+      symbol = instrument->name();  // "BTCUSDT@binance" is written "BTCUSDT" in messages
+    }
+  }
   r.integer("feed.max_time_skew_ms", c.feed_max_time_skew_ms, 0, std::int64_t{1} << 40);
   if (const auto* n = r.find("feed.speed"); n && !n->as_string()) {
     r.number("feed.speed", c.speed, 0.001, 1e9);

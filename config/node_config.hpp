@@ -14,6 +14,7 @@
 #include "actors/candle_builder/candle_builder_core.hpp"
 #include "actors/order/order_core.hpp"
 #include "actors/paper_exchange/paper_exchange_core.hpp"
+#include "messages/instrument.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
 #include "actors/risk/risk_core.hpp"
 #include "actors/strategy/rule_strategy_core.hpp"
@@ -97,6 +98,7 @@ struct NodeConfig {
   std::int64_t feed_max_time_skew_ms = 3'600'000;  // exchange time vs receive time; 0: not checked
   double speed = 0;                       // 0: as fast as possible; 1: real time; 10: ten times
   std::string snapshot_symbol;
+  VenueId feed_capture_venue = VenueId::binance;  // whose frames the captures hold
   // feed.source = "binance": the live combined stream
   std::string feed_url = "wss://stream.binance.com:9443/stream";
   std::vector<std::string> feed_channels{"trade", "bookTicker"};

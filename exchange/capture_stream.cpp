@@ -1,16 +1,18 @@
 #include "exchange/capture_stream.hpp"
 
+#include <deque>
+
 #include <fmt/format.h>
 
-#include "exchange/binance/frame_parser.hpp"
 #include "exchange/capture_file.hpp"
+#include "exchange/frame_decoder.hpp"
 
 namespace trader {
 namespace {
 
 struct Source {
   std::unique_ptr<CaptureFile> file;
-  binance::FrameParser parser;
+  std::unique_ptr<FrameDecoder> decoder;
   CaptureLine line;
   bool has_line = false;
   std::int64_t order_ts = 0;  // last good receive time: orders lines whose own is broken
@@ -24,22 +26,27 @@ Result<bool> advance(Source& s) {
   return s.has_line;
 }
 
-
 }  // namespace
 
 struct CaptureStream::Impl {
   std::vector<std::unique_ptr<Source>> sources;
   bool fixed_snapshot_symbol = false;
-  Source* pending = nullptr;  // the source whose line was handed out last: advance it first
+  Source* pending = nullptr;  // the source whose line was decoded last: advance it first
+  std::vector<ParsedFrame> decoded;
+  std::deque<ParsedFrame> queued;  // the decoded line's items not handed out yet
+  std::string where;
+  std::int64_t recv_ts_ns = 0;
+  std::uint64_t items = 0;
   std::uint64_t lines = 0;
 };
 
 CaptureStream::CaptureStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CaptureStream::~CaptureStream() = default;
-std::uint64_t CaptureStream::lines() const { return impl_->lines; }
+std::uint64_t CaptureStream::lines() const { return impl_->items; }
+std::uint64_t CaptureStream::lines_read() const { return impl_->lines; }
 
 Result<std::unique_ptr<CaptureStream>> CaptureStream::open(const std::vector<std::string>& files,
-                                                           const std::string& snapshot_symbol) {
+                                                           const std::string& snapshot_symbol, VenueId venue) {
   auto impl = std::make_unique<Impl>();
   impl->fixed_snapshot_symbol = !snapshot_symbol.empty();
   for (const auto& path : files) {
@@ -47,7 +54,9 @@ Result<std::unique_ptr<CaptureStream>> CaptureStream::open(const std::vector<std
     if (!file) return tl::unexpected(file.error());
     auto s = std::make_unique<Source>();
     s->file = std::move(*file);
-    if (impl->fixed_snapshot_symbol) s->parser.set_snapshot_symbol(snapshot_symbol);
+    s->decoder = make_frame_decoder(venue);
+    if (!s->decoder) return fail(fmt::format("{}: captures of {} are not read yet", path, venue_name(venue)));
+    if (impl->fixed_snapshot_symbol) s->decoder->set_snapshot_symbol(snapshot_symbol);
     if (auto r = advance(*s); !r) return tl::unexpected(r.error());
     impl->sources.push_back(std::move(s));
   }
@@ -56,32 +65,42 @@ Result<std::unique_ptr<CaptureStream>> CaptureStream::open(const std::vector<std
 
 Result<bool> CaptureStream::next(CaptureItem& item) {
   auto& st = *impl_;
-  if (st.pending) {
-    auto r = advance(*st.pending);
-    st.pending = nullptr;
-    if (!r) return tl::unexpected(r.error());
+  while (st.queued.empty()) {
+    if (st.pending) {
+      auto r = advance(*st.pending);
+      st.pending = nullptr;
+      if (!r) return tl::unexpected(r.error());
+    }
+    Source* next = nullptr;
+    for (auto& s : st.sources)
+      if (s->has_line && (!next || s->order_ts < next->order_ts)) next = s.get();
+    if (!next) return false;
+    st.pending = next;
+    ++st.lines;
+    const CaptureLine& line = next->line;
+    st.where = fmt::format("{}:{}", next->file->path(), line.line_no);
+    st.recv_ts_ns = next->order_ts;
+    if (!line.ts_ok) {
+      ParsedFrame bad;
+      bad.error = "line does not start with a receive time in nanoseconds followed by a space";
+      st.queued.push_back(std::move(bad));
+      break;
+    }
+    st.decoded.clear();
+    next->decoder->decode(line.frame, line.frame_len, line.frame_capacity, st.decoded);
+    for (auto& f : st.decoded) {
+      // Later snapshots in this file take this file's symbol.
+      if (f.kind == ParsedFrame::Kind::message && !st.fixed_snapshot_symbol &&
+          !std::holds_alternative<DepthSnapshot>(f.message))
+        if (const std::string* sym = symbol_of(f.message); sym && !sym->empty()) next->decoder->set_snapshot_symbol(*sym);
+      st.queued.push_back(std::move(f));
+    }
   }
-  Source* next = nullptr;
-  for (auto& s : st.sources)
-    if (s->has_line && (!next || s->order_ts < next->order_ts)) next = s.get();
-  if (!next) return false;
-  st.pending = next;
-  ++st.lines;
-  const CaptureLine& line = next->line;
-  item.where = fmt::format("{}:{}", next->file->path(), line.line_no);
-  item.recv_ts_ns = next->order_ts;
-  item.stream.clear();
-  item.error.clear();
-  if (!line.ts_ok) {
-    item.kind = CaptureItem::Kind::malformed;
-    item.error = "line does not start with a receive time in nanoseconds followed by a space";
-    return true;
-  }
-  set_from_frame(next->parser.parse(line.frame, line.frame_len, line.frame_capacity), item);
-  // Later snapshots in this file take this file's symbol.
-  if (item.kind == CaptureItem::Kind::message && !st.fixed_snapshot_symbol &&
-      !std::holds_alternative<DepthSnapshot>(item.message))
-    if (const std::string* sym = symbol_of(item.message)) next->parser.set_snapshot_symbol(*sym);
+  ++st.items;
+  item.where = st.where;
+  item.recv_ts_ns = st.recv_ts_ns;
+  set_from_frame(std::move(st.queued.front()), item);
+  st.queued.pop_front();
   return true;
 }
 

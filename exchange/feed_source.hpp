@@ -10,9 +10,7 @@
 
 namespace trader {
 
-namespace binance {
 struct ParsedFrame;
-}
 
 struct CaptureItem {
   enum class Kind { message, unknown_stream, malformed, status };  // status: the source's own FeedStatus
@@ -37,6 +35,6 @@ class FeedSource {
 };
 
 // Fills `item` (kind, message / stream / error) from a parsed frame.
-void set_from_frame(binance::ParsedFrame&& parsed, CaptureItem& item);
+void set_from_frame(ParsedFrame&& parsed, CaptureItem& item);
 
 }  // namespace trader

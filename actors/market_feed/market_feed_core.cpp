@@ -18,18 +18,24 @@ struct StreamIds {
   bool resync;  // a depth snapshot: raises the stream's position, never a gap or stale
 };
 
+// Book updates with id 0 are from a venue that numbers no book updates (Coinbase numbers
+// its frames; the connection reports those gaps itself).
 std::optional<StreamIds> ids_of(const Message& m) {
   if (const auto* t = std::get_if<Trade>(&m)) return StreamIds{t->symbol, "trade", t->trade_id, t->trade_id, false};
   if (const auto* a = std::get_if<AggTrade>(&m))
     return StreamIds{a->symbol, "aggTrade", a->agg_trade_id, a->agg_trade_id, false};
-  if (const auto* d = std::get_if<DepthUpdate>(&m))
+  if (const auto* d = std::get_if<DepthUpdate>(&m); d && d->final_update_id != 0)
     return StreamIds{d->symbol, "depth", d->first_update_id, d->final_update_id, false};
   // A snapshot resynchronises a stream that broke, but never rewinds it: diffs received
   // before it may already reach past its lastUpdateId (as in the bundled BTCUSDT capture).
-  if (const auto* s = std::get_if<DepthSnapshot>(&m))
+  if (const auto* s = std::get_if<DepthSnapshot>(&m); s && s->last_update_id != 0)
     return StreamIds{s->symbol, "depth", s->last_update_id, s->last_update_id, true};
   return std::nullopt;
 }
+
+// The streams whose gaps the core decides (ids_of); a gap on any other stream is one the
+// source reported (a Coinbase connection's frame numbers), an input like a disconnect.
+bool tracked_stream(std::string_view stream) { return stream == "trade" || stream == "aggTrade" || stream == "depth"; }
 
 // Market data moves the clock; statuses and errors the shell made do not.
 bool is_market_data(const Message& m) {
@@ -121,7 +127,7 @@ void MarketFeedCore::apply(std::int64_t recv_ts_ns, const Message& message) {
 
 bool MarketFeedCore::is_decision(Actor source, const Message& message) {
   if (source == Actor::timer) return true;
-  if (const auto* f = std::get_if<FeedStatus>(&message)) return f->kind == FeedStatusKind::gap;
+  if (const auto* f = std::get_if<FeedStatus>(&message)) return f->kind == FeedStatusKind::gap && tracked_stream(f->stream);
   if (const auto* e = std::get_if<ErrorReport>(&message)) return e->code == kStaleId || e->code == kImplausibleTime;
   return false;
 }

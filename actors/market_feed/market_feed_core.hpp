@@ -74,8 +74,8 @@ class MarketFeedCore final : public ActorCore {
   // error means the journal holds what the feed would not have written there.
   Status record(const EnvelopeHeader& header, const Message& message);
 
-  // Whether a journaled record is one of the feed's own decisions (a tick, a gap, why a
-  // message was refused): part of a group, not its end.
+  // Whether a journaled record is one of the feed's own decisions (a tick, a gap in ids it
+  // tracks, why a message was refused): part of a group, not its end.
   static bool is_decision(Actor source, const Message& message);
 
   // A group is under way: its received message is not journaled yet.

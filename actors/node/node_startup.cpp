@@ -28,7 +28,7 @@ Result<std::unique_ptr<FeedSource>> open_feed_source(const NodeConfig& config, c
     live.stop = &stop;
     return std::make_unique<binance::LiveStream>(std::move(live));
   }
-  auto stream = CaptureStream::open(config.feed_files, config.snapshot_symbol);
+  auto stream = CaptureStream::open(config.feed_files, config.snapshot_symbol, config.feed_capture_venue);
   if (!stream) return tl::unexpected(stream.error());
   return std::unique_ptr<FeedSource>(std::move(*stream));
 }

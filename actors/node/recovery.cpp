@@ -63,7 +63,8 @@ Status check_same_inputs(const std::string& journaled_toml, const NodeConfig& no
   for (const auto& k : then->keys) before[k.key] = k.value;
   for (const auto& k : now.keys) {
     const bool input = k.key == "feed.source" || k.key == "feed.files" || k.key == "feed.symbols" ||
-                       k.key == "feed.snapshot_symbol" || k.key == "feed.url" || k.key == "feed.channels";
+                       k.key == "feed.snapshot_symbol" || k.key == "feed.url" || k.key == "feed.channels" ||
+                       k.key == "feed.capture_venue";
     if (!input) continue;
     if (auto it = before.find(k.key); it != before.end() && it->second != k.value)
       return fail(fmt::format("{} is {} now but {} in the session being resumed; a resume continues the same "

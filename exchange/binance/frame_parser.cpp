@@ -188,6 +188,10 @@ ParsedFrame FrameParser::parse(std::string_view json) {
   return parse(impl_->padded.data(), json.size(), impl_->padded.size());
 }
 
+void FrameParser::decode(const char* json, std::size_t len, std::size_t capacity, std::vector<ParsedFrame>& out) {
+  out.push_back(capacity >= len + sj::SIMDJSON_PADDING ? parse(json, len, capacity) : parse(std::string_view(json, len)));
+}
+
 ParsedFrame FrameParser::parse(const char* json, std::size_t len, std::size_t capacity) {
   ParsedFrame out;
   od::document doc;

@@ -9,22 +9,17 @@
 #include <memory>
 #include <string>
 
+#include "exchange/frame_decoder.hpp"
 #include "messages/message_types.hpp"
 
 namespace trader::binance {
 
-struct ParsedFrame {
-  enum class Kind { message, unknown_stream, malformed };
-  Kind kind = Kind::malformed;
-  Message message;
-  std::string stream;  // the frame's stream name, when it has one
-  std::string error;   // for malformed frames: what is wrong
-};
+using ParsedFrame = trader::ParsedFrame;
 
-class FrameParser {
+class FrameParser final : public FrameDecoder {
  public:
   FrameParser();
-  ~FrameParser();
+  ~FrameParser() override;
 
   // `json` must stay readable for `capacity` bytes, with capacity >= len + 64
   // (simdjson's padding); the bytes past `len` are never interpreted.
@@ -34,7 +29,9 @@ class FrameParser {
 
   // REST depth snapshots carry no symbol; they take this one (set from the stream
   // frames around them, or by the caller).
-  void set_snapshot_symbol(std::string symbol);
+  void set_snapshot_symbol(std::string symbol) override;
+
+  void decode(const char* json, std::size_t len, std::size_t capacity, std::vector<ParsedFrame>& out) override;
 
   FrameParser(const FrameParser&) = delete;
   FrameParser& operator=(const FrameParser&) = delete;

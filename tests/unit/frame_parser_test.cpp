@@ -1,19 +1,12 @@
 #include <doctest/doctest.h>
 
 #include "exchange/binance/frame_parser.hpp"
+#include "parsed_frame.hpp"
 
 using namespace trader;
+using test::as;
 using binance::FrameParser;
 using binance::ParsedFrame;
-
-namespace {
-template <class T>
-const T& as(const ParsedFrame& f) {
-  REQUIRE(f.kind == ParsedFrame::Kind::message);
-  REQUIRE(std::holds_alternative<T>(f.message));
-  return std::get<T>(f.message);
-}
-}  // namespace
 
 // The frames below are lines of the bundled real captures.
 TEST_CASE("trade frame") {

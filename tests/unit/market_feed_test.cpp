@@ -264,3 +264,24 @@ TEST_CASE("market feed: a snapshot mid-group holds the group, settle() ends a gr
   MarketFeedCore f(1000);
   CHECK_FALSE(f.load(fr));
 }
+
+TEST_CASE("market feed: a venue without book update ids (Coinbase), and a gap its connection reported") {
+  Feed core{MarketFeedCore(0)};
+  std::vector<FeedInput> out;
+  // Book messages with id 0 claim no continuity: none is stale, none is a gap.
+  core.on_market_data(1, DepthSnapshot{"BTC-USD@coinbase", 0, {{1, 1}}, {}}, out);
+  core.on_market_data(2, DepthUpdate{"BTC-USD@coinbase", 0, 0, 0, {{1, 2}}, {}}, out);
+  core.on_market_data(3, DepthUpdate{"BTC-USD@coinbase", 0, 0, 0, {{1, 0}}, {}}, out);
+  CHECK(out.size() == 3);
+  CHECK(core.refused == 0);
+  // A gap in the connection's frame numbers is the source's input, not a decision of the
+  // feed's: it ends its own group, and record() takes it as it is.
+  out.clear();
+  const FeedStatus reported{FeedStatusKind::gap, "", "sequence_num", 9, 11, "2 frame(s) of the connection missing", 4};
+  CHECK_FALSE(MarketFeedCore::is_decision(Actor::market_feed, reported));
+  core.on_market_data(4, reported, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].message == Message{reported});
+  // A trade-id gap the feed finds stays its own decision.
+  CHECK(MarketFeedCore::is_decision(Actor::market_feed, FeedStatus{FeedStatusKind::gap, "BTCUSDT", "trade", 1, 3, "", 0}));
+}

@@ -6,7 +6,7 @@
 namespace trader {
 
 Result<ImportReport> import_captures(journal::Writer& writer, const ImportOptions& options) {
-  auto stream = CaptureStream::open(options.files, options.snapshot_symbol);
+  auto stream = CaptureStream::open(options.files, options.snapshot_symbol, options.venue);
   if (!stream) return tl::unexpected(stream.error());
   ImportReport report;
   auto commit = [&]() -> Status {
@@ -20,14 +20,14 @@ Result<ImportReport> import_captures(journal::Writer& writer, const ImportOption
   CaptureItem item;
   for (;;) {
     auto more = (*stream)->next(item);
+    report.lines = (*stream)->lines_read();
     if (!more) {
       // Keep what was read before the damage.
       if (auto st = commit(); !st) return tl::unexpected(st.error());
       return tl::unexpected(more.error());
     }
     if (!*more) break;
-    ++report.lines;
-    if (options.on_progress && report.lines % 4096 == 0) options.on_progress(report.lines);
+    if (options.on_progress && (*stream)->lines() % 4096 == 0) options.on_progress(report.lines);
     const EnvelopeHeader header{0, item.recv_ts_ns, Actor::market_feed, Actor::none, 0, 0, 1};
     switch (item.kind) {
       case CaptureItem::Kind::message:

@@ -18,6 +18,7 @@ struct ImportArgs {
   std::string durability = "sync";
   std::string snapshot_symbol;
   bool strict = false;
+  VenueId venue = VenueId::binance;
 };
 
 int run_import(const ImportArgs& args) {
@@ -48,6 +49,7 @@ int run_import(const ImportArgs& args) {
   opts.files = args.files;
   opts.strict = args.strict;
   opts.snapshot_symbol = args.snapshot_symbol;
+  opts.venue = args.venue;
   opts.on_malformed = [&](const std::string& what) {
     if (++malformed_seen <= kShownMalformed) fmt::print(stderr, "malformed: {}\n", what);
   };
@@ -95,17 +97,29 @@ void add_import_command(CLI::App& app, int& exit_code) {
   auto* import = app.add_subcommand("import", "Import recorded market data into a journal");
   import->require_subcommand(1);
   auto args = std::make_shared<ImportArgs>();
-  auto* capture = import->add_subcommand(
-      "binance-capture",
-      "Raw Binance combined-stream captures: one line '<receive_ns> <frame>' each, gzip or plain");
-  capture->add_option("files", args->files, "capture files")->required()->check(CLI::ExistingFile);
-  capture->add_option("--journal", args->journal, "journal directory (created if missing)")->required();
-  capture->add_option("--durability", args->durability, "sync: fsync each commit; nosync: survive process crash only")
-      ->check(CLI::IsMember({"sync", "nosync"}));
-  capture->add_option("--snapshot-symbol", args->snapshot_symbol,
-                      "symbol for REST depth snapshots (default: the symbol of the frames before them)");
-  capture->add_flag("--strict", args->strict, "stop at the first malformed line (exit 1)");
-  capture->callback([args, &exit_code] { exit_code = run_import(*args); });
+  // One subcommand per venue's capture format; their options are the same.
+  auto add_capture = [&](const char* name, const char* what, VenueId venue) {
+    auto* cmd = import->add_subcommand(name, what);
+    cmd->add_option("files", args->files, "capture files")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--journal", args->journal, "journal directory (created if missing)")->required();
+    cmd->add_option("--durability", args->durability, "sync: fsync each commit; nosync: survive process crash only")
+        ->check(CLI::IsMember({"sync", "nosync"}));
+    cmd->add_flag("--strict", args->strict, "stop at the first malformed line (exit 1)");
+    cmd->callback([args, venue, &exit_code] {
+      args->venue = venue;
+      exit_code = run_import(*args);
+    });
+    return cmd;
+  };
+  add_capture("binance-capture",
+              "Raw Binance combined-stream captures: one line '<receive_ns> <frame>' each, gzip or plain",
+              VenueId::binance)
+      ->add_option("--snapshot-symbol", args->snapshot_symbol,
+                   "symbol for REST depth snapshots (default: the symbol of the frames before them)");
+  add_capture("coinbase-capture",
+              "Raw Coinbase Advanced Trade WebSocket captures: one line '<receive_ns> <frame>' each, gzip or "
+              "plain; a file holds one connection's frames",
+              VenueId::coinbase);
 }
 
 }  // namespace trader::tools
