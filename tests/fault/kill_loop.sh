@@ -5,7 +5,8 @@
 # exactly the records of an uninterrupted run (none missing, none twice: the same journal
 # record for record, so the same orders and the same final portfolio), and send no client
 # order id twice.
-#   tests/fault/kill_loop.sh [N] [capture file]     (defaults: 5, the bundled 7 days)
+#   tests/fault/kill_loop.sh [N] [capture file] [KEY=VALUE...]   (defaults: 5, the bundled 7 days;
+#   KEY=VALUE: more config settings, e.g. feed.capture_venue=coinbase)
 # The first run also meets racing second writers: a node with "replace" and one with
 # "resume" on the same journal, both refused while the first holds it (no journal lost).
 # Run from the repository root after building; CI runs it with a small N (ctest -L fault).
@@ -22,6 +23,7 @@ N=${1:-5}
 CAPTURE=${2:-tests/data/btcusdc_kline1m_20230301-07.gz}
 RANDOM=42  # reproducible kill times
 common=(--config "$CONFIG" --set "feed.files=[\"$CAPTURE\"]" --set journal.snapshot_every=5000)
+for setting in "${@:3}"; do common+=(--set "$setting"); done
 
 # Pace the runs so the kills spread over the whole capture: the paced runs (killed after
 # 0.2 s on average) cover about half of it together, the full-speed ones a few % each.
