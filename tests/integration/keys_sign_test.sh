@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Credentials on the command line: `sign binance` reproduces Binance's documented example
-# signature; `keys encrypt` writes an owner-only file without the secret in it; `keys
+# signature; `sign coinbase` makes a JWT whose claims are Coinbase's and whose ES256
+# signature openssl verifies with the key's public part; `keys encrypt` writes an owner-only file without the secret in it; `keys
 # check` opens it with the right passphrase only; no output or error shows the secret.
 source "$(dirname "$0")/lib.sh"
 
@@ -27,6 +28,48 @@ expect_fail "an existing file is not replaced" 2 "use --force" env TRADER_KEYS_P
 expect_fail "sign without the secret" 2 "BINANCE_API_SECRET is not set" env -u BINANCE_API_SECRET "$TOOLS" sign binance --query a=1
 expect_fail "encrypt without the key" 2 "BINANCE_API_KEY is not set" env -u BINANCE_API_KEY TRADER_KEYS_PASSPHRASE=x "$TOOLS" keys encrypt --out "$SCRATCH/k2"
 expect_fail "keys without a verb" 2 "keys" "$TOOLS" keys
+
+# Coinbase: a CDP-style key (EC P-256, SEC1 PEM) made by openssl; the token is checked by
+# openssl with the public key, not by the code that made it.
+openssl ecparam -name prime256v1 -genkey -noout -out "$SCRATCH/cb.pem" 2> /dev/null
+openssl ec -in "$SCRATCH/cb.pem" -pubout -out "$SCRATCH/cb.pub" 2> /dev/null
+export COINBASE_API_KEY=organizations/test-org/apiKeys/test-key
+COINBASE_API_SECRET=$(cat "$SCRATCH/cb.pem")
+export COINBASE_API_SECRET
+before=$(date +%s)
+token=$("$TOOLS" sign coinbase --uri "GET api.coinbase.com/api/v3/brokerage/accounts" 2> "$SCRATCH/cb-err.txt")
+after=$(date +%s)
+python3 - "$token" "$SCRATCH/cb" "$before" "$after" <<'PY' && ok "sign coinbase: Coinbase's header and claims" || bad "sign coinbase claims: $token"
+import base64, json, sys
+token, out, before, after = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+h, c, s = token.split(".")
+dec = lambda x: base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+header, claims, sig = json.loads(dec(h)), json.loads(dec(c)), dec(s)
+assert header["alg"] == "ES256" and header["typ"] == "JWT" and header["kid"] == "organizations/test-org/apiKeys/test-key", header
+assert len(header["nonce"]) == 32, header
+assert claims["sub"] == header["kid"] and claims["iss"] == "cdp", claims
+assert before <= claims["nbf"] <= after and claims["exp"] == claims["nbf"] + 120, claims
+assert claims["uri"] == "GET api.coinbase.com/api/v3/brokerage/accounts", claims
+# r || s -> DER, for openssl dgst
+def der_int(b):
+    b = b.lstrip(b"\0") or b"\0"
+    if b[0] & 0x80: b = b"\0" + b
+    return b"\x02" + bytes([len(b)]) + b
+body = der_int(sig[:32]) + der_int(sig[32:])
+open(out + ".sig", "wb").write(b"\x30" + bytes([len(body)]) + body)
+open(out + ".input", "wb").write((h + "." + c).encode())
+PY
+openssl dgst -sha256 -verify "$SCRATCH/cb.pub" -signature "$SCRATCH/cb.sig" "$SCRATCH/cb.input" > /dev/null 2>&1 \
+  && ok "openssl verifies the token's ES256 signature with the public key" || bad "openssl does not verify the token"
+second=$("$TOOLS" sign coinbase 2> /dev/null)
+python3 -c 'import base64,json,sys; c=sys.argv[1].split(".")[1]; d=json.loads(base64.urlsafe_b64decode(c+"="*(-len(c)%4))); sys.exit("uri" in d)' "$second" \
+  && ok "without --uri: a WebSocket token, no uri claim" || bad "a WebSocket token has a uri"
+[ "$(cut -d. -f1 <<<"$token")" != "$(cut -d. -f1 <<<"$second")" ] && ok "each token has its own nonce" || bad "nonce repeated"
+expect_fail "sign coinbase with a secret that is not a key" 2 "not a PEM EC private key" \
+  env COINBASE_API_SECRET=not-a-key-at-all "$TOOLS" sign coinbase
+expect_fail "sign coinbase without the key name" 2 "COINBASE_API_KEY is not set" env -u COINBASE_API_KEY "$TOOLS" sign coinbase
+{ "$TOOLS" sign coinbase --uri x 2>&1; env COINBASE_API_SECRET=not-a-key-at-all "$TOOLS" sign coinbase 2>&1; } \
+  | grep -q -e "BEGIN EC PRIVATE" -e "not-a-key-at-all" && bad "a Coinbase secret appears in output" || ok "no Coinbase secret in output"
 
 # Nothing printed above carries the secret (this log is what CI shows).
 { cat "$SCRATCH"/*.txt; TRADER_KEYS_PASSPHRASE=nope "$TOOLS" keys check "$keyfile" 2>&1; } | grep -q -e "$BINANCE_API_SECRET" \

@@ -1,8 +1,14 @@
 #include <doctest/doctest.h>
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "credentials/credentials.hpp"
+#include "credentials/jwt.hpp"
 
 using namespace trader::credentials;
+namespace credentials = trader::credentials;
 
 namespace {
 // Binance's documented example key pair (public, from the API docs).
@@ -61,4 +67,103 @@ TEST_CASE("the fingerprint names a key without showing it") {
   CHECK(f.size() == 8);
   CHECK(kDocExample.api_key.find(f) == std::string::npos);
   CHECK(ApiCredentials{"other", "x"}.fingerprint() != f);
+}
+
+namespace {
+// A fresh EC key as PEM: SEC1 ("EC PRIVATE KEY", as CDP hands keys out) or its public part.
+struct TestKey {
+  std::string private_pem, public_pem;
+  explicit TestKey(const char* curve = "P-256") {
+    EVP_PKEY* key = EVP_EC_gen(curve);
+    REQUIRE(key != nullptr);
+    BIO* priv = BIO_new(BIO_s_mem());
+    BIO* pub = BIO_new(BIO_s_mem());
+    REQUIRE(PEM_write_bio_PrivateKey_traditional(priv, key, nullptr, nullptr, 0, nullptr, nullptr) == 1);
+    REQUIRE(PEM_write_bio_PUBKEY(pub, key) == 1);
+    char* data = nullptr;
+    const long priv_len = BIO_get_mem_data(priv, &data);
+    private_pem.assign(data, static_cast<std::size_t>(priv_len));
+    const long pub_len = BIO_get_mem_data(pub, &data);
+    public_pem.assign(data, static_cast<std::size_t>(pub_len));
+    BIO_free(priv);
+    BIO_free(pub);
+    EVP_PKEY_free(key);
+  }
+};
+}  // namespace
+
+TEST_CASE("ES256 JWT: Coinbase's header and claims, a signature the public key verifies") {
+  TestKey key;
+  CHECK(key.private_pem.rfind("-----BEGIN EC PRIVATE KEY-----", 0) == 0);
+  credentials::JwtRequest r{"organizations/org-1/apiKeys/key-1", 1723161255, "GET api.coinbase.com/api/v3/brokerage/accounts",
+                            "0123456789abcdef0123456789abcdef"};
+  auto token = credentials::es256_jwt(key.private_pem, r);
+  REQUIRE(token.has_value());
+  for (const auto& with : {key.public_pem, key.private_pem}) {
+    auto v = credentials::verify_es256_jwt(*token, with);
+    REQUIRE(v.has_value());
+    CHECK(v->header_json ==
+          R"({"alg":"ES256","kid":"organizations/org-1/apiKeys/key-1","nonce":"0123456789abcdef0123456789abcdef","typ":"JWT"})");
+    CHECK(v->claims_json == R"({"sub":"organizations/org-1/apiKeys/key-1","iss":"cdp","nbf":1723161255,"exp":1723161375,)"
+                            R"("uri":"GET api.coinbase.com/api/v3/brokerage/accounts"})");
+  }
+  // A WebSocket token has no uri.
+  r.uri.clear();
+  token = credentials::es256_jwt(key.private_pem, r);
+  REQUIRE(token.has_value());
+  auto v = credentials::verify_es256_jwt(*token, key.public_pem);
+  REQUIRE(v.has_value());
+  CHECK(v->claims_json.find("uri") == std::string::npos);
+  // The key as a CDP JSON file holds it: "\n" escapes.
+  std::string escaped;
+  for (char c : key.private_pem) escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
+  CHECK(credentials::es256_jwt(escaped, r).has_value());
+}
+
+TEST_CASE("ES256 JWT: an edited token, another key, a wrong curve and a non-key are refused, naming no secret") {
+  TestKey key, other;
+  const credentials::JwtRequest r{"organizations/o/apiKeys/k", 1700000000, "POST api.coinbase.com/api/v3/brokerage/orders",
+                                  credentials::random_nonce_hex()};
+  CHECK(r.nonce.size() == 32);
+  CHECK(r.nonce != credentials::random_nonce_hex());
+  auto token = credentials::es256_jwt(key.private_pem, r);
+  REQUIRE(token.has_value());
+  auto refused = [](const std::string& t, const std::string& pem) {
+    auto v = credentials::verify_es256_jwt(t, pem);
+    REQUIRE_FALSE(v.has_value());
+    return v.error().message;
+  };
+  CHECK(refused(*token, other.public_pem) == "the JWT's signature does not verify with this key");
+  // The claims rewritten (a later exp), the signature kept.
+  const auto dot1 = token->find('.'), dot2 = token->rfind('.');
+  auto claims = credentials::from_base64url(token->substr(dot1 + 1, dot2 - dot1 - 1));
+  REQUIRE(claims.has_value());
+  claims->replace(claims->find("1700000120"), 10, "1800000120");
+  const std::string edited = token->substr(0, dot1 + 1) + credentials::base64url(*claims) + token->substr(dot2);
+  CHECK(refused(edited, key.public_pem) == "the JWT's signature does not verify with this key");
+  CHECK(refused("a.b", key.public_pem) == "not a JWT (three base64url parts)");
+  CHECK(refused(*token + "x", key.public_pem).find("signature") != std::string::npos);
+
+  TestKey p384("P-384");
+  auto wrong = credentials::es256_jwt(p384.private_pem, r);
+  REQUIRE_FALSE(wrong.has_value());
+  CHECK(wrong.error().message == "the key is not on the P-256 curve, which ES256 needs");
+  const std::string not_a_key = "s3cret-that-is-not-a-pem";
+  auto garbage = credentials::es256_jwt(not_a_key, r);
+  REQUIRE_FALSE(garbage.has_value());
+  CHECK(garbage.error().message.find(not_a_key) == std::string::npos);
+  CHECK(garbage.error().message.find("PEM EC private key") != std::string::npos);
+}
+
+TEST_CASE("base64url: no padding, URL-safe, and back at every length") {
+  CHECK(credentials::base64url("\xfb\xff") == "-_8");
+  std::string bytes;
+  for (int n = 0; n < 40; ++n) {
+    auto back = credentials::from_base64url(credentials::base64url(bytes));
+    REQUIRE(back.has_value());
+    CHECK(*back == bytes);
+    bytes += static_cast<char>(n * 37 + 250);
+  }
+  CHECK_FALSE(credentials::from_base64url("ab+c").has_value());
+  CHECK_FALSE(credentials::from_base64url("abcde").has_value());
 }

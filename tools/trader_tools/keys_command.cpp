@@ -1,4 +1,4 @@
-// trader-tools keys encrypt|check and sign binance: credentials without ever echoing them.
+// trader-tools keys encrypt|check and sign binance|coinbase: credentials without ever echoing them.
 #include <fcntl.h>
 #include <filesystem>
 #include <memory>
@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "base/wall_clock.hpp"
 #include "credentials/credentials.hpp"
+#include "credentials/jwt.hpp"
 #include "tools/trader_tools/commands.hpp"
 
 namespace trader::tools {
@@ -112,6 +114,24 @@ void add_sign_command(CLI::App& app, int& exit_code) {
       return;
     }
     fmt::print("{}\n", credentials::hmac_sha256_hex(secret, *query));
+    exit_code = kExitOk;
+  });
+
+  auto uri = std::make_shared<std::string>();
+  auto* coinbase = sign->add_subcommand(
+      "coinbase",
+      "A Coinbase request token: a JWT signed ES256 now with the key named in COINBASE_API_KEY and the EC private "
+      "key (PEM) in COINBASE_API_SECRET, valid 120 s");
+  coinbase->add_option("--uri", *uri, "\"METHOD host/path\", e.g. \"GET api.coinbase.com/api/v3/brokerage/accounts\"; "
+                                      "without it, a WebSocket token");
+  coinbase->callback([uri, &exit_code] {
+    exit_code = kExitError;
+    auto creds = credentials::from_env("COINBASE_API_KEY", "COINBASE_API_SECRET");
+    if (!creds) return fmt::print(stderr, "error: {}\n", creds.error().message);
+    const credentials::JwtRequest request{creds->api_key, wall_ns() / 1'000'000'000, *uri, credentials::random_nonce_hex()};
+    auto token = credentials::es256_jwt(creds->api_secret, request);
+    if (!token) return fmt::print(stderr, "error: COINBASE_API_SECRET: {}\n", token.error().message);
+    fmt::print("{}\n", *token);
     exit_code = kExitOk;
   });
 }
