@@ -27,6 +27,8 @@
 #include "credentials/credentials.hpp"
 #include "exchange/binance/frame_parser.hpp"
 #include "exchange/capture_file.hpp"
+#include "exchange/frame_decoder.hpp"
+#include "exchange/sim/coinbase_api.hpp"
 #include "exchange/sim/rest_auth.hpp"
 #include "exchange/sim/shift_times.hpp"
 #include "exchange/sim/sim_klines.hpp"
@@ -51,32 +53,40 @@ struct Frame {
   std::string stream, text;
 };
 
-// What sets the venue's price: trades, aggregate trades, closed klines.
-std::optional<Trade> price_print(const binance::ParsedFrame& parsed) {
-  if (const auto* t = std::get_if<Trade>(&parsed.message)) return *t;
-  if (const auto* a = std::get_if<AggTrade>(&parsed.message)) return Trade{a->symbol, a->price, a->qty, 0, 0, a->trade_ts_ms};
-  if (const auto* k = std::get_if<Kline>(&parsed.message); k && k->closed)
-    return Trade{k->symbol, k->close, k->volume, 0, 0, k->close_time_ms};
-  return std::nullopt;
+// What sets the venue's price: trades, aggregate trades, closed klines; on the venue's
+// own symbol ("BTC-USD@coinbase" is its BTC-USD).
+std::optional<Trade> price_print(const ParsedFrame& parsed) {
+  std::optional<Trade> out;
+  if (const auto* t = std::get_if<Trade>(&parsed.message)) out = *t;
+  else if (const auto* a = std::get_if<AggTrade>(&parsed.message)) out = Trade{a->symbol, a->price, a->qty, 0, 0, a->trade_ts_ms};
+  else if (const auto* k = std::get_if<Kline>(&parsed.message); k && k->closed)
+    out = Trade{k->symbol, k->close, k->volume, 0, 0, k->close_time_ms};
+  if (out)
+    if (auto instrument = parse_instrument(out->symbol)) out->symbol = instrument->symbol;
+  return out;
 }
 
 // The market opens at each symbol's first price in the captures, so that the venue
 // quotes a price (/api/v3/ticker/price) before the replay starts, as a real one does. The
 // captures' closed klines are its kline history. Returns the first line's receive time (ms).
-std::int64_t open_market(const std::vector<std::string>& captures, SimVenue& venue, SimKlines& klines) {
-  binance::FrameParser parser;
+std::int64_t open_market(const std::vector<std::string>& captures, VenueId venue_id, SimVenue& venue, SimKlines& klines) {
   std::int64_t first_ms = 0;
+  std::vector<ParsedFrame> items;
   for (const auto& path : captures) {
     auto file = CaptureFile::open(path);
     if (!file) continue;  // the replay reports it
+    auto decoder = make_frame_decoder(venue_id);
     CaptureLine line;
     for (;;) {
       auto more = (*file)->next(line);
       if (!more || !*more) break;
       if (line.ts_ok && first_ms == 0) first_ms = line.recv_ts_ns / 1'000'000;
-      auto parsed = parser.parse(std::string_view(line.frame, line.frame_len));
-      if (const auto* k = std::get_if<Kline>(&parsed.message); k && k->closed) klines.add(*k);
-      if (auto print = price_print(parsed)) venue.open_at(print->symbol, print->price);
+      items.clear();
+      decoder->decode(line.frame, line.frame_len, line.frame_capacity, items);
+      for (const auto& parsed : items) {
+        if (const auto* k = std::get_if<Kline>(&parsed.message); k && k->closed) klines.add(*k);
+        if (auto print = price_print(parsed)) venue.open_at(print->symbol, print->price);
+      }
     }
   }
   return first_ms;
@@ -94,6 +104,7 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   asio::ssl::context tls{asio::ssl::context::tls_server};
   tcp::acceptor acceptor{io};
   SimVenue venue;
+  CoinbaseApi coinbase;  // the Coinbase personality's answers (options.venue coinbase)
   SimKlines klines;
   std::int64_t stream_start_ms = 0;  // capture time where the stream starts (and the history ends)
   std::list<std::weak_ptr<WsSession>> sessions;  // touched on the io thread only
@@ -114,7 +125,11 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   std::deque<std::shared_ptr<const Frame>> held;
   bool replay_done = false;  // io thread
 
-  explicit Impl(SimOptions o) : options(std::move(o)), venue(options.balances, 1000, options.filters) {}
+  explicit Impl(SimOptions o)
+      : options(std::move(o)),
+        venue(options.balances, 1000, options.filters,
+              options.venue == VenueId::coinbase ? FeeAsset::quote : FeeAsset::received),
+        coinbase(venue) {}
   void accept();
   void replay();
   void broadcast(const std::shared_ptr<const Frame>& f);
@@ -439,7 +454,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool throttled = sim.burst_left > 0;
     if (throttled) {
       --sim.burst_left;
-      if (o.burst_as_418) {
+      if (o.venue == VenueId::coinbase) {
+        res_.result(http::status::too_many_requests);
+        res_.set(http::field::retry_after, "1");
+        res_.body() = R"({"error":"rate_limit_exceeded","error_details":"Too many requests","message":"Too many requests"})";
+      } else if (o.burst_as_418) {
         res_.result(static_cast<http::status>(418));
         res_.body() = R"({"code":-1003,"msg":"Way too many requests; IP(127.0.0.1) banned."})";
       } else {
@@ -463,8 +482,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
   }
 
+  // The Coinbase personality: a signed request's JWT checked first, then its answer.
+  void route_coinbase(const std::string& path, const std::string& query) {
+    auto& sim = *sim_;
+    const std::int64_t now = wall_ms();
+    const std::string method(req_.method_string());
+    auto reply = [&](const HttpAnswer& a) {
+      res_.result(static_cast<http::status>(a.status));
+      res_.body() = a.body;
+    };
+    if (CoinbaseApi::is_private(path)) {
+      const auto auth = req_[http::field::authorization];
+      const auto host = req_[http::field::host];
+      if (auto refused = coinbase_auth_error({auth.data(), auth.size()}, method, {host.data(), host.size()}, path,
+                                             sim.options.api_key, sim.options.api_secret, now / 1000))
+        return reply(*refused);
+    }
+    reply(sim.coinbase.answer(method, path, parse_params(query), req_.body(), now));
+  }
+
   void route(const std::string& path, const std::string& query) {
     auto& sim = *sim_;
+    if (sim.options.venue == VenueId::coinbase) return route_coinbase(path, query);
     const auto method = req_.method();
     const std::int64_t now = wall_ms();
     auto answer = [&](const VenueResult<std::string>& r) {
@@ -594,14 +633,15 @@ void SimServer::Impl::replay() {
     cv.wait(lock, [&] { return subscribed || stopping; });
     if (stopping) return;
   }
-  binance::FrameParser parser;
   std::uint64_t frames = 0;
+  std::vector<ParsedFrame> items;
   for (const auto& path : options.captures) {
     auto file = CaptureFile::open(path);
     if (!file) {
       spdlog::error("{}", file.error().message);
       continue;
     }
+    auto decoder = make_frame_decoder(options.venue);
     std::int64_t first_ts = 0, offset_ms = 0;
     auto started = std::chrono::steady_clock::now();
     CaptureLine line;
@@ -614,10 +654,21 @@ void SimServer::Impl::replay() {
         first_ts = options.history_ms > 0 ? stream_start_ms * 1'000'000 : line.recv_ts_ns;  // paced from the clock's start
         offset_ms = clock_offset();
       }
-      const std::string text =
-          shift_times(std::string_view(line.frame, line.frame_len), line.recv_ts_ns / 1'000'000, offset_ms);
-      auto parsed = parser.parse(text);
-      if (parsed.stream.empty()) continue;  // REST snapshot lines are not stream frames
+      const bool coinbase = options.venue == VenueId::coinbase;
+      // Coinbase frames are not streamed (yet): their trades only fill orders, at the sim's time.
+      const std::string text = coinbase ? std::string(line.frame, line.frame_len)
+                                        : shift_times(std::string_view(line.frame, line.frame_len),
+                                                      line.recv_ts_ns / 1'000'000, offset_ms);
+      items.clear();
+      decoder->decode(text.data(), text.size(), text.size(), items);
+      std::vector<Trade> trades;
+      for (const auto& parsed : items)
+        if (auto trade = price_print(parsed)) {
+          if (coinbase) trade->trade_ts_ms = line.recv_ts_ns / 1'000'000 + offset_ms;
+          trades.push_back(*std::move(trade));
+        }
+      const std::string stream = items.size() == 1 ? items.front().stream : std::string();
+      if (!coinbase && stream.empty()) continue;  // REST snapshot lines are not stream frames
       if (options.hold_while_away) {  // nobody there: wait, and move the pace along with the wait
         const auto waited_from = std::chrono::steady_clock::now();
         std::unique_lock lock(mu);
@@ -633,12 +684,11 @@ void SimServer::Impl::replay() {
       } else if (std::lock_guard lock(mu); stopping) {
         return;
       }
-      auto frame = std::make_shared<const Frame>(Frame{parsed.stream, text});
-      const std::optional<Trade> trade = price_print(parsed);
-      asio::post(io, [self = shared_from_this(), frame, trade] {
-        if (trade) self->venue.on_trade(trade->symbol, trade->price, trade->qty, trade->trade_ts_ms);
+      auto frame = coinbase ? nullptr : std::make_shared<const Frame>(Frame{stream, text});
+      asio::post(io, [self = shared_from_this(), frame, trades = std::move(trades)] {
+        for (const auto& trade : trades) self->venue.on_trade(trade.symbol, trade.price, trade.qty, trade.trade_ts_ms);
         self->publish_events();
-        self->broadcast(frame);
+        if (frame) self->broadcast(frame);
       });
       ++frames;
     }
@@ -663,7 +713,8 @@ SimServer::~SimServer() {
 
 Result<std::unique_ptr<SimServer>> SimServer::start(const SimOptions& options, const net::SelfSigned& cert) {
   auto impl = std::make_shared<Impl>(options);
-  impl->stream_start_ms = open_market(options.captures, impl->venue, impl->klines) + options.history_ms;
+  impl->stream_start_ms = open_market(options.captures, options.venue, impl->venue, impl->klines) + options.history_ms;
+  if (options.venue == VenueId::coinbase) impl->subscribed = true;  // no stream to wait for: fills start at once
   auto ctx = net::server_context(cert);
   if (!ctx) return tl::unexpected(ctx.error());
   impl->tls = std::move(*ctx);

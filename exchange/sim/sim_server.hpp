@@ -14,10 +14,15 @@
 #include "base/result.hpp"
 #include "exchange/net/tls.hpp"
 #include "exchange/sim/sim_venue.hpp"
+#include "messages/instrument.hpp"
 
 namespace trader::sim {
 
 struct SimOptions {
+  // binance: Binance spot REST, streams and WebSocket API. coinbase: Advanced Trade REST
+  // (coinbase_api.hpp) with JWT checks, over Coinbase captures; its stream is not served
+  // yet, so the replay (which fills resting orders) starts at once.
+  VenueId venue = VenueId::binance;
   std::string host = "127.0.0.1";
   unsigned short port = 0;            // 0: any free port
   std::vector<std::string> captures;  // replayed on the stream, from the first subscriber on
@@ -25,7 +30,7 @@ struct SimOptions {
   // The captures' first history_ms are not streamed: the stream starts after them, and
   // their closed klines are what REST /api/v3/klines has to serve (a warm-up's history).
   std::int64_t history_ms = 0;
-  std::string api_key, api_secret;    // the one account's credentials
+  std::string api_key, api_secret;    // the one account's credentials (coinbase: the key's name and its EC private key)
   std::map<std::string, std::int64_t> balances{{"USDT", 10'000'00000000}, {"USDC", 10'000'00000000}};
   int drop_every = 0;       // fault: close each stream connection after N frames
   // The stream waits while no client is connected (after the first), and frames already

@@ -37,6 +37,10 @@ std::string q(const std::string& s) { return "\"" + s + "\""; }
 std::string VenueError::json() const { return fmt::format(R"({{"code":{},"msg":"{}"}})", code, msg); }
 
 std::pair<std::string, std::string> split_symbol(const std::string& symbol) {
+  if (const auto dash = symbol.find('-'); dash != std::string::npos) {
+    if (dash == 0 || dash + 1 == symbol.size() || symbol.find('-', dash + 1) != std::string::npos) return {};
+    return {symbol.substr(0, dash), symbol.substr(dash + 1)};
+  }
   for (const char* quote : {"USDT", "USDC", "BUSD", "BTC", "ETH"}) {
     const std::string qs(quote);
     if (symbol.size() > qs.size() && symbol.compare(symbol.size() - qs.size(), qs.size(), qs) == 0)
@@ -45,8 +49,28 @@ std::pair<std::string, std::string> split_symbol(const std::string& symbol) {
   return {};
 }
 
-SimVenue::SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm, SymbolFilters filters)
-    : balances_(std::move(balances)), fee_ppm_(fee_ppm), filters_(filters) {}
+SimVenue::SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm, SymbolFilters filters,
+                   FeeAsset fee_asset)
+    : balances_(std::move(balances)), fee_ppm_(fee_ppm), filters_(filters), fee_asset_(fee_asset) {}
+
+const SimOrder* SimVenue::order(std::uint64_t order_id) const {
+  auto it = orders_.find(order_id);
+  return it == orders_.end() ? nullptr : &it->second;
+}
+
+const SimOrder* SimVenue::order_by_client_id(const std::string& client_order_id) const {
+  auto it = by_client_id_.find(client_order_id);
+  return it == by_client_id_.end() ? nullptr : &orders_.at(it->second);
+}
+
+std::int64_t SimVenue::buy_hold(std::int64_t cost) const {
+  return fee_asset_ == FeeAsset::quote ? cost + (cost - less_fee(cost, fee_ppm_)) : cost;
+}
+
+std::int64_t SimVenue::locked(const std::string& asset) const {
+  auto it = locked_.find(asset);
+  return it == locked_.end() ? 0 : it->second;
+}
 
 // One symbol's entry, every symbol with the same filters.
 std::string SimVenue::symbol_info(const std::string& symbol) const {
@@ -118,19 +142,21 @@ void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int6
   std::int64_t commission = 0;
   std::string commission_asset;
   if (o.side == "BUY") {
+    const bool quote_fee = fee_asset_ == FeeAsset::quote;
+    commission = quote_fee ? cost - less_fee(cost, fee_ppm_) : qty - less_fee(qty, fee_ppm_);
+    commission_asset = quote_fee ? quote : base;
+    const std::int64_t paid = cost + (quote_fee ? commission : 0);
     if (o.type == "LIMIT") {
       // Pieces release their share of what the order locked; the last releases the rest,
       // so rounding never strands a unit in `locked`.
-      const std::int64_t release = last_piece ? o.locked : notional(qty, o.price);
+      const std::int64_t release = last_piece ? o.locked : buy_hold(notional(qty, o.price));
       o.locked -= release;
       locked_[quote] -= release;
-      balances_[quote] += release - cost;  // a better price returns the difference
+      balances_[quote] += release - paid;  // a better price returns the difference
     } else {
-      balances_[quote] -= cost;
+      balances_[quote] -= paid;
     }
-    commission = qty - less_fee(qty, fee_ppm_);
-    commission_asset = base;
-    balances_[base] += qty - commission;
+    balances_[base] += qty - (quote_fee ? 0 : commission);
   } else {
     if (o.type == "LIMIT") {
       o.locked -= qty;
@@ -223,7 +249,7 @@ VenueResult<std::string> SimVenue::new_order(const Params& p, std::int64_t now_m
     return tl::unexpected(VenueError{400, -1013, "Filter failure: NOTIONAL"});
   // Funds: what the order may spend must be free.
   const std::string& spend_asset = o.side == "BUY" ? quote : base;
-  const std::int64_t spend = o.side == "BUY" ? notional(o.qty, fill_price) : o.qty;
+  const std::int64_t spend = o.side == "BUY" ? buy_hold(notional(o.qty, fill_price)) : o.qty;
   if (balances_[spend_asset] < spend)
     return tl::unexpected(VenueError{400, -2010, "Account has insufficient balance for requested action."});
 

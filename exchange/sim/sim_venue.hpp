@@ -50,10 +50,15 @@ struct SymbolFilters {
   std::int64_t min_notional = 5'00000000;                                     // 5
 };
 
+// Which asset pays the commission: what the order receives (Binance: a buy pays in the
+// base asset), or always the quote asset (Coinbase: a buy pays on top of its cost).
+enum class FeeAsset { received, quote };
+
 class SimVenue {
  public:
-  // `balances`: asset -> free amount (fixed point). `fee_ppm`: commission on what is received.
-  SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm = 1000, SymbolFilters filters = {});
+  // `balances`: asset -> free amount (fixed point). `fee_ppm`: commission on each fill.
+  SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm = 1000, SymbolFilters filters = {},
+           FeeAsset fee_asset = FeeAsset::received);
 
   // The replayed trades: fill resting limit orders they cross, oldest first, up to the
   // trade's quantity (a smaller trade fills an order partly); remember the last price.
@@ -72,6 +77,16 @@ class SimVenue {
   VenueResult<std::string> ticker_price(const Params& p) const;  // GET /api/v3/ticker/price
 
   std::size_t orders() const { return orders_.size(); }
+  // What the account and the book hold, for another venue's answers (coinbase_api.hpp).
+  const SimOrder* order(std::uint64_t order_id) const;
+  const SimOrder* order_by_client_id(const std::string& client_order_id) const;
+  const std::map<std::uint64_t, SimOrder>& all_orders() const { return orders_; }
+  const std::vector<SimTrade>& trades() const { return trades_; }
+  const std::map<std::string, std::int64_t>& balances() const { return balances_; }
+  std::int64_t locked(const std::string& asset) const;
+  const std::map<std::string, std::int64_t>& prices() const { return last_price_; }
+  const SymbolFilters& filters() const { return filters_; }
+  std::int64_t fee_ppm() const { return fee_ppm_; }
   // The user-data stream's events since the last call, oldest first: an `executionReport`
   // for every order change (NEW, TRADE, CANCELED, EXPIRED), as Binance sends them.
   std::vector<std::string> take_events() { return std::exchange(events_, {}); }
@@ -82,12 +97,15 @@ class SimVenue {
   // Fills `qty` of the order (at most what is left of it) at `price`.
   void fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int64_t ts_ms, std::string* fills_json);
   static std::string order_json(const SimOrder& o);
+  // What a buy of `cost` needs free: the cost, and the commission when it is paid in quote.
+  std::int64_t buy_hold(std::int64_t cost) const;
   void report(const SimOrder& o, const char* execution, std::int64_t ts_ms, const SimTrade* trade = nullptr,
               const std::string& cancel_id = "");
 
   std::map<std::string, std::int64_t> balances_, locked_;
   std::int64_t fee_ppm_;
   SymbolFilters filters_;
+  FeeAsset fee_asset_;
   std::map<std::string, std::int64_t> last_price_;
   std::map<std::uint64_t, SimOrder> orders_;                   // by order id (ordered: deterministic)
   std::map<std::string, std::uint64_t> by_client_id_;
@@ -97,7 +115,8 @@ class SimVenue {
   std::uint64_t next_trade_id_ = 1;
 };
 
-// "BTCUSDT" -> {"BTC", "USDT"} for the quote assets the simulator knows; empty if none.
+// "BTCUSDT" -> {"BTC", "USDT"} for the quote assets the simulator knows, "BTC-USD" ->
+// {"BTC", "USD"}; empty if none.
 std::pair<std::string, std::string> split_symbol(const std::string& symbol);
 
 }  // namespace trader::sim

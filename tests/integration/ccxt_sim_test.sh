@@ -2,9 +2,11 @@
 # A real third-party client against exchange-sim: ccxt's Binance class (pinned in
 # tests/js/package.json, installed by scripts/install-deps.sh) loads the markets, reads the
 # balance, buys at market, rests, lists and cancels a limit order, reads its fills, and
-# meets Binance's error codes as its own exception classes, all over TLS on loopback. The
-# node's own client is tested against the sim elsewhere; this proves the sim speaks
-# Binance as others understand it.
+# meets Binance's error codes as its own exception classes, all over TLS on loopback. Then
+# ccxt's coinbase class does the same against `exchange-sim --venue coinbase`, signing
+# every private request with its own ES256 JWT, which the sim verifies. The node's own
+# client is tested against the sim elsewhere; this proves the sim speaks each venue as
+# others understand it.
 source "$(dirname "$0")/lib.sh"
 JS=$(cd "$(dirname "$0")/../js" && pwd)
 export BINANCE_API_KEY=ccxt-key-5a5a BINANCE_API_SECRET=ccxt-secret-never-shown-7b7b
@@ -42,6 +44,45 @@ ccxt trade 21
 start_sim faulty --speed 5 --burst-429-every 2
 ccxt rate-limit 1
 grep -q "POST /api/v3/order -> 200" "$SCRATCH/main.log" && ok "the sim logged the orders ccxt placed" || bad "no order in the sim's log"
-cat "$SCRATCH"/*.log "$SCRATCH"/*.out | grep -q -e "$BINANCE_API_SECRET" && bad "the secret appears in an output" \
-  || ok "the secret appears in no log or output"
+
+# Coinbase: a CDP-style key (EC P-256) for the sim's account, and another for a client
+# that must be refused.
+openssl ecparam -name prime256v1 -genkey -noout -out "$SCRATCH/cb.pem" 2> /dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out "$SCRATCH/other.pem" 2> /dev/null
+export COINBASE_API_KEY=organizations/sim-org/apiKeys/ccxt-key
+COINBASE_API_SECRET=$(cat "$SCRATCH/cb.pem") OTHER_EC_KEY=$(cat "$SCRATCH/other.pem")
+export COINBASE_API_SECRET OTHER_EC_KEY
+"$TOOLS" exchange-sim --venue coinbase --capture "$DATA/coinbase_btcusd_20240808.gz" --cert-out "$SCRATCH/cb.cert" \
+  --port-file "$SCRATCH/cb.port" --speed 5 --balance USD=1000 > "$SCRATCH/cb.out" 2> "$SCRATCH/cb.log" &
+SIMS+=($!)
+for _ in $(seq 100); do [ -s "$SCRATCH/cb.port" ] && break; sleep 0.05; done
+PORT=$(cat "$SCRATCH/cb.port")
+NODE_EXTRA_CA_CERTS="$SCRATCH/cb.cert" timeout 120 node "$JS/ccxt_coinbase_against_sim.mjs" trade "https://127.0.0.1:$PORT" \
+  > "$SCRATCH/coinbase.out" 2>&1
+rc=$?
+cat "$SCRATCH/coinbase.out"
+n_ok=$(grep -c "^ok: " "$SCRATCH/coinbase.out")
+[ "$rc" -eq 0 ] && [ "$n_ok" -ge 19 ] && ok "ccxt $VERSION, coinbase: $n_ok checks against the sim" \
+  || bad "ccxt $VERSION, coinbase: exit $rc, $n_ok checks passed, 19 expected"
+# The sim's JWT checks, with our own signer and curl: the right request passes; the token
+# of another request, one of another key name, and none at all are refused, saying why.
+cb_get() {  # cb_get PATH TOKEN: the HTTP status and body
+  curl -s --cacert "$SCRATCH/cb.cert" -H "Authorization: Bearer $2" -w ' %{http_code}' "https://127.0.0.1:$PORT$1"
+}
+good=$("$TOOLS" sign coinbase --uri "GET 127.0.0.1:$PORT/api/v3/brokerage/accounts")
+[[ $(cb_get /api/v3/brokerage/accounts "$good") == *'"currency":"USD"'*' 200' ]] && ok "a JWT for this request: 200" \
+  || bad "a good JWT refused: $(cb_get /api/v3/brokerage/accounts "$good")"
+[[ $(cb_get /api/v3/brokerage/transaction_summary "$good") == *"the JWT's uri is not"*' 401' ]] \
+  && ok "the JWT of another request: 401, naming the uri" || bad "a JWT for another uri: $(cb_get /api/v3/brokerage/transaction_summary "$good")"
+stranger=$(COINBASE_API_KEY=organizations/sim-org/apiKeys/other "$TOOLS" sign coinbase --uri "GET 127.0.0.1:$PORT/api/v3/brokerage/accounts")
+[[ $(cb_get /api/v3/brokerage/accounts "$stranger") == *"kid is not this API key"*' 401' ]] \
+  && ok "another key name: 401" || bad "another key name: $(cb_get /api/v3/brokerage/accounts "$stranger")"
+[[ $(curl -s --cacert "$SCRATCH/cb.cert" -w ' %{http_code}' "https://127.0.0.1:$PORT/api/v3/brokerage/accounts") == *'Bearer <JWT> is required'*' 401' ]] \
+  && ok "no token: 401" || bad "no token was not refused"
+[[ $(curl -s --cacert "$SCRATCH/cb.cert" -w ' %{http_code}' "https://127.0.0.1:$PORT/api/v3/brokerage/market/products") == *'"product_id":"BTC-USD"'*' 200' ]] \
+  && ok "public products need no token" || bad "public products"
+expect_fail "a Coinbase sim whose secret is not an EC key" 2 "COINBASE_API_SECRET: the API secret is not a PEM EC private key" \
+  env COINBASE_API_SECRET=not-a-key "$TOOLS" exchange-sim --venue coinbase --capture "$DATA/coinbase_btcusd_20240808.gz"
+cat "$SCRATCH"/*.log "$SCRATCH"/*.out | grep -q -e "$BINANCE_API_SECRET" -e "BEGIN EC PRIVATE" -e "$(sed -n 2p "$SCRATCH/cb.pem")" \
+  && bad "a secret appears in an output" || ok "no secret appears in any log or output"
 finish

@@ -8,11 +8,9 @@
 // Prints "ok: ..." or "FAIL: ..." per check; exits 1 if any check failed.
 import ccxt from 'ccxt';
 
+import { bad, check, raised, run, units } from './checks.mjs';
+
 const [mode, base] = process.argv.slice(2);
-let failed = 0;
-const ok = (what) => console.log(`ok: ${what}`);
-const bad = (what) => { failed += 1; console.log(`FAIL: ${what}`); };
-const check = (cond, what, detail) => (cond ? ok(what) : bad(`${what}: ${JSON.stringify(detail)}`));
 
 function client(url, secret = process.env.BINANCE_API_SECRET) {
   const ex = new ccxt.binance({
@@ -26,22 +24,6 @@ function client(url, secret = process.env.BINANCE_API_SECRET) {
   return ex;
 }
 
-// The error class ccxt raises for a call, or null if it succeeded.
-async function raised(call) {
-  try {
-    await call();
-    return null;
-  } catch (e) {
-    return e;
-  }
-}
-
-// Decimal strings as exact integers of 1e-8 (the sim's and the journal's unit).
-function units(text) {
-  const [whole, frac = ''] = String(text).split('.');
-  const sign = whole.startsWith('-') ? -1n : 1n;
-  return sign * (BigInt(whole.replace('-', '')) * 100000000n + BigInt((frac + '00000000').slice(0, 8)));
-}
 const rawBalance = (balance, asset) => balance.info.balances.find((b) => b.asset === asset);
 
 async function trade() {
@@ -136,13 +118,8 @@ async function rateLimit() {
     'a 429 burst: ccxt raises its rate-limit error', limited && `${limited.constructor.name} ${limited.message}`);
 }
 
-try {
+await run(async () => {
   if (mode === 'trade') await trade();
   else if (mode === 'rate-limit') await rateLimit();
   else bad(`unknown mode ${mode}: expected trade or rate-limit`);
-} catch (e) {
-  bad(`unexpected ${e.constructor.name}: ${e.message}`);
-}
-
-console.log(`${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+});

@@ -1,4 +1,4 @@
-// trader-tools exchange-sim: the local Binance-compatible venue the live path is tested on.
+// trader-tools exchange-sim: the local venue (Binance, or Coinbase's REST) the live path is tested on.
 #include <csignal>
 #include <fstream>
 #include <memory>
@@ -7,7 +7,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "base/wall_clock.hpp"
 #include "credentials/credentials.hpp"
+#include "credentials/jwt.hpp"
 #include "exchange/binance/frame_parser.hpp"
 #include "exchange/sim/sim_server.hpp"
 #include "messages/fixed_point.hpp"
@@ -24,7 +26,8 @@ void on_stop_signal(int) {
 struct SimArgs {
   sim::SimOptions options;
   std::string listen = "127.0.0.1:0", cert_out, port_file, speed = "1";
-  std::string key_env = "BINANCE_API_KEY", secret_env = "BINANCE_API_SECRET";
+  std::string venue = "binance";
+  std::string key_env, secret_env;  // default: the venue's (BINANCE_API_KEY, COINBASE_API_KEY...)
   std::vector<std::string> balances;
   std::string lot_step = "0.00001", min_notional = "5";
   std::string history;
@@ -51,6 +54,11 @@ Status parse_args(SimArgs& a) {
     }
     if (a.options.speed <= 0) return fail(fmt::format("--speed {}: expected a positive multiple", a.speed));
   }
+  a.options.venue = a.venue == "coinbase" ? VenueId::coinbase : VenueId::binance;
+  const bool coinbase = a.options.venue == VenueId::coinbase;
+  if (a.key_env.empty()) a.key_env = coinbase ? "COINBASE_API_KEY" : "BINANCE_API_KEY";
+  if (a.secret_env.empty()) a.secret_env = coinbase ? "COINBASE_API_SECRET" : "BINANCE_API_SECRET";
+  if (coinbase) a.options.balances = {{"USD", 10'000'00000000}, {"USDC", 10'000'00000000}};
   if (!a.balances.empty()) a.options.balances.clear();
   for (const auto& b : a.balances) {
     const auto eq = b.find('=');
@@ -73,6 +81,9 @@ Status parse_args(SimArgs& a) {
   if (!creds) return fail(fmt::format("{} (the simulator's one account uses these credentials)", creds.error().message));
   a.options.api_key = creds->api_key;
   a.options.api_secret = creds->api_secret;
+  if (coinbase)  // the key must sign, or every request would be refused for a reason nobody sees
+    if (auto probe = credentials::es256_jwt(creds->api_secret, {creds->api_key, wall_ns() / 1'000'000'000, "", "0"}); !probe)
+      return fail(fmt::format("{}: {}", a.secret_env, probe.error().message));
   return {};
 }
 
@@ -83,6 +94,10 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("exchange-sim",
                                  "A local Binance-compatible venue over TLS: the combined stream replays captures, "
                                  "REST takes signed orders and fills them against the replayed trades");
+  cmd->add_option("--venue", a->venue,
+                  "binance, or coinbase: Advanced Trade REST with JWT checks over Coinbase captures (no stream yet)")
+      ->check(CLI::IsMember({"binance", "coinbase"}))
+      ->capture_default_str();
   cmd->add_option("--listen", a->listen, "HOST:PORT (port 0: any free one)")->capture_default_str();
   cmd->add_option("--capture", a->options.captures, "capture file(s) the stream replays")->required();
   cmd->add_option("--speed", a->speed, "multiple of real time, or \"max\"")->capture_default_str();
@@ -91,9 +106,10 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
                   "/api/v3/klines");
   cmd->add_option("--cert-out", a->cert_out, "write the self-signed certificate (PEM) here for the client's CA file");
   cmd->add_option("--port-file", a->port_file, "write the port listened on here once ready");
-  cmd->add_option("--key-env", a->key_env, "variable with the account's API key")->capture_default_str();
-  cmd->add_option("--secret-env", a->secret_env, "variable with the account's API secret")->capture_default_str();
-  cmd->add_option("--balance", a->balances, "starting balance ASSET=AMOUNT (repeatable; default USDT and USDC 10000)");
+  cmd->add_option("--key-env", a->key_env, "variable with the account's API key (default BINANCE_API_KEY, COINBASE_API_KEY)");
+  cmd->add_option("--secret-env", a->secret_env,
+                  "variable with the account's API secret (default BINANCE_API_SECRET, COINBASE_API_SECRET: the EC key)");
+  cmd->add_option("--balance", a->balances, "starting balance ASSET=AMOUNT (repeatable; default USDT and USDC 10000, coinbase: USD and USDC)");
   cmd->add_option("--lot-step", a->lot_step, "every symbol's LOT_SIZE stepSize and minQty")->capture_default_str();
   cmd->add_option("--min-notional", a->min_notional, "every symbol's NOTIONAL minNotional")->capture_default_str();
   cmd->add_option("--drop-every", a->options.drop_every, "fault: close each stream connection after N frames");
@@ -126,8 +142,13 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
     auto server = sim::SimServer::start(a->options, *cert);
     if (!server) return fmt::print(stderr, "error: {}\n", server.error().message);
     const auto port = (*server)->port();
-    fmt::print("exchange-sim: https://{0}:{1} (REST), wss://{0}:{1}/stream (combined stream), wss://{0}:{1}/ws-api/v3 (WebSocket API){2}\n", a->options.host,
-               port, a->cert_out.empty() ? "" : ", certificate in " + a->cert_out);
+    const std::string cert_note = a->cert_out.empty() ? "" : ", certificate in " + a->cert_out;
+    if (a->options.venue == VenueId::coinbase)
+      fmt::print("exchange-sim (coinbase): https://{0}:{1} (Advanced Trade REST: /api/v3/brokerage, /v2/time){2}\n",
+                 a->options.host, port, cert_note);
+    else
+      fmt::print("exchange-sim: https://{0}:{1} (REST), wss://{0}:{1}/stream (combined stream), wss://{0}:{1}/ws-api/v3 (WebSocket API){2}\n",
+                 a->options.host, port, cert_note);
     std::fflush(stdout);
     if (!a->port_file.empty()) {
       const std::string tmp = a->port_file + ".tmp";
