@@ -2,6 +2,7 @@
 
 #include "messages/instrument.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 
 #include <cmath>
@@ -491,7 +492,24 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   c.feed_capture_venue = parse_venue(capture_venue).value_or(VenueId::binance);
   // Symbols name instruments ("BTC-USD@coinbase"): a name of another venue's, or of none,
   // would filter out every message of this feed without a word.
-  const VenueId feed_venue = c.feed_source == FeedSourceKind::capture ? c.feed_capture_venue : VenueId::binance;
+  if (c.feed_source == FeedSourceKind::coinbase) {
+    if (r.find("feed.url") == nullptr) c.feed_url = "wss://advanced-trade-ws.coinbase.com";
+    if (r.find("feed.channels") == nullptr) c.feed_channels = {"market_trades", "heartbeats"};
+    for (const auto& ch : c.feed_channels)
+      if (ch != "market_trades" && ch != "ticker" && ch != "ticker_batch" && ch != "level2" && ch != "candles" &&
+          ch != "heartbeats")
+        r.error("feed.channels", r.find("feed.channels"),
+                fmt::format("\"{}\" is not a Coinbase channel (market_trades, ticker, ticker_batch, level2, candles, "
+                            "heartbeats)", ch));
+    if (std::find(c.feed_channels.begin(), c.feed_channels.end(), "heartbeats") == c.feed_channels.end())
+      r.error("feed.channels", r.find("feed.channels"),
+              "Coinbase closes a connection whose channels are quiet for 60-90 s: add \"heartbeats\"");
+    for (auto& k : r.keys) {  // the effective values, journaled
+      if (k.key == "feed.url") k = {k.key, Reader::quoted(c.feed_url), k.source};
+      if (k.key == "feed.channels") k = {k.key, Reader::quoted_list(c.feed_channels), k.source};
+    }
+  }
+  const VenueId feed_venue = c.feed_venue();
   for (auto& symbol : c.feed_symbols) {
     auto instrument = parse_instrument(symbol);
     if (!instrument) {
@@ -513,7 +531,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     else if (n) r.error("feed.speed", n, "expected \"max\", \"realtime\" or a multiple like 10");
     r.record("feed.speed", n, c.speed == 1 ? "\"realtime\"" : "\"max\"");
   }
-  if (c.feed_source == FeedSourceKind::binance) {
+  if (is_live(c.feed_source)) {
     if (c.feed_url.rfind("wss://", 0) != 0) r.error("feed.url", r.find("feed.url"), "expected a wss:// URL");
     if (c.feed_symbols.empty()) r.error("feed.symbols", r.find("feed.symbols"), "the live feed needs the symbols to subscribe to");
     if (c.feed_channels.empty()) r.error("feed.channels", r.find("feed.channels"), "needs at least one channel, e.g. \"trade\"");
@@ -537,6 +555,12 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.string("history.cache_dir", c.history.cache_dir);
   if (!c.history.rest_url.empty() && c.history.rest_url.rfind("https://", 0) != 0)
     r.error("history.rest_url", r.find("history.rest_url"), "expected an https:// URL");
+  if (c.feed_source == FeedSourceKind::coinbase && c.history.warmup) {
+    // No Coinbase klines are fetched yet: a Coinbase session starts cold.
+    if (const auto* n = r.find("history.warmup"))
+      r.error("history.warmup", n, "a Coinbase feed has no warm-up yet (set false; its session starts cold)");
+    c.history.warmup = false;
+  }
   if (c.feed_source == FeedSourceKind::binance && c.history.warmup) {
     if (c.history.rest_url.empty()) {
       // Binance serves REST on hosts of its own; anything else (exchange-sim) beside its stream.

@@ -28,14 +28,16 @@ namespace trader {
 // The modes a config chooses among, parsed once here; each name table serves the loader
 // and everything that prints the mode.
 enum class OrderMode { paper, testnet, live };        // live also needs --confirm-live
-enum class FeedSourceKind { capture, binance };
+enum class FeedSourceKind { capture, binance, coinbase };  // binance, coinbase: the venue's live stream
 enum class IfExists { error, archive, replace, resume };  // resume: restore the actors, continue the feed
 enum class StrategyKind { rule, xgboost };
 
 template <class E>
 using ModeNames = std::array<std::pair<std::string_view, E>, 6>;  // unused slots: empty names
 inline constexpr ModeNames<OrderMode> kOrderModes{{{"paper", OrderMode::paper}, {"testnet", OrderMode::testnet}, {"live", OrderMode::live}, {}}};
-inline constexpr ModeNames<FeedSourceKind> kFeedSources{{{"capture", FeedSourceKind::capture}, {"binance", FeedSourceKind::binance}, {}, {}}};
+inline constexpr ModeNames<FeedSourceKind> kFeedSources{
+    {{"capture", FeedSourceKind::capture}, {"binance", FeedSourceKind::binance}, {"coinbase", FeedSourceKind::coinbase}, {}}};
+inline bool is_live(FeedSourceKind k) { return k != FeedSourceKind::capture; }
 inline constexpr ModeNames<IfExists> kIfExists{{{"error", IfExists::error}, {"archive", IfExists::archive}, {"replace", IfExists::replace}, {"resume", IfExists::resume}}};
 inline constexpr ModeNames<StrategyKind> kStrategyKinds{{{"rule", StrategyKind::rule}, {"xgboost", StrategyKind::xgboost}, {}, {}}};
 inline constexpr ModeNames<OrderType> kEntryOrders{{{"market", OrderType::market}, {"limit", OrderType::limit}, {}, {}}};
@@ -99,9 +101,16 @@ struct NodeConfig {
   double speed = 0;                       // 0: as fast as possible; 1: real time; 10: ten times
   std::string snapshot_symbol;
   VenueId feed_capture_venue = VenueId::binance;  // whose frames the captures hold
-  // feed.source = "binance": the live combined stream
+  // feed.source = "binance": the live combined stream; "coinbase": Advanced Trade's
+  // WebSocket (its defaults: wss://advanced-trade-ws.coinbase.com, market_trades and heartbeats)
   std::string feed_url = "wss://stream.binance.com:9443/stream";
   std::vector<std::string> feed_channels{"trade", "bookTicker"};
+  // The venue whose frames the feed reads (capture_venue for captures, else the source's).
+  VenueId feed_venue() const {
+    return feed_source == FeedSourceKind::coinbase ? VenueId::coinbase
+           : feed_source == FeedSourceKind::binance ? VenueId::binance
+                                                     : feed_capture_venue;
+  }
   std::string feed_ca_file;         // empty: the system CA store
   std::int64_t feed_idle_timeout_s = 10;
   // [history]: a live feed's session starts with each symbol's recent closed klines

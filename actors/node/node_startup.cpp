@@ -11,7 +11,9 @@
 #include "actors/order/order_core.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
 #include "base/wall_clock.hpp"
-#include "exchange/binance/live_stream.hpp"
+#include "exchange/binance/stream_url.hpp"
+#include "exchange/coinbase/subscribe.hpp"
+#include "exchange/live_stream.hpp"
 #include "exchange/capture_stream.hpp"
 #include "journal/directory.hpp"
 #include "replay/session_record.hpp"
@@ -20,13 +22,19 @@
 namespace trader::node {
 
 Result<std::unique_ptr<FeedSource>> open_feed_source(const NodeConfig& config, const std::atomic<bool>& stop) {
-  if (config.feed_source == FeedSourceKind::binance) {
-    binance::LiveStreamOptions live;
-    live.url = binance::combined_stream_url(config.feed_url, config.feed_symbols, config.feed_channels);
+  if (is_live(config.feed_source)) {
+    LiveStreamOptions live;
+    live.venue = config.feed_venue();
+    if (live.venue == VenueId::coinbase) {
+      live.url = config.feed_url;
+      live.subscribe = coinbase::subscribe_frames(config.feed_symbols, config.feed_channels);
+    } else {
+      live.url = binance::combined_stream_url(config.feed_url, config.feed_symbols, config.feed_channels);
+    }
     live.ca_file = config.feed_ca_file;
     live.idle_timeout = std::chrono::seconds(config.feed_idle_timeout_s);
     live.stop = &stop;
-    return std::make_unique<binance::LiveStream>(std::move(live));
+    return std::make_unique<LiveStream>(std::move(live));
   }
   auto stream = CaptureStream::open(config.feed_files, config.snapshot_symbol, config.feed_capture_venue);
   if (!stream) return tl::unexpected(stream.error());

@@ -198,7 +198,7 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
   });
   if (!st) return tl::unexpected(st.error());
   if (auto* feed = sim.feed(); feed && feed->group_open()) {
-    if (config.feed_source == FeedSourceKind::binance) {
+    if (is_live(config.feed_source)) {
       feed->settle();  // the live message the crash cut short is gone; the stream goes on
     } else if (feed->group_size() != r.resume_skip) {
       return fail(fmt::format("the journal's last feed item {} has {} record(s) of an open group, but {} journaled",

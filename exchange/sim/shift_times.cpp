@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "base/time_format.hpp"
+
 namespace trader::sim {
 
 std::string shift_times(std::string_view text, std::int64_t received_ms, std::int64_t offset_ms) {
@@ -26,6 +28,47 @@ std::string shift_times(std::string_view text, std::int64_t received_ms, std::in
     }
     out.push_back(text[i++]);
   }
+  return out;
+}
+
+std::string shift_coinbase_times(std::string_view text, std::int64_t offset_ms) {
+  static constexpr std::string_view kStart = "\"start\":\"";
+  std::string out;
+  out.reserve(text.size() + 8);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] != '"') {
+      out.push_back(text[i++]);
+      continue;
+    }
+    const auto end = text.find('"', i + 1);
+    if (end == std::string_view::npos) break;
+    const std::string_view inner = text.substr(i + 1, end - i - 1);
+    if (inner.size() >= 20 && inner[4] == '-' && inner[10] == 'T' && inner.back() == 'Z') {
+      if (const auto ns = parse_time_ns(inner)) {
+        const std::int64_t shifted = *ns + offset_ms * 1'000'000;
+        const std::string full = format_utc_ns(shifted);  // nine fraction digits
+        out += fmt::format("\"{}Z\"", full.substr(0, full.size() - 4));  // to the microsecond
+        i = end + 1;
+        continue;
+      }
+    }
+    if (text.substr(i, kStart.size()) == kStart) {
+      const auto close = text.find('"', i + kStart.size());
+      const std::string_view digits = text.substr(i + kStart.size(), close - i - kStart.size());
+      char* stop = nullptr;
+      const std::string d(digits);
+      const long long seconds = std::strtoll(d.c_str(), &stop, 10);
+      if (close != std::string_view::npos && !d.empty() && *stop == '\0') {
+        out += fmt::format("\"start\":\"{}\"", seconds + offset_ms / 1000);
+        i = close + 1;
+        continue;
+      }
+    }
+    out.append(text.substr(i, end - i + 1));
+    i = end + 1;
+  }
+  out.append(text.substr(i));
   return out;
 }
 

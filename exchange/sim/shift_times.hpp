@@ -11,4 +11,9 @@ namespace trader::sim {
 
 std::string shift_times(std::string_view text, std::int64_t received_ms, std::int64_t offset_ms);
 
+// The same for a Coinbase frame: its RFC 3339 times ("2024-08-08T23:54:15.342123Z", the
+// frame's, each trade's and update's, written back to the microsecond) and its candles'
+// "start" (Unix seconds, as a string) move by `offset_ms`.
+std::string shift_coinbase_times(std::string_view text, std::int64_t offset_ms);
+
 }  // namespace trader::sim

@@ -24,6 +24,7 @@
 
 #include <simdjson.h>
 
+#include "base/time_format.hpp"
 #include "credentials/credentials.hpp"
 #include "exchange/binance/frame_parser.hpp"
 #include "exchange/capture_file.hpp"
@@ -64,6 +65,15 @@ std::optional<Trade> price_print(const ParsedFrame& parsed) {
   if (out)
     if (auto instrument = parse_instrument(out->symbol)) out->symbol = instrument->symbol;
   return out;
+}
+
+// A Coinbase frame's channel ("" when it names none).
+std::string coinbase_channel(std::string_view text) {
+  static constexpr std::string_view kKey = "\"channel\":\"";
+  const auto at = text.find(kKey);
+  if (at == std::string_view::npos) return {};
+  const auto end = text.find('"', at + kKey.size());
+  return end == std::string_view::npos ? std::string() : std::string(text.substr(at + kKey.size(), end - at - kKey.size()));
 }
 
 // The market opens at each symbol's first price in the captures, so that the venue
@@ -163,13 +173,19 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   }
 };
 
-// One combined-stream connection: frames go out in order through a queue; reads only
-// serve the protocol (ping/pong, close).
+// One stream connection: frames go out in order through a queue. Binance's combined
+// stream subscribes by the URL, and reads only serve the protocol (ping/pong, close).
+// Coinbase's subscribes by messages ({"type":"subscribe","channel":...}), the first within
+// 5 s or the connection is closed, each answered by a subscriptions frame; every frame sent
+// is numbered by the connection (sequence_num from 0), as Coinbase numbers them.
 class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(tls_stream&& s, std::shared_ptr<SimServer::Impl> sim) : ws_(std::move(s)), sim_(std::move(sim)) {}
+  WsSession(tls_stream&& s, std::shared_ptr<SimServer::Impl> sim)
+      : ws_(std::move(s)), sim_(std::move(sim)), deadline_(ws_.get_executor()),
+        coinbase_(sim_->options.venue == VenueId::coinbase) {}
 
   void accept(http::request<http::string_body> req) {
+    if (coinbase_) return accept_coinbase(std::move(req));
     const std::string target(req.target());
     if (auto q = target.find("streams="); q != std::string::npos) {
       std::string list = target.substr(q + 8);
@@ -195,7 +211,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   }
 
   void send(const std::shared_ptr<const Frame>& f) {
-    if (closed_ || draining_ || (!streams_.empty() && !streams_.count(f->stream))) return;
+    if (closed_ || draining_ || (coinbase_ ? !streams_.count(f->stream) : !streams_.empty() && !streams_.count(f->stream)))
+      return;
     const auto& o = sim_->options;
     ++sent_;
     if (o.drop_every > 0 && sent_ > static_cast<std::uint64_t>(o.drop_every)) {
@@ -207,20 +224,74 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       if (!writing_) end_stream();
       return;
     }
+    const auto text = coinbase_ ? std::make_shared<const std::string>(numbered(f->text))
+                                : std::shared_ptr<const std::string>(f, &f->text);
     if (o.malformed_every > 0 && sent_ % static_cast<std::uint64_t>(o.malformed_every) == 0)
-      queue_.push_back(std::make_shared<const std::string>(f->text.substr(0, f->text.size() / 2)));
+      queue_.push_back(std::make_shared<const std::string>(text->substr(0, text->size() / 2)));
     else
-      queue_.push_back(std::shared_ptr<const std::string>(f, &f->text));
+      queue_.push_back(text);
     if (!writing_) write();
   }
 
  private:
+  void accept_coinbase(http::request<http::string_body> req) {
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      self->deadline_.expires_after(std::chrono::seconds(5));
+      self->deadline_.async_wait([self](beast::error_code e) {
+        if (e || !self->streams_.empty()) return;
+        spdlog::info("stream: no subscribe within 5 s; closing the connection");
+        self->close_now();
+      });
+      self->read();
+    });
+  }
+  // A Coinbase subscribe request: its channel joins the connection's (products are not
+  // told apart: the captures replayed hold the products asked for).
+  void on_request(std::string_view text) {
+    simdjson::dom::parser parser;
+    simdjson::dom::object req;
+    std::string_view type, channel;
+    if (parser.parse(text.data(), text.size()).get_object().get(req) != simdjson::SUCCESS ||
+        req["type"].get_string().get(type) != simdjson::SUCCESS || type != "subscribe" ||
+        req["channel"].get_string().get(channel) != simdjson::SUCCESS)
+      return queue_text(R"({"type":"error","message":"expected {\"type\":\"subscribe\",\"channel\":...}"})");
+    const bool first = streams_.empty();
+    streams_.insert(std::string(channel));
+    queue_text(numbered(fmt::format(R"({{"channel":"subscriptions","client_id":"","timestamp":"{}","sequence_num":0,)"
+                                    R"("events":[{{"subscriptions":{{"{}":[]}}}}]}})",
+                                    format_utc_ms(wall_ms()), channel)));
+    if (first) {
+      deadline_.cancel();
+      sim_->sessions.push_back(shared_from_this());
+      sim_->on_subscriber();
+      spdlog::info("stream: coinbase client subscribed to {}", channel);
+      sim_->hand_over_held(*this);
+    }
+  }
+  void queue_text(std::string text) {
+    if (closed_ || draining_) return;
+    queue_.push_back(std::make_shared<const std::string>(std::move(text)));
+    if (!writing_) write();
+  }
+  // The frame as this connection numbers it.
+  std::string numbered(const std::string& text) {
+    static constexpr std::string_view kKey = "\"sequence_num\":";
+    const auto at = text.find(kKey);
+    if (at == std::string::npos) return text;
+    auto end = at + kKey.size();
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+    return text.substr(0, at + kKey.size()) + std::to_string(next_sequence_++) + text.substr(end);
+  }
   void read() {
     ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) {
         self->mark_closed();
         return;
       }
+      if (self->coinbase_) self->on_request(beast::buffers_to_string(self->in_.data()));
       self->in_.consume(self->in_.size());
       self->read();
     });
@@ -228,7 +299,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void mark_closed() {
     if (closed_) return;
     closed_ = true;
-    if (!draining_) sim_->on_unsubscribed();
+    deadline_.cancel();
+    if (!draining_ && !(coinbase_ && streams_.empty())) sim_->on_unsubscribed();
   }
   // The drop: no more data from this side (the client reads what was sent, then the end);
   // the socket closes when the client's side does (read error).
@@ -268,8 +340,11 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::set<std::string> streams_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   beast::flat_buffer in_;
+  asio::steady_timer deadline_;  // coinbase: the first subscribe's
+  bool coinbase_;
   bool writing_ = false, closed_ = false, draining_ = false;
   std::uint64_t sent_ = 0;
+  std::uint64_t next_sequence_ = 0;  // coinbase: the connection's frame numbers
 };
 
 
@@ -655,8 +730,9 @@ void SimServer::Impl::replay() {
         offset_ms = clock_offset();
       }
       const bool coinbase = options.venue == VenueId::coinbase;
-      // Coinbase frames are not streamed (yet): their trades only fill orders, at the sim's time.
-      const std::string text = coinbase ? std::string(line.frame, line.frame_len)
+      // Coinbase frames go out numbered by each connection; their trades fill orders at
+      // the sim's time.
+      const std::string text = coinbase ? shift_coinbase_times(std::string_view(line.frame, line.frame_len), offset_ms)
                                         : shift_times(std::string_view(line.frame, line.frame_len),
                                                       line.recv_ts_ns / 1'000'000, offset_ms);
       items.clear();
@@ -667,8 +743,8 @@ void SimServer::Impl::replay() {
           if (coinbase) trade->trade_ts_ms = line.recv_ts_ns / 1'000'000 + offset_ms;
           trades.push_back(*std::move(trade));
         }
-      const std::string stream = items.size() == 1 ? items.front().stream : std::string();
-      if (!coinbase && stream.empty()) continue;  // REST snapshot lines are not stream frames
+      const std::string stream = coinbase ? coinbase_channel(text) : items.size() == 1 ? items.front().stream : std::string();
+      if (stream.empty()) continue;  // REST snapshot lines are not stream frames
       if (options.hold_while_away) {  // nobody there: wait, and move the pace along with the wait
         const auto waited_from = std::chrono::steady_clock::now();
         std::unique_lock lock(mu);
@@ -684,11 +760,11 @@ void SimServer::Impl::replay() {
       } else if (std::lock_guard lock(mu); stopping) {
         return;
       }
-      auto frame = coinbase ? nullptr : std::make_shared<const Frame>(Frame{stream, text});
+      auto frame = std::make_shared<const Frame>(Frame{stream, text});
       asio::post(io, [self = shared_from_this(), frame, trades = std::move(trades)] {
         for (const auto& trade : trades) self->venue.on_trade(trade.symbol, trade.price, trade.qty, trade.trade_ts_ms);
         self->publish_events();
-        if (frame) self->broadcast(frame);
+        self->broadcast(frame);
       });
       ++frames;
     }
@@ -714,7 +790,6 @@ SimServer::~SimServer() {
 Result<std::unique_ptr<SimServer>> SimServer::start(const SimOptions& options, const net::SelfSigned& cert) {
   auto impl = std::make_shared<Impl>(options);
   impl->stream_start_ms = open_market(options.captures, options.venue, impl->venue, impl->klines) + options.history_ms;
-  if (options.venue == VenueId::coinbase) impl->subscribed = true;  // no stream to wait for: fills start at once
   auto ctx = net::server_context(cert);
   if (!ctx) return tl::unexpected(ctx.error());
   impl->tls = std::move(*ctx);

@@ -20,8 +20,8 @@ namespace trader::sim {
 
 struct SimOptions {
   // binance: Binance spot REST, streams and WebSocket API. coinbase: Advanced Trade REST
-  // (coinbase_api.hpp) with JWT checks, over Coinbase captures; its stream is not served
-  // yet, so the replay (which fills resting orders) starts at once.
+  // (coinbase_api.hpp) with JWT checks and its market-data WebSocket (subscribe messages,
+  // frames numbered per connection), over Coinbase captures.
   VenueId venue = VenueId::binance;
   std::string host = "127.0.0.1";
   unsigned short port = 0;            // 0: any free port

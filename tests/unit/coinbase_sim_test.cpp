@@ -6,6 +6,7 @@
 
 #include "credentials/jwt.hpp"
 #include "exchange/sim/coinbase_api.hpp"
+#include "exchange/sim/shift_times.hpp"
 
 using namespace trader;
 using namespace trader::sim;
@@ -153,4 +154,17 @@ TEST_CASE("coinbase sim: the JWT must be this key's, for this request, and fresh
   char& c = t[t.size() - 20];  // in the signature's s
   c = c == 'A' ? 'B' : 'A';
   CHECK(why(t).find("signature") != std::string::npos);
+}
+
+TEST_CASE("coinbase sim: a recorded frame's times move to the sim's now, to the microsecond") {
+  const std::string frame =
+      R"({"channel":"market_trades","timestamp":"2024-08-08T23:54:15.343000Z","sequence_num":4,"events":[{"type":"update",)"
+      R"("trades":[{"trade_id":"3735683259","product_id":"BTC-USD","price":"61837.63","size":"0.02","side":"SELL",)"
+      R"("time":"2024-08-08T23:54:15.342123Z"}]},{"candles":[{"start":"1723161000","open":"1"}]}]})";
+  const std::string shifted = shift_coinbase_times(frame, 86'400'001);  // a day and a millisecond
+  CHECK(shifted.find(R"("timestamp":"2024-08-09T23:54:15.344000Z")") != std::string::npos);
+  CHECK(shifted.find(R"("time":"2024-08-09T23:54:15.343123Z")") != std::string::npos);
+  CHECK(shifted.find(R"("start":"1723247400")") != std::string::npos);
+  CHECK(shifted.find(R"("trade_id":"3735683259","product_id":"BTC-USD","price":"61837.63")") != std::string::npos);
+  CHECK(shift_coinbase_times(frame, 0) == frame);  // nothing else is touched
 }

@@ -316,3 +316,31 @@ regime_size_factor.range = 0
     CHECK(bad.error().message.find(says) != std::string::npos);
   }
 }
+
+TEST_CASE("config: a Coinbase feed, its defaults journaled as effective, and what it refuses, naming the key") {
+  auto c = parse_node_config("[feed]\nsource = \"coinbase\"\nsymbols = [\"BTC-USD@coinbase\"]\n", "x.toml", {},
+                             ConfigUse::replay);
+  REQUIRE(c);
+  CHECK(c->feed_venue() == VenueId::coinbase);
+  CHECK(c->feed_url == "wss://advanced-trade-ws.coinbase.com");
+  CHECK(c->feed_channels == std::vector<std::string>{"market_trades", "heartbeats"});
+  CHECK_FALSE(c->history.warmup);  // no Coinbase klines yet: a cold start
+  CHECK(by_key(*c).at("feed.url").value == "\"wss://advanced-trade-ws.coinbase.com\"");
+  CHECK(by_key(*c).at("feed.channels").value == "[\"market_trades\", \"heartbeats\"]");
+  auto refused = [](const std::string& toml) {
+    auto r = parse_node_config(toml, "x.toml", {}, ConfigUse::replay);
+    REQUIRE_FALSE(r);
+    return r.error().message;
+  };
+  const std::string feed = "[feed]\nsource = \"coinbase\"\nsymbols = [\"BTC-USD@coinbase\"]\n";
+  CHECK(refused(feed + "channels = [\"trade\", \"heartbeats\"]\n").find("x.toml:4: feed.channels: \"trade\" is not a Coinbase channel") !=
+        std::string::npos);
+  CHECK(refused(feed + "channels = [\"market_trades\"]\n").find("add \"heartbeats\"") != std::string::npos);
+  CHECK(refused(feed + "[history]\nwarmup = true\n").find("x.toml:5: history.warmup") != std::string::npos);
+  CHECK(refused("[feed]\nsource = \"coinbase\"\nsymbols = [\"BTCUSDT\"]\n").find("is a binance instrument") != std::string::npos);
+  CHECK(refused("[feed]\ncapture_venue = \"kraken\"\n").find("feed.capture_venue") != std::string::npos);
+  // Binance symbols written with their venue are the bare ones messages hold.
+  auto binance = parse_node_config("[feed]\nsymbols = [\"BTCUSDT@binance\"]\n", "x.toml", {}, ConfigUse::replay);
+  REQUIRE(binance);
+  CHECK(binance->feed_symbols == std::vector<std::string>{"BTCUSDT"});
+}

@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
   spdlog::info("node {} starting: journal {}, orders {}, feed {}, {}", config->node_id, config->journal_path,
                config->order_mode == trader::OrderMode::paper ? std::string("on paper")
                                                       : std::string(trader::name(config->order_mode)) + " at " + config->venue.rest_url,
-               config->feed_source == trader::FeedSourceKind::binance ? "live " + config->feed_url
+               trader::is_live(config->feed_source) ? "live " + config->feed_url
                                                 : std::to_string(config->feed_files.size()) + " capture file(s)",
                strategies_of(*config));
   auto summary = trader::node::run_node(*config, g_stop);

@@ -95,7 +95,7 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
                                  "A local Binance-compatible venue over TLS: the combined stream replays captures, "
                                  "REST takes signed orders and fills them against the replayed trades");
   cmd->add_option("--venue", a->venue,
-                  "binance, or coinbase: Advanced Trade REST with JWT checks over Coinbase captures (no stream yet)")
+                  "binance, or coinbase: Advanced Trade REST with JWT checks and its market-data WebSocket, over Coinbase captures")
       ->check(CLI::IsMember({"binance", "coinbase"}))
       ->capture_default_str();
   cmd->add_option("--listen", a->listen, "HOST:PORT (port 0: any free one)")->capture_default_str();
@@ -144,7 +144,8 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
     const auto port = (*server)->port();
     const std::string cert_note = a->cert_out.empty() ? "" : ", certificate in " + a->cert_out;
     if (a->options.venue == VenueId::coinbase)
-      fmt::print("exchange-sim (coinbase): https://{0}:{1} (Advanced Trade REST: /api/v3/brokerage, /v2/time){2}\n",
+      fmt::print("exchange-sim (coinbase): https://{0}:{1} (Advanced Trade REST: /api/v3/brokerage, /v2/time), "
+                 "wss://{0}:{1} (market data){2}\n",
                  a->options.host, port, cert_note);
     else
       fmt::print("exchange-sim: https://{0}:{1} (REST), wss://{0}:{1}/stream (combined stream), wss://{0}:{1}/ws-api/v3 (WebSocket API){2}\n",
