@@ -1,4 +1,4 @@
-// trader-tools record binance: records a live (or simulated) combined stream into a
+// trader-tools record binance|coinbase: records a live (or simulated) stream into a
 // capture file, the same format `import` and the node's capture feed read.
 #include <chrono>
 #include <map>
@@ -8,7 +8,8 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
-#include "exchange/binance/frame_parser.hpp"
+#include "exchange/coinbase/subscribe.hpp"
+#include "exchange/frame_decoder.hpp"
 #include "base/wall_clock.hpp"
 #include "exchange/net/backoff.hpp"
 #include "exchange/net/ws_client.hpp"
@@ -23,67 +24,63 @@ struct RecordArgs {
   double seconds = 0;
   int idle_timeout_s = 10;
   int max_reconnects = 20;
+  VenueId venue = VenueId::binance;
+  std::vector<std::string> subscribe;  // frames sent after each connect (Coinbase)
 };
 
-}  // namespace
-
-void add_record_command(CLI::App& app, int& exit_code) {
-  auto a = std::make_shared<RecordArgs>();
-  auto* rec = app.add_subcommand("record", "Record a market stream into a capture file");
-  rec->require_subcommand(1);
-  auto* cmd = rec->add_subcommand("binance", "Record a Binance combined stream (wss://.../stream?streams=a/b)");
-  cmd->add_option("--url", a->url, "e.g. wss://stream.binance.com:9443/stream?streams=btcusdt@trade/btcusdt@bookTicker")
-      ->required();
-  cmd->add_option("--out", a->out, "capture file to write (.gz: gzip)")->required();
-  cmd->add_option("--ca-file", a->ca_file, "trust this CA (PEM) instead of the system store (the simulator's certificate)");
-  cmd->add_option("--frames", a->frames, "stop after N frames");
-  cmd->add_option("--seconds", a->seconds, "stop after S seconds");
-  cmd->add_option("--idle-timeout", a->idle_timeout_s, "seconds without a frame before reconnecting")->capture_default_str();
-  cmd->add_option("--max-reconnects", a->max_reconnects, "give up after N reconnects in a row without data")
-      ->capture_default_str();
-  cmd->callback([a, &exit_code] {
-    exit_code = kExitError;
-    if (a->frames == 0 && a->seconds <= 0) return fmt::print(stderr, "error: give --frames N or --seconds S\n");
-    auto url = net::parse_wss_url(a->url);
-    if (!url) return fmt::print(stderr, "error: --url {}\n", url.error().message);
-    gzFile out = gzopen(a->out.c_str(), a->out.ends_with(".gz") ? "wb6" : "wbT");
-    if (out == nullptr) return fmt::print(stderr, "error: cannot write {}\n", a->out);
-    net::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(10), static_cast<std::uint64_t>(wall_ns()));
-    binance::FrameParser parser;
-    std::map<std::string, std::uint64_t> last_trade_id;
-    std::uint64_t frames = 0, malformed = 0, gaps = 0, reconnects = 0;
-    int failures_in_row = 0;
-    const auto started = std::chrono::steady_clock::now();
-    auto done = [&] {
-      return (a->frames > 0 && frames >= a->frames) ||
-             (a->seconds > 0 && std::chrono::steady_clock::now() - started >= std::chrono::duration<double>(a->seconds));
-    };
-    std::string fatal;
-    while (!done()) {
-      bool permanent = false;
-      auto ws = net::WsClient::connect(*url, a->ca_file, std::chrono::seconds(a->idle_timeout_s), &permanent);
-      if (!ws && permanent) {
-        fatal = ws.error().message;
-        break;
-      }
-      std::string why;
-      if (ws) {
-        fmt::print(stderr, "connected to {}\n", a->url);
-        std::uint64_t got = 0;
-        while (!done()) {
-          auto frame = (*ws)->read();
-          if (!frame) {
-            why = frame.error().message;
-            break;
-          }
-          ++got;
-          ++frames;
-          const std::string line = fmt::format("{} {}\n", wall_ns(), *frame);
-          gzwrite(out, line.data(), static_cast<unsigned>(line.size()));
-          auto parsed = parser.parse(*frame);
-          if (parsed.kind == binance::ParsedFrame::Kind::malformed) {
+int run_record(const RecordArgs& a) {
+  if (a.frames == 0 && a.seconds <= 0) return fmt::print(stderr, "error: give --frames N or --seconds S\n"), kExitError;
+  auto url = net::parse_wss_url(a.url);
+  if (!url) return fmt::print(stderr, "error: --url {}\n", url.error().message), kExitError;
+  gzFile out = gzopen(a.out.c_str(), a.out.ends_with(".gz") ? "wb6" : "wbT");
+  if (out == nullptr) return fmt::print(stderr, "error: cannot write {}\n", a.out), kExitError;
+  net::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(10), static_cast<std::uint64_t>(wall_ns()));
+  auto decoder = make_frame_decoder(a.venue);
+  std::vector<ParsedFrame> items;
+  std::map<std::string, std::uint64_t> last_trade_id;
+  std::uint64_t frames = 0, malformed = 0, gaps = 0, reconnects = 0;
+  int failures_in_row = 0;
+  const auto started = std::chrono::steady_clock::now();
+  auto done = [&] {
+    return (a.frames > 0 && frames >= a.frames) ||
+           (a.seconds > 0 && std::chrono::steady_clock::now() - started >= std::chrono::duration<double>(a.seconds));
+  };
+  std::string fatal;
+  while (!done()) {
+    bool permanent = false;
+    auto ws = net::WsClient::connect(*url, a.ca_file, std::chrono::seconds(a.idle_timeout_s), &permanent);
+    if (!ws && permanent) {
+      fatal = ws.error().message;
+      break;
+    }
+    std::string why;
+    for (const auto& request : a.subscribe) {
+      if (!ws) break;
+      if (auto sent = (*ws)->write(request); !sent) ws = tl::unexpected(sent.error());
+    }
+    if (ws) {
+      fmt::print(stderr, "connected to {}\n", a.url);
+      decoder->reset();
+      std::uint64_t got = 0;
+      while (!done()) {
+        auto frame = (*ws)->read();
+        if (!frame) {
+          why = frame.error().message;
+          break;
+        }
+        ++got;
+        ++frames;
+        const std::string line = fmt::format("{} {}\n", wall_ns(), *frame);
+        gzwrite(out, line.data(), static_cast<unsigned>(line.size()));
+        items.clear();
+        decoder->decode(frame->data(), frame->size(), frame->size(), items);
+        for (const auto& parsed : items) {
+          if (parsed.kind == ParsedFrame::Kind::malformed) {
             ++malformed;
             fmt::print(stderr, "malformed frame {} (kept as received): {}\n", frames, parsed.error);
+          } else if (auto* f = std::get_if<FeedStatus>(&parsed.message); f && f->kind == FeedStatusKind::gap) {
+            ++gaps;
+            fmt::print(stderr, "gap: {} {} after {}\n", f->stream, f->received_id, f->expected_id - 1);
           } else if (auto* t = std::get_if<Trade>(&parsed.message)) {
             auto& last = last_trade_id[t->symbol];
             if (last != 0 && t->trade_id != last + 1) {
@@ -93,31 +90,71 @@ void add_record_command(CLI::App& app, int& exit_code) {
             last = t->trade_id;
           }
         }
-        if (got > 0) {
-          backoff.reset();
-          failures_in_row = 0;
-        }
-        if (done()) {
-          (*ws)->close();
-          break;
-        }
-      } else {
-        why = ws.error().message;
       }
-      if (++failures_in_row > a->max_reconnects) {
-        fatal = fmt::format("giving up after {} failed reconnects: {}", a->max_reconnects, why);
+      if (got > 0) {
+        backoff.reset();
+        failures_in_row = 0;
+      }
+      if (done()) {
+        (*ws)->close();
         break;
       }
-      const auto delay = backoff.next();
-      ++reconnects;
-      fmt::print(stderr, "disconnected: {}; reconnecting in {} ms\n", why, delay.count());
-      std::this_thread::sleep_for(delay);
+    } else {
+      why = ws.error().message;
     }
-    gzclose(out);
-    fmt::print("recorded {} frames into {}: {} reconnects, {} malformed, {} trade-id gaps\n", frames, a->out,
-               reconnects, malformed, gaps);
-    if (!fatal.empty()) return fmt::print(stderr, "error: {}\n", fatal);
-    exit_code = kExitOk;
+    if (++failures_in_row > a.max_reconnects) {
+      fatal = fmt::format("giving up after {} failed reconnects: {}", a.max_reconnects, why);
+      break;
+    }
+    const auto delay = backoff.next();
+    ++reconnects;
+    fmt::print(stderr, "disconnected: {}; reconnecting in {} ms\n", why, delay.count());
+    std::this_thread::sleep_for(delay);
+  }
+  gzclose(out);
+  fmt::print("recorded {} frames into {}: {} reconnects, {} malformed, {} gaps\n", frames, a.out, reconnects, malformed,
+             gaps);
+  if (!fatal.empty()) return fmt::print(stderr, "error: {}\n", fatal), kExitError;
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_record_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<RecordArgs>();
+  auto* rec = app.add_subcommand("record", "Record a market stream into a capture file");
+  rec->require_subcommand(1);
+  // The options both venues take.
+  auto common = [&](CLI::App* cmd) {
+    cmd->add_option("--out", a->out, "capture file to write (.gz: gzip)")->required();
+    cmd->add_option("--ca-file", a->ca_file, "trust this CA (PEM) instead of the system store (the simulator's certificate)");
+    cmd->add_option("--frames", a->frames, "stop after N frames");
+    cmd->add_option("--seconds", a->seconds, "stop after S seconds");
+    cmd->add_option("--idle-timeout", a->idle_timeout_s, "seconds without a frame before reconnecting")->capture_default_str();
+    cmd->add_option("--max-reconnects", a->max_reconnects, "give up after N reconnects in a row without data")
+        ->capture_default_str();
+  };
+  auto* binance = rec->add_subcommand("binance", "Record a Binance combined stream (wss://.../stream?streams=a/b)");
+  binance->add_option("--url", a->url, "e.g. wss://stream.binance.com:9443/stream?streams=btcusdt@trade/btcusdt@bookTicker")
+      ->required();
+  common(binance);
+  binance->callback([a, &exit_code] { exit_code = run_record(*a); });
+
+  auto* coinbase = rec->add_subcommand(
+      "coinbase", "Record Coinbase's Advanced Trade WebSocket, subscribing by message to each channel for the products");
+  a->url = "wss://advanced-trade-ws.coinbase.com";
+  coinbase->add_option("--url", a->url, "the WebSocket")->capture_default_str();
+  auto products = std::make_shared<std::vector<std::string>>();
+  auto channels = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"market_trades", "heartbeats"});
+  coinbase->add_option("--products", *products, "e.g. BTC-USD ETH-USD")->required();
+  coinbase->add_option("--channels", *channels, "market_trades, ticker, ticker_batch, level2, candles, heartbeats")
+      ->check(CLI::IsMember({"market_trades", "ticker", "ticker_batch", "level2", "candles", "heartbeats"}))
+      ->capture_default_str();
+  common(coinbase);
+  coinbase->callback([a, products, channels, &exit_code] {
+    a->venue = VenueId::coinbase;
+    a->subscribe = coinbase::subscribe_frames(*products, *channels);
+    exit_code = run_record(*a);
   });
 }
 
