@@ -53,8 +53,7 @@ std::uint64_t LiveStream::lines() const { return impl_->items; }
 Result<bool> LiveStream::next(CaptureItem& item) {
   auto& s = *impl_;
   for (;;) {
-    if (s.stopping()) return false;
-    if (!s.queued.empty()) {
+    if (!s.queued.empty()) {  // a frame received is handed out whole, even when told to stop
       ++s.items;
       item.recv_ts_ns = s.queued_ts_ns;
       item.where = s.queued_where;
@@ -62,6 +61,7 @@ Result<bool> LiveStream::next(CaptureItem& item) {
       s.queued.pop_front();
       return true;
     }
+    if (s.stopping()) return false;
     if (!s.decoder) return fail(fmt::format("no live {} stream is built yet", venue_name(s.options.venue)));
     if (!s.ws) {
       s.wait(std::exchange(s.reconnect_delay, std::chrono::milliseconds(0)));

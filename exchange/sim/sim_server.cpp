@@ -241,7 +241,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       if (ec) return;
       self->deadline_.expires_after(std::chrono::seconds(5));
       self->deadline_.async_wait([self](beast::error_code e) {
-        if (e || !self->streams_.empty()) return;
+        if (e || !self->streams_.empty()) return;  // canceled by a subscribe
         spdlog::info("stream: no subscribe within 5 s; closing the connection");
         self->close_now();
       });
@@ -258,18 +258,24 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
         req["type"].get_string().get(type) != simdjson::SUCCESS || type != "subscribe" ||
         req["channel"].get_string().get(channel) != simdjson::SUCCESS)
       return queue_text(R"({"type":"error","message":"expected {\"type\":\"subscribe\",\"channel\":...}"})");
-    const bool first = streams_.empty();
     streams_.insert(std::string(channel));
     queue_text(numbered(fmt::format(R"({{"channel":"subscriptions","client_id":"","timestamp":"{}","sequence_num":0,)"
                                     R"("events":[{{"subscriptions":{{"{}":[]}}}}]}})",
                                     format_utc_ms(wall_ms()), channel)));
-    if (first) {
-      deadline_.cancel();
-      sim_->sessions.push_back(shared_from_this());
-      sim_->on_subscriber();
-      spdlog::info("stream: coinbase client subscribed to {}", channel);
-      sim_->hand_over_held(*this);
-    }
+    if (registered_) return;
+    // A client sends its subscribes in one burst: the stream starts 100 ms after the last
+    // of them, so which frames it gets does not depend on how fast each one is read (the
+    // fault tests count them).
+    deadline_.cancel();
+    deadline_.expires_after(std::chrono::milliseconds(100));
+    deadline_.async_wait([self = shared_from_this()](beast::error_code e) {
+      if (e || self->closed_ || self->registered_) return;
+      self->registered_ = true;
+      self->sim_->sessions.push_back(self);
+      self->sim_->on_subscriber();
+      spdlog::info("stream: coinbase client subscribed to {} channel(s)", self->streams_.size());
+      self->sim_->hand_over_held(*self);
+    });
   }
   void queue_text(std::string text) {
     if (closed_ || draining_) return;
@@ -300,7 +306,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (closed_) return;
     closed_ = true;
     deadline_.cancel();
-    if (!draining_ && !(coinbase_ && streams_.empty())) sim_->on_unsubscribed();
+    if (!draining_ && (!coinbase_ || registered_)) sim_->on_unsubscribed();
   }
   // The drop: no more data from this side (the client reads what was sent, then the end);
   // the socket closes when the client's side does (read error).
@@ -340,8 +346,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::set<std::string> streams_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   beast::flat_buffer in_;
-  asio::steady_timer deadline_;  // coinbase: the first subscribe's
+  asio::steady_timer deadline_;  // coinbase: the first subscribe's, then the end of the subscribe burst
   bool coinbase_;
+  bool registered_ = false;  // coinbase: streaming (counted as a subscriber)
   bool writing_ = false, closed_ = false, draining_ = false;
   std::uint64_t sent_ = 0;
   std::uint64_t next_sequence_ = 0;  // coinbase: the connection's frame numbers

@@ -63,7 +63,7 @@ for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; don
 if kill -0 "$NODE_PID" 2>/dev/null; then bad "the node did not stop within 10 s of SIGTERM"; kill -9 "$NODE_PID"; fi
 wait "$NODE_PID"
 expect_eq "the node exits 0 on SIGTERM" 0 "$?"
-grep -q "coinbase client subscribed to market_trades" "$SCRATCH/sim.log" && ok "the node subscribed by message" \
+grep -q "coinbase client subscribed to 3 channel(s)" "$SCRATCH/sim.log" && ok "the node subscribed by message, to its 3 channels" \
   || bad "no subscription in the sim's log"
 
 "$TOOLS" dump "$run" --json > "$SCRATCH/journal.jsonl"
