@@ -1,5 +1,7 @@
 #include "base/time_format.hpp"
 
+#include <limits>
+
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -75,7 +77,12 @@ std::optional<std::int64_t> parse_time_ns(std::string_view text) {
   const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   const auto tp = sys_days(ymd) + hours(h) + minutes(mi) + seconds(sec);
-  return duration_cast<nanoseconds>(tp.time_since_epoch()).count() + frac_ns;
+  // Nanoseconds in 64 bits reach 1677-09-21 to 2262-04-11: past them, no such time.
+  const std::int64_t secs = duration_cast<seconds>(tp.time_since_epoch()).count();
+  if (secs >= std::numeric_limits<std::int64_t>::max() / 1'000'000'000 ||
+      secs <= std::numeric_limits<std::int64_t>::min() / 1'000'000'000)
+    return std::nullopt;
+  return secs * 1'000'000'000 + frac_ns;
 }
 
 }  // namespace trader

@@ -19,7 +19,8 @@ std::string format_utc_minute(std::int64_t ns);
 // A day counted from 1970-01-01 (UTC): 19417 -> "2023-03-01"
 std::string format_utc_day(std::int64_t day);
 
-// Accepts integer nanoseconds, or "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fraction]][Z]" (UTC).
+// Accepts integer nanoseconds, or "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fraction]][Z]" (UTC);
+// nullopt for a time 64-bit nanoseconds cannot hold (before 1677-09-22, after 2262-04-10).
 std::optional<std::int64_t> parse_time_ns(std::string_view text);
 
 }  // namespace trader

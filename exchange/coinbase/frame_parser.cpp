@@ -43,7 +43,7 @@ struct Fields {
     std::string_view v;
     if (!str(o, key, v)) return false;
     const auto ms = parse_time_ms(v);
-    if (!ms) return fail(key, "not an RFC 3339 UTC time between 1970 and 9999");
+    if (!ms) return fail(key, "not an RFC 3339 UTC time between 1970 and 2262");
     out = *ms;
     return true;
   }

@@ -47,7 +47,7 @@ class FrameParser final : public FrameDecoder {
 };
 
 // RFC 3339 UTC ("2026-04-07T14:30:02.789012Z") -> milliseconds since 1970; nullopt when
-// it is not one, or before 1970 or from the year 10000.
+// it is not one, or before 1970 or past 2262 (what 64-bit nanoseconds hold).
 std::optional<std::int64_t> parse_time_ms(std::string_view text);
 
 }  // namespace trader::coinbase

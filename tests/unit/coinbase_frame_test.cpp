@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "base/time_format.hpp"
 #include "exchange/capture_stream.hpp"
 #include "exchange/coinbase/frame_parser.hpp"
 #include "parsed_frame.hpp"
@@ -122,6 +123,10 @@ TEST_CASE("coinbase time stamps") {
   CHECK_FALSE(coinbase::parse_time_ms("2024-08-08 23:54:15Z"));
   CHECK_FALSE(coinbase::parse_time_ms("1723161255342"));
   CHECK_FALSE(coinbase::parse_time_ms("2024-08-08T23:54:15+02:00"));
+  // Past what 64-bit nanoseconds hold (the fuzzer's find: it overflowed, undefined behaviour).
+  CHECK_FALSE(coinbase::parse_time_ms("7920-08-08T23:54:14.000000Z"));
+  CHECK_FALSE(parse_time_ns("2262-04-12T00:00:00Z"));
+  CHECK(parse_time_ns("2262-04-10T00:00:00Z").has_value());
 }
 
 TEST_CASE("a coinbase capture: a line of several trades makes several items, a heartbeat line none") {
