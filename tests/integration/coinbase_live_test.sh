@@ -53,16 +53,7 @@ for _ in $(seq 1200); do grep -q "every frame handed to a client" "$SCRATCH/sim.
 grep -q "every frame handed to a client" "$SCRATCH/sim.log" && ok "the simulator handed its whole capture to the node" \
   || bad "sim: $(tail -3 "$SCRATCH/sim.log")"
 expected=$(want 'len(d["trades"])')
-for _ in $(seq 300); do
-  t=$("$TOOLS" stats "$run" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["by_type"].get("trade",0))' 2>/dev/null)
-  [ "${t:-0}" -ge "$expected" ] && break
-  sleep 0.2
-done
-kill -TERM "$NODE_PID"
-for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$NODE_PID" 2>/dev/null; then bad "the node did not stop within 10 s of SIGTERM"; kill -9 "$NODE_PID"; fi
-wait "$NODE_PID"
-expect_eq "the node exits 0 on SIGTERM" 0 "$?"
+stop_live_node "$run" "$expected"
 grep -q "coinbase client subscribed to 3 channel(s)" "$SCRATCH/sim.log" && ok "the node subscribed by message, to its 3 channels" \
   || bad "no subscription in the sim's log"
 

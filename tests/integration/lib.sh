@@ -77,6 +77,22 @@ node_with_sim_setup() {
   trap 'kill $SIM $NODE_PID 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 }
 
+# stop_live_node RUN TRADES: once the journal RUN holds TRADES trade records (a hang guard
+# of 60 s only), SIGTERM the node ($NODE_PID): it must stop within 10 s and exit 0.
+stop_live_node() {
+  local t
+  for _ in $(seq 300); do
+    t=$("$TOOLS" stats "$1" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["by_type"].get("trade",0))' 2>/dev/null)
+    [ "${t:-0}" -ge "$2" ] && break
+    sleep 0.2
+  done
+  kill -TERM "$NODE_PID"
+  for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$NODE_PID" 2>/dev/null; then bad "the node did not stop within 10 s of SIGTERM"; kill -9 "$NODE_PID"; fi
+  wait "$NODE_PID"
+  expect_eq "the node exits 0 on SIGTERM" 0 "$?"
+}
+
 # start_postgres: a PostgreSQL cluster of the test's own in $SCRATCH/pg (Debian's
 # postgresql package, installed by scripts/install-deps.sh), on a unix socket there and no
 # TCP, with a database `trader`. Sets PG_URL (a libpq URI), PSQL (psql on that database,

@@ -28,16 +28,7 @@ grep -q "every frame handed to a client" "$SCRATCH/sim.log" && ok "the simulator
 # the capture; 6 drops (one frame lost with each), 7 connections, 2 cut frames on each of
 # the first 6; 3589 trades less the dropped and cut ones.
 EXPECTED_TRADES=3586
-for _ in $(seq 300); do
-  t=$("$TOOLS" stats "$run" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["by_type"].get("trade",0))' 2>/dev/null)
-  [ "${t:-0}" -ge "$EXPECTED_TRADES" ] && break
-  sleep 0.2
-done
-kill -TERM "$NODE_PID"
-for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$NODE_PID" 2>/dev/null; then bad "the node did not stop within 10 s of SIGTERM"; kill -9 "$NODE_PID"; fi
-wait "$NODE_PID"
-expect_eq "the node exits 0 on SIGTERM" 0 "$?"
+stop_live_node "$run" "$EXPECTED_TRADES"
 NODE_PID=""
 grep -q "^session 1 stopped by signal" "$SCRATCH/node.out" && ok "session closed: stopped by signal" || bad "summary: $(head -3 "$SCRATCH/node.out") $(tail -3 "$SCRATCH/node.log")"
 
