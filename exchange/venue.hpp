@@ -59,7 +59,9 @@ struct VenueFailure {
   int code = 0;         // the venue's error code (Binance: -2010 ...)
   std::string message;  // never holds a secret
   std::int64_t retry_after_ms = 0;
-  bool not_found() const { return kind == Kind::rejected && (code == -2013 || code == -2011); }
+  bool order_unknown = false;  // the venue says it has no such order (Coinbase: 404 or not among the product's)
+  // The order is not at the venue: it never reached it (Binance: -2013, -2011).
+  bool not_found() const { return kind == Kind::rejected && (order_unknown || code == -2013 || code == -2011); }
 };
 
 template <class T>

@@ -1,15 +1,13 @@
 #include <doctest/doctest.h>
 
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include "credentials/jwt.hpp"
 #include "exchange/sim/coinbase_api.hpp"
 #include "exchange/sim/shift_times.hpp"
+#include "ec_key.hpp"
 
 using namespace trader;
 using namespace trader::sim;
+using trader::test::ec_key_pem;
 
 namespace {
 constexpr std::int64_t kOne = 100'000'000;
@@ -23,18 +21,6 @@ struct Sim {
 
 bool has(const HttpAnswer& a, std::string_view text) { return a.body.find(text) != std::string::npos; }
 
-std::string ec_key_pem() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  REQUIRE(key != nullptr);
-  BIO* bio = BIO_new(BIO_s_mem());
-  REQUIRE(PEM_write_bio_PrivateKey_traditional(bio, key, nullptr, nullptr, 0, nullptr, nullptr) == 1);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<std::size_t>(n));
-  BIO_free(bio);
-  EVP_PKEY_free(key);
-  return pem;
-}
 }  // namespace
 
 TEST_CASE("coinbase sim: order ids look like Coinbase's and carry the venue's number") {
