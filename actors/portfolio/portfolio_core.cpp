@@ -140,7 +140,10 @@ void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
       pending = 0;
     }
   }
-  if (!fits(cash) || !fits(capital)) {
+  // Capital moved in or out is no gain or loss: the peak moves with it, or an account
+  // smaller than portfolio.starting_cash would start in a drawdown (and halt trading).
+  const __int128 peak = static_cast<__int128>(state_.peak_equity) + (capital - state_.starting_cash);
+  if (!fits(cash) || !fits(capital) || !fits(peak)) {
     error("arithmetic_overflow", "the venue's balances overflow 64-bit fixed point; not adopted");
     return;
   }
@@ -149,6 +152,7 @@ void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
   unvalued_ = std::move(unvalued);
   state_.cash = static_cast<std::int64_t>(cash);
   state_.starting_cash = static_cast<std::int64_t>(capital);
+  state_.peak_equity = static_cast<std::int64_t>(peak);
   // What the venue priced at the start is valued now.
   for (const auto& a : b.balances)
     if (!a.symbol.empty() && a.price > 0) value_adopted(a.symbol, a.price, b.ts_ms, out, "the venue's price at the start");
@@ -161,7 +165,7 @@ void PortfolioCore::value_adopted(const std::string& symbol, std::int64_t price,
   const __int128 value = mul_wide(it->second, price);
   Holding& h = holdings_[symbol];
   if (!fits(value) || !fits(h.cost + value) || !fits(static_cast<__int128>(h.qty) + it->second) ||
-      !fits(state_.starting_cash + value)) {
+      !fits(state_.starting_cash + value) || !fits(state_.peak_equity + value)) {
     out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", symbol + ": valuing the adopted holding overflows "
                                             "64-bit fixed point; not valued", "", 0, ts_ms * 1'000'000}});
     return;
@@ -176,6 +180,7 @@ void PortfolioCore::value_adopted(const std::string& symbol, std::int64_t price,
   h.cost += static_cast<std::int64_t>(value);
   h.last_price = price;
   state_.starting_cash += static_cast<std::int64_t>(value);
+  state_.peak_equity += static_cast<std::int64_t>(value);  // capital, not gain (see adopt)
   unvalued_.erase(it);
 }
 

@@ -303,6 +303,12 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
 }
 
 void RiskCore::on_portfolio(const PortfolioState& p, Outbox& out) {
+  // Capital moved in or out (a venue's account adopted at a start) is no gain or loss:
+  // the day's starting equity moves with it.
+  if (have_portfolio_ && day_start_known_ && p.starting_cash != portfolio_.starting_cash) {
+    const auto moved = narrow_checked(static_cast<__int128>(day_start_equity_) + p.starting_cash - portfolio_.starting_cash);
+    if (moved) day_start_equity_ = *moved;
+  }
   portfolio_ = p;
   have_portfolio_ = true;
   last_ts_ms_ = std::max(last_ts_ms_, p.ts_ms);

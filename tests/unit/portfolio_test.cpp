@@ -26,9 +26,9 @@ OrderEvent fill(Side side, double qty, double price, double fee, OrderEventKind 
   e.ts_ms = 1000;
   return e;
 }
-Candle mark(double close) {
+Candle mark(double close, const char* symbol = "BTCUSDT") {
   Candle c;
-  c.symbol = "BTCUSDT";
+  c.symbol = symbol;
   c.interval_s = 60;
   c.close = px(close);
   c.close_time_ms = 59'999;
@@ -310,6 +310,22 @@ TEST_CASE("a venue start holding less than the journal: the journal's cost shrin
   CHECK(s.unrealized_pnl == px(0.04 * 5000));
   CHECK(s.starting_cash == px(10000 - 1200));  // 0.06 BTC left the account at their cost, 1,200
   CHECK(s.equity - s.starting_cash == s.realized_pnl + s.unrealized_pnl - s.fees);
+}
+
+TEST_CASE("a venue account smaller than portfolio.starting_cash starts without a drawdown: capital is no loss") {
+  PortfolioCore core({"USD", px(10000), 60});
+  CoreHarness h(core);
+  auto s = of_type<PortfolioState>(h.feed(AccountBalances{"coinbase", 2000, "USD",
+                                                         {AssetBalance{"USD", "", px(2000), 0},
+                                                          AssetBalance{"BTC", "BTC-USD@coinbase", px(0.01), 0, px(60000)}}}))[0];
+  CHECK(s.equity == px(2600));
+  CHECK(s.starting_cash == px(2600));
+  CHECK(s.peak_equity == px(2600));
+  CHECK(s.drawdown_ppm == 0);
+  // A real loss from there is a drawdown of the account's own peak: 10% of 2600.
+  s = of_type<PortfolioState>(h.feed(mark(34000, "BTC-USD@coinbase")))[0];
+  CHECK(s.equity == px(2340));
+  CHECK(s.drawdown_ppm == 100'000);
 }
 
 TEST_CASE("a venue account in another quote asset, or with a negative balance, is refused and nothing is adopted") {

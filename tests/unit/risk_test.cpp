@@ -207,6 +207,21 @@ TEST_CASE("max_daily_loss -> REDUCING: entries rejected, exits allowed, a new da
   CHECK(r.core.trading_state() == TradingState::active);
 }
 
+TEST_CASE("capital moved in or out (a venue account adopted) is no daily loss: the day's start moves with it") {
+  Ready r;  // the day starts at 10000 of capital
+  PortfolioState adopted = portfolio(2600, {}, 0, 2000);
+  adopted.starting_cash = px(-7400);  // 7400 less capital than the state before (whose capital read 0)
+  CHECK(of_type<RiskState>(r.h.feed(adopted)).empty());
+  CHECK(r.core.trading_state() == TradingState::active);
+  // From there a real loss counts: 501 below the moved start reduces, 500 would not.
+  PortfolioState lost = portfolio(2099, {}, 0, 3000);
+  lost.starting_cash = adopted.starting_cash;
+  const auto states = of_type<RiskState>(r.h.feed(lost));
+  REQUIRE(states.size() == 1);
+  CHECK(states[0].state == TradingState::reducing);
+  CHECK(states[0].daily_pnl == px(-501));
+}
+
 TEST_CASE("max_drawdown -> HALTED: nothing from the strategy passes until an operator resumes") {
   Ready r;
   const auto states = of_type<RiskState>(r.h.feed(portfolio(9000, {}, 100'000)));
