@@ -805,10 +805,33 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("order.limit_ttl_ms", c.order.limit_ttl_ms, 0, std::int64_t{1} << 40);
   c.paper.fee_asset = c.portfolio.quote_asset;
 
+  // Orders go to the venue whose market the node reads.
+  std::string venue_id;
+  r.string("venue.name", venue_id, {"", "binance", "coinbase"});
+  if (venue_id.empty()) {  // "": the feed's, recorded as the effective value
+    venue_id = venue_name(c.feed_venue());
+    for (auto& k : r.keys)
+      if (k.key == "venue.name") k = {k.key, Reader::quoted(venue_id), k.source};
+  }
+  c.venue.id = parse_venue(venue_id).value_or(VenueId::binance);
+  if (c.venue.id != c.feed_venue())
+    r.error("venue.name", r.find("venue.name"),
+            fmt::format("orders go to the venue the feed reads ({}): the node trades one venue", venue_name(c.feed_venue())));
+  const bool coinbase = c.venue.id == VenueId::coinbase;
+  if (coinbase) c.venue = {.id = VenueId::coinbase, .key_env = "COINBASE_API_KEY", .secret_env = "COINBASE_API_SECRET",
+                           .user_stream = false};
   r.string("venue.rest_url", c.venue.rest_url);
   r.string("venue.ca_file", c.venue.ca_file);
   r.string("venue.key_env", c.venue.key_env);
   r.string("venue.secret_env", c.venue.secret_env);
+  // "": the venue's own names, recorded as the effective value.
+  for (auto [key, value, fallback] : {std::tuple{"venue.key_env", &c.venue.key_env, coinbase ? "COINBASE_API_KEY" : "BINANCE_API_KEY"},
+                                      {"venue.secret_env", &c.venue.secret_env, coinbase ? "COINBASE_API_SECRET" : "BINANCE_API_SECRET"}})
+    if (value->empty()) {
+      *value = fallback;
+      for (auto& k : r.keys)
+        if (k.key == key) k = {k.key, Reader::quoted(*value), k.source};
+    }
   r.string("venue.key_file", c.venue.key_file);
   r.integer("venue.recv_window_ms", c.venue.recv_window_ms, 1, 60'000);
   r.integer("venue.timeout_ms", c.venue.timeout_ms, 100, 120'000);
@@ -817,9 +840,19 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("venue.max_unavailable_attempts", c.venue.max_unavailable_attempts, 1, 1000);
   r.boolean("venue.user_stream", c.venue.user_stream);
   r.string("venue.ws_api_url", c.venue.ws_api_url);
+  if (coinbase && c.venue.user_stream) {  // Binance's user-data stream: Coinbase's orders are polled (venue.poll_ms)
+    c.venue.user_stream = false;
+    for (auto& k : r.keys)
+      if (k.key == "venue.user_stream") k = {k.key, "false", k.source + " (coinbase: orders are polled)"};
+  }
+  if (coinbase && !c.venue.ws_api_url.empty())
+    r.error("venue.ws_api_url", r.find("venue.ws_api_url"), "Binance's WebSocket API: Coinbase has none to set");
   if (c.venue.rest_url.empty())
-    c.venue.rest_url = c.order_mode == OrderMode::live ? "https://api.binance.com" : "https://testnet.binance.vision";
-  if (c.venue.ws_api_url.empty()) {
+    c.venue.rest_url = coinbase ? (c.order_mode == OrderMode::live ? "https://api.coinbase.com" : "https://api-sandbox.coinbase.com")
+                                : (c.order_mode == OrderMode::live ? "https://api.binance.com" : "https://testnet.binance.vision");
+  if (coinbase) {
+    // no WebSocket API
+  } else if (c.venue.ws_api_url.empty()) {
     // Binance serves its WebSocket API on hosts of its own; anything else (exchange-sim)
     // serves it beside its REST API.
     if (c.venue.rest_url == "https://api.binance.com") c.venue.ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
@@ -838,17 +871,19 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
       r.error("venue.rest_url", r.find("venue.rest_url"), "expected an https:// URL");
     // The two switches must agree: testnet orders never go to the live venue, and back.
     const bool live_host = c.venue.rest_url.find("api.binance.com") != std::string::npos ||
-                           c.venue.rest_url.find("api1.binance.com") != std::string::npos;
+                           c.venue.rest_url.find("api1.binance.com") != std::string::npos ||
+                           c.venue.rest_url.find("://api.coinbase.com") != std::string::npos;
     if (c.order_mode == OrderMode::testnet && live_host)
       r.error("venue.rest_url", r.find("venue.rest_url"), "order.mode is \"testnet\" but this is the live venue");
-    if (c.order_mode == OrderMode::live && c.venue.rest_url.find("testnet") != std::string::npos)
+    if (c.order_mode == OrderMode::live &&
+        (c.venue.rest_url.find("testnet") != std::string::npos || c.venue.rest_url.find("sandbox") != std::string::npos))
       r.error("venue.rest_url", r.find("venue.rest_url"), "order.mode is \"live\" but this is the testnet");
     // Each traded symbol's rules are checked at the venue before the start; with none
     // listed nothing would be checked.
     if (use == ConfigUse::node && c.feed_symbols.empty())
       r.error("feed.symbols", r.find("feed.symbols"),
               fmt::format("order.mode = \"{}\" needs the symbols it trades, so that their rules (lot size, minimum "
-                          "notional) are checked at the venue before the start, e.g. [\"BTCUSDT\"]",
+                          "notional) are checked at the venue before the start, e.g. [\"BTCUSDT\"] or [\"BTC-USD@coinbase\"]",
                           name(c.order_mode)));
     if (use == ConfigUse::node && !c.venue.ca_file.empty() && !fs::exists(c.venue.ca_file, ec))
       r.error("venue.ca_file", r.find("venue.ca_file"), fmt::format("file {} does not exist", c.venue.ca_file));

@@ -144,13 +144,17 @@ struct NodeConfig {
   // [venue]: where testnet and live orders go; the keys come from the environment or an
   // encrypted key file (trader-tools keys encrypt), never from this file.
   struct Venue {
-    std::string rest_url;  // empty: https://testnet.binance.vision (testnet), https://api.binance.com (live)
+    VenueId id = VenueId::binance;  // venue.name: the venue of the instruments traded (the feed's)
+    // empty: binance https://testnet.binance.vision (testnet), https://api.binance.com (live);
+    // coinbase https://api-sandbox.coinbase.com (testnet), https://api.coinbase.com (live)
+    std::string rest_url;
     std::string ca_file;   // empty: the system CA store
+    // Coinbase's defaults: COINBASE_API_KEY (the key's name), COINBASE_API_SECRET (its EC key, PEM)
     std::string key_env = "BINANCE_API_KEY", secret_env = "BINANCE_API_SECRET";
     std::string key_file;  // if set, used instead of the environment (passphrase: $TRADER_KEYS_PASSPHRASE or asked)
     std::int64_t recv_window_ms = 5000, timeout_ms = 5000, poll_ms = 1000, weight_limit = 6000;
     std::int64_t max_unavailable_attempts = 5;
-    bool user_stream = true;  // follow the user-data stream as well as polling
+    bool user_stream = true;  // follow the user-data stream as well as polling (Binance's; Coinbase: polling only)
     std::string ws_api_url;   // empty: the WebSocket API beside rest_url (Binance's, or exchange-sim's)
   } venue;
   PaperExchangeConfig paper;

@@ -4,6 +4,7 @@
 #include "actors/node/venue_gateway.hpp"
 #include "credentials/credentials.hpp"
 #include "exchange/binance/rest_venue.hpp"
+#include "exchange/coinbase/rest_venue.hpp"
 
 namespace trader::node {
 
@@ -17,16 +18,26 @@ Result<std::unique_ptr<Venue>> make_venue(const NodeConfig& config) {
   }();
   if (!keys) return fail(fmt::format("order.mode = \"{}\" needs API keys: {}", name(config.order_mode), keys.error().message));
   spdlog::info("{} orders signed with API key {} (fingerprint)", name(config.order_mode), keys->fingerprint());
-  binance::RestVenueOptions options;
-  options.base_url = v.rest_url;
-  options.ca_file = v.ca_file;
-  options.credentials = std::move(*keys);
-  options.recv_window_ms = v.recv_window_ms;
-  options.timeout = std::chrono::milliseconds(v.timeout_ms);
-  options.ws_api_url = v.ws_api_url;
-  auto venue = binance::RestVenue::create(std::move(options));
-  if (!venue) return fail(fmt::format("venue.rest_url {}: {}", v.rest_url, venue.error().message));
-  return std::unique_ptr<Venue>(std::move(*venue));
+  auto made = [&]() -> Result<std::unique_ptr<Venue>> {
+    if (v.id == VenueId::coinbase) {
+      coinbase::RestVenueOptions options;
+      options.base_url = v.rest_url;
+      options.ca_file = v.ca_file;
+      options.credentials = std::move(*keys);
+      options.timeout = std::chrono::milliseconds(v.timeout_ms);
+      return coinbase::RestVenue::create(std::move(options));
+    }
+    binance::RestVenueOptions options;
+    options.base_url = v.rest_url;
+    options.ca_file = v.ca_file;
+    options.credentials = std::move(*keys);
+    options.recv_window_ms = v.recv_window_ms;
+    options.timeout = std::chrono::milliseconds(v.timeout_ms);
+    options.ws_api_url = v.ws_api_url;
+    return binance::RestVenue::create(std::move(options));
+  }();
+  if (!made) return fail(fmt::format("venue.rest_url {}: {}", v.rest_url, made.error().message));
+  return std::move(*made);
 }
 
 Result<std::unique_ptr<Venue>> make_history_venue(const NodeConfig& config) {

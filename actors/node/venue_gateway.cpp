@@ -14,6 +14,7 @@
 #include "messages/message_codec.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
 #include "messages/fixed_point.hpp"
+#include "messages/instrument.hpp"
 #include "messages/enum_names.hpp"
 
 namespace trader::node {
@@ -436,6 +437,23 @@ Status check_market_rules(const MarketRules& ours, const SymbolRules& venue) {
   return {};
 }
 
+namespace {
+
+// The base asset of an instrument quoted in `quote` ("BTCUSDT", "USDT" -> "BTC";
+// "BTC-USD@coinbase", "USD" -> "BTC"); nullopt for one quoted in another asset. Binance
+// glues the two, so its symbol loses the known quote as a suffix (any quote, e.g. ETHBTC).
+std::optional<std::string> base_of(const std::string& symbol, const std::string& quote) {
+  const auto i = parse_instrument(symbol);
+  if (!i) return std::nullopt;
+  if (i->venue != VenueId::binance)
+    return i->quote == quote && !i->base.empty() ? std::optional<std::string>(i->base) : std::nullopt;
+  const std::string& s = i->symbol;
+  if (s.size() <= quote.size() || s.compare(s.size() - quote.size(), quote.size(), quote) != 0) return std::nullopt;
+  return s.substr(0, s.size() - quote.size());
+}
+
+}  // namespace
+
 Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tracker,
                                                  const std::vector<JournalOpenOrder>& open_orders,
                                                  const PortfolioCore& journal_portfolio, const MarketRules& market,
@@ -490,8 +508,7 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
   };
   std::vector<std::pair<std::string, std::int64_t>> expected{{portfolio.quote_asset, portfolio.cash}};
   for (const auto& p : portfolio.positions)
-    if (p.symbol.size() > portfolio.quote_asset.size())
-      expected.emplace_back(p.symbol.substr(0, p.symbol.size() - portfolio.quote_asset.size()), p.qty);
+    if (const auto base = base_of(p.symbol, portfolio.quote_asset)) expected.emplace_back(*base, p.qty);
   std::size_t differences = 0;
   for (const auto& [asset, qty] : expected) {
     if (held(asset) == qty) continue;
@@ -510,9 +527,9 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
   std::string adopted = fmt::format("{} {}", portfolio.quote_asset,
                                     format_fixed(account.balances[0].free + account.balances[0].locked));
   for (const auto& symbol : symbols) {
-    const auto& quote = portfolio.quote_asset;
-    if (symbol.size() <= quote.size() || symbol.compare(symbol.size() - quote.size(), quote.size(), quote) != 0) continue;
-    const std::string base = symbol.substr(0, symbol.size() - quote.size());
+    const auto base_asset = base_of(symbol, portfolio.quote_asset);
+    if (!base_asset) continue;
+    const std::string& base = *base_asset;
     AssetBalance a{base, symbol, 0, 0};
     for (const auto& b : *balances)
       if (b.asset == base) a = {base, symbol, b.free, b.locked};

@@ -554,7 +554,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     spdlog::info("{} {} -> {}", std::string(req_.method_string()), path, res_.result_int());
     res_.prepare_payload();
-    const bool new_order = !throttled && path == "/api/v3/order" && req_.method() == http::verb::post;
+    const bool new_order = !throttled && (path == "/api/v3/order" || path == "/api/v3/brokerage/orders") &&
+                           req_.method() == http::verb::post;
     const int delay = o.delay_ms + (new_order ? o.slow_orders_ms : 0);
     if (delay > 0) {
       timer_.expires_after(std::chrono::milliseconds(delay));
@@ -577,7 +578,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       const auto auth = req_[http::field::authorization];
       const auto host = req_[http::field::host];
       if (auto refused = coinbase_auth_error({auth.data(), auth.size()}, method, {host.data(), host.size()}, path,
-                                             sim.options.api_key, sim.options.api_secret, now / 1000))
+                                             sim.options.api_key, sim.options.api_secret,
+                                             now / 1000 + sim.options.jwt_clock_ahead_s))
         return reply(*refused);
     }
     reply(sim.coinbase.answer(method, path, parse_params(query), req_.body(), now));
