@@ -253,9 +253,7 @@ RestVenue::RestVenue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RestVenue::~RestVenue() = default;
 
 Result<std::unique_ptr<RestVenue>> RestVenue::create(RestVenueOptions options) {
-  auto url = net::parse_https_url(options.base_url);
-  if (!url) return tl::unexpected(url.error());
-  auto http = net::HttpsClient::create(*url, options.ca_file, options.timeout);
+  auto http = net::HttpsClient::create(options.base_url, options.ca_file, options.timeout);
   if (!http) return tl::unexpected(http.error());
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);

@@ -203,33 +203,43 @@ struct RestVenue::Impl {
                             });
   }
 
-  // Every order matching `query`, following the cursor; `keep` picks what to return.
-  template <class Keep>
-  VenueReply<std::vector<VenueOrder>> orders(std::string query, Keep&& keep) {
-    std::vector<VenueOrder> out;
+  // Each entry of a listing's `list_key` array, page by page: Coinbase's cursor (and
+  // has_next, where the listing has one) says whether another page follows.
+  template <class Each>
+  VenueReply<bool> each_entry(const std::string& path, const std::string& query, const char* list_key, Each&& each) {
     std::string cursor;
     for (int page = 0; page < kMaxPages; ++page) {
       bool more = false;
-      auto read = call<bool>("GET", kBrokerage + std::string("orders/historical/batch"),
-                             cursor.empty() ? query : query + "&cursor=" + percent_encode(cursor), "", true,
-                             [&](dom::element doc) -> VenueReply<bool> {
-                               dom::array list;
-                               if (doc["orders"].get_array().get(list)) return tl::unexpected(bad_answer("orders: no list"));
-                               for (dom::element e : list) {
-                                 auto o = order_from(e);
-                                 if (!o) return tl::unexpected(o.error());
-                                 if (keep(*o)) out.push_back(std::move(*o));
-                               }
-                               bool has_next = false;
-                               if (doc["has_next"].get_bool().get(has_next)) has_next = false;
-                               cursor = string_field(doc, "cursor");
-                               more = has_next && !cursor.empty();
-                               return true;
-                             });
-      if (!read) return tl::unexpected(read.error());
-      if (!more) return out;
+      std::string q = query;
+      if (!cursor.empty()) q += (q.empty() ? "cursor=" : "&cursor=") + percent_encode(cursor);
+      auto read = call<bool>("GET", kBrokerage + path, q, "", true, [&](dom::element doc) -> VenueReply<bool> {
+        dom::array list;
+        if (doc[list_key].get_array().get(list)) return tl::unexpected(bad_answer(fmt::format("{}: no list", list_key)));
+        for (dom::element e : list)
+          if (auto ok = each(e); !ok) return ok;
+        bool has_next = true;
+        if (doc["has_next"].get_bool().get(has_next)) has_next = true;  // absent (fills): the cursor says
+        cursor = string_field(doc, "cursor");
+        more = has_next && !cursor.empty();
+        return true;
+      });
+      if (!read || !more) return read;
     }
-    return tl::unexpected(bad_answer("orders: the cursor never ends"));
+    return tl::unexpected(bad_answer(fmt::format("{}: the cursor never ends", list_key)));
+  }
+
+  // Every order matching `query`; `keep` picks what to return.
+  template <class Keep>
+  VenueReply<std::vector<VenueOrder>> orders(const std::string& query, Keep&& keep) {
+    std::vector<VenueOrder> out;
+    auto read = each_entry("orders/historical/batch", query, "orders", [&](dom::element e) -> VenueReply<bool> {
+      auto o = order_from(e);
+      if (!o) return tl::unexpected(o.error());
+      if (keep(*o)) out.push_back(std::move(*o));
+      return true;
+    });
+    if (!read) return tl::unexpected(read.error());
+    return out;
   }
 };
 
@@ -237,9 +247,7 @@ RestVenue::RestVenue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RestVenue::~RestVenue() = default;
 
 Result<std::unique_ptr<RestVenue>> RestVenue::create(RestVenueOptions options) {
-  auto url = net::parse_https_url(options.base_url);
-  if (!url) return tl::unexpected(url.error());
-  auto http = net::HttpsClient::create(*url, options.ca_file, options.timeout);
+  auto http = net::HttpsClient::create(options.base_url, options.ca_file, options.timeout);
   if (!http) return tl::unexpected(http.error());
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
@@ -350,36 +358,26 @@ VenueReply<VenueOrder> RestVenue::cancel(const std::string& symbol, const std::s
 VenueReply<std::vector<VenueFill>> RestVenue::trades(const std::string& symbol, const std::string& exchange_order_id) {
   auto product = product_of(symbol);
   if (!product) return tl::unexpected(product.error());
+  const std::string quote = product->substr(product->find('-') + 1);
   std::vector<VenueFill> out;
-  std::string cursor;
-  const std::string quote = std::string(product->substr(product->find('-') + 1));
-  for (int page = 0; page < kMaxPages; ++page) {
-    std::string query = "order_ids=" + percent_encode(exchange_order_id);
-    if (!cursor.empty()) query += "&cursor=" + percent_encode(cursor);
-    auto read = impl_->call<bool>(
-        "GET", kBrokerage + std::string("orders/historical/fills"), query, "", true, [&](dom::element doc) -> VenueReply<bool> {
-          dom::array list;
-          if (doc["fills"].get_array().get(list)) return tl::unexpected(bad_answer("fills: no list"));
-          for (dom::element e : list) {
-            VenueFill f;
-            const std::string trade = string_field(e, "trade_id");
-            if (trade.empty() || !fixed_field(e, "price", &f.price) || !fixed_field(e, "size", &f.qty) ||
-                !fixed_field(e, "commission", &f.commission))
-              return tl::unexpected(bad_answer(fmt::format("a fill of order {}", exchange_order_id)));
-            bool in_quote = false;
-            if (!e["size_in_quote"].get_bool().get(in_quote) && in_quote)
-              return tl::unexpected(bad_answer(fmt::format("a fill of order {} sized in quote", exchange_order_id)));
-            f.trade_id = trade_number(trade);
-            f.commission_asset = quote;  // Coinbase charges spot fees in the quote currency
-            out.push_back(std::move(f));
-          }
-          cursor = string_field(doc, "cursor");
-          return true;
-        });
-    if (!read) return tl::unexpected(read.error());
-    if (cursor.empty()) return out;
-  }
-  return tl::unexpected(bad_answer("fills: the cursor never ends"));
+  auto read = impl_->each_entry(
+      "orders/historical/fills", "order_ids=" + percent_encode(exchange_order_id), "fills",
+      [&](dom::element e) -> VenueReply<bool> {
+        VenueFill f;
+        const std::string trade = string_field(e, "trade_id");
+        if (trade.empty() || !fixed_field(e, "price", &f.price) || !fixed_field(e, "size", &f.qty) ||
+            !fixed_field(e, "commission", &f.commission))
+          return tl::unexpected(bad_answer(fmt::format("a fill of order {}", exchange_order_id)));
+        bool in_quote = false;
+        if (!e["size_in_quote"].get_bool().get(in_quote) && in_quote)
+          return tl::unexpected(bad_answer(fmt::format("a fill of order {} sized in quote", exchange_order_id)));
+        f.trade_id = trade_number(trade);
+        f.commission_asset = quote;  // Coinbase charges spot fees in the quote currency
+        out.push_back(std::move(f));
+        return true;
+      });
+  if (!read) return tl::unexpected(read.error());
+  return out;
 }
 
 VenueReply<std::vector<VenueOrder>> RestVenue::open_orders() {
@@ -388,34 +386,19 @@ VenueReply<std::vector<VenueOrder>> RestVenue::open_orders() {
 
 VenueReply<std::vector<VenueBalance>> RestVenue::balances() {
   std::vector<VenueBalance> out;
-  std::string cursor;
-  for (int page = 0; page < kMaxPages; ++page) {
-    bool more = false;
-    auto read = impl_->call<bool>(
-        "GET", kBrokerage + std::string("accounts"), cursor.empty() ? "limit=250" : "limit=250&cursor=" + percent_encode(cursor),
-        "", true, [&](dom::element doc) -> VenueReply<bool> {
-          dom::array list;
-          if (doc["accounts"].get_array().get(list)) return tl::unexpected(bad_answer("accounts: no list"));
-          for (dom::element e : list) {
-            VenueBalance b;
-            b.asset = string_field(e, "currency");
-            dom::element available, hold;
-            if (b.asset.empty() || e["available_balance"].get(available) || !fixed_field(available, "value", &b.free))
-              return tl::unexpected(bad_answer("an account's currency or available_balance"));
-            if (!e["hold"].get(hold) && !fixed_field(hold, "value", &b.locked))
-              return tl::unexpected(bad_answer(fmt::format("account {}: hold", b.asset)));
-            if (b.free != 0 || b.locked != 0) out.push_back(std::move(b));
-          }
-          bool has_next = false;
-          if (doc["has_next"].get_bool().get(has_next)) has_next = false;
-          cursor = string_field(doc, "cursor");
-          more = has_next && !cursor.empty();
-          return true;
-        });
-    if (!read) return tl::unexpected(read.error());
-    if (!more) return out;
-  }
-  return tl::unexpected(bad_answer("accounts: the cursor never ends"));
+  auto read = impl_->each_entry("accounts", "limit=250", "accounts", [&](dom::element e) -> VenueReply<bool> {
+    VenueBalance b;
+    b.asset = string_field(e, "currency");
+    dom::element available, hold;
+    if (b.asset.empty() || e["available_balance"].get(available) || !fixed_field(available, "value", &b.free))
+      return tl::unexpected(bad_answer("an account's currency or available_balance"));
+    if (!e["hold"].get(hold) && !fixed_field(hold, "value", &b.locked))
+      return tl::unexpected(bad_answer(fmt::format("account {}: hold", b.asset)));
+    if (b.free != 0 || b.locked != 0) out.push_back(std::move(b));
+    return true;
+  });
+  if (!read) return tl::unexpected(read.error());
+  return out;
 }
 
 VenueReply<SymbolRules> RestVenue::rules(const std::string& symbol) {

@@ -90,6 +90,13 @@ HttpsClient::HttpsClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpsClient::~HttpsClient() = default;
 const HttpsUrl& HttpsClient::url() const { return impl_->url; }
 
+Result<std::unique_ptr<HttpsClient>> HttpsClient::create(const std::string& url, const std::string& ca_file,
+                                                         std::chrono::milliseconds timeout) {
+  auto parsed = parse_https_url(url);
+  if (!parsed) return tl::unexpected(parsed.error());
+  return create(*parsed, ca_file, timeout);
+}
+
 Result<std::unique_ptr<HttpsClient>> HttpsClient::create(const HttpsUrl& url, const std::string& ca_file,
                                                          std::chrono::milliseconds timeout) {
   auto ctx = client_context(ca_file);

@@ -46,6 +46,9 @@ class HttpsClient {
   // `ca_file` empty: the system CA store.
   static Result<std::unique_ptr<HttpsClient>> create(const HttpsUrl& url, const std::string& ca_file,
                                                      std::chrono::milliseconds timeout);
+  // The same from "https://host[:port]" (a venue's base URL).
+  static Result<std::unique_ptr<HttpsClient>> create(const std::string& url, const std::string& ca_file,
+                                                     std::chrono::milliseconds timeout);
   ~HttpsClient();
   HttpOutcome send(const HttpRequest& request);
   const HttpsUrl& url() const;

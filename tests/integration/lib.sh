@@ -78,7 +78,7 @@ node_with_sim_setup() {
 }
 
 # stop_live_node RUN TRADES: once the journal RUN holds TRADES trade records (a hang guard
-# of 60 s only), SIGTERM the node ($NODE_PID): it must stop within 10 s and exit 0.
+# of 60 s only), stop_node.
 stop_live_node() {
   local t
   for _ in $(seq 300); do
@@ -86,11 +86,22 @@ stop_live_node() {
     [ "${t:-0}" -ge "$2" ] && break
     sleep 0.2
   done
+  stop_node
+}
+
+# stop_node: SIGTERM the node ($NODE_PID): it must stop within 10 s and exit 0.
+stop_node() {
   kill -TERM "$NODE_PID"
   for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$NODE_PID" 2>/dev/null; then bad "the node did not stop within 10 s of SIGTERM"; kill -9 "$NODE_PID"; fi
   wait "$NODE_PID"
   expect_eq "the node exits 0 on SIGTERM" 0 "$?"
+  NODE_PID=""
+}
+
+# journal_count DIR PATTERN: the order events in journal DIR matching PATTERN, committed so far
+journal_count() {
+  "$TOOLS" dump "$1" --type order_event --json 2>/dev/null | grep -c "$2"
 }
 
 # start_postgres: a PostgreSQL cluster of the test's own in $SCRATCH/pg (Debian's

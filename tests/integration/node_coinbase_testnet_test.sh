@@ -42,9 +42,6 @@ NODE_PID=$!
 for _ in $(seq 600); do grep -q "every frame handed to a client" "$SCRATCH/sim.log" && break; sleep 0.1; done
 grep -q "every frame handed to a client" "$SCRATCH/sim.log" && ok "the simulator handed its capture to the node" \
   || bad "sim: $(tail -3 "$SCRATCH/sim.log") node: $(tail -3 "$SCRATCH/node.log")"
-journal_count() {  # journal_count DIR PATTERN: order events matching PATTERN, committed so far
-  "$TOOLS" dump "$1" --type order_event --json 2>/dev/null | grep -c "$2"
-}
 # Until every order the sim took has its acceptance and final event journaled (hang guard only).
 for _ in $(seq 600); do
   at_sim=$(grep -c "POST /api/v3/brokerage/orders -> 200" "$SCRATCH/sim.log")
@@ -53,12 +50,7 @@ for _ in $(seq 600); do
   [ "$at_sim" -gt 0 ] && [ "$accepted" -ge "$at_sim" ] && [ "$final" -ge "$accepted" ] && break
   sleep 0.1
 done
-kill -TERM "$NODE_PID"
-for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$NODE_PID" 2>/dev/null; then bad "the node did not stop within 10 s of SIGTERM"; kill -9 "$NODE_PID"; fi
-wait "$NODE_PID"
-expect_eq "the node exits 0 on SIGTERM" 0 "$?"
-NODE_PID=""
+stop_node
 grep -q "orders testnet at https://127.0.0.1:$PORT" "$SCRATCH/node.log" && ok "the log says where orders go" \
   || bad "start log: $(head -5 "$SCRATCH/node.log")"
 line=$(grep -o "venue coinbase: clock offset.*" "$SCRATCH/node.log")

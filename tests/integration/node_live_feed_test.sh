@@ -29,7 +29,6 @@ grep -q "every frame handed to a client" "$SCRATCH/sim.log" && ok "the simulator
 # the first 6; 3589 trades less the dropped and cut ones.
 EXPECTED_TRADES=3586
 stop_live_node "$run" "$EXPECTED_TRADES"
-NODE_PID=""
 grep -q "^session 1 stopped by signal" "$SCRATCH/node.out" && ok "session closed: stopped by signal" || bad "summary: $(head -3 "$SCRATCH/node.out") $(tail -3 "$SCRATCH/node.log")"
 
 "$TOOLS" dump "$run" --json > "$SCRATCH/dump.jsonl"

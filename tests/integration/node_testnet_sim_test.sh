@@ -35,9 +35,6 @@ for _ in $(seq 600); do grep -q "capture replayed" "$SCRATCH/sim.log" && break; 
 grep -q "capture replayed" "$SCRATCH/sim.log" && ok "the simulator replayed its capture to the node" || bad "sim: $(tail -3 "$SCRATCH/sim.log")"
 # Until every order the sim accepted has its acceptance and its final event in the
 # journal (hang guard only; under load the answers take longer, never fewer).
-journal_count() {  # journal_count DIR PATTERN: order events matching PATTERN, committed so far
-  "$TOOLS" dump "$1" --type order_event --json 2>/dev/null | grep -c "$2"
-}
 # An order still waiting out a 429 has not reached the sim yet: every request must have ended.
 for _ in $(seq 600); do
   at_sim=$(grep -c "POST /api/v3/order -> 200" "$SCRATCH/sim.log")
@@ -73,12 +70,7 @@ assert abs(float(d["pnl_today"])) < 100 and float(d["equity"]) - float(d["starti
   || bad "/status: $(curl -s "$CTL/status")"
 curl -s "$CTL/metrics" | grep -q '^trader_venue_errors_total{code="venue_rate_limited"} [1-9]' \
   && ok "/metrics counts venue errors by code" || bad "/metrics lacks venue errors"
-kill -TERM "$NODE_PID"
-for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$NODE_PID" 2>/dev/null; then bad "the node did not stop within 10 s of SIGTERM"; kill -9 "$NODE_PID"; fi
-wait "$NODE_PID"
-expect_eq "the node exits 0 on SIGTERM" 0 "$?"
-NODE_PID=""
+stop_node
 grep -q "^session 1 stopped by signal" "$SCRATCH/node.out" && ok "session closed: stopped by signal" || bad "summary: $(head -3 "$SCRATCH/node.out") $(tail -3 "$SCRATCH/node.log")"
 grep -q "orders testnet at https://127.0.0.1:$PORT" "$SCRATCH/node.log" && ok "the log says where orders go" || bad "start log"
 
