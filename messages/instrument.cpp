@@ -76,6 +76,12 @@ Result<Instrument> parse_instrument(std::string_view text) {
   return out;
 }
 
+VenueId venue_of(std::string_view instrument) {
+  const auto at = instrument.rfind('@');
+  if (at == std::string_view::npos) return VenueId::binance;
+  return parse_venue(instrument.substr(at + 1)).value_or(VenueId::binance);
+}
+
 std::string_view base_asset(std::string_view instrument) {
   VenueId venue = VenueId::binance;
   std::string_view symbol = instrument;

@@ -34,6 +34,10 @@ Result<Instrument> parse_instrument(std::string_view text);
 // The form messages use for a venue's symbol: binance bare, others "SYMBOL@venue".
 std::string instrument_name(VenueId venue, std::string_view venue_symbol);
 
+// The venue an instrument's text form names: "BTC-USD@coinbase" -> coinbase; a bare
+// symbol (or an unknown venue) -> binance.
+VenueId venue_of(std::string_view instrument);
+
 // The base asset of an instrument's text form: "BTCUSDT" -> "BTC", "BTC-USD@coinbase" ->
 // "BTC". A text that names no known quote is its own asset.
 std::string_view base_asset(std::string_view instrument);

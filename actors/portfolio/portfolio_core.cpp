@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "messages/fixed_point.hpp"
+#include "messages/instrument.hpp"
 
 namespace trader {
 
@@ -71,8 +72,12 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
     cash += notional - cash_fee;
     trip += realized - fee_value;
   }
+  // The fill's venue's cash moves with the total, if that venue's account was adopted.
+  const auto at_venue = venue_cash_.find(std::string(venue_name(venue_of(e.symbol))));
+  const __int128 venue_cash =
+      at_venue == venue_cash_.end() ? 0 : static_cast<__int128>(at_venue->second) + (cash - s.cash);
   if (!fits(qty) || !fits(cost) || !fits(cash) || !fits(fees) || !fits(realized) || !fits(s.realized_pnl + realized) ||
-      !fits(h.realized + realized) || !fits(trip) || !fits(notional) || !fits(fee_value)) {
+      !fits(h.realized + realized) || !fits(trip) || !fits(notional) || !fits(fee_value) || !fits(venue_cash)) {
     error("arithmetic_overflow", "fill of " + e.symbol + " overflows 64-bit fixed point; not booked");
     return;
   }
@@ -92,6 +97,7 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   }
   holdings_[e.symbol] = h;
   state_ = std::move(s);
+  if (at_venue != venue_cash_.end()) at_venue->second = static_cast<std::int64_t>(venue_cash);
 }
 
 void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
@@ -104,7 +110,14 @@ void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
     return;
   }
   // Build the adopted state aside, in 128 bits, and take it only if everything fits.
-  __int128 cash = state_.cash, capital = state_.starting_cash;
+  // This venue's cash so far: its own, or before its first record what no venue claims.
+  __int128 venue_before = state_.cash;
+  if (const auto it = venue_cash_.find(b.venue); it != venue_cash_.end()) {
+    venue_before = it->second;
+  } else {
+    for (const auto& [venue, held] : venue_cash_) venue_before -= held;
+  }
+  __int128 cash = state_.cash, capital = state_.starting_cash, venue_now = venue_before;
   std::map<std::string, Holding> holdings = holdings_;
   std::map<std::string, std::int64_t> unvalued = unvalued_;
   for (const auto& a : b.balances) {
@@ -113,9 +126,10 @@ void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
       error("venue_balance_invalid", a.asset + ": the venue reports a negative or oversized balance; not adopted");
       return;
     }
-    if (a.symbol.empty()) {  // the quote asset: the cash the node trades with
-      capital += total - cash;
-      cash = total;
+    if (a.symbol.empty()) {  // the quote asset: the cash the node trades with at this venue
+      capital += total - venue_now;
+      cash += total - venue_now;
+      venue_now = total;
       continue;
     }
     Holding& h = holdings[a.symbol];
@@ -143,7 +157,7 @@ void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
   // Capital moved in or out is no gain or loss: the peak moves with it, or an account
   // smaller than portfolio.starting_cash would start in a drawdown (and halt trading).
   const __int128 peak = static_cast<__int128>(state_.peak_equity) + (capital - state_.starting_cash);
-  if (!fits(cash) || !fits(capital) || !fits(peak)) {
+  if (!fits(cash) || !fits(capital) || !fits(peak) || !fits(venue_now)) {
     error("arithmetic_overflow", "the venue's balances overflow 64-bit fixed point; not adopted");
     return;
   }
@@ -153,6 +167,7 @@ void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
   state_.cash = static_cast<std::int64_t>(cash);
   state_.starting_cash = static_cast<std::int64_t>(capital);
   state_.peak_equity = static_cast<std::int64_t>(peak);
+  venue_cash_[b.venue] = static_cast<std::int64_t>(venue_now);
   // What the venue priced at the start is valued now.
   for (const auto& a : b.balances)
     if (!a.symbol.empty() && a.price > 0) value_adopted(a.symbol, a.price, b.ts_ms, out, "the venue's price at the start");
@@ -245,12 +260,15 @@ void PortfolioCore::save(StateWriter& w) const {
   }
   w.message(state_);
   // Last and only when there is any, so that a paper session's snapshots are what they
-  // were before adoption existed, and those older snapshots still load.
-  if (unvalued_.empty()) return;
-  w.u32(static_cast<std::uint32_t>(unvalued_.size()));
-  for (const auto& [symbol, qty] : unvalued_) {
-    w.str(symbol);
-    w.i64(qty);
+  // were before adoption existed, and those older snapshots still load: what is unvalued,
+  // then each venue's cash.
+  if (unvalued_.empty() && venue_cash_.empty()) return;
+  for (const auto* m : {&unvalued_, &venue_cash_}) {
+    w.u32(static_cast<std::uint32_t>(m->size()));
+    for (const auto& [key, v] : *m) {
+      w.str(key);
+      w.i64(v);
+    }
   }
 }
 
@@ -263,12 +281,14 @@ Status PortfolioCore::load(StateReader& r) {
   auto m = r.message();
   if (auto* ps = std::get_if<PortfolioState>(&m)) state_ = std::move(*ps);
   else if (r.ok()) return fail("portfolio snapshot: expected a portfolio state");
-  unvalued_.clear();
-  if (r.ok() && !r.at_end())
-    for (auto n = r.count(); n > 0 && r.ok(); --n) {
-      std::string symbol = r.str();
-      unvalued_[symbol] = r.i64();
-    }
+  for (auto* m : {&unvalued_, &venue_cash_}) {
+    m->clear();
+    if (r.ok() && !r.at_end())
+      for (auto n = r.count(); n > 0 && r.ok(); --n) {
+        std::string key = r.str();
+        (*m)[key] = r.i64();
+      }
+  }
   if (!r.ok()) return fail("portfolio snapshot is truncated or corrupt");
   return {};
 }

@@ -27,6 +27,11 @@
 // (`holding_valued_at_start_price`); until then it counts for nothing. Adopting moves no
 // PnL: `starting_cash` moves by exactly the value it adds or removes (it is the capital
 // the PnL is measured from), so the identity above still holds.
+//
+// Several venues. Cash is one number, but it sits at venues: each venue's account record
+// sets that venue's cash only, and a fill moves its instrument's venue's cash with the
+// total. Before a venue's first record its cash is what no venue has claimed yet (paper
+// cash, at the first record), so one venue's start behaves as it always did.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -71,6 +76,9 @@ class PortfolioCore final : public ActorCore {
   // Quantities adopted from the venue with no cost basis, by symbol: valued at the next
   // price seen (value_adopted).
   std::map<std::string, std::int64_t> unvalued_;
+  // The quote cash at each venue whose account was adopted, by venue name ("binance",
+  // "coinbase"); state_.cash less their sum is cash no venue has claimed.
+  std::map<std::string, std::int64_t> venue_cash_;
 };
 
 }  // namespace trader

@@ -24,6 +24,9 @@ TEST_CASE("instruments: the venue after @, binance written bare, assets from the
   i = parse_instrument("BTC-USDT@kucoin");
   REQUIRE(i);
   CHECK(i->quote == "USDT");
+  CHECK(venue_of("BTC-USD@coinbase") == VenueId::coinbase);
+  CHECK(venue_of("BTCUSDT") == VenueId::binance);
+  CHECK(venue_of("BTC-USDT@kucoin") == VenueId::kucoin);
 }
 
 TEST_CASE("instruments that are not: each error says what is expected") {

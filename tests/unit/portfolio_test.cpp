@@ -328,6 +328,41 @@ TEST_CASE("a venue account smaller than portfolio.starting_cash starts without a
   CHECK(s.drawdown_ppm == 100'000);
 }
 
+TEST_CASE("two venues' accounts: each record sets its own venue's cash, fills move their venue's, a restart re-adopts") {
+  PortfolioCore core({"USDC", px(10000), 60});
+  CoreHarness h(core);
+  auto state = [&](const Message& m) { return of_type<PortfolioState>(h.feed(m)).at(0); };
+  // The first venue's record replaces the paper cash no venue had claimed; the second adds its own.
+  auto s = state(AccountBalances{"binance", 1000, "USDC", {AssetBalance{"USDC", "", px(3000), 0}}});
+  CHECK(s.cash == px(3000));
+  s = state(AccountBalances{"coinbase", 1000, "USDC", {AssetBalance{"USDC", "", px(1500), px(500)}}});
+  CHECK(s.cash == px(5000));
+  CHECK(s.starting_cash == px(5000));
+  OrderEvent buy = fill(Side::buy, 0.01, 60000, 0.6);
+  buy.symbol = "BTC-USDC@coinbase";
+  buy.fee_asset = "USDC";
+  s = state(buy);
+  CHECK(s.cash == px(5000 - 600 - 0.6));
+  // A restart: each venue reports what it holds now; the same money is not counted twice,
+  // and Coinbase's 1 USDC more than the journal knows is capital, not profit.
+  StateWriter w;
+  core.save(w);
+  PortfolioCore restored({"USDC", px(10000), 60});
+  StateReader r(w.bytes());
+  REQUIRE(restored.load(r).has_value());
+  CHECK(r.at_end());
+  CoreHarness h2(restored);
+  s = of_type<PortfolioState>(h2.feed(AccountBalances{"binance", 2000, "USDC", {AssetBalance{"USDC", "", px(3000), 0}}})).at(0);
+  CHECK(s.cash == px(4399.4));
+  CHECK(s.starting_cash == px(5000));
+  s = of_type<PortfolioState>(h2.feed(AccountBalances{"coinbase", 2000, "USDC",
+                                                      {AssetBalance{"USDC", "", px(1400.4), 0},
+                                                       AssetBalance{"BTC", "BTC-USDC@coinbase", px(0.01), 0}}})).at(0);
+  CHECK(s.cash == px(4400.4));
+  CHECK(s.starting_cash == px(5001));
+  CHECK(s.equity - s.starting_cash == s.realized_pnl + s.unrealized_pnl - s.fees);
+}
+
 TEST_CASE("a venue account in another quote asset, or with a negative balance, is refused and nothing is adopted") {
   PortfolioCore core({"USDT", px(10000), 60});
   CoreHarness h(core);
