@@ -821,6 +821,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   if (coinbase) c.venue = {.id = VenueId::coinbase, .key_env = "COINBASE_API_KEY", .secret_env = "COINBASE_API_SECRET",
                            .user_stream = false};
   r.string("venue.rest_url", c.venue.rest_url);
+  r.string("venue.public_url", c.venue.public_url);
   r.string("venue.ca_file", c.venue.ca_file);
   r.string("venue.key_env", c.venue.key_env);
   r.string("venue.secret_env", c.venue.secret_env);
@@ -847,9 +848,20 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   }
   if (coinbase && !c.venue.ws_api_url.empty())
     r.error("venue.ws_api_url", r.find("venue.ws_api_url"), "Binance's WebSocket API: Coinbase has none to set");
-  if (c.venue.rest_url.empty())
+  if (c.venue.rest_url.empty()) {
     c.venue.rest_url = coinbase ? (c.order_mode == OrderMode::live ? "https://api.coinbase.com" : "https://api-sandbox.coinbase.com")
                                 : (c.order_mode == OrderMode::live ? "https://api.binance.com" : "https://testnet.binance.vision");
+    if (c.order_mode != OrderMode::paper)  // the effective URL, recorded (paper sends nothing)
+      for (auto& k : r.keys)
+        if (k.key == "venue.rest_url") k = {k.key, Reader::quoted(c.venue.rest_url), k.source};
+  }
+  if (!coinbase && !c.venue.public_url.empty())
+    r.error("venue.public_url", r.find("venue.public_url"), "Coinbase's: Binance's market data is beside rest_url");
+  if (coinbase && c.venue.public_url.empty() && c.venue.rest_url == "https://api-sandbox.coinbase.com") {
+    c.venue.public_url = "https://api.coinbase.com";  // the sandbox serves only accounts and orders
+    for (auto& k : r.keys)
+      if (k.key == "venue.public_url") k = {k.key, Reader::quoted(c.venue.public_url), k.source};
+  }
   if (coinbase) {
     // no WebSocket API
   } else if (c.venue.ws_api_url.empty()) {

@@ -148,6 +148,9 @@ struct NodeConfig {
     // empty: binance https://testnet.binance.vision (testnet), https://api.binance.com (live);
     // coinbase https://api-sandbox.coinbase.com (testnet), https://api.coinbase.com (live)
     std::string rest_url;
+    // coinbase: public market data (time, product rules, prices); empty: rest_url, or for
+    // the sandbox (which serves only accounts and orders) https://api.coinbase.com
+    std::string public_url;
     std::string ca_file;   // empty: the system CA store
     // Coinbase's defaults: COINBASE_API_KEY (the key's name), COINBASE_API_SECRET (its EC key, PEM)
     std::string key_env = "BINANCE_API_KEY", secret_env = "BINANCE_API_SECRET";

@@ -22,6 +22,7 @@ Result<std::unique_ptr<Venue>> make_venue(const NodeConfig& config) {
     if (v.id == VenueId::coinbase) {
       coinbase::RestVenueOptions options;
       options.base_url = v.rest_url;
+      options.public_url = v.public_url;
       options.ca_file = v.ca_file;
       options.credentials = std::move(*keys);
       options.timeout = std::chrono::milliseconds(v.timeout_ms);

@@ -143,14 +143,16 @@ VenueReply<SymbolRules> parse_product_rules(std::string_view json) {
 struct RestVenue::Impl {
   RestVenueOptions options;
   std::unique_ptr<net::HttpsClient> http;
+  std::unique_ptr<net::HttpsClient> market;  // public market data (time, products); no JWT
   dom::parser parser;
   std::map<std::string, std::string> placed;  // client order id -> Coinbase's order id, this process's
 
-  // One request to path (under the brokerage unless it starts with '/'); private ones carry
-  // a JWT. The answer's JSON is handed to `read` when the status is 2xx.
+  // One request; a signed one carries a JWT and goes to the account's API, any other to
+  // the public market data. The answer's JSON is handed to `read` when the status is 2xx.
   template <class T, class Read>
   VenueReply<T> call(const char* method, const std::string& path, const std::string& query, std::string body,
                      bool signed_, Read&& read) {
+    net::HttpsClient& to = signed_ ? *http : *market;
     net::HttpRequest req;
     req.method = method;
     req.target = query.empty() ? path : path + "?" + query;
@@ -168,7 +170,7 @@ struct RestVenue::Impl {
                                                      "the API key's private key cannot sign: " + token.error().message, 0});
       req.headers["Authorization"] = "Bearer " + *token;
     }
-    auto out = http->send(req);
+    auto out = to.send(req);
     using K = net::HttpOutcome::Kind;
     if (out.kind == K::not_sent) return tl::unexpected(VenueFailure{VenueFailure::Kind::unavailable, 0, 0, out.error, 0});
     if (out.kind == K::no_answer) return tl::unexpected(VenueFailure{VenueFailure::Kind::unknown, 0, 0, out.error, 0});
@@ -249,9 +251,13 @@ RestVenue::~RestVenue() = default;
 Result<std::unique_ptr<RestVenue>> RestVenue::create(RestVenueOptions options) {
   auto http = net::HttpsClient::create(options.base_url, options.ca_file, options.timeout);
   if (!http) return tl::unexpected(http.error());
+  auto market = net::HttpsClient::create(options.public_url.empty() ? options.base_url : options.public_url,
+                                         options.ca_file, options.timeout);
+  if (!market) return tl::unexpected(market.error());
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   impl->http = std::move(*http);
+  impl->market = std::move(*market);
   return std::unique_ptr<RestVenue>(new RestVenue(std::move(impl)));
 }
 
@@ -404,14 +410,14 @@ VenueReply<std::vector<VenueBalance>> RestVenue::balances() {
 VenueReply<SymbolRules> RestVenue::rules(const std::string& symbol) {
   auto product = product_of(symbol);
   if (!product) return tl::unexpected(product.error());
-  return impl_->call<SymbolRules>("GET", kBrokerage + std::string("products/") + percent_encode(*product), "", "", true,
+  return impl_->call<SymbolRules>("GET", kBrokerage + std::string("market/products/") + percent_encode(*product), "", "", false,
                                   rules_from);
 }
 
 VenueReply<std::int64_t> RestVenue::price(const std::string& symbol) {
   auto product = product_of(symbol);
   if (!product) return tl::unexpected(product.error());
-  return impl_->call<std::int64_t>("GET", kBrokerage + std::string("products/") + percent_encode(*product), "", "", true,
+  return impl_->call<std::int64_t>("GET", kBrokerage + std::string("market/products/") + percent_encode(*product), "", "", false,
                                    [&](dom::element doc) -> VenueReply<std::int64_t> {
                                      std::int64_t price = 0;
                                      if (!fixed_field(doc, "price", &price) || price <= 0)

@@ -12,8 +12,10 @@
 //  - cancel: orders/batch_cancel by the venue's id, then the order read back.
 //  - trades: orders/historical/fills. Coinbase's trade ids are text; a numeric one is its
 //    number, any other a stable 64-bit hash of it (FNV-1a), so fills are still told apart.
-//  - rules: products/{id}: base_increment, base_min_size, base_max_size, price_increment
-//    (quote_increment when absent), quote_min_size.
+//  - rules and price: the public market/products/{id} (base_increment, base_min_size,
+//    base_max_size, price_increment or else quote_increment, quote_min_size, price), and
+//    the clock from the public time; both from `public_url`, since Coinbase's sandbox
+//    serves only accounts and orders (and those as fixed, made-up answers).
 //  - klines: not read from Coinbase (history warm-up is Binance's); rejected, saying so.
 // There is no weight header: used_weight() is 0; a 429 is rate_limited with Retry-After.
 #include <chrono>
@@ -29,7 +31,9 @@ namespace trader::coinbase {
 
 struct RestVenueOptions {
   std::string base_url;  // https://api.coinbase.com, https://api-sandbox.coinbase.com, https://127.0.0.1:PORT
-  std::string ca_file;   // empty: the system CA store
+  std::string ca_file;   // empty: the system CA store (for both URLs)
+  // Public market data (time, products): empty: base_url. The sandbox has none: https://api.coinbase.com.
+  std::string public_url;
   // api_key: the key's name ("organizations/{org}/apiKeys/{id}"); api_secret: its EC
   // private key (PEM).
   credentials::ApiCredentials credentials;
@@ -39,7 +43,7 @@ struct RestVenueOptions {
 // Parses one order as Coinbase writes it (orders/historical/{id}, the batch's entries),
 // its symbol the instrument ("BTC-USD@coinbase").
 VenueReply<VenueOrder> parse_order(std::string_view json);
-// Parses products/{id} into its rules, the symbol the instrument.
+// Parses a product (market/products/{id}) into its rules, the symbol the instrument.
 VenueReply<SymbolRules> parse_product_rules(std::string_view json);
 // The number a fill's trade id stands for: its digits, or a stable hash of any other text.
 std::uint64_t trade_number(std::string_view trade_id);

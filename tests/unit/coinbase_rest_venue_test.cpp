@@ -203,6 +203,18 @@ TEST_CASE("coinbase REST venue against exchange-sim over TLS: JWT per request, o
   CHECK(unsigned_.error().kind == VenueFailure::Kind::rejected);
   CHECK(unsigned_.error().message.find("not a key") == std::string::npos);
 
+  // Market data from its own URL (the sandbox has none): rules from there, the account not.
+  vo.credentials = {kKeyName, key};
+  vo.public_url = vo.base_url;
+  vo.base_url = "https://127.0.0.1:1";
+  auto split = coinbase::RestVenue::create(vo);
+  REQUIRE(split.has_value());
+  CHECK((*split)->rules("BTC-USD@coinbase").has_value());
+  CHECK((*split)->sync_time().has_value());
+  auto no_account = (*split)->balances();
+  REQUIRE_FALSE(no_account.has_value());
+  CHECK(no_account.error().kind == VenueFailure::Kind::unavailable);
+
   (*server)->stop();
   serving.join();
   std::filesystem::remove_all(dir);

@@ -344,3 +344,31 @@ TEST_CASE("config: a Coinbase feed, its defaults journaled as effective, and wha
   REQUIRE(binance);
   CHECK(binance->feed_symbols == std::vector<std::string>{"BTCUSDT"});
 }
+
+TEST_CASE("config: a Coinbase feed sends its orders to Coinbase, with Coinbase's URLs and key names") {
+  const std::string coinbase = "[feed]\nsource = \"coinbase\"\nsymbols = [\"BTC-USD@coinbase\"]\n"
+                               "[history]\nwarmup = false\n[order]\nmode = \"testnet\"\n[journal]\ndurability = \"sync\"\n";
+  auto c = parse_node_config(coinbase, "x.toml", {}, ConfigUse::replay);
+  REQUIRE(c);
+  CHECK(c->venue.id == VenueId::coinbase);
+  CHECK(c->venue.rest_url == "https://api-sandbox.coinbase.com");
+  CHECK(c->venue.public_url == "https://api.coinbase.com");  // the sandbox has no market data
+  CHECK(c->venue.key_env == "COINBASE_API_KEY");
+  CHECK(c->venue.secret_env == "COINBASE_API_SECRET");
+  CHECK_FALSE(c->venue.user_stream);
+  auto live = parse_node_config(coinbase, "x.toml", {"order.mode=\"live\""}, ConfigUse::replay);
+  REQUIRE(live);
+  CHECK(live->venue.rest_url == "https://api.coinbase.com");
+  CHECK(live->venue.public_url.empty());  // beside rest_url
+  auto sandbox_live = parse_node_config(coinbase, "x.toml", {"order.mode=\"live\"", "venue.rest_url=\"https://api-sandbox.coinbase.com\""},
+                                        ConfigUse::replay);
+  REQUIRE_FALSE(sandbox_live);
+  CHECK(sandbox_live.error().message.find("venue.rest_url: order.mode is \"live\" but this is the testnet") != std::string::npos);
+  auto elsewhere = parse_node_config(coinbase + "[venue]\nname = \"binance\"\n", "x.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(elsewhere);
+  CHECK(elsewhere.error().message.find("x.toml:11: venue.name: orders go to the venue the feed reads (coinbase)") !=
+        std::string::npos);
+  auto binance_public = parse_node_config("[venue]\npublic_url = \"https://x\"\n", "x.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(binance_public);
+  CHECK(binance_public.error().message.find("x.toml:2: venue.public_url") != std::string::npos);
+}
