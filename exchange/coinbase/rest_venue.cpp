@@ -146,6 +146,7 @@ struct RestVenue::Impl {
   std::unique_ptr<net::HttpsClient> market;  // public market data (time, products); no JWT
   dom::parser parser;
   std::map<std::string, std::string> placed;  // client order id -> Coinbase's order id, this process's
+  std::int64_t offset_ms = 0;  // Coinbase's clock minus ours (sync_time): tokens are dated on its clock
 
   // One request; a signed one carries a JWT and goes to the account's API, any other to
   // the public market data. The answer's JSON is handed to `read` when the status is 2xx.
@@ -161,7 +162,7 @@ struct RestVenue::Impl {
       req.headers["Content-Type"] = "application/json";
     }
     if (signed_) {
-      const credentials::JwtRequest jwt{options.credentials.api_key, wall_ns() / 1'000'000'000,
+      const credentials::JwtRequest jwt{options.credentials.api_key, (wall_ns() / 1'000'000 + offset_ms) / 1000,
                                         fmt::format("{} {}{}", method, http->url().host, path),
                                         credentials::random_nonce_hex()};
       auto token = credentials::es256_jwt(options.credentials.api_secret, jwt);
@@ -219,6 +220,7 @@ struct RestVenue::Impl {
         if (doc[list_key].get_array().get(list)) return tl::unexpected(bad_answer(fmt::format("{}: no list", list_key)));
         for (dom::element e : list)
           if (auto ok = each(e); !ok) return ok;
+        if (list.size() == 0) return true;  // an empty page ends it, whatever cursor it carries
         bool has_next = true;
         if (doc["has_next"].get_bool().get(has_next)) has_next = true;  // absent (fills): the cursor says
         cursor = string_field(doc, "cursor");
@@ -271,7 +273,8 @@ VenueReply<std::int64_t> RestVenue::sync_time() {
                                      if (text.empty() || ec != std::errc() || end != text.data() + text.size())
                                        return tl::unexpected(bad_answer("time without epochMillis"));
                                      const std::int64_t after = wall_ns() / 1'000'000;
-                                     return server - (before + after) / 2;
+                                     impl_->offset_ms = server - (before + after) / 2;
+                                     return impl_->offset_ms;
                                    });
 }
 

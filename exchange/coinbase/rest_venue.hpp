@@ -18,6 +18,8 @@
 //    serves only accounts and orders (and those as fixed, made-up answers).
 //  - klines: not read from Coinbase (history warm-up is Binance's); rejected, saying so.
 // There is no weight header: used_weight() is 0; a 429 is rate_limited with Retry-After.
+// Tokens are dated on Coinbase's clock (the offset sync_time measured), since it refuses
+// one not valid yet or expired by its own.
 #include <chrono>
 #include <cstdint>
 #include <memory>

@@ -568,7 +568,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // The Coinbase personality: a signed request's JWT checked first, then its answer.
   void route_coinbase(const std::string& path, const std::string& query) {
     auto& sim = *sim_;
-    const std::int64_t now = wall_ms();
+    const std::int64_t now = wall_ms() + std::int64_t{sim.options.clock_ahead_s} * 1000;
     const std::string method(req_.method_string());
     auto reply = [&](const HttpAnswer& a) {
       res_.result(static_cast<http::status>(a.status));

@@ -42,6 +42,7 @@ struct SimOptions {
   int delay_ms = 0;         // fault: delay every REST response
   int slow_orders_ms = 0;   // fault: delay the answers to new orders only (placed at once, answered late)
   int jwt_clock_ahead_s = 0;  // fault (coinbase): judge JWTs by a clock this far ahead (> 120: every one has expired)
+  int clock_ahead_s = 0;      // coinbase: the venue's clock (its time, orders, JWT checks) this far ahead of ours
   int burst_429_every = 0;  // fault: after every N REST requests, the next 3 get 429 + Retry-After
   bool burst_as_418 = false;  // fault: those 3 get 418 (IP banned) without Retry-After instead
   SymbolFilters filters;    // every symbol's LOT_SIZE, PRICE_FILTER and NOTIONAL

@@ -203,6 +203,30 @@ TEST_CASE("coinbase REST venue against exchange-sim over TLS: JWT per request, o
   CHECK(unsigned_.error().kind == VenueFailure::Kind::rejected);
   CHECK(unsigned_.error().message.find("not a key") == std::string::npos);
 
+  // A venue whose clock runs 5 minutes ahead of ours: a token dated on our clock has expired
+  // by its; after sync_time tokens are dated on the venue's clock and pass.
+  {
+    sim::SimOptions ahead = options;
+    ahead.clock_ahead_s = 300;
+    auto late = sim::SimServer::start(ahead, *cert);
+    REQUIRE(late.has_value());
+    std::thread serving_late([&] { (*late)->run(); });
+    coinbase::RestVenueOptions lo = vo;
+    lo.base_url = "https://127.0.0.1:" + std::to_string((*late)->port());
+    lo.credentials = {kKeyName, key};
+    auto v2 = coinbase::RestVenue::create(lo);
+    REQUIRE(v2.has_value());
+    auto stale = (*v2)->balances();
+    REQUIRE_FALSE(stale.has_value());
+    CHECK(stale.error().message.find("the JWT has expired (exp)") != std::string::npos);
+    auto skew = (*v2)->sync_time();
+    REQUIRE(skew.has_value());
+    CHECK(std::abs(*skew - 300'000) < 1000);
+    CHECK((*v2)->balances().has_value());
+    (*late)->stop();
+    serving_late.join();
+  }
+
   // Market data from its own URL (the sandbox has none): rules from there, the account not.
   vo.credentials = {kKeyName, key};
   vo.public_url = vo.base_url;

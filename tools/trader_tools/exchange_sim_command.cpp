@@ -122,6 +122,8 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
                   "fault: answer new orders this late (they are placed at once): the client's timeout path");
   cmd->add_option("--jwt-clock-ahead-s", a->options.jwt_clock_ahead_s,
                   "fault (coinbase): judge request JWTs by a clock N s ahead (over 120: every token has expired)");
+  cmd->add_option("--clock-ahead-s", a->options.clock_ahead_s,
+                  "coinbase: run the venue's clock (its time, orders and JWT checks) N s ahead of this machine's");
   cmd->add_option("--burst-429-every", a->options.burst_429_every,
                   "fault: after every N REST requests answer the next 3 with 429 and Retry-After");
   cmd->add_option("--user-stream-drop-every", a->options.user_stream_drop_every,
