@@ -1,5 +1,6 @@
 #include "config/node_config.hpp"
 
+#include "credentials/credentials.hpp"
 #include "messages/instrument.hpp"
 
 #include <algorithm>
@@ -78,6 +79,13 @@ class Reader {
   }
   void record(std::string_view path, const toml::node* n, std::string value) {
     keys.push_back({std::string(path), std::move(value), source_of(n)});
+  }
+  // A key's effective value where the loader derived it (a default that depends on other
+  // keys): what --print-config shows and the journal holds. `note` is added to its source;
+  // `source`, if given, replaces it.
+  void set_effective(std::string_view path, std::string value, std::string_view note = "", std::string source = "") {
+    for (auto& k : keys)
+      if (k.key == path) k = {k.key, std::move(value), source.empty() ? k.source + std::string(note) : std::move(source)};
   }
   static std::string quoted(const std::string& s) {  // a TOML basic string
     std::string t = "\"";
@@ -504,10 +512,8 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     if (std::find(c.feed_channels.begin(), c.feed_channels.end(), "heartbeats") == c.feed_channels.end())
       r.error("feed.channels", r.find("feed.channels"),
               "Coinbase closes a connection whose channels are quiet for 60-90 s: add \"heartbeats\"");
-    for (auto& k : r.keys) {  // the effective values, journaled
-      if (k.key == "feed.url") k = {k.key, Reader::quoted(c.feed_url), k.source};
-      if (k.key == "feed.channels") k = {k.key, Reader::quoted_list(c.feed_channels), k.source};
-    }
+    r.set_effective("feed.url", Reader::quoted(c.feed_url));  // the effective values, journaled
+    r.set_effective("feed.channels", Reader::quoted_list(c.feed_channels));
   }
   const VenueId feed_venue = c.feed_venue();
   for (auto& symbol : c.feed_symbols) {
@@ -568,8 +574,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
       c.history.rest_url = host.rfind("stream.binance.com", 0) == 0             ? "https://api.binance.com"
                            : host.rfind("stream.testnet.binance.vision", 0) == 0 ? "https://testnet.binance.vision"
                                                                                  : "https://" + host;
-      for (auto& k : r.keys)
-        if (k.key == "history.rest_url") k = {k.key, "\"" + c.history.rest_url + "\"", k.source};  // the effective URL
+      r.set_effective("history.rest_url", "\"" + c.history.rest_url + "\"");  // the effective URL
     }
     if (c.history.ca_file.empty()) c.history.ca_file = c.feed_ca_file;
     if (use == ConfigUse::node && !c.history.ca_file.empty() && !fs::exists(c.history.ca_file, ec))
@@ -786,8 +791,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   if (c.order_mode != OrderMode::paper) {
     if (const auto* n = r.find("journal.durability"); !n) {
       c.durability = journal::Durability::sync;
-      for (auto& k : r.keys)
-        if (k.key == "journal.durability") k = {k.key, "\"sync\"", "default (order.mode = \"" + std::string(name(c.order_mode)) + "\")"};
+      r.set_effective("journal.durability", "\"sync\"", "", "default (order.mode = \"" + std::string(name(c.order_mode)) + "\")");
     } else if (c.durability != journal::Durability::sync) {
       r.error("journal.durability", n,
               fmt::format("order.mode = \"{}\" needs \"sync\": an order may leave the process only once its journal "
@@ -810,28 +814,25 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.string("venue.name", venue_id, {"", "binance", "coinbase"});
   if (venue_id.empty()) {  // "": the feed's, recorded as the effective value
     venue_id = venue_name(c.feed_venue());
-    for (auto& k : r.keys)
-      if (k.key == "venue.name") k = {k.key, Reader::quoted(venue_id), k.source};
+    r.set_effective("venue.name", Reader::quoted(venue_id));
   }
   c.venue.id = parse_venue(venue_id).value_or(VenueId::binance);
   if (c.venue.id != c.feed_venue())
     r.error("venue.name", r.find("venue.name"),
             fmt::format("orders go to the venue the feed reads ({}): the node trades one venue", venue_name(c.feed_venue())));
   const bool coinbase = c.venue.id == VenueId::coinbase;
-  if (coinbase) c.venue = {.id = VenueId::coinbase, .key_env = "COINBASE_API_KEY", .secret_env = "COINBASE_API_SECRET",
-                           .user_stream = false};
   r.string("venue.rest_url", c.venue.rest_url);
   r.string("venue.public_url", c.venue.public_url);
   r.string("venue.ca_file", c.venue.ca_file);
   r.string("venue.key_env", c.venue.key_env);
   r.string("venue.secret_env", c.venue.secret_env);
   // "": the venue's own names, recorded as the effective value.
-  for (auto [key, value, fallback] : {std::tuple{"venue.key_env", &c.venue.key_env, coinbase ? "COINBASE_API_KEY" : "BINANCE_API_KEY"},
-                                      {"venue.secret_env", &c.venue.secret_env, coinbase ? "COINBASE_API_SECRET" : "BINANCE_API_SECRET"}})
+  const auto key_variables = credentials::default_key_variables(venue_id);
+  for (auto [key, value, fallback] : {std::tuple{"venue.key_env", &c.venue.key_env, &key_variables.key},
+                                      {"venue.secret_env", &c.venue.secret_env, &key_variables.secret}})
     if (value->empty()) {
-      *value = fallback;
-      for (auto& k : r.keys)
-        if (k.key == key) k = {k.key, Reader::quoted(*value), k.source};
+      *value = *fallback;
+      r.set_effective(key, Reader::quoted(*value));
     }
   r.string("venue.key_file", c.venue.key_file);
   r.integer("venue.recv_window_ms", c.venue.recv_window_ms, 1, 60'000);
@@ -843,8 +844,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.string("venue.ws_api_url", c.venue.ws_api_url);
   if (coinbase && c.venue.user_stream) {  // Binance's user-data stream: Coinbase's orders are polled (venue.poll_ms)
     c.venue.user_stream = false;
-    for (auto& k : r.keys)
-      if (k.key == "venue.user_stream") k = {k.key, "false", k.source + " (coinbase: orders are polled)"};
+    r.set_effective("venue.user_stream", "false", " (coinbase: orders are polled)");
   }
   if (coinbase && !c.venue.ws_api_url.empty())
     r.error("venue.ws_api_url", r.find("venue.ws_api_url"), "Binance's WebSocket API: Coinbase has none to set");
@@ -852,19 +852,15 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     c.venue.rest_url = coinbase ? (c.order_mode == OrderMode::live ? "https://api.coinbase.com" : "https://api-sandbox.coinbase.com")
                                 : (c.order_mode == OrderMode::live ? "https://api.binance.com" : "https://testnet.binance.vision");
     if (c.order_mode != OrderMode::paper)  // the effective URL, recorded (paper sends nothing)
-      for (auto& k : r.keys)
-        if (k.key == "venue.rest_url") k = {k.key, Reader::quoted(c.venue.rest_url), k.source};
+      r.set_effective("venue.rest_url", Reader::quoted(c.venue.rest_url));
   }
   if (!coinbase && !c.venue.public_url.empty())
     r.error("venue.public_url", r.find("venue.public_url"), "Coinbase's: Binance's market data is beside rest_url");
   if (coinbase && c.venue.public_url.empty() && c.venue.rest_url == "https://api-sandbox.coinbase.com") {
     c.venue.public_url = "https://api.coinbase.com";  // the sandbox serves only accounts and orders
-    for (auto& k : r.keys)
-      if (k.key == "venue.public_url") k = {k.key, Reader::quoted(c.venue.public_url), k.source};
+    r.set_effective("venue.public_url", Reader::quoted(c.venue.public_url));
   }
-  if (coinbase) {
-    // no WebSocket API
-  } else if (c.venue.ws_api_url.empty()) {
+  if (!coinbase && c.venue.ws_api_url.empty()) {  // Coinbase has no WebSocket API
     // Binance serves its WebSocket API on hosts of its own; anything else (exchange-sim)
     // serves it beside its REST API.
     if (c.venue.rest_url == "https://api.binance.com") c.venue.ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
@@ -872,10 +868,8 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
       c.venue.ws_api_url = "wss://ws-api.testnet.binance.vision/ws-api/v3";
     else if (c.venue.rest_url.rfind("https://", 0) == 0)
       c.venue.ws_api_url = "wss://" + c.venue.rest_url.substr(8, c.venue.rest_url.find('/', 8) - 8) + "/ws-api/v3";
-    for (auto& k : r.keys)
-      if (k.key == "venue.ws_api_url" && !c.venue.ws_api_url.empty())
-        k = {k.key, "\"" + c.venue.ws_api_url + "\"", k.source};  // the effective URL
-  } else if (c.venue.ws_api_url.rfind("wss://", 0) != 0) {
+    if (!c.venue.ws_api_url.empty()) r.set_effective("venue.ws_api_url", "\"" + c.venue.ws_api_url + "\"");  // the effective URL
+  } else if (!coinbase && c.venue.ws_api_url.rfind("wss://", 0) != 0) {
     r.error("venue.ws_api_url", r.find("venue.ws_api_url"), "expected a wss:// URL");
   }
   if (c.order_mode != OrderMode::paper) {

@@ -152,8 +152,9 @@ struct NodeConfig {
     // the sandbox (which serves only accounts and orders) https://api.coinbase.com
     std::string public_url;
     std::string ca_file;   // empty: the system CA store
-    // Coinbase's defaults: COINBASE_API_KEY (the key's name), COINBASE_API_SECRET (its EC key, PEM)
-    std::string key_env = "BINANCE_API_KEY", secret_env = "BINANCE_API_SECRET";
+    // empty: the venue's (credentials::default_key_variables): BINANCE_API_KEY/_SECRET,
+    // COINBASE_API_KEY (the key's name)/_SECRET (its EC key, PEM)
+    std::string key_env, secret_env;
     std::string key_file;  // if set, used instead of the environment (passphrase: $TRADER_KEYS_PASSPHRASE or asked)
     std::int64_t recv_window_ms = 5000, timeout_ms = 5000, poll_ms = 1000, weight_limit = 6000;
     std::int64_t max_unavailable_attempts = 5;

@@ -20,6 +20,13 @@ struct ApiCredentials {
 // From two environment variables (e.g. BINANCE_API_KEY, BINANCE_API_SECRET).
 Result<ApiCredentials> from_env(const char* key_var, const char* secret_var);
 
+// The variables a venue's keys are read from by default: "binance" -> BINANCE_API_KEY and
+// BINANCE_API_SECRET, "coinbase" -> COINBASE_API_KEY (the key's name) and COINBASE_API_SECRET.
+struct KeyVariables {
+  std::string key, secret;
+};
+KeyVariables default_key_variables(std::string_view venue);
+
 // Key file: AES-256-GCM over the credentials, key derived from the passphrase with
 // PBKDF2-HMAC-SHA256 (salted, iteration count in the file). Text, one field per line.
 inline constexpr std::uint32_t kDefaultIterations = 600'000;

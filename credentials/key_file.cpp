@@ -8,6 +8,8 @@
 #include <openssl/rand.h>
 
 #include "credentials/credentials.hpp"
+
+#include <cctype>
 #include "base/hex.hpp"
 
 namespace trader::credentials {
@@ -42,6 +44,12 @@ std::string ApiCredentials::fingerprint() const {
   unsigned int len = 0;
   EVP_Digest(api_key.data(), api_key.size(), md, &len, EVP_sha256(), nullptr);
   return to_hex(md, 4);
+}
+
+KeyVariables default_key_variables(std::string_view venue) {
+  std::string upper(venue);
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return {upper + "_API_KEY", upper + "_API_SECRET"};
 }
 
 Result<ApiCredentials> from_env(const char* key_var, const char* secret_var) {

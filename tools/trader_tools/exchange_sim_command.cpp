@@ -56,8 +56,9 @@ Status parse_args(SimArgs& a) {
   }
   a.options.venue = a.venue == "coinbase" ? VenueId::coinbase : VenueId::binance;
   const bool coinbase = a.options.venue == VenueId::coinbase;
-  if (a.key_env.empty()) a.key_env = coinbase ? "COINBASE_API_KEY" : "BINANCE_API_KEY";
-  if (a.secret_env.empty()) a.secret_env = coinbase ? "COINBASE_API_SECRET" : "BINANCE_API_SECRET";
+  const auto key_variables = credentials::default_key_variables(a.venue);
+  if (a.key_env.empty()) a.key_env = key_variables.key;
+  if (a.secret_env.empty()) a.secret_env = key_variables.secret;
   if (coinbase) a.options.balances = {{"USD", 10'000'00000000}, {"USDC", 10'000'00000000}};
   if (!a.balances.empty()) a.options.balances.clear();
   for (const auto& b : a.balances) {
