@@ -67,6 +67,11 @@ struct VenueFailure {
 template <class T>
 using VenueReply = tl::expected<T, VenueFailure>;
 
+// An answer a venue client cannot read: whatever it was, the request reached the venue.
+inline VenueFailure unreadable_answer(std::string what) {
+  return VenueFailure{VenueFailure::Kind::unknown, 0, 0, "unreadable venue answer: " + std::move(what), 0};
+}
+
 // What a venue pushes about the account's orders as it happens (Binance: the user-data
 // stream of the WebSocket API). Polling stays the fallback and the cross-check.
 struct VenueUpdate {

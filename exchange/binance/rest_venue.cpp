@@ -40,30 +40,25 @@ std::int64_t wall_ms() {
       .count();
 }
 
-VenueFailure bad_answer(std::string what) {
-  // An answer we cannot read: whatever it was, the request reached the venue.
-  return VenueFailure{VenueFailure::Kind::unknown, 0, 0, "unreadable venue answer: " + std::move(what), 0};
-}
-
 VenueReply<VenueOrder> order_from(simdjson::dom::element e) {
   VenueOrder o;
   std::string_view s;
   std::int64_t id = 0;
-  if (e["symbol"].get_string().get(s)) return tl::unexpected(bad_answer("order without symbol"));
+  if (e["symbol"].get_string().get(s)) return tl::unexpected(unreadable_answer("order without symbol"));
   o.symbol = std::string(s);
-  if (e["clientOrderId"].get_string().get(s)) return tl::unexpected(bad_answer("order without clientOrderId"));
+  if (e["clientOrderId"].get_string().get(s)) return tl::unexpected(unreadable_answer("order without clientOrderId"));
   o.client_order_id = std::string(s);
-  if (e["orderId"].get_int64().get(id)) return tl::unexpected(bad_answer("order without orderId"));
+  if (e["orderId"].get_int64().get(id)) return tl::unexpected(unreadable_answer("order without orderId"));
   o.exchange_order_id = std::to_string(id);
-  if (e["side"].get_string().get(s) || (s != "BUY" && s != "SELL")) return tl::unexpected(bad_answer("order without side"));
+  if (e["side"].get_string().get(s) || (s != "BUY" && s != "SELL")) return tl::unexpected(unreadable_answer("order without side"));
   o.side = s == "BUY" ? Side::buy : Side::sell;
-  if (e["status"].get_string().get(s)) return tl::unexpected(bad_answer("order without status"));
+  if (e["status"].get_string().get(s)) return tl::unexpected(unreadable_answer("order without status"));
   auto status = parse_status(s);
-  if (!status) return tl::unexpected(bad_answer(fmt::format("order status {}", s)));
+  if (!status) return tl::unexpected(unreadable_answer(fmt::format("order status {}", s)));
   o.status = *status;
   if (!fixed_field(e, "origQty", &o.orig_qty) || !fixed_field(e, "executedQty", &o.executed_qty) ||
       !fixed_field(e, "cummulativeQuoteQty", &o.quote_qty))
-    return tl::unexpected(bad_answer("order quantities"));
+    return tl::unexpected(unreadable_answer("order quantities"));
   std::int64_t t = 0;
   if (!e["updateTime"].get_int64().get(t) || !e["transactTime"].get_int64().get(t)) o.update_ms = t;
   simdjson::dom::array fills;
@@ -73,7 +68,7 @@ VenueReply<VenueOrder> order_from(simdjson::dom::element e) {
       std::uint64_t trade = 0;
       if (!fixed_field(f, "price", &fill.price) || !fixed_field(f, "qty", &fill.qty) ||
           !fixed_field(f, "commission", &fill.commission) || f["commissionAsset"].get_string().get(s))
-        return tl::unexpected(bad_answer("order fill"));
+        return tl::unexpected(unreadable_answer("order fill"));
       fill.commission_asset = std::string(s);
       if (!f["tradeId"].get_uint64().get(trade)) fill.trade_id = trade;
       o.fills.push_back(std::move(fill));
@@ -84,17 +79,17 @@ VenueReply<VenueOrder> order_from(simdjson::dom::element e) {
 
 VenueReply<SymbolRules> rules_from(simdjson::dom::element doc, const std::string& symbol) {
   simdjson::dom::array symbols;
-  if (doc["symbols"].get_array().get(symbols)) return tl::unexpected(bad_answer("exchange info without symbols"));
+  if (doc["symbols"].get_array().get(symbols)) return tl::unexpected(unreadable_answer("exchange info without symbols"));
   for (simdjson::dom::element e : symbols) {
     std::string_view name;
     if (e["symbol"].get_string().get(name) || name != symbol) continue;
     SymbolRules r;
     r.symbol = symbol;
     simdjson::dom::array filters;
-    if (e["filters"].get_array().get(filters)) return tl::unexpected(bad_answer("symbol without filters"));
+    if (e["filters"].get_array().get(filters)) return tl::unexpected(unreadable_answer("symbol without filters"));
     for (simdjson::dom::element f : filters) {
       std::string_view type;
-      if (f["filterType"].get_string().get(type)) return tl::unexpected(bad_answer("filter without filterType"));
+      if (f["filterType"].get_string().get(type)) return tl::unexpected(unreadable_answer("filter without filterType"));
       bool read = true;
       if (type == "LOT_SIZE")
         read = fixed_field(f, "stepSize", &r.step_size) && fixed_field(f, "minQty", &r.min_qty) &&
@@ -103,7 +98,7 @@ VenueReply<SymbolRules> rules_from(simdjson::dom::element doc, const std::string
         read = fixed_field(f, "tickSize", &r.tick_size);
       else if (type == "NOTIONAL" || type == "MIN_NOTIONAL")  // MIN_NOTIONAL: the older name
         read = fixed_field(f, "minNotional", &r.min_notional);
-      if (!read) return tl::unexpected(bad_answer(fmt::format("{} filter of {}", type, symbol)));
+      if (!read) return tl::unexpected(unreadable_answer(fmt::format("{} filter of {}", type, symbol)));
     }
     return r;
   }
@@ -118,7 +113,7 @@ std::string encode(std::string_view v) { return percent_encode(v); }
 VenueReply<VenueOrder> parse_order(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element e;
-  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(bad_answer("not JSON"));
+  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(unreadable_answer("not JSON"));
   return order_from(e);
 }
 
@@ -127,12 +122,12 @@ namespace {
 VenueReply<std::vector<Kline>> klines_from(simdjson::dom::element doc, const std::string& symbol,
                                            std::uint32_t interval_s, std::int64_t now_ms) {
   simdjson::dom::array rows;
-  if (doc.get_array().get(rows)) return tl::unexpected(bad_answer("klines: not a list"));
+  if (doc.get_array().get(rows)) return tl::unexpected(unreadable_answer("klines: not a list"));
   std::vector<Kline> out;
   for (simdjson::dom::element row : rows) {
     simdjson::dom::array a;
     if (row.get_array().get(a) || a.size() < 11)
-      return tl::unexpected(bad_answer(fmt::format("kline {} of {}: not a list of 11 or more", out.size() + 1, symbol)));
+      return tl::unexpected(unreadable_answer(fmt::format("kline {} of {}: not a list of 11 or more", out.size() + 1, symbol)));
     Kline k;
     k.symbol = symbol;
     k.interval_s = interval_s;
@@ -148,9 +143,9 @@ VenueReply<std::vector<Kline>> klines_from(simdjson::dom::element doc, const std
     if (!number(0, k.open_time_ms) || !decimal(1, k.open) || !decimal(2, k.high) || !decimal(3, k.low) ||
         !decimal(4, k.close) || !decimal(5, k.volume) || !number(6, k.close_time_ms) || !decimal(7, k.quote_volume) ||
         !number(8, trades) || trades < 0 || !decimal(9, k.taker_buy_volume) || !decimal(10, k.taker_buy_quote_volume))
-      return tl::unexpected(bad_answer(fmt::format("kline {} of {}: a field is missing or not a number", out.size() + 1, symbol)));
+      return tl::unexpected(unreadable_answer(fmt::format("kline {} of {}: a field is missing or not a number", out.size() + 1, symbol)));
     if (k.close_time_ms < k.open_time_ms || (!out.empty() && k.open_time_ms <= out.back().open_time_ms))
-      return tl::unexpected(bad_answer(fmt::format("kline {} of {}: times out of order", out.size() + 1, symbol)));
+      return tl::unexpected(unreadable_answer(fmt::format("kline {} of {}: times out of order", out.size() + 1, symbol)));
     k.trades = static_cast<std::uint64_t>(trades);
     k.closed = k.close_time_ms < now_ms;
     k.exchange_ts_ms = k.close_time_ms;  // a history kline has no event time: it is known once over
@@ -180,14 +175,14 @@ VenueReply<std::vector<Kline>> parse_klines(std::string_view json, const std::st
                                             std::int64_t now_ms) {
   simdjson::dom::parser parser;
   simdjson::dom::element e;
-  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(bad_answer("not JSON"));
+  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(unreadable_answer("not JSON"));
   return klines_from(e, symbol, interval_s, now_ms);
 }
 
 VenueReply<SymbolRules> parse_symbol_rules(std::string_view json, const std::string& symbol) {
   simdjson::dom::parser parser;
   simdjson::dom::element e;
-  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(bad_answer("not JSON"));
+  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(unreadable_answer("not JSON"));
   return rules_from(e, symbol);
 }
 
@@ -223,14 +218,12 @@ struct RestVenue::Impl {
     simdjson::dom::element doc;
     const bool json = !parser.parse(simdjson::padded_string(res.body)).get(doc);
     if (res.status == 429 || res.status == 418) {
-      const auto after = res.header("retry-after");
-      // No Retry-After: 0, and the caller backs off (net::RateLimitWait).
-      const std::int64_t ms = after.empty() ? 0 : std::max<std::int64_t>(1, std::strtoll(after.c_str(), nullptr, 10)) * 1000;
       return tl::unexpected(VenueFailure{VenueFailure::Kind::rate_limited, res.status, 0,
-                                         res.status == 418 ? "IP banned for too many requests" : "too many requests", ms});
+                                         res.status == 418 ? "IP banned for too many requests" : "too many requests",
+                                         res.retry_after_ms()});
     }
     if (res.status >= 200 && res.status < 300) {
-      if (!json) return tl::unexpected(bad_answer(fmt::format("{} {}: not JSON", method, path)));
+      if (!json) return tl::unexpected(unreadable_answer(fmt::format("{} {}: not JSON", method, path)));
       return read(doc);
     }
     VenueFailure f;
@@ -281,7 +274,7 @@ VenueReply<std::int64_t> RestVenue::sync_time() {
                                    [&](simdjson::dom::element doc) -> VenueReply<std::int64_t> {
                                      std::int64_t server = 0;
                                      if (doc["serverTime"].get_int64().get(server))
-                                       return tl::unexpected(bad_answer("time without serverTime"));
+                                       return tl::unexpected(unreadable_answer("time without serverTime"));
                                      const std::int64_t after = wall_ms();
                                      const std::int64_t offset = server - (before + after) / 2;
                                      impl_->offset_ms->store(offset);
@@ -318,14 +311,14 @@ VenueReply<std::vector<VenueFill>> RestVenue::trades(const std::string& symbol, 
       "GET", "/api/v3/myTrades", fmt::format("symbol={}&orderId={}", encode(symbol), encode(exchange_order_id)), true,
       [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueFill>> {
         simdjson::dom::array list;
-        if (doc.get_array().get(list)) return tl::unexpected(bad_answer("trades: not a list"));
+        if (doc.get_array().get(list)) return tl::unexpected(unreadable_answer("trades: not a list"));
         std::vector<VenueFill> out;
         for (simdjson::dom::element e : list) {
           VenueFill f;
           std::string_view asset;
           if (e["id"].get_uint64().get(f.trade_id) || !fixed_field(e, "price", &f.price) || !fixed_field(e, "qty", &f.qty) ||
               !fixed_field(e, "commission", &f.commission) || e["commissionAsset"].get_string().get(asset))
-            return tl::unexpected(bad_answer("trade"));
+            return tl::unexpected(unreadable_answer("trade"));
           f.commission_asset = std::string(asset);
           out.push_back(std::move(f));
         }
@@ -337,7 +330,7 @@ VenueReply<std::vector<VenueOrder>> RestVenue::open_orders() {
   return impl_->call<std::vector<VenueOrder>>(
       "GET", "/api/v3/openOrders", "", true, [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueOrder>> {
         simdjson::dom::array list;
-        if (doc.get_array().get(list)) return tl::unexpected(bad_answer("open orders: not a list"));
+        if (doc.get_array().get(list)) return tl::unexpected(unreadable_answer("open orders: not a list"));
         std::vector<VenueOrder> out;
         for (simdjson::dom::element e : list) {
           auto o = order_from(e);
@@ -353,13 +346,13 @@ VenueReply<std::vector<VenueBalance>> RestVenue::balances() {
       "GET", "/api/v3/account", "omitZeroBalances=true", true,
       [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueBalance>> {
         simdjson::dom::array list;
-        if (doc["balances"].get_array().get(list)) return tl::unexpected(bad_answer("account without balances"));
+        if (doc["balances"].get_array().get(list)) return tl::unexpected(unreadable_answer("account without balances"));
         std::vector<VenueBalance> out;
         for (simdjson::dom::element e : list) {
           VenueBalance b;
           std::string_view asset;
           if (e["asset"].get_string().get(asset) || !fixed_field(e, "free", &b.free) || !fixed_field(e, "locked", &b.locked))
-            return tl::unexpected(bad_answer("account balance"));
+            return tl::unexpected(unreadable_answer("account balance"));
           b.asset = std::string(asset);
           out.push_back(std::move(b));
         }
@@ -379,7 +372,7 @@ VenueReply<std::int64_t> RestVenue::price(const std::string& symbol) {
                                      std::string_view name;
                                      if (doc["symbol"].get_string().get(name) || name != symbol ||
                                          !fixed_field(doc, "price", &price) || price <= 0)
-                                       return tl::unexpected(bad_answer("ticker price of " + symbol));
+                                       return tl::unexpected(unreadable_answer("ticker price of " + symbol));
                                      return price;
                                    });
 }

@@ -23,11 +23,6 @@ namespace dom = simdjson::dom;
 constexpr const char* kBrokerage = "/api/v3/brokerage/";
 constexpr int kMaxPages = 1000;  // a cursor that never ends is a broken answer, not a long list
 
-VenueFailure bad_answer(std::string what) {
-  // An answer we cannot read: whatever it was, the request reached the venue.
-  return VenueFailure{VenueFailure::Kind::unknown, 0, 0, "unreadable venue answer: " + std::move(what), 0};
-}
-
 VenueFailure refused(std::string message) {
   return VenueFailure{VenueFailure::Kind::rejected, 0, 0, std::move(message), 0};
 }
@@ -63,12 +58,12 @@ VenueReply<VenueOrder> order_from(dom::element e) {
   const std::string product = string_field(e, "product_id");
   o.client_order_id = string_field(e, "client_order_id");
   const std::string side = string_field(e, "side"), status = string_field(e, "status");
-  if (o.exchange_order_id.empty() || product.empty()) return tl::unexpected(bad_answer("order without order_id or product_id"));
+  if (o.exchange_order_id.empty() || product.empty()) return tl::unexpected(unreadable_answer("order without order_id or product_id"));
   o.symbol = instrument_of(product);
-  if (side != "BUY" && side != "SELL") return tl::unexpected(bad_answer(fmt::format("order {} side \"{}\"", o.exchange_order_id, side)));
+  if (side != "BUY" && side != "SELL") return tl::unexpected(unreadable_answer(fmt::format("order {} side \"{}\"", o.exchange_order_id, side)));
   o.side = side == "BUY" ? Side::buy : Side::sell;
   if (!fixed_field(e, "filled_size", &o.executed_qty) || !fixed_field(e, "filled_value", &o.quote_qty))
-    return tl::unexpected(bad_answer(fmt::format("order {} filled_size or filled_value", o.exchange_order_id)));
+    return tl::unexpected(unreadable_answer(fmt::format("order {} filled_size or filled_value", o.exchange_order_id)));
   // The ordered size sits in the one configuration the order has.
   dom::object config;
   if (e["order_configuration"].get_object().get(config) == simdjson::SUCCESS)
@@ -85,7 +80,7 @@ VenueReply<VenueOrder> order_from(dom::element e) {
   else if (status == "FAILED")
     o.status = VenueOrderStatus::rejected;
   else
-    return tl::unexpected(bad_answer(fmt::format("order {} status \"{}\"", o.exchange_order_id, status)));
+    return tl::unexpected(unreadable_answer(fmt::format("order {} status \"{}\"", o.exchange_order_id, status)));
   if (o.orig_qty == 0) o.orig_qty = o.executed_qty;  // sized in quote: what it bought is its size
   for (const char* key : {"last_fill_time", "created_time"})
     if (const auto ms = parse_time_ms(string_field(e, key))) {
@@ -97,15 +92,15 @@ VenueReply<VenueOrder> order_from(dom::element e) {
 
 VenueReply<SymbolRules> rules_from(dom::element e) {
   const std::string product = string_field(e, "product_id");
-  if (product.empty()) return tl::unexpected(bad_answer("product without product_id"));
+  if (product.empty()) return tl::unexpected(unreadable_answer("product without product_id"));
   SymbolRules r;
   r.symbol = instrument_of(product);
   if (!fixed_field(e, "base_increment", &r.step_size) || !fixed_field(e, "base_min_size", &r.min_qty) ||
       !fixed_field(e, "quote_min_size", &r.min_notional))
-    return tl::unexpected(bad_answer(fmt::format("product {}: base_increment, base_min_size or quote_min_size", product)));
+    return tl::unexpected(unreadable_answer(fmt::format("product {}: base_increment, base_min_size or quote_min_size", product)));
   if (!fixed_field(e, "base_max_size", &r.max_qty)) r.max_qty = 0;
   if (!fixed_field(e, "price_increment", &r.tick_size) && !fixed_field(e, "quote_increment", &r.tick_size))
-    return tl::unexpected(bad_answer(fmt::format("product {}: price_increment", product)));
+    return tl::unexpected(unreadable_answer(fmt::format("product {}: price_increment", product)));
   return r;
 }
 
@@ -129,14 +124,14 @@ std::uint64_t trade_number(std::string_view trade_id) {
 VenueReply<VenueOrder> parse_order(std::string_view json) {
   dom::parser parser;
   dom::element e;
-  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(bad_answer("not JSON"));
+  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(unreadable_answer("not JSON"));
   return order_from(e);
 }
 
 VenueReply<SymbolRules> parse_product_rules(std::string_view json) {
   dom::parser parser;
   dom::element e;
-  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(bad_answer("not JSON"));
+  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(unreadable_answer("not JSON"));
   return rules_from(e);
 }
 
@@ -178,13 +173,10 @@ struct RestVenue::Impl {
     const auto& res = out.response;
     dom::element doc;
     const bool json = !parser.parse(simdjson::padded_string(res.body)).get(doc);
-    if (res.status == 429) {
-      const auto after = res.header("retry-after");
-      const std::int64_t ms = after.empty() ? 0 : std::max<std::int64_t>(1, std::strtoll(after.c_str(), nullptr, 10)) * 1000;
-      return tl::unexpected(VenueFailure{VenueFailure::Kind::rate_limited, 429, 0, "too many requests", ms});
-    }
+    if (res.status == 429)
+      return tl::unexpected(VenueFailure{VenueFailure::Kind::rate_limited, 429, 0, "too many requests", res.retry_after_ms()});
     if (res.status >= 200 && res.status < 300) {
-      if (!json) return tl::unexpected(bad_answer(fmt::format("{} {}: not JSON", method, path)));
+      if (!json) return tl::unexpected(unreadable_answer(fmt::format("{} {}: not JSON", method, path)));
       return read(doc);
     }
     VenueFailure f;
@@ -201,7 +193,7 @@ struct RestVenue::Impl {
     return call<VenueOrder>("GET", kBrokerage + std::string("orders/historical/") + percent_encode(order_id), "", "", true,
                             [](dom::element doc) -> VenueReply<VenueOrder> {
                               dom::element o;
-                              if (doc["order"].get(o)) return tl::unexpected(bad_answer("lookup without order"));
+                              if (doc["order"].get(o)) return tl::unexpected(unreadable_answer("lookup without order"));
                               return order_from(o);
                             });
   }
@@ -217,7 +209,7 @@ struct RestVenue::Impl {
       if (!cursor.empty()) q += (q.empty() ? "cursor=" : "&cursor=") + percent_encode(cursor);
       auto read = call<bool>("GET", kBrokerage + path, q, "", true, [&](dom::element doc) -> VenueReply<bool> {
         dom::array list;
-        if (doc[list_key].get_array().get(list)) return tl::unexpected(bad_answer(fmt::format("{}: no list", list_key)));
+        if (doc[list_key].get_array().get(list)) return tl::unexpected(unreadable_answer(fmt::format("{}: no list", list_key)));
         for (dom::element e : list)
           if (auto ok = each(e); !ok) return ok;
         if (list.size() == 0) return true;  // an empty page ends it, whatever cursor it carries
@@ -229,7 +221,7 @@ struct RestVenue::Impl {
       });
       if (!read || !more) return read;
     }
-    return tl::unexpected(bad_answer(fmt::format("{}: the cursor never ends", list_key)));
+    return tl::unexpected(unreadable_answer(fmt::format("{}: the cursor never ends", list_key)));
   }
 
   // Every order matching `query`; `keep` picks what to return.
@@ -271,7 +263,7 @@ VenueReply<std::int64_t> RestVenue::sync_time() {
                                      std::int64_t server = 0;
                                      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), server);
                                      if (text.empty() || ec != std::errc() || end != text.data() + text.size())
-                                       return tl::unexpected(bad_answer("time without epochMillis"));
+                                       return tl::unexpected(unreadable_answer("time without epochMillis"));
                                      const std::int64_t after = wall_ns() / 1'000'000;
                                      impl_->offset_ms = server - (before + after) / 2;
                                      return impl_->offset_ms;
@@ -297,7 +289,7 @@ VenueReply<VenueOrder> RestVenue::place(const OrderRequest& r) {
   auto id = impl_->call<std::string>(
       "POST", kBrokerage + std::string("orders"), "", body, true, [&](dom::element doc) -> VenueReply<std::string> {
         bool success = false;
-        if (doc["success"].get_bool().get(success)) return tl::unexpected(bad_answer("order answer without success"));
+        if (doc["success"].get_bool().get(success)) return tl::unexpected(unreadable_answer("order answer without success"));
         if (!success) {
           // Refused before it was placed: the reason, and the order preview's when it has one.
           dom::element e;
@@ -312,7 +304,7 @@ VenueReply<VenueOrder> RestVenue::place(const OrderRequest& r) {
           dom::element s;
           if (!doc["success_response"].get(s)) order_id = string_field(s, "order_id");
         }
-        if (order_id.empty()) return tl::unexpected(bad_answer("order answer without order_id"));
+        if (order_id.empty()) return tl::unexpected(unreadable_answer("order answer without order_id"));
         return order_id;
       });
   if (!id) return tl::unexpected(id.error());
@@ -356,7 +348,7 @@ VenueReply<VenueOrder> RestVenue::cancel(const std::string& symbol, const std::s
                                       bool success = false;
                                       if (doc["results"].get_array().get(results) || results.at(0).get(first) ||
                                           first["success"].get_bool().get(success))
-                                        return tl::unexpected(bad_answer("cancel without results"));
+                                        return tl::unexpected(unreadable_answer("cancel without results"));
                                       if (!success) return tl::unexpected(refused(string_field(first, "failure_reason")));
                                       return true;
                                     });
@@ -376,10 +368,10 @@ VenueReply<std::vector<VenueFill>> RestVenue::trades(const std::string& symbol, 
         const std::string trade = string_field(e, "trade_id");
         if (trade.empty() || !fixed_field(e, "price", &f.price) || !fixed_field(e, "size", &f.qty) ||
             !fixed_field(e, "commission", &f.commission))
-          return tl::unexpected(bad_answer(fmt::format("a fill of order {}", exchange_order_id)));
+          return tl::unexpected(unreadable_answer(fmt::format("a fill of order {}", exchange_order_id)));
         bool in_quote = false;
         if (!e["size_in_quote"].get_bool().get(in_quote) && in_quote)
-          return tl::unexpected(bad_answer(fmt::format("a fill of order {} sized in quote", exchange_order_id)));
+          return tl::unexpected(unreadable_answer(fmt::format("a fill of order {} sized in quote", exchange_order_id)));
         f.trade_id = trade_number(trade);
         f.commission_asset = quote;  // Coinbase charges spot fees in the quote currency
         out.push_back(std::move(f));
@@ -400,9 +392,9 @@ VenueReply<std::vector<VenueBalance>> RestVenue::balances() {
     b.asset = string_field(e, "currency");
     dom::element available, hold;
     if (b.asset.empty() || e["available_balance"].get(available) || !fixed_field(available, "value", &b.free))
-      return tl::unexpected(bad_answer("an account's currency or available_balance"));
+      return tl::unexpected(unreadable_answer("an account's currency or available_balance"));
     if (!e["hold"].get(hold) && !fixed_field(hold, "value", &b.locked))
-      return tl::unexpected(bad_answer(fmt::format("account {}: hold", b.asset)));
+      return tl::unexpected(unreadable_answer(fmt::format("account {}: hold", b.asset)));
     if (b.free != 0 || b.locked != 0) out.push_back(std::move(b));
     return true;
   });
@@ -424,7 +416,7 @@ VenueReply<std::int64_t> RestVenue::price(const std::string& symbol) {
                                    [&](dom::element doc) -> VenueReply<std::int64_t> {
                                      std::int64_t price = 0;
                                      if (!fixed_field(doc, "price", &price) || price <= 0)
-                                       return tl::unexpected(bad_answer("price of " + *product));
+                                       return tl::unexpected(unreadable_answer("price of " + *product));
                                      return price;
                                    });
 }

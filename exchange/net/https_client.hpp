@@ -4,7 +4,10 @@
 // What happened to a request matters to an order path, so the outcome says whether the
 // request can have reached the server: `not_sent` (it cannot; safe to retry) or
 // `no_answer` (it may have; look before resending).
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,6 +28,12 @@ struct HttpResponse {
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
     return it == headers.end() ? std::string() : it->second;
+  }
+  // Retry-After (seconds) in milliseconds, at least 1 s when given; 0 when absent (the
+  // caller then backs off on its own, net::RateLimitWait).
+  std::int64_t retry_after_ms() const {
+    const auto after = header("retry-after");
+    return after.empty() ? 0 : std::max<std::int64_t>(1, std::strtoll(after.c_str(), nullptr, 10)) * 1000;
   }
 };
 
