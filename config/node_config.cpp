@@ -53,6 +53,8 @@ class Reader {
     known_.insert(std::string(path));
     return root_.at_path(path).node();
   }
+  // Whether the config holds `path`, without making it a key of the schema.
+  const toml::node* peek(std::string_view path) const { return root_.at_path(path).node(); }
   static const char* type_name(const toml::node& n) {
     switch (n.type()) {
       case toml::node_type::string: return "a string";
@@ -459,6 +461,136 @@ Result<NodeConfig> parse_node_config(const std::string& text, const std::string&
 }
 
 namespace {
+namespace fs = std::filesystem;
+
+// A venue's public stream and the channels a node reads from it, unless the config says.
+std::pair<std::string, std::vector<std::string>> default_stream(VenueId venue) {
+  if (venue == VenueId::coinbase) return {"wss://advanced-trade-ws.coinbase.com", {"market_trades", "heartbeats"}};
+  return {"wss://stream.binance.com:9443/stream", {"trade", "bookTicker"}};
+}
+
+// A stream's keys under `p` ("feed." or "feed.coinbase.") read for `venue`: its defaults
+// where the config is silent (`venue_defaults`), its channels, and its symbols, which must
+// name that venue's instruments: another venue's, or none, would filter out every message
+// of the stream without a word.
+void check_stream(Reader& r, const std::string& p, VenueId venue, bool venue_defaults, std::string& url,
+                  std::vector<std::string>& channels, std::vector<std::string>& symbols) {
+  if (venue_defaults) {
+    const auto [default_url, default_channels] = default_stream(venue);
+    if (r.find(p + "url") == nullptr) url = default_url;
+    if (r.find(p + "channels") == nullptr) channels = default_channels;
+    r.set_effective(p + "url", Reader::quoted(url));  // the effective values, journaled
+    r.set_effective(p + "channels", Reader::quoted_list(channels));
+  }
+  if (venue == VenueId::coinbase && venue_defaults) {
+    for (const auto& ch : channels)
+      if (ch != "market_trades" && ch != "ticker" && ch != "ticker_batch" && ch != "level2" && ch != "candles" &&
+          ch != "heartbeats")
+        r.error(p + "channels", r.find(p + "channels"),
+                fmt::format("\"{}\" is not a Coinbase channel (market_trades, ticker, ticker_batch, level2, candles, "
+                            "heartbeats)", ch));
+    if (std::find(channels.begin(), channels.end(), "heartbeats") == channels.end())
+      r.error(p + "channels", r.find(p + "channels"),
+              "Coinbase closes a connection whose channels are quiet for 60-90 s: add \"heartbeats\"");
+  }
+  for (auto& symbol : symbols) {
+    auto instrument = parse_instrument(symbol);
+    if (!instrument) {
+      r.error(p + "symbols", r.find(p + "symbols"), instrument.error().message);
+    } else if (instrument->venue != venue) {
+      r.error(p + "symbols", r.find(p + "symbols"),
+              fmt::format("\"{}\" is a {} instrument; this feed reads {} (write \"SYMBOL@{}\")", symbol,
+                          venue_name(instrument->venue), venue_name(venue), venue_name(venue)));
+    } else {
+      symbol = instrument->name();  // "BTCUSDT@binance" is written "BTCUSDT" in messages
+    }
+  }
+}
+
+// What a live stream under `p` needs: a wss:// URL, symbols to subscribe to, a channel.
+void check_live_stream(Reader& r, const std::string& p, ConfigUse use, const std::string& url,
+                       const std::vector<std::string>& channels, const std::vector<std::string>& symbols,
+                       const std::string& ca_file) {
+  std::error_code ec;
+  if (url.rfind("wss://", 0) != 0) r.error(p + "url", r.find(p + "url"), "expected a wss:// URL");
+  if (symbols.empty()) r.error(p + "symbols", r.find(p + "symbols"), "the live feed needs the symbols to subscribe to");
+  if (channels.empty()) r.error(p + "channels", r.find(p + "channels"), "needs at least one channel, e.g. \"trade\"");
+  if (use == ConfigUse::node && !ca_file.empty() && !fs::exists(ca_file, ec))
+    r.error(p + "ca_file", r.find(p + "ca_file"), fmt::format("file {} does not exist", ca_file));
+}
+
+// Where a venue's orders go, from the keys under `p` ("venue." or "venue.coinbase."):
+// its REST (and Binance's WebSocket API) URL for the order mode, its keys' variables, and
+// the switches that must agree (testnet orders never go to the live venue, and back).
+void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, NodeConfig::Venue& v) {
+  std::error_code ec;
+  const bool coinbase = v.id == VenueId::coinbase;
+  r.string(p + "rest_url", v.rest_url);
+  r.string(p + "public_url", v.public_url);
+  r.string(p + "ca_file", v.ca_file);
+  r.string(p + "key_env", v.key_env);
+  r.string(p + "secret_env", v.secret_env);
+  // "": the venue's own names, recorded as the effective value.
+  const auto key_variables = credentials::default_key_variables(venue_name(v.id));
+  for (auto [key, value, fallback] : {std::tuple{"key_env", &v.key_env, &key_variables.key},
+                                      {"secret_env", &v.secret_env, &key_variables.secret}})
+    if (value->empty()) {
+      *value = *fallback;
+      r.set_effective(p + key, Reader::quoted(*value));
+    }
+  r.string(p + "key_file", v.key_file);
+  r.integer(p + "recv_window_ms", v.recv_window_ms, 1, 60'000);
+  r.integer(p + "timeout_ms", v.timeout_ms, 100, 120'000);
+  r.integer(p + "poll_ms", v.poll_ms, 50, 3'600'000);
+  r.integer(p + "weight_limit", v.weight_limit, 1, 1'000'000);
+  r.integer(p + "max_unavailable_attempts", v.max_unavailable_attempts, 1, 1000);
+  r.boolean(p + "user_stream", v.user_stream);
+  r.string(p + "ws_api_url", v.ws_api_url);
+  if (coinbase && v.user_stream) {  // Binance's user-data stream: Coinbase's orders are polled (poll_ms)
+    v.user_stream = false;
+    r.set_effective(p + "user_stream", "false", " (coinbase: orders are polled)");
+  }
+  if (coinbase && !v.ws_api_url.empty())
+    r.error(p + "ws_api_url", r.find(p + "ws_api_url"), "Binance's WebSocket API: Coinbase has none to set");
+  if (v.rest_url.empty()) {
+    v.rest_url = coinbase ? (mode == OrderMode::live ? "https://api.coinbase.com" : "https://api-sandbox.coinbase.com")
+                          : (mode == OrderMode::live ? "https://api.binance.com" : "https://testnet.binance.vision");
+    if (mode != OrderMode::paper)  // the effective URL, recorded (paper sends nothing)
+      r.set_effective(p + "rest_url", Reader::quoted(v.rest_url));
+  }
+  if (!coinbase && !v.public_url.empty())
+    r.error(p + "public_url", r.find(p + "public_url"), "Coinbase's: Binance's market data is beside rest_url");
+  if (coinbase && v.public_url.empty() && v.rest_url == "https://api-sandbox.coinbase.com") {
+    v.public_url = "https://api.coinbase.com";  // the sandbox serves only accounts and orders
+    r.set_effective(p + "public_url", Reader::quoted(v.public_url));
+  }
+  if (!coinbase && v.ws_api_url.empty()) {  // Coinbase has no WebSocket API
+    // Binance serves its WebSocket API on hosts of its own; anything else (exchange-sim)
+    // serves it beside its REST API.
+    if (v.rest_url == "https://api.binance.com") v.ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
+    else if (v.rest_url == "https://testnet.binance.vision") v.ws_api_url = "wss://ws-api.testnet.binance.vision/ws-api/v3";
+    else if (v.rest_url.rfind("https://", 0) == 0)
+      v.ws_api_url = "wss://" + v.rest_url.substr(8, v.rest_url.find('/', 8) - 8) + "/ws-api/v3";
+    if (!v.ws_api_url.empty()) r.set_effective(p + "ws_api_url", Reader::quoted(v.ws_api_url));  // the effective URL
+  } else if (!coinbase && v.ws_api_url.rfind("wss://", 0) != 0) {
+    r.error(p + "ws_api_url", r.find(p + "ws_api_url"), "expected a wss:// URL");
+  }
+  if (mode == OrderMode::paper) return;
+  if (v.rest_url.rfind("https://", 0) != 0) r.error(p + "rest_url", r.find(p + "rest_url"), "expected an https:// URL");
+  const bool live_host = v.rest_url.find("api.binance.com") != std::string::npos ||
+                         v.rest_url.find("api1.binance.com") != std::string::npos ||
+                         v.rest_url.find("://api.coinbase.com") != std::string::npos;
+  if (mode == OrderMode::testnet && live_host)
+    r.error(p + "rest_url", r.find(p + "rest_url"), "order.mode is \"testnet\" but this is the live venue");
+  if (mode == OrderMode::live &&
+      (v.rest_url.find("testnet") != std::string::npos || v.rest_url.find("sandbox") != std::string::npos))
+    r.error(p + "rest_url", r.find(p + "rest_url"), "order.mode is \"live\" but this is the testnet");
+  if (use == ConfigUse::node && !v.ca_file.empty() && !fs::exists(v.ca_file, ec))
+    r.error(p + "ca_file", r.find(p + "ca_file"), fmt::format("file {} does not exist", v.ca_file));
+  if (use == ConfigUse::node && !v.key_file.empty() && !fs::exists(v.key_file, ec))
+    r.error(p + "key_file", r.find(p + "key_file"), fmt::format("file {} does not exist", v.key_file));
+}
+
 Result<NodeConfig> read_config(toml::table root, const std::string& path, const std::vector<std::string>& overrides,
                                ConfigUse use) {
   namespace fs = std::filesystem;
@@ -498,36 +630,8 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   std::string capture_venue = "binance";
   r.string("feed.capture_venue", capture_venue, {"binance", "coinbase"});
   c.feed_capture_venue = parse_venue(capture_venue).value_or(VenueId::binance);
-  // Symbols name instruments ("BTC-USD@coinbase"): a name of another venue's, or of none,
-  // would filter out every message of this feed without a word.
-  if (c.feed_source == FeedSourceKind::coinbase) {
-    if (r.find("feed.url") == nullptr) c.feed_url = "wss://advanced-trade-ws.coinbase.com";
-    if (r.find("feed.channels") == nullptr) c.feed_channels = {"market_trades", "heartbeats"};
-    for (const auto& ch : c.feed_channels)
-      if (ch != "market_trades" && ch != "ticker" && ch != "ticker_batch" && ch != "level2" && ch != "candles" &&
-          ch != "heartbeats")
-        r.error("feed.channels", r.find("feed.channels"),
-                fmt::format("\"{}\" is not a Coinbase channel (market_trades, ticker, ticker_batch, level2, candles, "
-                            "heartbeats)", ch));
-    if (std::find(c.feed_channels.begin(), c.feed_channels.end(), "heartbeats") == c.feed_channels.end())
-      r.error("feed.channels", r.find("feed.channels"),
-              "Coinbase closes a connection whose channels are quiet for 60-90 s: add \"heartbeats\"");
-    r.set_effective("feed.url", Reader::quoted(c.feed_url));  // the effective values, journaled
-    r.set_effective("feed.channels", Reader::quoted_list(c.feed_channels));
-  }
-  const VenueId feed_venue = c.feed_venue();
-  for (auto& symbol : c.feed_symbols) {
-    auto instrument = parse_instrument(symbol);
-    if (!instrument) {
-      r.error("feed.symbols", r.find("feed.symbols"), instrument.error().message);
-    } else if (instrument->venue != feed_venue) {
-      r.error("feed.symbols", r.find("feed.symbols"),
-              fmt::format("\"{}\" is a {} instrument; this feed reads {} (write \"SYMBOL@{}\")", symbol,
-                          venue_name(instrument->venue), venue_name(feed_venue), venue_name(feed_venue)));
-    } else {
-      symbol = instrument->name();  // "BTCUSDT@binance" is written "BTCUSDT" in messages
-    }
-  }
+  check_stream(r, "feed.", c.feed_venue(), c.feed_source == FeedSourceKind::coinbase, c.feed_url, c.feed_channels,
+               c.feed_symbols);
   r.integer("feed.max_time_skew_ms", c.feed_max_time_skew_ms, 0, std::int64_t{1} << 40);
   if (const auto* n = r.find("feed.speed"); n && !n->as_string()) {
     r.number("feed.speed", c.speed, 0.001, 1e9);
@@ -538,11 +642,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     r.record("feed.speed", n, c.speed == 1 ? "\"realtime\"" : "\"max\"");
   }
   if (is_live(c.feed_source)) {
-    if (c.feed_url.rfind("wss://", 0) != 0) r.error("feed.url", r.find("feed.url"), "expected a wss:// URL");
-    if (c.feed_symbols.empty()) r.error("feed.symbols", r.find("feed.symbols"), "the live feed needs the symbols to subscribe to");
-    if (c.feed_channels.empty()) r.error("feed.channels", r.find("feed.channels"), "needs at least one channel, e.g. \"trade\"");
-    if (use == ConfigUse::node && !c.feed_ca_file.empty() && !fs::exists(c.feed_ca_file, ec))
-      r.error("feed.ca_file", r.find("feed.ca_file"), fmt::format("file {} does not exist", c.feed_ca_file));
+    check_live_stream(r, "feed.", use, c.feed_url, c.feed_channels, c.feed_symbols, c.feed_ca_file);
   } else if (use == ConfigUse::node) {
     if (c.feed_files.empty()) r.error("feed.files", r.find("feed.files"), "needs at least one capture file");
     for (const auto& f : c.feed_files) {
@@ -551,6 +651,37 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
         r.error("feed.files", r.find("feed.files"),
                 fmt::format("{} is not a regular file (a FIFO, a device or a directory); captures are recorded files", f));
     }
+  }
+
+  // [feed.VENUE]: the streams of the other venues traded, beside a live [feed].
+  for (const VenueId id : {VenueId::binance, VenueId::coinbase}) {
+    const std::string name(venue_name(id)), p = "feed." + name + ".";
+    const auto* table = r.peek("feed." + name);
+    if (!table) continue;
+    if (!table->is_table()) {
+      r.error("feed." + name, table, fmt::format("expected a table: [feed.{}] with the venue's stream", name));
+      continue;
+    }
+    if (id == c.feed_venue()) {
+      r.error("feed." + name, table, fmt::format("[feed] reads {} already; [feed.{}] is for another venue", name, name));
+      continue;
+    }
+    if (!is_live(c.feed_source)) {
+      r.error("feed." + name, table,
+              "another venue's stream runs beside a live [feed] (feed.source = \"binance\" or \"coinbase\"); a "
+              "capture holds one venue's frames");
+      continue;
+    }
+    NodeConfig::OtherVenue o;
+    o.id = o.venue.id = id;
+    std::tie(o.feed_url, o.feed_channels) = default_stream(id);
+    r.string(p + "url", o.feed_url);
+    r.strings(p + "channels", o.feed_channels);
+    r.strings(p + "symbols", o.symbols);
+    r.string(p + "ca_file", o.feed_ca_file);
+    check_stream(r, p, id, true, o.feed_url, o.feed_channels, o.symbols);
+    check_live_stream(r, p, use, o.feed_url, o.feed_channels, o.symbols, o.feed_ca_file);
+    c.other_venues.push_back(std::move(o));
   }
 
   // [history]: the warm-up of a live feed's session (actors/node/warmup.hpp).
@@ -819,83 +950,35 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   c.venue.id = parse_venue(venue_id).value_or(VenueId::binance);
   if (c.venue.id != c.feed_venue())
     r.error("venue.name", r.find("venue.name"),
-            fmt::format("orders go to the venue the feed reads ({}): the node trades one venue", venue_name(c.feed_venue())));
-  const bool coinbase = c.venue.id == VenueId::coinbase;
-  r.string("venue.rest_url", c.venue.rest_url);
-  r.string("venue.public_url", c.venue.public_url);
-  r.string("venue.ca_file", c.venue.ca_file);
-  r.string("venue.key_env", c.venue.key_env);
-  r.string("venue.secret_env", c.venue.secret_env);
-  // "": the venue's own names, recorded as the effective value.
-  const auto key_variables = credentials::default_key_variables(venue_id);
-  for (auto [key, value, fallback] : {std::tuple{"venue.key_env", &c.venue.key_env, &key_variables.key},
-                                      {"venue.secret_env", &c.venue.secret_env, &key_variables.secret}})
-    if (value->empty()) {
-      *value = *fallback;
-      r.set_effective(key, Reader::quoted(*value));
-    }
-  r.string("venue.key_file", c.venue.key_file);
-  r.integer("venue.recv_window_ms", c.venue.recv_window_ms, 1, 60'000);
-  r.integer("venue.timeout_ms", c.venue.timeout_ms, 100, 120'000);
-  r.integer("venue.poll_ms", c.venue.poll_ms, 50, 3'600'000);
-  r.integer("venue.weight_limit", c.venue.weight_limit, 1, 1'000'000);
-  r.integer("venue.max_unavailable_attempts", c.venue.max_unavailable_attempts, 1, 1000);
-  r.boolean("venue.user_stream", c.venue.user_stream);
-  r.string("venue.ws_api_url", c.venue.ws_api_url);
-  if (coinbase && c.venue.user_stream) {  // Binance's user-data stream: Coinbase's orders are polled (venue.poll_ms)
-    c.venue.user_stream = false;
-    r.set_effective("venue.user_stream", "false", " (coinbase: orders are polled)");
+            fmt::format("orders for [feed]'s instruments go to the venue it reads ({}); another venue's orders are set "
+                        "in [venue.VENUE], beside its [feed.VENUE]", venue_name(c.feed_venue())));
+  read_venue(r, "venue.", c.order_mode, use, c.venue);
+  // Each traded symbol's rules are checked at the venue before the start; with none
+  // listed nothing would be checked.
+  if (c.order_mode != OrderMode::paper && use == ConfigUse::node && c.feed_symbols.empty())
+    r.error("feed.symbols", r.find("feed.symbols"),
+            fmt::format("order.mode = \"{}\" needs the symbols it trades, so that their rules (lot size, minimum "
+                        "notional) are checked at the venue before the start, e.g. [\"BTCUSDT\"] or [\"BTC-USD@coinbase\"]",
+                        name(c.order_mode)));
+  // [venue.VENUE]: the orders of each other venue ([feed.VENUE] names its instruments).
+  for (const VenueId id : {VenueId::binance, VenueId::coinbase}) {
+    const std::string name(venue_name(id));
+    const auto it = std::find_if(c.other_venues.begin(), c.other_venues.end(), [id](const auto& o) { return o.id == id; });
+    if (it != c.other_venues.end()) read_venue(r, "venue." + name + ".", c.order_mode, use, it->venue);
+    else if (const auto* table = r.peek("venue." + name); table && table->is_table())
+      r.error("venue." + name, table,
+              id == c.venue.id ? fmt::format("[venue] holds {}'s orders already; [venue.{}] is for another venue", name, name)
+                               : fmt::format("orders for {} need its instruments: add [feed.{}] with its symbols", name, name));
   }
-  if (coinbase && !c.venue.ws_api_url.empty())
-    r.error("venue.ws_api_url", r.find("venue.ws_api_url"), "Binance's WebSocket API: Coinbase has none to set");
-  if (c.venue.rest_url.empty()) {
-    c.venue.rest_url = coinbase ? (c.order_mode == OrderMode::live ? "https://api.coinbase.com" : "https://api-sandbox.coinbase.com")
-                                : (c.order_mode == OrderMode::live ? "https://api.binance.com" : "https://testnet.binance.vision");
-    if (c.order_mode != OrderMode::paper)  // the effective URL, recorded (paper sends nothing)
-      r.set_effective("venue.rest_url", Reader::quoted(c.venue.rest_url));
-  }
-  if (!coinbase && !c.venue.public_url.empty())
-    r.error("venue.public_url", r.find("venue.public_url"), "Coinbase's: Binance's market data is beside rest_url");
-  if (coinbase && c.venue.public_url.empty() && c.venue.rest_url == "https://api-sandbox.coinbase.com") {
-    c.venue.public_url = "https://api.coinbase.com";  // the sandbox serves only accounts and orders
-    r.set_effective("venue.public_url", Reader::quoted(c.venue.public_url));
-  }
-  if (!coinbase && c.venue.ws_api_url.empty()) {  // Coinbase has no WebSocket API
-    // Binance serves its WebSocket API on hosts of its own; anything else (exchange-sim)
-    // serves it beside its REST API.
-    if (c.venue.rest_url == "https://api.binance.com") c.venue.ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
-    else if (c.venue.rest_url == "https://testnet.binance.vision")
-      c.venue.ws_api_url = "wss://ws-api.testnet.binance.vision/ws-api/v3";
-    else if (c.venue.rest_url.rfind("https://", 0) == 0)
-      c.venue.ws_api_url = "wss://" + c.venue.rest_url.substr(8, c.venue.rest_url.find('/', 8) - 8) + "/ws-api/v3";
-    if (!c.venue.ws_api_url.empty()) r.set_effective("venue.ws_api_url", "\"" + c.venue.ws_api_url + "\"");  // the effective URL
-  } else if (!coinbase && c.venue.ws_api_url.rfind("wss://", 0) != 0) {
-    r.error("venue.ws_api_url", r.find("venue.ws_api_url"), "expected a wss:// URL");
-  }
-  if (c.order_mode != OrderMode::paper) {
-    if (c.venue.rest_url.rfind("https://", 0) != 0)
-      r.error("venue.rest_url", r.find("venue.rest_url"), "expected an https:// URL");
-    // The two switches must agree: testnet orders never go to the live venue, and back.
-    const bool live_host = c.venue.rest_url.find("api.binance.com") != std::string::npos ||
-                           c.venue.rest_url.find("api1.binance.com") != std::string::npos ||
-                           c.venue.rest_url.find("://api.coinbase.com") != std::string::npos;
-    if (c.order_mode == OrderMode::testnet && live_host)
-      r.error("venue.rest_url", r.find("venue.rest_url"), "order.mode is \"testnet\" but this is the live venue");
-    if (c.order_mode == OrderMode::live &&
-        (c.venue.rest_url.find("testnet") != std::string::npos || c.venue.rest_url.find("sandbox") != std::string::npos))
-      r.error("venue.rest_url", r.find("venue.rest_url"), "order.mode is \"live\" but this is the testnet");
-    // Each traded symbol's rules are checked at the venue before the start; with none
-    // listed nothing would be checked.
-    if (use == ConfigUse::node && c.feed_symbols.empty())
-      r.error("feed.symbols", r.find("feed.symbols"),
-              fmt::format("order.mode = \"{}\" needs the symbols it trades, so that their rules (lot size, minimum "
-                          "notional) are checked at the venue before the start, e.g. [\"BTCUSDT\"] or [\"BTC-USD@coinbase\"]",
-                          name(c.order_mode)));
-    if (use == ConfigUse::node && !c.venue.ca_file.empty() && !fs::exists(c.venue.ca_file, ec))
-      r.error("venue.ca_file", r.find("venue.ca_file"), fmt::format("file {} does not exist", c.venue.ca_file));
-    if (use == ConfigUse::node && !c.venue.key_file.empty() && !fs::exists(c.venue.key_file, ec))
-      r.error("venue.key_file", r.find("venue.key_file"), fmt::format("file {} does not exist", c.venue.key_file));
-  }
+  // One portfolio counts one quote asset: several venues' instruments must share it.
+  if (!c.other_venues.empty())
+    for (const auto& symbol : c.traded_symbols())
+      if (const auto i = parse_instrument(symbol); i && i->quote != c.portfolio.quote_asset) {
+        const std::string key = i->venue == c.feed_venue() ? "feed.symbols" : fmt::format("feed.{}.symbols", venue_name(i->venue));
+        r.error(key, r.find(key),
+                fmt::format("{} is quoted in {}; with several venues every instrument is quoted in portfolio.quote_asset "
+                            "({}): one portfolio, one cash asset", symbol, i->quote, c.portfolio.quote_asset));
+      }
   c.paper.lot_step = market.lot_step;
   c.portfolio.dust_below = market.lot_step;
 

@@ -161,6 +161,22 @@ struct NodeConfig {
     bool user_stream = true;  // follow the user-data stream as well as polling (Binance's; Coinbase: polling only)
     std::string ws_api_url;   // empty: the WebSocket API beside rest_url (Binance's, or exchange-sim's)
   } venue;
+  // [feed.VENUE] and [venue.VENUE]: another venue traded at the same time, into the same
+  // journal (beside a live [feed] only): its stream and instruments, and where its orders
+  // go (the keys of [venue]). Its quote asset must be portfolio.quote_asset.
+  struct OtherVenue {
+    VenueId id = VenueId::coinbase;
+    std::string feed_url, feed_ca_file;
+    std::vector<std::string> feed_channels, symbols;
+    Venue venue;
+  };
+  std::vector<OtherVenue> other_venues;
+  // Every instrument the node trades: feed.symbols, then each other venue's.
+  std::vector<std::string> traded_symbols() const {
+    std::vector<std::string> all = feed_symbols;
+    for (const auto& o : other_venues) all.insert(all.end(), o.symbols.begin(), o.symbols.end());
+    return all;
+  }
   PaperExchangeConfig paper;
   // [logging]
   std::string log_level = "info";

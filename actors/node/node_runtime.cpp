@@ -121,8 +121,8 @@ struct SequencerState {
   std::int64_t data_time_ns = 0;         // receive time of the last message sequenced
   std::uint64_t min_free_bytes = 0;      // journal room below which trading halts
   bool space_halted = false;             // that halt has been journaled
-  caf::actor venue;                      // testnet/live: the venue gateway (the `exchange` actor)
-  std::size_t venue_outstanding = 0;     // requests handed to it and not yet done
+  std::map<VenueId, caf::actor> venues;  // testnet/live: each venue's gateway (together the `exchange` actor)
+  std::size_t venue_outstanding = 0;     // requests handed to them and not yet done
   std::chrono::milliseconds venue_wait{0};  // how long a stop waits for those
   bool venue_waiting = false, venue_wait_over = false;
   std::shared_ptr<NodeAlerts> alerts;       // null: no channel on
@@ -180,7 +180,7 @@ void finish(sequencer_ptr self) {
   st.summary.decision_hash = st.decisions.hex();
   for (auto& [actor, handle] : st.actors) self->send_exit(handle, caf::exit_reason::user_shutdown);
   self->send_exit(st.feed, caf::exit_reason::user_shutdown);
-  if (st.venue) self->send_exit(st.venue, caf::exit_reason::user_shutdown);
+  for (auto& [id, gateway] : st.venues) self->send_exit(gateway, caf::exit_reason::user_shutdown);
   if (!st.failure.empty()) st.done->set_value(fail(st.failure));
   else if (!committed) st.done->set_value(tl::unexpected(committed.error()));
   else if (!ended) st.done->set_value(tl::unexpected(ended.error()));
@@ -260,6 +260,17 @@ Status NodeJournalSink::commit() {
   return {};
 }
 
+// The gateway of the venue an order request's instrument trades on ("BTC-USD@coinbase":
+// coinbase's). The config gives every traded venue one; should one lack it, another venue
+// refuses the instrument it does not list.
+const caf::actor& venue_for(const SequencerState& st, const WireDelivery& d) {
+  const auto body = decode_body_flat(d.type_id, d.body);
+  if (body)
+    if (const auto* request = std::get_if<OrderRequest>(&*body))
+      if (const auto it = st.venues.find(venue_of(request->symbol)); it != st.venues.end()) return it->second;
+  return st.venues.begin()->second;
+}
+
 // Hands a journaled message to its recipients; each answer goes back to the schedule.
 void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
   auto& st = self->state;
@@ -267,7 +278,7 @@ void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
                               d.header.type_id, d.body};
   for (std::size_t i = 0; i < d.recipients.size(); ++i) {
     const Actor to = d.recipients[i];
-    if (to == Actor::exchange && st.venue) {
+    if (to == Actor::exchange && !st.venues.empty()) {
       // A real venue hears of an order only once the order is durable in the journal:
       // after a crash, every order the venue knows is one the node can look up. Its
       // answers come back later, as external inputs.
@@ -276,7 +287,7 @@ void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
           spdlog::warn("stopping: order request seq {} is journaled but not sent", d.header.seq);
         } else {
           if (auto c = st.schedule->commit(*st.sink); !c) return abort_run(self, c.error().message);
-          self->send(st.venue, venue_order_atom::value, delivery);
+          self->send(venue_for(st, delivery), venue_order_atom::value, delivery);
           ++st.venue_outstanding;
         }
       }
@@ -389,7 +400,7 @@ void pump(sequencer_ptr self) {
     }
     if (schedule.snapshot_due()) return take_snapshot(self);
     if (st.stop->load() && !st.stopping) st.stopping = true;
-    if (st.stopping && st.venue) {  // only the venue's answers still go in
+    if (st.stopping && !st.venues.empty()) {  // only the venues' answers still go in
       std::erase_if(st.external, [](const WireOutput& w) { return w.source != static_cast<std::uint16_t>(Actor::exchange); });
       st.admitted.clear();  // a group cut short: the next start reads its message again
     }
@@ -409,7 +420,7 @@ void pump(sequencer_ptr self) {
       if (auto admitted = admit_received(st); !admitted) return abort_run(self, admitted.error().message);
       continue;
     }
-    if (!st.external.empty() && (!st.stopping || st.venue)) {
+    if (!st.external.empty() && (!st.stopping || !st.venues.empty())) {
       WireOutput in = std::move(st.external.front());
       st.external.pop_front();
       st.current_ingress_ns = in.ingress_wall_ns;
@@ -500,9 +511,9 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   for (auto& w : init->first_inputs) st.external.push_back(std::move(w));
   return {
       [self](start_atom) { pump(self); },
-      [self](attach_venue_atom, caf::actor venue, std::int64_t wait_ms) {
-        self->state.venue = std::move(venue);
-        self->state.venue_wait = std::chrono::milliseconds(wait_ms);
+      [self](attach_venue_atom, std::uint8_t venue, caf::actor gateway, std::int64_t wait_ms) {
+        self->state.venues[static_cast<VenueId>(venue)] = std::move(gateway);
+        self->state.venue_wait = std::max(self->state.venue_wait, std::chrono::milliseconds(wait_ms));
       },
       [self](venue_done_atom) {
         auto& st = self->state;
@@ -628,7 +639,8 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   auto feed_stats = std::make_shared<FeedStats>();
   auto feed_init = std::make_shared<FeedState>();
   feed_init->stream = std::move(*source);
-  feed_init->symbols = std::set<std::string>(config.feed_symbols.begin(), config.feed_symbols.end());
+  const auto traded = config.traded_symbols();
+  feed_init->symbols = std::set<std::string>(traded.begin(), traded.end());
   feed_init->speed = config.speed;
   feed_init->stop = &stop;
   feed_init->stats = feed_stats;
@@ -658,16 +670,12 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   writer->reset();  // the sequencer owns it now
   auto sequencer = system.spawn(sequencer_fn, init);
   init.reset();
-  if (venue->venue) {
-    VenueGatewayOptions gateway;
-    gateway.poll_interval = std::chrono::milliseconds(config.venue.poll_ms);
-    gateway.max_unavailable_attempts = static_cast<int>(config.venue.max_unavailable_attempts);
-    gateway.weight_limit = config.venue.weight_limit;
-    gateway.user_stream = config.venue.user_stream;
-    auto handle = spawn_venue_gateway(system, std::move(venue->venue), std::move(venue->tracker), gateway,
+  for (auto& link : venue->venues) {  // one gateway per venue: one's slow answers never hold up another's orders
+    auto handle = spawn_venue_gateway(system, std::move(link.venue), std::move(link.tracker), link.options,
                                       caf::actor_cast<caf::actor>(sequencer));
     // Arrives before start (same sender). A stop waits up to two request timeouts for answers.
-    caf::anon_send(sequencer, attach_venue_atom::value, handle, std::int64_t{2 * config.venue.timeout_ms});
+    caf::anon_send(sequencer, attach_venue_atom::value, static_cast<std::uint8_t>(link.id), handle,
+                   std::int64_t{2 * link.timeout_ms});
   }
   if (*control) (*control)->attach(caf::actor_cast<caf::actor>(sequencer), journal_reader);
   caf::anon_send(sequencer, start_atom::value);

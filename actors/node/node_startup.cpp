@@ -14,6 +14,7 @@
 #include "exchange/binance/stream_url.hpp"
 #include "exchange/coinbase/subscribe.hpp"
 #include "exchange/live_stream.hpp"
+#include "exchange/merged_source.hpp"
 #include "exchange/capture_stream.hpp"
 #include "journal/directory.hpp"
 #include "replay/session_record.hpp"
@@ -21,20 +22,37 @@
 
 namespace trader::node {
 
+namespace {
+
+std::unique_ptr<FeedSource> live_stream(VenueId venue, const std::string& url, const std::vector<std::string>& symbols,
+                                        const std::vector<std::string>& channels, const std::string& ca_file,
+                                        const NodeConfig& config, const std::atomic<bool>& stop) {
+  LiveStreamOptions live;
+  live.venue = venue;
+  if (venue == VenueId::coinbase) {
+    live.url = url;
+    live.subscribe = coinbase::subscribe_frames(symbols, channels);
+  } else {
+    live.url = binance::combined_stream_url(url, symbols, channels);
+  }
+  live.ca_file = ca_file;
+  live.idle_timeout = std::chrono::seconds(config.feed_idle_timeout_s);
+  live.stop = &stop;
+  return std::make_unique<LiveStream>(std::move(live));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<FeedSource>> open_feed_source(const NodeConfig& config, const std::atomic<bool>& stop) {
   if (is_live(config.feed_source)) {
-    LiveStreamOptions live;
-    live.venue = config.feed_venue();
-    if (live.venue == VenueId::coinbase) {
-      live.url = config.feed_url;
-      live.subscribe = coinbase::subscribe_frames(config.feed_symbols, config.feed_channels);
-    } else {
-      live.url = binance::combined_stream_url(config.feed_url, config.feed_symbols, config.feed_channels);
-    }
-    live.ca_file = config.feed_ca_file;
-    live.idle_timeout = std::chrono::seconds(config.feed_idle_timeout_s);
-    live.stop = &stop;
-    return std::make_unique<LiveStream>(std::move(live));
+    auto first = live_stream(config.feed_venue(), config.feed_url, config.feed_symbols, config.feed_channels,
+                             config.feed_ca_file, config, stop);
+    if (config.other_venues.empty()) return first;
+    std::vector<std::unique_ptr<FeedSource>> streams;
+    streams.push_back(std::move(first));
+    for (const auto& o : config.other_venues)
+      streams.push_back(live_stream(o.id, o.feed_url, o.symbols, o.feed_channels, o.feed_ca_file, config, stop));
+    return std::unique_ptr<FeedSource>(std::make_unique<MergedSource>(std::move(streams), &stop));
   }
   auto stream = CaptureStream::open(config.feed_files, config.snapshot_symbol, config.feed_capture_venue);
   if (!stream) return tl::unexpected(stream.error());
@@ -51,8 +69,6 @@ std::map<std::string, OrderRequest> open_requests(const Cores& cores) {
 Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores) {
   VenueStart start;
   if (config.order_mode == OrderMode::paper) return start;
-  auto made = make_venue(config);
-  if (!made) return tl::unexpected(made.error());
   const auto& working = static_cast<const OrderCore&>(*cores.at(Actor::order)).open_orders();
   // Orders left open by a resumed session: which of their trades the journal booked.
   std::map<std::string, BookedFills> booked;
@@ -65,21 +81,36 @@ Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores) {
     if (!read) return fail(fmt::format("journal {}: {}", config.journal_path, read.error().message));
     booked = std::move(*read);
   }
-  std::vector<JournalOpenOrder> open;
-  for (auto& [cid, r] : open_requests(cores)) {
-    auto b = booked.find(cid);
-    open.push_back({std::move(r), working.at(cid).cum_qty, b == booked.end() ? BookedFills{} : b->second});
-  }
   const auto& portfolio = static_cast<const PortfolioCore&>(*cores.at(Actor::portfolio));
-  auto reconciled = reconcile_at_start(**made, start.tracker, open, portfolio, config.risk.market, config.feed_symbols,
-                                       wall_ns() / 1'000'000);
-  if (!reconciled) return tl::unexpected(reconciled.error());
-  spdlog::info("{} ({})", reconciled->summary, config.venue.rest_url);
-  for (const auto& m : reconciled->messages) {
-    start.first_inputs.push_back(to_wire(Actor::exchange, Actor::none, wall_ns(), m));
-    start.first_inputs.back().ingress_wall_ns = wall_ns();
+  std::vector<std::pair<const NodeConfig::Venue*, const std::vector<std::string>*>> traded{{&config.venue, &config.feed_symbols}};
+  for (const auto& o : config.other_venues) traded.emplace_back(&o.venue, &o.symbols);
+  for (const auto& [v, symbols] : traded) {
+    auto made = make_venue(*v, config.order_mode);
+    if (!made) return tl::unexpected(made.error());
+    VenueLink link;
+    link.id = v->id;
+    std::vector<JournalOpenOrder> open;  // this venue's
+    for (auto& [cid, r] : open_requests(cores)) {
+      if (venue_of(r.symbol) != v->id) continue;
+      auto b = booked.find(cid);
+      open.push_back({std::move(r), working.at(cid).cum_qty, b == booked.end() ? BookedFills{} : b->second});
+    }
+    auto reconciled = reconcile_at_start(**made, link.tracker, open, portfolio, config.risk.market, *symbols,
+                                         wall_ns() / 1'000'000);
+    if (!reconciled) return tl::unexpected(reconciled.error());
+    spdlog::info("{} ({})", reconciled->summary, v->rest_url);
+    for (const auto& m : reconciled->messages) {
+      start.first_inputs.push_back(to_wire(Actor::exchange, Actor::none, wall_ns(), m));
+      start.first_inputs.back().ingress_wall_ns = wall_ns();
+    }
+    link.venue = std::move(*made);
+    link.options.poll_interval = std::chrono::milliseconds(v->poll_ms);
+    link.options.max_unavailable_attempts = static_cast<int>(v->max_unavailable_attempts);
+    link.options.weight_limit = v->weight_limit;
+    link.options.user_stream = v->user_stream;
+    link.timeout_ms = v->timeout_ms;
+    start.venues.push_back(std::move(link));
   }
-  start.venue = std::move(*made);
   return start;
 }
 

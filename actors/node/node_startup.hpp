@@ -16,6 +16,7 @@
 #include "actors/node/control_server.hpp"
 #include "actors/node/node_runtime.hpp"
 #include "actors/node/recovery.hpp"
+#include "actors/node/venue_gateway.hpp"
 #include "actors/node/wire.hpp"
 #include "actors/venue_gateway/order_tracker.hpp"
 #include "base/result.hpp"
@@ -26,21 +27,29 @@
 
 namespace trader::node {
 
-// The capture files, or the live stream (which connects when first read).
+// The capture files, or the live stream (which connects when first read); with other
+// venues ([feed.VENUE]) each venue's stream, merged in arrival order.
 Result<std::unique_ptr<FeedSource>> open_feed_source(const NodeConfig& config, const std::atomic<bool>& stop);
 
 // The orders the order core holds open, as the requests that opened them.
 std::map<std::string, OrderRequest> open_requests(const Cores& cores);
 
-// Testnet and live: the venue reached and reconciled with the journal's state; what the
-// venue says is journaled first (first_inputs). Paper: nothing.
-struct VenueStart {
+// Testnet and live: each venue traded ([venue], then each [venue.VENUE]) reached and
+// reconciled with the journal's state; what the venues say is journaled first
+// (first_inputs), venue by venue. Paper: nothing.
+struct VenueLink {
+  VenueId id = VenueId::binance;
   std::unique_ptr<Venue> venue;
-  OrderTracker tracker;
+  OrderTracker tracker;       // the orders open at this venue
+  VenueGatewayOptions options;
+  std::int64_t timeout_ms = 5000;
+};
+struct VenueStart {
+  std::vector<VenueLink> venues;
   std::vector<WireOutput> first_inputs;
 };
-// Orders the cores hold open (a resumed session's) are looked up with the trades the
-// journal booked for them (booked_fills).
+// Orders the cores hold open (a resumed session's) are looked up at their venue with the
+// trades the journal booked for them (booked_fills).
 Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores);
 
 // The control API, bound (nullptr when control.listen is empty).

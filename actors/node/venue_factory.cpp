@@ -8,16 +8,16 @@
 
 namespace trader::node {
 
-Result<std::unique_ptr<Venue>> make_venue(const NodeConfig& config) {
-  const auto& v = config.venue;
+Result<std::unique_ptr<Venue>> make_venue(const NodeConfig::Venue& v, OrderMode mode) {
   Result<credentials::ApiCredentials> keys = [&]() -> Result<credentials::ApiCredentials> {
     if (v.key_file.empty()) return credentials::from_env(v.key_env.c_str(), v.secret_env.c_str());
     auto passphrase = credentials::read_passphrase("TRADER_KEYS_PASSPHRASE", "passphrase for the venue key file: ");
     if (!passphrase) return tl::unexpected(passphrase.error());
     return credentials::load_key_file(v.key_file, *passphrase);
   }();
-  if (!keys) return fail(fmt::format("order.mode = \"{}\" needs API keys: {}", name(config.order_mode), keys.error().message));
-  spdlog::info("{} orders signed with API key {} (fingerprint)", name(config.order_mode), keys->fingerprint());
+  if (!keys)
+    return fail(fmt::format("order.mode = \"{}\" needs {}'s API keys: {}", name(mode), venue_name(v.id), keys.error().message));
+  spdlog::info("{} orders to {} signed with API key {} (fingerprint)", name(mode), venue_name(v.id), keys->fingerprint());
   auto made = [&]() -> Result<std::unique_ptr<Venue>> {
     if (v.id == VenueId::coinbase) {
       coinbase::RestVenueOptions options;

@@ -506,9 +506,13 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
       if (b.asset == asset) return b.free + b.locked;
     return std::int64_t{0};
   };
-  std::vector<std::pair<std::string, std::int64_t>> expected{{portfolio.quote_asset, portfolio.cash}};
+  // What the journal says this venue holds: its own cash (several venues share the
+  // portfolio's) and the positions in its instruments.
+  const VenueId venue_id = parse_venue(venue.name()).value_or(VenueId::binance);
+  std::vector<std::pair<std::string, std::int64_t>> expected{{portfolio.quote_asset, preview.cash_at(venue.name())}};
   for (const auto& p : portfolio.positions)
-    if (const auto base = base_of(p.symbol, portfolio.quote_asset)) expected.emplace_back(*base, p.qty);
+    if (const auto base = base_of(p.symbol, portfolio.quote_asset); base && venue_of(p.symbol) == venue_id)
+      expected.emplace_back(*base, p.qty);
   std::size_t differences = 0;
   for (const auto& [asset, qty] : expected) {
     if (held(asset) == qty) continue;

@@ -52,10 +52,10 @@ struct StartupReconciliation {
   std::vector<Message> messages;  // OrderEvents and ErrorReports, in order, then the AccountBalances to start from
   std::string summary;            // for the log
 };
-// The venue `config` names (today: Binance spot REST, for testnet, live and exchange-sim),
-// with its credentials from the environment or the encrypted key file. A new exchange is a
-// new folder under exchange/ implementing Venue, plus its case here.
-Result<std::unique_ptr<Venue>> make_venue(const NodeConfig& config);
+// The venue `v` names (Binance spot or Coinbase Advanced Trade REST, for testnet, live and
+// exchange-sim), with its credentials from the environment or the encrypted key file. A new
+// exchange is a new folder under exchange/ implementing Venue, plus its case here.
+Result<std::unique_ptr<Venue>> make_venue(const NodeConfig::Venue& v, OrderMode mode);
 // The venue a live feed's warm-up reads klines from (history.rest_url): public data, no keys.
 Result<std::unique_ptr<Venue>> make_history_venue(const NodeConfig& config);
 

@@ -1,5 +1,6 @@
 #include "actors/portfolio/portfolio_core.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <vector>
 
@@ -100,6 +101,19 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   if (at_venue != venue_cash_.end()) at_venue->second = static_cast<std::int64_t>(venue_cash);
 }
 
+__int128 PortfolioCore::cash_at_venue(const std::string& venue) const {
+  if (const auto it = venue_cash_.find(venue); it != venue_cash_.end()) return it->second;
+  __int128 unclaimed = state_.cash;
+  for (const auto& [other, held] : venue_cash_) unclaimed -= held;
+  return unclaimed;
+}
+
+std::int64_t PortfolioCore::cash_at(const std::string& venue) const {
+  const __int128 cash = cash_at_venue(venue);
+  return static_cast<std::int64_t>(std::clamp<__int128>(cash, std::numeric_limits<std::int64_t>::min(),
+                                                        std::numeric_limits<std::int64_t>::max()));
+}
+
 void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
   auto error = [&](const char* code, std::string what) {
     out.push_back({Actor::none, ErrorReport{code, std::move(what), b.venue, 0, b.ts_ms * 1'000'000}});
@@ -110,13 +124,7 @@ void PortfolioCore::adopt(const AccountBalances& b, Outbox& out) {
     return;
   }
   // Build the adopted state aside, in 128 bits, and take it only if everything fits.
-  // This venue's cash so far: its own, or before its first record what no venue claims.
-  __int128 venue_before = state_.cash;
-  if (const auto it = venue_cash_.find(b.venue); it != venue_cash_.end()) {
-    venue_before = it->second;
-  } else {
-    for (const auto& [venue, held] : venue_cash_) venue_before -= held;
-  }
+  const __int128 venue_before = cash_at_venue(b.venue);
   __int128 cash = state_.cash, capital = state_.starting_cash, venue_now = venue_before;
   std::map<std::string, Holding> holdings = holdings_;
   std::map<std::string, std::int64_t> unvalued = unvalued_;

@@ -58,6 +58,9 @@ class PortfolioCore final : public ActorCore {
   Status load(StateReader& r) override;
 
   const PortfolioState& state() const { return state_; }
+  // The quote cash at `venue` ("binance"): its own once its account was adopted, before
+  // that what no venue has claimed (all of it, for the first venue).
+  std::int64_t cash_at(const std::string& venue) const;
 
  private:
   struct Holding {
@@ -69,6 +72,7 @@ class PortfolioCore final : public ActorCore {
   void value_adopted(const std::string& symbol, std::int64_t price, std::int64_t ts_ms, Outbox& out,
                      const char* price_source = "the first price seen");
   void publish(std::int64_t ts_ms, Outbox& out);
+  __int128 cash_at_venue(const std::string& venue) const;
 
   PortfolioConfig config_;
   std::map<std::string, Holding> holdings_;

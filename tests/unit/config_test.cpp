@@ -366,9 +366,71 @@ TEST_CASE("config: a Coinbase feed sends its orders to Coinbase, with Coinbase's
   CHECK(sandbox_live.error().message.find("venue.rest_url: order.mode is \"live\" but this is the testnet") != std::string::npos);
   auto elsewhere = parse_node_config(coinbase + "[venue]\nname = \"binance\"\n", "x.toml", {}, ConfigUse::replay);
   REQUIRE_FALSE(elsewhere);
-  CHECK(elsewhere.error().message.find("x.toml:11: venue.name: orders go to the venue the feed reads (coinbase)") !=
+  CHECK(elsewhere.error().message.find("x.toml:11: venue.name: orders for [feed]'s instruments go to the venue it reads (coinbase)") !=
         std::string::npos);
   auto binance_public = parse_node_config("[venue]\npublic_url = \"https://x\"\n", "x.toml", {}, ConfigUse::replay);
   REQUIRE_FALSE(binance_public);
   CHECK(binance_public.error().message.find("x.toml:2: venue.public_url") != std::string::npos);
+}
+
+TEST_CASE("config: another venue beside [feed], its stream in [feed.VENUE] and its orders in [venue.VENUE]") {
+  const std::string both = "[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n"
+                           "[feed.coinbase]\nsymbols = [\"BTC-USDT@coinbase\"]\n"
+                           "[history]\nwarmup = false\n[order]\nmode = \"testnet\"\n[journal]\ndurability = \"sync\"\n"
+                           "[venue.coinbase]\nrest_url = \"https://127.0.0.1:9\"\npoll_ms = 200\n";
+  auto c = parse_node_config(both, "m.toml", {}, ConfigUse::replay);
+  REQUIRE(c);
+  REQUIRE(c->other_venues.size() == 1);
+  const auto& cb = c->other_venues.front();
+  CHECK(cb.id == VenueId::coinbase);
+  CHECK(cb.feed_url == "wss://advanced-trade-ws.coinbase.com");
+  CHECK(cb.feed_channels == std::vector<std::string>{"market_trades", "heartbeats"});
+  CHECK(cb.symbols == std::vector<std::string>{"BTC-USDT@coinbase"});
+  CHECK(cb.venue.id == VenueId::coinbase);
+  CHECK(cb.venue.rest_url == "https://127.0.0.1:9");
+  CHECK(cb.venue.poll_ms == 200);
+  CHECK(cb.venue.key_env == "COINBASE_API_KEY");
+  CHECK_FALSE(cb.venue.user_stream);
+  CHECK(c->venue.id == VenueId::binance);  // [venue] stays the first venue's
+  CHECK(c->venue.rest_url == "https://testnet.binance.vision");
+  CHECK(c->traded_symbols() == std::vector<std::string>{"BTCUSDT", "BTC-USDT@coinbase"});
+  CHECK(by_key(*c).at("feed.coinbase.url").value == "\"wss://advanced-trade-ws.coinbase.com\"");
+  CHECK(by_key(*c).at("venue.coinbase.poll_ms").source == "m.toml:14");
+  CHECK(by_key(*c).at("venue.coinbase.secret_env").value == "\"COINBASE_API_SECRET\"");
+  // What the journal holds reads back the same (replay rebuilds the session from it).
+  auto again = parse_node_config(render_effective_config(*c), "journaled", {}, ConfigUse::replay);
+  REQUIRE(again);
+  REQUIRE(again->other_venues.size() == 1);
+  CHECK(again->other_venues.front().venue.rest_url == "https://127.0.0.1:9");
+  CHECK(again->traded_symbols() == c->traded_symbols());
+
+  for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
+           {"[feed]\nsymbols = [\"BTCUSDT\"]\n[feed.coinbase]\nsymbols = [\"BTC-USDT@coinbase\"]\n",
+            "o.toml:3: feed.coinbase: another venue's stream runs beside a live [feed]"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.binance]\nsymbols = [\"ETHUSDT\"]\n",
+            "o.toml:4: feed.binance: [feed] reads binance already"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.coinbase]\nsymbols = [\"BTC-USD@coinbase\"]\n",
+            "o.toml:5: feed.coinbase.symbols: BTC-USD@coinbase is quoted in USD; with several venues every instrument is "
+            "quoted in portfolio.quote_asset (USDT)"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.coinbase]\nsymbols = [\"ETHUSDT\"]\n",
+            "o.toml:5: feed.coinbase.symbols: \"ETHUSDT\" is a binance instrument; this feed reads coinbase"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.coinbase]\nchannels = [\"market_trades\"]\nsymbols = [\"BTC-USDT@coinbase\"]\n",
+            "o.toml:5: feed.coinbase.channels: Coinbase closes a connection"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.coinbase]\nurl = \"wss://x\"\n",
+            "o.toml: feed.coinbase.symbols: the live feed needs the symbols to subscribe to"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.kucoin]\nsymbols = [\"BTC-USDT@kucoin\"]\n",
+            "o.toml:4: feed.kucoin: unknown section"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[venue.coinbase]\npoll_ms = 200\n",
+            "o.toml:4: venue.coinbase: orders for coinbase need its instruments: add [feed.coinbase]"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[venue.binance]\npoll_ms = 200\n",
+            "o.toml:4: venue.binance: [venue] holds binance's orders already"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.coinbase]\nsymbols = [\"BTC-USDT@coinbase\"]\n"
+            "[order]\nmode = \"testnet\"\n[journal]\ndurability = \"sync\"\n[venue.coinbase]\nrest_url = \"https://api.coinbase.com\"\n",
+            "o.toml:11: venue.coinbase.rest_url: order.mode is \"testnet\" but this is the live venue"}}) {
+    auto bad = parse_node_config(text, "o.toml", {}, ConfigUse::replay);
+    CAPTURE(text);
+    REQUIRE_FALSE(bad.has_value());
+    CAPTURE(bad.error().message);
+    CHECK(bad.error().message.find(says) != std::string::npos);
+  }
 }

@@ -107,11 +107,13 @@ int main(int argc, char** argv) {
     fmt::print("{}", trader::render_effective_config(*config));
     return 0;
   }
+  std::string venues = config->venue.rest_url;  // where orders go: "A", or "A and at B" with other venues
+  for (const auto& o : config->other_venues) venues += " and at " + o.venue.rest_url;
   if (config->order_mode == trader::OrderMode::live && !confirm_live) {
     std::fprintf(stderr,
                  "error: order.mode = \"live\" sends real orders with real money to %s; add --confirm-live to the "
                  "command line to confirm (or use order.mode = \"testnet\")\n",
-                 config->venue.rest_url.c_str());
+                 venues.c_str());
     return 2;
   }
   if (config->order_mode != trader::OrderMode::live && confirm_live) {
@@ -136,12 +138,13 @@ int main(int argc, char** argv) {
     return fmt::format("strategies {}; combined by {}{}", list, trader::mode_name(trader::kCombinePolicies, c.combine.policy),
                        c.combine.policy == trader::CombinePolicy::k_of_n ? fmt::format(" {}", c.combine.k) : "");
   };
+  std::string feed = trader::is_live(config->feed_source) ? "live " + config->feed_url
+                                                          : std::to_string(config->feed_files.size()) + " capture file(s)";
+  for (const auto& o : config->other_venues) feed += " and " + o.feed_url;
   spdlog::info("node {} starting: journal {}, orders {}, feed {}, {}", config->node_id, config->journal_path,
                config->order_mode == trader::OrderMode::paper ? std::string("on paper")
-                                                      : std::string(trader::name(config->order_mode)) + " at " + config->venue.rest_url,
-               trader::is_live(config->feed_source) ? "live " + config->feed_url
-                                                : std::to_string(config->feed_files.size()) + " capture file(s)",
-               strategies_of(*config));
+                                                              : std::string(trader::name(config->order_mode)) + " at " + venues,
+               feed, strategies_of(*config));
   auto summary = trader::node::run_node(*config, g_stop);
   if (!summary) {
     std::fprintf(stderr, "error: %s\n", summary.error().message.c_str());
