@@ -26,7 +26,7 @@ std::optional<ExposureRoom> exposure_room(const ExposureLimits& limits, const Po
     if (left >= room.quote) return;
     room.quote = static_cast<std::int64_t>(left);  // <= cap <= equity: fits
     room.binds = limit;
-    room.why = fmt::format("{} {} of equity {} = {}, {} held", what, percent_of_ppm(ppm), format_fixed(book.equity),
+    room.why = fmt::format("{} {} of equity {} = {}, {} held or being entered", what, percent_of_ppm(ppm), format_fixed(book.equity),
                            format_fixed(static_cast<std::int64_t>(cap)), format_fixed(static_cast<std::int64_t>(used)));
   };
   consider(limits.max_total_ppm, *total, RiskLimit::max_total_exposure, "total exposure");

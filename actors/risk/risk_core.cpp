@@ -31,6 +31,36 @@ std::int64_t RiskCore::position_qty(const std::string& symbol) const {
   return 0;
 }
 
+std::optional<PortfolioState> RiskCore::book_with_working() const {
+  PortfolioState book = portfolio_;
+  for (const auto& [id, w] : working_) {
+    const std::int64_t left = w.qty - w.booked;
+    if (left <= 0) continue;
+    auto p = std::find_if(book.positions.begin(), book.positions.end(), [&w](const Position& x) { return x.symbol == w.symbol; });
+    if (p == book.positions.end()) {
+      book.positions.push_back(Position{w.symbol, left, w.price, w.price, 0, 0});
+    } else {
+      const auto qty = add_checked(p->qty, left);
+      if (!qty) return std::nullopt;
+      p->qty = *qty;
+    }
+  }
+  return book;
+}
+
+void RiskCore::on_order_event(const OrderEvent& e) {
+  // A failed exit frees the symbol for the next protective exit.
+  if (e.side == Side::sell && (e.kind == OrderEventKind::rejected || e.kind == OrderEventKind::canceled ||
+                               e.kind == OrderEventKind::expired))
+    symbols_[e.symbol].exit_pending = false;
+  const auto w = working_.find(e.intent_id);
+  if (w == working_.end()) return;
+  w->second.reported = std::max(w->second.reported, e.cum_qty);
+  w->second.ended = w->second.ended || ends_order(e.kind);
+  // Nothing of it left for the portfolio to book: it stops counting now.
+  if (w->second.ended && w->second.reported == w->second.booked) working_.erase(w);
+}
+
 std::int64_t RiskCore::atr(const SymbolState& s) const {
   if (s.true_ranges.empty()) return 0;
   __int128 sum = 0;
@@ -167,12 +197,17 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   if (!check(RiskLimit::max_trades_per_day, trades_today_, config_.max_trades_per_day,
              trades_today_ < config_.max_trades_per_day))
     return reject("max_trades_per_day", std::to_string(trades_today_) + " entries today");
-  const auto open = static_cast<std::int64_t>(portfolio_.positions.size());
-  if (held == 0 &&
+  const auto book = book_with_working();
+  if (!book) return reject("arithmetic_overflow", "the positions and working entries overflow 64-bit fixed point");
+  std::int64_t held_or_working = 0;
+  for (const auto& p : book->positions)
+    if (p.symbol == intent.symbol) held_or_working = p.qty;
+  const auto open = static_cast<std::int64_t>(book->positions.size());
+  if (held_or_working == 0 &&
       !check(RiskLimit::max_open_positions, open, config_.max_open_positions, open < config_.max_open_positions))
-    return reject("max_open_positions", std::to_string(portfolio_.positions.size()) + " positions open");
-  if (held == 0) {
-    auto correlated = check_correlation(config_.correlation, returns_, portfolio_, intent.symbol);
+    return reject("max_open_positions", std::to_string(open) + " positions open or being entered");
+  if (held_or_working == 0) {
+    auto correlated = check_correlation(config_.correlation, returns_, *book, intent.symbol);
     if (correlated.check) d.checks.push_back(*correlated.check);
     if (correlated.refused) return reject("max_correlation", correlated.why);
   }
@@ -185,11 +220,11 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   const std::int64_t cap = std::min(config_.max_position_notional, by_equity);
   RiskLimit binding = equity_binds ? RiskLimit::max_position_equity : RiskLimit::max_position_notional;
   // A wrapped number never reaches a decision: what does not fit is refused as such.
-  const auto held_value = mul_fixed_checked(held, price);
+  const auto held_value = mul_fixed_checked(held_or_working, price);
   if (!held_value) return reject("arithmetic_overflow", "the position's value overflows 64-bit fixed point");
   std::int64_t room = cap - *held_value;
   // Exposure across positions may bind first; its numbers then go into the reason.
-  const auto exposure = exposure_room(config_.exposure, portfolio_, intent.symbol);
+  const auto exposure = exposure_room(config_.exposure, *book, intent.symbol);
   if (!exposure) return reject("arithmetic_overflow", "the positions' value overflows 64-bit fixed point");
   std::string detail;
   if (exposure->binds && exposure->quote < room) {
@@ -245,6 +280,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   d.state = state_;
   approvals_ms_.push_back(intent.ts_ms);
   ++trades_today_;
+  working_[intent.intent_id] = WorkingEntry{intent.symbol, qty, price, 0, 0, false};
   out.push_back({Actor::none, std::move(d)});
   (void)in;
 }
@@ -311,6 +347,11 @@ void RiskCore::on_portfolio(const PortfolioState& p, Outbox& out) {
   }
   portfolio_ = p;
   have_portfolio_ = true;
+  // The portfolio has booked every fill reported before it (its fills come first).
+  for (auto w = working_.begin(); w != working_.end();) {
+    w->second.booked = w->second.reported;
+    w = w->second.ended ? working_.erase(w) : std::next(w);
+  }
   last_ts_ms_ = std::max(last_ts_ms_, p.ts_ms);
   roll_day(p.ts_ms);
   if (!day_start_known_) {
@@ -364,12 +405,8 @@ void RiskCore::on(const Delivery& in, Outbox& out) {
   else if (const auto* c = std::get_if<Candle>(&in.message)) on_candle(*c, in, out);
   else if (const auto* p = std::get_if<PortfolioState>(&in.message)) on_portfolio(*p, out);
   else if (const auto* o = std::get_if<OperatorCommand>(&in.message)) on_operator(*o, in, out);
-  else if (const auto* e = std::get_if<OrderEvent>(&in.message)) {
-    // A failed exit frees the symbol for the next protective exit.
-    if (e->side == Side::sell && (e->kind == OrderEventKind::rejected || e->kind == OrderEventKind::canceled ||
-                                  e->kind == OrderEventKind::expired))
-      symbols_[e->symbol].exit_pending = false;
-  } else if (const auto* t = std::get_if<ClockTick>(&in.message)) {
+  else if (const auto* e = std::get_if<OrderEvent>(&in.message)) on_order_event(*e);
+  else if (const auto* t = std::get_if<ClockTick>(&in.message)) {
     roll_day(t->ts_ns / 1'000'000);
   } else if (const auto* g = std::get_if<Regime>(&in.message)) {
     if (config_.regime_size.any()) regimes_[g->symbol] = {g->trend, g->volatility};
@@ -401,12 +438,24 @@ void RiskCore::save(StateWriter& w) const {
   w.u64(next_intent_);
   w.boolean(flattening_);
   if (config_.correlation.window > 0) returns_.save(w);  // only then: a state without it keeps its bytes
-  if (!config_.regime_size.any()) return;               // likewise
-  w.u32(static_cast<std::uint32_t>(regimes_.size()));
-  for (const auto& [symbol, g] : regimes_) {
-    w.str(symbol);
-    w.u32(static_cast<std::uint32_t>(g.trend));
-    w.u32(static_cast<std::uint32_t>(g.volatility));
+  if (config_.regime_size.any()) {                      // likewise
+    w.u32(static_cast<std::uint32_t>(regimes_.size()));
+    for (const auto& [symbol, g] : regimes_) {
+      w.str(symbol);
+      w.u32(static_cast<std::uint32_t>(g.trend));
+      w.u32(static_cast<std::uint32_t>(g.volatility));
+    }
+  }
+  if (working_.empty()) return;  // likewise: last, so that a state without it reads as none
+  w.u32(static_cast<std::uint32_t>(working_.size()));
+  for (const auto& [id, e] : working_) {
+    w.u64(id);
+    w.str(e.symbol);
+    w.i64(e.qty);
+    w.i64(e.price);
+    w.i64(e.booked);
+    w.i64(e.reported);
+    w.boolean(e.ended);
   }
 }
 
@@ -442,6 +491,18 @@ Status RiskCore::load(StateReader& r) {
       SymbolRegime& g = regimes_[r.str()];
       g.trend = static_cast<TrendRegime>(r.u32());
       g.volatility = static_cast<VolatilityRegime>(r.u32());
+    }
+  working_.clear();
+  if (r.ok() && !r.at_end())  // absent: no entry was working (or the snapshot predates them)
+    for (auto n = r.count(); n > 0 && r.ok(); --n) {
+      const std::uint64_t id = r.u64();
+      WorkingEntry& e = working_[id];
+      e.symbol = r.str();
+      e.qty = r.i64();
+      e.price = r.i64();
+      e.booked = r.i64();
+      e.reported = r.i64();
+      e.ended = r.boolean();
     }
   if (!r.ok()) return fail("risk snapshot is truncated or corrupt");
   return {};

@@ -11,6 +11,10 @@
 //   max_position_notional nor max_position_equity x equity; a larger order is approved
 //   reduced to fit (reason code "reduced_to_limit"), or rejected if less than the lot
 //   step or the minimum notional would remain.
+//   Entries approved and still working (their order not yet filled, canceled, rejected or
+//   expired) count with their unfilled quantity as if held, at the price they were
+//   approved at, in every limit above: a venue answers after the next candle may close, and
+//   without them a second entry would see a book without the first and both would pass.
 // Exit intents pass unless HALTED, capped at the position held.
 // State: equity falling max_daily_loss below the day's first equity -> REDUCING until
 // the next UTC day; drawdown from peak >= max_drawdown -> HALTED until an operator
@@ -31,6 +35,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -100,6 +105,10 @@ class RiskCore final : public ActorCore {
   void exit_position(const std::string& symbol, std::int64_t qty, const char* code, std::string reason,
                      std::int64_t ts_ms, Outbox& out, std::vector<LimitCheck> checks = {});
   std::int64_t position_qty(const std::string& symbol) const;
+  // The book entries are checked against: the portfolio's positions and each working
+  // entry's unfilled quantity (std::nullopt: a quantity does not fit 64 bits).
+  std::optional<PortfolioState> book_with_working() const;
+  void on_order_event(const OrderEvent& e);
   std::int64_t atr(const SymbolState& s) const;
   void roll_day(std::int64_t ts_ms);
 
@@ -120,6 +129,15 @@ class RiskCore final : public ActorCore {
   bool flattening_ = false;        // an operator flatten is still working: exits again until flat
   ReturnHistory returns_;          // candle returns per symbol, kept only with correlation limits on
   std::map<std::string, SymbolRegime> regimes_;  // the last regime read per symbol, kept only with factors set
+  // Approved entries whose order has not ended, by intent id. `booked` is what the
+  // portfolio has booked of them, `reported` what their events say filled: a fill stops
+  // counting here only once the portfolio state that holds it has arrived.
+  struct WorkingEntry {
+    std::string symbol;
+    std::int64_t qty = 0, price = 0, booked = 0, reported = 0;
+    bool ended = false;
+  };
+  std::map<std::uint64_t, WorkingEntry> working_;
 };
 
 }  // namespace trader

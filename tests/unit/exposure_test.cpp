@@ -40,7 +40,7 @@ TEST_CASE("exposure room: total across positions, one asset across its symbols, 
   REQUIRE(total);
   CHECK(total->quote == px(800));  // 80% of 10000 = 8000, 7200 held
   CHECK(total->binds == RiskLimit::max_total_exposure);
-  CHECK(total->why == "total exposure 80.00% of equity 10000 = 8000, 7200 held");
+  CHECK(total->why == "total exposure 80.00% of equity 10000 = 8000, 7200 held or being entered");
 
   auto btc = exposure_room({800'000, 500'000}, b, "BTCUSDC");
   REQUIRE(btc);
@@ -49,7 +49,7 @@ TEST_CASE("exposure room: total across positions, one asset across its symbols, 
   REQUIRE(btc_tight);
   CHECK(btc_tight->quote == px(300));  // 4500 - 4200, below the total's 1800
   CHECK(btc_tight->binds == RiskLimit::max_asset_exposure);
-  CHECK(btc_tight->why == "BTC exposure 45.00% of equity 10000 = 4500, 4200 held");
+  CHECK(btc_tight->why == "BTC exposure 45.00% of equity 10000 = 4500, 4200 held or being entered");
 
   auto full = exposure_room({500'000, 0}, b, "SOLUSDT");
   REQUIRE(full);
@@ -89,7 +89,7 @@ TEST_CASE("risk cuts an entry to the exposure room, naming the limit and its num
   CHECK(d[0].approved);
   CHECK(d[0].approved_qty == px(0.005));  // 300 of room / 60000
   CHECK(d[0].reason_code == "reduced_to_limit");
-  CHECK(d[0].reason == "reduced by max_asset_exposure: BTC exposure 45.00% of equity 10000 = 4500, 4200 held");
+  CHECK(d[0].reason == "reduced by max_asset_exposure: BTC exposure 45.00% of equity 10000 = 4500, 4200 held or being entered");
 
   h.feed(book(10000, {held("BTCUSDT", 0.075, 60000)}));  // 4500: at the cap
   i.intent_id = 8;

@@ -71,6 +71,19 @@ RiskDecision decide(CoreHarness& h, const OrderIntent& i) {
   CHECK(d[0].symbol == i.symbol);
   return d[0];
 }
+// The order event that ends an approved entry's order: `filled` of it, then rejected (or
+// filled, when all of it filled).
+OrderEvent order_ended(const RiskDecision& d, std::int64_t filled = 0) {
+  OrderEvent e;
+  e.client_order_id = "c" + std::to_string(d.intent_id);
+  e.symbol = d.symbol;
+  e.side = d.side;
+  e.kind = filled == d.approved_qty ? OrderEventKind::filled : OrderEventKind::rejected;
+  e.cum_qty = filled;
+  e.order_qty = d.approved_qty;
+  e.intent_id = d.intent_id;
+  return e;
+}
 // A risk core that knows a price for BTCUSDT (100) and ETHUSDT (10) and an equity of 10000.
 struct Ready {
   RiskCore core;
@@ -445,6 +458,7 @@ TEST_CASE("a reduced entry marks the limits it did not fit, a refusal by a count
   CHECK(d.checks[d.checks.size() - 2].limit == RiskLimit::max_position_notional);
   CHECK_FALSE(d.checks[d.checks.size() - 2].within);
   CHECK_FALSE(d.checks.back().within);
+  r.h.feed(order_ended(d));  // the venue refused it: nothing of it is held or working
   CHECK(decide(r.h, entry("BTCUSDT", 50)).checks.back().within);  // 50 x 100 fits 5000 exactly
 
   RiskConfig c = base();
@@ -490,4 +504,55 @@ TEST_CASE("a history candle (a warm-up's) makes no stop exit, the same prices li
   const auto d = of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 97.5, 99, 98, 119'999)));
   REQUIRE(d.size() == 1);
   CHECK(d[0].reason_code == "stop_loss");
+}
+
+TEST_CASE("an entry approved and still working counts as held until its order ends and its fill is booked") {
+  RiskConfig c = base();
+  c.exposure.max_asset_ppm = 300'000;  // 3000 of BTC at an equity of 10000
+  Ready r(c);
+  r.h.feed(candle("BTC-USDT@coinbase", 100, 100, 100));
+  OrderIntent first = entry("BTCUSDT", 20);
+  first.intent_id = 1;
+  const auto on_binance = decide(r.h, first);
+  REQUIRE(on_binance.approved);
+  CHECK(on_binance.approved_qty == px(20));
+  // Its fill has not come back: an entry in the same asset on another venue sees it.
+  OrderIntent second = entry("BTC-USDT@coinbase", 20);
+  second.intent_id = 2;
+  const auto on_coinbase = decide(r.h, second);
+  REQUIRE(on_coinbase.approved);
+  CHECK(on_coinbase.approved_qty == px(10));
+  CHECK(on_coinbase.reason ==
+        "reduced by max_asset_exposure: BTC exposure 30.00% of equity 10000 = 3000, 2000 held or being entered");
+  // Two symbols held or being entered: a third is refused (max_open_positions = 2).
+  OrderIntent third = entry("ETHUSDT", 1);
+  third.intent_id = 3;
+  CHECK(decide(r.h, third).reason == "2 positions open or being entered");
+
+  // A snapshot keeps what is working.
+  StateWriter w;
+  r.core.save(w);
+  RiskCore restored(c);
+  StateReader rd(w.bytes());
+  REQUIRE(restored.load(rd).has_value());
+  CHECK(rd.at_end());
+  CoreHarness h2{restored};
+  CHECK(decide(h2, third).reason == "2 positions open or being entered");
+
+  // The first fills: it counts as working until the portfolio state that books it, then
+  // as the position it is; never twice, never not at all.
+  r.h.feed(order_ended(on_binance, px(20)));
+  CHECK(decide(r.h, third).reason_code == "max_open_positions");
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(20), px(100), px(100), 0, 0}}));
+  OrderIntent more = entry("BTC-USDT@coinbase", 20);
+  more.intent_id = 4;
+  const auto after_fill = decide(r.h, more);  // 2000 held + 1000 being entered: the cap
+  CHECK_FALSE(after_fill.approved);
+  CHECK(after_fill.reason == "BTC exposure 30.00% of equity 10000 = 3000, 3000 held or being entered");
+  // The second is refused by its venue: it stops counting at once.
+  r.h.feed(order_ended(on_coinbase));
+  more.intent_id = 5;
+  const auto freed = decide(r.h, more);
+  CHECK(freed.approved);
+  CHECK(freed.approved_qty == px(10));
 }
