@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "messages/instrument.hpp"
@@ -25,18 +26,30 @@ struct ParsedFrame {
 
 class FrameDecoder {
  public:
+  static constexpr std::size_t kPadding = 64;  // simdjson's: what a frame's reader may touch past its end
+
   virtual ~FrameDecoder() = default;
   // Appends what one frame says, in order. `json` must stay readable for `capacity`
-  // bytes, with capacity >= len + 64 (simdjson's padding); bytes past `len` are never
-  // interpreted. With less capacity the decoder copies the frame first.
+  // bytes, with capacity >= len + kPadding; bytes past `len` are never interpreted. With
+  // less capacity the decoder copies the frame first (padded()).
   virtual void decode(const char* json, std::size_t len, std::size_t capacity, std::vector<ParsedFrame>& out) = 0;
+  // For callers without padding: what one frame says, decoded from a padded copy.
+  std::vector<ParsedFrame> decode(std::string_view json);
   // A new connection begins: numbering that runs per connection starts afresh.
   virtual void reset() {}
-  // REST depth snapshots that carry no symbol take this one (Binance).
+  // REST depth snapshots that carry no symbol take this one (Binance, KuCoin).
   virtual void set_snapshot_symbol(std::string) {}
+
+ protected:
+  // For an implementation handed less than kPadding past the frame: decodes a padded copy
+  // into `out` and says so (true), or says the frame may be read in place (false).
+  bool decoded_padded(const char* json, std::size_t len, std::size_t capacity, std::vector<ParsedFrame>& out);
+
+ private:
+  std::string padded_;
 };
 
-// nullptr for a venue whose frames are not decoded yet (KuCoin).
+// The decoder of a venue's frames (nullptr for a venue it does not know).
 std::unique_ptr<FrameDecoder> make_frame_decoder(VenueId venue);
 
 }  // namespace trader

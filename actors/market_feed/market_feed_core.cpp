@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "messages/instrument.hpp"
 #include "messages/message_json.hpp"
 #include "messages/type_registry.hpp"
 
@@ -16,12 +17,15 @@ struct StreamIds {
   const char* stream;
   std::uint64_t first, last;
   bool resync;  // a depth snapshot: raises the stream's position, never a gap or stale
+  bool contiguous = true;  // each id is the last + 1; else they only rise (a skip is no gap)
 };
 
 // Book updates with id 0 are from a venue that numbers no book updates (Coinbase numbers
-// its frames; the connection reports those gaps itself).
+// its frames; the connection reports those gaps itself). KuCoin's trade ids are the
+// book's sequence at each match: they rise, and skip every book change between matches.
 std::optional<StreamIds> ids_of(const Message& m) {
-  if (const auto* t = std::get_if<Trade>(&m)) return StreamIds{t->symbol, "trade", t->trade_id, t->trade_id, false};
+  if (const auto* t = std::get_if<Trade>(&m))
+    return StreamIds{t->symbol, "trade", t->trade_id, t->trade_id, false, venue_of(t->symbol) != VenueId::kucoin};
   if (const auto* a = std::get_if<AggTrade>(&m))
     return StreamIds{a->symbol, "aggTrade", a->agg_trade_id, a->agg_trade_id, false};
   if (const auto* d = std::get_if<DepthUpdate>(&m); d && d->final_update_id != 0)
@@ -103,7 +107,7 @@ void MarketFeedCore::admit(std::int64_t recv_ts_ns, Message message, std::vector
                                                   ids->stream, ids->last, it->second),
                                       ids->symbol, 0, recv_ts_ns});
       const std::uint64_t expected = it->second + 1;
-      if (ids->first > expected)
+      if (ids->contiguous && ids->first > expected)
         out.push_back({Actor::market_feed, recv_ts_ns,
                        FeedStatus{FeedStatusKind::gap, ids->symbol, ids->stream, expected, ids->first,
                                   std::to_string(ids->first - expected) + " id(s) missing", recv_ts_ns}});

@@ -6,7 +6,8 @@
 //  - continuity per symbol and stream (trade ids, aggTrade ids, depth update ids, U =
 //    previous u + 1): a break is a FeedStatus gap (expected id, received id) ahead of the
 //    message; an id at or below the last one received (a resent trade, a stale depth
-//    diff) is not let in (`stale_id`);
+//    diff) is not let in (`stale_id`). KuCoin's trade ids rise but skip by design (they
+//    are book sequences), so only their order is checked;
 //  - plausibility: a trade, aggTrade or kline whose exchange time is further than
 //    `max_time_skew_ms` from its receive time is not let in (`implausible_exchange_time`).
 //    A garbled time (seconds for milliseconds, a far-future year) would otherwise open

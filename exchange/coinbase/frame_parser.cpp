@@ -172,25 +172,13 @@ std::optional<std::int64_t> parse_time_ms(std::string_view text) {
 
 struct FrameParser::Impl {
   dom::parser parser;
-  std::string padded;
 };
 
 FrameParser::FrameParser() : impl_(std::make_unique<Impl>()) {}
 FrameParser::~FrameParser() = default;
 
-std::vector<ParsedFrame> FrameParser::decode(std::string_view json) {
-  impl_->padded.assign(json);
-  impl_->padded.append(sj::SIMDJSON_PADDING, ' ');
-  std::vector<ParsedFrame> out;
-  decode(impl_->padded.data(), json.size(), impl_->padded.size(), out);
-  return out;
-}
-
 void FrameParser::decode(const char* json, std::size_t len, std::size_t capacity, std::vector<ParsedFrame>& out) {
-  if (capacity < len + sj::SIMDJSON_PADDING) {
-    for (auto& f : decode(std::string_view(json, len))) out.push_back(std::move(f));
-    return;
-  }
+  if (decoded_padded(json, len, capacity, out)) return;
   const std::size_t first = out.size();
   auto malformed = [&](std::string why) {
     out.resize(first);  // a frame is taken whole or not at all

@@ -34,8 +34,7 @@ class FrameParser final : public FrameDecoder {
   ~FrameParser() override;
   void decode(const char* json, std::size_t len, std::size_t capacity, std::vector<ParsedFrame>& out) override;
   void reset() override { expected_.reset(); }
-  // For callers without padding.
-  std::vector<ParsedFrame> decode(std::string_view json);
+  using FrameDecoder::decode;  // decode(string_view), for callers without padding
 
   FrameParser(const FrameParser&) = delete;
   FrameParser& operator=(const FrameParser&) = delete;

@@ -134,23 +134,8 @@ print(len(candles))
 "$TOOLS" verify "$SCRATCH/paper" > /dev/null && ok "the session's journal verifies" || bad "verify of the session"
 "$TOOLS" replay "$SCRATCH/paper" --verify > /dev/null 2>&1 && ok "the session replays identical" || bad "replay --verify of the session"
 
-# A session that trades on the capture (10 s candles, a fast rule): a what-if with its own
-# config gives its decision hash, one with a smaller position limit differs, and diff
-# names the decisions that changed.
-fast=("${cfg[@]}" --set 'candles.intervals=["10s"]' --set strategy.interval=10s --set strategy.fast_ema=2
-      --set strategy.slow_ema=4 --set strategy.momentum_candles=1 --set strategy.entry_momentum_bps=0.5
-      --set strategy.reentry_cooldown_candles=1 --set "feed.files=[\"$CAP\"]")
-"$NODE" "${fast[@]}" --set journal.path="$SCRATCH/fast" > "$SCRATCH/fast.out" 2>&1 || bad "the trading session failed"
-hash=$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/fast.out" | cut -d' ' -f3)
-grep -q "decisions .* [1-9][0-9]* orders" "$SCRATCH/fast.out" && ok "the session on the Coinbase capture places orders" \
-  || bad "no orders: $(grep decisions "$SCRATCH/fast.out")"
-"$TOOLS" replay "$SCRATCH/fast" --what-if "${fast[@]}" --out "$SCRATCH/same" 2>&1 | grep -q "decision hash $hash" \
-  && ok "what-if with the session's config: the same decision hash" || bad "what-if differs from the session"
-"$TOOLS" replay "$SCRATCH/fast" --what-if "${fast[@]}" --set risk.max_position_equity=0.05 --out "$SCRATCH/changed" > /dev/null 2>&1 \
-  || bad "what-if with a smaller position limit failed"
-"$TOOLS" diff "$SCRATCH/fast" "$SCRATCH/changed" > "$SCRATCH/diff.txt" 2>&1
-grep -Eq "different [1-9][0-9]* \(of" "$SCRATCH/diff.txt" && ok "diff: $(grep -o 'decisions: .*' "$SCRATCH/diff.txt")" \
-  || bad "diff: $(head -3 "$SCRATCH/diff.txt")"
+# A session that trades on the capture: what-if and diff (lib.sh).
+what_if_checks Coinbase "${cfg[@]}" --set "feed.files=[\"$CAP\"]"
 
 # Symbols name instruments of the feed's venue: a bare Coinbase symbol would filter out
 # every message without a word, so it is refused, naming the key.

@@ -8,7 +8,7 @@ count_lines() { zcat -f "$1" | grep -c -- "$2" || true; }
 
 for file in "$DATA"/*.gz; do
   name=$(basename "$file" .gz)
-  [[ $name == coinbase_* ]] && continue  # another venue's frames: coinbase_capture_test.sh
+  [[ $name == coinbase_* || $name == kucoin_* ]] && continue  # other venues' frames: their own *_capture_test.sh
   j="$SCRATCH/$name"
   if ! "$TOOLS" import binance-capture "$file" --journal "$j" > "$SCRATCH/$name.import" 2>&1; then
     bad "$name: import failed: $(cat "$SCRATCH/$name.import")"; continue

@@ -120,6 +120,11 @@ void add_import_command(CLI::App& app, int& exit_code) {
               "Raw Coinbase Advanced Trade WebSocket captures: one line '<receive_ns> <frame>' each, gzip or "
               "plain; a file holds one connection's frames",
               VenueId::coinbase);
+  add_capture("kucoin-capture",
+              "Raw KuCoin spot WebSocket captures: one line '<receive_ns> <frame>' each, gzip or plain, REST order "
+              "books ({\"code\":\"200000\",\"data\":{...}}) among them",
+              VenueId::kucoin)
+      ->add_option("--snapshot-symbol", args->snapshot_symbol, "symbol for REST order books, e.g. BTC-USDT (default: the symbol of the frames before them)");
 }
 
 }  // namespace trader::tools

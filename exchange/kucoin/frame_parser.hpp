@@ -1,0 +1,48 @@
+#pragma once
+// KuCoin spot WebSocket frames ({"type", "topic", "subject", "data"}) as messages, the
+// instrument written "SYMBOL@kucoin":
+//  - /market/match (trade.l3match): a trade. `side` is the taker's ("sell": the buyer was
+//    the maker); `time` is in nanoseconds. Its id is `tradeId` (today the match's book
+//    sequence, so ids rise but skip: the feed core checks them for order, not for gaps);
+//    an old-style hexadecimal tradeId falls back to `sequence`.
+//  - /market/ticker (trade.ticker): book_ticker (best bid and ask), update id `sequence`.
+//  - /market/level2 (trade.l2update): depth_update with update ids sequenceStart ..
+//    sequenceEnd (each message starts where the last ended + 1, which the feed core
+//    checks), quantities absolute (0 removes the level).
+//  - the REST order book (GET /api/v1/market/orderbook/level2_100, as `record` writes it
+//    into a capture: {"code":"200000","data":{"sequence","bids","asks"}}): depth_snapshot
+//    of the snapshot symbol (`--snapshot-symbol`; if none, the symbol of the frames
+//    before it), last update id `sequence`.
+//  - welcome, ack, ping, pong: nothing. An error frame is malformed, with KuCoin's code
+//    and reason; any other topic is an unknown stream.
+// Decimals may carry more than 8 places when the digits past the 8th are zeros (KuCoin
+// has written "0.08200000000000000000"); anything finer is malformed, never rounded.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exchange/frame_decoder.hpp"
+
+namespace trader::kucoin {
+
+class FrameParser final : public FrameDecoder {
+ public:
+  FrameParser();
+  ~FrameParser() override;
+  void decode(const char* json, std::size_t len, std::size_t capacity, std::vector<ParsedFrame>& out) override;
+  void set_snapshot_symbol(std::string symbol) override { snapshot_symbol_ = std::move(symbol); }
+  using FrameDecoder::decode;  // decode(string_view), for callers without padding
+
+  FrameParser(const FrameParser&) = delete;
+  FrameParser& operator=(const FrameParser&) = delete;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string snapshot_symbol_;  // "BTC-USDT": whose REST order books the capture holds...
+  std::string last_symbol_;      // ...or, if not given, the symbol of the frames before them
+};
+
+}  // namespace trader::kucoin
