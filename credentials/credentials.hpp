@@ -13,22 +13,27 @@ namespace trader::credentials {
 struct ApiCredentials {
   std::string api_key;
   std::string api_secret;
+  std::string passphrase;  // the API passphrase KuCoin keys have (empty for venues without one)
   // A short public name for the key (first 8 hex of its SHA-256), for logs and messages.
   std::string fingerprint() const;
 };
 
-// From two environment variables (e.g. BINANCE_API_KEY, BINANCE_API_SECRET).
-Result<ApiCredentials> from_env(const char* key_var, const char* secret_var);
+// From environment variables (e.g. BINANCE_API_KEY, BINANCE_API_SECRET; KuCoin's keys also
+// KUCOIN_API_PASSPHRASE). A variable named and unset or empty is an error naming it.
+Result<ApiCredentials> from_env(const char* key_var, const char* secret_var, const char* passphrase_var = nullptr);
 
 // The variables a venue's keys are read from by default: "binance" -> BINANCE_API_KEY and
-// BINANCE_API_SECRET, "coinbase" -> COINBASE_API_KEY (the key's name) and COINBASE_API_SECRET.
+// BINANCE_API_SECRET, "coinbase" -> COINBASE_API_KEY (the key's name) and COINBASE_API_SECRET,
+// "kucoin" -> KUCOIN_API_KEY, KUCOIN_API_SECRET and KUCOIN_API_PASSPHRASE.
 struct KeyVariables {
-  std::string key, secret;
+  std::string key, secret, passphrase;  // passphrase: "" for a venue whose keys have none
 };
 KeyVariables default_key_variables(std::string_view venue);
 
 // Key file: AES-256-GCM over the credentials, key derived from the passphrase with
 // PBKDF2-HMAC-SHA256 (salted, iteration count in the file). Text, one field per line.
+// "trader-keys v1" holds a key and a secret; "v2" (written when the credentials have an API
+// passphrase) holds the three, each hex-encoded. Both read back.
 inline constexpr std::uint32_t kDefaultIterations = 600'000;
 std::string encrypt_key_file(const ApiCredentials& c, std::string_view passphrase,
                              std::uint32_t iterations = kDefaultIterations);

@@ -15,10 +15,12 @@
 namespace trader::credentials {
 namespace {
 
-constexpr std::string_view kMagic = "trader-keys v1";
+constexpr std::string_view kMagic = "trader-keys v1";     // plaintext: key "\n" secret
+constexpr std::string_view kMagicV2 = "trader-keys v2";   // plaintext: hex(key) "\n" hex(secret) "\n" hex(passphrase)
 constexpr int kKeyBytes = 32, kSaltBytes = 16, kNonceBytes = 12, kTagBytes = 16;
 
 std::string to_hex(const unsigned char* p, std::size_t n) { return trader::to_hex({p, n}); }
+std::string hex_of(std::string_view text) { return to_hex(reinterpret_cast<const unsigned char*>(text.data()), text.size()); }
 
 struct CtxFree {
   void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
@@ -49,15 +51,21 @@ std::string ApiCredentials::fingerprint() const {
 KeyVariables default_key_variables(std::string_view venue) {
   std::string upper(venue);
   for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return {upper + "_API_KEY", upper + "_API_SECRET"};
+  return {upper + "_API_KEY", upper + "_API_SECRET", venue == "kucoin" ? upper + "_API_PASSPHRASE" : ""};
 }
 
-Result<ApiCredentials> from_env(const char* key_var, const char* secret_var) {
+Result<ApiCredentials> from_env(const char* key_var, const char* secret_var, const char* passphrase_var) {
   const char* key = std::getenv(key_var);
   const char* secret = std::getenv(secret_var);
   if (key == nullptr || *key == '\0') return fail(fmt::format("{} is not set", key_var));
   if (secret == nullptr || *secret == '\0') return fail(fmt::format("{} is not set", secret_var));
-  return ApiCredentials{key, secret};
+  ApiCredentials c{key, secret, ""};
+  if (passphrase_var != nullptr && *passphrase_var != '\0') {
+    const char* passphrase = std::getenv(passphrase_var);
+    if (passphrase == nullptr || *passphrase == '\0') return fail(fmt::format("{} is not set", passphrase_var));
+    c.passphrase = passphrase;
+  }
+  return c;
 }
 
 std::string encrypt_key_file(const ApiCredentials& c, std::string_view passphrase, std::uint32_t iterations) {
@@ -66,13 +74,15 @@ std::string encrypt_key_file(const ApiCredentials& c, std::string_view passphras
   RAND_bytes(nonce, kNonceBytes);
   SecretBytes key;
   derive(passphrase, std::string(reinterpret_cast<char*>(salt), kSaltBytes), iterations, key);
-  std::string plain = c.api_key + "\n" + c.api_secret;
+  const std::string_view magic = c.passphrase.empty() ? kMagic : kMagicV2;
+  std::string plain = c.passphrase.empty() ? c.api_key + "\n" + c.api_secret
+                                           : hex_of(c.api_key) + "\n" + hex_of(c.api_secret) + "\n" + hex_of(c.passphrase);
   std::string cipher(plain.size(), '\0');
   Ctx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
   EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.bytes, nonce);
   // The header is authenticated too, so the iteration count cannot be lowered unnoticed.
-  const std::string aad = fmt::format("{}\nkdf pbkdf2-sha256 {}", kMagic, iterations);
+  const std::string aad = fmt::format("{}\nkdf pbkdf2-sha256 {}", magic, iterations);
   EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()), static_cast<int>(aad.size()));
   EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(cipher.data()), &len,
                     reinterpret_cast<const unsigned char*>(plain.data()), static_cast<int>(plain.size()));
@@ -88,7 +98,8 @@ Result<ApiCredentials> decrypt_key_file(std::string_view file_text, std::string_
   std::istringstream in{std::string(file_text)};
   std::string magic, line;
   std::getline(in, magic);
-  if (magic != kMagic) return fail(fmt::format("not a key file (expected first line \"{}\")", kMagic));
+  if (magic != kMagic && magic != kMagicV2)
+    return fail(fmt::format("not a key file (expected first line \"{}\" or \"{}\")", kMagic, kMagicV2));
   std::uint32_t iterations = 0;
   std::string salt, nonce, cipher, tag;
   int lineno = 1;
@@ -127,7 +138,7 @@ Result<ApiCredentials> decrypt_key_file(std::string_view file_text, std::string_
   std::string plain(cipher.size(), '\0');
   Ctx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
-  const std::string aad = fmt::format("{}\nkdf pbkdf2-sha256 {}", kMagic, iterations);
+  const std::string aad = fmt::format("{}\nkdf pbkdf2-sha256 {}", magic, iterations);
   EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.bytes,
                      reinterpret_cast<const unsigned char*>(nonce.data()));
   EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()), static_cast<int>(aad.size()));
@@ -138,13 +149,19 @@ Result<ApiCredentials> decrypt_key_file(std::string_view file_text, std::string_
     OPENSSL_cleanse(plain.data(), plain.size());
     return fail("wrong passphrase, or the file was altered (authentication failed)");
   }
-  const auto nl = plain.find('\n');
-  if (nl == std::string::npos) {
-    OPENSSL_cleanse(plain.data(), plain.size());
-    return fail("decrypted content is not a key and a secret");
+  ApiCredentials c;
+  bool read = false;
+  if (magic == kMagic) {
+    const auto nl = plain.find('\n');
+    read = nl != std::string::npos;
+    if (read) c = {plain.substr(0, nl), plain.substr(nl + 1), ""};
+  } else {
+    const auto a = plain.find('\n'), b = a == std::string::npos ? a : plain.find('\n', a + 1);
+    read = b != std::string::npos && from_hex(plain.substr(0, a), c.api_key) &&
+           from_hex(plain.substr(a + 1, b - a - 1), c.api_secret) && from_hex(plain.substr(b + 1), c.passphrase);
   }
-  ApiCredentials c{plain.substr(0, nl), plain.substr(nl + 1)};
   OPENSSL_cleanse(plain.data(), plain.size());
+  if (!read) return fail("decrypted content is not a key, a secret and (v2) a passphrase");
   return c;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Credentials on the command line: `sign binance` reproduces Binance's documented example
 # signature; `sign coinbase` makes a JWT whose claims are Coinbase's and whose ES256
-# signature openssl verifies with the key's public part; `keys encrypt` writes an owner-only file without the secret in it; `keys
+# signature openssl verifies with the key's public part; `sign kucoin` gives the headers
+# KuCoin checks; `keys encrypt` writes an owner-only file without the secret in it; `keys
 # check` opens it with the right passphrase only; no output or error shows the secret.
 source "$(dirname "$0")/lib.sh"
 
@@ -70,6 +71,30 @@ expect_fail "sign coinbase with a secret that is not a key" 2 "not a PEM EC priv
 expect_fail "sign coinbase without the key name" 2 "COINBASE_API_KEY is not set" env -u COINBASE_API_KEY "$TOOLS" sign coinbase
 { "$TOOLS" sign coinbase --uri x 2>&1; env COINBASE_API_SECRET=not-a-key-at-all "$TOOLS" sign coinbase 2>&1; } \
   | grep -q -e "BEGIN EC PRIVATE" -e "not-a-key-at-all" && bad "a Coinbase secret appears in output" || ok "no Coinbase secret in output"
+
+# sign kucoin: the headers KuCoin checks, equal to an independent computation (python3's
+# hmac), for a POST with a body; a KuCoin key file keeps the API passphrase.
+export KUCOIN_API_KEY=kc-key-0001 KUCOIN_API_SECRET=kc-secret-never-shown-5a5a KUCOIN_API_PASSPHRASE='kc pass-never-shown'
+"$TOOLS" sign kucoin --method POST --endpoint /api/v1/hf/orders --body '{"clientOid":"c7","side":"buy"}' \
+  --timestamp 1723161255342 > "$SCRATCH/kc.txt" 2>&1 || bad "sign kucoin: $(cat "$SCRATCH/kc.txt")"
+python3 - "$SCRATCH/kc.txt" <<'PY' && ok "sign kucoin: KC-API-SIGN and KC-API-PASSPHRASE as KuCoin computes them" || bad "sign kucoin: $(cat "$SCRATCH/kc.txt")"
+import base64, hashlib, hmac, os, sys
+h = dict(l.split(": ", 1) for l in open(sys.argv[1]).read().splitlines())
+mac = lambda m: base64.b64encode(hmac.new(os.environ["KUCOIN_API_SECRET"].encode(), m.encode(), hashlib.sha256).digest()).decode()
+assert h["KC-API-KEY"] == "kc-key-0001" and h["KC-API-TIMESTAMP"] == "1723161255342" and h["KC-API-KEY-VERSION"] == "2", h
+assert h["KC-API-SIGN"] == mac('1723161255342POST/api/v1/hf/orders{"clientOid":"c7","side":"buy"}'), h
+assert h["KC-API-PASSPHRASE"] == mac(os.environ["KUCOIN_API_PASSPHRASE"]), h
+PY
+expect_fail "sign kucoin without the passphrase" 2 "KUCOIN_API_PASSPHRASE is not set" \
+  env -u KUCOIN_API_PASSPHRASE "$TOOLS" sign kucoin --endpoint /api/v1/accounts
+expect_fail "sign kucoin with another key version" 2 "key-version" "$TOOLS" sign kucoin --endpoint /api/v1/accounts --key-version 1
+TRADER_KEYS_PASSPHRASE='correct horse' "$TOOLS" keys encrypt --out "$SCRATCH/kc.keys" --key-env KUCOIN_API_KEY \
+  --secret-env KUCOIN_API_SECRET --api-passphrase-env KUCOIN_API_PASSPHRASE > "$SCRATCH/kc-enc.txt" 2>&1 || bad "keys encrypt (kucoin)"
+TRADER_KEYS_PASSPHRASE='correct horse' "$TOOLS" keys check "$SCRATCH/kc.keys" > "$SCRATCH/kc-check.txt" 2>&1
+grep -q ", an API passphrase" "$SCRATCH/kc-check.txt" && ok "a KuCoin key file keeps the API passphrase: $(cat "$SCRATCH/kc-check.txt")" \
+  || bad "keys check (kucoin): $(cat "$SCRATCH/kc-check.txt")"
+grep -q -e never-shown "$SCRATCH/kc.keys" "$SCRATCH"/kc*.txt && bad "a KuCoin secret appears in a file or output" \
+  || ok "no KuCoin secret or passphrase in the key file or any output"
 
 # Nothing printed above carries the secret (this log is what CI shows).
 { cat "$SCRATCH"/*.txt; TRADER_KEYS_PASSPHRASE=nope "$TOOLS" keys check "$keyfile" 2>&1; } | grep -q -e "$BINANCE_API_SECRET" \

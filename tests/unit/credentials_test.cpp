@@ -6,6 +6,7 @@
 
 #include "credentials/credentials.hpp"
 #include "credentials/jwt.hpp"
+#include "credentials/kucoin_sign.hpp"
 
 using namespace trader::credentials;
 namespace credentials = trader::credentials;
@@ -60,6 +61,48 @@ TEST_CASE("key file: round trip, no plaintext, wrong passphrase and tampering re
   CHECK(partial.error().message.find("line 3") != std::string::npos);
   // No error ever carries the secret.
   for (const auto& r : {wrong, junk, partial}) CHECK(r.error().message.find(kDocExample.api_secret) == std::string::npos);
+}
+
+TEST_CASE("KuCoin signing reproduces the signatures of KuCoin's own SDK tests") {
+  // Kucoin/kucoin-go-sdk signer_test.go: secret "efg", plain "GET/api/v1/orders".
+  CHECK(hmac_sha256_base64("efg", "GET/api/v1/orders") == "iOdkcc7K6cyY8Cdr3yMcTgXCof4vhHCaDyrDSG7Qf3w=");
+  // Kucoin/kucoin-universal-sdk test_default_signer.py: secret "test_api_secret", plain "test_plain".
+  CHECK(hmac_sha256_base64("test_api_secret", "test_plain") == "jie/gxS38wLFFaBwl/cAzFbAzlI8MIny96jSXrB+iP4=");
+  // A request's headers: the sign covers timestamp + METHOD + endpoint with its query + body;
+  // the passphrase goes as its HMAC; its time is the universal SDK test's (1234567890 s).
+  const ApiCredentials kc{"test_api_key", "test_api_secret", "test_passphrase"};
+  const auto h = kucoin_headers(kc, 1234567890000, "POST", "/api/v1/hf/orders", R"({"clientOid":"c42","side":"buy"})");
+  CHECK(h.key == "test_api_key");
+  CHECK(h.timestamp == "1234567890000");
+  CHECK(h.sign == hmac_sha256_base64("test_api_secret", R"(1234567890000POST/api/v1/hf/orders{"clientOid":"c42","side":"buy"})"));
+  CHECK(h.passphrase == "Ikr9KjwgA4urCb5Az1TNKgQELW10z84iOq+wsZsRRz0=");
+  CHECK(h.key_version == "2");
+  CHECK(kucoin_headers(kc, 1, "GET", "/api/v1/accounts?currency=USDT", "", 3).key_version == "3");
+  CHECK(kucoin_headers(kc, 1, "GET", "/api/v1/accounts?currency=USDT", "").sign !=
+        kucoin_headers(kc, 1, "GET", "/api/v1/accounts?currency=USDC", "").sign);
+  for (const auto& v : {h.sign, h.passphrase}) {
+    CHECK(v.find("test_api_secret") == std::string::npos);
+    CHECK(v.find("test_passphrase") == std::string::npos);
+  }
+}
+
+TEST_CASE("key file v2 keeps a KuCoin key's passphrase; a key without one still writes v1") {
+  const ApiCredentials kc{"kc-key", "kc-secret", "kc pass phrase\nwith a line break"};
+  const std::string file = encrypt_key_file(kc, "correct horse", 2000);
+  CHECK(file.rfind("trader-keys v2\nkdf pbkdf2-sha256 2000\n", 0) == 0);
+  CHECK(file.find("kc pass") == std::string::npos);
+  auto back = decrypt_key_file(file, "correct horse");
+  REQUIRE_MESSAGE(back.has_value(), (back ? "" : back.error().message));
+  CHECK(back->api_key == kc.api_key);
+  CHECK(back->api_secret == kc.api_secret);
+  CHECK(back->passphrase == kc.passphrase);
+  // The version is authenticated: a v2 file relabelled v1 does not decrypt.
+  std::string relabelled = file;
+  relabelled.replace(0, 14, "trader-keys v1");
+  CHECK_FALSE(decrypt_key_file(relabelled, "correct horse").has_value());
+  CHECK(encrypt_key_file(ApiCredentials{"k", "s", ""}, "p", 2000).rfind("trader-keys v1\n", 0) == 0);
+  CHECK(default_key_variables("kucoin").passphrase == "KUCOIN_API_PASSPHRASE");
+  CHECK(default_key_variables("binance").passphrase.empty());
 }
 
 TEST_CASE("the fingerprint names a key without showing it") {

@@ -1,4 +1,4 @@
-// trader-tools keys encrypt|check and sign binance|coinbase: credentials without ever echoing them.
+// trader-tools keys encrypt|check and sign binance|coinbase|kucoin: credentials without ever echoing them.
 #include <fcntl.h>
 #include <filesystem>
 #include <memory>
@@ -10,6 +10,7 @@
 #include "base/wall_clock.hpp"
 #include "credentials/credentials.hpp"
 #include "credentials/jwt.hpp"
+#include "credentials/kucoin_sign.hpp"
 #include "tools/trader_tools/commands.hpp"
 
 namespace trader::tools {
@@ -18,7 +19,7 @@ namespace {
 constexpr const char* kPassphraseEnv = "TRADER_KEYS_PASSPHRASE";
 
 struct KeysOptions {
-  std::string file, key_env = "BINANCE_API_KEY", secret_env = "BINANCE_API_SECRET";
+  std::string file, key_env = "BINANCE_API_KEY", secret_env = "BINANCE_API_SECRET", api_passphrase_env;
   std::string passphrase_env = kPassphraseEnv;
   bool force = false;
 };
@@ -50,12 +51,14 @@ void add_keys_command(CLI::App& app, int& exit_code) {
   enc->add_option("--out", o->file, "key file to write (mode 0600)")->required();
   enc->add_option("--key-env", o->key_env, "variable holding the API key")->capture_default_str();
   enc->add_option("--secret-env", o->secret_env, "variable holding the API secret")->capture_default_str();
+  enc->add_option("--api-passphrase-env", o->api_passphrase_env,
+                  "variable holding the key's API passphrase (KuCoin's keys have one: KUCOIN_API_PASSPHRASE)");
   enc->add_option("--passphrase-env", o->passphrase_env,
                   "variable holding the passphrase (else asked at the terminal, or read from stdin)")
       ->capture_default_str();
   enc->add_flag("--force", o->force, "replace an existing file");
   enc->callback([o, &exit_code] {
-    auto creds = credentials::from_env(o->key_env.c_str(), o->secret_env.c_str());
+    auto creds = credentials::from_env(o->key_env.c_str(), o->secret_env.c_str(), o->api_passphrase_env.c_str());
     if (!creds) {
       fmt::print(stderr, "error: {}\n", creds.error().message);
       exit_code = kExitError;
@@ -92,8 +95,8 @@ void add_keys_command(CLI::App& app, int& exit_code) {
       exit_code = kExitFailed;
       return;
     }
-    fmt::print("ok: {} holds API key {} (fingerprint), {}-character secret\n", o->file, creds->fingerprint(),
-               creds->api_secret.size());
+    fmt::print("ok: {} holds API key {} (fingerprint), {}-character secret{}\n", o->file, creds->fingerprint(),
+               creds->api_secret.size(), creds->passphrase.empty() ? "" : ", an API passphrase");
     exit_code = kExitOk;
   });
 }
@@ -132,6 +135,36 @@ void add_sign_command(CLI::App& app, int& exit_code) {
     auto token = credentials::es256_jwt(creds->api_secret, request);
     if (!token) return fmt::print(stderr, "error: COINBASE_API_SECRET: {}\n", token.error().message);
     fmt::print("{}\n", *token);
+    exit_code = kExitOk;
+  });
+
+  struct KucoinRequest {
+    std::string method = "GET", endpoint, body;
+    std::int64_t timestamp_ms = 0;
+    int key_version = 2;
+  };
+  auto kc = std::make_shared<KucoinRequest>();
+  auto* kucoin = sign->add_subcommand(
+      "kucoin",
+      "KuCoin's request headers, as KuCoin computes them: KC-API-SIGN and KC-API-PASSPHRASE from the key in "
+      "KUCOIN_API_KEY, KUCOIN_API_SECRET and KUCOIN_API_PASSPHRASE");
+  kucoin->add_option("--method", kc->method, "GET, POST or DELETE")
+      ->check(CLI::IsMember({"GET", "POST", "DELETE"}))
+      ->capture_default_str();
+  kucoin->add_option("--endpoint", kc->endpoint, "the path with its query, e.g. \"/api/v1/accounts?currency=USDT\"")
+      ->required();
+  kucoin->add_option("--body", kc->body, "the JSON body exactly as sent (POST)");
+  kucoin->add_option("--timestamp", kc->timestamp_ms, "ms since 1970 (default: now)");
+  kucoin->add_option("--key-version", kc->key_version, "the API key's version")->check(CLI::IsMember({2, 3}))
+      ->capture_default_str();
+  kucoin->callback([kc, &exit_code] {
+    exit_code = kExitError;
+    auto creds = credentials::from_env("KUCOIN_API_KEY", "KUCOIN_API_SECRET", "KUCOIN_API_PASSPHRASE");
+    if (!creds) return fmt::print(stderr, "error: {}\n", creds.error().message);
+    const auto h = credentials::kucoin_headers(*creds, kc->timestamp_ms > 0 ? kc->timestamp_ms : wall_ns() / 1'000'000,
+                                               kc->method, kc->endpoint, kc->body, kc->key_version);
+    fmt::print("KC-API-KEY: {}\nKC-API-TIMESTAMP: {}\nKC-API-SIGN: {}\nKC-API-PASSPHRASE: {}\nKC-API-KEY-VERSION: {}\n",
+               h.key, h.timestamp, h.sign, h.passphrase, h.key_version);
     exit_code = kExitOk;
   });
 }
