@@ -1,0 +1,74 @@
+#include "exchange/kucoin/handshake.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "base/percent_encoding.hpp"
+#include "messages/instrument.hpp"
+
+namespace trader::kucoin {
+namespace sj = simdjson;
+
+namespace {
+constexpr std::size_t kSymbolsPerTopic = 100;  // KuCoin's limit per subscription
+}  // namespace
+
+Result<Bullet> parse_bullet(std::string_view answer) {
+  sj::dom::parser parser;
+  sj::dom::element doc;
+  if (auto err = parser.parse(std::string(answer)).get(doc); err != sj::SUCCESS)
+    return fail(fmt::format("kucoin bullet: not JSON: {}", sj::error_message(err)));
+  std::string_view code, message;
+  if (doc["code"].get_string().get(code) != sj::SUCCESS) return fail("kucoin bullet: no \"code\"");
+  if (code != "200000") {
+    if (doc["msg"].get_string().get(message) != sj::SUCCESS) message = "(no message)";
+    return fail(fmt::format("kucoin bullet: code {}: {}", code, message));
+  }
+  Bullet b;
+  std::string_view token, endpoint;
+  sj::dom::array servers;
+  if (doc["data"]["token"].get_string().get(token) != sj::SUCCESS || token.empty())
+    return fail("kucoin bullet: no \"data.token\"");
+  if (doc["data"]["instanceServers"].get_array().get(servers) != sj::SUCCESS || servers.size() == 0)
+    return fail("kucoin bullet: no \"data.instanceServers\"");
+  const auto server = servers.at(0);
+  if (server["endpoint"].get_string().get(endpoint) != sj::SUCCESS || endpoint.rfind("wss://", 0) != 0)
+    return fail("kucoin bullet: the server's \"endpoint\" is not a wss:// URL");
+  if (server["pingInterval"].get_int64().get(b.ping_interval_ms) != sj::SUCCESS || b.ping_interval_ms <= 0 ||
+      server["pingTimeout"].get_int64().get(b.ping_timeout_ms) != sj::SUCCESS || b.ping_timeout_ms <= 0)
+    return fail("kucoin bullet: the server's \"pingInterval\" and \"pingTimeout\" must be positive ms");
+  b.token = token;
+  b.endpoint = endpoint;
+  return b;
+}
+
+std::string connect_url(const Bullet& bullet, std::string_view connect_id) {
+  const char* separator = bullet.endpoint.find('?') == std::string::npos ? "?" : "&";
+  return fmt::format("{}{}token={}&connectId={}", bullet.endpoint, separator, percent_encode(bullet.token),
+                     percent_encode(connect_id));
+}
+
+std::vector<std::string> subscribe_frames(const std::vector<std::string>& instruments,
+                                          const std::vector<std::string>& channels, std::uint64_t first_id) {
+  std::vector<std::string> symbols;
+  for (const auto& name : instruments) {
+    auto instrument = parse_instrument(name);
+    symbols.push_back(instrument ? instrument->symbol : name);  // configs are validated before
+  }
+  std::vector<std::string> out;
+  for (const auto& channel : channels)
+    for (std::size_t from = 0; from < symbols.size(); from += kSymbolsPerTopic) {
+      std::string list;
+      for (std::size_t i = from; i < std::min(symbols.size(), from + kSymbolsPerTopic); ++i)
+        list += (list.empty() ? "" : ",") + symbols[i];
+      out.push_back(fmt::format(R"({{"id":"{}","type":"subscribe","topic":"/market/{}:{}","privateChannel":false,"response":true}})",
+                                first_id++, channel, list));
+    }
+  return out;
+}
+
+std::string ping_frame(std::uint64_t id) { return fmt::format(R"({{"id":"{}","type":"ping"}})", id); }
+
+}  // namespace trader::kucoin

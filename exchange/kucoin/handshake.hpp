@@ -1,0 +1,40 @@
+#pragma once
+// How a KuCoin stream connection begins (pure pieces; the connection is the live stream's):
+//  1. POST /api/v1/bullet-public answers a token and the servers to connect to, each with
+//     its endpoint, pingInterval and pingTimeout (ms). A token is good for one connection:
+//     every reconnect fetches a new bullet first.
+//  2. Connect to "{endpoint}?token={token}&connectId={id}" and wait for "welcome".
+//  3. Subscribe, one request per topic for up to 100 symbols ("/market/match:BTC-USDT,ETH-USDT"),
+//     each answered by an "ack" (response: true).
+//  4. Send {"id","type":"ping"} every pingInterval; no pong within pingTimeout: the
+//     connection is dead.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace trader::kucoin {
+
+struct Bullet {
+  std::string token, endpoint;  // endpoint: "wss://ws-api-spot.kucoin.com/"
+  std::int64_t ping_interval_ms = 0, ping_timeout_ms = 0;
+};
+
+// The bullet-public answer ({"code":"200000","data":{"token","instanceServers":[...]}});
+// an error names KuCoin's code and message, or what is missing. The first server is used.
+Result<Bullet> parse_bullet(std::string_view answer);
+
+// The URL of one connection: the endpoint with the token and this connection's id.
+std::string connect_url(const Bullet& bullet, std::string_view connect_id);
+
+// The market topics of `channels` ("match", "ticker", "level2") for `instruments`
+// ("BTC-USDT@kucoin"), as subscribe requests numbered from `first_id`, at most 100
+// symbols each.
+std::vector<std::string> subscribe_frames(const std::vector<std::string>& instruments,
+                                          const std::vector<std::string>& channels, std::uint64_t first_id);
+
+std::string ping_frame(std::uint64_t id);
+
+}  // namespace trader::kucoin
