@@ -1,14 +1,13 @@
 #include "exchange/coinbase/frame_parser.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <string>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
 #include "base/time_format.hpp"
-#include "messages/fixed_point.hpp"
+#include "exchange/json_fields.hpp"
 
 namespace trader::coinbase {
 namespace sj = simdjson;
@@ -19,26 +18,8 @@ namespace {
 constexpr std::uint32_t kCandleSeconds = 300;
 constexpr std::int64_t kYear10000Ms = 253'402'300'800'000;
 
-// Field readers for one frame: each returns false and keeps the first failure.
-struct Fields {
-  std::string error;
-
-  bool fail(std::string_view key, std::string_view what) {
-    if (error.empty()) error = fmt::format("field \"{}\": {}", key, what);
-    return false;
-  }
-  bool str(dom::object o, std::string_view key, std::string_view& out) {
-    if (o[key].get_string().get(out) != sj::SUCCESS) return fail(key, "missing or not a string");
-    return true;
-  }
-  bool fixed(dom::object o, std::string_view key, std::int64_t& out) {
-    std::string_view v;
-    if (!str(o, key, v)) return false;
-    const auto f = parse_fixed(v);
-    if (!f) return fail(key, "not a decimal with at most 8 places");
-    out = *f;
-    return true;
-  }
+// Field readers for one frame (JsonFields), with Coinbase's times and products.
+struct Fields : JsonFields {
   bool time(dom::object o, std::string_view key, std::int64_t& out) {
     std::string_view v;
     if (!str(o, key, v)) return false;
@@ -47,30 +28,7 @@ struct Fields {
     out = *ms;
     return true;
   }
-  // Ids and Unix seconds come as strings of digits.
-  bool digits(dom::object o, std::string_view key, std::uint64_t& out) {
-    std::string_view v;
-    if (!str(o, key, v)) return false;
-    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    if (v.empty() || ec != std::errc() || end != v.data() + v.size()) return fail(key, "not a whole number");
-    return true;
-  }
-  bool product(dom::object o, std::string& out) {
-    std::string_view v;
-    if (!str(o, "product_id", v)) return false;
-    auto instrument = parse_instrument(instrument_name(VenueId::coinbase, v));
-    if (!instrument) return fail("product_id", instrument.error().message);
-    out = instrument->name();
-    return true;
-  }
-  bool array(dom::object o, std::string_view key, dom::array& out) {
-    if (o[key].get_array().get(out) != sj::SUCCESS) return fail(key, "missing or not an array");
-    return true;
-  }
-  bool object(dom::element e, std::string_view what, dom::object& out) {
-    if (e.get_object().get(out) != sj::SUCCESS) return fail(what, "not an object");
-    return true;
-  }
+  bool product(dom::object o, std::string& out) { return instrument(o, "product_id", VenueId::coinbase, out); }
 };
 
 void message(std::vector<ParsedFrame>& out, Message m) {

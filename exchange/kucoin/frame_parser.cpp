@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "messages/fixed_point.hpp"
+#include "exchange/json_fields.hpp"
 
 namespace trader::kucoin {
 namespace sj = simdjson;
@@ -20,36 +20,9 @@ bool all_digits(std::string_view v) {
   return !v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-// Field readers for one frame: each returns false and keeps the first failure.
-struct Fields {
-  std::string error;
-
-  bool fail(std::string_view key, std::string_view what) {
-    if (error.empty()) error = fmt::format("field \"{}\": {}", key, what);
-    return false;
-  }
-  bool str(dom::object o, std::string_view key, std::string_view& out) {
-    if (o[key].get_string().get(out) != sj::SUCCESS) return fail(key, "missing or not a string");
-    return true;
-  }
-  bool decimal(std::string_view key, std::string_view text, std::int64_t& out) {
-    const auto v = parse_fixed(text);  // exact: "0.08200000000000000000" is 0.082
-    if (!v) return fail(key, "not a decimal with at most 8 places");
-    out = *v;
-    return true;
-  }
-  bool decimal(dom::object o, std::string_view key, std::int64_t& out) {
-    std::string_view v;
-    return str(o, key, v) && decimal(key, v, out);
-  }
-  // Ids and nanosecond times come as strings of digits.
-  bool digits(dom::object o, std::string_view key, std::uint64_t& out) {
-    std::string_view v;
-    if (!str(o, key, v)) return false;
-    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    if (!all_digits(v) || ec != std::errc() || end != v.data() + v.size()) return fail(key, "not a whole number");
-    return true;
-  }
+// Field readers for one frame (JsonFields), with KuCoin's numbers, times, symbols and levels.
+struct Fields : JsonFields {
+  using JsonFields::object;
   // Sequences and millisecond times come as numbers (or, in REST answers, digit strings).
   bool number(dom::object o, std::string_view key, std::uint64_t& out) {
     if (o[key].get_uint64().get(out) == sj::SUCCESS) return true;
@@ -64,20 +37,9 @@ struct Fields {
     out = static_cast<std::int64_t>(ms);
     return true;
   }
-  bool symbol(dom::object o, std::string& out) {
-    std::string_view v;
-    if (!str(o, "symbol", v)) return false;
-    auto instrument = parse_instrument(instrument_name(VenueId::kucoin, v));
-    if (!instrument) return fail("symbol", instrument.error().message);
-    out = instrument->name();
-    return true;
-  }
+  bool symbol(dom::object o, std::string& out) { return instrument(o, "symbol", VenueId::kucoin, out); }
   bool object(dom::object o, std::string_view key, dom::object& out) {
     if (o[key].get_object().get(out) != sj::SUCCESS) return fail(key, "missing or not an object");
-    return true;
-  }
-  bool array(dom::object o, std::string_view key, dom::array& out) {
-    if (o[key].get_array().get(out) != sj::SUCCESS) return fail(key, "missing or not an array");
     return true;
   }
   // [["price", "size", ...], ...]: the first two of each entry (level2 adds a sequence).
@@ -91,7 +53,7 @@ struct Fields {
           pair.at(1).get_string().get(size) != sj::SUCCESS)
         return fail(key, "expected [\"price\", \"size\", ...] entries");
       PriceLevel level;
-      if (!decimal(key, price, level.price) || !decimal(key, size, level.qty)) return false;
+      if (!fixed(key, price, level.price) || !fixed(key, size, level.qty)) return false;
       out.push_back(level);
     }
     return true;
@@ -108,7 +70,7 @@ void message(std::vector<ParsedFrame>& out, Message m) {
 bool match(Fields& f, dom::object d, Trade& t) {
   std::string_view side, trade_id;
   std::uint64_t time_ns = 0;
-  if (!f.symbol(d, t.symbol) || !f.decimal(d, "price", t.price) || !f.decimal(d, "size", t.qty) ||
+  if (!f.symbol(d, t.symbol) || !f.fixed(d, "price", t.price) || !f.fixed(d, "size", t.qty) ||
       !f.str(d, "side", side) || !f.digits(d, "time", time_ns) || !f.str(d, "tradeId", trade_id))
     return false;
   if (side != "buy" && side != "sell") return f.fail("side", "expected \"buy\" or \"sell\"");
@@ -125,8 +87,8 @@ bool ticker(Fields& f, dom::object d, std::string_view topic_symbol, BookTicker&
   auto instrument = parse_instrument(instrument_name(VenueId::kucoin, topic_symbol));
   if (!instrument) return f.fail("topic", instrument.error().message);
   b.symbol = instrument->name();
-  return f.decimal(d, "bestBid", b.bid_price) && f.decimal(d, "bestBidSize", b.bid_qty) &&
-         f.decimal(d, "bestAsk", b.ask_price) && f.decimal(d, "bestAskSize", b.ask_qty) &&
+  return f.fixed(d, "bestBid", b.bid_price) && f.fixed(d, "bestBidSize", b.bid_qty) &&
+         f.fixed(d, "bestAsk", b.ask_price) && f.fixed(d, "bestAskSize", b.ask_qty) &&
          f.digits(d, "sequence", b.update_id) && f.time_ms(d, "time", b.exchange_ts_ms);
 }
 
