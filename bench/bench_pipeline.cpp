@@ -258,7 +258,7 @@ Result<Latency> run_latency(const Options& o, const std::string& capture, bool b
   auto summary = node::run_node(*config, stop);
   if (!summary) return tl::unexpected(summary.error());
   if (summary->tick_to_order_ns.empty()) return fail("no orders");
-  Latency l{summary->tick_to_order_ns, static_cast<double>(summary->feed_lines) / summary->wall_seconds};
+  Latency l{summary->tick_to_order_ns, static_cast<double>(summary->feed_items) / summary->wall_seconds};
   std::sort(l.ns.begin(), l.ns.end());
   auto hops = summary->tick_to_order_hops;
   std::nth_element(hops.begin(), hops.begin() + static_cast<std::ptrdiff_t>(hops.size() / 2), hops.end());

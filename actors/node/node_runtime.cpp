@@ -686,7 +686,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   if (projection) projection->stop(std::chrono::seconds(10));  // the session's end included
   system.await_all_actors_done();
   if (!summary) return summary;
-  summary->feed_lines = feed_stats->lines;
+  summary->feed_items = feed_stats->lines;
   summary->malformed_lines = feed_stats->malformed;
   summary->unknown_stream_lines = feed_stats->unknown;
   summary->wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

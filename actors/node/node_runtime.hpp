@@ -22,7 +22,9 @@ struct RunSummary {
   std::map<std::uint16_t, std::uint64_t> by_type;
   std::uint64_t cancels = 0;  // order requests that cancel (by_type counts them with the orders)
   PortfolioState portfolio;  // the last one published
-  std::uint64_t feed_lines = 0, malformed_lines = 0, unknown_stream_lines = 0;
+  // What the feed handed in: items (messages, statuses, unreadable frames; a Coinbase frame
+  // of several trades is several), of them malformed and of unknown streams.
+  std::uint64_t feed_items = 0, malformed_lines = 0, unknown_stream_lines = 0;
   std::uint64_t gaps = 0, implausible_times = 0, stale_ids = 0;  // the feed core's decisions
   std::string end_reason;
   std::string feed_failure;  // the feed's read error, if it ended on one (the run then failed)

@@ -35,8 +35,8 @@ void print_summary(const trader::NodeConfig& c, const trader::node::RunSummary& 
                s.recovery_replayed, s.recovery_completed);
   fmt::print("session {} {}: journal {}, seq {}..{} ({} records) in {:.2f} s\n", s.session_id, s.end_reason,
              c.journal_path, s.first_seq, s.last_seq, records, s.wall_seconds);
-  fmt::print("  feed          {} lines, {} malformed, {} of unknown streams, {} gaps, {} implausible times, {} stale ids\n",
-             s.feed_lines, s.malformed_lines, s.unknown_stream_lines, s.gaps, s.implausible_times, s.stale_ids);
+  fmt::print("  feed          {} items, {} malformed, {} of unknown streams, {} gaps, {} implausible times, {} stale ids\n",
+             s.feed_items, s.malformed_lines, s.unknown_stream_lines, s.gaps, s.implausible_times, s.stale_ids);
   std::string by_source;
   for (const auto& [actor, n] : s.by_source) by_source += fmt::format("{}{} {}", by_source.empty() ? "" : ", ", trader::actor_name(actor), n);
   fmt::print("  messages      {}\n", by_source);
