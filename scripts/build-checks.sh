@@ -7,8 +7,8 @@
 #                -fsanitize=thread, built once per machine into ~/.cache/trader/: TSan
 #                reports false races in uninstrumented code that hands memory between
 #                threads, which is all CAF does
-#   build-fuzz/  libFuzzer targets (clang-14, with ASan + UBSan): frame parser, config
-#                loader, journal record decoder
+#   build-fuzz/  libFuzzer targets (clang-14, with ASan + UBSan): the frame decoders
+#                (Binance, Coinbase, KuCoin), config loader, journal record decoder
 # Then `cmake -S . -B build -DTRADER_CHECKS=ON` registers them as tests (labels sanitize,
 # tsan, fuzz).
 set -euo pipefail
@@ -48,4 +48,4 @@ cmake --build build-tsan --target trader-node trader-tools
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRADER_FUZZ=ON \
   -DBUILD_TESTING=OFF -DCMAKE_C_FLAGS="$san -fsanitize=fuzzer-no-link" -DCMAKE_CXX_FLAGS="$san -fsanitize=fuzzer-no-link" > /dev/null
-cmake --build build-fuzz --target fuzz_frame_parser fuzz_coinbase_frame fuzz_config fuzz_record_decoder
+cmake --build build-fuzz --target fuzz_frame_parser fuzz_coinbase_frame fuzz_kucoin_frame fuzz_config fuzz_record_decoder

@@ -33,7 +33,8 @@ std::int64_t RiskCore::position_qty(const std::string& symbol) const {
 
 std::optional<PortfolioState> RiskCore::book_with_working() const {
   PortfolioState book = portfolio_;
-  for (const auto& [id, w] : working_) {
+  for (const auto& entry : working_) {
+    const WorkingEntry& w = entry.second;  // a named reference: clang 14 cannot capture a structured binding
     const std::int64_t left = w.qty - w.booked;
     if (left <= 0) continue;
     auto p = std::find_if(book.positions.begin(), book.positions.end(), [&w](const Position& x) { return x.symbol == w.symbol; });
