@@ -86,7 +86,7 @@ TEST_CASE("KuCoin signing reproduces the signatures of KuCoin's own SDK tests") 
   }
 }
 
-TEST_CASE("key file v2 keeps a KuCoin key's passphrase; a key without one still writes v1") {
+TEST_CASE("key file v2 keeps a KuCoin key's passphrase, and a key without one still writes v1") {
   const ApiCredentials kc{"kc-key", "kc-secret", "kc pass phrase\nwith a line break"};
   const std::string file = encrypt_key_file(kc, "correct horse", 2000);
   CHECK(file.rfind("trader-keys v2\nkdf pbkdf2-sha256 2000\n", 0) == 0);

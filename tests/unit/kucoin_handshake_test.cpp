@@ -32,7 +32,7 @@ TEST_CASE("kucoin bullet: the token and the first server, or KuCoin's reason") {
   }
 }
 
-TEST_CASE("kucoin subscriptions: one request per topic of up to 100 symbols, numbered; pings") {
+TEST_CASE("kucoin subscriptions: one request per topic of up to 100 symbols, numbered, and pings") {
   const auto frames = kucoin::subscribe_frames({"BTC-USDT@kucoin", "ETH-USDT@kucoin"}, {"match", "level2"}, 5);
   CHECK(frames == std::vector<std::string>{
                       R"({"id":"5","type":"subscribe","topic":"/market/match:BTC-USDT,ETH-USDT","privateChannel":false,"response":true})",
