@@ -11,10 +11,22 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "base/result.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/instrument.hpp"
 
 namespace trader {
+
+// A frame's root object, or why it has none ("not JSON: ...", "not a JSON object"). `json`
+// is read in place: simdjson's padding must follow it.
+inline Result<simdjson::dom::object> parse_object(simdjson::dom::parser& parser, const char* json, std::size_t len) {
+  simdjson::dom::element doc;
+  if (auto err = parser.parse(json, len, false).get(doc); err != simdjson::SUCCESS)
+    return fail(std::string("not JSON: ") + simdjson::error_message(err));
+  simdjson::dom::object root;
+  if (doc.get_object().get(root) != simdjson::SUCCESS) return fail("not a JSON object");
+  return root;
+}
 
 struct JsonFields {
   std::string error;

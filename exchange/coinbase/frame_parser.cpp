@@ -144,11 +144,9 @@ void FrameParser::decode(const char* json, std::size_t len, std::size_t capacity
     f.error = std::move(why);
     out.push_back(std::move(f));
   };
-  dom::element doc;
-  if (auto err = impl_->parser.parse(json, len, false).get(doc); err != sj::SUCCESS)
-    return malformed(std::string("not JSON: ") + sj::error_message(err));
-  dom::object root;
-  if (doc.get_object().get(root) != sj::SUCCESS) return malformed("not a JSON object");
+  auto parsed = parse_object(impl_->parser, json, len);
+  if (!parsed) return malformed(parsed.error().message);
+  const dom::object root = *parsed;
   Fields f;
   if (std::string_view type; root["type"].get_string().get(type) == sj::SUCCESS && type == "error") {
     std::string_view why;
