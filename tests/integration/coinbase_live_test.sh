@@ -74,25 +74,8 @@ assert all(r["body"]["symbol"] == "BTC-USD@coinbase" for r in recs if r["type"] 
 PY
 
 # Candles: exact over the trades the node has.
-python3 - "$SCRATCH/journal.jsonl" <<'PY' && ok "1m candles equal an independent aggregation of the journaled trades" || bad "candles differ"
-import json, sys
-from decimal import Decimal
-recs = [json.loads(l) for l in open(sys.argv[1])]
-agg = {}
-for r in recs:
-    if r["type"] != "trade" or r["destination"] != "none": continue
-    b = r["body"]; m = b["trade_ts_ms"] // 60000 * 60000
-    p, q = Decimal(b["price"]), Decimal(b["qty"])
-    a = agg.setdefault(m, {"open": p, "high": p, "low": p, "close": p, "volume": Decimal(0), "trades": 0})
-    a["high"] = max(a["high"], p); a["low"] = min(a["low"], p); a["close"] = p; a["volume"] += q; a["trades"] += 1
-candles = [r["body"] for r in recs if r["type"] == "candle" and r["body"]["interval_s"] == 60 and not r["body"]["history"]]
-assert candles, "no candles"
-for c in candles:
-    a = agg[c["open_time_ms"]]
-    for k in ("open", "high", "low", "close", "volume"):
-        assert Decimal(c[k]) == a[k], (c["open_time_ms"], k, c[k], a[k])
-    assert c["trades"] == a["trades"]
-PY
+python3 "$HERE/candles_match_trades.py" "$SCRATCH/journal.jsonl" \
+  && ok "1m candles equal an independent aggregation of the journaled trades" || bad "candles differ"
 "$TOOLS" replay "$run" --verify > "$SCRATCH/verify.txt" 2>&1 && ok "the live session replays identical" \
   || bad "replay --verify: $(tail -3 "$SCRATCH/verify.txt")"
 # record coinbase: the same stream into a capture file (subscribing by message), which

@@ -5,6 +5,7 @@ TOOLS=${TRADER_TOOLS:?set TRADER_TOOLS to the trader-tools binary}
 DATA=${TRADER_TEST_DATA:?set TRADER_TEST_DATA to tests/data}
 FAULT=${JOURNAL_FAULT:-}
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/trader-it-XXXXXX")
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)  # this folder: the checks the tests share
 trap 'rm -rf "$SCRATCH"' EXIT
 passed=0
 failed=0
