@@ -466,6 +466,7 @@ namespace fs = std::filesystem;
 // A venue's public stream and the channels a node reads from it, unless the config says.
 std::pair<std::string, std::vector<std::string>> default_stream(VenueId venue) {
   if (venue == VenueId::coinbase) return {"wss://advanced-trade-ws.coinbase.com", {"market_trades", "heartbeats"}};
+  if (venue == VenueId::kucoin) return {"https://api.kucoin.com", {"match"}};  // the REST base: tokens come from there
   return {"wss://stream.binance.com:9443/stream", {"trade", "bookTicker"}};
 }
 
@@ -493,6 +494,12 @@ void check_stream(Reader& r, const std::string& p, VenueId venue, bool venue_def
       r.error(p + "channels", r.find(p + "channels"),
               "Coinbase closes a connection whose channels are quiet for 60-90 s: add \"heartbeats\"");
   }
+  if (venue == VenueId::kucoin && venue_defaults)
+    for (const auto& ch : channels)
+      if (ch != "match" && ch != "ticker")
+        r.error(p + "channels", r.find(p + "channels"),
+                ch == "level2" ? std::string("\"level2\" is read from KuCoin captures; a live KuCoin feed reads match and ticker")
+                               : fmt::format("\"{}\" is not a KuCoin channel (match, ticker)", ch));
   for (auto& symbol : symbols) {
     auto instrument = parse_instrument(symbol);
     if (!instrument) {
@@ -507,12 +514,18 @@ void check_stream(Reader& r, const std::string& p, VenueId venue, bool venue_def
   }
 }
 
-// What a live stream under `p` needs: a wss:// URL, symbols to subscribe to, a channel.
-void check_live_stream(Reader& r, const std::string& p, ConfigUse use, const std::string& url,
+// What a live stream under `p` needs: a wss:// URL (KuCoin: its https:// REST base, which
+// hands out each connection's token and server), symbols to subscribe to, a channel.
+void check_live_stream(Reader& r, const std::string& p, ConfigUse use, VenueId venue, const std::string& url,
                        const std::vector<std::string>& channels, const std::vector<std::string>& symbols,
                        const std::string& ca_file) {
   std::error_code ec;
-  if (url.rfind("wss://", 0) != 0) r.error(p + "url", r.find(p + "url"), "expected a wss:// URL");
+  if (venue == VenueId::kucoin) {
+    if (url.rfind("https://", 0) != 0)
+      r.error(p + "url", r.find(p + "url"), "expected KuCoin's https:// REST base (it hands out each connection's token)");
+  } else if (url.rfind("wss://", 0) != 0) {
+    r.error(p + "url", r.find(p + "url"), "expected a wss:// URL");
+  }
   if (symbols.empty()) r.error(p + "symbols", r.find(p + "symbols"), "the live feed needs the symbols to subscribe to");
   if (channels.empty()) r.error(p + "channels", r.find(p + "channels"), "needs at least one channel, e.g. \"trade\"");
   if (use == ConfigUse::node && !ca_file.empty() && !fs::exists(ca_file, ec))
@@ -524,7 +537,7 @@ void check_live_stream(Reader& r, const std::string& p, ConfigUse use, const std
 // the switches that must agree (testnet orders never go to the live venue, and back).
 void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, NodeConfig::Venue& v) {
   std::error_code ec;
-  const bool coinbase = v.id == VenueId::coinbase;
+  const bool coinbase = v.id == VenueId::coinbase, kucoin = v.id == VenueId::kucoin;
   r.string(p + "rest_url", v.rest_url);
   r.string(p + "public_url", v.public_url);
   r.string(p + "ca_file", v.ca_file);
@@ -532,9 +545,14 @@ void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, 
   r.string(p + "secret_env", v.secret_env);
   // "": the venue's own names, recorded as the effective value.
   const auto key_variables = credentials::default_key_variables(venue_name(v.id));
+  r.string(p + "passphrase_env", v.passphrase_env);
+  r.integer(p + "key_version", v.key_version, 2, 3);
+  if (!kucoin && !v.passphrase_env.empty())
+    r.error(p + "passphrase_env", r.find(p + "passphrase_env"), "KuCoin's: other venues' keys have no API passphrase");
   for (auto [key, value, fallback] : {std::tuple{"key_env", &v.key_env, &key_variables.key},
-                                      {"secret_env", &v.secret_env, &key_variables.secret}})
-    if (value->empty()) {
+                                      {"secret_env", &v.secret_env, &key_variables.secret},
+                                      {"passphrase_env", &v.passphrase_env, &key_variables.passphrase}})
+    if (value->empty() && !fallback->empty()) {
       *value = *fallback;
       r.set_effective(p + key, Reader::quoted(*value));
     }
@@ -546,25 +564,29 @@ void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, 
   r.integer(p + "max_unavailable_attempts", v.max_unavailable_attempts, 1, 1000);
   r.boolean(p + "user_stream", v.user_stream);
   r.string(p + "ws_api_url", v.ws_api_url);
-  if (coinbase && v.user_stream) {  // Binance's user-data stream: Coinbase's orders are polled (poll_ms)
+  const bool polled = coinbase || kucoin;  // no Binance-style user-data stream: orders are polled (poll_ms)
+  if (polled && v.user_stream) {
     v.user_stream = false;
-    r.set_effective(p + "user_stream", "false", " (coinbase: orders are polled)");
+    r.set_effective(p + "user_stream", "false", fmt::format(" ({}: orders are polled)", venue_name(v.id)));
   }
-  if (coinbase && !v.ws_api_url.empty())
-    r.error(p + "ws_api_url", r.find(p + "ws_api_url"), "Binance's WebSocket API: Coinbase has none to set");
+  if (polled && !v.ws_api_url.empty())
+    r.error(p + "ws_api_url", r.find(p + "ws_api_url"),
+            fmt::format("Binance's WebSocket API: {} has none to set", venue_name(v.id)));
   if (v.rest_url.empty()) {
-    v.rest_url = coinbase ? (mode == OrderMode::live ? "https://api.coinbase.com" : "https://api-sandbox.coinbase.com")
-                          : (mode == OrderMode::live ? "https://api.binance.com" : "https://testnet.binance.vision");
-    if (mode != OrderMode::paper)  // the effective URL, recorded (paper sends nothing)
+    const bool live = mode == OrderMode::live;
+    v.rest_url = coinbase ? (live ? "https://api.coinbase.com" : "https://api-sandbox.coinbase.com")
+                 : kucoin ? (live ? "https://api.kucoin.com" : "")  // no sandbox to default to
+                          : (live ? "https://api.binance.com" : "https://testnet.binance.vision");
+    if (mode != OrderMode::paper && !v.rest_url.empty())  // the effective URL, recorded (paper sends nothing)
       r.set_effective(p + "rest_url", Reader::quoted(v.rest_url));
   }
   if (!coinbase && !v.public_url.empty())
-    r.error(p + "public_url", r.find(p + "public_url"), "Coinbase's: Binance's market data is beside rest_url");
+    r.error(p + "public_url", r.find(p + "public_url"), "Coinbase's only: this venue's market data is beside rest_url");
   if (coinbase && v.public_url.empty() && v.rest_url == "https://api-sandbox.coinbase.com") {
     v.public_url = "https://api.coinbase.com";  // the sandbox serves only accounts and orders
     r.set_effective(p + "public_url", Reader::quoted(v.public_url));
   }
-  if (!coinbase && v.ws_api_url.empty()) {  // Coinbase has no WebSocket API
+  if (!polled && v.ws_api_url.empty()) {  // Coinbase and KuCoin have no WebSocket API
     // Binance serves its WebSocket API on hosts of its own; anything else (exchange-sim)
     // serves it beside its REST API.
     if (v.rest_url == "https://api.binance.com") v.ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
@@ -572,14 +594,19 @@ void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, 
     else if (v.rest_url.rfind("https://", 0) == 0)
       v.ws_api_url = "wss://" + v.rest_url.substr(8, v.rest_url.find('/', 8) - 8) + "/ws-api/v3";
     if (!v.ws_api_url.empty()) r.set_effective(p + "ws_api_url", Reader::quoted(v.ws_api_url));  // the effective URL
-  } else if (!coinbase && v.ws_api_url.rfind("wss://", 0) != 0) {
+  } else if (!polled && v.ws_api_url.rfind("wss://", 0) != 0) {
     r.error(p + "ws_api_url", r.find(p + "ws_api_url"), "expected a wss:// URL");
   }
   if (mode == OrderMode::paper) return;
-  if (v.rest_url.rfind("https://", 0) != 0) r.error(p + "rest_url", r.find(p + "rest_url"), "expected an https:// URL");
+  if (kucoin && v.rest_url.empty())
+    r.error(p + "rest_url", r.find(p + "rest_url"),
+            "KuCoin has no public spot sandbox: order.mode = \"testnet\" needs the URL of one (e.g. exchange-sim's)");
+  else if (v.rest_url.rfind("https://", 0) != 0)
+    r.error(p + "rest_url", r.find(p + "rest_url"), "expected an https:// URL");
   const bool live_host = v.rest_url.find("api.binance.com") != std::string::npos ||
                          v.rest_url.find("api1.binance.com") != std::string::npos ||
-                         v.rest_url.find("://api.coinbase.com") != std::string::npos;
+                         v.rest_url.find("://api.coinbase.com") != std::string::npos ||
+                         v.rest_url.find("://api.kucoin.com") != std::string::npos;
   if (mode == OrderMode::testnet && live_host)
     r.error(p + "rest_url", r.find(p + "rest_url"), "order.mode is \"testnet\" but this is the live venue");
   if (mode == OrderMode::live &&
@@ -630,8 +657,9 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   std::string capture_venue = "binance";
   r.string("feed.capture_venue", capture_venue, {"binance", "coinbase", "kucoin"});
   c.feed_capture_venue = parse_venue(capture_venue).value_or(VenueId::binance);
-  check_stream(r, "feed.", c.feed_venue(), c.feed_source == FeedSourceKind::coinbase, c.feed_url, c.feed_channels,
-               c.feed_symbols);
+  check_stream(r, "feed.", c.feed_venue(),
+               c.feed_source == FeedSourceKind::coinbase || c.feed_source == FeedSourceKind::kucoin, c.feed_url,
+               c.feed_channels, c.feed_symbols);
   r.integer("feed.max_time_skew_ms", c.feed_max_time_skew_ms, 0, std::int64_t{1} << 40);
   if (const auto* n = r.find("feed.speed"); n && !n->as_string()) {
     r.number("feed.speed", c.speed, 0.001, 1e9);
@@ -642,7 +670,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     r.record("feed.speed", n, c.speed == 1 ? "\"realtime\"" : "\"max\"");
   }
   if (is_live(c.feed_source)) {
-    check_live_stream(r, "feed.", use, c.feed_url, c.feed_channels, c.feed_symbols, c.feed_ca_file);
+    check_live_stream(r, "feed.", use, c.feed_venue(), c.feed_url, c.feed_channels, c.feed_symbols, c.feed_ca_file);
   } else if (use == ConfigUse::node) {
     if (c.feed_files.empty()) r.error("feed.files", r.find("feed.files"), "needs at least one capture file");
     for (const auto& f : c.feed_files) {
@@ -654,7 +682,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   }
 
   // [feed.VENUE]: the streams of the other venues traded, beside a live [feed].
-  for (const VenueId id : {VenueId::binance, VenueId::coinbase}) {
+  for (const VenueId id : {VenueId::binance, VenueId::coinbase, VenueId::kucoin}) {
     const std::string name(venue_name(id)), p = "feed." + name + ".";
     const auto* table = r.peek("feed." + name);
     if (!table) continue;
@@ -668,7 +696,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     }
     if (!is_live(c.feed_source)) {
       r.error("feed." + name, table,
-              "another venue's stream runs beside a live [feed] (feed.source = \"binance\" or \"coinbase\"); a "
+              "another venue's stream runs beside a live [feed] (feed.source = \"binance\", \"coinbase\" or \"kucoin\"); a "
               "capture holds one venue's frames");
       continue;
     }
@@ -680,7 +708,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     r.strings(p + "symbols", o.symbols);
     r.string(p + "ca_file", o.feed_ca_file);
     check_stream(r, p, id, true, o.feed_url, o.feed_channels, o.symbols);
-    check_live_stream(r, p, use, o.feed_url, o.feed_channels, o.symbols, o.feed_ca_file);
+    check_live_stream(r, p, use, id, o.feed_url, o.feed_channels, o.symbols, o.feed_ca_file);
     c.other_venues.push_back(std::move(o));
   }
 
@@ -692,10 +720,11 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.string("history.cache_dir", c.history.cache_dir);
   if (!c.history.rest_url.empty() && c.history.rest_url.rfind("https://", 0) != 0)
     r.error("history.rest_url", r.find("history.rest_url"), "expected an https:// URL");
-  if (c.feed_source == FeedSourceKind::coinbase && c.history.warmup) {
-    // No Coinbase klines are fetched yet: a Coinbase session starts cold.
+  if ((c.feed_source == FeedSourceKind::coinbase || c.feed_source == FeedSourceKind::kucoin) && c.history.warmup) {
+    // Only Binance's klines are fetched yet: a Coinbase or KuCoin session starts cold.
     if (const auto* n = r.find("history.warmup"))
-      r.error("history.warmup", n, "a Coinbase feed has no warm-up yet (set false; its session starts cold)");
+      r.error("history.warmup", n,
+              fmt::format("a {} feed has no warm-up yet (set false; its session starts cold)", venue_name(c.feed_venue())));
     c.history.warmup = false;
   }
   if (c.feed_source == FeedSourceKind::binance && c.history.warmup) {
@@ -942,7 +971,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
 
   // Orders go to the venue whose market the node reads.
   std::string venue_id;
-  r.string("venue.name", venue_id, {"", "binance", "coinbase"});
+  r.string("venue.name", venue_id, {"", "binance", "coinbase", "kucoin"});
   if (venue_id.empty()) {  // "": the feed's, recorded as the effective value
     venue_id = venue_name(c.feed_venue());
     r.set_effective("venue.name", Reader::quoted(venue_id));
@@ -961,7 +990,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
                         "notional) are checked at the venue before the start, e.g. [\"BTCUSDT\"] or [\"BTC-USD@coinbase\"]",
                         name(c.order_mode)));
   // [venue.VENUE]: the orders of each other venue ([feed.VENUE] names its instruments).
-  for (const VenueId id : {VenueId::binance, VenueId::coinbase}) {
+  for (const VenueId id : {VenueId::binance, VenueId::coinbase, VenueId::kucoin}) {
     const std::string name(venue_name(id));
     const auto it = std::find_if(c.other_venues.begin(), c.other_venues.end(), [id](const auto& o) { return o.id == id; });
     if (it != c.other_venues.end()) read_venue(r, "venue." + name + ".", c.order_mode, use, it->venue);

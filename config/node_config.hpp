@@ -28,7 +28,7 @@ namespace trader {
 // The modes a config chooses among, parsed once here; each name table serves the loader
 // and everything that prints the mode.
 enum class OrderMode { paper, testnet, live };        // live also needs --confirm-live
-enum class FeedSourceKind { capture, binance, coinbase };  // binance, coinbase: the venue's live stream
+enum class FeedSourceKind { capture, binance, coinbase, kucoin };  // binance, coinbase, kucoin: the venue's live stream
 enum class IfExists { error, archive, replace, resume };  // resume: restore the actors, continue the feed
 enum class StrategyKind { rule, xgboost };
 
@@ -36,7 +36,7 @@ template <class E>
 using ModeNames = std::array<std::pair<std::string_view, E>, 6>;  // unused slots: empty names
 inline constexpr ModeNames<OrderMode> kOrderModes{{{"paper", OrderMode::paper}, {"testnet", OrderMode::testnet}, {"live", OrderMode::live}, {}}};
 inline constexpr ModeNames<FeedSourceKind> kFeedSources{
-    {{"capture", FeedSourceKind::capture}, {"binance", FeedSourceKind::binance}, {"coinbase", FeedSourceKind::coinbase}, {}}};
+    {{"capture", FeedSourceKind::capture}, {"binance", FeedSourceKind::binance}, {"coinbase", FeedSourceKind::coinbase}, {"kucoin", FeedSourceKind::kucoin}}};
 inline bool is_live(FeedSourceKind k) { return k != FeedSourceKind::capture; }
 inline constexpr ModeNames<IfExists> kIfExists{{{"error", IfExists::error}, {"archive", IfExists::archive}, {"replace", IfExists::replace}, {"resume", IfExists::resume}}};
 inline constexpr ModeNames<StrategyKind> kStrategyKinds{{{"rule", StrategyKind::rule}, {"xgboost", StrategyKind::xgboost}, {}, {}}};
@@ -102,12 +102,15 @@ struct NodeConfig {
   std::string snapshot_symbol;
   VenueId feed_capture_venue = VenueId::binance;  // whose frames the captures hold
   // feed.source = "binance": the live combined stream; "coinbase": Advanced Trade's
-  // WebSocket (its defaults: wss://advanced-trade-ws.coinbase.com, market_trades and heartbeats)
+  // WebSocket (its defaults: wss://advanced-trade-ws.coinbase.com, market_trades and heartbeats);
+  // "kucoin": KuCoin's, the url its REST base, where each connection's token is fetched
+  // (https://api.kucoin.com, channel match)
   std::string feed_url = "wss://stream.binance.com:9443/stream";
   std::vector<std::string> feed_channels{"trade", "bookTicker"};
   // The venue whose frames the feed reads (capture_venue for captures, else the source's).
   VenueId feed_venue() const {
     return feed_source == FeedSourceKind::coinbase ? VenueId::coinbase
+           : feed_source == FeedSourceKind::kucoin  ? VenueId::kucoin
            : feed_source == FeedSourceKind::binance ? VenueId::binance
                                                      : feed_capture_venue;
   }
@@ -146,7 +149,8 @@ struct NodeConfig {
   struct Venue {
     VenueId id = VenueId::binance;  // venue.name: the venue of the instruments traded (the feed's)
     // empty: binance https://testnet.binance.vision (testnet), https://api.binance.com (live);
-    // coinbase https://api-sandbox.coinbase.com (testnet), https://api.coinbase.com (live)
+    // coinbase https://api-sandbox.coinbase.com (testnet), https://api.coinbase.com (live);
+    // kucoin https://api.kucoin.com (live; it has no spot sandbox: testnet names one, e.g. exchange-sim)
     std::string rest_url;
     // coinbase: public market data (time, product rules, prices); empty: rest_url, or for
     // the sandbox (which serves only accounts and orders) https://api.coinbase.com
@@ -155,6 +159,8 @@ struct NodeConfig {
     // empty: the venue's (credentials::default_key_variables): BINANCE_API_KEY/_SECRET,
     // COINBASE_API_KEY (the key's name)/_SECRET (its EC key, PEM)
     std::string key_env, secret_env;
+    std::string passphrase_env;  // kucoin: the API passphrase's variable (empty: KUCOIN_API_PASSPHRASE)
+    std::int64_t key_version = 2;  // kucoin: KC-API-KEY-VERSION, the version the key was made with (2 or 3)
     std::string key_file;  // if set, used instead of the environment (passphrase: $TRADER_KEYS_PASSPHRASE or asked)
     std::int64_t recv_window_ms = 5000, timeout_ms = 5000, poll_ms = 1000, weight_limit = 6000;
     std::int64_t max_unavailable_attempts = 5;

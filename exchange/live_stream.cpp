@@ -25,6 +25,7 @@ struct LiveStream::Impl {
   net::Backoff backoff{std::chrono::milliseconds(100), std::chrono::seconds(10),
                        static_cast<std::uint64_t>(wall_ns())};
   std::unique_ptr<net::WsClient> ws;
+  std::vector<std::string> early;  // frames of the handshake, read before the connection's
   std::uint64_t items = 0, frames = 0;
   int failures = 0;
   bool got_data = false;
@@ -43,8 +44,27 @@ struct LiveStream::Impl {
   }
 };
 
+StreamConnector url_connector(std::string url, std::string ca_file, std::chrono::seconds idle_timeout,
+                              std::vector<std::string> subscribe) {
+  return [url = std::move(url), ca_file = std::move(ca_file), idle_timeout,
+          subscribe = std::move(subscribe)](bool& permanent) -> Result<StreamConnection> {
+    auto parsed = net::parse_wss_url(url);
+    if (!parsed) {
+      permanent = true;
+      return tl::unexpected(parsed.error());
+    }
+    auto ws = net::WsClient::connect(*parsed, ca_file, idle_timeout, &permanent);
+    if (!ws) return tl::unexpected(ws.error());
+    for (const auto& request : subscribe)
+      if (auto sent = (*ws)->write(request); !sent) return tl::unexpected(sent.error());
+    return StreamConnection{std::move(*ws), {}};
+  };
+}
+
 LiveStream::LiveStream(LiveStreamOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  const auto& o = impl_->options;
+  if (!o.connect) impl_->options.connect = url_connector(o.url, o.ca_file, o.idle_timeout, o.subscribe);
   impl_->decoder = make_frame_decoder(impl_->options.venue);
 }
 LiveStream::~LiveStream() = default;
@@ -66,17 +86,12 @@ Result<bool> LiveStream::next(CaptureItem& item) {
     if (!s.ws) {
       s.wait(std::exchange(s.reconnect_delay, std::chrono::milliseconds(0)));
       if (s.stopping()) return false;
-      auto url = net::parse_wss_url(s.options.url);
-      if (!url) return tl::unexpected(url.error());
       for (;;) {
         bool permanent = false;
-        auto ws = net::WsClient::connect(*url, s.options.ca_file, s.options.idle_timeout, &permanent);
-        for (const auto& request : s.options.subscribe) {
-          if (!ws) break;
-          if (auto sent = (*ws)->write(request); !sent) ws = tl::unexpected(sent.error());
-        }
+        auto ws = s.options.connect(permanent);
         if (ws) {
-          s.ws = std::move(*ws);
+          s.ws = std::move(ws->ws);
+          s.early = std::move(ws->early_frames);
           s.decoder->reset();  // a new connection numbers its frames afresh
           s.got_data = false;
           ++s.items;
@@ -97,7 +112,13 @@ Result<bool> LiveStream::next(CaptureItem& item) {
         return true;
       }
     }
-    auto frame = s.ws->read(s.options.stop);
+    Result<std::string> frame = std::string();
+    if (!s.early.empty()) {
+      frame = std::move(s.early.front());
+      s.early.erase(s.early.begin());
+    } else {
+      frame = s.ws->read(s.options.stop);
+    }
     if (!frame) {
       s.ws.reset();
       if (s.stopping()) return false;

@@ -8,19 +8,36 @@
 // frame numbers) like any other gap. A frame may make several items (lines() counts them).
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "exchange/feed_source.hpp"
+#include "exchange/net/ws_client.hpp"
 #include "messages/instrument.hpp"
 
 namespace trader {
+
+// One connection, opened and ready for data: what arrived during its handshake (data
+// frames between the acks of its subscriptions) is read first.
+struct StreamConnection {
+  std::unique_ptr<net::WsClient> ws;
+  std::vector<std::string> early_frames;
+};
+// Opens a connection; sets `permanent` when retrying cannot help.
+using StreamConnector = std::function<Result<StreamConnection>(bool& permanent)>;
+// A stream that is a URL: connect, then send `subscribe` (Binance's, Coinbase's).
+StreamConnector url_connector(std::string url, std::string ca_file, std::chrono::seconds idle_timeout,
+                              std::vector<std::string> subscribe);
 
 struct LiveStreamOptions {
   std::string url;                     // wss://HOST[:PORT]/...
   VenueId venue = VenueId::binance;    // whose frames: the decoder
   std::vector<std::string> subscribe;  // text frames sent after each connect
+  // How each connection begins when it is more than a URL and subscribe frames (KuCoin:
+  // a fresh token, a welcome, acks, pings): then `url` only names the stream in the journal.
+  StreamConnector connect;
   std::string ca_file;                 // empty: the system CA store
   std::chrono::seconds idle_timeout{10};
   int max_failures = 20;  // connection attempts in a row without data before giving up

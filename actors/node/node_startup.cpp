@@ -13,6 +13,8 @@
 #include "base/wall_clock.hpp"
 #include "exchange/binance/stream_url.hpp"
 #include "exchange/coinbase/subscribe.hpp"
+#include "exchange/kucoin/handshake.hpp"
+#include "exchange/kucoin/stream_connect.hpp"
 #include "exchange/live_stream.hpp"
 #include "exchange/merged_source.hpp"
 #include "exchange/capture_stream.hpp"
@@ -32,6 +34,10 @@ std::unique_ptr<FeedSource> live_stream(VenueId venue, const std::string& url, c
   if (venue == VenueId::coinbase) {
     live.url = url;
     live.subscribe = coinbase::subscribe_frames(symbols, channels);
+  } else if (venue == VenueId::kucoin) {
+    live.url = url;  // the REST base: each connection's token and server come from there
+    live.connect = kucoin::stream_connector({url, kucoin::subscribe_frames(symbols, channels, 1), ca_file,
+                                             std::chrono::seconds(config.feed_idle_timeout_s), &stop});
   } else {
     live.url = binance::combined_stream_url(url, symbols, channels);
   }

@@ -5,12 +5,13 @@
 #include "credentials/credentials.hpp"
 #include "exchange/binance/rest_venue.hpp"
 #include "exchange/coinbase/rest_venue.hpp"
+#include "exchange/kucoin/rest_venue.hpp"
 
 namespace trader::node {
 
 Result<std::unique_ptr<Venue>> make_venue(const NodeConfig::Venue& v, OrderMode mode) {
   Result<credentials::ApiCredentials> keys = [&]() -> Result<credentials::ApiCredentials> {
-    if (v.key_file.empty()) return credentials::from_env(v.key_env.c_str(), v.secret_env.c_str());
+    if (v.key_file.empty()) return credentials::from_env(v.key_env.c_str(), v.secret_env.c_str(), v.passphrase_env.c_str());
     auto passphrase = credentials::read_passphrase("TRADER_KEYS_PASSPHRASE", "passphrase for the venue key file: ");
     if (!passphrase) return tl::unexpected(passphrase.error());
     return credentials::load_key_file(v.key_file, *passphrase);
@@ -19,6 +20,15 @@ Result<std::unique_ptr<Venue>> make_venue(const NodeConfig::Venue& v, OrderMode 
     return fail(fmt::format("order.mode = \"{}\" needs {}'s API keys: {}", name(mode), venue_name(v.id), keys.error().message));
   spdlog::info("{} orders to {} signed with API key {} (fingerprint)", name(mode), venue_name(v.id), keys->fingerprint());
   auto made = [&]() -> Result<std::unique_ptr<Venue>> {
+    if (v.id == VenueId::kucoin) {
+      kucoin::RestVenueOptions options;
+      options.base_url = v.rest_url;
+      options.ca_file = v.ca_file;
+      options.credentials = std::move(*keys);
+      options.key_version = static_cast<int>(v.key_version);
+      options.timeout = std::chrono::milliseconds(v.timeout_ms);
+      return kucoin::RestVenue::create(std::move(options));
+    }
     if (v.id == VenueId::coinbase) {
       coinbase::RestVenueOptions options;
       options.base_url = v.rest_url;

@@ -71,4 +71,22 @@ std::vector<std::string> subscribe_frames(const std::vector<std::string>& instru
 
 std::string ping_frame(std::uint64_t id) { return fmt::format(R"({{"id":"{}","type":"ping"}})", id); }
 
+Result<FrameKind> frame_kind(std::string_view frame) {
+  sj::dom::parser parser;
+  sj::dom::object root;
+  if (parser.parse(std::string(frame)).get_object().get(root) != sj::SUCCESS)
+    return fail(fmt::format("kucoin: a frame that is not a JSON object: {}", frame.substr(0, 120)));
+  FrameKind k;
+  std::string_view text;
+  if (root["type"].get_string().get(text) == sj::SUCCESS) k.type = text;
+  if (root["id"].get_string().get(text) == sj::SUCCESS) k.id = text;
+  if (k.type == "error") {
+    sj::dom::element code;
+    std::string_view why;
+    if (root["data"].get_string().get(why) != sj::SUCCESS) why = "(no reason)";
+    k.error = fmt::format("kucoin error {}: {}", root["code"].get(code) == sj::SUCCESS ? sj::minify(code) : "?", why);
+  }
+  return k;
+}
+
 }  // namespace trader::kucoin

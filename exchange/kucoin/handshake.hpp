@@ -37,4 +37,11 @@ std::vector<std::string> subscribe_frames(const std::vector<std::string>& instru
 
 std::string ping_frame(std::uint64_t id);
 
+// A frame's "type" ("welcome", "ack", "pong", "message", "error"...), its "id", and for
+// an error KuCoin's code and reason as one message; an error when it is not a JSON object.
+struct FrameKind {
+  std::string type, id, error;
+};
+Result<FrameKind> frame_kind(std::string_view frame);
+
 }  // namespace trader::kucoin

@@ -40,6 +40,12 @@ struct WsClient::Impl {
   websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
   beast::flat_buffer buffer;
   std::chrono::seconds idle;
+  Heartbeat heartbeat;
+  std::uint64_t pings = 0;
+  std::chrono::steady_clock::time_point next_ping{}, awaiting_since{};
+  bool awaiting = false;   // a ping is sent and nothing has arrived since
+  bool writing = false;    // a ping is on its way
+  std::string ping_text;   // ...and its frame lives here until written
   Impl(asio::ssl::context&& ctx, std::chrono::seconds idle_timeout)
       : tls(std::move(ctx)), ws(io, tls), idle(idle_timeout) {}
 };
@@ -98,15 +104,40 @@ Result<std::string> WsClient::read(const std::atomic<bool>* stop) {
     done = true;
   });
   impl_->io.restart();
-  bool stopped = false;
+  bool stopped = false, silent = false;
+  auto& s = *impl_;
   while (!done) {
-    impl_->io.run_one_for(std::chrono::milliseconds(100));
-    if (!done && !stopped && stop != nullptr && stop->load()) {
+    s.io.run_one_for(std::chrono::milliseconds(s.heartbeat.every.count() > 0 ? 20 : 100));
+    if (done || stopped || silent) continue;
+    if (stop != nullptr && stop->load()) {
       stopped = true;
-      beast::get_lowest_layer(impl_->ws).cancel();  // completes the read with operation_aborted
+      beast::get_lowest_layer(s.ws).cancel();  // completes the read with operation_aborted
+      continue;
+    }
+    if (s.heartbeat.every.count() <= 0) continue;
+    const auto now = std::chrono::steady_clock::now();
+    if (s.awaiting && now - s.awaiting_since > s.heartbeat.timeout) {
+      silent = true;
+      beast::get_lowest_layer(s.ws).cancel();
+      continue;
+    }
+    if (now >= s.next_ping && !s.writing) {
+      // One read and one write may be in flight together on a Beast stream.
+      s.ping_text = s.heartbeat.frame(++s.pings);
+      s.writing = true;
+      s.next_ping = now + s.heartbeat.every;
+      if (!s.awaiting) s.awaiting_since = now;
+      s.awaiting = true;
+      s.ws.text(true);
+      s.ws.async_write(asio::buffer(s.ping_text), [&s](beast::error_code e, std::size_t) {
+        s.writing = false;
+        if (e) beast::get_lowest_layer(s.ws).cancel();  // the read ends with the connection
+      });
     }
   }
   if (stopped) return fail("stopped");
+  if (silent) return fail(fmt::format("no answer to a ping within {} ms", s.heartbeat.timeout.count()));
+  s.awaiting = false;  // anything received shows the connection alive
   if (ec) return fail(ec == beast::error::timeout ? std::string("idle timeout") : ec.message());
   return beast::buffers_to_string(impl_->buffer.data());
 }
@@ -119,7 +150,18 @@ Status WsClient::write(const std::string& text) {
   return {};
 }
 
+void WsClient::set_heartbeat(Heartbeat heartbeat) {
+  impl_->heartbeat = std::move(heartbeat);
+  impl_->next_ping = std::chrono::steady_clock::now() + impl_->heartbeat.every;
+  impl_->awaiting = false;
+}
+
 void WsClient::close() {
+  // A ping on its way finishes first: a close may not overlap a write.
+  for (int i = 0; impl_->writing && i < 50; ++i) {
+    impl_->io.restart();
+    impl_->io.run_one_for(std::chrono::milliseconds(100));
+  }
   beast::error_code ec;
   impl_->ws.close(websocket::close_code::normal, ec);
 }

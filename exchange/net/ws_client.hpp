@@ -3,6 +3,7 @@
 // and host name verification, ping/pong answered by Beast, an idle timeout on reads.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,8 +26,16 @@ class WsClient {
   // The next text frame; an error when the connection drops or stays idle too long, or
   // (promptly) once `*stop` turns true.
   Result<std::string> read(const std::atomic<bool>* stop = nullptr);
-  // Sends one text frame (a request on a WebSocket API).
+  // Sends one text frame (a request on a WebSocket API). Not while a heartbeat is set.
   Status write(const std::string& text);
+  // An application-level heartbeat, for venues that want their own pings (KuCoin's
+  // {"type":"ping"}): from now on, reads send `frame(n)` every `every` (n = 1, 2, ...),
+  // and fail when nothing at all arrives within `timeout` of a ping.
+  struct Heartbeat {
+    std::chrono::milliseconds every{0}, timeout{0};
+    std::function<std::string(std::uint64_t)> frame;
+  };
+  void set_heartbeat(Heartbeat heartbeat);
   void close();
 
  private:

@@ -72,4 +72,29 @@ std::string shift_coinbase_times(std::string_view text, std::int64_t offset_ms) 
   return out;
 }
 
+std::string shift_kucoin_times(std::string_view text, std::int64_t received_ms, std::int64_t offset_ms) {
+  static constexpr std::string_view kTime = "\"time\":\"";
+  const std::string ms_shifted = shift_times(text, received_ms, offset_ms);
+  std::string out;
+  out.reserve(ms_shifted.size() + 8);
+  std::size_t i = 0;
+  for (;;) {
+    const auto at = ms_shifted.find(kTime, i);
+    const auto digits = at + kTime.size();
+    if (at == std::string::npos || digits + 20 > ms_shifted.size()) break;
+    out.append(ms_shifted, i, digits - i);
+    i = digits;
+    const std::string_view number(ms_shifted.data() + digits, 19);
+    if (ms_shifted[digits + 19] == '"' && number.find_first_not_of("0123456789") == std::string_view::npos) {
+      const std::int64_t ns = std::stoll(std::string(number));
+      if (std::llabs(ns / 1'000'000 - received_ms) <= 86'400'000) {
+        out += std::to_string(ns + offset_ms * 1'000'000);
+        i = digits + 19;
+      }
+    }
+  }
+  out.append(ms_shifted, i, std::string::npos);
+  return out;
+}
+
 }  // namespace trader::sim

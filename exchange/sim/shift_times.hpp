@@ -16,4 +16,8 @@ std::string shift_times(std::string_view text, std::int64_t received_ms, std::in
 // "start" (Unix seconds, as a string) move by `offset_ms`.
 std::string shift_coinbase_times(std::string_view text, std::int64_t offset_ms);
 
+// The same for a KuCoin frame: its millisecond times (as shift_times moves them) and its
+// trades' nanosecond times ("time":"1723161255342000000", a quoted 19-digit number).
+std::string shift_kucoin_times(std::string_view text, std::int64_t received_ms, std::int64_t offset_ms);
+
 }  // namespace trader::sim

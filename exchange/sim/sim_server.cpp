@@ -1,6 +1,7 @@
 #include "exchange/sim/sim_server.hpp"
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -30,6 +31,7 @@
 #include "exchange/capture_file.hpp"
 #include "exchange/frame_decoder.hpp"
 #include "exchange/sim/coinbase_api.hpp"
+#include "exchange/sim/kucoin_api.hpp"
 #include "exchange/sim/rest_auth.hpp"
 #include "exchange/sim/shift_times.hpp"
 #include "exchange/sim/sim_klines.hpp"
@@ -76,6 +78,24 @@ std::string coinbase_channel(std::string_view text) {
   return end == std::string_view::npos ? std::string() : std::string(text.substr(at + kKey.size(), end - at - kKey.size()));
 }
 
+// A KuCoin frame's topic ("/market/match:BTC-USDT"; "" when it names none).
+std::string kucoin_topic(std::string_view text) {
+  static constexpr std::string_view kKey = "\"topic\":\"";
+  const auto at = text.find(kKey);
+  if (at == std::string_view::npos) return {};
+  const auto end = text.find('"', at + kKey.size());
+  return end == std::string_view::npos ? std::string() : std::string(text.substr(at + kKey.size(), end - at - kKey.size()));
+}
+
+// A client's id as the sim echoes it in JSON: letters, digits and ._- only (anything else
+// dropped), so no id can break the frame it goes back in.
+std::string echoable(std::string_view id) {
+  std::string out;
+  for (const char c : id)
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') out.push_back(c);
+  return out;
+}
+
 // The market opens at each symbol's first price in the captures, so that the venue
 // quotes a price (/api/v3/ticker/price) before the replay starts, as a real one does. The
 // captures' closed klines are its kline history. Returns the first line's receive time (ms).
@@ -115,6 +135,11 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   tcp::acceptor acceptor{io};
   SimVenue venue;
   CoinbaseApi coinbase;  // the Coinbase personality's answers (options.venue coinbase)
+  KucoinApi kucoin;      // the KuCoin personality's (options.venue kucoin)
+  // kucoin: stream tokens handed out by bullet-public, each good for one connection (io thread)
+  std::set<std::string> tokens_issued, tokens_used;
+  int tokens_expired = 0;  // by the expire_tokens fault
+  std::int64_t pool_window = 0, pool_used = 0;  // kucoin: the resource pool's 30 s window
   SimKlines klines;
   std::int64_t stream_start_ms = 0;  // capture time where the stream starts (and the history ends)
   std::list<std::weak_ptr<WsSession>> sessions;  // touched on the io thread only
@@ -138,8 +163,9 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   explicit Impl(SimOptions o)
       : options(std::move(o)),
         venue(options.balances, 1000, options.filters,
-              options.venue == VenueId::coinbase ? FeeAsset::quote : FeeAsset::received),
-        coinbase(venue) {}
+              options.venue == VenueId::binance ? FeeAsset::received : FeeAsset::quote),
+        coinbase(venue),
+        kucoin(venue) {}
   void accept();
   void replay();
   void broadcast(const std::shared_ptr<const Frame>& f);
@@ -181,11 +207,12 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
 class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(tls_stream&& s, std::shared_ptr<SimServer::Impl> sim)
-      : ws_(std::move(s)), sim_(std::move(sim)), deadline_(ws_.get_executor()),
-        coinbase_(sim_->options.venue == VenueId::coinbase) {}
+      : ws_(std::move(s)), sim_(std::move(sim)), deadline_(ws_.get_executor()), ping_deadline_(ws_.get_executor()),
+        coinbase_(sim_->options.venue == VenueId::coinbase), kucoin_(sim_->options.venue == VenueId::kucoin) {}
 
   void accept(http::request<http::string_body> req) {
     if (coinbase_) return accept_coinbase(std::move(req));
+    if (kucoin_) return accept_kucoin(std::move(req));
     const std::string target(req.target());
     if (auto q = target.find("streams="); q != std::string::npos) {
       std::string list = target.substr(q + 8);
@@ -211,7 +238,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   }
 
   void send(const std::shared_ptr<const Frame>& f) {
-    if (closed_ || draining_ || (coinbase_ ? !streams_.count(f->stream) : !streams_.empty() && !streams_.count(f->stream)))
+    if (closed_ || draining_ ||
+        (coinbase_ || kucoin_ ? !streams_.count(f->stream) : !streams_.empty() && !streams_.count(f->stream)))
       return;
     const auto& o = sim_->options;
     ++sent_;
@@ -262,10 +290,13 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     queue_text(numbered(fmt::format(R"({{"channel":"subscriptions","client_id":"","timestamp":"{}","sequence_num":0,)"
                                     R"("events":[{{"subscriptions":{{"{}":[]}}}}]}})",
                                     format_utc_ms(wall_ms()), channel)));
+    register_soon();
+  }
+  // A client sends its subscribes in one burst: the stream starts 100 ms after the last
+  // of them, so which frames it gets does not depend on how fast each one is read (the
+  // fault tests count them).
+  void register_soon() {
     if (registered_) return;
-    // A client sends its subscribes in one burst: the stream starts 100 ms after the last
-    // of them, so which frames it gets does not depend on how fast each one is read (the
-    // fault tests count them).
     deadline_.cancel();
     deadline_.expires_after(std::chrono::milliseconds(100));
     deadline_.async_wait([self = shared_from_this()](beast::error_code e) {
@@ -273,9 +304,84 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       self->registered_ = true;
       self->sim_->sessions.push_back(self);
       self->sim_->on_subscriber();
-      spdlog::info("stream: coinbase client subscribed to {} channel(s)", self->streams_.size());
+      spdlog::info("stream: {} client subscribed to {} {}", venue_name(self->sim_->options.venue), self->streams_.size(),
+                   self->kucoin_ ? "topic(s)" : "channel(s)");
       self->sim_->hand_over_held(*self);
     });
+  }
+  // KuCoin: the token must be one bullet-public gave and no connection has used; then
+  // welcome, and the client's pings keep the connection open.
+  void accept_kucoin(http::request<http::string_body> req) {
+    const auto params = parse_params([&] {
+      const std::string target(req.target());
+      const auto qmark = target.find('?');
+      return qmark == std::string::npos ? std::string() : target.substr(qmark + 1);
+    }());
+    const auto find = [&](const char* k) { return params.count(k) ? params.at(k) : std::string(); };
+    const std::string token = find("token");
+    connect_id_ = echoable(find("connectId"));
+    bool good = sim_->tokens_issued.count(token) > 0 && sim_->tokens_used.insert(token).second;
+    if (good && sim_->tokens_expired < sim_->options.expire_tokens) {
+      ++sim_->tokens_expired;
+      good = false;
+    }
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.async_accept(req, [self = shared_from_this(), good, token](beast::error_code ec) {
+      if (ec) return;
+      if (!good) {
+        spdlog::info("stream: kucoin token {} refused as expired", echoable(token));
+        self->queue_text(fmt::format(R"({{"id":"{}","type":"error","code":401,"data":"token is expired"}})", self->connect_id_));
+        self->draining_ = true;  // the error goes out, then the connection ends
+        if (!self->writing_) self->end_stream();
+        self->read();
+        return;
+      }
+      self->queue_text(fmt::format(R"({{"id":"{}","type":"welcome"}})", self->connect_id_));
+      self->expect_ping();
+      self->read();
+    });
+  }
+  void expect_ping() {
+    const auto& o = sim_->options;
+    ping_deadline_.cancel();
+    ping_deadline_.expires_after(std::chrono::milliseconds(o.ping_interval_ms + o.ping_timeout_ms));
+    ping_deadline_.async_wait([self = shared_from_this()](beast::error_code e) {
+      if (e || self->closed_) return;
+      spdlog::info("stream: kucoin client sent no ping in time; closing the connection");
+      self->close_now();
+    });
+  }
+  void on_kucoin_request(std::string_view text) {
+    simdjson::dom::parser parser;
+    simdjson::dom::object req;
+    std::string_view type, id, topic;
+    if (parser.parse(text.data(), text.size()).get_object().get(req) != simdjson::SUCCESS ||
+        req["type"].get_string().get(type) != simdjson::SUCCESS)
+      return queue_text(fmt::format(R"({{"id":"{}","type":"error","code":400,"data":"bad request"}})", connect_id_));
+    if (req["id"].get_string().get(id) != simdjson::SUCCESS) id = "";
+    const std::string echo = echoable(id);
+    if (type == "ping") {
+      expect_ping();
+      return queue_text(fmt::format(R"({{"id":"{}","type":"pong","timestamp":{}}})", echo, wall_ms() * 1000));
+    }
+    if ((type != "subscribe" && type != "unsubscribe") || req["topic"].get_string().get(topic) != simdjson::SUCCESS)
+      return queue_text(fmt::format(R"({{"id":"{}","type":"error","code":404,"data":"topic or type not supported"}})", echo));
+    // "/market/match:BTC-USDT,ETH-USDT": one stream per symbol, as the frames name them.
+    const auto colon = topic.find(':');
+    const std::string prefix(topic.substr(0, colon == std::string_view::npos ? topic.size() : colon + 1));
+    std::string_view list = colon == std::string_view::npos ? std::string_view() : topic.substr(colon + 1);
+    while (!list.empty()) {
+      const auto comma = list.find(',');
+      const std::string one = prefix + std::string(list.substr(0, comma));
+      if (type == "subscribe") streams_.insert(one);
+      else streams_.erase(one);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+    bool response = false;
+    if (req["response"].get_bool().get(response) == simdjson::SUCCESS && response)
+      queue_text(fmt::format(R"({{"id":"{}","type":"ack"}})", echo));
+    if (type == "subscribe") register_soon();
   }
   void queue_text(std::string text) {
     if (closed_ || draining_) return;
@@ -298,6 +404,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
         return;
       }
       if (self->coinbase_) self->on_request(beast::buffers_to_string(self->in_.data()));
+      if (self->kucoin_) self->on_kucoin_request(beast::buffers_to_string(self->in_.data()));
       self->in_.consume(self->in_.size());
       self->read();
     });
@@ -306,7 +413,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (closed_) return;
     closed_ = true;
     deadline_.cancel();
-    if (!draining_ && (!coinbase_ || registered_)) sim_->on_unsubscribed();
+    ping_deadline_.cancel();
+    if (!draining_ && (!(coinbase_ || kucoin_) || registered_)) sim_->on_unsubscribed();
   }
   // The drop: no more data from this side (the client reads what was sent, then the end);
   // the socket closes when the client's side does (read error).
@@ -347,8 +455,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::deque<std::shared_ptr<const std::string>> queue_;
   beast::flat_buffer in_;
   asio::steady_timer deadline_;  // coinbase: the first subscribe's, then the end of the subscribe burst
-  bool coinbase_;
-  bool registered_ = false;  // coinbase: streaming (counted as a subscriber)
+  asio::steady_timer ping_deadline_;  // kucoin: the next ping's
+  bool coinbase_, kucoin_;
+  std::string connect_id_;   // kucoin: the client's connectId, echoed in the welcome
+  bool registered_ = false;  // coinbase, kucoin: streaming (counted as a subscriber)
   bool writing_ = false, closed_ = false, draining_ = false;
   std::uint64_t sent_ = 0;
   std::uint64_t next_sequence_ = 0;  // coinbase: the connection's frame numbers
@@ -536,7 +646,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool throttled = sim.burst_left > 0;
     if (throttled) {
       --sim.burst_left;
-      if (o.venue == VenueId::coinbase) {
+      if (o.venue == VenueId::kucoin) {
+        res_.result(http::status::too_many_requests);
+        res_.set("gw-ratelimit-limit", "4000");
+        res_.set("gw-ratelimit-remaining", "0");
+        res_.set("gw-ratelimit-reset", "1000");
+        res_.body() = R"({"code":"429000","msg":"Too Many Requests"})";
+      } else if (o.venue == VenueId::coinbase) {
         res_.result(http::status::too_many_requests);
         res_.set(http::field::retry_after, "1");
         res_.body() = R"({"error":"rate_limit_exceeded","error_details":"Too many requests","message":"Too many requests"})";
@@ -554,7 +670,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     spdlog::info("{} {} -> {}", std::string(req_.method_string()), path, res_.result_int());
     res_.prepare_payload();
-    const bool new_order = !throttled && (path == "/api/v3/order" || path == "/api/v3/brokerage/orders") &&
+    const bool new_order = !throttled &&
+                           (path == "/api/v3/order" || path == "/api/v3/brokerage/orders" || path == "/api/v1/hf/orders") &&
                            req_.method() == http::verb::post;
     const int delay = o.delay_ms + (new_order ? o.slow_orders_ms : 0);
     if (delay > 0) {
@@ -585,9 +702,56 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     reply(sim.coinbase.answer(method, path, parse_params(query), req_.body(), now));
   }
 
+  // The KuCoin personality: the bullet, then a signed request's headers checked first, then
+  // its answer. Every answer tells the resource pool's state (gw-ratelimit-*), as KuCoin's do.
+  void route_kucoin(const std::string& path, const std::string& query) {
+    auto& sim = *sim_;
+    const std::int64_t now = wall_ms();
+    const std::string method(req_.method_string());
+    auto reply = [&](const HttpAnswer& a) {
+      res_.result(static_cast<http::status>(a.status));
+      res_.body() = a.body;
+    };
+    if (const std::int64_t window = now / 30'000; window != sim.pool_window) {
+      sim.pool_window = window;
+      sim.pool_used = 0;
+    }
+    ++sim.pool_used;
+    res_.set("gw-ratelimit-limit", "4000");
+    res_.set("gw-ratelimit-remaining", std::to_string(std::max<std::int64_t>(0, 4000 - sim.pool_used)));
+    res_.set("gw-ratelimit-reset", std::to_string(30'000 - now % 30'000));
+    if (method == "POST" && path == "/api/v1/bullet-public") {
+      const std::string token = fmt::format("sim-token-{}", sim.tokens_issued.size() + 1);
+      sim.tokens_issued.insert(token);
+      // The stream is served here: the host the client asked for (without any port), this port.
+      const auto host_header = req_[http::field::host];
+      const std::string_view host(host_header.data(), host_header.size());
+      beast::error_code ec;
+      const auto port = beast::get_lowest_layer(stream_).socket().local_endpoint(ec).port();
+      return reply({200, fmt::format(R"({{"code":"200000","data":{{"token":"{}","instanceServers":[{{"endpoint":"wss://{}:{}/",)"
+                                     R"("encrypt":true,"protocol":"websocket","pingInterval":{},"pingTimeout":{}}}]}}}})",
+                                     token, host.substr(0, host.find(':')), port, sim.options.ping_interval_ms,
+                                     sim.options.ping_timeout_ms)});
+    }
+    if (KucoinApi::is_private(path)) {
+      const auto header = [&](const char* name) {
+        const auto v = req_[name];
+        return std::string_view(v.data(), v.size());
+      };
+      const std::string target(req_.target());
+      if (auto refused = kucoin_auth_error({header("KC-API-KEY"), header("KC-API-SIGN"), header("KC-API-TIMESTAMP"),
+                                            header("KC-API-PASSPHRASE"), header("KC-API-KEY-VERSION")},
+                                           method, target, req_.body(), sim.options.api_key, sim.options.api_secret,
+                                           sim.options.api_passphrase, now))
+        return reply(*refused);
+    }
+    reply(sim.kucoin.answer(method, path, parse_params(query), req_.body(), now));
+  }
+
   void route(const std::string& path, const std::string& query) {
     auto& sim = *sim_;
     if (sim.options.venue == VenueId::coinbase) return route_coinbase(path, query);
+    if (sim.options.venue == VenueId::kucoin) return route_kucoin(path, query);
     const auto method = req_.method();
     const std::int64_t now = wall_ms();
     auto answer = [&](const VenueResult<std::string>& r) {
@@ -738,21 +902,25 @@ void SimServer::Impl::replay() {
         first_ts = options.history_ms > 0 ? stream_start_ms * 1'000'000 : line.recv_ts_ns;  // paced from the clock's start
         offset_ms = clock_offset();
       }
-      const bool coinbase = options.venue == VenueId::coinbase;
-      // Coinbase frames go out numbered by each connection; their trades fill orders at
-      // the sim's time.
-      const std::string text = coinbase ? shift_coinbase_times(std::string_view(line.frame, line.frame_len), offset_ms)
-                                        : shift_times(std::string_view(line.frame, line.frame_len),
-                                                      line.recv_ts_ns / 1'000'000, offset_ms);
+      const bool coinbase = options.venue == VenueId::coinbase, kucoin = options.venue == VenueId::kucoin;
+      // Coinbase frames go out numbered by each connection; Coinbase's and KuCoin's trades
+      // fill orders at the sim's time.
+      const std::string_view raw(line.frame, line.frame_len);
+      const std::int64_t received_ms = line.recv_ts_ns / 1'000'000;
+      const std::string text = coinbase ? shift_coinbase_times(raw, offset_ms)
+                               : kucoin ? shift_kucoin_times(raw, received_ms, offset_ms)
+                                        : shift_times(raw, received_ms, offset_ms);
       items.clear();
       decoder->decode(text.data(), text.size(), text.size(), items);
       std::vector<Trade> trades;
       for (const auto& parsed : items)
         if (auto trade = price_print(parsed)) {
-          if (coinbase) trade->trade_ts_ms = line.recv_ts_ns / 1'000'000 + offset_ms;
+          if (coinbase || kucoin) trade->trade_ts_ms = received_ms + offset_ms;
           trades.push_back(*std::move(trade));
         }
-      const std::string stream = coinbase ? coinbase_channel(text) : items.size() == 1 ? items.front().stream : std::string();
+      const std::string stream = coinbase ? coinbase_channel(text)
+                                 : kucoin ? kucoin_topic(text)
+                                          : items.size() == 1 ? items.front().stream : std::string();
       if (stream.empty()) continue;  // REST snapshot lines are not stream frames
       if (options.hold_while_away) {  // nobody there: wait, and move the pace along with the wait
         const auto waited_from = std::chrono::steady_clock::now();

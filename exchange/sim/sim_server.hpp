@@ -21,7 +21,10 @@ namespace trader::sim {
 struct SimOptions {
   // binance: Binance spot REST, streams and WebSocket API. coinbase: Advanced Trade REST
   // (coinbase_api.hpp) with JWT checks and its market-data WebSocket (subscribe messages,
-  // frames numbered per connection), over Coinbase captures.
+  // frames numbered per connection), over Coinbase captures. kucoin: KuCoin spot REST
+  // (kucoin_api.hpp) with KC-API-* checks, the bullet handshake and its WebSocket protocol
+  // (a token serves one connection: reused, it is refused as expired; welcome, ping/pong,
+  // subscribe/ack, no ping within pingInterval + pingTimeout closes), over KuCoin captures.
   VenueId venue = VenueId::binance;
   std::string host = "127.0.0.1";
   unsigned short port = 0;            // 0: any free port
@@ -31,6 +34,9 @@ struct SimOptions {
   // their closed klines are what REST /api/v3/klines has to serve (a warm-up's history).
   std::int64_t history_ms = 0;
   std::string api_key, api_secret;    // the one account's credentials (coinbase: the key's name and its EC private key)
+  std::string api_passphrase;         // kucoin: the key's API passphrase
+  std::int64_t ping_interval_ms = 18'000, ping_timeout_ms = 10'000;  // kucoin: what the bullet tells clients
+  int expire_tokens = 0;  // fault (kucoin): the first N stream connections find their token expired
   std::map<std::string, std::int64_t> balances{{"USDT", 10'000'00000000}, {"USDC", 10'000'00000000}};
   int drop_every = 0;       // fault: close each stream connection after N frames
   // The stream waits while no client is connected (after the first), and frames already

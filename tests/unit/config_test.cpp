@@ -418,8 +418,15 @@ TEST_CASE("config: another venue beside [feed], its stream in [feed.VENUE] and i
             "o.toml:5: feed.coinbase.channels: Coinbase closes a connection"},
            {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.coinbase]\nurl = \"wss://x\"\n",
             "o.toml: feed.coinbase.symbols: the live feed needs the symbols to subscribe to"},
-           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.kucoin]\nsymbols = [\"BTC-USDT@kucoin\"]\n",
-            "o.toml:4: feed.kucoin: unknown section"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.kucoin]\nurl = \"wss://x\"\nsymbols = [\"BTC-USDT@kucoin\"]\n",
+            "o.toml:5: feed.kucoin.url: expected KuCoin's https:// REST base"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.kucoin]\nchannels = [\"level2\"]\nsymbols = [\"BTC-USDT@kucoin\"]\n",
+            "o.toml:5: feed.kucoin.channels: \"level2\" is read from KuCoin captures"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.kucoin]\nsymbols = [\"BTC-USDT@kucoin\"]\n"
+            "[order]\nmode = \"testnet\"\n[journal]\ndurability = \"sync\"\n[venue.kucoin]\npoll_ms = 200\n",
+            "venue.kucoin.rest_url: KuCoin has no public spot sandbox"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[venue]\npassphrase_env = \"X\"\n",
+            "o.toml:5: venue.passphrase_env: KuCoin's: other venues' keys have no API passphrase"},
            {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[venue.coinbase]\npoll_ms = 200\n",
             "o.toml:4: venue.coinbase: orders for coinbase need its instruments: add [feed.coinbase]"},
            {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[venue.binance]\npoll_ms = 200\n",
@@ -433,4 +440,26 @@ TEST_CASE("config: another venue beside [feed], its stream in [feed.VENUE] and i
     CAPTURE(bad.error().message);
     CHECK(bad.error().message.find(says) != std::string::npos);
   }
+}
+
+TEST_CASE("config: a KuCoin feed reads its REST base for tokens, and its orders take the API passphrase") {
+  auto c = parse_node_config("[feed]\nsource = \"kucoin\"\nsymbols = [\"BTC-USDT@kucoin\"]\n[portfolio]\nquote_asset = \"USDT\"\n"
+                             "[order]\nmode = \"testnet\"\n[journal]\ndurability = \"sync\"\n"
+                             "[venue]\nrest_url = \"https://127.0.0.1:9\"\nkey_version = 3\n",
+                             "k.toml", {}, ConfigUse::replay);
+  REQUIRE(c.has_value());
+  CHECK(c->feed_url == "https://api.kucoin.com");
+  CHECK(c->feed_channels == std::vector<std::string>{"match"});
+  CHECK(c->feed_venue() == VenueId::kucoin);
+  CHECK(c->venue.id == VenueId::kucoin);
+  CHECK(c->venue.passphrase_env == "KUCOIN_API_PASSPHRASE");
+  CHECK(c->venue.key_env == "KUCOIN_API_KEY");
+  CHECK(c->venue.key_version == 3);
+  CHECK_FALSE(c->venue.user_stream);  // polled
+  CHECK_FALSE(c->history.warmup);     // no KuCoin klines yet: the session starts cold
+  auto live = parse_node_config("[feed]\nsource = \"kucoin\"\nsymbols = [\"BTC-USDT@kucoin\"]\n[order]\nmode = \"testnet\"\n"
+                                "[journal]\ndurability = \"sync\"\n[venue]\nrest_url = \"https://api.kucoin.com\"\n",
+                                "k.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(live.has_value());
+  CHECK(live.error().message.find("venue.rest_url: order.mode is \"testnet\" but this is the live venue") != std::string::npos);
 }

@@ -27,7 +27,7 @@ struct SimArgs {
   sim::SimOptions options;
   std::string listen = "127.0.0.1:0", cert_out, port_file, speed = "1";
   std::string venue = "binance";
-  std::string key_env, secret_env;  // default: the venue's (BINANCE_API_KEY, COINBASE_API_KEY...)
+  std::string key_env, secret_env, passphrase_env;  // default: the venue's (BINANCE_API_KEY, COINBASE_API_KEY...)
   std::vector<std::string> balances;
   std::string lot_step = "0.00001", min_notional = "5";
   std::string history;
@@ -54,11 +54,12 @@ Status parse_args(SimArgs& a) {
     }
     if (a.options.speed <= 0) return fail(fmt::format("--speed {}: expected a positive multiple", a.speed));
   }
-  a.options.venue = a.venue == "coinbase" ? VenueId::coinbase : VenueId::binance;
+  a.options.venue = a.venue == "coinbase" ? VenueId::coinbase : a.venue == "kucoin" ? VenueId::kucoin : VenueId::binance;
   const bool coinbase = a.options.venue == VenueId::coinbase;
   const auto key_variables = credentials::default_key_variables(a.venue);
   if (a.key_env.empty()) a.key_env = key_variables.key;
   if (a.secret_env.empty()) a.secret_env = key_variables.secret;
+  if (a.passphrase_env.empty()) a.passphrase_env = key_variables.passphrase;
   if (coinbase) a.options.balances = {{"USD", 10'000'00000000}, {"USDC", 10'000'00000000}};
   if (!a.balances.empty()) a.options.balances.clear();
   for (const auto& b : a.balances) {
@@ -78,10 +79,11 @@ Status parse_args(SimArgs& a) {
     if (s == 0) return fail(fmt::format("--history {}: expected a duration like 20h or 2d (s, m, h, d or w)", a.history));
     a.options.history_ms = std::int64_t{s} * 1000;
   }
-  auto creds = credentials::from_env(a.key_env.c_str(), a.secret_env.c_str());
+  auto creds = credentials::from_env(a.key_env.c_str(), a.secret_env.c_str(), a.passphrase_env.c_str());
   if (!creds) return fail(fmt::format("{} (the simulator's one account uses these credentials)", creds.error().message));
   a.options.api_key = creds->api_key;
   a.options.api_secret = creds->api_secret;
+  a.options.api_passphrase = creds->passphrase;
   if (coinbase)  // the key must sign, or every request would be refused for a reason nobody sees
     if (auto probe = credentials::es256_jwt(creds->api_secret, {creds->api_key, wall_ns() / 1'000'000'000, "", "0"}); !probe)
       return fail(fmt::format("{}: {}", a.secret_env, probe.error().message));
@@ -96,8 +98,10 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
                                  "A local Binance-compatible venue over TLS: the combined stream replays captures, "
                                  "REST takes signed orders and fills them against the replayed trades");
   cmd->add_option("--venue", a->venue,
-                  "binance, or coinbase: Advanced Trade REST with JWT checks and its market-data WebSocket, over Coinbase captures")
-      ->check(CLI::IsMember({"binance", "coinbase"}))
+                  "binance; coinbase: Advanced Trade REST with JWT checks and its market-data WebSocket, over Coinbase "
+                  "captures; kucoin: spot REST with KC-API-* checks, the bullet handshake and KuCoin's WebSocket "
+                  "protocol, over KuCoin captures")
+      ->check(CLI::IsMember({"binance", "coinbase", "kucoin"}))
       ->capture_default_str();
   cmd->add_option("--listen", a->listen, "HOST:PORT (port 0: any free one)")->capture_default_str();
   cmd->add_option("--capture", a->options.captures, "capture file(s) the stream replays")->required();
@@ -108,6 +112,16 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--cert-out", a->cert_out, "write the self-signed certificate (PEM) here for the client's CA file");
   cmd->add_option("--port-file", a->port_file, "write the port listened on here once ready");
   cmd->add_option("--key-env", a->key_env, "variable with the account's API key (default BINANCE_API_KEY, COINBASE_API_KEY)");
+  cmd->add_option("--passphrase-env", a->passphrase_env, "kucoin: variable with the key's API passphrase (default KUCOIN_API_PASSPHRASE)");
+  cmd->add_option("--ping-interval-ms", a->options.ping_interval_ms,
+                  "kucoin: the pingInterval the bullet tells clients (no ping within it and pingTimeout closes)")
+      ->check(CLI::Range(std::int64_t{100}, std::int64_t{600'000}))
+      ->capture_default_str();
+  cmd->add_option("--ping-timeout-ms", a->options.ping_timeout_ms, "kucoin: the pingTimeout the bullet tells clients")
+      ->check(CLI::Range(std::int64_t{100}, std::int64_t{600'000}))
+      ->capture_default_str();
+  cmd->add_option("--expire-tokens", a->options.expire_tokens,
+                  "fault (kucoin): the first N stream connections are refused, their token expired");
   cmd->add_option("--secret-env", a->secret_env,
                   "variable with the account's API secret (default BINANCE_API_SECRET, COINBASE_API_SECRET: the EC key)");
   cmd->add_option("--balance", a->balances, "starting balance ASSET=AMOUNT (repeatable; default USDT and USDC 10000, coinbase: USD and USDC)");
@@ -148,7 +162,11 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
     if (!server) return fmt::print(stderr, "error: {}\n", server.error().message);
     const auto port = (*server)->port();
     const std::string cert_note = a->cert_out.empty() ? "" : ", certificate in " + a->cert_out;
-    if (a->options.venue == VenueId::coinbase)
+    if (a->options.venue == VenueId::kucoin)
+      fmt::print("exchange-sim (kucoin): https://{0}:{1} (spot REST: /api/v1, /api/v2, the bullet at /api/v1/bullet-public), "
+                 "wss://{0}:{1}/ (market data, with a bullet's token){2}\n",
+                 a->options.host, port, cert_note);
+    else if (a->options.venue == VenueId::coinbase)
       fmt::print("exchange-sim (coinbase): https://{0}:{1} (Advanced Trade REST: /api/v3/brokerage, /v2/time), "
                  "wss://{0}:{1} (market data){2}\n",
                  a->options.host, port, cert_note);

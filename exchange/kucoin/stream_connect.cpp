@@ -1,0 +1,71 @@
+#include "exchange/kucoin/stream_connect.hpp"
+
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "base/wall_clock.hpp"
+#include "exchange/kucoin/handshake.hpp"
+#include "exchange/net/https_client.hpp"
+
+namespace trader::kucoin {
+
+namespace {
+
+Result<Bullet> fetch_bullet(const StreamSettings& s, bool& permanent) {
+  auto client = net::HttpsClient::create(s.rest_url, s.ca_file, std::chrono::seconds(10));
+  if (!client) {
+    permanent = true;  // a bad URL or CA file stays bad
+    return tl::unexpected(client.error());
+  }
+  const auto outcome = (*client)->send({"POST", "/api/v1/bullet-public", "", {{"Content-Type", "application/json"}}});
+  if (outcome.kind != net::HttpOutcome::Kind::answered)
+    return fail(fmt::format("kucoin bullet: {}", outcome.error));
+  auto bullet = parse_bullet(outcome.response.body);
+  if (!bullet && outcome.response.status != 200)
+    return fail(fmt::format("kucoin bullet: HTTP {}: {}", outcome.response.status, bullet.error().message));
+  return bullet;
+}
+
+}  // namespace
+
+StreamConnector stream_connector(StreamSettings settings) {
+  auto connections = std::make_shared<std::uint64_t>(0);
+  return [s = std::move(settings), connections](bool& permanent) -> Result<StreamConnection> {
+    auto bullet = fetch_bullet(s, permanent);
+    if (!bullet) return tl::unexpected(bullet.error());
+    // The id only tells this client's connections apart (KuCoin echoes it in the welcome).
+    const std::string connect_id = fmt::format("trader-{}-{}", wall_ns(), ++*connections);
+    auto url = net::parse_wss_url(connect_url(*bullet, connect_id));
+    if (!url) return tl::unexpected(url.error());
+    auto ws = net::WsClient::connect(*url, s.ca_file, s.idle_timeout, &permanent);
+    if (!ws) return tl::unexpected(ws.error());
+    StreamConnection c{std::move(*ws), {}};
+    auto welcome = c.ws->read(s.stop);
+    if (!welcome) return fail(fmt::format("kucoin: no welcome: {}", welcome.error().message));
+    auto kind = frame_kind(*welcome);
+    if (!kind) return tl::unexpected(kind.error());
+    if (kind->type != "welcome")
+      return fail(kind->error.empty() ? fmt::format("kucoin: expected a welcome, got: {}", welcome->substr(0, 200))
+                                      : kind->error);
+    for (const auto& request : s.subscribe)
+      if (auto sent = c.ws->write(request); !sent) return fail(fmt::format("kucoin: subscribe: {}", sent.error().message));
+    // Each subscription is acknowledged; data of a topic acknowledged already may come in
+    // between, and is kept for the stream.
+    std::size_t acks = 0;
+    while (acks < s.subscribe.size()) {
+      auto frame = c.ws->read(s.stop);
+      if (!frame) return fail(fmt::format("kucoin: {} of {} subscriptions acknowledged: {}", acks, s.subscribe.size(),
+                                          frame.error().message));
+      auto k = frame_kind(*frame);
+      if (k && k->type == "ack") ++acks;
+      else if (k && k->type == "error") return fail(fmt::format("kucoin: subscribe refused: {}", k->error));
+      else c.early_frames.push_back(std::move(*frame));
+    }
+    c.ws->set_heartbeat({std::chrono::milliseconds(bullet->ping_interval_ms),
+                         std::chrono::milliseconds(bullet->ping_timeout_ms), [](std::uint64_t n) { return ping_frame(n); }});
+    return c;
+  };
+}
+
+}  // namespace trader::kucoin
