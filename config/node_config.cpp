@@ -496,10 +496,8 @@ void check_stream(Reader& r, const std::string& p, VenueId venue, bool venue_def
   }
   if (venue == VenueId::kucoin && venue_defaults)
     for (const auto& ch : channels)
-      if (ch != "match" && ch != "ticker")
-        r.error(p + "channels", r.find(p + "channels"),
-                ch == "level2" ? std::string("\"level2\" is read from KuCoin captures; a live KuCoin feed reads match and ticker")
-                               : fmt::format("\"{}\" is not a KuCoin channel (match, ticker)", ch));
+      if (ch != "match" && ch != "ticker" && ch != "level2")
+        r.error(p + "channels", r.find(p + "channels"), fmt::format("\"{}\" is not a KuCoin channel (match, ticker, level2)", ch));
   for (auto& symbol : symbols) {
     auto instrument = parse_instrument(symbol);
     if (!instrument) {

@@ -131,7 +131,11 @@ void FrameParser::decode(const char* json, std::size_t len, std::size_t capacity
     dom::object data;
     if (root["code"].get_string().get(code) != sj::SUCCESS) return malformed("field \"type\": missing or not a string");
     if (code != "200000") return malformed(fmt::format("kucoin REST error {}", code));
-    const std::string& of = snapshot_symbol_.empty() ? last_symbol_ : snapshot_symbol_;
+    // Whose book: the symbol the live stream wrote into it, or the capture's snapshot
+    // symbol, or the symbol of the frames before it.
+    std::string_view named;
+    if (root["data"]["symbol"].get_string().get(named) != sj::SUCCESS) named = {};
+    const std::string of = !named.empty() ? std::string(named) : snapshot_symbol_.empty() ? last_symbol_ : snapshot_symbol_;
     if (of.empty())
       return malformed("a REST order book before any frame names a symbol: give the capture's --snapshot-symbol "
                        "(feed.snapshot_symbol)");

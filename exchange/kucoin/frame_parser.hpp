@@ -9,10 +9,11 @@
 //  - /market/level2 (trade.l2update): depth_update with update ids sequenceStart ..
 //    sequenceEnd (each message starts where the last ended + 1, which the feed core
 //    checks), quantities absolute (0 removes the level).
-//  - the REST order book (GET /api/v1/market/orderbook/level2_100, as `record` writes it
-//    into a capture: {"code":"200000","data":{"sequence","bids","asks"}}): depth_snapshot
-//    of the snapshot symbol (`--snapshot-symbol`; if none, the symbol of the frames
-//    before it), last update id `sequence`.
+//  - the REST order book (GET /api/v1/market/orderbook/level2_100, as the live stream and
+//    `record` hand it on: {"code":"200000","data":{"symbol","sequence","bids","asks"}}):
+//    depth_snapshot of data.symbol (which the live stream writes in, since KuCoin's answer
+//    names none), else of the snapshot symbol (`--snapshot-symbol`), else of the symbol
+//    of the frames before it; last update id `sequence`.
 //  - welcome, ack, ping, pong: nothing. An error frame is malformed, with KuCoin's code
 //    and reason; any other topic is an unknown stream.
 // Decimals may carry more than 8 places when the digits past the 8th are zeros (KuCoin

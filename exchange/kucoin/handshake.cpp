@@ -50,13 +50,25 @@ std::string connect_url(const Bullet& bullet, std::string_view connect_id) {
                      percent_encode(connect_id));
 }
 
-std::vector<std::string> subscribe_frames(const std::vector<std::string>& instruments,
-                                          const std::vector<std::string>& channels, std::uint64_t first_id) {
+namespace {
+std::vector<std::string> symbols_of(const std::vector<std::string>& instruments) {
   std::vector<std::string> symbols;
   for (const auto& name : instruments) {
     auto instrument = parse_instrument(name);
     symbols.push_back(instrument ? instrument->symbol : name);  // configs are validated before
   }
+  return symbols;
+}
+}  // namespace
+
+std::vector<std::string> book_symbols(const std::vector<std::string>& instruments, const std::vector<std::string>& channels) {
+  if (std::find(channels.begin(), channels.end(), "level2") == channels.end()) return {};
+  return symbols_of(instruments);
+}
+
+std::vector<std::string> subscribe_frames(const std::vector<std::string>& instruments,
+                                          const std::vector<std::string>& channels, std::uint64_t first_id) {
+  const std::vector<std::string> symbols = symbols_of(instruments);
   std::vector<std::string> out;
   for (const auto& channel : channels)
     for (std::size_t from = 0; from < symbols.size(); from += kSymbolsPerTopic) {

@@ -35,6 +35,10 @@ std::string connect_url(const Bullet& bullet, std::string_view connect_id);
 std::vector<std::string> subscribe_frames(const std::vector<std::string>& instruments,
                                           const std::vector<std::string>& channels, std::uint64_t first_id);
 
+// The symbols ("BTC-USDT") whose level2 needs its REST book: those of `instruments` when
+// `channels` hold "level2", else none.
+std::vector<std::string> book_symbols(const std::vector<std::string>& instruments, const std::vector<std::string>& channels);
+
 std::string ping_frame(std::uint64_t id);
 
 // A frame's "type" ("welcome", "ack", "pong", "message", "error"...), its "id", and for

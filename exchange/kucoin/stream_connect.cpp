@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/percent_encoding.hpp"
 #include "base/wall_clock.hpp"
 #include "exchange/kucoin/handshake.hpp"
 #include "exchange/net/https_client.hpp"
@@ -25,6 +26,23 @@ Result<Bullet> fetch_bullet(const StreamSettings& s, bool& permanent) {
   if (!bullet && outcome.response.status != 200)
     return fail(fmt::format("kucoin bullet: HTTP {}: {}", outcome.response.status, bullet.error().message));
   return bullet;
+}
+
+// The symbol's REST order book as a frame the decoder reads: KuCoin's answer with the
+// symbol written into its data.
+Result<std::string> fetch_book(const StreamSettings& s, const std::string& symbol) {
+  auto client = net::HttpsClient::create(s.rest_url, s.ca_file, std::chrono::seconds(10));
+  if (!client) return tl::unexpected(client.error());
+  const auto outcome =
+      (*client)->send({"GET", "/api/v1/market/orderbook/level2_100?symbol=" + percent_encode(symbol), "", {}});
+  if (outcome.kind != net::HttpOutcome::Kind::answered) return fail(fmt::format("kucoin book of {}: {}", symbol, outcome.error));
+  constexpr std::string_view kData = R"("data":{)";
+  std::string body = outcome.response.body;
+  const auto at = body.find(kData);
+  if (outcome.response.status != 200 || body.find(R"("code":"200000")") == std::string::npos || at == std::string::npos)
+    return fail(fmt::format("kucoin book of {}: HTTP {}: {}", symbol, outcome.response.status, body.substr(0, 200)));
+  body.insert(at + kData.size(), fmt::format(R"("symbol":"{}",)", symbol));
+  return body;
 }
 
 }  // namespace
@@ -61,6 +79,11 @@ StreamConnector stream_connector(StreamSettings settings) {
       if (k && k->type == "ack") ++acks;
       else if (k && k->type == "error") return fail(fmt::format("kucoin: subscribe refused: {}", k->error));
       else c.early_frames.push_back(std::move(*frame));
+    }
+    for (const auto& symbol : s.book_symbols) {
+      auto book = fetch_book(s, symbol);
+      if (!book) return tl::unexpected(book.error());
+      c.early_frames.push_back(std::move(*book));
     }
     c.ws->set_heartbeat({std::chrono::milliseconds(bullet->ping_interval_ms),
                          std::chrono::milliseconds(bullet->ping_timeout_ms), [](std::uint64_t n) { return ping_frame(n); }});

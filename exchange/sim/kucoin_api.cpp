@@ -209,6 +209,7 @@ HttpAnswer KucoinApi::orders(const Params& query, bool active) const {
 
 HttpAnswer KucoinApi::book(const Params& query) const {
   const std::string symbol = get(query, "symbol");
+  if (const auto recorded = books_.find(symbol); recorded != books_.end()) return ok(recorded->second);
   const auto last = venue_.prices().find(symbol);
   if (last == venue_.prices().end()) return kucoin_error(400, "400100", "Unsupported trading pair.");
   const std::int64_t tick = std::max<std::int64_t>(venue_.filters().tick_size, 1);

@@ -5,7 +5,8 @@
 // no I/O, no clock (times come in as arguments). Fees are in the quote asset, as on KuCoin.
 //
 // Public: GET /api/v1/timestamp, /api/v2/symbols[/{symbol}], /api/v1/market/allTickers,
-// /api/v3/currencies, /api/v1/market/orderbook/level1 and level2_100 (around the last price).
+// /api/v3/currencies, /api/v1/market/orderbook/level1 and level2_100 (the capture's recorded
+// book, else one around the last price).
 // Private (signed): GET /api/v1/accounts, /api/v1/hf/accounts/opened, /api/ua/v1/account/mode,
 // /api/v3/margin/symbols and /api/v1/isolated/symbols (none: spot only); POST /api/v1/hf/orders
 // (limit GTC/IOC/FOK by size, market by size or, for a buy, funds); GET and DELETE
@@ -38,6 +39,9 @@ class KucoinApi {
 
   HttpAnswer answer(std::string_view method, std::string_view path, const Params& query, std::string_view body,
                     std::int64_t now_ms);
+  // The symbol's order book as the capture recorded it last (its REST answer's data): what
+  // level2_100 serves from then on, in place of a book made up around the last price.
+  void set_book(const std::string& symbol, std::string data_json) { books_[symbol] = std::move(data_json); }
 
  private:
   std::string symbol_json(const std::string& symbol) const;
@@ -49,6 +53,7 @@ class KucoinApi {
   HttpAnswer book(const Params& query) const;
 
   SimVenue& venue_;
+  std::map<std::string, std::string> books_;  // symbol -> the recorded book's data
 };
 
 // Checks KuCoin's signed-request headers (kucoin_sign.hpp) as KuCoin does, in its order:

@@ -87,6 +87,21 @@ std::string kucoin_topic(std::string_view text) {
   return end == std::string_view::npos ? std::string() : std::string(text.substr(at + kKey.size(), end - at - kKey.size()));
 }
 
+// A KuCoin REST order book line's data object ({"code":"200000","data":{...}} -> {...}),
+// and the symbol its parse gave it; nullopt for any other line.
+std::optional<std::pair<std::string, std::string>> recorded_book(std::string_view text, const std::vector<ParsedFrame>& items) {
+  static constexpr std::string_view kData = "\"data\":";
+  for (const auto& parsed : items)
+    if (const auto* s = std::get_if<DepthSnapshot>(&parsed.message)) {
+      const auto at = text.find(kData);
+      const auto end = text.rfind('}');
+      auto instrument = parse_instrument(s->symbol);
+      if (at == std::string_view::npos || end == std::string_view::npos || end <= at || !instrument) return std::nullopt;
+      return std::pair{instrument->symbol, std::string(text.substr(at + kData.size(), end - at - kData.size()))};
+    }
+  return std::nullopt;
+}
+
 // A client's id as the sim echoes it in JSON: letters, digits and ._- only (anything else
 // dropped), so no id can break the frame it goes back in.
 std::string echoable(std::string_view id) {
@@ -99,9 +114,11 @@ std::string echoable(std::string_view id) {
 // The market opens at each symbol's first price in the captures, so that the venue
 // quotes a price (/api/v3/ticker/price) before the replay starts, as a real one does. The
 // captures' closed klines are its kline history. Returns the first line's receive time (ms).
-std::int64_t open_market(const std::vector<std::string>& captures, VenueId venue_id, SimVenue& venue, SimKlines& klines) {
+std::int64_t open_market(const std::vector<std::string>& captures, VenueId venue_id, SimVenue& venue, SimKlines& klines,
+                         KucoinApi& kucoin) {
   std::int64_t first_ms = 0;
   std::vector<ParsedFrame> items;
+  std::set<std::string> kucoin_books;
   for (const auto& path : captures) {
     auto file = CaptureFile::open(path);
     if (!file) continue;  // the replay reports it
@@ -113,6 +130,11 @@ std::int64_t open_market(const std::vector<std::string>& captures, VenueId venue
       if (line.ts_ok && first_ms == 0) first_ms = line.recv_ts_ns / 1'000'000;
       items.clear();
       decoder->decode(line.frame, line.frame_len, line.frame_capacity, items);
+      if (venue_id == VenueId::kucoin)  // the first book recorded: served until the replay brings another
+        if (auto book = recorded_book(std::string_view(line.frame, line.frame_len), items); book && !kucoin_books.count(book->first)) {
+          kucoin_books.insert(book->first);
+          kucoin.set_book(book->first, std::move(book->second));
+        }
       for (const auto& parsed : items) {
         if (const auto* k = std::get_if<Kline>(&parsed.message); k && k->closed) klines.add(*k);
         if (auto print = price_print(parsed)) venue.open_at(print->symbol, print->price);
@@ -921,6 +943,11 @@ void SimServer::Impl::replay() {
       const std::string stream = coinbase ? coinbase_channel(text)
                                  : kucoin ? kucoin_topic(text)
                                           : items.size() == 1 ? items.front().stream : std::string();
+      if (kucoin)  // a REST book recorded here is what the venue's REST serves from now on
+        if (auto book = recorded_book(text, items))
+          asio::post(io, [self = shared_from_this(), book = std::move(*book)]() mutable {
+            self->kucoin.set_book(book.first, std::move(book.second));
+          });
       if (stream.empty()) continue;  // REST snapshot lines are not stream frames
       if (options.hold_while_away) {  // nobody there: wait, and move the pace along with the wait
         const auto waited_from = std::chrono::steady_clock::now();
@@ -966,7 +993,8 @@ SimServer::~SimServer() {
 
 Result<std::unique_ptr<SimServer>> SimServer::start(const SimOptions& options, const net::SelfSigned& cert) {
   auto impl = std::make_shared<Impl>(options);
-  impl->stream_start_ms = open_market(options.captures, options.venue, impl->venue, impl->klines) + options.history_ms;
+  impl->stream_start_ms =
+      open_market(options.captures, options.venue, impl->venue, impl->klines, impl->kucoin) + options.history_ms;
   auto ctx = net::server_context(cert);
   if (!ctx) return tl::unexpected(ctx.error());
   impl->tls = std::move(*ctx);

@@ -3,12 +3,15 @@
 # over real TLS on loopback, the way KuCoin asks to be read: a fresh token from
 # bullet-public before every connection, a welcome, subscriptions acknowledged, pings on
 # the interval the bullet gives (the sim closes a connection that stays silent past
-# pingInterval + pingTimeout, here 0.6 s). Faults: the first 2 connections find their
+# pingInterval + pingTimeout, here 0.6 s), level2 seeded by the REST book each connection
+# fetches once subscribed. Faults: the first 2 connections find their
 # token expired (the node must fetch new ones), and every connection drops after 400
 # frames, the stream held while the node is away, so the lost frames are the same however
 # fast it reconnects. The journal must hold every trade of the capture but those of the
-# lost frames, each connect, refusal and drop, 1m candles equal to an independent
-# aggregation of the trades it has, and replay --verify identical.
+# lost frames, a book per connection and every level2 update (let in, or quarantined as
+# older than the book), a depth gap per level2 frame lost, each connect, refusal and
+# drop, 1m candles equal to an independent aggregation of the trades it has, and replay
+# --verify identical.
 source "$(dirname "$0")/lib.sh"
 node_with_sim_setup unused unused
 CAP="$DATA/kucoin_btcusdt_20240808.gz"
@@ -21,16 +24,18 @@ python3 - "$CAP" "$DROP" > "$SCRATCH/expected.json" <<'PY'
 import gzip, json, sys
 drop = int(sys.argv[2])
 frames = [json.loads(l.split(" ", 1)[1]) for l in gzip.open(sys.argv[1], "rt")]
-sent = [f for f in frames if f.get("topic", "").split(":")[0] in ("/market/match", "/market/ticker")]
-kept, n = [], 0
+sent = [f for f in frames if f.get("topic", "").split(":")[0] in ("/market/match", "/market/ticker", "/market/level2")]
+kept, n, lost_level2 = [], 0, 0
 for f in sent:
     if n == drop:  # the frame that goes with the connection
         n = 0
+        lost_level2 += f["topic"].startswith("/market/level2")
         continue
     n += 1
     kept.append(f)
 trades = sorted(int(f["data"]["tradeId"]) for f in kept if f["topic"].startswith("/market/match"))
-print(json.dumps({"trades": trades, "drops": len(sent) - len(kept)}))
+level2 = sum(f["topic"].startswith("/market/level2") for f in kept)
+print(json.dumps({"trades": trades, "drops": len(sent) - len(kept), "level2": level2, "lost_level2": lost_level2}))
 PY
 want() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$SCRATCH/expected.json"; }
 
@@ -43,7 +48,7 @@ PORT=$(cat "$SCRATCH/sim.port")
 
 run="$SCRATCH/live"
 "$NODE" --config "$CONFIG" --set journal.path="$run" --set feed.source=kucoin --set "feed.url=https://127.0.0.1:$PORT" \
-  --set 'feed.symbols=["BTC-USDT@kucoin"]' --set 'feed.channels=["match","ticker"]' \
+  --set 'feed.symbols=["BTC-USDT@kucoin"]' --set 'feed.channels=["match","ticker","level2"]' \
   --set "feed.ca_file=$SCRATCH/sim.pem" --set history.warmup=false \
   --set 'candles.intervals=["1m"]' --set strategy.interval=1m > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" &
 NODE_PID=$!
@@ -56,7 +61,7 @@ stop_live_node "$run" "$expected"
 
 bullets=$(grep -c "POST /api/v1/bullet-public -> 200" "$SCRATCH/sim.log")
 expired=$(grep -c "refused as expired" "$SCRATCH/sim.log")
-subscribed=$(grep -c "kucoin client subscribed to 2 topic(s)" "$SCRATCH/sim.log")
+subscribed=$(grep -c "kucoin client subscribed to 3 topic(s)" "$SCRATCH/sim.log")
 expect_eq "2 connections refused (expired tokens)" 2 "$expired"
 [ "$bullets" -eq $((expired + subscribed)) ] && ok "a fresh token for every connection: $bullets bullets, $expired refused, $subscribed streamed" \
   || bad "bullets $bullets, refused $expired, subscribed $subscribed"
@@ -64,7 +69,7 @@ expect_eq "2 connections refused (expired tokens)" 2 "$expired"
   || bad "the sim closed a connection that sent no ping"
 
 "$TOOLS" dump "$run" --json > "$SCRATCH/journal.jsonl"
-python3 - "$SCRATCH/journal.jsonl" "$SCRATCH/expected.json" <<'PY' && ok "every trade but the lost frames', each once; refusals, connects and drops journaled" || bad "the journal differs"
+python3 - "$SCRATCH/journal.jsonl" "$SCRATCH/expected.json" <<'PY' && ok "every trade but the lost frames', each once; a book per connection, every level2 update, depth gaps; refusals, connects and drops" || bad "the journal differs"
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 want = json.load(open(sys.argv[2]))
@@ -78,6 +83,15 @@ assert drops == want["drops"] and connects == drops + 1, (connects, drops, want[
 assert len(refused) == 2, [s["detail"] for s in status if s["kind"] == "reconnecting"]
 assert all(r["body"]["symbol"] == "BTC-USDT@kucoin" for r in recs if r["type"] == "trade")
 assert any(r["type"] == "book_ticker" for r in recs), "no ticker"
+books = [r for r in recs if r["type"] == "depth_snapshot"]
+assert len(books) == connects and all(b["body"]["symbol"] == "BTC-USDT@kucoin" for b in books), (len(books), connects)
+updates = [r for r in recs if r["type"] == "depth_update"]  # let in, or quarantined as older than the book
+assert len(updates) == want["level2"], (len(updates), want["level2"])
+depth_gaps = [s for s in status if s["kind"] == "gap" and s["stream"] == "depth"]
+# One gap per lost level2 message: the book of the next connection is older than what it
+# streams (the capture's), so only the sequence tells what went missing.
+assert len(depth_gaps) == want["lost_level2"], (len(depth_gaps), want["lost_level2"])
+print(f"  {len(trades)} trades, {len(books)} books, {len(updates)} level2 updates, {len(depth_gaps)} depth gaps, {drops} drops")
 PY
 
 python3 "$HERE/candles_match_trades.py" "$SCRATCH/journal.jsonl" \

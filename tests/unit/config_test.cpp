@@ -420,8 +420,8 @@ TEST_CASE("config: another venue beside [feed], its stream in [feed.VENUE] and i
             "o.toml: feed.coinbase.symbols: the live feed needs the symbols to subscribe to"},
            {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.kucoin]\nurl = \"wss://x\"\nsymbols = [\"BTC-USDT@kucoin\"]\n",
             "o.toml:5: feed.kucoin.url: expected KuCoin's https:// REST base"},
-           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.kucoin]\nchannels = [\"level2\"]\nsymbols = [\"BTC-USDT@kucoin\"]\n",
-            "o.toml:5: feed.kucoin.channels: \"level2\" is read from KuCoin captures"},
+           {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.kucoin]\nchannels = [\"trade\"]\nsymbols = [\"BTC-USDT@kucoin\"]\n",
+            "o.toml:5: feed.kucoin.channels: \"trade\" is not a KuCoin channel (match, ticker, level2)"},
            {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.kucoin]\nsymbols = [\"BTC-USDT@kucoin\"]\n"
             "[order]\nmode = \"testnet\"\n[journal]\ndurability = \"sync\"\n[venue.kucoin]\npoll_ms = 200\n",
             "venue.kucoin.rest_url: KuCoin has no public spot sandbox"},

@@ -5,6 +5,7 @@
 #include "actors/market_feed/market_feed_core.hpp"
 #include "exchange/capture_stream.hpp"
 #include "exchange/kucoin/frame_parser.hpp"
+#include "exchange/kucoin/handshake.hpp"
 #include "parsed_frame.hpp"
 #include "test_support.hpp"
 
@@ -58,6 +59,12 @@ TEST_CASE("kucoin ticker, level2 increments with their sequences, and the record
   fresh.set_snapshot_symbol("ETH-USDT");
   s = as<DepthSnapshot>(one(fresh, R"({"code":"200000","data":{"sequence":"1","bids":[],"asks":[]}})"));
   CHECK(s.symbol == "ETH-USDT@kucoin");
+  // A book the live stream hands on names its symbol itself, whatever came before.
+  s = as<DepthSnapshot>(one(fresh, R"({"code":"200000","data":{"symbol":"SOL-USDT","sequence":"2","bids":[],"asks":[]}})"));
+  CHECK(s.symbol == "SOL-USDT@kucoin");
+  CHECK(kucoin::book_symbols({"BTC-USDT@kucoin", "ETH-USDT@kucoin"}, {"match", "level2"}) ==
+        std::vector<std::string>{"BTC-USDT", "ETH-USDT"});
+  CHECK(kucoin::book_symbols({"BTC-USDT@kucoin"}, {"match", "ticker"}).empty());
 }
 
 TEST_CASE("kucoin connection frames say nothing, errors and wrong frames are malformed saying what, other topics named") {

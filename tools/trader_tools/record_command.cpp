@@ -29,12 +29,13 @@ struct RecordArgs {
   int max_reconnects = 20;
   VenueId venue = VenueId::binance;
   std::vector<std::string> subscribe;  // frames sent after each connect (Coinbase, KuCoin)
+  std::vector<std::string> book_symbols;  // KuCoin: whose REST book each connection records first (level2)
 };
 
 // How each connection begins: KuCoin's with a fresh token (url: its REST base), others by URL.
 StreamConnector connector_for(const RecordArgs& a) {
   if (a.venue == VenueId::kucoin)
-    return kucoin::stream_connector({a.url, a.subscribe, a.ca_file, std::chrono::seconds(a.idle_timeout_s), nullptr});
+    return kucoin::stream_connector({a.url, a.subscribe, a.book_symbols, a.ca_file, std::chrono::seconds(a.idle_timeout_s), nullptr});
   return url_connector(a.url, a.ca_file, std::chrono::seconds(a.idle_timeout_s), a.subscribe);
 }
 
@@ -182,14 +183,15 @@ void add_record_command(CLI::App& app, int& exit_code) {
   auto symbols = std::make_shared<std::vector<std::string>>();
   auto topics = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"match"});
   kucoin->add_option("--symbols", *symbols, "e.g. BTC-USDT ETH-USDT")->required();
-  kucoin->add_option("--channels", *topics, "match, ticker")
-      ->check(CLI::IsMember({"match", "ticker"}))
+  kucoin->add_option("--channels", *topics, "match, ticker, level2 (each connection records the REST book first)")
+      ->check(CLI::IsMember({"match", "ticker", "level2"}))
       ->capture_default_str();
   common(kucoin);
   kucoin->callback([a, kucoin_url, symbols, topics, &exit_code] {
     a->venue = VenueId::kucoin;
     a->url = *kucoin_url;
     a->subscribe = kucoin::subscribe_frames(*symbols, *topics, 1);
+    a->book_symbols = kucoin::book_symbols(*symbols, *topics);
     exit_code = run_record(*a);
   });
 }
