@@ -13,13 +13,8 @@ namespace trader::kucoin {
 
 namespace {
 
-Result<Bullet> fetch_bullet(const StreamSettings& s, bool& permanent) {
-  auto client = net::HttpsClient::create(s.rest_url, s.ca_file, std::chrono::seconds(10));
-  if (!client) {
-    permanent = true;  // a bad URL or CA file stays bad
-    return tl::unexpected(client.error());
-  }
-  const auto outcome = (*client)->send({"POST", "/api/v1/bullet-public", "", {{"Content-Type", "application/json"}}});
+Result<Bullet> fetch_bullet(net::HttpsClient& client) {
+  const auto outcome = client.send({"POST", "/api/v1/bullet-public", "", {{"Content-Type", "application/json"}}});
   if (outcome.kind != net::HttpOutcome::Kind::answered)
     return fail(fmt::format("kucoin bullet: {}", outcome.error));
   auto bullet = parse_bullet(outcome.response.body);
@@ -30,11 +25,9 @@ Result<Bullet> fetch_bullet(const StreamSettings& s, bool& permanent) {
 
 // The symbol's REST order book as a frame the decoder reads: KuCoin's answer with the
 // symbol written into its data.
-Result<std::string> fetch_book(const StreamSettings& s, const std::string& symbol) {
-  auto client = net::HttpsClient::create(s.rest_url, s.ca_file, std::chrono::seconds(10));
-  if (!client) return tl::unexpected(client.error());
+Result<std::string> fetch_book(net::HttpsClient& client, const std::string& symbol) {
   const auto outcome =
-      (*client)->send({"GET", "/api/v1/market/orderbook/level2_100?symbol=" + percent_encode(symbol), "", {}});
+      client.send({"GET", "/api/v1/market/orderbook/level2_100?symbol=" + percent_encode(symbol), "", {}});
   if (outcome.kind != net::HttpOutcome::Kind::answered) return fail(fmt::format("kucoin book of {}: {}", symbol, outcome.error));
   constexpr std::string_view kData = R"("data":{)";
   std::string body = outcome.response.body;
@@ -50,7 +43,13 @@ Result<std::string> fetch_book(const StreamSettings& s, const std::string& symbo
 StreamConnector stream_connector(StreamSettings settings) {
   auto connections = std::make_shared<std::uint64_t>(0);
   return [s = std::move(settings), connections](bool& permanent) -> Result<StreamConnection> {
-    auto bullet = fetch_bullet(s, permanent);
+    // One REST connection per attempt serves its bullet and its books.
+    auto client = net::HttpsClient::create(s.rest_url, s.ca_file, std::chrono::seconds(10));
+    if (!client) {
+      permanent = true;  // a bad URL or CA file stays bad
+      return tl::unexpected(client.error());
+    }
+    auto bullet = fetch_bullet(**client);
     if (!bullet) return tl::unexpected(bullet.error());
     // The id only tells this client's connections apart (KuCoin echoes it in the welcome).
     const std::string connect_id = fmt::format("trader-{}-{}", wall_ns(), ++*connections);
@@ -81,7 +80,7 @@ StreamConnector stream_connector(StreamSettings settings) {
       else c.early_frames.push_back(std::move(*frame));
     }
     for (const auto& symbol : s.book_symbols) {
-      auto book = fetch_book(s, symbol);
+      auto book = fetch_book(**client, symbol);
       if (!book) return tl::unexpected(book.error());
       c.early_frames.push_back(std::move(*book));
     }
