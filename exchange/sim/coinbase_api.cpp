@@ -163,14 +163,9 @@ HttpAnswer CoinbaseApi::create_order(std::string_view body, std::int64_t now_ms)
     if (const auto base = decimal(o, "base_size")) {
       p["quantity"] = format_fixed(*base);
     } else if (const auto quote = decimal(o, "quote_size"); quote && side == "BUY") {
-      // A buy for an amount of quote: as much base as it pays for at the last price, on the step.
-      const auto last = venue_.prices().find(std::string(product));
-      const std::int64_t step = venue_.filters().step_size;
-      if (last == venue_.prices().end() || last->second <= 0)
-        return order_failure("INVALID_NO_LIQUIDITY", "no price to fill at yet", configuration);
-      std::int64_t qty = static_cast<std::int64_t>(static_cast<__int128>(*quote) * kOne / last->second);
-      if (step > 0) qty -= qty % step;
-      p["quantity"] = format_fixed(qty);
+      const auto qty = venue_.base_for_quote(std::string(product), *quote);
+      if (!qty) return order_failure("INVALID_NO_LIQUIDITY", "no price to fill at yet", configuration);
+      p["quantity"] = format_fixed(*qty);
     } else {
       return order_failure("INVALID_ARGUMENT", "market_market_ioc needs base_size (or quote_size for a buy)", configuration);
     }

@@ -130,12 +130,9 @@ HttpAnswer KucoinApi::create_order(std::string_view body, std::int64_t now_ms) {
     if (size) {
       p["quantity"] = format_fixed(*size);
     } else if (const auto funds = decimal(req, "funds"); funds && side == "buy") {
-      // A buy for an amount of quote: as much base as it pays for at the last price, on the step.
-      const auto last = venue_.prices().find(std::string(symbol));
-      const std::int64_t step = venue_.filters().step_size;
-      std::int64_t qty = static_cast<std::int64_t>(static_cast<__int128>(*funds) * kOne / last->second);
-      if (step > 0) qty -= qty % step;
-      p["quantity"] = format_fixed(qty);
+      const auto qty = venue_.base_for_quote(std::string(symbol), *funds);
+      if (!qty) return kucoin_error(400, "400100", "Unsupported trading pair.");  // no price yet: not trading
+      p["quantity"] = format_fixed(*qty);
     } else {
       return kucoin_error(400, "400100", "a market order needs size (or funds for a buy)");
     }

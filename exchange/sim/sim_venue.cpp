@@ -72,6 +72,14 @@ std::int64_t SimVenue::locked(const std::string& asset) const {
   return it == locked_.end() ? 0 : it->second;
 }
 
+std::optional<std::int64_t> SimVenue::base_for_quote(const std::string& symbol, std::int64_t quote) const {
+  const auto last = last_price_.find(symbol);
+  if (last == last_price_.end() || last->second <= 0) return std::nullopt;
+  std::int64_t qty = static_cast<std::int64_t>(static_cast<__int128>(quote) * 100'000'000 / last->second);
+  if (filters_.step_size > 0) qty -= qty % filters_.step_size;
+  return qty;
+}
+
 // One symbol's entry, every symbol with the same filters.
 std::string SimVenue::symbol_info(const std::string& symbol) const {
   const auto [base, quote] = split_symbol(symbol);

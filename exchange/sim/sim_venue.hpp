@@ -5,6 +5,7 @@
 // responses it will meet on the real venue.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -84,6 +85,9 @@ class SimVenue {
   const std::vector<SimTrade>& trades() const { return trades_; }
   const std::map<std::string, std::int64_t>& balances() const { return balances_; }
   std::int64_t locked(const std::string& asset) const;
+  // What a market buy for `quote` of the symbol's quote asset buys: as much base as it pays
+  // for at the last price, down to the lot step; nullopt while the symbol has no price.
+  std::optional<std::int64_t> base_for_quote(const std::string& symbol, std::int64_t quote) const;
   const std::map<std::string, std::int64_t>& prices() const { return last_price_; }
   const SymbolFilters& filters() const { return filters_; }
   std::int64_t fee_ppm() const { return fee_ppm_; }
