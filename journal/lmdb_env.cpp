@@ -1,9 +1,13 @@
 #include "journal/lmdb_env.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -77,26 +81,24 @@ Status open_dbis(LmdbEnv& e, bool writer) {
   return {};
 }
 
-}  // namespace
+// The environments open in this process, by directory identity (device, inode), so that
+// `runs/x`, `./runs/x` and a symlink to it are one journal.
+using DirKey = std::pair<dev_t, ino_t>;
+struct OpenEnvs {
+  std::mutex mutex;
+  std::condition_variable closed;  // an environment left the map
+  std::map<DirKey, std::weak_ptr<LmdbEnv>> by_dir;
+};
+OpenEnvs& open_envs() {
+  static auto* envs = new OpenEnvs;  // never destroyed: environments may close after exit begins
+  return *envs;
+}
 
-Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, const Options& options) {
-  std::error_code ec;
-  const fs::path data = fs::path(dir) / "data.mdb";
-  if (!fs::exists(dir, ec)) {
-    if (!writer) return fail(fmt::format("journal directory {} does not exist", dir));
-    fs::create_directories(dir, ec);
-    if (ec) return fail(fmt::format("cannot create journal directory {}: {}", dir, ec.message()));
-  } else if (!fs::is_directory(dir, ec)) {
-    return fail(fmt::format("{} is not a directory (a journal is a directory)", dir));
-  }
-  const bool exists = fs::exists(data, ec);
-  if (!exists && !writer) return fail(fmt::format("{} is not a journal (no data.mdb)", dir));
-  if (exists) {
-    if (auto st = check_lmdb_file(data.string()); !st) return tl::unexpected(st.error());
-  }
-
-  auto e = std::make_shared<LmdbEnv>();
+// Opens a new environment for `dir` (called with the registry locked).
+Result<std::unique_ptr<LmdbEnv>> open_new_env(const std::string& dir, bool writer, const Options& options) {
+  auto e = std::make_unique<LmdbEnv>();
   e->dir = dir;
+  e->writable = writer;
   int rc = mdb_env_create(&e->env);
   if (rc != 0) return fail(fmt::format("lmdb: {}", lmdb_error(rc)));
   mdb_env_set_maxdbs(e->env, 8);
@@ -108,6 +110,7 @@ Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, c
   // A journal on read-only media (an archive, a copy made read-only for an audit): LMDB's
   // lock file cannot be written, so read without it. That is safe only while no writer
   // has the journal open, which its writer lock tells.
+  std::error_code ec;
   const fs::path lock = fs::path(dir) / "lock.mdb";
   const bool lock_writable =
       fs::exists(lock, ec) ? ::access(lock.c_str(), W_OK) == 0 : ::access(dir.c_str(), W_OK) == 0;
@@ -128,6 +131,57 @@ Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, c
   }
   if (auto st = open_dbis(*e, writer); !st) return tl::unexpected(st.error());
   return e;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, const Options& options) {
+  std::error_code ec;
+  const fs::path data = fs::path(dir) / "data.mdb";
+  if (!fs::exists(dir, ec)) {
+    if (!writer) return fail(fmt::format("journal directory {} does not exist", dir));
+    fs::create_directories(dir, ec);
+    if (ec) return fail(fmt::format("cannot create journal directory {}: {}", dir, ec.message()));
+  } else if (!fs::is_directory(dir, ec)) {
+    return fail(fmt::format("{} is not a directory (a journal is a directory)", dir));
+  }
+  const bool exists = fs::exists(data, ec);
+  if (!exists && !writer) return fail(fmt::format("{} is not a journal (no data.mdb)", dir));
+  if (exists) {
+    if (auto st = check_lmdb_file(data.string()); !st) return tl::unexpected(st.error());
+  }
+
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0) return fail(fmt::format("cannot open journal {}: {}", dir, std::strerror(errno)));
+  const DirKey key{st.st_dev, st.st_ino};
+
+  OpenEnvs& envs = open_envs();
+  std::shared_ptr<LmdbEnv> shared;  // declared before the lock: a last reference drops after unlocking
+  std::unique_lock lock(envs.mutex);
+  for (;;) {
+    auto it = envs.by_dir.find(key);
+    if (it == envs.by_dir.end()) break;
+    if ((shared = it->second.lock())) {
+      if (writer && !shared->writable)
+        return fail(fmt::format("journal {} is open for reading in this process; it cannot be opened for writing "
+                                "until that reader is closed", dir));
+      return shared;
+    }
+    envs.closed.wait(lock);  // its last user is closing it: open anew once it has
+  }
+  auto fresh = open_new_env(dir, writer, options);
+  if (!fresh) return tl::unexpected(fresh.error());
+  // The last user closes the environment and takes it off the map in one step, so no
+  // second environment of the same file is ever open beside a closing one.
+  shared = std::shared_ptr<LmdbEnv>(fresh->release(), [key](LmdbEnv* e) {
+    OpenEnvs& all = open_envs();
+    std::lock_guard guard(all.mutex);
+    delete e;
+    all.by_dir.erase(key);
+    all.closed.notify_all();
+  });
+  envs.by_dir[key] = shared;
+  return shared;
 }
 
 Result<MDB_txn*> begin_read(LmdbEnv& env) {

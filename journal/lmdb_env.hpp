@@ -22,6 +22,7 @@ struct LmdbEnv {
   MDB_dbi sessions = 0;  // session id (u64) -> packed capnp Session
   MDB_dbi snapshots = 0; // seq (u64) -> actor states after that seq (opaque bytes)
   std::string dir;
+  bool writable = false;  // opened for the writer (readers may share it, not the reverse)
   // Read transactions hold it shared, growing the map holds it alone: LMDB remaps the file
   // when the map grows, which must not happen under a read transaction of this process
   // (the node reads its own journal from another thread: Writer::reader()).
@@ -33,6 +34,11 @@ struct LmdbEnv {
 std::string lmdb_error(int rc);
 
 // Opens the journal in `dir`. A writer creates the directory and databases if needed.
+// LMDB forbids opening one file twice in a process: a second environment re-initialises
+// the lock table under the first (readers of a sweep's threads then read short or hang),
+// and closing either drops the other's locks. So every open of one directory in this
+// process shares one environment while any user holds it; the last user closes it.
+// A writer cannot share an environment opened read-only: that is an error saying so.
 Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, const Options& options);
 
 // Begins a read-only transaction, following a map grown by the writer. It holds

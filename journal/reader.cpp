@@ -58,6 +58,7 @@ struct Cursor::Impl {
   Filter filter;
   std::uint64_t next_seq = 0;    // the seq we want next
   std::uint64_t prev_seq = 0;    // last record read (0 before the first)
+  std::uint64_t last_seq = 0;    // the last record in this transaction's snapshot
   bool reposition = true;        // next read must seek to next_seq
   bool failed = false;
   std::optional<BatchInfo> batch;  // batch covering next_seq, when batch skipping is on
@@ -105,7 +106,14 @@ struct Cursor::Impl {
       MDB_val k = as_val(key), v{};
       const int rc = mdb_cursor_get(records, &k, &v, reposition ? MDB_SET_RANGE : MDB_NEXT);
       reposition = false;
-      if (rc == MDB_NOTFOUND) return nullptr;
+      if (rc == MDB_NOTFOUND) {
+        // The end, unless the snapshot holds later records: then the read came up short,
+        // which must be an error, never a scan that quietly ends early.
+        if (next_seq > last_seq) return nullptr;
+        failed = true;
+        return fail(fmt::format("seq {} could not be read although the journal holds records to seq {}", next_seq,
+                                last_seq));
+      }
       if (rc != 0) {
         failed = true;
         return fail(fmt::format("seq {}: {}", next_seq, lmdb_error(rc)));
@@ -166,6 +174,10 @@ Result<Cursor> Reader::scan(const Filter& filter) {
   impl->txn.env = impl->env.get();
   mdb_cursor_open(impl->txn.txn, impl->env->records, &impl->records);
   mdb_cursor_open(impl->txn.txn, impl->env->batches, &impl->batches);
+  MDB_val k{}, v{};
+  if (const int rc = mdb_cursor_get(impl->records, &k, &v, MDB_LAST); rc == 0) impl->last_seq = val_u64(k);
+  else if (rc != MDB_NOTFOUND) return fail(fmt::format("journal {}: cannot find its last record: {}", impl->env->dir,
+                                                       lmdb_error(rc)));
   impl->filter = filter;
   impl->next_seq = std::max<std::uint64_t>(filter.from_seq, 1);
   impl->use_batches = filter.type_id.has_value() ||

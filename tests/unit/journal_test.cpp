@@ -541,6 +541,7 @@ TEST_CASE("a meta value written again is attested with it, so a crash right afte
   auto meta = (*reader)->meta();
   REQUIRE(meta.has_value());
   CHECK(meta->at("config") == "speed = 2");
+  reader->reset();  // a writer cannot open a journal this process is reading
   // And the chain goes on from the batch that now attests it.
   {
     auto w = open_writer(dir.path());
@@ -762,4 +763,62 @@ TEST_CASE("a journal at its size cap refuses the commit, keeps what was committe
   auto v = verify(dir.path());
   REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
   CHECK(v->records == committed);
+}
+
+TEST_CASE("threads of one process opening and closing readers of one journal at once all read it whole") {
+  // A sweep runs its tasks on threads that each open the source journal. LMDB forbids
+  // opening one file twice in a process: a second environment re-initialises the lock
+  // table under the first, and closing one drops the other's locks. Readers of one
+  // journal in one process therefore share one environment.
+  test::TempDir dir;
+  write_trades(dir.path(), 3000, 250);
+  constexpr int kThreads = 4, kRounds = 150;
+  std::atomic<int> bad{0}, whole{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Another spelling of the same directory must find the same environment.
+      const std::string path = t % 2 == 0 ? dir.path() : dir.path() + "/.";
+      for (int round = 0; round < kRounds; ++round) {
+        auto r = Reader::open(path);
+        if (!r) { ++bad; continue; }
+        auto cur = (*r)->scan();
+        if (!cur) { ++bad; continue; }
+        std::uint64_t expect = 1;
+        for (;;) {
+          auto rec = cur->next();
+          if (!rec) { ++bad; break; }
+          if (*rec == nullptr) break;
+          if ((*rec)->header.seq != expect) ++bad;
+          ++expect;
+        }
+        if (expect == 3001) ++whole;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(bad.load() == 0);
+  CHECK(whole.load() == kThreads * kRounds);
+  auto v = verify(dir.path());
+  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
+  CHECK(v->records == 3000);
+}
+
+TEST_CASE("a writer is refused while this process reads the journal, and opens once the reader is closed") {
+  // Two LMDB environments of one file in one process would clobber each other's lock
+  // table: the writer could reuse pages the reader still reads.
+  test::TempDir dir;
+  write_trades(dir.path(), 10, 10);
+  auto reader = open_reader(dir.path());
+  auto refused = Writer::open(dir.path());
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message.find("is open for reading in this process") != std::string::npos);
+  reader.reset();
+  auto w = open_writer(dir.path());
+  CHECK(w->last_committed_seq() == 10);
+  // A reader opened while the writer is open shares its environment and sees its commits.
+  auto shared = open_reader(dir.path());
+  w->append(header_at(2000), sample_trade(11));
+  REQUIRE(w->commit().has_value());
+  CHECK(scan_seqs(*shared, Filter{}).size() == 11);
 }

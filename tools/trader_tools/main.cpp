@@ -15,12 +15,20 @@
 namespace {
 
 // LMDB maps the journal and trusts its pages; a corrupted file can make it fault or
-// fail one of its internal assertions (abort). Say so in one line, naming the place.
+// fail one of its internal assertions (abort). Say so in one line, naming the place. A
+// fault elsewhere (a bug) lands here too, so the line says what it knows, no more.
 void on_fatal_signal(int sig) {
-  char buf[160];
-  const char* head = "error: the journal file is corrupted: reading it faulted near seq ";
-  std::size_t n = std::strlen(head);
-  std::memcpy(buf, head, n);
+  char buf[400];
+  std::size_t n = 0;
+  auto put = [&](const char* s) {
+    const std::size_t len = std::strlen(s);
+    std::memcpy(buf + n, s, len);
+    n += len;
+  };
+  put(sig == SIGBUS ? "error: trader-tools faulted (SIGBUS)"
+      : sig == SIGSEGV ? "error: trader-tools faulted (SIGSEGV)"
+                       : "error: trader-tools aborted (SIGABRT)");
+  put(" near journal seq ");
   char digits[24];
   int d = 0;
   std::uint64_t seq = trader::journal::last_seq_touched();
@@ -29,9 +37,8 @@ void on_fatal_signal(int sig) {
     seq /= 10;
   } while (seq != 0);
   while (d > 0) buf[n++] = digits[--d];
-  const char* tail = " (run 'trader-tools verify')\n";
-  std::memcpy(buf + n, tail, std::strlen(tail));
-  n += std::strlen(tail);
+  put(": a corrupted journal file does this; run 'trader-tools verify' (if it finds the journal sound, this is "
+      "a bug in trader-tools)\n");
   [[maybe_unused]] auto w = ::write(STDERR_FILENO, buf, n);
   ::_exit(trader::tools::kExitError);
 }
