@@ -18,6 +18,11 @@ constexpr std::array kOperator{Actor::risk, Actor::order};
 constexpr std::array kFeedStatus{Actor::risk};
 constexpr std::array kBalances{Actor::portfolio};
 constexpr std::array kRegime{Actor::risk};
+// Perpetuals: the venue (paper: liquidation) and the portfolio (margin, PnL) read marks and
+// funding; risk reads marks (distance to liquidation).
+constexpr std::array kMark{Actor::exchange, Actor::portfolio, Actor::risk};
+constexpr std::array kFunding{Actor::exchange, Actor::portfolio};
+constexpr std::array kLiquidation{Actor::portfolio, Actor::risk, Actor::order, Actor::strategy};
 
 }  // namespace
 
@@ -38,6 +43,9 @@ std::span<const Actor> subscribers(std::uint16_t type_id) {
     case FeedStatus::kTypeId: return kFeedStatus;
     case AccountBalances::kTypeId: return kBalances;
     case Regime::kTypeId: return kRegime;
+    case MarkPrice::kTypeId: return kMark;
+    case Funding::kTypeId: return kFunding;
+    case Liquidation::kTypeId: return kLiquidation;
     default: return {};  // recorded for audit and what-if, read by no actor yet
   }
 }

@@ -6,6 +6,7 @@
 #include <capnp/schema.h>
 
 #include "messages/message_json.hpp"
+#include "messages/schema/market.capnp.h"
 #include "messages/schema/system.capnp.h"
 #include "messages/schema/trading.capnp.h"
 
@@ -39,5 +40,7 @@ std::string_view enum_name(FeedStatusKind v) { return from_schema<schema::FeedSt
 std::string_view enum_name(RiskLimit v) { return from_schema<schema::RiskLimit>(v); }
 std::string_view enum_name(TrendRegime v) { return from_schema<schema::TrendRegime>(v); }
 std::string_view enum_name(VolatilityRegime v) { return from_schema<schema::VolatilityRegime>(v); }
+std::string_view enum_name(MarkSource v) { return from_schema<schema::MarkSource>(v); }
+std::string_view enum_name(FundingSource v) { return from_schema<schema::FundingSource>(v); }
 
 }  // namespace trader

@@ -20,5 +20,7 @@ std::string_view enum_name(FeedStatusKind v);
 std::string_view enum_name(RiskLimit v);
 std::string_view enum_name(TrendRegime v);
 std::string_view enum_name(VolatilityRegime v);
+std::string_view enum_name(MarkSource v);
+std::string_view enum_name(FundingSource v);
 
 }  // namespace trader

@@ -7,14 +7,16 @@
 namespace trader {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, VenueId>, 3> kVenueNames{
-    {{"binance", VenueId::binance}, {"coinbase", VenueId::coinbase}, {"kucoin", VenueId::kucoin}}};
+constexpr std::array<std::pair<std::string_view, VenueId>, 4> kVenueNames{{{"binance", VenueId::binance},
+                                                                             {"coinbase", VenueId::coinbase},
+                                                                             {"kucoin", VenueId::kucoin},
+                                                                             {"binance_usdm", VenueId::binance_usdm}}};
 
 // Binance glues base and quote; the quote is one of these, longest first ("FDUSD" before "USD").
 constexpr std::array<std::string_view, 8> kGluedQuotes{"FDUSD", "USDT", "USDC", "BUSD", "TUSD", "DAI", "USD", "EUR"};
 
-// Venues that write BASE-QUOTE.
-bool dashed(VenueId v) { return v != VenueId::binance; }
+// Venues that write BASE-QUOTE (Binance's glue them, spot and futures).
+bool dashed(VenueId v) { return v == VenueId::coinbase || v == VenueId::kucoin; }
 
 std::pair<std::string_view, std::string_view> split(VenueId venue, std::string_view symbol) {
   if (dashed(venue)) {
@@ -42,6 +44,18 @@ std::optional<VenueId> parse_venue(std::string_view name) {
   return std::nullopt;
 }
 
+InstrumentKind kind_of(VenueId venue) {
+  return venue == VenueId::binance_usdm ? InstrumentKind::linear_perpetual : InstrumentKind::spot;
+}
+
+std::string_view kind_name(InstrumentKind kind) {
+  return kind == InstrumentKind::linear_perpetual ? "linear perpetual" : "spot";
+}
+
+bool is_perpetual(std::string_view instrument) {
+  return kind_of(venue_of(instrument)) == InstrumentKind::linear_perpetual;
+}
+
 std::string Instrument::name() const { return instrument_name(venue, symbol); }
 
 std::string instrument_name(VenueId venue, std::string_view venue_symbol) {
@@ -55,7 +69,7 @@ Result<Instrument> parse_instrument(std::string_view text) {
   if (const auto at = text.rfind('@'); at != std::string_view::npos) {
     const auto venue = parse_venue(text.substr(at + 1));
     if (!venue)
-      return fail(fmt::format("\"{}\": unknown venue \"{}\" (expected binance, coinbase or kucoin)", text,
+      return fail(fmt::format("\"{}\": unknown venue \"{}\" (expected binance, binance_usdm, coinbase or kucoin)", text,
                               text.substr(at + 1)));
     out.venue = *venue;
     symbol = text.substr(0, at);
@@ -69,7 +83,7 @@ Result<Instrument> parse_instrument(std::string_view text) {
   if (dashed(out.venue) && (quote.empty() || base.empty() || quote.find('-') != std::string_view::npos))
     return fail(fmt::format("\"{}\": {} writes its symbols BASE-QUOTE, e.g. BTC-USD", text, venue_name(out.venue)));
   if (!dashed(out.venue) && symbol.find('-') != std::string_view::npos)
-    return fail(fmt::format("\"{}\": binance writes its symbols without a dash, e.g. BTCUSDT", text));
+    return fail(fmt::format("\"{}\": {} writes its symbols without a dash, e.g. BTCUSDT", text, venue_name(out.venue)));
   out.symbol = std::string(symbol);
   out.base = std::string(base);
   out.quote = std::string(quote);

@@ -14,7 +14,15 @@
 
 namespace trader {
 
-enum class VenueId : std::uint8_t { binance = 0, coinbase, kucoin };
+// binance_usdm: Binance USDⓈ-M futures, a venue of its own (its own hosts, keys, account
+// and symbols: "BTCUSDT@binance_usdm" is the perpetual, "BTCUSDT" the spot pair).
+enum class VenueId : std::uint8_t { binance = 0, coinbase, kucoin, binance_usdm };
+
+// What an instrument is: a spot pair, or a linear (quote-margined) perpetual. It follows
+// from the venue: a futures venue lists perpetuals.
+enum class InstrumentKind : std::uint8_t { spot = 0, linear_perpetual };
+InstrumentKind kind_of(VenueId venue);
+std::string_view kind_name(InstrumentKind kind);
 
 std::string_view venue_name(VenueId venue);
 std::optional<VenueId> parse_venue(std::string_view name);
@@ -23,11 +31,12 @@ struct Instrument {
   VenueId venue = VenueId::binance;
   std::string symbol;  // the venue's own: "BTCUSDT", "BTC-USD"
   std::string base, quote;
+  InstrumentKind kind() const { return kind_of(venue); }
   // The form messages and configs use: "BTCUSDT", "BTC-USD@coinbase".
   std::string name() const;
 };
 
-// "BTCUSDT", "BTCUSDT@binance", "BTC-USD@coinbase". An unknown venue, an empty symbol or
+// "BTCUSDT", "BTCUSDT@binance", "BTC-USD@coinbase", "BTCUSDT@binance_usdm". An unknown venue, an empty symbol or
 // a symbol the venue does not write that way is an error saying so.
 Result<Instrument> parse_instrument(std::string_view text);
 
@@ -37,6 +46,9 @@ std::string instrument_name(VenueId venue, std::string_view venue_symbol);
 // The venue an instrument's text form names: "BTC-USD@coinbase" -> coinbase; a bare
 // symbol (or an unknown venue) -> binance.
 VenueId venue_of(std::string_view instrument);
+
+// Whether an instrument's text form names a perpetual ("BTCUSDT@binance_usdm").
+bool is_perpetual(std::string_view instrument);
 
 // The base asset of an instrument's text form: "BTCUSDT" -> "BTC", "BTC-USD@coinbase" ->
 // "BTC". A text that names no known quote is its own asset.

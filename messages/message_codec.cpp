@@ -107,6 +107,23 @@ void enc(const Regime& m, capnp::AnyPointer::Builder b) {
   o.setTrend(cast_enum<s::TrendRegime>(m.trend)); o.setVolatility(cast_enum<s::VolatilityRegime>(m.volatility));
   o.setTrendTCenti(m.trend_t_centi); o.setVolRankPpm(m.vol_rank_ppm);
 }
+void enc(const MarkPrice& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::MarkPrice>();
+  o.setSymbol(m.symbol); o.setPrice(m.price); o.setSource(cast_enum<s::MarkSource>(m.source));
+  o.setExchangeTsMs(m.exchange_ts_ms);
+}
+void enc(const Funding& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::Funding>();
+  o.setSymbol(m.symbol); o.setRate(m.rate); o.setFundingTimeMs(m.funding_time_ms); o.setMarkPrice(m.mark_price);
+  o.setSource(cast_enum<s::FundingSource>(m.source));
+}
+void enc(const Liquidation& m, capnp::AnyPointer::Builder b) {
+  auto o = b.initAs<s::Liquidation>();
+  o.setSymbol(m.symbol); o.setQty(m.qty); o.setEntryPrice(m.entry_price); o.setLeverage(m.leverage);
+  o.setMarkPrice(m.mark_price); o.setMargin(m.margin); o.setMarginBalance(m.margin_balance);
+  o.setMaintenance(m.maintenance); o.setMaintenanceRate(m.maintenance_rate); o.setLiquidationPrice(m.liquidation_price);
+  o.setBankruptcyPrice(m.bankruptcy_price); o.setLoss(m.loss); o.setTsMs(m.ts_ms);
+}
 void enc(const Signal& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::Signal>();
   o.setSymbol(m.symbol); o.setTsMs(m.ts_ms); o.setDirection(cast_enum<s::Direction>(m.direction));
@@ -250,6 +267,21 @@ Message dec(Regime*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::Regime>();
   return Regime{text(i.getSymbol()), i.getIntervalS(), i.getTsMs(), cast_enum<TrendRegime>(i.getTrend()),
                 cast_enum<VolatilityRegime>(i.getVolatility()), i.getTrendTCenti(), i.getVolRankPpm()};
+}
+Message dec(MarkPrice*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::MarkPrice>();
+  return MarkPrice{text(i.getSymbol()), i.getPrice(), cast_enum<MarkSource>(i.getSource()), i.getExchangeTsMs()};
+}
+Message dec(Funding*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::Funding>();
+  return Funding{text(i.getSymbol()), i.getRate(), i.getFundingTimeMs(), i.getMarkPrice(),
+                 cast_enum<FundingSource>(i.getSource())};
+}
+Message dec(Liquidation*, capnp::AnyPointer::Reader b) {
+  auto i = b.getAs<s::Liquidation>();
+  return Liquidation{text(i.getSymbol()), i.getQty(), i.getEntryPrice(), i.getLeverage(), i.getMarkPrice(),
+                     i.getMargin(), i.getMarginBalance(), i.getMaintenance(), i.getMaintenanceRate(),
+                     i.getLiquidationPrice(), i.getBankruptcyPrice(), i.getLoss(), i.getTsMs()};
 }
 Message dec(Signal*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::Signal>();

@@ -50,6 +50,29 @@ struct BookTicker {
   bool operator==(const BookTicker&) const = default;
 };
 
+// A perpetual's mark price (market.capnp MarkPrice).
+enum class MarkSource : std::uint8_t { venue = 0, book_mid };
+struct MarkPrice {
+  static constexpr std::uint16_t kTypeId = 7;
+  std::string symbol;
+  std::int64_t price = 0;
+  MarkSource source = MarkSource::venue;
+  std::int64_t exchange_ts_ms = 0;
+  bool operator==(const MarkPrice&) const = default;
+};
+
+// A perpetual's funding at one funding time (market.capnp Funding).
+enum class FundingSource : std::uint8_t { venue = 0, schedule };
+struct Funding {
+  static constexpr std::uint16_t kTypeId = 8;
+  std::string symbol;
+  std::int64_t rate = 0;  // fixed point: 0.0001 is 10,000; positive: longs pay shorts
+  std::int64_t funding_time_ms = 0;
+  std::int64_t mark_price = 0;
+  FundingSource source = FundingSource::venue;
+  bool operator==(const Funding&) const = default;
+};
+
 struct PriceLevel {
   std::int64_t price = 0, qty = 0;
   bool operator==(const PriceLevel&) const = default;
@@ -281,6 +304,19 @@ struct PortfolioState {
   bool operator==(const PortfolioState&) const = default;
 };
 
+// A perpetual position the venue liquidated, with the numbers it was decided on
+// (trading.capnp Liquidation).
+struct Liquidation {
+  static constexpr std::uint16_t kTypeId = 42;
+  std::string symbol;
+  std::int64_t qty = 0, entry_price = 0;
+  std::uint32_t leverage = 0;
+  std::int64_t mark_price = 0, margin = 0, margin_balance = 0, maintenance = 0, maintenance_rate = 0;
+  std::int64_t liquidation_price = 0, bankruptcy_price = 0, loss = 0;
+  std::int64_t ts_ms = 0;
+  bool operator==(const Liquidation&) const = default;
+};
+
 // ---- system ----------------------------------------------------------------------
 enum class OperatorCommandKind : std::uint8_t { halt = 0, resume, flatten, shutdown };
 // history: what a live session's warm-up fetched (or why it could not), before the stream.
@@ -340,7 +376,7 @@ struct AccountBalances {
 using Message = std::variant<Trade, AggTrade, BookTicker, DepthUpdate, DepthSnapshot, Kline, Candle,
                              Signal, OrderIntent, RiskDecision, RiskState, OrderRequest, OrderEvent,
                              PortfolioState, ClockTick, OperatorCommand, FeedStatus, ErrorReport,
-                             AccountBalances, Regime>;
+                             AccountBalances, Regime, MarkPrice, Funding, Liquidation>;
 
 // The symbol a message is about, or nullptr for messages without one.
 inline const std::string* symbol_of(const Message& m) {

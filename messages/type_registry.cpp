@@ -15,9 +15,9 @@ TypeInfo info(std::string_view name) {
   return TypeInfo{Value::kTypeId, name, 1, capnp::Schema::from<Schema>()};
 }
 
-const std::array<TypeInfo, 20>& registry() {
+const std::array<TypeInfo, 23>& registry() {
   namespace s = schema;
-  static const std::array<TypeInfo, 20> types = {
+  static const std::array<TypeInfo, 23> types = {
       info<Trade, s::Trade>("trade"),
       info<AggTrade, s::AggTrade>("agg_trade"),
       info<BookTicker, s::BookTicker>("book_ticker"),
@@ -38,8 +38,11 @@ const std::array<TypeInfo, 20>& registry() {
       info<ErrorReport, s::Error>("error"),
       info<AccountBalances, s::AccountBalances>("account_balances"),
       info<Regime, s::Regime>("regime"),
+      info<MarkPrice, s::MarkPrice>("mark_price"),
+      info<Funding, s::Funding>("funding"),
+      info<Liquidation, s::Liquidation>("liquidation"),
   };
-  static_assert(std::variant_size_v<Message> == 20, "register every Message alternative");
+  static_assert(std::variant_size_v<Message> == 23, "register every Message alternative");
   return types;
 }
 

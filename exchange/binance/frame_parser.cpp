@@ -172,12 +172,13 @@ std::uint32_t interval_seconds(std::string_view s) {
 }
 
 struct FrameParser::Impl {
+  VenueId venue = VenueId::binance;
   od::parser parser;
   std::string snapshot_symbol;
   std::string padded;  // for parse(string_view)
 };
 
-FrameParser::FrameParser() : impl_(std::make_unique<Impl>()) {}
+FrameParser::FrameParser(VenueId venue) : impl_(std::make_unique<Impl>()) { impl_->venue = venue; }
 FrameParser::~FrameParser() = default;
 
 void FrameParser::set_snapshot_symbol(std::string symbol) { impl_->snapshot_symbol = std::move(symbol); }
@@ -257,7 +258,15 @@ ParsedFrame FrameParser::parse(const char* json, std::size_t len, std::size_t ca
     Fields f{root, &out.error};
     ok = parse_depth_snapshot(f, impl_->snapshot_symbol, out.message);
   }
-  if (ok) out.kind = ParsedFrame::Kind::message;
+  if (!ok) return out;
+  out.kind = ParsedFrame::Kind::message;
+  if (impl_->venue != VenueId::binance)  // the venue's own symbol, named as the node names its instruments
+    std::visit(
+        [&](auto& m) {
+          if constexpr (requires { m.symbol; })
+            if (m.symbol.find('@') == std::string::npos) m.symbol = instrument_name(impl_->venue, m.symbol);
+        },
+        out.message);
   return out;
 }
 

@@ -4,7 +4,8 @@
 // depth (diff and partial book) and kline, plus the REST depth snapshot
 // ({"lastUpdateId":...,"bids":...,"asks":...}). Exchange ids and timestamps are kept;
 // prices and quantities become fixed point exactly or the frame is malformed.
-// The same parser serves capture import and the live WebSocket feed.
+// The same parser serves capture import and the live WebSocket feed, and Binance USDⓈ-M
+// futures (the same frames; its instruments are named "BTCUSDT@binance_usdm").
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -18,7 +19,8 @@ using ParsedFrame = trader::ParsedFrame;
 
 class FrameParser final : public FrameDecoder {
  public:
-  FrameParser();
+  // venue: binance (symbols bare) or binance_usdm (symbols named for it).
+  explicit FrameParser(VenueId venue = VenueId::binance);
   ~FrameParser() override;
 
   // `json` must stay readable for `capacity` bytes, with capacity >= len + 64

@@ -81,3 +81,26 @@ struct Kline {
   exchangeTsMs @16 :Int64;
   history @17 :Bool;         # fetched from the venue's kline history at warm-up, not pushed by the stream
 }
+
+# A perpetual's mark price: what its positions are valued, margined and liquidated at.
+# From the venue's markPrice stream, or derived by the feed from the best bid and ask when
+# the data has none (bookMid: (bid + ask) / 2, toward zero).
+enum MarkSource { venue @0; bookMid @1; }
+struct MarkPrice {
+  symbol @0 :Text;
+  price @1 :Int64 $fixed(8);
+  source @2 :MarkSource;
+  exchangeTsMs @3 :Int64;    # the time of what it was read from
+}
+
+# A perpetual's funding at one funding time: positions open then pay (positive rate:
+# longs pay shorts) or receive rate x their notional at markPrice. From the venue, or
+# from the configured schedule when the data has none.
+enum FundingSource { venue @0; schedule @1; }
+struct Funding {
+  symbol @0 :Text;
+  rate @1 :Int64 $fixed(8);
+  fundingTimeMs @2 :Int64;
+  markPrice @3 :Int64 $fixed(8);
+  source @4 :FundingSource;
+}

@@ -234,3 +234,22 @@ struct AccountBalances {
   quoteAsset @2 :Text;
   balances @3 :List(AssetBalance);  # the quote asset, then the base asset of each traded symbol
 }
+
+# A perpetual position closed by the venue's liquidation: why (the margin balance at the
+# mark is at or below the maintenance margin of its bracket) and what it cost (the
+# position's whole margin). Journaled by the paper venue; booked by the portfolio.
+struct Liquidation {
+  symbol @0 :Text;
+  qty @1 :Int64 $fixed(8);              # the position closed, signed (negative: a short)
+  entryPrice @2 :Int64 $fixed(8);
+  leverage @3 :UInt32;
+  markPrice @4 :Int64 $fixed(8);
+  margin @5 :Int64 $fixed(8);           # the position's isolated margin
+  marginBalance @6 :Int64 $fixed(8);    # margin + unrealized PnL at the mark
+  maintenance @7 :Int64 $fixed(8);      # maintenance margin at the mark
+  maintenanceRate @8 :Int64 $fixed(8);  # of the bracket the notional falls in
+  liquidationPrice @9 :Int64 $fixed(8);
+  bankruptcyPrice @10 :Int64 $fixed(8);
+  loss @11 :Int64 $fixed(8);            # what the wallet loses: the margin
+  tsMs @12 :Int64;
+}

@@ -128,3 +128,25 @@ TEST_CASE("interval_seconds") {
   CHECK(binance::interval_seconds("m") == 0);
   CHECK(binance::interval_seconds("1x") == 0);
 }
+
+TEST_CASE("Binance USDⓈ-M frames parse as Binance's, their instruments named for the futures venue") {
+  // Lines of the bundled USDⓈ-M capture (tests/data/btcusdt_usdm_20240808_trades_book.gz).
+  FrameParser p(VenueId::binance_usdm);
+  auto t = p.parse(
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1723161256322,"T":1723161256322,"s":"BTCUSDT","t":5266583935,"p":"61800.30","q":"0.006","X":"MARKET","m":false}})");
+  CHECK(as<Trade>(t) == Trade{"BTCUSDT@binance_usdm", 6180030000000, 600000, 5266583935, 1723161256322, 1723161256322,
+                              false});
+  auto b = p.parse(
+      R"({"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":5123107839020,"s":"BTCUSDT","b":"61800.20","B":"2.507","a":"61800.30","A":"2.510","T":1723161256313,"E":1723161256313}})");
+  CHECK(as<BookTicker>(b).symbol == "BTCUSDT@binance_usdm");
+  CHECK(as<BookTicker>(b).ask_price == 6180030000000);
+  // A REST snapshot takes the symbol it is given, named once.
+  p.set_snapshot_symbol("BTCUSDT@binance_usdm");
+  auto s = p.parse(R"({"lastUpdateId":5123107852948,"E":1723161256501,"T":1723161256493,"bids":[["61800.20","2.909"]],"asks":[["61800.30","1.5"]]})");
+  CHECK(as<DepthSnapshot>(s).symbol == "BTCUSDT@binance_usdm");
+  // The spot parser keeps Binance's bare symbols.
+  FrameParser spot;
+  CHECK(as<Trade>(spot.parse(
+                      R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1723161256322,"T":1723161256322,"s":"BTCUSDT","t":5266583935,"p":"61800.30","q":"0.006","X":"MARKET","m":false}})"))
+            .symbol == "BTCUSDT");
+}

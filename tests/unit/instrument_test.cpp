@@ -49,3 +49,21 @@ TEST_CASE("one asset on several venues is one asset") {
   CHECK(base_asset("BTC-USDT@kucoin") == "BTC");
   CHECK(base_asset("ETHBTC") == "ETHBTC");  // no stable quote: counts on its own
 }
+
+TEST_CASE("a Binance USDⓈ-M perpetual is an instrument of its own venue, and of kind linear perpetual") {
+  auto i = parse_instrument("BTCUSDT@binance_usdm");
+  REQUIRE(i);
+  CHECK(i->venue == VenueId::binance_usdm);
+  CHECK(i->base == "BTC");
+  CHECK(i->quote == "USDT");
+  CHECK(i->kind() == InstrumentKind::linear_perpetual);
+  CHECK(i->name() == "BTCUSDT@binance_usdm");
+  CHECK(parse_instrument("BTCUSDT")->kind() == InstrumentKind::spot);
+  CHECK(is_perpetual("BTCUSDT@binance_usdm"));
+  CHECK_FALSE(is_perpetual("BTCUSDT"));
+  CHECK_FALSE(is_perpetual("BTC-USDT@kucoin"));
+  CHECK(base_asset("BTCUSDT@binance_usdm") == "BTC");  // one asset with the spot pair's
+  auto dashed = parse_instrument("BTC-USDT@binance_usdm");
+  REQUIRE_FALSE(dashed);
+  CHECK(dashed.error().message.find("binance_usdm writes its symbols without a dash") != std::string::npos);
+}

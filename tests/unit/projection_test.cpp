@@ -110,6 +110,7 @@ class FailingStore final : public Store {
     if (++writes_ == fail_at_) return fail("the database went away");
     return inner_.write(b);
   }
+  int writes() const { return writes_; }
   std::string describe() const override { return inner_.describe(); }
 
  private:
@@ -208,15 +209,16 @@ TEST_CASE("SQLite: a journal projects once, again changes nothing, a failed batc
   small.batch_records = 7;  // several transactions
   auto first = project_all(dir.sub("j"), **store, small);
   REQUIRE(first.has_value());
-  CHECK(first->records == 60);
-  CHECK(first->batches == 9);
+  const std::uint64_t records = 3 * test::all_message_samples().size();
+  CHECK(first->records == records);
+  CHECK(first->batches == (records + 6) / 7);
   CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM order_events") == 3);
   CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM fills") == 3);
   CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM positions") == 3);
   CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM balances") == 6);
   CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM sessions WHERE end_reason = 'completed' AND "
                                     "strategy = 'rule' AND mode = 'paper' AND model_id = 'rule:test'") == 1);
-  CHECK(count_rows(dir.sub("a.db"), "SELECT last_seq FROM projection_progress") == 60);
+  CHECK(count_rows(dir.sub("a.db"), "SELECT last_seq FROM projection_progress") == static_cast<std::int64_t>(records));
   const auto once = dump_tables(dir.sub("a.db"));
 
   auto again = project_all(dir.sub("j"), **store);
@@ -283,11 +285,12 @@ TEST_CASE("--from past the progress would leave a gap: refused, naming what the 
   ProjectOptions upto;
   REQUIRE(project_all(dir.sub("j"), **store, upto).has_value());
   ProjectOptions gap;
-  gap.from_seq = 60;
+  const std::size_t held = 2 * test::all_message_samples().size();
+  gap.from_seq = held + 20;
   auto r = project_all(dir.sub("j"), **store, gap);
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().message.find("would leave a gap") != std::string::npos);
-  CHECK(r.error().message.find("up to seq 40") != std::string::npos);
+  CHECK(r.error().message.find("up to seq " + std::to_string(held)) != std::string::npos);
 }
 
 TEST_CASE("a database that is not a read model of ours is refused before anything is written") {
@@ -446,7 +449,8 @@ TEST_CASE("alerts: what the rules raise from each session's records, with its ow
     auto sessions = (*reader)->sessions();
     REQUIRE(sessions.has_value());
     REQUIRE(sessions->size() == 2);
-    REQUIRE(sessions->back().start_seq == 81);  // 60 records of session 1, then 20 of none
+    // 3 copies of the samples in session 1, then one of none
+    REQUIRE(sessions->back().start_seq == 4 * test::all_message_samples().size() + 1);
     for (const auto& s : *sessions) {
       alerts::AlertRulesConfig c;
       if (s.id == 2) {
@@ -523,6 +527,14 @@ TEST_CASE("alerts: what the rules raise from each session's records, with its ow
 
   // Stopped after every batch in turn: the run after it resumes the rules from the state
   // stored with the progress (it re-reads no record) and raises exactly the same alerts.
+  int all_writes = 0;
+  {
+    auto store = open_store("sqlite:" + dir.sub("count.db"));
+    REQUIRE(store.has_value());
+    FailingStore counting(**store, -1);
+    REQUIRE(project_all(dir.sub("j"), counting, small).has_value());
+    all_writes = counting.writes();
+  }
   for (int fail_at = 2;; ++fail_at) {
     CAPTURE(fail_at);
     const std::string db = dir.sub(fmt::format("stop{}.db", fail_at));
@@ -530,7 +542,7 @@ TEST_CASE("alerts: what the rules raise from each session's records, with its ow
     REQUIRE(store.has_value());
     FailingStore stops(**store, fail_at);
     if (project_all(dir.sub("j"), stops, small).has_value()) {  // past the last write: every batch was tried
-      CHECK(fail_at == 30);
+      CHECK(fail_at == all_writes + 1);
       break;
     }
     auto resumed = project_all(dir.sub("j"), **store, small);
@@ -550,9 +562,13 @@ TEST_CASE("alerts: what the rules raise from each session's records, with its ow
     REQUIRE(sqlite3_exec(h, "UPDATE projection_progress SET resume_state = '{\"v\":1,\"at\":' || last_seq ||"
                             " ',\"session\":2,\"next\":\"x\"}'", nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(h);
+    const auto progress = count_rows(db, "SELECT last_seq FROM projection_progress");
+    const auto session_2_start = static_cast<std::int64_t>(4 * test::all_message_samples().size() + 1);
+    REQUIRE(progress >= session_2_start);
     auto resumed = project_all(dir.sub("j"), **store, small);
     REQUIRE(resumed.has_value());
-    CHECK(resumed->warm_up_records == 95 - 80);  // session 2 up to the progress, read again
+    // Session 2 up to the progress, read again.
+    CHECK(resumed->warm_up_records == static_cast<std::uint64_t>(progress - session_2_start + 1));
     CHECK(alerts_of(db) == expected);
   }
 }

@@ -116,6 +116,12 @@ void add_import_command(CLI::App& app, int& exit_code) {
               VenueId::binance)
       ->add_option("--snapshot-symbol", args->snapshot_symbol,
                    "symbol for REST depth snapshots (default: the symbol of the frames before them)");
+  add_capture("binance-usdm-capture",
+              "Raw Binance USDⓈ-M futures combined-stream captures (trade, aggTrade, bookTicker, depth): instruments "
+              "named SYMBOL@binance_usdm",
+              VenueId::binance_usdm)
+      ->add_option("--snapshot-symbol", args->snapshot_symbol,
+                   "symbol for REST depth snapshots (default: the symbol of the frames before them)");
   add_capture("coinbase-capture",
               "Raw Coinbase Advanced Trade WebSocket captures: one line '<receive_ns> <frame>' each, gzip or "
               "plain; a file holds one connection's frames",
