@@ -653,7 +653,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.strings("feed.symbols", c.feed_symbols);
   r.string("feed.snapshot_symbol", c.snapshot_symbol);
   std::string capture_venue = "binance";
-  r.string("feed.capture_venue", capture_venue, {"binance", "coinbase", "kucoin"});
+  r.string("feed.capture_venue", capture_venue, {"binance", "binance_usdm", "coinbase", "kucoin"});
   c.feed_capture_venue = parse_venue(capture_venue).value_or(VenueId::binance);
   check_stream(r, "feed.", c.feed_venue(),
                c.feed_source == FeedSourceKind::coinbase || c.feed_source == FeedSourceKind::kucoin, c.feed_url,
@@ -1076,6 +1076,15 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
                                                 : alerts::Severity::warning;
     r.integer(key + "max_per_minute", ch->max_per_minute, 0, 10'000);
   }
+
+  // [futures]
+  std::string mark_price = "book_mid";
+  r.string("futures.mark_price", mark_price, {"book_mid", "venue"});
+  c.perpetuals.mark_from_book = mark_price == "book_mid";
+  r.fixed("futures.funding_rate", c.perpetuals.funding_rate, /*allow_negative=*/true);
+  std::uint32_t funding_s = static_cast<std::uint32_t>(c.perpetuals.funding_interval_ms / 1000);
+  r.interval("futures.funding_interval", funding_s);
+  c.perpetuals.funding_interval_ms = std::int64_t{funding_s} * 1000;
 
   r.check_unknown(root, "");
   if (!r.errors.empty()) {

@@ -28,7 +28,7 @@ Result<Cores> make_cores(const NodeConfig& c, std::string* model_id) {
   Cores cores;
   // The feed's decisions (ticks, gaps, refusals) are state like any core's: snapshotted,
   // recovered, and re-derived by replay.
-  cores[Actor::market_feed] = std::make_unique<MarketFeedCore>(c.clock_tick_ms, c.feed_max_time_skew_ms);
+  cores[Actor::market_feed] = std::make_unique<MarketFeedCore>(c.clock_tick_ms, c.feed_max_time_skew_ms, c.perpetuals);
   cores[Actor::candle_builder] = std::make_unique<CandleBuilderCore>(c.candles);
   if (!c.strategies.empty()) {
     // Several strategies in one actor; the session's model id names each: "id=model,...".

@@ -89,12 +89,33 @@ std::optional<ErrorReport> MarketFeedCore::implausible_time(const Message& messa
   return std::nullopt;
 }
 
+namespace {
+// The last funding time at or before `recv_ts_ns` (0 when funding is off).
+std::int64_t funding_boundary_ms(const PerpetualFeed& p, std::int64_t recv_ts_ns) {
+  if (p.funding_interval_ms <= 0) return 0;
+  const std::int64_t ms = recv_ts_ns / 1'000'000;
+  return ms - ms % p.funding_interval_ms;
+}
+}  // namespace
+
+void MarketFeedCore::derive_perpetuals(std::int64_t recv_ts_ns, const Message& message,
+                                       std::vector<FeedInput>& out) const {
+  // Funding at each funding time crossed since the last, for every perpetual marked so far.
+  if (const std::int64_t boundary = funding_boundary_ms(perp_, recv_ts_ns);
+      boundary != 0 && last_funding_ms_ != 0 && boundary > last_funding_ms_ && moves_clock(message))
+    for (std::int64_t t = last_funding_ms_ + perp_.funding_interval_ms; t <= boundary; t += perp_.funding_interval_ms)
+      for (const auto& [symbol, mark] : mark_)
+        out.push_back({Actor::market_feed, t * 1'000'000,
+                       Funding{symbol, perp_.funding_rate, t, mark, FundingSource::schedule}});
+}
+
 void MarketFeedCore::admit(std::int64_t recv_ts_ns, Message message, std::vector<FeedInput>& out) const {
   if (tick_ns_ > 0 && moves_clock(message)) {
     const std::int64_t boundary = recv_ts_ns - recv_ts_ns % tick_ns_;
     if (last_tick_ns_ != 0 && boundary > last_tick_ns_)  // the clock starts with the data
       out.push_back({Actor::timer, boundary, ClockTick{boundary}});
   }
+  derive_perpetuals(recv_ts_ns, message, out);
   auto quarantine = [&](ErrorReport why) {
     out.push_back({Actor::market_feed, recv_ts_ns, std::move(why)});
     out.push_back({Actor::market_feed, recv_ts_ns, std::move(message), Actor::market_feed});
@@ -114,7 +135,27 @@ void MarketFeedCore::admit(std::int64_t recv_ts_ns, Message message, std::vector
     }
   }
   if (auto error = implausible_time(message, recv_ts_ns)) return quarantine(std::move(*error));
+  // The mark of a perpetual whose best prices moved its mid, as the message is let in.
+  if (const auto* b = std::get_if<BookTicker>(&message);
+      b && perp_.mark_from_book && b->bid_price > 0 && b->ask_price > 0 && is_perpetual(b->symbol)) {
+    const std::int64_t mid = static_cast<std::int64_t>((static_cast<__int128>(b->bid_price) + b->ask_price) / 2);
+    if (const auto it = mark_.find(b->symbol); it == mark_.end() || it->second != mid)
+      out.push_back({Actor::market_feed, recv_ts_ns, MarkPrice{b->symbol, mid, MarkSource::book_mid, b->exchange_ts_ms}});
+  }
   out.push_back({Actor::market_feed, recv_ts_ns, std::move(message)});
+}
+
+void MarketFeedCore::apply_decisions(const std::vector<FeedInput>& decisions) {
+  for (const auto& in : decisions) {
+    if (const auto* t = std::get_if<ClockTick>(&in.message); t && t->ts_ns > last_tick_ns_) last_tick_ns_ = t->ts_ns;
+    if (const auto* m = std::get_if<MarkPrice>(&in.message)) {
+      mark_[m->symbol] = m->price;
+      // The first mark starts the funding clock: a position can be open from here on.
+      if (last_funding_ms_ == 0) last_funding_ms_ = funding_boundary_ms(perp_, in.recv_ts_ns);
+    }
+    if (const auto* f = std::get_if<Funding>(&in.message); f && f->funding_time_ms > last_funding_ms_)
+      last_funding_ms_ = f->funding_time_ms;
+  }
 }
 
 void MarketFeedCore::apply(std::int64_t recv_ts_ns, const Message& message) {
@@ -122,6 +163,10 @@ void MarketFeedCore::apply(std::int64_t recv_ts_ns, const Message& message) {
     const std::int64_t boundary = recv_ts_ns - recv_ts_ns % tick_ns_;
     if (boundary > last_tick_ns_) last_tick_ns_ = boundary;
   }
+  // The funding clock runs from the first mark on (apply_decisions starts it).
+  if (const std::int64_t boundary = funding_boundary_ms(perp_, recv_ts_ns);
+      last_funding_ms_ != 0 && boundary > last_funding_ms_ && moves_clock(message))
+    last_funding_ms_ = boundary;
   // An id that arrived is not missing, even if the message was not let in.
   if (const auto ids = ids_of(message)) {
     auto [it, inserted] = last_id_.try_emplace({ids->symbol, ids->stream}, ids->last);
@@ -133,6 +178,9 @@ bool MarketFeedCore::is_decision(Actor source, const Message& message) {
   if (source == Actor::timer) return true;
   if (const auto* f = std::get_if<FeedStatus>(&message)) return f->kind == FeedStatusKind::gap && tracked_stream(f->stream);
   if (const auto* e = std::get_if<ErrorReport>(&message)) return e->code == kStaleId || e->code == kImplausibleTime;
+  // Derived for perpetuals; a venue's own marks and funding are received messages.
+  if (const auto* m = std::get_if<MarkPrice>(&message)) return m->source == MarkSource::book_mid;
+  if (const auto* f = std::get_if<Funding>(&message)) return f->source == FundingSource::schedule;
   return false;
 }
 
@@ -153,14 +201,15 @@ Status MarketFeedCore::record(const EnvelopeHeader& header, const Message& messa
     pending_.clear();
     return error;
   }
+  apply_decisions(pending_);
   apply(in.recv_ts_ns, in.message);
   pending_.clear();
   return {};
 }
 
 void MarketFeedCore::settle() {
-  for (const auto& in : pending_)
-    if (const auto* t = std::get_if<ClockTick>(&in.message); t && t->ts_ns > last_tick_ns_) last_tick_ns_ = t->ts_ns;
+  // What a cut group journaled was delivered: its ticks, marks and funding stand.
+  apply_decisions(pending_);
   pending_.clear();
 }
 
@@ -180,6 +229,14 @@ void MarketFeedCore::save(StateWriter& w) const {
     w.u32(static_cast<std::uint32_t>(in.destination));
     w.message(in.message);
   }
+  // Last and only when used, so that spot sessions' snapshots keep their bytes.
+  if (mark_.empty() && last_funding_ms_ == 0) return;
+  w.i64(last_funding_ms_);
+  w.u32(static_cast<std::uint32_t>(mark_.size()));
+  for (const auto& [symbol, mark] : mark_) {
+    w.str(symbol);
+    w.i64(mark);
+  }
 }
 
 Status MarketFeedCore::load(StateReader& r) {
@@ -198,6 +255,15 @@ Status MarketFeedCore::load(StateReader& r) {
     in.destination = static_cast<Actor>(r.u32());
     in.message = r.message();
     pending_.push_back(std::move(in));
+  }
+  mark_.clear();
+  last_funding_ms_ = 0;
+  if (r.ok() && !r.at_end()) {
+    last_funding_ms_ = r.i64();
+    for (auto n = r.count(); n > 0 && r.ok(); --n) {
+      std::string symbol = r.str();
+      mark_[std::move(symbol)] = r.i64();
+    }
   }
   if (!r.ok()) return fail("market_feed state is truncated or corrupt");
   return {};

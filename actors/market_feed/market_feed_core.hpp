@@ -8,6 +8,11 @@
 //    message; an id at or below the last one received (a resent trade, a stale depth
 //    diff) is not let in (`stale_id`). KuCoin's trade ids rise but skip by design (they
 //    are book sequences), so only their order is checked;
+//  - perpetuals (feed.perpetuals): where the data carries no mark price, a MarkPrice
+//    (book_mid) before each admitted best bid/ask of a perpetual whose mid moved; where it
+//    carries no funding, a Funding (schedule) for every marked perpetual at each funding
+//    time the data-time clock crosses (multiples of the interval since the epoch, UTC),
+//    at the rate configured and the mark then;
 //  - plausibility: a trade, aggTrade or kline whose exchange time is further than
 //    `max_time_skew_ms` from its receive time is not let in (`implausible_exchange_time`).
 //    A garbled time (seconds for milliseconds, a far-future year) would otherwise open
@@ -39,6 +44,13 @@
 
 namespace trader {
 
+// What the feed derives for perpetuals when the data does not carry it.
+struct PerpetualFeed {
+  bool mark_from_book = false;         // MarkPrice = (best bid + best ask) / 2, toward zero
+  std::int64_t funding_interval_ms = 0;  // 0: no scheduled funding
+  std::int64_t funding_rate = 0;       // fixed point; positive: longs pay shorts
+};
+
 struct FeedInput {  // one record the feed puts into the journal
   Actor source;     // market_feed, or timer for ticks
   std::int64_t recv_ts_ns;
@@ -57,8 +69,8 @@ class MarketFeedCore final : public ActorCore {
   static constexpr const char* kImplausibleTime = "implausible_exchange_time";
 
   // max_time_skew_ms = 0: exchange times are not checked.
-  explicit MarketFeedCore(std::int64_t tick_ms, std::int64_t max_time_skew_ms = 0)
-      : tick_ns_(tick_ms * 1'000'000), max_skew_ms_(max_time_skew_ms) {}
+  explicit MarketFeedCore(std::int64_t tick_ms, std::int64_t max_time_skew_ms = 0, PerpetualFeed perpetuals = {})
+      : tick_ns_(tick_ms * 1'000'000), max_skew_ms_(max_time_skew_ms), perp_(perpetuals) {}
 
   Actor id() const override { return Actor::market_feed; }
   // Nothing is routed to the feed: its inputs come from outside, through admit().
@@ -93,6 +105,9 @@ class MarketFeedCore final : public ActorCore {
 
  private:
   void apply(std::int64_t recv_ts_ns, const Message& message);
+  // The marks and funding times of journaled decisions (a group's, or a cut group's).
+  void apply_decisions(const std::vector<FeedInput>& decisions);
+  void derive_perpetuals(std::int64_t recv_ts_ns, const Message& message, std::vector<FeedInput>& out) const;
   std::optional<ErrorReport> implausible_time(const Message& message, std::int64_t recv_ts_ns) const;
 
   std::int64_t tick_ns_;
@@ -102,6 +117,11 @@ class MarketFeedCore final : public ActorCore {
   std::map<std::pair<std::string, std::string>, std::uint64_t> last_id_;
   std::vector<FeedInput> pending_;
   bool trusting_ = false;
+  PerpetualFeed perp_;
+  // Perpetuals (snapshotted only when used): the last mark per symbol, the last funding
+  // time the clock passed.
+  std::map<std::string, std::int64_t> mark_;
+  std::int64_t last_funding_ms_ = 0;
 };
 
 }  // namespace trader

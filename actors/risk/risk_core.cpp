@@ -1,5 +1,7 @@
 #include "actors/risk/risk_core.hpp"
 
+#include "messages/instrument.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -145,6 +147,11 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
     d.checks.push_back({limit, value, bound, within});
     return within;
   };
+  // Perpetuals are recorded, marked and funded by the feed; positions in them (margin,
+  // leverage, liquidation) are not booked by this build yet, so no order may open one.
+  if (is_perpetual(intent.symbol))
+    return reject("perpetual_not_traded", intent.symbol + " is a perpetual: this build records its marks and funding "
+                                          "but does not trade perpetuals yet");
   const std::int64_t held = position_qty(intent.symbol);
   // The venue refuses a limit price off its tick (PRICE_FILTER); it is refused here first,
   // journaled with its reason, instead of leaving the process.

@@ -285,3 +285,89 @@ TEST_CASE("market feed: a venue without book update ids (Coinbase), and a gap it
   // A trade-id gap the feed finds stays its own decision.
   CHECK(MarketFeedCore::is_decision(Actor::market_feed, FeedStatus{FeedStatusKind::gap, "BTCUSDT", "trade", 1, 3, "", 0}));
 }
+
+TEST_CASE("market feed: a perpetual's mark is its book's mid, journaled before the book when it moves") {
+  Feed core{MarketFeedCore(0, 0, PerpetualFeed{true, 60'000, 10'000})};
+  std::vector<FeedInput> out;
+  const std::string perp = "BTCUSDT@binance_usdm";
+  auto book = [&](std::uint64_t id, std::int64_t bid, std::int64_t ask) {
+    return BookTicker{perp, id, bid, 1, ask, 1, 1723161256313};
+  };
+  core.on_market_data(1, book(1, 6180020000000, 6180030000000), out);
+  REQUIRE(out.size() == 2);
+  CHECK(std::get<MarkPrice>(out[0].message) == MarkPrice{perp, 6180025000000, MarkSource::book_mid, 1723161256313});
+  CHECK(out[0].source == Actor::market_feed);
+  CHECK(std::holds_alternative<BookTicker>(out[1].message));
+  out.clear();
+  core.on_market_data(2, book(2, 6180020000000, 6180030000000), out);  // same mid: no mark
+  CHECK(out.size() == 1);
+  out.clear();
+  core.on_market_data(3, book(3, 6180020000001, 6180030000002), out);  // an odd sum: toward zero
+  REQUIRE(out.size() == 2);
+  CHECK(std::get<MarkPrice>(out[0].message).price == 6180025000001);
+  out.clear();
+  // A spot pair's book makes no mark.
+  core.on_market_data(4, BookTicker{"BTCUSDT", 4, 1, 1, 3, 1, 0}, out);
+  CHECK(out.size() == 1);
+}
+
+TEST_CASE("market feed: scheduled funding at each funding time the clock crosses, at the mark then") {
+  Feed core{MarketFeedCore(0, 0, PerpetualFeed{true, 60'000, 10'000})};
+  std::vector<FeedInput> out;
+  const std::string perp = "BTCUSDT@binance_usdm";
+  const std::int64_t t0 = 1'723'161'255'000;  // ms: 23:54:15
+  auto ns = [](std::int64_t ms) { return ms * 1'000'000; };
+  core.on_market_data(ns(t0), BookTicker{perp, 1, 100, 1, 200, 1, 0}, out);  // first mark: the clock starts
+  core.on_market_data(ns(t0 + 30'000), trade(1), out);                       // 23:54:45: no funding time yet
+  out.clear();
+  core.on_market_data(ns(t0 + 45'000), trade(2), out);  // 23:55:00 crossed
+  REQUIRE(out.size() == 2);
+  CHECK(std::get<Funding>(out[0].message) == Funding{perp, 10'000, 1'723'161'300'000, 150, FundingSource::schedule});
+  CHECK(out[0].recv_ts_ns == ns(1'723'161'300'000));
+  out.clear();
+  core.on_market_data(ns(t0 + 190'000), trade(3), out);  // 23:57:25: 23:56 and 23:57 crossed, one each
+  REQUIRE(out.size() == 3);
+  CHECK(std::get<Funding>(out[0].message).funding_time_ms == 1'723'161'360'000);
+  CHECK(std::get<Funding>(out[1].message).funding_time_ms == 1'723'161'420'000);
+}
+
+TEST_CASE("market feed: marks and the funding clock survive a snapshot, and a journal the feed would not write is refused") {
+  const PerpetualFeed perp{true, 60'000, -5'000};
+  Feed core{MarketFeedCore(0, 0, perp)};
+  std::vector<FeedInput> out;
+  core.on_market_data(1'723'161'255'000'000'000, BookTicker{"ETHUSDT@binance_usdm", 1, 100, 1, 300, 1, 0}, out);
+  StateWriter w;
+  core.core.save(w);
+  MarketFeedCore restored(0, 0, perp);
+  StateReader r(w.bytes());
+  REQUIRE(restored.load(r).has_value());
+  StateWriter again;
+  restored.save(again);
+  CHECK(again.bytes() == w.bytes());
+  // After the restore, the next funding time pays at the mark the snapshot kept.
+  std::vector<FeedInput> next;
+  restored.admit(1'723'161'300'000'000'000, trade(1), next);
+  REQUIRE(next.size() == 2);
+  CHECK(std::get<Funding>(next[0].message).mark_price == 200);
+  CHECK(std::get<Funding>(next[0].message).rate == -5'000);
+  // A journal whose mark is not the mid the feed derives fails record().
+  MarketFeedCore checker(0, 0, perp);
+  const FeedInput forged{Actor::market_feed, 5, MarkPrice{"ETHUSDT@binance_usdm", 201, MarkSource::book_mid, 0}};
+  const FeedInput book{Actor::market_feed, 5, BookTicker{"ETHUSDT@binance_usdm", 1, 100, 1, 300, 1, 0}};
+  REQUIRE(checker.record(header_of(forged), forged.message));
+  CHECK_FALSE(checker.record(header_of(book), book.message).has_value());
+}
+
+TEST_CASE("market feed: spot sessions keep their snapshot bytes (no perpetual state written)") {
+  Feed core{MarketFeedCore(1000, 0, PerpetualFeed{true, 60'000, 10'000})};
+  Feed plain{MarketFeedCore(1000)};
+  std::vector<FeedInput> out;
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    core.on_market_data(static_cast<std::int64_t>(i) * 90'000'000'000, trade(i), out);
+    plain.on_market_data(static_cast<std::int64_t>(i) * 90'000'000'000, trade(i), out);
+  }
+  StateWriter a, b;
+  core.core.save(a);
+  plain.core.save(b);
+  CHECK(a.bytes() == b.bytes());
+}

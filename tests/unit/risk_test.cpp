@@ -556,3 +556,14 @@ TEST_CASE("an entry approved and still working counts as held until its order en
   CHECK(freed.approved);
   CHECK(freed.approved_qty == px(10));
 }
+
+TEST_CASE("an intent on a perpetual is refused, journaled with its reason: perpetual positions are not booked yet") {
+  Ready r;
+  r.h.feed(portfolio(10000, {}));
+  const auto d = decide(r.h, entry("BTCUSDT@binance_usdm", 5));
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason_code == "perpetual_not_traded");
+  CHECK(d.reason.find("BTCUSDT@binance_usdm is a perpetual") != std::string::npos);
+  // The spot pair of the same asset still trades.
+  CHECK(decide(r.h, entry("BTCUSDT", 5)).approved);
+}
