@@ -16,6 +16,7 @@
 #include <toml++/toml.h>
 
 #include "exchange/binance/frame_parser.hpp"
+#include "futures/contract.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/instrument.hpp"
 
@@ -370,6 +371,84 @@ class Reader {
   std::string file_;
   std::set<std::string> known_;
 };
+
+// [futures] leverage and margin_mode, then each [[futures.contracts]] entry: a perpetual's
+// lot, tick, multiplier and maintenance-margin brackets, as the venue publishes them.
+// Read last of [futures]: the printed config shows the entries after the table's keys.
+void read_contracts(Reader& r, NodeConfig& c) {
+  futures::Contracts perps;
+  r.integer("futures.leverage", perps.leverage, 1, 1000);
+  std::string margin_mode = "isolated";
+  r.string("futures.margin_mode", margin_mode, {"isolated", "cross"});
+  if (margin_mode == "cross")
+    r.error("futures.margin_mode", r.find("futures.margin_mode"),
+            "cross margin is not built yet: each position is margined on its own (\"isolated\")");
+  const toml::node* n = r.find("futures.contracts");
+  const toml::array* entries = n ? n->as_array() : nullptr;
+  if (n && (!entries || !entries->is_array_of_tables())) {
+    r.error("futures.contracts", n, "expected [[futures.contracts]] entries (tables with a symbol and brackets each)");
+    entries = nullptr;
+  }
+  for (std::size_t i = 0; entries && i < entries->size(); ++i) {
+    const std::string p = fmt::format("futures.contracts[{}].", i);
+    futures::PerpContract k;
+    r.string(p + "symbol", k.symbol);
+    const auto* symbol_node = r.find(p + "symbol");
+    if (!is_perpetual(k.symbol))
+      r.error(p + "symbol", symbol_node ? symbol_node : entries->get(i),
+              fmt::format("\"{}\" is not a perpetual instrument (e.g. \"BTCUSDT@binance_usdm\")", k.symbol));
+    else if (perps.find(k.symbol))
+      r.error(p + "symbol", symbol_node, fmt::format("\"{}\" has another [[futures.contracts]] entry", k.symbol));
+    r.fixed(p + "multiplier", k.multiplier);
+    r.fixed(p + "lot", k.lot_step);
+    r.fixed(p + "tick", k.tick_size);
+    for (auto [key, v] : {std::pair{"multiplier", k.multiplier}, std::pair{"lot", k.lot_step}, std::pair{"tick", k.tick_size}})
+      if (v <= 0 && r.peek(p + key)) r.error(p + key, r.peek(p + key), "must be above 0");
+    // brackets = [{floor = "0", mmr = "0.004", max_leverage = 125}, ...]: one key, printed whole.
+    const std::string bkey = p + "brackets";
+    const toml::node* bn = r.find(bkey);
+    const toml::array* brackets = bn ? bn->as_array() : nullptr;
+    if (!brackets || !brackets->is_array_of_tables() || brackets->empty()) {
+      r.error(bkey, bn ? bn : entries->get(i),
+              "expected the margin brackets: [{floor = \"0\", mmr = \"0.004\", max_leverage = 125}, ...]");
+    } else {
+      std::string printed;
+      for (std::size_t j = 0; j < brackets->size(); ++j) {
+        const std::string e = fmt::format("{}[{}].", bkey, j);
+        futures::MarginTier t;
+        for (auto [key, out] : {std::pair{"floor", &t.floor}, std::pair{"mmr", &t.mmr}}) {
+          const toml::node* v = r.find(e + key);
+          std::optional<std::int64_t> parsed;
+          if (v && v->as_string()) parsed = parse_fixed(v->as_string()->get());
+          else if (v && v->as_integer()) parsed = parse_fixed(std::to_string(v->as_integer()->get()));
+          if (!parsed || *parsed < 0)
+            r.error(e + key, v ? v : brackets->get(j), "expected a decimal string of at most 8 places, e.g. \"0.004\"");
+          else
+            *out = *parsed;
+        }
+        const toml::node* lv = r.find(e + "max_leverage");
+        if (!lv || !lv->as_integer() || lv->as_integer()->get() < 1 || lv->as_integer()->get() > 1000)
+          r.error(e + "max_leverage", lv ? lv : brackets->get(j), "expected an integer leverage, 1 to 1000");
+        else
+          t.max_leverage = static_cast<std::uint32_t>(lv->as_integer()->get());
+        printed += fmt::format("{}{{floor = {}, mmr = {}, max_leverage = {}}}", j ? ", " : "",
+                               Reader::quoted(format_fixed(t.floor)), Reader::quoted(format_fixed(t.mmr)),
+                               t.max_leverage);
+        k.tiers.push_back(t);
+      }
+      r.record(bkey, bn, "[" + printed + "]");
+      k.max_leverage = k.tiers.front().max_leverage;
+      if (r.errors.empty())
+        if (auto checked = futures::check_contract(k); !checked) r.error(bkey, bn, checked.error().message);
+      if (perps.leverage > k.max_leverage)
+        r.error("futures.leverage", r.find("futures.leverage"),
+                fmt::format("{}x is above {}'s maximum of {}x", perps.leverage, k.symbol, k.max_leverage));
+    }
+    perps.list.push_back(std::move(k));
+  }
+  c.portfolio.perps = perps;
+  c.paper.perps = std::move(perps);
+}
 
 Status apply_override(toml::table& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
@@ -1085,6 +1164,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   std::uint32_t funding_s = static_cast<std::uint32_t>(c.perpetuals.funding_interval_ms / 1000);
   r.interval("futures.funding_interval", funding_s);
   c.perpetuals.funding_interval_ms = std::int64_t{funding_s} * 1000;
+  read_contracts(r, c);
 
   r.check_unknown(root, "");
   if (!r.errors.empty()) {
@@ -1103,9 +1183,14 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
 std::string render_effective_config(const NodeConfig& config) {
   std::string out, section;
   std::size_t width = 0;
-  for (const auto& k : config.keys) width = std::max(width, k.key.size() - k.key.find('.') - 1 + 3 + k.value.size());
+  // The comments line up, except after a long value (a contract's brackets), which would
+  // push every line's comment out of sight.
+  for (const auto& k : config.keys)
+    if (k.value.size() <= 60) width = std::max(width, k.key.size() - k.key.find('.') - 1 + 3 + k.value.size());
   for (const auto& k : config.keys) {
-    const auto dot = k.key.find('.');
+    // A key of an array entry (futures.contracts[0].lot) sits under its entry's header.
+    const auto entry_end = k.key.find("].");
+    const auto dot = entry_end == std::string::npos ? k.key.find('.') : entry_end + 1;
     const std::string sec = k.key.substr(0, dot), name = k.key.substr(dot + 1);
     if (sec != section) {
       const auto bracket = sec.find('[');  // strategies[1] -> [[strategies]]

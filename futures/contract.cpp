@@ -28,25 +28,34 @@ Status check_contract(const PerpContract& c) {
   return {};
 }
 
+const PerpContract* Contracts::find(const std::string& symbol) const {
+  for (const auto& c : list)
+    if (c.symbol == symbol) return &c;
+  return nullptr;
+}
+
 const MarginTier& tier_of(const PerpContract& c, std::int64_t notional) {
   std::size_t i = 0;
   while (i + 1 < c.tiers.size() && c.tiers[i + 1].floor <= notional) ++i;
   return c.tiers[i];
 }
 
-std::optional<std::int64_t> maintenance_margin(const PerpContract& c, std::int64_t notional) {
-  if (c.tiers.empty() || notional < 0) return std::nullopt;
+__int128 maintenance_margin_wide(const PerpContract& c, __int128 notional) {
   // notional x rate - amount, with amount_i = Σ floor_j x (rate_j - rate_{j-1}), all in
   // one 128-bit numerator so the only rounding is the final one (up).
   __int128 scaled = 0;  // x kFixedScale
   std::int64_t prev_rate = 0;
   for (const auto& t : c.tiers) {
     if (t.floor > notional) break;
-    scaled += static_cast<__int128>(notional - t.floor) * (t.mmr - prev_rate);
+    scaled += (notional - t.floor) * (t.mmr - prev_rate);
     prev_rate = t.mmr;
   }
-  const __int128 mm = (scaled + kFixedScale - 1) / kFixedScale;
-  return narrow_checked(mm);
+  return (scaled + kFixedScale - 1) / kFixedScale;
+}
+
+std::optional<std::int64_t> maintenance_margin(const PerpContract& c, std::int64_t notional) {
+  if (c.tiers.empty() || notional < 0) return std::nullopt;
+  return narrow_checked(maintenance_margin_wide(c, notional));
 }
 
 }  // namespace trader::futures

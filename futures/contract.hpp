@@ -23,6 +23,7 @@ struct MarginTier {
   std::int64_t floor = 0;
   std::int64_t mmr = 0;  // fixed point: 0.004 -> 400000
   std::uint32_t max_leverage = 0;
+  bool operator==(const MarginTier&) const = default;
 };
 
 struct PerpContract {
@@ -34,6 +35,14 @@ struct PerpContract {
   std::vector<MarginTier> tiers;       // by floor, from 0
 };
 
+// The perpetuals a node may hold: each contract's rules, and the leverage (isolated
+// margin) a position opens at. One value for the portfolio, risk and the paper venue.
+struct Contracts {
+  std::vector<PerpContract> list;
+  std::uint32_t leverage = 1;
+  const PerpContract* find(const std::string& symbol) const;
+};
+
 // The contract's tiers are usable: a first bracket at 0, floors rising, rates below 100 %
 // and rising, leverage 1..max_leverage. The error names the bracket.
 Status check_contract(const PerpContract& c);
@@ -43,6 +52,9 @@ Status check_contract(const PerpContract& c);
 // (Binance's "cum"): amount_i = amount_{i-1} + floor_i * (rate_i - rate_{i-1}).
 // Rounded up: a venue never asks less. nullopt on overflow.
 std::optional<std::int64_t> maintenance_margin(const PerpContract& c, std::int64_t notional);
+// The same without narrowing, for notionals past 64 bits (the search over prices). Exact
+// for any notional below 2^127 / 10^8, which covers any qty x price of two 64-bit amounts.
+__int128 maintenance_margin_wide(const PerpContract& c, __int128 notional);
 
 // The bracket a notional falls in.
 const MarginTier& tier_of(const PerpContract& c, std::int64_t notional);

@@ -19,23 +19,10 @@ i128 abs128(i128 v) { return v < 0 ? -v : v; }
 // a x b / scale toward zero; |a|, |b| < 2^63 so the product fits 128 bits.
 i128 mul_wide(i128 a, std::int64_t b) { return a * b / kFixedScale; }
 
-// maintenance_margin without narrowing (for the search over prices, where notionals may
-// pass what 64 bits hold).
-i128 maintenance_wide(const PerpContract& c, i128 notional) {
-  i128 scaled = 0;
-  std::int64_t prev_rate = 0;
-  for (const auto& t : c.tiers) {
-    if (t.floor > notional) break;
-    scaled += (notional - t.floor) * (t.mmr - prev_rate);
-    prev_rate = t.mmr;
-  }
-  return (scaled + kFixedScale - 1) / kFixedScale;
-}
-
 // Margin balance less maintenance at `price`: liquidated when <= 0.
 i128 cushion(const PerpPosition& p, const PerpContract& c, std::int64_t price) {
   const i128 value = static_cast<i128>(p.qty) * price / kFixedScale;
-  return static_cast<i128>(p.margin) + (value - p.cost) - maintenance_wide(c, abs128(value));
+  return static_cast<i128>(p.margin) + (value - p.cost) - maintenance_margin_wide(c, abs128(value));
 }
 
 }  // namespace

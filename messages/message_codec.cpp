@@ -191,12 +191,13 @@ void enc(const PortfolioState& m, capnp::AnyPointer::Builder b) {
   o.setRealizedPnl(m.realized_pnl); o.setUnrealizedPnl(m.unrealized_pnl); o.setFees(m.fees);
   o.setPeakEquity(m.peak_equity); o.setDrawdownPpm(m.drawdown_ppm); o.setMaxDrawdownPpm(m.max_drawdown_ppm);
   o.setStartingCash(m.starting_cash); o.setFills(m.fills); o.setRoundTrips(m.round_trips);
-  o.setWinningRoundTrips(m.winning_round_trips);
+  o.setWinningRoundTrips(m.winning_round_trips); o.setFunding(m.funding);
   auto ps = o.initPositions(static_cast<unsigned>(m.positions.size()));
   for (unsigned i = 0; i < m.positions.size(); ++i) {
     const auto& p = m.positions[i];
     ps[i].setSymbol(p.symbol); ps[i].setQty(p.qty); ps[i].setAvgEntryPrice(p.avg_entry_price);
     ps[i].setLastPrice(p.last_price); ps[i].setUnrealizedPnl(p.unrealized_pnl); ps[i].setRealizedPnl(p.realized_pnl);
+    ps[i].setMargin(p.margin); ps[i].setLiquidationPrice(p.liquidation_price); ps[i].setLeverage(p.leverage);
   }
 }
 void enc(const ClockTick& m, capnp::AnyPointer::Builder b) { b.initAs<s::ClockTick>().setTsNs(m.ts_ns); }
@@ -336,10 +337,11 @@ Message dec(PortfolioState*, capnp::AnyPointer::Reader b) {
   PortfolioState m{i.getTsMs(), text(i.getQuoteAsset()), i.getCash(), i.getEquity(), i.getRealizedPnl(),
                    i.getUnrealizedPnl(), i.getFees(), i.getPeakEquity(), i.getDrawdownPpm(), {},
                    i.getMaxDrawdownPpm(), i.getStartingCash(), i.getFills(), i.getRoundTrips(),
-                   i.getWinningRoundTrips()};
+                   i.getWinningRoundTrips(), i.getFunding()};
   for (auto p : i.getPositions())
     m.positions.push_back({text(p.getSymbol()), p.getQty(), p.getAvgEntryPrice(), p.getLastPrice(),
-                           p.getUnrealizedPnl(), p.getRealizedPnl()});
+                           p.getUnrealizedPnl(), p.getRealizedPnl(), p.getMargin(), p.getLiquidationPrice(),
+                           p.getLeverage()});
   return m;
 }
 Message dec(ClockTick*, capnp::AnyPointer::Reader b) { return ClockTick{b.getAs<s::ClockTick>().getTsNs()}; }

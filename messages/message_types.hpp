@@ -288,6 +288,9 @@ struct OrderEvent {
 struct Position {
   std::string symbol;
   std::int64_t qty = 0, avg_entry_price = 0, last_price = 0, unrealized_pnl = 0, realized_pnl = 0;
+  // Perpetuals (0 for spot): qty signed, last_price the mark; isolated margin, liquidation price, leverage.
+  std::int64_t margin = 0, liquidation_price = 0;
+  std::uint32_t leverage = 0;
   bool operator==(const Position&) const = default;
 };
 
@@ -301,6 +304,7 @@ struct PortfolioState {
   std::uint32_t max_drawdown_ppm = 0;
   std::int64_t starting_cash = 0;
   std::uint32_t fills = 0, round_trips = 0, winning_round_trips = 0;
+  std::int64_t funding = 0;  // perpetuals' funding received (negative: paid), in cash
   bool operator==(const PortfolioState&) const = default;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "messages/fixed_point.hpp"
+#include "messages/instrument.hpp"
 
 namespace trader {
 namespace {
@@ -99,9 +100,53 @@ void PaperExchangeCore::on_print(const std::string& symbol, std::int64_t price, 
     e.fee = bps_up(mul_fixed(qty, fill_price), maker ? config_.maker_fee_bps : config_.taker_fee_bps);
     e.liquidity = maker ? Liquidity::maker : Liquidity::taker;
     e.trade_id = trade_id;
+    if (is_perpetual(symbol)) book_perp_fill(e, out);
     out.push_back({Actor::none, std::move(e)});
     it = done ? working_.erase(it) : it + 1;
   }
+}
+
+void PaperExchangeCore::book_perp_fill(const OrderEvent& e, Outbox& out) {
+  futures::PerpPosition& p = perps_[e.symbol];
+  if (p.qty == 0) p.leverage = std::max<std::uint32_t>(1, config_.perps.leverage);
+  // The fill stands (the venue made it); a position that cannot hold it is said, loudly.
+  if (auto booked = futures::apply_fill(p, e.side == Side::buy, e.fill_qty, e.fill_price, e.fee); !booked)
+    out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", "the paper venue's " + e.symbol + " position: " +
+                                            booked.error().message, e.client_order_id, 0, e.ts_ms * 1'000'000}});
+}
+
+void PaperExchangeCore::on_mark(const MarkPrice& m, const Delivery& in, Outbox& out) {
+  const auto it = perps_.find(m.symbol);
+  if (it == perps_.end() || it->second.qty == 0) return;
+  const futures::PerpContract* contract = config_.perps.find(m.symbol);
+  if (!contract) return;  // the config names a contract for every perpetual it trades
+  futures::PerpPosition& p = it->second;
+  const auto check = futures::check_margin(p, *contract, m.price);
+  if (!check || !check->liquidate) return;
+  const std::int64_t ts_ms = in.recv_ts_ns / 1'000'000;
+  // As a venue does: the symbol's open orders are canceled, then the position is closed
+  // at its bankruptcy price and its margin is lost.
+  for (auto w = working_.begin(); w != working_.end();) {
+    if (w->request.symbol != m.symbol) {
+      ++w;
+      continue;
+    }
+    auto e = event(*w, OrderEventKind::canceled, ts_ms);
+    e.reason = "canceled by the liquidation of " + m.symbol;
+    out.push_back({Actor::none, std::move(e)});
+    w = working_.erase(w);
+  }
+  const __int128 abs_qty = p.qty < 0 ? -static_cast<__int128>(p.qty) : p.qty;
+  const __int128 abs_cost = p.cost < 0 ? -static_cast<__int128>(p.cost) : p.cost;
+  Liquidation l{m.symbol, p.qty, static_cast<std::int64_t>(abs_cost * kFixedScale / abs_qty), p.leverage, m.price,
+                p.margin, check->margin_balance, check->maintenance, check->mmr,
+                futures::liquidation_price(p, *contract).value_or(0), futures::bankruptcy_price(p), p.margin, ts_ms};
+  if (auto closed = futures::liquidate(p); !closed) {
+    out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", "the paper venue cannot liquidate " + m.symbol +
+                                            ": " + closed.error().message, m.symbol, 0, in.recv_ts_ns}});
+    return;
+  }
+  out.push_back({Actor::none, std::move(l)});
 }
 
 void PaperExchangeCore::expire(const Delivery& in, Outbox& out) {
@@ -121,6 +166,14 @@ void PaperExchangeCore::expire(const Delivery& in, Outbox& out) {
 void PaperExchangeCore::on(const Delivery& in, Outbox& out) {
   if (const auto* r = std::get_if<OrderRequest>(&in.message)) {
     on_request(*r, in, out);
+    return;
+  }
+  if (const auto* m = std::get_if<MarkPrice>(&in.message)) return on_mark(*m, in, out);
+  if (const auto* f = std::get_if<Funding>(&in.message)) {
+    if (auto it = perps_.find(f->symbol); it != perps_.end() && it->second.qty != 0)
+      if (auto paid = futures::apply_funding(it->second, f->mark_price, f->rate); !paid)
+        out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", "the paper venue's " + f->symbol +
+                                                " funding: " + paid.error().message, f->symbol, 0, in.recv_ts_ns}});
     return;
   }
   if (working_.empty()) return;
@@ -148,6 +201,14 @@ void PaperExchangeCore::save(StateWriter& w) const {
     w.i64(o.cum_qty);
   }
   w.u64(next_order_id_);
+  // Perpetual positions last, and only when there are any: spot snapshots keep their bytes.
+  if (perps_.empty()) return;
+  w.u32(static_cast<std::uint32_t>(perps_.size()));
+  for (const auto& [symbol, p] : perps_) {
+    w.str(symbol);
+    for (auto v : {p.qty, p.cost, p.margin, p.realized, p.fees, p.funding}) w.i64(v);
+    w.u32(p.leverage);
+  }
 }
 
 Status PaperExchangeCore::load(StateReader& r) {
@@ -162,6 +223,13 @@ Status PaperExchangeCore::load(StateReader& r) {
     working_.push_back(std::move(o));
   }
   next_order_id_ = r.u64();
+  perps_.clear();
+  if (r.ok() && !r.at_end())
+    for (auto n = r.count(); n > 0 && r.ok(); --n) {
+      futures::PerpPosition& p = perps_[r.str()];
+      for (auto* v : {&p.qty, &p.cost, &p.margin, &p.realized, &p.fees, &p.funding}) *v = r.i64();
+      p.leverage = r.u32();
+    }
   if (!r.ok()) return fail("exchange snapshot is truncated or corrupt");
   return {};
 }

@@ -14,12 +14,21 @@
 //  - Market orders not filled within market_timeout_ms of data time expire (cum qty kept).
 //  - Fees are charged in the quote asset, rounded up to 1e-8; slipped prices are rounded
 //    against the order.
+//  - Perpetuals: the venue keeps its own view of each position (isolated margin at
+//    `perps.leverage`, futures/perp_position.hpp) from the fills it makes and the funding
+//    records, and at each mark_price checks its margin: where the margin balance is at or
+//    below maintenance it liquidates, as the venue would, and says so in a `liquidation`
+//    record holding the numbers it decided on (the mark, margin, balance, maintenance and
+//    its rate, the liquidation and bankruptcy prices, the loss). The symbol's working
+//    orders are canceled with it.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "actors/actor_core.hpp"
 #include "actors/market_rules.hpp"
+#include "futures/perp_position.hpp"
 
 namespace trader {
 
@@ -32,6 +41,7 @@ struct PaperExchangeConfig {
   std::int64_t market_timeout_ms = 60'000;
   std::string fee_asset = "USDT";
   std::int64_t lot_step = 1000;  // kline-capped fills are whole lots
+  futures::Contracts perps;      // the perpetuals' rules and leverage
 };
 
 class PaperExchangeCore final : public ActorCore {
@@ -54,11 +64,14 @@ class PaperExchangeCore final : public ActorCore {
   void on_print(const std::string& symbol, std::int64_t price, std::int64_t low, std::int64_t high,
                 std::int64_t size, std::uint64_t trade_id, bool is_kline, const Delivery& in, Outbox& out);
   void expire(const Delivery& in, Outbox& out);
+  void book_perp_fill(const OrderEvent& e, Outbox& out);
+  void on_mark(const MarkPrice& m, const Delivery& in, Outbox& out);
   OrderEvent event(const Working& w, OrderEventKind kind, std::int64_t ts_ms) const;
 
   PaperExchangeConfig config_;
   std::vector<Working> working_;  // in arrival order: earlier orders fill first
   std::uint64_t next_order_id_ = 1;
+  std::map<std::string, futures::PerpPosition> perps_;  // the venue's view, by symbol
 };
 
 }  // namespace trader

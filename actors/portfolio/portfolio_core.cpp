@@ -101,6 +101,101 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   if (at_venue != venue_cash_.end()) at_venue->second = static_cast<std::int64_t>(venue_cash);
 }
 
+void PortfolioCore::on_perp_fill(const OrderEvent& e, Outbox& out) {
+  auto error = [&](const char* code, std::string what) {
+    out.push_back({Actor::none, ErrorReport{code, std::move(what), e.client_order_id, 0, e.ts_ms * 1'000'000}});
+  };
+  std::int64_t fee = e.fee;
+  if (!e.fee_asset.empty() && e.fee_asset != state_.quote_asset) {
+    error("fee_asset_unvalued", "a fee of " + e.symbol + " in " + e.fee_asset + " is not valued (its margin and PnL "
+                                "are in " + state_.quote_asset + "); booked as 0");
+    fee = 0;
+  }
+  // Worked on a copy: booked only if every result fits.
+  PerpHolding h = perps_.count(e.symbol) ? perps_.at(e.symbol) : PerpHolding{};
+  if (h.pos.qty == 0) {
+    h.pos.leverage = std::max<std::uint32_t>(1, config_.perps.leverage);
+    h.trip_net = 0;
+  }
+  const std::int64_t before = h.pos.qty;
+  auto effect = futures::apply_fill(h.pos, e.side == Side::buy, e.fill_qty, e.fill_price, fee);
+  if (!effect) return error("arithmetic_overflow", e.symbol + ": " + effect.error().message);
+  const __int128 cash = static_cast<__int128>(state_.cash) + effect->wallet_delta;
+  const __int128 fees = static_cast<__int128>(state_.fees) + fee;
+  const __int128 realized = static_cast<__int128>(state_.realized_pnl) + effect->realized;
+  const __int128 trip = static_cast<__int128>(h.trip_net) + effect->wallet_delta;
+  const auto at_venue = venue_cash_.find(std::string(venue_name(venue_of(e.symbol))));
+  const __int128 venue_cash =
+      at_venue == venue_cash_.end() ? 0 : static_cast<__int128>(at_venue->second) + effect->wallet_delta;
+  if (!fits(cash) || !fits(fees) || !fits(realized) || !fits(trip) || !fits(venue_cash))
+    return error("arithmetic_overflow", "fill of " + e.symbol + " overflows 64-bit fixed point; not booked");
+  state_.cash = static_cast<std::int64_t>(cash);
+  state_.fees = static_cast<std::int64_t>(fees);
+  state_.realized_pnl = static_cast<std::int64_t>(realized);
+  ++state_.fills;
+  // A round trip ends when the position comes back to flat or goes through it.
+  if (effect->closed > 0 && (h.pos.qty == 0 || (h.pos.qty > 0) != (before > 0))) {
+    ++state_.round_trips;
+    if (trip > 0) ++state_.winning_round_trips;
+    h.trip_net = 0;
+  } else {
+    h.trip_net = static_cast<std::int64_t>(trip);
+  }
+  if (h.mark == 0) h.mark = e.fill_price;  // until the first mark
+  perps_[e.symbol] = h;
+  if (at_venue != venue_cash_.end()) at_venue->second = static_cast<std::int64_t>(venue_cash);
+}
+
+void PortfolioCore::on_funding(const Funding& f, Outbox& out) {
+  const auto it = perps_.find(f.symbol);
+  if (it == perps_.end() || it->second.pos.qty == 0) return;  // nothing open pays or receives
+  PerpHolding h = it->second;
+  auto received = futures::apply_funding(h.pos, f.mark_price, f.rate);
+  const __int128 cash = static_cast<__int128>(state_.cash) + (received ? *received : 0);
+  const __int128 funding = static_cast<__int128>(state_.funding) + (received ? *received : 0);
+  const __int128 trip = static_cast<__int128>(h.trip_net) + (received ? *received : 0);
+  if (!received || !fits(cash) || !fits(funding) || !fits(trip)) {
+    out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", "funding of " + f.symbol + " overflows 64-bit "
+                                            "fixed point; not booked", "", 0, f.funding_time_ms * 1'000'000}});
+    return;
+  }
+  h.trip_net = static_cast<std::int64_t>(trip);
+  h.mark = f.mark_price;
+  it->second = h;
+  state_.cash = static_cast<std::int64_t>(cash);
+  state_.funding = static_cast<std::int64_t>(funding);
+  publish(f.funding_time_ms, out);
+}
+
+void PortfolioCore::on_liquidation(const Liquidation& l, Outbox& out) {
+  auto error = [&](const char* code, std::string what) {
+    out.push_back({Actor::none, ErrorReport{code, std::move(what), l.symbol, 0, l.ts_ms * 1'000'000}});
+  };
+  const auto it = perps_.find(l.symbol);
+  if (it == perps_.end() || it->second.pos.qty == 0)
+    return error("liquidation_unknown", "the venue liquidated " + l.symbol + ", where the portfolio holds nothing");
+  PerpHolding h = it->second;
+  // The venue's numbers and ours come from the same fills, funding and rules: a
+  // difference is journaled, and the venue's closing is booked all the same.
+  if (l.qty != h.pos.qty || l.margin != h.pos.margin)
+    error("liquidation_differs", l.symbol + ": the venue liquidated " + format_fixed(l.qty) + " with margin " +
+                                     format_fixed(l.margin) + ", the portfolio holds " + format_fixed(h.pos.qty) +
+                                     " with margin " + format_fixed(h.pos.margin));
+  auto effect = futures::liquidate(h.pos);
+  const __int128 cash = static_cast<__int128>(state_.cash) + (effect ? effect->wallet_delta : 0);
+  const __int128 realized = static_cast<__int128>(state_.realized_pnl) + (effect ? effect->realized : 0);
+  if (!effect || !fits(cash) || !fits(realized))
+    return error("arithmetic_overflow", "the liquidation of " + l.symbol + " overflows 64-bit fixed point; not booked");
+  state_.cash = static_cast<std::int64_t>(cash);
+  state_.realized_pnl = static_cast<std::int64_t>(realized);
+  ++state_.round_trips;
+  if (h.trip_net + effect->wallet_delta > 0) ++state_.winning_round_trips;
+  h.trip_net = 0;
+  h.mark = l.mark_price;
+  it->second = h;
+  publish(l.ts_ms, out);
+}
+
 __int128 PortfolioCore::cash_at_venue(const std::string& venue) const {
   if (const auto it = venue_cash_.find(venue); it != venue_cash_.end()) return it->second;
   __int128 unclaimed = state_.cash;
@@ -222,6 +317,20 @@ void PortfolioCore::publish(std::int64_t ts_ms, Outbox& out) {
     const auto avg_entry = static_cast<std::int64_t>(static_cast<__int128>(h.cost) * kFixedScale / h.qty);
     positions.push_back({symbol, h.qty, avg_entry, h.last_price, static_cast<std::int64_t>(value - h.cost), h.realized});
   }
+  // Perpetuals: valued at their unrealised PnL at the mark (a fill moved no notional).
+  for (const auto& [symbol, h] : perps_) {
+    if (h.pos.qty == 0) continue;
+    const __int128 u = static_cast<__int128>(h.pos.qty) * h.mark / kFixedScale - h.pos.cost;
+    unrealized += u;
+    holdings_value += u;
+    if (!fits(u)) continue;  // reported below with the totals
+    const __int128 qty = h.pos.qty < 0 ? -static_cast<__int128>(h.pos.qty) : h.pos.qty;
+    const __int128 cost = h.pos.cost < 0 ? -static_cast<__int128>(h.pos.cost) : h.pos.cost;
+    const auto* contract = config_.perps.find(symbol);
+    const auto liq = contract ? futures::liquidation_price(h.pos, *contract) : std::nullopt;
+    positions.push_back({symbol, h.pos.qty, static_cast<std::int64_t>(cost * kFixedScale / qty), h.mark,
+                         static_cast<std::int64_t>(u), h.pos.realized, h.pos.margin, liq.value_or(0), h.pos.leverage});
+  }
   const __int128 equity = state_.cash + holdings_value;
   if (!fits(unrealized) || !fits(equity) || !fits(holdings_value)) {
     out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", "portfolio value overflows 64-bit fixed point; "
@@ -242,7 +351,16 @@ void PortfolioCore::publish(std::int64_t ts_ms, Outbox& out) {
 }
 
 void PortfolioCore::on(const Delivery& in, Outbox& out) {
-  if (const auto* e = std::get_if<OrderEvent>(&in.message)) {
+  if (const auto* e = std::get_if<OrderEvent>(&in.message); e && e->fill_qty > 0 && is_perpetual(e->symbol)) {
+    on_perp_fill(*e, out);
+    publish(e->ts_ms, out);
+  } else if (const auto* m = std::get_if<MarkPrice>(&in.message)) {
+    if (auto it = perps_.find(m->symbol); it != perps_.end()) it->second.mark = m->price;  // valued at the next state
+  } else if (const auto* f = std::get_if<Funding>(&in.message)) {
+    on_funding(*f, out);
+  } else if (const auto* l = std::get_if<Liquidation>(&in.message)) {
+    on_liquidation(*l, out);
+  } else if (const auto* e = std::get_if<OrderEvent>(&in.message)) {
     if (e->fill_qty > 0) {  // only fill events carry a fill quantity
       value_adopted(e->symbol, e->fill_price, e->ts_ms, out);
       on_fill(*e, out);
@@ -270,13 +388,22 @@ void PortfolioCore::save(StateWriter& w) const {
   // Last and only when there is any, so that a paper session's snapshots are what they
   // were before adoption existed, and those older snapshots still load: what is unvalued,
   // then each venue's cash.
-  if (unvalued_.empty() && venue_cash_.empty()) return;
+  if (unvalued_.empty() && venue_cash_.empty() && perps_.empty()) return;
   for (const auto* m : {&unvalued_, &venue_cash_}) {
     w.u32(static_cast<std::uint32_t>(m->size()));
     for (const auto& [key, v] : *m) {
       w.str(key);
       w.i64(v);
     }
+  }
+  // Then the perpetuals, only when there are any.
+  if (perps_.empty()) return;
+  w.u32(static_cast<std::uint32_t>(perps_.size()));
+  for (const auto& [symbol, h] : perps_) {
+    w.str(symbol);
+    for (auto v : {h.pos.qty, h.pos.cost, h.pos.margin, h.pos.realized, h.pos.fees, h.pos.funding, h.mark, h.trip_net})
+      w.i64(v);
+    w.u32(h.pos.leverage);
   }
 }
 
@@ -297,6 +424,15 @@ Status PortfolioCore::load(StateReader& r) {
         (*m)[key] = r.i64();
       }
   }
+  perps_.clear();
+  if (r.ok() && !r.at_end())
+    for (auto n = r.count(); n > 0 && r.ok(); --n) {
+      PerpHolding& h = perps_[r.str()];
+      for (auto* v : {&h.pos.qty, &h.pos.cost, &h.pos.margin, &h.pos.realized, &h.pos.fees, &h.pos.funding, &h.mark,
+                      &h.trip_net})
+        *v = r.i64();
+      h.pos.leverage = r.u32();
+    }
   if (!r.ok()) return fail("portfolio snapshot is truncated or corrupt");
   return {};
 }

@@ -28,6 +28,15 @@
 // PnL: `starting_cash` moves by exactly the value it adds or removes (it is the capital
 // the PnL is measured from), so the identity above still holds.
 //
+// Perpetuals (instruments whose kind is linear perpetual, futures/perp_position.hpp): a
+// fill moves no notional. Each symbol is an isolated position (signed qty, exact entry
+// cost, margin posted at notional / leverage); the wallet (cash) moves by realised PnL
+// less fees, and by funding (`funding` records, paid from and into the position's margin,
+// counted in PortfolioState.funding); a `liquidation` closes the position losing its
+// margin. Equity counts a perpetual at its unrealised PnL at the mark (the latest
+// `mark_price`, else the last fill). So equity - starting cash == realized + unrealized -
+// fees + funding holds exactly, spot and perpetuals together.
+//
 // Several venues. Cash is one number, but it sits at venues: each venue's account record
 // sets that venue's cash only, and a fill moves its instrument's venue's cash with the
 // total. Before a venue's first record its cash is what no venue has claimed yet (paper
@@ -37,6 +46,8 @@
 #include <string>
 
 #include "actors/actor_core.hpp"
+#include "futures/contract.hpp"
+#include "futures/perp_position.hpp"
 
 namespace trader {
 
@@ -47,6 +58,9 @@ struct PortfolioConfig {
   // Holdings below this (less than one lot: what a venue's base-asset commission leaves
   // after the lots are sold) count in equity but are not positions to trade.
   std::int64_t dust_below = 0;
+  // Perpetuals: the leverage a position opens at, and each contract's margin brackets
+  // (a contract not listed has no liquidation price to show).
+  futures::Contracts perps;
 };
 
 class PortfolioCore final : public ActorCore {
@@ -68,6 +82,9 @@ class PortfolioCore final : public ActorCore {
     std::int64_t trip_net = 0;  // realized minus fees since the position opened
   };
   void on_fill(const OrderEvent& e, Outbox& out);
+  void on_perp_fill(const OrderEvent& e, Outbox& out);
+  void on_funding(const Funding& f, Outbox& out);
+  void on_liquidation(const Liquidation& l, Outbox& out);
   void adopt(const AccountBalances& b, Outbox& out);
   void value_adopted(const std::string& symbol, std::int64_t price, std::int64_t ts_ms, Outbox& out,
                      const char* price_source = "the first price seen");
@@ -83,6 +100,12 @@ class PortfolioCore final : public ActorCore {
   // The quote cash at each venue whose account was adopted, by venue name ("binance",
   // "coinbase"); state_.cash less their sum is cash no venue has claimed.
   std::map<std::string, std::int64_t> venue_cash_;
+  // Perpetual positions by symbol, with their mark and the net of the round trip open.
+  struct PerpHolding {
+    futures::PerpPosition pos;
+    std::int64_t mark = 0, trip_net = 0;
+  };
+  std::map<std::string, PerpHolding> perps_;
 };
 
 }  // namespace trader

@@ -198,6 +198,12 @@ struct Position {
   lastPrice @3 :Int64 $fixed(8);
   unrealizedPnl @4 :Int64 $fixed(8);
   realizedPnl @5 :Int64 $fixed(8);
+  # Perpetuals (0 for spot): qty is signed (negative: short), lastPrice the mark, and
+  # unrealizedPnl qty x mark - entry cost; the isolated margin held, the mark at which it
+  # is liquidated (0: none), its leverage.
+  margin @6 :Int64 $fixed(8);
+  liquidationPrice @7 :Int64 $fixed(8);
+  leverage @8 :UInt32;
 }
 
 struct PortfolioState {
@@ -216,6 +222,7 @@ struct PortfolioState {
   fills @12 :UInt32;
   roundTrips @13 :UInt32;           # positions opened and closed back to flat
   winningRoundTrips @14 :UInt32;
+  funding @15 :Int64 $fixed(8);     # perpetuals' funding received (negative: paid); in cash and equity
 }
 
 # What the venue says the account holds, journaled at the start of a testnet or live

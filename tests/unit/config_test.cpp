@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "config/node_config.hpp"
+#include "core_harness.hpp"
 
 using namespace trader;
 
@@ -462,4 +463,84 @@ TEST_CASE("config: a KuCoin feed reads its REST base for tokens, and its orders 
                                 "k.toml", {}, ConfigUse::replay);
   REQUIRE_FALSE(live.has_value());
   CHECK(live.error().message.find("venue.rest_url: order.mode is \"testnet\" but this is the live venue") != std::string::npos);
+}
+
+using test::px;
+
+TEST_CASE("config: [[futures.contracts]] give the perpetuals' brackets, printed and read back the same") {
+  const std::string text = R"([futures]
+leverage = 20
+[[futures.contracts]]
+symbol = "BTCUSDT@binance_usdm"
+lot = "0.001"
+tick = "0.1"
+brackets = [{floor = "0", mmr = "0.004", max_leverage = 125},
+            {floor = "50000", mmr = "0.005", max_leverage = 100}]
+)";
+  auto c = parse_node_config(text, "f.toml", {}, ConfigUse::replay);
+  REQUIRE_MESSAGE(c, c.error().message);
+  REQUIRE(c->portfolio.perps.list.size() == 1);
+  const auto& k = c->portfolio.perps.list[0];
+  CHECK(k.symbol == "BTCUSDT@binance_usdm");
+  CHECK(k.multiplier == px(1));
+  CHECK(k.lot_step == px(0.001));
+  CHECK(k.tick_size == px(0.1));
+  CHECK(k.max_leverage == 125);
+  REQUIRE(k.tiers.size() == 2);
+  CHECK(k.tiers[1].floor == px(50000));
+  CHECK(k.tiers[1].mmr == px(0.005));
+  CHECK(k.tiers[1].max_leverage == 100);
+  CHECK(c->portfolio.perps.leverage == 20);
+  CHECK(c->paper.perps.list.size() == 1);  // the paper venue liquidates by the same rules
+  CHECK(c->paper.perps.leverage == 20);
+  // What --print-config shows (and the journal keeps) is a config that reads back the same.
+  const auto printed = render_effective_config(*c);
+  CAPTURE(printed);
+  CHECK(printed.find("[[futures.contracts]]\nsymbol = \"BTCUSDT@binance_usdm\"") != std::string::npos);
+  auto again = parse_node_config(printed, "printed", {}, ConfigUse::replay);
+  REQUIRE_MESSAGE(again, again.error().message);
+  CHECK(render_effective_config(*again).find("brackets = [{floor = \"0\", mmr = \"0.004\", max_leverage = 125}, "
+                                             "{floor = \"50000\", mmr = \"0.005\", max_leverage = 100}]") !=
+        std::string::npos);
+  CHECK(again->portfolio.perps.list[0].tiers == k.tiers);
+  // --set reaches an entry's key.
+  auto set = parse_node_config(text, "f.toml", {"futures.contracts[0].tick=\"0.5\""}, ConfigUse::replay);
+  REQUIRE_MESSAGE(set, set.error().message);
+  CHECK(set->paper.perps.list[0].tick_size == px(0.5));
+}
+
+TEST_CASE("config: wrong perpetual contracts and margin settings are named at their line") {
+  const std::string text = R"([futures]
+leverage = 150
+margin_mode = "cross"
+[[futures.contracts]]
+symbol = "BTCUSDT"
+brackets = [{floor = "0", mmr = "0.004", max_leverage = 125}]
+[[futures.contracts]]
+symbol = "ETHUSDT@binance_usdm"
+tick = "0"
+brackets = [{floor = "0", mmr = 0.004, max_leverage = 125},
+  {floor = "10000", mmr = "0.003", max_leverage = 100, cum = "5"}]
+[[futures.contracts]]
+symbol = "SOLUSDT@binance_usdm"
+)";
+  auto c = parse_node_config(text, "f.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(c);
+  const auto& m = c.error().message;
+  CAPTURE(m);
+  CHECK(m.find("f.toml:3: futures.margin_mode: cross margin is not built yet") != std::string::npos);
+  CHECK(m.find("f.toml:5: futures.contracts[0].symbol: \"BTCUSDT\" is not a perpetual instrument") != std::string::npos);
+  CHECK(m.find("f.toml:2: futures.leverage: 150x is above BTCUSDT's maximum of 125x") != std::string::npos);
+  CHECK(m.find("f.toml:9: futures.contracts[1].tick: must be above 0") != std::string::npos);
+  CHECK(m.find("f.toml:10: futures.contracts[1].brackets[0].mmr: expected a decimal string") != std::string::npos);
+  CHECK(m.find("futures.contracts[1].brackets[1].cum: unknown key") != std::string::npos);
+  CHECK(m.find("f.toml:12: futures.contracts[2].brackets: expected the margin brackets") != std::string::npos);
+  // A table that is valid key by key but not as a whole: the bracket is named.
+  auto falling = parse_node_config(R"([[futures.contracts]]
+symbol = "ETHUSDT@binance_usdm"
+brackets = [{floor = "0", mmr = "0.004", max_leverage = 125}, {floor = "10000", mmr = "0.003", max_leverage = 100}]
+)", "g.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(falling);
+  CHECK(falling.error().message.find("g.toml:3: futures.contracts[0].brackets: ETHUSDT@binance_usdm: margin bracket 2: "
+                                     "maintenance rates must not fall") != std::string::npos);
 }

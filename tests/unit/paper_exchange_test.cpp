@@ -2,6 +2,7 @@
 
 #include "actors/paper_exchange/paper_exchange_core.hpp"
 #include "core_harness.hpp"
+#include "messages/fixed_point.hpp"
 
 using namespace trader;
 using test::CoreHarness;
@@ -139,4 +140,109 @@ TEST_CASE("cancel, and rejects of invalid orders") {
   e = of_type<OrderEvent>(h.feed(order("l", Side::buy, OrderType::limit, 1, 0), 0));
   REQUIRE(e.size() == 1);
   CHECK(e[0].kind == OrderEventKind::rejected);
+}
+
+namespace {
+const char* kPerp = "BTCUSDT@binance_usdm";
+futures::PerpContract btc_perp() {
+  return {kPerp, px(1), px(0.001), px(0.1), 125, {{0, px(0.004), 125}, {px(50000), px(0.005), 100}}};
+}
+}  // namespace
+
+TEST_CASE("perpetuals: the paper venue liquidates a position at the first mark at or past its liquidation price") {
+  PaperExchangeConfig c = cfg();
+  c.perps.leverage = 20;
+  c.perps.list.push_back(btc_perp());
+  PaperExchangeCore core(c);
+  CoreHarness h(core);
+  auto entry = order("long", Side::buy, OrderType::market, 1);
+  entry.symbol = kPerp;
+  h.feed(entry, 1000 * kMs);
+  auto stop = order("tp", Side::sell, OrderType::limit, 1, 70000);  // resting: canceled by the liquidation
+  stop.symbol = kPerp;
+  h.feed(stop, 1001 * kMs);
+  const auto fills = of_type<OrderEvent>(h.feed(Trade{kPerp, px(60000), px(2), 9, 0, 0, false}, 1100 * kMs));
+  REQUIRE(fills.size() == 1);
+  const std::int64_t price = fills[0].fill_price;  // 60,030 with 5 bp of slippage
+  CHECK(price == px(60030));
+  // The venue's position, rebuilt here with the same library: its liquidation price.
+  futures::PerpPosition mine;
+  mine.leverage = 20;
+  REQUIRE(futures::apply_fill(mine, true, px(1), price, fills[0].fee).has_value());
+  const auto liq = futures::liquidation_price(mine, btc_perp());
+  REQUIRE(liq.has_value());
+  CHECK(*liq > px(57000));
+  CHECK(*liq < px(57500));
+  // Funding moves the margin, and so the price: paid here (longs pay at a positive rate).
+  h.feed(Funding{kPerp, px(0.0001), 1'723'161'600'000, px(60000), FundingSource::schedule}, 1200 * kMs);
+  REQUIRE(futures::apply_funding(mine, px(60000), px(0.0001)).has_value());
+  const auto liq_funded = futures::liquidation_price(mine, btc_perp());
+  REQUIRE(liq_funded.has_value());
+  CHECK(*liq_funded > *liq);
+  // One tick above it: nothing. At it: liquidated, the working order canceled first.
+  CHECK(h.feed(MarkPrice{kPerp, *liq_funded + px(0.1), MarkSource::book_mid, 0}, 1300 * kMs).empty());
+  const auto out = h.feed(MarkPrice{kPerp, *liq_funded, MarkSource::book_mid, 0}, 1400 * kMs);
+  REQUIRE(out.size() == 2);
+  const auto canceled = of_type<OrderEvent>(out);
+  REQUIRE(canceled.size() == 1);
+  CHECK(canceled[0].kind == OrderEventKind::canceled);
+  CHECK(canceled[0].client_order_id == "tp");
+  const auto l = of_type<Liquidation>(out);
+  REQUIRE(l.size() == 1);
+  CHECK(l[0].symbol == kPerp);
+  CHECK(l[0].qty == px(1));
+  CHECK(l[0].entry_price == price);
+  CHECK(l[0].leverage == 20);
+  CHECK(l[0].mark_price == *liq_funded);
+  CHECK(l[0].margin == mine.margin);  // 60,030 / 20 less the funding paid
+  CHECK(l[0].margin == px(3001.5) - px(6));
+  CHECK(l[0].maintenance_rate == px(0.005));  // 57,000 of notional: the second bracket
+  CHECK(l[0].margin_balance <= l[0].maintenance);
+  CHECK(l[0].margin_balance == l[0].margin + (mul_fixed(px(1), *liq_funded) - price));
+  CHECK(l[0].liquidation_price == *liq_funded);
+  CHECK(l[0].bankruptcy_price == futures::bankruptcy_price(mine));
+  CHECK(l[0].loss == l[0].margin);
+  CHECK(l[0].ts_ms == 1400);
+  // Closed: later marks, lower still, liquidate nothing more.
+  CHECK(h.feed(MarkPrice{kPerp, px(50000), MarkSource::book_mid, 0}, 1500 * kMs).empty());
+}
+
+TEST_CASE("perpetuals: the paper venue's positions survive a snapshot, and a spot-only snapshot keeps its bytes") {
+  PaperExchangeConfig c = cfg();
+  c.perps.leverage = 50;
+  c.perps.list.push_back(btc_perp());
+  PaperExchangeCore spot(c);
+  CoreHarness hs(spot);
+  hs.feed(order("s", Side::buy, OrderType::limit, 1, 100), 1000 * kMs);
+  StateWriter spot_bytes;
+  spot.save(spot_bytes);
+  PaperExchangeCore old_format(cfg());  // no perpetual configured: the bytes a spot venue always wrote
+  CoreHarness ho(old_format);
+  ho.feed(order("s", Side::buy, OrderType::limit, 1, 100), 1000 * kMs);
+  StateWriter old_bytes;
+  old_format.save(old_bytes);
+  CHECK(spot_bytes.bytes() == old_bytes.bytes());
+
+  PaperExchangeCore core(c);
+  CoreHarness h(core);
+  auto entry = order("short", Side::sell, OrderType::market, 0.5);
+  entry.symbol = kPerp;
+  h.feed(entry, 1000 * kMs);
+  REQUIRE(of_type<OrderEvent>(h.feed(Trade{kPerp, px(60000), px(2), 9, 0, 0, false}, 1100 * kMs)).size() == 1);
+  StateWriter w;
+  core.save(w);
+  PaperExchangeCore restored(c);
+  StateReader r(w.bytes());
+  REQUIRE(restored.load(r).has_value());
+  StateWriter again;
+  restored.save(again);
+  CHECK(again.bytes() == w.bytes());
+  // The restored venue liquidates the short where the original does.
+  CoreHarness a(core), b(restored);
+  const MarkPrice high{kPerp, px(61500), MarkSource::book_mid, 0};  // 2.5 % against 50x: past maintenance
+  const auto la = of_type<Liquidation>(a.feed(high, 1200 * kMs));
+  const auto lb = of_type<Liquidation>(b.feed(high, 1200 * kMs));
+  REQUIRE(la.size() == 1);
+  CHECK(la == lb);
+  CHECK(la[0].qty == -px(0.5));
 }

@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <map>
+#include <random>
 
 #include "actors/portfolio/portfolio_core.hpp"
 #include "messages/fixed_point.hpp"
@@ -385,4 +386,141 @@ TEST_CASE("a history candle (a warm-up's) marks nothing: equity is marked from t
   const auto live = of_type<PortfolioState>(h.feed(mark(110)));
   REQUIRE(live.size() == 1);
   CHECK(live[0].equity == px(10010));  // 9900 cash + 1 x 110
+}
+
+namespace {
+const char* kPerp = "BTCUSDT@binance_usdm";
+OrderEvent perp_fill(Side side, double qty, double price, double fee) {
+  OrderEvent e = fill(side, qty, price, fee);
+  e.symbol = kPerp;
+  return e;
+}
+// equity - starting cash == realized + unrealized - fees + funding, exactly.
+void check_identity(const PortfolioState& s) {
+  CHECK(s.equity - s.starting_cash == s.realized_pnl + s.unrealized_pnl - s.fees + s.funding);
+}
+}  // namespace
+
+TEST_CASE("perpetuals: a short moves no notional, is margined, marked, funded and closed exactly") {
+  PortfolioConfig config{"USDT", px(10000), 60};
+  config.perps.leverage = 10;
+  config.perps.list.push_back(futures::PerpContract{kPerp, 100000000, px(0.001), px(0.1), 125,
+                                                   {{0, px(0.004), 125}, {px(50000), px(0.005), 100}}});
+  PortfolioCore core(config);
+  CoreHarness h(core);
+  auto s = of_type<PortfolioState>(h.feed(perp_fill(Side::sell, 0.5, 60000, 12)));  // short 0.5 at 60,000
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].cash == px(10000 - 12));  // only the fee: the notional is not paid
+  REQUIRE(s[0].positions.size() == 1);
+  const Position& p = s[0].positions[0];
+  CHECK(p.qty == -px(0.5));
+  CHECK(p.avg_entry_price == px(60000));
+  CHECK(p.margin == px(3000));  // 30,000 / 10
+  CHECK(p.leverage == 10);
+  // Binance's formula: (3000 + 0 + 30000) / (0.5 x 0.004 + 0.5) = 65737.0517928286...;
+  // liquidated at and above it (maintenance rounds up, so the boundary may fall a unit lower)
+  CHECK(p.liquidation_price >= px(65737.05179282));
+  CHECK(p.liquidation_price <= px(65737.05179283));
+  check_identity(s[0]);
+  // A mark, then a candle publishes: the short gains as the price falls.
+  h.feed(MarkPrice{kPerp, px(59000), MarkSource::book_mid, 0});
+  s = of_type<PortfolioState>(h.feed(mark(59010, kPerp)));
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].unrealized_pnl == px(500));  // valued at the mark, not the candle's close
+  CHECK(s[0].equity == px(10000 - 12 + 500));
+  check_identity(s[0]);
+  // Funding at a positive rate: shorts receive 0.5 x 59,000 x 0.0001 = 2.95.
+  s = of_type<PortfolioState>(h.feed(Funding{kPerp, px(0.0001), 1'723'161'600'000, px(59000), FundingSource::schedule}));
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].funding == px(2.95));
+  CHECK(s[0].cash == px(10000 - 12 + 2.95));
+  CHECK(s[0].positions[0].margin == px(3002.95));
+  check_identity(s[0]);
+  // Bought back at 58,000: realised 1,000, back to flat, one winning round trip.
+  s = of_type<PortfolioState>(h.feed(perp_fill(Side::buy, 0.5, 58000, 11.6)));
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].realized_pnl == px(1000));
+  CHECK(s[0].positions.empty());
+  CHECK(s[0].cash == px(10000 - 12 + 2.95 + 1000 - 11.6));
+  CHECK(s[0].round_trips == 1);
+  CHECK(s[0].winning_round_trips == 1);
+  check_identity(s[0]);
+  // Funding with nothing open pays nothing and publishes nothing.
+  CHECK(of_type<PortfolioState>(h.feed(Funding{kPerp, px(0.0001), 1'723'190'400'000, px(58000), FundingSource::schedule})).empty());
+}
+
+TEST_CASE("perpetuals: a liquidation loses the margin, names a difference from the venue's numbers, and survives a snapshot") {
+  PortfolioConfig config{"USDT", px(10000), 60};
+  config.perps.leverage = 20;
+  PortfolioCore core(config);
+  CoreHarness h(core);
+  h.feed(perp_fill(Side::buy, 1, 60000, 0));  // long 1 at 20x: margin 3,000
+  StateWriter w;
+  core.save(w);
+  PortfolioCore restored(config);
+  StateReader r(w.bytes());
+  REQUIRE(restored.load(r).has_value());
+  StateWriter again;
+  restored.save(again);
+  CHECK(again.bytes() == w.bytes());
+  Liquidation l{kPerp, px(1), px(60000), 20, px(57200), px(3000), px(200), px(236), px(0.004), px(57240.96385542),
+                px(57000), px(3000), 2000};
+  auto out = h.feed(l);
+  auto s = of_type<PortfolioState>(out);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].realized_pnl == -px(3000));
+  CHECK(s[0].cash == px(7000));
+  CHECK(s[0].positions.empty());
+  CHECK(s[0].round_trips == 1);
+  CHECK(s[0].winning_round_trips == 0);
+  check_identity(s[0]);
+  CHECK(of_type<ErrorReport>(out).empty());
+  // The venue naming other numbers is journaled, and its closing booked.
+  PortfolioCore other(config);
+  CoreHarness o(other);
+  o.feed(perp_fill(Side::buy, 1, 60000, 0));
+  l.margin = px(2999);
+  auto errors = of_type<ErrorReport>(o.feed(l));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].code == "liquidation_differs");
+  // A liquidation of nothing held is an error, not a booking.
+  errors = of_type<ErrorReport>(o.feed(l));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].code == "liquidation_unknown");
+}
+
+TEST_CASE("property: spot and perpetual fills, marks and funding keep the equity identity to the unit") {
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    CAPTURE(seed);
+    std::mt19937_64 rng(seed);
+    auto pick = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
+    PortfolioConfig config{"USDT", px(100000), 60};
+    config.perps.leverage = static_cast<std::uint32_t>(pick(1, 50));
+    PortfolioCore core(config);
+    CoreHarness h(core);
+    std::int64_t price = pick(px(20000), px(80000));
+    std::int64_t spot_held = 0;
+    for (int step = 0; step < 200; ++step) {
+      price = std::max<std::int64_t>(px(1000), price + pick(-px(200), px(200)));
+      const int what = static_cast<int>(pick(0, 9));
+      OrderEvent e = fill(Side::buy, 0, 0, 0);
+      e.fill_qty = pick(1, 500) * px(0.001);
+      e.fill_price = price;
+      e.fee = mul_fixed(mul_fixed(e.fill_qty, price), px(0.0004));
+      if (what <= 3) {  // a perpetual fill, either side
+        e.symbol = kPerp;
+        e.side = pick(0, 1) ? Side::buy : Side::sell;
+      } else if (what <= 5) {  // spot: buy, or sell what is held
+        e.side = spot_held > 0 && pick(0, 1) ? Side::sell : Side::buy;
+        if (e.side == Side::sell) e.fill_qty = std::min(e.fill_qty, spot_held);
+        spot_held += e.side == Side::buy ? e.fill_qty : -e.fill_qty;
+      }
+      std::vector<PortfolioState> states;
+      if (what <= 5) states = of_type<PortfolioState>(h.feed(e));
+      else if (what == 6) h.feed(MarkPrice{kPerp, price, MarkSource::book_mid, 0});
+      else if (what == 7) states = of_type<PortfolioState>(h.feed(Funding{kPerp, pick(-px(0.0005), px(0.0005)), step, price, FundingSource::schedule}));
+      else states = of_type<PortfolioState>(h.feed(mark(static_cast<double>(price) / 1e8)));
+      for (const auto& s : states) check_identity(s);
+    }
+  }
 }

@@ -214,7 +214,7 @@ TEST_CASE("SQLite: a journal projects once, again changes nothing, a failed batc
   CHECK(first->batches == (records + 6) / 7);
   CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM order_events") == 3);
   CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM fills") == 3);
-  CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM positions") == 3);
+  CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM positions") == 6);  // a spot and a perpetual each
   CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM balances") == 6);
   CHECK(count_rows(dir.sub("a.db"), "SELECT count(*) FROM sessions WHERE end_reason = 'completed' AND "
                                     "strategy = 'rule' AND mode = 'paper' AND model_id = 'rule:test'") == 1);
