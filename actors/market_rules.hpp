@@ -24,4 +24,10 @@ inline std::int64_t floor_to_tick(std::int64_t price, std::int64_t tick_size) {
   return price - price % tick_size;
 }
 
+// Rounds a positive price up to the tick (a short's limit above the close).
+inline std::int64_t ceil_to_tick(std::int64_t price, std::int64_t tick_size) {
+  if (price <= 0 || tick_size <= 0) return price <= 0 ? 0 : price;
+  return price % tick_size == 0 ? price : price - price % tick_size + tick_size;
+}
+
 }  // namespace trader

@@ -447,6 +447,7 @@ void read_contracts(Reader& r, NodeConfig& c) {
     perps.list.push_back(std::move(k));
   }
   c.portfolio.perps = perps;
+  c.risk.perps = perps;
   c.paper.perps = std::move(perps);
 }
 
@@ -916,12 +917,12 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     read_strategy("strategy.", c.strategy_kind, true, c.strategy, c.xgb, c.model_path);
     read_regimes("strategy.regimes", c.strategy_regimes);
   } else {
-    static constexpr std::array kShared{"reentry_cooldown_candles", "entry_order", "limit_offset_bps"};
+    static constexpr std::array kShared{"reentry_cooldown_candles", "entry_order", "limit_offset_bps", "allow_short"};
     if (const auto* t = root["strategy"].as_table())
       for (const auto& [k, v] : *t)
         if (std::find(kShared.begin(), kShared.end(), k.str()) == kShared.end())
           r.error("strategy." + std::string(k.str()), &v,
-                  "with [[strategies]], [strategy] holds only what they share (reentry_cooldown_candles, entry_order, "
+                  "with [[strategies]], [strategy] holds only what they share (reentry_cooldown_candles, entry_order, allow_short, "
                   "limit_offset_bps): put this key in a [[strategies]] entry");
     std::set<std::string> ids;
     for (std::size_t i = 0; i < entries->size(); ++i) {
@@ -949,6 +950,12 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("strategy.reentry_cooldown_candles", c.strategy.reentry_cooldown_candles, 0, kMaxI32);
   r.mode("strategy.entry_order", c.strategy.entry.type, kEntryOrders);
   r.integer("strategy.limit_offset_bps", c.strategy.entry.limit_offset_bps, 0, 1000);
+  r.boolean("strategy.allow_short", c.strategy.allow_short);
+  if (c.strategy.allow_short && entries && c.strategies.size() > 1)
+    r.error("strategy.allow_short", r.find("strategy.allow_short"),
+            "combining several strategies' short views is not built: allow_short works with one strategy");
+  c.xgb.allow_short = c.strategy.allow_short;
+  for (auto& e : c.strategies) e.rule.allow_short = e.xgb.allow_short = c.strategy.allow_short;
   c.strategy.market = market;
   c.xgb.interval_s = c.strategy.interval_s;
   c.xgb.symbols = c.strategy.symbols;
@@ -996,6 +1003,10 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     if (*factor != 1'000'000 && !c.regime)
       r.error(path, r.find(path), "needs a [regime] table: the candles each symbol's regime is read from");
   }
+  // Perpetuals' limits (their contracts and leverage are [futures]'s, read at its end).
+  r.integer("risk.max_leverage", c.risk.max_leverage, 1, 1000);
+  r.ppm("risk.max_margin_use", c.risk.max_margin_use_ppm);
+  r.ppm("risk.min_liquidation_distance", c.risk.min_liquidation_distance_ppm);
   c.risk.candle_interval_s = c.strategy.interval_s;
 
   // Sizing: the stop and take profit it sizes against are risk's own (one value each).

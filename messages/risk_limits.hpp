@@ -21,18 +21,25 @@ constexpr LimitUnit limit_unit(RiskLimit l) {
   switch (l) {
     case RiskLimit::max_drawdown:
     case RiskLimit::min_confidence:
-    case RiskLimit::max_correlation: return LimitUnit::ppm;
+    case RiskLimit::max_correlation:
+    case RiskLimit::liquidation_distance: return LimitUnit::ppm;
     case RiskLimit::max_orders_per_minute:
     case RiskLimit::max_trades_per_day:
-    case RiskLimit::max_open_positions: return LimitUnit::count;
+    case RiskLimit::max_open_positions:
+    case RiskLimit::max_leverage: return LimitUnit::count;
     case RiskLimit::position_held: return LimitUnit::base;
     case RiskLimit::stop_loss:
-    case RiskLimit::take_profit: return LimitUnit::price;
+    case RiskLimit::take_profit:
+    case RiskLimit::stop_loss_short:
+    case RiskLimit::take_profit_short: return LimitUnit::price;
     default: return LimitUnit::quote;
   }
 }
 
-constexpr bool limit_is_floor(RiskLimit l) { return l == RiskLimit::min_confidence || l == RiskLimit::stop_loss; }
+constexpr bool limit_is_floor(RiskLimit l) {
+  return l == RiskLimit::min_confidence || l == RiskLimit::stop_loss || l == RiskLimit::liquidation_distance ||
+         l == RiskLimit::take_profit_short;
+}
 
 // How far the value is from its bound, on the allowed side (negative past it); nullopt
 // when the difference does not fit in 64 bits.

@@ -8,10 +8,14 @@
 
 namespace trader::replay {
 
+bool may_be_decision(std::uint16_t type_id) {
+  return type_id == Signal::kTypeId || type_id == OrderIntent::kTypeId || type_id == RiskDecision::kTypeId ||
+         type_id == OrderRequest::kTypeId || type_id == OrderEvent::kTypeId || type_id == Liquidation::kTypeId;
+}
+
 bool is_decision(const Message& m) {
   if (const auto* e = std::get_if<OrderEvent>(&m)) return e->fill_qty > 0;
-  return std::holds_alternative<Signal>(m) || std::holds_alternative<OrderIntent>(m) ||
-         std::holds_alternative<RiskDecision>(m) || std::holds_alternative<OrderRequest>(m);
+  return may_be_decision(type_id_of(m));
 }
 
 struct DecisionHash::Ctx {

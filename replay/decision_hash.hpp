@@ -1,6 +1,7 @@
 #pragma once
 // A running SHA-256 over the decision-bearing messages of a run -- signals, order
-// intents, risk decisions, order requests and fills (order events with a fill) -- each
+// intents, risk decisions, order requests, fills (order events with a fill) and
+// liquidations (a venue's closing of a perpetual position, like a fill) -- each
 // as its type id and canonical Cap'n Proto body. Two runs made the same decisions iff
 // their decision hashes are equal; `stats`, the node summary and replay print it.
 #include <cstdint>
@@ -12,6 +13,9 @@
 namespace trader::replay {
 
 bool is_decision(const Message& m);
+// Whether a record of this type can be a decision (an order event is one only with a
+// fill): what a reader must decode to hash the decisions.
+bool may_be_decision(std::uint16_t type_id);
 
 class DecisionHash {
  public:

@@ -69,8 +69,9 @@ std::string render_report_text(const SessionReport& r) {
   const auto& s = r.stats;
   const auto& p = r.last;
   std::string out = fmt::format("journal {} ({} session(s), {})\n", r.dir, r.sessions, decided_by(s));
-  out += fmt::format("  net PnL       {} {} (realized {}, unrealized {}), fees {}\n", format_checked(DayBook::net_of(p)),
-                     p.quote_asset, format_fixed(p.realized_pnl), format_fixed(p.unrealized_pnl), format_fixed(p.fees));
+  out += fmt::format("  net PnL       {} {} (realized {}, unrealized {}), fees {}{}\n", format_checked(DayBook::net_of(p)),
+                     p.quote_asset, format_fixed(p.realized_pnl), format_fixed(p.unrealized_pnl), format_fixed(p.fees),
+                     p.funding != 0 ? ", funding " + format_fixed(p.funding) : std::string());
   out += fmt::format("  equity        {} (started with {})\n", format_fixed(p.equity), format_fixed(p.starting_cash));
   out += fmt::format("  trades        {} fills, {} round trips, win rate {:.1f}%\n", s.fills, s.round_trips, s.win_rate * 100);
   out += fmt::format("  risk          max drawdown {:.2f}%, Sharpe {:.2f} (hourly, x sqrt(8760)), exposure {:.1f}%\n",

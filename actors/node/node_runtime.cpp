@@ -224,8 +224,7 @@ Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, cons
   ++s.by_type[type_id];
   // Decode only what the summary, the decision hash, the status view and the feed-failure
   // check need (the journal has the bytes; they decoded on the way in).
-  if (!NodeStatus::wants(type_id) && type_id != Signal::kTypeId && type_id != OrderIntent::kTypeId &&
-      !(st.alerts && st.alerts->wants(type_id))) {
+  if (!NodeStatus::wants(type_id) && !replay::may_be_decision(type_id) && !(st.alerts && st.alerts->wants(type_id))) {
     st.status->on_message(*seq, type_id, nullptr);
     return seq;
   }

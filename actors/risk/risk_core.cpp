@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "futures/perp_position.hpp"
 #include "messages/enum_names.hpp"
 #include "messages/fixed_point.hpp"
 
@@ -27,18 +28,24 @@ std::int64_t RiskCore::warmup_ms() const {
   return candles * config_.candle_interval_s * 1000;
 }
 
-std::int64_t RiskCore::position_qty(const std::string& symbol) const {
+const Position* RiskCore::position(const std::string& symbol) const {
   for (const auto& p : portfolio_.positions)
-    if (p.symbol == symbol) return p.qty;
-  return 0;
+    if (p.symbol == symbol) return &p;
+  return nullptr;
+}
+
+std::int64_t RiskCore::position_qty(const std::string& symbol) const {
+  const Position* p = position(symbol);
+  return p ? p->qty : 0;
 }
 
 std::optional<PortfolioState> RiskCore::book_with_working() const {
   PortfolioState book = portfolio_;
   for (const auto& entry : working_) {
     const WorkingEntry& w = entry.second;  // a named reference: clang 14 cannot capture a structured binding
-    const std::int64_t left = w.qty - w.booked;
-    if (left <= 0) continue;
+    const std::int64_t unsigned_left = w.left();
+    if (unsigned_left <= 0) continue;
+    const std::int64_t left = w.qty < 0 ? -unsigned_left : unsigned_left;
     auto p = std::find_if(book.positions.begin(), book.positions.end(), [&w](const Position& x) { return x.symbol == w.symbol; });
     if (p == book.positions.end()) {
       book.positions.push_back(Position{w.symbol, left, w.price, w.price, 0, 0});
@@ -52,9 +59,12 @@ std::optional<PortfolioState> RiskCore::book_with_working() const {
 }
 
 void RiskCore::on_order_event(const OrderEvent& e) {
-  // A failed exit frees the symbol for the next protective exit.
-  if (e.side == Side::sell && (e.kind == OrderEventKind::rejected || e.kind == OrderEventKind::canceled ||
-                               e.kind == OrderEventKind::expired))
+  // A failed exit frees the symbol for the next protective exit: an order on the side that
+  // reduces what is held (a long's sell, a short's buy; on spot, every sell).
+  const std::int64_t held = position_qty(e.symbol);
+  const bool reduces = e.side == Side::sell ? held >= 0 : held < 0;
+  if (reduces && (e.kind == OrderEventKind::rejected || e.kind == OrderEventKind::canceled ||
+                  e.kind == OrderEventKind::expired))
     symbols_[e.symbol].exit_pending = false;
   const auto w = working_.find(e.intent_id);
   if (w == working_.end()) return;
@@ -101,8 +111,9 @@ void RiskCore::roll_day(std::int64_t ts_ms) {
 
 void RiskCore::exit_position(const std::string& symbol, std::int64_t held, const char* code, std::string reason,
                              std::int64_t ts_ms, Outbox& out, std::vector<LimitCheck> checks) {
-  // Whole lots only (a venue refuses the rest); what is left below one lot is dust.
-  const std::int64_t qty = floor_to_lot(held, config_.market.lot_step);
+  // Whole lots only (a venue refuses the rest); what is left below one lot is dust. A
+  // short (held < 0) is exited by a buy.
+  const std::int64_t qty = floor_to_lot(held < 0 ? -held : held, config_.market.lot_step);
   if (qty <= 0) return;
   RiskDecision d;
   d.intent_id = make_intent_id(IntentIssuer::risk, ++next_intent_);  // risk's own exit
@@ -113,12 +124,95 @@ void RiskCore::exit_position(const std::string& symbol, std::int64_t held, const
   d.state = state_;
   d.ts_ms = ts_ms;
   d.symbol = symbol;
-  d.side = Side::sell;
+  d.side = held < 0 ? Side::buy : Side::sell;
   d.type = OrderType::market;
   d.is_exit = true;
   d.checks = std::move(checks);
   symbols_[symbol].exit_pending = true;
   out.push_back({Actor::none, std::move(d)});
+}
+
+RiskCore::PerpVerdict RiskCore::check_perpetual(const OrderIntent& intent, std::int64_t held_or_working,
+                                                 std::int64_t price, std::int64_t& qty, RiskDecision& d) const {
+  const futures::PerpContract& contract = *config_.perps.find(intent.symbol);  // the caller checked it
+  const std::uint32_t leverage = std::max<std::uint32_t>(1, config_.perps.leverage);
+  auto margin_of = [&](std::int64_t units, std::int64_t at) {  // notional / leverage, rounded up
+    const __int128 notional = static_cast<__int128>(units) * at / kFixedScale;
+    return (notional + leverage - 1) / leverage;
+  };
+  // Margin use: what the perpetual positions hold, what working entries will post, and this order's.
+  __int128 held_margin = 0;
+  for (const auto& p : portfolio_.positions)
+    if (is_perpetual(p.symbol)) held_margin += p.margin;
+  for (const auto& [id, w] : working_) {
+    const std::int64_t left = w.left();
+    if (left > 0 && is_perpetual(w.symbol)) held_margin += margin_of(left, w.price);
+  }
+  const __int128 margin_cap = static_cast<__int128>(portfolio_.equity) * config_.max_margin_use_ppm / 1'000'000;
+  const auto fits = [](__int128 v) { return narrow_checked(v).has_value(); };
+  if (!fits(held_margin) || !fits(margin_cap)) return {true, false, "arithmetic_overflow", "margins overflow 64-bit fixed point"};
+  PerpVerdict v;
+  const bool margin_fits = held_margin + margin_of(qty, price) <= margin_cap;
+  d.checks.push_back({RiskLimit::max_margin_use, static_cast<std::int64_t>(held_margin),
+                      static_cast<std::int64_t>(margin_cap), margin_fits});
+  if (!margin_fits) {
+    const __int128 room = margin_cap - held_margin;
+    const __int128 units = room > 0 ? room * leverage * kFixedScale / price : 0;
+    const std::int64_t max_qty = floor_to_lot(static_cast<std::int64_t>(std::min<__int128>(units, qty)),
+                                              config_.market.lot_step);
+    const std::string why = fmt::format("margin held {} and this order's at {}x would pass risk.max_margin_use {:.2f} % "
+                                        "of equity {}", format_fixed(static_cast<std::int64_t>(held_margin)), leverage,
+                                        static_cast<double>(config_.max_margin_use_ppm) / 1e4,
+                                        format_fixed(portfolio_.equity));
+    if (max_qty <= 0 || mul_fixed(max_qty, price) < config_.market.min_notional) return {true, false, "max_margin_use", why};
+    qty = max_qty;
+    v.reduced = true;
+    v.why = why;
+  }
+  // Leverage: the lower of risk's and the bracket's the notional after the order falls in.
+  const std::int64_t abs_hw = held_or_working < 0 ? -held_or_working : held_or_working;
+  const __int128 after = (static_cast<__int128>(abs_hw) + qty) * price / kFixedScale;
+  const auto after_notional = narrow_checked(after);
+  if (!after_notional) return {true, false, "arithmetic_overflow", "the position's notional overflows 64-bit fixed point"};
+  const futures::MarginTier& tier = futures::tier_of(contract, *after_notional);
+  const std::uint32_t allowed = std::min(tier.max_leverage, config_.max_leverage);
+  d.checks.push_back({RiskLimit::max_leverage, leverage, allowed, leverage <= allowed});
+  if (leverage > allowed)
+    return {true, false, "max_leverage",
+            fmt::format("{}x is above the {}x allowed for a notional of {} (the bracket from {}: {}x; risk.max_leverage: "
+                        "{}x)", leverage, allowed, format_fixed(*after_notional), format_fixed(tier.floor),
+                        tier.max_leverage, config_.max_leverage)};
+  // Where the position after the order would be liquidated: the one held (from its entry
+  // and margin), the entries working, then this order, all at the same leverage.
+  futures::PerpPosition pos;
+  pos.leverage = leverage;
+  bool booked = true;
+  if (const Position* held = position(intent.symbol); held && held->qty != 0) {
+    const auto cost = narrow_checked(static_cast<__int128>(held->qty) * held->avg_entry_price / kFixedScale);
+    booked = cost.has_value();
+    pos.qty = held->qty;
+    pos.cost = cost.value_or(0);
+    pos.margin = held->margin;
+  }
+  for (const auto& [id, w] : working_) {
+    const std::int64_t left = w.left();
+    if (booked && left > 0 && w.symbol == intent.symbol)
+      booked = futures::apply_fill(pos, w.qty > 0, left, w.price, 0).has_value();
+  }
+  if (booked) booked = futures::apply_fill(pos, intent.side == Side::buy, qty, price, 0).has_value();
+  if (!booked) return {true, false, "arithmetic_overflow", "the position after the order overflows 64-bit fixed point"};
+  const auto liquidation = futures::liquidation_price(pos, contract);
+  const __int128 gap = liquidation ? (price > *liquidation ? price - *liquidation : *liquidation - price) : price;
+  const auto distance = static_cast<std::int64_t>(std::min<__int128>(gap * 1'000'000 / price, 1'000'000));
+  const bool far = distance >= config_.min_liquidation_distance_ppm;
+  d.checks.push_back({RiskLimit::liquidation_distance, distance, config_.min_liquidation_distance_ppm, far});
+  if (!far)
+    return {true, false, "liquidation_distance",
+            fmt::format("the position would be liquidated at {}, {:.2f} % from {}: closer than "
+                        "risk.min_liquidation_distance {:.2f} %", format_fixed(liquidation.value_or(0)),
+                        static_cast<double>(distance) / 1e4, format_fixed(price),
+                        static_cast<double>(config_.min_liquidation_distance_ppm) / 1e4)};
+  return v;
 }
 
 void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& out) {
@@ -147,12 +241,9 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
     d.checks.push_back({limit, value, bound, within});
     return within;
   };
-  // Perpetuals are recorded, marked and funded by the feed; positions in them (margin,
-  // leverage, liquidation) are not booked by this build yet, so no order may open one.
-  if (is_perpetual(intent.symbol))
-    return reject("perpetual_not_traded", intent.symbol + " is a perpetual: this build records its marks and funding "
-                                          "but does not trade perpetuals yet");
+  const bool perp = is_perpetual(intent.symbol);
   const std::int64_t held = position_qty(intent.symbol);
+  const std::int64_t abs_held = held < 0 ? -held : held;
   // The venue refuses a limit price off its tick (PRICE_FILTER); it is refused here first,
   // journaled with its reason, instead of leaving the process.
   if (intent.type == OrderType::limit && intent.limit_price <= 0)
@@ -163,13 +254,17 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
 
   if (intent.is_exit) {
     if (state_ == TradingState::halted) return reject("halted", "trading halted: " + state_reason_);
-    check(RiskLimit::position_held, intent.qty, held, intent.qty <= held);
-    if (held <= 0) return reject("no_position", "nothing to exit in " + intent.symbol);
+    check(RiskLimit::position_held, intent.qty, abs_held, intent.qty <= abs_held);
+    if (held == 0) return reject("no_position", "nothing to exit in " + intent.symbol);
+    // Reduce-only: a long's exit sells, a short's buys.
+    if ((held > 0) != (intent.side == Side::sell))
+      return reject("not_reducing", fmt::format("an exit that {}s {} adds to the position of {} held", enum_name(intent.side),
+                                                intent.symbol, format_fixed(held)));
     // One exit at a time: a second would sell what the first is already selling (on a
     // venue that answers slowly, a stop-loss and the strategy's exit can meet).
     if (symbols_[intent.symbol].exit_pending)
       return reject("exit_pending", "an exit of " + intent.symbol + " is already working");
-    d.approved_qty = floor_to_lot(std::min(intent.qty, held), config_.market.lot_step);
+    d.approved_qty = floor_to_lot(std::min(intent.qty, abs_held), config_.market.lot_step);
     if (d.approved_qty <= 0) return reject("below_lot", "less than one lot of " + intent.symbol + " to exit");
     d.approved = true;
     d.reason_code = d.approved_qty < intent.qty ? "reduced_to_position" : "ok";
@@ -184,8 +279,11 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   if (state_ == TradingState::halted) return reject("halted", "trading halted: " + state_reason_);
   // Spot cannot short: a sell that is not an exit never reaches a venue (an exit is cut
   // to what is held, above).
-  if (intent.side == Side::sell)
+  if (intent.side == Side::sell && !perp)
     return reject("no_short", "a sell of " + intent.symbol + " that is not an exit (spot cannot sell what it does not hold)");
+  if (perp && !config_.perps.find(intent.symbol))
+    return reject("no_contract", intent.symbol + " has no [[futures.contracts]] entry: its margin and liquidation "
+                                                 "cannot be known");
   if (state_ == TradingState::reducing) return reject("reducing", "only exits allowed: " + state_reason_);
   if (have_portfolio_) {  // the limits that keep the state ACTIVE, as they stand
     check(RiskLimit::max_drawdown, portfolio_.drawdown_ppm, config_.max_drawdown_ppm,
@@ -210,6 +308,12 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   std::int64_t held_or_working = 0;
   for (const auto& p : book->positions)
     if (p.symbol == intent.symbol) held_or_working = p.qty;
+  // An entry adds to the position in its own direction; turning a long into a short (or
+  // back) is an exit first.
+  if ((held_or_working > 0 && intent.side == Side::sell) || (held_or_working < 0 && intent.side == Side::buy))
+    return reject("opposite_position", fmt::format("an entry that {}s {} against the position of {} held or being "
+                                                   "entered: exit it first", enum_name(intent.side), intent.symbol,
+                                                   format_fixed(held_or_working)));
   const auto open = static_cast<std::int64_t>(book->positions.size());
   if (held_or_working == 0 &&
       !check(RiskLimit::max_open_positions, open, config_.max_open_positions, open < config_.max_open_positions))
@@ -228,7 +332,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   const std::int64_t cap = std::min(config_.max_position_notional, by_equity);
   RiskLimit binding = equity_binds ? RiskLimit::max_position_equity : RiskLimit::max_position_notional;
   // A wrapped number never reaches a decision: what does not fit is refused as such.
-  const auto held_value = mul_fixed_checked(held_or_working, price);
+  const auto held_value = mul_fixed_checked(held_or_working < 0 ? -held_or_working : held_or_working, price);
   if (!held_value) return reject("arithmetic_overflow", "the position's value overflows 64-bit fixed point");
   std::int64_t room = cap - *held_value;
   // Exposure across positions may bind first; its numbers then go into the reason.
@@ -267,7 +371,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   size_check(RiskLimit::max_position_notional, *held_value, config_.max_position_notional);
   size_check(RiskLimit::max_position_equity, *held_value, by_equity);
   for (const auto& use : exposure->uses) size_check(use.limit, use.used, use.cap);
-  const std::string_view limit_code = enum_name(binding);
+  std::string_view limit_code = enum_name(binding);
   if (room <= 0) return reject(limit_code, detail.empty() ? "position already at the limit" : detail);
   const auto room_units = div_fixed_checked(room, price);
   if (!room_units) return reject("arithmetic_overflow", "the room left / price overflows 64-bit fixed point");
@@ -279,6 +383,15 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   }
   if (qty <= 0 || mul_fixed(qty, price) < config_.market.min_notional)  // qty <= max_qty: fits the cap
     return reject(limit_code, "order below the minimum notional after applying the limit");
+  if (perp) {
+    const PerpVerdict v = check_perpetual(intent, held_or_working, price, qty, d);
+    if (v.refused) return reject(v.code, v.why);
+    if (v.reduced) {
+      reduced = true;
+      limit_code = "max_margin_use";
+      detail = v.why;
+    }
+  }
 
   d.approved = true;
   d.approved_qty = qty;
@@ -288,7 +401,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   d.state = state_;
   approvals_ms_.push_back(intent.ts_ms);
   ++trades_today_;
-  working_[intent.intent_id] = WorkingEntry{intent.symbol, qty, price, 0, 0, false};
+  working_[intent.intent_id] = WorkingEntry{intent.symbol, intent.side == Side::sell ? -qty : qty, price, 0, 0, false};
   out.push_back({Actor::none, std::move(d)});
   (void)in;
 }
@@ -312,33 +425,62 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   if (c.history) return;  // a warm-up's candle: volatility and returns learn from it; no exit is made on it
 
   const std::int64_t held = position_qty(c.symbol);
-  if (held <= 0 || s.exit_pending) return;
+  if (held == 0 || s.exit_pending) return;
   if (flattening_) {  // the flatten's exit of this symbol ended unfilled: again, at this candle
     // Below the minimum notional a venue refuses it every time: that rest is dust.
-    const auto notional = mul_fixed_checked(floor_to_lot(held, config_.market.lot_step), c.close);
+    const auto notional = mul_fixed_checked(floor_to_lot(held < 0 ? -held : held, config_.market.lot_step), c.close);
     if (!notional || *notional >= config_.market.min_notional)  // no notional: beyond 64 bits, far above
       exit_position(c.symbol, held, "flatten", "operator flatten: the last exit ended unfilled, exiting again",
                     c.close_time_ms, out);
     return;
   }
-  std::int64_t entry = 0;
-  for (const auto& p : portfolio_.positions)
-    if (p.symbol == c.symbol) entry = p.avg_entry_price;
+  const Position* pos = position(c.symbol);
+  const std::int64_t entry = pos ? pos->avg_entry_price : 0;
   if (entry <= 0) return;
+  // A perpetual whose close came near its liquidation price is exited before the venue
+  // liquidates it (and takes the whole margin).
+  if (pos->liquidation_price > 0 && config_.min_liquidation_distance_ppm > 0 && c.close > 0) {
+    const std::int64_t gap = c.close > pos->liquidation_price ? c.close - pos->liquidation_price
+                                                              : pos->liquidation_price - c.close;
+    const auto distance = static_cast<std::int64_t>(static_cast<__int128>(gap) * 1'000'000 / c.close);
+    if (distance < config_.min_liquidation_distance_ppm) {
+      exit_position(c.symbol, held, "liquidation_near",
+                    fmt::format("close {} is {:.2f} % from the liquidation price {}, within "
+                                "risk.min_liquidation_distance {:.2f} %", format_fixed(c.close),
+                                static_cast<double>(distance) / 1e4, format_fixed(pos->liquidation_price),
+                                static_cast<double>(config_.min_liquidation_distance_ppm) / 1e4),
+                    c.close_time_ms, out,
+                    {{RiskLimit::liquidation_distance, distance, config_.min_liquidation_distance_ppm, false}});
+      return;
+    }
+  }
   const std::int64_t a = atr(s);
   auto distance = [&](StopMode mode, std::uint32_t ppm, std::uint32_t atr_milli) -> std::int64_t {
     if (mode == StopMode::percent) return ppm_of(entry, ppm);
     if (mode == StopMode::volatility && a > 0) return static_cast<std::int64_t>(static_cast<__int128>(a) * atr_milli / 1000);
     return 0;
   };
-  if (const auto d = distance(config_.stop_loss_mode, config_.stop_loss_ppm, config_.stop_loss_atr_milli);
-      d > 0 && c.low <= entry - d) {
+  const auto stop = distance(config_.stop_loss_mode, config_.stop_loss_ppm, config_.stop_loss_atr_milli);
+  const auto target = distance(config_.take_profit_mode, config_.take_profit_ppm, config_.take_profit_atr_milli);
+  if (held < 0) {  // a short: stopped above its entry, its target below
+    if (stop > 0 && c.high >= entry + stop)
+      exit_position(c.symbol, held, "stop_loss",
+                    "high " + format_fixed(c.high) + " reached the short's stop " + format_fixed(entry + stop) +
+                        " (entry " + format_fixed(entry) + ")",
+                    c.close_time_ms, out, {{RiskLimit::stop_loss_short, c.high, entry + stop, false}});
+    else if (target > 0 && target < entry && c.low <= entry - target)
+      exit_position(c.symbol, held, "take_profit",
+                    "low " + format_fixed(c.low) + " reached the short's target " + format_fixed(entry - target) +
+                        " (entry " + format_fixed(entry) + ")",
+                    c.close_time_ms, out, {{RiskLimit::take_profit_short, c.low, entry - target, false}});
+    return;
+  }
+  if (const auto d = stop; d > 0 && c.low <= entry - d) {
     exit_position(c.symbol, held, "stop_loss",
                   "low " + format_fixed(c.low) + " reached stop " + format_fixed(entry - d) + " (entry " +
                       format_fixed(entry) + ")",
                   c.close_time_ms, out, {{RiskLimit::stop_loss, c.low, entry - d, false}});
-  } else if (const auto t = distance(config_.take_profit_mode, config_.take_profit_ppm, config_.take_profit_atr_milli);
-             t > 0 && c.high >= entry + t) {
+  } else if (const auto t = target; t > 0 && c.high >= entry + t) {
     exit_position(c.symbol, held, "take_profit",
                   "high " + format_fixed(c.high) + " reached target " + format_fixed(entry + t) + " (entry " +
                       format_fixed(entry) + ")",
@@ -368,7 +510,7 @@ void RiskCore::on_portfolio(const PortfolioState& p, Outbox& out) {
   }
   for (auto& [symbol, s] : symbols_)
     if (s.exit_pending && position_qty(symbol) == 0) s.exit_pending = false;
-  if (flattening_ && std::none_of(p.positions.begin(), p.positions.end(), [](const Position& x) { return x.qty > 0; }))
+  if (flattening_ && std::none_of(p.positions.begin(), p.positions.end(), [](const Position& x) { return x.qty != 0; }))
     flattening_ = false;  // flat: the flatten is done
   if (state_ != TradingState::halted && p.drawdown_ppm >= config_.max_drawdown_ppm) {
     halted_by_drawdown_or_operator_ = true;
@@ -400,7 +542,7 @@ void RiskCore::on_operator(const OperatorCommand& c, const Delivery& in, Outbox&
       set_state(TradingState::halted, "operator flatten by " + c.issued_by + ": " + c.reason, ts_ms, out);
       flattening_ = true;
       for (const auto& p : portfolio_.positions)
-        if (p.qty > 0)
+        if (p.qty != 0)
           exit_position(p.symbol, p.qty, "flatten", "operator flatten", ts_ms, out);
       break;
     }

@@ -25,6 +25,17 @@
 // reached the stop (or high the target) is closed with a market exit decided by risk
 // itself; these protective exits are issued in every state. Stops are a percent of the
 // average entry, or a multiple of the average true range (ATR over `atr_candles`).
+// Perpetuals (futures/): positions are signed. A sell entry opens or adds to a short, a
+// buy entry a long; an entry against the position held is refused (exit first). Exits
+// are reduce-only: a long's exit sells, a short's buys, at most what is held. On an entry
+// risk checks, after the size limits: the contract is configured (no_contract); the
+// leverage against the lower of risk.max_leverage and the margin bracket the position's
+// notional after the order falls in; the margin held plus the order's against
+// risk.max_margin_use x equity (a larger order is reduced to fit, as for size); and the
+// liquidation price the position would have, at least risk.min_liquidation_distance of
+// the price away. On each candle a position whose close came within that distance of its
+// liquidation price is exited (liquidation_near). Stops and targets of a short are above
+// and below its entry.
 // Regimes (Regime messages from the strategy actor, with [regime]): an entry's size is
 // multiplied by risk.regime_size_factor of the symbol's trend and of its volatility (both
 // 1 until its first regime is read), rounded down to the lot, before the size limits; a
@@ -44,6 +55,7 @@
 #include "actors/regime/regime_filter.hpp"
 #include "actors/risk/correlation.hpp"
 #include "actors/risk/exposure.hpp"
+#include "futures/contract.hpp"
 
 namespace trader {
 
@@ -70,6 +82,12 @@ struct RiskConfig {
   CorrelationLimits correlation;  // correlated groups (correlation.hpp); off by default
   RegimeSizeFactors regime_size;  // an entry's size in each regime; 1 (as is) by default
   MarketRules market;
+  // Perpetuals: their contracts and the leverage positions open at ([futures]), and the
+  // limits on them.
+  futures::Contracts perps;
+  std::uint32_t max_leverage = 5;
+  std::uint32_t max_margin_use_ppm = 500'000;              // of equity
+  std::uint32_t min_liquidation_distance_ppm = 50'000;     // 5 % of the price
 };
 
 class RiskCore final : public ActorCore {
@@ -105,6 +123,15 @@ class RiskCore final : public ActorCore {
   void exit_position(const std::string& symbol, std::int64_t qty, const char* code, std::string reason,
                      std::int64_t ts_ms, Outbox& out, std::vector<LimitCheck> checks = {});
   std::int64_t position_qty(const std::string& symbol) const;
+  const Position* position(const std::string& symbol) const;
+  // The perpetual checks of an entry of `qty` at `price`, added to d.checks; qty may be
+  // reduced to fit the margin (reduced, with why).
+  struct PerpVerdict {
+    bool refused = false, reduced = false;
+    std::string code, why;
+  };
+  PerpVerdict check_perpetual(const OrderIntent& intent, std::int64_t held_or_working, std::int64_t price,
+                              std::int64_t& qty, RiskDecision& d) const;
   // The book entries are checked against: the portfolio's positions and each working
   // entry's unfilled quantity (std::nullopt: a quantity does not fit 64 bits).
   std::optional<PortfolioState> book_with_working() const;
@@ -134,8 +161,9 @@ class RiskCore final : public ActorCore {
   // counting here only once the portfolio state that holds it has arrived.
   struct WorkingEntry {
     std::string symbol;
-    std::int64_t qty = 0, price = 0, booked = 0, reported = 0;
+    std::int64_t qty = 0, price = 0, booked = 0, reported = 0;  // qty signed: a short's entry sells
     bool ended = false;
+    std::int64_t left() const { return (qty < 0 ? -qty : qty) - booked; }  // base units not yet booked
   };
   std::map<std::uint64_t, WorkingEntry> working_;
 };

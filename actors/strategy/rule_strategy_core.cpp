@@ -43,7 +43,9 @@ Result<std::optional<View>> RuleView::evaluate(const Candle& c, Direction curren
   View v;
   v.direction = current;
   if (spread > 0 && momentum * 1e4 > config_.entry_momentum_bps) v.direction = Direction::long_;
-  else if (spread < 0) v.direction = Direction::flat;
+  else if (config_.allow_short && spread < 0 && -momentum * 1e4 > config_.entry_momentum_bps) v.direction = Direction::short_;
+  else if (spread < 0 && current != Direction::short_) v.direction = Direction::flat;
+  else if (spread > 0 && current == Direction::short_) v.direction = Direction::flat;
   const double z = vol > 0 ? std::abs(spread) / vol : 0.0;
   v.confidence_ppm = static_cast<std::uint32_t>(std::llround(std::min(1.0, z / config_.confidence_full_z) * 1e6));
   v.fraction_ppm = config_.position_fraction_ppm;

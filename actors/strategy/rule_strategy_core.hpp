@@ -30,6 +30,7 @@ struct RuleStrategyConfig {
   double confidence_full_z = 2.0;
   std::uint32_t position_fraction_ppm = 200'000;  // 20% of equity per entry
   std::uint32_t reentry_cooldown_candles = 10;
+  bool allow_short = false;  // the mirror of the long rule goes short (traded on perpetuals only)
   MarketRules market;
   EntryOrder entry;
   SizingConfig sizing;

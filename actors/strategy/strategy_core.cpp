@@ -6,6 +6,7 @@
 
 #include "messages/enum_names.hpp"
 #include "messages/fixed_point.hpp"
+#include "messages/instrument.hpp"
 
 namespace trader {
 
@@ -159,16 +160,22 @@ void StrategyCore::intend(const Candle& c, const Delivery& in, SymbolState& s,
   intent.ts_ms = c.close_time_ms;
   intent.confidence_ppm = view.confidence_ppm;
   intent.values = view.values;
-  if (view.direction == Direction::long_ && s.held == 0) {
+  // Spot cannot short: there a short view means holding nothing.
+  const Direction want =
+      view.direction == Direction::short_ && !is_perpetual(c.symbol) ? Direction::flat : view.direction;
+  if (want != Direction::flat && s.held == 0) {
     if (risk_state_ != TradingState::active || !have_equity_ || s.candles < s.cooldown_until) return;
+    const bool buy = want == Direction::long_;
     const EntrySize size = size_entry(common_.sizing, view.fraction_ppm, view.confidence_ppm);
     const std::int64_t budget =
         static_cast<std::int64_t>(static_cast<__int128>(equity_) * size.fraction_ppm / 1'000'000);
     std::int64_t price = c.close;
     if (common_.entry.type == OrderType::limit) {
-      const auto below = static_cast<std::int64_t>(static_cast<__int128>(c.close) *
-                                                   (10'000 - common_.entry.limit_offset_bps) / 10'000);
-      price = floor_to_tick(below, common_.market.tick_size);
+      // A buy bids below the close, a short offers above it.
+      const auto offset = static_cast<std::int64_t>(
+          static_cast<__int128>(c.close) *
+          (buy ? 10'000 - common_.entry.limit_offset_bps : 10'000 + common_.entry.limit_offset_bps) / 10'000);
+      price = buy ? floor_to_tick(offset, common_.market.tick_size) : ceil_to_tick(offset, common_.market.tick_size);
       if (price <= 0) return;  // below one tick: no price to bid
       intent.type = OrderType::limit;
       intent.limit_price = price;
@@ -184,13 +191,13 @@ void StrategyCore::intend(const Candle& c, const Delivery& in, SymbolState& s,
     const std::int64_t qty = floor_to_lot(*units, common_.market.lot_step);
     const auto notional = mul_fixed_checked(qty, price);
     if (qty <= 0 || !notional || *notional < common_.market.min_notional) return;
-    intent.side = Side::buy;
+    intent.side = buy ? Side::buy : Side::sell;
     intent.qty = qty;
-    intent.reason = "enter long: " + view.reason + (size.why.empty() ? "" : "; " + size.why);
-  } else if (view.direction == Direction::flat && s.held > 0) {
+    intent.reason = (buy ? "enter long: " : "enter short: ") + view.reason + (size.why.empty() ? "" : "; " + size.why);
+  } else if ((s.held > 0 && want != Direction::long_) || (s.held < 0 && want != Direction::short_)) {
     if (risk_state_ == TradingState::halted) return;
-    intent.side = Side::sell;
-    intent.qty = s.held;
+    intent.side = s.held > 0 ? Side::sell : Side::buy;  // a short is covered by a buy
+    intent.qty = s.held > 0 ? s.held : -s.held;
     intent.is_exit = true;
     intent.reason = "exit: " + view.reason;
   } else {
@@ -212,7 +219,7 @@ void StrategyCore::on(const Delivery& in, Outbox& out) {
       std::int64_t held = 0;
       for (const auto& pos : p->positions)
         if (pos.symbol == symbol) held = pos.qty;
-      if (s.held > 0 && held == 0) s.cooldown_until = s.candles + common_.reentry_cooldown_candles;
+      if (s.held != 0 && held == 0) s.cooldown_until = s.candles + common_.reentry_cooldown_candles;
       s.held = held;
     }
   } else if (const auto* d = std::get_if<RiskDecision>(&in.message)) {

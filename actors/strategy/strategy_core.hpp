@@ -14,6 +14,9 @@
 //    `fraction`), rounded down to the lot step: at market, or
 //    (entry.type = limit) a limit `limit_offset_bps` below the candle's close, rounded
 //    down to the tick, sized at that price; exiting, a market sell of the whole position.
+//    With allow_short, a short view of a perpetual enters a sell the same way (a limit
+//    above the close, rounded up) and is exited by a market buy of the whole short; on
+//    spot a short view means holding nothing (an exit, never a sale short).
 //  - No new intent while one is undecided or its order works; no entry while risk is
 //    HALTED or REDUCING (exits still go unless HALTED); no entry for
 //    `reentry_cooldown_candles` (candles of the symbol that a strategy evaluated) after a

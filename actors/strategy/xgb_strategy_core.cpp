@@ -32,11 +32,16 @@ Result<std::optional<View>> XgbView::evaluate(const Candle& c, Direction current
   const double prob = *p;
   View v;
   v.direction = current;
+  // A short reads the model the other way round: 1 - p is the probability of a fall.
+  const double down = 1.0 - prob;
   if (prob >= config_.entry_probability) v.direction = Direction::long_;
-  else if (prob < config_.exit_probability) v.direction = Direction::flat;
-  v.confidence_ppm = static_cast<std::uint32_t>(std::llround(std::clamp(prob, 0.0, 1.0) * 1e6));
+  else if (config_.allow_short && down >= config_.entry_probability) v.direction = Direction::short_;
+  else if (current == Direction::short_ ? down < config_.exit_probability : prob < config_.exit_probability)
+    v.direction = Direction::flat;
+  const double conviction = v.direction == Direction::short_ ? down : prob;
+  v.confidence_ppm = static_cast<std::uint32_t>(std::llround(std::clamp(conviction, 0.0, 1.0) * 1e6));
   const double span = config_.full_probability - config_.entry_probability;
-  const double t = span > 0 ? std::clamp((prob - config_.entry_probability) / span, 0.0, 1.0) : 1.0;
+  const double t = span > 0 ? std::clamp((conviction - config_.entry_probability) / span, 0.0, 1.0) : 1.0;
   v.fraction_ppm = static_cast<std::uint32_t>(std::llround(
       config_.min_fraction_ppm + t * (static_cast<double>(config_.max_fraction_ppm) - config_.min_fraction_ppm)));
   char reason[96];

@@ -29,6 +29,9 @@ struct XgbStrategyConfig {
   std::uint32_t min_fraction_ppm = 50'000;
   std::uint32_t max_fraction_ppm = 250'000;
   std::uint32_t reentry_cooldown_candles = 10;
+  // Short when p <= 1 - entry_probability, covered when p > 1 - exit_probability (traded
+  // on perpetuals only).
+  bool allow_short = false;
   MarketRules market;
   EntryOrder entry;
   SizingConfig sizing;

@@ -108,6 +108,15 @@ enum RiskLimit {
   stopLoss @11;
   takeProfit @12;
   maxCorrelation @13;
+  # Perpetuals: the position's leverage against the lower of risk.max_leverage and its
+  # margin bracket's; the margin held with the order's against risk.max_margin_use x
+  # equity; how far (ppm of the price) the liquidation price would be, a floor; a short's
+  # stop (the candle's high, a ceiling) and target (its low, a floor).
+  maxLeverage @14;
+  maxMarginUse @15;
+  liquidationDistance @16;
+  stopLossShort @17;
+  takeProfitShort @18;
 }
 
 # One limit as risk checked it for a decision: what is used now (before the order; for a

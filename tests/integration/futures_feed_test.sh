@@ -4,8 +4,9 @@
 # feed's inputs, a mark price for every best bid/ask that moves the mid and a funding
 # record at each funding time the data crosses (a 1-minute schedule here: the capture is six
 # minutes), each equal to an independent reading of the file (python3, exact integers);
-# replay --verify re-derives every one of them; and every intent on the perpetual is
-# refused with its reason (positions in perpetuals are not booked yet), so no order leaves.
+# replay --verify re-derives every one of them; and with config/paper.toml, which names no
+# perpetual contract, every intent on the perpetual is refused with its reason (no_contract),
+# so no order leaves (futures_paper_test trades them with config/futures-paper.toml).
 source "$(dirname "$0")/lib.sh"
 NODE=${TRADER_NODE:?set TRADER_NODE}
 CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
@@ -91,7 +92,7 @@ fi
 decisions=$("$TOOLS" dump "$SCRATCH/j" --type risk_decision)
 n=$(grep -c . <<<"$decisions")
 [ "$n" -gt 0 ] && ok "the strategy asked $n time(s)" || bad "no intents: the test's strategy never asked"
-expect_eq "every intent refused as perpetual_not_traded" "$n" "$(grep -c '"reason_code":"perpetual_not_traded"' <<<"$decisions")"
+expect_eq "every intent refused as no_contract" "$n" "$(grep -c '"reason_code":"no_contract"' <<<"$decisions")"
 expect_eq "no order request" 0 "$("$TOOLS" dump "$SCRATCH/j" --type order_request | grep -c .)"
 
 # ---- replay re-derives every mark and funding record

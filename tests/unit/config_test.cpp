@@ -544,3 +544,24 @@ brackets = [{floor = "0", mmr = "0.004", max_leverage = 125}, {floor = "10000", 
   CHECK(falling.error().message.find("g.toml:3: futures.contracts[0].brackets: ETHUSDT@binance_usdm: margin bracket 2: "
                                      "maintenance rates must not fall") != std::string::npos);
 }
+
+TEST_CASE("config: strategy.allow_short reaches the strategy, and is refused with several strategies, named at its line") {
+  auto c = parse_node_config("[strategy]\nallow_short = true\n", "s.toml", {}, ConfigUse::replay);
+  REQUIRE_MESSAGE(c, c.error().message);
+  CHECK(c->strategy.allow_short);
+  CHECK(c->xgb.allow_short);
+  auto several = parse_node_config(R"([strategy]
+allow_short = true
+[[strategies]]
+id = "a"
+[[strategies]]
+id = "b"
+)", "s.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(several);
+  CHECK(several.error().message.find("s.toml:2: strategy.allow_short: combining several strategies' short views is "
+                                     "not built") != std::string::npos);
+  auto one = parse_node_config("[strategy]\nallow_short = true\n[[strategies]]\nid = \"a\"\n", "s.toml", {}, ConfigUse::replay);
+  REQUIRE_MESSAGE(one, one.error().message);
+  REQUIRE(one->strategies.size() == 1);
+  CHECK(one->strategies[0].rule.allow_short);
+}

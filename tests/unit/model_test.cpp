@@ -294,3 +294,46 @@ TEST_CASE("an xgboost signal journals the features it decided on and the model's
   CHECK(v.back().value == static_cast<double>(*p));
   CHECK(signals[0].confidence_ppm == static_cast<std::uint32_t>(std::llround(static_cast<double>(*p) * 1e6)));
 }
+
+TEST_CASE("allow_short: an xgboost view goes short where 1 - p reaches the entry probability, and covers as it falls back") {
+  auto candles = kline_candles().at("BTCUSDC");
+  auto trained = model::train(kline_samples(15), quick());
+  REQUIRE(trained.has_value());
+  auto loaded = model::XgbModel::from_bytes(trained->model, "trained", model::kFeatureCount);
+  REQUIRE(loaded.has_value());
+  auto signals_of = [&](bool allow_short) {
+    XgbStrategyConfig c;
+    c.entry_probability = 0.6;  // long at p >= 0.6, short at p <= 0.4
+    c.exit_probability = 0.55;  // a long exits below 0.55, a short above 0.45
+    c.allow_short = allow_short;
+    XgbStrategyCore core(c, *loaded);
+    test::CoreHarness h(core);
+    std::vector<Signal> signals;
+    for (auto candle : candles) {
+      candle.symbol = "BTCUSDC@binance_usdm";
+      for (const auto& s : test::of_type<Signal>(h.feed(candle))) signals.push_back(s);
+    }
+    return signals;
+  };
+  const auto signals = signals_of(true);
+  std::size_t shorts = 0;
+  Direction before = Direction::flat;
+  for (const auto& s : signals) {
+    CAPTURE(s.reason);
+    const double p = s.values.back().value;
+    if (s.direction == Direction::short_) {
+      ++shorts;
+      CHECK(1.0 - p >= 0.6);
+      CHECK(s.confidence_ppm == static_cast<std::uint32_t>(std::llround((1.0 - p) * 1e6)));
+    } else if (s.direction == Direction::long_) {
+      CHECK(p >= 0.6);
+    } else if (before == Direction::short_) {
+      CHECK(1.0 - p < 0.55);  // covered
+    } else {
+      CHECK(p < 0.55);
+    }
+    before = s.direction;
+  }
+  CHECK(shorts > 0);
+  for (const auto& s : signals_of(false)) CHECK(s.direction != Direction::short_);
+}

@@ -557,13 +557,184 @@ TEST_CASE("an entry approved and still working counts as held until its order en
   CHECK(freed.approved_qty == px(10));
 }
 
-TEST_CASE("an intent on a perpetual is refused, journaled with its reason: perpetual positions are not booked yet") {
-  Ready r;
-  r.h.feed(portfolio(10000, {}));
-  const auto d = decide(r.h, entry("BTCUSDT@binance_usdm", 5));
-  CHECK_FALSE(d.approved);
-  CHECK(d.reason_code == "perpetual_not_traded");
-  CHECK(d.reason.find("BTCUSDT@binance_usdm is a perpetual") != std::string::npos);
-  // The spot pair of the same asset still trades.
-  CHECK(decide(r.h, entry("BTCUSDT", 5)).approved);
+namespace {
+const char* kPerp = "BTCUSDT@binance_usdm";
+// 10x on a 10,000 account, perpetual notional up to 10x equity; 5 % from liquidation.
+RiskConfig perp_config(std::uint32_t leverage = 10) {
+  RiskConfig c = base();
+  c.max_position_notional = px(1'000'000);
+  c.max_position_equity_ppm = 10'000'000;
+  c.max_leverage = 20;
+  c.max_margin_use_ppm = 500'000;
+  c.min_liquidation_distance_ppm = 50'000;
+  c.perps.leverage = leverage;
+  c.perps.list.push_back({kPerp, px(1), px(0.001), px(0.1), 125,
+                          {{0, px(0.004), 125}, {px(50000), px(0.005), 100}, {px(250000), px(0.01), 20}}});
+  return c;
+}
+struct PerpReady : Ready {
+  explicit PerpReady(RiskConfig c = perp_config()) : Ready(c) { h.feed(candle(kPerp, 60000, 60000, 60000)); }
+};
+OrderIntent sell_entry(double qty) {
+  OrderIntent i = entry(kPerp, qty);
+  i.side = Side::sell;
+  return i;
+}
+const LimitCheck* checked(const RiskDecision& d, RiskLimit limit) {
+  for (const auto& c : d.checks)
+    if (c.limit == limit) return &c;
+  return nullptr;
+}
+Position short_held(double qty, double entry_price, double margin, double liquidation) {
+  Position p{kPerp, -px(qty), px(entry_price), px(entry_price), 0, 0};
+  p.margin = px(margin);
+  p.liquidation_price = px(liquidation);
+  p.leverage = 10;
+  return p;
+}
+}  // namespace
+
+TEST_CASE("perpetuals: a short entry is approved with its margin, leverage and liquidation distance checked") {
+  PerpReady r;
+  const auto d = decide(r.h, sell_entry(0.5));  // 30,000 of notional at 10x: 3,000 of margin
+  CHECK(d.approved);
+  CHECK(d.approved_qty == px(0.5));
+  CHECK(d.side == Side::sell);
+  const auto* margin = checked(d, RiskLimit::max_margin_use);
+  REQUIRE(margin);
+  CHECK(margin->value == 0);
+  CHECK(margin->bound == px(5000));
+  const auto* lev = checked(d, RiskLimit::max_leverage);
+  REQUIRE(lev);
+  CHECK(lev->value == 10);
+  CHECK(lev->bound == 20);  // risk's 20 binds before the bracket's 125
+  const auto* far = checked(d, RiskLimit::liquidation_distance);
+  REQUIRE(far);
+  // Liquidated near 60,000 x 1.1 / 1.004 = 65,737: 9.56 % above.
+  CHECK(far->value > 95'000);
+  CHECK(far->value < 96'000);
+  CHECK(far->within);
+  CHECK(limit_is_floor(RiskLimit::liquidation_distance));
+  // A spot sell is still no entry, and a perpetual without its contract is refused.
+  OrderIntent spot = sell_entry(0.5);
+  spot.symbol = "BTCUSDT";
+  CHECK(decide(r.h, spot).reason_code == "no_short");
+  RiskConfig none = perp_config();
+  none.perps.list.clear();
+  PerpReady bare(none);
+  const auto unknown = decide(bare.h, sell_entry(0.5));
+  CHECK_FALSE(unknown.approved);
+  CHECK(unknown.reason_code == "no_contract");
+}
+
+TEST_CASE("perpetuals: leverage above risk's or the bracket's, and a liquidation too near, are refused") {
+  RiskConfig strict = perp_config();
+  strict.max_leverage = 5;
+  PerpReady a(strict);
+  const auto over = decide(a.h, sell_entry(0.5));
+  CHECK_FALSE(over.approved);
+  CHECK(over.reason_code == "max_leverage");
+  CHECK(over.reason.find("10x is above the 5x allowed") != std::string::npos);
+  // The bracket: 25x is allowed up to a notional of 250,000, then 20x.
+  RiskConfig wide = perp_config(25);
+  wide.max_leverage = 125;
+  wide.max_margin_use_ppm = 1'000'000;
+  wide.min_liquidation_distance_ppm = 0;
+  PerpReady b(wide);
+  b.h.feed(portfolio(100000));
+  const auto big = decide(b.h, sell_entry(5));  // 300,000 of notional
+  CHECK_FALSE(big.approved);
+  CHECK(big.reason_code == "max_leverage");
+  CHECK(big.reason.find("the bracket from 250000: 20x") != std::string::npos);
+  CHECK(decide(b.h, sell_entry(4)).approved);  // 240,000 of notional
+  // 20x: liquidated about 4.6 % away, inside the 5 % asked.
+  PerpReady c(perp_config(20));
+  const auto near = decide(c.h, sell_entry(0.5));
+  CHECK_FALSE(near.approved);
+  CHECK(near.reason_code == "liquidation_distance");
+  const auto* far = checked(near, RiskLimit::liquidation_distance);
+  REQUIRE(far);
+  CHECK_FALSE(far->within);
+  CHECK(far->value < 50'000);
+}
+
+TEST_CASE("perpetuals: an entry is reduced to the margin left, and never against the position held") {
+  PerpReady r;
+  const auto d = decide(r.h, sell_entry(2));  // 120,000 at 10x: 12,000 of margin, 5,000 allowed
+  CHECK(d.approved);
+  CHECK(d.reason_code == "reduced_to_limit");
+  CHECK(d.approved_qty == px(0.833));  // 5,000 x 10 / 60,000, down to the lot
+  CHECK(d.reason.find("max_margin_use") != std::string::npos);
+  CHECK_FALSE(checked(d, RiskLimit::max_margin_use)->within);
+  // The working short counts: a buy entry against it is refused.
+  OrderIntent buy = entry(kPerp, 0.1);
+  buy.intent_id = 43;
+  const auto against = decide(r.h, buy);
+  CHECK_FALSE(against.approved);
+  CHECK(against.reason_code == "opposite_position");
+  // Its margin counts too: no room left for another short.
+  OrderIntent more = sell_entry(0.1);
+  more.intent_id = 44;
+  const auto full = decide(r.h, more);
+  CHECK_FALSE(full.approved);
+  CHECK(full.reason_code == "max_margin_use");
+}
+
+TEST_CASE("perpetuals: a short's exit buys, at most what is held, and a sell is not its exit") {
+  PerpReady r;
+  r.h.feed(portfolio(10000, {short_held(0.5, 60000, 3000, 65737)}));
+  OrderIntent wrong = sell_entry(0.5);
+  wrong.is_exit = true;
+  const auto refused = decide(r.h, wrong);
+  CHECK_FALSE(refused.approved);
+  CHECK(refused.reason_code == "not_reducing");
+  OrderIntent exit = entry(kPerp, 0.8);
+  exit.is_exit = true;
+  exit.intent_id = 43;
+  const auto d = decide(r.h, exit);
+  CHECK(d.approved);
+  CHECK(d.side == Side::buy);
+  CHECK(d.approved_qty == px(0.5));
+  CHECK(d.reason_code == "reduced_to_position");
+}
+
+TEST_CASE("perpetuals: a short is stopped above its entry, takes profit below, and is exited near liquidation") {
+  auto exits_on = [](const Candle& c, Position held) {
+    PerpReady r;
+    r.h.feed(portfolio(10000, {held}));
+    return of_type<RiskDecision>(r.h.feed(c));
+  };
+  const Position held = short_held(0.5, 60000, 3000, 65737);
+  auto stop = exits_on(candle(kPerp, 60000, 61200, 61000, 119'999), held);  // 2 % above
+  REQUIRE(stop.size() == 1);
+  CHECK(stop[0].reason_code == "stop_loss");
+  CHECK(stop[0].side == Side::buy);
+  CHECK(stop[0].approved_qty == px(0.5));
+  REQUIRE(stop[0].checks.size() == 1);
+  CHECK(stop[0].checks[0].limit == RiskLimit::stop_loss_short);
+  CHECK(stop[0].checks[0].bound == px(61200));
+  CHECK_FALSE(limit_is_floor(RiskLimit::stop_loss_short));
+  CHECK(exits_on(candle(kPerp, 59000, 61199, 61000, 119'999), held).empty());  // one unit short of it
+  auto target = exits_on(candle(kPerp, 57600, 60000, 58000, 119'999), held);   // 4 % below
+  REQUIRE(target.size() == 1);
+  CHECK(target[0].reason_code == "take_profit");
+  CHECK(target[0].checks[0].limit == RiskLimit::take_profit_short);
+  CHECK(target[0].checks[0].bound == px(57600));
+  // Liquidated at 62,000: a close at 61,000 is 1.6 % from it, inside 5 %.
+  auto near = exits_on(candle(kPerp, 60900, 61100, 61000, 119'999), short_held(0.5, 60000, 1000, 62000));
+  REQUIRE(near.size() == 1);
+  CHECK(near[0].reason_code == "liquidation_near");
+  CHECK(near[0].side == Side::buy);
+  CHECK(near[0].checks[0].limit == RiskLimit::liquidation_distance);
+  CHECK_FALSE(near[0].checks[0].within);
+}
+
+TEST_CASE("perpetuals: an operator flatten buys back a short") {
+  PerpReady r;
+  r.h.feed(portfolio(10000, {short_held(0.5, 60000, 3000, 65737)}));
+  const auto out = of_type<RiskDecision>(r.h.feed(OperatorCommand{OperatorCommandKind::flatten, "cli", "test", 61'000'000'000}));
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].reason_code == "flatten");
+  CHECK(out[0].side == Side::buy);
+  CHECK(out[0].approved_qty == px(0.5));
 }

@@ -387,3 +387,97 @@ TEST_CASE("history candles: the rule learns and signals on them, and trades from
   REQUIRE(of_type<OrderIntent>(live).size() == 1);  // its first live candle enters at once
   CHECK(of_type<Signal>(live).empty());             // no change of view: it was long already
 }
+
+namespace {
+const char* kPerp = "BTCUSDT@binance_usdm";
+Candle perp_candle(int i, double close, const char* symbol = kPerp) {
+  Candle c = candle(i, close);
+  c.symbol = symbol;
+  return c;
+}
+PortfolioState holding(const char* symbol, double qty) {
+  PortfolioState p;
+  p.equity = px(10000);
+  p.positions.push_back(Position{symbol, px(qty), px(100), px(100), 0, 0});
+  return p;
+}
+// Feeds falling candles until an intent comes; returns it (and the signals on the way).
+std::pair<OrderIntent, std::vector<Signal>> first_intent(CoreHarness& h, int& i, double from, double step,
+                                                         const char* symbol = kPerp) {
+  std::vector<Signal> signals;
+  for (int k = 0; k < 60; ++k) {
+    const auto out = h.feed(perp_candle(i++, from + step * k, symbol));
+    for (const auto& s : of_type<Signal>(out)) signals.push_back(s);
+    if (const auto intents = of_type<OrderIntent>(out); !intents.empty()) return {intents[0], signals};
+  }
+  FAIL("no intent in 60 candles");
+  return {};
+}
+}  // namespace
+
+TEST_CASE("allow_short: the rule sells a perpetual short on a falling market, sized as a long, and covers with a buy") {
+  RuleStrategyConfig c = cfg();
+  c.allow_short = true;
+  c.entry.type = OrderType::limit;
+  c.entry.limit_offset_bps = 25;
+  c.market.tick_size = px(0.1);
+  RuleStrategyCore core(c);
+  CoreHarness h(core);
+  h.feed(equity(10000));
+  for (int k = 0; k < 5; ++k) h.feed(perp_candle(k, 300 + (k % 2) * 0.01));
+  int i = 5;
+  auto [short_entry, signals] = first_intent(h, i, 300, -1.37);
+  REQUIRE_FALSE(signals.empty());
+  CHECK(signals.back().direction == Direction::short_);
+  CHECK(short_entry.side == Side::sell);
+  CHECK_FALSE(short_entry.is_exit);
+  CHECK(short_entry.reason.rfind("enter short: ", 0) == 0);
+  // A limit above the close, rounded up to the tick; sized at that price like a long.
+  const std::int64_t close = px(300 - 1.37 * (i - 6));
+  const std::int64_t above = static_cast<std::int64_t>(static_cast<__int128>(close) * 10025 / 10000);
+  const std::int64_t limit = above % px(0.1) == 0 ? above : above - above % px(0.1) + px(0.1);
+  CHECK(short_entry.limit_price == limit);
+  CHECK(short_entry.limit_price > close);
+  CHECK(short_entry.qty ==
+        static_cast<std::int64_t>(static_cast<__int128>(px(2000)) * 100000000 / limit) / px(0.001) * px(0.001));
+  OrderEvent filled;
+  filled.symbol = kPerp;
+  filled.kind = OrderEventKind::filled;
+  filled.intent_id = short_entry.intent_id;
+  h.feed(filled);
+  h.feed(holding(kPerp, -5));
+  // The market turns up: the short is covered, at market, whole.
+  auto [cover, turned] = first_intent(h, i, 200, 3);
+  CHECK(cover.is_exit);
+  CHECK(cover.side == Side::buy);
+  CHECK(cover.qty == px(5));
+  CHECK(cover.type == OrderType::market);
+  CHECK(turned.back().direction != Direction::short_);
+}
+
+TEST_CASE("allow_short: on spot a short view sells only what is held, and without allow_short the rule never shorts") {
+  RuleStrategyConfig c = cfg();
+  c.allow_short = true;
+  RuleStrategyCore core(c);
+  CoreHarness h(core);
+  h.feed(equity(10000));
+  for (int k = 0; k < 5; ++k) h.feed(perp_candle(k, 300 + (k % 2) * 0.01, "BTCUSDT"));
+  h.feed(holding("BTCUSDT", 2));
+  int i = 5;
+  auto [exit, signals] = first_intent(h, i, 300, -1.37, "BTCUSDT");
+  CHECK(exit.is_exit);
+  CHECK(exit.side == Side::sell);
+  CHECK(exit.qty == px(2));
+  h.feed(holding("BTCUSDT", 0));
+  // Flat now, still falling, the view short: no sale short on spot.
+  for (int k = 0; k < 30; ++k) CHECK(of_type<OrderIntent>(h.feed(perp_candle(i++, 250 - 1.37 * k, "BTCUSDT"))).empty());
+
+  RuleStrategyCore long_only(cfg());
+  CoreHarness l(long_only);
+  l.feed(equity(10000));
+  for (int k = 0; k < 40; ++k) {
+    const auto out = l.feed(perp_candle(k, 300 - 1.37 * k));
+    CHECK(of_type<OrderIntent>(out).empty());
+    for (const auto& s : of_type<Signal>(out)) CHECK(s.direction != Direction::short_);
+  }
+}

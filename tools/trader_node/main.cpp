@@ -49,8 +49,10 @@ void print_summary(const trader::NodeConfig& c, const trader::node::RunSummary& 
   const std::int64_t equity = p.starting_cash ? p.equity : start;
   fmt::print("  trades        {} fills, {} round trips, win rate {}\n", p.fills, p.round_trips,
              percent(p.winning_round_trips, p.round_trips));
-  fmt::print("  pnl           {} {} net (realized {}, unrealized {}), fees {}\n", format_fixed(equity - start),
-             c.portfolio.quote_asset, format_fixed(p.realized_pnl), format_fixed(p.unrealized_pnl), format_fixed(p.fees));
+  // Funding (perpetuals) is named only when there was any: net = realized + unrealized - fees + funding.
+  fmt::print("  pnl           {} {} net (realized {}, unrealized {}), fees {}{}\n", format_fixed(equity - start),
+             c.portfolio.quote_asset, format_fixed(p.realized_pnl), format_fixed(p.unrealized_pnl), format_fixed(p.fees),
+             p.funding != 0 ? ", funding " + format_fixed(p.funding) : std::string());
   fmt::print("  max drawdown  {:.2f}%\n", static_cast<double>(p.max_drawdown_ppm) / 1e4);
   // Testnet and live start from the venue's account (the portfolio adopts it), paper from the config.
   fmt::print("  final equity  {} {} (started with {}{})\n", format_fixed(equity), c.portfolio.quote_asset,
