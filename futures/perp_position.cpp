@@ -50,7 +50,7 @@ Result<FillEffect> apply_fill(PerpPosition& p, bool buy, std::int64_t qty, std::
   if (opened > 0) {
     q += buy ? opened : -opened;
     cost += buy ? open_notional : -open_notional;
-    posted = (open_notional + p.leverage - 1) / p.leverage;
+    posted = initial_margin(open_notional, p.leverage);
     margin += posted;
   }
   const i128 total_realized = static_cast<i128>(p.realized) + realized;
@@ -86,6 +86,13 @@ Result<std::int64_t> apply_funding(PerpPosition& p, std::int64_t mark, std::int6
 std::optional<std::int64_t> unrealized_at(const PerpPosition& p, std::int64_t mark) {
   return narrow_checked(mul_wide(p.qty, mark) - p.cost);
 }
+
+std::int64_t entry_price(const PerpPosition& p) {
+  if (p.qty == 0) return 0;
+  return static_cast<std::int64_t>(abs128(p.cost) * kFixedScale / abs128(p.qty));
+}
+
+i128 initial_margin(i128 notional, std::uint32_t leverage) { return (notional + leverage - 1) / leverage; }
 
 std::optional<MarginCheck> check_margin(const PerpPosition& p, const PerpContract& c, std::int64_t mark) {
   const i128 value = mul_wide(p.qty, mark);

@@ -61,6 +61,12 @@ Result<std::int64_t> apply_funding(PerpPosition& p, std::int64_t mark, std::int6
 // qty x mark (toward zero) - cost.
 std::optional<std::int64_t> unrealized_at(const PerpPosition& p, std::int64_t mark);
 
+// The average entry price, |cost| / |qty| toward zero; 0 when flat.
+std::int64_t entry_price(const PerpPosition& p);
+
+// The margin opening `notional` posts at `leverage` (>= 1): notional / leverage, rounded up.
+__int128 initial_margin(__int128 notional, std::uint32_t leverage);
+
 // The numbers a liquidation is decided on, at a mark.
 struct MarginCheck {
   std::int64_t mark = 0;

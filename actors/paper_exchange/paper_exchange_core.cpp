@@ -136,9 +136,7 @@ void PaperExchangeCore::on_mark(const MarkPrice& m, const Delivery& in, Outbox& 
     out.push_back({Actor::none, std::move(e)});
     w = working_.erase(w);
   }
-  const __int128 abs_qty = p.qty < 0 ? -static_cast<__int128>(p.qty) : p.qty;
-  const __int128 abs_cost = p.cost < 0 ? -static_cast<__int128>(p.cost) : p.cost;
-  Liquidation l{m.symbol, p.qty, static_cast<std::int64_t>(abs_cost * kFixedScale / abs_qty), p.leverage, m.price,
+  Liquidation l{m.symbol, p.qty, futures::entry_price(p), p.leverage, m.price,
                 p.margin, check->margin_balance, check->maintenance, check->mmr,
                 futures::liquidation_price(p, *contract).value_or(0), futures::bankruptcy_price(p), p.margin, ts_ms};
   if (auto closed = futures::liquidate(p); !closed) {

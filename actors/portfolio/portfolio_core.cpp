@@ -324,11 +324,9 @@ void PortfolioCore::publish(std::int64_t ts_ms, Outbox& out) {
     unrealized += u;
     holdings_value += u;
     if (!fits(u)) continue;  // reported below with the totals
-    const __int128 qty = h.pos.qty < 0 ? -static_cast<__int128>(h.pos.qty) : h.pos.qty;
-    const __int128 cost = h.pos.cost < 0 ? -static_cast<__int128>(h.pos.cost) : h.pos.cost;
     const auto* contract = config_.perps.find(symbol);
     const auto liq = contract ? futures::liquidation_price(h.pos, *contract) : std::nullopt;
-    positions.push_back({symbol, h.pos.qty, static_cast<std::int64_t>(cost * kFixedScale / qty), h.mark,
+    positions.push_back({symbol, h.pos.qty, futures::entry_price(h.pos), h.mark,
                          static_cast<std::int64_t>(u), h.pos.realized, h.pos.margin, liq.value_or(0), h.pos.leverage});
   }
   const __int128 equity = state_.cash + holdings_value;

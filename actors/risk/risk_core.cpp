@@ -136,9 +136,8 @@ RiskCore::PerpVerdict RiskCore::check_perpetual(const OrderIntent& intent, std::
                                                  std::int64_t price, std::int64_t& qty, RiskDecision& d) const {
   const futures::PerpContract& contract = *config_.perps.find(intent.symbol);  // the caller checked it
   const std::uint32_t leverage = std::max<std::uint32_t>(1, config_.perps.leverage);
-  auto margin_of = [&](std::int64_t units, std::int64_t at) {  // notional / leverage, rounded up
-    const __int128 notional = static_cast<__int128>(units) * at / kFixedScale;
-    return (notional + leverage - 1) / leverage;
+  auto margin_of = [&](std::int64_t units, std::int64_t at) {
+    return futures::initial_margin(static_cast<__int128>(units) * at / kFixedScale, leverage);
   };
   // Margin use: what the perpetual positions hold, what working entries will post, and this order's.
   __int128 held_margin = 0;
