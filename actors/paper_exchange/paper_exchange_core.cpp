@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "actors/perp_position_state.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/instrument.hpp"
 
@@ -204,8 +205,7 @@ void PaperExchangeCore::save(StateWriter& w) const {
   w.u32(static_cast<std::uint32_t>(perps_.size()));
   for (const auto& [symbol, p] : perps_) {
     w.str(symbol);
-    for (auto v : {p.qty, p.cost, p.margin, p.realized, p.fees, p.funding}) w.i64(v);
-    w.u32(p.leverage);
+    save_position(w, p);
   }
 }
 
@@ -224,9 +224,8 @@ Status PaperExchangeCore::load(StateReader& r) {
   perps_.clear();
   if (r.ok() && !r.at_end())
     for (auto n = r.count(); n > 0 && r.ok(); --n) {
-      futures::PerpPosition& p = perps_[r.str()];
-      for (auto* v : {&p.qty, &p.cost, &p.margin, &p.realized, &p.fees, &p.funding}) *v = r.i64();
-      p.leverage = r.u32();
+      const std::string symbol = r.str();
+      perps_[symbol] = load_position(r);
     }
   if (!r.ok()) return fail("exchange snapshot is truncated or corrupt");
   return {};

@@ -4,6 +4,7 @@
 #include <limits>
 #include <vector>
 
+#include "actors/perp_position_state.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/instrument.hpp"
 
@@ -399,9 +400,9 @@ void PortfolioCore::save(StateWriter& w) const {
   w.u32(static_cast<std::uint32_t>(perps_.size()));
   for (const auto& [symbol, h] : perps_) {
     w.str(symbol);
-    for (auto v : {h.pos.qty, h.pos.cost, h.pos.margin, h.pos.realized, h.pos.fees, h.pos.funding, h.mark, h.trip_net})
-      w.i64(v);
-    w.u32(h.pos.leverage);
+    save_position(w, h.pos);
+    w.i64(h.mark);
+    w.i64(h.trip_net);
   }
 }
 
@@ -426,10 +427,9 @@ Status PortfolioCore::load(StateReader& r) {
   if (r.ok() && !r.at_end())
     for (auto n = r.count(); n > 0 && r.ok(); --n) {
       PerpHolding& h = perps_[r.str()];
-      for (auto* v : {&h.pos.qty, &h.pos.cost, &h.pos.margin, &h.pos.realized, &h.pos.fees, &h.pos.funding, &h.mark,
-                      &h.trip_net})
-        *v = r.i64();
-      h.pos.leverage = r.u32();
+      h.pos = load_position(r);
+      h.mark = r.i64();
+      h.trip_net = r.i64();
     }
   if (!r.ok()) return fail("portfolio snapshot is truncated or corrupt");
   return {};
