@@ -19,6 +19,14 @@ std::string format_utc_minute(std::int64_t ns);
 // A day counted from 1970-01-01 (UTC): 19417 -> "2023-03-01"
 std::string format_utc_day(std::int64_t day);
 
+// The UTC day a time in milliseconds falls on, counted as above: days roll over at
+// midnight UTC, for risk's daily limits, the portfolio's day book and the SQL tables.
+// Floor division, so a time before 1970 still falls on its own day.
+constexpr std::int64_t utc_day_number(std::int64_t ms) {
+  constexpr std::int64_t kDayMs = 86'400'000;
+  return ms >= 0 ? ms / kDayMs : -((-ms + kDayMs - 1) / kDayMs);
+}
+
 // Accepts integer nanoseconds, or "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fraction]][Z]" (UTC);
 // nullopt for a time 64-bit nanoseconds cannot hold (before 1677-09-22, after 2262-04-10).
 std::optional<std::int64_t> parse_time_ns(std::string_view text);

@@ -11,6 +11,8 @@ namespace trader {
 
 inline constexpr int kFixedDecimals = 8;
 inline constexpr std::int64_t kFixedScale = 100'000'000;
+// Ratios in messages and config (confidence, fractions, correlations) are parts per million.
+inline constexpr std::int64_t kPpm = 1'000'000;
 
 // "61737.63000000" -> 6173763000000. Accepts an optional sign, digits, an optional '.'
 // and an optional exponent ("5.4e-05", as float formatters write it); the value must be

@@ -141,12 +141,7 @@ Status add_rows(const EnvelopeHeader& h, const Message& body, const RowOptions& 
   return rows.finish(out);
 }
 
-std::string utc_day_of_ms(std::int64_t ts_ms) {
-  constexpr std::int64_t kDayMs = 86'400'000;
-  // Floor division: a time before 1970 still falls on its own day.
-  const std::int64_t day = ts_ms >= 0 ? ts_ms / kDayMs : -((-ts_ms + kDayMs - 1) / kDayMs);
-  return format_utc_day(day);
-}
+std::string utc_day_of_ms(std::int64_t ts_ms) { return format_utc_day(utc_day_number(ts_ms)); }
 
 Row session_row(const journal::SessionInfo& s, std::string mode, std::string strategy, std::string model_id) {
   const bool open = s.end_reason.empty();

@@ -12,11 +12,11 @@
 namespace trader::replay {
 namespace {
 
-constexpr double kW = 960, kLeft = 90, kRight = 20;
+constexpr double kChartWidth = 960, kChartLeft = 90, kChartRight = 20;
 constexpr std::size_t kMaxFillRows = 1000;
 std::string svg_open(double h, const char* label) {
   return fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">)",
-                     kW, h, kW, h, label) + "\n";
+                     kChartWidth, h, kChartWidth, h, label) + "\n";
 }
 
 // Equity above, drawdown below, on one time axis.
@@ -36,13 +36,13 @@ std::string equity_svg(const SessionReport& r) {
   }
   const std::int64_t t0 = eq.front().ts_ms, t1 = eq.back().ts_ms;
   std::string out = svg_open(470, "equity and drawdown");
-  const PlotFrame top(kLeft, 20, kW - kLeft - kRight, 260, t0, t1, lo, hi);
+  const PlotFrame top(kChartLeft, 20, kChartWidth - kChartLeft - kChartRight, 260, t0, t1, lo, hi);
   out += top.grid("{:.2f}") + top.polyline(equity, "#1f77b4");
-  const PlotFrame bottom(kLeft, 330, kW - kLeft - kRight, 100, t0, t1, -worst, 0);
+  const PlotFrame bottom(kChartLeft, 330, kChartWidth - kChartLeft - kChartRight, 100, t0, t1, -worst, 0);
   out += bottom.grid("{:.2f}%") + bottom.polyline(drawdown, "#d62728");
-  out += fmt::format(R"(<text x="{}" y="14" font-size="12" fill="#1f77b4">equity ({})</text>)", kLeft,
+  out += fmt::format(R"(<text x="{}" y="14" font-size="12" fill="#1f77b4">equity ({})</text>)", kChartLeft,
                      html_escape(r.last.quote_asset));
-  out += fmt::format(R"(<text x="{}" y="324" font-size="12" fill="#d62728">drawdown from the peak</text>)", kLeft);
+  out += fmt::format(R"(<text x="{}" y="324" font-size="12" fill="#d62728">drawdown from the peak</text>)", kChartLeft);
   return out + "\n</svg>\n";
 }
 
@@ -65,7 +65,7 @@ std::string price_svg(const SessionReport& r, const std::string& symbol, const s
     }
   if (line.size() < 2) return fmt::format("<p>{}: too few candles to plot.</p>\n", html_escape(symbol));
   std::string out = svg_open(360, "price and fills");
-  const PlotFrame frame(kLeft, 20, kW - kLeft - kRight, 300, line.front().first, line.back().first, lo, hi);
+  const PlotFrame frame(kChartLeft, 20, kChartWidth - kChartLeft - kChartRight, 300, line.front().first, line.back().first, lo, hi);
   out += frame.grid("{:.2f}") + frame.polyline(line, "#555");
   for (const auto& f : r.fills) {
     if (f.symbol != symbol) continue;
@@ -77,7 +77,7 @@ std::string price_svg(const SessionReport& r, const std::string& symbol, const s
     out += "\n";
   }
   out += fmt::format(R"(<text x="{}" y="14" font-size="12">{} ({} candles of {} s; {} fills: green buys, red sells)</text>)",
-                     kLeft, html_escape(symbol), prices.size(), r.price_interval_s.at(symbol), n);
+                     kChartLeft, html_escape(symbol), prices.size(), r.price_interval_s.at(symbol), n);
   return out + "\n</svg>\n";
 }
 

@@ -2,19 +2,17 @@
 
 #include <algorithm>
 
+#include "base/time_format.hpp"
 #include "messages/fixed_point.hpp"
 
 namespace trader {
-namespace {
-constexpr std::int64_t kDayMs = 86'400'000;
-}
 
 std::optional<std::int64_t> DayBook::net_of(const PortfolioState& p) {
   return narrow_checked(static_cast<__int128>(p.equity) - p.starting_cash);
 }
 
 std::optional<DayResult> DayBook::add(std::uint64_t seq, const PortfolioState& p) {
-  const std::int64_t day = p.ts_ms / kDayMs;
+  const std::int64_t day = utc_day_number(p.ts_ms);
   std::optional<DayResult> done;
   if (day_ && day != day_->day) {
     done = current();

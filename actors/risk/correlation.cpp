@@ -8,13 +8,9 @@
 #include <fmt/format.h>
 
 #include "base/int_sqrt.hpp"
+#include "messages/fixed_point.hpp"
 
 namespace trader {
-namespace {
-
-constexpr std::int64_t kPpm = 1'000'000;
-
-}  // namespace
 
 std::int64_t candle_return_ppm(std::int64_t prev_close, std::int64_t close) {
   const auto r = static_cast<std::int64_t>(static_cast<__int128>(close - prev_close) * kPpm / prev_close);

@@ -6,13 +6,13 @@
 
 #include <fmt/format.h>
 
+#include "base/time_format.hpp"
 #include "futures/perp_position.hpp"
 #include "messages/enum_names.hpp"
 #include "messages/fixed_point.hpp"
 
 namespace trader {
 namespace {
-constexpr std::int64_t kDayMs = 86'400'000;
 std::int64_t ppm_of(std::int64_t value, std::uint32_t ppm) {
   return static_cast<std::int64_t>(static_cast<__int128>(value) * ppm / 1'000'000);
 }
@@ -102,7 +102,7 @@ RiskState RiskCore::state_message(std::int64_t ts_ms) const {
 }
 
 void RiskCore::roll_day(std::int64_t ts_ms) {
-  const std::int64_t day = ts_ms / kDayMs;
+  const std::int64_t day = utc_day_number(ts_ms);
   if (day == day_) return;
   day_ = day;
   trades_today_ = 0;

@@ -3,11 +3,10 @@
 #include <fmt/format.h>
 
 #include "messages/enum_names.hpp"
+#include "messages/fixed_point.hpp"
 
 namespace trader {
 namespace {
-
-constexpr std::uint64_t kPpm = 1'000'000;
 
 std::string policy_text(const CombineConfig& c, std::size_t longs, std::size_t n) {
   switch (c.policy) {

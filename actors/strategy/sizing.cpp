@@ -4,12 +4,11 @@
 
 #include <fmt/format.h>
 
+#include "messages/fixed_point.hpp"
 #include "messages/fixed_point_display.hpp"
 
 namespace trader {
 namespace {
-
-constexpr std::uint64_t kPpm = 1'000'000;
 
 EntrySize capped(const SizingConfig& c, std::uint64_t fraction_ppm, std::string why) {
   if (fraction_ppm > c.max_fraction_ppm) {
