@@ -547,6 +547,9 @@ namespace fs = std::filesystem;
 std::pair<std::string, std::vector<std::string>> default_stream(VenueId venue) {
   if (venue == VenueId::coinbase) return {"wss://advanced-trade-ws.coinbase.com", {"market_trades", "heartbeats"}};
   if (venue == VenueId::kucoin) return {"https://api.kucoin.com", {"match"}};  // the REST base: tokens come from there
+  // USDⓈ-M perpetuals: trades, the best bid and ask, and the venue's mark with its funding.
+  // (trade, not aggTrade: what candles.source reads by default, and what the bundled captures hold)
+  if (venue == VenueId::binance_usdm) return {"wss://fstream.binance.com/stream", {"trade", "bookTicker", "markPrice@1s"}};
   return {"wss://stream.binance.com:9443/stream", {"trade", "bookTicker"}};
 }
 
@@ -736,7 +739,9 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.string("feed.capture_venue", capture_venue, {"binance", "binance_usdm", "coinbase", "kucoin"});
   c.feed_capture_venue = parse_venue(capture_venue).value_or(VenueId::binance);
   check_stream(r, "feed.", c.feed_venue(),
-               c.feed_source == FeedSourceKind::coinbase || c.feed_source == FeedSourceKind::kucoin, c.feed_url,
+               c.feed_source == FeedSourceKind::coinbase || c.feed_source == FeedSourceKind::kucoin ||
+                   c.feed_source == FeedSourceKind::binance_usdm,
+               c.feed_url,
                c.feed_channels, c.feed_symbols);
   r.integer("feed.max_time_skew_ms", c.feed_max_time_skew_ms, 0, std::int64_t{1} << 40);
   if (const auto* n = r.find("feed.speed"); n && !n->as_string()) {
@@ -798,8 +803,10 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.string("history.cache_dir", c.history.cache_dir);
   if (!c.history.rest_url.empty() && c.history.rest_url.rfind("https://", 0) != 0)
     r.error("history.rest_url", r.find("history.rest_url"), "expected an https:// URL");
-  if ((c.feed_source == FeedSourceKind::coinbase || c.feed_source == FeedSourceKind::kucoin) && c.history.warmup) {
-    // Only Binance's klines are fetched yet: a Coinbase or KuCoin session starts cold.
+  if ((c.feed_source == FeedSourceKind::coinbase || c.feed_source == FeedSourceKind::kucoin ||
+       c.feed_source == FeedSourceKind::binance_usdm) &&
+      c.history.warmup) {
+    // Only Binance spot's klines are fetched yet: another venue's session starts cold.
     if (const auto* n = r.find("history.warmup"))
       r.error("history.warmup", n,
               fmt::format("a {} feed has no warm-up yet (set false; its session starts cold)", venue_name(c.feed_venue())));
@@ -1069,6 +1076,10 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     r.error("venue.name", r.find("venue.name"),
             fmt::format("orders for [feed]'s instruments go to the venue it reads ({}); another venue's orders are set "
                         "in [venue.VENUE], beside its [feed.VENUE]", venue_name(c.feed_venue())));
+  if (c.venue.id == VenueId::binance_usdm && c.order_mode != OrderMode::paper)
+    r.error("order.mode", r.find("order.mode"),
+            fmt::format("USDⓈ-M orders (fapi) are not built yet: binance_usdm instruments trade in \"paper\" only, not \"{}\"",
+                        name(c.order_mode)));
   read_venue(r, "venue.", c.order_mode, use, c.venue);
   // Each traded symbol's rules are checked at the venue before the start; with none
   // listed nothing would be checked.

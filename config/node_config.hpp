@@ -29,7 +29,7 @@ namespace trader {
 // The modes a config chooses among, parsed once here; each name table serves the loader
 // and everything that prints the mode.
 enum class OrderMode { paper, testnet, live };        // live also needs --confirm-live
-enum class FeedSourceKind { capture, binance, coinbase, kucoin };  // binance, coinbase, kucoin: the venue's live stream
+enum class FeedSourceKind { capture, binance, coinbase, kucoin, binance_usdm };  // all but capture: the venue's live stream
 enum class IfExists { error, archive, replace, resume };  // resume: restore the actors, continue the feed
 enum class StrategyKind { rule, xgboost };
 
@@ -37,7 +37,8 @@ template <class E>
 using ModeNames = std::array<std::pair<std::string_view, E>, 6>;  // unused slots: empty names
 inline constexpr ModeNames<OrderMode> kOrderModes{{{"paper", OrderMode::paper}, {"testnet", OrderMode::testnet}, {"live", OrderMode::live}, {}}};
 inline constexpr ModeNames<FeedSourceKind> kFeedSources{
-    {{"capture", FeedSourceKind::capture}, {"binance", FeedSourceKind::binance}, {"coinbase", FeedSourceKind::coinbase}, {"kucoin", FeedSourceKind::kucoin}}};
+    {{"capture", FeedSourceKind::capture}, {"binance", FeedSourceKind::binance}, {"coinbase", FeedSourceKind::coinbase}, {"kucoin", FeedSourceKind::kucoin},
+     {"binance_usdm", FeedSourceKind::binance_usdm}}};
 inline bool is_live(FeedSourceKind k) { return k != FeedSourceKind::capture; }
 inline constexpr ModeNames<IfExists> kIfExists{{{"error", IfExists::error}, {"archive", IfExists::archive}, {"replace", IfExists::replace}, {"resume", IfExists::resume}}};
 inline constexpr ModeNames<StrategyKind> kStrategyKinds{{{"rule", StrategyKind::rule}, {"xgboost", StrategyKind::xgboost}, {}, {}}};
@@ -116,6 +117,7 @@ struct NodeConfig {
     return feed_source == FeedSourceKind::coinbase ? VenueId::coinbase
            : feed_source == FeedSourceKind::kucoin  ? VenueId::kucoin
            : feed_source == FeedSourceKind::binance ? VenueId::binance
+           : feed_source == FeedSourceKind::binance_usdm ? VenueId::binance_usdm
                                                      : feed_capture_venue;
   }
   std::string feed_ca_file;         // empty: the system CA store

@@ -110,7 +110,7 @@ void enc(const Regime& m, capnp::AnyPointer::Builder b) {
 void enc(const MarkPrice& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::MarkPrice>();
   o.setSymbol(m.symbol); o.setPrice(m.price); o.setSource(cast_enum<s::MarkSource>(m.source));
-  o.setExchangeTsMs(m.exchange_ts_ms);
+  o.setExchangeTsMs(m.exchange_ts_ms); o.setFundingRate(m.funding_rate); o.setNextFundingTimeMs(m.next_funding_time_ms);
 }
 void enc(const Funding& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::Funding>();
@@ -271,7 +271,8 @@ Message dec(Regime*, capnp::AnyPointer::Reader b) {
 }
 Message dec(MarkPrice*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::MarkPrice>();
-  return MarkPrice{text(i.getSymbol()), i.getPrice(), cast_enum<MarkSource>(i.getSource()), i.getExchangeTsMs()};
+  return MarkPrice{text(i.getSymbol()), i.getPrice(), cast_enum<MarkSource>(i.getSource()), i.getExchangeTsMs(),
+                   i.getFundingRate(), i.getNextFundingTimeMs()};
 }
 Message dec(Funding*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::Funding>();

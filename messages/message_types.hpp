@@ -58,11 +58,13 @@ struct MarkPrice {
   std::int64_t price = 0;
   MarkSource source = MarkSource::venue;
   std::int64_t exchange_ts_ms = 0;
+  std::int64_t funding_rate = 0;          // the venue's rate for the next funding (fixed point)
+  std::int64_t next_funding_time_ms = 0;  // 0: the stream announces no funding
   bool operator==(const MarkPrice&) const = default;
 };
 
 // A perpetual's funding at one funding time (market.capnp Funding).
-enum class FundingSource : std::uint8_t { venue = 0, schedule };
+enum class FundingSource : std::uint8_t { venue = 0, schedule, mark_stream };
 struct Funding {
   static constexpr std::uint16_t kTypeId = 8;
   std::string symbol;

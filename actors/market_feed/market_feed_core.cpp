@@ -1,5 +1,7 @@
 #include "actors/market_feed/market_feed_core.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "messages/instrument.hpp"
@@ -142,6 +144,13 @@ void MarketFeedCore::admit(std::int64_t recv_ts_ns, Message message, std::vector
     if (const auto it = mark_.find(b->symbol); it == mark_.end() || it->second != mid)
       out.push_back({Actor::market_feed, recv_ts_ns, MarkPrice{b->symbol, mid, MarkSource::book_mid, b->exchange_ts_ms}});
   }
+  // A venue mark that names a later funding time: the one announced before has passed.
+  if (const auto* m = std::get_if<MarkPrice>(&message); m && m->source == MarkSource::venue && m->next_funding_time_ms > 0)
+    if (const auto it = announced_.find(m->symbol); it != announced_.end()) {
+      const AnnouncedFunding& a = it->second;
+      if (a.time_ms > a.paid_ms && m->next_funding_time_ms > a.time_ms)
+        out.push_back({Actor::market_feed, recv_ts_ns, Funding{m->symbol, a.rate, a.time_ms, a.mark, FundingSource::mark_stream}});
+    }
   out.push_back({Actor::market_feed, recv_ts_ns, std::move(message)});
 }
 
@@ -153,8 +162,13 @@ void MarketFeedCore::apply_decisions(const std::vector<FeedInput>& decisions) {
       // The first mark starts the funding clock: a position can be open from here on.
       if (last_funding_ms_ == 0) last_funding_ms_ = funding_boundary_ms(perp_, in.recv_ts_ns);
     }
-    if (const auto* f = std::get_if<Funding>(&in.message); f && f->funding_time_ms > last_funding_ms_)
+    if (const auto* f = std::get_if<Funding>(&in.message); f && f->source == FundingSource::schedule &&
+                                                           f->funding_time_ms > last_funding_ms_)
       last_funding_ms_ = f->funding_time_ms;
+    if (const auto* f = std::get_if<Funding>(&in.message); f && f->source == FundingSource::mark_stream) {
+      auto& paid = announced_[f->symbol].paid_ms;
+      paid = std::max(paid, f->funding_time_ms);
+    }
   }
 }
 
@@ -167,6 +181,13 @@ void MarketFeedCore::apply(std::int64_t recv_ts_ns, const Message& message) {
   if (const std::int64_t boundary = funding_boundary_ms(perp_, recv_ts_ns);
       last_funding_ms_ != 0 && boundary > last_funding_ms_ && moves_clock(message))
     last_funding_ms_ = boundary;
+  // What a venue mark announces; a mark naming an earlier funding time (late) changes nothing.
+  if (const auto* m = std::get_if<MarkPrice>(&message); m && m->source == MarkSource::venue && m->next_funding_time_ms > 0)
+    if (auto& a = announced_[m->symbol]; m->next_funding_time_ms >= a.time_ms) {
+      a.rate = m->funding_rate;
+      a.time_ms = m->next_funding_time_ms;
+      a.mark = m->price;
+    }
   // An id that arrived is not missing, even if the message was not let in.
   if (const auto ids = ids_of(message)) {
     auto [it, inserted] = last_id_.try_emplace({ids->symbol, ids->stream}, ids->last);
@@ -180,7 +201,8 @@ bool MarketFeedCore::is_decision(Actor source, const Message& message) {
   if (const auto* e = std::get_if<ErrorReport>(&message)) return e->code == kStaleId || e->code == kImplausibleTime;
   // Derived for perpetuals; a venue's own marks and funding are received messages.
   if (const auto* m = std::get_if<MarkPrice>(&message)) return m->source == MarkSource::book_mid;
-  if (const auto* f = std::get_if<Funding>(&message)) return f->source == FundingSource::schedule;
+  if (const auto* f = std::get_if<Funding>(&message))
+    return f->source == FundingSource::schedule || f->source == FundingSource::mark_stream;
   return false;
 }
 
@@ -230,12 +252,21 @@ void MarketFeedCore::save(StateWriter& w) const {
     w.message(in.message);
   }
   // Last and only when used, so that spot sessions' snapshots keep their bytes.
-  if (mark_.empty() && last_funding_ms_ == 0) return;
+  if (mark_.empty() && last_funding_ms_ == 0 && announced_.empty()) return;
   w.i64(last_funding_ms_);
   w.u32(static_cast<std::uint32_t>(mark_.size()));
   for (const auto& [symbol, mark] : mark_) {
     w.str(symbol);
     w.i64(mark);
+  }
+  if (announced_.empty()) return;
+  w.u32(static_cast<std::uint32_t>(announced_.size()));
+  for (const auto& [symbol, a] : announced_) {
+    w.str(symbol);
+    w.i64(a.rate);
+    w.i64(a.time_ms);
+    w.i64(a.mark);
+    w.i64(a.paid_ms);
   }
 }
 
@@ -258,6 +289,7 @@ Status MarketFeedCore::load(StateReader& r) {
   }
   mark_.clear();
   last_funding_ms_ = 0;
+  announced_.clear();
   if (r.ok() && !r.at_end()) {
     last_funding_ms_ = r.i64();
     for (auto n = r.count(); n > 0 && r.ok(); --n) {
@@ -265,6 +297,16 @@ Status MarketFeedCore::load(StateReader& r) {
       mark_[std::move(symbol)] = r.i64();
     }
   }
+  if (r.ok() && !r.at_end())
+    for (auto n = r.count(); n > 0 && r.ok(); --n) {
+      std::string symbol = r.str();
+      AnnouncedFunding a;
+      a.rate = r.i64();
+      a.time_ms = r.i64();
+      a.mark = r.i64();
+      a.paid_ms = r.i64();
+      announced_[std::move(symbol)] = a;
+    }
   if (!r.ok()) return fail("market_feed state is truncated or corrupt");
   return {};
 }

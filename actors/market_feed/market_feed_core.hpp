@@ -12,7 +12,10 @@
 //    (book_mid) before each admitted best bid/ask of a perpetual whose mid moved; where it
 //    carries no funding, a Funding (schedule) for every marked perpetual at each funding
 //    time the data-time clock crosses (multiples of the interval since the epoch, UTC),
-//    at the rate configured and the mark then;
+//    at the rate configured and the mark then; where the venue's marks announce funding
+//    (USDⓈ-M markPrice: rate r for the next funding time T), a Funding (mark_stream) when
+//    a mark names a later funding time than the one announced before: at that time, at
+//    the last rate and mark announced for it;
 //  - plausibility: a trade, aggTrade or kline whose exchange time is further than
 //    `max_time_skew_ms` from its receive time is not let in (`implausible_exchange_time`).
 //    A garbled time (seconds for milliseconds, a far-future year) would otherwise open
@@ -122,6 +125,12 @@ class MarketFeedCore final : public ActorCore {
   // time the clock passed.
   std::map<std::string, std::int64_t> mark_;
   std::int64_t last_funding_ms_ = 0;
+  // Funding the venue's marks announce (snapshotted only when used), per symbol: the last
+  // rate, funding time and mark announced, and the last funding time the feed decided.
+  struct AnnouncedFunding {
+    std::int64_t rate = 0, time_ms = 0, mark = 0, paid_ms = 0;
+  };
+  std::map<std::string, AnnouncedFunding> announced_;
 };
 
 }  // namespace trader

@@ -111,6 +111,19 @@ bool parse_book_ticker(Fields& f, Message& out) {
   return true;
 }
 
+// USDⓈ-M markPriceUpdate: the mark (p), and the funding rate (r) the venue will apply at
+// the next funding time (T). The index (i) and estimated settle price (P) are not kept.
+bool parse_mark_price(Fields& f, Message& out) {
+  MarkPrice m;
+  m.source = MarkSource::venue;
+  if (!(f.time_ms("E", m.exchange_ts_ms) && f.text("s", m.symbol) && f.fixed("p", m.price) &&
+        f.fixed("r", m.funding_rate) && f.time_ms("T", m.next_funding_time_ms)))
+    return false;
+  if (m.price <= 0) return f.fail("p", "not a positive price");
+  out = std::move(m);
+  return true;
+}
+
 bool parse_depth_update(Fields& f, Message& out) {
   DepthUpdate d;
   if (!(f.time_ms("E", d.exchange_ts_ms) && f.text("s", d.symbol) && f.u64("U", d.first_update_id) &&
@@ -239,6 +252,8 @@ ParsedFrame FrameParser::parse(const char* json, std::size_t len, std::size_t ca
       ok = parse_depth_snapshot(f, std::move(symbol), out.message);
     } else if (channel.starts_with("kline_")) {
       ok = parse_kline(f, out.message);
+    } else if (channel == "markPrice" || channel == "markPrice@1s") {
+      ok = parse_mark_price(f, out.message);
     } else {
       out.kind = ParsedFrame::Kind::unknown_stream;
       return out;

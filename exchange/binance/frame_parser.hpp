@@ -1,7 +1,7 @@
 #pragma once
 // Parses Binance spot market-data JSON into message values: combined-stream frames
 // ({"stream":"<symbol>@<channel>","data":{...}}) for trade, aggTrade, bookTicker,
-// depth (diff and partial book) and kline, plus the REST depth snapshot
+// depth (diff and partial book), kline and USDⓈ-M's markPrice, plus the REST depth snapshot
 // ({"lastUpdateId":...,"bids":...,"asks":...}). Exchange ids and timestamps are kept;
 // prices and quantities become fixed point exactly or the frame is malformed.
 // The same parser serves capture import and the live WebSocket feed, and Binance USDⓈ-M

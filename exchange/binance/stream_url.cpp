@@ -8,7 +8,7 @@ std::string combined_stream_url(const std::string& base, const std::vector<std::
                                 const std::vector<std::string>& channels) {
   std::string streams;
   for (const auto& s : symbols) {
-    std::string lower = s;
+    std::string lower = s.substr(0, s.find('@'));  // "BTCUSDT@binance_usdm" subscribes as btcusdt
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     for (const auto& ch : channels) streams += (streams.empty() ? "" : "/") + lower + "@" + ch;
   }

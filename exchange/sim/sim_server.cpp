@@ -914,6 +914,7 @@ void SimServer::Impl::replay() {
     auto decoder = make_frame_decoder(options.venue);
     std::int64_t first_ts = 0, offset_ms = 0;
     auto started = std::chrono::steady_clock::now();
+    SimMarks marks(options.marks);  // binance_usdm
     CaptureLine line;
     for (;;) {
       auto more = (*file)->next(line);
@@ -949,6 +950,15 @@ void SimServer::Impl::replay() {
             self->kucoin.set_book(book.first, std::move(book.second));
           });
       if (stream.empty()) continue;  // REST snapshot lines are not stream frames
+      // USDⓈ-M: the marks due before this frame, at the books before it.
+      std::vector<std::shared_ptr<const Frame>> marks_due;
+      if (options.venue == VenueId::binance_usdm) {
+        for (auto& m : marks.due(received_ms + offset_ms))
+          marks_due.push_back(std::make_shared<const Frame>(Frame{std::move(m.stream), std::move(m.text)}));
+        for (const auto& parsed : items)
+          if (const auto* b = std::get_if<BookTicker>(&parsed.message))
+            if (auto instrument = parse_instrument(b->symbol)) marks.on_book(instrument->symbol, b->bid_price, b->ask_price);
+      }
       if (options.hold_while_away) {  // nobody there: wait, and move the pace along with the wait
         const auto waited_from = std::chrono::steady_clock::now();
         std::unique_lock lock(mu);
@@ -965,12 +975,13 @@ void SimServer::Impl::replay() {
         return;
       }
       auto frame = std::make_shared<const Frame>(Frame{stream, text});
-      asio::post(io, [self = shared_from_this(), frame, trades = std::move(trades)] {
+      frames += 1 + marks_due.size();
+      asio::post(io, [self = shared_from_this(), frame, trades = std::move(trades), marks_due = std::move(marks_due)] {
+        for (const auto& mark : marks_due) self->broadcast(mark);
         for (const auto& trade : trades) self->venue.on_trade(trade.symbol, trade.price, trade.qty, trade.trade_ts_ms);
         self->publish_events();
         self->broadcast(frame);
       });
-      ++frames;
     }
   }
   spdlog::info("stream: capture replayed ({} frames); REST stays up", frames);

@@ -13,6 +13,7 @@
 
 #include "base/result.hpp"
 #include "exchange/net/tls.hpp"
+#include "exchange/sim/sim_marks.hpp"
 #include "exchange/sim/sim_venue.hpp"
 #include "messages/instrument.hpp"
 
@@ -25,7 +26,10 @@ struct SimOptions {
   // (kucoin_api.hpp) with KC-API-* checks, the bullet handshake and its WebSocket protocol
   // (a token serves one connection: reused, it is refused as expired; welcome, ping/pong,
   // subscribe/ack, no ping within pingInterval + pingTimeout closes), over KuCoin captures.
+  // binance_usdm: Binance USDⓈ-M's market streams over USDⓈ-M captures, with the mark
+  // price stream they lack made from their books (sim_marks.hpp; no futures REST yet).
   VenueId venue = VenueId::binance;
+  MarkSchedule marks;  // binance_usdm
   std::string host = "127.0.0.1";
   unsigned short port = 0;            // 0: any free port
   std::vector<std::string> captures;  // replayed on the stream, from the first subscriber on

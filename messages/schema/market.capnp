@@ -91,12 +91,18 @@ struct MarkPrice {
   price @1 :Int64 $fixed(8);
   source @2 :MarkSource;
   exchangeTsMs @3 :Int64;    # the time of what it was read from
+  # What a venue's mark stream announces besides the price (Binance USDⓈ-M markPrice: r
+  # and T): the funding rate for the next funding time, and that time. 0 when not known.
+  fundingRate @4 :Int64 $fixed(8);
+  nextFundingTimeMs @5 :Int64;
 }
 
 # A perpetual's funding at one funding time: positions open then pay (positive rate:
-# longs pay shorts) or receive rate x their notional at markPrice. From the venue, or
-# from the configured schedule when the data has none.
-enum FundingSource { venue @0; schedule @1; }
+# longs pay shorts) or receive rate x their notional at markPrice. From the venue, from
+# the configured schedule when the data has none, or (markStream) decided by the feed
+# when the venue's mark stream moves on to its next funding time: at the last rate and
+# mark that stream announced before it.
+enum FundingSource { venue @0; schedule @1; markStream @2; }
 struct Funding {
   symbol @0 :Text;
   rate @1 :Int64 $fixed(8);

@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "config/node_config.hpp"
+#include "exchange/binance/stream_url.hpp"
 #include "core_harness.hpp"
 
 using namespace trader;
@@ -463,6 +464,35 @@ TEST_CASE("config: a KuCoin feed reads its REST base for tokens, and its orders 
                                 "k.toml", {}, ConfigUse::replay);
   REQUIRE_FALSE(live.has_value());
   CHECK(live.error().message.find("venue.rest_url: order.mode is \"testnet\" but this is the live venue") != std::string::npos);
+}
+
+TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks, starts cold, and trades in paper only") {
+  auto c = parse_node_config("[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n"
+                             "[portfolio]\nquote_asset = \"USDT\"\n[futures]\nmark_price = \"venue\"\n",
+                             "u.toml", {}, ConfigUse::replay);
+  REQUIRE(c.has_value());
+  CHECK(c->feed_url == "wss://fstream.binance.com/stream");
+  CHECK(c->feed_channels == std::vector<std::string>{"trade", "bookTicker", "markPrice@1s"});
+  CHECK(c->feed_venue() == VenueId::binance_usdm);
+  CHECK(c->feed_symbols == std::vector<std::string>{"BTCUSDT@binance_usdm"});
+  CHECK_FALSE(c->history.warmup);  // no USDⓈ-M klines yet: the session starts cold
+  CHECK_FALSE(c->perpetuals.mark_from_book);
+  CHECK(render_effective_config(*c).find("channels = [\"trade\", \"bookTicker\", \"markPrice@1s\"]") != std::string::npos);
+  for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
+           {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT\"]\n",
+            "u.toml:3: feed.symbols: \"BTCUSDT\" is a binance instrument; this feed reads binance_usdm"},
+           {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n[history]\nwarmup = true\n",
+            "u.toml:5: history.warmup: a binance_usdm feed has no warm-up yet"},
+           {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n[order]\nmode = \"testnet\"\n",
+            "u.toml:5: order.mode: USDⓈ-M orders (fapi) are not built yet"}}) {
+    auto bad = parse_node_config(text, "u.toml", {}, ConfigUse::replay);
+    REQUIRE_FALSE(bad.has_value());
+    CAPTURE(bad.error().message);
+    CHECK(bad.error().message.find(says) != std::string::npos);
+  }
+  // The URL subscribes by the venue's own symbol.
+  CHECK(binance::combined_stream_url(c->feed_url, c->feed_symbols, c->feed_channels) ==
+        "wss://fstream.binance.com/stream?streams=btcusdt@trade/btcusdt@bookTicker/btcusdt@markPrice@1s");
 }
 
 using test::px;

@@ -3,7 +3,9 @@
 #include "credentials/credentials.hpp"
 #include "exchange/net/backoff.hpp"
 #include "exchange/sim/rest_auth.hpp"
+#include "exchange/binance/frame_parser.hpp"
 #include "exchange/sim/shift_times.hpp"
+#include "exchange/sim/sim_marks.hpp"
 #include "exchange/sim/sim_venue.hpp"
 
 using namespace trader;
@@ -225,4 +227,31 @@ TEST_CASE("sim clock: a frame's times within a day of its receive time move to t
   for (const std::string same : {R"({"E":16776288600001})", R"({"E":"1677628860000"})", R"({"E":1677628860000.5})",
                                  R"([1677628860000,1])"})
     CHECK(sim::shift_times(same, received, offset) == same);
+}
+
+TEST_CASE("sim marks: one markPrice frame per second per book, at its mid, announcing the next funding time") {
+  SimMarks marks(MarkSchedule{1000, -5'000, 60'000});  // funding every minute, at -0.00005
+  const std::int64_t t0 = 1'723'161'255'400;          // 23:54:15.4
+  CHECK(marks.due(t0).empty());                       // the clock starts
+  marks.on_book("BTCUSDT", 6180020000000, 6180030000001);
+  CHECK(marks.due(t0 + 500).empty());                 // 23:54:15.9: no second passed
+  const auto frames = marks.due(t0 + 2'700);          // 23:54:18.1: 16 s, 17 s and 18 s passed
+  REQUIRE(frames.size() == 3);
+  binance::FrameParser parser(VenueId::binance_usdm);
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    CHECK(frames[i].stream == "btcusdt@markPrice@1s");
+    auto parsed = parser.parse(frames[i].text);
+    REQUIRE(parsed.kind == ParsedFrame::Kind::message);
+    CHECK(std::get<MarkPrice>(parsed.message) ==
+          MarkPrice{"BTCUSDT@binance_usdm", 6180025000000, MarkSource::venue,
+                    1'723'161'256'000 + static_cast<std::int64_t>(i) * 1000, -5'000, 1'723'161'300'000});
+  }
+  // At a funding time the frame already names the next one; a second book joins in symbol order.
+  marks.on_book("ETHUSDT", 260000000000, 260000000002);
+  const auto at_funding = marks.due(1'723'161'300'000);
+  REQUIRE(at_funding.size() == 2 * 42);
+  auto last = parser.parse(at_funding.back().text);
+  CHECK(std::get<MarkPrice>(last.message).symbol == "ETHUSDT@binance_usdm");
+  CHECK(std::get<MarkPrice>(last.message).price == 260000000001);
+  CHECK(std::get<MarkPrice>(last.message).next_funding_time_ms == 1'723'161'360'000);
 }

@@ -129,6 +129,25 @@ TEST_CASE("interval_seconds") {
   CHECK(binance::interval_seconds("1x") == 0);
 }
 
+TEST_CASE("Binance USDⓈ-M markPrice: the mark, and the funding rate announced for the next funding time") {
+  FrameParser p(VenueId::binance_usdm);
+  auto m = p.parse(
+      R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":1723161257000,"s":"BTCUSDT","p":"61801.12345678","P":"61790.5","i":"61790.44","r":"-0.00012500","T":1723161600000}})");
+  CHECK(as<MarkPrice>(m) ==
+        MarkPrice{"BTCUSDT@binance_usdm", 6180112345678, MarkSource::venue, 1723161257000, -12500, 1723161600000});
+  CHECK(m.stream == "btcusdt@markPrice@1s");
+  // The 3-second stream is the same event.
+  CHECK(as<MarkPrice>(p.parse(
+                          R"({"stream":"btcusdt@markPrice","data":{"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"1","r":"0","T":2}})"))
+            .next_funding_time_ms == 2);
+  // Without its rate, or with a mark that is no price, the frame is malformed, named by field.
+  auto no_rate = p.parse(R"({"stream":"btcusdt@markPrice@1s","data":{"E":1,"s":"BTCUSDT","p":"1","T":2}})");
+  CHECK(no_rate.kind != ParsedFrame::Kind::message);
+  CHECK(no_rate.error == "field \"r\": missing or not a string");
+  auto zero = p.parse(R"({"stream":"btcusdt@markPrice@1s","data":{"E":1,"s":"BTCUSDT","p":"0","r":"0","T":2}})");
+  CHECK(zero.error == "field \"p\": not a positive price");
+}
+
 TEST_CASE("Binance USDⓈ-M frames parse as Binance's, their instruments named for the futures venue") {
   // Lines of the bundled USDⓈ-M capture (tests/data/btcusdt_usdm_20240808_trades_book.gz).
   FrameParser p(VenueId::binance_usdm);

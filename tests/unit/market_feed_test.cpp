@@ -358,6 +358,58 @@ TEST_CASE("market feed: marks and the funding clock survive a snapshot, and a jo
   CHECK_FALSE(checker.record(header_of(book), book.message).has_value());
 }
 
+TEST_CASE("market feed: funding the venue's marks announce is decided when a mark names the next funding time") {
+  Feed core{MarketFeedCore(0)};  // no book marks, no schedule: the venue's stream says it all
+  std::vector<FeedInput> out;
+  const std::string perp = "BTCUSDT@binance_usdm";
+  const std::int64_t t8 = 1'723'161'600'000;  // 2024-08-09T00:00Z, a funding time
+  auto mark = [&](std::int64_t e, std::int64_t price, std::int64_t rate, std::int64_t next) {
+    return MarkPrice{perp, price, MarkSource::venue, e, rate, next};
+  };
+  auto ns = [](std::int64_t ms) { return ms * 1'000'000; };
+  CHECK_FALSE(MarketFeedCore::is_decision(Actor::market_feed, mark(1, 1, 1, 1)));  // a received message
+  core.on_market_data(ns(t8 - 2'000), mark(t8 - 2'000, 6'000'000'000'000, 10'000, t8), out);
+  core.on_market_data(ns(t8 - 1'000), mark(t8 - 1'000, 6'001'000'000'000, 12'000, t8), out);
+  CHECK(out.size() == 2);  // before the funding time: the marks only
+  out.clear();
+  // The first mark naming the next funding time: the funding at t8, at the last rate and
+  // mark announced for it, journaled before that mark.
+  core.on_market_data(ns(t8 + 1'000), mark(t8 + 1'000, 6'002'000'000'000, 9'000, t8 + 28'800'000), out);
+  REQUIRE(out.size() == 2);
+  CHECK(std::get<Funding>(out[0].message) == Funding{perp, 12'000, t8, 6'001'000'000'000, FundingSource::mark_stream});
+  CHECK(MarketFeedCore::is_decision(out[0].source, out[0].message));
+  CHECK(std::holds_alternative<MarkPrice>(out[1].message));
+  out.clear();
+  // Later marks of the same period, and a late one naming the old time, decide nothing.
+  core.on_market_data(ns(t8 + 2'000), mark(t8 + 2'000, 6'003'000'000'000, 9'500, t8 + 28'800'000), out);
+  core.on_market_data(ns(t8 + 3'000), mark(t8 - 500, 6'001'500'000'000, 12'000, t8), out);
+  CHECK(out.size() == 2);
+  out.clear();
+  // A snapshot keeps what was announced and what was paid: byte for byte, and the next
+  // funding time is paid once, at the rate announced last (9'500, not the late 12'000).
+  StateWriter w;
+  core.core.save(w);
+  MarketFeedCore restored(0);
+  StateReader r(w.bytes());
+  REQUIRE(restored.load(r).has_value());
+  StateWriter again;
+  restored.save(again);
+  CHECK(again.bytes() == w.bytes());
+  std::vector<FeedInput> next;
+  restored.admit(ns(t8 + 28'801'000), mark(t8 + 28'801'000, 6'004'000'000'000, 8'000, t8 + 57'600'000), next);
+  REQUIRE(next.size() == 2);
+  CHECK(std::get<Funding>(next[0].message) ==
+        Funding{perp, 9'500, t8 + 28'800'000, 6'003'000'000'000, FundingSource::mark_stream});
+  // A journal without that funding (or with another rate) is not what the feed decides.
+  MarketFeedCore checker(0);
+  StateReader r2(w.bytes());
+  REQUIRE(checker.load(r2).has_value());
+  const FeedInput forged{Actor::market_feed, ns(t8 + 28'801'000),
+                         Funding{perp, 9'000, t8 + 28'800'000, 6'003'000'000'000, FundingSource::mark_stream}};
+  REQUIRE(checker.record(header_of(forged), forged.message));
+  CHECK_FALSE(checker.record(header_of(next[1]), next[1].message).has_value());
+}
+
 TEST_CASE("market feed: spot sessions keep their snapshot bytes (no perpetual state written)") {
   Feed core{MarketFeedCore(1000, 0, PerpetualFeed{true, 60'000, 10'000})};
   Feed plain{MarketFeedCore(1000)};

@@ -31,6 +31,7 @@ struct SimArgs {
   std::vector<std::string> balances;
   std::string lot_step = "0.00001", min_notional = "5";
   std::string history;
+  std::string funding_rate = "0.0001", funding_interval = "8h";  // binance_usdm's marks
 };
 
 Status parse_args(SimArgs& a) {
@@ -54,7 +55,14 @@ Status parse_args(SimArgs& a) {
     }
     if (a.options.speed <= 0) return fail(fmt::format("--speed {}: expected a positive multiple", a.speed));
   }
-  a.options.venue = a.venue == "coinbase" ? VenueId::coinbase : a.venue == "kucoin" ? VenueId::kucoin : VenueId::binance;
+  a.options.venue = parse_venue(a.venue).value_or(VenueId::binance);
+  const auto rate = parse_fixed(a.funding_rate);
+  if (!rate) return fail(fmt::format("--funding-rate {}: expected a decimal, e.g. 0.0001 or -0.00005", a.funding_rate));
+  a.options.marks.funding_rate = *rate;
+  const auto funding_s = binance::interval_seconds(a.funding_interval);
+  if (funding_s == 0 || a.funding_interval.back() == 'M')
+    return fail(fmt::format("--funding-interval {}: expected a duration like 8h or 1m (s, m, h, d or w)", a.funding_interval));
+  a.options.marks.funding_interval_ms = std::int64_t{funding_s} * 1000;
   const bool coinbase = a.options.venue == VenueId::coinbase;
   const auto key_variables = credentials::default_key_variables(a.venue);
   if (a.key_env.empty()) a.key_env = key_variables.key;
@@ -100,10 +108,17 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--venue", a->venue,
                   "binance; coinbase: Advanced Trade REST with JWT checks and its market-data WebSocket, over Coinbase "
                   "captures; kucoin: spot REST with KC-API-* checks, the bullet handshake and KuCoin's WebSocket "
-                  "protocol, over KuCoin captures")
-      ->check(CLI::IsMember({"binance", "coinbase", "kucoin"}))
+                  "protocol, over KuCoin captures; binance_usdm: Binance USDⓈ-M's combined stream over USDⓈ-M captures, "
+                  "with <symbol>@markPrice@1s frames made from their books (no futures REST yet)")
+      ->check(CLI::IsMember({"binance", "binance_usdm", "coinbase", "kucoin"}))
       ->capture_default_str();
   cmd->add_option("--listen", a->listen, "HOST:PORT (port 0: any free one)")->capture_default_str();
+  cmd->add_option("--funding-rate", a->funding_rate,
+                  "binance_usdm: the funding rate each markPrice frame announces (positive: longs pay shorts)")
+      ->capture_default_str();
+  cmd->add_option("--funding-interval", a->funding_interval,
+                  "binance_usdm: funding times are multiples of this since the epoch (UTC)")
+      ->capture_default_str();
   cmd->add_option("--capture", a->options.captures, "capture file(s) the stream replays")->required();
   cmd->add_option("--speed", a->speed, "multiple of real time, or \"max\"")->capture_default_str();
   cmd->add_option("--history", a->history,
@@ -169,6 +184,9 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
     else if (a->options.venue == VenueId::coinbase)
       fmt::print("exchange-sim (coinbase): https://{0}:{1} (Advanced Trade REST: /api/v3/brokerage, /v2/time), "
                  "wss://{0}:{1} (market data){2}\n",
+                 a->options.host, port, cert_note);
+    else if (a->options.venue == VenueId::binance_usdm)
+      fmt::print("exchange-sim (binance_usdm): wss://{0}:{1}/stream (combined stream, with <symbol>@markPrice@1s){2}\n",
                  a->options.host, port, cert_note);
     else
       fmt::print("exchange-sim: https://{0}:{1} (REST), wss://{0}:{1}/stream (combined stream), wss://{0}:{1}/ws-api/v3 (WebSocket API){2}\n",

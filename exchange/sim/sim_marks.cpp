@@ -1,0 +1,39 @@
+#include "exchange/sim/sim_marks.hpp"
+
+#include <fmt/format.h>
+
+#include "messages/fixed_point.hpp"
+
+namespace trader::sim {
+
+void SimMarks::on_book(const std::string& symbol, std::int64_t bid, std::int64_t ask) {
+  if (bid > 0 && ask > 0) mid_[symbol] = static_cast<std::int64_t>((static_cast<__int128>(bid) + ask) / 2);
+}
+
+std::vector<MarkFrame> SimMarks::due(std::int64_t now_ms) {
+  std::vector<MarkFrame> out;
+  const std::int64_t every = schedule_.every_ms > 0 ? schedule_.every_ms : 1000;
+  const std::int64_t boundary = now_ms - now_ms % every;
+  if (last_ms_ == 0 || boundary <= last_ms_) {
+    if (last_ms_ == 0) last_ms_ = boundary;
+    return out;
+  }
+  // A quiet stretch of the capture publishes one mark per boundary, as the venue would.
+  for (std::int64_t t = last_ms_ + every; t <= boundary; t += every) {
+    const std::int64_t interval = schedule_.funding_interval_ms;
+    const std::int64_t next_funding = interval > 0 ? t - t % interval + interval : 0;
+    for (const auto& [symbol, mid] : mid_) {
+      std::string lower = symbol;
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string price = format_fixed(mid);
+      out.push_back({lower + "@markPrice@1s",
+                     fmt::format(R"({{"stream":"{}@markPrice@1s","data":{{"e":"markPriceUpdate","E":{},"s":"{}","p":"{}",)"
+                                 R"("i":"{}","P":"{}","r":"{}","T":{}}}}})",
+                                 lower, t, symbol, price, price, price, format_fixed(schedule_.funding_rate), next_funding)});
+    }
+  }
+  last_ms_ = boundary;
+  return out;
+}
+
+}  // namespace trader::sim
