@@ -1179,9 +1179,22 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   }
 
   // [futures]
-  std::string mark_price = "book_mid";
+  // A live USDⓈ-M feed that reads the venue's marks marks with them (and funds at the rates
+  // they announce); one mark source per perpetual, or each would be marked and funded twice.
+  const bool usdm_live = c.feed_source == FeedSourceKind::binance_usdm;
+  const bool venue_marks = usdm_live && std::any_of(c.feed_channels.begin(), c.feed_channels.end(),
+                                                    [](const std::string& ch) { return ch.starts_with("markPrice"); });
+  std::string mark_price = venue_marks ? "venue" : "book_mid";
   r.string("futures.mark_price", mark_price, {"book_mid", "venue"});
   c.perpetuals.mark_from_book = mark_price == "book_mid";
+  if (venue_marks && c.perpetuals.mark_from_book)
+    r.error("futures.mark_price", r.find("futures.mark_price"),
+            "the feed reads the venue's markPrice stream: \"book_mid\" would mark (and fund) each perpetual a second "
+            "time; use \"venue\"");
+  if (usdm_live && !venue_marks && !c.perpetuals.mark_from_book)
+    r.error("futures.mark_price", r.find("futures.mark_price"),
+            "\"venue\" needs the venue's marks: add \"markPrice@1s\" to feed.channels (nothing else would mark the "
+            "perpetuals)");
   r.fixed("futures.funding_rate", c.perpetuals.funding_rate, /*allow_negative=*/true);
   std::uint32_t funding_s = static_cast<std::uint32_t>(c.perpetuals.funding_interval_ms / 1000);
   r.interval("futures.funding_interval", funding_s);

@@ -3,8 +3,8 @@
 # personality over real TLS on loopback: the sim replays the bundled six minutes of real
 # USDⓈ-M BTCUSDT trades and best bid/ask as today's stream and publishes
 # btcusdt@markPrice@1s from the book, announcing funding 0.0001 every minute (a real
-# venue: every 8 h). The node runs config/futures-paper.toml on that stream with
-# futures.mark_price = "venue": its marks are the venue's, and the feed decides each
+# venue: every 8 h). The node runs config/futures-paper.toml on that stream, where
+# futures.mark_price is "venue" by default: its marks are the venue's, and the feed decides each
 # funding when a mark names the next funding time (source mark_stream). Checked from the
 # journal: the marks are the venue's only; each funding is at the time the marks before it
 # announced, at the last rate and mark announced, the feed's last record before the first
@@ -23,7 +23,7 @@ PORT=$(cat "$SCRATCH/sim.port")
 run="$SCRATCH/live"
 "$NODE" --config config/futures-paper.toml --set journal.path="$run" --set feed.source=binance_usdm \
   --set "feed.url=wss://127.0.0.1:$PORT/stream" --set 'feed.symbols=["BTCUSDT@binance_usdm"]' \
-  --set "feed.ca_file=$SCRATCH/sim.pem" --set futures.mark_price=venue > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" &
+  --set "feed.ca_file=$SCRATCH/sim.pem" > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" &
 NODE_PID=$!
 # Hang guards only: the waits end on events (every frame handed over; the trades journaled).
 for _ in $(seq 1200); do grep -q "every frame handed to a client" "$SCRATCH/sim.log" && break; sleep 0.1; done

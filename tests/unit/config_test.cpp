@@ -467,8 +467,9 @@ TEST_CASE("config: a KuCoin feed reads its REST base for tokens, and its orders 
 }
 
 TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks, starts cold, and trades in paper only") {
+  // Its marks are the venue's (futures.mark_price defaults to "venue" for it).
   auto c = parse_node_config("[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n"
-                             "[portfolio]\nquote_asset = \"USDT\"\n[futures]\nmark_price = \"venue\"\n",
+                             "[portfolio]\nquote_asset = \"USDT\"\n",
                              "u.toml", {}, ConfigUse::replay);
   REQUIRE(c.has_value());
   CHECK(c->feed_url == "wss://fstream.binance.com/stream");
@@ -478,13 +479,19 @@ TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks,
   CHECK_FALSE(c->history.warmup);  // no USDⓈ-M klines yet: the session starts cold
   CHECK_FALSE(c->perpetuals.mark_from_book);
   CHECK(render_effective_config(*c).find("channels = [\"trade\", \"bookTicker\", \"markPrice@1s\"]") != std::string::npos);
+  CHECK(render_effective_config(*c).find("mark_price = \"venue\"") != std::string::npos);
   for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
            {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT\"]\n",
             "u.toml:3: feed.symbols: \"BTCUSDT\" is a binance instrument; this feed reads binance_usdm"},
            {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n[history]\nwarmup = true\n",
             "u.toml:5: history.warmup: a binance_usdm feed has no warm-up yet"},
            {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n[order]\nmode = \"testnet\"\n",
-            "u.toml:5: order.mode: USDⓈ-M orders (fapi) are not built yet"}}) {
+            "u.toml:5: order.mode: USDⓈ-M orders (fapi) are not built yet"},
+           {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n[futures]\nmark_price = \"book_mid\"\n",
+            "u.toml:5: futures.mark_price: the feed reads the venue's markPrice stream: \"book_mid\" would mark"},
+           {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\nchannels = [\"trade\", \"bookTicker\"]\n"
+            "[futures]\nmark_price = \"venue\"\n",
+            "u.toml:6: futures.mark_price: \"venue\" needs the venue's marks: add \"markPrice@1s\" to feed.channels"}}) {
     auto bad = parse_node_config(text, "u.toml", {}, ConfigUse::replay);
     REQUIRE_FALSE(bad.has_value());
     CAPTURE(bad.error().message);
