@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "exchange/binance/stream_url.hpp"
 #include "messages/fixed_point.hpp"
 
 namespace trader::sim {
@@ -23,13 +24,13 @@ std::vector<MarkFrame> SimMarks::due(std::int64_t now_ms) {
     const std::int64_t interval = schedule_.funding_interval_ms;
     const std::int64_t next_funding = interval > 0 ? t - t % interval + interval : 0;
     for (const auto& [symbol, mid] : mid_) {
-      std::string lower = symbol;
-      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string stream = binance::stream_name(symbol, "markPrice@1s");  // what a subscriber asked for
       const std::string price = format_fixed(mid);
-      out.push_back({lower + "@markPrice@1s",
-                     fmt::format(R"({{"stream":"{}@markPrice@1s","data":{{"e":"markPriceUpdate","E":{},"s":"{}","p":"{}",)"
-                                 R"("i":"{}","P":"{}","r":"{}","T":{}}}}})",
-                                 lower, t, symbol, price, price, price, format_fixed(schedule_.funding_rate), next_funding)});
+      std::string text = fmt::format(R"({{"stream":"{}","data":{{"e":"markPriceUpdate","E":{},"s":"{}","p":"{}",)"
+                                     R"("i":"{}","P":"{}","r":"{}","T":{}}}}})",
+                                     stream, t, symbol, price, price, price, format_fixed(schedule_.funding_rate),
+                                     next_funding);
+      out.push_back({std::move(stream), std::move(text)});
     }
   }
   last_ms_ = boundary;

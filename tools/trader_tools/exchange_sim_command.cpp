@@ -34,6 +34,11 @@ struct SimArgs {
   std::string funding_rate = "0.0001", funding_interval = "8h";  // binance_usdm's marks
 };
 
+// A duration like 20h or 8h in seconds (s, m, h, d or w; not months); 0 when not one.
+std::uint32_t duration_s(const std::string& text) {
+  return !text.empty() && text.back() == 'M' ? 0 : binance::interval_seconds(text);
+}
+
 Status parse_args(SimArgs& a) {
   const auto colon = a.listen.rfind(':');
   if (colon == std::string::npos) return fail(fmt::format("--listen {}: expected HOST:PORT", a.listen));
@@ -59,8 +64,8 @@ Status parse_args(SimArgs& a) {
   const auto rate = parse_fixed(a.funding_rate);
   if (!rate) return fail(fmt::format("--funding-rate {}: expected a decimal, e.g. 0.0001 or -0.00005", a.funding_rate));
   a.options.marks.funding_rate = *rate;
-  const auto funding_s = binance::interval_seconds(a.funding_interval);
-  if (funding_s == 0 || a.funding_interval.back() == 'M')
+  const auto funding_s = duration_s(a.funding_interval);
+  if (funding_s == 0)
     return fail(fmt::format("--funding-interval {}: expected a duration like 8h or 1m (s, m, h, d or w)", a.funding_interval));
   a.options.marks.funding_interval_ms = std::int64_t{funding_s} * 1000;
   const bool coinbase = a.options.venue == VenueId::coinbase;
@@ -83,7 +88,7 @@ Status parse_args(SimArgs& a) {
   if (!notional || *notional < 0) return fail(fmt::format("--min-notional {}: expected a decimal, e.g. 5", a.min_notional));
   a.options.filters.min_notional = *notional;
   if (!a.history.empty()) {
-    const auto s = a.history.back() == 'M' ? 0 : binance::interval_seconds(a.history);
+    const auto s = duration_s(a.history);
     if (s == 0) return fail(fmt::format("--history {}: expected a duration like 20h or 2d (s, m, h, d or w)", a.history));
     a.options.history_ms = std::int64_t{s} * 1000;
   }
