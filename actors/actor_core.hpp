@@ -28,11 +28,24 @@ struct Outgoing {
 
 using Outbox = std::vector<Outgoing>;
 
+// A set of message types, one bit per type id below 64 (a type id from 64 on is never in
+// one): what a core declares quiet (ActorCore::quiet_types).
+constexpr std::uint64_t type_bit(std::uint16_t type_id) { return type_id < 64 ? std::uint64_t{1} << type_id : 0; }
+constexpr std::uint64_t kAllTypes = ~std::uint64_t{0};
+
 class ActorCore {
  public:
   virtual ~ActorCore() = default;
   virtual Actor id() const = 0;
   virtual void on(const Delivery& in, Outbox& out) = 0;
+
+  // The types this core, as it is now, answers with nothing, and goes on answering with
+  // nothing however many of them it receives before a delivery of another type. The
+  // sequencer delivers those without waiting for an answer (the node batches them into
+  // the actor's next message) and asks again after every other delivery. A delivery
+  // declared quiet that produces output stops the run, in the node and in replay alike.
+  // 0: every delivery is answered.
+  virtual std::uint64_t quiet_types() const { return 0; }
 
   // Snapshots: everything that influences future outputs, byte-exact. load() replaces the
   // whole state; a core restored from save() behaves exactly like the one saved.

@@ -17,12 +17,12 @@ using namespace trader::node;
 
 // Answers every delivery with an empty batch: a business actor with no core work.
 core_actor::behavior_type idle_core(core_actor::pointer) {
-  return {[](deliver_atom, const WireDelivery&) { return WireBatch{}; }, [](snapshot_atom) { return WireState{}; }};
+  return {[](deliver_atom, const WireDeliveries&) { return WireAnswer{}; }, [](snapshot_atom) { return WireState{}; }};
 }
 
 struct DriverState {
   core_actor peer;
-  WireDelivery delivery;
+  WireDeliveries delivery;
   std::size_t left = 0;
   std::promise<void>* done = nullptr;
 };
@@ -34,7 +34,7 @@ void deliver_next(caf::stateful_actor<DriverState>* self) {
     self->quit();
     return;
   }
-  self->request(st.peer, caf::infinite, deliver_atom::value, st.delivery).then([self](WireBatch&) { deliver_next(self); });
+  self->request(st.peer, caf::infinite, deliver_atom::value, st.delivery).then([self](WireAnswer&) { deliver_next(self); });
 }
 
 }  // namespace
@@ -50,8 +50,9 @@ double caf_round_trip_us(std::size_t round_trips) {
   // The body of a 1-minute candle, as the node delivers it.
   const Candle candle{"BTCUSDC", 60, 1677628800000, 1677628859999, 2'345'678'000'000, 2'346'000'000'000,
                       2'345'000'000'000, 2'345'900'000'000, 123'456'789, 289'000'000'000'000};
-  const WireDelivery delivery{1, 1677628860000000000, static_cast<std::uint16_t>(Actor::candle_builder),
-                              Candle::kTypeId, encode_body_flat(candle)};
+  const WireDeliveries delivery{{WireDelivery{1, 1677628860000000000, static_cast<std::uint16_t>(Actor::candle_builder),
+                                              Candle::kTypeId, encode_body_flat(candle)}},
+                                true};
   const auto t0 = std::chrono::steady_clock::now();
   system.spawn([&](caf::stateful_actor<DriverState>* self) -> caf::behavior {
     self->state = DriverState{peer, delivery, round_trips, &done};

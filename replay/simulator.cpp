@@ -28,16 +28,24 @@ Status Simulator::run(const EnvelopeHeader& header, Message input, RecordSink& s
     const auto& d = **delivery;
     for (std::size_t i = 0; i < d.recipients.size(); ++i) {
       outputs_.clear();
+      std::uint64_t quiet = 0;
       if (auto it = cores_.find(d.recipients[i]); it != cores_.end()) {  // a recipient this run has
         outbox_.clear();
         it->second->on(Delivery{d.header.seq, d.header.recv_ts_ns, d.header.source, d.body}, outbox_);
         ++deliveries_;
+        if (!d.awaits(i)) {  // declared quiet: it may not answer
+          if (outbox_.empty()) continue;
+          const auto why = quiet_broken(d.recipients[i], d.header.type_id, d.header.seq, outbox_.size());
+          sequencer_.clear();
+          return fail(why);
+        }
         for (auto& o : outbox_) {
           const auto type = type_id_of(o.message);
           outputs_.push_back({o.destination, type, std::move(o.message)});
         }
+        quiet = it->second->quiet_types();
       }
-      sequencer_.answer(i, std::move(outputs_));
+      sequencer_.answer(i, std::move(outputs_), quiet);
     }
   }
 }

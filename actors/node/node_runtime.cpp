@@ -1,5 +1,6 @@
 #include "actors/node/node_runtime.hpp"
 
+#include <array>
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -47,21 +48,35 @@ struct CoreState {
 
 core_actor::behavior_type core_fn(core_actor::stateful_pointer<CoreState> self, std::shared_ptr<ActorCore> core) {
   self->state.core = std::move(core);
-  return {[self](deliver_atom, const WireDelivery& d) -> WireBatch {
+  return {[self](deliver_atom, const WireDeliveries& in) -> WireAnswer {
     auto& st = self->state;
-    WireBatch batch;
+    WireAnswer answer;
     const Actor me = st.core->id();
-    auto body = decode_body_flat(d.type_id, d.body);
-    if (!body) {  // cannot happen for bytes the sequencer just journaled; say so if it does
-      batch.items.push_back(to_wire(me, Actor::none, 0,
-                                    ErrorReport{"undeliverable", body.error().message, actor_name(me), 0, 0}));
-      return batch;
+    for (std::size_t i = 0; i < in.items.size(); ++i) {
+      const WireDelivery& d = in.items[i];
+      const bool awaited = in.answer && i + 1 == in.items.size();
+      auto body = decode_body_flat(d.type_id, d.body);
+      if (!body) {  // cannot happen for bytes the sequencer just journaled; say so if it does
+        if (!awaited) {
+          answer.error = fmt::format("{} cannot read seq {}: {}", actor_name(me), d.seq, body.error().message);
+          return answer;
+        }
+        answer.items.push_back(to_wire(me, Actor::none, 0,
+                                       ErrorReport{"undeliverable", body.error().message, actor_name(me), 0, 0}));
+        break;
+      }
+      st.outbox.clear();
+      st.core->on(Delivery{d.seq, d.recv_ts_ns, static_cast<Actor>(d.source), *body}, st.outbox);
+      if (!awaited) {
+        if (st.outbox.empty()) continue;
+        answer.error = quiet_broken(me, d.type_id, d.seq, st.outbox.size());
+        return answer;
+      }
+      answer.items.reserve(st.outbox.size());
+      for (const auto& o : st.outbox) answer.items.push_back(to_wire(me, o.destination, d.recv_ts_ns, o.message));
     }
-    st.outbox.clear();
-    st.core->on(Delivery{d.seq, d.recv_ts_ns, static_cast<Actor>(d.source), *body}, st.outbox);
-    batch.items.reserve(st.outbox.size());
-    for (const auto& o : st.outbox) batch.items.push_back(to_wire(me, o.destination, d.recv_ts_ns, o.message));
-    return batch;
+    answer.quiet = st.core->quiet_types();
+    return answer;
   },
           [self](snapshot_atom) -> WireState {
             StateWriter w;
@@ -126,7 +141,15 @@ struct SequencerState {
   std::chrono::milliseconds venue_wait{0};  // how long a stop waits for those
   bool venue_waiting = false, venue_wait_over = false;
   std::shared_ptr<NodeAlerts> alerts;       // null: no channel on
+  // Deliveries of types an actor declared quiet, not handed over yet: they ride with its
+  // next message (a delivery it answers, a flush, a snapshot request's flush).
+  std::array<std::vector<WireDelivery>, kActorCount> quiet_pending;
+  std::size_t flushes = 0;  // flushes whose acknowledgement a stop waits for
 };
+
+// How many quiet deliveries an actor may have pending before they go without waiting for
+// its next answered one (an idle paper venue hears every trade).
+constexpr std::size_t kMaxQuietPending = 256;
 
 // After a commit: when the journal is running out of room, a halt goes in ahead of
 // everything else, journaled like an operator's, while there is still room to record it.
@@ -270,6 +293,27 @@ const caf::actor& venue_for(const SequencerState& st, const WireDelivery& d) {
   return st.venues.begin()->second;
 }
 
+// Hands an actor its pending quiet deliveries now (nothing to answer). `counted`: a stop
+// waits for its acknowledgement. A quiet delivery that produced output stops the run.
+void flush_quiet(sequencer_ptr self, Actor to, bool counted) {
+  auto& st = self->state;
+  auto& pending = st.quiet_pending[static_cast<std::size_t>(to)];
+  if (pending.empty()) return;
+  const auto it = st.actors.find(to);
+  if (it == st.actors.end()) return pending.clear();
+  if (counted) ++st.flushes;
+  self->request(it->second, caf::infinite, deliver_atom::value, WireDeliveries{std::move(pending), false})
+      .then(
+          [self, counted](WireAnswer& reply) {
+            auto& st = self->state;
+            if (st.finished) return;
+            if (!reply.error.empty()) return abort_run(self, reply.error);
+            if (counted && --st.flushes == 0) pump(self);
+          },
+          [self](caf::error& e) { abort_run(self, "actor failed: " + self->system().render(e)); });
+  pending.clear();
+}
+
 // Hands a journaled message to its recipients; each answer goes back to the schedule.
 void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
   auto& st = self->state;
@@ -299,18 +343,27 @@ void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
       continue;
     }
     ++st.summary.deliveries;
-    self->request(it->second, caf::infinite, deliver_atom::value, delivery)
+    auto& pending = st.quiet_pending[static_cast<std::size_t>(to)];
+    pending.push_back(delivery);
+    if (!d.awaits(i)) {  // quiet: it goes with the actor's next message
+      if (pending.size() >= kMaxQuietPending) flush_quiet(self, to, false);
+      continue;
+    }
+    ++st.summary.round_trips;
+    self->request(it->second, caf::infinite, deliver_atom::value, WireDeliveries{std::move(pending), true})
         .then(
-            [self, i](WireBatch& reply) {
+            [self, i](WireAnswer& reply) {
               auto& st = self->state;
               if (st.finished) return;
+              if (!reply.error.empty()) return abort_run(self, reply.error);
               std::vector<Schedule::Output> outputs;
               outputs.reserve(reply.items.size());
               for (auto& o : reply.items)
                 outputs.push_back({static_cast<Actor>(o.destination), o.type_id, std::move(o.body)});
-              if (st.schedule->answer(i, std::move(outputs))) pump(self);
+              if (st.schedule->answer(i, std::move(outputs), reply.quiet)) pump(self);
             },
             [self](caf::error& e) { abort_run(self, "actor failed: " + self->system().render(e)); });
+    pending.clear();
   }
 }
 
@@ -353,7 +406,7 @@ Status admit_received(SequencerState& st) {
 // Nothing under way that an answer will resume: an event may start the pump. A request
 // to the feed may be outstanding: a live feed answers when the market trades, and the
 // venue's answers and operator commands must not wait for that.
-bool quiet(const SequencerState& st) { return st.schedule->answered() && !st.snapshotting; }
+bool at_rest(const SequencerState& st) { return st.schedule->answered() && !st.snapshotting && st.flushes == 0; }
 
 // Asks every actor for its state (in actor order) and journals the set as a snapshot
 // at the last seq; the queue is empty and nothing is in flight, so it is a clean cut.
@@ -367,6 +420,7 @@ void take_snapshot(sequencer_ptr self) {
   st.feed_core->save(feed_state);
   states->emplace_back(Actor::market_feed, std::move(feed_state.bytes()));
   for (auto& [actor, handle] : st.actors) {
+    flush_quiet(self, actor, false);  // ahead of the snapshot request: its state includes them
     states->emplace_back(actor, std::vector<std::uint8_t>{});
     const std::size_t i = states->size() - 1;
     self->request(handle, caf::infinite, snapshot_atom::value)
@@ -390,7 +444,7 @@ void take_snapshot(sequencer_ptr self) {
 void pump(sequencer_ptr self) {
   auto& st = self->state;
   auto& schedule = *st.schedule;
-  while (!st.finished && schedule.answered() && !st.snapshotting) {
+  while (!st.finished && at_rest(st)) {
     if (!schedule.idle()) {  // the cascade goes on: journal the next message, deliver it
       auto delivery = schedule.next(*st.sink);
       if (!delivery) return abort_run(self, delivery.error().message);
@@ -438,7 +492,13 @@ void pump(sequencer_ptr self) {
       }
       return;
     }
-    if (st.feed_done || st.stopping) return finish(self);
+    if (st.feed_done || st.stopping) {
+      // The quiet deliveries still pending go first: one that produced output fails the
+      // session rather than ending it as if nothing were lost.
+      for (auto& [actor, handle] : st.actors) flush_quiet(self, actor, true);
+      if (st.flushes > 0) return;  // the last acknowledgement resumes the pump
+      return finish(self);
+    }
     if (st.idle_commit && st.writer->staged() > 0) {  // paced feeds: commit while waiting
       if (auto c = schedule.commit(*st.sink); !c) return abort_run(self, c.error().message);
     }
@@ -517,7 +577,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
       [self](venue_done_atom) {
         auto& st = self->state;
         if (st.venue_outstanding > 0) --st.venue_outstanding;
-        if (!st.finished && st.venue_waiting && quiet(st)) pump(self);
+        if (!st.finished && st.venue_waiting && at_rest(st)) pump(self);
       },
       [self](venue_wait_over_atom) {
         auto& st = self->state;
@@ -525,14 +585,14 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
         spdlog::warn("stopping without the venue's answers to {} order request(s): the next start looks them up",
                      st.venue_outstanding);
         st.venue_wait_over = true;
-        if (quiet(st)) pump(self);
+        if (at_rest(st)) pump(self);
       },
       // The venue's answers are external inputs, journaled in the order they arrive.
       [self](venue_event_atom, WireBatch& batch) {
         auto& st = self->state;
         if (st.finished) return;
         for (auto& item : batch.items) st.external.push_back(std::move(item));
-        if (quiet(st)) pump(self);
+        if (at_rest(st)) pump(self);
       },
       [self](status_atom, const std::string& what) -> std::string {
         auto& st = self->state;
@@ -552,7 +612,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
         WireOutput w = to_wire(Actor::operator_, Actor::none, st.data_time_ns, cmd);
         w.ingress_wall_ns = wall_ns();
         st.external.push_front(std::move(w));
-        if (quiet(st)) pump(self);
+        if (at_rest(st)) pump(self);
         static const char* names[] = {"halt", "resume", "flatten", "shutdown"};
         return fmt::format(R"({{"accepted":"{}"}})", names[kind % 4]);
       }};

@@ -32,7 +32,8 @@ struct RunSummary {
   std::uint64_t decisions = 0;
   std::string decision_hash;  // replay/decision_hash.hpp
   std::uint64_t snapshots = 0;
-  std::uint64_t deliveries = 0;  // messages handed to an actor, each awaiting its answer (bench: the shell's cost)
+  std::uint64_t deliveries = 0;   // messages handed to an actor
+  std::uint64_t round_trips = 0;  // of those, the ones whose answer the sequencer awaited (bench: the shell's cost)
   // Wall-clock ns from a market-data message entering market_feed to each order request
   // it caused being sequenced (the order actor's output). Measurement only.
   std::vector<std::int64_t> tick_to_order_ns;

@@ -9,6 +9,9 @@ void add_wire_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<WireDelivery>("trader.WireDelivery");
   cfg.add_message_type<WireOutput>("trader.WireOutput");
   cfg.add_message_type<WireBatch>("trader.WireBatch");
+  cfg.add_message_type<WireDeliveries>("trader.WireDeliveries");
+  cfg.add_message_type<WireAnswer>("trader.WireAnswer");
+  cfg.add_message_type<std::vector<WireDelivery>>("std::vector<trader.WireDelivery>");
   cfg.add_message_type<std::vector<WireOutput>>("std::vector<trader.WireOutput>");
 }
 

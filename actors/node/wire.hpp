@@ -5,8 +5,14 @@
 //    and source as the journal holds them, and the body the journal stored.
 //  - WireOutput: one message an actor sends, its body of the type named by type_id; the
 //    sequencer journals it and assigns its seq.
+//  - WireDeliveries: what the sequencer hands an actor in one message: the deliveries of
+//    types the actor declared quiet since its last one, in journal order, and, when
+//    `answer` is set, last, the delivery it answers (WireAnswer).
+//  - WireAnswer: that delivery's outputs and the types the actor now declares quiet
+//    (ActorCore::quiet_types); `error` when a quiet delivery produced output.
 //  - WireState: an actor's saved state (actors/state_codec.hpp bytes).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -37,6 +43,17 @@ struct WireOutput {
   std::uint64_t ingress_seq = 0;     // the feed item it came from (journaled; 0 for actors' outputs)
 };
 
+struct WireDeliveries {
+  std::vector<WireDelivery> items;
+  bool answer = false;  // the last item awaits an answer; all before it are quiet
+};
+
+struct WireAnswer {
+  std::vector<WireOutput> items;
+  std::uint64_t quiet = 0;
+  std::string error;
+};
+
 struct WireBatch {
   std::vector<WireOutput> items;
   bool end_of_data = false;  // from the feed: nothing follows
@@ -56,6 +73,14 @@ typename Inspector::result_type inspect(Inspector& f, WireOutput& x) {
            x.ingress_wall_ns, x.ingress_seq);
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WireDeliveries& x) {
+  return f(caf::meta::type_name("trader.WireDeliveries"), x.items, x.answer);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WireAnswer& x) {
+  return f(caf::meta::type_name("trader.WireAnswer"), x.items, x.quiet, x.error);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireBatch& x) {
   return f(caf::meta::type_name("trader.WireBatch"), x.items, x.end_of_data);
 }
@@ -68,9 +93,9 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 using operator_atom = caf::atom_constant<caf::atom("operator")>;
 
-// A business actor: takes a delivered message, answers with what it sends; on request,
-// answers with its state (actors/state_codec.hpp bytes in a WireState).
-using core_actor = caf::typed_actor<caf::replies_to<deliver_atom, WireDelivery>::with<WireBatch>,
+// A business actor: takes delivered messages, answers with what the last one made it
+// send; on request, answers with its state (actors/state_codec.hpp bytes in a WireState).
+using core_actor = caf::typed_actor<caf::replies_to<deliver_atom, WireDeliveries>::with<WireAnswer>,
                                     caf::replies_to<snapshot_atom>::with<WireState>>;
 // The market feed: answers each request with the next external inputs.
 using feed_actor = caf::typed_actor<caf::replies_to<next_atom>::with<WireBatch>>;

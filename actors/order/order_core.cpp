@@ -1,5 +1,7 @@
 #include "actors/order/order_core.hpp"
 
+#include <algorithm>
+
 namespace trader {
 
 OrderCore::OrderCore(OrderConfig config) : config_(std::move(config)) {}
@@ -68,6 +70,14 @@ void OrderCore::on(const Delivery& in, Outbox& out) {
     for (auto& [id, o] : open_)
       if (!o.cancel_sent) out.push_back({Actor::exchange, cancel_of(id, o, c->ts_ns / 1'000'000)});
   }
+}
+
+std::uint64_t OrderCore::quiet_types() const {
+  std::uint64_t answers = type_bit(RiskDecision::kTypeId) | type_bit(OperatorCommand::kTypeId);
+  if (config_.limit_ttl_ms > 0 &&
+      std::any_of(open_.begin(), open_.end(), [](const auto& o) { return o.second.type == OrderType::limit && !o.second.cancel_sent; }))
+    answers |= type_bit(ClockTick::kTypeId);
+  return kAllTypes & ~answers;
 }
 
 void OrderCore::save(StateWriter& w) const {

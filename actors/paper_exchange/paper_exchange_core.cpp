@@ -191,6 +191,14 @@ void PaperExchangeCore::on(const Delivery& in, Outbox& out) {
   expire(in, out);
 }
 
+std::uint64_t PaperExchangeCore::quiet_types() const {
+  if (!working_.empty()) return 0;
+  std::uint64_t answers = type_bit(OrderRequest::kTypeId);
+  if (std::any_of(perps_.begin(), perps_.end(), [](const auto& p) { return p.second.qty != 0; }))
+    answers |= type_bit(MarkPrice::kTypeId) | type_bit(Funding::kTypeId);
+  return kAllTypes & ~answers;
+}
+
 void PaperExchangeCore::save(StateWriter& w) const {
   w.u32(static_cast<std::uint32_t>(working_.size()));
   for (const auto& o : working_) {

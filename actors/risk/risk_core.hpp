@@ -95,6 +95,12 @@ class RiskCore final : public ActorCore {
   explicit RiskCore(RiskConfig config);
   Actor id() const override { return Actor::risk; }
   void on(const Delivery& in, Outbox& out) override;
+  // Intents, candles (exits), portfolio states (limits) and operator commands answer;
+  // order events, clock ticks, regimes and the rest only update what risk knows.
+  std::uint64_t quiet_types() const override {
+    return kAllTypes & ~(type_bit(OrderIntent::kTypeId) | type_bit(Candle::kTypeId) |
+                         type_bit(PortfolioState::kTypeId) | type_bit(OperatorCommand::kTypeId));
+  }
   void save(StateWriter& w) const override;
   Status load(StateReader& r) override;
   // ATR's candles, and the correlation's returns (it keeps twice its window), plus one.

@@ -13,18 +13,24 @@
 //      recipient, each recipient's in the order it sent them, whatever order the answers
 //      arrived in. An output's source is its recipient, its receive time the delivered
 //      message's, and its cause (journaled in its header) the delivered message's seq.
+//      A recipient that declared the message's type quiet in its last answer
+//      (ActorCore::quiet_types) is delivered the message but not waited for: it answers
+//      with nothing, and a quiet delivery that produces output stops the run
+//      (quiet_broken). The journal is the same whatever the recipients declare.
 //   4. A snapshot is due once a cascade is over and at least `snapshot_every` records
 //      have been sequenced since the last one.
 //   5. The journal batch is committed as soon as the sink reports it full.
 //
 // No threads, no clock, no CAF: `Body` is how the driver carries a message (packed bytes
 // in the node, a decoded Message in replay); the sequencer only reads the header.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "actors/actor_core.hpp"
@@ -32,6 +38,10 @@
 #include "base/result.hpp"
 
 namespace trader {
+
+// Why a run stops when a recipient produced output for a delivery of a type it had
+// declared quiet (rule 3): its declaration was wrong, and what it sent is lost.
+std::string quiet_broken(Actor recipient, std::uint16_t type_id, std::uint64_t seq, std::size_t outputs);
 
 // Where sequenced messages go: a journal (the node, what-if), or a comparison with a
 // recorded journal (verify, recovery).
@@ -59,6 +69,8 @@ class Sequencer {
     EnvelopeHeader header;
     Body body;
     std::span<const Actor> recipients;
+    std::uint32_t quiet = 0;  // bit i: recipient i declared the type quiet; no answer is awaited
+    bool awaits(std::size_t i) const { return (quiet >> i & 1U) == 0; }
   };
 
   // `last_seq`: the journal's last seq before this run; `last_snapshot_seq`: its last
@@ -93,20 +105,29 @@ class Sequencer {
       // A message with a destination has that one recipient: the span points at the
       // delivery's own header, which lives as long as the delivery.
       current_->recipients = recipients(current_->header.type_id, current_->header.destination);
-      answers_.assign(current_->recipients.size(), {});
-      answered_.assign(current_->recipients.size(), false);
-      waiting_ = current_->recipients.size();
+      const std::size_t n = current_->recipients.size();
+      answers_.assign(n, {});
+      answered_.assign(n, false);
+      waiting_ = n;
+      const std::uint64_t bit = type_bit(current_->header.type_id);
+      for (std::size_t i = 0; i < n; ++i)
+        if ((quiet_of(current_->recipients[i]) & bit) != 0) {
+          current_->quiet |= 1U << i;
+          answered_[i] = true;
+          --waiting_;
+        }
       return &*current_;
     }
     return nullptr;
   }
 
-  // Recipient `index` of the current delivery answered. Returns true once all have, when
-  // their outputs are queued in recipient order.
-  bool answer(std::size_t index, std::vector<Output> outputs) {
+  // Recipient `index` of the current delivery answered, with the types it now declares
+  // quiet. Returns true once all have, when their outputs are queued in recipient order.
+  bool answer(std::size_t index, std::vector<Output> outputs, std::uint64_t quiet_types = 0) {
     if (!current_ || index >= answered_.size() || answered_[index]) return false;  // not asked, or twice
     answered_[index] = true;
     answers_[index] = std::move(outputs);
+    if (const auto a = static_cast<std::size_t>(current_->recipients[index]); a < quiet_.size()) quiet_[a] = quiet_types;
     if (--waiting_ > 0) return false;
     const auto& in = current_->header;
     for (std::size_t i = 0; i < answers_.size(); ++i)
@@ -147,6 +168,11 @@ class Sequencer {
     Body body;
   };
 
+  std::uint64_t quiet_of(Actor a) const {
+    const auto i = static_cast<std::size_t>(a);
+    return i < quiet_.size() ? quiet_[i] : 0;
+  }
+
   tl::unexpected<Error> abandon(Error e) {
     clear();
     return tl::unexpected(std::move(e));
@@ -160,6 +186,7 @@ class Sequencer {
   std::vector<std::vector<Output>> answers_;
   std::vector<bool> answered_;
   std::size_t waiting_ = 0;
+  std::array<std::uint64_t, kActorCount> quiet_{};  // what each actor declared quiet in its last answer
 };
 
 }  // namespace trader

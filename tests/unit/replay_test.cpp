@@ -70,6 +70,33 @@ Result<Cores> leaky_cores(const NodeConfig& c, std::string* model_id) {
   (*cores)[Actor::strategy] = std::make_unique<LeakyCore>(std::move((*cores)[Actor::strategy]));
   return cores;
 }
+// A core that declares `quiet` (kAllTypes: everything, a lie for any core that answers;
+// 0: nothing, every delivery awaited) and otherwise is the core it wraps.
+class DeclaringCore final : public ActorCore {
+ public:
+  DeclaringCore(std::unique_ptr<ActorCore> inner, std::uint64_t quiet) : inner_(std::move(inner)), quiet_(quiet) {}
+  Actor id() const override { return inner_->id(); }
+  void on(const Delivery& in, Outbox& out) override { inner_->on(in, out); }
+  std::uint64_t quiet_types() const override { return quiet_; }
+  void save(StateWriter& w) const override { inner_->save(w); }
+  Status load(StateReader& r) override { return inner_->load(r); }
+
+ private:
+  std::unique_ptr<ActorCore> inner_;
+  std::uint64_t quiet_;
+};
+
+replay::CoreFactory declaring(Actor which, std::uint64_t quiet) {
+  return [which, quiet](const NodeConfig& c, std::string* model_id) -> Result<Cores> {
+    auto cores = replay::node_cores(c, model_id);
+    REQUIRE(cores.has_value());
+    for (auto& [actor, core] : *cores)
+      if (actor == which || (which == Actor::none && actor != Actor::market_feed))  // the feed decides in place
+        core = std::make_unique<DeclaringCore>(std::move(core), quiet);
+    return cores;
+  };
+}
+
 Cores cores_of(const NodeConfig& c) {
   auto cores = replay::node_cores(c);
   REQUIRE(cores.has_value());
@@ -177,6 +204,43 @@ TEST_CASE("an actor that reads something outside its inputs is caught at the rig
   CHECK(diff->messages == leak_seq - 1);
   // docs/replay.md quotes these lines; its transcript check runs this test with the variable set.
   if (std::getenv("TRADER_PRINT_DIVERGENCE") != nullptr) std::fputs(replay::describe(*diff->divergence).c_str(), stdout);
+}
+
+TEST_CASE("quiet deliveries: the journal is the one every delivery awaited gives, and a wrong declaration stops the run") {
+  test::TempDir dir;
+  const auto source = imported_klines(dir);
+  auto quiet = replay::what_if(source, {}, paper_config(), dir.sub("quiet"));
+  REQUIRE_MESSAGE(quiet.has_value(), (quiet ? "" : quiet.error().message));
+  auto awaited = replay::what_if(source, {}, paper_config(), dir.sub("awaited"), declaring(Actor::none, 0));
+  REQUIRE_MESSAGE(awaited.has_value(), (awaited ? "" : awaited.error().message));
+  CHECK(quiet->records == awaited->records);
+  CHECK(quiet->decisions > 100);
+  CHECK(quiet->decision_hash == awaited->decision_hash);
+  // Record by record, the same bytes as stored (envelope and body).
+  auto records = [&](const std::string& d) {
+    auto r = journal::Reader::open(d);
+    REQUIRE(r.has_value());
+    auto cur = (*r)->scan();
+    REQUIRE(cur.has_value());
+    std::vector<std::vector<std::uint8_t>> all;
+    for (;;) {
+      auto rec = cur->next();
+      REQUIRE(rec.has_value());
+      if (*rec == nullptr) break;
+      all.emplace_back((*rec)->stored.begin(), (*rec)->stored.end());
+    }
+    return all;
+  };
+  const auto a = records(dir.sub("quiet")), b = records(dir.sub("awaited"));
+  CHECK(a.size() == quiet->records);
+  CHECK(a == b);
+
+  // Risk claims it never answers: its first decision would be lost, so the run stops there.
+  auto wrong = replay::what_if(source, {}, paper_config(), dir.sub("wrong"), declaring(Actor::risk, kAllTypes));
+  REQUIRE_FALSE(wrong.has_value());
+  CHECK_MESSAGE(wrong.error().message.find("risk declared order_intent deliveries quiet, then answered seq") !=
+                    std::string::npos,
+                wrong.error().message);
 }
 
 TEST_CASE("a snapshot plus the tail gives the same state as a full replay") {

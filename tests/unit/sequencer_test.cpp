@@ -100,6 +100,58 @@ TEST_CASE("sequencer: outputs join the queue in recipient order, whatever order 
   CHECK(sink.commits == 1);  // the batch was full after three appends
 }
 
+TEST_CASE("sequencer: a recipient is not waited for on a type it declared quiet in its last answer") {
+  ListSink sink;
+  Seq seq(0, 0, 0);
+  seq.begin(input(Candle::kTypeId, 1), "candle");
+  auto d = seq.next(sink);
+  REQUIRE(d.has_value());
+  REQUIRE(*d != nullptr);
+  CHECK((*d)->quiet == 0);  // nothing declared yet: every recipient is awaited
+  seq.answer(0, {{Actor::none, PortfolioState::kTypeId, "p"}});
+  seq.answer(1, {});
+  seq.answer(2, {}, type_bit(PortfolioState::kTypeId));  // strategy: portfolio states are quiet
+  // The portfolio state goes to risk (awaited) and strategy (delivered, not awaited).
+  d = seq.next(sink);
+  REQUIRE(d.has_value());
+  REQUIRE(*d != nullptr);
+  CHECK((*d)->body == "p");
+  CHECK((*d)->awaits(0));
+  CHECK_FALSE((*d)->awaits(1));
+  CHECK_FALSE(seq.answered());
+  CHECK_FALSE(seq.answer(1, {{Actor::none, 9999, "x"}}));  // not asked: it is ignored
+  CHECK(seq.answer(0, {{Actor::none, 9999, "risk"}}, 0));
+  d = seq.next(sink);
+  REQUIRE(d.has_value());
+  CHECK(*d == nullptr);  // "risk" (type 9999) has no recipient; "x" was never queued
+  REQUIRE(sink.entries.size() == 3);
+  CHECK(sink.entries[2].body == "risk");
+
+  // Every recipient quiet: nothing to wait for, the cascade goes straight on.
+  seq.begin(input(PortfolioState::kTypeId, 2), "p2");
+  d = seq.next(sink);
+  REQUIRE(d.has_value());
+  REQUIRE(*d != nullptr);
+  CHECK_FALSE((*d)->awaits(1));
+  CHECK((*d)->awaits(0));  // risk declared nothing quiet in its last answer
+  CHECK(seq.answer(0, {}, kAllTypes));
+  seq.begin(input(PortfolioState::kTypeId, 3), "p3");
+  d = seq.next(sink);
+  REQUIRE(d.has_value());
+  REQUIRE(*d != nullptr);
+  CHECK((*d)->quiet == 0b11);
+  CHECK(seq.answered());
+  d = seq.next(sink);
+  REQUIRE(d.has_value());
+  CHECK(*d == nullptr);
+  CHECK(seq.idle());
+  // A type id from 64 on can never be declared quiet.
+  CHECK(type_bit(64) == 0);
+  CHECK(quiet_broken(Actor::risk, OrderIntent::kTypeId, 12, 1) ==
+        "risk declared order_intent deliveries quiet, then answered seq 12 with 1 message(s); the run stops "
+        "(a core's quiet_types is wrong)");
+}
+
 TEST_CASE("sequencer: a message with a destination goes to that actor only") {
   ListSink sink;
   Seq seq(0, 0, 0);
