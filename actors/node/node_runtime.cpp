@@ -441,10 +441,32 @@ void take_snapshot(sequencer_ptr self) {
   }
 }
 
+// Inputs read ahead of the sequencer: while fewer wait, one request to the feed stays
+// outstanding, so the feed reads and parses its next batch on its own thread meanwhile.
+constexpr std::size_t kFeedAhead = 256;
+
+void request_feed(sequencer_ptr self) {
+  auto& st = self->state;
+  if (st.finished || st.awaiting_feed || st.feed_done || st.stopping || st.external.size() >= kFeedAhead) return;
+  st.awaiting_feed = true;
+  self->request(st.feed, caf::infinite, next_atom::value)
+      .then(
+          [self](WireBatch& batch) {
+            auto& st = self->state;
+            st.awaiting_feed = false;
+            for (auto& item : batch.items) st.external.push_back(std::move(item));
+            if (batch.end_of_data) st.feed_done = true;
+            request_feed(self);
+            pump(self);  // it goes on only if nothing else is under way
+          },
+          [self](caf::error& e) { abort_run(self, "market feed failed: " + self->system().render(e)); });
+}
+
 void pump(sequencer_ptr self) {
   auto& st = self->state;
   auto& schedule = *st.schedule;
   while (!st.finished && at_rest(st)) {
+    request_feed(self);
     if (!schedule.idle()) {  // the cascade goes on: journal the next message, deliver it
       auto delivery = schedule.next(*st.sink);
       if (!delivery) return abort_run(self, delivery.error().message);
@@ -503,19 +525,7 @@ void pump(sequencer_ptr self) {
       if (auto c = schedule.commit(*st.sink); !c) return abort_run(self, c.error().message);
     }
     st.status->set_queues(schedule.queued(), st.external.size(), st.writer->staged());
-    if (st.awaiting_feed) return;  // its answer resumes the pump
-    st.awaiting_feed = true;
-    self->request(st.feed, caf::infinite, next_atom::value)
-        .then(
-            [self](WireBatch& batch) {
-              auto& st = self->state;
-              st.awaiting_feed = false;
-              for (auto& item : batch.items) st.external.push_back(std::move(item));
-              if (batch.end_of_data) st.feed_done = true;
-              pump(self);
-            },
-            [self](caf::error& e) { abort_run(self, "market feed failed: " + self->system().render(e)); });
-    return;
+    return;  // the feed's answer (requested above), the venue's or an operator's resumes the pump
   }
 }
 
