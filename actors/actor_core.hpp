@@ -29,9 +29,19 @@ struct Outgoing {
 using Outbox = std::vector<Outgoing>;
 
 // A set of message types, one bit per type id below 64 (a type id from 64 on is never in
-// one): what a core declares quiet (ActorCore::quiet_types).
+// one).
 constexpr std::uint64_t type_bit(std::uint16_t type_id) { return type_id < 64 ? std::uint64_t{1} << type_id : 0; }
 constexpr std::uint64_t kAllTypes = ~std::uint64_t{0};
+
+// What a core, as it is now, answers with nothing (ActorCore::quiet): deliveries of these
+// types, and clock ticks received before a time (nothing it holds closes earlier).
+struct Quiet {
+  std::uint64_t types = 0;
+  std::int64_t ticks_before_ns = 0;
+  bool covers(std::uint16_t type_id, std::int64_t recv_ts_ns) const {
+    return (types & type_bit(type_id)) != 0 || (type_id == ClockTick::kTypeId && recv_ts_ns < ticks_before_ns);
+  }
+};
 
 class ActorCore {
  public:
@@ -39,13 +49,13 @@ class ActorCore {
   virtual Actor id() const = 0;
   virtual void on(const Delivery& in, Outbox& out) = 0;
 
-  // The types this core, as it is now, answers with nothing, and goes on answering with
-  // nothing however many of them it receives before a delivery of another type. The
-  // sequencer delivers those without waiting for an answer (the node batches them into
-  // the actor's next message) and asks again after every other delivery. A delivery
-  // declared quiet that produces output stops the run, in the node and in replay alike.
-  // 0: every delivery is answered.
-  virtual std::uint64_t quiet_types() const { return 0; }
+  // The deliveries this core, as it is now, answers with nothing, and goes on answering
+  // with nothing however many of them it receives before one it answers. The sequencer
+  // delivers those without waiting for an answer (the node batches them into the actor's
+  // next message) and asks again after every delivery it awaited. A delivery declared
+  // quiet that produces output stops the run, in the node and in replay alike. The
+  // default, nothing: every delivery is awaited.
+  virtual Quiet quiet() const { return {}; }
 
   // Snapshots: everything that influences future outputs, byte-exact. load() replaces the
   // whole state; a core restored from save() behaves exactly like the one saved.

@@ -222,7 +222,7 @@ void bench_node_vs_replay(const Options& o, Results& r) {
   r["node_vs_replay_ratio"] = replay_best > 0 ? node_best / replay_best : 0;
   // The best any shell could do that waits for as many answers, each a CAF request and
   // its answer: what-if's own work per record plus that many bare round trips. Quiet
-  // deliveries (ActorCore::quiet_types) ride along in those messages and cost no round trip.
+  // deliveries (ActorCore::quiet) ride along in those messages and cost no round trip.
   const double rtt_us = caf_round_trip_us(o.smoke ? 2'000 : 300'000);
   const double trips_per_record = records > 0 ? round_trips / records : 0;
   r["node_deliveries_per_record"] = records > 0 ? deliveries / records : 0;

@@ -28,7 +28,7 @@ Status Simulator::run(const EnvelopeHeader& header, Message input, RecordSink& s
     const auto& d = **delivery;
     for (std::size_t i = 0; i < d.recipients.size(); ++i) {
       outputs_.clear();
-      std::uint64_t quiet = 0;
+      Quiet quiet;
       if (auto it = cores_.find(d.recipients[i]); it != cores_.end()) {  // a recipient this run has
         outbox_.clear();
         it->second->on(Delivery{d.header.seq, d.header.recv_ts_ns, d.header.source, d.body}, outbox_);
@@ -43,7 +43,7 @@ Status Simulator::run(const EnvelopeHeader& header, Message input, RecordSink& s
           const auto type = type_id_of(o.message);
           outputs_.push_back({o.destination, type, std::move(o.message)});
         }
-        quiet = it->second->quiet_types();
+        quiet = it->second->quiet();
       }
       sequencer_.answer(i, std::move(outputs_), quiet);
     }

@@ -1,6 +1,7 @@
 #include "actors/candle_builder/candle_builder_core.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -168,6 +169,20 @@ void CandleBuilderCore::on(const Delivery& in, Outbox& out) {
     for (auto& [symbol, per_interval] : buckets_)
       for (auto& [iv, b] : per_interval) close_until(symbol, iv, b, now_ms, in, out);
   }
+}
+
+Quiet CandleBuilderCore::quiet() const {
+  // A tick at t closes an interval when t / 1e6 - close_grace_ms reaches its end (on()).
+  std::int64_t first_end_ms = std::numeric_limits<std::int64_t>::max();
+  for (const auto& [symbol, per_interval] : buckets_)
+    for (const auto& [iv, b] : per_interval)
+      if (b.started) first_end_ms = std::min(first_end_ms, b.open_time_ms + std::int64_t{iv} * 1000);
+  const auto before_ms = narrow_checked(static_cast<__int128>(first_end_ms) + config_.close_grace_ms);
+  const auto before_ns = before_ms ? narrow_checked(static_cast<__int128>(*before_ms) * 1'000'000) : before_ms;
+  const std::uint64_t answers = type_bit(Trade::kTypeId) | type_bit(AggTrade::kTypeId) | type_bit(Kline::kTypeId) |
+                                type_bit(ClockTick::kTypeId);
+  // Beyond 64 bits (nothing started): no tick closes anything.
+  return {kAllTypes & ~answers, before_ns ? *before_ns : std::numeric_limits<std::int64_t>::max()};
 }
 
 std::optional<std::int64_t> CandleBuilderCore::history_resume_ms(const std::string& symbol) const {

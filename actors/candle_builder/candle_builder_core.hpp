@@ -46,6 +46,9 @@ class CandleBuilderCore final : public ActorCore {
   explicit CandleBuilderCore(CandleBuilderConfig config);
   Actor id() const override { return Actor::candle_builder; }
   void on(const Delivery& in, Outbox& out) override;
+  // Market data answers; a clock tick only from the earliest time one of its intervals
+  // closes (plus the grace), which only market data moves.
+  Quiet quiet() const override;
   void save(StateWriter& w) const override;
   Status load(StateReader& r) override;
 

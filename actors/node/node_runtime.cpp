@@ -75,7 +75,9 @@ core_actor::behavior_type core_fn(core_actor::stateful_pointer<CoreState> self, 
       answer.items.reserve(st.outbox.size());
       for (const auto& o : st.outbox) answer.items.push_back(to_wire(me, o.destination, d.recv_ts_ns, o.message));
     }
-    answer.quiet = st.core->quiet_types();
+    const Quiet quiet = st.core->quiet();
+    answer.quiet_types = quiet.types;
+    answer.quiet_ticks_before_ns = quiet.ticks_before_ns;
     return answer;
   },
           [self](snapshot_atom) -> WireState {
@@ -317,8 +319,8 @@ void flush_quiet(sequencer_ptr self, Actor to, bool counted) {
 // Hands a journaled message to its recipients; each answer goes back to the schedule.
 void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
   auto& st = self->state;
-  const WireDelivery delivery{d.header.seq, d.header.recv_ts_ns, static_cast<std::uint16_t>(d.header.source),
-                              d.header.type_id, d.body};
+  WireDelivery delivery{d.header.seq, d.header.recv_ts_ns, static_cast<std::uint16_t>(d.header.source),
+                        d.header.type_id, d.body};
   for (std::size_t i = 0; i < d.recipients.size(); ++i) {
     const Actor to = d.recipients[i];
     if (to == Actor::exchange && !st.venues.empty()) {
@@ -344,7 +346,8 @@ void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
     }
     ++st.summary.deliveries;
     auto& pending = st.quiet_pending[static_cast<std::size_t>(to)];
-    pending.push_back(delivery);
+    if (i + 1 == d.recipients.size()) pending.push_back(std::move(delivery));  // the last one needs no copy
+    else pending.push_back(delivery);
     if (!d.awaits(i)) {  // quiet: it goes with the actor's next message
       if (pending.size() >= kMaxQuietPending) flush_quiet(self, to, false);
       continue;
@@ -360,7 +363,7 @@ void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
               outputs.reserve(reply.items.size());
               for (auto& o : reply.items)
                 outputs.push_back({static_cast<Actor>(o.destination), o.type_id, std::move(o.body)});
-              if (st.schedule->answer(i, std::move(outputs), reply.quiet)) pump(self);
+              if (st.schedule->answer(i, std::move(outputs), Quiet{reply.quiet_types, reply.quiet_ticks_before_ns})) pump(self);
             },
             [self](caf::error& e) { abort_run(self, "actor failed: " + self->system().render(e)); });
     pending.clear();

@@ -9,7 +9,7 @@
 //    types the actor declared quiet since its last one, in journal order, and, when
 //    `answer` is set, last, the delivery it answers (WireAnswer).
 //  - WireAnswer: that delivery's outputs and the types the actor now declares quiet
-//    (ActorCore::quiet_types); `error` when a quiet delivery produced output.
+//    (ActorCore::quiet); `error` when a quiet delivery produced output.
 //  - WireState: an actor's saved state (actors/state_codec.hpp bytes).
 #include <cstdint>
 #include <string>
@@ -50,7 +50,8 @@ struct WireDeliveries {
 
 struct WireAnswer {
   std::vector<WireOutput> items;
-  std::uint64_t quiet = 0;
+  std::uint64_t quiet_types = 0;
+  std::int64_t quiet_ticks_before_ns = 0;
   std::string error;
 };
 
@@ -78,7 +79,7 @@ typename Inspector::result_type inspect(Inspector& f, WireDeliveries& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireAnswer& x) {
-  return f(caf::meta::type_name("trader.WireAnswer"), x.items, x.quiet, x.error);
+  return f(caf::meta::type_name("trader.WireAnswer"), x.items, x.quiet_types, x.quiet_ticks_before_ns, x.error);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireBatch& x) {

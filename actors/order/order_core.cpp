@@ -72,12 +72,12 @@ void OrderCore::on(const Delivery& in, Outbox& out) {
   }
 }
 
-std::uint64_t OrderCore::quiet_types() const {
+Quiet OrderCore::quiet() const {
   std::uint64_t answers = type_bit(RiskDecision::kTypeId) | type_bit(OperatorCommand::kTypeId);
   if (config_.limit_ttl_ms > 0 &&
       std::any_of(open_.begin(), open_.end(), [](const auto& o) { return o.second.type == OrderType::limit && !o.second.cancel_sent; }))
     answers |= type_bit(ClockTick::kTypeId);
-  return kAllTypes & ~answers;
+  return {kAllTypes & ~answers};
 }
 
 void OrderCore::save(StateWriter& w) const {

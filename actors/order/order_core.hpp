@@ -30,7 +30,7 @@ class OrderCore final : public ActorCore {
   void on(const Delivery& in, Outbox& out) override;
   // Decisions and operator commands answer; a clock tick only while a limit order may
   // expire (none opens before the next decision); order events only update what is open.
-  std::uint64_t quiet_types() const override;
+  Quiet quiet() const override;
   void save(StateWriter& w) const override;
   Status load(StateReader& r) override;
 

@@ -191,12 +191,12 @@ void PaperExchangeCore::on(const Delivery& in, Outbox& out) {
   expire(in, out);
 }
 
-std::uint64_t PaperExchangeCore::quiet_types() const {
-  if (!working_.empty()) return 0;
+Quiet PaperExchangeCore::quiet() const {
+  if (!working_.empty()) return {};
   std::uint64_t answers = type_bit(OrderRequest::kTypeId);
   if (std::any_of(perps_.begin(), perps_.end(), [](const auto& p) { return p.second.qty != 0; }))
     answers |= type_bit(MarkPrice::kTypeId) | type_bit(Funding::kTypeId);
-  return kAllTypes & ~answers;
+  return {kAllTypes & ~answers};
 }
 
 void PaperExchangeCore::save(StateWriter& w) const {

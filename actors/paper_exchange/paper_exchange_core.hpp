@@ -52,7 +52,7 @@ class PaperExchangeCore final : public ActorCore {
   // Order requests answer; market data and clock ticks only while an order works (none
   // works before the next request); marks and funding only while a position is open
   // (none opens before the next fill, which a working order makes).
-  std::uint64_t quiet_types() const override;
+  Quiet quiet() const override;
   void save(StateWriter& w) const override;
   Status load(StateReader& r) override;
 

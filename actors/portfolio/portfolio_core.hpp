@@ -69,7 +69,7 @@ class PortfolioCore final : public ActorCore {
   Actor id() const override { return Actor::portfolio; }
   void on(const Delivery& in, Outbox& out) override;
   // A mark only values the position at the next state; everything else may publish one.
-  std::uint64_t quiet_types() const override { return type_bit(MarkPrice::kTypeId); }
+  Quiet quiet() const override { return {type_bit(MarkPrice::kTypeId)}; }
   void save(StateWriter& w) const override;
   Status load(StateReader& r) override;
 

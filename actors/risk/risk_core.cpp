@@ -562,6 +562,14 @@ void RiskCore::on(const Delivery& in, Outbox& out) {
   }
 }
 
+Quiet RiskCore::quiet() const {
+  std::uint64_t answers = type_bit(OrderIntent::kTypeId) | type_bit(PortfolioState::kTypeId) | type_bit(OperatorCommand::kTypeId);
+  if (state_ == TradingState::reducing ||
+      std::any_of(portfolio_.positions.begin(), portfolio_.positions.end(), [](const Position& p) { return p.qty != 0; }))
+    answers |= type_bit(Candle::kTypeId);
+  return {kAllTypes & ~answers};
+}
+
 void RiskCore::save(StateWriter& w) const {
   w.u32(static_cast<std::uint32_t>(state_));
   w.str(state_reason_);

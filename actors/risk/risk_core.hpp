@@ -95,12 +95,11 @@ class RiskCore final : public ActorCore {
   explicit RiskCore(RiskConfig config);
   Actor id() const override { return Actor::risk; }
   void on(const Delivery& in, Outbox& out) override;
-  // Intents, candles (exits), portfolio states (limits) and operator commands answer;
-  // order events, clock ticks, regimes and the rest only update what risk knows.
-  std::uint64_t quiet_types() const override {
-    return kAllTypes & ~(type_bit(OrderIntent::kTypeId) | type_bit(Candle::kTypeId) |
-                         type_bit(PortfolioState::kTypeId) | type_bit(OperatorCommand::kTypeId));
-  }
+  // Intents, portfolio states (limits) and operator commands answer; candles while a
+  // position is held (exits) or trading is reducing (a new day); order events, clock
+  // ticks, regimes and the rest only update what risk knows. Positions come only with a
+  // portfolio state, and the trading state changes only where risk answers.
+  Quiet quiet() const override;
   void save(StateWriter& w) const override;
   Status load(StateReader& r) override;
   // ATR's candles, and the correlation's returns (it keeps twice its window), plus one.

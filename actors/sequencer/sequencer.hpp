@@ -14,7 +14,7 @@
 //      arrived in. An output's source is its recipient, its receive time the delivered
 //      message's, and its cause (journaled in its header) the delivered message's seq.
 //      A recipient that declared the message's type quiet in its last answer
-//      (ActorCore::quiet_types) is delivered the message but not waited for: it answers
+//      (ActorCore::quiet) is delivered the message but not waited for: it answers
 //      with nothing, and a quiet delivery that produces output stops the run
 //      (quiet_broken). The journal is the same whatever the recipients declare.
 //   4. A snapshot is due once a cascade is over and at least `snapshot_every` records
@@ -109,9 +109,8 @@ class Sequencer {
       answers_.assign(n, {});
       answered_.assign(n, false);
       waiting_ = n;
-      const std::uint64_t bit = type_bit(current_->header.type_id);
       for (std::size_t i = 0; i < n; ++i)
-        if ((quiet_of(current_->recipients[i]) & bit) != 0) {
+        if (quiet_of(current_->recipients[i]).covers(current_->header.type_id, current_->header.recv_ts_ns)) {
           current_->quiet |= 1U << i;
           answered_[i] = true;
           --waiting_;
@@ -121,13 +120,13 @@ class Sequencer {
     return nullptr;
   }
 
-  // Recipient `index` of the current delivery answered, with the types it now declares
-  // quiet. Returns true once all have, when their outputs are queued in recipient order.
-  bool answer(std::size_t index, std::vector<Output> outputs, std::uint64_t quiet_types = 0) {
+  // Recipient `index` of the current delivery answered, with what it now declares quiet.
+  // Returns true once all have, when their outputs are queued in recipient order.
+  bool answer(std::size_t index, std::vector<Output> outputs, Quiet quiet = {}) {
     if (!current_ || index >= answered_.size() || answered_[index]) return false;  // not asked, or twice
     answered_[index] = true;
     answers_[index] = std::move(outputs);
-    if (const auto a = static_cast<std::size_t>(current_->recipients[index]); a < quiet_.size()) quiet_[a] = quiet_types;
+    if (const auto a = static_cast<std::size_t>(current_->recipients[index]); a < quiet_.size()) quiet_[a] = quiet;
     if (--waiting_ > 0) return false;
     const auto& in = current_->header;
     for (std::size_t i = 0; i < answers_.size(); ++i)
@@ -168,9 +167,9 @@ class Sequencer {
     Body body;
   };
 
-  std::uint64_t quiet_of(Actor a) const {
+  Quiet quiet_of(Actor a) const {
     const auto i = static_cast<std::size_t>(a);
-    return i < quiet_.size() ? quiet_[i] : 0;
+    return i < quiet_.size() ? quiet_[i] : Quiet{};
   }
 
   tl::unexpected<Error> abandon(Error e) {
@@ -186,7 +185,7 @@ class Sequencer {
   std::vector<std::vector<Output>> answers_;
   std::vector<bool> answered_;
   std::size_t waiting_ = 0;
-  std::array<std::uint64_t, kActorCount> quiet_{};  // what each actor declared quiet in its last answer
+  std::array<Quiet, kActorCount> quiet_{};  // what each actor declared quiet in its last answer
 };
 
 }  // namespace trader

@@ -94,7 +94,7 @@ class StrategyCore : public ActorCore {
   Actor id() const override { return Actor::strategy; }
   void on(const Delivery& in, Outbox& out) final;
   // Only a candle can make a signal or an intent.
-  std::uint64_t quiet_types() const final { return kAllTypes & ~type_bit(Candle::kTypeId); }
+  Quiet quiet() const final { return {kAllTypes & ~type_bit(Candle::kTypeId)}; }
   void save(StateWriter& w) const final;
   Status load(StateReader& r) final;
   std::int64_t warmup_ms() const final;  // the longest of its strategies' warm-ups (and the regime's)

@@ -77,7 +77,7 @@ class DeclaringCore final : public ActorCore {
   DeclaringCore(std::unique_ptr<ActorCore> inner, std::uint64_t quiet) : inner_(std::move(inner)), quiet_(quiet) {}
   Actor id() const override { return inner_->id(); }
   void on(const Delivery& in, Outbox& out) override { inner_->on(in, out); }
-  std::uint64_t quiet_types() const override { return quiet_; }
+  Quiet quiet() const override { return {quiet_}; }
   void save(StateWriter& w) const override { inner_->save(w); }
   Status load(StateReader& r) override { return inner_->load(r); }
 

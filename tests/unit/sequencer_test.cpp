@@ -110,7 +110,7 @@ TEST_CASE("sequencer: a recipient is not waited for on a type it declared quiet 
   CHECK((*d)->quiet == 0);  // nothing declared yet: every recipient is awaited
   seq.answer(0, {{Actor::none, PortfolioState::kTypeId, "p"}});
   seq.answer(1, {});
-  seq.answer(2, {}, type_bit(PortfolioState::kTypeId));  // strategy: portfolio states are quiet
+  seq.answer(2, {}, Quiet{type_bit(PortfolioState::kTypeId)});  // strategy: portfolio states are quiet
   // The portfolio state goes to risk (awaited) and strategy (delivered, not awaited).
   d = seq.next(sink);
   REQUIRE(d.has_value());
@@ -120,7 +120,7 @@ TEST_CASE("sequencer: a recipient is not waited for on a type it declared quiet 
   CHECK_FALSE((*d)->awaits(1));
   CHECK_FALSE(seq.answered());
   CHECK_FALSE(seq.answer(1, {{Actor::none, 9999, "x"}}));  // not asked: it is ignored
-  CHECK(seq.answer(0, {{Actor::none, 9999, "risk"}}, 0));
+  CHECK(seq.answer(0, {{Actor::none, 9999, "risk"}}, Quiet{}));
   d = seq.next(sink);
   REQUIRE(d.has_value());
   CHECK(*d == nullptr);  // "risk" (type 9999) has no recipient; "x" was never queued
@@ -134,7 +134,7 @@ TEST_CASE("sequencer: a recipient is not waited for on a type it declared quiet 
   REQUIRE(*d != nullptr);
   CHECK_FALSE((*d)->awaits(1));
   CHECK((*d)->awaits(0));  // risk declared nothing quiet in its last answer
-  CHECK(seq.answer(0, {}, kAllTypes));
+  CHECK(seq.answer(0, {}, Quiet{kAllTypes}));
   seq.begin(input(PortfolioState::kTypeId, 3), "p3");
   d = seq.next(sink);
   REQUIRE(d.has_value());
@@ -149,7 +149,7 @@ TEST_CASE("sequencer: a recipient is not waited for on a type it declared quiet 
   CHECK(type_bit(64) == 0);
   CHECK(quiet_broken(Actor::risk, OrderIntent::kTypeId, 12, 1) ==
         "risk declared order_intent deliveries quiet, then answered seq 12 with 1 message(s); the run stops "
-        "(a core's quiet_types is wrong)");
+        "(a core's quiet() is wrong)");
 }
 
 TEST_CASE("sequencer: a message with a destination goes to that actor only") {
