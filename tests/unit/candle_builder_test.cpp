@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <limits>
 #include <map>
 
 #include "actors/candle_builder/candle_builder_core.hpp"
@@ -142,6 +143,23 @@ TEST_CASE("a clock tick closes a quiet interval only after the grace period") {
   REQUIRE(c.size() == 1);
   CHECK(c[0].open_time_ms == 0);
   CHECK(h.feed(ClockTick{62'000'000'000LL}).empty());  // nothing twice
+}
+
+TEST_CASE("the builder declares ticks quiet exactly until the first interval closes, plus the grace") {
+  CandleBuilderCore core({{60, 300}, false, 2000});
+  CoreHarness h(core);
+  CHECK(core.quiet().covers(ClockTick::kTypeId, std::numeric_limits<std::int64_t>::max() - 1));  // nothing started
+  CHECK_FALSE(core.quiet().covers(Trade::kTypeId, 0));
+  CHECK_FALSE(core.quiet().covers(Kline::kTypeId, 0));
+  h.feed(trade_at(1'000, 100, 1));
+  const Quiet q = core.quiet();
+  CHECK(q.ticks_before_ns == 62'000'000'000LL);  // the 60 s interval's end + 2 s
+  // The last quiet tick closes nothing; the first one not quiet closes the minute.
+  CHECK(q.covers(ClockTick::kTypeId, 61'999'999'999LL));
+  CHECK(h.feed(ClockTick{61'999'999'999LL}).empty());
+  CHECK_FALSE(q.covers(ClockTick::kTypeId, 62'000'000'000LL));
+  CHECK(of_type<Candle>(h.feed(ClockTick{62'000'000'000LL})).size() == 1);
+  CHECK(core.quiet().ticks_before_ns == 122'000'000'000LL);  // the next minute
 }
 
 TEST_CASE("a trade for an interval already published is reported, not added") {
