@@ -34,7 +34,8 @@ constexpr std::uint64_t type_bit(std::uint16_t type_id) { return type_id < 64 ? 
 constexpr std::uint64_t kAllTypes = ~std::uint64_t{0};
 
 // What a core, as it is now, answers with nothing (ActorCore::quiet): deliveries of these
-// types, and clock ticks received before a time (nothing it holds closes earlier).
+// types, and clock ticks received before a time (nothing it holds closes earlier; a tick
+// is received at the time it marks: the market feed's core makes them so).
 struct Quiet {
   std::uint64_t types = 0;
   std::int64_t ticks_before_ns = 0;

@@ -157,6 +157,7 @@ TEST_CASE("the builder declares ticks quiet exactly until the first interval clo
   // The last quiet tick closes nothing; the first one not quiet closes the minute.
   CHECK(q.covers(ClockTick::kTypeId, 61'999'999'999LL));
   CHECK(h.feed(ClockTick{61'999'999'999LL}).empty());
+  CHECK(h.quiet_deliveries() == 1);  // the harness checked it as the sequencer would
   CHECK_FALSE(q.covers(ClockTick::kTypeId, 62'000'000'000LL));
   CHECK(of_type<Candle>(h.feed(ClockTick{62'000'000'000LL})).size() == 1);
   CHECK(core.quiet().ticks_before_ns == 122'000'000'000LL);  // the next minute

@@ -58,6 +58,21 @@ TEST_CASE("a market buy fills against the following trades with slippage and tak
   CHECK(h.feed(print(101, 3), 1070 * kMs).empty());  // done
 }
 
+TEST_CASE("with no order working, market data and ticks are quiet; an order request makes them answer") {
+  PaperExchangeCore core(cfg());
+  CoreHarness h(core);
+  for (auto* t : {&Trade::kTypeId, &Kline::kTypeId, &ClockTick::kTypeId}) CHECK(core.quiet().covers(*t, 0));
+  CHECK_FALSE(core.quiet().covers(OrderRequest::kTypeId, 0));
+  CHECK(h.feed(print(100, 5), 1000 * kMs).empty());
+  CHECK(h.feed(order("c1", Side::buy, OrderType::market, 1), 2000 * kMs).size() == 1);  // accepted
+  CHECK_FALSE(core.quiet().covers(Trade::kTypeId, 0));
+  CHECK_FALSE(core.quiet().covers(ClockTick::kTypeId, 0));
+  CHECK(of_type<OrderEvent>(h.feed(print(100, 5), 2100 * kMs)).size() == 1);  // filled
+  CHECK(core.quiet().covers(Trade::kTypeId, 0));  // nothing works any more
+  CHECK(h.feed(print(100, 5), 2200 * kMs).empty());
+  CHECK(h.quiet_deliveries() == 1);  // the last print (the first was awaited: nothing was declared yet)
+}
+
 TEST_CASE("a market sell slips down") {
   PaperExchangeCore core(cfg());
   CoreHarness h(core);
