@@ -13,10 +13,10 @@
 //      recipient, each recipient's in the order it sent them, whatever order the answers
 //      arrived in. An output's source is its recipient, its receive time the delivered
 //      message's, and its cause (journaled in its header) the delivered message's seq.
-//      A recipient that declared the message's type quiet in its last answer
-//      (ActorCore::quiet) is delivered the message but not waited for: it answers
-//      with nothing, and a quiet delivery that produces output stops the run
-//      (quiet_broken). The journal is the same whatever the recipients declare.
+//      A recipient that declared such messages quiet in its last answer (ActorCore::
+//      quiet: by type, or clock ticks before a time) is delivered the message but not
+//      waited for: it answers with nothing, and a quiet delivery that produces output
+//      stops the run (quiet_broken). The journal is the same whatever recipients declare.
 //   4. A snapshot is due once a cascade is over and at least `snapshot_every` records
 //      have been sequenced since the last one.
 //   5. The journal batch is committed as soon as the sink reports it full.

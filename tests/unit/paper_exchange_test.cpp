@@ -58,7 +58,7 @@ TEST_CASE("a market buy fills against the following trades with slippage and tak
   CHECK(h.feed(print(101, 3), 1070 * kMs).empty());  // done
 }
 
-TEST_CASE("with no order working, market data and ticks are quiet; an order request makes them answer") {
+TEST_CASE("with no order working, market data and ticks are quiet, and an order request makes them answer") {
   PaperExchangeCore core(cfg());
   CoreHarness h(core);
   for (auto* t : {&Trade::kTypeId, &Kline::kTypeId, &ClockTick::kTypeId}) CHECK(core.quiet().covers(*t, 0));
