@@ -1183,7 +1183,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   // they announce); one mark source per perpetual, or each would be marked and funded twice.
   const bool usdm_live = c.feed_source == FeedSourceKind::binance_usdm;
   const bool venue_marks = usdm_live && std::any_of(c.feed_channels.begin(), c.feed_channels.end(),
-                                                    [](const std::string& ch) { return ch.starts_with("markPrice"); });
+                                                    [](const std::string& ch) { return binance::is_mark_price_channel(ch); });
   std::string mark_price = venue_marks ? "venue" : "book_mid";
   r.string("futures.mark_price", mark_price, {"book_mid", "venue"});
   c.perpetuals.mark_from_book = mark_price == "book_mid";

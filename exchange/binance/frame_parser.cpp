@@ -164,6 +164,8 @@ bool parse_kline(Fields& f, Message& out) {
 
 }  // namespace
 
+bool is_mark_price_channel(std::string_view channel) { return channel == "markPrice" || channel == "markPrice@1s"; }
+
 std::uint32_t interval_seconds(std::string_view s) {
   if (s.size() < 2) return 0;
   std::uint32_t n = 0;
@@ -252,7 +254,7 @@ ParsedFrame FrameParser::parse(const char* json, std::size_t len, std::size_t ca
       ok = parse_depth_snapshot(f, std::move(symbol), out.message);
     } else if (channel.starts_with("kline_")) {
       ok = parse_kline(f, out.message);
-    } else if (channel == "markPrice" || channel == "markPrice@1s") {
+    } else if (is_mark_price_channel(channel)) {
       ok = parse_mark_price(f, out.message);
     } else {
       out.kind = ParsedFrame::Kind::unknown_stream;

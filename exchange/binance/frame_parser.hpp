@@ -46,4 +46,8 @@ class FrameParser final : public FrameDecoder {
 // "1m" -> 60, "4h" -> 14400, "1M" -> 2592000 (30 days). 0 when not an interval.
 std::uint32_t interval_seconds(std::string_view interval);
 
+// USDⓈ-M's mark price streams ("markPrice", every 3 s; "markPrice@1s"): the channels whose
+// frames the parser reads as marks.
+bool is_mark_price_channel(std::string_view channel);
+
 }  // namespace trader::binance
