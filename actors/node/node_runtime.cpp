@@ -75,9 +75,7 @@ core_actor::behavior_type core_fn(core_actor::stateful_pointer<CoreState> self, 
       answer.items.reserve(st.outbox.size());
       for (const auto& o : st.outbox) answer.items.push_back(to_wire(me, o.destination, d.recv_ts_ns, o.message));
     }
-    const Quiet quiet = st.core->quiet();
-    answer.quiet_types = quiet.types;
-    answer.quiet_ticks_before_ns = quiet.ticks_before_ns;
+    if (in.answer) answer.quiet = st.core->quiet();  // a flush answers nothing: nothing to declare
     return answer;
   },
           [self](snapshot_atom) -> WireState {
@@ -363,7 +361,7 @@ void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
               outputs.reserve(reply.items.size());
               for (auto& o : reply.items)
                 outputs.push_back({static_cast<Actor>(o.destination), o.type_id, std::move(o.body)});
-              if (st.schedule->answer(i, std::move(outputs), Quiet{reply.quiet_types, reply.quiet_ticks_before_ns})) pump(self);
+              if (st.schedule->answer(i, std::move(outputs), reply.quiet)) pump(self);
             },
             [self](caf::error& e) { abort_run(self, "actor failed: " + self->system().render(e)); });
     pending.clear();

@@ -17,7 +17,16 @@
 
 #include <caf/all.hpp>
 
+#include "actors/actor_core.hpp"
 #include "messages/message_types.hpp"
+
+namespace trader {
+// Found by argument-dependent lookup, so beside Quiet's namespace.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Quiet& x) {
+  return f(caf::meta::type_name("trader.Quiet"), x.types, x.ticks_before_ns);
+}
+}  // namespace trader
 
 namespace trader::node {
 
@@ -50,8 +59,7 @@ struct WireDeliveries {
 
 struct WireAnswer {
   std::vector<WireOutput> items;
-  std::uint64_t quiet_types = 0;
-  std::int64_t quiet_ticks_before_ns = 0;
+  Quiet quiet;
   std::string error;
 };
 
@@ -79,7 +87,7 @@ typename Inspector::result_type inspect(Inspector& f, WireDeliveries& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireAnswer& x) {
-  return f(caf::meta::type_name("trader.WireAnswer"), x.items, x.quiet_types, x.quiet_ticks_before_ns, x.error);
+  return f(caf::meta::type_name("trader.WireAnswer"), x.items, x.quiet, x.error);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireBatch& x) {
