@@ -480,6 +480,12 @@ TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks,
   CHECK_FALSE(c->perpetuals.mark_from_book);
   CHECK(render_effective_config(*c).find("channels = [\"trade\", \"bookTicker\", \"markPrice@1s\"]") != std::string::npos);
   CHECK(render_effective_config(*c).find("mark_price = \"venue\"") != std::string::npos);
+  // A channel the parser does not read as marks ("markPrice@3s" is no Binance stream) marks nothing: books mark.
+  auto unread = parse_node_config("[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n"
+                                  "channels = [\"trade\", \"bookTicker\", \"markPrice@3s\"]\n[portfolio]\nquote_asset = \"USDT\"\n",
+                                  "u.toml", {}, ConfigUse::replay);
+  REQUIRE(unread.has_value());
+  CHECK(unread->perpetuals.mark_from_book);
   for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
            {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT\"]\n",
             "u.toml:3: feed.symbols: \"BTCUSDT\" is a binance instrument; this feed reads binance_usdm"},
