@@ -83,5 +83,11 @@ expect_fail "import of a missing file" 2 "File does not exist" \
 expect_fail "import without --journal" 2 "journal is required" "$TOOLS" import binance-capture "$DATA/malformed_capture.txt"
 expect_fail "bad --durability" 2 "durability" \
   "$TOOLS" import binance-capture "$DATA/malformed_capture.txt" --journal "$SCRATCH/x" --durability maybe
+# A negative fault count or delay is a typo: refused before the simulator starts (it
+# would otherwise serve with the fault silently off).
+expect_fail "exchange-sim: negative --drop-every" 2 "--drop-every: Value -5 not in range 0" \
+  timeout 20 "$TOOLS" exchange-sim --capture "$DATA/btcusdt_20240808_head20k.gz" --drop-every -5
+expect_fail "exchange-sim: negative --delay-ms" 2 "--delay-ms: Value -1 not in range 0" \
+  timeout 20 "$TOOLS" exchange-sim --capture "$DATA/btcusdt_20240808_head20k.gz" --delay-ms -1
 "$TOOLS" dump --help | grep -q -- "--json" && ok "dump --help documents --json" || bad "dump --help"
 finish

@@ -1,6 +1,7 @@
 // trader-tools exchange-sim: the local venue (Binance, or Coinbase's REST) the live path is tested on.
 #include <csignal>
 #include <fstream>
+#include <limits>
 #include <memory>
 
 #include <fmt/format.h>
@@ -106,6 +107,8 @@ Status parse_args(SimArgs& a) {
 }  // namespace
 
 void add_exchange_sim_command(CLI::App& app, int& exit_code) {
+  // Fault counts and delays: 0 is off; a negative one is a typo, not a fault.
+  const CLI::Range kNotNegative(0, std::numeric_limits<int>::max());
   auto a = std::make_shared<SimArgs>();
   auto* cmd = app.add_subcommand("exchange-sim",
                                  "A local Binance-compatible venue over TLS: the combined stream replays captures, "
@@ -141,30 +144,38 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(std::int64_t{100}, std::int64_t{600'000}))
       ->capture_default_str();
   cmd->add_option("--expire-tokens", a->options.expire_tokens,
-                  "fault (kucoin): the first N stream connections are refused, their token expired");
+                  "fault (kucoin): the first N stream connections are refused, their token expired")
+      ->check(kNotNegative);
   cmd->add_option("--secret-env", a->secret_env,
                   "variable with the account's API secret (default BINANCE_API_SECRET, COINBASE_API_SECRET: the EC key)");
   cmd->add_option("--balance", a->balances, "starting balance ASSET=AMOUNT (repeatable; default USDT and USDC 10000, coinbase: USD and USDC)");
   cmd->add_option("--lot-step", a->lot_step, "every symbol's LOT_SIZE stepSize and minQty")->capture_default_str();
   cmd->add_option("--min-notional", a->min_notional, "every symbol's NOTIONAL minNotional")->capture_default_str();
-  cmd->add_option("--drop-every", a->options.drop_every, "fault: close each stream connection after N frames");
+  cmd->add_option("--drop-every", a->options.drop_every, "fault: close each stream connection after N frames")
+      ->check(kNotNegative);
   cmd->add_flag("--hold-while-away", a->options.hold_while_away,
                 "the stream waits while no client is connected and keeps what was on its way for the next one, "
                 "so faults fall at the same frames whatever the client's speed");
-  cmd->add_option("--malformed-every", a->options.malformed_every, "fault: cut every N-th stream frame in half");
-  cmd->add_option("--delay-ms", a->options.delay_ms, "fault: delay every REST response");
+  cmd->add_option("--malformed-every", a->options.malformed_every, "fault: cut every N-th stream frame in half")
+      ->check(kNotNegative);
+  cmd->add_option("--delay-ms", a->options.delay_ms, "fault: delay every REST response")
+      ->check(kNotNegative);
   cmd->add_option("--slow-orders-ms", a->options.slow_orders_ms,
-                  "fault: answer new orders this late (they are placed at once): the client's timeout path");
+                  "fault: answer new orders this late (they are placed at once): the client's timeout path")
+      ->check(kNotNegative);
   cmd->add_option("--jwt-clock-ahead-s", a->options.jwt_clock_ahead_s,
                   "fault (coinbase): judge request JWTs by a clock N s ahead (over 120: every token has expired)");
   cmd->add_option("--clock-ahead-s", a->options.clock_ahead_s,
                   "coinbase: run the venue's clock (its time, orders and JWT checks) N s ahead of this machine's");
   cmd->add_option("--burst-429-every", a->options.burst_429_every,
-                  "fault: after every N REST requests answer the next 3 with 429 and Retry-After");
+                  "fault: after every N REST requests answer the next 3 with 429 and Retry-After")
+      ->check(kNotNegative);
   cmd->add_option("--user-stream-drop-every", a->options.user_stream_drop_every,
-                  "fault: close a user-data stream connection after N events (the next event is lost with it)");
+                  "fault: close a user-data stream connection after N events (the next event is lost with it)")
+      ->check(kNotNegative);
   cmd->add_option("--user-stream-lose-every", a->options.user_stream_lose_every,
-                  "fault: do not send every N-th user-data event (the connection stays up)");
+                  "fault: do not send every N-th user-data event (the connection stays up)")
+      ->check(kNotNegative);
   cmd->add_flag("--refuse-user-stream", a->options.refuse_user_stream,
                 "fault: refuse every user-data stream subscription as a bad signature (-1022)");
   cmd->callback([a, &exit_code] {
