@@ -158,7 +158,7 @@ struct RestVenue::Impl {
     }
     if (signed_) {
       const credentials::JwtRequest jwt{options.credentials.api_key, (wall_ns() / 1'000'000 + offset_ms) / 1000,
-                                        fmt::format("{} {}{}", method, http->url().host, path),
+                                        fmt::format("{} {}{}", method, http->url().host_header(), path),  // the host as the Host header names it
                                         credentials::random_nonce_hex()};
       auto token = credentials::es256_jwt(options.credentials.api_secret, jwt);
       // A key that cannot sign sends nothing: no request left.

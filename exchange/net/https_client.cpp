@@ -118,7 +118,7 @@ HttpOutcome HttpsClient::send(const HttpRequest& request) {
     }
   }
   http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
-  req.set(http::field::host, im.url.host);
+  req.set(http::field::host, im.url.host_header());
   req.set(http::field::user_agent, "trader-node/0.1");
   for (const auto& [k, v] : request.headers) req.set(k, v);
   if (!request.body.empty()) {

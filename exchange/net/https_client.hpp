@@ -18,6 +18,9 @@ namespace trader::net {
 
 struct HttpsUrl {
   std::string host, port;  // https://host[:port]
+  // The Host header (RFC 9110 7.2): the port only when it is not https' default, so a
+  // server behind a non-default port (a testnet gateway, exchange-sim) sees where it was asked.
+  std::string host_header() const { return port == "443" ? host : host + ":" + port; }
 };
 Result<HttpsUrl> parse_https_url(const std::string& url);
 

@@ -18,6 +18,7 @@
 #include "base/percent_encoding.hpp"
 #include "exchange/binance/rest_venue.hpp"
 #include "exchange/binance/user_stream.hpp"
+#include "exchange/net/https_client.hpp"
 #include "exchange/net/tls.hpp"
 #include "exchange/sim/sim_server.hpp"
 #include "journal/journal.hpp"
@@ -59,6 +60,19 @@ VenueOrder view(const std::string& cid, VenueOrderStatus status, std::int64_t qt
   return o;
 }
 }  // namespace
+
+TEST_CASE("the Host header names the port unless it is https' default") {
+  auto live = net::parse_https_url("https://api.binance.com");
+  REQUIRE(live);
+  CHECK(live->host_header() == "api.binance.com");
+  auto explicit_default = net::parse_https_url("https://testnet.binance.vision:443/");
+  REQUIRE(explicit_default);
+  CHECK(explicit_default->host_header() == "testnet.binance.vision");
+  auto sim = net::parse_https_url("https://127.0.0.1:18443");
+  REQUIRE(sim);
+  CHECK(sim->host == "127.0.0.1");
+  CHECK(sim->host_header() == "127.0.0.1:18443");
+}
 
 TEST_CASE("query values are percent-encoded: unreserved characters stay, every other byte is %XX") {
   CHECK(percent_encode("BTCUSDT") == "BTCUSDT");
