@@ -57,7 +57,7 @@ VenueReply<VenueOrder> order_from(simdjson::dom::element e) {
   if (!status) return tl::unexpected(unreadable_answer(fmt::format("order status {}", s)));
   o.status = *status;
   if (!fixed_field(e, "origQty", &o.orig_qty) || !fixed_field(e, "executedQty", &o.executed_qty) ||
-      !fixed_field(e, "cummulativeQuoteQty", &o.quote_qty))
+      !(fixed_field(e, "cummulativeQuoteQty", &o.quote_qty) || fixed_field(e, "cumQuote", &o.quote_qty)))
     return tl::unexpected(unreadable_answer("order quantities"));
   std::int64_t t = 0;
   if (!e["updateTime"].get_int64().get(t) || !e["transactTime"].get_int64().get(t)) o.update_ms = t;
@@ -96,8 +96,8 @@ VenueReply<SymbolRules> rules_from(simdjson::dom::element doc, const std::string
                fixed_field(f, "maxQty", &r.max_qty);
       else if (type == "PRICE_FILTER")
         read = fixed_field(f, "tickSize", &r.tick_size);
-      else if (type == "NOTIONAL" || type == "MIN_NOTIONAL")  // MIN_NOTIONAL: the older name
-        read = fixed_field(f, "minNotional", &r.min_notional);
+      else if (type == "NOTIONAL" || type == "MIN_NOTIONAL")  // spot's older name; USDⓈ-M's, with "notional"
+        read = fixed_field(f, "minNotional", &r.min_notional) || fixed_field(f, "notional", &r.min_notional);
       if (!read) return tl::unexpected(unreadable_answer(fmt::format("{} filter of {}", type, symbol)));
     }
     return r;
@@ -115,6 +115,44 @@ VenueReply<VenueOrder> parse_order(std::string_view json) {
   simdjson::dom::element e;
   if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(unreadable_answer("not JSON"));
   return order_from(e);
+}
+
+namespace {
+
+VenueReply<std::vector<FuturesPosition>> positions_from(simdjson::dom::element doc) {
+  simdjson::dom::array list;
+  if (doc.get_array().get(list)) return tl::unexpected(unreadable_answer("positions: not a list"));
+  std::vector<FuturesPosition> out;
+  for (simdjson::dom::element e : list) {
+    FuturesPosition p;
+    std::string_view symbol, leverage;
+    if (e["symbol"].get_string().get(symbol) || !fixed_field(e, "positionAmt", &p.qty) ||
+        !fixed_field(e, "entryPrice", &p.entry_price) || !fixed_field(e, "markPrice", &p.mark_price) ||
+        !fixed_field(e, "unRealizedProfit", &p.unrealized_pnl) || e["leverage"].get_string().get(leverage))
+      return tl::unexpected(unreadable_answer("position"));
+    p.symbol = std::string(symbol);
+    p.leverage = std::atoi(std::string(leverage).c_str());
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// Where each call goes on each of Binance's APIs.
+struct Paths {
+  const char *time, *order, *trades, *open_orders, *exchange_info, *ticker_price, *klines;
+};
+constexpr Paths kSpotPaths{"/api/v3/time",         "/api/v3/order",        "/api/v3/myTrades", "/api/v3/openOrders",
+                           "/api/v3/exchangeInfo", "/api/v3/ticker/price", "/api/v3/klines"};
+constexpr Paths kUsdmPaths{"/fapi/v1/time",         "/fapi/v1/order",        "/fapi/v1/userTrades", "/fapi/v1/openOrders",
+                           "/fapi/v1/exchangeInfo", "/fapi/v1/ticker/price", "/fapi/v1/klines"};
+
+}  // namespace
+
+VenueReply<std::vector<FuturesPosition>> parse_positions(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(unreadable_answer("not JSON"));
+  return positions_from(e);
 }
 
 namespace {
@@ -188,6 +226,8 @@ VenueReply<SymbolRules> parse_symbol_rules(std::string_view json, const std::str
 
 struct RestVenue::Impl {
   RestVenueOptions options;
+  const Paths* paths = &kSpotPaths;
+  bool usdm() const { return options.market == Market::usdm; }
   std::unique_ptr<net::HttpsClient> http;
   // The venue's clock minus ours; shared with the user stream's signer (another thread).
   std::shared_ptr<std::atomic<std::int64_t>> offset_ms = std::make_shared<std::atomic<std::int64_t>>(0);
@@ -249,6 +289,7 @@ Result<std::unique_ptr<RestVenue>> RestVenue::create(RestVenueOptions options) {
   auto http = net::HttpsClient::create(options.base_url, options.ca_file, options.timeout);
   if (!http) return tl::unexpected(http.error());
   auto impl = std::make_unique<Impl>();
+  impl->paths = options.market == Market::usdm ? &kUsdmPaths : &kSpotPaths;
   impl->options = std::move(options);
   impl->http = std::move(*http);
   return std::unique_ptr<RestVenue>(new RestVenue(std::move(impl)));
@@ -256,9 +297,11 @@ Result<std::unique_ptr<RestVenue>> RestVenue::create(RestVenueOptions options) {
 
 std::int64_t RestVenue::used_weight() const { return impl_->used_weight; }
 
+std::string RestVenue::name() const { return impl_->usdm() ? "binance_usdm" : "binance"; }
+
 std::unique_ptr<VenueUpdates> RestVenue::updates() {
   const auto& o = impl_->options;
-  if (o.ws_api_url.empty()) return nullptr;
+  if (o.ws_api_url.empty() || impl_->usdm()) return nullptr;  // USDⓈ-M: polling (its user stream is not built)
   UserStreamOptions u;
   u.url = o.ws_api_url;
   u.ca_file = o.ca_file;
@@ -270,7 +313,7 @@ std::unique_ptr<VenueUpdates> RestVenue::updates() {
 
 VenueReply<std::int64_t> RestVenue::sync_time() {
   const std::int64_t before = wall_ms();
-  return impl_->call<std::int64_t>("GET", "/api/v3/time", "", false,
+  return impl_->call<std::int64_t>("GET", impl_->paths->time, "", false,
                                    [&](simdjson::dom::element doc) -> VenueReply<std::int64_t> {
                                      std::int64_t server = 0;
                                      if (doc["serverTime"].get_int64().get(server))
@@ -283,32 +326,33 @@ VenueReply<std::int64_t> RestVenue::sync_time() {
 }
 
 VenueReply<VenueOrder> RestVenue::place(const OrderRequest& r) {
-  std::string q = fmt::format("symbol={}&side={}&type={}&quantity={}&newClientOrderId={}&newOrderRespType=FULL",
+  // Spot answers with the fills (FULL); USDⓈ-M has no such answer: RESULT, fills from userTrades.
+  std::string q = fmt::format("symbol={}&side={}&type={}&quantity={}&newClientOrderId={}&newOrderRespType={}",
                               encode(r.symbol), r.side == Side::buy ? "BUY" : "SELL",
                               r.type == OrderType::limit ? "LIMIT" : "MARKET", format_fixed(r.qty),
-                              encode(r.client_order_id));
+                              encode(r.client_order_id), impl_->usdm() ? "RESULT" : "FULL");
   if (r.type == OrderType::limit) {
     const char* tif = r.time_in_force == TimeInForce::ioc ? "IOC" : r.time_in_force == TimeInForce::fok ? "FOK" : "GTC";
     q += fmt::format("&price={}&timeInForce={}", format_fixed(r.limit_price), tif);
   }
-  return impl_->call<VenueOrder>("POST", "/api/v3/order", std::move(q), true, order_from);
+  return impl_->call<VenueOrder>("POST", impl_->paths->order, std::move(q), true, order_from);
 }
 
 VenueReply<VenueOrder> RestVenue::cancel(const std::string& symbol, const std::string& client_order_id) {
-  return impl_->call<VenueOrder>("DELETE", "/api/v3/order",
+  return impl_->call<VenueOrder>("DELETE", impl_->paths->order,
                                  fmt::format("symbol={}&origClientOrderId={}", encode(symbol), encode(client_order_id)),
                                  true, order_from);
 }
 
 VenueReply<VenueOrder> RestVenue::query(const std::string& symbol, const std::string& client_order_id) {
-  return impl_->call<VenueOrder>("GET", "/api/v3/order",
+  return impl_->call<VenueOrder>("GET", impl_->paths->order,
                                  fmt::format("symbol={}&origClientOrderId={}", encode(symbol), encode(client_order_id)),
                                  true, order_from);
 }
 
 VenueReply<std::vector<VenueFill>> RestVenue::trades(const std::string& symbol, const std::string& exchange_order_id) {
   return impl_->call<std::vector<VenueFill>>(
-      "GET", "/api/v3/myTrades", fmt::format("symbol={}&orderId={}", encode(symbol), encode(exchange_order_id)), true,
+      "GET", impl_->paths->trades, fmt::format("symbol={}&orderId={}", encode(symbol), encode(exchange_order_id)), true,
       [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueFill>> {
         simdjson::dom::array list;
         if (doc.get_array().get(list)) return tl::unexpected(unreadable_answer("trades: not a list"));
@@ -328,7 +372,7 @@ VenueReply<std::vector<VenueFill>> RestVenue::trades(const std::string& symbol, 
 
 VenueReply<std::vector<VenueOrder>> RestVenue::open_orders() {
   return impl_->call<std::vector<VenueOrder>>(
-      "GET", "/api/v3/openOrders", "", true, [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueOrder>> {
+      "GET", impl_->paths->open_orders, "", true, [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueOrder>> {
         simdjson::dom::array list;
         if (doc.get_array().get(list)) return tl::unexpected(unreadable_answer("open orders: not a list"));
         std::vector<VenueOrder> out;
@@ -342,6 +386,26 @@ VenueReply<std::vector<VenueOrder>> RestVenue::open_orders() {
 }
 
 VenueReply<std::vector<VenueBalance>> RestVenue::balances() {
+  if (impl_->usdm())  // the wallet: what is free to margin, and what margin holds
+    return impl_->call<std::vector<VenueBalance>>(
+        "GET", "/fapi/v2/balance", "", true, [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueBalance>> {
+          simdjson::dom::array list;
+          if (doc.get_array().get(list)) return tl::unexpected(unreadable_answer("balance: not a list"));
+          std::vector<VenueBalance> out;
+          for (simdjson::dom::element e : list) {
+            VenueBalance b;
+            std::string_view asset;
+            std::int64_t wallet = 0;
+            if (e["asset"].get_string().get(asset) || !fixed_field(e, "balance", &wallet) ||
+                !fixed_field(e, "availableBalance", &b.free))
+              return tl::unexpected(unreadable_answer("futures balance"));
+            if (wallet == 0 && b.free == 0) continue;  // as spot's omitZeroBalances
+            b.asset = std::string(asset);
+            b.locked = std::max<std::int64_t>(0, wallet - b.free);
+            out.push_back(std::move(b));
+          }
+          return out;
+        });
   return impl_->call<std::vector<VenueBalance>>(
       "GET", "/api/v3/account", "omitZeroBalances=true", true,
       [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueBalance>> {
@@ -361,12 +425,13 @@ VenueReply<std::vector<VenueBalance>> RestVenue::balances() {
 }
 
 VenueReply<SymbolRules> RestVenue::rules(const std::string& symbol) {
-  return impl_->call<SymbolRules>("GET", "/api/v3/exchangeInfo", "symbol=" + encode(symbol), false,
+  // USDⓈ-M's exchangeInfo takes no symbol: it lists every one.
+  return impl_->call<SymbolRules>("GET", impl_->paths->exchange_info, impl_->usdm() ? "" : "symbol=" + encode(symbol), false,
                                   [&](simdjson::dom::element doc) { return rules_from(doc, symbol); });
 }
 
 VenueReply<std::int64_t> RestVenue::price(const std::string& symbol) {
-  return impl_->call<std::int64_t>("GET", "/api/v3/ticker/price", "symbol=" + encode(symbol), false,
+  return impl_->call<std::int64_t>("GET", impl_->paths->ticker_price, "symbol=" + encode(symbol), false,
                                    [&](simdjson::dom::element doc) -> VenueReply<std::int64_t> {
                                      std::int64_t price = 0;
                                      std::string_view name;
@@ -385,9 +450,24 @@ VenueReply<std::vector<Kline>> RestVenue::klines(const std::string& symbol, std:
     return tl::unexpected(VenueFailure{VenueFailure::Kind::rejected, 0, 0,
                                        fmt::format("Binance has no kline interval of {} s", interval_s), 0});
   return impl_->call<std::vector<Kline>>(
-      "GET", "/api/v3/klines",
+      "GET", impl_->paths->klines,
       fmt::format("symbol={}&interval={}&startTime={}&endTime={}&limit={}", encode(symbol), name, start_ms, end_ms, limit),
       false, [&](simdjson::dom::element doc) { return klines_from(doc, symbol, interval_s, now_ms); });
+}
+
+VenueReply<std::vector<FuturesPosition>> RestVenue::positions() {
+  if (!impl_->usdm()) return tl::unexpected(VenueFailure{VenueFailure::Kind::rejected, 0, 0, "spot has no positions", 0});
+  return impl_->call<std::vector<FuturesPosition>>("GET", "/fapi/v2/positionRisk", "", true, positions_from);
+}
+
+VenueReply<int> RestVenue::set_leverage(const std::string& symbol, int leverage) {
+  if (!impl_->usdm()) return tl::unexpected(VenueFailure{VenueFailure::Kind::rejected, 0, 0, "spot has no leverage", 0});
+  return impl_->call<int>("POST", "/fapi/v1/leverage", fmt::format("symbol={}&leverage={}", encode(symbol), leverage),
+                          true, [&](simdjson::dom::element doc) -> VenueReply<int> {
+                            std::int64_t set = 0;
+                            if (doc["leverage"].get_int64().get(set)) return tl::unexpected(unreadable_answer("leverage"));
+                            return static_cast<int>(set);
+                          });
 }
 
 }  // namespace trader::binance

@@ -1,8 +1,9 @@
 #pragma once
-// Binance spot REST as a Venue (exchange/venue.hpp): SIGNED requests (HMAC-SHA256 over
-// the query, `timestamp` on the venue's clock via the offset from /api/v3/time,
-// `recvWindow`), the used-weight header remembered, 429/418 turned into rate_limited with
-// Retry-After. The same code talks to the spot testnet, the live venue and exchange-sim.
+// Binance REST as a Venue (exchange/venue.hpp), spot (/api/v3) or USDⓈ-M futures (/fapi):
+// SIGNED requests (HMAC-SHA256 over the query, `timestamp` on the venue's clock via the
+// offset from the venue's time endpoint, `recvWindow`), the used-weight header remembered,
+// 429/418 turned into rate_limited with Retry-After. The same code talks to the testnets,
+// the live venues and exchange-sim.
 #include <chrono>
 #include <memory>
 #include <span>
@@ -13,8 +14,20 @@
 
 namespace trader::binance {
 
+// Which of Binance's APIs: spot, or USDⓈ-M perpetual futures (fapi: orders move a signed
+// position on margin; their fills come from userTrades, not the order's answer).
+enum class Market { spot, usdm };
+
+// A USDⓈ-M position as /fapi/v2/positionRisk reports it (one-way mode).
+struct FuturesPosition {
+  std::string symbol;
+  std::int64_t qty = 0, entry_price = 0, mark_price = 0, unrealized_pnl = 0;  // qty signed: < 0 short
+  int leverage = 0;
+};
+
 struct RestVenueOptions {
-  std::string base_url;  // https://testnet.binance.vision, https://api.binance.com, https://127.0.0.1:PORT
+  Market market = Market::spot;
+  std::string base_url;  // https://testnet.binance.vision, https://api.binance.com, https://fapi.binance.com, https://127.0.0.1:PORT
   std::string ca_file;   // empty: the system CA store
   credentials::ApiCredentials credentials;
   std::int64_t recv_window_ms = 5000;
@@ -23,7 +36,10 @@ struct RestVenueOptions {
 };
 
 // Parses an order as Binance answers it (new order, query, cancel, open orders).
+// Spot's cummulativeQuoteQty and USDⓈ-M's cumQuote are both read.
 VenueReply<VenueOrder> parse_order(std::string_view json);
+// Parses /fapi/v2/positionRisk.
+VenueReply<std::vector<FuturesPosition>> parse_positions(std::string_view json);
 // Parses /api/v3/exchangeInfo for one symbol into its rules.
 VenueReply<SymbolRules> parse_symbol_rules(std::string_view json, const std::string& symbol);
 // Parses /api/v3/klines ([[open time, "open", "high", "low", "close", "volume", close time,
@@ -44,7 +60,7 @@ class RestVenue final : public Venue {
  public:
   static Result<std::unique_ptr<RestVenue>> create(RestVenueOptions options);
   ~RestVenue() override;
-  std::string name() const override { return "binance"; }
+  std::string name() const override;
   VenueReply<std::int64_t> sync_time() override;
   VenueReply<VenueOrder> place(const OrderRequest& request) override;
   VenueReply<VenueOrder> cancel(const std::string& symbol, const std::string& client_order_id) override;
@@ -58,6 +74,10 @@ class RestVenue final : public Venue {
                                         std::int64_t end_ms, int limit, std::int64_t now_ms) override;
   std::int64_t used_weight() const override;
   std::unique_ptr<VenueUpdates> updates() override;
+  // USDⓈ-M only: every position the account holds or could (flat ones included).
+  VenueReply<std::vector<FuturesPosition>> positions();
+  // USDⓈ-M only: the symbol's leverage (/fapi/v1/leverage); answers the one the venue set.
+  VenueReply<int> set_leverage(const std::string& symbol, int leverage);
 
  private:
   struct Impl;

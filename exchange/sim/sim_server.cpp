@@ -185,7 +185,8 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   explicit Impl(SimOptions o)
       : options(std::move(o)),
         venue(options.balances, 1000, options.filters,
-              options.venue == VenueId::binance ? FeeAsset::received : FeeAsset::quote),
+              options.venue == VenueId::binance ? FeeAsset::received : FeeAsset::quote,
+              options.venue == VenueId::binance_usdm ? AccountKind::usdm : AccountKind::spot),
         coinbase(venue),
         kucoin(venue) {}
   void accept();
@@ -693,7 +694,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     spdlog::info("{} {} -> {}", std::string(req_.method_string()), path, res_.result_int());
     res_.prepare_payload();
     const bool new_order = !throttled &&
-                           (path == "/api/v3/order" || path == "/api/v3/brokerage/orders" || path == "/api/v1/hf/orders") &&
+                           (path == "/api/v3/order" || path == "/fapi/v1/order" || path == "/api/v3/brokerage/orders" ||
+                            path == "/api/v1/hf/orders") &&
                            req_.method() == http::verb::post;
     const int delay = o.delay_ms + (new_order ? o.slow_orders_ms : 0);
     if (delay > 0) {
@@ -785,6 +787,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         res_.body() = r.error().json();
       }
     };
+    if (sim.options.venue == VenueId::binance_usdm) return route_usdm(path, query, method, now, answer);
     if (path == "/api/v3/ping") return answer(std::string("{}"));
     if (path == "/api/v3/time") return answer(fmt::format(R"({{"serverTime":{}}})", now));
     if (path == "/api/v3/exchangeInfo") return answer(sim.venue.exchange_info(parse_params(query), now));
@@ -808,6 +811,41 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (path == "/api/v3/openOrders" && method == http::verb::get) return answer(sim.venue.open_orders(*params));
     if (path == "/api/v3/account" && method == http::verb::get) return answer(sim.venue.account(now));
     if (path == "/api/v3/myTrades" && method == http::verb::get) return answer(sim.venue.my_trades(*params));
+    answer(tl::unexpected(VenueError{405, -1000, "Method not allowed."}));
+  }
+
+  // The USDⓈ-M personality: Binance's /fapi REST (and nothing of spot's /api/v3), signed as
+  // spot's is, answering from the venue's futures account.
+  template <class Answer>
+  void route_usdm(const std::string& path, const std::string& query, http::verb method, std::int64_t now,
+                  Answer& answer) {
+    auto& sim = *sim_;
+    if (path == "/fapi/v1/ping") return answer(std::string("{}"));
+    if (path == "/fapi/v1/time") return answer(fmt::format(R"({{"serverTime":{}}})", now));
+    if (path == "/fapi/v1/exchangeInfo") return answer(sim.venue.exchange_info({}, now));  // every symbol, as fapi's
+    if (path == "/fapi/v1/ticker/price") return answer(sim.venue.ticker_price(parse_params(query)));
+    if (path == "/fapi/v1/klines") {
+      const auto params = parse_params(query);
+      const auto symbol = params.count("symbol") ? params.at("symbol") : std::string();
+      return answer(sim.klines.answer(params, sim.venue.trades_symbol(symbol), now,
+                                      sim.klines.has(symbol) ? sim.clock_offset() : 0));
+    }
+    const bool known = path == "/fapi/v1/order" || path == "/fapi/v1/openOrders" || path == "/fapi/v1/userTrades" ||
+                       path == "/fapi/v2/balance" || path == "/fapi/v2/positionRisk" || path == "/fapi/v1/leverage";
+    if (!known) return answer(tl::unexpected(VenueError{404, -1000, "Unknown endpoint."}));
+    const auto key = req_[std::string("X-MBX-APIKEY")];
+    auto params = authenticate(SignedRequest{std::string_view(key.data(), key.size()), query, req_.body()},
+                               sim.options.api_key, sim.options.api_secret, now);
+    if (!params) return answer(tl::unexpected(params.error()));
+    using V = http::verb;
+    if (path == "/fapi/v1/order" && method == V::post) return answer(sim.venue.new_order(*params, now));
+    if (path == "/fapi/v1/order" && method == V::delete_) return answer(sim.venue.cancel_order(*params, now));
+    if (path == "/fapi/v1/order" && method == V::get) return answer(sim.venue.query_order(*params));
+    if (path == "/fapi/v1/openOrders" && method == V::get) return answer(sim.venue.open_orders(*params));
+    if (path == "/fapi/v1/userTrades" && method == V::get) return answer(sim.venue.my_trades(*params));
+    if (path == "/fapi/v2/balance" && method == V::get) return answer(sim.venue.futures_balance(now));
+    if (path == "/fapi/v2/positionRisk" && method == V::get) return answer(sim.venue.position_risk(*params, now));
+    if (path == "/fapi/v1/leverage" && method == V::post) return answer(sim.venue.set_leverage(*params));
     answer(tl::unexpected(VenueError{405, -1000, "Method not allowed."}));
   }
 

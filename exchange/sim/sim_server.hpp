@@ -27,7 +27,8 @@ struct SimOptions {
   // (a token serves one connection: reused, it is refused as expired; welcome, ping/pong,
   // subscribe/ack, no ping within pingInterval + pingTimeout closes), over KuCoin captures.
   // binance_usdm: Binance USDⓈ-M's market streams over USDⓈ-M captures, with the mark
-  // price stream they lack made from their books (sim_marks.hpp; no futures REST yet).
+  // price stream they lack made from their books (sim_marks.hpp), and its REST (/fapi/v1,
+  // /fapi/v2: a USDT-margined futures account, one-way positions; no /api/v3).
   VenueId venue = VenueId::binance;
   MarkSchedule marks;  // binance_usdm
   std::string host = "127.0.0.1";

@@ -50,8 +50,52 @@ std::pair<std::string, std::string> split_symbol(const std::string& symbol) {
 }
 
 SimVenue::SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm, SymbolFilters filters,
-                   FeeAsset fee_asset)
-    : balances_(std::move(balances)), fee_ppm_(fee_ppm), filters_(filters), fee_asset_(fee_asset) {}
+                   FeeAsset fee_asset, AccountKind kind)
+    : balances_(std::move(balances)), fee_ppm_(fee_ppm), filters_(filters), fee_asset_(fee_asset), kind_(kind) {}
+
+std::int64_t SimVenue::available_margin() const {
+  std::int64_t wallet = 0;
+  if (auto it = balances_.find("USDT"); it != balances_.end()) wallet = it->second;
+  std::int64_t unrealized = 0, used = 0;
+  for (const auto& [symbol, p] : positions_) {
+    if (p.qty == 0) continue;
+    const auto last = last_price_.find(symbol);
+    const std::int64_t mark = last == last_price_.end() ? p.entry_price : last->second;
+    unrealized += notional(p.qty, mark) - notional(p.qty, p.entry_price);
+    used += notional(p.qty < 0 ? -p.qty : p.qty, p.entry_price) / p.leverage;
+  }
+  return wallet + unrealized - used - locked("USDT");
+}
+
+std::int64_t SimVenue::opening_qty(const std::string& symbol, const std::string& side, std::int64_t qty) const {
+  const auto it = positions_.find(symbol);
+  const std::int64_t held = it == positions_.end() ? 0 : it->second.qty;
+  if (held == 0 || (held > 0) == (side == "BUY")) return qty;
+  return std::max<std::int64_t>(0, qty - (held < 0 ? -held : held));
+}
+
+std::int64_t SimVenue::settle_position(const std::string& symbol, bool buy, std::int64_t qty, std::int64_t price) {
+  SimPosition& p = positions_[symbol];
+  std::int64_t realized = 0;
+  if (p.qty != 0 && (p.qty > 0) != buy) {  // reduces, closes or flips
+    const std::int64_t closing = std::min(qty, p.qty < 0 ? -p.qty : p.qty);
+    realized = notional(closing, price) - notional(closing, p.entry_price);
+    if (p.qty < 0) realized = -realized;  // a short gains when the price falls
+    p.qty += buy ? closing : -closing;
+    if (p.qty == 0) p.entry_price = 0;
+    if (const std::int64_t rest = qty - closing; rest > 0) {
+      p.qty = buy ? rest : -rest;
+      p.entry_price = price;
+    }
+  } else {  // opens or adds: the entry is the quantity-weighted average
+    const std::int64_t held = p.qty < 0 ? -p.qty : p.qty;
+    p.entry_price = static_cast<std::int64_t>((static_cast<__int128>(held) * p.entry_price +
+                                               static_cast<__int128>(qty) * price) / (held + qty));
+    p.qty += buy ? qty : -qty;
+  }
+  balances_["USDT"] += realized;
+  return realized;
+}
 
 const SimOrder* SimVenue::order(std::uint64_t order_id) const {
   auto it = orders_.find(order_id);
@@ -84,6 +128,20 @@ std::optional<std::int64_t> SimVenue::base_for_quote(const std::string& symbol, 
 std::string SimVenue::symbol_info(const std::string& symbol) const {
   const auto [base, quote] = split_symbol(symbol);
   const SymbolFilters& f = filters_;
+  if (kind_ == AccountKind::usdm)
+    return fmt::format(
+        R"({{"symbol":{},"pair":{},"contractType":"PERPETUAL","deliveryDate":4133404800000,"onboardDate":1569398400000,)"
+        R"("status":"TRADING","baseAsset":{},"quoteAsset":{},"marginAsset":{},"pricePrecision":2,"quantityPrecision":3,)"
+        R"("baseAssetPrecision":8,"quotePrecision":8,"underlyingType":"COIN","settlePlan":0,"triggerProtect":"0.0500",)"
+        R"("liquidationFee":"0.012500","marketTakeBound":"0.05","maintMarginPercent":"2.5000",)"
+        R"("requiredMarginPercent":"5.0000","orderTypes":["LIMIT","MARKET"],"timeInForce":["GTC","IOC","FOK"],"filters":[)"
+        R"({{"filterType":"PRICE_FILTER","minPrice":"{}","maxPrice":"1000000","tickSize":"{}"}},)"
+        R"({{"filterType":"LOT_SIZE","minQty":"{}","maxQty":"{}","stepSize":"{}"}},)"
+        R"({{"filterType":"MARKET_LOT_SIZE","minQty":"{}","maxQty":"{}","stepSize":"{}"}},)"
+        R"({{"filterType":"MAX_NUM_ORDERS","limit":200}},{{"filterType":"MIN_NOTIONAL","notional":"{}"}}]}})",
+        q(symbol), q(symbol), q(base), q(quote), q(quote), format_fixed(f.tick_size), format_fixed(f.tick_size),
+        format_fixed(f.min_qty), format_fixed(f.max_qty), format_fixed(f.step_size), format_fixed(f.min_qty),
+        format_fixed(f.max_qty), format_fixed(f.step_size), format_fixed(f.min_notional));
   return fmt::format(
       R"({{"symbol":{},"status":"TRADING","baseAsset":{},"quoteAsset":{},"orderTypes":["LIMIT","MARKET"],"filters":[)"
       R"({{"filterType":"PRICE_FILTER","minPrice":"{}","maxPrice":"1000000","tickSize":"{}"}},)"
@@ -116,7 +174,20 @@ VenueResult<std::string> SimVenue::ticker_price(const Params& p) const {
 
 void SimVenue::open_at(const std::string& symbol, std::int64_t price) { last_price_.emplace(symbol, price); }
 
-std::string SimVenue::order_json(const SimOrder& o) {
+std::string SimVenue::order_json(const SimOrder& o) const {
+  if (kind_ == AccountKind::usdm) {
+    const std::int64_t avg =
+        o.executed_qty > 0 ? static_cast<std::int64_t>(static_cast<__int128>(o.quote_qty) * kOne / o.executed_qty) : 0;
+    return fmt::format(
+        R"({{"orderId":{},"symbol":{},"status":{},"clientOrderId":{},"price":"{}","avgPrice":"{}","origQty":"{}",)"
+        R"("executedQty":"{}","cumQty":"{}","cumQuote":"{}","timeInForce":{},"type":{},"reduceOnly":{},)"
+        R"("closePosition":false,"side":{},"positionSide":"BOTH","stopPrice":"0","workingType":"CONTRACT_PRICE",)"
+        R"("priceProtect":false,"origType":{},"priceMatch":"NONE","selfTradePreventionMode":"NONE","goodTillDate":0,)"
+        R"("time":{},"updateTime":{}}})",
+        o.order_id, q(o.symbol), q(o.status), q(o.client_order_id), format_fixed(o.price), format_fixed(avg),
+        format_fixed(o.qty), format_fixed(o.executed_qty), format_fixed(o.executed_qty), format_fixed(o.quote_qty),
+        q(o.time_in_force), q(o.type), o.reduce_only, q(o.side), q(o.type), o.time_ms, o.update_ms);
+  }
   return fmt::format(
       R"({{"symbol":{},"orderId":{},"orderListId":-1,"clientOrderId":{},"price":"{}","origQty":"{}","executedQty":"{}",)"
       R"("cummulativeQuoteQty":"{}","status":{},"timeInForce":{},"type":{},"side":{},"time":{},"updateTime":{}}})",
@@ -147,9 +218,21 @@ void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int6
   qty = std::min(qty, o.qty - o.executed_qty);
   const bool last_piece = qty == o.qty - o.executed_qty;
   const std::int64_t cost = notional(qty, price);
-  std::int64_t commission = 0;
+  std::int64_t commission = 0, realized = 0;
   std::string commission_asset;
-  if (o.side == "BUY") {
+  if (kind_ == AccountKind::usdm) {  // the wallet pays the fee; the position moves
+    commission = cost - less_fee(cost, fee_ppm_);
+    commission_asset = quote;
+    balances_[quote] -= commission;
+    realized = settle_position(o.symbol, o.side == "BUY", qty, price);
+    if (o.type == "LIMIT") {  // the margin a resting order held goes with its pieces
+      const std::int64_t release =
+          last_piece ? o.locked
+                     : static_cast<std::int64_t>(static_cast<__int128>(o.locked) * qty / (o.qty - o.executed_qty));
+      o.locked -= release;
+      locked_[quote] -= release;
+    }
+  } else if (o.side == "BUY") {
     const bool quote_fee = fee_asset_ == FeeAsset::quote;
     commission = quote_fee ? cost - less_fee(cost, fee_ppm_) : qty - less_fee(qty, fee_ppm_);
     commission_asset = quote_fee ? quote : base;
@@ -183,7 +266,7 @@ void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int6
   // A resting limit that a later trade crosses is the maker; an order that crossed on arrival took.
   const bool maker = o.type == "LIMIT" && fills_json == nullptr;
   trades_.push_back({next_trade_id_++, o.order_id, o.symbol, commission_asset, price, qty, commission, ts_ms,
-                     o.side == "BUY", maker});
+                     realized, o.side == "BUY", maker});
   const SimTrade& t = trades_.back();
   report(o, "TRADE", ts_ms, &t);
   if (fills_json != nullptr)
@@ -247,34 +330,54 @@ VenueResult<std::string> SimVenue::new_order(const Params& p, std::int64_t now_m
   if (o.type == "MARKET" && last == last_price_.end())
     return tl::unexpected(VenueError{400, -2010, "Market is closed."});  // no trade replayed yet
   const std::int64_t fill_price = o.type == "MARKET" ? last->second : o.price;
-  // The symbol's filters, in the venue's order: price, lot, notional.
+  const bool usdm = kind_ == AccountKind::usdm;
+  if (usdm) o.reduce_only = get(p, "reduceOnly") != nullptr && p.at("reduceOnly") == "true";
+  // The symbol's filters, in the venue's order: price, lot, notional (futures: their codes;
+  // a reduce-only order is exempt from the minimum notional).
   const SymbolFilters& f = filters_;
   if (o.type == "LIMIT" && f.tick_size > 0 && o.price % f.tick_size != 0)
-    return tl::unexpected(VenueError{400, -1013, "Filter failure: PRICE_FILTER"});
+    return tl::unexpected(usdm ? VenueError{400, -4014, "Price not increased by tick size."}
+                               : VenueError{400, -1013, "Filter failure: PRICE_FILTER"});
   if (o.qty < f.min_qty || o.qty > f.max_qty || (f.step_size > 0 && o.qty % f.step_size != 0))
-    return tl::unexpected(VenueError{400, -1013, "Filter failure: LOT_SIZE"});
-  if (notional(o.qty, fill_price) < f.min_notional)
-    return tl::unexpected(VenueError{400, -1013, "Filter failure: NOTIONAL"});
-  // Funds: what the order may spend must be free.
-  const std::string& spend_asset = o.side == "BUY" ? quote : base;
-  const std::int64_t spend = o.side == "BUY" ? buy_hold(notional(o.qty, fill_price)) : o.qty;
-  if (balances_[spend_asset] < spend)
-    return tl::unexpected(VenueError{400, -2010, "Account has insufficient balance for requested action."});
+    return tl::unexpected(usdm ? VenueError{400, -1111, "Precision is over the maximum defined for this asset."}
+                               : VenueError{400, -1013, "Filter failure: LOT_SIZE"});
+  if (notional(o.qty, fill_price) < f.min_notional && !o.reduce_only)
+    return tl::unexpected(usdm ? VenueError{400, -4164,
+                                            fmt::format("Order's notional must be no smaller than {} (unless you "
+                                                        "choose reduce only).",
+                                                        format_fixed(f.min_notional))}
+                               : VenueError{400, -1013, "Filter failure: NOTIONAL"});
+  // Funds: what the order may spend must be free (futures: the margin of what it opens,
+  // and its fee, out of the available margin).
+  const std::string& spend_asset = o.side == "BUY" || usdm ? quote : base;
+  std::int64_t spend = 0;
+  if (usdm) {
+    const std::int64_t opening = opening_qty(o.symbol, o.side, o.qty);
+    if (o.reduce_only && opening > 0) return tl::unexpected(VenueError{400, -2022, "ReduceOnly Order is rejected."});
+    const auto pos = positions_.find(o.symbol);
+    spend = notional(opening, fill_price) / (pos == positions_.end() ? SimPosition{}.leverage : pos->second.leverage);
+    const std::int64_t fee = notional(o.qty, fill_price) - less_fee(notional(o.qty, fill_price), fee_ppm_);
+    if (spend + fee > available_margin()) return tl::unexpected(VenueError{400, -2019, "Margin is insufficient."});
+  } else {
+    spend = o.side == "BUY" ? buy_hold(notional(o.qty, fill_price)) : o.qty;
+    if (balances_[spend_asset] < spend)
+      return tl::unexpected(VenueError{400, -2010, "Account has insufficient balance for requested action."});
+  }
 
   o.order_id = next_order_id_++;
   o.status = "NEW";
   o.time_ms = o.update_ms = now_ms;
   std::string fills;
   report(o, "NEW", now_ms);
-  if (o.type == "LIMIT") {
-    balances_[spend_asset] -= spend;
+  if (o.type == "LIMIT") {  // futures: the margin is held, the wallet stays whole
+    if (!usdm) balances_[spend_asset] -= spend;
     locked_[spend_asset] += spend;
     o.locked = spend;
   }
   if (marketable) {
     fill(o, last->second, o.qty, now_ms, &fills);  // a marketable limit takes the (equal or better) last price
   } else if (o.time_in_force == "IOC" || o.time_in_force == "FOK") {
-    balances_[spend_asset] += spend;
+    if (!usdm) balances_[spend_asset] += spend;
     locked_[spend_asset] -= spend;
     o.locked = 0;
     o.status = "EXPIRED";
@@ -282,6 +385,7 @@ VenueResult<std::string> SimVenue::new_order(const Params& p, std::int64_t now_m
   }
   by_client_id_[o.client_order_id] = o.order_id;
   auto& stored = orders_[o.order_id] = o;
+  if (usdm) return order_json(stored);  // /fapi/v1/order answers the order, fills come from userTrades
   std::string out = order_json(stored);
   out.pop_back();
   return fmt::format(R"({},"transactTime":{},"fills":[{}]}})", out, now_ms, fills);
@@ -313,9 +417,9 @@ VenueResult<std::string> SimVenue::cancel_order(const Params& p, std::int64_t no
     return tl::unexpected(VenueError{400, -2011, "Unknown order sent."});
   SimOrder& o = orders_.at(found->order_id);
   const auto [base, quote] = split_symbol(o.symbol);
-  const std::string& asset = o.side == "BUY" ? quote : base;
+  const std::string& asset = o.side == "BUY" || kind_ == AccountKind::usdm ? quote : base;
   locked_[asset] -= o.locked;
-  balances_[asset] += o.locked;
+  if (kind_ == AccountKind::spot) balances_[asset] += o.locked;
   o.locked = 0;
   o.status = "CANCELED";
   o.update_ms = now_ms;
@@ -344,6 +448,15 @@ VenueResult<std::string> SimVenue::my_trades(const Params& p) const {
   for (const auto& t : trades_) {
     if (t.symbol != *symbol || (only != 0 && t.order_id != only)) continue;
     if (out.size() > 1) out += ",";
+    if (kind_ == AccountKind::usdm) {
+      out += fmt::format(
+          R"({{"buyer":{},"commission":"{}","commissionAsset":{},"id":{},"maker":{},"orderId":{},"price":"{}",)"
+          R"("qty":"{}","quoteQty":"{}","realizedPnl":"{}","side":{},"positionSide":"BOTH","symbol":{},"time":{}}})",
+          t.buyer, format_fixed(t.commission), q(t.commission_asset), t.trade_id, t.maker, t.order_id,
+          format_fixed(t.price), format_fixed(t.qty), format_fixed(notional(t.qty, t.price)),
+          format_fixed(t.realized_pnl), q(t.buyer ? "BUY" : "SELL"), q(t.symbol), t.time_ms);
+      continue;
+    }
     out += fmt::format(
         R"({{"symbol":{},"id":{},"orderId":{},"orderListId":-1,"price":"{}","qty":"{}","quoteQty":"{}","commission":"{}",)"
         R"("commissionAsset":{},"time":{},"isBuyer":{},"isMaker":{},"isBestMatch":true}})",
@@ -367,6 +480,51 @@ std::string SimVenue::account(std::int64_t now_ms) const {
     first = false;
   }
   return out + R"(],"permissions":["SPOT"]})";
+}
+
+std::string SimVenue::futures_balance(std::int64_t now_ms) const {
+  std::string out = "[";
+  for (const auto& [asset, wallet] : balances_) {
+    // Only USDT margins positions; other assets are shown with what they hold.
+    const std::int64_t available = asset == "USDT" ? available_margin() : wallet;
+    out += fmt::format(R"({}{{"accountAlias":"SimAcct","asset":{},"balance":"{}","crossWalletBalance":"{}",)"
+                       R"("crossUnPnl":"0","availableBalance":"{}","maxWithdrawAmount":"{}","marginAvailable":true,)"
+                       R"("updateTime":{}}})",
+                       out.size() > 1 ? "," : "", q(asset), format_fixed(wallet), format_fixed(wallet),
+                       format_fixed(available), format_fixed(std::max<std::int64_t>(0, available)), now_ms);
+  }
+  return out + "]";
+}
+
+VenueResult<std::string> SimVenue::position_risk(const Params& p, std::int64_t now_ms) const {
+  const std::string* only = get(p, "symbol");
+  if (only != nullptr && last_price_.count(*only) == 0) return tl::unexpected(VenueError{400, -1121, "Invalid symbol."});
+  std::string out = "[";
+  for (const auto& [symbol, price] : last_price_) {  // every symbol the venue trades, flat ones too
+    if (only != nullptr && symbol != *only) continue;
+    const auto it = positions_.find(symbol);
+    const SimPosition pos = it == positions_.end() ? SimPosition{} : it->second;
+    const std::int64_t unrealized = notional(pos.qty, price) - notional(pos.qty, pos.entry_price);
+    out += fmt::format(R"({}{{"symbol":{},"positionAmt":"{}","entryPrice":"{}","breakEvenPrice":"{}","markPrice":"{}",)"
+                       R"("unRealizedProfit":"{}","liquidationPrice":"0","leverage":"{}","maxNotionalValue":"1000000",)"
+                       R"("marginType":"cross","isolatedMargin":"0","isAutoAddMargin":"false","positionSide":"BOTH",)"
+                       R"("notional":"{}","isolatedWallet":"0","updateTime":{}}})",
+                       out.size() > 1 ? "," : "", q(symbol), format_fixed(pos.qty), format_fixed(pos.entry_price),
+                       format_fixed(pos.entry_price), format_fixed(price), format_fixed(unrealized), pos.leverage,
+                       format_fixed(notional(pos.qty, price)), now_ms);
+  }
+  return out + "]";
+}
+
+VenueResult<std::string> SimVenue::set_leverage(const Params& p) {
+  const std::string* symbol = get(p, "symbol");
+  if (symbol == nullptr) return tl::unexpected(mandatory("symbol"));
+  if (split_symbol(*symbol).first.empty()) return tl::unexpected(VenueError{400, -1121, "Invalid symbol."});
+  const std::string* text = get(p, "leverage");
+  const long leverage = text ? std::strtol(text->c_str(), nullptr, 10) : 0;
+  if (leverage < 1 || leverage > 125) return tl::unexpected(VenueError{400, -4028, "Leverage is not valid."});
+  positions_[*symbol].leverage = static_cast<int>(leverage);
+  return fmt::format(R"({{"leverage":{},"maxNotionalValue":"1000000","symbol":{}}})", leverage, q(*symbol));
 }
 
 }  // namespace trader::sim

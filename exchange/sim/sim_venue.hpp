@@ -1,5 +1,6 @@
 #pragma once
-// The exchange simulator's venue: a spot account, orders and fills against the trades the
+// The exchange simulator's venue: a spot account, or a USDⓈ-M futures account (one-way
+// positions, cross margin, USDT wallet), orders and fills against the trades the
 // simulator replays. Pure logic (no I/O, no clock: times come in as arguments), answering
 // in Binance's REST shapes and error codes so the live order path meets the same
 // responses it will meet on the real venue.
@@ -33,6 +34,7 @@ struct SimOrder {
   std::int64_t qty = 0, price = 0, executed_qty = 0, quote_qty = 0;  // fixed point, 1e-8
   std::int64_t locked = 0;  // what a resting limit still holds of the account (quote for a buy, base for a sell)
   std::int64_t time_ms = 0, update_ms = 0;
+  bool reduce_only = false;  // usdm: it may only shrink the position
   bool working() const { return status == "NEW" || status == "PARTIALLY_FILLED"; }
 };
 
@@ -40,7 +42,14 @@ struct SimTrade {
   std::uint64_t trade_id = 0, order_id = 0;
   std::string symbol, commission_asset;
   std::int64_t price = 0, qty = 0, commission = 0, time_ms = 0;
+  std::int64_t realized_pnl = 0;  // futures: what the trade closed of the position made
   bool buyer = false, maker = false;
+};
+
+// A USDⓈ-M position (one-way mode): signed quantity, entry price, the symbol's leverage.
+struct SimPosition {
+  std::int64_t qty = 0, entry_price = 0;
+  int leverage = 20;
 };
 
 // The filters every symbol gets (Binance's for BTCUSDT, fixed point 1e-8): orders that
@@ -55,11 +64,16 @@ struct SymbolFilters {
 // base asset), or always the quote asset (Coinbase: a buy pays on top of its cost).
 enum class FeeAsset { received, quote };
 
+// Spot: balances per asset, a buy pays quote and receives base. USDⓈ-M: a USDT wallet, and
+// orders open, add to, reduce or flip a signed position against margin (Binance's /fapi
+// answers and error codes).
+enum class AccountKind { spot, usdm };
+
 class SimVenue {
  public:
   // `balances`: asset -> free amount (fixed point). `fee_ppm`: commission on each fill.
   SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fee_ppm = 1000, SymbolFilters filters = {},
-           FeeAsset fee_asset = FeeAsset::received);
+           FeeAsset fee_asset = FeeAsset::received, AccountKind kind = AccountKind::spot);
 
   // The replayed trades: fill resting limit orders they cross, oldest first, up to the
   // trade's quantity (a smaller trade fills an order partly); remember the last price.
@@ -76,6 +90,12 @@ class SimVenue {
   std::string account(std::int64_t now_ms) const;                 // GET /api/v3/account
   VenueResult<std::string> exchange_info(const Params& p, std::int64_t now_ms) const;  // GET /api/v3/exchangeInfo[?symbol=]
   VenueResult<std::string> ticker_price(const Params& p) const;  // GET /api/v3/ticker/price
+  // USDⓈ-M only (the order endpoints above answer in /fapi/v1 shapes there).
+  std::string futures_balance(std::int64_t now_ms) const;                  // GET /fapi/v2/balance
+  VenueResult<std::string> position_risk(const Params& p, std::int64_t now_ms) const;  // GET /fapi/v2/positionRisk
+  VenueResult<std::string> set_leverage(const Params& p);                  // POST /fapi/v1/leverage
+  AccountKind kind() const { return kind_; }
+  const std::map<std::string, SimPosition>& positions() const { return positions_; }
 
   std::size_t orders() const { return orders_.size(); }
   // What the account and the book hold, for another venue's answers (coinbase_api.hpp).
@@ -100,7 +120,13 @@ class SimVenue {
   std::string symbol_info(const std::string& symbol) const;
   // Fills `qty` of the order (at most what is left of it) at `price`.
   void fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int64_t ts_ms, std::string* fills_json);
-  static std::string order_json(const SimOrder& o);
+  std::string order_json(const SimOrder& o) const;
+  // USDⓈ-M: what the wallet can still put up (wallet + unrealized - margin in use).
+  std::int64_t available_margin() const;
+  // USDⓈ-M: the part of an order of `qty` on `side` that adds to the symbol's position.
+  std::int64_t opening_qty(const std::string& symbol, const std::string& side, std::int64_t qty) const;
+  // USDⓈ-M: a fill moves the position; returns the PnL it realized.
+  std::int64_t settle_position(const std::string& symbol, bool buy, std::int64_t qty, std::int64_t price);
   // What a buy of `cost` needs free: the cost, and the commission when it is paid in quote.
   std::int64_t buy_hold(std::int64_t cost) const;
   void report(const SimOrder& o, const char* execution, std::int64_t ts_ms, const SimTrade* trade = nullptr,
@@ -110,6 +136,8 @@ class SimVenue {
   std::int64_t fee_ppm_;
   SymbolFilters filters_;
   FeeAsset fee_asset_;
+  AccountKind kind_;
+  std::map<std::string, SimPosition> positions_;  // usdm
   std::map<std::string, std::int64_t> last_price_;
   std::map<std::uint64_t, SimOrder> orders_;                   // by order id (ordered: deterministic)
   std::map<std::string, std::uint64_t> by_client_id_;

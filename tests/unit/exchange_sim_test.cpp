@@ -255,3 +255,58 @@ TEST_CASE("sim marks: one markPrice frame per second per book, at its mid, annou
   CHECK(std::get<MarkPrice>(last.message).price == 260000000001);
   CHECK(std::get<MarkPrice>(last.message).next_funding_time_ms == 1'723'161'360'000);
 }
+
+TEST_CASE("sim venue, USDⓈ-M: a position opens, flips on margin with realized PnL, reduce-only and margin refusals") {
+  SimVenue v({{"USDT", 1000 * kOne}}, 1000, {}, FeeAsset::quote, AccountKind::usdm);
+  REQUIRE(v.set_leverage({{"symbol", "BTCUSDT"}, {"leverage", "10"}}).has_value());
+  CHECK(v.set_leverage({{"symbol", "BTCUSDT"}, {"leverage", "126"}}).error().code == -4028);
+  v.on_trade("BTCUSDT", 100 * kOne, kOne, 1);
+  auto order = [&](const char* side, const char* qty, bool reduce_only = false) {
+    Params p{{"symbol", "BTCUSDT"}, {"side", side}, {"type", "MARKET"}, {"quantity", qty}};
+    if (reduce_only) p["reduceOnly"] = "true";
+    return v.new_order(p, 2);
+  };
+  // Long 1 at 100: margin 10 at 10x, fee 0.1 out of the wallet; the answer is fapi's (no fills).
+  auto opened = order("BUY", "1");
+  REQUIRE(opened.has_value());
+  CHECK(opened->find(R"("status":"FILLED")") != std::string::npos);
+  CHECK(opened->find(R"("avgPrice":"100","origQty":"1","executedQty":"1","cumQty":"1","cumQuote":"100")") != std::string::npos);
+  CHECK(opened->find("fills") == std::string::npos);
+  CHECK(v.balances().at("USDT") == 99990000000);  // 999.9
+  // At 110, selling 1.5 closes the long (+10 realized) and opens a short of 0.5 at 110.
+  v.on_trade("BTCUSDT", 110 * kOne, kOne, 3);
+  auto flipped = order("SELL", "1.5");
+  REQUIRE(flipped.has_value());
+  CHECK(v.positions().at("BTCUSDT").qty == -kOne / 2);
+  CHECK(v.positions().at("BTCUSDT").entry_price == 110 * kOne);
+  CHECK(v.balances().at("USDT") == 100973500000);  // 999.9 - 0.165 fee + 10 realized
+  auto trades = v.my_trades({{"symbol", "BTCUSDT"}, {"orderId", "2"}});
+  REQUIRE(trades.has_value());
+  CHECK(trades->find(R"("commission":"0.165","commissionAsset":"USDT")") != std::string::npos);
+  CHECK(trades->find(R"("realizedPnl":"10","side":"SELL")") != std::string::npos);
+  // Reduce-only: a buy of 1 would flip the short of 0.5: refused; 0.5 closes it.
+  CHECK(order("BUY", "1", true).error().code == -2022);
+  REQUIRE(order("BUY", "0.5", true).has_value());
+  CHECK(v.positions().at("BTCUSDT").qty == 0);
+  CHECK(v.balances().at("USDT") == 100968000000);  // less the 0.055 fee; closed at its entry: no PnL
+  auto risk = v.position_risk({{"symbol", "BTCUSDT"}}, 4);
+  REQUIRE(risk.has_value());
+  CHECK(risk->find(R"("positionAmt":"0","entryPrice":"0")") != std::string::npos);
+  CHECK(risk->find(R"("leverage":"10")") != std::string::npos);
+  // A short of 100 at 110 needs 1,100 of margin: more than the wallet has.
+  CHECK(order("SELL", "100").error().code == -2019);
+  // Below the minimum notional (5): refused with fapi's code; reduce-only is exempt from it
+  // but, flat, has nothing to reduce.
+  CHECK(order("SELL", "0.01").error().code == -4164);
+  CHECK(order("SELL", "0.01", true).error().code == -2022);
+  // A resting limit holds its margin (12 at 10x), not the wallet; a cancel gives it back.
+  auto resting = v.new_order({{"symbol", "BTCUSDT"}, {"side", "SELL"}, {"type", "LIMIT"}, {"quantity", "1"},
+                              {"price", "120"}, {"timeInForce", "GTC"}, {"newClientOrderId", "rest"}},
+                             5);
+  REQUIRE(resting.has_value());
+  CHECK(v.futures_balance(6).find(R"("balance":"1009.68","crossWalletBalance":"1009.68","crossUnPnl":"0","availableBalance":"997.68")") !=
+        std::string::npos);
+  REQUIRE(v.cancel_order({{"symbol", "BTCUSDT"}, {"origClientOrderId", "rest"}}, 7).has_value());
+  CHECK(v.futures_balance(8).find(R"("availableBalance":"1009.68")") != std::string::npos);
+  CHECK(v.locked("USDT") == 0);
+}

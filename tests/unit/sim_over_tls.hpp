@@ -18,7 +18,7 @@ namespace trader::test {
 // venue signed for it; stopped and cleaned up at the end of the test.
 class SimOverTls {
  public:
-  SimOverTls(const std::string& name, sim::SimOptions options)
+  SimOverTls(const std::string& name, sim::SimOptions options, binance::Market market = binance::Market::spot)
       : dir_(std::filesystem::temp_directory_path() / name) {
     auto cert = net::make_self_signed();
     REQUIRE(cert.has_value());
@@ -31,6 +31,7 @@ class SimOverTls {
     server_ = std::move(*server);
     serving_ = std::thread([this] { server_->run(); });
     binance::RestVenueOptions vo;
+    vo.market = market;
     vo.base_url = "https://127.0.0.1:" + std::to_string(server_->port());
     vo.ca_file = dir_ + "/sim.pem";
     vo.credentials = {"k", "s"};

@@ -713,3 +713,71 @@ TEST_CASE("after a restart, a trade whose report was lost just before the crash 
   CHECK(found[0].cum_qty == 7 * kOne);
   CHECK_FALSE(t.missing_fills(no_trades));
 }
+
+TEST_CASE("binance USDⓈ-M REST venue against exchange-sim over TLS: a short, its fill from userTrades, the position, the wallet") {
+  sim::SimOptions options;
+  options.venue = VenueId::binance_usdm;
+  options.captures = {std::string(TRADER_TEST_DATA_DIR) + "/btcusdt_usdm_20240808_trades_book.gz"};
+  test::SimOverTls sim("trader_venue_usdm_test", options, binance::Market::usdm);
+  auto& v = sim.venue();
+  CHECK(v.name() == "binance_usdm");
+  REQUIRE(v.sync_time().has_value());
+  auto price = v.price("BTCUSDT");
+  REQUIRE(price.has_value());
+  CHECK(*price == 6180030000000);  // the capture's first trade: 61800.30
+  auto rules = v.rules("BTCUSDT");  // fapi's MIN_NOTIONAL names its field "notional"
+  REQUIRE(rules.has_value());
+  CHECK(rules->min_notional == 5 * kOne);
+  CHECK(rules->step_size == 1000);
+  auto leverage = v.set_leverage("BTCUSDT", 10);
+  REQUIRE(leverage.has_value());
+  CHECK(*leverage == 10);
+
+  OrderRequest sell = market_buy("short-1", kOne / 100);  // 0.01 BTC
+  sell.side = Side::sell;
+  auto placed = v.place(sell);
+  REQUIRE(placed.has_value());
+  CHECK(placed->status == VenueOrderStatus::filled);
+  CHECK(placed->executed_qty == kOne / 100);
+  CHECK(placed->quote_qty == 61800300000);  // 618.003
+  CHECK(placed->fills.empty());  // fapi's answer has none: they are the order's trades
+  auto fills = v.trades("BTCUSDT", placed->exchange_order_id);
+  REQUIRE(fills.has_value());
+  REQUIRE(fills->size() == 1);
+  CHECK((*fills)[0].price == 6180030000000);
+  CHECK((*fills)[0].commission == 61800300);  // 0.618003: 0.1 % of the notional, in USDT
+  CHECK((*fills)[0].commission_asset == "USDT");
+  auto looked_up = v.query("BTCUSDT", "short-1");
+  REQUIRE(looked_up.has_value());
+  CHECK(looked_up->status == VenueOrderStatus::filled);
+
+  auto positions = v.positions();
+  REQUIRE(positions.has_value());
+  REQUIRE(positions->size() == 1);
+  CHECK((*positions)[0].symbol == "BTCUSDT");
+  CHECK((*positions)[0].qty == -kOne / 100);
+  CHECK((*positions)[0].entry_price == 6180030000000);
+  CHECK((*positions)[0].leverage == 10);
+  auto wallet = v.balances();
+  REQUIRE(wallet.has_value());
+  bool usdt = false;
+  for (const auto& b : *wallet)
+    if (b.asset == "USDT") {
+      usdt = true;
+      CHECK(b.free + b.locked == 999938199700);  // 10000 - the fee
+      CHECK(b.locked == 6180030000);             // the short's margin: 618.003 at 10x
+    }
+  CHECK(usdt);
+  CHECK(v.open_orders().value().empty());
+
+  // The USDⓈ-M personality has no spot API: a spot client meets 404 there.
+  binance::RestVenueOptions spot;
+  spot.base_url = sim.url();
+  spot.ca_file = sim.ca_file();
+  spot.credentials = {"k", "s"};
+  auto spot_venue = binance::RestVenue::create(spot);
+  REQUIRE(spot_venue.has_value());
+  auto no_spot = (*spot_venue)->price("BTCUSDT");
+  REQUIRE_FALSE(no_spot.has_value());
+  CHECK(no_spot.error().http_status == 404);
+}

@@ -202,7 +202,8 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
                  "wss://{0}:{1} (market data){2}\n",
                  a->options.host, port, cert_note);
     else if (a->options.venue == VenueId::binance_usdm)
-      fmt::print("exchange-sim (binance_usdm): wss://{0}:{1}/stream (combined stream, with <symbol>@markPrice@1s){2}\n",
+      fmt::print("exchange-sim (binance_usdm): https://{0}:{1} (USDⓈ-M REST: /fapi/v1, /fapi/v2), "
+                 "wss://{0}:{1}/stream (combined stream, with <symbol>@markPrice@1s){2}\n",
                  a->options.host, port, cert_note);
     else
       fmt::print("exchange-sim: https://{0}:{1} (REST), wss://{0}:{1}/stream (combined stream), wss://{0}:{1}/ws-api/v3 (WebSocket API){2}\n",
