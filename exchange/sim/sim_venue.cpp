@@ -527,4 +527,62 @@ VenueResult<std::string> SimVenue::set_leverage(const Params& p) {
   return fmt::format(R"({{"leverage":{},"maxNotionalValue":"1000000","symbol":{}}})", leverage, q(*symbol));
 }
 
+std::string SimVenue::futures_account(std::int64_t now_ms) const {
+  std::int64_t wallet = 0;
+  if (auto it = balances_.find("USDT"); it != balances_.end()) wallet = it->second;
+  std::int64_t unrealized = 0, position_margin = 0;
+  std::string positions;
+  for (const auto& [symbol, price] : last_price_) {
+    const auto it = positions_.find(symbol);
+    const SimPosition pos = it == positions_.end() ? SimPosition{} : it->second;
+    const std::int64_t pnl = notional(pos.qty, price) - notional(pos.qty, pos.entry_price);
+    const std::int64_t margin = notional(pos.qty < 0 ? -pos.qty : pos.qty, pos.entry_price) / pos.leverage;
+    unrealized += pnl;
+    position_margin += margin;
+    positions += fmt::format(R"({}{{"symbol":{},"initialMargin":"{}","maintMargin":"0","unrealizedProfit":"{}",)"
+                             R"("positionInitialMargin":"{}","openOrderInitialMargin":"0","leverage":"{}","isolated":false,)"
+                             R"("entryPrice":"{}","maxNotional":"1000000","bidNotional":"0","askNotional":"0",)"
+                             R"("positionSide":"BOTH","positionAmt":"{}","updateTime":{}}})",
+                             positions.empty() ? "" : ",", q(symbol), format_fixed(margin), format_fixed(pnl),
+                             format_fixed(margin), pos.leverage, format_fixed(pos.entry_price), format_fixed(pos.qty), now_ms);
+  }
+  const std::int64_t orders_margin = locked("USDT"), available = available_margin();
+  const std::string w = format_fixed(wallet), u = format_fixed(unrealized), mb = format_fixed(wallet + unrealized),
+                    im = format_fixed(position_margin + orders_margin), pm = format_fixed(position_margin),
+                    om = format_fixed(orders_margin), a = format_fixed(available),
+                    mw = format_fixed(std::max<std::int64_t>(0, available));
+  return fmt::format(
+      R"({{"feeTier":0,"canTrade":true,"canDeposit":true,"canWithdraw":true,"updateTime":0,"multiAssetsMargin":false,)"
+      R"("tradeGroupId":-1,"totalInitialMargin":"{im}","totalMaintMargin":"0","totalWalletBalance":"{w}",)"
+      R"("totalUnrealizedProfit":"{u}","totalMarginBalance":"{mb}","totalPositionInitialMargin":"{pm}",)"
+      R"("totalOpenOrderInitialMargin":"{om}","totalCrossWalletBalance":"{w}","totalCrossUnPnl":"{u}",)"
+      R"("availableBalance":"{a}","maxWithdrawAmount":"{mw}","assets":[{{"asset":"USDT","walletBalance":"{w}",)"
+      R"("unrealizedProfit":"{u}","marginBalance":"{mb}","maintMargin":"0","initialMargin":"{im}",)"
+      R"("positionInitialMargin":"{pm}","openOrderInitialMargin":"{om}","crossWalletBalance":"{w}","crossUnPnl":"{u}",)"
+      R"("availableBalance":"{a}","maxWithdrawAmount":"{mw}","marginAvailable":true,"updateTime":{now}}}],)"
+      R"("positions":[{positions}]}})",
+      fmt::arg("im", im), fmt::arg("w", w), fmt::arg("u", u), fmt::arg("mb", mb), fmt::arg("pm", pm), fmt::arg("om", om),
+      fmt::arg("a", a), fmt::arg("mw", mw), fmt::arg("now", now_ms), fmt::arg("positions", positions));
+}
+
+VenueResult<std::string> SimVenue::leverage_brackets(const Params& p) const {
+  // Binance's BTCUSDT brackets: notional floor, maintenance margin rate, the highest leverage
+  // (cum: what keeps the maintenance margin continuous at each floor).
+  static constexpr const char* kBrackets =
+      R"([{"bracket":1,"initialLeverage":125,"notionalCap":50000,"notionalFloor":0,"maintMarginRatio":0.004,"cum":0.0},)"
+      R"({"bracket":2,"initialLeverage":100,"notionalCap":250000,"notionalFloor":50000,"maintMarginRatio":0.005,"cum":50.0},)"
+      R"({"bracket":3,"initialLeverage":50,"notionalCap":1000000,"notionalFloor":250000,"maintMarginRatio":0.01,"cum":1300.0},)"
+      R"({"bracket":4,"initialLeverage":20,"notionalCap":10000000,"notionalFloor":1000000,"maintMarginRatio":0.025,"cum":16300.0},)"
+      R"({"bracket":5,"initialLeverage":10,"notionalCap":20000000,"notionalFloor":10000000,"maintMarginRatio":0.05,"cum":266300.0}])";
+  const std::string* only = get(p, "symbol");
+  if (only != nullptr && last_price_.count(*only) == 0) return tl::unexpected(VenueError{400, -1121, "Invalid symbol."});
+  std::string out = "[";
+  for (const auto& [symbol, price] : last_price_) {
+    if (only != nullptr && symbol != *only) continue;
+    out += fmt::format(R"({}{{"symbol":{},"notionalCoef":1.0,"brackets":{}}})", out.size() > 1 ? "," : "", q(symbol),
+                       kBrackets);
+  }
+  return out + "]";
+}
+
 }  // namespace trader::sim

@@ -94,6 +94,10 @@ class SimVenue {
   std::string futures_balance(std::int64_t now_ms) const;                  // GET /fapi/v2/balance
   VenueResult<std::string> position_risk(const Params& p, std::int64_t now_ms) const;  // GET /fapi/v2/positionRisk
   VenueResult<std::string> set_leverage(const Params& p);                  // POST /fapi/v1/leverage
+  std::string futures_account(std::int64_t now_ms) const;                  // GET /fapi/v2/account
+  // GET /fapi/v1/leverageBracket: every symbol gets BTCUSDT's published brackets (those
+  // config/futures-paper.toml models).
+  VenueResult<std::string> leverage_brackets(const Params& p) const;
   AccountKind kind() const { return kind_; }
   const std::map<std::string, SimPosition>& positions() const { return positions_; }
 

@@ -2,7 +2,8 @@
 # A real third-party client against exchange-sim: ccxt's Binance class (pinned in
 # tests/js/package.json, installed by scripts/install-deps.sh) loads the markets, reads the
 # balance, buys at market, rests, lists and cancels a limit order, reads its fills, and
-# meets Binance's error codes as its own exception classes, all over TLS on loopback. Then
+# meets Binance's error codes as its own exception classes, all over TLS on loopback; its
+# USDⓈ-M class does the same on `exchange-sim --venue binance_usdm`, shorting. Then
 # ccxt's coinbase class does the same against `exchange-sim --venue coinbase`, signing
 # every private request with its own ES256 JWT, which the sim verifies. The node's own
 # client is tested against the sim elsewhere; this proves the sim speaks each venue as
@@ -44,6 +45,18 @@ ccxt trade 21
 start_sim faulty --speed 5 --burst-429-every 2
 ccxt rate-limit 1
 grep -q "POST /api/v3/order -> 200" "$SCRATCH/main.log" && ok "the sim logged the orders ccxt placed" || bad "no order in the sim's log"
+
+# USDⓈ-M: ccxt's binanceusdm against the sim's /fapi: markets, leverage, a short and its
+# fills, a resting limit, the position, the wallet to the unit, fapi's error codes.
+SIM_CAPTURE="$DATA/btcusdt_usdm_20240808_trades_book.gz" start_sim usdm --venue binance_usdm --speed 5 --balance USDT=1000 \
+  --key-env BINANCE_API_KEY --secret-env BINANCE_API_SECRET
+NODE_EXTRA_CA_CERTS="$CERT" timeout 120 node "$JS/ccxt_usdm_against_sim.mjs" trade "https://127.0.0.1:$PORT" > "$SCRATCH/usdm.out" 2>&1
+rc=$?
+cat "$SCRATCH/usdm.out"
+n_ok=$(grep -c "^ok: " "$SCRATCH/usdm.out")
+[ "$rc" -eq 0 ] && [ "$n_ok" -ge 17 ] && ok "ccxt $VERSION, binanceusdm: $n_ok checks against the sim" \
+  || bad "ccxt $VERSION, binanceusdm: exit $rc, $n_ok checks passed, 17 expected"
+grep -q "GET /api/v3/" "$SCRATCH/usdm.log" && bad "ccxt's USDⓈ-M class called the spot API" || ok "only /fapi was called"
 
 # Coinbase: a CDP-style key (EC P-256) for the sim's account, and another for a client
 # that must be refused.
