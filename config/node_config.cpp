@@ -618,7 +618,7 @@ void check_live_stream(Reader& r, const std::string& p, ConfigUse use, VenueId v
 // the switches that must agree (testnet orders never go to the live venue, and back).
 void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, NodeConfig::Venue& v) {
   std::error_code ec;
-  const bool coinbase = v.id == VenueId::coinbase, kucoin = v.id == VenueId::kucoin;
+  const bool coinbase = v.id == VenueId::coinbase, kucoin = v.id == VenueId::kucoin, usdm = v.id == VenueId::binance_usdm;
   r.string(p + "rest_url", v.rest_url);
   r.string(p + "public_url", v.public_url);
   r.string(p + "ca_file", v.ca_file);
@@ -645,7 +645,8 @@ void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, 
   r.integer(p + "max_unavailable_attempts", v.max_unavailable_attempts, 1, 1000);
   r.boolean(p + "user_stream", v.user_stream);
   r.string(p + "ws_api_url", v.ws_api_url);
-  const bool polled = coinbase || kucoin;  // no Binance-style user-data stream: orders are polled (poll_ms)
+  // No Binance-style user-data stream (USDⓈ-M's is not built): orders are polled (poll_ms).
+  const bool polled = coinbase || kucoin || usdm;
   if (polled && v.user_stream) {
     v.user_stream = false;
     r.set_effective(p + "user_stream", "false", fmt::format(" ({}: orders are polled)", venue_name(v.id)));
@@ -657,6 +658,7 @@ void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, 
     const bool live = mode == OrderMode::live;
     v.rest_url = coinbase ? (live ? "https://api.coinbase.com" : "https://api-sandbox.coinbase.com")
                  : kucoin ? (live ? "https://api.kucoin.com" : "")  // no sandbox to default to
+                 : usdm   ? (live ? "https://fapi.binance.com" : "https://testnet.binancefuture.com")
                           : (live ? "https://api.binance.com" : "https://testnet.binance.vision");
     if (mode != OrderMode::paper && !v.rest_url.empty())  // the effective URL, recorded (paper sends nothing)
       r.set_effective(p + "rest_url", Reader::quoted(v.rest_url));
@@ -686,6 +688,7 @@ void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, 
     r.error(p + "rest_url", r.find(p + "rest_url"), "expected an https:// URL");
   const bool live_host = v.rest_url.find("api.binance.com") != std::string::npos ||
                          v.rest_url.find("api1.binance.com") != std::string::npos ||
+                         v.rest_url.find("://fapi.binance.com") != std::string::npos ||
                          v.rest_url.find("://api.coinbase.com") != std::string::npos ||
                          v.rest_url.find("://api.kucoin.com") != std::string::npos;
   if (mode == OrderMode::testnet && live_host)
@@ -1076,10 +1079,6 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     r.error("venue.name", r.find("venue.name"),
             fmt::format("orders for [feed]'s instruments go to the venue it reads ({}); another venue's orders are set "
                         "in [venue.VENUE], beside its [feed.VENUE]", venue_name(c.feed_venue())));
-  if (c.venue.id == VenueId::binance_usdm && c.order_mode != OrderMode::paper)
-    r.error("order.mode", r.find("order.mode"),
-            fmt::format("USDⓈ-M orders (fapi) are not built yet: binance_usdm instruments trade in \"paper\" only, not \"{}\"",
-                        name(c.order_mode)));
   read_venue(r, "venue.", c.order_mode, use, c.venue);
   // Each traded symbol's rules are checked at the venue before the start; with none
   // listed nothing would be checked.

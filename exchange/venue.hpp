@@ -34,6 +34,13 @@ struct VenueOrder {
   std::vector<VenueFill> fills;  // when the venue reports them (Binance: in the new-order answer)
 };
 
+// A perpetual position as the venue reports it (one-way mode): qty signed, < 0 short.
+struct VenuePosition {
+  std::string symbol;  // the instrument ("BTCUSDT@binance_usdm")
+  std::int64_t qty = 0, entry_price = 0, mark_price = 0, unrealized_pnl = 0;
+  int leverage = 0;
+};
+
 struct VenueBalance {
   std::string asset;
   std::int64_t free = 0, locked = 0;
@@ -118,6 +125,12 @@ class Venue {
                                                 std::int64_t now_ms) = 0;
   // Request weight used in the venue's current window, as it last reported it (0: unknown).
   virtual std::int64_t used_weight() const = 0;
+  // Perpetual positions, flat ones included (a spot venue: none).
+  virtual VenueReply<std::vector<VenuePosition>> positions() { return std::vector<VenuePosition>{}; }
+  // A perpetual's leverage at the venue; answers the one it set (a spot venue refuses).
+  virtual VenueReply<int> set_leverage(const std::string& symbol, int leverage) {
+    return tl::unexpected(VenueFailure{VenueFailure::Kind::rejected, 0, 0, name() + " has no leverage for " + symbol, 0});
+  }
   // A new push channel for the account's order updates, or nullptr if the venue (or the
   // config) has none.
   virtual std::unique_ptr<VenueUpdates> updates() { return nullptr; }

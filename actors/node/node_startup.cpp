@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/node/venue_gateway.hpp"
+#include "messages/instrument.hpp"
 #include "actors/order/order_core.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
 #include "base/wall_clock.hpp"
@@ -101,6 +102,18 @@ Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores) {
       if (venue_of(r.symbol) != v->id) continue;
       auto b = booked.find(cid);
       open.push_back({std::move(r), working.at(cid).cum_qty, b == booked.end() ? BookedFills{} : b->second});
+    }
+    // A perpetual's leverage at the venue is the node's (futures.leverage): the margin the
+    // venue holds for a position is then the margin the portfolio books for it.
+    for (const auto& symbol : *symbols) {
+      if (!is_perpetual(symbol)) continue;
+      const int leverage = static_cast<int>(config.portfolio.perps.leverage);
+      auto set = (*made)->set_leverage(symbol, leverage);
+      if (!set) return fail(fmt::format("venue {}: setting {}'s leverage to {}x (futures.leverage): {}", (*made)->name(),
+                                        symbol, leverage, set.error().message));
+      if (*set != leverage)
+        return fail(fmt::format("venue {}: {}'s leverage is {}x, not futures.leverage = {}", (*made)->name(), symbol,
+                                *set, leverage));
     }
     auto reconciled = reconcile_at_start(**made, link.tracker, open, portfolio, config.risk.market, *symbols,
                                          wall_ns() / 1'000'000);

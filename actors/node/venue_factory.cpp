@@ -39,6 +39,7 @@ Result<std::unique_ptr<Venue>> make_venue(const NodeConfig::Venue& v, OrderMode 
       return coinbase::RestVenue::create(std::move(options));
     }
     binance::RestVenueOptions options;
+    options.market = v.id == VenueId::binance_usdm ? binance::Market::usdm : binance::Market::spot;
     options.base_url = v.rest_url;
     options.ca_file = v.ca_file;
     options.credentials = std::move(*keys);

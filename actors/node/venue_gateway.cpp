@@ -5,6 +5,7 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -501,6 +502,30 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
     if (std::holds_alternative<OrderEvent>(m)) preview.on(Delivery{0, 0, Actor::exchange, m}, ignored);
   const PortfolioState& portfolio = preview.state();
   if (!balances) return fail(fmt::format("venue {}: account: {}", venue.name(), describe(balances.error())));
+  // Perpetuals: the node books a position from its own fills (entry cost, margin, funding);
+  // one it did not book it cannot adopt. Any difference stops the start, before anything new.
+  auto positions = patiently([&] { return venue.positions(); });
+  if (!positions) return fail(fmt::format("venue {}: positions: {}", venue.name(), describe(positions.error())));
+  auto journal_qty = [&](const std::string& symbol) {
+    for (const auto& p : portfolio.positions)
+      if (p.symbol == symbol) return p.qty;
+    return std::int64_t{0};
+  };
+  std::set<std::string> perps;
+  for (const auto& p : *positions) perps.insert(p.symbol);
+  for (const auto& p : portfolio.positions)
+    if (is_perpetual(p.symbol) && venue_of(p.symbol) == parse_venue(venue.name()).value_or(VenueId::binance))
+      perps.insert(p.symbol);
+  for (const auto& symbol : perps) {
+    std::int64_t at_venue = 0;
+    for (const auto& p : *positions)
+      if (p.symbol == symbol) at_venue = p.qty;
+    if (at_venue != journal_qty(symbol))
+      return fail(fmt::format("venue {}: {} is {} at the venue, {} in the journal's portfolio; the node books a "
+                              "perpetual position from its own fills and cannot adopt another: close it at the venue, "
+                              "or start from the journal that holds it",
+                              venue.name(), symbol, format_fixed(at_venue), format_fixed(journal_qty(symbol))));
+  }
   auto held = [&](const std::string& asset) {
     for (const auto& b : *balances)
       if (b.asset == asset) return b.free + b.locked;
@@ -510,8 +535,9 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
   // portfolio's) and the positions in its instruments.
   const VenueId venue_id = parse_venue(venue.name()).value_or(VenueId::binance);
   std::vector<std::pair<std::string, std::int64_t>> expected{{portfolio.quote_asset, preview.cash_at(venue.name())}};
-  for (const auto& p : portfolio.positions)
-    if (const auto base = base_of(p.symbol, portfolio.quote_asset); base && venue_of(p.symbol) == venue_id)
+  for (const auto& p : portfolio.positions)  // a perpetual holds no base asset (checked above)
+    if (const auto base = base_of(p.symbol, portfolio.quote_asset);
+        base && venue_of(p.symbol) == venue_id && !is_perpetual(p.symbol))
       expected.emplace_back(*base, p.qty);
   std::size_t differences = 0;
   for (const auto& [asset, qty] : expected) {
@@ -532,7 +558,7 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
                                     format_fixed(account.balances[0].free + account.balances[0].locked));
   for (const auto& symbol : symbols) {
     const auto base_asset = base_of(symbol, portfolio.quote_asset);
-    if (!base_asset) continue;
+    if (!base_asset || is_perpetual(symbol)) continue;
     const std::string& base = *base_asset;
     AssetBalance a{base, symbol, 0, 0};
     for (const auto& b : *balances)
@@ -549,8 +575,9 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
   r.messages.emplace_back(std::move(account));
   r.summary = fmt::format("venue {}: clock offset {} ms; market rules of {} symbol(s) match market.*; {} open "
                           "order(s) from the journal found, {} not at the venue; {} unknown open order(s); {} balance "
-                          "difference(s); the portfolio starts from the venue's balances: {}",
-                          venue.name(), *offset, symbols.size(), found, lost, unknown, differences, adopted);
+                          "difference(s); {} perpetual position(s) as the journal's; the portfolio starts from the "
+                          "venue's balances: {}",
+                          venue.name(), *offset, symbols.size(), found, lost, unknown, differences, perps.size(), adopted);
   return r;
 }
 

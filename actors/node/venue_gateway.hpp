@@ -52,7 +52,7 @@ struct StartupReconciliation {
   std::vector<Message> messages;  // OrderEvents and ErrorReports, in order, then the AccountBalances to start from
   std::string summary;            // for the log
 };
-// The venue `v` names (Binance spot or Coinbase Advanced Trade REST, for testnet, live and
+// The venue `v` names (Binance spot or USDⓈ-M, Coinbase Advanced Trade or KuCoin REST, for testnet, live and
 // exchange-sim), with its credentials from the environment or the encrypted key file. A new
 // exchange is a new folder under exchange/ implementing Venue, plus its case here.
 Result<std::unique_ptr<Venue>> make_venue(const NodeConfig::Venue& v, OrderMode mode);

@@ -10,6 +10,7 @@
 #include "exchange/binance/answer_fields.hpp"
 #include "exchange/binance/user_stream.hpp"
 #include "exchange/net/https_client.hpp"
+#include "messages/instrument.hpp"
 #include "messages/fixed_point.hpp"
 
 namespace trader::binance {
@@ -119,12 +120,12 @@ VenueReply<VenueOrder> parse_order(std::string_view json) {
 
 namespace {
 
-VenueReply<std::vector<FuturesPosition>> positions_from(simdjson::dom::element doc) {
+VenueReply<std::vector<VenuePosition>> positions_from(simdjson::dom::element doc) {
   simdjson::dom::array list;
   if (doc.get_array().get(list)) return tl::unexpected(unreadable_answer("positions: not a list"));
-  std::vector<FuturesPosition> out;
+  std::vector<VenuePosition> out;
   for (simdjson::dom::element e : list) {
-    FuturesPosition p;
+    VenuePosition p;
     std::string_view symbol, leverage;
     if (e["symbol"].get_string().get(symbol) || !fixed_field(e, "positionAmt", &p.qty) ||
         !fixed_field(e, "entryPrice", &p.entry_price) || !fixed_field(e, "markPrice", &p.mark_price) ||
@@ -148,7 +149,7 @@ constexpr Paths kUsdmPaths{"/fapi/v1/time",         "/fapi/v1/order",        "/f
 
 }  // namespace
 
-VenueReply<std::vector<FuturesPosition>> parse_positions(std::string_view json) {
+VenueReply<std::vector<VenuePosition>> parse_positions(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element e;
   if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(unreadable_answer("not JSON"));
@@ -228,6 +229,22 @@ struct RestVenue::Impl {
   RestVenueOptions options;
   const Paths* paths = &kSpotPaths;
   bool usdm() const { return options.market == Market::usdm; }
+  // USDⓈ-M: "BTCUSDT@binance_usdm" (or bare) to the venue's "BTCUSDT", and back.
+  std::string at_venue(const std::string& symbol) const {
+    const std::string_view suffix = "@binance_usdm";
+    return usdm() && symbol.size() > suffix.size() && symbol.ends_with(suffix)
+               ? symbol.substr(0, symbol.size() - suffix.size())
+               : symbol;
+  }
+  std::string instrument(const std::string& venue_symbol) const {
+    return usdm() ? instrument_name(VenueId::binance_usdm, venue_symbol) : venue_symbol;
+  }
+  // An order as the node names its instrument.
+  VenueReply<VenueOrder> read_order(simdjson::dom::element e) const {
+    auto o = order_from(e);
+    if (o) o->symbol = instrument(o->symbol);
+    return o;
+  }
   std::unique_ptr<net::HttpsClient> http;
   // The venue's clock minus ours; shared with the user stream's signer (another thread).
   std::shared_ptr<std::atomic<std::int64_t>> offset_ms = std::make_shared<std::atomic<std::int64_t>>(0);
@@ -328,31 +345,31 @@ VenueReply<std::int64_t> RestVenue::sync_time() {
 VenueReply<VenueOrder> RestVenue::place(const OrderRequest& r) {
   // Spot answers with the fills (FULL); USDⓈ-M has no such answer: RESULT, fills from userTrades.
   std::string q = fmt::format("symbol={}&side={}&type={}&quantity={}&newClientOrderId={}&newOrderRespType={}",
-                              encode(r.symbol), r.side == Side::buy ? "BUY" : "SELL",
+                              encode(impl_->at_venue(r.symbol)), r.side == Side::buy ? "BUY" : "SELL",
                               r.type == OrderType::limit ? "LIMIT" : "MARKET", format_fixed(r.qty),
                               encode(r.client_order_id), impl_->usdm() ? "RESULT" : "FULL");
   if (r.type == OrderType::limit) {
     const char* tif = r.time_in_force == TimeInForce::ioc ? "IOC" : r.time_in_force == TimeInForce::fok ? "FOK" : "GTC";
     q += fmt::format("&price={}&timeInForce={}", format_fixed(r.limit_price), tif);
   }
-  return impl_->call<VenueOrder>("POST", impl_->paths->order, std::move(q), true, order_from);
+  return impl_->call<VenueOrder>("POST", impl_->paths->order, std::move(q), true, [this](simdjson::dom::element e) { return impl_->read_order(e); });
 }
 
 VenueReply<VenueOrder> RestVenue::cancel(const std::string& symbol, const std::string& client_order_id) {
   return impl_->call<VenueOrder>("DELETE", impl_->paths->order,
-                                 fmt::format("symbol={}&origClientOrderId={}", encode(symbol), encode(client_order_id)),
-                                 true, order_from);
+                                 fmt::format("symbol={}&origClientOrderId={}", encode(impl_->at_venue(symbol)), encode(client_order_id)),
+                                 true, [this](simdjson::dom::element e) { return impl_->read_order(e); });
 }
 
 VenueReply<VenueOrder> RestVenue::query(const std::string& symbol, const std::string& client_order_id) {
   return impl_->call<VenueOrder>("GET", impl_->paths->order,
-                                 fmt::format("symbol={}&origClientOrderId={}", encode(symbol), encode(client_order_id)),
-                                 true, order_from);
+                                 fmt::format("symbol={}&origClientOrderId={}", encode(impl_->at_venue(symbol)), encode(client_order_id)),
+                                 true, [this](simdjson::dom::element e) { return impl_->read_order(e); });
 }
 
 VenueReply<std::vector<VenueFill>> RestVenue::trades(const std::string& symbol, const std::string& exchange_order_id) {
   return impl_->call<std::vector<VenueFill>>(
-      "GET", impl_->paths->trades, fmt::format("symbol={}&orderId={}", encode(symbol), encode(exchange_order_id)), true,
+      "GET", impl_->paths->trades, fmt::format("symbol={}&orderId={}", encode(impl_->at_venue(symbol)), encode(exchange_order_id)), true,
       [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueFill>> {
         simdjson::dom::array list;
         if (doc.get_array().get(list)) return tl::unexpected(unreadable_answer("trades: not a list"));
@@ -372,12 +389,12 @@ VenueReply<std::vector<VenueFill>> RestVenue::trades(const std::string& symbol, 
 
 VenueReply<std::vector<VenueOrder>> RestVenue::open_orders() {
   return impl_->call<std::vector<VenueOrder>>(
-      "GET", impl_->paths->open_orders, "", true, [](simdjson::dom::element doc) -> VenueReply<std::vector<VenueOrder>> {
+      "GET", impl_->paths->open_orders, "", true, [this](simdjson::dom::element doc) -> VenueReply<std::vector<VenueOrder>> {
         simdjson::dom::array list;
         if (doc.get_array().get(list)) return tl::unexpected(unreadable_answer("open orders: not a list"));
         std::vector<VenueOrder> out;
         for (simdjson::dom::element e : list) {
-          auto o = order_from(e);
+          auto o = impl_->read_order(e);
           if (!o) return tl::unexpected(o.error());
           out.push_back(std::move(*o));
         }
@@ -426,16 +443,20 @@ VenueReply<std::vector<VenueBalance>> RestVenue::balances() {
 
 VenueReply<SymbolRules> RestVenue::rules(const std::string& symbol) {
   // USDⓈ-M's exchangeInfo takes no symbol: it lists every one.
-  return impl_->call<SymbolRules>("GET", impl_->paths->exchange_info, impl_->usdm() ? "" : "symbol=" + encode(symbol), false,
-                                  [&](simdjson::dom::element doc) { return rules_from(doc, symbol); });
+  return impl_->call<SymbolRules>("GET", impl_->paths->exchange_info, impl_->usdm() ? "" : "symbol=" + encode(impl_->at_venue(symbol)), false,
+                                  [&](simdjson::dom::element doc) -> VenueReply<SymbolRules> {
+                                    auto r = rules_from(doc, impl_->at_venue(symbol));
+                                    if (r) r->symbol = symbol;
+                                    return r;
+                                  });
 }
 
 VenueReply<std::int64_t> RestVenue::price(const std::string& symbol) {
-  return impl_->call<std::int64_t>("GET", impl_->paths->ticker_price, "symbol=" + encode(symbol), false,
+  return impl_->call<std::int64_t>("GET", impl_->paths->ticker_price, "symbol=" + encode(impl_->at_venue(symbol)), false,
                                    [&](simdjson::dom::element doc) -> VenueReply<std::int64_t> {
                                      std::int64_t price = 0;
                                      std::string_view name;
-                                     if (doc["symbol"].get_string().get(name) || name != symbol ||
+                                     if (doc["symbol"].get_string().get(name) || name != impl_->at_venue(symbol) ||
                                          !fixed_field(doc, "price", &price) || price <= 0)
                                        return tl::unexpected(unreadable_answer("ticker price of " + symbol));
                                      return price;
@@ -451,18 +472,24 @@ VenueReply<std::vector<Kline>> RestVenue::klines(const std::string& symbol, std:
                                        fmt::format("Binance has no kline interval of {} s", interval_s), 0});
   return impl_->call<std::vector<Kline>>(
       "GET", impl_->paths->klines,
-      fmt::format("symbol={}&interval={}&startTime={}&endTime={}&limit={}", encode(symbol), name, start_ms, end_ms, limit),
+      fmt::format("symbol={}&interval={}&startTime={}&endTime={}&limit={}", encode(impl_->at_venue(symbol)), name, start_ms, end_ms, limit),
       false, [&](simdjson::dom::element doc) { return klines_from(doc, symbol, interval_s, now_ms); });
 }
 
-VenueReply<std::vector<FuturesPosition>> RestVenue::positions() {
-  if (!impl_->usdm()) return tl::unexpected(VenueFailure{VenueFailure::Kind::rejected, 0, 0, "spot has no positions", 0});
-  return impl_->call<std::vector<FuturesPosition>>("GET", "/fapi/v2/positionRisk", "", true, positions_from);
+VenueReply<std::vector<VenuePosition>> RestVenue::positions() {
+  if (!impl_->usdm()) return std::vector<VenuePosition>{};  // spot holds assets, no positions
+  return impl_->call<std::vector<VenuePosition>>("GET", "/fapi/v2/positionRisk", "", true,
+                                                 [this](simdjson::dom::element doc) {
+                                                   auto list = positions_from(doc);
+                                                   if (list)
+                                                     for (auto& p : *list) p.symbol = impl_->instrument(p.symbol);
+                                                   return list;
+                                                 });
 }
 
 VenueReply<int> RestVenue::set_leverage(const std::string& symbol, int leverage) {
-  if (!impl_->usdm()) return tl::unexpected(VenueFailure{VenueFailure::Kind::rejected, 0, 0, "spot has no leverage", 0});
-  return impl_->call<int>("POST", "/fapi/v1/leverage", fmt::format("symbol={}&leverage={}", encode(symbol), leverage),
+  if (!impl_->usdm()) return Venue::set_leverage(symbol, leverage);  // spot: refused
+  return impl_->call<int>("POST", "/fapi/v1/leverage", fmt::format("symbol={}&leverage={}", encode(impl_->at_venue(symbol)), leverage),
                           true, [&](simdjson::dom::element doc) -> VenueReply<int> {
                             std::int64_t set = 0;
                             if (doc["leverage"].get_int64().get(set)) return tl::unexpected(unreadable_answer("leverage"));

@@ -15,15 +15,9 @@
 namespace trader::binance {
 
 // Which of Binance's APIs: spot, or USDⓈ-M perpetual futures (fapi: orders move a signed
-// position on margin; their fills come from userTrades, not the order's answer).
+// position on margin; their fills come from userTrades, not the order's answer). USDⓈ-M's
+// instruments are "BTCUSDT@binance_usdm" in and out; requests carry the bare symbol.
 enum class Market { spot, usdm };
-
-// A USDⓈ-M position as /fapi/v2/positionRisk reports it (one-way mode).
-struct FuturesPosition {
-  std::string symbol;
-  std::int64_t qty = 0, entry_price = 0, mark_price = 0, unrealized_pnl = 0;  // qty signed: < 0 short
-  int leverage = 0;
-};
 
 struct RestVenueOptions {
   Market market = Market::spot;
@@ -38,8 +32,8 @@ struct RestVenueOptions {
 // Parses an order as Binance answers it (new order, query, cancel, open orders).
 // Spot's cummulativeQuoteQty and USDⓈ-M's cumQuote are both read.
 VenueReply<VenueOrder> parse_order(std::string_view json);
-// Parses /fapi/v2/positionRisk.
-VenueReply<std::vector<FuturesPosition>> parse_positions(std::string_view json);
+// Parses /fapi/v2/positionRisk (symbols as the venue writes them).
+VenueReply<std::vector<VenuePosition>> parse_positions(std::string_view json);
 // Parses /api/v3/exchangeInfo for one symbol into its rules.
 VenueReply<SymbolRules> parse_symbol_rules(std::string_view json, const std::string& symbol);
 // Parses /api/v3/klines ([[open time, "open", "high", "low", "close", "volume", close time,
@@ -74,10 +68,9 @@ class RestVenue final : public Venue {
                                         std::int64_t end_ms, int limit, std::int64_t now_ms) override;
   std::int64_t used_weight() const override;
   std::unique_ptr<VenueUpdates> updates() override;
-  // USDⓈ-M only: every position the account holds or could (flat ones included).
-  VenueReply<std::vector<FuturesPosition>> positions();
-  // USDⓈ-M only: the symbol's leverage (/fapi/v1/leverage); answers the one the venue set.
-  VenueReply<int> set_leverage(const std::string& symbol, int leverage);
+  // USDⓈ-M: /fapi/v2/positionRisk and /fapi/v1/leverage (spot: none, and refused).
+  VenueReply<std::vector<VenuePosition>> positions() override;
+  VenueReply<int> set_leverage(const std::string& symbol, int leverage) override;
 
  private:
   struct Impl;

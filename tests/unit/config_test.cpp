@@ -466,7 +466,7 @@ TEST_CASE("config: a KuCoin feed reads its REST base for tokens, and its orders 
   CHECK(live.error().message.find("venue.rest_url: order.mode is \"testnet\" but this is the live venue") != std::string::npos);
 }
 
-TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks, starts cold, and trades in paper only") {
+TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks, starts cold, its orders go to fapi") {
   // Its marks are the venue's (futures.mark_price defaults to "venue" for it).
   auto c = parse_node_config("[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n"
                              "[portfolio]\nquote_asset = \"USDT\"\n",
@@ -491,8 +491,9 @@ TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks,
             "u.toml:3: feed.symbols: \"BTCUSDT\" is a binance instrument; this feed reads binance_usdm"},
            {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n[history]\nwarmup = true\n",
             "u.toml:5: history.warmup: a binance_usdm feed has no warm-up yet"},
-           {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n[order]\nmode = \"testnet\"\n",
-            "u.toml:5: order.mode: USDⓈ-M orders (fapi) are not built yet"},
+           {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n[order]\nmode = \"testnet\"\n"
+            "[venue]\nrest_url = \"https://fapi.binance.com\"\n",
+            "u.toml:7: venue.rest_url: order.mode is \"testnet\" but this is the live venue"},
            {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n[futures]\nmark_price = \"book_mid\"\n",
             "u.toml:5: futures.mark_price: the feed reads the venue's markPrice stream: \"book_mid\" would mark"},
            {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\nchannels = [\"trade\", \"bookTicker\"]\n"
@@ -503,6 +504,19 @@ TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks,
     CAPTURE(bad.error().message);
     CHECK(bad.error().message.find(says) != std::string::npos);
   }
+  // Orders: USDⓈ-M's testnet by default, fapi live; polled (no user-data stream yet).
+  auto testnet = parse_node_config("[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n"
+                                   "[portfolio]\nquote_asset = \"USDT\"\n[order]\nmode = \"testnet\"\n",
+                                   "u.toml", {}, ConfigUse::replay);
+  REQUIRE(testnet.has_value());
+  CHECK(testnet->venue.rest_url == "https://testnet.binancefuture.com");
+  CHECK(testnet->venue.ws_api_url.empty());
+  CHECK_FALSE(testnet->venue.user_stream);
+  auto live = parse_node_config("[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n"
+                                "[portfolio]\nquote_asset = \"USDT\"\n[order]\nmode = \"live\"\n",
+                                "u.toml", {}, ConfigUse::replay);
+  REQUIRE(live.has_value());
+  CHECK(live->venue.rest_url == "https://fapi.binance.com");
   // The URL subscribes by the venue's own symbol.
   CHECK(binance::combined_stream_url(c->feed_url, c->feed_symbols, c->feed_channels) ==
         "wss://fstream.binance.com/stream?streams=btcusdt@trade/btcusdt@bookTicker/btcusdt@markPrice@1s");

@@ -446,7 +446,7 @@ TEST_CASE("start-up reconciliation: lost orders rejected (not resent), unknown v
   }
   CHECK(seen == std::vector<std::string>{"rejected", "venue_order_unknown", "venue_balance_differs"});
   CHECK(r->summary.find("market rules of 1 symbol(s) match market.*; 0 open order(s) from the journal found, 1 not at "
-                        "the venue; 1 unknown open order(s); 1 balance difference(s)") != std::string::npos);
+                        "the venue; 1 unknown open order(s); 1 balance difference(s); 0 perpetual position(s) as the journal's") != std::string::npos);
   CHECK(tracker.open().empty());
   // A venue with coarser lots than market.lot_step: the start stops, naming the key.
   MarketRules fine;
@@ -722,39 +722,44 @@ TEST_CASE("binance USDⓈ-M REST venue against exchange-sim over TLS: a short, i
   auto& v = sim.venue();
   CHECK(v.name() == "binance_usdm");
   REQUIRE(v.sync_time().has_value());
-  auto price = v.price("BTCUSDT");
+  // The node names the perpetual "BTCUSDT@binance_usdm"; the venue's requests carry "BTCUSDT".
+  const std::string perp = "BTCUSDT@binance_usdm";
+  auto price = v.price(perp);
   REQUIRE(price.has_value());
   CHECK(*price == 6180030000000);  // the capture's first trade: 61800.30
-  auto rules = v.rules("BTCUSDT");  // fapi's MIN_NOTIONAL names its field "notional"
+  auto rules = v.rules(perp);  // fapi's MIN_NOTIONAL names its field "notional"
   REQUIRE(rules.has_value());
+  CHECK(rules->symbol == perp);
   CHECK(rules->min_notional == 5 * kOne);
   CHECK(rules->step_size == 1000);
-  auto leverage = v.set_leverage("BTCUSDT", 10);
+  auto leverage = v.set_leverage(perp, 10);
   REQUIRE(leverage.has_value());
   CHECK(*leverage == 10);
 
   OrderRequest sell = market_buy("short-1", kOne / 100);  // 0.01 BTC
   sell.side = Side::sell;
+  sell.symbol = perp;
   auto placed = v.place(sell);
   REQUIRE(placed.has_value());
+  CHECK(placed->symbol == perp);
   CHECK(placed->status == VenueOrderStatus::filled);
   CHECK(placed->executed_qty == kOne / 100);
   CHECK(placed->quote_qty == 61800300000);  // 618.003
   CHECK(placed->fills.empty());  // fapi's answer has none: they are the order's trades
-  auto fills = v.trades("BTCUSDT", placed->exchange_order_id);
+  auto fills = v.trades(perp, placed->exchange_order_id);
   REQUIRE(fills.has_value());
   REQUIRE(fills->size() == 1);
   CHECK((*fills)[0].price == 6180030000000);
   CHECK((*fills)[0].commission == 61800300);  // 0.618003: 0.1 % of the notional, in USDT
   CHECK((*fills)[0].commission_asset == "USDT");
-  auto looked_up = v.query("BTCUSDT", "short-1");
+  auto looked_up = v.query(perp, "short-1");
   REQUIRE(looked_up.has_value());
   CHECK(looked_up->status == VenueOrderStatus::filled);
 
   auto positions = v.positions();
   REQUIRE(positions.has_value());
   REQUIRE(positions->size() == 1);
-  CHECK((*positions)[0].symbol == "BTCUSDT");
+  CHECK((*positions)[0].symbol == perp);
   CHECK((*positions)[0].qty == -kOne / 100);
   CHECK((*positions)[0].entry_price == 6180030000000);
   CHECK((*positions)[0].leverage == 10);
