@@ -175,7 +175,7 @@ void enc(const OrderRequest& m, capnp::AnyPointer::Builder b) {
   o.setClientOrderId(m.client_order_id); o.setIntentId(m.intent_id); o.setSymbol(m.symbol);
   o.setSide(cast_enum<s::Side>(m.side)); o.setType(cast_enum<s::OrderType>(m.type)); o.setQty(m.qty);
   o.setLimitPrice(m.limit_price); o.setTimeInForce(cast_enum<s::TimeInForce>(m.time_in_force));
-  o.setTsMs(m.ts_ms); o.setCancel(m.cancel);
+  o.setTsMs(m.ts_ms); o.setCancel(m.cancel); o.setReduceOnly(m.reduce_only);
 }
 void enc(const OrderEvent& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::OrderEvent>();
@@ -323,7 +323,8 @@ Message dec(OrderRequest*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::OrderRequest>();
   return OrderRequest{text(i.getClientOrderId()), i.getIntentId(), text(i.getSymbol()),
                       cast_enum<Side>(i.getSide()), cast_enum<OrderType>(i.getType()), i.getQty(),
-                      i.getLimitPrice(), cast_enum<TimeInForce>(i.getTimeInForce()), i.getTsMs(), i.getCancel()};
+                      i.getLimitPrice(), cast_enum<TimeInForce>(i.getTimeInForce()), i.getTsMs(), i.getCancel(),
+                      i.getReduceOnly()};
 }
 Message dec(OrderEvent*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::OrderEvent>();

@@ -270,6 +270,7 @@ struct OrderRequest {
   TimeInForce time_in_force = TimeInForce::gtc;
   std::int64_t ts_ms = 0;
   bool cancel = false;
+  bool reduce_only = false;  // a perpetual's exit: the venue refuses it if it would open or grow a position
   bool operator==(const OrderRequest&) const = default;
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "messages/instrument.hpp"
+
 namespace trader {
 
 OrderCore::OrderCore(OrderConfig config) : config_(std::move(config)) {}
@@ -43,6 +45,9 @@ void OrderCore::on(const Delivery& in, Outbox& out) {
     r.limit_price = d->type == OrderType::limit ? d->limit_price : 0;
     r.time_in_force = TimeInForce::gtc;
     r.ts_ms = d->ts_ms;
+    // A perpetual's exit may only close: should the venue's position be gone (liquidated,
+    // closed by hand), the exit is refused rather than opening the other way.
+    r.reduce_only = d->is_exit && is_perpetual(d->symbol);
     // Expiry runs on the receive-time clock the clock ticks come from (journaled, so
     // replay expires the same orders), not on the exchange's data time.
     open_[r.client_order_id] =

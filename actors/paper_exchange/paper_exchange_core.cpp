@@ -54,6 +54,7 @@ void PaperExchangeCore::on_request(const OrderRequest& r, const Delivery& in, Ou
   std::string problem;
   if (r.qty <= 0) problem = "quantity must be positive";
   else if (r.type == OrderType::limit && r.limit_price <= 0) problem = "limit order without a price";
+  else if (r.reduce_only && !reduces(r)) problem = "reduce-only order would open or grow the position";
   if (!problem.empty()) {
     auto e = event(w, OrderEventKind::rejected, ts_ms);
     e.reason = problem;
@@ -105,6 +106,12 @@ void PaperExchangeCore::on_print(const std::string& symbol, std::int64_t price, 
     out.push_back({Actor::none, std::move(e)});
     it = done ? working_.erase(it) : it + 1;
   }
+}
+
+bool PaperExchangeCore::reduces(const OrderRequest& r) const {
+  const auto it = perps_.find(r.symbol);
+  const std::int64_t held = it == perps_.end() ? 0 : it->second.qty;
+  return held != 0 && (held > 0) == (r.side == Side::sell) && r.qty <= (held < 0 ? -held : held);
 }
 
 void PaperExchangeCore::book_perp_fill(const OrderEvent& e, Outbox& out) {

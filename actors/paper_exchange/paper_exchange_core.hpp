@@ -69,6 +69,8 @@ class PaperExchangeCore final : public ActorCore {
                 std::int64_t size, std::uint64_t trade_id, bool is_kline, const Delivery& in, Outbox& out);
   void expire(const Delivery& in, Outbox& out);
   void book_perp_fill(const OrderEvent& e, Outbox& out);
+  // A reduce-only request only shrinks the venue's position: against one, at most its size.
+  bool reduces(const OrderRequest& r) const;
   void on_mark(const MarkPrice& m, const Delivery& in, Outbox& out);
   OrderEvent event(const Working& w, OrderEventKind kind, std::int64_t ts_ms) const;
 

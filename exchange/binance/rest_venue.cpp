@@ -348,6 +348,7 @@ VenueReply<VenueOrder> RestVenue::place(const OrderRequest& r) {
                               encode(impl_->at_venue(r.symbol)), r.side == Side::buy ? "BUY" : "SELL",
                               r.type == OrderType::limit ? "LIMIT" : "MARKET", format_fixed(r.qty),
                               encode(r.client_order_id), impl_->usdm() ? "RESULT" : "FULL");
+  if (r.reduce_only && impl_->usdm()) q += "&reduceOnly=true";
   if (r.type == OrderType::limit) {
     const char* tif = r.time_in_force == TimeInForce::ioc ? "IOC" : r.time_in_force == TimeInForce::fok ? "FOK" : "GTC";
     q += fmt::format("&price={}&timeInForce={}", format_fixed(r.limit_price), tif);

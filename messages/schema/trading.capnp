@@ -168,6 +168,7 @@ struct OrderRequest {
   timeInForce @7 :TimeInForce;
   tsMs @8 :Int64;
   cancel @9 :Bool;           # a cancel request for clientOrderId
+  reduceOnly @10 :Bool;      # a perpetual's exit: it may only shrink the position, never open or flip one
 }
 
 enum OrderEventKind {

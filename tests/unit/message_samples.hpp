@@ -30,7 +30,7 @@ inline std::vector<Message> all_message_samples() {
                     LimitCheck{RiskLimit::max_position_notional, 4000000000, 500000000000, false}}},
       RiskState{1723161300002, TradingState::halted, "max drawdown 5% reached", -12345000000, 51000, 3, 12, 2},
       OrderRequest{"t-1234", 7, "BTCUSDT", Side::sell, OrderType::limit, 100000, 6180000000000,
-                   TimeInForce::ioc, 1723161300003, true},
+                   TimeInForce::ioc, 1723161300003, true, true},
       OrderEvent{"t-1234", "ex-98765", "BTCUSDT", Side::sell, OrderEventKind::partially_filled, 50000,
                  6180000000000, 50000, 100000, 3090000, "USDT", Liquidity::maker, 3735683300, "partial",
                  1723161300004, 7},

@@ -96,6 +96,21 @@ TEST_CASE("a limit order still open limit_ttl_ms after its decision is canceled 
   CHECK(f.feed(tick_at_ms(86'400'000)).empty());
 }
 
+TEST_CASE("a perpetual's exit is sent reduce-only; its entries and every spot order are not") {
+  OrderCore core({"c", 0});
+  CoreHarness h(core);
+  const char* perp = "BTCUSDT@binance_usdm";
+  const auto entry = of_type<OrderRequest>(decide_at(h, approved(perp, Side::sell, OrderType::market, 0.5, 0, 1)));
+  const auto exit = of_type<OrderRequest>(decide_at(h, approved(perp, Side::buy, OrderType::market, 0.5, 0, 2, true)));
+  const auto spot_exit = of_type<OrderRequest>(decide_at(h, approved("BTCUSDT", Side::sell, OrderType::market, 0.5, 0, 3, true)));
+  REQUIRE(entry.size() == 1);
+  REQUIRE(exit.size() == 1);
+  REQUIRE(spot_exit.size() == 1);
+  CHECK_FALSE(entry[0].reduce_only);
+  CHECK(exit[0].reduce_only);
+  CHECK_FALSE(spot_exit[0].reduce_only);  // a spot sell cannot open a short anyway
+}
+
 TEST_CASE("an approved exit cancels the symbol's resting limit entries before it is sent") {
   OrderCore core({"c", 0});
   CoreHarness h(core);

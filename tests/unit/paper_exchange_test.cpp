@@ -261,3 +261,34 @@ TEST_CASE("perpetuals: the paper venue's positions survive a snapshot, and a spo
   CHECK(la == lb);
   CHECK(la[0].qty == -px(0.5));
 }
+
+TEST_CASE("perpetuals: the paper venue refuses a reduce-only order that would open or grow a position, as Binance does") {
+  PaperExchangeConfig c = cfg();
+  c.perps.leverage = 5;
+  c.perps.list.push_back(btc_perp());
+  PaperExchangeCore core(c);
+  CoreHarness h(core);
+  auto reduce = [&](const char* id, Side side, double qty, std::int64_t at_ms) {
+    auto r = order(id, side, OrderType::market, qty);
+    r.symbol = kPerp;
+    r.reduce_only = true;
+    return of_type<OrderEvent>(h.feed(r, at_ms * kMs));
+  };
+  // Flat: nothing to reduce.
+  auto flat = reduce("r1", Side::sell, 1, 1000);
+  REQUIRE(flat.size() == 1);
+  CHECK(flat[0].kind == OrderEventKind::rejected);
+  CHECK(flat[0].reason == "reduce-only order would open or grow the position");
+  auto entry = order("short", Side::sell, OrderType::market, 0.5);
+  entry.symbol = kPerp;
+  h.feed(entry, 1001 * kMs);
+  REQUIRE(of_type<OrderEvent>(h.feed(Trade{kPerp, px(60000), px(2), 9, 0, 0, false}, 1100 * kMs)).size() == 1);
+  // Short 0.5: a reduce-only sell grows it, a buy of 1 would flip it; a buy of 0.5 closes it.
+  CHECK(reduce("r2", Side::sell, 0.1, 1200).at(0).kind == OrderEventKind::rejected);
+  CHECK(reduce("r3", Side::buy, 1, 1201).at(0).kind == OrderEventKind::rejected);
+  CHECK(reduce("r4", Side::buy, 0.5, 1202).at(0).kind == OrderEventKind::accepted);
+  const auto closed = of_type<OrderEvent>(h.feed(Trade{kPerp, px(59000), px(2), 10, 0, 0, false}, 1300 * kMs));
+  REQUIRE(closed.size() == 1);
+  CHECK(closed[0].kind == OrderEventKind::filled);
+  CHECK(closed[0].cum_qty == px(0.5));
+}

@@ -774,6 +774,18 @@ TEST_CASE("binance USDⓈ-M REST venue against exchange-sim over TLS: a short, i
     }
   CHECK(usdt);
   CHECK(v.open_orders().value().empty());
+  // Reduce-only: a sell would grow the short (refused, -2022); a buy of its size closes it.
+  OrderRequest grow = sell;
+  grow.client_order_id = "grow-1";
+  grow.reduce_only = true;
+  auto refused = v.place(grow);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == -2022);
+  OrderRequest close = grow;
+  close.client_order_id = "close-1";
+  close.side = Side::buy;
+  REQUIRE(v.place(close).has_value());
+  CHECK(v.positions().value().at(0).qty == 0);
 
   // The USDⓈ-M personality has no spot API: a spot client meets 404 there.
   binance::RestVenueOptions spot;
