@@ -103,18 +103,6 @@ Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores) {
       auto b = booked.find(cid);
       open.push_back({std::move(r), working.at(cid).cum_qty, b == booked.end() ? BookedFills{} : b->second});
     }
-    // A perpetual's leverage at the venue is the node's (futures.leverage): the margin the
-    // venue holds for a position is then the margin the portfolio books for it.
-    for (const auto& symbol : *symbols) {
-      if (!is_perpetual(symbol)) continue;
-      const int leverage = static_cast<int>(config.portfolio.perps.leverage);
-      auto set = (*made)->set_leverage(symbol, leverage);
-      if (!set) return fail(fmt::format("venue {}: setting {}'s leverage to {}x (futures.leverage): {}", (*made)->name(),
-                                        symbol, leverage, set.error().message));
-      if (*set != leverage)
-        return fail(fmt::format("venue {}: {}'s leverage is {}x, not futures.leverage = {}", (*made)->name(), symbol,
-                                *set, leverage));
-    }
     auto reconciled = reconcile_at_start(**made, link.tracker, open, portfolio, config.risk.market, *symbols,
                                          wall_ns() / 1'000'000);
     if (!reconciled) return tl::unexpected(reconciled.error());
@@ -130,6 +118,22 @@ Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores) {
     link.options.user_stream = v->user_stream;
     link.timeout_ms = v->timeout_ms;
     start.venues.push_back(std::move(link));
+  }
+  // Once every venue passed its checks (nothing at any venue is changed before): a
+  // perpetual's leverage there is the node's (futures.leverage), so the margin the venue
+  // holds for a position is the margin the portfolio books for it.
+  const int leverage = static_cast<int>(config.portfolio.perps.leverage);
+  for (std::size_t i = 0; i < start.venues.size(); ++i) {
+    Venue& venue = *start.venues[i].venue;
+    for (const auto& symbol : *traded[i].second) {
+      if (!is_perpetual(symbol)) continue;
+      auto set = venue.set_leverage(symbol, leverage);
+      if (!set) return fail(fmt::format("venue {}: setting {}'s leverage to {}x (futures.leverage): {}", venue.name(),
+                                        symbol, leverage, set.error().message));
+      if (*set != leverage)
+        return fail(fmt::format("venue {}: {}'s leverage is {}x, not futures.leverage = {}", venue.name(), symbol, *set,
+                                leverage));
+    }
   }
   return start;
 }

@@ -502,30 +502,35 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
     if (std::holds_alternative<OrderEvent>(m)) preview.on(Delivery{0, 0, Actor::exchange, m}, ignored);
   const PortfolioState& portfolio = preview.state();
   if (!balances) return fail(fmt::format("venue {}: account: {}", venue.name(), describe(balances.error())));
-  // Perpetuals: the node books a position from its own fills (entry cost, margin, funding);
-  // one it did not book it cannot adopt. Any difference stops the start, before anything new.
+  // Perpetuals the node trades or holds: it books a position from its own fills (entry
+  // cost, margin, funding) and cannot adopt one it did not book, so any difference stops
+  // the start, before anything new. Positions in others are the account's own: reported,
+  // left alone (as unknown open orders are).
   auto positions = patiently([&] { return venue.positions(); });
   if (!positions) return fail(fmt::format("venue {}: positions: {}", venue.name(), describe(positions.error())));
-  auto journal_qty = [&](const std::string& symbol) {
-    for (const auto& p : portfolio.positions)
+  const VenueId this_venue = parse_venue(venue.name()).value_or(VenueId::binance);
+  std::set<std::string> perps;
+  for (const auto& symbol : symbols)
+    if (is_perpetual(symbol)) perps.insert(symbol);
+  for (const auto& p : portfolio.positions)
+    if (is_perpetual(p.symbol) && venue_of(p.symbol) == this_venue) perps.insert(p.symbol);
+  auto qty_in = [](const auto& list, const std::string& symbol) {
+    for (const auto& p : list)
       if (p.symbol == symbol) return p.qty;
     return std::int64_t{0};
   };
-  std::set<std::string> perps;
-  for (const auto& p : *positions) perps.insert(p.symbol);
-  for (const auto& p : portfolio.positions)
-    if (is_perpetual(p.symbol) && venue_of(p.symbol) == parse_venue(venue.name()).value_or(VenueId::binance))
-      perps.insert(p.symbol);
-  for (const auto& symbol : perps) {
-    std::int64_t at_venue = 0;
-    for (const auto& p : *positions)
-      if (p.symbol == symbol) at_venue = p.qty;
-    if (at_venue != journal_qty(symbol))
+  for (const auto& symbol : perps)
+    if (const auto at_venue = qty_in(*positions, symbol), booked = qty_in(portfolio.positions, symbol); at_venue != booked)
       return fail(fmt::format("venue {}: {} is {} at the venue, {} in the journal's portfolio; the node books a "
                               "perpetual position from its own fills and cannot adopt another: close it at the venue, "
                               "or start from the journal that holds it",
-                              venue.name(), symbol, format_fixed(at_venue), format_fixed(journal_qty(symbol))));
-  }
+                              venue.name(), symbol, format_fixed(at_venue), format_fixed(booked)));
+  for (const auto& p : *positions)
+    if (p.qty != 0 && !perps.count(p.symbol))
+      r.messages.emplace_back(report("venue_position_unknown",
+                                     fmt::format("position {} {} at the venue is not traded by this node; left alone",
+                                                 p.symbol, format_fixed(p.qty)),
+                                     p.symbol));
   auto held = [&](const std::string& asset) {
     for (const auto& b : *balances)
       if (b.asset == asset) return b.free + b.locked;

@@ -147,17 +147,6 @@ constexpr Paths kSpotPaths{"/api/v3/time",         "/api/v3/order",        "/api
 constexpr Paths kUsdmPaths{"/fapi/v1/time",         "/fapi/v1/order",        "/fapi/v1/userTrades", "/fapi/v1/openOrders",
                            "/fapi/v1/exchangeInfo", "/fapi/v1/ticker/price", "/fapi/v1/klines"};
 
-}  // namespace
-
-VenueReply<std::vector<VenuePosition>> parse_positions(std::string_view json) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element e;
-  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(unreadable_answer("not JSON"));
-  return positions_from(e);
-}
-
-namespace {
-
 VenueReply<std::vector<Kline>> klines_from(simdjson::dom::element doc, const std::string& symbol,
                                            std::uint32_t interval_s, std::int64_t now_ms) {
   simdjson::dom::array rows;

@@ -96,7 +96,7 @@ TEST_CASE("a limit order still open limit_ttl_ms after its decision is canceled 
   CHECK(f.feed(tick_at_ms(86'400'000)).empty());
 }
 
-TEST_CASE("a perpetual's exit is sent reduce-only; its entries and every spot order are not") {
+TEST_CASE("a perpetual's exit is sent reduce-only, its entries and every spot order are not") {
   OrderCore core({"c", 0});
   CoreHarness h(core);
   const char* perp = "BTCUSDT@binance_usdm";

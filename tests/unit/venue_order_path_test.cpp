@@ -798,3 +798,36 @@ TEST_CASE("binance USDⓈ-M REST venue against exchange-sim over TLS: a short, i
   REQUIRE_FALSE(no_spot.has_value());
   CHECK(no_spot.error().http_status == 404);
 }
+
+TEST_CASE("start-up reconciliation of perpetuals: a traded one must be as the journal holds it, others are reported") {
+  sim::SimOptions options;
+  options.venue = VenueId::binance_usdm;
+  options.captures = {std::string(TRADER_TEST_DATA_DIR) + "/btcusdt_usdm_20240808_trades_book.gz"};
+  test::SimOverTls sim("trader_venue_usdm_reconcile_test", options, binance::Market::usdm);
+  auto& venue = sim.venue();
+  const std::string perp = "BTCUSDT@binance_usdm";
+  OrderRequest shorted = market_buy("someone-else", kOne / 100);
+  shorted.symbol = perp;
+  shorted.side = Side::sell;
+  REQUIRE(venue.place(shorted).has_value());
+  PortfolioCore flat({"USDT", 10000 * kOne, 60});
+  MarketRules rules;
+  rules.lot_step = kOne / 1000;
+  // Traded by the node, held by nobody in its journal: the start stops, naming both.
+  OrderTracker tracker;
+  auto refused = node::reconcile_at_start(venue, tracker, {}, flat, rules, {perp}, 1);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message.find("BTCUSDT@binance_usdm is -0.01 at the venue, 0 in the journal's portfolio") !=
+        std::string::npos);
+  // Not traded by this node: the account's own, reported and left alone.
+  OrderTracker other;
+  auto reported = node::reconcile_at_start(venue, other, {}, flat, rules, {}, 2);
+  REQUIRE(reported.has_value());
+  bool seen = false;
+  for (const auto& m : reported->messages)
+    if (const auto* e = std::get_if<ErrorReport>(&m); e && e->code == "venue_position_unknown") {
+      seen = true;
+      CHECK(e->message == "position BTCUSDT@binance_usdm -0.01 at the venue is not traded by this node; left alone");
+    }
+  CHECK(seen);
+}
