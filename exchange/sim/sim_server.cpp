@@ -792,12 +792,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (path == "/api/v3/time") return answer(fmt::format(R"({{"serverTime":{}}})", now));
     if (path == "/api/v3/exchangeInfo") return answer(sim.venue.exchange_info(parse_params(query), now));
     if (path == "/api/v3/ticker/price") return answer(sim.venue.ticker_price(parse_params(query)));
-    if (path == "/api/v3/klines") {
-      const auto params = parse_params(query);
-      const auto symbol = params.count("symbol") ? params.at("symbol") : std::string();
-      return answer(sim.klines.answer(params, sim.venue.trades_symbol(symbol), now,
-                                      sim.klines.has(symbol) ? sim.clock_offset() : 0));
-    }
+    if (path == "/api/v3/klines") return answer(klines(query, now));
     const bool known = path == "/api/v3/order" || path == "/api/v3/openOrders" || path == "/api/v3/account" ||
                        path == "/api/v3/myTrades";
     if (!known) return answer(tl::unexpected(VenueError{404, -1000, "Unknown endpoint."}));
@@ -814,6 +809,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     answer(tl::unexpected(VenueError{405, -1000, "Method not allowed."}));
   }
 
+  // GET klines (spot's and USDⓈ-M's alike): the captures' history on the sim's clock.
+  VenueResult<std::string> klines(const std::string& query, std::int64_t now) {
+    auto& sim = *sim_;
+    const auto params = parse_params(query);
+    const auto symbol = params.count("symbol") ? params.at("symbol") : std::string();
+    return sim.klines.answer(params, sim.venue.trades_symbol(symbol), now, sim.klines.has(symbol) ? sim.clock_offset() : 0);
+  }
+
   // The USDⓈ-M personality: Binance's /fapi REST (and nothing of spot's /api/v3), signed as
   // spot's is, answering from the venue's futures account.
   template <class Answer>
@@ -824,12 +827,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (path == "/fapi/v1/time") return answer(fmt::format(R"({{"serverTime":{}}})", now));
     if (path == "/fapi/v1/exchangeInfo") return answer(sim.venue.exchange_info({}, now));  // every symbol, as fapi's
     if (path == "/fapi/v1/ticker/price") return answer(sim.venue.ticker_price(parse_params(query)));
-    if (path == "/fapi/v1/klines") {
-      const auto params = parse_params(query);
-      const auto symbol = params.count("symbol") ? params.at("symbol") : std::string();
-      return answer(sim.klines.answer(params, sim.venue.trades_symbol(symbol), now,
-                                      sim.klines.has(symbol) ? sim.clock_offset() : 0));
-    }
+    if (path == "/fapi/v1/klines") return answer(klines(query, now));
     const bool known = path == "/fapi/v1/order" || path == "/fapi/v1/openOrders" || path == "/fapi/v1/userTrades" ||
                        path == "/fapi/v2/balance" || path == "/fapi/v2/positionRisk" || path == "/fapi/v1/leverage" ||
                        path == "/fapi/v2/account" || path == "/fapi/v1/leverageBracket";
