@@ -50,6 +50,15 @@ renders_in_chromium() {
 
 finish() {
   echo "$passed passed, $failed failed"
+  # A failure's evidence (a sanitizer's report is in the binary's log) would go with the
+  # scratch directory at exit: the end of every log goes to the test's output first.
+  if [ "$failed" -ne 0 ] && [ -d "${SCRATCH:-}" ]; then
+    local log
+    while IFS= read -r log; do
+      echo "--- the end of ${log#"$SCRATCH"/}:"
+      tail -n 40 "$log"
+    done < <(find "$SCRATCH" -maxdepth 2 -name '*.log' -type f | sort)
+  fi
   [ "$failed" -eq 0 ]
 }
 
