@@ -714,11 +714,16 @@ TEST_CASE("after a restart, a trade whose report was lost just before the crash 
   CHECK_FALSE(t.missing_fills(no_trades));
 }
 
-TEST_CASE("binance USDⓈ-M REST venue against exchange-sim over TLS: a short, its fill from userTrades, the position, the wallet") {
+// exchange-sim's USDⓈ-M personality on the bundled perpetual capture.
+static sim::SimOptions usdm_sim_options() {
   sim::SimOptions options;
   options.venue = VenueId::binance_usdm;
   options.captures = {std::string(TRADER_TEST_DATA_DIR) + "/btcusdt_usdm_20240808_trades_book.gz"};
-  test::SimOverTls sim("trader_venue_usdm_test", options, binance::Market::usdm);
+  return options;
+}
+
+TEST_CASE("binance USDⓈ-M REST venue against exchange-sim over TLS: a short, its fill from userTrades, the position, the wallet") {
+  test::SimOverTls sim("trader_venue_usdm_test", usdm_sim_options(), binance::Market::usdm);
   auto& v = sim.venue();
   CHECK(v.name() == "binance_usdm");
   REQUIRE(v.sync_time().has_value());
@@ -800,10 +805,7 @@ TEST_CASE("binance USDⓈ-M REST venue against exchange-sim over TLS: a short, i
 }
 
 TEST_CASE("start-up reconciliation of perpetuals: a traded one must be as the journal holds it, others are reported") {
-  sim::SimOptions options;
-  options.venue = VenueId::binance_usdm;
-  options.captures = {std::string(TRADER_TEST_DATA_DIR) + "/btcusdt_usdm_20240808_trades_book.gz"};
-  test::SimOverTls sim("trader_venue_usdm_reconcile_test", options, binance::Market::usdm);
+  test::SimOverTls sim("trader_venue_usdm_reconcile_test", usdm_sim_options(), binance::Market::usdm);
   auto& venue = sim.venue();
   const std::string perp = "BTCUSDT@binance_usdm";
   OrderRequest shorted = market_buy("someone-else", kOne / 100);
