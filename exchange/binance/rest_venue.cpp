@@ -1,6 +1,7 @@
 #include "exchange/binance/rest_venue.hpp"
 
 #include <atomic>
+#include <charconv>
 
 #include <simdjson.h>
 
@@ -131,12 +132,26 @@ VenueReply<std::vector<VenuePosition>> positions_from(simdjson::dom::element doc
         !fixed_field(e, "entryPrice", &p.entry_price) || !fixed_field(e, "markPrice", &p.mark_price) ||
         !fixed_field(e, "unRealizedProfit", &p.unrealized_pnl) || e["leverage"].get_string().get(leverage))
       return tl::unexpected(unreadable_answer("position"));
+    // The whole text a leverage Binance can set (1..125): "20x" or "" is an unreadable answer, not 20 or 0.
+    const auto [end, ec] = std::from_chars(leverage.data(), leverage.data() + leverage.size(), p.leverage);
+    if (ec != std::errc{} || end != leverage.data() + leverage.size() || p.leverage < 1 || p.leverage > 125)
+      return tl::unexpected(unreadable_answer(fmt::format("position of {}: leverage \"{}\"", symbol, leverage)));
     p.symbol = std::string(symbol);
-    p.leverage = std::atoi(std::string(leverage).c_str());
     out.push_back(std::move(p));
   }
   return out;
 }
+
+}  // namespace
+
+VenueReply<std::vector<VenuePosition>> parse_positions(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  if (parser.parse(simdjson::padded_string(json)).get(e)) return tl::unexpected(unreadable_answer("not JSON"));
+  return positions_from(e);
+}
+
+namespace {
 
 // Where each call goes on each of Binance's APIs.
 struct Paths {

@@ -32,6 +32,8 @@ struct RestVenueOptions {
 // Parses an order as Binance answers it (new order, query, cancel, open orders).
 // Spot's cummulativeQuoteQty and USDⓈ-M's cumQuote are both read.
 VenueReply<VenueOrder> parse_order(std::string_view json);
+// Parses /fapi/v2/positionRisk (USDⓈ-M) into the positions it lists.
+VenueReply<std::vector<VenuePosition>> parse_positions(std::string_view json);
 // Parses /api/v3/exchangeInfo for one symbol into its rules.
 VenueReply<SymbolRules> parse_symbol_rules(std::string_view json, const std::string& symbol);
 // Parses /api/v3/klines ([[open time, "open", "high", "low", "close", "volume", close time,

@@ -1,6 +1,7 @@
 #include "exchange/sim/sim_venue.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -124,6 +125,19 @@ std::optional<std::int64_t> SimVenue::base_for_quote(const std::string& symbol, 
   return qty;
 }
 
+namespace {
+// The decimals a fixed-point step has (0.00001 -> 5): fapi's precision fields say what its
+// filters say, so a client reading either rounds alike.
+int decimals(std::int64_t step) {
+  int places = 8;
+  while (places > 0 && step > 0 && step % 10 == 0) {
+    step /= 10;
+    --places;
+  }
+  return places;
+}
+}  // namespace
+
 // One symbol's entry, every symbol with the same filters.
 std::string SimVenue::symbol_info(const std::string& symbol) const {
   const auto [base, quote] = split_symbol(symbol);
@@ -131,7 +145,7 @@ std::string SimVenue::symbol_info(const std::string& symbol) const {
   if (kind_ == AccountKind::usdm)
     return fmt::format(
         R"({{"symbol":{},"pair":{},"contractType":"PERPETUAL","deliveryDate":4133404800000,"onboardDate":1569398400000,)"
-        R"("status":"TRADING","baseAsset":{},"quoteAsset":{},"marginAsset":{},"pricePrecision":2,"quantityPrecision":3,)"
+        R"("status":"TRADING","baseAsset":{},"quoteAsset":{},"marginAsset":{},"pricePrecision":{},"quantityPrecision":{},)"
         R"("baseAssetPrecision":8,"quotePrecision":8,"underlyingType":"COIN","settlePlan":0,"triggerProtect":"0.0500",)"
         R"("liquidationFee":"0.012500","marketTakeBound":"0.05","maintMarginPercent":"2.5000",)"
         R"("requiredMarginPercent":"5.0000","orderTypes":["LIMIT","MARKET"],"timeInForce":["GTC","IOC","FOK"],"filters":[)"
@@ -139,7 +153,7 @@ std::string SimVenue::symbol_info(const std::string& symbol) const {
         R"({{"filterType":"LOT_SIZE","minQty":"{}","maxQty":"{}","stepSize":"{}"}},)"
         R"({{"filterType":"MARKET_LOT_SIZE","minQty":"{}","maxQty":"{}","stepSize":"{}"}},)"
         R"({{"filterType":"MAX_NUM_ORDERS","limit":200}},{{"filterType":"MIN_NOTIONAL","notional":"{}"}}]}})",
-        q(symbol), q(symbol), q(base), q(quote), q(quote), format_fixed(f.tick_size), format_fixed(f.tick_size),
+        q(symbol), q(symbol), q(base), q(quote), q(quote), decimals(f.tick_size), decimals(f.step_size), format_fixed(f.tick_size), format_fixed(f.tick_size),
         format_fixed(f.min_qty), format_fixed(f.max_qty), format_fixed(f.step_size), format_fixed(f.min_qty),
         format_fixed(f.max_qty), format_fixed(f.step_size), format_fixed(f.min_notional));
   return fmt::format(
@@ -521,9 +535,13 @@ VenueResult<std::string> SimVenue::set_leverage(const Params& p) {
   if (symbol == nullptr) return tl::unexpected(mandatory("symbol"));
   if (split_symbol(*symbol).first.empty()) return tl::unexpected(VenueError{400, -1121, "Invalid symbol."});
   const std::string* text = get(p, "leverage");
-  const long leverage = text ? std::strtol(text->c_str(), nullptr, 10) : 0;
+  int leverage = 0;  // the whole text: "5x" is not 5
+  if (text != nullptr) {
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), leverage);
+    if (ec != std::errc{} || end != text->data() + text->size()) leverage = 0;
+  }
   if (leverage < 1 || leverage > 125) return tl::unexpected(VenueError{400, -4028, "Leverage is not valid."});
-  positions_[*symbol].leverage = static_cast<int>(leverage);
+  positions_[*symbol].leverage = leverage;
   return fmt::format(R"({{"leverage":{},"maxNotionalValue":"1000000","symbol":{}}})", leverage, q(*symbol));
 }
 

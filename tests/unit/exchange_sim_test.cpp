@@ -260,6 +260,9 @@ TEST_CASE("sim venue, USDⓈ-M: a position opens, flips on margin with realized 
   SimVenue v({{"USDT", 1000 * kOne}}, 1000, {}, FeeAsset::quote, AccountKind::usdm);
   REQUIRE(v.set_leverage({{"symbol", "BTCUSDT"}, {"leverage", "10"}}).has_value());
   CHECK(v.set_leverage({{"symbol", "BTCUSDT"}, {"leverage", "126"}}).error().code == -4028);
+  CHECK(v.set_leverage({{"symbol", "BTCUSDT"}, {"leverage", "5x"}}).error().code == -4028);  // the whole text
+  // fapi's precision fields say what its filters say (step 0.00001, tick 0.01): ccxt reads either.
+  CHECK(v.exchange_info({{"symbol", "BTCUSDT"}}, 1)->find(R"("pricePrecision":2,"quantityPrecision":5,)") != std::string::npos);
   v.on_trade("BTCUSDT", 100 * kOne, kOne, 1);
   auto order = [&](const char* side, const char* qty, bool reduce_only = false) {
     Params p{{"symbol", "BTCUSDT"}, {"side", side}, {"type", "MARKET"}, {"quantity", qty}};

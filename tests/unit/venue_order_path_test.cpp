@@ -804,6 +804,25 @@ TEST_CASE("binance USDⓈ-M REST venue against exchange-sim over TLS: a short, i
   CHECK(no_spot.error().http_status == 404);
 }
 
+TEST_CASE("binance USDⓈ-M positionRisk: every field read exactly, a leverage that is not a whole 1..125 refused") {
+  const auto risk = [](std::string_view leverage) {
+    return fmt::format(R"([{{"symbol":"BTCUSDT","positionAmt":"-0.010","entryPrice":"61800.3","markPrice":"61790.1",)"
+                       R"("unRealizedProfit":"0.10200000","leverage":"{}"}}])",
+                       leverage);
+  };
+  auto read = binance::parse_positions(risk("20"));
+  REQUIRE(read.has_value());
+  REQUIRE(read->size() == 1);
+  CHECK((*read)[0].qty == -kOne / 100);
+  CHECK((*read)[0].unrealized_pnl == 10200000);
+  CHECK((*read)[0].leverage == 20);
+  for (std::string_view odd : {"20x", "", "0", "126", "-3", "99999999999"}) {
+    auto refused = binance::parse_positions(risk(odd));
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message.find("leverage") != std::string::npos);
+  }
+}
+
 TEST_CASE("start-up reconciliation of perpetuals: a traded one must be as the journal holds it, others are reported") {
   test::SimOverTls sim("trader_venue_usdm_reconcile_test", usdm_sim_options(), binance::Market::usdm);
   auto& venue = sim.venue();
