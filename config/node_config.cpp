@@ -739,7 +739,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.strings("feed.symbols", c.feed_symbols);
   r.string("feed.snapshot_symbol", c.snapshot_symbol);
   std::string capture_venue = "binance";
-  r.string("feed.capture_venue", capture_venue, {"binance", "binance_usdm", "coinbase", "kucoin"});
+  r.string("feed.capture_venue", capture_venue, {"binance", "binance_usdm", "coinbase", "kucoin", "kucoin_futures"});
   c.feed_capture_venue = parse_venue(capture_venue).value_or(VenueId::binance);
   check_stream(r, "feed.", c.feed_venue(),
                c.feed_source == FeedSourceKind::coinbase || c.feed_source == FeedSourceKind::kucoin ||

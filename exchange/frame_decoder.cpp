@@ -35,6 +35,8 @@ std::unique_ptr<FrameDecoder> make_frame_decoder(VenueId venue) {
       return std::make_unique<kucoin::FrameParser>();
     case VenueId::binance_usdm:
       return std::make_unique<binance::FrameParser>(VenueId::binance_usdm);
+    case VenueId::kucoin_futures:
+      return std::make_unique<kucoin::FrameParser>(VenueId::kucoin_futures);
   }
   return nullptr;
 }

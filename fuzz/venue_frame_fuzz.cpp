@@ -1,4 +1,4 @@
-// libFuzzer target: one venue's frame decoder (FUZZ_VENUE: coinbase or kucoin; what
+// libFuzzer target: one venue's frame decoder (FUZZ_VENUE: coinbase, kucoin or kucoin_futures; what
 // arrives from the network or a capture). Anything may come in; the decoder must classify
 // it without crashing (one decoder for all inputs, as for a connection, so what it keeps
 // across frames is exercised too), and each message it accepts must encode and decode

@@ -7,10 +7,11 @@
 namespace trader {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, VenueId>, 4> kVenueNames{{{"binance", VenueId::binance},
+constexpr std::array<std::pair<std::string_view, VenueId>, 5> kVenueNames{{{"binance", VenueId::binance},
                                                                              {"coinbase", VenueId::coinbase},
                                                                              {"kucoin", VenueId::kucoin},
-                                                                             {"binance_usdm", VenueId::binance_usdm}}};
+                                                                             {"binance_usdm", VenueId::binance_usdm},
+                                                                             {"kucoin_futures", VenueId::kucoin_futures}}};
 
 // Binance glues base and quote; the quote is one of these, longest first ("FDUSD" before "USD").
 constexpr std::array<std::string_view, 8> kGluedQuotes{"FDUSD", "USDT", "USDC", "BUSD", "TUSD", "DAI", "USD", "EUR"};
@@ -19,6 +20,12 @@ constexpr std::array<std::string_view, 8> kGluedQuotes{"FDUSD", "USDT", "USDC", 
 bool dashed(VenueId v) { return v == VenueId::coinbase || v == VenueId::kucoin; }
 
 std::pair<std::string_view, std::string_view> split(VenueId venue, std::string_view symbol) {
+  if (venue == VenueId::kucoin_futures) {  // "XBTUSDTM": BASE QUOTE "M"; KuCoin Futures names bitcoin XBT
+    if (symbol.size() < 2 || symbol.back() != 'M') return {symbol, {}};
+    auto [base, quote] = split(VenueId::binance_usdm, symbol.substr(0, symbol.size() - 1));
+    if (quote.empty()) return {symbol, {}};
+    return {base == "XBT" ? std::string_view("BTC") : base, quote};
+  }
   if (dashed(venue)) {
     const auto dash = symbol.find('-');
     if (dash == std::string_view::npos) return {symbol, {}};
@@ -45,7 +52,8 @@ std::optional<VenueId> parse_venue(std::string_view name) {
 }
 
 InstrumentKind kind_of(VenueId venue) {
-  return venue == VenueId::binance_usdm ? InstrumentKind::linear_perpetual : InstrumentKind::spot;
+  return venue == VenueId::binance_usdm || venue == VenueId::kucoin_futures ? InstrumentKind::linear_perpetual
+                                                                              : InstrumentKind::spot;
 }
 
 std::string_view kind_name(InstrumentKind kind) {
@@ -69,7 +77,7 @@ Result<Instrument> parse_instrument(std::string_view text) {
   if (const auto at = text.rfind('@'); at != std::string_view::npos) {
     const auto venue = parse_venue(text.substr(at + 1));
     if (!venue)
-      return fail(fmt::format("\"{}\": unknown venue \"{}\" (expected binance, binance_usdm, coinbase or kucoin)", text,
+      return fail(fmt::format("\"{}\": unknown venue \"{}\" (expected binance, binance_usdm, coinbase, kucoin or kucoin_futures)", text,
                               text.substr(at + 1)));
     out.venue = *venue;
     symbol = text.substr(0, at);
@@ -83,7 +91,10 @@ Result<Instrument> parse_instrument(std::string_view text) {
   if (dashed(out.venue) && (quote.empty() || base.empty() || quote.find('-') != std::string_view::npos))
     return fail(fmt::format("\"{}\": {} writes its symbols BASE-QUOTE, e.g. BTC-USD", text, venue_name(out.venue)));
   if (!dashed(out.venue) && symbol.find('-') != std::string_view::npos)
-    return fail(fmt::format("\"{}\": {} writes its symbols without a dash, e.g. BTCUSDT", text, venue_name(out.venue)));
+    return fail(fmt::format("\"{}\": {} writes its symbols without a dash, e.g. {}", text, venue_name(out.venue),
+                            out.venue == VenueId::kucoin_futures ? "XBTUSDTM" : "BTCUSDT"));
+  if (out.venue == VenueId::kucoin_futures && quote.empty())
+    return fail(fmt::format("\"{}\": kucoin_futures writes a perpetual BASE QUOTE M, e.g. XBTUSDTM", text));
   out.symbol = std::string(symbol);
   out.base = std::string(base);
   out.quote = std::string(quote);

@@ -16,7 +16,9 @@ namespace trader {
 
 // binance_usdm: Binance USDⓈ-M futures, a venue of its own (its own hosts, keys, account
 // and symbols: "BTCUSDT@binance_usdm" is the perpetual, "BTCUSDT" the spot pair).
-enum class VenueId : std::uint8_t { binance = 0, coinbase, kucoin, binance_usdm };
+// kucoin_futures: KuCoin Futures, likewise ("XBTUSDTM@kucoin_futures": KuCoin's USDT-margined
+// bitcoin perpetual, whose base it names XBT, which is BTC).
+enum class VenueId : std::uint8_t { binance = 0, coinbase, kucoin, binance_usdm, kucoin_futures };
 
 // What an instrument is: a spot pair, or a linear (quote-margined) perpetual. It follows
 // from the venue: a futures venue lists perpetuals.
@@ -36,7 +38,8 @@ struct Instrument {
   std::string name() const;
 };
 
-// "BTCUSDT", "BTCUSDT@binance", "BTC-USD@coinbase", "BTCUSDT@binance_usdm". An unknown venue, an empty symbol or
+// "BTCUSDT", "BTCUSDT@binance", "BTC-USD@coinbase", "BTCUSDT@binance_usdm", "XBTUSDTM@kucoin_futures"
+// (BASE QUOTE "M", glued). An unknown venue, an empty symbol or
 // a symbol the venue does not write that way is an error saying so.
 Result<Instrument> parse_instrument(std::string_view text);
 
@@ -47,11 +50,11 @@ std::string instrument_name(VenueId venue, std::string_view venue_symbol);
 // symbol (or an unknown venue) -> binance.
 VenueId venue_of(std::string_view instrument);
 
-// Whether an instrument's text form names a perpetual ("BTCUSDT@binance_usdm").
+// Whether an instrument's text form names a perpetual ("BTCUSDT@binance_usdm", "XBTUSDTM@kucoin_futures").
 bool is_perpetual(std::string_view instrument);
 
 // The base asset of an instrument's text form: "BTCUSDT" -> "BTC", "BTC-USD@coinbase" ->
-// "BTC". A text that names no known quote is its own asset.
+// "BTC", "XBTUSDTM@kucoin_futures" -> "BTC". A text that names no known quote is its own asset.
 std::string_view base_asset(std::string_view instrument);
 
 }  // namespace trader

@@ -1,6 +1,8 @@
 #include "exchange/kucoin/frame_parser.hpp"
 
 #include <charconv>
+#include <limits>
+#include <map>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -15,6 +17,7 @@ namespace {
 
 constexpr std::uint64_t kYear10000Ns = 253'402'300'800'000ULL * 1'000'000ULL;
 constexpr std::int64_t kYear10000Ms = 253'402'300'800'000;
+constexpr std::int64_t kMaxWhole = std::numeric_limits<std::int64_t>::max() / 100'000'000;  // in 64-bit fixed point
 
 bool all_digits(std::string_view v) {
   return !v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos;
@@ -22,7 +25,9 @@ bool all_digits(std::string_view v) {
 
 // Field readers for one frame (JsonFields), with KuCoin's numbers, times, symbols and levels.
 struct Fields : JsonFields {
+  using JsonFields::fixed;
   using JsonFields::object;
+  VenueId venue = VenueId::kucoin;
   // Sequences and millisecond times come as numbers (or, in REST answers, digit strings).
   bool number(dom::object o, std::string_view key, std::uint64_t& out) {
     if (o[key].get_uint64().get(out) == sj::SUCCESS) return true;
@@ -37,7 +42,35 @@ struct Fields : JsonFields {
     out = static_cast<std::int64_t>(ms);
     return true;
   }
-  bool symbol(dom::object o, std::string& out) { return instrument(o, "symbol", VenueId::kucoin, out); }
+  bool symbol(dom::object o, std::string& out) { return instrument(o, "symbol", venue, out); }
+  // A decimal KuCoin Futures writes as a JSON number (markPrice 90445.02, multiplier 0.001)
+  // or a string: a number is read back as the shortest decimal that is the same double,
+  // which is the text KuCoin wrote (at most 15 significant digits), then exactly as text.
+  bool decimal(dom::object o, std::string_view key, std::int64_t& out) {
+    std::string_view text;
+    if (o[key].get_string().get(text) == sj::SUCCESS) return fixed(key, text, out);
+    std::int64_t whole = 0;
+    if (o[key].get_int64().get(whole) == sj::SUCCESS) {
+      if (whole > kMaxWhole || whole < -kMaxWhole) return fail(key, "beyond 64-bit fixed point");
+      out = whole * 100'000'000;
+      return true;
+    }
+    double d = 0;
+    if (o[key].get_double().get(d) != sj::SUCCESS) return fail(key, "missing or not a number");
+    char buf[64];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+    if (ec != std::errc{}) return fail(key, "beyond 64-bit fixed point");
+    return fixed(key, std::string_view(buf, static_cast<std::size_t>(end - buf)), out);
+  }
+  // A size in lots (a whole JSON number) times the contract's multiplier: base units.
+  bool lots(dom::object o, std::string_view key, std::int64_t multiplier, std::int64_t& out) {
+    std::int64_t n = 0;
+    if (o[key].get_int64().get(n) != sj::SUCCESS || n < 0) return fail(key, "missing or not a whole number of lots");
+    const __int128 qty = static_cast<__int128>(n) * multiplier;
+    if (qty > std::numeric_limits<std::int64_t>::max()) return fail(key, "beyond 64-bit fixed point");
+    out = static_cast<std::int64_t>(qty);
+    return true;
+  }
   bool object(dom::object o, std::string_view key, dom::object& out) {
     if (o[key].get_object().get(out) != sj::SUCCESS) return fail(key, "missing or not an object");
     return true;
@@ -103,26 +136,161 @@ bool level2(Fields& f, dom::object d, DepthUpdate& u) {
   return true;
 }
 
+// ---- KuCoin Futures ----------------------------------------------------------------------
+
+// /contractMarket/execution (match): size in lots, ts in nanoseconds, ids as on spot.
+bool execution(Fields& f, dom::object d, std::int64_t multiplier, Trade& t) {
+  std::string_view side, trade_id;
+  std::uint64_t ts_ns = 0;
+  if (!f.fixed(d, "price", t.price) || !f.lots(d, "size", multiplier, t.qty) || !f.str(d, "side", side) ||
+      !f.number(d, "ts", ts_ns) || !f.str(d, "tradeId", trade_id))
+    return false;
+  if (side != "buy" && side != "sell") return f.fail("side", "expected \"buy\" or \"sell\"");
+  if (ts_ns >= kYear10000Ns) return f.fail("ts", "not a time in nanoseconds before 9999");
+  if (!(all_digits(trade_id) ? f.digits(d, "tradeId", t.trade_id) : f.number(d, "sequence", t.trade_id))) return false;
+  t.buyer_maker = side == "sell";
+  t.trade_ts_ms = t.exchange_ts_ms = static_cast<std::int64_t>(ts_ns / 1'000'000);
+  return true;
+}
+
+// /contractMarket/tickerV2: best bid and ask, sizes in lots, ts in nanoseconds.
+bool ticker_v2(Fields& f, dom::object d, std::int64_t multiplier, BookTicker& b) {
+  std::uint64_t ts_ns = 0;
+  if (!f.fixed(d, "bestBidPrice", b.bid_price) || !f.lots(d, "bestBidSize", multiplier, b.bid_qty) ||
+      !f.fixed(d, "bestAskPrice", b.ask_price) || !f.lots(d, "bestAskSize", multiplier, b.ask_qty) ||
+      !f.number(d, "sequence", b.update_id) || !f.number(d, "ts", ts_ns))
+    return false;
+  if (ts_ns >= kYear10000Ns) return f.fail("ts", "not a time in nanoseconds before 9999");
+  b.exchange_ts_ms = static_cast<std::int64_t>(ts_ns / 1'000'000);
+  return true;
+}
+
+struct FuturesBook {
+  // By instrument: each contract's multiplier (base units a lot), learned from its REST
+  // answer ahead of its frames; the last mark and the funding rate announced last.
+  std::map<std::string, std::int64_t> multipliers, marks, funding_rates;
+};
+
+void malformed_frame(std::vector<ParsedFrame>& out, std::string why) {
+  ParsedFrame f;
+  f.error = std::move(why);
+  out.push_back(std::move(f));
+}
+
+void unknown_frame(std::vector<ParsedFrame>& out, std::string_view stream) {
+  ParsedFrame u;
+  u.kind = ParsedFrame::Kind::unknown_stream;
+  u.stream = std::string(stream);
+  out.push_back(std::move(u));
+}
+
+// A contract (GET /api/v1/contracts/{symbol}'s answer, as `record` and the live stream
+// hand it on ahead of the frames): its multiplier, which turns the frames' lots into base
+// units. A linear contract only: an inverse one counts in the quote.
+void contract(FuturesBook& book, dom::object root, Fields& f, std::vector<ParsedFrame>& out) {
+  dom::object data;
+  std::string symbol;
+  std::int64_t multiplier = 0;
+  bool inverse = false;
+  if (!f.object(root, "data", data) || !f.symbol(data, symbol) || !f.decimal(data, "multiplier", multiplier))
+    return malformed_frame(out, "a KuCoin Futures contract: " + f.error);
+  if (data["isInverse"].get_bool().get(inverse) != sj::SUCCESS)
+    return malformed_frame(out, "a KuCoin Futures contract: field \"isInverse\": missing or not a boolean");
+  if (inverse) return malformed_frame(out, symbol + " is an inverse contract: only linear (USDT-margined) ones are traded");
+  if (multiplier <= 0) return malformed_frame(out, symbol + ": field \"multiplier\": expected a positive decimal");
+  book.multipliers[symbol] = multiplier;
+}
+
+void futures_message(FuturesBook& book, dom::object root, std::string_view topic, std::string_view subject, Fields& f,
+                     std::vector<ParsedFrame>& out, std::string& last_symbol) {
+  const auto colon = topic.find(':');
+  const std::string_view channel = topic.substr(0, colon);
+  dom::object data;
+  if (!f.object(root, "data", data)) return malformed_frame(out, f.error);
+  // The multiplier of the frame's symbol: known from its contract, or the frame cannot be read.
+  auto multiplier_of = [&](const std::string& symbol) -> std::int64_t {
+    const auto it = book.multipliers.find(symbol);
+    if (it != book.multipliers.end()) return it->second;
+    f.fail("size", fmt::format("in lots of {}'s multiplier, and no contract of it came before (GET "
+                               "/api/v1/contracts/{{symbol}}'s answer, which `record` writes first)",
+                               symbol));
+    return 0;
+  };
+  if (channel == "/contractMarket/execution" && subject == "match") {
+    Trade t;
+    std::int64_t m = 0;
+    if (!f.symbol(data, t.symbol) || !(m = multiplier_of(t.symbol)) || !execution(f, data, m, t))
+      return malformed_frame(out, f.error);
+    last_symbol = t.symbol;
+    return message(out, std::move(t));
+  }
+  if (channel == "/contractMarket/tickerV2" && subject == "tickerV2") {
+    BookTicker b;
+    std::int64_t m = 0;
+    if (!f.symbol(data, b.symbol) || !(m = multiplier_of(b.symbol)) || !ticker_v2(f, data, m, b))
+      return malformed_frame(out, f.error);
+    last_symbol = b.symbol;
+    return message(out, std::move(b));
+  }
+  if (channel == "/contract/instrument" && colon != std::string_view::npos) {
+    auto instrument = parse_instrument(instrument_name(f.venue, topic.substr(colon + 1)));
+    if (!instrument) return malformed_frame(out, "field \"topic\": " + instrument.error().message);
+    const std::string symbol = instrument->name();
+    if (subject == "mark.index.price") {  // the mark, with the funding rate announced last
+      MarkPrice m;
+      m.symbol = symbol;
+      if (!f.decimal(data, "markPrice", m.price) || !f.time_ms(data, "timestamp", m.exchange_ts_ms))
+        return malformed_frame(out, f.error);
+      if (m.price <= 0) return malformed_frame(out, "field \"markPrice\": expected a positive price");
+      const auto rate = book.funding_rates.find(symbol);
+      m.funding_rate = rate == book.funding_rates.end() ? 0 : rate->second;
+      book.marks[symbol] = m.price;
+      return message(out, std::move(m));
+    }
+    if (subject == "funding.rate") {  // the rate of the next funding, as it stands: rides on the next mark
+      std::int64_t rate = 0, ts_ms = 0;
+      if (!f.decimal(data, "fundingRate", rate) || !f.time_ms(data, "timestamp", ts_ms)) return malformed_frame(out, f.error);
+      book.funding_rates[symbol] = rate;
+      return;
+    }
+    return unknown_frame(out, std::string(channel) + " " + std::string(subject));
+  }
+  if (channel == "/contract/announcement" && (subject == "funding.begin" || subject == "funding.end")) {
+    // funding.begin: the venue settles funding now, at this rate and its mark (the last
+    // one this connection heard); funding.end says it is done, which changes nothing.
+    std::string symbol;
+    std::int64_t rate = 0, time_ms = 0;
+    if (!f.symbol(data, symbol) || !f.decimal(data, "fundingRate", rate) || !f.time_ms(data, "fundingTime", time_ms))
+      return malformed_frame(out, f.error);
+    if (subject == "funding.end") return;
+    const auto mark = book.marks.find(symbol);
+    if (mark == book.marks.end())
+      return malformed_frame(out, fmt::format("funding of {} at {} announced before any mark price of it (subscribe "
+                                              "/contract/instrument:{{symbol}}): the payment cannot be valued",
+                                              symbol, time_ms));
+    return message(out, Funding{symbol, rate, time_ms, mark->second, FundingSource::venue});
+  }
+  unknown_frame(out, channel);
+}
+
 }  // namespace
 
 struct FrameParser::Impl {
   dom::parser parser;
+  FuturesBook futures;  // kucoin_futures
 };
 
-FrameParser::FrameParser() : impl_(std::make_unique<Impl>()) {}
+FrameParser::FrameParser(VenueId venue) : impl_(std::make_unique<Impl>()), venue_(venue) {}
 FrameParser::~FrameParser() = default;
 
 void FrameParser::decode(const char* json, std::size_t len, std::size_t capacity, std::vector<ParsedFrame>& out) {
   if (decoded_padded(json, len, capacity, out)) return;
-  auto malformed = [&](std::string why) {
-    ParsedFrame f;
-    f.error = std::move(why);
-    out.push_back(std::move(f));
-  };
+  auto malformed = [&](std::string why) { malformed_frame(out, std::move(why)); };
   auto parsed = parse_object(impl_->parser, json, len);
   if (!parsed) return malformed(parsed.error().message);
   const dom::object root = *parsed;
   Fields f;
+  f.venue = venue_;
 
   std::string_view type;
   if (root["type"].get_string().get(type) != sj::SUCCESS) {
@@ -131,6 +299,7 @@ void FrameParser::decode(const char* json, std::size_t len, std::size_t capacity
     dom::object data;
     if (root["code"].get_string().get(code) != sj::SUCCESS) return malformed("field \"type\": missing or not a string");
     if (code != "200000") return malformed(fmt::format("kucoin REST error {}", code));
+    if (venue_ == VenueId::kucoin_futures) return contract(impl_->futures, root, f, out);
     // Whose book: the symbol the live stream wrote into it, or the capture's snapshot
     // symbol, or the symbol of the frames before it.
     std::string_view named;
@@ -160,18 +329,14 @@ void FrameParser::decode(const char* json, std::size_t len, std::size_t capacity
     }
     return malformed(fmt::format("kucoin error {}: {}", code, why));
   }
-  auto unknown = [&](std::string_view stream) {
-    ParsedFrame u;
-    u.kind = ParsedFrame::Kind::unknown_stream;
-    u.stream = std::string(stream);
-    out.push_back(std::move(u));
-  };
+  auto unknown = [&](std::string_view stream) { unknown_frame(out, stream); };
   if (type != "message") return unknown(type);
   std::string_view topic, subject;
   dom::object data;
   if (!f.str(root, "topic", topic) || !f.str(root, "subject", subject)) return malformed(f.error);
   const auto colon = topic.find(':');
   const std::string_view channel = topic.substr(0, colon);
+  if (venue_ == VenueId::kucoin_futures) return futures_message(impl_->futures, root, topic, subject, f, out, last_symbol_);
   if (channel == "/market/match" && subject == "trade.l3match") {
     Trade t;
     if (!f.object(root, "data", data) || !match(f, data, t)) return malformed(f.error);

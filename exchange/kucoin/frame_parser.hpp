@@ -18,6 +18,23 @@
 //    and reason; any other topic is an unknown stream.
 // Decimals may carry more than 8 places when the digits past the 8th are zeros (KuCoin
 // has written "0.08200000000000000000"); anything finer is malformed, never rounded.
+//
+// KuCoin Futures (the same protocol; instruments "XBTUSDTM@kucoin_futures"). Sizes are in
+// lots of the contract's multiplier (XBTUSDTM: 0.001 XBT), made base units here, so they
+// need the contract first:
+//  - the contract (GET /api/v1/contracts/{symbol}, as the live stream and `record` hand it
+//    on ahead of the frames: {"code":"200000","data":{"symbol","multiplier","isInverse",...}}):
+//    its multiplier, kept; nothing else. An inverse contract is malformed (not traded).
+//  - /contractMarket/execution (match): a trade; size in lots, `ts` in nanoseconds, id
+//    `tradeId` (the feed core checks it for order, as on spot).
+//  - /contractMarket/tickerV2 (tickerV2): book_ticker, sizes in lots, update id `sequence`.
+//  - /contract/instrument (mark.index.price): a venue mark_price carrying the funding rate
+//    the last funding.rate frame of that topic announced (funding.rate itself makes none).
+//  - /contract/announcement (funding.begin): the venue's funding at `fundingTime` and
+//    `fundingRate`, valued at the last mark of the symbol (none yet: malformed);
+//    funding.end: nothing.
+// KuCoin Futures writes marks, rates and multipliers as JSON numbers: each is read as the
+// shortest decimal that is the same double (the digits KuCoin wrote), then exactly.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,7 +47,8 @@ namespace trader::kucoin {
 
 class FrameParser final : public FrameDecoder {
  public:
-  FrameParser();
+  // venue: kucoin (spot) or kucoin_futures.
+  explicit FrameParser(VenueId venue = VenueId::kucoin);
   ~FrameParser() override;
   void decode(const char* json, std::size_t len, std::size_t capacity, std::vector<ParsedFrame>& out) override;
   void set_snapshot_symbol(std::string symbol) override { snapshot_symbol_ = std::move(symbol); }
@@ -42,6 +60,7 @@ class FrameParser final : public FrameDecoder {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  VenueId venue_;
   std::string snapshot_symbol_;  // "BTC-USDT": whose REST order books the capture holds...
   std::string last_symbol_;      // ...or, if not given, the symbol of the frames before them
 };

@@ -11,6 +11,8 @@
 #     liquidation record holds the numbers it was decided on, checked here against each
 #     other and against the marks before it (no earlier mark reached the liquidation
 #     price); the portfolio loses exactly the margin; verify, what-if and explain show it.
+#  3. The same prints as KuCoin Futures frames (sizes in lots): the same candles, books that
+#     add up, replay identical.
 source "$(dirname "$0")/lib.sh"
 NODE=${TRADER_NODE:?set TRADER_NODE}
 CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
@@ -104,4 +106,36 @@ hash=$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/l.out" | cut -d' ' -f3)
 "$TOOLS" replay "$SCRATCH/l" --what-if --config "$FUTURES" --out "$SCRATCH/lwi5" > "$SCRATCH/lwi5.txt" 2>&1 \
   || bad "what-if at 5x failed: $(tail -2 "$SCRATCH/lwi5.txt")"
 expect_eq "what-if at 5x: no liquidation" 0 "$("$TOOLS" dump "$SCRATCH/lwi5" --type liquidation | grep -c .)"
+
+# ---- 3. the same prints as KuCoin Futures frames (XBTUSDTM, sizes in lots of 0.001 XBT):
+# the shipped config on its first three minutes. The lots become the same base quantities,
+# so every candle equals the Binance session's candle of the same window, to the unit.
+kucoin=(--set 'feed.files=["tests/data/kucoin_futures_xbtusdtm_20240808.gz"]' --set feed.capture_venue=kucoin_futures
+        --set 'futures.contracts[0].symbol="XBTUSDTM@kucoin_futures"' --set 'futures.contracts[0].multiplier="0.001"')
+"$NODE" --config "$FUTURES" --set journal.path="$SCRATCH/k" "${kucoin[@]}" > "$SCRATCH/k.out" 2>&1 \
+  || bad "the KuCoin Futures session failed: $(tail -3 "$SCRATCH/k.out")"
+grep -q "0 malformed, 0 of unknown streams" "$SCRATCH/k.out" && ok "every KuCoin Futures frame read: $(grep -o '[0-9]* items' "$SCRATCH/k.out")" \
+  || bad "feed: $(grep feed "$SCRATCH/k.out")"
+"$TOOLS" dump "$SCRATCH/k" --json > "$SCRATCH/k.jsonl" || bad "dump failed"
+books=$(check_books "$SCRATCH/k.jsonl" 2>&1) && ok "its books add up ($books)" || bad "the books: $books"
+if same=$(python3 - "$SCRATCH/j.jsonl" "$SCRATCH/k.jsonl" <<'PY' 2>&1
+import json, sys
+def candles(path):
+    out = {}
+    for l in open(path):
+        r = json.loads(l)
+        if r["type"] == "candle":
+            b = dict(r["body"]); b.pop("symbol")
+            out[(b["interval_s"], b["open_time_ms"])] = b
+    return out
+binance, kucoin = candles(sys.argv[1]), candles(sys.argv[2])
+assert len(kucoin) > 20, len(kucoin)
+last = max(kucoin)  # the capture's last candle may be cut short by its end
+differ = [k for k in kucoin if k != last and kucoin[k] != binance.get(k)]
+assert not differ, (differ[:3], [kucoin[k] for k in differ[:1]], [binance.get(k) for k in differ[:1]])
+print(f"{len(kucoin) - 1} candles")
+PY
+); then ok "the KuCoin session's candles equal the Binance session's: $same"; else bad "candles differ: $same"; fi
+"$TOOLS" replay "$SCRATCH/k" --verify > "$SCRATCH/kverify.txt" 2>&1 && grep -q "^identical" "$SCRATCH/kverify.txt" \
+  && ok "replay --verify of the KuCoin Futures session: identical" || bad "verify: $(tail -2 "$SCRATCH/kverify.txt")"
 finish

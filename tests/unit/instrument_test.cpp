@@ -67,3 +67,23 @@ TEST_CASE("a Binance USDⓈ-M perpetual is an instrument of its own venue, and o
   REQUIRE_FALSE(dashed);
   CHECK(dashed.error().message.find("binance_usdm writes its symbols without a dash") != std::string::npos);
 }
+
+TEST_CASE("a KuCoin Futures perpetual: BASE QUOTE M, glued; its XBT is bitcoin, one asset with BTC elsewhere") {
+  auto i = parse_instrument("XBTUSDTM@kucoin_futures");
+  REQUIRE(i);
+  CHECK(i->venue == VenueId::kucoin_futures);
+  CHECK(i->symbol == "XBTUSDTM");
+  CHECK(i->base == "BTC");
+  CHECK(i->quote == "USDT");
+  CHECK(i->kind() == InstrumentKind::linear_perpetual);
+  CHECK(i->name() == "XBTUSDTM@kucoin_futures");
+  CHECK(is_perpetual("XBTUSDTM@kucoin_futures"));
+  CHECK(base_asset("XBTUSDTM@kucoin_futures") == "BTC");
+  CHECK(base_asset("ETHUSDTM@kucoin_futures") == "ETH");
+  CHECK(venue_of("ETHUSDTM@kucoin_futures") == VenueId::kucoin_futures);
+  for (const char* odd : {"XBTUSDT@kucoin_futures", "XBT-USDTM@kucoin_futures", "M@kucoin_futures", "XBTM@kucoin_futures"}) {
+    auto refused = parse_instrument(odd);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message.find("XBTUSDTM") != std::string::npos);
+  }
+}

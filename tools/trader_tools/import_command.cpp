@@ -131,6 +131,11 @@ void add_import_command(CLI::App& app, int& exit_code) {
               "books ({\"code\":\"200000\",\"data\":{...}}) among them",
               VenueId::kucoin)
       ->add_option("--snapshot-symbol", args->snapshot_symbol, "symbol for REST order books, e.g. BTC-USDT (default: the symbol of the frames before them)");
+  add_capture("kucoin-futures-capture",
+              "Raw KuCoin Futures WebSocket captures: one line '<receive_ns> <frame>' each, gzip or plain, each "
+              "contract's REST answer ({\"code\":\"200000\",\"data\":{\"symbol\",\"multiplier\",...}}) before its "
+              "frames (sizes are in its lots); instruments named SYMBOL@kucoin_futures",
+              VenueId::kucoin_futures);
 }
 
 }  // namespace trader::tools
