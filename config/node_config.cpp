@@ -547,6 +547,9 @@ namespace fs = std::filesystem;
 std::pair<std::string, std::vector<std::string>> default_stream(VenueId venue) {
   if (venue == VenueId::coinbase) return {"wss://advanced-trade-ws.coinbase.com", {"market_trades", "heartbeats"}};
   if (venue == VenueId::kucoin) return {"https://api.kucoin.com", {"match"}};  // the REST base: tokens come from there
+  // KuCoin Futures: trades, best bid and ask, and the venue's marks with its funding rates.
+  if (venue == VenueId::kucoin_futures)
+    return {"https://api-futures.kucoin.com", {"execution", "tickerV2", "instrument", "announcement"}};
   // USDⓈ-M perpetuals: trades, the best bid and ask, and the venue's mark with its funding.
   // (trade, not aggTrade: what candles.source reads by default, and what the bundled captures hold)
   if (venue == VenueId::binance_usdm) return {"wss://fstream.binance.com/stream", {"trade", "bookTicker", "markPrice@1s"}};
@@ -581,6 +584,13 @@ void check_stream(Reader& r, const std::string& p, VenueId venue, bool venue_def
     for (const auto& ch : channels)
       if (ch != "match" && ch != "ticker" && ch != "level2")
         r.error(p + "channels", r.find(p + "channels"), fmt::format("\"{}\" is not a KuCoin channel (match, ticker, level2)", ch));
+  if (venue == VenueId::kucoin_futures && venue_defaults)
+    for (const auto& ch : channels)
+      if (ch != "execution" && ch != "tickerV2" && ch != "instrument" && ch != "announcement")
+        r.error(p + "channels", r.find(p + "channels"),
+                fmt::format("\"{}\" is not a KuCoin Futures channel the node reads (execution, tickerV2, instrument, "
+                            "announcement)",
+                            ch));
   for (auto& symbol : symbols) {
     auto instrument = parse_instrument(symbol);
     if (!instrument) {
@@ -601,7 +611,7 @@ void check_live_stream(Reader& r, const std::string& p, ConfigUse use, VenueId v
                        const std::vector<std::string>& channels, const std::vector<std::string>& symbols,
                        const std::string& ca_file) {
   std::error_code ec;
-  if (venue == VenueId::kucoin) {
+  if (venue == VenueId::kucoin || venue == VenueId::kucoin_futures) {
     if (url.rfind("https://", 0) != 0)
       r.error(p + "url", r.find(p + "url"), "expected KuCoin's https:// REST base (it hands out each connection's token)");
   } else if (url.rfind("wss://", 0) != 0) {
@@ -618,7 +628,8 @@ void check_live_stream(Reader& r, const std::string& p, ConfigUse use, VenueId v
 // the switches that must agree (testnet orders never go to the live venue, and back).
 void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, NodeConfig::Venue& v) {
   std::error_code ec;
-  const bool coinbase = v.id == VenueId::coinbase, kucoin = v.id == VenueId::kucoin, usdm = v.id == VenueId::binance_usdm;
+  const bool coinbase = v.id == VenueId::coinbase, kucoin = v.id == VenueId::kucoin, usdm = v.id == VenueId::binance_usdm,
+             kucoin_futures = v.id == VenueId::kucoin_futures;
   r.string(p + "rest_url", v.rest_url);
   r.string(p + "public_url", v.public_url);
   r.string(p + "ca_file", v.ca_file);
@@ -646,7 +657,7 @@ void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, 
   r.boolean(p + "user_stream", v.user_stream);
   r.string(p + "ws_api_url", v.ws_api_url);
   // No Binance-style user-data stream (USDⓈ-M's is not built): orders are polled (poll_ms).
-  const bool polled = coinbase || kucoin || usdm;
+  const bool polled = coinbase || kucoin || usdm || kucoin_futures;
   if (polled && v.user_stream) {
     v.user_stream = false;
     r.set_effective(p + "user_stream", "false", fmt::format(" ({}: orders are polled)", venue_name(v.id)));
@@ -659,6 +670,7 @@ void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, 
     v.rest_url = coinbase ? (live ? "https://api.coinbase.com" : "https://api-sandbox.coinbase.com")
                  : kucoin ? (live ? "https://api.kucoin.com" : "")  // no sandbox to default to
                  : usdm   ? (live ? "https://fapi.binance.com" : "https://testnet.binancefuture.com")
+                 : kucoin_futures ? (live ? "https://api-futures.kucoin.com" : "")
                           : (live ? "https://api.binance.com" : "https://testnet.binance.vision");
     if (mode != OrderMode::paper && !v.rest_url.empty())  // the effective URL, recorded (paper sends nothing)
       r.set_effective(p + "rest_url", Reader::quoted(v.rest_url));
@@ -681,6 +693,11 @@ void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, 
     r.error(p + "ws_api_url", r.find(p + "ws_api_url"), "expected a wss:// URL");
   }
   if (mode == OrderMode::paper) return;
+  if (kucoin_futures)
+    return r.error("order.mode", r.find("order.mode"),
+                   fmt::format("KuCoin Futures orders are not built yet: its instruments trade on paper only (order.mode = "
+                               "\"paper\"), not \"{}\"",
+                               name(mode)));
   if (kucoin && v.rest_url.empty())
     r.error(p + "rest_url", r.find(p + "rest_url"),
             "KuCoin has no public spot sandbox: order.mode = \"testnet\" needs the URL of one (e.g. exchange-sim's)");
@@ -743,7 +760,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   c.feed_capture_venue = parse_venue(capture_venue).value_or(VenueId::binance);
   check_stream(r, "feed.", c.feed_venue(),
                c.feed_source == FeedSourceKind::coinbase || c.feed_source == FeedSourceKind::kucoin ||
-                   c.feed_source == FeedSourceKind::binance_usdm,
+                   c.feed_source == FeedSourceKind::binance_usdm || c.feed_source == FeedSourceKind::kucoin_futures,
                c.feed_url,
                c.feed_channels, c.feed_symbols);
   r.integer("feed.max_time_skew_ms", c.feed_max_time_skew_ms, 0, std::int64_t{1} << 40);
@@ -807,7 +824,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   if (!c.history.rest_url.empty() && c.history.rest_url.rfind("https://", 0) != 0)
     r.error("history.rest_url", r.find("history.rest_url"), "expected an https:// URL");
   if ((c.feed_source == FeedSourceKind::coinbase || c.feed_source == FeedSourceKind::kucoin ||
-       c.feed_source == FeedSourceKind::binance_usdm) &&
+       c.feed_source == FeedSourceKind::binance_usdm || c.feed_source == FeedSourceKind::kucoin_futures) &&
       c.history.warmup) {
     // Only Binance spot's klines are fetched yet: another venue's session starts cold.
     if (const auto* n = r.find("history.warmup"))
@@ -1180,9 +1197,24 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   // [futures]
   // A live USDⓈ-M feed that reads the venue's marks marks with them (and funds at the rates
   // they announce); one mark source per perpetual, or each would be marked and funded twice.
+  // A live KuCoin Futures feed likewise with /contract/instrument's marks, and funds at its
+  // announcements (/contract/announcement), which it then needs: its marks announce no
+  // funding time, and with venue marks no schedule funds.
   const bool usdm_live = c.feed_source == FeedSourceKind::binance_usdm;
-  const bool venue_marks = usdm_live && std::any_of(c.feed_channels.begin(), c.feed_channels.end(),
-                                                    [](const std::string& ch) { return binance::is_mark_price_channel(ch); });
+  const bool kucoin_futures_live = c.feed_source == FeedSourceKind::kucoin_futures;
+  const auto reads = [&c](std::string_view channel) {
+    return std::find(c.feed_channels.begin(), c.feed_channels.end(), channel) != c.feed_channels.end();
+  };
+  const bool venue_marks = (usdm_live && std::any_of(c.feed_channels.begin(), c.feed_channels.end(),
+                                                     [](const std::string& ch) { return binance::is_mark_price_channel(ch); })) ||
+                           (kucoin_futures_live && reads("instrument"));
+  if (kucoin_futures_live && reads("instrument") != reads("announcement"))
+    r.error("feed.channels", r.find("feed.channels"),
+            reads("instrument")
+                ? "KuCoin Futures' marks (\"instrument\") announce no funding time: add \"announcement\", whose "
+                  "funding.begin frames are the venue's funding (without it no funding would be booked)"
+                : "\"announcement\" funds at the venue's settlements, which need its marks: add \"instrument\" (with the "
+                  "book's mid as the mark, the configured schedule funds, and each settlement would be booked twice)");
   std::string mark_price = venue_marks ? "venue" : "book_mid";
   r.string("futures.mark_price", mark_price, {"book_mid", "venue"});
   c.perpetuals.mark_from_book = mark_price == "book_mid";
@@ -1190,10 +1222,11 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     r.error("futures.mark_price", r.find("futures.mark_price"),
             "the feed reads the venue's markPrice stream: \"book_mid\" would mark (and fund) each perpetual a second "
             "time; use \"venue\"");
-  if (usdm_live && !venue_marks && !c.perpetuals.mark_from_book)
+  if ((usdm_live || kucoin_futures_live) && !venue_marks && !c.perpetuals.mark_from_book)
     r.error("futures.mark_price", r.find("futures.mark_price"),
-            "\"venue\" needs the venue's marks: add \"markPrice@1s\" to feed.channels (nothing else would mark the "
-            "perpetuals)");
+            fmt::format("\"venue\" needs the venue's marks: add \"{}\" to feed.channels (nothing else would mark the "
+                        "perpetuals)",
+                        usdm_live ? "markPrice@1s" : "instrument"));
   r.fixed("futures.funding_rate", c.perpetuals.funding_rate, /*allow_negative=*/true);
   std::uint32_t funding_s = static_cast<std::uint32_t>(c.perpetuals.funding_interval_ms / 1000);
   r.interval("futures.funding_interval", funding_s);

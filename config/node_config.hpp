@@ -29,7 +29,7 @@ namespace trader {
 // The modes a config chooses among, parsed once here; each name table serves the loader
 // and everything that prints the mode.
 enum class OrderMode { paper, testnet, live };        // live also needs --confirm-live
-enum class FeedSourceKind { capture, binance, coinbase, kucoin, binance_usdm };  // all but capture: the venue's live stream
+enum class FeedSourceKind { capture, binance, coinbase, kucoin, binance_usdm, kucoin_futures };  // all but capture: the venue's live stream
 enum class IfExists { error, archive, replace, resume };  // resume: restore the actors, continue the feed
 enum class StrategyKind { rule, xgboost };
 
@@ -38,7 +38,7 @@ using ModeNames = std::array<std::pair<std::string_view, E>, 6>;  // unused slot
 inline constexpr ModeNames<OrderMode> kOrderModes{{{"paper", OrderMode::paper}, {"testnet", OrderMode::testnet}, {"live", OrderMode::live}, {}}};
 inline constexpr ModeNames<FeedSourceKind> kFeedSources{
     {{"capture", FeedSourceKind::capture}, {"binance", FeedSourceKind::binance}, {"coinbase", FeedSourceKind::coinbase}, {"kucoin", FeedSourceKind::kucoin},
-     {"binance_usdm", FeedSourceKind::binance_usdm}}};
+     {"binance_usdm", FeedSourceKind::binance_usdm}, {"kucoin_futures", FeedSourceKind::kucoin_futures}}};
 inline bool is_live(FeedSourceKind k) { return k != FeedSourceKind::capture; }
 inline constexpr ModeNames<IfExists> kIfExists{{{"error", IfExists::error}, {"archive", IfExists::archive}, {"replace", IfExists::replace}, {"resume", IfExists::resume}}};
 inline constexpr ModeNames<StrategyKind> kStrategyKinds{{{"rule", StrategyKind::rule}, {"xgboost", StrategyKind::xgboost}, {}, {}}};
@@ -109,7 +109,8 @@ struct NodeConfig {
   // feed.source = "binance": the live combined stream; "coinbase": Advanced Trade's
   // WebSocket (its defaults: wss://advanced-trade-ws.coinbase.com, market_trades and heartbeats);
   // "kucoin": KuCoin's, the url its REST base, where each connection's token is fetched
-  // (https://api.kucoin.com, channel match)
+  // (https://api.kucoin.com, channel match); "kucoin_futures" likewise (https://api-futures.kucoin.com,
+  // channels execution, tickerV2, instrument)
   std::string feed_url = "wss://stream.binance.com:9443/stream";
   std::vector<std::string> feed_channels{"trade", "bookTicker"};
   // The venue whose frames the feed reads (capture_venue for captures, else the source's).
@@ -118,6 +119,7 @@ struct NodeConfig {
            : feed_source == FeedSourceKind::kucoin  ? VenueId::kucoin
            : feed_source == FeedSourceKind::binance ? VenueId::binance
            : feed_source == FeedSourceKind::binance_usdm ? VenueId::binance_usdm
+           : feed_source == FeedSourceKind::kucoin_futures ? VenueId::kucoin_futures
                                                      : feed_capture_venue;
   }
   std::string feed_ca_file;         // empty: the system CA store

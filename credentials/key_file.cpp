@@ -51,7 +51,9 @@ std::string ApiCredentials::fingerprint() const {
 KeyVariables default_key_variables(std::string_view venue) {
   std::string upper(venue);
   for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return {upper + "_API_KEY", upper + "_API_SECRET", venue == "kucoin" ? upper + "_API_PASSPHRASE" : ""};
+  // KuCoin's keys (spot's and futures') have an API passphrase.
+  return {upper + "_API_KEY", upper + "_API_SECRET",
+          venue == "kucoin" || venue == "kucoin_futures" ? upper + "_API_PASSPHRASE" : ""};
 }
 
 Result<ApiCredentials> from_env(const char* key_var, const char* secret_var, const char* passphrase_var) {

@@ -23,11 +23,15 @@ struct StreamIds {
 };
 
 // Book updates with id 0 are from a venue that numbers no book updates (Coinbase numbers
-// its frames; the connection reports those gaps itself). KuCoin's trade ids are the
-// book's sequence at each match: they rise, and skip every book change between matches.
+// its frames; the connection reports those gaps itself). KuCoin's trade ids (spot and
+// futures) are the book's sequence at each match: they rise, and skip every book change
+// between matches.
 std::optional<StreamIds> ids_of(const Message& m) {
-  if (const auto* t = std::get_if<Trade>(&m))
-    return StreamIds{t->symbol, "trade", t->trade_id, t->trade_id, false, venue_of(t->symbol) != VenueId::kucoin};
+  if (const auto* t = std::get_if<Trade>(&m)) {
+    const VenueId venue = venue_of(t->symbol);
+    return StreamIds{t->symbol, "trade", t->trade_id, t->trade_id, false,
+                     venue != VenueId::kucoin && venue != VenueId::kucoin_futures};
+  }
   if (const auto* a = std::get_if<AggTrade>(&m))
     return StreamIds{a->symbol, "aggTrade", a->agg_trade_id, a->agg_trade_id, false};
   if (const auto* d = std::get_if<DepthUpdate>(&m); d && d->final_update_id != 0)

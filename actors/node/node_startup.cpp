@@ -35,11 +35,11 @@ std::unique_ptr<FeedSource> live_stream(VenueId venue, const std::string& url, c
   if (venue == VenueId::coinbase) {
     live.url = url;
     live.subscribe = coinbase::subscribe_frames(symbols, channels);
-  } else if (venue == VenueId::kucoin) {
+  } else if (venue == VenueId::kucoin || venue == VenueId::kucoin_futures) {
     live.url = url;  // the REST base: each connection's token and server come from there
     live.connect = kucoin::stream_connector({url, kucoin::subscribe_frames(symbols, channels, 1),
-                                             kucoin::book_symbols(symbols, channels), ca_file,
-                                             std::chrono::seconds(config.feed_idle_timeout_s), &stop});
+                                             kucoin::book_symbols(symbols, channels), kucoin::contract_symbols(symbols),
+                                             ca_file, std::chrono::seconds(config.feed_idle_timeout_s), &stop});
   } else {
     live.url = binance::combined_stream_url(url, symbols, channels);
   }

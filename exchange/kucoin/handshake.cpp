@@ -59,24 +59,38 @@ std::vector<std::string> symbols_of(const std::vector<std::string>& instruments)
   }
   return symbols;
 }
+
+bool futures(const std::vector<std::string>& instruments) {
+  return !instruments.empty() && venue_of(instruments.front()) == VenueId::kucoin_futures;
+}
 }  // namespace
 
 std::vector<std::string> book_symbols(const std::vector<std::string>& instruments, const std::vector<std::string>& channels) {
-  if (std::find(channels.begin(), channels.end(), "level2") == channels.end()) return {};
+  if (futures(instruments) || std::find(channels.begin(), channels.end(), "level2") == channels.end()) return {};
   return symbols_of(instruments);
+}
+
+std::vector<std::string> contract_symbols(const std::vector<std::string>& instruments) {
+  return futures(instruments) ? symbols_of(instruments) : std::vector<std::string>{};
+}
+
+std::string channel_topic(VenueId venue, std::string_view channel) {
+  if (venue != VenueId::kucoin_futures) return fmt::format("/market/{}", channel);
+  return fmt::format("{}{}", channel == "instrument" || channel == "announcement" ? "/contract/" : "/contractMarket/", channel);
 }
 
 std::vector<std::string> subscribe_frames(const std::vector<std::string>& instruments,
                                           const std::vector<std::string>& channels, std::uint64_t first_id) {
   const std::vector<std::string> symbols = symbols_of(instruments);
+  const VenueId venue = futures(instruments) ? VenueId::kucoin_futures : VenueId::kucoin;
   std::vector<std::string> out;
   for (const auto& channel : channels)
     for (std::size_t from = 0; from < symbols.size(); from += kSymbolsPerTopic) {
       std::string list;
       for (std::size_t i = from; i < std::min(symbols.size(), from + kSymbolsPerTopic); ++i)
         list += (list.empty() ? "" : ",") + symbols[i];
-      out.push_back(fmt::format(R"({{"id":"{}","type":"subscribe","topic":"/market/{}:{}","privateChannel":false,"response":true}})",
-                                first_id++, channel, list));
+      out.push_back(fmt::format(R"({{"id":"{}","type":"subscribe","topic":"{}:{}","privateChannel":false,"response":true}})",
+                                first_id++, channel_topic(venue, channel), list));
     }
   return out;
 }

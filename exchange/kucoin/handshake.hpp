@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "messages/instrument.hpp"
 
 namespace trader::kucoin {
 
@@ -29,15 +30,24 @@ Result<Bullet> parse_bullet(std::string_view answer);
 // The URL of one connection: the endpoint with the token and this connection's id.
 std::string connect_url(const Bullet& bullet, std::string_view connect_id);
 
-// The market topics of `channels` ("match", "ticker", "level2") for `instruments`
-// ("BTC-USDT@kucoin"), as subscribe requests numbered from `first_id`, at most 100
-// symbols each.
+// The market topics of `channels` for `instruments`, as subscribe requests numbered from
+// `first_id`, at most 100 symbols each. Spot ("BTC-USDT@kucoin"): "match", "ticker",
+// "level2" -> /market/CHANNEL. KuCoin Futures ("XBTUSDTM@kucoin_futures"): "execution",
+// "tickerV2" -> /contractMarket/CHANNEL; "instrument" (marks, funding rates) and
+// "announcement" (funding) -> /contract/CHANNEL.
 std::vector<std::string> subscribe_frames(const std::vector<std::string>& instruments,
                                           const std::vector<std::string>& channels, std::uint64_t first_id);
 
 // The symbols ("BTC-USDT") whose level2 needs its REST book: those of `instruments` when
 // `channels` hold "level2", else none.
 std::vector<std::string> book_symbols(const std::vector<std::string>& instruments, const std::vector<std::string>& channels);
+
+// KuCoin Futures: the symbols ("XBTUSDTM") whose contract each connection fetches before
+// its frames (sizes are in the contract's lots); none for spot.
+std::vector<std::string> contract_symbols(const std::vector<std::string>& instruments);
+
+// A channel's topic on `venue` (kucoin or kucoin_futures), without the symbols: "/market/match".
+std::string channel_topic(VenueId venue, std::string_view channel);
 
 std::string ping_frame(std::uint64_t id);
 

@@ -38,6 +38,17 @@ Result<std::string> fetch_book(net::HttpsClient& client, const std::string& symb
   return body;
 }
 
+// KuCoin Futures: the contract, as the decoder reads it (its answer names its symbol).
+Result<std::string> fetch_contract(net::HttpsClient& client, const std::string& symbol) {
+  const auto outcome = client.send({"GET", "/api/v1/contracts/" + percent_encode(symbol), "", {}});
+  if (outcome.kind != net::HttpOutcome::Kind::answered)
+    return fail(fmt::format("kucoin contract {}: {}", symbol, outcome.error));
+  const std::string& body = outcome.response.body;
+  if (outcome.response.status != 200 || body.find(R"("code":"200000")") == std::string::npos)
+    return fail(fmt::format("kucoin contract {}: HTTP {}: {}", symbol, outcome.response.status, body.substr(0, 200)));
+  return body;
+}
+
 }  // namespace
 
 StreamConnector stream_connector(StreamSettings settings) {
@@ -51,13 +62,20 @@ StreamConnector stream_connector(StreamSettings settings) {
     }
     auto bullet = fetch_bullet(**client);
     if (!bullet) return tl::unexpected(bullet.error());
+    // Futures' contracts before any frame: the frames count in their lots.
+    std::vector<std::string> contracts;
+    for (const auto& symbol : s.contract_symbols) {
+      auto contract = fetch_contract(**client, symbol);
+      if (!contract) return tl::unexpected(contract.error());
+      contracts.push_back(std::move(*contract));
+    }
     // The id only tells this client's connections apart (KuCoin echoes it in the welcome).
     const std::string connect_id = fmt::format("trader-{}-{}", wall_ns(), ++*connections);
     auto url = net::parse_wss_url(connect_url(*bullet, connect_id));
     if (!url) return tl::unexpected(url.error());
     auto ws = net::WsClient::connect(*url, s.ca_file, s.idle_timeout, &permanent);
     if (!ws) return tl::unexpected(ws.error());
-    StreamConnection c{std::move(*ws), {}};
+    StreamConnection c{std::move(*ws), std::move(contracts)};
     auto welcome = c.ws->read(s.stop);
     if (!welcome) return fail(fmt::format("kucoin: no welcome: {}", welcome.error().message));
     auto kind = frame_kind(*welcome);

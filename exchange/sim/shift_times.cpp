@@ -72,20 +72,24 @@ std::string shift_coinbase_times(std::string_view text, std::int64_t offset_ms) 
   return out;
 }
 
-std::string shift_kucoin_times(std::string_view text, std::int64_t received_ms, std::int64_t offset_ms) {
-  static constexpr std::string_view kTime = "\"time\":\"";
-  const std::string ms_shifted = shift_times(text, received_ms, offset_ms);
+namespace {
+// Each 19-digit nanosecond time after `key` (ending at `close`: a quote, or a ',' or '}' for
+// a bare number) within a day of the receive time, moved by `offset_ms`.
+std::string shift_ns_after(const std::string& ms_shifted, std::string_view key, bool quoted, std::int64_t received_ms,
+                           std::int64_t offset_ms) {
   std::string out;
   out.reserve(ms_shifted.size() + 8);
   std::size_t i = 0;
   for (;;) {
-    const auto at = ms_shifted.find(kTime, i);
-    const auto digits = at + kTime.size();
+    const auto at = ms_shifted.find(key, i);
+    const auto digits = at + key.size();
     if (at == std::string::npos || digits + 20 > ms_shifted.size()) break;
     out.append(ms_shifted, i, digits - i);
     i = digits;
     const std::string_view number(ms_shifted.data() + digits, 19);
-    if (ms_shifted[digits + 19] == '"' && number.find_first_not_of("0123456789") == std::string_view::npos) {
+    const char close = ms_shifted[digits + 19];
+    const bool closed = quoted ? close == '"' : close == ',' || close == '}';
+    if (closed && number.find_first_not_of("0123456789") == std::string_view::npos) {
       const std::int64_t ns = std::stoll(std::string(number));
       if (std::llabs(ns / 1'000'000 - received_ms) <= 86'400'000) {
         out += std::to_string(ns + offset_ms * 1'000'000);
@@ -95,6 +99,14 @@ std::string shift_kucoin_times(std::string_view text, std::int64_t received_ms, 
   }
   out.append(ms_shifted, i, std::string::npos);
   return out;
+}
+}  // namespace
+
+std::string shift_kucoin_times(std::string_view text, std::int64_t received_ms, std::int64_t offset_ms) {
+  // Spot's trades: "time":"<ns>"; futures' trades and tickers: "ts":<ns>.
+  const std::string ms_shifted = shift_times(text, received_ms, offset_ms);
+  return shift_ns_after(shift_ns_after(ms_shifted, "\"time\":\"", true, received_ms, offset_ms), "\"ts\":", false,
+                        received_ms, offset_ms);
 }
 
 }  // namespace trader::sim

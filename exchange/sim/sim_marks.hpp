@@ -1,5 +1,5 @@
 #pragma once
-// exchange-sim's USDⓈ-M mark price stream (personality binance_usdm): the bundled
+// exchange-sim's perpetual mark price streams (personalities binance_usdm, kucoin_futures): the bundled
 // perpetual captures hold trades and books but no markPrice frames, so the sim makes
 // them as Binance publishes them (<symbol>@markPrice@1s, markPriceUpdate): the mark is the
 // book's mid (toward zero), at every `every_ms` of the stream's time for each symbol with
@@ -16,10 +16,15 @@ struct MarkSchedule {
   std::int64_t every_ms = 1000;
   std::int64_t funding_rate = 10'000;            // fixed point: 0.0001
   std::int64_t funding_interval_ms = 28'800'000;  // 8 h
+  bool kucoin_futures = false;                    // KuCoin Futures' frames instead (below)
 };
 
+// kucoin_futures: per symbol ("XBTUSDTM"), /contract/instrument:SYMBOL's mark.index.price
+// (the mid, a JSON number; index = mark) at each boundary, its funding.rate (the configured
+// rate) at each minute, and at each funding time /contract/announcement's funding.begin at
+// that rate, ahead of that time's mark (the venue settles at the mark it had).
 struct MarkFrame {
-  std::string stream, text;  // "btcusdt@markPrice@1s", the combined-stream frame
+  std::string stream, text;  // "btcusdt@markPrice@1s" (or the KuCoin topic subscribed), the frame
 };
 
 class SimMarks {
@@ -35,6 +40,8 @@ class SimMarks {
   std::vector<MarkFrame> due(std::int64_t now_ms);
 
  private:
+  void kucoin_futures_frames(const std::string& symbol, std::int64_t mid, std::int64_t t, std::int64_t next_funding,
+                             std::vector<MarkFrame>& out) const;
   MarkSchedule schedule_;
   std::map<std::string, std::int64_t> mid_;
   std::int64_t last_ms_ = 0;

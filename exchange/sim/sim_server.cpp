@@ -102,6 +102,20 @@ std::optional<std::pair<std::string, std::string>> recorded_book(std::string_vie
   return std::nullopt;
 }
 
+// A KuCoin Futures contract line (GET /api/v1/contracts/{symbol}'s answer, as recorded):
+// its symbol and the whole answer; nullopt for any other line.
+std::optional<std::pair<std::string, std::string>> recorded_contract(std::string_view text) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object root;
+  std::string_view symbol;
+  double multiplier = 0;
+  if (parser.parse(text.data(), text.size()).get_object().get(root) != simdjson::SUCCESS ||
+      root["data"]["symbol"].get_string().get(symbol) != simdjson::SUCCESS ||
+      root["data"]["multiplier"].get_double().get(multiplier) != simdjson::SUCCESS)
+    return std::nullopt;
+  return std::pair{std::string(symbol), std::string(text)};
+}
+
 // A client's id as the sim echoes it in JSON: letters, digits and ._- only (anything else
 // dropped), so no id can break the frame it goes back in.
 std::string echoable(std::string_view id) {
@@ -115,7 +129,7 @@ std::string echoable(std::string_view id) {
 // quotes a price (/api/v3/ticker/price) before the replay starts, as a real one does. The
 // captures' closed klines are its kline history. Returns the first line's receive time (ms).
 std::int64_t open_market(const std::vector<std::string>& captures, VenueId venue_id, SimVenue& venue, SimKlines& klines,
-                         KucoinApi& kucoin) {
+                         KucoinApi& kucoin, std::map<std::string, std::string>& contracts) {
   std::int64_t first_ms = 0;
   std::vector<ParsedFrame> items;
   std::set<std::string> kucoin_books;
@@ -135,6 +149,9 @@ std::int64_t open_market(const std::vector<std::string>& captures, VenueId venue
           kucoin_books.insert(book->first);
           kucoin.set_book(book->first, std::move(book->second));
         }
+      if (venue_id == VenueId::kucoin_futures)  // what GET /api/v1/contracts/{symbol} answers
+        if (auto contract = recorded_contract(std::string_view(line.frame, line.frame_len)))
+          contracts.insert(std::move(*contract));
       for (const auto& parsed : items) {
         if (const auto* k = std::get_if<Kline>(&parsed.message); k && k->closed) klines.add(*k);
         if (auto print = price_print(parsed)) venue.open_at(print->symbol, print->price);
@@ -158,6 +175,7 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   SimVenue venue;
   CoinbaseApi coinbase;  // the Coinbase personality's answers (options.venue coinbase)
   KucoinApi kucoin;      // the KuCoin personality's (options.venue kucoin)
+  std::map<std::string, std::string> contracts;  // kucoin_futures: each symbol's recorded contract answer
   // kucoin: stream tokens handed out by bullet-public, each good for one connection (io thread)
   std::set<std::string> tokens_issued, tokens_used;
   int tokens_expired = 0;  // by the expire_tokens fault
@@ -231,7 +249,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(tls_stream&& s, std::shared_ptr<SimServer::Impl> sim)
       : ws_(std::move(s)), sim_(std::move(sim)), deadline_(ws_.get_executor()), ping_deadline_(ws_.get_executor()),
-        coinbase_(sim_->options.venue == VenueId::coinbase), kucoin_(sim_->options.venue == VenueId::kucoin) {}
+        coinbase_(sim_->options.venue == VenueId::coinbase), kucoin_(sim_->options.venue == VenueId::kucoin || sim_->options.venue == VenueId::kucoin_futures) {}
 
   void accept(http::request<http::string_body> req) {
     if (coinbase_) return accept_coinbase(std::move(req));
@@ -669,7 +687,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool throttled = sim.burst_left > 0;
     if (throttled) {
       --sim.burst_left;
-      if (o.venue == VenueId::kucoin) {
+      if (o.venue == VenueId::kucoin || o.venue == VenueId::kucoin_futures) {
         res_.result(http::status::too_many_requests);
         res_.set("gw-ratelimit-limit", "4000");
         res_.set("gw-ratelimit-remaining", "0");
@@ -726,6 +744,50 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     reply(sim.coinbase.answer(method, path, parse_params(query), req_.body(), now));
   }
 
+  // KuCoin's bullet-public (spot's and futures'): a token good for one connection, and this
+  // server as the stream's, at the host the client asked for (without any port).
+  HttpAnswer bullet() {
+    auto& sim = *sim_;
+    const std::string token = fmt::format("sim-token-{}", sim.tokens_issued.size() + 1);
+    sim.tokens_issued.insert(token);
+    const auto host_header = req_[http::field::host];
+    const std::string_view host(host_header.data(), host_header.size());
+    beast::error_code ec;
+    const auto port = beast::get_lowest_layer(stream_).socket().local_endpoint(ec).port();
+    return {200, fmt::format(R"({{"code":"200000","data":{{"token":"{}","instanceServers":[{{"endpoint":"wss://{}:{}/",)"
+                             R"("encrypt":true,"protocol":"websocket","pingInterval":{},"pingTimeout":{}}}]}}}})",
+                             token, host.substr(0, host.find(':')), port, sim.options.ping_interval_ms,
+                             sim.options.ping_timeout_ms)};
+  }
+
+  // The KuCoin Futures personality, market data only (its orders are not built): the
+  // bullet, the server's time, and each contract as the capture recorded it.
+  void route_kucoin_futures(const std::string& path) {
+    auto& sim = *sim_;
+    auto reply = [&](const HttpAnswer& a) {
+      res_.result(static_cast<http::status>(a.status));
+      res_.body() = a.body;
+    };
+    const std::string method(req_.method_string());
+    if (method == "POST" && path == "/api/v1/bullet-public") return reply(bullet());
+    if (method == "GET" && path == "/api/v1/timestamp") return reply({200, fmt::format(R"({{"code":"200000","data":{}}})", wall_ms())});
+    static constexpr std::string_view kContracts = "/api/v1/contracts/";
+    if (method == "GET" && path == "/api/v1/contracts/active") {
+      std::string list;
+      for (const auto& [symbol, answer] : sim.contracts) {
+        const auto at = answer.find(R"("data":)");
+        list += (list.empty() ? "" : ",") + answer.substr(at + 7, answer.rfind('}') - at - 7);
+      }
+      return reply({200, fmt::format(R"({{"code":"200000","data":[{}]}})", list)});
+    }
+    if (method == "GET" && path.rfind(kContracts, 0) == 0) {
+      const auto it = sim.contracts.find(path.substr(kContracts.size()));
+      if (it != sim.contracts.end()) return reply({200, it->second});
+      return reply(kucoin_error(404, "40010", "Contract does not exist"));  // the capture recorded none of it
+    }
+    reply(kucoin_error(404, "404000", "Not Found: this simulator serves KuCoin Futures' market data only"));
+  }
+
   // The KuCoin personality: the bullet, then a signed request's headers checked first, then
   // its answer. Every answer tells the resource pool's state (gw-ratelimit-*), as KuCoin's do.
   void route_kucoin(const std::string& path, const std::string& query) {
@@ -744,19 +806,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res_.set("gw-ratelimit-limit", "4000");
     res_.set("gw-ratelimit-remaining", std::to_string(std::max<std::int64_t>(0, 4000 - sim.pool_used)));
     res_.set("gw-ratelimit-reset", std::to_string(30'000 - now % 30'000));
-    if (method == "POST" && path == "/api/v1/bullet-public") {
-      const std::string token = fmt::format("sim-token-{}", sim.tokens_issued.size() + 1);
-      sim.tokens_issued.insert(token);
-      // The stream is served here: the host the client asked for (without any port), this port.
-      const auto host_header = req_[http::field::host];
-      const std::string_view host(host_header.data(), host_header.size());
-      beast::error_code ec;
-      const auto port = beast::get_lowest_layer(stream_).socket().local_endpoint(ec).port();
-      return reply({200, fmt::format(R"({{"code":"200000","data":{{"token":"{}","instanceServers":[{{"endpoint":"wss://{}:{}/",)"
-                                     R"("encrypt":true,"protocol":"websocket","pingInterval":{},"pingTimeout":{}}}]}}}})",
-                                     token, host.substr(0, host.find(':')), port, sim.options.ping_interval_ms,
-                                     sim.options.ping_timeout_ms)});
-    }
+    if (method == "POST" && path == "/api/v1/bullet-public") return reply(bullet());
     if (KucoinApi::is_private(path)) {
       const auto header = [&](const char* name) {
         const auto v = req_[name];
@@ -776,6 +826,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     auto& sim = *sim_;
     if (sim.options.venue == VenueId::coinbase) return route_coinbase(path, query);
     if (sim.options.venue == VenueId::kucoin) return route_kucoin(path, query);
+    if (sim.options.venue == VenueId::kucoin_futures) return route_kucoin_futures(path);
     const auto method = req_.method();
     const std::int64_t now = wall_ms();
     auto answer = [&](const VenueResult<std::string>& r) {
@@ -953,7 +1004,9 @@ void SimServer::Impl::replay() {
     auto decoder = make_frame_decoder(options.venue);
     std::int64_t first_ts = 0, offset_ms = 0;
     auto started = std::chrono::steady_clock::now();
-    SimMarks marks(options.marks);  // binance_usdm
+    MarkSchedule schedule = options.marks;  // binance_usdm, kucoin_futures
+    schedule.kucoin_futures = options.venue == VenueId::kucoin_futures;
+    SimMarks marks(schedule);
     CaptureLine line;
     for (;;) {
       auto more = (*file)->next(line);
@@ -964,7 +1017,8 @@ void SimServer::Impl::replay() {
         first_ts = options.history_ms > 0 ? stream_start_ms * 1'000'000 : line.recv_ts_ns;  // paced from the clock's start
         offset_ms = clock_offset();
       }
-      const bool coinbase = options.venue == VenueId::coinbase, kucoin = options.venue == VenueId::kucoin;
+      const bool coinbase = options.venue == VenueId::coinbase,
+                 kucoin = options.venue == VenueId::kucoin || options.venue == VenueId::kucoin_futures;
       // Coinbase frames go out numbered by each connection; Coinbase's and KuCoin's trades
       // fill orders at the sim's time.
       const std::string_view raw(line.frame, line.frame_len);
@@ -991,7 +1045,7 @@ void SimServer::Impl::replay() {
       if (stream.empty()) continue;  // REST snapshot lines are not stream frames
       // USDⓈ-M: the marks due before this frame, at the books before it.
       std::vector<std::shared_ptr<const Frame>> marks_due;
-      if (options.venue == VenueId::binance_usdm) {
+      if (options.venue == VenueId::binance_usdm || options.venue == VenueId::kucoin_futures) {
         for (auto& m : marks.due(received_ms + offset_ms))
           marks_due.push_back(std::make_shared<const Frame>(Frame{std::move(m.stream), std::move(m.text)}));
         for (const auto& parsed : items)
@@ -1044,7 +1098,8 @@ SimServer::~SimServer() {
 Result<std::unique_ptr<SimServer>> SimServer::start(const SimOptions& options, const net::SelfSigned& cert) {
   auto impl = std::make_shared<Impl>(options);
   impl->stream_start_ms =
-      open_market(options.captures, options.venue, impl->venue, impl->klines, impl->kucoin) + options.history_ms;
+      open_market(options.captures, options.venue, impl->venue, impl->klines, impl->kucoin, impl->contracts) +
+      options.history_ms;
   auto ctx = net::server_context(cert);
   if (!ctx) return tl::unexpected(ctx.error());
   impl->tls = std::move(*ctx);

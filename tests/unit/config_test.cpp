@@ -466,6 +466,38 @@ TEST_CASE("config: a KuCoin feed reads its REST base for tokens, and its orders 
   CHECK(live.error().message.find("venue.rest_url: order.mode is \"testnet\" but this is the live venue") != std::string::npos);
 }
 
+TEST_CASE("config: a live KuCoin Futures feed: its REST base, four channels, the venue's marks and settlements, paper only") {
+  const std::string feed = "[feed]\nsource = \"kucoin_futures\"\nsymbols = [\"XBTUSDTM@kucoin_futures\"]\n";
+  auto c = parse_node_config(feed + "[portfolio]\nquote_asset = \"USDT\"\n", "k.toml", {}, ConfigUse::replay);
+  REQUIRE(c.has_value());
+  CHECK(c->feed_url == "https://api-futures.kucoin.com");
+  CHECK(c->feed_channels == std::vector<std::string>{"execution", "tickerV2", "instrument", "announcement"});
+  CHECK(c->feed_venue() == VenueId::kucoin_futures);
+  CHECK_FALSE(c->perpetuals.mark_from_book);  // the venue's marks
+  CHECK_FALSE(c->history.warmup);
+  // Trades and books only: the book's mid marks, the schedule funds.
+  auto mids = parse_node_config(feed + "channels = [\"execution\", \"tickerV2\"]\n", "k.toml", {}, ConfigUse::replay);
+  REQUIRE(mids.has_value());
+  CHECK(mids->perpetuals.mark_from_book);
+  for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
+           {feed + "channels = [\"execution\", \"instrument\"]\n",
+            "k.toml:4: feed.channels: KuCoin Futures' marks (\"instrument\") announce no funding time: add \"announcement\""},
+           {feed + "channels = [\"execution\", \"announcement\"]\n",
+            "k.toml:4: feed.channels: \"announcement\" funds at the venue's settlements, which need its marks"},
+           {feed + "channels = [\"execution\", \"match\"]\n",
+            "k.toml:4: feed.channels: \"match\" is not a KuCoin Futures channel the node reads"},
+           {feed + "url = \"wss://ws-api-futures.kucoin.com\"\n", "k.toml:4: feed.url: expected KuCoin's https:// REST base"},
+           {"[feed]\nsource = \"kucoin_futures\"\nsymbols = [\"BTC-USDT@kucoin\"]\n",
+            "k.toml:3: feed.symbols: \"BTC-USDT@kucoin\" is a kucoin instrument; this feed reads kucoin_futures"},
+           {feed + "[order]\nmode = \"testnet\"\n[venue]\nrest_url = \"https://127.0.0.1:9\"\n",
+            "k.toml:5: order.mode: KuCoin Futures orders are not built yet: its instruments trade on paper only"}}) {
+    auto bad = parse_node_config(text, "k.toml", {}, ConfigUse::replay);
+    REQUIRE_FALSE(bad.has_value());
+    CAPTURE(bad.error().message);
+    CHECK(bad.error().message.find(says) != std::string::npos);
+  }
+}
+
 TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks, starts cold, its orders go to fapi") {
   // Its marks are the venue's (futures.mark_price defaults to "venue" for it).
   auto c = parse_node_config("[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n"

@@ -1,9 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include "credentials/credentials.hpp"
 #include "exchange/net/backoff.hpp"
 #include "exchange/sim/rest_auth.hpp"
 #include "exchange/binance/frame_parser.hpp"
+#include "exchange/kucoin/frame_parser.hpp"
 #include "exchange/sim/shift_times.hpp"
 #include "exchange/sim/sim_marks.hpp"
 #include "exchange/sim/sim_venue.hpp"
@@ -254,6 +257,31 @@ TEST_CASE("sim marks: one markPrice frame per second per book, at its mid, annou
   CHECK(std::get<MarkPrice>(last.message).symbol == "ETHUSDT@binance_usdm");
   CHECK(std::get<MarkPrice>(last.message).price == 260000000001);
   CHECK(std::get<MarkPrice>(last.message).next_funding_time_ms == 1'723'161'360'000);
+}
+
+TEST_CASE("sim marks, KuCoin Futures: instrument marks each second, its rate each minute, funding announced before its mark") {
+  SimMarks marks(MarkSchedule{1000, -5'000, 60'000, true});  // funding every minute, at -0.00005
+  kucoin::FrameParser parser(VenueId::kucoin_futures);
+  const std::int64_t t0 = 1'723'161'298'400;  // 23:54:58.4
+  CHECK(marks.due(t0).empty());
+  marks.on_book("XBTUSDTM", 6180020000000, 6180030000001);
+  const auto frames = marks.due(1'723'161'300'100);  // 23:54:59 and 23:55:00 (a funding time) passed
+  std::vector<ParsedFrame> decoded;
+  for (const auto& f : frames)
+    for (auto& p : parser.decode(f.text)) decoded.push_back(std::move(p));
+  REQUIRE(frames.size() == 4);
+  const char* subjects[] = {"mark.index.price", "funding.begin", "funding.rate", "mark.index.price"};
+  for (std::size_t i = 0; i < 4; ++i)
+    CHECK(frames[i].text.find(fmt::format(R"("subject":"{}")", subjects[i])) != std::string::npos);
+  CHECK(frames[0].stream == "/contract/instrument:XBTUSDTM");
+  CHECK(frames[1].stream == "/contract/announcement:XBTUSDTM");  // the topic subscribed (the frame's names no symbol)
+  // What the node journals: the mark, the funding at the mark before it, the mark with the rate.
+  REQUIRE(decoded.size() == 3);
+  CHECK(std::get<MarkPrice>(decoded[0].message) ==
+        MarkPrice{"XBTUSDTM@kucoin_futures", 6180025000000, MarkSource::venue, 1'723'161'299'000, 0, 0});
+  CHECK(std::get<Funding>(decoded[1].message) ==
+        Funding{"XBTUSDTM@kucoin_futures", -5'000, 1'723'161'300'000, 6180025000000, FundingSource::venue});
+  CHECK(std::get<MarkPrice>(decoded[2].message).funding_rate == -5'000);
 }
 
 TEST_CASE("sim venue, USDⓈ-M: a position opens, flips on margin with realized PnL, reduce-only and margin refusals") {

@@ -108,6 +108,10 @@ TEST_CASE("kucoin trade ids rise but skip (book sequences): only their order is 
   CHECK(admit(t).size() == 1);
   t.trade_id = 530;  // 29 book changes between the matches: no gap
   CHECK(admit(t).size() == 1);
+  Trade perp{"XBTUSDTM@kucoin_futures", 100, 1, 900, 1, 1, false};  // KuCoin Futures' likewise
+  CHECK(admit(perp).size() == 1);
+  perp.trade_id = 950;
+  CHECK(admit(perp).size() == 1);
   t.trade_id = 520;  // below the last: stale, not let in
   const auto stale = admit(t);
   REQUIRE(stale.size() == 2);

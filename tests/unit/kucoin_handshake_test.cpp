@@ -45,3 +45,16 @@ TEST_CASE("kucoin subscriptions: one request per topic of up to 100 symbols, num
   CHECK(split[1].find("/market/match:C100-USDT,") != std::string::npos);
   CHECK(kucoin::ping_frame(9) == R"({"id":"9","type":"ping"})");
 }
+
+TEST_CASE("kucoin futures subscriptions: contractMarket and contract topics, each contract fetched, no spot books") {
+  const std::vector<std::string> perps{"XBTUSDTM@kucoin_futures", "ETHUSDTM@kucoin_futures"};
+  const auto frames = kucoin::subscribe_frames(perps, {"execution", "tickerV2", "instrument", "announcement"}, 1);
+  REQUIRE(frames.size() == 4);
+  CHECK(frames[0].find(R"("topic":"/contractMarket/execution:XBTUSDTM,ETHUSDTM")") != std::string::npos);
+  CHECK(frames[1].find(R"("topic":"/contractMarket/tickerV2:XBTUSDTM,ETHUSDTM")") != std::string::npos);
+  CHECK(frames[2].find(R"("topic":"/contract/instrument:XBTUSDTM,ETHUSDTM")") != std::string::npos);
+  CHECK(frames[3].find(R"("topic":"/contract/announcement:XBTUSDTM,ETHUSDTM")") != std::string::npos);
+  CHECK(kucoin::contract_symbols(perps) == std::vector<std::string>{"XBTUSDTM", "ETHUSDTM"});
+  CHECK(kucoin::book_symbols(perps, {"level2"}).empty());
+  CHECK(kucoin::contract_symbols({"BTC-USDT@kucoin"}).empty());  // spot has no contracts
+}

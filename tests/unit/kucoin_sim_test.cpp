@@ -121,6 +121,15 @@ TEST_CASE("kucoin sim: frames move to now, milliseconds and trade nanoseconds al
   CHECK(shifted.find(R"("sequence":"3735683259")") != std::string::npos);  // ids stay
   const std::string ticker = R"({"topic":"/market/ticker:BTC-USDT","data":{"sequence":"50093239219","time":1723161255343}})";
   CHECK(shift_kucoin_times(ticker, 1723161254116, 1000).find(R"("time":1723161256343})") != std::string::npos);
+  // KuCoin Futures: bare nanosecond numbers after "ts"; sequences and sizes stay.
+  const std::string execution =
+      R"({"topic":"/contractMarket/execution:XBTUSDTM","sn":5266583935,"data":{"sequence":5266583935,"size":6,)"
+      R"("tradeId":"5266583935","ts":1723161256322000000}})";
+  const auto moved = shift_kucoin_times(execution, 1723161255088, 1000);
+  CHECK(moved.find(R"("ts":1723161257322000000})") != std::string::npos);
+  CHECK(moved.find(R"("sequence":5266583935,"size":6,)") != std::string::npos);
+  const std::string ticker_v2 = R"({"data":{"bestAskSize":2510,"ts":1723161256313000000,"sequence":5123107839020}})";
+  CHECK(shift_kucoin_times(ticker_v2, 1723161255088, -5).find(R"("ts":1723161256308000000,)") != std::string::npos);
 }
 
 TEST_CASE("kucoin handshake: a frame's kind names welcome, ack and KuCoin's errors") {

@@ -117,15 +117,17 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
                   "binance; coinbase: Advanced Trade REST with JWT checks and its market-data WebSocket, over Coinbase "
                   "captures; kucoin: spot REST with KC-API-* checks, the bullet handshake and KuCoin's WebSocket "
                   "protocol, over KuCoin captures; binance_usdm: Binance USDⓈ-M's combined stream over USDⓈ-M captures, "
-                  "with <symbol>@markPrice@1s frames made from their books (no futures REST yet)")
-      ->check(CLI::IsMember({"binance", "binance_usdm", "coinbase", "kucoin"}))
+                  "with <symbol>@markPrice@1s frames made from their books, and its /fapi REST; kucoin_futures: KuCoin "
+                  "Futures' bullet, contracts and WebSocket over KuCoin Futures captures, with /contract/instrument marks "
+                  "and /contract/announcement funding made from their books (market data only)")
+      ->check(CLI::IsMember({"binance", "binance_usdm", "coinbase", "kucoin", "kucoin_futures"}))
       ->capture_default_str();
   cmd->add_option("--listen", a->listen, "HOST:PORT (port 0: any free one)")->capture_default_str();
   cmd->add_option("--funding-rate", a->funding_rate,
-                  "binance_usdm: the funding rate each markPrice frame announces (positive: longs pay shorts)")
+                  "binance_usdm, kucoin_futures: the funding rate the marks announce (positive: longs pay shorts)")
       ->capture_default_str();
   cmd->add_option("--funding-interval", a->funding_interval,
-                  "binance_usdm: funding times are multiples of this since the epoch (UTC)")
+                  "binance_usdm, kucoin_futures: funding times are multiples of this since the epoch (UTC)")
       ->capture_default_str();
   cmd->add_option("--capture", a->options.captures, "capture file(s) the stream replays")->required();
   cmd->add_option("--speed", a->speed, "multiple of real time, or \"max\"")->capture_default_str();
@@ -200,6 +202,10 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
     else if (a->options.venue == VenueId::coinbase)
       fmt::print("exchange-sim (coinbase): https://{0}:{1} (Advanced Trade REST: /api/v3/brokerage, /v2/time), "
                  "wss://{0}:{1} (market data){2}\n",
+                 a->options.host, port, cert_note);
+    else if (a->options.venue == VenueId::kucoin_futures)
+      fmt::print("exchange-sim (kucoin_futures): https://{0}:{1} (REST: /api/v1/bullet-public, /api/v1/contracts, "
+                 "/api/v1/timestamp), wss://{0}:{1}/ (market data, with a bullet's token){2}\n",
                  a->options.host, port, cert_note);
     else if (a->options.venue == VenueId::binance_usdm)
       fmt::print("exchange-sim (binance_usdm): https://{0}:{1} (USDⓈ-M REST: /fapi/v1, /fapi/v2), "

@@ -1,4 +1,4 @@
-// trader-tools record binance|coinbase|kucoin: records a live (or simulated) stream into a
+// trader-tools record binance|coinbase|kucoin|kucoin-futures: records a live (or simulated) stream into a
 // capture file, the same format `import` and the node's capture feed read.
 #include <chrono>
 #include <map>
@@ -30,20 +30,23 @@ struct RecordArgs {
   VenueId venue = VenueId::binance;
   std::vector<std::string> subscribe;  // frames sent after each connect (Coinbase, KuCoin)
   std::vector<std::string> book_symbols;  // KuCoin: whose REST book each connection records first (level2)
+  std::vector<std::string> contract_symbols;  // KuCoin Futures: whose contract each connection records first
 };
 
 // How each connection begins: KuCoin's with a fresh token (url: its REST base), others by URL.
 StreamConnector connector_for(const RecordArgs& a) {
-  if (a.venue == VenueId::kucoin)
-    return kucoin::stream_connector({a.url, a.subscribe, a.book_symbols, a.ca_file, std::chrono::seconds(a.idle_timeout_s), nullptr});
+  if (a.venue == VenueId::kucoin || a.venue == VenueId::kucoin_futures)
+    return kucoin::stream_connector(
+        {a.url, a.subscribe, a.book_symbols, a.contract_symbols, a.ca_file, std::chrono::seconds(a.idle_timeout_s), nullptr});
   return url_connector(a.url, a.ca_file, std::chrono::seconds(a.idle_timeout_s), a.subscribe);
 }
 
 int run_record(const RecordArgs& a) {
   if (a.frames == 0 && a.seconds <= 0) return fmt::print(stderr, "error: give --frames N or --seconds S\n"), kExitError;
-  if (a.venue == VenueId::kucoin ? a.url.rfind("https://", 0) != 0 : a.url.rfind("wss://", 0) != 0)
+  const bool kucoin = a.venue == VenueId::kucoin || a.venue == VenueId::kucoin_futures;
+  if (kucoin ? a.url.rfind("https://", 0) != 0 : a.url.rfind("wss://", 0) != 0)
     return fmt::print(stderr, "error: --url {}: expected {}\n", a.url,
-                      a.venue == VenueId::kucoin ? "KuCoin's https:// REST base" : "wss://HOST[:PORT]/PATH"),
+                      kucoin ? "KuCoin's https:// REST base" : "wss://HOST[:PORT]/PATH"),
            kExitError;
   auto connect = connector_for(a);
   gzFile out = gzopen(a.out.c_str(), a.out.ends_with(".gz") ? "wb6" : "wbT");
@@ -100,7 +103,7 @@ int run_record(const RecordArgs& a) {
           } else if (auto* t = std::get_if<Trade>(&parsed.message)) {
             auto& last = last_trade_id[t->symbol];
             // KuCoin's trade ids are book sequences: they rise, and skip.
-            if (last != 0 && (a.venue == VenueId::kucoin ? t->trade_id <= last : t->trade_id != last + 1)) {
+            if (last != 0 && (kucoin ? t->trade_id <= last : t->trade_id != last + 1)) {
               ++gaps;
               fmt::print(stderr, "gap: {} trade id {} after {}\n", t->symbol, t->trade_id, last);
             }
@@ -192,6 +195,29 @@ void add_record_command(CLI::App& app, int& exit_code) {
     a->url = *kucoin_url;
     a->subscribe = kucoin::subscribe_frames(*symbols, *topics, 1);
     a->book_symbols = kucoin::book_symbols(*symbols, *topics);
+    exit_code = run_record(*a);
+  });
+
+  auto* futures = rec->add_subcommand(
+      "kucoin-futures", "Record KuCoin Futures' WebSocket (a bullet-public token per connection; each contract first)");
+  auto futures_url = std::make_shared<std::string>("https://api-futures.kucoin.com");
+  futures->add_option("--url", *futures_url, "KuCoin Futures' REST base, where each connection's token comes from")
+      ->capture_default_str();
+  auto contracts = std::make_shared<std::vector<std::string>>();
+  auto futures_topics =
+      std::make_shared<std::vector<std::string>>(std::vector<std::string>{"execution", "tickerV2", "instrument"});
+  futures->add_option("--symbols", *contracts, "e.g. XBTUSDTM ETHUSDTM")->required();
+  futures->add_option("--channels", *futures_topics, "execution, tickerV2, instrument, announcement")
+      ->check(CLI::IsMember({"execution", "tickerV2", "instrument", "announcement"}))
+      ->capture_default_str();
+  common(futures);
+  futures->callback([a, futures_url, contracts, futures_topics, &exit_code] {
+    a->venue = VenueId::kucoin_futures;
+    a->url = *futures_url;
+    std::vector<std::string> instruments;
+    for (const auto& symbol : *contracts) instruments.push_back(instrument_name(VenueId::kucoin_futures, symbol));
+    a->subscribe = kucoin::subscribe_frames(instruments, *futures_topics, 1);
+    a->contract_symbols = kucoin::contract_symbols(instruments);
     exit_code = run_record(*a);
   });
 }
