@@ -11,8 +11,9 @@
 # trade of the capture, in base units (lots x 0.001); the marks are the venue's only; each
 # funding is the venue's, at its time and rate and the mark before it; the candles equal
 # those of the same capture imported; the books add up to the unit with that funding
-# booked; replay --verify identical; and a config that reads the marks without the
-# announcements (which would book no funding) is refused before anything starts.
+# booked; replay --verify identical; a config that reads the marks without the
+# announcements (which would book no funding) is refused before anything starts; and
+# `record kucoin-futures` writes a capture, contract first, that imports whole.
 source "$(dirname "$0")/lib.sh"
 node_with_sim_setup unused unused
 # The sim keeps one account (its orders are not built for this venue; its keys must exist).
@@ -86,4 +87,30 @@ else
 fi
 "$TOOLS" replay "$run" --verify > "$SCRATCH/verify.txt" 2>&1 && grep -q "^identical" "$SCRATCH/verify.txt" \
   && ok "replay --verify: identical" || bad "verify: $(tail -2 "$SCRATCH/verify.txt")"
+
+# record kucoin-futures: a capture that begins with the contract, which import then reads
+# whole (every size in base units, as the bundled capture's same trades).
+kill "$SIM" 2>/dev/null; wait "$SIM" 2>/dev/null
+rm -f "$SCRATCH/sim.port"
+"$TOOLS" exchange-sim --venue kucoin_futures --capture "$CAP" --speed 20 --hold-while-away \
+  --cert-out "$SCRATCH/sim2.pem" --port-file "$SCRATCH/sim.port" > /dev/null 2> "$SCRATCH/sim2.log" &
+SIM=$!
+for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+"$TOOLS" record kucoin-futures --url "https://127.0.0.1:$(cat "$SCRATCH/sim.port")" --symbols XBTUSDTM \
+  --channels execution tickerV2 --ca-file "$SCRATCH/sim2.pem" --frames 500 --out "$SCRATCH/rec.gz" > "$SCRATCH/rec.out" 2>&1 \
+  || bad "record: $(tail -2 "$SCRATCH/rec.out")"
+expect_eq "the recording begins with the contract" XBTUSDTM \
+  "$(zcat "$SCRATCH/rec.gz" | head -1 | cut -d' ' -f2- | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["symbol"])')"
+"$TOOLS" import kucoin-futures-capture "$SCRATCH/rec.gz" --journal "$SCRATCH/rec" > "$SCRATCH/rec-import.txt" 2>&1 \
+  && grep -q "malformed lines: 0" "$SCRATCH/rec-import.txt" || bad "import of the recording: $(cat "$SCRATCH/rec-import.txt")"
+"$TOOLS" dump "$SCRATCH/rec" --type trade --json > "$SCRATCH/rec.jsonl"
+python3 - "$SCRATCH/rec.jsonl" "$SCRATCH/imported.jsonl" <<'PY' && ok "the recording imports whole, its trades as the bundled capture's" || bad "the recording differs"
+import json, sys
+rec = [json.loads(l)["body"] for l in open(sys.argv[1])]
+bundled = {t["trade_id"]: t for t in (json.loads(l)["body"] for l in open(sys.argv[2]))}
+assert len(rec) > 100, len(rec)
+for t in rec:
+    b = bundled[t["trade_id"]]
+    assert (t["price"], t["qty"], t["buyer_maker"]) == (b["price"], b["qty"], b["buyer_maker"]), (t, b)
+PY
 finish
