@@ -249,7 +249,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(tls_stream&& s, std::shared_ptr<SimServer::Impl> sim)
       : ws_(std::move(s)), sim_(std::move(sim)), deadline_(ws_.get_executor()), ping_deadline_(ws_.get_executor()),
-        coinbase_(sim_->options.venue == VenueId::coinbase), kucoin_(sim_->options.venue == VenueId::kucoin || sim_->options.venue == VenueId::kucoin_futures) {}
+        coinbase_(sim_->options.venue == VenueId::coinbase),
+        kucoin_(sim_->options.venue == VenueId::kucoin || sim_->options.venue == VenueId::kucoin_futures) {}
 
   void accept(http::request<http::string_body> req) {
     if (coinbase_) return accept_coinbase(std::move(req));
@@ -770,7 +771,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     };
     const std::string method(req_.method_string());
     if (method == "POST" && path == "/api/v1/bullet-public") return reply(bullet());
-    if (method == "GET" && path == "/api/v1/timestamp") return reply({200, fmt::format(R"({{"code":"200000","data":{}}})", wall_ms())});
+    if (method == "GET" && path == "/api/v1/timestamp")
+      return reply({200, fmt::format(R"({{"code":"200000","data":{}}})", wall_ms())});
     static constexpr std::string_view kContracts = "/api/v1/contracts/";
     if (method == "GET" && path == "/api/v1/contracts/active") {
       std::string list;

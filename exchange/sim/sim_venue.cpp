@@ -153,7 +153,8 @@ std::string SimVenue::symbol_info(const std::string& symbol) const {
         R"({{"filterType":"LOT_SIZE","minQty":"{}","maxQty":"{}","stepSize":"{}"}},)"
         R"({{"filterType":"MARKET_LOT_SIZE","minQty":"{}","maxQty":"{}","stepSize":"{}"}},)"
         R"({{"filterType":"MAX_NUM_ORDERS","limit":200}},{{"filterType":"MIN_NOTIONAL","notional":"{}"}}]}})",
-        q(symbol), q(symbol), q(base), q(quote), q(quote), decimals(f.tick_size), decimals(f.step_size), format_fixed(f.tick_size), format_fixed(f.tick_size),
+        q(symbol), q(symbol), q(base), q(quote), q(quote), decimals(f.tick_size), decimals(f.step_size),
+        format_fixed(f.tick_size), format_fixed(f.tick_size),
         format_fixed(f.min_qty), format_fixed(f.max_qty), format_fixed(f.step_size), format_fixed(f.min_qty),
         format_fixed(f.max_qty), format_fixed(f.step_size), format_fixed(f.min_notional));
   return fmt::format(
