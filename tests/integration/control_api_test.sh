@@ -24,19 +24,39 @@ start_node() {
   done
   url="http://127.0.0.1:$port"
 }
-# Slow enough (7 days of data in about 5 minutes) that the feed never ends while the test
-# drives the node, however loaded the machine: every wait below is on an event.
-start_node node --set feed.speed=2000
+# Slow enough (7 days of data in about 10 minutes) that the feed never ends while the test
+# drives the node: every wait below is on an event, polled by one python process (a loaded
+# machine takes seconds to start each ctl or python; polling with them once let the feed
+# end before the test reached its halt). Should the node end anyway, the test says so.
+start_node node --set feed.speed=1000
 [ -n "$port" ] && ok "control API listening on an ephemeral loopback port ($port)" || bad "no control API: $(cat "$SCRATCH/node.err")"
 ctl() { "$TOOLS" ctl "$@" --url "$url"; }
+# wait_status EXPR SECONDS: polls GET /status (20 a second) until python EXPR holds for its
+# JSON `d`, or SECONDS pass (a hang guard); prints the last status read.
+wait_status() {
+  python3 - "$url/status" "$1" "$2" <<'PY'
+import json, sys, time, urllib.request
+url, expr, limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
+end, d = time.monotonic() + limit, {}
+while True:
+    try:
+        d = json.load(urllib.request.urlopen(url, timeout=5))
+        if eval(expr, {}, {"d": d}): break
+    except OSError as e:
+        d = {"error": str(e)}
+    if time.monotonic() > end: break
+    time.sleep(0.05)
+print(json.dumps(d))
+PY
+}
+# node_alive WHAT: fails naming the step if the node has ended (its feed finished early).
+node_alive() {
+  kill -0 "$pid" 2>/dev/null || bad "the node ended before $1: $(tail -3 "$SCRATCH/node.out" "$SCRATCH/node.err")"
+}
 
 ctl health | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["status"]=="ok" and d["last_seq"]>0, d' \
   && ok "/health" || bad "/health"
-for _ in $(seq 1 600); do  # until it holds a position (hang guard: 60 s)
-  ctl status > "$SCRATCH/status.json"
-  python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["positions"] else 1)' "$SCRATCH/status.json" 2>/dev/null && break
-  sleep 0.1
-done
+wait_status 'd["positions"]' 240 > "$SCRATCH/status.json"  # until it holds a position
 python3 - "$SCRATCH/status.json" <<'PY' && ok "/status has every field" || bad "/status: $(cat "$SCRATCH/status.json")"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -95,32 +115,25 @@ expect_eq "an unknown path" 404 "$(code GET "$url/nothing")"
 echo wrong > "$SCRATCH/wrong-token"
 expect_fail "ctl with a wrong token says so" 1 "403" "$TOOLS" ctl halt --url "$url" --token-file "$SCRATCH/wrong-token"
 
-# The trading state once it is STATE, or the last one seen (hang guard: 30 s).
+# The trading state once it is STATE, or the last one seen (hang guard: 60 s).
 state_becomes() {
-  local s=""
-  for _ in $(seq 1 300); do
-    s=$(ctl status | python3 -c 'import json,sys; print(json.load(sys.stdin)["trading_state"])')
-    [ "$s" = "$1" ] && break
-    sleep 0.1
-  done
-  echo "$s"
+  wait_status "d.get(\"trading_state\") == \"$1\"" 60 | python3 -c 'import json,sys; print(json.load(sys.stdin).get("trading_state"))'
 }
+node_alive "the halt"
 ctl halt --reason "ops drill" | grep -q accepted && ok "ctl halt: 200" || bad "ctl halt"
 expect_eq "halted" halted "$(state_becomes halted)"
+node_alive "the flatten"
 ctl flatten --reason "emergency stop" > /dev/null || bad "ctl flatten"
 # The flatten lands wherever the paced feed is. At night the 1-minute klines often have
 # no volume and a paper market order expires unfilled (1 run in 4 here): risk then exits
 # again at each candle until flat, so this waits for data, not for luck.
-positions=1
-for _ in $(seq 1 300); do
-  positions=$(ctl status | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["positions"]) + len(d["open_orders"]))')
-  [ "$positions" = 0 ] && break
-  sleep 0.1
-done
+positions=$(wait_status 'len(d["positions"]) + len(d["open_orders"]) == 0' 60 |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d.get("positions", [1])) + len(d.get("open_orders", [])))')
 expect_eq "flatten: no positions and no open orders left" 0 "$positions"
 ctl resume --reason "drill over" > /dev/null || bad "ctl resume"
 expect_eq "resumed" active "$(state_becomes active)"
 
+node_alive "the test stopped it"
 kill -TERM "$pid"; wait "$pid"; rc=$?
 expect_eq "the node stops on SIGTERM" 0 "$rc"
 expect_fail "the API is gone with the node" 2 "cannot reach the node" "$TOOLS" ctl status --url "$url"
