@@ -68,7 +68,7 @@ TEST_CASE("a Binance USDⓈ-M perpetual is an instrument of its own venue, and o
   CHECK(dashed.error().message.find("binance_usdm writes its symbols without a dash") != std::string::npos);
 }
 
-TEST_CASE("a KuCoin Futures perpetual: BASE QUOTE M, glued; its XBT is bitcoin, one asset with BTC elsewhere") {
+TEST_CASE("a KuCoin Futures perpetual: BASE QUOTE M, glued, its XBT is bitcoin, one asset with BTC elsewhere") {
   auto i = parse_instrument("XBTUSDTM@kucoin_futures");
   REQUIRE(i);
   CHECK(i->venue == VenueId::kucoin_futures);
