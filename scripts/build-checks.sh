@@ -63,4 +63,5 @@ cmake --build build-tsan --target trader-node trader-tools
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $unity -DTRADER_FUZZ=ON \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="$opt" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$opt" \
   -DBUILD_TESTING=OFF -DCMAKE_C_FLAGS="$san -fsanitize=fuzzer-no-link" -DCMAKE_CXX_FLAGS="$san -fsanitize=fuzzer-no-link" > /dev/null
-cmake --build build-fuzz --target fuzz_frame_parser fuzz_coinbase_frame fuzz_kucoin_frame fuzz_config fuzz_record_decoder
+cmake --build build-fuzz --target fuzz_frame_parser fuzz_coinbase_frame fuzz_kucoin_frame fuzz_kucoin_futures_frame fuzz_config \
+  fuzz_record_decoder

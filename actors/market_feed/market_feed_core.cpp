@@ -95,6 +95,25 @@ std::optional<ErrorReport> MarketFeedCore::implausible_time(const Message& messa
   return std::nullopt;
 }
 
+std::optional<ErrorReport> MarketFeedCore::other_mark_source(const Message& message, std::int64_t recv_ts_ns) const {
+  if (!perp_.mark_from_book) return std::nullopt;
+  if (const auto* m = std::get_if<MarkPrice>(&message); m && m->source == MarkSource::venue)
+    return ErrorReport{kOtherMarkSource,
+                       fmt::format("the venue's mark of {}, in a session marked from the book (futures.mark_price = "
+                                   "\"book_mid\"); not let in, or it would be marked twice (set \"venue\" to mark "
+                                   "with the venue's)",
+                                   m->symbol),
+                       m->symbol, 0, recv_ts_ns};
+  if (const auto* f = std::get_if<Funding>(&message); f && f->source == FundingSource::venue)
+    return ErrorReport{kOtherMarkSource,
+                       fmt::format("the venue's funding of {} at {}, in a session funded by the schedule "
+                                   "(futures.mark_price = \"book_mid\"); not let in, or it would be funded twice (set "
+                                   "\"venue\" to fund at the venue's)",
+                                   f->symbol, f->funding_time_ms),
+                       f->symbol, 0, recv_ts_ns};
+  return std::nullopt;
+}
+
 namespace {
 // The last funding time at or before `recv_ts_ns` (0 when funding is off).
 std::int64_t funding_boundary_ms(const PerpetualFeed& p, std::int64_t recv_ts_ns) {
@@ -141,6 +160,7 @@ void MarketFeedCore::admit(std::int64_t recv_ts_ns, Message message, std::vector
     }
   }
   if (auto error = implausible_time(message, recv_ts_ns)) return quarantine(std::move(*error));
+  if (auto error = other_mark_source(message, recv_ts_ns)) return quarantine(std::move(*error));
   // The mark of a perpetual whose best prices moved its mid, as the message is let in.
   if (const auto* b = std::get_if<BookTicker>(&message);
       b && perp_.mark_from_book && b->bid_price > 0 && b->ask_price > 0 && is_perpetual(b->symbol)) {
@@ -186,7 +206,9 @@ void MarketFeedCore::apply(std::int64_t recv_ts_ns, const Message& message) {
       last_funding_ms_ != 0 && boundary > last_funding_ms_ && moves_clock(message))
     last_funding_ms_ = boundary;
   // What a venue mark announces; a mark naming an earlier funding time (late) changes nothing.
-  if (const auto* m = std::get_if<MarkPrice>(&message); m && m->source == MarkSource::venue && m->next_funding_time_ms > 0)
+  // (In a session marked from the book the venue's marks are not let in: they announce nothing.)
+  if (const auto* m = std::get_if<MarkPrice>(&message);
+      m && !perp_.mark_from_book && m->source == MarkSource::venue && m->next_funding_time_ms > 0)
     if (auto& a = announced_[m->symbol]; m->next_funding_time_ms >= a.time_ms) {
       a.rate = m->funding_rate;
       a.time_ms = m->next_funding_time_ms;
@@ -202,7 +224,8 @@ void MarketFeedCore::apply(std::int64_t recv_ts_ns, const Message& message) {
 bool MarketFeedCore::is_decision(Actor source, const Message& message) {
   if (source == Actor::timer) return true;
   if (const auto* f = std::get_if<FeedStatus>(&message)) return f->kind == FeedStatusKind::gap && tracked_stream(f->stream);
-  if (const auto* e = std::get_if<ErrorReport>(&message)) return e->code == kStaleId || e->code == kImplausibleTime;
+  if (const auto* e = std::get_if<ErrorReport>(&message))
+    return e->code == kStaleId || e->code == kImplausibleTime || e->code == kOtherMarkSource;
   // Derived for perpetuals; a venue's own marks and funding are received messages.
   if (const auto* m = std::get_if<MarkPrice>(&message)) return m->source == MarkSource::book_mid;
   if (const auto* f = std::get_if<Funding>(&message))

@@ -70,6 +70,10 @@ class MarketFeedCore final : public ActorCore {
   // The codes of the errors that say why a message was not let in.
   static constexpr const char* kStaleId = "stale_id";
   static constexpr const char* kImplausibleTime = "implausible_exchange_time";
+  // A venue's mark or funding in a session that marks perpetuals from the book and funds
+  // them by the schedule (futures.mark_price = "book_mid"): let in, each would be marked,
+  // and funded, a second time.
+  static constexpr const char* kOtherMarkSource = "mark_source_mismatch";
 
   // max_time_skew_ms = 0: exchange times are not checked.
   explicit MarketFeedCore(std::int64_t tick_ms, std::int64_t max_time_skew_ms = 0, PerpetualFeed perpetuals = {})
@@ -112,6 +116,7 @@ class MarketFeedCore final : public ActorCore {
   void apply_decisions(const std::vector<FeedInput>& decisions);
   void derive_perpetuals(std::int64_t recv_ts_ns, const Message& message, std::vector<FeedInput>& out) const;
   std::optional<ErrorReport> implausible_time(const Message& message, std::int64_t recv_ts_ns) const;
+  std::optional<ErrorReport> other_mark_source(const Message& message, std::int64_t recv_ts_ns) const;
 
   std::int64_t tick_ns_;
   std::int64_t max_skew_ms_;

@@ -410,6 +410,32 @@ TEST_CASE("market feed: funding the venue's marks announce is decided when a mar
   CHECK_FALSE(checker.record(header_of(next[1]), next[1].message).has_value());
 }
 
+TEST_CASE("market feed: a venue's marks and funding in a session marked from the book are not let in (counted twice)") {
+  // futures.mark_price = "book_mid" with the schedule: the venue's own marks and funding
+  // (a capture recorded with them) would mark and fund each perpetual a second time.
+  Feed core{MarketFeedCore(0, 0, PerpetualFeed{true, 60'000, 10'000})};
+  std::vector<FeedInput> out;
+  const std::string perp = "XBTUSDTM@kucoin_futures";
+  core.on_market_data(1'000'000, MarkPrice{perp, 6'000'000'000'000, MarkSource::venue, 1, 10'000, 60'000}, out);
+  REQUIRE(out.size() == 2);
+  CHECK(std::get<ErrorReport>(out[0].message).code == MarketFeedCore::kOtherMarkSource);
+  CHECK(std::get<ErrorReport>(out[0].message).message.find("marked twice") != std::string::npos);
+  CHECK(MarketFeedCore::is_decision(out[0].source, out[0].message));  // replay --verify re-decides it
+  CHECK(out[1].destination == Actor::market_feed);                     // journaled, delivered to no one
+  out.clear();
+  core.on_market_data(2'000'000, Funding{perp, 10'000, 60'000, 6'000'000'000'000, FundingSource::venue}, out);
+  REQUIRE(out.size() == 2);
+  CHECK(std::get<ErrorReport>(out[0].message).message.find("funded twice") != std::string::npos);
+  CHECK(core.refused == 2);
+  // With the venue's marks (futures.mark_price = "venue") both are let in.
+  Feed venue{MarketFeedCore(0, 0, PerpetualFeed{false, 60'000, 10'000})};
+  out.clear();
+  venue.on_market_data(1'000'000, MarkPrice{perp, 6'000'000'000'000, MarkSource::venue, 1, 10'000, 60'000}, out);
+  venue.on_market_data(2'000'000, Funding{perp, 10'000, 60'000, 6'000'000'000'000, FundingSource::venue}, out);
+  CHECK(out.size() == 2);
+  CHECK(venue.refused == 0);
+}
+
 TEST_CASE("market feed: spot sessions keep their snapshot bytes (no perpetual state written)") {
   Feed core{MarketFeedCore(1000, 0, PerpetualFeed{true, 60'000, 10'000})};
   Feed plain{MarketFeedCore(1000)};
