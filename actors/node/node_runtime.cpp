@@ -7,6 +7,8 @@
 #include <future>
 #include <set>
 
+#include <utility>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -144,6 +146,7 @@ struct SequencerState {
   // Deliveries of types an actor declared quiet, not handed over yet: they ride with its
   // next message (a delivery it answers, a flush, a snapshot request's flush).
   std::array<std::vector<WireDelivery>, kActorCount> quiet_pending;
+  bool mark_source_warned = false;  // a venue mark or funding refused in a book-marked session: said once
   std::size_t flushes = 0;  // flushes whose acknowledgement a stop waits for
 };
 
@@ -389,6 +392,8 @@ Status admit_received(SequencerState& st) {
         spdlog::warn("{} (further ones are journaled and counted, not logged)", e->message);
       if (e->code == MarketFeedCore::kStaleId && s.stale_ids++ == 0)
         spdlog::warn("{} {} (further ones are journaled and counted, not logged)", e->context, e->message);
+      if (e->code == MarketFeedCore::kOtherMarkSource && !std::exchange(st.mark_source_warned, true))
+        spdlog::warn("{} (further ones are journaled, not logged)", e->message);
     }
     WireOutput w;
     if (i + 1 == group.size()) {  // the received message itself: its bytes as they came
