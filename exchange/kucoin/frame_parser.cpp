@@ -1,7 +1,6 @@
 #include "exchange/kucoin/frame_parser.hpp"
 
 #include <charconv>
-#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -17,7 +16,6 @@ namespace {
 
 constexpr std::uint64_t kYear10000Ns = 253'402'300'800'000ULL * 1'000'000ULL;
 constexpr std::int64_t kYear10000Ms = 253'402'300'800'000;
-constexpr std::int64_t kMaxWhole = std::numeric_limits<std::int64_t>::max() / 100'000'000;  // in 64-bit fixed point
 
 bool all_digits(std::string_view v) {
   return !v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos;
@@ -51,8 +49,9 @@ struct Fields : JsonFields {
     if (o[key].get_string().get(text) == sj::SUCCESS) return fixed(key, text, out);
     std::int64_t whole = 0;
     if (o[key].get_int64().get(whole) == sj::SUCCESS) {
-      if (whole > kMaxWhole || whole < -kMaxWhole) return fail(key, "beyond 64-bit fixed point");
-      out = whole * 100'000'000;
+      const auto v = narrow_checked(static_cast<__int128>(whole) * 100'000'000);
+      if (!v) return fail(key, "beyond 64-bit fixed point");
+      out = *v;
       return true;
     }
     double d = 0;
@@ -66,9 +65,9 @@ struct Fields : JsonFields {
   bool lots(dom::object o, std::string_view key, std::int64_t multiplier, std::int64_t& out) {
     std::int64_t n = 0;
     if (o[key].get_int64().get(n) != sj::SUCCESS || n < 0) return fail(key, "missing or not a whole number of lots");
-    const __int128 qty = static_cast<__int128>(n) * multiplier;
-    if (qty > std::numeric_limits<std::int64_t>::max()) return fail(key, "beyond 64-bit fixed point");
-    out = static_cast<std::int64_t>(qty);
+    const auto qty = narrow_checked(static_cast<__int128>(n) * multiplier);
+    if (!qty) return fail(key, "beyond 64-bit fixed point");
+    out = *qty;
     return true;
   }
   bool object(dom::object o, std::string_view key, dom::object& out) {
