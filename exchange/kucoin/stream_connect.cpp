@@ -23,30 +23,33 @@ Result<Bullet> fetch_bullet(net::HttpsClient& client) {
   return bullet;
 }
 
+// A GET whose KuCoin answer must be {"code":"200000",...}: its body, or what went wrong,
+// named `what` ("kucoin book of BTC-USDT").
+Result<std::string> fetch_answer(net::HttpsClient& client, const std::string& what, const std::string& path) {
+  const auto outcome = client.send({"GET", path, "", {}});
+  if (outcome.kind != net::HttpOutcome::Kind::answered) return fail(fmt::format("{}: {}", what, outcome.error));
+  const std::string& body = outcome.response.body;
+  if (outcome.response.status != 200 || body.find(R"("code":"200000")") == std::string::npos)
+    return fail(fmt::format("{}: HTTP {}: {}", what, outcome.response.status, body.substr(0, 200)));
+  return body;
+}
+
 // The symbol's REST order book as a frame the decoder reads: KuCoin's answer with the
 // symbol written into its data.
 Result<std::string> fetch_book(net::HttpsClient& client, const std::string& symbol) {
-  const auto outcome =
-      client.send({"GET", "/api/v1/market/orderbook/level2_100?symbol=" + percent_encode(symbol), "", {}});
-  if (outcome.kind != net::HttpOutcome::Kind::answered) return fail(fmt::format("kucoin book of {}: {}", symbol, outcome.error));
+  const std::string what = "kucoin book of " + symbol;
+  auto body = fetch_answer(client, what, "/api/v1/market/orderbook/level2_100?symbol=" + percent_encode(symbol));
+  if (!body) return body;
   constexpr std::string_view kData = R"("data":{)";
-  std::string body = outcome.response.body;
-  const auto at = body.find(kData);
-  if (outcome.response.status != 200 || body.find(R"("code":"200000")") == std::string::npos || at == std::string::npos)
-    return fail(fmt::format("kucoin book of {}: HTTP {}: {}", symbol, outcome.response.status, body.substr(0, 200)));
-  body.insert(at + kData.size(), fmt::format(R"("symbol":"{}",)", symbol));
+  const auto at = body->find(kData);
+  if (at == std::string::npos) return fail(fmt::format("{}: HTTP 200: {}", what, body->substr(0, 200)));
+  body->insert(at + kData.size(), fmt::format(R"("symbol":"{}",)", symbol));
   return body;
 }
 
 // KuCoin Futures: the contract, as the decoder reads it (its answer names its symbol).
 Result<std::string> fetch_contract(net::HttpsClient& client, const std::string& symbol) {
-  const auto outcome = client.send({"GET", "/api/v1/contracts/" + percent_encode(symbol), "", {}});
-  if (outcome.kind != net::HttpOutcome::Kind::answered)
-    return fail(fmt::format("kucoin contract {}: {}", symbol, outcome.error));
-  const std::string& body = outcome.response.body;
-  if (outcome.response.status != 200 || body.find(R"("code":"200000")") == std::string::npos)
-    return fail(fmt::format("kucoin contract {}: HTTP {}: {}", symbol, outcome.response.status, body.substr(0, 200)));
-  return body;
+  return fetch_answer(client, "kucoin contract " + symbol, "/api/v1/contracts/" + percent_encode(symbol));
 }
 
 }  // namespace
