@@ -639,7 +639,7 @@ void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, 
   const auto key_variables = credentials::default_key_variables(venue_name(v.id));
   r.string(p + "passphrase_env", v.passphrase_env);
   r.integer(p + "key_version", v.key_version, 2, 3);
-  if (!kucoin && !v.passphrase_env.empty())
+  if (!kucoin && !kucoin_futures && !v.passphrase_env.empty())
     r.error(p + "passphrase_env", r.find(p + "passphrase_env"), "KuCoin's: other venues' keys have no API passphrase");
   for (auto [key, value, fallback] : {std::tuple{"key_env", &v.key_env, &key_variables.key},
                                       {"secret_env", &v.secret_env, &key_variables.secret},
@@ -693,21 +693,18 @@ void read_venue(Reader& r, const std::string& p, OrderMode mode, ConfigUse use, 
     r.error(p + "ws_api_url", r.find(p + "ws_api_url"), "expected a wss:// URL");
   }
   if (mode == OrderMode::paper) return;
-  if (kucoin_futures)
-    return r.error("order.mode", r.find("order.mode"),
-                   fmt::format("KuCoin Futures orders are not built yet: its instruments trade on paper only (order.mode = "
-                               "\"paper\"), not \"{}\"",
-                               name(mode)));
-  if (kucoin && v.rest_url.empty())
+  if ((kucoin || kucoin_futures) && v.rest_url.empty())
     r.error(p + "rest_url", r.find(p + "rest_url"),
-            "KuCoin has no public spot sandbox: order.mode = \"testnet\" needs the URL of one (e.g. exchange-sim's)");
+            fmt::format("{}: order.mode = \"testnet\" needs the URL of one (e.g. exchange-sim's)",
+                        kucoin ? "KuCoin has no public spot sandbox" : "KuCoin Futures has no public sandbox"));
   else if (v.rest_url.rfind("https://", 0) != 0)
     r.error(p + "rest_url", r.find(p + "rest_url"), "expected an https:// URL");
   const bool live_host = v.rest_url.find("api.binance.com") != std::string::npos ||
                          v.rest_url.find("api1.binance.com") != std::string::npos ||
                          v.rest_url.find("://fapi.binance.com") != std::string::npos ||
                          v.rest_url.find("://api.coinbase.com") != std::string::npos ||
-                         v.rest_url.find("://api.kucoin.com") != std::string::npos;
+                         v.rest_url.find("://api.kucoin.com") != std::string::npos ||
+                         v.rest_url.find("://api-futures.kucoin.com") != std::string::npos;
   if (mode == OrderMode::testnet && live_host)
     r.error(p + "rest_url", r.find(p + "rest_url"), "order.mode is \"testnet\" but this is the live venue");
   if (mode == OrderMode::live &&

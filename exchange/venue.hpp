@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <tl/expected.hpp>
@@ -73,6 +74,21 @@ struct VenueFailure {
 
 template <class T>
 using VenueReply = tl::expected<T, VenueFailure>;
+
+// The number a fill's trade id stands for (VenueFill::trade_id): its digits, or a stable
+// hash (FNV-1a) of any other text (Coinbase's UUIDs, KuCoin Futures' hexadecimal ids).
+inline std::uint64_t trade_number(std::string_view trade_id) {
+  std::uint64_t n = 0;
+  bool digits = !trade_id.empty() && trade_id.size() <= 19;
+  for (const char c : trade_id) digits = digits && c >= '0' && c <= '9';
+  if (digits) {
+    for (const char c : trade_id) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    return n;
+  }
+  n = 14695981039346656037ull;
+  for (const char c : trade_id) n = (n ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return n;
+}
 
 // An answer a venue client cannot read: whatever it was, the request reached the venue.
 inline VenueFailure unreadable_answer(std::string what) {

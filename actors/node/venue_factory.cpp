@@ -5,6 +5,7 @@
 #include "credentials/credentials.hpp"
 #include "exchange/binance/rest_venue.hpp"
 #include "exchange/coinbase/rest_venue.hpp"
+#include "exchange/kucoin/futures_rest_venue.hpp"
 #include "exchange/kucoin/rest_venue.hpp"
 
 namespace trader::node {
@@ -20,13 +21,14 @@ Result<std::unique_ptr<Venue>> make_venue(const NodeConfig::Venue& v, OrderMode 
     return fail(fmt::format("order.mode = \"{}\" needs {}'s API keys: {}", name(mode), venue_name(v.id), keys.error().message));
   spdlog::info("{} orders to {} signed with API key {} (fingerprint)", name(mode), venue_name(v.id), keys->fingerprint());
   auto made = [&]() -> Result<std::unique_ptr<Venue>> {
-    if (v.id == VenueId::kucoin) {
+    if (v.id == VenueId::kucoin || v.id == VenueId::kucoin_futures) {
       kucoin::RestVenueOptions options;
       options.base_url = v.rest_url;
       options.ca_file = v.ca_file;
       options.credentials = std::move(*keys);
       options.key_version = static_cast<int>(v.key_version);
       options.timeout = std::chrono::milliseconds(v.timeout_ms);
+      if (v.id == VenueId::kucoin_futures) return kucoin::FuturesRestVenue::create(std::move(options));
       return kucoin::RestVenue::create(std::move(options));
     }
     if (v.id == VenueId::coinbase) {

@@ -108,19 +108,6 @@ std::string json_text(std::string_view s) { return to_json_string(s); }
 
 }  // namespace
 
-std::uint64_t trade_number(std::string_view trade_id) {
-  std::uint64_t n = 0;
-  bool digits = !trade_id.empty() && trade_id.size() <= 19;
-  for (const char c : trade_id) digits = digits && c >= '0' && c <= '9';
-  if (digits) {
-    for (const char c : trade_id) n = n * 10 + static_cast<std::uint64_t>(c - '0');
-    return n;
-  }
-  n = 14695981039346656037ull;  // FNV-1a, 64 bit
-  for (const char c : trade_id) n = (n ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  return n;
-}
-
 VenueReply<VenueOrder> parse_order(std::string_view json) {
   dom::parser parser;
   dom::element e;

@@ -47,8 +47,6 @@ struct RestVenueOptions {
 VenueReply<VenueOrder> parse_order(std::string_view json);
 // Parses a product (market/products/{id}) into its rules, the symbol the instrument.
 VenueReply<SymbolRules> parse_product_rules(std::string_view json);
-// The number a fill's trade id stands for: its digits, or a stable hash of any other text.
-std::uint64_t trade_number(std::string_view trade_id);
 
 class RestVenue final : public Venue {
  public:

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "exchange/json_fields.hpp"
+#include "exchange/kucoin/number_fields.hpp"
 
 namespace trader::kucoin {
 namespace sj = simdjson;
@@ -15,61 +15,17 @@ namespace dom = simdjson::dom;
 namespace {
 
 constexpr std::uint64_t kYear10000Ns = 253'402'300'800'000ULL * 1'000'000ULL;
-constexpr std::int64_t kYear10000Ms = 253'402'300'800'000;
 
 bool all_digits(std::string_view v) {
   return !v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
 // Field readers for one frame (JsonFields), with KuCoin's numbers, times, symbols and levels.
-struct Fields : JsonFields {
+struct Fields : NumberFields {
   using JsonFields::fixed;
   using JsonFields::object;
   VenueId venue = VenueId::kucoin;
-  // Sequences and millisecond times come as numbers (or, in REST answers, digit strings).
-  bool number(dom::object o, std::string_view key, std::uint64_t& out) {
-    if (o[key].get_uint64().get(out) == sj::SUCCESS) return true;
-    std::string_view v;
-    if (o[key].get_string().get(v) == sj::SUCCESS) return digits(o, key, out);
-    return fail(key, "missing or not an unsigned integer");
-  }
-  bool time_ms(dom::object o, std::string_view key, std::int64_t& out) {
-    std::uint64_t ms = 0;
-    if (!number(o, key, ms)) return false;
-    if (ms >= static_cast<std::uint64_t>(kYear10000Ms)) return fail(key, "not a time in milliseconds before 9999");
-    out = static_cast<std::int64_t>(ms);
-    return true;
-  }
   bool symbol(dom::object o, std::string& out) { return instrument(o, "symbol", venue, out); }
-  // A decimal KuCoin Futures writes as a JSON number (markPrice 90445.02, multiplier 0.001)
-  // or a string: a number is read back as the shortest decimal that is the same double,
-  // which is the text KuCoin wrote (at most 15 significant digits), then exactly as text.
-  bool decimal(dom::object o, std::string_view key, std::int64_t& out) {
-    std::string_view text;
-    if (o[key].get_string().get(text) == sj::SUCCESS) return fixed(key, text, out);
-    std::int64_t whole = 0;
-    if (o[key].get_int64().get(whole) == sj::SUCCESS) {
-      const auto v = narrow_checked(static_cast<__int128>(whole) * 100'000'000);
-      if (!v) return fail(key, "beyond 64-bit fixed point");
-      out = *v;
-      return true;
-    }
-    double d = 0;
-    if (o[key].get_double().get(d) != sj::SUCCESS) return fail(key, "missing or not a number");
-    char buf[64];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
-    if (ec != std::errc{}) return fail(key, "beyond 64-bit fixed point");
-    return fixed(key, std::string_view(buf, static_cast<std::size_t>(end - buf)), out);
-  }
-  // A size in lots (a whole JSON number) times the contract's multiplier: base units.
-  bool lots(dom::object o, std::string_view key, std::int64_t multiplier, std::int64_t& out) {
-    std::int64_t n = 0;
-    if (o[key].get_int64().get(n) != sj::SUCCESS || n < 0) return fail(key, "missing or not a whole number of lots");
-    const auto qty = narrow_checked(static_cast<__int128>(n) * multiplier);
-    if (!qty) return fail(key, "beyond 64-bit fixed point");
-    out = *qty;
-    return true;
-  }
   bool object(dom::object o, std::string_view key, dom::object& out) {
     if (o[key].get_object().get(out) != sj::SUCCESS) return fail(key, "missing or not an object");
     return true;

@@ -2,15 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
 #include "base/percent_encoding.hpp"
-#include "base/wall_clock.hpp"
-#include "credentials/kucoin_sign.hpp"
-#include "exchange/net/https_client.hpp"
+#include "exchange/kucoin/rest_session.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/instrument.hpp"
 #include "messages/message_json.hpp"
@@ -117,66 +114,12 @@ VenueReply<SymbolRules> parse_symbol_rules(std::string_view json) {
 }
 
 struct RestVenue::Impl {
-  RestVenueOptions options;
-  std::unique_ptr<net::HttpsClient> http;
-  dom::parser parser;
-  std::int64_t offset_ms = 0;  // KuCoin's clock minus ours (sync_time): requests are dated on its clock
-  std::int64_t pool_used = 0;  // the resource pool's use, as the last answer told it
+  std::unique_ptr<RestSession> session;
 
-  // One request; a signed one carries KC-API-* headers. `read` gets the answer's "data"
-  // when KuCoin says "200000".
   template <class T, class Read>
-  VenueReply<T> call(const char* method, const std::string& path, const std::string& query, std::string body, bool signed_,
-                     Read&& read) {
-    net::HttpRequest req;
-    req.method = method;
-    req.target = query.empty() ? path : path + "?" + query;
-    if (!body.empty() || std::string_view(method) == "POST") req.headers["Content-Type"] = "application/json";
-    if (signed_) {
-      const auto h = credentials::kucoin_headers(options.credentials, wall_ns() / 1'000'000 + offset_ms, method,
-                                                 req.target, body, options.key_version);
-      req.headers["KC-API-KEY"] = h.key;
-      req.headers["KC-API-SIGN"] = h.sign;
-      req.headers["KC-API-TIMESTAMP"] = h.timestamp;
-      req.headers["KC-API-PASSPHRASE"] = h.passphrase;
-      req.headers["KC-API-KEY-VERSION"] = h.key_version;
-    }
-    req.body = std::move(body);
-    auto out = http->send(req);
-    using K = net::HttpOutcome::Kind;
-    if (out.kind == K::not_sent) return tl::unexpected(VenueFailure{VenueFailure::Kind::unavailable, 0, 0, out.error, 0});
-    if (out.kind == K::no_answer) return tl::unexpected(VenueFailure{VenueFailure::Kind::unknown, 0, 0, out.error, 0});
-    const auto& res = out.response;
-    const auto limit = res.header("gw-ratelimit-limit"), remaining = res.header("gw-ratelimit-remaining");
-    if (!limit.empty() && !remaining.empty())
-      pool_used = std::max<std::int64_t>(0, std::strtoll(limit.c_str(), nullptr, 10) - std::strtoll(remaining.c_str(), nullptr, 10));
-    dom::element doc;
-    const bool json = !parser.parse(simdjson::padded_string(res.body)).get(doc);
-    const std::string code = json ? string_field(doc, "code") : std::string();
-    const std::string msg = json ? string_field(doc, "msg") : std::string();
-    int code_number = 0;
-    std::from_chars(code.data(), code.data() + code.size(), code_number);
-    if (res.status == 429 || code == "429000") {
-      // The pool refills when it resets: nothing is sent before (at least a second when unsaid).
-      const std::int64_t reset = std::strtoll(res.header("gw-ratelimit-reset").c_str(), nullptr, 10);
-      return tl::unexpected(VenueFailure{VenueFailure::Kind::rate_limited, res.status, code_number,
-                                         fmt::format("too many requests (KuCoin {}): {}", code, msg),
-                                         reset > 0 ? reset : 1000});
-    }
-    if (res.status >= 200 && res.status < 300 && code == "200000") {
-      dom::element data;
-      if (doc["data"].get(data)) return tl::unexpected(unreadable_answer(fmt::format("{} {}: no data", method, path)));
-      return read(data);
-    }
-    if (res.status >= 200 && res.status < 300 && !json)
-      return tl::unexpected(unreadable_answer(fmt::format("{} {}: not JSON", method, path)));
-    VenueFailure f;
-    f.http_status = res.status;
-    f.code = code_number;
-    f.kind = res.status >= 500 ? VenueFailure::Kind::unknown : VenueFailure::Kind::rejected;
-    f.message = code.empty() ? fmt::format("HTTP {}", res.status) : fmt::format("HTTP {} KuCoin {}: {}", res.status, code, msg);
-    f.order_unknown = msg.find("not exist") != std::string::npos || msg.find("not_exist") != std::string::npos;
-    return tl::unexpected(f);
+  VenueReply<T> call(const char* method, const std::string& path, const std::string& query, const std::string& body,
+                     bool signed_, Read&& read) {
+    return session->call<T>(method, path, query, body, signed_, std::forward<Read>(read));
   }
 
   VenueReply<VenueOrder> order(const std::string& symbol, const std::string& client_order_id) {
@@ -204,30 +147,16 @@ RestVenue::RestVenue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RestVenue::~RestVenue() = default;
 
 Result<std::unique_ptr<RestVenue>> RestVenue::create(RestVenueOptions options) {
-  if (options.credentials.passphrase.empty())
-    return fail("a KuCoin key needs its API passphrase (KUCOIN_API_PASSPHRASE, or a key file made with --api-passphrase-env)");
-  if (options.key_version != 2 && options.key_version != 3)
-    return fail(fmt::format("KuCoin API key version {}: expected 2 or 3", options.key_version));
-  auto http = net::HttpsClient::create(options.base_url, options.ca_file, options.timeout);
-  if (!http) return tl::unexpected(http.error());
+  auto session = RestSession::create(std::move(options));
+  if (!session) return tl::unexpected(session.error());
   auto impl = std::make_unique<Impl>();
-  impl->options = std::move(options);
-  impl->http = std::move(*http);
+  impl->session = std::move(*session);
   return std::unique_ptr<RestVenue>(new RestVenue(std::move(impl)));
 }
 
-std::int64_t RestVenue::used_weight() const { return impl_->pool_used; }
+std::int64_t RestVenue::used_weight() const { return impl_->session->used_weight(); }
 
-VenueReply<std::int64_t> RestVenue::sync_time() {
-  const std::int64_t before = wall_ns() / 1'000'000;
-  return impl_->call<std::int64_t>("GET", "/api/v1/timestamp", "", "", false, [&](dom::element data) -> VenueReply<std::int64_t> {
-    std::int64_t server = 0;
-    if (data.get_int64().get(server)) return tl::unexpected(unreadable_answer("timestamp without a number"));
-    const std::int64_t after = wall_ns() / 1'000'000;
-    impl_->offset_ms = server - (before + after) / 2;
-    return impl_->offset_ms;
-  });
-}
+VenueReply<std::int64_t> RestVenue::sync_time() { return impl_->session->sync_time(); }
 
 VenueReply<VenueOrder> RestVenue::place(const OrderRequest& r) {
   auto symbol = symbol_of(r.symbol);

@@ -1,9 +1,8 @@
 #pragma once
 // KuCoin spot REST as a Venue (exchange/venue.hpp), on the HF trading account's endpoints
-// (every KuCoin account trades through them now). Every private request carries KC-API-*
-// headers (credentials/kucoin_sign.hpp), dated on KuCoin's clock (the offset sync_time
-// measured), since KuCoin refuses a timestamp 5 s off its own. Symbols in and out are the
-// node's instruments ("BTC-USDT@kucoin"); requests name KuCoin's symbol ("BTC-USDT").
+// (every KuCoin account trades through them now), through a RestSession (rest_session.hpp:
+// KC-API-* signing on KuCoin's clock, KuCoin's answers and failures). Symbols in and out
+// are the node's instruments ("BTC-USDT@kucoin"); requests name KuCoin's symbol ("BTC-USDT").
 //
 // How the Venue calls map onto KuCoin:
 //  - place: POST /api/v1/hf/orders with our clientOid; the order's state is then read back.
@@ -17,28 +16,16 @@
 //  - rules: GET /api/v2/symbols/{symbol} (baseIncrement, baseMinSize, baseMaxSize,
 //    priceIncrement, minFunds); price: /api/v1/market/orderbook/level1.
 //  - klines: not read from KuCoin (history warm-up is Binance's); rejected, saying so.
-// Errors are KuCoin's {"code","msg"}: the code is the failure's, a 401 (400001..400007)
-// is refused, 429 (429000) is rate_limited until the resource pool resets
-// (gw-ratelimit-reset, ms), 5xx may have happened (unknown). used_weight() is what the
-// pool says is used (gw-ratelimit-limit - gw-ratelimit-remaining).
-#include <chrono>
+// Errors are KuCoin's {"code","msg"} (rest_session.hpp); used_weight() is the resource pool's.
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include "credentials/credentials.hpp"
+#include "exchange/kucoin/rest_options.hpp"
 #include "exchange/venue.hpp"
 
 namespace trader::kucoin {
-
-struct RestVenueOptions {
-  std::string base_url;  // https://api.kucoin.com, https://127.0.0.1:PORT (exchange-sim)
-  std::string ca_file;   // empty: the system CA store
-  credentials::ApiCredentials credentials;  // key, secret and API passphrase
-  int key_version = 2;                      // KC-API-KEY-VERSION: the version the key was made with (2 or 3)
-  std::chrono::milliseconds timeout{5000};
-};
 
 // Parses one HF order as KuCoin writes it, its symbol the instrument ("BTC-USDT@kucoin").
 VenueReply<VenueOrder> parse_order(std::string_view json);

@@ -32,6 +32,7 @@
 #include "exchange/frame_decoder.hpp"
 #include "exchange/sim/coinbase_api.hpp"
 #include "exchange/sim/kucoin_api.hpp"
+#include "exchange/sim/kucoin_futures_api.hpp"
 #include "exchange/sim/rest_auth.hpp"
 #include "exchange/sim/shift_times.hpp"
 #include "exchange/sim/sim_klines.hpp"
@@ -102,20 +103,6 @@ std::optional<std::pair<std::string, std::string>> recorded_book(std::string_vie
   return std::nullopt;
 }
 
-// A KuCoin Futures contract line (GET /api/v1/contracts/{symbol}'s answer, as recorded):
-// its symbol and the whole answer; nullopt for any other line.
-std::optional<std::pair<std::string, std::string>> recorded_contract(std::string_view text) {
-  simdjson::dom::parser parser;
-  simdjson::dom::object root;
-  std::string_view symbol;
-  double multiplier = 0;
-  if (parser.parse(text.data(), text.size()).get_object().get(root) != simdjson::SUCCESS ||
-      root["data"]["symbol"].get_string().get(symbol) != simdjson::SUCCESS ||
-      root["data"]["multiplier"].get_double().get(multiplier) != simdjson::SUCCESS)
-    return std::nullopt;
-  return std::pair{std::string(symbol), std::string(text)};
-}
-
 // A client's id as the sim echoes it in JSON: letters, digits and ._- only (anything else
 // dropped), so no id can break the frame it goes back in.
 std::string echoable(std::string_view id) {
@@ -129,7 +116,7 @@ std::string echoable(std::string_view id) {
 // quotes a price (/api/v3/ticker/price) before the replay starts, as a real one does. The
 // captures' closed klines are its kline history. Returns the first line's receive time (ms).
 std::int64_t open_market(const std::vector<std::string>& captures, VenueId venue_id, SimVenue& venue, SimKlines& klines,
-                         KucoinApi& kucoin, std::map<std::string, std::string>& contracts) {
+                         KucoinApi& kucoin, KucoinFuturesApi& kucoin_futures) {
   std::int64_t first_ms = 0;
   std::vector<ParsedFrame> items;
   std::set<std::string> kucoin_books;
@@ -150,8 +137,7 @@ std::int64_t open_market(const std::vector<std::string>& captures, VenueId venue
           kucoin.set_book(book->first, std::move(book->second));
         }
       if (venue_id == VenueId::kucoin_futures)  // what GET /api/v1/contracts/{symbol} answers
-        if (auto contract = recorded_contract(std::string_view(line.frame, line.frame_len)))
-          contracts.insert(std::move(*contract));
+        kucoin_futures.add_contract(std::string_view(line.frame, line.frame_len));
       for (const auto& parsed : items) {
         if (const auto* k = std::get_if<Kline>(&parsed.message); k && k->closed) klines.add(*k);
         if (auto print = price_print(parsed)) venue.open_at(print->symbol, print->price);
@@ -175,7 +161,7 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   SimVenue venue;
   CoinbaseApi coinbase;  // the Coinbase personality's answers (options.venue coinbase)
   KucoinApi kucoin;      // the KuCoin personality's (options.venue kucoin)
-  std::map<std::string, std::string> contracts;  // kucoin_futures: each symbol's recorded contract answer
+  KucoinFuturesApi kucoin_futures;  // the KuCoin Futures personality's (options.venue kucoin_futures)
   // kucoin: stream tokens handed out by bullet-public, each good for one connection (io thread)
   std::set<std::string> tokens_issued, tokens_used;
   int tokens_expired = 0;  // by the expire_tokens fault
@@ -204,9 +190,11 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
       : options(std::move(o)),
         venue(options.balances, 1000, options.filters,
               options.venue == VenueId::binance ? FeeAsset::received : FeeAsset::quote,
-              options.venue == VenueId::binance_usdm ? AccountKind::usdm : AccountKind::spot),
+              options.venue == VenueId::binance_usdm || options.venue == VenueId::kucoin_futures ? AccountKind::usdm
+                                                                                                 : AccountKind::spot),
         coinbase(venue),
-        kucoin(venue) {}
+        kucoin(venue),
+        kucoin_futures(venue) {}
   void accept();
   void replay();
   void broadcast(const std::shared_ptr<const Frame>& f);
@@ -714,7 +702,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res_.prepare_payload();
     const bool new_order = !throttled &&
                            (path == "/api/v3/order" || path == "/fapi/v1/order" || path == "/api/v3/brokerage/orders" ||
-                            path == "/api/v1/hf/orders") &&
+                            path == "/api/v1/hf/orders" || (o.venue == VenueId::kucoin_futures && path == "/api/v1/orders")) &&
                            req_.method() == http::verb::post;
     const int delay = o.delay_ms + (new_order ? o.slow_orders_ms : 0);
     if (delay > 0) {
@@ -761,37 +749,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                              sim.options.ping_timeout_ms)};
   }
 
-  // The KuCoin Futures personality, market data only (its orders are not built): the
-  // bullet, the server's time, and each contract as the capture recorded it.
-  void route_kucoin_futures(const std::string& path) {
-    auto& sim = *sim_;
-    auto reply = [&](const HttpAnswer& a) {
-      res_.result(static_cast<http::status>(a.status));
-      res_.body() = a.body;
-    };
-    const std::string method(req_.method_string());
-    if (method == "POST" && path == "/api/v1/bullet-public") return reply(bullet());
-    if (method == "GET" && path == "/api/v1/timestamp")
-      return reply({200, fmt::format(R"({{"code":"200000","data":{}}})", wall_ms())});
-    static constexpr std::string_view kContracts = "/api/v1/contracts/";
-    if (method == "GET" && path == "/api/v1/contracts/active") {
-      std::string list;
-      for (const auto& [symbol, answer] : sim.contracts) {
-        const auto at = answer.find(R"("data":)");
-        list += (list.empty() ? "" : ",") + answer.substr(at + 7, answer.rfind('}') - at - 7);
-      }
-      return reply({200, fmt::format(R"({{"code":"200000","data":[{}]}})", list)});
-    }
-    if (method == "GET" && path.rfind(kContracts, 0) == 0) {
-      const auto it = sim.contracts.find(path.substr(kContracts.size()));
-      if (it != sim.contracts.end()) return reply({200, it->second});
-      return reply(kucoin_error(404, "40010", "Contract does not exist"));  // the capture recorded none of it
-    }
-    reply(kucoin_error(404, "404000", "Not Found: this simulator serves KuCoin Futures' market data only"));
-  }
-
-  // The KuCoin personality: the bullet, then a signed request's headers checked first, then
-  // its answer. Every answer tells the resource pool's state (gw-ratelimit-*), as KuCoin's do.
+  // The KuCoin personalities (spot's and futures'): the bullet, then a signed request's
+  // headers checked first, then its answer. Every answer tells the resource pool's state
+  // (gw-ratelimit-*), as KuCoin's do.
   void route_kucoin(const std::string& path, const std::string& query) {
     auto& sim = *sim_;
     const std::int64_t now = wall_ms();
@@ -809,7 +769,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res_.set("gw-ratelimit-remaining", std::to_string(std::max<std::int64_t>(0, 4000 - sim.pool_used)));
     res_.set("gw-ratelimit-reset", std::to_string(30'000 - now % 30'000));
     if (method == "POST" && path == "/api/v1/bullet-public") return reply(bullet());
-    if (KucoinApi::is_private(path)) {
+    const bool futures = sim.options.venue == VenueId::kucoin_futures;
+    if (futures ? KucoinFuturesApi::is_private(path) : KucoinApi::is_private(path)) {
       const auto header = [&](const char* name) {
         const auto v = req_[name];
         return std::string_view(v.data(), v.size());
@@ -821,14 +782,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                            sim.options.api_passphrase, now))
         return reply(*refused);
     }
-    reply(sim.kucoin.answer(method, path, parse_params(query), req_.body(), now));
+    reply(futures ? sim.kucoin_futures.answer(method, path, parse_params(query), req_.body(), now)
+                  : sim.kucoin.answer(method, path, parse_params(query), req_.body(), now));
   }
 
   void route(const std::string& path, const std::string& query) {
     auto& sim = *sim_;
     if (sim.options.venue == VenueId::coinbase) return route_coinbase(path, query);
-    if (sim.options.venue == VenueId::kucoin) return route_kucoin(path, query);
-    if (sim.options.venue == VenueId::kucoin_futures) return route_kucoin_futures(path);
+    if (sim.options.venue == VenueId::kucoin || sim.options.venue == VenueId::kucoin_futures) return route_kucoin(path, query);
     const auto method = req_.method();
     const std::int64_t now = wall_ms();
     auto answer = [&](const VenueResult<std::string>& r) {
@@ -1100,7 +1061,7 @@ SimServer::~SimServer() {
 Result<std::unique_ptr<SimServer>> SimServer::start(const SimOptions& options, const net::SelfSigned& cert) {
   auto impl = std::make_shared<Impl>(options);
   impl->stream_start_ms =
-      open_market(options.captures, options.venue, impl->venue, impl->klines, impl->kucoin, impl->contracts) +
+      open_market(options.captures, options.venue, impl->venue, impl->klines, impl->kucoin, impl->kucoin_futures) +
       options.history_ms;
   auto ctx = net::server_context(cert);
   if (!ctx) return tl::unexpected(ctx.error());

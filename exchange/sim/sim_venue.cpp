@@ -42,6 +42,8 @@ std::pair<std::string, std::string> split_symbol(const std::string& symbol) {
     if (dash == 0 || dash + 1 == symbol.size() || symbol.find('-', dash + 1) != std::string::npos) return {};
     return {symbol.substr(0, dash), symbol.substr(dash + 1)};
   }
+  // KuCoin Futures' linear perpetuals glue an "M" to the pair ("XBTUSDTM": XBT, USDT).
+  if (symbol.size() > 5 && symbol.compare(symbol.size() - 5, 5, "USDTM") == 0) return {symbol.substr(0, symbol.size() - 5), "USDT"};
   for (const char* quote : {"USDT", "USDC", "BUSD", "BTC", "ETH"}) {
     const std::string qs(quote);
     if (symbol.size() > qs.size() && symbol.compare(symbol.size() - qs.size(), qs.size(), qs) == 0)
@@ -54,19 +56,22 @@ SimVenue::SimVenue(std::map<std::string, std::int64_t> balances, std::int64_t fe
                    FeeAsset fee_asset, AccountKind kind)
     : balances_(std::move(balances)), fee_ppm_(fee_ppm), filters_(filters), fee_asset_(fee_asset), kind_(kind) {}
 
-std::int64_t SimVenue::available_margin() const {
-  std::int64_t wallet = 0;
-  if (auto it = balances_.find("USDT"); it != balances_.end()) wallet = it->second;
-  std::int64_t unrealized = 0, used = 0;
+MarginSummary SimVenue::margin_summary() const {
+  MarginSummary m;
+  if (auto it = balances_.find("USDT"); it != balances_.end()) m.wallet = it->second;
   for (const auto& [symbol, p] : positions_) {
     if (p.qty == 0) continue;
     const auto last = last_price_.find(symbol);
     const std::int64_t mark = last == last_price_.end() ? p.entry_price : last->second;
-    unrealized += notional(p.qty, mark) - notional(p.qty, p.entry_price);
-    used += notional(p.qty < 0 ? -p.qty : p.qty, p.entry_price) / p.leverage;
+    m.unrealized += notional(p.qty, mark) - notional(p.qty, p.entry_price);
+    m.position_margin += notional(p.qty < 0 ? -p.qty : p.qty, p.entry_price) / p.leverage;
   }
-  return wallet + unrealized - used - locked("USDT");
+  m.order_margin = locked("USDT");
+  m.available = m.wallet + m.unrealized - m.position_margin - m.order_margin;
+  return m;
 }
+
+std::int64_t SimVenue::available_margin() const { return margin_summary().available; }
 
 std::int64_t SimVenue::opening_qty(const std::string& symbol, const std::string& side, std::int64_t qty) const {
   const auto it = positions_.find(symbol);

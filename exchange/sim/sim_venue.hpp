@@ -60,6 +60,13 @@ struct SymbolFilters {
   std::int64_t min_notional = 5'00000000;                                     // 5
 };
 
+// USDⓈ-M: the USDT wallet and what uses it (fixed point): unrealized at the last prices,
+// the margin of the positions (at entry, over each symbol's leverage) and of resting orders,
+// and what is left for new orders.
+struct MarginSummary {
+  std::int64_t wallet = 0, unrealized = 0, position_margin = 0, order_margin = 0, available = 0;
+};
+
 // Which asset pays the commission: what the order receives (Binance: a buy pays in the
 // base asset), or always the quote asset (Coinbase: a buy pays on top of its cost).
 enum class FeeAsset { received, quote };
@@ -98,6 +105,7 @@ class SimVenue {
   // GET /fapi/v1/leverageBracket: every symbol gets BTCUSDT's published brackets (those
   // config/futures-paper.toml models).
   VenueResult<std::string> leverage_brackets(const Params& p) const;
+  MarginSummary margin_summary() const;
   AccountKind kind() const { return kind_; }
   const std::map<std::string, SimPosition>& positions() const { return positions_; }
 
@@ -152,7 +160,7 @@ class SimVenue {
 };
 
 // "BTCUSDT" -> {"BTC", "USDT"} for the quote assets the simulator knows, "BTC-USD" ->
-// {"BTC", "USD"}; empty if none.
+// {"BTC", "USD"}, KuCoin Futures' "XBTUSDTM" -> {"XBT", "USDT"}; empty if none.
 std::pair<std::string, std::string> split_symbol(const std::string& symbol);
 
 }  // namespace trader::sim

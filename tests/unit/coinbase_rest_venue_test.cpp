@@ -67,9 +67,9 @@ TEST_CASE("coinbase answers parse: orders by their configuration and status, pro
   CHECK(rules->min_notional == kOne);
   CHECK_FALSE(coinbase::parse_product_rules(R"({"product_id":"ETH-USD","base_increment":"x"})").has_value());
 
-  CHECK(coinbase::trade_number("123456") == 123456);
-  CHECK(coinbase::trade_number("1111-11111-111111") == coinbase::trade_number("1111-11111-111111"));
-  CHECK(coinbase::trade_number("1111-11111-111111") != coinbase::trade_number("1111-11111-111112"));
+  CHECK(trader::trade_number("123456") == 123456);
+  CHECK(trader::trade_number("1111-11111-111111") == trader::trade_number("1111-11111-111111"));
+  CHECK(trader::trade_number("1111-11111-111111") != trader::trade_number("1111-11111-111112"));
 }
 
 TEST_CASE("coinbase REST venue against exchange-sim over TLS: JWT per request, orders, lookups, fills, refusals") {

@@ -466,7 +466,7 @@ TEST_CASE("config: a KuCoin feed reads its REST base for tokens, and its orders 
   CHECK(live.error().message.find("venue.rest_url: order.mode is \"testnet\" but this is the live venue") != std::string::npos);
 }
 
-TEST_CASE("config: a live KuCoin Futures feed: its REST base, four channels, the venue's marks and settlements, paper only") {
+TEST_CASE("config: a live KuCoin Futures feed: its REST base, four channels, the venue's marks and settlements, its orders") {
   const std::string feed = "[feed]\nsource = \"kucoin_futures\"\nsymbols = [\"XBTUSDTM@kucoin_futures\"]\n";
   auto c = parse_node_config(feed + "[portfolio]\nquote_asset = \"USDT\"\n", "k.toml", {}, ConfigUse::replay);
   REQUIRE(c.has_value());
@@ -489,13 +489,24 @@ TEST_CASE("config: a live KuCoin Futures feed: its REST base, four channels, the
            {feed + "url = \"wss://ws-api-futures.kucoin.com\"\n", "k.toml:4: feed.url: expected KuCoin's https:// REST base"},
            {"[feed]\nsource = \"kucoin_futures\"\nsymbols = [\"BTC-USDT@kucoin\"]\n",
             "k.toml:3: feed.symbols: \"BTC-USDT@kucoin\" is a kucoin instrument; this feed reads kucoin_futures"},
-           {feed + "[order]\nmode = \"testnet\"\n[venue]\nrest_url = \"https://127.0.0.1:9\"\n",
-            "k.toml:5: order.mode: KuCoin Futures orders are not built yet: its instruments trade on paper only"}}) {
+           {feed + "[order]\nmode = \"testnet\"\n",
+            "venue.rest_url: KuCoin Futures has no public sandbox: order.mode = \"testnet\" needs the URL of one"},
+           {feed + "[order]\nmode = \"testnet\"\n[venue]\nrest_url = \"https://api-futures.kucoin.com\"\n",
+            "k.toml:7: venue.rest_url: order.mode is \"testnet\" but this is the live venue"}}) {
     auto bad = parse_node_config(text, "k.toml", {}, ConfigUse::replay);
     REQUIRE_FALSE(bad.has_value());
     CAPTURE(bad.error().message);
     CHECK(bad.error().message.find(says) != std::string::npos);
   }
+  // Orders: live goes to KuCoin Futures' REST, testnet to the URL given; the passphrase is KuCoin's.
+  auto live = parse_node_config(feed + "[order]\nmode = \"live\"\n", "k.toml", {}, ConfigUse::replay);
+  REQUIRE(live.has_value());
+  CHECK(live->venue.rest_url == "https://api-futures.kucoin.com");
+  CHECK(live->venue.passphrase_env == "KUCOIN_FUTURES_API_PASSPHRASE");
+  auto sim = parse_node_config(feed + "[order]\nmode = \"testnet\"\n[venue]\nrest_url = \"https://127.0.0.1:9\"\n", "k.toml",
+                               {}, ConfigUse::replay);
+  REQUIRE(sim.has_value());
+  CHECK(sim->venue.rest_url == "https://127.0.0.1:9");
 }
 
 TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks, starts cold, its orders go to fapi") {
