@@ -56,9 +56,21 @@ bool KucoinFuturesApi::add_contract(std::string_view answer_json) {
   std::string_view symbol;
   Contract c;
   if (!f.str(data, "symbol", symbol) || !f.decimal(data, "multiplier", c.multiplier) || c.multiplier <= 0) return false;
-  c.answer = std::string(answer_json);
+  const auto at = answer_json.find(R"("data":)");
+  const auto end = answer_json.rfind('}');
+  if (at == std::string_view::npos || end == std::string_view::npos || end <= at + 7) return false;
+  c.data = std::string(answer_json.substr(at + 7, end - at - 7));  // {"code":...,"data":{...}}: the object
+  c.has_next_funding = data["nextFundingRateTime"].error() == sj::SUCCESS;
   contracts_.insert_or_assign(std::string(symbol), std::move(c));
   return true;
+}
+
+std::string KucoinFuturesApi::contract_json(const Contract& c, std::int64_t now_ms) const {
+  if (c.has_next_funding || funding_interval_ms_ <= 0) return c.data;
+  // A live field the recording lacks: ms to the next funding (what marks a perpetual).
+  std::string out = c.data;
+  out.insert(out.rfind('}'), fmt::format(R"(,"nextFundingRateTime":{})", funding_interval_ms_ - now_ms % funding_interval_ms_));
+  return out;
 }
 
 const KucoinFuturesApi::Contract* KucoinFuturesApi::contract(const std::string& symbol) const {
@@ -193,7 +205,7 @@ HttpAnswer KucoinFuturesApi::create_order(std::string_view body, std::int64_t no
 HttpAnswer KucoinFuturesApi::cancel(const SimOrder* o, bool by_client_id, std::int64_t now_ms) {
   if (o == nullptr || !o->working() ||
       !venue_.cancel_order({{"symbol", o->symbol}, {"orderId", std::to_string(o->order_id)}}, now_ms))
-    return kucoin_error(200, "100004", "The order cannot be canceled (it does not exist or is done).");
+    return kucoin_error(200, "100004", "Order is in not cancelable state");
   return by_client_id ? ok(fmt::format(R"({{"clientOid":{}}})", q(o->client_order_id)))
                       : ok(fmt::format(R"({{"cancelledOrderIds":[{}]}})", q(kucoin_order_id(o->order_id))));
 }
@@ -291,16 +303,13 @@ HttpAnswer KucoinFuturesApi::answer(std::string_view method, std::string_view pa
   if (get && path == "/api/v1/timestamp") return ok(std::to_string(now_ms));
   if (get && path == "/api/v1/contracts/active") {
     std::string list;
-    for (const auto& [symbol, c] : contracts_) {
-      const auto at = c.answer.find(R"("data":)");
-      list += (list.empty() ? "" : ",") + c.answer.substr(at + 7, c.answer.rfind('}') - at - 7);
-    }
+    for (const auto& [symbol, c] : contracts_) list += (list.empty() ? "" : ",") + contract_json(c, now_ms);
     return ok(fmt::format("[{}]", list));
   }
   if (get && path.rfind(kContracts, 0) == 0) {
     const Contract* c = contract(std::string(path.substr(kContracts.size())));
     if (c == nullptr) return kucoin_error(404, "40010", "Contract does not exist");  // the capture recorded none of it
-    return {200, c->answer};
+    return ok(contract_json(*c, now_ms));
   }
   if (get && path == "/api/v1/ticker") {
     const std::string symbol = param(query, "symbol");

@@ -13,7 +13,8 @@
 // notional at entry over its leverage): no liquidation happens here either way.
 //
 // Public: GET /api/v1/timestamp, /api/v1/contracts/active, /api/v1/contracts/{symbol} (each
-// as the capture recorded it), /api/v1/ticker?symbol= (the last price).
+// as the capture recorded it, with nextFundingRateTime, the live ms to the next funding of
+// the sim's schedule, when the recording lacks it), /api/v1/ticker?symbol= (the last price).
 // Private (signed): POST /api/v1/orders (market or limit GTC/IOC by size in lots, cross
 // margin; reduceOnly); GET /api/v1/orders/{orderId}, /api/v1/orders/byClientOid?clientOid=;
 // DELETE /api/v1/orders/{orderId}, /api/v1/orders/client-order/{clientOid}?symbol=;
@@ -43,14 +44,19 @@ class KucoinFuturesApi {
   // "multiplier",...}}): kept, served and used for its multiplier. False for any other line.
   bool add_contract(std::string_view answer_json);
 
+  // The funding schedule's interval (ms), for the contracts' nextFundingRateTime.
+  void set_funding_interval_ms(std::int64_t ms) { funding_interval_ms_ = ms; }
+
   HttpAnswer answer(std::string_view method, std::string_view path, const Params& query, std::string_view body,
                     std::int64_t now_ms);
 
  private:
   struct Contract {
-    std::string answer;      // the whole recorded answer
+    std::string data;             // the recorded answer's data object, as recorded
     std::int64_t multiplier = 0;  // base units per lot, fixed point
+    bool has_next_funding = false;
   };
+  std::string contract_json(const Contract& c, std::int64_t now_ms) const;
   const Contract* contract(const std::string& symbol) const;
   std::string order_json(const SimOrder& o) const;
   std::string position_json(const std::string& symbol, std::int64_t now_ms) const;
@@ -66,6 +72,7 @@ class KucoinFuturesApi {
   SimVenue& venue_;
   std::map<std::string, Contract> contracts_;  // by KuCoin's symbol ("XBTUSDTM")
   std::set<std::string> cross_;                // the symbols switched to CROSS (the rest: ISOLATED)
+  std::int64_t funding_interval_ms_ = 8 * 3600 * 1000;
 };
 
 }  // namespace trader::sim

@@ -194,7 +194,9 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
                                                                                                  : AccountKind::spot),
         coinbase(venue),
         kucoin(venue),
-        kucoin_futures(venue) {}
+        kucoin_futures(venue) {
+    kucoin_futures.set_funding_interval_ms(options.marks.funding_interval_ms);
+  }
   void accept();
   void replay();
   void broadcast(const std::shared_ptr<const Frame>& f);

@@ -5,7 +5,8 @@
 # meets Binance's error codes as its own exception classes, all over TLS on loopback; its
 # USDⓈ-M class does the same on `exchange-sim --venue binance_usdm`, shorting. Then
 # ccxt's coinbase class does the same against `exchange-sim --venue coinbase`, signing
-# every private request with its own ES256 JWT, which the sim verifies. The node's own
+# every private request with its own ES256 JWT, which the sim verifies; its kucoin and
+# kucoinfutures classes against the KuCoin personalities, with KC-API-* signatures. The node's own
 # client is tested against the sim elsewhere; this proves the sim speaks each venue as
 # others understand it.
 source "$(dirname "$0")/lib.sh"
@@ -30,15 +31,17 @@ start_sim() {
   PORT=$(cat "$SCRATCH/$name.port")
   CERT="$SCRATCH/$name.pem"
 }
-# ccxt MODE ARGS...: runs the ccxt script against the sim last started (its certificate trusted)
-ccxt() {
-  NODE_EXTRA_CA_CERTS="$CERT" timeout 120 node "$JS/ccxt_against_sim.mjs" "$1" "https://127.0.0.1:$PORT" > "$SCRATCH/$1.out" 2>&1
+# ccxt_script LABEL SCRIPT MODE CHECKS: runs one ccxt script against the sim last started
+# (its certificate trusted); at least CHECKS of its checks must pass, none fail.
+ccxt_script() {
+  NODE_EXTRA_CA_CERTS="$CERT" timeout 120 node "$JS/$2" "$3" "https://127.0.0.1:$PORT" > "$SCRATCH/$1.out" 2>&1
   local rc=$? n_ok
   cat "$SCRATCH/$1.out"
   n_ok=$(grep -c "^ok: " "$SCRATCH/$1.out")
-  [ "$rc" -eq 0 ] && [ "$n_ok" -ge "$2" ] && ok "ccxt $VERSION, $1: $n_ok checks against the sim" \
-    || bad "ccxt $VERSION, $1: exit $rc, $n_ok checks passed, $2 expected"
+  [ "$rc" -eq 0 ] && [ "$n_ok" -ge "$4" ] && ok "ccxt $VERSION, $1: $n_ok checks against the sim" \
+    || bad "ccxt $VERSION, $1: exit $rc, $n_ok checks passed, $4 expected"
 }
+ccxt() { ccxt_script "$1" ccxt_against_sim.mjs "$1" "$2"; }  # ccxt MODE CHECKS: Binance spot
 VERSION=$(node -p "require('$JS/node_modules/ccxt/package.json').version")
 start_sim main --speed 5 --balance USDT=1000
 ccxt trade 21
@@ -50,12 +53,7 @@ grep -q "POST /api/v3/order -> 200" "$SCRATCH/main.log" && ok "the sim logged th
 # fills, a resting limit, the position, the wallet to the unit, fapi's error codes.
 SIM_CAPTURE="$DATA/btcusdt_usdm_20240808_trades_book.gz" start_sim usdm --venue binance_usdm --speed 5 --balance USDT=1000 \
   --key-env BINANCE_API_KEY --secret-env BINANCE_API_SECRET
-NODE_EXTRA_CA_CERTS="$CERT" timeout 120 node "$JS/ccxt_usdm_against_sim.mjs" trade "https://127.0.0.1:$PORT" > "$SCRATCH/usdm.out" 2>&1
-rc=$?
-cat "$SCRATCH/usdm.out"
-n_ok=$(grep -c "^ok: " "$SCRATCH/usdm.out")
-[ "$rc" -eq 0 ] && [ "$n_ok" -ge 17 ] && ok "ccxt $VERSION, binanceusdm: $n_ok checks against the sim" \
-  || bad "ccxt $VERSION, binanceusdm: exit $rc, $n_ok checks passed, 17 expected"
+ccxt_script binanceusdm ccxt_usdm_against_sim.mjs trade 17
 grep -q "GET /api/v3/" "$SCRATCH/usdm.log" && bad "ccxt's USDⓈ-M class called the spot API" || ok "only /fapi was called"
 
 # Coinbase: a CDP-style key (EC P-256) for the sim's account, and another for a client
@@ -70,13 +68,8 @@ export COINBASE_API_SECRET OTHER_EC_KEY
 SIMS+=($!)
 for _ in $(seq 100); do [ -s "$SCRATCH/cb.port" ] && break; sleep 0.05; done
 PORT=$(cat "$SCRATCH/cb.port")
-NODE_EXTRA_CA_CERTS="$SCRATCH/cb.cert" timeout 120 node "$JS/ccxt_coinbase_against_sim.mjs" trade "https://127.0.0.1:$PORT" \
-  > "$SCRATCH/coinbase.out" 2>&1
-rc=$?
-cat "$SCRATCH/coinbase.out"
-n_ok=$(grep -c "^ok: " "$SCRATCH/coinbase.out")
-[ "$rc" -eq 0 ] && [ "$n_ok" -ge 19 ] && ok "ccxt $VERSION, coinbase: $n_ok checks against the sim" \
-  || bad "ccxt $VERSION, coinbase: exit $rc, $n_ok checks passed, 19 expected"
+CERT="$SCRATCH/cb.cert"
+ccxt_script coinbase ccxt_coinbase_against_sim.mjs trade 19
 # The sim's JWT checks, with our own signer and curl: the right request passes; the token
 # of another request, one of another key name, and none at all are refused, saying why.
 cb_get() {  # cb_get PATH TOKEN: the HTTP status and body
@@ -101,17 +94,18 @@ expect_fail "a Coinbase sim whose secret is not an EC key" 2 "COINBASE_API_SECRE
 export KUCOIN_API_KEY=ccxt-kc-key KUCOIN_API_SECRET=ccxt-kc-secret-never-shown KUCOIN_API_PASSPHRASE=ccxt-kc-pass-never-shown
 export SIM_CAPTURE="$DATA/kucoin_btcusdt_20240808.gz"
 start_sim kucoin --venue kucoin --speed 5 --balance USDT=1000
-ccxt_kucoin() {  # ccxt_kucoin MODE CHECKS
-  NODE_EXTRA_CA_CERTS="$CERT" timeout 120 node "$JS/ccxt_kucoin_against_sim.mjs" "$1" "https://127.0.0.1:$PORT" > "$SCRATCH/kucoin-$1.out" 2>&1
-  local rc=$? n_ok
-  cat "$SCRATCH/kucoin-$1.out"
-  n_ok=$(grep -c "^ok: " "$SCRATCH/kucoin-$1.out")
-  [ "$rc" -eq 0 ] && [ "$n_ok" -ge "$2" ] && ok "ccxt $VERSION, kucoin $1: $n_ok checks against the sim" \
-    || bad "ccxt $VERSION, kucoin $1: exit $rc, $n_ok checks passed, $2 expected"
-}
-ccxt_kucoin trade 21
+ccxt_script kucoin-trade ccxt_kucoin_against_sim.mjs trade 21
 start_sim kucoin-faulty --venue kucoin --burst-429-every 2
-ccxt_kucoin rate-limit 2
+ccxt_script kucoin-rate-limit ccxt_kucoin_against_sim.mjs rate-limit 2
+# KuCoin Futures: ccxt's kucoinfutures class: the contract as a market in lots, margin mode
+# and cross leverage, a short and its fills, lookups, the position, the account, and
+# KuCoin Futures' error codes as ccxt's classes.
+export KUCOIN_FUTURES_API_KEY=ccxt-kf-key KUCOIN_FUTURES_API_SECRET=ccxt-kf-secret-never-shown \
+  KUCOIN_FUTURES_API_PASSPHRASE=ccxt-kf-pass-never-shown
+SIM_CAPTURE="$DATA/kucoin_futures_xbtusdtm_20240808.gz" start_sim kucoinfutures --venue kucoin_futures --speed 5 --balance USDT=1000
+ccxt_script kucoinfutures ccxt_kucoinfutures_against_sim.mjs trade 24
+grep -q "POST /api/v1/orders -> 200" "$SCRATCH/kucoinfutures.log" && ok "the sim logged the futures orders ccxt placed" \
+  || bad "no futures order in the sim's log"
 cat "$SCRATCH"/*.log "$SCRATCH"/*.out | grep -q -e "$BINANCE_API_SECRET" -e "BEGIN EC PRIVATE" -e "$(sed -n 2p "$SCRATCH/cb.pem")" -e "never-shown" \
   && bad "a secret appears in an output" || ok "no secret appears in any log or output"
 finish
