@@ -90,6 +90,18 @@ inline std::uint64_t trade_number(std::string_view trade_id) {
   return n;
 }
 
+// An order the venue took (its id) whose state could not be read back right after: open,
+// as far as anyone knows, until the next poll reads the rest.
+inline VenueOrder placed_unread(const OrderRequest& r, std::string exchange_order_id, std::string instrument) {
+  VenueOrder o;
+  o.client_order_id = r.client_order_id;
+  o.exchange_order_id = std::move(exchange_order_id);
+  o.symbol = std::move(instrument);
+  o.side = r.side;
+  o.orig_qty = r.qty;
+  return o;
+}
+
 // An answer a venue client cannot read: whatever it was, the request reached the venue.
 inline VenueFailure unreadable_answer(std::string what) {
   return VenueFailure{VenueFailure::Kind::unknown, 0, 0, "unreadable venue answer: " + std::move(what), 0};

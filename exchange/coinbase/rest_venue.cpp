@@ -299,13 +299,7 @@ VenueReply<VenueOrder> RestVenue::place(const OrderRequest& r) {
   // Its state now (a market order has filled); if that cannot be read, it is placed and
   // open as far as we know, and the next poll reads the rest.
   if (auto now = impl_->order_by_id(*id)) return now;
-  VenueOrder o;
-  o.client_order_id = r.client_order_id;
-  o.exchange_order_id = *id;
-  o.symbol = instrument_of(*product);
-  o.side = r.side;
-  o.orig_qty = r.qty;
-  return o;
+  return placed_unread(r, *id, instrument_of(*product));
 }
 
 VenueReply<VenueOrder> RestVenue::query(const std::string& symbol, const std::string& client_order_id) {

@@ -179,13 +179,7 @@ VenueReply<VenueOrder> RestVenue::place(const OrderRequest& r) {
   // Its state now (a market order has filled); if that cannot be read, it is placed and
   // open as far as we know, and the next poll reads the rest.
   if (auto now = impl_->order(*symbol, r.client_order_id)) return now;
-  VenueOrder o;
-  o.client_order_id = r.client_order_id;
-  o.exchange_order_id = *id;
-  o.symbol = instrument_of(*symbol);
-  o.side = r.side;
-  o.orig_qty = r.qty;
-  return o;
+  return placed_unread(r, *id, instrument_of(*symbol));
 }
 
 VenueReply<VenueOrder> RestVenue::query(const std::string& symbol, const std::string& client_order_id) {
