@@ -16,6 +16,7 @@
 #include <toml++/toml.h>
 
 #include "exchange/binance/frame_parser.hpp"
+#include "exchange/kucoin/handshake.hpp"
 #include "futures/contract.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/instrument.hpp"
@@ -580,17 +581,14 @@ void check_stream(Reader& r, const std::string& p, VenueId venue, bool venue_def
       r.error(p + "channels", r.find(p + "channels"),
               "Coinbase closes a connection whose channels are quiet for 60-90 s: add \"heartbeats\"");
   }
-  if (venue == VenueId::kucoin && venue_defaults)
+  if ((venue == VenueId::kucoin || venue == VenueId::kucoin_futures) && venue_defaults) {
+    const auto& known = kucoin::known_channels(venue);
     for (const auto& ch : channels)
-      if (ch != "match" && ch != "ticker" && ch != "level2")
-        r.error(p + "channels", r.find(p + "channels"), fmt::format("\"{}\" is not a KuCoin channel (match, ticker, level2)", ch));
-  if (venue == VenueId::kucoin_futures && venue_defaults)
-    for (const auto& ch : channels)
-      if (ch != "execution" && ch != "tickerV2" && ch != "instrument" && ch != "announcement")
+      if (std::find(known.begin(), known.end(), ch) == known.end())
         r.error(p + "channels", r.find(p + "channels"),
-                fmt::format("\"{}\" is not a KuCoin Futures channel the node reads (execution, tickerV2, instrument, "
-                            "announcement)",
-                            ch));
+                fmt::format("\"{}\" is not a {} channel{} ({})", ch, venue == VenueId::kucoin ? "KuCoin" : "KuCoin Futures",
+                            venue == VenueId::kucoin ? "" : " the node reads", kucoin::known_channel_list(venue)));
+  }
   for (auto& symbol : symbols) {
     auto instrument = parse_instrument(symbol);
     if (!instrument) {

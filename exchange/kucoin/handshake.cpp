@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <simdjson.h>
 
 #include "base/percent_encoding.hpp"
@@ -73,6 +74,14 @@ std::vector<std::string> book_symbols(const std::vector<std::string>& instrument
 std::vector<std::string> contract_symbols(const std::vector<std::string>& instruments) {
   return futures(instruments) ? symbols_of(instruments) : std::vector<std::string>{};
 }
+
+const std::vector<std::string>& known_channels(VenueId venue) {
+  static const std::vector<std::string> spot{"match", "ticker", "level2"};
+  static const std::vector<std::string> futures{"execution", "tickerV2", "instrument", "announcement"};
+  return venue == VenueId::kucoin_futures ? futures : spot;
+}
+
+std::string known_channel_list(VenueId venue) { return fmt::format("{}", fmt::join(known_channels(venue), ", ")); }
 
 std::string channel_topic(VenueId venue, std::string_view channel) {
   if (venue != VenueId::kucoin_futures) return fmt::format("/market/{}", channel);

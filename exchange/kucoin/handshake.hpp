@@ -46,6 +46,13 @@ std::vector<std::string> book_symbols(const std::vector<std::string>& instrument
 // its frames (sizes are in the contract's lots); none for spot.
 std::vector<std::string> contract_symbols(const std::vector<std::string>& instruments);
 
+// The channels the node reads on `venue`, the only ones a config or `record` may name:
+// kucoin "match", "ticker", "level2"; kucoin_futures "execution", "tickerV2", "instrument",
+// "announcement".
+const std::vector<std::string>& known_channels(VenueId venue);
+// The same as one line for a message: "match, ticker, level2".
+std::string known_channel_list(VenueId venue);
+
 // A channel's topic on `venue` (kucoin or kucoin_futures), without the symbols: "/market/match".
 std::string channel_topic(VenueId venue, std::string_view channel);
 

@@ -187,7 +187,7 @@ void add_record_command(CLI::App& app, int& exit_code) {
   auto topics = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"match"});
   kucoin->add_option("--symbols", *symbols, "e.g. BTC-USDT ETH-USDT")->required();
   kucoin->add_option("--channels", *topics, "match, ticker, level2 (each connection records the REST book first)")
-      ->check(CLI::IsMember({"match", "ticker", "level2"}))
+      ->check(CLI::IsMember(kucoin::known_channels(VenueId::kucoin)))
       ->capture_default_str();
   common(kucoin);
   kucoin->callback([a, kucoin_url, symbols, topics, &exit_code] {
@@ -207,8 +207,8 @@ void add_record_command(CLI::App& app, int& exit_code) {
   auto futures_topics =
       std::make_shared<std::vector<std::string>>(std::vector<std::string>{"execution", "tickerV2", "instrument"});
   futures->add_option("--symbols", *contracts, "e.g. XBTUSDTM ETHUSDTM")->required();
-  futures->add_option("--channels", *futures_topics, "execution, tickerV2, instrument, announcement")
-      ->check(CLI::IsMember({"execution", "tickerV2", "instrument", "announcement"}))
+  futures->add_option("--channels", *futures_topics, kucoin::known_channel_list(VenueId::kucoin_futures))
+      ->check(CLI::IsMember(kucoin::known_channels(VenueId::kucoin_futures)))
       ->capture_default_str();
   common(futures);
   futures->callback([a, futures_url, contracts, futures_topics, &exit_code] {
