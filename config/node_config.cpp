@@ -819,21 +819,25 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   if (!c.history.rest_url.empty() && c.history.rest_url.rfind("https://", 0) != 0)
     r.error("history.rest_url", r.find("history.rest_url"), "expected an https:// URL");
   if ((c.feed_source == FeedSourceKind::coinbase || c.feed_source == FeedSourceKind::kucoin ||
-       c.feed_source == FeedSourceKind::binance_usdm || c.feed_source == FeedSourceKind::kucoin_futures) &&
+       c.feed_source == FeedSourceKind::kucoin_futures) &&
       c.history.warmup) {
-    // Only Binance spot's klines are fetched yet: another venue's session starts cold.
+    // Only Binance's klines (spot's and USDⓈ-M's) are fetched yet: another venue's session starts cold.
     if (const auto* n = r.find("history.warmup"))
       r.error("history.warmup", n,
               fmt::format("a {} feed has no warm-up yet (set false; its session starts cold)", venue_name(c.feed_venue())));
     c.history.warmup = false;
   }
-  if (c.feed_source == FeedSourceKind::binance && c.history.warmup) {
+  if ((c.feed_source == FeedSourceKind::binance || c.feed_source == FeedSourceKind::binance_usdm) && c.history.warmup) {
     if (c.history.rest_url.empty()) {
-      // Binance serves REST on hosts of its own; anything else (exchange-sim) beside its stream.
+      // Binance serves REST on hosts of its own (USDⓈ-M's klines: /fapi on fapi.binance.com);
+      // anything else (exchange-sim) beside its stream.
       const std::string host = c.feed_url.substr(6, c.feed_url.find('/', 6) - 6);
-      c.history.rest_url = host.rfind("stream.binance.com", 0) == 0             ? "https://api.binance.com"
-                           : host.rfind("stream.testnet.binance.vision", 0) == 0 ? "https://testnet.binance.vision"
-                                                                                 : "https://" + host;
+      c.history.rest_url = host.rfind("stream.binance.com", 0) == 0              ? "https://api.binance.com"
+                           : host.rfind("stream.testnet.binance.vision", 0) == 0  ? "https://testnet.binance.vision"
+                           : host.rfind("fstream.binance.com", 0) == 0            ? "https://fapi.binance.com"
+                           : host.rfind("fstream.binancefuture.com", 0) == 0 ||
+                                   host.rfind("stream.binancefuture.com", 0) == 0 ? "https://testnet.binancefuture.com"
+                                                                                  : "https://" + host;
       r.set_effective("history.rest_url", "\"" + c.history.rest_url + "\"");  // the effective URL
     }
     if (c.history.ca_file.empty()) c.history.ca_file = c.feed_ca_file;

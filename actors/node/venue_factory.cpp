@@ -56,6 +56,8 @@ Result<std::unique_ptr<Venue>> make_venue(const NodeConfig::Venue& v, OrderMode 
 
 Result<std::unique_ptr<Venue>> make_history_venue(const NodeConfig& config) {
   binance::RestVenueOptions options;
+  // A USDⓈ-M session's history is USDⓈ-M's klines (/fapi/v1/klines), not spot's.
+  options.market = config.feed_venue() == VenueId::binance_usdm ? binance::Market::usdm : binance::Market::spot;
   options.base_url = config.history.rest_url;
   options.ca_file = config.history.ca_file;
   options.timeout = std::chrono::milliseconds(config.venue.timeout_ms);

@@ -36,6 +36,7 @@ std::string default_cache_dir() {
 }
 
 std::string stream_name(std::uint32_t interval_s) {
+  if (interval_s == 0) return "kline";  // none fits
   const std::string name = binance::interval_name(interval_s);
   return "kline_" + (name.empty() ? std::to_string(interval_s) + "s" : name);
 }
@@ -79,6 +80,8 @@ class WarmupSource final : public FeedSource {
   }
 
   void warm_up() {
+    if (plan_.interval_s == 0)
+      return cold("the venue has no kline interval that divides every candle interval (USDⓈ-M's shortest is 1m)");
     auto venue = make_venue_();
     if (!venue) return cold(venue.error().message);
     // The venue's clock says which klines are over.
@@ -119,9 +122,12 @@ WarmupPlan plan_warmup(const NodeConfig& c, const Cores& cores) {
   p.align_s = intervals.empty() ? 60 : *std::max_element(intervals.begin(), intervals.end());
   // The longest interval the venue names that divides every candle interval, up to a day:
   // Binance's 3d and 1w klines do not open on the candle builder's epoch-aligned boundaries.
-  p.interval_s = 1;
+  // USDⓈ-M names no 1s klines: none fits a 1s candle there (0: the session starts cold).
+  const std::uint32_t shortest = c.feed_venue() == VenueId::binance_usdm ? 60 : 1;
+  p.interval_s = 0;
   for (const auto& v : binance::kline_intervals())
-    if (v.seconds <= 86'400 && std::all_of(intervals.begin(), intervals.end(), [&v](std::uint32_t i) { return i % v.seconds == 0; }))
+    if (v.seconds >= shortest && v.seconds <= 86'400 &&
+        std::all_of(intervals.begin(), intervals.end(), [&v](std::uint32_t i) { return i % v.seconds == 0; }))
       p.interval_s = v.seconds;
   if (c.history.days > 0) {
     p.span_ms = c.history.days * 86'400'000;

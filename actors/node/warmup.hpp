@@ -9,7 +9,8 @@
 //    window, ATR, correlation), or history.days. The start is on a boundary of the longest
 //    candle interval, so its first candle is whole.
 //  - Which klines: of the longest venue interval that divides every candle interval; the
-//    others are rolled up from it.
+//    others are rolled up from it. Binance spot's or, for a USDⓈ-M feed, USDⓈ-M's
+//    (/fapi/v1/klines, 1m and up: a 1s candle there has none and starts cold).
 //  - A resumed session asks only for what its candles do not hold yet.
 //  - history.cache_dir keeps closed klines between sessions (exchange/kline_cache.hpp): a
 //    restart fetches only what is missing.
@@ -34,7 +35,7 @@ namespace trader::node {
 
 struct WarmupPlan {
   std::vector<std::string> symbols;
-  std::uint32_t interval_s = 60;  // the klines fetched
+  std::uint32_t interval_s = 60;  // the klines fetched; 0: the venue has none that fit (cold)
   std::uint32_t align_s = 60;     // the longest candle interval: where history starts
   std::int64_t span_ms = 0;       // how far back from now
   std::map<std::string, std::int64_t> resume_ms;  // a resumed session: what its candles hold is before this

@@ -29,6 +29,42 @@ void SimKlines::add(const Kline& k) {
   list.push_back(k);
 }
 
+void SimKlines::add_trade(const Trade& t) {
+  constexpr std::int64_t kMinute = 60'000;
+  if (t.price <= 0 || t.qty <= 0) return;
+  auto& list = rolled_[t.symbol];
+  const std::int64_t open_ms = t.trade_ts_ms - t.trade_ts_ms % kMinute;
+  if (!list.empty() && open_ms < list.back().open_time_ms) return;  // out of order: not the capture's to reorder
+  const std::int64_t quote = static_cast<std::int64_t>(static_cast<__int128>(t.price) * t.qty / 100'000'000);
+  if (list.empty() || open_ms > list.back().open_time_ms) {
+    Kline k;
+    k.symbol = t.symbol;
+    k.interval_s = 60;
+    k.open_time_ms = open_ms;
+    k.close_time_ms = open_ms + kMinute - 1;
+    k.open = k.high = k.low = t.price;
+    k.closed = true;
+    list.push_back(k);
+  }
+  Kline& k = list.back();
+  k.high = std::max(k.high, t.price);
+  k.low = std::min(k.low, t.price);
+  k.close = t.price;
+  k.volume += t.qty;
+  k.quote_volume += quote;
+  ++k.trades;
+  if (!t.buyer_maker) {  // the buyer took the offer
+    k.taker_buy_volume += t.qty;
+    k.taker_buy_quote_volume += quote;
+  }
+}
+
+void SimKlines::finish_trades() {
+  for (auto& [symbol, list] : rolled_)
+    if (!by_symbol_.count(symbol)) by_symbol_[symbol] = std::move(list);
+  rolled_.clear();
+}
+
 std::size_t SimKlines::size() const {
   std::size_t n = 0;
   for (const auto& [symbol, list] : by_symbol_) n += list.size();

@@ -114,7 +114,8 @@ std::string echoable(std::string_view id) {
 
 // The market opens at each symbol's first price in the captures, so that the venue
 // quotes a price (/api/v3/ticker/price) before the replay starts, as a real one does. The
-// captures' closed klines are its kline history. Returns the first line's receive time (ms).
+// captures' closed klines are its kline history (USDⓈ-M's captures hold none: klines rolled
+// up from their trades). Returns the first line's receive time (ms).
 std::int64_t open_market(const std::vector<std::string>& captures, VenueId venue_id, SimVenue& venue, SimKlines& klines,
                          KucoinApi& kucoin, KucoinFuturesApi& kucoin_futures) {
   std::int64_t first_ms = 0;
@@ -140,10 +141,14 @@ std::int64_t open_market(const std::vector<std::string>& captures, VenueId venue
         kucoin_futures.add_contract(std::string_view(line.frame, line.frame_len));
       for (const auto& parsed : items) {
         if (const auto* k = std::get_if<Kline>(&parsed.message); k && k->closed) klines.add(*k);
-        if (auto print = price_print(parsed)) venue.open_at(print->symbol, print->price);
+        if (auto print = price_print(parsed)) {
+          venue.open_at(print->symbol, print->price);
+          if (venue_id == VenueId::binance_usdm && std::holds_alternative<Trade>(parsed.message)) klines.add_trade(*print);
+        }
       }
     }
   }
+  klines.finish_trades();
   return first_ms;
 }
 

@@ -11,6 +11,11 @@
 #    would need 48 live candles first, and the paper run signals at 21:22, the 22nd);
 #  - the journal replays --verify identical, and a what-if from it gives the node's hash;
 #  - a second session reads the history from the disk cache instead of the venue.
+# Then USDⓈ-M: exchange-sim's binance_usdm personality (whose capture holds trades, no
+# klines: it rolls them up into 1-minute klines) holds the first 3 of its 6 minutes as
+# history; a node on config/futures-paper.toml fetches them from /fapi/v1/klines (not
+# spot's), and journals them as history klines equal, field by field, to the 1-minute
+# roll-up of the capture's trades computed here in python; its journal replays identical.
 source "$(dirname "$0")/lib.sh"
 node_with_sim_setup warmup-test-key-31 warmup-test-secret-never-shown-64
 CAPTURE="$DATA/btcusdc_kline1m_20230301.gz"
@@ -132,4 +137,57 @@ h1 = [r["body"] for r in first if r["type"] == "kline" and r["body"]["history"]]
 assert h[:n] == h1, "the cached history differs from the fetched one"
 print(f"  {s['expected_id']} from the cache, {s['received_id']} from the venue")
 PY
+
+# USDⓈ-M: the history is USDⓈ-M's klines, from /fapi/v1/klines.
+export BINANCE_USDM_API_KEY=$BINANCE_API_KEY BINANCE_USDM_API_SECRET=$BINANCE_API_SECRET
+USDM="$DATA/btcusdt_usdm_20240808_trades_book.gz"
+kill "$SIM" 2>/dev/null
+"$TOOLS" exchange-sim --venue binance_usdm --capture "$USDM" --history 3m --speed 20 --funding-interval 1m \
+  --cert-out "$SCRATCH/usdm.pem" --port-file "$SCRATCH/usdm.port" > "$SCRATCH/usdm.out" 2> "$SCRATCH/usdm.log" &
+SIM=$!
+for _ in $(seq 100); do [ -s "$SCRATCH/usdm.port" ] && break; sleep 0.05; done
+"$NODE" --config config/futures-paper.toml --set journal.path="$SCRATCH/usdm-run" --set feed.source=binance_usdm \
+  --set "feed.url=wss://127.0.0.1:$(cat "$SCRATCH/usdm.port")/stream" --set 'feed.symbols=["BTCUSDT@binance_usdm"]' \
+  --set "feed.ca_file=$SCRATCH/usdm.pem" --set "history.cache_dir=$SCRATCH/usdm-cache" --set 'candles.intervals=["1m"]' \
+  --set strategy.interval=1m --set feed.max_time_skew_ms=0 > "$SCRATCH/usdm-run.out" 2> "$SCRATCH/usdm-run.log" &
+NODE_PID=$!
+for _ in $(seq 1200); do grep -q "every frame handed to a client" "$SCRATCH/usdm.log" && break; sleep 0.1; done
+# The trades after the history: the stream's part of the capture (a hang guard of 60 s).
+STREAMED=$(zcat "$USDM" | python3 -c '
+import json, sys
+lines = [l.split(" ", 1) for l in sys.stdin]
+start = int(lines[0][0]) // 1_000_000 + 180_000  # the history: the first 3 minutes of receive time
+print(sum(1 for ts, f in lines if "@trade\"" in f and int(ts) // 1_000_000 > start))')
+stop_live_node "$SCRATCH/usdm-run" "$STREAMED"
+grep -q "warm-up BTCUSDT@binance_usdm: 3 kline_1m klines" "$SCRATCH/usdm-run.log" && ok "the USDⓈ-M warm-up fetched 3 klines" \
+  || bad "USDⓈ-M warm-up: $(grep -i warm "$SCRATCH/usdm-run.log")"
+grep -q "GET /fapi/v1/klines -> 200" "$SCRATCH/usdm.log" && ! grep -q "/api/v3/klines" "$SCRATCH/usdm.log" \
+  && ok "from /fapi/v1/klines, not spot's" || bad "klines asked: $(grep klines "$SCRATCH/usdm.log" | head -3)"
+"$TOOLS" dump "$SCRATCH/usdm-run" --type kline --json > "$SCRATCH/usdm-klines.jsonl"
+python3 - "$SCRATCH/usdm-klines.jsonl" "$USDM" <<'PY' && ok "the history klines are the capture's trades rolled up by minute, to the unit" \
+  || bad "USDⓈ-M history klines"
+import gzip, json, sys
+from decimal import Decimal as D
+got = [json.loads(l)["body"] for l in open(sys.argv[1])]
+assert got and all(k["history"] and k["symbol"] == "BTCUSDT@binance_usdm" and k["interval_s"] == 60 for k in got), got[:1]
+minutes = {}
+for line in gzip.open(sys.argv[2], "rt"):
+    ts, frame = line.split(" ", 1)
+    if '@trade"' not in frame:
+        continue
+    t = json.loads(frame)["data"]
+    minutes.setdefault(t["T"] // 60000, []).append(t)
+want = []
+for m in sorted(minutes)[:len(got)]:
+    ts = minutes[m]
+    p = [D(t["p"]) for t in ts]
+    want.append({"open": p[0], "high": max(p), "low": min(p), "close": p[-1], "volume": sum(D(t["q"]) for t in ts),
+                 "trades": len(ts), "taker_buy_volume": sum(D(t["q"]) for t in ts if not t["m"])})
+have = [{"open": D(k["open"]), "high": D(k["high"]), "low": D(k["low"]), "close": D(k["close"]), "volume": D(k["volume"]),
+         "trades": k["trades"], "taker_buy_volume": D(k["taker_buy_volume"])} for k in got]
+assert have == want, (have, want)
+print(f"  {len(got)} history klines, {sum(k['trades'] for k in have)} trades rolled up")
+PY
+"$TOOLS" replay "$SCRATCH/usdm-run" --verify > "$SCRATCH/usdm-verify.out" 2>&1 && grep -q "identical" "$SCRATCH/usdm-verify.out" \
+  && ok "the USDⓈ-M warmed-up journal replays --verify identical" || bad "verify: $(tail -3 "$SCRATCH/usdm-verify.out")"
 finish

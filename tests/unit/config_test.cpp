@@ -509,7 +509,7 @@ TEST_CASE("config: a live KuCoin Futures feed: its REST base, four channels, the
   CHECK(sim->venue.rest_url == "https://127.0.0.1:9");
 }
 
-TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks, starts cold, its orders go to fapi") {
+TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks, warms up from fapi, its orders go to fapi") {
   // Its marks are the venue's (futures.mark_price defaults to "venue" for it).
   auto c = parse_node_config("[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n"
                              "[portfolio]\nquote_asset = \"USDT\"\n",
@@ -519,7 +519,13 @@ TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks,
   CHECK(c->feed_channels == std::vector<std::string>{"trade", "bookTicker", "markPrice@1s"});
   CHECK(c->feed_venue() == VenueId::binance_usdm);
   CHECK(c->feed_symbols == std::vector<std::string>{"BTCUSDT@binance_usdm"});
-  CHECK_FALSE(c->history.warmup);  // no USDⓈ-M klines yet: the session starts cold
+  CHECK(c->history.warmup);  // USDⓈ-M's klines, from its own REST
+  CHECK(c->history.rest_url == "https://fapi.binance.com");
+  auto feed_testnet = parse_node_config("[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n"
+                                   "url = \"wss://fstream.binancefuture.com/stream\"\n[portfolio]\nquote_asset = \"USDT\"\n",
+                                   "u.toml", {}, ConfigUse::replay);
+  REQUIRE(feed_testnet.has_value());
+  CHECK(feed_testnet->history.rest_url == "https://testnet.binancefuture.com");
   CHECK_FALSE(c->perpetuals.mark_from_book);
   CHECK(render_effective_config(*c).find("channels = [\"trade\", \"bookTicker\", \"markPrice@1s\"]") != std::string::npos);
   CHECK(render_effective_config(*c).find("mark_price = \"venue\"") != std::string::npos);
@@ -532,8 +538,6 @@ TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks,
   for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
            {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT\"]\n",
             "u.toml:3: feed.symbols: \"BTCUSDT\" is a binance instrument; this feed reads binance_usdm"},
-           {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n[history]\nwarmup = true\n",
-            "u.toml:5: history.warmup: a binance_usdm feed has no warm-up yet"},
            {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n[order]\nmode = \"testnet\"\n"
             "[venue]\nrest_url = \"https://fapi.binance.com\"\n",
             "u.toml:7: venue.rest_url: order.mode is \"testnet\" but this is the live venue"},

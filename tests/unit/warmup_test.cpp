@@ -150,6 +150,20 @@ TEST_CASE("warm-up: as far back as the cores need, on the longest interval's bou
   CHECK(p.interval_s == 300);
   CHECK(p.align_s == 900);
 
+  // USDⓈ-M names no klines under 1m: 1m and 5m candles take 1m klines, a 1s candle none (cold).
+  auto usdm = [](const char* intervals) {
+    auto c = load_node_config_for_replay(
+        std::string(TRADER_SOURCE_DIR) + "/config/futures-paper.toml",
+        {"feed.source=binance_usdm", "feed.symbols=[\"BTCUSDT@binance_usdm\"]", "feed.url=wss://127.0.0.1:1/stream",
+         "feed.files=[]", std::string("candles.intervals=") + intervals, "strategy.interval=\"1m\""});
+    REQUIRE(c.has_value());
+    auto usdm_cores = make_cores(*c);
+    REQUIRE(usdm_cores.has_value());
+    return node::plan_warmup(*c, *usdm_cores);
+  };
+  CHECK(usdm("[\"1m\", \"5m\"]").interval_s == 60);
+  CHECK(usdm("[\"1s\", \"1m\"]").interval_s == 0);
+
   // A resumed session: history starts after what its candles hold.
   auto& builder = static_cast<CandleBuilderCore&>(*cores->at(Actor::candle_builder));
   Outbox out;
