@@ -149,7 +149,13 @@ struct FuturesRestVenue::Impl {
                                            f.order_unknown = true;
                                            return tl::unexpected(f);
                                          }
-                                         return order_from(data, c->multiplier);
+                                         auto found = order_from(data, c->multiplier);
+                                         // A clientOid is the account's, not the symbol's: another
+                                         // contract's order would be read in the wrong lots.
+                                         if (found && found->symbol != instrument_of(symbol))
+                                           return tl::unexpected(unreadable_answer(fmt::format(
+                                               "order {} is {}'s, not {}'s", client_order_id, found->symbol, symbol)));
+                                         return found;
                                        });
     return unknown_if_not_found(std::move(o));
   }

@@ -161,7 +161,7 @@ HttpAnswer KucoinFuturesApi::create_order(std::string_view body, std::int64_t no
   } else if (req["leverage"].get_int64().get(leverage) != sj::SUCCESS) {
     leverage = 1;  // absent
   }
-  if (leverage < 1 || leverage > 125) return kucoin_error(400, "100001", "leverage must be a whole number from 1 to 125");
+  if (leverage < 1 || leverage > 125) return kucoin_error(400, "400100", "leverage must be a whole number from 1 to 125");
   bool reduce_only = false;
   if (req["reduceOnly"].get_bool().get(reduce_only) != sj::SUCCESS) reduce_only = false;
   // The same clientOid again: refused, nothing placed.

@@ -3,6 +3,7 @@
 #include "credentials/kucoin_sign.hpp"
 #include "exchange/kucoin/handshake.hpp"
 #include "exchange/sim/kucoin_api.hpp"
+#include "exchange/sim/kucoin_futures_api.hpp"
 #include "exchange/sim/shift_times.hpp"
 
 using namespace trader;
@@ -111,6 +112,41 @@ TEST_CASE("kucoin sim: signed requests are checked in KuCoin's order, with its c
   CHECK(code_of(check(other_key)) == "400003");
   CHECK(code_of(check(credentials::kucoin_headers({"key-1", "secret-1", "pass-2"}, kNow, "GET", target, ""))) == "400004");
   CHECK(code_of(check(h, "/api/v1/accounts?type=main")) == "400005");  // signed for another request
+}
+
+TEST_CASE("kucoin futures sim: lots of the recorded contract, isolated leverage from the order, KuCoin's codes") {
+  SimVenue venue{{{"USDT", 1000 * kOne}}, 1000, SymbolFilters{}, FeeAsset::quote, AccountKind::usdm};
+  KucoinFuturesApi api{venue};
+  CHECK_FALSE(api.add_contract(R"({"code":"200000","data":{"symbol":"XBTUSDTM"}})"));  // no multiplier
+  REQUIRE(api.add_contract(R"({"code":"200000","data":{"symbol":"XBTUSDTM","multiplier":0.001,"tickSize":0.1}})"));
+  venue.on_trade("XBTUSDTM", 50000 * kOne, kOne, 1);
+  auto post = [&](std::string_view body) { return api.answer("POST", "/api/v1/orders", {}, body, kNow); };
+  // A leverage that is not a whole number is refused as a bad request, not as a missing order.
+  for (const char* bad : {R"("5x")", R"("0")", "126"}) {
+    auto r = post(std::string(R"({"clientOid":"b","symbol":"XBTUSDTM","side":"buy","type":"market","size":1,"leverage":)") +
+                  bad + "}");
+    CHECK(r.status == 400);
+    CHECK(has(r, R"("code":"400100")"));
+  }
+  // 3 lots of 0.001 XBT at 50000, isolated at 4x: the position takes the order's leverage.
+  auto r = post(R"({"clientOid":"k1","symbol":"XBTUSDTM","side":"sell","type":"market","size":3,"leverage":"4"})");
+  REQUIRE(r.status == 200);
+  CHECK(venue.positions().at("XBTUSDTM").qty == -3 * kOne / 1000);
+  CHECK(venue.positions().at("XBTUSDTM").leverage == 4);
+  auto o = api.answer("GET", "/api/v1/orders/byClientOid", {{"clientOid", "k1"}}, "", kNow);
+  CHECK(has(o, R"("size":3,"value":"0","dealValue":"150")"));
+  CHECK(has(o, R"("marginMode":"ISOLATED")"));
+  CHECK(api.answer("GET", "/api/v1/orders/byClientOid", {{"clientOid", "none"}}, "", kNow).body ==
+        R"({"code":"200000","data":null})");
+  CHECK(has(api.answer("GET", "/api/v1/orders/0000000000000000000000ff", {}, "", kNow), R"("code":"100001")"));
+  // Cross leverage is refused while the symbol is isolated; the mode does not change with a position open.
+  CHECK(has(api.answer("POST", "/api/v2/changeCrossUserLeverage", {}, R"({"symbol":"XBTUSDTM","leverage":"5"})", kNow),
+            "is ISOLATED"));
+  CHECK(has(api.answer("POST", "/api/v2/position/changeMarginMode", {}, R"({"symbol":"XBTUSDTM","marginMode":"CROSS"})", kNow),
+            "cannot be changed while a position is open"));
+  // A cross order on an isolated symbol: refused, naming both modes.
+  CHECK(has(post(R"({"clientOid":"k2","symbol":"XBTUSDTM","side":"sell","type":"market","size":1,"marginMode":"CROSS"})"),
+            "The margin mode of XBTUSDTM is ISOLATED: the order's is CROSS."));
 }
 
 TEST_CASE("kucoin sim: frames move to now, milliseconds and trade nanoseconds alike") {
