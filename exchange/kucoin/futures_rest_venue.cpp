@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -31,13 +32,13 @@ tl::expected<std::string, VenueFailure> symbol_of(const std::string& symbol) {
 
 std::string instrument_of(std::string_view symbol) { return instrument_name(VenueId::kucoin_futures, symbol); }
 
-// A whole number (a JSON number, or digits in a string: KuCoin writes leverage both ways).
-bool whole(dom::object o, std::string_view key, std::int64_t& out) {
-  if (o[key].get_int64().get(out) == sj::SUCCESS) return true;
-  std::string_view text;
-  if (o[key].get_string().get(text) != sj::SUCCESS) return false;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+// An optional count (a JSON number or digits in a string: KuCoin writes leverage both
+// ways), read after a record's required fields; nullopt when absent, unreadable or beyond
+// 64 bits.
+std::optional<std::int64_t> optional_count(NumberFields& f, dom::object o, std::string_view key) {
+  std::uint64_t n = 0;
+  if (!f.number(o, key, n) || n > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+  return static_cast<std::int64_t>(n);
 }
 
 VenueReply<FuturesContract> contract_from(dom::element e) {
@@ -53,8 +54,9 @@ VenueReply<FuturesContract> contract_from(dom::element e) {
   if (o["isInverse"].get_bool().get(inverse) == sj::SUCCESS && inverse)
     return tl::unexpected(refused(c.symbol + " is an inverse contract: only linear (USDT-margined) ones are traded"));
   if (c.multiplier <= 0) return tl::unexpected(unreadable_answer(c.symbol + ": field \"multiplier\": not above 0"));
-  if (!whole(o, "lotSize", c.lot_size) || c.lot_size <= 0) c.lot_size = 1;
-  if (!whole(o, "maxOrderQty", c.max_order_lots) || c.max_order_lots < 0) c.max_order_lots = 0;
+  const auto lot = optional_count(f, o, "lotSize");
+  c.lot_size = lot && *lot > 0 ? *lot : 1;
+  c.max_order_lots = optional_count(f, o, "maxOrderQty").value_or(0);
   return c;
 }
 
@@ -350,13 +352,13 @@ VenueReply<std::vector<VenuePosition>> FuturesRestVenue::positions() {
       dom::object o;
       std::string_view symbol;
       Raw r;
-      std::int64_t leverage = 0;
       if (!f.object(e, "position", o) || !f.str(o, "symbol", symbol) || o["currentQty"].get_int64().get(r.lots) != sj::SUCCESS ||
           !f.decimal(o, "avgEntryPrice", r.p.entry_price) || !f.decimal(o, "markPrice", r.p.mark_price) ||
           !f.decimal(o, "unrealisedPnl", r.p.unrealized_pnl))
         return tl::unexpected(unreadable_answer("a position: " + (f.error.empty() ? "field \"currentQty\": not whole lots" : f.error)));
       // Cross margin's leverage is the symbol's setting ("leverage"); realLeverage is an outcome.
-      if (whole(o, "leverage", leverage) && leverage > 0 && leverage <= 1000) r.p.leverage = static_cast<int>(leverage);
+      if (const auto leverage = optional_count(f, o, "leverage"); leverage && *leverage > 0 && *leverage <= 1000)
+        r.p.leverage = static_cast<int>(*leverage);
       r.symbol = std::string(symbol);
       raw.push_back(std::move(r));
     }
