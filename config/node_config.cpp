@@ -379,11 +379,20 @@ class Reader {
 void read_contracts(Reader& r, NodeConfig& c) {
   futures::Contracts perps;
   r.integer("futures.leverage", perps.leverage, 1, 1000);
-  std::string margin_mode = "isolated";
-  r.string("futures.margin_mode", margin_mode, {"isolated", "cross"});
-  if (margin_mode == "cross")
-    r.error("futures.margin_mode", r.find("futures.margin_mode"),
-            "cross margin is not built yet: each position is margined on its own (\"isolated\")");
+  r.mode("futures.margin_mode", perps.margin_mode, kMarginModes);
+  // Cross margin's wallet is the venue's cash: one venue of perpetuals, so that it is the
+  // session's cash, which the portfolio, risk and the paper venue all take for it.
+  if (perps.margin_mode == futures::MarginMode::cross) {
+    if (kind_of(c.feed_venue()) != InstrumentKind::linear_perpetual || !c.other_venues.empty())
+      r.error("futures.margin_mode", r.find("futures.margin_mode"),
+              fmt::format("cross margin needs every instrument to be a perpetual of one venue (its wallet is the "
+                          "session's cash), but the session trades {}'s{}",
+                          venue_name(c.feed_venue()), c.other_venues.empty() ? "" : " and other venues'"));
+    if (c.order_mode != OrderMode::paper)
+      r.error("futures.margin_mode", r.find("futures.margin_mode"),
+              "cross margin is paper-only for now: the venues' margin mode is not set to cross at start-up");
+  }
+  c.paper.wallet_start = c.portfolio.starting_cash;
   const toml::node* n = r.find("futures.contracts");
   const toml::array* entries = n ? n->as_array() : nullptr;
   if (n && (!entries || !entries->is_array_of_tables())) {

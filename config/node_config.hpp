@@ -48,6 +48,8 @@ inline constexpr ModeNames<SizingPolicy> kSizingPolicies{{{"strategy", SizingPol
                                                           {"confidence_scaled", SizingPolicy::confidence_scaled},
                                                           {"risk_per_trade", SizingPolicy::risk_per_trade},
                                                           {"kelly", SizingPolicy::kelly}}};
+inline constexpr ModeNames<futures::MarginMode> kMarginModes{
+    {{"isolated", futures::MarginMode::isolated}, {"cross", futures::MarginMode::cross}, {}, {}}};
 inline constexpr ModeNames<CombinePolicy> kCombinePolicies{{{"any", CombinePolicy::any}, {"k_of_n", CombinePolicy::k_of_n}, {"weighted", CombinePolicy::weighted}, {}}};
 
 template <class E>
@@ -60,6 +62,7 @@ inline std::string_view name(OrderMode m) { return mode_name(kOrderModes, m); }
 inline std::string_view name(FeedSourceKind m) { return mode_name(kFeedSources, m); }
 inline std::string_view name(IfExists m) { return mode_name(kIfExists, m); }
 inline std::string_view name(StrategyKind m) { return mode_name(kStrategyKinds, m); }
+inline std::string_view name(futures::MarginMode m) { return mode_name(kMarginModes, m); }
 
 // One [[strategies]] entry: a strategy with its own id, interval, symbols and parameters
 // (the rule's or the model's, by kind). What the entries share is in [strategy].

@@ -35,11 +35,17 @@ struct PerpContract {
   std::vector<MarginTier> tiers;       // by floor, from 0
 };
 
-// The perpetuals a node may hold: each contract's rules, and the leverage (isolated
-// margin) a position opens at. One value for the portfolio, risk and the paper venue.
+// How positions are margined. Isolated: each position holds its own margin and can lose
+// only that. Cross: the positions share the wallet, which backs them all and is lost whole
+// when their margin balance falls to their maintenance (futures/perp_position.hpp).
+enum class MarginMode : std::uint8_t { isolated, cross };
+
+// The perpetuals a node may hold: each contract's rules, the leverage a position opens
+// at, and the margin mode. One value for the portfolio, risk and the paper venue.
 struct Contracts {
   std::vector<PerpContract> list;
   std::uint32_t leverage = 1;
+  MarginMode margin_mode = MarginMode::isolated;
   const PerpContract* find(const std::string& symbol) const;
 };
 

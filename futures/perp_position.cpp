@@ -19,10 +19,11 @@ i128 abs128(i128 v) { return v < 0 ? -v : v; }
 // a x b / scale toward zero; |a|, |b| < 2^63 so the product fits 128 bits.
 i128 mul_wide(i128 a, std::int64_t b) { return a * b / kFixedScale; }
 
-// Margin balance less maintenance at `price`: liquidated when <= 0.
-i128 cushion(const PerpPosition& p, const PerpContract& c, std::int64_t price) {
+// Margin balance less maintenance at `price`, `collateral` standing for the margin:
+// liquidated when <= 0.
+i128 cushion(const PerpPosition& p, const PerpContract& c, std::int64_t price, std::int64_t collateral) {
   const i128 value = static_cast<i128>(p.qty) * price / kFixedScale;
-  return static_cast<i128>(p.margin) + (value - p.cost) - maintenance_margin_wide(c, abs128(value));
+  return static_cast<i128>(collateral) + (value - p.cost) - maintenance_margin_wide(c, abs128(value));
 }
 
 }  // namespace
@@ -70,11 +71,11 @@ Result<FillEffect> apply_fill(PerpPosition& p, bool buy, std::int64_t qty, std::
                     static_cast<std::int64_t>(released), static_cast<std::int64_t>(wallet_delta)};
 }
 
-Result<std::int64_t> apply_funding(PerpPosition& p, std::int64_t mark, std::int64_t rate) {
+Result<std::int64_t> apply_funding(PerpPosition& p, std::int64_t mark, std::int64_t rate, MarginMode mode) {
   if (mark <= 0) return fail(fmt::format("funding needs a positive mark price, not {}", format_fixed(mark)));
   const i128 value = mul_wide(p.qty, mark);
   const i128 received = -(value * rate / kFixedScale);
-  const i128 margin = static_cast<i128>(p.margin) + received;
+  const i128 margin = static_cast<i128>(p.margin) + (mode == MarginMode::isolated ? received : 0);
   const i128 funding = static_cast<i128>(p.funding) + received;
   if (!fits(value) || !fits(received) || !fits(margin) || !fits(funding))
     return fail("a funding payment overflows 64-bit fixed point; not booked");
@@ -105,11 +106,15 @@ std::optional<MarginCheck> check_margin(const PerpPosition& p, const PerpContrac
 }
 
 std::optional<std::int64_t> liquidation_price(const PerpPosition& p, const PerpContract& c) {
+  return liquidation_price(p, c, p.margin);
+}
+
+std::optional<std::int64_t> liquidation_price(const PerpPosition& p, const PerpContract& c, std::int64_t collateral) {
   if (p.qty == 0 || c.tiers.empty()) return std::nullopt;
   constexpr std::int64_t kTop = std::numeric_limits<std::int64_t>::max();
   // Below one tick there are no prices, only rounding (maintenance is rounded up).
   const std::int64_t bottom = std::max<std::int64_t>(1, c.tick_size);
-  auto liquidated = [&](std::int64_t price) { return cushion(p, c, price) <= 0; };
+  auto liquidated = [&](std::int64_t price) { return cushion(p, c, price, collateral) <= 0; };
   if (p.qty > 0) {
     // Liquidated below the price, not above it: the highest price still liquidated.
     if (!liquidated(bottom)) return std::nullopt;
@@ -132,9 +137,11 @@ std::optional<std::int64_t> liquidation_price(const PerpPosition& p, const PerpC
   return hi;
 }
 
-std::int64_t bankruptcy_price(const PerpPosition& p) {
+std::int64_t bankruptcy_price(const PerpPosition& p) { return bankruptcy_price(p, p.margin); }
+
+std::int64_t bankruptcy_price(const PerpPosition& p, std::int64_t collateral) {
   if (p.qty == 0) return 0;
-  const i128 num = (static_cast<i128>(p.cost) - p.margin) * kFixedScale;  // qty x price = cost - margin
+  const i128 num = (static_cast<i128>(p.cost) - collateral) * kFixedScale;  // qty x price = cost - collateral
   if (p.qty > 0) return num <= 0 ? 0 : static_cast<std::int64_t>(num / p.qty);
   // A short (qty < 0, num < 0): num / qty rounded up.
   const i128 q = p.qty;
@@ -152,6 +159,75 @@ Result<FillEffect> liquidate(PerpPosition& p) {
   e.closed = p.qty < 0 ? -p.qty : p.qty;
   e.realized = -loss;
   e.margin_released = p.margin - loss;  // 0, or what funding overdrew
+  e.wallet_delta = -loss;
+  p.realized = static_cast<std::int64_t>(realized);
+  p.qty = p.cost = p.margin = 0;
+  return e;
+}
+
+std::optional<CrossCheck> check_cross_margin(std::int64_t wallet, const std::vector<CrossLeg>& legs) {
+  i128 unrealized = 0, notional = 0, maintenance = 0;
+  bool open = false;
+  for (const CrossLeg& leg : legs) {
+    if (!leg.contract || leg.contract->tiers.empty()) return std::nullopt;
+    const PerpPosition& p = *leg.position;
+    if (p.qty == 0) continue;
+    open = true;
+    const i128 value = mul_wide(p.qty, leg.mark);
+    unrealized += value - p.cost;
+    notional += abs128(value);
+    maintenance += maintenance_margin_wide(*leg.contract, abs128(value));
+  }
+  const i128 balance = static_cast<i128>(wallet) + unrealized;
+  if (!fits(notional) || !fits(balance) || !fits(maintenance)) return std::nullopt;
+  return CrossCheck{wallet, static_cast<std::int64_t>(notional), static_cast<std::int64_t>(balance),
+                    static_cast<std::int64_t>(maintenance), open && balance <= maintenance};
+}
+
+std::optional<CrossCollateral> cross_collateral(std::int64_t wallet, const std::vector<CrossLeg>& legs, std::size_t i) {
+  i128 unrealized = 0, maintenance = 0;
+  for (std::size_t j = 0; j < legs.size(); ++j) {
+    const PerpPosition& p = *legs[j].position;
+    if (j == i || p.qty == 0) continue;
+    if (!legs[j].contract || legs[j].contract->tiers.empty()) return std::nullopt;
+    const i128 value = mul_wide(p.qty, legs[j].mark);
+    unrealized += value - p.cost;
+    maintenance += maintenance_margin_wide(*legs[j].contract, abs128(value));
+  }
+  const i128 bankruptcy = static_cast<i128>(wallet) + unrealized;
+  const i128 liquidation = bankruptcy - maintenance;
+  if (!fits(bankruptcy) || !fits(liquidation)) return std::nullopt;
+  return CrossCollateral{static_cast<std::int64_t>(liquidation), static_cast<std::int64_t>(bankruptcy)};
+}
+
+std::optional<std::vector<std::int64_t>> cross_losses(std::int64_t wallet, const std::vector<CrossLeg>& legs,
+                                                      std::size_t trigger) {
+  if (trigger >= legs.size()) return std::nullopt;
+  std::vector<i128> losses;
+  i128 unrealized = 0;
+  for (const CrossLeg& leg : legs) {
+    const i128 u = mul_wide(leg.position->qty, leg.mark) - leg.position->cost;
+    unrealized += u;
+    losses.push_back(-u);
+  }
+  // The rest of the margin balance, which the venue keeps: the losses then add up to the wallet.
+  losses[trigger] += std::max<i128>(wallet, 0) + unrealized;
+  std::vector<std::int64_t> out;
+  for (const i128 l : losses) {
+    if (!fits(l)) return std::nullopt;
+    out.push_back(static_cast<std::int64_t>(l));
+  }
+  return out;
+}
+
+Result<FillEffect> close_at_loss(PerpPosition& p, std::int64_t loss) {
+  const i128 realized = static_cast<i128>(p.realized) - loss;
+  if (!fits(realized) || loss == std::numeric_limits<std::int64_t>::min())
+    return fail("a liquidation overflows 64-bit fixed point; not booked");
+  FillEffect e;
+  e.closed = p.qty < 0 ? -p.qty : p.qty;
+  e.realized = -loss;
+  e.margin_released = p.margin;
   e.wallet_delta = -loss;
   p.realized = static_cast<std::int64_t>(realized);
   p.qty = p.cost = p.margin = 0;

@@ -1,7 +1,7 @@
 #pragma once
-// One isolated-margin position in a linear perpetual: what a fill, a funding payment and
-// a mark price do to it, when it is liquidated and what that costs. Pure integer
-// arithmetic in 128 bits; nothing is booked unless every result fits 64 bits.
+// One position in a linear perpetual: what a fill, a funding payment and a mark price do
+// to it, when it is liquidated and what that costs, margined isolated or cross. Pure
+// integer arithmetic in 128 bits; nothing is booked unless every result fits 64 bits.
 //
 // Accounting, exact to the unit:
 //  - `cost` is the signed entry notional of `qty` (Σ qty x price of the open part, the
@@ -21,8 +21,21 @@
 //  - Liquidation: when the margin balance (margin + unrealized at the mark) is at or
 //    below the maintenance margin at the mark. The venue then closes the position at
 //    its bankruptcy price and keeps what margin is left: the loss is the whole margin.
+//
+// Cross margin: the positions at a venue share its wallet (the quote cash there).
+//  - `margin` is then the initial margin the position took (notional / leverage at its
+//    entries): what margin use counts, not money set aside. Funding is the wallet's alone.
+//  - Liquidation: when the wallet plus every position's unrealized PnL at its mark is at or
+//    below the sum of their maintenance margins. Every position is closed and the wallet
+//    is lost whole, as the venues do: each position realises its unrealized PnL at its
+//    mark, and the one whose mark decided it also the rest of the margin balance, which
+//    the venue keeps (or, past bankruptcy, makes good).
+//  - One position's liquidation (bankruptcy) price is its isolated one with, standing for
+//    its margin, the wallet plus the others' unrealized PnL less their maintenance (not
+//    less it), the others held at their marks.
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "base/result.hpp"
 #include "futures/contract.hpp"
@@ -55,8 +68,9 @@ Result<FillEffect> apply_fill(PerpPosition& p, bool buy, std::int64_t qty, std::
 
 // Books a funding payment at `mark` with the venue's `rate` (fixed point: 0.0001 is
 // 10,000): longs pay shorts when it is positive. Returns what the position received
-// (negative: paid): -(qty x mark toward zero) x rate, toward zero.
-Result<std::int64_t> apply_funding(PerpPosition& p, std::int64_t mark, std::int64_t rate);
+// (negative: paid): -(qty x mark toward zero) x rate, toward zero. Isolated, it is paid
+// from and into the position's margin; cross, the wallet's alone.
+Result<std::int64_t> apply_funding(PerpPosition& p, std::int64_t mark, std::int64_t rate, MarginMode mode);
 
 // qty x mark (toward zero) - cost.
 std::optional<std::int64_t> unrealized_at(const PerpPosition& p, std::int64_t mark);
@@ -84,13 +98,49 @@ std::optional<MarginCheck> check_margin(const PerpPosition& p, const PerpContrac
 // leverage 1). Rounding makes the condition step by a unit near the boundary, so
 // "exactly" means: it holds at the price and not one tick on the safe side.
 std::optional<std::int64_t> liquidation_price(const PerpPosition& p, const PerpContract& c);
+// The same with `collateral` standing for the position's margin (cross margin, below).
+std::optional<std::int64_t> liquidation_price(const PerpPosition& p, const PerpContract& c, std::int64_t collateral);
 
 // The price at which the margin balance is zero: (cost - margin) / qty, rounded away from
 // the position's side (up for a short, down for a long); 0 if a long cannot go bankrupt.
 std::int64_t bankruptcy_price(const PerpPosition& p);
+std::int64_t bankruptcy_price(const PerpPosition& p, std::int64_t collateral);
 
 // Closes the position as the venue's liquidation does: at the bankruptcy price, losing the
 // whole margin. Returns the effect (realized = -margin, nothing released).
 Result<FillEffect> liquidate(PerpPosition& p);
+
+// ---- Cross margin: the open positions at one venue and the wallet they share.
+struct CrossLeg {
+  const PerpPosition* position = nullptr;
+  const PerpContract* contract = nullptr;
+  std::int64_t mark = 0;
+};
+
+struct CrossCheck {
+  std::int64_t wallet = 0;
+  std::int64_t notional = 0;        // Σ |qty| x mark
+  std::int64_t margin_balance = 0;  // wallet + Σ unrealized
+  std::int64_t maintenance = 0;     // Σ maintenance, each of its own bracket
+  bool liquidate = false;           // margin_balance <= maintenance (and a position is open)
+};
+// nullopt when a number does not fit 64 bits or a leg has no contract.
+std::optional<CrossCheck> check_cross_margin(std::int64_t wallet, const std::vector<CrossLeg>& legs);
+
+// What stands for leg `i`'s margin: the wallet plus the other legs' unrealized PnL at their
+// marks, less their maintenance for its liquidation price, not less it for its bankruptcy price.
+struct CrossCollateral {
+  std::int64_t liquidation = 0, bankruptcy = 0;
+};
+std::optional<CrossCollateral> cross_collateral(std::int64_t wallet, const std::vector<CrossLeg>& legs, std::size_t i);
+
+// What each leg loses when they are liquidated (negative: a gain): its unrealized PnL at
+// its mark, negated, and for `trigger` also the rest of the margin balance. They add up to
+// the wallet (nothing when it is not above 0).
+std::optional<std::vector<std::int64_t>> cross_losses(std::int64_t wallet, const std::vector<CrossLeg>& legs,
+                                                      std::size_t trigger);
+
+// Closes the position booking `loss` (a cross liquidation's share); its margin is no longer held.
+Result<FillEffect> close_at_loss(PerpPosition& p, std::int64_t loss);
 
 }  // namespace trader::futures

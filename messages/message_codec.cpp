@@ -123,6 +123,7 @@ void enc(const Liquidation& m, capnp::AnyPointer::Builder b) {
   o.setMarkPrice(m.mark_price); o.setMargin(m.margin); o.setMarginBalance(m.margin_balance);
   o.setMaintenance(m.maintenance); o.setMaintenanceRate(m.maintenance_rate); o.setLiquidationPrice(m.liquidation_price);
   o.setBankruptcyPrice(m.bankruptcy_price); o.setLoss(m.loss); o.setTsMs(m.ts_ms);
+  o.setCross(m.cross);
 }
 void enc(const Signal& m, capnp::AnyPointer::Builder b) {
   auto o = b.initAs<s::Signal>();
@@ -283,7 +284,7 @@ Message dec(Liquidation*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::Liquidation>();
   return Liquidation{text(i.getSymbol()), i.getQty(), i.getEntryPrice(), i.getLeverage(), i.getMarkPrice(),
                      i.getMargin(), i.getMarginBalance(), i.getMaintenance(), i.getMaintenanceRate(),
-                     i.getLiquidationPrice(), i.getBankruptcyPrice(), i.getLoss(), i.getTsMs()};
+                     i.getLiquidationPrice(), i.getBankruptcyPrice(), i.getLoss(), i.getTsMs(), i.getCross()};
 }
 Message dec(Signal*, capnp::AnyPointer::Reader b) {
   auto i = b.getAs<s::Signal>();

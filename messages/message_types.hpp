@@ -322,6 +322,7 @@ struct Liquidation {
   std::int64_t mark_price = 0, margin = 0, margin_balance = 0, maintenance = 0, maintenance_rate = 0;
   std::int64_t liquidation_price = 0, bankruptcy_price = 0, loss = 0;
   std::int64_t ts_ms = 0;
+  bool cross = false;  // cross margin: margin is the wallet, balance and maintenance the account's
   bool operator==(const Liquidation&) const = default;
 };
 

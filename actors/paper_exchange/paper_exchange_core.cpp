@@ -117,13 +117,29 @@ bool PaperExchangeCore::reduces(const OrderRequest& r) const {
 void PaperExchangeCore::book_perp_fill(const OrderEvent& e, Outbox& out) {
   futures::PerpPosition& p = perps_[e.symbol];
   if (p.qty == 0) p.leverage = std::max<std::uint32_t>(1, config_.perps.leverage);
+  if (cross()) marks_.try_emplace(e.symbol, e.fill_price);  // until its first mark, as the portfolio does
   // The fill stands (the venue made it); a position that cannot hold it is said, loudly.
   if (auto booked = futures::apply_fill(p, e.side == Side::buy, e.fill_qty, e.fill_price, e.fee); !booked)
     out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", "the paper venue's " + e.symbol + " position: " +
                                             booked.error().message, e.client_order_id, 0, e.ts_ms * 1'000'000}});
 }
 
+void PaperExchangeCore::cancel_for_liquidation(const std::string& symbol, std::int64_t ts_ms, Outbox& out) {
+  for (auto w = working_.begin(); w != working_.end();) {
+    if (cross() ? !is_perpetual(w->request.symbol) : w->request.symbol != symbol) {
+      ++w;
+      continue;
+    }
+    auto e = event(*w, OrderEventKind::canceled, ts_ms);
+    e.reason = cross() ? "canceled by the cross-margin liquidation at " + symbol + "'s mark"
+                       : "canceled by the liquidation of " + symbol;
+    out.push_back({Actor::none, std::move(e)});
+    w = working_.erase(w);
+  }
+}
+
 void PaperExchangeCore::on_mark(const MarkPrice& m, const Delivery& in, Outbox& out) {
+  if (cross()) return on_cross_mark(m, in, out);
   const auto it = perps_.find(m.symbol);
   if (it == perps_.end() || it->second.qty == 0) return;
   const futures::PerpContract* contract = config_.perps.find(m.symbol);
@@ -134,25 +150,72 @@ void PaperExchangeCore::on_mark(const MarkPrice& m, const Delivery& in, Outbox& 
   const std::int64_t ts_ms = in.recv_ts_ns / 1'000'000;
   // As a venue does: the symbol's open orders are canceled, then the position is closed
   // at its bankruptcy price and its margin is lost.
-  for (auto w = working_.begin(); w != working_.end();) {
-    if (w->request.symbol != m.symbol) {
-      ++w;
-      continue;
-    }
-    auto e = event(*w, OrderEventKind::canceled, ts_ms);
-    e.reason = "canceled by the liquidation of " + m.symbol;
-    out.push_back({Actor::none, std::move(e)});
-    w = working_.erase(w);
-  }
+  cancel_for_liquidation(m.symbol, ts_ms, out);
   Liquidation l{m.symbol, p.qty, futures::entry_price(p), p.leverage, m.price,
                 p.margin, check->margin_balance, check->maintenance, check->mmr,
-                futures::liquidation_price(p, *contract).value_or(0), futures::bankruptcy_price(p), p.margin, ts_ms};
-  if (auto closed = futures::liquidate(p); !closed) {
+                futures::liquidation_price(p, *contract).value_or(0), futures::bankruptcy_price(p), 0, ts_ms};
+  if (auto closed = futures::liquidate(p); closed) {
+    l.loss = -closed->realized;  // the margin left: what funding took beyond it is already out of the wallet
+  } else {
     out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", "the paper venue cannot liquidate " + m.symbol +
                                             ": " + closed.error().message, m.symbol, 0, in.recv_ts_ns}});
     return;
   }
   out.push_back({Actor::none, std::move(l)});
+}
+
+void PaperExchangeCore::on_cross_mark(const MarkPrice& m, const Delivery& in, Outbox& out) {
+  const auto held = perps_.find(m.symbol);
+  if (held == perps_.end()) return;  // marks of symbols traded, as the portfolio keeps them
+  marks_[m.symbol] = m.price;
+  if (held->second.qty == 0) return;  // only a held symbol's mark moves the balance
+  auto overflow = [&](const std::string& what) {
+    out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", "the paper venue's cross margin: " + what +
+                                            " overflows 64-bit fixed point", m.symbol, 0, in.recv_ts_ns}});
+  };
+  // The wallet: the paper cash and all that fills and funding moved.
+  __int128 wallet = config_.wallet_start;
+  std::vector<std::string> symbols;
+  std::vector<futures::CrossLeg> legs;
+  for (auto& [symbol, p] : perps_) {
+    wallet += static_cast<__int128>(p.realized) - p.fees + p.funding;
+    if (p.qty == 0) continue;
+    const futures::PerpContract* contract = config_.perps.find(symbol);
+    if (!contract) return;  // the config names a contract for every perpetual it trades
+    // The marked symbol first: its record is the one the mark decided.
+    const auto at = symbol == m.symbol ? legs.begin() : legs.end();
+    symbols.insert(symbols.begin() + (at - legs.begin()), symbol);
+    const auto mark = marks_.find(symbol);  // none only after a resume that changed the margin mode
+    legs.insert(at, {&p, contract, mark != marks_.end() ? mark->second : futures::entry_price(p)});
+  }
+  const auto w = narrow_checked(wallet);
+  const auto check = w ? futures::check_cross_margin(*w, legs) : std::nullopt;
+  if (!check) return overflow("the margin balance");
+  if (!check->liquidate) return;
+  const auto losses = futures::cross_losses(*w, legs, 0);
+  if (!losses) return overflow("a position's loss");
+  std::vector<Liquidation> records;
+  const std::int64_t ts_ms = in.recv_ts_ns / 1'000'000;
+  for (std::size_t i = 0; i < legs.size(); ++i) {
+    const futures::PerpPosition& p = *legs[i].position;
+    const auto collateral = futures::cross_collateral(*w, legs, i);
+    const auto notional = narrow_checked(static_cast<__int128>(p.qty < 0 ? -p.qty : p.qty) * legs[i].mark / kFixedScale);
+    if (!collateral || !notional) return overflow("a position's collateral");
+    records.push_back({symbols[i], p.qty, futures::entry_price(p), p.leverage, legs[i].mark, *w, check->margin_balance,
+                       check->maintenance, futures::tier_of(*legs[i].contract, *notional).mmr,
+                       futures::liquidation_price(p, *legs[i].contract, collateral->liquidation).value_or(0),
+                       futures::bankruptcy_price(p, collateral->bankruptcy), (*losses)[i], ts_ms, true});
+  }
+  // Checked before anything is booked: each close only fails if its realized PnL would overflow.
+  for (std::size_t i = 0; i < legs.size(); ++i) {
+    futures::PerpPosition copy = *legs[i].position;
+    if (!futures::close_at_loss(copy, (*losses)[i])) return overflow(symbols[i] + "'s realized PnL");
+  }
+  cancel_for_liquidation(m.symbol, ts_ms, out);
+  for (std::size_t i = 0; i < legs.size(); ++i) {
+    (void)futures::close_at_loss(perps_.at(symbols[i]), (*losses)[i]);
+    out.push_back({Actor::none, std::move(records[i])});
+  }
 }
 
 void PaperExchangeCore::expire(const Delivery& in, Outbox& out) {
@@ -176,10 +239,12 @@ void PaperExchangeCore::on(const Delivery& in, Outbox& out) {
   }
   if (const auto* m = std::get_if<MarkPrice>(&in.message)) return on_mark(*m, in, out);
   if (const auto* f = std::get_if<Funding>(&in.message)) {
-    if (auto it = perps_.find(f->symbol); it != perps_.end() && it->second.qty != 0)
-      if (auto paid = futures::apply_funding(it->second, f->mark_price, f->rate); !paid)
+    if (auto it = perps_.find(f->symbol); it != perps_.end() && it->second.qty != 0) {
+      if (cross()) marks_[f->symbol] = f->mark_price;  // the portfolio marks at the funding's mark
+      if (auto paid = futures::apply_funding(it->second, f->mark_price, f->rate, config_.perps.margin_mode); !paid)
         out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", "the paper venue's " + f->symbol +
                                                 " funding: " + paid.error().message, f->symbol, 0, in.recv_ts_ns}});
+    }
     return;
   }
   if (working_.empty()) return;
@@ -222,6 +287,12 @@ void PaperExchangeCore::save(StateWriter& w) const {
     w.str(symbol);
     save_position(w, p);
   }
+  if (!cross()) return;
+  w.u32(static_cast<std::uint32_t>(marks_.size()));
+  for (const auto& [symbol, mark] : marks_) {
+    w.str(symbol);
+    w.i64(mark);
+  }
 }
 
 Status PaperExchangeCore::load(StateReader& r) {
@@ -241,6 +312,12 @@ Status PaperExchangeCore::load(StateReader& r) {
     for (auto n = r.count(); n > 0 && r.ok(); --n) {
       const std::string symbol = r.str();
       perps_[symbol] = load_position(r);
+    }
+  marks_.clear();
+  if (cross() && r.ok() && !r.at_end())
+    for (auto n = r.count(); n > 0 && r.ok(); --n) {
+      const std::string symbol = r.str();
+      marks_[symbol] = r.i64();
     }
   if (!r.ok()) return fail("exchange snapshot is truncated or corrupt");
   return {};

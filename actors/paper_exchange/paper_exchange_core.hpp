@@ -21,6 +21,13 @@
 //    record holding the numbers it decided on (the mark, margin, balance, maintenance and
 //    its rate, the liquidation and bankruptcy prices, the loss). The symbol's working
 //    orders are canceled with it.
+//  - Cross margin (`perps.margin_mode`): the positions share the wallet, which the venue
+//    keeps as `wallet_start` plus what its fills and funding moved (the config allows
+//    cross only where every instrument is a perpetual of one venue, so that is the
+//    session's cash). At a held symbol's mark it checks the account, every position at
+//    its last mark (its entry fill's price before one), and liquidates them all at once:
+//    every working order is canceled, then one `liquidation` record per position, the
+//    marked symbol's first, each with its share of the lost wallet.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -41,7 +48,8 @@ struct PaperExchangeConfig {
   std::int64_t market_timeout_ms = 60'000;
   std::string fee_asset = "USDT";
   std::int64_t lot_step = 1000;  // kline-capped fills are whole lots
-  futures::Contracts perps;      // the perpetuals' rules and leverage
+  futures::Contracts perps;      // the perpetuals' rules, leverage and margin mode
+  std::int64_t wallet_start = 0;  // cross margin: the wallet before any fill (the paper cash)
 };
 
 class PaperExchangeCore final : public ActorCore {
@@ -72,12 +80,17 @@ class PaperExchangeCore final : public ActorCore {
   // A reduce-only request only shrinks the venue's position: against one, at most its size.
   bool reduces(const OrderRequest& r) const;
   void on_mark(const MarkPrice& m, const Delivery& in, Outbox& out);
+  void on_cross_mark(const MarkPrice& m, const Delivery& in, Outbox& out);
+  // The working orders a liquidation cancels: the symbol's (isolated), every perpetual's (cross).
+  void cancel_for_liquidation(const std::string& symbol, std::int64_t ts_ms, Outbox& out);
+  bool cross() const { return config_.perps.margin_mode == futures::MarginMode::cross; }
   OrderEvent event(const Working& w, OrderEventKind kind, std::int64_t ts_ms) const;
 
   PaperExchangeConfig config_;
   std::vector<Working> working_;  // in arrival order: earlier orders fill first
   std::uint64_t next_order_id_ = 1;
   std::map<std::string, futures::PerpPosition> perps_;  // the venue's view, by symbol
+  std::map<std::string, std::int64_t> marks_;           // cross margin: each perpetual's last mark
 };
 
 }  // namespace trader

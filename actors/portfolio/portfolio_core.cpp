@@ -151,7 +151,7 @@ void PortfolioCore::on_funding(const Funding& f, Outbox& out) {
   const auto it = perps_.find(f.symbol);
   if (it == perps_.end() || it->second.pos.qty == 0) return;  // nothing open pays or receives
   PerpHolding h = it->second;
-  auto received = futures::apply_funding(h.pos, f.mark_price, f.rate);
+  auto received = futures::apply_funding(h.pos, f.mark_price, f.rate, config_.perps.margin_mode);
   const __int128 cash = static_cast<__int128>(state_.cash) + (received ? *received : 0);
   const __int128 funding = static_cast<__int128>(state_.funding) + (received ? *received : 0);
   const __int128 trip = static_cast<__int128>(h.trip_net) + (received ? *received : 0);
@@ -177,12 +177,13 @@ void PortfolioCore::on_liquidation(const Liquidation& l, Outbox& out) {
     return error("liquidation_unknown", "the venue liquidated " + l.symbol + ", where the portfolio holds nothing");
   PerpHolding h = it->second;
   // The venue's numbers and ours come from the same fills, funding and rules: a
-  // difference is journaled, and the venue's closing is booked all the same.
-  if (l.qty != h.pos.qty || l.margin != h.pos.margin)
+  // difference is journaled, and the venue's closing is booked all the same. Cross, the
+  // venue decides each position's share of the wallet it keeps: that loss is booked.
+  if (l.qty != h.pos.qty || (!l.cross && l.margin != h.pos.margin))
     error("liquidation_differs", l.symbol + ": the venue liquidated " + format_fixed(l.qty) + " with margin " +
                                      format_fixed(l.margin) + ", the portfolio holds " + format_fixed(h.pos.qty) +
                                      " with margin " + format_fixed(h.pos.margin));
-  auto effect = futures::liquidate(h.pos);
+  auto effect = l.cross ? futures::close_at_loss(h.pos, l.loss) : futures::liquidate(h.pos);
   const __int128 cash = static_cast<__int128>(state_.cash) + (effect ? effect->wallet_delta : 0);
   const __int128 realized = static_cast<__int128>(state_.realized_pnl) + (effect ? effect->realized : 0);
   if (!effect || !fits(cash) || !fits(realized))
@@ -303,6 +304,26 @@ void PortfolioCore::value_adopted(const std::string& symbol, std::int64_t price,
   unvalued_.erase(it);
 }
 
+std::optional<std::int64_t> PortfolioCore::liquidation_price_of(const std::string& symbol) const {
+  const PerpHolding& h = perps_.at(symbol);
+  const auto* contract = config_.perps.find(symbol);
+  if (!contract) return std::nullopt;
+  if (config_.perps.margin_mode == futures::MarginMode::isolated) return futures::liquidation_price(h.pos, *contract);
+  // Cross: the venue's wallet and its other positions at their marks stand for the margin.
+  const VenueId venue = venue_of(symbol);
+  std::vector<futures::CrossLeg> legs;
+  std::size_t self = 0;
+  for (const auto& [other, o] : perps_) {
+    if (o.pos.qty == 0 || venue_of(other) != venue) continue;
+    if (other == symbol) self = legs.size();
+    legs.push_back({&o.pos, config_.perps.find(other), o.mark});
+  }
+  const auto wallet = narrow_checked(cash_at_venue(std::string(venue_name(venue))));
+  const auto collateral = wallet ? futures::cross_collateral(*wallet, legs, self) : std::nullopt;
+  if (!collateral) return std::nullopt;
+  return futures::liquidation_price(h.pos, *contract, collateral->liquidation);
+}
+
 void PortfolioCore::publish(std::int64_t ts_ms, Outbox& out) {
   // equity - starting cash == realized + unrealized - fees, exactly: every fill moves both
   // sides by the same integers (see the header), and unrealized is value minus cost basis.
@@ -325,8 +346,7 @@ void PortfolioCore::publish(std::int64_t ts_ms, Outbox& out) {
     unrealized += u;
     holdings_value += u;
     if (!fits(u)) continue;  // reported below with the totals
-    const auto* contract = config_.perps.find(symbol);
-    const auto liq = contract ? futures::liquidation_price(h.pos, *contract) : std::nullopt;
+    const auto liq = liquidation_price_of(symbol);
     positions.push_back({symbol, h.pos.qty, futures::entry_price(h.pos), h.mark,
                          static_cast<std::int64_t>(u), h.pos.realized, h.pos.margin, liq.value_or(0), h.pos.leverage});
   }

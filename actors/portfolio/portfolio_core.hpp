@@ -35,7 +35,10 @@
 // counted in PortfolioState.funding); a `liquidation` closes the position losing its
 // margin. Equity counts a perpetual at its unrealised PnL at the mark (the latest
 // `mark_price`, else the last fill). So equity - starting cash == realized + unrealized -
-// fees + funding holds exactly, spot and perpetuals together.
+// fees + funding holds exactly, spot and perpetuals together. Cross margin
+// (`perps.margin_mode`): the positions at a venue share its cash, funding is the wallet's
+// alone, and a cross `liquidation` record closes its position booking the loss the venue
+// says (its share of the wallet it keeps); the identity holds the same.
 //
 // Several venues. Cash is one number, but it sits at venues: each venue's account record
 // sets that venue's cash only, and a fill moves its instrument's venue's cash with the
@@ -43,6 +46,7 @@
 // cash, at the first record), so one venue's start behaves as it always did.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "actors/actor_core.hpp"
@@ -92,6 +96,9 @@ class PortfolioCore final : public ActorCore {
                      const char* price_source = "the first price seen");
   void publish(std::int64_t ts_ms, Outbox& out);
   __int128 cash_at_venue(const std::string& venue) const;
+  // A perpetual's liquidation price: isolated from its margin, cross from its venue's
+  // wallet and the other positions there (futures/perp_position.hpp).
+  std::optional<std::int64_t> liquidation_price_of(const std::string& symbol) const;
 
   PortfolioConfig config_;
   std::map<std::string, Holding> holdings_;

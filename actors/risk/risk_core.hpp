@@ -33,7 +33,8 @@
 // notional after the order falls in; the margin held plus the order's against
 // risk.max_margin_use x equity (a larger order is reduced to fit, as for size); and the
 // liquidation price the position would have, at least risk.min_liquidation_distance of
-// the price away. On each candle a position whose close came within that distance of its
+// the price away (cross margin: with the wallet and the other positions at their marks
+// backing it). On each candle a position whose close came within that distance of its
 // liquidation price is exited (liquidation_near). Stops and targets of a short are above
 // and below its entry.
 // Regimes (Regime messages from the strategy actor, with [regime]): an entry's size is
@@ -56,6 +57,7 @@
 #include "actors/risk/correlation.hpp"
 #include "actors/risk/exposure.hpp"
 #include "futures/contract.hpp"
+#include "futures/perp_position.hpp"
 
 namespace trader {
 
@@ -137,6 +139,10 @@ class RiskCore final : public ActorCore {
   };
   PerpVerdict check_perpetual(const OrderIntent& intent, std::int64_t held_or_working, std::int64_t price,
                               std::int64_t& qty, RiskDecision& d) const;
+  // Cross margin: where `pos` (the symbol's position after the order) would be liquidated,
+  // the wallet and the other positions at their marks backing it.
+  std::optional<std::int64_t> cross_liquidation_price(const std::string& symbol, const futures::PerpPosition& pos,
+                                                      const futures::PerpContract& contract) const;
   // The book entries are checked against: the portfolio's positions and each working
   // entry's unfilled quantity (std::nullopt: a quantity does not fit 64 bits).
   std::optional<PortfolioState> book_with_working() const;

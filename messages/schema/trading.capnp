@@ -261,12 +261,16 @@ struct Liquidation {
   entryPrice @2 :Int64 $fixed(8);
   leverage @3 :UInt32;
   markPrice @4 :Int64 $fixed(8);
-  margin @5 :Int64 $fixed(8);           # the position's isolated margin
+  margin @5 :Int64 $fixed(8);           # the position's isolated margin (cross: the wallet)
   marginBalance @6 :Int64 $fixed(8);    # margin + unrealized PnL at the mark
   maintenance @7 :Int64 $fixed(8);      # maintenance margin at the mark
   maintenanceRate @8 :Int64 $fixed(8);  # of the bracket the notional falls in
   liquidationPrice @9 :Int64 $fixed(8);
   bankruptcyPrice @10 :Int64 $fixed(8);
-  loss @11 :Int64 $fixed(8);            # what the wallet loses: the margin
+  loss @11 :Int64 $fixed(8);            # what the wallet loses: the margin (cross: this position's share)
   tsMs @12 :Int64;
+  # Cross margin: `margin` is the wallet the positions share, `marginBalance` and
+  # `maintenance` are all of them together, and the prices are this position's with the
+  # others held at their marks. Every cross position is liquidated at once, one record each.
+  cross @13 :Bool;
 }

@@ -13,6 +13,12 @@
 #     price); the portfolio loses exactly the margin; verify, what-if and explain show it.
 #  3. The same prints as KuCoin Futures frames (sizes in lots): the same candles, books that
 #     add up, replay identical.
+#  4. Cross margin, liquidated on purpose: the position is the whole equity and a funding
+#     rate no venue charges (20 % a minute, paid by shorts) drains the wallet behind it. The
+#     liquidation takes the wallet whole, at the first mark where the wallet plus the
+#     unrealized PnL is at or below the maintenance margin (checked here from the journal,
+#     mark by mark); the books add up, verify and what-if reproduce it, and a what-if in
+#     isolated margin of the same data loses only the position's margin.
 source "$(dirname "$0")/lib.sh"
 NODE=${TRADER_NODE:?set TRADER_NODE}
 CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
@@ -138,4 +144,77 @@ PY
 ); then ok "the KuCoin session's candles equal the Binance session's: $same"; else bad "candles differ: $same"; fi
 "$TOOLS" replay "$SCRATCH/k" --verify > "$SCRATCH/kverify.txt" 2>&1 && grep -q "^identical" "$SCRATCH/kverify.txt" \
   && ok "replay --verify of the KuCoin Futures session: identical" || bad "verify: $(tail -2 "$SCRATCH/kverify.txt")"
+# ---- 4. cross margin, liquidated on purpose
+cross=("${liq[@]}" --set futures.margin_mode='"cross"' --set futures.funding_rate='"-0.2"'
+       --set risk.max_margin_use=1 --set strategy.position_fraction=1 --set risk.max_position_equity=1
+       --set 'risk.max_position_notional="100000"')
+"$NODE" --config "$FUTURES" --set journal.path="$SCRATCH/x" "${cross[@]}" > "$SCRATCH/x.out" 2>&1 \
+  || bad "the cross-margin session failed: $(tail -3 "$SCRATCH/x.out")"
+"$TOOLS" dump "$SCRATCH/x" --json > "$SCRATCH/x.jsonl" || bad "dump failed"
+books=$(check_books "$SCRATCH/x.jsonl" 2>&1) && ok "the cross-margin session's books add up ($books)" || bad "the books: $books"
+if why=$(python3 - "$SCRATCH/x.jsonl" <<'PY' 2>&1
+import json, sys
+from decimal import Decimal
+u = lambda s: int(Decimal(s) * 100_000_000)
+def trunc_div(a, b): return -((-a) // b) if (a < 0) != (b < 0) else a // b
+recs = [json.loads(l) for l in open(sys.argv[1])]
+liqs = [r for r in recs if r["type"] == "liquidation"]
+assert len(liqs) == 1, f"{len(liqs)} liquidations"
+L = liqs[0]; b = L["body"]; i = recs.index(L)
+assert b["cross"] is True, b
+q, mark = u(b["qty"]), u(b["mark_price"])
+# The books as the journal has them just before: the wallet is the cash, the position's
+# cost its value at its last mark less its unrealized PnL.
+before = next(r for r in reversed(recs[:i]) if r["type"] == "portfolio_state")["body"]
+wallet = u(before["cash"])
+(pos,) = before["positions"]
+cost = trunc_div(u(pos["qty"]) * u(pos["last_price"]), 10**8) - u(pos["unrealized_pnl"])
+assert u(pos["qty"]) == q, (pos, b)
+def account(m, wallet=wallet):  # the margin balance and the maintenance at a mark, one bracket of 0.75 %
+    value = trunc_div(q * m, 10**8)
+    return wallet + value - cost, -((-abs(value) * 750_000) // 10**8)
+balance, maintenance = account(mark)
+assert u(b["margin"]) == wallet, (b, wallet)
+assert u(b["margin_balance"]) == balance and u(b["maintenance"]) == maintenance, (b, balance, maintenance)
+assert balance <= maintenance, b
+assert u(b["loss"]) == wallet > 0, b  # the wallet, whole
+trigger = recs[i - 1]
+assert trigger["type"] == "mark_price" and u(trigger["body"]["price"]) == mark and L["cause_seq"] == trigger["seq"], trigger
+lp = u(b["liquidation_price"])
+assert (mark <= lp) if q > 0 else (mark >= lp), (mark, lp)
+# No earlier mark since the position last changed had reached it, with the wallet funding
+# had left at each (the cash of the portfolio state before the mark).
+last_fill = max(k for k in range(i) if recs[k]["type"] == "order_event" and u(recs[k]["body"]["fill_qty"]) > 0)
+since, w = [], None
+for r in recs[last_fill:i - 1]:
+    if r["type"] == "portfolio_state":
+        w = u(r["body"]["cash"])
+    elif r["type"] == "mark_price" and w is not None:
+        bal, mm = account(u(r["body"]["price"]), w)
+        assert bal > mm, f"an earlier mark at seq {r['seq']} had reached maintenance: {bal} <= {mm}"
+        since.append(r)
+assert since, "no mark between the last fill and the liquidation"
+after = next(r for r in recs[i:] if r["type"] == "portfolio_state")["body"]
+assert u(after["cash"]) == 0 and u(after["equity"]) == 0 and not after["positions"], after
+assert u(after["realized_pnl"]) - u(before["realized_pnl"]) == -wallet, (before, after)
+print(f'the wallet {b["margin"]} lost whole at mark {b["mark_price"]}: balance {b["margin_balance"]} <= '
+      f'maintenance {b["maintenance"]}, {len(since)} earlier marks above it')
+PY
+); then ok "cross margin: $why"; else bad "the cross liquidation: $why"; fi
+"$TOOLS" replay "$SCRATCH/x" --verify > "$SCRATCH/xverify.txt" 2>&1 && grep -q "^identical" "$SCRATCH/xverify.txt" \
+  && ok "replay --verify of the cross-margin session: identical" || bad "verify: $(tail -2 "$SCRATCH/xverify.txt")"
+hash=$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/x.out" | cut -d' ' -f3)
+"$TOOLS" replay "$SCRATCH/x" --what-if --config "$FUTURES" "${cross[@]}" --out "$SCRATCH/xwi" > "$SCRATCH/xwi.txt" 2>&1 \
+  && grep -q "decision hash $hash" "$SCRATCH/xwi.txt" && [ -n "$hash" ] && ok "what-if with its config: the same decisions and liquidation" \
+  || bad "what-if: $(tail -2 "$SCRATCH/xwi.txt")"
+# The same data in isolated margin: the venue takes the position's margin, not the wallet.
+"$TOOLS" replay "$SCRATCH/x" --what-if --config "$FUTURES" "${cross[@]}" --set futures.margin_mode='"isolated"' \
+  --out "$SCRATCH/xiso" > "$SCRATCH/xiso.txt" 2>&1 || bad "what-if isolated failed: $(tail -2 "$SCRATCH/xiso.txt")"
+iso=$("$TOOLS" dump "$SCRATCH/xiso" --type liquidation --json | head -1)
+python3 -c 'import json,sys; from decimal import Decimal as D; i=json.loads(sys.argv[1]); c=json.loads(sys.argv[2]); b=i["body"]
+assert not b.get("cross") and D(b["loss"]) == max(D(b["margin"]), 0) and i["seq"] < c["seq"], (i, c)
+print("the position alone backs itself, liquidated at seq", i["seq"], "losing its margin left,", b["loss"],
+      "(funding had taken it); cross held until seq", c["seq"], "and lost the wallet,", c["body"]["loss"])' "$iso" \
+  "$("$TOOLS" dump "$SCRATCH/x" --type liquidation --json | head -1)" > "$SCRATCH/xcmp.txt" 2>&1 \
+  && ok "what-if in isolated margin: $(cat "$SCRATCH/xcmp.txt")" || bad "isolated vs cross: $(tail -2 "$SCRATCH/xcmp.txt")"
 finish

@@ -613,6 +613,39 @@ brackets = [{floor = "0", mmr = "0.004", max_leverage = 125},
   CHECK(set->paper.perps.list[0].tick_size == px(0.5));
 }
 
+TEST_CASE("config: cross margin is for one venue of perpetuals, in paper") {
+  const std::string text = R"([feed]
+capture_venue = "binance_usdm"
+[futures]
+margin_mode = "cross"
+[[futures.contracts]]
+symbol = "BTCUSDT@binance_usdm"
+brackets = [{floor = "0", mmr = "0.004", max_leverage = 125}]
+[portfolio]
+starting_cash = "2500"
+)";
+  auto c = parse_node_config(text, "f.toml", {}, ConfigUse::replay);
+  REQUIRE_MESSAGE(c, c.error().message);
+  CHECK(c->paper.perps.margin_mode == futures::MarginMode::cross);
+  CHECK(c->portfolio.perps.margin_mode == futures::MarginMode::cross);
+  CHECK(c->risk.perps.margin_mode == futures::MarginMode::cross);
+  CHECK(c->paper.wallet_start == px(2500));  // the paper venue's wallet is the session's cash
+  CHECK(render_effective_config(*c).find("margin_mode = \"cross\"") != std::string::npos);
+  // Spot instruments share the cash: refused, naming the key and its line.
+  auto spot = parse_node_config(text, "f.toml", {"feed.capture_venue=\"binance\""}, ConfigUse::replay);
+  REQUIRE_FALSE(spot);
+  CHECK(spot.error().message.find("f.toml:4: futures.margin_mode: cross margin needs every instrument to be a perpetual "
+                                  "of one venue") != std::string::npos);
+  auto testnet = parse_node_config(text, "f.toml", {"order.mode=\"testnet\""}, ConfigUse::replay);
+  REQUIRE_FALSE(testnet);
+  CHECK(testnet.error().message.find("f.toml:4: futures.margin_mode: cross margin is paper-only for now") !=
+        std::string::npos);
+  auto unknown = parse_node_config(text, "f.toml", {"futures.margin_mode=\"portfolio\""}, ConfigUse::replay);
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message.find("futures.margin_mode") != std::string::npos);
+  CHECK(unknown.error().message.find("\"isolated\", \"cross\"") != std::string::npos);
+}
+
 TEST_CASE("config: wrong perpetual contracts and margin settings are named at their line") {
   const std::string text = R"([futures]
 leverage = 150
@@ -632,7 +665,8 @@ symbol = "SOLUSDT@binance_usdm"
   REQUIRE_FALSE(c);
   const auto& m = c.error().message;
   CAPTURE(m);
-  CHECK(m.find("f.toml:3: futures.margin_mode: cross margin is not built yet") != std::string::npos);
+  CHECK(m.find("f.toml:3: futures.margin_mode: cross margin needs every instrument to be a perpetual of one venue "
+               "(its wallet is the session's cash), but the session trades binance's") != std::string::npos);
   CHECK(m.find("f.toml:5: futures.contracts[0].symbol: \"BTCUSDT\" is not a perpetual instrument") != std::string::npos);
   CHECK(m.find("f.toml:2: futures.leverage: 150x is above BTCUSDT's maximum of 125x") != std::string::npos);
   CHECK(m.find("f.toml:9: futures.contracts[1].tick: must be above 0") != std::string::npos);

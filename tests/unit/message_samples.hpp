@@ -51,7 +51,7 @@ inline std::vector<Message> all_message_samples() {
       MarkPrice{"BTCUSDT@binance_usdm", 6180025000000, MarkSource::book_mid, 1723161256313, -1250, 1723161600000},  // every field set
       Funding{"BTCUSDT@binance_usdm", -1250, 1723161600000, 6180025000000, FundingSource::mark_stream},
       Liquidation{"BTCUSDT@binance_usdm", -50000000, 6000000000000, 20, 6275000000000, 150000000000, 12000000000,
-                  12550000000, 400000, 6274900000000, 6300000000000, 150000000000, 1723161599000},
+                  12550000000, 400000, 6274900000000, 6300000000000, 150000000000, 1723161599000, true},
   };
 }
 

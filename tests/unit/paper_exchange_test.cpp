@@ -190,7 +190,7 @@ TEST_CASE("perpetuals: the paper venue liquidates a position at the first mark a
   CHECK(*liq < px(57500));
   // Funding moves the margin, and so the price: paid here (longs pay at a positive rate).
   h.feed(Funding{kPerp, px(0.0001), 1'723'161'600'000, px(60000), FundingSource::schedule}, 1200 * kMs);
-  REQUIRE(futures::apply_funding(mine, px(60000), px(0.0001)).has_value());
+  REQUIRE(futures::apply_funding(mine, px(60000), px(0.0001), futures::MarginMode::isolated).has_value());
   const auto liq_funded = futures::liquidation_price(mine, btc_perp());
   REQUIRE(liq_funded.has_value());
   CHECK(*liq_funded > *liq);
@@ -220,6 +220,80 @@ TEST_CASE("perpetuals: the paper venue liquidates a position at the first mark a
   CHECK(l[0].ts_ms == 1400);
   // Closed: later marks, lower still, liquidate nothing more.
   CHECK(h.feed(MarkPrice{kPerp, px(50000), MarkSource::book_mid, 0}, 1500 * kMs).empty());
+}
+
+TEST_CASE("cross margin: the paper venue liquidates every position when the wallet no longer covers their maintenance") {
+  const char* kEth = "ETHUSDT@binance_usdm";
+  PaperExchangeConfig c = cfg();
+  c.slippage_bps = 0;
+  c.taker_fee_bps = 0;
+  c.perps.leverage = 20;
+  c.perps.margin_mode = futures::MarginMode::cross;
+  c.perps.list.push_back(btc_perp());
+  auto eth = btc_perp();
+  eth.symbol = kEth;
+  c.perps.list.push_back(eth);
+  c.wallet_start = px(5000);
+  PaperExchangeCore core(c);
+  CoreHarness h(core);
+  auto entry = order("long", Side::buy, OrderType::market, 1);  // 60,000 of BTC at 20x
+  entry.symbol = kPerp;
+  h.feed(entry, 1000 * kMs);
+  auto hedge = order("short", Side::sell, OrderType::market, 10);  // 30,000 of ETH
+  hedge.symbol = kEth;
+  h.feed(hedge, 1000 * kMs);
+  auto tp = order("tp", Side::sell, OrderType::limit, 1, 70000);
+  tp.symbol = kPerp;
+  h.feed(tp, 1001 * kMs);
+  REQUIRE(of_type<OrderEvent>(h.feed(Trade{kPerp, px(60000), px(2), 9, 0, 0, false}, 1100 * kMs)).size() == 1);
+  REQUIRE(of_type<OrderEvent>(h.feed(Trade{kEth, px(3000), px(20), 10, 0, 0, false}, 1100 * kMs)).size() == 1);
+  // Funding is the wallet's: paid by the long (6.00), received by the short (3.00).
+  h.feed(Funding{kPerp, px(0.0001), 1'723'161'600'000, px(60000), FundingSource::schedule}, 1150 * kMs);
+  h.feed(Funding{kEth, px(0.0001), 1'723'161'600'000, px(3000), FundingSource::schedule}, 1150 * kMs);
+  const std::int64_t wallet = px(5000) - px(6) + px(3);
+  // ETH falls to 2,900 (+1,000 to the short); the wallet and that profit less its
+  // maintenance back the long: the same library gives its liquidation price.
+  CHECK(h.feed(MarkPrice{kEth, px(2900), MarkSource::book_mid, 0}, 1200 * kMs).empty());
+  futures::PerpPosition b, e;
+  b.leverage = e.leverage = 20;
+  REQUIRE(futures::apply_fill(b, true, px(1), px(60000), 0).has_value());
+  REQUIRE(futures::apply_fill(e, false, px(10), px(3000), 0).has_value());
+  const auto btc = btc_perp();
+  std::vector<futures::CrossLeg> legs{{&b, &btc, px(60000)}, {&e, &eth, px(2900)}};
+  const auto collateral = futures::cross_collateral(wallet, legs, 0);
+  REQUIRE(collateral.has_value());
+  const auto liq = futures::liquidation_price(b, btc, collateral->liquidation);
+  REQUIRE(liq.has_value());
+  // (4,997 + 1,000 - 116 + 50 - 60,000) / (0.005 - 1) = 54,340.7; isolated at 20x it would
+  // be 57,236.2 (its margin of 3,000 alone): the wallet stands behind it.
+  CHECK(*liq > px(54340));
+  CHECK(*liq < px(54341));
+  CHECK(h.feed(MarkPrice{kPerp, *liq + px(0.1), MarkSource::book_mid, 0}, 1300 * kMs).empty());
+  const auto out = h.feed(MarkPrice{kPerp, *liq, MarkSource::book_mid, 0}, 1400 * kMs);
+  const auto canceled = of_type<OrderEvent>(out);
+  REQUIRE(canceled.size() == 1);
+  CHECK(canceled[0].client_order_id == "tp");
+  CHECK(canceled[0].reason == "canceled by the cross-margin liquidation at BTCUSDT@binance_usdm's mark");
+  const auto l = of_type<Liquidation>(out);
+  REQUIRE(l.size() == 2);
+  CHECK(l[0].symbol == kPerp);  // the marked one first
+  CHECK(l[1].symbol == kEth);
+  for (const auto& one : l) {
+    CHECK(one.cross);
+    CHECK(one.margin == wallet);
+    CHECK(one.margin_balance == wallet + (*liq - px(60000)) + px(1000));
+    CHECK(one.margin_balance <= one.maintenance);
+    CHECK(one.ts_ms == 1400);
+  }
+  CHECK(l[0].liquidation_price == *liq);
+  CHECK(l[0].bankruptcy_price == futures::bankruptcy_price(b, collateral->bankruptcy));
+  CHECK(l[0].mark_price == *liq);
+  CHECK(l[1].mark_price == px(2900));
+  CHECK(l[1].qty == -px(10));
+  CHECK(l[1].loss == -px(1000));  // the short's profit at its mark
+  CHECK(l[0].loss + l[1].loss == wallet);  // the wallet, lost whole
+  // Closed: lower marks liquidate nothing more.
+  CHECK(h.feed(MarkPrice{kPerp, px(40000), MarkSource::book_mid, 0}, 1500 * kMs).empty());
 }
 
 TEST_CASE("perpetuals: the paper venue's positions survive a snapshot, and a spot-only snapshot keeps its bytes") {

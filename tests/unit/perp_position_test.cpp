@@ -141,13 +141,13 @@ TEST_CASE("funding moves the position's margin: longs pay shorts at a positive r
   REQUIRE(apply_fill(l, true, fx("2"), fx("50000"), 0).has_value());
   REQUIRE(apply_fill(s, false, fx("2"), fx("50000"), 0).has_value());
   // 2 x 51,000 x 0.0001 = 10.2
-  CHECK(apply_funding(l, fx("51000"), fx("0.0001")) == -fx("10.2"));
-  CHECK(apply_funding(s, fx("51000"), fx("0.0001")) == fx("10.2"));
+  CHECK(apply_funding(l, fx("51000"), fx("0.0001"), MarginMode::isolated) == -fx("10.2"));
+  CHECK(apply_funding(s, fx("51000"), fx("0.0001"), MarginMode::isolated) == fx("10.2"));
   CHECK(l.margin == fx("20000") - fx("10.2"));
   CHECK(s.funding == fx("10.2"));
-  CHECK(apply_funding(l, fx("51000"), -fx("0.0002")) == fx("20.4"));
+  CHECK(apply_funding(l, fx("51000"), -fx("0.0002"), MarginMode::isolated) == fx("20.4"));
   PerpPosition flat;
-  CHECK(apply_funding(flat, fx("51000"), fx("0.0001")) == 0);
+  CHECK(apply_funding(flat, fx("51000"), fx("0.0001"), MarginMode::isolated) == 0);
 }
 
 TEST_CASE("a fill whose numbers do not fit 64 bits is refused and books nothing") {
@@ -193,7 +193,7 @@ TEST_CASE("property: over random fills, funding and marks, margin and PnL identi
         }
         CHECK(e->closed + e->opened == qty);
       } else if (what <= 7) {  // funding at the mark
-        auto f = apply_funding(p, price, pick(-fx("0.0005"), fx("0.0005")));
+        auto f = apply_funding(p, price, pick(-fx("0.0005"), fx("0.0005")), MarginMode::isolated);
         REQUIRE(f.has_value());
         received += *f;
         wallet += *f;
@@ -235,5 +235,143 @@ TEST_CASE("property: over random fills, funding and marks, margin and PnL identi
       CHECK(l->realized == -std::max<std::int64_t>(margin, 0));
       CHECK(wallet == p.realized - p.fees + p.funding);
     }
+  }
+}
+
+TEST_CASE("cross margin: funding is the wallet's, the margin stays the initial margin") {
+  PerpPosition l;
+  l.leverage = 5;
+  REQUIRE(apply_fill(l, true, fx("2"), fx("50000"), 0).has_value());
+  CHECK(apply_funding(l, fx("51000"), fx("0.0001"), MarginMode::cross) == -fx("10.2"));
+  CHECK(l.margin == fx("20000"));
+  CHECK(l.funding == -fx("10.2"));
+}
+
+TEST_CASE("cross margin: the account's check, each position's liquidation price and the losses match the venue") {
+  const auto btc = btcusdt();
+  auto eth = btcusdt();
+  eth.symbol = "ETHUSDT";
+  PerpPosition b, e;
+  b.leverage = e.leverage = 10;
+  REQUIRE(apply_fill(b, true, fx("1"), fx("60000"), 0).has_value());   // bracket 2 (cum 50)
+  REQUIRE(apply_fill(e, false, fx("10"), fx("3000"), 0).has_value());  // 30,000, bracket 1
+  const std::int64_t wallet = fx("10000");
+  // Alone, Binance's cross formula: (wallet - others' maintenance + others' unrealized + cum
+  // - side x qty x entry) / (qty x mmr - side x qty) = (10,000 + 50 - 60,000) / (0.005 - 1).
+  std::vector<CrossLeg> alone{{&b, &btc, fx("60000")}};
+  auto c1 = cross_collateral(wallet, alone, 0);
+  REQUIRE(c1.has_value());
+  CHECK(c1->liquidation == wallet);
+  auto lp1 = liquidation_price(b, btc, c1->liquidation);
+  REQUIRE(lp1.has_value());
+  CHECK(*lp1 >= fx("50201.00502512"));
+  CHECK(*lp1 <= fx("50201.00502513"));
+  CHECK(bankruptcy_price(b, c1->bankruptcy) == fx("50000"));  // (60,000 - 10,000) / 1
+  // With the short ETH at a mark of 2,900 (unrealized +1,000, maintenance 116): the wallet
+  // and that profit less its maintenance back the long.
+  std::vector<CrossLeg> legs{{&b, &btc, fx("60000")}, {&e, &eth, fx("2900")}};
+  auto c2 = cross_collateral(wallet, legs, 0);
+  REQUIRE(c2.has_value());
+  CHECK(c2->liquidation == fx("10000") + fx("1000") - fx("116"));
+  CHECK(c2->bankruptcy == fx("11000"));
+  auto lp2 = liquidation_price(b, btc, c2->liquidation);
+  REQUIRE(lp2.has_value());
+  // Below 50,000 of notional, the first bracket (0.4 %, no amount):
+  // (10,884 + 0 - 60,000) / (0.004 - 1) = 49313.25301204...
+  CHECK(*lp2 >= fx("49313.25301204"));
+  CHECK(*lp2 <= fx("49313.25301205"));
+  // It is the exact boundary of the account's check, the ETH leg held at its mark.
+  legs[0].mark = *lp2;
+  auto at = check_cross_margin(wallet, legs);
+  REQUIRE(at.has_value());
+  CHECK(at->liquidate);
+  CHECK(at->margin_balance == wallet + (*lp2 - fx("60000")) + fx("1000"));
+  legs[0].mark = *lp2 + btc.tick_size;
+  CHECK_FALSE(check_cross_margin(wallet, legs)->liquidate);
+  // Liquidated at 49,300: each realises its unrealized at its mark, the marked one also the
+  // rest of the margin balance; the losses add up to the wallet.
+  legs[0].mark = fx("49300");
+  auto check = check_cross_margin(wallet, legs);
+  REQUIRE(check.has_value());
+  CHECK(check->liquidate);
+  CHECK(check->margin_balance == fx("10000") - fx("10700") + fx("1000"));  // 300
+  CHECK(check->maintenance == fx("197.2") + fx("116"));  // 49,300 x 0.004 + 29,000 x 0.004
+  auto losses = cross_losses(wallet, legs, 0);
+  REQUIRE(losses.has_value());
+  CHECK((*losses)[1] == -fx("1000"));
+  CHECK((*losses)[0] == fx("10700") + fx("300"));
+  CHECK((*losses)[0] + (*losses)[1] == wallet);
+  auto closed = close_at_loss(b, (*losses)[0]);
+  REQUIRE(closed.has_value());
+  CHECK(closed->wallet_delta == -fx("11000"));
+  CHECK(closed->margin_released == fx("6000"));
+  CHECK(b.qty == 0);
+  CHECK(b.margin == 0);
+  CHECK(b.realized == -fx("11000"));
+  // A wallet already at or below 0 loses nothing more: the venue makes the rest good.
+  auto none = cross_losses(-fx("5"), legs, 1);
+  REQUIRE(none.has_value());
+  CHECK((*none)[0] + (*none)[1] == 0);
+}
+
+TEST_CASE("property: cross margin over random fills, funding and marks of two positions, exact to the unit") {
+  const auto btc = btcusdt();
+  auto eth = btcusdt();
+  eth.symbol = "ETHUSDT";
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    CAPTURE(seed);
+    std::mt19937_64 rng(seed);
+    auto pick = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
+    PerpPosition p[2];
+    p[0].leverage = p[1].leverage = static_cast<std::uint32_t>(pick(1, 50));
+    const std::int64_t start = pick(fx("1000"), fx("100000"));
+    std::int64_t wallet = start, posted = 0, released = 0;
+    std::int64_t price[2] = {pick(fx("20000"), fx("80000")), pick(fx("1000"), fx("4000"))};
+    const PerpContract* contract[2] = {&btc, &eth};
+    for (int step = 0; step < 300; ++step) {
+      const int k = static_cast<int>(pick(0, 1));
+      price[k] = std::max<std::int64_t>(fx("100"), price[k] + pick(-price[k] / 200, price[k] / 200));
+      std::vector<CrossLeg> legs{{&p[0], &btc, price[0]}, {&p[1], &eth, price[1]}};
+      const int what = static_cast<int>(pick(0, 9));
+      if (what <= 5) {
+        const std::int64_t qty = pick(1, 3000) * fx("0.001");
+        const std::int64_t fee = mul_fixed(mul_fixed(qty, price[k]), fx("0.0004"));
+        auto e = apply_fill(p[k], pick(0, 1) == 1, qty, price[k], fee);
+        REQUIRE(e.has_value());
+        wallet += e->wallet_delta;
+        posted += e->margin_posted;
+        released += e->margin_released;
+      } else if (what <= 7) {
+        auto f = apply_funding(p[k], price[k], pick(-fx("0.0005"), fx("0.0005")), MarginMode::cross);
+        REQUIRE(f.has_value());
+        wallet += *f;
+      } else if (p[k].qty != 0) {
+        // Each position's cross liquidation price is the boundary of the account's check.
+        auto c = cross_collateral(wallet, legs, static_cast<std::size_t>(k));
+        REQUIRE(c.has_value());
+        auto lp = liquidation_price(p[k], *contract[k], c->liquidation);
+        if (lp && *lp > contract[k]->tick_size && *lp < fx("10000000")) {
+          legs[static_cast<std::size_t>(k)].mark = *lp;
+          CHECK(check_cross_margin(wallet, legs)->liquidate);
+          legs[static_cast<std::size_t>(k)].mark = p[k].qty > 0 ? *lp + contract[k]->tick_size : *lp - contract[k]->tick_size;
+          CHECK_FALSE(check_cross_margin(wallet, legs)->liquidate);
+        }
+      }
+      // Cross: the margin is the initial margin alone; the wallet is the fills' and funding's.
+      CHECK(p[0].margin + p[1].margin == posted - released);
+      CHECK(wallet == start + p[0].realized - p[0].fees + p[0].funding + p[1].realized - p[1].fees + p[1].funding);
+    }
+    // Liquidated at the end: the losses take the wallet to 0 (or leave one at or below 0 as it was).
+    std::vector<CrossLeg> legs{{&p[0], &btc, price[0]}, {&p[1], &eth, price[1]}};
+    auto losses = cross_losses(wallet, legs, static_cast<std::size_t>(pick(0, 1)));
+    REQUIRE(losses.has_value());
+    const std::int64_t before = wallet;
+    for (int k = 0; k < 2; ++k) {
+      auto e = close_at_loss(p[k], (*losses)[static_cast<std::size_t>(k)]);
+      REQUIRE(e.has_value());
+      wallet += e->wallet_delta;
+      CHECK(p[k].qty == 0);
+    }
+    CHECK(wallet == std::min<std::int64_t>(before, 0));
   }
 }

@@ -489,6 +489,61 @@ TEST_CASE("perpetuals: a liquidation loses the margin, names a difference from t
   CHECK(errors[0].code == "liquidation_unknown");
 }
 
+TEST_CASE("perpetuals, cross margin: the wallet backs the positions, funding is its own, a liquidation books the venue's losses") {
+  const char* kEth = "ETHUSDT@binance_usdm";
+  PortfolioConfig config{"USDT", px(5000), 60};
+  config.perps.leverage = 20;
+  config.perps.margin_mode = futures::MarginMode::cross;
+  const futures::PerpContract btc{kPerp, 100000000, px(0.001), px(0.1), 125, {{0, px(0.004), 125}, {px(50000), px(0.005), 100}}};
+  futures::PerpContract eth = btc;
+  eth.symbol = kEth;
+  config.perps.list = {btc, eth};
+  PortfolioCore core(config);
+  CoreHarness h(core);
+  h.feed(perp_fill(Side::buy, 1, 60000, 0));
+  OrderEvent short_eth = perp_fill(Side::sell, 10, 3000, 0);
+  short_eth.symbol = kEth;
+  h.feed(short_eth);
+  // Funding moves the wallet, not the margin (the initial margin, 60,000 / 20).
+  auto s = of_type<PortfolioState>(h.feed(Funding{kPerp, px(0.0001), 1'723'161'600'000, px(60000), FundingSource::schedule}));
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].cash == px(4994));
+  REQUIRE(s[0].positions.size() == 2);
+  CHECK(s[0].positions[0].margin == px(3000));
+  check_identity(s[0]);
+  // ETH marked at 2,900: the long's liquidation price is the cross one, the same library's.
+  h.feed(MarkPrice{kEth, px(2900), MarkSource::book_mid, 0});
+  s = of_type<PortfolioState>(h.feed(mark(60000, kPerp)));
+  REQUIRE(s.size() == 1);
+  futures::PerpPosition b, e;
+  b.leverage = e.leverage = 20;
+  REQUIRE(futures::apply_fill(b, true, px(1), px(60000), 0).has_value());
+  REQUIRE(futures::apply_fill(e, false, px(10), px(3000), 0).has_value());
+  std::vector<futures::CrossLeg> legs{{&b, &btc, px(60000)}, {&e, &eth, px(2900)}};
+  const auto collateral = futures::cross_collateral(px(4994), legs, 0);
+  REQUIRE(collateral.has_value());
+  CHECK(s[0].positions[0].symbol == kPerp);
+  CHECK(s[0].positions[0].liquidation_price == futures::liquidation_price(b, btc, collateral->liquidation));
+  CHECK(s[0].positions[0].liquidation_price < futures::liquidation_price(b, btc));  // the wallet stands behind it
+  check_identity(s[0]);
+  // The venue liquidates both: each loss booked as it says; the wallet is gone.
+  // At 54,000 the long's unrealized is -6,000, the short's +1,000: the long's loss is 6,000
+  // and the rest of the balance (-6), the short's -1,000 (its profit); together the wallet.
+  Liquidation lb{kPerp, px(1), px(60000), 20, px(54000), px(4994), px(-6), px(270 + 116), px(0.005), 0, 0,
+                 px(5994), 3000, true};
+  Liquidation le{kEth, -px(10), px(3000), 20, px(2900), px(4994), px(-6), px(270 + 116), px(0.004), 0, 0, -px(1000), 3000, true};
+  auto out = h.feed(lb);
+  CHECK(of_type<ErrorReport>(out).empty());
+  out = h.feed(le);
+  CHECK(of_type<ErrorReport>(out).empty());
+  s = of_type<PortfolioState>(out);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].positions.empty());
+  CHECK(s[0].cash == 0);
+  CHECK(s[0].equity == 0);
+  check_identity(s[0]);
+}
+
 TEST_CASE("property: spot and perpetual fills, marks and funding keep the equity identity to the unit") {
   for (std::uint64_t seed = 1; seed <= 50; ++seed) {
     CAPTURE(seed);
