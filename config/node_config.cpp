@@ -388,9 +388,6 @@ void read_contracts(Reader& r, NodeConfig& c) {
               fmt::format("cross margin needs every instrument to be a perpetual of one venue (its wallet is the "
                           "session's cash), but the session trades {}'s{}",
                           venue_name(c.feed_venue()), c.other_venues.empty() ? "" : " and other venues'"));
-    if (c.order_mode != OrderMode::paper)
-      r.error("futures.margin_mode", r.find("futures.margin_mode"),
-              "cross margin is paper-only for now: the venues' margin mode is not set to cross at start-up");
   }
   c.paper.wallet_start = c.portfolio.starting_cash;
   const toml::node* n = r.find("futures.contracts");

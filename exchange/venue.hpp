@@ -14,6 +14,7 @@
 
 #include <tl/expected.hpp>
 
+#include "futures/contract.hpp"
 #include "messages/message_types.hpp"
 
 namespace trader {
@@ -155,8 +156,12 @@ class Venue {
   virtual std::int64_t used_weight() const = 0;
   // Perpetual positions, flat ones included (a spot venue: none).
   virtual VenueReply<std::vector<VenuePosition>> positions() { return std::vector<VenuePosition>{}; }
-  // A perpetual's leverage at the venue; answers the one it set (a spot venue refuses).
-  virtual VenueReply<int> set_leverage(const std::string& symbol, int leverage) {
+  // A perpetual's margin mode, then its leverage, at the venue (so that the margin it holds
+  // and the losses it may take are the ones the portfolio books); answers the leverage it
+  // set. A spot venue refuses.
+  virtual VenueReply<int> set_margin(const std::string& symbol, futures::MarginMode mode, int leverage) {
+    (void)mode;
+    (void)leverage;
     return tl::unexpected(VenueFailure{VenueFailure::Kind::rejected, 0, 0, name() + " has no leverage for " + symbol, 0});
   }
   // A new push channel for the account's order updates, or nullptr if the venue (or the

@@ -120,16 +120,18 @@ Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores) {
     start.venues.push_back(std::move(link));
   }
   // Once every venue passed its checks (nothing at any venue is changed before): a
-  // perpetual's leverage there is the node's (futures.leverage), so the margin the venue
-  // holds for a position is the margin the portfolio books for it.
+  // perpetual's margin mode and leverage there are the node's (futures.margin_mode,
+  // futures.leverage), so the margin the venue holds for a position, and what a
+  // liquidation there may take, are what the portfolio books.
   const int leverage = static_cast<int>(config.portfolio.perps.leverage);
+  const futures::MarginMode mode = config.portfolio.perps.margin_mode;
   for (std::size_t i = 0; i < start.venues.size(); ++i) {
     Venue& venue = *start.venues[i].venue;
     for (const auto& symbol : *traded[i].second) {
       if (!is_perpetual(symbol)) continue;
-      auto set = venue.set_leverage(symbol, leverage);
-      if (!set) return fail(fmt::format("venue {}: setting {}'s leverage to {}x (futures.leverage): {}", venue.name(),
-                                        symbol, leverage, set.error().message));
+      auto set = venue.set_margin(symbol, mode, leverage);
+      if (!set) return fail(fmt::format("venue {}: setting {} to {} margin at {}x (futures.margin_mode, futures.leverage): {}",
+                                        venue.name(), symbol, name(mode), leverage, set.error().message));
       if (*set != leverage)
         return fail(fmt::format("venue {}: {}'s leverage is {}x, not futures.leverage = {}", venue.name(), symbol, *set,
                                 leverage));

@@ -492,8 +492,17 @@ VenueReply<std::vector<VenuePosition>> RestVenue::positions() {
                                                  });
 }
 
-VenueReply<int> RestVenue::set_leverage(const std::string& symbol, int leverage) {
-  if (!impl_->usdm()) return Venue::set_leverage(symbol, leverage);  // spot: refused
+VenueReply<int> RestVenue::set_margin(const std::string& symbol, futures::MarginMode mode, int leverage) {
+  if (!impl_->usdm()) return Venue::set_margin(symbol, mode, leverage);  // spot: refused
+  // The margin type is the account's per symbol, and a new account's is CROSSED: set it,
+  // every start. -4046 "No need to change margin type." is success; with a position or
+  // open orders in the other type Binance refuses (-4048, -4047), and so does the start.
+  const char* type = mode == futures::MarginMode::cross ? "CROSSED" : "ISOLATED";
+  auto set = impl_->call<bool>("POST", "/fapi/v1/marginType",
+                               fmt::format("symbol={}&marginType={}", encode(impl_->at_venue(symbol)), type), true,
+                               [](simdjson::dom::element) -> VenueReply<bool> { return true; });
+  if (!set && !(set.error().kind == VenueFailure::Kind::rejected && set.error().code == -4046))
+    return tl::unexpected(set.error());
   return impl_->call<int>("POST", "/fapi/v1/leverage", fmt::format("symbol={}&leverage={}", encode(impl_->at_venue(symbol)), leverage),
                           true, [&](simdjson::dom::element doc) -> VenueReply<int> {
                             std::int64_t set = 0;

@@ -68,9 +68,9 @@ class RestVenue final : public Venue {
                                         std::int64_t end_ms, int limit, std::int64_t now_ms) override;
   std::int64_t used_weight() const override;
   std::unique_ptr<VenueUpdates> updates() override;
-  // USDⓈ-M: /fapi/v2/positionRisk and /fapi/v1/leverage (spot: none, and refused).
+  // USDⓈ-M: /fapi/v2/positionRisk; /fapi/v1/marginType then /fapi/v1/leverage (spot: none, and refused).
   VenueReply<std::vector<VenuePosition>> positions() override;
-  VenueReply<int> set_leverage(const std::string& symbol, int leverage) override;
+  VenueReply<int> set_margin(const std::string& symbol, futures::MarginMode mode, int leverage) override;
 
  private:
   struct Impl;

@@ -129,7 +129,11 @@ VenueReply<VenueOrder> parse_futures_order(std::string_view json, std::int64_t m
 struct FuturesRestVenue::Impl {
   std::unique_ptr<RestSession> session;
   std::map<std::string, FuturesContract> contracts;  // read once per symbol
-  std::map<std::string, int> leverage;                // what set_leverage set, per symbol
+  struct Margin {
+    futures::MarginMode mode = futures::MarginMode::isolated;
+    int leverage = 0;
+  };
+  std::map<std::string, Margin> margin;  // what set_margin set, per symbol
 
   VenueReply<FuturesContract> contract(const std::string& symbol) {
     if (const auto it = contracts.find(symbol); it != contracts.end()) return it->second;
@@ -213,14 +217,17 @@ VenueReply<VenueOrder> FuturesRestVenue::place(const OrderRequest& r) {
   if (r.qty <= 0 || r.qty % c->multiplier != 0)
     return tl::unexpected(refused(fmt::format("{} {}: not a whole number of lots of {}", r.symbol, format_fixed(r.qty),
                                               format_fixed(c->multiplier))));
-  // Isolated margin, as the portfolio books it: the order carries the position's leverage.
-  const auto leverage = impl_->leverage.find(*symbol);
-  if (leverage == impl_->leverage.end())
-    return tl::unexpected(refused(fmt::format("{}: no leverage set (set_leverage comes first)", r.symbol)));
+  // The margin mode the portfolio books: isolated orders carry the position's leverage;
+  // cross ones trade at the symbol's, set with the mode.
+  const auto margin = impl_->margin.find(*symbol);
+  if (margin == impl_->margin.end())
+    return tl::unexpected(refused(fmt::format("{}: no margin mode and leverage set (set_margin comes first)", r.symbol)));
+  const bool cross = margin->second.mode == futures::MarginMode::cross;
   std::string body = fmt::format(
-      R"({{"clientOid":{},"symbol":{},"side":"{}","type":"{}","size":{},"marginMode":"ISOLATED","leverage":"{}")",
+      R"({{"clientOid":{},"symbol":{},"side":"{}","type":"{}","size":{},"marginMode":"{}","leverage":"{}")",
       to_json_string(r.client_order_id), to_json_string(*symbol), r.side == Side::buy ? "buy" : "sell",
-      r.type == OrderType::market ? "market" : "limit", r.qty / c->multiplier, leverage->second);
+      r.type == OrderType::market ? "market" : "limit", r.qty / c->multiplier, cross ? "CROSS" : "ISOLATED",
+      margin->second.leverage);
   if (r.type != OrderType::market) {
     // KuCoin Futures has no FOK: refused rather than sent as something else.
     if (r.time_in_force == TimeInForce::fok) return tl::unexpected(refused("KuCoin Futures has no fill-or-kill orders"));
@@ -378,33 +385,47 @@ VenueReply<std::vector<VenuePosition>> FuturesRestVenue::positions() {
   return out;
 }
 
-VenueReply<int> FuturesRestVenue::set_leverage(const std::string& symbol, int leverage) {
+VenueReply<int> FuturesRestVenue::set_margin(const std::string& symbol, futures::MarginMode mode, int leverage) {
   auto s = symbol_of(symbol);
   if (!s) return tl::unexpected(s.error());
   if (leverage < 1) return tl::unexpected(refused(fmt::format("{}: leverage {}", symbol, leverage)));
-  // Isolated margin's leverage is each order's: the symbol must be ISOLATED at the venue
-  // (KuCoin's default; switched back if someone made it CROSS, which KuCoin refuses while a
-  // position is open), then every order carries `leverage`.
-  auto mode = impl_->session->call<std::string>("GET", "/api/v2/position/getMarginMode", "symbol=" + percent_encode(*s), "", true,
-                                                [&](dom::element data) -> VenueReply<std::string> {
-                                                  std::string_view m;
-                                                  if (data["marginMode"].get_string().get(m) != sj::SUCCESS)
-                                                    return tl::unexpected(unreadable_answer(*s + ": margin mode"));
-                                                  return std::string(m);
-                                                });
-  if (!mode) return tl::unexpected(mode.error());
-  if (*mode != "ISOLATED") {
+  // The symbol's margin mode at the venue, switched if it is not ours (KuCoin refuses that
+  // while a position is open, and so does the start). Isolated leverage is then each
+  // order's; cross leverage is the symbol's, set here.
+  const std::string wanted = mode == futures::MarginMode::cross ? "CROSS" : "ISOLATED";
+  auto current = impl_->session->call<std::string>("GET", "/api/v2/position/getMarginMode", "symbol=" + percent_encode(*s), "", true,
+                                                   [&](dom::element data) -> VenueReply<std::string> {
+                                                     std::string_view m;
+                                                     if (data["marginMode"].get_string().get(m) != sj::SUCCESS)
+                                                       return tl::unexpected(unreadable_answer(*s + ": margin mode"));
+                                                     return std::string(m);
+                                                   });
+  if (!current) return tl::unexpected(current.error());
+  if (*current != wanted) {
     auto switched = impl_->session->call<bool>(
         "POST", "/api/v2/position/changeMarginMode", "",
-        fmt::format(R"({{"symbol":{},"marginMode":"ISOLATED"}})", to_json_string(*s)), true, [&](dom::element data) -> VenueReply<bool> {
+        fmt::format(R"({{"symbol":{},"marginMode":"{}"}})", to_json_string(*s), wanted), true,
+        [&](dom::element data) -> VenueReply<bool> {
           std::string_view m;
-          if (data["marginMode"].get_string().get(m) != sj::SUCCESS || m != "ISOLATED")
-            return tl::unexpected(unreadable_answer(*s + ": margin mode not confirmed ISOLATED"));
+          if (data["marginMode"].get_string().get(m) != sj::SUCCESS || m != wanted)
+            return tl::unexpected(unreadable_answer(fmt::format("{}: margin mode not confirmed {}", *s, wanted)));
           return true;
         });
     if (!switched) return tl::unexpected(switched.error());
   }
-  impl_->leverage[*s] = leverage;
+  if (mode == futures::MarginMode::cross) {
+    auto set = impl_->session->call<bool>(
+        "POST", "/api/v2/changeCrossUserLeverage", "",
+        fmt::format(R"({{"symbol":{},"leverage":"{}"}})", to_json_string(*s), leverage), true,
+        [&](dom::element data) -> VenueReply<bool> {
+          bool done = false;
+          if (data.get_bool().get(done) != sj::SUCCESS || !done)
+            return tl::unexpected(unreadable_answer(*s + ": cross leverage not confirmed"));
+          return true;
+        });
+    if (!set) return tl::unexpected(set.error());
+  }
+  impl_->margin[*s] = {mode, leverage};
   return leverage;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // KuCoin Futures REST (api-futures.kucoin.com) as a Venue (exchange/venue.hpp): linear
-// USDT-margined perpetuals, one-way positions, isolated margin (as the portfolio books
-// them: futures.margin_mode), through a RestSession
+// USDT-margined perpetuals, one-way positions, isolated or cross margin (as the portfolio
+// books them: futures.margin_mode), through a RestSession
 // (rest_session.hpp: KC-API-* signing on KuCoin's clock, its answers and failures).
 // Instruments in and out are the node's ("XBTUSDTM@kucoin_futures"); requests name
 // KuCoin's symbol ("XBTUSDTM"). KuCoin counts sizes in lots of the contract's multiplier
@@ -10,8 +10,8 @@
 // whole number of lots is refused before anything is sent.
 //
 // How the Venue calls map onto KuCoin Futures:
-//  - place: POST /api/v1/orders with our clientOid, size in lots, marginMode ISOLATED, the
-//    leverage set_leverage set (isolated leverage is each order's) and reduceOnly for a
+//  - place: POST /api/v1/orders with our clientOid, size in lots, the marginMode and the
+//    leverage set_margin set (isolated leverage is each order's) and reduceOnly for a
 //    perpetual's exit; then read back.
 //  - query: GET /api/v1/orders/byClientOid?clientOid= ; no data (or "order not exist") is
 //    the order unknown.
@@ -21,8 +21,10 @@
 //  - balances: GET /api/v1/account-overview?currency=USDT: free is availableBalance, locked
 //    the rest of the margin balance (what positions and orders hold).
 //  - positions: GET /api/v1/positions (open ones; currentQty signed lots).
-//  - set_leverage: the symbol made ISOLATED if it is not (GET /api/v2/position/getMarginMode,
-//    POST /api/v2/position/changeMarginMode); the leverage is then each order's.
+//  - set_margin: the symbol made ISOLATED or CROSS if it is not (GET
+//    /api/v2/position/getMarginMode, POST /api/v2/position/changeMarginMode); isolated
+//    leverage is then each order's, cross leverage the symbol's
+//    (POST /api/v2/changeCrossUserLeverage).
 //  - rules: the contract (lotSize × multiplier is the step and minimum, maxOrderQty the
 //    maximum, tickSize); price: GET /api/v1/ticker.
 //  - klines: not read from KuCoin (history warm-up is Binance's); refused, saying so.
@@ -70,7 +72,7 @@ class FuturesRestVenue final : public Venue {
                                         std::int64_t end_ms, int limit, std::int64_t now_ms) override;
   std::int64_t used_weight() const override;
   VenueReply<std::vector<VenuePosition>> positions() override;
-  VenueReply<int> set_leverage(const std::string& symbol, int leverage) override;
+  VenueReply<int> set_margin(const std::string& symbol, futures::MarginMode mode, int leverage) override;
 
  private:
   struct Impl;

@@ -851,7 +851,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (path == "/fapi/v1/klines") return answer(klines(query, now));
     const bool known = path == "/fapi/v1/order" || path == "/fapi/v1/openOrders" || path == "/fapi/v1/userTrades" ||
                        path == "/fapi/v2/balance" || path == "/fapi/v2/positionRisk" || path == "/fapi/v1/leverage" ||
-                       path == "/fapi/v2/account" || path == "/fapi/v1/leverageBracket";
+                       path == "/fapi/v1/marginType" || path == "/fapi/v2/account" || path == "/fapi/v1/leverageBracket";
     if (!known) return answer(tl::unexpected(VenueError{404, -1000, "Unknown endpoint."}));
     const auto key = req_[std::string("X-MBX-APIKEY")];
     auto params = authenticate(SignedRequest{std::string_view(key.data(), key.size()), query, req_.body()},
@@ -866,6 +866,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (path == "/fapi/v2/balance" && method == V::get) return answer(sim.venue.futures_balance(now));
     if (path == "/fapi/v2/positionRisk" && method == V::get) return answer(sim.venue.position_risk(*params, now));
     if (path == "/fapi/v1/leverage" && method == V::post) return answer(sim.venue.set_leverage(*params));
+    if (path == "/fapi/v1/marginType" && method == V::post) return answer(sim.venue.set_margin_type(*params));
     if (path == "/fapi/v2/account" && method == V::get) return answer(sim.venue.futures_account(now));
     if (path == "/fapi/v1/leverageBracket" && method == V::get) return answer(sim.venue.leverage_brackets(*params));
     answer(tl::unexpected(VenueError{405, -1000, "Method not allowed."}));

@@ -527,11 +527,11 @@ VenueResult<std::string> SimVenue::position_risk(const Params& p, std::int64_t n
     const std::int64_t unrealized = notional(pos.qty, price) - notional(pos.qty, pos.entry_price);
     out += fmt::format(R"({}{{"symbol":{},"positionAmt":"{}","entryPrice":"{}","breakEvenPrice":"{}","markPrice":"{}",)"
                        R"("unRealizedProfit":"{}","liquidationPrice":"0","leverage":"{}","maxNotionalValue":"1000000",)"
-                       R"("marginType":"cross","isolatedMargin":"0","isAutoAddMargin":"false","positionSide":"BOTH",)"
+                       R"("marginType":"{}","isolatedMargin":"0","isAutoAddMargin":"false","positionSide":"BOTH",)"
                        R"("notional":"{}","isolatedWallet":"0","updateTime":{}}})",
                        out.size() > 1 ? "," : "", q(symbol), format_fixed(pos.qty), format_fixed(pos.entry_price),
                        format_fixed(pos.entry_price), format_fixed(price), format_fixed(unrealized), pos.leverage,
-                       format_fixed(notional(pos.qty, price)), now_ms);
+                       pos.isolated ? "isolated" : "cross", format_fixed(notional(pos.qty, price)), now_ms);
   }
   return out + "]";
 }
@@ -551,6 +551,24 @@ VenueResult<std::string> SimVenue::set_leverage(const Params& p) {
   return fmt::format(R"({{"leverage":{},"maxNotionalValue":"1000000","symbol":{}}})", leverage, q(*symbol));
 }
 
+VenueResult<std::string> SimVenue::set_margin_type(const Params& p) {
+  const std::string* symbol = get(p, "symbol");
+  if (symbol == nullptr) return tl::unexpected(mandatory("symbol"));
+  if (split_symbol(*symbol).first.empty()) return tl::unexpected(VenueError{400, -1121, "Invalid symbol."});
+  const std::string* type = get(p, "marginType");
+  if (type == nullptr) return tl::unexpected(mandatory("marginType"));
+  if (*type != "ISOLATED" && *type != "CROSSED")
+    return tl::unexpected(VenueError{400, -1130, "Data sent for parameter 'marginType' is not valid."});
+  SimPosition& pos = positions_[*symbol];
+  if (pos.isolated == (*type == "ISOLATED")) return tl::unexpected(VenueError{400, -4046, "No need to change margin type."});
+  if (pos.qty != 0)
+    return tl::unexpected(VenueError{400, -4048, "Margin type cannot be changed if there exists position."});
+  if (std::any_of(orders_.begin(), orders_.end(), [&](const auto& o) { return o.second.working() && o.second.symbol == *symbol; }))
+    return tl::unexpected(VenueError{400, -4047, "Margin type cannot be changed if there exists open orders."});
+  pos.isolated = *type == "ISOLATED";
+  return std::string(R"({"code":200,"msg":"success"})");
+}
+
 std::string SimVenue::futures_account(std::int64_t now_ms) const {
   std::int64_t wallet = 0;
   if (auto it = balances_.find("USDT"); it != balances_.end()) wallet = it->second;
@@ -564,11 +582,12 @@ std::string SimVenue::futures_account(std::int64_t now_ms) const {
     unrealized += pnl;
     position_margin += margin;
     positions += fmt::format(R"({}{{"symbol":{},"initialMargin":"{}","maintMargin":"0","unrealizedProfit":"{}",)"
-                             R"("positionInitialMargin":"{}","openOrderInitialMargin":"0","leverage":"{}","isolated":false,)"
+                             R"("positionInitialMargin":"{}","openOrderInitialMargin":"0","leverage":"{}","isolated":{},)"
                              R"("entryPrice":"{}","maxNotional":"1000000","bidNotional":"0","askNotional":"0",)"
                              R"("positionSide":"BOTH","positionAmt":"{}","updateTime":{}}})",
                              positions.empty() ? "" : ",", q(symbol), format_fixed(margin), format_fixed(pnl),
-                             format_fixed(margin), pos.leverage, format_fixed(pos.entry_price), format_fixed(pos.qty), now_ms);
+                             format_fixed(margin), pos.leverage, pos.isolated ? "true" : "false", format_fixed(pos.entry_price),
+                             format_fixed(pos.qty), now_ms);
   }
   const std::int64_t orders_margin = locked("USDT"), available = available_margin();
   const std::string w = format_fixed(wallet), u = format_fixed(unrealized), mb = format_fixed(wallet + unrealized),

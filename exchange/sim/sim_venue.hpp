@@ -46,10 +46,12 @@ struct SimTrade {
   bool buyer = false, maker = false;
 };
 
-// A USDⓈ-M position (one-way mode): signed quantity, entry price, the symbol's leverage.
+// A USDⓈ-M position (one-way mode): signed quantity, entry price, the symbol's leverage
+// and margin type (a new account's is CROSSED, as Binance's).
 struct SimPosition {
   std::int64_t qty = 0, entry_price = 0;
   int leverage = 20;
+  bool isolated = false;
 };
 
 // The filters every symbol gets (Binance's for BTCUSDT, fixed point 1e-8): orders that
@@ -101,6 +103,7 @@ class SimVenue {
   std::string futures_balance(std::int64_t now_ms) const;                  // GET /fapi/v2/balance
   VenueResult<std::string> position_risk(const Params& p, std::int64_t now_ms) const;  // GET /fapi/v2/positionRisk
   VenueResult<std::string> set_leverage(const Params& p);                  // POST /fapi/v1/leverage
+  VenueResult<std::string> set_margin_type(const Params& p);               // POST /fapi/v1/marginType
   std::string futures_account(std::int64_t now_ms) const;                  // GET /fapi/v2/account
   // GET /fapi/v1/leverageBracket: every symbol gets BTCUSDT's published brackets (those
   // config/futures-paper.toml models).

@@ -2,8 +2,8 @@
 # USDⓈ-M orders (issue 20): the node trades config/futures-paper.toml in order.mode =
 # "testnet" against exchange-sim's binance_usdm personality over real TLS on loopback: the
 # bundled six minutes of real USDⓈ-M BTCUSDT trades and books as today's stream, orders
-# to its /fapi REST (a USDT-margined futures account). Checked: the leverage is set at the
-# venue, orders go short and long and fill there (fills and fees in USDT from userTrades),
+# to its /fapi REST (a USDT-margined futures account). Checked: the margin type (isolated)
+# and leverage are set at the venue, orders go short and long and fill there (fills and fees in USDT from userTrades),
 # the books add up to the unit, the journal replays identical, and the venue's position is
 # the journal's. A resume reconciles that position; once someone else trades the account,
 # a resume is refused naming both positions, and the journal is left as it was.
@@ -80,6 +80,12 @@ for _ in $(seq 300); do grep -q "perpetual position(s) as the journal's" "$SCRAT
 grep -q "1 perpetual position(s) as the journal's" "$SCRATCH/node2.log" && ok "a resume finds the venue's position as the journal's" \
   || bad "resume: $(tail -3 "$SCRATCH/node2.log")"
 stop_node
+
+# The venue holds it in the portfolio's margin type and leverage, set at the start (a new
+# Binance account's type is CROSSED, which would put the whole wallet behind the position).
+margin=$(python3 "$HERE/fapi_call.py" "$URL" "$SCRATCH/sim.pem" GET /fapi/v2/positionRisk symbol=BTCUSDT |
+  python3 -c 'import json,sys; p=json.load(sys.stdin)[0]; print(p["marginType"], p["leverage"])')
+expect_eq "the venue holds it isolated at 5x (futures.margin_mode, futures.leverage)" "isolated 5" "$margin"
 
 # Someone else trades the account: the next resume is refused, naming both positions,
 # before the journal is touched.

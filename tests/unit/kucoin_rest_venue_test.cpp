@@ -286,8 +286,8 @@ TEST_CASE("kucoin futures REST venue against exchange-sim over TLS: isolated ord
   // No leverage yet: nothing is sent (isolated margin's leverage is each order's).
   auto early = v.place(request("kf-0", Side::buy, OrderType::market, 3 * lot));
   REQUIRE_FALSE(early.has_value());
-  CHECK(early.error().message.find("no leverage set") != std::string::npos);
-  auto leverage = v.set_leverage(xbt, 5);
+  CHECK(early.error().message.find("no margin mode and leverage set") != std::string::npos);
+  auto leverage = v.set_margin(xbt, futures::MarginMode::isolated, 5);
   REQUIRE(leverage.has_value());
   CHECK(*leverage == 5);
   // Not a whole number of lots: refused before anything is sent.
@@ -362,4 +362,21 @@ TEST_CASE("kucoin futures REST venue against exchange-sim over TLS: isolated ord
   CHECK((*balances)[0].free < 1000 * kOne);
   CHECK_FALSE(v.klines(xbt, 60, 0, 1, 10, 1).has_value());
   CHECK_FALSE(v.place(order("kf-6", Side::buy, OrderType::market, lot)).has_value());  // BTC-USDT@kucoin: spot's
+
+  // Cross margin: refused while the short is open (KuCoin's rule), then, flat, the symbol
+  // goes CROSS with its own leverage, and orders trade in it.
+  auto early_cross = v.set_margin(xbt, futures::MarginMode::cross, 3);
+  REQUIRE_FALSE(early_cross.has_value());
+  CHECK(early_cross.error().message.find("cannot be changed while a position is open") != std::string::npos);
+  REQUIRE(v.place(request("kf-7", Side::buy, OrderType::market, 2 * lot)).has_value());  // flat
+  auto cross = v.set_margin(xbt, futures::MarginMode::cross, 3);
+  REQUIRE_MESSAGE(cross.has_value(), cross.error().message);
+  CHECK(*cross == 3);
+  auto crossed = v.place(request("kf-8", Side::sell, OrderType::market, lot));
+  REQUIRE_MESSAGE(crossed.has_value(), crossed.error().message);
+  positions = v.positions();
+  REQUIRE(positions.has_value());
+  REQUIRE(positions->size() == 1);
+  CHECK((*positions)[0].qty == -lot);
+  CHECK((*positions)[0].leverage == 3);
 }

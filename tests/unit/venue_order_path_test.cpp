@@ -737,9 +737,12 @@ TEST_CASE("binance USDⓈ-M REST venue against exchange-sim over TLS: a short, i
   CHECK(rules->symbol == perp);
   CHECK(rules->min_notional == 5 * kOne);
   CHECK(rules->step_size == 1000);
-  auto leverage = v.set_leverage(perp, 10);
-  REQUIRE(leverage.has_value());
+  // A new account's margin type is CROSSED: set ISOLATED (the portfolio's), then again
+  // (Binance's -4046 "No need to change margin type." is success).
+  auto leverage = v.set_margin(perp, futures::MarginMode::isolated, 10);
+  REQUIRE_MESSAGE(leverage.has_value(), leverage.error().message);
   CHECK(*leverage == 10);
+  REQUIRE(v.set_margin(perp, futures::MarginMode::isolated, 10).has_value());
 
   OrderRequest sell = market_buy("short-1", kOne / 100);  // 0.01 BTC
   sell.side = Side::sell;
@@ -751,6 +754,13 @@ TEST_CASE("binance USDⓈ-M REST venue against exchange-sim over TLS: a short, i
   CHECK(placed->executed_qty == kOne / 100);
   CHECK(placed->quote_qty == 61800300000);  // 618.003
   CHECK(placed->fills.empty());  // fapi's answer has none: they are the order's trades
+  // With the position open the margin type stays: cross is refused (-4048, so the symbol is
+  // ISOLATED at the venue), isolated again is still success.
+  auto to_cross = v.set_margin(perp, futures::MarginMode::cross, 10);
+  REQUIRE_FALSE(to_cross.has_value());
+  CHECK(to_cross.error().code == -4048);
+  CHECK(to_cross.error().message.find("exists position") != std::string::npos);
+  REQUIRE(v.set_margin(perp, futures::MarginMode::isolated, 10).has_value());
   auto fills = v.trades(perp, placed->exchange_order_id);
   REQUIRE(fills.has_value());
   REQUIRE(fills->size() == 1);
