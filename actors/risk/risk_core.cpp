@@ -132,8 +132,9 @@ void RiskCore::exit_position(const std::string& symbol, std::int64_t held, const
   out.push_back({Actor::none, std::move(d)});
 }
 
-std::optional<std::int64_t> RiskCore::cross_liquidation_price(const std::string& symbol, const futures::PerpPosition& pos,
-                                                              const futures::PerpContract& contract) const {
+Result<std::optional<std::int64_t>> RiskCore::cross_liquidation_price(const std::string& symbol,
+                                                                      const futures::PerpPosition& pos,
+                                                                      const futures::PerpContract& contract) const {
   // The wallet (the config allows cross only where the cash is one venue's) and the other
   // positions at their marks, each rebuilt exactly: its cost is value at the mark less unrealized.
   std::vector<futures::PerpPosition> others;
@@ -142,12 +143,12 @@ std::optional<std::int64_t> RiskCore::cross_liquidation_price(const std::string&
   for (const Position& p : portfolio_.positions) {
     if (p.symbol == symbol || !is_perpetual(p.symbol) || p.qty == 0) continue;
     const auto cost = narrow_checked(static_cast<__int128>(p.qty) * p.last_price / kFixedScale - p.unrealized_pnl);
-    if (!cost) return std::nullopt;
+    if (!cost) return fail(p.symbol + "'s cost overflows 64-bit fixed point");
     others.push_back({p.qty, *cost});
     legs.push_back({&others.back(), config_.perps.find(p.symbol), p.last_price});
   }
   const auto collateral = futures::cross_collateral(portfolio_.cash, legs, 0);
-  if (!collateral) return std::nullopt;
+  if (!collateral) return fail("the wallet and the other positions overflow 64-bit fixed point (or one has no contract)");
   return futures::liquidation_price(pos, contract, collateral->liquidation);
 }
 
@@ -219,9 +220,14 @@ RiskCore::PerpVerdict RiskCore::check_perpetual(const OrderIntent& intent, std::
   }
   if (booked) booked = futures::apply_fill(pos, intent.side == Side::buy, qty, price, 0).has_value();
   if (!booked) return {true, false, "arithmetic_overflow", "the position after the order overflows 64-bit fixed point"};
-  const auto liquidation = config_.perps.margin_mode == futures::MarginMode::isolated
-                               ? futures::liquidation_price(pos, contract)
-                               : cross_liquidation_price(intent.symbol, pos, contract);
+  std::optional<std::int64_t> liquidation;
+  if (config_.perps.margin_mode == futures::MarginMode::isolated) {
+    liquidation = futures::liquidation_price(pos, contract);
+  } else {
+    auto cross = cross_liquidation_price(intent.symbol, pos, contract);
+    if (!cross) return {true, false, "arithmetic_overflow", "cross margin: " + cross.error().message};
+    liquidation = *cross;
+  }
   const __int128 gap = liquidation ? (price > *liquidation ? price - *liquidation : *liquidation - price) : price;
   const auto distance = static_cast<std::int64_t>(std::min<__int128>(gap * 1'000'000 / price, 1'000'000));
   const bool far = distance >= config_.min_liquidation_distance_ppm;

@@ -141,8 +141,8 @@ class RiskCore final : public ActorCore {
                               std::int64_t& qty, RiskDecision& d) const;
   // Cross margin: where `pos` (the symbol's position after the order) would be liquidated,
   // the wallet and the other positions at their marks backing it.
-  std::optional<std::int64_t> cross_liquidation_price(const std::string& symbol, const futures::PerpPosition& pos,
-                                                      const futures::PerpContract& contract) const;
+  Result<std::optional<std::int64_t>> cross_liquidation_price(const std::string& symbol, const futures::PerpPosition& pos,
+                                                              const futures::PerpContract& contract) const;
   // The book entries are checked against: the portfolio's positions and each working
   // entry's unfilled quantity (std::nullopt: a quantity does not fit 64 bits).
   std::optional<PortfolioState> book_with_working() const;

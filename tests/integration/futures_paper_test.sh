@@ -28,6 +28,15 @@ PERP="BTCUSDT@binance_usdm"
 
 # The checks every session shares: the identity on every state, funding recomputed.
 check_books() { python3 "$HERE/perp_books.py" "$1"; }  # JOURNAL_JSONL -> "shorts N funding F states S"
+# A session of the futures config with more settings: journal $SCRATCH/NAME, its output
+# NAME.out, its dump NAME.jsonl.
+session() {
+  local name=$1 what=$2
+  shift 2
+  "$NODE" --config "$FUTURES" --set journal.path="$SCRATCH/$name" "$@" > "$SCRATCH/$name.out" 2>&1 \
+    || bad "the $what session failed: $(tail -3 "$SCRATCH/$name.out")"
+  "$TOOLS" dump "$SCRATCH/$name" --json > "$SCRATCH/$name.jsonl" || bad "the $what session's dump failed"
+}
 
 # ---- 1. the shipped config
 "$NODE" --config "$FUTURES" --set journal.path="$SCRATCH/j" > "$SCRATCH/node.out" 2>&1 \
@@ -57,9 +66,7 @@ hash=$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/node.out" | cut -d' ' -f3)
 liq=(--set futures.leverage=125 --set risk.max_leverage=125 --set risk.min_liquidation_distance=0
      --set 'risk.stop_loss="off"' --set 'risk.take_profit="off"'
      --set 'futures.contracts[0].brackets=[{floor = "0", mmr = "0.0075", max_leverage = 125}]')
-"$NODE" --config "$FUTURES" --set journal.path="$SCRATCH/l" "${liq[@]}" > "$SCRATCH/l.out" 2>&1 \
-  || bad "the leveraged session failed: $(tail -3 "$SCRATCH/l.out")"
-"$TOOLS" dump "$SCRATCH/l" --json > "$SCRATCH/l.jsonl" || bad "dump failed"
+session l leveraged "${liq[@]}"
 books=$(check_books "$SCRATCH/l.jsonl" 2>&1) && ok "the leveraged session's books add up too ($books)" || bad "the books: $books"
 if why=$(python3 - "$SCRATCH/l.jsonl" <<'PY' 2>&1
 import json, sys
@@ -118,11 +125,9 @@ expect_eq "what-if at 5x: no liquidation" 0 "$("$TOOLS" dump "$SCRATCH/lwi5" --t
 # so every candle equals the Binance session's candle of the same window, to the unit.
 kucoin=(--set 'feed.files=["tests/data/kucoin_futures_xbtusdtm_20240808.gz"]' --set feed.capture_venue=kucoin_futures
         --set 'futures.contracts[0].symbol="XBTUSDTM@kucoin_futures"' --set 'futures.contracts[0].multiplier="0.001"')
-"$NODE" --config "$FUTURES" --set journal.path="$SCRATCH/k" "${kucoin[@]}" > "$SCRATCH/k.out" 2>&1 \
-  || bad "the KuCoin Futures session failed: $(tail -3 "$SCRATCH/k.out")"
+session k "KuCoin Futures" "${kucoin[@]}"
 grep -q "0 malformed, 0 of unknown streams" "$SCRATCH/k.out" && ok "every KuCoin Futures frame read: $(grep -o '[0-9]* items' "$SCRATCH/k.out")" \
   || bad "feed: $(grep feed "$SCRATCH/k.out")"
-"$TOOLS" dump "$SCRATCH/k" --json > "$SCRATCH/k.jsonl" || bad "dump failed"
 books=$(check_books "$SCRATCH/k.jsonl" 2>&1) && ok "its books add up ($books)" || bad "the books: $books"
 if same=$(python3 - "$SCRATCH/j.jsonl" "$SCRATCH/k.jsonl" <<'PY' 2>&1
 import json, sys
@@ -148,9 +153,7 @@ PY
 cross=("${liq[@]}" --set futures.margin_mode='"cross"' --set futures.funding_rate='"-0.2"'
        --set risk.max_margin_use=1 --set strategy.position_fraction=1 --set risk.max_position_equity=1
        --set 'risk.max_position_notional="100000"')
-"$NODE" --config "$FUTURES" --set journal.path="$SCRATCH/x" "${cross[@]}" > "$SCRATCH/x.out" 2>&1 \
-  || bad "the cross-margin session failed: $(tail -3 "$SCRATCH/x.out")"
-"$TOOLS" dump "$SCRATCH/x" --json > "$SCRATCH/x.jsonl" || bad "dump failed"
+session x cross-margin "${cross[@]}"
 books=$(check_books "$SCRATCH/x.jsonl" 2>&1) && ok "the cross-margin session's books add up ($books)" || bad "the books: $books"
 if why=$(python3 - "$SCRATCH/x.jsonl" <<'PY' 2>&1
 import json, sys

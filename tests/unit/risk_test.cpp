@@ -658,6 +658,33 @@ TEST_CASE("perpetuals: leverage above risk's or the bracket's, and a liquidation
   CHECK(far->value < 50'000);
 }
 
+TEST_CASE("perpetuals, cross margin: the wallet backs the entry, so its liquidation is Binance's cross price, farther") {
+  // At 20x isolated the short would be liquidated 4.6 % away (refused above); in cross the
+  // wallet of 10,000 stands behind it: (10,000 + 30,000) / (0.5 x 0.004 + 0.5) = 79,681.27,
+  // 32.8 % above 60,000.
+  RiskConfig c = perp_config(20);
+  c.perps.margin_mode = futures::MarginMode::cross;
+  PerpReady r(c);
+  PortfolioState wallet = portfolio(10000);
+  wallet.cash = px(10000);
+  r.h.feed(wallet);
+  const auto d = decide(r.h, sell_entry(0.5));
+  CHECK(d.approved);
+  const auto* far = checked(d, RiskLimit::liquidation_distance);
+  REQUIRE(far);
+  CHECK(far->within);
+  CHECK(far->value > 328'000);
+  CHECK(far->value < 328'100);
+  // A thin wallet brings it near: 100 of cash is 0.5 % away, refused.
+  PerpReady thin(c);
+  PortfolioState little = portfolio(10000);
+  little.cash = px(100);
+  thin.h.feed(little);
+  const auto near = decide(thin.h, sell_entry(0.5));
+  CHECK_FALSE(near.approved);
+  CHECK(near.reason_code == "liquidation_distance");
+}
+
 TEST_CASE("perpetuals: an entry is reduced to the margin left, and never against the position held") {
   PerpReady r;
   const auto d = decide(r.h, sell_entry(2));  // 120,000 at 10x: 12,000 of margin, 5,000 allowed
