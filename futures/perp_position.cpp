@@ -165,37 +165,43 @@ Result<FillEffect> liquidate(PerpPosition& p) {
   return e;
 }
 
-std::optional<CrossCheck> check_cross_margin(std::int64_t wallet, const std::vector<CrossLeg>& legs) {
+namespace {
+// The open legs' sums at their marks, leg `skip` left out: what the account's check and a
+// position's cross collateral are both made of. nullopt when an open leg has no contract.
+struct LegSums {
   i128 unrealized = 0, notional = 0, maintenance = 0;
   bool open = false;
-  for (const CrossLeg& leg : legs) {
-    if (!leg.contract || leg.contract->tiers.empty()) return std::nullopt;
-    const PerpPosition& p = *leg.position;
-    if (p.qty == 0) continue;
-    open = true;
-    const i128 value = mul_wide(p.qty, leg.mark);
-    unrealized += value - p.cost;
-    notional += abs128(value);
-    maintenance += maintenance_margin_wide(*leg.contract, abs128(value));
+};
+std::optional<LegSums> sum_legs(const std::vector<CrossLeg>& legs, std::size_t skip) {
+  LegSums sums;
+  for (std::size_t j = 0; j < legs.size(); ++j) {
+    const PerpPosition& p = *legs[j].position;
+    if (j == skip || p.qty == 0) continue;
+    if (!legs[j].contract || legs[j].contract->tiers.empty()) return std::nullopt;
+    sums.open = true;
+    const i128 value = mul_wide(p.qty, legs[j].mark);
+    sums.unrealized += value - p.cost;
+    sums.notional += abs128(value);
+    sums.maintenance += maintenance_margin_wide(*legs[j].contract, abs128(value));
   }
-  const i128 balance = static_cast<i128>(wallet) + unrealized;
-  if (!fits(notional) || !fits(balance) || !fits(maintenance)) return std::nullopt;
-  return CrossCheck{wallet, static_cast<std::int64_t>(notional), static_cast<std::int64_t>(balance),
-                    static_cast<std::int64_t>(maintenance), open && balance <= maintenance};
+  return sums;
+}
+}  // namespace
+
+std::optional<CrossCheck> check_cross_margin(std::int64_t wallet, const std::vector<CrossLeg>& legs) {
+  const auto sums = sum_legs(legs, legs.size());
+  if (!sums) return std::nullopt;
+  const i128 balance = static_cast<i128>(wallet) + sums->unrealized;
+  if (!fits(sums->notional) || !fits(balance) || !fits(sums->maintenance)) return std::nullopt;
+  return CrossCheck{wallet, static_cast<std::int64_t>(sums->notional), static_cast<std::int64_t>(balance),
+                    static_cast<std::int64_t>(sums->maintenance), sums->open && balance <= sums->maintenance};
 }
 
 std::optional<CrossCollateral> cross_collateral(std::int64_t wallet, const std::vector<CrossLeg>& legs, std::size_t i) {
-  i128 unrealized = 0, maintenance = 0;
-  for (std::size_t j = 0; j < legs.size(); ++j) {
-    const PerpPosition& p = *legs[j].position;
-    if (j == i || p.qty == 0) continue;
-    if (!legs[j].contract || legs[j].contract->tiers.empty()) return std::nullopt;
-    const i128 value = mul_wide(p.qty, legs[j].mark);
-    unrealized += value - p.cost;
-    maintenance += maintenance_margin_wide(*legs[j].contract, abs128(value));
-  }
-  const i128 bankruptcy = static_cast<i128>(wallet) + unrealized;
-  const i128 liquidation = bankruptcy - maintenance;
+  const auto others = sum_legs(legs, i);
+  if (!others) return std::nullopt;
+  const i128 bankruptcy = static_cast<i128>(wallet) + others->unrealized;
+  const i128 liquidation = bankruptcy - others->maintenance;
   if (!fits(bankruptcy) || !fits(liquidation)) return std::nullopt;
   return CrossCollateral{static_cast<std::int64_t>(liquidation), static_cast<std::int64_t>(bankruptcy)};
 }

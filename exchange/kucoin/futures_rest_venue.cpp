@@ -110,6 +110,11 @@ bool page_items(dom::element data, dom::array& items, bool& more) {
 
 constexpr int kMaxPages = 100;  // a bound on any listing: 100 pages of 1,000
 
+// KuCoin's name of a margin mode, in requests and answers.
+std::string_view margin_mode_name(futures::MarginMode mode) {
+  return mode == futures::MarginMode::cross ? "CROSS" : "ISOLATED";
+}
+
 }  // namespace
 
 VenueReply<FuturesContract> parse_contract(std::string_view json) {
@@ -222,11 +227,10 @@ VenueReply<VenueOrder> FuturesRestVenue::place(const OrderRequest& r) {
   const auto margin = impl_->margin.find(*symbol);
   if (margin == impl_->margin.end())
     return tl::unexpected(refused(fmt::format("{}: no margin mode and leverage set (set_margin comes first)", r.symbol)));
-  const bool cross = margin->second.mode == futures::MarginMode::cross;
   std::string body = fmt::format(
       R"({{"clientOid":{},"symbol":{},"side":"{}","type":"{}","size":{},"marginMode":"{}","leverage":"{}")",
       to_json_string(r.client_order_id), to_json_string(*symbol), r.side == Side::buy ? "buy" : "sell",
-      r.type == OrderType::market ? "market" : "limit", r.qty / c->multiplier, cross ? "CROSS" : "ISOLATED",
+      r.type == OrderType::market ? "market" : "limit", r.qty / c->multiplier, margin_mode_name(margin->second.mode),
       margin->second.leverage);
   if (r.type != OrderType::market) {
     // KuCoin Futures has no FOK: refused rather than sent as something else.
@@ -392,7 +396,7 @@ VenueReply<int> FuturesRestVenue::set_margin(const std::string& symbol, futures:
   // The symbol's margin mode at the venue, switched if it is not ours (KuCoin refuses that
   // while a position is open, and so does the start). Isolated leverage is then each
   // order's; cross leverage is the symbol's, set here.
-  const std::string wanted = mode == futures::MarginMode::cross ? "CROSS" : "ISOLATED";
+  const std::string_view wanted = margin_mode_name(mode);
   auto current = impl_->session->call<std::string>("GET", "/api/v2/position/getMarginMode", "symbol=" + percent_encode(*s), "", true,
                                                    [&](dom::element data) -> VenueReply<std::string> {
                                                      std::string_view m;

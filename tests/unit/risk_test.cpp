@@ -664,11 +664,15 @@ TEST_CASE("perpetuals, cross margin: the wallet backs the entry, so its liquidat
   // 32.8 % above 60,000.
   RiskConfig c = perp_config(20);
   c.perps.margin_mode = futures::MarginMode::cross;
-  PerpReady r(c);
-  PortfolioState wallet = portfolio(10000);
-  wallet.cash = px(10000);
-  r.h.feed(wallet);
-  const auto d = decide(r.h, sell_entry(0.5));
+  // The same short, decided with `cash` in the wallet (an equity of 10,000 either way).
+  auto short_with_cash = [&](double cash) {
+    PerpReady r(c);
+    PortfolioState wallet = portfolio(10000);
+    wallet.cash = px(cash);
+    r.h.feed(wallet);
+    return decide(r.h, sell_entry(0.5));
+  };
+  const auto d = short_with_cash(10000);
   CHECK(d.approved);
   const auto* far = checked(d, RiskLimit::liquidation_distance);
   REQUIRE(far);
@@ -676,11 +680,7 @@ TEST_CASE("perpetuals, cross margin: the wallet backs the entry, so its liquidat
   CHECK(far->value > 328'000);
   CHECK(far->value < 328'100);
   // A thin wallet brings it near: 100 of cash is 0.5 % away, refused.
-  PerpReady thin(c);
-  PortfolioState little = portfolio(10000);
-  little.cash = px(100);
-  thin.h.feed(little);
-  const auto near = decide(thin.h, sell_entry(0.5));
+  const auto near = short_with_cash(100);
   CHECK_FALSE(near.approved);
   CHECK(near.reason_code == "liquidation_distance");
 }
