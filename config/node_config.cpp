@@ -158,6 +158,20 @@ class Reader {
     record(path, n, real(d));
   }
   void ppm(std::string_view path, std::uint32_t& out, double max = 1.0) { scaled(path, out, max, 1e6); }
+  // A fee rate written in basis points with at most two decimals ("7.5": Binance spot paid
+  // in BNB), stored in millionths of the notional; whole rates are printed as integers.
+  void fee_bps(std::string_view path, std::uint32_t& out_ppm) {
+    const auto* n = find(path);
+    if (n) {
+      double d = 0;
+      if (!read_number(path, n, d, 0.0, 10000.0)) return;
+      const double hundredths = d * 100;
+      if (std::abs(hundredths - std::round(hundredths)) > 1e-6)
+        return error(path, n, fmt::format("{} has more than two decimals of a basis point (0.01 bps = 0.0001 %)", d));
+      out_ppm = static_cast<std::uint32_t>(std::llround(hundredths));
+    }
+    record(path, n, out_ppm % 100 == 0 ? std::to_string(out_ppm / 100) : real(out_ppm / 100.0));
+  }
   // Written in percent ("2.0" = 2 %), stored as a fraction in ppm.
   void percent(std::string_view path, std::uint32_t& out, double max) { scaled(path, out, max, 1e4); }
   void milli(std::string_view path, std::uint32_t& out) { scaled(path, out, 1e6, 1e3); }
@@ -372,6 +386,31 @@ class Reader {
   std::string file_;
   std::set<std::string> known_;
 };
+
+// [order.fees.VENUE]: a venue's own fee rates (its tier), each defaulting to [order]'s.
+void read_venue_fees(Reader& r, PaperExchangeConfig& paper) {
+  const auto* n = r.peek("order.fees");
+  if (!n) return;
+  const auto* table = n->as_table();
+  if (!table) {
+    r.find("order.fees");
+    return r.error("order.fees", n, "expected a table of venues, e.g. fees.coinbase = {taker_bps = 60, maker_bps = 40}");
+  }
+  for (const auto& [key, value] : *table) {
+    const std::string name(key.str()), p = "order.fees." + name;
+    const auto venue = parse_venue(name);
+    if (!venue || !value.is_table()) {
+      r.find(p);
+      r.error(p, &value, venue ? "expected a table: {taker_bps = ..., maker_bps = ...}"
+                               : "unknown venue (expected binance, binance_usdm, coinbase, kucoin or kucoin_futures)");
+      continue;
+    }
+    FeeRates rates = paper.fees;
+    r.fee_bps(p + ".taker_bps", rates.taker_ppm);
+    r.fee_bps(p + ".maker_bps", rates.maker_ppm);
+    paper.venue_fees[*venue] = rates;
+  }
+}
 
 // [futures] leverage and margin_mode, then each [[futures.contracts]] entry: a perpetual's
 // lot, tick, multiplier and maintenance-margin brackets, as the venue publishes them.
@@ -1079,8 +1118,9 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
                           name(c.order_mode)));
     }
   }
-  r.integer("order.taker_fee_bps", c.paper.taker_fee_bps, 0, 10000);
-  r.integer("order.maker_fee_bps", c.paper.maker_fee_bps, 0, 10000);
+  r.fee_bps("order.taker_fee_bps", c.paper.fees.taker_ppm);
+  r.fee_bps("order.maker_fee_bps", c.paper.fees.maker_ppm);
+  read_venue_fees(r, c.paper);
   r.integer("order.slippage_bps", c.paper.slippage_bps, 0, 10000);
   r.integer("order.latency_ms", c.paper.latency_ms, 0, 3'600'000);
   r.ppm("order.kline_participation", c.paper.kline_participation_ppm);

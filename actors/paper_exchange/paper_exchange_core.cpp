@@ -13,7 +13,17 @@ std::int64_t bps_up(std::int64_t value, std::uint32_t bps) {
   const __int128 p = static_cast<__int128>(value) * bps;
   return static_cast<std::int64_t>((p + 9999) / 10000);
 }
+// value * ppm / 1e6, rounded up: a fee.
+std::int64_t fee_up(std::int64_t value, std::uint32_t ppm) {
+  const __int128 p = static_cast<__int128>(value) * ppm;
+  return static_cast<std::int64_t>((p + 999'999) / 1'000'000);
+}
 }  // namespace
+
+const FeeRates& PaperExchangeConfig::fees_of(std::string_view instrument) const {
+  const auto it = venue_fees.find(venue_of(instrument));
+  return it == venue_fees.end() ? fees : it->second;
+}
 
 PaperExchangeCore::PaperExchangeCore(PaperExchangeConfig config) : config_(std::move(config)) {}
 
@@ -99,7 +109,8 @@ void PaperExchangeCore::on_print(const std::string& symbol, std::int64_t price, 
     auto e = event(w, done ? OrderEventKind::filled : OrderEventKind::partially_filled, ts_ms);
     e.fill_qty = qty;
     e.fill_price = fill_price;
-    e.fee = bps_up(mul_fixed(qty, fill_price), maker ? config_.maker_fee_bps : config_.taker_fee_bps);
+    const FeeRates& rates = config_.fees_of(symbol);
+    e.fee = fee_up(mul_fixed(qty, fill_price), maker ? rates.maker_ppm : rates.taker_ppm);
     e.liquidity = maker ? Liquidity::maker : Liquidity::taker;
     e.trade_id = trade_id;
     if (is_perpetual(symbol)) book_perp_fill(e, out);

@@ -12,7 +12,8 @@
 //    limits when its low/high passes them; at most kline_participation of its volume,
 //    rounded down to the lot step.
 //  - Market orders not filled within market_timeout_ms of data time expire (cum qty kept).
-//  - Fees are charged in the quote asset, rounded up to 1e-8; slipped prices are rounded
+//  - Fees are charged in the quote asset, rounded up to 1e-8, at the rates of the fill's
+//    venue (`venue_fees`, a venue's own tier) or else `fees`; slipped prices are rounded
 //    against the order.
 //  - Perpetuals: the venue keeps its own view of each position (isolated margin at
 //    `perps.leverage`, futures/perp_position.hpp) from the fills it makes and the funding
@@ -31,17 +32,27 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actors/actor_core.hpp"
 #include "actors/market_rules.hpp"
 #include "futures/perp_position.hpp"
+#include "messages/instrument.hpp"
 
 namespace trader {
 
+// A venue's fee rates in millionths of the notional (10 bps = 0.1 % = 1000): a tier's
+// rates have fractions of a basis point (Binance spot paying in BNB: 7.5 bps).
+struct FeeRates {
+  std::uint32_t taker_ppm = 1000;
+  std::uint32_t maker_ppm = 1000;
+  bool operator==(const FeeRates&) const = default;
+};
+
 struct PaperExchangeConfig {
-  std::uint32_t taker_fee_bps = 10;
-  std::uint32_t maker_fee_bps = 10;
+  FeeRates fees;                          // every venue's unless listed below
+  std::map<VenueId, FeeRates> venue_fees;  // a venue's own rates ([order.fees.VENUE])
   std::uint32_t slippage_bps = 2;
   std::int64_t latency_ms = 50;
   std::uint32_t kline_participation_ppm = 100'000;  // 10% of a kline's volume
@@ -50,6 +61,9 @@ struct PaperExchangeConfig {
   std::int64_t lot_step = 1000;  // kline-capped fills are whole lots
   futures::Contracts perps;      // the perpetuals' rules, leverage and margin mode
   std::int64_t wallet_start = 0;  // cross margin: the wallet before any fill (the paper cash)
+
+  // The rates a fill of `instrument` pays: its venue's, else `fees`.
+  const FeeRates& fees_of(std::string_view instrument) const;
 };
 
 class PaperExchangeCore final : public ActorCore {

@@ -5,14 +5,15 @@
 #     negative position booked), funding is paid or received, and every portfolio state
 #     adds up to the unit: equity - starting cash == realized + unrealized - fees + funding;
 #     the funding booked equals, record by record, -(position x mark) x rate read from the
-#     journal independently (python, exact integers); verify and what-if reproduce it.
+#     journal independently (python, exact integers); each fill's fee is USDⓈ-M's regular
+#     tier ([order] fees.binance_usdm); verify and what-if reproduce it.
 #  2. The same with leverage 125 on a contract whose maintenance rate (0.75 %) sits just
 #     below the initial margin (0.8 %), stops off: the venue liquidates on purpose. The
 #     liquidation record holds the numbers it was decided on, checked here against each
 #     other and against the marks before it (no earlier mark reached the liquidation
 #     price); the portfolio loses exactly the margin; verify, what-if and explain show it.
 #  3. The same prints as KuCoin Futures frames (sizes in lots): the same candles, books that
-#     add up, replay identical.
+#     add up, fees at KuCoin Futures' own rates, replay identical.
 #  4. Cross margin, liquidated on purpose: the position is the whole equity and a funding
 #     rate no venue charges (20 % a minute, paid by shorts) drains the wallet behind it. The
 #     liquidation takes the wallet whole, at the first mark where the wallet plus the
@@ -51,6 +52,9 @@ if books=$(check_books "$SCRATCH/j.jsonl" 2>&1); then
 else
   bad "the books: $books"
 fi
+fees=$(python3 "$HERE/paper_fees.py" "$SCRATCH/j.jsonl" binance_usdm=5/2 2>&1) \
+  && ok "every fill paid USDⓈ-M's regular tier ([order] fees.binance_usdm, 5 bps taker), recomputed: $fees" \
+  || bad "fees: $fees"
 expect_eq "a short position was held" yes "$(grep -q '"qty":"-' <(grep '"type":"portfolio_state"' "$SCRATCH/j.jsonl") && echo yes)"
 grep -q "funding $(grep -o 'funding [-0-9.]*' "$SCRATCH/node.out" | cut -d' ' -f2)" "$SCRATCH/node.out" \
   && grep -q ", funding " "$SCRATCH/node.out" && ok "the summary names the funding: $(grep -o 'funding [-0-9.]*' "$SCRATCH/node.out")" \
@@ -129,6 +133,8 @@ session k "KuCoin Futures" "${kucoin[@]}"
 grep -q "0 malformed, 0 of unknown streams" "$SCRATCH/k.out" && ok "every KuCoin Futures frame read: $(grep -o '[0-9]* items' "$SCRATCH/k.out")" \
   || bad "feed: $(grep feed "$SCRATCH/k.out")"
 books=$(check_books "$SCRATCH/k.jsonl" 2>&1) && ok "its books add up ($books)" || bad "the books: $books"
+fees=$(python3 "$HERE/paper_fees.py" "$SCRATCH/k.jsonl" kucoin_futures=6/2 2>&1) \
+  && ok "every fill paid KuCoin Futures' own rates (6 bps taker), not USDⓈ-M's: $fees" || bad "fees: $fees"
 if same=$(python3 - "$SCRATCH/j.jsonl" "$SCRATCH/k.jsonl" <<'PY' 2>&1
 import json, sys
 def candles(path):

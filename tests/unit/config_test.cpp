@@ -702,3 +702,35 @@ id = "b"
   REQUIRE(one->strategies.size() == 1);
   CHECK(one->strategies[0].rule.allow_short);
 }
+
+TEST_CASE("config: fee rates per venue, with fractions of a basis point, each defaulting to [order]'s") {
+  auto c = parse_node_config("[order]\ntaker_fee_bps = 7.5\nmaker_fee_bps = 2\n"
+                             "fees.coinbase = {taker_bps = 60, maker_bps = 40}\n"
+                             "fees.kucoin = {maker_bps = 0.08}\n",
+                             "fees.toml", {}, ConfigUse::replay);
+  REQUIRE(c);
+  CHECK(c->paper.fees == FeeRates{750, 200});
+  CHECK(c->paper.venue_fees.at(VenueId::coinbase) == FeeRates{6000, 4000});
+  CHECK(c->paper.venue_fees.at(VenueId::kucoin) == FeeRates{750, 8});
+  CHECK(c->paper.fees_of("BTC-USD@coinbase").taker_ppm == 6000);
+  CHECK(c->paper.fees_of("BTCUSDT").taker_ppm == 750);
+  const auto keys = by_key(*c);
+  CHECK(keys.at("order.taker_fee_bps").value == "7.5");
+  CHECK(keys.at("order.maker_fee_bps").value == "2");  // whole rates print as they always did
+  CHECK(keys.at("order.fees.kucoin.taker_bps").value == "7.5");
+  CHECK(keys.at("order.fees.kucoin.taker_bps").source == "default");
+  CHECK(keys.at("order.fees.kucoin.maker_bps").value == "0.08");
+
+  for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
+           {"[order]\ntaker_fee_bps = 7.555\n", "f.toml:2: order.taker_fee_bps: 7.555 has more than two decimals"},
+           {"[order]\nfees.bitstamp = {taker_bps = 5}\n", "f.toml:2: order.fees.bitstamp: unknown venue"},
+           {"[order]\n\nfees.coinbase = 60\n", "f.toml:3: order.fees.coinbase: expected a table"},
+           {"[order]\nfees.coinbase = {taker = 60}\n", "order.fees.coinbase.taker: unknown key"},
+           {"[order]\nfees.coinbase = {taker_bps = -1}\n", "order.fees.coinbase.taker_bps: -1 is out of range"},
+           {"[order]\nfees = 3\n", "f.toml:2: order.fees: expected a table of venues"}}) {
+    CAPTURE(text);
+    auto bad = parse_node_config(text, "f.toml", {}, ConfigUse::replay);
+    REQUIRE_FALSE(bad);
+    CHECK_MESSAGE(bad.error().message.find(says) != std::string::npos, bad.error().message);
+  }
+}

@@ -24,8 +24,7 @@ OrderRequest order(const char* id, Side side, OrderType type, double qty, double
 Trade print(double price, double qty, std::uint64_t id = 7) { return Trade{"BTCUSDT", px(price), px(qty), id, 0, 0, false}; }
 PaperExchangeConfig cfg() {
   PaperExchangeConfig c;
-  c.taker_fee_bps = 10;
-  c.maker_fee_bps = 2;
+  c.fees = {1000, 200};  // 10 and 2 bps
   c.slippage_bps = 5;
   c.latency_ms = 50;
   c.kline_participation_ppm = 100'000;
@@ -56,6 +55,42 @@ TEST_CASE("a market buy fills against the following trades with slippage and tak
   CHECK(f[0].fill_qty == px(0.5));
   CHECK(f[0].cum_qty == px(1.5));
   CHECK(h.feed(print(101, 3), 1070 * kMs).empty());  // done
+}
+
+TEST_CASE("each fill pays its venue's fee rates, fractions of a basis point rounded up to the unit") {
+  PaperExchangeConfig c = cfg();
+  c.slippage_bps = 0;
+  c.venue_fees[VenueId::coinbase] = {6000, 4000};  // Coinbase's first tier: 0.60 % taker, 0.40 % maker
+  c.venue_fees[VenueId::binance] = {750, 750};     // Binance spot paid in BNB: 7.5 bps
+  PaperExchangeCore core(c);
+  CoreHarness h(core);
+  auto on = [](OrderRequest r, const char* symbol) {
+    r.symbol = symbol;
+    return r;
+  };
+  h.feed(on(order("b", Side::buy, OrderType::market, 0.3), "BTCUSDT"), 1000 * kMs);
+  h.feed(on(order("cb", Side::buy, OrderType::market, 0.3), "BTC-USD@coinbase"), 1000 * kMs);
+  h.feed(on(order("cl", Side::buy, OrderType::limit, 0.3, 99), "BTC-USD@coinbase"), 1000 * kMs);
+  h.feed(on(order("k", Side::buy, OrderType::market, 0.3), "BTC-USDT@kucoin"), 1000 * kMs);
+  auto fill = [&](const char* symbol, double price) {
+    auto f = of_type<OrderEvent>(h.feed(Trade{symbol, px(price), px(1), 1, 0, 0, false}, 2000 * kMs));
+    REQUIRE(!f.empty());
+    return f;
+  };
+  // 0.3 x 100.01 = 30.003 at 7.5 bps = 0.0225022500 (exact).
+  CHECK(fill("BTCUSDT", 100.01)[0].fee == px(0.02250225));
+  const auto cb = fill("BTC-USD@coinbase", 98.99);
+  REQUIRE(cb.size() == 2);
+  CHECK(cb[0].fee == px(0.1781820));  // taker: 0.3 x 98.99 = 29.697 x 0.6 %
+  CHECK(cb[1].liquidity == Liquidity::maker);
+  CHECK(cb[1].fee == px(0.1188));     // maker at the limit: 0.3 x 99 = 29.7 x 0.4 %
+  // A venue not listed pays [order]'s rates: 0.3 x 100.03 = 30.009 at 10 bps = 0.030009.
+  CHECK(fill("BTC-USDT@kucoin", 100.03)[0].fee == px(0.030009));
+  // Rounded up: 0.001 x 100.01 = 0.10001 at 7.5 bps = 0.0000750075 -> 0.00007501.
+  h.feed(on(order("b2", Side::buy, OrderType::market, 0.001), "BTCUSDT"), 3000 * kMs);
+  auto up = of_type<OrderEvent>(h.feed(Trade{"BTCUSDT", px(100.01), px(1), 2, 0, 0, false}, 4000 * kMs));
+  REQUIRE(up.size() == 1);
+  CHECK(up[0].fee == px(0.00007501));
 }
 
 TEST_CASE("with no order working, market data and ticks are quiet, and an order request makes them answer") {
@@ -226,7 +261,7 @@ TEST_CASE("cross margin: the paper venue liquidates every position when the wall
   const char* kEth = "ETHUSDT@binance_usdm";
   PaperExchangeConfig c = cfg();
   c.slippage_bps = 0;
-  c.taker_fee_bps = 0;
+  c.fees.taker_ppm = 0;
   c.perps.leverage = 20;
   c.perps.margin_mode = futures::MarginMode::cross;
   c.perps.list.push_back(btc_perp());

@@ -33,7 +33,7 @@ int run_train(const TrainArgs& a) {
   t.candles = config->candles;
   t.horizon = a.horizon;
   t.horizon_s = binance::interval_seconds(a.horizon);
-  t.cost = model::round_trip_cost(config->paper.taker_fee_bps, config->paper.slippage_bps);
+  t.cost = model::round_trip_cost(config->paper.fees.taker_ppm / 100.0, config->paper.slippage_bps);
   if (!model::horizon_candles(t.horizon_s, t.interval_s)) {
     fmt::print(stderr, "error: --horizon {}: expected a duration like 15m that is a multiple of strategy.interval ({} s)\n",
                a.horizon, t.interval_s);
