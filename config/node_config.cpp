@@ -589,6 +589,9 @@ Result<NodeConfig> parse_node_config(const std::string& text, const std::string&
 namespace {
 namespace fs = std::filesystem;
 
+constexpr VenueId kVenues[] = {VenueId::binance, VenueId::binance_usdm, VenueId::coinbase, VenueId::kucoin,
+                               VenueId::kucoin_futures};
+
 // A venue's public stream and the channels a node reads from it, unless the config says.
 std::pair<std::string, std::vector<std::string>> default_stream(VenueId venue) {
   if (venue == VenueId::coinbase) return {"wss://advanced-trade-ws.coinbase.com", {"market_trades", "heartbeats"}};
@@ -824,8 +827,9 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     }
   }
 
-  // [feed.VENUE]: the streams of the other venues traded, beside a live [feed].
-  for (const VenueId id : {VenueId::binance, VenueId::coinbase, VenueId::kucoin}) {
+  // [feed.VENUE]: the streams of the other venues traded, beside a live [feed] (spot and
+  // perpetuals alike: BTC on Binance spot beside its USDⓈ-M perpetual).
+  for (const VenueId id : kVenues) {
     const std::string name(venue_name(id)), p = "feed." + name + ".";
     const auto* table = r.peek("feed." + name);
     if (!table) continue;
@@ -839,8 +843,8 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     }
     if (!is_live(c.feed_source)) {
       r.error("feed." + name, table,
-              "another venue's stream runs beside a live [feed] (feed.source = \"binance\", \"coinbase\" or \"kucoin\"); a "
-              "capture holds one venue's frames");
+              "another venue's stream runs beside a live [feed] (feed.source = \"binance\", \"binance_usdm\", "
+              "\"coinbase\", \"kucoin\" or \"kucoin_futures\"); a capture holds one venue's frames");
       continue;
     }
     NodeConfig::OtherVenue o;
@@ -1061,6 +1065,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("risk.atr_candles", c.risk.atr_candles, 1, 100000);
   r.ppm("risk.max_total_exposure", c.risk.exposure.max_total_ppm);
   r.ppm("risk.max_asset_exposure", c.risk.exposure.max_asset_ppm);
+  r.ppm("risk.max_asset_net_exposure", c.risk.exposure.max_asset_net_ppm);
   r.integer("risk.correlation_window", c.risk.correlation.window, 0, 1000);
   r.ppm("risk.max_correlation", c.risk.correlation.max_ppm);
   r.integer("risk.max_correlated_positions", c.risk.correlation.max_correlated, 1, 10000);
@@ -1150,7 +1155,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
                         "notional) are checked at the venue before the start, e.g. [\"BTCUSDT\"] or [\"BTC-USD@coinbase\"]",
                         name(c.order_mode)));
   // [venue.VENUE]: the orders of each other venue ([feed.VENUE] names its instruments).
-  for (const VenueId id : {VenueId::binance, VenueId::coinbase, VenueId::kucoin}) {
+  for (const VenueId id : kVenues) {
     const std::string name(venue_name(id));
     const auto it = std::find_if(c.other_venues.begin(), c.other_venues.end(), [id](const auto& o) { return o.id == id; });
     if (it != c.other_venues.end()) read_venue(r, "venue." + name + ".", c.order_mode, use, it->venue);
@@ -1245,21 +1250,44 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   // A live KuCoin Futures feed likewise with /contract/instrument's marks, and funds at its
   // announcements (/contract/announcement), which it then needs: its marks announce no
   // funding time, and with venue marks no schedule funds.
-  const bool usdm_live = c.feed_source == FeedSourceKind::binance_usdm;
-  const bool kucoin_futures_live = c.feed_source == FeedSourceKind::kucoin_futures;
-  const auto reads = [&c](std::string_view channel) {
-    return std::find(c.feed_channels.begin(), c.feed_channels.end(), channel) != c.feed_channels.end();
+  // Every live stream of perpetuals ([feed] and [feed.VENUE]) must agree: all marked by
+  // their venue, or all from the book.
+  struct PerpStream {
+    std::string key;  // its channels' key
+    VenueId venue;
+    const std::vector<std::string>* channels;
   };
-  const bool venue_marks = (usdm_live && std::any_of(c.feed_channels.begin(), c.feed_channels.end(),
-                                                     [](const std::string& ch) { return binance::is_mark_price_channel(ch); })) ||
-                           (kucoin_futures_live && reads("instrument"));
-  if (kucoin_futures_live && reads("instrument") != reads("announcement"))
-    r.error("feed.channels", r.find("feed.channels"),
-            reads("instrument")
-                ? "KuCoin Futures' marks (\"instrument\") announce no funding time: add \"announcement\", whose "
-                  "funding.begin frames are the venue's funding (without it no funding would be booked)"
-                : "\"announcement\" funds at the venue's settlements, which need its marks: add \"instrument\" (with the "
-                  "book's mid as the mark, the configured schedule funds, and each settlement would be booked twice)");
+  std::vector<PerpStream> perp_streams;
+  if (is_live(c.feed_source) && kind_of(c.feed_venue()) == InstrumentKind::linear_perpetual)
+    perp_streams.push_back({"feed.channels", c.feed_venue(), &c.feed_channels});
+  for (const auto& o : c.other_venues)
+    if (kind_of(o.id) == InstrumentKind::linear_perpetual)
+      perp_streams.push_back({fmt::format("feed.{}.channels", venue_name(o.id)), o.id, &o.feed_channels});
+  const auto reads = [](const PerpStream& s, std::string_view channel) {
+    return std::find(s.channels->begin(), s.channels->end(), channel) != s.channels->end();
+  };
+  const auto reads_marks = [&reads](const PerpStream& s) {
+    return s.venue == VenueId::binance_usdm ? std::any_of(s.channels->begin(), s.channels->end(),
+                                                          [](const std::string& ch) { return binance::is_mark_price_channel(ch); })
+                                            : reads(s, "instrument");
+  };
+  for (const auto& s : perp_streams)
+    if (s.venue == VenueId::kucoin_futures && reads(s, "instrument") != reads(s, "announcement"))
+      r.error(s.key, r.find(s.key),
+              reads(s, "instrument")
+                  ? "KuCoin Futures' marks (\"instrument\") announce no funding time: add \"announcement\", whose "
+                    "funding.begin frames are the venue's funding (without it no funding would be booked)"
+                  : "\"announcement\" funds at the venue's settlements, which need its marks: add \"instrument\" (with the "
+                    "book's mid as the mark, the configured schedule funds, and each settlement would be booked twice)");
+  const auto marked = std::find_if(perp_streams.begin(), perp_streams.end(), reads_marks);
+  const auto unmarked = std::find_if_not(perp_streams.begin(), perp_streams.end(), reads_marks);
+  const bool venue_marks = marked != perp_streams.end();
+  const auto mark_channel = [](VenueId v) { return v == VenueId::binance_usdm ? "markPrice@1s" : "instrument"; };
+  if (venue_marks && unmarked != perp_streams.end())
+    r.error(unmarked->key, r.find(unmarked->key),
+            fmt::format("{} reads the venue's marks and this stream does not: one mark source for every perpetual "
+                        "(add \"{}\", or take the marks out of {})",
+                        marked->key, mark_channel(unmarked->venue), marked->key));
   std::string mark_price = venue_marks ? "venue" : "book_mid";
   r.string("futures.mark_price", mark_price, {"book_mid", "venue"});
   c.perpetuals.mark_from_book = mark_price == "book_mid";
@@ -1267,11 +1295,11 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
     r.error("futures.mark_price", r.find("futures.mark_price"),
             "the feed reads the venue's markPrice stream: \"book_mid\" would mark (and fund) each perpetual a second "
             "time; use \"venue\"");
-  if ((usdm_live || kucoin_futures_live) && !venue_marks && !c.perpetuals.mark_from_book)
+  if (!perp_streams.empty() && !venue_marks && !c.perpetuals.mark_from_book)
     r.error("futures.mark_price", r.find("futures.mark_price"),
-            fmt::format("\"venue\" needs the venue's marks: add \"{}\" to feed.channels (nothing else would mark the "
+            fmt::format("\"venue\" needs the venue's marks: add \"{}\" to {} (nothing else would mark the "
                         "perpetuals)",
-                        usdm_live ? "markPrice@1s" : "instrument"));
+                        mark_channel(perp_streams.front().venue), perp_streams.front().key));
   r.fixed("futures.funding_rate", c.perpetuals.funding_rate, /*allow_negative=*/true);
   std::uint32_t funding_s = static_cast<std::uint32_t>(c.perpetuals.funding_interval_ms / 1000);
   r.interval("futures.funding_interval", funding_s);

@@ -220,7 +220,7 @@ enum class RiskLimit : std::uint8_t {
   max_drawdown = 0, max_daily_loss, min_confidence, max_orders_per_minute, max_trades_per_day,
   max_open_positions, max_position_notional, max_position_equity, max_total_exposure, max_asset_exposure,
   position_held, stop_loss, take_profit, max_correlation,
-  max_leverage, max_margin_use, liquidation_distance, stop_loss_short, take_profit_short,
+  max_leverage, max_margin_use, liquidation_distance, stop_loss_short, take_profit_short, max_asset_net_exposure,
 };
 
 // A limit as risk checked it: what is used before the order (for a stop or target, the

@@ -362,7 +362,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   if (!held_value) return reject("arithmetic_overflow", "the position's value overflows 64-bit fixed point");
   std::int64_t room = cap - *held_value;
   // Exposure across positions may bind first; its numbers then go into the reason.
-  const auto exposure = exposure_room(config_.exposure, *book, intent.symbol);
+  const auto exposure = exposure_room(config_.exposure, *book, intent.symbol, intent.side);
   if (!exposure) return reject("arithmetic_overflow", "the positions' value overflows 64-bit fixed point");
   std::string detail;
   if (exposure->binds && exposure->quote < room) {

@@ -117,6 +117,8 @@ enum RiskLimit {
   liquidationDistance @16;
   stopLossShort @17;
   takeProfitShort @18;
+  # One asset's longs less shorts, spot and perpetuals, in the entry's direction (risk.max_asset_net_exposure).
+  maxAssetNetExposure @19;
 }
 
 # One limit as risk checked it for a decision: what is used now (before the order; for a

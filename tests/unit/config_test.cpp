@@ -734,3 +734,38 @@ TEST_CASE("config: fee rates per venue, with fractions of a basis point, each de
     CHECK_MESSAGE(bad.error().message.find(says) != std::string::npos, bad.error().message);
   }
 }
+
+TEST_CASE("config: a perpetual's stream beside a spot one, every perpetual stream marked from one source") {
+  const std::string spot = "[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[history]\nwarmup = false\n";
+  auto c = parse_node_config(spot + "[feed.binance_usdm]\nsymbols = [\"BTCUSDT@binance_usdm\"]\n", "h.toml", {},
+                             ConfigUse::replay);
+  REQUIRE(c);
+  REQUIRE(c->other_venues.size() == 1);
+  CHECK(c->other_venues[0].id == VenueId::binance_usdm);
+  CHECK(c->other_venues[0].feed_url == "wss://fstream.binance.com/stream");
+  CHECK(c->other_venues[0].feed_channels == std::vector<std::string>{"trade", "bookTicker", "markPrice@1s"});
+  CHECK(c->traded_symbols() == std::vector<std::string>{"BTCUSDT", "BTCUSDT@binance_usdm"});
+  CHECK_FALSE(c->perpetuals.mark_from_book);  // its stream reads the venue's marks
+  CHECK(by_key(*c).at("futures.mark_price").value == "\"venue\"");
+  auto from_book = parse_node_config(
+      spot + "[feed.binance_usdm]\nsymbols = [\"BTCUSDT@binance_usdm\"]\nchannels = [\"trade\", \"bookTicker\"]\n", "h.toml",
+      {}, ConfigUse::replay);
+  REQUIRE(from_book);
+  CHECK(from_book->perpetuals.mark_from_book);
+
+  for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
+           {"[feed]\nsource = \"binance_usdm\"\nsymbols = [\"BTCUSDT@binance_usdm\"]\n[history]\nwarmup = false\n"
+            "[feed.kucoin_futures]\nsymbols = [\"XBTUSDTM@kucoin_futures\"]\nchannels = [\"execution\", \"tickerV2\"]\n",
+            "h.toml:8: feed.kucoin_futures.channels: feed.channels reads the venue's marks and this stream does not: one "
+            "mark source for every perpetual (add \"instrument\", or take the marks out of feed.channels)"},
+           {spot + "[feed.kucoin_futures]\nsymbols = [\"XBTUSDTM@kucoin_futures\"]\nchannels = [\"execution\", \"instrument\"]\n",
+            "h.toml:8: feed.kucoin_futures.channels: KuCoin Futures' marks (\"instrument\") announce no funding time"},
+           {spot + "[feed.binance_usdm]\nsymbols = [\"BTCUSDT@binance_usdm\"]\nchannels = [\"trade\"]\n[futures]\nmark_price = \"venue\"\n",
+            "h.toml:10: futures.mark_price: \"venue\" needs the venue's marks: add \"markPrice@1s\" to "
+            "feed.binance_usdm.channels"}}) {
+    CAPTURE(text);
+    auto bad = parse_node_config(text, "h.toml", {}, ConfigUse::replay);
+    REQUIRE_FALSE(bad);
+    CHECK_MESSAGE(bad.error().message.find(says) != std::string::npos, bad.error().message);
+  }
+}

@@ -594,6 +594,36 @@ Position short_held(double qty, double entry_price, double margin, double liquid
 }
 }  // namespace
 
+TEST_CASE("perpetuals: a short that hedges spot is within the net exposure limit, a long beside it is cut to it") {
+  RiskConfig c = perp_config();
+  c.exposure.max_asset_net_ppm = 400'000;  // 4,000 of BTC net, either way
+  PerpReady r(c);
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(30), px(100), px(100), 0, 0}}));  // 3,000 of spot BTC
+  OrderIntent more_long = entry(kPerp, 0.05);  // 3,000 more long: 1,000 of room
+  const auto cut = decide(r.h, more_long);
+  CHECK(cut.approved);
+  CHECK(cut.approved_qty == px(0.016));  // 1,000 / 60,000 in whole lots
+  CHECK(cut.reason == "reduced by max_asset_net_exposure: BTC net long exposure 40.00% of equity 10000 = 4000, "
+                      "3000 held or being entered");
+  r.h.feed(order_ended(cut));  // rejected: the long is working no more
+  const auto hedge = decide(r.h, sell_entry(0.1));  // 6,000 short: 3,000 offsets the spot, 3,000 net short
+  CHECK(hedge.approved);
+  CHECK(hedge.approved_qty == px(0.1));
+  const auto* net = checked(hedge, RiskLimit::max_asset_net_exposure);
+  REQUIRE(net);
+  CHECK(net->value == -px(3000));
+  CHECK(net->bound == px(4000));
+  CHECK(net->within);
+  // The gross limit at the same share counts both legs and cuts the hedge.
+  RiskConfig gross_c = perp_config();
+  gross_c.exposure.max_asset_ppm = 400'000;
+  PerpReady g(gross_c);
+  g.h.feed(portfolio(10000, {Position{"BTCUSDT", px(30), px(100), px(100), 0, 0}}));
+  const auto gross = decide(g.h, sell_entry(0.1));
+  CHECK(gross.approved_qty == px(0.016));
+  CHECK(gross.reason_code == "reduced_to_limit");
+}
+
 TEST_CASE("perpetuals: a short entry is approved with its margin, leverage and liquidation distance checked") {
   PerpReady r;
   const auto d = decide(r.h, sell_entry(0.5));  // 30,000 of notional at 10x: 3,000 of margin
