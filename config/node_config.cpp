@@ -1026,9 +1026,6 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.mode("strategy.entry_order", c.strategy.entry.type, kEntryOrders);
   r.integer("strategy.limit_offset_bps", c.strategy.entry.limit_offset_bps, 0, 1000);
   r.boolean("strategy.allow_short", c.strategy.allow_short);
-  if (c.strategy.allow_short && entries && c.strategies.size() > 1)
-    r.error("strategy.allow_short", r.find("strategy.allow_short"),
-            "combining several strategies' short views is not built: allow_short works with one strategy");
   c.xgb.allow_short = c.strategy.allow_short;
   for (auto& e : c.strategies) e.rule.allow_short = e.xgb.allow_short = c.strategy.allow_short;
   c.strategy.market = market;

@@ -53,15 +53,17 @@ void StrategyBook::add(const EnvelopeHeader& h, const Message& m) {
     if (h.source != Actor::strategy) {
       owners = {kRiskExits};
     } else if (!i->votes.empty()) {
+      // An entry's side (a buy: long, a sell: short); an exit leaves the side it closes.
+      const Direction side = (i->side == Side::buy) != i->is_exit ? Direction::long_ : Direction::short_;
       if (i->is_exit) {
         if (auto it = position_owners_.find(i->symbol); it != position_owners_.end()) owners = it->second;
       } else {
         for (const auto& v : i->votes)
-          if (v.direction == Direction::long_) owners.push_back(v.strategy_id);
+          if (v.direction == side) owners.push_back(v.strategy_id);
       }
       if (owners.empty())  // an exit of a position nobody here opened: those who voted for it
         for (const auto& v : i->votes)
-          if (v.direction != Direction::long_) owners.push_back(v.strategy_id);
+          if (v.direction != side) owners.push_back(v.strategy_id);
     } else if (auto it = strategy_of_cause_.find(h.cause_seq); it != strategy_of_cause_.end()) {
       owners = {it->second};
     } else {

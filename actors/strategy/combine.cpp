@@ -8,14 +8,34 @@
 namespace trader {
 namespace {
 
-std::string policy_text(const CombineConfig& c, std::size_t longs, std::size_t n) {
+// "2 of 3 long", and the shorts only where there are any: a long-only config's reasons
+// (journaled) read as they always did.
+std::string policy_text(const CombineConfig& c, std::size_t longs, std::size_t shorts, std::size_t n) {
+  const std::string counted = fmt::format("{} of {} long{}", longs, n, shorts ? fmt::format(", {} short", shorts) : "");
   switch (c.policy) {
-    case CombinePolicy::any: return fmt::format("any: {} of {} long", longs, n);
-    case CombinePolicy::k_of_n: return fmt::format("k_of_n: {} of {} long, {} needed", longs, n, c.k);
+    case CombinePolicy::any: return "any: " + counted;
+    case CombinePolicy::k_of_n: return fmt::format("k_of_n: {}, {} needed", counted, c.k);
     case CombinePolicy::weighted: break;
   }
-  return fmt::format("weighted: {} of {} long", longs, n);
+  return "weighted: " + counted;
 }
+
+// One side's views (long or short) summed as each policy reads them.
+struct SideSum {
+  std::size_t count = 0;
+  const Ballot* lead = nullptr;  // any: the most confident view, the first on a tie
+  std::uint64_t conf_sum = 0, fraction_sum = 0;
+  unsigned __int128 weights = 0, weighted_conf = 0, weighted_fraction = 0;
+  void add(const Ballot& b) {
+    ++count;
+    conf_sum += b.view->confidence_ppm;
+    fraction_sum += b.view->fraction_ppm;
+    weighted_conf += static_cast<unsigned __int128>(b.weight_ppm) * b.view->confidence_ppm;
+    weighted_fraction += static_cast<unsigned __int128>(b.weight_ppm) * b.view->fraction_ppm;
+    weights += b.weight_ppm;
+    if (!lead || b.view->confidence_ppm > lead->view->confidence_ppm) lead = &b;
+  }
+};
 
 }  // namespace
 
@@ -25,52 +45,52 @@ std::optional<View> combine(const CombineConfig& c, std::span<const Ballot> ball
   if (with_view == 0) return std::nullopt;
   if (ballots.size() == 1 && c.policy != CombinePolicy::weighted) return *ballots.front().view;
 
-  std::size_t longs = 0;
-  const Ballot* lead = nullptr;  // any: the most confident long view, the first on a tie
-  std::uint64_t conf_sum = 0, fraction_sum = 0;
-  unsigned __int128 weights = 0, weighted_conf = 0, weighted_fraction = 0, long_weights = 0;
+  // Short views count as long ones do, mirrored; views that disagree (a long and a short
+  // both winning) leave the symbol flat: the combination never picks a side against a
+  // strategy that says the other.
+  SideSum longs, shorts;
+  unsigned __int128 weights = 0;
   for (const auto& b : ballots) {
     weights += b.weight_ppm;
-    if (!b.view || b.view->direction != Direction::long_) continue;
-    ++longs;
-    conf_sum += b.view->confidence_ppm;
-    fraction_sum += b.view->fraction_ppm;
-    weighted_conf += static_cast<unsigned __int128>(b.weight_ppm) * b.view->confidence_ppm;
-    weighted_fraction += static_cast<unsigned __int128>(b.weight_ppm) * b.view->fraction_ppm;
-    long_weights += b.weight_ppm;
-    if (!lead || b.view->confidence_ppm > lead->view->confidence_ppm) lead = &b;
+    if (b.view && b.view->direction == Direction::long_) longs.add(b);
+    if (b.view && b.view->direction == Direction::short_) shorts.add(b);
   }
 
   View v;
+  bool leans_short = false;  // weighted: the score's sign
+  auto take = [&v](Direction d, std::uint64_t confidence, std::uint64_t fraction) {
+    v.direction = d;
+    v.confidence_ppm = static_cast<std::uint32_t>(confidence);
+    v.fraction_ppm = static_cast<std::uint32_t>(fraction);
+  };
   switch (c.policy) {
     case CombinePolicy::any:
-      if (lead) {
-        v.direction = Direction::long_;
-        v.confidence_ppm = lead->view->confidence_ppm;
-        v.fraction_ppm = lead->view->fraction_ppm;
-      }
+      if (longs.lead && !shorts.lead) take(Direction::long_, longs.lead->view->confidence_ppm, longs.lead->view->fraction_ppm);
+      if (shorts.lead && !longs.lead) take(Direction::short_, shorts.lead->view->confidence_ppm, shorts.lead->view->fraction_ppm);
       break;
-    case CombinePolicy::k_of_n:
-      if (longs >= c.k && longs > 0) {
-        v.direction = Direction::long_;
-        v.confidence_ppm = static_cast<std::uint32_t>(conf_sum / longs);
-        v.fraction_ppm = static_cast<std::uint32_t>(fraction_sum / longs);
-      }
+    case CombinePolicy::k_of_n: {
+      const bool is_long = longs.count >= c.k && longs.count > 0, is_short = shorts.count >= c.k && shorts.count > 0;
+      if (is_long && !is_short) take(Direction::long_, longs.conf_sum / longs.count, longs.fraction_sum / longs.count);
+      if (is_short && !is_long) take(Direction::short_, shorts.conf_sum / shorts.count, shorts.fraction_sum / shorts.count);
       break;
+    }
     case CombinePolicy::weighted: {
-      const auto score = weights > 0 ? static_cast<std::uint32_t>(weighted_conf / weights) : 0u;
+      // The score is signed: longs' weight x confidence less shorts', over every weight.
+      const bool short_side = leans_short = shorts.weighted_conf > longs.weighted_conf;
+      const SideSum& side = short_side ? shorts : longs;
+      const SideSum& other = short_side ? longs : shorts;
+      const auto score = weights > 0 ? static_cast<std::uint32_t>((side.weighted_conf - other.weighted_conf) / weights) : 0u;
       v.confidence_ppm = score;
-      if (longs > 0 && long_weights > 0 && score >= c.min_score_ppm) {
-        v.direction = Direction::long_;
-        v.fraction_ppm = static_cast<std::uint32_t>(weighted_fraction / long_weights);
-      }
+      if (side.count > 0 && side.weights > 0 && score >= c.min_score_ppm)
+        take(short_side ? Direction::short_ : Direction::long_, score, side.weighted_fraction / side.weights);
       break;
     }
   }
   if (v.confidence_ppm > kPpm) v.confidence_ppm = kPpm;
 
-  v.reason = policy_text(c, longs, ballots.size());
-  if (c.policy == CombinePolicy::weighted) v.reason += fmt::format(", score {:.3f}", v.confidence_ppm / 1e6);
+  v.reason = policy_text(c, longs.count, shorts.count, ballots.size());
+  if (c.policy == CombinePolicy::weighted)
+    v.reason += fmt::format(", score {}{:.3f}", leans_short ? "-" : "", v.confidence_ppm / 1e6);
   const char* sep = " (";
   for (const auto& b : ballots) {
     if (!b.view) {

@@ -9,6 +9,11 @@
 //  - weighted: the score is sum(weight x confidence of the long views) / sum(weights of
 //              all n); long when the score reaches min_score. The score is the confidence;
 //              the share is the weight-averaged share of the long views.
+// Short views (strategy.allow_short) count the same way, mirrored: short when any view is
+// short (any), when k are (k_of_n), when the signed score (longs' weight x confidence
+// less shorts') reaches -min_score (weighted). Where both sides would win (a long and a
+// short under any; k of each) the view is flat: no side is taken against a strategy that
+// says the other.
 // A single strategy's view passes through unchanged under every policy but weighted, so
 // a one-strategy config trades exactly as before.
 #include <cstdint>

@@ -20,6 +20,9 @@
 #     unrealized PnL is at or below the maintenance margin (checked here from the journal,
 #     mark by mark); the books add up, verify and what-if reproduce it, and a what-if in
 #     isolated margin of the same data loses only the position's margin.
+#  5. Two rule strategies combined (k_of_n, k = 2), both allowed to short: an entry, long
+#     or short, is taken only where both views say its side (read from each intent's
+#     votes), a position is exited where they no longer do; books add up, verify identical.
 source "$(dirname "$0")/lib.sh"
 NODE=${TRADER_NODE:?set TRADER_NODE}
 CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
@@ -226,4 +229,44 @@ print("the position alone backs itself, liquidated at seq", i["seq"], "losing it
       "(funding had taken it); cross held until seq", c["seq"], "and lost the wallet,", c["body"]["loss"])' "$iso" \
   "$("$TOOLS" dump "$SCRATCH/x" --type liquidation --json | head -1)" > "$SCRATCH/xcmp.txt" 2>&1 \
   && ok "what-if in isolated margin: $(cat "$SCRATCH/xcmp.txt")" || bad "isolated vs cross: $(tail -2 "$SCRATCH/xcmp.txt")"
+
+# ---- 5. two strategies' short views combined: the shipped config with its [strategy]
+# made two [[strategies]] entries (the same rule at two speeds), k_of_n with k = 2.
+python3 - "$FUTURES" > "$SCRATCH/two.toml" <<'PY'
+import sys
+s = open(sys.argv[1]).read()
+a, b = s.index("[strategy]"), s.index("[risk]")
+rule = 'kind = "rule"\ninterval = "5s"\nentry_momentum_bps = 0.5\n'
+print(s[:a] + '[strategy]\nreentry_cooldown_candles = 2\nallow_short = true\n\n[combine]\npolicy = "k_of_n"\nk = 2\n\n'
+      + '[[strategies]]\nid = "ema-3-8"\n' + rule + 'fast_ema = 3\nslow_ema = 8\nmomentum_candles = 3\n\n'
+      + '[[strategies]]\nid = "ema-2-5"\n' + rule + 'fast_ema = 2\nslow_ema = 5\nmomentum_candles = 2\n\n' + s[b:])
+PY
+"$NODE" --config "$SCRATCH/two.toml" --set journal.path="$SCRATCH/two" > "$SCRATCH/two.out" 2>&1 \
+  || bad "the two-strategy session failed: $(tail -3 "$SCRATCH/two.out")"
+"$TOOLS" dump "$SCRATCH/two" --json > "$SCRATCH/two.jsonl" || bad "the two-strategy dump failed"
+if why=$(python3 - "$SCRATCH/two.jsonl" <<'PY' 2>&1
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+count = {"long": 0, "short": 0, "exit": 0}
+for r in rows:
+    b = r["body"]
+    if r["type"] != "order_intent":
+        continue
+    votes = [v["direction"] for v in b["votes"]]
+    assert len(votes) == 2, b
+    if b["reason"].startswith("enter"):
+        side = "long" if b["side"] == "buy" else "short"
+        assert votes == [side, side], (r["seq"], votes, b["reason"])
+        count[side] += 1
+    else:
+        wanted = "long" if b["side"] == "sell" else "short"  # the side the exit leaves
+        assert votes.count(wanted) < 2, (r["seq"], votes, b["reason"])
+        count["exit"] += 1
+assert count["short"] > 0 and count["long"] > 0, count
+print(f'{count["short"]} short and {count["long"]} long entries, each with both views on its side; {count["exit"]} exits where they were not')
+PY
+); then ok "two strategies combined: $why"; else bad "two strategies: $why"; fi
+books=$(check_books "$SCRATCH/two.jsonl" 2>&1) && ok "their books add up ($books)" || bad "the books: $books"
+"$TOOLS" replay "$SCRATCH/two" --verify > "$SCRATCH/twoverify.txt" 2>&1 && grep -q "^identical" "$SCRATCH/twoverify.txt" \
+  && ok "replay --verify of the two-strategy session: identical" || bad "verify: $(tail -2 "$SCRATCH/twoverify.txt")"
 finish

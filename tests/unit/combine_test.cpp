@@ -86,3 +86,42 @@ TEST_CASE("combine: weighted scores weight x confidence of the long views over e
   CHECK(v->direction == Direction::flat);
   CHECK(v->confidence_ppm == 600'000);
 }
+
+TEST_CASE("combine: short views count as long ones do, mirrored, and views that disagree leave the symbol flat") {
+  const View lo = view(Direction::long_, 600'000, 100'000), sh = view(Direction::short_, 700'000, 200'000),
+             sh2 = view(Direction::short_, 500'001, 300'001), flat = view(Direction::flat, 900'000, 0);
+  // any: one short view is enough, led by the most confident; a long beside it: flat.
+  const Ballot shorts[] = {{"a", 1'000'000, &sh2}, {"b", 1'000'000, &sh}, {"c", 1'000'000, &flat}};
+  auto v = combine(policy(CombinePolicy::any), shorts);
+  REQUIRE(v.has_value());
+  CHECK(v->direction == Direction::short_);
+  CHECK(v->confidence_ppm == 700'000);
+  CHECK(v->fraction_ppm == 200'000);
+  CHECK(v->reason.rfind("any: 0 of 3 long, 2 short (a short 0.500: r; b short 0.700: r; c flat 0.900: r)", 0) == 0);
+  const Ballot split[] = {{"a", 1'000'000, &lo}, {"b", 1'000'000, &sh}};
+  v = combine(policy(CombinePolicy::any), split);
+  CHECK(v->direction == Direction::flat);
+  CHECK(v->reason.rfind("any: 1 of 2 long, 1 short", 0) == 0);
+  // k_of_n: k short views; the means exact; k of each side: flat.
+  v = combine(policy(CombinePolicy::k_of_n, 2), shorts);
+  CHECK(v->direction == Direction::short_);
+  CHECK(v->confidence_ppm == 600'000);  // (500001 + 700000) / 2, rounded down
+  CHECK(v->fraction_ppm == 250'000);  // (300001 + 200000) / 2, rounded down
+  CHECK(combine(policy(CombinePolicy::k_of_n, 1), split)->direction == Direction::flat);
+  CHECK(combine(policy(CombinePolicy::k_of_n, 2), split)->direction == Direction::flat);
+  // weighted: longs' weight x confidence less shorts', over every weight, reaching -min_score.
+  // weights 1 (long 0.6) and 3 (short 0.7): (2.1 - 0.6) / 4 = 0.375 toward short.
+  const Ballot weighted[] = {{"a", 1'000'000, &lo}, {"b", 3'000'000, &sh}};
+  v = combine(policy(CombinePolicy::weighted, 1, 375'000), weighted);
+  CHECK(v->direction == Direction::short_);
+  CHECK(v->confidence_ppm == 375'000);
+  CHECK(v->fraction_ppm == 200'000);  // the short views' shares, weight-averaged
+  CHECK(v->reason.find("score -0.375") != std::string::npos);
+  v = combine(policy(CombinePolicy::weighted, 1, 375'001), weighted);
+  CHECK(v->direction == Direction::flat);
+  CHECK(v->reason.find("score -0.375") != std::string::npos);  // flat, leaning short
+  // Without short views every policy gives what it gave before shorts existed.
+  const Ballot longs[] = {{"a", 1'000'000, &lo}, {"c", 1'000'000, &flat}};
+  CHECK(combine(policy(CombinePolicy::any), longs)->reason.rfind("any: 1 of 2 long (", 0) == 0);
+  CHECK(combine(policy(CombinePolicy::weighted, 1, 300'000), longs)->reason.find("score 0.300") != std::string::npos);
+}

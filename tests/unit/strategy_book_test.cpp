@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <optional>
+
 #include "messages/fixed_point.hpp"
 #include "replay/strategy_book.hpp"
 
@@ -25,13 +27,13 @@ struct Journal {
   }
   // An intent, its approval, its order and one fill of it, then the portfolio after it.
   void trade(std::uint64_t intent_id, Side side, std::int64_t qty, std::vector<StrategyVote> votes,
-             const PortfolioState& after, std::uint64_t candle) {
+             const PortfolioState& after, std::uint64_t candle, std::optional<bool> exit = {}) {
     OrderIntent i;
     i.intent_id = intent_id;
     i.symbol = "BTCUSDT";
     i.side = side;
     i.qty = qty;
-    i.is_exit = side == Side::sell;
+    i.is_exit = exit.value_or(side == Side::sell);  // long-only unless told
     i.votes = std::move(votes);
     const auto intent = add(Actor::strategy, i, candle);
     RiskDecision d;
@@ -94,4 +96,21 @@ TEST_CASE("strategy book: a position's PnL belongs to the strategies that opened
   for (const auto& r : rows) net += r.net();
   CHECK(net == px(10.00000001) - px(0.9) + px(-4));
   CHECK(j.book.named());
+}
+
+TEST_CASE("strategy book: a short belongs to the strategies whose views were short, and its exit's PnL to them") {
+  Journal j;
+  const auto candle = j.add(Actor::candle_builder, Candle{});
+  j.add(Actor::portfolio, state(0, 0, 0, 0), candle);
+  // b short, a flat (the any policy lets one short view open it): b alone owns the short.
+  j.trade(1, Side::sell, px(1), {{"a", Direction::flat, 0}, {"b", Direction::short_, 800'000}},
+          state(0, px(0.2), -px(1), 0), candle, /*exit=*/false);
+  j.trade(2, Side::buy, px(1), {{"a", Direction::long_, 500'000}, {"b", Direction::flat, 0}},
+          state(px(7), px(0.4), 0, 0), candle, /*exit=*/true);
+  const auto rows = j.book.results();
+  REQUIRE(rows.size() == 1);  // a owns nothing (a flat view is no short's owner)
+  CHECK(rows[0].strategy == "b");
+  CHECK(rows[0].realized == px(7));
+  CHECK(rows[0].fees == px(0.4));
+  CHECK(rows[0].intents == 2);  // its entry and the exit of its position
 }
