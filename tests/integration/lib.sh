@@ -87,6 +87,19 @@ node_with_sim_setup() {
   trap 'kill $SIM $NODE_PID 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 }
 
+# start_named_sim NAME ARGS...: an exchange-sim with ARGS beside node_with_sim_setup's (killed
+# with $SIM at exit); its port in NAME_PORT, its certificate $SCRATCH/NAME.pem, its log
+# $SCRATCH/NAME.log.
+start_named_sim() {
+  local name=$1
+  shift
+  "$TOOLS" exchange-sim "$@" --cert-out "$SCRATCH/$name.pem" --port-file "$SCRATCH/$name.port" \
+    > "$SCRATCH/$name.out" 2> "$SCRATCH/$name.log" &
+  SIM="$SIM $!"
+  for _ in $(seq 100); do [ -s "$SCRATCH/$name.port" ] && break; sleep 0.05; done
+  printf -v "${name}_PORT" '%s' "$(cat "$SCRATCH/$name.port")"
+}
+
 # stop_live_node RUN TRADES: once the journal RUN holds TRADES trade records (a hang guard
 # of 60 s only), stop_node.
 stop_live_node() {

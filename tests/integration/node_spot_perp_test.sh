@@ -13,17 +13,8 @@
 source "$(dirname "$0")/lib.sh"
 node_with_sim_setup spot-perp-key-4a4a spot-perp-secret-never-shown-6b6b
 
-start_sim() {  # start_sim NAME ARGS...: an exchange-sim; its port in NAME_PORT, its certificate $SCRATCH/NAME.pem
-  local name=$1
-  shift
-  "$TOOLS" exchange-sim "$@" --cert-out "$SCRATCH/$name.pem" --port-file "$SCRATCH/$name.port" \
-    > "$SCRATCH/$name.out" 2> "$SCRATCH/$name.log" &
-  SIM="$SIM $!"
-  for _ in $(seq 100); do [ -s "$SCRATCH/$name.port" ] && break; sleep 0.05; done
-  printf -v "${name}_PORT" '%s' "$(cat "$SCRATCH/$name.port")"
-}
-start_sim spot --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 10
-start_sim perp --venue binance_usdm --capture "$DATA/btcusdt_usdm_20240808_trades_book.gz" --speed 10 \
+start_named_sim spot --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 10
+start_named_sim perp --venue binance_usdm --capture "$DATA/btcusdt_usdm_20240808_trades_book.gz" --speed 10 \
   --funding-rate 0.0001 --funding-interval 1m --key-env BINANCE_API_KEY --secret-env BINANCE_API_SECRET
 
 run="$SCRATCH/hedge"

@@ -16,18 +16,9 @@ COINBASE_API_SECRET=$(cat "$SCRATCH/cb.pem")
 python3 tests/data/coinbase_from_binance.py "$DATA/btcusdt_20240808_head20k.gz" BTC-USDT 180 "$SCRATCH/cb_btcusdt.gz" \
   > /dev/null || bad "coinbase_from_binance.py"
 
-start_sim() {  # start_sim NAME ARGS...: an exchange-sim; its port in NAME_PORT, its certificate $SCRATCH/NAME.pem
-  local name=$1
-  shift
-  "$TOOLS" exchange-sim "$@" --cert-out "$SCRATCH/$name.pem" --port-file "$SCRATCH/$name.port" \
-    > "$SCRATCH/$name.out" 2> "$SCRATCH/$name.log" &
-  SIM="$SIM $!"
-  for _ in $(seq 100); do [ -s "$SCRATCH/$name.port" ] && break; sleep 0.05; done
-  printf -v "${name}_PORT" '%s' "$(cat "$SCRATCH/$name.port")"
-}
-start_sim bn --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 8 --drop-every 4000 --burst-429-every 9 \
+start_named_sim bn --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 8 --drop-every 4000 --burst-429-every 9 \
   --balance USDT=2000 --balance BTC=0
-start_sim cb --venue coinbase --capture "$SCRATCH/cb_btcusdt.gz" --speed 8 --drop-every 500 --burst-429-every 7 \
+start_named_sim cb --venue coinbase --capture "$SCRATCH/cb_btcusdt.gz" --speed 8 --drop-every 500 --burst-429-every 7 \
   --balance USDT=2000 --balance BTC=0.012
 
 run="$SCRATCH/two"
