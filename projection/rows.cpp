@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "actors/portfolio/positions_value.hpp"
+#include "messages/instrument.hpp"
 #include "base/time_format.hpp"
 #include "messages/enum_names.hpp"
 #include "messages/explanation_json.hpp"
@@ -109,10 +110,14 @@ Status add_rows(const EnvelopeHeader& h, const Message& body, const RowOptions& 
                rows.money(net, "net PnL (equity - starting cash)"), money(m.realized_pnl), money(m.unrealized_pnl),
                money(m.fees), rows.money(exposure, "exposure"), num(m.drawdown_ppm), num(m.max_drawdown_ppm),
                num(static_cast<std::int64_t>(m.positions.size())), num(m.fills), num(m.round_trips),
-               num(m.winning_round_trips), money(m.starting_cash)});
-          for (const auto& p : m.positions)
+               num(m.winning_round_trips), money(m.starting_cash), money(m.funding)});
+          for (const auto& p : m.positions) {
+            const bool perp = is_perpetual(p.symbol);
             put(TableId::positions, {num(m.ts_ms), text(p.symbol), money(p.qty), money(p.avg_entry_price),
-                                     money(p.last_price), money(p.unrealized_pnl), money(p.realized_pnl)});
+                                     money(p.last_price), money(p.unrealized_pnl), money(p.realized_pnl),
+                                     perp ? money(p.margin) : Value{Null{}}, perp ? money(p.liquidation_price) : Value{Null{}},
+                                     perp ? num(p.leverage) : Value{Null{}}});
+          }
         } else if constexpr (std::is_same_v<T, AccountBalances>) {
           for (const auto& b : m.balances)
             put(TableId::balances, {num(m.ts_ms), text(m.venue), text(b.asset), text(b.symbol), money(b.free),

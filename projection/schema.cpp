@@ -105,6 +105,13 @@ std::vector<std::string> migrations_from(int from, Dialect d) {
     out.emplace_back("ALTER TABLE signals ADD COLUMN strategy_id TEXT");
     out.push_back(fmt::format("ALTER TABLE intents ADD COLUMN votes {}", sql_type(ColumnKind::json, d)));
   }
+  if (from < 6) {  // perpetuals: a position's margin, liquidation price and leverage, the portfolio's funding
+    const auto money = sql_type(ColumnKind::money, d);
+    out.push_back(fmt::format("ALTER TABLE positions ADD COLUMN margin {}", money));
+    out.push_back(fmt::format("ALTER TABLE positions ADD COLUMN liquidation_price {}", money));
+    out.push_back(fmt::format("ALTER TABLE positions ADD COLUMN leverage {}", sql_type(ColumnKind::integer, d)));
+    out.push_back(fmt::format("ALTER TABLE portfolio ADD COLUMN funding {}", money));
+  }
   return out;
 }
 

@@ -49,11 +49,13 @@ constexpr Column kPortfolio[] = {
     {"equity", K::money}, {"net_pnl", K::money}, {"realized_pnl", K::money}, {"unrealized_pnl", K::money},
     {"fees", K::money}, {"exposure", K::money}, {"drawdown_ppm", K::integer}, {"max_drawdown_ppm", K::integer},
     {"open_positions", K::integer}, {"fills", K::integer}, {"round_trips", K::integer},
-    {"winning_round_trips", K::integer}, {"starting_cash", K::money}};
+    {"winning_round_trips", K::integer}, {"starting_cash", K::money}, {"funding", K::money, true}};
 constexpr Column kPositions[] = {
     {"seq", K::integer}, {"cause_seq", K::integer}, {"ts_ms", K::integer}, {"symbol", K::text}, {"qty", K::money},
     {"avg_entry_price", K::money}, {"last_price", K::money}, {"unrealized_pnl", K::money},
-    {"realized_pnl", K::money}};
+    {"realized_pnl", K::money},
+    // Perpetuals only (NULL for spot): the position's margin, liquidation price and leverage.
+    {"margin", K::money, true}, {"liquidation_price", K::money, true}, {"leverage", K::integer, true}};
 constexpr Column kBalances[] = {
     {"seq", K::integer}, {"cause_seq", K::integer}, {"ts_ms", K::integer}, {"venue", K::text}, {"asset", K::text}, {"symbol", K::text},
     {"free", K::money}, {"locked", K::money}, {"price", K::money}};

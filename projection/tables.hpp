@@ -15,7 +15,7 @@
 namespace trader::projection {
 
 // Bumped with every change to a table; schema.cpp keeps the steps from each older version.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // json: JSONB in PostgreSQL, text SQLite's json functions read.
 enum class ColumnKind : std::uint8_t { integer, text, money, boolean, json };

@@ -64,6 +64,25 @@ grep -q "funding $(grep -o 'funding [-0-9.]*' "$SCRATCH/node.out" | cut -d' ' -f
   || bad "the summary does not name the funding: $(grep pnl "$SCRATCH/node.out")"
 "$TOOLS" replay "$SCRATCH/j" --verify > "$SCRATCH/verify.txt" 2>&1 && grep -q "^identical" "$SCRATCH/verify.txt" \
   && ok "replay --verify: identical" || bad "verify: $(tail -2 "$SCRATCH/verify.txt")"
+# The SQL read model holds each perpetual position's margin, liquidation price and leverage
+# and the portfolio's funding, as the journal's portfolio states say (python's sqlite3).
+"$TOOLS" project "$SCRATCH/j" --db "sqlite:$SCRATCH/j.db" > "$SCRATCH/project.txt" 2>&1 || bad "project: $(tail -2 "$SCRATCH/project.txt")"
+if sql=$(python3 - "$SCRATCH/j.jsonl" "$SCRATCH/j.db" <<'PY' 2>&1
+import json, sqlite3, sys
+from decimal import Decimal as D
+states = {r["seq"]: r["body"] for r in map(json.loads, open(sys.argv[1])) if r["type"] == "portfolio_state"}
+db = sqlite3.connect(sys.argv[2])
+rows = db.execute("SELECT seq, qty, margin, liquidation_price, leverage FROM positions").fetchall()
+assert rows, "no position rows"
+for seq, qty, margin, liq, lev in rows:
+    p = states[seq]["positions"][0]
+    assert D(str(qty)) == D(p["qty"]) and D(str(margin)) == D(p["margin"]) and D(str(liq)) == D(p["liquidation_price"]) \
+        and lev == p["leverage"], (seq, qty, margin, liq, lev, p)
+funding = dict(db.execute("SELECT seq, funding FROM portfolio").fetchall())
+assert len(funding) == len(states) and all(D(str(funding[s])) == D(b.get("funding", "0")) for s, b in states.items())
+print(f"{len(rows)} position rows with margin, liquidation price and leverage, {len(funding)} portfolio rows with funding")
+PY
+); then ok "SQL: $sql"; else bad "SQL read model: $sql"; fi
 hash=$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/node.out" | cut -d' ' -f3)
 "$TOOLS" replay "$SCRATCH/j" --what-if --config "$FUTURES" --out "$SCRATCH/wi" > "$SCRATCH/wi.txt" 2>&1 \
   && grep -q "decision hash $hash" "$SCRATCH/wi.txt" && [ -n "$hash" ] && ok "what-if with the same config: the same decisions" \

@@ -181,6 +181,36 @@ TEST_CASE("a fill is one order_events row and one fills row, its quote amount ex
   CHECK(std::get<std::string>(rows[0].values[col_of(TableId::order_events, "kind")]) == "partially_filled");
 }
 
+TEST_CASE("a perpetual's position row holds its margin, liquidation price and leverage, a spot one NULL there") {
+  PortfolioState st;
+  st.ts_ms = 1723161540000;
+  st.funding = -123;
+  st.positions.push_back(Position{"BTCUSDT", 50'000'000, 6'000'000'000'000, 6'100'000'000'000, 0, 0});
+  Position perp{"BTCUSDT@binance_usdm", -3'200'000, 6'179'543'719'801, 6'170'525'000'000, 0, 0};
+  perp.margin = 39'549'079'000;
+  perp.liquidation_price = 7'404'452'000'000;
+  perp.leverage = 5;
+  st.positions.push_back(perp);
+  std::vector<Row> rows;
+  REQUIRE(add_rows(at_seq(7, PortfolioState::kTypeId), st, {}, rows).has_value());
+  REQUIRE(rows.size() == 3);
+  auto at = [](const Row& r, std::string_view name) {
+    const auto& cols = table(r.table).columns;
+    for (std::size_t i = 0; i < cols.size(); ++i)
+      if (cols[i].name == name) return r.values[i];
+    FAIL("no column " << name);
+    return Value{Null{}};
+  };
+  CHECK(std::get<Money>(at(rows[0], "funding")).fixed == -123);
+  CHECK(std::holds_alternative<Null>(at(rows[1], "margin")));
+  CHECK(std::holds_alternative<Null>(at(rows[1], "liquidation_price")));
+  CHECK(std::holds_alternative<Null>(at(rows[1], "leverage")));
+  CHECK(format_fixed(std::get<Money>(at(rows[2], "margin")).fixed) == "395.49079");
+  CHECK(format_fixed(std::get<Money>(at(rows[2], "liquidation_price")).fixed) == "74044.52");
+  CHECK(std::get<std::int64_t>(at(rows[2], "leverage")) == 5);
+  CHECK(format_fixed(std::get<Money>(at(rows[2], "qty")).fixed) == "-0.032");
+}
+
 TEST_CASE("an id that a BIGINT column cannot hold is an error naming the seq, and adds no row") {
   OrderEvent e;
   e.fill_qty = 1;
@@ -243,7 +273,7 @@ TEST_CASE("SQLite: a journal projects once, again changes nothing, a failed batc
 }
 
 TEST_CASE("a version 1 read model is migrated: the new columns and tables are added, older rows keep NULL") {
-  // (version 5 added signals.strategy_id and intents.votes, dropped here too)
+  // (version 5 added signals.strategy_id and intents.votes, version 6 the perpetuals' columns, dropped here too)
   test::TempDir dir;
   write_journal(dir.sub("j"), 1);
   {  // version 1: signals without inputs, risk decisions without checks, no alerts, progress without a
@@ -254,6 +284,9 @@ TEST_CASE("a version 1 read model is migrated: the new columns and tables are ad
   }
   exec_sql(dir.sub("v1.db"), "ALTER TABLE signals DROP COLUMN inputs; ALTER TABLE risk_decisions DROP COLUMN checks; "
                              "ALTER TABLE signals DROP COLUMN strategy_id; ALTER TABLE intents DROP COLUMN votes; "
+                             "ALTER TABLE positions DROP COLUMN margin; ALTER TABLE positions DROP COLUMN liquidation_price; "
+                             "ALTER TABLE positions DROP COLUMN leverage; ALTER TABLE portfolio DROP COLUMN funding; "
+                             "UPDATE portfolio SET journal_id = 'older'; "
                              "DROP TABLE alerts; ALTER TABLE projection_progress DROP COLUMN resume_state; "
                              "UPDATE signals SET journal_id = 'older'; UPDATE risk_decisions SET journal_id = 'older'; "
                              "UPDATE intents SET journal_id = 'older'; "
@@ -261,13 +294,15 @@ TEST_CASE("a version 1 read model is migrated: the new columns and tables are ad
                              "DELETE FROM projection_progress");
   auto store = open_store("sqlite:" + dir.sub("v1.db"));
   REQUIRE_MESSAGE(store.has_value(), (store ? "" : store.error().message));
-  CHECK(count_rows(dir.sub("v1.db"), "SELECT version FROM trader_schema") == 5);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT version FROM trader_schema") == 6);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM portfolio WHERE journal_id = 'older' AND funding IS NULL") > 0);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM alerts") == 0);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE journal_id = 'older' AND inputs IS NULL") == 1);
   REQUIRE(project_all(dir.sub("j"), **store).has_value());
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM projection_progress WHERE resume_state LIKE '{\"v\":1,%'") == 1);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE json_extract(inputs, '$.p') = 0.71875") == 1);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE strategy_id = 'xgb-15m'") == 1);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM portfolio WHERE journal_id <> 'older' AND funding IS NOT NULL") > 0);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM intents, json_each(intents.votes) "
                                      "WHERE json_extract(value, '$.strategy_id') = 'ema-1m' AND "
                                      "json_extract(value, '$.direction') = 'long' AND "
@@ -318,7 +353,8 @@ TEST_CASE("a database that is not a read model of ours is refused before anythin
     exec_sql(dir.sub("new.db"), "UPDATE trader_schema SET version = 99");
     auto s = open_store("sqlite:" + dir.sub("new.db"));
     REQUIRE_FALSE(s.has_value());
-    CHECK(s.error().message.find("schema version 99, newer than this build's 5") != std::string::npos);
+    CHECK(s.error().message.find(fmt::format("schema version 99, newer than this build's {}", kSchemaVersion)) !=
+          std::string::npos);
   }
   SUBCASE("not a database URL") {
     auto s = open_store("mysql://root:secret@db/trader");
