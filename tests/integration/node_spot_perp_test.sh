@@ -9,9 +9,13 @@
 # and where no earlier entry was still working its value is BTC's net in the entry's
 # direction recomputed from the portfolio state risk had (python, exact integers) and its
 # bound 25 % of that equity; the limit binds at least once; the books add up; replay
-# --verify is identical.
+# --verify is identical. Then the same in testnet: each simulator takes its venue's signed
+# orders (spot /api/v3, USDⓈ-M /fapi with the margin type and leverage set at the start),
+# both accounts are adopted into one portfolio, every order goes to its own venue only,
+# the books add up and the journal verifies.
 source "$(dirname "$0")/lib.sh"
 node_with_sim_setup spot-perp-key-4a4a spot-perp-secret-never-shown-6b6b
+export BINANCE_USDM_API_KEY=spot-perp-usdm-key-8c8c BINANCE_USDM_API_SECRET=spot-perp-usdm-secret-never-shown-9d9d
 
 start_named_sim spot --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 10
 start_named_sim perp --venue binance_usdm --capture "$DATA/btcusdt_usdm_20240808_trades_book.gz" --speed 10 \
@@ -99,4 +103,59 @@ PY
 books=$(python3 "$HERE/perp_books.py" "$SCRATCH/dump.jsonl" 2>&1) && ok "the books add up ($books)" || bad "books: $books"
 "$TOOLS" replay "$run" --verify > "$SCRATCH/verify.txt" 2>&1 && grep -q "^identical" "$SCRATCH/verify.txt" \
   && ok "replay --verify: identical" || bad "verify: $(tail -2 "$SCRATCH/verify.txt")"
+
+# ---- testnet: both simulators take the orders (fresh ones, replaying the same minutes)
+start_named_sim spot2 --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 10 --balance USDT=5000 --balance BTC=0
+start_named_sim perp2 --venue binance_usdm --capture "$DATA/btcusdt_usdm_20240808_trades_book.gz" --speed 10 \
+  --funding-rate 0.0001 --funding-interval 1m --hold-while-away --key-env BINANCE_USDM_API_KEY \
+  --secret-env BINANCE_USDM_API_SECRET
+run="$SCRATCH/testnet"
+"$NODE" --config config/futures-paper.toml --set journal.path="$run" --set history.warmup=false \
+  --set order.mode=testnet --set journal.durability=sync \
+  --set feed.source=binance --set "feed.url=wss://127.0.0.1:$spot2_PORT/stream" --set 'feed.symbols=["BTCUSDT"]' \
+  --set 'feed.channels=["trade"]' --set "feed.ca_file=$SCRATCH/spot2.pem" \
+  --set "venue.rest_url=https://127.0.0.1:$spot2_PORT" --set "venue.ca_file=$SCRATCH/spot2.pem" --set venue.poll_ms=200 \
+  --set "feed.binance_usdm.url=wss://127.0.0.1:$perp2_PORT/stream" --set 'feed.binance_usdm.symbols=["BTCUSDT@binance_usdm"]' \
+  --set "feed.binance_usdm.ca_file=$SCRATCH/perp2.pem" --set "venue.binance_usdm.rest_url=https://127.0.0.1:$perp2_PORT" \
+  --set "venue.binance_usdm.ca_file=$SCRATCH/perp2.pem" --set venue.binance_usdm.poll_ms=200 \
+  --set strategy.position_fraction=0.2 --set risk.max_asset_net_exposure=0.25 \
+  > "$SCRATCH/tnode.out" 2> "$SCRATCH/tnode.log" &
+NODE_PID=$!
+for _ in $(seq 1200); do
+  kill -0 "$NODE_PID" 2> /dev/null || break
+  grep -q "every frame handed to a client" "$SCRATCH/perp2.log" && break
+  sleep 0.1
+done
+# Until every order each sim took has its final event journaled (hang guard only).
+for _ in $(seq 300); do
+  at_sims=$(( $(grep -c "POST /api/v3/order -> 200" "$SCRATCH/spot2.log") + $(grep -c "POST /fapi/v1/order -> 200" "$SCRATCH/perp2.log") ))
+  final=$(journal_count "$run" '"kind":"\(filled\|canceled\|rejected\|expired\)"')
+  [ "$at_sims" -gt 0 ] && [ "$final" -ge "$at_sims" ] && break
+  sleep 0.1
+done
+stop_node
+grep -q "POST /fapi/v1/marginType -> 200" "$SCRATCH/perp2.log" && grep -q "POST /fapi/v1/leverage -> 200" "$SCRATCH/perp2.log" \
+  && ok "USDⓈ-M's margin type and leverage set at the start" || bad "perp sim: $(grep POST "$SCRATCH/perp2.log" | head -3)"
+"$TOOLS" dump "$run" --json > "$SCRATCH/tdump.jsonl" || bad "testnet dump failed"
+if out=$(python3 - "$SCRATCH/tdump.jsonl" "$(grep -c "POST /api/v3/order -> 200" "$SCRATCH/spot2.log")" \
+  "$(grep -c "POST /fapi/v1/order -> 200" "$SCRATCH/perp2.log")" <<'PY' 2>&1
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+accounts = {r["body"]["venue"]: r["body"] for r in rows if r["type"] == "account_balances"}
+assert sorted(accounts) == ["binance", "binance_usdm"], accounts
+requests = [r["body"] for r in rows if r["type"] == "order_request" and not r["body"]["cancel"]]
+spot = sum(1 for q in requests if q["symbol"] == "BTCUSDT")
+perp = sum(1 for q in requests if q["symbol"] == "BTCUSDT@binance_usdm")
+assert spot + perp == len(requests), requests
+assert (spot, perp) == (int(sys.argv[2]), int(sys.argv[3])), (spot, perp, sys.argv[2:])
+assert perp > 0, "no perpetual order"
+fills = sum(1 for r in rows if r["type"] == "order_event" and r["body"]["kind"] in ("filled", "partially_filled"))
+print(f"both accounts adopted; {spot} spot orders at the spot sim and {perp} at USDⓈ-M's, each once; {fills} fills")
+PY
+); then ok "$out"; else bad "testnet journal: $out"; fi
+books=$(python3 "$HERE/perp_books.py" "$SCRATCH/tdump.jsonl" 2>&1) && ok "the testnet books add up ($books)" || bad "books: $books"
+"$TOOLS" replay "$run" --verify > "$SCRATCH/tverify.txt" 2>&1 && grep -q "^identical" "$SCRATCH/tverify.txt" \
+  && ok "testnet replay --verify: identical" || bad "verify: $(tail -2 "$SCRATCH/tverify.txt")"
+! grep -rq "never-shown" "$run" "$SCRATCH/tnode.log" "$SCRATCH/tnode.out" && ok "no secret in the journal or the logs" \
+  || bad "a secret leaked"
 finish
