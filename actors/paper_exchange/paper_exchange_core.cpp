@@ -8,16 +8,13 @@
 
 namespace trader {
 namespace {
-// value * bps / 10000, rounded up (fees) or toward the side's disadvantage (prices).
-std::int64_t bps_up(std::int64_t value, std::uint32_t bps) {
-  const __int128 p = static_cast<__int128>(value) * bps;
-  return static_cast<std::int64_t>((p + 9999) / 10000);
+// value * parts / per, rounded up: a fee, or a slipped price moved to the order's disadvantage.
+std::int64_t share_up(std::int64_t value, std::uint32_t parts, std::int64_t per) {
+  const __int128 p = static_cast<__int128>(value) * parts;
+  return static_cast<std::int64_t>((p + per - 1) / per);
 }
-// value * ppm / 1e6, rounded up: a fee.
-std::int64_t fee_up(std::int64_t value, std::uint32_t ppm) {
-  const __int128 p = static_cast<__int128>(value) * ppm;
-  return static_cast<std::int64_t>((p + 999'999) / 1'000'000);
-}
+std::int64_t bps_up(std::int64_t value, std::uint32_t bps) { return share_up(value, bps, 10'000); }
+std::int64_t fee_up(std::int64_t value, std::uint32_t ppm) { return share_up(value, ppm, 1'000'000); }
 }  // namespace
 
 const FeeRates& PaperExchangeConfig::fees_of(std::string_view instrument) const {
