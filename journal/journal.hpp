@@ -181,6 +181,7 @@ struct Summary {
   std::uint64_t batches = 0;
   std::uint64_t file_bytes = 0;
   Hash chain_head{};
+  bool compacted = false;  // its records are in compressed blocks (compact()); read-only
 };
 
 class Reader {
@@ -231,6 +232,29 @@ Result<VerifyReport> verify(const std::string& dir);
 // The part of verify() that reads no record: each batch's attestations against its chain
 // link, and every attested value against what is stored now (replay runs this).
 Result<VerifyReport> check_attestations(Reader& reader);
+
+// Compaction: a sealed journal rewritten into compressed blocks of records, read by every
+// Reader as before and opened read-only (a Writer refuses it, so a resume does too).
+// Both directions rewrite the whole journal beside it (DIR.compacting), check that the
+// rewrite verifies to the same records, chain head and attested values, then swap the
+// two directories in one rename (RENAME_EXCHANGE) and delete the old one. A kill at any
+// moment leaves DIR as it was or rewritten, never half; what a kill leaves beside it is
+// removed by the next run. The writer lock is held throughout.
+struct CompactOptions {
+  int zstd_level = 19;
+  std::size_t block_bytes = std::size_t{4} << 20;  // a block closes past this many uncompressed bytes
+};
+struct CompactReport {
+  std::uint64_t records = 0, blocks = 0;
+  std::uint64_t raw_records = 0;  // kept as stored bytes: their words did not pack back identically
+  std::uint64_t bytes_before = 0, bytes_after = 0;  // data.mdb
+  Hash chain_head{};
+};
+// Compacts `dir`. Refused for a journal already compacted, one with a session that has
+// not ended (it may be resumed), or one that does not verify.
+Result<CompactReport> compact(const std::string& dir, const CompactOptions& options = {});
+// Restores a compacted journal's records as they were stored, byte for byte.
+Result<CompactReport> expand(const std::string& dir);
 
 // The seq a reader in this process touched last; used to name the place when LMDB
 // itself faults on a corrupted file (see tools' fatal-signal handler).

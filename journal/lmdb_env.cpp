@@ -31,13 +31,22 @@ std::uint64_t val_u64(const MDB_val& v) {
 
 namespace {
 
-Status open_dbis(LmdbEnv& e, bool writer) {
+// `create_compacted`: a new journal is created compacted (create_env).
+Status open_dbis(LmdbEnv& e, bool writer, bool create_compacted = false) {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(e.env, nullptr, writer ? 0 : MDB_RDONLY, &txn);
   if (rc != 0) return fail(fmt::format("journal {}: cannot begin transaction: {}", e.dir, lmdb_error(rc)));
   const unsigned create = writer ? MDB_CREATE : 0;
+  rc = mdb_dbi_open(txn, "blocks", MDB_INTEGERKEY | (create_compacted ? MDB_CREATE : 0), &e.blocks);
+  e.compacted = rc == 0;
+  if (e.compacted && writer && !create_compacted) {
+    mdb_txn_abort(txn);
+    return fail(fmt::format("journal {} is compacted, and a compacted journal opens read-only; to write to it "
+                            "(resume, import into it), expand it first: trader-tools compact --expand {}",
+                            e.dir, e.dir));
+  }
   struct Db { const char* name; unsigned flags; MDB_dbi* dbi; };
-  const Db dbs[] = {{"records", MDB_INTEGERKEY, &e.records},
+  const Db dbs[] = {{e.compacted ? "blocks" : "records", MDB_INTEGERKEY, e.compacted ? &e.blocks : &e.records},
                     {"batches", MDB_INTEGERKEY, &e.batches},
                     {"meta", 0, &e.meta},
                     {"sessions", MDB_INTEGERKEY, &e.sessions},
@@ -134,6 +143,25 @@ Result<std::unique_ptr<LmdbEnv>> open_new_env(const std::string& dir, bool write
 }
 
 }  // namespace
+
+Result<std::shared_ptr<LmdbEnv>> create_env(const std::string& dir, bool compacted, std::size_t map_bytes) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fail(fmt::format("cannot create {}: {}", dir, ec.message()));
+  if (fs::exists(fs::path(dir) / "data.mdb", ec)) return fail(fmt::format("{} already holds a journal", dir));
+  auto e = std::make_shared<LmdbEnv>();
+  e->dir = dir;
+  e->writable = true;
+  int rc = mdb_env_create(&e->env);
+  if (rc != 0) return fail(fmt::format("lmdb: {}", lmdb_error(rc)));
+  mdb_env_set_maxdbs(e->env, 8);
+  mdb_env_set_mapsize(e->env, map_bytes);
+  // Synced once, at the end, by the rewrite (mdb_env_sync): it is not the journal until then.
+  rc = mdb_env_open(e->env, dir.c_str(), MDB_NOSYNC | MDB_NOTLS, 0644);
+  if (rc != 0) return fail(fmt::format("cannot create journal {}: {}", dir, lmdb_error(rc)));
+  if (auto st = open_dbis(*e, /*writer=*/true, compacted); !st) return tl::unexpected(st.error());
+  return e;
+}
 
 Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, const Options& options) {
   std::error_code ec;

@@ -21,6 +21,11 @@ struct LmdbEnv {
   MDB_dbi meta = 0;      // text -> text
   MDB_dbi sessions = 0;  // session id (u64) -> packed capnp Session
   MDB_dbi snapshots = 0; // seq (u64) -> actor states after that seq (opaque bytes)
+  // A compacted journal (read-only) has no `records` database, so a build that cannot
+  // read blocks refuses it as "not a trader journal" instead of reading nothing. Its
+  // records are in `blocks`: last seq of a block (u64) -> block (block_codec.hpp).
+  MDB_dbi blocks = 0;
+  bool compacted = false;
   std::string dir;
   bool writable = false;  // opened for the writer (readers may share it, not the reverse)
   // Read transactions hold it shared, growing the map holds it alone: LMDB remaps the file
@@ -40,6 +45,11 @@ std::string lmdb_error(int rc);
 // process shares one environment while any user holds it; the last user closes it.
 // A writer cannot share an environment opened read-only: that is an error saying so.
 Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, const Options& options);
+
+// Creates a journal environment in `dir` (made if missing; it must hold no journal) for a
+// rewrite of a whole journal: compacted (its records in `blocks`) or not. Not shared:
+// no other user may know the directory yet.
+Result<std::shared_ptr<LmdbEnv>> create_env(const std::string& dir, bool compacted, std::size_t map_bytes);
 
 // Begins a read-only transaction, following a map grown by the writer. It holds
 // env.remap shared until ReadTxn ends it.

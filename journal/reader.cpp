@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "journal/journal.hpp"
+#include "journal/block_codec.hpp"
 #include "journal/lmdb_env.hpp"
 #include "journal/record_format.hpp"
 
@@ -64,10 +65,45 @@ struct Cursor::Impl {
   std::optional<BatchInfo> batch;  // batch covering next_seq, when batch skipping is on
   bool use_batches = false;
   RecordDecoder decoder;
+  BlockDecoder block;  // a compacted journal's block holding the records being read
 
   ~Impl() {
     if (records) mdb_cursor_close(records);
     if (batches) mdb_cursor_close(batches);
+  }
+
+  // A compacted journal's record `seq`: its stored bytes, or nothing past the last block.
+  Result<std::optional<std::span<const std::uint8_t>>> block_record(std::uint64_t seq) {
+    if (!block.holds(seq)) {
+      std::uint64_t key = seq;
+      MDB_val k = as_val(key), v{};
+      const int rc = mdb_cursor_get(records, &k, &v, MDB_SET_RANGE);
+      if (rc == MDB_NOTFOUND) return std::nullopt;
+      if (rc != 0) return fail(fmt::format("seq {}: {}", seq, lmdb_error(rc)));
+      if (auto st = block.load(val_u64(k), bytes_of(v)); !st) return tl::unexpected(st.error());
+      if (!block.holds(seq))
+        return fail(fmt::format("seq {} is missing (the next compacted block holds seq {}..{})", seq,
+                                block.first_seq(), block.last_seq()));
+    }
+    return block.stored(seq);
+  }
+
+  // The stored bytes of next_seq (or the next record after it, when reading from LMDB's
+  // records); nothing at the end.
+  Result<std::optional<std::pair<std::uint64_t, std::span<const std::uint8_t>>>> read_next() {
+    if (env->compacted) {
+      auto r = block_record(next_seq);
+      if (!r) return tl::unexpected(r.error());
+      if (!*r) return std::nullopt;
+      return std::pair{next_seq, **r};
+    }
+    std::uint64_t key = next_seq;
+    MDB_val k = as_val(key), v{};
+    const int rc = mdb_cursor_get(records, &k, &v, reposition ? MDB_SET_RANGE : MDB_NEXT);
+    reposition = false;
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    if (rc != 0) return fail(fmt::format("seq {}: {}", next_seq, lmdb_error(rc)));
+    return std::pair{val_u64(k), bytes_of(v)};
   }
 
   // Moves next_seq past batches the filter excludes. Returns false at the end.
@@ -102,11 +138,12 @@ struct Cursor::Impl {
         if (!*more) return nullptr;
         if (next_seq > filter.to_seq) return nullptr;
       }
-      std::uint64_t key = next_seq;
-      MDB_val k = as_val(key), v{};
-      const int rc = mdb_cursor_get(records, &k, &v, reposition ? MDB_SET_RANGE : MDB_NEXT);
-      reposition = false;
-      if (rc == MDB_NOTFOUND) {
+      auto read = read_next();
+      if (!read) {
+        failed = true;
+        return tl::unexpected(read.error());
+      }
+      if (!*read) {
         // The end, unless the snapshot holds later records: then the read came up short,
         // which must be an error, never a scan that quietly ends early.
         if (next_seq > last_seq) return nullptr;
@@ -114,11 +151,7 @@ struct Cursor::Impl {
         return fail(fmt::format("seq {} could not be read although the journal holds records to seq {}", next_seq,
                                 last_seq));
       }
-      if (rc != 0) {
-        failed = true;
-        return fail(fmt::format("seq {}: {}", next_seq, lmdb_error(rc)));
-      }
-      const std::uint64_t seq = val_u64(k);
+      const auto [seq, value] = **read;
       g_last_seq_touched.store(seq, std::memory_order_relaxed);
       // Seqs have no gaps (1-based, every one committed), so a read that does not land on
       // the seq wanted is a hole: a missing record or a damaged page, never a skip.
@@ -129,7 +162,7 @@ struct Cursor::Impl {
       if (seq > filter.to_seq) return nullptr;
       prev_seq = seq;
       next_seq = seq + 1;
-      auto rec = decoder.decode(seq, bytes_of(v));
+      auto rec = decoder.decode(seq, value);
       if (!rec) { failed = true; return rec; }
       if (record_selected((*rec)->header, filter)) return rec;
     }
@@ -172,7 +205,8 @@ Result<Cursor> Reader::scan(const Filter& filter) {
   if (!txn) return tl::unexpected(txn.error());
   impl->txn.txn = *txn;
   impl->txn.env = impl->env.get();
-  mdb_cursor_open(impl->txn.txn, impl->env->records, &impl->records);
+  // A compacted journal's records are read through its blocks (Impl::block_record).
+  mdb_cursor_open(impl->txn.txn, impl->env->compacted ? impl->env->blocks : impl->env->records, &impl->records);
   mdb_cursor_open(impl->txn.txn, impl->env->batches, &impl->batches);
   MDB_val k{}, v{};
   if (const int rc = mdb_cursor_get(impl->records, &k, &v, MDB_LAST); rc == 0) impl->last_seq = val_u64(k);
@@ -192,15 +226,31 @@ Result<Summary> Reader::summary() {
   ReadTxn guard{*txn, *impl_->env};
   Summary s;
   MDB_stat st{};
-  mdb_stat(guard.txn, impl_->env->records, &st);
-  s.records = st.ms_entries;
   mdb_stat(guard.txn, impl_->env->batches, &st);
   s.batches = st.ms_entries;
   MDB_cursor* cur = nullptr;
   MDB_val k{}, v{};
-  mdb_cursor_open(guard.txn, impl_->env->records, &cur);
-  if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0) s.first_seq = val_u64(k);
-  if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) s.last_seq = val_u64(k);
+  s.compacted = impl_->env->compacted;
+  if (impl_->env->compacted) {
+    // Counted from the blocks' heads, which need no decompression.
+    mdb_cursor_open(guard.txn, impl_->env->blocks, &cur);
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+      auto head = read_block_head(val_u64(k), bytes_of(v));
+      if (!head) {
+        mdb_cursor_close(cur);
+        return tl::unexpected(head.error());
+      }
+      if (s.records == 0) s.first_seq = head->first_seq;
+      s.records += head->count;
+      s.last_seq = val_u64(k);
+    }
+  } else {
+    mdb_stat(guard.txn, impl_->env->records, &st);
+    s.records = st.ms_entries;
+    mdb_cursor_open(guard.txn, impl_->env->records, &cur);
+    if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0) s.first_seq = val_u64(k);
+    if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) s.last_seq = val_u64(k);
+  }
   mdb_cursor_close(cur);
   mdb_cursor_open(guard.txn, impl_->env->batches, &cur);
   if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) {
@@ -288,18 +338,32 @@ Status Reader::scan_backward(const std::function<bool(const RecordView&)>& visit
   auto txn = begin_read(*impl_->env);
   if (!txn) return tl::unexpected(txn.error());
   ReadTxn guard{*txn, *impl_->env};
+  const bool compacted = impl_->env->compacted;
   MDB_cursor* cur = nullptr;
-  mdb_cursor_open(guard.txn, impl_->env->records, &cur);
+  mdb_cursor_open(guard.txn, compacted ? impl_->env->blocks : impl_->env->records, &cur);
   RecordDecoder decoder;
+  BlockDecoder block;
   MDB_val k{}, v{};
   Status st;
-  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_LAST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
-    auto rec = decoder.decode(val_u64(k), bytes_of(v));
+  // Visits one record; false to stop (st says whether on an error).
+  const auto visit_one = [&](std::uint64_t seq, std::span<const std::uint8_t> stored) {
+    auto rec = decoder.decode(seq, stored);
     if (!rec) {
       st = tl::unexpected(rec.error());
-      break;
+      return false;
     }
-    if (!visit(**rec)) break;
+    return visit(**rec);
+  };
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_LAST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+    if (!compacted) {
+      if (!visit_one(val_u64(k), bytes_of(v))) break;
+      continue;
+    }
+    if (st = block.load(val_u64(k), bytes_of(v)); !st) break;
+    bool go_on = true;
+    for (std::uint64_t seq = block.last_seq(); go_on && seq >= block.first_seq(); --seq)
+      go_on = visit_one(seq, block.stored(seq));
+    if (!go_on) break;
   }
   mdb_cursor_close(cur);
   return st;

@@ -95,8 +95,8 @@ Status encode_record_flat(const EnvelopeHeader& header, std::uint16_t type_id,
 
 RecordDecoder::RecordDecoder() : scratch_(kScratchWords) {}
 
-Result<kj::ArrayPtr<const capnp::word>> RecordDecoder::unpack(std::uint64_t seq,
-                                                              std::span<const std::uint8_t> packed) {
+Result<kj::ArrayPtr<const capnp::word>> unpack_record(std::uint64_t seq, std::span<const std::uint8_t> packed,
+                                                      std::vector<std::uint64_t>& scratch) {
   // Mirrors Cap'n Proto's stream reader: the segment table's first word, the rest of the
   // table, then all segments in one read (packed runs never cross those boundaries).
   constexpr std::size_t kWord = sizeof(capnp::word);
@@ -104,12 +104,12 @@ Result<kj::ArrayPtr<const capnp::word>> RecordDecoder::unpack(std::uint64_t seq,
   kj::ArrayInputStream raw(kj::ArrayPtr<const kj::byte>(packed.data(), packed.size()));
   capnp::_::PackedInputStream in(raw);
   auto read_words = [&](std::size_t at, std::size_t words) {
-    if (scratch_.size() < at + words) scratch_.resize(at + words);
-    return in.tryRead(scratch_.data() + at, words * kWord, words * kWord) == words * kWord;
+    if (scratch.size() < at + words) scratch.resize(at + words);
+    return in.tryRead(scratch.data() + at, words * kWord, words * kWord) == words * kWord;
   };
   if (!read_words(0, 1)) return fail(fmt::format("seq {}: undecodable record: truncated segment table", seq));
   std::uint32_t head[2];
-  std::memcpy(head, scratch_.data(), sizeof head);
+  std::memcpy(head, scratch.data(), sizeof head);
   const std::uint64_t segments = std::uint64_t{head[0]} + 1;
   if (segments > 512) return fail(fmt::format("seq {}: undecodable record: {} segments", seq, segments));
   const std::size_t table_words = (segments + 2) / 2;  // count + sizes, padded to a word
@@ -118,13 +118,39 @@ Result<kj::ArrayPtr<const capnp::word>> RecordDecoder::unpack(std::uint64_t seq,
   std::uint64_t total = 0;
   for (std::uint64_t i = 0; i < segments; ++i) {
     std::uint32_t size = 0;
-    std::memcpy(&size, reinterpret_cast<const std::uint8_t*>(scratch_.data()) + 4 * (i + 1), 4);
+    std::memcpy(&size, reinterpret_cast<const std::uint8_t*>(scratch.data()) + 4 * (i + 1), 4);
     total += size;
   }
   if (total > kMaxWords) return fail(fmt::format("seq {}: undecodable record: claims {} words", seq, total));
   if (total > 0 && !read_words(table_words, total))
     return fail(fmt::format("seq {}: undecodable record: ends inside its {} words", seq, total));
-  return kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(scratch_.data()), table_words + total);
+  return kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(scratch.data()), table_words + total);
+}
+
+Status pack_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_t>& out) {
+  // The segments as the table at their head gives them, written as writePackedMessage
+  // writes a builder's: the table, then each segment, packed piece by piece.
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(words.begin());
+  if (words.size() == 0) return fail("no segment table");
+  std::uint32_t count = 0;
+  std::memcpy(&count, bytes, 4);
+  const std::size_t segments = std::size_t{count} + 1;
+  const std::size_t table_words = (segments + 2) / 2;
+  if (segments > 512 || table_words > words.size()) return fail(fmt::format("a table of {} segments", segments));
+  std::vector<kj::ArrayPtr<const capnp::word>> pieces;
+  pieces.reserve(segments);
+  std::size_t at = table_words;
+  for (std::size_t i = 0; i < segments; ++i) {
+    std::uint32_t size = 0;
+    std::memcpy(&size, bytes + 4 * (i + 1), 4);
+    if (size > words.size() - at) return fail(fmt::format("segment {} runs past the message's {} words", i, words.size()));
+    pieces.push_back(words.slice(at, at + size));
+    at += size;
+  }
+  if (at != words.size()) return fail(fmt::format("{} words after the last segment", words.size() - at));
+  VectorSink sink(out);
+  capnp::writePackedMessage(sink, kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>(pieces.data(), pieces.size()));
+  return {};
 }
 
 Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<const std::uint8_t> stored) {
@@ -138,7 +164,7 @@ Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<con
   if (sum != actual)
     return fail(fmt::format("seq {}: checksum mismatch (stored {:08x}, computed {:08x})", seq, sum, actual));
   try {
-    auto words = unpack(seq, packed);
+    auto words = unpack_record(seq, packed, scratch_);
     if (!words) return tl::unexpected(words.error());
     message_.emplace(*words);
     auto env = message_->getRoot<schema::Envelope>();

@@ -32,6 +32,15 @@ void encode_record(const EnvelopeHeader& header, const Message& body, std::vecto
 Status encode_record_flat(const EnvelopeHeader& header, std::uint16_t type_id,
                           std::span<const std::uint8_t> flat_body, std::vector<std::uint8_t>& out);
 
+// Unpacks a stored record's packed envelope (after its checksum) into `scratch`, checking
+// its segment table; returns the message's words (table included). Errors name `seq`.
+Result<kj::ArrayPtr<const capnp::word>> unpack_record(std::uint64_t seq, std::span<const std::uint8_t> packed,
+                                                      std::vector<std::uint64_t>& scratch);
+// Packs words unpack_record returned, as the writer packs a message: the same bytes for
+// every record this project wrote (compaction checks it per record). Words whose table
+// does not match their length are an error, and nothing is written.
+Status pack_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_t>& out);
+
 // Decodes stored records, reusing its buffers. A decoded view lives until the next decode().
 class RecordDecoder {
  public:
@@ -41,9 +50,6 @@ class RecordDecoder {
   Result<const RecordView*> decode(std::uint64_t seq, std::span<const std::uint8_t> stored);
 
  private:
-  // Unpacks the whole record into scratch_ and returns the message's words.
-  Result<kj::ArrayPtr<const capnp::word>> unpack(std::uint64_t seq, std::span<const std::uint8_t> packed);
-
   std::vector<std::uint64_t> scratch_;  // words (capnp::word itself is not copyable)
   // A flat reader over fully unpacked words: unlike the stream readers, destroying it
   // never touches the input, so a truncated record cannot throw from a destructor.

@@ -13,7 +13,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libboost-dev libboost-system-dev libssl-dev \
   libxgboost-dev xgboost \
   libspdlog-dev libfmt-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev \
-  libexpected-dev libxxhash-dev zlib1g-dev \
+  libexpected-dev libxxhash-dev zlib1g-dev libzstd-dev \
   doctest-dev libbenchmark-dev \
   python3 gzip curl ccache openssl bsdutils \
   libsqlite3-dev libpq-dev postgresql \

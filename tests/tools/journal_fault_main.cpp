@@ -1,5 +1,6 @@
 // journal-fault: damages a journal on purpose, for the integration tests.
-//   journal-fault flip DIR SEQ [OFFSET]   flip one bit of record SEQ (default: its last byte)
+//   journal-fault flip DIR SEQ [OFFSET]   flip one bit of record SEQ (default: its last byte;
+//                                         in a compacted journal, of the block holding it)
 //   journal-fault set-meta DIR KEY VALUE  overwrite a meta entry (e.g. format_version)
 #include <cstdio>
 #include <cstdlib>

@@ -45,10 +45,20 @@ std::uintptr_t map_base(std::uintptr_t inside) {
 }  // namespace
 
 std::int64_t record_offset(const std::string& dir, std::uint64_t seq, std::size_t* size) {
-  Env e(dir, "records", false);
+  bool compacted = false;
+  {
+    Env probe(dir, "records", false);  // closed before another env of the file opens
+    compacted = !probe.ok;
+  }
+  // A compacted journal: the block holding the seq, keyed by its last seq.
+  Env e(dir, compacted ? "blocks" : "records", false);
   if (!e.ok) return -1;
   MDB_val k{sizeof(seq), &seq}, v{};
-  if (mdb_get(e.txn, e.dbi, &k, &v) != 0) return -1;
+  MDB_cursor* cur = nullptr;
+  mdb_cursor_open(e.txn, e.dbi, &cur);
+  const int rc = mdb_cursor_get(cur, &k, &v, compacted ? MDB_SET_RANGE : MDB_SET_KEY);
+  mdb_cursor_close(cur);
+  if (rc != 0) return -1;
   if (size) *size = v.mv_size;
   // Read-only envs map the file, so the value's address is its place in the file.
   const auto at = reinterpret_cast<std::uintptr_t>(v.mv_data);

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   trader::tools::add_dump_command(app, exit_code);
   trader::tools::add_stats_command(app, exit_code);
   trader::tools::add_verify_command(app, exit_code);
+  trader::tools::add_compact_command(app, exit_code);
   trader::tools::add_explain_command(app, exit_code);
   trader::tools::add_export_command(app, exit_code);
   trader::tools::add_replay_command(app, exit_code);
@@ -81,7 +82,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
-      std::fprintf(stderr, "error: unknown command '%s'; expected one of: import, dump, stats, verify, explain, export, replay, train, diff, report, ctl, keys, sign, exchange-sim, record\n", argv[1]);
+      std::fprintf(stderr, "error: unknown command '%s'; expected one of: import, dump, stats, verify, compact, explain, export, replay, train, diff, report, ctl, keys, sign, exchange-sim, record, project, sweep\n", argv[1]);
       return trader::tools::kExitError;
     }
     std::fprintf(stderr, "error: %s (see 'trader-tools%s --help')\n", e.what(),

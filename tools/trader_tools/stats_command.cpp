@@ -77,8 +77,8 @@ int run_stats(const StatsArgs& a) {
 
   if (a.json) {
     std::string out = "{";
-    out += fmt::format(R"("records":{},"first_seq":{},"last_seq":{},"batches":{},"format_version":{},)", records,
-                       s.first_seq, s.last_seq, s.batches, format);
+    out += fmt::format(R"("records":{},"first_seq":{},"last_seq":{},"batches":{},"format_version":{},"compacted":{},)",
+                       records, s.first_seq, s.last_seq, s.batches, format, s.compacted);
     out += fmt::format(R"("first_recv_ts_ns":{},"last_recv_ts_ns":{},"file_bytes":{},"payload_bytes":{},)", min_ts,
                        max_ts, s.file_bytes, payload_bytes);
     out += fmt::format(R"("chain_head":"{}","decisions":{},"decision_hash":"{}","by_type":{{)",
@@ -112,7 +112,7 @@ int run_stats(const StatsArgs& a) {
   }
 
   fmt::print("journal      {}\n", a.dir);
-  fmt::print("format       v{}\n", format);
+  fmt::print("format       v{}{}\n", format, s.compacted ? ", compacted (read-only; trader-tools compact --expand undoes it)" : "");
   if (records == 0) {
     fmt::print("records      0\n");
   } else {

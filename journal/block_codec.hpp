@@ -1,0 +1,80 @@
+#pragma once
+// Internal: a compacted journal's block, a run of consecutive records stored as one zstd
+// frame (with its content checksum) under the block's last seq.
+//   block   = u8 codec (kBlockCodec), varint first_seq, varint count, zstd frame of the payload
+//   payload = count x varint (length << 1 | raw), then each record's bytes
+// A record is kept as its unpacked Cap'n Proto words, which compress better than the
+// packed form. Its stored bytes are rebuilt by packing the words again and recomputing
+// the checksum. A record whose words would not pack back into exactly its stored bytes
+// is kept as those bytes (raw), so expansion is byte for byte by construction.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace trader::journal {
+
+inline constexpr std::uint8_t kBlockCodec = 1;
+
+class BlockEncoder {
+ public:
+  explicit BlockEncoder(int zstd_level);
+  ~BlockEncoder();
+  // Adds record `seq`'s stored bytes; seqs must follow each other. A record that does not
+  // decode (bad checksum, bad table) is an error naming it, and nothing is added.
+  Status add(std::uint64_t seq, std::span<const std::uint8_t> stored);
+  std::size_t records() const { return lengths_.size(); }
+  std::size_t payload_bytes() const { return data_.size(); }
+  std::uint64_t raw_records() const { return raw_total_; }
+  std::uint64_t last_seq() const { return first_seq_ + lengths_.size() - 1; }
+  // The block of what was added since the last finish(); empties the encoder.
+  Result<std::vector<std::uint8_t>> finish();
+
+  BlockEncoder(const BlockEncoder&) = delete;
+  BlockEncoder& operator=(const BlockEncoder&) = delete;
+
+ private:
+  int level_;
+  void* cctx_;
+  std::uint64_t first_seq_ = 0;
+  std::vector<std::uint64_t> lengths_;  // length << 1 | raw
+  std::vector<std::uint8_t> data_;
+  std::vector<std::uint64_t> words_;    // unpacking scratch
+  std::vector<std::uint8_t> repacked_;  // the round-trip check's output
+  std::uint64_t raw_total_ = 0;
+};
+
+// What a block's uncompressed head says: the seqs it holds.
+struct BlockHead {
+  std::uint64_t first_seq = 0, count = 0;
+};
+// Reads the head of the block stored under `last_seq`, checking it ends there.
+Result<BlockHead> read_block_head(std::uint64_t last_seq, std::span<const std::uint8_t> block);
+
+// Rebuilds the stored records of one block.
+class BlockDecoder {
+ public:
+  BlockDecoder();
+  ~BlockDecoder();
+  // Decodes the block stored under `last_seq`. Errors name the block's seqs.
+  Status load(std::uint64_t last_seq, std::span<const std::uint8_t> block);
+  std::uint64_t first_seq() const { return first_seq_; }
+  std::uint64_t last_seq() const { return first_seq_ + offsets_.size() - 2; }
+  bool holds(std::uint64_t seq) const { return offsets_.size() > 1 && seq >= first_seq_ && seq <= last_seq(); }
+  // Record `seq`'s stored bytes (holds(seq)); valid until the next load().
+  std::span<const std::uint8_t> stored(std::uint64_t seq) const;
+
+  BlockDecoder(const BlockDecoder&) = delete;
+  BlockDecoder& operator=(const BlockDecoder&) = delete;
+
+ private:
+  void* dctx_;
+  std::uint64_t first_seq_ = 0;
+  std::vector<std::uint8_t> payload_;
+  std::vector<std::uint64_t> words_;  // aligned copy of one record's words
+  std::vector<std::uint8_t> records_;
+  std::vector<std::size_t> offsets_;  // records_ offsets, one past the last at the end
+};
+
+}  // namespace trader::journal

@@ -1,0 +1,300 @@
+// Compaction: a sealed journal rewritten into compressed blocks reads as before, verifies
+// to the same chain, refuses writers, and expands back byte for byte.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "journal/block_codec.hpp"
+#include "journal/journal.hpp"
+#include "journal/record_format.hpp"
+#include "journal_fault.hpp"
+#include "message_samples.hpp"
+#include "messages/message_codec.hpp"
+#include "test_support.hpp"
+
+using namespace trader;
+using namespace trader::journal;
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// A sealed journal of every message type, many times over, in uneven batches: a meta
+// value, two ended sessions and a snapshot beside the records.
+void write_sealed_journal(const std::string& dir, int rounds) {
+  auto w = Writer::open(dir);
+  REQUIRE_MESSAGE(w.has_value(), (w ? "" : w.error().message));
+  REQUIRE((*w)->put_meta("node_id", "compact-test").has_value());
+  const auto samples = test::all_message_samples();
+  std::uint64_t n = 0;
+  for (int session = 0; session < 2; ++session) {
+    SessionInfo info;
+    info.node_id = "compact-test";
+    info.start_ts_ns = 1723161300000000000 + session;
+    auto id = (*w)->begin_session(info);
+    REQUIRE(id.has_value());
+    for (int r = 0; r < rounds; ++r) {
+      for (std::size_t i = 0; i < samples.size(); ++i, ++n) {
+        const EnvelopeHeader h{0, 1723161300000000000 + static_cast<std::int64_t>(n) * 1000, Actor::market_feed,
+                               Actor::none, 0, 0, 1};
+        (*w)->append(h, samples[i]);
+        if (n % 37 == 36) REQUIRE((*w)->commit().has_value());
+      }
+    }
+    REQUIRE((*w)->commit().has_value());
+    REQUIRE((*w)->put_snapshot((*w)->last_committed_seq(), Bytes{1, 2, 3, static_cast<std::uint8_t>(session)}).has_value());
+    REQUIRE((*w)->end_session(*id, 1723161400000000000, "completed").has_value());
+  }
+}
+
+struct Seen {
+  std::vector<std::uint64_t> seqs;
+  std::vector<Bytes> stored;
+};
+
+Seen scan_all(const std::string& dir, const Filter& f = {}) {
+  auto r = Reader::open(dir);
+  REQUIRE(r.has_value());
+  auto cur = (*r)->scan(f);
+  REQUIRE(cur.has_value());
+  Seen s;
+  for (;;) {
+    auto rec = cur->next();
+    REQUIRE_MESSAGE(rec.has_value(), (rec ? "" : rec.error().message));
+    if (*rec == nullptr) break;
+    s.seqs.push_back((*rec)->header.seq);
+    s.stored.emplace_back((*rec)->stored.begin(), (*rec)->stored.end());
+  }
+  return s;
+}
+
+std::vector<std::uint64_t> backward_seqs(const std::string& dir, std::size_t max) {
+  auto r = Reader::open(dir);
+  REQUIRE(r.has_value());
+  std::vector<std::uint64_t> seqs;
+  REQUIRE((*r)->scan_backward([&](const RecordView& v) {
+    seqs.push_back(v.header.seq);
+    return seqs.size() < max;
+  }).has_value());
+  return seqs;
+}
+
+Summary summary_of(const std::string& dir) {
+  auto r = Reader::open(dir);
+  REQUIRE(r.has_value());
+  auto s = (*r)->summary();
+  REQUIRE(s.has_value());
+  return *s;
+}
+
+std::string error_of(const Result<CompactReport>& r) {
+  REQUIRE_FALSE(r.has_value());
+  return r.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("a compacted journal reads, filters and verifies as before, and expands back byte for byte") {
+  test::TempDir tmp;
+  const std::string dir = tmp.sub("j");
+  write_sealed_journal(dir, 40);
+  const Seen all = scan_all(dir);
+  const Summary before = summary_of(dir);
+  REQUIRE(before.records == all.seqs.size());
+  Filter middle;
+  middle.from_seq = 300;
+  middle.to_seq = 420;
+  Filter by_type;
+  by_type.type_id = type_id_of(Message{test::sample_trade(1)});
+  Filter by_time;
+  by_time.from_ts_ns = 1723161300000000000 + 500 * 1000;
+  by_time.to_ts_ns = 1723161300000000000 + 900 * 1000;
+  const Seen mid = scan_all(dir, middle), trades = scan_all(dir, by_type), window = scan_all(dir, by_time);
+  const auto last_ten = backward_seqs(dir, 10);
+  auto verified = verify(dir);
+  REQUIRE(verified.has_value());
+
+  CompactOptions small;
+  small.block_bytes = 8 << 10;  // many blocks, so reads cross block edges
+  auto report = compact(dir, small);
+  REQUIRE_MESSAGE(report.has_value(), (report ? "" : report.error().message));
+  CHECK(report->records == before.records);
+  CHECK(report->blocks > 10);
+  CHECK(report->raw_records == 0);  // every record this project writes packs back identically
+  CHECK(report->chain_head == verified->chain_head);
+  CHECK(report->bytes_after < report->bytes_before);
+  CHECK_FALSE(std::filesystem::exists(dir + ".compacting"));
+
+  const Summary after = summary_of(dir);
+  CHECK(after.compacted);
+  CHECK(after.records == before.records);
+  CHECK(after.first_seq == before.first_seq);
+  CHECK(after.last_seq == before.last_seq);
+  CHECK(after.batches == before.batches);
+  CHECK(after.chain_head == before.chain_head);
+  const Seen again = scan_all(dir);
+  CHECK(again.seqs == all.seqs);
+  CHECK(again.stored == all.stored);  // the stored bytes, checksum and all
+  CHECK(scan_all(dir, middle).stored == mid.stored);
+  CHECK(scan_all(dir, by_type).seqs == trades.seqs);
+  CHECK(scan_all(dir, by_time).seqs == window.seqs);
+  CHECK(backward_seqs(dir, 10) == last_ten);
+  auto reverified = verify(dir);
+  REQUIRE_MESSAGE(reverified.has_value(), (reverified ? "" : reverified.error().message));
+  CHECK(reverified->chain_head == verified->chain_head);
+  CHECK(reverified->attested == verified->attested);
+  CHECK(reverified->unattested == verified->unattested);
+  {
+    auto r = Reader::open(dir);
+    REQUIRE(r.has_value());
+    auto sessions = (*r)->sessions();
+    REQUIRE(sessions.has_value());
+    CHECK(sessions->size() == 2);
+    auto snap = (*r)->snapshot_between(0, before.last_seq);
+    REQUIRE(snap.has_value());
+    REQUIRE(snap->has_value());
+    CHECK((*snap)->second == Bytes{1, 2, 3, 1});
+  }
+  CHECK(error_of(compact(dir)).find("is already compacted") != std::string::npos);
+
+  auto expanded = expand(dir);
+  REQUIRE_MESSAGE(expanded.has_value(), (expanded ? "" : expanded.error().message));
+  CHECK(expanded->chain_head == verified->chain_head);
+  CHECK_FALSE(summary_of(dir).compacted);
+  CHECK(scan_all(dir).stored == all.stored);
+  CHECK(error_of(expand(dir)).find("is not compacted") != std::string::npos);
+  // Expanded, it is a journal like any other: a writer continues it.
+  auto w = Writer::open(dir);
+  REQUIRE_MESSAGE(w.has_value(), (w ? "" : w.error().message));
+  CHECK((*w)->next_seq() == before.last_seq + 1);
+}
+
+TEST_CASE("a compacted journal opens read-only: a writer (a resume) is refused, saying how to expand it") {
+  test::TempDir tmp;
+  const std::string dir = tmp.sub("j");
+  write_sealed_journal(dir, 2);
+  REQUIRE(compact(dir).has_value());
+  auto w = Writer::open(dir);
+  REQUIRE_FALSE(w.has_value());
+  CHECK(w.error().message.find("is compacted, and a compacted journal opens read-only") != std::string::npos);
+  CHECK(w.error().message.find("trader-tools compact --expand " + dir) != std::string::npos);
+  CHECK(scan_all(dir).seqs.size() == summary_of(dir).records);  // and it was left as it was
+}
+
+TEST_CASE("compaction is refused, leaving the journal as it was, for an open session, other files, or damage") {
+  test::TempDir tmp;
+  SUBCASE("a session that has not ended") {
+    const std::string dir = tmp.sub("open");
+    {
+      auto w = Writer::open(dir);
+      REQUIRE(w.has_value());
+      REQUIRE((*w)->begin_session(SessionInfo{}).has_value());
+      (*w)->append(test::header_at(1), test::sample_trade(1));
+      REQUIRE((*w)->commit().has_value());
+    }
+    CHECK(error_of(compact(dir)).find("session 1 (from seq 1) has not ended") != std::string::npos);
+    CHECK_FALSE(summary_of(dir).compacted);
+  }
+  SUBCASE("a file that is not the journal's") {
+    const std::string dir = tmp.sub("notes");
+    write_sealed_journal(dir, 1);
+    std::ofstream(dir + "/notes.txt") << "mine\n";
+    CHECK(error_of(compact(dir)).find("holds notes.txt, which is not a journal's file") != std::string::npos);
+    CHECK_FALSE(summary_of(dir).compacted);
+  }
+  SUBCASE("a damaged record: the journal does not verify") {
+    const std::string dir = tmp.sub("damaged");
+    write_sealed_journal(dir, 3);
+    REQUIRE(test::flip_record_byte(dir, 20));
+    const auto why = error_of(compact(dir));
+    CHECK(why.find("does not verify, so it is left as it is: seq 20") != std::string::npos);
+    CHECK_FALSE(summary_of(dir).compacted);
+    CHECK_FALSE(std::filesystem::exists(dir + ".compacting"));
+  }
+  SUBCASE("a directory beside it that is someone's") {
+    const std::string dir = tmp.sub("beside");
+    write_sealed_journal(dir, 1);
+    std::filesystem::create_directory(dir + ".compacting");
+    std::ofstream(dir + ".compacting/data.mdb") << "not ours\n";
+    CHECK(error_of(compact(dir)).find(".compacting exists and is not a rewrite of") != std::string::npos);
+    CHECK(std::filesystem::exists(dir + ".compacting/data.mdb"));
+    CHECK_FALSE(summary_of(dir).compacted);
+  }
+}
+
+TEST_CASE("what a killed compaction left beside the journal is removed by the next run") {
+  test::TempDir tmp;
+  const std::string dir = tmp.sub("j");
+  write_sealed_journal(dir, 2);
+  SUBCASE("an unfinished rewrite (marked)") {
+    std::filesystem::create_directory(dir + ".compacting");
+    std::ofstream(dir + ".compacting/rewrite-in-progress");
+    std::ofstream(dir + ".compacting/data.mdb") << "half written";
+  }
+  SUBCASE("the journal as it was, left after the swap") {
+    std::filesystem::copy(dir, dir + ".compacting");
+  }
+  REQUIRE_MESSAGE(compact(dir).has_value(), "");
+  CHECK(summary_of(dir).compacted);
+  CHECK_FALSE(std::filesystem::exists(dir + ".compacting"));
+}
+
+TEST_CASE("a damaged compacted block is an error naming its seqs, never a short read") {
+  test::TempDir tmp;
+  const std::string dir = tmp.sub("j");
+  write_sealed_journal(dir, 10);
+  CompactOptions small;
+  small.block_bytes = 8 << 10;
+  REQUIRE(compact(dir, small).has_value());
+  REQUIRE(test::flip_record_byte(dir, 100, -1));  // the block holding seq 100: its zstd checksum
+  auto r = Reader::open(dir);
+  REQUIRE(r.has_value());
+  auto cur = (*r)->scan();
+  REQUIRE(cur.has_value());
+  std::string error;
+  for (;;) {
+    auto rec = cur->next();
+    if (!rec) {
+      error = rec.error().message;
+      break;
+    }
+    REQUIRE(*rec != nullptr);  // it must not end early
+  }
+  CHECK(error.find("damaged compacted block") != std::string::npos);
+  CHECK(error.find("..") != std::string::npos);
+  auto v = verify(dir);
+  REQUIRE_FALSE(v.has_value());
+  CHECK(v.error().message.find("damaged compacted block") != std::string::npos);
+}
+
+TEST_CASE("a block keeps a record that would not pack back identically as its stored bytes") {
+  std::vector<std::uint8_t> normal, odd;
+  encode_record(test::header_at(1), test::sample_trade(1), normal);
+  // The same record with a byte after the message: it decodes, but packing its words
+  // gives the record without the byte, so the block must keep it as stored.
+  encode_record(test::header_at(2), test::sample_trade(2), odd);
+  odd.push_back(0);
+  const std::uint32_t sum = record_checksum({odd.data() + kChecksumBytes, odd.size() - kChecksumBytes});
+  std::memcpy(odd.data(), &sum, kChecksumBytes);
+
+  BlockEncoder encoder(3);
+  REQUIRE(encoder.add(1, normal).has_value());
+  REQUIRE(encoder.add(2, odd).has_value());
+  CHECK_FALSE(encoder.add(4, normal).has_value());  // seqs must follow each other
+  CHECK(encoder.raw_records() == 1);
+  auto block = encoder.finish();
+  REQUIRE(block.has_value());
+  BlockDecoder decoder;
+  REQUIRE(decoder.load(2, *block).has_value());
+  CHECK(decoder.first_seq() == 1);
+  CHECK(decoder.last_seq() == 2);
+  const auto a = decoder.stored(1), b = decoder.stored(2);
+  CHECK(std::vector<std::uint8_t>(a.begin(), a.end()) == normal);
+  CHECK(std::vector<std::uint8_t>(b.begin(), b.end()) == odd);
+  // Stored under the wrong key, it is refused by its head.
+  auto wrong = decoder.load(3, *block);
+  REQUIRE_FALSE(wrong.has_value());
+  CHECK(wrong.error().message.find("not a run ending at seq 3") != std::string::npos);
+}

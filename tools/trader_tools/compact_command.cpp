@@ -1,0 +1,49 @@
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "journal/journal.hpp"
+#include "tools/trader_tools/commands.hpp"
+
+namespace trader::tools {
+
+void add_compact_command(CLI::App& app, int& exit_code) {
+  struct Args {
+    std::string dir;
+    bool expand = false;
+    int level = journal::CompactOptions{}.zstd_level;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand(
+      "compact", "Rewrite a journal whose sessions have ended into compressed blocks (read-only; --expand undoes it)");
+  cmd->add_option("dir", a->dir, "journal directory")->required();
+  cmd->add_flag("--expand", a->expand, "restore the records as they were stored, byte for byte");
+  cmd->add_option("--level", a->level, "zstd level of the blocks")->check(CLI::Range(1, 22))->capture_default_str();
+  cmd->callback([a, &exit_code] {
+    {
+      auto reader = journal::Reader::open(a->dir);  // "not a journal" is bad input, not a failed compaction
+      if (!reader) {
+        fmt::print(stderr, "error: {}\n", reader.error().message);
+        exit_code = kExitError;
+        return;
+      }
+    }
+    journal::CompactOptions options;
+    options.zstd_level = a->level;
+    auto report = a->expand ? journal::expand(a->dir) : journal::compact(a->dir, options);
+    if (!report) {
+      fmt::print(stderr, "error: {}\n", report.error().message);
+      exit_code = kExitFailed;
+      return;
+    }
+    const auto per_record = [&](std::uint64_t bytes) { return static_cast<double>(bytes) / static_cast<double>(report->records); };
+    fmt::print("{} {}: {} records{}, data.mdb {} -> {} bytes ({:.1f} -> {:.1f} bytes a record)\n",
+               a->expand ? "expanded" : "compacted", a->dir, report->records,
+               a->expand ? "" : fmt::format(" in {} blocks", report->blocks), report->bytes_before, report->bytes_after,
+               per_record(report->bytes_before), per_record(report->bytes_after));
+    fmt::print("    verified: the same records, chain head {}\n", journal::to_hex(report->chain_head));
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace trader::tools
