@@ -51,6 +51,7 @@ double caf_round_trip_us(std::size_t round_trips);
 
 void bench_journal(const Options& o, Results& r);   // append (nosync, sync), read, bytes per trade
 void bench_import(const Options& o, Results& r);    // import vs bare simdjson
+void bench_compact(const Options& o, Results& r);   // a compacted journal's bytes a message vs zstd -19 of the JSON
 void bench_replay(const Options& o, Results& r);    // replay --verify of a >= 1M-event journal
 void bench_node_vs_replay(const Options& o, Results& r);  // the CAF node vs what-if, same config and data
 void bench_latency(const Options& o, Results& r);   // tick-to-order in the live CAF node

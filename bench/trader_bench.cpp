@@ -22,8 +22,8 @@ int main(int argc, char** argv) {
                                    "only SQLite is measured");
   app.add_option("--work", o.work_dir, "scratch directory (default: a temporary one, removed after)");
   app.add_option("--only", only,
-                 "run one part: journal, import, replay, node-vs-replay, tick-to-order, projection or sweep")
-      ->check(CLI::IsMember({"journal", "import", "replay", "node-vs-replay", "tick-to-order", "projection", "sweep"}));
+                 "run one part: journal, import, compact, replay, node-vs-replay, tick-to-order, projection or sweep")
+      ->check(CLI::IsMember({"journal", "import", "compact", "replay", "node-vs-replay", "tick-to-order", "projection", "sweep"}));
   CLI11_PARSE(app, argc, argv);
   namespace fs = std::filesystem;
   if (!fs::is_directory(o.data_dir) || trader::bench::data_file(o, "btcusdt_20240808").empty() ||
@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   const std::pair<const char*, void (*)(const trader::bench::Options&, trader::bench::Results&)> parts[] = {
       {"journal", trader::bench::bench_journal},
       {"import", trader::bench::bench_import},
+      {"compact", trader::bench::bench_compact},
       {"replay", trader::bench::bench_replay},
       {"node-vs-replay", trader::bench::bench_node_vs_replay},
       {"tick-to-order", trader::bench::bench_latency},

@@ -1,6 +1,7 @@
 // compact() and expand(): the whole journal rewritten beside it, checked, then swapped in.
 #include <fcntl.h>
 #include <stdio.h>  // renameat2
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -165,22 +166,67 @@ Status write_rewrite(LmdbEnv& src, LmdbEnv& out, bool to_compacted, const Compac
   return st;
 }
 
-// Deletes a journal directory's own files (and the rewrite marker), then the directory.
-// Anything else in it stays, and so does the directory, which is an error.
-Status remove_journal_dir(const std::string& dir) {
+// The same file (a hard link of it), or two symlinks to the same target.
+bool same_file(const fs::path& a, const fs::path& b) {
+  struct stat x{}, y{};
+  if (::lstat(a.c_str(), &x) != 0 || ::lstat(b.c_str(), &y) != 0) return false;
+  if (S_ISLNK(x.st_mode) && S_ISLNK(y.st_mode)) {
+    std::error_code ec1, ec2;
+    return fs::read_symlink(a, ec1) == fs::read_symlink(b, ec2) && !ec1 && !ec2;
+  }
+  return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+// Deletes a journal directory beside `journal`: its own files, the rewrite marker, and
+// the files carried over, which are links to the same files in `journal`. Anything else
+// stays, and so does the directory, which is an error.
+Status remove_journal_dir(const std::string& dir, const std::string& journal) {
   std::error_code ec;
+  std::vector<std::string> carried;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const auto name = e.path().filename().string();
-    if (!is_own_file(name) && name != kMarker)
+    if (is_own_file(name) || name == kMarker) continue;
+    if (!same_file(e.path(), fs::path(journal) / name))
       return fail(fmt::format("{} holds {}, which is not a journal's: it is left there", dir, name));
+    carried.push_back(name);
   }
   if (ec) return fail(fmt::format("cannot list {}: {}", dir, ec.message()));
   // Marked first: a kill halfway through leaves a directory the next run knows to delete.
   if (const int fd = ::open((dir + "/" + kMarker).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644); fd >= 0) ::close(fd);
   else return fail(fmt::format("cannot write in {}: {}", dir, std::strerror(errno)));
+  for (const auto& name : carried) fs::remove(fs::path(dir) / name, ec);
   for (const auto name : {"data.mdb", "lock.mdb", "writer.lock", kMarker}) fs::remove(fs::path(dir) / name, ec);
   fs::remove(dir, ec);
   if (ec) return fail(fmt::format("cannot remove {}: {}", dir, ec.message()));
+  return {};
+}
+
+// The files a user keeps in the journal's directory (the main job's trades.csv): carried
+// into the rewrite as hard links (symlinks as symlinks), so nothing of theirs is copied,
+// moved or lost whatever moment a kill comes. A directory among them is refused.
+Result<std::vector<std::string>> foreign_files(const std::string& dir, const char* verb) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const auto name = e.path().filename().string();
+    if (is_own_file(name)) continue;
+    if (!e.is_symlink(ec) && !e.is_regular_file(ec))
+      return fail(fmt::format("{} holds {}, which is neither a journal's file nor a plain file; move it out before you "
+                              "{} the journal", dir, name + (e.is_directory(ec) ? "/" : ""), verb));
+    names.push_back(name);
+  }
+  if (ec) return fail(fmt::format("cannot list {}: {}", dir, ec.message()));
+  return names;
+}
+
+Status carry_files(const std::string& from, const std::string& to, const std::vector<std::string>& names) {
+  std::error_code ec;
+  for (const auto& name : names) {
+    const auto src = fs::path(from) / name, dst = fs::path(to) / name;
+    if (fs::is_symlink(src, ec)) fs::create_symlink(fs::read_symlink(src, ec), dst, ec);
+    else fs::create_hard_link(src, dst, ec);
+    if (ec) return fail(fmt::format("cannot carry {} over: {}", name, ec.message()));
+  }
   return {};
 }
 
@@ -219,7 +265,7 @@ Status clear_leftover(const std::string& dir, const std::string& tmp, const Veri
     if (!other || other->chain_head != current.chain_head || other->records != current.records)
       return fail(fmt::format("{} exists and is not a rewrite of {}: move it away first", tmp, dir));
   }
-  return remove_journal_dir(tmp);
+  return remove_journal_dir(tmp, dir);
 }
 
 Result<CompactReport> rewrite(const std::string& dir_arg, bool to_compacted, const CompactOptions& options) {
@@ -234,12 +280,8 @@ Result<CompactReport> rewrite(const std::string& dir_arg, bool to_compacted, con
   auto lock = take_writer_lock(dir);
   if (!lock) return fail(lock.error().message + "; it is left as it is");
   FdHold hold(*lock);
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const auto name = e.path().filename().string();
-    if (!is_own_file(name))
-      return fail(fmt::format("{} holds {}, which is not a journal's file; move it out before you {} the journal",
-                              dir_arg, name, verb));
-  }
+  auto carried = foreign_files(dir, verb);
+  if (!carried) return tl::unexpected(carried.error());
   {
     auto reader = Reader::open(dir);
     if (!reader) return tl::unexpected(reader.error());
@@ -266,7 +308,7 @@ Result<CompactReport> rewrite(const std::string& dir_arg, bool to_compacted, con
   CompactReport report;
   report.bytes_before = fs::file_size(fs::path(dir) / "data.mdb", ec);
   const auto abandon = [&](const std::string& why) {
-    (void)remove_journal_dir(tmp);
+    (void)remove_journal_dir(tmp, dir);
     return fail(fmt::format("cannot {} {}: {}; the journal is left as it is", verb, dir_arg, why));
   };
   fs::create_directory(tmp, ec);
@@ -294,6 +336,7 @@ Result<CompactReport> rewrite(const std::string& dir_arg, bool to_compacted, con
   if (!new_tables) return abandon(new_tables.error().message);
   if (!(*new_tables == *tables)) return abandon("the rewrite's meta values, sessions or snapshots differ");
   report.chain_head = after->chain_head;
+  if (auto st = carry_files(dir, tmp, *carried); !st) return abandon(st.error().message);
   fs::remove(fs::path(tmp) / kMarker, ec);
   if (ec) return abandon(ec.message());
   if (auto st = fsync_path(tmp); !st) return abandon(st.error().message);
@@ -304,7 +347,7 @@ Result<CompactReport> rewrite(const std::string& dir_arg, bool to_compacted, con
     return abandon(fmt::format("cannot swap {} and {} in one rename on this filesystem: {}", tmp, dir,
                                std::strerror(errno)));
   if (auto st = fsync_path(fs::path(dir).parent_path().string()); !st) return tl::unexpected(st.error());
-  if (auto st = remove_journal_dir(tmp); !st)
+  if (auto st = remove_journal_dir(tmp, dir); !st)
     return fail(fmt::format("journal {} is {}ed, but its old form could not be removed: {}", dir_arg, verb,
                             st.error().message));
   report.bytes_after = fs::file_size(fs::path(dir) / "data.mdb", ec);

@@ -3,7 +3,8 @@
 # each killed at a random moment of its run. After every kill the journal must verify to
 # the same records and chain head, read the same (dump), and be whole in one form or the
 # other, never half. Then a run to the end removes what the kills left beside it, and
-# the expanded journal holds the original's stored records byte for byte.
+# the expanded journal holds the original's stored records byte for byte. A file the user
+# keeps in the journal's directory (an export) is there, unchanged, after every kill.
 #   tests/fault/compact_kill_loop.sh [N]   (default 10; CI runs a small N: ctest -L fault)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export TRADER_TOOLS=${TRADER_TOOLS:-$root/build/bin/trader-tools}
@@ -19,6 +20,8 @@ j="$SCRATCH/j"
 "$TRADER_NODE" --config "$TRADER_CONFIG" --set journal.path="$j" --set journal.snapshot_every=5000 > /dev/null 2>&1 \
   || bad "node run failed"
 mdb_dump -s records "$j" > "$SCRATCH/records.txt"
+"$TOOLS" export trades "$j" --csv "$j/trades.csv" > /dev/null  # a user's file in the journal's directory
+cp "$j/trades.csv" "$SCRATCH/trades.csv"
 "$TOOLS" dump "$j" --json | md5sum > "$SCRATCH/dump.md5"
 head=$("$TOOLS" verify "$j" | sed -n 's/^ok: \(.*\)$/\1/p')
 
@@ -49,6 +52,10 @@ for ((i = 1; i <= N; i++)); do
     bad "after kill $i (${args[*]:-compact} at $delay_ms ms) the journal does not verify the same: $out"
     continue
   fi
+  if ! cmp -s "$j/trades.csv" "$SCRATCH/trades.csv"; then
+    bad "after kill $i the file kept in the journal's directory is gone or changed"
+    continue
+  fi
   if ! "$TOOLS" dump "$j" --json | md5sum | cmp -s - "$SCRATCH/dump.md5"; then
     bad "after kill $i the journal reads differently"
     continue
@@ -61,8 +68,8 @@ for ((i = 1; i <= N; i++)); do
   fi
 done
 ok "$N runs, $kills killed: every time the journal verified to the same chain and read the same ($as_was left as they were, $compacted_after rewritten; $leftovers left a directory beside it)"
-[ "$as_was" -gt 0 ] && [ "$compacted_after" -gt 0 ] && ok "kills landed both before and after the swap" \
-  || bad "the kills did not land on both sides of the swap ($as_was as they were, $compacted_after rewritten)"
+[ "$as_was" -gt 0 ] && ok "kills interrupted rewrites ($as_was), and the journal was whole every time" \
+  || bad "no kill interrupted a rewrite: the loop tested nothing"
 
 # A run to the end clears what the kills left, and the expanded journal is the original.
 if "$TOOLS" stats "$j" | grep -q "compacted"; then "$TOOLS" compact --expand "$j" > /dev/null || bad "the final expand failed"; fi

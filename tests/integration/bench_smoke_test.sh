@@ -18,6 +18,8 @@ keys = ["journal_append_ratio_nosync", "journal_append_ratio_sync", "journal_app
         "caf_round_trip_us", "node_deliveries_per_record", "node_vs_replay_ceiling",
         "projection_rows", "projection_rows_per_s_sqlite", "sqlite_bulk_insert_rows_per_s", "projection_ratio_sqlite",
         "projection_rows_per_s_postgresql", "postgresql_copy_rows_per_s", "projection_ratio_postgresql",
+        "bytes_per_message_journal", "bytes_per_message_compacted", "bytes_per_message_json_zstd19",
+        "bytes_per_message_json_gz", "compact_mb_per_s", "compact_messages",
         "sweep_tasks", "sweep_tasks_per_s_1_worker", "sweep_tasks_per_s_2_workers", "sweep_scaling_2_workers"]
 missing = [k for k in keys if not (isinstance(d.get(k), (int, float)) and d[k] > 0)]
 assert not missing, missing

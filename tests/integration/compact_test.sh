@@ -41,6 +41,7 @@ for (t,) in db.execute("select name from sqlite_master where type = \"table\" or
   "$TOOLS" train "$dir" --config "$CONFIG" --out "$out/model.json" --horizon 15m --rounds 20 > /dev/null
 }
 readers "$run" "$SCRATCH/before"
+cp "$SCRATCH/before/trades.csv" "$run/trades.csv"  # as the main job leaves its export there
 mdb_dump -s records "$run" > "$SCRATCH/records-before.txt"
 bytes_before=$(stat -c %s "$run/data.mdb")
 
@@ -53,6 +54,8 @@ bytes_after=$(stat -c %s "$run/data.mdb")
 [ "$bytes_after" -lt $((bytes_before / 2)) ] && ok "data.mdb at least halves ($bytes_before -> $bytes_after bytes)" \
   || bad "data.mdb $bytes_before -> $bytes_after bytes"
 [ ! -e "$run.compacting" ] && ok "nothing is left beside the journal" || bad "$run.compacting is left"
+cmp -s "$run/trades.csv" "$SCRATCH/before/trades.csv" && ok "a file kept in the journal's directory is still there" \
+  || bad "trades.csv kept in the journal's directory is gone or changed"
 grep -q "^format       v1, compacted" <<<"$("$TOOLS" stats "$run")" && ok "stats says it is compacted" \
   || bad "stats: $("$TOOLS" stats "$run" | head -3)"
 
@@ -90,6 +93,8 @@ cmp -s "$SCRATCH/records-before.txt" "$SCRATCH/records-after.txt" \
   && ok "expanded: every stored record byte for byte as before ($(grep -c "" "$SCRATCH/records-after.txt") dump lines)" \
   || bad "the expanded records differ from the original"
 expect_fail "expand twice" 1 "is not compacted" "$TOOLS" compact --expand "$run"
+
+cmp -s "$run/trades.csv" "$SCRATCH/before/trades.csv" && ok "and still there after expand" || bad "trades.csv lost by expand"
 
 # A journal being written is refused (the writer lock), and so is a session not ended.
 live="$SCRATCH/live"

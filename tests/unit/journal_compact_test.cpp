@@ -197,11 +197,12 @@ TEST_CASE("compaction is refused, leaving the journal as it was, for an open ses
     CHECK(error_of(compact(dir)).find("session 1 (from seq 1) has not ended") != std::string::npos);
     CHECK_FALSE(summary_of(dir).compacted);
   }
-  SUBCASE("a file that is not the journal's") {
+  SUBCASE("a directory inside the journal's") {
     const std::string dir = tmp.sub("notes");
     write_sealed_journal(dir, 1);
-    std::ofstream(dir + "/notes.txt") << "mine\n";
-    CHECK(error_of(compact(dir)).find("holds notes.txt, which is not a journal's file") != std::string::npos);
+    std::filesystem::create_directory(dir + "/exports");
+    CHECK(error_of(compact(dir)).find("holds exports/, which is neither a journal's file nor a plain file") !=
+          std::string::npos);
     CHECK_FALSE(summary_of(dir).compacted);
   }
   SUBCASE("a damaged record: the journal does not verify") {
@@ -222,6 +223,24 @@ TEST_CASE("compaction is refused, leaving the journal as it was, for an open ses
     CHECK(std::filesystem::exists(dir + ".compacting/data.mdb"));
     CHECK_FALSE(summary_of(dir).compacted);
   }
+}
+
+TEST_CASE("files a user keeps in the journal's directory stay there through compact and expand") {
+  test::TempDir tmp;
+  const std::string dir = tmp.sub("j");
+  write_sealed_journal(dir, 1);
+  std::ofstream(dir + "/trades.csv") << "time,symbol\n";
+  std::filesystem::create_symlink("trades.csv", dir + "/latest.csv");
+  auto compacted = compact(dir);
+  REQUIRE_MESSAGE(compacted.has_value(), (compacted ? "" : compacted.error().message));
+  auto expanded = expand(dir);
+  REQUIRE_MESSAGE(expanded.has_value(), (expanded ? "" : expanded.error().message));
+  std::ifstream in(dir + "/trades.csv");
+  std::string line;
+  std::getline(in, line);
+  CHECK(line == "time,symbol");
+  CHECK(std::filesystem::read_symlink(dir + "/latest.csv") == "trades.csv");
+  CHECK_FALSE(std::filesystem::exists(dir + ".compacting"));
 }
 
 TEST_CASE("what a killed compaction left beside the journal is removed by the next run") {
