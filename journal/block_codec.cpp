@@ -6,6 +6,7 @@
 #include <zstd.h>
 
 #include "journal/record_format.hpp"
+#include "journal/varint.hpp"
 
 namespace trader::journal {
 namespace {
@@ -14,61 +15,77 @@ namespace {
 // at a few MiB).
 constexpr std::uint64_t kMaxPayloadBytes = std::uint64_t{1} << 30;
 
-void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<std::uint8_t>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<std::uint8_t>(v));
-}
-
-bool get_varint(std::span<const std::uint8_t> in, std::size_t& at, std::uint64_t& v) {
-  v = 0;
-  for (unsigned shift = 0; shift < 64 && at < in.size(); shift += 7) {
-    const std::uint8_t b = in[at++];
-    v |= std::uint64_t{b & 0x7fu} << shift;
-    if ((b & 0x80) == 0) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 // ---- BlockEncoder -------------------------------------------------------------------
 BlockEncoder::BlockEncoder(int zstd_level) : level_(zstd_level), cctx_(ZSTD_createCCtx()) {}
 BlockEncoder::~BlockEncoder() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_)); }
 
+namespace {
+enum Form : std::uint8_t { kWords = 0, kRaw = 1, kMarket = 2 };
+
+void put_section(std::vector<std::uint8_t>& out, const std::vector<std::uint8_t>& section) {
+  put_varint(out, section.size());
+  out.insert(out.end(), section.begin(), section.end());
+}
+
+bool get_section(std::span<const std::uint8_t> in, std::size_t& at, std::span<const std::uint8_t>& section) {
+  std::uint64_t n = 0;
+  if (!get_varint(in, at, n) || n > in.size() - at) return false;
+  section = in.subspan(at, n);
+  at += n;
+  return true;
+}
+}  // namespace
+
+bool BlockEncoder::add_market(const RecordView& record, std::span<const std::uint8_t> stored) {
+  if (!is_market_column_type(record.header.type_id)) return false;
+  auto message = record.decode();
+  if (!message) return false;
+  rebuilt_.clear();
+  encode_record(record.header, *message, rebuilt_);
+  if (!std::equal(rebuilt_.begin(), rebuilt_.end(), stored.begin(), stored.end())) return false;
+  market_.add(record.header, *message);
+  forms_.push_back(kMarket);
+  ++market_total_;
+  return true;
+}
+
 Status BlockEncoder::add(std::uint64_t seq, std::span<const std::uint8_t> stored) {
-  if (lengths_.empty()) first_seq_ = seq;
+  if (forms_.empty()) first_seq_ = seq;
   else if (seq != last_seq() + 1) return fail(fmt::format("seq {}: expected seq {} next in the block", seq, last_seq() + 1));
-  if (stored.size() < kChecksumBytes) return fail(fmt::format("seq {}: record too short ({} bytes)", seq, stored.size()));
+  auto record = decoder_.decode(seq, stored);  // checks the checksum, the table and the seq
+  if (!record) return fail(fmt::format("{}; a damaged record is not compacted", record.error().message));
+  stored_bytes_ += stored.size();
+  if (add_market(**record, stored)) return {};
   const auto packed = stored.subspan(kChecksumBytes);
-  std::uint32_t sum = 0;
-  std::memcpy(&sum, stored.data(), kChecksumBytes);
-  if (sum != record_checksum(packed))
-    return fail(fmt::format("seq {}: checksum mismatch; a damaged record is not compacted", seq));
   auto words = unpack_record(seq, packed, words_);
   if (!words) return tl::unexpected(words.error());
-  repacked_.clear();
-  const bool same = pack_words(*words, repacked_) && std::equal(repacked_.begin(), repacked_.end(), packed.begin(),
-                                                                 packed.end());
+  rebuilt_.clear();
+  const bool same = pack_words(*words, rebuilt_) && std::equal(rebuilt_.begin(), rebuilt_.end(), packed.begin(),
+                                                                packed.end());
   if (same) {
     const auto* p = reinterpret_cast<const std::uint8_t*>(words->begin());
     data_.insert(data_.end(), p, p + words->size() * sizeof(capnp::word));
-    lengths_.push_back(std::uint64_t{words->size() * sizeof(capnp::word)} << 1);
+    put_varint(lengths_, words->size() * sizeof(capnp::word));
+    forms_.push_back(kWords);
   } else {
     data_.insert(data_.end(), stored.begin(), stored.end());
-    lengths_.push_back(std::uint64_t{stored.size()} << 1 | 1);
+    put_varint(lengths_, stored.size());
+    forms_.push_back(kRaw);
     ++raw_total_;
   }
   return {};
 }
 
 Result<std::vector<std::uint8_t>> BlockEncoder::finish() {
-  if (lengths_.empty()) return fail("an empty block");
-  std::vector<std::uint8_t> payload;
-  payload.reserve(data_.size() + 3 * lengths_.size());
-  for (const auto l : lengths_) put_varint(payload, l);
+  if (forms_.empty()) return fail("an empty block");
+  std::vector<std::uint8_t> payload, market;
+  market_.finish(market);
+  payload.reserve(forms_.size() + lengths_.size() + market.size() + data_.size() + 30);
+  put_section(payload, forms_);
+  put_section(payload, lengths_);
+  put_section(payload, market);
   payload.insert(payload.end(), data_.begin(), data_.end());
 
   auto* cctx = static_cast<ZSTD_CCtx*>(cctx_);
@@ -77,15 +94,17 @@ Result<std::vector<std::uint8_t>> BlockEncoder::finish() {
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
   std::vector<std::uint8_t> block{kBlockCodec};
   put_varint(block, first_seq_);
-  put_varint(block, lengths_.size());
+  put_varint(block, forms_.size());
   const std::size_t head = block.size();
   block.resize(head + ZSTD_compressBound(payload.size()));
   const std::size_t n = ZSTD_compress2(cctx, block.data() + head, block.size() - head, payload.data(), payload.size());
   if (ZSTD_isError(n))
     return fail(fmt::format("seq {}..{}: compression failed: {}", first_seq_, last_seq(), ZSTD_getErrorName(n)));
   block.resize(head + n);
+  forms_.clear();
   lengths_.clear();
   data_.clear();
+  stored_bytes_ = 0;
   return block;
 }
 
@@ -140,29 +159,35 @@ Status BlockDecoder::load(std::uint64_t last_seq, std::span<const std::uint8_t> 
   if (n != size) return bad(fmt::format("{} bytes where the frame says {}", n, size));
 
   std::size_t at = 0;
-  // Each length takes at least a byte: a larger count is damage (and must not size a vector).
-  if (count > payload_.size()) return bad(fmt::format("{} records in {} bytes", count, payload_.size()));
-  std::vector<std::uint64_t> lengths(count);
-  std::uint64_t total = 0;
-  for (auto& l : lengths) {
-    if (!get_varint(payload_, at, l)) return bad("truncated lengths");
-    if ((l >> 1) > payload_.size()) return bad(fmt::format("a record of {} bytes", l >> 1));
-    total += l >> 1;  // at most count (< 2^30) times 2^30: no wrap
-  }
-  if (total != payload_.size() - at) return bad(fmt::format("lengths add up to {} bytes, the block holds {}", total,
-                                                           payload_.size() - at));
+  std::span<const std::uint8_t> forms, lengths, market;
+  if (!get_section(payload_, at, forms) || !get_section(payload_, at, lengths) || !get_section(payload_, at, market))
+    return bad("truncated sections");
+  if (forms.size() != count) return bad(fmt::format("{} forms for {} records", forms.size(), count));
+  const auto data = std::span<const std::uint8_t>(payload_).subspan(at);
+  if (auto st = market_.load(market); !st) return bad(st.error().message);
   first_seq_ = first;
   offsets_.reserve(count + 1);
+  std::size_t lengths_at = 0, data_at = 0;
+  EnvelopeHeader header;
+  Message message;
   for (std::uint64_t i = 0; i < count; ++i) {
-    const std::size_t len = lengths[i] >> 1;
-    const auto bytes = std::span<const std::uint8_t>(payload_).subspan(at, len);
-    at += len;
+    const std::uint64_t seq = first + i;
     offsets_.push_back(records_.size());
-    if (lengths[i] & 1) {
+    if (forms[i] == kMarket) {
+      if (auto st = market_.next(seq, header, message); !st) return bad(st.error().message);
+      encode_record(header, message, records_);
+      continue;
+    }
+    std::uint64_t len = 0;
+    if (forms[i] > kMarket || !get_varint(lengths, lengths_at, len) || len > data.size() - data_at)
+      return bad(fmt::format("seq {}: its bytes run past the block", seq));
+    const auto bytes = data.subspan(data_at, len);
+    data_at += len;
+    if (forms[i] == kRaw) {
       records_.insert(records_.end(), bytes.begin(), bytes.end());
       continue;
     }
-    if (len % sizeof(capnp::word) != 0) return bad(fmt::format("seq {}: {} bytes are not whole words", first + i, len));
+    if (len % sizeof(capnp::word) != 0) return bad(fmt::format("seq {}: {} bytes are not whole words", seq, len));
     words_.resize(len / sizeof(capnp::word));
     std::memcpy(words_.data(), bytes.data(), len);  // aligned for Cap'n Proto
     const std::size_t start = records_.size();
@@ -170,11 +195,12 @@ Status BlockDecoder::load(std::uint64_t last_seq, std::span<const std::uint8_t> 
     auto packed = pack_words(kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(words_.data()),
                                                             words_.size()),
                              records_);
-    if (!packed) return bad(fmt::format("seq {}: {}", first + i, packed.error().message));
+    if (!packed) return bad(fmt::format("seq {}: {}", seq, packed.error().message));
     const std::uint32_t sum =
         record_checksum({records_.data() + start + kChecksumBytes, records_.size() - start - kChecksumBytes});
     std::memcpy(records_.data() + start, &sum, kChecksumBytes);
   }
+  if (data_at != data.size()) return bad(fmt::format("{} bytes after the last record", data.size() - data_at));
   offsets_.push_back(records_.size());
   return {};
 }

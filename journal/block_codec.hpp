@@ -2,20 +2,28 @@
 // Internal: a compacted journal's block, a run of consecutive records stored as one zstd
 // frame (with its content checksum) under the block's last seq.
 //   block   = u8 codec (kBlockCodec), varint first_seq, varint count, zstd frame of the payload
-//   payload = count x varint (length << 1 | raw), then each record's bytes
-// A record is kept as its unpacked Cap'n Proto words, which compress better than the
-// packed form. Its stored bytes are rebuilt by packing the words again and recomputing
-// the checksum. A record whose words would not pack back into exactly its stored bytes
-// is kept as those bytes (raw), so expansion is byte for byte by construction.
+//   payload = three length-prefixed sections, then the words and raw bytes:
+//             forms (a byte a record), lengths (a varint for each words or raw record),
+//             market columns (market_columns.hpp)
+// Each record takes one of three forms:
+//   - market: a trade, book ticker or depth update, column by column, rebuilt by
+//     encoding its header and message again;
+//   - words: its unpacked Cap'n Proto words (they compress better than the packed form),
+//     rebuilt by packing them again and recomputing the checksum;
+//   - raw: its stored bytes as they are.
+// The encoder picks the first form that rebuilds exactly the stored bytes, so expansion
+// is byte for byte by construction.
 #include <cstdint>
 #include <span>
 #include <vector>
 
 #include "base/result.hpp"
+#include "journal/market_columns.hpp"
+#include "journal/record_format.hpp"
 
 namespace trader::journal {
 
-inline constexpr std::uint8_t kBlockCodec = 1;
+inline constexpr std::uint8_t kBlockCodec = 2;
 
 class BlockEncoder {
  public:
@@ -24,10 +32,11 @@ class BlockEncoder {
   // Adds record `seq`'s stored bytes; seqs must follow each other. A record that does not
   // decode (bad checksum, bad table) is an error naming it, and nothing is added.
   Status add(std::uint64_t seq, std::span<const std::uint8_t> stored);
-  std::size_t records() const { return lengths_.size(); }
-  std::size_t payload_bytes() const { return data_.size(); }
+  std::size_t records() const { return forms_.size(); }
+  std::uint64_t stored_bytes() const { return stored_bytes_; }  // of the records added since finish()
   std::uint64_t raw_records() const { return raw_total_; }
-  std::uint64_t last_seq() const { return first_seq_ + lengths_.size() - 1; }
+  std::uint64_t market_records() const { return market_total_; }
+  std::uint64_t last_seq() const { return first_seq_ + forms_.size() - 1; }
   // The block of what was added since the last finish(); empties the encoder.
   Result<std::vector<std::uint8_t>> finish();
 
@@ -35,14 +44,18 @@ class BlockEncoder {
   BlockEncoder& operator=(const BlockEncoder&) = delete;
 
  private:
+  bool add_market(const RecordView& record, std::span<const std::uint8_t> stored);
   int level_;
   void* cctx_;
   std::uint64_t first_seq_ = 0;
-  std::vector<std::uint64_t> lengths_;  // length << 1 | raw
+  std::vector<std::uint8_t> forms_;
+  std::vector<std::uint8_t> lengths_;  // varints
   std::vector<std::uint8_t> data_;
-  std::vector<std::uint64_t> words_;    // unpacking scratch
-  std::vector<std::uint8_t> repacked_;  // the round-trip check's output
-  std::uint64_t raw_total_ = 0;
+  MarketColumnEncoder market_;
+  RecordDecoder decoder_;
+  std::vector<std::uint64_t> words_;   // unpacking scratch
+  std::vector<std::uint8_t> rebuilt_;  // the round-trip checks' output
+  std::uint64_t stored_bytes_ = 0, raw_total_ = 0, market_total_ = 0;
 };
 
 // What a block's uncompressed head says: the seqs it holds.
@@ -72,6 +85,7 @@ class BlockDecoder {
   void* dctx_;
   std::uint64_t first_seq_ = 0;
   std::vector<std::uint8_t> payload_;
+  MarketColumnDecoder market_;
   std::vector<std::uint64_t> words_;  // aligned copy of one record's words
   std::vector<std::uint8_t> records_;
   std::vector<std::size_t> offsets_;  // records_ offsets, one past the last at the end

@@ -145,10 +145,11 @@ Status write_rewrite(LmdbEnv& src, LmdbEnv& out, bool to_compacted, const Compac
     auto st = for_each_record(src, [&](std::uint64_t seq, std::span<const std::uint8_t> stored) -> Status {
       if (auto added = encoder.add(seq, stored); !added) return added;
       ++report.records;
-      return encoder.payload_bytes() >= options.block_bytes ? flush() : Status{};
+      return encoder.stored_bytes() >= options.block_bytes ? flush() : Status{};
     });
     if (st && encoder.records() > 0) st = flush();
     report.raw_records = encoder.raw_records();
+    report.market_records = encoder.market_records();
     return st;
   }
   std::size_t pending_bytes = 0;

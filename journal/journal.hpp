@@ -242,11 +242,12 @@ Result<VerifyReport> check_attestations(Reader& reader);
 // removed by the next run. The writer lock is held throughout.
 struct CompactOptions {
   int zstd_level = 19;
-  std::size_t block_bytes = std::size_t{4} << 20;  // a block closes past this many uncompressed bytes
+  std::size_t block_bytes = std::size_t{4} << 20;  // a block closes past this many bytes of records as stored
 };
 struct CompactReport {
   std::uint64_t records = 0, blocks = 0;
-  std::uint64_t raw_records = 0;  // kept as stored bytes: their words did not pack back identically
+  std::uint64_t market_records = 0;  // trades, book tickers and depth updates kept column by column
+  std::uint64_t raw_records = 0;     // kept as stored bytes: no other form rebuilt them identically
   std::uint64_t bytes_before = 0, bytes_after = 0;  // data.mdb
   Hash chain_head{};
 };

@@ -64,4 +64,4 @@ CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="$opt" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$opt" \
   -DBUILD_TESTING=OFF -DCMAKE_C_FLAGS="$san -fsanitize=fuzzer-no-link" -DCMAKE_CXX_FLAGS="$san -fsanitize=fuzzer-no-link" > /dev/null
 cmake --build build-fuzz --target fuzz_frame_parser fuzz_coinbase_frame fuzz_kucoin_frame fuzz_kucoin_futures_frame fuzz_config \
-  fuzz_record_decoder
+  fuzz_record_decoder fuzz_block_decoder

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs one fuzz target for a bounded time: scripts/fuzz.sh TARGET SECONDS
-# (TARGET: frame_parser, coinbase_frame, kucoin_frame, kucoin_futures_frame, config or record_decoder; build them with scripts/build-checks.sh).
+# (TARGET: frame_parser, coinbase_frame, kucoin_frame, kucoin_futures_frame, config, record_decoder or block_decoder; build them with scripts/build-checks.sh).
 # New inputs go to a scratch corpus; the seeds in fuzz/corpus are read, never written.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?target: frame_parser, coinbase_frame, kucoin_frame, kucoin_futures_frame, config or record_decoder}
+target=${1:?target: frame_parser, coinbase_frame, kucoin_frame, kucoin_futures_frame, config, record_decoder or block_decoder}
 seconds=${2:-60}
 bin=build-fuzz/bin/fuzz_$target
 [ -x "$bin" ] || { echo "error: $bin is missing: run scripts/build-checks.sh" >&2; exit 2; }
