@@ -6,7 +6,7 @@
 //             forms (a byte a record), lengths (a varint for each words or raw record),
 //             market columns (market_columns.hpp)
 // Each record takes one of three forms:
-//   - market: a trade, book ticker or depth update, column by column, rebuilt by
+//   - market: a trade, aggregate trade, book ticker or depth update, column by column, rebuilt by
 //     encoding its header and message again;
 //   - words: its unpacked Cap'n Proto words (they compress better than the packed form),
 //     rebuilt by packing them again and recomputing the checksum;

@@ -246,7 +246,7 @@ struct CompactOptions {
 };
 struct CompactReport {
   std::uint64_t records = 0, blocks = 0;
-  std::uint64_t market_records = 0;  // trades, book tickers and depth updates kept column by column
+  std::uint64_t market_records = 0;  // trades, aggregate trades, book tickers, depth updates: in columns
   std::uint64_t raw_records = 0;     // kept as stored bytes: no other form rebuilt them identically
   std::uint64_t bytes_before = 0, bytes_after = 0;  // data.mdb
   Hash chain_head{};

@@ -27,7 +27,8 @@ std::uint64_t magnitude(std::uint64_t v) { return static_cast<std::int64_t>(v) <
 }  // namespace
 
 bool is_market_column_type(std::uint16_t type_id) {
-  return type_id == Trade::kTypeId || type_id == BookTicker::kTypeId || type_id == DepthUpdate::kTypeId;
+  return type_id == Trade::kTypeId || type_id == AggTrade::kTypeId || type_id == BookTicker::kTypeId ||
+         type_id == DepthUpdate::kTypeId;
 }
 
 // ---- encoder --------------------------------------------------------------------------
@@ -66,6 +67,20 @@ void MarketColumnEncoder::add(const EnvelopeHeader& h, const Message& message) {
     put_diff(S::exchange_ts, u(t->trade_ts_ms), u(t->exchange_ts_ms));
     st.trade_price = u(t->price);
     st.trade_id = t->trade_id;
+  } else if (const auto* a = std::get_if<AggTrade>(&message)) {
+    auto& st = state_[symbol_index(a->symbol)];
+    put(S::symbol, static_cast<std::uint64_t>(&st - state_.data()));
+    flags_.push_back(static_cast<std::uint8_t>(AggTrade::kTypeId | (a->buyer_maker ? kBuyerMaker : 0)));
+    put_diff(S::trade_prices, u(a->price), st.trade_price);
+    put(S::trade_quantities, u(a->qty));
+    put_diff(S::ids, a->agg_trade_id, st.agg_id);
+    put_diff(S::ids, a->first_trade_id, st.agg_last_trade + 1);
+    put_diff(S::ids, a->last_trade_id, a->first_trade_id);
+    put_diff(S::exchange_ts, u(a->exchange_ts_ms), ms);
+    put_diff(S::exchange_ts, u(a->trade_ts_ms), u(a->exchange_ts_ms));
+    st.trade_price = u(a->price);
+    st.agg_id = a->agg_trade_id;
+    st.agg_last_trade = a->last_trade_id;
   } else if (const auto* b = std::get_if<BookTicker>(&message)) {
     auto& st = state_[symbol_index(b->symbol)];
     put(S::symbol, static_cast<std::uint64_t>(&st - state_.data()));
@@ -217,6 +232,21 @@ Status MarketColumnDecoder::next(std::uint64_t seq, EnvelopeHeader& h, Message& 
     st.trade_price = u(t.price);
     st.trade_id = t.trade_id;
     message = std::move(t);
+  } else if (h.type_id == AggTrade::kTypeId) {
+    AggTrade a;
+    a.symbol = symbols_[symbol];
+    a.buyer_maker = (flag & kBuyerMaker) != 0;
+    a.price = s(st.trade_price + get(S::trade_prices));
+    a.qty = s(get(S::trade_quantities));
+    a.agg_trade_id = st.agg_id + get(S::ids);
+    a.first_trade_id = st.agg_last_trade + 1 + get(S::ids);
+    a.last_trade_id = a.first_trade_id + get(S::ids);
+    a.exchange_ts_ms = s(ms + get(S::exchange_ts));
+    a.trade_ts_ms = s(u(a.exchange_ts_ms) + get(S::exchange_ts));
+    st.trade_price = u(a.price);
+    st.agg_id = a.agg_trade_id;
+    st.agg_last_trade = a.last_trade_id;
+    message = std::move(a);
   } else if (h.type_id == BookTicker::kTypeId) {
     BookTicker b;
     b.symbol = symbols_[symbol];

@@ -1,5 +1,6 @@
 #pragma once
-// Internal: the market records of a compacted block (trades, book tickers, depth updates),
+// Internal: the market records of a compacted block (trades, aggregate trades, book
+// tickers, depth updates),
 // column by column. Each field goes to its own stream as a zigzag varint, most of them as
 // the difference from the same field of the symbol's previous record (prices, ids, the
 // first level of each side) or of the record itself (exchange time against receive time,
@@ -36,6 +37,7 @@ inline constexpr std::size_t kMarketStreams = static_cast<std::size_t>(MarketStr
 // The per-symbol values the next record's differences are taken from.
 struct MarketSymbolState {
   std::uint64_t trade_price = 0, trade_id = 0;
+  std::uint64_t agg_id = 0, agg_last_trade = 0;
   std::uint64_t ticker_id = 0, ticker_bid = 0;
   std::uint64_t depth_id = 0, depth_bid = 0, depth_ask = 0;
 };
