@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Compaction (issue 26): the main job's journal, compacted, reads exactly as before through
-# every reader (dump, stats, verify, replay --verify and --what-if, export, project, train),
-# is refused to a resume with the way back, and expands to the same stored records byte
-# for byte. A journal being written, or not sealed, is refused; wrong use exits 2.
+# every reader (dump, stats, verify, replay --verify and --what-if, export, explain, project,
+# train), is refused to a resume with the way back, and expands to the same stored records
+# byte for byte. A journal being written, or not sealed, is refused; wrong use exits 2.
 source "$(dirname "$0")/lib.sh"
 NODE=${TRADER_NODE:?set TRADER_NODE}
 CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG}
@@ -31,6 +31,7 @@ print(json.dumps(s, sort_keys=True))' > "$out/stats.json"
     | grep -o "decision hash [0-9a-f]*" > "$out/whatif.txt"
   rm -rf "$out/whatif"
   "$TOOLS" export trades "$dir" --csv "$out/trades.csv"
+  "$TOOLS" explain "$dir" --order c318 > "$out/explain.txt"  # the README's order
   "$TOOLS" project "$dir" --db "sqlite:$out/read.db" > /dev/null
   python3 -c '
 import sqlite3, sys
@@ -60,7 +61,8 @@ grep -q "^format       v1, compacted" <<<"$("$TOOLS" stats "$run")" && ok "stats
   || bad "stats: $("$TOOLS" stats "$run" | head -3)"
 
 readers "$run" "$SCRATCH/after"
-for f in dump.jsonl dump-filtered.txt stats.json verify.txt replay.txt replay-from.txt whatif.txt trades.csv tables.txt model.json; do
+for f in dump.jsonl dump-filtered.txt stats.json verify.txt replay.txt replay-from.txt whatif.txt trades.csv explain.txt \
+  tables.txt model.json; do
   if [ -s "$SCRATCH/before/$f" ] && cmp -s "$SCRATCH/before/$f" "$SCRATCH/after/$f"; then
     ok "$f is the same from the compacted journal ($(stat -c %s "$SCRATCH/after/$f") bytes)"
   else

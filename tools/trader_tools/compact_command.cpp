@@ -39,7 +39,8 @@ void add_compact_command(CLI::App& app, int& exit_code) {
     const auto per_record = [&](std::uint64_t bytes) { return static_cast<double>(bytes) / static_cast<double>(report->records); };
     fmt::print("{} {}: {} records{}, data.mdb {} -> {} bytes ({:.1f} -> {:.1f} bytes a record)\n",
                a->expand ? "expanded" : "compacted", a->dir, report->records,
-               a->expand ? "" : fmt::format(" in {} blocks", report->blocks), report->bytes_before, report->bytes_after,
+               a->expand ? "" : fmt::format(" in {} block{}", report->blocks, report->blocks == 1 ? "" : "s"),
+               report->bytes_before, report->bytes_after,
                per_record(report->bytes_before), per_record(report->bytes_after));
     fmt::print("    verified: the same records, chain head {}\n", journal::to_hex(report->chain_head));
     exit_code = kExitOk;
