@@ -103,15 +103,23 @@ OpenEnvs& open_envs() {
   return *envs;
 }
 
-// Opens a new environment for `dir` (called with the registry locked).
-Result<std::unique_ptr<LmdbEnv>> open_new_env(const std::string& dir, bool writer, const Options& options) {
+// An environment handle for `dir`, not opened yet; a map size of 0 leaves LMDB's own.
+Result<std::unique_ptr<LmdbEnv>> new_env(const std::string& dir, bool writable, std::size_t map_bytes) {
   auto e = std::make_unique<LmdbEnv>();
   e->dir = dir;
-  e->writable = writer;
-  int rc = mdb_env_create(&e->env);
-  if (rc != 0) return fail(fmt::format("lmdb: {}", lmdb_error(rc)));
+  e->writable = writable;
+  if (const int rc = mdb_env_create(&e->env); rc != 0) return fail(fmt::format("lmdb: {}", lmdb_error(rc)));
   mdb_env_set_maxdbs(e->env, 8);
-  if (writer) mdb_env_set_mapsize(e->env, options.initial_map_bytes);
+  if (map_bytes != 0) mdb_env_set_mapsize(e->env, map_bytes);
+  return e;
+}
+
+// Opens a new environment for `dir` (called with the registry locked).
+Result<std::unique_ptr<LmdbEnv>> open_new_env(const std::string& dir, bool writer, const Options& options) {
+  auto made = new_env(dir, writer, writer ? options.initial_map_bytes : 0);
+  if (!made) return tl::unexpected(made.error());
+  auto& e = *made;
+  int rc = 0;
   // MDB_NOTLS: read transactions belong to their cursor, not to a thread, so one thread may
   // hold several (e.g. two scans at once) and a cursor may move between threads.
   unsigned flags = MDB_NORDAHEAD | MDB_NOTLS;
@@ -139,7 +147,7 @@ Result<std::unique_ptr<LmdbEnv>> open_new_env(const std::string& dir, bool write
     if (info.me_mapsize < options.initial_map_bytes) mdb_env_set_mapsize(e->env, options.initial_map_bytes);
   }
   if (auto st = open_dbis(*e, writer); !st) return tl::unexpected(st.error());
-  return e;
+  return std::move(e);
 }
 
 }  // namespace
@@ -149,15 +157,11 @@ Result<std::shared_ptr<LmdbEnv>> create_env(const std::string& dir, bool compact
   fs::create_directories(dir, ec);
   if (ec) return fail(fmt::format("cannot create {}: {}", dir, ec.message()));
   if (fs::exists(fs::path(dir) / "data.mdb", ec)) return fail(fmt::format("{} already holds a journal", dir));
-  auto e = std::make_shared<LmdbEnv>();
-  e->dir = dir;
-  e->writable = true;
-  int rc = mdb_env_create(&e->env);
-  if (rc != 0) return fail(fmt::format("lmdb: {}", lmdb_error(rc)));
-  mdb_env_set_maxdbs(e->env, 8);
-  mdb_env_set_mapsize(e->env, map_bytes);
+  auto made = new_env(dir, /*writable=*/true, map_bytes);
+  if (!made) return tl::unexpected(made.error());
+  std::shared_ptr<LmdbEnv> e = std::move(*made);
   // Synced once, at the end, by the rewrite (mdb_env_sync): it is not the journal until then.
-  rc = mdb_env_open(e->env, dir.c_str(), MDB_NOSYNC | MDB_NOTLS, 0644);
+  const int rc = mdb_env_open(e->env, dir.c_str(), MDB_NOSYNC | MDB_NOTLS, 0644);
   if (rc != 0) return fail(fmt::format("cannot create journal {}: {}", dir, lmdb_error(rc)));
   if (auto st = open_dbis(*e, /*writer=*/true, compacted); !st) return tl::unexpected(st.error());
   return e;

@@ -6,12 +6,7 @@
 # the expanded journal holds the original's stored records byte for byte. A file the user
 # keeps in the journal's directory (an export) is there, unchanged, after every kill.
 #   tests/fault/compact_kill_loop.sh [N]   (default 10; CI runs a small N: ctest -L fault)
-root=$(cd "$(dirname "$0")/../.." && pwd)
-export TRADER_TOOLS=${TRADER_TOOLS:-$root/build/bin/trader-tools}
-export TRADER_TEST_DATA=${TRADER_TEST_DATA:-$root/tests/data}
-export TRADER_NODE=${TRADER_NODE:-$root/build/bin/trader-node}
-export TRADER_CONFIG=${TRADER_CONFIG:-$root/config/paper.toml}
-source "$(dirname "$0")/../integration/lib.sh"
+source "$(dirname "$0")/defaults.sh"
 cd "$(dirname "$TRADER_CONFIG")/.."
 N=${1:-10}
 RANDOM=26  # reproducible kill moments (in shares of a measured run)

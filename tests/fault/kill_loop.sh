@@ -10,12 +10,7 @@
 # The first run also meets racing second writers: a node with "replace" and one with
 # "resume" on the same journal, both refused while the first holds it (no journal lost).
 # Run from the repository root after building; CI runs it with a small N (ctest -L fault).
-root=$(cd "$(dirname "$0")/../.." && pwd)
-export TRADER_TOOLS=${TRADER_TOOLS:-$root/build/bin/trader-tools}
-export TRADER_TEST_DATA=${TRADER_TEST_DATA:-$root/tests/data}
-export TRADER_NODE=${TRADER_NODE:-$root/build/bin/trader-node}
-export TRADER_CONFIG=${TRADER_CONFIG:-$root/config/paper.toml}
-source "$(dirname "$0")/../integration/lib.sh"
+source "$(dirname "$0")/defaults.sh"
 NODE=$TRADER_NODE
 CONFIG=$TRADER_CONFIG
 cd "$(dirname "$CONFIG")/.."
