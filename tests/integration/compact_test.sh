@@ -80,6 +80,15 @@ expect_fail "import into a compacted journal" 2 "compact --expand" \
   "$TOOLS" import binance-capture "$DATA/btcusdt_trades_20240808.gz" --journal "$run"
 expect_eq "the refused writers changed nothing" "$(cat "$SCRATCH/after/verify.txt")" "$("$TOOLS" verify "$run")"
 
+# A damaged block (a bad disk, an edit) is named by its seqs, never read short.
+cp -r "$run" "$SCRATCH/damaged"
+rm -f "$SCRATCH/damaged/trades.csv"
+"${JOURNAL_FAULT:?set JOURNAL_FAULT}" flip "$SCRATCH/damaged" 30000 -1 || bad "journal-fault could not damage the block"
+expect_fail "verify of a damaged compacted block" 1 "corrupt: seq [0-9]*\.\.[0-9]*: damaged compacted block" \
+  "$TOOLS" verify "$SCRATCH/damaged"
+expect_fail "dump of a damaged compacted block" 1 "damaged compacted block" "$TOOLS" dump "$SCRATCH/damaged"
+expect_fail "replay of a damaged compacted block" 1 "damaged compacted block" "$TOOLS" replay "$SCRATCH/damaged" --verify
+
 # Wrong use.
 expect_fail "compact twice" 1 "is already compacted" "$TOOLS" compact "$run"
 expect_fail "compact without a directory" 2 "dir is required" "$TOOLS" compact
