@@ -789,6 +789,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("journal.snapshot_every", c.snapshot_every, 0, std::numeric_limits<std::int64_t>::max());
   r.integer("journal.max_size_mb", c.max_size_mb, 0, std::int64_t{1} << 30);
   r.integer("journal.min_free_mb", c.min_free_mb, 0, std::int64_t{1} << 30);
+  r.boolean("journal.compact_at_end", c.compact_at_end);
 
   r.mode("feed.source", c.feed_source, kFeedSources);
   r.string("feed.url", c.feed_url);

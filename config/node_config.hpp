@@ -98,6 +98,7 @@ struct NodeConfig {
   std::uint64_t snapshot_every = 10000;  // actor state saved about every N records (0: never)
   std::uint64_t max_size_mb = 0;         // the journal never grows past this (0: the filesystem is the limit)
   std::uint64_t min_free_mb = 64;        // below this much room left, trading halts (journaled)
+  bool compact_at_end = false;           // compact the journal once its session has ended (journal::compact)
   // [feed]
   FeedSourceKind feed_source = FeedSourceKind::capture;
   std::vector<std::string> feed_files;

@@ -107,6 +107,17 @@ expect_fail "expand twice" 1 "is not compacted" "$TOOLS" compact --expand "$run"
 
 cmp -s "$run/trades.csv" "$SCRATCH/before/trades.csv" && ok "and still there after expand" || bad "trades.csv lost by expand"
 
+# journal.compact_at_end: the node compacts its journal once the session has ended.
+auto="$SCRATCH/auto"
+out=$("$NODE" --config "$CONFIG" --set journal.path="$auto" --set journal.compact_at_end=true 2>/dev/null); rc=$?
+expect_eq "a node with journal.compact_at_end exits 0" 0 "$rc"
+grep -q "^  compacted     data.mdb [0-9]* -> [0-9]* bytes (journal.compact_at_end; read-only now)" <<<"$out" \
+  && ok "its summary says the journal was compacted" || bad "no compaction in the summary: $(tail -3 <<<"$out")"
+grep -q "compacted (read-only" <<<"$("$TOOLS" stats "$auto")" && ok "the journal it leaves is compacted" \
+  || bad "the journal is not compacted"
+grep -q "^identical: $records messages, decision hash $node_hash" <<<"$("$TOOLS" replay "$auto" --verify)" \
+  && ok "and replays identical, with the same decision hash" || bad "the auto-compacted journal does not replay"
+
 # A journal being written is refused (the writer lock), and so is a session not ended.
 live="$SCRATCH/live"
 "$NODE" --config "$CONFIG" --set journal.path="$live" --set feed.speed=2000 > "$SCRATCH/live.txt" 2>&1 &

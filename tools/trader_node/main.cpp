@@ -10,6 +10,7 @@
 
 #include "base/code_version.hpp"
 #include "actors/node/node_runtime.hpp"
+#include "journal/journal.hpp"
 #include "config/node_config.hpp"
 #include "replay/strategy_book.hpp"
 #include "messages/fixed_point.hpp"
@@ -157,6 +158,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: the feed failed: %s (everything before it is journaled)\n",
                  summary->feed_failure.c_str());
     return 1;
+  }
+  if (config->compact_at_end) {
+    // The session has ended and its writer is closed: the journal is sealed.
+    auto compacted = trader::journal::compact(config->journal_path);
+    if (!compacted) {
+      std::fprintf(stderr, "error: the session ended, but its journal was not compacted: %s\n",
+                   compacted.error().message.c_str());
+      return 1;
+    }
+    fmt::print("  compacted     data.mdb {} -> {} bytes (journal.compact_at_end; read-only now)\n",
+               compacted->bytes_before, compacted->bytes_after);
   }
   return 0;
 }
