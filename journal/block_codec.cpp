@@ -187,7 +187,9 @@ Status BlockDecoder::load(std::uint64_t last_seq, std::span<const std::uint8_t> 
       records_.insert(records_.end(), bytes.begin(), bytes.end());
       continue;
     }
-    if (len % sizeof(capnp::word) != 0) return bad(fmt::format("seq {}: {} bytes are not whole words", seq, len));
+    // A message has a segment table at least: no bytes is damage (and no copy of nothing).
+    if (len == 0 || len % sizeof(capnp::word) != 0)
+      return bad(fmt::format("seq {}: {} bytes are not a message's words", seq, len));
     words_.resize(len / sizeof(capnp::word));
     std::memcpy(words_.data(), bytes.data(), len);  // aligned for Cap'n Proto
     const std::size_t start = records_.size();

@@ -4,6 +4,8 @@
 
 #include <cstring>
 #include <filesystem>
+
+#include <zstd.h>
 #include <fstream>
 
 #include "journal/block_codec.hpp"
@@ -355,4 +357,24 @@ TEST_CASE("a block keeps a record that would not pack back identically as its st
   auto wrong = decoder.load(3, *block);
   REQUIRE_FALSE(wrong.has_value());
   CHECK(wrong.error().message.find("not a run ending at seq 3") != std::string::npos);
+}
+
+TEST_CASE("a block whose words record holds no bytes is damage, named by its seq") {
+  // Found by fuzz.block_decoder: an empty words record was copied from nowhere (UBSan).
+  std::vector<std::uint8_t> payload{1, 0, 1, 0};  // forms: one words record; lengths: 0 bytes
+  std::vector<std::uint8_t> market;
+  MarketColumnEncoder().finish(market);  // no market records
+  payload.push_back(static_cast<std::uint8_t>(market.size()));
+  payload.insert(payload.end(), market.begin(), market.end());
+  std::vector<std::uint8_t> block{kBlockCodec, 1, 1};  // seq 1, one record
+  const std::size_t head = block.size();
+  block.resize(head + ZSTD_compressBound(payload.size()));
+  const std::size_t n = ZSTD_compress(block.data() + head, block.size() - head, payload.data(), payload.size(), 1);
+  REQUIRE_FALSE(ZSTD_isError(n));
+  block.resize(head + n);
+  BlockDecoder decoder;
+  auto st = decoder.load(1, block);
+  REQUIRE_FALSE(st.has_value());
+  CHECK(st.error().message == "seq 1..1: damaged compacted block: seq 1: 0 bytes are not a message's words");
+  CHECK_FALSE(decoder.holds(1));
 }
