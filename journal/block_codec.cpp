@@ -192,15 +192,10 @@ Status BlockDecoder::load(std::uint64_t last_seq, std::span<const std::uint8_t> 
       return bad(fmt::format("seq {}: {} bytes are not a message's words", seq, len));
     words_.resize(len / sizeof(capnp::word));
     std::memcpy(words_.data(), bytes.data(), len);  // aligned for Cap'n Proto
-    const std::size_t start = records_.size();
-    records_.resize(start + kChecksumBytes);
-    auto packed = pack_words(kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(words_.data()),
-                                                            words_.size()),
-                             records_);
-    if (!packed) return bad(fmt::format("seq {}: {}", seq, packed.error().message));
-    const std::uint32_t sum =
-        record_checksum({records_.data() + start + kChecksumBytes, records_.size() - start - kChecksumBytes});
-    std::memcpy(records_.data() + start, &sum, kChecksumBytes);
+    auto stored = store_words(kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(words_.data()),
+                                                             words_.size()),
+                              records_);
+    if (!stored) return bad(fmt::format("seq {}: {}", seq, stored.error().message));
   }
   if (data_at != data.size()) return bad(fmt::format("{} bytes after the last record", data.size() - data_at));
   offsets_.push_back(records_.size());

@@ -76,18 +76,13 @@ Status put_all(LmdbEnv& env, MDB_dbi dbi, const std::vector<Entry>& entries, uns
 
 // Every entry of `dbi`, in key order.
 Result<std::vector<Entry>> entries_of(LmdbEnv& env, MDB_dbi dbi) {
-  auto txn = begin_read(env);
-  if (!txn) return tl::unexpected(txn.error());
-  ReadTxn guard{*txn, env};
-  MDB_cursor* cur = nullptr;
-  mdb_cursor_open(guard.txn, dbi, &cur);
   std::vector<Entry> out;
-  MDB_val k{}, v{};
-  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+  auto st = for_each_entry(env, dbi, [&](const MDB_val& k, const MDB_val& v) -> Status {
     const auto* p = static_cast<const std::uint8_t*>(v.mv_data);
     out.push_back({std::string(static_cast<const char*>(k.mv_data), k.mv_size), {p, p + v.mv_size}});
-  }
-  mdb_cursor_close(cur);
+    return {};
+  });
+  if (!st) return tl::unexpected(st.error());
   return out;
 }
 
@@ -95,25 +90,15 @@ Result<std::vector<Entry>> entries_of(LmdbEnv& env, MDB_dbi dbi) {
 // compacted journal, from its blocks); stops at the first error.
 template <class F>
 Status for_each_record(LmdbEnv& src, F&& f) {
-  auto txn = begin_read(src);
-  if (!txn) return tl::unexpected(txn.error());
-  ReadTxn guard{*txn, src};
-  MDB_cursor* cur = nullptr;
-  mdb_cursor_open(guard.txn, src.compacted ? src.blocks : src.records, &cur);
   BlockDecoder block;
-  MDB_val k{}, v{};
-  Status st;
-  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && st; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+  return for_each_entry(src, src.compacted ? src.blocks : src.records, [&](const MDB_val& k, const MDB_val& v) -> Status {
     const std::span<const std::uint8_t> value{static_cast<const std::uint8_t*>(v.mv_data), v.mv_size};
-    if (!src.compacted) {
-      st = f(val_u64(k), value);
-      continue;
-    }
-    if (st = block.load(val_u64(k), value); !st) break;
-    for (std::uint64_t seq = block.first_seq(); st && seq <= block.last_seq(); ++seq) st = f(seq, block.stored(seq));
-  }
-  mdb_cursor_close(cur);
-  return st;
+    if (!src.compacted) return f(val_u64(k), value);
+    if (auto st = block.load(val_u64(k), value); !st) return st;
+    for (std::uint64_t seq = block.first_seq(); seq <= block.last_seq(); ++seq)
+      if (auto st = f(seq, block.stored(seq)); !st) return st;
+    return {};
+  });
 }
 
 // Writes the rewrite of `src` into the new journal `out`: side tables as they are,

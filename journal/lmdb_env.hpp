@@ -70,6 +70,24 @@ struct ReadTxn {
   }
 };
 
+// Calls `f(key, value)` for every entry of `dbi` in key order, in one read transaction;
+// stops at the first error and returns it.
+template <class F>
+Status for_each_entry(LmdbEnv& env, MDB_dbi dbi, F&& f) {
+  auto txn = begin_read(env);
+  if (!txn) return tl::unexpected(txn.error());
+  ReadTxn guard{*txn, env};
+  MDB_cursor* cur = nullptr;
+  if (const int rc = mdb_cursor_open(guard.txn, dbi, &cur); rc != 0)
+    return fail(env.dir + ": cannot open a cursor: " + lmdb_error(rc));
+  MDB_val k{}, v{};
+  Status st;
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && st; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    st = f(k, v);
+  mdb_cursor_close(cur);
+  return st;
+}
+
 inline MDB_val as_val(const std::uint64_t& key) {
   return MDB_val{sizeof(key), const_cast<std::uint64_t*>(&key)};
 }

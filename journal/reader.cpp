@@ -30,22 +30,6 @@ bool record_selected(const EnvelopeHeader& h, const Filter& f) {
   return true;
 }
 
-// Calls `f(key, value)` for every entry of `dbi` in key order; stops at the first error.
-template <class F>
-Status for_each_entry(LmdbEnv& env, MDB_dbi dbi, F&& f) {
-  auto txn = begin_read(env);
-  if (!txn) return tl::unexpected(txn.error());
-  ReadTxn guard{*txn, env};
-  MDB_cursor* cur = nullptr;
-  mdb_cursor_open(guard.txn, dbi, &cur);
-  MDB_val k{}, v{};
-  Status st;
-  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && st; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-    st = f(k, v);
-  mdb_cursor_close(cur);
-  return st;
-}
-
 }  // namespace
 
 std::uint64_t last_seq_touched() { return g_last_seq_touched.load(std::memory_order_relaxed); }

@@ -53,16 +53,27 @@ schema::Envelope::Builder init_envelope(capnp::MessageBuilder& builder, const En
   return env;
 }
 
-// Packs the envelope after a checksum placeholder, then fills the checksum in.
-void append_stored(capnp::MessageBuilder& builder, std::vector<std::uint8_t>& out) {
+// The one place a stored record is laid out: a checksum placeholder at `start`, then
+// `pack(out)` appends the packed envelope, then the checksum of that is filled in.
+template <class Pack>
+Status append_stored(std::vector<std::uint8_t>& out, Pack&& pack) {
   const std::size_t start = out.size();
   out.resize(start + kChecksumBytes);
-  {
-    VectorSink sink(out);
-    capnp::writePackedMessage(sink, builder);
+  if (Status packed = pack(out); !packed) {
+    out.resize(start);
+    return packed;
   }
   const std::uint32_t sum = record_checksum({out.data() + start + kChecksumBytes, out.size() - start - kChecksumBytes});
   std::memcpy(out.data() + start, &sum, kChecksumBytes);
+  return {};
+}
+
+void append_stored(capnp::MessageBuilder& builder, std::vector<std::uint8_t>& out) {
+  (void)append_stored(out, [&](std::vector<std::uint8_t>& o) -> Status {
+    VectorSink sink(o);
+    capnp::writePackedMessage(sink, builder);
+    return {};
+  });
 }
 
 }  // namespace
@@ -151,6 +162,10 @@ Status pack_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_
   VectorSink sink(out);
   capnp::writePackedMessage(sink, kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>(pieces.data(), pieces.size()));
   return {};
+}
+
+Status store_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_t>& out) {
+  return append_stored(out, [&](std::vector<std::uint8_t>& o) { return pack_words(words, o); });
 }
 
 Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<const std::uint8_t> stored) {

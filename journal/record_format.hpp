@@ -40,6 +40,9 @@ Result<kj::ArrayPtr<const capnp::word>> unpack_record(std::uint64_t seq, std::sp
 // every record this project wrote (compaction checks it per record). Words whose table
 // does not match their length are an error, and nothing is written.
 Status pack_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_t>& out);
+// The stored form of such words (checksum, then packed), appended to `out`; on an error
+// `out` is left as it was.
+Status store_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_t>& out);
 
 // Decodes stored records, reusing its buffers. A decoded view lives until the next decode().
 class RecordDecoder {
