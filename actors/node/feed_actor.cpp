@@ -1,4 +1,5 @@
 #include "actors/node/feed_actor.hpp"
+#include "actors/node/detached_thread_exit.hpp"
 #include "base/wall_clock.hpp"
 
 #include <algorithm>
@@ -65,6 +66,7 @@ std::optional<Message> received(FeedState& st, CaptureItem& item) {
 
 feed_actor::behavior_type feed_fn(feed_actor::stateful_pointer<FeedState> self, std::shared_ptr<FeedState> init) {
   self->state = std::move(*init);
+  free_openssl_thread_state_at_exit(self);  // a live stream speaks TLS
   return {[self](next_atom) -> WireBatch {
     auto& st = self->state;
     WireBatch batch;

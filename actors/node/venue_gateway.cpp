@@ -1,4 +1,5 @@
 #include "actors/node/venue_gateway.hpp"
+#include "actors/node/detached_thread_exit.hpp"
 #include "base/stoppable_sleep.hpp"
 #include "base/wall_clock.hpp"
 
@@ -369,6 +370,7 @@ void on_updates(gateway_ptr self) {
 }
 
 caf::behavior gateway_fn(gateway_ptr self, std::shared_ptr<GatewayState> init) {
+  free_openssl_thread_state_at_exit(self);  // its requests sign and speak TLS
   self->state.venue = std::move(init->venue);
   self->state.tracker = std::move(init->tracker);
   self->state.options = init->options;
