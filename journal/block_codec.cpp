@@ -43,7 +43,7 @@ bool BlockEncoder::add_market(const RecordView& record, std::span<const std::uin
   auto message = record.decode();
   if (!message) return false;
   rebuilt_.clear();
-  encode_record(record.header, *message, rebuilt_);
+  encoder_.encode(record.header, *message, rebuilt_);
   if (!std::equal(rebuilt_.begin(), rebuilt_.end(), stored.begin(), stored.end())) return false;
   market_.add(record.header, *message);
   forms_.push_back(kMarket);
@@ -175,7 +175,7 @@ Status BlockDecoder::load(std::uint64_t last_seq, std::span<const std::uint8_t> 
     offsets_.push_back(records_.size());
     if (forms[i] == kMarket) {
       if (auto st = market_.next(seq, header, message); !st) return bad(st.error().message);
-      encode_record(header, message, records_);
+      encoder_.encode(header, message, records_);
       continue;
     }
     std::uint64_t len = 0;

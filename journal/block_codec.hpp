@@ -53,6 +53,7 @@ class BlockEncoder {
   std::vector<std::uint8_t> data_;
   MarketColumnEncoder market_;
   RecordDecoder decoder_;
+  RecordEncoder encoder_;
   std::vector<std::uint64_t> words_;   // unpacking scratch
   std::vector<std::uint8_t> rebuilt_;  // the round-trip checks' output
   std::uint64_t stored_bytes_ = 0, raw_total_ = 0, market_total_ = 0;
@@ -86,6 +87,7 @@ class BlockDecoder {
   std::uint64_t first_seq_ = 0;
   std::vector<std::uint8_t> payload_;
   MarketColumnDecoder market_;
+  RecordEncoder encoder_;
   std::vector<std::uint64_t> words_;  // aligned copy of one record's words
   std::vector<std::uint8_t> records_;
   std::vector<std::size_t> offsets_;  // records_ offsets, one past the last at the end

@@ -8,24 +8,31 @@
 #include <openssl/evp.h>
 #include <xxhash.h>
 
+#include "journal/packing.hpp"
 #include "messages/message_codec.hpp"
 #include "messages/schema/envelope.capnp.h"
 
 namespace trader::journal {
 namespace {
 
-// Lets Cap'n Proto write straight into our staging vector.
-class VectorSink final : public kj::OutputStream {
- public:
-  explicit VectorSink(std::vector<std::uint8_t>& out) : out_(out) {}
-  void write(const void* buffer, size_t size) override {
-    const auto* p = static_cast<const std::uint8_t*>(buffer);
-    out_.insert(out_.end(), p, p + size);
+// writePackedMessage's bytes: the segment table, then each segment, each packed on its own.
+void pack_segments(kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments, std::vector<std::uint8_t>& out) {
+  constexpr std::size_t kInline = 15;  // segments whose table needs no heap (a record has one or two)
+  std::uint32_t inline_table[kInline + 1];
+  std::vector<std::uint32_t> heap_table;
+  const std::size_t table_words = (segments.size() + 2) / 2;
+  std::uint32_t* table = inline_table;
+  if (segments.size() > kInline) {
+    heap_table.resize(table_words * 2);
+    table = heap_table.data();
   }
-
- private:
-  std::vector<std::uint8_t>& out_;
-};
+  table[0] = static_cast<std::uint32_t>(segments.size() - 1);
+  for (std::size_t i = 0; i < segments.size(); ++i) table[i + 1] = static_cast<std::uint32_t>(segments[i].size());
+  if (segments.size() % 2 == 0) table[segments.size() + 1] = 0;  // padding to a whole word
+  pack_piece({reinterpret_cast<const std::uint8_t*>(table), table_words * sizeof(capnp::word)}, out);
+  for (const auto& segment : segments)
+    pack_piece({reinterpret_cast<const std::uint8_t*>(segment.begin()), segment.size() * sizeof(capnp::word)}, out);
+}
 
 constexpr unsigned kFirstSegmentWords = 128;  // a trade envelope fits in one small segment
 constexpr std::size_t kScratchWords = 16 * 1024;
@@ -70,30 +77,34 @@ Status append_stored(std::vector<std::uint8_t>& out, Pack&& pack) {
 
 void append_stored(capnp::MessageBuilder& builder, std::vector<std::uint8_t>& out) {
   (void)append_stored(out, [&](std::vector<std::uint8_t>& o) -> Status {
-    VectorSink sink(o);
-    capnp::writePackedMessage(sink, builder);
+    pack_segments(builder.getSegmentsForOutput(), o);
     return {};
   });
 }
 
 }  // namespace
 
-void encode_record(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out) {
-  capnp::MallocMessageBuilder builder(kFirstSegmentWords);
+RecordEncoder::RecordEncoder() : segment_(kFirstSegmentWords, 0) {}
+
+kj::ArrayPtr<capnp::word> RecordEncoder::first_segment() {
+  return {reinterpret_cast<capnp::word*>(segment_.data()), segment_.size()};
+}
+
+void RecordEncoder::encode(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out) {
+  capnp::MallocMessageBuilder builder(first_segment());
   auto env = init_envelope(builder, header, type_id_of(body));
   encode_body(body, env.initBody());
   append_stored(builder, out);
 }
 
-Status encode_record_flat(const EnvelopeHeader& header, std::uint16_t type_id,
-                          std::span<const std::uint8_t> flat_body, std::vector<std::uint8_t>& out) {
-  std::vector<std::uint64_t> scratch;
-  auto words = flat_words(flat_body, scratch);
+Status RecordEncoder::encode_flat(const EnvelopeHeader& header, std::uint16_t type_id,
+                                  std::span<const std::uint8_t> flat_body, std::vector<std::uint8_t>& out) {
+  auto words = flat_words(flat_body, scratch_);
   if (!words) return fail(fmt::format("malformed message body (type id {}): {}", type_id, words.error().message));
   const std::size_t before = out.size();
   try {
     capnp::FlatArrayMessageReader body(*words);
-    capnp::MallocMessageBuilder builder(kFirstSegmentWords);
+    capnp::MallocMessageBuilder builder(first_segment());
     auto env = init_envelope(builder, header, type_id);
     env.getBody().set(body.getRoot<capnp::AnyPointer>());
     append_stored(builder, out);
@@ -104,19 +115,27 @@ Status encode_record_flat(const EnvelopeHeader& header, std::uint16_t type_id,
   }
 }
 
+void encode_record(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out) {
+  RecordEncoder().encode(header, body, out);
+}
+
+Status encode_record_flat(const EnvelopeHeader& header, std::uint16_t type_id,
+                          std::span<const std::uint8_t> flat_body, std::vector<std::uint8_t>& out) {
+  return RecordEncoder().encode_flat(header, type_id, flat_body, out);
+}
+
 RecordDecoder::RecordDecoder() : scratch_(kScratchWords) {}
 
 Result<kj::ArrayPtr<const capnp::word>> unpack_record(std::uint64_t seq, std::span<const std::uint8_t> packed,
                                                       std::vector<std::uint64_t>& scratch) {
-  // Mirrors Cap'n Proto's stream reader: the segment table's first word, the rest of the
-  // table, then all segments in one read (packed runs never cross those boundaries).
+  // Reads as Cap'n Proto's stream reader does: the segment table's first word, the rest
+  // of the table, then all segments at once (packed runs never cross those boundaries).
   constexpr std::size_t kWord = sizeof(capnp::word);
   constexpr std::uint64_t kMaxWords = 8u << 20;  // 64 MiB: far beyond any message we write
-  kj::ArrayInputStream raw(kj::ArrayPtr<const kj::byte>(packed.data(), packed.size()));
-  capnp::_::PackedInputStream in(raw);
-  auto read_words = [&](std::size_t at, std::size_t words) {
-    if (scratch.size() < at + words) scratch.resize(at + words);
-    return in.tryRead(scratch.data() + at, words * kWord, words * kWord) == words * kWord;
+  std::size_t at = 0;
+  auto read_words = [&](std::size_t first, std::size_t words) {
+    if (scratch.size() < first + words) scratch.resize(first + words);
+    return unpack_exact(packed, at, reinterpret_cast<std::uint8_t*>(scratch.data() + first), words * kWord);
   };
   if (!read_words(0, 1)) return fail(fmt::format("seq {}: undecodable record: truncated segment table", seq));
   std::uint32_t head[2];
@@ -159,8 +178,7 @@ Status pack_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_
     at += size;
   }
   if (at != words.size()) return fail(fmt::format("{} words after the last segment", words.size() - at));
-  VectorSink sink(out);
-  capnp::writePackedMessage(sink, kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>(pieces.data(), pieces.size()));
+  pack_segments(kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>(pieces.data(), pieces.size()), out);
   return {};
 }
 
@@ -299,8 +317,7 @@ std::vector<std::uint8_t> encode_session(const SessionInfo& s) {
   o.setConfigHash(s.config_hash);
   o.setCodeVersion(s.code_version);
   std::vector<std::uint8_t> out;
-  VectorSink sink(out);
-  capnp::writePackedMessage(sink, builder);
+  pack_segments(builder.getSegmentsForOutput(), out);
   return out;
 }
 

@@ -32,6 +32,23 @@ void encode_record(const EnvelopeHeader& header, const Message& body, std::vecto
 Status encode_record_flat(const EnvelopeHeader& header, std::uint16_t type_id,
                           std::span<const std::uint8_t> flat_body, std::vector<std::uint8_t>& out);
 
+// The same, reusing its buffers: no allocation for a record whose message fits the first
+// segment (128 words, the size the writer has always used, so records keep their bytes).
+// Cap'n Proto zeroes the part of that segment a message used when its builder ends, as
+// the next message needs. The writer and compaction keep one.
+class RecordEncoder {
+ public:
+  RecordEncoder();
+  void encode(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out);
+  Status encode_flat(const EnvelopeHeader& header, std::uint16_t type_id, std::span<const std::uint8_t> flat_body,
+                     std::vector<std::uint8_t>& out);
+
+ private:
+  kj::ArrayPtr<capnp::word> first_segment();
+  std::vector<std::uint64_t> segment_;  // the builders' first segment, zero between records
+  std::vector<std::uint64_t> scratch_;  // a flat body's words, aligned
+};
+
 // Unpacks a stored record's packed envelope (after its checksum) into `scratch`, checking
 // its segment table; returns the message's words (table included). Errors name `seq`.
 Result<kj::ArrayPtr<const capnp::word>> unpack_record(std::uint64_t seq, std::span<const std::uint8_t> packed,

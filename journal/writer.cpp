@@ -26,6 +26,7 @@ struct Writer::Impl {
   // Staged (appended, not yet committed) records, contiguous.
   std::vector<std::uint8_t> arena;
   std::vector<std::size_t> offsets;  // start of each staged record in arena
+  RecordEncoder encoder;
   std::int64_t min_ts = 0, max_ts = 0;
   std::uint64_t type_mask = 0;
   // Values written beside the records since the last commit, to attest in the next batch.
@@ -161,7 +162,7 @@ std::uint64_t Writer::append(const EnvelopeHeader& header, const Message& body) 
   h.seq = s.next_seq();
   h.type_id = type_id_of(body);
   note_staged(s, h, s.arena.size());
-  encode_record(h, body, s.arena);
+  s.encoder.encode(h, body, s.arena);
   return h.seq;
 }
 
@@ -172,7 +173,7 @@ Result<std::uint64_t> Writer::append_flat(const EnvelopeHeader& header, std::uin
   h.seq = s.next_seq();
   h.type_id = type_id;
   const std::size_t offset = s.arena.size();
-  if (auto st = encode_record_flat(h, type_id, flat_body, s.arena); !st) return tl::unexpected(st.error());
+  if (auto st = s.encoder.encode_flat(h, type_id, flat_body, s.arena); !st) return tl::unexpected(st.error());
   note_staged(s, h, offset);
   return h.seq;
 }

@@ -94,6 +94,38 @@ TEST_CASE("a flat body (the node's path) is stored byte for byte as append(Messa
   CHECK(*next == samples.size() + 1);
 }
 
+TEST_CASE("one encoder reused for every record writes each as a fresh one does: after a large message, after a malformed body") {
+  std::vector<Message> messages = test::all_message_samples();
+  std::vector<PriceLevel> levels;  // past the first segment's 128 words: a second segment
+  for (std::int64_t i = 0; i < 300; ++i) levels.push_back({6173763000000 + i * 1000000, 1000 + i});
+  messages.insert(messages.begin() + 1, DepthUpdate{"BTCUSDT", 1, 2, 3, levels, levels});
+  messages.push_back(messages.front());
+  // A long symbol, then a short one where it was: the short text's padding is stale
+  // unless the encoder zeroed its segment between them.
+  messages.push_back(Trade{"BTCUSDTPERPETUALX", 6173763000000, 100000, 1, 1723161255342, 1723161255342, true});
+  messages.push_back(Trade{"BTC", 6173763000000, 100000, 1, 1723161255342, 1723161255342, true});
+  RecordEncoder reused;
+  for (int round = 0; round < 2; ++round) {
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      const EnvelopeHeader h{i + 1, 1723161300000000000 + static_cast<std::int64_t>(i), Actor::strategy, Actor::none, 0, 0, 1};
+      std::vector<std::uint8_t> fresh, again, flat_fresh, flat_again;
+      encode_record(h, messages[i], fresh);
+      reused.encode(h, messages[i], again);
+      CHECK_MESSAGE(again == fresh, "message " << i << ", round " << round);
+      const auto body = encode_body_flat(messages[i]);
+      REQUIRE(encode_record_flat(h, type_id_of(messages[i]), body, flat_fresh).has_value());
+      REQUIRE(reused.encode_flat(h, type_id_of(messages[i]), body, flat_again).has_value());
+      CHECK(flat_again == flat_fresh);
+      CHECK(flat_again == fresh);
+    }
+    auto cut = encode_body_flat(messages[1]);
+    cut.resize(cut.size() / 2);  // a body that fails half way: the next record is still whole
+    std::vector<std::uint8_t> out;
+    CHECK_FALSE(reused.encode_flat(EnvelopeHeader{}, type_id_of(messages[1]), cut, out).has_value());
+    CHECK(out.empty());
+  }
+}
+
 TEST_CASE("every message type survives the journal: envelope header and body") {
   test::TempDir dir;
   const auto samples = test::all_message_samples();
