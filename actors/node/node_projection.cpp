@@ -1,4 +1,5 @@
 #include "actors/node/node_projection.hpp"
+#include "actors/node/detached_thread_exit.hpp"
 
 #include <condition_variable>
 #include <mutex>
@@ -81,6 +82,9 @@ void follow(const std::shared_ptr<NodeProjection::Shared>& s) {
     if (last_round) break;
   }
   if (!last_error.empty()) spdlog::warn("projection: stopped behind the journal; `trader-tools project` catches up");
+  projector.reset();  // the connection closes first: closing it may still use OpenSSL
+  store.reset();
+  free_openssl_thread_state();  // nobody joins this thread (detached_thread_exit.hpp)
   std::lock_guard lock(s->mutex);
   s->done = true;
   s->finished.notify_all();
