@@ -191,7 +191,7 @@ Status BlockDecoder::load(std::uint64_t last_seq, std::span<const std::uint8_t> 
     if (len == 0 || len % sizeof(capnp::word) != 0)
       return bad(fmt::format("seq {}: {} bytes are not a message's words", seq, len));
     words_.resize(len / sizeof(capnp::word));
-    std::memcpy(words_.data(), bytes.data(), len);  // aligned for Cap'n Proto
+    std::memcpy(words_.data(), bytes.data(), len);  // aligned, as words
     auto stored = store_words(kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(words_.data()),
                                                              words_.size()),
                               records_);

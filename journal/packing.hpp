@@ -2,8 +2,8 @@
 // Internal: Cap'n Proto's packed encoding, written and read in one pass over the journal's
 // own buffers. The bytes are exactly capnp::writePackedMessage's and the words exactly what
 // capnp's PackedInputStream reads (the unit tests hold both to Cap'n Proto's own code);
-// what is saved are its stream layers: a virtual call per chunk, a heap segment table per
-// message and an 8 KiB staging buffer, the largest costs of appending and reading a record.
+// what is saved are its stream layers around the packing loop itself: a virtual call per
+// chunk, a heap segment table per message and an 8 KiB staging buffer (bench/README.md).
 #include <cstddef>
 #include <cstdint>
 #include <span>

@@ -4,9 +4,9 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include <zstd.h>
-#include <fstream>
 
 #include "journal/block_codec.hpp"
 #include "journal/journal.hpp"
