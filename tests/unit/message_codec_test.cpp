@@ -8,6 +8,7 @@
 
 #include <capnp/dynamic.h>
 #include <capnp/message.h>
+#include <capnp/serialize.h>
 
 #include "journal/journal.hpp"
 #include "message_samples.hpp"
@@ -128,6 +129,30 @@ TEST_CASE("flat bodies, as the node's actors exchange them, round-trip at any al
   CHECK(trailing.error().message.find("after its last segment") != std::string::npos);
   CHECK_FALSE(decode_body_flat(ClockTick::kTypeId, {}).has_value());
   CHECK_FALSE(decode_body_flat(9999, flat).has_value());
+}
+
+TEST_CASE("flat bodies are the bytes a fresh builder writes, message after message on one thread") {
+  // encode_body_flat reuses its thread's first segment: each message must come out as if
+  // built alone, also right after one that outgrew that segment (it must be zero again).
+  auto fresh = [](const Message& m) {
+    capnp::MallocMessageBuilder builder(128);
+    encode_body(m, builder.initRoot<capnp::AnyPointer>());
+    const auto words = capnp::messageToFlatArray(builder);
+    const auto bytes = words.asBytes();
+    return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
+  };
+  DepthSnapshot big{"BTCUSDT", 7, {}, {}};
+  for (int i = 0; i < 200; ++i) big.bids.push_back({100'000 - i, i + 1});  // ~400 words: beyond the first segment
+  std::vector<Message> sequence{big, ClockTick{5}};
+  for (const auto& sample : test::all_message_samples()) {
+    sequence.push_back(sample);
+    sequence.push_back(big);
+  }
+  for (std::size_t i = 0; i < sequence.size(); ++i) {
+    INFO("message " << i << ", type " << find_type(type_id_of(sequence[i]))->name);
+    CHECK(encode_body_flat(sequence[i]) == fresh(sequence[i]));
+  }
+  CHECK(fresh(big).size() > 128 * 8);
 }
 
 TEST_CASE("canonical bodies: what decisions are hashed over does not change when the schema grows") {
