@@ -45,9 +45,11 @@ Result<NodeConfig> bench_config(const std::vector<std::string>& overrides, Confi
 // import journal; returns its directory.
 Result<std::string> repeated_klines(const Options& o, int rounds, std::size_t limit);
 
-// The shell's floor (bench_shell_floor.cpp): microseconds per CAF request/answer of a
-// delivery between two actors on one scheduler thread, with no work on either side.
+// The shell's floor (bench_shell_floor.cpp): microseconds per delivery and its answer
+// between two actors on one scheduler thread, with no work on either side: as the node
+// delivers (a message each way), and as a CAF request and its response.
 double caf_round_trip_us(std::size_t round_trips);
+double caf_request_round_trip_us(std::size_t round_trips);
 
 void bench_journal(const Options& o, Results& r);   // append (nosync, sync), read, bytes per trade
 void bench_import(const Options& o, Results& r);    // import vs bare simdjson

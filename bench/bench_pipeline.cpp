@@ -220,14 +220,17 @@ void bench_node_vs_replay(const Options& o, Results& r) {
   r["node_vs_replay_events"] = records;
   r["what_if_same_data_events_per_s"] = replay_best;
   r["node_vs_replay_ratio"] = replay_best > 0 ? node_best / replay_best : 0;
-  // The best any shell could do that waits for as many answers, each a CAF request and
-  // its answer: what-if's own work per record plus that many bare round trips. Quiet
-  // deliveries (ActorCore::quiet) ride along in those messages and cost no round trip.
+  // The best any shell could do that waits for as many answers, each a CAF message and
+  // the answer's (as the node delivers): what-if's own work per record plus that many bare
+  // round trips. Quiet deliveries (ActorCore::quiet) ride along in those messages and cost
+  // no round trip. The same round trip as a CAF request and its response, beside it, is
+  // what the node paid per awaited delivery before 2026-12-06.
   const double rtt_us = caf_round_trip_us(o.smoke ? 2'000 : 300'000);
   const double trips_per_record = records > 0 ? round_trips / records : 0;
   r["node_deliveries_per_record"] = records > 0 ? deliveries / records : 0;
   r["node_round_trips_per_record"] = trips_per_record;
   r["caf_round_trip_us"] = rtt_us;
+  r["caf_request_round_trip_us"] = caf_request_round_trip_us(o.smoke ? 2'000 : 300'000);
   r["node_vs_replay_ceiling"] = 1.0 / (1.0 + replay_best * trips_per_record * rtt_us * 1e-6);
 }
 

@@ -48,38 +48,44 @@ struct CoreState {
   Outbox outbox;
 };
 
-core_actor::behavior_type core_fn(core_actor::stateful_pointer<CoreState> self, std::shared_ptr<ActorCore> core) {
-  self->state.core = std::move(core);
-  return {[self](deliver_atom, const WireDeliveries& in) -> WireAnswer {
-    auto& st = self->state;
-    WireAnswer answer;
-    const Actor me = st.core->id();
-    for (std::size_t i = 0; i < in.items.size(); ++i) {
-      const WireDelivery& d = in.items[i];
-      const bool awaited = in.answer && i + 1 == in.items.size();
-      auto body = decode_body_flat(d.type_id, d.body);
-      if (!body) {  // cannot happen for bytes the sequencer just journaled; say so if it does
-        if (!awaited) {
-          answer.error = fmt::format("{} cannot read seq {}: {}", actor_name(me), d.seq, body.error().message);
-          return answer;
-        }
-        answer.items.push_back(to_wire(me, Actor::none, 0,
-                                       ErrorReport{"undeliverable", body.error().message, actor_name(me), 0, 0}));
-        break;
-      }
-      st.outbox.clear();
-      st.core->on(Delivery{d.seq, d.recv_ts_ns, static_cast<Actor>(d.source), *body}, st.outbox);
+// What an actor answers to one WireDeliveries: the last item's outputs (when awaited).
+WireAnswer answer_deliveries(CoreState& st, const WireDeliveries& in) {
+  WireAnswer answer;
+  answer.ticket = in.ticket;
+  const Actor me = st.core->id();
+  for (std::size_t i = 0; i < in.items.size(); ++i) {
+    const WireDelivery& d = in.items[i];
+    const bool awaited = in.answer && i + 1 == in.items.size();
+    auto body = decode_body_flat(d.type_id, d.body);
+    if (!body) {  // cannot happen for bytes the sequencer just journaled; say so if it does
       if (!awaited) {
-        if (st.outbox.empty()) continue;
-        answer.error = quiet_broken(me, d.type_id, d.seq, st.outbox.size());
+        answer.error = fmt::format("{} cannot read seq {}: {}", actor_name(me), d.seq, body.error().message);
         return answer;
       }
-      answer.items.reserve(st.outbox.size());
-      for (const auto& o : st.outbox) answer.items.push_back(to_wire(me, o.destination, d.recv_ts_ns, o.message));
+      answer.items.push_back(to_wire(me, Actor::none, 0,
+                                     ErrorReport{"undeliverable", body.error().message, actor_name(me), 0, 0}));
+      break;
     }
-    if (in.answer) answer.quiet = st.core->quiet();  // a flush answers nothing: nothing to declare
-    return answer;
-  },
+    st.outbox.clear();
+    st.core->on(Delivery{d.seq, d.recv_ts_ns, static_cast<Actor>(d.source), *body}, st.outbox);
+    if (!awaited) {
+      if (st.outbox.empty()) continue;
+      answer.error = quiet_broken(me, d.type_id, d.seq, st.outbox.size());
+      return answer;
+    }
+    answer.items.reserve(st.outbox.size());
+    for (const auto& o : st.outbox) answer.items.push_back(to_wire(me, o.destination, d.recv_ts_ns, o.message));
+  }
+  if (in.answer) answer.quiet = st.core->quiet();  // a flush answers nothing: nothing to declare
+  return answer;
+}
+
+core_actor::behavior_type core_fn(core_actor::stateful_pointer<CoreState> self, std::shared_ptr<ActorCore> core) {
+  self->state.core = std::move(core);
+  return {[self](deliver_atom, const WireDeliveries& in) {
+            self->send(caf::actor_cast<answer_sink>(self->current_sender()), answer_atom::value,
+                       answer_deliveries(self->state, in));
+          },
           [self](snapshot_atom) -> WireState {
             StateWriter w;
             self->state.core->save(w);
@@ -296,6 +302,11 @@ const caf::actor& venue_for(const SequencerState& st, const WireDelivery& d) {
   return st.venues.begin()->second;
 }
 
+// Tickets of the deliveries no answer is awaited for (flushes); an awaited delivery's is
+// its recipient's index in the delivery.
+constexpr std::uint32_t kFlushTicket = 0x8000'0000U;
+constexpr std::uint32_t kCountedFlushTicket = kFlushTicket | 1U;  // a stop waits for its acknowledgement
+
 // Hands an actor its pending quiet deliveries now (nothing to answer). `counted`: a stop
 // waits for its acknowledgement. A quiet delivery that produced output stops the run.
 void flush_quiet(sequencer_ptr self, Actor to, bool counted) {
@@ -305,23 +316,32 @@ void flush_quiet(sequencer_ptr self, Actor to, bool counted) {
   const auto it = st.actors.find(to);
   if (it == st.actors.end()) return pending.clear();
   if (counted) ++st.flushes;
-  self->request(it->second, caf::infinite, deliver_atom::value, WireDeliveries{std::move(pending), false})
-      .then(
-          [self, counted](WireAnswer& reply) {
-            auto& st = self->state;
-            if (st.finished) return;
-            if (!reply.error.empty()) return abort_run(self, reply.error);
-            if (counted && --st.flushes == 0) pump(self);
-          },
-          [self](caf::error& e) { abort_run(self, "actor failed: " + self->system().render(e)); });
+  self->send(it->second, deliver_atom::value,
+             WireDeliveries{std::move(pending), false, counted ? kCountedFlushTicket : kFlushTicket});
   pending.clear();
 }
 
+// An actor's answer to a delivery or a flush (WireDeliveries::ticket).
+void on_answer(sequencer_ptr self, WireAnswer& reply) {
+  auto& st = self->state;
+  if (st.finished) return;
+  if (!reply.error.empty()) return abort_run(self, reply.error);
+  if (reply.ticket == kFlushTicket) return;
+  if (reply.ticket == kCountedFlushTicket) {
+    if (--st.flushes == 0) pump(self);
+    return;
+  }
+  std::vector<Schedule::Output> outputs;
+  outputs.reserve(reply.items.size());
+  for (auto& o : reply.items) outputs.push_back({static_cast<Actor>(o.destination), o.type_id, std::move(o.body)});
+  if (st.schedule->answer(reply.ticket, std::move(outputs), reply.quiet)) pump(self);
+}
+
 // Hands a journaled message to its recipients; each answer goes back to the schedule.
-void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
+void dispatch(sequencer_ptr self, Schedule::Delivery& d) {
   auto& st = self->state;
   WireDelivery delivery{d.header.seq, d.header.recv_ts_ns, static_cast<std::uint16_t>(d.header.source),
-                        d.header.type_id, d.body};
+                        d.header.type_id, std::move(d.body)};
   for (std::size_t i = 0; i < d.recipients.size(); ++i) {
     const Actor to = d.recipients[i];
     if (to == Actor::exchange && !st.venues.empty()) {
@@ -354,19 +374,7 @@ void dispatch(sequencer_ptr self, const Schedule::Delivery& d) {
       continue;
     }
     ++st.summary.round_trips;
-    self->request(it->second, caf::infinite, deliver_atom::value, WireDeliveries{std::move(pending), true})
-        .then(
-            [self, i](WireAnswer& reply) {
-              auto& st = self->state;
-              if (st.finished) return;
-              if (!reply.error.empty()) return abort_run(self, reply.error);
-              std::vector<Schedule::Output> outputs;
-              outputs.reserve(reply.items.size());
-              for (auto& o : reply.items)
-                outputs.push_back({static_cast<Actor>(o.destination), o.type_id, std::move(o.body)});
-              if (st.schedule->answer(i, std::move(outputs), reply.quiet)) pump(self);
-            },
-            [self](caf::error& e) { abort_run(self, "actor failed: " + self->system().render(e)); });
+    self->send(it->second, deliver_atom::value, WireDeliveries{std::move(pending), true, static_cast<std::uint32_t>(i)});
     pending.clear();
   }
 }
@@ -584,8 +592,15 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   st.status->set_limits(init->limits);
   if (init->restore_status) init->restore_status(*st.status, st.summary.last_seq);
   for (auto& w : init->first_inputs) st.external.push_back(std::move(w));
+  // Deliveries are plain messages (wire.hpp): an actor that dies answers nothing, so its
+  // death is what stops the run.
+  for (auto& [actor, handle] : st.actors) self->monitor(handle);
+  self->set_down_handler([self](caf::down_msg& down) {
+    if (!self->state.finished) abort_run(self, "actor failed: " + self->system().render(down.reason));
+  });
   return {
       [self](start_atom) { pump(self); },
+      [self](answer_atom, WireAnswer& reply) { on_answer(self, reply); },
       [self](attach_venue_atom, std::uint8_t venue, caf::actor gateway, std::int64_t wait_ms) {
         self->state.venues[static_cast<VenueId>(venue)] = std::move(gateway);
         self->state.venue_wait = std::max(self->state.venue_wait, std::chrono::milliseconds(wait_ms));

@@ -7,9 +7,13 @@
 //    sequencer journals it and assigns its seq.
 //  - WireDeliveries: what the sequencer hands an actor in one message: the deliveries of
 //    types the actor declared quiet since its last one, in journal order, and, when
-//    `answer` is set, last, the delivery it answers (WireAnswer).
+//    `answer` is set, last, the delivery it answers. The actor acknowledges every one
+//    with a WireAnswer sent back to the sequencer, carrying the same `ticket`.
 //  - WireAnswer: that delivery's outputs and the types the actor now declares quiet
 //    (ActorCore::quiet); `error` when a quiet delivery produced output.
+// A delivery and its answer are two plain messages, not a CAF request and its response:
+// a request also makes, stores and looks up a response handler (bench/README.md,
+// `caf_request_round_trip_us` against `caf_round_trip_us`).
 //  - WireState: an actor's saved state (actors/state_codec.hpp bytes).
 #include <cstdint>
 #include <string>
@@ -54,13 +58,15 @@ struct WireOutput {
 
 struct WireDeliveries {
   std::vector<WireDelivery> items;
-  bool answer = false;  // the last item awaits an answer; all before it are quiet
+  bool answer = false;       // the last item awaits an answer; all before it are quiet
+  std::uint32_t ticket = 0;  // the sequencer's, echoed in the WireAnswer
 };
 
 struct WireAnswer {
   std::vector<WireOutput> items;
   Quiet quiet;
   std::string error;
+  std::uint32_t ticket = 0;  // the WireDeliveries' it acknowledges
 };
 
 struct WireBatch {
@@ -83,11 +89,11 @@ typename Inspector::result_type inspect(Inspector& f, WireOutput& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireDeliveries& x) {
-  return f(caf::meta::type_name("trader.WireDeliveries"), x.items, x.answer);
+  return f(caf::meta::type_name("trader.WireDeliveries"), x.items, x.answer, x.ticket);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireAnswer& x) {
-  return f(caf::meta::type_name("trader.WireAnswer"), x.items, x.quiet, x.error);
+  return f(caf::meta::type_name("trader.WireAnswer"), x.items, x.quiet, x.error, x.ticket);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WireBatch& x) {
@@ -95,6 +101,7 @@ typename Inspector::result_type inspect(Inspector& f, WireBatch& x) {
 }
 
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using answer_atom = caf::atom_constant<caf::atom("answer")>;
 using next_atom = caf::atom_constant<caf::atom("next")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
@@ -102,9 +109,12 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 using operator_atom = caf::atom_constant<caf::atom("operator")>;
 
-// A business actor: takes delivered messages, answers with what the last one made it
-// send; on request, answers with its state (actors/state_codec.hpp bytes in a WireState).
-using core_actor = caf::typed_actor<caf::replies_to<deliver_atom, WireDeliveries>::with<WireAnswer>,
+// Where business actors send their answers: the sequencer, as they see it.
+using answer_sink = caf::typed_actor<caf::reacts_to<answer_atom, WireAnswer>>;
+// A business actor: takes delivered messages and sends their sender (an answer_sink) what
+// the last one made it send; on request, answers with its state (actors/state_codec.hpp
+// bytes in a WireState).
+using core_actor = caf::typed_actor<caf::reacts_to<deliver_atom, WireDeliveries>,
                                     caf::replies_to<snapshot_atom>::with<WireState>>;
 // The market feed: answers each request with the next external inputs.
 using feed_actor = caf::typed_actor<caf::replies_to<next_atom>::with<WireBatch>>;

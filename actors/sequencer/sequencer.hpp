@@ -88,8 +88,9 @@ class Sequencer {
   }
 
   // Journals queued messages up to the next one with recipients and returns it, or nullptr
-  // when the cascade is over. Call it again only after every recipient has answered.
-  Result<const Delivery*> next(SequencerSink<Body>& sink) {
+  // when the cascade is over. Call it again only after every recipient has answered. The
+  // body is the driver's to take: the sequencer reads only the header from here on.
+  Result<Delivery*> next(SequencerSink<Body>& sink) {
     current_.reset();
     while (!queue_.empty()) {
       Queued q = std::move(queue_.front());
