@@ -51,6 +51,10 @@ Result<std::string> repeated_klines(const Options& o, int rounds, std::size_t li
 double caf_round_trip_us(std::size_t round_trips);
 double caf_request_round_trip_us(std::size_t round_trips);
 
+// The median nanoseconds a candle's flat body takes to decode and encode again, each time
+// after spinning idle for `idle` (bench_idle_penalty.cpp), over `samples` times.
+double codec_after_idle_ns(std::chrono::nanoseconds idle, int samples);
+
 void bench_journal(const Options& o, Results& r);   // append (nosync, sync), read, bytes per trade
 void bench_import(const Options& o, Results& r);    // import vs bare simdjson
 void bench_compact(const Options& o, Results& r);   // a compacted journal's bytes a message vs zstd -19 of the JSON

@@ -320,6 +320,14 @@ void bench_latency(const Options& o, Results& r) {
       r["tick_to_order_p99_us_default_scheduler"] = percentile_us(l->ns, 0.99);
     }
   }
+  // What the machine adds to work that comes after idle time, at the gaps of this stream:
+  // a trade every 670 us (of wall time, at 30x), a 1-second candle every 33 ms.
+  const int samples = o.smoke ? 5 : 60;
+  const double warm = codec_after_idle_ns(std::chrono::nanoseconds(0), samples * 10);
+  r["idle_codec_ns_warm"] = warm;
+  r["idle_codec_ns_after_670us"] = codec_after_idle_ns(std::chrono::microseconds(670), samples);
+  r["idle_codec_ns_after_33ms"] = codec_after_idle_ns(std::chrono::milliseconds(33), samples);
+  r["idle_penalty_33ms"] = warm > 0 ? r["idle_codec_ns_after_33ms"] / warm : 0;
   // What testnet and live pay: every commit fsynced (journal.durability = "sync").
   if (auto l = run_latency(o, capture, true, /*sync=*/true); l) {
     r["tick_to_order_p50_us_sync"] = percentile_us(l->ns, 0.50);

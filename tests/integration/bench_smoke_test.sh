@@ -16,6 +16,7 @@ keys = ["journal_append_ratio_nosync", "journal_append_ratio_sync", "journal_app
         "import_lines_per_s", "simdjson_parse_lines_per_s", "node_vs_replay_ratio", "node_events_per_s",
         "what_if_same_data_events_per_s", "tick_to_order_hops", "tick_to_order_p50_us_per_hop",
         "caf_round_trip_us", "caf_request_round_trip_us", "node_deliveries_per_record", "node_vs_replay_ceiling",
+        "idle_codec_ns_warm", "idle_codec_ns_after_670us", "idle_codec_ns_after_33ms", "idle_penalty_33ms",
         "projection_rows", "projection_rows_per_s_sqlite", "sqlite_bulk_insert_rows_per_s", "projection_ratio_sqlite",
         "projection_rows_per_s_postgresql", "postgresql_copy_rows_per_s", "projection_ratio_postgresql",
         "bytes_per_message_journal", "bytes_per_message_compacted", "bytes_per_message_json_zstd19",
