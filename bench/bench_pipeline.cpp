@@ -196,7 +196,7 @@ void bench_node_vs_replay(const Options& o, Results& r) {
   if (!node_config || !replay_config) return;
   spdlog::set_level(spdlog::level::off);
   double node_best = 0, replay_best = 0, records = 0, deliveries = 0, round_trips = 0;
-  for (int round = 0; round < (o.smoke ? 1 : 3); ++round) {  // alternating; the better run of each
+  for (int round = 0; round < (o.smoke ? 1 : 5); ++round) {  // alternating; the best run of each
     std::atomic<bool> stop{false};
     auto summary = node::run_node(*node_config, stop);
     if (!summary) {
