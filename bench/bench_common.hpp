@@ -51,6 +51,13 @@ Result<std::string> repeated_klines(const Options& o, int rounds, std::size_t li
 double caf_round_trip_us(std::size_t round_trips);
 double caf_request_round_trip_us(std::size_t round_trips);
 
+// A 1-minute candle as the node delivers them: the body the shell and idle-penalty
+// figures time.
+inline Candle sample_candle() {
+  return Candle{"BTCUSDC", 60, 1677628800000, 1677628859999, 2'345'678'000'000, 2'346'000'000'000,
+                2'345'000'000'000, 2'345'900'000'000, 123'456'789, 289'000'000'000'000};
+}
+
 // The median nanoseconds a candle's flat body takes to decode and encode again, each time
 // after spinning idle for `idle` (bench_idle_penalty.cpp), over `samples` times.
 double codec_after_idle_ns(std::chrono::nanoseconds idle, int samples);

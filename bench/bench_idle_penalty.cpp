@@ -14,9 +14,7 @@ namespace trader::bench {
 
 double codec_after_idle_ns(std::chrono::nanoseconds idle, int samples) {
   using Clock = std::chrono::steady_clock;
-  const Candle candle{"BTCUSDC", 60, 1677628800000, 1677628859999, 2'345'678'000'000, 2'346'000'000'000,
-                      2'345'000'000'000, 2'345'900'000'000, 123'456'789, 289'000'000'000'000};
-  const auto flat = encode_body_flat(candle);
+  const auto flat = encode_body_flat(sample_candle());
   std::vector<double> ns;
   std::size_t sink = 0;
   for (int i = 0; i < samples + 1; ++i) {

@@ -15,12 +15,10 @@ namespace {
 
 using namespace trader::node;
 
-// The body of a 1-minute candle, as the node delivers it.
+// A candle's delivery, as the node hands it to an actor.
 WireDeliveries candle_delivery() {
-  const Candle candle{"BTCUSDC", 60, 1677628800000, 1677628859999, 2'345'678'000'000, 2'346'000'000'000,
-                      2'345'000'000'000, 2'345'900'000'000, 123'456'789, 289'000'000'000'000};
   return WireDeliveries{{WireDelivery{1, 1677628860000000000, static_cast<std::uint16_t>(Actor::candle_builder),
-                                      Candle::kTypeId, encode_body_flat(candle)}},
+                                      Candle::kTypeId, encode_body_flat(sample_candle())}},
                         true, 0};
 }
 
