@@ -11,9 +11,11 @@
 #include "journal/block_codec.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static trader::journal::BlockDecoder decoder;
+  namespace journal = trader::journal;
+  static journal::BlockDecoder v1(journal::kFormatV1), v2(journal::kFormatV2);
   if (size < 1) return 0;
   const std::uint64_t count = 1 + data[0] % 64;  // the head's record count
+  auto& decoder = data[0] & 64 ? v2 : v1;          // and the journal's format
   const auto payload = std::span(data + 1, size - 1);
   std::vector<std::uint8_t> block{trader::journal::kBlockCodec, 1, static_cast<std::uint8_t>(count)};
   const std::size_t head = block.size();

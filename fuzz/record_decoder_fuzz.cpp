@@ -7,19 +7,22 @@
 #include <span>
 #include <string>
 
-#include <xxhash.h>
-
 #include "journal/record_format.hpp"
 #include "messages/message_json.hpp"
 #include "messages/type_registry.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static trader::journal::RecordDecoder decoder;
+  namespace journal = trader::journal;
+  static journal::RecordDecoder v1(journal::kFormatV1), v2(journal::kFormatV2);
   static trader::MessageJson json;
-  // Half of the inputs get a valid checksum, so the fuzzer reaches the Cap'n Proto decoding.
+  // Both formats (by the first byte's second bit); half of the inputs get a valid
+  // checksum, so the fuzzer reaches the header and the Cap'n Proto decoding.
+  const std::uint32_t format = size >= 1 && (data[0] & 2) ? journal::kFormatV2 : journal::kFormatV1;
+  auto& decoder = format == journal::kFormatV1 ? v1 : v2;
   std::string stored(reinterpret_cast<const char*>(data), size);
   if (size >= 4 && (data[0] & 1)) {
-    const auto sum = static_cast<std::uint32_t>(XXH3_64bits(stored.data() + 4, size - 4));
+    const auto sum = journal::record_checksum(
+        format, 7, std::span(reinterpret_cast<const std::uint8_t*>(stored.data()) + 4, size - 4));
     std::memcpy(stored.data(), &sum, 4);
   }
   auto rec = decoder.decode(7, std::span(reinterpret_cast<const std::uint8_t*>(stored.data()), stored.size()));

@@ -18,7 +18,8 @@ constexpr std::uint64_t kMaxPayloadBytes = std::uint64_t{1} << 30;
 }  // namespace
 
 // ---- BlockEncoder -------------------------------------------------------------------
-BlockEncoder::BlockEncoder(int zstd_level) : level_(zstd_level), cctx_(ZSTD_createCCtx()) {}
+BlockEncoder::BlockEncoder(int zstd_level, std::uint32_t format)
+    : level_(zstd_level), format_(format), cctx_(ZSTD_createCCtx()), decoder_(format), encoder_(format) {}
 BlockEncoder::~BlockEncoder() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_)); }
 
 namespace {
@@ -58,7 +59,10 @@ Status BlockEncoder::add(std::uint64_t seq, std::span<const std::uint8_t> stored
   if (!record) return fail(fmt::format("{}; a damaged record is not compacted", record.error().message));
   stored_bytes_ += stored.size();
   if (add_market(**record, stored)) return {};
-  const auto packed = stored.subspan(kChecksumBytes);
+  auto header_bytes = header_size(format_, seq, stored.subspan(kChecksumBytes));
+  if (!header_bytes) return tl::unexpected(header_bytes.error());
+  const auto header = stored.subspan(kChecksumBytes, *header_bytes);
+  const auto packed = stored.subspan(kChecksumBytes + *header_bytes);
   auto words = unpack_record(seq, packed, words_);
   if (!words) return tl::unexpected(words.error());
   rebuilt_.clear();
@@ -66,8 +70,9 @@ Status BlockEncoder::add(std::uint64_t seq, std::span<const std::uint8_t> stored
                                                                 packed.end());
   if (same) {
     const auto* p = reinterpret_cast<const std::uint8_t*>(words->begin());
+    data_.insert(data_.end(), header.begin(), header.end());
     data_.insert(data_.end(), p, p + words->size() * sizeof(capnp::word));
-    put_varint(lengths_, words->size() * sizeof(capnp::word));
+    put_varint(lengths_, header.size() + words->size() * sizeof(capnp::word));
     forms_.push_back(kWords);
   } else {
     data_.insert(data_.end(), stored.begin(), stored.end());
@@ -109,7 +114,7 @@ Result<std::vector<std::uint8_t>> BlockEncoder::finish() {
 }
 
 // ---- BlockDecoder -------------------------------------------------------------------
-BlockDecoder::BlockDecoder() : dctx_(ZSTD_createDCtx()) {}
+BlockDecoder::BlockDecoder(std::uint32_t format) : format_(format), dctx_(ZSTD_createDCtx()), encoder_(format) {}
 BlockDecoder::~BlockDecoder() { ZSTD_freeDCtx(static_cast<ZSTD_DCtx*>(dctx_)); }
 
 namespace {
@@ -187,12 +192,17 @@ Status BlockDecoder::load(std::uint64_t last_seq, std::span<const std::uint8_t> 
       records_.insert(records_.end(), bytes.begin(), bytes.end());
       continue;
     }
-    // A message has a segment table at least: no bytes is damage (and no copy of nothing).
-    if (len == 0 || len % sizeof(capnp::word) != 0)
-      return bad(fmt::format("seq {}: {} bytes are not a message's words", seq, len));
-    words_.resize(len / sizeof(capnp::word));
-    std::memcpy(words_.data(), bytes.data(), len);  // aligned, as words
-    auto stored = store_words(kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(words_.data()),
+    // The header (v2), then the message's words: a segment table at least, so no words
+    // is damage (and no copy of nothing).
+    auto header_len = header_size(format_, seq, bytes);
+    if (!header_len) return bad(header_len.error().message);
+    const std::size_t word_bytes = len - *header_len;
+    if (word_bytes == 0 || word_bytes % sizeof(capnp::word) != 0)
+      return bad(fmt::format("seq {}: {} bytes are not a message's words", seq, word_bytes));
+    words_.resize(word_bytes / sizeof(capnp::word));
+    std::memcpy(words_.data(), bytes.data() + *header_len, word_bytes);  // aligned, as words
+    auto stored = store_words(format_, seq, bytes.first(*header_len),
+                              kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(words_.data()),
                                                              words_.size()),
                               records_);
     if (!stored) return bad(fmt::format("seq {}: {}", seq, stored.error().message));

@@ -9,7 +9,8 @@
 //   - market: a trade, aggregate trade, book ticker or depth update, column by column, rebuilt by
 //     encoding its header and message again;
 //   - words: its unpacked Cap'n Proto words (they compress better than the packed form),
-//     rebuilt by packing them again and recomputing the checksum;
+//     after its header bytes in a v2 journal (the header says its own length), rebuilt
+//     by packing them again and recomputing the checksum;
 //   - raw: its stored bytes as they are.
 // The encoder picks the first form that rebuilds exactly the stored bytes, so expansion
 // is byte for byte by construction.
@@ -27,7 +28,8 @@ inline constexpr std::uint8_t kBlockCodec = 2;
 
 class BlockEncoder {
  public:
-  explicit BlockEncoder(int zstd_level);
+  // `format`: the journal's (its records' layout).
+  BlockEncoder(int zstd_level, std::uint32_t format);
   ~BlockEncoder();
   // Adds record `seq`'s stored bytes; seqs must follow each other. A record that does not
   // decode (bad checksum, bad table) is an error naming it, and nothing is added.
@@ -46,6 +48,7 @@ class BlockEncoder {
  private:
   bool add_market(const RecordView& record, std::span<const std::uint8_t> stored);
   int level_;
+  std::uint32_t format_;
   void* cctx_;
   std::uint64_t first_seq_ = 0;
   std::vector<std::uint8_t> forms_;
@@ -69,7 +72,7 @@ Result<BlockHead> read_block_head(std::uint64_t last_seq, std::span<const std::u
 // Rebuilds the stored records of one block.
 class BlockDecoder {
  public:
-  BlockDecoder();
+  explicit BlockDecoder(std::uint32_t format);
   ~BlockDecoder();
   // Decodes the block stored under `last_seq`. Errors name the block's seqs.
   Status load(std::uint64_t last_seq, std::span<const std::uint8_t> block);
@@ -83,6 +86,7 @@ class BlockDecoder {
   BlockDecoder& operator=(const BlockDecoder&) = delete;
 
  private:
+  std::uint32_t format_;
   void* dctx_;
   std::uint64_t first_seq_ = 0;
   std::vector<std::uint8_t> payload_;

@@ -90,7 +90,7 @@ Result<std::vector<Entry>> entries_of(LmdbEnv& env, MDB_dbi dbi) {
 // compacted journal, from its blocks); stops at the first error.
 template <class F>
 Status for_each_record(LmdbEnv& src, F&& f) {
-  BlockDecoder block;
+  BlockDecoder block(src.format);
   return for_each_entry(src, src.compacted ? src.blocks : src.records, [&](const MDB_val& k, const MDB_val& v) -> Status {
     const std::span<const std::uint8_t> value{static_cast<const std::uint8_t*>(v.mv_data), v.mv_size};
     if (!src.compacted) return f(val_u64(k), value);
@@ -118,7 +118,7 @@ Status write_rewrite(LmdbEnv& src, LmdbEnv& out, bool to_compacted, const Compac
 
   std::vector<Entry> pending;
   if (to_compacted) {
-    BlockEncoder encoder(options.zstd_level);
+    BlockEncoder encoder(options.zstd_level, src.format);
     const auto flush = [&]() -> Status {
       const std::uint64_t last = encoder.last_seq();
       auto block = encoder.finish();
@@ -306,7 +306,7 @@ Result<CompactReport> rewrite(const std::string& dir_arg, bool to_compacted, con
     auto src = open_env(dir, /*writer=*/false, Options{});
     if (!src) return abandon(src.error().message);
     const std::size_t map = std::max<std::size_t>(report.bytes_before * (to_compacted ? 2 : 16), std::size_t{64} << 20);
-    auto out = create_env(tmp, to_compacted, map);
+    auto out = create_env(tmp, to_compacted, map, (*src)->format);
     if (!out) return abandon(out.error().message);
     if (auto st = write_rewrite(**src, **out, to_compacted, options, report); !st) return abandon(st.error().message);
     if (const int rc = mdb_env_sync((*out)->env, 1); rc != 0) return abandon(lmdb_error(rc));

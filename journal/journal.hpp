@@ -10,7 +10,8 @@
 //    Durability::nosync it survives a process crash but not an OS crash.
 //  - Every record carries a checksum; readers check it on every read.
 //  - Readers never block the writer and see only committed batches.
-//  - Opening a journal of another format version is an error naming both versions.
+//  - Opening a journal of a format version this build does not read is an error naming
+//    the versions.
 // Errors are values (Result/Status) with one-line messages.
 #include <array>
 #include <cstdint>
@@ -31,7 +32,13 @@
 
 namespace trader::journal {
 
-inline constexpr std::uint32_t kFormatVersion = 1;
+// The record layouts (record_format.hpp). v1: each record is a packed Cap'n Proto envelope
+// holding its seq and header. v2: a small binary header, no seq (it is the key), and the
+// body as the actor sent it. A journal keeps the format it was created in: this build
+// reads and writes both, and creates v2.
+inline constexpr std::uint32_t kFormatV1 = 1;
+inline constexpr std::uint32_t kFormatV2 = 2;
+inline constexpr std::uint32_t kFormatVersion = kFormatV2;  // what a new journal is created in
 
 enum class Durability { sync, nosync };
 
@@ -40,6 +47,9 @@ struct Options {
   std::size_t initial_map_bytes = std::size_t{64} << 20;  // grows by doubling on MDB_MAP_FULL
   std::size_t max_batch_records = 4096;                    // batch_full() threshold for callers
   std::size_t max_map_bytes = 0;  // the map never grows past this (0: no cap; the filesystem is the limit)
+  // The format of a journal this creates (an existing one keeps its own). 0: the
+  // environment's TRADER_JOURNAL_FORMAT (1 or 2) when set, else kFormatVersion.
+  std::uint32_t format = 0;
 };
 
 // Room left for the journal to grow: the smaller of what its map cap and its
@@ -182,6 +192,7 @@ struct Summary {
   std::uint64_t file_bytes = 0;
   Hash chain_head{};
   bool compacted = false;  // its records are in compressed blocks (compact()); read-only
+  std::uint32_t format = 0;  // kFormatV1 or kFormatV2
 };
 
 class Reader {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -31,8 +32,27 @@ std::uint64_t val_u64(const MDB_val& v) {
 
 namespace {
 
-// `create_compacted`: a new journal is created compacted (create_env).
-Status open_dbis(LmdbEnv& e, bool writer, bool create_compacted = false) {
+bool readable_format(std::uint32_t format) { return format == kFormatV1 || format == kFormatV2; }
+
+// The format a new journal is created in (Options::format), checked before anything is
+// created.
+Result<std::uint32_t> format_to_create(std::uint32_t asked) {
+  if (asked != 0) {
+    if (readable_format(asked)) return asked;
+    return fail(fmt::format("cannot create a journal of format v{}: this build writes v{} and v{}", asked, kFormatV1,
+                            kFormatV2));
+  }
+  const char* env = std::getenv("TRADER_JOURNAL_FORMAT");
+  if (env == nullptr || *env == '\0') return kFormatVersion;
+  const std::string v = env;
+  if (v == "1") return kFormatV1;
+  if (v == "2") return kFormatV2;
+  return fail(fmt::format("TRADER_JOURNAL_FORMAT={}: expected 1 or 2 (the format new journals are created in)", v));
+}
+
+// `create_compacted`: a new journal is created compacted (create_env); `format`: the
+// format a new journal is created in.
+Status open_dbis(LmdbEnv& e, bool writer, std::uint32_t format, bool create_compacted = false) {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(e.env, nullptr, writer ? 0 : MDB_RDONLY, &txn);
   if (rc != 0) return fail(fmt::format("journal {}: cannot begin transaction: {}", e.dir, lmdb_error(rc)));
@@ -67,7 +87,8 @@ Status open_dbis(LmdbEnv& e, bool writer, bool create_compacted = false) {
   MDB_val k{key.size(), const_cast<char*>(key.data())}, v{};
   rc = mdb_get(txn, e.meta, &k, &v);
   if (rc == MDB_NOTFOUND && writer) {
-    const std::string ver = std::to_string(kFormatVersion);
+    e.format = format;
+    const std::string ver = std::to_string(e.format);
     MDB_val nv{ver.size(), const_cast<char*>(ver.data())};
     rc = mdb_put(txn, e.meta, &k, &nv, 0);
     if (rc == 0) rc = mdb_txn_commit(txn);
@@ -80,9 +101,14 @@ Status open_dbis(LmdbEnv& e, bool writer, bool create_compacted = false) {
     return fail(fmt::format("{} is not a trader journal (no format version)", e.dir));
   }
   const std::string found(static_cast<const char*>(v.mv_data), v.mv_size);
-  if (found != std::to_string(kFormatVersion)) {
+  if (found == std::to_string(kFormatV1)) {
+    e.format = kFormatV1;
+  } else if (found == std::to_string(kFormatV2)) {
+    e.format = kFormatV2;
+  } else {
     mdb_txn_abort(txn);
-    return fail(fmt::format("journal {} is format v{}, this build reads v{}", e.dir, found, kFormatVersion));
+    return fail(fmt::format("journal {} is format v{}, this build reads v{} and v{}", e.dir, found, kFormatV1,
+                            kFormatV2));
   }
   // Committing (even a read-only txn) is what keeps the DBI handles open for later txns.
   rc = mdb_txn_commit(txn);
@@ -146,13 +172,15 @@ Result<std::unique_ptr<LmdbEnv>> open_new_env(const std::string& dir, bool write
     mdb_env_info(e->env, &info);
     if (info.me_mapsize < options.initial_map_bytes) mdb_env_set_mapsize(e->env, options.initial_map_bytes);
   }
-  if (auto st = open_dbis(*e, writer); !st) return tl::unexpected(st.error());
+  if (auto st = open_dbis(*e, writer, options.format); !st) return tl::unexpected(st.error());
   return std::move(e);
 }
 
 }  // namespace
 
-Result<std::shared_ptr<LmdbEnv>> create_env(const std::string& dir, bool compacted, std::size_t map_bytes) {
+Result<std::shared_ptr<LmdbEnv>> create_env(const std::string& dir, bool compacted, std::size_t map_bytes,
+                                            std::uint32_t format) {
+  if (!readable_format(format)) return fail(fmt::format("{}: format v{}", dir, format));
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return fail(fmt::format("cannot create {}: {}", dir, ec.message()));
@@ -163,11 +191,17 @@ Result<std::shared_ptr<LmdbEnv>> create_env(const std::string& dir, bool compact
   // Synced once, at the end, by the rewrite (mdb_env_sync): it is not the journal until then.
   const int rc = mdb_env_open(e->env, dir.c_str(), MDB_NOSYNC | MDB_NOTLS, 0644);
   if (rc != 0) return fail(fmt::format("cannot create journal {}: {}", dir, lmdb_error(rc)));
-  if (auto st = open_dbis(*e, /*writer=*/true, compacted); !st) return tl::unexpected(st.error());
+  if (auto st = open_dbis(*e, /*writer=*/true, format, compacted); !st) return tl::unexpected(st.error());
   return e;
 }
 
-Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, const Options& options) {
+Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, const Options& asked) {
+  Options options = asked;
+  if (writer) {
+    auto format = format_to_create(asked.format);
+    if (!format) return fail(fmt::format("journal {}: {}", dir, format.error().message));
+    options.format = *format;
+  }
   std::error_code ec;
   const fs::path data = fs::path(dir) / "data.mdb";
   if (!fs::exists(dir, ec)) {

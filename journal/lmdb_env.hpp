@@ -26,6 +26,7 @@ struct LmdbEnv {
   // records are in `blocks`: last seq of a block (u64) -> block (block_codec.hpp).
   MDB_dbi blocks = 0;
   bool compacted = false;
+  std::uint32_t format = 0;  // its records' layout: kFormatV1 or kFormatV2 (meta "format_version")
   std::string dir;
   bool writable = false;  // opened for the writer (readers may share it, not the reverse)
   // Read transactions hold it shared, growing the map holds it alone: LMDB remaps the file
@@ -38,7 +39,8 @@ struct LmdbEnv {
 
 std::string lmdb_error(int rc);
 
-// Opens the journal in `dir`. A writer creates the directory and databases if needed.
+// Opens the journal in `dir`. A writer creates the directory and databases if needed, a
+// new journal in options.format.
 // LMDB forbids opening one file twice in a process: a second environment re-initialises
 // the lock table under the first (readers of a sweep's threads then read short or hang),
 // and closing either drops the other's locks. So every open of one directory in this
@@ -47,9 +49,10 @@ std::string lmdb_error(int rc);
 Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, const Options& options);
 
 // Creates a journal environment in `dir` (made if missing; it must hold no journal) for a
-// rewrite of a whole journal: compacted (its records in `blocks`) or not. Not shared:
-// no other user may know the directory yet.
-Result<std::shared_ptr<LmdbEnv>> create_env(const std::string& dir, bool compacted, std::size_t map_bytes);
+// rewrite of a whole journal in `format`: compacted (its records in `blocks`) or not.
+// Not shared: no other user may know the directory yet.
+Result<std::shared_ptr<LmdbEnv>> create_env(const std::string& dir, bool compacted, std::size_t map_bytes,
+                                            std::uint32_t format);
 
 // Begins a read-only transaction, following a map grown by the writer. It holds
 // env.remap shared until ReadTxn ends it.

@@ -36,6 +36,7 @@ std::uint64_t last_seq_touched() { return g_last_seq_touched.load(std::memory_or
 
 // ---- Cursor --------------------------------------------------------------------------
 struct Cursor::Impl {
+  explicit Impl(std::shared_ptr<LmdbEnv> e) : env(std::move(e)), decoder(env->format), block(env->format) {}
   std::shared_ptr<LmdbEnv> env;
   ReadTxn txn;
   MDB_cursor* records = nullptr;
@@ -183,8 +184,7 @@ std::unique_ptr<Reader> Reader::sharing(std::shared_ptr<LmdbEnv> env) {
 }
 
 Result<Cursor> Reader::scan(const Filter& filter) {
-  auto impl = std::make_unique<Cursor::Impl>();
-  impl->env = impl_->env;
+  auto impl = std::make_unique<Cursor::Impl>(impl_->env);
   auto txn = begin_read(*impl->env);
   if (!txn) return tl::unexpected(txn.error());
   impl->txn.txn = *txn;
@@ -215,6 +215,7 @@ Result<Summary> Reader::summary() {
   MDB_cursor* cur = nullptr;
   MDB_val k{}, v{};
   s.compacted = impl_->env->compacted;
+  s.format = impl_->env->format;
   if (impl_->env->compacted) {
     // Counted from the blocks' heads, which need no decompression.
     mdb_cursor_open(guard.txn, impl_->env->blocks, &cur);
@@ -325,8 +326,8 @@ Status Reader::scan_backward(const std::function<bool(const RecordView&)>& visit
   const bool compacted = impl_->env->compacted;
   MDB_cursor* cur = nullptr;
   mdb_cursor_open(guard.txn, compacted ? impl_->env->blocks : impl_->env->records, &cur);
-  RecordDecoder decoder;
-  BlockDecoder block;
+  RecordDecoder decoder(impl_->env->format);
+  BlockDecoder block(impl_->env->format);
   MDB_val k{}, v{};
   Status st;
   // Visits one record; false to stop (st says whether on an error).

@@ -2,6 +2,7 @@
 #include "base/hex.hpp"
 
 #include <cstring>
+#include <type_traits>
 
 #include <capnp/message.h>
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include <xxhash.h>
 
 #include "journal/packing.hpp"
+#include "journal/varint.hpp"
 #include "messages/message_codec.hpp"
 #include "messages/schema/envelope.capnp.h"
 
@@ -39,11 +41,64 @@ constexpr std::size_t kScratchWords = 16 * 1024;
 
 }  // namespace
 
-std::uint32_t record_checksum(std::span<const std::uint8_t> packed) {
-  return static_cast<std::uint32_t>(XXH3_64bits(packed.data(), packed.size()));
+std::uint32_t record_checksum(std::uint32_t format, std::uint64_t seq, std::span<const std::uint8_t> after_checksum) {
+  if (format == kFormatV1) return static_cast<std::uint32_t>(XXH3_64bits(after_checksum.data(), after_checksum.size()));
+  return static_cast<std::uint32_t>(XXH3_64bits_withSeed(after_checksum.data(), after_checksum.size(), seq));
 }
 
 namespace {
+
+// ---- the v2 header -------------------------------------------------------------------
+constexpr std::size_t kV2FixedBytes = 2 + 1 + 1 + 8 + 1;  // type id, source, destination, receive time, flags
+static_assert(kActorCount <= 256, "an actor is one byte in a v2 header");
+enum V2Flag : std::uint8_t { kDestSeq = 1, kIngressSeq = 2, kCauseSeq = 4, kSchemaVersion = 8 };
+
+void put_v2_header(const EnvelopeHeader& h, std::vector<std::uint8_t>& out) {
+  std::uint8_t fixed[kV2FixedBytes];
+  std::memcpy(fixed, &h.type_id, 2);
+  fixed[2] = static_cast<std::uint8_t>(h.source);
+  fixed[3] = static_cast<std::uint8_t>(h.destination);
+  std::memcpy(fixed + 4, &h.recv_ts_ns, 8);
+  fixed[12] = static_cast<std::uint8_t>((h.dest_seq != 0 ? kDestSeq : 0) | (h.ingress_seq != 0 ? kIngressSeq : 0) |
+                                        (h.cause_seq != 0 ? kCauseSeq : 0) |
+                                        (h.schema_version != 0 ? kSchemaVersion : 0));
+  out.insert(out.end(), fixed, fixed + kV2FixedBytes);
+  if (h.dest_seq != 0) put_varint(out, h.dest_seq);
+  if (h.ingress_seq != 0) put_varint(out, zigzag(h.seq - h.ingress_seq));
+  if (h.cause_seq != 0) put_varint(out, zigzag(h.seq - h.cause_seq));
+  if (h.schema_version != 0) put_varint(out, h.schema_version);
+}
+
+// Reads a v2 header from `bytes` (what follows the checksum) into `h` for record `seq`;
+// the header's size, or nothing when it is truncated or malformed.
+std::optional<std::size_t> get_v2_header(std::uint64_t seq, std::span<const std::uint8_t> bytes, EnvelopeHeader& h) {
+  if (bytes.size() < kV2FixedBytes) return std::nullopt;
+  const std::uint8_t* p = bytes.data();
+  h = EnvelopeHeader{};
+  h.seq = seq;
+  std::memcpy(&h.type_id, p, 2);
+  h.source = static_cast<Actor>(p[2]);
+  h.destination = static_cast<Actor>(p[3]);
+  std::memcpy(&h.recv_ts_ns, p + 4, 8);
+  const std::uint8_t flags = p[12];
+  if (flags & ~(kDestSeq | kIngressSeq | kCauseSeq | kSchemaVersion)) return std::nullopt;
+  std::size_t at = kV2FixedBytes;
+  // A field is written only when it is not 0, so one that reads back as 0 is damage.
+  const auto field = [&](std::uint8_t flag, auto&& value_of, auto& into) {
+    if (!(flags & flag)) return true;
+    std::uint64_t v = 0;
+    if (!get_varint(bytes, at, v)) return false;
+    const std::uint64_t value = value_of(v);
+    into = static_cast<std::remove_reference_t<decltype(into)>>(value);
+    return value != 0 && into == value;
+  };
+  const auto plain = [](std::uint64_t v) { return v; };
+  const auto before_seq = [seq](std::uint64_t v) { return seq - unzigzag(v); };
+  if (!field(kDestSeq, plain, h.dest_seq) || !field(kIngressSeq, before_seq, h.ingress_seq) ||
+      !field(kCauseSeq, before_seq, h.cause_seq) || !field(kSchemaVersion, plain, h.schema_version))
+    return std::nullopt;
+  return at;
+}
 
 schema::Envelope::Builder init_envelope(capnp::MessageBuilder& builder, const EnvelopeHeader& header,
                                         std::uint16_t type_id) {
@@ -60,31 +115,25 @@ schema::Envelope::Builder init_envelope(capnp::MessageBuilder& builder, const En
   return env;
 }
 
-// The one place a stored record is laid out: a checksum placeholder at `start`, then
-// `pack(out)` appends the packed envelope, then the checksum of that is filled in.
-template <class Pack>
-Status append_stored(std::vector<std::uint8_t>& out, Pack&& pack) {
+// A stored record is laid out in three steps, here only: begin_record leaves room for the
+// checksum and writes the v2 header, the caller appends the packed message, and
+// seal_record fills in the checksum of everything after it.
+std::size_t begin_record(std::uint32_t format, const EnvelopeHeader& header, std::vector<std::uint8_t>& out) {
   const std::size_t start = out.size();
   out.resize(start + kChecksumBytes);
-  if (Status packed = pack(out); !packed) {
-    out.resize(start);
-    return packed;
-  }
-  const std::uint32_t sum = record_checksum({out.data() + start + kChecksumBytes, out.size() - start - kChecksumBytes});
-  std::memcpy(out.data() + start, &sum, kChecksumBytes);
-  return {};
+  if (format != kFormatV1) put_v2_header(header, out);
+  return start;
 }
 
-void append_stored(capnp::MessageBuilder& builder, std::vector<std::uint8_t>& out) {
-  (void)append_stored(out, [&](std::vector<std::uint8_t>& o) -> Status {
-    pack_segments(builder.getSegmentsForOutput(), o);
-    return {};
-  });
+void seal_record(std::uint32_t format, std::uint64_t seq, std::size_t start, std::vector<std::uint8_t>& out) {
+  const std::uint32_t sum =
+      record_checksum(format, seq, {out.data() + start + kChecksumBytes, out.size() - start - kChecksumBytes});
+  std::memcpy(out.data() + start, &sum, kChecksumBytes);
 }
 
 }  // namespace
 
-RecordEncoder::RecordEncoder() : segment_(kFirstSegmentWords, 0) {}
+RecordEncoder::RecordEncoder(std::uint32_t format) : format_(format), segment_(kFirstSegmentWords, 0) {}
 
 kj::ArrayPtr<capnp::word> RecordEncoder::first_segment() {
   return {reinterpret_cast<capnp::word*>(segment_.data()), segment_.size()};
@@ -92,9 +141,19 @@ kj::ArrayPtr<capnp::word> RecordEncoder::first_segment() {
 
 void RecordEncoder::encode(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out) {
   capnp::MallocMessageBuilder builder(first_segment());
-  auto env = init_envelope(builder, header, type_id_of(body));
-  encode_body(body, env.initBody());
-  append_stored(builder, out);
+  if (format_ == kFormatV1) {
+    auto env = init_envelope(builder, header, type_id_of(body));
+    encode_body(body, env.initBody());
+  } else {
+    // As encode_body_flat builds a body (the same first segment size), so a record made
+    // from a message and one made from its flat body are the same bytes.
+    encode_body(body, builder.initRoot<capnp::AnyPointer>());
+  }
+  EnvelopeHeader h = header;
+  h.type_id = type_id_of(body);
+  const std::size_t start = begin_record(format_, h, out);
+  pack_segments(builder.getSegmentsForOutput(), out);
+  seal_record(format_, header.seq, start, out);
 }
 
 Status RecordEncoder::encode_flat(const EnvelopeHeader& header, std::uint16_t type_id,
@@ -102,12 +161,25 @@ Status RecordEncoder::encode_flat(const EnvelopeHeader& header, std::uint16_t ty
   auto words = flat_words(flat_body, scratch_);
   if (!words) return fail(fmt::format("malformed message body (type id {}): {}", type_id, words.error().message));
   const std::size_t before = out.size();
+  EnvelopeHeader h = header;
+  h.type_id = type_id;
   try {
     capnp::FlatArrayMessageReader body(*words);
-    capnp::MallocMessageBuilder builder(first_segment());
-    auto env = init_envelope(builder, header, type_id);
-    env.getBody().set(body.getRoot<capnp::AnyPointer>());
-    append_stored(builder, out);
+    const std::size_t start = begin_record(format_, h, out);
+    if (format_ == kFormatV1) {
+      capnp::MallocMessageBuilder builder(first_segment());
+      init_envelope(builder, h, type_id).getBody().set(body.getRoot<capnp::AnyPointer>());
+      pack_segments(builder.getSegmentsForOutput(), out);
+    } else {
+      // v2 stores the body's own words, packed: no copy into an envelope. Walking it once
+      // (its size) checks every pointer in it, as that copy did.
+      (void)body.getRoot<capnp::AnyPointer>().targetSize();
+      if (auto packed = pack_words(*words, out); !packed) {
+        out.resize(before);
+        return fail(fmt::format("malformed message body (type id {}): {}", type_id, packed.error().message));
+      }
+    }
+    seal_record(format_, h.seq, start, out);
     return {};
   } catch (const kj::Exception& e) {
     out.resize(before);
@@ -115,16 +187,17 @@ Status RecordEncoder::encode_flat(const EnvelopeHeader& header, std::uint16_t ty
   }
 }
 
-void encode_record(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out) {
-  RecordEncoder().encode(header, body, out);
+void encode_record(std::uint32_t format, const EnvelopeHeader& header, const Message& body,
+                   std::vector<std::uint8_t>& out) {
+  RecordEncoder(format).encode(header, body, out);
 }
 
-Status encode_record_flat(const EnvelopeHeader& header, std::uint16_t type_id,
+Status encode_record_flat(std::uint32_t format, const EnvelopeHeader& header, std::uint16_t type_id,
                           std::span<const std::uint8_t> flat_body, std::vector<std::uint8_t>& out) {
-  return RecordEncoder().encode_flat(header, type_id, flat_body, out);
+  return RecordEncoder(format).encode_flat(header, type_id, flat_body, out);
 }
 
-RecordDecoder::RecordDecoder() : scratch_(kScratchWords) {}
+RecordDecoder::RecordDecoder(std::uint32_t format) : format_(format), scratch_(kScratchWords) {}
 
 Result<kj::ArrayPtr<const capnp::word>> unpack_record(std::uint64_t seq, std::span<const std::uint8_t> packed,
                                                       std::vector<std::uint64_t>& scratch) {
@@ -159,7 +232,9 @@ Result<kj::ArrayPtr<const capnp::word>> unpack_record(std::uint64_t seq, std::sp
 
 Status pack_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_t>& out) {
   // The segments as the table at their head gives them, written as writePackedMessage
-  // writes a builder's: the table, then each segment, packed piece by piece.
+  // writes a builder's: the table, then each segment, packed piece by piece. Checked
+  // first, so that nothing is written for words that are not a message.
+  constexpr std::size_t kWord = sizeof(capnp::word);
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(words.begin());
   if (words.size() == 0) return fail("no segment table");
   std::uint32_t count = 0;
@@ -167,23 +242,46 @@ Status pack_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_
   const std::size_t segments = std::size_t{count} + 1;
   const std::size_t table_words = (segments + 2) / 2;
   if (segments > 512 || table_words > words.size()) return fail(fmt::format("a table of {} segments", segments));
-  std::vector<kj::ArrayPtr<const capnp::word>> pieces;
-  pieces.reserve(segments);
-  std::size_t at = table_words;
-  for (std::size_t i = 0; i < segments; ++i) {
+  const auto size_of = [&](std::size_t i) {
     std::uint32_t size = 0;
     std::memcpy(&size, bytes + 4 * (i + 1), 4);
-    if (size > words.size() - at) return fail(fmt::format("segment {} runs past the message's {} words", i, words.size()));
-    pieces.push_back(words.slice(at, at + size));
-    at += size;
+    return std::size_t{size};
+  };
+  std::size_t at = table_words;
+  for (std::size_t i = 0; i < segments; ++i) {
+    if (size_of(i) > words.size() - at)
+      return fail(fmt::format("segment {} runs past the message's {} words", i, words.size()));
+    at += size_of(i);
   }
   if (at != words.size()) return fail(fmt::format("{} words after the last segment", words.size() - at));
-  pack_segments(kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>(pieces.data(), pieces.size()), out);
+  pack_piece({bytes, table_words * kWord}, out);
+  at = table_words;
+  for (std::size_t i = 0; i < segments; ++i) {
+    pack_piece({bytes + at * kWord, size_of(i) * kWord}, out);
+    at += size_of(i);
+  }
   return {};
 }
 
-Status store_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_t>& out) {
-  return append_stored(out, [&](std::vector<std::uint8_t>& o) { return pack_words(words, o); });
+Status store_words(std::uint32_t format, std::uint64_t seq, std::span<const std::uint8_t> header_bytes,
+                   kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_t>& out) {
+  const std::size_t start = out.size();
+  out.resize(start + kChecksumBytes);
+  out.insert(out.end(), header_bytes.begin(), header_bytes.end());
+  if (auto packed = pack_words(words, out); !packed) {
+    out.resize(start);
+    return packed;
+  }
+  seal_record(format, seq, start, out);
+  return {};
+}
+
+Result<std::size_t> header_size(std::uint32_t format, std::uint64_t seq, std::span<const std::uint8_t> after_checksum) {
+  if (format == kFormatV1) return 0;
+  EnvelopeHeader h;
+  const auto header = get_v2_header(seq, after_checksum, h);
+  if (!header) return fail(fmt::format("seq {}: undecodable record: truncated or malformed header", seq));
+  return *header;
 }
 
 Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<const std::uint8_t> stored) {
@@ -192,31 +290,44 @@ Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<con
     return fail(fmt::format("seq {}: record too short ({} bytes)", seq, stored.size()));
   std::uint32_t sum = 0;
   std::memcpy(&sum, stored.data(), kChecksumBytes);
-  const auto packed = stored.subspan(kChecksumBytes);
-  const std::uint32_t actual = record_checksum(packed);
-  if (sum != actual)
-    return fail(fmt::format("seq {}: checksum mismatch (stored {:08x}, computed {:08x})", seq, sum, actual));
+  const auto after = stored.subspan(kChecksumBytes);
+  const std::uint32_t actual = record_checksum(format_, seq, after);
+  if (sum != actual) {
+    // v2 records hold no seq: one stored under another key fails here.
+    const char* moved = format_ == kFormatV1 ? "" : "; moved from another seq, or edited";
+    return fail(fmt::format("seq {}: checksum mismatch (stored {:08x}, computed {:08x}){}", seq, sum, actual, moved));
+  }
+  std::span<const std::uint8_t> packed = after;
+  if (format_ != kFormatV1) {
+    const auto header = get_v2_header(seq, after, view_.header);
+    if (!header) return fail(fmt::format("seq {}: undecodable record: truncated or malformed header", seq));
+    packed = after.subspan(*header);
+  }
   try {
     auto words = unpack_record(seq, packed, scratch_);
     if (!words) return tl::unexpected(words.error());
     message_.emplace(*words);
-    auto env = message_->getRoot<schema::Envelope>();
-    view_.header = EnvelopeHeader{env.getSeq(),
-                                  env.getRecvTsNs(),
-                                  static_cast<Actor>(env.getSource()),
-                                  static_cast<Actor>(env.getDestination()),
-                                  env.getDestSeq(),
-                                  env.getTypeId(),
-                                  env.getSchemaVersion(),
-                                  env.getIngressSeq(),
-                                  env.getCauseSeq()};
-    view_.body = env.getBody();
+    if (format_ == kFormatV1) {
+      auto env = message_->getRoot<schema::Envelope>();
+      view_.header = EnvelopeHeader{env.getSeq(),
+                                    env.getRecvTsNs(),
+                                    static_cast<Actor>(env.getSource()),
+                                    static_cast<Actor>(env.getDestination()),
+                                    env.getDestSeq(),
+                                    env.getTypeId(),
+                                    env.getSchemaVersion(),
+                                    env.getIngressSeq(),
+                                    env.getCauseSeq()};
+      view_.body = env.getBody();
+    } else {
+      view_.body = message_->getRoot<capnp::AnyPointer>();
+    }
     view_.stored = stored;
   } catch (const kj::Exception& e) {
     message_.reset();
     return fail(fmt::format("seq {}: undecodable record: {}", seq, e.getDescription().cStr()));
   }
-  if (seq != 0 && view_.header.seq != seq)
+  if (view_.header.seq != seq)
     return fail(fmt::format("seq {}: record claims seq {} (moved or edited)", seq, view_.header.seq));
   return &view_;
 }

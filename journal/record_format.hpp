@@ -1,7 +1,16 @@
 #pragma once
 // Internal: the stored form of one record and of the journal's side tables.
-//   record value = u32 checksum (low 32 bits of XXH3-64 of what follows, little endian)
-//                  + the Envelope as a packed Cap'n Proto message.
+// A record's value, by the journal's format version (journal.hpp):
+//   v1: u32 checksum (low 32 bits of XXH3-64 of what follows, little endian)
+//       + the Envelope (header, seq included, and body in one Cap'n Proto message), packed.
+//   v2: u32 checksum (the same, seeded with the record's seq: a record moved to another
+//       key fails it although it no longer holds its seq)
+//       + the header: u16 type id, u8 source, u8 destination, i64 receive time (little
+//         endian), u8 flags saying which of these follow, as varints: destination seq,
+//         ingress seq and cause seq (each as the zigzag of seq minus it: small numbers),
+//         schema version; the seq is the key only
+//       + the body as a Cap'n Proto message of its own, packed: the bytes an actor sent
+//         (encode_body_flat), so the node packs them and builds no envelope.
 // Packing keeps trade records small and unpacking copies into an aligned buffer,
 // so Cap'n Proto never reads LMDB's 2-byte-aligned memory directly.
 #include <cstdint>
@@ -22,14 +31,20 @@ namespace trader::journal {
 
 inline constexpr std::size_t kChecksumBytes = 4;
 
-std::uint32_t record_checksum(std::span<const std::uint8_t> packed);
+// The checksum of a record's bytes after the checksum itself.
+std::uint32_t record_checksum(std::uint32_t format, std::uint64_t seq, std::span<const std::uint8_t> after_checksum);
 
-// Appends the stored form of (header, body) to `out`.
-void encode_record(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out);
+// The size of the header at the start of `after_checksum` (what follows a record's
+// checksum), before its packed Cap'n Proto message: 0 in v1. Errors name `seq`.
+Result<std::size_t> header_size(std::uint32_t format, std::uint64_t seq, std::span<const std::uint8_t> after_checksum);
+
+// Appends the stored form of (header, body) to `out`, in `format`, under header.seq.
+void encode_record(std::uint32_t format, const EnvelopeHeader& header, const Message& body,
+                   std::vector<std::uint8_t>& out);
 
 // The same, for a body already encoded as a flat message (encode_body_flat), as the
 // node's actors send them. Malformed bodies are an error, and `out` is left as it was.
-Status encode_record_flat(const EnvelopeHeader& header, std::uint16_t type_id,
+Status encode_record_flat(std::uint32_t format, const EnvelopeHeader& header, std::uint16_t type_id,
                           std::span<const std::uint8_t> flat_body, std::vector<std::uint8_t>& out);
 
 // The same, reusing its buffers: no allocation for a record whose message fits the first
@@ -38,13 +53,14 @@ Status encode_record_flat(const EnvelopeHeader& header, std::uint16_t type_id,
 // the next message needs. The writer and compaction keep one.
 class RecordEncoder {
  public:
-  RecordEncoder();
+  explicit RecordEncoder(std::uint32_t format);
   void encode(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out);
   Status encode_flat(const EnvelopeHeader& header, std::uint16_t type_id, std::span<const std::uint8_t> flat_body,
                      std::vector<std::uint8_t>& out);
 
  private:
   kj::ArrayPtr<capnp::word> first_segment();
+  std::uint32_t format_;
   std::vector<std::uint64_t> segment_;  // the builders' first segment, zero between records
   std::vector<std::uint64_t> scratch_;  // a flat body's words, aligned
 };
@@ -57,19 +73,20 @@ Result<kj::ArrayPtr<const capnp::word>> unpack_record(std::uint64_t seq, std::sp
 // every record this project wrote (compaction checks it per record). Words whose table
 // does not match their length are an error, and nothing is written.
 Status pack_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_t>& out);
-// The stored form of such words (checksum, then packed), appended to `out`; on an error
-// `out` is left as it was.
-Status store_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_t>& out);
+// The stored form of record `seq` from its header bytes (v1: none) and such words
+// (checksum, header, then packed), appended to `out`; on an error `out` is left as it was.
+Status store_words(std::uint32_t format, std::uint64_t seq, std::span<const std::uint8_t> header_bytes,
+                   kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_t>& out);
 
 // Decodes stored records, reusing its buffers. A decoded view lives until the next decode().
 class RecordDecoder {
  public:
-  RecordDecoder();
-  // `seq` is the key the record was stored under; errors name it. 0: a record outside
-  // the database (as delivered to an actor), taken with the seq it carries.
+  explicit RecordDecoder(std::uint32_t format);
+  // `seq` is the key the record was stored under; errors name it.
   Result<const RecordView*> decode(std::uint64_t seq, std::span<const std::uint8_t> stored);
 
  private:
+  std::uint32_t format_;
   std::vector<std::uint64_t> scratch_;  // words (capnp::word itself is not copyable)
   // A flat reader over fully unpacked words: unlike the stream readers, destroying it
   // never touches the input, so a truncated record cannot throw from a destructor.

@@ -26,7 +26,7 @@ struct Writer::Impl {
   // Staged (appended, not yet committed) records, contiguous.
   std::vector<std::uint8_t> arena;
   std::vector<std::size_t> offsets;  // start of each staged record in arena
-  RecordEncoder encoder;
+  RecordEncoder encoder{kFormatVersion};  // made again in the journal's format on open
   std::int64_t min_ts = 0, max_ts = 0;
   std::uint64_t type_mask = 0;
   // Values written beside the records since the last commit, to attest in the next batch.
@@ -93,6 +93,7 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dir, const Optio
   auto env = open_env(dir, /*writer=*/true, impl->options);
   if (!env) return tl::unexpected(env.error());
   impl->env = *env;
+  impl->encoder = RecordEncoder(impl->env->format);
 
   // One writer per journal, across processes: the seq counter lives in this process.
   const std::string lock_path = dir + "/writer.lock";
@@ -133,7 +134,7 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dir, const Optio
                             dir, last_record, last_batch_seq));
   impl->last_committed = last_record;
   if (last_batch_seq == 0) {  // a new journal: its first batch attests the format it was created in
-    const std::string version = std::to_string(kFormatVersion);
+    const std::string version = std::to_string(impl->env->format);
     impl->pending_attests.push_back({Attestation::Kind::meta, "format_version",
                                      sha256_of({reinterpret_cast<const std::uint8_t*>(version.data()), version.size()})});
   }

@@ -57,7 +57,9 @@ bytes_after=$(stat -c %s "$run/data.mdb")
 [ ! -e "$run.compacting" ] && ok "nothing is left beside the journal" || bad "$run.compacting is left"
 cmp -s "$run/trades.csv" "$SCRATCH/before/trades.csv" && ok "a file kept in the journal's directory is still there" \
   || bad "trades.csv kept in the journal's directory is gone or changed"
-grep -q "^format       v1, compacted" <<<"$("$TOOLS" stats "$run")" && ok "stats says it is compacted" \
+# The format the journal was created in: v2, or v1 in the journal_v1 run.
+grep -q "^format       v${TRADER_JOURNAL_FORMAT:-2}, compacted" <<<"$("$TOOLS" stats "$run")" \
+  && ok "stats says it is compacted, in the format it was written in" \
   || bad "stats: $("$TOOLS" stats "$run" | head -3)"
 
 readers "$run" "$SCRATCH/after"

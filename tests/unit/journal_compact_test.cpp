@@ -327,36 +327,39 @@ TEST_CASE("a damaged compacted block is an error naming its seqs, never a short 
 }
 
 TEST_CASE("a block keeps a record that would not pack back identically as its stored bytes") {
-  std::vector<std::uint8_t> normal, odd;
-  auto h1 = test::header_at(1), h2 = test::header_at(2);
-  h1.seq = 1;
-  h2.seq = 2;
-  encode_record(h1, test::sample_trade(1), normal);
-  // The same record with a byte after the message: it decodes, but neither its message
-  // nor its words rebuild the byte, so the block must keep it as stored.
-  encode_record(h2, test::sample_trade(2), odd);
-  odd.push_back(0);
-  const std::uint32_t sum = record_checksum({odd.data() + kChecksumBytes, odd.size() - kChecksumBytes});
-  std::memcpy(odd.data(), &sum, kChecksumBytes);
+  for (const std::uint32_t format : {kFormatV1, kFormatV2}) {
+    CAPTURE(format);
+    std::vector<std::uint8_t> normal, odd;
+    auto h1 = test::header_at(1), h2 = test::header_at(2);
+    h1.seq = 1;
+    h2.seq = 2;
+    encode_record(format, h1, test::sample_trade(1), normal);
+    // The same record with a byte after the message: it decodes, but neither its message
+    // nor its words rebuild the byte, so the block must keep it as stored.
+    encode_record(format, h2, test::sample_trade(2), odd);
+    odd.push_back(0);
+    const std::uint32_t sum = record_checksum(format, 2, {odd.data() + kChecksumBytes, odd.size() - kChecksumBytes});
+    std::memcpy(odd.data(), &sum, kChecksumBytes);
 
-  BlockEncoder encoder(3);
-  REQUIRE(encoder.add(1, normal).has_value());
-  REQUIRE(encoder.add(2, odd).has_value());
-  CHECK_FALSE(encoder.add(4, normal).has_value());  // seqs must follow each other
-  CHECK(encoder.raw_records() == 1);
-  auto block = encoder.finish();
-  REQUIRE(block.has_value());
-  BlockDecoder decoder;
-  REQUIRE(decoder.load(2, *block).has_value());
-  CHECK(decoder.first_seq() == 1);
-  CHECK(decoder.last_seq() == 2);
-  const auto a = decoder.stored(1), b = decoder.stored(2);
-  CHECK(std::vector<std::uint8_t>(a.begin(), a.end()) == normal);
-  CHECK(std::vector<std::uint8_t>(b.begin(), b.end()) == odd);
-  // Stored under the wrong key, it is refused by its head.
-  auto wrong = decoder.load(3, *block);
-  REQUIRE_FALSE(wrong.has_value());
-  CHECK(wrong.error().message.find("not a run ending at seq 3") != std::string::npos);
+    BlockEncoder encoder(3, format);
+    REQUIRE(encoder.add(1, normal).has_value());
+    REQUIRE(encoder.add(2, odd).has_value());
+    CHECK_FALSE(encoder.add(4, normal).has_value());  // seqs must follow each other
+    CHECK(encoder.raw_records() == 1);
+    auto block = encoder.finish();
+    REQUIRE(block.has_value());
+    BlockDecoder decoder(format);
+    REQUIRE(decoder.load(2, *block).has_value());
+    CHECK(decoder.first_seq() == 1);
+    CHECK(decoder.last_seq() == 2);
+    const auto a = decoder.stored(1), b = decoder.stored(2);
+    CHECK(std::vector<std::uint8_t>(a.begin(), a.end()) == normal);
+    CHECK(std::vector<std::uint8_t>(b.begin(), b.end()) == odd);
+    // Stored under the wrong key, it is refused by its head.
+    auto wrong = decoder.load(3, *block);
+    REQUIRE_FALSE(wrong.has_value());
+    CHECK(wrong.error().message.find("not a run ending at seq 3") != std::string::npos);
+  }
 }
 
 TEST_CASE("a block whose words record holds no bytes is damage, named by its seq") {
@@ -372,7 +375,7 @@ TEST_CASE("a block whose words record holds no bytes is damage, named by its seq
   const std::size_t n = ZSTD_compress(block.data() + head, block.size() - head, payload.data(), payload.size(), 1);
   REQUIRE_FALSE(ZSTD_isError(n));
   block.resize(head + n);
-  BlockDecoder decoder;
+  BlockDecoder decoder(kFormatV1);
   auto st = decoder.load(1, block);
   REQUIRE_FALSE(st.has_value());
   CHECK(st.error().message == "seq 1..1: damaged compacted block: seq 1: 0 bytes are not a message's words");

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <thread>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,25 +106,29 @@ TEST_CASE("one encoder reused for every record writes each as a fresh one does: 
   // unless the encoder zeroed its segment between them.
   messages.push_back(Trade{"BTCUSDTPERPETUALX", 6173763000000, 100000, 1, 1723161255342, 1723161255342, true});
   messages.push_back(Trade{"BTC", 6173763000000, 100000, 1, 1723161255342, 1723161255342, true});
-  RecordEncoder reused;
-  for (int round = 0; round < 2; ++round) {
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-      const EnvelopeHeader h{i + 1, 1723161300000000000 + static_cast<std::int64_t>(i), Actor::strategy, Actor::none, 0, 0, 1};
-      std::vector<std::uint8_t> fresh, again, flat_fresh, flat_again;
-      encode_record(h, messages[i], fresh);
-      reused.encode(h, messages[i], again);
-      CHECK_MESSAGE(again == fresh, "message " << i << ", round " << round);
-      const auto body = encode_body_flat(messages[i]);
-      REQUIRE(encode_record_flat(h, type_id_of(messages[i]), body, flat_fresh).has_value());
-      REQUIRE(reused.encode_flat(h, type_id_of(messages[i]), body, flat_again).has_value());
-      CHECK(flat_again == flat_fresh);
-      CHECK(flat_again == fresh);
+  for (const std::uint32_t format : {kFormatV1, kFormatV2}) {
+    CAPTURE(format);
+    RecordEncoder reused(format);
+    for (int round = 0; round < 2; ++round) {
+      for (std::size_t i = 0; i < messages.size(); ++i) {
+        const EnvelopeHeader h{i + 1, 1723161300000000000 + static_cast<std::int64_t>(i), Actor::strategy, Actor::none,
+                               0, 0, 1};
+        std::vector<std::uint8_t> fresh, again, flat_fresh, flat_again;
+        encode_record(format, h, messages[i], fresh);
+        reused.encode(h, messages[i], again);
+        CHECK_MESSAGE(again == fresh, "message " << i << ", round " << round);
+        const auto body = encode_body_flat(messages[i]);
+        REQUIRE(encode_record_flat(format, h, type_id_of(messages[i]), body, flat_fresh).has_value());
+        REQUIRE(reused.encode_flat(h, type_id_of(messages[i]), body, flat_again).has_value());
+        CHECK(flat_again == flat_fresh);
+        CHECK(flat_again == fresh);
+      }
+      auto cut = encode_body_flat(messages[1]);
+      cut.resize(cut.size() / 2);  // a body that fails half way: the next record is still whole
+      std::vector<std::uint8_t> out;
+      CHECK_FALSE(reused.encode_flat(EnvelopeHeader{}, type_id_of(messages[1]), cut, out).has_value());
+      CHECK(out.empty());
     }
-    auto cut = encode_body_flat(messages[1]);
-    cut.resize(cut.size() / 2);  // a body that fails half way: the next record is still whole
-    std::vector<std::uint8_t> out;
-    CHECK_FALSE(reused.encode_flat(EnvelopeHeader{}, type_id_of(messages[1]), cut, out).has_value());
-    CHECK(out.empty());
   }
 }
 
@@ -339,7 +345,7 @@ TEST_CASE("meta and sessions") {
   auto meta = r->meta();
   REQUIRE(meta.has_value());
   CHECK(meta->at("node_id") == "paper-1");
-  CHECK(meta->at("format_version") == std::to_string(kFormatVersion));
+  CHECK(meta->at("format_version") == std::to_string(r->summary()->format));
   auto sessions = r->sessions();
   REQUIRE(sessions.has_value());
   REQUIRE(sessions->size() == 2);
@@ -628,11 +634,11 @@ TEST_CASE("opening what is not a journal gives one clear error") {
   CHECK(file.error().message.find("not a directory") != std::string::npos);
 }
 
-TEST_CASE("a journal of another format version is refused with both versions named") {
+TEST_CASE("a journal of an unknown format version is refused, the versions named") {
   test::TempDir dir;
   write_trades(dir.path(), 3, 3);
   REQUIRE(test::set_meta(dir.path(), "format_version", "99"));
-  const std::string expect = "is format v99, this build reads v" + std::to_string(kFormatVersion);
+  const std::string expect = "is format v99, this build reads v1 and v2";
   auto r = Reader::open(dir.path());
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().message.find(expect) != std::string::npos);
@@ -724,44 +730,60 @@ TEST_CASE("a writer killed with SIGKILL while appending loses no committed recor
 // Found by fuzz/record_decoder_fuzz: bytes that pass the checksum but whose segment table
 // promises more than the record holds used to throw from a reader's destructor (abort).
 TEST_CASE("damaged records that pass their checksum are errors naming the seq, never a crash") {
-  auto with_checksum = [](std::vector<std::uint8_t> packed) {
-    std::vector<std::uint8_t> stored(kChecksumBytes);
-    const auto sum = record_checksum(packed);
-    std::memcpy(stored.data(), &sum, kChecksumBytes);
-    stored.insert(stored.end(), packed.begin(), packed.end());
-    return stored;
-  };
-  RecordDecoder decoder;
-  // Two segments announced, the second never arrives.
-  const auto fuzzed = with_checksum({0x18, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0xc6, 0x01, 0x00, 0xc6, 0xa7});
-  auto bad = decoder.decode(9, fuzzed);
-  REQUIRE_FALSE(bad.has_value());
-  CHECK(bad.error().message.rfind("seq 9:", 0) == 0);
+  for (const std::uint32_t format : {kFormatV1, kFormatV2}) {
+    CAPTURE(format);
+    auto with_checksum = [format](std::vector<std::uint8_t> after) {
+      std::vector<std::uint8_t> stored(kChecksumBytes);
+      const auto sum = record_checksum(format, 9, after);
+      std::memcpy(stored.data(), &sum, kChecksumBytes);
+      stored.insert(stored.end(), after.begin(), after.end());
+      return stored;
+    };
+    RecordDecoder decoder(format);
+    std::vector<PriceLevel> levels;
+    for (std::int64_t i = 0; i < 400; ++i) levels.push_back({6173763000000 + i * 1000000, 1000 + i});
+    const Message depth = DepthUpdate{"BTCUSDT", 1, 2, 3, levels, levels};
+    auto header = header_at(5);
+    header.seq = 9;
+    header.type_id = type_id_of(depth);
+    std::vector<std::uint8_t> good;
+    encode_record(format, header, depth, good);
+    const std::vector<std::uint8_t> after(good.begin() + kChecksumBytes, good.end());
+    auto header_len = header_size(format, 9, after);
+    REQUIRE(header_len.has_value());
+    CHECK(*header_len == (format == kFormatV1 ? 0 : 13 + 1));  // the fixed part, the schema version
 
-  // Every truncation of a real multi-segment record: an error naming the seq, or (never
-  // here) a decode; and the decoder still works afterwards.
-  std::vector<PriceLevel> levels;
-  for (std::int64_t i = 0; i < 400; ++i) levels.push_back({6173763000000 + i * 1000000, 1000 + i});
-  const Message depth = DepthUpdate{"BTCUSDT", 1, 2, 3, levels, levels};
-  auto header = header_at(5);
-  header.seq = 9;
-  std::vector<std::uint8_t> good;
-  encode_record(header, depth, good);
-  const std::vector<std::uint8_t> packed(good.begin() + kChecksumBytes, good.end());
-  std::size_t errors = 0;
-  for (std::size_t n = 0; n < packed.size(); n += 7) {
-    auto r = decoder.decode(9, with_checksum({packed.begin(), packed.begin() + static_cast<std::ptrdiff_t>(n)}));
-    if (!r) {
-      ++errors;
-      CHECK(r.error().message.rfind("seq 9:", 0) == 0);
+    // Two segments announced, the second never arrives (after the header, in v2).
+    std::vector<std::uint8_t> fuzzed(after.begin(), after.begin() + static_cast<std::ptrdiff_t>(*header_len));
+    for (std::uint8_t b : {0x18, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0xc6, 0x01, 0x00, 0xc6, 0xa7}) fuzzed.push_back(b);
+    auto bad = decoder.decode(9, with_checksum(fuzzed));
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().message.rfind("seq 9:", 0) == 0);
+
+    // Every truncation of a real multi-segment record: an error naming the seq, or (never
+    // here) a decode; and the decoder still works afterwards.
+    std::size_t errors = 0;
+    for (std::size_t n = 0; n < after.size(); n += 7) {
+      auto r = decoder.decode(9, with_checksum({after.begin(), after.begin() + static_cast<std::ptrdiff_t>(n)}));
+      if (!r) {
+        ++errors;
+        CHECK(r.error().message.rfind("seq 9:", 0) == 0);
+      }
     }
+    CHECK(errors == (after.size() + 6) / 7);
+    auto whole = decoder.decode(9, good);
+    REQUIRE_MESSAGE(whole.has_value(), (whole ? "" : whole.error().message));
+    CHECK((*whole)->header == header);
+    auto body = (*whole)->decode();
+    REQUIRE(body.has_value());
+    CHECK(*body == depth);
+    // Under another key, it is refused: v1 by the seq it holds, v2 by its checksum.
+    auto moved = decoder.decode(10, good);
+    REQUIRE_FALSE(moved.has_value());
+    CHECK(moved.error().message.rfind("seq 10:", 0) == 0);
+    CHECK(moved.error().message.find(format == kFormatV1 ? "claims seq 9" : "moved from another seq") !=
+          std::string::npos);
   }
-  CHECK(errors == (packed.size() + 6) / 7);
-  auto whole = decoder.decode(9, good);
-  REQUIRE_MESSAGE(whole.has_value(), (whole ? "" : whole.error().message));
-  auto body = (*whole)->decode();
-  REQUIRE(body.has_value());
-  CHECK(*body == depth);
 }
 
 TEST_CASE("a journal at its size cap refuses the commit, keeps what was committed, and says so") {
@@ -853,4 +875,145 @@ TEST_CASE("a writer is refused while this process reads the journal, and opens o
   w->append(header_at(2000), sample_trade(11));
   REQUIRE(w->commit().has_value());
   CHECK(scan_seqs(*shared, Filter{}).size() == 11);
+}
+
+namespace {
+// The stored bytes of every record of `dir`, in seq order, with their decoded headers and bodies.
+struct Stored {
+  std::vector<std::vector<std::uint8_t>> bytes;
+  std::vector<EnvelopeHeader> headers;
+  std::vector<Message> bodies;
+};
+Stored read_stored(const std::string& dir) {
+  Stored out;
+  auto r = open_reader(dir);
+  auto cur = r->scan();
+  REQUIRE(cur.has_value());
+  for (;;) {
+    auto rec = cur->next();
+    REQUIRE_MESSAGE(rec.has_value(), (rec ? "" : rec.error().message));
+    if (*rec == nullptr) break;
+    out.bytes.emplace_back((*rec)->stored.begin(), (*rec)->stored.end());
+    out.headers.push_back((*rec)->header);
+    auto body = (*rec)->decode();
+    REQUIRE(body.has_value());
+    out.bodies.push_back(*body);
+  }
+  return out;
+}
+
+// Restores an environment variable when the test ends (the journal_v1 run sets one).
+struct EnvGuard {
+  std::string name;
+  std::optional<std::string> saved;
+  explicit EnvGuard(std::string n) : name(std::move(n)) {
+    if (const char* v = std::getenv(name.c_str())) saved = v;
+  }
+  ~EnvGuard() {
+    if (saved) ::setenv(name.c_str(), saved->c_str(), 1);
+    else ::unsetenv(name.c_str());
+  }
+};
+}  // namespace
+
+TEST_CASE("a journal keeps the format it was created in: v1 and v2 are written, resumed, read, verified, compacted and expanded alike") {
+  const auto samples = test::all_message_samples();
+  // Headers with every field set and with none: each of v2's optional fields both ways,
+  // an ingress and a cause seq behind the seq, and one ahead of it (it is not checked).
+  const auto header_for = [](std::size_t i) {
+    EnvelopeHeader h{0, 1723161300000000000 + static_cast<std::int64_t>(i) * 1000, Actor::strategy, Actor::risk,
+                     0, 0, 0, 0, 0};
+    if (i % 2 == 1) {
+      h.dest_seq = 1000 + i;
+      h.schema_version = static_cast<std::uint16_t>(1 + i % 3);
+      h.ingress_seq = i % 5 == 0 ? 1 : i;
+      h.cause_seq = i % 7 == 0 ? 1'000'000 + i : i;
+    }
+    return h;
+  };
+  std::map<std::uint32_t, Stored> seen;
+  for (const std::uint32_t format : {kFormatV1, kFormatV2}) {
+    CAPTURE(format);
+    test::TempDir dir;
+    std::uint64_t n = 0;
+    for (int session = 0; session < 2; ++session) {
+      // Created in `format`; resumed with the default options, it stays in it.
+      Options o;
+      if (session == 0) o.format = format;
+      auto w = open_writer(dir.path(), o);
+      for (std::size_t i = 0; i < samples.size(); ++i, ++n) w->append(header_for(n), samples[i]);
+      REQUIRE(w->commit().has_value());
+    }
+    auto r = open_reader(dir.path());
+    auto summary = r->summary();
+    REQUIRE(summary.has_value());
+    CHECK(summary->format == format);
+    auto meta = r->meta();
+    REQUIRE(meta.has_value());
+    CHECK(meta->at("format_version") == std::to_string(format));
+    r.reset();
+
+    const Stored written = read_stored(dir.path());
+    REQUIRE(written.bodies.size() == 2 * samples.size());
+    for (std::size_t i = 0; i < written.bodies.size(); ++i) {
+      EnvelopeHeader expect = header_for(i);
+      expect.seq = i + 1;
+      expect.type_id = type_id_of(samples[i % samples.size()]);
+      CHECK_MESSAGE(written.headers[i] == expect, "record " << i);
+      CHECK(written.bodies[i] == samples[i % samples.size()]);
+    }
+    auto verified = verify(dir.path());
+    REQUIRE_MESSAGE(verified.has_value(), (verified ? "" : verified.error().message));
+    auto compacted = compact(dir.path());
+    REQUIRE_MESSAGE(compacted.has_value(), (compacted ? "" : compacted.error().message));
+    CHECK(compacted->raw_records == 0);  // every record rebuilds from its columns or words
+    CHECK(compacted->chain_head == verified->chain_head);
+    CHECK(read_stored(dir.path()).bytes == written.bytes);
+    auto expanded = expand(dir.path());
+    REQUIRE_MESSAGE(expanded.has_value(), (expanded ? "" : expanded.error().message));
+    CHECK(read_stored(dir.path()).bytes == written.bytes);
+    seen[format] = written;
+  }
+  // The same records, the same headers and bodies; v2 holds no seq and no envelope, so
+  // every record is smaller.
+  CHECK(seen[kFormatV1].headers == seen[kFormatV2].headers);
+  CHECK(seen[kFormatV1].bodies == seen[kFormatV2].bodies);
+  for (std::size_t i = 0; i < seen[kFormatV1].bytes.size(); ++i)
+    CHECK_MESSAGE(seen[kFormatV2].bytes[i].size() < seen[kFormatV1].bytes[i].size(), "record " << i);
+}
+
+TEST_CASE("TRADER_JOURNAL_FORMAT chooses the format of a new journal, never of one that exists, and anything but 1 or 2 is refused before a file is made") {
+  EnvGuard guard("TRADER_JOURNAL_FORMAT");
+  test::TempDir dir;
+  ::setenv("TRADER_JOURNAL_FORMAT", "1", 1);
+  write_trades(dir.sub("v1"), 3, 3);
+  ::setenv("TRADER_JOURNAL_FORMAT", "2", 1);
+  write_trades(dir.sub("v2"), 3, 3);
+  write_trades(dir.sub("v1"), 3, 3);  // resumed under another setting: still v1
+  for (const auto& [name, format] : {std::pair{"v1", kFormatV1}, std::pair{"v2", kFormatV2}}) {
+    auto s = open_reader(dir.sub(name))->summary();
+    REQUIRE(s.has_value());
+    CHECK(s->format == format);
+    CHECK(s->records == (format == kFormatV1 ? 6u : 3u));
+  }
+  Options explicit_v1;
+  explicit_v1.format = kFormatV1;
+  write_trades(dir.sub("asked"), 1, 1, explicit_v1);  // the options win over the environment
+  CHECK(open_reader(dir.sub("asked"))->summary()->format == kFormatV1);
+
+  ::setenv("TRADER_JOURNAL_FORMAT", "3", 1);
+  auto bad = Writer::open(dir.sub("bad"));
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message.find("TRADER_JOURNAL_FORMAT=3: expected 1 or 2") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.sub("bad")));
+  ::unsetenv("TRADER_JOURNAL_FORMAT");
+  Options v3;
+  v3.format = 3;
+  auto asked = Writer::open(dir.sub("bad"), v3);
+  REQUIRE_FALSE(asked.has_value());
+  CHECK(asked.error().message.find("cannot create a journal of format v3: this build writes v1 and v2") !=
+        std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.sub("bad")));
+  write_trades(dir.sub("default"), 1, 1);
+  CHECK(open_reader(dir.sub("default"))->summary()->format == kFormatVersion);
 }
