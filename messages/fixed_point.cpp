@@ -4,9 +4,85 @@
 #include <limits>
 
 namespace trader {
+namespace {
+
+constexpr std::uint64_t kPow10[19] = {1ULL,
+                                      10ULL,
+                                      100ULL,
+                                      1'000ULL,
+                                      10'000ULL,
+                                      100'000ULL,
+                                      1'000'000ULL,
+                                      10'000'000ULL,
+                                      100'000'000ULL,
+                                      1'000'000'000ULL,
+                                      10'000'000'000ULL,
+                                      100'000'000'000ULL,
+                                      1'000'000'000'000ULL,
+                                      10'000'000'000'000ULL,
+                                      100'000'000'000'000ULL,
+                                      1'000'000'000'000'000ULL,
+                                      10'000'000'000'000'000ULL,
+                                      100'000'000'000'000'000ULL,
+                                      1'000'000'000'000'000'000ULL};
+
+constexpr unsigned __int128 kLimit = static_cast<unsigned __int128>(std::numeric_limits<std::int64_t>::max()) + 1;
+
+// A magnitude as an int64 of its sign, or nothing when it does not fit.
+std::optional<std::int64_t> signed_value(unsigned __int128 magnitude, bool negative) {
+  if (negative) {
+    if (magnitude > kLimit) return std::nullopt;
+    return static_cast<std::int64_t>(-static_cast<__int128>(magnitude));
+  }
+  if (magnitude >= kLimit) return std::nullopt;
+  return static_cast<std::int64_t>(magnitude);
+}
+
+// The text exchanges send ("61737.63000000", "0.00100000"): an optional sign, at most 18
+// digits with at most one '.', nothing else. Those fit a uint64 as they are, so the value
+// takes one product or one division instead of 128-bit work per digit (the general parser
+// below was an eighth of an import). False: not such text, the general parser decides
+// (every error included); true: `out` is the result, the general parser's to the bit
+// (the unit tests compare the two on random text).
+bool parse_plain_decimal(std::string_view text, int decimals, std::optional<std::int64_t>& out) {
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  std::uint64_t digits = 0;
+  const std::size_t first = i;
+  // The whole part, then (after a '.') the fraction: two tight loops, no state per digit.
+  const auto take_digits = [&] {
+    for (; i < text.size(); ++i) {
+      const unsigned d = static_cast<unsigned>(text[i] - '0');
+      if (d > 9) break;
+      digits = digits * 10 + d;
+    }
+  };
+  take_digits();
+  const std::size_t whole_end = i;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    take_digits();
+  }
+  if (i != text.size()) return false;  // anything else: the general parser decides
+  const int fraction = static_cast<int>(i - whole_end) - (whole_end < i ? 1 : 0);
+  const int count = static_cast<int>(i - first) - (whole_end < i ? 1 : 0);
+  if (count > 18) return false;  // `digits` may have wrapped: the general parser decides
+  if (count == 0) return false;
+  if (fraction > decimals) {  // more decimals than the scale: exact only if they are zeros
+    const std::uint64_t drop = kPow10[fraction - decimals];
+    out = digits % drop != 0 ? std::nullopt : signed_value(digits / drop, negative);
+    return true;
+  }
+  out = signed_value(static_cast<unsigned __int128>(digits) * kPow10[decimals - fraction], negative);
+  return true;
+}
+
+}  // namespace
 
 std::optional<std::int64_t> parse_fixed(std::string_view text, int decimals) {
   if (decimals < 0 || decimals > 18) return std::nullopt;
+  if (std::optional<std::int64_t> plain; parse_plain_decimal(text, decimals, plain)) return plain;
   std::size_t i = 0;
   bool negative = false;
   if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
@@ -66,17 +142,11 @@ std::optional<std::int64_t> parse_fixed(std::string_view text, int decimals) {
     if (digits % 10 != 0) return std::nullopt;  // more precision than the scale holds
     digits /= 10;
   }
-  constexpr unsigned __int128 kLimit = static_cast<unsigned __int128>(std::numeric_limits<std::int64_t>::max()) + 1;
   for (; shift > 0; --shift) {
     digits *= 10;
     if (digits > kLimit) return std::nullopt;
   }
-  if (negative) {
-    if (digits > kLimit) return std::nullopt;
-    return static_cast<std::int64_t>(-static_cast<__int128>(digits));
-  }
-  if (digits >= kLimit) return std::nullopt;
-  return static_cast<std::int64_t>(digits);
+  return signed_value(digits, negative);
 }
 
 std::string format_fixed(std::int64_t value, int decimals) {

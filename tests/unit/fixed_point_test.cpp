@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <limits>
+#include <random>
+#include <string>
 
 #include "base/time_format.hpp"
 #include "messages/fixed_point.hpp"
@@ -46,6 +48,46 @@ TEST_CASE("parse_fixed refuses what it cannot hold exactly") {
   CHECK(parse_fixed("92233720368.54775807") == std::numeric_limits<std::int64_t>::max());
   CHECK(parse_fixed("-92233720368.54775808") == std::numeric_limits<std::int64_t>::min());
   CHECK_FALSE(parse_fixed("99999999999999999999999999999999999999999"));
+}
+
+// parse_fixed reads plain decimals (an exchange's usual text, at most 18 digits) on a short
+// path of its own; with an exponent, even "e0", it takes the general one. The two must
+// agree on every text, valid or not, at every scale.
+TEST_CASE("parse_fixed's plain-decimal path and its general path agree on random text, valid or not") {
+  std::mt19937_64 rng(20261206);
+  const std::string alphabet = "0123456789000000.-+";
+  std::uniform_int_distribution<std::size_t> length(0, 22), pick(0, alphabet.size() - 1);
+  std::uniform_int_distribution<int> zeros(0, 1);
+  std::size_t valid = 0, compared = 0;
+  for (int n = 0; n < 300000; ++n) {
+    std::string text;
+    const std::size_t len = length(rng);
+    // Mostly sign, digits and one dot, as exchanges write them; now and then anything.
+    if (n % 4 != 0) {
+      if (zeros(rng) == 0 && n % 3 == 0) text += '-';
+      std::uniform_int_distribution<std::size_t> dot_at(0, len);
+      const std::size_t dot = dot_at(rng);
+      for (std::size_t i = 0; i < len; ++i) {
+        if (i == dot) text += '.';
+        text += static_cast<char>('0' + rng() % 10);
+      }
+    } else {
+      for (std::size_t i = 0; i < len; ++i) text += alphabet[pick(rng)];
+    }
+    for (int decimals : {0, 2, 8, 18}) {
+      const auto plain = parse_fixed(text, decimals);
+      const auto general = parse_fixed(text + "e0", decimals);
+      CHECK_MESSAGE(plain == general, "\"" << text << "\" at " << decimals << " decimals");
+      valid += plain.has_value();
+      ++compared;
+    }
+  }
+  CHECK(valid > compared / 4);  // the valid side is well covered too
+  // Edges: 18 and 19 digits (the short path's limit), the int64 limits at scale 0.
+  for (const std::string text : {"999999999999999999", "9999999999999999999", "-9223372036854775808",
+                                 "9223372036854775807", "9223372036854775808", "0.000000000000000001",
+                                 "000000000000000000.5", "1.", "-.5", "+7"})
+    for (int decimals : {0, 8, 18}) CHECK_MESSAGE(parse_fixed(text, decimals) == parse_fixed(text + "e0", decimals), text);
 }
 
 TEST_CASE("format_fixed prints the exact value, trailing zeros trimmed") {
