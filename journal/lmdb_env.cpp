@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -34,6 +36,13 @@ namespace {
 
 bool readable_format(std::uint32_t format) { return format == kFormatV1 || format == kFormatV2; }
 
+// A format version as text (the meta value, TRADER_JOURNAL_FORMAT): one this build reads, or nothing.
+std::optional<std::uint32_t> parse_format(std::string_view text) {
+  for (const std::uint32_t format : {kFormatV1, kFormatV2})
+    if (text == std::to_string(format)) return format;
+  return std::nullopt;
+}
+
 // The format a new journal is created in (Options::format), checked before anything is
 // created.
 Result<std::uint32_t> format_to_create(std::uint32_t asked) {
@@ -44,10 +53,8 @@ Result<std::uint32_t> format_to_create(std::uint32_t asked) {
   }
   const char* env = std::getenv("TRADER_JOURNAL_FORMAT");
   if (env == nullptr || *env == '\0') return kFormatVersion;
-  const std::string v = env;
-  if (v == "1") return kFormatV1;
-  if (v == "2") return kFormatV2;
-  return fail(fmt::format("TRADER_JOURNAL_FORMAT={}: expected 1 or 2 (the format new journals are created in)", v));
+  if (const auto format = parse_format(env)) return *format;
+  return fail(fmt::format("TRADER_JOURNAL_FORMAT={}: expected 1 or 2 (the format new journals are created in)", env));
 }
 
 // `create_compacted`: a new journal is created compacted (create_env); `format`: the
@@ -101,10 +108,8 @@ Status open_dbis(LmdbEnv& e, bool writer, std::uint32_t format, bool create_comp
     return fail(fmt::format("{} is not a trader journal (no format version)", e.dir));
   }
   const std::string found(static_cast<const char*>(v.mv_data), v.mv_size);
-  if (found == std::to_string(kFormatV1)) {
-    e.format = kFormatV1;
-  } else if (found == std::to_string(kFormatV2)) {
-    e.format = kFormatV2;
+  if (const auto format = parse_format(found)) {
+    e.format = *format;
   } else {
     mdb_txn_abort(txn);
     return fail(fmt::format("journal {} is format v{}, this build reads v{} and v{}", e.dir, found, kFormatV1,

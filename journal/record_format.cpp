@@ -116,11 +116,17 @@ schema::Envelope::Builder init_envelope(capnp::MessageBuilder& builder, const En
 }
 
 // A stored record is laid out in three steps, here only: begin_record leaves room for the
-// checksum and writes the v2 header, the caller appends the packed message, and
-// seal_record fills in the checksum of everything after it.
-std::size_t begin_record(std::uint32_t format, const EnvelopeHeader& header, std::vector<std::uint8_t>& out) {
+// checksum and writes the v2 header (made from `header`, or copied as stored), the caller
+// appends the packed message, and seal_record fills in the checksum of everything after it.
+std::size_t begin_record(std::span<const std::uint8_t> header_bytes, std::vector<std::uint8_t>& out) {
   const std::size_t start = out.size();
   out.resize(start + kChecksumBytes);
+  out.insert(out.end(), header_bytes.begin(), header_bytes.end());
+  return start;
+}
+
+std::size_t begin_record(std::uint32_t format, const EnvelopeHeader& header, std::vector<std::uint8_t>& out) {
+  const std::size_t start = begin_record({}, out);
   if (format != kFormatV1) put_v2_header(header, out);
   return start;
 }
@@ -265,9 +271,7 @@ Status pack_words(kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_
 
 Status store_words(std::uint32_t format, std::uint64_t seq, std::span<const std::uint8_t> header_bytes,
                    kj::ArrayPtr<const capnp::word> words, std::vector<std::uint8_t>& out) {
-  const std::size_t start = out.size();
-  out.resize(start + kChecksumBytes);
-  out.insert(out.end(), header_bytes.begin(), header_bytes.end());
+  const std::size_t start = begin_record(header_bytes, out);
   if (auto packed = pack_words(words, out); !packed) {
     out.resize(start);
     return packed;
