@@ -96,6 +96,37 @@ for db in "sqlite:$SCRATCH/twice.db" "postgresql://postgres@/twice?host=$SCRATCH
     || bad "two projectors into ${db%%:*}: exits $rc1 $rc2: $(cat "$SCRATCH/one.out" "$SCRATCH/two.out" | grep -v '^seq')"
 done
 
+# --- following a journal with nothing committed yet ---------------------------------------------
+# A follower started beside a node can open its journal before the first commit. It waits for
+# one (it said so once), projects what comes, and SIGTERM stops it whether or not anything came.
+: > "$SCRATCH/empty.txt"
+"$TOOLS" import binance-capture "$SCRATCH/empty.txt" --journal "$SCRATCH/early" > /dev/null || bad "import of nothing"
+"$TOOLS" project "$SCRATCH/early" --db "sqlite:$SCRATCH/early.db" --follow > "$SCRATCH/early.out" 2>&1 &
+follower=$!
+for _ in $(seq 1 100); do grep -q "no committed record yet" "$SCRATCH/early.out" && break; sleep 0.1; done
+"$TOOLS" import binance-capture "$REPO/tests/data/xrpeth_aggtrade_20191011_head3k.gz" --journal "$SCRATCH/early" \
+  > /dev/null || bad "import into the followed journal"
+for _ in $(seq 1 300); do grep -q "^seq 1\.\.3000: 3000 records" "$SCRATCH/early.out" && break; sleep 0.1; done
+kill -TERM "$follower" 2>/dev/null
+wait "$follower"
+rc=$?
+[ "$rc" -eq 0 ] && [ "$(grep -c "no committed record yet" "$SCRATCH/early.out")" -eq 1 ] \
+  && grep -q "^seq 1\.\.3000: 3000 records" "$SCRATCH/early.out" \
+  && grep -q "^stopped: projected up to seq 3000" "$SCRATCH/early.out" \
+  && ok "--follow on a journal with nothing committed waits for the first commit, then projects it (exit $rc)" \
+  || bad "--follow before the first commit: rc=$rc: $(cat "$SCRATCH/early.out")"
+rm -rf "$SCRATCH/early"
+"$TOOLS" import binance-capture "$SCRATCH/empty.txt" --journal "$SCRATCH/early" > /dev/null || bad "import of nothing"
+"$TOOLS" project "$SCRATCH/early" --db "sqlite:$SCRATCH/early2.db" --follow > "$SCRATCH/early2.out" 2>&1 &
+follower=$!
+for _ in $(seq 1 100); do grep -q "no committed record yet" "$SCRATCH/early2.out" && break; sleep 0.1; done
+kill -TERM "$follower" 2>/dev/null
+wait "$follower"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "^stopped: nothing was committed" "$SCRATCH/early2.out" \
+  && ok "and SIGTERM while it waits stops it (exit 0, nothing committed, nothing projected)" \
+  || bad "SIGTERM while waiting: rc=$rc: $(cat "$SCRATCH/early2.out")"
+
 # --- following a live node --------------------------------------------------------------------
 # The node paced at 100,000x real time (the week of klines in about 6 s); the projector follows
 # it from its first commit and must hold every record soon after the node ends.

@@ -1,6 +1,7 @@
 #include <chrono>
 #include <csignal>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -24,6 +25,36 @@ struct ProjectArgs {
 volatile std::sig_atomic_t g_stop = 0;
 void on_stop(int) { g_stop = 1; }
 
+// Following: look again shortly, or sooner when asked to stop. True when asked to stop.
+bool pause_or_stop() {
+  for (int i = 0; i < 10 && !g_stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return g_stop != 0;
+}
+
+// A follower started beside a node can find its journal before the first commit, and a
+// journal's identity is its first session or batch: it waits for one instead of failing.
+// An exit code when it must end first (stopped, or the journal is unreadable).
+std::optional<int> wait_for_first_commit(journal::Reader& reader, const std::string& dir) {
+  bool said = false;
+  for (;;) {
+    auto summary = reader.summary();
+    if (!summary) {
+      fmt::print(stderr, "error: {}\n", summary.error().message);
+      return kExitError;
+    }
+    if (summary->batches > 0) return std::nullopt;
+    if (!said) {
+      fmt::print("{}: no committed record yet, waiting for the first\n", dir);
+      std::fflush(stdout);
+      said = true;
+    }
+    if (pause_or_stop()) {
+      fmt::print("stopped: nothing was committed\n");
+      return kExitOk;
+    }
+  }
+}
+
 int run_project(const ProjectArgs& a) {
   if (a.from < 0 || a.batch < 1) {
     fmt::print(stderr, "error: --from takes a seq of 1 or more, --batch a record count of 1 or more\n");
@@ -39,6 +70,11 @@ int run_project(const ProjectArgs& a) {
     fmt::print(stderr, "error: {}\n", store.error().message);
     return kExitError;
   }
+  if (a.follow) {
+    std::signal(SIGINT, on_stop);
+    std::signal(SIGTERM, on_stop);
+    if (auto stopped = wait_for_first_commit(**reader, a.dir)) return *stopped;
+  }
   projection::ProjectOptions options;
   options.from_seq = static_cast<std::uint64_t>(a.from);
   options.batch_records = static_cast<std::size_t>(a.batch);
@@ -51,10 +87,6 @@ int run_project(const ProjectArgs& a) {
   const auto where = (*store)->describe();
   fmt::print("journal {} into {}, projected up to seq {}\n", projector->journal_id(), where, projector->progress());
   std::fflush(stdout);
-  if (a.follow) {
-    std::signal(SIGINT, on_stop);
-    std::signal(SIGTERM, on_stop);
-  }
   for (;;) {
     const auto t0 = std::chrono::steady_clock::now();
     Progress bar("project", 0, "records");
@@ -78,9 +110,8 @@ int run_project(const ProjectArgs& a) {
       std::fflush(stdout);
     }
     if (!a.follow) return kExitOk;
-    // Following: look again shortly. A new read transaction sees the writer's latest commit.
-    for (int i = 0; i < 10 && !g_stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (g_stop) {
+    // A new read transaction sees the writer's latest commit.
+    if (pause_or_stop()) {
       if (auto last = projector->catch_up(); !last) {
         fmt::print(stderr, "error: {}\n", last.error().message);
         return kExitFailed;
