@@ -20,7 +20,7 @@ trap 'kill $RECEIVER $SIM $NODE_PID 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
 python3 "$(dirname "$0")/alert_receiver.py" "$SCRATCH" 2> "$SCRATCH/receiver.err" &
 RECEIVER=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/receiver.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/receiver.port"
 PORT=$(cat "$SCRATCH/receiver.port" 2>/dev/null)
 [ -n "$PORT" ] && ok "the receiver listens on $PORT" || { bad "receiver: $(cat "$SCRATCH/receiver.err")"; finish; exit 1; }
 
@@ -118,13 +118,13 @@ export BINANCE_API_KEY=alerts-sim-key BINANCE_API_SECRET=alerts-sim-secret LIVE_
 "$TRADER_TOOLS" exchange-sim --capture "$TRADER_TEST_DATA/btcusdt_20240808_head20k.gz" --speed 1 --cert-out "$SCRATCH/sim.pem" \
   --port-file "$SCRATCH/sim.port" > /dev/null 2> "$SCRATCH/sim.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/sim.port"
 "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/live" --set feed.source=binance \
   --set "feed.url=wss://127.0.0.1:$(cat "$SCRATCH/sim.port")/stream" --set 'feed.symbols=["BTCUSDT"]' \
   --set "feed.ca_file=$SCRATCH/sim.pem" --set alerts.ca_file="$SCRATCH/receiver.pem" --set alerts.feed_down_after_s=1 \
   --set alerts.webhook.url_env=LIVE_HOOK_URL > "$SCRATCH/live.out" 2> "$SCRATCH/live.log" &
 NODE_PID=$!
-for _ in $(seq 200); do grep -q "market feed connected" "$SCRATCH/live.log" && break; sleep 0.05; done
+wait_until grep -q "market feed connected" "$SCRATCH/live.log"
 kill -9 "$SIM"
 wait "$SIM" 2> /dev/null
 for _ in $(seq 300); do grep -q '"/ok/live"' "$SCRATCH/received.jsonl" && break; sleep 0.1; done

@@ -27,7 +27,7 @@ start_sim() {
   "$TOOLS" exchange-sim --capture "${SIM_CAPTURE:-$DATA/btcusdt_20240808_head20k.gz}" --cert-out "$SCRATCH/$name.pem" \
     --port-file "$SCRATCH/$name.port" "$@" > "$SCRATCH/$name.out" 2> "$SCRATCH/$name.log" &
   SIMS+=($!)
-  for _ in $(seq 100); do [ -s "$SCRATCH/$name.port" ] && break; sleep 0.05; done
+  wait_for_file "$SCRATCH/$name.port"
   PORT=$(cat "$SCRATCH/$name.port")
   CERT="$SCRATCH/$name.pem"
 }
@@ -66,7 +66,7 @@ export COINBASE_API_SECRET OTHER_EC_KEY
 "$TOOLS" exchange-sim --venue coinbase --capture "$DATA/coinbase_btcusd_20240808.gz" --cert-out "$SCRATCH/cb.cert" \
   --port-file "$SCRATCH/cb.port" --speed 5 --balance USD=1000 > "$SCRATCH/cb.out" 2> "$SCRATCH/cb.log" &
 SIMS+=($!)
-for _ in $(seq 100); do [ -s "$SCRATCH/cb.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/cb.port"
 PORT=$(cat "$SCRATCH/cb.port")
 CERT="$SCRATCH/cb.cert"
 ccxt_script coinbase ccxt_coinbase_against_sim.mjs trade 19

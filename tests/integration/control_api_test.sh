@@ -16,12 +16,8 @@ start_node() {
   "$NODE" --config "$CONFIG" --set journal.path="$run" --set control.listen=127.0.0.1:0 "$@" \
     > "$SCRATCH/$log.out" 2> "$SCRATCH/$log.err" &
   pid=$!
-  port=""
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*control API on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$SCRATCH/$log.err")
-    [ -n "$port" ] && break
-    sleep 0.05
-  done
+  wait_until grep -q "control API on http://127.0.0.1:[0-9]" "$SCRATCH/$log.err"
+  port=$(sed -n 's/.*control API on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$SCRATCH/$log.err")
   url="http://127.0.0.1:$port"
 }
 # Slow enough (7 days of data in about 10 minutes) that the feed never ends while the test

@@ -23,7 +23,7 @@ fi
 "$TOOLS" exchange-sim --capture "$DATA/btcusdt_20240808_head20k.gz" --speed max --cert-out "$SCRATCH/sim.pem" \
   --port-file "$SCRATCH/sim.port" > /dev/null 2> "$SCRATCH/sim.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/sim.port"
 # Fast candles so that the capture's minutes of trades give decisions and fills.
 "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/run" --set feed.source=binance \
   --set "feed.url=wss://127.0.0.1:$(cat "$SCRATCH/sim.port")/stream" --set 'feed.symbols=["BTCUSDT"]' \

@@ -19,7 +19,7 @@ start_sim() {
   "$TOOLS" exchange-sim --capture "$CAPTURE" --cert-out "$SCRATCH/$name.pem" --port-file "$SCRATCH/$name.port" "$@" \
     > "$SCRATCH/$name.out" 2> "$SCRATCH/$name.log" &
   SIMS+=($!)
-  for _ in $(seq 100); do [ -s "$SCRATCH/$name.port" ] && break; sleep 0.05; done
+  wait_for_file "$SCRATCH/$name.port"
   PORT=$(cat "$SCRATCH/$name.port")
   CERT="$SCRATCH/$name.pem"
 }

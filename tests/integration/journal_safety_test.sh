@@ -17,7 +17,7 @@ race="$SCRATCH/race"
 "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=error --set feed.speed=60000 \
   --set node.id=a > "$SCRATCH/a.out" 2> "$SCRATCH/a.log" &
 A_PID=$!
-for _ in $(seq 200); do [ "$(cat "$race/writer.lock" 2>/dev/null)" = "$A_PID" ] && break; sleep 0.05; done
+wait_until grep -qx "$A_PID" "$race/writer.lock" 2>/dev/null
 expect_eq "the running node's pid is in its journal's writer lock" "$A_PID" "$(cat "$race/writer.lock" 2>/dev/null)"
 expect_fail "a second node with replace is refused and names the holder" 1 "open for writing by process $A_PID" \
   "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=replace --set node.id=b
@@ -42,7 +42,7 @@ expect_fail "control.listen with a port out of range" 2 'control.listen: "80800"
 python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)' \
   > "$SCRATCH/held.port" &
 HOLDER=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/held.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/held.port"
 expect_fail "a control address the node cannot bind" 1 "control API cannot listen" \
   "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=replace \
   --set "control.listen=127.0.0.1:$(cat "$SCRATCH/held.port")"

@@ -26,7 +26,7 @@ contract=(--set "futures.contracts[0].symbol=\"$PERP\"" --set 'futures.contracts
   --hold-while-away --ping-interval-ms 500 --ping-timeout-ms 500 \
   --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/sim.port"
 PORT=$(cat "$SCRATCH/sim.port")
 
 # Refused before anything starts: marks without the announcements would book no funding.
@@ -95,7 +95,7 @@ rm -f "$SCRATCH/sim.port"
 "$TOOLS" exchange-sim --venue kucoin_futures --capture "$CAP" --speed 20 --hold-while-away \
   --cert-out "$SCRATCH/sim2.pem" --port-file "$SCRATCH/sim.port" > /dev/null 2> "$SCRATCH/sim2.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/sim.port"
 "$TOOLS" record kucoin-futures --url "https://127.0.0.1:$(cat "$SCRATCH/sim.port")" --symbols XBTUSDTM \
   --channels execution tickerV2 --ca-file "$SCRATCH/sim2.pem" --frames 500 --out "$SCRATCH/rec.gz" > "$SCRATCH/rec.out" 2>&1 \
   || bad "record: $(tail -2 "$SCRATCH/rec.out")"

@@ -43,7 +43,7 @@ want() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)"
   --ping-interval-ms 300 --ping-timeout-ms 300 --expire-tokens 2 \
   --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/sim.port"
 PORT=$(cat "$SCRATCH/sim.port")
 
 run="$SCRATCH/live"
@@ -104,7 +104,7 @@ python3 "$HERE/candles_match_trades.py" "$SCRATCH/journal.jsonl" \
 "$TOOLS" exchange-sim --venue kucoin --capture "$CAP" --speed 100 --cert-out "$SCRATCH/rec.pem" \
   --port-file "$SCRATCH/rec.port" > /dev/null 2> "$SCRATCH/rec-sim.log" &
 SIM="$SIM $!"
-for _ in $(seq 100); do [ -s "$SCRATCH/rec.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/rec.port"
 "$TOOLS" record kucoin --url "https://127.0.0.1:$(cat "$SCRATCH/rec.port")" --ca-file "$SCRATCH/rec.pem" \
   --symbols BTC-USDT --channels match --frames 300 --out "$SCRATCH/rec.gz" > "$SCRATCH/rec.out" 2> "$SCRATCH/rec.err" \
   && grep -q "recorded 300 frames .*0 reconnects, 0 malformed, 0 gaps" "$SCRATCH/rec.out" \

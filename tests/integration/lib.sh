@@ -13,6 +13,22 @@ failed=0
 ok()   { passed=$((passed + 1)); echo "ok: $*"; }
 bad()  { failed=$((failed + 1)); echo "FAIL: $*"; }
 
+# wait_for_file FILE: until FILE is not empty (the port file a server writes once it listens),
+# 60 s at most. Under the sanitizers on a loaded machine a server can take seconds to start:
+# the bound is a hang guard, not a speed assertion.
+wait_for_file() {
+  for _ in $(seq 1200); do [ -s "$1" ] && return 0; sleep 0.05; done
+  bad "$1 did not appear within 60 s"
+  return 1
+}
+
+# wait_until CMD...: until CMD succeeds (polled every 50 ms), 60 s at most; its status is
+# the last try's. For the caller to check what it waited for.
+wait_until() {
+  for _ in $(seq 1200); do "$@" && return 0; sleep 0.05; done
+  "$@"
+}
+
 # expect_eq WHAT EXPECTED ACTUAL
 expect_eq() {
   if [ "$2" = "$3" ]; then ok "$1 ($3)"; else bad "$1: expected '$2', got '$3'"; fi
@@ -96,7 +112,7 @@ start_named_sim() {
   "$TOOLS" exchange-sim "$@" --cert-out "$SCRATCH/$name.pem" --port-file "$SCRATCH/$name.port" \
     > "$SCRATCH/$name.out" 2> "$SCRATCH/$name.log" &
   SIM="$SIM $!"
-  for _ in $(seq 100); do [ -s "$SCRATCH/$name.port" ] && break; sleep 0.05; done
+  wait_for_file "$SCRATCH/$name.port"
   printf -v "${name}_PORT" '%s' "$(cat "$SCRATCH/$name.port")"
 }
 

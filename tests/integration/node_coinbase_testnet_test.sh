@@ -20,7 +20,7 @@ start_cb_sim() {  # start_cb_sim NAME ARGS...: exchange-sim --venue coinbase; PO
   "$TOOLS" exchange-sim --venue coinbase --capture "$DATA/coinbase_btcusd_20240808.gz" --cert-out "$SCRATCH/$name.pem" \
     --port-file "$SCRATCH/$name.port" "$@" > "$SCRATCH/$name.out" 2> "$SCRATCH/$name.log" &
   SIM="$SIM $!"
-  for _ in $(seq 100); do [ -s "$SCRATCH/$name.port" ] && break; sleep 0.05; done
+  wait_for_file "$SCRATCH/$name.port"
   PORT=$(cat "$SCRATCH/$name.port")
   CERT="$SCRATCH/$name.pem"
 }

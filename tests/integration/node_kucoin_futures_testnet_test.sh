@@ -28,7 +28,7 @@ start_sim() {  # start_sim NAME ARGS...: exchange-sim --venue kucoin_futures on 
     --hold-while-away --balance USDT=10000 --cert-out "$SCRATCH/$1.pem" --port-file "$SCRATCH/$1.port" "${@:2}" \
     > "$SCRATCH/$1.out" 2> "$SCRATCH/$1.log" &
   SIM="$SIM $!"
-  for _ in $(seq 100); do [ -s "$SCRATCH/$1.port" ] && break; sleep 0.05; done
+  wait_for_file "$SCRATCH/$1.port"
   URL="https://127.0.0.1:$(cat "$SCRATCH/$1.port")"
   CERT="$SCRATCH/$1.pem"
 }

@@ -20,7 +20,7 @@ start_kc_sim() {  # start_kc_sim NAME ARGS...: exchange-sim --venue kucoin; PORT
   "$TOOLS" exchange-sim --venue kucoin --capture "$DATA/kucoin_btcusdt_20240808.gz" --cert-out "$SCRATCH/$name.pem" \
     --port-file "$SCRATCH/$name.port" "$@" > "$SCRATCH/$name.out" 2> "$SCRATCH/$name.log" &
   SIM="$SIM $!"
-  for _ in $(seq 100); do [ -s "$SCRATCH/$name.port" ] && break; sleep 0.05; done
+  wait_for_file "$SCRATCH/$name.port"
   PORT=$(cat "$SCRATCH/$name.port")
   CERT="$SCRATCH/$name.pem"
 }

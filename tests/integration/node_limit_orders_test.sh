@@ -11,7 +11,7 @@ node_with_sim_setup limit-key-7e7e limit-secret-never-shown-5a5a
 "$TOOLS" exchange-sim --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 2 --hold-while-away --balance USDT=200000 --user-stream-lose-every 9 \
   --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > /dev/null 2> "$SCRATCH/sim.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/sim.port"
 PORT=$(cat "$SCRATCH/sim.port")
 
 run="$SCRATCH/limits"

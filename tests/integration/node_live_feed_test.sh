@@ -12,7 +12,7 @@ node_with_sim_setup live-test-key-55aa live-test-secret-never-shown-77bb
 "$TOOLS" exchange-sim --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 40 --drop-every 3000 --malformed-every 1100 --hold-while-away \
   --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/sim.port"
 PORT=$(cat "$SCRATCH/sim.port")
 
 run="$SCRATCH/live"

@@ -30,7 +30,7 @@ start_sim() {  # start_sim CAPTURE LISTEN
   "$TOOLS" exchange-sim --capture "$1" --speed 40 --hold-while-away --listen "$2" \
     --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
   SIM=$!
-  for _ in $(seq 200); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+  wait_for_file "$SCRATCH/sim.port"
 }
 trades_in() { "$TOOLS" stats "$1" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["by_type"].get("trade",0))' 2>/dev/null; }
 # run_session WANT STALE ARGS...: the node until the sim has handed over everything and the

@@ -15,7 +15,7 @@ node_with_sim_setup testnet-key-3c3c testnet-secret-never-shown-9d9d
 "$TOOLS" exchange-sim --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 10 --drop-every 3000 --malformed-every 1100 \
   --burst-429-every 7 --slow-orders-ms 1500 --user-stream-drop-every 5 --balance USDT=12345.67 --balance BTC=0.05 --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/sim.port"
 PORT=$(cat "$SCRATCH/sim.port")
 
 run="$SCRATCH/testnet"
@@ -193,7 +193,7 @@ kill "$SIM"; wait "$SIM" 2>/dev/null
 "$TOOLS" exchange-sim --capture "$DATA/btcusdt_20240808_head20k.gz" --speed 10 --delay-ms 1500 \
   --refuse-user-stream --cert-out "$SCRATCH/sim2.pem" --port-file "$SCRATCH/sim2.port" > /dev/null 2> "$SCRATCH/sim2.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/sim2.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/sim2.port"
 P2=$(cat "$SCRATCH/sim2.port")
 crash_args=("${node_args[@]}" --set journal.path="$SCRATCH/crash" --set venue.timeout_ms=5000 --set "venue.rest_url=https://127.0.0.1:$P2"
   --set "venue.ca_file=$SCRATCH/sim2.pem" --set "feed.url=wss://127.0.0.1:$P2/stream" --set "feed.ca_file=$SCRATCH/sim2.pem")

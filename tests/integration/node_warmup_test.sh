@@ -25,7 +25,7 @@ LIVE_KLINES=45       # the stream's first 45 minutes
 "$TOOLS" exchange-sim --capture "$CAPTURE" --history 21h --speed 600 --cert-out "$SCRATCH/sim.pem" \
   --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/sim.port"
 PORT=$(cat "$SCRATCH/sim.port")
 LIVE=(--set feed.source=binance --set "feed.url=wss://127.0.0.1:$PORT/stream" --set 'feed.symbols=["BTCUSDC"]'
       --set 'feed.channels=["kline_1m"]' --set "feed.ca_file=$SCRATCH/sim.pem" --set history.days=1
@@ -145,7 +145,7 @@ kill "$SIM" 2>/dev/null
 "$TOOLS" exchange-sim --venue binance_usdm --capture "$USDM" --history 3m --speed 20 --funding-interval 1m \
   --cert-out "$SCRATCH/usdm.pem" --port-file "$SCRATCH/usdm.port" > "$SCRATCH/usdm.out" 2> "$SCRATCH/usdm.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/usdm.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/usdm.port"
 "$NODE" --config config/futures-paper.toml --set journal.path="$SCRATCH/usdm-run" --set feed.source=binance_usdm \
   --set "feed.url=wss://127.0.0.1:$(cat "$SCRATCH/usdm.port")/stream" --set 'feed.symbols=["BTCUSDT@binance_usdm"]' \
   --set "feed.ca_file=$SCRATCH/usdm.pem" --set "history.cache_dir=$SCRATCH/usdm-cache" --set 'candles.intervals=["1m"]' \

@@ -103,7 +103,7 @@ done
 "$TOOLS" import binance-capture "$SCRATCH/empty.txt" --journal "$SCRATCH/early" > /dev/null || bad "import of nothing"
 "$TOOLS" project "$SCRATCH/early" --db "sqlite:$SCRATCH/early.db" --follow > "$SCRATCH/early.out" 2>&1 &
 follower=$!
-for _ in $(seq 1 100); do grep -q "no committed record yet" "$SCRATCH/early.out" && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q "no committed record yet" "$SCRATCH/early.out" && break; sleep 0.1; done
 "$TOOLS" import binance-capture "$REPO/tests/data/xrpeth_aggtrade_20191011_head3k.gz" --journal "$SCRATCH/early" \
   > /dev/null || bad "import into the followed journal"
 for _ in $(seq 1 300); do grep -q "^seq 1\.\.3000: 3000 records" "$SCRATCH/early.out" && break; sleep 0.1; done
@@ -119,7 +119,7 @@ rm -rf "$SCRATCH/early"
 "$TOOLS" import binance-capture "$SCRATCH/empty.txt" --journal "$SCRATCH/early" > /dev/null || bad "import of nothing"
 "$TOOLS" project "$SCRATCH/early" --db "sqlite:$SCRATCH/early2.db" --follow > "$SCRATCH/early2.out" 2>&1 &
 follower=$!
-for _ in $(seq 1 100); do grep -q "no committed record yet" "$SCRATCH/early2.out" && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q "no committed record yet" "$SCRATCH/early2.out" && break; sleep 0.1; done
 kill -TERM "$follower" 2>/dev/null
 wait "$follower"
 rc=$?

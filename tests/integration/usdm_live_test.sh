@@ -17,7 +17,7 @@ node_with_sim_setup usdm-test-key-31cc usdm-test-secret-never-shown-95dd
   --funding-rate 0.0001 --funding-interval 1m --hold-while-away --key-env BINANCE_API_KEY --secret-env BINANCE_API_SECRET \
   --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/sim.port"
 PORT=$(cat "$SCRATCH/sim.port")
 
 run="$SCRATCH/live"

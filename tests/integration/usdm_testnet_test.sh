@@ -16,7 +16,7 @@ export BINANCE_USDM_API_KEY=$BINANCE_API_KEY BINANCE_USDM_API_SECRET=$BINANCE_AP
   --secret-env BINANCE_USDM_API_SECRET --cert-out "$SCRATCH/sim.pem" --port-file "$SCRATCH/sim.port" \
   > "$SCRATCH/sim.out" 2> "$SCRATCH/sim.log" &
 SIM=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/sim.port" ] && break; sleep 0.05; done
+wait_for_file "$SCRATCH/sim.port"
 PORT=$(cat "$SCRATCH/sim.port")
 URL="https://127.0.0.1:$PORT"
 
