@@ -20,4 +20,11 @@ void pack_piece(std::span<const std::uint8_t> piece, std::vector<std::uint8_t>& 
 // (a message's pieces end where a run ends; Cap'n Proto refuses that too).
 bool unpack_exact(std::span<const std::uint8_t> packed, std::size_t& at, std::uint8_t* dst, std::size_t bytes);
 
+// The same a byte at a time: what the two above do on a CPU without SSSE3's byte shuffle
+// (and on other architectures). The unit tests hold both to Cap'n Proto.
+namespace detail {
+void pack_piece_bytewise(std::span<const std::uint8_t> piece, std::vector<std::uint8_t>& out);
+bool unpack_exact_bytewise(std::span<const std::uint8_t> packed, std::size_t& at, std::uint8_t* dst, std::size_t bytes);
+}  // namespace detail
+
 }  // namespace trader::journal
