@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/core_factory/core_factory.hpp"
 #include "base/result.hpp"
 #include "config/node_config.hpp"
 #include "replay/session_record.hpp"
@@ -30,7 +31,7 @@ Result<Range> day_range(const std::string& dir, const std::string& day);
 
 // Builds a run's cores; the default is the node's (actors/core_factory/core_factory.hpp).
 // `model_id` receives the strategy's model id (may be null).
-using CoreFactory = std::function<Result<Cores>(const NodeConfig&, std::string* model_id)>;
+using CoreFactory = trader::CoreFactory;
 Result<Cores> node_cores(const NodeConfig& config, std::string* model_id = nullptr);
 
 // Each node session's journaled config must hash to the config_hash its session record

@@ -1,5 +1,6 @@
 #include "actors/node/node_runtime.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <deque>
@@ -82,6 +83,17 @@ WireAnswer answer_deliveries(CoreState& st, const WireDeliveries& in) {
 
 core_actor::behavior_type core_fn(core_actor::stateful_pointer<CoreState> self, std::shared_ptr<ActorCore> core) {
   self->state.core = std::move(core);
+  // A core that throws ends its actor; its reason carries what was thrown, and the
+  // sequencer, which monitors it, stops the run saying so (set_down_handler below).
+  self->set_exception_handler([](std::exception_ptr& thrown) -> caf::error {
+    try {
+      std::rethrow_exception(thrown);
+    } catch (const std::exception& e) {
+      return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+    } catch (...) {
+      return caf::make_error(caf::sec::runtime_error, std::string("an exception of unknown type"));
+    }
+  });
   return {[self](deliver_atom, const WireDeliveries& in) {
             self->send(caf::actor_cast<answer_sink>(self->current_sender()), answer_atom::value,
                        answer_deliveries(self->state, in));
@@ -596,7 +608,12 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
   // death is what stops the run.
   for (auto& [actor, handle] : st.actors) self->monitor(handle);
   self->set_down_handler([self](caf::down_msg& down) {
-    if (!self->state.finished) abort_run(self, "actor failed: " + self->system().render(down.reason));
+    auto& st = self->state;
+    if (st.finished) return;
+    const auto died = std::find_if(st.actors.begin(), st.actors.end(),
+                                   [&down](const auto& a) { return a.second.address() == down.source; });
+    abort_run(self, fmt::format("actor {} failed: {}", died != st.actors.end() ? actor_name(died->first) : "?",
+                                self->system().render(down.reason)));
   });
   return {
       [self](start_atom) { pump(self); },
@@ -651,7 +668,7 @@ caf::behavior sequencer_fn(sequencer_ptr self, std::shared_ptr<SequencerInit> in
 
 }  // namespace
 
-Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& stop) {
+Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& stop, const CoreFactory& factory) {
   const auto started = std::chrono::steady_clock::now();
   std::error_code ec;
   const bool resuming = given.if_exists == IfExists::resume &&
@@ -664,7 +681,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
     if (const auto pid = journal::writer_lock_holder(config.journal_path); !pid.empty())
       return fail(fmt::format("journal {} is already open for writing by process {}", config.journal_path, pid));
   if (resuming) {
-    auto r = recover(config.journal_path, config);
+    auto r = recover(config.journal_path, config, factory);
     if (!r) return fail("cannot resume " + config.journal_path + ": " + r.error().message);
     recovery = std::move(*r);
   }
@@ -676,7 +693,7 @@ Result<RunSummary> run_node(const NodeConfig& given, const std::atomic<bool>& st
   const bool live_feed = (*source)->live();
   // Cores (and the model) first: a bad model stops the node before it writes anything.
   std::string model_id;
-  Result<Cores> cores = recovery ? Result<Cores>(std::move(recovery->cores)) : make_cores(config, &model_id);
+  Result<Cores> cores = recovery ? Result<Cores>(std::move(recovery->cores)) : factory(config, &model_id);
   if (!cores) return tl::unexpected(cores.error());
   if (recovery) model_id = recovery->model_id;
   for (const auto& m : static_cast<const StrategyCore&>(*cores->at(Actor::strategy)).members())

@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "actors/core_factory/core_factory.hpp"
 #include "base/result.hpp"
 #include "config/node_config.hpp"
 #include "messages/message_types.hpp"
@@ -46,7 +47,9 @@ struct RunSummary {
 };
 
 // Runs until the feed ends or `stop` becomes true (then it drains what is queued, closes
-// the session and returns). The journal holds everything on return.
-Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& stop);
+// the session and returns). The journal holds everything on return. `factory` builds the
+// business cores (tests hand it their own; a resume uses it too).
+Result<RunSummary> run_node(const NodeConfig& config, const std::atomic<bool>& stop,
+                            const CoreFactory& factory = make_cores);
 
 }  // namespace trader::node

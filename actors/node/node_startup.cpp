@@ -191,6 +191,13 @@ Result<SessionStart> begin_node_session(journal::Writer& writer, const NodeConfi
       if (seq != h.seq) return fail(fmt::format("recovery: expected seq {}, the journal gave {}", h.seq, seq));
     }
     if (auto c = writer.commit(); !c) return tl::unexpected(c.error());
+    // A session that ended with an error (an actor failed, a commit did) was cut short
+    // like a crashed one: what completes its cascade is its own, so its end moves past it
+    // (replay, stats and the read model then count those records with it, as they do
+    // for a crashed session, whose records run up to the next session).
+    if (!recovery->session_end.empty() && !recovery->completion.empty())
+      if (auto e = writer.end_session(recovery->session, recovery->session_end_ts_ns, recovery->session_end); !e)
+        return tl::unexpected(e.error());
     start.snapshot_seq = writer.last_committed_seq();
     if (auto st = writer.put_snapshot(start.snapshot_seq, replay::save_cores(cores)); !st)
       return tl::unexpected(st.error());

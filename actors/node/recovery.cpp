@@ -98,7 +98,7 @@ Result<std::map<std::string, BookedFills>> booked_fills(journal::Reader& reader,
   return out;
 }
 
-Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
+Result<Recovery> recover(const std::string& dir, const NodeConfig& config, const CoreFactory& factory) {
   // Nothing is resumed on a record that does not verify: checksums and the whole hash
   // chain, before the snapshot and after it (a bad record before the snapshot would
   // otherwise stay in an audited journal unnoticed).
@@ -124,8 +124,9 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config) {
   Recovery r;
   r.session = last->id;
   r.session_end = last->end_reason;
+  r.session_end_ts_ns = last->end_ts_ns;
   r.last_seq = summary->last_seq;
-  auto cores = make_cores(config, &r.model_id);
+  auto cores = factory(config, &r.model_id);
   if (!cores) return tl::unexpected(cores.error());
   replay::Simulator sim(std::move(*cores));
 

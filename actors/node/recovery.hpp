@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/core_factory/core_factory.hpp"
 #include "actors/venue_gateway/order_tracker.hpp"
 #include "base/result.hpp"
 #include "config/node_config.hpp"
@@ -41,13 +42,14 @@ struct Recovery {
   std::uint64_t resume_item = 0, resume_skip = 0;
   std::uint64_t session = 0;         // the session resumed
   std::string session_end;           // how it ended ("" if it crashed)
+  std::int64_t session_end_ts_ns = 0;
   std::string model_id;
 };
 
 // The meta key recording the snapshot a resumed session's state starts from.
 std::string session_resumed_from_key(std::uint64_t session_id);
 
-Result<Recovery> recover(const std::string& dir, const NodeConfig& config);
+Result<Recovery> recover(const std::string& dir, const NodeConfig& config, const CoreFactory& factory = make_cores);
 
 // The fills the journal booked for each of `client_order_ids`, by trade id: what a restart
 // on a venue must never report again of the orders left open (and every other trade of
