@@ -63,6 +63,11 @@ struct VerifyReport {
   std::optional<Divergence> divergence;  // empty: identical
   std::uint64_t snapshots_checked = 0;   // snapshots compared with the replayed state
   std::string bad_snapshot;              // why a snapshot is wrong (empty: none is)
+  // The journal's last session stopped in the middle of a cascade (it crashed, or ended
+  // with an error, and was not resumed): the consequences of its last input that the
+  // replay produced after `cut_after_seq` and the journal never recorded. Not a
+  // divergence: a resume regenerates and journals exactly these.
+  std::uint64_t cut_after_seq = 0, unrecorded = 0;
 };
 
 // How far a run is: the seq of the record it has reached, and the last seq it will reach.

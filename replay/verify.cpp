@@ -54,13 +54,19 @@ std::string describe(const EnvelopeHeader& h, const Message& m) {
 // Compares each message the replay sequences with the journal's record at that seq.
 class ComparingSink final : public RecordSink {
  public:
-  ComparingSink(RecordedFeed& feed, const Range& range, DecisionHash& hash, VerifyReport& report)
-      : feed_(feed), range_(range), hash_(hash), report_(report) {}
+  // `may_end_short`: the session's records are the journal's last, and it crashed or ended
+  // with an error, so its last cascade may have been cut.
+  ComparingSink(RecordedFeed& feed, const Range& range, DecisionHash& hash, VerifyReport& report, bool may_end_short)
+      : feed_(feed), range_(range), hash_(hash), report_(report), may_end_short_(may_end_short) {}
 
   Result<std::uint64_t> append(const EnvelopeHeader& h, const Message& m) override {
     const std::uint64_t cause_seq = h.cause_seq;
     auto next = feed_.peek();
     if (!next) return tl::unexpected(next.error());
+    if (*next == nullptr && may_end_short_) {  // the cut: counted, numbered as a resume would number it
+      if (report_.unrecorded++ == 0) report_.cut_after_seq = last_seq_;
+      return last_seq_ + report_.unrecorded;
+    }
     if (*next == nullptr) {
       diverge({last_seq_ + 1, h.source, cause_seq, input_of(cause_seq),
                "(the journal ends here: the session did not record this message)", describe(h, m)});
@@ -100,6 +106,7 @@ class ComparingSink final : public RecordSink {
   const Range& range_;
   DecisionHash& hash_;
   VerifyReport& report_;
+  bool may_end_short_;
   std::deque<Recorded> recent_;
   std::uint64_t last_seq_ = 0;
   RecordMatch match_;
@@ -242,7 +249,9 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
     auto cursor = (*reader)->scan(f);
     if (!cursor) return tl::unexpected(cursor.error());
     RecordedFeed feed(std::move(*cursor));
-    ComparingSink sink(feed, range, hash, report);
+    // A session that crashed, or ended with an error, may have stopped inside a cascade.
+    const bool cut_possible = s.end_reason.empty() || s.end_reason.rfind("error:", 0) == 0;
+    ComparingSink sink(feed, range, hash, report, cut_possible && end == summary->last_seq);
     ++report.sessions;
     // The snapshots this session took (those at start - 1 are the state it started from).
     std::vector<std::uint64_t> due;

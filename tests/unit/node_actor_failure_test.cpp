@@ -76,11 +76,13 @@ TEST_CASE("node: an actor that throws stops the run naming it; the journal keeps
   CHECK(broken.error().message.find("actor portfolio failed") != std::string::npos);
   CHECK(broken.error().message.find("disk controller on fire at seq") != std::string::npos);
 
+  std::uint64_t cut_at = 0;
   {
     auto reader = journal::Reader::open(failed);
     REQUIRE(reader.has_value());
     auto summary = (*reader)->summary();
     REQUIRE(summary.has_value());
+    cut_at = summary->last_seq;
     CHECK(summary->last_seq >= kFailAt);  // the delivery it died on was journaled before it was delivered
     CHECK(summary->last_seq < uninterrupted->last_seq);
     auto sessions = (*reader)->sessions();
@@ -90,6 +92,14 @@ TEST_CASE("node: an actor that throws stops the run naming it; the journal keeps
   }
   auto checked = journal::verify(failed);
   CHECK_MESSAGE(checked.has_value(), (checked ? "" : checked.error().message));
+  {
+    // Audited as it is, it replays identical up to the cut, which is said, not a divergence.
+    auto replayed = replay::verify(failed, {});
+    REQUIRE_MESSAGE(replayed.has_value(), (replayed ? "" : replayed.error().message));
+    CHECK_MESSAGE(!replayed->divergence.has_value(), (replayed->divergence ? replay::describe(*replayed->divergence) : ""));
+    CHECK(replayed->cut_after_seq == cut_at);
+    CHECK(replayed->unrecorded > 0);
+  }
 
   auto resumed = node::run_node(node_config(failed, "resume"), stop);
   REQUIRE_MESSAGE(resumed.has_value(), (resumed ? "" : resumed.error().message));
@@ -110,4 +120,85 @@ TEST_CASE("node: an actor that throws stops the run naming it; the journal keeps
   REQUIRE_MESSAGE(replayed.has_value(), (replayed ? "" : replayed.error().message));
   CHECK_MESSAGE(!replayed->divergence.has_value(), (replayed->divergence ? replay::describe(*replayed->divergence) : ""));
   CHECK(replayed->sessions == 2);
+  CHECK(replayed->unrecorded == 0);  // resumed: nothing is missing any more
+}
+
+namespace {
+
+// `full`'s single session copied up to and including seq `cut`, then closed with `reason`
+// ("" leaves it open, as a crash does).
+void copy_cut(const std::string& full, std::uint64_t cut, const std::string& out, const std::string& reason) {
+  auto src = journal::Reader::open(full);
+  REQUIRE(src.has_value());
+  auto meta = (*src)->meta();
+  auto sessions = (*src)->sessions();
+  REQUIRE(meta.has_value());
+  REQUIRE(sessions.has_value());
+  REQUIRE(sessions->size() == 1);
+  auto w = journal::Writer::open(out);
+  REQUIRE(w.has_value());
+  journal::SessionInfo s = sessions->front();
+  s.end_seq = 0;
+  s.end_reason.clear();
+  auto id = (*w)->begin_session(s);
+  REQUIRE(id.has_value());
+  for (const auto& [k, v] : *meta) REQUIRE((*w)->put_meta(k, v).has_value());
+  journal::Filter f;
+  f.to_seq = cut;
+  auto cursor = (*src)->scan(f);
+  REQUIRE(cursor.has_value());
+  for (;;) {
+    auto rec = cursor->next();
+    REQUIRE(rec.has_value());
+    if (*rec == nullptr) break;
+    auto body = (*rec)->decode();
+    REQUIRE(body.has_value());
+    REQUIRE((*w)->append((*rec)->header, *body) == (*rec)->header.seq);
+  }
+  REQUIRE((*w)->commit().has_value());
+  if (!reason.empty()) REQUIRE((*w)->end_session(*id, s.start_ts_ns + 1, reason).has_value());
+}
+
+}  // namespace
+
+TEST_CASE("replay --verify: a journal that ends inside a cascade is cut short if its session crashed or failed, "
+          "and diverges if the session says it completed") {
+  test::TempDir tmp;
+  const std::string full = tmp.sub("full");
+  const std::atomic<bool> stop{false};
+  REQUIRE(node::run_node(node_config(full, "error"), stop).has_value());
+  // A record whose successor is one of its cascade's outputs: cutting after it cuts the cascade.
+  std::uint64_t cut = 0;
+  {
+    auto reader = journal::Reader::open(full);
+    REQUIRE(reader.has_value());
+    journal::Filter f;
+    f.from_seq = 20'000;
+    auto cursor = (*reader)->scan(f);
+    REQUIRE(cursor.has_value());
+    for (std::uint64_t prev = 0; cut == 0;) {
+      auto rec = cursor->next();
+      REQUIRE(rec.has_value());
+      REQUIRE(*rec != nullptr);
+      if (prev != 0 && (*rec)->header.cause_seq == prev) cut = prev;
+      prev = (*rec)->header.seq;
+    }
+  }
+  for (const std::string reason : {"", "error: actor portfolio failed: boom", "completed", "stopped by signal"}) {
+    CAPTURE(reason);
+    const std::string dir = tmp.sub("cut-" + std::to_string(reason.size()));
+    copy_cut(full, cut, dir, reason);
+    auto replayed = replay::verify(dir, {});
+    REQUIRE_MESSAGE(replayed.has_value(), (replayed ? "" : replayed.error().message));
+    if (reason.empty() || reason.rfind("error:", 0) == 0) {
+      CHECK_MESSAGE(!replayed->divergence.has_value(), (replayed->divergence ? replay::describe(*replayed->divergence) : ""));
+      CHECK(replayed->cut_after_seq == cut);
+      CHECK(replayed->unrecorded >= 1);
+    } else {  // a session that completed (or stopped) finished every cascade: a missing record is a divergence
+      REQUIRE(replayed->divergence.has_value());
+      CHECK(replayed->divergence->seq == cut + 1);
+      CHECK(replayed->divergence->expected.find("the journal ends here") != std::string::npos);
+      CHECK(replayed->unrecorded == 0);
+    }
+  }
 }

@@ -51,6 +51,10 @@ int print_verify(const replay::VerifyReport& r) {
              r.decisions, r.inputs, r.sessions,
              r.snapshot_seq ? fmt::format(", from the snapshot at seq {}", r.snapshot_seq) : "", r.snapshots_checked,
              r.seconds, rate);
+  if (r.unrecorded > 0)
+    fmt::print("  the last session stopped in the middle of a cascade (it crashed, or ended with an error): after seq "
+               "{}, {} consequence(s) of its last input were never journaled; resuming the node regenerates them\n",
+               r.cut_after_seq, r.unrecorded);
   return kExitOk;
 }
 
