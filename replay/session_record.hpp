@@ -17,6 +17,15 @@ namespace trader::replay {
 std::string session_config_key(std::uint64_t session_id);
 std::string session_model_key(std::uint64_t session_id);
 
+// How a node session ends (journal::SessionInfo::end_reason): "completed", "stopped by
+// signal" and "feed failed: ..." once every cascade is over; kSessionError + why when the
+// run stopped at once (an actor failed, a commit did). Only such a session, or one that
+// crashed (no end), may end inside a cascade: recovery completes it, replay says so.
+inline constexpr std::string_view kSessionError = "error: ";
+inline bool session_may_end_inside_cascade(const journal::SessionInfo& s) {
+  return s.end_reason.empty() || s.end_reason.starts_with(kSessionError);
+}
+
 // Begins the session and writes its keys; returns its id.
 Result<std::uint64_t> begin_recorded_session(journal::Writer& writer, const NodeConfig& config,
                                              std::string_view node_id, std::string_view model_id,

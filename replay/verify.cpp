@@ -249,9 +249,7 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
     auto cursor = (*reader)->scan(f);
     if (!cursor) return tl::unexpected(cursor.error());
     RecordedFeed feed(std::move(*cursor));
-    // A session that crashed, or ended with an error, may have stopped inside a cascade.
-    const bool cut_possible = s.end_reason.empty() || s.end_reason.rfind("error:", 0) == 0;
-    ComparingSink sink(feed, range, hash, report, cut_possible && end == summary->last_seq);
+    ComparingSink sink(feed, range, hash, report, session_may_end_inside_cascade(s) && end == summary->last_seq);
     ++report.sessions;
     // The snapshots this session took (those at start - 1 are the state it started from).
     std::vector<std::uint64_t> due;

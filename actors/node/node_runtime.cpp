@@ -37,6 +37,7 @@
 #include "messages/message_codec.hpp"
 #include "alerts/session_end.hpp"
 #include "replay/decision_hash.hpp"
+#include "replay/session_record.hpp"
 #include "replay/simulator.hpp"
 
 namespace trader::node {
@@ -212,11 +213,13 @@ void finish(sequencer_ptr self) {
   auto& st = self->state;
   st.finished = true;
   auto committed = commit_timed(st);
-  std::string reason = !st.failure.empty()              ? "error: " + st.failure
+  // replay/session_record.hpp says what each ending means for the session's last cascade.
+  const std::string error(replay::kSessionError);
+  std::string reason = !st.failure.empty()              ? error + st.failure
                        : !st.summary.feed_failure.empty() ? "feed failed: " + st.summary.feed_failure
                        : st.stopping                      ? "stopped by signal"
                                                           : "completed";
-  if (!committed && st.failure.empty()) reason = "error: " + committed.error().message;
+  if (!committed && st.failure.empty()) reason = error + committed.error().message;
   auto ended = st.writer->end_session(st.session_id, wall_ns(), reason);
   if (st.alerts) st.alerts->on_end(committed.has_value(), reason, alerts::session_failed(reason));
   st.summary.end_reason = reason;
