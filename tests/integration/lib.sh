@@ -13,20 +13,19 @@ failed=0
 ok()   { passed=$((passed + 1)); echo "ok: $*"; }
 bad()  { failed=$((failed + 1)); echo "FAIL: $*"; }
 
-# wait_for_file FILE: until FILE is not empty (the port file a server writes once it listens),
-# 60 s at most. Under the sanitizers on a loaded machine a server can take seconds to start:
-# the bound is a hang guard, not a speed assertion.
-wait_for_file() {
-  for _ in $(seq 1200); do [ -s "$1" ] && return 0; sleep 0.05; done
-  bad "$1 did not appear within 60 s"
-  return 1
-}
-
 # wait_until CMD...: until CMD succeeds (polled every 50 ms), 60 s at most; its status is
-# the last try's. For the caller to check what it waited for.
+# the last try's. For the caller to check what it waited for. Under the sanitizers on a
+# loaded machine a server can take seconds to start: the bound is a hang guard, not a
+# speed assertion.
 wait_until() {
   for _ in $(seq 1200); do "$@" && return 0; sleep 0.05; done
   "$@"
+}
+
+# wait_for_file FILE: until FILE is not empty (the port file a server writes once it
+# listens); says so when it never is.
+wait_for_file() {
+  wait_until test -s "$1" || { bad "$1 did not appear within 60 s"; return 1; }
 }
 
 # expect_eq WHAT EXPECTED ACTUAL
