@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/statvfs.h>
@@ -26,7 +27,7 @@ struct Writer::Impl {
   // Staged (appended, not yet committed) records, contiguous.
   std::vector<std::uint8_t> arena;
   std::vector<std::size_t> offsets;  // start of each staged record in arena
-  RecordEncoder encoder{kFormatVersion};  // made again in the journal's format on open
+  std::optional<RecordEncoder> encoder;  // in the journal's format, made once it is open
   std::int64_t min_ts = 0, max_ts = 0;
   std::uint64_t type_mask = 0;
   // Values written beside the records since the last commit, to attest in the next batch.
@@ -93,7 +94,7 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dir, const Optio
   auto env = open_env(dir, /*writer=*/true, impl->options);
   if (!env) return tl::unexpected(env.error());
   impl->env = *env;
-  impl->encoder = RecordEncoder(impl->env->format);
+  impl->encoder.emplace(impl->env->format);
 
   // One writer per journal, across processes: the seq counter lives in this process.
   const std::string lock_path = dir + "/writer.lock";
@@ -163,7 +164,7 @@ std::uint64_t Writer::append(const EnvelopeHeader& header, const Message& body) 
   h.seq = s.next_seq();
   h.type_id = type_id_of(body);
   note_staged(s, h, s.arena.size());
-  s.encoder.encode(h, body, s.arena);
+  s.encoder->encode(h, body, s.arena);
   return h.seq;
 }
 
@@ -174,7 +175,7 @@ Result<std::uint64_t> Writer::append_flat(const EnvelopeHeader& header, std::uin
   h.seq = s.next_seq();
   h.type_id = type_id;
   const std::size_t offset = s.arena.size();
-  if (auto st = s.encoder.encode_flat(h, type_id, flat_body, s.arena); !st) return tl::unexpected(st.error());
+  if (auto st = s.encoder->encode_flat(h, type_id, flat_body, s.arena); !st) return tl::unexpected(st.error());
   note_staged(s, h, offset);
   return h.seq;
 }
