@@ -53,7 +53,7 @@ class ThrowingCore final : public ActorCore {
 
 }  // namespace
 
-TEST_CASE("node: an actor that throws stops the run naming it; the journal keeps everything before and resumes") {
+TEST_CASE("node: an actor that throws stops the run naming it, the journal keeps everything before it, and a resume finishes") {
   test::TempDir tmp;
   const std::string clean = tmp.sub("clean"), failed = tmp.sub("failed");
   const std::atomic<bool> stop{false};
