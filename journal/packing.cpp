@@ -32,7 +32,12 @@ struct Bytewise {
 };
 
 #if defined(TRADER_PACKING_SSSE3)
-const bool kShuffles = __builtin_cpu_supports("ssse3");
+// Asked during static initialization, which may run before the runtime's own CPU probe:
+// hence the explicit init.
+const bool kShuffles = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("ssse3") != 0;
+}();
 #else
 constexpr bool kShuffles = false;
 #endif
