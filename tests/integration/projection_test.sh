@@ -103,10 +103,10 @@ done
 "$TOOLS" import binance-capture "$SCRATCH/empty.txt" --journal "$SCRATCH/early" > /dev/null || bad "import of nothing"
 "$TOOLS" project "$SCRATCH/early" --db "sqlite:$SCRATCH/early.db" --follow > "$SCRATCH/early.out" 2>&1 &
 follower=$!
-for _ in $(seq 1 300); do grep -q "no committed record yet" "$SCRATCH/early.out" && break; sleep 0.1; done
+wait_until grep -q "no committed record yet" "$SCRATCH/early.out"
 "$TOOLS" import binance-capture "$REPO/tests/data/xrpeth_aggtrade_20191011_head3k.gz" --journal "$SCRATCH/early" \
   > /dev/null || bad "import into the followed journal"
-for _ in $(seq 1 300); do grep -q "^seq 1\.\.3000: 3000 records" "$SCRATCH/early.out" && break; sleep 0.1; done
+wait_until grep -q "^seq 1\.\.3000: 3000 records" "$SCRATCH/early.out"
 kill -TERM "$follower" 2>/dev/null
 wait "$follower"
 rc=$?
@@ -119,7 +119,7 @@ rm -rf "$SCRATCH/early"
 "$TOOLS" import binance-capture "$SCRATCH/empty.txt" --journal "$SCRATCH/early" > /dev/null || bad "import of nothing"
 "$TOOLS" project "$SCRATCH/early" --db "sqlite:$SCRATCH/early2.db" --follow > "$SCRATCH/early2.out" 2>&1 &
 follower=$!
-for _ in $(seq 1 300); do grep -q "no committed record yet" "$SCRATCH/early2.out" && break; sleep 0.1; done
+wait_until grep -q "no committed record yet" "$SCRATCH/early2.out"
 kill -TERM "$follower" 2>/dev/null
 wait "$follower"
 rc=$?

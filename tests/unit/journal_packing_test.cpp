@@ -2,9 +2,11 @@
 // out, the same words back, the same inputs refused.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <capnp/serialize-packed.h>
@@ -68,6 +70,23 @@ struct Packing {
 const Packing kPackings[] = {{"dispatched", pack_piece, unpack_exact},
                              {"bytewise", detail::pack_piece_bytewise, detail::unpack_exact_bytewise}};
 
+// `piece` packed by `impl` after the bytes `before` already in the output: Cap'n Proto's
+// bytes follow them untouched, and unpacking from there gives the words back, all of it read.
+void check_round_trip(const Packing& impl, const std::vector<std::uint8_t>& piece,
+                      const std::vector<std::uint8_t>& before, const std::string& what) {
+  std::vector<std::uint8_t> ours = before;
+  impl.pack(piece, ours);
+  REQUIRE_MESSAGE(std::vector<std::uint8_t>(ours.begin() + static_cast<std::ptrdiff_t>(before.size()), ours.end()) ==
+                      capnp_pack(piece),
+                  impl.name << ": " << what);
+  CHECK(std::equal(before.begin(), before.end(), ours.begin()));
+  std::vector<std::uint8_t> back(piece.size());
+  std::size_t at = before.size();
+  REQUIRE(impl.unpack(ours, at, back.data(), back.size()));
+  CHECK(at == ours.size());
+  CHECK(back == piece);
+}
+
 }  // namespace
 
 TEST_CASE("packing writes Cap'n Proto's bytes, and unpacking reads its words back, for words of every density") {
@@ -75,15 +94,8 @@ TEST_CASE("packing writes Cap'n Proto's bytes, and unpacking reads its words bac
     std::mt19937_64 rng(20261206);
     for (double zero : {0.0, 0.1, 0.5, 0.9, 1.0}) {
       for (std::size_t words : {1u, 2u, 7u, 64u, 255u, 256u, 257u, 600u}) {
-        const auto bytes = random_words(rng, words, zero);
-        std::vector<std::uint8_t> ours;
-        impl.pack(bytes, ours);
-        REQUIRE_MESSAGE(ours == capnp_pack(bytes), impl.name << ": " << words << " words, zero bytes " << zero);
-        std::vector<std::uint8_t> back(bytes.size());
-        std::size_t at = 0;
-        REQUIRE(impl.unpack(ours, at, back.data(), back.size()));
-        CHECK(at == ours.size());
-        CHECK(back == bytes);
+        check_round_trip(impl, random_words(rng, words, zero), {},
+                         std::to_string(words) + " words, zero bytes " + std::to_string(zero));
       }
     }
   }
@@ -98,18 +110,8 @@ TEST_CASE("packing and unpacking agree with Cap'n Proto on every tag, after any 
       std::vector<std::uint8_t> bytes(3 * 8);
       for (std::size_t i = 0; i < bytes.size(); ++i)
         bytes[i] = i / 8 == 1 && !(tag >> (i % 8) & 1U) ? 0 : static_cast<std::uint8_t>(1 + rng() % 255);
-      for (const auto& piece : {std::vector<std::uint8_t>(bytes.begin() + 8, bytes.begin() + 16), bytes}) {
-        std::vector<std::uint8_t> ours{0xab, 0xcd};  // what the output held before
-        impl.pack(piece, ours);
-        const auto theirs = capnp_pack(piece);
-        REQUIRE_MESSAGE(std::vector<std::uint8_t>(ours.begin() + 2, ours.end()) == theirs, impl.name << ": tag " << tag);
-        CHECK(ours[0] == 0xab);
-        std::vector<std::uint8_t> back(piece.size());
-        std::size_t at = 2;
-        REQUIRE(impl.unpack(ours, at, back.data(), back.size()));
-        CHECK(at == ours.size());
-        CHECK(back == piece);
-      }
+      for (const auto& piece : {std::vector<std::uint8_t>(bytes.begin() + 8, bytes.begin() + 16), bytes})
+        check_round_trip(impl, piece, {0xab, 0xcd}, "tag " + std::to_string(tag));
     }
   }
 }
