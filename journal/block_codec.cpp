@@ -1,6 +1,9 @@
 #include "journal/block_codec.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
+#include <string>
 
 #include <fmt/format.h>
 #include <zstd.h>
@@ -14,6 +17,41 @@ namespace {
 // A payload larger than this is damage, not a block this project wrote (blocks are cut
 // at a few MiB).
 constexpr std::uint64_t kMaxPayloadBytes = std::uint64_t{1} << 30;
+// A frame claiming up to this much is decompressed in one call into a buffer of its
+// claimed size (every block this project writes); a larger claim gets its buffer as
+// bytes actually come, so a damaged size field costs no memory the frame does not fill.
+constexpr std::size_t kOneShotPayloadBytes = std::size_t{16} << 20;
+
+// Decompresses `frame`, which claims `size` bytes, into `out`, growing it only as output
+// comes. An empty string, or what is wrong. Its own context, freed after: a streaming
+// context keeps a window buffer as large as the frame claims (zstd refuses claims past
+// its default window limit, 128 MiB, as too much memory).
+std::string decompress_growing(std::span<const std::uint8_t> frame, std::size_t size, std::vector<std::uint8_t>& out) {
+  const std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> owned(ZSTD_createDCtx(), &ZSTD_freeDCtx);
+  ZSTD_DCtx* dctx = owned.get();
+  if (dctx == nullptr) return "no memory for a decompression context";
+  ZSTD_inBuffer in{frame.data(), frame.size(), 0};
+  std::size_t produced = 0;
+  out.resize(std::min(size, std::max(std::size_t{1} << 20, frame.size() * 8)));
+  for (;;) {
+    ZSTD_outBuffer dst{out.data(), out.size(), produced};
+    const std::size_t before_in = in.pos;
+    const std::size_t rc = ZSTD_decompressStream(dctx, &dst, &in);
+    const bool progress = dst.pos != produced || in.pos != before_in;
+    produced = dst.pos;
+    if (ZSTD_isError(rc)) return ZSTD_getErrorName(rc);
+    if (rc == 0) break;  // the frame is complete
+    if (produced == out.size()) {
+      if (out.size() == size) return fmt::format("more than the {} bytes the frame says", size);
+      out.resize(std::min(size, out.size() * 2));
+    } else if (!progress) {
+      return "the frame ends early";
+    }
+  }
+  if (in.pos != in.size) return fmt::format("{} bytes after the frame", in.size - in.pos);
+  if (produced != size) return fmt::format("{} bytes where the frame says {}", produced, size);
+  return {};
+}
 
 }  // namespace
 
@@ -157,11 +195,16 @@ Status BlockDecoder::load(std::uint64_t last_seq, std::span<const std::uint8_t> 
   const unsigned long long size = ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) return bad("not a zstd frame with its size");
   if (size > kMaxPayloadBytes) return bad(fmt::format("claims {} bytes", size));
-  payload_.resize(size);
-  const std::size_t n =
-      ZSTD_decompressDCtx(static_cast<ZSTD_DCtx*>(dctx_), payload_.data(), payload_.size(), frame.data(), frame.size());
-  if (ZSTD_isError(n)) return bad(ZSTD_getErrorName(n));
-  if (n != size) return bad(fmt::format("{} bytes where the frame says {}", n, size));
+  if (size <= kOneShotPayloadBytes) {
+    payload_.resize(size);
+    const std::size_t n = ZSTD_decompressDCtx(static_cast<ZSTD_DCtx*>(dctx_), payload_.data(), payload_.size(),
+                                              frame.data(), frame.size());
+    if (ZSTD_isError(n)) return bad(ZSTD_getErrorName(n));
+    if (n != size) return bad(fmt::format("{} bytes where the frame says {}", n, size));
+  } else if (auto why = decompress_growing(frame, size, payload_); !why.empty()) {
+    std::vector<std::uint8_t>().swap(payload_);  // a damaged claim keeps nothing
+    return bad(fmt::format("claims {} bytes: {}", size, why));
+  }
 
   std::size_t at = 0;
   std::span<const std::uint8_t> forms, lengths, market;

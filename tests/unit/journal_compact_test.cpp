@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <malloc.h>
+
 #include <zstd.h>
 
 #include "journal/block_codec.hpp"
@@ -380,4 +382,88 @@ TEST_CASE("a block whose words record holds no bytes is damage, named by its seq
   REQUIRE_FALSE(st.has_value());
   CHECK(st.error().message == "seq 1..1: damaged compacted block: seq 1: 0 bytes are not a message's words");
   CHECK_FALSE(decoder.holds(1));
+}
+
+namespace {
+// A block of `count` klines (kept as their words, not as market columns), each distinct.
+Bytes kline_block(std::uint64_t count, std::vector<Bytes>* records) {
+  BlockEncoder encoder(1, kFormatV2);
+  for (std::uint64_t seq = 1; seq <= count; ++seq) {
+    Kline k{"BTCUSDT", 60, 1'700'000'000'000 + static_cast<std::int64_t>(seq) * 60'000, 0};
+    k.close_time_ms = k.open_time_ms + 59'999;
+    k.open = k.high = k.low = k.close = 6'000'000'000'000 + static_cast<std::int64_t>(seq * 7919 % 100'000);
+    k.volume = static_cast<std::int64_t>(seq);
+    k.trades = seq;
+    k.closed = true;
+    auto header = test::header_at(static_cast<std::int64_t>(seq) * 1'000'000);
+    header.seq = seq;
+    Bytes stored;
+    encode_record(kFormatV2, header, k, stored);
+    REQUIRE(encoder.add(seq, stored).has_value());
+    if (records) records->push_back(std::move(stored));
+  }
+  auto block = encoder.finish();
+  REQUIRE(block.has_value());
+  return *block;
+}
+
+// Where a block's zstd frame starts: after the codec byte and two varints.
+std::size_t frame_start(const Bytes& block) {
+  std::size_t at = 1;
+  for (int varints = 0; varints < 2; ++varints)
+    while (block.at(at++) & 0x80) {
+    }
+  return at;
+}
+}  // namespace
+
+TEST_CASE("a block whose frame claims more than it holds costs no memory it does not fill") {
+  // Found in review: the decoder sized its buffer by the frame's claimed size before
+  // decompressing, so a damaged size field (up to 1 GiB) was allocated and kept.
+  Bytes block = kline_block(1000, nullptr);
+  const std::size_t frame = frame_start(block);
+  // A frame of this size has a 4-byte content size field right after its descriptor.
+  REQUIRE(block.size() > frame + 9);
+  REQUIRE(ZSTD_getFrameContentSize(block.data() + frame, block.size() - frame) > 65'791);
+  REQUIRE((block[frame + 4] >> 6) == 2);     // a 4-byte content size
+  REQUIRE((block[frame + 4] & 0x23) == 0x20);  // single segment (no window byte), no dictionary
+  for (const std::uint32_t claim : {std::uint32_t{20} << 20, (std::uint32_t{1} << 30) - 1}) {
+    CAPTURE(claim);
+    Bytes damaged = block;
+    std::memcpy(damaged.data() + frame + 5, &claim, sizeof claim);
+    REQUIRE(ZSTD_getFrameContentSize(damaged.data() + frame, damaged.size() - frame) == claim);
+    BlockDecoder decoder(kFormatV2);
+    const auto before = mallinfo2();
+    auto st = decoder.load(1000, damaged);
+    const auto after = mallinfo2();
+    REQUIRE_FALSE(st.has_value());
+    CHECK(st.error().message.find("seq 1..1000: damaged compacted block: claims " + std::to_string(claim) + " bytes") == 0);
+    CHECK_FALSE(decoder.holds(1));
+    // Nothing the size of the claim is kept (heap and mmapped blocks both).
+    CHECK(after.hblkhd + after.uordblks < before.hblkhd + before.uordblks + (std::size_t{1} << 20));
+    // And the decoder still loads a good block afterwards.
+    REQUIRE(decoder.load(1000, block).has_value());
+    CHECK(decoder.holds(1000));
+  }
+}
+
+TEST_CASE("a block larger than one decompression call takes is read in full, byte for byte") {
+  // 160,000 klines as words: a payload past the size decompressed in one call (16 MiB).
+  std::vector<Bytes> records;
+  const Bytes block = kline_block(160'000, &records);
+  REQUIRE(ZSTD_getFrameContentSize(block.data() + frame_start(block), block.size() - frame_start(block)) >
+          std::uint64_t{16} << 20);
+  BlockDecoder decoder(kFormatV2);
+  auto st = decoder.load(160'000, block);
+  REQUIRE_MESSAGE(st.has_value(), (st ? "" : st.error().message));
+  for (std::uint64_t seq : {std::uint64_t{1}, std::uint64_t{80'000}, std::uint64_t{160'000}}) {
+    const auto got = decoder.stored(seq);
+    CHECK(Bytes(got.begin(), got.end()) == records[seq - 1]);
+  }
+  std::size_t same = 0;
+  for (std::uint64_t seq = 1; seq <= 160'000; ++seq) {
+    const auto got = decoder.stored(seq);
+    same += Bytes(got.begin(), got.end()) == records[seq - 1];
+  }
+  CHECK(same == 160'000);
 }
