@@ -16,6 +16,7 @@
 #include "journal/journal.hpp"
 #include "journal/record_format.hpp"
 #include "journal_fault.hpp"
+#include "journal_scan.hpp"
 #include "messages/message_codec.hpp"
 #include "message_samples.hpp"
 #include "test_support.hpp"
@@ -701,18 +702,11 @@ TEST_CASE("a writer killed with SIGKILL while appending loses no committed recor
     REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
     CHECK(v->records >= known_committed);  // commits after the last report may also have landed
     auto r = open_reader(dir.path());
-    auto cur = r->scan();
-    REQUIRE(cur.has_value());
     std::uint64_t expect = 1;
-    for (;;) {
-      auto rec = cur->next();
-      REQUIRE(rec.has_value());
-      if (*rec == nullptr) break;
-      auto body = (*rec)->decode();
-      REQUIRE(body.has_value());
-      CHECK(std::get<Trade>(*body) == sample_trade(expect));
+    test::for_each_decoded(*r, {}, [&](const RecordView&, const Message& body) {
+      CHECK(std::get<Trade>(body) == sample_trade(expect));
       ++expect;
-    }
+    });
     CHECK(expect - 1 == v->records);
     known_committed = v->records;
   }

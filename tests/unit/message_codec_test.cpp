@@ -11,6 +11,7 @@
 #include <capnp/serialize.h>
 
 #include "journal/journal.hpp"
+#include "journal_scan.hpp"
 #include "message_samples.hpp"
 #include "messages/message_codec.hpp"
 #include "messages/message_json.hpp"
@@ -170,22 +171,15 @@ TEST_CASE("canonical bodies: what decisions are hashed over does not change when
   }
   auto reader = journal::Reader::open(dir.path());
   REQUIRE(reader.has_value());
-  auto cursor = (*reader)->scan();
-  REQUIRE(cursor.has_value());
   std::size_t records = 0, grown = 0, differing = 0;
-  for (;;) {
-    auto v = cursor->next();
-    REQUIRE(v.has_value());
-    if (*v == nullptr) break;
-    auto m = (*v)->decode();
-    REQUIRE(m.has_value());
+  test::for_each_decoded(**reader, {}, [&](const journal::RecordView& v, const Message& m) {
     ++records;
-    if (std::holds_alternative<Signal>(*m) || std::holds_alternative<RiskDecision>(*m)) ++grown;
-    const auto stored = (*v)->body.getAs<capnp::AnyStruct>().canonicalize();
-    const auto again = encode_body_canonical(*m);
+    if (std::holds_alternative<Signal>(m) || std::holds_alternative<RiskDecision>(m)) ++grown;
+    const auto stored = v.body.getAs<capnp::AnyStruct>().canonicalize();
+    const auto again = encode_body_canonical(m);
     const auto bytes = stored.asBytes();
     if (std::vector<std::uint8_t>(bytes.begin(), bytes.end()) != again) ++differing;
-  }
+  });
   CHECK(records == 6495);
   CHECK(grown == 99);
   CHECK(differing == 0);

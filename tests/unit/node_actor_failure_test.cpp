@@ -13,6 +13,7 @@
 #include "actors/core_factory/core_factory.hpp"
 #include "actors/node/node_runtime.hpp"
 #include "journal/journal.hpp"
+#include "journal_scan.hpp"
 #include "replay/replay.hpp"
 #include "test_support.hpp"
 
@@ -145,16 +146,9 @@ void copy_cut(const std::string& full, std::uint64_t cut, const std::string& out
   for (const auto& [k, v] : *meta) REQUIRE((*w)->put_meta(k, v).has_value());
   journal::Filter f;
   f.to_seq = cut;
-  auto cursor = (*src)->scan(f);
-  REQUIRE(cursor.has_value());
-  for (;;) {
-    auto rec = cursor->next();
-    REQUIRE(rec.has_value());
-    if (*rec == nullptr) break;
-    auto body = (*rec)->decode();
-    REQUIRE(body.has_value());
-    REQUIRE((*w)->append((*rec)->header, *body) == (*rec)->header.seq);
-  }
+  test::for_each_decoded(**src, f, [&](const journal::RecordView& rec, const Message& body) {
+    REQUIRE((*w)->append(rec.header, body) == rec.header.seq);
+  });
   REQUIRE((*w)->commit().has_value());
   if (!reason.empty()) REQUIRE((*w)->end_session(*id, s.start_ts_ns + 1, reason).has_value());
 }

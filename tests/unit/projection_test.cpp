@@ -14,6 +14,7 @@
 
 #include "alerts/alert_rules.hpp"
 #include "journal/journal.hpp"
+#include "journal_scan.hpp"
 #include "message_samples.hpp"
 #include "messages/enum_names.hpp"
 #include "messages/fixed_point.hpp"
@@ -498,16 +499,9 @@ TEST_CASE("alerts: what the rules raise from each session's records, with its ow
       journal::Filter f;
       f.from_seq = s.start_seq;
       f.to_seq = s.end_seq;
-      auto cursor = (*reader)->scan(f);
-      REQUIRE(cursor.has_value());
-      for (;;) {
-        auto v = cursor->next();
-        REQUIRE(v.has_value());
-        if (*v == nullptr) break;
-        auto m = (*v)->decode();
-        REQUIRE(m.has_value());
-        rules.on_record((*v)->header.seq, *m, raised);
-      }
+      test::for_each_decoded(**reader, f, [&](const journal::RecordView& v, const Message& m) {
+        rules.on_record(v.header.seq, m, raised);
+      });
       rules.on_end(s.end_reason, s.end_reason != "completed", raised);
       for (std::size_t n = 0; n < raised.size(); ++n)
         expected += fmt::format("{}|{}|{}|{}|{}\n", s.id, n, raised[n].seq ? std::to_string(raised[n].seq) : "NULL",

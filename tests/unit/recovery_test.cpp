@@ -6,6 +6,7 @@
 
 #include "actors/node/recovery.hpp"
 #include "journal/journal.hpp"
+#include "journal_scan.hpp"
 #include "replay/replay.hpp"
 #include "test_support.hpp"
 #include "tools/trader_tools/capture_import.hpp"
@@ -30,17 +31,10 @@ struct Record {
 std::vector<Record> records_of(const std::string& dir) {
   auto r = journal::Reader::open(dir);
   REQUIRE(r.has_value());
-  auto cur = (*r)->scan();
-  REQUIRE(cur.has_value());
   std::vector<Record> out;
-  for (;;) {
-    auto rec = cur->next();
-    REQUIRE(rec.has_value());
-    if (*rec == nullptr) break;
-    auto body = (*rec)->decode();
-    REQUIRE(body.has_value());
-    out.push_back({(*rec)->header, std::move(*body)});
-  }
+  test::for_each_decoded(**r, {}, [&](const journal::RecordView& rec, const Message& body) {
+    out.push_back({rec.header, body});
+  });
   return out;
 }
 
