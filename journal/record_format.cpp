@@ -461,8 +461,13 @@ BatchHasher::~BatchHasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 void BatchHasher::add_record(std::span<const std::uint8_t> stored) {
   auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
   const auto len = static_cast<std::uint32_t>(stored.size());
-  EVP_DigestUpdate(ctx, &len, sizeof(len));
+  static_assert(sizeof len == kRecordLengthBytes);
+  EVP_DigestUpdate(ctx, &len, sizeof len);
   EVP_DigestUpdate(ctx, stored.data(), stored.size());
+}
+
+void BatchHasher::add_length_prefixed(std::span<const std::uint8_t> records) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), records.data(), records.size());
 }
 
 Hash BatchHasher::finish(std::uint64_t first_seq, std::uint64_t last_seq) {

@@ -103,6 +103,9 @@ Result<BatchInfo> decode_batch(std::span<const std::uint8_t> bytes);
 std::vector<std::uint8_t> encode_session(const SessionInfo& s);
 Result<SessionInfo> decode_session(std::span<const std::uint8_t> bytes);
 
+// A record's length, as the batch hash takes it before the record.
+inline constexpr std::size_t kRecordLengthBytes = sizeof(std::uint32_t);
+
 // Incremental SHA-256 of one batch: previous chain hash, each stored record
 // (length-prefixed), then first and last seq.
 class BatchHasher {
@@ -110,6 +113,9 @@ class BatchHasher {
   explicit BatchHasher(const Hash& previous);
   ~BatchHasher();
   void add_record(std::span<const std::uint8_t> stored);
+  // Records already laid out as add_record takes them, each after its length
+  // (kRecordLengthBytes, host order): the same hash in one update.
+  void add_length_prefixed(std::span<const std::uint8_t> records);
   Hash finish(std::uint64_t first_seq, std::uint64_t last_seq);
   // A batch's chain link: its records hash alone, or that and its attestations (BatchInfo).
   static Hash chain(const Hash& records_hash, const std::vector<Attestation>& attests);

@@ -24,9 +24,11 @@ struct Writer::Impl {
   std::uint64_t last_committed = 0;
   std::uint64_t session_start = 0;  // first seq of the session this writer began (0: none)
   Hash head{};
-  // Staged (appended, not yet committed) records, contiguous.
+  // Staged (appended, not yet committed) records, contiguous, each after its length as
+  // the batch hash takes it (BatchHasher::add_length_prefixed): the commit hashes the
+  // arena in one pass instead of twice a record.
   std::vector<std::uint8_t> arena;
-  std::vector<std::size_t> offsets;  // start of each staged record in arena
+  std::vector<std::size_t> offsets;  // start of each staged record in arena (after its length)
   std::optional<RecordEncoder> encoder;  // in the journal's format, made once it is open
   std::int64_t min_ts = 0, max_ts = 0;
   std::uint64_t type_mask = 0;
@@ -39,8 +41,20 @@ struct Writer::Impl {
 
   std::uint64_t next_seq() const { return last_committed + offsets.size() + 1; }
 
+  // Room for the length of the record about to be staged; returns where it goes.
+  std::size_t open_record() {
+    const std::size_t at = arena.size();
+    arena.resize(at + kRecordLengthBytes);
+    return at;
+  }
+  // The record staged after `at` is complete: its length goes in front.
+  void close_record(std::size_t at) {
+    const auto len = static_cast<std::uint32_t>(arena.size() - at - kRecordLengthBytes);
+    std::memcpy(arena.data() + at, &len, sizeof len);
+  }
+
   std::span<const std::uint8_t> staged_record(std::size_t i) const {
-    const std::size_t end = i + 1 < offsets.size() ? offsets[i + 1] : arena.size();
+    const std::size_t end = i + 1 < offsets.size() ? offsets[i + 1] - kRecordLengthBytes : arena.size();
     return {arena.data() + offsets[i], end - offsets[i]};
   }
 
@@ -163,8 +177,10 @@ std::uint64_t Writer::append(const EnvelopeHeader& header, const Message& body) 
   EnvelopeHeader h = header;
   h.seq = s.next_seq();
   h.type_id = type_id_of(body);
-  note_staged(s, h, s.arena.size());
+  const std::size_t at = s.open_record();
+  note_staged(s, h, at + kRecordLengthBytes);
   s.encoder->encode(h, body, s.arena);
+  s.close_record(at);
   return h.seq;
 }
 
@@ -174,9 +190,13 @@ Result<std::uint64_t> Writer::append_flat(const EnvelopeHeader& header, std::uin
   EnvelopeHeader h = header;
   h.seq = s.next_seq();
   h.type_id = type_id;
-  const std::size_t offset = s.arena.size();
-  if (auto st = s.encoder->encode_flat(h, type_id, flat_body, s.arena); !st) return tl::unexpected(st.error());
-  note_staged(s, h, offset);
+  const std::size_t at = s.open_record();
+  if (auto st = s.encoder->encode_flat(h, type_id, flat_body, s.arena); !st) {
+    s.arena.resize(at);
+    return tl::unexpected(st.error());
+  }
+  s.close_record(at);
+  note_staged(s, h, at + kRecordLengthBytes);
   return h.seq;
 }
 
@@ -220,7 +240,7 @@ Result<BatchInfo> Writer::commit() {
   batch.max_recv_ts_ns = s.max_ts;
   batch.type_mask = s.type_mask;
   BatchHasher hasher(s.head);
-  for (std::size_t i = 0; i < s.offsets.size(); ++i) hasher.add_record(s.staged_record(i));
+  hasher.add_length_prefixed(s.arena);
   batch.records_hash = hasher.finish(batch.first_seq, batch.last_seq);
   batch.attests = s.pending_attests;
   batch.chain = BatchHasher::chain(batch.records_hash, batch.attests);
