@@ -240,7 +240,8 @@ Status MarketFeedCore::record(const EnvelopeHeader& header, const Message& messa
     return {};
   }
   // The group's received message: the decisions before it must be exactly the feed's.
-  std::vector<FeedInput> expected;
+  auto& expected = expected_;
+  expected.clear();
   admit(in.recv_ts_ns, in.message, expected);
   const bool same = expected.size() == pending_.size() + 1 &&
                     std::equal(pending_.begin(), pending_.end(), expected.begin()) && expected.back() == in;

@@ -125,6 +125,7 @@ class MarketFeedCore final : public ActorCore {
   std::map<std::pair<std::string, std::string>, std::uint64_t> last_id_;
   std::vector<FeedInput> pending_;
   bool trusting_ = false;
+  std::vector<FeedInput> expected_;  // not state: record()'s scratch, kept for its capacity
   PerpetualFeed perp_;
   // Perpetuals (snapshotted only when used): the last mark per symbol, the last funding
   // time the clock passed.

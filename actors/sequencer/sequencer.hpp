@@ -26,7 +26,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <span>
@@ -79,7 +78,7 @@ class Sequencer {
       : snapshot_every_(snapshot_every), last_seq_(last_seq), last_snapshot_seq_(last_snapshot_seq) {}
 
   // No cascade under way: the next external input may begin.
-  bool idle() const { return queue_.empty() && !current_; }
+  bool idle() const { return head_ == queue_.size() && !current_; }
 
   // Starts the cascade of one external input. `header.type_id` names its type.
   void begin(EnvelopeHeader header, Body body) {
@@ -92,9 +91,12 @@ class Sequencer {
   // body is the driver's to take: the sequencer reads only the header from here on.
   Result<Delivery*> next(SequencerSink<Body>& sink) {
     current_.reset();
-    while (!queue_.empty()) {
-      Queued q = std::move(queue_.front());
-      queue_.pop_front();
+    while (head_ < queue_.size()) {
+      Queued q = std::move(queue_[head_++]);
+      if (head_ == queue_.size()) {  // read to the end: empty it, keeping its capacity
+        queue_.clear();
+        head_ = 0;
+      }
       auto seq = sink.append(q.header, q.body);
       if (!seq) return abandon(seq.error());
       q.header.seq = *seq;
@@ -107,7 +109,7 @@ class Sequencer {
       // delivery's own header, which lives as long as the delivery.
       current_->recipients = recipients(current_->header.type_id, current_->header.destination);
       const std::size_t n = current_->recipients.size();
-      answers_.assign(n, {});
+      answers_.resize(n);  // each left empty, its capacity kept, by the last answer()
       answered_.assign(n, false);
       waiting_ = n;
       for (std::size_t i = 0; i < n; ++i)
@@ -123,19 +125,23 @@ class Sequencer {
 
   // Recipient `index` of the current delivery answered, with what it now declares quiet.
   // Returns true once all have, when their outputs are queued in recipient order.
-  bool answer(std::size_t index, std::vector<Output> outputs, Quiet quiet = {}) {
+  // `outputs` is taken; it is left empty, holding storage the sequencer kept from an
+  // earlier answer, so a caller that reuses one vector allocates nothing once warm.
+  bool answer(std::size_t index, std::vector<Output>&& outputs, Quiet quiet = {}) {
     if (!current_ || index >= answered_.size() || answered_[index]) return false;  // not asked, or twice
     answered_[index] = true;
-    answers_[index] = std::move(outputs);
+    answers_[index].swap(outputs);
+    outputs.clear();
     if (const auto a = static_cast<std::size_t>(current_->recipients[index]); a < quiet_.size()) quiet_[a] = quiet;
     if (--waiting_ > 0) return false;
     const auto& in = current_->header;
-    for (std::size_t i = 0; i < answers_.size(); ++i)
+    for (std::size_t i = 0; i < answers_.size(); ++i) {
       for (auto& o : answers_[i])
         queue_.push_back({EnvelopeHeader{0, in.recv_ts_ns, current_->recipients[i], o.destination, 0, o.type_id, 1, 0,
                                          in.seq},
                           std::move(o.body)});
-    answers_.clear();
+      answers_[i].clear();
+    }
     return true;
   }
   // Every recipient of the current delivery has answered (or there is none).
@@ -151,11 +157,12 @@ class Sequencer {
   Status commit(SequencerSink<Body>& sink) { return sink.commit(); }
 
   std::uint64_t last_seq() const { return last_seq_; }
-  std::size_t queued() const { return queue_.size(); }
+  std::size_t queued() const { return queue_.size() - head_; }
 
   // Drops the cascade under way (the run is failing).
   void clear() {
     queue_.clear();
+    head_ = 0;
     current_.reset();
     answers_.clear();
     answered_.clear();
@@ -181,7 +188,11 @@ class Sequencer {
   std::uint64_t snapshot_every_;
   std::uint64_t last_seq_;
   std::uint64_t last_snapshot_seq_;
-  std::deque<Queued> queue_;
+  // The cascade's FIFO: read from head_, emptied (capacity kept) once read to the end, so
+  // queueing a message allocates nothing once the run is warm (a std::deque of messages
+  // this large allocated a block every message or two).
+  std::vector<Queued> queue_;
+  std::size_t head_ = 0;
   std::optional<Delivery> current_;
   std::vector<std::vector<Output>> answers_;
   std::vector<bool> answered_;
