@@ -14,6 +14,7 @@
 #include "journal/journal.hpp"
 #include "journal/market_columns.hpp"
 #include "journal/record_format.hpp"
+#include "journal/varint.hpp"
 #include "journal_fault.hpp"
 #include "message_samples.hpp"
 #include "messages/message_codec.hpp"
@@ -407,12 +408,12 @@ Bytes kline_block(std::uint64_t count, std::vector<Bytes>* records) {
   return *block;
 }
 
-// Where a block's zstd frame starts: after the codec byte and two varints.
+// Where a block's zstd frame starts: after the codec byte and two varints (its head).
 std::size_t frame_start(const Bytes& block) {
   std::size_t at = 1;
-  for (int varints = 0; varints < 2; ++varints)
-    while (block.at(at++) & 0x80) {
-    }
+  std::uint64_t first_seq = 0, count = 0;
+  REQUIRE(get_varint(block, at, first_seq));
+  REQUIRE(get_varint(block, at, count));
   return at;
 }
 }  // namespace
