@@ -63,6 +63,9 @@ struct VerifyReport {
   std::optional<Divergence> divergence;  // empty: identical
   std::uint64_t snapshots_checked = 0;   // snapshots compared with the replayed state
   std::string bad_snapshot;              // why a snapshot is wrong (empty: none is)
+  // Where either of those two is in a session another build recorded, which (replay/
+  // session_record.hpp): a build that decides differently diverges from a faithful record.
+  std::string other_build;
   // The journal's last session stopped in the middle of a cascade (it crashed, or ended
   // with an error, and was not resumed): the consequences of its last input that the
   // replay produced after `cut_after_seq` and the journal never recorded. Not a

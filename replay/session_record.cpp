@@ -10,6 +10,13 @@ namespace trader::replay {
 std::string session_config_key(std::uint64_t session_id) { return fmt::format("session.{}.config", session_id); }
 std::string session_model_key(std::uint64_t session_id) { return fmt::format("session.{}.model_id", session_id); }
 
+std::string recorded_by_another_build(const journal::SessionInfo& s) {
+  if (s.code_version == code_version()) return "";
+  return fmt::format("session {} was recorded by {}, and this is {}", s.id,
+                     s.code_version.empty() ? std::string("a build that did not say which") : s.code_version,
+                     code_version());
+}
+
 Result<std::uint64_t> begin_recorded_session(journal::Writer& writer, const NodeConfig& config,
                                              std::string_view node_id, std::string_view model_id,
                                              std::int64_t start_ts_ns) {

@@ -26,6 +26,11 @@ inline bool session_may_end_inside_cascade(const journal::SessionInfo& s) {
   return s.end_reason.empty() || s.end_reason.starts_with(kSessionError);
 }
 
+// "session N was recorded by <its code version>, and this is <this build's>" when another
+// build recorded `s`, else empty. A build whose decisions changed since diverges from a
+// faithful record of that session, so a divergence or a refused resume must say this.
+std::string recorded_by_another_build(const journal::SessionInfo& s);
+
 // Begins the session and writes its keys; returns its id.
 Result<std::uint64_t> begin_recorded_session(journal::Writer& writer, const NodeConfig& config,
                                              std::string_view node_id, std::string_view model_id,

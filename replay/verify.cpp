@@ -260,6 +260,7 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
     for (auto seq : *snapshot_seqs)
       if (seq >= start && seq <= end) due.push_back(seq);
     auto next_due = due.begin();
+    const bool clean_so_far = !report.divergence && report.bad_snapshot.empty();
     for (;;) {
       auto next = feed.peek();
       if (!next) return tl::unexpected(next.error());
@@ -288,6 +289,8 @@ Result<VerifyReport> verify(const std::string& dir, const Range& range, const Co
       }
       if (!report.bad_snapshot.empty()) break;
     }
+    if (clean_so_far && (report.divergence || !report.bad_snapshot.empty()))
+      report.other_build = recorded_by_another_build(s);
   }
   report.decisions = hash.decisions();
   report.decision_hash = hash.hex();

@@ -21,7 +21,16 @@ namespace {
 // Matches regenerated messages with the journal while it has records, then collects.
 class RecoverySink final : public replay::RecordSink {
  public:
-  RecoverySink(journal::Cursor cursor, Recovery& r) : feed_(std::move(cursor)), r_(r) {}
+  // `other_build`: replay::recorded_by_another_build() of the session resumed.
+  RecoverySink(journal::Cursor cursor, Recovery& r, std::string other_build)
+      : feed_(std::move(cursor)), r_(r), other_build_(std::move(other_build)) {}
+
+  // Why a journal that does not replay cannot be resumed: the same config, model and code.
+  std::string does_not_replay(const std::string& where) const {
+    return fmt::format("the journal does not replay at {}: resuming needs the same config, model and code as the "
+                       "session being resumed{}; run 'trader-tools replay --verify'",
+                       where, other_build_.empty() ? "" : " (" + other_build_ + ")");
+  }
 
   Result<const replay::Recorded*> peek() { return feed_.peek(); }
 
@@ -36,9 +45,7 @@ class RecoverySink final : public replay::RecordSink {
     }
     const replay::Recorded& rec = **next;
     if (!match_.same(rec, h, m))
-      return fail(fmt::format("the journal does not replay at seq {} (from {}): resuming needs the same config, "
-                              "model and code as the session being resumed; run 'trader-tools replay --verify'",
-                              rec.header.seq, actor_name(rec.header.source)));
+      return fail(does_not_replay(fmt::format("seq {} (from {})", rec.header.seq, actor_name(rec.header.source))));
     const std::uint64_t seq = rec.header.seq;
     ++r_.replayed;
     feed_.take();
@@ -49,6 +56,7 @@ class RecoverySink final : public replay::RecordSink {
   replay::RecordedFeed feed_;
   Recovery& r_;
   replay::RecordMatch match_;
+  std::string other_build_;
 };
 
 }  // namespace
@@ -176,15 +184,15 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config, const
   f.from_seq = start;
   auto cursor = (*reader)->scan(f);
   if (!cursor) return tl::unexpected(cursor.error());
-  RecoverySink sink(std::move(*cursor), r);
+  RecoverySink sink(std::move(*cursor), r, replay::recorded_by_another_build(*last));
   for (;;) {
     auto next = sink.peek();
     if (!next) return tl::unexpected(next.error());
     if (*next == nullptr) break;
     const replay::Recorded rec = **next;
     if (sim.produces(rec.header.source))
-      return fail(fmt::format("the journal does not replay at seq {}: a message from {} that no input explains",
-                              rec.header.seq, actor_name(rec.header.source)));
+      return fail(sink.does_not_replay(fmt::format("seq {}: a message from {} that no input explains", rec.header.seq,
+                                                   actor_name(rec.header.source))));
     if (auto st = sim.run(rec.header, rec.message, sink); !st) return tl::unexpected(st.error());
   }
   // Where the feed stands: the last feed item with journaled inputs, and how many of its

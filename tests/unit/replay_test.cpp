@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "base/code_version.hpp"
 #include "journal/journal.hpp"
 #include "replay/recorded.hpp"
 #include "replay/replay.hpp"
@@ -202,8 +203,22 @@ TEST_CASE("an actor that reads something outside its inputs is caught at the rig
   CHECK(diff->divergence->got.find("g_outside=2") != std::string::npos);
   CHECK(diff->divergence->input.find("\"type\":\"candle\"") != std::string::npos);
   CHECK(diff->messages == leak_seq - 1);
+  CHECK(diff->other_build.empty());  // this build recorded it: no note of another
   // docs/replay.md quotes these lines; its transcript check runs this test with the variable set.
   if (std::getenv("TRADER_PRINT_DIVERGENCE") != nullptr) std::fputs(replay::describe(*diff->divergence).c_str(), stdout);
+}
+
+TEST_CASE("a session another build recorded is named with both builds") {
+  journal::SessionInfo s;
+  s.id = 3;
+  s.code_version = code_version();
+  CHECK(replay::recorded_by_another_build(s).empty());
+  s.code_version = "trader 0.1.0";
+  CHECK(replay::recorded_by_another_build(s) ==
+        fmt::format("session 3 was recorded by trader 0.1.0, and this is {}", code_version()));
+  s.code_version.clear();
+  CHECK(replay::recorded_by_another_build(s) ==
+        fmt::format("session 3 was recorded by a build that did not say which, and this is {}", code_version()));
 }
 
 TEST_CASE("quiet deliveries: the journal is the one every delivery awaited gives, and a wrong declaration stops the run") {

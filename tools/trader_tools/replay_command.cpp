@@ -30,15 +30,25 @@ replay::ProgressFn progress_of(Progress& bar, const replay::Range& range) {
   };
 }
 
+// After a divergence or a wrong snapshot in a session another build recorded.
+void print_other_build(const replay::VerifyReport& r) {
+  if (r.other_build.empty()) return;
+  fmt::print("note: {}. A build whose decisions changed since diverges from a faithful record too: verify the "
+             "session with the build that recorded it ('trader-tools stats' names each session's build).\n",
+             r.other_build);
+}
+
 int print_verify(const replay::VerifyReport& r) {
   const double rate = r.seconds > 0 ? static_cast<double>(r.messages) / r.seconds : 0.0;
   if (r.divergence) {
     fmt::print("{}", replay::describe(*r.divergence));
     fmt::print("({} messages identical before it, {:.2f} s)\n", r.messages, r.seconds);
+    print_other_build(r);
     return kExitFailed;
   }
   if (!r.bad_snapshot.empty()) {
     fmt::print("snapshot wrong: {}\n({} messages identical before it, {:.2f} s)\n", r.bad_snapshot, r.messages, r.seconds);
+    print_other_build(r);
     return kExitFailed;
   }
   if (r.sessions == 0) {

@@ -104,6 +104,8 @@ int run_stats(const StatsArgs& a) {
       append_json_string(out, ss.node_id);
       out += fmt::format(R"(,"start_seq":{},"end_seq":{},"end_reason":)", ss.start_seq, ss.end_seq);
       append_json_string(out, ss.end_reason);
+      out += R"(,"code_version":)";
+      append_json_string(out, ss.code_version);
       out += "}";
     }
     out += "]}\n";
@@ -134,6 +136,8 @@ int run_stats(const StatsArgs& a) {
     fmt::print("  #{} {:<10} seq {}..{}  {} .. {}  {}\n", ss.id, ss.node_id, ss.start_seq, ss.end_seq,
                format_utc_ns(ss.start_ts_ns), ss.end_ts_ns ? format_utc_ns(ss.end_ts_ns) : "open",
                ss.end_reason.empty() ? "open (not closed: still running or crashed)" : ss.end_reason);
+    // The build that recorded it: replay audits a session exactly with a build that decides the same.
+    if (!ss.code_version.empty()) fmt::print("     recorded by {}\n", ss.code_version);
   }
   return kExitOk;
 }
