@@ -194,7 +194,7 @@ class Reader {
       else if (n->is_floating_point())
         return error(path, n, "write exact amounts as strings, e.g. \"0.00001\" (a float cannot hold them exactly)");
       else return wrong_type(path, n, "a decimal string");
-      if (!v) return error(path, n, "not a decimal with at most 8 places");
+      if (!v) return error(path, n, "not a decimal with at most 8 places within ±92233720368.54775807 (the fixed-point range)");
       if (*v < 0 && !allow_negative) return error(path, n, "must not be negative");
       out = *v;
     }

@@ -17,6 +17,9 @@ write '[feed]' 'files = ["no/such/day.gz"]'
 expect_fail "missing capture file" 2 "c.toml:2: feed.files: file no/such/day.gz does not exist" "$NODE" --config "$cfg"
 write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[market]' 'lot_step = 0.00001'
 expect_fail "float for an exact amount" 2 "market.lot_step: write exact amounts as strings" "$NODE" --config "$cfg"
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[risk]' 'max_position_notional = "99999999999999999999"'
+expect_fail "an amount past the fixed-point range says the range" 2 \
+  'c.toml:4: risk.max_position_notional: not a decimal with at most 8 places within ±92233720368.54775807' "$NODE" --config "$cfg"
 write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[risk]' 'max_drawdown = 1.5'
 expect_fail "out of range" 2 "risk.max_drawdown: 1.5 is out of range" "$NODE" --config "$cfg"
 write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[strategy]' 'interval = "7m"'
