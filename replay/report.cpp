@@ -86,9 +86,10 @@ std::string render_report_text(const SessionReport& r) {
   out += "by strategy\n";
   for (const auto& st : r.strategies)
     out += fmt::format("  {}: {} signals, {} intents, {} approved, {} refused, {} fills, fees {}; net PnL {} "
-                       "(realized {}, unrealized {})\n",
+                       "(realized {}, unrealized {}{})\n",
                        st.strategy, st.signals, st.intents, st.approved, st.refused, st.fills, format_fixed(st.fees),
-                       format_fixed(st.net()), format_fixed(st.realized), format_fixed(st.unrealized));
+                       format_checked(st.net()), format_fixed(st.realized), format_fixed(st.unrealized),
+                       st.funding != 0 ? ", funding " + format_fixed(st.funding) : std::string());
   return out;
 }
 

@@ -116,14 +116,16 @@ std::string render_report_html(const SessionReport& r) {
     h += row({format_utc_day(d.day), format_checked(d.pnl), format_fixed(d.fees), std::to_string(d.fills), std::to_string(d.round_trips),
               std::to_string(d.wins), fmt::format("{:.2f}%", d.max_drawdown_ppm / 1e4), format_fixed(d.last.equity)});
   h += "</table>\n<h2>By strategy</h2>\n<table id=\"strategies\">\n";
-  h += row({"strategy", "signals", "intents", "approved", "refused", "fills", "fees", "net PnL", "realized", "unrealized"},
+  h += row({"strategy", "signals", "intents", "approved", "refused", "fills", "fees", "net PnL", "realized", "unrealized",
+            "funding"},
            "th");
   for (const auto& st : r.strategies)
     h += row({st.strategy, std::to_string(st.signals), std::to_string(st.intents), std::to_string(st.approved),
-              std::to_string(st.refused), std::to_string(st.fills), format_fixed(st.fees), format_fixed(st.net()),
-              format_fixed(st.realized), format_fixed(st.unrealized)});
-  h += "</table>\n<p>A position's PnL and fees belong to the strategies whose order opened it (split equally among "
-       "several); risk's own exits close positions and own none. The rows add up to the net PnL.</p>\n";
+              std::to_string(st.refused), std::to_string(st.fills), format_fixed(st.fees), format_checked(st.net()),
+              format_fixed(st.realized), format_fixed(st.unrealized), format_fixed(st.funding)});
+  h += "</table>\n<p>A position's PnL, fees, funding and liquidation belong to the strategies whose order opened it "
+       "(split equally among several); risk's own exits close positions and own none. The rows add up to the net "
+       "PnL.</p>\n";
   h += "<h2>Fills</h2>\n<table id=\"fills\">\n";
   h += row({"seq", "time (UTC)", "symbol", "side", "qty", "price", "fee", "order"}, "th");
   std::size_t n = 0;

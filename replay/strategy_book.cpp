@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "journal/journal.hpp"
+#include "messages/fixed_point.hpp"
 
 namespace trader::replay {
 namespace {
@@ -16,7 +17,8 @@ constexpr const char* kUnattributed = "(unattributed)";
 bool StrategyBook::reads(std::uint16_t type_id) {
   switch (type_id) {
     case Signal::kTypeId: case OrderIntent::kTypeId: case RiskDecision::kTypeId: case OrderRequest::kTypeId:
-    case OrderEvent::kTypeId: case PortfolioState::kTypeId: return true;
+    case OrderEvent::kTypeId: case PortfolioState::kTypeId: case Funding::kTypeId: case Liquidation::kTypeId:
+      return true;
     default: return false;
   }
 }
@@ -25,6 +27,10 @@ StrategyResult& StrategyBook::row(Rows& rows, const std::string& name) {
   auto [it, inserted] = rows.try_emplace(name);
   if (inserted) it->second.strategy = name;
   return it->second;
+}
+
+std::optional<std::int64_t> StrategyResult::net() const {
+  return narrow_checked(static_cast<__int128>(realized) + unrealized - fees + funding);
 }
 
 // The shares add up to `amount`; with no owner it is booked as unattributed.
@@ -94,24 +100,30 @@ void StrategyBook::add(const EnvelopeHeader& h, const Message& m) {
         if (name != kRiskExits) opened.push_back(name);
       position_owners_[e->symbol] = opened;
     }
-    fill_symbol_[h.seq] = e->symbol;
+    cause_symbol_[h.seq] = e->symbol;
+  } else if (const auto* f = std::get_if<Funding>(&m)) {
+    cause_symbol_[h.seq] = f->symbol;
+  } else if (const auto* l = std::get_if<Liquidation>(&m)) {
+    cause_symbol_[h.seq] = l->symbol;
   } else if (const auto* p = std::get_if<PortfolioState>(&m)) {
     const std::int64_t realized = have_last_ ? p->realized_pnl - last_.realized_pnl : p->realized_pnl;
     const std::int64_t fees = have_last_ ? p->fees - last_.fees : p->fees;
+    const std::int64_t funding = have_last_ ? p->funding - last_.funding : p->funding;
     held_.clear();
     for (const auto& pos : p->positions) held_[pos.symbol] = pos.qty;
     Owners owners;
-    // Only the state a fill caused changes PnL and fees (the candles' states between a fill
-    // and its own state do not know of it yet).
-    if (auto f = fill_symbol_.find(h.cause_seq); f != fill_symbol_.end()) {
-      if (auto it = position_owners_.find(f->second); it != position_owners_.end()) {
+    // Only the state a fill, a funding or a liquidation caused changes PnL, fees and
+    // funding (the candles' states between a fill and its own state do not know of it yet).
+    if (auto c = cause_symbol_.find(h.cause_seq); c != cause_symbol_.end()) {
+      if (auto it = position_owners_.find(c->second); it != position_owners_.end()) {
         owners = it->second;
-        if (held_[f->second] == 0) position_owners_.erase(it);  // closed: the next fill opens anew
+        if (held_[c->second] == 0) position_owners_.erase(it);  // closed: the next fill opens anew
       }
-      fill_symbol_.erase(f);
+      cause_symbol_.erase(c);
     }
     split(rows_, owners, realized, &StrategyResult::realized);
     split(rows_, owners, fees, &StrategyResult::fees);
+    split(rows_, owners, funding, &StrategyResult::funding);
     last_ = *p;
     have_last_ = true;
   }

@@ -9,11 +9,14 @@
 //    own exits (stops, take profits, flatten) are a row of their own; orders and fills
 //    belong to their intent's strategies.
 //  - A position belongs to the strategies of the order whose fill opened it. Its realized
-//    PnL, its fees and, at the end, its unrealized PnL are split among them equally, the
-//    remainder unit to the first (in config order), so the rows' net PnL adds up to the
-//    session's to the unit. A change no fill explains is booked as "(unattributed)".
+//    PnL, its fees, a perpetual's funding, the loss of its liquidation and, at the end, its
+//    unrealized PnL are split among them equally, the remainder unit to the first (in
+//    config order), so the rows' net PnL adds up to the session's to the unit (equity less
+//    starting cash). A change no fill, funding or liquidation explains is booked as
+//    "(unattributed)".
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,9 +31,10 @@ inline constexpr const char* kRiskExits = "risk (stops, take-profits, flatten)";
 struct StrategyResult {
   std::string strategy;
   std::uint64_t signals = 0, intents = 0, approved = 0, refused = 0, fills = 0;
-  // Of the positions it opened, quote asset, fixed point.
-  std::int64_t realized = 0, unrealized = 0, fees = 0;
-  std::int64_t net() const { return realized + unrealized - fees; }
+  // Of the positions it opened, quote asset, fixed point; funding as received (negative: paid).
+  std::int64_t realized = 0, unrealized = 0, fees = 0, funding = 0;
+  // realized + unrealized - fees + funding; nothing if that does not fit in 64 bits.
+  std::optional<std::int64_t> net() const;
 };
 
 class StrategyBook {
@@ -58,7 +62,9 @@ class StrategyBook {
   std::map<std::uint64_t, Owners> intent_owners_;
   std::map<std::string, Owners> order_owners_;  // client order id -> owners
   std::map<std::string, Owners> position_owners_;  // symbol -> owners of its open position
-  std::map<std::uint64_t, std::string> fill_symbol_;  // a fill's seq -> its symbol
+  // The seq of a fill, a funding or a liquidation -> its symbol: the portfolio state it
+  // causes changes that position's PnL.
+  std::map<std::uint64_t, std::string> cause_symbol_;
   std::map<std::string, std::int64_t> held_;  // symbol -> quantity, as of the last portfolio state
   PortfolioState last_;
   bool have_last_ = false, named_ = false;

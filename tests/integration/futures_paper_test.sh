@@ -137,6 +137,29 @@ seq=$("$TOOLS" dump "$SCRATCH/l" --type liquidation | head -1 | cut -d' ' -f1)
   || bad "explain: $(head -5 "$SCRATCH/explain.txt")"
 "$TOOLS" replay "$SCRATCH/l" --verify > "$SCRATCH/lverify.txt" 2>&1 && grep -q "^identical" "$SCRATCH/lverify.txt" \
   && ok "replay --verify of the liquidated session: identical" || bad "verify: $(tail -2 "$SCRATCH/lverify.txt")"
+# What the journal's own summaries say agrees with the node: stats' decision hash (the
+# liquidation is a decision), and report's rows by strategy add up to the session's net PnL
+# to the unit (funding and the liquidation's loss belong to the position's strategy).
+for s in j:node l:l; do
+  dir=${s%%:*} out="$SCRATCH/${s#*:}.out"
+  node_hash=$(grep -o "decision hash [0-9a-f]* ([0-9]* decisions" "$out" | awk '{print $3, $4}' | tr -d '(')
+  expect_eq "stats of $dir: the node's decision hash and count" "$node_hash" \
+    "$("$TOOLS" stats "$SCRATCH/$dir" | awk '/^decisions/ {print $5, $2}' | tr -d ',')"
+  "$TOOLS" report "$SCRATCH/$dir" > "$SCRATCH/$dir.report" 2>&1 || bad "report of $dir failed: $(tail -2 "$SCRATCH/$dir.report")"
+  if why=$(python3 - "$SCRATCH/$dir.report" <<'PY' 2>&1
+import re, sys
+from decimal import Decimal
+text = open(sys.argv[1]).read()
+net = Decimal(re.search(r"^  net PnL +(-?[0-9.]+) ", text, re.M).group(1))
+rows = re.findall(r"^  (.+): .* net PnL (-?[0-9.]+) \(", text, re.M)
+assert rows, "no rows by strategy"
+assert all(name != "(unattributed)" for name, _ in rows), rows
+total = sum(Decimal(v) for _, v in rows)
+assert total == net, f"rows {rows} add up to {total}, the session's net PnL is {net}"
+print(f"{len(rows)} row(s), {total}")
+PY
+  ); then ok "report of $dir: the rows by strategy add up to the net PnL ($why)"; else bad "report of $dir: $why"; fi
+done
 hash=$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/l.out" | cut -d' ' -f3)
 "$TOOLS" replay "$SCRATCH/l" --what-if --config "$FUTURES" "${liq[@]}" --out "$SCRATCH/lwi" > "$SCRATCH/lwi.txt" 2>&1 \
   && grep -q "decision hash $hash" "$SCRATCH/lwi.txt" && ok "what-if with its config: the same decisions and liquidation" \

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <limits>
 #include <optional>
 
 #include "messages/fixed_point.hpp"
@@ -93,7 +94,7 @@ TEST_CASE("strategy book: a position's PnL belongs to the strategies that opened
   CHECK(rows[0].intents == 2);  // its entry and the exit of its position
   CHECK(rows[2].intents == 1);
   std::int64_t net = 0;
-  for (const auto& r : rows) net += r.net();
+  for (const auto& r : rows) net += r.net().value();
   CHECK(net == px(10.00000001) - px(0.9) + px(-4));
   CHECK(j.book.named());
 }
@@ -113,4 +114,52 @@ TEST_CASE("strategy book: a short belongs to the strategies whose views were sho
   CHECK(rows[0].realized == px(7));
   CHECK(rows[0].fees == px(0.4));
   CHECK(rows[0].intents == 2);  // its entry and the exit of its position
+}
+
+TEST_CASE("strategy book: a perpetual's funding and its liquidation belong to the position's owners, and the rows add up") {
+  Journal j;
+  const auto candle = j.add(Actor::candle_builder, Candle{});
+  j.add(Actor::portfolio, state(0, 0, 0, 0), candle);
+  // b alone opens a long.
+  j.trade(1, Side::buy, px(1), {{"a", Direction::flat, 0}, {"b", Direction::long_, 800'000}},
+          state(0, px(0.2), px(1), 0), candle);
+  // A funding payment on the open position: the portfolio's state after it says how much.
+  Funding f;
+  f.symbol = "BTCUSDT";
+  PortfolioState funded = state(0, px(0.2), px(1), px(-1));
+  funded.funding = px(-0.05);
+  j.add(Actor::portfolio, funded, j.add(Actor::market_feed, f));
+  // The venue liquidates it: a loss no order of the strategy's caused, and no fill.
+  Liquidation l;
+  l.symbol = "BTCUSDT";
+  l.loss = px(3);
+  PortfolioState liquidated = state(-px(3), px(0.2), 0, 0);
+  liquidated.funding = px(-0.05);
+  j.add(Actor::portfolio, liquidated, j.add(Actor::exchange, l));
+  // a opens the next position on a later candle: b's ownership ended with the liquidation.
+  j.trade(2, Side::buy, px(1), {{"a", Direction::long_, 700'000}, {"b", Direction::flat, 0}},
+          [&] { auto p = state(-px(3), px(0.3), px(1), px(0.5)); p.funding = px(-0.05); return p; }(), candle);
+  const auto rows = j.book.results();
+  REQUIRE(rows.size() == 2);  // nothing unattributed
+  CHECK(rows[0].strategy == "a");
+  CHECK(rows[0].realized == 0);
+  CHECK(rows[0].funding == 0);
+  CHECK(rows[0].fees == px(0.1));
+  CHECK(rows[0].unrealized == px(0.5));
+  CHECK(rows[1].strategy == "b");
+  CHECK(rows[1].realized == -px(3));
+  CHECK(rows[1].funding == px(-0.05));
+  CHECK(rows[1].fees == px(0.2));
+  CHECK(rows[1].net() == -px(3) - px(0.2) - px(0.05));
+  // The session's net PnL (realized + unrealized - fees + funding) to the unit.
+  CHECK(rows[0].net().value() + rows[1].net().value() == -px(3) + px(0.5) - px(0.3) - px(0.05));
+}
+
+TEST_CASE("strategy book: a row's net PnL that does not fit in 64 bits is nothing, not a wrapped number") {
+  replay::StrategyResult r;
+  r.realized = std::numeric_limits<std::int64_t>::max();
+  r.funding = 1;
+  CHECK_FALSE(r.net().has_value());
+  r.funding = 0;
+  CHECK(r.net() == std::numeric_limits<std::int64_t>::max());
 }

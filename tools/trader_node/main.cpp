@@ -14,6 +14,7 @@
 #include "config/node_config.hpp"
 #include "replay/strategy_book.hpp"
 #include "messages/fixed_point.hpp"
+#include "messages/fixed_point_display.hpp"
 #include "messages/type_registry.hpp"
 
 namespace {
@@ -26,6 +27,7 @@ std::string percent(std::uint64_t num, std::uint64_t den) {
 }
 
 void print_summary(const trader::NodeConfig& c, const trader::node::RunSummary& s) {
+  using trader::format_checked;
   using trader::format_fixed;
   const auto& p = s.portfolio;
   const std::uint64_t records = s.last_seq >= s.first_seq && s.first_seq ? s.last_seq - s.first_seq + 1 : 0;
@@ -70,7 +72,7 @@ void print_summary(const trader::NodeConfig& c, const trader::node::RunSummary& 
   const char* label = "  by strategy   ";
   for (const auto& st : book->results()) {
     fmt::print("{}{}: {} signals, {} intents, {} fills, net PnL {} (fees {})\n", label, st.strategy, st.signals,
-               st.intents, st.fills, format_fixed(st.net()), format_fixed(st.fees));
+               st.intents, st.fills, format_checked(st.net()), format_fixed(st.fees));
     label = "                ";
   }
 }

@@ -10,6 +10,7 @@
 #include "config/node_config.hpp"
 #include "journal/journal.hpp"
 #include "messages/fixed_point.hpp"
+#include "messages/fixed_point_display.hpp"
 #include "messages/message_json.hpp"
 #include "model/journal_training.hpp"
 #include "replay/diff.hpp"
@@ -89,7 +90,7 @@ void print_version_table(const replay::DiffReport& r) {
       if (std::find(names.begin(), names.end(), st.strategy) == names.end()) names.push_back(st.strategy);
   auto part = [](const std::vector<replay::StrategyResult>& list, const std::string& name) -> std::string {
     for (const auto& st : list)
-      if (st.strategy == name) return fmt::format("{} ({}, {})", format_fixed(st.net()), st.signals, st.fills);
+      if (st.strategy == name) return fmt::format("{} ({}, {})", format_checked(st.net()), st.signals, st.fills);
     return "-";
   };
   fmt::print("by strategy: net PnL of the positions it opened (signals, fills)\n");

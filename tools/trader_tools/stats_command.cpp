@@ -58,12 +58,13 @@ int run_stats(const StatsArgs& a) {
     max_ts = records == 0 ? h.recv_ts_ns : std::max(max_ts, h.recv_ts_ns);
     payload_bytes += (*rec)->stored.size();
     ++records;
-    switch (h.type_id) {  // only decision types are decoded
-      case Signal::kTypeId: case OrderIntent::kTypeId: case RiskDecision::kTypeId:
-      case OrderRequest::kTypeId: case OrderEvent::kTypeId:
-        if (auto body = (*rec)->decode(); body) decisions.add(*body);
-        break;
-      default: break;
+    if (replay::may_be_decision(h.type_id)) {  // only those are decoded; the hash's own rule says which
+      auto body = (*rec)->decode();
+      if (!body) {
+        fmt::print(stderr, "error: seq {}: {}\n", h.seq, body.error().message);
+        return kExitFailed;
+      }
+      decisions.add(*body);
     }
   }
   for (const auto& [id, n] : by_type_id) {
