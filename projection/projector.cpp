@@ -20,7 +20,7 @@ bool projected_type(std::uint16_t type_id, const RowOptions& o) {
     case Signal::kTypeId: case OrderIntent::kTypeId: case RiskDecision::kTypeId: case RiskState::kTypeId:
     case OrderRequest::kTypeId: case OrderEvent::kTypeId: case PortfolioState::kTypeId:
     case AccountBalances::kTypeId: case ErrorReport::kTypeId: case FeedStatus::kTypeId:
-    case OperatorCommand::kTypeId:
+    case OperatorCommand::kTypeId: case Liquidation::kTypeId:
       return true;
     case Candle::kTypeId: return o.candles;
     default: return false;

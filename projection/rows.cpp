@@ -118,6 +118,12 @@ Status add_rows(const EnvelopeHeader& h, const Message& body, const RowOptions& 
                                      perp ? money(p.margin) : Value{Null{}}, perp ? money(p.liquidation_price) : Value{Null{}},
                                      perp ? num(p.leverage) : Value{Null{}}});
           }
+        } else if constexpr (std::is_same_v<T, Liquidation>) {
+          put(TableId::liquidations,
+              {num(m.ts_ms), text(utc_day_of_ms(m.ts_ms)), text(m.symbol), money(m.qty), money(m.entry_price),
+               num(m.leverage), money(m.mark_price), money(m.margin), money(m.margin_balance), money(m.maintenance),
+               money(m.maintenance_rate), money(m.liquidation_price), money(m.bankruptcy_price), money(m.loss),
+               m.cross});
         } else if constexpr (std::is_same_v<T, AccountBalances>) {
           for (const auto& b : m.balances)
             put(TableId::balances, {num(m.ts_ms), text(m.venue), text(b.asset), text(b.symbol), money(b.free),

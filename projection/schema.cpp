@@ -112,6 +112,7 @@ std::vector<std::string> migrations_from(int from, Dialect d) {
     out.push_back(fmt::format("ALTER TABLE positions ADD COLUMN leverage {}", sql_type(ColumnKind::integer, d)));
     out.push_back(fmt::format("ALTER TABLE portfolio ADD COLUMN funding {}", money));
   }
+  if (from < 7) out.push_back(create_table(table(TableId::liquidations), d));  // a venue's liquidations
   return out;
 }
 

@@ -73,6 +73,14 @@ constexpr Column kFeedStatus[] = {
 constexpr Column kOperatorCommands[] = {
     {"seq", K::integer}, {"cause_seq", K::integer}, {"ts_ns", K::integer}, {"kind", K::text}, {"issued_by", K::text}, {"reason", K::text}};
 
+// The numbers the venue liquidated on (trading.capnp Liquidation); `loss` is what the
+// portfolio lost with it.
+constexpr Column kLiquidations[] = {
+    {"seq", K::integer}, {"cause_seq", K::integer}, {"ts_ms", K::integer}, {"day", K::text}, {"symbol", K::text},
+    {"qty", K::money}, {"entry_price", K::money}, {"leverage", K::integer}, {"mark_price", K::money},
+    {"margin", K::money}, {"margin_balance", K::money}, {"maintenance", K::money}, {"maintenance_rate", K::money},
+    {"liquidation_price", K::money}, {"bankruptcy_price", K::money}, {"loss", K::money}, {"cross_margin", K::boolean}};
+
 constexpr Column kAlerts[] = {
     {"session_id", K::integer}, {"n", K::integer}, {"seq", K::integer, true}, {"time_ns", K::integer},
     {"day", K::text}, {"severity", K::text}, {"kind", K::text}, {"text", K::text}};
@@ -101,6 +109,7 @@ constexpr std::array<Table, kTableCount> kTables{{
     {"operator_commands", kOperatorCommands, kBySeq},
     // A session's last alerts come with its end, which may be after the progress: always upserted.
     {"alerts", kAlerts, kBySessionAlert, true},
+    {"liquidations", kLiquidations, kBySeq},
 }};
 
 }  // namespace

@@ -15,7 +15,7 @@
 namespace trader::projection {
 
 // Bumped with every change to a table; schema.cpp keeps the steps from each older version.
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // json: JSONB in PostgreSQL, text SQLite's json functions read.
 enum class ColumnKind : std::uint8_t { integer, text, money, boolean, json };
@@ -43,8 +43,9 @@ enum class TableId : std::uint8_t {
   feed_status,
   operator_commands,
   alerts,  // what the alert rules raise (alert_rows.hpp)
+  liquidations,  // a venue's closing of a perpetual position: no order, no fill (schema 7)
 };
-inline constexpr std::size_t kTableCount = 16;
+inline constexpr std::size_t kTableCount = 17;
 
 struct Table {
   std::string_view name;

@@ -160,6 +160,32 @@ print(f"{len(rows)} row(s), {total}")
 PY
   ); then ok "report of $dir: the rows by strategy add up to the net PnL ($why)"; else bad "report of $dir: $why"; fi
 done
+# The SQL read model says why the position left: one liquidations row, the record's numbers
+# to the unit, and the loss the portfolio booked with it.
+"$TOOLS" project "$SCRATCH/l" --db "sqlite:$SCRATCH/l.db" > "$SCRATCH/lproject.txt" 2>&1 || bad "project: $(tail -2 "$SCRATCH/lproject.txt")"
+if sql=$(python3 - "$SCRATCH/l.jsonl" "$SCRATCH/l.db" <<'PY' 2>&1
+import json, sqlite3, sys
+from decimal import Decimal as D
+records = list(map(json.loads, open(sys.argv[1])))
+liqs = [r for r in records if r["type"] == "liquidation"]
+assert len(liqs) == 1, liqs
+l = liqs[0]
+db = sqlite3.connect(sys.argv[2])
+db.row_factory = sqlite3.Row
+rows = db.execute("SELECT * FROM liquidations").fetchall()
+assert len(rows) == 1, [dict(r) for r in rows]
+row = dict(rows[0])
+assert row["seq"] == l["seq"] and row["cause_seq"] == l["cause_seq"] and row["symbol"] == l["body"]["symbol"], row
+for k in ("qty", "entry_price", "mark_price", "margin", "margin_balance", "maintenance", "maintenance_rate",
+          "liquidation_price", "bankruptcy_price", "loss"):
+    assert D(str(row[k])) == D(l["body"][k]), (k, row[k], l["body"][k])
+assert row["leverage"] == l["body"]["leverage"] and bool(row["cross_margin"]) == l["body"]["cross"], row
+before = db.execute("SELECT realized_pnl FROM portfolio WHERE seq < ? ORDER BY seq DESC LIMIT 1", (l["seq"],)).fetchone()[0]
+after = db.execute("SELECT realized_pnl FROM portfolio WHERE cause_seq = ?", (l["seq"],)).fetchone()[0]
+assert D(str(before)) - D(str(after)) == D(l["body"]["loss"]), (before, after, l["body"]["loss"])
+print(f"seq {row['seq']}, loss {row['loss']} = the realized PnL the portfolio lost with it")
+PY
+); then ok "SQL: the liquidation has its row: $sql"; else bad "SQL liquidations: $sql"; fi
 hash=$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/l.out" | cut -d' ' -f3)
 "$TOOLS" replay "$SCRATCH/l" --what-if --config "$FUTURES" "${liq[@]}" --out "$SCRATCH/lwi" > "$SCRATCH/lwi.txt" 2>&1 \
   && grep -q "decision hash $hash" "$SCRATCH/lwi.txt" && ok "what-if with its config: the same decisions and liquidation" \

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 TABLES = ["sessions", "signals", "intents", "risk_decisions", "risk_states", "order_requests", "order_events",
           "fills", "portfolio", "positions", "balances", "candles", "errors", "feed_status", "operator_commands",
-          "alerts", "projection_progress"]
+          "alerts", "liquidations", "projection_progress"]
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -76,6 +76,7 @@ def counts(scratch, db):
         "fills": fills, "portfolio": by_type.get("portfolio_state", 0), "positions": positions,
         "errors": by_type.get("error", 0), "feed_status": by_type.get("feed_status", 0),
         "operator_commands": by_type.get("operator_command", 0), "orders": orders,
+        "liquidations": by_type.get("liquidation", 0),
         "alerts": state_changes(records) + len({r["body"]["ts_ms"] // 86_400_000 for r in records
                                                 if r["type"] == "portfolio_state"}),
     }

@@ -146,11 +146,12 @@ TEST_CASE("every message's rows fill exactly their table's columns, market data 
                                    t == RiskState::kTypeId || t == OrderRequest::kTypeId ||
                                    t == OrderEvent::kTypeId || t == PortfolioState::kTypeId ||
                                    t == AccountBalances::kTypeId || t == ErrorReport::kTypeId ||
-                                   t == FeedStatus::kTypeId || t == OperatorCommand::kTypeId || t == Candle::kTypeId;
+                                   t == FeedStatus::kTypeId || t == OperatorCommand::kTypeId || t == Candle::kTypeId ||
+                                   t == Liquidation::kTypeId;
     CHECK(rows.empty() == !decision_or_state);
     projected += decision_or_state;
   }
-  CHECK(projected == 12);
+  CHECK(projected == 13);
   std::vector<Row> rows;
   Candle c;
   REQUIRE(add_rows(at_seq(5, Candle::kTypeId), c, RowOptions{}, rows).has_value());
@@ -210,6 +211,37 @@ TEST_CASE("a perpetual's position row holds its margin, liquidation price and le
   CHECK(format_fixed(std::get<Money>(at(rows[2], "liquidation_price")).fixed) == "74044.52");
   CHECK(std::get<std::int64_t>(at(rows[2], "leverage")) == 5);
   CHECK(format_fixed(std::get<Money>(at(rows[2], "qty")).fixed) == "-0.032");
+}
+
+TEST_CASE("a liquidation is a row of its own with the numbers the venue decided on, exact") {
+  Liquidation l;
+  l.symbol = "BTCUSDT@binance_usdm";
+  l.qty = 3'200'000;                      // 0.032
+  l.entry_price = 6'171'884'130'000;      // 61718.8413
+  l.leverage = 125;
+  l.mark_price = 6'164'985'000'000;
+  l.margin = 1'580'002'338;
+  l.loss = 1'580'002'338;                 // 15.80002338
+  l.maintenance_rate = 750'000;           // 0.0075
+  l.ts_ms = 1723161560338;
+  l.cross = true;
+  std::vector<Row> rows;
+  REQUIRE(add_rows(at_seq(23800, Liquidation::kTypeId), l, {}, rows).has_value());
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].table == TableId::liquidations);
+  auto at = [&](std::string_view name) {
+    const auto& cols = table(TableId::liquidations).columns;
+    for (std::size_t i = 0; i < cols.size(); ++i)
+      if (cols[i].name == name) return rows[0].values[i];
+    FAIL("no column " << name);
+    return Value{Null{}};
+  };
+  CHECK(format_fixed(std::get<Money>(at("loss")).fixed) == "15.80002338");
+  CHECK(format_fixed(std::get<Money>(at("entry_price")).fixed) == "61718.8413");
+  CHECK(format_fixed(std::get<Money>(at("maintenance_rate")).fixed) == "0.0075");
+  CHECK(std::get<std::int64_t>(at("leverage")) == 125);
+  CHECK(std::get<std::string>(at("day")) == "2024-08-08");
+  CHECK(std::get<bool>(at("cross_margin")));
 }
 
 TEST_CASE("an id that a BIGINT column cannot hold is an error naming the seq, and adds no row") {
@@ -274,7 +306,8 @@ TEST_CASE("SQLite: a journal projects once, again changes nothing, a failed batc
 }
 
 TEST_CASE("a version 1 read model is migrated: the new columns and tables are added, older rows keep NULL") {
-  // (version 5 added signals.strategy_id and intents.votes, version 6 the perpetuals' columns, dropped here too)
+  // (version 5 added signals.strategy_id and intents.votes, version 6 the perpetuals' columns, version 7 the
+  // liquidations table, dropped here too)
   test::TempDir dir;
   write_journal(dir.sub("j"), 1);
   {  // version 1: signals without inputs, risk decisions without checks, no alerts, progress without a
@@ -291,11 +324,13 @@ TEST_CASE("a version 1 read model is migrated: the new columns and tables are ad
                              "DROP TABLE alerts; ALTER TABLE projection_progress DROP COLUMN resume_state; "
                              "UPDATE signals SET journal_id = 'older'; UPDATE risk_decisions SET journal_id = 'older'; "
                              "UPDATE intents SET journal_id = 'older'; "
+                             "DROP TABLE liquidations; "
                              "UPDATE trader_schema SET version = 1; "
                              "DELETE FROM projection_progress");
   auto store = open_store("sqlite:" + dir.sub("v1.db"));
   REQUIRE_MESSAGE(store.has_value(), (store ? "" : store.error().message));
-  CHECK(count_rows(dir.sub("v1.db"), "SELECT version FROM trader_schema") == 6);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT version FROM trader_schema") == 7);
+  CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM liquidations") == 0);  // version 7 added it
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM portfolio WHERE journal_id = 'older' AND funding IS NULL") > 0);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM alerts") == 0);
   CHECK(count_rows(dir.sub("v1.db"), "SELECT count(*) FROM signals WHERE journal_id = 'older' AND inputs IS NULL") == 1);
