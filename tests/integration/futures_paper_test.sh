@@ -186,6 +186,29 @@ assert D(str(before)) - D(str(after)) == D(l["body"]["loss"]), (before, after, l
 print(f"seq {row['seq']}, loss {row['loss']} = the realized PnL the portfolio lost with it")
 PY
 ); then ok "SQL: the liquidation has its row: $sql"; else bad "SQL liquidations: $sql"; fi
+# export trades: the liquidation is a row of its own (at its seq, its loss as realized PnL,
+# at the bankruptcy price), so no fill's row carries it, and the rows add up to the
+# session's realized PnL.
+"$TOOLS" export trades "$SCRATCH/l" --csv "$SCRATCH/l.csv" > "$SCRATCH/lexport.txt" 2>&1 || bad "export: $(cat "$SCRATCH/lexport.txt")"
+if csv=$(python3 - "$SCRATCH/l.jsonl" "$SCRATCH/l.csv" <<'PY' 2>&1
+import csv, json, sys
+from decimal import Decimal as D
+records = list(map(json.loads, open(sys.argv[1])))
+liq = next(r for r in records if r["type"] == "liquidation")
+states = [r["body"] for r in records if r["type"] == "portfolio_state"]
+rows = list(csv.DictReader(open(sys.argv[2])))
+liq_rows = [r for r in rows if r["reason"].startswith("liquidation:")]
+assert len(liq_rows) == 1, liq_rows
+row = liq_rows[0]
+assert int(row["seq"]) == liq["seq"] and D(row["realized_pnl"]) == -D(liq["body"]["loss"]), row
+assert D(row["qty"]) == abs(D(liq["body"]["qty"])) and D(row["price"]) == D(liq["body"]["bankruptcy_price"]), row
+fills = [r for r in rows if r is not row]
+assert all(D(r["realized_pnl"]) > -D(liq["body"]["loss"]) for r in fills), "a fill's row carries the loss"
+total = sum(D(r["realized_pnl"]) for r in rows)
+assert total == D(states[-1]["realized_pnl"]), (total, states[-1]["realized_pnl"])
+print(f"{len(fills)} fills and the liquidation at seq {row['seq']} ({row['realized_pnl']}), realized {total} in all")
+PY
+); then ok "export trades: $csv"; else bad "export trades: $csv"; fi
 hash=$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/l.out" | cut -d' ' -f3)
 "$TOOLS" replay "$SCRATCH/l" --what-if --config "$FUTURES" "${liq[@]}" --out "$SCRATCH/lwi" > "$SCRATCH/lwi.txt" 2>&1 \
   && grep -q "decision hash $hash" "$SCRATCH/lwi.txt" && ok "what-if with its config: the same decisions and liquidation" \

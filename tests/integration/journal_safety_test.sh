@@ -90,6 +90,11 @@ if [ -n "$FAULT" ]; then
   "$FAULT" flip "$SCRATCH/tampered" 100
   expect_fail "resume of a journal with a bad record before its snapshot" 1 "does not verify: .*seq 100" \
     "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/tampered" --set journal.if_exists=resume
+  # An export that stops at the bad record leaves the CSV already there as it was.
+  printf 'the export before\n' > "$SCRATCH/trades.csv"
+  expect_fail "export trades of a journal with a bad record" 1 "seq 100" \
+    "$TOOLS" export trades "$SCRATCH/tampered" --csv "$SCRATCH/trades.csv"
+  expect_eq "the failed export left the CSV there as it was" "the export before" "$(cat "$SCRATCH/trades.csv")"
 fi
 
 # An edited session config (which would make replay audit another run) fails verify and

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/file_write.hpp"
 #include "base/time_format.hpp"
 #include "journal/journal.hpp"
 #include "messages/fixed_point.hpp"
@@ -32,7 +33,9 @@ struct Cause {
   SignalInfo signal;
 };
 
-// One row per fill: what was traded, at what cost, with what result, and why.
+// One row per fill, and per liquidation: what was traded, at what cost, with what
+// result, and why. The CSV is written whole or not at all (a damaged journal or a full
+// disk leaves a file already at --csv as it was).
 int run_export(const ExportArgs& a) {
   auto reader = journal::Reader::open(a.dir);
   if (!reader) {
@@ -44,13 +47,8 @@ int run_export(const ExportArgs& a) {
     fmt::print(stderr, "error: {}\n", cursor.error().message);
     return kExitError;
   }
-  std::FILE* out = a.csv == "-" ? stdout : std::fopen(a.csv.c_str(), "w");
-  if (!out) {
-    fmt::print(stderr, "error: cannot write {}: {}\n", a.csv, std::strerror(errno));
-    return kExitError;
-  }
-  fmt::print(out, "time,seq,symbol,side,qty,price,fee,fee_asset,liquidity,realized_pnl,client_order_id,reason,"
-                  "signal_seq,signal\n");
+  std::string out = "time,seq,symbol,side,qty,price,fee,fee_asset,liquidity,realized_pnl,client_order_id,reason,"
+                    "signal_seq,signal\n";
 
   std::map<std::string, SignalInfo> last_signal;  // by symbol
   std::map<std::uint64_t, Cause> by_intent;
@@ -60,27 +58,26 @@ int run_export(const ExportArgs& a) {
     OrderEvent event;
   };
   std::map<std::uint32_t, PendingFill> fills;  // fill number -> fill, until its portfolio state
+  std::map<std::uint64_t, Liquidation> liquidations;  // by seq, until the portfolio state it causes
   std::uint32_t fill_count = 0;
   std::int64_t last_realized = 0;
-  std::uint64_t rows = 0;
+  std::uint64_t rows = 0, liquidated = 0;
 
   for (;;) {
     auto rec = cursor->next();
     if (!rec) {
       fmt::print(stderr, "error: {}\n", rec.error().message);
-      if (out != stdout) std::fclose(out);
       return kExitFailed;
     }
     if (*rec == nullptr) break;
     const auto& h = (*rec)->header;
     if (h.type_id != Signal::kTypeId && h.type_id != OrderIntent::kTypeId && h.type_id != RiskDecision::kTypeId &&
         h.type_id != OrderRequest::kTypeId && h.type_id != OrderEvent::kTypeId &&
-        h.type_id != PortfolioState::kTypeId)
+        h.type_id != PortfolioState::kTypeId && h.type_id != Liquidation::kTypeId)
       continue;
     auto body = (*rec)->decode();
     if (!body) {
       fmt::print(stderr, "error: seq {}: {}\n", h.seq, body.error().message);
-      if (out != stdout) std::fclose(out);
       return kExitFailed;
     }
     if (const auto* s = std::get_if<Signal>(&*body)) {
@@ -95,37 +92,58 @@ int run_export(const ExportArgs& a) {
       if (!r->cancel) intent_of_order[r->client_order_id] = r->intent_id;
     } else if (const auto* e = std::get_if<OrderEvent>(&*body)) {
       if (e->fill_qty > 0) fills[++fill_count] = {h.seq, *e};
+    } else if (const auto* l = std::get_if<Liquidation>(&*body)) {
+      liquidations[h.seq] = *l;
     } else if (const auto* p = std::get_if<PortfolioState>(&*body)) {
+      // Realized PnL moves only with a fill's or a liquidation's state: taken from every
+      // state, so that one never lands on the next fill's row.
+      const std::int64_t realized = p->realized_pnl - last_realized;
+      last_realized = p->realized_pnl;
+      if (auto l = liquidations.find(h.cause_seq); l != liquidations.end()) {
+        // The venue closed the position at its bankruptcy price: no order, no fee.
+        const Liquidation& liq = l->second;
+        fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},0,,,{},,{},,\n", format_utc_ns(liq.ts_ms * 1'000'000),
+                       l->first, csv_field(liq.symbol), liq.qty > 0 ? "sell" : "buy",
+                       format_fixed(liq.qty < 0 ? -liq.qty : liq.qty), format_fixed(liq.bankruptcy_price),
+                       format_fixed(realized),
+                       csv_field(fmt::format("liquidation: mark {} reached the liquidation price {}{}",
+                                             format_fixed(liq.mark_price), format_fixed(liq.liquidation_price),
+                                             liq.cross ? " (cross margin)" : "")));
+        liquidations.erase(l);
+        ++rows;
+        ++liquidated;
+        continue;
+      }
       auto it = fills.find(p->fills);
       if (it == fills.end()) continue;  // a mark-to-market state
       const auto& [seq, e] = it->second;
-      const std::int64_t realized = p->realized_pnl - last_realized;
-      last_realized = p->realized_pnl;
       const Cause cause = intent_of_order.count(e.client_order_id) && by_intent.count(intent_of_order[e.client_order_id])
                               ? by_intent[intent_of_order[e.client_order_id]]
                               : Cause{};
-      fmt::print(out, "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", format_utc_ns(e.ts_ms * 1'000'000), seq,
-                 csv_field(e.symbol), enum_name(e.side), format_fixed(e.fill_qty), format_fixed(e.fill_price),
-                 format_fixed(e.fee), csv_field(e.fee_asset),
-                 e.liquidity == Liquidity::maker ? "maker" : e.liquidity == Liquidity::taker ? "taker" : "",
-                 format_fixed(realized), csv_field(e.client_order_id), csv_field(cause.reason),
-                 cause.signal.seq ? std::to_string(cause.signal.seq) : "", csv_field(cause.signal.text));
+      fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                     format_utc_ns(e.ts_ms * 1'000'000), seq, csv_field(e.symbol), enum_name(e.side),
+                     format_fixed(e.fill_qty), format_fixed(e.fill_price), format_fixed(e.fee), csv_field(e.fee_asset),
+                     e.liquidity == Liquidity::maker ? "maker" : e.liquidity == Liquidity::taker ? "taker" : "",
+                     format_fixed(realized), csv_field(e.client_order_id), csv_field(cause.reason),
+                     cause.signal.seq ? std::to_string(cause.signal.seq) : "", csv_field(cause.signal.text));
       fills.erase(fills.begin(), std::next(it));
       ++rows;
     }
   }
-  // A full disk shows at the latest when the buffer is flushed: a failed write is a failed export.
-  const bool written = std::fflush(out) == 0 && !std::ferror(out);
-  const int write_errno = errno;
-  if (out != stdout && std::fclose(out) != 0 && written) {
-    fmt::print(stderr, "error: cannot write {}: {}\n", a.csv, std::strerror(errno));
+  if (a.csv == "-") {
+    // A full disk shows at the latest when the buffer is flushed: a failed write is a failed export.
+    if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
+      fmt::print(stderr, "error: cannot write the output: {}\n", std::strerror(errno));
+      return kExitFailed;
+    }
+    return kExitOk;
+  }
+  if (auto written = write_file_atomically(a.csv, out); !written) {
+    fmt::print(stderr, "error: {}\n", written.error().message);
     return kExitFailed;
   }
-  if (!written) {
-    fmt::print(stderr, "error: cannot write {}: {}\n", a.csv, std::strerror(write_errno));
-    return kExitFailed;
-  }
-  if (a.csv != "-") fmt::print("{} fills written to {}\n", rows, a.csv);
+  fmt::print("{} fills{} written to {}\n", rows - liquidated,
+             liquidated ? fmt::format(" and {} liquidation(s)", liquidated) : std::string(), a.csv);
   return kExitOk;
 }
 
@@ -135,10 +153,10 @@ void add_export_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ExportArgs>();
   auto* cmd = app.add_subcommand("export", "Export data from a journal");
   cmd->require_subcommand(1);
-  auto* trades = cmd->add_subcommand("trades", "One CSV row per fill: time, symbol, side, qty, price, fee, "
-                                               "realized PnL, reason and the signal behind it");
+  auto* trades = cmd->add_subcommand("trades", "One CSV row per fill (and per liquidation): time, symbol, side, qty, "
+                                               "price, fee, realized PnL, reason and the signal behind it");
   trades->add_option("dir", args->dir, "journal directory")->required();
-  trades->add_option("--csv", args->csv, "output file ('-' for standard output)")->required();
+  trades->add_option("--csv", args->csv, "output file, written whole or not at all ('-' for standard output)")->required();
   trades->callback([args, &exit_code] { exit_code = run_export(*args); });
 }
 
