@@ -27,7 +27,8 @@ std::string_view severity_name(Severity s) {
 
 bool AlertRules::wants(std::uint16_t type_id) {
   return type_id == RiskState::kTypeId || type_id == ErrorReport::kTypeId || type_id == FeedStatus::kTypeId ||
-         type_id == ClockTick::kTypeId || type_id == OrderEvent::kTypeId || type_id == PortfolioState::kTypeId;
+         type_id == ClockTick::kTypeId || type_id == OrderEvent::kTypeId || type_id == PortfolioState::kTypeId ||
+         type_id == Liquidation::kTypeId;
 }
 
 void AlertRules::on_record(std::uint64_t seq, const Message& message, std::vector<Alert>& out) {
@@ -78,6 +79,14 @@ void AlertRules::on_record(std::uint64_t seq, const Message& message, std::vecto
                                format_fixed(o->fill_qty), o->symbol, format_fixed(o->fill_price), o->client_order_id,
                                format_fixed(o->fee), o->fee_asset),
                    seq, o->ts_ms * 1'000'000});
+  } else if (const auto* l = std::get_if<Liquidation>(&message)) {
+    // Always: a position the venue closed is money lost that no order of ours decided.
+    out.push_back({Severity::critical, "liquidated",
+                   fmt::format("LIQUIDATED: {} {} {} at mark {} (liquidation price {}{}), loss {}",
+                               l->qty > 0 ? "long" : "short", format_fixed(l->qty < 0 ? -l->qty : l->qty), l->symbol,
+                               format_fixed(l->mark_price), format_fixed(l->liquidation_price),
+                               l->cross ? ", cross margin" : "", format_fixed(l->loss)),
+                   seq, l->ts_ms * 1'000'000});
   } else if (const auto* p = std::get_if<PortfolioState>(&message)) {
     if (!config_.daily_summary) return;
     if (auto done = days_.add(seq, *p)) day_summary(*done, false, out);

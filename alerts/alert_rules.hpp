@@ -6,8 +6,9 @@
 // Raised on: HALTED and REDUCING (and back to ACTIVE), venue errors and rate-limit waits,
 // a feed down longer than `feed_down_after_s` (judged by the times of its own journaled
 // reconnection attempts, or the clock ticks),
-// a failed feed, the journal running out of room, fills (optional), and a daily summary
-// of the portfolio at each day boundary of the data (UTC) and at the end.
+// a failed feed, the journal running out of room, a perpetual position liquidated by the
+// venue, fills (optional), and a daily summary of the portfolio at each day boundary of
+// the data (UTC) and at the end.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -26,7 +27,7 @@ std::string_view severity_name(Severity s);  // "info", "warning", "critical"
 struct Alert {
   Severity severity = Severity::info;
   std::string kind;  // halted, reducing, active, venue_error, rate_limited, feed_down, feed_back, feed_failed,
-                     // journal_near_full, fill, daily_summary, session_failed
+                     // journal_near_full, liquidated, fill, daily_summary, session_failed
   std::string text;  // one line for a person
   std::uint64_t seq = 0;  // the record that raised it (0: not a record)
   std::int64_t time_ns = 0;  // the data time it refers to

@@ -183,7 +183,10 @@ assert row["leverage"] == l["body"]["leverage"] and bool(row["cross_margin"]) ==
 before = db.execute("SELECT realized_pnl FROM portfolio WHERE seq < ? ORDER BY seq DESC LIMIT 1", (l["seq"],)).fetchone()[0]
 after = db.execute("SELECT realized_pnl FROM portfolio WHERE cause_seq = ?", (l["seq"],)).fetchone()[0]
 assert D(str(before)) - D(str(after)) == D(l["body"]["loss"]), (before, after, l["body"]["loss"])
-print(f"seq {row['seq']}, loss {row['loss']} = the realized PnL the portfolio lost with it")
+alerts = db.execute("SELECT seq, severity, text FROM alerts WHERE kind = 'liquidated'").fetchall()
+assert [(a[0], a[1]) for a in alerts] == [(l["seq"], "critical")], [tuple(a) for a in alerts]
+assert l["body"]["loss"].rstrip("0").rstrip(".") in alerts[0][2], alerts[0][2]
+print(f"seq {row['seq']}, loss {row['loss']} = the realized PnL the portfolio lost with it; alert: {alerts[0][2]}")
 PY
 ); then ok "SQL: the liquidation has its row: $sql"; else bad "SQL liquidations: $sql"; fi
 # export trades: the liquidation is a row of its own (at its seq, its loss as realized PnL,

@@ -122,6 +122,32 @@ TEST_CASE("alerts: fills only when asked for") {
   CHECK(feed(told, 2, accepted).empty());
 }
 
+TEST_CASE("alerts: a liquidation is critical, always, with the numbers it was decided on") {
+  Liquidation l;
+  l.symbol = "BTCUSDT@binance_usdm";
+  l.qty = 3'200'000;
+  l.mark_price = 6'164'985'000'000;
+  l.liquidation_price = 6'168'774'868'499;
+  l.loss = 1'580'002'338;
+  l.ts_ms = 1723161560338;
+  AlertRules rules({.fills = false, .daily_summary = false});
+  auto out = feed(rules, 23800, l);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].severity == Severity::critical);
+  CHECK(out[0].kind == "liquidated");
+  CHECK(out[0].text == "LIQUIDATED: long 0.032 BTCUSDT@binance_usdm at mark 61649.85 (liquidation price "
+                       "61687.74868499), loss 15.80002338");
+  CHECK(out[0].seq == 23800);
+  CHECK(out[0].time_ns == 1723161560338'000'000);
+  CHECK(AlertRules::wants(Liquidation::kTypeId));
+  l.qty = -l.qty;
+  l.cross = true;
+  out = feed(rules, 23900, l);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].text.rfind("LIQUIDATED: short 0.032 BTCUSDT@binance_usdm at mark 61649.85 (liquidation price "
+                          "61687.74868499, cross margin)", 0) == 0);
+}
+
 TEST_CASE("alerts: a daily summary at each UTC day boundary of the data, and the day so far at the end") {
   AlertRules rules({});
   constexpr std::int64_t day = 86'400'000, d1 = 19'000 * day;
