@@ -47,16 +47,17 @@ Result<Loaded> load(const std::string& dir, const std::string& label) {
     if (!rec) return tl::unexpected(rec.error());
     if (*rec == nullptr) break;
     const auto& h = (*rec)->header;
-    if (h.source == Actor::market_feed || h.source == Actor::operator_) {
+    const bool input = h.source == Actor::market_feed || h.source == Actor::operator_;
+    if (input) {
       ++inputs;
       for (std::uint64_t v : {static_cast<std::uint64_t>(h.recv_ts_ns), std::uint64_t{h.type_id}})
         input_digest = (input_digest ^ v) * 1099511628211ULL;
-      continue;
     }
     if (!StrategyBook::reads(h.type_id)) continue;
     auto body = (*rec)->decode();
     if (!body) return fail(fmt::format("{}: seq {}: {}", dir, h.seq, body.error().message));
-    strategies.add(h, *body);
+    strategies.add(h, *body);  // inputs too: a funding belongs to the position's owners
+    if (input) continue;
     if (const auto* s = std::get_if<Signal>(&*body)) {
       if (out.stats.model_id.empty()) out.stats.model_id = s->model_id;
       append_part(out.actions[{s->ts_ms, s->symbol}],
@@ -78,6 +79,11 @@ Result<Loaded> load(const std::string& dir, const std::string& label) {
                     fmt::format("{} {} {}", d->reason_code, enum_name(d->side), format_fixed(d->approved_qty)),
                     fmt::format("R{}:{}", d->reason_code, d->approved_qty));
       }
+    } else if (const auto* l = std::get_if<Liquidation>(&*body)) {  // the venue's, but a run's outcome to compare
+      append_part(out.actions[{l->ts_ms, l->symbol}],
+                  fmt::format("liquidated {} at mark {}, loss {}", format_fixed(l->qty), format_fixed(l->mark_price),
+                              format_fixed(l->loss)),
+                  fmt::format("L{}:{}:{}", l->qty, l->mark_price, l->loss));
     } else if (const auto* p = std::get_if<PortfolioState>(&*body)) {
       stats.add(*p);
     }

@@ -220,6 +220,12 @@ hash=$(grep -o "decision hash [0-9a-f]*" "$SCRATCH/l.out" | cut -d' ' -f3)
 "$TOOLS" replay "$SCRATCH/l" --what-if --config "$FUTURES" --out "$SCRATCH/lwi5" > "$SCRATCH/lwi5.txt" 2>&1 \
   || bad "what-if at 5x failed: $(tail -2 "$SCRATCH/lwi5.txt")"
 expect_eq "what-if at 5x: no liquidation" 0 "$("$TOOLS" dump "$SCRATCH/lwi5" --type liquidation | grep -c .)"
+# The decision diff of the two shows it: the liquidation is a difference, in A only.
+"$TOOLS" diff "$SCRATCH/l" "$SCRATCH/lwi5" > "$SCRATCH/ldiff.txt" 2>&1
+liq_loss=$("$TOOLS" dump "$SCRATCH/l" --type liquidation --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["body"]["loss"])')
+expect_eq "diff at 125x against 5x: the liquidation, in A only" \
+  "A: liquidated 0.032 at mark 61649.85, loss $liq_loss B: -" \
+  "$(grep -o 'A: liquidated.*' "$SCRATCH/ldiff.txt" | tr -s ' ')"
 
 # ---- 3. the same prints as KuCoin Futures frames (XBTUSDTM, sizes in lots of 0.001 XBT):
 # the shipped config on its first three minutes. The lots become the same base quantities,
@@ -363,4 +369,28 @@ PY
 books=$(check_books "$SCRATCH/two.jsonl" 2>&1) && ok "their books add up ($books)" || bad "the books: $books"
 "$TOOLS" replay "$SCRATCH/two" --verify > "$SCRATCH/twoverify.txt" 2>&1 && grep -q "^identical" "$SCRATCH/twoverify.txt" \
   && ok "replay --verify of the two-strategy session: identical" || bad "verify: $(tail -2 "$SCRATCH/twoverify.txt")"
+# Each strategy's part, funding included, as the node's summary, report and diff give it:
+# the same numbers, adding up to the session's net PnL.
+"$TOOLS" report "$SCRATCH/two" > "$SCRATCH/two.report" 2>&1 || bad "report of two failed"
+"$TOOLS" diff "$SCRATCH/two" "$SCRATCH/two" > "$SCRATCH/two.diff" 2>&1
+if why=$(python3 - "$SCRATCH/two.out" "$SCRATCH/two.report" "$SCRATCH/two.diff" <<'PY' 2>&1
+import re, sys
+from decimal import Decimal as D
+node, report, diff = (open(f).read() for f in sys.argv[1:4])
+net = D(re.search(r"^  net PnL +(-?[0-9.]+) ", report, re.M).group(1))
+assert D(re.search(r"^  pnl +(-?[0-9.]+) ", node, re.M).group(1)) == net
+assert D(re.search(r"funding (-?[0-9.]+)", report).group(1)) != 0, "no funding in the session"
+parts = {
+    "node": dict(re.findall(r"(ema-[0-9-]+): .* net PnL (-?[0-9.]+) \(fees", node)),
+    "report": dict(re.findall(r"^  (ema-[0-9-]+): .* net PnL (-?[0-9.]+) \(", report, re.M)),
+    "diff": {n: a for n, a, b in re.findall(r"^  (ema-[0-9-]+) +(-?[0-9.]+) \(\d+, \d+\) +(-?[0-9.]+)", diff, re.M)},
+}
+assert all(len(p) == 2 for p in parts.values()), parts
+assert parts["node"] == parts["report"] == parts["diff"], parts
+assert "(unattributed)" not in node + report + diff
+total = sum(D(v) for v in parts["report"].values())
+assert total == net, (parts["report"], net)
+print(f"{parts['report']} add up to {net}")
+PY
+); then ok "two strategies' parts with funding, the same in the summary, report and diff: $why"; else bad "the parts: $why"; fi
 finish
