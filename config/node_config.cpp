@@ -1104,6 +1104,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   c.risk.market = market;
 
   r.string("portfolio.quote_asset", c.portfolio.quote_asset);
+  c.risk.quote_asset = c.portfolio.quote_asset;
   r.fixed("portfolio.starting_cash", c.portfolio.starting_cash);
   c.portfolio.mark_interval_s = c.candles.intervals_s.front();
 
@@ -1162,15 +1163,19 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
               id == c.venue.id ? fmt::format("[venue] holds {}'s orders already; [venue.{}] is for another venue", name, name)
                                : fmt::format("orders for {} need its instruments: add [feed.{}] with its symbols", name, name));
   }
-  // One portfolio counts one quote asset: several venues' instruments must share it.
-  if (!c.other_venues.empty())
-    for (const auto& symbol : c.traded_symbols())
-      if (const auto i = parse_instrument(symbol); i && i->quote != c.portfolio.quote_asset) {
-        const std::string key = i->venue == c.feed_venue() ? "feed.symbols" : fmt::format("feed.{}.symbols", venue_name(i->venue));
-        r.error(key, r.find(key),
-                fmt::format("{} is quoted in {}; with several venues every instrument is quoted in portfolio.quote_asset "
-                            "({}): one portfolio, one cash asset", symbol, i->quote, c.portfolio.quote_asset));
-      }
+  // One portfolio counts one quote asset: every instrument it trades is quoted in it (risk
+  // refuses entries on others, for symbols a capture brings that no config names). Sessions
+  // journaled by builds before this held for one venue still load for replay, which then
+  // refuses those entries as this build would.
+  if (use == ConfigUse::node || !c.other_venues.empty())
+  for (const auto& symbol : c.traded_symbols())
+    if (const auto i = parse_instrument(symbol); i && !quoted_in(symbol, c.portfolio.quote_asset)) {
+      const std::string key = i->venue == c.feed_venue() ? "feed.symbols" : fmt::format("feed.{}.symbols", venue_name(i->venue));
+      r.error(key, r.find(key),
+              fmt::format("{} is {}; every instrument is quoted in portfolio.quote_asset ({}): one portfolio, one cash "
+                          "asset", symbol, i->quote.empty() ? "quoted in another asset" : "quoted in " + i->quote,
+                          c.portfolio.quote_asset));
+    }
   c.paper.lot_step = market.lot_step;
   c.portfolio.dust_below = market.lot_step;
 

@@ -101,6 +101,13 @@ Result<Instrument> parse_instrument(std::string_view text) {
   return out;
 }
 
+bool quoted_in(std::string_view instrument, std::string_view asset) {
+  const auto i = parse_instrument(instrument);
+  if (!i || asset.empty()) return false;
+  if (!i->quote.empty()) return i->quote == asset;
+  return i->symbol.size() > asset.size() && std::string_view(i->symbol).ends_with(asset);
+}
+
 VenueId venue_of(std::string_view instrument) {
   const auto at = instrument.rfind('@');
   if (at == std::string_view::npos) return VenueId::binance;

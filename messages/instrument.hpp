@@ -53,6 +53,12 @@ VenueId venue_of(std::string_view instrument);
 // Whether an instrument's text form names a perpetual ("BTCUSDT@binance_usdm", "XBTUSDTM@kucoin_futures").
 bool is_perpetual(std::string_view instrument);
 
+// Whether an instrument's text form is quoted in `asset`: its known quote ("BTCUSDT": USDT,
+// "BTC-USD@coinbase": USD), or for a glued symbol without one ("XRPETH") whether the
+// symbol ends in `asset` after a base. What one portfolio counting one cash asset may
+// trade; false for text that names no instrument.
+bool quoted_in(std::string_view instrument, std::string_view asset);
+
 // The base asset of an instrument's text form: "BTCUSDT" -> "BTC", "BTC-USD@coinbase" ->
 // "BTC", "XBTUSDTM@kucoin_futures" -> "BTC". A text that names no known quote is its own asset.
 std::string_view base_asset(std::string_view instrument);

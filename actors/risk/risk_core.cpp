@@ -303,6 +303,11 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   }
 
   if (state_ == TradingState::halted) return reject("halted", "trading halted: " + state_reason_);
+  // One portfolio counts one cash asset: an entry on an instrument quoted in another would
+  // spend and value that asset as if it were this one (XRPETH's prices as dollars).
+  if (!config_.quote_asset.empty() && !quoted_in(intent.symbol, config_.quote_asset))
+    return reject("other_quote_asset", fmt::format("{} is not quoted in {}, the portfolio's cash asset "
+                                                   "(portfolio.quote_asset)", intent.symbol, config_.quote_asset));
   // Spot cannot short: a sell that is not an exit never reaches a venue (an exit is cut
   // to what is held, above).
   if (intent.side == Side::sell && !perp)

@@ -84,6 +84,9 @@ struct RiskConfig {
   CorrelationLimits correlation;  // correlated groups (correlation.hpp); off by default
   RegimeSizeFactors regime_size;  // an entry's size in each regime; 1 (as is) by default
   MarketRules market;
+  // The portfolio's cash asset: entries only on instruments quoted in it (quoted_in);
+  // empty, no such check.
+  std::string quote_asset;
   // Perpetuals: their contracts and the leverage positions open at ([futures]), and the
   // limits on them.
   futures::Contracts perps;

@@ -120,7 +120,7 @@ export BINANCE_API_KEY=alerts-sim-key BINANCE_API_SECRET=alerts-sim-secret LIVE_
 SIM=$!
 wait_for_file "$SCRATCH/sim.port"
 "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/live" --set feed.source=binance \
-  --set "feed.url=wss://127.0.0.1:$(cat "$SCRATCH/sim.port")/stream" --set 'feed.symbols=["BTCUSDT"]' \
+  --set "feed.url=wss://127.0.0.1:$(cat "$SCRATCH/sim.port")/stream" --set 'feed.symbols=["BTCUSDT"]' --set portfolio.quote_asset=USDT \
   --set "feed.ca_file=$SCRATCH/sim.pem" --set alerts.ca_file="$SCRATCH/receiver.pem" --set alerts.feed_down_after_s=1 \
   --set alerts.webhook.url_env=LIVE_HOOK_URL > "$SCRATCH/live.out" 2> "$SCRATCH/live.log" &
 NODE_PID=$!

@@ -48,7 +48,7 @@ PORT=$(cat "$SCRATCH/sim.port")
 
 run="$SCRATCH/live"
 "$NODE" --config "$CONFIG" --set journal.path="$run" --set feed.source=kucoin --set "feed.url=https://127.0.0.1:$PORT" \
-  --set 'feed.symbols=["BTC-USDT@kucoin"]' --set 'feed.channels=["match","ticker","level2"]' \
+  --set 'feed.symbols=["BTC-USDT@kucoin"]' --set portfolio.quote_asset=USDT --set 'feed.channels=["match","ticker","level2"]' \
   --set "feed.ca_file=$SCRATCH/sim.pem" --set history.warmup=false \
   --set 'candles.intervals=["1m"]' --set strategy.interval=1m > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" &
 NODE_PID=$!

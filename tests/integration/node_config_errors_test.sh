@@ -26,8 +26,13 @@ write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[strateg
 expect_fail "strategy interval not built" 2 "strategy.interval: must be one of candles.intervals" "$NODE" --config "$cfg"
 write '[feed' 'files = 1'
 expect_fail "TOML syntax error with line and column" 2 "c.toml:1:" "$NODE" --config "$cfg"
-write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' 'symbols = ["BTCUSDC"]' '[order]' 'mode = "live"'
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' 'symbols = ["BTCUSDC"]' '[order]' 'mode = "live"' \
+  '[portfolio]' 'quote_asset = "USDC"'
 expect_fail "live mode needs --confirm-live" 2 'add --confirm-live' "$NODE" --config "$cfg"
+write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' 'symbols = ["BTCUSDC"]'
+expect_fail "a symbol quoted in another asset than the portfolio's cash (default USDT)" 2 \
+  'c.toml:3: feed.symbols: BTCUSDC is quoted in USDC; every instrument is quoted in portfolio.quote_asset (USDT)' \
+  "$NODE" --config "$cfg"
 write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[order]' 'mode = "real"'
 expect_fail "an unknown order mode names the choices" 2 'c.toml:4: order.mode: "real" is not one of "paper", "testnet", "live"' "$NODE" --config "$cfg"
 write '[feed]' 'files = ["tests/data/btcusdc_kline1m_20230301-07.gz"]' '[order]' 'mode = "testnet"' '[venue]' 'rest_url = "http://x"'

@@ -18,7 +18,7 @@ PORT=$(cat "$SCRATCH/sim.port")
 run="$SCRATCH/live"
 "$NODE" --config "$CONFIG" --set journal.path="$run" --set feed.source=binance --set "feed.url=wss://127.0.0.1:$PORT/stream" \
   --set 'feed.symbols=["BTCUSDT"]' --set 'feed.channels=["trade","bookTicker"]' --set "feed.ca_file=$SCRATCH/sim.pem" \
-  > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" &
+  --set portfolio.quote_asset=USDT > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" &
 NODE_PID=$!
 # Hang guards only: the waits end on events (every frame handed over; the journal still).
 for _ in $(seq 1200); do grep -q "every frame handed to a client" "$SCRATCH/sim.log" && break; sleep 0.1; done
@@ -69,7 +69,7 @@ PY
 expect_fail "live feed without symbols" 2 "feed.symbols" "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/x" \
   --set feed.source=binance --set 'feed.symbols=[]'
 expect_fail "live feed with a non-wss URL" 2 "feed.url" "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/x" \
-  --set feed.source=binance --set 'feed.symbols=["BTCUSDT"]' --set feed.url=http://example.com
+  --set feed.source=binance --set 'feed.symbols=["BTCUSDT"]' --set portfolio.quote_asset=USDT --set feed.url=http://example.com
 cat "$SCRATCH/dump.jsonl" "$SCRATCH/node.log" "$SCRATCH/node.out" "$SCRATCH/sim.log" | grep -q -e "$BINANCE_API_SECRET" \
   && bad "the secret appears in the journal or a log" || ok "the secret appears in neither the journal nor the logs"
 finish

@@ -40,7 +40,7 @@ run_session() {
   shift 2
   "$NODE" --config "$CONFIG" --set journal.path="$run" --set feed.source=binance --set "feed.url=wss://127.0.0.1:$PORT/stream" \
     --set 'feed.symbols=["BTCUSDT"]' --set 'feed.channels=["trade","bookTicker"]' --set "feed.ca_file=$SCRATCH/sim.pem" \
-    "$@" > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" &
+    --set portfolio.quote_asset=USDT "$@" > "$SCRATCH/node.out" 2> "$SCRATCH/node.log" &
   NODE_PID=$!
   for _ in $(seq 1200); do grep -q "every frame handed to a client" "$SCRATCH/sim.log" && break; sleep 0.1; done
   for _ in $(seq 300); do

@@ -173,4 +173,21 @@ assert all(r["limit_price"] != "0" for r in rows if r["type"] == "limit" and not
 ' "$line" && ok "limit entries on paper: $line" || bad "limit summary: $line"
 grep -q "^identical" <<<"$("$TOOLS" replay "$SCRATCH/limits" --verify)" && ok "the limit-entry session replays identical" \
   || bad "limit replay"
+
+# One portfolio, one cash asset: XRPETH (quoted in ETH) from a capture that names no symbols,
+# with a USDT portfolio, is refused at every entry (it traded ETH as USDT before); with an
+# ETH portfolio it trades.
+xrp=(--config "$CONFIG" --set 'feed.files=["tests/data/xrpeth_aggtrade_20191011_head3k.gz"]' --set candles.source=agg_trade
+     --set 'candles.intervals=["1s","1m"]' --set strategy.interval=1s)
+for quote in USDT ETH; do
+  "$NODE" "${xrp[@]}" --set portfolio.quote_asset=$quote --set journal.path="$SCRATCH/xrp-$quote" > "$SCRATCH/xrp-$quote.out" 2>&1 \
+    || bad "the XRPETH session in $quote failed: $(tail -2 "$SCRATCH/xrp-$quote.out")"
+  "$TOOLS" dump "$SCRATCH/xrp-$quote" --type risk_decision --json > "$SCRATCH/xrp-$quote.jsonl"
+done
+codes=$(python3 -c 'import json,sys; print(" ".join(sorted({json.loads(l)["body"]["reason_code"] for l in open(sys.argv[1])})))' "$SCRATCH/xrp-USDT.jsonl")
+expect_eq "XRPETH with a USDT portfolio: every entry refused as quoted in another asset" "other_quote_asset" "$codes"
+expect_eq "...and no order sent" "0 orders" "$(grep -o '[0-9]\+ orders' "$SCRATCH/xrp-USDT.out")"
+orders=$(grep -o '[0-9]\+ orders' "$SCRATCH/xrp-ETH.out" | cut -d' ' -f1)
+[ "${orders:-0}" -gt 0 ] && grep -q "pnl .* ETH net" "$SCRATCH/xrp-ETH.out" && ok "XRPETH with an ETH portfolio trades: $orders orders, PnL in ETH" \
+  || bad "XRPETH in ETH: $(grep -E 'decisions|pnl' "$SCRATCH/xrp-ETH.out")"
 finish

@@ -412,8 +412,8 @@ TEST_CASE("config: another venue beside [feed], its stream in [feed.VENUE] and i
            {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.binance]\nsymbols = [\"ETHUSDT\"]\n",
             "o.toml:4: feed.binance: [feed] reads binance already"},
            {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.coinbase]\nsymbols = [\"BTC-USD@coinbase\"]\n",
-            "o.toml:5: feed.coinbase.symbols: BTC-USD@coinbase is quoted in USD; with several venues every instrument is "
-            "quoted in portfolio.quote_asset (USDT)"},
+            "o.toml:5: feed.coinbase.symbols: BTC-USD@coinbase is quoted in USD; every instrument is quoted in "
+            "portfolio.quote_asset (USDT): one portfolio, one cash asset"},
            {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.coinbase]\nsymbols = [\"ETHUSDT\"]\n",
             "o.toml:5: feed.coinbase.symbols: \"ETHUSDT\" is a binance instrument; this feed reads coinbase"},
            {"[feed]\nsource = \"binance\"\nsymbols = [\"BTCUSDT\"]\n[feed.coinbase]\nchannels = [\"market_trades\"]\nsymbols = [\"BTC-USDT@coinbase\"]\n",

@@ -87,3 +87,19 @@ TEST_CASE("a KuCoin Futures perpetual: BASE QUOTE M, glued, its XBT is bitcoin, 
     CHECK(refused.error().message.find("XBTUSDTM") != std::string::npos);
   }
 }
+
+TEST_CASE("quoted_in: one portfolio counts one cash asset, so what an instrument is quoted in must be that one") {
+  CHECK(quoted_in("BTCUSDT", "USDT"));
+  CHECK_FALSE(quoted_in("BTCUSDT", "USDC"));  // another stablecoin is another asset
+  CHECK(quoted_in("BTC-USD@coinbase", "USD"));
+  CHECK_FALSE(quoted_in("BTC-USDT@kucoin", "USD"));
+  CHECK(quoted_in("BTCUSDT@binance_usdm", "USDT"));
+  CHECK(quoted_in("XBTUSDTM@kucoin_futures", "USDT"));
+  // Glued symbols quoted in a crypto asset: by their ending.
+  CHECK(quoted_in("XRPETH", "ETH"));
+  CHECK_FALSE(quoted_in("XRPETH", "USDT"));
+  CHECK(quoted_in("ETHBTC", "BTC"));
+  CHECK_FALSE(quoted_in("ETH", "ETH"));  // no base before it
+  CHECK_FALSE(quoted_in("btcusdt", "USDT"));  // not an instrument
+  CHECK_FALSE(quoted_in("BTCUSDT", ""));
+}

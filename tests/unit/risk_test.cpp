@@ -105,6 +105,27 @@ TEST_CASE("an entry within every limit is approved as asked") {
   CHECK(d.side == Side::buy);
 }
 
+TEST_CASE("an entry on an instrument quoted in another asset than the portfolio's cash is refused, its exit is not") {
+  RiskConfig c = base();
+  c.quote_asset = "USDT";
+  Ready r(c);
+  r.h.feed(candle("XRPETH", 0.0014, 0.0014, 0.0014));
+  r.h.feed(candle("BTCUSDC", 100, 100, 100));
+  for (const char* other : {"XRPETH", "BTCUSDC"}) {
+    const auto d = decide(r.h, entry(other, 10));
+    CHECK_FALSE(d.approved);
+    CHECK(d.reason_code == "other_quote_asset");
+    CHECK(d.reason == std::string(other) + " is not quoted in USDT, the portfolio's cash asset (portfolio.quote_asset)");
+  }
+  CHECK(decide(r.h, entry("BTCUSDT", 10)).approved);
+  // A position held in one (adopted from a venue, or from before) can still be closed.
+  r.h.feed(portfolio(10000, {Position{"XRPETH", px(10), px(0.0014), px(0.0014), 0, 0}}, 0, 2000));
+  OrderIntent exit = entry("XRPETH", 10);
+  exit.side = Side::sell;
+  exit.is_exit = true;
+  CHECK(decide(r.h, exit).approved);
+}
+
 TEST_CASE("a limit entry off market.tick_size, or without a price, is refused before any other check") {
   RiskConfig c = base();
   c.market.tick_size = px(0.01);
