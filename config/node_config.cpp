@@ -1167,15 +1167,17 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   // refuses entries on others, for symbols a capture brings that no config names). Sessions
   // journaled by builds before this held for one venue still load for replay, which then
   // refuses those entries as this build would.
-  if (use == ConfigUse::node || !c.other_venues.empty())
-  for (const auto& symbol : c.traded_symbols())
-    if (const auto i = parse_instrument(symbol); i && !quoted_in(symbol, c.portfolio.quote_asset)) {
+  if (use == ConfigUse::node || !c.other_venues.empty()) {
+    for (const auto& symbol : c.traded_symbols()) {
+      const auto i = parse_instrument(symbol);
+      if (!i || quoted_in(symbol, c.portfolio.quote_asset)) continue;
       const std::string key = i->venue == c.feed_venue() ? "feed.symbols" : fmt::format("feed.{}.symbols", venue_name(i->venue));
       r.error(key, r.find(key),
               fmt::format("{} is {}; every instrument is quoted in portfolio.quote_asset ({}): one portfolio, one cash "
                           "asset", symbol, i->quote.empty() ? "quoted in another asset" : "quoted in " + i->quote,
                           c.portfolio.quote_asset));
     }
+  }
   c.paper.lot_step = market.lot_step;
   c.portfolio.dust_below = market.lot_step;
 

@@ -95,6 +95,8 @@ if [ -n "$FAULT" ]; then
   expect_fail "export trades of a journal with a bad record" 1 "seq 100" \
     "$TOOLS" export trades "$SCRATCH/tampered" --csv "$SCRATCH/trades.csv"
   expect_eq "the failed export left the CSV there as it was" "the export before" "$(cat "$SCRATCH/trades.csv")"
+  expect_fail "export trades into a directory that does not exist" 2 "no/such/dir is not a directory" \
+    "$TOOLS" export trades "$SCRATCH/tampered" --csv "$SCRATCH/no/such/dir/trades.csv"
 fi
 
 # An edited session config (which would make replay audit another run) fails verify and

@@ -1,6 +1,7 @@
 #include <cerrno>
 #include <cstring>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 
@@ -46,6 +47,14 @@ int run_export(const ExportArgs& a) {
   if (!cursor) {
     fmt::print(stderr, "error: {}\n", cursor.error().message);
     return kExitError;
+  }
+  // Where the CSV goes is checked before the journal is read (it is written at the end).
+  if (const auto parent = std::filesystem::path(a.csv).parent_path(); a.csv != "-" && !parent.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(parent, ec)) {
+      fmt::print(stderr, "error: cannot write {}: {} is not a directory\n", a.csv, parent.string());
+      return kExitError;
+    }
   }
   std::string out = "time,seq,symbol,side,qty,price,fee,fee_asset,liquidity,realized_pnl,client_order_id,reason,"
                     "signal_seq,signal\n";
