@@ -70,7 +70,7 @@ int run_export(const ExportArgs& a) {
   std::map<std::uint64_t, Liquidation> liquidations;  // by seq, until the portfolio state it causes
   std::uint32_t fill_count = 0;
   std::int64_t last_realized = 0;
-  std::uint64_t rows = 0, liquidated = 0;
+  std::uint64_t fills_written = 0, liquidated = 0;
 
   for (;;) {
     auto rec = cursor->next();
@@ -119,7 +119,6 @@ int run_export(const ExportArgs& a) {
                                              format_fixed(liq.mark_price), format_fixed(liq.liquidation_price),
                                              liq.cross ? " (cross margin)" : "")));
         liquidations.erase(l);
-        ++rows;
         ++liquidated;
         continue;
       }
@@ -136,7 +135,7 @@ int run_export(const ExportArgs& a) {
                      format_fixed(realized), csv_field(e.client_order_id), csv_field(cause.reason),
                      cause.signal.seq ? std::to_string(cause.signal.seq) : "", csv_field(cause.signal.text));
       fills.erase(fills.begin(), std::next(it));
-      ++rows;
+      ++fills_written;
     }
   }
   if (a.csv == "-") {
@@ -151,7 +150,7 @@ int run_export(const ExportArgs& a) {
     fmt::print(stderr, "error: {}\n", written.error().message);
     return kExitFailed;
   }
-  fmt::print("{} fills{} written to {}\n", rows - liquidated,
+  fmt::print("{} fills{} written to {}\n", fills_written,
              liquidated ? fmt::format(" and {} liquidation(s)", liquidated) : std::string(), a.csv);
   return kExitOk;
 }
