@@ -93,7 +93,7 @@ bool BlockEncoder::add_market(const RecordView& record, std::span<const std::uin
 Status BlockEncoder::add(std::uint64_t seq, std::span<const std::uint8_t> stored) {
   if (forms_.empty()) first_seq_ = seq;
   else if (seq != last_seq() + 1) return fail(fmt::format("seq {}: expected seq {} next in the block", seq, last_seq() + 1));
-  auto record = decoder_.decode(seq, stored);  // checks the checksum, the table and the seq
+  auto record = decoder_.decode(seq, stored);  // checks the checksum, the header and the seq (unpack_record the rest)
   if (!record) return fail(fmt::format("{}; a damaged record is not compacted", record.error().message));
   stored_bytes_ += stored.size();
   if (add_market(**record, stored)) return {};

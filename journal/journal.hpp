@@ -158,12 +158,22 @@ struct Filter {
   std::optional<Actor> source;
 };
 
-// A record as read: valid until the cursor moves.
+class RecordDecoder;
+
+// A record as read: valid until the cursor moves. Landing on a record checks its whole
+// checksum and reads its header; its body is unpacked on first use (v2), so a scan that
+// selects by header, or reads headers only, unpacks nothing it does not look at.
 struct RecordView {
   EnvelopeHeader header;
-  capnp::AnyPointer::Reader body;
   std::span<const std::uint8_t> stored;  // the value as stored (checksum + packed envelope)
+  // The body's Cap'n Proto reader. Bytes that pass the checksum but are no message (only a
+  // writer's bug or a crafted edit makes them) are an error naming the seq.
+  Result<capnp::AnyPointer::Reader> body() const;
   Result<Message> decode() const;
+
+ private:
+  friend class RecordDecoder;
+  RecordDecoder* decoder_ = nullptr;
 };
 
 class Reader;

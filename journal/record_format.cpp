@@ -290,6 +290,7 @@ Result<std::size_t> header_size(std::uint32_t format, std::uint64_t seq, std::sp
 
 Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<const std::uint8_t> stored) {
   message_.reset();
+  view_.decoder_ = this;
   if (stored.size() < kChecksumBytes + 8)
     return fail(fmt::format("seq {}: record too short ({} bytes)", seq, stored.size()));
   std::uint32_t sum = 0;
@@ -301,32 +302,28 @@ Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<con
     const char* moved = format_ == kFormatV1 ? "" : "; moved from another seq, or edited";
     return fail(fmt::format("seq {}: checksum mismatch (stored {:08x}, computed {:08x}){}", seq, sum, actual, moved));
   }
-  std::span<const std::uint8_t> packed = after;
+  seq_ = seq;
+  packed_ = after;
+  view_.stored = stored;
   if (format_ != kFormatV1) {
     const auto header = get_v2_header(seq, after, view_.header);
     if (!header) return fail(fmt::format("seq {}: undecodable record: truncated or malformed header", seq));
-    packed = after.subspan(*header);
+    packed_ = after.subspan(*header);
+    return &view_;  // the body waits for body()
   }
+  if (auto st = unpack(); !st) return tl::unexpected(st.error());
   try {
-    auto words = unpack_record(seq, packed, scratch_);
-    if (!words) return tl::unexpected(words.error());
-    message_.emplace(*words);
-    if (format_ == kFormatV1) {
-      auto env = message_->getRoot<schema::Envelope>();
-      view_.header = EnvelopeHeader{env.getSeq(),
-                                    env.getRecvTsNs(),
-                                    static_cast<Actor>(env.getSource()),
-                                    static_cast<Actor>(env.getDestination()),
-                                    env.getDestSeq(),
-                                    env.getTypeId(),
-                                    env.getSchemaVersion(),
-                                    env.getIngressSeq(),
-                                    env.getCauseSeq()};
-      view_.body = env.getBody();
-    } else {
-      view_.body = message_->getRoot<capnp::AnyPointer>();
-    }
-    view_.stored = stored;
+    auto env = message_->getRoot<schema::Envelope>();
+    view_.header = EnvelopeHeader{env.getSeq(),
+                                  env.getRecvTsNs(),
+                                  static_cast<Actor>(env.getSource()),
+                                  static_cast<Actor>(env.getDestination()),
+                                  env.getDestSeq(),
+                                  env.getTypeId(),
+                                  env.getSchemaVersion(),
+                                  env.getIngressSeq(),
+                                  env.getCauseSeq()};
+    body_ = env.getBody();
   } catch (const kj::Exception& e) {
     message_.reset();
     return fail(fmt::format("seq {}: undecodable record: {}", seq, e.getDescription().cStr()));
@@ -336,7 +333,32 @@ Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<con
   return &view_;
 }
 
-Result<Message> RecordView::decode() const { return decode_body(header.type_id, body); }
+Status RecordDecoder::unpack() {
+  try {
+    auto words = unpack_record(seq_, packed_, scratch_);
+    if (!words) return tl::unexpected(words.error());
+    message_.emplace(*words);
+    body_ = message_->getRoot<capnp::AnyPointer>();  // v1 narrows it to the envelope's body
+  } catch (const kj::Exception& e) {
+    message_.reset();
+    return fail(fmt::format("seq {}: undecodable record: {}", seq_, e.getDescription().cStr()));
+  }
+  return {};
+}
+
+Result<capnp::AnyPointer::Reader> RecordDecoder::body() {
+  if (!message_)
+    if (auto st = unpack(); !st) return tl::unexpected(st.error());
+  return body_;
+}
+
+Result<capnp::AnyPointer::Reader> RecordView::body() const { return decoder_->body(); }
+
+Result<Message> RecordView::decode() const {
+  auto b = body();
+  if (!b) return tl::unexpected(b.error());
+  return decode_body(header.type_id, *b);
+}
 
 // ---- batches -------------------------------------------------------------------------
 namespace {

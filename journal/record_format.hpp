@@ -82,15 +82,27 @@ Status store_words(std::uint32_t format, std::uint64_t seq, std::span<const std:
 class RecordDecoder {
  public:
   explicit RecordDecoder(std::uint32_t format);
-  // `seq` is the key the record was stored under; errors name it.
+  // Checks the checksum and reads the header; the body waits for RecordView::body() (v2;
+  // v1 holds its header inside the message, so it is unpacked here). `seq` is the key the
+  // record was stored under; errors name it.
   Result<const RecordView*> decode(std::uint64_t seq, std::span<const std::uint8_t> stored);
+  RecordDecoder(const RecordDecoder&) = delete;  // its view points at it
+  RecordDecoder& operator=(const RecordDecoder&) = delete;
 
  private:
+  friend struct RecordView;
+  // The body of the record decode() returned last, unpacked once.
+  Result<capnp::AnyPointer::Reader> body();
+  Status unpack();
+
   std::uint32_t format_;
+  std::uint64_t seq_ = 0;
+  std::span<const std::uint8_t> packed_;  // the body (v1: the envelope) as stored
   std::vector<std::uint64_t> scratch_;  // words (capnp::word itself is not copyable)
   // A flat reader over fully unpacked words: unlike the stream readers, destroying it
   // never touches the input, so a truncated record cannot throw from a destructor.
   std::optional<capnp::FlatArrayMessageReader> message_;
+  capnp::AnyPointer::Reader body_;  // valid while message_ holds a message
   RecordView view_;
 };
 

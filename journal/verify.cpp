@@ -88,6 +88,7 @@ Result<VerifyReport> verify(const std::string& dir) {
       if (*rec == nullptr) return fail(fmt::format("seq {}: missing (journal truncated; batch ends at seq {})", seq, b.last_seq));
       const auto& r = **rec;
       if (r.header.seq != seq) return fail(fmt::format("seq {}: missing (the next record is seq {})", seq, r.header.seq));
+      if (auto words = r.body(); !words) return tl::unexpected(words.error());  // it names the seq
       if (auto body = r.decode(); !body) return fail(fmt::format("seq {}: {}", seq, body.error().message));
       hasher.add_record(r.stored);
       min_ts = seq == b.first_seq ? r.header.recv_ts_ns : std::min(min_ts, r.header.recv_ts_ns);

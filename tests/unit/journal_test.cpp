@@ -734,6 +734,13 @@ TEST_CASE("damaged records that pass their checksum are errors naming the seq, n
       return stored;
     };
     RecordDecoder decoder(format);
+    // Read as a full scan reads: header, then body. v2 unpacks the body on demand, so its
+    // damage shows there, not where the cursor lands.
+    auto read_whole = [&decoder](std::uint64_t seq, const std::vector<std::uint8_t>& stored) -> Result<Message> {
+      auto rec = decoder.decode(seq, stored);
+      if (!rec) return tl::unexpected(rec.error());
+      return (*rec)->decode();
+    };
     std::vector<PriceLevel> levels;
     for (std::int64_t i = 0; i < 400; ++i) levels.push_back({6173763000000 + i * 1000000, 1000 + i});
     const Message depth = DepthUpdate{"BTCUSDT", 1, 2, 3, levels, levels};
@@ -750,15 +757,18 @@ TEST_CASE("damaged records that pass their checksum are errors naming the seq, n
     // Two segments announced, the second never arrives (after the header, in v2).
     std::vector<std::uint8_t> fuzzed(after.begin(), after.begin() + static_cast<std::ptrdiff_t>(*header_len));
     for (std::uint8_t b : {0x18, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0xc6, 0x01, 0x00, 0xc6, 0xa7}) fuzzed.push_back(b);
-    auto bad = decoder.decode(9, with_checksum(fuzzed));
+    auto bad = read_whole(9, with_checksum(fuzzed));
     REQUIRE_FALSE(bad.has_value());
     CHECK(bad.error().message.rfind("seq 9:", 0) == 0);
+    CHECK(bad.error().message.find("undecodable record") != std::string::npos);
+    // The header alone reads in v2 (a scan that selects by it never unpacks the body).
+    CHECK(decoder.decode(9, with_checksum(fuzzed)).has_value() == (format == kFormatV2));
 
     // Every truncation of a real multi-segment record: an error naming the seq, or (never
     // here) a decode; and the decoder still works afterwards.
     std::size_t errors = 0;
     for (std::size_t n = 0; n < after.size(); n += 7) {
-      auto r = decoder.decode(9, with_checksum({after.begin(), after.begin() + static_cast<std::ptrdiff_t>(n)}));
+      auto r = read_whole(9, with_checksum({after.begin(), after.begin() + static_cast<std::ptrdiff_t>(n)}));
       if (!r) {
         ++errors;
         CHECK(r.error().message.rfind("seq 9:", 0) == 0);
@@ -777,6 +787,87 @@ TEST_CASE("damaged records that pass their checksum are errors naming the seq, n
     CHECK(moved.error().message.rfind("seq 10:", 0) == 0);
     CHECK(moved.error().message.find(format == kFormatV1 ? "claims seq 9" : "moved from another seq") !=
           std::string::npos);
+  }
+}
+
+// A scan reads each record's header and checks its checksum; the body is unpacked only for
+// a record the caller reads. So a scan selecting by type passes over bodies it does not
+// need, and a body that is no message is still an error, naming its seq, to every reader
+// of it and to verify.
+TEST_CASE("a scan unpacks only the bodies it reads: a damaged body is passed over by a scan of another type, an error to its readers and to verify") {
+  for (const std::uint32_t format : {kFormatV1, kFormatV2}) {
+    CAPTURE(format);
+    test::TempDir dir;
+    Options options;
+    options.format = format;
+    {
+      auto w = open_writer(dir.path(), options);
+      w->append(header_at(1001), ClockTick{1});
+      w->append(header_at(1002), sample_trade(2));
+      w->append(header_at(1003), ClockTick{3});
+      REQUIRE(w->commit().has_value());
+    }
+    std::vector<std::uint8_t> damaged;
+    {
+      auto r = open_reader(dir.path());
+      auto c = r->scan();
+      REQUIRE(c.has_value());
+      REQUIRE(c->next().has_value());
+      auto second = c->next();
+      REQUIRE(second.has_value());
+      const auto stored = (*second)->stored;
+      const auto after = stored.subspan(kChecksumBytes);
+      auto header_len = header_size(format, 2, after);
+      REQUIRE(header_len.has_value());
+      // The trade's header, then a segment table that announces a segment which never comes.
+      std::vector<std::uint8_t> body(after.begin(), after.begin() + static_cast<std::ptrdiff_t>(*header_len));
+      for (std::uint8_t b : {0x18, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0xc6, 0x01, 0x00, 0xc6, 0xa7}) body.push_back(b);
+      damaged.resize(kChecksumBytes);
+      const auto sum = record_checksum(format, 2, body);
+      std::memcpy(damaged.data(), &sum, kChecksumBytes);
+      damaged.insert(damaged.end(), body.begin(), body.end());
+    }
+    std::uint64_t key = 2;
+    raw_put(dir.path(), "records", {reinterpret_cast<const std::uint8_t*>(&key), sizeof key}, damaged);
+
+    auto r = open_reader(dir.path());
+    Filter ticks;
+    ticks.type_id = ClockTick::kTypeId;
+    if (format == kFormatV1) {
+      // v1 keeps the header inside the message: no scan gets past the damage.
+      auto c = r->scan(ticks);
+      REQUIRE(c.has_value());
+      REQUIRE(c->next().has_value());
+      auto second = c->next();
+      REQUIRE_FALSE(second.has_value());
+      CHECK(second.error().message.rfind("seq 2: undecodable record", 0) == 0);
+      auto v = verify(dir.path());
+      REQUIRE_FALSE(v.has_value());
+      CHECK(v.error().message.rfind("seq 2: undecodable record", 0) == 0);
+      continue;
+    }
+    CHECK(scan_seqs(*r, ticks) == std::vector<std::uint64_t>{1, 3});
+    // A scan of headers lands on it: its header is the trade's.
+    auto c = r->scan();
+    REQUIRE(c.has_value());
+    REQUIRE(c->next().has_value());
+    auto rec = c->next();
+    REQUIRE(rec.has_value());
+    CHECK((*rec)->header.type_id == Trade::kTypeId);
+    CHECK((*rec)->header.seq == 2);
+    auto body = (*rec)->body();
+    REQUIRE_FALSE(body.has_value());
+    CHECK(body.error().message.rfind("seq 2: undecodable record", 0) == 0);
+    auto decoded = (*rec)->decode();
+    REQUIRE_FALSE(decoded.has_value());
+    CHECK(decoded.error().message.rfind("seq 2: undecodable record", 0) == 0);
+    auto third = c->next();  // the cursor goes on: the damage is the body's, not the scan's
+    REQUIRE(third.has_value());
+    REQUIRE(*third != nullptr);
+    CHECK((*third)->header.seq == 3);
+    auto v = verify(dir.path());
+    REQUIRE_FALSE(v.has_value());
+    CHECK(v.error().message.rfind("seq 2: undecodable record", 0) == 0);
   }
 }
 

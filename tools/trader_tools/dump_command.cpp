@@ -117,7 +117,12 @@ int run_dump(const DumpArgs& a) {
                      actor_name(h.source), actor_name(h.destination), type_name);
     }
     if (type) {
-      if (auto st = renderer.append_body(out, *type, (*rec)->body); !st) {
+      auto body = (*rec)->body();
+      if (!body) {
+        fmt::print(stderr, "error: {}\n", body.error().message);  // it names the seq
+        return kExitFailed;
+      }
+      if (auto st = renderer.append_body(out, *type, *body); !st) {
         fmt::print(stderr, "error: seq {}: {}\n", h.seq, st.error().message);
         return kExitFailed;
       }
