@@ -11,7 +11,8 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 keys = ["journal_append_ratio_nosync", "journal_append_ratio_sync", "journal_append_per_s_nosync",
         "raw_lmdb_append_per_s_nosync", "raw_lmdb_append_per_s_sync", "journal_read_ratio", "journal_read_per_s",
-        "journal_view_read_ratio", "journal_view_read_per_s", "packing_pack_speedup", "packing_unpack_speedup",
+        "journal_view_read_ratio", "journal_view_read_per_s", "journal_header_read_ratio", "journal_header_read_per_s",
+        "packing_pack_speedup", "packing_unpack_speedup",
         "raw_lmdb_scan_per_s", "replay_events_per_s", "replay_events", "tick_to_order_p50_us", "tick_to_order_p99_us",
         "tick_to_order_p999_us", "tick_to_order_samples", "tick_to_order_p99_us_sync", "bytes_per_trade_record", "import_ratio", "capture_read_lines_per_s",
         "import_lines_per_s", "simdjson_parse_lines_per_s", "node_vs_replay_ratio", "node_events_per_s",
