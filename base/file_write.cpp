@@ -40,6 +40,20 @@ Status write_in_place(const std::string& path, std::string_view content) {
 
 }  // namespace
 
+Status check_can_write(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return fail("cannot write " + path + ": it is a directory");
+    return {};
+  }
+  const auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return {};  // in the current directory
+  const std::string parent = slash == 0 ? "/" : path.substr(0, slash);
+  if (::stat(parent.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return fail("cannot write " + path + ": " + parent + " is not a directory");
+  return {};
+}
+
 Status write_file_atomically(const std::string& given, std::string_view content) {
   std::string path = given;
   struct stat st{};

@@ -14,4 +14,9 @@ namespace trader {
 
 Status write_file_atomically(const std::string& path, std::string_view content);
 
+// What write_file_atomically would refuse that is known before any work: `path` is a
+// directory, or the directory it names does not exist. A command checks its output paths
+// with it first, so a wrong argument costs no run.
+Status check_can_write(const std::string& path);
+
 }  // namespace trader

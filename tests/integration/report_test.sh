@@ -68,6 +68,16 @@ echo "keep me" > "$SCRATCH/old.html"
 expect_fail "an output whose directory is a file" 2 "cannot write $SCRATCH/old.html/r.html" \
   "$TOOLS" report "$SCRATCH/run" --html "$SCRATCH/old.html/r.html"
 expect_eq "...and the file in the way is untouched" "keep me" "$(cat "$SCRATCH/old.html")"
+# A wrong --html is refused before the journal is read: no report printed, then the error.
+mkdir -p "$SCRATCH/a-dir"
+expect_fail "an output that is a directory" 2 "--html: cannot write $SCRATCH/a-dir: it is a directory" \
+  "$TOOLS" report "$SCRATCH/run" --html "$SCRATCH/a-dir"
+"$TOOLS" report "$SCRATCH/run" --html "$SCRATCH/a-dir" > "$SCRATCH/refused.txt" 2> /dev/null
+expect_eq "...and nothing was reported before the refusal" "" "$(cat "$SCRATCH/refused.txt")"
+expect_fail "diff with an --html that is a directory" 2 "--html: cannot write $SCRATCH/a-dir: it is a directory" \
+  "$TOOLS" diff "$SCRATCH/run" "$SCRATCH/run" --html "$SCRATCH/a-dir"
+expect_fail "export trades into a directory" 2 "cannot write $SCRATCH/a-dir: it is a directory" \
+  "$TOOLS" export trades "$SCRATCH/run" --csv "$SCRATCH/a-dir"
 ls "$SCRATCH" | grep -q "\.tmp-" && bad "a temporary file was left behind" || ok "no temporary file left behind"
 expect_fail "report without a journal" 2 "dir is required" "$TOOLS" report
 finish

@@ -115,6 +115,13 @@ expect_fail "xgboost without a model" 2 "needs strategy.model" \
 expect_fail "train with a horizon that is not a multiple of the interval" 2 "multiple of strategy.interval" \
   "$TOOLS" train "$run" --config "$CONFIG" --out "$SCRATCH/x.json" --horizon 90s
 expect_fail "diff with one journal and no models" 2 "expected a second journal" "$TOOLS" diff "$run"
+# An output that cannot be written is refused before training, never half of the pair.
+cp "$SCRATCH/m1h.json" "$SCRATCH/pair.json"
+mkdir -p "$SCRATCH/pair.json.meta.json"
+expect_fail "train whose metadata path is a directory" 2 "--out: cannot write $SCRATCH/pair.json.meta.json: it is a directory" \
+  "$TOOLS" train "$run" --config "$CONFIG" --out "$SCRATCH/pair.json" --rounds 5
+cmp -s "$SCRATCH/m1h.json" "$SCRATCH/pair.json" && ok "...and the model file there is untouched" \
+  || bad "the refused train replaced the model file"
 # The model must be the one the session ran: replacing the file is caught by replay.
 cp "$SCRATCH/m1h.json" "$SCRATCH/m15.json"
 expect_fail "replay refuses a changed model file" 1 "replay needs the original model file" "$TOOLS" replay "$SCRATCH/xgb" --verify

@@ -87,3 +87,22 @@ TEST_CASE("write_file_atomically: a device is written in place, never replaced, 
   CHECK(written.error().message.find("No space left on device") != std::string::npos);
   CHECK(is_char_device(full));
 }
+
+TEST_CASE("check_can_write: a directory, or a path whose directory does not exist, is refused before any work") {
+  test::TempDir dir;
+  CHECK(check_can_write(dir.sub("new.html")).has_value());  // a new file in a directory that exists
+  std::ofstream(dir.sub("old.csv")) << "kept";
+  CHECK(check_can_write(dir.sub("old.csv")).has_value());  // an existing file is replaced later
+  CHECK(check_can_write("relative.csv").has_value());      // the current directory
+  auto is_dir = check_can_write(dir.path());
+  REQUIRE_FALSE(is_dir.has_value());
+  CHECK(is_dir.error().message == "cannot write " + dir.path() + ": it is a directory");
+  auto no_parent = check_can_write(dir.sub("no/such/out.html"));
+  REQUIRE_FALSE(no_parent.has_value());
+  CHECK(no_parent.error().message == "cannot write " + dir.sub("no/such/out.html") + ": " + dir.sub("no/such") +
+                                         " is not a directory");
+  auto file_parent = check_can_write(dir.sub("old.csv/out.html"));  // a file where a directory should be
+  REQUIRE_FALSE(file_parent.has_value());
+  CHECK(file_parent.error().message.find(dir.sub("old.csv") + " is not a directory") != std::string::npos);
+  CHECK(read_all(dir.sub("old.csv")) == "kept");
+}

@@ -108,6 +108,11 @@ int run_diff(const DiffArgs& a) {
     fmt::print(stderr, "error: expected a second journal (diff DIR_A DIR_B) or --model-a and --model-b\n");
     return kExitError;
   }
+  if (!a.html.empty())
+    if (auto can = check_can_write(a.html); !can) {
+      fmt::print(stderr, "error: --html: {}\n", can.error().message);
+      return kExitError;
+    }
   std::string dir_a = a.dir_a, dir_b = a.dir_b;
   std::filesystem::path work;
   bool remove_work = false;

@@ -1,7 +1,6 @@
 #include <cerrno>
 #include <cstring>
 #include <cstdio>
-#include <filesystem>
 #include <map>
 #include <memory>
 
@@ -49,13 +48,11 @@ int run_export(const ExportArgs& a) {
     return kExitError;
   }
   // Where the CSV goes is checked before the journal is read (it is written at the end).
-  if (const auto parent = std::filesystem::path(a.csv).parent_path(); a.csv != "-" && !parent.empty()) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(parent, ec)) {
-      fmt::print(stderr, "error: cannot write {}: {} is not a directory\n", a.csv, parent.string());
+  if (a.csv != "-")
+    if (auto can = check_can_write(a.csv); !can) {
+      fmt::print(stderr, "error: {}\n", can.error().message);
       return kExitError;
     }
-  }
   std::string out = "time,seq,symbol,side,qty,price,fee,fee_asset,liquidity,realized_pnl,client_order_id,reason,"
                     "signal_seq,signal\n";
 

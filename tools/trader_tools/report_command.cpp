@@ -21,6 +21,12 @@ void add_report_command(CLI::App& app, int& exit_code) {
   cmd->add_option("dir", a->dir, "journal directory")->required();
   cmd->add_option("--html", a->html, "also write the report as one self-contained HTML file (written whole or not at all)");
   cmd->callback([a, &exit_code] {
+    if (!a->html.empty())
+      if (auto can = check_can_write(a->html); !can) {
+        fmt::print(stderr, "error: --html: {}\n", can.error().message);
+        exit_code = kExitError;
+        return;
+      }
     auto report = replay::build_report(a->dir);
     if (!report) {
       fmt::print(stderr, "error: {}\n", report.error().message);

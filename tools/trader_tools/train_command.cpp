@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <memory>
 #include <tuple>
 
@@ -51,6 +52,15 @@ int run_train(const TrainArgs& a) {
   if (t.since_ns && t.until_ns && *t.since_ns >= *t.until_ns) {
     fmt::print(stderr, "error: --since {} is not before --until {}\n", a.since, a.until);
     return kExitError;
+  }
+  // Training takes a while: an output that cannot be written is refused first (a missing
+  // directory is made), and never half of the pair: the model and its metadata.
+  for (const std::string& path : {a.out, a.out + ".meta.json"}) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      fmt::print(stderr, "error: --out: cannot write {}: it is a directory\n", path);
+      return kExitError;
+    }
   }
   t.params.seed = a.seed;
   t.params.rounds = a.rounds;
