@@ -112,6 +112,18 @@ Result<std::optional<std::vector<std::string>>> model_feature_names(const std::s
     if (n.get(name)) return fail(fmt::format("{}: \"features\" holds a value that is not a name", meta_path));
     trained.emplace_back(name);
   }
+  // The metadata names the model it describes: one left from another training (a model
+  // replaced without it, or a write that failed between the two) describes other features.
+  std::string_view described;
+  if (parser.parse(reinterpret_cast<const char*>(bytes->data()), bytes->size())["model_id"].get(described) ==
+      simdjson::SUCCESS) {
+    auto model = read_file(path);
+    if (!model) return tl::unexpected(model.error());
+    if (const auto actual = sha256_hex(*model); actual != described)
+      return fail(fmt::format("{} describes model {}, but {} is model {}: the two do not belong together (train "
+                              "again, or put back the model's own metadata)",
+                              meta_path, described, path, actual));
+  }
   return std::optional<std::vector<std::string>>(std::move(trained));
 }
 

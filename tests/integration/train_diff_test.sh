@@ -122,7 +122,18 @@ expect_fail "train whose metadata path is a directory" 2 "--out: cannot write $S
   "$TOOLS" train "$run" --config "$CONFIG" --out "$SCRATCH/pair.json" --rounds 5
 cmp -s "$SCRATCH/m1h.json" "$SCRATCH/pair.json" && ok "...and the model file there is untouched" \
   || bad "the refused train replaced the model file"
-# The model must be the one the session ran: replacing the file is caught by replay.
+# A model file replaced without its metadata: the metadata describes the model it was
+# written with, so the pair is refused before either is used (node and replay).
+m15_id=$(sha256sum "$SCRATCH/m15.json" | cut -c1-64)
 cp "$SCRATCH/m1h.json" "$SCRATCH/m15.json"
+m1h_id=$(sha256sum "$SCRATCH/m1h.json" | cut -c1-64)
+expect_fail "replay with a model whose metadata describes another" 1 \
+  "m15.json.meta.json describes model $m15_id, but $SCRATCH/m15.json is model $m1h_id" \
+  "$TOOLS" replay "$SCRATCH/xgb" --verify
+expect_fail "a node with a model whose metadata describes another" 1 "m15.json.meta.json describes model $m15_id" \
+  "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/mismatched" --set strategy.kind=xgboost \
+  --set strategy.model="$SCRATCH/m15.json"
+# The model must be the one the session ran: a pair replaced whole is caught by replay.
+cp "$SCRATCH/m1h.json.meta.json" "$SCRATCH/m15.json.meta.json"
 expect_fail "replay refuses a changed model file" 1 "replay needs the original model file" "$TOOLS" replay "$SCRATCH/xgb" --verify
 finish

@@ -164,15 +164,26 @@ TEST_CASE("multi-timeframe features: a model is loaded only for the columns its 
   test::TempDir dir;
   const std::string model = dir.sub("m.json");
   CHECK(model::check_model_columns(model, columns()).has_value());  // no metadata: nothing to compare
-  std::ofstream(model + ".meta.json") << R"({"model_id": "x", "features": ["ret_1", "vol_60", "rsi_14@5m", "macd@5m"]})";
+  std::ofstream(model) << "the model's bytes";
+  const std::string id = model::sha256_hex(std::string_view("the model's bytes"));
+  std::ofstream(model + ".meta.json") << R"({"model_id": ")" + id +
+                                             R"(", "features": ["ret_1", "vol_60", "rsi_14@5m", "macd@5m"]})";
   CHECK(model::check_model_columns(model, columns()).has_value());
   auto wrong = model::check_model_columns(model, model::default_columns(60));
   REQUIRE_FALSE(wrong.has_value());
   CAPTURE(wrong.error().message);
   CHECK(wrong.error().message.find("trained on features [ret_1, vol_60, rsi_14@5m, macd@5m]") != std::string::npos);
   CHECK(wrong.error().message.find("the strategy reads [ret_1, ret_5, ret_15") != std::string::npos);
-  std::ofstream(model + ".meta.json") << R"({"model_id": "x"})";
+  std::ofstream(model + ".meta.json") << R"({"model_id": ")" + id + R"("})";
   auto none = model::check_model_columns(model, columns());
   REQUIRE_FALSE(none.has_value());
   CHECK(none.error().message.find("no \"features\" list") != std::string::npos);
+  // Metadata left from another model (the file replaced without it) describes other
+  // features: the pair is refused, whatever its features say.
+  std::ofstream(model + ".meta.json") << R"({"model_id": "x", "features": ["ret_1", "vol_60", "rsi_14@5m", "macd@5m"]})";
+  auto other = model::check_model_columns(model, columns());
+  REQUIRE_FALSE(other.has_value());
+  CHECK(other.error().message == model + ".meta.json describes model x, but " + model + " is model " + id +
+                                     ": the two do not belong together (train again, or put back the model's own "
+                                     "metadata)");
 }
