@@ -48,6 +48,16 @@ expect_eq "an old timestamp: -1021" '{"code":-1021,"msg":"Timestamp for this req
   --frames 3000 --out "$SCRATCH/rec.gz" > "$SCRATCH/rec.out" 2> "$SCRATCH/rec.err" \
   && ok "record: $(cat "$SCRATCH/rec.out")" || bad "record: $(cat "$SCRATCH/rec.err")"
 grep -q "0 reconnects, 0 malformed, 0 gaps" "$SCRATCH/rec.out" && ok "clean stream: no reconnect, malformed frame or gap" || bad "$(cat "$SCRATCH/rec.out")"
+# A capture is never written over (a restarted recorder used to empty it at once), and a
+# full disk is a failed recording, not "recorded N frames".
+before=$(md5sum < "$SCRATCH/rec.gz")
+expect_fail "record onto an existing capture" 2 "--out $SCRATCH/rec.gz already exists" \
+  "$TOOLS" record binance --url "wss://127.0.0.1:$PORT/stream?streams=btcusdt@trade" --ca-file "$CERT" \
+  --frames 10 --out "$SCRATCH/rec.gz"
+expect_eq "...and the capture is as it was" "$before" "$(md5sum < "$SCRATCH/rec.gz")"
+expect_fail "record onto a full disk" 1 "cannot write /dev/full: No space left on device" \
+  "$TOOLS" record binance --url "wss://127.0.0.1:$PORT/stream?streams=btcusdt@trade/btcusdt@bookTicker" \
+  --ca-file "$CERT" --frames 500 --out /dev/full
 "$TOOLS" import binance-capture "$SCRATCH/rec.gz" --journal "$SCRATCH/rec-journal" > "$SCRATCH/import.txt" 2>&1 \
   && ok "the recording imports as a capture" || bad "import: $(cat "$SCRATCH/import.txt")"
 # The simulator moves event and trade times to today; all else is the capture's, byte for byte.
@@ -87,6 +97,7 @@ assert a['BTC']['free']=='0.00999' and a['USDT']['locked']=='0' and float(a['USD
 # A certificate the client does not trust: refused at once, not retried.
 expect_fail "an untrusted certificate" 2 "certificate verify failed" \
   "$TOOLS" record binance --url "wss://127.0.0.1:$PORT/stream" --frames 5 --out "$SCRATCH/x.gz"
+[ -e "$SCRATCH/x.gz" ] && bad "the refused recording left an empty capture" || ok "...and left no empty capture behind"
 
 # Faults: dropped connections, malformed frames, 429 bursts.
 start_sim faulty --speed 20 --drop-every 400 --malformed-every 250 --burst-429-every 2

@@ -1,6 +1,12 @@
 // trader-tools record binance|coinbase|kucoin|kucoin-futures: records a live (or simulated) stream into a
 // capture file, the same format `import` and the node's capture feed read.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <thread>
@@ -49,8 +55,29 @@ int run_record(const RecordArgs& a) {
                       kucoin ? "KuCoin's https:// REST base" : "wss://HOST[:PORT]/PATH"),
            kExitError;
   auto connect = connector_for(a);
-  gzFile out = gzopen(a.out.c_str(), a.out.ends_with(".gz") ? "wb6" : "wbT");
-  if (out == nullptr) return fmt::print(stderr, "error: cannot write {}\n", a.out), kExitError;
+  // A capture is raw data nothing else holds: --out is a new file, never one written over
+  // (a restarted recorder would empty yesterday's), or a device or pipe (/dev/stdout).
+  struct stat st{};
+  const bool exists = ::stat(a.out.c_str(), &st) == 0;
+  if (exists && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+    return fmt::print(stderr, "error: --out {} already exists: record writes a new capture, never over one (choose "
+                              "another name)\n", a.out),
+           kExitError;
+  const int fd = exists ? ::open(a.out.c_str(), O_WRONLY | O_CLOEXEC)
+                        : ::open(a.out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return fmt::print(stderr, "error: --out {}: cannot write it: {}\n", a.out, std::strerror(errno)), kExitError;
+  gzFile out = gzdopen(fd, a.out.ends_with(".gz") ? "wb6" : "wbT");
+  if (out == nullptr) {
+    ::close(fd);
+    return fmt::print(stderr, "error: --out {}: cannot write it\n", a.out), kExitError;
+  }
+  // A write that fails (a full disk) stops the recording: what follows would be lost.
+  std::string write_error;
+  auto cannot_write = [&](int zlib_code) {
+    if (write_error.empty())
+      write_error = fmt::format("cannot write {}: {}", a.out,
+                                zlib_code == Z_ERRNO ? std::strerror(errno) : fmt::format("zlib error {}", zlib_code));
+  };
   net::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(10), static_cast<std::uint64_t>(wall_ns()));
   auto decoder = make_frame_decoder(a.venue);
   std::vector<ParsedFrame> items;
@@ -90,7 +117,12 @@ int run_record(const RecordArgs& a) {
         ++got;
         ++frames;
         const std::string line = fmt::format("{} {}\n", wall_ns(), *frame);
-        gzwrite(out, line.data(), static_cast<unsigned>(line.size()));
+        if (gzwrite(out, line.data(), static_cast<unsigned>(line.size())) != static_cast<int>(line.size())) {
+          int code = Z_ERRNO;
+          gzerror(out, &code);
+          cannot_write(code);
+          break;
+        }
         items.clear();
         decoder->decode(frame->data(), frame->size(), frame->size(), items);
         for (const auto& parsed : items) {
@@ -115,6 +147,7 @@ int run_record(const RecordArgs& a) {
         backoff.reset();
         failures_in_row = 0;
       }
+      if (!write_error.empty()) break;
       if (done()) {
         ws->ws->close();
         break;
@@ -131,7 +164,12 @@ int run_record(const RecordArgs& a) {
     fmt::print(stderr, "disconnected: {}; reconnecting in {} ms\n", why, delay.count());
     std::this_thread::sleep_for(delay);
   }
-  gzclose(out);
+  if (const int closed = gzclose(out); closed != Z_OK) cannot_write(closed);  // the last buffered frames go here
+  // A run that failed before its first frame leaves no empty capture behind.
+  if (!exists && frames == 0 && (!fatal.empty() || !write_error.empty())) ::unlink(a.out.c_str());
+  if (!write_error.empty())
+    return fmt::print(stderr, "error: {}: the capture holds fewer than the {} frames received\n", write_error, frames),
+           kExitFailed;
   fmt::print("recorded {} frames into {}: {} reconnects, {} malformed, {} gaps\n", frames, a.out, reconnects, malformed,
              gaps);
   if (!fatal.empty()) return fmt::print(stderr, "error: {}\n", fatal), kExitError;
