@@ -7,6 +7,7 @@
 #include <regex>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "config/node_config.hpp"
@@ -126,6 +127,22 @@ TEST_CASE("config: testnet and live journal with fsync, an explicit nosync is re
                                    ConfigUse::replay);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().message.find("x.toml:2: journal.durability") != std::string::npos);
+}
+
+TEST_CASE("config: portfolio.quote_asset names an asset as venues write it, else it is named at its line") {
+  auto usdc = parse_node_config("[portfolio]\nquote_asset = \"USDC\"\n", "x.toml", {}, ConfigUse::replay);
+  REQUIRE(usdc);
+  CHECK(usdc->portfolio.quote_asset == "USDC");
+  CHECK(usdc->risk.quote_asset == "USDC");
+  // Empty, it turned risk's one-cash-asset check off; in lower case, it refused every entry.
+  for (const char* bad : {"", "usdt", "US DT"}) {
+    CAPTURE(bad);
+    auto refused = parse_node_config(fmt::format("[portfolio]\n\nquote_asset = \"{}\"\n", bad), "x.toml", {},
+                                     ConfigUse::replay);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message.find(fmt::format("x.toml:3: portfolio.quote_asset: \"{}\" is not an asset", bad)) !=
+          std::string::npos);
+  }
 }
 
 TEST_CASE("config: sizing policies, those that size on the stop need percent stops, named at their line") {
