@@ -70,6 +70,23 @@ expect_fail "truncated gzip capture" 2 "truncated gzip data after line" \
   "$TOOLS" import binance-capture "$gz" --journal "$SCRATCH/cut"
 "$TOOLS" verify "$SCRATCH/cut" > /dev/null && ok "lines before the gzip damage are committed and verify" || bad "cut journal"
 
+# ---- a capture imported twice: refused, the journal as it was; --again imports it anyway
+before=$("$TOOLS" stats "$j" --json)
+expect_fail "the same capture imported again" 2 \
+  "btcusdt_20240808_head20k.gz is in this journal already: session 1: btcusdt_20240808_head20k.gz, [0-9]* bytes, which ended at seq 20000 (completed)" \
+  "$TOOLS" import binance-capture "$DATA/btcusdt_20240808_head20k.gz" --journal "$j"
+expect_eq "...and the journal is as it was" "$before" "$("$TOOLS" stats "$j" --json)"
+cp "$DATA/btcusdt_20240808_head20k.gz" "$SCRATCH/renamed.gz"
+expect_fail "the same bytes under another name" 2 "renamed.gz is in this journal already: session 1" \
+  "$TOOLS" import binance-capture "$SCRATCH/renamed.gz" --journal "$j"
+expect_fail "the same bytes twice in one import" 2 "hold the same bytes: a capture is imported once" \
+  "$TOOLS" import binance-capture "$DATA/btcusdt_20240808_head20k.gz" "$SCRATCH/renamed.gz" --journal "$SCRATCH/twice"
+[ -e "$SCRATCH/twice" ] && bad "the refused import made a journal" || ok "...and made no journal"
+cp -r "$j" "$SCRATCH/again"
+"$TOOLS" import binance-capture "$SCRATCH/renamed.gz" --journal "$SCRATCH/again" --again > /dev/null \
+  && expect_eq "--again imports it anyway" "40000" "$("$TOOLS" stats "$SCRATCH/again" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')" \
+  || bad "--again was refused"
+
 # ---- wrong CLI use: say what was expected
 expect_fail "no subcommand" 2 "subcommand" "$TOOLS"
 expect_fail "unknown subcommand" 2 "frobnicate" "$TOOLS" frobnicate

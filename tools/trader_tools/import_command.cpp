@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "tools/trader_tools/capture_import.hpp"
+#include "tools/trader_tools/import_ledger.hpp"
 #include "base/code_version.hpp"
 #include "base/progress.hpp"
 #include "tools/trader_tools/commands.hpp"
@@ -18,10 +19,27 @@ struct ImportArgs {
   std::string durability = "sync";
   std::string snapshot_symbol;
   bool strict = false;
+  bool again = false;
   VenueId venue = VenueId::binance;
 };
 
+// A file whose bytes the journal holds already is refused (import_ledger.hpp); nothing is
+// written then. The journal's own record of what it holds is read under the writer's lock.
+Status check_not_imported(journal::Writer& writer, const std::vector<CaptureFileId>& files) {
+  auto reader = writer.reader();
+  auto meta = reader->meta();
+  if (!meta) return tl::unexpected(meta.error());
+  auto sessions = reader->sessions();
+  if (!sessions) return tl::unexpected(sessions.error());
+  return refuse_imported_again(*meta, *sessions, files);
+}
+
 int run_import(const ImportArgs& args) {
+  auto files = identify_capture_files(args.files);
+  if (!files) {
+    fmt::print(stderr, "error: {}\n", files.error().message);
+    return kExitError;
+  }
   journal::Options options;
   options.durability = args.durability == "nosync" ? journal::Durability::nosync : journal::Durability::sync;
   auto writer = journal::Writer::open(args.journal, options);
@@ -29,6 +47,11 @@ int run_import(const ImportArgs& args) {
     fmt::print(stderr, "error: {}\n", writer.error().message);
     return kExitError;
   }
+  if (!args.again)
+    if (auto st = check_not_imported(**writer, *files); !st) {
+      fmt::print(stderr, "error: {}\n", st.error().message);
+      return kExitError;
+    }
   const auto wall_ns = [] {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -40,6 +63,12 @@ int run_import(const ImportArgs& args) {
   auto session_id = (*writer)->begin_session(session);
   if (!session_id) {
     fmt::print(stderr, "error: {}\n", session_id.error().message);
+    return kExitError;
+  }
+  // Recorded first: an import that fails part way still says the file's records are here.
+  if (auto st = record_imported(**writer, *session_id, *files); !st) {
+    (void)(*writer)->end_session(*session_id, wall_ns(), "error: " + st.error().message);
+    fmt::print(stderr, "error: {}\n", st.error().message);
     return kExitError;
   }
 
@@ -105,6 +134,9 @@ void add_import_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--durability", args->durability, "sync: fsync each commit; nosync: survive process crash only")
         ->check(CLI::IsMember({"sync", "nosync"}));
     cmd->add_flag("--strict", args->strict, "stop at the first malformed line (exit 1)");
+    cmd->add_flag("--again", args->again,
+                  "import files whose bytes the journal holds already (refused without it: their records would be "
+                  "there twice)");
     cmd->callback([args, venue, &exit_code] {
       args->venue = venue;
       exit_code = run_import(*args);
