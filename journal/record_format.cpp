@@ -352,7 +352,10 @@ Result<capnp::AnyPointer::Reader> RecordDecoder::body() {
   return body_;
 }
 
-Result<capnp::AnyPointer::Reader> RecordView::body() const { return decoder_->body(); }
+Result<capnp::AnyPointer::Reader> RecordView::body() const {
+  if (!decoder_) return fail("no record read into this view");
+  return decoder_->body();
+}
 
 Result<Message> RecordView::decode() const {
   auto b = body();

@@ -30,20 +30,36 @@ StrategyResult& StrategyBook::row(Rows& rows, const std::string& name) {
 }
 
 std::optional<std::int64_t> StrategyResult::net() const {
+  if (overflowed) return std::nullopt;
   return narrow_checked(static_cast<__int128>(realized) + unrealized - fees + funding);
 }
 
-// The shares add up to `amount`; with no owner it is booked as unattributed.
-void StrategyBook::split(Rows& rows, const Owners& owners, std::int64_t amount, std::int64_t StrategyResult::*field) {
+namespace {
+// Adds to a row's figure, or marks the row when the sum would not fit: never a wrapped number.
+void add_to(StrategyResult& r, std::int64_t StrategyResult::*field, std::int64_t amount) {
+  if (std::int64_t sum = 0; !__builtin_add_overflow(r.*field, amount, &sum)) r.*field = sum;
+  else r.overflowed = true;
+}
+}  // namespace
+
+// The shares add up to `amount`; with no owner it is booked as unattributed. An amount
+// that did not fit (nullopt) marks the rows it belonged to.
+void StrategyBook::split(Rows& rows, const Owners& owners, std::optional<std::int64_t> amount,
+                         std::int64_t StrategyResult::*field) {
   if (amount == 0) return;
   if (owners.empty()) {
-    row(rows, kUnattributed).*field += amount;
+    if (amount) add_to(row(rows, kUnattributed), field, *amount);
+    else row(rows, kUnattributed).overflowed = true;
+    return;
+  }
+  if (!amount) {
+    for (const auto& name : owners) row(rows, name).overflowed = true;
     return;
   }
   const auto n = static_cast<std::int64_t>(owners.size());
-  const std::int64_t share = amount / n;
+  const std::int64_t share = *amount / n;
   for (std::size_t i = 0; i < owners.size(); ++i)
-    row(rows, owners[i]).*field += share + (i == 0 ? amount - share * n : 0);
+    add_to(row(rows, owners[i]), field, share + (i == 0 ? *amount - share * n : 0));
 }
 
 void StrategyBook::add(const EnvelopeHeader& h, const Message& m) {
@@ -106,9 +122,13 @@ void StrategyBook::add(const EnvelopeHeader& h, const Message& m) {
   } else if (const auto* l = std::get_if<Liquidation>(&m)) {
     cause_symbol_[h.seq] = l->symbol;
   } else if (const auto* p = std::get_if<PortfolioState>(&m)) {
-    const std::int64_t realized = have_last_ ? p->realized_pnl - last_.realized_pnl : p->realized_pnl;
-    const std::int64_t fees = have_last_ ? p->fees - last_.fees : p->fees;
-    const std::int64_t funding = have_last_ ? p->funding - last_.funding : p->funding;
+    // What this state adds to the last one, checked: two figures that each fit may differ by more.
+    const auto delta = [this](std::int64_t now, std::int64_t PortfolioState::*field) {
+      return narrow_checked(static_cast<__int128>(now) - (have_last_ ? last_.*field : 0));
+    };
+    const auto realized = delta(p->realized_pnl, &PortfolioState::realized_pnl);
+    const auto fees = delta(p->fees, &PortfolioState::fees);
+    const auto funding = delta(p->funding, &PortfolioState::funding);
     held_.clear();
     for (const auto& pos : p->positions) held_[pos.symbol] = pos.qty;
     Owners owners;

@@ -33,7 +33,10 @@ struct StrategyResult {
   std::uint64_t signals = 0, intents = 0, approved = 0, refused = 0, fills = 0;
   // Of the positions it opened, quote asset, fixed point; funding as received (negative: paid).
   std::int64_t realized = 0, unrealized = 0, fees = 0, funding = 0;
-  // realized + unrealized - fees + funding; nothing if that does not fit in 64 bits.
+  // A part that did not fit in 64 bits was left out: the figures above are incomplete.
+  bool overflowed = false;
+  // realized + unrealized - fees + funding; nothing if that does not fit in 64 bits, or a
+  // part was left out.
   std::optional<std::int64_t> net() const;
 };
 
@@ -54,7 +57,8 @@ class StrategyBook {
   using Rows = std::map<std::string, StrategyResult>;
   static StrategyResult& row(Rows& rows, const std::string& name);
   // Equal shares of `amount` into `rows`, the remainder unit to the first owner.
-  static void split(Rows& rows, const Owners& owners, std::int64_t amount, std::int64_t StrategyResult::*field);
+  static void split(Rows& rows, const Owners& owners, std::optional<std::int64_t> amount,
+                    std::int64_t StrategyResult::*field);
 
   Rows rows_;
   std::map<std::uint64_t, std::string> strategy_of_cause_;  // the candle's seq -> the strategy that signalled on it

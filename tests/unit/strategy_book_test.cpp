@@ -163,3 +163,32 @@ TEST_CASE("strategy book: a row's net PnL that does not fit in 64 bits is nothin
   r.funding = 0;
   CHECK(r.net() == std::numeric_limits<std::int64_t>::max());
 }
+
+TEST_CASE("strategy book: a change between two portfolio states that does not fit in 64 bits marks its rows, never wraps") {
+  Journal j;
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  const auto candle = j.add(Actor::candle_builder, Candle{});
+  j.add(Actor::portfolio, state(-kMax / 2 - 10, 0, 0, 0), candle);
+  // a opens; the fill's state is kMax / 2 + 10 further on: each figure fits, the change does not.
+  j.trade(1, Side::buy, px(1), {{"a", Direction::long_, 600'000}}, state(kMax / 2 + 10, px(0.1), px(1), 0), candle);
+  // Later changes that fit are still booked; the row stays marked, its figures incomplete.
+  j.trade(2, Side::sell, px(1), {{"a", Direction::flat, 0}}, state(kMax / 2 + 10 + px(2), px(0.3), 0, 0), candle);
+  const auto rows = j.book.results();
+  const auto find = [&rows](const std::string& name) {
+    for (const auto& r : rows)
+      if (r.strategy == name) return r;
+    FAIL("no row " << name);
+    return replay::StrategyResult{};
+  };
+  const auto a = find("a");
+  CHECK(a.overflowed);
+  CHECK(a.realized == px(2));  // the part that did not fit is not in it, wrapped or otherwise
+  CHECK(a.fees == px(0.3));
+  CHECK_FALSE(a.net().has_value());
+  // A row's own sum that would pass the 64-bit limit is refused the same way.
+  replay::StrategyResult r;
+  r.realized = kMax;
+  CHECK(r.net() == kMax);
+  r.overflowed = true;
+  CHECK_FALSE(r.net().has_value());
+}
