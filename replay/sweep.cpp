@@ -53,6 +53,9 @@ Result<GridAxis> parse_grid_axis(std::string_view arg) {
         v.visit([&](const auto& n) { out << n; });
         text = out.str();
       }
+      // Each point of the grid runs once: a value given twice would run twice and rank twice.
+      if (std::find(axis.values.begin(), axis.values.end(), text) != axis.values.end())
+        return fail(fmt::format("--grid {}: {} appears twice; each value runs once", shown, text));
       axis.values.push_back(std::move(text));
     }
   } catch (const toml::parse_error& e) {

@@ -95,6 +95,17 @@ model::JournalTraining training_of(const SweepOptions& o, const NodeConfig& c, c
 }
 
 Result<SweepPlan> plan_sweep(const SweepOptions& given) {
+  // One axis per key, and no key both swept and fixed: the later override would win, and
+  // the results would name values that never ran.
+  for (std::size_t a = 0; a < given.axes.size(); ++a) {
+    const auto& key = given.axes[a].key;
+    for (std::size_t b = 0; b < a; ++b)
+      if (given.axes[b].key == key)
+        return fail(fmt::format("--grid {} is given twice: one --grid per key, with all its values", key));
+    for (const auto& kv : given.base_overrides)
+      if (kv.substr(0, kv.find('=')) == key)
+        return fail(fmt::format("{} is in --set and in --grid: the grid's values would replace the fixed one", key));
+  }
   SweepPlan plan;
   plan.options = given;
   SweepOptions& o = plan.options;

@@ -139,6 +139,17 @@ expect_fail "a grid without an array" 2 "expected a non-empty TOML array" \
 expect_fail "an unknown key, before any task runs" 2 "risk.stop_los_pct" \
   "$TOOLS" sweep "$SCRATCH/run" --config "$CONFIG" --grid 'risk.stop_los_pct=[1, 2]' --out "$SCRATCH/x2"
 [ ! -e "$SCRATCH/x2" ] && ok "and nothing was written" || bad "a refused sweep wrote $SCRATCH/x2"
+# Results that would name values which never ran: the later override wins over the earlier.
+expect_fail "one key in two --grid options" 2 "--grid risk.stop_loss_pct is given twice" \
+  "$TOOLS" sweep "$SCRATCH/run" --config "$CONFIG" --grid 'risk.stop_loss_pct=[1, 2]' --grid 'risk.stop_loss_pct=[3]' \
+  --out "$SCRATCH/x8"
+expect_fail "one key in --set and --grid" 2 "risk.stop_loss_pct is in --set and in --grid" \
+  "$TOOLS" sweep "$SCRATCH/run" --config "$CONFIG" --set risk.stop_loss_pct=5 --grid 'risk.stop_loss_pct=[1, 2]' \
+  --out "$SCRATCH/x9"
+expect_fail "a value twice in one axis" 2 "2 appears twice; each value runs once" \
+  "$TOOLS" sweep "$SCRATCH/run" --config "$CONFIG" --grid 'risk.stop_loss_pct=[1, 2, 2]' --out "$SCRATCH/x10"
+[ ! -e "$SCRATCH/x8" ] && [ ! -e "$SCRATCH/x9" ] && [ ! -e "$SCRATCH/x10" ] && ok "and none of them wrote anything" \
+  || bad "a refused grid wrote its out dir"
 mkdir -p "$SCRATCH/busy" && echo "mine" > "$SCRATCH/busy/notes.txt"
 expect_fail "an out dir that holds something" 2 "already holds something" \
   "$TOOLS" sweep "$SCRATCH/run" --config "$CONFIG" --grid 'risk.stop_loss_pct=[1]' --out "$SCRATCH/busy"
