@@ -61,15 +61,19 @@ struct ControlServer::Impl {
   caf::actor sequencer;  // guarded by mutex
   std::shared_ptr<journal::Reader> journal;  // guarded by mutex
   std::atomic<bool> stopping{false};
-  std::thread thread;
-  // Dashboards following /events, each on a thread of its own (the API stays responsive).
+  std::thread thread;  // accepts, and hands each connection to a worker
+  // Connections being served, each on a worker thread; dashboards following /events are
+  // counted apart (they stay).
+  static constexpr int kMaxConnections = 16;
   static constexpr int kMaxStreams = 8;
+  static constexpr auto kReadLimit = std::chrono::seconds(5);  // to send a whole request
+  std::atomic<int> connections{0};
   std::atomic<int> streams{0};
-  struct Stream {
+  struct Worker {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;
   };
-  std::vector<Stream> stream_threads;  // joined once done, and all at stop
+  std::vector<Worker> workers;  // joined once done, and all at stop
 
   // Asks the journal actor for a view or to take a command; a second is plenty.
   std::optional<std::string> ask(const caf::message& msg) {
@@ -168,9 +172,7 @@ struct ControlServer::Impl {
 
   // One dashboard's /events: the dashboard view whenever it changed (checked twice a
   // second), and a comment every 15 s so idle proxies keep the connection.
-  void stream_events(tcp::socket socket, std::atomic<bool>& done) {
-    timeval tv{2, 0};  // a client that stops reading is dropped, not waited for
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  void stream_events(tcp::socket& socket) {
     boost::system::error_code ec;
     asio::write(socket, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                                                       "Cache-Control: no-store\r\nConnection: close\r\n\r\n")),
@@ -191,13 +193,80 @@ struct ControlServer::Impl {
       }
       for (int i = 0; i < 10 && !stopping.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    socket.shutdown(tcp::socket::shutdown_both, ec);
-    --streams;
-    done = true;
   }
 
+  // The whole request within kReadLimit: each recv waits at most the socket's 2 s, and a
+  // client that trickles bytes is dropped at the limit, not served whenever it finishes.
+  // (Beast's own reads loop until a whole header is in, whatever the time.)
+  static bool read_request(tcp::socket& socket, http::request<http::string_body>& req) {
+    boost::beast::flat_buffer buffer;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(64 * 1024);  // the API takes no body; a reason travels in the query
+    parser.eager(true);
+    const auto deadline = std::chrono::steady_clock::now() + kReadLimit;
+    boost::system::error_code ec;
+    while (!parser.is_done()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      const std::size_t n = socket.read_some(buffer.prepare(4096), ec);  // one recv
+      if (ec) return false;
+      buffer.commit(n);
+      // Everything received so far, header then body, before the next recv.
+      for (std::size_t used = 1; used > 0 && buffer.size() > 0 && !parser.is_done();) {
+        used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec == http::error::need_more) ec = {};
+        if (ec) return false;
+      }
+    }
+    req = parser.release();
+    return true;
+  }
+
+  static void answer_busy(tcp::socket& socket, const char* why) {
+    http::response<http::string_body> busy{http::status::service_unavailable, 11};
+    busy.set(http::field::content_type, "application/json");
+    busy.body() = fmt::format(R"({{"error":"{}"}})", why);
+    busy.prepare_payload();
+    boost::system::error_code ec;
+    http::write(socket, busy, ec);
+  }
+
+  // One connection, on a worker thread of its own.
+  void serve_one(tcp::socket socket) {
+    http::request<http::string_body> req;
+    boost::system::error_code ec;
+    if (read_request(socket, req)) {
+      if (req.target() == "/events" && req.method() == http::verb::get) {
+        --connections;  // a dashboard holds a stream, not one of the request slots
+        if (streams.fetch_add(1) < kMaxStreams) {
+          timeval tv{2, 0};  // a dashboard that stops reading is dropped, not waited for
+          ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+          stream_events(socket);
+        } else {
+          answer_busy(socket, "too many dashboards are following /events");
+        }
+        --streams;
+        socket.shutdown(tcp::socket::shutdown_both, ec);
+        return;
+      }
+      auto res = handle(req);
+      res.keep_alive(false);
+      http::write(socket, res, ec);
+    }
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    --connections;
+  }
+
+  // Each connection is served on a thread of its own, so one slow, silent or trickling
+  // client never holds the API: an operator's halt gets through while it waits.
   void serve() {
     while (!stopping.load()) {
+      std::erase_if(workers, [](Worker& w) {
+        if (!*w.done) return false;
+        w.thread.join();
+        return true;
+      });
       boost::system::error_code ec;
       tcp::socket socket(ioc);
       acceptor.accept(socket, ec);
@@ -207,36 +276,21 @@ struct ControlServer::Impl {
       }
       if (ec) continue;
       socket.non_blocking(false);
-      timeval tv{2, 0};  // a slow or silent client cannot hold the control API
+      timeval tv{2, 0};  // no single read or write waits longer
       ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      boost::beast::flat_buffer buffer;
-      http::request<http::string_body> req;
-      http::read(socket, buffer, req, ec);
-      if (ec) continue;
-      if (req.target() == "/events" && req.method() == http::verb::get) {
-        if (streams.load() >= kMaxStreams) {
-          http::response<http::string_body> busy{http::status::service_unavailable, req.version()};
-          busy.set(http::field::content_type, "application/json");
-          busy.body() = R"({"error":"too many dashboards are following /events"})";
-          busy.prepare_payload();
-          http::write(socket, busy, ec);
-          continue;
-        }
-        std::erase_if(stream_threads, [](Stream& st) {
-          if (!*st.done) return false;
-          st.thread.join();
-          return true;
-        });
-        ++streams;
-        auto done = std::make_shared<std::atomic<bool>>(false);
-        stream_threads.push_back(
-            {std::thread([this, done, s = std::move(socket)]() mutable { stream_events(std::move(s), *done); }), done});
+      ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      if (connections.load() >= kMaxConnections) {
+        answer_busy(socket, "too many requests at once");
+        socket.shutdown(tcp::socket::shutdown_both, ec);
         continue;
       }
-      auto res = handle(req);
-      res.keep_alive(false);
-      http::write(socket, res, ec);
-      socket.shutdown(tcp::socket::shutdown_both, ec);
+      ++connections;
+      auto done = std::make_shared<std::atomic<bool>>(false);
+      workers.push_back({std::thread([this, done, s = std::move(socket)]() mutable {
+                           serve_one(std::move(s));
+                           *done = true;
+                         }),
+                         done});
     }
   }
 };
@@ -283,7 +337,9 @@ unsigned short ControlServer::port() const { return impl_->acceptor.local_endpoi
 void ControlServer::stop() {
   if (!impl_ || impl_->stopping.exchange(true)) return;
   if (impl_->thread.joinable()) impl_->thread.join();
-  for (auto& st : impl_->stream_threads) st.thread.join();  // each sees `stopping` within half a second
+  // Each worker ends within seconds: a read has kReadLimit, an answer the node's 2 s, a
+  // write 2 s, and a stream sees `stopping` within half a second.
+  for (auto& w : impl_->workers) w.thread.join();
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The node's control API over HTTP (Boost.Beast), on its own thread:
+// The node's control API over HTTP (Boost.Beast), on threads of its own:
 //   GET  /health   liveness, feed and journal status
 //   GET  /status   trading state, positions, open orders, equity, PnL today, drawdown,
 //                  model id, last seq, journal lag, feed status (JSON)
@@ -10,7 +10,9 @@
 //   POST /halt, /resume, /flatten   need "Authorization: Bearer <token>" (401 without,
 //                  403 wrong); each becomes a journaled OperatorCommand, so replay
 //                  reproduces it. ?reason=... is journaled with it (never the token).
-// Views come from the journal actor, so they are exactly what the journal says.
+// Views come from the journal actor, so they are exactly what the journal says. Each
+// connection is served on a worker thread (a bounded number), with 5 s to send its request:
+// no client holds the API for another.
 #include <memory>
 #include <string>
 #include <vector>

@@ -115,8 +115,27 @@ expect_fail "ctl with a wrong token says so" 1 "403" "$TOOLS" ctl halt --url "$u
 state_becomes() {
   wait_status "d.get(\"trading_state\") == \"$1\"" 60 | python3 -c 'import json,sys; print(json.load(sys.stdin).get("trading_state"))'
 }
+# A client that trickles its request (a byte every half second, 20 s in all) holds no one:
+# the operator's halt below gets through while it is connected (it held the API until it
+# finished: a minute and more), and the API drops it, which took no request of its.
+python3 - "$port" > "$SCRATCH/trickler.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+print("connected", flush=True)
+try:
+    for ch in b"GET /status HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 40 + b"\r\n\r\n":
+        s.send(bytes([ch]))
+        time.sleep(0.5)
+    s.settimeout(30)
+    answer = s.recv(100)
+    print("served" if answer else "dropped: closed unanswered", answer)
+except OSError as e:
+    print("dropped:", e)
+PY
+trickler=$!
+wait_until grep -q connected "$SCRATCH/trickler.out"
 node_alive "the halt"
-ctl halt --reason "ops drill" | grep -q accepted && ok "ctl halt: 200" || bad "ctl halt"
+ctl halt --reason "ops drill" | grep -q accepted && ok "ctl halt: 200, while a client trickles its request" || bad "ctl halt"
 expect_eq "halted" halted "$(state_becomes halted)"
 node_alive "the flatten"
 ctl flatten --reason "emergency stop" > /dev/null || bad "ctl flatten"
@@ -128,11 +147,21 @@ positions=$(wait_status 'len(d["positions"]) + len(d["open_orders"]) == 0' 60 |
 expect_eq "flatten: no positions and no open orders left" 0 "$positions"
 ctl resume --reason "drill over" > /dev/null || bad "ctl resume"
 expect_eq "resumed" active "$(state_becomes active)"
+wait "$trickler"
+grep -q "^dropped" "$SCRATCH/trickler.out" && ok "the trickling client was dropped: $(cat "$SCRATCH/trickler.out")" \
+  || bad "the trickling client was served: $(cat "$SCRATCH/trickler.out")"
 
 node_alive "the test stopped it"
 kill -TERM "$pid"; wait "$pid"; rc=$?
 expect_eq "the node stops on SIGTERM" 0 "$rc"
 expect_fail "the API is gone with the node" 2 "cannot reach the node" "$TOOLS" ctl status --url "$url"
+# A node that accepts but never answers: ctl gives up at its deadline instead of hanging.
+python3 -c 'import socket, time; s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)' \
+  > "$SCRATCH/mute.port" &
+mute=$!
+wait_until test -s "$SCRATCH/mute.port"
+expect_fail "a node that does not answer" 2 "did not answer within 10 s" "$TOOLS" ctl status --url "http://127.0.0.1:$(cat "$SCRATCH/mute.port")"
+kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null
 cmds=$("$TOOLS" dump "$run" --type operator_command --json | python3 -c '
 import json, sys
 print("|".join(":".join((b["kind"], b["issued_by"], b["reason"])) for b in (json.loads(l)["body"] for l in sys.stdin)))')

@@ -49,8 +49,6 @@ int run_ctl(const CtlArgs& a) {
     asio::io_context ioc;
     asio::ip::tcp::resolver resolver(ioc);
     boost::beast::tcp_stream stream(ioc);
-    stream.expires_after(std::chrono::seconds(5));
-    stream.connect(resolver.resolve(host, port));
     std::string target = "/" + a.command;
     if (mutating && !a.reason.empty()) {
       target += "?reason=" + percent_encode(a.reason);
@@ -58,10 +56,26 @@ int run_ctl(const CtlArgs& a) {
     http::request<http::string_body> req{mutating ? http::verb::post : http::verb::get, target, 11};
     req.set(http::field::host, host);
     if (mutating) req.set(http::field::authorization, "Bearer " + token);
-    http::write(stream, req);
     boost::beast::flat_buffer buffer;
     http::response<http::string_body> res;
-    http::read(stream, buffer, res);
+    // Asynchronous, so that one deadline holds for the whole exchange (a stream's timeout
+    // does not apply to blocking calls): a node that does not answer is an error, not a hang.
+    constexpr auto kLimit = std::chrono::seconds(10);
+    boost::beast::error_code failure;
+    stream.expires_after(kLimit);
+    stream.async_connect(resolver.resolve(host, port), [&](boost::beast::error_code ec, const auto&) {
+      if (ec) return void(failure = ec);
+      http::async_write(stream, req, [&](boost::beast::error_code ec, std::size_t) {
+        if (ec) return void(failure = ec);
+        http::async_read(stream, buffer, res, [&](boost::beast::error_code ec, std::size_t) { failure = ec; });
+      });
+    });
+    ioc.run();
+    if (failure == boost::beast::error::timeout) {
+      fmt::print(stderr, "error: the node at {} did not answer within {} s\n", a.url, kLimit.count());
+      return kExitError;
+    }
+    if (failure) throw boost::system::system_error(failure);
     boost::beast::error_code ec;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     const auto status = res.result_int();
