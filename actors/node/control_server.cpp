@@ -240,9 +240,7 @@ struct ControlServer::Impl {
       if (req.target() == "/events" && req.method() == http::verb::get) {
         --connections;  // a dashboard holds a stream, not one of the request slots
         if (streams.fetch_add(1) < kMaxStreams) {
-          timeval tv{2, 0};  // a dashboard that stops reading is dropped, not waited for
-          ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-          stream_events(socket);
+          stream_events(socket);  // a dashboard that stops reading is dropped by SO_SNDTIMEO
         } else {
           answer_busy(socket, "too many dashboards are following /events");
         }
