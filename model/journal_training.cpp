@@ -104,8 +104,10 @@ Result<std::optional<std::vector<std::string>>> model_feature_names(const std::s
   if (!bytes) return tl::unexpected(bytes.error());
   std::vector<std::string> trained;
   simdjson::dom::parser parser;
+  simdjson::dom::element doc;
   simdjson::dom::array names;
-  const auto error = parser.parse(reinterpret_cast<const char*>(bytes->data()), bytes->size())["features"].get(names);
+  auto error = parser.parse(reinterpret_cast<const char*>(bytes->data()), bytes->size()).get(doc);
+  if (!error) error = doc["features"].get(names);
   if (error) return fail(fmt::format("{}: no \"features\" list: {}", meta_path, simdjson::error_message(error)));
   for (auto n : names) {
     std::string_view name;
@@ -115,8 +117,7 @@ Result<std::optional<std::vector<std::string>>> model_feature_names(const std::s
   // The metadata names the model it describes: one left from another training (a model
   // replaced without it, or a write that failed between the two) describes other features.
   std::string_view described;
-  if (parser.parse(reinterpret_cast<const char*>(bytes->data()), bytes->size())["model_id"].get(described) ==
-      simdjson::SUCCESS) {
+  if (doc["model_id"].get(described) == simdjson::SUCCESS) {
     auto model = read_file(path);
     if (!model) return tl::unexpected(model.error());
     if (const auto actual = sha256_hex(*model); actual != described)

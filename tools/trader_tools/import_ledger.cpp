@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include "base/hex.hpp"
+
 namespace trader {
 namespace {
 
@@ -27,7 +29,7 @@ Result<CaptureFileId> identify(const std::string& path) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &len);
-  for (unsigned i = 0; i < len; ++i) id.sha256 += fmt::format("{:02x}", md[i]);
+  id.sha256 = to_hex({md, len});
   return id;
 }
 
