@@ -1106,11 +1106,10 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.string("portfolio.quote_asset", c.portfolio.quote_asset);
   // The cash asset as venues write it: risk refuses every entry quoted in another, and an
   // empty one would turn that check off (and print PnL in no currency).
-  if (const auto& q = c.portfolio.quote_asset;
-      q.empty() || !std::all_of(q.begin(), q.end(), [](char ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'); }))
+  if (!is_asset_name(c.portfolio.quote_asset))
     r.error("portfolio.quote_asset", r.find("portfolio.quote_asset"),
             fmt::format("\"{}\" is not an asset: expected its name in capitals and digits, as venues write it (USDT, "
-                        "USDC, USD)", q));
+                        "USDC, USD)", c.portfolio.quote_asset));
   c.risk.quote_asset = c.portfolio.quote_asset;
   r.fixed("portfolio.starting_cash", c.portfolio.starting_cash);
   c.portfolio.mark_interval_s = c.candles.intervals_s.front();

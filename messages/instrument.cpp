@@ -1,5 +1,6 @@
 #include "messages/instrument.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
@@ -15,6 +16,9 @@ constexpr std::array<std::pair<std::string_view, VenueId>, 5> kVenueNames{{{"bin
 
 // Binance glues base and quote; the quote is one of these, longest first ("FDUSD" before "USD").
 constexpr std::array<std::string_view, 8> kGluedQuotes{"FDUSD", "USDT", "USDC", "BUSD", "TUSD", "DAI", "USD", "EUR"};
+
+// What an asset's name is made of, as venues write it.
+bool is_asset_char(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // Venues that write BASE-QUOTE (Binance's glue them, spot and futures).
 bool dashed(VenueId v) { return v == VenueId::coinbase || v == VenueId::kucoin; }
@@ -71,6 +75,10 @@ std::string instrument_name(VenueId venue, std::string_view venue_symbol) {
   return fmt::format("{}@{}", venue_symbol, venue_name(venue));
 }
 
+bool is_asset_name(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), is_asset_char);
+}
+
 Result<Instrument> parse_instrument(std::string_view text) {
   Instrument out;
   std::string_view symbol = text;
@@ -84,7 +92,7 @@ Result<Instrument> parse_instrument(std::string_view text) {
   }
   if (symbol.empty()) return fail(fmt::format("\"{}\": no symbol before the venue", text));
   for (char c : symbol)
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+    if (c != '-' && !is_asset_char(c))
       return fail(fmt::format("\"{}\": a symbol is upper-case letters and digits{}", text,
                               dashed(out.venue) ? ", BASE-QUOTE" : ""));
   const auto [base, quote] = split(out.venue, symbol);

@@ -59,6 +59,10 @@ bool is_perpetual(std::string_view instrument);
 // trade; false for text that names no instrument.
 bool quoted_in(std::string_view instrument, std::string_view asset);
 
+// Whether `text` is an asset as venues write it: capitals and digits, not empty ("USDT",
+// "1000PEPE"). A symbol is assets glued or joined by a dash.
+bool is_asset_name(std::string_view text);
+
 // The base asset of an instrument's text form: "BTCUSDT" -> "BTC", "BTC-USD@coinbase" ->
 // "BTC", "XBTUSDTM@kucoin_futures" -> "BTC". A text that names no known quote is its own asset.
 std::string_view base_asset(std::string_view instrument);

@@ -103,3 +103,11 @@ TEST_CASE("quoted_in: one portfolio counts one cash asset, so what an instrument
   CHECK_FALSE(quoted_in("btcusdt", "USDT"));  // not an instrument
   CHECK_FALSE(quoted_in("BTCUSDT", ""));
 }
+
+TEST_CASE("is_asset_name: capitals and digits, not empty, the rule a symbol's parts and a config's cash asset share") {
+  for (const std::string_view good : {"USDT", "BTC", "1000PEPE", "USD"}) CHECK(is_asset_name(good));
+  for (const std::string_view bad : {"", "usdt", "US-D", "USD ", "BTC@binance", "ÜSD"}) CHECK_FALSE(is_asset_name(bad));
+  // The symbol check rests on the same characters: a lower-case letter is refused in both.
+  CHECK_FALSE(parse_instrument("BTCusdt").has_value());
+  CHECK(parse_instrument("1000PEPEUSDT").has_value());
+}
