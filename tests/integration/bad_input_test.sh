@@ -87,6 +87,24 @@ cp -r "$j" "$SCRATCH/again"
   && expect_eq "--again imports it anyway" "40000" "$("$TOOLS" stats "$SCRATCH/again" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')" \
   || bad "--again was refused"
 
+# ---- another venue's capture, or one holding no stream this import reads: refused before
+# anything is written (it would be journaled as error records and recorded as imported, and
+# the right import of it then refused as a second one), naming the subcommand that reads it
+before=$("$TOOLS" stats "$j" --json)
+expect_fail "a Coinbase capture given to binance-capture" 2 \
+  "coinbase_btcusd_20240808.gz holds no binance message in its 3119 line(s); the first malformed: .*coinbase_btcusd_20240808.gz:1: .*Nothing was imported; it reads as a capture for 'import coinbase-capture'" \
+  "$TOOLS" import binance-capture "$DATA/btcusdt_20240808_head20k.gz" "$DATA/coinbase_btcusd_20240808.gz" --journal "$j"
+expect_eq "...and the journal is as it was" "$before" "$("$TOOLS" stats "$j" --json)"
+expect_fail "...and into a new directory, no journal made" 2 "holds no binance message" \
+  "$TOOLS" import binance-capture "$DATA/coinbase_btcusd_20240808.gz" --journal "$SCRATCH/wrong-venue"
+[ -e "$SCRATCH/wrong-venue" ] && bad "the refused import made a journal" || ok "...no journal made"
+"$TOOLS" import coinbase-capture "$DATA/coinbase_btcusd_20240808.gz" --journal "$SCRATCH/wrong-venue" > /dev/null \
+  && ok "...and the right subcommand then imports it" || bad "the right import was refused"
+grep miniTicker "$DATA/malformed_capture.txt" > "$SCRATCH/tickers-only.txt"
+expect_fail "a capture of streams this import does not read" 2 \
+  "tickers-only.txt holds no binance message in its 1 line(s); streams it holds that this import does not read: btcusdt@miniTicker (1 line)" \
+  "$TOOLS" import binance-capture "$SCRATCH/tickers-only.txt" --journal "$SCRATCH/tickers-only"
+
 # ---- wrong CLI use: say what was expected
 expect_fail "no subcommand" 2 "subcommand" "$TOOLS"
 expect_fail "unknown subcommand" 2 "frobnicate" "$TOOLS" frobnicate

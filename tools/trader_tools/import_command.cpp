@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -34,10 +36,43 @@ Status check_not_imported(journal::Writer& writer, const std::vector<CaptureFile
   return refuse_imported_again(*meta, *sessions, files);
 }
 
+constexpr std::array<VenueId, 5> kCaptureVenues{VenueId::binance, VenueId::binance_usdm, VenueId::coinbase, VenueId::kucoin,
+                                                VenueId::kucoin_futures};
+
+std::string capture_command(VenueId venue) {
+  std::string name = fmt::format("{}-capture", venue_name(venue));
+  std::replace(name.begin(), name.end(), '_', '-');  // binance_usdm -> binance-usdm-capture
+  return name;
+}
+
+// Enough to tell one venue's capture from another's (their first line does), without
+// reading a wrong day's capture four times more.
+constexpr std::uint64_t kSniffedLines = 1000;
+
+// Every file must be a capture of the subcommand's venue before anything is written; for
+// one that is not, the subcommands that do read it.
+Status check_captures_of(VenueId venue, const std::vector<CaptureFileId>& files, const std::string& snapshot_symbol) {
+  for (const auto& file : files) {
+    auto st = check_holds_messages(file.path, venue, snapshot_symbol);
+    if (st) continue;
+    std::string readers;
+    for (const VenueId other : kCaptureVenues)
+      if (other != venue && check_holds_messages(file.path, other, "", kSniffedLines))
+        readers += fmt::format("{}'import {}'", readers.empty() ? "" : " or ", capture_command(other));
+    return fail(fmt::format("{}. Nothing was imported{}", st.error().message,
+                            readers.empty() ? "" : fmt::format("; it reads as a capture for {}", readers)));
+  }
+  return {};
+}
+
 int run_import(const ImportArgs& args) {
   auto files = identify_capture_files(args.files);
   if (!files) {
     fmt::print(stderr, "error: {}\n", files.error().message);
+    return kExitError;
+  }
+  if (auto st = check_captures_of(args.venue, *files, args.snapshot_symbol); !st) {
+    fmt::print(stderr, "error: {}\n", st.error().message);
     return kExitError;
   }
   journal::Options options;
@@ -127,8 +162,8 @@ void add_import_command(CLI::App& app, int& exit_code) {
   import->require_subcommand(1);
   auto args = std::make_shared<ImportArgs>();
   // One subcommand per venue's capture format; their options are the same.
-  auto add_capture = [&](const char* name, const char* what, VenueId venue) {
-    auto* cmd = import->add_subcommand(name, what);
+  auto add_capture = [&](const char* what, VenueId venue) {
+    auto* cmd = import->add_subcommand(capture_command(venue), what);
     cmd->add_option("files", args->files, "capture files")->required()->check(CLI::ExistingFile);
     cmd->add_option("--journal", args->journal, "journal directory (created if missing)")->required();
     cmd->add_option("--durability", args->durability, "sync: fsync each commit; nosync: survive process crash only")
@@ -143,28 +178,23 @@ void add_import_command(CLI::App& app, int& exit_code) {
     });
     return cmd;
   };
-  add_capture("binance-capture",
-              "Raw Binance combined-stream captures: one line '<receive_ns> <frame>' each, gzip or plain",
+  add_capture("Raw Binance combined-stream captures: one line '<receive_ns> <frame>' each, gzip or plain",
               VenueId::binance)
       ->add_option("--snapshot-symbol", args->snapshot_symbol,
                    "symbol for REST depth snapshots (default: the symbol of the frames before them)");
-  add_capture("binance-usdm-capture",
-              "Raw Binance USDⓈ-M futures combined-stream captures (trade, aggTrade, bookTicker, depth): instruments "
+  add_capture("Raw Binance USDⓈ-M futures combined-stream captures (trade, aggTrade, bookTicker, depth): instruments "
               "named SYMBOL@binance_usdm",
               VenueId::binance_usdm)
       ->add_option("--snapshot-symbol", args->snapshot_symbol,
                    "symbol for REST depth snapshots (default: the symbol of the frames before them)");
-  add_capture("coinbase-capture",
-              "Raw Coinbase Advanced Trade WebSocket captures: one line '<receive_ns> <frame>' each, gzip or "
+  add_capture("Raw Coinbase Advanced Trade WebSocket captures: one line '<receive_ns> <frame>' each, gzip or "
               "plain; a file holds one connection's frames",
               VenueId::coinbase);
-  add_capture("kucoin-capture",
-              "Raw KuCoin spot WebSocket captures: one line '<receive_ns> <frame>' each, gzip or plain, REST order "
+  add_capture("Raw KuCoin spot WebSocket captures: one line '<receive_ns> <frame>' each, gzip or plain, REST order "
               "books ({\"code\":\"200000\",\"data\":{...}}) among them",
               VenueId::kucoin)
       ->add_option("--snapshot-symbol", args->snapshot_symbol, "symbol for REST order books, e.g. BTC-USDT (default: the symbol of the frames before them)");
-  add_capture("kucoin-futures-capture",
-              "Raw KuCoin Futures WebSocket captures: one line '<receive_ns> <frame>' each, gzip or plain, each "
+  add_capture("Raw KuCoin Futures WebSocket captures: one line '<receive_ns> <frame>' each, gzip or plain, each "
               "contract's REST answer ({\"code\":\"200000\",\"data\":{\"symbol\",\"multiplier\",...}}) before its "
               "frames (sizes are in its lots); instruments named SYMBOL@kucoin_futures",
               VenueId::kucoin_futures);
