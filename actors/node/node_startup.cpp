@@ -18,6 +18,7 @@
 #include "exchange/kucoin/stream_connect.hpp"
 #include "exchange/live_stream.hpp"
 #include "exchange/merged_source.hpp"
+#include "exchange/capture_check.hpp"
 #include "exchange/capture_stream.hpp"
 #include "journal/directory.hpp"
 #include "replay/session_record.hpp"
@@ -62,6 +63,15 @@ Result<std::unique_ptr<FeedSource>> open_feed_source(const NodeConfig& config, c
       streams.push_back(live_stream(o.id, o.feed_url, o.symbols, o.feed_channels, o.feed_ca_file, config, stop));
     return std::unique_ptr<FeedSource>(std::make_unique<MergedSource>(std::move(streams), &stop));
   }
+  // Another venue's capture would be journaled line by line as malformed frames.
+  for (const auto& file : config.feed_files)
+    if (auto st = check_holds_messages(file, config.feed_capture_venue, config.snapshot_symbol); !st) {
+      std::string readers;
+      for (const VenueId v : venues_reading(file, config.feed_capture_venue))
+        readers += fmt::format("{}\"{}\"", readers.empty() ? "" : " or ", venue_name(v));
+      return fail(fmt::format("feed.files: {}{}", st.error().message,
+                              readers.empty() ? "" : fmt::format("; it reads as feed.capture_venue = {}", readers)));
+    }
   auto stream = CaptureStream::open(config.feed_files, config.snapshot_symbol, config.feed_capture_venue);
   if (!stream) return tl::unexpected(stream.error());
   return std::unique_ptr<FeedSource>(std::move(*stream));

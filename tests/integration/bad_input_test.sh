@@ -102,7 +102,7 @@ expect_fail "...and into a new directory, no journal made" 2 "holds no binance m
   && ok "...and the right subcommand then imports it" || bad "the right import was refused"
 grep miniTicker "$DATA/malformed_capture.txt" > "$SCRATCH/tickers-only.txt"
 expect_fail "a capture of streams this import does not read" 2 \
-  "tickers-only.txt holds no binance message in its 1 line(s); streams it holds that this import does not read: btcusdt@miniTicker (1 line)" \
+  "tickers-only.txt holds no binance message in its 1 line(s); streams it holds, which are not read: btcusdt@miniTicker (1 line)" \
   "$TOOLS" import binance-capture "$SCRATCH/tickers-only.txt" --journal "$SCRATCH/tickers-only"
 
 # ---- wrong CLI use: say what was expected

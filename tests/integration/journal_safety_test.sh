@@ -47,6 +47,12 @@ expect_fail "a control address the node cannot bind" 1 "control API cannot liste
   "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=replace \
   --set "control.listen=127.0.0.1:$(cat "$SCRATCH/held.port")"
 kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null
+# another venue's capture would be journaled line by line as malformed frames (exit 0)
+expect_fail "a Coinbase capture read as Binance's is refused, naming the venue that reads it" 1 \
+  'feed.files: .*coinbase_btcusd_20240808.gz holds no binance message in its 3119 line.*it reads as feed.capture_venue = "coinbase"' \
+  "$NODE" --config "$CONFIG" --set journal.path="$race" --set journal.if_exists=archive \
+  --set "feed.files=[\"$DATA/coinbase_btcusd_20240808.gz\"]"
+[ -e "$race.1" ] && bad "the refused start archived the journal" || ok "...and the journal was not archived"
 expect_eq "after those failures the journal still holds every record" "$n" "$(records "$race")"
 expect_fail "node.clock_tick_ms = 0" 2 "node.clock_tick_ms: 0 is out of range" \
   "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/x" --set node.clock_tick_ms=0

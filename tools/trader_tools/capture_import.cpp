@@ -1,34 +1,10 @@
 #include "tools/trader_tools/capture_import.hpp"
 
-#include <fmt/format.h>
-
 #include "exchange/capture_read_ahead.hpp"
 #include "exchange/capture_stream.hpp"
 #include "messages/type_registry.hpp"
 
 namespace trader {
-
-Status check_holds_messages(const std::string& file, VenueId venue, const std::string& snapshot_symbol,
-                            std::uint64_t max_lines) {
-  auto stream = CaptureStream::open({file}, snapshot_symbol, venue);
-  if (!stream) return tl::unexpected(stream.error());
-  std::string first_malformed;
-  std::map<std::string, std::uint64_t> unknown;
-  CaptureItem item;
-  for (;;) {
-    auto more = (*stream)->next(item);
-    if (!more) return tl::unexpected(more.error());
-    if (!*more || (max_lines > 0 && (*stream)->lines_read() > max_lines)) break;
-    if (item.kind == CaptureItem::Kind::message) return {};
-    if (item.kind == CaptureItem::Kind::malformed && first_malformed.empty())
-      first_malformed = fmt::format("; the first malformed: {}: {}", item.where, item.error);
-    if (item.kind == CaptureItem::Kind::unknown_stream) ++unknown[item.stream];
-  }
-  std::string streams;
-  for (const auto& [name, n] : unknown) streams += fmt::format("{}{} ({} line{})", streams.empty() ? "" : ", ", name, n, n == 1 ? "" : "s");
-  return fail(fmt::format("{} holds no {} message in its {} line(s){}{}", file, venue_name(venue), (*stream)->lines_read(),
-                          first_malformed, streams.empty() ? "" : "; streams it holds that this import does not read: " + streams));
-}
 
 Result<ImportReport> import_captures(journal::Writer& writer, const ImportOptions& options) {
   auto stream = CaptureStream::open(options.files, options.snapshot_symbol, options.venue);

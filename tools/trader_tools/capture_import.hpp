@@ -34,16 +34,6 @@ struct ImportReport {
   bool stopped_early = false;       // --strict hit a malformed line
 };
 
-// Whether `file` is a capture of `venue`: reads it until its first message of that venue
-// (the first line, for a capture of the right venue). A file with none (another venue's
-// capture, or only streams this import does not read) is an error naming the file, the
-// lines read, the first malformed line's reason and the unknown streams. Checked before an
-// import writes anything: such a file would be journaled as error records and recorded as
-// imported, and the right import of it then refused.
-// `max_lines`: read no further (0: the whole file).
-Status check_holds_messages(const std::string& file, VenueId venue, const std::string& snapshot_symbol = "",
-                            std::uint64_t max_lines = 0);
-
 // Appends and commits; the records before an error stay committed.
 Result<ImportReport> import_captures(journal::Writer& writer, const ImportOptions& options);
 

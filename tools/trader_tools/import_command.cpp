@@ -1,11 +1,11 @@
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "exchange/capture_check.hpp"
 #include "tools/trader_tools/capture_import.hpp"
 #include "tools/trader_tools/import_ledger.hpp"
 #include "base/code_version.hpp"
@@ -36,18 +36,11 @@ Status check_not_imported(journal::Writer& writer, const std::vector<CaptureFile
   return refuse_imported_again(*meta, *sessions, files);
 }
 
-constexpr std::array<VenueId, 5> kCaptureVenues{VenueId::binance, VenueId::binance_usdm, VenueId::coinbase, VenueId::kucoin,
-                                                VenueId::kucoin_futures};
-
 std::string capture_command(VenueId venue) {
   std::string name = fmt::format("{}-capture", venue_name(venue));
   std::replace(name.begin(), name.end(), '_', '-');  // binance_usdm -> binance-usdm-capture
   return name;
 }
-
-// Enough to tell one venue's capture from another's (their first line does), without
-// reading a wrong day's capture four times more.
-constexpr std::uint64_t kSniffedLines = 1000;
 
 // Every file must be a capture of the subcommand's venue before anything is written; for
 // one that is not, the subcommands that do read it.
@@ -56,9 +49,8 @@ Status check_captures_of(VenueId venue, const std::vector<CaptureFileId>& files,
     auto st = check_holds_messages(file.path, venue, snapshot_symbol);
     if (st) continue;
     std::string readers;
-    for (const VenueId other : kCaptureVenues)
-      if (other != venue && check_holds_messages(file.path, other, "", kSniffedLines))
-        readers += fmt::format("{}'import {}'", readers.empty() ? "" : " or ", capture_command(other));
+    for (const VenueId other : venues_reading(file.path, venue))
+      readers += fmt::format("{}'import {}'", readers.empty() ? "" : " or ", capture_command(other));
     return fail(fmt::format("{}. Nothing was imported{}", st.error().message,
                             readers.empty() ? "" : fmt::format("; it reads as a capture for {}", readers)));
   }
