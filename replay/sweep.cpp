@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -27,6 +28,20 @@ std::uint64_t splitmix64(std::uint64_t& state) {
   return z ^ (z >> 31);
 }
 
+// What a grid value is, for telling two of an axis apart: 1 and 1.0 are one number, and
+// "0.10" and "0.1" one amount (amounts are written as strings); other text is itself.
+std::string value_identity(const toml::node& v, const std::string& text) {
+  if (const auto* i = v.as_integer()) return fmt::format("n{}", i->get());
+  if (const auto* d = v.as_floating_point()) {
+    const double x = d->get();
+    if (x == std::trunc(x) && std::abs(x) < 9.0e18) return fmt::format("n{}", static_cast<std::int64_t>(x));
+    return "n" + text;
+  }
+  if (const auto* str = v.as_string())
+    if (const auto fixed = parse_fixed(str->get())) return fmt::format("f{}", *fixed);
+  return "t" + text;
+}
+
 }  // namespace
 
 std::string grid_value(const std::string& override_kv) { return override_kv.substr(override_kv.find('=') + 1); }
@@ -42,6 +57,7 @@ Result<GridAxis> parse_grid_axis(std::string_view arg) {
     const auto* list = t["v"].as_array();
     if (!list || list->empty())
       return fail(fmt::format("--grid {}: expected a non-empty TOML array of values after '='", shown));
+    std::vector<std::string> identities;  // of axis.values, one each
     for (const auto& v : *list) {
       std::string text;
       if (const auto* d = v.as_floating_point()) {
@@ -54,8 +70,13 @@ Result<GridAxis> parse_grid_axis(std::string_view arg) {
         text = out.str();
       }
       // Each point of the grid runs once: a value given twice would run twice and rank twice.
-      if (std::find(axis.values.begin(), axis.values.end(), text) != axis.values.end())
-        return fail(fmt::format("--grid {}: {} appears twice; each value runs once", shown, text));
+      const auto it = std::find(identities.begin(), identities.end(), value_identity(v, text));
+      if (it != identities.end())
+        return fail(fmt::format("--grid {}: {} appears twice{}; each value runs once", shown, text,
+                                axis.values[it - identities.begin()] == text
+                                    ? ""
+                                    : fmt::format(" (as {})", axis.values[it - identities.begin()])));
+      identities.push_back(value_identity(v, text));
       axis.values.push_back(std::move(text));
     }
   } catch (const toml::parse_error& e) {

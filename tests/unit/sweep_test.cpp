@@ -118,3 +118,25 @@ TEST_CASE("across folds: each configuration in and out of sample, exact out-of-s
   CHECK(verdicts[1].out_rank == 1);
   CHECK(verdicts[1].ranked == 3);
 }
+
+TEST_CASE("a grid axis holds each value once: 1 and 1.0 are one number, \"0.10\" and \"0.1\" one amount") {
+  auto error_of = [](std::string_view arg) {
+    auto axis = parse_grid_axis(arg);
+    REQUIRE_FALSE(axis.has_value());
+    return axis.error().message;
+  };
+  CHECK(error_of("risk.stop_loss_pct=[1, 2, 2]").find("2 appears twice; each value runs once") != std::string::npos);
+  CHECK(error_of("risk.stop_loss_pct=[1, 1.0]").find("1.0 appears twice (as 1)") != std::string::npos);
+  CHECK(error_of("sizing.fixed_notional=[\"0.10\", \"0.1\"]").find("'0.1' appears twice (as '0.10')") !=
+        std::string::npos);
+  // Values that differ stay apart, however close their text.
+  auto axis = parse_grid_axis("risk.stop_loss_pct=[1, 1.5, 10, 0.1]");
+  REQUIRE(axis.has_value());
+  CHECK(axis->values == std::vector<std::string>{"1", "1.5", "10", "0.1"});
+  auto words = parse_grid_axis("risk.stop_loss=[\"percent\", \"atr\"]");
+  REQUIRE(words.has_value());
+  CHECK(words->values.size() == 2);
+  auto big = parse_grid_axis("x=[9007199254740992, 9007199254740993]");  // 2^53 and 2^53 + 1: two integers
+  REQUIRE(big.has_value());
+  CHECK(big->values.size() == 2);
+}
