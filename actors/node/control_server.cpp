@@ -1,5 +1,6 @@
 #include "actors/node/control_server.hpp"
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -198,6 +199,8 @@ struct ControlServer::Impl {
   // The whole request within kReadLimit: each recv waits at most the socket's 2 s, and a
   // client that trickles bytes is dropped at the limit, not served whenever it finishes.
   // (Beast's own reads loop until a whole header is in, whatever the time.)
+  // A request over a limit is answered (413, 431) before the connection closes, so the
+  // client learns why; one that times out or breaks off is dropped.
   static bool read_request(tcp::socket& socket, http::request<http::string_body>& req) {
     boost::beast::flat_buffer buffer;
     http::request_parser<http::string_body> parser;
@@ -216,6 +219,10 @@ struct ControlServer::Impl {
         used = parser.put(buffer.data(), ec);
         buffer.consume(used);
         if (ec == http::error::need_more) ec = {};
+        if (ec == http::error::body_limit)
+          answer_too_large(socket, http::status::payload_too_large, "a request body is at most 64 KiB (the API takes none)");
+        if (ec == http::error::header_limit)
+          answer_too_large(socket, http::status::request_header_fields_too_large, "a request's header is at most 16 KiB");
         if (ec) return false;
       }
     }
@@ -223,13 +230,29 @@ struct ControlServer::Impl {
     return true;
   }
 
-  static void answer_busy(tcp::socket& socket, const char* why) {
-    http::response<http::string_body> busy{http::status::service_unavailable, 11};
-    busy.set(http::field::content_type, "application/json");
-    busy.body() = fmt::format(R"({{"error":"{}"}})", why);
-    busy.prepare_payload();
+  static void answer_error(tcp::socket& socket, http::status status, const char* why) {
+    http::response<http::string_body> res{status, 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = fmt::format(R"({{"error":"{}"}})", why);
+    res.prepare_payload();
+    res.keep_alive(false);
     boost::system::error_code ec;
-    http::write(socket, busy, ec);
+    http::write(socket, res, ec);
+  }
+  // The answer, then what the client still sends is read and dropped (1 s, 1 MiB at most)
+  // before the close: closing with unread bytes resets the connection, and the client
+  // could lose the answer.
+  static void answer_too_large(tcp::socket& socket, http::status status, const char* why) {
+    answer_error(socket, status, why);
+    boost::system::error_code ec;
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    std::array<char, 4096> sink;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (std::size_t dropped = 0; !ec && dropped < (1u << 20) && std::chrono::steady_clock::now() < until;)
+      dropped += socket.read_some(asio::buffer(sink), ec);
+  }
+  static void answer_busy(tcp::socket& socket, const char* why) {
+    answer_error(socket, http::status::service_unavailable, why);
   }
 
   // One connection, on a worker thread of its own.

@@ -108,6 +108,19 @@ expect_eq "POST /halt without a token" 401 "$(code POST "$url/halt")"
 expect_eq "POST /halt with a wrong token" 403 "$(code POST "$url/halt" wrong-token)"
 expect_eq "GET /halt" 405 "$(code GET "$url/halt")"
 expect_eq "an unknown path" 404 "$(code GET "$url/nothing")"
+# Over the limits: answered with why (they were dropped unanswered), the client sending on.
+too_large() { python3 - "$@" <<'PY'
+import sys, urllib.request, urllib.error
+what, url = sys.argv[1], sys.argv[2]
+if what == "body": req = urllib.request.Request(url, method="POST", data=b"x" * 100_000)
+else: req = urllib.request.Request(url, headers={"X-Big": "h" * 20_000})
+try: print(urllib.request.urlopen(req, timeout=10).status)
+except urllib.error.HTTPError as e: print(e.code, e.read().decode())
+except OSError as e: print("no answer:", e)
+PY
+}
+expect_eq "a 100 KB body" '413 {"error":"a request body is at most 64 KiB (the API takes none)"}' "$(too_large body "$url/halt")"
+expect_eq "a 20 KB header" '431 {"error":"a request'"'"'s header is at most 16 KiB"}' "$(too_large header "$url/status")"
 echo wrong > "$SCRATCH/wrong-token"
 expect_fail "ctl with a wrong token says so" 1 "403" "$TOOLS" ctl halt --url "$url" --token-file "$SCRATCH/wrong-token"
 
