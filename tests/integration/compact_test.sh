@@ -92,7 +92,7 @@ expect_fail "dump of a damaged compacted block" 1 "damaged compacted block" "$TO
 expect_fail "replay of a damaged compacted block" 1 "damaged compacted block" "$TOOLS" replay "$SCRATCH/damaged" --verify
 
 # Wrong use.
-expect_fail "compact twice" 1 "is already compacted" "$TOOLS" compact "$run"
+expect_fail "compact twice: a mistake in the command" 2 "is already compacted (.compact --expand. restores its records)" "$TOOLS" compact "$run"
 expect_fail "compact without a directory" 2 "dir is required" "$TOOLS" compact
 expect_fail "compact of a missing journal" 2 "does not exist" "$TOOLS" compact "$SCRATCH/none"
 expect_fail "compact with a bad level" 2 "level" "$TOOLS" compact "$run" --level 40
@@ -105,7 +105,7 @@ mdb_dump -s records "$run" > "$SCRATCH/records-after.txt"
 cmp -s "$SCRATCH/records-before.txt" "$SCRATCH/records-after.txt" \
   && ok "expanded: every stored record byte for byte as before ($(grep -c "" "$SCRATCH/records-after.txt") dump lines)" \
   || bad "the expanded records differ from the original"
-expect_fail "expand twice" 1 "is not compacted" "$TOOLS" compact --expand "$run"
+expect_fail "expand twice" 2 "is not compacted: nothing to expand" "$TOOLS" compact --expand "$run"
 
 cmp -s "$run/trades.csv" "$SCRATCH/before/trades.csv" && ok "and still there after expand" || bad "trades.csv lost by expand"
 

@@ -21,9 +21,21 @@ void add_compact_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--level", a->level, "zstd level of the blocks")->check(CLI::Range(1, 22))->capture_default_str();
   cmd->callback([a, &exit_code] {
     {
-      auto reader = journal::Reader::open(a->dir);  // "not a journal" is bad input, not a failed compaction
-      if (!reader) {
-        fmt::print(stderr, "error: {}\n", reader.error().message);
+      // "Not a journal", or one that is already what was asked, is a mistake in the
+      // command (exit 2), not a failed compaction; journal::compact refuses them too.
+      auto reader = journal::Reader::open(a->dir);
+      auto summary = reader ? (*reader)->summary() : Result<journal::Summary>(tl::unexpected(reader.error()));
+      std::string mistake;
+      if (!summary)
+        mistake = summary.error().message;
+      else if (summary->compacted && !a->expand)
+        mistake = fmt::format("journal {} is already compacted ('compact --expand' restores its records)", a->dir);
+      else if (!summary->compacted && a->expand)
+        mistake = fmt::format("journal {} is not compacted: nothing to expand", a->dir);
+      else if (summary->records == 0)
+        mistake = fmt::format("journal {} holds no records: nothing to {}", a->dir, a->expand ? "expand" : "compact");
+      if (!mistake.empty()) {
+        fmt::print(stderr, "error: {}\n", mistake);
         exit_code = kExitError;
         return;
       }
