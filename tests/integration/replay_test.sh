@@ -56,6 +56,8 @@ expect_fail "what-if onto an existing journal" 1 "already holds a journal" \
   "$TOOLS" replay "$run" --what-if --config "$CONFIG" --out "$SCRATCH/same"
 expect_fail "replay of a directory that does not exist" 2 "does not exist" "$TOOLS" replay "$SCRATCH/none" --verify
 expect_fail "replay --from after --to" 2 "expected --from <= --to" "$TOOLS" replay "$run" --verify --from 10 --to 5
+expect_fail "replay --from past the last record names it" 2 "--from 99999999 is after the journal's last record, seq $records (its records are seq 1..$records)" \
+  "$TOOLS" replay "$run" --verify --from 99999999
 expect_fail "bad --day" 2 "expected a UTC date" "$TOOLS" replay "$run" --verify --day 3/4/2023
 "$TOOLS" import binance-capture "$DATA/xrpeth_aggtrade_20191011_head3k.gz" --journal "$SCRATCH/imp" > /dev/null
 expect_fail "verify of an import: nothing to replay" 2 "no node session" "$TOOLS" replay "$SCRATCH/imp" --verify

@@ -79,8 +79,16 @@ int run_replay(const ReplayArgs& a) {
   }
   // A missing directory or one that is not a journal is bad input (exit 2); damage found
   // while replaying is a failed verification (exit 1).
-  if (auto reader = journal::Reader::open(a.dir); !reader) {
-    fmt::print(stderr, "error: {}\n", reader.error().message);
+  auto reader = journal::Reader::open(a.dir);
+  auto summary = reader ? (*reader)->summary() : Result<journal::Summary>(tl::unexpected(reader.error()));
+  if (!summary) {
+    fmt::print(stderr, "error: {}\n", summary.error().message);
+    return kExitError;
+  }
+  reader->reset();  // replay opens the journal itself
+  if (a.from > summary->last_seq) {
+    fmt::print(stderr, "error: --from {} is after the journal's last record, seq {} (its records are seq {}..{})\n",
+               a.from, summary->last_seq, summary->first_seq, summary->last_seq);
     return kExitError;
   }
   replay::Range range{a.from, a.to};
