@@ -139,8 +139,10 @@ void StrategyBook::add(const EnvelopeHeader& h, const Message& m) {
         owners = it->second;
         if (held_[c->second] == 0) position_owners_.erase(it);  // closed: the next fill opens anew
       }
-      cause_symbol_.erase(c);
     }
+    // The portfolio answers in seq order: an older cause without its state (a funding of a
+    // symbol not held) will never get one, and would be kept for the whole journal.
+    cause_symbol_.erase(cause_symbol_.begin(), cause_symbol_.upper_bound(h.cause_seq));
     split(rows_, owners, realized, &StrategyResult::realized);
     split(rows_, owners, fees, &StrategyResult::fees);
     split(rows_, owners, funding, &StrategyResult::funding);
