@@ -122,6 +122,15 @@ expect_fail "train whose metadata path is a directory" 2 "--out: cannot write $S
   "$TOOLS" train "$run" --config "$CONFIG" --out "$SCRATCH/pair.json" --rounds 5
 cmp -s "$SCRATCH/m1h.json" "$SCRATCH/pair.json" && ok "...and the model file there is untouched" \
   || bad "the refused train replaced the model file"
+# A model is never overwritten by accident: the journals recorded with it hold its id, and
+# replay them only with its bytes.
+cp "$SCRATCH/m1h.json" "$SCRATCH/kept.json"
+expect_fail "train onto an existing model" 2 \
+  "--out $SCRATCH/kept.json holds a model already (id $(sha256sum "$SCRATCH/m1h.json" | cut -d' ' -f1)): a session recorded with it replays only with those bytes" \
+  "$TOOLS" train "$run" --config "$CONFIG" --out "$SCRATCH/kept.json" --rounds 5
+cmp -s "$SCRATCH/m1h.json" "$SCRATCH/kept.json" && ok "...and it is untouched" || bad "the refused train replaced the model"
+"$TOOLS" train "$run" --config "$CONFIG" --out "$SCRATCH/kept.json" --rounds 5 --replace > /dev/null \
+  && ! cmp -s "$SCRATCH/m1h.json" "$SCRATCH/kept.json" && ok "--replace overwrites it" || bad "--replace did not write the model"
 # A model file replaced without its metadata: the metadata describes the model it was
 # written with, so the pair is refused before either is used (node and replay).
 m15_id=$(sha256sum "$SCRATCH/m15.json" | cut -c1-64)

@@ -9,6 +9,7 @@
 #include "config/node_config.hpp"
 #include "exchange/binance/frame_parser.hpp"
 #include "model/journal_training.hpp"
+#include "model/xgb_model.hpp"
 #include "tools/trader_tools/commands.hpp"
 
 namespace trader::tools {
@@ -19,6 +20,7 @@ struct TrainArgs {
   std::vector<std::string> overrides;
   std::uint64_t seed = 7;
   int rounds = 150;
+  bool replace = false;
 };
 
 int run_train(const TrainArgs& a) {
@@ -62,6 +64,16 @@ int run_train(const TrainArgs& a) {
       return kExitError;
     }
   }
+  // A journal holds its model's id, not the model: the bytes of a model a session was
+  // recorded with are what replays it, so one is never overwritten by accident.
+  if (std::error_code ec; std::filesystem::exists(a.out, ec) && !a.replace) {
+    auto bytes = model::read_file(a.out);
+    fmt::print(stderr,
+               "error: --out {} holds a model already{}: a session recorded with it replays only with those bytes; "
+               "write the new model under another name, or give --replace to overwrite it\n",
+               a.out, bytes ? fmt::format(" (id {})", model::sha256_hex(*bytes)) : "");
+    return kExitError;
+  }
   t.params.seed = a.seed;
   t.params.rounds = a.rounds;
   Progress bar("train", static_cast<std::uint64_t>(t.params.rounds), "rounds");
@@ -100,6 +112,9 @@ void add_train_command(CLI::App& app, int& exit_code) {
                   "train only on data before this time (ns or ISO 8601 UTC), leaving the rest out of sample");
   cmd->add_option("--seed", args->seed, "training seed");
   cmd->add_option("--rounds", args->rounds, "boosting rounds")->check(CLI::Range(1, 100000));
+  cmd->add_flag("--replace", args->replace,
+                "overwrite a model already at --out (refused without it: sessions recorded with that model replay only "
+                "with its bytes)");
   cmd->callback([args, &exit_code] { exit_code = run_train(*args); });
 }
 
