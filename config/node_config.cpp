@@ -549,30 +549,33 @@ Status apply_override(toml::table& root, const std::string& assignment) {
 namespace {
 Result<NodeConfig> read_config(toml::table root, const std::string& path, const std::vector<std::string>& overrides,
                                ConfigUse use);
+
+// A file's TOML. A directory read as a file is an empty config, whose first complaint (no
+// capture files) would hide the mistake.
+Result<toml::table> read_config_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return fail(fmt::format("config file {} does not exist", path));
+  if (std::filesystem::is_directory(path, ec))
+    return fail(fmt::format("config file {} is a directory; expected a TOML file such as config/paper.toml", path));
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return fail(fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
+  }
+}
+
 }  // namespace
 
 Result<NodeConfig> load_node_config(const std::string& path, const std::vector<std::string>& overrides) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return fail(fmt::format("config file {} does not exist", path));
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return fail(fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
-  }
-  return read_config(std::move(root), path, overrides, ConfigUse::node);
+  auto root = read_config_file(path);
+  if (!root) return tl::unexpected(root.error());
+  return read_config(std::move(*root), path, overrides, ConfigUse::node);
 }
 
 Result<NodeConfig> load_node_config_for_replay(const std::string& path, const std::vector<std::string>& overrides) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return fail(fmt::format("config file {} does not exist", path));
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return fail(fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
-  }
-  return read_config(std::move(root), path, overrides, ConfigUse::replay);
+  auto root = read_config_file(path);
+  if (!root) return tl::unexpected(root.error());
+  return read_config(std::move(*root), path, overrides, ConfigUse::replay);
 }
 
 Result<NodeConfig> parse_node_config(const std::string& text, const std::string& origin,
@@ -1115,6 +1118,12 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   c.portfolio.mark_interval_s = c.candles.intervals_s.front();
 
   r.mode("order.mode", c.order_mode, kOrderModes);
+  // A paper account holds what this says and nothing else: with none, every entry is sized
+  // to nothing and the session runs to the end trading nothing, without a word.
+  if (use == ConfigUse::node && c.order_mode == OrderMode::paper && c.portfolio.starting_cash == 0)
+    r.error("portfolio.starting_cash", r.find("portfolio.starting_cash"),
+            "a paper account starts with this cash and trades with nothing else: expected an amount above 0, like "
+            "\"10000\"");
   // An order leaves the process only once the batch holding it is committed; on a venue
   // that commit must also be on disk, or an OS crash could forget an order the venue has.
   if (c.order_mode != OrderMode::paper) {

@@ -145,6 +145,24 @@ TEST_CASE("config: portfolio.quote_asset names an asset as venues write it, else
   }
 }
 
+TEST_CASE("config: a paper account needs cash to start with, and a directory is no config file") {
+  const std::string files = fmt::format("feed.files=[\"{}/btcusdc_kline1m_20230301.gz\"]", TRADER_TEST_DATA_DIR);
+  // With none, the node ran the whole session sizing every entry to nothing, exit 0.
+  auto none = parse_node_config("[portfolio]\n\nstarting_cash = \"0\"\n", "x.toml", {files}, ConfigUse::node);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().message.find("x.toml:3: portfolio.starting_cash: a paper account starts with this cash") !=
+        std::string::npos);
+  CHECK(parse_node_config("[portfolio]\nstarting_cash = \"0.01\"\n", "x.toml", {files}, ConfigUse::node));
+  // A venue's account is what the venue holds; a recorded config is replayed as it was.
+  CHECK(parse_node_config("[portfolio]\nstarting_cash = \"0\"\n", "x.toml", {}, ConfigUse::replay));
+  // A directory read as a file is an empty config: its first complaint would have been the capture files.
+  auto dir = load_node_config(std::string(TRADER_SOURCE_DIR) + "/config", {});
+  REQUIRE_FALSE(dir);
+  CHECK(dir.error().message.find("/config is a directory; expected a TOML file") != std::string::npos);
+  CHECK(load_node_config_for_replay(std::string(TRADER_SOURCE_DIR) + "/config", {}).error().message.find(
+            "is a directory") != std::string::npos);
+}
+
 TEST_CASE("config: sizing policies, those that size on the stop need percent stops, named at their line") {
   auto kelly = parse_node_config("[sizing]\npolicy = \"kelly\"\nkelly_fraction = 0.25\nmax_fraction = 0.1\n", "x.toml",
                                  {}, ConfigUse::replay);
