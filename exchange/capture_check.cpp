@@ -25,6 +25,7 @@ Status check_holds_messages(const std::string& file, VenueId venue, const std::s
       first_malformed = fmt::format("; the first malformed: {}: {}", item.where, item.error);
     if (item.kind == CaptureItem::Kind::unknown_stream) ++unknown[item.stream];
   }
+  if ((*stream)->lines_read() == 0) return {};  // an empty file holds no one's messages
   std::string streams;
   for (const auto& [name, n] : unknown)
     streams += fmt::format("{}{} ({} line{})", streams.empty() ? "" : ", ", name, n, n == 1 ? "" : "s");

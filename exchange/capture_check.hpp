@@ -12,9 +12,10 @@
 namespace trader {
 
 // Reads `file` until its first message of `venue` (its first line, for a capture of that
-// venue). A file with none is an error naming the file, the lines read, the first
-// malformed line's reason and the streams it holds that are not read. `max_lines`: read
-// no further (0: the whole file).
+// venue). A file with lines and none of them such a message is an error naming the file,
+// the lines read, the first malformed line's reason and the streams it holds that are not
+// read; an empty file is not (it holds no one's messages). `max_lines`: read no further
+// (0: the whole file).
 Status check_holds_messages(const std::string& file, VenueId venue, const std::string& snapshot_symbol = "",
                             std::uint64_t max_lines = 0);
 
