@@ -51,6 +51,18 @@ bool is_own_file(std::string_view name) {
   return std::find(std::begin(kOwnFiles), std::end(kOwnFiles), name) != std::end(kOwnFiles);
 }
 
+Status refuse_own_file(const std::string& path) {
+  std::error_code ec;
+  for (const fs::path& p : {fs::path(path), fs::weakly_canonical(path, ec)}) {
+    if (p.empty() || !is_own_file(p.filename().string())) continue;
+    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    if (fs::exists(dir / "data.mdb", ec))
+      return fail(fmt::format("cannot write {}: it is a file of the journal in {}, and writing it would destroy the "
+                              "journal; give another path", path, dir.string()));
+  }
+  return {};
+}
+
 Result<int> take_writer_lock(const std::string& dir) {
   const std::string path = dir + "/writer.lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);

@@ -12,6 +12,10 @@ namespace trader::journal {
 // The files a journal directory consists of (LMDB's data and lock files, the writer lock).
 bool is_own_file(std::string_view name);
 
+// An error if `path` (or the file a link there names) is a journal's own file: a report,
+// a CSV or a model written there would destroy the journal. Output paths are checked with it.
+Status refuse_own_file(const std::string& path);
+
 // What to do with a journal already at the path a new session writes to.
 enum class Existing {
   error,    // refuse, saying how many records it holds

@@ -187,6 +187,21 @@ expect_fail "a 70 MB line without a newline is an error, not unbounded memory" 1
   timeout 60 "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/z" --set "feed.files=[\"$SCRATCH/zeros\"]"
 rm -f "$SCRATCH/zeros"
 
+# 8b. An output path that names a journal's own file is refused before any work: export,
+# report, diff and train wrote their file over it (export: "302 fills written to
+# .../data.mdb", exit 0, and the journal was gone).
+heads() { "$TOOLS" verify "$race" | grep -o 'chain head [0-9a-f]*'; }
+before=$(heads)
+expect_fail "export --csv onto the journal's data.mdb" 2 "cannot write $race/data.mdb: it is a file of the journal in $race" \
+  "$TOOLS" export trades "$race" --csv "$race/data.mdb"
+expect_fail "report --html onto its lock.mdb" 2 "it is a file of the journal" "$TOOLS" report "$race" --html "$race/lock.mdb"
+ln -s "$race/data.mdb" "$SCRATCH/fills.csv"
+expect_fail "...or a link to it" 2 "cannot write $SCRATCH/fills.csv: it is a file of the journal" \
+  "$TOOLS" export trades "$race" --csv "$SCRATCH/fills.csv"
+expect_fail "train --replace onto it" 2 "it is a file of the journal" \
+  "$TOOLS" train "$race" --config "$CONFIG" --out "$race/writer.lock" --replace --rounds 5
+expect_eq "...and the journal verifies as before" "$before" "$(heads)"
+
 # Smaller: dump's usage errors.
 expect_fail "dump --from after --to" 2 "expected --from <= --to" "$TOOLS" dump "$race" --from 500 --to 100
 expect_fail "dump --from -1" 2 "seqs (1 or more)" "$TOOLS" dump "$race" --from -1

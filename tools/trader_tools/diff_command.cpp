@@ -16,6 +16,7 @@
 #include "replay/diff.hpp"
 #include "replay/replay.hpp"
 #include "tools/trader_tools/commands.hpp"
+#include "tools/trader_tools/output_path.hpp"
 
 namespace trader::tools {
 namespace {
@@ -109,7 +110,7 @@ int run_diff(const DiffArgs& a) {
     return kExitError;
   }
   if (!a.html.empty())
-    if (auto can = check_can_write(a.html); !can) {
+    if (auto can = check_output_path(a.html); !can) {
       fmt::print(stderr, "error: --html: {}\n", can.error().message);
       return kExitError;
     }

@@ -11,6 +11,7 @@
 #include "journal/journal.hpp"
 #include "messages/fixed_point.hpp"
 #include "tools/trader_tools/commands.hpp"
+#include "tools/trader_tools/output_path.hpp"
 #include "base/csv.hpp"
 #include "messages/enum_names.hpp"
 
@@ -49,7 +50,7 @@ int run_export(const ExportArgs& a) {
   }
   // Where the CSV goes is checked before the journal is read (it is written at the end).
   if (a.csv != "-")
-    if (auto can = check_can_write(a.csv); !can) {
+    if (auto can = check_output_path(a.csv); !can) {
       fmt::print(stderr, "error: {}\n", can.error().message);
       return kExitError;
     }

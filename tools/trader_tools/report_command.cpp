@@ -5,6 +5,7 @@
 #include "base/file_write.hpp"
 #include "replay/report.hpp"
 #include "tools/trader_tools/commands.hpp"
+#include "tools/trader_tools/output_path.hpp"
 
 namespace trader::tools {
 
@@ -22,7 +23,7 @@ void add_report_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--html", a->html, "also write the report as one self-contained HTML file (written whole or not at all)");
   cmd->callback([a, &exit_code] {
     if (!a->html.empty())
-      if (auto can = check_can_write(a->html); !can) {
+      if (auto can = check_output_path(a->html); !can) {
         fmt::print(stderr, "error: --html: {}\n", can.error().message);
         exit_code = kExitError;
         return;

@@ -8,6 +8,7 @@
 #include "base/time_format.hpp"
 #include "config/node_config.hpp"
 #include "exchange/binance/frame_parser.hpp"
+#include "journal/directory.hpp"
 #include "model/journal_training.hpp"
 #include "model/xgb_model.hpp"
 #include "tools/trader_tools/commands.hpp"
@@ -61,6 +62,10 @@ int run_train(const TrainArgs& a) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
       fmt::print(stderr, "error: --out: cannot write {}: it is a directory\n", path);
+      return kExitError;
+    }
+    if (auto own = journal::refuse_own_file(path); !own) {
+      fmt::print(stderr, "error: --out: {}\n", own.error().message);
       return kExitError;
     }
   }
