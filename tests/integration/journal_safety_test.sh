@@ -215,4 +215,27 @@ if [ -w /dev/full ]; then
   err=$("$TOOLS" export trades "$race" --csv /dev/full 2>&1)
   grep -q "corrupted" <<<"$err" && bad "a full disk reported as a corrupted journal: $err" || ok "a full disk is not called a corrupted journal"
 fi
+
+# 10. A node's journal takes no import after its last session: the node resumes it by
+# replaying from its last snapshot to the end, and imported records there kept it from
+# ever resuming (the import went in, exit 0; the resume then failed on "what the market
+# feed would not have written"). A crashed node, whose orders may be open, above all.
+crash="$SCRATCH/crash"
+"$NODE" --config "$CONFIG" --set journal.path="$crash" --set feed.speed=3000 > /dev/null 2>&1 &
+A_PID=$!
+committed() { [ "$(records "$crash" 2>/dev/null || echo 0)" -gt 100 ]; }
+wait_until committed
+kill -KILL "$A_PID"; wait "$A_PID" 2>/dev/null; A_PID=""
+n=$(records "$crash")
+expect_fail "import into a crashed node's journal" 2 \
+  "journal $crash ends with session 1 of node paper-1 (from seq 1, not ended: it crashed, or is running), which the node resumes" \
+  "$TOOLS" import binance-capture "$DATA/btcusdt_20240808_head20k.gz" --journal "$crash"
+expect_fail "...--again does not override it" 2 "keep it from ever being resumed" \
+  "$TOOLS" import binance-capture "$DATA/btcusdt_20240808_head20k.gz" --journal "$crash" --again
+expect_eq "...nothing was written" "$n" "$(records "$crash")"
+"$NODE" --config "$CONFIG" --set journal.path="$crash" --set journal.if_exists=resume > "$SCRATCH/resumed.out" 2>&1 \
+  && ok "...and the node resumes it: $(grep -o 'session [0-9]* completed.*records)' "$SCRATCH/resumed.out")" \
+  || bad "the resume failed: $(tail -2 "$SCRATCH/resumed.out")"
+expect_fail "import after a node session that ended" 2 "ends with session 2 of node paper-1 (from seq [0-9]*, ended: completed)" \
+  "$TOOLS" import binance-capture "$DATA/btcusdt_20240808_head20k.gz" --journal "$crash"
 finish

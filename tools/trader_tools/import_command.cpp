@@ -25,15 +25,31 @@ struct ImportArgs {
   VenueId venue = VenueId::binance;
 };
 
-// A file whose bytes the journal holds already is refused (import_ledger.hpp); nothing is
-// written then. The journal's own record of what it holds is read under the writer's lock.
-Status check_not_imported(journal::Writer& writer, const std::vector<CaptureFileId>& files) {
+// The node resumes its last session by replaying the journal from that session's last
+// snapshot to the end and continuing its feed after its last input: records imported
+// after the session would stand in that replay, and keep it from ever being resumed (a
+// crashed node, whose orders may still be open at the venue, included).
+Status refuse_after_node_session(const std::string& dir, const std::vector<journal::SessionInfo>& sessions) {
+  if (sessions.empty() || sessions.back().config_hash.empty()) return {};  // empty, or an import's last
+  const auto& last = sessions.back();
+  return fail(fmt::format("journal {} ends with session {} of node {} (from seq {}, {}), which the node resumes by "
+                          "continuing it after its last input; records imported after it would keep it from ever "
+                          "being resumed. Import into another journal",
+                          dir, last.id, last.node_id, last.start_seq,
+                          last.end_reason.empty() ? "not ended: it crashed, or is running" : "ended: " + last.end_reason));
+}
+
+// Checked under the writer's lock before anything is written: a file whose bytes the
+// journal holds already (import_ledger.hpp), unless `again`; a node session at its end.
+Status check_journal_takes(journal::Writer& writer, const std::string& dir, const std::vector<CaptureFileId>& files,
+                           bool again) {
   auto reader = writer.reader();
   auto meta = reader->meta();
   if (!meta) return tl::unexpected(meta.error());
   auto sessions = reader->sessions();
   if (!sessions) return tl::unexpected(sessions.error());
-  return refuse_imported_again(*meta, *sessions, files);
+  if (auto st = refuse_after_node_session(dir, *sessions); !st) return st;
+  return again ? Status{} : refuse_imported_again(*meta, *sessions, files);
 }
 
 std::string capture_command(VenueId venue) {
@@ -74,11 +90,10 @@ int run_import(const ImportArgs& args) {
     fmt::print(stderr, "error: {}\n", writer.error().message);
     return kExitError;
   }
-  if (!args.again)
-    if (auto st = check_not_imported(**writer, *files); !st) {
-      fmt::print(stderr, "error: {}\n", st.error().message);
-      return kExitError;
-    }
+  if (auto st = check_journal_takes(**writer, args.journal, *files, args.again); !st) {
+    fmt::print(stderr, "error: {}\n", st.error().message);
+    return kExitError;
+  }
   const auto wall_ns = [] {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
