@@ -125,6 +125,13 @@ Result<Recovery> recover(const std::string& dir, const NodeConfig& config, const
   for (const auto& s : *sessions)
     if (meta->count(replay::session_config_key(s.id))) last = &s;
   if (!last) return fail(fmt::format("journal {} has no node session to resume", dir));
+  // The replay below runs to the end of the journal: another session after the node's (an
+  // import, which import now refuses) would be fed to the actors as if the node's.
+  if (const auto& end = sessions->back(); end.id != last->id)
+    return fail(fmt::format("session {} (node {}) is not the journal's last: session {} ({}, from seq {}) follows it, "
+                            "and a node session resumes only at the end of its journal; start afresh "
+                            "(journal.if_exists = \"archive\")",
+                            last->id, last->node_id, end.id, end.node_id, end.start_seq));
 
   if (auto st = check_same_inputs(meta->at(replay::session_config_key(last->id)), config); !st)
     return tl::unexpected(st.error());

@@ -203,3 +203,27 @@ TEST_CASE("recovery refuses a journal that its config does not replay") {
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().message.find("does not replay") != std::string::npos);
 }
+
+TEST_CASE("recovery refuses a node session that another session follows, naming both, instead of feeding it that one's records") {
+  test::TempDir dir;
+  const std::string full = full_session(dir);
+  const auto all = records_of(full);
+  const std::string crashed = dir.sub("crashed");
+  write_crashed(full, all, all.size() / 2, crashed, 1, false);
+  {  // an import after the crashed session, as builds before import refused one wrote it
+    auto w = journal::Writer::open(crashed);
+    REQUIRE(w.has_value());
+    journal::SessionInfo s;
+    s.node_id = "import";
+    auto id = (*w)->begin_session(s);
+    REQUIRE(id.has_value());
+    ImportOptions o;
+    o.files = {std::string(TRADER_TEST_DATA_DIR) + "/xrpeth_aggtrade_20191011_head3k.gz"};
+    REQUIRE(import_captures(**w, o).has_value());
+    REQUIRE((*w)->end_session(*id, 1, "completed").has_value());
+  }
+  auto r = node::recover(crashed, config());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message.find(fmt::format("is not the journal's last: session 2 (import, from seq {}) follows it",
+                                           all.size() / 2 + 1)) != std::string::npos);
+}
