@@ -200,6 +200,8 @@ expect_fail "...or a link to it" 2 "cannot write $SCRATCH/fills.csv: it is a fil
   "$TOOLS" export trades "$race" --csv "$SCRATCH/fills.csv"
 expect_fail "train --replace onto it" 2 "it is a file of the journal" \
   "$TOOLS" train "$race" --config "$CONFIG" --out "$race/writer.lock" --replace --rounds 5
+TRADER_KEYS_PASSPHRASE=pw BINANCE_API_KEY=k BINANCE_API_SECRET=s expect_fail "keys encrypt --force onto it" 2 \
+  "it is a file of the journal" "$TOOLS" keys encrypt --out "$race/data.mdb" --force
 expect_eq "...and the journal verifies as before" "$before" "$(heads)"
 
 # Smaller: dump's usage errors.

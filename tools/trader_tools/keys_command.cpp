@@ -11,6 +11,7 @@
 #include "credentials/credentials.hpp"
 #include "credentials/jwt.hpp"
 #include "credentials/kucoin_sign.hpp"
+#include "journal/directory.hpp"
 #include "tools/trader_tools/commands.hpp"
 
 namespace trader::tools {
@@ -26,6 +27,7 @@ struct KeysOptions {
 
 // Writes `text` to a new file readable by its owner only.
 Status write_private(const std::string& path, const std::string& text, bool force) {
+  if (auto own = journal::refuse_own_file(path); !own) return own;  // --force truncates what it names
   const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
   const int fd = ::open(path.c_str(), flags, 0600);
   if (fd < 0)
