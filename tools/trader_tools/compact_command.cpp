@@ -20,25 +20,25 @@ void add_compact_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--expand", a->expand, "restore the records as they were stored, byte for byte");
   cmd->add_option("--level", a->level, "zstd level of the blocks")->check(CLI::Range(1, 22))->capture_default_str();
   cmd->callback([a, &exit_code] {
-    {
-      // "Not a journal", or one that is already what was asked, is a mistake in the
-      // command (exit 2), not a failed compaction; journal::compact refuses them too.
+    // "Not a journal", or one that is already what was asked, is a mistake in the command
+    // (exit 2), not a failed compaction; journal::compact refuses them too. A summary that
+    // cannot be read is left to the compaction, which verifies first and names the damage.
+    const auto mistake = [&]() -> std::string {
       auto reader = journal::Reader::open(a->dir);
-      auto summary = reader ? (*reader)->summary() : Result<journal::Summary>(tl::unexpected(reader.error()));
-      std::string mistake;
-      if (!summary)
-        mistake = summary.error().message;
-      else if (summary->compacted && !a->expand)
-        mistake = fmt::format("journal {} is already compacted ('compact --expand' restores its records)", a->dir);
-      else if (!summary->compacted && a->expand)
-        mistake = fmt::format("journal {} is not compacted: nothing to expand", a->dir);
-      else if (summary->records == 0)
-        mistake = fmt::format("journal {} holds no records: nothing to {}", a->dir, a->expand ? "expand" : "compact");
-      if (!mistake.empty()) {
-        fmt::print(stderr, "error: {}\n", mistake);
-        exit_code = kExitError;
-        return;
-      }
+      if (!reader) return reader.error().message;
+      auto summary = (*reader)->summary();
+      if (!summary) return "";
+      if (summary->compacted && !a->expand)
+        return fmt::format("journal {} is already compacted ('compact --expand' restores its records)", a->dir);
+      if (!summary->compacted && a->expand) return fmt::format("journal {} is not compacted: nothing to expand", a->dir);
+      if (summary->records == 0)
+        return fmt::format("journal {} holds no records: nothing to {}", a->dir, a->expand ? "expand" : "compact");
+      return "";
+    }();
+    if (!mistake.empty()) {
+      fmt::print(stderr, "error: {}\n", mistake);
+      exit_code = kExitError;
+      return;
     }
     journal::CompactOptions options;
     options.zstd_level = a->level;
