@@ -110,6 +110,14 @@ expect_fail "no subcommand" 2 "subcommand" "$TOOLS"
 expect_fail "unknown subcommand" 2 "frobnicate" "$TOOLS" frobnicate
 expect_fail "dump without a directory" 2 "dir is required" "$TOOLS" dump
 expect_fail "non-numeric --from" 2 "from" "$TOOLS" dump "$j" --from abc
+# Whole numbers are decimal: "-1" was a wrapped unsigned (replay --from 18446744073709551615,
+# diff --limit of everything), "010" octal (seq 8).
+expect_fail "replay --from -1" 2 "--from: expected a whole number of 0 or more, in decimal" \
+  "$TOOLS" replay "$j" --verify --from -1
+expect_fail "diff --limit -1" 2 "--limit: expected a whole number of 0 or more, in decimal" "$TOOLS" diff "$j" "$j" --limit -1
+expect_fail "train --seed 0x10" 2 "--seed: expected a whole number of 0 or more, in decimal" \
+  "$TOOLS" train "$j" --config "${TRADER_CONFIG:?}" --out "$SCRATCH/never.json" --seed 0x10
+expect_eq "dump --from 010 is seq 10, not octal 8" 10 "$("$TOOLS" dump "$j" --from 010 --limit 1 | cut -d' ' -f1)"
 expect_fail "unknown --type" 2 "expected one of: trade, agg_trade" "$TOOLS" dump "$j" --type nosuch
 expect_fail "unknown --source" 2 "expected one of: market_feed" "$TOOLS" dump "$j" --source nobody
 expect_fail "bad --since" 2 "expected nanoseconds or an ISO time" "$TOOLS" dump "$j" --since yesterday

@@ -10,6 +10,7 @@
 
 #include "base/code_version.hpp"
 #include "journal/journal.hpp"
+#include "tools/trader_tools/cli_numbers.hpp"
 #include "tools/trader_tools/commands.hpp"
 
 namespace {
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
   trader::tools::add_record_command(app, exit_code);
   trader::tools::add_project_command(app, exit_code);
   trader::tools::add_sweep_command(app, exit_code);
+  trader::tools::require_decimal_integers(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
