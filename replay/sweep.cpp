@@ -70,13 +70,13 @@ Result<GridAxis> parse_grid_axis(std::string_view arg) {
         text = out.str();
       }
       // Each point of the grid runs once: a value given twice would run twice and rank twice.
-      const auto it = std::find(identities.begin(), identities.end(), value_identity(v, text));
-      if (it != identities.end())
+      std::string identity = value_identity(v, text);
+      if (const auto it = std::find(identities.begin(), identities.end(), identity); it != identities.end()) {
+        const std::string& first = axis.values[static_cast<std::size_t>(it - identities.begin())];
         return fail(fmt::format("--grid {}: {} appears twice{}; each value runs once", shown, text,
-                                axis.values[it - identities.begin()] == text
-                                    ? ""
-                                    : fmt::format(" (as {})", axis.values[it - identities.begin()])));
-      identities.push_back(value_identity(v, text));
+                                first == text ? "" : fmt::format(" (as {})", first)));
+      }
+      identities.push_back(std::move(identity));
       axis.values.push_back(std::move(text));
     }
   } catch (const toml::parse_error& e) {

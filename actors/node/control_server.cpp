@@ -251,9 +251,6 @@ struct ControlServer::Impl {
     for (std::size_t dropped = 0; !ec && dropped < (1u << 20) && std::chrono::steady_clock::now() < until;)
       dropped += socket.read_some(asio::buffer(sink), ec);
   }
-  static void answer_busy(tcp::socket& socket, const char* why) {
-    answer_error(socket, http::status::service_unavailable, why);
-  }
 
   // One connection, on a worker thread of its own.
   void serve_one(tcp::socket socket) {
@@ -265,7 +262,7 @@ struct ControlServer::Impl {
         if (streams.fetch_add(1) < kMaxStreams) {
           stream_events(socket);  // a dashboard that stops reading is dropped by SO_SNDTIMEO
         } else {
-          answer_busy(socket, "too many dashboards are following /events");
+          answer_error(socket, http::status::service_unavailable, "too many dashboards are following /events");
         }
         --streams;
         socket.shutdown(tcp::socket::shutdown_both, ec);
@@ -301,7 +298,7 @@ struct ControlServer::Impl {
       ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
       if (connections.load() >= kMaxConnections) {
-        answer_busy(socket, "too many requests at once");
+        answer_error(socket, http::status::service_unavailable, "too many requests at once");
         socket.shutdown(tcp::socket::shutdown_both, ec);
         continue;
       }

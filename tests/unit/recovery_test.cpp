@@ -8,6 +8,7 @@
 #include "journal/journal.hpp"
 #include "journal_scan.hpp"
 #include "replay/replay.hpp"
+#include "import_session.hpp"
 #include "test_support.hpp"
 #include "tools/trader_tools/capture_import.hpp"
 
@@ -213,14 +214,7 @@ TEST_CASE("recovery refuses a node session that another session follows, naming 
   {  // an import after the crashed session, as builds before import refused one wrote it
     auto w = journal::Writer::open(crashed);
     REQUIRE(w.has_value());
-    journal::SessionInfo s;
-    s.node_id = "import";
-    auto id = (*w)->begin_session(s);
-    REQUIRE(id.has_value());
-    ImportOptions o;
-    o.files = {std::string(TRADER_TEST_DATA_DIR) + "/xrpeth_aggtrade_20191011_head3k.gz"};
-    REQUIRE(import_captures(**w, o).has_value());
-    REQUIRE((*w)->end_session(*id, 1, "completed").has_value());
+    test::import_session(**w, {std::string(TRADER_TEST_DATA_DIR) + "/xrpeth_aggtrade_20191011_head3k.gz"}, 1);
   }
   auto r = node::recover(crashed, config());
   REQUIRE_FALSE(r.has_value());

@@ -10,6 +10,7 @@
 #include "journal/journal.hpp"
 #include "replay/recorded.hpp"
 #include "replay/replay.hpp"
+#include "import_session.hpp"
 #include "test_support.hpp"
 #include "tools/trader_tools/capture_import.hpp"
 
@@ -22,16 +23,8 @@ std::string imported_klines(const test::TempDir& dir) {
   const std::string path = dir.sub("import");
   auto w = journal::Writer::open(path);
   REQUIRE(w.has_value());
-  journal::SessionInfo session;
-  session.node_id = "import";
-  auto id = (*w)->begin_session(session);
-  REQUIRE(id.has_value());
-  ImportOptions o;
-  o.files = {std::string(TRADER_TEST_DATA_DIR) + "/btcusdc_kline1m_20230301-07.gz"};
-  auto r = import_captures(**w, o);
-  REQUIRE(r.has_value());
-  CHECK(r->records == 10080);
-  REQUIRE((*w)->end_session(*id, 0, "completed").has_value());
+  CHECK(test::import_session(**w, {std::string(TRADER_TEST_DATA_DIR) + "/btcusdc_kline1m_20230301-07.gz"}).records ==
+        10080);
   return path;
 }
 
