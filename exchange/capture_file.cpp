@@ -2,8 +2,13 @@
 
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -17,15 +22,121 @@ constexpr std::size_t kReadChunk = 1 << 20;
 
 constexpr std::size_t kMaxLineBytes = std::size_t{64} << 20;
 
+namespace {
+
+// What one gzread failed with, without the place (the reader knows the line).
+struct GzFailure {
+  const char* what;  // "read error", "damaged or truncated gzip data"
+  std::string detail;
+};
+
+// One gzread of up to `n` bytes: how many (0 at the end of the data), or the failure. A
+// stream that ends early is a failure, not an end: zlib says so only through gzerror.
+tl::expected<std::size_t, GzFailure> gz_read(gzFile gz, char* out, std::size_t n) {
+  const int got = gzread(gz, out, static_cast<unsigned>(n));
+  int code = 0;
+  if (got < 0) {
+    const char* msg = gzerror(gz, &code);
+    return tl::unexpected(GzFailure{"read error", code == Z_ERRNO ? std::strerror(errno) : msg});
+  }
+  if (got == 0) {
+    const char* msg = gzerror(gz, &code);
+    // zlib reports a gzip stream cut short as Z_BUF_ERROR at the end.
+    if (code != Z_OK && code != Z_STREAM_END) return tl::unexpected(GzFailure{"damaged or truncated gzip data", msg});
+  }
+  return static_cast<std::size_t>(got);
+}
+
+// Decompresses on a thread of its own, up to kChunksAhead chunks ahead of the reader, so
+// gunzip (most of reading a capture) and what the reader does with the lines use two
+// cores. The reader gets exactly gz_read's bytes and its failure, in order.
+class GunzipAhead {
+ public:
+  explicit GunzipAhead(gzFile gz) : gz_(gz), thread_([this] { run(); }) {}
+  ~GunzipAhead() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    room_.notify_all();
+    thread_.join();
+  }
+  // As gz_read, for at most kReadChunk bytes.
+  tl::expected<std::size_t, GzFailure> read(char* out) {
+    if (finished_) return *finished_;  // the thread has stopped: the end or the failure again
+    Chunk chunk;
+    {
+      std::unique_lock lock(mutex_);
+      filled_cv_.wait(lock, [&] { return !filled_.empty(); });
+      chunk = std::move(filled_.front());
+      filled_.pop_front();
+    }
+    room_.notify_one();
+    if (!chunk.got || *chunk.got == 0) {
+      finished_ = chunk.got;
+      return chunk.got;
+    }
+    std::memcpy(out, chunk.bytes.data(), *chunk.got);
+    std::lock_guard lock(mutex_);
+    spare_.push_back(std::move(chunk.bytes));
+    return *chunk.got;
+  }
+  GunzipAhead(const GunzipAhead&) = delete;
+  GunzipAhead& operator=(const GunzipAhead&) = delete;
+
+ private:
+  static constexpr std::size_t kChunksAhead = 4;
+  struct Chunk {
+    std::vector<char> bytes;
+    tl::expected<std::size_t, GzFailure> got = 0;
+  };
+  void run() {
+    for (;;) {
+      Chunk chunk;
+      {
+        std::lock_guard lock(mutex_);
+        if (!spare_.empty()) {
+          chunk.bytes = std::move(spare_.back());
+          spare_.pop_back();
+        }
+      }
+      chunk.bytes.resize(kReadChunk);
+      chunk.got = gz_read(gz_, chunk.bytes.data(), kReadChunk);
+      const bool last = !chunk.got || *chunk.got == 0;
+      {
+        std::unique_lock lock(mutex_);
+        room_.wait(lock, [&] { return stop_ || filled_.size() < kChunksAhead; });
+        if (stop_) return;
+        filled_.push_back(std::move(chunk));
+      }
+      filled_cv_.notify_one();
+      if (last) return;
+    }
+  }
+
+  gzFile gz_;
+  std::mutex mutex_;
+  std::condition_variable filled_cv_, room_;
+  std::deque<Chunk> filled_;
+  std::vector<std::vector<char>> spare_;
+  bool stop_ = false;
+  std::optional<tl::expected<std::size_t, GzFailure>> finished_;  // the reader's side only
+  std::thread thread_;  // last: started once everything above exists
+};
+
+}  // namespace
+
 struct CaptureFile::Impl {
   std::string path;
   gzFile gz = nullptr;
+  std::unique_ptr<GunzipAhead> ahead;  // CaptureFile::Gunzip::ahead
   std::vector<char> buf;     // [begin, end) holds unread bytes; kPadding spare after end
   std::size_t begin = 0, end = 0;
   bool eof = false;
   std::uint64_t line_no = 0;
 
   ~Impl() {
+    ahead.reset();  // its thread reads `gz`
     if (gz) gzclose(gz);
   }
 
@@ -38,23 +149,13 @@ struct CaptureFile::Impl {
       begin = 0;
     }
     if (buf.size() - end < kReadChunk + kPadding) buf.resize(end + kReadChunk + kPadding);
-    const int n = gzread(gz, buf.data() + end, static_cast<unsigned>(kReadChunk));
-    if (n < 0) {
-      int code = 0;
-      const char* msg = gzerror(gz, &code);
-      return fail(fmt::format("{}: read error after line {}: {}", path, line_no,
-                              code == Z_ERRNO ? std::strerror(errno) : msg));
-    }
-    if (n == 0) {
-      int code = 0;
-      const char* msg = gzerror(gz, &code);
-      // zlib reports a gzip stream cut short as Z_BUF_ERROR at the end.
-      if (code != Z_OK && code != Z_STREAM_END)
-        return fail(fmt::format("{}: damaged or truncated gzip data after line {}: {}", path, line_no, msg));
+    const auto n = ahead ? ahead->read(buf.data() + end) : gz_read(gz, buf.data() + end, kReadChunk);
+    if (!n) return fail(fmt::format("{}: {} after line {}: {}", path, n.error().what, line_no, n.error().detail));
+    if (*n == 0) {
       eof = true;
       return false;
     }
-    end += static_cast<std::size_t>(n);
+    end += *n;
     return true;
   }
 };
@@ -63,7 +164,7 @@ CaptureFile::CaptureFile(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CaptureFile::~CaptureFile() = default;
 const std::string& CaptureFile::path() const { return impl_->path; }
 
-Result<std::unique_ptr<CaptureFile>> CaptureFile::open(const std::string& path) {
+Result<std::unique_ptr<CaptureFile>> CaptureFile::open(const std::string& path, Gunzip gunzip) {
   // Captures are recorded files: a FIFO or a device could block the open or never end.
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
@@ -76,6 +177,7 @@ Result<std::unique_ptr<CaptureFile>> CaptureFile::open(const std::string& path) 
   impl->gz = gzopen(path.c_str(), "rb");  // reads plain files transparently
   if (!impl->gz) return fail(fmt::format("cannot open capture {}: {}", path, std::strerror(errno)));
   gzbuffer(impl->gz, 256 * 1024);
+  if (gunzip == Gunzip::ahead) impl->ahead = std::make_unique<GunzipAhead>(impl->gz);
   impl->buf.resize(kReadChunk + kPadding);
   return std::unique_ptr<CaptureFile>(new CaptureFile(std::move(impl)));
 }

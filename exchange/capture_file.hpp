@@ -23,7 +23,10 @@ struct CaptureLine {
 
 class CaptureFile {
  public:
-  static Result<std::unique_ptr<CaptureFile>> open(const std::string& path);
+  // `ahead`: decompress on a thread of its own, a few MiB ahead of next() (an import
+  // reads a whole file; a caller that reads a line or two should not).
+  enum class Gunzip { inline_, ahead };
+  static Result<std::unique_ptr<CaptureFile>> open(const std::string& path, Gunzip gunzip = Gunzip::inline_);
   ~CaptureFile();
 
   // Reads the next non-empty line into `line`; false at the end of the file. A damaged

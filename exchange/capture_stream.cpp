@@ -46,11 +46,12 @@ std::uint64_t CaptureStream::lines() const { return impl_->items; }
 std::uint64_t CaptureStream::lines_read() const { return impl_->lines; }
 
 Result<std::unique_ptr<CaptureStream>> CaptureStream::open(const std::vector<std::string>& files,
-                                                           const std::string& snapshot_symbol, VenueId venue) {
+                                                           const std::string& snapshot_symbol, VenueId venue,
+                                                           CaptureFile::Gunzip gunzip) {
   auto impl = std::make_unique<Impl>();
   impl->fixed_snapshot_symbol = !snapshot_symbol.empty();
   for (const auto& path : files) {
-    auto file = CaptureFile::open(path);
+    auto file = CaptureFile::open(path, gunzip);
     if (!file) return tl::unexpected(file.error());
     auto s = std::make_unique<Source>();
     s->file = std::move(*file);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "exchange/capture_file.hpp"
 #include "exchange/feed_source.hpp"
 #include "messages/instrument.hpp"
 
@@ -20,9 +21,11 @@ class CaptureStream final : public FeedSource {
  public:
   // `snapshot_symbol`: the symbol for REST depth snapshots; by default each file's
   // snapshots take the symbol of the frames before them.
+  // `gunzip`: as CaptureFile::open, for each file.
   static Result<std::unique_ptr<CaptureStream>> open(const std::vector<std::string>& files,
                                                      const std::string& snapshot_symbol = "",
-                                                     VenueId venue = VenueId::binance);
+                                                     VenueId venue = VenueId::binance,
+                                                     CaptureFile::Gunzip gunzip = CaptureFile::Gunzip::inline_);
   ~CaptureStream();
 
   // The next item; false at the end. A read error (damaged gzip) names the file and line.

@@ -11,8 +11,9 @@ using namespace trader;
 namespace {
 std::string data_file(const char* name) { return std::string(TRADER_TEST_DATA_DIR) + "/" + name; }
 
-std::vector<CaptureLine> read_all(const std::string& path, std::vector<std::string>* frames = nullptr) {
-  auto f = CaptureFile::open(path);
+std::vector<CaptureLine> read_all(const std::string& path, std::vector<std::string>* frames = nullptr,
+                                  CaptureFile::Gunzip gunzip = CaptureFile::Gunzip::inline_) {
+  auto f = CaptureFile::open(path, gunzip);
   REQUIRE(f.has_value());
   std::vector<CaptureLine> out;
   CaptureLine line;
@@ -67,16 +68,9 @@ TEST_CASE("a long line (a 64 KB depth snapshot) spanning read chunks is whole") 
   CHECK(frames[2] == "end");
 }
 
-TEST_CASE("a truncated gzip file is an error naming the file, not a silent end") {
-  test::TempDir dir;
-  const auto path = dir.sub("cut.gz");
-  {
-    gzFile gz = gzopen(path.c_str(), "wb");
-    for (int i = 0; i < 20000; ++i) gzprintf(gz, "%d {\"stream\":\"x@trade\",\"data\":{\"i\":%d}}\n", i, i);
-    gzclose(gz);
-  }
-  std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
-  auto f = CaptureFile::open(path);
+// A capture cut in the middle of its gzip data: lines read before the cut, then the error.
+std::pair<int, std::string> read_until_error(const std::string& path, CaptureFile::Gunzip gunzip) {
+  auto f = CaptureFile::open(path, gunzip);
   REQUIRE(f.has_value());
   CaptureLine line;
   Result<bool> more = true;
@@ -86,8 +80,68 @@ TEST_CASE("a truncated gzip file is an error naming the file, not a silent end")
     ++n;
   }
   REQUIRE_FALSE(more.has_value());
-  CHECK(more.error().message.find("cut.gz") != std::string::npos);
+  const auto again = (*f)->next(line);  // asked again: the same error, not a hang or an end
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error().message == more.error().message);
+  return {n, more.error().message};
+}
+
+std::string cut_gzip(const test::TempDir& dir, int lines) {
+  const auto path = dir.sub("cut.gz");
+  {
+    gzFile gz = gzopen(path.c_str(), "wb");
+    for (int i = 0; i < lines; ++i) gzprintf(gz, "%d {\"stream\":\"x@trade\",\"data\":{\"i\":%d}}\n", i, i);
+    gzclose(gz);
+  }
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
+  return path;
+}
+
+TEST_CASE("a truncated gzip file is an error naming the file, not a silent end") {
+  test::TempDir dir;
+  const auto [n, message] = read_until_error(cut_gzip(dir, 20000), CaptureFile::Gunzip::inline_);
+  CHECK(message.find("cut.gz") != std::string::npos);
+  CHECK(message.find("damaged or truncated gzip data after line") != std::string::npos);
   CHECK(n > 1);
+}
+
+TEST_CASE("gunzip on a thread of its own gives the same lines, and the same error after the same line") {
+  std::vector<std::string> inline_frames, ahead_frames;
+  const auto path = data_file("xrpeth_aggtrade_20191011_head3k.gz");
+  const auto a = read_all(path, &inline_frames);
+  const auto b = read_all(path, &ahead_frames, CaptureFile::Gunzip::ahead);
+  REQUIRE(a.size() == b.size());
+  CHECK(inline_frames == ahead_frames);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].line_no == b[i].line_no);
+    CHECK(a[i].recv_ts_ns == b[i].recv_ts_ns);
+  }
+  // Several read chunks (1 MiB each) and more than the four it may read ahead.
+  test::TempDir dir;
+  const auto cut = cut_gzip(dir, 600000);
+  const auto inline_cut = read_until_error(cut, CaptureFile::Gunzip::inline_);
+  const auto ahead_cut = read_until_error(cut, CaptureFile::Gunzip::ahead);
+  CHECK(inline_cut.first > 100000);
+  CHECK(ahead_cut == inline_cut);
+}
+
+TEST_CASE("a capture read ahead and closed after its first line stops its gunzip thread") {
+  test::TempDir dir;
+  const auto path = dir.sub("long.gz");
+  {
+    gzFile gz = gzopen(path.c_str(), "wb");
+    for (int i = 0; i < 600000; ++i) gzprintf(gz, "%d {\"i\":%d}\n", i, i);
+    gzclose(gz);
+  }
+  for (int round = 0; round < 20; ++round) {  // the thread may be reading or waiting for room
+    auto f = CaptureFile::open(path, CaptureFile::Gunzip::ahead);
+    REQUIRE(f.has_value());
+    CaptureLine line;
+    auto more = (*f)->next(line);
+    REQUIRE(more.has_value());
+    CHECK(*more);
+    CHECK(line.text() == "{\"i\":0}");
+  }
 }
 
 TEST_CASE("a missing capture file is a clear error") {
