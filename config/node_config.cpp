@@ -547,6 +547,62 @@ Status apply_override(toml::table& root, const std::string& assignment) {
 }  // namespace
 
 namespace {
+// A zero that reads like "off" but stops the node from ever trading: the session runs to
+// its end, exit 0, with every entry sized to nothing, refused, or never filled, and the
+// limits that mean "off" at 0 say so in their own comments (paper.toml). Refused at its
+// line for a node; a recorded config replays as it was.
+void refuse_zero_that_stops_trading(Reader& r, const NodeConfig& c) {
+  const auto refuse = [&](const std::string& key, const std::string& why) { r.error(key, r.peek(key), why); };
+  const auto& risk = c.risk;
+  if (risk.max_drawdown_ppm == 0)
+    refuse("risk.max_drawdown", "0 halts trading at the first portfolio update (a drawdown of 0 reaches it), until an "
+                                "operator resumes: expected a share of equity above 0, like 0.10");
+  if (risk.max_daily_loss == 0)
+    refuse("risk.max_daily_loss", "\"0\" puts risk in REDUCING (exits only) from the start of every day: expected an "
+                                  "amount above 0 in the quote asset, like \"500\"");
+  for (const auto& [side, mode, pct, atr] :
+       {std::tuple{std::string("stop_loss"), risk.stop_loss_mode, risk.stop_loss_ppm, risk.stop_loss_atr_milli},
+        std::tuple{std::string("take_profit"), risk.take_profit_mode, risk.take_profit_ppm, risk.take_profit_atr_milli}}) {
+    if (mode == StopMode::percent && pct == 0)
+      refuse("risk." + side + "_pct", fmt::format("0 is no {0} at all, while risk.{0} = \"percent\" says there is one: "
+                                                  "expected a percent above 0, or risk.{0} = \"off\"", side));
+    if (mode == StopMode::volatility && atr == 0)
+      refuse("risk." + side + "_atr", fmt::format("0 is no {0} at all, while risk.{0} = \"volatility\" says there is "
+                                                  "one: expected an ATR multiple above 0, or risk.{0} = \"off\"", side));
+  }
+  const auto& sz = c.strategy.sizing;
+  const std::string sized_to_nothing = "sizes every entry to nothing";
+  if (sz.policy == SizingPolicy::strategy) {
+    // Each strategy's own share: the rule's position_fraction, a model's max_fraction.
+    const auto check_own = [&](const std::string& p, StrategyKind kind, const RuleStrategyConfig& rule,
+                               const XgbStrategyConfig& xgb) {
+      if (kind == StrategyKind::rule && rule.position_fraction_ppm == 0)
+        refuse(p + "position_fraction", "0 " + sized_to_nothing + ": expected a share of equity above 0, like 0.2");
+      if (kind == StrategyKind::xgboost && xgb.max_fraction_ppm == 0 && xgb.min_fraction_ppm == 0)
+        refuse(p + "max_fraction", "0, with min_fraction 0 too, " + sized_to_nothing + ": expected a share of equity "
+                                   "above 0, like 0.25");
+    };
+    if (c.strategies.empty()) check_own("strategy.", c.strategy_kind, c.strategy, c.xgb);
+    for (std::size_t i = 0; i < c.strategies.size(); ++i)
+      check_own(fmt::format("strategies[{}].", i), c.strategies[i].kind, c.strategies[i].rule, c.strategies[i].xgb);
+  } else {
+    const std::string policy(mode_name(kSizingPolicies, sz.policy));
+    if (sz.max_fraction_ppm == 0)
+      refuse("sizing.max_fraction", fmt::format("0 caps every entry at nothing (sizing.policy = \"{}\"): expected a "
+                                                "share of equity above 0, like 0.05", policy));
+    if ((sz.policy == SizingPolicy::fixed_fraction || sz.policy == SizingPolicy::confidence_scaled) && sz.fraction_ppm == 0)
+      refuse("sizing.fraction", fmt::format("0 {} (sizing.policy = \"{}\"): expected a share of equity above 0, like "
+                                            "0.1", sized_to_nothing, policy));
+    if (sz.policy == SizingPolicy::risk_per_trade && sz.risk_ppm == 0)
+      refuse("sizing.risk_per_trade", "0 " + sized_to_nothing + ": expected a share of equity above 0, like 0.02");
+    if (sz.policy == SizingPolicy::kelly && sz.kelly_fraction_ppm == 0)
+      refuse("sizing.kelly_fraction", "0 " + sized_to_nothing + ": expected a share of full Kelly above 0, like 0.5");
+  }
+  if (c.order_mode == OrderMode::paper && c.paper.kline_participation_ppm == 0)
+    refuse("order.kline_participation", "0 fills no paper order on kline data: expected a share of a kline's volume "
+                                        "above 0, like 0.1");
+}
+
 Result<NodeConfig> read_config(toml::table root, const std::string& path, const std::vector<std::string>& overrides,
                                ConfigUse use);
 
@@ -1144,6 +1200,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("order.latency_ms", c.paper.latency_ms, 0, 3'600'000);
   r.ppm("order.kline_participation", c.paper.kline_participation_ppm);
   r.integer("order.market_timeout_ms", c.paper.market_timeout_ms, 1, 86'400'000);
+  if (use == ConfigUse::node) refuse_zero_that_stops_trading(r, c);
   r.string("order.client_id_prefix", c.order.client_id_prefix);
   r.integer("order.limit_ttl_ms", c.order.limit_ttl_ms, 0, std::int64_t{1} << 40);
   c.paper.fee_asset = c.portfolio.quote_asset;

@@ -145,6 +145,38 @@ TEST_CASE("config: portfolio.quote_asset names an asset as venues write it, else
   }
 }
 
+TEST_CASE("config: a zero that would keep the node from ever trading is refused at its line, naming what it does") {
+  const std::string files = fmt::format("feed.files=[\"{}/btcusdc_kline1m_20230301.gz\"]", TRADER_TEST_DATA_DIR);
+  // Each ran a whole session with no fill (or halted at its first update), exit 0.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[risk]\nmax_drawdown = 0\n", "x.toml:2: risk.max_drawdown: 0 halts trading at the first portfolio update"},
+      {"[risk]\nmax_daily_loss = \"0\"\n", "x.toml:2: risk.max_daily_loss: \"0\" puts risk in REDUCING"},
+      {"[risk]\nstop_loss_pct = 0\n",
+       "x.toml:2: risk.stop_loss_pct: 0 is no stop_loss at all, while risk.stop_loss = \"percent\" says there is one"},
+      {"[risk]\ntake_profit = \"volatility\"\ntake_profit_atr = 0\n",
+       "x.toml:3: risk.take_profit_atr: 0 is no take_profit at all, while risk.take_profit = \"volatility\""},
+      {"[strategy]\nposition_fraction = 0\n", "x.toml:2: strategy.position_fraction: 0 sizes every entry to nothing"},
+      {"[sizing]\npolicy = \"fixed_fraction\"\nfraction = 0\n", "x.toml:3: sizing.fraction: 0 sizes every entry to nothing"},
+      {"[sizing]\npolicy = \"risk_per_trade\"\nmax_fraction = 0\n",
+       "x.toml:3: sizing.max_fraction: 0 caps every entry at nothing (sizing.policy = \"risk_per_trade\")"},
+      {"[sizing]\npolicy = \"kelly\"\nkelly_fraction = 0\n", "x.toml:3: sizing.kelly_fraction: 0 sizes every entry"},
+      {"[order]\nkline_participation = 0\n", "x.toml:2: order.kline_participation: 0 fills no paper order on kline data"},
+  };
+  for (const auto& [text, expected] : cases) {
+    auto refused = parse_node_config(text, "x.toml", {files}, ConfigUse::node);
+    REQUIRE_MESSAGE(!refused, text);
+    CHECK_MESSAGE(refused.error().message.find(expected) != std::string::npos, refused.error().message);
+    // A recorded config replays as it was.
+    CHECK_MESSAGE(parse_node_config(text, "x.toml", {files}, ConfigUse::replay), text);
+  }
+  // Where the zero is not used, or means what it says, it stands.
+  for (const std::string text : {"[risk]\nstop_loss = \"off\"\nstop_loss_pct = 0\n",
+                                 "[sizing]\npolicy = \"fixed_fraction\"\n[strategy]\nposition_fraction = 0\n",
+                                 "[risk]\nmax_total_exposure = 0\nmax_open_positions = 1\n",
+                                 "[strategy]\nmin_fraction = 0\nmax_fraction = 0\n"})  // a rule strategy's
+    CHECK_MESSAGE(parse_node_config(text, "x.toml", {files}, ConfigUse::node), text);
+}
+
 TEST_CASE("config: a paper account needs cash to start with, and a directory is no config file") {
   const std::string files = fmt::format("feed.files=[\"{}/btcusdc_kline1m_20230301.gz\"]", TRADER_TEST_DATA_DIR);
   // With none, the node ran the whole session sizing every entry to nothing, exit 0.
