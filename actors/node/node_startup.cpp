@@ -174,7 +174,9 @@ Result<std::unique_ptr<ControlServer>> start_control_api(const NodeConfig& confi
 }
 
 Result<std::shared_ptr<journal::Writer>> open_node_journal(const NodeConfig& config, bool resuming) {
-  if (!resuming && config.if_exists != IfExists::resume) {
+  // A new journal, "resume" with none there included: a directory that holds other files
+  // is refused whatever if_exists says (resuming in it wrote a journal among them).
+  if (!resuming) {
     const auto how = config.if_exists == IfExists::replace   ? journal::Existing::replace
                      : config.if_exists == IfExists::archive ? journal::Existing::archive
                                                              : journal::Existing::error;

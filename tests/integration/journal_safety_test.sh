@@ -54,6 +54,17 @@ expect_fail "a Coinbase capture read as Binance's is refused, naming the venue t
   --set "feed.files=[\"$DATA/coinbase_btcusd_20240808.gz\"]"
 [ -e "$race.1" ] && bad "the refused start archived the journal" || ok "...and the journal was not archived"
 expect_eq "after those failures the journal still holds every record" "$n" "$(records "$race")"
+# A directory of the user's is no journal, whatever if_exists says: nothing is written into
+# it, moved or deleted ("resume" wrote a new journal among its files, exit 0).
+mine="$SCRATCH/mine"
+mkdir -p "$mine" && echo "my notes" > "$mine/notes.txt"
+for how in error archive replace resume; do
+  expect_fail "journal.if_exists = $how on a directory of other files is refused" 1 \
+    "journal.path $mine is not a journal (it holds notes.txt); choose another path" \
+    "$NODE" --config "$CONFIG" --set journal.path="$mine" --set journal.if_exists=$how
+done
+expect_eq "...and it holds what it held, nothing more" "notes.txt" "$(ls "$mine")"
+[ -e "$mine.1" ] && bad "a refused start moved the directory aside" || ok "...nothing was moved aside"
 expect_fail "node.clock_tick_ms = 0" 2 "node.clock_tick_ms: 0 is out of range" \
   "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/x" --set node.clock_tick_ms=0
 expect_fail "an empty journal.path" 2 "journal.path: must name the journal's directory" \
