@@ -90,11 +90,8 @@ std::string writer_lock_holder(const std::string& dir) {
   return pid;
 }
 
-Result<std::string> make_room(const std::string& dir, Existing how) {
+Result<std::string> files_not_of_a_journal(const std::string& dir) {
   std::error_code ec;
-  if (dir.empty()) return fail("journal.path is empty: name the journal's directory");
-  if (!fs::exists(dir, ec)) return std::string();
-  if (!fs::is_directory(dir, ec)) return fail(fmt::format("journal.path {} exists and is not a directory", dir));
   std::vector<std::string> foreign;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const auto name = e.path().filename().string();
@@ -105,9 +102,34 @@ Result<std::string> make_room(const std::string& dir, Existing how) {
   std::string listed;
   for (std::size_t i = 0; i < foreign.size() && i < 5; ++i) listed += (i ? ", " : "") + foreign[i];
   if (foreign.size() > 5) listed += fmt::format(" and {} more", foreign.size() - 5);
+  return listed;
+}
+
+Status check_new_journal_dir(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return {};
+  if (!fs::is_directory(dir, ec)) return fail(fmt::format("{} is not a directory (a journal is a directory)", dir));
+  if (fs::exists(fs::path(dir) / "data.mdb", ec)) return fail(fmt::format("{} already holds a journal; a new journal is made only in a new or empty directory", dir));
+  auto foreign = files_not_of_a_journal(dir);
+  if (!foreign) return tl::unexpected(foreign.error());
+  if (!foreign->empty())
+    return fail(fmt::format("{} is not a journal (it holds {}); a new journal is made only in a new or empty "
+                            "directory",
+                            dir, *foreign));
+  return {};
+}
+
+Result<std::string> make_room(const std::string& dir, Existing how) {
+  std::error_code ec;
+  if (dir.empty()) return fail("journal.path is empty: name the journal's directory");
+  if (!fs::exists(dir, ec)) return std::string();
+  if (!fs::is_directory(dir, ec)) return fail(fmt::format("journal.path {} exists and is not a directory", dir));
+  auto foreign = files_not_of_a_journal(dir);
+  if (!foreign) return tl::unexpected(foreign.error());
+  const std::string& listed = *foreign;
 
   if (!fs::exists(fs::path(dir) / "data.mdb", ec)) {
-    if (fs::is_empty(dir, ec) || (foreign.empty())) return std::string();  // nothing recorded here
+    if (listed.empty()) return std::string();  // nothing recorded here
     return fail(fmt::format("journal.path {} is not a journal (it holds {}); choose another path", dir, listed));
   }
   switch (how) {
@@ -116,7 +138,7 @@ Result<std::string> make_room(const std::string& dir, Existing how) {
                               "journal.if_exists = \"archive\" to move it aside (or \"resume\" to continue it)",
                               dir, records_in(dir)));
     case Existing::replace: {
-      if (!foreign.empty())
+      if (!listed.empty())
         return fail(fmt::format("journal.if_exists = \"replace\" deletes only a journal's own files, and {} also "
                                 "holds {}; move them, or use \"archive\"",
                                 dir, listed));

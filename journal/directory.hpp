@@ -16,6 +16,16 @@ bool is_own_file(std::string_view name);
 // a CSV or a model written there would destroy the journal. Output paths are checked with it.
 Status refuse_own_file(const std::string& path);
 
+// The names in `dir` that are not a journal's own files, sorted, the first five of them
+// ("a, b/, c and 3 more"); "" when there are none. A new journal is created only where
+// there are none: a user's directory never gets a journal among its files.
+Result<std::string> files_not_of_a_journal(const std::string& dir);
+
+// An error unless a new journal may be made at `dir`: it is missing, or a directory that
+// is empty or holds only a journal's own files without its data. The error says what is
+// there: a journal, a file, or the user's files (files_not_of_a_journal).
+Status check_new_journal_dir(const std::string& dir);
+
 // What to do with a journal already at the path a new session writes to.
 enum class Existing {
   error,    // refuse, saying how many records it holds

@@ -218,6 +218,8 @@ Result<std::shared_ptr<LmdbEnv>> open_env(const std::string& dir, bool writer, c
   }
   const bool exists = fs::exists(data, ec);
   if (!exists && !writer) return fail(fmt::format("{} is not a journal (no data.mdb)", dir));
+  if (!exists)  // a new journal: never among a user's files
+    if (auto st = check_new_journal_dir(dir); !st) return tl::unexpected(st.error());
   if (exists) {
     if (auto st = check_lmdb_file(data.string()); !st) return tl::unexpected(st.error());
   }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "base/wall_clock.hpp"
+#include "journal/directory.hpp"
 #include "journal/journal.hpp"
 #include "replay/decision_hash.hpp"
 #include "replay/replay.hpp"
@@ -53,8 +54,8 @@ Result<WhatIfReport> what_if(const std::string& source_dir, const Range& range, 
     config = std::move(*paper);
   }
   std::error_code ec;
-  if (std::filesystem::exists(std::filesystem::path(out_dir) / "data.mdb", ec))
-    return fail(fmt::format("--out {} already holds a journal; a what-if writes a new one", out_dir));
+  if (auto st = journal::check_new_journal_dir(out_dir); !st)
+    return fail(fmt::format("--out: {}", st.error().message));
   if (std::filesystem::equivalent(source_dir, out_dir, ec))
     return fail("--out must differ from the journal replayed");
   auto reader = journal::Reader::open(source_dir);

@@ -52,8 +52,15 @@ expect_fail "verify catches it too" 1 "seq 20000:" "$TOOLS" verify "$SCRATCH/tam
 expect_fail "replay without a mode" 2 "exactly one of --verify or --what-if" "$TOOLS" replay "$run"
 expect_fail "replay with both modes" 2 "exactly one of --verify or --what-if" "$TOOLS" replay "$run" --verify --what-if
 expect_fail "what-if without --out" 2 "needs --config FILE and --out DIR" "$TOOLS" replay "$run" --what-if --config "$CONFIG"
-expect_fail "what-if onto an existing journal" 1 "already holds a journal" \
+expect_fail "what-if onto an existing journal" 2 "already holds a journal" \
   "$TOOLS" replay "$run" --what-if --config "$CONFIG" --out "$SCRATCH/same"
+# A journal is never made among a user's files (what-if and import wrote one there, exit 0).
+mkdir -p "$SCRATCH/mine" && echo "my notes" > "$SCRATCH/mine/notes.txt"
+expect_fail "what-if into a directory of other files" 2 "is not a journal (it holds notes.txt); a new journal is made only" \
+  "$TOOLS" replay "$run" --what-if --config "$CONFIG" --out "$SCRATCH/mine"
+expect_fail "import into a directory of other files" 2 "is not a journal (it holds notes.txt); a new journal is made only" \
+  "$TOOLS" import binance-capture "$DATA/xrpeth_aggtrade_20191011_head3k.gz" --journal "$SCRATCH/mine"
+expect_eq "...and it holds what it held" "notes.txt" "$(ls "$SCRATCH/mine")"
 expect_fail "replay of a directory that does not exist" 2 "does not exist" "$TOOLS" replay "$SCRATCH/none" --verify
 expect_fail "replay --from after --to" 2 "expected --from <= --to" "$TOOLS" replay "$run" --verify --from 10 --to 5
 expect_fail "replay --from past the last record names it" 2 "--from 99999999 is after the journal's last record, seq $records (its records are seq 1..$records)" \

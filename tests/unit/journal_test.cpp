@@ -13,6 +13,7 @@
 
 #include <lmdb.h>
 
+#include "journal/directory.hpp"
 #include "journal/journal.hpp"
 #include "journal/record_format.hpp"
 #include "journal_fault.hpp"
@@ -633,6 +634,29 @@ TEST_CASE("opening what is not a journal gives one clear error") {
   auto file = Reader::open(dir.sub("file"));
   REQUIRE_FALSE(file.has_value());
   CHECK(file.error().message.find("not a directory") != std::string::npos);
+}
+
+TEST_CASE("a new journal is made only in a new or empty directory, never among a user's files") {
+  test::TempDir dir;
+  const std::string mine = dir.sub("mine");
+  std::filesystem::create_directories(mine + "/photos");
+  std::ofstream(mine + "/notes.txt") << "my notes";
+  auto w = Writer::open(mine);
+  REQUIRE_FALSE(w.has_value());
+  CHECK(w.error().message == mine + " is not a journal (it holds notes.txt, photos/); a new journal is made only in a "
+                                    "new or empty directory");
+  CHECK(std::filesystem::exists(mine + "/notes.txt"));
+  CHECK_FALSE(std::filesystem::exists(mine + "/data.mdb"));
+  // A journal's own files without its data (a lock left by a crash before the first commit) are no obstacle.
+  const std::string crashed = dir.sub("crashed");
+  std::filesystem::create_directories(crashed);
+  std::ofstream(crashed + "/writer.lock") << "123\n";
+  CHECK(journal::check_new_journal_dir(crashed));
+  CHECK(Writer::open(crashed).has_value());
+  CHECK(journal::check_new_journal_dir(dir.sub("new")));
+  auto held = journal::check_new_journal_dir(crashed);
+  REQUIRE_FALSE(held);
+  CHECK(held.error().message.find("already holds a journal") != std::string::npos);
 }
 
 TEST_CASE("a journal of an unknown format version is refused, the versions named") {

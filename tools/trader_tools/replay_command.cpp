@@ -4,8 +4,9 @@
 
 #include "base/progress.hpp"
 #include "config/node_config.hpp"
-#include "messages/fixed_point.hpp"
+#include "journal/directory.hpp"
 #include "journal/journal.hpp"
+#include "messages/fixed_point.hpp"
 #include "replay/replay.hpp"
 #include "tools/trader_tools/commands.hpp"
 
@@ -121,6 +122,10 @@ int run_replay(const ReplayArgs& a) {
   auto config = load_node_config_for_replay(a.config, a.overrides);
   if (!config) {
     fmt::print(stderr, "error: {}\n", config.error().message);
+    return kExitError;
+  }
+  if (auto st = journal::check_new_journal_dir(a.out); !st) {  // a mistake in the command, before any work
+    fmt::print(stderr, "error: --out: {}\n", st.error().message);
     return kExitError;
   }
   Progress bar("what-if", 0, "records");
