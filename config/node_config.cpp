@@ -6,8 +6,12 @@
 #include <algorithm>
 #include <arpa/inet.h>
 
+#include <array>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <set>
 #include <sstream>
@@ -613,8 +617,21 @@ Result<toml::table> read_config_file(const std::string& path) {
   if (!std::filesystem::exists(path, ec)) return fail(fmt::format("config file {} does not exist", path));
   if (std::filesystem::is_directory(path, ec))
     return fail(fmt::format("config file {} is a directory; expected a TOML file such as config/paper.toml", path));
+  // Read here, not by toml::parse_file, which sizes the file first: a pipe (--config
+  // <(envsubst < node.toml), /dev/stdin) could not be opened, and /dev/zero read as empty.
+  constexpr std::size_t kMaxConfigBytes = std::size_t{4} << 20;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(fmt::format("cannot read config file {}: {}", path, std::strerror(errno)));
+  std::string text;
+  std::array<char, 65536> chunk;
+  while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0) {
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxConfigBytes)
+      return fail(fmt::format("config file {} goes on past {} MiB: not a config (a device?)", path, kMaxConfigBytes >> 20));
+  }
+  if (in.bad()) return fail(fmt::format("cannot read config file {}: {}", path, std::strerror(errno)));
   try {
-    return toml::parse_file(path);
+    return toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     return fail(fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
   }

@@ -6,6 +6,9 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <thread>
+
+#include <sys/stat.h>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -13,6 +16,7 @@
 #include "config/node_config.hpp"
 #include "exchange/binance/stream_url.hpp"
 #include "core_harness.hpp"
+#include "test_support.hpp"
 
 using namespace trader;
 
@@ -193,6 +197,25 @@ TEST_CASE("config: a paper account needs cash to start with, and a directory is 
   CHECK(dir.error().message.find("/config is a directory; expected a TOML file") != std::string::npos);
   CHECK(load_node_config_for_replay(std::string(TRADER_SOURCE_DIR) + "/config", {}).error().message.find(
             "is a directory") != std::string::npos);
+}
+
+TEST_CASE("config: a config read from a pipe, as --config <(envsubst < node.toml) gives it; a device is no config") {
+  test::TempDir dir;
+  const std::string fifo = dir.sub("node.toml");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::ifstream paper(kPaper);
+  std::stringstream text;
+  text << paper.rdbuf();
+  // The writer blocks in its open until the config is opened for reading.
+  std::thread writer([&] { std::ofstream(fifo) << text.str(); });
+  auto piped = load_node_config(fifo, {});
+  writer.join();
+  REQUIRE_MESSAGE(piped.has_value(), (piped ? "" : piped.error().message));  // was "File could not be opened for reading"
+  CHECK(piped->node_id == "paper-1");
+  // An endless device was read as an empty config, blamed on feed.files.
+  auto zero = load_node_config("/dev/zero", {});
+  REQUIRE_FALSE(zero);
+  CHECK(zero.error().message == "config file /dev/zero goes on past 4 MiB: not a config (a device?)");
 }
 
 TEST_CASE("config: sizing policies, those that size on the stop need percent stops, named at their line") {
