@@ -199,7 +199,7 @@ TEST_CASE("config: a paper account needs cash to start with, and a directory is 
             "is a directory") != std::string::npos);
 }
 
-TEST_CASE("config: a config read from a pipe, as --config <(envsubst < node.toml) gives it; a device is no config") {
+TEST_CASE("config: a config read from a pipe, as --config <(envsubst < node.toml) gives it, and a device is no config") {
   test::TempDir dir;
   const std::string fifo = dir.sub("node.toml");
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
@@ -208,7 +208,8 @@ TEST_CASE("config: a config read from a pipe, as --config <(envsubst < node.toml
   text << paper.rdbuf();
   // The writer blocks in its open until the config is opened for reading.
   std::thread writer([&] { std::ofstream(fifo) << text.str(); });
-  auto piped = load_node_config(fifo, {});
+  auto piped = load_node_config(  // from any working directory
+      fifo, {fmt::format("feed.files=[\"{}/btcusdc_kline1m_20230301-07.gz\"]", TRADER_TEST_DATA_DIR)});
   writer.join();
   REQUIRE_MESSAGE(piped.has_value(), (piped ? "" : piped.error().message));  // was "File could not be opened for reading"
   CHECK(piped->node_id == "paper-1");
