@@ -639,6 +639,22 @@ Result<toml::table> read_config_file(const std::string& path) {
 
 }  // namespace
 
+std::vector<std::string> paper_fee_warnings(const NodeConfig& config) {
+  std::vector<std::string> out;
+  if (config.order_mode != OrderMode::paper) return out;
+  std::vector<VenueId> venues{config.feed_venue()};
+  for (const auto& o : config.other_venues) venues.push_back(o.id);
+  for (const VenueId v : venues) {
+    // Binance spot's and KuCoin spot's first tiers are [order]'s defaults (0.1 %, 0.1 %).
+    if (v == VenueId::binance || v == VenueId::kucoin || config.paper.venue_fees.count(v)) continue;
+    out.push_back(fmt::format("paper fills on {0} pay [order]'s fees ({1} bps taker, {2} bps maker; the defaults are "
+                              "Binance spot's regular tier), as there is no order.fees.{0}: set it to {0}'s tier for "
+                              "your account, e.g. order.fees.{0} = {{taker_bps = ..., maker_bps = ...}}",
+                              venue_name(v), config.paper.fees.taker_ppm / 100.0, config.paper.fees.maker_ppm / 100.0));
+  }
+  return out;
+}
+
 Result<NodeConfig> load_node_config(const std::string& path, const std::vector<std::string>& overrides) {
   auto root = read_config_file(path);
   if (!root) return tl::unexpected(root.error());

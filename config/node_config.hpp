@@ -249,4 +249,10 @@ Result<NodeConfig> load_node_config_for_replay(const std::string& path, const st
 Result<NodeConfig> parse_node_config(const std::string& text, const std::string& origin,
                                      const std::vector<std::string>& overrides, ConfigUse use);
 
+// What a paper session should be told about its fees at start: one line per venue it
+// fills on whose first fee tier is not Binance spot's (USDⓈ-M, Coinbase, KuCoin Futures)
+// and that has no order.fees.VENUE, so its fills pay [order]'s rates, Binance spot's
+// regular tier by default. Empty for testnet and live (the venue's own fills).
+std::vector<std::string> paper_fee_warnings(const NodeConfig& config);
+
 }  // namespace trader

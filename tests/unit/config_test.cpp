@@ -219,6 +219,24 @@ TEST_CASE("config: a config read from a pipe, as --config <(envsubst < node.toml
   CHECK(zero.error().message == "config file /dev/zero goes on past 4 MiB: not a config (a device?)");
 }
 
+TEST_CASE("config: a paper session on a venue whose fee tier is not Binance spot's is told which fees its fills pay") {
+  const std::string coinbase = "[feed]\ncapture_venue = \"coinbase\"\n[portfolio]\nquote_asset = \"USD\"\n";
+  auto told = parse_node_config(coinbase, "x.toml", {}, ConfigUse::replay);
+  REQUIRE_MESSAGE(told, (told ? "" : told.error().message));
+  const auto warnings = paper_fee_warnings(*told);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings.front().find("paper fills on coinbase pay [order]'s fees (10 bps taker, 10 bps maker;") == 0);
+  CHECK(warnings.front().find("order.fees.coinbase = {taker_bps = ..., maker_bps = ...}") != std::string::npos);
+  // Its own tier given: nothing to say; nor for Binance spot, whose tier [order]'s defaults are.
+  auto tiered = parse_node_config(coinbase + "[order]\nfees.coinbase = {taker_bps = 60, maker_bps = 40}\n", "x.toml", {},
+                                  ConfigUse::replay);
+  REQUIRE(tiered);
+  CHECK(paper_fee_warnings(*tiered).empty());
+  auto binance = parse_node_config("", "x.toml", {}, ConfigUse::replay);
+  REQUIRE(binance);
+  CHECK(paper_fee_warnings(*binance).empty());
+}
+
 TEST_CASE("config: sizing policies, those that size on the stop need percent stops, named at their line") {
   auto kelly = parse_node_config("[sizing]\npolicy = \"kelly\"\nkelly_fraction = 0.25\nmax_fraction = 0.1\n", "x.toml",
                                  {}, ConfigUse::replay);

@@ -150,6 +150,7 @@ int main(int argc, char** argv) {
                config->order_mode == trader::OrderMode::paper ? std::string("on paper")
                                                               : std::string(trader::name(config->order_mode)) + " at " + venues,
                feed, strategies_of(*config));
+  for (const auto& warning : trader::paper_fee_warnings(*config)) spdlog::warn("{}", warning);
   auto summary = trader::node::run_node(*config, g_stop);
   if (!summary) {
     std::fprintf(stderr, "error: %s\n", summary.error().message.c_str());
