@@ -57,4 +57,10 @@ namespace trader::credentials {
 // runs (CI) without the variable and without input get an error, not a hang.
 Result<std::string> read_passphrase(const char* env_var, const char* prompt);
 
+// A new key file's passphrase, or why it is refused: anyone who copies the file may try
+// passphrases offline, so it needs at least kMinPassphraseChars characters (a short
+// sentence). Files made before keep opening with theirs.
+inline constexpr std::size_t kMinPassphraseChars = 12;
+Result<std::string> check_new_passphrase(std::string passphrase);
+
 }  // namespace trader::credentials

@@ -31,4 +31,15 @@ Result<std::string> read_passphrase(const char* env_var, const char* prompt) {
   return line;
 }
 
+Result<std::string> check_new_passphrase(std::string passphrase) {
+  // Characters, not bytes: a passphrase in another script is no weaker for its encoding.
+  std::size_t chars = 0;
+  for (const char c : passphrase) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  if (chars < kMinPassphraseChars)
+    return fail(fmt::format("the passphrase has {} character{}; a key file's needs at least {} (a short sentence): "
+                            "anyone who copies the file can try passphrases offline",
+                            chars, chars == 1 ? "" : "s", kMinPassphraseChars));
+  return passphrase;
+}
+
 }  // namespace trader::credentials

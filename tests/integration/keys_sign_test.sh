@@ -26,6 +26,10 @@ echo 'correct horse' | "$TOOLS" keys check "$keyfile" > "$SCRATCH/check.txt" 2>&
 expect_fail "wrong passphrase" 1 "wrong passphrase" env TRADER_KEYS_PASSPHRASE=nope "$TOOLS" keys check "$keyfile"
 expect_fail "no passphrase and no input" 2 "set TRADER_KEYS_PASSPHRASE" "$TOOLS" keys check "$keyfile" < /dev/null
 expect_fail "an existing file is not replaced" 2 "use --force" env TRADER_KEYS_PASSPHRASE=x "$TOOLS" keys encrypt --out "$keyfile"
+# A one-letter passphrase protected a live key against anyone who copied the file (exit 0).
+expect_fail "a short passphrase is refused, and no file written" 2 "the passphrase has 5 characters; a key file's needs at least 12" \
+  env TRADER_KEYS_PASSPHRASE=horse "$TOOLS" keys encrypt --out "$SCRATCH/weak.keys"
+[ -e "$SCRATCH/weak.keys" ] && bad "a refused passphrase left a key file" || ok "...no key file written"
 expect_fail "sign without the secret" 2 "BINANCE_API_SECRET is not set" env -u BINANCE_API_SECRET "$TOOLS" sign binance --query a=1
 expect_fail "encrypt without the key" 2 "BINANCE_API_KEY is not set" env -u BINANCE_API_KEY TRADER_KEYS_PASSPHRASE=x "$TOOLS" keys encrypt --out "$SCRATCH/k2"
 expect_fail "keys without a verb" 2 "keys" "$TOOLS" keys

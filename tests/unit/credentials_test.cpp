@@ -105,6 +105,18 @@ TEST_CASE("key file v2 keeps a KuCoin key's passphrase, and a key without one st
   CHECK(default_key_variables("binance").passphrase.empty());
 }
 
+TEST_CASE("a new key file's passphrase needs 12 characters, counted as characters, not bytes") {
+  auto short_one = check_new_passphrase("x");
+  REQUIRE_FALSE(short_one);
+  CHECK(short_one.error().message ==
+        "the passphrase has 1 character; a key file's needs at least 12 (a short sentence): anyone who copies the "
+        "file can try passphrases offline");
+  CHECK_FALSE(check_new_passphrase("eleven char"));
+  CHECK(check_new_passphrase("correct horse").value() == "correct horse");
+  CHECK_FALSE(check_new_passphrase("\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c"));  // "пароль": 12 bytes, 6 characters
+  CHECK(check_new_passphrase("\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c \xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c"));
+}
+
 TEST_CASE("the fingerprint names a key without showing it") {
   const auto f = kDocExample.fingerprint();
   CHECK(f.size() == 8);

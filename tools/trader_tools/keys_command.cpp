@@ -25,9 +25,18 @@ struct KeysOptions {
   bool force = false;
 };
 
+// Whether `path` may be written: not a journal's file (--force truncates what it names),
+// not an existing file without --force. Checked before the passphrase is asked for.
+Status check_key_file_path(const std::string& path, bool force) {
+  if (auto own = journal::refuse_own_file(path); !own) return own;
+  std::error_code ec;
+  if (!force && std::filesystem::exists(path, ec)) return fail(fmt::format("{} exists (use --force to replace it)", path));
+  return {};
+}
+
 // Writes `text` to a new file readable by its owner only.
 Status write_private(const std::string& path, const std::string& text, bool force) {
-  if (auto own = journal::refuse_own_file(path); !own) return own;  // --force truncates what it names
+  if (auto st = check_key_file_path(path, force); !st) return st;
   const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
   const int fd = ::open(path.c_str(), flags, 0600);
   if (fd < 0)
@@ -66,7 +75,13 @@ void add_keys_command(CLI::App& app, int& exit_code) {
       exit_code = kExitError;
       return;
     }
+    if (auto st = check_key_file_path(o->file, o->force); !st) {
+      fmt::print(stderr, "error: {}\n", st.error().message);
+      exit_code = kExitError;
+      return;
+    }
     auto pass = credentials::read_passphrase(o->passphrase_env.c_str(), "passphrase for the key file: ");
+    if (pass) pass = credentials::check_new_passphrase(std::move(*pass));
     if (!pass) {
       fmt::print(stderr, "error: {}\n", pass.error().message);
       exit_code = kExitError;
