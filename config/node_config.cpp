@@ -1306,6 +1306,9 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   }
   r.string("control.token_env", c.control_token_env);
   r.string("control.token_file", c.control_token_file);
+  if (use == ConfigUse::node && !c.control_listen.empty() && !c.control_token_file.empty() &&
+      !fs::exists(c.control_token_file, ec))
+    r.error("control.token_file", r.find("control.token_file"), fmt::format("file {} does not exist", c.control_token_file));
 
   r.string("projection.db", c.projection.db);
   r.boolean("projection.candles", c.projection.candles);

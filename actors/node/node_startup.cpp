@@ -1,6 +1,9 @@
 #include "actors/node/node_startup.hpp"
 
+#include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <set>
 
@@ -152,13 +155,25 @@ Result<VenueStart> connect_venue(const NodeConfig& config, const Cores& cores) {
 
 Result<std::unique_ptr<ControlServer>> start_control_api(const NodeConfig& config, caf::actor_system& system) {
   if (config.control_listen.empty()) return std::unique_ptr<ControlServer>();
-  std::string token;
+  std::string token, from = "$" + config.control_token_env;
   if (!config.control_token_file.empty()) {
+    // A token file that cannot be read is a mistake, not "no token": the operator
+    // believes the node can be halted.
+    from = "control.token_file " + config.control_token_file;
     std::ifstream in(config.control_token_file);
+    if (!in) return fail(fmt::format("{} cannot be read: {}", from, std::strerror(errno)));
     std::getline(in, token);
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();  // "\r"
+    if (token.empty()) return fail(fmt::format("{}: its first line is empty; expected the token", from));
   } else if (const char* env = std::getenv(config.control_token_env.c_str())) {
     token = env;
   }
+  // Halt and flatten are one guessed token away: a short one is refused.
+  constexpr std::size_t kMinTokenChars = 16;
+  if (!token.empty() && token.size() < kMinTokenChars)
+    return fail(fmt::format("the control token ({}) has {} character{}; it needs at least {}, e.g. $(openssl rand -hex "
+                            "16): anyone who reaches the API could guess a shorter one and halt or flatten the node",
+                            from, token.size(), token.size() == 1 ? "" : "s", kMinTokenChars));
   if (token.empty())
     spdlog::warn("control API: no token (set ${} or control.token_file): halt, resume and flatten will be refused",
                  config.control_token_env);

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 NODE=${TRADER_NODE:?set TRADER_NODE}
 CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG}
 cd "$(dirname "$CONFIG")/.."
-export TRADER_CONTROL_TOKEN="ctl-$RANDOM-$RANDOM-secret"
+export TRADER_CONTROL_TOKEN="ctl-secret-token-$RANDOM-$RANDOM"  # 16 characters or more, as the node asks
 run="$SCRATCH/run"
 # Starts the node on $run with the control API on an ephemeral port: sets pid, port, url.
 start_node() {
@@ -199,4 +199,17 @@ if "$TOOLS" dump "$run" --json | grep -q "$TRADER_CONTROL_TOKEN" || grep -rq "$T
 else
   ok "the token is in neither the journal nor the logs"
 fi
+# A token anyone could guess, or a token file the node cannot use, stops the start before
+# the journal is touched (a one-letter token was taken; a missing file ran the API with no
+# token at all, a warning in the log, while the operator believed halt would work).
+none="$SCRATCH/none"
+api=(--config "$CONFIG" --set journal.path="$none" --set control.listen=127.0.0.1:0)
+expect_fail "a short control token is refused" 1 'the control token (\$TRADER_CONTROL_TOKEN) has 5 characters; it needs at least 16' \
+  env TRADER_CONTROL_TOKEN=short "$NODE" "${api[@]}"
+expect_fail "a token file that does not exist is a config error at its key" 2 "control.token_file: file $SCRATCH/no.tok does not exist" \
+  "$NODE" "${api[@]}" --set control.token_file="$SCRATCH/no.tok"
+printf '\n' > "$SCRATCH/empty.tok"
+expect_fail "an empty token file is refused" 1 "its first line is empty; expected the token" \
+  "$NODE" "${api[@]}" --set control.token_file="$SCRATCH/empty.tok"
+[ -e "$none" ] && bad "a refused start made a journal" || ok "...and none of them made a journal"
 finish

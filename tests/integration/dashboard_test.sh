@@ -11,7 +11,7 @@ CONFIG=${TRADER_CONFIG:?set TRADER_CONFIG to config/paper.toml}
 JS=$(cd "$(dirname "$0")/../js" && pwd)
 cd "$(dirname "$CONFIG")/.." || exit 1
 export BINANCE_API_KEY=dashboard-sim-key BINANCE_API_SECRET=dashboard-sim-secret
-export TRADER_CONTROL_TOKEN="dash-$RANDOM-$RANDOM-token"
+export TRADER_CONTROL_TOKEN="dash-secret-token-$RANDOM-$RANDOM"  # 16 characters or more, as the node asks
 SIM="" NODE_PID=""
 trap 'kill $SIM $NODE_PID 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 if [ ! -d "$JS/node_modules/puppeteer-core" ] || ! command -v chromium > /dev/null; then
