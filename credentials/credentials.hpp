@@ -57,6 +57,11 @@ namespace trader::credentials {
 // runs (CI) without the variable and without input get an error, not a hang.
 Result<std::string> read_passphrase(const char* env_var, const char* prompt);
 
+// A secret kept in a file of its own (the control token): its first line, without the line
+// end (a file saved with CRLF). A file that cannot be read, or whose first line is empty,
+// is an error naming the file, never a silent "no secret".
+Result<std::string> read_secret_file(const std::string& path);
+
 // A new key file's passphrase, or why it is refused: anyone who copies the file may try
 // passphrases offline, so it needs at least kMinPassphraseChars characters (a short
 // sentence). Files made before keep opening with theirs.

@@ -1,4 +1,8 @@
+#include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -28,6 +32,16 @@ Result<std::string> read_passphrase(const char* env_var, const char* prompt) {
     return fail(fmt::format("no passphrase: set {} or give it on standard input", env_var));
   }
   if (line.empty()) return fail("empty passphrase");
+  return line;
+}
+
+Result<std::string> read_secret_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fail(fmt::format("{} cannot be read: {}", path, std::strerror(errno)));
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+  if (line.empty()) return fail(fmt::format("{}: its first line is empty; expected the secret", path));
   return line;
 }
 

@@ -1,16 +1,13 @@
 #include "actors/node/node_startup.hpp"
 
-#include <cctype>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <fstream>
 #include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/node/venue_gateway.hpp"
+#include "credentials/credentials.hpp"
 #include "messages/instrument.hpp"
 #include "actors/order/order_core.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
@@ -160,11 +157,9 @@ Result<std::unique_ptr<ControlServer>> start_control_api(const NodeConfig& confi
     // A token file that cannot be read is a mistake, not "no token": the operator
     // believes the node can be halted.
     from = "control.token_file " + config.control_token_file;
-    std::ifstream in(config.control_token_file);
-    if (!in) return fail(fmt::format("{} cannot be read: {}", from, std::strerror(errno)));
-    std::getline(in, token);
-    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();  // "\r"
-    if (token.empty()) return fail(fmt::format("{}: its first line is empty; expected the token", from));
+    auto read = credentials::read_secret_file(config.control_token_file);
+    if (!read) return fail("control.token_file " + read.error().message);
+    token = std::move(*read);
   } else if (const char* env = std::getenv(config.control_token_env.c_str())) {
     token = env;
   }

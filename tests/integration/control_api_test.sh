@@ -209,7 +209,7 @@ expect_fail "a short control token is refused" 1 'the control token (\$TRADER_CO
 expect_fail "a token file that does not exist is a config error at its key" 2 "control.token_file: file $SCRATCH/no.tok does not exist" \
   "$NODE" "${api[@]}" --set control.token_file="$SCRATCH/no.tok"
 printf '\n' > "$SCRATCH/empty.tok"
-expect_fail "an empty token file is refused" 1 "its first line is empty; expected the token" \
+expect_fail "an empty token file is refused" 1 "its first line is empty; expected the secret" \
   "$NODE" "${api[@]}" --set control.token_file="$SCRATCH/empty.tok"
 [ -e "$none" ] && bad "a refused start made a journal" || ok "...and none of them made a journal"
 finish

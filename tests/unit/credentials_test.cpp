@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -7,6 +9,7 @@
 #include "credentials/credentials.hpp"
 #include "credentials/jwt.hpp"
 #include "credentials/kucoin_sign.hpp"
+#include "test_support.hpp"
 
 using namespace trader::credentials;
 namespace credentials = trader::credentials;
@@ -115,6 +118,19 @@ TEST_CASE("a new key file's passphrase needs 12 characters, counted as character
   CHECK(check_new_passphrase("correct horse").value() == "correct horse");
   CHECK_FALSE(check_new_passphrase("\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c"));  // "пароль": 12 bytes, 6 characters
   CHECK(check_new_passphrase("\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c \xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c"));
+}
+
+TEST_CASE("a secret's file gives its first line without the line end, and says when it has none") {
+  trader::test::TempDir dir;
+  std::ofstream(dir.sub("crlf")) << "0123456789abcdef\r\nsecond line\n";
+  CHECK(read_secret_file(dir.sub("crlf")).value() == "0123456789abcdef");
+  std::ofstream(dir.sub("empty")) << "\n";
+  auto empty = read_secret_file(dir.sub("empty"));
+  REQUIRE_FALSE(empty);
+  CHECK(empty.error().message == dir.sub("empty") + ": its first line is empty; expected the secret");
+  auto missing = read_secret_file(dir.sub("missing"));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message == dir.sub("missing") + " cannot be read: No such file or directory");
 }
 
 TEST_CASE("the fingerprint names a key without showing it") {

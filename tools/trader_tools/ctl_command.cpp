@@ -1,6 +1,5 @@
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 
 #include <boost/asio/connect.hpp>
@@ -10,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "base/percent_encoding.hpp"
+#include "credentials/credentials.hpp"
 #include "tools/trader_tools/commands.hpp"
 
 namespace trader::tools {
@@ -35,8 +35,12 @@ int run_ctl(const CtlArgs& a) {
   std::string token;
   if (mutating) {
     if (!a.token_file.empty()) {
-      std::ifstream in(a.token_file);
-      std::getline(in, token);
+      auto read = credentials::read_secret_file(a.token_file);
+      if (!read) {
+        fmt::print(stderr, "error: --token-file {}\n", read.error().message);
+        return kExitError;
+      }
+      token = std::move(*read);
     } else if (const char* env = std::getenv(a.token_env.c_str())) {
       token = env;
     }
