@@ -128,6 +128,7 @@ int run_replay(const ReplayArgs& a) {
     fmt::print(stderr, "error: --out: {}\n", st.error().message);
     return kExitError;
   }
+  for (const auto& warning : paper_fee_warnings(*config)) fmt::print(stderr, "warning: {}\n", warning);  // as the node says
   Progress bar("what-if", 0, "records");
   auto report = replay::what_if(a.dir, range, *config, a.out, replay::node_cores, progress_of(bar, range));
   bar.clear();
