@@ -109,7 +109,8 @@ Status check_new_journal_dir(const std::string& dir) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) return {};
   if (!fs::is_directory(dir, ec)) return fail(fmt::format("{} is not a directory (a journal is a directory)", dir));
-  if (fs::exists(fs::path(dir) / "data.mdb", ec)) return fail(fmt::format("{} already holds a journal; a new journal is made only in a new or empty directory", dir));
+  if (fs::exists(fs::path(dir) / "data.mdb", ec))
+    return fail(fmt::format("{} already holds a journal; a new journal is made only in a new or empty directory", dir));
   auto foreign = files_not_of_a_journal(dir);
   if (!foreign) return tl::unexpected(foreign.error());
   if (!foreign->empty())
