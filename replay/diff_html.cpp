@@ -69,12 +69,12 @@ std::string render_diff_html(const DiffReport& r) {
   auto money = [](double v, const std::string& q) { return fmt::format("{:.2f} {}", v, q); };
   h += stats_row("fills", std::to_string(r.a.fills), std::to_string(r.b.fills));
   h += stats_row("round trips (trades)", std::to_string(r.a.round_trips), std::to_string(r.b.round_trips));
-  h += stats_row("win rate", fmt::format("{:.1f}%", r.a.win_rate * 100), fmt::format("{:.1f}%", r.b.win_rate * 100));
+  h += stats_row("win rate", win_rate_text(r.a), win_rate_text(r.b));
   h += stats_row("gross PnL", money(r.a.gross_pnl, r.a.quote_asset), money(r.b.gross_pnl, r.b.quote_asset));
   h += stats_row("fees", money(r.a.fees, r.a.quote_asset), money(r.b.fees, r.b.quote_asset));
   h += stats_row("net PnL", money(r.a.net_pnl, r.a.quote_asset), money(r.b.net_pnl, r.b.quote_asset));
   h += stats_row("max drawdown", fmt::format("{:.2f}%", r.a.max_drawdown * 100), fmt::format("{:.2f}%", r.b.max_drawdown * 100));
-  h += stats_row("Sharpe (hourly returns, x sqrt(8760))", fmt::format("{:.2f}", r.a.sharpe), fmt::format("{:.2f}", r.b.sharpe));
+  h += stats_row("Sharpe (hourly returns, x sqrt(8760))", sharpe_text(r.a), sharpe_text(r.b));
   h += stats_row("exposure (share of time in a position)", fmt::format("{:.1f}%", r.a.exposure * 100),
                  fmt::format("{:.1f}%", r.b.exposure * 100));
   h += "</table>\n";

@@ -73,9 +73,9 @@ std::string render_report_text(const SessionReport& r) {
                      p.quote_asset, format_fixed(p.realized_pnl), format_fixed(p.unrealized_pnl), format_fixed(p.fees),
                      p.funding != 0 ? ", funding " + format_fixed(p.funding) : std::string());
   out += fmt::format("  equity        {} (started with {})\n", format_fixed(p.equity), format_fixed(p.starting_cash));
-  out += fmt::format("  trades        {} fills, {} round trips, win rate {:.1f}%\n", s.fills, s.round_trips, s.win_rate * 100);
-  out += fmt::format("  risk          max drawdown {:.2f}%, Sharpe {:.2f} (hourly, x sqrt(8760)), exposure {:.1f}%\n",
-                     s.max_drawdown * 100, s.sharpe, s.exposure * 100);
+  out += fmt::format("  trades        {} fills, {} round trips, win rate {}\n", s.fills, s.round_trips, win_rate_text(s));
+  out += fmt::format("  risk          max drawdown {:.2f}%, Sharpe {} (hourly, x sqrt(8760)), exposure {:.1f}%\n",
+                     s.max_drawdown * 100, sharpe_text(s), s.exposure * 100);
   out += "by day (UTC, data time)\n";
   out += fmt::format("  {:<10} {:>16} {:>14} {:>6} {:>6} {:>5} {:>9} {:>18}\n", "day", "PnL", "fees", "fills", "trips",
                      "wins", "drawdown", "equity at the end");

@@ -103,9 +103,9 @@ std::string render_report_html(const SessionReport& r) {
   h += row({"realized / unrealized", format_fixed(p.realized_pnl) + " / " + format_fixed(p.unrealized_pnl)});
   h += row({"fees", format_fixed(p.fees)});
   h += row({"equity at the end", format_fixed(p.equity) + " (started with " + format_fixed(p.starting_cash) + ")"});
-  h += row({"fills, round trips, win rate", fmt::format("{}, {}, {:.1f}%", s.fills, s.round_trips, s.win_rate * 100)});
+  h += row({"fills, round trips, win rate", fmt::format("{}, {}, {}", s.fills, s.round_trips, win_rate_text(s))});
   h += row({"max drawdown", fmt::format("{:.2f}%", s.max_drawdown * 100)});
-  h += row({"Sharpe (hourly returns, x sqrt(8760))", fmt::format("{:.2f}", s.sharpe)});
+  h += row({"Sharpe (hourly returns, x sqrt(8760))", sharpe_text(s)});
   h += row({"exposure (share of time in a position)", fmt::format("{:.1f}%", s.exposure * 100)});
   h += "</table>\n<h2>Equity and drawdown</h2>\n" + equity_svg(r);
   h += "<h2>Trades on the price</h2>\n";

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "messages/fixed_point_display.hpp"
 
 namespace trader::replay {
@@ -44,7 +46,16 @@ void StatsBuilder::finish(VersionStats& st) const {
     for (double r : returns) var += (r - mean) * (r - mean);
     const double sd = std::sqrt(var / static_cast<double>(returns.size() - 1));
     st.sharpe = sd > 0 ? mean / sd * std::sqrt(24.0 * 365.0) : 0.0;
+    st.sharpe_defined = sd > 0;
   }
+}
+
+std::string win_rate_text(const VersionStats& stats) {
+  return stats.round_trips ? fmt::format("{:.1f}%", stats.win_rate * 100) : "n/a";
+}
+
+std::string sharpe_text(const VersionStats& stats) {
+  return stats.sharpe_defined ? fmt::format("{:.2f}", stats.sharpe) : "n/a";
 }
 
 std::string decided_by(const VersionStats& stats) {

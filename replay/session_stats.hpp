@@ -24,6 +24,7 @@ struct VersionStats {
   double gross_pnl = 0, net_pnl = 0, fees = 0;  // quote asset
   double max_drawdown = 0;                       // fraction of peak equity
   double sharpe = 0;      // hourly equity returns, annualised by sqrt(24 * 365)
+  bool sharpe_defined = false;  // at least two hourly returns that vary (else there is no Sharpe to give)
   double exposure = 0;    // share of mark intervals with an open position
   std::string quote_asset;
   std::vector<EquityPoint> equity;  // one point per portfolio state
@@ -31,6 +32,12 @@ struct VersionStats {
 
 // Who decided: "model ID", or "strategies A, B, C".
 std::string decided_by(const VersionStats& stats);
+
+// The win rate and the Sharpe ratio as people read them: "n/a" where there is none (no
+// round trip; fewer than two hourly returns, or returns that never vary), never a 0 that
+// reads as "every trip lost" or "no edge". `win_rate_text` gives one decimal, "55.0%".
+std::string win_rate_text(const VersionStats& stats);
+std::string sharpe_text(const VersionStats& stats);
 
 class StatsBuilder {
  public:

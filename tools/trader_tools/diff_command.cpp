@@ -76,12 +76,12 @@ void print_version_table(const replay::DiffReport& r) {
   row("", "A", "B");
   row("fills", std::to_string(r.a.fills), std::to_string(r.b.fills));
   row("round trips (trades)", std::to_string(r.a.round_trips), std::to_string(r.b.round_trips));
-  row("win rate", fmt::format("{:.1f}%", r.a.win_rate * 100), fmt::format("{:.1f}%", r.b.win_rate * 100));
+  row("win rate", win_rate_text(r.a), win_rate_text(r.b));
   row("gross PnL", fmt::format("{:.2f}", r.a.gross_pnl), fmt::format("{:.2f}", r.b.gross_pnl));
   row("fees", fmt::format("{:.2f}", r.a.fees), fmt::format("{:.2f}", r.b.fees));
   row("net PnL", fmt::format("{:.2f}", r.a.net_pnl), fmt::format("{:.2f}", r.b.net_pnl));
   row("max drawdown", fmt::format("{:.2f}%", r.a.max_drawdown * 100), fmt::format("{:.2f}%", r.b.max_drawdown * 100));
-  row("Sharpe (hourly returns, x sqrt(8760))", fmt::format("{:.2f}", r.a.sharpe), fmt::format("{:.2f}", r.b.sharpe));
+  row("Sharpe (hourly returns, x sqrt(8760))", sharpe_text(r.a), sharpe_text(r.b));
   row("exposure (time in a position)", fmt::format("{:.1f}%", r.a.exposure * 100), fmt::format("{:.1f}%", r.b.exposure * 100));
   if (r.strategies_a.empty() && r.strategies_b.empty()) return;
   // Each strategy's part: the net PnL of the positions it opened (signals, fills).
