@@ -34,9 +34,10 @@ Status check_key_file_path(const std::string& path, bool force) {
   return {};
 }
 
-// Writes `text` to a new file readable by its owner only.
+// Writes `text` to a new file readable by its owner only. `path` passed
+// check_key_file_path before the passphrase was asked for; O_EXCL still refuses a file
+// made since.
 Status write_private(const std::string& path, const std::string& text, bool force) {
-  if (auto st = check_key_file_path(path, force); !st) return st;
   const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
   const int fd = ::open(path.c_str(), flags, 0600);
   if (fd < 0)
