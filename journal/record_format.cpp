@@ -11,6 +11,7 @@
 
 #include "journal/packing.hpp"
 #include "journal/varint.hpp"
+#include "messages/flat_market.hpp"
 #include "messages/message_codec.hpp"
 #include "messages/schema/envelope.capnp.h"
 
@@ -36,7 +37,7 @@ void pack_segments(kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments,
     pack_piece({reinterpret_cast<const std::uint8_t*>(segment.begin()), segment.size() * sizeof(capnp::word)}, out);
 }
 
-constexpr unsigned kFirstSegmentWords = 128;  // a trade envelope fits in one small segment
+constexpr unsigned kFirstSegmentWords = kFlatFirstSegmentWords;  // a trade envelope fits in one small segment
 constexpr std::size_t kScratchWords = 16 * 1024;
 
 }  // namespace
@@ -146,6 +147,18 @@ kj::ArrayPtr<capnp::word> RecordEncoder::first_segment() {
 }
 
 void RecordEncoder::encode(const EnvelopeHeader& header, const Message& body, std::vector<std::uint8_t>& out) {
+  EnvelopeHeader h = header;
+  h.type_id = type_id_of(body);
+  if (format_ != kFormatV1 && write_flat_market(body, scratch_)) {
+    // Market data, the bulk of a recording: its words written without a builder (the
+    // same bytes), and packed in one piece. Packing the table on its own, as
+    // pack_segments does, gives the same bytes: a run only follows a word of no or all
+    // nonzero bytes, and a one-segment table of under 2^24 words is neither.
+    const std::size_t start = begin_record(format_, h, out);
+    pack_piece({reinterpret_cast<const std::uint8_t*>(scratch_.data()), scratch_.size() * sizeof(capnp::word)}, out);
+    seal_record(format_, header.seq, start, out);
+    return;
+  }
   capnp::MallocMessageBuilder builder(first_segment());
   if (format_ == kFormatV1) {
     auto env = init_envelope(builder, header, type_id_of(body));
@@ -155,8 +168,6 @@ void RecordEncoder::encode(const EnvelopeHeader& header, const Message& body, st
     // from a message and one made from its flat body are the same bytes.
     encode_body(body, builder.initRoot<capnp::AnyPointer>());
   }
-  EnvelopeHeader h = header;
-  h.type_id = type_id_of(body);
   const std::size_t start = begin_record(format_, h, out);
   pack_segments(builder.getSegmentsForOutput(), out);
   seal_record(format_, header.seq, start, out);

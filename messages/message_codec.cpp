@@ -11,6 +11,7 @@
 #include <kj/exception.h>
 #include <kj/io.h>
 
+#include "messages/flat_market.hpp"
 #include "messages/schema/market.capnp.h"
 #include "messages/schema/system.capnp.h"
 #include "messages/schema/trading.capnp.h"
@@ -429,12 +430,17 @@ namespace {
 // kilobyte allocated and zeroed per message (an actor encodes every output this way).
 // Cap'n Proto zeroes the part a message used when its builder ends, as the next needs.
 kj::ArrayPtr<capnp::word> reused_first_segment() {
-  thread_local std::vector<std::uint64_t> words(128, 0);
+  thread_local std::vector<std::uint64_t> words(kFlatFirstSegmentWords, 0);
   return {reinterpret_cast<capnp::word*>(words.data()), words.size()};
 }
 }  // namespace
 
 std::vector<std::uint8_t> encode_body_flat(const Message& message) {
+  thread_local std::vector<std::uint64_t> words;
+  if (write_flat_market(message, words)) {  // the same bytes, without a builder
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(words.data());
+    return {bytes, bytes + words.size() * sizeof(capnp::word)};
+  }
   capnp::MallocMessageBuilder builder(reused_first_segment());
   encode_body(message, builder.initRoot<capnp::AnyPointer>());
   std::vector<std::uint8_t> out(capnp::computeSerializedSizeInWords(builder) * sizeof(capnp::word));

@@ -1,0 +1,146 @@
+#include "messages/flat_market.hpp"
+
+#include <array>
+#include <cstring>
+#include <optional>
+#include <string_view>
+
+#include <capnp/schema.h>
+
+#include "messages/schema/market.capnp.h"
+
+namespace trader {
+namespace {
+
+using capnp::schema::Type;
+
+// What each covered type writes: its text symbol, its 64-bit fields (names as in the
+// schema, values in the same order) and at most one bool, nothing else.
+template <class T>
+struct Fields;
+
+template <>
+struct Fields<Trade> {
+  using Schema = schema::Trade;
+  static constexpr std::array<const char*, 5> kWords{"price", "qty", "tradeId", "exchangeTsMs", "tradeTsMs"};
+  static constexpr const char* kFlag = "buyerMaker";
+  static std::array<std::uint64_t, 5> words(const Trade& m) {
+    return {static_cast<std::uint64_t>(m.price), static_cast<std::uint64_t>(m.qty), m.trade_id,
+            static_cast<std::uint64_t>(m.exchange_ts_ms), static_cast<std::uint64_t>(m.trade_ts_ms)};
+  }
+  static bool flag(const Trade& m) { return m.buyer_maker; }
+};
+
+template <>
+struct Fields<AggTrade> {
+  using Schema = schema::AggTrade;
+  static constexpr std::array<const char*, 7> kWords{"price",       "qty",          "aggTradeId", "firstTradeId",
+                                                     "lastTradeId", "exchangeTsMs", "tradeTsMs"};
+  static constexpr const char* kFlag = "buyerMaker";
+  static std::array<std::uint64_t, 7> words(const AggTrade& m) {
+    return {static_cast<std::uint64_t>(m.price), static_cast<std::uint64_t>(m.qty), m.agg_trade_id,
+            m.first_trade_id, m.last_trade_id, static_cast<std::uint64_t>(m.exchange_ts_ms),
+            static_cast<std::uint64_t>(m.trade_ts_ms)};
+  }
+  static bool flag(const AggTrade& m) { return m.buyer_maker; }
+};
+
+template <>
+struct Fields<BookTicker> {
+  using Schema = schema::BookTicker;
+  static constexpr std::array<const char*, 6> kWords{"updateId", "bidPrice", "bidQty",
+                                                     "askPrice", "askQty",   "exchangeTsMs"};
+  static constexpr const char* kFlag = nullptr;
+  static std::array<std::uint64_t, 6> words(const BookTicker& m) {
+    return {m.update_id,
+            static_cast<std::uint64_t>(m.bid_price),
+            static_cast<std::uint64_t>(m.bid_qty),
+            static_cast<std::uint64_t>(m.ask_price),
+            static_cast<std::uint64_t>(m.ask_qty),
+            static_cast<std::uint64_t>(m.exchange_ts_ms)};
+  }
+  static bool flag(const BookTicker&) { return false; }
+};
+
+// Where a type's fields sit, read once from its compiled-in schema. Unusable (so the
+// builder writes the type) if any field is not where and what this writer assumes: a
+// plain slot of the type named, with no default (a builder stores a value XOR its default).
+template <class T>
+struct Layout {
+  bool usable = false;
+  std::uint16_t data_words = 0, pointers = 0;
+  std::uint32_t symbol = 0;  // its pointer's index
+  std::array<std::uint32_t, Fields<T>::kWords.size()> words{};  // each one's word in the data section
+  std::uint32_t flag_bit = 0;  // the bool's bit in the data section
+
+  Layout() {
+    const auto s = capnp::Schema::from<typename Fields<T>::Schema>();
+    const auto slot = [&](const char* name, auto accepts) -> std::optional<std::uint32_t> {
+      KJ_IF_MAYBE(f, s.findFieldByName(name)) {
+        const auto proto = f->getProto();
+        if (!proto.isSlot() || proto.getSlot().getHadExplicitDefault()) return std::nullopt;
+        if (!accepts(proto.getSlot().getType().which())) return std::nullopt;
+        return proto.getSlot().getOffset();
+      }
+      return std::nullopt;
+    };
+    const auto st = s.getProto().getStruct();
+    data_words = st.getDataWordCount();
+    pointers = st.getPointerCount();
+    const auto text = slot("symbol", [](Type::Which w) { return w == Type::TEXT; });
+    if (!text || *text >= pointers) return;
+    symbol = *text;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      const auto at = slot(Fields<T>::kWords[i], [](Type::Which w) { return w == Type::INT64 || w == Type::UINT64; });
+      if (!at || *at >= data_words) return;
+      words[i] = *at;
+    }
+    if (Fields<T>::kFlag != nullptr) {
+      const auto bit = slot(Fields<T>::kFlag, [](Type::Which w) { return w == Type::BOOL; });
+      if (!bit || *bit >= data_words * 64u) return;
+      flag_bit = *bit;
+    }
+    usable = true;
+  }
+};
+
+// The message as a builder lays it out: the segment table, the root pointer, the struct's
+// data and pointer sections, then the symbol's bytes (the one object it allocates), NUL
+// ended and padded to a word.
+template <class T>
+bool write(const T& m, std::vector<std::uint64_t>& out) {
+  static const Layout<T> layout;
+  // A NUL inside ends the text where the builder takes it from (it reads a C string).
+  if (!layout.usable || m.symbol.find('\0') != std::string::npos) return false;
+  const std::size_t text_bytes = m.symbol.size() + 1;
+  const std::size_t text_words = (text_bytes + 7) / 8;
+  const std::size_t data = 2;  // after the table and the root pointer
+  const std::size_t pointers = data + layout.data_words;
+  const std::size_t text = pointers + layout.pointers;
+  const std::size_t segment_words = text + text_words - 1;  // all but the table
+  if (segment_words > kFlatFirstSegmentWords) return false;
+
+  out.assign(text + text_words, 0);
+  out[0] = std::uint64_t{segment_words} << 32;  // one segment (count - 1 = 0), then its size
+  out[1] = (std::uint64_t{layout.data_words} << 32) | (std::uint64_t{layout.pointers} << 48);  // struct, offset 0
+  const auto values = Fields<T>::words(m);
+  for (std::size_t i = 0; i < values.size(); ++i) out[data + layout.words[i]] = values[i];
+  if (Fields<T>::flag(m)) out[data + layout.flag_bit / 64] |= std::uint64_t{1} << (layout.flag_bit % 64);
+  // A list of bytes: kind 1, the offset in words from the end of the pointer, element size 2.
+  const std::size_t at = pointers + layout.symbol;
+  out[at] = 1 | (static_cast<std::uint64_t>(text - at - 1) << 2) | (std::uint64_t{2} << 32) |
+            (static_cast<std::uint64_t>(text_bytes) << 35);
+  std::memcpy(&out[text], m.symbol.data(), m.symbol.size());
+  return true;
+}
+
+}  // namespace
+
+bool write_flat_market(const Message& message, std::vector<std::uint64_t>& words) {
+  if (const auto* t = std::get_if<Trade>(&message)) return write(*t, words);
+  if (const auto* b = std::get_if<BookTicker>(&message)) return write(*b, words);
+  if (const auto* a = std::get_if<AggTrade>(&message)) return write(*a, words);
+  return false;
+}
+
+}  // namespace trader

@@ -1,0 +1,25 @@
+#pragma once
+// The flat form of the market messages a journal mostly holds (trades, aggregate trades,
+// book tickers), written straight into words from the struct layout the compiled-in
+// schema gives, without a Cap'n Proto builder. The bytes are exactly those
+// encode_body_flat's builder writes (the unit tests hold every covered type to it); what
+// is saved is the builder itself: arena, root, struct and text allocation, and the
+// segment table it makes again on output. Recording market data is mostly this.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "messages/message_types.hpp"
+
+namespace trader {
+
+// The first segment of the builders whose bytes this matches, in words: a message that
+// needs more goes to the builder, which would give it a second segment.
+inline constexpr std::size_t kFlatFirstSegmentWords = 128;
+
+// Writes the flat message of `message` (segment table, then its one segment) into `words`,
+// replacing what it held, and returns true when its type is written this way. Otherwise
+// returns false and leaves `words` as it was: encode it with a builder.
+bool write_flat_market(const Message& message, std::vector<std::uint64_t>& words);
+
+}  // namespace trader
