@@ -928,6 +928,52 @@ TEST_CASE("a journal at its size cap refuses the commit, keeps what was committe
   CHECK(v->records == committed);
 }
 
+TEST_CASE("a large batch, hashed beside its commit, links the chain as each record hashed in turn would") {
+  // From 128 KiB a commit hashes on the writer's second thread: the link must be the one
+  // the records give when hashed one by one, and a commit refused at the cap must wait
+  // for that thread before the staged batch can change.
+  test::TempDir dir;
+  Options o;
+  o.max_map_bytes = std::size_t{1} << 20;
+  auto w = open_writer(dir.path(), o);
+  Hash expected{};
+  std::uint64_t first = 0;
+  for (int batch = 0; batch < 2; ++batch) {
+    BatchHasher by_record(w->chain_head());
+    first = w->next_seq();
+    std::size_t bytes = 0;
+    for (std::uint64_t i = 0; i < 2500; ++i) {
+      w->append(header_at(static_cast<std::int64_t>(1000 + first + i)), sample_trade(first + i));
+      by_record.add_record(w->last_appended());
+      bytes += w->last_appended().size();
+    }
+    REQUIRE(bytes >= 128 * 1024);
+    const auto records_hash = by_record.finish(first, first + 2499);
+    auto c = w->commit();
+    REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
+    CHECK(c->records_hash == records_hash);
+    CHECK(w->chain_head() == c->chain);
+    expected = c->chain;
+  }
+  // Appended until the map's cap refuses a commit; the batch stays staged, and the next
+  // commit after more appends fails again without a torn hash or a crash.
+  std::string error;
+  for (std::uint64_t i = 0; i < 40000 && error.empty(); ++i) {
+    w->append(header_at(static_cast<std::int64_t>(1000 + first + 2500 + i)), sample_trade(first + 2500 + i));
+    if ((i + 1) % 2500 == 0) {
+      if (auto c = w->commit(); c) expected = c->chain;
+      else error = c.error().message;
+    }
+  }
+  CHECK(error.find("is full") != std::string::npos);
+  w->append(header_at(5), sample_trade(5));
+  CHECK_FALSE(w->commit().has_value());
+  w.reset();
+  auto v = verify(dir.path());
+  REQUIRE_MESSAGE(v.has_value(), (v ? "" : v.error().message));
+  CHECK(v->chain_head == expected);
+}
+
 TEST_CASE("threads of one process opening and closing readers of one journal at once all read it whole") {
   // A sweep runs its tasks on threads that each open the source journal. LMDB forbids
   // opening one file twice in a process: a second environment re-initialises the lock
