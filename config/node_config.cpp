@@ -554,7 +554,7 @@ namespace {
 // A zero that reads like "off" but stops the node from ever trading: the session runs to
 // its end, exit 0, with every entry sized to nothing, refused, or never filled, and the
 // limits that mean "off" at 0 say so in their own comments (paper.toml). Refused at its
-// line for a node; a recorded config replays as it was.
+// line for a node and for a user's what-if; a recorded config replays as it was.
 void refuse_zero_that_stops_trading(Reader& r, const NodeConfig& c) {
   const auto refuse = [&](const std::string& key, const std::string& why) { r.error(key, r.peek(key), why); };
   const auto& risk = c.risk;
@@ -665,6 +665,12 @@ Result<NodeConfig> load_node_config_for_replay(const std::string& path, const st
   auto root = read_config_file(path);
   if (!root) return tl::unexpected(root.error());
   return read_config(std::move(*root), path, overrides, ConfigUse::replay);
+}
+
+Result<NodeConfig> load_node_config_for_what_if(const std::string& path, const std::vector<std::string>& overrides) {
+  auto root = read_config_file(path);
+  if (!root) return tl::unexpected(root.error());
+  return read_config(std::move(*root), path, overrides, ConfigUse::what_if);
 }
 
 Result<NodeConfig> parse_node_config(const std::string& text, const std::string& origin,
@@ -1209,7 +1215,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.mode("order.mode", c.order_mode, kOrderModes);
   // A paper account holds what this says and nothing else: with none, every entry is sized
   // to nothing and the session runs to the end trading nothing, without a word.
-  if (use == ConfigUse::node && c.order_mode == OrderMode::paper && c.portfolio.starting_cash == 0)
+  if (use != ConfigUse::replay && c.order_mode == OrderMode::paper && c.portfolio.starting_cash == 0)
     r.error("portfolio.starting_cash", r.find("portfolio.starting_cash"),
             "a paper account starts with this cash and trades with nothing else: expected an amount above 0, like "
             "\"10000\"");
@@ -1233,7 +1239,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.integer("order.latency_ms", c.paper.latency_ms, 0, 3'600'000);
   r.ppm("order.kline_participation", c.paper.kline_participation_ppm);
   r.integer("order.market_timeout_ms", c.paper.market_timeout_ms, 1, 86'400'000);
-  if (use == ConfigUse::node) refuse_zero_that_stops_trading(r, c);
+  if (use != ConfigUse::replay) refuse_zero_that_stops_trading(r, c);
   r.string("order.client_id_prefix", c.order.client_id_prefix);
   r.integer("order.limit_ttl_ms", c.order.limit_ttl_ms, 0, std::int64_t{1} << 40);
   c.paper.fee_asset = c.portfolio.quote_asset;

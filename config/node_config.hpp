@@ -238,12 +238,17 @@ std::string render_effective_config(const NodeConfig& config);
 Result<NodeConfig> load_node_config(const std::string& path, const std::vector<std::string>& overrides);
 
 // What a config is loaded for: a node needs its capture files; a replay takes its inputs
-// from a journal, so feed.files may be empty or gone.
-enum class ConfigUse { node, replay };
+// from a journal, so feed.files may be empty or gone. A what-if (and a sweep's or a diff's
+// run) trades over a journal's inputs with a user's new settings: those are held to the
+// node's rules about trading (no zero that stops it), not about its files. A recorded
+// config replays as it was.
+enum class ConfigUse { node, what_if, replay };
 
-// A config file for replay, what-if, train and diff: inputs come from journals, so the
-// capture files it names need not exist.
+// A config file for replay and train: inputs come from journals, so the capture files it
+// names need not exist.
 Result<NodeConfig> load_node_config_for_replay(const std::string& path, const std::vector<std::string>& overrides);
+// A config file a what-if, a sweep or a diff trades with over a journal's inputs.
+Result<NodeConfig> load_node_config_for_what_if(const std::string& path, const std::vector<std::string>& overrides);
 
 // The same from TOML text (e.g. the config a session journaled); `origin` names it in errors.
 Result<NodeConfig> parse_node_config(const std::string& text, const std::string& origin,

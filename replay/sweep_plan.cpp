@@ -134,7 +134,7 @@ Result<SweepPlan> plan_sweep(const SweepOptions& given) {
       return fail(fmt::format("--train-horizon {}: expected a duration like 15m", o.train_horizon));
     // One model per fold stands in for strategy.model: a config of several strategies has
     // none (and several models would each need their own training).
-    if (auto base = load_node_config_for_replay(o.config_path, o.base_overrides); base && !base->strategies.empty())
+    if (auto base = load_node_config_for_what_if(o.config_path, o.base_overrides); base && !base->strategies.empty())
       return fail(fmt::format("--walk-forward trains one model per fold for strategy.model, and {} has {} "
                               "[[strategies]]: not supported yet (sweep it without --walk-forward, or train its "
                               "models with trader-tools train)",
@@ -152,7 +152,7 @@ Result<SweepPlan> plan_sweep(const SweepOptions& given) {
   for (const std::size_t p : plan.points) {
     auto overrides = overrides_of(o, grid[p]);
     if (o.walk_forward) overrides.push_back(model_override(o.config_path));
-    auto c = load_node_config_for_replay(o.config_path, overrides);
+    auto c = load_node_config_for_what_if(o.config_path, overrides);
     if (!c) return fail(fmt::format("task with {}: {}", fmt::join(grid[p], " "), c.error().message));
     if (o.walk_forward && c->strategy_kind != StrategyKind::xgboost)
       return fail(fmt::format("--walk-forward trains an XGBoost model per fold: the task with {} has strategy.kind "

@@ -157,7 +157,7 @@ void run_task(const SweepPlan& plan, const TaskStep& step, TaskResult& r) {
     }
     overrides.push_back(model_override(m.path));
   }
-  auto config = load_node_config_for_replay(o.config_path, overrides);
+  auto config = load_node_config_for_what_if(o.config_path, overrides);
   if (!config) {
     r.error = config.error().message;
     return;

@@ -54,6 +54,10 @@ expect_fail "replay with both modes" 2 "exactly one of --verify or --what-if" "$
 expect_fail "what-if without --out" 2 "needs --config FILE and --out DIR" "$TOOLS" replay "$run" --what-if --config "$CONFIG"
 expect_fail "what-if onto an existing journal" 2 "already holds a journal" \
   "$TOOLS" replay "$run" --what-if --config "$CONFIG" --out "$SCRATCH/same"
+# A zero the node refuses is refused by a what-if too (it ran as "no stop", exit 0).
+expect_fail "what-if with a stop of 0 in percent mode" 2 "risk.stop_loss_pct: 0 is no stop_loss at all" \
+  "$TOOLS" replay "$run" --what-if --config "$CONFIG" --set risk.stop_loss_pct=0 --out "$SCRATCH/nostop"
+[ ! -e "$SCRATCH/nostop" ] && ok "...and wrote nothing" || bad "a refused what-if wrote $SCRATCH/nostop"
 # A journal is never made among a user's files (what-if and import wrote one there, exit 0).
 mkdir -p "$SCRATCH/mine" && echo "my notes" > "$SCRATCH/mine/notes.txt"
 expect_fail "what-if into a directory of other files" 2 "is not a journal (it holds notes.txt); a new journal is made only" \

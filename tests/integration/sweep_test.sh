@@ -139,6 +139,10 @@ expect_fail "a grid without an array" 2 "expected a non-empty TOML array" \
 expect_fail "an unknown key, before any task runs" 2 "risk.stop_los_pct" \
   "$TOOLS" sweep "$SCRATCH/run" --config "$CONFIG" --grid 'risk.stop_los_pct=[1, 2]' --out "$SCRATCH/x2"
 [ ! -e "$SCRATCH/x2" ] && ok "and nothing was written" || bad "a refused sweep wrote $SCRATCH/x2"
+expect_fail "a grid value the node would refuse, before any task runs" 2 \
+  "task with risk.stop_loss_pct=0: --set risk.stop_loss_pct: 0 is no stop_loss at all" \
+  "$TOOLS" sweep "$SCRATCH/run" --config "$CONFIG" --grid 'risk.stop_loss_pct=[0, 2]' --out "$SCRATCH/x9"
+[ ! -e "$SCRATCH/x9" ] && ok "and nothing was written" || bad "a refused sweep wrote $SCRATCH/x9"
 # Results that would name values which never ran: the later override wins over the earlier.
 expect_fail "one key in two --grid options" 2 "--grid risk.stop_loss_pct is given twice" \
   "$TOOLS" sweep "$SCRATCH/run" --config "$CONFIG" --grid 'risk.stop_loss_pct=[1, 2]' --grid 'risk.stop_loss_pct=[3]' \

@@ -170,6 +170,11 @@ TEST_CASE("config: a zero that would keep the node from ever trading is refused 
     auto refused = parse_node_config(text, "x.toml", {files}, ConfigUse::node);
     REQUIRE_MESSAGE(!refused, text);
     CHECK_MESSAGE(refused.error().message.find(expected) != std::string::npos, refused.error().message);
+    // A what-if (or a sweep's or a diff's run) over a user's file is held to the same:
+    // its result would read as that setting's, and the node would refuse the file.
+    auto what_if = parse_node_config(text, "x.toml", {}, ConfigUse::what_if);
+    REQUIRE_MESSAGE(!what_if, text);
+    CHECK_MESSAGE(what_if.error().message.find(expected) != std::string::npos, what_if.error().message);
     // A recorded config replays as it was.
     CHECK_MESSAGE(parse_node_config(text, "x.toml", {files}, ConfigUse::replay), text);
   }
@@ -177,8 +182,10 @@ TEST_CASE("config: a zero that would keep the node from ever trading is refused 
   for (const std::string text : {"[risk]\nstop_loss = \"off\"\nstop_loss_pct = 0\n",
                                  "[sizing]\npolicy = \"fixed_fraction\"\n[strategy]\nposition_fraction = 0\n",
                                  "[risk]\nmax_total_exposure = 0\nmax_open_positions = 1\n",
-                                 "[strategy]\nmin_fraction = 0\nmax_fraction = 0\n"})  // a rule strategy's
+                                 "[strategy]\nmin_fraction = 0\nmax_fraction = 0\n"}) {  // a rule strategy's
     CHECK_MESSAGE(parse_node_config(text, "x.toml", {files}, ConfigUse::node), text);
+    CHECK_MESSAGE(parse_node_config(text, "x.toml", {}, ConfigUse::what_if), text);
+  }
 }
 
 TEST_CASE("config: a paper account needs cash to start with, and a directory is no config file") {
@@ -189,6 +196,7 @@ TEST_CASE("config: a paper account needs cash to start with, and a directory is 
   CHECK(none.error().message.find("x.toml:3: portfolio.starting_cash: a paper account starts with this cash") !=
         std::string::npos);
   CHECK(parse_node_config("[portfolio]\nstarting_cash = \"0.01\"\n", "x.toml", {files}, ConfigUse::node));
+  CHECK_FALSE(parse_node_config("[portfolio]\nstarting_cash = \"0\"\n", "x.toml", {}, ConfigUse::what_if));
   // A venue's account is what the venue holds; a recorded config is replayed as it was.
   CHECK(parse_node_config("[portfolio]\nstarting_cash = \"0\"\n", "x.toml", {}, ConfigUse::replay));
   // A directory read as a file is an empty config: its first complaint would have been the capture files.

@@ -56,7 +56,7 @@ Result<std::string> run_model(const DiffArgs& a, const std::string& model, const
   overrides.push_back("strategy.model=" + model);
   Result<NodeConfig> config = tl::unexpected(Error{});
   if (!a.config.empty()) {
-    config = load_node_config_for_replay(a.config, overrides);
+    config = load_node_config_for_what_if(a.config, overrides);
   } else {
     auto text = session_config(a.dir_a);
     if (!text) return tl::unexpected(text.error());

@@ -119,7 +119,7 @@ int run_replay(const ReplayArgs& a) {
     fmt::print(stderr, "error: --what-if needs --config FILE and --out DIR\n");
     return kExitError;
   }
-  auto config = load_node_config_for_replay(a.config, a.overrides);
+  auto config = load_node_config_for_what_if(a.config, a.overrides);
   if (!config) {
     fmt::print(stderr, "error: {}\n", config.error().message);
     return kExitError;
