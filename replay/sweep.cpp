@@ -165,11 +165,11 @@ std::vector<Fold> walk_forward_folds(const WalkForward& wf, std::int64_t first_n
   return folds;
 }
 
-double sweep_metric(const TaskResult& r, std::string_view name) {
+std::optional<double> sweep_metric(const TaskResult& r, std::string_view name) {
   const auto& s = r.stats;
   if (name == "net_pnl") return s.net_pnl;
-  if (name == "sharpe") return s.sharpe;
-  if (name == "win_rate") return s.win_rate;
+  if (name == "sharpe") return s.sharpe_defined ? std::optional(s.sharpe) : std::nullopt;
+  if (name == "win_rate") return s.round_trips ? std::optional(s.win_rate) : std::nullopt;
   if (name == "max_drawdown") return -s.max_drawdown;  // smaller is better
   return -s.fees;
 }
@@ -178,8 +178,10 @@ std::vector<const TaskResult*> ranked_tasks(const std::vector<TaskResult>& resul
   std::vector<const TaskResult*> ranked;
   for (const auto& r : results)
     if (r.error.empty()) ranked.push_back(&r);
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [&](const auto* x, const auto* y) { return sweep_metric(*x, metric) > sweep_metric(*y, metric); });
+  std::stable_sort(ranked.begin(), ranked.end(), [&](const auto* x, const auto* y) {
+    const auto a = sweep_metric(*x, metric), b = sweep_metric(*y, metric);
+    return a && (!b || *a > *b);  // a figure before none
+  });
   return ranked;
 }
 
@@ -265,9 +267,13 @@ Status write_sweep_results(const SweepOptions& o, const SweepResults& results) {
     for (const auto& kv : r.overrides) csv += "," + csv_field(grid_value(kv));
     if (wf) csv += "," + r.model_id;
     const auto& s = r.stats;
-    csv += fmt::format(",{},{},{},{},{},{:.4f},{},{:.8f},{:.6f},{:.4f}\n", r.error.empty() ? "ok" : "failed",
-                       r.decision_hash, r.decisions, s.fills, s.round_trips, s.win_rate, r.net_pnl, s.fees,
-                       s.max_drawdown, s.sharpe);
+    // No win rate without a round trip, no Sharpe without returns that vary: an empty
+    // field, and null in the JSON, never a 0 that reads as a figure.
+    const auto win_rate = s.round_trips ? fmt::format("{:.4f}", s.win_rate) : std::string();
+    const auto sharpe = s.sharpe_defined ? fmt::format("{:.4f}", s.sharpe) : std::string();
+    csv += fmt::format(",{},{},{},{},{},{},{},{:.8f},{:.6f},{}\n", r.error.empty() ? "ok" : "failed",
+                       r.decision_hash, r.decisions, s.fills, s.round_trips, win_rate, r.net_pnl, s.fees,
+                       s.max_drawdown, sharpe);
     json += fmt::format("{}{{\"task\":{},", r.index == 0 ? "" : ",", r.index + 1);
     if (wf) json += fmt::format("\"fold\":{},\"window\":\"{}\",\"model_id\":\"{}\",", r.fold, window_name(r.window), r.model_id);
     json += "\"values\":{";
@@ -283,10 +289,10 @@ Status write_sweep_results(const SweepOptions& o, const SweepResults& results) {
       json += ",\"error\":";
       append_json_string(json, r.error);
     }
-    json += fmt::format(",\"decision_hash\":\"{}\",\"decisions\":{},\"fills\":{},\"round_trips\":{},\"win_rate\":{:.4f},"
-                        "\"net_pnl\":\"{}\",\"fees\":{:.8f},\"max_drawdown\":{:.6f},\"sharpe\":{:.4f}}}",
-                        r.decision_hash, r.decisions, s.fills, s.round_trips, s.win_rate, r.net_pnl, s.fees,
-                        s.max_drawdown, s.sharpe);
+    json += fmt::format(",\"decision_hash\":\"{}\",\"decisions\":{},\"fills\":{},\"round_trips\":{},\"win_rate\":{},"
+                        "\"net_pnl\":\"{}\",\"fees\":{:.8f},\"max_drawdown\":{:.6f},\"sharpe\":{}}}",
+                        r.decision_hash, r.decisions, s.fills, s.round_trips, win_rate.empty() ? "null" : win_rate,
+                        r.net_pnl, s.fees, s.max_drawdown, sharpe.empty() ? "null" : sharpe);
   }
   json += "]\n";
   if (auto st = write_file_atomically((fs::path(o.out_dir) / "results.csv").string(), csv); !st) return st;

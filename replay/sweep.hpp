@@ -172,9 +172,11 @@ Result<SweepPlan> start_sweep(const SweepOptions& options);
 Result<SweepResults> run_sweep(const SweepOptions& options, const StepProgress& on_done = {});
 
 // A task's figure by name, larger is better: net_pnl, sharpe, win_rate, max_drawdown
-// (negated) or fees (negated).
-double sweep_metric(const TaskResult& result, std::string_view name);
-// The tasks that ran, best first by that metric (ties in task order).
+// (negated) or fees (negated). None where the task has no such figure: a win rate without
+// a round trip, a Sharpe ratio without returns that vary (a 0 there would rank a task
+// that never traded above every losing one).
+std::optional<double> sweep_metric(const TaskResult& result, std::string_view name);
+// The tasks that ran, best first by that metric (ties in task order), then those without it.
 std::vector<const TaskResult*> ranked_tasks(const std::vector<TaskResult>& results, std::string_view metric);
 
 // A configuration across a walk-forward's folds: its metric in and out of sample, per fold
@@ -182,7 +184,7 @@ std::vector<const TaskResult*> ranked_tasks(const std::vector<TaskResult>& resul
 struct ConfigAcrossFolds {
   std::size_t point = 0;
   std::vector<std::string> overrides;
-  std::vector<std::optional<double>> in_sample, out_of_sample;  // per fold (none: the task failed)
+  std::vector<std::optional<double>> in_sample, out_of_sample;  // per fold (none: failed, or no such figure)
   double in_mean = 0, out_mean = 0;                             // over the folds where both ran
   std::size_t folds_ran = 0;
   std::optional<std::int64_t> out_net_pnl_units;                // summed, checked

@@ -76,9 +76,9 @@ std::string task_table(const SweepOptions& o, const std::vector<const TaskResult
     out += fmt::format("<tr><td>{}</td><td>{}</td>", k + 1, r.index + 1);
     if (wf) out += fmt::format("<td>{}</td><td>{}</td>", r.fold, r.window == Window::in_sample ? "in sample" : "out of sample");
     out += values_cells(r.overrides);
-    out += fmt::format("<td>{}</td><td>{}</td><td>{:.1f}%</td><td>{:.2f}%</td><td>{:.2f}</td><td><code>{}</code></td></tr>\n",
-                       html_escape(r.net_pnl), r.stats.fills, 100 * r.stats.win_rate, 100 * r.stats.max_drawdown,
-                       r.stats.sharpe, r.decision_hash.substr(0, 12));
+    out += fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{:.2f}%</td><td>{}</td><td><code>{}</code></td></tr>\n",
+                       html_escape(r.net_pnl), r.stats.fills, win_rate_text(r.stats), 100 * r.stats.max_drawdown,
+                       sharpe_text(r.stats), r.decision_hash.substr(0, 12));
   }
   return out + "</table>\n";
 }
@@ -243,7 +243,8 @@ std::string sweep_report_html(const SweepOptions& o, const SweepResults& results
     for (const auto* c : ranked_configs(configs))
       scored.push_back({c->point, fmt::format("configuration {}", c->point + 1), c->out_mean});
   } else {
-    for (const auto* r : ran) scored.push_back({r->point, fmt::format("task {}", r->index + 1), sweep_metric(*r, rank_by)});
+    for (const auto* r : ran)  // those with the figure (ranked first)
+      if (const auto v = sweep_metric(*r, rank_by)) scored.push_back({r->point, fmt::format("task {}", r->index + 1), *v});
   }
   std::string out = html_head("sweep of " + o.source_dir,
                               ".chart{display:inline-block;margin:0 16px 16px 0}.heat td{text-align:right;min-width:70px}"

@@ -50,8 +50,11 @@ std::string task_result_json(const TaskResult& r) {
   append_json_string(j, r.net_pnl);
   j += r.net_pnl_units ? fmt::format(",\"net_pnl_units\":{}", *r.net_pnl_units) : std::string(",\"net_pnl_units\":null");
   j += fmt::format(",\"stats\":{{\"fills\":{},\"round_trips\":{},\"wins\":{}", s.fills, s.round_trips, s.wins);
-  for (auto [name, v] : {std::pair{"win_rate", s.win_rate}, {"gross_pnl", s.gross_pnl}, {"net_pnl", s.net_pnl},
-                         {"fees", s.fees}, {"max_drawdown", s.max_drawdown}, {"sharpe", s.sharpe}, {"exposure", s.exposure}}) {
+  // null where there is no such figure (sweep_metric): no round trip, no varying returns.
+  const double none = std::numeric_limits<double>::quiet_NaN();
+  for (auto [name, v] : {std::pair{"win_rate", s.round_trips ? s.win_rate : none}, {"gross_pnl", s.gross_pnl},
+                         {"net_pnl", s.net_pnl}, {"fees", s.fees}, {"max_drawdown", s.max_drawdown},
+                         {"sharpe", s.sharpe_defined ? s.sharpe : none}, {"exposure", s.exposure}}) {
     j += fmt::format(",\"{}\":", name);
     append_json_number(j, v);
   }
@@ -81,12 +84,14 @@ Status read_task_result(const std::string& path, TaskResult& r) {
     r.stats.fills = s["fills"];
     r.stats.round_trips = s["round_trips"];
     r.stats.wins = s["wins"];
-    r.stats.win_rate = number(s["win_rate"]);
+    r.stats.win_rate = s["win_rate"].is_null() ? 0 : number(s["win_rate"]);  // null: no round trip
     r.stats.gross_pnl = number(s["gross_pnl"]);
     r.stats.net_pnl = number(s["net_pnl"]);
     r.stats.fees = number(s["fees"]);
     r.stats.max_drawdown = number(s["max_drawdown"]);
-    r.stats.sharpe = number(s["sharpe"]);
+    // null: no Sharpe (a result of a build before wrote 0 there, and reads as defined).
+    r.stats.sharpe_defined = !s["sharpe"].is_null();
+    r.stats.sharpe = r.stats.sharpe_defined ? number(s["sharpe"]) : 0;
     r.stats.exposure = number(s["exposure"]);
     r.stats.quote_asset = std::string(std::string_view(s["quote_asset"]));
   } catch (const simdjson::simdjson_error& e) {

@@ -64,6 +64,24 @@ expect_eq "the main job's own values give the main job's hash" "$main_hash" "$(s
   || bad "the kept journal does not verify"
 [ ! -e "$SCRATCH/two/task-0001/journal" ] && ok "by default only the results are kept" || bad "a journal was kept without --keep journal"
 
+# A task that never trades has no win rate and no Sharpe: empty in the CSV, null in the JSON,
+# n/a in the table and the report, ranked after those that have one (it read 0.0%, 0.00).
+"$TOOLS" sweep "$SCRATCH/run" --config "$CONFIG" --grid 'risk.max_trades_per_day=[0, 20]' --rank-by sharpe \
+  --out "$SCRATCH/none" > "$SCRATCH/none.out" 2>&1 || bad "a sweep with a task that never trades failed"
+python3 - "$SCRATCH/none" <<'PY' && ok "no trade: no win rate, no Sharpe, ranked last" || bad "a task without trades: $(cat "$SCRATCH/none.out")"
+import csv, json, re, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(open(d + "/results.csv")))
+assert rows[0]["round_trips"] == "0" and rows[0]["win_rate"] == "" and rows[0]["sharpe"] == "", rows[0]
+assert rows[1]["win_rate"] != "" and rows[1]["sharpe"] != "", rows[1]
+tasks = json.load(open(d + "/results.json"))
+assert tasks[0]["win_rate"] is None and tasks[0]["sharpe"] is None and tasks[1]["sharpe"] is not None, tasks
+out = open(d + "/../none.out").read()
+ranked = re.findall(r"^ +(\d) +\S+ +\d+ +(\S+) +\S+% +(\S+) ", out, re.M)
+assert [r[0] for r in ranked] == ["2", "1"] and ranked[1][1:] == ("n/a", "n/a"), ranked
+assert "<td>n/a</td>" in open(d + "/report.html").read()
+PY
+
 # --random: 5 of the 12 points, the same 5 for the same seed; each task is the full grid's.
 "$TOOLS" sweep "$SCRATCH/run" --config "$CONFIG" "${GRID[@]}" --random 5 --seed 3 -j 2 --out "$SCRATCH/rand" > /dev/null 2>&1 \
   || bad "--random 5 --seed 3 failed"

@@ -140,3 +140,29 @@ TEST_CASE("a grid axis holds each value once: 1 and 1.0 are one number, \"0.10\"
   REQUIRE(big.has_value());
   CHECK(big->values.size() == 2);
 }
+
+TEST_CASE("a task without a win rate or a Sharpe ranks after every task that has one, never as a 0") {
+  // A task that never traded: no round trip, no return that varies. Ranked as 0, it came
+  // before every task whose Sharpe was negative.
+  std::vector<TaskResult> results(3);
+  for (std::size_t i = 0; i < results.size(); ++i) results[i].index = i;
+  results[1].stats.round_trips = 4;
+  results[1].stats.win_rate = 0.25;
+  results[1].stats.sharpe = -1.5;
+  results[1].stats.sharpe_defined = true;
+  results[2].stats.round_trips = 2;
+  results[2].stats.win_rate = 0.0;  // both lost: a real 0
+  results[2].stats.sharpe = -0.5;
+  results[2].stats.sharpe_defined = true;
+  CHECK_FALSE(sweep_metric(results[0], "sharpe").has_value());
+  CHECK_FALSE(sweep_metric(results[0], "win_rate").has_value());
+  CHECK(sweep_metric(results[2], "win_rate") == 0.0);
+  const auto order = [&](std::string_view metric) {
+    std::vector<std::size_t> out;
+    for (const auto* r : ranked_tasks(results, metric)) out.push_back(r->index);
+    return out;
+  };
+  CHECK(order("sharpe") == std::vector<std::size_t>{2, 1, 0});
+  CHECK(order("win_rate") == std::vector<std::size_t>{1, 2, 0});
+  CHECK(order("net_pnl") == std::vector<std::size_t>{0, 1, 2});  // all 0: task order
+}

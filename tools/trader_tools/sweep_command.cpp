@@ -38,8 +38,9 @@ void print_ranked(const std::vector<const replay::TaskResult*>& ranked, const st
   fmt::print("ranked by {}:\n  task  {:>14}  {:>6}  {:>7}  {:>9}  {:>7}  values\n", rank_by, "net PnL", "fills",
              "win", "drawdown", "Sharpe");
   for (const auto* r : ranked)
-    fmt::print("  {:>4}  {:>14}  {:>6}  {:>6.1f}%  {:>8.2f}%  {:>7.2f}  {}\n", r->index + 1, r->net_pnl, r->stats.fills,
-               100 * r->stats.win_rate, 100 * r->stats.max_drawdown, r->stats.sharpe, fmt::join(r->overrides, " "));
+    fmt::print("  {:>4}  {:>14}  {:>6}  {:>7}  {:>8.2f}%  {:>7}  {}\n", r->index + 1, r->net_pnl, r->stats.fills,
+               replay::win_rate_text(r->stats), 100 * r->stats.max_drawdown, replay::sharpe_text(r->stats),
+               fmt::join(r->overrides, " "));
 }
 
 // Walk-forward: each fold's verdict, then the configurations by their mean out of sample.
