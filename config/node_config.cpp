@@ -416,6 +416,67 @@ void read_venue_fees(Reader& r, PaperExchangeConfig& paper) {
   }
 }
 
+// A venue's first (regular) fee tier as it publishes it, where it is not [order]'s default
+// of 10 and 10 bps (Binance spot's, and KuCoin spot's level 0).
+std::optional<FeeRates> first_tier(VenueId venue) {
+  switch (venue) {
+    case VenueId::coinbase: return FeeRates{6000, 4000};        // Advanced Trade: 0.60 % taker, 0.40 % maker
+    case VenueId::binance_usdm: return FeeRates{500, 200};      // USDⓈ-M VIP 0: 0.05 %, 0.02 %
+    case VenueId::kucoin_futures: return FeeRates{600, 200};    // LV0: 0.06 %, 0.02 %
+    case VenueId::binance:
+    case VenueId::kucoin: break;
+  }
+  return std::nullopt;
+}
+
+// A new session (a node's, or a what-if's over a user's file) pays each venue it trades
+// that venue's first tier for a rate neither order.fees.VENUE nor [order] sets. The rates
+// are then written into the config as order.fees.VENUE, so that the journaled config says
+// what the session paid and replays so on any build: a recorded config reads no venue
+// default (one journaled before them paid [order]'s, and still replays so).
+void default_venue_fees(Reader& r, toml::table& root, NodeConfig& c) {
+  std::set<VenueId> venues{c.feed_venue()};
+  for (const auto& o : c.other_venues) venues.insert(o.id);
+  for (const VenueId v : venues) {
+    const auto tier = first_tier(v);
+    if (!tier) continue;
+    const std::string name(venue_name(v)), p = "order.fees." + name;
+    const auto given = c.paper.venue_fees.find(v);
+    FeeRates rates = given != c.paper.venue_fees.end() ? given->second : c.paper.fees;
+    const bool taker = !r.peek(p + ".taker_bps") && !r.peek("order.taker_fee_bps");
+    const bool maker = !r.peek(p + ".maker_bps") && !r.peek("order.maker_fee_bps");
+    if (taker) rates.taker_ppm = tier->taker_ppm;
+    if (maker) rates.maker_ppm = tier->maker_ppm;
+    if (!taker && !maker) continue;
+    auto* order = root["order"].as_table();
+    if (!order) order = root.insert_or_assign("order", toml::table{}).first->second.as_table();
+    if ((*order)["fees"] && !(*order)["fees"].is_table()) return;  // refused by read_venue_fees
+    auto* fees = (*order)["fees"].as_table();
+    if (!fees) fees = order->insert_or_assign("fees", toml::table{}).first->second.as_table();
+    auto* entry = (*fees)[name].as_table();
+    if (!entry) {
+      entry = fees->insert_or_assign(name, toml::table{}).first->second.as_table();
+      entry->is_inline(true);
+    }
+    const auto bps = [&](const char* key, std::uint32_t ppm) {
+      if (ppm % 100 == 0) entry->insert_or_assign(key, static_cast<std::int64_t>(ppm / 100));
+      else entry->insert_or_assign(key, ppm / 100.0);
+      // What --print-config shows: the key an entry's reading recorded with [order]'s rate,
+      // or a new one.
+      const std::string path = p + "." + key, value = ppm % 100 == 0 ? std::to_string(ppm / 100) : fmt::format("{}", ppm / 100.0);
+      const std::string source = fmt::format("default ({}'s first tier)", name);
+      r.find(path);  // a key of the schema now
+      if (std::any_of(r.keys.begin(), r.keys.end(), [&](const ConfigKey& k) { return k.key == path; }))
+        r.set_effective(path, value, "", source);
+      else
+        r.keys.push_back({path, value, source});
+    };
+    if (taker) bps("taker_bps", rates.taker_ppm);
+    if (maker) bps("maker_bps", rates.maker_ppm);
+    c.paper.venue_fees[v] = rates;
+  }
+}
+
 // [futures] leverage and margin_mode, then each [[futures.contracts]] entry: a perpetual's
 // lot, tick, multiplier and maintenance-margin brackets, as the venue publishes them.
 // Read last of [futures]: the printed config shows the entries after the table's keys.
@@ -642,15 +703,30 @@ Result<toml::table> read_config_file(const std::string& path) {
 std::vector<std::string> paper_fee_warnings(const NodeConfig& config) {
   std::vector<std::string> out;
   if (config.order_mode != OrderMode::paper) return out;
-  std::vector<VenueId> venues{config.feed_venue()};
-  for (const auto& o : config.other_venues) venues.push_back(o.id);
+  std::set<VenueId> venues{config.feed_venue()};
+  for (const auto& o : config.other_venues) venues.insert(o.id);
   for (const VenueId v : venues) {
-    // Binance spot's and KuCoin spot's first tiers are [order]'s defaults (0.1 %, 0.1 %).
-    if (v == VenueId::binance || v == VenueId::kucoin || config.paper.venue_fees.count(v)) continue;
-    out.push_back(fmt::format("paper fills on {0} pay [order]'s fees ({1} bps taker, {2} bps maker; the defaults are "
-                              "Binance spot's regular tier), as there is no order.fees.{0}: set it to {0}'s tier for "
-                              "your account, e.g. order.fees.{0} = {{taker_bps = ..., maker_bps = ...}}",
-                              venue_name(v), config.paper.fees.taker_ppm / 100.0, config.paper.fees.maker_ppm / 100.0));
+    const auto tier = first_tier(v);
+    if (!tier) continue;
+    const std::string name(venue_name(v));
+    const auto it = config.paper.venue_fees.find(v);
+    const FeeRates rates = it != config.paper.venue_fees.end() ? it->second : config.paper.fees;
+    // Given in the venue's own entry (a file's line or --set): the user's tier there.
+    const auto own = [&](const char* key) {
+      return std::any_of(config.keys.begin(), config.keys.end(), [&](const ConfigKey& k) {
+        return k.key == "order.fees." + name + "." + key && k.source.rfind("default", 0) != 0;
+      });
+    };
+    std::vector<std::string> paid;
+    if (rates.taker_ppm != tier->taker_ppm && !own("taker_bps"))
+      paid.push_back(fmt::format("{} bps taker (its first tier: {})", rates.taker_ppm / 100.0, tier->taker_ppm / 100.0));
+    if (rates.maker_ppm != tier->maker_ppm && !own("maker_bps"))
+      paid.push_back(fmt::format("{} bps maker (its first tier: {})", rates.maker_ppm / 100.0, tier->maker_ppm / 100.0));
+    if (!paid.empty())
+      out.push_back(fmt::format("paper fills on {0} pay [order]'s {1}, as [order]'s rates apply to every venue "
+                                "without its own: set order.fees.{0} = {{taker_bps = ..., maker_bps = ...}} to your "
+                                "tier there",
+                                name, fmt::join(paid, " and ")));
   }
   return out;
 }
@@ -1235,6 +1311,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
   r.fee_bps("order.taker_fee_bps", c.paper.fees.taker_ppm);
   r.fee_bps("order.maker_fee_bps", c.paper.fees.maker_ppm);
   read_venue_fees(r, c.paper);
+  if (use != ConfigUse::replay) default_venue_fees(r, root, c);
   r.integer("order.slippage_bps", c.paper.slippage_bps, 0, 10000);
   r.integer("order.latency_ms", c.paper.latency_ms, 0, 3'600'000);
   r.ppm("order.kline_participation", c.paper.kline_participation_ppm);

@@ -255,9 +255,9 @@ Result<NodeConfig> parse_node_config(const std::string& text, const std::string&
                                      const std::vector<std::string>& overrides, ConfigUse use);
 
 // What a paper session should be told about its fees at start: one line per venue it
-// fills on whose first fee tier is not Binance spot's (USDⓈ-M, Coinbase, KuCoin Futures)
-// and that has no order.fees.VENUE, so its fills pay [order]'s rates, Binance spot's
-// regular tier by default. Empty for testnet and live (the venue's own fills).
+// fills on whose first fee tier is not [order]'s default (USDⓈ-M, Coinbase, KuCoin
+// Futures) and that pays a rate set in [order] instead of its own tier (order.fees.VENUE,
+// or the venue's first tier where neither sets it). Empty for testnet and live.
 std::vector<std::string> paper_fee_warnings(const NodeConfig& config);
 
 }  // namespace trader

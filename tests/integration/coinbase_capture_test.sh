@@ -136,6 +136,11 @@ print(len(candles))
 
 # A session that trades on the capture: what-if and diff (lib.sh).
 what_if_checks Coinbase "${cfg[@]}" --set "feed.files=[\"$CAP\"]"
+# With no fee set, paper fills pay Coinbase's first tier (they paid Binance spot's 10 bps),
+# and the session replays so: its journaled config names the rates.
+"$TOOLS" dump "$SCRATCH/fast" --json --type order_event > "$SCRATCH/fast.jsonl"
+fees=$(python3 "$HERE/paper_fees.py" "$SCRATCH/fast.jsonl" coinbase=60/40 2>&1) \
+  && ok "paper fills on Coinbase pay its first tier, 60 and 40 bps ($fees)" || bad "Coinbase paper fees: $fees"
 
 # Symbols name instruments of the feed's venue: a bare Coinbase symbol would filter out
 # every message without a word, so it is refused, naming the key.

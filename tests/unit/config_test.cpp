@@ -36,7 +36,10 @@ std::map<std::string, std::string> documented_defaults(const std::string& path) 
   std::ifstream in(path);
   std::map<std::string, std::string> out;
   const auto file = toml::parse_file(path);
-  const std::regex section(R"(^\[([a-z_]+)\])"), key(R"(^([a-z_.]+)\s*=)"), note(R"(\(default: (.*?)\))");
+  // A key is documented on a line of its own, or, where setting it would change what its
+  // absence means (paper fees: each venue's first tier), on a line "#key = example ...
+  // (default: X)" that leaves it unset.
+  const std::regex section(R"(^\[([a-z_]+)\])"), key(R"(^#?([a-z_.]+)\s*=)"), note(R"(\(default: (.*?)\))");
   std::string line, sec;
   std::smatch m;
   while (std::getline(in, line)) {
@@ -46,6 +49,8 @@ std::map<std::string, std::string> documented_defaults(const std::string& path) 
     }
     if (!std::regex_search(line, m, key)) continue;
     const std::string dotted = sec + "." + std::string(m[1]);
+    const bool unset = line[0] == '#';
+    if (unset && !std::regex_search(line, note)) continue;
     if (std::regex_search(line, m, note)) {
       out[dotted] = m[1];
     } else {
@@ -227,22 +232,56 @@ TEST_CASE("config: a config read from a pipe, as --config <(envsubst < node.toml
   CHECK(zero.error().message == "config file /dev/zero goes on past 4 MiB: not a config (a device?)");
 }
 
-TEST_CASE("config: a paper session on a venue whose fee tier is not Binance spot's is told which fees its fills pay") {
+TEST_CASE("config: a new paper session pays each venue's first fee tier where nothing sets its rates, and journals them") {
   const std::string coinbase = "[feed]\ncapture_venue = \"coinbase\"\n[portfolio]\nquote_asset = \"USD\"\n";
-  auto told = parse_node_config(coinbase, "x.toml", {}, ConfigUse::replay);
-  REQUIRE_MESSAGE(told, (told ? "" : told.error().message));
-  const auto warnings = paper_fee_warnings(*told);
-  REQUIRE(warnings.size() == 1);
-  CHECK(warnings.front().find("paper fills on coinbase pay [order]'s fees (10 bps taker, 10 bps maker;") == 0);
-  CHECK(warnings.front().find("order.fees.coinbase = {taker_bps = ..., maker_bps = ...}") != std::string::npos);
-  // Its own tier given: nothing to say; nor for Binance spot, whose tier [order]'s defaults are.
-  auto tiered = parse_node_config(coinbase + "[order]\nfees.coinbase = {taker_bps = 60, maker_bps = 40}\n", "x.toml", {},
-                                  ConfigUse::replay);
-  REQUIRE(tiered);
-  CHECK(paper_fee_warnings(*tiered).empty());
-  auto binance = parse_node_config("", "x.toml", {}, ConfigUse::replay);
-  REQUIRE(binance);
-  CHECK(paper_fee_warnings(*binance).empty());
+  const auto fees_of = [](const NodeConfig& c, VenueId v) {
+    const auto it = c.paper.venue_fees.find(v);
+    return it == c.paper.venue_fees.end() ? c.paper.fees : it->second;
+  };
+  const std::string files = fmt::format("feed.files=[\"{}/coinbase_btcusd_20240808.gz\"]", TRADER_TEST_DATA_DIR);
+  const std::string spot_files = fmt::format("feed.files=[\"{}/btcusdc_kline1m_20230301.gz\"]", TRADER_TEST_DATA_DIR);
+  for (const ConfigUse use : {ConfigUse::node, ConfigUse::what_if}) {
+    // Coinbase paid Binance spot's 10 and 10 bps, flattering every PnL made there.
+    auto c = parse_node_config(coinbase, "x.toml", {files}, use);
+    REQUIRE_MESSAGE(c, (c ? "" : c.error().message));
+    CHECK(fees_of(*c, VenueId::coinbase) == FeeRates{6000, 4000});
+    CHECK(paper_fee_warnings(*c).empty());
+    // The journaled config says so: read back as a recorded config (no venue default),
+    // it pays the same.
+    auto recorded = parse_node_config(c->effective_toml, "journaled", {}, ConfigUse::replay);
+    REQUIRE_MESSAGE(recorded, (recorded ? "" : recorded.error().message));
+    CHECK(fees_of(*recorded, VenueId::coinbase) == FeeRates{6000, 4000});
+    CHECK(recorded->effective_toml == c->effective_toml);
+    // Each venue its own tier; Binance and KuCoin spot keep [order]'s 10 and 10 (and the
+    // config is journaled as given).
+    auto usdm = parse_node_config("[feed]\ncapture_venue = \"binance_usdm\"\n", "x.toml", {spot_files}, use);
+    REQUIRE(usdm);
+    CHECK(fees_of(*usdm, VenueId::binance_usdm) == FeeRates{500, 200});
+    auto spot = parse_node_config("", "x.toml", {spot_files}, use);
+    REQUIRE(spot);
+    CHECK(fees_of(*spot, VenueId::binance) == FeeRates{1000, 1000});
+    CHECK(spot->effective_toml.find("fees") == std::string::npos);
+    // A rate set in the venue's entry, or in [order], is the one paid; a key the entry
+    // leaves out is the venue's tier unless [order] sets it.
+    auto own = parse_node_config(coinbase + "[order]\nfees.coinbase = {taker_bps = 25}\n", "x.toml", {files}, use);
+    REQUIRE(own);
+    CHECK(fees_of(*own, VenueId::coinbase) == FeeRates{2500, 4000});
+    CHECK(paper_fee_warnings(*own).empty());
+    auto order = parse_node_config(coinbase + "[order]\ntaker_fee_bps = 7.5\n", "x.toml", {files}, use);
+    REQUIRE(order);
+    CHECK(fees_of(*order, VenueId::coinbase) == FeeRates{750, 4000});
+    auto recorded_order = parse_node_config(order->effective_toml, "journaled", {}, ConfigUse::replay);
+    REQUIRE(recorded_order);
+    CHECK(fees_of(*recorded_order, VenueId::coinbase) == FeeRates{750, 4000});
+    // ...which is worth a word: [order]'s rate is not Coinbase's tier.
+    const auto warnings = paper_fee_warnings(*order);
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings.front().find("paper fills on coinbase pay [order]'s 7.5 bps taker (its first tier: 60)") == 0);
+  }
+  // A config journaled before these defaults replays as it paid: [order]'s rates.
+  auto old = parse_node_config(coinbase, "journaled", {}, ConfigUse::replay);
+  REQUIRE(old);
+  CHECK(fees_of(*old, VenueId::coinbase) == FeeRates{1000, 1000});
 }
 
 TEST_CASE("config: sizing policies, those that size on the stop need percent stops, named at their line") {
