@@ -23,6 +23,14 @@ bool fits(__int128 v) {
 __int128 mul_wide(std::int64_t a, std::int64_t b) { return static_cast<__int128>(a) * b / kFixedScale; }
 }  // namespace
 
+// What the venue did that the portfolio could not book (its figures would leave 64-bit
+// fixed point): its book no longer matches the venue's, so risk is told (and halts), not
+// only the journal.
+void PortfolioCore::not_booked(const std::string& what, const std::string& context, std::int64_t ts_ms, Outbox& out) {
+  out.push_back({Actor::risk, ErrorReport{std::string(kNotBooked), what + " overflows 64-bit fixed point; not booked",
+                                          context, 0, ts_ms * 1'000'000}});
+}
+
 void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   auto error = [&](const char* code, std::string what) {
     out.push_back({Actor::none, ErrorReport{code, std::move(what), e.client_order_id, 0, e.ts_ms * 1'000'000}});
@@ -80,8 +88,7 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
       at_venue == venue_cash_.end() ? 0 : static_cast<__int128>(at_venue->second) + (cash - s.cash);
   if (!fits(qty) || !fits(cost) || !fits(cash) || !fits(fees) || !fits(realized) || !fits(s.realized_pnl + realized) ||
       !fits(h.realized + realized) || !fits(trip) || !fits(notional) || !fits(fee_value) || !fits(venue_cash)) {
-    error("arithmetic_overflow", "fill of " + e.symbol + " overflows 64-bit fixed point; not booked");
-    return;
+    return not_booked("fill of " + e.symbol, e.client_order_id, e.ts_ms, out);
   }
   h.qty = static_cast<std::int64_t>(qty);
   h.cost = static_cast<std::int64_t>(cost);
@@ -120,7 +127,7 @@ void PortfolioCore::on_perp_fill(const OrderEvent& e, Outbox& out) {
   }
   const std::int64_t before = h.pos.qty;
   auto effect = futures::apply_fill(h.pos, e.side == Side::buy, e.fill_qty, e.fill_price, fee);
-  if (!effect) return error("arithmetic_overflow", e.symbol + ": " + effect.error().message);
+  if (!effect) return not_booked("fill of " + e.symbol + " (" + effect.error().message + ")", e.client_order_id, e.ts_ms, out);
   const __int128 cash = static_cast<__int128>(state_.cash) + effect->wallet_delta;
   const __int128 fees = static_cast<__int128>(state_.fees) + fee;
   const __int128 realized = static_cast<__int128>(state_.realized_pnl) + effect->realized;
@@ -129,7 +136,7 @@ void PortfolioCore::on_perp_fill(const OrderEvent& e, Outbox& out) {
   const __int128 venue_cash =
       at_venue == venue_cash_.end() ? 0 : static_cast<__int128>(at_venue->second) + effect->wallet_delta;
   if (!fits(cash) || !fits(fees) || !fits(realized) || !fits(trip) || !fits(venue_cash))
-    return error("arithmetic_overflow", "fill of " + e.symbol + " overflows 64-bit fixed point; not booked");
+    return not_booked("fill of " + e.symbol, e.client_order_id, e.ts_ms, out);
   state_.cash = static_cast<std::int64_t>(cash);
   state_.fees = static_cast<std::int64_t>(fees);
   state_.realized_pnl = static_cast<std::int64_t>(realized);
@@ -155,11 +162,8 @@ void PortfolioCore::on_funding(const Funding& f, Outbox& out) {
   const __int128 cash = static_cast<__int128>(state_.cash) + (received ? *received : 0);
   const __int128 funding = static_cast<__int128>(state_.funding) + (received ? *received : 0);
   const __int128 trip = static_cast<__int128>(h.trip_net) + (received ? *received : 0);
-  if (!received || !fits(cash) || !fits(funding) || !fits(trip)) {
-    out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", "funding of " + f.symbol + " overflows 64-bit "
-                                            "fixed point; not booked", "", 0, f.funding_time_ms * 1'000'000}});
-    return;
-  }
+  if (!received || !fits(cash) || !fits(funding) || !fits(trip))
+    return not_booked("funding of " + f.symbol, "", f.funding_time_ms, out);
   h.trip_net = static_cast<std::int64_t>(trip);
   h.mark = f.mark_price;
   it->second = h;
@@ -187,7 +191,7 @@ void PortfolioCore::on_liquidation(const Liquidation& l, Outbox& out) {
   const __int128 cash = static_cast<__int128>(state_.cash) + (effect ? effect->wallet_delta : 0);
   const __int128 realized = static_cast<__int128>(state_.realized_pnl) + (effect ? effect->realized : 0);
   if (!effect || !fits(cash) || !fits(realized))
-    return error("arithmetic_overflow", "the liquidation of " + l.symbol + " overflows 64-bit fixed point; not booked");
+    return not_booked("the liquidation of " + l.symbol, l.symbol, l.ts_ms, out);
   state_.cash = static_cast<std::int64_t>(cash);
   state_.realized_pnl = static_cast<std::int64_t>(realized);
   ++state_.round_trips;

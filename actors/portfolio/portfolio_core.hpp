@@ -15,8 +15,9 @@
 // the PnL, so equity - starting cash == realized + unrealized - fees holds exactly in
 // every published state. A round trip is a position opened from flat and closed back to
 // flat (or to dust); it wins when its realised PnL net of all its fees is positive.
-// Arithmetic is in 128 bits; a fill whose results do not fit int64 is reported as an
-// arithmetic_overflow error and not booked.
+// Arithmetic is in 128 bits; a fill (funding, liquidation) whose results do not fit int64
+// is not booked, and reported to risk as a not_booked error: the book no longer matches
+// the venue's, and risk halts trading until an operator resumes.
 //
 // Starting state. Paper: `starting_cash`. Testnet and live: the venue's account
 // (AccountBalances, journaled at the start): cash becomes the venue's quote balance and
@@ -69,6 +70,9 @@ struct PortfolioConfig {
 
 class PortfolioCore final : public ActorCore {
  public:
+  // The code of the error telling risk that something the venue did was not booked.
+  static constexpr std::string_view kNotBooked = "not_booked";
+
   explicit PortfolioCore(PortfolioConfig config);
   Actor id() const override { return Actor::portfolio; }
   void on(const Delivery& in, Outbox& out) override;
@@ -87,6 +91,7 @@ class PortfolioCore final : public ActorCore {
     std::int64_t qty = 0, cost = 0, last_price = 0, realized = 0;  // cost: exact cost basis of qty
     std::int64_t trip_net = 0;  // realized minus fees since the position opened
   };
+  void not_booked(const std::string& what, const std::string& context, std::int64_t ts_ms, Outbox& out);
   void on_fill(const OrderEvent& e, Outbox& out);
   void on_perp_fill(const OrderEvent& e, Outbox& out);
   void on_funding(const Funding& f, Outbox& out);

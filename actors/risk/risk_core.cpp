@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "actors/portfolio/portfolio_core.hpp"
 #include "base/time_format.hpp"
 #include "futures/perp_position.hpp"
 #include "messages/enum_names.hpp"
@@ -587,6 +588,13 @@ void RiskCore::on(const Delivery& in, Outbox& out) {
   else if (const auto* p = std::get_if<PortfolioState>(&in.message)) on_portfolio(*p, out);
   else if (const auto* o = std::get_if<OperatorCommand>(&in.message)) on_operator(*o, in, out);
   else if (const auto* e = std::get_if<OrderEvent>(&in.message)) on_order_event(*e);
+  else if (const auto* r = std::get_if<ErrorReport>(&in.message); r && r->code == PortfolioCore::kNotBooked) {
+    // The portfolio could not book what the venue did: every figure risk checks against
+    // is wrong from here on, so nothing new is opened until an operator has looked.
+    halted_by_drawdown_or_operator_ = true;
+    set_state(TradingState::halted, "the portfolio's book no longer matches the venue's: " + r->message,
+              std::max(last_ts_ms_, r->ts_ns / 1'000'000), out);
+  }
   else if (const auto* t = std::get_if<ClockTick>(&in.message)) {
     roll_day(t->ts_ns / 1'000'000);
   } else if (const auto* g = std::get_if<Regime>(&in.message)) {
@@ -595,7 +603,8 @@ void RiskCore::on(const Delivery& in, Outbox& out) {
 }
 
 Quiet RiskCore::quiet() const {
-  std::uint64_t answers = type_bit(OrderIntent::kTypeId) | type_bit(PortfolioState::kTypeId) | type_bit(OperatorCommand::kTypeId);
+  std::uint64_t answers = type_bit(OrderIntent::kTypeId) | type_bit(PortfolioState::kTypeId) |
+                          type_bit(OperatorCommand::kTypeId) | type_bit(ErrorReport::kTypeId);
   if (state_ == TradingState::reducing ||
       std::any_of(portfolio_.positions.begin(), portfolio_.positions.end(), [](const Position& p) { return p.qty != 0; }))
     answers |= type_bit(Candle::kTypeId);

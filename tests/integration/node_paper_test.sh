@@ -190,4 +190,17 @@ expect_eq "...and no order sent" "0 orders" "$(grep -o '[0-9]\+ orders' "$SCRATC
 orders=$(grep -o '[0-9]\+ orders' "$SCRATCH/xrp-ETH.out" | cut -d' ' -f1)
 [ "${orders:-0}" -gt 0 ] && grep -q "pnl .* ETH net" "$SCRATCH/xrp-ETH.out" && ok "XRPETH with an ETH portfolio trades: $orders orders, PnL in ETH" \
   || bad "XRPETH in ETH: $(grep -E 'decisions|pnl' "$SCRATCH/xrp-ETH.out")"
+
+# A fill the portfolio cannot book (its cash would pass the fixed-point range: here a start
+# at the range's edge) halts trading and fails the run. It ran on, exit 0, approving every
+# entry against a book that had lost the fill, and saying nothing of it.
+"$NODE" --config "$CONFIG" --set portfolio.starting_cash='"92233720368"' --set journal.path="$SCRATCH/edge" \
+  > "$SCRATCH/edge.out" 2>&1
+expect_eq "a fill not booked fails the run" 1 "$?"
+grep -q "error: the portfolio could not book 1 of the venue's fills, funding or liquidations" "$SCRATCH/edge.out" \
+  && ok "...and says so: $(grep -o 'the first: .*' "$SCRATCH/edge.out")" || bad "not-booked output: $(tail -3 "$SCRATCH/edge.out")"
+state=$("$TOOLS" dump "$SCRATCH/edge" --type risk_state --json | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["body"]["state"])')
+expect_eq "...risk halted on it" halted "$state"
+grep -q "^identical" <<<"$("$TOOLS" replay "$SCRATCH/edge" --verify)" && ok "...and the session replays identical" \
+  || bad "the halted session does not replay"
 finish

@@ -210,7 +210,10 @@ TEST_CASE("a fill that would overflow 64-bit fixed point is reported, not booked
   e.fill_price = px(90000);                                  // ...at a BTC-like price
   auto out = h.feed(e);
   REQUIRE(of_type<ErrorReport>(out).size() == 1);
-  CHECK(of_type<ErrorReport>(out)[0].code == "arithmetic_overflow");
+  CHECK(of_type<ErrorReport>(out)[0].code == PortfolioCore::kNotBooked);
+  // Told to risk, not only journaled: the book no longer matches the venue's.
+  const auto told = std::find_if(out.begin(), out.end(), [](const auto& o) { return std::holds_alternative<ErrorReport>(o.message); });
+  CHECK(told->destination == Actor::risk);
   auto s = of_type<PortfolioState>(out);
   REQUIRE(s.size() == 1);
   CHECK(s[0].cash == px(10000));

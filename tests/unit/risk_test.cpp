@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "actors/portfolio/portfolio_core.hpp"
 #include "actors/risk/risk_core.hpp"
 #include "core_harness.hpp"
 #include "messages/enum_names.hpp"
@@ -270,6 +271,25 @@ TEST_CASE("max_drawdown -> HALTED: nothing from the strategy passes until an ope
   CHECK_FALSE(decide(r.h, exit).approved);
   r.h.feed(OperatorCommand{OperatorCommandKind::resume, "test", "checked", 0});
   CHECK(r.core.trading_state() == TradingState::active);
+  CHECK(decide(r.h, entry("BTCUSDT", 1)).approved);
+}
+
+TEST_CASE("a fill the portfolio could not book halts trading until an operator resumes; other errors do not") {
+  Ready r;
+  // A venue's doing the portfolio reports without halting anything.
+  CHECK(of_type<RiskState>(r.h.feed(ErrorReport{"oversold", "sold more BTCUSDT than held", "c1", 0, 0})).empty());
+  CHECK(decide(r.h, entry("BTCUSDT", 1)).approved);
+  // Before, risk went on approving entries against a book that had lost a fill.
+  const auto s = of_type<RiskState>(r.h.feed(ErrorReport{std::string(PortfolioCore::kNotBooked),
+                                                         "fill of BTCUSDT overflows 64-bit fixed point; not booked",
+                                                         "c2", 0, 5'000'000}));
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].state == TradingState::halted);
+  CHECK(s[0].reason.find("the portfolio's book no longer matches the venue's: fill of BTCUSDT") == 0);
+  CHECK(decide(r.h, entry("BTCUSDT", 1)).reason_code == "halted");
+  r.h.feed(portfolio(10000));  // a state that looks fine does not lift it
+  CHECK(r.core.trading_state() == TradingState::halted);
+  r.h.feed(OperatorCommand{OperatorCommandKind::resume, "ops", "book reconciled", 0});
   CHECK(decide(r.h, entry("BTCUSDT", 1)).approved);
 }
 

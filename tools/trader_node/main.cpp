@@ -162,6 +162,13 @@ int main(int argc, char** argv) {
                  summary->feed_failure.c_str());
     return 1;
   }
+  if (!summary->not_booked.empty()) {
+    fmt::print(stderr, "error: the portfolio could not book {} of the venue's fills, funding or liquidations, so its "
+                       "book no longer matches the venue's and risk halted trading (journaled as not_booked errors; "
+                       "the first: {})\n",
+               summary->not_booked.size(), summary->not_booked.front());
+    return 1;
+  }
   if (config->compact_at_end) {
     // The session has ended and its writer is closed: the journal is sealed.
     auto compacted = trader::journal::compact(config->journal_path);
