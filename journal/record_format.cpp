@@ -345,16 +345,35 @@ Result<const RecordView*> RecordDecoder::decode(std::uint64_t seq, std::span<con
 }
 
 Status RecordDecoder::unpack() {
+  auto words = unpack_record(seq_, packed_, scratch_);
+  if (!words) return tl::unexpected(words.error());
+  return open(*words);
+}
+
+Status RecordDecoder::open(kj::ArrayPtr<const capnp::word> words) {
   try {
-    auto words = unpack_record(seq_, packed_, scratch_);
-    if (!words) return tl::unexpected(words.error());
-    message_.emplace(*words);
+    message_.emplace(words);
     body_ = message_->getRoot<capnp::AnyPointer>();  // v1 narrows it to the envelope's body
   } catch (const kj::Exception& e) {
     message_.reset();
     return fail(fmt::format("seq {}: undecodable record: {}", seq_, e.getDescription().cStr()));
   }
   return {};
+}
+
+Result<Message> RecordDecoder::value(std::uint16_t type_id) {
+  if (!message_ && format_ != kFormatV1 && is_flat_market(type_id)) {
+    // Most of a recording: read from its words when they are laid out as written, which
+    // skips the reader (its arena, root and checks) for a few comparisons.
+    auto words = unpack_record(seq_, packed_, scratch_);
+    if (!words) return tl::unexpected(words.error());
+    if (auto m = read_flat_market(type_id, {reinterpret_cast<const std::uint64_t*>(words->begin()), words->size()}))
+      return std::move(*m);
+    if (auto st = open(*words); !st) return tl::unexpected(st.error());
+  }
+  auto b = body();
+  if (!b) return tl::unexpected(b.error());
+  return decode_body(type_id, *b);
 }
 
 Result<capnp::AnyPointer::Reader> RecordDecoder::body() {
@@ -369,9 +388,8 @@ Result<capnp::AnyPointer::Reader> RecordView::body() const {
 }
 
 Result<Message> RecordView::decode() const {
-  auto b = body();
-  if (!b) return tl::unexpected(b.error());
-  return decode_body(header.type_id, *b);
+  if (!decoder_) return fail("no record read into this view");
+  return decoder_->value(header.type_id);
 }
 
 // ---- batches -------------------------------------------------------------------------

@@ -93,7 +93,11 @@ class RecordDecoder {
   friend struct RecordView;
   // The body of the record decode() returned last, unpacked once.
   Result<capnp::AnyPointer::Reader> body();
+  // Its value: market data laid out as this build writes it is read from its words,
+  // anything else through Cap'n Proto's reader.
+  Result<Message> value(std::uint16_t type_id);
   Status unpack();
+  Status open(kj::ArrayPtr<const capnp::word> words);  // Cap'n Proto's reader over unpacked words
 
   std::uint32_t format_;
   std::uint64_t seq_ = 0;

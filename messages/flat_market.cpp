@@ -29,6 +29,10 @@ struct Fields<Trade> {
             static_cast<std::uint64_t>(m.exchange_ts_ms), static_cast<std::uint64_t>(m.trade_ts_ms)};
   }
   static bool flag(const Trade& m) { return m.buyer_maker; }
+  static Trade make(std::string symbol, const std::array<std::uint64_t, 5>& w, bool flag) {
+    return Trade{std::move(symbol), static_cast<std::int64_t>(w[0]), static_cast<std::int64_t>(w[1]), w[2],
+                 static_cast<std::int64_t>(w[3]), static_cast<std::int64_t>(w[4]), flag};
+  }
 };
 
 template <>
@@ -43,6 +47,17 @@ struct Fields<AggTrade> {
             static_cast<std::uint64_t>(m.trade_ts_ms)};
   }
   static bool flag(const AggTrade& m) { return m.buyer_maker; }
+  static AggTrade make(std::string symbol, const std::array<std::uint64_t, 7>& w, bool flag) {
+    return AggTrade{std::move(symbol),
+                    static_cast<std::int64_t>(w[0]),
+                    static_cast<std::int64_t>(w[1]),
+                    w[2],
+                    w[3],
+                    w[4],
+                    static_cast<std::int64_t>(w[5]),
+                    static_cast<std::int64_t>(w[6]),
+                    flag};
+  }
 };
 
 template <>
@@ -60,6 +75,15 @@ struct Fields<BookTicker> {
             static_cast<std::uint64_t>(m.exchange_ts_ms)};
   }
   static bool flag(const BookTicker&) { return false; }
+  static BookTicker make(std::string symbol, const std::array<std::uint64_t, 6>& w, bool) {
+    return BookTicker{std::move(symbol),
+                      w[0],
+                      static_cast<std::int64_t>(w[1]),
+                      static_cast<std::int64_t>(w[2]),
+                      static_cast<std::int64_t>(w[3]),
+                      static_cast<std::int64_t>(w[4]),
+                      static_cast<std::int64_t>(w[5])};
+  }
 };
 
 // Where a type's fields sit, read once from its compiled-in schema. Unusable (so the
@@ -104,12 +128,18 @@ struct Layout {
   }
 };
 
+template <class T>
+const Layout<T>& layout_of() {
+  static const Layout<T> layout;
+  return layout;
+}
+
 // The message as a builder lays it out: the segment table, the root pointer, the struct's
 // data and pointer sections, then the symbol's bytes (the one object it allocates), NUL
 // ended and padded to a word.
 template <class T>
 bool write(const T& m, std::vector<std::uint64_t>& out) {
-  static const Layout<T> layout;
+  const Layout<T>& layout = layout_of<T>();
   // A NUL inside ends the text where the builder takes it from (it reads a C string).
   if (!layout.usable || m.symbol.find('\0') != std::string::npos) return false;
   const std::size_t text_bytes = m.symbol.size() + 1;
@@ -134,7 +164,47 @@ bool write(const T& m, std::vector<std::uint64_t>& out) {
   return true;
 }
 
+// The reverse of write(): the value, when `w` holds exactly what write() gives for it.
+template <class T>
+std::optional<Message> read(std::span<const std::uint64_t> w) {
+  const Layout<T>& layout = layout_of<T>();
+  if (!layout.usable) return std::nullopt;
+  const std::size_t data = 2, pointers = data + layout.data_words, text = pointers + layout.pointers;
+  if (w.size() <= text || w.size() - 1 > kFlatFirstSegmentWords) return std::nullopt;
+  if (w[0] != std::uint64_t{w.size() - 1} << 32) return std::nullopt;  // one segment, all of the rest
+  if (w[1] != ((std::uint64_t{layout.data_words} << 32) | (std::uint64_t{layout.pointers} << 48))) return std::nullopt;
+  for (std::size_t i = 0; i < layout.pointers; ++i)  // every pointer null but the symbol's
+    if (i != layout.symbol && w[pointers + i] != 0) return std::nullopt;
+  // The symbol: a list of bytes starting right after the struct, filling the words to the
+  // end, NUL ended.
+  const std::uint64_t p = w[pointers + layout.symbol];
+  const std::size_t at = pointers + layout.symbol;
+  const std::uint64_t bytes = p >> 35;
+  if ((p & 3) != 1 || ((p >> 2) & 0x3fffffff) != text - at - 1 || ((p >> 32) & 7) != 2 || bytes == 0 ||
+      (bytes + 7) / 8 != w.size() - text)
+    return std::nullopt;
+  const auto* chars = reinterpret_cast<const char*>(&w[text]);
+  if (chars[bytes - 1] != '\0') return std::nullopt;
+  std::array<std::uint64_t, Fields<T>::kWords.size()> values{};
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = w[data + layout.words[i]];
+  const bool flag = Fields<T>::kFlag != nullptr && ((w[data + layout.flag_bit / 64] >> (layout.flag_bit % 64)) & 1);
+  return Fields<T>::make(std::string(chars, bytes - 1), values, flag);
+}
+
 }  // namespace
+
+bool is_flat_market(std::uint16_t type_id) {
+  return type_id == Trade::kTypeId || type_id == BookTicker::kTypeId || type_id == AggTrade::kTypeId;
+}
+
+std::optional<Message> read_flat_market(std::uint16_t type_id, std::span<const std::uint64_t> words) {
+  switch (type_id) {
+    case Trade::kTypeId: return read<Trade>(words);
+    case BookTicker::kTypeId: return read<BookTicker>(words);
+    case AggTrade::kTypeId: return read<AggTrade>(words);
+    default: return std::nullopt;
+  }
+}
 
 bool write_flat_market(const Message& message, std::vector<std::uint64_t>& words) {
   if (const auto* t = std::get_if<Trade>(&message)) return write(*t, words);

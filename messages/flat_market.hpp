@@ -7,6 +7,8 @@
 // segment table it makes again on output. Recording market data is mostly this.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "messages/message_types.hpp"
@@ -21,5 +23,15 @@ inline constexpr std::size_t kFlatFirstSegmentWords = 128;
 // replacing what it held, and returns true when its type is written this way. Otherwise
 // returns false and leaves `words` as it was: encode it with a builder.
 bool write_flat_market(const Message& message, std::vector<std::uint64_t>& words);
+
+// Whether messages of `type_id` are written this way (and can be read back below).
+bool is_flat_market(std::uint16_t type_id);
+
+// Reads a flat message of `type_id` back when its words are laid out exactly as
+// write_flat_market lays them out (this build's struct sizes, the symbol right after the
+// struct): the same value Cap'n Proto's reader would give, without a reader. Anything
+// else (another build's sizes, another layout, damage) is none: read it with Cap'n Proto,
+// which checks it. Never reads outside `words`.
+std::optional<Message> read_flat_market(std::uint16_t type_id, std::span<const std::uint64_t> words);
 
 }  // namespace trader
