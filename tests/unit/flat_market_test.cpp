@@ -11,11 +11,11 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
-#include "exchange/capture_stream.hpp"
 #include "journal/journal.hpp"
 #include "journal/record_format.hpp"
 #include "messages/flat_market.hpp"
 #include "messages/message_codec.hpp"
+#include "capture_messages.hpp"
 #include "test_support.hpp"
 
 using namespace trader;
@@ -51,27 +51,19 @@ TEST_CASE("the builder-free writer gives the builder's bytes for every message o
   for (const char* name : {"btcusdt_20240808_head20k.gz", "btcusdt_usdm_20240808_trades_book.gz",
                            "xrpeth_aggtrade_20191011_head3k.gz"}) {
     INFO(name);
-    auto stream = CaptureStream::open({std::string(TRADER_TEST_DATA_DIR) + "/" + name});
-    REQUIRE(stream.has_value());
-    CaptureItem item;
-    for (;;) {
-      auto more = (*stream)->next(item);
-      REQUIRE(more.has_value());
-      if (!*more) break;
-      if (item.kind != CaptureItem::Kind::message) continue;
+    for (const auto& message : test::capture_messages(name)) {
       std::vector<std::uint64_t> words;
-      const bool covered = write_flat_market(item.message, words);
-      CHECK(covered == (std::holds_alternative<Trade>(item.message) ||
-                        std::holds_alternative<BookTicker>(item.message) ||
-                        std::holds_alternative<AggTrade>(item.message)));
+      const bool covered = write_flat_market(message, words);
+      CHECK(covered == (std::holds_alternative<Trade>(message) || std::holds_alternative<BookTicker>(message) ||
+                        std::holds_alternative<AggTrade>(message)));
       if (!covered) continue;
-      trades += std::holds_alternative<Trade>(item.message);
-      tickers += std::holds_alternative<BookTicker>(item.message);
-      agg += std::holds_alternative<AggTrade>(item.message);
+      trades += std::holds_alternative<Trade>(message);
+      tickers += std::holds_alternative<BookTicker>(message);
+      agg += std::holds_alternative<AggTrade>(message);
       const auto* p = reinterpret_cast<const std::uint8_t*>(words.data());
       const std::vector<std::uint8_t> ours(p, p + words.size() * 8);
-      if (ours != builder_flat(item.message)) {
-        FAIL_CHECK("differs from the builder at a ", type_id_of(item.message));
+      if (ours != builder_flat(message)) {
+        FAIL_CHECK("differs from the builder at a ", type_id_of(message));
         break;
       }
     }
@@ -201,16 +193,10 @@ TEST_CASE("a journal of market data reads back each record as written, through e
   {
     auto w = journal::Writer::open(dir.path(), {});
     REQUIRE(w.has_value());
-    auto stream = CaptureStream::open({std::string(TRADER_TEST_DATA_DIR) + "/btcusdt_usdm_20240808_trades_book.gz"});
-    REQUIRE(stream.has_value());
-    CaptureItem item;
-    for (std::int64_t t = 1;; ++t) {
-      auto more = (*stream)->next(item);
-      REQUIRE(more.has_value());
-      if (!*more) break;
-      if (item.kind != CaptureItem::Kind::message) continue;
-      (*w)->append(EnvelopeHeader{0, t, Actor::market_feed, Actor::none, 0, 0, 1}, item.message);
-      written.push_back(item.message);
+    std::int64_t t = 0;
+    for (const auto& message : test::capture_messages("btcusdt_usdm_20240808_trades_book.gz")) {
+      (*w)->append(EnvelopeHeader{0, ++t, Actor::market_feed, Actor::none, 0, 0, 1}, message);
+      written.push_back(message);
     }
     REQUIRE((*w)->commit().has_value());
   }
