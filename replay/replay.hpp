@@ -87,6 +87,9 @@ struct WhatIfReport {
   PortfolioState portfolio;    // the last one published
   double seconds = 0;
   std::string model_id;
+  // What the portfolio could not book ("seq N: ..."): risk halted there, and the run's
+  // figures are not the setting's (a node's run fails on it alike).
+  std::vector<std::string> not_booked;
 };
 
 // `out_dir` must not hold a journal yet.

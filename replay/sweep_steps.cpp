@@ -173,6 +173,11 @@ void run_task(const SweepPlan& plan, const TaskStep& step, TaskResult& r) {
     r.error = w.error().message;
     return;
   }
+  if (!w->not_booked.empty()) {  // halted on a book that lost what the venue did: no result for this setting
+    r.error = fmt::format("the portfolio could not book {} of the venue's fills (the first: {})", w->not_booked.size(),
+                          w->not_booked.front());
+    return;
+  }
   r.decision_hash = w->decision_hash;
   r.decisions = w->decisions;
   r.records = w->records;

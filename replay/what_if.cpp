@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "actors/portfolio/portfolio_core.hpp"
 #include "base/wall_clock.hpp"
 #include "journal/directory.hpp"
 #include "journal/journal.hpp"
@@ -22,6 +23,8 @@ class JournalSink final : public RecordSink {
     hash_.add(m);
     ++report_.records;
     if (const auto* p = std::get_if<PortfolioState>(&m)) report_.portfolio = *p;
+    if (const auto* e = std::get_if<ErrorReport>(&m); e && h.source == Actor::portfolio && e->code == PortfolioCore::kNotBooked)
+      report_.not_booked.push_back(fmt::format("seq {}: {}", seq, e->message));
     return seq;
   }
   bool batch_full() const override { return writer_.batch_full(); }

@@ -203,4 +203,9 @@ state=$("$TOOLS" dump "$SCRATCH/edge" --type risk_state --json | tail -1 | pytho
 expect_eq "...risk halted on it" halted "$state"
 grep -q "^identical" <<<"$("$TOOLS" replay "$SCRATCH/edge" --verify)" && ok "...and the session replays identical" \
   || bad "the halted session does not replay"
+"$TOOLS" replay "$SCRATCH/edge" --what-if --config "$CONFIG" --set portfolio.starting_cash='"92233720368"' \
+  --out "$SCRATCH/edge-whatif" > "$SCRATCH/edge-whatif.out" 2>&1
+expect_eq "a what-if that cannot book a fill fails too (it printed its figures, exit 0)" 1 "$?"
+grep -q "error: the portfolio could not book 1 of the venue's fills" "$SCRATCH/edge-whatif.out" && ok "...and says so" \
+  || bad "what-if not-booked output: $(tail -2 "$SCRATCH/edge-whatif.out")"
 finish
