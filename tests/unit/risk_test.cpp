@@ -274,7 +274,7 @@ TEST_CASE("max_drawdown -> HALTED: nothing from the strategy passes until an ope
   CHECK(decide(r.h, entry("BTCUSDT", 1)).approved);
 }
 
-TEST_CASE("a fill the portfolio could not book halts trading until an operator resumes; other errors do not") {
+TEST_CASE("a fill the portfolio could not book halts trading until an operator resumes, and other errors do not") {
   Ready r;
   // A venue's doing the portfolio reports without halting anything.
   CHECK(of_type<RiskState>(r.h.feed(ErrorReport{"oversold", "sold more BTCUSDT than held", "c1", 0, 0})).empty());
