@@ -28,7 +28,7 @@ constexpr const char* kPlanFile = "sweep.json";
 std::string training_key(const NodeConfig& c) {
   return fmt::format("{}|{}|{}|{}|{}|{}|{}", c.strategy.interval_s, fmt::join(c.candles.intervals_s, ","),
                      c.candles.use_agg_trades, c.candles.close_grace_ms, c.candles.max_flat_candles,
-                     c.paper.fees.taker_ppm / 100.0, c.paper.slippage_bps);
+                     c.paper.fees_at(c.feed_venue()).taker_ppm / 100.0, c.paper.slippage_bps);
 }
 
 // The records received in [from_ns, to_ns), as a seq range; empty (from > to) when none were.
@@ -86,7 +86,7 @@ model::JournalTraining training_of(const SweepOptions& o, const NodeConfig& c, c
   t.candles = c.candles;
   t.horizon = o.train_horizon;
   t.horizon_s = binance::interval_seconds(o.train_horizon);
-  t.cost = model::round_trip_cost(c.paper.fees.taker_ppm / 100.0, c.paper.slippage_bps);
+  t.cost = model::round_trip_cost(c.paper.fees_at(c.feed_venue()).taker_ppm / 100.0, c.paper.slippage_bps);
   t.since_ns = f.train_from_ns;
   t.until_ns = f.test_from_ns;
   t.params.rounds = o.train_rounds;

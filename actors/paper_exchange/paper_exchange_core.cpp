@@ -17,8 +17,10 @@ std::int64_t bps_up(std::int64_t value, std::uint32_t bps) { return share_up(val
 std::int64_t fee_up(std::int64_t value, std::uint32_t ppm) { return share_up(value, ppm, 1'000'000); }
 }  // namespace
 
-const FeeRates& PaperExchangeConfig::fees_of(std::string_view instrument) const {
-  const auto it = venue_fees.find(venue_of(instrument));
+const FeeRates& PaperExchangeConfig::fees_of(std::string_view instrument) const { return fees_at(venue_of(instrument)); }
+
+const FeeRates& PaperExchangeConfig::fees_at(VenueId venue) const {
+  const auto it = venue_fees.find(venue);
   return it == venue_fees.end() ? fees : it->second;
 }
 

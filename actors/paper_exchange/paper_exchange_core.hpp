@@ -64,6 +64,7 @@ struct PaperExchangeConfig {
 
   // The rates a fill of `instrument` pays: its venue's, else `fees`.
   const FeeRates& fees_of(std::string_view instrument) const;
+  const FeeRates& fees_at(VenueId venue) const;
 };
 
 class PaperExchangeCore final : public ActorCore {

@@ -28,6 +28,16 @@ assert m["params"]["seed"] == 7 and m["params"]["nthread"] == 1
 assert 0 <= m["validation"]["auc"] <= 1
 PY
 "$TOOLS" train "$run" --config "$CONFIG" --out "$SCRATCH/m1h.json" --horizon 1h --rounds 60 > /dev/null || bad "train 1h"
+# The labels net out what a round trip costs on the config's venue: Binance spot's 10 bps a
+# side plus 2 of slippage by default, Coinbase's first tier (60) for a Coinbase config, which
+# was labelled at Binance's.
+for venue_cost in "binance 0.0024" "coinbase 0.0124"; do
+  read -r venue cost <<<"$venue_cost"
+  "$TOOLS" train "$run" --config "$CONFIG" --set feed.capture_venue="$venue" --out "$SCRATCH/cost-$venue.json" \
+    --horizon 15m --rounds 5 > "$SCRATCH/cost-$venue.txt" 2>&1
+  expect_eq "a model for $venue nets out its round trip" "$cost" \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["round_trip_cost"])' "$SCRATCH/cost-$venue.json.meta.json" 2>&1)"
+done
 
 # A node session with the model verifies, and journals the model id on every signal.
 "$NODE" --config "$CONFIG" --set journal.path="$SCRATCH/xgb" --set strategy.kind=xgboost \

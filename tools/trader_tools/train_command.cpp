@@ -25,7 +25,9 @@ struct TrainArgs {
 };
 
 int run_train(const TrainArgs& a) {
-  auto config = load_node_config_for_replay(a.config, a.overrides);
+  // The user's settings for a model to trade with: the paper fees its labels net out are
+  // those its venue's fills pay (a venue's first tier where nothing sets them).
+  auto config = load_node_config_for_what_if(a.config, a.overrides);
   if (!config) {
     fmt::print(stderr, "error: {}\n", config.error().message);
     return kExitError;
@@ -37,7 +39,8 @@ int run_train(const TrainArgs& a) {
   t.candles = config->candles;
   t.horizon = a.horizon;
   t.horizon_s = binance::interval_seconds(a.horizon);
-  t.cost = model::round_trip_cost(config->paper.fees.taker_ppm / 100.0, config->paper.slippage_bps);
+  t.cost = model::round_trip_cost(config->paper.fees_at(config->feed_venue()).taker_ppm / 100.0,
+                                  config->paper.slippage_bps);
   if (!model::horizon_candles(t.horizon_s, t.interval_s)) {
     fmt::print(stderr, "error: --horizon {}: expected a duration like 15m that is a multiple of strategy.interval ({} s)\n",
                a.horizon, t.interval_s);
