@@ -54,6 +54,13 @@ std::string win_rate_text(const VersionStats& stats) {
   return stats.round_trips ? fmt::format("{:.1f}%", stats.win_rate * 100) : "n/a";
 }
 
+std::string win_rate_text(std::uint64_t wins, std::uint64_t round_trips) {
+  VersionStats s;
+  s.round_trips = round_trips;
+  s.win_rate = round_trips ? static_cast<double>(wins) / static_cast<double>(round_trips) : 0;
+  return win_rate_text(s);
+}
+
 std::string sharpe_text(const VersionStats& stats) {
   return stats.sharpe_defined ? fmt::format("{:.2f}", stats.sharpe) : "n/a";
 }

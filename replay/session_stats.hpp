@@ -37,6 +37,7 @@ std::string decided_by(const VersionStats& stats);
 // round trip; fewer than two hourly returns, or returns that never vary), never a 0 that
 // reads as "every trip lost" or "no edge". `win_rate_text` gives one decimal, "55.0%".
 std::string win_rate_text(const VersionStats& stats);
+std::string win_rate_text(std::uint64_t wins, std::uint64_t round_trips);  // the same from the counts
 std::string sharpe_text(const VersionStats& stats);
 
 class StatsBuilder {

@@ -12,6 +12,7 @@
 #include "actors/node/node_runtime.hpp"
 #include "journal/journal.hpp"
 #include "config/node_config.hpp"
+#include "replay/session_stats.hpp"
 #include "replay/strategy_book.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/fixed_point_display.hpp"
@@ -21,10 +22,6 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 void on_stop_signal(int) { g_stop.store(true); }
-
-std::string percent(std::uint64_t num, std::uint64_t den) {
-  return den ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(num) / static_cast<double>(den)) : "n/a";
-}
 
 void print_summary(const trader::NodeConfig& c, const trader::node::RunSummary& s) {
   using trader::format_checked;
@@ -51,7 +48,7 @@ void print_summary(const trader::NodeConfig& c, const trader::node::RunSummary& 
   const std::int64_t start = p.starting_cash ? p.starting_cash : c.portfolio.starting_cash;
   const std::int64_t equity = p.starting_cash ? p.equity : start;
   fmt::print("  trades        {} fills, {} round trips, win rate {}\n", p.fills, p.round_trips,
-             percent(p.winning_round_trips, p.round_trips));
+             trader::replay::win_rate_text(p.winning_round_trips, p.round_trips));
   // Funding (perpetuals) is named only when there was any: net = realized + unrealized - fees + funding.
   fmt::print("  pnl           {} {} net (realized {}, unrealized {}), fees {}{}\n", format_fixed(equity - start),
              c.portfolio.quote_asset, format_fixed(p.realized_pnl), format_fixed(p.unrealized_pnl), format_fixed(p.fees),
