@@ -50,8 +50,17 @@ void StatsBuilder::finish(VersionStats& st) const {
   }
 }
 
+std::optional<double> win_rate_of(const VersionStats& stats) {
+  return stats.round_trips ? std::optional(stats.win_rate) : std::nullopt;
+}
+
+std::optional<double> sharpe_of(const VersionStats& stats) {
+  return stats.sharpe_defined ? std::optional(stats.sharpe) : std::nullopt;
+}
+
 std::string win_rate_text(const VersionStats& stats) {
-  return stats.round_trips ? fmt::format("{:.1f}%", stats.win_rate * 100) : "n/a";
+  const auto w = win_rate_of(stats);
+  return w ? fmt::format("{:.1f}%", *w * 100) : "n/a";
 }
 
 std::string win_rate_text(std::uint64_t wins, std::uint64_t round_trips) {
@@ -62,7 +71,8 @@ std::string win_rate_text(std::uint64_t wins, std::uint64_t round_trips) {
 }
 
 std::string sharpe_text(const VersionStats& stats) {
-  return stats.sharpe_defined ? fmt::format("{:.2f}", stats.sharpe) : "n/a";
+  const auto s = sharpe_of(stats);
+  return s ? fmt::format("{:.2f}", *s) : "n/a";
 }
 
 std::string decided_by(const VersionStats& stats) {

@@ -4,6 +4,7 @@
 // version and `report` shows for one journal. Ratios are doubles (for display); the
 // exact amounts stay in the last state.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,14 @@ struct VersionStats {
 // Who decided: "model ID", or "strategies A, B, C".
 std::string decided_by(const VersionStats& stats);
 
-// The win rate and the Sharpe ratio as people read them: "n/a" where there is none (no
-// round trip; fewer than two hourly returns, or returns that never vary), never a 0 that
-// reads as "every trip lost" or "no edge". `win_rate_text` gives one decimal, "55.0%".
+// The win rate and the Sharpe ratio where there is one: none without a round trip, and
+// none with fewer than two hourly returns or returns that never vary. Never a 0 that
+// reads as "every trip lost" or "no edge" (nor ranks a session that never traded).
+std::optional<double> win_rate_of(const VersionStats& stats);
+std::optional<double> sharpe_of(const VersionStats& stats);
+
+// The same as people read them: "n/a" where there is none. `win_rate_text` gives one
+// decimal, "55.0%".
 std::string win_rate_text(const VersionStats& stats);
 std::string win_rate_text(std::uint64_t wins, std::uint64_t round_trips);  // the same from the counts
 std::string sharpe_text(const VersionStats& stats);

@@ -168,8 +168,8 @@ std::vector<Fold> walk_forward_folds(const WalkForward& wf, std::int64_t first_n
 std::optional<double> sweep_metric(const TaskResult& r, std::string_view name) {
   const auto& s = r.stats;
   if (name == "net_pnl") return s.net_pnl;
-  if (name == "sharpe") return s.sharpe_defined ? std::optional(s.sharpe) : std::nullopt;
-  if (name == "win_rate") return s.round_trips ? std::optional(s.win_rate) : std::nullopt;
+  if (name == "sharpe") return sharpe_of(s);
+  if (name == "win_rate") return win_rate_of(s);
   if (name == "max_drawdown") return -s.max_drawdown;  // smaller is better
   return -s.fees;
 }
@@ -269,8 +269,8 @@ Status write_sweep_results(const SweepOptions& o, const SweepResults& results) {
     const auto& s = r.stats;
     // No win rate without a round trip, no Sharpe without returns that vary: an empty
     // field, and null in the JSON, never a 0 that reads as a figure.
-    const auto win_rate = s.round_trips ? fmt::format("{:.4f}", s.win_rate) : std::string();
-    const auto sharpe = s.sharpe_defined ? fmt::format("{:.4f}", s.sharpe) : std::string();
+    const auto figure = [](std::optional<double> v) { return v ? fmt::format("{:.4f}", *v) : std::string(); };
+    const auto win_rate = figure(win_rate_of(s)), sharpe = figure(sharpe_of(s));
     csv += fmt::format(",{},{},{},{},{},{},{},{:.8f},{:.6f},{}\n", r.error.empty() ? "ok" : "failed",
                        r.decision_hash, r.decisions, s.fills, s.round_trips, win_rate, r.net_pnl, s.fees,
                        s.max_drawdown, sharpe);

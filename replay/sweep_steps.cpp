@@ -50,11 +50,11 @@ std::string task_result_json(const TaskResult& r) {
   append_json_string(j, r.net_pnl);
   j += r.net_pnl_units ? fmt::format(",\"net_pnl_units\":{}", *r.net_pnl_units) : std::string(",\"net_pnl_units\":null");
   j += fmt::format(",\"stats\":{{\"fills\":{},\"round_trips\":{},\"wins\":{}", s.fills, s.round_trips, s.wins);
-  // null where there is no such figure (sweep_metric): no round trip, no varying returns.
+  // null where there is no such figure (win_rate_of, sharpe_of).
   const double none = std::numeric_limits<double>::quiet_NaN();
-  for (auto [name, v] : {std::pair{"win_rate", s.round_trips ? s.win_rate : none}, {"gross_pnl", s.gross_pnl},
+  for (auto [name, v] : {std::pair{"win_rate", win_rate_of(s).value_or(none)}, {"gross_pnl", s.gross_pnl},
                          {"net_pnl", s.net_pnl}, {"fees", s.fees}, {"max_drawdown", s.max_drawdown},
-                         {"sharpe", s.sharpe_defined ? s.sharpe : none}, {"exposure", s.exposure}}) {
+                         {"sharpe", sharpe_of(s).value_or(none)}, {"exposure", s.exposure}}) {
     j += fmt::format(",\"{}\":", name);
     append_json_number(j, v);
   }
