@@ -362,9 +362,10 @@ Status RecordDecoder::open(kj::ArrayPtr<const capnp::word> words) {
 }
 
 Result<Message> RecordDecoder::value(std::uint16_t type_id) {
-  if (!message_ && format_ != kFormatV1 && is_flat_market(type_id)) {
-    // Most of a recording: read from its words when they are laid out as written, which
-    // skips the reader (its arena, root and checks) for a few comparisons.
+  if (!message_ && format_ != kFormatV1) {
+    // Market data, most of a recording: read from its words when they are laid out as
+    // written, which skips the reader (its arena, root and checks) for a few comparisons.
+    // Any other body is unpacked once and read as body() would.
     auto words = unpack_record(seq_, packed_, scratch_);
     if (!words) return tl::unexpected(words.error());
     if (auto m = read_flat_market(type_id, {reinterpret_cast<const std::uint64_t*>(words->begin()), words->size()}))

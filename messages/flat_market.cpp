@@ -97,6 +97,14 @@ struct Layout {
   std::array<std::uint32_t, Fields<T>::kWords.size()> words{};  // each one's word in the data section
   std::uint32_t flag_bit = 0;  // the bool's bit in the data section
 
+  // Where things sit in the flat words: the segment table, the root pointer, the data
+  // section, the pointer section, then the symbol's bytes.
+  static constexpr std::size_t kData = 2;
+  std::size_t pointers_at() const { return kData + data_words; }
+  std::size_t text_at() const { return pointers_at() + pointers; }
+  // The root: a struct pointer to the word after it (offset 0) with this struct's sizes.
+  std::uint64_t root() const { return (std::uint64_t{data_words} << 32) | (std::uint64_t{pointers} << 48); }
+
   Layout() {
     const auto s = capnp::Schema::from<typename Fields<T>::Schema>();
     const auto slot = [&](const char* name, auto accepts) -> std::optional<std::uint32_t> {
@@ -144,20 +152,18 @@ bool write(const T& m, std::vector<std::uint64_t>& out) {
   if (!layout.usable || m.symbol.find('\0') != std::string::npos) return false;
   const std::size_t text_bytes = m.symbol.size() + 1;
   const std::size_t text_words = (text_bytes + 7) / 8;
-  const std::size_t data = 2;  // after the table and the root pointer
-  const std::size_t pointers = data + layout.data_words;
-  const std::size_t text = pointers + layout.pointers;
+  const std::size_t data = Layout<T>::kData, text = layout.text_at();
   const std::size_t segment_words = text + text_words - 1;  // all but the table
   if (segment_words > kFlatFirstSegmentWords) return false;
 
   out.assign(text + text_words, 0);
   out[0] = std::uint64_t{segment_words} << 32;  // one segment (count - 1 = 0), then its size
-  out[1] = (std::uint64_t{layout.data_words} << 32) | (std::uint64_t{layout.pointers} << 48);  // struct, offset 0
+  out[1] = layout.root();
   const auto values = Fields<T>::words(m);
   for (std::size_t i = 0; i < values.size(); ++i) out[data + layout.words[i]] = values[i];
   if (Fields<T>::flag(m)) out[data + layout.flag_bit / 64] |= std::uint64_t{1} << (layout.flag_bit % 64);
   // A list of bytes: kind 1, the offset in words from the end of the pointer, element size 2.
-  const std::size_t at = pointers + layout.symbol;
+  const std::size_t at = layout.pointers_at() + layout.symbol;
   out[at] = 1 | (static_cast<std::uint64_t>(text - at - 1) << 2) | (std::uint64_t{2} << 32) |
             (static_cast<std::uint64_t>(text_bytes) << 35);
   std::memcpy(&out[text], m.symbol.data(), m.symbol.size());
@@ -169,10 +175,10 @@ template <class T>
 std::optional<Message> read(std::span<const std::uint64_t> w) {
   const Layout<T>& layout = layout_of<T>();
   if (!layout.usable) return std::nullopt;
-  const std::size_t data = 2, pointers = data + layout.data_words, text = pointers + layout.pointers;
+  const std::size_t data = Layout<T>::kData, pointers = layout.pointers_at(), text = layout.text_at();
   if (w.size() <= text || w.size() - 1 > kFlatFirstSegmentWords) return std::nullopt;
   if (w[0] != std::uint64_t{w.size() - 1} << 32) return std::nullopt;  // one segment, all of the rest
-  if (w[1] != ((std::uint64_t{layout.data_words} << 32) | (std::uint64_t{layout.pointers} << 48))) return std::nullopt;
+  if (w[1] != layout.root()) return std::nullopt;
   for (std::size_t i = 0; i < layout.pointers; ++i)  // every pointer null but the symbol's
     if (i != layout.symbol && w[pointers + i] != 0) return std::nullopt;
   // The symbol: a list of bytes starting right after the struct, filling the words to the
@@ -192,10 +198,6 @@ std::optional<Message> read(std::span<const std::uint64_t> w) {
 }
 
 }  // namespace
-
-bool is_flat_market(std::uint16_t type_id) {
-  return type_id == Trade::kTypeId || type_id == BookTicker::kTypeId || type_id == AggTrade::kTypeId;
-}
 
 std::optional<Message> read_flat_market(std::uint16_t type_id, std::span<const std::uint64_t> words) {
   switch (type_id) {

@@ -24,9 +24,6 @@ inline constexpr std::size_t kFlatFirstSegmentWords = 128;
 // returns false and leaves `words` as it was: encode it with a builder.
 bool write_flat_market(const Message& message, std::vector<std::uint64_t>& words);
 
-// Whether messages of `type_id` are written this way (and can be read back below).
-bool is_flat_market(std::uint16_t type_id);
-
 // Reads a flat message of `type_id` back when its words are laid out exactly as
 // write_flat_market lays them out (this build's struct sizes, the symbol right after the
 // struct): the same value Cap'n Proto's reader would give, without a reader. Anything
