@@ -416,6 +416,13 @@ void read_venue_fees(Reader& r, PaperExchangeConfig& paper) {
   }
 }
 
+// The venues a session fills on: its feed's, and each other venue's.
+std::set<VenueId> filled_venues(const NodeConfig& c) {
+  std::set<VenueId> venues{c.feed_venue()};
+  for (const auto& o : c.other_venues) venues.insert(o.id);
+  return venues;
+}
+
 // A venue's first (regular) fee tier as it publishes it, where it is not [order]'s default
 // of 10 and 10 bps (Binance spot's, and KuCoin spot's level 0).
 std::optional<FeeRates> first_tier(VenueId venue) {
@@ -435,9 +442,7 @@ std::optional<FeeRates> first_tier(VenueId venue) {
 // what the session paid and replays so on any build: a recorded config reads no venue
 // default (one journaled before them paid [order]'s, and still replays so).
 void default_venue_fees(Reader& r, toml::table& root, NodeConfig& c) {
-  std::set<VenueId> venues{c.feed_venue()};
-  for (const auto& o : c.other_venues) venues.insert(o.id);
-  for (const VenueId v : venues) {
+  for (const VenueId v : filled_venues(c)) {
     const auto tier = first_tier(v);
     if (!tier) continue;
     const std::string name(venue_name(v)), p = "order.fees." + name;
@@ -703,9 +708,7 @@ Result<toml::table> read_config_file(const std::string& path) {
 std::vector<std::string> paper_fee_warnings(const NodeConfig& config) {
   std::vector<std::string> out;
   if (config.order_mode != OrderMode::paper) return out;
-  std::set<VenueId> venues{config.feed_venue()};
-  for (const auto& o : config.other_venues) venues.insert(o.id);
-  for (const VenueId v : venues) {
+  for (const VenueId v : filled_venues(config)) {
     const auto tier = first_tier(v);
     if (!tier) continue;
     const std::string name(venue_name(v));
