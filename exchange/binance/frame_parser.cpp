@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "messages/fixed_point.hpp"
+#include "messages/instrument.hpp"
 
 namespace trader::binance {
 namespace sj = simdjson;
@@ -23,9 +24,12 @@ struct Fields {
     if (obj[key].get_string().get(out) != sj::SUCCESS) return fail(key, "missing or not a string");
     return true;
   }
-  bool text(std::string_view key, std::string& out) {
+  // Binance's own symbol ("BTCUSDT"): upper-case letters and digits, as parse_instrument
+  // reads them. Anything else is a garbled frame; a NUL would even cut the journaled text.
+  bool symbol(std::string_view key, std::string& out) {
     std::string_view v;
     if (!str(key, v)) return false;
+    if (!is_asset_name(v)) return fail(key, "not a symbol (upper-case letters and digits)");
     out.assign(v);
     return true;
   }
@@ -83,7 +87,7 @@ struct Fields {
 
 bool parse_trade(Fields& f, Message& out) {
   Trade t;
-  if (!(f.time_ms("E", t.exchange_ts_ms) && f.text("s", t.symbol) && f.u64("t", t.trade_id) &&
+  if (!(f.time_ms("E", t.exchange_ts_ms) && f.symbol("s", t.symbol) && f.u64("t", t.trade_id) &&
         f.fixed("p", t.price) && f.fixed("q", t.qty) && f.time_ms("T", t.trade_ts_ms) && f.boolean("m", t.buyer_maker)))
     return false;
   out = std::move(t);
@@ -92,7 +96,7 @@ bool parse_trade(Fields& f, Message& out) {
 
 bool parse_agg_trade(Fields& f, Message& out) {
   AggTrade t;
-  if (!(f.time_ms("E", t.exchange_ts_ms) && f.text("s", t.symbol) && f.u64("a", t.agg_trade_id) &&
+  if (!(f.time_ms("E", t.exchange_ts_ms) && f.symbol("s", t.symbol) && f.u64("a", t.agg_trade_id) &&
         f.fixed("p", t.price) && f.fixed("q", t.qty) && f.u64("f", t.first_trade_id) &&
         f.u64("l", t.last_trade_id) && f.time_ms("T", t.trade_ts_ms) && f.boolean("m", t.buyer_maker)))
     return false;
@@ -102,7 +106,7 @@ bool parse_agg_trade(Fields& f, Message& out) {
 
 bool parse_book_ticker(Fields& f, Message& out) {
   BookTicker b;
-  if (!(f.u64("u", b.update_id) && f.text("s", b.symbol) && f.fixed("b", b.bid_price) && f.fixed("B", b.bid_qty) &&
+  if (!(f.u64("u", b.update_id) && f.symbol("s", b.symbol) && f.fixed("b", b.bid_price) && f.fixed("B", b.bid_qty) &&
         f.fixed("a", b.ask_price) && f.fixed("A", b.ask_qty)))
     return false;
   std::int64_t e = 0;  // spot bookTicker has no event time; futures streams do
@@ -116,7 +120,7 @@ bool parse_book_ticker(Fields& f, Message& out) {
 bool parse_mark_price(Fields& f, Message& out) {
   MarkPrice m;
   m.source = MarkSource::venue;
-  if (!(f.time_ms("E", m.exchange_ts_ms) && f.text("s", m.symbol) && f.fixed("p", m.price) &&
+  if (!(f.time_ms("E", m.exchange_ts_ms) && f.symbol("s", m.symbol) && f.fixed("p", m.price) &&
         f.fixed("r", m.funding_rate) && f.time_ms("T", m.next_funding_time_ms)))
     return false;
   if (m.price <= 0) return f.fail("p", "not a positive price");
@@ -126,7 +130,7 @@ bool parse_mark_price(Fields& f, Message& out) {
 
 bool parse_depth_update(Fields& f, Message& out) {
   DepthUpdate d;
-  if (!(f.time_ms("E", d.exchange_ts_ms) && f.text("s", d.symbol) && f.u64("U", d.first_update_id) &&
+  if (!(f.time_ms("E", d.exchange_ts_ms) && f.symbol("s", d.symbol) && f.u64("U", d.first_update_id) &&
         f.u64("u", d.final_update_id) && f.levels("b", d.bids) && f.levels("a", d.asks)))
     return false;
   out = std::move(d);
@@ -149,7 +153,7 @@ bool parse_kline(Fields& f, Message& out) {
   if (f.obj["k"].get_object().get(ko) != sj::SUCCESS) return f.fail("k", "missing or not an object");
   Fields kf{ko, f.error};
   std::string_view interval;
-  if (!(kf.time_ms("t", k.open_time_ms) && kf.time_ms("T", k.close_time_ms) && kf.text("s", k.symbol) &&
+  if (!(kf.time_ms("t", k.open_time_ms) && kf.time_ms("T", k.close_time_ms) && kf.symbol("s", k.symbol) &&
         kf.str("i", interval) && kf.i64("f", k.first_trade_id) && kf.i64("L", k.last_trade_id) &&
         kf.fixed("o", k.open) && kf.fixed("c", k.close) && kf.fixed("h", k.high) && kf.fixed("l", k.low) &&
         kf.fixed("v", k.volume) && kf.u64("n", k.trades) && kf.boolean("x", k.closed) &&

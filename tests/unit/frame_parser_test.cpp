@@ -105,6 +105,14 @@ TEST_CASE("malformed frames say what is wrong") {
       {R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"1","q":"1","T":-5,"m":true}})", "\"T\": not a millisecond time"},
       {R"({"stream":"btcusdt@trade","data":{"e":"trade","E":9223372036854775807,"s":"BTCUSDT","t":1,"p":"1","q":"1","T":1,"m":true}})", "\"E\": not a millisecond time"},
       {R"({"stream":"btcusdc@kline_1m","data":{"e":"kline","E":1,"k":{"t":253402300800000,"T":2,"s":"X","i":"1m","f":-1,"L":-1,"o":"1","c":"1","h":"1","l":"1","v":"1","n":0,"x":true,"q":"0","V":"0","Q":"0"}}})", "\"t\": not a millisecond time"},
+      // Symbols that are not Binance's: a NUL inside (the journal's text would end at it,
+      // recording "BTC"), lower case, a venue suffix, a dash, nothing.
+      {R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTC\u0000USDT","t":1,"p":"1","q":"1","T":1,"m":true}})", "\"s\": not a symbol"},
+      {R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"btcusdt","t":1,"p":"1","q":"1","T":1,"m":true}})", "\"s\": not a symbol"},
+      {R"({"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":1,"s":"BTCUSDT@coinbase","a":1,"p":"1","q":"1","f":1,"l":1,"T":1,"m":true}})", "\"s\": not a symbol"},
+      {R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTC-USDT","b":"1","B":"1","a":"1","A":"1"}})", "\"s\": not a symbol"},
+      {R"({"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"","U":1,"u":2,"b":[],"a":[]}})", "\"s\": not a symbol"},
+      {R"({"stream":"btcusdc@kline_1m","data":{"e":"kline","E":1,"k":{"t":1,"T":2,"s":"BTC USDC","i":"1m","f":-1,"L":-1,"o":"1","c":"1","h":"1","l":"1","v":"1","n":0,"x":true,"q":"0","V":"0","Q":"0"}}})", "\"s\": not a symbol"},
       // Found by fuzz/frame_parser_fuzz: no "stream" key and broken JSON after it used to
       // be read further after simdjson had stopped (SEGV).
       {R"({"stre-am":"btcusdt@trade","data":{"e":"trade",2E":172t{"str00","f":1})", "JSON"},
