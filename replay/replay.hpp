@@ -87,9 +87,10 @@ struct WhatIfReport {
   PortfolioState portfolio;    // the last one published
   double seconds = 0;
   std::string model_id;
-  // What the portfolio could not book ("seq N: ..."): risk halted there, and the run's
-  // figures are not the setting's (a node's run fails on it alike).
-  std::vector<std::string> not_booked;
+  // The portfolio's reports that it lost its book ("seq N: ...", PortfolioCore::lost_book):
+  // risk halted there, and the run's figures are not the setting's (a node's run fails on
+  // it alike).
+  std::vector<std::string> lost_book;
 };
 
 // `out_dir` must not hold a journal yet.

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "actors/portfolio/portfolio_core.hpp"
 #include "base/file_write.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/fixed_point_display.hpp"
@@ -173,9 +174,8 @@ void run_task(const SweepPlan& plan, const TaskStep& step, TaskResult& r) {
     r.error = w.error().message;
     return;
   }
-  if (!w->not_booked.empty()) {  // halted on a book that lost what the venue did: no result for this setting
-    r.error = fmt::format("the portfolio could not book {} of the venue's fills (the first: {})", w->not_booked.size(),
-                          w->not_booked.front());
+  if (!w->lost_book.empty()) {  // halted on a book that lost what the venue did: no result for this setting
+    r.error = PortfolioCore::lost_book_failure(w->lost_book.size(), w->lost_book.front());
     return;
   }
   r.decision_hash = w->decision_hash;

@@ -292,11 +292,10 @@ Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, cons
   if (header.source == Actor::market_feed)
     if (const auto* e = std::get_if<ErrorReport>(&*m); e && (e->code == "capture_read_error" || e->code == "feed_error"))
       s.feed_failure = e->message;
-  if (header.source == Actor::portfolio)
-    if (const auto* e = std::get_if<ErrorReport>(&*m); e && e->code == PortfolioCore::kNotBooked) {
-      if (s.not_booked.empty()) spdlog::error("seq {}: {}; trading halted", *seq, e->message);
-      s.not_booked.push_back(fmt::format("seq {}: {}", *seq, e->message));
-    }
+  if (const auto* e = PortfolioCore::lost_book(header.source, *m)) {
+    if (s.lost_book.empty()) spdlog::error("seq {}: {}; trading halted", *seq, e->message);
+    s.lost_book.push_back(fmt::format("seq {}: {}", *seq, e->message));
+  }
   st.decisions.add(*m);
   st.status->on_message(*seq, type_id, &*m);
   if (st.alerts) st.alerts->on_record(*seq, *m);

@@ -29,9 +29,9 @@ struct RunSummary {
   std::uint64_t gaps = 0, implausible_times = 0, stale_ids = 0;  // the feed core's decisions
   std::string end_reason;
   std::string feed_failure;  // the feed's read error, if it ended on one (the run then failed)
-  // What the venue did that the portfolio could not book ("seq N: ..."): its book no
-  // longer matches the venue's, risk halted, and the run failed.
-  std::vector<std::string> not_booked;
+  // The portfolio's reports that it lost its book ("seq N: ...", PortfolioCore::lost_book):
+  // risk halted, and the run failed.
+  std::vector<std::string> lost_book;
   double wall_seconds = 0;
   std::uint64_t decisions = 0;
   std::string decision_hash;  // replay/decision_hash.hpp

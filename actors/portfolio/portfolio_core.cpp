@@ -4,6 +4,8 @@
 #include <limits>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "actors/perp_position_state.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/instrument.hpp"
@@ -29,6 +31,19 @@ __int128 mul_wide(std::int64_t a, std::int64_t b) { return static_cast<__int128>
 void PortfolioCore::not_booked(const std::string& what, const std::string& context, std::int64_t ts_ms, Outbox& out) {
   out.push_back({Actor::risk, ErrorReport{std::string(kNotBooked), what + " overflows 64-bit fixed point; not booked",
                                           context, 0, ts_ms * 1'000'000}});
+}
+
+const ErrorReport* PortfolioCore::lost_book(Actor source, const Message& m) {
+  if (source != Actor::portfolio) return nullptr;
+  const auto* e = std::get_if<ErrorReport>(&m);
+  return e && (e->code == kNotBooked || e->code == kNotValued) ? e : nullptr;
+}
+
+std::string PortfolioCore::lost_book_failure(std::size_t count, const std::string& first) {
+  return fmt::format("the portfolio's book can no longer be trusted (a fill, funding or liquidation it could not "
+                     "book, or a value it could not state), so risk halted trading there and the figures after it "
+                     "are not the venue's ({} report(s), journaled as {} or {} errors; the first: {})",
+                     count, kNotBooked, kNotValued, first);
 }
 
 void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
@@ -356,7 +371,7 @@ void PortfolioCore::publish(std::int64_t ts_ms, Outbox& out) {
   }
   const __int128 equity = state_.cash + holdings_value;
   if (!fits(unrealized) || !fits(equity) || !fits(holdings_value)) {
-    out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", "portfolio value overflows 64-bit fixed point; "
+    out.push_back({Actor::risk, ErrorReport{std::string(kNotValued), "portfolio value overflows 64-bit fixed point; "
                                             "state not published", "", 0, ts_ms * 1'000'000}});
     return;
   }

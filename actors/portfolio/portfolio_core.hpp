@@ -17,7 +17,8 @@
 // flat (or to dust); it wins when its realised PnL net of all its fees is positive.
 // Arithmetic is in 128 bits; a fill (funding, liquidation) whose results do not fit int64
 // is not booked, and reported to risk as a not_booked error: the book no longer matches
-// the venue's, and risk halts trading until an operator resumes.
+// the venue's, and risk halts trading until an operator resumes. A state whose value does
+// not fit is not published, and reported to risk alike (not_valued), at each state due.
 //
 // Starting state. Paper: `starting_cash`. Testnet and live: the venue's account
 // (AccountBalances, journaled at the start): cash becomes the venue's quote balance and
@@ -70,8 +71,16 @@ struct PortfolioConfig {
 
 class PortfolioCore final : public ActorCore {
  public:
-  // The code of the error telling risk that something the venue did was not booked.
+  // The codes of the errors telling risk that the book can no longer be trusted: something
+  // the venue did was not booked, or the book's value left 64-bit fixed point and its
+  // state was not published (risk would go on checking against the last one).
   static constexpr std::string_view kNotBooked = "not_booked";
+  static constexpr std::string_view kNotValued = "not_valued";
+  // The portfolio's report that its book was lost (either code), or nullptr: what risk
+  // halts on, and what fails a node run, a what-if and a sweep's task.
+  static const ErrorReport* lost_book(Actor source, const Message& m);
+  // Why a run whose book was lost fails: `count` such reports, the first `first`.
+  static std::string lost_book_failure(std::size_t count, const std::string& first);
 
   explicit PortfolioCore(PortfolioConfig config);
   Actor id() const override { return Actor::portfolio; }

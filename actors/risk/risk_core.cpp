@@ -588,9 +588,10 @@ void RiskCore::on(const Delivery& in, Outbox& out) {
   else if (const auto* p = std::get_if<PortfolioState>(&in.message)) on_portfolio(*p, out);
   else if (const auto* o = std::get_if<OperatorCommand>(&in.message)) on_operator(*o, in, out);
   else if (const auto* e = std::get_if<OrderEvent>(&in.message)) on_order_event(*e);
-  else if (const auto* r = std::get_if<ErrorReport>(&in.message); r && r->code == PortfolioCore::kNotBooked) {
-    // The portfolio could not book what the venue did: every figure risk checks against
-    // is wrong from here on, so nothing new is opened until an operator has looked.
+  else if (const auto* r = PortfolioCore::lost_book(in.source, in.message)) {
+    // The portfolio could not book what the venue did, or state its value: every figure
+    // risk checks against is wrong from here on, so nothing new is opened until an
+    // operator has looked.
     halted_by_drawdown_or_operator_ = true;
     set_state(TradingState::halted, "the portfolio's book no longer matches the venue's: " + r->message,
               std::max(last_ts_ms_, r->ts_ns / 1'000'000), out);

@@ -191,13 +191,14 @@ orders=$(grep -o '[0-9]\+ orders' "$SCRATCH/xrp-ETH.out" | cut -d' ' -f1)
 [ "${orders:-0}" -gt 0 ] && grep -q "pnl .* ETH net" "$SCRATCH/xrp-ETH.out" && ok "XRPETH with an ETH portfolio trades: $orders orders, PnL in ETH" \
   || bad "XRPETH in ETH: $(grep -E 'decisions|pnl' "$SCRATCH/xrp-ETH.out")"
 
-# A fill the portfolio cannot book (its cash would pass the fixed-point range: here a start
-# at the range's edge) halts trading and fails the run. It ran on, exit 0, approving every
-# entry against a book that had lost the fill, and saying nothing of it.
+# A book the portfolio cannot keep (a start at the fixed-point range's edge: its value
+# leaves the range as soon as it is stated) halts trading and fails the run. It ran on,
+# exit 0, approving every entry against its last state, then against a book that had lost
+# a fill, and saying nothing of it.
 "$NODE" --config "$CONFIG" --set portfolio.starting_cash='"92233720368"' --set journal.path="$SCRATCH/edge" \
   > "$SCRATCH/edge.out" 2>&1
-expect_eq "a fill not booked fails the run" 1 "$?"
-grep -q "error: the portfolio could not book 1 of the venue's fills, funding or liquidations" "$SCRATCH/edge.out" \
+expect_eq "a book not kept fails the run" 1 "$?"
+grep -q "error: the portfolio's book can no longer be trusted .*the first: seq [0-9]*: portfolio value overflows" "$SCRATCH/edge.out" \
   && ok "...and says so: $(grep -o 'the first: .*' "$SCRATCH/edge.out")" || bad "not-booked output: $(tail -3 "$SCRATCH/edge.out")"
 state=$("$TOOLS" dump "$SCRATCH/edge" --type risk_state --json | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["body"]["state"])')
 expect_eq "...risk halted on it" halted "$state"
@@ -205,7 +206,7 @@ grep -q "^identical" <<<"$("$TOOLS" replay "$SCRATCH/edge" --verify)" && ok "...
   || bad "the halted session does not replay"
 "$TOOLS" replay "$SCRATCH/edge" --what-if --config "$CONFIG" --set portfolio.starting_cash='"92233720368"' \
   --out "$SCRATCH/edge-whatif" > "$SCRATCH/edge-whatif.out" 2>&1
-expect_eq "a what-if that cannot book a fill fails too (it printed its figures, exit 0)" 1 "$?"
-grep -q "error: the portfolio could not book 1 of the venue's fills" "$SCRATCH/edge-whatif.out" && ok "...and says so" \
+expect_eq "a what-if that cannot keep its book fails too (it printed its figures, exit 0)" 1 "$?"
+grep -q "error: the portfolio's book can no longer be trusted .*the first: seq [0-9]*: portfolio value overflows" "$SCRATCH/edge-whatif.out" && ok "...and says so" \
   || bad "what-if not-booked output: $(tail -2 "$SCRATCH/edge-whatif.out")"
 finish

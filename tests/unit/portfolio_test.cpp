@@ -220,6 +220,23 @@ TEST_CASE("a fill that would overflow 64-bit fixed point is reported, not booked
   CHECK(s[0].fills == 0);
 }
 
+TEST_CASE("a value that leaves 64-bit fixed point is not published: risk is told, and the state comes back once it fits") {
+  PortfolioCore core({"USDT", px(10000), 60});
+  CoreHarness h(core);
+  h.feed(fill(Side::buy, 1'000'000'000, 0.00001, 0));  // 10,000 USDT of a token...
+  const auto& out = h.feed(mark(1'000'000));               // ...marked at 1e6: 1e15 USDT, past int64 at 1e-8
+  CHECK(of_type<PortfolioState>(out).empty());
+  const auto errors = of_type<ErrorReport>(out);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].code == PortfolioCore::kNotValued);
+  CHECK(out[0].destination == Actor::risk);  // before, only journaled: risk went on with the last state
+  CHECK(PortfolioCore::lost_book(Actor::portfolio, out[0].message) != nullptr);
+  CHECK(PortfolioCore::lost_book(Actor::risk, out[0].message) == nullptr);
+  const auto back = of_type<PortfolioState>(h.feed(mark(0.00002)));
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].equity == px(20000));
+}
+
 TEST_CASE("a venue start: cash and holdings from the venue, the journal's cost basis kept, the rest valued at the first price") {
   PortfolioCore core({"USDT", px(10000), 60});
   CoreHarness h(core);

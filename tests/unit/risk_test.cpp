@@ -280,9 +280,10 @@ TEST_CASE("a fill the portfolio could not book halts trading until an operator r
   CHECK(of_type<RiskState>(r.h.feed(ErrorReport{"oversold", "sold more BTCUSDT than held", "c1", 0, 0})).empty());
   CHECK(decide(r.h, entry("BTCUSDT", 1)).approved);
   // Before, risk went on approving entries against a book that had lost a fill.
-  const auto s = of_type<RiskState>(r.h.feed(ErrorReport{std::string(PortfolioCore::kNotBooked),
-                                                         "fill of BTCUSDT overflows 64-bit fixed point; not booked",
-                                                         "c2", 0, 5'000'000}));
+  const ErrorReport lost{std::string(PortfolioCore::kNotBooked), "fill of BTCUSDT overflows 64-bit fixed point; not booked",
+                         "c2", 0, 5'000'000};
+  CHECK(of_type<RiskState>(r.h.feed(lost, 0, Actor::order)).empty());  // only the portfolio's word counts
+  const auto s = of_type<RiskState>(r.h.feed(lost, 0, Actor::portfolio));
   REQUIRE(s.size() == 1);
   CHECK(s[0].state == TradingState::halted);
   CHECK(s[0].reason.find("the portfolio's book no longer matches the venue's: fill of BTCUSDT") == 0);
@@ -291,6 +292,17 @@ TEST_CASE("a fill the portfolio could not book halts trading until an operator r
   CHECK(r.core.trading_state() == TradingState::halted);
   r.h.feed(OperatorCommand{OperatorCommandKind::resume, "ops", "book reconciled", 0});
   CHECK(decide(r.h, entry("BTCUSDT", 1)).approved);
+}
+
+TEST_CASE("a portfolio value the portfolio could not state halts trading: risk would check against its last state") {
+  Ready r;
+  const auto s = of_type<RiskState>(r.h.feed(ErrorReport{std::string(PortfolioCore::kNotValued),
+                                                         "portfolio value overflows 64-bit fixed point; state not published",
+                                                         "", 0, 5'000'000},
+                                             0, Actor::portfolio));
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].state == TradingState::halted);
+  CHECK(decide(r.h, entry("BTCUSDT", 1)).reason_code == "halted");
 }
 
 TEST_CASE("operator halt rejects with reason HALTED") {

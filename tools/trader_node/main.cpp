@@ -10,6 +10,7 @@
 
 #include "base/code_version.hpp"
 #include "actors/node/node_runtime.hpp"
+#include "actors/portfolio/portfolio_core.hpp"
 #include "journal/journal.hpp"
 #include "config/node_config.hpp"
 #include "replay/session_stats.hpp"
@@ -159,11 +160,8 @@ int main(int argc, char** argv) {
                  summary->feed_failure.c_str());
     return 1;
   }
-  if (!summary->not_booked.empty()) {
-    fmt::print(stderr, "error: the portfolio could not book {} of the venue's fills, funding or liquidations, so its "
-                       "book no longer matches the venue's and risk halted trading (journaled as not_booked errors; "
-                       "the first: {})\n",
-               summary->not_booked.size(), summary->not_booked.front());
+  if (!summary->lost_book.empty()) {
+    fmt::print(stderr, "error: {}\n", trader::PortfolioCore::lost_book_failure(summary->lost_book.size(), summary->lost_book.front()));
     return 1;
   }
   if (config->compact_at_end) {

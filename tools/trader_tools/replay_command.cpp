@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "actors/portfolio/portfolio_core.hpp"
 #include "base/progress.hpp"
 #include "config/node_config.hpp"
 #include "journal/directory.hpp"
@@ -144,10 +145,8 @@ int run_replay(const ReplayArgs& a) {
     fmt::print("  {} fills, {} round trips, pnl {} {}, fees {}, max drawdown {:.2f}%, final equity {}\n", p.fills,
                p.round_trips, format_fixed(p.equity - p.starting_cash), p.quote_asset, format_fixed(p.fees),
                p.max_drawdown_ppm / 1e4, format_fixed(p.equity));
-  if (!r.not_booked.empty()) {  // as the node fails on it
-    fmt::print(stderr, "error: the portfolio could not book {} of the venue's fills, funding or liquidations, so risk "
-                       "halted there and these figures are not the config's (the first: {})\n",
-               r.not_booked.size(), r.not_booked.front());
+  if (!r.lost_book.empty()) {  // as the node fails on it
+    fmt::print(stderr, "error: {}\n", PortfolioCore::lost_book_failure(r.lost_book.size(), r.lost_book.front()));
     return kExitFailed;
   }
   return kExitOk;
