@@ -1,10 +1,12 @@
 #pragma once
-// The flat form of the market messages a journal mostly holds (trades, aggregate trades,
-// book tickers), written straight into words from the struct layout the compiled-in
-// schema gives, without a Cap'n Proto builder. The bytes are exactly those
+// The flat form of the messages a journal mostly holds (trades, aggregate trades, book
+// tickers, klines, candles, clock ticks: a symbol, numbers and bools), written straight
+// into words from the struct layout the compiled-in schema gives, without a Cap'n Proto
+// builder, and read back from them without a reader. The bytes are exactly those
 // encode_body_flat's builder writes (the unit tests hold every covered type to it); what
 // is saved is the builder itself: arena, root, struct and text allocation, and the
-// segment table it makes again on output. Recording market data is mostly this.
+// segment table it makes again on output. Recording market data is mostly this, and the
+// node's actors send each other mostly these.
 #include <cstddef>
 #include <cstdint>
 #include <optional>

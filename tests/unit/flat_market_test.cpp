@@ -44,22 +44,49 @@ void check_same(const Message& m) {
   CHECK(encode_body_flat(m) == builder_flat(m));
 }
 
+bool covered_type(const Message& m) {
+  return std::holds_alternative<Trade>(m) || std::holds_alternative<BookTicker>(m) ||
+         std::holds_alternative<AggTrade>(m) || std::holds_alternative<Kline>(m) || std::holds_alternative<Candle>(m) ||
+         std::holds_alternative<ClockTick>(m);
+}
+
+// The candle each real kline closes (as the candle builder makes from exchange klines),
+// and the clock's tick at its close: real values for the types the node sends most.
+std::vector<Message> candles_and_ticks_of(const std::vector<Message>& klines) {
+  std::vector<Message> out;
+  for (const auto& m : klines) {
+    const auto* k = std::get_if<Kline>(&m);
+    if (k == nullptr) continue;
+    Candle c{k->symbol, k->interval_s, k->open_time_ms, k->close_time_ms, k->open, k->high, k->low, k->close,
+             k->volume, k->quote_volume, k->trades, 0, true, k->history};
+    if (k->volume > 0) c.vwap = static_cast<std::int64_t>(static_cast<__int128>(k->quote_volume) * 100'000'000 / k->volume);
+    out.push_back(c);
+    out.push_back(ClockTick{(k->close_time_ms + 1) * 1'000'000});
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("the builder-free writer gives the builder's bytes for every message of the real captures") {
-  std::size_t trades = 0, tickers = 0, agg = 0;
+  std::size_t trades = 0, tickers = 0, agg = 0, klines = 0, candles = 0, ticks = 0;
   for (const char* name : {"btcusdt_20240808_head20k.gz", "btcusdt_usdm_20240808_trades_book.gz",
-                           "xrpeth_aggtrade_20191011_head3k.gz"}) {
+                           "xrpeth_aggtrade_20191011_head3k.gz", "btcusdc_kline1m_20230301.gz", "candles"}) {
     INFO(name);
-    for (const auto& message : test::capture_messages(name)) {
+    const auto messages = std::string(name) == "candles"
+                              ? candles_and_ticks_of(test::capture_messages("btcusdc_kline1m_20230301.gz"))
+                              : test::capture_messages(name);
+    for (const auto& message : messages) {
       std::vector<std::uint64_t> words;
       const bool covered = write_flat_market(message, words);
-      CHECK(covered == (std::holds_alternative<Trade>(message) || std::holds_alternative<BookTicker>(message) ||
-                        std::holds_alternative<AggTrade>(message)));
+      CHECK(covered == covered_type(message));
       if (!covered) continue;
       trades += std::holds_alternative<Trade>(message);
       tickers += std::holds_alternative<BookTicker>(message);
       agg += std::holds_alternative<AggTrade>(message);
+      klines += std::holds_alternative<Kline>(message);
+      candles += std::holds_alternative<Candle>(message);
+      ticks += std::holds_alternative<ClockTick>(message);
       const auto* p = reinterpret_cast<const std::uint8_t*>(words.data());
       const std::vector<std::uint8_t> ours(p, p + words.size() * 8);
       if (ours != builder_flat(message)) {
@@ -72,6 +99,9 @@ TEST_CASE("the builder-free writer gives the builder's bytes for every message o
   CHECK(trades > 1000);
   CHECK(tickers > 1000);
   CHECK(agg > 1000);
+  CHECK(klines > 1000);
+  CHECK(candles > 1000);
+  CHECK(ticks > 1000);
 }
 
 TEST_CASE("the builder-free writer gives the builder's bytes at the edges of every field") {
@@ -85,7 +115,18 @@ TEST_CASE("the builder-free writer gives the builder's bytes at the edges of eve
     }
     check_same(BookTicker{symbol, ULLONG_MAX, LLONG_MIN, 1, LLONG_MAX, -1, 0});
     check_same(BookTicker{symbol, 0, 0, 0, 0, 0, 0});
+    for (const std::uint32_t interval : {0U, 1U, 60U, UINT_MAX})
+      for (const int flags : {0, 1, 2, 3}) {
+        if (len > 800) continue;  // more than the first segment holds beside these structs: the builder's (below)
+        check_same(Kline{symbol, interval, LLONG_MIN, LLONG_MAX, -1, 0, 1, LLONG_MAX, LLONG_MIN, 2, ULLONG_MAX, 3, -4,
+                         LLONG_MIN, LLONG_MAX, (flags & 1) != 0, -5, (flags & 2) != 0});
+        check_same(Kline{symbol, interval, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (flags & 1) != 0, 0, (flags & 2) != 0});
+        check_same(Candle{symbol, interval, LLONG_MIN, LLONG_MAX, -1, 0, 1, LLONG_MAX, LLONG_MIN, 2, ULLONG_MAX, -3,
+                          (flags & 1) != 0, (flags & 2) != 0});
+        check_same(Candle{symbol, interval, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (flags & 1) != 0, (flags & 2) != 0});
+      }
   }
+  for (const std::int64_t ts : {LLONG_MIN, -1LL, 0LL, 1LL, LLONG_MAX}) check_same(ClockTick{ts});
   // A NUL inside: the builder takes the text up to it; the writer leaves such a symbol to it.
   const Trade nul{std::string("A\0B", 3), 1, 2, 3, 4, 5, true};
   std::vector<std::uint64_t> words;
@@ -100,8 +141,12 @@ TEST_CASE("a symbol too long for the builders' first segment goes to the builder
   words = {42};
   CHECK_FALSE(write_flat_market(Trade{std::string(960, 'x'), 1, 1, 1, 1, 1, false}, words));
   CHECK(words == std::vector<std::uint64_t>{42});  // left as it was
-  CHECK_FALSE(write_flat_market(ClockTick{5}, words));
+  CHECK_FALSE(write_flat_market(RiskState{}, words));
   CHECK(words == std::vector<std::uint64_t>{42});
+  // A candle's struct is larger: 1,000 bytes of symbol no longer fit beside it.
+  const Candle long_candle{std::string(1000, 'x'), 60, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, true, false};
+  CHECK_FALSE(write_flat_market(long_candle, words));
+  CHECK(encode_body_flat(long_candle) == builder_flat(long_candle));
   // Either way, encode_body_flat's bytes are the builder's.
   check_same(Trade{std::string(959, 'x'), 1, 1, 1, 1, 1, false});
   CHECK(encode_body_flat(Trade{std::string(960, 'x'), 1, 1, 1, 1, 1, false}) ==
@@ -114,7 +159,10 @@ TEST_CASE("a record of market data encoded without a builder is the record of th
       Trade{"", -1, 0, 0, 0, 0, false},
       AggTrade{"XRPETH", 141342, 2300000000, 13519807, 15373518, 15373519, 1570752011620, 1570752011621, true},
       BookTicker{"BTCUSDT", 50093239212, 6183763000000, 378826000, 6183764000000, 154698000, 1723161255000},
-      BookTicker{std::string(200, 'q'), 1, 2, 3, 4, 5, 6}};
+      BookTicker{std::string(200, 'q'), 1, 2, 3, 4, 5, 6},
+      Kline{"BTCUSDC", 60, 1, 60'000, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, true, 13, false},
+      Candle{"BTCUSDC", 300, 0, 299'999, 2, 3, 4, 5, 6, 7, 8, 9, true, true},
+      ClockTick{1'723'161'255'000'000'000}};
   for (const std::uint32_t format : {journal::kFormatV1, journal::kFormatV2}) {
     journal::RecordEncoder encoder(format);
     for (std::size_t i = 0; i < messages.size(); ++i) {
@@ -154,7 +202,13 @@ TEST_CASE("the builder-free reader gives back what was written, and never a valu
       Trade{std::string(16, 'S'), 1, 2, 3, 4, 5, true},
       AggTrade{"XRPETH", 141342, 2300000000, 13519807, 15373518, 15373519, 1570752011620, 1570752011621, true},
       BookTicker{"BTCUSDT", 50093239212, 6183763000000, 378826000, 6183764000000, 154698000, 1723161255000},
-      BookTicker{std::string(900, 'q'), 1, 2, 3, 4, 5, 6}};
+      BookTicker{std::string(900, 'q'), 1, 2, 3, 4, 5, 6},
+      Kline{"BTCUSDC", 60, 1, 60'000, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, true, 13, false},
+      Kline{"", UINT_MAX, LLONG_MIN, LLONG_MAX, -1, 0, 1, 2, 3, 4, ULLONG_MAX, 5, 6, 7, 8, false, 9, true},
+      Candle{"BTCUSDC", 300, 0, 299'999, 2, 3, 4, 5, 6, 7, 8, 9, true, true},
+      Candle{std::string(9, 'C'), UINT_MAX, LLONG_MIN, LLONG_MAX, -1, 0, 1, 2, 3, 4, ULLONG_MAX, 5, false, true},
+      ClockTick{1'723'161'255'000'000'000},
+      ClockTick{LLONG_MIN}};
   std::size_t flips = 0, read_flipped = 0;
   for (const auto& m : messages) {
     const auto type = type_id_of(m);
@@ -163,7 +217,13 @@ TEST_CASE("the builder-free reader gives back what was written, and never a valu
     const auto back = read_flat_market(type, words);
     REQUIRE(back.has_value());
     CHECK(*back == m);
-    CHECK_FALSE(read_flat_market(Kline::kTypeId, words).has_value());  // a type it does not write
+    CHECK_FALSE(read_flat_market(RiskState::kTypeId, words).has_value());  // a type it does not write
+    for (const std::uint16_t other : {Trade::kTypeId, BookTicker::kTypeId, Kline::kTypeId, Candle::kTypeId, ClockTick::kTypeId})
+      if (const auto as_other = read_flat_market(other, words)) {  // another type's words: only as Cap'n Proto reads them
+        const auto theirs = capnp_read(other, words);
+        REQUIRE_MESSAGE(theirs.has_value(), type << " read as " << other);
+        CHECK(*as_other == *theirs);
+      }
     // Every bit flipped, one at a time, and every length cut: read as Cap'n Proto reads
     // it, or left to Cap'n Proto.
     for (std::size_t w = 0; w < words.size(); ++w)
