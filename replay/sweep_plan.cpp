@@ -9,6 +9,7 @@
 
 #include "base/file_write.hpp"
 #include "base/time_format.hpp"
+#include "config/model_training.hpp"
 #include "exchange/binance/frame_parser.hpp"
 #include "journal/journal.hpp"
 #include "messages/message_json.hpp"
@@ -23,12 +24,13 @@ namespace {
 constexpr std::int64_t kPlanFormat = 1;
 constexpr const char* kPlanFile = "sweep.json";
 
-// What a fold's model is trained from, beyond the fold: the candle interval and how candles
-// are built, and the round-trip cost. Configurations that agree on it share one model.
+// What a fold's model is trained from, beyond the fold (training_for): the candle interval
+// and how candles are built, and the round-trip cost. Configurations that agree on it
+// share one model.
 std::string training_key(const NodeConfig& c) {
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}", c.strategy.interval_s, fmt::join(c.candles.intervals_s, ","),
-                     c.candles.use_agg_trades, c.candles.close_grace_ms, c.candles.max_flat_candles,
-                     c.paper.fees_at(c.feed_venue()).taker_ppm / 100.0, c.paper.slippage_bps);
+  const auto t = training_for(c);
+  return fmt::format("{}|{}|{}|{}|{}|{}", t.interval_s, fmt::join(t.candles.intervals_s, ","), t.candles.use_agg_trades,
+                     t.candles.close_grace_ms, t.candles.max_flat_candles, t.cost);
 }
 
 // The records received in [from_ns, to_ns), as a seq range; empty (from > to) when none were.
@@ -79,14 +81,10 @@ std::vector<std::string> overrides_of(const SweepOptions& o, const std::vector<s
 std::string model_override(const std::string& path) { return "strategy.model=" + to_json_string(path); }
 
 model::JournalTraining training_of(const SweepOptions& o, const NodeConfig& c, const Fold& f) {
-  model::JournalTraining t;
+  model::JournalTraining t = training_for(c);
   t.journal_dir = o.source_dir;
-  t.interval_s = c.strategy.interval_s;
-  t.features = c.xgb.features;
-  t.candles = c.candles;
   t.horizon = o.train_horizon;
   t.horizon_s = binance::interval_seconds(o.train_horizon);
-  t.cost = model::round_trip_cost(c.paper.fees_at(c.feed_venue()).taker_ppm / 100.0, c.paper.slippage_bps);
   t.since_ns = f.train_from_ns;
   t.until_ns = f.test_from_ns;
   t.params.rounds = o.train_rounds;

@@ -6,6 +6,7 @@
 
 #include "base/progress.hpp"
 #include "base/time_format.hpp"
+#include "config/model_training.hpp"
 #include "config/node_config.hpp"
 #include "exchange/binance/frame_parser.hpp"
 #include "journal/directory.hpp"
@@ -32,15 +33,10 @@ int run_train(const TrainArgs& a) {
     fmt::print(stderr, "error: {}\n", config.error().message);
     return kExitError;
   }
-  model::JournalTraining t;
+  model::JournalTraining t = training_for(*config);
   t.journal_dir = a.dir;
-  t.interval_s = config->strategy.interval_s;
-  t.features = config->xgb.features;
-  t.candles = config->candles;
   t.horizon = a.horizon;
   t.horizon_s = binance::interval_seconds(a.horizon);
-  t.cost = model::round_trip_cost(config->paper.fees_at(config->feed_venue()).taker_ppm / 100.0,
-                                  config->paper.slippage_bps);
   if (!model::horizon_candles(t.horizon_s, t.interval_s)) {
     fmt::print(stderr, "error: --horizon {}: expected a duration like 15m that is a multiple of strategy.interval ({} s)\n",
                a.horizon, t.interval_s);
