@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 
 #include <capnp/schema.h>
 
@@ -18,13 +20,15 @@ namespace {
 using capnp::schema::Type;
 
 // What each covered type writes: at most a text symbol, its 64-bit fields, its 32-bit
-// fields and its bools (names as in the schema; values in the same order), nothing else.
-template <std::size_t W, std::size_t H, std::size_t F>
-struct Values {
-  std::array<std::uint64_t, W> words{};
-  std::array<std::uint32_t, H> halves{};
-  std::array<bool, F> flags{};
+// fields and its bools, each named as in the schema beside the member it holds; nothing
+// else (the layout checks the schema has no other field).
+template <class T, class M>
+struct Field {
+  const char* name;
+  M T::*member;
 };
+template <class T, class M>
+Field(const char*, M T::*) -> Field<T, M>;
 
 template <class T>
 struct Fields;
@@ -33,166 +37,96 @@ template <>
 struct Fields<Trade> {
   using Schema = schema::Trade;
   static constexpr bool kSymbol = true;
-  static constexpr std::array<const char*, 5> kWords{"price", "qty", "tradeId", "exchangeTsMs", "tradeTsMs"};
-  static constexpr std::array<const char*, 0> kHalves{};
-  static constexpr std::array<const char*, 1> kFlags{"buyerMaker"};
-  using V = Values<5, 0, 1>;
-  static V values(const Trade& m) {
-    return {{static_cast<std::uint64_t>(m.price), static_cast<std::uint64_t>(m.qty), m.trade_id,
-             static_cast<std::uint64_t>(m.exchange_ts_ms), static_cast<std::uint64_t>(m.trade_ts_ms)},
-            {},
-            {m.buyer_maker}};
-  }
-  static Trade make(std::string symbol, const V& v) {
-    const auto& w = v.words;
-    return Trade{std::move(symbol), static_cast<std::int64_t>(w[0]), static_cast<std::int64_t>(w[1]), w[2],
-                 static_cast<std::int64_t>(w[3]), static_cast<std::int64_t>(w[4]), v.flags[0]};
-  }
+  static constexpr std::tuple kWords{Field{"price", &Trade::price}, Field{"qty", &Trade::qty},
+                                     Field{"tradeId", &Trade::trade_id}, Field{"exchangeTsMs", &Trade::exchange_ts_ms},
+                                     Field{"tradeTsMs", &Trade::trade_ts_ms}};
+  static constexpr std::array<Field<Trade, std::uint32_t>, 0> kHalves{};
+  static constexpr std::array kFlags{Field{"buyerMaker", &Trade::buyer_maker}};
 };
 
 template <>
 struct Fields<AggTrade> {
   using Schema = schema::AggTrade;
   static constexpr bool kSymbol = true;
-  static constexpr std::array<const char*, 7> kWords{"price",       "qty",          "aggTradeId", "firstTradeId",
-                                                     "lastTradeId", "exchangeTsMs", "tradeTsMs"};
-  static constexpr std::array<const char*, 0> kHalves{};
-  static constexpr std::array<const char*, 1> kFlags{"buyerMaker"};
-  using V = Values<7, 0, 1>;
-  static V values(const AggTrade& m) {
-    return {{static_cast<std::uint64_t>(m.price), static_cast<std::uint64_t>(m.qty), m.agg_trade_id, m.first_trade_id,
-             m.last_trade_id, static_cast<std::uint64_t>(m.exchange_ts_ms), static_cast<std::uint64_t>(m.trade_ts_ms)},
-            {},
-            {m.buyer_maker}};
-  }
-  static AggTrade make(std::string symbol, const V& v) {
-    const auto& w = v.words;
-    return AggTrade{std::move(symbol), static_cast<std::int64_t>(w[0]), static_cast<std::int64_t>(w[1]),
-                    w[2],              w[3],                            w[4],
-                    static_cast<std::int64_t>(w[5]), static_cast<std::int64_t>(w[6]), v.flags[0]};
-  }
+  static constexpr std::tuple kWords{
+      Field{"price", &AggTrade::price},           Field{"qty", &AggTrade::qty},
+      Field{"aggTradeId", &AggTrade::agg_trade_id}, Field{"firstTradeId", &AggTrade::first_trade_id},
+      Field{"lastTradeId", &AggTrade::last_trade_id}, Field{"exchangeTsMs", &AggTrade::exchange_ts_ms},
+      Field{"tradeTsMs", &AggTrade::trade_ts_ms}};
+  static constexpr std::array<Field<AggTrade, std::uint32_t>, 0> kHalves{};
+  static constexpr std::array kFlags{Field{"buyerMaker", &AggTrade::buyer_maker}};
 };
 
 template <>
 struct Fields<BookTicker> {
   using Schema = schema::BookTicker;
   static constexpr bool kSymbol = true;
-  static constexpr std::array<const char*, 6> kWords{"updateId", "bidPrice", "bidQty",
-                                                     "askPrice", "askQty",   "exchangeTsMs"};
-  static constexpr std::array<const char*, 0> kHalves{};
-  static constexpr std::array<const char*, 0> kFlags{};
-  using V = Values<6, 0, 0>;
-  static V values(const BookTicker& m) {
-    return {{m.update_id, static_cast<std::uint64_t>(m.bid_price), static_cast<std::uint64_t>(m.bid_qty),
-             static_cast<std::uint64_t>(m.ask_price), static_cast<std::uint64_t>(m.ask_qty),
-             static_cast<std::uint64_t>(m.exchange_ts_ms)},
-            {},
-            {}};
-  }
-  static BookTicker make(std::string symbol, const V& v) {
-    const auto& w = v.words;
-    return BookTicker{std::move(symbol),
-                      w[0],
-                      static_cast<std::int64_t>(w[1]),
-                      static_cast<std::int64_t>(w[2]),
-                      static_cast<std::int64_t>(w[3]),
-                      static_cast<std::int64_t>(w[4]),
-                      static_cast<std::int64_t>(w[5])};
-  }
+  static constexpr std::tuple kWords{
+      Field{"updateId", &BookTicker::update_id}, Field{"bidPrice", &BookTicker::bid_price},
+      Field{"bidQty", &BookTicker::bid_qty},     Field{"askPrice", &BookTicker::ask_price},
+      Field{"askQty", &BookTicker::ask_qty},     Field{"exchangeTsMs", &BookTicker::exchange_ts_ms}};
+  static constexpr std::array<Field<BookTicker, std::uint32_t>, 0> kHalves{};
+  static constexpr std::array<Field<BookTicker, bool>, 0> kFlags{};
 };
 
 template <>
 struct Fields<Kline> {
   using Schema = schema::Kline;
   static constexpr bool kSymbol = true;
-  static constexpr std::array<const char*, 14> kWords{
-      "openTimeMs", "closeTimeMs",    "open",           "high",                "low",          "close",       "volume",
-      "quoteVolume", "trades", "takerBuyVolume", "takerBuyQuoteVolume", "firstTradeId", "lastTradeId", "exchangeTsMs"};
-  static constexpr std::array<const char*, 1> kHalves{"intervalS"};
-  static constexpr std::array<const char*, 2> kFlags{"closed", "history"};
-  using V = Values<14, 1, 2>;
-  static V values(const Kline& m) {
-    const auto u = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
-    return {{u(m.open_time_ms), u(m.close_time_ms), u(m.open), u(m.high), u(m.low), u(m.close), u(m.volume),
-             u(m.quote_volume), m.trades, u(m.taker_buy_volume), u(m.taker_buy_quote_volume), u(m.first_trade_id),
-             u(m.last_trade_id), u(m.exchange_ts_ms)},
-            {m.interval_s},
-            {m.closed, m.history}};
-  }
-  static Kline make(std::string symbol, const V& v) {
-    const auto i = [&](std::size_t k) { return static_cast<std::int64_t>(v.words[k]); };
-    Kline k;
-    k.symbol = std::move(symbol);
-    k.interval_s = v.halves[0];
-    k.open_time_ms = i(0);
-    k.close_time_ms = i(1);
-    k.open = i(2);
-    k.high = i(3);
-    k.low = i(4);
-    k.close = i(5);
-    k.volume = i(6);
-    k.quote_volume = i(7);
-    k.trades = v.words[8];
-    k.taker_buy_volume = i(9);
-    k.taker_buy_quote_volume = i(10);
-    k.first_trade_id = i(11);
-    k.last_trade_id = i(12);
-    k.exchange_ts_ms = i(13);
-    k.closed = v.flags[0];
-    k.history = v.flags[1];
-    return k;
-  }
+  static constexpr std::tuple kWords{
+      Field{"openTimeMs", &Kline::open_time_ms},
+      Field{"closeTimeMs", &Kline::close_time_ms},
+      Field{"open", &Kline::open},
+      Field{"high", &Kline::high},
+      Field{"low", &Kline::low},
+      Field{"close", &Kline::close},
+      Field{"volume", &Kline::volume},
+      Field{"quoteVolume", &Kline::quote_volume},
+      Field{"trades", &Kline::trades},
+      Field{"takerBuyVolume", &Kline::taker_buy_volume},
+      Field{"takerBuyQuoteVolume", &Kline::taker_buy_quote_volume},
+      Field{"firstTradeId", &Kline::first_trade_id},
+      Field{"lastTradeId", &Kline::last_trade_id},
+      Field{"exchangeTsMs", &Kline::exchange_ts_ms}};
+  static constexpr std::array kHalves{Field{"intervalS", &Kline::interval_s}};
+  static constexpr std::array kFlags{Field{"closed", &Kline::closed}, Field{"history", &Kline::history}};
 };
 
 template <>
 struct Fields<Candle> {
   using Schema = schema::Candle;
   static constexpr bool kSymbol = true;
-  static constexpr std::array<const char*, 10> kWords{"openTimeMs", "closeTimeMs", "open",        "high",   "low",
-                                                      "close",      "volume",      "quoteVolume", "trades", "vwap"};
-  static constexpr std::array<const char*, 1> kHalves{"intervalS"};
-  static constexpr std::array<const char*, 2> kFlags{"fromExchange", "history"};
-  using V = Values<10, 1, 2>;
-  static V values(const Candle& m) {
-    return {{static_cast<std::uint64_t>(m.open_time_ms), static_cast<std::uint64_t>(m.close_time_ms),
-             static_cast<std::uint64_t>(m.open), static_cast<std::uint64_t>(m.high), static_cast<std::uint64_t>(m.low),
-             static_cast<std::uint64_t>(m.close), static_cast<std::uint64_t>(m.volume),
-             static_cast<std::uint64_t>(m.quote_volume), m.trades, static_cast<std::uint64_t>(m.vwap)},
-            {m.interval_s},
-            {m.from_exchange, m.history}};
-  }
-  static Candle make(std::string symbol, const V& v) {
-    const auto& w = v.words;
-    Candle c;
-    c.symbol = std::move(symbol);
-    c.interval_s = v.halves[0];
-    c.open_time_ms = static_cast<std::int64_t>(w[0]);
-    c.close_time_ms = static_cast<std::int64_t>(w[1]);
-    c.open = static_cast<std::int64_t>(w[2]);
-    c.high = static_cast<std::int64_t>(w[3]);
-    c.low = static_cast<std::int64_t>(w[4]);
-    c.close = static_cast<std::int64_t>(w[5]);
-    c.volume = static_cast<std::int64_t>(w[6]);
-    c.quote_volume = static_cast<std::int64_t>(w[7]);
-    c.trades = w[8];
-    c.vwap = static_cast<std::int64_t>(w[9]);
-    c.from_exchange = v.flags[0];
-    c.history = v.flags[1];
-    return c;
-  }
+  static constexpr std::tuple kWords{
+      Field{"openTimeMs", &Candle::open_time_ms}, Field{"closeTimeMs", &Candle::close_time_ms},
+      Field{"open", &Candle::open},               Field{"high", &Candle::high},
+      Field{"low", &Candle::low},                 Field{"close", &Candle::close},
+      Field{"volume", &Candle::volume},           Field{"quoteVolume", &Candle::quote_volume},
+      Field{"trades", &Candle::trades},           Field{"vwap", &Candle::vwap}};
+  static constexpr std::array kHalves{Field{"intervalS", &Candle::interval_s}};
+  static constexpr std::array kFlags{Field{"fromExchange", &Candle::from_exchange}, Field{"history", &Candle::history}};
 };
 
 template <>
 struct Fields<ClockTick> {
   using Schema = schema::ClockTick;
   static constexpr bool kSymbol = false;
-  static constexpr std::array<const char*, 1> kWords{"tsNs"};
-  static constexpr std::array<const char*, 0> kHalves{};
-  static constexpr std::array<const char*, 0> kFlags{};
-  using V = Values<1, 0, 0>;
-  static V values(const ClockTick& m) { return {{static_cast<std::uint64_t>(m.ts_ns)}, {}, {}}; }
-  static ClockTick make(std::string, const V& v) { return ClockTick{static_cast<std::int64_t>(v.words[0])}; }
+  static constexpr std::tuple kWords{Field{"tsNs", &ClockTick::ts_ns}};
+  static constexpr std::array<Field<ClockTick, std::uint32_t>, 0> kHalves{};
+  static constexpr std::array<Field<ClockTick, bool>, 0> kFlags{};
 };
+
+template <class T>
+constexpr std::size_t kWordCount = std::tuple_size_v<decltype(Fields<T>::kWords)>;
+
+// Calls f(i, field) for each 64-bit field, in order.
+template <class T, class F>
+void for_each_word(F&& f) {
+  std::apply([&](const auto&... field) {
+    std::size_t i = 0;
+    (f(i++, field), ...);
+  }, Fields<T>::kWords);
+}
+
 // Where a type's fields sit, read once from its compiled-in schema. Unusable (so the
 // builder writes the type) if any field is not where and what this writer assumes: a
 // plain slot of the type named, with no default (a builder stores a value XOR its default),
@@ -203,7 +137,7 @@ struct Layout {
   bool usable = false;
   std::uint16_t data_words = 0, pointers = 0;
   std::uint32_t symbol = 0;  // its pointer's index
-  std::array<std::uint32_t, F::kWords.size()> words{};    // each one's word in the data section
+  std::array<std::uint32_t, kWordCount<T>> words{};      // each one's word in the data section
   std::array<std::uint32_t, F::kHalves.size()> halves{};  // each one's 32-bit slot in it
   std::array<std::uint32_t, F::kFlags.size()> flags{};    // each bool's bit in it
 
@@ -230,7 +164,7 @@ struct Layout {
     const auto st = s.getProto().getStruct();
     data_words = st.getDataWordCount();
     pointers = st.getPointerCount();
-    if (st.getFields().size() != F::kWords.size() + F::kHalves.size() + F::kFlags.size() + (F::kSymbol ? 1 : 0))
+    if (st.getFields().size() != kWordCount<T> + F::kHalves.size() + F::kFlags.size() + (F::kSymbol ? 1 : 0))
       return;
     if (pointers != (F::kSymbol ? 1 : 0)) return;
     if constexpr (F::kSymbol) {
@@ -238,18 +172,20 @@ struct Layout {
       if (!text || *text >= pointers) return;
       symbol = *text;
     }
-    for (std::size_t i = 0; i < words.size(); ++i) {
-      const auto at = slot(F::kWords[i], [](Type::Which w) { return w == Type::INT64 || w == Type::UINT64; });
-      if (!at || *at >= data_words) return;
-      words[i] = *at;
-    }
+    bool placed = true;
+    for_each_word<T>([&](std::size_t i, const auto& field) {
+      const auto at = slot(field.name, [](Type::Which w) { return w == Type::INT64 || w == Type::UINT64; });
+      if (!at || *at >= data_words) placed = false;
+      else words[i] = *at;
+    });
+    if (!placed) return;
     for (std::size_t i = 0; i < halves.size(); ++i) {
-      const auto at = slot(F::kHalves[i], [](Type::Which w) { return w == Type::UINT32; });
+      const auto at = slot(F::kHalves[i].name, [](Type::Which w) { return w == Type::UINT32; });
       if (!at || *at >= data_words * 2u) return;
       halves[i] = *at;
     }
     for (std::size_t i = 0; i < flags.size(); ++i) {
-      const auto bit = slot(F::kFlags[i], [](Type::Which w) { return w == Type::BOOL; });
+      const auto bit = slot(F::kFlags[i].name, [](Type::Which w) { return w == Type::BOOL; });
       if (!bit || *bit >= data_words * 64u) return;
       flags[i] = *bit;
     }
@@ -284,12 +220,13 @@ bool write(const T& m, std::vector<std::uint64_t>& out) {
   out.assign(text + text_words, 0);
   out[0] = std::uint64_t{segment_words} << 32;  // one segment (count - 1 = 0), then its size
   out[1] = layout.root();
-  const auto v = F::values(m);
-  for (std::size_t i = 0; i < v.words.size(); ++i) out[data + layout.words[i]] = v.words[i];
-  for (std::size_t i = 0; i < v.halves.size(); ++i)
-    out[data + layout.halves[i] / 2] |= std::uint64_t{v.halves[i]} << (32 * (layout.halves[i] % 2));
-  for (std::size_t i = 0; i < v.flags.size(); ++i)
-    if (v.flags[i]) out[data + layout.flags[i] / 64] |= std::uint64_t{1} << (layout.flags[i] % 64);
+  for_each_word<T>([&](std::size_t i, const auto& field) {
+    out[data + layout.words[i]] = static_cast<std::uint64_t>(m.*field.member);
+  });
+  for (std::size_t i = 0; i < F::kHalves.size(); ++i)
+    out[data + layout.halves[i] / 2] |= std::uint64_t{m.*F::kHalves[i].member} << (32 * (layout.halves[i] % 2));
+  for (std::size_t i = 0; i < F::kFlags.size(); ++i)
+    if (m.*F::kFlags[i].member) out[data + layout.flags[i] / 64] |= std::uint64_t{1} << (layout.flags[i] % 64);
   if constexpr (F::kSymbol) {
     // A list of bytes: kind 1, the offset in words from the end of the pointer, element size 2.
     const std::size_t at = layout.pointers_at() + layout.symbol;
@@ -310,7 +247,7 @@ std::optional<Message> read(std::span<const std::uint64_t> w) {
   if (w.size() < text + (F::kSymbol ? 1 : 0) || w.size() - 1 > kFlatFirstSegmentWords) return std::nullopt;
   if (w[0] != std::uint64_t{w.size() - 1} << 32) return std::nullopt;  // one segment, all of the rest
   if (w[1] != layout.root()) return std::nullopt;
-  std::string symbol;
+  T m{};
   if constexpr (F::kSymbol) {
     // The symbol: a list of bytes starting right after the struct, filling the words to
     // the end, NUL ended.
@@ -322,16 +259,19 @@ std::optional<Message> read(std::span<const std::uint64_t> w) {
       return std::nullopt;
     const auto* chars = reinterpret_cast<const char*>(&w[text]);
     if (chars[bytes - 1] != '\0') return std::nullopt;
-    symbol.assign(chars, bytes - 1);
+    m.symbol.assign(chars, bytes - 1);
   } else if (w.size() != text) {
     return std::nullopt;
   }
-  typename F::V v;
-  for (std::size_t i = 0; i < v.words.size(); ++i) v.words[i] = w[data + layout.words[i]];
-  for (std::size_t i = 0; i < v.halves.size(); ++i)
-    v.halves[i] = static_cast<std::uint32_t>(w[data + layout.halves[i] / 2] >> (32 * (layout.halves[i] % 2)));
-  for (std::size_t i = 0; i < v.flags.size(); ++i) v.flags[i] = (w[data + layout.flags[i] / 64] >> (layout.flags[i] % 64)) & 1;
-  return F::make(std::move(symbol), v);
+  for_each_word<T>([&](std::size_t i, const auto& field) {
+    using Member = std::remove_reference_t<decltype(m.*field.member)>;
+    m.*field.member = static_cast<Member>(w[data + layout.words[i]]);
+  });
+  for (std::size_t i = 0; i < F::kHalves.size(); ++i)
+    m.*F::kHalves[i].member = static_cast<std::uint32_t>(w[data + layout.halves[i] / 2] >> (32 * (layout.halves[i] % 2)));
+  for (std::size_t i = 0; i < F::kFlags.size(); ++i)
+    m.*F::kFlags[i].member = ((w[data + layout.flags[i] / 64] >> (layout.flags[i] % 64)) & 1) != 0;
+  return m;
 }
 
 }  // namespace
