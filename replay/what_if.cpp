@@ -23,7 +23,8 @@ class JournalSink final : public RecordSink {
     hash_.add(m);
     ++report_.records;
     if (const auto* p = std::get_if<PortfolioState>(&m)) report_.portfolio = *p;
-    if (const auto* e = PortfolioCore::lost_book(h.source, m)) report_.lost_book.push_back(fmt::format("seq {}: {}", seq, e->message));
+    if (const auto* e = PortfolioCore::lost_book(h.source, m))
+      report_.lost_book.push_back(fmt::format("seq {}: {}", seq, e->message));
     return seq;
   }
   bool batch_full() const override { return writer_.batch_full(); }

@@ -161,7 +161,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!summary->lost_book.empty()) {
-    fmt::print(stderr, "error: {}\n", trader::PortfolioCore::lost_book_failure(summary->lost_book.size(), summary->lost_book.front()));
+    fmt::print(stderr, "error: {}\n",
+               trader::PortfolioCore::lost_book_failure(summary->lost_book.size(), summary->lost_book.front()));
     return 1;
   }
   if (config->compact_at_end) {
