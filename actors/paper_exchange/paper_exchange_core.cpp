@@ -1,6 +1,7 @@
 #include "actors/paper_exchange/paper_exchange_core.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "actors/perp_position_state.hpp"
 #include "messages/fixed_point.hpp"
@@ -86,11 +87,11 @@ void PaperExchangeCore::on_print(const std::string& symbol, std::int64_t price, 
       ++it;
       continue;
     }
-    std::int64_t fill_price = 0;
+    std::optional<std::int64_t> fill_price;
     bool maker = false;
     if (r.type == OrderType::market) {
-      fill_price = r.side == Side::buy ? price + bps_up(price, config_.slippage_bps)
-                                       : price - bps_up(price, config_.slippage_bps);
+      const std::int64_t slip = bps_up(price, config_.slippage_bps);
+      fill_price = r.side == Side::buy ? add_checked(price, slip) : add_checked(price, -slip);
     } else {
       const bool crosses = r.side == Side::buy ? (is_kline ? low : price) < r.limit_price
                                                : (is_kline ? high : price) > r.limit_price;
@@ -102,14 +103,25 @@ void PaperExchangeCore::on_print(const std::string& symbol, std::int64_t price, 
       maker = true;
     }
     const std::int64_t qty = std::min(r.qty - w.cum_qty, available);
+    // A print at a price no fill can be stated at (its price with slippage, or the fill's
+    // value, past 64-bit fixed point: a garbled print) fills nothing; the order works on.
+    const auto notional = fill_price ? mul_fixed_checked(qty, *fill_price) : std::nullopt;
+    if (!notional) {
+      out.push_back({Actor::none, ErrorReport{"arithmetic_overflow",
+                                              "a paper fill of " + format_fixed(qty) + " " + symbol + " at " +
+                                                  format_fixed(price) + " overflows 64-bit fixed point; not filled",
+                                              r.client_order_id, in.seq, in.recv_ts_ns}});
+      ++it;
+      continue;
+    }
     available -= qty;
     w.cum_qty += qty;
     const bool done = w.cum_qty >= r.qty;
     auto e = event(w, done ? OrderEventKind::filled : OrderEventKind::partially_filled, ts_ms);
     e.fill_qty = qty;
-    e.fill_price = fill_price;
+    e.fill_price = *fill_price;
     const FeeRates& rates = config_.fees_of(symbol);
-    e.fee = fee_up(mul_fixed(qty, fill_price), maker ? rates.maker_ppm : rates.taker_ppm);
+    e.fee = fee_up(*notional, maker ? rates.maker_ppm : rates.taker_ppm);
     e.liquidity = maker ? Liquidity::maker : Liquidity::taker;
     e.trade_id = trade_id;
     if (is_perpetual(symbol)) book_perp_fill(e, out);

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
+
 #include "actors/paper_exchange/paper_exchange_core.hpp"
 #include "core_harness.hpp"
 #include "messages/fixed_point.hpp"
@@ -106,6 +108,27 @@ TEST_CASE("with no order working, market data and ticks are quiet, and an order 
   CHECK(core.quiet().covers(Trade::kTypeId, 0));  // nothing works any more
   CHECK(h.feed(print(100, 5), 2200 * kMs).empty());
   CHECK(h.quiet_deliveries() == 1);  // the last print (the first was awaited: nothing was declared yet)
+}
+
+TEST_CASE("a print no fill can be stated at fills nothing, says so, and the order works on") {
+  PaperExchangeCore core(cfg());
+  CoreHarness h(core);
+  h.feed(order("c1", Side::buy, OrderType::market, 50'000'000), 0);  // 5e7 units of a cheap token...
+  // ...and a garbled print at 1e6: 5e13 of value, past 64-bit fixed point at 1e-8. The fill's
+  // value wrapped (a fee of garbage) before; the portfolio then could not book it.
+  const auto& out = h.feed(print(1'000'000, 60'000'000), 100 * kMs);
+  CHECK(of_type<OrderEvent>(out).empty());
+  const auto errors = of_type<ErrorReport>(out);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].code == "arithmetic_overflow");
+  CHECK(errors[0].message.find("not filled") != std::string::npos);
+  // A price the slippage would push past the range fills nothing either.
+  CHECK(of_type<OrderEvent>(h.feed(Trade{"BTCUSDT", INT64_MAX - 1, px(1), 8, 0, 0, false}, 110 * kMs)).empty());
+  // The next sane print fills it.
+  const auto f = of_type<OrderEvent>(h.feed(print(0.0001, 60'000'000), 120 * kMs));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].kind == OrderEventKind::filled);
+  CHECK(f[0].fill_qty == px(50'000'000));
 }
 
 TEST_CASE("a market sell slips down") {
