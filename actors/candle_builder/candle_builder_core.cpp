@@ -29,11 +29,12 @@ void CandleBuilderCore::emit(const std::string& symbol, std::uint32_t interval_s
     c.quote_volume = b.quote_known ? b.quote_volume : 0;
     c.trades = b.trades;
     c.from_exchange = b.from_exchange;
-    if (b.quote_known && b.volume > 0 && b.quote_volume > 0) {
-      c.vwap = static_cast<std::int64_t>(static_cast<__int128>(b.quote_volume) * kFixedScale / b.volume);
-    } else {
-      c.vwap = (b.high + b.low + b.close) / 3;
-    }
+    // The volume-weighted price, or the typical price where the quote volume is unknown or
+    // the two volumes (an exchange's kline's, garbled) give a price past 64 bits.
+    const auto vwap = b.quote_known && b.volume > 0 && b.quote_volume > 0
+                          ? narrow_checked(static_cast<__int128>(b.quote_volume) * kFixedScale / b.volume)
+                          : std::nullopt;
+    c.vwap = vwap ? *vwap : static_cast<std::int64_t>((static_cast<__int128>(b.high) + b.low + b.close) / 3);
     b.last_close = b.close;
   } else {  // flat candle for an interval without trades
     c.open = c.high = c.low = c.close = c.vwap = b.last_close;

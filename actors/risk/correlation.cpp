@@ -13,8 +13,10 @@
 namespace trader {
 
 std::int64_t candle_return_ppm(std::int64_t prev_close, std::int64_t close) {
-  const auto r = static_cast<std::int64_t>(static_cast<__int128>(close - prev_close) * kPpm / prev_close);
-  return std::clamp<std::int64_t>(r, -kPpm, kPpm);  // past +-100% counts as 100%: the sums stay in 128 bits
+  // Past +-100% counts as 100%: the sums stay in 128 bits. Clamped before it is narrowed: a
+  // close a million times the last one would not fit in 64 bits.
+  const __int128 r = static_cast<__int128>(close - prev_close) * kPpm / prev_close;
+  return static_cast<std::int64_t>(std::clamp<__int128>(r, -kPpm, kPpm));
 }
 
 void ReturnHistory::add(const std::string& symbol, std::int64_t close_time_ms, std::int64_t close, std::uint32_t keep) {

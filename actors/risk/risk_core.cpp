@@ -474,7 +474,10 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   if (pos->liquidation_price > 0 && config_.min_liquidation_distance_ppm > 0 && c.close > 0) {
     const std::int64_t gap = c.close > pos->liquidation_price ? c.close - pos->liquidation_price
                                                               : pos->liquidation_price - c.close;
-    const auto distance = static_cast<std::int64_t>(static_cast<__int128>(gap) * 1'000'000 / c.close);
+    // At most 100 %: a close far below the liquidation price (a garbled print) would not
+    // fit in 64 bits, and its wrapped distance could read as near.
+    const auto distance =
+        static_cast<std::int64_t>(std::min<__int128>(static_cast<__int128>(gap) * 1'000'000 / c.close, 1'000'000));
     if (distance < config_.min_liquidation_distance_ppm) {
       exit_position(c.symbol, held, "liquidation_near",
                     fmt::format("close {} is {:.2f} % from the liquidation price {}, within "

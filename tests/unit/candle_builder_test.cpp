@@ -189,6 +189,25 @@ TEST_CASE("aggTrades are used only when configured") {
   CHECK(c[0].close == px(0.0014));
 }
 
+TEST_CASE("a kline whose volumes give a price past 64 bits makes a candle with its typical price as vwap") {
+  CandleBuilderCore core({{60}, false, 2000});
+  CoreHarness h(core);
+  Kline k;
+  k.symbol = "BTCUSDC";
+  k.interval_s = 60;
+  k.close_time_ms = 59'999;
+  k.open = px(100);
+  k.high = px(110);
+  k.low = px(90);
+  k.close = px(100);
+  k.volume = 1;                                                  // one unit (1e-8)...
+  k.quote_volume = std::numeric_limits<std::int64_t>::max() / 2;  // ...worth 4.6e10: a garbled kline
+  k.closed = true;
+  const auto c = of_type<Candle>(h.feed(k));
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].vwap == px(100));  // (110 + 90 + 100) / 3; before, the wrapped quotient
+}
+
 TEST_CASE("closed klines pass through and roll up into longer intervals") {
   CandleBuilderCore core({{60, 300}, false, 2000});
   CoreHarness h(core);

@@ -2,6 +2,8 @@
 // entry that would put a second position in a correlated group.
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "actors/risk/correlation.hpp"
 #include "actors/risk/risk_core.hpp"
 #include "core_harness.hpp"
@@ -32,6 +34,15 @@ PortfolioState holding(const std::string& symbol) {
 }
 
 }  // namespace
+
+TEST_CASE("correlation: a candle's return is clamped to +-100 % before it is narrowed") {
+  CHECK(candle_return_ppm(px(100), px(101)) == 10'000);
+  CHECK(candle_return_ppm(1, 2) == 1'000'000);
+  // A rise of 9.2e18 times: 9.2e24 ppm, past 64 bits. It wrapped to -2,000,000 and was
+  // clamped to -100 %: a rise counted as a fall.
+  CHECK(candle_return_ppm(1, std::numeric_limits<std::int64_t>::max()) == 1'000'000);
+  CHECK(candle_return_ppm(std::numeric_limits<std::int64_t>::max(), 1) == -999'999);
+}
 
 TEST_CASE("correlation: rho is exact on the common close times, and unknown until the window is full") {
   const std::vector<double> zigzag{100, 101, 100.5, 102, 101, 103, 102.5, 104, 103, 105};
