@@ -19,8 +19,8 @@
 //  - Closed exchange klines (x=true) of interval I are published as candles of interval I
 //    (from_exchange) when I is configured, and rolled up into every configured interval
 //    that is a multiple of I; such a candle closes when its last kline arrives. Open
-//    klines (x=false) are ignored. VWAP = quote volume / volume when both are known,
-//    else the typical price (high + low + close) / 3.
+//    klines (x=false) are ignored. VWAP = quote volume / volume when both are known and
+//    their quotient fits in 64 bits, else the typical price (high + low + close) / 3.
 //  - The candles a history kline (a live session's warm-up) closes are marked history:
 //    the strategies learn from them, nobody trades on them.
 //  - Candles are emitted in ascending interval order, then time order.

@@ -17,6 +17,15 @@ namespace {
 std::int64_t ppm_of(std::int64_t value, std::uint32_t ppm) {
   return static_cast<std::int64_t>(static_cast<__int128>(value) * ppm / 1'000'000);
 }
+
+// How far `price` (positive) is from a liquidation price, in millionths of `price`, at most
+// 100 %: a price far from it (a garbled print) would not fit in 64 bits, and a wrapped
+// distance could read as near.
+std::int64_t liquidation_distance_ppm(std::int64_t price, std::int64_t liquidation) {
+  const __int128 gap = price > liquidation ? static_cast<__int128>(price) - liquidation
+                                           : static_cast<__int128>(liquidation) - price;
+  return static_cast<std::int64_t>(std::min<__int128>(gap * 1'000'000 / price, 1'000'000));
+}
 }  // namespace
 
 RiskCore::RiskCore(RiskConfig config) : config_(std::move(config)) {}
@@ -229,8 +238,7 @@ RiskCore::PerpVerdict RiskCore::check_perpetual(const OrderIntent& intent, std::
     if (!cross) return {true, false, "arithmetic_overflow", "cross margin: " + cross.error().message};
     liquidation = *cross;
   }
-  const __int128 gap = liquidation ? (price > *liquidation ? price - *liquidation : *liquidation - price) : price;
-  const auto distance = static_cast<std::int64_t>(std::min<__int128>(gap * 1'000'000 / price, 1'000'000));
+  const std::int64_t distance = liquidation ? liquidation_distance_ppm(price, *liquidation) : 1'000'000;
   const bool far = distance >= config_.min_liquidation_distance_ppm;
   d.checks.push_back({RiskLimit::liquidation_distance, distance, config_.min_liquidation_distance_ppm, far});
   if (!far)
@@ -472,12 +480,7 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   // A perpetual whose close came near its liquidation price is exited before the venue
   // liquidates it (and takes the whole margin).
   if (pos->liquidation_price > 0 && config_.min_liquidation_distance_ppm > 0 && c.close > 0) {
-    const std::int64_t gap = c.close > pos->liquidation_price ? c.close - pos->liquidation_price
-                                                              : pos->liquidation_price - c.close;
-    // At most 100 %: a close far below the liquidation price (a garbled print) would not
-    // fit in 64 bits, and its wrapped distance could read as near.
-    const auto distance =
-        static_cast<std::int64_t>(std::min<__int128>(static_cast<__int128>(gap) * 1'000'000 / c.close, 1'000'000));
+    const std::int64_t distance = liquidation_distance_ppm(c.close, pos->liquidation_price);
     if (distance < config_.min_liquidation_distance_ppm) {
       exit_position(c.symbol, held, "liquidation_near",
                     fmt::format("close {} is {:.2f} % from the liquidation price {}, within "
