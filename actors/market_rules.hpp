@@ -1,8 +1,13 @@
 #pragma once
-// Exchange trading rules the cores respect when sizing orders (one set for all symbols,
-// from config, so replay sizes orders the same; a testnet/live start checks them against
-// the venue's filters for each symbol: node::check_market_rules).
+// Exchange trading rules the cores respect when sizing and pricing orders, from config
+// (journaled with it, so replay sizes orders the same): one set for every symbol, and a
+// set of its own for a symbol whose venue steps differ. A testnet/live start checks each
+// symbol's against the venue's filters (node::check_market_rules).
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
 
 namespace trader {
 
@@ -10,6 +15,27 @@ struct MarketRules {
   std::int64_t lot_step = 1000;            // fixed point: 0.00001
   std::int64_t min_notional = 500000000;   // fixed point quote: 5
   std::int64_t tick_size = 1000000;        // fixed point quote: 0.01; a limit price is a multiple of it
+  bool operator==(const MarketRules&) const = default;
+};
+
+// Every symbol's rules: [market] for all, [market."SYMBOL"] for a symbol whose steps differ
+// (a cheap token beside BTC: BTC's tick of 0.01 would price a bid for a token at 0.1234
+// 2.8 % off). One value for the strategies, risk, the paper venue and the portfolio.
+struct MarketRuleBook {
+  MarketRules every_symbol;
+  std::map<std::string, MarketRules, std::less<>> by_symbol;  // ordered: printed and compared the same every run
+  const MarketRules& of(std::string_view symbol) const {
+    const auto it = by_symbol.find(symbol);
+    return it == by_symbol.end() ? every_symbol : it->second;
+  }
+  // The config key that sets `rule` ("tick_size") for `symbol`: market.tick_size, or
+  // market.SYMBOL.tick_size where the symbol has rules of its own.
+  std::string key(std::string_view symbol, std::string_view rule) const {
+    std::string k = "market.";
+    if (by_symbol.find(symbol) != by_symbol.end()) k.append(symbol).append(".");
+    return k.append(rule);
+  }
+  bool operator==(const MarketRuleBook&) const = default;
 };
 
 // Rounds a positive quantity down to the lot step.

@@ -391,6 +391,30 @@ class Reader {
   std::set<std::string> known_;
 };
 
+// [market] and [market.SYMBOL]: every symbol's lot, minimum notional and tick, and a
+// symbol's own where its venue's steps differ (each key defaulting to [market]'s).
+MarketRuleBook read_market_rules(Reader& r) {
+  MarketRuleBook book;
+  auto read = [&](const std::string& p, MarketRules& rules) {
+    r.fixed(p + "lot_step", rules.lot_step);
+    r.fixed(p + "min_notional", rules.min_notional);
+    r.fixed(p + "tick_size", rules.tick_size);
+    for (auto [key, v] : {std::pair{"lot_step", rules.lot_step}, std::pair{"tick_size", rules.tick_size}})
+      if (v <= 0) r.error(p + key, r.find(p + key), "must be positive");
+  };
+  read("market.", book.every_symbol);
+  const auto* n = r.peek("market");
+  if (!n || !n->as_table()) return book;  // not a table: refused as an unknown key
+  for (const auto& [key, value] : *n->as_table()) {
+    if (!value.is_table()) continue;  // [market]'s own keys, read above (or refused as unknown)
+    const std::string symbol(key.str());
+    MarketRules rules = book.every_symbol;
+    read("market." + symbol + ".", rules);
+    book.by_symbol.emplace(symbol, rules);
+  }
+  return book;
+}
+
 // [order.fees.VENUE]: a venue's own fee rates (its tier), each defaulting to [order]'s.
 void read_venue_fees(Reader& r, PaperExchangeConfig& paper) {
   const auto* n = r.peek("order.fees");
@@ -1107,12 +1131,7 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
       r.error(path, r.find(path), "needs a [regime] table: the candles each symbol's regime is read from");
   };
 
-  MarketRules market;
-  r.fixed("market.lot_step", market.lot_step);
-  r.fixed("market.min_notional", market.min_notional);
-  r.fixed("market.tick_size", market.tick_size);
-  if (market.lot_step <= 0) r.error("market.lot_step", r.find("market.lot_step"), "must be positive");
-  if (market.tick_size <= 0) r.error("market.tick_size", r.find("market.tick_size"), "must be positive");
+  const MarketRuleBook market = read_market_rules(r);
 
   // A strategy's own keys under `p` ("strategy." or "strategies[i]."): the model's and the
   // rule's parameters (only its kind's in a [[strategies]] entry), its interval and symbols.
@@ -1369,8 +1388,20 @@ Result<NodeConfig> read_config(toml::table root, const std::string& path, const 
                           c.portfolio.quote_asset));
     }
   }
-  c.paper.lot_step = market.lot_step;
-  c.portfolio.dust_below = market.lot_step;
+  // [market.SYMBOL] for a symbol the session does not trade would be ignored: a typo in a
+  // symbol would leave it on [market]'s steps without a word. (An empty feed.symbols takes
+  // every symbol of the capture: then any instrument may have rules.)
+  const auto traded = c.traded_symbols();
+  for (const auto& [symbol, rules] : market.by_symbol) {
+    const std::string key = "market." + symbol;
+    if (auto i = parse_instrument(symbol); !i)
+      r.error(key, r.peek(key), fmt::format("not an instrument: {}", i.error().message));
+    else if (!c.feed_symbols.empty() && std::find(traded.begin(), traded.end(), symbol) == traded.end())
+      r.error(key, r.peek(key),
+              fmt::format("{} is not a symbol this session trades ({})", symbol, fmt::join(traded, ", ")));
+  }
+  c.paper.market = market;
+  c.portfolio.market = market;
 
   r.string("logging.level", c.log_level, {"trace", "debug", "info", "warn", "error", "off"});
   r.string("control.listen", c.control_listen);
@@ -1537,7 +1568,18 @@ std::string render_effective_config(const NodeConfig& config) {
                                           : fmt::format("{}[[{}]]\n", out.empty() ? "" : "\n", sec.substr(0, bracket));
       section = sec;
     }
-    const std::string line = name + " = " + k.value;
+    // A part of a dotted key that is no bare TOML key (market."BTC-USD@coinbase".tick_size) is quoted.
+    std::string key;
+    for (std::size_t at = 0; at <= name.size();) {
+      const auto end = std::min(name.find('.', at), name.size());
+      const std::string part = name.substr(at, end - at);
+      const bool bare = !part.empty() && std::all_of(part.begin(), part.end(), [](unsigned char ch) {
+        return std::isalnum(ch) || ch == '_' || ch == '-';
+      });
+      key += (key.empty() ? "" : ".") + (bare ? part : Reader::quoted(part));
+      at = end + 1;
+    }
+    const std::string line = key + " = " + k.value;
     out += fmt::format("{:<{}}  # {}\n", line, width, k.source);
   }
   return out;

@@ -424,19 +424,23 @@ auto patiently(Call&& call) {
 
 }  // namespace
 
-Status check_market_rules(const MarketRules& ours, const SymbolRules& venue) {
+Status check_market_rules(const MarketRuleBook& book, const std::string& symbol, const SymbolRules& venue) {
+  const MarketRules& ours = book.of(symbol);
+  // The shared key fits one symbol's venue or another's: a symbol whose steps differ gets its own.
+  const bool shared = !book.by_symbol.contains(symbol);
+  const std::string own = shared ? fmt::format(" (or give {} its own in [market.{}])", symbol, symbol) : "";
   if (venue.step_size > 0 && ours.lot_step % venue.step_size != 0)
-    return fail(fmt::format("market.lot_step = {}: {} takes quantities in steps of {} (LOT_SIZE); set market.lot_step "
-                            "to a multiple of it",
-                            format_fixed(ours.lot_step), venue.symbol, format_fixed(venue.step_size)));
+    return fail(fmt::format("{} = {}: {} takes quantities in steps of {} (LOT_SIZE); set it to a multiple of that{}",
+                            book.key(symbol, "lot_step"), format_fixed(ours.lot_step), venue.symbol,
+                            format_fixed(venue.step_size), own));
   if (venue.tick_size > 0 && ours.tick_size % venue.tick_size != 0)
-    return fail(fmt::format("market.tick_size = {}: {} takes prices in steps of {} (PRICE_FILTER); set market.tick_size "
-                            "to a multiple of it",
-                            format_fixed(ours.tick_size), venue.symbol, format_fixed(venue.tick_size)));
+    return fail(fmt::format("{} = {}: {} takes prices in steps of {} (PRICE_FILTER); set it to a multiple of that{}",
+                            book.key(symbol, "tick_size"), format_fixed(ours.tick_size), venue.symbol,
+                            format_fixed(venue.tick_size), own));
   if (ours.min_notional < venue.min_notional)
-    return fail(fmt::format("market.min_notional = {}: {} refuses orders worth less than {} (NOTIONAL); set "
-                            "market.min_notional to at least that",
-                            format_fixed(ours.min_notional), venue.symbol, format_fixed(venue.min_notional)));
+    return fail(fmt::format("{} = {}: {} refuses orders worth less than {} (NOTIONAL); set it to at least that{}",
+                            book.key(symbol, "min_notional"), format_fixed(ours.min_notional), venue.symbol,
+                            format_fixed(venue.min_notional), own));
   return {};
 }
 
@@ -459,7 +463,7 @@ std::optional<std::string> base_of(const std::string& symbol, const std::string&
 
 Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tracker,
                                                  const std::vector<JournalOpenOrder>& open_orders,
-                                                 const PortfolioCore& journal_portfolio, const MarketRules& market,
+                                                 const PortfolioCore& journal_portfolio, const MarketRuleBook& market,
                                                  const std::vector<std::string>& symbols, std::int64_t now_ms) {
   StartupReconciliation r;
   auto offset = patiently([&] { return venue.sync_time(); });
@@ -467,7 +471,7 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
   for (const auto& symbol : symbols) {
     auto rules = patiently([&] { return venue.rules(symbol); });
     if (!rules) return fail(fmt::format("venue {}: rules of {}: {}", venue.name(), symbol, describe(rules.error())));
-    if (auto st = check_market_rules(market, *rules); !st)
+    if (auto st = check_market_rules(market, symbol, *rules); !st)
       return fail(fmt::format("venue {}: {}", venue.name(), st.error().message));
   }
   std::size_t found = 0, lost = 0;

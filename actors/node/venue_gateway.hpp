@@ -60,15 +60,15 @@ Result<std::unique_ptr<Venue>> make_venue(const NodeConfig::Venue& v, OrderMode 
 Result<std::unique_ptr<Venue>> make_history_venue(const NodeConfig& config);
 
 // The node sizes orders by `market.*` (journaled with its config, so replay sizes them the
-// same); the venue's filters for a symbol must accept what that produces. An error says
-// which key to set to what.
-Status check_market_rules(const MarketRules& ours, const SymbolRules& venue);
+// same); the venue's filters for `symbol` must accept what that symbol's rules produce. An
+// error says which key to set to what.
+Status check_market_rules(const MarketRuleBook& ours, const std::string& symbol, const SymbolRules& venue);
 
 // Also checks `market.*` against the venue's rules for each of `symbols`: a mismatch stops
 // the start, before any order could be refused for it.
 Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tracker,
                                                  const std::vector<JournalOpenOrder>& open_orders,
-                                                 const PortfolioCore& portfolio, const MarketRules& market,
+                                                 const PortfolioCore& portfolio, const MarketRuleBook& market,
                                                  const std::vector<std::string>& symbols, std::int64_t now_ms);
 
 using venue_order_atom = caf::atom_constant<caf::atom("vorder")>;

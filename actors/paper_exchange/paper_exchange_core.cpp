@@ -278,7 +278,7 @@ void PaperExchangeCore::on(const Delivery& in, Outbox& out) {
     if (k->closed && k->volume > 0) {
       const std::int64_t cap = floor_to_lot(static_cast<std::int64_t>(static_cast<__int128>(k->volume) *
                                                                       config_.kline_participation_ppm / 1'000'000),
-                                            config_.lot_step);
+                                            config_.market.of(k->symbol).lot_step);
       on_print(k->symbol, k->open, k->low, k->high, cap, 0, true, in, out);
     }
   }

@@ -58,7 +58,7 @@ struct PaperExchangeConfig {
   std::uint32_t kline_participation_ppm = 100'000;  // 10% of a kline's volume
   std::int64_t market_timeout_ms = 60'000;
   std::string fee_asset = "USDT";
-  std::int64_t lot_step = 1000;  // kline-capped fills are whole lots
+  MarketRuleBook market;  // kline-capped fills are whole lots of the symbol
   futures::Contracts perps;      // the perpetuals' rules, leverage and margin mode
   std::int64_t wallet_start = 0;  // cross margin: the wallet before any fill (the paper cash)
 

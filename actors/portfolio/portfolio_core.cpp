@@ -70,8 +70,9 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   const __int128 fee_value = cash_fee + base_fee_value;
   __int128 qty = h.qty, cost = h.cost, cash = s.cash, fees = s.fees, realized = 0, trip = h.trip_net;
   fees += fee_value;
+  const std::int64_t one_lot = std::max<std::int64_t>(1, config_.market.of(e.symbol).lot_step);  // less is dust
   if (e.side == Side::buy) {
-    if (h.qty < std::max<std::int64_t>(1, config_.dust_below)) trip = 0;
+    if (h.qty < one_lot) trip = 0;
     // The commission's part of the notional is a fee, the rest is what the holding cost.
     qty += static_cast<__int128>(e.fill_qty) - fee_in_base;
     cost += notional - base_fee_value;
@@ -114,7 +115,7 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   s.fees = static_cast<std::int64_t>(fees);
   s.realized_pnl += static_cast<std::int64_t>(realized);
   ++s.fills;
-  if (e.side == Side::sell && h.qty < std::max<std::int64_t>(1, config_.dust_below)) {  // closed (perhaps to dust)
+  if (e.side == Side::sell && h.qty < one_lot) {  // closed (perhaps to dust)
     ++s.round_trips;
     if (h.trip_net > 0) ++s.winning_round_trips;
     h.trip_net = 0;
@@ -353,7 +354,7 @@ void PortfolioCore::publish(std::int64_t ts_ms, Outbox& out) {
     const __int128 value = mul_wide(h.last_price, h.qty);
     holdings_value += value;
     unrealized += value - h.cost;
-    if (h.qty < config_.dust_below || h.qty <= 0) continue;  // dust: valued, not traded
+    if (h.qty < config_.market.of(symbol).lot_step || h.qty <= 0) continue;  // dust: valued, not traded
     if (!fits(value - h.cost)) continue;  // reported below with the totals
     const auto avg_entry = static_cast<std::int64_t>(static_cast<__int128>(h.cost) * kFixedScale / h.qty);
     positions.push_back({symbol, h.qty, avg_entry, h.last_price, static_cast<std::int64_t>(value - h.cost), h.realized});

@@ -52,6 +52,7 @@
 #include <string>
 
 #include "actors/actor_core.hpp"
+#include "actors/market_rules.hpp"
 #include "futures/contract.hpp"
 #include "futures/perp_position.hpp"
 
@@ -61,9 +62,9 @@ struct PortfolioConfig {
   std::string quote_asset = "USDT";
   std::int64_t starting_cash = 10000 * 100000000LL;
   std::uint32_t mark_interval_s = 60;  // candles of this interval mark positions to market
-  // Holdings below this (less than one lot: what a venue's base-asset commission leaves
-  // after the lots are sold) count in equity but are not positions to trade.
-  std::int64_t dust_below = 0;
+  // Each symbol's lot: a holding below one (what a venue's base-asset commission leaves
+  // after the lots are sold) counts in equity but is not a position to trade.
+  MarketRuleBook market;
   // Perpetuals: the leverage a position opens at, and each contract's margin brackets
   // (a contract not listed has no liquidation price to show).
   futures::Contracts perps;

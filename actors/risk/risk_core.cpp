@@ -123,7 +123,7 @@ void RiskCore::exit_position(const std::string& symbol, std::int64_t held, const
                              std::int64_t ts_ms, Outbox& out, std::vector<LimitCheck> checks) {
   // Whole lots only (a venue refuses the rest); what is left below one lot is dust. A
   // short (held < 0) is exited by a buy.
-  const std::int64_t qty = floor_to_lot(held < 0 ? -held : held, config_.market.lot_step);
+  const std::int64_t qty = floor_to_lot(held < 0 ? -held : held, config_.market.of(symbol).lot_step);
   if (qty <= 0) return;
   RiskDecision d;
   d.intent_id = make_intent_id(IntentIssuer::risk, ++next_intent_);  // risk's own exit
@@ -165,6 +165,7 @@ Result<std::optional<std::int64_t>> RiskCore::cross_liquidation_price(const std:
 RiskCore::PerpVerdict RiskCore::check_perpetual(const OrderIntent& intent, std::int64_t held_or_working,
                                                  std::int64_t price, std::int64_t& qty, RiskDecision& d) const {
   const futures::PerpContract& contract = *config_.perps.find(intent.symbol);  // the caller checked it
+  const MarketRules& market = config_.market.of(intent.symbol);
   const std::uint32_t leverage = std::max<std::uint32_t>(1, config_.perps.leverage);
   auto margin_of = [&](std::int64_t units, std::int64_t at) {
     return futures::initial_margin(static_cast<__int128>(units) * at / kFixedScale, leverage);
@@ -188,12 +189,12 @@ RiskCore::PerpVerdict RiskCore::check_perpetual(const OrderIntent& intent, std::
     const __int128 room = margin_cap - held_margin;
     const __int128 units = room > 0 ? room * leverage * kFixedScale / price : 0;
     const std::int64_t max_qty = floor_to_lot(static_cast<std::int64_t>(std::min<__int128>(units, qty)),
-                                              config_.market.lot_step);
+                                              market.lot_step);
     const std::string why = fmt::format("margin held {} and this order's at {}x would pass risk.max_margin_use {:.2f} % "
                                         "of equity {}", format_fixed(static_cast<std::int64_t>(held_margin)), leverage,
                                         static_cast<double>(config_.max_margin_use_ppm) / 1e4,
                                         format_fixed(portfolio_.equity));
-    if (max_qty <= 0 || mul_fixed(max_qty, price) < config_.market.min_notional) return {true, false, "max_margin_use", why};
+    if (max_qty <= 0 || mul_fixed(max_qty, price) < market.min_notional) return {true, false, "max_margin_use", why};
     qty = max_qty;
     v.reduced = true;
     v.why = why;
@@ -277,15 +278,17 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
     return within;
   };
   const bool perp = is_perpetual(intent.symbol);
+  const MarketRules& market = config_.market.of(intent.symbol);
   const std::int64_t held = position_qty(intent.symbol);
   const std::int64_t abs_held = held < 0 ? -held : held;
   // The venue refuses a limit price off its tick (PRICE_FILTER); it is refused here first,
   // journaled with its reason, instead of leaving the process.
   if (intent.type == OrderType::limit && intent.limit_price <= 0)
     return reject("no_limit_price", "a limit order for " + intent.symbol + " without a price");
-  if (intent.type == OrderType::limit && config_.market.tick_size > 0 && intent.limit_price % config_.market.tick_size != 0)
-    return reject("price_off_tick", "limit price " + format_fixed(intent.limit_price) + " is not a multiple of "
-                                        "market.tick_size = " + format_fixed(config_.market.tick_size));
+  if (intent.type == OrderType::limit && market.tick_size > 0 && intent.limit_price % market.tick_size != 0)
+    return reject("price_off_tick", "limit price " + format_fixed(intent.limit_price) + " is not a multiple of " +
+                                        config_.market.key(intent.symbol, "tick_size") + " = " +
+                                        format_fixed(market.tick_size));
 
   if (intent.is_exit) {
     if (state_ == TradingState::halted) return reject("halted", "trading halted: " + state_reason_);
@@ -299,7 +302,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
     // venue that answers slowly, a stop-loss and the strategy's exit can meet).
     if (symbols_[intent.symbol].exit_pending)
       return reject("exit_pending", "an exit of " + intent.symbol + " is already working");
-    d.approved_qty = floor_to_lot(std::min(intent.qty, abs_held), config_.market.lot_step);
+    d.approved_qty = floor_to_lot(std::min(intent.qty, abs_held), market.lot_step);
     if (d.approved_qty <= 0) return reject("below_lot", "less than one lot of " + intent.symbol + " to exit");
     d.approved = true;
     d.reason_code = d.approved_qty < intent.qty ? "reduced_to_position" : "ok";
@@ -396,7 +399,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
                                             enum_name(g->second.trend), enum_name(g->second.volatility));
       if (factor == 0) return reject("regime", "risk.regime_size_factor is 0 for " + where);
       qty = floor_to_lot(static_cast<std::int64_t>(static_cast<__int128>(qty) * factor / 1'000'000),
-                         config_.market.lot_step);
+                         market.lot_step);
       scaled = fmt::format("size x {:.4g} (risk.regime_size_factor: {})", static_cast<double>(factor) / 1e6, where);
       if (qty <= 0) return reject("regime", "less than one lot after " + scaled);
     }
@@ -406,7 +409,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   auto size_check = [&](RiskLimit limit, std::int64_t used, std::int64_t bound) {
     const auto left = narrow_checked(static_cast<__int128>(bound) - used);
     const auto units = left && *left > 0 ? div_fixed_checked(*left, price) : std::optional<std::int64_t>(0);
-    check(limit, used, bound, left && *left > 0 && (!units || qty <= floor_to_lot(*units, config_.market.lot_step)));
+    check(limit, used, bound, left && *left > 0 && (!units || qty <= floor_to_lot(*units, market.lot_step)));
   };
   size_check(RiskLimit::max_position_notional, *held_value, config_.max_position_notional);
   size_check(RiskLimit::max_position_equity, *held_value, by_equity);
@@ -415,13 +418,13 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   if (room <= 0) return reject(limit_code, detail.empty() ? "position already at the limit" : detail);
   const auto room_units = div_fixed_checked(room, price);
   if (!room_units) return reject("arithmetic_overflow", "the room left / price overflows 64-bit fixed point");
-  const std::int64_t max_qty = floor_to_lot(*room_units, config_.market.lot_step);
+  const std::int64_t max_qty = floor_to_lot(*room_units, market.lot_step);
   bool reduced = false;
   if (qty > max_qty) {
     qty = max_qty;
     reduced = true;
   }
-  if (qty <= 0 || mul_fixed(qty, price) < config_.market.min_notional)  // qty <= max_qty: fits the cap
+  if (qty <= 0 || mul_fixed(qty, price) < market.min_notional)  // qty <= max_qty: fits the cap
     return reject(limit_code, "order below the minimum notional after applying the limit");
   if (perp) {
     const PerpVerdict v = check_perpetual(intent, held_or_working, price, qty, d);
@@ -468,8 +471,9 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   if (held == 0 || s.exit_pending) return;
   if (flattening_) {  // the flatten's exit of this symbol ended unfilled: again, at this candle
     // Below the minimum notional a venue refuses it every time: that rest is dust.
-    const auto notional = mul_fixed_checked(floor_to_lot(held < 0 ? -held : held, config_.market.lot_step), c.close);
-    if (!notional || *notional >= config_.market.min_notional)  // no notional: beyond 64 bits, far above
+    const MarketRules& market = config_.market.of(c.symbol);
+    const auto notional = mul_fixed_checked(floor_to_lot(held < 0 ? -held : held, market.lot_step), c.close);
+    if (!notional || *notional >= market.min_notional)  // no notional: beyond 64 bits, far above
       exit_position(c.symbol, held, "flatten", "operator flatten: the last exit ended unfilled, exiting again",
                     c.close_time_ms, out);
     return;

@@ -83,7 +83,7 @@ struct RiskConfig {
   ExposureLimits exposure;  // across positions (exposure.hpp); off by default
   CorrelationLimits correlation;  // correlated groups (correlation.hpp); off by default
   RegimeSizeFactors regime_size;  // an entry's size in each regime; 1 (as is) by default
-  MarketRules market;
+  MarketRuleBook market;
   // The portfolio's cash asset: entries only on instruments quoted in it (quoted_in);
   // empty, no such check.
   std::string quote_asset;

@@ -31,7 +31,7 @@ struct RuleStrategyConfig {
   std::uint32_t position_fraction_ppm = 200'000;  // 20% of equity per entry
   std::uint32_t reentry_cooldown_candles = 10;
   bool allow_short = false;  // the mirror of the long rule goes short (traded on perpetuals only)
-  MarketRules market;
+  MarketRuleBook market;
   EntryOrder entry;
   SizingConfig sizing;
 };

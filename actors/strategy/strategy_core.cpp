@@ -169,13 +169,14 @@ void StrategyCore::intend(const Candle& c, const Delivery& in, SymbolState& s,
     const EntrySize size = size_entry(common_.sizing, view.fraction_ppm, view.confidence_ppm);
     const std::int64_t budget =
         static_cast<std::int64_t>(static_cast<__int128>(equity_) * size.fraction_ppm / 1'000'000);
+    const MarketRules& market = common_.market.of(c.symbol);
     std::int64_t price = c.close;
     if (common_.entry.type == OrderType::limit) {
       // A buy bids below the close, a short offers above it.
       const auto offset = static_cast<std::int64_t>(
           static_cast<__int128>(c.close) *
           (buy ? 10'000 - common_.entry.limit_offset_bps : 10'000 + common_.entry.limit_offset_bps) / 10'000);
-      price = buy ? floor_to_tick(offset, common_.market.tick_size) : ceil_to_tick(offset, common_.market.tick_size);
+      price = buy ? floor_to_tick(offset, market.tick_size) : ceil_to_tick(offset, market.tick_size);
       if (price <= 0) return;  // below one tick: no price to bid
       intent.type = OrderType::limit;
       intent.limit_price = price;
@@ -188,9 +189,9 @@ void StrategyCore::intend(const Candle& c, const Delivery& in, SymbolState& s,
                                               c.symbol, in.seq, in.recv_ts_ns}});
       return;
     }
-    const std::int64_t qty = floor_to_lot(*units, common_.market.lot_step);
+    const std::int64_t qty = floor_to_lot(*units, market.lot_step);
     const auto notional = mul_fixed_checked(qty, price);
-    if (qty <= 0 || !notional || *notional < common_.market.min_notional) return;
+    if (qty <= 0 || !notional || *notional < market.min_notional) return;
     intent.side = buy ? Side::buy : Side::sell;
     intent.qty = qty;
     intent.reason = (buy ? "enter long: " : "enter short: ") + view.reason + (size.why.empty() ? "" : "; " + size.why);

@@ -80,7 +80,7 @@ struct StrategyMember {
 // What the strategies share: how their views combine and how an intent is made.
 struct StrategyCommon {
   std::uint32_t reentry_cooldown_candles = 10;
-  MarketRules market;
+  MarketRuleBook market;
   EntryOrder entry;
   SizingConfig sizing;  // how much an entry spends (sizing.hpp)
   CombineConfig combine;

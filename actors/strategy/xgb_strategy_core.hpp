@@ -32,7 +32,7 @@ struct XgbStrategyConfig {
   // Short when p <= 1 - entry_probability, covered when p > 1 - exit_probability (traded
   // on perpetuals only).
   bool allow_short = false;
-  MarketRules market;
+  MarketRuleBook market;
   EntryOrder entry;
   SizingConfig sizing;
 };

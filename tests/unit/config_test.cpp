@@ -138,6 +138,63 @@ TEST_CASE("config: testnet and live journal with fsync, an explicit nosync is re
   CHECK(refused.error().message.find("x.toml:2: journal.durability") != std::string::npos);
 }
 
+TEST_CASE("config: [market.SYMBOL] gives a symbol its own lot, minimum and tick, each defaulting to [market]'s") {
+  const std::string text = R"([feed]
+symbols = ["BTCUSDT", "DOGEUSDT"]
+
+[market]
+tick_size = "0.01"
+
+[market.DOGEUSDT]
+lot_step = "1"
+tick_size = "0.00001"
+)";
+  auto c = parse_node_config(text, "x.toml", {}, ConfigUse::replay);
+  REQUIRE(c);
+  for (const MarketRuleBook* book : {&c->strategy.market, &c->xgb.market, &c->risk.market, &c->paper.market,
+                                     &c->portfolio.market}) {
+    CHECK(book->of("BTCUSDT") == MarketRules{});  // [market]: lot 0.00001, minimum 5, tick 0.01
+    CHECK(book->of("DOGEUSDT") == MarketRules{test::px(1), test::px(5), test::px(0.00001)});  // minimum: [market]'s
+  }
+  const auto keys = by_key(*c);
+  REQUIRE(keys.count("market.DOGEUSDT.min_notional"));
+  CHECK(keys.at("market.DOGEUSDT.min_notional").value == "\"5\"");
+  CHECK(keys.at("market.DOGEUSDT.min_notional").source == "default");
+  CHECK(keys.at("market.DOGEUSDT.tick_size").source == "x.toml:9");
+
+  // A symbol the session does not trade, a key that is not a rule, a tick of 0: each named at its line.
+  const auto bad = parse_node_config(R"([feed]
+symbols = ["BTCUSDT"]
+
+[market.ETHUSDT]
+lot_step = "0.001"
+
+[market.BTCUSDT]
+tick = "0.1"
+tick_size = "0"
+)", "x.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(bad);
+  const std::string& m = bad.error().message;
+  CHECK(m.find("x.toml:4: market.ETHUSDT: ETHUSDT is not a symbol this session trades (BTCUSDT)") != std::string::npos);
+  CHECK(m.find("x.toml:8: market.BTCUSDT.tick: unknown key") != std::string::npos);
+  CHECK(m.find("x.toml:9: market.BTCUSDT.tick_size: must be positive") != std::string::npos);
+
+  // With every symbol of a capture (feed.symbols empty), any instrument may have rules, but
+  // it must be one. What --print-config shows (and the journal keeps) reads back the same.
+  auto any = parse_node_config("[market.\"BTC-USD@coinbase\"]\nlot_step = \"0.001\"\n", "x.toml", {},
+                               ConfigUse::replay);
+  REQUIRE(any);
+  CHECK(any->risk.market.of("BTC-USD@coinbase").lot_step == test::px(0.001));
+  const auto printed = render_effective_config(*any);
+  CHECK(printed.find("\"BTC-USD@coinbase\".lot_step = \"0.001\"") != std::string::npos);
+  auto again = parse_node_config(printed, "printed", {}, ConfigUse::replay);
+  REQUIRE(again);
+  CHECK(again->risk.market == any->risk.market);
+  const auto odd = parse_node_config("[market.ethusdt]\nlot_step = \"0.001\"\n", "x.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(odd);
+  CHECK(odd.error().message.find("x.toml:1: market.ethusdt: not an instrument") != std::string::npos);
+}
+
 TEST_CASE("config: portfolio.quote_asset names an asset as venues write it, else it is named at its line") {
   auto usdc = parse_node_config("[portfolio]\nquote_asset = \"USDC\"\n", "x.toml", {}, ConfigUse::replay);
   REQUIRE(usdc);

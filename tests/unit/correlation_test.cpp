@@ -105,7 +105,7 @@ TEST_CASE("correlation: risk refuses the correlated entry, lists the check, and 
   RiskConfig c;
   c.correlation = {5, 700'000, 1};
   c.max_open_positions = 5;
-  c.market.lot_step = px(0.001);
+  c.market.every_symbol.lot_step = px(0.001);
   RiskCore risk(c);
   CoreHarness h(risk);
   const double closes[] = {100, 101, 100.5, 102, 101, 103, 102.5};

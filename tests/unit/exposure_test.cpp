@@ -65,8 +65,8 @@ TEST_CASE("risk cuts an entry to the exposure room, naming the limit and its num
   c.max_position_notional = px(100000);
   c.max_position_equity_ppm = 1'000'000;
   c.max_open_positions = 10;
-  c.market.lot_step = px(0.001);
-  c.market.min_notional = px(5);
+  c.market.every_symbol.lot_step = px(0.001);
+  c.market.every_symbol.min_notional = px(5);
   c.exposure = {0, 450'000};  // 45% of equity per asset
   RiskCore core(c);
   CoreHarness h(core);

@@ -16,8 +16,8 @@ inline RuleStrategyConfig fast_rule() {
   c.entry_momentum_bps = 5;
   c.position_fraction_ppm = 200'000;
   c.reentry_cooldown_candles = 0;
-  c.market.lot_step = px(0.001);
-  c.market.min_notional = px(5);
+  c.market.every_symbol.lot_step = px(0.001);
+  c.market.every_symbol.min_notional = px(5);
   return c;
 }
 

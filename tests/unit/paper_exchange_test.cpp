@@ -31,7 +31,7 @@ PaperExchangeConfig cfg() {
   c.latency_ms = 50;
   c.kline_participation_ppm = 100'000;
   c.market_timeout_ms = 60'000;
-  c.lot_step = px(0.001);
+  c.market.every_symbol.lot_step = px(0.001);
   return c;
 }
 }  // namespace
@@ -179,6 +179,16 @@ TEST_CASE("on kline data: market fills at the open, capped by participation and 
   REQUIRE(f.size() == 1);
   CHECK(f[0].fill_qty == px(0.256));
   CHECK(f[0].fill_price == px(200.1));
+
+  // A symbol with a lot of its own is capped in its lots: 0.25678 -> 0.2.
+  PaperExchangeConfig own = cfg();
+  own.market.by_symbol["BTCUSDT"].lot_step = px(0.1);
+  PaperExchangeCore coarse(own);
+  CoreHarness hc(coarse);
+  hc.feed(order("c1", Side::buy, OrderType::market, 1), 0);
+  f = of_type<OrderEvent>(hc.feed(k, 59'000 * kMs));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].fill_qty == px(0.2));
 }
 
 TEST_CASE("market orders expire after the timeout, keeping what filled") {

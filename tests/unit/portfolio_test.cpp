@@ -67,6 +67,26 @@ TEST_CASE("buys and sells: cash, average entry, realized PnL and fees, to the 1e
   CHECK(s[0].winning_round_trips == 1);
 }
 
+TEST_CASE("a holding below one lot of its own symbol is dust: valued, not a position, nor an open round trip") {
+  PortfolioConfig config{"USDT", px(10000), 60};
+  config.market.every_symbol.lot_step = px(0.00001);
+  config.market.by_symbol["DOGEUSDT"].lot_step = px(1);  // whole tokens
+  PortfolioCore p(config);
+  CoreHarness h(p);
+  OrderEvent doge = fill(Side::buy, 100, 0.1, 0);
+  doge.symbol = "DOGEUSDT";
+  h.feed(doge);
+  h.feed(fill(Side::buy, 0.5, 100, 0));  // 0.5 BTC: 50000 lots of BTCUSDT
+  doge.side = Side::sell;
+  doge.fill_qty = px(99.5);  // 0.5 DOGE left: below DOGEUSDT's lot, a lot of 0.00001 would keep it a position
+  h.feed(doge);
+  const auto& s = p.state();
+  REQUIRE(s.positions.size() == 1);
+  CHECK(s.positions[0].symbol == "BTCUSDT");
+  CHECK(s.round_trips == 1);  // DOGEUSDT's is closed
+  CHECK(s.equity == px(10000));  // the 0.5 DOGE still count, at 0.1
+}
+
 TEST_CASE("a round trip that gains less than its fees is not a win") {
   PortfolioCore core({"USDT", px(10000), 60});
   CoreHarness h(core);
@@ -127,7 +147,9 @@ TEST_CASE("property: equity - starting cash == realized + unrealized - fees, to 
   std::uint64_t states = 0, oversold = 0;
   for (std::uint64_t run = 0; run < 300; ++run) {
     Lcg g{run * 7919 + 1};
-    PortfolioCore core({"USDT", px(100000), 60, /*dust_below=*/1000});
+    PortfolioConfig config{"USDT", px(100000), 60};
+    config.market.every_symbol.lot_step = 1000;
+    PortfolioCore core(config);
     CoreHarness h(core);
     std::map<std::string, std::int64_t> held;
     for (int step = 0; step < 40; ++step) {

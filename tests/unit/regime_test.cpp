@@ -325,8 +325,8 @@ TEST_CASE("regimes: risk scales an entry by the factors of the symbol's trend an
   RiskConfig c;
   c.max_position_notional = px(100000);
   c.max_position_equity_ppm = 1'000'000;
-  c.market.lot_step = px(0.001);
-  c.market.min_notional = px(5);
+  c.market.every_symbol.lot_step = px(0.001);
+  c.market.every_symbol.min_notional = px(5);
   c.regime_size.high_vol = 500'000;
   c.regime_size.up = 800'000;
   c.regime_size.range = 0;

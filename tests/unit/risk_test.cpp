@@ -31,8 +31,8 @@ RiskConfig base() {
   c.take_profit_mode = StopMode::percent;
   c.take_profit_ppm = 40'000;
   c.candle_interval_s = 60;
-  c.market.lot_step = px(0.001);
-  c.market.min_notional = px(5);
+  c.market.every_symbol.lot_step = px(0.001);
+  c.market.every_symbol.min_notional = px(5);
   return c;
 }
 PortfolioState portfolio(double equity, std::vector<Position> positions = {}, std::uint32_t dd_ppm = 0,
@@ -129,7 +129,7 @@ TEST_CASE("an entry on an instrument quoted in another asset than the portfolio'
 
 TEST_CASE("a limit entry off market.tick_size, or without a price, is refused before any other check") {
   RiskConfig c = base();
-  c.market.tick_size = px(0.01);
+  c.market.every_symbol.tick_size = px(0.01);
   Ready r(c);
   OrderIntent i = entry("BTCUSDT", 1);
   i.type = OrderType::limit;
@@ -145,6 +145,42 @@ TEST_CASE("a limit entry off market.tick_size, or without a price, is refused be
   CHECK(d.approved);
   CHECK(d.type == OrderType::limit);
   CHECK(d.limit_price == px(99.99));
+}
+
+TEST_CASE("each symbol is checked by its own market rules where it has them, by [market] otherwise") {
+  RiskConfig c = base();
+  c.market.every_symbol.tick_size = px(0.01);
+  c.market.by_symbol["ETHUSDT"] = MarketRules{px(0.1), px(20), px(0.005)};  // lot, min notional, tick
+  Ready r(c);
+  auto limit_at = [](const char* symbol, double qty, double price) {
+    OrderIntent i = entry(symbol, qty);
+    i.type = OrderType::limit;
+    i.limit_price = px(price);
+    return i;
+  };
+  // Ticks: ETHUSDT's 0.005, BTCUSDT's [market] 0.01; an error names the key that set it.
+  CHECK(decide(r.h, limit_at("ETHUSDT", 3, 9.995)).approved);
+  auto d = decide(r.h, limit_at("ETHUSDT", 3, 9.997));
+  CHECK(d.reason_code == "price_off_tick");
+  CHECK(d.reason == "limit price 9.997 is not a multiple of market.ETHUSDT.tick_size = 0.005");
+  d = decide(r.h, limit_at("BTCUSDT", 1, 99.995));
+  CHECK(d.reason == "limit price 99.995 is not a multiple of market.tick_size = 0.01");
+  // Minimum notional: 15 is below ETHUSDT's 20; 10 is above BTCUSDT's 5.
+  d = decide(r.h, entry("ETHUSDT", 1.5));
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason == "order below the minimum notional after applying the limit");
+  CHECK(decide(r.h, entry("BTCUSDT", 0.1)).approved);
+  // Lots: an exit sells whole lots of its symbol.
+  r.h.feed(portfolio(10000, {Position{"ETHUSDT", px(10.05), px(10), px(10), 0, 0},
+                             Position{"BTCUSDT", px(1.0005), px(100), px(100), 0, 0}}, 0, 2000));
+  for (auto [symbol, held, lots] : {std::tuple{"ETHUSDT", 10.05, 10.0}, std::tuple{"BTCUSDT", 1.0005, 1.0}}) {
+    OrderIntent exit = entry(symbol, held);
+    exit.side = Side::sell;
+    exit.is_exit = true;
+    d = decide(r.h, exit);
+    CHECK(d.approved);
+    CHECK(d.approved_qty == px(lots));
+  }
 }
 
 TEST_CASE("min_confidence rejects") {

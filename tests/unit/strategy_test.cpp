@@ -133,8 +133,8 @@ TEST_CASE("strategy: intent ids are unique by construction, whoever issues them 
 
 TEST_CASE("strategy: an entry size that would overflow at a near-zero price is an error, not a wrapped intent") {
   RuleStrategyConfig c = cfg();
-  c.market.lot_step = 1;
-  c.market.min_notional = 1;
+  c.market.every_symbol.lot_step = 1;
+  c.market.every_symbol.min_notional = 1;
   RuleStrategyCore core(c);
   CoreHarness h(core);
   PortfolioState p;
@@ -158,12 +158,55 @@ TEST_CASE("strategy: an entry size that would overflow at a near-zero price is a
   for (const auto& x : intents) CHECK(x.qty > 0);
 }
 
+TEST_CASE("strategy: each symbol's entry is priced and sized by its own market rules, [market] by default") {
+  // A cheap token beside BTC: on BTC's tick of 0.01, a bid meant 0.25 % below a close of
+  // 0.1319 is 0.13, 1.4 % below it.
+  auto run = [](bool own_rules) {
+    RuleStrategyConfig c = cfg();
+    c.symbols = {"BTCUSDT", "DOGEUSDT"};
+    c.entry.type = OrderType::limit;
+    c.entry.limit_offset_bps = 25;
+    c.market.every_symbol.tick_size = px(0.01);
+    if (own_rules) c.market.by_symbol["DOGEUSDT"] = MarketRules{px(1), px(1), px(0.00001)};
+    RuleStrategyCore core(c);
+    CoreHarness h(core);
+    h.feed(equity(10000));
+    Outbox out;
+    for (int i = 0; i < 40 && of_type<OrderIntent>(out).empty(); ++i) {
+      Candle k = candle(i, 0.1234 + i * 0.0017);
+      k.symbol = "DOGEUSDT";
+      out = h.feed(k);
+    }
+    const auto entries = of_type<OrderIntent>(out);
+    REQUIRE(entries.size() == 1);
+    return entries[0];
+  };
+  // The close the intent was made at, 0.25 % below it, and down to a tick.
+  auto bid = [](const OrderIntent& x, std::int64_t tick) {
+    const int i = static_cast<int>((x.ts_ms - 59'999) / 60'000);
+    const std::int64_t close = px(0.1234 + i * 0.0017);
+    const auto below = static_cast<std::int64_t>(static_cast<__int128>(close) * 9975 / 10000);
+    return std::pair{close, below - below % tick};
+  };
+  const OrderIntent own = run(true);
+  CHECK(own.symbol == "DOGEUSDT");
+  const auto [close, wanted] = bid(own, px(0.00001));
+  CHECK(own.limit_price == wanted);
+  CHECK(close - own.limit_price < close / 300);  // within 0.33 % of the close
+  CHECK(own.qty > 0);
+  CHECK(own.qty % px(1) == 0);  // whole tokens: DOGEUSDT's lot
+  const OrderIntent shared = run(false);
+  const auto [shared_close, coarse] = bid(shared, px(0.01));
+  CHECK(shared.limit_price == coarse);  // [market]'s tick: 0.13
+  CHECK(shared_close - shared.limit_price > shared_close / 100);  // over 1 % below the close
+}
+
 TEST_CASE("strategy: a limit entry bids limit_offset_bps below the close, rounded down to the tick, sized at that "
           "price, exits stay market orders") {
   RuleStrategyConfig c = cfg();
   c.entry.type = OrderType::limit;
   c.entry.limit_offset_bps = 25;  // 0.25 %
-  c.market.tick_size = px(0.1);
+  c.market.every_symbol.tick_size = px(0.1);
   RuleStrategyCore core(c);
   CoreHarness h(core);
   h.feed(equity(10000));
@@ -420,7 +463,7 @@ TEST_CASE("allow_short: the rule sells a perpetual short on a falling market, si
   c.allow_short = true;
   c.entry.type = OrderType::limit;
   c.entry.limit_offset_bps = 25;
-  c.market.tick_size = px(0.1);
+  c.market.every_symbol.tick_size = px(0.1);
   RuleStrategyCore core(c);
   CoreHarness h(core);
   h.feed(equity(10000));

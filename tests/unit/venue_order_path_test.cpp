@@ -180,7 +180,7 @@ TEST_CASE("portfolio: a commission taken in the asset bought reduces the positio
 
 TEST_CASE("portfolio: what a base-asset commission leaves below one lot is dust: valued, not a position") {
   PortfolioConfig config{"USDT", 1000 * kOne, 60};
-  config.dust_below = kOne / 100'000;  // lot 0.00001
+  config.market.every_symbol.lot_step = kOne / 100'000;  // lot 0.00001
   PortfolioCore p(config);
   Outbox out;
   OrderEvent e;
@@ -208,7 +208,7 @@ TEST_CASE("portfolio: what a base-asset commission leaves below one lot is dust:
 
 TEST_CASE("risk: exits are whole lots, less than a lot is not exited") {
   RiskConfig config;
-  config.market.lot_step = 1000;  // 0.00001
+  config.market.every_symbol.lot_step = 1000;  // 0.00001
   RiskCore risk(config);
   Outbox out;
   PortfolioState ps;
@@ -430,7 +430,7 @@ TEST_CASE("start-up reconciliation: lost orders rejected (not resent), unknown v
   OrderTracker tracker;
   PortfolioCore portfolio({"USDT", 9000 * kOne, 60});  // the sim holds 10000 USDT (10 locked by the manual order)
   auto r = node::reconcile_at_start(venue, tracker, {{market_buy("c-lost-7", kOne / 100), 0}}, portfolio,
-                                    MarketRules{}, {"BTCUSDT"}, 123);
+                                    MarketRuleBook{}, {"BTCUSDT"}, 123);
   REQUIRE(r.has_value());
   std::vector<std::string> seen;
   for (const auto& m : r->messages) {
@@ -449,8 +449,8 @@ TEST_CASE("start-up reconciliation: lost orders rejected (not resent), unknown v
                         "the venue; 1 unknown open order(s); 1 balance difference(s); 0 perpetual position(s) as the journal's") != std::string::npos);
   CHECK(tracker.open().empty());
   // A venue with coarser lots than market.lot_step: the start stops, naming the key.
-  MarketRules fine;
-  fine.lot_step = 1;
+  MarketRuleBook fine;
+  fine.every_symbol.lot_step = 1;
   OrderTracker other_tracker;
   auto refused = node::reconcile_at_start(venue, other_tracker, {}, portfolio, fine, {"BTCUSDT"}, 124);
   REQUIRE_FALSE(refused.has_value());
@@ -477,27 +477,43 @@ TEST_CASE("exchangeInfo filters parse (NOTIONAL or the older MIN_NOTIONAL), mark
             .error()
             .message.find("LOT_SIZE filter of BTCUSDT") != std::string::npos);
 
-  MarketRules ours;  // lot 0.00001, min notional 5
-  auto below = node::check_market_rules(ours, *r);
+  MarketRuleBook book;  // every symbol: lot 0.00001, min notional 5
+  MarketRules& ours = book.every_symbol;
+  auto below = node::check_market_rules(book, "BTCUSDT", *r);
   REQUIRE_FALSE(below.has_value());
   CHECK(below.error().message ==
-        "market.min_notional = 5: BTCUSDT refuses orders worth less than 10 (NOTIONAL); set market.min_notional to at least that");
+        "market.min_notional = 5: BTCUSDT refuses orders worth less than 10 (NOTIONAL); set it to at least that (or "
+        "give BTCUSDT its own in [market.BTCUSDT])");
   ours.min_notional = 10 * kOne;
-  CHECK(node::check_market_rules(ours, *r).has_value());
+  CHECK(node::check_market_rules(book, "BTCUSDT", *r).has_value());
   ours.lot_step = 1500;  // 0.000015: not whole steps of 0.00001
-  auto lot = node::check_market_rules(ours, *r);
+  auto lot = node::check_market_rules(book, "BTCUSDT", *r);
   REQUIRE_FALSE(lot.has_value());
   CHECK(lot.error().message.find("market.lot_step = 0.000015: BTCUSDT takes quantities in steps of 0.00001") == 0);
   ours.lot_step = 2000;  // coarser whole steps are fine
-  CHECK(node::check_market_rules(ours, *r).has_value());
+  CHECK(node::check_market_rules(book, "BTCUSDT", *r).has_value());
   ours.tick_size = kOne / 1000;  // 0.001: finer than the venue's 0.01
-  auto tick = node::check_market_rules(ours, *r);
+  auto tick = node::check_market_rules(book, "BTCUSDT", *r);
   REQUIRE_FALSE(tick.has_value());
   CHECK(tick.error().message ==
-        "market.tick_size = 0.001: BTCUSDT takes prices in steps of 0.01 (PRICE_FILTER); set market.tick_size to a "
-        "multiple of it");
+        "market.tick_size = 0.001: BTCUSDT takes prices in steps of 0.01 (PRICE_FILTER); set it to a multiple of that "
+        "(or give BTCUSDT its own in [market.BTCUSDT])");
   ours.tick_size = kOne / 10;  // 0.1: whole ticks
-  CHECK(node::check_market_rules(ours, *r).has_value());
+  CHECK(node::check_market_rules(book, "BTCUSDT", *r).has_value());
+
+  // A symbol with rules of its own is checked by those, and the error names its keys.
+  book.every_symbol = MarketRules{};  // 0.00001, 5, 0.01: refused by BTCUSDT's NOTIONAL of 10
+  MarketRules btc;
+  btc.min_notional = 10 * kOne;
+  btc.tick_size = kOne / 1000;  // finer than 0.01
+  book.by_symbol["BTCUSDT"] = btc;
+  auto own = node::check_market_rules(book, "BTCUSDT", *r);
+  REQUIRE_FALSE(own.has_value());
+  CHECK(own.error().message ==
+        "market.BTCUSDT.tick_size = 0.001: BTCUSDT takes prices in steps of 0.01 (PRICE_FILTER); set it to a multiple "
+        "of that");
+  book.by_symbol["BTCUSDT"].tick_size = kOne / 100;
+  CHECK(node::check_market_rules(book, "BTCUSDT", *r).has_value());
 }
 
 TEST_CASE("order tracker cross-check: the user stream and REST must agree on each order they both watched") {
@@ -842,8 +858,8 @@ TEST_CASE("start-up reconciliation of perpetuals: a traded one must be as the jo
   shorted.side = Side::sell;
   REQUIRE(venue.place(shorted).has_value());
   PortfolioCore flat({"USDT", 10000 * kOne, 60});
-  MarketRules rules;
-  rules.lot_step = kOne / 1000;
+  MarketRuleBook rules;
+  rules.every_symbol.lot_step = kOne / 1000;
   // Traded by the node, held by nobody in its journal: the start stops, naming both.
   OrderTracker tracker;
   auto refused = node::reconcile_at_start(venue, tracker, {}, flat, rules, {perp}, 1);
