@@ -466,6 +466,7 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
                                                  const PortfolioCore& journal_portfolio, const MarketRuleBook& market,
                                                  const std::vector<std::string>& symbols, std::int64_t now_ms) {
   StartupReconciliation r;
+  std::string coarser;  // symbols whose limit prices round to more than one venue tick
   auto offset = patiently([&] { return venue.sync_time(); });
   if (!offset) return fail(fmt::format("venue {}: {}", venue.name(), describe(offset.error())));
   for (const auto& symbol : symbols) {
@@ -473,6 +474,11 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
     if (!rules) return fail(fmt::format("venue {}: rules of {}: {}", venue.name(), symbol, describe(rules.error())));
     if (auto st = check_market_rules(market, symbol, *rules); !st)
       return fail(fmt::format("venue {}: {}", venue.name(), st.error().message));
+    // Whole ticks of the venue's, but coarser: allowed, and said, as limit prices round to it.
+    if (const auto tick = market.of(symbol).tick_size; rules->tick_size > 0 && tick > rules->tick_size)
+      coarser += fmt::format("{}{} {} ({} of the venue's ticks of {})", coarser.empty() ? "" : ", ",
+                             market.key(symbol, "tick_size"), format_fixed(tick), tick / rules->tick_size,
+                             format_fixed(rules->tick_size));
   }
   std::size_t found = 0, lost = 0;
   for (const auto& [request, cum_qty, booked] : open_orders) {
@@ -584,11 +590,13 @@ Result<StartupReconciliation> reconcile_at_start(Venue& venue, OrderTracker& tra
     account.balances.push_back(std::move(a));
   }
   r.messages.emplace_back(std::move(account));
-  r.summary = fmt::format("venue {}: clock offset {} ms; market rules of {} symbol(s) match market.*; {} open "
+  r.summary = fmt::format("venue {}: clock offset {} ms; market rules of {} symbol(s) match market.*{}; {} open "
                           "order(s) from the journal found, {} not at the venue; {} unknown open order(s); {} balance "
                           "difference(s); {} perpetual position(s) as the journal's; the portfolio starts from the "
                           "venue's balances: {}",
-                          venue.name(), *offset, symbols.size(), found, lost, unknown, differences, perps.size(), adopted);
+                          venue.name(), *offset, symbols.size(),
+                          coarser.empty() ? "" : " (limit prices on coarser ticks: " + coarser + ")", found, lost,
+                          unknown, differences, perps.size(), adopted);
   return r;
 }
 

@@ -456,6 +456,15 @@ TEST_CASE("start-up reconciliation: lost orders rejected (not resent), unknown v
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().message.find("market.lot_step = 0.00000001: BTCUSDT takes quantities in steps of 0.00001") !=
         std::string::npos);
+  // Whole ticks, but coarser than the venue's: the start goes on, and its summary says so.
+  MarketRuleBook coarse;
+  coarse.by_symbol["BTCUSDT"].tick_size = kOne;
+  OrderTracker third_tracker;
+  auto started = node::reconcile_at_start(venue, third_tracker, {}, portfolio, coarse, {"BTCUSDT"}, 125);
+  REQUIRE(started.has_value());
+  CHECK(started->summary.find("market rules of 1 symbol(s) match market.* (limit prices on coarser ticks: "
+                              "market.BTCUSDT.tick_size 1 (100 of the venue's ticks of 0.01));") != std::string::npos);
+  CHECK(r->summary.find("coarser") == std::string::npos);
 }
 
 TEST_CASE("exchangeInfo filters parse (NOTIONAL or the older MIN_NOTIONAL), market.* is checked against them") {
