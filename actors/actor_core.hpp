@@ -3,6 +3,8 @@
 // at a time, producing outputs. No I/O, no clock, no threads, no randomness: time is
 // what the messages say (`recv_ts_ns` and the bodies' exchange times). The CAF shell in
 // the live node and the replay engine drive the same cores.
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -33,14 +35,56 @@ using Outbox = std::vector<Outgoing>;
 constexpr std::uint64_t type_bit(std::uint16_t type_id) { return type_id < 64 ? std::uint64_t{1} << type_id : 0; }
 constexpr std::uint64_t kAllTypes = ~std::uint64_t{0};
 
+// What a value-bound quiet declaration (Quiet below) reads of a delivery, for the types
+// it can bound: a candle's interval; a portfolio state's time, equity, starting cash,
+// drawdown and whether it holds a position. Read from the value, by the node and replay
+// alike (quiet_probe).
+struct QuietProbe {
+  std::uint32_t candle_interval_s = 0;
+  std::int64_t ts_ms = 0, equity = 0, starting_cash = 0;
+  std::uint32_t drawdown_ppm = 0;
+  bool holds_positions = false;
+};
+QuietProbe quiet_probe(const Message& m);
+
 // What a core, as it is now, answers with nothing (ActorCore::quiet): deliveries of these
-// types, and clock ticks received before a time (nothing it holds closes earlier; a tick
-// is received at the time it marks: the market feed's core makes them so).
+// types, clock ticks received before a time (nothing it holds closes earlier; a tick is
+// received at the time it marks: the market feed's core makes them so), candles of any
+// interval but those it answers, and portfolio states within bounds (risk: no limit
+// crossed, the same day and capital, and no position where it holds none).
 struct Quiet {
   std::uint64_t types = 0;
   std::int64_t ticks_before_ns = 0;
-  bool covers(std::uint16_t type_id, std::int64_t recv_ts_ns) const {
-    return (types & type_bit(type_id)) != 0 || (type_id == ClockTick::kTypeId && recv_ts_ns < ticks_before_ns);
+  // Candles of an interval not listed are quiet too; none listed (all 0): no such bound.
+  std::array<std::uint32_t, 4> candle_intervals{};
+  struct PortfolioBound {
+    bool on = false;
+    std::int64_t from_ts_ms = 0, to_ts_ms = 0;  // ts_ms in [from, to)
+    std::int64_t starting_cash = 0;             // exactly this
+    std::uint32_t below_drawdown_ppm = 0;       // drawdown_ppm below this (0: any)
+    std::int64_t above_equity = 0;              // equity above this (when equity_bound)
+    bool equity_bound = false;
+    bool flat = false;                          // holds no position
+    bool covers(const QuietProbe& p) const {
+      return on && p.ts_ms >= from_ts_ms && p.ts_ms < to_ts_ms && p.starting_cash == starting_cash &&
+             (below_drawdown_ppm == 0 || p.drawdown_ppm < below_drawdown_ppm) &&
+             (!equity_bound || p.equity > above_equity) && (!flat || !p.holds_positions);
+    }
+  } portfolio;
+
+  // Whether a delivery of this type is quiet depends on its value (the driver then
+  // reads a probe of it).
+  bool bounds(std::uint16_t type_id) const {
+    return (type_id == Candle::kTypeId && candle_intervals[0] != 0) ||
+           (type_id == PortfolioState::kTypeId && portfolio.on);
+  }
+  // `probe`: the delivery's values, needed when bounds(type_id); without them a value bound covers nothing.
+  bool covers(std::uint16_t type_id, std::int64_t recv_ts_ns, const QuietProbe* probe = nullptr) const {
+    if ((types & type_bit(type_id)) != 0 || (type_id == ClockTick::kTypeId && recv_ts_ns < ticks_before_ns)) return true;
+    if (!probe || !bounds(type_id)) return false;
+    if (type_id == PortfolioState::kTypeId) return portfolio.covers(*probe);
+    return std::find(candle_intervals.begin(), candle_intervals.end(), probe->candle_interval_s) ==
+           candle_intervals.end();
   }
 };
 

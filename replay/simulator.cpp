@@ -22,7 +22,9 @@ Status Simulator::run(const EnvelopeHeader& header, Message input, RecordSink& s
     }
   sequencer_.begin(h, std::move(input));
   for (;;) {
-    auto delivery = sequencer_.next(sink);
+    auto delivery = sequencer_.next(sink, [](std::uint16_t, const Message& m) -> std::optional<QuietProbe> {
+      return quiet_probe(m);
+    });
     if (!delivery) return tl::unexpected(delivery.error());
     if (*delivery == nullptr) return {};
     const auto& d = **delivery;

@@ -501,7 +501,10 @@ void pump(sequencer_ptr self) {
   while (!st.finished && at_rest(st)) {
     request_feed(self);
     if (!schedule.idle()) {  // the cascade goes on: journal the next message, deliver it
-      auto delivery = schedule.next(*st.sink);
+      auto delivery = schedule.next(*st.sink, [](std::uint16_t type_id, const FlatBody& body) -> std::optional<QuietProbe> {
+        auto m = decode_body_flat(type_id, body);
+        return m ? std::optional(quiet_probe(*m)) : std::nullopt;
+      });
       if (!delivery) return abort_run(self, delivery.error().message);
       if (*delivery) dispatch(self, **delivery);
       continue;

@@ -28,7 +28,9 @@ namespace trader {
 // Found by argument-dependent lookup, so beside Quiet's namespace.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Quiet& x) {
-  return f(caf::meta::type_name("trader.Quiet"), x.types, x.ticks_before_ns);
+  auto& b = x.portfolio;
+  return f(caf::meta::type_name("trader.Quiet"), x.types, x.ticks_before_ns, x.candle_intervals, b.on, b.from_ts_ms,
+           b.to_ts_ms, b.starting_cash, b.below_drawdown_ppm, b.above_equity, b.equity_bound, b.flat);
 }
 }  // namespace trader
 

@@ -87,7 +87,12 @@ class PortfolioCore final : public ActorCore {
   Actor id() const override { return Actor::portfolio; }
   void on(const Delivery& in, Outbox& out) override;
   // A mark only values the position at the next state; everything else may publish one.
-  Quiet quiet() const override { return {type_bit(MarkPrice::kTypeId)}; }
+  // Marks are valued at the next state; candles of another interval than the marks' are ignored.
+  Quiet quiet() const override {
+    Quiet q{type_bit(MarkPrice::kTypeId)};
+    q.candle_intervals[0] = config_.mark_interval_s;
+    return q;
+  }
   void save(StateWriter& w) const override;
   Status load(StateReader& r) override;
 

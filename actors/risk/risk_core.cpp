@@ -3,6 +3,7 @@
 #include "messages/instrument.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -616,10 +617,37 @@ void RiskCore::on(const Delivery& in, Outbox& out) {
 Quiet RiskCore::quiet() const {
   std::uint64_t answers = type_bit(OrderIntent::kTypeId) | type_bit(PortfolioState::kTypeId) |
                           type_bit(OperatorCommand::kTypeId) | type_bit(ErrorReport::kTypeId);
-  if (state_ == TradingState::reducing ||
-      std::any_of(portfolio_.positions.begin(), portfolio_.positions.end(), [](const Position& p) { return p.qty != 0; }))
-    answers |= type_bit(Candle::kTypeId);
-  return {kAllTypes & ~answers};
+  const bool holds =
+      std::any_of(portfolio_.positions.begin(), portfolio_.positions.end(), [](const Position& p) { return p.qty != 0; });
+  if (state_ == TradingState::reducing || holds) answers |= type_bit(Candle::kTypeId);
+  Quiet q{kAllTypes & ~answers};
+  q.candle_intervals[0] = config_.candle_interval_s;  // on_candle ignores every other interval
+  // A portfolio state answers nothing unless it crosses a limit (on_portfolio): the
+  // drawdown (not when halted already), the day's loss (only when active), measured from
+  // the day's start, which moves on a new day or with capital moved in or out. A position
+  // where risk holds none makes candles answered: that state is awaited, so risk says so.
+  // (Quiet candles cannot change any of this: they roll the day, which the state's time
+  // then leaves the bound's day.)
+  if (have_portfolio_ && day_start_known_ && (state_ == TradingState::halted || config_.max_drawdown_ppm > 0)) {
+    auto& b = q.portfolio;
+    constexpr std::int64_t kDayMs = 86'400'000;
+    const auto from = narrow_checked(static_cast<__int128>(day_) * kDayMs);
+    const auto to = narrow_checked(static_cast<__int128>(day_ + 1) * kDayMs);
+    const auto floor = narrow_checked(static_cast<__int128>(day_start_equity_) - config_.max_daily_loss);
+    if (from && to) {
+      b.on = true;
+      b.from_ts_ms = *from;
+      b.to_ts_ms = *to;
+      b.starting_cash = portfolio_.starting_cash;
+      if (state_ != TradingState::halted) b.below_drawdown_ppm = config_.max_drawdown_ppm;
+      if (state_ == TradingState::active) {
+        b.equity_bound = true;
+        b.above_equity = floor ? *floor : std::numeric_limits<std::int64_t>::min();
+      }
+      b.flat = !holds;
+    }
+  }
+  return q;
 }
 
 void RiskCore::save(StateWriter& w) const {

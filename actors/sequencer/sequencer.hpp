@@ -14,9 +14,11 @@
 //      arrived in. An output's source is its recipient, its receive time the delivered
 //      message's, and its cause (journaled in its header) the delivered message's seq.
 //      A recipient that declared such messages quiet in its last answer (ActorCore::
-//      quiet: by type, or clock ticks before a time) is delivered the message but not
-//      waited for: it answers with nothing, and a quiet delivery that produces output
-//      stops the run (quiet_broken). The journal is the same whatever recipients declare.
+//      quiet: by type, clock ticks before a time, or by value: a candle's interval, a
+//      portfolio state within bounds, read by the driver's probe) is delivered the message
+//      but not waited for: it answers with nothing, and a quiet delivery that produces
+//      output stops the run (quiet_broken). The journal is the same whatever recipients
+//      declare.
 //   4. A snapshot is due once a cascade is over and at least `snapshot_every` records
 //      have been sequenced since the last one.
 //   5. The journal batch is committed as soon as the sink reports it full.
@@ -86,10 +88,15 @@ class Sequencer {
     queue_.push_back({header, std::move(body)});
   }
 
+  // Reads the values a value-bound quiet declaration looks at (quiet_probe) from a body;
+  // nothing when it cannot, and then no value bound covers it.
+  using Probe = std::optional<QuietProbe> (*)(std::uint16_t type_id, const Body& body);
+
   // Journals queued messages up to the next one with recipients and returns it, or nullptr
   // when the cascade is over. Call it again only after every recipient has answered. The
-  // body is the driver's to take: the sequencer reads only the header from here on.
-  Result<Delivery*> next(SequencerSink<Body>& sink) {
+  // body is the driver's to take: the sequencer reads only the header from here on (and,
+  // through `probe`, the values of a delivery some recipient's quiet bounds by value).
+  Result<Delivery*> next(SequencerSink<Body>& sink, Probe probe = nullptr) {
     current_.reset();
     while (head_ < queue_.size()) {
       Queued q = std::move(queue_[head_++]);
@@ -112,12 +119,18 @@ class Sequencer {
       answers_.resize(n);  // each left empty, its capacity kept, by the last answer()
       answered_.assign(n, false);
       waiting_ = n;
-      for (std::size_t i = 0; i < n; ++i)
-        if (quiet_of(current_->recipients[i]).covers(current_->header.type_id, current_->header.recv_ts_ns)) {
+      std::optional<std::optional<QuietProbe>> values;  // read once, if a recipient asks
+      for (std::size_t i = 0; i < n; ++i) {
+        const Quiet& q = quiet_of(current_->recipients[i]);
+        const std::uint16_t type = current_->header.type_id;
+        if (probe && !values && q.bounds(type)) values = probe(type, current_->body);
+        const QuietProbe* read = values && *values ? &**values : nullptr;
+        if (q.covers(type, current_->header.recv_ts_ns, read)) {
           current_->quiet |= 1U << i;
           answered_[i] = true;
           --waiting_;
         }
+      }
       return &*current_;
     }
     return nullptr;
@@ -175,9 +188,10 @@ class Sequencer {
     Body body;
   };
 
-  Quiet quiet_of(Actor a) const {
+  const Quiet& quiet_of(Actor a) const {
+    static const Quiet none;
     const auto i = static_cast<std::size_t>(a);
-    return i < quiet_.size() ? quiet_[i] : Quiet{};
+    return i < quiet_.size() ? quiet_[i] : none;
   }
 
   tl::unexpected<Error> abandon(Error e) {

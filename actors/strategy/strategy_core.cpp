@@ -99,6 +99,23 @@ std::vector<std::optional<View>> StrategyCore::counted_views(const std::string& 
   return views;
 }
 
+Quiet StrategyCore::quiet() const {
+  Quiet q{kAllTypes & ~type_bit(Candle::kTypeId)};
+  auto& listed = q.candle_intervals;
+  std::size_t n = 0;
+  auto answer = [&](std::uint32_t interval_s) {
+    if (std::find(listed.begin(), listed.begin() + n, interval_s) != listed.begin() + n) return true;
+    if (n == listed.size()) return false;
+    listed[n++] = interval_s;
+    return true;
+  };
+  bool fits = true;
+  for (const auto& m : members_) fits = fits && answer(m.interval_s);
+  if (regime_) fits = fits && answer(regime_->interval_s);
+  if (!fits) listed = {};  // more intervals than a declaration lists: every candle is awaited
+  return q;
+}
+
 void StrategyCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   if (regime_ && c.interval_s == regime_->interval_s) on_regime_candle(c, out);
   SymbolState* s = nullptr;

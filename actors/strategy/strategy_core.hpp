@@ -94,7 +94,9 @@ class StrategyCore : public ActorCore {
   Actor id() const override { return Actor::strategy; }
   void on(const Delivery& in, Outbox& out) final;
   // Only a candle can make a signal or an intent.
-  Quiet quiet() const final { return {kAllTypes & ~type_bit(Candle::kTypeId)}; }
+  // Candles only, and of those only the intervals a member trades on or the regime is
+  // read from (on_candle: any other is observed, nothing more).
+  Quiet quiet() const final;
   void save(StateWriter& w) const final;
   Status load(StateReader& r) final;
   std::int64_t warmup_ms() const final;  // the longest of its strategies' warm-ups (and the regime's)

@@ -18,7 +18,8 @@ class CoreHarness {
   const Outbox& feed(const Message& m, std::int64_t recv_ts_ns = 0, Actor source = Actor::none) {
     out_.clear();
     if (const auto* t = std::get_if<ClockTick>(&m); t && recv_ts_ns == 0) recv_ts_ns = t->ts_ns;  // as the feed makes them
-    const bool quiet = declared_.covers(type_id_of(m), recv_ts_ns);
+    const QuietProbe probe = quiet_probe(m);  // as the node and replay read it
+    const bool quiet = declared_.covers(type_id_of(m), recv_ts_ns, &probe);
     core_.on(Delivery{++seq_, recv_ts_ns, source, m}, out_);
     if (quiet) {
       CHECK_MESSAGE(out_.empty(), "delivery " << seq_ << " (type " << type_id_of(m) << ") was declared quiet but answered");

@@ -884,3 +884,63 @@ TEST_CASE("perpetuals: an operator flatten buys back a short") {
   CHECK(out[0].side == Side::buy);
   CHECK(out[0].approved_qty == px(0.5));
 }
+
+TEST_CASE("risk's quiet declaration holds near every limit: a portfolio state or candle it covers answers nothing") {
+  // Random states around the drawdown and daily-loss limits, across day boundaries, with
+  // capital moved in and out and positions opened and closed; candles of its interval and
+  // another; entries, exits, halts and resumes. The harness checks every delivery the last
+  // awaited declaration covers (as the sequencer would not wait for it) answers nothing.
+  std::uint64_t covered_states = 0, answered_states = 0, covered_candles = 0, halts = 0;
+  for (std::uint64_t run = 0; run < 200; ++run) {
+    std::uint64_t x = run * 2654435761u + 17;
+    auto next = [&](std::uint64_t n) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      return (x >> 33) % n;
+    };
+    RiskCore core(base());
+    CoreHarness h(core);
+    std::int64_t ts = 86'400'000LL * 19'000;  // a UTC midnight
+    double cash = 10000;
+    for (int step = 0; step < 300; ++step) {
+      ts += static_cast<std::int64_t>(next(4) == 0 ? 3'600'000 * next(30) : 60'000);  // now and then hours, days
+      const auto kind = next(10);
+      if (kind < 5) {
+        const double equity = 10000 - 600 + static_cast<double>(next(1200));  // around the daily loss of 500
+        std::vector<Position> held;
+        if (next(2) == 0) held.push_back(Position{"BTCUSDT", px(1), px(100), px(100), 0, 0});
+        if (next(20) == 0) cash += 100;  // capital moved in
+        PortfolioState p = portfolio(equity, held, static_cast<std::uint32_t>(80'000 + next(40'000)), ts);
+        p.starting_cash = px(cash);
+        const std::size_t before = h.quiet_deliveries();
+        const auto& out = h.feed(p);
+        if (h.quiet_deliveries() > before) ++covered_states;
+        if (!out.empty()) ++answered_states;
+      } else if (kind < 8) {
+        const std::size_t before = h.quiet_deliveries();
+        const double price = 95 + static_cast<double>(next(10));
+        Candle c = candle("BTCUSDT", price - 3, price + 3, price, ts);
+        c.interval_s = next(2) == 0 ? 60 : 300;
+        h.feed(c);
+        if (h.quiet_deliveries() > before) ++covered_candles;
+      } else if (kind == 8) {
+        OrderIntent i = entry("BTCUSDT", 1, 900'000, ts);
+        i.intent_id = 1000 + static_cast<std::uint64_t>(step);
+        i.side = next(2) == 0 ? Side::buy : Side::sell;
+        i.is_exit = i.side == Side::sell;
+        h.feed(i);
+      } else {
+        OperatorCommand c;
+        c.kind = next(2) == 0 ? OperatorCommandKind::halt : OperatorCommandKind::resume;
+        c.issued_by = "test";
+        c.ts_ns = ts * 1'000'000;
+        halts += c.kind == OperatorCommandKind::halt;
+        h.feed(c);
+      }
+    }
+  }
+  // Neither side empty: the bounds covered states and candles, and states crossed limits.
+  CHECK(covered_states > 1000);
+  CHECK(answered_states > 100);
+  CHECK(covered_candles > 1000);
+  CHECK(halts > 100);
+}

@@ -152,6 +152,47 @@ TEST_CASE("sequencer: a recipient is not waited for on a type it declared quiet 
         "(a core's quiet() is wrong)");
 }
 
+TEST_CASE("sequencer: a quiet declaration bounded by value reads the delivery through the driver's probe, once") {
+  // Bodies name a candle's interval ("60", "300"); the probe reads it, or cannot ("?").
+  static int probes = 0;
+  const Seq::Probe probe = [](std::uint16_t type_id, const std::string& body) -> std::optional<QuietProbe> {
+    ++probes;
+    if (type_id != Candle::kTypeId || body == "?") return std::nullopt;
+    QuietProbe p;
+    p.candle_interval_s = static_cast<std::uint32_t>(std::stoul(body));
+    return p;
+  };
+  ListSink sink;
+  Seq seq(0, 0, 0);
+  seq.begin(input(Candle::kTypeId, 1), "60");
+  auto d = seq.next(sink, probe);
+  REQUIRE((d && *d));
+  CHECK(probes == 0);  // nothing declared yet: no value to read
+  Quiet answers_60;  // portfolio and risk: candles of 60 s only
+  answers_60.candle_intervals[0] = 60;
+  seq.answer(0, {}, answers_60);
+  seq.answer(1, {}, answers_60);
+  seq.answer(2, {});  // strategy: every candle
+  for (const auto& [body, quiet, reads] : {std::tuple{"300", 0b011U, 1}, std::tuple{"60", 0U, 2}, std::tuple{"?", 0U, 3}}) {
+    CAPTURE(body);
+    seq.begin(input(Candle::kTypeId, 2), body);
+    d = seq.next(sink, probe);
+    REQUIRE((d && *d));
+    CHECK((*d)->quiet == quiet);  // "?": unread, so awaited
+    CHECK(probes == reads);       // once per delivery, however many recipients bound it
+    for (std::size_t i = 0; i < 3; ++i)
+      if ((*d)->awaits(i)) seq.answer(i, {}, i < 2 ? answers_60 : Quiet{});
+    CHECK(seq.answered());
+    d = seq.next(sink, probe);
+    REQUIRE((d && *d == nullptr));
+  }
+  // Without a probe, a value bound covers nothing.
+  seq.begin(input(Candle::kTypeId, 3), "300");
+  d = seq.next(sink);
+  REQUIRE((d && *d));
+  CHECK((*d)->quiet == 0);
+}
+
 TEST_CASE("sequencer: a message with a destination goes to that actor only") {
   ListSink sink;
   Seq seq(0, 0, 0);
