@@ -428,7 +428,7 @@ Status check_market_rules(const MarketRuleBook& book, const std::string& symbol,
   const MarketRules& ours = book.of(symbol);
   // The shared key fits one symbol's venue or another's: a symbol whose steps differ gets its own.
   const bool shared = !book.by_symbol.contains(symbol);
-  const std::string own = shared ? fmt::format(" (or give {} its own in [market.{}])", symbol, symbol) : "";
+  const std::string own = shared ? fmt::format(" (or give {} its own in [market.\"{}\"])", symbol, symbol) : "";
   if (venue.step_size > 0 && ours.lot_step % venue.step_size != 0)
     return fail(fmt::format("{} = {}: {} takes quantities in steps of {} (LOT_SIZE); set it to a multiple of that{}",
                             book.key(symbol, "lot_step"), format_fixed(ours.lot_step), venue.symbol,

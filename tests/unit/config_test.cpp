@@ -785,7 +785,10 @@ TEST_CASE("config: a live USDⓈ-M feed reads fstream's trades, books and marks,
 using test::px;
 
 TEST_CASE("config: [[futures.contracts]] give the perpetuals' brackets, printed and read back the same") {
-  const std::string text = R"([futures]
+  const std::string text = R"([market."BTCUSDT@binance_usdm"]
+lot_step = "0.001"
+tick_size = "0.1"
+[futures]
 leverage = 20
 [[futures.contracts]]
 symbol = "BTCUSDT@binance_usdm"
@@ -821,9 +824,22 @@ brackets = [{floor = "0", mmr = "0.004", max_leverage = 125},
         std::string::npos);
   CHECK(again->portfolio.perps.list[0].tiers == k.tiers);
   // --set reaches an entry's key.
-  auto set = parse_node_config(text, "f.toml", {"futures.contracts[0].tick=\"0.5\""}, ConfigUse::replay);
+  auto set = parse_node_config(text, "f.toml", {"futures.contracts[0].tick=\"0.05\""}, ConfigUse::replay);
   REQUIRE_MESSAGE(set, set.error().message);
-  CHECK(set->paper.perps.list[0].tick_size == px(0.5));
+  CHECK(set->paper.perps.list[0].tick_size == px(0.05));
+  // The node's orders are whole lots and ticks of the contract's, else the config is refused
+  // at the key that sets them (a live venue would refuse every order).
+  auto coarse = parse_node_config(text, "f.toml", {"futures.contracts[0].tick=\"0.5\""}, ConfigUse::replay);
+  REQUIRE_FALSE(coarse);
+  CHECK(coarse.error().message ==
+        "f.toml:3: market.BTCUSDT@binance_usdm.tick_size: 0.1 is not a whole number of BTCUSDT@binance_usdm's ticks of "
+        "0.5 (futures.contracts[0].tick); set it to a multiple of that");
+  auto shared = parse_node_config(text.substr(text.find("[futures]")), "f.toml", {}, ConfigUse::replay);
+  REQUIRE_FALSE(shared);
+  CHECK(shared.error().message.find(
+            "f.toml: market.lot_step: 0.00001 is not a whole number of BTCUSDT@binance_usdm's lots of 0.001 "
+            "(futures.contracts[0].lot); set it to a multiple of that (or give BTCUSDT@binance_usdm its own in "
+            "[market.\"BTCUSDT@binance_usdm\"])") == 0);
 }
 
 TEST_CASE("config: cross margin is for one venue of perpetuals, in paper") {

@@ -492,7 +492,7 @@ TEST_CASE("exchangeInfo filters parse (NOTIONAL or the older MIN_NOTIONAL), mark
   REQUIRE_FALSE(below.has_value());
   CHECK(below.error().message ==
         "market.min_notional = 5: BTCUSDT refuses orders worth less than 10 (NOTIONAL); set it to at least that (or "
-        "give BTCUSDT its own in [market.BTCUSDT])");
+        "give BTCUSDT its own in [market.\"BTCUSDT\"])");
   ours.min_notional = 10 * kOne;
   CHECK(node::check_market_rules(book, "BTCUSDT", *r).has_value());
   ours.lot_step = 1500;  // 0.000015: not whole steps of 0.00001
@@ -506,7 +506,7 @@ TEST_CASE("exchangeInfo filters parse (NOTIONAL or the older MIN_NOTIONAL), mark
   REQUIRE_FALSE(tick.has_value());
   CHECK(tick.error().message ==
         "market.tick_size = 0.001: BTCUSDT takes prices in steps of 0.01 (PRICE_FILTER); set it to a multiple of that "
-        "(or give BTCUSDT its own in [market.BTCUSDT])");
+        "(or give BTCUSDT its own in [market.\"BTCUSDT\"])");
   ours.tick_size = kOne / 10;  // 0.1: whole ticks
   CHECK(node::check_market_rules(book, "BTCUSDT", *r).has_value());
 
