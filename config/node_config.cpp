@@ -587,14 +587,13 @@ void read_contracts(Reader& r, NodeConfig& c) {
     // The contract's lot and tick are the venue's; the node's orders must be whole ones, as
     // a live start checks against the venue (venue_gateway's check_market_rules).
     const MarketRules& ours = c.risk.market.of(k.symbol);
-    for (auto [rule, mine, venue, key] : {std::tuple{"lot_step", ours.lot_step, k.lot_step, "lot"},
-                                          std::tuple{"tick_size", ours.tick_size, k.tick_size, "tick"}})
+    for (auto [rule, mine, venue, key, steps] : {std::tuple{"lot_step", ours.lot_step, k.lot_step, "lot", "lots"},
+                                                 std::tuple{"tick_size", ours.tick_size, k.tick_size, "tick", "ticks"}})
       if (venue > 0 && mine % venue != 0) {
         const std::string path = c.risk.market.key(k.symbol, rule);
         r.error(path, r.find(path),
                 fmt::format("{} is not a whole number of {}'s {} of {} ({}{}); set it to a multiple of that{}",
-                            format_fixed(mine), k.symbol, key == std::string("lot") ? "lots" : "ticks",
-                            format_fixed(venue), p, key,
+                            format_fixed(mine), k.symbol, steps, format_fixed(venue), p, key,
                             c.risk.market.by_symbol.contains(k.symbol)
                                 ? ""
                                 : fmt::format(" (or give {} its own in [market.\"{}\"])", k.symbol, k.symbol)));
