@@ -61,9 +61,18 @@ void PaperExchangeCore::on_request(const OrderRequest& r, const Delivery& in, Ou
     return;
   }
   Working w{r, "p" + std::to_string(next_order_id_++), in.recv_ts_ns + config_.latency_ms * 1'000'000, 0};
+  // What a venue's filters refuse (LOT_SIZE, PRICE_FILTER), refused here as well: a paper
+  // session fills only what the venue would take.
+  const MarketRules& market = config_.market.of(r.symbol);
   std::string problem;
   if (r.qty <= 0) problem = "quantity must be positive";
   else if (r.type == OrderType::limit && r.limit_price <= 0) problem = "limit order without a price";
+  else if (market.lot_step > 0 && r.qty % market.lot_step != 0)
+    problem = "quantity " + format_fixed(r.qty) + " is not a multiple of the lot step " + format_fixed(market.lot_step) +
+              " (" + config_.market.key(r.symbol, "lot_step") + ")";
+  else if (r.type == OrderType::limit && market.tick_size > 0 && r.limit_price % market.tick_size != 0)
+    problem = "limit price " + format_fixed(r.limit_price) + " is not a multiple of the tick " +
+              format_fixed(market.tick_size) + " (" + config_.market.key(r.symbol, "tick_size") + ")";
   else if (r.reduce_only && !reduces(r)) problem = "reduce-only order would open or grow the position";
   if (!problem.empty()) {
     auto e = event(w, OrderEventKind::rejected, ts_ms);

@@ -223,6 +223,24 @@ TEST_CASE("cancel, and rejects of invalid orders") {
   e = of_type<OrderEvent>(h.feed(order("l", Side::buy, OrderType::limit, 1, 0), 0));
   REQUIRE(e.size() == 1);
   CHECK(e[0].kind == OrderEventKind::rejected);
+  // What a venue's LOT_SIZE and PRICE_FILTER refuse: a part of a lot, a price off the tick.
+  e = of_type<OrderEvent>(h.feed(order("q", Side::buy, OrderType::market, 1.0005), 0));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].kind == OrderEventKind::rejected);
+  CHECK(e[0].reason == "quantity 1.0005 is not a multiple of the lot step 0.001 (market.lot_step)");
+  e = of_type<OrderEvent>(h.feed(order("t", Side::buy, OrderType::limit, 1, 99.005), 0));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].reason == "limit price 99.005 is not a multiple of the tick 0.01 (market.tick_size)");
+  // By the symbol's own rules where it has them.
+  PaperExchangeConfig own = cfg();
+  own.market.by_symbol["BTCUSDT"] = MarketRules{px(0.0001), px(5), px(0.001)};
+  PaperExchangeCore fine(own);
+  CoreHarness hf(fine);
+  CHECK(of_type<OrderEvent>(hf.feed(order("t", Side::buy, OrderType::limit, 1.0005, 99.005), 0))[0].kind ==
+        OrderEventKind::accepted);
+  e = of_type<OrderEvent>(hf.feed(order("u", Side::buy, OrderType::limit, 1, 99.0005), 0));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].reason == "limit price 99.0005 is not a multiple of the tick 0.001 (market.BTCUSDT.tick_size)");
 }
 
 namespace {
