@@ -409,7 +409,14 @@ MarketRuleBook read_market_rules(Reader& r) {
     if (!value.is_table()) continue;  // [market]'s own keys, read above (or refused as unknown)
     const std::string symbol(key.str());
     MarketRules rules = book.every_symbol;
-    read("market." + symbol + ".", rules);
+    const std::string p = "market." + symbol + ".";
+    read(p, rules);
+    for (auto [key, v] : {std::pair{"lot_step", rules.lot_step}, std::pair{"min_notional", rules.min_notional},
+                          std::pair{"tick_size", rules.tick_size}})  // what it inherits from [market], said so
+      if (!r.peek(p + key)) {
+        const auto* from = r.peek(std::string("market.") + key);
+        r.set_effective(p + key, Reader::quoted(format_fixed(v)), "", (from ? r.source_of(from) : "default") + " via [market]");
+      }
     book.by_symbol.emplace(symbol, rules);
   }
   return book;

@@ -159,7 +159,8 @@ tick_size = "0.00001"
   const auto keys = by_key(*c);
   REQUIRE(keys.count("market.DOGEUSDT.min_notional"));
   CHECK(keys.at("market.DOGEUSDT.min_notional").value == "\"5\"");
-  CHECK(keys.at("market.DOGEUSDT.min_notional").source == "default");
+  CHECK(keys.at("market.DOGEUSDT.min_notional").source == "default via [market]");
+  CHECK(keys.at("market.DOGEUSDT.tick_size").value == "\"0.00001\"");
   CHECK(keys.at("market.DOGEUSDT.tick_size").source == "x.toml:9");
 
   // A symbol the session does not trade, a key that is not a rule, a tick of 0: each named at its line.
