@@ -181,7 +181,7 @@ Status RecordEncoder::encode_flat(const EnvelopeHeader& header, std::uint16_t ty
   EnvelopeHeader h = header;
   h.type_id = type_id;
   try {
-    capnp::FlatArrayMessageReader body(*words);
+    capnp::FlatArrayMessageReader body(*words, reader_options_for(words->size()));
     const std::size_t start = begin_record(format_, h, out);
     if (format_ == kFormatV1) {
       capnp::MallocMessageBuilder builder(first_segment());
@@ -352,7 +352,7 @@ Status RecordDecoder::unpack() {
 
 Status RecordDecoder::open(kj::ArrayPtr<const capnp::word> words) {
   try {
-    message_.emplace(words);
+    message_.emplace(words, reader_options_for(words.size()));
     body_ = message_->getRoot<capnp::AnyPointer>();  // v1 narrows it to the envelope's body
   } catch (const kj::Exception& e) {
     message_.reset();

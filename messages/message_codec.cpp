@@ -1,5 +1,6 @@
 #include "messages/message_codec.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -462,6 +463,13 @@ Result<kj::ArrayPtr<const capnp::word>> flat_words(std::span<const std::uint8_t>
   return kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(scratch.data()), words);
 }
 
+capnp::ReaderOptions reader_options_for(std::size_t words) {
+  capnp::ReaderOptions o;
+  // Four readings (a decode, a render, checks) and room for a small message's pointers.
+  o.traversalLimitInWords = std::min<std::uint64_t>(o.traversalLimitInWords, 4 * std::uint64_t{words} + 1024);
+  return o;
+}
+
 Result<Message> decode_body_flat(std::uint16_t type_id, std::span<const std::uint8_t> flat) {
   std::vector<std::uint64_t> scratch;
   auto words = flat_words(flat, scratch);
@@ -472,7 +480,7 @@ Result<Message> decode_body_flat(std::uint16_t type_id, std::span<const std::uin
   if (auto m = read_flat_market(type_id, {reinterpret_cast<const std::uint64_t*>(words->begin()), words->size()}))
     return std::move(*m);
   try {
-    capnp::FlatArrayMessageReader reader(*words);
+    capnp::FlatArrayMessageReader reader(*words, reader_options_for(words->size()));
     if (reader.getEnd() != words->end()) return fail("malformed flat message: bytes after its last segment");
     return decode_body(type_id, reader.getRoot<capnp::AnyPointer>());
   } catch (const kj::Exception& e) {

@@ -7,6 +7,7 @@
 
 #include <capnp/any.h>
 #include <capnp/common.h>
+#include <capnp/message.h>
 #include <kj/common.h>
 
 #include "base/result.hpp"
@@ -36,6 +37,13 @@ std::vector<std::uint8_t> encode_body_canonical(const Message& message);
 std::vector<std::uint8_t> encode_body_flat(const Message& message);
 // And back. Malformed bytes are an error.
 Result<Message> decode_body_flat(std::uint16_t type_id, std::span<const std::uint8_t> flat);
+
+// How to read a message of `words` words: Cap'n Proto's traversal limit (8M words by
+// default, whatever the message's size) bounded by a few readings of the message itself.
+// A list of zero-sized elements costs no words but counts one an element, so a record of a
+// few dozen bytes could otherwise hold millions of elements to decode and render (a
+// 53-byte record took 14 s). Reading more than that is an error, as a damaged pointer is.
+capnp::ReaderOptions reader_options_for(std::size_t words);
 // The words of a flat message, for a capnp::FlatArrayMessageReader: in place when the
 // bytes are word-aligned, else copied into `scratch`. A size that is not whole words is an error.
 Result<kj::ArrayPtr<const capnp::word>> flat_words(std::span<const std::uint8_t> flat,

@@ -19,6 +19,8 @@
 #include "journal_fault.hpp"
 #include "journal_scan.hpp"
 #include "messages/message_codec.hpp"
+#include "messages/message_json.hpp"
+#include "messages/type_registry.hpp"
 #include "message_samples.hpp"
 #include "test_support.hpp"
 
@@ -1171,4 +1173,32 @@ TEST_CASE("TRADER_JOURNAL_FORMAT chooses the format of a new journal, never of o
   CHECK_FALSE(std::filesystem::exists(dir.sub("bad")));
   write_trades(dir.sub("default"), 1, 1);
   CHECK(open_reader(dir.sub("default"))->summary()->format == kFormatVersion);
+}
+
+TEST_CASE("a record of a few bytes cannot make millions of elements to decode or render: it is an error") {
+  // Found by fuzz.record_decoder: 53 bytes (v2, its checksum made valid, as the fuzzer
+  // does) whose body holds a list of zero-sized elements, which cost no words but count
+  // one each: Cap'n Proto's default limit let millions through, and decoding and rendering
+  // them took 14 s. The reader is now bounded by the message's own size.
+  std::vector<std::uint8_t> stored = {
+      0xff, 0x7e, 0x81, 0x89, 0x32, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x89, 0xc1, 0x89, 0xa1, 0x05, 0x80,
+      0xb3, 0xb3, 0xb3, 0xb3, 0xb3, 0xb8, 0x26, 0x49, 0xb3, 0x00, 0x00, 0x04, 0x00, 0x00, 0xf7, 0x00, 0x00, 0x00,
+      0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x5b, 0x01, 0x00, 0x1b, 0x70, 0xb8, 0x00, 0x00, 0x00, 0x03, 0x00};
+  const auto sum = journal::record_checksum(journal::kFormatV2, 7, std::span(stored).subspan(4));
+  std::memcpy(stored.data(), &sum, 4);
+  journal::RecordDecoder decoder(journal::kFormatV2);
+  auto rec = decoder.decode(7, stored);
+  REQUIRE(rec.has_value());
+  auto body = (*rec)->body();
+  REQUIRE(body.has_value());
+  const TypeInfo* type = find_type((*rec)->header.type_id);
+  REQUIRE(type != nullptr);
+  auto value = (*rec)->decode();
+  REQUIRE_FALSE(value.has_value());
+  CHECK(value.error().message.find("traversal limit") != std::string::npos);
+  std::string json;
+  auto rendered = MessageJson().append_body(json, *type, *body);
+  REQUIRE_FALSE(rendered.has_value());
+  CHECK(rendered.error().message.find("traversal limit") != std::string::npos);
+  CHECK(json.empty());
 }
