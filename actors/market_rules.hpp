@@ -5,9 +5,12 @@
 // symbol's against the venue's filters (node::check_market_rules).
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <string_view>
+
+#include "messages/fixed_point.hpp"
 
 namespace trader {
 
@@ -54,6 +57,19 @@ inline std::int64_t floor_to_tick(std::int64_t price, std::int64_t tick_size) {
 inline std::int64_t ceil_to_tick(std::int64_t price, std::int64_t tick_size) {
   if (price <= 0 || tick_size <= 0) return price <= 0 ? 0 : price;
   return price % tick_size == 0 ? price : price - price % tick_size + tick_size;
+}
+
+// What an exit of a position (either sign) can send at `price`: its whole lots, if they
+// are worth the minimum notional. A spot venue refuses less, market orders included
+// (Binance's NOTIONAL filter, at a recent price), every time: that rest is dust, valued
+// and held, and sold with the symbol's next exit. A perpetual's exit is reduce-only, which
+// the minimum exempts. With no price known (0) the whole lots: the venue decides.
+inline std::int64_t exit_qty(std::int64_t held, std::int64_t price, const MarketRules& rules, bool reduce_only) {
+  const std::int64_t size = held >= 0 ? held : held == std::numeric_limits<std::int64_t>::min() ? -(held + 1) : -held;
+  const std::int64_t qty = floor_to_lot(size, rules.lot_step);
+  if (qty <= 0 || reduce_only || price <= 0) return qty;
+  const auto notional = mul_fixed_checked(qty, price);
+  return !notional || *notional >= rules.min_notional ? qty : 0;  // no notional: beyond 64 bits, far above
 }
 
 }  // namespace trader

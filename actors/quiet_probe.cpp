@@ -1,5 +1,3 @@
-#include <algorithm>
-
 #include "actors/actor_core.hpp"
 
 namespace trader {
@@ -13,7 +11,7 @@ QuietProbe quiet_probe(const Message& m) {
     p.equity = s->equity;
     p.starting_cash = s->starting_cash;
     p.drawdown_ppm = s->drawdown_ppm;
-    p.holds_positions = std::any_of(s->positions.begin(), s->positions.end(), [](const Position& x) { return x.qty != 0; });
+    p.holds_positions = holds_any(s->positions);
   }
   return p;
 }

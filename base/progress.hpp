@@ -26,7 +26,7 @@ class Progress {
   void clear();
 
   // The line for `done` after `seconds`, as drawn (for tests): "replay  [#####.....]  52%
-  // 24000/46748 records  12.3k records/s  2 s left".
+  // 24000/46794 records  12.3k records/s  2 s left".
   static std::string line(const std::string& what, std::uint64_t done, std::uint64_t total, const std::string& unit,
                           double seconds);
 

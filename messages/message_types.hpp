@@ -298,6 +298,13 @@ struct Position {
   bool operator==(const Position&) const = default;
 };
 
+// Whether any of them holds a quantity, long or short (dust included).
+inline bool holds_any(const std::vector<Position>& positions) {
+  for (const Position& p : positions)
+    if (p.qty != 0) return true;
+  return false;
+}
+
 struct PortfolioState {
   static constexpr std::uint16_t kTypeId = 50;
   std::int64_t ts_ms = 0;

@@ -61,9 +61,13 @@ void PaperExchangeCore::on_request(const OrderRequest& r, const Delivery& in, Ou
     return;
   }
   Working w{r, "p" + std::to_string(next_order_id_++), in.recv_ts_ns + config_.latency_ms * 1'000'000, 0};
-  // What a venue's filters refuse (LOT_SIZE, PRICE_FILTER), refused here as well: a paper
-  // session fills only what the venue would take.
+  // What a venue's filters refuse (LOT_SIZE, PRICE_FILTER, NOTIONAL), refused here as well:
+  // a paper session fills only what the venue would take. A market order's value is at the
+  // last print (unknown before one: taken); a reduce-only order is exempt from the minimum.
   const MarketRules& market = config_.market.of(r.symbol);
+  const auto last = last_prices_.find(r.symbol);
+  const std::int64_t value_price = r.type == OrderType::limit ? r.limit_price : last != last_prices_.end() ? last->second : 0;
+  const auto value = mul_fixed_checked(r.qty, value_price);
   std::string problem;
   if (r.qty <= 0) problem = "quantity must be positive";
   else if (r.type == OrderType::limit && r.limit_price <= 0) problem = "limit order without a price";
@@ -73,6 +77,10 @@ void PaperExchangeCore::on_request(const OrderRequest& r, const Delivery& in, Ou
   else if (r.type == OrderType::limit && market.tick_size > 0 && r.limit_price % market.tick_size != 0)
     problem = "limit price " + format_fixed(r.limit_price) + " is not a multiple of the tick " +
               format_fixed(market.tick_size) + " (" + config_.market.key(r.symbol, "tick_size") + ")";
+  else if (!r.reduce_only && value_price > 0 && value && *value < market.min_notional)
+    problem = "order value " + format_fixed(*value) + " (" + format_fixed(r.qty) + " at " + format_fixed(value_price) +
+              ") is below the minimum " + format_fixed(market.min_notional) + " (" +
+              config_.market.key(r.symbol, "min_notional") + ")";
   else if (r.reduce_only && !reduces(r)) problem = "reduce-only order would open or grow the position";
   if (!problem.empty()) {
     auto e = event(w, OrderEventKind::rejected, ts_ms);
@@ -278,6 +286,9 @@ void PaperExchangeCore::on(const Delivery& in, Outbox& out) {
     }
     return;
   }
+  if (const auto* t = std::get_if<Trade>(&in.message)) last_prices_[t->symbol] = t->price;
+  else if (const auto* a = std::get_if<AggTrade>(&in.message)) last_prices_[a->symbol] = a->price;
+  else if (const auto* k = std::get_if<Kline>(&in.message); k && k->closed) last_prices_[k->symbol] = k->close;
   if (working_.empty()) return;
   if (const auto* t = std::get_if<Trade>(&in.message)) {
     on_print(t->symbol, t->price, t->price, t->price, t->qty, t->trade_id, false, in, out);
@@ -311,18 +322,23 @@ void PaperExchangeCore::save(StateWriter& w) const {
     w.i64(o.cum_qty);
   }
   w.u64(next_order_id_);
-  // Perpetual positions last, and only when there are any: spot snapshots keep their bytes.
-  if (perps_.empty()) return;
+  // Later sections each read only where present (snapshots written before them end earlier).
   w.u32(static_cast<std::uint32_t>(perps_.size()));
   for (const auto& [symbol, p] : perps_) {
     w.str(symbol);
     save_position(w, p);
   }
-  if (!cross()) return;
-  w.u32(static_cast<std::uint32_t>(marks_.size()));
-  for (const auto& [symbol, mark] : marks_) {
+  if (cross()) {
+    w.u32(static_cast<std::uint32_t>(marks_.size()));
+    for (const auto& [symbol, mark] : marks_) {
+      w.str(symbol);
+      w.i64(mark);
+    }
+  }
+  w.u32(static_cast<std::uint32_t>(last_prices_.size()));
+  for (const auto& [symbol, price] : last_prices_) {
     w.str(symbol);
-    w.i64(mark);
+    w.i64(price);
   }
 }
 
@@ -349,6 +365,12 @@ Status PaperExchangeCore::load(StateReader& r) {
     for (auto n = r.count(); n > 0 && r.ok(); --n) {
       const std::string symbol = r.str();
       marks_[symbol] = r.i64();
+    }
+  last_prices_.clear();
+  if (r.ok() && !r.at_end())
+    for (auto n = r.count(); n > 0 && r.ok(); --n) {
+      const std::string symbol = r.str();
+      last_prices_[symbol] = r.i64();
     }
   if (!r.ok()) return fail("exchange snapshot is truncated or corrupt");
   return {};

@@ -106,6 +106,7 @@ class PaperExchangeCore final : public ActorCore {
   std::uint64_t next_order_id_ = 1;
   std::map<std::string, futures::PerpPosition> perps_;  // the venue's view, by symbol
   std::map<std::string, std::int64_t> marks_;           // cross margin: each perpetual's last mark
+  std::map<std::string, std::int64_t> last_prices_;     // each symbol's last print: a market order's notional
 };
 
 }  // namespace trader

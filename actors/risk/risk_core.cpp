@@ -120,11 +120,11 @@ void RiskCore::roll_day(std::int64_t ts_ms) {
   day_start_known_ = false;  // the next portfolio state sets the day's starting equity
 }
 
-void RiskCore::exit_position(const std::string& symbol, std::int64_t held, const char* code, std::string reason,
-                             std::int64_t ts_ms, Outbox& out, std::vector<LimitCheck> checks) {
-  // Whole lots only (a venue refuses the rest); what is left below one lot is dust. A
-  // short (held < 0) is exited by a buy.
-  const std::int64_t qty = floor_to_lot(held < 0 ? -held : held, config_.market.of(symbol).lot_step);
+void RiskCore::exit_position(const std::string& symbol, std::int64_t held, std::int64_t price, const char* code,
+                             std::string reason, std::int64_t ts_ms, Outbox& out, std::vector<LimitCheck> checks) {
+  // What a venue takes of it (exit_qty); the rest, or all of a position worth less than the
+  // minimum, is dust: sending it would be refused at every candle. A short is exited by a buy.
+  const std::int64_t qty = exit_qty(held, price, config_.market.of(symbol), is_perpetual(symbol));
   if (qty <= 0) return;
   RiskDecision d;
   d.intent_id = make_intent_id(IntentIssuer::risk, ++next_intent_);  // risk's own exit
@@ -305,6 +305,16 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
       return reject("exit_pending", "an exit of " + intent.symbol + " is already working");
     d.approved_qty = floor_to_lot(std::min(intent.qty, abs_held), market.lot_step);
     if (d.approved_qty <= 0) return reject("below_lot", "less than one lot of " + intent.symbol + " to exit");
+    // Worth less than the minimum, a venue refuses it (and would at every retry): dust.
+    const Position* pos = position(intent.symbol);
+    const std::int64_t last = symbols_[intent.symbol].last_price;
+    const std::int64_t at = intent.type == OrderType::limit ? intent.limit_price : last > 0 ? last : pos ? pos->last_price : 0;
+    if (exit_qty(d.approved_qty, at, market, perp) == 0)
+      return reject("below_min_notional", fmt::format("an exit of {} {} at {} is worth less than {} = {}: no venue "
+                                                      "takes it; the position is dust, held and valued",
+                                                      format_fixed(d.approved_qty), intent.symbol, format_fixed(at),
+                                                      config_.market.key(intent.symbol, "min_notional"),
+                                                      format_fixed(market.min_notional)));
     d.approved = true;
     d.reason_code = d.approved_qty < intent.qty ? "reduced_to_position" : "ok";
     d.reason = "exit";
@@ -471,12 +481,8 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   const std::int64_t held = position_qty(c.symbol);
   if (held == 0 || s.exit_pending) return;
   if (flattening_) {  // the flatten's exit of this symbol ended unfilled: again, at this candle
-    // Below the minimum notional a venue refuses it every time: that rest is dust.
-    const MarketRules& market = config_.market.of(c.symbol);
-    const auto notional = mul_fixed_checked(floor_to_lot(held < 0 ? -held : held, market.lot_step), c.close);
-    if (!notional || *notional >= market.min_notional)  // no notional: beyond 64 bits, far above
-      exit_position(c.symbol, held, "flatten", "operator flatten: the last exit ended unfilled, exiting again",
-                    c.close_time_ms, out);
+    exit_position(c.symbol, held, c.close, "flatten", "operator flatten: the last exit ended unfilled, exiting again",
+                  c.close_time_ms, out);
     return;
   }
   const Position* pos = position(c.symbol);
@@ -487,7 +493,7 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   if (pos->liquidation_price > 0 && config_.min_liquidation_distance_ppm > 0 && c.close > 0) {
     const std::int64_t distance = liquidation_distance_ppm(c.close, pos->liquidation_price);
     if (distance < config_.min_liquidation_distance_ppm) {
-      exit_position(c.symbol, held, "liquidation_near",
+      exit_position(c.symbol, held, c.close, "liquidation_near",
                     fmt::format("close {} is {:.2f} % from the liquidation price {}, within "
                                 "risk.min_liquidation_distance {:.2f} %", format_fixed(c.close),
                                 static_cast<double>(distance) / 1e4, format_fixed(pos->liquidation_price),
@@ -507,24 +513,24 @@ void RiskCore::on_candle(const Candle& c, const Delivery& in, Outbox& out) {
   const auto target = distance(config_.take_profit_mode, config_.take_profit_ppm, config_.take_profit_atr_milli);
   if (held < 0) {  // a short: stopped above its entry, its target below
     if (stop > 0 && c.high >= entry + stop)
-      exit_position(c.symbol, held, "stop_loss",
+      exit_position(c.symbol, held, c.close, "stop_loss",
                     "high " + format_fixed(c.high) + " reached the short's stop " + format_fixed(entry + stop) +
                         " (entry " + format_fixed(entry) + ")",
                     c.close_time_ms, out, {{RiskLimit::stop_loss_short, c.high, entry + stop, false}});
     else if (target > 0 && target < entry && c.low <= entry - target)
-      exit_position(c.symbol, held, "take_profit",
+      exit_position(c.symbol, held, c.close, "take_profit",
                     "low " + format_fixed(c.low) + " reached the short's target " + format_fixed(entry - target) +
                         " (entry " + format_fixed(entry) + ")",
                     c.close_time_ms, out, {{RiskLimit::take_profit_short, c.low, entry - target, false}});
     return;
   }
   if (const auto d = stop; d > 0 && c.low <= entry - d) {
-    exit_position(c.symbol, held, "stop_loss",
+    exit_position(c.symbol, held, c.close, "stop_loss",
                   "low " + format_fixed(c.low) + " reached stop " + format_fixed(entry - d) + " (entry " +
                       format_fixed(entry) + ")",
                   c.close_time_ms, out, {{RiskLimit::stop_loss, c.low, entry - d, false}});
   } else if (const auto t = target; t > 0 && c.high >= entry + t) {
-    exit_position(c.symbol, held, "take_profit",
+    exit_position(c.symbol, held, c.close, "take_profit",
                   "high " + format_fixed(c.high) + " reached target " + format_fixed(entry + t) + " (entry " +
                       format_fixed(entry) + ")",
                   c.close_time_ms, out, {{RiskLimit::take_profit, c.high, entry + t, false}});
@@ -553,8 +559,10 @@ void RiskCore::on_portfolio(const PortfolioState& p, Outbox& out) {
   }
   for (auto& [symbol, s] : symbols_)
     if (s.exit_pending && position_qty(symbol) == 0) s.exit_pending = false;
-  if (flattening_ && std::none_of(p.positions.begin(), p.positions.end(), [](const Position& x) { return x.qty != 0; }))
-    flattening_ = false;  // flat: the flatten is done
+  if (flattening_ && std::none_of(p.positions.begin(), p.positions.end(), [&](const Position& x) {
+        return exit_qty(x.qty, x.last_price, config_.market.of(x.symbol), is_perpetual(x.symbol)) > 0;
+      }))
+    flattening_ = false;  // nothing a venue takes is left (dust stays): the flatten is done
   if (state_ != TradingState::halted && p.drawdown_ppm >= config_.max_drawdown_ppm) {
     halted_by_drawdown_or_operator_ = true;
     set_state(TradingState::halted,
@@ -586,7 +594,7 @@ void RiskCore::on_operator(const OperatorCommand& c, const Delivery& in, Outbox&
       flattening_ = true;
       for (const auto& p : portfolio_.positions)
         if (p.qty != 0)
-          exit_position(p.symbol, p.qty, "flatten", "operator flatten", ts_ms, out);
+          exit_position(p.symbol, p.qty, p.last_price, "flatten", "operator flatten", ts_ms, out);
       break;
     }
     case OperatorCommandKind::shutdown: break;  // the node handles shutdown
@@ -617,8 +625,7 @@ void RiskCore::on(const Delivery& in, Outbox& out) {
 Quiet RiskCore::quiet() const {
   std::uint64_t answers = type_bit(OrderIntent::kTypeId) | type_bit(PortfolioState::kTypeId) |
                           type_bit(OperatorCommand::kTypeId) | type_bit(ErrorReport::kTypeId);
-  const bool holds =
-      std::any_of(portfolio_.positions.begin(), portfolio_.positions.end(), [](const Position& p) { return p.qty != 0; });
+  const bool holds = holds_any(portfolio_.positions);  // dust included: a rising price can make it an exit
   if (state_ == TradingState::reducing || holds) answers |= type_bit(Candle::kTypeId);
   Quiet q{kAllTypes & ~answers};
   q.candle_intervals[0] = config_.candle_interval_s;  // on_candle ignores every other interval

@@ -130,8 +130,9 @@ class RiskCore final : public ActorCore {
   void on_portfolio(const PortfolioState& p, Outbox& out);
   void on_operator(const OperatorCommand& c, const Delivery& in, Outbox& out);
   void set_state(TradingState s, std::string reason, std::int64_t ts_ms, Outbox& out);
-  void exit_position(const std::string& symbol, std::int64_t qty, const char* code, std::string reason,
-                     std::int64_t ts_ms, Outbox& out, std::vector<LimitCheck> checks = {});
+  // Risk's own exit of `held` (either sign), priced at `price` for the venue's minimum.
+  void exit_position(const std::string& symbol, std::int64_t held, std::int64_t price, const char* code,
+                     std::string reason, std::int64_t ts_ms, Outbox& out, std::vector<LimitCheck> checks = {});
   std::int64_t position_qty(const std::string& symbol) const;
   const Position* position(const std::string& symbol) const;
   // The perpetual checks of an entry of `qty` at `price`, added to d.checks; qty may be

@@ -178,15 +178,19 @@ void StrategyCore::intend(const Candle& c, const Delivery& in, SymbolState& s,
   intent.confidence_ppm = view.confidence_ppm;
   intent.values = view.values;
   // Spot cannot short: there a short view means holding nothing.
-  const Direction want =
-      view.direction == Direction::short_ && !is_perpetual(c.symbol) ? Direction::flat : view.direction;
-  if (want != Direction::flat && s.held == 0) {
+  const bool perp = is_perpetual(c.symbol);
+  const Direction want = view.direction == Direction::short_ && !perp ? Direction::flat : view.direction;
+  const MarketRules& market = common_.market.of(c.symbol);
+  // Dust (what no venue takes of the position at this close) counts as nothing held: no
+  // exit is sent for it (it would be refused at every candle), an entry may add to it, and
+  // that position's exit sells both.
+  const std::int64_t open = exit_qty(s.held, c.close, market, perp) > 0 ? s.held : 0;
+  if (want != Direction::flat && open == 0) {
     if (risk_state_ != TradingState::active || !have_equity_ || s.candles < s.cooldown_until) return;
     const bool buy = want == Direction::long_;
     const EntrySize size = size_entry(common_.sizing, view.fraction_ppm, view.confidence_ppm);
     const std::int64_t budget =
         static_cast<std::int64_t>(static_cast<__int128>(equity_) * size.fraction_ppm / 1'000'000);
-    const MarketRules& market = common_.market.of(c.symbol);
     std::int64_t price = c.close;
     if (common_.entry.type == OrderType::limit) {
       // A buy bids below the close, a short offers above it.
@@ -212,7 +216,7 @@ void StrategyCore::intend(const Candle& c, const Delivery& in, SymbolState& s,
     intent.side = buy ? Side::buy : Side::sell;
     intent.qty = qty;
     intent.reason = (buy ? "enter long: " : "enter short: ") + view.reason + (size.why.empty() ? "" : "; " + size.why);
-  } else if ((s.held > 0 && want != Direction::long_) || (s.held < 0 && want != Direction::short_)) {
+  } else if ((open > 0 && want != Direction::long_) || (open < 0 && want != Direction::short_)) {
     if (risk_state_ == TradingState::halted) return;
     intent.side = s.held > 0 ? Side::sell : Side::buy;  // a short is covered by a buy
     intent.qty = s.held > 0 ? s.held : -s.held;
@@ -234,10 +238,14 @@ void StrategyCore::on(const Delivery& in, Outbox& out) {
     equity_ = p->equity;
     have_equity_ = true;
     for (auto& [symbol, s] : symbols_) {
-      std::int64_t held = 0;
-      for (const auto& pos : p->positions)
-        if (pos.symbol == symbol) held = pos.qty;
-      if (s.held != 0 && held == 0) s.cooldown_until = s.candles + common_.reentry_cooldown_candles;
+      const Position* pos = nullptr;
+      for (const auto& x : p->positions)
+        if (x.symbol == symbol) pos = &x;
+      const std::int64_t held = pos ? pos->qty : 0;
+      // Closed, to nothing or to dust (an exit filled in part can leave a rest no venue takes).
+      const bool closed = held == 0 || ((held < 0 ? -held : held) < (s.held < 0 ? -s.held : s.held) &&
+                                        exit_qty(held, pos->last_price, common_.market.of(symbol), is_perpetual(symbol)) == 0);
+      if (s.held != 0 && closed) s.cooldown_until = s.candles + common_.reentry_cooldown_candles;
       s.held = held;
     }
   } else if (const auto* d = std::get_if<RiskDecision>(&in.message)) {

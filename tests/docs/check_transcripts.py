@@ -5,7 +5,7 @@ A transcript is a fenced block whose info string is `console`:
 
     ```console
     $ build/bin/trader-tools replay runs/paper --verify
-    identical: 46748 messages, decision hash ef15...
+    identical: 46794 messages, decision hash ef15...
     ```
 
 Each `$ ` line (with `\\` continuation lines) is run with bash, in order, in one scratch
@@ -29,7 +29,11 @@ same way:
     [node] [info] alerts to slack ...
     ```
 
-Usage: check_transcripts.py REPO FILE.md...   (exit 0: all hold; 1: a transcript drifted)
+Usage: check_transcripts.py [--update] REPO FILE.md...   (exit 0: all hold; 1: a transcript drifted)
+
+--update rewrites each drifted line in place with what the command prints now (a line
+ending in `...` keeps as many words as it had, then `...`), for when a change of behaviour
+moves the numbers on purpose: read the diff of the pages before committing it.
 """
 import os
 import re
@@ -99,12 +103,12 @@ def transcripts(path):
         i += 1
 
 
-def compare(expected, actual):
-    """None if `actual` (lines) matches `expected` ([(line number, text)]), else why not."""
-    got = [mask(a) for a in actual]
+def walk(expected, got):
+    """None if the masked output lines `got` match `expected`, else (index into expected, or
+    len(expected) for output left over; the output line it stood at; whether after a `...`)."""
     pos = 0
     skipping = False
-    for number, text in expected:
+    for index, (number, text) in enumerate(expected):
         if text.strip() == "...":
             skipping = True
             continue
@@ -117,22 +121,73 @@ def compare(expected, actual):
             return line.startswith(want) if prefix else line == want
 
         if skipping:
+            start = pos
             while pos < len(got) and not matches(got[pos]):
                 pos += 1
             if pos == len(got):
-                return number, text, "(no such line in the rest of the output)"
+                return index, start, True
         elif pos >= len(got) or not matches(got[pos]):
-            return number, text, got[pos] if pos < len(got) else "(the output ended)"
+            return index, pos, False
         pos += 1
         skipping = False
     if not skipping and pos < len(got):
-        return expected[-1][0] if expected else 0, "(the end of the transcript)", got[pos]
+        return len(expected), pos, False
     return None
 
 
-def check_file(repo, path):
+def compare(expected, actual):
+    """None if `actual` (lines) matches `expected` ([(line number, text)]), else why not."""
+    got = [mask(a) for a in actual]
+    why = walk(expected, got)
+    if why is None:
+        return None
+    index, pos, skipping = why
+    if index == len(expected):
+        return expected[-1][0] if expected else 0, "(the end of the transcript)", got[pos]
+    number, text = expected[index]
+    if skipping:
+        return number, text, "(no such line in the rest of the output)"
+    return number, text, got[pos] if pos < len(got) else "(the output ended)"
+
+
+def common_prefix(a, b):
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def updated(expected, actual):
+    """`expected` with each drifted line replaced by the output line it stands for (after a
+    `...`, the one sharing the longest start with it); a line ending in `...` keeps as many
+    words as it had. Lines missing or left over are not added or removed: fix those by hand."""
+    expected = list(expected)
+    actual = [a.rstrip() for a in actual]
+    got = [mask(a) for a in actual]
+    for _ in range(len(expected)):
+        why = walk(expected, got)
+        if why is None or why[0] == len(expected):
+            break
+        index, pos, skipping = why
+        candidates = range(pos, len(got)) if skipping else range(pos, min(pos + 1, len(got)))
+        if not candidates:
+            break
+        text = expected[index][1]
+        prefix = text.endswith("...")
+        want = mask(text[:-3] if prefix else text)
+        best = actual[max(candidates, key=lambda k: common_prefix(got[k], want))]
+        if prefix:
+            best = " ".join(best.split(" ")[:len(text.split(" ")) - 1]) + " ..."
+        if best == text:
+            break
+        expected[index] = (expected[index][0], best)
+    return expected
+
+
+def check_file(repo, path, update=False):
     failures = 0
     count = 0
+    edits = {}  # line number -> its text now (--update)
     scratch = tempfile.mkdtemp(prefix="trader-docs-")
     try:
         for name in ("build", "config", "tests"):
@@ -150,19 +205,31 @@ def check_file(repo, path):
                 print(f"  now:        {got}")
                 if run.returncode != 0:
                     print(f"  (exit {run.returncode}: {run.stderr.strip().splitlines()[-1:]})")
+                if update:
+                    for number, text in updated(expected, run.stdout.rstrip("\n").split("\n")):
+                        edits[number] = text
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if edits:
+        lines = open(path, encoding="utf-8").read().split("\n")
+        for number, text in edits.items():
+            lines[number - 1] = text
+        open(path, "w", encoding="utf-8").write("\n".join(lines))
     return count, failures
 
 
 def main():
-    if len(sys.argv) < 3:
-        print("usage: check_transcripts.py REPO FILE.md...", file=sys.stderr)
+    args = sys.argv[1:]
+    update = bool(args) and args[0] == "--update"
+    if update:
+        args = args[1:]
+    if len(args) < 2:
+        print("usage: check_transcripts.py [--update] REPO FILE.md...", file=sys.stderr)
         return 2
-    repo = os.path.abspath(sys.argv[1])
+    repo = os.path.abspath(args[0])
     total = failed = 0
-    for path in sys.argv[2:]:
-        count, failures = check_file(repo, path)
+    for path in args[1:]:
+        count, failures = check_file(repo, path, update)
         total += count
         failed += failures
         print(f"{path}: {count} transcript command(s), {failures} drifted")

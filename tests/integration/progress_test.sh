@@ -18,13 +18,13 @@ on_tty() {
 drawn() { grep -q $'\r\e\[K'"$2" "$SCRATCH/$1.tty"; }
 
 on_tty verify "$TOOLS" replay "$SCRATCH/run" --verify
-drawn verify 'verify  \[[#.]*\] *[0-9]*%  [0-9]*/46748 records' && ok "replay --verify on a terminal draws a bar out of 46748 records" \
+drawn verify 'verify  \[[#.]*\] *[0-9]*%  [0-9]*/46794 records' && ok "replay --verify on a terminal draws a bar out of 46794 records" \
   || bad "no verify bar: $(cat -v "$SCRATCH/verify.tty" | head -c 300)"
-grep -q $'\r\e\[Kidentical: 46748 messages' "$SCRATCH/verify.tty" && ok "...and erases it before the result" \
+grep -q $'\r\e\[Kidentical: 46794 messages' "$SCRATCH/verify.tty" && ok "...and erases it before the result" \
   || bad "result not on a clean line: $(cat -v "$SCRATCH/verify.tty" | head -c 300)"
 CI=true script -qec "$(printf '%q ' "$TOOLS" replay "$SCRATCH/run" --verify)" /dev/null < /dev/null > "$SCRATCH/ci.tty" 2>&1
 grep -q "verify  \[" "$SCRATCH/ci.tty" && bad "a bar with CI set" || ok "with CI set, no bar on the same terminal"
-grep -q "^identical: 46748 messages" "$SCRATCH/ci.tty" && ok "...and the same result" || bad "ci: $(cat -v "$SCRATCH/ci.tty")"
+grep -q "^identical: 46794 messages" "$SCRATCH/ci.tty" && ok "...and the same result" || bad "ci: $(cat -v "$SCRATCH/ci.tty")"
 env -u CI "$TOOLS" replay "$SCRATCH/run" --verify > "$SCRATCH/pipe.txt" 2>&1
 grep -q $'\r' "$SCRATCH/pipe.txt" && bad "control characters in piped output" || ok "piped: no bar, no control character"
 
@@ -38,8 +38,8 @@ on_tty train "$TOOLS" train "$SCRATCH/run" --config "$CONFIG" --out "$SCRATCH/m.
 drawn train 'train  \[[#.]*\] *[0-9]*%  [0-9]*/400 rounds' && ok "train draws its boosting rounds" \
   || bad "train: $(cat -v "$SCRATCH/train.tty" | head -c 400)"
 on_tty project "$TOOLS" project "$SCRATCH/run" --db "sqlite:$SCRATCH/history.db"
-drawn project 'project  \[[#.]*\] *[0-9]*%  [0-9]*/46748 records' && grep -q $'\r\e\[Kseq 1\.\.46748: ' "$SCRATCH/project.tty" \
-  && ok "project draws a bar out of 46748 records and erases it" || bad "project: $(cat -v "$SCRATCH/project.tty" | head -c 400)"
+drawn project 'project  \[[#.]*\] *[0-9]*%  [0-9]*/46794 records' && grep -q $'\r\e\[Kseq 1\.\.46794: ' "$SCRATCH/project.tty" \
+  && ok "project draws a bar out of 46794 records and erases it" || bad "project: $(cat -v "$SCRATCH/project.tty" | head -c 400)"
 on_tty sweep "$TOOLS" sweep "$SCRATCH/run" --config "$CONFIG" --grid 'risk.max_trades_per_day=[20, 50]' -j 1 --out "$SCRATCH/sw"
 drawn sweep 'sweep  \[[#.]*\] *[0-9]*%  [0-9]/2 tasks' && grep -q $'\r\e\[Ksweep: 2 task(s)' "$SCRATCH/sweep.tty" \
   && ok "sweep draws a bar out of its 2 tasks and erases it" || bad "sweep: $(cat -v "$SCRATCH/sweep.tty" | head -c 400)"

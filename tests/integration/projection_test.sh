@@ -21,10 +21,10 @@ HERE="$REPO/tests/integration"
 # --- SQLite, the default --------------------------------------------------------------
 "$TOOLS" project "$SCRATCH/run" --db "sqlite:$SCRATCH/a.db" > "$SCRATCH/p1.out" 2>&1
 expect_eq "project into SQLite exits" 0 "$?"
-grep -q "^seq 1\.\.46748: 46748 records" "$SCRATCH/p1.out" && ok "it read every record: $(tail -1 "$SCRATCH/p1.out")" \
+grep -q "^seq 1\.\.46794: 46794 records" "$SCRATCH/p1.out" && ok "it read every record: $(tail -1 "$SCRATCH/p1.out")" \
   || bad "project output: $(cat "$SCRATCH/p1.out")"
 "$TOOLS" project "$SCRATCH/run" --db "sqlite:$SCRATCH/a.db" > "$SCRATCH/p2.out" 2>&1
-grep -q "nothing new: up to date at seq 46748" "$SCRATCH/p2.out" && ok "a second run finds nothing new" \
+grep -q "nothing new: up to date at seq 46794" "$SCRATCH/p2.out" && ok "a second run finds nothing new" \
   || bad "second run: $(cat "$SCRATCH/p2.out")"
 
 python3 "$HERE/projection_check.py" counts "$SCRATCH" "sqlite:$SCRATCH/a.db" \
@@ -61,7 +61,7 @@ kill_loop() {
     wait "$pid" 2>/dev/null
     rc=$?
     [ "$rc" -ne 0 ] && [ "$rc" -ne 137 ] && { bad "a killed run's successor failed (exit $rc): $(cat "$SCRATCH/kl.out")"; return; }
-    grep -q "nothing new: up to date at seq 46748" "$SCRATCH/kl.out" && { done=yes; break; }
+    grep -q "nothing new: up to date at seq 46794" "$SCRATCH/kl.out" && { done=yes; break; }
   done
   if [ "$done" = no ]; then
     "$TOOLS" project "$SCRATCH/run" --db "$db" --batch "$batch" --candles > "$SCRATCH/kl.out" 2>&1 \

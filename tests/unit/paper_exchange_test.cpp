@@ -64,6 +64,7 @@ TEST_CASE("each fill pays its venue's fee rates, fractions of a basis point roun
   c.slippage_bps = 0;
   c.venue_fees[VenueId::coinbase] = {6000, 4000};  // Coinbase's first tier: 0.60 % taker, 0.40 % maker
   c.venue_fees[VenueId::binance] = {750, 750};     // Binance spot paid in BNB: 7.5 bps
+  c.market.every_symbol.min_notional = 0;          // the rounding case below fills 0.10001
   PaperExchangeCore core(c);
   CoreHarness h(core);
   auto on = [](OrderRequest r, const char* symbol) {
@@ -241,6 +242,53 @@ TEST_CASE("cancel, and rejects of invalid orders") {
   e = of_type<OrderEvent>(hf.feed(order("u", Side::buy, OrderType::limit, 1, 99.0005), 0));
   REQUIRE(e.size() == 1);
   CHECK(e[0].reason == "limit price 99.0005 is not a multiple of the tick 0.001 (market.BTCUSDT.tick_size)");
+}
+
+TEST_CASE("the paper venue refuses an order worth less than the minimum notional, a market order at the last print") {
+  PaperExchangeCore core(cfg());
+  CoreHarness h(core);
+  auto kind = [&](const OrderRequest& r) {
+    const auto e = of_type<OrderEvent>(h.feed(r, 0));
+    REQUIRE(e.size() == 1);
+    return e[0];
+  };
+  // Before any print a market order's value is unknown: the venue takes it.
+  CHECK(kind(order("m0", Side::buy, OrderType::market, 0.001)).kind == OrderEventKind::accepted);
+  h.feed(print(100, 0.001), 1000 * kMs);
+  const auto small = kind(order("m1", Side::sell, OrderType::market, 0.04));
+  CHECK(small.kind == OrderEventKind::rejected);
+  CHECK(small.reason == "order value 4 (0.04 at 100) is below the minimum 5 (market.min_notional)");
+  CHECK(kind(order("m2", Side::sell, OrderType::market, 0.05)).kind == OrderEventKind::accepted);
+  CHECK(kind(order("l1", Side::buy, OrderType::limit, 0.04, 99)).kind == OrderEventKind::rejected);
+  CHECK(kind(order("l2", Side::sell, OrderType::limit, 0.04, 130)).kind == OrderEventKind::accepted);
+  // The last print survives a snapshot; a snapshot written before it was kept still loads.
+  StateWriter w;
+  core.save(w);
+  PaperExchangeCore restored(cfg());
+  StateReader r(w.bytes());
+  REQUIRE(restored.load(r).has_value());
+  CHECK(r.at_end());
+  CoreHarness hr(restored);
+  CHECK(of_type<OrderEvent>(hr.feed(order("m3", Side::sell, OrderType::market, 0.04), 0))[0].kind ==
+        OrderEventKind::rejected);
+  StateWriter old;
+  old.u32(0);  // no working order
+  old.u64(7);  // the next order id: where a spot snapshot used to end
+  PaperExchangeCore from_old(cfg());
+  StateReader ro(old.bytes());
+  REQUIRE(from_old.load(ro).has_value());
+  CoreHarness ho(from_old);
+  CHECK(of_type<OrderEvent>(ho.feed(order("m4", Side::sell, OrderType::market, 0.04), 0))[0].kind ==
+        OrderEventKind::accepted);
+  // By the symbol's own minimum where it has one.
+  PaperExchangeConfig own = cfg();
+  own.market.by_symbol["BTCUSDT"] = MarketRules{px(0.001), px(1), px(0.01)};
+  PaperExchangeCore lower(own);
+  CoreHarness hl(lower);
+  CHECK(of_type<OrderEvent>(hl.feed(order("o1", Side::buy, OrderType::limit, 0.04, 99), 0))[0].kind ==
+        OrderEventKind::accepted);
+  const auto tiny = of_type<OrderEvent>(hl.feed(order("o2", Side::buy, OrderType::limit, 0.001, 99), 0));
+  CHECK(tiny[0].reason == "order value 0.099 (0.001 at 99) is below the minimum 1 (market.BTCUSDT.min_notional)");
 }
 
 namespace {
@@ -426,6 +474,7 @@ TEST_CASE("perpetuals: the paper venue refuses a reduce-only order that would op
   PaperExchangeConfig c = cfg();
   c.perps.leverage = 5;
   c.perps.list.push_back(btc_perp());
+  c.market.every_symbol.min_notional = px(100);
   PaperExchangeCore core(c);
   CoreHarness h(core);
   auto reduce = [&](const char* id, Side side, double qty, std::int64_t at_ms) {
@@ -446,6 +495,17 @@ TEST_CASE("perpetuals: the paper venue refuses a reduce-only order that would op
   // Short 0.5: a reduce-only sell grows it, a buy of 1 would flip it; a buy of 0.5 closes it.
   CHECK(reduce("r2", Side::sell, 0.1, 1200).at(0).kind == OrderEventKind::rejected);
   CHECK(reduce("r3", Side::buy, 1, 1201).at(0).kind == OrderEventKind::rejected);
+  // Below the minimum (0.001 at 60000: 60 < 100) an opening order is refused; a reduce-only
+  // one is exempt, as on Binance's futures.
+  auto small = order("n1", Side::buy, OrderType::market, 0.001);
+  small.symbol = kPerp;
+  CHECK(of_type<OrderEvent>(h.feed(small, 1202 * kMs)).at(0).reason ==
+        "order value 60 (0.001 at 60000) is below the minimum 100 (market.min_notional)");
+  CHECK(reduce("r5", Side::buy, 0.001, 1202).at(0).kind == OrderEventKind::accepted);
+  auto cancel = small;
+  cancel.client_order_id = "r5";
+  cancel.cancel = true;
+  CHECK(of_type<OrderEvent>(h.feed(cancel, 1202 * kMs)).at(0).kind == OrderEventKind::canceled);
   CHECK(reduce("r4", Side::buy, 0.5, 1202).at(0).kind == OrderEventKind::accepted);
   const auto closed = of_type<OrderEvent>(h.feed(Trade{kPerp, px(59000), px(2), 10, 0, 0, false}, 1300 * kMs));
   REQUIRE(closed.size() == 1);

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <string>
 
@@ -120,8 +121,8 @@ TEST_CASE("an entry on an instrument quoted in another asset than the portfolio'
   }
   CHECK(decide(r.h, entry("BTCUSDT", 10)).approved);
   // A position held in one (adopted from a venue, or from before) can still be closed.
-  r.h.feed(portfolio(10000, {Position{"XRPETH", px(10), px(0.0014), px(0.0014), 0, 0}}, 0, 2000));
-  OrderIntent exit = entry("XRPETH", 10);
+  r.h.feed(portfolio(10000, {Position{"XRPETH", px(10000), px(0.0014), px(0.0014), 0, 0}}, 0, 2000));
+  OrderIntent exit = entry("XRPETH", 10000);  // 14 ETH: above the minimum notional
   exit.side = Side::sell;
   exit.is_exit = true;
   CHECK(decide(r.h, exit).approved);
@@ -475,22 +476,64 @@ TEST_CASE("a flatten whose exit ends unfilled exits again at the next candle, un
   CHECK(of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 100, 100, 100, 299'999))).empty());
 }
 
-TEST_CASE("a resume ends a flatten that had not finished, dust below the minimum notional is not retried") {
+TEST_CASE("a resume ends a flatten that had not finished, dust below the minimum notional is never sent") {
   Ready r;
   r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(1), px(100), px(100), 0, 0},
                              Position{"ETHUSDT", px(0.4), px(10), px(10), 0, 0}}));  // 4 < min notional 5
   auto d = of_type<RiskDecision>(r.h.feed(OperatorCommand{OperatorCommandKind::flatten, "cli", "x", 0}));
-  REQUIRE(d.size() == 2);
+  REQUIRE(d.size() == 1);  // a venue refuses the dust: only BTC's exit
+  CHECK(d[0].symbol == "BTCUSDT");
   OrderEvent expired;
   expired.side = Side::sell;
   expired.kind = OrderEventKind::rejected;
-  expired.symbol = "ETHUSDT";
-  r.h.feed(expired);
   CHECK(of_type<RiskDecision>(r.h.feed(candle("ETHUSDT", 10, 10, 10, 119'999))).empty());
+  // Once the price makes it worth the minimum, it is no longer dust: the flatten sells it.
+  CHECK(of_type<RiskDecision>(r.h.feed(candle("ETHUSDT", 12.5, 12.5, 12.5, 179'999))).size() == 1);
   expired.symbol = "BTCUSDT";
   r.h.feed(expired);
   r.h.feed(OperatorCommand{OperatorCommandKind::resume, "cli", "", 0});
   CHECK(of_type<RiskDecision>(r.h.feed(candle("BTCUSDT", 100, 100, 100, 119'999))).empty());
+}
+
+TEST_CASE("an exit worth less than the minimum notional is dust: refused as a venue would, and risk's stops leave it") {
+  Ready r;
+  r.h.feed(portfolio(10000, {Position{"BTCUSDT", px(0.04), px(100), px(100), 0, 0}}));  // 4 at 100 < 5
+  OrderIntent exit = entry("BTCUSDT", 0.04);
+  exit.side = Side::sell;
+  exit.is_exit = true;
+  auto d = decide(r.h, exit);
+  CHECK_FALSE(d.approved);
+  CHECK(d.reason_code == "below_min_notional");
+  CHECK(d.reason == "an exit of 0.04 BTCUSDT at 100 is worth less than market.min_notional = 5: no venue takes it; "
+                    "the position is dust, held and valued");
+  // A limit exit priced where it is worth the minimum is a venue's to take.
+  exit.type = OrderType::limit;
+  exit.limit_price = px(130);
+  exit.intent_id = 43;
+  CHECK(decide(r.h, exit).approved);
+
+  // Risk's own stop: the low passes the 2 % stop, but at the close the position is dust.
+  Ready s;
+  s.h.feed(portfolio(10000, {Position{"BTCUSDT", px(0.04), px(100), px(100), 0, 0}}));
+  CHECK(of_type<RiskDecision>(s.h.feed(candle("BTCUSDT", 90, 100, 95, 119'999))).empty());
+  // Worth the minimum (0.06 at 95: 5.7), the same stop is sent.
+  s.h.feed(portfolio(10000, {Position{"BTCUSDT", px(0.06), px(100), px(95), 0, 0}}));
+  const auto stop = of_type<RiskDecision>(s.h.feed(candle("BTCUSDT", 90, 100, 95, 179'999)));
+  REQUIRE(stop.size() == 1);
+  CHECK(stop[0].reason_code == "stop_loss");
+  CHECK(stop[0].approved_qty == px(0.06));
+}
+
+TEST_CASE("exit_qty: the whole lots worth the minimum notional, a reduce-only exit exempt, with no price the venue decides") {
+  const MarketRules m{px(0.001), px(5), px(0.01)};
+  CHECK(exit_qty(px(0.0505), px(100), m, false) == px(0.05));  // 5 at 100: whole lots, worth the minimum
+  CHECK(exit_qty(-px(0.0505), px(100), m, false) == px(0.05));  // a short's, by a buy
+  CHECK(exit_qty(px(0.049), px(100), m, false) == 0);           // 4.9: dust
+  CHECK(exit_qty(px(0.049), px(100), m, true) == px(0.049));    // a perpetual's reduce-only exit
+  CHECK(exit_qty(px(0.0009), px(100), m, true) == 0);           // below one lot: dust everywhere
+  CHECK(exit_qty(px(0.049), 0, m, false) == px(0.049));         // no price yet
+  CHECK(exit_qty(std::numeric_limits<std::int64_t>::max(), px(100), m, false) > 0);  // beyond 64 bits: far above
+  CHECK(exit_qty(std::numeric_limits<std::int64_t>::min(), px(100), m, false) > 0);
 }
 
 TEST_CASE("a risk snapshot taken before flatten retried still loads (the flag reads as off)") {

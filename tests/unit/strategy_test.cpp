@@ -93,6 +93,59 @@ TEST_CASE("rule strategy: warms up, goes long on a rising market sized by equity
   CHECK(of_type<Signal>(out).at(0).direction == Direction::flat);
 }
 
+namespace {
+// A long entered, filled, exited on a fall with all but 0.03 filled (a participation cap, a
+// venue's partial fill): 3 at 100, below the minimum of 5. Then the fall goes on and prices
+// rise again; what the strategy sent in that time.
+std::vector<OrderIntent> after_exit_to_dust(std::uint64_t cooldown_candles) {
+  RuleStrategyConfig c = cfg();
+  c.reentry_cooldown_candles = cooldown_candles;
+  RuleStrategyCore core(c);
+  CoreHarness h(core);
+  h.feed(equity(10000));
+  for (int i = 0; i < 5; ++i) h.feed(candle(i, 100 + (i % 2) * 0.01));
+  Outbox out;
+  int i = 5;
+  for (; i < 30 && of_type<OrderIntent>(out).empty(); ++i) out = h.feed(candle(i, 100 + i));
+  const auto entry = of_type<OrderIntent>(out);
+  REQUIRE(entry.size() == 1);
+  OrderEvent ended;
+  ended.symbol = "BTCUSDT";
+  ended.kind = OrderEventKind::filled;
+  ended.intent_id = entry[0].intent_id;
+  h.feed(ended);
+  h.feed(equity(10000, 15));
+  out.clear();
+  for (int k = 0; k < 20 && of_type<OrderIntent>(out).empty(); ++k) out = h.feed(candle(i++, 130 - 3 * k));
+  const auto exit = of_type<OrderIntent>(out);
+  REQUIRE(exit.size() == 1);
+  CHECK(exit[0].qty == px(15));
+  ended.kind = OrderEventKind::expired;
+  ended.intent_id = exit[0].intent_id;
+  h.feed(ended);
+  h.feed(equity(10000, 0.03));
+  std::vector<OrderIntent> sent;
+  auto take = [&](double close) {
+    for (auto& intent : of_type<OrderIntent>(h.feed(candle(i++, close)))) sent.push_back(std::move(intent));
+  };
+  for (int k = 0; k < 5; ++k) take(80 - k);
+  for (int k = 0; k < 30 && sent.empty(); ++k) take(76 + 2 * k);
+  return sent;
+}
+}  // namespace
+
+TEST_CASE("rule strategy: a rest worth less than the minimum notional is dust: no exit for it, an entry adds to it") {
+  // No exit of the dust while the fall goes on (a venue refuses it, at every candle); on
+  // the rise an entry is sent beside it, and its exit will sell both.
+  const auto sent = after_exit_to_dust(0);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].side == Side::buy);
+  CHECK_FALSE(sent[0].is_exit);
+  CHECK(sent[0].qty > px(0.03));
+  // An exit that closed the position to dust closed it: the re-entry cooldown runs.
+  CHECK(after_exit_to_dust(1000).empty());
+}
+
 TEST_CASE("rule strategy: no entry while risk is halted") {
   RuleStrategyCore core(cfg());
   CoreHarness h(core);
