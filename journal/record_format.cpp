@@ -494,7 +494,7 @@ std::vector<std::uint8_t> encode_session(const SessionInfo& s) {
 Result<SessionInfo> decode_session(std::span<const std::uint8_t> bytes) {
   try {
     kj::ArrayInputStream in(kj::ArrayPtr<const kj::byte>(bytes.data(), bytes.size()));
-    capnp::PackedMessageReader msg(in);
+    capnp::PackedMessageReader msg(in, reader_options_for_packed(bytes.size()));
     auto s = msg.getRoot<schema::Session>();
     return SessionInfo{s.getId(), s.getStartSeq(), s.getEndSeq(), s.getStartTsNs(), s.getEndTsNs(),
                        s.getEndReason().cStr(), s.getNodeId().cStr(), s.getConfigHash().cStr(),

@@ -411,7 +411,7 @@ std::vector<std::uint8_t> encode_body_packed(const Message& message) {
 Result<Message> decode_body_packed(std::uint16_t type_id, std::span<const std::uint8_t> packed) {
   try {
     kj::ArrayInputStream in(kj::ArrayPtr<const kj::byte>(packed.data(), packed.size()));
-    capnp::PackedMessageReader reader(in);
+    capnp::PackedMessageReader reader(in, reader_options_for_packed(packed.size()));
     return decode_body(type_id, reader.getRoot<capnp::AnyPointer>());
   } catch (const kj::Exception& e) {
     return fail(std::string("malformed packed body: ") + e.getDescription().cStr());
@@ -468,6 +468,10 @@ capnp::ReaderOptions reader_options_for(std::size_t words) {
   // Four readings (a decode, a render, checks) and room for a small message's pointers.
   o.traversalLimitInWords = std::min<std::uint64_t>(o.traversalLimitInWords, 4 * std::uint64_t{words} + 1024);
   return o;
+}
+
+capnp::ReaderOptions reader_options_for_packed(std::size_t bytes) {
+  return reader_options_for(std::min<std::uint64_t>(std::uint64_t{bytes}, std::uint64_t{1} << 40) * 128);
 }
 
 Result<Message> decode_body_flat(std::uint16_t type_id, std::span<const std::uint8_t> flat) {

@@ -44,6 +44,9 @@ Result<Message> decode_body_flat(std::uint16_t type_id, std::span<const std::uin
 // few dozen bytes could otherwise hold millions of elements to decode and render (a
 // 53-byte record took 14 s). Reading more than that is an error, as a damaged pointer is.
 capnp::ReaderOptions reader_options_for(std::size_t words);
+// The same for a packed message of `bytes` bytes, by the most words it can unpack to (a
+// run of zero words packs to two bytes for up to 256 of them).
+capnp::ReaderOptions reader_options_for_packed(std::size_t bytes);
 // The words of a flat message, for a capnp::FlatArrayMessageReader: in place when the
 // bytes are word-aligned, else copied into `scratch`. A size that is not whole words is an error.
 Result<kj::ArrayPtr<const capnp::word>> flat_words(std::span<const std::uint8_t> flat,

@@ -8,6 +8,7 @@
 
 #include <capnp/dynamic.h>
 #include <capnp/message.h>
+#include <capnp/serialize-packed.h>
 #include <capnp/serialize.h>
 
 #include "journal/journal.hpp"
@@ -15,6 +16,7 @@
 #include "message_samples.hpp"
 #include "messages/message_codec.hpp"
 #include "messages/message_json.hpp"
+#include "messages/schema/trading.capnp.h"
 #include "messages/type_registry.hpp"
 #include "test_support.hpp"
 
@@ -206,4 +208,31 @@ TEST_CASE("JSON: a signal's values are the shortest text of the exact double, Na
   CHECK(json.find(R"({"name":"inf","value":null})") != std::string::npos);
   // Equality is by bits: a NaN equals itself, so a replayed NaN matches its record.
   CHECK(Signal{s} == s);
+}
+
+TEST_CASE("a packed body of a few bytes cannot make millions of elements to decode: it is an error at once") {
+  // A portfolio state whose positions are five million structs of no size: they cost one
+  // tag word, pack to a few dozen bytes, and Cap'n Proto's default limit (8M words) lets
+  // them through, each decoded into a Position (seconds and gigabytes, from a damaged
+  // snapshot). The packed reader is bounded by what its bytes can unpack to.
+  capnp::MallocMessageBuilder b;
+  auto root = b.initRoot<capnp::AnyPointer>();
+  root.initAs<schema::PortfolioState>().setQuoteAsset("USDC");
+  const auto slot = capnp::Schema::from<schema::PortfolioState>().getFieldByName("positions").getProto().getSlot();
+  root.getAs<capnp::AnyStruct>().getPointerSection()[slot.getOffset()].initAsListOfAnyStruct(0, 0, 5'000'000);
+  kj::VectorOutputStream out;
+  capnp::writePackedMessage(out, b);
+  const auto bytes = out.getArray();
+  CHECK(bytes.size() < 100);
+  const auto m = decode_body_packed(PortfolioState::kTypeId, {bytes.begin(), bytes.size()});
+  REQUIRE_FALSE(m.has_value());
+  CHECK(m.error().message.find("traversal limit") != std::string::npos);
+  // A real state with many positions still reads: the bound is what the bytes can hold.
+  PortfolioState many;
+  many.quote_asset = "USDC";
+  for (int i = 0; i < 1000; ++i) many.positions.push_back(Position{"SYM" + std::to_string(i), 1000 + i, 7, 7, 0, 0});
+  const auto packed = encode_body_packed(many);
+  const auto back = decode_body_packed(PortfolioState::kTypeId, packed);
+  REQUIRE(back.has_value());
+  CHECK(std::get<PortfolioState>(*back) == many);
 }
