@@ -1,6 +1,7 @@
 #pragma once
 // UTC timestamps for people: nanoseconds since the Unix epoch <-> ISO 8601.
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,9 +23,17 @@ std::string format_utc_day(std::int64_t day);
 // The UTC day a time in milliseconds falls on, counted as above: days roll over at
 // midnight UTC, for risk's daily limits, the portfolio's day book and the SQL tables.
 // Floor division, so a time before 1970 still falls on its own day.
+inline constexpr std::int64_t kMsPerDay = 86'400'000;
 constexpr std::int64_t utc_day_number(std::int64_t ms) {
-  constexpr std::int64_t kDayMs = 86'400'000;
-  return ms >= 0 ? ms / kDayMs : -((-ms + kDayMs - 1) / kDayMs);
+  return ms >= 0 ? ms / kMsPerDay : -((-ms + kMsPerDay - 1) / kMsPerDay);
+}
+
+// The first millisecond of a day numbered as above; nullopt beyond 64-bit milliseconds.
+constexpr std::optional<std::int64_t> utc_day_start_ms(std::int64_t day) {
+  if (day > std::numeric_limits<std::int64_t>::max() / kMsPerDay ||
+      day < std::numeric_limits<std::int64_t>::min() / kMsPerDay)
+    return std::nullopt;
+  return day * kMsPerDay;
 }
 
 // Accepts integer nanoseconds, or "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fraction]][Z]" (UTC);

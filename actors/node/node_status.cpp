@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "base/time_format.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/fixed_point_display.hpp"
 #include "messages/message_json.hpp"
@@ -89,7 +90,7 @@ void NodeStatus::on_portfolio(const PortfolioState& p) {
       equity_step_ms_ *= 2;
     }
   }
-  const std::int64_t day = p.ts_ms / 86'400'000;
+  const std::int64_t day = utc_day_number(p.ts_ms);
   if (day != day_) {
     day_ = day;
     day_start_pnl_ = pnl(p);

@@ -637,9 +637,8 @@ Quiet RiskCore::quiet() const {
   // then leaves the bound's day.)
   if (have_portfolio_ && day_start_known_ && (state_ == TradingState::halted || config_.max_drawdown_ppm > 0)) {
     auto& b = q.portfolio;
-    constexpr std::int64_t kDayMs = 86'400'000;
-    const auto from = narrow_checked(static_cast<__int128>(day_) * kDayMs);
-    const auto to = narrow_checked(static_cast<__int128>(day_ + 1) * kDayMs);
+    const auto from = utc_day_start_ms(day_);
+    const auto to = utc_day_start_ms(day_ + 1);
     const auto floor = narrow_checked(static_cast<__int128>(day_start_equity_) - config_.max_daily_loss);
     if (from && to) {
       b.on = true;
