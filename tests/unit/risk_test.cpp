@@ -933,25 +933,41 @@ TEST_CASE("risk's quiet declaration holds near every limit: a portfolio state or
   // capital moved in and out and positions opened and closed; candles of its interval and
   // another; entries, exits, halts and resumes. The harness checks every delivery the last
   // awaited declaration covers (as the sequencer would not wait for it) answers nothing.
+  // Held positions, long and short (some near a liquidation price), with entries around
+  // the candles' prices, so candles fall inside, on and past the stops and targets; percent,
+  // off and volatility modes.
   std::uint64_t covered_states = 0, answered_states = 0, covered_candles = 0, halts = 0;
+  std::uint64_t answered_held_candles = 0;
   for (std::uint64_t run = 0; run < 200; ++run) {
     std::uint64_t x = run * 2654435761u + 17;
     auto next = [&](std::uint64_t n) {
       x = x * 6364136223846793005ULL + 1442695040888963407ULL;
       return (x >> 33) % n;
     };
-    RiskCore core(base());
+    RiskConfig config = base();
+    if (run % 4 == 1) config.take_profit_mode = StopMode::off;
+    if (run % 4 == 2) config.stop_loss_mode = StopMode::off;
+    if (run % 8 == 3) config.stop_loss_mode = StopMode::volatility;
+    config.stop_loss_atr_milli = 2000;
+    RiskCore core(config);
     CoreHarness h(core);
     std::int64_t ts = 86'400'000LL * 19'000;  // a UTC midnight
     double cash = 10000;
+    bool holding = false;  // what the last portfolio state fed holds
     for (int step = 0; step < 300; ++step) {
       ts += static_cast<std::int64_t>(next(4) == 0 ? 3'600'000 * next(30) : 60'000);  // now and then hours, days
       const auto kind = next(10);
       if (kind < 5) {
         const double equity = 10000 - 600 + static_cast<double>(next(1200));  // around the daily loss of 500
         std::vector<Position> held;
-        if (next(2) == 0) held.push_back(Position{"BTCUSDT", px(1), px(100), px(100), 0, 0});
+        const double entry = 97 + static_cast<double>(next(7));
+        if (const auto k = next(3); k != 0) {
+          held.push_back(Position{"BTCUSDT", px(k == 1 ? 1 : -1), px(entry), px(100), 0, 0});
+          if (next(3) == 0) held.back().liquidation_price = px(k == 1 ? entry - 6 : entry + 6);  // within 5 % of some closes
+        }
+        if (next(4) == 0) held.push_back(Position{"ETHUSDT", px(2), px(entry), px(100), 0, 0});
         if (next(20) == 0) cash += 100;  // capital moved in
+        holding = !held.empty();
         PortfolioState p = portfolio(equity, held, static_cast<std::uint32_t>(80'000 + next(40'000)), ts);
         p.starting_cash = px(cash);
         const std::size_t before = h.quiet_deliveries();
@@ -961,10 +977,12 @@ TEST_CASE("risk's quiet declaration holds near every limit: a portfolio state or
       } else if (kind < 8) {
         const std::size_t before = h.quiet_deliveries();
         const double price = 95 + static_cast<double>(next(10));
-        Candle c = candle("BTCUSDT", price - 3, price + 3, price, ts);
-        c.interval_s = next(2) == 0 ? 60 : 300;
-        h.feed(c);
+        const double spread = 0.5 * static_cast<double>(1 + next(9));  // whole prices too: candles on the edges
+        Candle c = candle(next(3) == 0 ? "ETHUSDT" : "BTCUSDT", price - spread, price + spread, price, ts);
+        c.interval_s = next(4) == 0 ? 300 : 60;
+        const auto& out = h.feed(c);
         if (h.quiet_deliveries() > before) ++covered_candles;
+        if (holding && c.interval_s == 60) answered_held_candles += !out.empty();
       } else if (kind == 8) {
         OrderIntent i = entry("BTCUSDT", 1, 900'000, ts);
         i.intent_id = 1000 + static_cast<std::uint64_t>(step);
@@ -985,5 +1003,6 @@ TEST_CASE("risk's quiet declaration holds near every limit: a portfolio state or
   CHECK(covered_states > 1000);
   CHECK(answered_states > 100);
   CHECK(covered_candles > 1000);
+  CHECK(answered_held_candles > 100);  // stops, targets and liquidation exits reached
   CHECK(halts > 100);
 }
