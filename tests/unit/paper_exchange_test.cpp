@@ -269,7 +269,7 @@ TEST_CASE("the paper venue refuses an order worth less than the minimum notional
   REQUIRE(restored.load(r).has_value());
   CHECK(r.at_end());
   CoreHarness hr(restored);
-  CHECK(of_type<OrderEvent>(hr.feed(order("m3", Side::sell, OrderType::market, 0.04), 0))[0].kind ==
+  CHECK(of_type<OrderEvent>(hr.feed(order("m3", Side::sell, OrderType::market, 0.04), 0)).at(0).kind ==
         OrderEventKind::rejected);
   StateWriter old;
   old.u32(0);  // no working order
@@ -278,17 +278,17 @@ TEST_CASE("the paper venue refuses an order worth less than the minimum notional
   StateReader ro(old.bytes());
   REQUIRE(from_old.load(ro).has_value());
   CoreHarness ho(from_old);
-  CHECK(of_type<OrderEvent>(ho.feed(order("m4", Side::sell, OrderType::market, 0.04), 0))[0].kind ==
+  CHECK(of_type<OrderEvent>(ho.feed(order("m4", Side::sell, OrderType::market, 0.04), 0)).at(0).kind ==
         OrderEventKind::accepted);
   // By the symbol's own minimum where it has one.
   PaperExchangeConfig own = cfg();
   own.market.by_symbol["BTCUSDT"] = MarketRules{px(0.001), px(1), px(0.01)};
   PaperExchangeCore lower(own);
   CoreHarness hl(lower);
-  CHECK(of_type<OrderEvent>(hl.feed(order("o1", Side::buy, OrderType::limit, 0.04, 99), 0))[0].kind ==
+  CHECK(of_type<OrderEvent>(hl.feed(order("o1", Side::buy, OrderType::limit, 0.04, 99), 0)).at(0).kind ==
         OrderEventKind::accepted);
   const auto tiny = of_type<OrderEvent>(hl.feed(order("o2", Side::buy, OrderType::limit, 0.001, 99), 0));
-  CHECK(tiny[0].reason == "order value 0.099 (0.001 at 99) is below the minimum 1 (market.BTCUSDT.min_notional)");
+  CHECK(tiny.at(0).reason == "order value 0.099 (0.001 at 99) is below the minimum 1 (market.BTCUSDT.min_notional)");
 }
 
 namespace {
