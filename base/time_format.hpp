@@ -20,10 +20,11 @@ std::string format_utc_minute(std::int64_t ns);
 // A day counted from 1970-01-01 (UTC): 19417 -> "2023-03-01"
 std::string format_utc_day(std::int64_t day);
 
+inline constexpr std::int64_t kMsPerDay = 86'400'000;
+
 // The UTC day a time in milliseconds falls on, counted as above: days roll over at
 // midnight UTC, for risk's daily limits, the portfolio's day book and the SQL tables.
 // Floor division, so a time before 1970 still falls on its own day.
-inline constexpr std::int64_t kMsPerDay = 86'400'000;
 constexpr std::int64_t utc_day_number(std::int64_t ms) {
   return ms >= 0 ? ms / kMsPerDay : -((-ms + kMsPerDay - 1) / kMsPerDay);
 }
