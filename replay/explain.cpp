@@ -267,17 +267,22 @@ void append_list(std::string& out, const char* key, const std::vector<ExplainedR
 
 }  // namespace
 
-Result<std::uint64_t> find_target(journal::Reader& reader, const ExplainTarget& target) {
+Result<std::optional<std::uint64_t>> find_target(journal::Reader& reader, const ExplainTarget& target) {
   switch (target.kind) {
     case ExplainTarget::Kind::seq: {
-      auto r = read_at(reader, target.seq);
-      if (!r) return tl::unexpected(r.error());
+      journal::Filter f;
+      f.from_seq = f.to_seq = target.seq;
+      auto cursor = reader.scan(f);
+      if (!cursor) return tl::unexpected(cursor.error());
+      auto v = cursor->next();
+      if (!v) return tl::unexpected(v.error());
+      if (*v == nullptr) return std::nullopt;
       return target.seq;
     }
     case ExplainTarget::Kind::order: {
       auto r = find_request(reader, target.client_order_id);
       if (!r) return tl::unexpected(r.error());
-      if (!*r) return fail(fmt::format("the journal has no order request with client order id {}", target.client_order_id));
+      if (!*r) return std::nullopt;
       return (*r)->header.seq;
     }
     case ExplainTarget::Kind::fill: {
@@ -286,11 +291,21 @@ Result<std::uint64_t> find_target(journal::Reader& reader, const ExplainTarget& 
         return ev.fill_qty > 0 && ev.trade_id == target.trade_id;
       });
       if (!r) return tl::unexpected(r.error());
-      if (!*r) return fail(fmt::format("the journal has no fill with trade id {}", target.trade_id));
+      if (!*r) return std::nullopt;
       return (*r)->header.seq;
     }
   }
-  return fail("no target");
+  return std::nullopt;
+}
+
+std::string missing_target(const ExplainTarget& target) {
+  switch (target.kind) {
+    case ExplainTarget::Kind::seq: return fmt::format("the journal has no record at seq {}", target.seq);
+    case ExplainTarget::Kind::order:
+      return fmt::format("the journal has no order request with client order id {}", target.client_order_id);
+    case ExplainTarget::Kind::fill: return fmt::format("the journal has no fill with trade id {}", target.trade_id);
+  }
+  return "no target";
 }
 
 Result<Explanation> explain(journal::Reader& reader, std::uint64_t seq) {

@@ -8,6 +8,7 @@
 //  - for an order: its request's chain, then what followed for it (the venue's answers,
 //    cancels, fills, and the portfolio state each fill produced).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,8 +40,10 @@ struct Explanation {
   std::vector<ExplainedRecord> after;   // the order's answers, cancels, fills and the states after them
 };
 
-// The target's seq. Errors: no such record, order or fill.
-Result<std::uint64_t> find_target(journal::Reader& reader, const ExplainTarget& target);
+// The target's seq; std::nullopt when the journal holds no such record, order or fill
+// (missing_target says which). Errors: a record on the way cannot be read (naming its seq).
+Result<std::optional<std::uint64_t>> find_target(journal::Reader& reader, const ExplainTarget& target);
+std::string missing_target(const ExplainTarget& target);
 // Why the record at `seq` exists. Errors: a record without a journaled cause (a journal
 // written before causes were recorded), a journal read error (it names the seq).
 Result<Explanation> explain(journal::Reader& reader, std::uint64_t seq);

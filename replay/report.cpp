@@ -11,12 +11,10 @@
 
 namespace trader::replay {
 
-Result<SessionReport> build_report(const std::string& dir) {
-  auto reader = journal::Reader::open(dir);
-  if (!reader) return tl::unexpected(reader.error());
-  auto sessions = (*reader)->sessions();
+Result<std::optional<SessionReport>> build_report(journal::Reader& reader, const std::string& dir) {
+  auto sessions = reader.sessions();
   if (!sessions) return tl::unexpected(sessions.error());
-  auto cursor = (*reader)->scan();
+  auto cursor = reader.scan();
   if (!cursor) return tl::unexpected(cursor.error());
   SessionReport r;
   r.dir = dir;
@@ -49,7 +47,7 @@ Result<SessionReport> build_report(const std::string& dir) {
       if (auto done = days.add(h.seq, *p)) r.days.push_back(std::move(*done));
     }
   }
-  if (stats.empty()) return fail(fmt::format("journal {} has no portfolio state to report on", dir));
+  if (stats.empty()) return std::nullopt;
   stats.finish(r.stats);
   r.last = stats.last();
   if (auto today = days.current()) r.days.push_back(std::move(*today));

@@ -5,11 +5,13 @@
 // Rendered as text or as one self-contained HTML page (inline SVG, no script, no network).
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "actors/portfolio/day_book.hpp"
 #include "base/result.hpp"
+#include "journal/journal.hpp"
 #include "replay/session_stats.hpp"
 #include "replay/strategy_book.hpp"
 
@@ -40,8 +42,11 @@ struct SessionReport {
   std::uint64_t sessions = 0;
 };
 
-// Errors: the journal cannot be read (naming the seq), or holds no portfolio state.
-Result<SessionReport> build_report(const std::string& dir);
+// The report of the journal `reader` reads (`dir` names it in the report); std::nullopt
+// when it holds no portfolio state (market data only: nothing to report on). Errors: a
+// record cannot be read (naming the seq). Opening the journal is the caller's, so that a
+// journal that is not there and one damaged inside stay two different failures.
+Result<std::optional<SessionReport>> build_report(journal::Reader& reader, const std::string& dir);
 std::string render_report_text(const SessionReport& report);
 std::string render_report_html(const SessionReport& report);
 

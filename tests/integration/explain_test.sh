@@ -170,6 +170,17 @@ expect_fail "explain with two targets" 2 "excludes" "$TOOLS" explain "$run" --se
 expect_fail "explain of an unknown order" 2 "no order request with client order id nope" "$TOOLS" explain "$run" --order nope
 expect_fail "explain of a seq past the end" 2 "no record at seq 99999999" "$TOOLS" explain "$run" --seq 99999999
 expect_fail "explain --fill 0" 2 "1 or more" "$TOOLS" explain "$run" --fill 0
+# A damaged record met on the way is the journal's fault, not the argument's: exit 1 and
+# its seq, as dump, stats and verify say (it was exit 2, as for an unknown order).
+if [ -n "$FAULT" ]; then
+  cp -r "$run" "$SCRATCH/damaged"
+  "$FAULT" flip "$SCRATCH/damaged" 3 > /dev/null || bad "journal-fault could not damage seq 3"
+  expect_fail "explain of an order behind a damaged record" 1 "seq 3: checksum mismatch" \
+    "$TOOLS" explain "$SCRATCH/damaged" --order "$cid"
+  expect_fail "explain of the damaged record itself" 1 "seq 3: checksum mismatch" "$TOOLS" explain "$SCRATCH/damaged" --seq 3
+  expect_fail "...while a seq past the end is still a wrong argument" 2 "no record at seq 99999999" \
+    "$TOOLS" explain "$SCRATCH/damaged" --seq 99999999
+fi
 mkdir -p "$SCRATCH/golden"
 gzip -dc "$DATA/golden/paper_20230301.mdb.gz" > "$SCRATCH/golden/data.mdb"
 old=$("$TOOLS" dump "$SCRATCH/golden" --type order_request --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["body"]["client_order_id"])')

@@ -64,6 +64,15 @@ renders_in_chromium "$SCRATCH/report.html" 30000 1050,1400
 expect_fail "a journal that does not exist" 2 "does not exist\|no journal\|cannot open" "$TOOLS" report "$SCRATCH/none"
 "$TOOLS" import binance-capture "$DATA/btcusdt_20240808_head20k.gz" --journal "$SCRATCH/capture" > /dev/null 2>&1
 expect_fail "a journal of market data only" 2 "has no portfolio state to report on" "$TOOLS" report "$SCRATCH/capture"
+# A record damaged inside the journal is found while reading: exit 1 and its seq, as dump,
+# stats and verify say (it was exit 2, the code for a wrong argument), and no HTML.
+if [ -n "$FAULT" ]; then
+  cp -r "$SCRATCH/run" "$SCRATCH/damaged"
+  "$FAULT" flip "$SCRATCH/damaged" 20000 > /dev/null || bad "journal-fault could not damage seq 20000"
+  expect_fail "a journal with a damaged record" 1 "seq 20000: checksum mismatch" \
+    "$TOOLS" report "$SCRATCH/damaged" --html "$SCRATCH/damaged.html"
+  [ ! -e "$SCRATCH/damaged.html" ] && ok "...and no HTML written" || bad "a failed report wrote $SCRATCH/damaged.html"
+fi
 echo "keep me" > "$SCRATCH/old.html"
 expect_fail "an output whose directory is a file" 2 "cannot write $SCRATCH/old.html/r.html" \
   "$TOOLS" report "$SCRATCH/run" --html "$SCRATCH/old.html/r.html"

@@ -60,12 +60,17 @@ void add_explain_command(CLI::App& app, int& exit_code) {
       target.trade_id = static_cast<std::uint64_t>(a->fill);
     }
     auto seq = replay::find_target(**reader, target);
-    if (!seq) {
+    if (!seq) {  // a damaged record on the way: as dump, stats and verify say
       fmt::print(stderr, "error: {}\n", seq.error().message);
+      exit_code = kExitFailed;
+      return;
+    }
+    if (!*seq) {  // no such record, order or fill: the input is wrong
+      fmt::print(stderr, "error: {}\n", replay::missing_target(target));
       exit_code = kExitError;
       return;
     }
-    auto e = replay::explain(**reader, *seq);
+    auto e = replay::explain(**reader, **seq);
     if (!e) {
       fmt::print(stderr, "error: {}\n", e.error().message);
       exit_code = kExitFailed;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/file_write.hpp"
+#include "journal/journal.hpp"
 #include "replay/report.hpp"
 #include "tools/trader_tools/commands.hpp"
 #include "tools/trader_tools/output_path.hpp"
@@ -28,15 +29,26 @@ void add_report_command(CLI::App& app, int& exit_code) {
         exit_code = kExitError;
         return;
       }
-    auto report = replay::build_report(a->dir);
-    if (!report) {
-      fmt::print(stderr, "error: {}\n", report.error().message);
+    auto reader = journal::Reader::open(a->dir);
+    if (!reader) {  // not there, or not a journal: the input is wrong
+      fmt::print(stderr, "error: {}\n", reader.error().message);
       exit_code = kExitError;
       return;
     }
-    fmt::print("{}", replay::render_report_text(*report));
+    auto report = replay::build_report(**reader, a->dir);
+    if (!report) {  // a damaged record, met while reading: as dump, stats and verify say
+      fmt::print(stderr, "error: {}\n", report.error().message);
+      exit_code = kExitFailed;
+      return;
+    }
+    if (!*report) {
+      fmt::print(stderr, "error: journal {} has no portfolio state to report on\n", a->dir);
+      exit_code = kExitError;
+      return;
+    }
+    fmt::print("{}", replay::render_report_text(**report));
     if (a->html.empty()) return;
-    if (auto written = write_file_atomically(a->html, replay::render_report_html(*report)); !written) {
+    if (auto written = write_file_atomically(a->html, replay::render_report_html(**report)); !written) {
       fmt::print(stderr, "error: {}\n", written.error().message);
       exit_code = kExitError;
       return;
