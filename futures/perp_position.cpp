@@ -57,7 +57,7 @@ Result<FillEffect> apply_fill(PerpPosition& p, bool buy, std::int64_t qty, std::
   const i128 total_realized = static_cast<i128>(p.realized) + realized;
   const i128 total_fees = static_cast<i128>(p.fees) + fee;
   const i128 wallet_delta = realized - fee;
-  if (!fits(notional) || !fits(q) || !fits(cost) || !fits(margin) || !fits(realized) || !fits(total_realized) ||
+  if (!fits(notional) || !quantity_fits(q) || !fits(cost) || !fits(margin) || !fits(realized) || !fits(total_realized) ||
       !fits(total_fees) || !fits(wallet_delta) || !fits(posted) || !fits(released))
     return fail(fmt::format("a fill of {} at {} overflows 64-bit fixed point; not booked", format_fixed(qty),
                             format_fixed(price)));

@@ -3,6 +3,7 @@
 // (Binance's precision). Parsing is exact; a value that needs more than 8 decimals
 // or does not fit is an error, never a rounding.
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,5 +35,11 @@ std::optional<std::int64_t> mul_fixed_checked(std::int64_t a, std::int64_t b, st
 // a * scale / b, toward zero (quote budget / price -> quantity); b must be positive.
 std::optional<std::int64_t> div_fixed_checked(std::int64_t a, std::int64_t b, std::int64_t scale = kFixedScale);
 std::optional<std::int64_t> add_checked(std::int64_t a, std::int64_t b);
+// Whether a quantity (a holding, a position) computed in 128 bits may be kept: it fits in
+// int64 and so does its size, since every reader of a short negates it and -INT64_MIN is
+// no int64. Quantities stop at +-INT64_MAX; a fill beyond is refused like any overflow.
+inline bool quantity_fits(__int128 q) {
+  return q > std::numeric_limits<std::int64_t>::min() && q <= std::numeric_limits<std::int64_t>::max();
+}
 
 }  // namespace trader

@@ -102,7 +102,7 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   const auto at_venue = venue_cash_.find(std::string(venue_name(venue_of(e.symbol))));
   const __int128 venue_cash =
       at_venue == venue_cash_.end() ? 0 : static_cast<__int128>(at_venue->second) + (cash - s.cash);
-  if (!fits(qty) || !fits(cost) || !fits(cash) || !fits(fees) || !fits(realized) || !fits(s.realized_pnl + realized) ||
+  if (!quantity_fits(qty) || !fits(cost) || !fits(cash) || !fits(fees) || !fits(realized) || !fits(s.realized_pnl + realized) ||
       !fits(h.realized + realized) || !fits(trip) || !fits(notional) || !fits(fee_value) || !fits(venue_cash)) {
     return not_booked("fill of " + e.symbol, e.client_order_id, e.ts_ms, out);
   }
@@ -304,7 +304,7 @@ void PortfolioCore::value_adopted(const std::string& symbol, std::int64_t price,
   if (it == unvalued_.end() || price <= 0) return;
   const __int128 value = mul_wide(it->second, price);
   Holding& h = holdings_[symbol];
-  if (!fits(value) || !fits(h.cost + value) || !fits(static_cast<__int128>(h.qty) + it->second) ||
+  if (!fits(value) || !fits(h.cost + value) || !quantity_fits(static_cast<__int128>(h.qty) + it->second) ||
       !fits(state_.starting_cash + value) || !fits(state_.peak_equity + value)) {
     out.push_back({Actor::none, ErrorReport{"arithmetic_overflow", symbol + ": valuing the adopted holding overflows "
                                             "64-bit fixed point; not valued", "", 0, ts_ms * 1'000'000}});

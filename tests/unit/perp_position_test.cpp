@@ -150,6 +150,19 @@ TEST_CASE("funding moves the position's margin: longs pay shorts at a positive r
   CHECK(apply_funding(flat, fx("51000"), fx("0.0001"), MarginMode::isolated) == 0);
 }
 
+TEST_CASE("a position stops at INT64_MAX units either way: a short to INT64_MIN is refused") {
+  // Its size (-qty) is read wherever a short is closed, valued or margined.
+  PerpPosition p;
+  p.leverage = 1;
+  REQUIRE(apply_fill(p, false, std::numeric_limits<std::int64_t>::max(), 1, 0).has_value());
+  CHECK(p.qty == -std::numeric_limits<std::int64_t>::max());
+  const PerpPosition before = p;
+  auto r = apply_fill(p, false, 1, 1, 0);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message.find("overflows") != std::string::npos);
+  CHECK(p == before);
+}
+
 TEST_CASE("a fill whose numbers do not fit 64 bits is refused and books nothing") {
   PerpPosition p;
   p.leverage = 3;

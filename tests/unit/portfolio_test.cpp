@@ -242,6 +242,28 @@ TEST_CASE("a fill that would overflow 64-bit fixed point is reported, not booked
   CHECK(s[0].fills == 0);
 }
 
+TEST_CASE("a holding stops at INT64_MAX units either way: an oversell to INT64_MIN is not booked") {
+  // Every reader of a short or an oversold holding negates it, and -INT64_MIN is no int64.
+  PortfolioCore core({"USDT", px(10000), 60});
+  CoreHarness h(core);
+  OrderEvent e = fill(Side::sell, 0, 0, 0);
+  e.fill_qty = std::numeric_limits<std::int64_t>::max();
+  e.fill_price = 1;  // 1e-8: the notional stays small
+  auto out = h.feed(e);  // oversold to -INT64_MAX: carried, reported as oversold
+  REQUIRE(of_type<ErrorReport>(out).size() == 1);
+  CHECK(of_type<ErrorReport>(out)[0].code == "oversold");
+  REQUIRE(of_type<PortfolioState>(out).size() == 1);
+  CHECK(of_type<PortfolioState>(out)[0].fills == 1);
+  e.fill_qty = 1;
+  out = h.feed(e);  // one unit more would be INT64_MIN
+  const auto errors = of_type<ErrorReport>(out);
+  REQUIRE_FALSE(errors.empty());
+  CHECK(errors.back().code == PortfolioCore::kNotBooked);
+  const auto s = of_type<PortfolioState>(out);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].fills == 1);
+}
+
 TEST_CASE("a value that leaves 64-bit fixed point is not published: risk is told, and the state comes back once it fits") {
   PortfolioCore core({"USDT", px(10000), 60});
   CoreHarness h(core);
