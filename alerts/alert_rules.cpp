@@ -83,7 +83,7 @@ void AlertRules::on_record(std::uint64_t seq, const Message& message, std::vecto
     // Always: a position the venue closed is money lost that no order of ours decided.
     out.push_back({Severity::critical, "liquidated",
                    fmt::format("LIQUIDATED: {} {} {} at mark {} (liquidation price {}{}), loss {}",
-                               l->qty > 0 ? "long" : "short", format_fixed(l->qty < 0 ? -l->qty : l->qty), l->symbol,
+                               l->qty > 0 ? "long" : "short", format_fixed(quantity_size(l->qty)), l->symbol,
                                format_fixed(l->mark_price), format_fixed(l->liquidation_price),
                                l->cross ? ", cross margin" : "", format_fixed(l->loss)),
                    seq, l->ts_ms * 1'000'000});

@@ -156,7 +156,7 @@ Result<FillEffect> liquidate(PerpPosition& p) {
   const i128 realized = static_cast<i128>(p.realized) - loss;
   if (!fits(realized)) return fail("a liquidation overflows 64-bit fixed point; not booked");
   FillEffect e;
-  e.closed = p.qty < 0 ? -p.qty : p.qty;
+  e.closed = quantity_size(p.qty);
   e.realized = -loss;
   e.margin_released = p.margin - loss;  // 0, or what funding overdrew
   e.wallet_delta = -loss;
@@ -231,7 +231,7 @@ Result<FillEffect> close_at_loss(PerpPosition& p, std::int64_t loss) {
   if (!fits(realized) || loss == std::numeric_limits<std::int64_t>::min())
     return fail("a liquidation overflows 64-bit fixed point; not booked");
   FillEffect e;
-  e.closed = p.qty < 0 ? -p.qty : p.qty;
+  e.closed = quantity_size(p.qty);
   e.realized = -loss;
   e.margin_released = p.margin;
   e.wallet_delta = -loss;

@@ -41,5 +41,7 @@ std::optional<std::int64_t> add_checked(std::int64_t a, std::int64_t b);
 inline bool quantity_fits(__int128 q) {
   return q > std::numeric_limits<std::int64_t>::min() && q <= std::numeric_limits<std::int64_t>::max();
 }
+// A signed quantity's size (a short's too): defined for every quantity kept, by the above.
+inline std::int64_t quantity_size(std::int64_t q) { return q < 0 ? -q : q; }
 
 }  // namespace trader

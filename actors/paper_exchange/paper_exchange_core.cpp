@@ -150,7 +150,7 @@ void PaperExchangeCore::on_print(const std::string& symbol, std::int64_t price, 
 bool PaperExchangeCore::reduces(const OrderRequest& r) const {
   const auto it = perps_.find(r.symbol);
   const std::int64_t held = it == perps_.end() ? 0 : it->second.qty;
-  return held != 0 && (held > 0) == (r.side == Side::sell) && r.qty <= (held < 0 ? -held : held);
+  return held != 0 && (held > 0) == (r.side == Side::sell) && r.qty <= quantity_size(held);
 }
 
 void PaperExchangeCore::book_perp_fill(const OrderEvent& e, Outbox& out) {
@@ -238,7 +238,7 @@ void PaperExchangeCore::on_cross_mark(const MarkPrice& m, const Delivery& in, Ou
   for (std::size_t i = 0; i < legs.size(); ++i) {
     const futures::PerpPosition& p = *legs[i].position;
     const auto collateral = futures::cross_collateral(*w, legs, i);
-    const auto notional = narrow_checked(static_cast<__int128>(p.qty < 0 ? -p.qty : p.qty) * legs[i].mark / kFixedScale);
+    const auto notional = narrow_checked(static_cast<__int128>(quantity_size(p.qty)) * legs[i].mark / kFixedScale);
     if (!collateral || !notional) return overflow("a position's collateral");
     records.push_back({symbols[i], p.qty, futures::entry_price(p), p.leverage, legs[i].mark, *w, check->margin_balance,
                        check->maintenance, futures::tier_of(*legs[i].contract, *notional).mmr,

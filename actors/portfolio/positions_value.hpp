@@ -16,7 +16,7 @@ std::optional<std::int64_t> positions_value(const std::vector<Position>& positio
   std::optional<std::int64_t> sum = 0;
   for (const auto& p : positions) {
     if (!counted(p)) continue;
-    const auto v = mul_fixed_checked(p.qty < 0 ? -p.qty : p.qty, p.last_price);
+    const auto v = mul_fixed_checked(quantity_size(p.qty), p.last_price);
     sum = sum && v ? add_checked(*sum, *v) : std::nullopt;
   }
   return sum;

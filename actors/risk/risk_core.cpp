@@ -201,7 +201,7 @@ RiskCore::PerpVerdict RiskCore::check_perpetual(const OrderIntent& intent, std::
     v.why = why;
   }
   // Leverage: the lower of risk's and the bracket's the notional after the order falls in.
-  const std::int64_t abs_hw = held_or_working < 0 ? -held_or_working : held_or_working;
+  const std::int64_t abs_hw = quantity_size(held_or_working);
   const __int128 after = (static_cast<__int128>(abs_hw) + qty) * price / kFixedScale;
   const auto after_notional = narrow_checked(after);
   if (!after_notional) return {true, false, "arithmetic_overflow", "the position's notional overflows 64-bit fixed point"};
@@ -281,7 +281,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   const bool perp = is_perpetual(intent.symbol);
   const MarketRules& market = config_.market.of(intent.symbol);
   const std::int64_t held = position_qty(intent.symbol);
-  const std::int64_t abs_held = held < 0 ? -held : held;
+  const std::int64_t abs_held = quantity_size(held);
   // The venue refuses a limit price off its tick (PRICE_FILTER); it is refused here first,
   // journaled with its reason, instead of leaving the process.
   if (intent.type == OrderType::limit && intent.limit_price <= 0)
@@ -386,7 +386,7 @@ void RiskCore::on_intent(const OrderIntent& intent, const Delivery& in, Outbox& 
   const std::int64_t cap = std::min(config_.max_position_notional, by_equity);
   RiskLimit binding = equity_binds ? RiskLimit::max_position_equity : RiskLimit::max_position_notional;
   // A wrapped number never reaches a decision: what does not fit is refused as such.
-  const auto held_value = mul_fixed_checked(held_or_working < 0 ? -held_or_working : held_or_working, price);
+  const auto held_value = mul_fixed_checked(quantity_size(held_or_working), price);
   if (!held_value) return reject("arithmetic_overflow", "the position's value overflows 64-bit fixed point");
   std::int64_t room = cap - *held_value;
   // Exposure across positions may bind first; its numbers then go into the reason.

@@ -178,7 +178,7 @@ class RiskCore final : public ActorCore {
     std::string symbol;
     std::int64_t qty = 0, price = 0, booked = 0, reported = 0;  // qty signed: a short's entry sells
     bool ended = false;
-    std::int64_t left() const { return (qty < 0 ? -qty : qty) - booked; }  // base units not yet booked
+    std::int64_t left() const { return quantity_size(qty) - booked; }  // base units not yet booked
   };
   std::map<std::uint64_t, WorkingEntry> working_;
 };

@@ -243,7 +243,7 @@ void StrategyCore::on(const Delivery& in, Outbox& out) {
         if (x.symbol == symbol) pos = &x;
       const std::int64_t held = pos ? pos->qty : 0;
       // Closed, to nothing or to dust (an exit filled in part can leave a rest no venue takes).
-      const bool closed = held == 0 || ((held < 0 ? -held : held) < (s.held < 0 ? -s.held : s.held) &&
+      const bool closed = held == 0 || (quantity_size(held) < quantity_size(s.held) &&
                                         exit_qty(held, pos->last_price, common_.market.of(symbol), is_perpetual(symbol)) == 0);
       if (s.held != 0 && closed) s.cooldown_until = s.candles + common_.reentry_cooldown_candles;
       s.held = held;

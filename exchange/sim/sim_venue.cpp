@@ -64,7 +64,7 @@ MarginSummary SimVenue::margin_summary() const {
     const auto last = last_price_.find(symbol);
     const std::int64_t mark = last == last_price_.end() ? p.entry_price : last->second;
     m.unrealized += notional(p.qty, mark) - notional(p.qty, p.entry_price);
-    m.position_margin += notional(p.qty < 0 ? -p.qty : p.qty, p.entry_price) / p.leverage;
+    m.position_margin += notional(quantity_size(p.qty), p.entry_price) / p.leverage;
   }
   m.order_margin = locked("USDT");
   m.available = m.wallet + m.unrealized - m.position_margin - m.order_margin;
@@ -77,14 +77,14 @@ std::int64_t SimVenue::opening_qty(const std::string& symbol, const std::string&
   const auto it = positions_.find(symbol);
   const std::int64_t held = it == positions_.end() ? 0 : it->second.qty;
   if (held == 0 || (held > 0) == (side == "BUY")) return qty;
-  return std::max<std::int64_t>(0, qty - (held < 0 ? -held : held));
+  return std::max<std::int64_t>(0, qty - quantity_size(held));
 }
 
 std::int64_t SimVenue::settle_position(const std::string& symbol, bool buy, std::int64_t qty, std::int64_t price) {
   SimPosition& p = positions_[symbol];
   std::int64_t realized = 0;
   if (p.qty != 0 && (p.qty > 0) != buy) {  // reduces, closes or flips
-    const std::int64_t closing = std::min(qty, p.qty < 0 ? -p.qty : p.qty);
+    const std::int64_t closing = std::min(qty, quantity_size(p.qty));
     realized = notional(closing, price) - notional(closing, p.entry_price);
     if (p.qty < 0) realized = -realized;  // a short gains when the price falls
     p.qty += buy ? closing : -closing;
@@ -94,7 +94,7 @@ std::int64_t SimVenue::settle_position(const std::string& symbol, bool buy, std:
       p.entry_price = price;
     }
   } else {  // opens or adds: the entry is the quantity-weighted average
-    const std::int64_t held = p.qty < 0 ? -p.qty : p.qty;
+    const std::int64_t held = quantity_size(p.qty);
     p.entry_price = static_cast<std::int64_t>((static_cast<__int128>(held) * p.entry_price +
                                                static_cast<__int128>(qty) * price) / (held + qty));
     p.qty += buy ? qty : -qty;
@@ -578,7 +578,7 @@ std::string SimVenue::futures_account(std::int64_t now_ms) const {
     const auto it = positions_.find(symbol);
     const SimPosition pos = it == positions_.end() ? SimPosition{} : it->second;
     const std::int64_t pnl = notional(pos.qty, price) - notional(pos.qty, pos.entry_price);
-    const std::int64_t margin = notional(pos.qty < 0 ? -pos.qty : pos.qty, pos.entry_price) / pos.leverage;
+    const std::int64_t margin = notional(quantity_size(pos.qty), pos.entry_price) / pos.leverage;
     unrealized += pnl;
     position_margin += margin;
     positions += fmt::format(R"({}{{"symbol":{},"initialMargin":"{}","maintMargin":"0","unrealizedProfit":"{}",)"

@@ -111,7 +111,7 @@ int run_export(const ExportArgs& a) {
         const Liquidation& liq = l->second;
         fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},0,,,{},,{},,\n", format_utc_ns(liq.ts_ms * 1'000'000),
                        l->first, csv_field(liq.symbol), liq.qty > 0 ? "sell" : "buy",
-                       format_fixed(liq.qty < 0 ? -liq.qty : liq.qty), format_fixed(liq.bankruptcy_price),
+                       format_fixed(quantity_size(liq.qty)), format_fixed(liq.bankruptcy_price),
                        format_fixed(realized),
                        csv_field(fmt::format("liquidation: mark {} reached the liquidation price {}{}",
                                              format_fixed(liq.mark_price), format_fixed(liq.liquidation_price),
