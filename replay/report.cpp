@@ -63,6 +63,29 @@ Result<std::optional<SessionReport>> build_report(journal::Reader& reader, const
   return r;
 }
 
+std::optional<std::int64_t> unlisted_unrealized(const PortfolioState& last) {
+  __int128 listed = 0;
+  for (const auto& pos : last.positions) listed += pos.unrealized_pnl;
+  return narrow_checked(static_cast<__int128>(last.unrealized_pnl) - listed);
+}
+
+namespace {
+// What is open at the end, one line a position, then what no position lists.
+std::string open_at_end_text(const PortfolioState& p) {
+  std::string out = fmt::format("open at the end ({})\n", format_utc_ms(p.ts_ms));
+  if (p.positions.empty() && p.unrealized_pnl == 0) return out + "  nothing\n";
+  for (const auto& pos : p.positions)
+    out += fmt::format("  {}: {} at {}, marked {}, unrealized {}{}\n", pos.symbol, format_fixed(pos.qty),
+                       format_fixed(pos.avg_entry_price), format_fixed(pos.last_price), format_fixed(pos.unrealized_pnl),
+                       pos.leverage == 0 ? std::string()
+                                         : fmt::format(" ({}x, liquidation at {})", pos.leverage,
+                                                       format_fixed(pos.liquidation_price)));
+  const auto rest = unlisted_unrealized(p);
+  if (!rest || *rest != 0) out += fmt::format("  below one lot (dust): unrealized {}\n", format_checked(rest));
+  return out;
+}
+}  // namespace
+
 std::string render_report_text(const SessionReport& r) {
   const auto& s = r.stats;
   const auto& p = r.last;
@@ -74,6 +97,7 @@ std::string render_report_text(const SessionReport& r) {
   out += fmt::format("  trades        {} fills, {} round trips, win rate {}\n", s.fills, s.round_trips, win_rate_text(s));
   out += fmt::format("  risk          max drawdown {:.2f}%, Sharpe {} (hourly, x sqrt(8760)), exposure {:.1f}%\n",
                      s.max_drawdown * 100, sharpe_text(s), s.exposure * 100);
+  out += open_at_end_text(p);
   out += "by day (UTC, data time)\n";
   out += fmt::format("  {:<10} {:>16} {:>14} {:>6} {:>6} {:>5} {:>9} {:>18}\n", "day", "PnL", "fees", "fills", "trips",
                      "wins", "drawdown", "equity at the end");

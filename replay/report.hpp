@@ -47,6 +47,10 @@ struct SessionReport {
 // record cannot be read (naming the seq). Opening the journal is the caller's, so that a
 // journal that is not there and one damaged inside stay two different failures.
 Result<std::optional<SessionReport>> build_report(journal::Reader& reader, const std::string& dir);
+// The unrealized PnL of what the last state values but lists as no position (remainders
+// below one lot: dust): with its positions' it adds up to the state's unrealized PnL
+// exactly. std::nullopt when the difference leaves 64 bits.
+std::optional<std::int64_t> unlisted_unrealized(const PortfolioState& last);
 std::string render_report_text(const SessionReport& report);
 std::string render_report_html(const SessionReport& report);
 

@@ -107,6 +107,15 @@ std::string render_report_html(const SessionReport& r) {
   h += row({"max drawdown", fmt::format("{:.2f}%", s.max_drawdown * 100)});
   h += row({"Sharpe (hourly returns, x sqrt(8760))", sharpe_text(s)});
   h += row({"exposure (share of time in a position)", fmt::format("{:.1f}%", s.exposure * 100)});
+  h += "</table>\n<h2>Open at the end</h2>\n<table id=\"open\">\n";
+  h += row({"symbol", "qty", "entry", "mark", "unrealized", "leverage", "liquidation at"}, "th");
+  for (const auto& pos : p.positions)
+    h += row({pos.symbol, format_fixed(pos.qty), format_fixed(pos.avg_entry_price), format_fixed(pos.last_price),
+              format_fixed(pos.unrealized_pnl), pos.leverage == 0 ? "" : fmt::format("{}x", pos.leverage),
+              pos.leverage == 0 ? "" : format_fixed(pos.liquidation_price)});
+  if (const auto rest = unlisted_unrealized(p); !rest || *rest != 0)
+    h += row({"below one lot (dust)", "", "", "", format_checked(rest), "", ""});
+  if (p.positions.empty() && p.unrealized_pnl == 0) h += "<tr><td colspan=\"7\">nothing</td></tr>\n";
   h += "</table>\n<h2>Equity and drawdown</h2>\n" + equity_svg(r);
   h += "<h2>Trades on the price</h2>\n";
   for (const auto& [symbol, prices] : r.prices) h += price_svg(r, symbol, prices);

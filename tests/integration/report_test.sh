@@ -34,7 +34,15 @@ assert rows.get("risk (stops, take-profits, flatten)", 0) == risk_exits, (rows, 
 # Each strategy's net PnL (of the positions it opened) adds up to the session's to the unit.
 parts = re.findall(r"^  .+: \d+ signals, .* fills, fees [0-9.]+; net PnL (-?[0-9.]+) \(realized", text, re.M)
 assert len(parts) == len(by_strategy) and sum(Decimal(p) for p in parts) == Decimal(net), (parts, net)
-print(f"{len(days)} days adding up to {net}, {fills} fills, strategies {[(s[0], int(s[5])) for s in by_strategy]}")
+# What is open at the end is the last portfolio state's, and adds up to its unrealized PnL.
+unrealized = Decimal(re.search(r"^  net PnL .*\(realized -?[0-9.]+, unrealized (-?[0-9.]+)\)", text, re.M).group(1))
+section = text.split("open at the end (", 1)[1].split("by day", 1)[0]
+rows = re.findall(r"^  (\S+): (-?[0-9.]+) at ([0-9.]+), marked ([0-9.]+), unrealized (-?[0-9.]+)", section, re.M)
+dust = re.findall(r"^  below one lot \(dust\): unrealized (-?[0-9.]+)", section, re.M)
+assert rows and sum(Decimal(r[4]) for r in rows) + sum(Decimal(d) for d in dust) == unrealized, (section, unrealized)
+last = [r for r in records if r["type"] == "portfolio_state"][-1]["body"]
+assert [(r[0], r[1], r[2], r[3], r[4]) for r in rows] == [(p["symbol"], p["qty"], p["avg_entry_price"], p["last_price"], p["unrealized_pnl"]) for p in last["positions"]], (rows, last["positions"])
+print(f"{len(days)} days adding up to {net}, {fills} fills, strategies {[(s[0], int(s[5])) for s in by_strategy]}, open at the end {rows}")
 PY
 python3 - "$SCRATCH/report.html" "$SCRATCH/node.out" <<'PY' && ok "the HTML: well-formed, self-contained, every fill on the price, 7 days, the same net PnL" || bad "html"
 import re, sys
@@ -55,6 +63,7 @@ for ref in ("src=", "href=", "<script", "<link", "url(", "http://", "https://"):
 fills = int(re.search(r"trades +(\d+) fills", node).group(1))
 assert text.count('class="fill buy"') + text.count('class="fill sell"') == fills, fills
 assert len(re.findall(r"<tr><td>\d{4}-\d\d-\d\d</td>", text)) == 7
+assert '<table id="open">' in text and "<td>BTCUSDC</td>" in text.split('<table id="open">', 1)[1].split("</table>", 1)[0]
 net = re.search(r"pnl +(-?[0-9.]+) \w+ net", node).group(1)
 assert f"<td>{net} " in text, net
 PY
