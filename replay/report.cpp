@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "base/time_format.hpp"
+#include "actors/portfolio/portfolio_core.hpp"
 #include "journal/journal.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/fixed_point_display.hpp"
@@ -50,6 +51,7 @@ Result<std::optional<SessionReport>> build_report(journal::Reader& reader, const
   if (stats.empty()) return std::nullopt;
   stats.finish(r.stats);
   r.last = stats.last();
+  r.unvalued_fees = unvalued_fees(r.fills, r.last.quote_asset);
   if (auto today = days.current()) r.days.push_back(std::move(*today));
   for (auto& [key, points] : candles) {  // each symbol at its shortest interval
     const auto& [symbol, interval] = key;
@@ -61,6 +63,19 @@ Result<std::optional<SessionReport>> build_report(journal::Reader& reader, const
   r.strategies = strategies.results();
   r.stats.strategy_ids = strategies.strategy_ids();
   return r;
+}
+
+std::map<std::string, UnvaluedFees> unvalued_fees(const std::vector<ReportFill>& fills, const std::string& quote_asset) {
+  std::map<std::string, UnvaluedFees> by_asset;
+  for (const auto& f : fills) {
+    if (f.fee == 0 ||
+        PortfolioCore::fee_booking(f.symbol, f.fee_asset, quote_asset) != PortfolioCore::FeeBooking::unvalued)
+      continue;
+    auto& u = by_asset[f.fee_asset];
+    u.amount = u.amount ? add_checked(*u.amount, f.fee) : std::nullopt;
+    ++u.fills;
+  }
+  return by_asset;
 }
 
 std::optional<std::int64_t> unlisted_unrealized(const PortfolioState& last) {
@@ -93,6 +108,9 @@ std::string render_report_text(const SessionReport& r) {
   out += fmt::format("  net PnL       {} {} (realized {}, unrealized {}), fees {}{}\n", format_checked(DayBook::net_of(p)),
                      p.quote_asset, format_fixed(p.realized_pnl), format_fixed(p.unrealized_pnl), format_fixed(p.fees),
                      p.funding != 0 ? ", funding " + format_fixed(p.funding) : std::string());
+  for (const auto& [asset, u] : r.unvalued_fees)
+    out += fmt::format("  fees not valued {} {} ({} fill(s)): left out of the fees and the PnL above\n",
+                       format_checked(u.amount), asset, u.fills);
   out += fmt::format("  equity        {} (started with {})\n", format_fixed(p.equity), format_fixed(p.starting_cash));
   out += fmt::format("  trades        {} fills, {} round trips, win rate {}\n", s.fills, s.round_trips, win_rate_text(s));
   out += fmt::format("  risk          max drawdown {:.2f}%, Sharpe {} (hourly, x sqrt(8760)), exposure {:.1f}%\n",

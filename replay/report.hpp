@@ -29,6 +29,13 @@ struct PricePoint {
   std::int64_t ts_ms = 0, close = 0;
 };
 
+// Fees the book could not value (PortfolioCore::FeeBooking::unvalued: BNB, say): left out
+// of the fees and the PnL, so a report says how much of which asset they were.
+struct UnvaluedFees {
+  std::optional<std::int64_t> amount = 0;  // std::nullopt: the sum leaves 64 bits
+  std::uint64_t fills = 0;
+};
+
 struct SessionReport {
   std::string dir;
   VersionStats stats;          // the totals, as diff gives them
@@ -38,6 +45,7 @@ struct SessionReport {
   std::map<std::string, std::vector<PricePoint>> prices;        // by symbol: its shortest candles' closes
   std::map<std::string, std::uint32_t> price_interval_s;        // which interval that was
   std::vector<ReportFill> fills;
+  std::map<std::string, UnvaluedFees> unvalued_fees;  // by asset
   std::vector<StrategyResult> strategies;  // strategy_book.hpp: who decided what, and whose PnL
   std::uint64_t sessions = 0;
 };
@@ -47,6 +55,8 @@ struct SessionReport {
 // record cannot be read (naming the seq). Opening the journal is the caller's, so that a
 // journal that is not there and one damaged inside stay two different failures.
 Result<std::optional<SessionReport>> build_report(journal::Reader& reader, const std::string& dir);
+// The fees among `fills` the book could not value, by asset.
+std::map<std::string, UnvaluedFees> unvalued_fees(const std::vector<ReportFill>& fills, const std::string& quote_asset);
 // The unrealized PnL of what the last state values but lists as no position (remainders
 // below one lot: dust): with its positions' it adds up to the state's unrealized PnL
 // exactly. std::nullopt when the difference leaves 64 bits.

@@ -102,6 +102,9 @@ std::string render_report_html(const SessionReport& r) {
   h += row({"net PnL", format_checked(DayBook::net_of(p)) + " " + p.quote_asset});
   h += row({"realized / unrealized", format_fixed(p.realized_pnl) + " / " + format_fixed(p.unrealized_pnl)});
   h += row({"fees", format_fixed(p.fees)});
+  for (const auto& [asset, u] : r.unvalued_fees)
+    h += row({"fees not valued (left out of the fees and the PnL)",
+              fmt::format("{} {} ({} fill(s))", format_checked(u.amount), asset, u.fills)});
   h += row({"equity at the end", format_fixed(p.equity) + " (started with " + format_fixed(p.starting_cash) + ")"});
   h += row({"fills, round trips, win rate", fmt::format("{}, {}, {}", s.fills, s.round_trips, win_rate_text(s))});
   h += row({"max drawdown", fmt::format("{:.2f}%", s.max_drawdown * 100)});

@@ -46,6 +46,14 @@ std::string PortfolioCore::lost_book_failure(std::size_t count, const std::strin
                      count, kNotBooked, kNotValued, first);
 }
 
+PortfolioCore::FeeBooking PortfolioCore::fee_booking(const std::string& symbol, const std::string& fee_asset,
+                                                     const std::string& quote_asset) {
+  if (fee_asset.empty() || fee_asset == quote_asset) return FeeBooking::quote;
+  if (!is_perpetual(symbol) && symbol.size() > fee_asset.size() && symbol.rfind(fee_asset, 0) == 0)
+    return FeeBooking::base;
+  return FeeBooking::unvalued;
+}
+
 void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   auto error = [&](const char* code, std::string what) {
     out.push_back({Actor::none, ErrorReport{code, std::move(what), e.client_order_id, 0, e.ts_ms * 1'000'000}});
@@ -53,9 +61,10 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   // Fees in the quote asset come out of cash. A venue may take its commission in the asset
   // bought (Binance does on spot buys): then less of it arrives, and the fee's value is
   // that quantity at the fill price.
-  const bool quote_fee = e.fee_asset.empty() || e.fee_asset == state_.quote_asset;
-  const bool base_fee = !quote_fee && e.symbol.size() > e.fee_asset.size() && e.symbol.rfind(e.fee_asset, 0) == 0;
-  if (!quote_fee && !base_fee)
+  const FeeBooking booking = fee_booking(e.symbol, e.fee_asset, state_.quote_asset);
+  const bool quote_fee = booking == FeeBooking::quote;
+  const bool base_fee = booking == FeeBooking::base;
+  if (booking == FeeBooking::unvalued)
     error("fee_asset_unvalued",
           "fee in " + e.fee_asset + " is not valued (neither " + e.symbol + "'s base nor " + state_.quote_asset + ")");
   const std::int64_t fee_in_base = base_fee ? e.fee : 0;
@@ -130,7 +139,7 @@ void PortfolioCore::on_perp_fill(const OrderEvent& e, Outbox& out) {
     out.push_back({Actor::none, ErrorReport{code, std::move(what), e.client_order_id, 0, e.ts_ms * 1'000'000}});
   };
   std::int64_t fee = e.fee;
-  if (!e.fee_asset.empty() && e.fee_asset != state_.quote_asset) {
+  if (fee_booking(e.symbol, e.fee_asset, state_.quote_asset) != FeeBooking::quote) {
     error("fee_asset_unvalued", "a fee of " + e.symbol + " in " + e.fee_asset + " is not valued (its margin and PnL "
                                 "are in " + state_.quote_asset + "); booked as 0");
     fee = 0;

@@ -83,6 +83,13 @@ class PortfolioCore final : public ActorCore {
   // Why a run whose book was lost fails: `count` such reports, the first `first`.
   static std::string lost_book_failure(std::size_t count, const std::string& first);
 
+  // How a fill's fee is booked: in the quote asset (out of cash), in the base asset bought
+  // (less of it arrives: what Binance does on spot buys; a perpetual has none), or not at
+  // all: an asset the book cannot value (BNB, say), reported as fee_asset_unvalued and left
+  // out of the fees and the PnL. One rule for the book and for what reports say of it.
+  enum class FeeBooking { quote, base, unvalued };
+  static FeeBooking fee_booking(const std::string& symbol, const std::string& fee_asset, const std::string& quote_asset);
+
   explicit PortfolioCore(PortfolioConfig config);
   Actor id() const override { return Actor::portfolio; }
   void on(const Delivery& in, Outbox& out) override;

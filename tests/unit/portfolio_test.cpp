@@ -224,6 +224,23 @@ TEST_CASE("a sell of more than is held books no profit it did not make") {
   CHECK(s[0].equity - s[0].starting_cash == s[0].realized_pnl + s[0].unrealized_pnl - s[0].fees);
 }
 
+TEST_CASE("a fee in an asset the book cannot value (BNB) is reported and left out, never guessed") {
+  PortfolioCore core({"USDT", px(10000), 60});
+  CoreHarness h(core);
+  OrderEvent e = fill(Side::buy, 0.1, 20000, 0.0025);
+  e.fee_asset = "BNB";
+  auto out = h.feed(e);
+  const auto errors = of_type<ErrorReport>(out);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].code == "fee_asset_unvalued");
+  CHECK(errors[0].message == "fee in BNB is not valued (neither BTCUSDT's base nor USDT)");
+  const auto s = of_type<PortfolioState>(out).at(0);
+  CHECK(s.cash == px(10000 - 2000));  // the notional only: the BNB came from no cash
+  CHECK(s.fees == 0);
+  CHECK(s.positions.at(0).qty == px(0.1));  // all of it arrived
+  CHECK(s.equity - s.starting_cash == s.realized_pnl + s.unrealized_pnl - s.fees);
+}
+
 TEST_CASE("a fill that would overflow 64-bit fixed point is reported, not booked") {
   PortfolioCore core({"USDT", px(10000), 60});
   CoreHarness h(core);

@@ -1,7 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "actors/portfolio/portfolio_core.hpp"
 #include "core_harness.hpp"
+#include "journal/journal.hpp"
+#include "test_support.hpp"
 #include "replay/report.hpp"
 
 using namespace trader;
@@ -68,4 +72,71 @@ TEST_CASE("report: what is open at the end adds up to the unrealized PnL, dust b
   flat.ts_ms = 59'999;
   r.last = flat;
   CHECK(replay::render_report_text(r).find("open at the end (1970-01-01T00:00:59.999Z)\n  nothing\n") != std::string::npos);
+}
+
+TEST_CASE("report: fees the book cannot value are summed by asset and said to be left out of the PnL") {
+  using B = PortfolioCore::FeeBooking;
+  CHECK(PortfolioCore::fee_booking("BTCUSDT", "USDT", "USDT") == B::quote);
+  CHECK(PortfolioCore::fee_booking("BTCUSDT", "", "USDT") == B::quote);
+  CHECK(PortfolioCore::fee_booking("BTCUSDT", "BTC", "USDT") == B::base);
+  CHECK(PortfolioCore::fee_booking("BTC-USD@coinbase", "BTC", "USD") == B::base);
+  CHECK(PortfolioCore::fee_booking("BTCUSDT", "BNB", "USDT") == B::unvalued);
+  CHECK(PortfolioCore::fee_booking("BTCUSDT@binance_usdm", "BTC", "USDT") == B::unvalued);  // a perpetual has no base to take
+  CHECK(PortfolioCore::fee_booking("BTCUSDT@binance_usdm", "USDT", "USDT") == B::quote);
+
+  std::vector<replay::ReportFill> fills(4);
+  fills[0] = {1, 0, "BTCUSDT", "a", "BNB", Side::buy, px(0.1), px(20000), px(0.0025)};
+  fills[1] = {2, 0, "BTCUSDT", "b", "USDT", Side::sell, px(0.1), px(20000), px(2)};
+  fills[2] = {3, 0, "ETHUSDT", "c", "BNB", Side::buy, px(1), px(2000), px(0.0005)};
+  fills[3] = {4, 0, "ETHUSDT", "d", "BNB", Side::sell, px(1), px(2000), 0};  // no fee: not counted
+  const auto fees = replay::unvalued_fees(fills, "USDT");
+  REQUIRE(fees.size() == 1);
+  CHECK(fees.at("BNB").amount == px(0.003));
+  CHECK(fees.at("BNB").fills == 2);
+  fills[0].fee = fills[2].fee = std::numeric_limits<std::int64_t>::max();
+  CHECK_FALSE(replay::unvalued_fees(fills, "USDT").at("BNB").amount.has_value());  // said, not wrapped
+
+  replay::SessionReport r;
+  r.last.quote_asset = "USDT";
+  r.unvalued_fees = {{"BNB", {px(0.003), 2}}};
+  CHECK(replay::render_report_text(r).find("  fees not valued 0.003 BNB (2 fill(s)): left out of the fees and the PnL "
+                                           "above\n") != std::string::npos);
+  CHECK(replay::render_report_html(r).find("<td>0.003 BNB (2 fill(s))</td>") != std::string::npos);
+}
+
+TEST_CASE("report: a journal whose fills paid fees in BNB says so under its PnL") {
+  // The portfolio's own answers to the fills, journaled as a node would, then read back.
+  test::TempDir dir;
+  {
+    auto w = journal::Writer::open(dir.sub("run"));
+    REQUIRE(w.has_value());
+    PortfolioCore core({"USDT", px(10000), 60});
+    CoreHarness h(core);
+    for (const auto& e : {fill("BTCUSDT", Side::buy, px(0.1), px(20000), px(0.0025), "BNB"),
+                          fill("BTCUSDT", Side::sell, px(0.1), px(20100), px(0.0026), "BNB")}) {
+      EnvelopeHeader in;
+      in.source = Actor::exchange;
+      in.destination = Actor::portfolio;
+      const std::uint64_t cause = (*w)->append(in, e);
+      for (const auto& o : h.feed(e)) {
+        EnvelopeHeader out;
+        out.source = Actor::portfolio;
+        out.cause_seq = cause;
+        (*w)->append(out, o.message);
+      }
+    }
+    REQUIRE((*w)->commit().has_value());
+  }
+  auto reader = journal::Reader::open(dir.sub("run"));
+  REQUIRE(reader.has_value());
+  auto report = replay::build_report(**reader, dir.sub("run"));
+  REQUIRE(report.has_value());
+  REQUIRE(report->has_value());
+  const replay::SessionReport& r = **report;
+  CHECK(r.last.fees == 0);
+  CHECK(r.last.realized_pnl == px(10));  // 0.1 x 100, the BNB fees not in it
+  REQUIRE(r.unvalued_fees.size() == 1);
+  CHECK(r.unvalued_fees.at("BNB").amount == px(0.0051));
+  CHECK(r.unvalued_fees.at("BNB").fills == 2);
+  CHECK(replay::render_report_text(r).find("fees not valued 0.0051 BNB (2 fill(s))") != std::string::npos);
 }
