@@ -40,14 +40,8 @@ TEST_CASE("report: what is open at the end adds up to the unrealized PnL, dust b
   h.feed(fill("BTCUSDT", Side::buy, px(0.1), px(20000), px(0.0001), "BTC"));
   h.feed(fill("BTCUSDT", Side::sell, px(0.099), px(20000), px(1.98), "USDT"));
   h.feed(fill("ETHUSDT", Side::buy, px(0.5), px(2000), px(1), "USDT"));  // and a position that is listed
-  const auto candle = [](const char* symbol, double close) {
-    Candle c;
-    c.symbol = symbol;
-    c.interval_s = 60;
-    c.close = px(close);
-    c.close_time_ms = 59'999;
-    return c;
-  };
+  // A minute's candle (what the portfolio marks on), by its close only.
+  const auto candle = [](const char* symbol, double close) { return Candle{symbol, 60, 0, 59'999, 0, 0, 0, px(close)}; };
   h.feed(candle("BTCUSDT", 21000));
   const auto states = of_type<PortfolioState>(h.feed(candle("ETHUSDT", 2100)));
   REQUIRE(states.size() == 1);
