@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "base/time_format.hpp"
 #include "actors/portfolio/portfolio_core.hpp"
+#include "base/time_format.hpp"
 #include "journal/journal.hpp"
 #include "messages/fixed_point.hpp"
 #include "messages/fixed_point_display.hpp"
@@ -96,7 +96,7 @@ std::string open_at_end_text(const PortfolioState& p) {
                                          : fmt::format(" ({}x, liquidation at {})", pos.leverage,
                                                        format_fixed(pos.liquidation_price)));
   const auto rest = unlisted_unrealized(p);
-  if (!rest || *rest != 0) out += fmt::format("  below one lot (dust): unrealized {}\n", format_checked(rest));
+  if (!rest || *rest != 0) out += fmt::format("  not a position (dust below one lot, or oversold): unrealized {}\n", format_checked(rest));
   return out;
 }
 }  // namespace

@@ -57,9 +57,9 @@ struct SessionReport {
 Result<std::optional<SessionReport>> build_report(journal::Reader& reader, const std::string& dir);
 // The fees among `fills` the book could not value, by asset.
 std::map<std::string, UnvaluedFees> unvalued_fees(const std::vector<ReportFill>& fills, const std::string& quote_asset);
-// The unrealized PnL of what the last state values but lists as no position (remainders
-// below one lot: dust): with its positions' it adds up to the state's unrealized PnL
-// exactly. std::nullopt when the difference leaves 64 bits.
+// The unrealized PnL of what the last state values but lists as no position (a remainder
+// below one lot: dust; a spot holding oversold below zero): with its positions' it adds up
+// to the state's unrealized PnL exactly. std::nullopt when the difference leaves 64 bits.
 std::optional<std::int64_t> unlisted_unrealized(const PortfolioState& last);
 std::string render_report_text(const SessionReport& report);
 std::string render_report_html(const SessionReport& report);

@@ -117,7 +117,7 @@ std::string render_report_html(const SessionReport& r) {
               format_fixed(pos.unrealized_pnl), pos.leverage == 0 ? "" : fmt::format("{}x", pos.leverage),
               pos.leverage == 0 ? "" : format_fixed(pos.liquidation_price)});
   if (const auto rest = unlisted_unrealized(p); !rest || *rest != 0)
-    h += row({"below one lot (dust)", "", "", "", format_checked(rest), "", ""});
+    h += row({"not a position (dust below one lot, or oversold)", "", "", "", format_checked(rest), "", ""});
   if (p.positions.empty() && p.unrealized_pnl == 0) h += "<tr><td colspan=\"7\">nothing</td></tr>\n";
   h += "</table>\n<h2>Equity and drawdown</h2>\n" + equity_svg(r);
   h += "<h2>Trades on the price</h2>\n";

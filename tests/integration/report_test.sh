@@ -38,7 +38,7 @@ assert len(parts) == len(by_strategy) and sum(Decimal(p) for p in parts) == Deci
 unrealized = Decimal(re.search(r"^  net PnL .*\(realized -?[0-9.]+, unrealized (-?[0-9.]+)\)", text, re.M).group(1))
 section = text.split("open at the end (", 1)[1].split("by day", 1)[0]
 rows = re.findall(r"^  (\S+): (-?[0-9.]+) at ([0-9.]+), marked ([0-9.]+), unrealized (-?[0-9.]+)", section, re.M)
-dust = re.findall(r"^  below one lot \(dust\): unrealized (-?[0-9.]+)", section, re.M)
+dust = re.findall(r"^  not a position \(dust below one lot, or oversold\): unrealized (-?[0-9.]+)", section, re.M)
 assert rows and sum(Decimal(r[4]) for r in rows) + sum(Decimal(d) for d in dust) == unrealized, (section, unrealized)
 last = [r for r in records if r["type"] == "portfolio_state"][-1]["body"]
 assert [(r[0], r[1], r[2], r[3], r[4]) for r in rows] == [(p["symbol"], p["qty"], p["avg_entry_price"], p["last_price"], p["unrealized_pnl"]) for p in last["positions"]], (rows, last["positions"])

@@ -57,9 +57,9 @@ TEST_CASE("report: what is open at the end adds up to the unrealized PnL, dust b
   const std::string text = replay::render_report_text(r);
   CHECK(text.find("open at the end (1970-01-01T00:00:59.999Z)\n"
                   "  ETHUSDT: 0.5 at 2000, marked 2100, unrealized 50\n"
-                  "  below one lot (dust): unrealized 0.9\n") != std::string::npos);
+                  "  not a position (dust below one lot, or oversold): unrealized 0.9\n") != std::string::npos);
   const std::string html = replay::render_report_html(r);
-  CHECK(html.find("<td>below one lot (dust)</td><td></td><td></td><td></td><td>0.9</td>") != std::string::npos);
+  CHECK(html.find("<td>not a position (dust below one lot, or oversold)</td><td></td><td></td><td></td><td>0.9</td>") != std::string::npos);
 
   // Nothing held: said so, with no dust line.
   PortfolioState flat;
