@@ -292,6 +292,9 @@ Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, cons
   if (header.source == Actor::market_feed)
     if (const auto* e = std::get_if<ErrorReport>(&*m); e && (e->code == "capture_read_error" || e->code == "feed_error"))
       s.feed_failure = e->message;
+  if (header.source == Actor::portfolio)
+    if (const auto* e = std::get_if<ErrorReport>(&*m); e && e->code == PortfolioCore::kFeeAssetUnvalued)
+      ++s.unvalued_fee_fills;
   if (const auto* e = PortfolioCore::lost_book(header.source, *m)) {
     if (s.lost_book.empty()) spdlog::error("seq {}: {}; trading halted", *seq, e->message);
     s.lost_book.push_back(fmt::format("seq {}: {}", *seq, e->message));

@@ -32,6 +32,8 @@ struct RunSummary {
   // The portfolio's reports that it lost its book ("seq N: ...", PortfolioCore::lost_book):
   // risk halted, and the run failed.
   std::vector<std::string> lost_book;
+  // Fills whose fee the book could not value (in BNB, say): left out of its fees and PnL.
+  std::uint64_t unvalued_fee_fills = 0;
   double wall_seconds = 0;
   std::uint64_t decisions = 0;
   std::string decision_hash;  // replay/decision_hash.hpp

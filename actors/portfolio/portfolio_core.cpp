@@ -65,7 +65,7 @@ void PortfolioCore::on_fill(const OrderEvent& e, Outbox& out) {
   const bool quote_fee = booking == FeeBooking::quote;
   const bool base_fee = booking == FeeBooking::base;
   if (booking == FeeBooking::unvalued)
-    error("fee_asset_unvalued",
+    error(kFeeAssetUnvalued.data(),
           "fee in " + e.fee_asset + " is not valued (neither " + e.symbol + "'s base nor " + state_.quote_asset + ")");
   const std::int64_t fee_in_base = base_fee ? e.fee : 0;
   const std::int64_t cash_fee = quote_fee ? e.fee : 0;
@@ -140,7 +140,7 @@ void PortfolioCore::on_perp_fill(const OrderEvent& e, Outbox& out) {
   };
   std::int64_t fee = e.fee;
   if (fee_booking(e.symbol, e.fee_asset, state_.quote_asset) != FeeBooking::quote) {
-    error("fee_asset_unvalued", "a fee of " + e.symbol + " in " + e.fee_asset + " is not valued (its margin and PnL "
+    error(kFeeAssetUnvalued.data(), "a fee of " + e.symbol + " in " + e.fee_asset + " is not valued (its margin and PnL "
                                 "are in " + state_.quote_asset + "); booked as 0");
     fee = 0;
   }

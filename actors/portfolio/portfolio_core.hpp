@@ -77,6 +77,8 @@ class PortfolioCore final : public ActorCore {
   // state was not published (risk would go on checking against the last one).
   static constexpr std::string_view kNotBooked = "not_booked";
   static constexpr std::string_view kNotValued = "not_valued";
+  // A fill whose fee is in an asset the book cannot value (FeeBooking::unvalued).
+  static constexpr std::string_view kFeeAssetUnvalued = "fee_asset_unvalued";
   // The portfolio's report that its book was lost (either code), or nullptr: what risk
   // halts on, and what fails a node run, a what-if and a sweep's task.
   static const ErrorReport* lost_book(Actor source, const Message& m);

@@ -194,7 +194,7 @@ struct SimServer::Impl : std::enable_shared_from_this<SimServer::Impl> {
   explicit Impl(SimOptions o)
       : options(std::move(o)),
         venue(options.balances, 1000, options.filters,
-              options.venue == VenueId::binance ? FeeAsset::received : FeeAsset::quote,
+              options.venue == VenueId::binance ? (options.fee_in_bnb ? FeeAsset::bnb : FeeAsset::received) : FeeAsset::quote,
               options.venue == VenueId::binance_usdm || options.venue == VenueId::kucoin_futures ? AccountKind::usdm
                                                                                                  : AccountKind::spot),
         coinbase(venue),

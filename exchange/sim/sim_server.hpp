@@ -43,6 +43,7 @@ struct SimOptions {
   std::int64_t ping_interval_ms = 18'000, ping_timeout_ms = 10'000;  // kucoin: what the bullet tells clients
   int expire_tokens = 0;  // fault (kucoin): the first N stream connections find their token expired
   std::map<std::string, std::int64_t> balances{{"USDT", 10'000'00000000}, {"USDC", 10'000'00000000}};
+  bool fee_in_bnb = false;  // binance spot: commissions in BNB (FeeAsset::bnb) instead of the asset received
   int drop_every = 0;       // fault: close each stream connection after N frames
   // The stream waits while no client is connected (after the first), and frames already
   // on their way are kept for the next client: what a client receives, where the drops,

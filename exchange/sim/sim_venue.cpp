@@ -113,6 +113,11 @@ const SimOrder* SimVenue::order_by_client_id(const std::string& client_order_id)
   return it == by_client_id_.end() ? nullptr : &orders_.at(it->second);
 }
 
+std::int64_t SimVenue::bnb_commission(std::int64_t cost) const {
+  const __int128 in_quote = static_cast<__int128>(cost - less_fee(cost, fee_ppm_)) * 3 / 4;
+  return static_cast<std::int64_t>((in_quote * 100000000 + kSimBnbPrice - 1) / kSimBnbPrice);  // rounded up, as a fee
+}
+
 std::int64_t SimVenue::buy_hold(std::int64_t cost) const {
   return fee_asset_ == FeeAsset::quote ? cost + (cost - less_fee(cost, fee_ppm_)) : cost;
 }
@@ -251,6 +256,29 @@ void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int6
                      : static_cast<std::int64_t>(static_cast<__int128>(o.locked) * qty / (o.qty - o.executed_qty));
       o.locked -= release;
       locked_[quote] -= release;
+    }
+  } else if (fee_asset_ == FeeAsset::bnb) {  // the order moves base and quote whole; BNB pays
+    commission = bnb_commission(cost);
+    commission_asset = "BNB";
+    balances_["BNB"] -= commission;
+    if (o.side == "BUY") {
+      if (o.type == "LIMIT") {
+        const std::int64_t release = last_piece ? o.locked : buy_hold(notional(qty, o.price));
+        o.locked -= release;
+        locked_[quote] -= release;
+        balances_[quote] += release - cost;
+      } else {
+        balances_[quote] -= cost;
+      }
+      balances_[base] += qty;
+    } else {
+      if (o.type == "LIMIT") {
+        o.locked -= qty;
+        locked_[base] -= qty;
+      } else {
+        balances_[base] -= qty;
+      }
+      balances_[quote] += cost;
     }
   } else if (o.side == "BUY") {
     const bool quote_fee = fee_asset_ == FeeAsset::quote;

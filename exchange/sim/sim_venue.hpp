@@ -70,8 +70,11 @@ struct MarginSummary {
 };
 
 // Which asset pays the commission: what the order receives (Binance: a buy pays in the
-// base asset), or always the quote asset (Coinbase: a buy pays on top of its cost).
-enum class FeeAsset { received, quote };
+// base asset), always the quote asset (Coinbase: a buy pays on top of its cost), or BNB
+// (Binance with its BNB discount on: three quarters of the rate, taken from the BNB
+// balance at kSimBnbPrice quote units a BNB, whatever the symbol).
+enum class FeeAsset { received, quote, bnb };
+inline constexpr std::int64_t kSimBnbPrice = 600'00000000;  // 600 of the quote asset
 
 // Spot: balances per asset, a buy pays quote and receives base. USDⓈ-M: a USDT wallet, and
 // orders open, add to, reduce or flip a signed position against margin (Binance's /fapi
@@ -144,6 +147,7 @@ class SimVenue {
   std::int64_t settle_position(const std::string& symbol, bool buy, std::int64_t qty, std::int64_t price);
   // What a buy of `cost` needs free: the cost, and the commission when it is paid in quote.
   std::int64_t buy_hold(std::int64_t cost) const;
+  std::int64_t bnb_commission(std::int64_t cost) const;  // FeeAsset::bnb: a fill of `cost`'s, in BNB
   void report(const SimOrder& o, const char* execution, std::int64_t ts_ms, const SimTrade* trade = nullptr,
               const std::string& cancel_id = "");
 

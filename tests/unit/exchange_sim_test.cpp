@@ -44,6 +44,25 @@ TEST_CASE("sim venue: market orders fill at the last trade with the fee on what 
   CHECK(v.query_order({{"symbol", "BTCUSDT"}, {"origClientOrderId", "nope"}}).error().code == -2013);
 }
 
+TEST_CASE("sim venue: with fees in BNB, both sides of a fill move whole and the BNB balance pays") {
+  SimVenue v({{"USDT", 1000 * kOne}, {"BNB", kOne}}, 1000, {}, FeeAsset::bnb);
+  v.on_trade("BTCUSDT", 50000 * kOne, kOne, 1);
+  auto buy = v.new_order({{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "0.01"}}, 2);
+  REQUIRE(buy.has_value());
+  // 500 x 0.1 % x 3/4 = 0.375 of USDT, at 600 a BNB: 0.000625 BNB.
+  CHECK(buy->find(R"("commission":"0.000625","commissionAsset":"BNB")") != std::string::npos);
+  CHECK(v.account(3).find(R"({"asset":"BTC","free":"0.01","locked":"0"})") != std::string::npos);
+  CHECK(v.account(3).find(R"({"asset":"USDT","free":"500","locked":"0"})") != std::string::npos);
+  CHECK(v.account(3).find(R"({"asset":"BNB","free":"0.999375","locked":"0"})") != std::string::npos);
+  // A limit sell resting, then crossed: all of the BTC leaves, all of the USDT arrives.
+  REQUIRE(v.new_order({{"symbol", "BTCUSDT"}, {"side", "SELL"}, {"type", "LIMIT"}, {"timeInForce", "GTC"},
+                       {"quantity", "0.01"}, {"price", "51000"}}, 4).has_value());
+  v.on_trade("BTCUSDT", 51000 * kOne, kOne, 5);
+  CHECK(v.account(6).find(R"({"asset":"BTC","free":"0","locked":"0"})") != std::string::npos);
+  CHECK(v.account(6).find(R"({"asset":"USDT","free":"1010","locked":"0"})") != std::string::npos);
+  CHECK(v.account(6).find(R"({"asset":"BNB","free":"0.9987375","locked":"0"})") != std::string::npos);  // 510 x 0.075 % / 600 = 0.0006375
+}
+
 TEST_CASE("sim venue: limit orders lock funds, fill when a trade crosses, cancel releases") {
   auto v = venue();
   v.on_trade("BTCUSDT", 50000 * kOne, kOne, 1);

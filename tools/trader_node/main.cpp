@@ -54,6 +54,10 @@ void print_summary(const trader::NodeConfig& c, const trader::node::RunSummary& 
   fmt::print("  pnl           {} {} net (realized {}, unrealized {}), fees {}{}\n", format_fixed(equity - start),
              c.portfolio.quote_asset, format_fixed(p.realized_pnl), format_fixed(p.unrealized_pnl), format_fixed(p.fees),
              p.funding != 0 ? ", funding " + format_fixed(p.funding) : std::string());
+  if (s.unvalued_fee_fills > 0)
+    fmt::print("  fees not valued in {} fill(s): charged in an asset that is neither the symbol's base nor {} (BNB?), "
+               "left out of the fees and the PnL (trader-tools report sums them)\n",
+               s.unvalued_fee_fills, c.portfolio.quote_asset);
   fmt::print("  max drawdown  {:.2f}%\n", static_cast<double>(p.max_drawdown_ppm) / 1e4);
   // Testnet and live start from the venue's account (the portfolio adopts it), paper from the config.
   fmt::print("  final equity  {} {} (started with {}{})\n", format_fixed(equity), c.portfolio.quote_asset,

@@ -151,6 +151,9 @@ void add_exchange_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--secret-env", a->secret_env,
                   "variable with the account's API secret (default BINANCE_API_SECRET, COINBASE_API_SECRET: the EC key)");
   cmd->add_option("--balance", a->balances, "starting balance ASSET=AMOUNT (repeatable; default USDT and USDC 10000, coinbase: USD and USDC)");
+  cmd->add_flag("--fee-in-bnb", a->options.fee_in_bnb,
+                "binance: take every commission in BNB (three quarters of the rate, at 600 of the quote asset a BNB) "
+                "from the BNB balance, as Binance does with its BNB discount on; give one with --balance BNB=...");
   cmd->add_option("--lot-step", a->lot_step, "every symbol's LOT_SIZE stepSize and minQty")->capture_default_str();
   cmd->add_option("--min-notional", a->min_notional, "every symbol's NOTIONAL minNotional")->capture_default_str();
   cmd->add_option("--drop-every", a->options.drop_every, "fault: close each stream connection after N frames")
