@@ -257,20 +257,34 @@ void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int6
       o.locked -= release;
       locked_[quote] -= release;
     }
-  } else if (fee_asset_ == FeeAsset::bnb) {  // the order moves base and quote whole; BNB pays
-    commission = bnb_commission(cost);
-    commission_asset = "BNB";
-    balances_["BNB"] -= commission;
+  } else {
+    // Spot: the commission, and which side of the fill pays it (quote_fee out of the quote
+    // moved, base_fee out of the base a buy receives; in BNB, neither: the BNB balance).
+    std::int64_t quote_fee = 0, base_fee = 0;
+    if (fee_asset_ == FeeAsset::bnb) {
+      commission = bnb_commission(cost);
+      commission_asset = "BNB";
+      balances_["BNB"] -= commission;
+    } else if (o.side == "BUY" && fee_asset_ == FeeAsset::received) {
+      commission = base_fee = qty - less_fee(qty, fee_ppm_);
+      commission_asset = base;
+    } else {
+      commission = quote_fee = cost - less_fee(cost, fee_ppm_);
+      commission_asset = quote;
+    }
     if (o.side == "BUY") {
+      const std::int64_t paid = cost + quote_fee;
       if (o.type == "LIMIT") {
+        // Pieces release their share of what the order locked; the last releases the rest,
+        // so rounding never strands a unit in `locked`.
         const std::int64_t release = last_piece ? o.locked : buy_hold(notional(qty, o.price));
         o.locked -= release;
         locked_[quote] -= release;
-        balances_[quote] += release - cost;
+        balances_[quote] += release - paid;  // a better price returns the difference
       } else {
-        balances_[quote] -= cost;
+        balances_[quote] -= paid;
       }
-      balances_[base] += qty;
+      balances_[base] += qty - base_fee;
     } else {
       if (o.type == "LIMIT") {
         o.locked -= qty;
@@ -278,34 +292,8 @@ void SimVenue::fill(SimOrder& o, std::int64_t price, std::int64_t qty, std::int6
       } else {
         balances_[base] -= qty;
       }
-      balances_[quote] += cost;
+      balances_[quote] += cost - quote_fee;
     }
-  } else if (o.side == "BUY") {
-    const bool quote_fee = fee_asset_ == FeeAsset::quote;
-    commission = quote_fee ? cost - less_fee(cost, fee_ppm_) : qty - less_fee(qty, fee_ppm_);
-    commission_asset = quote_fee ? quote : base;
-    const std::int64_t paid = cost + (quote_fee ? commission : 0);
-    if (o.type == "LIMIT") {
-      // Pieces release their share of what the order locked; the last releases the rest,
-      // so rounding never strands a unit in `locked`.
-      const std::int64_t release = last_piece ? o.locked : buy_hold(notional(qty, o.price));
-      o.locked -= release;
-      locked_[quote] -= release;
-      balances_[quote] += release - paid;  // a better price returns the difference
-    } else {
-      balances_[quote] -= paid;
-    }
-    balances_[base] += qty - (quote_fee ? 0 : commission);
-  } else {
-    if (o.type == "LIMIT") {
-      o.locked -= qty;
-      locked_[base] -= qty;
-    } else {
-      balances_[base] -= qty;
-    }
-    commission = cost - less_fee(cost, fee_ppm_);
-    commission_asset = quote;
-    balances_[quote] += cost - commission;
   }
   o.executed_qty += qty;
   o.quote_qty += cost;
