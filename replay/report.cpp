@@ -93,8 +93,9 @@ std::string open_at_end_text(const PortfolioState& p) {
     out += fmt::format("  {}: {} at {}, marked {}, unrealized {}{}\n", pos.symbol, format_fixed(pos.qty),
                        format_fixed(pos.avg_entry_price), format_fixed(pos.last_price), format_fixed(pos.unrealized_pnl),
                        pos.leverage == 0 ? std::string()
-                                         : fmt::format(" ({}x, liquidation at {})", pos.leverage,
-                                                       format_fixed(pos.liquidation_price)));
+                       : pos.liquidation_price > 0
+                           ? fmt::format(" ({}x, liquidation at {})", pos.leverage, format_fixed(pos.liquidation_price))
+                           : fmt::format(" ({}x)", pos.leverage));  // 0: its contract's brackets are not known
   const auto rest = unlisted_unrealized(p);
   if (!rest || *rest != 0) out += fmt::format("  not a position (dust below one lot, or oversold): unrealized {}\n", format_checked(rest));
   return out;

@@ -115,7 +115,7 @@ std::string render_report_html(const SessionReport& r) {
   for (const auto& pos : p.positions)
     h += row({pos.symbol, format_fixed(pos.qty), format_fixed(pos.avg_entry_price), format_fixed(pos.last_price),
               format_fixed(pos.unrealized_pnl), pos.leverage == 0 ? "" : fmt::format("{}x", pos.leverage),
-              pos.leverage == 0 ? "" : format_fixed(pos.liquidation_price)});
+              pos.liquidation_price > 0 ? format_fixed(pos.liquidation_price) : ""});
   if (const auto rest = unlisted_unrealized(p); !rest || *rest != 0)
     h += row({"not a position (dust below one lot, or oversold)", "", "", "", format_checked(rest), "", ""});
   if (p.positions.empty() && p.unrealized_pnl == 0) h += "<tr><td colspan=\"7\">nothing</td></tr>\n";

@@ -61,6 +61,19 @@ TEST_CASE("report: what is open at the end adds up to the unrealized PnL, dust b
   const std::string html = replay::render_report_html(r);
   CHECK(html.find("<td>not a position (dust below one lot, or oversold)</td><td></td><td></td><td></td><td>0.9</td>") != std::string::npos);
 
+  // A perpetual: its leverage, and its liquidation price when its contract gives one.
+  PortfolioState perp;
+  perp.ts_ms = 59'999;
+  perp.positions.push_back(Position{"BTCUSDT@binance_usdm", -px(0.5), px(60000), px(59000), px(500), 0, px(6000),
+                                    px(71000), 5});
+  perp.unrealized_pnl = px(500);
+  r.last = perp;
+  CHECK(replay::render_report_text(r).find("  BTCUSDT@binance_usdm: -0.5 at 60000, marked 59000, unrealized 500 (5x, "
+                                           "liquidation at 71000)\n") != std::string::npos);
+  r.last.positions[0].liquidation_price = 0;
+  CHECK(replay::render_report_text(r).find("unrealized 500 (5x)\n") != std::string::npos);
+  CHECK(replay::render_report_text(r).find("not a position") == std::string::npos);
+
   // Nothing held: said so, with no dust line.
   PortfolioState flat;
   flat.ts_ms = 59'999;
