@@ -65,6 +65,19 @@ Result<std::optional<SessionReport>> build_report(journal::Reader& reader, const
   return r;
 }
 
+std::string nothing_to_report(const std::string& dir) {
+  return fmt::format("journal {} has no portfolio state to report on", dir);
+}
+
+Result<SessionReport> build_report(const std::string& dir) {
+  auto reader = journal::Reader::open(dir);
+  if (!reader) return tl::unexpected(reader.error());
+  auto report = build_report(**reader, dir);
+  if (!report) return tl::unexpected(report.error());
+  if (!*report) return fail(nothing_to_report(dir));
+  return std::move(**report);
+}
+
 std::map<std::string, UnvaluedFees> unvalued_fees(const std::vector<ReportFill>& fills, const std::string& quote_asset) {
   std::map<std::string, UnvaluedFees> by_asset;
   for (const auto& f : fills) {

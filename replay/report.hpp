@@ -55,6 +55,11 @@ struct SessionReport {
 // record cannot be read (naming the seq). Opening the journal is the caller's, so that a
 // journal that is not there and one damaged inside stay two different failures.
 Result<std::optional<SessionReport>> build_report(journal::Reader& reader, const std::string& dir);
+// What std::nullopt above means, said of `dir`.
+std::string nothing_to_report(const std::string& dir);
+// The journal at `dir` opened, reported and closed again; every failure is an error,
+// nothing to report included (a sweep's task fails on any).
+Result<SessionReport> build_report(const std::string& dir);
 // The fees among `fills` the book could not value, by asset.
 std::map<std::string, UnvaluedFees> unvalued_fees(const std::vector<ReportFill>& fills, const std::string& quote_asset);
 // The unrealized PnL of what the last state values but lists as no position (a remainder

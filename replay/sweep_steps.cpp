@@ -182,18 +182,14 @@ void run_task(const SweepPlan& plan, const TaskStep& step, TaskResult& r) {
   r.decisions = w->decisions;
   r.records = w->records;
   r.model_id = w->model_id;
-  Result<std::optional<SessionReport>> report = fail("");
-  {  // the reader closes before the journal may be removed below
-    auto reader = journal::Reader::open(journal);
-    report = reader ? build_report(**reader, journal) : Result<std::optional<SessionReport>>(tl::unexpected(reader.error()));
-  }
-  if (!report || !*report) {
-    r.error = report ? fmt::format("journal {} has no portfolio state to report on", journal) : report.error().message;
+  auto report = build_report(journal);
+  if (!report) {
+    r.error = report.error().message;
     return;
   }
-  r.stats = (*report)->stats;
+  r.stats = report->stats;
   r.stats.equity.clear();  // the curve stays in the journal; a result is its figures
-  r.net_pnl_units = narrow_checked(static_cast<__int128>((*report)->last.equity) - (*report)->last.starting_cash);
+  r.net_pnl_units = narrow_checked(static_cast<__int128>(report->last.equity) - report->last.starting_cash);
   r.net_pnl = format_checked(r.net_pnl_units);
   if (o.keep == Keep::summary) {
     std::error_code ec;

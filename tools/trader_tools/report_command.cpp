@@ -42,7 +42,7 @@ void add_report_command(CLI::App& app, int& exit_code) {
       return;
     }
     if (!*report) {
-      fmt::print(stderr, "error: journal {} has no portfolio state to report on\n", a->dir);
+      fmt::print(stderr, "error: {}\n", replay::nothing_to_report(a->dir));
       exit_code = kExitError;
       return;
     }
