@@ -51,15 +51,24 @@ Result<ExplainedRecord> take(const journal::RecordView& v) {
   return ExplainedRecord{step_of(*m), v.header, std::move(*m)};
 }
 
-Result<ExplainedRecord> read_at(journal::Reader& reader, std::uint64_t seq) {
+// The record at `seq`, std::nullopt if the journal holds none there.
+Result<std::optional<ExplainedRecord>> record_at(journal::Reader& reader, std::uint64_t seq) {
   journal::Filter f;
   f.from_seq = f.to_seq = seq;
   auto cursor = reader.scan(f);
   if (!cursor) return tl::unexpected(cursor.error());
   auto v = cursor->next();
   if (!v) return tl::unexpected(v.error());
-  if (*v == nullptr) return fail(fmt::format("the journal has no record at seq {}", seq));
+  if (*v == nullptr) return std::nullopt;
   return take(**v);
+}
+
+// The same, a record that is not there an error.
+Result<ExplainedRecord> read_at(journal::Reader& reader, std::uint64_t seq) {
+  auto r = record_at(reader, seq);
+  if (!r) return tl::unexpected(r.error());
+  if (!*r) return fail(missing_target({ExplainTarget::Kind::seq, seq}));
+  return std::move(**r);
 }
 
 // The record at `seq` and its causes, the input first.
@@ -270,13 +279,9 @@ void append_list(std::string& out, const char* key, const std::vector<ExplainedR
 Result<std::optional<std::uint64_t>> find_target(journal::Reader& reader, const ExplainTarget& target) {
   switch (target.kind) {
     case ExplainTarget::Kind::seq: {
-      journal::Filter f;
-      f.from_seq = f.to_seq = target.seq;
-      auto cursor = reader.scan(f);
-      if (!cursor) return tl::unexpected(cursor.error());
-      auto v = cursor->next();
-      if (!v) return tl::unexpected(v.error());
-      if (*v == nullptr) return std::nullopt;
+      auto r = record_at(reader, target.seq);
+      if (!r) return tl::unexpected(r.error());
+      if (!*r) return std::nullopt;
       return target.seq;
     }
     case ExplainTarget::Kind::order: {
