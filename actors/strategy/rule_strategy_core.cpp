@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
+#include "base/decimal_text.hpp"
 #include "messages/fixed_point.hpp"
 
 namespace trader {
@@ -49,10 +49,22 @@ Result<std::optional<View>> RuleView::evaluate(const Candle& c, Direction curren
   const double z = vol > 0 ? std::abs(spread) / vol : 0.0;
   v.confidence_ppm = static_cast<std::uint32_t>(std::llround(std::min(1.0, z / config_.confidence_full_z) * 1e6));
   v.fraction_ppm = config_.position_fraction_ppm;
-  char reason[160];
-  std::snprintf(reason, sizeof reason, "ema%u/ema%u spread %.2f bp, momentum %.2f bp, vol %.2f bp", config_.fast_ema,
-                config_.slow_ema, spread * 1e4, momentum * 1e4, vol * 1e4);
-  v.reason = reason;
+  // "ema12/ema48 spread 1.25 bp, momentum 3.10 bp, vol 0.87 bp", as "%.2f" writes each
+  // number. Prices within 64-bit fixed point keep it under 150 characters, so the 160-byte
+  // snprintf buffer that wrote it before never cut one, and recorded reasons replay equal.
+  std::string& reason = v.reason;
+  reason.reserve(96);
+  reason += "ema";
+  append_decimal(reason, config_.fast_ema);
+  reason += "/ema";
+  append_decimal(reason, config_.slow_ema);
+  reason += " spread ";
+  append_fixed(reason, spread * 1e4, 2);
+  reason += " bp, momentum ";
+  append_fixed(reason, momentum * 1e4, 2);
+  reason += " bp, vol ";
+  append_fixed(reason, vol * 1e4, 2);
+  reason += " bp";
   v.values = {{"spread", spread}, {"momentum", momentum}, {"vol", vol}, {"z", z}};
   return std::optional<View>(std::move(v));
 }

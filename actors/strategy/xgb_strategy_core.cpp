@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+
+#include "base/decimal_text.hpp"
 
 namespace trader {
 
@@ -44,10 +45,15 @@ Result<std::optional<View>> XgbView::evaluate(const Candle& c, Direction current
   const double t = span > 0 ? std::clamp((conviction - config_.entry_probability) / span, 0.0, 1.0) : 1.0;
   v.fraction_ppm = static_cast<std::uint32_t>(std::llround(
       config_.min_fraction_ppm + t * (static_cast<double>(config_.max_fraction_ppm) - config_.min_fraction_ppm)));
-  char reason[96];
-  std::snprintf(reason, sizeof reason, "p=%.4f (enter >= %.2f, exit < %.2f)", prob, config_.entry_probability,
-                config_.exit_probability);
-  v.reason = reason;
+  // "p=0.6123 (enter >= 0.55, exit < 0.50)", as "%.4f" and "%.2f" write the numbers.
+  v.reason.reserve(48);
+  v.reason += "p=";
+  append_fixed(v.reason, prob, 4);
+  v.reason += " (enter >= ";
+  append_fixed(v.reason, config_.entry_probability, 2);
+  v.reason += ", exit < ";
+  append_fixed(v.reason, config_.exit_probability, 2);
+  v.reason += ")";
   v.values.reserve(x->size() + 1);
   for (std::size_t i = 0; i < x->size(); ++i) v.values.push_back({columns_[i].name, (*x)[i]});
   v.values.push_back({"p", prob});
