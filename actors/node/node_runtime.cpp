@@ -119,9 +119,14 @@ class NodeJournalSink final : public SequencerSink<FlatBody> {
   Result<std::uint64_t> append(const EnvelopeHeader& header, const FlatBody& body) override;
   bool batch_full() const override;
   Status commit() override;
+  // Adds the decisions journaled since the last call to the session's decision hash, in
+  // journal order. The hash is read only when the session ends, so the sequencer calls this
+  // once a cascade is over: hashing is not on the path from an input to its order.
+  Status hash_decisions();
 
  private:
   SequencerState& st_;
+  std::vector<std::pair<std::uint16_t, FlatBody>> unhashed_;  // type and body of each, in journal order
   // Hops from the cascade's input to each of its records, by seq - first_seq_ (latency only).
   std::uint64_t first_seq_ = 0;
   std::vector<std::uint32_t> hops_;
@@ -212,6 +217,7 @@ void pump(sequencer_ptr self);
 void finish(sequencer_ptr self) {
   auto& st = self->state;
   st.finished = true;
+  if (auto hashed = st.sink->hash_decisions(); !hashed && st.failure.empty()) st.failure = hashed.error().message;
   auto committed = commit_timed(st);
   // replay/session_record.hpp says what each ending means for the session's last cascade.
   const std::string error(replay::kSessionError);
@@ -269,9 +275,10 @@ Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, cons
   s.last_seq = *seq;
   ++s.by_source[header.source];
   ++s.by_type[type_id];
-  // Decode only what the summary, the decision hash, the status view and the feed-failure
-  // check need (the journal has the bytes; they decoded on the way in).
-  if (!NodeStatus::wants(type_id) && !replay::may_be_decision(type_id) && !(st.alerts && st.alerts->wants(type_id))) {
+  if (replay::may_be_decision(type_id)) unhashed_.emplace_back(type_id, body);
+  // Decode only what the summary, the status view and the feed-failure check need (the
+  // journal has the bytes; they decoded on the way in).
+  if (!NodeStatus::wants(type_id) && !(st.alerts && st.alerts->wants(type_id))) {
     st.status->on_message(*seq, type_id, nullptr);
     return seq;
   }
@@ -299,11 +306,20 @@ Result<std::uint64_t> NodeJournalSink::append(const EnvelopeHeader& header, cons
     if (s.lost_book.empty()) spdlog::error("seq {}: {}; trading halted", *seq, e->message);
     s.lost_book.push_back(fmt::format("seq {}: {}", *seq, e->message));
   }
-  st.decisions.add(*m);
   st.status->on_message(*seq, type_id, &*m);
   if (st.alerts) st.alerts->on_record(*seq, *m);
   if (auto* p = std::get_if<PortfolioState>(&*m)) s.portfolio = std::move(*p);
   return seq;
+}
+
+Status NodeJournalSink::hash_decisions() {
+  for (const auto& [type_id, body] : unhashed_) {
+    auto m = decode_body_flat(type_id, body);
+    if (!m) return tl::unexpected(m.error());  // append_flat read these same bytes: cannot happen
+    st_.decisions.add(*m);
+  }
+  unhashed_.clear();
+  return {};
 }
 
 bool NodeJournalSink::batch_full() const { return st_.writer->batch_full(); }
@@ -512,6 +528,7 @@ void pump(sequencer_ptr self) {
       if (*delivery) dispatch(self, **delivery);
       continue;
     }
+    if (auto hashed = st.sink->hash_decisions(); !hashed) return abort_run(self, hashed.error().message);
     if (schedule.snapshot_due()) return take_snapshot(self);
     if (st.stop->load() && !st.stopping) st.stopping = true;
     if (st.stopping && !st.venues.empty()) {  // only the venues' answers still go in
