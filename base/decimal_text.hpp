@@ -10,9 +10,10 @@
 
 namespace trader {
 
-// `x` with `decimals` digits after the point, rounded as printf rounds ("%.*f").
+// `x` with `decimals` digits after the point, rounded as printf rounds ("%.*f"); at most
+// 60 decimals (the buffer holds DBL_MAX's 309 digits, a sign, a point and those).
 inline void append_fixed(std::string& out, double x, int decimals) {
-  char buf[400];  // the longest: DBL_MAX's 309 digits, a sign, a point and the decimals asked for here
+  char buf[400];
   const auto r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed, decimals);
   out.append(buf, r.ec == std::errc{} ? r.ptr : buf);
 }
